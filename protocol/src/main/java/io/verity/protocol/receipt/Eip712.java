@@ -1,0 +1,68 @@
+package io.verity.protocol.receipt;
+
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/** EIP-712 typed-data hashing for Verity's two structs; field order and types exactly as in the type strings. */
+final class Eip712 {
+    static final String DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
+    static final String RECEIPT_TYPE = "Receipt(uint16 version,bytes32 requestId,bytes32 modelDigest,string engine,"
+            + "bytes32 inputsDigest,bytes32 outputsDigest,bytes32 traceRoot,address node,bytes32 attestationDigest,"
+            + "uint8 verification,uint256 price,uint64 timestamp)";
+    static final Keccak256 DOMAIN_TYPEHASH = keccak(DOMAIN_TYPE);
+    static final Keccak256 RECEIPT_TYPEHASH = keccak(RECEIPT_TYPE);
+
+    private Eip712() {}
+
+    static Keccak256 domainSeparator(Eip712Domain d) {
+        ByteBuffer b = ByteBuffer.allocate(5 * 32);
+        b.put(DOMAIN_TYPEHASH.toArray());
+        b.put(keccak(d.name()).toArray());
+        b.put(keccak(d.version()).toArray());
+        putUint(b, BigInteger.valueOf(d.chainId()));
+        putAddress(b, d.verifyingContract());
+        return Keccak256.hash(b.array());
+    }
+
+    static Keccak256 hashStruct(Receipt r) {
+        ByteBuffer b = ByteBuffer.allocate(13 * 32);
+        b.put(RECEIPT_TYPEHASH.toArray());
+        putUint(b, BigInteger.valueOf(r.version()));
+        b.put(r.requestId().toArray());
+        b.put(r.modelDigest().toArray());
+        b.put(keccak(r.engine()).toArray());
+        b.put(r.inputsDigest().toArray());
+        b.put(r.outputsDigest().toArray());
+        b.put(r.traceRoot().toArray());
+        putAddress(b, r.node());
+        b.put(r.attestationDigest().toArray());
+        putUint(b, BigInteger.valueOf(r.verification().code()));
+        putUint(b, r.price());
+        putUint(b, BigInteger.valueOf(r.timestamp()));
+        return Keccak256.hash(b.array());
+    }
+
+    static Keccak256 digest(Eip712Domain domain, Receipt r) {
+        return Keccak256.hash(new byte[] {0x19, 0x01}, domainSeparator(domain).toArray(), hashStruct(r).toArray());
+    }
+
+    private static Keccak256 keccak(String s) {
+        return Keccak256.hash(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A non-negative integer < 2^256 as a 32-byte big-endian word. */
+    private static void putUint(ByteBuffer b, BigInteger v) {
+        byte[] raw = v.toByteArray(); // may carry a leading 0 sign byte
+        int skip = raw.length > 32 ? raw.length - 32 : 0;
+        for (int i = raw.length - skip; i < 32; i++) b.put((byte) 0);
+        b.put(raw, skip, raw.length - skip);
+    }
+
+    private static void putAddress(ByteBuffer b, EvmAddress a) {
+        b.put(new byte[12]);
+        b.put(a.toArray());
+    }
+}
