@@ -21,7 +21,7 @@ final class Json {
     static String show(JsonNode v) {
         if (v == null || v.isMissingNode()) return "nothing";
         String s = v.isTextual() ? "'" + v.textValue() + "'" : v.toString();
-        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+        return s.length() <= 140 ? s : s.substring(0, 137) + "..."; // a full signature or uint256 still fits
     }
 
     static JsonNode required(JsonNode obj, String pointer, String field, Errors errors) {
