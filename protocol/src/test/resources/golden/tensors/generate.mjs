@@ -65,6 +65,9 @@ const tensors = [
   { name: 'empty', dtype: 'float32', shape: [2, 0], data: [] },
   { name: 'é', dtype: 'uint8', shape: [1], data: [7] },
   { name: 'Z', dtype: 'uint8', shape: [1], data: [7] },
+  // U+FF21 sorts after U+1F642 in UTF-8 (EF.. < F0..) but before it in UTF-16 (FF21 > D83D): order is by UTF-8
+  { name: '\uFF21', dtype: 'uint8', shape: [1], data: [1] },
+  { name: '\u{1F642}', dtype: 'uint8', shape: [1], data: [2] },
 ];
 
 for (const t of tensors) t.digest = ethers.keccak256(encode(t));

@@ -9,6 +9,8 @@ public sealed interface ReceiptVerdict {
 
     /** The checks, in the order they run. */
     enum Check {
+        /** The receipt was signed under the domain the verifier trusts ({@link SignedReceipt#verify(Eip712Domain)}). */
+        DOMAIN,
         /** The receipt's format version is one this code understands. */
         VERSION,
         /** v is 27 or 28, r and s in [1, n-1], and a public key recovers. */

@@ -36,8 +36,22 @@ public record SignedReceipt(Receipt receipt, Eip712Domain domain, Signature sign
     }
 
     /**
+     * {@link #verify()}, after checking that the receipt was signed under {@code trusted}, the domain of the
+     * chain and Settlement contract the caller settles on. A receipt signed for another chain or contract
+     * carries a valid signature but must not count here.
+     */
+    public ReceiptVerdict verify(Eip712Domain trusted) {
+        if (!domain.equals(trusted)) {
+            return new ReceiptVerdict.Invalid(ReceiptVerdict.Check.DOMAIN,
+                    "receipt is signed under " + domain + ", expected " + trusted);
+        }
+        return verify();
+    }
+
+    /**
      * Checks, in order: receipt version is {@link Receipt#VERSION}; the signature is well-formed; s is low;
-     * the recovered signer is {@code receipt.node}. Nothing is cached: each call recomputes the id and
+     * the recovered signer is {@code receipt.node}. It does not judge the domain: use
+     * {@link #verify(Eip712Domain)} when only one chain and contract count. Nothing is cached: each call recomputes the id and
      * recovers the key.
      */
     public ReceiptVerdict verify() {

@@ -62,6 +62,15 @@ class SignedReceiptTest {
     }
 
     @Test
+    void verifying_against_a_trusted_domain_refuses_receipts_signed_for_another_chain() {
+        assertThat(signed.verify(DOMAIN)).isEqualTo(new ReceiptVerdict.Verified(KEY.address(), signed.id()));
+        SignedReceipt local = SignedReceipt.sign(receipt, Eip712Domain.LOCAL, KEY);
+        assertThat(local.verify().isValid()).isTrue();
+        assertThat(local.verify(DOMAIN)).isEqualTo(new ReceiptVerdict.Invalid(ReceiptVerdict.Check.DOMAIN,
+                "receipt is signed under " + Eip712Domain.LOCAL + ", expected " + DOMAIN));
+    }
+
+    @Test
     void a_receipt_naming_another_node_is_refused_with_both_addresses() {
         NodeKey other = NodeKey.generate(new java.security.SecureRandom());
         Receipt claimed = with(receipt, 6, other.address());
