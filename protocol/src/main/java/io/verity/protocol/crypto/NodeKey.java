@@ -6,10 +6,9 @@ import io.verity.protocol.Keccak256;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
-import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
 import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 /**
  * A secp256k1 private key and its Ethereum address. Signatures are deterministic (RFC 6979 with
@@ -82,17 +81,28 @@ public final class NodeKey {
 
     /** Signs a 32-byte digest (no prefix is added): deterministic, low-s, v in {27, 28}. */
     public Signature sign(Keccak256 digest) {
-        ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest()));
-        signer.init(true, new ECPrivateKeyParameters(privateKey, Secp256k1.DOMAIN));
-        BigInteger[] rs = signer.generateSignature(digest.toArray());
-        BigInteger r = rs[0];
-        BigInteger s = rs[1];
-        if (s.compareTo(Secp256k1.HALF_N) > 0) s = Secp256k1.N.subtract(s); // EIP-2: flips R's parity too
-        for (int recId = 0; recId < 2; recId++) {
-            ECPoint q = Secp256k1.recover(digest, r, s, recId);
-            if (q != null && q.equals(publicKey)) return Signature.of(r, s, 27 + recId);
+        // ECDSA written out (rather than BouncyCastle's ECDSASigner) because v needs R's y parity, which the
+        // signer does not expose; recovering it afterwards would cost two more point multiplications.
+        byte[] message = digest.toArray();
+        BigInteger n = Secp256k1.N;
+        BigInteger e = new BigInteger(1, message); // 256-bit digest, 256-bit n: no truncation
+        HMacDSAKCalculator kCalculator = new HMacDSAKCalculator(new SHA256Digest());
+        kCalculator.init(n, privateKey, message);
+        while (true) {
+            BigInteger k = kCalculator.nextK();
+            ECPoint bigR = new FixedPointCombMultiplier().multiply(Secp256k1.DOMAIN.getG(), k).normalize();
+            BigInteger x = bigR.getAffineXCoord().toBigInteger();
+            BigInteger r = x.mod(n);
+            if (r.signum() == 0 || !r.equals(x)) continue; // r == 0, or x >= n (p. 2^-128): v could not say so
+            BigInteger s = k.modInverse(n).multiply(e.add(privateKey.multiply(r))).mod(n);
+            if (s.signum() == 0) continue;
+            int recId = bigR.getAffineYCoord().testBitZero() ? 1 : 0;
+            if (s.compareTo(Secp256k1.HALF_N) > 0) { // EIP-2 low s: (r, n - s) is the signature with -R
+                s = n.subtract(s);
+                recId ^= 1;
+            }
+            return Signature.of(r, s, 27 + recId);
         }
-        throw new IllegalStateException("no recovery id reproduces the public key; this is a bug");
     }
 
     @Override
