@@ -1,6 +1,8 @@
 package io.verity.protocol.json;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.protocol.EvmAddress;
@@ -10,6 +12,7 @@ import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
+import java.io.IOException;
 import java.math.BigInteger;
 
 /**
@@ -22,6 +25,7 @@ import java.math.BigInteger;
  * not signed, so they carry no weight).
  */
 public final class ReceiptJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final BigInteger UINT256_LIMIT = BigInteger.ONE.shiftLeft(256);
 
@@ -98,6 +102,11 @@ public final class ReceiptJson {
         o.set("domain", writeDomain(signed.domain()));
         o.put("signature", signed.signature().toHex());
         return o;
+    }
+
+    /** Streams the JSON form of {@link #write(SignedReceipt)}. */
+    public static void write(JsonGenerator g, SignedReceipt signed) throws IOException {
+        MAPPER.writeTree(g, write(signed));
     }
 
     static ObjectNode writeDomain(Eip712Domain d) {

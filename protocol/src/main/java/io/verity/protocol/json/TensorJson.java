@@ -179,6 +179,10 @@ public final class TensorJson {
             errors.add(p, "must be base64 (RFC 4648): " + e.getMessage());
             return null;
         }
+        if (shape.elementCount() > Integer.MAX_VALUE / 8) {
+            errors.add(p, "shape " + dims(shape) + " has too many elements for one request");
+            return null;
+        }
         long need = shape.elementCount() * dtype.byteSize();
         if (bytes.length != need) {
             errors.add(p, "shape " + dims(shape) + " of " + dtype.wireName() + " needs " + need + " bytes, got "

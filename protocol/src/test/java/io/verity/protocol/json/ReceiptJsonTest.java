@@ -56,6 +56,15 @@ class ReceiptJsonTest {
     }
 
     @Test
+    void the_streaming_writer_writes_the_same_text() throws Exception {
+        java.io.StringWriter out = new java.io.StringWriter();
+        try (var g = new ObjectMapper().createGenerator(out)) {
+            ReceiptJson.write(g, SIGNED);
+        }
+        assertThat(out.toString()).isEqualTo(written().toString());
+    }
+
+    @Test
     void the_id_may_be_left_out() {
         ObjectNode json = written();
         json.remove("id");

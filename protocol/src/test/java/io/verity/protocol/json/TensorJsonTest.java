@@ -168,6 +168,12 @@ class TensorJsonTest {
     }
 
     @Test
+    void refuses_a_b64_shape_too_large_for_a_request_without_allocating_it() {
+        assertThat(errors("[{'name':'x','dtype':'float64','shape':[1000000000000],'b64':'AQ=='}]")).containsExactly(
+                new FieldError("/inputs/0/b64", "shape [1000000000000] has too many elements for one request"));
+    }
+
+    @Test
     void refuses_duplicate_names_pointing_at_both() {
         assertThat(errors("[{'name':'x','dtype':'uint8','shape':[1],'data':[1]},{'name':'x','dtype':'uint8','shape':[1],'data':[2]}]"))
                 .containsExactly(new FieldError("/inputs/1/name", "duplicate tensor name 'x', also at /inputs/0"));
