@@ -214,8 +214,12 @@ public final class TensorJson {
             List<String> strings = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 JsonNode e = data.get(i);
-                if (e.isTextual()) strings.add(e.textValue());
-                else errors.add(Json.child(p, i), "must be a string, got " + Json.show(e));
+                if (!e.isTextual()) errors.add(Json.child(p, i), "must be a string, got " + Json.show(e));
+                else if (!Json.isWellFormed(e.textValue())) {
+                    errors.add(Json.child(p, i), "must be valid Unicode, got an unpaired surrogate");
+                } else {
+                    strings.add(e.textValue());
+                }
             }
             return strings.size() == n ? Tensor.ofStrings(name, shape, strings) : null;
         }

@@ -50,7 +50,17 @@ final class Eip712 {
     }
 
     private static Keccak256 keccak(String s) {
-        return Keccak256.hash(s.getBytes(StandardCharsets.UTF_8));
+        return Keccak256.hash(s.getBytes(StandardCharsets.UTF_8)); // well-formed: checked by the records
+    }
+
+    /** True when {@code s} has no unpaired surrogate, i.e. it has a UTF-8 form (ethers refuses others). */
+    static boolean isWellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) i++;
+            else if (Character.isSurrogate(c)) return false;
+        }
+        return true;
     }
 
     /** A non-negative integer < 2^256 as a 32-byte big-endian word. */

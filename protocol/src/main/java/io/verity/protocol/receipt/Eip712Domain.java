@@ -19,6 +19,9 @@ public record Eip712Domain(String name, String version, long chainId, EvmAddress
         Objects.requireNonNull(name, "domain.name");
         Objects.requireNonNull(version, "domain.version");
         Objects.requireNonNull(verifyingContract, "domain.verifyingContract");
+        if (!Eip712.isWellFormed(name) || !Eip712.isWellFormed(version)) {
+            throw new IllegalArgumentException("domain.name and domain.version must be valid Unicode, got an unpaired surrogate");
+        }
         if (chainId < 0) throw new IllegalArgumentException("domain.chainId must be >= 0, got " + chainId);
     }
 

@@ -43,6 +43,7 @@ public record Receipt(
         Objects.requireNonNull(modelDigest, "modelDigest");
         Objects.requireNonNull(engine, "engine");
         if (engine.isEmpty()) throw new IllegalArgumentException("engine must not be empty, expected name/version/settings");
+        if (!Eip712.isWellFormed(engine)) throw new IllegalArgumentException("engine must be valid Unicode, got an unpaired surrogate");
         Objects.requireNonNull(inputsDigest, "inputsDigest");
         Objects.requireNonNull(outputsDigest, "outputsDigest");
         Objects.requireNonNull(traceRoot, "traceRoot");

@@ -2,6 +2,8 @@ package io.verity.protocol.tensor;
 
 import io.verity.protocol.Keccak256;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,7 +44,7 @@ public final class TensorDigests {
     public static Keccak256 tensorsDigest(List<Tensor> tensors) {
         record Named(byte[] utf8, Tensor tensor) {}
         List<Named> sorted = new ArrayList<>(tensors.size());
-        for (Tensor t : tensors) sorted.add(new Named(t.name().getBytes(StandardCharsets.UTF_8), t));
+        for (Tensor t : tensors) sorted.add(new Named(utf8(t.name(), "tensor name"), t));
         sorted.sort(Comparator.comparing(Named::utf8, Arrays::compareUnsigned));
         for (int i = 1; i < sorted.size(); i++) {
             if (Arrays.equals(sorted.get(i - 1).utf8(), sorted.get(i).utf8())) {
@@ -68,7 +70,7 @@ public final class TensorDigests {
 
     /** Writes the canonical encoding of {@code t} into {@code out}. */
     static void encode(Tensor t, Sink out) {
-        byte[] name = t.name().getBytes(StandardCharsets.UTF_8);
+        byte[] name = utf8(t.name(), "tensor name");
         Shape shape = t.shape();
         ByteBuffer head = ByteBuffer.allocate(4 + name.length + 1 + 4 + 8 * shape.rank() + 8);
         head.putInt(name.length).put(name).put((byte) t.dtype().code()).putInt(shape.rank());
@@ -78,8 +80,8 @@ public final class TensorDigests {
             head.putLong(strings.size());
             out.update(head.array(), 0, head.position());
             byte[] len = new byte[4];
-            for (String s : strings) {
-                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < strings.size(); i++) {
+                byte[] utf8 = utf8(strings.get(i), "tensor '" + t.name() + "' string " + i);
                 ByteBuffer.wrap(len).putInt(utf8.length);
                 out.update(len, 0, 4);
                 out.update(utf8, 0, utf8.length);
@@ -94,6 +96,21 @@ public final class TensorDigests {
                 data.get(chunk, 0, n);
                 out.update(chunk, 0, n);
             }
+        }
+    }
+
+    /**
+     * Strict UTF-8: a string with an unpaired surrogate has no UTF-8 form, and Java's lenient encoder would
+     * write '?' for it, so "a\uD800" and "a?" would encode (and digest) the same.
+     */
+    static byte[] utf8(String s, String what) {
+        try {
+            ByteBuffer b = StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(s));
+            byte[] out = new byte[b.remaining()];
+            b.get(out);
+            return out;
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(what + " is not valid Unicode: it has an unpaired surrogate");
         }
     }
 

@@ -174,6 +174,14 @@ class TensorJsonTest {
     }
 
     @Test
+    void refuses_strings_with_unpaired_surrogates() {
+        assertThat(errors("[{'name':'x\\ud800','dtype':'string','shape':[2],'data':['ok','\\udc00']}]")).containsExactly(
+                new FieldError("/inputs/0/name", "must be valid Unicode, got an unpaired surrogate"));
+        assertThat(errors("[{'name':'x','dtype':'string','shape':[2],'data':['ok','\\udc00']}]")).containsExactly(
+                new FieldError("/inputs/0/data/1", "must be valid Unicode, got an unpaired surrogate"));
+    }
+
+    @Test
     void refuses_duplicate_names_pointing_at_both() {
         assertThat(errors("[{'name':'x','dtype':'uint8','shape':[1],'data':[1]},{'name':'x','dtype':'uint8','shape':[1],'data':[2]}]"))
                 .containsExactly(new FieldError("/inputs/1/name", "duplicate tensor name 'x', also at /inputs/0"));

@@ -128,6 +128,8 @@ class SignedReceiptTest {
                 .hasMessage("timestamp must be >= 0 (ms since the epoch), got -1");
         assertThatThrownBy(() -> with(receipt, 2, ""))
                 .hasMessage("engine must not be empty, expected name/version/settings");
+        assertThatThrownBy(() -> with(receipt, 2, "ort/\uD800"))
+                .hasMessage("engine must be valid Unicode, got an unpaired surrogate");
     }
 
     /** A copy of {@code r} with one field replaced; fields numbered after version (requestId = 0 ... node = 6, verification = 7, price = 8, timestamp = 9, attestationDigest = 10). */

@@ -74,6 +74,18 @@ class TensorDigestsTest {
     }
 
     @Test
+    void refuses_strings_without_a_utf8_form_instead_of_encoding_them_as_question_marks() {
+        Tensor lone = Tensor.ofStrings("s", Shape.of(2), List.of("ok", "a\uD800"));
+        assertThatThrownBy(() -> TensorDigests.tensorDigest(lone))
+                .hasMessage("tensor 's' string 1 is not valid Unicode: it has an unpaired surrogate");
+        Tensor named = Tensor.ofInts("x\uDC00", Shape.of(1), 1);
+        assertThatThrownBy(() -> TensorDigests.tensorsDigest(List.of(named)))
+                .hasMessage("tensor name is not valid Unicode: it has an unpaired surrogate");
+        Tensor pair = Tensor.ofStrings("s", Shape.of(1), List.of("\uD83D\uDE42"));
+        assertThat(encode(pair)).endsWith(0xf0, 0x9f, 0x99, 0x82);
+    }
+
+    @Test
     void rejects_two_tensors_with_the_same_name() {
         Tensor a = Tensor.ofFloats("x", Shape.of(1), 1f);
         Tensor b = Tensor.ofInts("x", Shape.of(1), 1);
