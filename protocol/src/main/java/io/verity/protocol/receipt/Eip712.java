@@ -8,10 +8,8 @@ import java.nio.charset.StandardCharsets;
 
 /** EIP-712 typed-data hashing for Verity's two structs; field order and types exactly as in the type strings. */
 final class Eip712 {
-    static final String DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
-    static final String RECEIPT_TYPE = "Receipt(uint16 version,bytes32 requestId,bytes32 modelDigest,string engine,"
-            + "bytes32 inputsDigest,bytes32 outputsDigest,bytes32 traceRoot,address node,bytes32 attestationDigest,"
-            + "uint8 verification,uint256 price,uint64 timestamp)";
+    static final String DOMAIN_TYPE = Eip712Domain.EIP712_TYPE;
+    static final String RECEIPT_TYPE = Receipt.EIP712_TYPE;
     static final Keccak256 DOMAIN_TYPEHASH = keccak(DOMAIN_TYPE);
     static final Keccak256 RECEIPT_TYPEHASH = keccak(RECEIPT_TYPE);
 

@@ -10,6 +10,9 @@ import java.util.Objects;
  * contract; {@link #LOCAL} (chain 31337, zero address) is for a node with no chain.
  */
 public record Eip712Domain(String name, String version, long chainId, EvmAddress verifyingContract) {
+    /** The EIP-712 type string of the domain. */
+    public static final String EIP712_TYPE =
+            "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)";
     public static final String NAME = "Verity";
     public static final String VERSION = "1";
     public static final long LOCAL_CHAIN_ID = 31337;

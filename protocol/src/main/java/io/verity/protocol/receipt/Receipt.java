@@ -34,6 +34,11 @@ public record Receipt(
         BigInteger price,
         long timestamp) {
 
+    /** The EIP-712 type string, as Solidity's {@code RECEIPT_TYPEHASH = keccak256("...")} needs it. */
+    public static final String EIP712_TYPE = "Receipt(uint16 version,bytes32 requestId,bytes32 modelDigest,string engine,"
+            + "bytes32 inputsDigest,bytes32 outputsDigest,bytes32 traceRoot,address node,bytes32 attestationDigest,"
+            + "uint8 verification,uint256 price,uint64 timestamp)";
+
     /** The receipt format this code writes and verifies. */
     public static final int VERSION = 1;
 
