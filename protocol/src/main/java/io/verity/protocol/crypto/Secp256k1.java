@@ -10,6 +10,7 @@ import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.math.ec.ECAlgorithms;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
+import org.bouncycastle.util.BigIntegers;
 
 /** Curve constants and the two point operations Verity needs: public key derivation and ecrecover. */
 final class Secp256k1 {
@@ -33,8 +34,10 @@ final class Secp256k1 {
     }
 
     /**
-     * The public key that made (r, s) over {@code digest} with R's y parity {@code recId}, or null when
-     * no point has that x coordinate. The caller has checked 1 <= r, s < n.
+     * The public key that made (r, s) over {@code digest} with R's y parity {@code recId}. The caller has
+     * checked 1 <= r, s < n.
+     *
+     * @throws IllegalArgumentException when no curve point has x = r, or the result is the point at infinity
      */
     static ECPoint recover(Keccak256 digest, BigInteger r, BigInteger s, int recId) {
         // R = (r, y) with y's parity = recId. r + n as the x coordinate (recId 2, 3) is not used by Ethereum.
@@ -45,16 +48,17 @@ final class Secp256k1 {
         ECPoint bigR;
         try {
             bigR = DOMAIN.getCurve().decodePoint(compressed);
-        } catch (IllegalArgumentException e) { // x is not on the curve (or r >= p)
-            return null;
+        } catch (IllegalArgumentException e) { // x^3 + 7 is not a square mod p
+            throw new IllegalArgumentException("r is not the x of a curve point");
         }
         // Q = r^-1 (sR - eG)
         BigInteger e = new BigInteger(1, digest.toArray());
-        BigInteger rInv = r.modInverse(N);
+        BigInteger rInv = BigIntegers.modOddInverse(N, r);
         BigInteger u1 = N.subtract(e).multiply(rInv).mod(N);
         BigInteger u2 = s.multiply(rInv).mod(N);
         ECPoint q = ECAlgorithms.sumOfTwoMultiplies(DOMAIN.getG(), u1, bigR, u2).normalize();
-        return q.isInfinity() ? null : q;
+        if (q.isInfinity()) throw new IllegalArgumentException("the recovered key is the point at infinity");
+        return q;
     }
 
     static byte[] toBytes32(BigInteger v) {

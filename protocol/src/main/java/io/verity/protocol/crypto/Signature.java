@@ -5,7 +5,6 @@ import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;
 import java.util.Arrays;
-import org.bouncycastle.math.ec.ECPoint;
 
 /**
  * An Ethereum secp256k1 signature in its 65-byte wire form {@code r ‖ s ‖ v}. Any 65 bytes can be wrapped,
@@ -94,9 +93,11 @@ public final class Signature {
     public EvmAddress recover(Keccak256 digest) {
         String problem = problem();
         if (problem != null) throw new IllegalArgumentException("cannot recover a signer: " + problem);
-        ECPoint q = Secp256k1.recover(digest, r(), s(), v() - 27);
-        if (q == null) throw new IllegalArgumentException("cannot recover a signer: r is not the x of a curve point");
-        return Secp256k1.address(q);
+        try {
+            return Secp256k1.address(Secp256k1.recover(digest, r(), s(), v() - 27));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot recover a signer: " + e.getMessage());
+        }
     }
 
     public byte[] toArray() {
