@@ -36,8 +36,11 @@ public final class NodeScripts {
         Path file = repoRoot().resolve("protocol/src/test/js").resolve(script);
         ProcessBuilder pb = new ProcessBuilder("node", file.toString());
         pb.environment().put("NODE_PATH", nodeModules().toString());
+        // stdout and stderr go to files, so neither pipe can fill up and block node, and waitFor's limit holds
+        Path out = Files.createTempFile("node-stdout", ".json");
         Path err = Files.createTempFile("node-stderr", ".txt");
-        pb.redirectError(err.toFile()); // a file, so a chatty stderr cannot block the process
+        pb.redirectOutput(out.toFile());
+        pb.redirectError(err.toFile());
         Process proc;
         try {
             proc = pb.start();
@@ -47,16 +50,17 @@ public final class NodeScripts {
         try (var in = proc.getOutputStream()) {
             in.write(stdin.getBytes(StandardCharsets.UTF_8));
         }
-        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!proc.waitFor(2, TimeUnit.MINUTES)) {
             proc.destroyForcibly();
-            throw new IllegalStateException("node " + script + " did not finish");
+            throw new IllegalStateException("node " + script + " did not finish within 2 minutes");
         }
+        String stdout = Files.readString(out);
         String stderr = Files.readString(err);
+        Files.deleteIfExists(out);
         Files.deleteIfExists(err);
         if (proc.exitValue() != 0) {
             throw new IllegalStateException("node " + script + " exited " + proc.exitValue() + ": " + stderr);
         }
-        return out;
+        return stdout;
     }
 }
