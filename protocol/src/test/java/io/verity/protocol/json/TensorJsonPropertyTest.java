@@ -6,10 +6,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
@@ -49,5 +57,49 @@ class TensorJsonPropertyTest {
         Tensor t = Tensor.ofRaw("h", DType.FLOAT16, Shape.of(1), le);
         String text = MAPPER.writeValueAsString(TensorJson.write(t));
         assertThat(Arrays.equals(TensorJson.read(MAPPER.readTree(text), "").dataBytes(), le)).as(text).isTrue();
+    }
+
+    @Property(tries = 300)
+    void any_tensor_round_trips_through_both_forms(@ForAll("tensors") Tensor t) throws Exception {
+        Tensor viaData = TensorJson.read(MAPPER.readTree(MAPPER.writeValueAsString(TensorJson.write(t))), "");
+        Tensor viaB64 = TensorJson.read(MAPPER.readTree(MAPPER.writeValueAsString(TensorJson.writeCompact(t))), "");
+        assertThat(viaData).isEqualTo(t);
+        assertThat(viaB64).isEqualTo(t);
+    }
+
+    @Provide
+    Arbitrary<Tensor> tensors() {
+        Arbitrary<DType> dtypes = Arbitraries.of(DType.values());
+        Arbitrary<long[]> dims = Arbitraries.longs().between(0, 3).array(long[].class).ofMaxSize(3);
+        Arbitrary<String> names = Arbitraries.strings().ofMinLength(1).ofMaxLength(5)
+                .filter(s -> s.chars().noneMatch(c -> Character.isSurrogate((char) c)));
+        return Combinators.combine(names, dtypes, dims, Arbitraries.longs()).as((name, dtype, d, seed) -> {
+            Shape shape = Shape.of(d);
+            Random r = new Random(seed);
+            int n = (int) shape.elementCount();
+            if (dtype == DType.STRING) {
+                List<String> strings = new ArrayList<>();
+                for (int i = 0; i < n; i++) strings.add(List.of("", "a", "ü🙂", "\"\\\n").get(r.nextInt(4)));
+                return Tensor.ofStrings(name, shape, strings);
+            }
+            byte[] bytes = new byte[n * dtype.byteSize()];
+            r.nextBytes(bytes);
+            if (dtype == DType.BOOL) for (int i = 0; i < n; i++) bytes[i] &= 1;
+            if (dtype.isFloatingPoint()) canonicaliseNaNs(dtype, bytes);
+            return Tensor.ofRaw(name, dtype, shape, bytes);
+        });
+    }
+
+    /** The data form carries no NaN payload (docs/protocol.md), so random NaNs are made canonical. */
+    static void canonicaliseNaNs(DType dtype, byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < bytes.length; i += dtype.byteSize()) {
+            switch (dtype) {
+                case FLOAT32 -> { if (Float.isNaN(b.getFloat(i))) b.putInt(i, 0x7fc00000); }
+                case FLOAT64 -> { if (Double.isNaN(b.getDouble(i))) b.putLong(i, 0x7ff8000000000000L); }
+                case FLOAT16 -> { if (Float.isNaN(Float.float16ToFloat(b.getShort(i)))) b.putShort(i, (short) 0x7e00); }
+                default -> throw new IllegalStateException(dtype.toString());
+            }
+        }
     }
 }
