@@ -26,7 +26,8 @@ import java.util.Map;
  * <p>Reading: floats are JSON numbers or the strings "NaN", "Infinity", "-Infinity"; a finite number outside
  * the dtype's range is an error, not infinity. float32 and float16 are rounded to nearest-even; for float32 this
  * is a single rounding when the tree was parsed with {@code USE_BIG_DECIMAL_FOR_FLOATS}, otherwise the
- * decimal goes through double first (off by one ulp only for decimals within 2^-29 ulp of a tie). int64 takes any
+ * decimal goes through double first (off by one ulp only for decimals within 2^-29 ulp of a tie); but BigDecimal has
+ * no negative zero, so such a tree reads {@code -0.0} as +0. int64 takes any
  * JSON integer in range exactly (Jackson keeps integers exact). Every problem is reported with its JSON Pointer in
  * one {@link InvalidFieldException}.
  *
