@@ -1,0 +1,110 @@
+package io.verity.protocol.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+
+/** Pointer-aware field readers shared by the codecs: each returns null after recording an error. */
+final class Json {
+    private Json() {}
+
+    /** RFC 6901: the pointer of {@code name} inside the value at {@code pointer}. */
+    static String child(String pointer, String name) {
+        return pointer + "/" + name.replace("~", "~0").replace("/", "~1");
+    }
+
+    static String child(String pointer, int index) {
+        return pointer + "/" + index;
+    }
+
+    /** A short rendering of the rejected value for messages. */
+    static String show(JsonNode v) {
+        if (v == null || v.isMissingNode()) return "nothing";
+        String s = v.isTextual() ? "'" + v.textValue() + "'" : v.toString();
+        return s.length() <= 140 ? s : s.substring(0, 137) + "..."; // a full signature or uint256 still fits
+    }
+
+    static JsonNode required(JsonNode obj, String pointer, String field, Errors errors) {
+        JsonNode v = obj.get(field);
+        if (v == null || v.isNull()) {
+            errors.add(child(pointer, field), "is required");
+            return null;
+        }
+        return v;
+    }
+
+    static boolean requireObject(JsonNode node, String pointer, String what, Errors errors) {
+        if (node != null && node.isObject()) return true;
+        errors.add(pointer, "must be " + what + " object, got " + show(node));
+        return false;
+    }
+
+    static String string(JsonNode obj, String pointer, String field, Errors errors) {
+        JsonNode v = required(obj, pointer, field, errors);
+        if (v == null) return null;
+        if (!v.isTextual()) {
+            errors.add(child(pointer, field), "must be a string, got " + show(v));
+            return null;
+        }
+        if (!isWellFormed(v.textValue())) {
+            errors.add(child(pointer, field), "must be valid Unicode, got an unpaired surrogate");
+            return null;
+        }
+        return v.textValue();
+    }
+
+    /** True when {@code s} has no unpaired surrogate (JSON escapes like "\ud800" can produce one). */
+    static boolean isWellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) i++;
+            else if (Character.isSurrogate(c)) return false;
+        }
+        return true;
+    }
+
+    static String nonEmptyString(JsonNode obj, String pointer, String field, Errors errors) {
+        String s = string(obj, pointer, field, errors);
+        if (s != null && s.isEmpty()) {
+            errors.add(child(pointer, field), "must not be empty");
+            return null;
+        }
+        return s;
+    }
+
+    /** An integer within [min, max], as a long. */
+    static Long integer(JsonNode obj, String pointer, String field, long min, long max, Errors errors) {
+        JsonNode v = required(obj, pointer, field, errors);
+        if (v == null) return null;
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
+            errors.add(child(pointer, field), "must be an integer between " + min + " and " + max + ", got " + show(v));
+            return null;
+        }
+        return v.longValue();
+    }
+
+    static Keccak256 bytes32(JsonNode obj, String pointer, String field, Errors errors) {
+        String s = string(obj, pointer, field, errors);
+        if (s == null) return null;
+        if (!s.matches("0x[0-9a-fA-F]{64}")) {
+            errors.add(child(pointer, field), "must be 0x and 64 hex digits, got " + show(obj.get(field)));
+            return null;
+        }
+        return Keccak256.parse(s);
+    }
+
+    static EvmAddress address(JsonNode obj, String pointer, String field, Errors errors) {
+        String s = string(obj, pointer, field, errors);
+        if (s == null) return null;
+        if (!s.matches("0x[0-9a-fA-F]{40}")) {
+            errors.add(child(pointer, field), "must be an address, 0x and 40 hex digits, got " + show(obj.get(field)));
+            return null;
+        }
+        try {
+            return EvmAddress.parse(s);
+        } catch (IllegalArgumentException e) {
+            errors.add(child(pointer, field), "must carry a valid EIP-55 checksum (or be all lower case), got " + s);
+            return null;
+        }
+    }
+}

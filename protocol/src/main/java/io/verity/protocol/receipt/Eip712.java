@@ -1,0 +1,76 @@
+package io.verity.protocol.receipt;
+
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/** EIP-712 typed-data hashing for Verity's two structs; field order and types exactly as in the type strings. */
+final class Eip712 {
+    static final String DOMAIN_TYPE = Eip712Domain.EIP712_TYPE;
+    static final String RECEIPT_TYPE = Receipt.EIP712_TYPE;
+    static final Keccak256 DOMAIN_TYPEHASH = keccak(DOMAIN_TYPE);
+    static final Keccak256 RECEIPT_TYPEHASH = keccak(RECEIPT_TYPE);
+
+    private Eip712() {}
+
+    static Keccak256 domainSeparator(Eip712Domain d) {
+        ByteBuffer b = ByteBuffer.allocate(5 * 32);
+        b.put(DOMAIN_TYPEHASH.toArray());
+        b.put(keccak(d.name()).toArray());
+        b.put(keccak(d.version()).toArray());
+        putUint(b, BigInteger.valueOf(d.chainId()));
+        putAddress(b, d.verifyingContract());
+        return Keccak256.hash(b.array());
+    }
+
+    static Keccak256 hashStruct(Receipt r) {
+        ByteBuffer b = ByteBuffer.allocate(13 * 32);
+        b.put(RECEIPT_TYPEHASH.toArray());
+        putUint(b, BigInteger.valueOf(r.version()));
+        b.put(r.requestId().toArray());
+        b.put(r.modelDigest().toArray());
+        b.put(keccak(r.engine()).toArray());
+        b.put(r.inputsDigest().toArray());
+        b.put(r.outputsDigest().toArray());
+        b.put(r.traceRoot().toArray());
+        putAddress(b, r.node());
+        b.put(r.attestationDigest().toArray());
+        putUint(b, BigInteger.valueOf(r.verification().code()));
+        putUint(b, r.price());
+        putUint(b, BigInteger.valueOf(r.timestamp()));
+        return Keccak256.hash(b.array());
+    }
+
+    static Keccak256 digest(Eip712Domain domain, Receipt r) {
+        return Keccak256.hash(new byte[] {0x19, 0x01}, domainSeparator(domain).toArray(), hashStruct(r).toArray());
+    }
+
+    private static Keccak256 keccak(String s) {
+        return Keccak256.hash(s.getBytes(StandardCharsets.UTF_8)); // well-formed: checked by the records
+    }
+
+    /** True when {@code s} has no unpaired surrogate, i.e. it has a UTF-8 form (ethers refuses others). */
+    static boolean isWellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) i++;
+            else if (Character.isSurrogate(c)) return false;
+        }
+        return true;
+    }
+
+    /** A non-negative integer < 2^256 as a 32-byte big-endian word. */
+    private static void putUint(ByteBuffer b, BigInteger v) {
+        byte[] raw = v.toByteArray(); // may carry a leading 0 sign byte
+        int skip = raw.length > 32 ? raw.length - 32 : 0;
+        for (int i = raw.length - skip; i < 32; i++) b.put((byte) 0);
+        b.put(raw, skip, raw.length - skip);
+    }
+
+    private static void putAddress(ByteBuffer b, EvmAddress a) {
+        b.put(new byte[12]);
+        b.put(a.toArray());
+    }
+}

@@ -1,0 +1,13 @@
+package io.verity.protocol.receipt;
+
+import io.verity.protocol.EvmAddress;
+import java.util.Random;
+
+/** Lets tests in other packages use {@link SampleReceipts}. */
+public final class SampleReceiptsAccess {
+    private SampleReceiptsAccess() {}
+
+    public static Receipt random(Random r, EvmAddress node) {
+        return SampleReceipts.random(r, node);
+    }
+}
