@@ -56,13 +56,42 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
      */
     public static OnnxRuntimeEngine create(OnnxRuntimeSettings settings) {
         Objects.requireNonNull(settings, "settings");
-        try {
-            // ORT keeps one environment per process; the first caller's logging level wins.
-            return new OnnxRuntimeEngine(
-                    OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "verity"), settings);
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
-            throw new EngineException(Kind.FAILURE, "cannot start onnxruntime: " + e, e);
+        return new OnnxRuntimeEngine(environment(), settings);
+    }
+
+    private static OrtEnvironment environment;
+
+    /**
+     * ORT keeps one environment per process (the first caller's logging level wins). It is created on a
+     * thread of our own with an 8 MiB stack: ORT 1.29's native start-up segfaults on a JVM thread with the
+     * default 1 MiB stack when the process command line is long (a {@code -cp} of ~4000 characters is enough),
+     * which is exactly how a node is launched. Once created, every thread may use it.
+     */
+    private static synchronized OrtEnvironment environment() {
+        if (environment != null) return environment;
+        OrtEnvironment[] env = new OrtEnvironment[1];
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(null, () -> {
+            try {
+                env[0] = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "verity");
+            } catch (Throwable e) { // UnsatisfiedLinkError when the native library cannot load
+                failure[0] = e;
+            }
+        }, "onnxruntime-init", 8L << 20);
+        t.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // finish the start-up anyway, then restore the flag
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (env[0] == null) throw new EngineException(Kind.FAILURE, "cannot start onnxruntime: " + failure[0], failure[0]);
+        environment = env[0];
+        return environment;
     }
 
     @Override
