@@ -73,7 +73,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         Throwable[] failure = new Throwable[1];
         Thread t = new Thread(null, () -> {
             try {
-                env[0] = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "verity");
+                env[0] = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "verity");
             } catch (Throwable e) { // UnsatisfiedLinkError when the native library cannot load
                 failure[0] = e;
             }
@@ -170,7 +170,8 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
                 case LAYOUT -> OptLevel.LAYOUT_OPT;
                 case ALL -> OptLevel.ALL_OPT;
             });
-            o.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            // Errors reach the caller inside EngineException; ORT's own stderr copy would only be noise.
+            o.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             return o;
         } catch (OrtException | RuntimeException e) {
             o.close();

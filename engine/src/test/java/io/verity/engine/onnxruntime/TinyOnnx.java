@@ -27,6 +27,26 @@ final class TinyOnnx {
         return model(n, in, out, dims);
     }
 
+    /** {@code y = Cast(x, to=code)} with any code, including ones ONNX does not define. */
+    static byte[] castToCode(DType in, int code, long... dims) {
+        OnnxMl.NodeProto.Builder n = node("Cast").addAttribute(OnnxMl.AttributeProto.newBuilder()
+                .setName("to").setType(OnnxMl.AttributeProto.AttributeType.INT).setI(code));
+        return model(n, in, in, dims);
+    }
+
+    /** {@code y = Add(a, b)} with a[n] and b[m] both dynamic, so only the kernel sees a mismatch. */
+    static byte[] addDynamic(DType dtype) {
+        OnnxMl.GraphProto graph = OnnxMl.GraphProto.newBuilder()
+                .setName("add")
+                .addNode(OnnxMl.NodeProto.newBuilder().setOpType("Add").setName("add")
+                        .addInput("a").addInput("b").addOutput("y"))
+                .addInput(value("a", dtype, "n"))
+                .addInput(value("b", dtype, "m"))
+                .addOutput(value("y", dtype, "k"))
+                .build();
+        return wrap(graph);
+    }
+
     /** Writes the bytes to {@code dir/name} and returns the file. */
     static Path write(Path dir, String name, byte[] model) {
         try {
@@ -51,6 +71,10 @@ final class TinyOnnx {
                 .addInput(value("x", in, dims))
                 .addOutput(value("y", out, dims))
                 .build();
+        return wrap(graph);
+    }
+
+    private static byte[] wrap(OnnxMl.GraphProto graph) {
         return OnnxMl.ModelProto.newBuilder()
                 .setIrVersion(8)
                 .setProducerName("verity-engine-tests")
@@ -58,6 +82,16 @@ final class TinyOnnx {
                 .setGraph(graph)
                 .build()
                 .toByteArray();
+    }
+
+    private static OnnxMl.ValueInfoProto value(String name, DType dtype, String dimParam) {
+        OnnxMl.TensorShapeProto shape = OnnxMl.TensorShapeProto.newBuilder()
+                .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(dimParam)).build();
+        return OnnxMl.ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(OnnxMl.TypeProto.newBuilder().setTensorType(
+                        OnnxMl.TypeProto.Tensor.newBuilder().setElemType(dtype.code()).setShape(shape)))
+                .build();
     }
 
     private static OnnxMl.ValueInfoProto value(String name, DType dtype, long... dims) {
