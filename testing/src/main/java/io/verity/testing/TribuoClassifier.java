@@ -36,8 +36,8 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
  * little and probabilities are not all 0/1. ONNX model: input {@code input} float32[?, 4] (features in
  * {@code x0..x3} order), output {@code output} float32[?, 3] softmax probabilities in {@link #labels()} order.
  *
- * <p>The same seed gives the same file bytes: Tribuo's own provenance (which holds the training time and the
- * host) is replaced by fixed metadata entries {@code verity.generator}, {@code tribuo.version},
+ * <p>The same seed gives the same file bytes: Tribuo's own provenance and doc string (which hold the training
+ * time and the host) are replaced by fixed metadata entries {@code verity.generator}, {@code tribuo.version},
  * {@code seed} and {@code dataset}.
  */
 public final class TribuoClassifier {
@@ -147,7 +147,9 @@ public final class TribuoClassifier {
     /** The ONNX model with Verity's fixed provenance metadata; same seed, same bytes. */
     public byte[] onnxBytes() {
         OnnxMl.ModelProto exported = model.exportONNXModel("io.verity.testing", 1);
-        OnnxMl.ModelProto.Builder b = exported.toBuilder().clearMetadataProps();
+        // Tribuo's doc_string is the model's toString(), which embeds the training time: replace it too.
+        OnnxMl.ModelProto.Builder b = exported.toBuilder().clearMetadataProps()
+                .setDocString("Tribuo multinomial logistic regression on a synthetic dataset; see metadata_props");
         for (OnnxMl.StringStringEntryProto e : exported.getMetadataPropsList()) {
             if (!e.getKey().equals(ONNXExportable.PROVENANCE_METADATA_FIELD)) b.addMetadataProps(e);
         }
