@@ -1,5 +1,8 @@
 package io.verity.testing;
 
+import io.verity.protocol.Keccak256;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -22,6 +25,15 @@ public record RealModel(String name, String version, Path file, String license, 
         Objects.requireNonNull(file, "file");
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("model '" + name + "': file " + file + " does not exist");
+        }
+    }
+
+    /** keccak256 of the file's bytes: the model's identity on Verity (docs/protocol.md, "Model identity"). */
+    public Keccak256 digest() {
+        try {
+            return Keccak256.hash(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read model '" + name + "' at " + file, e);
         }
     }
 
