@@ -12,6 +12,7 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
+import io.verity.testing.OnnxBackendTestData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -168,6 +169,18 @@ class OnnxRuntimeEngineIT {
 
         assertThatThrownBy(() -> engine.load(TinyOnnx.digest(bad), TinyOnnx.write(dir, "bad.onnx", bad)))
                 .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_MODEL));
+    }
+
+    @Test
+    void a_model_with_sequence_values_is_an_invalid_model_naming_the_value() throws Exception {
+        // An ONNX backend case (Debian libonnx-testdata) whose inputs and output are sequences of tensors.
+        Path seq = OnnxBackendTestData.root().resolve("node/test_sequence_insert_at_back/model.onnx");
+        Keccak256 d = Keccak256.hash(Files.readAllBytes(seq));
+
+        assertThatThrownBy(() -> engine.load(d, seq))
+                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_MODEL))
+                .hasMessageStartingWith("model " + d.toHex() + " (model.onnx): cannot read its inputs and outputs: "
+                        + "input 'sequence' must be a tensor, got SequenceInfo");
     }
 
     @Test
