@@ -133,7 +133,9 @@ final class OrtModel implements LoadedModel {
                 throw invalid("input '" + spec.name() + "' must be " + spec.dtype().wireName() + ", got "
                         + t.dtype().wireName());
             }
-            if (t.shape().rank() != spec.rank()) {
+            // ORT reports an input declared without a shape (any rank allowed) as rank 0, exactly like a scalar,
+            // and enforces neither; so a declared rank 0 is not checked here (callers check against schema()).
+            if (spec.rank() != 0 && t.shape().rank() != spec.rank()) {
                 throw invalid("input '" + spec.name() + "' must have rank " + spec.rank() + " " + describe(spec)
                         + ", got shape " + t.shape());
             }

@@ -195,6 +195,19 @@ class OnnxRuntimeEngineIT {
                 .hasMessage(label + "input 'x' must have rank 2 float32[2, 3], got shape [6]");
     }
 
+    /**
+     * ORT reports an input declared without any shape as rank 0 and accepts any rank for it, so the engine
+     * cannot enforce rank 0: a tensor of any rank reaches ORT (which, as for a declared scalar, runs it).
+     */
+    @Test
+    void an_input_declared_without_shape_accepts_any_rank() {
+        byte[] noShape = TinyOnnx.identityWithoutShape(DType.FLOAT32);
+        LoadedModel any = engine.load(TinyOnnx.digest(noShape), TinyOnnx.write(dir, "noshape.onnx", noShape));
+
+        assertThat(any.schema().inputs().getFirst().dims()).as("what ORT reports").isEmpty();
+        assertThat(any.run(List.of(X)).outputs()).containsExactly(X.withName("y"));
+    }
+
     @Test
     void wrong_names_or_dtypes_at_run_are_invalid_input() {
         LoadedModel m = engine.load(TinyOnnx.digest(identity), identityFile());

@@ -20,6 +20,18 @@ final class TinyOnnx {
         return model(node("Identity"), dtype, dtype, dims);
     }
 
+    /** {@code y = Identity(x)} with no shape at all on x and y: any rank is allowed. */
+    static byte[] identityWithoutShape(DType dtype) {
+        OnnxMl.TypeProto type = OnnxMl.TypeProto.newBuilder()
+                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(dtype.code())).build();
+        return wrap(OnnxMl.GraphProto.newBuilder()
+                .setName("noshape")
+                .addNode(node("Identity"))
+                .addInput(OnnxMl.ValueInfoProto.newBuilder().setName("x").setType(type))
+                .addOutput(OnnxMl.ValueInfoProto.newBuilder().setName("y").setType(type))
+                .build());
+    }
+
     /** {@code y = Cast(x, to=out)}. */
     static byte[] cast(DType in, DType out, long... dims) {
         OnnxMl.NodeProto.Builder n = node("Cast").addAttribute(OnnxMl.AttributeProto.newBuilder()
