@@ -1,9 +1,11 @@
 package io.verity.engine.onnxruntime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.onnx.proto.OnnxMl;
+import io.verity.engine.EngineException;
 import io.verity.engine.LoadedModel;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.DType;
@@ -28,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -177,6 +180,39 @@ class RealModelsIT {
                                 .isEqualTo(expected.get(k % inputs.size()));
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void unloading_while_other_threads_run_lets_each_run_finish_or_fail_cleanly() throws Exception {
+        // Own engine: this test unloads the model the others share.
+        try (OnnxRuntimeEngine own = OnnxRuntimeEngine.create()) {
+            RealModel cls = RealModels.paddleOcrCls();
+            LoadedModel m = own.load(cls.digest(), cls.file());
+            List<Tensor> in = RealInputs.paddleOcrCls(TEXT);
+            List<Tensor> expected = m.run(in).outputs();
+            CountDownLatch running = new CountDownLatch(2);
+            try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+                List<Future<Integer>> workers = new ArrayList<>();
+                for (int t = 0; t < 2; t++) {
+                    workers.add(pool.submit(() -> {
+                        // Run until the unload is seen: every run before it is complete and correct.
+                        for (int done = 0; ; done++) {
+                            try {
+                                assertThat(m.run(in).outputs()).isEqualTo(expected);
+                            } catch (EngineException e) {
+                                assertThat(e.getMessage()).endsWith("model was unloaded");
+                                return done;
+                            }
+                            if (done == 0) running.countDown();
+                        }
+                    }));
+                }
+                assertThat(running.await(60, TimeUnit.SECONDS)).as("both workers ran once (hang guard)").isTrue();
+                own.unload(cls.digest());
+                for (Future<Integer> w : workers) assertThat(w.get()).as("successful runs before the unload").isPositive();
+                assertThatThrownBy(() -> m.run(in)).hasMessageEndingWith("model was unloaded");
             }
         }
     }
