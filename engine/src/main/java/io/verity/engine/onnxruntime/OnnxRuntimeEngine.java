@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * ONNX Runtime on the CPU behind {@link InferenceEngine}.
@@ -39,6 +40,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
     private final String id;
     private final ConcurrentHashMap<Keccak256, CompletableFuture<OrtModel>> models = new ConcurrentHashMap<>();
     private boolean closed; // guarded by this; only the tiny map/closed sections synchronize, never a load
+    private final AtomicInteger sessionsCreated = new AtomicInteger(); // for tests: "loads once"
 
     private OnnxRuntimeEngine(OrtEnvironment env, OnnxRuntimeSettings settings) {
         this.env = env;
@@ -151,6 +153,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         OrtSession session;
         try (SessionOptions options = sessionOptions()) {
             session = env.createSession(file.toString(), options);
+            sessionsCreated.incrementAndGet();
         } catch (OrtException e) {
             throw OrtErrors.atLoad(label, e);
         }
@@ -177,6 +180,11 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
             o.close();
             throw e;
         }
+    }
+
+    /** How many ORT sessions this engine has created (tests check that concurrent loads share one). */
+    int sessionsCreated() {
+        return sessionsCreated.get();
     }
 
     /** Waits for runs of the model in flight (and for a load of it in progress) before freeing it. */

@@ -108,6 +108,7 @@ class OnnxRuntimeEngineIT {
             LoadedModel first = loads.getFirst().get();
             for (Future<LoadedModel> f : loads) assertThat(f.get()).isSameAs(first);
         }
+        assertThat(engine.sessionsCreated()).as("ORT sessions created").isEqualTo(1);
     }
 
     @Test
