@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -213,6 +214,24 @@ class RealModelsIT {
                 own.unload(cls.digest());
                 for (Future<Integer> w : workers) assertThat(w.get()).as("successful runs before the unload").isPositive();
                 assertThatThrownBy(() -> m.run(in)).hasMessageEndingWith("model was unloaded");
+            }
+        }
+    }
+
+    /** Why inter-op threads are not in the engine id: running independent nodes in parallel changes no bits. */
+    @Test
+    void inter_op_threads_leave_every_output_bit_unchanged() {
+        Map<RealModel, List<Tensor>> inputs = Map.of(
+                RealModels.sileroVadV5(), RealInputs.sileroVadV5(3),
+                RealModels.paddleOcrDet(), RealInputs.paddleOcrDet(TEXT, 96, 320),
+                RealModels.paddleOcrRec(), RealInputs.paddleOcrRec(TEXT, 320));
+        try (OnnxRuntimeEngine parallel = OnnxRuntimeEngine.create(
+                OnnxRuntimeSettings.defaults().withInterOpThreads(2))) {
+            assertThat(parallel.id()).isEqualTo(engine.id());
+            for (var e : inputs.entrySet()) {
+                RealModel m = e.getKey();
+                assertThat(parallel.load(m.digest(), m.file()).run(e.getValue()).outputs()).as("%s", m)
+                        .isEqualTo(load(m).run(e.getValue()).outputs());
             }
         }
     }
