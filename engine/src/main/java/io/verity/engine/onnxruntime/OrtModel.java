@@ -92,7 +92,14 @@ final class OrtModel implements LoadedModel {
     private List<Tensor> execute(List<Tensor> inputs) {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         try {
-            for (Tensor t : inputs) feeds.put(t.name(), OrtTensors.toOrt(env, t));
+            for (Tensor t : inputs) {
+                try {
+                    feeds.put(t.name(), OrtTensors.toOrt(env, t));
+                } catch (IllegalStateException | IllegalArgumentException e) {
+                    throw new EngineException(Kind.FAILURE, label + ": cannot pass input '" + t.name()
+                            + "' to onnxruntime: " + e.getMessage(), e);
+                }
+            }
             try (OrtSession.Result result = session.run(feeds, outputNames)) {
                 List<Tensor> outputs = new ArrayList<>(outputNames.size());
                 for (String name : outputNames) {
@@ -102,14 +109,17 @@ final class OrtModel implements LoadedModel {
                         throw new EngineException(Kind.FAILURE, label + ": output '" + name
                                 + "' must be a tensor, got " + v.getType());
                     }
-                    outputs.add(OrtTensors.fromOrt(name, ot));
+                    try {
+                        outputs.add(OrtTensors.fromOrt(name, ot));
+                    } catch (IllegalStateException | IllegalArgumentException e) {
+                        throw new EngineException(Kind.FAILURE, label + ": cannot convert output '" + name + "': "
+                                + e.getMessage(), e);
+                    }
                 }
                 return outputs;
             }
         } catch (OrtException e) {
             throw OrtErrors.atRun(label, e);
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            throw new EngineException(Kind.FAILURE, label + ": cannot convert an output: " + e.getMessage(), e);
         } finally {
             for (OnnxTensor t : feeds.values()) t.close();
         }
@@ -169,6 +179,11 @@ final class OrtModel implements LoadedModel {
 
     private EngineException invalid(String what) {
         return new EngineException(Kind.INVALID_INPUT, label + ": " + what);
+    }
+
+    @Override
+    public String toString() {
+        return label;
     }
 
     /** Waits for runs in flight, then frees the session; idempotent. */
