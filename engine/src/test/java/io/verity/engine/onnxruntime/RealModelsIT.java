@@ -218,6 +218,26 @@ class RealModelsIT {
         }
     }
 
+    /** Nodes serve requests on virtual threads: ORT then runs on the carrier's stack (the JNI call pins it). */
+    @Test
+    void runs_from_virtual_threads_give_the_same_bytes() throws Exception {
+        LoadedModel det = load(RealModels.paddleOcrDet());
+        LoadedModel rec = load(RealModels.paddleOcrRec());
+        List<Tensor> detIn = RealInputs.paddleOcrDet(TEXT, 96, 320);
+        List<Tensor> recIn = RealInputs.paddleOcrRec(TEXT, 320);
+        List<Tensor> detOut = det.run(detIn).outputs();
+        List<Tensor> recOut = rec.run(recIn).outputs();
+
+        try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Boolean>> same = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                same.add(virtual.submit(() -> det.run(detIn).outputs().equals(detOut)));
+                same.add(virtual.submit(() -> rec.run(recIn).outputs().equals(recOut)));
+            }
+            for (Future<Boolean> f : same) assertThat(f.get()).isTrue();
+        }
+    }
+
     /** Why inter-op threads are not in the engine id: running independent nodes in parallel changes no bits. */
     @Test
     void inter_op_threads_leave_every_output_bit_unchanged() {
