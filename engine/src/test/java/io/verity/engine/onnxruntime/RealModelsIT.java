@@ -119,6 +119,25 @@ class RealModelsIT {
     }
 
     @Test
+    void ocr_direction_classifier_favours_180_degrees_for_upside_down_text() {
+        Tensor upright = RealInputs.paddleOcrCls(TEXT).getFirst();
+        float[] x = upright.floats();
+        int h = 48;
+        int w = 192;
+        float[] turned = new float[x.length];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < h; y++) {
+                for (int i = 0; i < w; i++) turned[c * h * w + (h - 1 - y) * w + (w - 1 - i)] = x[c * h * w + y * w + i];
+            }
+        }
+
+        float[] p = load(RealModels.paddleOcrCls()).run(List.of(Tensor.ofFloats("x", upright.shape(), turned)))
+                .outputs().getFirst().floats();
+
+        assertThat(p[1]).as("P(180 degrees) for text turned upside down").isGreaterThan(p[0]);
+    }
+
+    @Test
     void ocr_detector_maps_probabilities_over_the_input_size_highest_on_the_text() {
         int h = 96;
         int w = 320;
