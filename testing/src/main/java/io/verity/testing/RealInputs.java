@@ -116,7 +116,10 @@ public final class RealInputs {
         return img;
     }
 
-    /** RGB image to planar float32 [3, H, W] with (x / 255 - mean[c]) / std[c]. */
+    /**
+     * RGB image to planar float32 [3, H, W] with (x / 255 - mean[c]) / std[c]. PaddleOCR feeds BGR (OpenCV)
+     * planes; the images here are grey (R = G = B), so the channel order makes no difference.
+     */
     static float[] chw(BufferedImage img, float[] mean, float[] std) {
         int w = img.getWidth();
         int h = img.getHeight();
