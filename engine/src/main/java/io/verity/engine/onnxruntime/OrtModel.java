@@ -1,0 +1,210 @@
+package io.verity.engine.onnxruntime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.verity.engine.EngineException;
+import io.verity.engine.EngineException.Kind;
+import io.verity.engine.Inference;
+import io.verity.engine.LoadedModel;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.tensor.ModelSchema;
+import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorSpec;
+import io.verity.protocol.tensor.TensorSpec.Dim;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One ONNX Runtime session. Runs share the session concurrently (ORT's {@code Run} is thread-safe); closing
+ * takes the write lock, so it waits for runs in flight and later runs fail instead of touching freed memory.
+ */
+final class OrtModel implements LoadedModel {
+    private final OrtEnvironment env;
+    private final Keccak256 digest;
+    private final String label;
+    private final OrtSession session;
+    private final ModelSchema schema;
+    private final Set<String> outputNames;
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed; // guarded by lock
+
+    private OrtModel(OrtEnvironment env, Keccak256 digest, String label, OrtSession session, ModelSchema schema) {
+        this.env = env;
+        this.digest = digest;
+        this.label = label;
+        this.session = session;
+        this.schema = schema;
+        Set<String> names = new LinkedHashSet<>();
+        for (TensorSpec s : schema.outputs()) names.add(s.name());
+        this.outputNames = names;
+    }
+
+    /** Takes ownership of {@code session}: closes it when the schema cannot be read. */
+    static OrtModel open(OrtEnvironment env, Keccak256 digest, String label, OrtSession session) {
+        try {
+            ModelSchema schema = new ModelSchema(
+                    OrtTensors.specs("input", session.getInputInfo()),
+                    OrtTensors.specs("output", session.getOutputInfo()));
+            return new OrtModel(env, digest, label, session, schema);
+        } catch (OrtException | IllegalArgumentException e) {
+            closeQuietly(session, e);
+            throw new EngineException(Kind.INVALID_MODEL, label + ": cannot read its inputs and outputs: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Keccak256 digest() {
+        return digest;
+    }
+
+    @Override
+    public ModelSchema schema() {
+        return schema;
+    }
+
+    String label() {
+        return label;
+    }
+
+    @Override
+    public Inference run(List<Tensor> inputs) {
+        lock.readLock().lock();
+        try {
+            if (closed) throw new EngineException(Kind.FAILURE, label + ": model was unloaded");
+            checkInputs(inputs);
+            return Inference.untraced(execute(inputs));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private List<Tensor> execute(List<Tensor> inputs) {
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        try {
+            for (Tensor t : inputs) {
+                try {
+                    feeds.put(t.name(), OrtTensors.toOrt(env, t));
+                } catch (IllegalStateException | IllegalArgumentException e) {
+                    throw new EngineException(Kind.FAILURE, label + ": cannot pass input '" + t.name()
+                            + "' to onnxruntime: " + e.getMessage(), e);
+                }
+            }
+            try (OrtSession.Result result = session.run(feeds, outputNames)) {
+                List<Tensor> outputs = new ArrayList<>(outputNames.size());
+                for (String name : outputNames) {
+                    OnnxValue v = result.get(name).orElseThrow(() -> new EngineException(Kind.FAILURE,
+                            label + ": onnxruntime returned no value for output '" + name + "'"));
+                    if (!(v instanceof OnnxTensor ot)) {
+                        throw new EngineException(Kind.FAILURE, label + ": output '" + name
+                                + "' must be a tensor, got " + v.getType());
+                    }
+                    try {
+                        outputs.add(OrtTensors.fromOrt(name, ot));
+                    } catch (IllegalStateException | IllegalArgumentException e) {
+                        throw new EngineException(Kind.FAILURE, label + ": cannot convert output '" + name + "': "
+                                + e.getMessage(), e);
+                    }
+                }
+                return outputs;
+            }
+        } catch (OrtException e) {
+            throw OrtErrors.atRun(label, e);
+        } finally {
+            for (OnnxTensor t : feeds.values()) t.close();
+        }
+    }
+
+    /**
+     * Rejects inputs that ORT would reject with a vaguer message (or, for a wrong fixed dim inside a graph,
+     * a runtime error that cannot be told apart from an engine fault).
+     */
+    private void checkInputs(List<Tensor> inputs) {
+        Map<String, Tensor> byName = new HashMap<>();
+        for (Tensor t : inputs) {
+            if (byName.put(t.name(), t) != null) {
+                throw invalid("input '" + t.name() + "' is given twice");
+            }
+        }
+        for (TensorSpec spec : schema.inputs()) {
+            Tensor t = byName.remove(spec.name());
+            if (t == null) throw invalid("input '" + spec.name() + "' is missing, expected " + describe(spec));
+            if (t.dtype() != spec.dtype()) {
+                throw invalid("input '" + spec.name() + "' must be " + spec.dtype().wireName() + ", got "
+                        + t.dtype().wireName());
+            }
+            // ORT reports an input declared without a shape (any rank allowed) as rank 0, exactly like a scalar,
+            // and enforces neither; so a declared rank 0 is not checked here (callers check against schema()).
+            if (spec.rank() != 0 && t.shape().rank() != spec.rank()) {
+                throw invalid("input '" + spec.name() + "' must have rank " + spec.rank() + " " + describe(spec)
+                        + ", got shape " + t.shape());
+            }
+            for (int i = 0; i < spec.rank(); i++) {
+                if (spec.dims().get(i) instanceof Dim.Fixed f && f.size() != t.shape().dim(i)) {
+                    throw invalid("input '" + spec.name() + "' dim " + i + " must be " + f.size() + " "
+                            + describe(spec) + ", got shape " + t.shape());
+                }
+            }
+        }
+        if (!byName.isEmpty()) {
+            throw invalid("unexpected input(s) " + byName.keySet() + ", the model takes " + inputNames());
+        }
+    }
+
+    private List<String> inputNames() {
+        return schema.inputs().stream().map(TensorSpec::name).toList();
+    }
+
+    private static String describe(TensorSpec spec) {
+        StringBuilder s = new StringBuilder(spec.dtype().wireName()).append('[');
+        for (int i = 0; i < spec.rank(); i++) {
+            if (i > 0) s.append(", ");
+            switch (spec.dims().get(i)) {
+                case Dim.Fixed f -> s.append(f.size());
+                case Dim.Dynamic d -> s.append(d.name().isEmpty() ? "?" : d.name());
+            }
+        }
+        return s.append(']').toString();
+    }
+
+    private EngineException invalid(String what) {
+        return new EngineException(Kind.INVALID_INPUT, label + ": " + what);
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+
+    /** Waits for runs in flight, then frees the session; idempotent. */
+    void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) return;
+            closed = true;
+            session.close();
+        } catch (OrtException e) {
+            throw new EngineException(Kind.FAILURE, label + ": closing the onnxruntime session failed", e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private static void closeQuietly(OrtSession session, Exception primary) {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            primary.addSuppressed(e);
+        }
+    }
+}
