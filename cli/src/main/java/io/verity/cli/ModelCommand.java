@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -151,7 +152,7 @@ public final class ModelCommand implements Runnable {
                 out().printf(Locale.ROOT, row, "NAME", "VERSION", "DIGEST", "SIZE", "ADDED");
                 for (Manifest m : models) {
                     out().printf(Locale.ROOT, row, m.name(), m.version(), m.digest().toHex().substring(0, 18),
-                            megabytes(m.sizeBytes()), m.addedAt());
+                            megabytes(m.sizeBytes()), m.addedAt().truncatedTo(ChronoUnit.SECONDS));
                 }
             }
             out().flush();

@@ -174,8 +174,7 @@ public final class ModelFetcher implements AutoCloseable {
         try {
             return http.send(request, handler);
         } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw new HubException.NodeUnavailable(node, "cannot reach node " + node + ": "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+            throw new HubException.NodeUnavailable(node, "cannot reach node " + node + ": " + reason(e), e);
         } catch (IOException e) {
             throw new HubException.FetchFailed(node, "GET " + uri + " failed: " + e, e);
         } catch (InterruptedException e) {
@@ -184,6 +183,19 @@ public final class ModelFetcher implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("node URL must be http(s)://host[:port], got " + node, e);
         }
+    }
+
+    /** HttpClient wraps the useful part (refused, unknown host) in causes without messages of their own. */
+    static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException) return "unknown host";
+            if (t instanceof HttpConnectTimeoutException) return "connect timed out";
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) return t.getMessage();
+        }
+        // JDK 21-25 report a refused connection as a bare ConnectException around a ClosedChannelException
+        return e instanceof ConnectException ? "connection refused" : e.getClass().getSimpleName();
     }
 
     private static void checkStatus(URI node, Keccak256 digest, URI uri, int status) {

@@ -250,6 +250,10 @@ public final class ModelHub {
             return matches.get(0);
         }
         List<Manifest> named = list().stream().filter(m -> m.name().equals(ref)).toList();
+        if (named.isEmpty() && (ref.startsWith("0x") || ref.startsWith("0X"))) {
+            throw new HubException.NotFound(ref, "no model matches '" + ref
+                    + "': a digest or digest prefix is 0x followed by 8 to 64 hex digits");
+        }
         if (named.isEmpty()) throw new HubException.NotFound(ref, "no model named '" + ref + "' in " + root);
         return named.get(named.size() - 1); // list() orders versions, newest last
     }

@@ -275,10 +275,21 @@ class ModelFetcherTest {
         try (ModelFetcher f = fetcher()) {
             assertThatThrownBy(() -> f.fetch(dead, remote.digest()))
                     .isInstanceOf(HubException.NodeUnavailable.class)
-                    .hasMessageStartingWith("cannot reach node " + dead + ": ")
+                    .hasMessage("cannot reach node " + dead + ": connection refused")
                     .satisfies(e -> assertThat(((HubException.NodeUnavailable) e).node()).isEqualTo(dead));
         }
         assertNothingKept();
+    }
+
+    @Test
+    void reports_an_unknown_host_as_unavailable() {
+        URI nowhere = URI.create("http://no-such-host.invalid:8080"); // .invalid never resolves (RFC 6761)
+
+        try (ModelFetcher f = fetcher()) {
+            assertThatThrownBy(() -> f.fetch(nowhere, remote.digest()))
+                    .isInstanceOf(HubException.NodeUnavailable.class)
+                    .hasMessage("cannot reach node " + nowhere + ": unknown host");
+        }
     }
 
     @Test

@@ -150,6 +150,9 @@ class ModelHubTest {
         assertThatThrownBy(() -> hub.show("0x12345678"))
                 .isInstanceOf(HubException.NotFound.class)
                 .hasMessage("no model with digest 0x12345678 in " + root);
+        assertThatThrownBy(() -> hub.show("0xab"))
+                .isInstanceOf(HubException.NotFound.class)
+                .hasMessage("no model matches '0xab': a digest or digest prefix is 0x followed by 8 to 64 hex digits");
         assertThatThrownBy(() -> hub.file(CLS_DIGEST))
                 .isInstanceOf(HubException.NotFound.class)
                 .hasMessage("no model with digest " + CLS_DIGEST + " in " + root);
