@@ -55,7 +55,8 @@ public final class ModelCommand implements Runnable {
     /** The --home option every subcommand takes. */
     static final class Home {
         @Option(names = "--home", paramLabel = "DIR",
-                description = "Verity home directory (default: $VERITY_HOME, else ~/.verity); models live in DIR/models.")
+                description = "Verity home directory (default: $VERITY_HOME, else ~/.verity);"
+                        + " models live in DIR/models.")
         Path home;
 
         ModelHub hub() {
@@ -192,7 +193,8 @@ public final class ModelCommand implements Runnable {
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = "Download a model from another node, check its digest and store it.")
     static final class Fetch extends HubCommand {
-        @Option(names = "--node", required = true, paramLabel = "URL", description = "the node, e.g. http://10.0.0.5:8080")
+        @Option(names = "--node", required = true, paramLabel = "URL",
+                description = "the node, e.g. http://10.0.0.5:8080")
         String node;
 
         @Parameters(index = "0", paramLabel = "DIGEST", description = "the model's 0x keccak256 digest (64 hex digits)")

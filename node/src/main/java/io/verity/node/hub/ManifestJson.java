@@ -13,7 +13,6 @@ import io.verity.protocol.tensor.TensorSpec;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -115,8 +114,7 @@ final class ManifestJson {
                 specs(schemaNode, "inputs"), specs(schemaNode, "outputs"));
         Map<String, Long> opsets = new TreeMap<>();
         JsonNode opsetNode = object(root, "opsets", "opsets");
-        for (Iterator<Map.Entry<String, JsonNode>> it = opsetNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : opsetNode.properties()) {
             if (!e.getValue().canConvertToLong() || !e.getValue().isIntegralNumber()) {
                 throw new IllegalArgumentException(
                         "manifest field 'opsets." + e.getKey() + "' must be an integer, got " + e.getValue());
@@ -197,7 +195,9 @@ final class ManifestJson {
     private static String optionalText(JsonNode parent, String field) {
         JsonNode n = parent.get(field);
         if (n == null || n.isNull()) return null;
-        if (!n.isTextual()) throw new IllegalArgumentException("manifest field '" + field + "' must be a string or null");
+        if (!n.isTextual()) {
+            throw new IllegalArgumentException("manifest field '" + field + "' must be a string or null, got " + n);
+        }
         return n.asText();
     }
 }

@@ -338,9 +338,13 @@ public final class ModelHub {
         ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(root, r -> new ReentrantLock());
         jvmLock.lock();
         try (FileChannel ch = FileChannel.open(root.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE);
-                FileLock ignored = ch.lock()) {
-            return body.run();
+                StandardOpenOption.WRITE)) {
+            FileLock lock = ch.lock();
+            try {
+                return body.run();
+            } finally {
+                lock.release();
+            }
         } catch (IOException e) {
             throw io("model hub " + root + " failed", e);
         } finally {

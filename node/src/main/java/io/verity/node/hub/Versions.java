@@ -77,7 +77,10 @@ final class Versions {
             }
             boolean digit = Character.isDigit(ch);
             int j = i;
-            while (j < s.length() && Character.isLetterOrDigit(s.charAt(j)) && Character.isDigit(s.charAt(j)) == digit) j++;
+            while (j < s.length() && Character.isLetterOrDigit(s.charAt(j))
+                    && Character.isDigit(s.charAt(j)) == digit) {
+                j++;
+            }
             out.add(s.substring(i, j));
             i = j;
         }

@@ -30,7 +30,8 @@ class ManifestTest {
                 Map.of("ai.onnx", 16L, "ai.onnx.ml", 3L), new Manifest.Producer("pytorch", "1.12.0"), addedAt);
     }
 
-    static final String CANONICAL = "{\"digest\":\"0xf6fb974b007980b6e2b4fa51b8fecef64f2677af014b58964ef5759c092a0f68\","
+    static final String CANONICAL = "{"
+            + "\"digest\":\"0xf6fb974b007980b6e2b4fa51b8fecef64f2677af014b58964ef5759c092a0f68\","
             + "\"format\":\"onnx\",\"license\":\"MIT\",\"name\":\"silero-vad\","
             + "\"opsets\":{\"ai.onnx\":16,\"ai.onnx.ml\":3},\"producer\":{\"name\":\"pytorch\",\"version\":\"1.12.0\"},"
             + "\"schema\":{\"inputs\":[{\"dims\":[\"batch\",3],\"dtype\":\"float32\",\"name\":\"input\"},"

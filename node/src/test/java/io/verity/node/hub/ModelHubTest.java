@@ -225,7 +225,8 @@ class ModelHubTest {
                 .redirectErrorStream(true)
                 .start();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             List<String> seen = new ArrayList<>();
             for (String line = out.readLine(); line != null && !line.equals("STAGED"); line = out.readLine()) {
                 seen.add(line);
