@@ -109,6 +109,11 @@ public final class ModelFetcher implements AutoCloseable {
             StallWatchdog watchdog = new StallWatchdog(body, stallTimeout);
             try {
                 copied = staging.copyIn(body, n -> {
+                    if (n > remote.sizeBytes()) {
+                        // stop a node that streams more than it announced before it fills the disk
+                        throw new HubException.FetchFailed(node, "download of " + digest + " from " + base
+                                + " is longer than the manifest's " + remote.sizeBytes() + " bytes", null);
+                    }
                     watchdog.progressed();
                     progress.update(n);
                 });

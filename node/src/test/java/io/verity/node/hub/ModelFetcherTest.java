@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -44,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelFetcherTest {
     static final Path VAD = TestPaths.nodeModules().resolve("@ricky0123/vad-web/dist/silero_vad_legacy.onnx");
 
-    enum Body { GOOD, TAMPERED, STALLED }
+    enum Body { GOOD, TAMPERED, STALLED, OVERLONG }
 
     @TempDir
     Path remoteRoot;
@@ -82,6 +83,7 @@ class ModelFetcherTest {
                             send(exchange, t, -1);
                         }
                         case STALLED -> send(exchange, bytes, bytes.length / 3);
+                        case OVERLONG -> send(exchange, Arrays.copyOf(bytes, bytes.length * 2), -1);
                     }
                 } else {
                     exchange.sendResponseHeaders(404, -1);
@@ -181,6 +183,19 @@ class ModelFetcherTest {
                     .isInstanceOf(HubException.DigestMismatch.class)
                     .hasMessage("refusing model from " + base + ": expected digest " + remote.digest() + ", got "
                             + actual);
+        }
+        assertNothingKept();
+    }
+
+    @Test
+    void stops_reading_a_body_longer_than_the_manifest_says_and_keeps_nothing() {
+        body = Body.OVERLONG;
+
+        try (ModelFetcher f = fetcher()) {
+            assertThatThrownBy(() -> f.fetch(base, remote.digest()))
+                    .isInstanceOf(HubException.FetchFailed.class)
+                    .hasMessage("download of " + remote.digest() + " from " + base + " is longer than the manifest's "
+                            + bytes.length + " bytes");
         }
         assertNothingKept();
     }
