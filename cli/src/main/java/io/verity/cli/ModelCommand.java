@@ -207,12 +207,26 @@ public final class ModelCommand implements Runnable {
             // Progress goes to stderr so stdout stays the one-line result; redraw only on a terminal.
             PrintStream progress = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true,
                     StandardCharsets.UTF_8);
-            try (ModelFetcher fetcher = new ModelFetcher(hub, progress, System.console() != null)) {
+            try (ModelFetcher fetcher = new ModelFetcher(hub, progress, onTerminal())) {
                 Manifest m = fetcher.fetch(uri, d);
                 out().println("fetched " + m.ref() + " " + m.digest() + " (" + megabytes(m.sizeBytes()) + ")");
                 out().flush();
                 return 0;
             }
+        }
+    }
+
+    /**
+     * Since JDK 22 System.console() is non-null even when output is redirected; Console.isTerminal() (22+)
+     * tells the truth, and is called reflectively because we compile for 21.
+     */
+    static boolean onTerminal() {
+        java.io.Console console = System.console();
+        if (console == null) return false;
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true; // JDK 21: a console exists only on a terminal
         }
     }
 

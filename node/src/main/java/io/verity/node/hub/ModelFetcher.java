@@ -118,7 +118,6 @@ public final class ModelFetcher implements AutoCloseable {
                     progress.update(n);
                 });
             } catch (IOException e) {
-                progress.finish();
                 String why = watchdog.fired()
                         ? "stalled: no data for " + stallTimeout.toSeconds() + " s"
                         : "broke off: " + e.getMessage();
@@ -126,8 +125,8 @@ public final class ModelFetcher implements AutoCloseable {
                         + why + " after " + progress.done() + " of " + remote.sizeBytes() + " bytes", e);
             } finally {
                 watchdog.stop();
+                progress.finish();
             }
-            progress.finish();
             if (copied.size() < remote.sizeBytes()) {
                 throw new HubException.FetchFailed(node, "download of " + digest + " from " + base
                         + " is truncated: got " + copied.size() + " of " + remote.sizeBytes() + " bytes", null);
@@ -175,8 +174,8 @@ public final class ModelFetcher implements AutoCloseable {
     }
 
     private <T> HttpResponse<T> send(URI node, URI uri, HttpResponse.BodyHandler<T> handler) {
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(HEADERS_TIMEOUT).GET().build();
         try {
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(HEADERS_TIMEOUT).GET().build();
             return http.send(request, handler);
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new HubException.NodeUnavailable(node, "cannot reach node " + node + ": " + reason(e), e);
