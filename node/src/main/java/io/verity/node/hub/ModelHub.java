@@ -315,11 +315,17 @@ public final class ModelHub {
         } catch (IOException e) {
             throw io("cannot read " + f, e);
         }
+        Manifest m;
         try {
-            return Optional.of(Manifest.parse(json));
+            m = Manifest.parse(json);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("corrupt manifest " + f + ": " + e.getMessage(), e);
         }
+        if (!dir.getFileName().toString().equals(m.digest().toHex().substring(2))) {
+            // the store was edited by hand: serving it would hand out a file under the wrong identity
+            throw new IllegalStateException("corrupt hub entry " + dir + ": its manifest names digest " + m.digest());
+        }
+        return Optional.of(m);
     }
 
     Path modelDir(Keccak256 digest) {

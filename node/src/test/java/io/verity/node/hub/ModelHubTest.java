@@ -158,6 +158,37 @@ class ModelHubTest {
                 .hasMessage("no model with digest " + CLS_DIGEST + " in " + root);
     }
 
+    /** Real digests sharing 8 hex digits are too rare to find, so two entries are planted by hand. */
+    @Test
+    void a_prefix_matching_two_models_is_ambiguous_and_names_both() throws IOException {
+        Manifest real = hub().add(VAD, "vad", "1", null, null);
+        Keccak256 a = Keccak256.parse("0xaaaaaaaa" + "11".repeat(28));
+        Keccak256 b = Keccak256.parse("0xaaaaaaaa" + "22".repeat(28));
+        for (Keccak256 d : List.of(a, b)) {
+            Path dir = Files.createDirectory(root.resolve(d.toHex().substring(2)));
+            Manifest planted = new Manifest(d, "planted-" + d.toHex().substring(10, 12), "1", null, null,
+                    real.sizeBytes(), "onnx", real.schema(), real.opsets(), real.producer(), T0);
+            Files.writeString(dir.resolve("manifest.json"), planted.toJson());
+        }
+
+        assertThatThrownBy(() -> hub().show("0xaaaaaaaa"))
+                .isInstanceOf(HubException.Ambiguous.class)
+                .hasMessage("model reference '0xaaaaaaaa' matches 2 models ([" + a + ", " + b + "]), give more digits")
+                .satisfies(e -> assertThat(((HubException.Ambiguous) e).candidates()).containsExactly(a, b));
+        assertThat(hub().show("0xaaaaaaaa22").digest()).isEqualTo(b);
+    }
+
+    @Test
+    void refuses_to_list_an_entry_whose_manifest_names_another_digest() throws IOException {
+        hub().add(VAD, "vad", "1", null, null);
+        Path moved = root.resolve(CLS_DIGEST.toHex().substring(2));
+        Files.move(root.resolve(VAD_DIGEST.toHex().substring(2)), moved);
+
+        assertThatThrownBy(() -> hub().list())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("corrupt hub entry " + moved + ": its manifest names digest " + VAD_DIGEST);
+    }
+
     @Test
     void remove_deletes_the_model_directory_and_returns_its_manifest() {
         ModelHub hub = hub();
