@@ -123,9 +123,13 @@ class ModelFetcherTest {
     }
 
     ModelFetcher fetcher() {
+        return fetcher(ModelFetcher.DEFAULT_STALL_TIMEOUT);
+    }
+
+    ModelFetcher fetcher(Duration stallTimeout) {
         AtomicLong fakeNanos = new AtomicLong();
         return new ModelFetcher(local, new PrintStream(progress, true, StandardCharsets.UTF_8), false,
-                () -> fakeNanos.addAndGet(10_000_000L), Duration.ofSeconds(1));
+                () -> fakeNanos.addAndGet(10_000_000L), stallTimeout);
     }
 
     @Test
@@ -204,7 +208,7 @@ class ModelFetcherTest {
     void gives_up_on_a_body_that_stops_arriving_and_keeps_nothing() {
         body = Body.STALLED;
 
-        try (ModelFetcher f = fetcher()) {
+        try (ModelFetcher f = fetcher(Duration.ofSeconds(1))) {
             assertThatThrownBy(() -> f.fetch(base, remote.digest()))
                     .isInstanceOf(HubException.FetchFailed.class)
                     .hasMessageStartingWith("download of " + remote.digest() + " from " + base
