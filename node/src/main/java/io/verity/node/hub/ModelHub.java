@@ -63,6 +63,8 @@ public final class ModelHub {
     }
 
     private final Path root;
+    /** The root with symlinks resolved: two spellings of one directory must share one JVM lock. */
+    private final Path lockKey;
     private final Clock clock;
     private final StepHook hook;
 
@@ -81,6 +83,7 @@ public final class ModelHub {
         this.hook = hook;
         try {
             Files.createDirectories(this.root.resolve(STAGING_DIR));
+            this.lockKey = this.root.toRealPath();
         } catch (IOException e) {
             throw io("cannot create the model hub at " + this.root, e);
         }
@@ -341,7 +344,7 @@ public final class ModelHub {
     }
 
     private <T> T withLock(LockedBody<T> body) {
-        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(root, r -> new ReentrantLock());
+        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockKey, r -> new ReentrantLock());
         jvmLock.lock();
         try (FileChannel ch = FileChannel.open(root.resolve(LOCK_FILE), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE)) {
