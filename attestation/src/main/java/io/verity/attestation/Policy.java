@@ -1,0 +1,90 @@
+package io.verity.attestation;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What evidence must satisfy beyond being genuine. Start from {@link #defaults()} and narrow it with the
+ * {@code with...} methods.
+ *
+ * @param expectedMeasurements measurement name (as in {@link Facts#measurements()}) to the exact value it must
+ *     have; empty = no measurement policy
+ * @param allowDebug accept debug enclaves/VMs (default false: all-zero Nitro PCR0..2, TDX/SGX debug attribute,
+ *     SEV-SNP policy bit 19 are rejected at {@link Step#DEBUG})
+ * @param maxAge for evidence with a timestamp (Nitro): reject when older than this at verification time
+ * @param nonce when present, the evidence must carry exactly this nonce: Nitro {@code nonce} field, NVIDIA
+ *     request nonce, TDX/SGX/SEV-SNP {@code report_data[32..32+n)}
+ * @param keyBinding when present, the node key (or its hash) the evidence must bind: Nitro {@code public_key}
+ *     equal to it or {@code user_data} starting with it; TDX/SGX/SEV-SNP {@code report_data} starting with it
+ *     (at most 32 bytes there, the second half carries the nonce); NVIDIA: the request nonce starting with it
+ * @param acceptedTcbStatuses DCAP TCB statuses accepted (default {@code UpToDate} only)
+ */
+public record Policy(
+        Map<String, Bytes> expectedMeasurements,
+        boolean allowDebug,
+        Optional<Duration> maxAge,
+        Optional<Bytes> nonce,
+        Optional<Bytes> keyBinding,
+        Set<String> acceptedTcbStatuses) {
+
+    /** Allowed future skew of an evidence timestamp relative to the verification time. */
+    public static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+
+    public Policy {
+        expectedMeasurements = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(
+                Objects.requireNonNull(expectedMeasurements, "expectedMeasurements")));
+        Objects.requireNonNull(maxAge, "maxAge");
+        maxAge.ifPresent(d -> {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("maxAge must be positive, got " + d);
+            }
+        });
+        Objects.requireNonNull(nonce, "nonce");
+        Objects.requireNonNull(keyBinding, "keyBinding");
+        keyBinding.ifPresent(k -> {
+            if (k.isEmpty() || k.length() > 1024) {
+                throw new IllegalArgumentException("keyBinding must be 1..1024 bytes, got " + k.length());
+            }
+        });
+        nonce.ifPresent(n -> {
+            if (n.isEmpty() || n.length() > 1024) {
+                throw new IllegalArgumentException("nonce must be 1..1024 bytes, got " + n.length());
+            }
+        });
+        acceptedTcbStatuses = Set.copyOf(Objects.requireNonNull(acceptedTcbStatuses, "acceptedTcbStatuses"));
+    }
+
+    /** No measurement policy, debug rejected, no freshness window, no nonce, no key binding, TCB UpToDate only. */
+    public static Policy defaults() {
+        return new Policy(Map.of(), false, Optional.empty(), Optional.empty(), Optional.empty(), Set.of("UpToDate"));
+    }
+
+    public Policy withExpectedMeasurements(Map<String, Bytes> expected) {
+        return new Policy(expected, allowDebug, maxAge, nonce, keyBinding, acceptedTcbStatuses);
+    }
+
+    public Policy withAllowDebug(boolean allow) {
+        return new Policy(expectedMeasurements, allow, maxAge, nonce, keyBinding, acceptedTcbStatuses);
+    }
+
+    public Policy withMaxAge(Duration age) {
+        return new Policy(expectedMeasurements, allowDebug, Optional.of(age), nonce, keyBinding, acceptedTcbStatuses);
+    }
+
+    public Policy withNonce(Bytes expected) {
+        return new Policy(expectedMeasurements, allowDebug, maxAge, Optional.of(expected), keyBinding,
+                acceptedTcbStatuses);
+    }
+
+    public Policy withKeyBinding(Bytes key) {
+        return new Policy(expectedMeasurements, allowDebug, maxAge, nonce, Optional.of(key), acceptedTcbStatuses);
+    }
+
+    public Policy withAcceptedTcbStatuses(Set<String> statuses) {
+        return new Policy(expectedMeasurements, allowDebug, maxAge, nonce, keyBinding, statuses);
+    }
+}

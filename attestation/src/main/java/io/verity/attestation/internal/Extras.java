@@ -1,0 +1,57 @@
+package io.verity.attestation.internal;
+
+import io.verity.attestation.Step;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Additional inputs given with evidence (certificates, DCAP collateral JSON, NVIDIA RIMs), classified by
+ * content: PEM or DER certificates (also hex/base64 DER), JSON objects, XML documents.
+ */
+public record Extras(List<X509Certificate> certificates, List<String> json, List<String> xml) {
+    public Extras {
+        certificates = List.copyOf(certificates);
+        json = List.copyOf(json);
+        xml = List.copyOf(xml);
+    }
+
+    public static Extras none() {
+        return new Extras(List.of(), List.of(), List.of());
+    }
+
+    /** @throws Failure at {@link Step#PARSE} naming the extra input that is none of the above */
+    public static Extras classify(List<byte[]> inputs) {
+        List<X509Certificate> certs = new ArrayList<>();
+        List<String> json = new ArrayList<>();
+        List<String> xml = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            byte[] raw = inputs.get(i);
+            String name = "extra input #" + (i + 1);
+            if (raw == null || raw.length == 0) throw new Failure(Step.PARSE, name + " is empty");
+            String text = new String(raw, StandardCharsets.UTF_8).strip();
+            if (text.startsWith("\uFEFF")) text = text.substring(1);
+            try {
+                if (Certs.looksLikePem(raw)) {
+                    List<X509Certificate> pem = Certs.parsePem(text);
+                    if (pem.isEmpty()) throw new Failure(Step.PARSE, name + " has a PEM header but no certificate");
+                    certs.addAll(pem);
+                } else if (text.startsWith("{")) {
+                    json.add(text);
+                } else if (text.startsWith("<")) {
+                    xml.add(text);
+                } else {
+                    byte[] der = (raw[0] & 0xff) == 0x30 ? raw : Encoding.decodeText(raw);
+                    certs.add(Certs.parse(der));
+                }
+            } catch (Failure f) {
+                throw f;
+            } catch (Exception e) {
+                throw new Failure(Step.PARSE, name + " expected a certificate (PEM/DER), collateral JSON or an XML"
+                        + " RIM, but could not read it: " + e.getMessage());
+            }
+        }
+        return new Extras(certs, json, xml);
+    }
+}
