@@ -33,14 +33,14 @@ public record Extras(List<X509Certificate> certificates, List<String> json, List
             String text = new String(raw, StandardCharsets.UTF_8).strip();
             if (text.startsWith("\uFEFF")) text = text.substring(1);
             try {
-                if (Certs.looksLikePem(raw)) {
-                    List<X509Certificate> pem = Certs.parsePem(text);
-                    if (pem.isEmpty()) throw new Failure(Step.PARSE, name + " has a PEM header but no certificate");
-                    certs.addAll(pem);
-                } else if (text.startsWith("{")) {
+                if (text.startsWith("{")) {
                     json.add(text);
                 } else if (text.startsWith("<")) {
                     xml.add(text);
+                } else if (Certs.looksLikePem(raw)) {
+                    List<X509Certificate> pem = Certs.parsePem(text);
+                    if (pem.isEmpty()) throw new Failure(Step.PARSE, name + " has a PEM header but no certificate");
+                    certs.addAll(pem);
                 } else {
                     byte[] der = (raw[0] & 0xff) == 0x30 ? raw : Encoding.decodeText(raw);
                     certs.add(Certs.parse(der));
