@@ -39,7 +39,13 @@ public final class NitroVerifier {
     public static Verdict verify(byte[] document, Policy policy, Instant at) {
         return Checks.verify(EvidenceKind.AWS_NITRO, c -> {
             Doc[] doc = new Doc[1];
-            c.step(Step.PARSE, () -> doc[0] = parse(document));
+            c.step(Step.PARSE, () -> {
+                try {
+                    doc[0] = parse(document);
+                } catch (Cbor.CborException e) {
+                    throw new Failure(Step.PARSE, "not valid CBOR: " + e.getMessage());
+                }
+            });
             Doc d = doc[0];
             c.facts(d.facts);
             c.step(Step.CERT_CHAIN, () -> {
