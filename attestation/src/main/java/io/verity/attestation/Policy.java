@@ -63,6 +63,18 @@ public record Policy(
         return new Policy(Map.of(), false, Optional.empty(), Optional.empty(), Optional.empty(), Set.of("UpToDate"));
     }
 
+    /**
+     * Reads a policy file: a JSON object with any of {@code measurements} (name to hex), {@code allowDebug},
+     * {@code maxAge} (ISO-8601 duration, e.g. {@code "PT5M"}), {@code nonce} (hex), {@code keyBinding} (hex) and
+     * {@code acceptedTcbStatuses} (array of strings). Absent fields keep {@link #defaults()}.
+     *
+     * @throws IllegalArgumentException naming the field, the expected form and what was found; unknown fields
+     *     are rejected so that a misspelt constraint is never silently ignored
+     */
+    public static Policy fromJson(String json) {
+        return PolicyJson.parse(json);
+    }
+
     public Policy withExpectedMeasurements(Map<String, Bytes> expected) {
         return new Policy(expected, allowDebug, maxAge, nonce, keyBinding, acceptedTcbStatuses);
     }
