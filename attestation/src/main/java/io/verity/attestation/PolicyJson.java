@@ -37,7 +37,7 @@ final class PolicyJson {
         if (m != null) {
             if (!m.isObject()) throw new IllegalArgumentException("policy.measurements must be an object of name to hex");
             Map<String, Bytes> expected = new LinkedHashMap<>();
-            m.fields().forEachRemaining(e -> expected.put(e.getKey(), hex(e.getValue(), "measurements." + e.getKey())));
+            m.properties().forEach(e -> expected.put(e.getKey(), hex(e.getValue(), "measurements." + e.getKey())));
             p = p.withExpectedMeasurements(expected);
         }
         JsonNode debug = n.get("allowDebug");
