@@ -30,7 +30,6 @@ import java.security.spec.ECPublicKeySpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -43,12 +42,10 @@ import java.util.Optional;
  */
 public final class DcapVerifier {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String SGX_EXT = "1.2.840.113741.1.13.1";
-
     private DcapVerifier() {}
 
     public static Verdict verify(byte[] quoteBytes, Extras extras, Policy policy, Instant at) {
-        EvidenceKind kind = Attest.kindOf(quoteBytes);
+        EvidenceKind kind = kindOf(quoteBytes);
         return Checks.verify(kind, c -> {
             Quote[] qq = new Quote[1];
             c.step(Step.PARSE, () -> qq[0] = Quote.parse(quoteBytes));
@@ -227,10 +224,13 @@ public final class DcapVerifier {
             throw new Failure(Step.REVOCATION, "PCK certificate serial 0x" + pck.get(0).getSerialNumber().toString(16)
                     + " is revoked by the PCK CRL");
         }
-        for (int i = 1; i < pck.size() - 1; i++) {
-            if (rootCrl.isRevoked(pck.get(i))) {
-                throw new Failure(Step.REVOCATION, pck.get(i).getSubjectX500Principal().getName() + " serial 0x"
-                        + pck.get(i).getSerialNumber().toString(16) + " is revoked by the root CA CRL");
+        List<X509Certificate> intermediates = new ArrayList<>(pck.subList(1, pck.size() - 1));
+        intermediates.add(Certs.parsePem(col.tcbInfoIssuerChain()).get(0));
+        intermediates.add(Certs.parsePem(col.qeIdentityIssuerChain()).get(0));
+        for (X509Certificate c : intermediates) {
+            if (rootCrl.isRevoked(c)) {
+                throw new Failure(Step.REVOCATION, c.getSubjectX500Principal().getName() + " serial 0x"
+                        + c.getSerialNumber().toString(16) + " is revoked by the root CA CRL");
             }
         }
     }
@@ -245,13 +245,7 @@ public final class DcapVerifier {
     }
 
     /** Kind from the header alone, so that a rejected parse still names TDX or SGX. */
-    static final class Attest {
-        static EvidenceKind kindOf(byte[] q) {
-            return q.length >= 8 && (q[4] & 0xff) == 0x81 ? EvidenceKind.INTEL_TDX : EvidenceKind.INTEL_SGX;
-        }
-    }
-
-    static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
+    static EvidenceKind kindOf(byte[] q) {
+        return q.length >= 8 && (q[4] & 0xff) == 0x81 ? EvidenceKind.INTEL_TDX : EvidenceKind.INTEL_SGX;
     }
 }
