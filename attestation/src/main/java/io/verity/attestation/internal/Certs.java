@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.CertificateException;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /** X.509 parsing, chain checks against a pinned root fingerprint, and raw-signature verification. */
 public final class Certs {
@@ -35,6 +37,12 @@ public final class Certs {
      */
     private static final Map<String, Boolean> VERIFIED_PAIRS = new ConcurrentHashMap<>();
     private static final int MAX_CACHED_PAIRS = 4096;
+    /**
+     * BouncyCastle for signature checks, held privately (not registered globally): its P-384 ECDSA verification
+     * is about six times faster than SunEC's on JDK 25 (~0.2 ms against ~1.3 ms here), which keeps a Nitro
+     * verification within its 2 ms budget.
+     */
+    private static final Provider BC = new BouncyCastleProvider();
 
     private Certs() {}
 
@@ -141,7 +149,7 @@ public final class Certs {
         }
         if (VERIFIED_PAIRS.containsKey(key)) return true;
         try {
-            cert.verify(issuer.getPublicKey());
+            cert.verify(issuer.getPublicKey(), BC);
         } catch (GeneralSecurityException | RuntimeException e) {
             return false;
         }
@@ -153,7 +161,7 @@ public final class Certs {
     /** Verifies a raw r‖s (IEEE P1363) ECDSA signature; false for any malformed key or signature. */
     public static boolean verifyP1363(PublicKey key, String hash, byte[] data, byte[] rawSignature) {
         try {
-            Signature s = Signature.getInstance(hash + "withECDSAinP1363Format");
+            Signature s = Signature.getInstance(hash + "withPLAIN-ECDSA", BC);
             s.initVerify(key);
             s.update(data);
             return s.verify(rawSignature);
