@@ -81,8 +81,9 @@ final class Cbor {
 
     private int length(long declared, String what) throws CborException {
         if (declared < 0 || declared > in.length - pos) {
-            throw new CborException(what + " declares " + Long.toUnsignedString(declared) + " bytes at offset " + pos
-                    + " but only " + (in.length - pos) + " remain");
+            String unit = what.equals("array") ? " items" : " bytes";
+            throw new CborException(what + " declares " + Long.toUnsignedString(declared) + unit + " at offset " + pos
+                    + " but only " + (in.length - pos) + " bytes remain");
         }
         return (int) declared;
     }
