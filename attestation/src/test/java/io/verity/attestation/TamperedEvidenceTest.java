@@ -139,6 +139,22 @@ class TamperedEvidenceTest {
     }
 
     @Test
+    void tdx_v4_quote_rewritten_as_v5_parses_but_fails_the_quote_signature() {
+        byte[] t1 = read(T1);
+        var out = new ByteArrayOutputStream();
+        out.write(5);
+        out.write(0); // version 5, the rest of the header unchanged
+        out.write(t1, 2, 46);
+        out.write(new byte[] {2, 0, 0x48, 0x02, 0, 0}, 0, 6); // body type 2 (TD 1.0), size 584
+        out.write(t1, 48, t1.length - 48);
+        var r = rejected(verify(out.toByteArray(), Policy.defaults(), T1_AT, read(T1_COLLATERAL)), Step.SIGNATURE);
+        assertThat(r.passed()).containsExactly(Step.PARSE, Step.CERT_CHAIN, Step.QE_REPORT);
+        assertThat(r.facts().orElseThrow().attributes()).containsEntry("quote_version", "5");
+        assertThat(r.facts().orElseThrow().measurement("MRTD")).isEqualTo(
+                ((Verdict.Valid) verify(read(T1), Policy.defaults(), T1_AT, read(T1_COLLATERAL))).facts().measurement("MRTD"));
+    }
+
+    @Test
     void sgx_truncated_quote_fails_the_parse_step() {
         byte[] s1 = read(S1);
         for (int len : new int[] {0, 47, 48 + 383, 1000, s1.length - 1}) {
