@@ -39,6 +39,11 @@ public final class SevSnpVerifier {
     private SevSnpVerifier() {}
 
     public static Verdict verify(byte[] report, Extras extras, Policy policy, Instant at) {
+        return verify(report, extras, policy, at, TrustAnchors.AMD_ARK_MILAN_SHA256);
+    }
+
+    /** With another pinned ARK: tests sign synthetic reports under their own ARK. */
+    static Verdict verify(byte[] report, Extras extras, Policy policy, Instant at, String arkSha256) {
         return Checks.verify(EvidenceKind.AMD_SEV_SNP, c -> {
             Report[] r = new Report[1];
             c.step(Step.PARSE, () -> r[0] = parse(report));
@@ -52,7 +57,7 @@ public final class SevSnpVerifier {
                 }
                 List<X509Certificate> chain = Certs.chainFrom(extras.certificates(),
                         x -> Certs.commonName(x).equals("SEV-VCEK"), "VCEK (CN=SEV-VCEK)");
-                Certs.verifyChain(chain, TrustAnchors.AMD_ARK_MILAN_SHA256, "AMD ARK-Milan", at);
+                Certs.verifyChain(chain, arkSha256, "AMD ARK-Milan", at);
                 vcek[0] = chain.get(0);
             });
             c.step(Step.SIGNATURE, () -> {
