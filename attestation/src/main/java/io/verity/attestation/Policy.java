@@ -2,6 +2,7 @@ package io.verity.attestation;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,8 +12,9 @@ import java.util.Set;
  * What evidence must satisfy beyond being genuine. Start from {@link #defaults()} and narrow it with the
  * {@code with...} methods.
  *
- * @param expectedMeasurements measurement name (as in {@link Facts#measurements()}) to the exact value it must
- *     have; empty = no measurement policy
+ * @param allowedMeasurements the measurement allowlist: each entry maps measurement names (as in
+ *     {@link Facts#measurements()}) to exact values, and evidence passes when every value of at least one entry
+ *     matches (e.g. one entry per accepted image version); empty = no measurement policy
  * @param allowDebug accept debug enclaves/VMs (default false: all-zero Nitro PCR0..2, TDX/SGX debug attribute,
  *     SEV-SNP policy bit 19 are rejected at {@link Step#DEBUG})
  * @param maxAge for evidence with a timestamp (Nitro): reject when older than this at verification time
@@ -24,7 +26,7 @@ import java.util.Set;
  * @param acceptedTcbStatuses DCAP TCB statuses accepted (default {@code UpToDate} only)
  */
 public record Policy(
-        Map<String, Bytes> expectedMeasurements,
+        List<Map<String, Bytes>> allowedMeasurements,
         boolean allowDebug,
         Optional<Duration> maxAge,
         Optional<Bytes> nonce,
@@ -35,8 +37,16 @@ public record Policy(
     public static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
 
     public Policy {
-        expectedMeasurements = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(
-                Objects.requireNonNull(expectedMeasurements, "expectedMeasurements")));
+        Objects.requireNonNull(allowedMeasurements, "allowedMeasurements");
+        List<Map<String, Bytes>> copy = new java.util.ArrayList<>();
+        for (int i = 0; i < allowedMeasurements.size(); i++) {
+            Map<String, Bytes> entry = allowedMeasurements.get(i);
+            if (entry == null || entry.isEmpty()) {
+                throw new IllegalArgumentException("allowedMeasurements[" + i + "] must name at least one measurement");
+            }
+            copy.add(java.util.Collections.unmodifiableMap(new LinkedHashMap<>(entry)));
+        }
+        allowedMeasurements = List.copyOf(copy);
         Objects.requireNonNull(maxAge, "maxAge");
         maxAge.ifPresent(d -> {
             if (d.isNegative() || d.isZero()) {
@@ -60,11 +70,12 @@ public record Policy(
 
     /** No measurement policy, debug rejected, no freshness window, no nonce, no key binding, TCB UpToDate only. */
     public static Policy defaults() {
-        return new Policy(Map.of(), false, Optional.empty(), Optional.empty(), Optional.empty(), Set.of("UpToDate"));
+        return new Policy(List.of(), false, Optional.empty(), Optional.empty(), Optional.empty(), Set.of("UpToDate"));
     }
 
     /**
-     * Reads a policy file: a JSON object with any of {@code measurements} (name to hex), {@code allowDebug},
+     * Reads a policy file: a JSON object with any of {@code measurements} (name to hex) or
+     * {@code allowedMeasurements} (an array of such objects), {@code allowDebug},
      * {@code maxAge} (ISO-8601 duration, e.g. {@code "PT5M"}), {@code nonce} (hex), {@code keyBinding} (hex) and
      * {@code acceptedTcbStatuses} (array of strings). Absent fields keep {@link #defaults()}.
      *
@@ -75,28 +86,33 @@ public record Policy(
         return PolicyJson.parse(json);
     }
 
+    /** A single allowed set: every named measurement must have exactly this value. */
     public Policy withExpectedMeasurements(Map<String, Bytes> expected) {
-        return new Policy(expected, allowDebug, maxAge, nonce, keyBinding, acceptedTcbStatuses);
+        return withAllowedMeasurements(List.of(expected));
+    }
+
+    public Policy withAllowedMeasurements(List<Map<String, Bytes>> allowlist) {
+        return new Policy(allowlist, allowDebug, maxAge, nonce, keyBinding, acceptedTcbStatuses);
     }
 
     public Policy withAllowDebug(boolean allow) {
-        return new Policy(expectedMeasurements, allow, maxAge, nonce, keyBinding, acceptedTcbStatuses);
+        return new Policy(allowedMeasurements, allow, maxAge, nonce, keyBinding, acceptedTcbStatuses);
     }
 
     public Policy withMaxAge(Duration age) {
-        return new Policy(expectedMeasurements, allowDebug, Optional.of(age), nonce, keyBinding, acceptedTcbStatuses);
+        return new Policy(allowedMeasurements, allowDebug, Optional.of(age), nonce, keyBinding, acceptedTcbStatuses);
     }
 
     public Policy withNonce(Bytes expected) {
-        return new Policy(expectedMeasurements, allowDebug, maxAge, Optional.of(expected), keyBinding,
+        return new Policy(allowedMeasurements, allowDebug, maxAge, Optional.of(expected), keyBinding,
                 acceptedTcbStatuses);
     }
 
     public Policy withKeyBinding(Bytes key) {
-        return new Policy(expectedMeasurements, allowDebug, maxAge, nonce, Optional.of(key), acceptedTcbStatuses);
+        return new Policy(allowedMeasurements, allowDebug, maxAge, nonce, Optional.of(key), acceptedTcbStatuses);
     }
 
     public Policy withAcceptedTcbStatuses(Set<String> statuses) {
-        return new Policy(expectedMeasurements, allowDebug, maxAge, nonce, keyBinding, statuses);
+        return new Policy(allowedMeasurements, allowDebug, maxAge, nonce, keyBinding, statuses);
     }
 }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +15,7 @@ import java.util.Set;
 /** The JSON form of {@link Policy}; see {@link Policy#fromJson(String)}. */
 final class PolicyJson {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> FIELDS = Set.of("measurements", "allowDebug", "maxAge", "nonce", "keyBinding",
+    private static final Set<String> FIELDS = Set.of("measurements", "allowedMeasurements", "allowDebug", "maxAge", "nonce", "keyBinding",
             "acceptedTcbStatuses");
 
     private PolicyJson() {}
@@ -33,12 +35,19 @@ final class PolicyJson {
             }
         });
         Policy p = Policy.defaults();
+        if (n.has("measurements") && n.has("allowedMeasurements")) {
+            throw new IllegalArgumentException("policy may give measurements or allowedMeasurements, not both");
+        }
         JsonNode m = n.get("measurements");
-        if (m != null) {
-            if (!m.isObject()) throw new IllegalArgumentException("policy.measurements must be an object of name to hex");
-            Map<String, Bytes> expected = new LinkedHashMap<>();
-            m.properties().forEach(e -> expected.put(e.getKey(), hex(e.getValue(), "measurements." + e.getKey())));
-            p = p.withExpectedMeasurements(expected);
+        if (m != null) p = p.withExpectedMeasurements(measurementSet(m, "measurements"));
+        JsonNode allowed = n.get("allowedMeasurements");
+        if (allowed != null) {
+            if (!allowed.isArray()) {
+                throw new IllegalArgumentException("policy.allowedMeasurements must be an array of objects of name to hex");
+            }
+            List<Map<String, Bytes>> sets = new ArrayList<>();
+            for (int i = 0; i < allowed.size(); i++) sets.add(measurementSet(allowed.get(i), "allowedMeasurements[" + i + "]"));
+            p = p.withAllowedMeasurements(sets);
         }
         JsonNode debug = n.get("allowDebug");
         if (debug != null) {
@@ -63,6 +72,15 @@ final class PolicyJson {
             p = p.withAcceptedTcbStatuses(s);
         }
         return p;
+    }
+
+    private static Map<String, Bytes> measurementSet(JsonNode m, String field) {
+        if (!m.isObject() || m.isEmpty()) {
+            throw new IllegalArgumentException("policy." + field + " must be a non-empty object of name to hex");
+        }
+        Map<String, Bytes> expected = new LinkedHashMap<>();
+        m.properties().forEach(e -> expected.put(e.getKey(), hex(e.getValue(), field + "." + e.getKey())));
+        return expected;
     }
 
     private static Bytes hex(JsonNode v, String field) {

@@ -24,7 +24,7 @@ class ApiTest {
         Policy p = Policy.fromJson("""
                 {"measurements": {"PCR0": "0xAABB"}, "allowDebug": true, "maxAge": "PT5M",
                  "nonce": "01", "keyBinding": "0x0203", "acceptedTcbStatuses": ["UpToDate", "SWHardeningNeeded"]}""");
-        assertThat(p.expectedMeasurements()).containsEntry("PCR0", Bytes.ofHex("aabb"));
+        assertThat(p.allowedMeasurements()).containsExactly(java.util.Map.of("PCR0", Bytes.ofHex("aabb")));
         assertThat(p.allowDebug()).isTrue();
         assertThat(p.maxAge()).contains(Duration.ofMinutes(5));
         assertThat(p.nonce()).contains(Bytes.ofHex("01"));
@@ -36,7 +36,7 @@ class ApiTest {
     @Test
     void policy_json_errors_name_the_field_and_the_expected_form() {
         assertThatThrownBy(() -> Policy.fromJson("{\"alowDebug\": true}"))
-                .hasMessage("policy field \"alowDebug\" is unknown; expected one of [acceptedTcbStatuses, allowDebug,"
+                .hasMessage("policy field \"alowDebug\" is unknown; expected one of [acceptedTcbStatuses, allowDebug, allowedMeasurements,"
                         + " keyBinding, maxAge, measurements, nonce]");
         assertThatThrownBy(() -> Policy.fromJson("{\"allowDebug\": \"yes\"}"))
                 .hasMessage("policy.allowDebug must be true or false, got \"yes\"");
@@ -45,6 +45,18 @@ class ApiTest {
         assertThatThrownBy(() -> Policy.fromJson("{\"measurements\": {\"PCR0\": \"xyz\"}}"))
                 .hasMessage("policy.measurements.PCR0: hex must have an even number of digits, got 3");
         assertThatThrownBy(() -> Policy.fromJson("[]")).hasMessage("policy must be a JSON object");
+    }
+
+    @Test
+    void policy_json_reads_an_allowlist_of_measurement_sets() {
+        Policy p = Policy.fromJson("""
+                {"allowedMeasurements": [{"PCR0": "0x01", "PCR1": "0x02"}, {"PCR0": "0x03"}]}""");
+        assertThat(p.allowedMeasurements()).hasSize(2);
+        assertThat(p.allowedMeasurements().get(0)).containsOnlyKeys("PCR0", "PCR1");
+        assertThatThrownBy(() -> Policy.fromJson("{\"measurements\": {\"PCR0\": \"01\"}, \"allowedMeasurements\": []}"))
+                .hasMessage("policy may give measurements or allowedMeasurements, not both");
+        assertThatThrownBy(() -> Policy.fromJson("{\"allowedMeasurements\": [{}]}"))
+                .hasMessage("policy.allowedMeasurements[0] must be a non-empty object of name to hex");
     }
 
     @Test

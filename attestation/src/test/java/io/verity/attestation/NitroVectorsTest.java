@@ -166,6 +166,19 @@ class NitroVectorsTest {
     }
 
     @Test
+    void an_allowlist_passes_when_any_one_set_matches_and_names_every_miss_otherwise() {
+        Bytes pcr0 = Bytes.ofHex("9baef83909784e4d2cb84466c02931bb8125e948b62029029e80bfa1698bfd7069408e4ab20d1c99c859e8f774cce0ff");
+        Bytes zero = Bytes.ofHex("00".repeat(48));
+        Map<String, Bytes> oldImage = Map.of("PCR0", zero);
+        Map<String, Bytes> thisImage = Map.of("PCR0", pcr0, "PCR3", zero);
+        valid(verify(read(N1), Policy.defaults().withAllowedMeasurements(List.of(oldImage, thisImage)), N1_AT));
+        var r = rejected(verify(read(N1), Policy.defaults().withAllowedMeasurements(List.of(oldImage, Map.of("PCR9", pcr0))),
+                N1_AT), Step.MEASUREMENT_POLICY);
+        assertThat(r.reason()).isEqualTo("measurements match none of the 2 allowed sets: #0: measurement PCR0 expected "
+                + zero + ", got " + pcr0 + "; #1: measurement PCR9 expected " + pcr0 + ", got " + zero);
+    }
+
+    @Test
     void nonce_policy_accepts_the_document_nonce_and_rejects_another() {
         Bytes nonce = Bytes.ofHex("0123456789abcdef0123456789abcdef01234567");
         valid(verify(read(N1), Policy.defaults().withNonce(nonce), N1_AT));

@@ -3,24 +3,38 @@ package io.verity.attestation.internal;
 import io.verity.attestation.Bytes;
 import io.verity.attestation.Policy;
 import io.verity.attestation.Step;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** Policy checks shared by the verifiers; each throws a {@link Failure} naming expected and actual values. */
 public final class PolicyChecks {
     private PolicyChecks() {}
 
+    /** Passes when every value of at least one allowlist entry matches; otherwise names each entry's first miss. */
     public static void measurements(Policy policy, Map<String, Bytes> actual) {
-        for (var e : policy.expectedMeasurements().entrySet()) {
+        List<String> misses = new ArrayList<>();
+        for (Map<String, Bytes> allowed : policy.allowedMeasurements()) {
+            String miss = firstMiss(allowed, actual);
+            if (miss == null) return;
+            misses.add(miss);
+        }
+        if (misses.size() == 1) throw new Failure(Step.MEASUREMENT_POLICY, misses.get(0));
+        StringBuilder sb = new StringBuilder("measurements match none of the " + misses.size() + " allowed sets:");
+        for (int i = 0; i < misses.size(); i++) sb.append(" #").append(i).append(": ").append(misses.get(i)).append(';');
+        throw new Failure(Step.MEASUREMENT_POLICY, sb.substring(0, sb.length() - 1));
+    }
+
+    private static String firstMiss(Map<String, Bytes> allowed, Map<String, Bytes> actual) {
+        for (var e : allowed.entrySet()) {
             Bytes got = actual.get(e.getKey());
             if (got == null) {
-                throw new Failure(Step.MEASUREMENT_POLICY, "measurement " + e.getKey() + " expected " + e.getValue()
-                        + ", but the evidence has no such measurement (it has " + actual.keySet() + ")");
+                return "measurement " + e.getKey() + " expected " + e.getValue()
+                        + ", but the evidence has no such measurement (it has " + actual.keySet() + ")";
             }
-            if (!got.equals(e.getValue())) {
-                throw new Failure(Step.MEASUREMENT_POLICY, "measurement " + e.getKey() + " expected " + e.getValue()
-                        + ", got " + got);
-            }
+            if (!got.equals(e.getValue())) return "measurement " + e.getKey() + " expected " + e.getValue() + ", got " + got;
         }
+        return null;
     }
 
     /** report_data layout for TDX/SGX/SEV-SNP: [0,32) key binding, [32,64) nonce (each left-aligned). */

@@ -85,7 +85,7 @@ public final class NitroVerifier {
                             + " which the policy does not allow");
                 }
             });
-            if (!policy.expectedMeasurements().isEmpty()) {
+            if (!policy.allowedMeasurements().isEmpty()) {
                 c.step(Step.MEASUREMENT_POLICY, () -> PolicyChecks.measurements(policy, d.facts.measurements()));
             }
             if (policy.keyBinding().isPresent()) {

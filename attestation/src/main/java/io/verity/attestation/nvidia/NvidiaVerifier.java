@@ -75,7 +75,7 @@ public final class NvidiaVerifier {
             if (!rims.isEmpty()) {
                 c.step(Step.MEASUREMENT_POLICY, () -> compare(rims, r.facts.measurements()));
             }
-            if (!policy.expectedMeasurements().isEmpty()) {
+            if (!policy.allowedMeasurements().isEmpty()) {
                 c.step(Step.MEASUREMENT_POLICY, () -> PolicyChecks.measurements(policy, r.facts.measurements()));
             }
             if (policy.keyBinding().isPresent()) {

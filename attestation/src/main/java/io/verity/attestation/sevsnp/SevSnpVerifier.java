@@ -78,7 +78,7 @@ public final class SevSnpVerifier {
                             + " allows debugging (bit 19), which the policy does not allow");
                 }
             });
-            if (!policy.expectedMeasurements().isEmpty()) {
+            if (!policy.allowedMeasurements().isEmpty()) {
                 c.step(Step.MEASUREMENT_POLICY, () -> PolicyChecks.measurements(policy, rep.facts.measurements()));
             }
             if (policy.keyBinding().isPresent()) {

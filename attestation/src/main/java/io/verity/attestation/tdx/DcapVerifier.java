@@ -113,7 +113,7 @@ public final class DcapVerifier {
                             + " is set, which the policy does not allow");
                 }
             });
-            if (!policy.expectedMeasurements().isEmpty()) {
+            if (!policy.allowedMeasurements().isEmpty()) {
                 c.step(Step.MEASUREMENT_POLICY, () -> PolicyChecks.measurements(policy, f.measurements()));
             }
             if (policy.keyBinding().isPresent()) {
