@@ -63,7 +63,7 @@ final class Tcb {
                     + java.util.Arrays.toString(pck.components()) + ", PCESVN " + pck.pceSvn()
                     + (teeTcbSvn == null ? "" : ", TEE_TCB_SVN " + HEX.formatHex(teeTcbSvn)) + ")");
         }
-        String qe = qeStatus(q, qeIdentity);
+        String qe = qeStatus(q, qeIdentity, advisories);
         Optional<String> module = q.tdx ? Optional.of(moduleStatus(q, tcbInfo, advisories)) : Optional.empty();
         String combined = combine(platform, qe);
         if (module.isPresent()) combined = combine(combined, module.get());
@@ -90,7 +90,7 @@ final class Tcb {
         return true;
     }
 
-    private static String qeStatus(Quote q, JsonNode id) {
+    private static String qeStatus(Quote q, JsonNode id, List<String> advisories) {
         byte[] r = q.qeReport;
         long miscselect = Bin.u32(r, 16, "QE miscselect");
         long idMisc = Long.parseLong(id.path("miscselect").asText(), 16);
@@ -119,7 +119,10 @@ final class Tcb {
         }
         int svn = Bin.u16(r, 258, "QE isvsvn");
         for (JsonNode level : id.path("tcbLevels")) {
-            if (svn >= level.path("tcb").path("isvsvn").asInt()) return level.path("tcbStatus").asText();
+            if (svn >= level.path("tcb").path("isvsvn").asInt()) {
+                level.path("advisoryIDs").forEach(a -> advisories.add(a.asText()));
+                return level.path("tcbStatus").asText();
+            }
         }
         throw fail("QE ISVSVN " + svn + " is below every qe_identity.tcbLevels entry");
     }
