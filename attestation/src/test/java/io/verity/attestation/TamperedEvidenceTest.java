@@ -66,6 +66,17 @@ class TamperedEvidenceTest {
     }
 
     @Test
+    void nitro_timestamp_moved_outside_the_certificates_fails_the_chain_step_before_the_signature() {
+        byte[] n1 = raw(N1);
+        byte[] ts = java.nio.ByteBuffer.allocate(9).put((byte) 0x1b).putLong(1770918962724L).array();
+        int at = indexOf(n1, ts);
+        byte[] later = n1.clone();
+        System.arraycopy(java.nio.ByteBuffer.allocate(8).putLong(1770918962724L + 86_400_000L).array(), 0, later, at + 1, 8);
+        var r = rejected(verify(later, Policy.defaults(), N1_AT), Step.CERT_CHAIN);
+        assertThat(r.reason()).contains("was not valid at the document timestamp 2026-02-13T17:56:02.724Z");
+    }
+
+    @Test
     void nitro_truncation_fails_the_parse_step() {
         byte[] n1 = raw(N1);
         for (int len : new int[] {0, 1, 10, n1.length / 2, n1.length - 1}) {

@@ -25,7 +25,8 @@ import java.util.Optional;
 /**
  * AWS Nitro Enclaves attestation documents: COSE_Sign1 (tagged or not) over a CBOR payload map, ES384 over the
  * Sig_structure built from the received protected-header and payload bytes (never re-serialised), leaf →
- * cabundle chain to the pinned AWS Nitro Enclaves Root G1 at the verification time, then freshness, nonce,
+ * cabundle chain to the pinned AWS Nitro Enclaves Root G1, valid both at the verification time and at the
+ * document's own timestamp, then freshness, nonce,
  * debug (PCR0..2 all zero), PCR policy and key binding. Order matters: the chain runs before the signature, so
  * a damaged certificate is reported as {@code cert-chain}, a damaged payload as {@code signature}.
  */
@@ -58,6 +59,15 @@ public final class NitroVerifier {
                             + " does not chain to the pinned AWS Nitro Enclaves Root G1");
                 }
                 Certs.verifyChain(chain, TrustAnchors.AWS_NITRO_ROOT_G1_SHA256, "AWS Nitro Enclaves Root G1", at);
+                // The enclave signed at its own timestamp: the chain must have been valid then as well.
+                for (X509Certificate cert : chain) {
+                    if (d.timestamp.isBefore(cert.getNotBefore().toInstant())
+                            || d.timestamp.isAfter(cert.getNotAfter().toInstant())) {
+                        throw new Failure(Step.CERT_CHAIN, cert.getSubjectX500Principal().getName()
+                                + " was not valid at the document timestamp " + d.timestamp + " (valid "
+                                + cert.getNotBefore().toInstant() + " to " + cert.getNotAfter().toInstant() + ")");
+                    }
+                }
                 d.leaf = chain.get(0);
             });
             c.step(Step.SIGNATURE, () -> {
