@@ -18,5 +18,13 @@ public final class TrustAnchors {
     public static final String NVIDIA_DEVICE_IDENTITY_CA_SHA256 =
             "102bf659d5419614c9d8e6aecebc80454eb26b1df6a769ac720b9a690b167b48";
 
+    /**
+     * NVIDIA CoRIM signing Root CA ({@code CN=NVIDIA CoRIM signing Root CA,O=NVIDIA,C=US}, P-384, valid to
+     * 2053-03-08), root of the certificate chains in the XML signatures of NVIDIA RIMs. Taken from the KeyInfo of
+     * the nvtrust sample RIMs in the shared vectors (MANIFEST.md does not state it).
+     */
+    public static final String NVIDIA_CORIM_ROOT_SHA256 =
+            "12977b5115acb0381179279fffeb5a8c4d264971ebb32298023a465fa41df5d1";
+
     private TrustAnchors() {}
 }

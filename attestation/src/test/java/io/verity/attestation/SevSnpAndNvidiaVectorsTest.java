@@ -116,6 +116,24 @@ class SevSnpAndNvidiaVectorsTest {
         assertThat(vbios.reason()).startsWith("5 of 12 active RIM measurements differ");
         var both = rejected(verify(G1, G1_AT, G1_CHAIN, RIM_DRIVER, RIM_VBIOS), Step.MEASUREMENT_POLICY);
         assertThat(both.reason()).startsWith("20 of 33 active RIM measurements differ");
-        assertThat(both.passed()).containsExactly(Step.PARSE, Step.CERT_CHAIN, Step.SIGNATURE);
+        assertThat(both.passed()).containsExactly(Step.PARSE, Step.CERT_CHAIN, Step.SIGNATURE, Step.COLLATERAL);
+    }
+
+    @Test
+    void rim_xml_signatures_verify_and_a_changed_golden_value_breaks_them() {
+        String rim = new String(read(RIM_VBIOS), java.nio.charset.StandardCharsets.UTF_8);
+        int at = rim.indexOf("Hash0=\"", rim.indexOf("active=\"True\"")) + 7;
+        char c = rim.charAt(at);
+        String edited = rim.substring(0, at) + (c == '0' ? '1' : '0') + rim.substring(at + 1);
+        var r = rejected(verify(read(G1), Policy.defaults(), G1_AT, read(G1_CHAIN), edited.getBytes()), Step.COLLATERAL);
+        assertThat(r.reason()).isEqualTo("RIM GH100 96.00.5E.00.01 XML signature does not verify with CN=HCC RIM L4 Signer,"
+                + "O=NVIDIA Corporation,L=Santa Clara,ST=CA,C=US");
+    }
+
+    @Test
+    void rim_signing_chain_is_checked_at_the_verification_time() {
+        var r = rejected(verify(G1, Instant.parse("2025-06-27T00:00:00Z"), G1_CHAIN, RIM_DRIVER), Step.COLLATERAL);
+        assertThat(r.reason()).startsWith("RIM GH100 545.00 signing chain: certificate[0] CN=HCC RIM L4 Signer")
+                .contains("is not valid at 2025-06-27T00:00:00Z");
     }
 }

@@ -29,7 +29,8 @@ import java.util.Optional;
  * certificate chain (given as an extra, leaf first) must end at the pinned NVIDIA Device Identity CA; the
  * ECDSA P-384 signature covers request ‖ response without its signature; the request nonce is the freshness
  * and binding value; with RIMs given, every active RIM measurement must equal the report's block (RIM index i
- * is SPDM block i+1). Certificate revocation (NVIDIA OCSP) and RIM XML signatures are not checked offline.
+ * is SPDM block i+1) after each RIM's XML signature and signing chain (to the pinned NVIDIA CoRIM root) verify.
+ * Certificate revocation (NVIDIA OCSP) is not checked offline.
  */
 public final class NvidiaVerifier {
     private static final int REQUEST_LENGTH = 37;
@@ -73,6 +74,9 @@ public final class NvidiaVerifier {
                 });
             }
             if (!rims.isEmpty()) {
+                c.step(Step.COLLATERAL, () -> {
+                    for (Rim rim : rims) rim.verifySignature(at, TrustAnchors.NVIDIA_CORIM_ROOT_SHA256);
+                });
                 c.step(Step.MEASUREMENT_POLICY, () -> compare(rims, r.facts.measurements()));
             }
             if (!policy.allowedMeasurements().isEmpty()) {

@@ -15,11 +15,51 @@ import org.xml.sax.InputSource;
 
 /**
  * An NVIDIA reference integrity manifest (SWID tag): the product, colloquial version and measurement resources
- * (index, active, alternative golden SHA-384 values). The enveloped XML signature is not checked here.
+ * (index, active, alternative golden SHA-384 values), and its enveloped XML signature, whose KeyInfo chain must
+ * end at the pinned NVIDIA CoRIM signing root.
  */
-record Rim(String product, String colloquialVersion, List<Resource> resources) {
+record Rim(String product, String colloquialVersion, List<Resource> resources, org.w3c.dom.Document document) {
 
     record Resource(int index, boolean active, List<Bytes> golden) {}
+
+    /**
+     * Checks the enveloped XMLDSig signature with the KeyInfo leaf key and the KeyInfo chain to the pinned root.
+     *
+     * @throws Failure at {@link Step#COLLATERAL} naming the RIM and what failed
+     */
+    void verifySignature(java.time.Instant at, String pinnedRootSha256) {
+        String name = "RIM " + product + " " + colloquialVersion;
+        try {
+            NodeList sigs = document.getElementsByTagNameNS(javax.xml.crypto.dsig.XMLSignature.XMLNS, "Signature");
+            if (sigs.getLength() != 1) {
+                throw new Failure(Step.COLLATERAL, name + " expected one XML signature, found " + sigs.getLength());
+            }
+            NodeList certNodes = ((Element) sigs.item(0)).getElementsByTagNameNS(
+                    javax.xml.crypto.dsig.XMLSignature.XMLNS, "X509Certificate");
+            List<java.security.cert.X509Certificate> chain = new ArrayList<>();
+            for (int i = 0; i < certNodes.getLength(); i++) {
+                chain.add(io.verity.attestation.internal.Certs.parse(
+                        java.util.Base64.getMimeDecoder().decode(certNodes.item(i).getTextContent().strip())));
+            }
+            if (chain.isEmpty()) throw new Failure(Step.COLLATERAL, name + " signature carries no certificate");
+            try {
+                io.verity.attestation.internal.Certs.verifyChain(chain, pinnedRootSha256, "NVIDIA CoRIM signing Root CA", at);
+            } catch (Failure f) {
+                throw new Failure(Step.COLLATERAL, name + " signing chain: " + f.getMessage());
+            }
+            var ctx = new javax.xml.crypto.dsig.dom.DOMValidateContext(chain.get(0).getPublicKey(), sigs.item(0));
+            ctx.setProperty("org.jcp.xml.dsig.secureValidation", Boolean.TRUE);
+            var sig = javax.xml.crypto.dsig.XMLSignatureFactory.getInstance("DOM").unmarshalXMLSignature(ctx);
+            if (!sig.validate(ctx)) {
+                throw new Failure(Step.COLLATERAL, name + " XML signature does not verify with "
+                        + chain.get(0).getSubjectX500Principal().getName());
+            }
+        } catch (Failure f) {
+            throw f;
+        } catch (Exception e) {
+            throw new Failure(Step.COLLATERAL, name + " XML signature cannot be checked: " + e.getMessage());
+        }
+    }
 
     List<Resource> active() {
         return resources.stream().filter(Resource::active).toList();
@@ -56,7 +96,7 @@ record Rim(String product, String colloquialVersion, List<Resource> resources) {
                 }
                 out.add(new Resource(index, active, golden));
             }
-            return new Rim(root.getAttribute("name"), colloquial, out);
+            return new Rim(root.getAttribute("name"), colloquial, out, doc);
         } catch (Failure f) {
             throw f;
         } catch (Exception e) {
