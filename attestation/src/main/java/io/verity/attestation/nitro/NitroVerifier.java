@@ -38,6 +38,11 @@ public final class NitroVerifier {
     private NitroVerifier() {}
 
     public static Verdict verify(byte[] document, Policy policy, Instant at) {
+        return verify(document, policy, at, TrustAnchors.AWS_NITRO_ROOT_G1_SHA256);
+    }
+
+    /** With another pinned root: tests sign synthetic documents under their own root. */
+    static Verdict verify(byte[] document, Policy policy, Instant at, String rootSha256) {
         return Checks.verify(EvidenceKind.AWS_NITRO, c -> {
             Doc[] doc = new Doc[1];
             c.step(Step.PARSE, () -> {
@@ -58,7 +63,7 @@ public final class NitroVerifier {
                             + chain.get(0).getSubjectX500Principal().getName()
                             + " does not chain to the pinned AWS Nitro Enclaves Root G1");
                 }
-                Certs.verifyChain(chain, TrustAnchors.AWS_NITRO_ROOT_G1_SHA256, "AWS Nitro Enclaves Root G1", at);
+                Certs.verifyChain(chain, rootSha256, "AWS Nitro Enclaves Root G1", at);
                 // The enclave signed at its own timestamp: the chain must have been valid then as well.
                 for (X509Certificate cert : chain) {
                     if (d.timestamp.isBefore(cert.getNotBefore().toInstant())

@@ -55,10 +55,13 @@ class NitroParseTest {
         } else if (n < 256) {
             out.write(major << 5 | 24);
             out.write((int) n);
-        } else {
+        } else if (n < 65536) {
             out.write(major << 5 | 25);
             out.write((int) (n >> 8));
             out.write((int) n);
+        } else {
+            out.write(major << 5 | 27);
+            for (int i = 7; i >= 0; i--) out.write((int) (n >>> (8 * i)));
         }
     }
 
