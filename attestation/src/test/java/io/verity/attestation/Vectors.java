@@ -10,14 +10,14 @@ import java.util.List;
 import java.util.Optional;
 
 /** The real evidence in ../shared/vectors/attestation (read in place, never copied), see its MANIFEST.md. */
-final class Vectors {
+public final class Vectors {
     private Vectors() {}
 
     /**
      * {@link TestPaths#shared()} (../shared beside the repository); from a git worktree nested deeper (e.g.
      * /work/wt/NAME) the nearest ancestor holding shared/vectors/attestation.
      */
-    static Path dir() {
+    public static Path dir() {
         Path primary = TestPaths.shared().resolve("vectors/attestation");
         if (Files.isDirectory(primary)) return primary;
         for (Path p = TestPaths.repoRoot(); p != null; p = p.getParent()) {
@@ -27,7 +27,7 @@ final class Vectors {
         throw new IllegalStateException(primary + " is missing (the shared attestation vectors)");
     }
 
-    static byte[] read(String relative) {
+    public static byte[] read(String relative) {
         try {
             return Files.readAllBytes(dir().resolve(relative));
         } catch (IOException e) {

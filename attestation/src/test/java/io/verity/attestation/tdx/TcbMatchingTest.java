@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.attestation.Step;
 import io.verity.attestation.internal.Certs;
 import io.verity.attestation.internal.Failure;
-import io.verity.testing.TestPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -28,12 +27,7 @@ class TcbMatchingTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static Path dir() {
-        Path primary = TestPaths.shared().resolve("vectors/attestation");
-        if (Files.isDirectory(primary)) return primary;
-        for (Path p = TestPaths.repoRoot(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("shared/vectors/attestation"))) return p.resolve("shared/vectors/attestation");
-        }
-        throw new IllegalStateException("shared attestation vectors missing");
+        return io.verity.attestation.Vectors.dir();
     }
 
     record Input(Quote quote, X509Certificate pck, ObjectNode tcbInfo, ObjectNode qeIdentity) {
