@@ -36,6 +36,10 @@ public record Policy(
     /** Allowed future skew of an evidence timestamp relative to the verification time. */
     public static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
 
+    /** The TCB statuses Intel's collateral uses, best first. */
+    public static final List<String> TCB_STATUSES = List.of("UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
+            "ConfigurationAndSWHardeningNeeded", "OutOfDate", "OutOfDateConfigurationNeeded", "Revoked");
+
     public Policy {
         Objects.requireNonNull(allowedMeasurements, "allowedMeasurements");
         List<Map<String, Bytes>> copy = new java.util.ArrayList<>();
@@ -66,6 +70,12 @@ public record Policy(
             }
         });
         acceptedTcbStatuses = Set.copyOf(Objects.requireNonNull(acceptedTcbStatuses, "acceptedTcbStatuses"));
+        for (String s : acceptedTcbStatuses) {
+            if (!TCB_STATUSES.contains(s)) {
+                throw new IllegalArgumentException("acceptedTcbStatuses must hold Intel TCB statuses " + TCB_STATUSES
+                        + ", got \"" + s + "\"");
+            }
+        }
     }
 
     /** No measurement policy, debug rejected, no freshness window, no nonce, no key binding, TCB UpToDate only. */

@@ -65,6 +65,10 @@ class ApiTest {
         assertThatThrownBy(() -> Policy.defaults().withKeyBinding(Bytes.of(new byte[0])))
                 .hasMessage("keyBinding must be 1..1024 bytes, got 0");
         assertThat(Policy.defaults().acceptedTcbStatuses()).isEqualTo(Set.of("UpToDate"));
+        assertThatThrownBy(() -> Policy.defaults().withAcceptedTcbStatuses(Set.of("UptoDate")))
+                .hasMessage("acceptedTcbStatuses must hold Intel TCB statuses [UpToDate, SWHardeningNeeded,"
+                        + " ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded,"
+                        + " Revoked], got \"UptoDate\"");
     }
 
     @Test

@@ -27,8 +27,7 @@ import org.bouncycastle.asn1.ASN1Enumerated;
  */
 final class Tcb {
     private static final String SGX_EXT = "1.2.840.113741.1.13.1";
-    private static final List<String> ORDER = List.of("UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
-            "ConfigurationAndSWHardeningNeeded", "OutOfDate", "OutOfDateConfigurationNeeded", "Revoked");
+    private static final List<String> ORDER = io.verity.attestation.Policy.TCB_STATUSES;
     private static final HexFormat HEX = HexFormat.of();
 
     record Result(String status, List<String> advisories, String platformStatus, String qeStatus,
