@@ -116,7 +116,7 @@ class ApiTest {
     void an_unreadable_extra_is_rejected_at_parse_naming_it() {
         Verdict v = verify(read(P1), Policy.defaults(), P1_AT, new byte[] {0x30, 0x01, 0x02});
         assertThat(v).isInstanceOf(Verdict.Rejected.class);
-        assertThat(((Verdict.Rejected) v).reason()).startsWith("extra input #1 expected a certificate (PEM/DER),"
+        assertThat(((Verdict.Rejected) v).reason()).startsWith("extra input #1 expected a certificate or CRL (PEM/DER),"
                 + " collateral JSON or an XML RIM, but could not read it");
     }
 

@@ -5,9 +5,17 @@ import static io.verity.attestation.NitroVectorsTest.valid;
 import static io.verity.attestation.Vectors.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.attestation.internal.Certs;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
@@ -68,6 +76,42 @@ class DcapVectorsTest {
     void T1_without_collateral_is_rejected_at_collateral_naming_what_is_missing() {
         var r = rejected(verify(T1, T1_AT), Step.COLLATERAL);
         assertThat(r.reason()).startsWith("collateral missing");
+    }
+
+    /** T1's collateral re-packed as the separate Intel PCS responses: same signed bytes, other envelopes. */
+    static List<byte[]> pcsPieces(String collateralFile) throws Exception {
+        JsonNode c = new ObjectMapper().readTree(read(collateralFile));
+        String tcb = "{\"tcbInfo\":" + c.get("tcb_info").asText() + ",\"signature\":\"" + c.get("tcb_info_signature").asText() + "\"}";
+        String qe = "{\"enclaveIdentity\":" + c.get("qe_identity").asText() + ",\"signature\":\""
+                + c.get("qe_identity_signature").asText() + "\"}";
+        String signingPem = c.get("tcb_info_issuer_chain").asText();
+        signingPem = signingPem.substring(0, signingPem.indexOf("-----END CERTIFICATE-----") + 25);
+        byte[] rootCrl = HexFormat.of().parseHex(c.get("root_ca_crl").asText());
+        String pckCrlPem = "-----BEGIN X509 CRL-----\n" + Base64.getMimeEncoder().encodeToString(
+                HexFormat.of().parseHex(c.get("pck_crl").asText())) + "\n-----END X509 CRL-----\n";
+        return List.of(tcb.getBytes(UTF_8), qe.getBytes(UTF_8), signingPem.getBytes(UTF_8), rootCrl, pckCrlPem.getBytes(UTF_8));
+    }
+
+    @Test
+    void T1_verifies_with_collateral_given_as_separate_pcs_responses_certificates_and_crls() throws Exception {
+        List<byte[]> extras = pcsPieces(T1_COLLATERAL);
+        var v = valid(Attestations.verify(read(T1), Optional.empty(), Policy.defaults(), extras, T1_AT));
+        assertThat(v.facts().tcbStatus()).contains("UpToDate");
+        var r = rejected(Attestations.verify(read(T1), Optional.empty(), Policy.defaults(), extras.subList(0, 4), T1_AT),
+                Step.COLLATERAL);
+        assertThat(r.reason()).isEqualTo("collateral missing: PCK CRL (issuer C=US,ST=CA,L=Santa Clara,O=Intel"
+                + " Corporation,CN=Intel SGX PCK Platform CA); pass them, or one QuoteCollateralV3 JSON, as extra inputs");
+        String edited = new String(extras.get(0), UTF_8).replace("\"tcbEvaluationDataNumber\":17", "\"tcbEvaluationDataNumber\":18");
+        List<byte[]> tampered = new java.util.ArrayList<>(extras);
+        tampered.set(0, edited.getBytes(UTF_8));
+        var t = rejected(Attestations.verify(read(T1), Optional.empty(), Policy.defaults(), tampered, T1_AT), Step.COLLATERAL);
+        assertThat(t.reason()).startsWith("tcb_info signature does not verify");
+    }
+
+    @Test
+    void S1_verifies_with_separate_pcs_pieces_too() throws Exception {
+        var v = valid(Attestations.verify(read(S1), Optional.empty(), TOLERANT, pcsPieces(S1_COLLATERAL), S1_AT));
+        assertThat(v.facts().advisories()).containsExactly("INTEL-SA-00289", "INTEL-SA-00615");
     }
 
     @Test

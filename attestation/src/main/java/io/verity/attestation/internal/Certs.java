@@ -67,6 +67,21 @@ public final class Certs {
         return out;
     }
 
+    /** PEM text of the certificates, in order. */
+    public static String toPem(List<X509Certificate> certs) {
+        StringBuilder sb = new StringBuilder();
+        for (X509Certificate c : certs) {
+            try {
+                sb.append("-----BEGIN CERTIFICATE-----\n")
+                        .append(Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(c.getEncoded()))
+                        .append("\n-----END CERTIFICATE-----\n");
+            } catch (CertificateException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return sb.toString();
+    }
+
     public static boolean looksLikePem(byte[] bytes) {
         String head = new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.ISO_8859_1);
         return head.contains("-----BEGIN CERTIFICATE-----");

@@ -28,6 +28,80 @@ record Collateral(String tcbInfo, byte[] tcbInfoSignature, String tcbInfoIssuerC
                 hex(n, "root_ca_crl"), hex(n, "pck_crl"), text(n, "pck_crl_issuer_chain"));
     }
 
+    /**
+     * Assembles collateral from the Intel PCS responses given as separate inputs: the TCB info body
+     * ({@code {"tcbInfo": {...}, "signature": "hex"}}, the signed bytes being the exact {@code tcbInfo} text), the
+     * QE identity body ({@code {"enclaveIdentity": ..., "signature": ...}}), the {@code Intel SGX TCB Signing}
+     * certificate (the PCS sends it in a response header) and the root CA and PCK CRLs. The root and the PCK CA
+     * come from the quote's own, already verified, PCK chain.
+     *
+     * @throws Failure at {@link Step#COLLATERAL} naming what is missing
+     */
+    static Collateral fromPcs(io.verity.attestation.internal.Extras extras, java.util.List<java.security.cert.X509Certificate> pck) {
+        String[] tcb = null;
+        String[] qe = null;
+        for (String body : extras.json()) {
+            String[] t = signedMember(body, "tcbInfo");
+            if (t != null) tcb = t;
+            String[] q = signedMember(body, "enclaveIdentity");
+            if (q != null) qe = q;
+        }
+        java.security.cert.X509Certificate root = pck.get(pck.size() - 1);
+        java.security.cert.X509Certificate pckCa = pck.get(1);
+        java.security.cert.X509Certificate signing = extras.certificates().stream()
+                .filter(c -> c.getIssuerX500Principal().equals(root.getSubjectX500Principal())
+                        && c.getSubjectX500Principal().getName().contains("CN=Intel SGX TCB Signing"))
+                .findFirst().orElse(null);
+        java.security.cert.X509CRL rootCrl = extras.crls().stream()
+                .filter(c -> c.getIssuerX500Principal().equals(root.getSubjectX500Principal())).findFirst().orElse(null);
+        java.security.cert.X509CRL pckCrl = extras.crls().stream()
+                .filter(c -> c.getIssuerX500Principal().equals(pckCa.getSubjectX500Principal())).findFirst().orElse(null);
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        if (tcb == null) missing.add("TCB info ({\"tcbInfo\": ..., \"signature\": ...})");
+        if (qe == null) missing.add("QE identity ({\"enclaveIdentity\": ..., \"signature\": ...})");
+        if (signing == null) missing.add("Intel SGX TCB Signing certificate");
+        if (rootCrl == null) missing.add("root CA CRL (issuer " + root.getSubjectX500Principal().getName() + ")");
+        if (pckCrl == null) missing.add("PCK CRL (issuer " + pckCa.getSubjectX500Principal().getName() + ")");
+        if (!missing.isEmpty()) {
+            throw new Failure(Step.COLLATERAL, "collateral missing: " + String.join(", ", missing)
+                    + "; pass them, or one QuoteCollateralV3 JSON, as extra inputs");
+        }
+        String signingChain = io.verity.attestation.internal.Certs.toPem(java.util.List.of(signing, root));
+        try {
+            return new Collateral(tcb[0], HexFormat.of().parseHex(tcb[1]), signingChain, qe[0],
+                    HexFormat.of().parseHex(qe[1]), signingChain, rootCrl.getEncoded(), pckCrl.getEncoded(),
+                    io.verity.attestation.internal.Certs.toPem(java.util.List.of(pckCa, root)));
+        } catch (java.security.cert.CRLException | IllegalArgumentException e) {
+            throw new Failure(Step.COLLATERAL, "collateral cannot be assembled: " + e.getMessage());
+        }
+    }
+
+    /** The exact text of top-level object member {@code name} and the top-level "signature" string, or null. */
+    static String[] signedMember(String body, String name) {
+        try (var p = JSON.getFactory().createParser(body)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) return null;
+            String member = null;
+            String signature = null;
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                var t = p.nextToken();
+                if (field.equals(name) && t == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                    int start = (int) p.currentTokenLocation().getCharOffset();
+                    p.skipChildren();
+                    int end = (int) p.currentTokenLocation().getCharOffset() + 1;
+                    member = body.substring(start, end);
+                } else if (field.equals("signature") && t == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+                    signature = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return member != null && signature != null ? new String[] {member, signature} : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
     static boolean looksLikeCollateral(String json) {
         return json.contains("\"tcb_info\"") && json.contains("\"qe_identity\"");
     }

@@ -84,11 +84,7 @@ public final class DcapVerifier {
             Collateral[] col = new Collateral[1];
             Json[] parsed = new Json[1];
             c.step(Step.COLLATERAL, () -> {
-                if (json == null) {
-                    throw new Failure(Step.COLLATERAL, "collateral missing: pass the QuoteCollateralV3 JSON (tcb_info,"
-                            + " qe_identity, CRLs and issuer chains) as an extra input");
-                }
-                col[0] = Collateral.parse(json);
+                col[0] = json != null ? Collateral.parse(json) : Collateral.fromPcs(extras, pck);
                 parsed[0] = checkCollateral(q, col[0], pck, at);
             });
             c.step(Step.REVOCATION, () -> revocation(col[0], pck, at));
