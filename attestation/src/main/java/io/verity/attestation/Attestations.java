@@ -17,7 +17,8 @@ import java.util.Optional;
  *
  * <p>Extras are the inputs a family needs beside the evidence, in any order and encoding (PEM, DER, hex,
  * base64): SEV-SNP the VCEK, ASK and ARK certificates; TDX/SGX the collateral JSON (dcap-qvl
- * {@code QuoteCollateralV3}: TCB info, QE identity, CRLs and their issuer chains); NVIDIA the device
+ * {@code QuoteCollateralV3}: TCB info, QE identity, CRLs and their issuer chains) or the same as separate Intel
+ * PCS pieces (TCB info and QE identity bodies, TCB signing certificate, root CA and PCK CRLs); NVIDIA the device
  * certificate chain (leaf first) and optionally RIM SWID tags. Nitro needs none.
  */
 public final class Attestations {
