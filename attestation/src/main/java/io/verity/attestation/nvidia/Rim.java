@@ -72,7 +72,22 @@ record Rim(String product, String colloquialVersion, List<Resource> resources, o
             f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
             f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             f.setExpandEntityReferences(false);
-            var doc = f.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
+            var builder = f.newDocumentBuilder();
+            builder.setErrorHandler(new org.xml.sax.ErrorHandler() { // report through the verdict, not stderr
+                @Override
+                public void warning(org.xml.sax.SAXParseException e) {}
+
+                @Override
+                public void error(org.xml.sax.SAXParseException e) throws org.xml.sax.SAXException {
+                    throw e;
+                }
+
+                @Override
+                public void fatalError(org.xml.sax.SAXParseException e) throws org.xml.sax.SAXException {
+                    throw e;
+                }
+            });
+            var doc = builder.parse(new InputSource(new StringReader(xml)));
             Element root = doc.getDocumentElement();
             if (!"SoftwareIdentity".equals(root.getLocalName())) {
                 throw new Failure(Step.PARSE, "RIM expected a SoftwareIdentity root element, got " + root.getLocalName());
