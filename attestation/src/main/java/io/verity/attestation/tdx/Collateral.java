@@ -2,9 +2,17 @@ package io.verity.attestation.tdx;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonToken;
 import io.verity.attestation.Step;
+import io.verity.attestation.internal.Certs;
+import io.verity.attestation.internal.Extras;
 import io.verity.attestation.internal.Failure;
+import java.security.cert.CRLException;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * DCAP collateral in dcap-qvl's {@code QuoteCollateralV3} JSON: TCB info and QE identity as the exact signed
@@ -37,7 +45,7 @@ record Collateral(String tcbInfo, byte[] tcbInfoSignature, String tcbInfoIssuerC
      *
      * @throws Failure at {@link Step#COLLATERAL} naming what is missing
      */
-    static Collateral fromPcs(io.verity.attestation.internal.Extras extras, java.util.List<java.security.cert.X509Certificate> pck) {
+    static Collateral fromPcs(Extras extras, List<X509Certificate> pck) {
         String[] tcb = null;
         String[] qe = null;
         for (String body : extras.json()) {
@@ -46,17 +54,17 @@ record Collateral(String tcbInfo, byte[] tcbInfoSignature, String tcbInfoIssuerC
             String[] q = signedMember(body, "enclaveIdentity");
             if (q != null) qe = q;
         }
-        java.security.cert.X509Certificate root = pck.get(pck.size() - 1);
-        java.security.cert.X509Certificate pckCa = pck.get(1);
-        java.security.cert.X509Certificate signing = extras.certificates().stream()
+        X509Certificate root = pck.get(pck.size() - 1);
+        X509Certificate pckCa = pck.get(1);
+        X509Certificate signing = extras.certificates().stream()
                 .filter(c -> c.getIssuerX500Principal().equals(root.getSubjectX500Principal())
                         && c.getSubjectX500Principal().getName().contains("CN=Intel SGX TCB Signing"))
                 .findFirst().orElse(null);
-        java.security.cert.X509CRL rootCrl = extras.crls().stream()
+        X509CRL rootCrl = extras.crls().stream()
                 .filter(c -> c.getIssuerX500Principal().equals(root.getSubjectX500Principal())).findFirst().orElse(null);
-        java.security.cert.X509CRL pckCrl = extras.crls().stream()
+        X509CRL pckCrl = extras.crls().stream()
                 .filter(c -> c.getIssuerX500Principal().equals(pckCa.getSubjectX500Principal())).findFirst().orElse(null);
-        java.util.List<String> missing = new java.util.ArrayList<>();
+        List<String> missing = new ArrayList<>();
         if (tcb == null) missing.add("TCB info ({\"tcbInfo\": ..., \"signature\": ...})");
         if (qe == null) missing.add("QE identity ({\"enclaveIdentity\": ..., \"signature\": ...})");
         if (signing == null) missing.add("Intel SGX TCB Signing certificate");
@@ -66,12 +74,12 @@ record Collateral(String tcbInfo, byte[] tcbInfoSignature, String tcbInfoIssuerC
             throw new Failure(Step.COLLATERAL, "collateral missing: " + String.join(", ", missing)
                     + "; pass them, or one QuoteCollateralV3 JSON, as extra inputs");
         }
-        String signingChain = io.verity.attestation.internal.Certs.toPem(java.util.List.of(signing, root));
+        String signingChain = Certs.toPem(List.of(signing, root));
         try {
             return new Collateral(tcb[0], HexFormat.of().parseHex(tcb[1]), signingChain, qe[0],
                     HexFormat.of().parseHex(qe[1]), signingChain, rootCrl.getEncoded(), pckCrl.getEncoded(),
-                    io.verity.attestation.internal.Certs.toPem(java.util.List.of(pckCa, root)));
-        } catch (java.security.cert.CRLException | IllegalArgumentException e) {
+                    Certs.toPem(List.of(pckCa, root)));
+        } catch (CRLException | IllegalArgumentException e) {
             throw new Failure(Step.COLLATERAL, "collateral cannot be assembled: " + e.getMessage());
         }
     }
@@ -79,18 +87,18 @@ record Collateral(String tcbInfo, byte[] tcbInfoSignature, String tcbInfoIssuerC
     /** The exact text of top-level object member {@code name} and the top-level "signature" string, or null. */
     static String[] signedMember(String body, String name) {
         try (var p = JSON.getFactory().createParser(body)) {
-            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) return null;
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
             String member = null;
             String signature = null;
-            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 var t = p.nextToken();
-                if (field.equals(name) && t == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                if (field.equals(name) && t == JsonToken.START_OBJECT) {
                     int start = (int) p.currentTokenLocation().getCharOffset();
                     p.skipChildren();
                     int end = (int) p.currentTokenLocation().getCharOffset() + 1;
                     member = body.substring(start, end);
-                } else if (field.equals("signature") && t == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+                } else if (field.equals("signature") && t == JsonToken.VALUE_STRING) {
                     signature = p.getText();
                 } else {
                     p.skipChildren();
