@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "verity 0.1.0",
         description = "Verifiable AI inference: nodes, signed receipts, settlement.",
-        subcommands = {CommandLine.HelpCommand.class, ModelCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, ModelCommand.class, AttestCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
