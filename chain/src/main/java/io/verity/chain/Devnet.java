@@ -108,6 +108,18 @@ public final class Devnet implements AutoCloseable {
         rpc("evm_mine");
     }
 
+    /** Saves the chain state (anvil's evm_snapshot); returns the id for {@link #revertTo(String)}. */
+    public String snapshot() {
+        return rpc("evm_snapshot").asText();
+    }
+
+    /** Returns the chain to a snapshot (each snapshot can be reverted to once). */
+    public void revertTo(String snapshotId) {
+        if (!rpc("evm_revert", snapshotId).asBoolean()) {
+            throw new ChainException("evm_revert to snapshot " + snapshotId + " failed (unknown or already used)");
+        }
+    }
+
     /** Stops anvil (its state is dumped when a state dir is set) but keeps the port for {@link #restart()}. */
     public synchronized void stop() {
         if (process == null) return;
