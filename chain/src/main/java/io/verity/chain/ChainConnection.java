@@ -151,6 +151,14 @@ public final class ChainConnection implements AutoCloseable {
         return FunctionReturnDecoder.decode(result.getValue(), function.getOutputParameters());
     }
 
+    /** Gas eth_estimateGas reports for calling {@code function} (intrinsic 21,000 included). */
+    long estimateGas(EvmAddress to, Function function) {
+        EthEstimateGas estimate = rpc(() -> web3j.ethEstimateGas(new Transaction(account.address().toString(), null, null,
+                null, to.toString(), BigInteger.ZERO, FunctionEncoder.encode(function))).send());
+        if (estimate.hasError()) throw new ChainException("eth_estimateGas failed: " + estimate.getError().getMessage());
+        return estimate.getAmountUsed().longValueExact();
+    }
+
     TxOutcome send(EvmAddress to, Function function, BigInteger value) {
         return send(to.toString(), FunctionEncoder.encode(function), value);
     }
