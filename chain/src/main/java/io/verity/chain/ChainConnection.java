@@ -132,7 +132,13 @@ public final class ChainConnection implements AutoCloseable {
     public TxOutcome outcome(Keccak256 txHash) {
         Optional<TransactionReceipt> receipt = rpc(() ->
                 checked(web3j.ethGetTransactionReceipt(txHash.toHex()).send(), "eth_getTransactionReceipt").getTransactionReceipt());
-        return receipt.map(this::outcome).orElse(new TxOutcome.Pending(txHash));
+        if (receipt.isEmpty()) return new TxOutcome.Pending(txHash);
+        TransactionReceipt rc = receipt.get();
+        if ("0x1".equals(rc.getStatus())) return outcome(rc);
+        org.web3j.protocol.core.methods.response.Transaction tx = rpc(() -> checked(
+                web3j.ethGetTransactionByHash(txHash.toHex()).send(), "eth_getTransactionByHash")).getTransaction().orElse(null);
+        if (tx == null) return new TxOutcome.Reverted("", List.of(), Optional.of(txHash));
+        return minedRevert(txHash, rc, tx.getFrom(), tx.getTo(), tx.getInput(), tx.getValue());
     }
 
     List<Type> call(EvmAddress to, Function function) {
@@ -216,7 +222,7 @@ public final class ChainConnection implements AutoCloseable {
             if (receipt.isPresent()) {
                 TransactionReceipt rc = receipt.get();
                 if ("0x1".equals(rc.getStatus())) return outcome(rc);
-                return minedRevert(txHash, rc, to, data, value);
+                return minedRevert(txHash, rc, account.address().toString(), to, data, value);
             }
             if (System.nanoTime() > deadline) return new TxOutcome.Pending(txHash);
             try {
@@ -236,12 +242,15 @@ public final class ChainConnection implements AutoCloseable {
         return new TxOutcome.Confirmed(hash, rc.getBlockNumber().longValueExact(), rc.getGasUsed().longValueExact(), events);
     }
 
-    /** A mined transaction failed: replay it as a call on the parent block to learn the error. */
-    private TxOutcome minedRevert(Keccak256 txHash, TransactionReceipt rc, String to, String data, BigInteger value) {
+    /**
+     * A mined transaction failed: replay it as a call on the state after its block to learn the error.
+     * That state includes the transactions mined before it in the same block, which is what usually made
+     * a transaction that simulated fine revert (e.g. the same batch committed twice).
+     */
+    private TxOutcome minedRevert(Keccak256 txHash, TransactionReceipt rc, String from, String to, String data, BigInteger value) {
         try {
-            BigInteger parent = rc.getBlockNumber().subtract(BigInteger.ONE).max(BigInteger.ZERO);
-            EthCall replay = web3j.ethCall(new Transaction(account.address().toString(), null, null, null, to, value, data),
-                    DefaultBlockParameter.valueOf(parent)).send();
+            EthCall replay = web3j.ethCall(new Transaction(from, null, null, null, to, value, data),
+                    DefaultBlockParameter.valueOf(rc.getBlockNumber())).send();
             return Abi.all().revert(revertData(replay.getError(), replay.getRevertReason()), Optional.of(txHash));
         } catch (IOException e) {
             return new TxOutcome.Reverted("", List.of(), Optional.of(txHash));

@@ -108,6 +108,16 @@ public final class Devnet implements AutoCloseable {
         rpc("evm_mine");
     }
 
+    /** Turns anvil's automining on (the default: one block per transaction) or off (blocks only on {@link #mine()}). */
+    public void setAutomine(boolean on) {
+        rpc("evm_setAutomine", on);
+    }
+
+    /** Mines one block now. */
+    public void mine() {
+        rpc("evm_mine");
+    }
+
     /** Saves the chain state (anvil's evm_snapshot); returns the id for {@link #revertTo(String)}. */
     public String snapshot() {
         return rpc("evm_snapshot").asText();
