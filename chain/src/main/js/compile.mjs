@@ -1,13 +1,13 @@
 // Compiles chain/src/main/solidity/*.sol with solc-js (standard JSON, optimizer on) and writes one
 // <Contract>.json per deployable contract ({contractName, abi, bytecode, deployedBytecode, compiler}) for the
 // Java clients. Run by Maven (exec-maven-plugin, generate-resources):
-//   node compile.mjs <solidity dir> <output dir> <node_modules dir>
+//   node compile.mjs <solidity dir> <output dir> <node_modules dir> [extra import dir ...]
 // Exits non-zero with solc's messages on any compile error. Skips work when outputs are newer than sources.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
-const [srcDir, outDir, nodeModules] = process.argv.slice(2);
+const [srcDir, outDir, nodeModules, ...extraDirs] = process.argv.slice(2);
 if (!srcDir || !outDir || !nodeModules) {
   console.error('usage: node compile.mjs <solidity dir> <output dir> <node_modules dir>');
   process.exit(2);
@@ -17,8 +17,9 @@ const solc = require('solc');
 
 const sources = fs.readdirSync(srcDir).filter(f => f.endsWith('.sol')).sort();
 const stamp = path.join(outDir, '.compiled');
-const newest = Math.max(fs.statSync(import.meta.filename ?? process.argv[1]).mtimeMs,
-  ...sources.map(f => fs.statSync(path.join(srcDir, f)).mtimeMs));
+const newest = Math.max(fs.statSync(process.argv[1]).mtimeMs,
+  ...sources.map(f => fs.statSync(path.join(srcDir, f)).mtimeMs),
+  ...extraDirs.flatMap(d => fs.readdirSync(d).filter(f => f.endsWith('.sol')).map(f => fs.statSync(path.join(d, f)).mtimeMs)));
 if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= newest) {
   process.exit(0);
 }
@@ -34,7 +35,7 @@ const input = {
 };
 
 function findImports(importPath) {
-  const candidates = [path.join(nodeModules, importPath), path.join(srcDir, importPath)];
+  const candidates = [nodeModules, srcDir, ...extraDirs].map(d => path.join(d, importPath));
   for (const c of candidates) {
     if (fs.existsSync(c)) return { contents: fs.readFileSync(c, 'utf8') };
   }

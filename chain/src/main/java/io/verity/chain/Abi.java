@@ -2,9 +2,7 @@ package io.verity.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +26,7 @@ import org.web3j.protocol.core.methods.response.Log;
  * Decodes custom errors (by 4-byte selector) and events (by topic 0) of every Verity contract, driven by the
  * compiled ABIs, so a revert from a nested call (Settlement -> NodeRegistry) is named too.
  */
+@SuppressWarnings({"rawtypes", "unchecked"}) // web3j's ABI API traffics in raw Type (List<Type>)
 final class Abi {
     private record Param(String name, String type, boolean indexed) {}
 
@@ -104,7 +103,7 @@ final class Abi {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static List<TypeReference<Type>> refs(List<Param> params) {
         List<TypeReference<Type>> refs = new ArrayList<>();
-        for (Param p : params) refs.add((TypeReference) ref(p.type()));
+        for (Param p : params) refs.add(ref(p.type()));
         return refs;
     }
 
@@ -129,13 +128,5 @@ final class Abi {
             case Array<?> arr -> arr.getValue().stream().map(Abi::toJava).toList();
             default -> t.getValue();
         };
-    }
-
-    static BigInteger uint(Object decoded) {
-        return (BigInteger) decoded;
-    }
-
-    static String hex(byte[] b) {
-        return Hex.encode(b);
     }
 }

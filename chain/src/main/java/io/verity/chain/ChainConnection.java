@@ -40,6 +40,7 @@ import org.web3j.protocol.http.HttpService;
  * <p>Every transaction is simulated first ({@code eth_estimateGas}); a contract rejection comes back as
  * {@link TxOutcome.Reverted} without spending gas. Transport and RPC failures throw {@link ChainException}.
  */
+@SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
 public final class ChainConnection implements AutoCloseable {
     /** How long {@link #open(String, ChainAccount)} waits for a receipt before answering Pending. */
     public static final Duration DEFAULT_RECEIPT_TIMEOUT = Duration.ofSeconds(30);

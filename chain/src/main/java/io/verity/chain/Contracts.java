@@ -7,6 +7,7 @@ import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.generated.Uint16;
 
 /** Deploys Verity's contracts to any chain and wires them (Settlement becomes a NodeRegistry slasher). */
+@SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
 public final class Contracts {
     private Contracts() {}
 

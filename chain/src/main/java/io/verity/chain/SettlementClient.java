@@ -12,6 +12,7 @@ import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.Utf8String;
 
 /** Typed calls to a deployed Settlement contract, as the connection's account. */
+@SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
 public final class SettlementClient {
     private final ChainConnection chain;
     private final EvmAddress address;

@@ -20,6 +20,7 @@ import org.web3j.abi.datatypes.generated.Uint64;
 import org.web3j.abi.datatypes.generated.Uint8;
 
 /** Conversions between Verity value types and web3j ABI types; the only place clients touch web3j types. */
+@SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
 final class W3 {
     private W3() {}
 

@@ -5,7 +5,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {VerityReceipt} from "./VerityReceipt.sol";
 
-/// @title Benchmark baseline only: settles receipts one by one, checking each signature on chain and
+/// @title Test-only benchmark baseline: settles receipts one by one, checking each signature on chain and
 /// recording its id, as per-inference settlement schemes do. Verity itself never deploys this; the gas
 /// benchmark (docs/benchmarks.md, "Settlement gas") compares it with batched Merkle commitments.
 contract IndividualSettlement is EIP712 {
