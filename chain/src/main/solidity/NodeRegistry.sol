@@ -218,6 +218,11 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
         return nodeList.length;
     }
 
+    /// Every node that ever registered (active or not), in registration order.
+    function registeredNodes() external view returns (address[] memory) {
+        return nodeList;
+    }
+
     /// Nodes that are active and staked, in registration order.
     function activeNodes() external view returns (address[] memory result) {
         uint256 count;

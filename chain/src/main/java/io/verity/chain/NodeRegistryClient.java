@@ -105,6 +105,12 @@ public final class NodeRegistryClient {
         return (List<EvmAddress>) W3.java(chain.call(address, W3.fn("activeNodes", List.of(), "address[]")), 0);
     }
 
+    /** Every node that ever registered, active or not, in registration order. */
+    @SuppressWarnings("unchecked")
+    public List<EvmAddress> registeredNodes() {
+        return (List<EvmAddress>) W3.java(chain.call(address, W3.fn("registeredNodes", List.of(), "address[]")), 0);
+    }
+
     public long nodeCount() {
         return W3.uint(chain.call(address, W3.fn("nodeCount", List.of(), "uint256")), 0).longValueExact();
     }

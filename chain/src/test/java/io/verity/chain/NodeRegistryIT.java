@@ -130,6 +130,7 @@ class NodeRegistryIT extends DevnetTestBase {
         assertThat(gone.stake()).isZero();
         assertThat(gone.unbonding()).isEqualTo(ether(2));
         assertThat(registry(0).activeNodes()).isEmpty();
+        assertThat(registry(0).registeredNodes()).containsExactly(addr(1));
         assertReverted(registry(1).exit(), "NodeNotActive", addr(1));
         assertReverted(registry(1).heartbeat(), "NodeNotActive", addr(1));
         assertReverted(registry(2).heartbeat(), "NotRegistered", addr(2));
