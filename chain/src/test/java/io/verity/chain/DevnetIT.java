@@ -59,7 +59,11 @@ class DevnetIT {
                 devnet.restart();
                 assertThat(devnet.port()).isEqualTo(port);
                 assertThat(offline.batchIdOf(node.account().address(), root)).as("the same connection works again").hasValue(0);
+                // the retry of the commit that failed during the outage lands once; a second retry is refused
                 offline.commitBatch(Keccak256.hash("next".getBytes()), 1, "u").confirmed();
+                TxOutcome again = offline.commitBatch(Keccak256.hash("next".getBytes()), 1, "u");
+                assertThat(again).isInstanceOf(TxOutcome.Reverted.class);
+                assertThat(((TxOutcome.Reverted) again).errorName()).isEqualTo("BatchAlreadyCommitted");
             }
         }
         // a new devnet on the same dir resumes chain and contracts instead of deploying again

@@ -178,9 +178,12 @@ class NodeRegistryIT extends DevnetTestBase {
     }
 
     @Test
-    void the_constructor_rejects_a_zero_minimum_stake() {
+    void the_constructor_rejects_a_zero_minimum_stake_and_a_zero_owner() {
         assertThatThrownBy(() -> Contracts.deploy(as(0), "NodeRegistry", new Uint256(0), new Uint64(0), W3.address(addr(0))))
                 .isInstanceOf(ChainException.class)
                 .hasMessageContaining("ZeroAmount");
+        assertThatThrownBy(() -> Contracts.deploy(as(0), "NodeRegistry", new Uint256(1), new Uint64(0), W3.address(EvmAddress.ZERO)))
+                .isInstanceOf(ChainException.class)
+                .hasMessageContaining("OwnableInvalidOwner");
     }
 }
