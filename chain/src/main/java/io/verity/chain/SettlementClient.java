@@ -34,6 +34,27 @@ public final class SettlementClient {
         return chain.send(address, W3.fn("commitBatch", W3.bytes32(root), W3.uint64(count), new Utf8String(uri)), BigInteger.ZERO);
     }
 
+    /**
+     * Makes sure the caller's batch with this root is on chain, whatever happened to earlier attempts, and
+     * returns its id: the existing batch when this node already committed {@code root}, else a new one.
+     * Safe to call again after any failure, so a node can retry it until it returns.
+     *
+     * @throws ChainException when the chain is unreachable or the transaction is still pending (retry later)
+     * @throws ContractRevertedException when the contract refuses the batch (e.g. NodeNotStaked, ZeroRoot)
+     */
+    public long commitIdempotently(Keccak256 root, long count, String uri) {
+        OptionalLong existing = batchIdOf(chain.account().address(), root);
+        if (existing.isPresent()) return existing.getAsLong();
+        return switch (commitBatch(root, count, uri)) {
+            case TxOutcome.Confirmed c -> committedBatchId(c);
+            case TxOutcome.Reverted r when r.errorName().equals("BatchAlreadyCommitted") ->
+                    ((BigInteger) r.args().get(2)).longValueExact();
+            case TxOutcome.Reverted r -> throw new ContractRevertedException("commitBatch", r.errorName(), r.args());
+            case TxOutcome.Pending p -> throw new ChainException("commitBatch transaction " + p.txHash()
+                    + " is not mined yet; call again to check");
+        };
+    }
+
     /** The id of the batch a confirmed {@link #commitBatch} created. */
     public static long committedBatchId(TxOutcome.Confirmed confirmed) {
         return confirmed.event("BatchCommitted").<BigInteger>arg("batchId").longValueExact();

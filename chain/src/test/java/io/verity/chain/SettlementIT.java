@@ -92,6 +92,18 @@ class SettlementIT extends DevnetTestBase {
     }
 
     @Test
+    void commitIdempotently_commits_once_and_returns_the_same_batch_on_every_retry() {
+        Keccak256 root = receipts.randomBytes32();
+        assertThatThrownBy(() -> settlement(1).commitIdempotently(root, 3, "u"))
+                .isInstanceOfSatisfying(ContractRevertedException.class, e -> assertThat(e.errorName()).isEqualTo("NodeNotStaked"));
+        stake(1);
+        long id = settlement(1).commitIdempotently(root, 3, "u");
+        assertThat(settlement(1).commitIdempotently(root, 3, "u")).isEqualTo(id);
+        assertThat(settlement(0).batchCount()).isEqualTo(id + 1);
+        assertThat(settlement(0).batchEvents(0)).hasSize(1);
+    }
+
+    @Test
     void a_batch_posted_by_another_node_does_not_settle_the_signers_receipts() {
         stake(1);
         stake(2);
