@@ -13,13 +13,14 @@ import {VerityReceipt} from "./VerityReceipt.sol";
 /// @notice Receipt ids are EIP-712 digests in the domain ("Verity", "1", chainId, this contract), and batch
 /// leaves follow OpenZeppelin's StandardMerkleTree with leaf type ["bytes32"] (docs/protocol.md, "Batches").
 contract Settlement is EIP712, ReentrancyGuard {
+    /// Three storage slots: (node, timestamp), root, (count, blockNumber). The batch URI is only emitted
+    /// in BatchCommitted (find it with the block number): storing it would cost 22,100 gas per 32 bytes.
     struct Batch {
         address node;
+        uint64 timestamp;
         bytes32 root;
         uint64 count;
-        uint64 timestamp;
         uint64 blockNumber;
-        string uri;
     }
 
     bytes32 public constant EQUIVOCATION = keccak256("verity:slash:equivocation");
@@ -73,7 +74,7 @@ contract Settlement is EIP712, ReentrancyGuard {
         uint256 existing = batchIndex[msg.sender][root];
         if (existing != 0) revert BatchAlreadyCommitted(msg.sender, root, existing - 1);
         batchId = batches.length;
-        batches.push(Batch(msg.sender, root, count, uint64(block.timestamp), uint64(block.number), uri));
+        batches.push(Batch(msg.sender, uint64(block.timestamp), root, count, uint64(block.number)));
         batchIndex[msg.sender][root] = batchId + 1;
         emit BatchCommitted(batchId, msg.sender, root, count, uri);
     }
@@ -82,13 +83,15 @@ contract Settlement is EIP712, ReentrancyGuard {
         return batches.length;
     }
 
+    /// The batch's node, root, receipt count, commit time (seconds) and block; its URI is in the
+    /// BatchCommitted event of that block.
     function getBatch(uint256 batchId)
         external
         view
-        returns (address node, bytes32 root, uint64 count, uint64 timestamp, uint64 blockNumber, string memory uri)
+        returns (address node, bytes32 root, uint64 count, uint64 timestamp, uint64 blockNumber)
     {
         Batch storage b = _batch(batchId);
-        return (b.node, b.root, b.count, b.timestamp, b.blockNumber, b.uri);
+        return (b.node, b.root, b.count, b.timestamp, b.blockNumber);
     }
 
     /// The id of the batch `node` committed with `root`; reverts UnknownBatch(type(uint256).max) when none.

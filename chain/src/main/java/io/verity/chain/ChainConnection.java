@@ -119,8 +119,17 @@ public final class ChainConnection implements AutoCloseable {
 
     /** Verity events emitted by {@code contract} in blocks [fromBlock, latest]. */
     public List<ChainEvent> events(EvmAddress contract, long fromBlock) {
-        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
-                DefaultBlockParameterName.LATEST, contract.toString());
+        return events(new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
+                DefaultBlockParameterName.LATEST, contract.toString()));
+    }
+
+    /** Verity events emitted by {@code contract} in blocks [fromBlock, toBlock]. */
+    public List<ChainEvent> events(EvmAddress contract, long fromBlock, long toBlock) {
+        return events(new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(toBlock)), contract.toString()));
+    }
+
+    private List<ChainEvent> events(EthFilter filter) {
         EthLog logs = rpc(() -> checked(web3j.ethGetLogs(filter).send(), "eth_getLogs"));
         List<ChainEvent> out = new ArrayList<>();
         for (EthLog.LogResult<?> r : logs.getLogs()) {

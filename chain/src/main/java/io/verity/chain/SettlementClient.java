@@ -73,17 +73,24 @@ public final class SettlementClient {
         return W3.uint(chain.call(address, W3.fn("batchCount", List.of(), "uint256")), 0).longValueExact();
     }
 
+    /** The batch, with its URI read from the BatchCommitted event in the block that committed it. */
     public Optional<BatchInfo> batch(long batchId) {
         List<Type> r;
         try {
-            r = chain.call(address, W3.fn("getBatch", List.of(W3.uint256(batchId)),
-                    "address", "bytes32", "uint64", "uint64", "uint64", "string"));
+            r = chain.call(address, W3.fn("getBatch", List.of(W3.uint256(batchId)), "address", "bytes32", "uint64", "uint64", "uint64"));
         } catch (ContractRevertedException e) {
             if (e.errorName().equals("UnknownBatch")) return Optional.empty();
             throw e;
         }
+        long block = W3.uint(r, 4).longValueExact();
+        String uri = chain.events(address, block, block).stream()
+                .filter(e -> e.name().equals("BatchCommitted") && e.<BigInteger>arg("batchId").longValueExact() == batchId)
+                .map(e -> e.<String>arg("uri"))
+                .findFirst()
+                .orElseThrow(() -> new ChainException("batch " + batchId + " has no BatchCommitted event in block " + block
+                        + "; the endpoint may have pruned its logs"));
         return Optional.of(new BatchInfo(batchId, (EvmAddress) W3.java(r, 0), (Keccak256) W3.java(r, 1),
-                W3.uint(r, 2).longValueExact(), W3.seconds(r, 3), W3.uint(r, 4).longValueExact(), (String) W3.java(r, 5)));
+                W3.uint(r, 2).longValueExact(), W3.seconds(r, 3), block, uri));
     }
 
     /** The id of the batch {@code node} committed with {@code root}, if it did. */
