@@ -68,26 +68,30 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
         _;
     }
 
-    /// Registers the caller as a node with `msg.value` as its stake.
+    /// Registers the caller as a node with `msg.value` added to its stake. A node that exited registers
+    /// again the same way (its unbonding balance stays unbonding).
     function register(string calldata endpoint, bytes32[] calldata models, bytes32 attestationDigest, uint256 price)
         external
         payable
     {
         Node storage n = nodes[msg.sender];
-        if (n.registered) revert AlreadyRegistered(msg.sender);
+        if (n.active) revert AlreadyRegistered(msg.sender);
         if (bytes(endpoint).length == 0) revert EmptyEndpoint();
-        if (msg.value < minStake) revert StakeBelowMinimum(msg.value, minStake);
+        uint256 stake = n.stake + msg.value;
+        if (stake < minStake) revert StakeBelowMinimum(stake, minStake);
+        if (!n.registered) {
+            n.registered = true;
+            n.registeredAt = uint64(block.timestamp);
+            nodeList.push(msg.sender);
+        }
         n.endpoint = endpoint;
         n.models = models;
         n.attestationDigest = attestationDigest;
         n.price = price;
-        n.stake = msg.value;
-        n.registeredAt = uint64(block.timestamp);
+        n.stake = stake;
         n.lastSeen = uint64(block.timestamp);
-        n.registered = true;
         n.active = true;
-        nodeList.push(msg.sender);
-        emit NodeRegistered(msg.sender, endpoint, models, attestationDigest, price, msg.value);
+        emit NodeRegistered(msg.sender, endpoint, models, attestationDigest, price, stake);
     }
 
     /// Changes the caller's advertised service (endpoint, models, attestation, price).

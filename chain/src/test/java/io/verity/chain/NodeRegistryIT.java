@@ -138,6 +138,24 @@ class NodeRegistryIT extends DevnetTestBase {
     }
 
     @Test
+    void an_exited_node_registers_again_with_fresh_stake_while_its_old_stake_keeps_unbonding() {
+        registerNode(1, ether(2)).confirmed();
+        registry(1).exit().confirmed();
+        assertReverted(registerNode(1, BigInteger.ONE), "StakeBelowMinimum", BigInteger.ONE, ETHER);
+
+        var again = registerNode(1, ether(1)).confirmed().event("NodeRegistered");
+
+        assertThat(again.<BigInteger>arg("stake")).isEqualTo(ether(1));
+        NodeInfo n = registry(0).node(addr(1)).orElseThrow();
+        assertThat(n.active()).isTrue();
+        assertThat(n.stake()).isEqualTo(ether(1));
+        assertThat(n.unbonding()).isEqualTo(ether(2));
+        assertThat(registry(0).registeredNodes()).containsExactly(addr(1));
+        assertThat(registry(0).activeNodes()).containsExactly(addr(1));
+        assertReverted(registerNode(1, ether(1)), "AlreadyRegistered", addr(1));
+    }
+
+    @Test
     void node_is_empty_for_an_unknown_address() {
         assertThat(registry(0).node(addr(5))).isEmpty();
     }
