@@ -1,0 +1,302 @@
+package io.verity.chain;
+
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Hex;
+import io.verity.protocol.Keccak256;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.FunctionReturnDecoder;
+import org.web3j.abi.datatypes.Function;
+import org.web3j.abi.datatypes.Type;
+import org.web3j.crypto.RawTransaction;
+import org.web3j.crypto.TransactionEncoder;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameter;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.Response;
+import org.web3j.protocol.core.methods.request.EthFilter;
+import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthCall;
+import org.web3j.protocol.core.methods.response.EthEstimateGas;
+import org.web3j.protocol.core.methods.response.EthGetTransactionReceipt;
+import org.web3j.protocol.core.methods.response.EthLog;
+import org.web3j.protocol.core.methods.response.EthSendTransaction;
+import org.web3j.protocol.core.methods.response.Log;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.protocol.http.HttpService;
+
+/**
+ * One account on one EVM JSON-RPC endpoint: sends transactions (one at a time, so nonces stay in order),
+ * makes read-only calls and reads Verity events. Works with any endpoint; nothing here assumes anvil.
+ *
+ * <p>Every transaction is simulated first ({@code eth_estimateGas}); a contract rejection comes back as
+ * {@link TxOutcome.Reverted} without spending gas. Transport and RPC failures throw {@link ChainException}.
+ */
+@SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
+public final class ChainConnection implements AutoCloseable {
+    /** How long {@link #open(String, ChainAccount)} waits for a receipt before answering Pending. */
+    public static final Duration DEFAULT_RECEIPT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(25);
+    private static final Pattern HEX_DATA = Pattern.compile("0x[0-9a-fA-F]{8,}");
+
+    private final String rpcUrl;
+    private final Web3j web3j;
+    private final ChainAccount account;
+    private final long chainId;
+    private final Duration receiptTimeout;
+    private volatile boolean closed;
+
+    private ChainConnection(String rpcUrl, Web3j web3j, ChainAccount account, long chainId, Duration receiptTimeout) {
+        this.rpcUrl = rpcUrl;
+        this.web3j = web3j;
+        this.account = account;
+        this.chainId = chainId;
+        this.receiptTimeout = receiptTimeout;
+    }
+
+    public static ChainConnection open(String rpcUrl, ChainAccount account) {
+        return open(rpcUrl, account, DEFAULT_RECEIPT_TIMEOUT);
+    }
+
+    /**
+     * Connects and reads the chain id.
+     *
+     * @param receiptTimeout how long a transaction may stay unmined before its outcome is Pending
+     * @throws ChainException when the endpoint does not answer eth_chainId
+     */
+    public static ChainConnection open(String rpcUrl, ChainAccount account, Duration receiptTimeout) {
+        Objects.requireNonNull(rpcUrl, "rpcUrl");
+        Objects.requireNonNull(account, "account");
+        if (receiptTimeout.isNegative() || receiptTimeout.isZero()) {
+            throw new IllegalArgumentException("receiptTimeout must be positive, got " + receiptTimeout);
+        }
+        Web3j web3j = Web3j.build(new HttpService(rpcUrl));
+        try {
+            long chainId = checked(web3j.ethChainId().send(), "eth_chainId").getChainId().longValueExact();
+            return new ChainConnection(rpcUrl, web3j, account, chainId, receiptTimeout);
+        } catch (IOException | RuntimeException e) {
+            web3j.shutdown();
+            if (e instanceof ChainException ce) throw ce;
+            throw new ChainException("cannot reach the chain at " + rpcUrl + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String rpcUrl() {
+        return rpcUrl;
+    }
+
+    public long chainId() {
+        return chainId;
+    }
+
+    public ChainAccount account() {
+        return account;
+    }
+
+    public long blockNumber() {
+        return rpc(() -> checked(web3j.ethBlockNumber().send(), "eth_blockNumber").getBlockNumber().longValueExact());
+    }
+
+    public BigInteger balanceOf(EvmAddress address) {
+        return rpc(() -> checked(web3j.ethGetBalance(address.toString(), DefaultBlockParameterName.LATEST).send(),
+                "eth_getBalance").getBalance());
+    }
+
+    /** True when a contract is deployed at {@code address}. */
+    public boolean hasCode(EvmAddress address) {
+        String code = rpc(() -> checked(web3j.ethGetCode(address.toString(), DefaultBlockParameterName.LATEST).send(),
+                "eth_getCode").getCode());
+        return code != null && code.length() > 2;
+    }
+
+    /** Verity events emitted by {@code contract} in blocks [fromBlock, latest]. */
+    public List<ChainEvent> events(EvmAddress contract, long fromBlock) {
+        return events(new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
+                DefaultBlockParameterName.LATEST, contract.toString()));
+    }
+
+    /** Verity events emitted by {@code contract} in blocks [fromBlock, toBlock]. */
+    public List<ChainEvent> events(EvmAddress contract, long fromBlock, long toBlock) {
+        return events(new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(toBlock)), contract.toString()));
+    }
+
+    private List<ChainEvent> events(EthFilter filter) {
+        EthLog logs = rpc(() -> checked(web3j.ethGetLogs(filter).send(), "eth_getLogs"));
+        List<ChainEvent> out = new ArrayList<>();
+        for (EthLog.LogResult<?> r : logs.getLogs()) {
+            if (r.get() instanceof Log log) Abi.all().event(log).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** Looks up a transaction sent earlier (e.g. one that was Pending); Pending again when still unmined. */
+    public TxOutcome outcome(Keccak256 txHash) {
+        Optional<TransactionReceipt> receipt = rpc(() ->
+                checked(web3j.ethGetTransactionReceipt(txHash.toHex()).send(), "eth_getTransactionReceipt").getTransactionReceipt());
+        if (receipt.isEmpty()) return new TxOutcome.Pending(txHash);
+        TransactionReceipt rc = receipt.get();
+        if ("0x1".equals(rc.getStatus())) return outcome(rc);
+        org.web3j.protocol.core.methods.response.Transaction tx = rpc(() -> checked(
+                web3j.ethGetTransactionByHash(txHash.toHex()).send(), "eth_getTransactionByHash")).getTransaction().orElse(null);
+        if (tx == null) return new TxOutcome.Reverted("", List.of(), Optional.of(txHash));
+        return minedRevert(txHash, rc, tx.getFrom(), tx.getTo(), tx.getInput(), tx.getValue());
+    }
+
+    List<Type> call(EvmAddress to, Function function) {
+        String data = FunctionEncoder.encode(function);
+        EthCall result = rpc(() -> web3j.ethCall(
+                Transaction.createEthCallTransaction(account.address().toString(), to.toString(), data),
+                DefaultBlockParameterName.LATEST).send());
+        if (result.hasError() || result.isReverted()) {
+            String revert = revertData(result.getError(), result.getRevertReason());
+            if (revert == null && result.hasError()) {
+                throw new ChainException(function.getName() + ": RPC error " + result.getError().getMessage());
+            }
+            TxOutcome.Reverted r = Abi.all().revert(revert, Optional.empty());
+            throw new ContractRevertedException(function.getName(), r.errorName(), r.args());
+        }
+        return FunctionReturnDecoder.decode(result.getValue(), function.getOutputParameters());
+    }
+
+    /** Gas eth_estimateGas reports for calling {@code function} (intrinsic 21,000 included). */
+    long estimateGas(EvmAddress to, Function function) {
+        EthEstimateGas estimate = rpc(() -> web3j.ethEstimateGas(new Transaction(account.address().toString(), null, null,
+                null, to.toString(), BigInteger.ZERO, FunctionEncoder.encode(function))).send());
+        if (estimate.hasError()) throw new ChainException("eth_estimateGas failed: " + estimate.getError().getMessage());
+        return estimate.getAmountUsed().longValueExact();
+    }
+
+    TxOutcome send(EvmAddress to, Function function, BigInteger value) {
+        return send(to.toString(), FunctionEncoder.encode(function), value);
+    }
+
+    /** Deploys creation code; the contract address is in the Confirmed outcome's receipt. */
+    EvmAddress deploy(String creationCode) {
+        TxOutcome outcome = send(null, creationCode, BigInteger.ZERO);
+        if (!(outcome instanceof TxOutcome.Confirmed c)) {
+            throw new ChainException("contract deployment did not confirm: " + outcome);
+        }
+        TransactionReceipt receipt = rpc(() -> checked(web3j.ethGetTransactionReceipt(c.txHash().toHex()).send(),
+                "eth_getTransactionReceipt").getTransactionReceipt().orElseThrow());
+        return EvmAddress.parse(receipt.getContractAddress());
+    }
+
+    private synchronized TxOutcome send(String to, String data, BigInteger value) {
+        if (closed) throw new IllegalStateException("connection to " + rpcUrl + " is closed");
+        String from = account.address().toString();
+        EthEstimateGas estimate = rpc(() -> web3j.ethEstimateGas(
+                new Transaction(from, null, null, null, to, value, data)).send());
+        if (estimate.hasError()) {
+            String revert = revertData(estimate.getError(), null);
+            if (revert == null && !estimate.getError().getMessage().contains("revert")) {
+                throw new ChainException("eth_estimateGas failed: " + estimate.getError().getMessage());
+            }
+            return Abi.all().revert(revert, Optional.empty());
+        }
+        BigInteger gasLimit = estimate.getAmountUsed().multiply(BigInteger.valueOf(6)).divide(BigInteger.valueOf(5))
+                .add(BigInteger.valueOf(10_000));
+        BigInteger nonce = rpc(() -> checked(web3j.ethGetTransactionCount(from, DefaultBlockParameterName.PENDING).send(),
+                "eth_getTransactionCount").getTransactionCount());
+        BigInteger gasPrice = rpc(() -> checked(web3j.ethGasPrice().send(), "eth_gasPrice").getGasPrice());
+        RawTransaction raw = to == null
+                ? RawTransaction.createContractTransaction(nonce, gasPrice, gasLimit, value, data)
+                : RawTransaction.createTransaction(nonce, gasPrice, gasLimit, to, value, data);
+        String signed = Hex.encode(TransactionEncoder.signMessage(raw, chainId, account.credentials()));
+        EthSendTransaction sent = rpc(() -> web3j.ethSendRawTransaction(signed).send());
+        if (sent.hasError()) {
+            throw new ChainException("eth_sendRawTransaction failed: " + sent.getError().getMessage());
+        }
+        Keccak256 txHash = Keccak256.parse(sent.getTransactionHash());
+        return awaitReceipt(txHash, to, data, value);
+    }
+
+    private TxOutcome awaitReceipt(Keccak256 txHash, String to, String data, BigInteger value) {
+        long deadline = System.nanoTime() + receiptTimeout.toNanos();
+        while (true) {
+            Optional<TransactionReceipt> receipt;
+            try {
+                EthGetTransactionReceipt r = web3j.ethGetTransactionReceipt(txHash.toHex()).send();
+                receipt = r.hasError() ? Optional.empty() : r.getTransactionReceipt();
+            } catch (IOException e) {
+                receipt = Optional.empty(); // the transaction is out; the chain may come back
+            }
+            if (receipt.isPresent()) {
+                TransactionReceipt rc = receipt.get();
+                if ("0x1".equals(rc.getStatus())) return outcome(rc);
+                return minedRevert(txHash, rc, account.address().toString(), to, data, value);
+            }
+            if (System.nanoTime() > deadline) return new TxOutcome.Pending(txHash);
+            try {
+                Thread.sleep(POLL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new TxOutcome.Pending(txHash);
+            }
+        }
+    }
+
+    private TxOutcome outcome(TransactionReceipt rc) {
+        Keccak256 hash = Keccak256.parse(rc.getTransactionHash());
+        if (!"0x1".equals(rc.getStatus())) return new TxOutcome.Reverted("", List.of(), Optional.of(hash));
+        List<ChainEvent> events = new ArrayList<>();
+        for (Log log : rc.getLogs()) Abi.all().event(log).ifPresent(events::add);
+        return new TxOutcome.Confirmed(hash, rc.getBlockNumber().longValueExact(), rc.getGasUsed().longValueExact(), events);
+    }
+
+    /**
+     * A mined transaction failed: replay it as a call on the state after its block to learn the error.
+     * That state includes the transactions mined before it in the same block, which is what usually made
+     * a transaction that simulated fine revert (e.g. the same batch committed twice).
+     */
+    private TxOutcome minedRevert(Keccak256 txHash, TransactionReceipt rc, String from, String to, String data, BigInteger value) {
+        try {
+            EthCall replay = web3j.ethCall(new Transaction(from, null, null, null, to, value, data),
+                    DefaultBlockParameter.valueOf(rc.getBlockNumber())).send();
+            return Abi.all().revert(revertData(replay.getError(), replay.getRevertReason()), Optional.of(txHash));
+        } catch (IOException e) {
+            return new TxOutcome.Reverted("", List.of(), Optional.of(txHash));
+        }
+    }
+
+    private static String revertData(Response.Error error, String fallback) {
+        String raw = error != null && error.getData() != null ? error.getData() : fallback;
+        if (raw == null) return null;
+        Matcher m = HEX_DATA.matcher(raw);
+        return m.find() ? m.group() : null;
+    }
+
+    private static <R extends Response<?>> R checked(R response, String method) {
+        if (response.hasError()) {
+            throw new ChainException(method + " failed: " + response.getError().getMessage());
+        }
+        return response;
+    }
+
+    private interface Rpc<T> {
+        T get() throws IOException;
+    }
+
+    private <T> T rpc(Rpc<T> call) {
+        try {
+            return call.get();
+        } catch (IOException e) {
+            throw new ChainException("chain at " + rpcUrl + " unreachable: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        web3j.shutdown();
+    }
+}

@@ -1,0 +1,94 @@
+package io.verity.chain;
+
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.List;
+import org.web3j.abi.TypeReference;
+import org.web3j.abi.datatypes.Address;
+import org.web3j.abi.datatypes.DynamicArray;
+import org.web3j.abi.datatypes.DynamicBytes;
+import org.web3j.abi.datatypes.DynamicStruct;
+import org.web3j.abi.datatypes.Function;
+import org.web3j.abi.datatypes.Type;
+import org.web3j.abi.datatypes.Utf8String;
+import org.web3j.abi.datatypes.generated.Bytes32;
+import org.web3j.abi.datatypes.generated.Uint16;
+import org.web3j.abi.datatypes.generated.Uint256;
+import org.web3j.abi.datatypes.generated.Uint64;
+import org.web3j.abi.datatypes.generated.Uint8;
+
+/** Conversions between Verity value types and web3j ABI types; the only place clients touch web3j types. */
+@SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
+final class W3 {
+    private W3() {}
+
+    static Address address(EvmAddress a) {
+        return new Address(a.toString());
+    }
+
+    static Bytes32 bytes32(Keccak256 k) {
+        return new Bytes32(k.toArray());
+    }
+
+    static Uint256 uint256(BigInteger v) {
+        Eip712.requireUint256("value", v);
+        return new Uint256(v);
+    }
+
+    static Uint256 uint256(long v) {
+        return uint256(BigInteger.valueOf(v));
+    }
+
+    static Uint64 uint64(long v) {
+        if (v < 0) throw new IllegalArgumentException("value must be a uint64, got " + v);
+        return new Uint64(v);
+    }
+
+    static DynamicArray<Bytes32> bytes32s(List<Keccak256> ks) {
+        return new DynamicArray<>(Bytes32.class, ks.stream().map(W3::bytes32).toList());
+    }
+
+    static DynamicStruct receipt(OnChainReceipt r) {
+        return new DynamicStruct(
+                new Uint16(r.version()), bytes32(r.requestId()), bytes32(r.modelDigest()), new Utf8String(r.engine()),
+                bytes32(r.inputsDigest()), bytes32(r.outputsDigest()), bytes32(r.traceRoot()), address(r.node()),
+                bytes32(r.attestationDigest()), new Uint8(r.verification()), uint256(r.price()),
+                new Uint64(r.timestamp()));
+    }
+
+    static DynamicBytes bytes(byte[] b) {
+        return new DynamicBytes(b);
+    }
+
+    /** A function call with the given inputs and ABI output types ("uint256", "address[]", ...). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static Function fn(String name, List<Type> inputs, String... outputs) {
+        List<TypeReference<?>> refs = new java.util.ArrayList<>();
+        for (String o : outputs) {
+            try {
+                refs.add(TypeReference.makeTypeReference(o));
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("unsupported ABI type " + o, e);
+            }
+        }
+        return new Function(name, inputs, (List) refs);
+    }
+
+    static Function fn(String name, Type... inputs) {
+        return fn(name, List.of(inputs));
+    }
+
+    static Object java(List<Type> decoded, int i) {
+        return Abi.toJava(decoded.get(i));
+    }
+
+    static BigInteger uint(List<Type> decoded, int i) {
+        return (BigInteger) java(decoded, i);
+    }
+
+    static Instant seconds(List<Type> decoded, int i) {
+        return Instant.ofEpochSecond(uint(decoded, i).longValueExact());
+    }
+}
