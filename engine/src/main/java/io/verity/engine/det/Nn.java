@@ -1,0 +1,446 @@
+package io.verity.engine.det;
+
+import io.verity.engine.det.Interp.Kernel;
+import io.verity.protocol.tensor.DType;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * Linear algebra, convolution, pooling and normalisation. Sums follow {@link Dot}'s contract: float64
+ * accumulation in a stated ascending order, one rounding to float32 at the end.
+ */
+final class Nn {
+    private Nn() {}
+
+    static void register(Map<String, Kernel> m) {
+        m.put("MatMul", Nn::matmul);
+        m.put("Gemm", Nn::gemm);
+        m.put("Conv", Nn::conv);
+        m.put("ConvTranspose", Nn::convTranspose);
+        m.put("MaxPool", (n, in, c) -> pool(n, in[0], true, c));
+        m.put("AveragePool", (n, in, c) -> pool(n, in[0], false, c));
+        m.put("GlobalAveragePool", (n, in, c) -> global(in[0], false));
+        m.put("GlobalMaxPool", (n, in, c) -> global(in[0], true));
+        m.put("BatchNormalization", Nn::batchNorm);
+        m.put("InstanceNormalization", Nn::instanceNorm);
+        m.put("LayerNormalization", Nn::layerNorm);
+        m.put("Softmax", (n, in, c) -> softmax(n, in[0], 0));
+        m.put("LogSoftmax", (n, in, c) -> softmax(n, in[0], 1));
+        m.put("Hardmax", (n, in, c) -> softmax(n, in[0], 2));
+    }
+
+    static Arr floats(Node n, Arr[] in, int k) {
+        Arr a = K.need(n, in, k);
+        if (a.dtype != DType.FLOAT32) throw new OpException(n, "input " + k + " must be float32, got " + a.dtype.wireName());
+        return a;
+    }
+
+    private static Arr[] matmul(Node n, Arr[] in, Interp.Ctx c) {
+        Arr a = in[0], b = in[1];
+        if (a.dtype != b.dtype || !a.isFloat()) {
+            throw new OpException(n, "inputs must both be float32 or float64, got " + a.dtype.wireName() + " and " + b.dtype.wireName());
+        }
+        int[] as = a.rank() == 1 ? new int[] {1, a.shape[0]} : a.shape;
+        int[] bs = b.rank() == 1 ? new int[] {b.shape[0], 1} : b.shape;
+        int M = as[as.length - 2], Kd = as[as.length - 1], N = bs[bs.length - 1];
+        if (bs[bs.length - 2] != Kd) {
+            throw new OpException(n, "inner dimensions differ: " + Arrays.toString(a.shape) + " x " + Arrays.toString(b.shape));
+        }
+        int[] batch = K.broadcast(n, Arrays.copyOf(as, as.length - 2), Arrays.copyOf(bs, bs.length - 2));
+        int[] ai = K.bindex(batch, Arrays.copyOf(as, as.length - 2)), bi = K.bindex(batch, Arrays.copyOf(bs, bs.length - 2));
+        int nb = ai.length;
+        int[] out = Arrays.copyOf(batch, batch.length + 2);
+        out[batch.length] = M;
+        out[batch.length + 1] = N;
+        Arr res;
+        if (a.f != null) {
+            float[] o = new float[nb * M * N];
+            for (int q = 0; q < nb; q++) {
+                Dot.matmul(c.par(), M, N, Kd, a.f, ai[q] * M * Kd, Kd, b.f, bi[q] * Kd * N, N, o, q * M * N, null, 0);
+            }
+            res = Arr.floats(out, o);
+        } else {
+            double[] o = new double[nb * M * N];
+            for (int q = 0; q < nb; q++) Dot.matmul(M, N, Kd, a.d, ai[q] * M * Kd, b.d, bi[q] * Kd * N, o, q * M * N);
+            res = Arr.doubles(out, o);
+        }
+        // Drop the dims that 1-D operands gained.
+        int[] fin = out;
+        if (a.rank() == 1 && b.rank() == 1) fin = new int[0];
+        else if (a.rank() == 1) fin = dropAxis(out, out.length - 2);
+        else if (b.rank() == 1) fin = dropAxis(out, out.length - 1);
+        return new Arr[] {res.reshape(fin)};
+    }
+
+    private static int[] dropAxis(int[] s, int ax) {
+        int[] o = new int[s.length - 1];
+        for (int i = 0, j = 0; i < s.length; i++) if (i != ax) o[j++] = s[i];
+        return o;
+    }
+
+    /** Y = alpha * (A' B') + beta * C, evaluated as round32(alpha * sum + beta * C) in float64. */
+    private static Arr[] gemm(Node n, Arr[] in, Interp.Ctx c) {
+        Arr a = floats(n, in, 0), b = floats(n, in, 1), cc = K.opt(in, 2);
+        boolean ta = n.i("transA", 0) != 0, tb = n.i("transB", 0) != 0;
+        double alpha = n.f("alpha", 1f), beta = n.f("beta", 1f);
+        Arr A = ta ? Shapes.transpose(a, new int[] {1, 0}) : a, B = tb ? Shapes.transpose(b, new int[] {1, 0}) : b;
+        int M = A.shape[0], Kd = A.shape[1], N = B.shape[1];
+        if (B.shape[0] != Kd) throw new OpException(n, "inner dimensions differ: A' is " + Arrays.toString(A.shape) + ", B' is " + Arrays.toString(B.shape));
+        double[] sum = new double[M * N];
+        c.par().forEach(M, (long) N * Kd, i -> {
+            double[] acc = new double[N];
+            for (int k = 0; k < Kd; k++) {
+                double x = A.f[i * Kd + k];
+                for (int j = 0; j < N; j++) acc[j] += x * B.f[k * N + j];
+            }
+            System.arraycopy(acc, 0, sum, i * N, N);
+        });
+        float[] o = new float[M * N];
+        int[] out = {M, N};
+        int[] ci = cc == null ? null : K.bindex(out, cc.shape);
+        for (int i = 0; i < o.length; i++) {
+            double v = alpha * sum[i];
+            if (cc != null) v += beta * cc.getD(ci[i]);
+            o[i] = (float) v;
+        }
+        return new Arr[] {Arr.floats(out, o)};
+    }
+
+    /** Spatial geometry of a 1-D or 2-D window operator (1-D is run as 2-D with height 1). */
+    record Geo(int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr, int oh, int ow) {}
+
+    static Geo geometry(Node n, int H, int W, int kh, int kw, boolean oneD, boolean ceil) {
+        long[] st = n.ints("strides"), dl = n.ints("dilations"), pads = n.ints("pads");
+        int sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
+        if (oneD) {
+            if (st != null) sw = (int) st[0];
+            if (dl != null) dw = (int) dl[0];
+            if (pads != null) { pl = (int) pads[0]; pr = (int) pads[1]; }
+        } else {
+            if (st != null) { sh = (int) st[0]; sw = (int) st[1]; }
+            if (dl != null) { dh = (int) dl[0]; dw = (int) dl[1]; }
+            if (pads != null) { pt = (int) pads[0]; pl = (int) pads[1]; pb = (int) pads[2]; pr = (int) pads[3]; }
+        }
+        String auto = n.s("auto_pad", "NOTSET");
+        int ekh = (kh - 1) * dh + 1, ekw = (kw - 1) * dw + 1;
+        int oh, ow;
+        if (auto.equals("SAME_UPPER") || auto.equals("SAME_LOWER")) {
+            oh = (H + sh - 1) / sh;
+            ow = (W + sw - 1) / sw;
+            int th = Math.max(0, (oh - 1) * sh + ekh - H), tw = Math.max(0, (ow - 1) * sw + ekw - W);
+            boolean upper = auto.equals("SAME_UPPER");
+            pt = upper ? th / 2 : th - th / 2;
+            pb = th - pt;
+            pl = upper ? tw / 2 : tw - tw / 2;
+            pr = tw - pl;
+        } else {
+            if (auto.equals("VALID")) pt = pl = pb = pr = 0;
+            oh = out(H + pt + pb - ekh, sh, ceil) + 1;
+            ow = out(W + pl + pr - ekw, sw, ceil) + 1;
+            if (ceil) {
+                if ((oh - 1) * sh >= H + pt) oh--;
+                if ((ow - 1) * sw >= W + pl) ow--;
+            }
+        }
+        return new Geo(kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow);
+    }
+
+    private static int out(int span, int s, boolean ceil) {
+        return ceil ? Math.floorDiv(span + s - 1, s) : Math.floorDiv(span, s);
+    }
+
+    private static void requireSpatial(Node n, Arr x, String what) {
+        if (x.rank() != 3 && x.rank() != 4) {
+            throw new OpException(n, what + " must be rank 3 (N,C,W) or 4 (N,C,H,W), got " + Arrays.toString(x.shape));
+        }
+    }
+
+    /**
+     * Conv as im2col + {@link Dot}: for each output element the sum runs over input channel (within the
+     * group), kernel row, kernel column, ascending; the bias is added after the sum; one rounding.
+     */
+    private static Arr[] conv(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
+        requireSpatial(n, x, "input X");
+        boolean oneD = x.rank() == 3;
+        int N = x.shape[0], C = x.shape[1], H = oneD ? 1 : x.shape[2], W = x.shape[x.rank() - 1];
+        int M = w.shape[0], Cg = w.shape[1], kh = oneD ? 1 : w.shape[2], kw = w.shape[w.rank() - 1];
+        int G = (int) n.i("group", 1);
+        if (Cg * G != C) throw new OpException(n, "weight has " + Cg + " channels per group x " + G + " groups, input has " + C);
+        Geo g = geometry(n, H, W, kh, kw, oneD, false);
+        int OH = g.oh, OW = g.ow, P = OH * OW, Kd = Cg * kh * kw, Mg = M / G;
+        float[] o = new float[N * M * P];
+        boolean direct = kh == 1 && kw == 1 && g.sh == 1 && g.sw == 1 && g.pt + g.pl + g.pb + g.pr == 0;
+        for (int b = 0; b < N; b++) {
+            for (int gi = 0; gi < G; gi++) {
+                float[] col;
+                int colOff;
+                if (direct) {
+                    col = x.f;
+                    colOff = (b * C + gi * Cg) * H * W;
+                } else {
+                    col = im2col(c.par(), x.f, (b * C + gi * Cg) * H * W, Cg, H, W, g);
+                    colOff = 0;
+                }
+                Dot.matmul(c.par(), Mg, P, Kd, w.f, gi * Mg * Kd, Kd, col, colOff, P, o, (b * M + gi * Mg) * P,
+                        bias == null ? null : bias.f, gi * Mg);
+            }
+        }
+        int[] shape = oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW};
+        return new Arr[] {Arr.floats(shape, o)};
+    }
+
+    static float[] im2col(Parallel par, float[] x, int off, int C, int H, int W, Geo g) {
+        int P = g.oh * g.ow;
+        float[] col = new float[C * g.kh * g.kw * P];
+        par.forEach(C * g.kh * g.kw, P, r -> {
+            int kx = r % g.kw, ky = (r / g.kw) % g.kh, ch = r / (g.kw * g.kh);
+            int base = r * P;
+            for (int oy = 0; oy < g.oh; oy++) {
+                int iy = oy * g.sh - g.pt + ky * g.dh;
+                if (iy < 0 || iy >= H) continue;
+                int xrow = off + (ch * H + iy) * W;
+                for (int ox = 0; ox < g.ow; ox++) {
+                    int ix = ox * g.sw - g.pl + kx * g.dw;
+                    if (ix >= 0 && ix < W) col[base + oy * g.ow + ox] = x[xrow + ix];
+                }
+            }
+        });
+        return col;
+    }
+
+    /**
+     * ConvTranspose by gathering: each output element sums x[c][iy][ix] * w[c][m][ky][kx] over input
+     * channel c (within the group), ky, kx ascending, in float64; the bias is added last; one rounding.
+     */
+    private static Arr[] convTranspose(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
+        requireSpatial(n, x, "input X");
+        boolean oneD = x.rank() == 3;
+        int N = x.shape[0], C = x.shape[1], H = oneD ? 1 : x.shape[2], W = x.shape[x.rank() - 1];
+        int G = (int) n.i("group", 1), Mg = w.shape[1], M = Mg * G, Cg = C / G;
+        int kh = oneD ? 1 : w.shape[2], kw = w.shape[w.rank() - 1];
+        long[] st = n.ints("strides"), dl = n.ints("dilations"), pads = n.ints("pads"), op = n.ints("output_padding"),
+                os = n.ints("output_shape");
+        int sh = oneD ? 1 : st == null ? 1 : (int) st[0], sw = st == null ? 1 : (int) st[st.length - 1];
+        int dh = oneD ? 1 : dl == null ? 1 : (int) dl[0], dw = dl == null ? 1 : (int) dl[dl.length - 1];
+        int oph = oneD ? 0 : op == null ? 0 : (int) op[0], opw = op == null ? 0 : (int) op[op.length - 1];
+        int pt = 0, pl = 0, pb = 0, pr = 0;
+        if (pads != null) {
+            if (oneD) { pl = (int) pads[0]; pr = (int) pads[1]; }
+            else { pt = (int) pads[0]; pl = (int) pads[1]; pb = (int) pads[2]; pr = (int) pads[3]; }
+        }
+        String auto = n.s("auto_pad", "NOTSET");
+        int OH, OW;
+        if (os != null || auto.startsWith("SAME")) {
+            OH = oneD ? 1 : os != null ? (int) os[os.length - 2] : H * sh;
+            OW = os != null ? (int) os[os.length - 1] : W * sw;
+            int th = sh * (H - 1) + oph + ((kh - 1) * dh + 1) - OH, tw = sw * (W - 1) + opw + ((kw - 1) * dw + 1) - OW;
+            boolean upper = !auto.equals("SAME_LOWER");
+            pt = upper ? th / 2 : th - th / 2; pb = th - pt;
+            pl = upper ? tw / 2 : tw - tw / 2; pr = tw - pl;
+        } else {
+            OH = sh * (H - 1) + oph + ((kh - 1) * dh + 1) - pt - pb;
+            OW = sw * (W - 1) + opw + ((kw - 1) * dw + 1) - pl - pr;
+        }
+        float[] o = new float[N * M * OH * OW];
+        final int fpt = pt, fpl = pl, fOH = OH, fOW = OW;
+        c.par().forEach(N * M, (long) OH * OW * Cg * kh * kw, nm -> {
+            int b = nm / M, m = nm % M, gi = m / Mg, mm = m % Mg;
+            double bv = bias == null ? 0 : bias.f[m];
+            for (int oy = 0; oy < fOH; oy++) {
+                for (int ox = 0; ox < fOW; ox++) {
+                    double acc = 0;
+                    for (int cc = 0; cc < Cg; cc++) {
+                        int ch = gi * Cg + cc;
+                        for (int ky = 0; ky < kh; ky++) {
+                            int ty = oy + fpt - ky * dh;
+                            if (ty < 0 || ty % sh != 0 || ty / sh >= H) continue;
+                            int iy = ty / sh;
+                            for (int kx = 0; kx < kw; kx++) {
+                                int tx = ox + fpl - kx * dw;
+                                if (tx < 0 || tx % sw != 0 || tx / sw >= W) continue;
+                                int ix = tx / sw;
+                                acc += (double) x.f[((b * C + ch) * H + iy) * W + ix] * w.f[((ch * Mg + mm) * kh + ky) * kw + kx];
+                            }
+                        }
+                    }
+                    o[((b * M + m) * fOH + oy) * fOW + ox] = (float) (acc + bv);
+                }
+            }
+        });
+        int[] shape = oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW};
+        return new Arr[] {Arr.floats(shape, o)};
+    }
+
+    /** MaxPool (exact) or AveragePool: window sum in float64, ky then kx ascending, divided once, rounded once. */
+    private static Arr[] pool(Node n, Arr x0, boolean max, Interp.Ctx c) {
+        requireSpatial(n, x0, "input X");
+        if (!x0.isFloat()) throw new OpException(n, "input X must be float32 or float64, got " + x0.dtype.wireName());
+        Arr x = K.cast(x0, DType.FLOAT64);
+        boolean oneD = x.rank() == 3;
+        long[] ks = n.ints("kernel_shape");
+        int N = x.shape[0], C = x.shape[1], H = oneD ? 1 : x.shape[2], W = x.shape[x.rank() - 1];
+        int kh = oneD ? 1 : (int) ks[0], kw = (int) ks[ks.length - 1];
+        Geo g = geometry(n, H, W, kh, kw, oneD, n.i("ceil_mode", 0) != 0);
+        boolean includePad = n.i("count_include_pad", 0) != 0;
+        double[] o = new double[N * C * g.oh * g.ow];
+        c.par().forEach(N * C, (long) g.oh * g.ow * kh * kw, nc -> {
+            int base = nc * H * W;
+            for (int oy = 0; oy < g.oh; oy++) {
+                for (int ox = 0; ox < g.ow; ox++) {
+                    double acc = max ? Double.NEGATIVE_INFINITY : 0;
+                    int cnt = 0;
+                    for (int ky = 0; ky < kh; ky++) {
+                        int iy = oy * g.sh - g.pt + ky * g.dh;
+                        for (int kx = 0; kx < kw; kx++) {
+                            int ix = ox * g.sw - g.pl + kx * g.dw;
+                            boolean inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+                            if (!inside) {
+                                // count_include_pad counts the explicit padding, not the ceil_mode overhang
+                                if (!max && includePad && iy < H + g.pb && ix < W + g.pr) cnt++;
+                                continue;
+                            }
+                            double v = x.d[base + iy * W + ix];
+                            if (max) acc = Double.isNaN(v) || v > acc ? v : acc;
+                            else acc += v;
+                            cnt++;
+                        }
+                    }
+                    o[(nc * g.oh + oy) * g.ow + ox] = max ? acc : acc / cnt;
+                }
+            }
+        });
+        int[] shape = oneD ? new int[] {N, C, g.ow} : new int[] {N, C, g.oh, g.ow};
+        return new Arr[] {K.cast(Arr.doubles(shape, o), x0.dtype)};
+    }
+
+    private static Arr[] global(Arr x, boolean max) {
+        int N = x.shape[0], C = x.shape[1], S = x.size() / Math.max(1, N * C);
+        int[] shape = x.shape.clone();
+        for (int i = 2; i < shape.length; i++) shape[i] = 1;
+        double[] o = new double[N * C];
+        for (int nc = 0; nc < N * C; nc++) {
+            double acc = max ? Double.NEGATIVE_INFINITY : 0;
+            for (int i = 0; i < S; i++) {
+                double v = x.getD(nc * S + i);
+                acc = max ? (v > acc || Double.isNaN(v) ? v : acc) : acc + v;
+            }
+            o[nc] = max ? acc : acc / S;
+        }
+        return new Arr[] {K.cast(Arr.doubles(shape, o), x.dtype)};
+    }
+
+    /** Inference form: round32((x - mean) / sqrt(var + eps) * scale + B), all in float64. */
+    private static Arr[] batchNorm(Node n, Arr[] in, Interp.Ctx c) {
+        if (n.i("training_mode", 0) != 0) throw new OpException(n, "training_mode must be 0, got 1");
+        Arr x = in[0], sc = in[1], b = in[2], mean = in[3], var = in[4];
+        double eps = n.f("epsilon", 1e-5f);
+        int N = x.shape[0], C = x.rank() > 1 ? x.shape[1] : 1, S = x.size() / Math.max(1, N * C);
+        double[] mul = new double[C], add = new double[C];
+        for (int ch = 0; ch < C; ch++) {
+            double sd = StrictMath.sqrt(var.getD(ch) + eps);
+            mul[ch] = sd;
+            add[ch] = mean.getD(ch);
+        }
+        double[] o = new double[x.size()];
+        c.par().forEach(N * C, S, nc -> {
+            int ch = nc % C;
+            double s = sc.getD(ch), bb = b.getD(ch);
+            for (int i = 0; i < S; i++) o[nc * S + i] = (x.getD(nc * S + i) - add[ch]) / mul[ch] * s + bb;
+        });
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+
+    /** Mean and variance in float64, ascending index; then as batch norm. */
+    private static Arr[] instanceNorm(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], sc = in[1], b = in[2];
+        double eps = n.f("epsilon", 1e-5f);
+        int N = x.shape[0], C = x.shape[1], S = x.size() / (N * C);
+        double[] o = new double[x.size()];
+        for (int nc = 0; nc < N * C; nc++) normalise(x, nc * S, S, eps, o, sc.getD(nc % C), b.getD(nc % C), null, null);
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+
+    private static void normalise(Arr x, int off, int S, double eps, double[] o, double s, double bb, Arr sv, Arr bv) {
+        double sum = 0;
+        for (int i = 0; i < S; i++) sum += x.getD(off + i);
+        double mean = sum / S, sq = 0;
+        for (int i = 0; i < S; i++) {
+            double d = x.getD(off + i) - mean;
+            sq += d * d;
+        }
+        double sd = StrictMath.sqrt(sq / S + eps);
+        for (int i = 0; i < S; i++) {
+            double sc = sv == null ? s : sv.getD(i), b = sv == null ? bb : bv == null ? 0 : bv.getD(i);
+            o[off + i] = (x.getD(off + i) - mean) / sd * sc + b;
+        }
+    }
+
+    private static Arr[] layerNorm(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], sc = in[1], b = K.opt(in, 2);
+        int ax = K.axis(n, n.i("axis", -1), x.rank());
+        double eps = n.f("epsilon", 1e-5f);
+        int outer = 1;
+        for (int i = 0; i < ax; i++) outer *= x.shape[i];
+        int S = x.size() / Math.max(outer, 1);
+        Arr sFull = sc.gather(Arrays.copyOfRange(x.shape, ax, x.rank()), K.bindex(Arrays.copyOfRange(x.shape, ax, x.rank()), sc.shape));
+        Arr bFull = b == null ? null : b.gather(sFull.shape, K.bindex(sFull.shape, b.shape));
+        double[] o = new double[x.size()];
+        for (int r = 0; r < outer; r++) normalise(x, r * S, S, eps, o, 0, 0, sFull, bFull);
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+
+    /**
+     * mode 0 Softmax, 1 LogSoftmax, 2 Hardmax. Softmax: e_i = exp(x_i - max) in float64, sum ascending,
+     * round32(e_i / sum). Before opset 13 the input is coerced to 2-D at axis (default 1).
+     */
+    private static Arr[] softmax(Node n, Arr x, int mode) {
+        int r = x.rank();
+        int outer, dim, inner;
+        if (n.opset < 13) {
+            int ax = K.axis(n, n.i("axis", 1), Math.max(r, 1));
+            outer = 1;
+            for (int i = 0; i < ax; i++) outer *= x.shape[i];
+            dim = x.size() / Math.max(outer, 1);
+            inner = 1;
+        } else {
+            int ax = K.axis(n, n.i("axis", -1), r);
+            outer = 1;
+            inner = 1;
+            for (int i = 0; i < ax; i++) outer *= x.shape[i];
+            for (int i = ax + 1; i < r; i++) inner *= x.shape[i];
+            dim = x.shape[ax];
+        }
+        double[] o = new double[x.size()];
+        double[] e = new double[dim];
+        for (int a = 0; a < outer; a++) {
+            for (int b = 0; b < inner; b++) {
+                int base = a * dim * inner + b;
+                double mx = Double.NEGATIVE_INFINITY;
+                int arg = 0;
+                for (int k = 0; k < dim; k++) {
+                    double v = x.getD(base + k * inner);
+                    if (v > mx) {
+                        mx = v;
+                        arg = k;
+                    }
+                }
+                if (mode == 2) {
+                    for (int k = 0; k < dim; k++) o[base + k * inner] = k == arg ? 1 : 0;
+                    continue;
+                }
+                double sum = 0;
+                for (int k = 0; k < dim; k++) {
+                    e[k] = StrictMath.exp(x.getD(base + k * inner) - mx);
+                    sum += e[k];
+                }
+                double ls = StrictMath.log(sum);
+                for (int k = 0; k < dim; k++) {
+                    o[base + k * inner] = mode == 0 ? e[k] / sum : x.getD(base + k * inner) - mx - ls;
+                }
+            }
+        }
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+}

@@ -1,0 +1,71 @@
+package io.verity.engine.det;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+
+/**
+ * The engine's own bounded pool. Work is split only across independent output elements: each index of
+ * {@link #forEach} computes its outputs start to finish on one thread, so the split (and the thread count)
+ * cannot change a single bit of the result.
+ */
+final class Parallel implements AutoCloseable {
+    private static final AtomicInteger POOLS = new AtomicInteger();
+    final int threads;
+    private final ExecutorService pool;
+
+    Parallel(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.threads = threads;
+        int id = POOLS.incrementAndGet();
+        AtomicInteger n = new AtomicInteger();
+        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
+            Thread t = new Thread(r, "verity-det-" + id + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Runs body(i) for i in [0, n). {@code workPerIndex} is a rough cost used only to decide whether
+     * splitting is worth it.
+     */
+    void forEach(int n, long workPerIndex, IntConsumer body) {
+        if (pool == null || n < 2 || (long) n * workPerIndex < 32_768) {
+            for (int i = 0; i < n; i++) body.accept(i);
+            return;
+        }
+        int chunks = Math.min(n, threads * 4);
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                int lo = (int) ((long) n * c / chunks), hi = (int) ((long) n * (c + 1) / chunks);
+                for (int i = lo; i < hi; i++) body.accept(i);
+            }
+        };
+        List<Future<?>> fs = new ArrayList<>(threads - 1);
+        for (int t = 0; t < threads - 1; t++) fs.add(pool.submit(worker));
+        worker.run();
+        for (Future<?> f : fs) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for a kernel", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) pool.shutdownNow();
+    }
+}

@@ -1,0 +1,157 @@
+package io.verity.engine.det;
+
+import io.verity.engine.det.Interp.Kernel;
+import io.verity.protocol.tensor.DType;
+import java.util.Map;
+
+/**
+ * Resize and Upsample, modes nearest and (multi)linear. Linear interpolation sums the 2^s corner terms
+ * (s = axes that actually resample) in float64, corners in binary counting order over the axes, and rounds
+ * once. Cubic and tf_crop_and_resize are not supported.
+ */
+final class Resize {
+    private Resize() {}
+
+    static void register(Map<String, Kernel> m) {
+        m.put("Resize", Resize::resize);
+        m.put("Upsample", (n, in, c) -> {
+            float[] scales = n.opset < 9 ? n.floats("scales") : null;
+            double[] s = new double[in[0].rank()];
+            for (int i = 0; i < s.length; i++) s[i] = scales != null ? scales[i] : in[1].getD(i);
+            return run(n, in[0], s, null, n.s("mode", "nearest"), "asymmetric", "floor");
+        });
+    }
+
+    private static Arr[] resize(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0];
+        int r = x.rank();
+        if (n.has("axes")) throw new OpException(n, "attribute axes is not supported");
+        Arr scales, sizes = null;
+        String ct, nm;
+        if (n.opset < 11) {
+            scales = in[1];
+            ct = "asymmetric";
+            nm = "floor";
+        } else {
+            scales = K.opt(in, 2);
+            sizes = K.opt(in, 3);
+            ct = n.s("coordinate_transformation_mode", "half_pixel");
+            nm = n.s("nearest_mode", "round_prefer_floor");
+        }
+        if (scales != null && scales.size() == 0) scales = null;
+        if (sizes != null && sizes.size() == 0) sizes = null;
+        double[] s = new double[r];
+        int[] out = null;
+        if (scales != null) {
+            for (int i = 0; i < r; i++) s[i] = scales.getD(i);
+        } else if (sizes != null) {
+            out = new int[r];
+            String policy = n.s("keep_aspect_ratio_policy", "stretch");
+            if (!policy.equals("stretch")) throw new OpException(n, "keep_aspect_ratio_policy must be stretch, got " + policy);
+            for (int i = 0; i < r; i++) {
+                out[i] = (int) sizes.getL(i);
+                s[i] = (double) out[i] / x.shape[i];
+            }
+        } else {
+            throw new OpException(n, "one of the inputs scales or sizes is required");
+        }
+        return run(n, x, s, out, n.s("mode", "nearest"), ct, nm);
+    }
+
+    private static Arr[] run(Node n, Arr x0, double[] s, int[] outGiven, String mode, String ct, String nm) {
+        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear")) {
+            throw new OpException(n, "mode must be nearest or linear, got " + mode);
+        }
+        if (ct.equals("tf_crop_and_resize")) throw new OpException(n, "coordinate_transformation_mode tf_crop_and_resize is not supported");
+        Arr x = K.cast(x0, x0.isFloat() ? DType.FLOAT64 : x0.dtype);
+        int r = x.rank();
+        int[] out = outGiven != null ? outGiven : new int[r];
+        if (outGiven == null) for (int i = 0; i < r; i++) out[i] = (int) Math.floor(x.shape[i] * s[i]);
+        boolean linear = !mode.equals("nearest");
+        // Per axis and output coordinate: low index, high index, weight of high.
+        int[][] lo = new int[r][], hi = new int[r][];
+        double[][] wt = new double[r][];
+        boolean[] moves = new boolean[r];
+        for (int a = 0; a < r; a++) {
+            int len = out[a], in = x.shape[a];
+            lo[a] = new int[len];
+            hi[a] = new int[len];
+            wt[a] = new double[len];
+            for (int o = 0; o < len; o++) {
+                double xo = original(ct, o, s[a], len, in);
+                if (!linear) {
+                    int idx = nearest(nm, xo, s[a]);
+                    idx = Math.max(0, Math.min(in - 1, idx));
+                    lo[a][o] = hi[a][o] = idx;
+                } else {
+                    double xc = Math.max(0, Math.min(in - 1, xo));
+                    int l = (int) Math.floor(xc);
+                    lo[a][o] = l;
+                    hi[a][o] = Math.min(l + 1, in - 1);
+                    wt[a][o] = xc - l;
+                }
+                if (lo[a][o] != o || wt[a][o] != 0 || len != in) moves[a] = true;
+            }
+        }
+        int[] st = Arr.strides(x.shape);
+        int total = Arr.size(out);
+        if (!linear) {
+            Arr res = x.gather(out, Shapes.map(out, coord -> {
+                int p = 0;
+                for (int a = 0; a < r; a++) p += lo[a][coord[a]] * st[a];
+                return p;
+            }));
+            return new Arr[] {K.cast(res, x0.dtype)};
+        }
+        int[] mv = new int[r];
+        int nm2 = 0;
+        for (int a = 0; a < r; a++) if (moves[a]) mv[nm2++] = a;
+        final int sN = nm2;
+        double[] o = new double[total];
+        int[] coord = new int[r];
+        for (int i = 0; i < total; i++) {
+            int base = 0;
+            for (int a = 0; a < r; a++) if (!moves[a]) base += lo[a][coord[a]] * st[a];
+            double acc = 0;
+            for (int corner = 0; corner < (1 << sN); corner++) {
+                double w = 1;
+                int p = base;
+                for (int q = 0; q < sN; q++) {
+                    int a = mv[q], oc = coord[a];
+                    boolean high = (corner >> (sN - 1 - q) & 1) != 0;
+                    w *= high ? wt[a][oc] : 1 - wt[a][oc];
+                    p += (high ? hi[a][oc] : lo[a][oc]) * st[a];
+                }
+                if (w != 0) acc += w * x.getD(p);
+            }
+            o[i] = acc;
+            for (int a = r - 1; a >= 0; a--) {
+                if (++coord[a] < out[a]) break;
+                coord[a] = 0;
+            }
+        }
+        return new Arr[] {K.cast(Arr.doubles(out, o), x0.dtype)};
+    }
+
+    private static double original(String ct, int o, double scale, int outLen, int inLen) {
+        return switch (ct) {
+            case "half_pixel" -> (o + 0.5) / scale - 0.5;
+            case "half_pixel_symmetric" -> {
+                double adj = outLen / (scale * inLen), center = inLen / 2.0, off = center * (1 - adj);
+                yield off + (o + 0.5) / scale - 0.5;
+            }
+            case "pytorch_half_pixel" -> outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
+            case "align_corners" -> outLen == 1 ? 0 : o * (double) (inLen - 1) / (outLen - 1);
+            default -> o / scale; // asymmetric
+        };
+    }
+
+    private static int nearest(String mode, double x, double scale) {
+        return switch (mode) {
+            case "floor" -> (int) Math.floor(x);
+            case "ceil" -> (int) Math.ceil(x);
+            case "round_prefer_ceil" -> (int) Math.floor(x + 0.5);
+            default -> x == Math.floor(x) + 0.5 ? (int) Math.floor(x) : (int) Math.round(x); // round_prefer_floor
+        };
+    }
+}
