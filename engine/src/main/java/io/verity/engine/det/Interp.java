@@ -8,6 +8,7 @@ import java.util.function.BiConsumer;
 /** Runs a compiled graph node by node in its fixed order; kernels may use {@link #par} inside a node. */
 final class Interp {
     final Parallel par;
+    private static final boolean DEBUG = Boolean.getBoolean("verity.det.debug");
 
     Interp(Parallel par) {
         this.par = par;
@@ -47,6 +48,7 @@ final class Interp {
                 if (in[k] == null) throw new OpException(n, "input " + k + " '" + name + "' has no value");
             }
             Arr[] out = execute(n, in, scope);
+            if (DEBUG) System.err.println(n.describe() + " " + java.util.Arrays.toString(in) + " -> " + java.util.Arrays.toString(out));
             for (int k = 0; k < n.outputs.size(); k++) {
                 String name = n.outputs.get(k);
                 if (name.isEmpty()) continue;
