@@ -1,0 +1,162 @@
+package io.verity.engine.det;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.verity.engine.EngineException;
+import io.verity.engine.Inference;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.tensor.Shape;
+import io.verity.protocol.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayNameGeneration(ReplaceUnderscores.class)
+class DeterministicEngineTest {
+    @TempDir
+    Path dir;
+
+    final DeterministicEngine engine = DeterministicEngine.create(2, true);
+
+    @AfterEach
+    void close() {
+        engine.close();
+    }
+
+    /** x[1,3] -> Gemm(W[3,2], b[2]) -> Relu -> y. */
+    OnnxBuilder.Written gemmRelu() throws Exception {
+        OnnxBuilder b = new OnnxBuilder().input("x", 1, 1, 3).output("y", 1)
+                .floats("W", new long[] {3, 2}, 1, -1, 2, 0.5f, -3, 1)
+                .floats("b", new long[] {2}, 0.25f, -0.5f);
+        b.add(b.node("Gemm", new String[] {"x", "W", "b"}, new String[] {"h"}));
+        b.add(b.node("Relu", new String[] {"h"}, new String[] {"y"}));
+        return b.write(dir);
+    }
+
+    @Test
+    void has_the_id_that_goes_into_receipts() {
+        assertThat(engine.id()).isEqualTo("verity-det/1");
+    }
+
+    @Test
+    void runs_gemm_and_relu_to_the_values_worked_by_hand() throws Exception {
+        var w = gemmRelu();
+        DeterministicModel m = engine.load(w.digest(), w.file());
+        Inference out = m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3)));
+        // h = [1 + 4 - 9 + 0.25, -1 + 1 + 3 - 0.5] = [-3.75, 2.5]
+        assertThat(out.outputs().get(0).floats()).containsExactly(0f, 2.5f);
+        assertThat(out.outputs().get(0).name()).isEqualTo("y");
+        assertThat(out.traceRoot().isZero()).isFalse();
+    }
+
+    @Test
+    void reports_the_declared_schema() throws Exception {
+        var w = gemmRelu();
+        DeterministicModel m = engine.load(w.digest(), w.file());
+        assertThat(m.schema().inputs()).hasSize(1);
+        assertThat(m.schema().inputs().get(0).name()).isEqualTo("x");
+        assertThat(m.schema().outputs().get(0).name()).isEqualTo("y");
+    }
+
+    @Test
+    void returns_the_already_loaded_model_for_the_same_digest() throws Exception {
+        var w = gemmRelu();
+        assertThat(engine.load(w.digest(), w.file())).isSameAs(engine.load(w.digest(), w.file()));
+    }
+
+    @Test
+    void rejects_a_file_that_is_not_onnx_as_an_invalid_model() throws Exception {
+        Path f = dir.resolve("junk.onnx");
+        Files.write(f, new byte[] {(byte) 0xff, 0x01, 0x02, 0x03});
+        assertThatThrownBy(() -> engine.load(Keccak256.hash(new byte[] {1}), f))
+                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_MODEL))
+                .hasMessageContaining("junk.onnx is not an ONNX model");
+    }
+
+    @Test
+    void rejects_a_model_with_unsupported_operators_and_names_them() throws Exception {
+        OnnxBuilder b = new OnnxBuilder().input("x", 1, 2).output("y", 1);
+        b.add(b.node("StringNormalizer", new String[] {"x"}, new String[] {"t"}));
+        b.add(b.node("Det", new String[] {"t"}, new String[] {"y"}));
+        var w = b.write(dir);
+        assertThatThrownBy(() -> engine.load(w.digest(), w.file()))
+                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_MODEL))
+                .hasMessageEndingWith("uses operators that verity-det/1 does not support: [Det, StringNormalizer]");
+    }
+
+    @Test
+    void rejects_a_missing_input_naming_the_expected_ones() throws Exception {
+        var w = gemmRelu();
+        DeterministicModel m = engine.load(w.digest(), w.file());
+        assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("z", Shape.of(1, 3), 1, 2, 3))))
+                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_INPUT))
+                .hasMessage("input 'x' is missing, expected [x]");
+    }
+
+    @Test
+    void rejects_inputs_whose_shape_does_not_fit_the_graph_naming_the_node() throws Exception {
+        var w = gemmRelu();
+        DeterministicModel m = engine.load(w.digest(), w.file());
+        assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 2), 1, 2))))
+                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_INPUT))
+                .hasMessageContaining("Gemm 'Gemm_0': inner dimensions differ");
+    }
+
+    @Test
+    void proves_every_trace_entry_against_the_root_and_rejects_a_forged_digest() throws Exception {
+        var w = gemmRelu();
+        DeterministicModel m = engine.load(w.digest(), w.file());
+        ExecutionTrace t = m.trace(List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3)));
+        assertThat(t.entries()).extracting(TraceEntry::name).containsExactly("x", "h", "y");
+        assertThat(t.entries()).extracting(TraceEntry::node).containsExactly(-1, 0, 1);
+        for (int i = 0; i < t.size(); i++) assertThat(t.proof(i).verifies(t.root())).isTrue();
+        TraceProof p = t.proof(1);
+        TraceProof forged = new TraceProof(1, p.leafCount(), Keccak256.hash(new byte[] {42}), p.siblings());
+        assertThat(forged.verifies(t.root())).isFalse();
+        TraceProof moved = new TraceProof(2, p.leafCount(), p.digest(), p.siblings());
+        assertThat(moved.verifies(t.root())).isFalse();
+    }
+
+    @Test
+    void re_executes_a_single_node_to_the_digest_in_the_trace() throws Exception {
+        var w = gemmRelu();
+        DeterministicModel m = engine.load(w.digest(), w.file());
+        List<Tensor> in = List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3));
+        ExecutionTrace t = m.trace(in);
+        Tensor h = m.intermediate(in, 1);
+        assertThat(h.floats()).containsExactly(-3.75f, 2.5f);
+        assertThat(m.nodeInputs(1)).containsExactly("h");
+        List<Tensor> y = m.executeNode(1, List.of(h));
+        assertThat(Canonical.tensorDigest("y", Convert.fromTensor(y.get(0)))).isEqualTo(t.entries().get(2).digest());
+        assertThat(Canonical.tensorDigest("h", Convert.fromTensor(h))).isEqualTo(t.entries().get(1).digest());
+    }
+
+    @Test
+    void refuses_to_re_execute_a_node_without_its_inputs() throws Exception {
+        var w = gemmRelu();
+        DeterministicModel m = engine.load(w.digest(), w.file());
+        assertThatThrownBy(() -> m.executeNode(1, List.of()))
+                .isInstanceOf(EngineException.class)
+                .hasMessage("node 1 (Relu) needs input 'h', which was not given");
+    }
+
+    @Test
+    void digests_tensors_with_the_canonical_encoding_of_the_protocol() {
+        // u32 1 ‖ "a" ‖ u8 1 ‖ u32 1 ‖ u64 2 ‖ u64 8 ‖ 1.0f LE ‖ 2.0f LE, per docs/protocol.md
+        byte[] enc = Hexes.decode("00000001" + "61" + "01" + "00000001" + "0000000000000002" + "0000000000000008"
+                + "0000803f" + "00000040");
+        assertThat(Canonical.tensorDigest("a", Arr.floats(new int[] {2}, new float[] {1, 2}))).isEqualTo(Keccak256.hash(enc));
+    }
+
+    static final class Hexes {
+        static byte[] decode(String h) {
+            return io.verity.protocol.Hex.decode(h);
+        }
+    }
+}
