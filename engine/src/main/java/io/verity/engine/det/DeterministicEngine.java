@@ -36,8 +36,8 @@ public final class DeterministicEngine implements InferenceEngine {
     private final Map<Keccak256, DeterministicModel> models = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private DeterministicEngine(int threads, boolean tracing) {
-        this.par = new Parallel(threads);
+    private DeterministicEngine(Parallel par, boolean tracing) {
+        this.par = par;
         this.tracing = tracing;
     }
 
@@ -53,7 +53,12 @@ public final class DeterministicEngine implements InferenceEngine {
      * @throws IllegalArgumentException when threads is below 1
      */
     public static DeterministicEngine create(int threads, boolean tracing) {
-        return new DeterministicEngine(threads, tracing);
+        return new DeterministicEngine(new Parallel(threads), tracing);
+    }
+
+    /** For tests: split every loop however small, to exercise the parallel paths. */
+    static DeterministicEngine splittingEverything(int threads) {
+        return new DeterministicEngine(new Parallel(threads, 1), true);
     }
 
     /** The operator types (default ONNX domain) this engine implements. */

@@ -17,9 +17,16 @@ import java.util.function.IntConsumer;
 final class Parallel implements AutoCloseable {
     private static final AtomicInteger POOLS = new AtomicInteger();
     final int threads;
+    private final long minWork;
     private final ExecutorService pool;
 
     Parallel(int threads) {
+        this(threads, 32_768);
+    }
+
+    /** @param minWork below this much work a loop runs on the caller alone (tests pass 1 to split everything) */
+    Parallel(int threads, long minWork) {
+        this.minWork = minWork;
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
         int id = POOLS.incrementAndGet();
@@ -36,7 +43,7 @@ final class Parallel implements AutoCloseable {
      * splitting is worth it.
      */
     void forEach(int n, long workPerIndex, IntConsumer body) {
-        if (pool == null || n < 2 || (long) n * workPerIndex < 32_768) {
+        if (pool == null || n < 2 || (long) n * workPerIndex < minWork) {
             for (int i = 0; i < n; i++) body.accept(i);
             return;
         }
