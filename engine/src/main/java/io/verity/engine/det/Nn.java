@@ -276,7 +276,7 @@ final class Nn {
     /** MaxPool (exact) or AveragePool: window sum in float64, ky then kx ascending, divided once, rounded once. */
     private static Arr[] pool(Node n, Arr x0, boolean max, Interp.Ctx c) {
         requireSpatial(n, x0, "input X");
-        if (!x0.isFloat()) throw new OpException(n, "input X must be float32 or float64, got " + x0.dtype.wireName());
+        if (!x0.isFloat() && !max) throw new OpException(n, "input X must be float32 or float64, got " + x0.dtype.wireName());
         Arr x = K.cast(x0, DType.FLOAT64);
         boolean oneD = x.rank() == 3;
         long[] ks = n.ints("kernel_shape");
@@ -285,12 +285,13 @@ final class Nn {
         Geo g = geometry(n, H, W, kh, kw, oneD, n.i("ceil_mode", 0) != 0);
         boolean includePad = n.i("count_include_pad", 0) != 0;
         double[] o = new double[N * C * g.oh * g.ow];
+        long[] arg = new long[o.length];
         c.par().forEach(N * C, (long) g.oh * g.ow * kh * kw, nc -> {
             int base = nc * H * W;
             for (int oy = 0; oy < g.oh; oy++) {
                 for (int ox = 0; ox < g.ow; ox++) {
                     double acc = max ? Double.NEGATIVE_INFINITY : 0;
-                    int cnt = 0;
+                    int cnt = 0, best = -1;
                     for (int ky = 0; ky < kh; ky++) {
                         int iy = oy * g.sh - g.pt + ky * g.dh;
                         for (int kx = 0; kx < kw; kx++) {
@@ -302,17 +303,23 @@ final class Nn {
                                 continue;
                             }
                             double v = x.d[base + iy * W + ix];
-                            if (max) acc = Double.isNaN(v) || v > acc ? v : acc;
-                            else acc += v;
+                            if (max) {
+                                if (Double.isNaN(v) || v > acc || best < 0) {
+                                    acc = v;
+                                    best = base + iy * W + ix;
+                                }
+                            } else acc += v;
                             cnt++;
                         }
                     }
                     o[(nc * g.oh + oy) * g.ow + ox] = max ? acc : acc / cnt;
+                    arg[(nc * g.oh + oy) * g.ow + ox] = best;
                 }
             }
         });
         int[] shape = oneD ? new int[] {N, C, g.ow} : new int[] {N, C, g.oh, g.ow};
-        return new Arr[] {K.cast(Arr.doubles(shape, o), x0.dtype)};
+        if (n.i("storage_order", 0) != 0) throw new OpException(n, "storage_order must be 0, got 1");
+        return new Arr[] {K.cast(Arr.doubles(shape, o), x0.dtype), Arr.longs(DType.INT64, shape, arg)};
     }
 
     private static Arr[] global(Arr x, boolean max) {
@@ -362,7 +369,8 @@ final class Nn {
         return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
     }
 
-    private static void normalise(Arr x, int off, int S, double eps, double[] o, double s, double bb, Arr sv, Arr bv) {
+    /** @return {mean, standard deviation including eps} */
+    private static double[] normalise(Arr x, int off, int S, double eps, double[] o, double s, double bb, Arr sv, Arr bv) {
         double sum = 0;
         for (int i = 0; i < S; i++) sum += x.getD(off + i);
         double mean = sum / S, sq = 0;
@@ -375,6 +383,7 @@ final class Nn {
             double sc = sv == null ? s : sv.getD(i), b = sv == null ? bb : bv == null ? 0 : bv.getD(i);
             o[off + i] = (x.getD(off + i) - mean) / sd * sc + b;
         }
+        return new double[] {mean, sd};
     }
 
     private static Arr[] layerNorm(Node n, Arr[] in, Interp.Ctx c) {
@@ -387,8 +396,15 @@ final class Nn {
         Arr sFull = sc.gather(Arrays.copyOfRange(x.shape, ax, x.rank()), K.bindex(Arrays.copyOfRange(x.shape, ax, x.rank()), sc.shape));
         Arr bFull = b == null ? null : b.gather(sFull.shape, K.bindex(sFull.shape, b.shape));
         double[] o = new double[x.size()];
-        for (int r = 0; r < outer; r++) normalise(x, r * S, S, eps, o, 0, 0, sFull, bFull);
-        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+        float[] mean = new float[outer], inv = new float[outer];
+        for (int r = 0; r < outer; r++) {
+            double[] st = normalise(x, r * S, S, eps, o, 0, 0, sFull, bFull);
+            mean[r] = (float) st[0];
+            inv[r] = (float) (1 / st[1]);
+        }
+        int[] statShape = x.shape.clone();
+        for (int i = ax; i < statShape.length; i++) statShape[i] = 1;
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype), Arr.floats(statShape, mean), Arr.floats(statShape, inv)};
     }
 
     /**

@@ -20,6 +20,7 @@ final class Ops {
         Resize.register(KERNELS);
         Rnn.register(KERNELS);
         Control.register(KERNELS);
+        Misc.register(KERNELS);
     }
 
     static Kernel kernel(String op) {

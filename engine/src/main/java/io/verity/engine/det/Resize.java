@@ -78,7 +78,9 @@ final class Resize {
             hi[a] = new int[len];
             wt[a] = new double[len];
             for (int o = 0; o < len; o++) {
-                double xo = original(ct, o, s[a], len, in);
+                // With scales, ONNX uses the unrounded output length in*scale in the coordinate transform.
+                double lenF = outGiven != null ? len : in * s[a];
+                double xo = original(ct, o, s[a], lenF, in);
                 if (!linear) {
                     int idx = nearest(nm, xo, s[a]);
                     idx = Math.max(0, Math.min(in - 1, idx));
@@ -133,7 +135,7 @@ final class Resize {
         return new Arr[] {K.cast(Arr.doubles(out, o), x0.dtype)};
     }
 
-    private static double original(String ct, int o, double scale, int outLen, int inLen) {
+    private static double original(String ct, int o, double scale, double outLen, int inLen) {
         return switch (ct) {
             case "half_pixel" -> (o + 0.5) / scale - 0.5;
             case "half_pixel_symmetric" -> {

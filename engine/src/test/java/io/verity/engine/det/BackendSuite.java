@@ -49,6 +49,12 @@ final class BackendSuite {
             byte[] bytes = Files.readAllBytes(dir.resolve("model.onnx"));
             ModelProto mp = ModelProto.parseFrom(bytes);
             op = primaryOp(mp);
+            for (var v : mp.getGraph().getInputList()) {
+                if (!v.getType().hasTensorType()) return new Result(name, op, Status.UNSUPPORTED_TYPE, "input '" + v.getName() + "' is not a tensor");
+            }
+            for (var v : mp.getGraph().getOutputList()) {
+                if (!v.getType().hasTensorType()) return new Result(name, op, Status.UNSUPPORTED_TYPE, "output '" + v.getName() + "' is not a tensor");
+            }
             DeterministicModel model;
             try {
                 model = engine.load(Keccak256.hash(bytes), dir.resolve("model.onnx"));
@@ -92,7 +98,7 @@ final class BackendSuite {
             return new Result(name, op, Status.PASS, "");
         } catch (EngineException e) {
             String msg = String.valueOf(e.getMessage());
-            if (msg.contains("float16") || msg.contains("string")) return new Result(name, op, Status.UNSUPPORTED_TYPE, msg);
+            if (msg.contains("float16") || msg.contains("string") || msg.contains("data type")) return new Result(name, op, Status.UNSUPPORTED_TYPE, msg);
             return new Result(name, op, Status.ERROR, msg);
         } catch (Exception | StackOverflowError e) {
             return new Result(name, op, Status.ERROR, e.toString());
@@ -122,7 +128,7 @@ final class BackendSuite {
         List<Result> out = new ArrayList<>();
         for (Path p : tests()) {
             out.add(run(engine, p));
-            engine.unload(Keccak256.ZERO); // models are cached by digest; keep memory flat
+            engine.unload(Keccak256.hash(Files.readAllBytes(p.resolve("model.onnx")))); // keep memory flat
         }
         return out;
     }

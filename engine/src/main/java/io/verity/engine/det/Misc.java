@@ -1,0 +1,278 @@
+package io.verity.engine.det;
+
+import io.verity.engine.det.Interp.Kernel;
+import io.verity.protocol.tensor.DType;
+import java.util.Arrays;
+import java.util.Map;
+
+/** Losses, Dropout (inference only), CumSum, TopK, EyeLike, Shrink, LRN, scatter/gather variants. */
+final class Misc {
+    private Misc() {}
+
+    static void register(Map<String, Kernel> m) {
+        m.put("Dropout", Misc::dropout);
+        m.put("NegativeLogLikelihoodLoss", (n, in, c) -> nll(n, in[0], in[1], K.opt(in, 2)));
+        m.put("SoftmaxCrossEntropyLoss", Misc::softmaxCrossEntropy);
+        m.put("CumSum", Misc::cumsum);
+        m.put("TopK", Misc::topk);
+        m.put("EyeLike", (n, in, c) -> {
+            Arr x = in[0];
+            DType t = n.has("dtype") ? K.dtypeOf(n, n.i("dtype", 1)) : x.dtype;
+            int R = x.shape[0], C = x.shape[1];
+            long k = n.i("k", 0);
+            double[] o = new double[R * C];
+            for (int i = 0; i < R; i++) {
+                long j = i + k;
+                if (j >= 0 && j < C) o[i * C + (int) j] = 1;
+            }
+            return new Arr[] {K.cast(Arr.doubles(x.shape, o), t)};
+        });
+        m.put("Shrink", (n, in, c) -> {
+            double lambd = n.f("lambd", 0.5f), bias = n.f("bias", 0f);
+            Arr d = K.cast(in[0], DType.FLOAT64);
+            double[] o = new double[d.size()];
+            for (int i = 0; i < o.length; i++) {
+                double x = d.d[i];
+                o[i] = x < -lambd ? x + bias : x > lambd ? x - bias : 0;
+            }
+            return new Arr[] {K.cast(Arr.doubles(d.shape, o), in[0].dtype)};
+        });
+        m.put("LRN", Misc::lrn);
+        m.put("ScatterElements", Misc::scatterElements);
+        m.put("GatherND", Misc::gatherNd);
+        m.put("MeanVarianceNormalization", (n, in, c) -> {
+            Arr x = in[0];
+            long[] axes = n.ints("axes");
+            if (axes == null) axes = new long[] {0, 2, 3};
+            boolean[] red = new boolean[x.rank()];
+            for (long a : axes) red[K.axis(n, a, x.rank())] = true;
+            // mean and variance over the reduced axes, in float64, visiting elements in row-major order
+            int[] st = Arr.strides(x.shape);
+            int n2 = x.size();
+            java.util.Map<Integer, double[]> groups = new java.util.TreeMap<>();
+            int[] key = new int[n2];
+            for (int i = 0; i < n2; i++) {
+                int rem = i, kk = 0;
+                for (int ax = 0; ax < x.rank(); ax++) {
+                    int cidx = rem / st[ax];
+                    rem %= st[ax];
+                    if (!red[ax]) kk = kk * x.shape[ax] + cidx;
+                }
+                key[i] = kk;
+                double[] g = groups.computeIfAbsent(kk, q -> new double[3]);
+                g[0] += x.getD(i);
+                g[2]++;
+            }
+            for (int i = 0; i < n2; i++) {
+                double[] g = groups.get(key[i]);
+                double dv = x.getD(i) - g[0] / g[2];
+                g[1] += dv * dv;
+            }
+            double[] o = new double[n2];
+            for (int i = 0; i < n2; i++) {
+                double[] g = groups.get(key[i]);
+                o[i] = (x.getD(i) - g[0] / g[2]) / (StrictMath.sqrt(g[1] / g[2]) + 1e-9);
+            }
+            return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+        });
+    }
+
+    private static Arr[] dropout(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0];
+        Arr training = K.opt(in, 2);
+        double ratio = n.opset < 12 ? n.f("ratio", 0.5f) : K.opt(in, 1) == null ? 0.5 : in[1].getD(0);
+        if (training != null && training.getD(0) != 0 && ratio != 0) {
+            throw new OpException(n, "training_mode with ratio " + ratio + " draws random numbers, which a deterministic engine refuses");
+        }
+        long[] ones = new long[x.size()];
+        Arrays.fill(ones, 1);
+        return new Arr[] {x, Arr.longs(DType.BOOL, x.shape, ones)};
+    }
+
+    /** loss = -input[n][target][d...] * weight[target], reduced by mean over summed weights, sum, or none. */
+    private static Arr[] nll(Node n, Arr input, Arr target, Arr weight) {
+        String reduction = n.s("reduction", "mean");
+        boolean hasIgnore = n.has("ignore_index");
+        long ignore = n.i("ignore_index", 0);
+        int N = input.shape[0], C = input.shape[1], D = input.size() / Math.max(1, N * C);
+        double[] loss = new double[N * D];
+        double wsum = 0, lsum = 0;
+        for (int b = 0; b < N; b++) {
+            for (int d = 0; d < D; d++) {
+                long t = target.getL(b * D + d);
+                if (hasIgnore && t == ignore) continue;
+                double w = weight == null ? 1 : weight.getD((int) t);
+                double v = -input.getD((b * C + (int) t) * D + d) * w;
+                loss[b * D + d] = v;
+                wsum += w;
+                lsum += v;
+            }
+        }
+        Arr res = switch (reduction) {
+            case "none" -> Arr.doubles(target.shape, loss);
+            case "sum" -> Arr.doubles(new int[0], new double[] {lsum});
+            default -> Arr.doubles(new int[0], new double[] {lsum / wsum});
+        };
+        return new Arr[] {K.cast(res, input.dtype)};
+    }
+
+    private static Arr[] softmaxCrossEntropy(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0];
+        int N = x.shape[0], C = x.shape[1], D = x.size() / Math.max(1, N * C);
+        double[] lp = new double[x.size()];
+        for (int b = 0; b < N; b++) {
+            for (int d = 0; d < D; d++) {
+                double mx = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < C; k++) mx = Math.max(mx, x.getD((b * C + k) * D + d));
+                double s = 0;
+                for (int k = 0; k < C; k++) s += StrictMath.exp(x.getD((b * C + k) * D + d) - mx);
+                double ls = StrictMath.log(s);
+                for (int k = 0; k < C; k++) lp[(b * C + k) * D + d] = x.getD((b * C + k) * D + d) - mx - ls;
+            }
+        }
+        Arr logProb = Arr.doubles(x.shape, lp);
+        Arr loss = nll(n, logProb, in[1], K.opt(in, 2))[0];
+        return new Arr[] {K.cast(loss, x.dtype), K.cast(logProb, x.dtype)};
+    }
+
+    /** Running sum along the axis in index order (reverse: from the end), float64 accumulator, rounded per element. */
+    private static Arr[] cumsum(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0];
+        int ax = K.axis(n, in[1].getL(0), x.rank());
+        boolean excl = n.i("exclusive", 0) != 0, rev = n.i("reverse", 0) != 0;
+        int outer = 1, inner = 1, dim = x.shape[ax];
+        for (int i = 0; i < ax; i++) outer *= x.shape[i];
+        for (int i = ax + 1; i < x.rank(); i++) inner *= x.shape[i];
+        double[] o = new double[x.size()];
+        long[] ol = new long[x.size()];
+        for (int a = 0; a < outer; a++) {
+            for (int b = 0; b < inner; b++) {
+                double acc = 0;
+                long accl = 0;
+                for (int s = 0; s < dim; s++) {
+                    int k = rev ? dim - 1 - s : s;
+                    int idx = (a * dim + k) * inner + b;
+                    if (excl) {
+                        o[idx] = acc;
+                        ol[idx] = accl;
+                    }
+                    if (x.l != null) accl += x.l[idx];
+                    else acc = x.dtype == DType.FLOAT32 ? (float) (acc + x.getD(idx)) : acc + x.getD(idx);
+                    if (!excl) {
+                        o[idx] = acc;
+                        ol[idx] = accl;
+                    }
+                }
+            }
+        }
+        if (x.l != null) return new Arr[] {Arr.longs(x.dtype, x.shape, ol)};
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+
+    /** Stable: ties keep the lower index first, as the ONNX reference does. */
+    private static Arr[] topk(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0];
+        int k = (int) (n.opset < 10 ? n.i("k", 1) : in[1].getL(0));
+        int ax = K.axis(n, n.i("axis", -1), x.rank());
+        boolean largest = n.i("largest", 1) != 0;
+        int outer = 1, inner = 1, dim = x.shape[ax];
+        for (int i = 0; i < ax; i++) outer *= x.shape[i];
+        for (int i = ax + 1; i < x.rank(); i++) inner *= x.shape[i];
+        int[] out = x.shape.clone();
+        out[ax] = k;
+        int[] src = new int[Arr.size(out)];
+        long[] idx = new long[src.length];
+        final int fdim = dim, finner = inner;
+        for (int a = 0; a < outer; a++) {
+            for (int b = 0; b < inner; b++) {
+                Integer[] order = new Integer[dim];
+                for (int i = 0; i < dim; i++) order[i] = i;
+                final int fa = a, fb = b;
+                Arrays.sort(order, (p, q) -> {
+                    int cmp = Double.compare(x.getD((fa * fdim + p) * finner + fb), x.getD((fa * fdim + q) * finner + fb));
+                    return largest ? -cmp : cmp;
+                });
+                for (int j = 0; j < k; j++) {
+                    int o = (a * k + j) * inner + b;
+                    src[o] = (a * dim + order[j]) * inner + b;
+                    idx[o] = order[j];
+                }
+            }
+        }
+        return new Arr[] {x.gather(out, src), Arr.longs(DType.INT64, out, idx)};
+    }
+
+    /** LRN: square sum over the channel window in ascending channel order, float64. */
+    private static Arr[] lrn(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0];
+        double alpha = n.f("alpha", 1e-4f), beta = n.f("beta", 0.75f), bias = n.f("bias", 1f);
+        int size = (int) n.i("size", 1);
+        int N = x.shape[0], C = x.shape[1], S = x.size() / (N * C);
+        double[] o = new double[x.size()];
+        int lo = (size - 1) / 2, hi = size - 1 - lo;
+        for (int b = 0; b < N; b++) for (int ch = 0; ch < C; ch++) for (int s = 0; s < S; s++) {
+            double sq = 0;
+            for (int q = Math.max(0, ch - lo); q <= Math.min(C - 1, ch + hi); q++) {
+                double v = x.getD((b * C + q) * S + s);
+                sq += v * v;
+            }
+            o[(b * C + ch) * S + s] = x.getD((b * C + ch) * S + s) / StrictMath.pow(bias + alpha / size * sq, beta);
+        }
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+
+    private static Arr[] scatterElements(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], idx = in[1], upd = in[2];
+        int r = x.rank();
+        int ax = K.axis(n, n.i("axis", 0), r);
+        String red = n.s("reduction", "none");
+        Arr all = Shapes.concatFlat(x.reshape(new int[] {x.size()}), upd.reshape(new int[] {upd.size()}));
+        int[] src = new int[x.size()];
+        for (int i = 0; i < src.length; i++) src[i] = i;
+        if (!red.equals("none")) throw new OpException(n, "reduction must be none, got " + red);
+        int[] xs = Arr.strides(x.shape), is = Arr.strides(idx.shape);
+        for (int i = 0; i < idx.size(); i++) {
+            int rem = i, dst = 0;
+            for (int a = 0; a < r; a++) {
+                int cidx = rem / is[a];
+                rem %= is[a];
+                if (a == ax) {
+                    long v = idx.getL(i);
+                    if (v < 0) v += x.shape[ax];
+                    cidx = (int) v;
+                }
+                dst += cidx * xs[a];
+            }
+            src[dst] = x.size() + i;
+        }
+        return new Arr[] {all.gather(x.shape, src)};
+    }
+
+    private static Arr[] gatherNd(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], idx = in[1];
+        int bd = (int) n.i("batch_dims", 0);
+        int q = idx.rank(), last = idx.shape[q - 1], r = x.rank();
+        int batch = 1;
+        for (int i = 0; i < bd; i++) batch *= x.shape[i];
+        int slice = 1;
+        for (int i = bd + last; i < r; i++) slice *= x.shape[i];
+        int[] out = new int[q - 1 + r - bd - last];
+        int k = 0;
+        for (int i = 0; i < q - 1; i++) out[k++] = idx.shape[i];
+        for (int i = bd + last; i < r; i++) out[k++] = x.shape[i];
+        int tuples = idx.size() / last, perBatch = tuples / batch;
+        int[] xs = Arr.strides(x.shape);
+        int batchStride = bd == 0 ? 0 : xs[bd - 1];
+        int[] src = new int[tuples * slice];
+        for (int t = 0; t < tuples; t++) {
+            int base = (t / Math.max(perBatch, 1)) * batchStride;
+            for (int j = 0; j < last; j++) {
+                long v = idx.getL(t * last + j);
+                if (v < 0) v += x.shape[bd + j];
+                base += (int) v * xs[bd + j];
+            }
+            for (int s = 0; s < slice; s++) src[t * slice + s] = base + s;
+        }
+        return new Arr[] {x.gather(out, src)};
+    }
+}
