@@ -117,7 +117,16 @@ final class Elementwise {
                     fmod ? (a, b) -> a % b : (a, b) -> { double r = a % b; return r != 0 && (r < 0) != (b < 0) ? r + b : r; },
                     fmod ? (a, b) -> a % b : Math::floorMod, c)};
         });
-        m.put("PRelu", (n, in, c) -> new Arr[] {binaryApply(n, in[0], in[1], (x, s) -> x < 0 ? s * x : x, (x, s) -> x < 0 ? s * x : x, c)});
+        m.put("PRelu", (n, in, c) -> {
+            Arr slope = in[1];
+            if (n.opset < 7 && slope.rank() == 1 && in[0].rank() > 2 && slope.size() == in[0].shape[1]) {
+                int[] s = new int[in[0].rank() - 1]; // before opset 7 a 1-D slope is per channel
+                java.util.Arrays.fill(s, 1);
+                s[0] = slope.size();
+                slope = slope.reshape(s);
+            }
+            return new Arr[] {binaryApply(n, in[0], slope, (x, s) -> x < 0 ? s * x : x, (x, s) -> x < 0 ? s * x : x, c)};
+        });
         m.put("BitShift", (n, in, c) -> {
             boolean right = n.s("direction", "").equals("RIGHT");
             return new Arr[] {binaryApply(n, in[0], in[1], null, right ? (a, b) -> b >= 64 ? 0 : a >>> b : (a, b) -> b >= 64 ? 0 : a << b, c)};

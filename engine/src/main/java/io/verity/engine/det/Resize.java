@@ -142,6 +142,7 @@ final class Resize {
                 double adj = outLen / (scale * inLen), center = inLen / 2.0, off = center * (1 - adj);
                 yield off + (o + 0.5) / scale - 0.5;
             }
+            case "tf_half_pixel_for_nn" -> (o + 0.5) / scale;
             case "pytorch_half_pixel" -> outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
             case "align_corners" -> outLen == 1 ? 0 : o * (double) (inLen - 1) / (outLen - 1);
             default -> o / scale; // asymmetric

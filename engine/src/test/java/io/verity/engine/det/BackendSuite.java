@@ -23,7 +23,9 @@ import java.util.stream.Stream;
  * Tests using an operator or data type the engine does not support are counted as such, never passed.
  */
 final class BackendSuite {
-    static final Path ROOT = Path.of("/usr/share/libonnx-testdata/data/node");
+    static final Path ROOT = Path.of("/usr/share/libonnx-testdata/data");
+    /** The four families Debian ships: node (one operator each), pytorch-converted, pytorch-operator, simple. */
+    static final List<String> FAMILIES = List.of("node", "pytorch-converted", "pytorch-operator", "simple");
     static final double RTOL = 1e-3, ATOL = 1e-7;
 
     enum Status { PASS, FAIL, ERROR, UNSUPPORTED_OP, UNSUPPORTED_TYPE }
@@ -31,19 +33,25 @@ final class BackendSuite {
     record Result(String test, String op, Status status, String detail) {}
 
     static List<Path> tests() throws IOException {
-        try (Stream<Path> s = Files.list(ROOT)) {
-            return s.filter(p -> Files.exists(p.resolve("model.onnx"))).sorted().toList();
+        List<Path> all = new ArrayList<>();
+        for (String f : FAMILIES) {
+            if (!Files.isDirectory(ROOT.resolve(f))) continue;
+            try (Stream<Path> s = Files.list(ROOT.resolve(f))) {
+                all.addAll(s.filter(p -> Files.exists(p.resolve("model.onnx"))).sorted().toList());
+            }
         }
+        return all;
     }
 
     /** Single-node tests are filed under their op type; multi-node (expanded function) tests under "(composite)". */
     static String primaryOp(ModelProto m) {
         List<NodeProto> nodes = m.getGraph().getNodeList();
-        return nodes.size() == 1 ? nodes.get(0).getOpType() : "(composite)";
+        return nodes.size() == 1 ? nodes.get(0).getOpType() : "(multi-node)";
     }
 
     static Result run(DeterministicEngine engine, Path dir) {
-        String name = dir.getFileName().toString();
+        String family = dir.getParent().getFileName().toString();
+        String name = (family.equals("node") ? "" : family + "/") + dir.getFileName();
         String op = "?";
         try {
             byte[] bytes = Files.readAllBytes(dir.resolve("model.onnx"));
