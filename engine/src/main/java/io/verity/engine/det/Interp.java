@@ -9,6 +9,16 @@ import java.util.function.BiConsumer;
 final class Interp {
     final Parallel par;
     private static final boolean DEBUG = Boolean.getBoolean("verity.det.debug");
+    /** -Dverity.det.profile=true: wall time per op type, printed by {@link #printProfile} (a tuning aid). */
+    static final java.util.concurrent.ConcurrentHashMap<String, Long> PROFILE =
+            Boolean.getBoolean("verity.det.profile") ? new java.util.concurrent.ConcurrentHashMap<>() : null;
+
+    static void printProfile() {
+        if (PROFILE == null) return;
+        PROFILE.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(12)
+                .forEach(e -> System.err.printf("  %-22s %8.1f ms%n", e.getKey(), e.getValue() / 1e6));
+        PROFILE.clear();
+    }
 
     Interp(Parallel par) {
         this.par = par;
@@ -47,7 +57,9 @@ final class Interp {
                 in[k] = scope.get(name);
                 if (in[k] == null) throw new OpException(n, "input " + k + " '" + name + "' has no value");
             }
+            long t0 = PROFILE == null ? 0 : System.nanoTime();
             Arr[] out = execute(n, in, scope);
+            if (PROFILE != null) PROFILE.merge(n.op, System.nanoTime() - t0, Long::sum);
             if (DEBUG) System.err.println(n.describe() + " " + java.util.Arrays.toString(in) + " -> " + java.util.Arrays.toString(out));
             for (int k = 0; k < n.outputs.size(); k++) {
                 String name = n.outputs.get(k);

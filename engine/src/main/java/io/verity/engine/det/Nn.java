@@ -244,33 +244,51 @@ final class Nn {
             OW = sw * (W - 1) + opw + ((kw - 1) * dw + 1) - pl - pr;
         }
         float[] o = new float[N * M * OH * OW];
-        final int fpt = pt, fpl = pl, fOH = OH, fOW = OW;
-        c.par().forEach(N * M, (long) OH * OW * Cg * kh * kw, nm -> {
-            int b = nm / M, m = nm % M, gi = m / Mg, mm = m % Mg;
+        // For each output row/column, the (kernel index, input index) pairs that reach it, ascending kernel index:
+        // the channel-independent part of the gather, computed once.
+        int[][] ys = taps(OH, pt, kh, dh, sh, H), xs = taps(OW, pl, kw, dw, sw, W);
+        final int fOH = OH, fOW = OW;
+        // One task per output row; the row's accumulators advance together, so x is read along rows, while
+        // each element still sums over cc, then ky, then kx ascending.
+        c.par().forEach(N * M * OH, (long) OW * Cg * 2, task -> {
+            int oy = task % fOH, nm = task / fOH, b = nm / M, m = nm % M, gi = m / Mg, mm = m % Mg;
             double bv = bias == null ? 0 : bias.f[m];
-            for (int oy = 0; oy < fOH; oy++) {
-                for (int ox = 0; ox < fOW; ox++) {
-                    double acc = 0;
-                    for (int cc = 0; cc < Cg; cc++) {
-                        int ch = gi * Cg + cc;
-                        for (int ky = 0; ky < kh; ky++) {
-                            int ty = oy + fpt - ky * dh;
-                            if (ty < 0 || ty % sh != 0 || ty / sh >= H) continue;
-                            int iy = ty / sh;
-                            for (int kx = 0; kx < kw; kx++) {
-                                int tx = ox + fpl - kx * dw;
-                                if (tx < 0 || tx % sw != 0 || tx / sw >= W) continue;
-                                int ix = tx / sw;
-                                acc += (double) x.f[((b * C + ch) * H + iy) * W + ix] * w.f[((ch * Mg + mm) * kh + ky) * kw + kx];
-                            }
-                        }
+            int[] ty = ys[oy];
+            double[] acc = new double[fOW];
+            for (int cc = 0; cc < Cg; cc++) {
+                int ch = gi * Cg + cc, xb = (b * C + ch) * H, wb = (ch * Mg + mm) * kh;
+                for (int p = 0; p < ty.length; p += 2) {
+                    int xrow = (xb + ty[p + 1]) * W, wrow = (wb + ty[p]) * kw;
+                    for (int ox = 0; ox < fOW; ox++) {
+                        int[] tx = xs[ox];
+                        double a = acc[ox];
+                        for (int q = 0; q < tx.length; q += 2) a += (double) x.f[xrow + tx[q + 1]] * w.f[wrow + tx[q]];
+                        acc[ox] = a;
                     }
-                    o[((b * M + m) * fOH + oy) * fOW + ox] = (float) (acc + bv);
                 }
             }
+            int ob = ((b * M + m) * fOH + oy) * fOW;
+            for (int ox = 0; ox < fOW; ox++) o[ob + ox] = (float) (acc[ox] + bv);
         });
         int[] shape = oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW};
         return new Arr[] {Arr.floats(shape, o)};
+    }
+
+    /** Flattened (k, i) pairs with o + pad - k * dil = i * stride, 0 <= i < in, k ascending. */
+    private static int[][] taps(int outLen, int pad, int k, int dil, int stride, int in) {
+        int[][] t = new int[outLen][];
+        for (int o = 0; o < outLen; o++) {
+            int[] buf = new int[2 * k];
+            int n = 0;
+            for (int kk = 0; kk < k; kk++) {
+                int d = o + pad - kk * dil;
+                if (d < 0 || d % stride != 0 || d / stride >= in) continue;
+                buf[n++] = kk;
+                buf[n++] = d / stride;
+            }
+            t[o] = java.util.Arrays.copyOf(buf, n);
+        }
+        return t;
     }
 
     /** MaxPool (exact) or AveragePool: window sum in float64, ky then kx ascending, divided once, rounded once. */

@@ -15,6 +15,8 @@ final class Node {
     final List<String> outputs;
     private final Map<String, AttributeProto> attrs = new HashMap<>();
     final Map<String, Graph> subgraphs = new HashMap<>();
+    /** A kernel's per-node constant (e.g. Constant's decoded value); written once, racy-but-idempotent. */
+    volatile Object cache;
 
     Node(NodeProto p, int opset, Map<String, Integer> opsets) {
         this.name = p.getName();

@@ -62,7 +62,11 @@ final class Shapes {
                 return s;
             }))};
         });
-        m.put("Constant", Shapes::constant);
+        m.put("Constant", (n, in, c) -> {
+            Object v = n.cache;
+            if (v == null) n.cache = v = constant(n, in, c);
+            return (Arr[]) v;
+        });
         m.put("ConstantOfShape", (n, in, c) -> {
             int[] shape = K.ints(in[0].longValues());
             Arr v = n.has("value") ? Convert.fromProto(n.raw("value").getT()) : Arr.floats(new int[] {1}, new float[1]);

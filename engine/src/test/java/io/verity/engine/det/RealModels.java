@@ -136,8 +136,10 @@ final class RealModels {
                 long t0 = System.nanoTime();
                 List<Tensor> out = m.run(in).outputs();
                 long t1 = System.nanoTime();
+                Interp.printProfile();
                 out = m.run(in).outputs();
                 long t2 = System.nanoTime();
+                Interp.printProfile();
                 String cmp = "";
                 if (ort) {
                     OrtWeb.Run r = OrtWeb.run(c.file(), in, 3);
