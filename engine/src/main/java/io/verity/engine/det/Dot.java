@@ -26,7 +26,7 @@ final class Dot {
             int rb = task / colTiles, ct = task % colTiles;
             int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS);
             int j0 = ct * TILE, j1 = Math.min(N, j0 + TILE), w = j1 - j0;
-            double[] acc = new double[ROWS * TILE];
+            double[] acc0 = new double[TILE], acc1 = new double[TILE], acc2 = new double[TILE], acc3 = new double[TILE];
             if (m1 - m0 == ROWS) {
                 int a0 = aOff + m0 * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
                 for (int k = 0; k < K; k++) {
@@ -34,28 +34,30 @@ final class Dot {
                     int bo = bOff + k * ldb + j0;
                     for (int j = 0; j < w; j++) {
                         double y = b[bo + j];
-                        acc[j] += x0 * y;
-                        acc[TILE + j] += x1 * y;
-                        acc[2 * TILE + j] += x2 * y;
-                        acc[3 * TILE + j] += x3 * y;
+                        acc0[j] += x0 * y;
+                        acc1[j] += x1 * y;
+                        acc2[j] += x2 * y;
+                        acc3[j] += x3 * y;
                     }
                 }
             } else {
                 for (int m = m0; m < m1; m++) {
-                    int ao = aOff + m * lda, base = (m - m0) * TILE;
+                    double[] acc = m - m0 == 0 ? acc0 : m - m0 == 1 ? acc1 : m - m0 == 2 ? acc2 : acc3;
+                    int ao = aOff + m * lda;
                     for (int k = 0; k < K; k++) {
                         double x = a[ao + k];
                         int bo = bOff + k * ldb + j0;
-                        for (int j = 0; j < w; j++) acc[base + j] += x * b[bo + j];
+                        for (int j = 0; j < w; j++) acc[j] += x * b[bo + j];
                     }
                 }
             }
             for (int m = m0; m < m1; m++) {
-                int base = (m - m0) * TILE, co = cOff + m * N + j0;
-                if (bias == null) for (int j = 0; j < w; j++) c[co + j] = (float) acc[base + j];
+                double[] acc = m - m0 == 0 ? acc0 : m - m0 == 1 ? acc1 : m - m0 == 2 ? acc2 : acc3;
+                int co = cOff + m * N + j0;
+                if (bias == null) for (int j = 0; j < w; j++) c[co + j] = (float) acc[j];
                 else {
                     double bv = bias[biasOff + m];
-                    for (int j = 0; j < w; j++) c[co + j] = (float) (acc[base + j] + bv);
+                    for (int j = 0; j < w; j++) c[co + j] = (float) (acc[j] + bv);
                 }
             }
         });

@@ -170,6 +170,10 @@ final class Nn {
         Geo g = geometry(n, H, W, kh, kw, oneD, false);
         int OH = g.oh, OW = g.ow, P = OH * OW, Kd = Cg * kh * kw, Mg = M / G;
         float[] o = new float[N * M * P];
+        if (Cg == 1 && Mg == 1) {
+            depthwise(c.par(), x.f, w.f, bias == null ? null : bias.f, o, N, C, H, W, g);
+            return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
+        }
         boolean direct = kh == 1 && kw == 1 && g.sh == 1 && g.sw == 1 && g.pt + g.pl + g.pb + g.pr == 0;
         for (int b = 0; b < N; b++) {
             for (int gi = 0; gi < G; gi++) {
@@ -188,6 +192,40 @@ final class Nn {
         }
         int[] shape = oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW};
         return new Arr[] {Arr.floats(shape, o)};
+    }
+
+    /**
+     * Depthwise Conv (one input and one output channel per group): the same order as the general path
+     * (ky then kx ascending, float64, bias after the sum), without materialising im2col.
+     */
+    static void depthwise(Parallel par, float[] x, float[] w, float[] bias, float[] o, int N, int C, int H, int W, Geo g) {
+        int kh = g.kh(), kw = g.kw(), OH = g.oh(), OW = g.ow();
+        par.forEach(N * C * OH, (long) OW * kh * kw, task -> {
+            int oy = task % OH, nc = task / OH, ch = nc % C;
+            double[] acc = new double[OW];
+            int xb = nc * H * W, wb = ch * kh * kw;
+            for (int ky = 0; ky < kh; ky++) {
+                int iy = oy * g.sh() - g.pt() + ky * g.dh();
+                if (iy < 0 || iy >= H) continue;
+                int xrow = xb + iy * W;
+                for (int kx = 0; kx < kw; kx++) {
+                    double wv = w[wb + ky * kw + kx];
+                    int off = kx * g.dw() - g.pl();
+                    // ox range where ix = ox * sw + off is inside [0, W)
+                    int lo = off >= 0 ? 0 : (-off + g.sw() - 1) / g.sw();
+                    int hi = Math.min(OW, W - off <= 0 ? 0 : (W - off + g.sw() - 1) / g.sw());
+                    if (g.sw() == 1) {
+                        for (int ox = lo; ox < hi; ox++) acc[ox] += (double) x[xrow + ox + off] * wv;
+                    } else {
+                        for (int ox = lo; ox < hi; ox++) acc[ox] += (double) x[xrow + ox * g.sw() + off] * wv;
+                    }
+                }
+            }
+            double bv = bias == null ? 0 : bias[ch];
+            int ob = (nc * OH + oy) * OW;
+            if (bias == null) for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) acc[ox];
+            else for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) (acc[ox] + bv);
+        });
     }
 
     static float[] im2col(Parallel par, float[] x, int off, int C, int H, int W, Geo g) {
