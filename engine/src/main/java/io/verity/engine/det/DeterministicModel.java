@@ -70,15 +70,19 @@ public final class DeterministicModel implements LoadedModel {
      * @throws EngineException INVALID_INPUT for missing, unknown or ill-shaped inputs, FAILURE otherwise
      */
     public ExecutionTrace trace(List<Tensor> inputs) {
-        List<TraceEntry> entries = new ArrayList<>();
+        record Pending(String name, int node, java.util.concurrent.CompletableFuture<Keccak256> digest) {}
+        List<Pending> pending = new ArrayList<>();
         Map<String, Integer> producer = producers();
         Arr[] ins = bind(inputs);
         for (int k = 0; k < ins.length; k++) {
-            entries.add(new TraceEntry(k, graph.inputs.get(k).getName(), -1,
-                    Canonical.tensorDigest(graph.inputs.get(k).getName(), ins[k])));
+            String name = graph.inputs.get(k).getName();
+            Arr a = ins[k];
+            pending.add(new Pending(name, -1, interp.par.submit(() -> Canonical.tensorDigest(name, a))));
         }
         List<Tensor> outs = run(ins, (name, a) ->
-                entries.add(new TraceEntry(entries.size(), name, producer.get(name), Canonical.tensorDigest(name, a))));
+                pending.add(new Pending(name, producer.get(name), interp.par.submit(() -> Canonical.tensorDigest(name, a)))));
+        List<TraceEntry> entries = new ArrayList<>(pending.size());
+        for (Pending p : pending) entries.add(new TraceEntry(entries.size(), p.name(), p.node(), p.digest().join()));
         return new ExecutionTrace(outs, entries);
     }
 

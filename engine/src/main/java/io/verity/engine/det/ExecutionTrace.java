@@ -29,6 +29,20 @@ public final class ExecutionTrace {
         this.root = TraceProof.commit(n, level[0]);
     }
 
+    /**
+     * The canonical tensorDigest of docs/protocol.md, as trace entries use it: how a referee checks that the
+     * tensors it was handed, and the outputs it recomputed, match the digests both parties committed to.
+     *
+     * @throws IllegalArgumentException for string and float16 tensors, which the engine does not carry
+     */
+    public static Keccak256 tensorDigest(Tensor t) {
+        try {
+            return Canonical.tensorDigest(t.name(), Convert.fromTensor(t));
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
     /** The value that goes into the receipt's {@code traceRoot}. */
     public Keccak256 root() {
         return root;

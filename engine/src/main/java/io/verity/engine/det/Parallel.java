@@ -71,6 +71,15 @@ final class Parallel implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs an independent job on the pool (on the caller when single-threaded). Used to hash trace entries
+     * while later nodes run; the caller joins in submission order, so results do not depend on timing.
+     */
+    <T> java.util.concurrent.CompletableFuture<T> submit(java.util.function.Supplier<T> job) {
+        if (pool == null) return java.util.concurrent.CompletableFuture.completedFuture(job.get());
+        return java.util.concurrent.CompletableFuture.supplyAsync(job, pool);
+    }
+
     @Override
     public void close() {
         if (pool != null) pool.shutdownNow();

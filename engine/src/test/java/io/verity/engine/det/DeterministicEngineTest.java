@@ -133,8 +133,8 @@ class DeterministicEngineTest {
         assertThat(h.floats()).containsExactly(-3.75f, 2.5f);
         assertThat(m.nodeInputs(1)).containsExactly("h");
         List<Tensor> y = m.executeNode(1, List.of(h));
-        assertThat(Canonical.tensorDigest("y", Convert.fromTensor(y.get(0)))).isEqualTo(t.entries().get(2).digest());
-        assertThat(Canonical.tensorDigest("h", Convert.fromTensor(h))).isEqualTo(t.entries().get(1).digest());
+        assertThat(ExecutionTrace.tensorDigest(y.get(0))).isEqualTo(t.entries().get(2).digest());
+        assertThat(ExecutionTrace.tensorDigest(h)).isEqualTo(t.entries().get(1).digest());
     }
 
     @Test
