@@ -63,7 +63,13 @@ final class Elementwise {
         unary(m, "Abs", Math::abs, Math::abs);
         unary(m, "Neg", x -> -x, x -> -x);
         unary(m, "Sign", Math::signum, Long::signum);
-        unary(m, "Relu", x -> Math.max(x, 0.0), x -> Math.max(x, 0));
+        m.put("Relu", (n, in, c) -> {
+            Arr x = in[0];
+            if (x.f == null) return unaryApply(x, v -> Math.max(v, 0.0), v -> Math.max(v, 0));
+            float[] o = new float[x.f.length]; // hot in CNNs: a loop of its own so the JIT can inline it
+            for (int i = 0; i < o.length; i++) o[i] = Math.max(x.f[i], 0f);
+            return new Arr[] {Arr.floats(x.shape, o)};
+        });
         m.put("Not", (n, in, c) -> unaryApply(in[0], null, x -> x == 0 ? 1 : 0));
         m.put("Identity", (n, in, c) -> new Arr[] {in[0]});
         m.put("LeakyRelu", (n, in, c) -> {
@@ -88,7 +94,11 @@ final class Elementwise {
         });
         m.put("HardSigmoid", (n, in, c) -> {
             double a = n.f("alpha", 0.2f), b = n.f("beta", 0.5f);
-            return unaryApply(in[0], x -> Math.max(0, Math.min(1, a * x + b)), null);
+            Arr x = in[0];
+            if (x.f == null) return unaryApply(x, v -> Math.max(0, Math.min(1, a * v + b)), null);
+            float[] o = new float[x.f.length];
+            for (int i = 0; i < o.length; i++) o[i] = (float) Math.max(0, Math.min(1, a * x.f[i] + b));
+            return new Arr[] {Arr.floats(x.shape, o)};
         });
         m.put("HardSwish", (n, in, c) -> unaryApply(in[0], x -> x * Math.max(0, Math.min(1, x / 6 + 0.5)), null));
         m.put("Gelu", (n, in, c) -> {
@@ -205,6 +215,16 @@ final class Elementwise {
             return unaryApply(x, v -> v < lo ? lo : v > hi ? hi : v, null);
         }
         Arr mn = K.opt(in, 1), mx = K.opt(in, 2);
+        if (x.f != null) {
+            // float32 bounds of a float32 clip are exact, so comparing in float gives the float64 path's bits
+            float lo = mn == null ? Float.NEGATIVE_INFINITY : (float) mn.getD(0), hi = mx == null ? Float.POSITIVE_INFINITY : (float) mx.getD(0);
+            float[] o = new float[x.f.length];
+            for (int i = 0; i < o.length; i++) {
+                float v = x.f[i];
+                o[i] = v < lo ? lo : v > hi ? hi : v;
+            }
+            return new Arr[] {Arr.floats(x.shape, o)};
+        }
         if (x.isFloat()) {
             double lo = mn == null ? Double.NEGATIVE_INFINITY : mn.getD(0), hi = mx == null ? Double.POSITIVE_INFINITY : mx.getD(0);
             return unaryApply(x, v -> v < lo ? lo : v > hi ? hi : v, null);
