@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * Resize and Upsample, modes nearest and (multi)linear. Linear interpolation sums the 2^s corner terms
  * (s = axes that actually resample) in float64, corners in binary counting order over the axes, and rounds
- * once. Cubic and tf_crop_and_resize are not supported.
+ * once; cubic the same over 4 taps per axis (Keys kernel). tf_crop_and_resize is not supported.
  */
 final class Resize {
     private Resize() {}
@@ -59,72 +59,92 @@ final class Resize {
     }
 
     private static Arr[] run(Node n, Arr x0, double[] s, int[] outGiven, String mode, String ct, String nm) {
-        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear")) {
-            throw new OpException(n, "mode must be nearest or linear, got " + mode);
+        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear") && !mode.equals("cubic")) {
+            throw new OpException(n, "mode must be nearest, linear or cubic, got " + mode);
         }
         if (ct.equals("tf_crop_and_resize")) throw new OpException(n, "coordinate_transformation_mode tf_crop_and_resize is not supported");
         Arr x = K.cast(x0, x0.isFloat() ? DType.FLOAT64 : x0.dtype);
         int r = x.rank();
         int[] out = outGiven != null ? outGiven : new int[r];
         if (outGiven == null) for (int i = 0; i < r; i++) out[i] = (int) Math.floor(x.shape[i] * s[i]);
-        boolean linear = !mode.equals("nearest");
-        // Per axis and output coordinate: low index, high index, weight of high.
-        int[][] lo = new int[r][], hi = new int[r][];
-        double[][] wt = new double[r][];
+        boolean cubic = mode.equals("cubic"), linear = !mode.equals("nearest") && !cubic;
+        double A = n.f("cubic_coeff_a", -0.75f);
+        boolean excludeOutside = n.i("exclude_outside", 0) != 0;
+        // Per axis and output coordinate: the input indices it reads ("taps", ascending) and their weights.
+        int[][][] tapIdx = new int[r][][];
+        double[][][] tapW = new double[r][][];
         boolean[] moves = new boolean[r];
         for (int a = 0; a < r; a++) {
             int len = out[a], in = x.shape[a];
-            lo[a] = new int[len];
-            hi[a] = new int[len];
-            wt[a] = new double[len];
+            tapIdx[a] = new int[len][];
+            tapW[a] = new double[len][];
             for (int o = 0; o < len; o++) {
                 // With scales, ONNX uses the unrounded output length in*scale in the coordinate transform.
                 double lenF = outGiven != null ? len : in * s[a];
                 double xo = original(ct, o, s[a], lenF, in);
-                if (!linear) {
-                    int idx = nearest(nm, xo, s[a]);
-                    idx = Math.max(0, Math.min(in - 1, idx));
-                    lo[a][o] = hi[a][o] = idx;
-                } else {
+                if (!linear && !cubic) {
+                    int idx = Math.max(0, Math.min(in - 1, nearest(nm, xo, s[a])));
+                    tapIdx[a][o] = new int[] {idx};
+                    tapW[a][o] = new double[] {1};
+                } else if (linear) {
                     double xc = Math.max(0, Math.min(in - 1, xo));
                     int l = (int) Math.floor(xc);
-                    lo[a][o] = l;
-                    hi[a][o] = Math.min(l + 1, in - 1);
-                    wt[a][o] = xc - l;
+                    double w = xc - l;
+                    tapIdx[a][o] = new int[] {l, Math.min(l + 1, in - 1)};
+                    tapW[a][o] = new double[] {1 - w, w};
+                } else {
+                    int x0i = (int) Math.floor(xo);
+                    double t = xo - x0i;
+                    double[] w = {cubic(A, t + 1), cubic(A, t), cubic(A, 1 - t), cubic(A, 2 - t)};
+                    int[] idx = new int[4];
+                    double sum = 0;
+                    for (int k = 0; k < 4; k++) {
+                        int raw = x0i - 1 + k;
+                        if (excludeOutside && (raw < 0 || raw >= in)) w[k] = 0;
+                        idx[k] = Math.max(0, Math.min(in - 1, raw));
+                        sum += w[k];
+                    }
+                    if (excludeOutside) for (int k = 0; k < 4; k++) w[k] /= sum;
+                    tapIdx[a][o] = idx;
+                    tapW[a][o] = w;
                 }
-                if (lo[a][o] != o || wt[a][o] != 0 || len != in) moves[a] = true;
+                if (len != in || tapIdx[a][o].length > 1 && tapW[a][o][0] != 1 || tapIdx[a][o][0] != o) moves[a] = true;
             }
         }
         int[] st = Arr.strides(x.shape);
         int total = Arr.size(out);
-        if (!linear) {
+        if (!linear && !cubic) {
             Arr res = x.gather(out, Shapes.map(out, coord -> {
                 int p = 0;
-                for (int a = 0; a < r; a++) p += lo[a][coord[a]] * st[a];
+                for (int a = 0; a < r; a++) p += tapIdx[a][coord[a]][0] * st[a];
                 return p;
             }));
             return new Arr[] {K.cast(res, x0.dtype)};
         }
         int[] mv = new int[r];
-        int nm2 = 0;
-        for (int a = 0; a < r; a++) if (moves[a]) mv[nm2++] = a;
-        final int sN = nm2;
+        int sN = 0;
+        for (int a = 0; a < r; a++) if (moves[a]) mv[sN++] = a;
         double[] o = new double[total];
-        int[] coord = new int[r];
+        int[] coord = new int[r], tap = new int[r];
         for (int i = 0; i < total; i++) {
             int base = 0;
-            for (int a = 0; a < r; a++) if (!moves[a]) base += lo[a][coord[a]] * st[a];
+            for (int a = 0; a < r; a++) if (!moves[a]) base += tapIdx[a][coord[a]][0] * st[a];
+            // Sum over the tap combinations of the moving axes, first moving axis outermost, taps ascending;
+            // each weight is the product of the per-axis weights in axis order.
             double acc = 0;
-            for (int corner = 0; corner < (1 << sN); corner++) {
+            java.util.Arrays.fill(tap, 0);
+            while (true) {
                 double w = 1;
                 int p = base;
                 for (int q = 0; q < sN; q++) {
                     int a = mv[q], oc = coord[a];
-                    boolean high = (corner >> (sN - 1 - q) & 1) != 0;
-                    w *= high ? wt[a][oc] : 1 - wt[a][oc];
-                    p += (high ? hi[a][oc] : lo[a][oc]) * st[a];
+                    w *= tapW[a][oc][tap[q]];
+                    p += tapIdx[a][oc][tap[q]] * st[a];
                 }
                 if (w != 0) acc += w * x.getD(p);
+                int q = sN - 1;
+                while (q >= 0 && ++tap[q] == tapIdx[mv[q]][coord[mv[q]]].length) tap[q--] = 0;
+                if (q < 0) break;
             }
             o[i] = acc;
             for (int a = r - 1; a >= 0; a--) {
@@ -133,6 +153,12 @@ final class Resize {
             }
         }
         return new Arr[] {K.cast(Arr.doubles(out, o), x0.dtype)};
+    }
+
+    /** Keys' cubic convolution kernel with coefficient A at distance d (0 <= d <= 2). */
+    private static double cubic(double A, double d) {
+        if (d <= 1) return ((A + 2) * d - (A + 3)) * d * d + 1;
+        return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A;
     }
 
     private static double original(String ct, int o, double scale, double outLen, int inLen) {
