@@ -221,15 +221,18 @@ final class Misc {
         return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
     }
 
+    /** Updates are applied in index order, so with a reduction duplicates combine deterministically. */
     private static Arr[] scatterElements(Node n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], idx = in[1], upd = in[2];
         int r = x.rank();
         int ax = K.axis(n, n.i("axis", 0), r);
         String red = n.s("reduction", "none");
-        Arr all = Shapes.concatFlat(x.reshape(new int[] {x.size()}), upd.reshape(new int[] {upd.size()}));
-        int[] src = new int[x.size()];
-        for (int i = 0; i < src.length; i++) src[i] = i;
-        if (!red.equals("none")) throw new OpException(n, "reduction must be none, got " + red);
+        if (!java.util.List.of("none", "add", "mul", "max", "min").contains(red)) {
+            throw new OpException(n, "reduction must be one of none, add, mul, max, min, got " + red);
+        }
+        Arr d = K.cast(x, x.l != null ? x.dtype : DType.FLOAT64);
+        double[] od = d.d == null ? null : d.d.clone();
+        long[] ol = d.l == null ? null : d.l.clone();
         int[] xs = Arr.strides(x.shape), is = Arr.strides(idx.shape);
         for (int i = 0; i < idx.size(); i++) {
             int rem = i, dst = 0;
@@ -243,9 +246,27 @@ final class Misc {
                 }
                 dst += cidx * xs[a];
             }
-            src[dst] = x.size() + i;
+            if (od != null) {
+                double u = upd.getD(i), cur = od[dst];
+                od[dst] = switch (red) {
+                    case "add" -> x.f != null ? (float) (cur + u) : cur + u;
+                    case "mul" -> x.f != null ? (float) (cur * u) : cur * u;
+                    case "max" -> Math.max(cur, u);
+                    case "min" -> Math.min(cur, u);
+                    default -> u;
+                };
+            } else {
+                long u = upd.getL(i), cur = ol[dst];
+                ol[dst] = Arr.wrap(x.dtype, switch (red) {
+                    case "add" -> cur + u;
+                    case "mul" -> cur * u;
+                    case "max" -> Math.max(cur, u);
+                    case "min" -> Math.min(cur, u);
+                    default -> u;
+                });
+            }
         }
-        return new Arr[] {all.gather(x.shape, src)};
+        return new Arr[] {od != null ? K.cast(Arr.doubles(x.shape, od), x.dtype) : Arr.longs(x.dtype, x.shape, ol)};
     }
 
     private static Arr[] gatherNd(Node n, Arr[] in, Interp.Ctx c) {

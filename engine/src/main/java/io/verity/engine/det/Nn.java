@@ -161,6 +161,7 @@ final class Nn {
      */
     private static Arr[] conv(Node n, Arr[] in, Interp.Ctx c) {
         Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
+        if (x.rank() >= 5) return new Arr[] {NdWindow.conv(n, x, w, bias, false)};
         requireSpatial(n, x, "input X");
         boolean oneD = x.rank() == 3;
         int N = x.shape[0], C = x.shape[1], H = oneD ? 1 : x.shape[2], W = x.shape[x.rank() - 1];
@@ -253,6 +254,12 @@ final class Nn {
      */
     private static Arr[] convTranspose(Node n, Arr[] in, Interp.Ctx c) {
         Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
+        if (x.rank() >= 5) {
+            if (n.has("output_shape") || n.s("auto_pad", "NOTSET").startsWith("SAME")) {
+                throw new OpException(n, "output_shape and SAME padding are supported for 1-D and 2-D only");
+            }
+            return new Arr[] {NdWindow.conv(n, x, w, bias, true)};
+        }
         requireSpatial(n, x, "input X");
         boolean oneD = x.rank() == 3;
         int N = x.shape[0], C = x.shape[1], H = oneD ? 1 : x.shape[2], W = x.shape[x.rank() - 1];
@@ -331,6 +338,10 @@ final class Nn {
 
     /** MaxPool (exact) or AveragePool: window sum in float64, ky then kx ascending, divided once, rounded once. */
     private static Arr[] pool(Node n, Arr x0, boolean max, Interp.Ctx c) {
+        if (x0.rank() >= 5) {
+            if (n.outputs.size() > 1) throw new OpException(n, "Indices output is supported for 1-D and 2-D only");
+            return new Arr[] {NdWindow.pool(n, x0, max)};
+        }
         requireSpatial(n, x0, "input X");
         if (!x0.isFloat() && !max) throw new OpException(n, "input X must be float32 or float64, got " + x0.dtype.wireName());
         Arr x = K.cast(x0, DType.FLOAT64);
@@ -339,7 +350,7 @@ final class Nn {
         int N = x.shape[0], C = x.shape[1], H = oneD ? 1 : x.shape[2], W = x.shape[x.rank() - 1];
         int kh = oneD ? 1 : (int) ks[0], kw = (int) ks[ks.length - 1];
         Geo g = geometry(n, H, W, kh, kw, oneD, n.i("ceil_mode", 0) != 0);
-        boolean includePad = n.i("count_include_pad", 0) != 0;
+        boolean includePad = n.i("count_include_pad", 0) != 0, colMajor = n.i("storage_order", 0) != 0;
         double[] o = new double[N * C * g.oh * g.ow];
         long[] arg = new long[o.length];
         c.par().forEach(N * C, (long) g.oh * g.ow * kh * kw, nc -> {
@@ -362,7 +373,7 @@ final class Nn {
                             if (max) {
                                 if (Double.isNaN(v) || v > acc || best < 0) {
                                     acc = v;
-                                    best = base + iy * W + ix;
+                                    best = colMajor ? base + ix * H + iy : base + iy * W + ix;
                                 }
                             } else acc += v;
                             cnt++;
@@ -374,7 +385,6 @@ final class Nn {
             }
         });
         int[] shape = oneD ? new int[] {N, C, g.ow} : new int[] {N, C, g.oh, g.ow};
-        if (n.i("storage_order", 0) != 0) throw new OpException(n, "storage_order must be 0, got 1");
         return new Arr[] {K.cast(Arr.doubles(shape, o), x0.dtype), Arr.longs(DType.INT64, shape, arg)};
     }
 
@@ -396,9 +406,9 @@ final class Nn {
 
     /** Inference form: round32((x - mean) / sqrt(var + eps) * scale + B), all in float64. */
     private static Arr[] batchNorm(Node n, Arr[] in, Interp.Ctx c) {
-        if (n.i("training_mode", 0) != 0) throw new OpException(n, "training_mode must be 0, got 1");
         Arr x = in[0], sc = in[1], b = in[2], mean = in[3], var = in[4];
         double eps = n.f("epsilon", 1e-5f);
+        if (n.i("training_mode", 0) != 0) return batchNormTraining(n, x, sc, b, mean, var, eps);
         int N = x.shape[0], C = x.rank() > 1 ? x.shape[1] : 1, S = x.size() / Math.max(1, N * C);
         double[] mul = new double[C], add = new double[C];
         for (int ch = 0; ch < C; ch++) {
@@ -413,6 +423,39 @@ final class Nn {
             for (int i = 0; i < S; i++) o[nc * S + i] = (x.getD(nc * S + i) - add[ch]) / mul[ch] * s + bb;
         });
         return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+
+    /**
+     * Training mode: batch mean and (population) variance per channel in float64, batch then spatial index
+     * ascending; outputs Y and the running statistics blended with momentum.
+     */
+    private static Arr[] batchNormTraining(Node n, Arr x, Arr sc, Arr b, Arr mean, Arr var, double eps) {
+        double momentum = n.f("momentum", 0.9f);
+        int N = x.shape[0], C = x.shape[1], S = x.size() / (N * C);
+        double[] mu = new double[C], v = new double[C];
+        for (int ch = 0; ch < C; ch++) {
+            double s = 0;
+            for (int bb = 0; bb < N; bb++) for (int i = 0; i < S; i++) s += x.getD((bb * C + ch) * S + i);
+            mu[ch] = s / (N * S);
+            double q = 0;
+            for (int bb = 0; bb < N; bb++) for (int i = 0; i < S; i++) {
+                double dv = x.getD((bb * C + ch) * S + i) - mu[ch];
+                q += dv * dv;
+            }
+            v[ch] = q / (N * S);
+        }
+        double[] o = new double[x.size()], rm = new double[C], rv = new double[C];
+        for (int nc = 0; nc < N * C; nc++) {
+            int ch = nc % C;
+            double sd = StrictMath.sqrt(v[ch] + eps);
+            for (int i = 0; i < S; i++) o[nc * S + i] = (x.getD(nc * S + i) - mu[ch]) / sd * sc.getD(ch) + b.getD(ch);
+        }
+        for (int ch = 0; ch < C; ch++) {
+            rm[ch] = mean.getD(ch) * momentum + mu[ch] * (1 - momentum);
+            rv[ch] = var.getD(ch) * momentum + v[ch] * (1 - momentum);
+        }
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype), K.cast(Arr.doubles(new int[] {C}, rm), mean.dtype),
+                K.cast(Arr.doubles(new int[] {C}, rv), var.dtype)};
     }
 
     /** Mean and variance in float64, ascending index; then as batch norm. */
