@@ -40,6 +40,13 @@ final class Misc {
         m.put("LRN", Misc::lrn);
         m.put("ScatterElements", Misc::scatterElements);
         m.put("GatherND", Misc::gatherNd);
+        m.put("Scatter", Misc::scatterElements); // the opset-9 name of ScatterElements
+        m.put("ScatterND", Misc::scatterNd);
+        m.put("Compress", Misc::compress);
+        m.put("ReverseSequence", Misc::reverseSequence);
+        m.put("HannWindow", (n, in, c) -> window(n, in[0], new double[] {0.5, 0.5}));
+        m.put("HammingWindow", (n, in, c) -> window(n, in[0], new double[] {25.0 / 46, 21.0 / 46}));
+        m.put("BlackmanWindow", (n, in, c) -> window(n, in[0], new double[] {0.42, 0.5, 0.08}));
         m.put("MeanVarianceNormalization", (n, in, c) -> {
             Arr x = in[0];
             long[] axes = n.ints("axes");
@@ -267,6 +274,77 @@ final class Misc {
             }
         }
         return new Arr[] {od != null ? K.cast(Arr.doubles(x.shape, od), x.dtype) : Arr.longs(x.dtype, x.shape, ol)};
+    }
+
+    /** w[i] = a0 - a1 cos(2 pi i / N) + a2 cos(4 pi i / N), N = size (periodic) or size - 1 (symmetric). */
+    private static Arr[] window(Node n, Arr size, double[] a) {
+        int len = (int) size.getL(0);
+        double N = n.i("periodic", 1) != 0 ? len : len - 1;
+        double[] o = new double[len];
+        for (int i = 0; i < len; i++) {
+            double v = a[0] - a[1] * StrictMath.cos(2 * Math.PI * i / N);
+            if (a.length > 2) v += a[2] * StrictMath.cos(4 * Math.PI * i / N);
+            o[i] = v;
+        }
+        return new Arr[] {K.cast(Arr.doubles(new int[] {len}, o), K.dtypeOf(n, n.i("output_datatype", 1)))};
+    }
+
+    private static Arr[] scatterNd(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], idx = in[1], upd = in[2];
+        String red = n.s("reduction", "none");
+        if (!red.equals("none")) throw new OpException(n, "reduction must be none, got " + red);
+        int q = idx.rank(), last = idx.shape[q - 1];
+        int[] xs = Arr.strides(x.shape);
+        int slice = 1;
+        for (int i = last; i < x.rank(); i++) slice *= x.shape[i];
+        Arr all = Shapes.concatFlat(x.reshape(new int[] {x.size()}), upd.reshape(new int[] {upd.size()}));
+        int[] src = new int[x.size()];
+        for (int i = 0; i < src.length; i++) src[i] = i;
+        int tuples = idx.size() / last;
+        for (int t = 0; t < tuples; t++) {
+            int base = 0;
+            for (int j = 0; j < last; j++) {
+                long v = idx.getL(t * last + j);
+                if (v < 0) v += x.shape[j];
+                base += (int) v * xs[j];
+            }
+            for (int s2 = 0; s2 < slice; s2++) src[base + s2] = x.size() + t * slice + s2;
+        }
+        return new Arr[] {all.gather(x.shape, src)};
+    }
+
+    private static Arr[] compress(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], cond = in[1];
+        if (!n.has("axis")) x = x.reshape(new int[] {x.size()});
+        int r = x.rank();
+        int ax = K.axis(n, n.i("axis", 0), r);
+        java.util.List<Integer> keep = new java.util.ArrayList<>();
+        for (int i = 0; i < Math.min(cond.size(), x.shape[ax]); i++) if (cond.getL(i) != 0) keep.add(i);
+        int[] out = x.shape.clone();
+        out[ax] = keep.size();
+        int[] xs = Arr.strides(x.shape);
+        Arr xx = x;
+        return new Arr[] {xx.gather(out, Shapes.map(out, coord -> {
+            int p = 0;
+            for (int a = 0; a < r; a++) p += (a == ax ? keep.get(coord[a]) : coord[a]) * xs[a];
+            return p;
+        }))};
+    }
+
+    private static Arr[] reverseSequence(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], lens = in[1];
+        int ba = (int) n.i("batch_axis", 1), ta = (int) n.i("time_axis", 0);
+        int[] xs = Arr.strides(x.shape);
+        return new Arr[] {x.gather(x.shape, Shapes.map(x.shape, coord -> {
+            int len = (int) lens.getL(coord[ba]);
+            int p = 0;
+            for (int a = 0; a < x.rank(); a++) {
+                int v = coord[a];
+                if (a == ta && v < len) v = len - 1 - v;
+                p += v * xs[a];
+            }
+            return p;
+        }))};
     }
 
     private static Arr[] gatherNd(Node n, Arr[] in, Interp.Ctx c) {
