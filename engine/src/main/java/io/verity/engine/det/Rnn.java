@@ -112,7 +112,7 @@ final class Rnn {
                                 for (int k = 0; k < H; k++) rec += (double) h[k] * R.f[(d * G + row) * H + k];
                                 acc += wb + (double) rr[j] * (rec + rb);
                             } else {
-                                for (int k = 0; k < H; k++) rec += (double) ((float) (rr[k] * h[k])) * R.f[(d * G + row) * H + k];
+                                for (int k = 0; k < H; k++) rec += (double) (rr[k] * h[k]) * R.f[(d * G + row) * H + k];
                                 acc += rec + wb + rb;
                             }
                             float ht = (float) g.applyAsDouble(clipd(acc, clip));
