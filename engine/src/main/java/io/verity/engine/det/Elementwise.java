@@ -70,27 +70,27 @@ final class Elementwise {
             for (int i = 0; i < o.length; i++) o[i] = Math.max(x.f[i], 0f);
             return new Arr[] {Arr.floats(x.shape, o)};
         });
-        m.put("Not", (n, in, c) -> unaryApply(in[0], null, x -> x == 0 ? 1 : 0));
+        m.put("Not", (n, in, c) -> unaryApply(c.par(), in[0], null, x -> x == 0 ? 1 : 0));
         m.put("Identity", (n, in, c) -> new Arr[] {in[0]});
         m.put("LeakyRelu", (n, in, c) -> {
             double a = n.f("alpha", 0.01f);
-            return unaryApply(in[0], x -> x < 0 ? a * x : x, null);
+            return unaryApply(c.par(), in[0], x -> x < 0 ? a * x : x, null);
         });
         m.put("Elu", (n, in, c) -> {
             double a = n.f("alpha", 1f);
-            return unaryApply(in[0], x -> x < 0 ? a * (StrictMath.exp(x) - 1) : x, null);
+            return unaryApply(c.par(), in[0], x -> x < 0 ? a * (StrictMath.exp(x) - 1) : x, null);
         });
         m.put("Celu", (n, in, c) -> {
             double a = n.f("alpha", 1f);
-            return unaryApply(in[0], x -> Math.max(0, x) + Math.min(0, a * (StrictMath.exp(x / a) - 1)), null);
+            return unaryApply(c.par(), in[0], x -> Math.max(0, x) + Math.min(0, a * (StrictMath.exp(x / a) - 1)), null);
         });
         m.put("Selu", (n, in, c) -> {
             double a = n.f("alpha", 1.67326319217681884765625f), g = n.f("gamma", 1.05070102214813232421875f);
-            return unaryApply(in[0], x -> x <= 0 ? g * (a * StrictMath.exp(x) - a) : g * x, null);
+            return unaryApply(c.par(), in[0], x -> x <= 0 ? g * (a * StrictMath.exp(x) - a) : g * x, null);
         });
         m.put("ThresholdedRelu", (n, in, c) -> {
             double a = n.f("alpha", 1f);
-            return unaryApply(in[0], x -> x > a ? x : 0, null);
+            return unaryApply(c.par(), in[0], x -> x > a ? x : 0, null);
         });
         m.put("HardSigmoid", (n, in, c) -> {
             double a = n.f("alpha", 0.2f), b = n.f("beta", 0.5f);
@@ -100,10 +100,10 @@ final class Elementwise {
             for (int i = 0; i < o.length; i++) o[i] = (float) Math.max(0, Math.min(1, a * x.f[i] + b));
             return new Arr[] {Arr.floats(x.shape, o)};
         });
-        m.put("HardSwish", (n, in, c) -> unaryApply(in[0], x -> x * Math.max(0, Math.min(1, x / 6 + 0.5)), null));
+        m.put("HardSwish", (n, in, c) -> unaryApply(c.par(), in[0], x -> x * Math.max(0, Math.min(1, x / 6 + 0.5)), null));
         m.put("Gelu", (n, in, c) -> {
             boolean tanh = n.s("approximate", "none").equals("tanh");
-            return unaryApply(in[0], tanh
+            return unaryApply(c.par(), in[0], tanh
                     ? x -> 0.5 * x * (1 + StrictMath.tanh(StrictMath.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)))
                     : x -> 0.5 * x * (1 + Special.erf(x / StrictMath.sqrt(2))), null);
         });
@@ -144,7 +144,7 @@ final class Elementwise {
         binaryInt(m, "BitwiseAnd", (a, b) -> a & b);
         binaryInt(m, "BitwiseOr", (a, b) -> a | b);
         binaryInt(m, "BitwiseXor", (a, b) -> a ^ b);
-        m.put("BitwiseNot", (n, in, c) -> unaryApply(in[0], null, x -> ~x));
+        m.put("BitwiseNot", (n, in, c) -> unaryApply(c.par(), in[0], null, x -> ~x));
         binaryInt(m, "And", (a, b) -> a & b);
         binaryInt(m, "Or", (a, b) -> a | b);
         binaryInt(m, "Xor", (a, b) -> a ^ b);
@@ -159,7 +159,7 @@ final class Elementwise {
         m.put("Mean", (n, in, c) -> {
             Arr s = m.get("Sum").run(n, in, c)[0];
             int cnt = in.length;
-            return unaryApply(s, x -> x / cnt, null);
+            return unaryApply(c.par(), s, x -> x / cnt, null);
         });
         m.put("Where", (n, in, c) -> {
             int[] out = K.broadcast(n, K.broadcast(n, in[0].shape, in[1].shape), in[2].shape);
@@ -181,38 +181,47 @@ final class Elementwise {
     private static void unaryF(Map<String, Kernel> m, String name, DoubleUnaryOperator op) {
         m.put(name, (n, in, c) -> {
             if (!in[0].isFloat()) throw new OpException(n, "input 0 must be float32 or float64, got " + in[0].dtype.wireName());
-            return unaryApply(in[0], op, null);
+            return unaryApply(c.par(), in[0], op, null);
         });
     }
 
     private static void unary(Map<String, Kernel> m, String name, DoubleUnaryOperator f, LongUnaryOperator l) {
-        m.put(name, (n, in, c) -> unaryApply(in[0], f, l));
+        m.put(name, (n, in, c) -> unaryApply(c.par(), in[0], f, l));
     }
 
     /** Applies f in float64 (rounded once to float32 for float32 inputs) or l to integers. */
     static Arr[] unaryApply(Arr x, DoubleUnaryOperator f, LongUnaryOperator l) {
+        return unaryApply(null, x, f, l);
+    }
+
+    /** As above, split into independent blocks of elements on {@code par} when it is not null. */
+    static Arr[] unaryApply(Parallel par, Arr x, DoubleUnaryOperator f, LongUnaryOperator l) {
         int n = x.size();
-        if (x.f != null) {
-            float[] o = new float[n];
-            for (int i = 0; i < n; i++) o[i] = (float) f.applyAsDouble(x.f[i]);
-            return new Arr[] {Arr.floats(x.shape, o)};
+        if (x.f == null && x.d == null && l == null) {
+            throw new IllegalArgumentException("operator needs a float input, got " + x.dtype.wireName());
         }
-        if (x.d != null) {
-            double[] o = new double[n];
-            for (int i = 0; i < n; i++) o[i] = f.applyAsDouble(x.d[i]);
-            return new Arr[] {Arr.doubles(x.shape, o)};
-        }
-        if (l == null) throw new IllegalArgumentException("operator needs a float input, got " + x.dtype.wireName());
-        long[] o = new long[n];
-        for (int i = 0; i < n; i++) o[i] = Arr.wrap(x.dtype, l.applyAsLong(x.l[i]));
-        return new Arr[] {Arr.longs(x.dtype, x.shape, o)};
+        float[] of = x.f != null ? new float[n] : null;
+        double[] od = x.d != null ? new double[n] : null;
+        long[] ol = of == null && od == null ? new long[n] : null;
+        int block = 4096, blocks = (n + block - 1) / block;
+        java.util.function.IntConsumer body = bi -> {
+            int lo = bi * block, hi = Math.min(n, lo + block);
+            if (of != null) for (int i = lo; i < hi; i++) of[i] = (float) f.applyAsDouble(x.f[i]);
+            else if (od != null) for (int i = lo; i < hi; i++) od[i] = f.applyAsDouble(x.d[i]);
+            else for (int i = lo; i < hi; i++) ol[i] = Arr.wrap(x.dtype, l.applyAsLong(x.l[i]));
+        };
+        if (par == null) for (int bi = 0; bi < blocks; bi++) body.accept(bi);
+        else par.forEach(blocks, block * 8L, body);
+        if (of != null) return new Arr[] {Arr.floats(x.shape, of)};
+        if (od != null) return new Arr[] {Arr.doubles(x.shape, od)};
+        return new Arr[] {Arr.longs(x.dtype, x.shape, ol)};
     }
 
     private static Arr[] clip(Node n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0];
         if (n.opset < 11) {
             double lo = n.f("min", -Float.MAX_VALUE), hi = n.f("max", Float.MAX_VALUE);
-            return unaryApply(x, v -> v < lo ? lo : v > hi ? hi : v, null);
+            return unaryApply(c.par(), x, v -> v < lo ? lo : v > hi ? hi : v, null);
         }
         Arr mn = K.opt(in, 1), mx = K.opt(in, 2);
         if (x.f != null) {
@@ -227,10 +236,10 @@ final class Elementwise {
         }
         if (x.isFloat()) {
             double lo = mn == null ? Double.NEGATIVE_INFINITY : mn.getD(0), hi = mx == null ? Double.POSITIVE_INFINITY : mx.getD(0);
-            return unaryApply(x, v -> v < lo ? lo : v > hi ? hi : v, null);
+            return unaryApply(c.par(), x, v -> v < lo ? lo : v > hi ? hi : v, null);
         }
         long lo = mn == null ? Long.MIN_VALUE : mn.getL(0), hi = mx == null ? Long.MAX_VALUE : mx.getL(0);
-        return unaryApply(x, null, v -> v < lo ? lo : Math.min(v, hi));
+        return unaryApply(c.par(), x, null, v -> v < lo ? lo : Math.min(v, hi));
     }
 
     private static void binary(Map<String, Kernel> m, String name, DD f, LL l) {
