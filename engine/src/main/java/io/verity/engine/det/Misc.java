@@ -40,6 +40,7 @@ final class Misc {
         m.put("LRN", Misc::lrn);
         m.put("ScatterElements", Misc::scatterElements);
         m.put("GatherND", Misc::gatherNd);
+        m.put("Einsum", Misc::einsum);
         m.put("Scatter", Misc::scatterElements); // the opset-9 name of ScatterElements
         m.put("ScatterND", Misc::scatterNd);
         m.put("Compress", Misc::compress);
@@ -274,6 +275,91 @@ final class Misc {
             }
         }
         return new Arr[] {od != null ? K.cast(Arr.doubles(x.shape, od), x.dtype) : Arr.longs(x.dtype, x.shape, ol)};
+    }
+
+    /**
+     * Einsum by its definition: for each output element, the summed letters are enumerated in row-major
+     * order (letters in order of first appearance), the operand values multiplied in operand order in
+     * float64, the products added in float64, one rounding at the end. "..." is expanded to letters.
+     */
+    private static Arr[] einsum(Node n, Arr[] in, Interp.Ctx c) {
+        String eq = n.s("equation", "").replace(" ", "");
+        String[] sides = eq.split("->", -1);
+        String[] terms = sides[0].split(",", -1);
+        if (terms.length != in.length) throw new OpException(n, "equation has " + terms.length + " operands, got " + in.length + " inputs");
+        // Expand "..." into upper-case letters (the equation itself uses lower case).
+        int ell = 0;
+        for (int t = 0; t < terms.length; t++) if (terms[t].contains("...")) ell = Math.max(ell, in[t].rank() - (terms[t].length() - 3));
+        String dots = "ABCDEFGHIJKLMNOPQRSTUVWXYZ".substring(0, ell);
+        for (int t = 0; t < terms.length; t++) {
+            if (terms[t].contains("...")) {
+                int own = in[t].rank() - (terms[t].length() - 3);
+                terms[t] = terms[t].replace("...", dots.substring(ell - own));
+            }
+        }
+        java.util.Map<Character, Integer> size = new java.util.LinkedHashMap<>();
+        java.util.Map<Character, Integer> count = new java.util.HashMap<>();
+        for (int t = 0; t < terms.length; t++) {
+            if (terms[t].length() != in[t].rank()) throw new OpException(n, "operand " + t + " has rank " + in[t].rank() + ", equation term '" + terms[t] + "'");
+            for (int i = 0; i < terms[t].length(); i++) {
+                char ch = terms[t].charAt(i);
+                int dim = in[t].shape[i];
+                Integer have = size.get(ch);
+                if (have != null && have != dim && have != 1 && dim != 1) throw new OpException(n, "letter " + ch + " has sizes " + have + " and " + dim);
+                size.put(ch, have == null ? dim : Math.max(have, dim));
+                count.merge(ch, 1, Integer::sum);
+            }
+        }
+        String outTerm;
+        if (sides.length > 1) outTerm = sides[1].replace("...", dots);
+        else {
+            StringBuilder sb = new StringBuilder(dots);
+            size.keySet().stream().filter(ch -> Character.isLowerCase(ch) && count.get(ch) == 1).sorted().forEach(sb::append);
+            outTerm = sb.toString();
+        }
+        java.util.List<Character> summed = new java.util.ArrayList<>();
+        for (char ch : size.keySet()) if (outTerm.indexOf(ch) < 0) summed.add(ch);
+        int[] outShape = new int[outTerm.length()];
+        for (int i = 0; i < outShape.length; i++) outShape[i] = size.get(outTerm.charAt(i));
+        int[] sumShape = new int[summed.size()];
+        for (int i = 0; i < sumShape.length; i++) sumShape[i] = size.get(summed.get(i));
+        java.util.List<Character> letters = new java.util.ArrayList<>(size.keySet());
+        int[][] pos = new int[terms.length][];
+        int[][] strides = new int[terms.length][];
+        for (int t = 0; t < terms.length; t++) {
+            pos[t] = new int[terms[t].length()];
+            strides[t] = Arr.strides(in[t].shape);
+            for (int i = 0; i < pos[t].length; i++) pos[t][i] = letters.indexOf(terms[t].charAt(i));
+        }
+        int total = Arr.size(outShape), inner = Arr.size(sumShape);
+        double[] o = new double[total];
+        int[] val = new int[letters.size()], oc = new int[outShape.length], sc = new int[sumShape.length];
+        for (int i = 0; i < total; i++) {
+            int rem = i;
+            for (int a = outShape.length - 1; a >= 0; a--) {
+                oc[a] = rem % outShape[a];
+                rem /= outShape[a];
+                val[letters.indexOf(outTerm.charAt(a))] = oc[a];
+            }
+            double acc = 0;
+            for (int j = 0; j < inner; j++) {
+                int r2 = j;
+                for (int a = sumShape.length - 1; a >= 0; a--) {
+                    sc[a] = r2 % sumShape[a];
+                    r2 /= sumShape[a];
+                    val[letters.indexOf(summed.get(a))] = sc[a];
+                }
+                double prod = 1;
+                for (int t = 0; t < terms.length; t++) {
+                    int off = 0;
+                    for (int q = 0; q < pos[t].length; q++) off += (in[t].shape[q] == 1 ? 0 : val[pos[t][q]]) * strides[t][q];
+                    prod *= in[t].getD(off);
+                }
+                acc += prod;
+            }
+            o[i] = acc;
+        }
+        return new Arr[] {K.cast(Arr.doubles(outShape, o), in[0].dtype)};
     }
 
     /** w[i] = a0 - a1 cos(2 pi i / N) + a2 cos(4 pi i / N), N = size (periodic) or size - 1 (symmetric). */
