@@ -41,6 +41,9 @@ final class Misc {
         m.put("ScatterElements", Misc::scatterElements);
         m.put("GatherND", Misc::gatherNd);
         m.put("Einsum", Misc::einsum);
+        m.put("QuantizeLinear", Misc::quantize);
+        m.put("DequantizeLinear", Misc::dequantize);
+        m.put("DynamicQuantizeLinear", Misc::dynamicQuantize);
         m.put("Scatter", Misc::scatterElements); // the opset-9 name of ScatterElements
         m.put("ScatterND", Misc::scatterNd);
         m.put("Compress", Misc::compress);
@@ -275,6 +278,60 @@ final class Misc {
             }
         }
         return new Arr[] {od != null ? K.cast(Arr.doubles(x.shape, od), x.dtype) : Arr.longs(x.dtype, x.shape, ol)};
+    }
+
+    /** Per-tensor or per-axis parameter: the value of a scale/zero-point for element i of x. */
+    private static double param(Node n, Arr p, Arr x, int i, int axis) {
+        if (p == null) return 0;
+        if (p.size() == 1) return p.getD(0);
+        int inner = 1;
+        for (int a = axis + 1; a < x.rank(); a++) inner *= x.shape[a];
+        return p.getD((i / inner) % x.shape[axis]);
+    }
+
+    /** y = saturate(roundHalfEven(x / scale) + zero_point); the division in the input's precision. */
+    private static Arr[] quantize(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], scale = in[1], zp = K.opt(in, 2);
+        if (n.has("block_size") && n.i("block_size", 0) != 0) throw new OpException(n, "block_size must be 0, got " + n.i("block_size", 0));
+        DType t = zp == null ? DType.UINT8 : zp.dtype;
+        if (t != DType.UINT8 && t != DType.INT8) throw new OpException(n, "output type must be uint8 or int8, got " + t.wireName());
+        int ax = scale.size() == 1 ? 0 : K.axis(n, n.i("axis", 1), x.rank());
+        long lo = t == DType.UINT8 ? 0 : -128, hi = t == DType.UINT8 ? 255 : 127;
+        long[] o = new long[x.size()];
+        for (int i = 0; i < o.length; i++) {
+            double sc = param(n, scale, x, i, ax);
+            // float32 inputs divide in float32, as the ONNX definition does
+            double ratio = x.f != null ? (double) (x.f[i] / (float) sc) : x.getD(i) / sc;
+            double q = Math.rint(ratio) + param(n, zp, x, i, ax);
+            o[i] = (long) Math.max(lo, Math.min(hi, q));
+        }
+        return new Arr[] {Arr.longs(t, x.shape, o)};
+    }
+
+    /** y = (x - zero_point) * scale, in float64, rounded once to the scale's type. */
+    private static Arr[] dequantize(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], scale = in[1], zp = K.opt(in, 2);
+        int ax = scale.size() == 1 ? 0 : K.axis(n, n.i("axis", 1), x.rank());
+        double[] o = new double[x.size()];
+        for (int i = 0; i < o.length; i++) o[i] = (x.getD(i) - param(n, zp, x, i, ax)) * param(n, scale, x, i, ax);
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), scale.dtype)};
+    }
+
+    /** The ONNX formula in float32: scale = (max(0, max x) - min(0, min x)) / 255, zero point rounded and saturated. */
+    private static Arr[] dynamicQuantize(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0];
+        double mx = 0, mn = 0;
+        for (int i = 0; i < x.size(); i++) {
+            mx = Math.max(mx, x.getD(i));
+            mn = Math.min(mn, x.getD(i));
+        }
+        // float32 arithmetic, as the ONNX definition computes it
+        float scale = (float) ((float) mx - (float) mn) / 255f;
+        double zp = Math.max(0, Math.min(255, Math.rint(0f - (float) mn / scale)));
+        long[] o = new long[x.size()];
+        for (int i = 0; i < o.length; i++) o[i] = (long) Math.max(0, Math.min(255, Math.rint((float) x.getD(i) / scale) + zp));
+        return new Arr[] {Arr.longs(DType.UINT8, x.shape, o), Arr.floats(new int[0], new float[] {scale}),
+                Arr.longs(DType.UINT8, new int[0], new long[] {(long) zp})};
     }
 
     /**
