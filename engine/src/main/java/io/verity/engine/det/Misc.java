@@ -41,6 +41,7 @@ final class Misc {
         m.put("ScatterElements", Misc::scatterElements);
         m.put("GatherND", Misc::gatherNd);
         m.put("Einsum", Misc::einsum);
+        m.put("NonMaxSuppression", Misc::nms);
         m.put("QuantizeLinear", Misc::quantize);
         m.put("DequantizeLinear", Misc::dequantize);
         m.put("DynamicQuantizeLinear", Misc::dynamicQuantize);
@@ -278,6 +279,60 @@ final class Misc {
             }
         }
         return new Arr[] {od != null ? K.cast(Arr.doubles(x.shape, od), x.dtype) : Arr.longs(x.dtype, x.shape, ol)};
+    }
+
+    /**
+     * Greedy NMS per batch and class: candidates above score_threshold sorted by score descending (ties:
+     * lower box index first), a box is kept when its IoU (float64) with every kept box is <= iou_threshold.
+     */
+    private static Arr[] nms(Node n, Arr[] in, Interp.Ctx c) {
+        Arr boxes = in[0], scores = in[1];
+        long maxOut = K.opt(in, 2) == null || in[2].size() == 0 ? 0 : in[2].getL(0);
+        double iouTh = K.opt(in, 3) == null || in[3].size() == 0 ? 0 : in[3].getD(0);
+        Arr st = K.opt(in, 4);
+        boolean hasScoreTh = st != null && st.size() > 0;
+        double scoreTh = hasScoreTh ? st.getD(0) : 0;
+        boolean center = n.i("center_point_box", 0) != 0;
+        int B = scores.shape[0], C = scores.shape[1], N = scores.shape[2];
+        java.util.List<long[]> sel = new java.util.ArrayList<>();
+        for (int b = 0; b < B; b++) {
+            double[][] bx = new double[N][4];
+            for (int i = 0; i < N; i++) {
+                double a0 = boxes.getD((b * N + i) * 4), a1 = boxes.getD((b * N + i) * 4 + 1), a2 = boxes.getD((b * N + i) * 4 + 2),
+                        a3 = boxes.getD((b * N + i) * 4 + 3);
+                if (center) bx[i] = new double[] {a1 - a3 / 2, a0 - a2 / 2, a1 + a3 / 2, a0 + a2 / 2};
+                else bx[i] = new double[] {Math.min(a0, a2), Math.min(a1, a3), Math.max(a0, a2), Math.max(a1, a3)};
+            }
+            for (int cl = 0; cl < C; cl++) {
+                java.util.List<Integer> cand = new java.util.ArrayList<>();
+                for (int i = 0; i < N; i++) if (!hasScoreTh || scores.getD((b * C + cl) * N + i) > scoreTh) cand.add(i);
+                final int fb = b, fc = cl;
+                cand.sort((p, q) -> {
+                    int cmp = Double.compare(scores.getD((fb * C + fc) * N + q), scores.getD((fb * C + fc) * N + p));
+                    return cmp != 0 ? cmp : Integer.compare(p, q);
+                });
+                java.util.List<Integer> kept = new java.util.ArrayList<>();
+                for (int i : cand) {
+                    if (kept.size() >= maxOut) break;
+                    boolean ok = true;
+                    for (int k : kept) if (iou(bx[i], bx[k]) > iouTh) { ok = false; break; }
+                    if (ok) {
+                        kept.add(i);
+                        sel.add(new long[] {b, cl, i});
+                    }
+                }
+            }
+        }
+        long[] o = new long[sel.size() * 3];
+        for (int i = 0; i < sel.size(); i++) System.arraycopy(sel.get(i), 0, o, i * 3, 3);
+        return new Arr[] {Arr.longs(DType.INT64, new int[] {sel.size(), 3}, o)};
+    }
+
+    private static double iou(double[] a, double[] b) {
+        double iy = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0])), ix = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+        double inter = iy * ix;
+        double union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+        return union <= 0 ? 0 : inter / union;
     }
 
     /** Per-tensor or per-axis parameter: the value of a scale/zero-point for element i of x. */
