@@ -42,6 +42,7 @@ final class Misc {
         m.put("GatherND", Misc::gatherNd);
         m.put("Einsum", Misc::einsum);
         m.put("NonMaxSuppression", Misc::nms);
+        m.put("Unique", Misc::unique);
         m.put("QuantizeLinear", Misc::quantize);
         m.put("DequantizeLinear", Misc::dequantize);
         m.put("DynamicQuantizeLinear", Misc::dynamicQuantize);
@@ -279,6 +280,59 @@ final class Misc {
             }
         }
         return new Arr[] {od != null ? K.cast(Arr.doubles(x.shape, od), x.dtype) : Arr.longs(x.dtype, x.shape, ol)};
+    }
+
+    /** Unique elements (or slices along axis): sorted ascending (lexicographic for slices) or in first-seen order. */
+    private static Arr[] unique(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0];
+        boolean sorted = n.i("sorted", 1) != 0;
+        Arr t = n.has("axis") ? x : x.reshape(new int[] {x.size()});
+        int ax = n.has("axis") ? K.axis(n, n.i("axis", 0), x.rank()) : 0;
+        int dim = t.shape[ax], outer = 1, inner = 1;
+        for (int a = 0; a < ax; a++) outer *= t.shape[a];
+        for (int a = ax + 1; a < t.rank(); a++) inner *= t.shape[a];
+        final int fo = outer, fi = inner, fd = dim;
+        java.util.function.IntFunction<double[]> slice = k -> {
+            double[] v = new double[fo * fi];
+            for (int o = 0; o < fo; o++) for (int i = 0; i < fi; i++) v[o * fi + i] = t.getD((o * fd + k) * fi + i);
+            return v;
+        };
+        java.util.Comparator<double[]> lex = (p, q) -> java.util.Arrays.compare(p, q);
+        java.util.List<Integer> firsts = new java.util.ArrayList<>();
+        java.util.List<double[]> keys = new java.util.ArrayList<>();
+        long[] inverse = new long[dim];
+        java.util.List<Long> counts = new java.util.ArrayList<>();
+        for (int k = 0; k < dim; k++) {
+            double[] v = slice.apply(k);
+            int found = -1;
+            for (int u = 0; u < keys.size(); u++) if (java.util.Arrays.equals(keys.get(u), v)) { found = u; break; }
+            if (found < 0) {
+                keys.add(v);
+                firsts.add(k);
+                counts.add(0L);
+                found = keys.size() - 1;
+            }
+            inverse[k] = found;
+            counts.set(found, counts.get(found) + 1);
+        }
+        Integer[] order = new Integer[keys.size()];
+        for (int u = 0; u < order.length; u++) order[u] = u;
+        if (sorted) java.util.Arrays.sort(order, (p, q) -> lex.compare(keys.get(p), keys.get(q)));
+        int[] rank = new int[order.length];
+        for (int r = 0; r < order.length; r++) rank[order[r]] = r;
+        int[] outShape = t.shape.clone();
+        outShape[ax] = order.length;
+        int[] src = new int[Arr.size(outShape)];
+        for (int o = 0; o < outer; o++) for (int r = 0; r < order.length; r++) for (int i = 0; i < inner; i++) {
+            src[(o * order.length + r) * inner + i] = (o * dim + firsts.get(order[r])) * inner + i;
+        }
+        long[] idx = new long[order.length], cnt = new long[order.length], inv = new long[dim];
+        for (int r = 0; r < order.length; r++) {
+            idx[r] = firsts.get(order[r]);
+            cnt[r] = counts.get(order[r]);
+        }
+        for (int k = 0; k < dim; k++) inv[k] = rank[(int) inverse[k]];
+        return new Arr[] {t.gather(outShape, src), Arr.vector(idx), Arr.vector(inv), Arr.vector(cnt)};
     }
 
     /**
