@@ -14,6 +14,7 @@ final class Resize {
 
     static void register(Map<String, Kernel> m) {
         m.put("Resize", Resize::resize);
+        m.put("GridSample", Resize::gridSample);
         m.put("Upsample", (n, in, c) -> {
             float[] scales = n.opset < 9 ? n.floats("scales") : null;
             double[] s = new double[in[0].rank()];
@@ -153,6 +154,87 @@ final class Resize {
             }
         }
         return new Arr[] {K.cast(Arr.doubles(out, o), x0.dtype)};
+    }
+
+    /**
+     * GridSample (2-D): each output pixel samples X at the grid's normalised (x, y); the taps (1 nearest, 2x2
+     * bilinear, 4x4 bicubic) are summed row by row in float64 and rounded once.
+     */
+    private static Arr[] gridSample(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = K.cast(in[0], DType.FLOAT64), grid = in[1];
+        if (x.rank() != 4) throw new OpException(n, "input X must be rank 4 (N,C,H,W), got rank " + x.rank());
+        String mode = n.s("mode", n.opset >= 20 ? "linear" : "bilinear"), pad = n.s("padding_mode", "zeros");
+        boolean align = n.i("align_corners", 0) != 0;
+        int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3], OH = grid.shape[1], OW = grid.shape[2];
+        double[] o = new double[N * C * OH * OW];
+        for (int b = 0; b < N; b++) for (int oy = 0; oy < OH; oy++) for (int ox = 0; ox < OW; ox++) {
+            int g = ((b * OH + oy) * OW + ox) * 2;
+            double px = denorm(grid.getD(g), W, align), py = denorm(grid.getD(g + 1), H, align);
+            for (int ch = 0; ch < C; ch++) {
+                int base = (b * C + ch) * H * W;
+                double v;
+                switch (mode) {
+                    case "nearest" -> v = pixel(x, base, H, W, (int) Math.rint(py), (int) Math.rint(px), pad, align);
+                    case "bicubic", "cubic" -> {
+                        int x0 = (int) Math.floor(px) - 1, y0 = (int) Math.floor(py) - 1;
+                        double tx = px - Math.floor(px), ty = py - Math.floor(py);
+                        double[] wx = {cubic(-0.75, tx + 1), cubic(-0.75, tx), cubic(-0.75, 1 - tx), cubic(-0.75, 2 - tx)};
+                        double[] wy = {cubic(-0.75, ty + 1), cubic(-0.75, ty), cubic(-0.75, 1 - ty), cubic(-0.75, 2 - ty)};
+                        v = 0;
+                        for (int i = 0; i < 4; i++) {
+                            double row = 0;
+                            for (int j = 0; j < 4; j++) row += wx[j] * pixel(x, base, H, W, y0 + i, x0 + j, pad, align);
+                            v += wy[i] * row;
+                        }
+                    }
+                    default -> {
+                        int x0 = (int) Math.floor(px), y0 = (int) Math.floor(py);
+                        double tx = px - x0, ty = py - y0;
+                        double top = (1 - tx) * pixel(x, base, H, W, y0, x0, pad, align) + tx * pixel(x, base, H, W, y0, x0 + 1, pad, align);
+                        double bot = (1 - tx) * pixel(x, base, H, W, y0 + 1, x0, pad, align) + tx * pixel(x, base, H, W, y0 + 1, x0 + 1, pad, align);
+                        v = (1 - ty) * top + ty * bot;
+                    }
+                }
+                o[((b * C + ch) * OH + oy) * OW + ox] = v;
+            }
+        }
+        return new Arr[] {K.cast(Arr.doubles(new int[] {N, C, OH, OW}, o), in[0].dtype)};
+    }
+
+    private static double denorm(double g, int len, boolean align) {
+        return align ? (g + 1) / 2 * (len - 1) : ((g + 1) * len - 1) / 2;
+    }
+
+    /** X at (y, x) with the padding mode applied to out-of-range coordinates. */
+    private static double pixel(Arr x, int base, int H, int W, int y, int xx, String pad, boolean align) {
+        if (y >= 0 && y < H && xx >= 0 && xx < W) return x.d[base + y * W + xx];
+        switch (pad) {
+            case "border" -> {
+                y = Math.max(0, Math.min(H - 1, y));
+                xx = Math.max(0, Math.min(W - 1, xx));
+            }
+            case "reflection" -> {
+                y = reflect(y, H, align);
+                xx = reflect(xx, W, align);
+            }
+            default -> {
+                return 0;
+            }
+        }
+        return x.d[base + y * W + xx];
+    }
+
+    private static int reflect(int v, int len, boolean align) {
+        // Integer taps reflect about the edges (align_corners) or the half-pixel borders (otherwise).
+        if (len == 1) return 0;
+        if (align) {
+            int period = 2 * (len - 1);
+            v = Math.floorMod(v, period);
+            return v >= len ? period - v : v;
+        }
+        int period = 2 * len;
+        v = Math.floorMod(v, period);
+        return v >= len ? period - 1 - v : v;
     }
 
     /** Keys' cubic convolution kernel with coefficient A at distance d (0 <= d <= 2). */
