@@ -43,6 +43,9 @@ final class Misc {
         m.put("Einsum", Misc::einsum);
         m.put("NonMaxSuppression", Misc::nms);
         m.put("Unique", Misc::unique);
+        m.put("MatMulInteger", Misc::matMulInteger);
+        m.put("ConvInteger", Misc::convInteger);
+        m.put("Det", Misc::det);
         m.put("QuantizeLinear", Misc::quantize);
         m.put("DequantizeLinear", Misc::dequantize);
         m.put("DynamicQuantizeLinear", Misc::dynamicQuantize);
@@ -280,6 +283,77 @@ final class Misc {
             }
         }
         return new Arr[] {od != null ? K.cast(Arr.doubles(x.shape, od), x.dtype) : Arr.longs(x.dtype, x.shape, ol)};
+    }
+
+    /** (A - a_zero_point) x (B - b_zero_point) in exact integer arithmetic, int32 result. */
+    private static Arr[] matMulInteger(Node n, Arr[] in, Interp.Ctx c) {
+        Arr a = in[0], b = in[1];
+        Arr az = K.opt(in, 2), bz = K.opt(in, 3);
+        int M = a.shape[a.rank() - 2], Kd = a.shape[a.rank() - 1], N = b.shape[b.rank() - 1];
+        if (a.rank() != 2 || b.rank() != 2) throw new OpException(n, "inputs must be rank 2, got " + a.rank() + " and " + b.rank());
+        long[] o = new long[M * N];
+        for (int i = 0; i < M; i++) {
+            long za = az == null ? 0 : az.size() == 1 ? az.l[0] : az.l[i];
+            for (int j = 0; j < N; j++) {
+                long zb = bz == null ? 0 : bz.size() == 1 ? bz.l[0] : bz.l[j];
+                long acc = 0;
+                for (int k = 0; k < Kd; k++) acc += (a.l[i * Kd + k] - za) * (b.l[k * N + j] - zb);
+                o[i * N + j] = (int) acc;
+            }
+        }
+        return new Arr[] {Arr.longs(DType.INT32, new int[] {M, N}, o)};
+    }
+
+    /** ConvInteger: subtract the zero points, run the (exact, since every value is a small integer) float64 conv path. */
+    private static Arr[] convInteger(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], w = in[1], xz = K.opt(in, 2), wz = K.opt(in, 3);
+        float[] xf = new float[x.size()], wf = new float[w.size()];
+        for (int i = 0; i < xf.length; i++) xf[i] = x.l[i] - (xz == null ? 0 : xz.l[0]);
+        for (int i = 0; i < wf.length; i++) wf[i] = w.l[i] - (wz == null ? 0 : wz.l[0]);
+        double mx = 0, mw = 0;
+        for (float v : xf) mx = Math.max(mx, Math.abs(v));
+        for (float v : wf) mw = Math.max(mw, Math.abs(v));
+        if ((double) (w.size() / w.shape[0]) * mx * mw >= 0x1p24) {
+            throw new OpException(n, "sums may reach 2^24, beyond what the float32 Conv path holds exactly; expected smaller kernels");
+        }
+        Arr y = Ops.kernel("Conv").run(n, new Arr[] {Arr.floats(x.shape, xf), Arr.floats(w.shape, wf)}, c)[0];
+        long[] o = new long[y.size()];
+        for (int i = 0; i < o.length; i++) o[i] = (long) y.f[i]; // |sums| < 2^24 (checked above): exact in float32
+        return new Arr[] {Arr.longs(DType.INT32, y.shape, o)};
+    }
+
+    /** Determinant by Gaussian elimination with partial pivoting (first maximal |pivot|), float64. */
+    private static Arr[] det(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0];
+        int r = x.rank(), D = x.shape[r - 1];
+        int batch = x.size() / (D * D);
+        double[] o = new double[batch];
+        for (int b = 0; b < batch; b++) {
+            double[][] m = new double[D][D];
+            for (int i = 0; i < D; i++) for (int j = 0; j < D; j++) m[i][j] = x.getD(b * D * D + i * D + j);
+            double det = 1;
+            for (int col = 0; col < D; col++) {
+                int piv = col;
+                for (int i = col + 1; i < D; i++) if (Math.abs(m[i][col]) > Math.abs(m[piv][col])) piv = i;
+                if (m[piv][col] == 0) {
+                    det = 0;
+                    break;
+                }
+                if (piv != col) {
+                    double[] t = m[piv];
+                    m[piv] = m[col];
+                    m[col] = t;
+                    det = -det;
+                }
+                det *= m[col][col];
+                for (int i = col + 1; i < D; i++) {
+                    double f = m[i][col] / m[col][col];
+                    for (int j = col; j < D; j++) m[i][j] -= f * m[col][j];
+                }
+            }
+            o[b] = det;
+        }
+        return new Arr[] {K.cast(Arr.doubles(java.util.Arrays.copyOf(x.shape, r - 2), o), x.dtype)};
     }
 
     /** Unique elements (or slices along axis): sorted ascending (lexicographic for slices) or in first-seen order. */
