@@ -147,6 +147,22 @@ class DeterministicEngineTest {
     }
 
     @Test
+    void refuses_a_pool_without_threads() {
+        assertThatThrownBy(() -> DeterministicEngine.create(0, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("threads must be >= 1, got 0");
+    }
+
+    @Test
+    void refuses_a_proof_outside_the_trace_and_a_malformed_proof() throws Exception {
+        var w = gemmRelu();
+        ExecutionTrace t = engine.load(w.digest(), w.file()).trace(List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3)));
+        assertThatThrownBy(() -> t.proof(3)).isInstanceOf(IndexOutOfBoundsException.class)
+                .hasMessage("trace index must be in [0, 2], got 3");
+        assertThatThrownBy(() -> new TraceProof(0, 3, Keccak256.ZERO, List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("siblings must have 2 entries for 3 leaves, got 0");
+    }
+
+    @Test
     void digests_tensors_with_the_canonical_encoding_of_the_protocol() {
         // u32 1 ‖ "a" ‖ u8 1 ‖ u32 1 ‖ u64 2 ‖ u64 8 ‖ 1.0f LE ‖ 2.0f LE, per docs/protocol.md
         byte[] enc = Hexes.decode("00000001" + "61" + "01" + "00000001" + "0000000000000002" + "0000000000000008"
