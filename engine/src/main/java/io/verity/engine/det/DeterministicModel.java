@@ -203,6 +203,7 @@ public final class DeterministicModel implements LoadedModel {
                 throw new EngineException(EngineException.Kind.INVALID_INPUT, "input '" + name + "' is missing, expected "
                         + graph.inputs.stream().map(ValueInfoProto::getName).toList());
             }
+            checkAgainstSchema(schema.inputs().get(k), t);
             out[k] = toArr(t);
         }
         if (!byName.isEmpty()) {
@@ -210,6 +211,25 @@ public final class DeterministicModel implements LoadedModel {
                     + ", expected " + graph.inputs.stream().map(ValueInfoProto::getName).toList());
         }
         return out;
+    }
+
+    /** dtype, rank and fixed dimensions as the graph declares them; dynamic dimensions accept any size. */
+    private static void checkAgainstSchema(TensorSpec spec, Tensor t) {
+        if (t.dtype() != spec.dtype()) {
+            throw new EngineException(EngineException.Kind.INVALID_INPUT, "input '" + spec.name() + "' must be "
+                    + spec.dtype().wireName() + ", got " + t.dtype().wireName());
+        }
+        if (spec.dims().isEmpty() && t.shape().rank() > 0) return; // some exporters omit the shape entirely
+        if (t.shape().rank() != spec.rank()) {
+            throw new EngineException(EngineException.Kind.INVALID_INPUT, "input '" + spec.name() + "' must have rank "
+                    + spec.rank() + ", got shape " + t.shape());
+        }
+        for (int i = 0; i < spec.rank(); i++) {
+            if (spec.dims().get(i) instanceof TensorSpec.Dim.Fixed f && f.size() != t.shape().dim(i)) {
+                throw new EngineException(EngineException.Kind.INVALID_INPUT, "input '" + spec.name() + "' dimension " + i
+                        + " must be " + f.size() + ", got " + t.shape().dim(i));
+            }
+        }
     }
 
     private static Arr toArr(Tensor t) {

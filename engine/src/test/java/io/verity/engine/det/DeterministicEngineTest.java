@@ -100,12 +100,29 @@ class DeterministicEngineTest {
     }
 
     @Test
-    void rejects_inputs_whose_shape_does_not_fit_the_graph_naming_the_node() throws Exception {
+    void rejects_inputs_that_contradict_the_declared_schema_naming_field_expected_and_actual() throws Exception {
         var w = gemmRelu();
         DeterministicModel m = engine.load(w.digest(), w.file());
         assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 2), 1, 2))))
                 .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_INPUT))
-                .hasMessageContaining("Gemm 'Gemm_0': inner dimensions differ");
+                .hasMessage("input 'x' dimension 1 must be 3, got 2");
+        assertThatThrownBy(() -> m.run(List.of(Tensor.ofLongs("x", Shape.of(1, 3), 1, 2, 3))))
+                .hasMessage("input 'x' must be float32, got int64");
+        assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("x", Shape.of(3), 1, 2, 3))))
+                .hasMessage("input 'x' must have rank 2, got shape [3]");
+    }
+
+    @Test
+    void rejects_inputs_an_operator_cannot_take_naming_the_node() throws Exception {
+        OnnxBuilder b = new OnnxBuilder().output("y", 1).floats("W", new long[] {3, 2}, 1, -1, 2, 0.5f, -3, 1);
+        b.g.addInput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("x").setType(ai.onnx.proto.OnnxMl.TypeProto.newBuilder()
+                .setTensorType(ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder().setElemType(1))));
+        b.add(b.node("MatMul", new String[] {"x", "W"}, new String[] {"y"}));
+        var w = b.write(dir);
+        DeterministicModel m = engine.load(w.digest(), w.file());
+        assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 2), 1, 2))))
+                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_INPUT))
+                .hasMessage("verity-det/1 rejected the inputs: MatMul 'MatMul_0': inner dimensions differ: [1, 2] x [3, 2]");
     }
 
     @Test
