@@ -16,11 +16,17 @@ final class Dot {
     /**
      * @param a row-major M x K with row stride {@code lda}, starting at {@code aOff}
      * @param b row-major K x N with row stride {@code ldb}, starting at {@code bOff}
-     * @param c receives M x N (row stride N) at {@code cOff}
+     * @param c receives M x N at {@code cOff}
      * @param bias per-row bias added after the sum (null for none); {@code biasOff} indexes it
      */
     static void matmul(Parallel par, int M, int N, int K, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
             float[] c, int cOff, float[] bias, int biasOff) {
+        matmul(par, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, N, bias, biasOff);
+    }
+
+    /** As above with an explicit row stride {@code ldc} for c (to write a column tile of a wider matrix). */
+    static void matmul(Parallel par, int M, int N, int K, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+            float[] c, int cOff, int ldc, float[] bias, int biasOff) {
         int rowBlocks = (M + ROWS - 1) / ROWS, colTiles = (N + TILE - 1) / TILE;
         par.forEach(rowBlocks * colTiles, (long) ROWS * TILE * K, task -> {
             int rb = task / colTiles, ct = task % colTiles;
@@ -53,7 +59,7 @@ final class Dot {
             }
             for (int m = m0; m < m1; m++) {
                 double[] acc = m - m0 == 0 ? acc0 : m - m0 == 1 ? acc1 : m - m0 == 2 ? acc2 : acc3;
-                int co = cOff + m * N + j0;
+                int co = cOff + m * ldc + j0;
                 if (bias == null) for (int j = 0; j < w; j++) c[co + j] = (float) acc[j];
                 else {
                     double bv = bias[biasOff + m];

@@ -184,8 +184,17 @@ final class Nn {
                     col = x.f;
                     colOff = (b * C + gi * Cg) * H * W;
                 } else {
-                    col = im2col(c.par(), x.f, (b * C + gi * Cg) * H * W, Cg, H, W, g);
-                    colOff = 0;
+                    // im2col one band of output pixels at a time, sized to stay in cache, one band per task;
+                    // every output element still sums over all of k in ascending order.
+                    int band = Math.max(Dot.TILE, Math.min(P, (1 << 17) / Math.max(Kd, 1) / Dot.TILE * Dot.TILE));
+                    int bands = (P + band - 1) / band, xOff = (b * C + gi * Cg) * H * W, oOff = (b * M + gi * Mg) * P, fgi = gi;
+                    c.par().forEach(bands, (long) band * Kd * Mg, t -> {
+                        int p0 = t * band, p1 = Math.min(P, p0 + band);
+                        float[] tile = im2colBand(x.f, xOff, Cg, H, W, g, p0, p1);
+                        Dot.matmul(Parallel.SERIAL, Mg, p1 - p0, Kd, w.f, fgi * Mg * Kd, Kd, tile, 0, p1 - p0, o, oOff + p0, P,
+                                bias == null ? null : bias.f, fgi * Mg);
+                    });
+                    continue;
                 }
                 Dot.matmul(c.par(), Mg, P, Kd, w.f, gi * Mg * Kd, Kd, col, colOff, P, o, (b * M + gi * Mg) * P,
                         bias == null ? null : bias.f, gi * Mg);
@@ -227,6 +236,25 @@ final class Nn {
             if (bias == null) for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) acc[ox];
             else for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) (acc[ox] + bv);
         });
+    }
+
+    /** The im2col rows for output pixels [p0, p1) only: (C * kh * kw) x (p1 - p0). */
+    static float[] im2colBand(float[] x, int off, int C, int H, int W, Geo g, int p0, int p1) {
+        int n = p1 - p0;
+        float[] col = new float[C * g.kh * g.kw * n];
+        for (int r = 0; r < C * g.kh * g.kw; r++) {
+            int kx = r % g.kw, ky = (r / g.kw) % g.kh, ch = r / (g.kw * g.kh);
+            int base = r * n, oy = p0 / g.ow, ox = p0 % g.ow;
+            for (int p = 0; p < n; p++) {
+                int iy = oy * g.sh - g.pt + ky * g.dh, ix = ox * g.sw - g.pl + kx * g.dw;
+                if (iy >= 0 && iy < H && ix >= 0 && ix < W) col[base + p] = x[off + (ch * H + iy) * W + ix];
+                if (++ox == g.ow) {
+                    ox = 0;
+                    oy++;
+                }
+            }
+        }
+        return col;
     }
 
     static float[] im2col(Parallel par, float[] x, int off, int C, int H, int W, Geo g) {

@@ -16,6 +16,8 @@ import java.util.function.IntConsumer;
  */
 final class Parallel implements AutoCloseable {
     private static final AtomicInteger POOLS = new AtomicInteger();
+    /** Runs everything on the caller: for work that is already one task of an outer split. */
+    static final Parallel SERIAL = new Parallel(1);
     final int threads;
     private final long minWork;
     private final ExecutorService pool;
