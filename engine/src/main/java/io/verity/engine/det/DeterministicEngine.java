@@ -106,12 +106,24 @@ public final class DeterministicEngine implements InferenceEngine {
             throw new EngineException(EngineException.Kind.INVALID_MODEL, file.getFileName() + " uses operators that "
                     + ID + " does not support: " + unsupported);
         }
+        for (var v : proto.getGraph().getInputList()) checkType(file, "input", v);
+        for (var v : proto.getGraph().getOutputList()) checkType(file, "output", v);
         try {
             Graph g = Graph.compile(proto.getGraph(), opsets);
             return new DeterministicModel(digest, g, proto.getGraph().getOutputList(), new Interp(par), tracing);
         } catch (RuntimeException e) {
             throw new EngineException(EngineException.Kind.INVALID_MODEL, file.getFileName() + " cannot be loaded by "
                     + ID + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkType(Path file, String what, ai.onnx.proto.OnnxMl.ValueInfoProto v) {
+        int code = v.getType().hasTensorType() ? v.getType().getTensorType().getElemType() : -1;
+        var t = io.verity.protocol.tensor.DType.fromOnnxCode(code);
+        if (t == null || t == io.verity.protocol.tensor.DType.STRING || t == io.verity.protocol.tensor.DType.FLOAT16) {
+            throw new EngineException(EngineException.Kind.INVALID_MODEL, file.getFileName() + ": " + what + " '" + v.getName()
+                    + "' has ONNX data type " + code + " (" + (code < 0 ? "not a tensor" : t == null ? "unknown" : t.wireName())
+                    + "), expected one of float32, float64, int64, int32, int8, uint8, bool");
         }
     }
 

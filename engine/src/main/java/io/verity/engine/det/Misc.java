@@ -618,7 +618,7 @@ final class Misc {
     private static Arr[] scatterNd(Node n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], idx = in[1], upd = in[2];
         String red = n.s("reduction", "none");
-        if (!red.equals("none")) throw new OpException(n, "reduction must be none, got " + red);
+        if (!red.equals("none")) return scatterNdReduce(n, x, idx, upd, red);
         int q = idx.rank(), last = idx.shape[q - 1];
         int[] xs = Arr.strides(x.shape);
         int slice = 1;
@@ -637,6 +637,39 @@ final class Misc {
             for (int s2 = 0; s2 < slice; s2++) src[base + s2] = x.size() + t * slice + s2;
         }
         return new Arr[] {all.gather(x.shape, src)};
+    }
+
+    /** ScatterND with a reduction: updates applied in index order, float64 for floats (rounded per update). */
+    private static Arr[] scatterNdReduce(Node n, Arr x, Arr idx, Arr upd, String red) {
+        if (!java.util.List.of("add", "mul", "max", "min").contains(red)) {
+            throw new OpException(n, "reduction must be one of none, add, mul, max, min, got " + red);
+        }
+        int last = idx.shape[idx.rank() - 1];
+        int[] xs = Arr.strides(x.shape);
+        int slice = 1;
+        for (int i = last; i < x.rank(); i++) slice *= x.shape[i];
+        double[] o = new double[x.size()];
+        for (int i = 0; i < o.length; i++) o[i] = x.getD(i);
+        int tuples = idx.size() / last;
+        for (int t = 0; t < tuples; t++) {
+            int base = 0;
+            for (int j = 0; j < last; j++) {
+                long v = idx.getL(t * last + j);
+                if (v < 0) v += x.shape[j];
+                base += (int) v * xs[j];
+            }
+            for (int s2 = 0; s2 < slice; s2++) {
+                double cur = o[base + s2], u = upd.getD(t * slice + s2);
+                double r = switch (red) {
+                    case "add" -> cur + u;
+                    case "mul" -> cur * u;
+                    case "max" -> Math.max(cur, u);
+                    default -> Math.min(cur, u);
+                };
+                o[base + s2] = x.f != null ? (float) r : r;
+            }
+        }
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
     }
 
     private static Arr[] compress(Node n, Arr[] in, Interp.Ctx c) {

@@ -91,6 +91,16 @@ class DeterministicEngineTest {
     }
 
     @Test
+    void rejects_a_model_whose_inputs_have_a_type_it_does_not_carry() throws Exception {
+        OnnxBuilder b = new OnnxBuilder().input("x", 10, 2).output("y", 10);
+        b.add(b.node("Relu", new String[] {"x"}, new String[] {"y"}));
+        var w = b.write(dir);
+        assertThatThrownBy(() -> engine.load(w.digest(), w.file()))
+                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_MODEL))
+                .hasMessageEndingWith("input 'x' has ONNX data type 10 (float16), expected one of float32, float64, int64, int32, int8, uint8, bool");
+    }
+
+    @Test
     void rejects_a_missing_input_naming_the_expected_ones() throws Exception {
         var w = gemmRelu();
         DeterministicModel m = engine.load(w.digest(), w.file());
