@@ -10,15 +10,18 @@ public final class ExecutionTrace {
     private final List<Tensor> outputs;
     private final List<TraceEntry> entries;
     private final List<Keccak256[]> levels = new ArrayList<>();
+    private final Keccak256[] chain;
     private final Keccak256 root;
 
     ExecutionTrace(List<Tensor> outputs, List<TraceEntry> entries) {
         this.outputs = List.copyOf(outputs);
         this.entries = List.copyOf(entries);
         int n = entries.size();
+        chain = new Keccak256[n];
+        for (int i = 0; i < n; i++) chain[i] = TraceProof.link(i == 0 ? Keccak256.ZERO : chain[i - 1], entries.get(i).digest());
         int width = 1 << TraceProof.depth(Math.max(n, 1));
         Keccak256[] level = new Keccak256[width];
-        for (int i = 0; i < width; i++) level[i] = i < n ? TraceProof.leaf(i, entries.get(i).digest()) : Keccak256.ZERO;
+        for (int i = 0; i < width; i++) level[i] = i < n ? TraceProof.leaf(i, chain[i]) : Keccak256.ZERO;
         levels.add(level);
         while (level.length > 1) {
             Keccak256[] up = new Keccak256[level.length / 2];
@@ -61,6 +64,17 @@ public final class ExecutionTrace {
     }
 
     /**
+     * chain(i) (see {@link TraceProof}): commits to the digests of entries 0..i, so equal chain values mean
+     * equal prefixes. Bisections compare these.
+     */
+    public Keccak256 chain(int index) {
+        if (index < 0 || index >= entries.size()) {
+            throw new IndexOutOfBoundsException("trace index must be in [0, " + (entries.size() - 1) + "], got " + index);
+        }
+        return chain[index];
+    }
+
+    /**
      * @throws IndexOutOfBoundsException when {@code index} is not in [0, size())
      */
     public TraceProof proof(int index) {
@@ -73,6 +87,6 @@ public final class ExecutionTrace {
             sib.add(levels.get(l)[i ^ 1]);
             i >>= 1;
         }
-        return new TraceProof(index, entries.size(), entries.get(index).digest(), sib);
+        return new TraceProof(index, entries.size(), index == 0 ? Keccak256.ZERO : chain[index - 1], entries.get(index).digest(), sib);
     }
 }

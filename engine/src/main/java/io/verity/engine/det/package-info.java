@@ -42,10 +42,11 @@
  * <h2>Execution trace</h2>
  * Entry i of a trace is the canonical tensorDigest (docs/protocol.md) of: first the graph inputs in schema
  * order, then every output of every top-level node in execution order (If/Loop bodies are part of their
- * node). The trace root is {@code keccak256(uint256 n ‖ merkleRoot)} over leaves
- * {@code keccak256(uint256 i ‖ digest_i)}; see {@link io.verity.engine.det.TraceProof}. The first entry two
- * parties disagree on is produced by one node whose inputs are all earlier entries or model initializers,
- * which {@link io.verity.engine.det.DeterministicModel#executeNode} re-executes.
+ * node). The entries form a hash chain, {@code chain(i) = keccak256(chain(i-1) ‖ digest_i)}, and the trace
+ * root is {@code keccak256(uint256 n ‖ merkleRoot)} over leaves {@code keccak256(uint256 i ‖ chain(i))}; see
+ * {@link io.verity.engine.det.TraceProof}. A bisection over chain values ends at the first entry two parties
+ * disagree on; it is produced by one node whose inputs are all earlier (hence agreed) entries or model
+ * initializers, which {@link io.verity.engine.det.DeterministicModel#executeNode} re-executes.
  *
  * <h2>Threading and nulls</h2>
  * Engines and loaded models are thread-safe. No method accepts or returns null.

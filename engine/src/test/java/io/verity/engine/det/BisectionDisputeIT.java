@@ -19,10 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The off-chain half of a dispute, on PaddleOCR det (672 nodes): a dishonest node computes with one Conv
- * weight (a Constant node's value) nudged by 2^-10. Bisection over the two traces, using only digests the
- * challenged node reveals with proofs against its trace root, narrows the disagreement to one node whose
- * inputs both sides agree on (continuing below a disputed input when the DAG requires it), and a referee
- * re-executing that single node sides with the honest trace.
+ * weight (a Constant node's value) nudged by 2^-10. One bisection over the two traces' chain values (each
+ * revealed with a proof against the challenged node's trace root) narrows the disagreement to one node whose
+ * inputs both sides agree on, in at most ceil(log2 entries) rounds, and a referee re-executing that single
+ * node sides with the honest trace.
  */
 @DisplayNameGeneration(ReplaceUnderscores.class)
 class BisectionDisputeIT {
@@ -64,45 +64,36 @@ class BisectionDisputeIT {
             int n = good.size();
             assertThat(bad.size()).isEqualTo(n);
 
-            // Invariant: both sides agree at lo (the inputs, fixed by the receipt), disagree at hi (the output).
-            // The trace is a DAG in topological order, so when bisection stops at hi, the node producing hi may
-            // read an earlier entry the two sides also disagree on; then the game continues below that entry.
-            java.util.Map<Integer, Boolean> revealed = new java.util.HashMap<>();
-            int lo = 0, hi = n - 1, rounds = 0;
-            while (true) {
-                while (hi - lo > 1) {
-                    int mid = (lo + hi) >>> 1;
-                    rounds++;
-                    boolean agree = reveal(good, bad, mid, revealed);
-                    if (agree) lo = mid;
-                    else hi = mid;
-                }
-                int node = good.entries().get(hi).node();
-                int next = -1;
-                rounds++; // one round: the node reveals the digests of all of this node's inputs at once
-                for (String name : honest.nodeInputs(node)) {
-                    int idx = indexOf(good, name);
-                    if (!reveal(good, bad, idx, revealed) && (next < 0 || idx < next)) next = idx;
-                }
-                if (next < 0) break; // every input agreed: the dispute is about this one node
-                hi = next;
-                lo = 0;
-                for (var e : revealed.entrySet()) if (e.getValue() && e.getKey() < hi) lo = Math.max(lo, e.getKey());
+            // Invariant: both sides agree on chain(lo) and disagree on chain(hi). Chain values commit to every
+            // earlier digest, so when hi = lo + 1 all of entry hi's inputs (earlier entries) are agreed.
+            // Entry 0.. are the graph inputs, fixed by the receipt's inputsDigest, so lo starts at the last input.
+            int lo = in.size() - 1, hi = n - 1, rounds = 0;
+            assertThat(bad.chain(lo)).isEqualTo(good.chain(lo));
+            while (hi - lo > 1) {
+                int mid = (lo + hi) >>> 1;
+                rounds++;
+                TraceProof revealed = bad.proof(mid); // the challenged node reveals chain(mid), with a proof
+                assertThat(revealed.verifies(bad.root())).isTrue();
+                if (revealed.chain().equals(good.chain(mid))) lo = mid; // the challenger compares
+                else hi = mid;
             }
+            int ceilLog2 = 32 - Integer.numberOfLeadingZeros(n - 1);
+            assertThat(rounds).isLessThanOrEqualTo(ceilLog2);
             TraceEntry disputed = good.entries().get(hi);
             assertThat(disputed.node()).isGreaterThanOrEqualTo(0);
             assertThat(disputed.name()).as("the tampered weight").isEqualTo(target);
             assertThat(honest.nodeOp(disputed.node())).isEqualTo("Constant");
-            assertThat(rounds).isLessThanOrEqualTo(2 * (32 - Integer.numberOfLeadingZeros(n - 1)) + 2);
 
-            // The referee gets the node's inputs from the challenged node, checks them against the agreed digests,
-            // re-executes the one node with the model everyone agreed on, and compares.
+            // The referee gets the node's inputs from the challenged node, checks each against that node's own
+            // committed digests (proofs at those indices), re-executes the one node with the agreed model, and compares.
             List<Tensor> served = new ArrayList<>();
             for (String name : honest.nodeInputs(disputed.node())) {
                 int idx = indexOf(bad, name);
                 assertThat(idx).isLessThan(hi);
                 Tensor t = dishonest.intermediate(in, idx);
-                assertThat(ExecutionTrace.tensorDigest(t)).isEqualTo(good.entries().get(idx).digest());
+                TraceProof p = bad.proof(idx);
+                assertThat(p.verifies(bad.root())).isTrue();
+                assertThat(ExecutionTrace.tensorDigest(t)).isEqualTo(p.digest());
                 served.add(t);
             }
             assertThat(served).isEmpty(); // a Constant reads nothing: the referee needs only the model
@@ -110,8 +101,8 @@ class BisectionDisputeIT {
             Keccak256 referee = ExecutionTrace.tensorDigest(recomputed);
             assertThat(referee).isEqualTo(good.entries().get(hi).digest());
             assertThat(referee).isNotEqualTo(bad.entries().get(hi).digest());
-            System.out.printf("bisection over %d trace entries (%d nodes): %d rounds (%d digests revealed), disputed node %d (%s)%n",
-                    n, honest.nodeCount(), rounds, revealed.size(), disputed.node(), honest.nodeOp(disputed.node()));
+            System.out.printf("bisection over %d trace entries (%d nodes): %d rounds, disputed node %d (%s)%n",
+                    n, honest.nodeCount(), rounds, disputed.node(), honest.nodeOp(disputed.node()));
         }
     }
 
@@ -120,15 +111,6 @@ class BisectionDisputeIT {
         ByteBuffer raw = ByteBuffer.wrap(t.getRawData().toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
         raw.putFloat(0, raw.getFloat(0) + 0x1p-10f);
         return t.toBuilder().setRawData(com.google.protobuf.ByteString.copyFrom(raw.array())).build();
-    }
-
-    /** The challenged node reveals entry i with a proof against its root; true when the challenger agrees. */
-    static boolean reveal(ExecutionTrace good, ExecutionTrace bad, int i, java.util.Map<Integer, Boolean> revealed) {
-        return revealed.computeIfAbsent(i, k -> {
-            TraceProof p = bad.proof(k);
-            assertThat(p.verifies(bad.root())).isTrue();
-            return p.digest().equals(good.entries().get(k).digest());
-        });
     }
 
     static int indexOf(ExecutionTrace t, String name) {

@@ -144,9 +144,12 @@ class DeterministicEngineTest {
         assertThat(t.entries()).extracting(TraceEntry::node).containsExactly(-1, 0, 1);
         for (int i = 0; i < t.size(); i++) assertThat(t.proof(i).verifies(t.root())).isTrue();
         TraceProof p = t.proof(1);
-        TraceProof forged = new TraceProof(1, p.leafCount(), Keccak256.hash(new byte[] {42}), p.siblings());
+        assertThat(p.chain()).isEqualTo(t.chain(1));
+        TraceProof forged = new TraceProof(1, p.leafCount(), p.previous(), Keccak256.hash(new byte[] {42}), p.siblings());
         assertThat(forged.verifies(t.root())).isFalse();
-        TraceProof moved = new TraceProof(2, p.leafCount(), p.digest(), p.siblings());
+        TraceProof forgedPrefix = new TraceProof(1, p.leafCount(), Keccak256.hash(new byte[] {7}), p.digest(), p.siblings());
+        assertThat(forgedPrefix.verifies(t.root())).isFalse();
+        TraceProof moved = new TraceProof(2, p.leafCount(), p.previous(), p.digest(), p.siblings());
         assertThat(moved.verifies(t.root())).isFalse();
     }
 
@@ -185,7 +188,7 @@ class DeterministicEngineTest {
         ExecutionTrace t = engine.load(w.digest(), w.file()).trace(List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3)));
         assertThatThrownBy(() -> t.proof(3)).isInstanceOf(IndexOutOfBoundsException.class)
                 .hasMessage("trace index must be in [0, 2], got 3");
-        assertThatThrownBy(() -> new TraceProof(0, 3, Keccak256.ZERO, List.of()))
+        assertThatThrownBy(() -> new TraceProof(0, 3, Keccak256.ZERO, Keccak256.ZERO, List.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("siblings must have 2 entries for 3 leaves, got 0");
     }
 
