@@ -88,17 +88,31 @@ public final class DeterministicModel implements LoadedModel {
 
     /** The tensor behind trace entry {@code index}, recomputed (the engine is deterministic, so it matches). */
     public Tensor intermediate(List<Tensor> inputs, int index) {
+        return intermediates(inputs, java.util.Set.of(index)).get(index);
+    }
+
+    /**
+     * The tensors behind several trace entries from one re-run, e.g. every input of a disputed node.
+     *
+     * @throws IndexOutOfBoundsException naming the valid range when an index is not in the trace
+     */
+    public Map<Integer, Tensor> intermediates(List<Tensor> inputs, java.util.Set<Integer> indices) {
         Arr[] ins = bind(inputs);
-        if (index < ins.length) return Convert.toTensor(graph.inputs.get(index).getName(), ins[index]);
-        Tensor[] found = new Tensor[1];
+        Map<Integer, Tensor> found = new java.util.TreeMap<>();
+        for (int k = 0; k < ins.length; k++) if (indices.contains(k)) found.put(k, Convert.toTensor(graph.inputs.get(k).getName(), ins[k]));
         int[] at = {ins.length};
-        run(ins, (name, a) -> {
-            if (at[0]++ == index) found[0] = Convert.toTensor(name, a);
-        });
-        if (found[0] == null) {
-            throw new IndexOutOfBoundsException("trace index must be in [0, " + (at[0] - 1) + "], got " + index);
+        if (found.size() < indices.size()) {
+            run(ins, (name, a) -> {
+                if (indices.contains(at[0])) found.put(at[0], Convert.toTensor(name, a));
+                at[0]++;
+            });
         }
-        return found[0];
+        for (int i : indices) {
+            if (!found.containsKey(i)) {
+                throw new IndexOutOfBoundsException("trace index must be in [0, " + (at[0] - 1) + "], got " + i);
+            }
+        }
+        return found;
     }
 
     /** Number of top-level nodes; If/Loop bodies count as part of their node. */

@@ -161,6 +161,9 @@ class DeterministicEngineTest {
         ExecutionTrace t = m.trace(in);
         Tensor h = m.intermediate(in, 1);
         assertThat(h.floats()).containsExactly(-3.75f, 2.5f);
+        assertThat(m.intermediates(in, java.util.Set.of(0, 2))).containsOnlyKeys(0, 2);
+        assertThatThrownBy(() -> m.intermediate(in, 3)).isInstanceOf(IndexOutOfBoundsException.class)
+                .hasMessage("trace index must be in [0, 2], got 3");
         assertThat(m.nodeInputs(1)).containsExactly("h");
         List<Tensor> y = m.executeNode(1, List.of(h));
         assertThat(ExecutionTrace.tensorDigest(y.get(0))).isEqualTo(t.entries().get(2).digest());
