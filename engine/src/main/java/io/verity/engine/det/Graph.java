@@ -1,0 +1,114 @@
+package io.verity.engine.det;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+
+/**
+ * A compiled ONNX graph: nodes in a deterministic topological order (the file's order when it is already
+ * topological, else Kahn's algorithm taking the lowest file index first), initializers decoded once, and
+ * the names a subgraph reads from its enclosing scopes.
+ */
+final class Graph {
+    final List<Node> nodes;
+    final Map<String, Arr> initializers;
+    /** Graph inputs that are not initializers, in declaration order. */
+    final List<ValueInfoProto> inputs;
+    final List<String> outputs;
+    /** Names read by this graph (or its subgraphs) but defined by neither: they come from an outer scope. */
+    final Set<String> outerReads;
+    /** For each node position, the values it reads for the last time (freed after it runs). */
+    final List<List<String>> dying;
+
+    private Graph(List<Node> nodes, Map<String, Arr> inits, List<ValueInfoProto> inputs, List<String> outputs,
+            Set<String> outerReads) {
+        this.nodes = nodes;
+        Map<String, Integer> last = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) for (String r : reads(nodes.get(i))) if (!r.isEmpty()) last.put(r, i);
+        for (String o : outputs) last.remove(o);
+        List<List<String>> d = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) d.add(new ArrayList<>());
+        last.forEach((name, i) -> d.get(i).add(name));
+        this.dying = d;
+        this.initializers = inits;
+        this.inputs = inputs;
+        this.outputs = outputs;
+        this.outerReads = outerReads;
+    }
+
+    static Graph compile(GraphProto g, Map<String, Integer> opsets) {
+        Map<String, Arr> inits = new LinkedHashMap<>();
+        for (TensorProto t : g.getInitializerList()) inits.put(t.getName(), Convert.fromProto(t));
+        List<ValueInfoProto> inputs = new ArrayList<>();
+        for (ValueInfoProto v : g.getInputList()) if (!inits.containsKey(v.getName())) inputs.add(v);
+        List<Node> raw = new ArrayList<>();
+        for (NodeProto p : g.getNodeList()) {
+            String domain = p.getDomain().isEmpty() ? "" : p.getDomain();
+            if (domain.equals("ai.onnx")) domain = "";
+            Integer opset = opsets.get(domain);
+            if (!domain.isEmpty() || opset == null) {
+                throw new UnsupportedOperationException("operator " + p.getOpType() + " of domain '" + p.getDomain()
+                        + "' is not supported: expected the default ONNX domain");
+            }
+            raw.add(new Node(p, opset, opsets));
+        }
+        Set<String> defined = new HashSet<>(inits.keySet());
+        for (ValueInfoProto v : g.getInputList()) defined.add(v.getName());
+        List<Node> sorted = sort(raw, defined);
+        Set<String> outer = new HashSet<>();
+        Set<String> seen = new HashSet<>(defined);
+        for (Node n : sorted) {
+            for (String in : reads(n)) if (!in.isEmpty() && !seen.contains(in)) outer.add(in);
+            seen.addAll(n.outputs);
+        }
+        List<String> outs = g.getOutputList().stream().map(ValueInfoProto::getName).toList();
+        for (String o : outs) if (!seen.contains(o)) outer.add(o);
+        return new Graph(List.copyOf(sorted), inits, List.copyOf(inputs), outs, Set.copyOf(outer));
+    }
+
+    /** Explicit inputs plus whatever its subgraphs read from outside themselves. */
+    static List<String> reads(Node n) {
+        if (n.subgraphs.isEmpty()) return n.inputs;
+        List<String> r = new ArrayList<>(n.inputs);
+        for (Graph sg : n.subgraphs.values()) r.addAll(sg.outerReads);
+        return r;
+    }
+
+    private static List<Node> sort(List<Node> nodes, Set<String> defined) {
+        Map<String, Integer> producer = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) for (String o : nodes.get(i).outputs) if (!o.isEmpty()) producer.put(o, i);
+        int[] pending = new int[nodes.size()];
+        List<List<Integer>> consumers = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) consumers.add(new ArrayList<>());
+        for (int i = 0; i < nodes.size(); i++) {
+            Set<Integer> deps = new HashSet<>();
+            for (String in : reads(nodes.get(i))) {
+                Integer p = producer.get(in);
+                if (p != null && !defined.contains(in) && p != i) deps.add(p);
+            }
+            pending[i] = deps.size();
+            for (int p : deps) consumers.get(p).add(i);
+        }
+        PriorityQueue<Integer> ready = new PriorityQueue<>();
+        for (int i = 0; i < nodes.size(); i++) if (pending[i] == 0) ready.add(i);
+        List<Node> out = new ArrayList<>(nodes.size());
+        while (!ready.isEmpty()) {
+            int i = ready.poll();
+            out.add(nodes.get(i));
+            for (int c : consumers.get(i)) if (--pending[c] == 0) ready.add(c);
+        }
+        if (out.size() != nodes.size()) {
+            throw new IllegalArgumentException("graph has a cycle: " + (nodes.size() - out.size()) + " nodes never become ready");
+        }
+        return out;
+    }
+}

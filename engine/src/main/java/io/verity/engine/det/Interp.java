@@ -1,0 +1,103 @@
+package io.verity.engine.det;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/** Runs a compiled graph node by node in its fixed order; kernels may use {@link #par} inside a node. */
+final class Interp {
+    final Parallel par;
+    private static final boolean DEBUG = Boolean.getBoolean("verity.det.debug");
+    /** -Dverity.det.profile=true: wall time per op type, printed by {@link #printProfile} (a tuning aid). */
+    static final java.util.concurrent.ConcurrentHashMap<String, Long> PROFILE =
+            Boolean.getBoolean("verity.det.profile") ? new java.util.concurrent.ConcurrentHashMap<>() : null;
+
+    static void printProfile() {
+        if (PROFILE == null) return;
+        PROFILE.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(12)
+                .forEach(e -> System.err.printf("  %-22s %8.1f ms%n", e.getKey(), e.getValue() / 1e6));
+        PROFILE.clear();
+    }
+
+    Interp(Parallel par) {
+        this.par = par;
+    }
+
+    /** Values visible to a graph: its own, then the enclosing graph's (for If/Loop/Scan bodies). */
+    static final class Scope {
+        final Map<String, Arr> values = new HashMap<>();
+        final Scope parent;
+
+        Scope(Scope parent) {
+            this.parent = parent;
+        }
+
+        Arr get(String name) {
+            for (Scope s = this; s != null; s = s.parent) {
+                Arr a = s.values.get(name);
+                if (a != null) return a;
+            }
+            return null;
+        }
+    }
+
+    /**
+     * @param sink receives every node output, in order, as (value name, tensor); may be null
+     * @return the graph outputs in declaration order
+     */
+    Arr[] run(Graph g, Scope scope, BiConsumer<String, Arr> sink) {
+        scope.values.putAll(g.initializers);
+        for (int ni = 0; ni < g.nodes.size(); ni++) {
+            Node n = g.nodes.get(ni);
+            Arr[] in = new Arr[n.inputs.size()];
+            for (int k = 0; k < in.length; k++) {
+                String name = n.inputs.get(k);
+                if (name.isEmpty()) continue;
+                in[k] = scope.get(name);
+                if (in[k] == null) throw new OpException(n, "input " + k + " '" + name + "' has no value");
+            }
+            long t0 = PROFILE == null ? 0 : System.nanoTime();
+            Arr[] out = execute(n, in, scope);
+            if (PROFILE != null) PROFILE.merge(n.op, System.nanoTime() - t0, Long::sum);
+            if (DEBUG) System.err.println(n.describe() + " " + java.util.Arrays.toString(in) + " -> " + java.util.Arrays.toString(out));
+            for (int k = 0; k < n.outputs.size(); k++) {
+                String name = n.outputs.get(k);
+                if (name.isEmpty()) continue;
+                if (k >= out.length || out[k] == null) throw new OpException(n, "produced no output " + k + " '" + name + "'");
+                scope.values.put(name, out[k]);
+                if (sink != null) sink.accept(name, out[k]);
+            }
+            for (String dead : g.dying.get(ni)) scope.values.remove(dead);
+        }
+        Arr[] outs = new Arr[g.outputs.size()];
+        for (int k = 0; k < outs.length; k++) {
+            outs[k] = scope.get(g.outputs.get(k));
+            if (outs[k] == null) throw new IllegalStateException("graph output '" + g.outputs.get(k) + "' was never produced");
+        }
+        return outs;
+    }
+
+    Arr[] execute(Node n, Arr[] in, Scope scope) {
+        Kernel k = Ops.kernel(n.op);
+        if (k == null) throw new OpException(n, "operator is not supported by verity-det/1");
+        return k.run(n, in, new Ctx(this, scope));
+    }
+
+    /** What a kernel can reach: the pool and, for control flow, a way to run a body graph. */
+    record Ctx(Interp interp, Scope scope) {
+        Parallel par() {
+            return interp.par;
+        }
+
+        Arr[] runBody(Graph body, List<String> names, Arr[] values) {
+            Scope s = new Scope(scope);
+            for (int k = 0; k < names.size(); k++) if (values[k] != null) s.values.put(names.get(k), values[k]);
+            return interp.run(body, s, null);
+        }
+    }
+
+    interface Kernel {
+        Arr[] run(Node n, Arr[] in, Ctx ctx);
+    }
+}

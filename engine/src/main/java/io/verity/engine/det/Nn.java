@@ -1,0 +1,589 @@
+package io.verity.engine.det;
+
+import io.verity.engine.det.Interp.Kernel;
+import io.verity.protocol.tensor.DType;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * Linear algebra, convolution, pooling and normalisation. Sums follow {@link Dot}'s contract: float64
+ * accumulation in a stated ascending order, one rounding to float32 at the end.
+ */
+final class Nn {
+    private Nn() {}
+
+    static void register(Map<String, Kernel> m) {
+        m.put("MatMul", Nn::matmul);
+        m.put("Gemm", Nn::gemm);
+        m.put("Conv", Nn::conv);
+        m.put("ConvTranspose", Nn::convTranspose);
+        m.put("MaxPool", (n, in, c) -> pool(n, in[0], true, c));
+        m.put("AveragePool", (n, in, c) -> pool(n, in[0], false, c));
+        m.put("GlobalAveragePool", (n, in, c) -> global(in[0], false));
+        m.put("GlobalMaxPool", (n, in, c) -> global(in[0], true));
+        m.put("BatchNormalization", Nn::batchNorm);
+        m.put("InstanceNormalization", Nn::instanceNorm);
+        m.put("LayerNormalization", Nn::layerNorm);
+        m.put("Softmax", (n, in, c) -> softmax(n, in[0], 0));
+        m.put("LogSoftmax", (n, in, c) -> softmax(n, in[0], 1));
+        m.put("Hardmax", (n, in, c) -> softmax(n, in[0], 2));
+    }
+
+    static Arr floats(Node n, Arr[] in, int k) {
+        Arr a = K.need(n, in, k);
+        if (a.dtype != DType.FLOAT32) throw new OpException(n, "input " + k + " must be float32, got " + a.dtype.wireName());
+        return a;
+    }
+
+    private static Arr[] matmul(Node n, Arr[] in, Interp.Ctx c) {
+        Arr a = in[0], b = in[1];
+        if (a.dtype != b.dtype || !a.isFloat()) {
+            throw new OpException(n, "inputs must both be float32 or float64, got " + a.dtype.wireName() + " and " + b.dtype.wireName());
+        }
+        int[] as = a.rank() == 1 ? new int[] {1, a.shape[0]} : a.shape;
+        int[] bs = b.rank() == 1 ? new int[] {b.shape[0], 1} : b.shape;
+        int M = as[as.length - 2], Kd = as[as.length - 1], N = bs[bs.length - 1];
+        if (bs[bs.length - 2] != Kd) {
+            throw new OpException(n, "inner dimensions differ: " + Arrays.toString(a.shape) + " x " + Arrays.toString(b.shape));
+        }
+        int[] batch = K.broadcast(n, Arrays.copyOf(as, as.length - 2), Arrays.copyOf(bs, bs.length - 2));
+        int[] ai = K.bindex(batch, Arrays.copyOf(as, as.length - 2)), bi = K.bindex(batch, Arrays.copyOf(bs, bs.length - 2));
+        int nb = ai.length;
+        int[] out = Arrays.copyOf(batch, batch.length + 2);
+        out[batch.length] = M;
+        out[batch.length + 1] = N;
+        Arr res;
+        if (a.f != null) {
+            float[] o = new float[nb * M * N];
+            for (int q = 0; q < nb; q++) {
+                Dot.matmul(c.par(), M, N, Kd, a.f, ai[q] * M * Kd, Kd, b.f, bi[q] * Kd * N, N, o, q * M * N, null, 0);
+            }
+            res = Arr.floats(out, o);
+        } else {
+            double[] o = new double[nb * M * N];
+            for (int q = 0; q < nb; q++) Dot.matmul(M, N, Kd, a.d, ai[q] * M * Kd, b.d, bi[q] * Kd * N, o, q * M * N);
+            res = Arr.doubles(out, o);
+        }
+        // Drop the dims that 1-D operands gained.
+        int[] fin = out;
+        if (a.rank() == 1 && b.rank() == 1) fin = new int[0];
+        else if (a.rank() == 1) fin = dropAxis(out, out.length - 2);
+        else if (b.rank() == 1) fin = dropAxis(out, out.length - 1);
+        return new Arr[] {res.reshape(fin)};
+    }
+
+    private static int[] dropAxis(int[] s, int ax) {
+        int[] o = new int[s.length - 1];
+        for (int i = 0, j = 0; i < s.length; i++) if (i != ax) o[j++] = s[i];
+        return o;
+    }
+
+    /** Y = alpha * (A' B') + beta * C, evaluated as round32(alpha * sum + beta * C) in float64. */
+    private static Arr[] gemm(Node n, Arr[] in, Interp.Ctx c) {
+        Arr a = floats(n, in, 0), b = floats(n, in, 1), cc = K.opt(in, 2);
+        boolean ta = n.i("transA", 0) != 0, tb = n.i("transB", 0) != 0;
+        double alpha = n.f("alpha", 1f), beta = n.f("beta", 1f);
+        Arr A = ta ? Shapes.transpose(a, new int[] {1, 0}) : a, B = tb ? Shapes.transpose(b, new int[] {1, 0}) : b;
+        int M = A.shape[0], Kd = A.shape[1], N = B.shape[1];
+        if (B.shape[0] != Kd) throw new OpException(n, "inner dimensions differ: A' is " + Arrays.toString(A.shape) + ", B' is " + Arrays.toString(B.shape));
+        double[] sum = new double[M * N];
+        c.par().forEach(M, (long) N * Kd, i -> {
+            double[] acc = new double[N];
+            for (int k = 0; k < Kd; k++) {
+                double x = A.f[i * Kd + k];
+                for (int j = 0; j < N; j++) acc[j] += x * B.f[k * N + j];
+            }
+            System.arraycopy(acc, 0, sum, i * N, N);
+        });
+        float[] o = new float[M * N];
+        int[] out = {M, N};
+        int[] ci = cc == null ? null : K.bindex(out, cc.shape);
+        for (int i = 0; i < o.length; i++) {
+            double v = alpha * sum[i];
+            if (cc != null) v += beta * cc.getD(ci[i]);
+            o[i] = (float) v;
+        }
+        return new Arr[] {Arr.floats(out, o)};
+    }
+
+    /** Spatial geometry of a 1-D or 2-D window operator (1-D is run as 2-D with height 1). */
+    record Geo(int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr, int oh, int ow) {}
+
+    static Geo geometry(Node n, int H, int W, int kh, int kw, boolean oneD, boolean ceil) {
+        long[] st = n.ints("strides"), dl = n.ints("dilations"), pads = n.ints("pads");
+        int sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
+        if (oneD) {
+            if (st != null) sw = (int) st[0];
+            if (dl != null) dw = (int) dl[0];
+            if (pads != null) { pl = (int) pads[0]; pr = (int) pads[1]; }
+        } else {
+            if (st != null) { sh = (int) st[0]; sw = (int) st[1]; }
+            if (dl != null) { dh = (int) dl[0]; dw = (int) dl[1]; }
+            if (pads != null) { pt = (int) pads[0]; pl = (int) pads[1]; pb = (int) pads[2]; pr = (int) pads[3]; }
+        }
+        String auto = n.s("auto_pad", "NOTSET");
+        int ekh = (kh - 1) * dh + 1, ekw = (kw - 1) * dw + 1;
+        int oh, ow;
+        if (auto.equals("SAME_UPPER") || auto.equals("SAME_LOWER")) {
+            oh = (H + sh - 1) / sh;
+            ow = (W + sw - 1) / sw;
+            int th = Math.max(0, (oh - 1) * sh + ekh - H), tw = Math.max(0, (ow - 1) * sw + ekw - W);
+            boolean upper = auto.equals("SAME_UPPER");
+            pt = upper ? th / 2 : th - th / 2;
+            pb = th - pt;
+            pl = upper ? tw / 2 : tw - tw / 2;
+            pr = tw - pl;
+        } else {
+            if (auto.equals("VALID")) pt = pl = pb = pr = 0;
+            oh = out(H + pt + pb - ekh, sh, ceil) + 1;
+            ow = out(W + pl + pr - ekw, sw, ceil) + 1;
+            if (ceil) {
+                if ((oh - 1) * sh >= H + pt) oh--;
+                if ((ow - 1) * sw >= W + pl) ow--;
+            }
+        }
+        return new Geo(kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow);
+    }
+
+    private static int out(int span, int s, boolean ceil) {
+        return ceil ? Math.floorDiv(span + s - 1, s) : Math.floorDiv(span, s);
+    }
+
+    private static void requireSpatial(Node n, Arr x, String what) {
+        if (x.rank() != 3 && x.rank() != 4) {
+            throw new OpException(n, what + " must be rank 3 (N,C,W) or 4 (N,C,H,W), got " + Arrays.toString(x.shape));
+        }
+    }
+
+    /**
+     * Conv as im2col + {@link Dot}: for each output element the sum runs over input channel (within the
+     * group), kernel row, kernel column, ascending; the bias is added after the sum; one rounding.
+     */
+    private static Arr[] conv(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
+        if (x.rank() >= 5) return new Arr[] {NdWindow.conv(n, x, w, bias, false)};
+        requireSpatial(n, x, "input X");
+        boolean oneD = x.rank() == 3;
+        int N = x.shape[0], C = x.shape[1], H = oneD ? 1 : x.shape[2], W = x.shape[x.rank() - 1];
+        int M = w.shape[0], Cg = w.shape[1], kh = oneD ? 1 : w.shape[2], kw = w.shape[w.rank() - 1];
+        int G = (int) n.i("group", 1);
+        if (Cg * G != C) throw new OpException(n, "weight has " + Cg + " channels per group x " + G + " groups, input has " + C);
+        Geo g = geometry(n, H, W, kh, kw, oneD, false);
+        int OH = g.oh, OW = g.ow, P = OH * OW, Kd = Cg * kh * kw, Mg = M / G;
+        float[] o = new float[N * M * P];
+        if (Cg == 1 && Mg == 1) {
+            depthwise(c.par(), x.f, w.f, bias == null ? null : bias.f, o, N, C, H, W, g);
+            return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
+        }
+        boolean direct = kh == 1 && kw == 1 && g.sh == 1 && g.sw == 1 && g.pt + g.pl + g.pb + g.pr == 0;
+        for (int b = 0; b < N; b++) {
+            for (int gi = 0; gi < G; gi++) {
+                float[] col;
+                int colOff;
+                if (direct) {
+                    col = x.f;
+                    colOff = (b * C + gi * Cg) * H * W;
+                } else {
+                    // im2col one band of output pixels at a time, sized to stay in cache, one band per task;
+                    // every output element still sums over all of k in ascending order.
+                    int band = Math.max(Dot.TILE, Math.min(P, (1 << 17) / Math.max(Kd, 1) / Dot.TILE * Dot.TILE));
+                    int bands = (P + band - 1) / band, xOff = (b * C + gi * Cg) * H * W, oOff = (b * M + gi * Mg) * P, fgi = gi;
+                    c.par().forEach(bands, (long) band * Kd * Mg, t -> {
+                        int p0 = t * band, p1 = Math.min(P, p0 + band);
+                        float[] tile = im2colBand(x.f, xOff, Cg, H, W, g, p0, p1);
+                        Dot.matmul(Parallel.SERIAL, Mg, p1 - p0, Kd, w.f, fgi * Mg * Kd, Kd, tile, 0, p1 - p0, o, oOff + p0, P,
+                                bias == null ? null : bias.f, fgi * Mg);
+                    });
+                    continue;
+                }
+                Dot.matmul(c.par(), Mg, P, Kd, w.f, gi * Mg * Kd, Kd, col, colOff, P, o, (b * M + gi * Mg) * P,
+                        bias == null ? null : bias.f, gi * Mg);
+            }
+        }
+        int[] shape = oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW};
+        return new Arr[] {Arr.floats(shape, o)};
+    }
+
+    /**
+     * Depthwise Conv (one input and one output channel per group): the same order as the general path
+     * (ky then kx ascending, float64, bias after the sum), without materialising im2col.
+     */
+    static void depthwise(Parallel par, float[] x, float[] w, float[] bias, float[] o, int N, int C, int H, int W, Geo g) {
+        int kh = g.kh(), kw = g.kw(), OH = g.oh(), OW = g.ow();
+        par.forEach(N * C * OH, (long) OW * kh * kw, task -> {
+            int oy = task % OH, nc = task / OH, ch = nc % C;
+            double[] acc = new double[OW];
+            int xb = nc * H * W, wb = ch * kh * kw;
+            for (int ky = 0; ky < kh; ky++) {
+                int iy = oy * g.sh() - g.pt() + ky * g.dh();
+                if (iy < 0 || iy >= H) continue;
+                int xrow = xb + iy * W;
+                for (int kx = 0; kx < kw; kx++) {
+                    double wv = w[wb + ky * kw + kx];
+                    int off = kx * g.dw() - g.pl();
+                    // ox range where ix = ox * sw + off is inside [0, W)
+                    int lo = off >= 0 ? 0 : (-off + g.sw() - 1) / g.sw();
+                    int hi = Math.min(OW, W - off <= 0 ? 0 : (W - off + g.sw() - 1) / g.sw());
+                    if (g.sw() == 1) {
+                        for (int ox = lo; ox < hi; ox++) acc[ox] += (double) x[xrow + ox + off] * wv;
+                    } else {
+                        for (int ox = lo; ox < hi; ox++) acc[ox] += (double) x[xrow + ox * g.sw() + off] * wv;
+                    }
+                }
+            }
+            double bv = bias == null ? 0 : bias[ch];
+            int ob = (nc * OH + oy) * OW;
+            if (bias == null) for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) acc[ox];
+            else for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) (acc[ox] + bv);
+        });
+    }
+
+    /** The im2col rows for output pixels [p0, p1) only: (C * kh * kw) x (p1 - p0). */
+    static float[] im2colBand(float[] x, int off, int C, int H, int W, Geo g, int p0, int p1) {
+        int n = p1 - p0;
+        float[] col = new float[C * g.kh * g.kw * n];
+        for (int r = 0; r < C * g.kh * g.kw; r++) {
+            int kx = r % g.kw, ky = (r / g.kw) % g.kh, ch = r / (g.kw * g.kh);
+            int base = r * n, oy = p0 / g.ow, ox = p0 % g.ow;
+            for (int p = 0; p < n; p++) {
+                int iy = oy * g.sh - g.pt + ky * g.dh, ix = ox * g.sw - g.pl + kx * g.dw;
+                if (iy >= 0 && iy < H && ix >= 0 && ix < W) col[base + p] = x[off + (ch * H + iy) * W + ix];
+                if (++ox == g.ow) {
+                    ox = 0;
+                    oy++;
+                }
+            }
+        }
+        return col;
+    }
+
+    static float[] im2col(Parallel par, float[] x, int off, int C, int H, int W, Geo g) {
+        int P = g.oh * g.ow;
+        float[] col = new float[C * g.kh * g.kw * P];
+        par.forEach(C * g.kh * g.kw, P, r -> {
+            int kx = r % g.kw, ky = (r / g.kw) % g.kh, ch = r / (g.kw * g.kh);
+            int base = r * P;
+            for (int oy = 0; oy < g.oh; oy++) {
+                int iy = oy * g.sh - g.pt + ky * g.dh;
+                if (iy < 0 || iy >= H) continue;
+                int xrow = off + (ch * H + iy) * W;
+                for (int ox = 0; ox < g.ow; ox++) {
+                    int ix = ox * g.sw - g.pl + kx * g.dw;
+                    if (ix >= 0 && ix < W) col[base + oy * g.ow + ox] = x[xrow + ix];
+                }
+            }
+        });
+        return col;
+    }
+
+    /**
+     * ConvTranspose by gathering: each output element sums x[c][iy][ix] * w[c][m][ky][kx] over input
+     * channel c (within the group), ky, kx ascending, in float64; the bias is added last; one rounding.
+     */
+    private static Arr[] convTranspose(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
+        if (x.rank() >= 5) {
+            if (n.has("output_shape") || n.s("auto_pad", "NOTSET").startsWith("SAME")) {
+                throw new OpException(n, "output_shape and SAME padding are supported for 1-D and 2-D only");
+            }
+            return new Arr[] {NdWindow.conv(n, x, w, bias, true)};
+        }
+        requireSpatial(n, x, "input X");
+        boolean oneD = x.rank() == 3;
+        int N = x.shape[0], C = x.shape[1], H = oneD ? 1 : x.shape[2], W = x.shape[x.rank() - 1];
+        int G = (int) n.i("group", 1), Mg = w.shape[1], M = Mg * G, Cg = C / G;
+        int kh = oneD ? 1 : w.shape[2], kw = w.shape[w.rank() - 1];
+        long[] st = n.ints("strides"), dl = n.ints("dilations"), pads = n.ints("pads"), op = n.ints("output_padding"),
+                os = n.ints("output_shape");
+        int sh = oneD ? 1 : st == null ? 1 : (int) st[0], sw = st == null ? 1 : (int) st[st.length - 1];
+        int dh = oneD ? 1 : dl == null ? 1 : (int) dl[0], dw = dl == null ? 1 : (int) dl[dl.length - 1];
+        int oph = oneD ? 0 : op == null ? 0 : (int) op[0], opw = op == null ? 0 : (int) op[op.length - 1];
+        int pt = 0, pl = 0, pb = 0, pr = 0;
+        if (pads != null) {
+            if (oneD) { pl = (int) pads[0]; pr = (int) pads[1]; }
+            else { pt = (int) pads[0]; pl = (int) pads[1]; pb = (int) pads[2]; pr = (int) pads[3]; }
+        }
+        String auto = n.s("auto_pad", "NOTSET");
+        int OH, OW;
+        if (os != null || auto.startsWith("SAME")) {
+            OH = oneD ? 1 : os != null ? (int) os[os.length - 2] : H * sh;
+            OW = os != null ? (int) os[os.length - 1] : W * sw;
+            int th = sh * (H - 1) + oph + ((kh - 1) * dh + 1) - OH, tw = sw * (W - 1) + opw + ((kw - 1) * dw + 1) - OW;
+            boolean upper = !auto.equals("SAME_LOWER");
+            pt = upper ? th / 2 : th - th / 2; pb = th - pt;
+            pl = upper ? tw / 2 : tw - tw / 2; pr = tw - pl;
+        } else {
+            OH = sh * (H - 1) + oph + ((kh - 1) * dh + 1) - pt - pb;
+            OW = sw * (W - 1) + opw + ((kw - 1) * dw + 1) - pl - pr;
+        }
+        float[] o = new float[N * M * OH * OW];
+        // For each output row/column, the (kernel index, input index) pairs that reach it, ascending kernel index:
+        // the channel-independent part of the gather, computed once.
+        int[][] ys = taps(OH, pt, kh, dh, sh, H), xs = taps(OW, pl, kw, dw, sw, W);
+        final int fOH = OH, fOW = OW;
+        // One task per output row; the row's accumulators advance together, so x is read along rows, while
+        // each element still sums over cc, then ky, then kx ascending.
+        c.par().forEach(N * M * OH, (long) OW * Cg * 2, task -> {
+            int oy = task % fOH, nm = task / fOH, b = nm / M, m = nm % M, gi = m / Mg, mm = m % Mg;
+            double bv = bias == null ? 0 : bias.f[m];
+            int[] ty = ys[oy];
+            double[] acc = new double[fOW];
+            for (int cc = 0; cc < Cg; cc++) {
+                int ch = gi * Cg + cc, xb = (b * C + ch) * H, wb = (ch * Mg + mm) * kh;
+                for (int p = 0; p < ty.length; p += 2) {
+                    int xrow = (xb + ty[p + 1]) * W, wrow = (wb + ty[p]) * kw;
+                    for (int ox = 0; ox < fOW; ox++) {
+                        int[] tx = xs[ox];
+                        double a = acc[ox];
+                        for (int q = 0; q < tx.length; q += 2) a += (double) x.f[xrow + tx[q + 1]] * w.f[wrow + tx[q]];
+                        acc[ox] = a;
+                    }
+                }
+            }
+            int ob = ((b * M + m) * fOH + oy) * fOW;
+            for (int ox = 0; ox < fOW; ox++) o[ob + ox] = (float) (acc[ox] + bv);
+        });
+        int[] shape = oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW};
+        return new Arr[] {Arr.floats(shape, o)};
+    }
+
+    /** Flattened (k, i) pairs with o + pad - k * dil = i * stride, 0 <= i < in, k ascending. */
+    private static int[][] taps(int outLen, int pad, int k, int dil, int stride, int in) {
+        int[][] t = new int[outLen][];
+        for (int o = 0; o < outLen; o++) {
+            int[] buf = new int[2 * k];
+            int n = 0;
+            for (int kk = 0; kk < k; kk++) {
+                int d = o + pad - kk * dil;
+                if (d < 0 || d % stride != 0 || d / stride >= in) continue;
+                buf[n++] = kk;
+                buf[n++] = d / stride;
+            }
+            t[o] = java.util.Arrays.copyOf(buf, n);
+        }
+        return t;
+    }
+
+    /** MaxPool (exact) or AveragePool: window sum in float64, ky then kx ascending, divided once, rounded once. */
+    private static Arr[] pool(Node n, Arr x0, boolean max, Interp.Ctx c) {
+        if (x0.rank() >= 5) {
+            if (n.outputs.size() > 1) throw new OpException(n, "Indices output is supported for 1-D and 2-D only");
+            return new Arr[] {NdWindow.pool(n, x0, max)};
+        }
+        requireSpatial(n, x0, "input X");
+        if (!x0.isFloat() && !max) throw new OpException(n, "input X must be float32 or float64, got " + x0.dtype.wireName());
+        Arr x = K.cast(x0, DType.FLOAT64);
+        boolean oneD = x.rank() == 3;
+        long[] ks = n.ints("kernel_shape");
+        int N = x.shape[0], C = x.shape[1], H = oneD ? 1 : x.shape[2], W = x.shape[x.rank() - 1];
+        int kh = oneD ? 1 : (int) ks[0], kw = (int) ks[ks.length - 1];
+        Geo g = geometry(n, H, W, kh, kw, oneD, n.i("ceil_mode", 0) != 0);
+        boolean includePad = n.i("count_include_pad", 0) != 0, colMajor = n.i("storage_order", 0) != 0;
+        double[] o = new double[N * C * g.oh * g.ow];
+        long[] arg = new long[o.length];
+        c.par().forEach(N * C, (long) g.oh * g.ow * kh * kw, nc -> {
+            int base = nc * H * W;
+            for (int oy = 0; oy < g.oh; oy++) {
+                for (int ox = 0; ox < g.ow; ox++) {
+                    double acc = max ? Double.NEGATIVE_INFINITY : 0;
+                    int cnt = 0, best = -1;
+                    for (int ky = 0; ky < kh; ky++) {
+                        int iy = oy * g.sh - g.pt + ky * g.dh;
+                        for (int kx = 0; kx < kw; kx++) {
+                            int ix = ox * g.sw - g.pl + kx * g.dw;
+                            boolean inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+                            if (!inside) {
+                                // count_include_pad counts the explicit padding, not the ceil_mode overhang
+                                if (!max && includePad && iy < H + g.pb && ix < W + g.pr) cnt++;
+                                continue;
+                            }
+                            double v = x.d[base + iy * W + ix];
+                            if (max) {
+                                if (Double.isNaN(v) || v > acc || best < 0) {
+                                    acc = v;
+                                    best = colMajor ? base + ix * H + iy : base + iy * W + ix;
+                                }
+                            } else acc += v;
+                            cnt++;
+                        }
+                    }
+                    o[(nc * g.oh + oy) * g.ow + ox] = max ? acc : acc / cnt;
+                    arg[(nc * g.oh + oy) * g.ow + ox] = best;
+                }
+            }
+        });
+        int[] shape = oneD ? new int[] {N, C, g.ow} : new int[] {N, C, g.oh, g.ow};
+        return new Arr[] {K.cast(Arr.doubles(shape, o), x0.dtype), Arr.longs(DType.INT64, shape, arg)};
+    }
+
+    private static Arr[] global(Arr x, boolean max) {
+        int N = x.shape[0], C = x.shape[1], S = x.size() / Math.max(1, N * C);
+        int[] shape = x.shape.clone();
+        for (int i = 2; i < shape.length; i++) shape[i] = 1;
+        double[] o = new double[N * C];
+        for (int nc = 0; nc < N * C; nc++) {
+            double acc = max ? Double.NEGATIVE_INFINITY : 0;
+            for (int i = 0; i < S; i++) {
+                double v = x.getD(nc * S + i);
+                acc = max ? (v > acc || Double.isNaN(v) ? v : acc) : acc + v;
+            }
+            o[nc] = max ? acc : acc / S;
+        }
+        return new Arr[] {K.cast(Arr.doubles(shape, o), x.dtype)};
+    }
+
+    /** Inference form: round32((x - mean) / sqrt(var + eps) * scale + B), all in float64. */
+    private static Arr[] batchNorm(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], sc = in[1], b = in[2], mean = in[3], var = in[4];
+        double eps = n.f("epsilon", 1e-5f);
+        if (n.i("training_mode", 0) != 0) return batchNormTraining(n, x, sc, b, mean, var, eps);
+        int N = x.shape[0], C = x.rank() > 1 ? x.shape[1] : 1, S = x.size() / Math.max(1, N * C);
+        double[] mul = new double[C], add = new double[C];
+        for (int ch = 0; ch < C; ch++) {
+            double sd = StrictMath.sqrt(var.getD(ch) + eps);
+            mul[ch] = sd;
+            add[ch] = mean.getD(ch);
+        }
+        double[] o = new double[x.size()];
+        c.par().forEach(N * C, S, nc -> {
+            int ch = nc % C;
+            double s = sc.getD(ch), bb = b.getD(ch);
+            for (int i = 0; i < S; i++) o[nc * S + i] = (x.getD(nc * S + i) - add[ch]) / mul[ch] * s + bb;
+        });
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+
+    /**
+     * Training mode: batch mean and (population) variance per channel in float64, batch then spatial index
+     * ascending; outputs Y and the running statistics blended with momentum.
+     */
+    private static Arr[] batchNormTraining(Node n, Arr x, Arr sc, Arr b, Arr mean, Arr var, double eps) {
+        double momentum = n.f("momentum", 0.9f);
+        int N = x.shape[0], C = x.shape[1], S = x.size() / (N * C);
+        double[] mu = new double[C], v = new double[C];
+        for (int ch = 0; ch < C; ch++) {
+            double s = 0;
+            for (int bb = 0; bb < N; bb++) for (int i = 0; i < S; i++) s += x.getD((bb * C + ch) * S + i);
+            mu[ch] = s / (N * S);
+            double q = 0;
+            for (int bb = 0; bb < N; bb++) for (int i = 0; i < S; i++) {
+                double dv = x.getD((bb * C + ch) * S + i) - mu[ch];
+                q += dv * dv;
+            }
+            v[ch] = q / (N * S);
+        }
+        double[] o = new double[x.size()], rm = new double[C], rv = new double[C];
+        for (int nc = 0; nc < N * C; nc++) {
+            int ch = nc % C;
+            double sd = StrictMath.sqrt(v[ch] + eps);
+            for (int i = 0; i < S; i++) o[nc * S + i] = (x.getD(nc * S + i) - mu[ch]) / sd * sc.getD(ch) + b.getD(ch);
+        }
+        for (int ch = 0; ch < C; ch++) {
+            rm[ch] = mean.getD(ch) * momentum + mu[ch] * (1 - momentum);
+            rv[ch] = var.getD(ch) * momentum + v[ch] * (1 - momentum);
+        }
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype), K.cast(Arr.doubles(new int[] {C}, rm), mean.dtype),
+                K.cast(Arr.doubles(new int[] {C}, rv), var.dtype)};
+    }
+
+    /** Mean and variance in float64, ascending index; then as batch norm. */
+    private static Arr[] instanceNorm(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], sc = in[1], b = in[2];
+        double eps = n.f("epsilon", 1e-5f);
+        int N = x.shape[0], C = x.shape[1], S = x.size() / (N * C);
+        double[] o = new double[x.size()];
+        for (int nc = 0; nc < N * C; nc++) normalise(x, nc * S, S, eps, o, sc.getD(nc % C), b.getD(nc % C), null, null);
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+
+    /** @return {mean, standard deviation including eps} */
+    private static double[] normalise(Arr x, int off, int S, double eps, double[] o, double s, double bb, Arr sv, Arr bv) {
+        double sum = 0;
+        for (int i = 0; i < S; i++) sum += x.getD(off + i);
+        double mean = sum / S, sq = 0;
+        for (int i = 0; i < S; i++) {
+            double d = x.getD(off + i) - mean;
+            sq += d * d;
+        }
+        double sd = StrictMath.sqrt(sq / S + eps);
+        for (int i = 0; i < S; i++) {
+            double sc = sv == null ? s : sv.getD(i), b = sv == null ? bb : bv == null ? 0 : bv.getD(i);
+            o[off + i] = (x.getD(off + i) - mean) / sd * sc + b;
+        }
+        return new double[] {mean, sd};
+    }
+
+    private static Arr[] layerNorm(Node n, Arr[] in, Interp.Ctx c) {
+        Arr x = in[0], sc = in[1], b = K.opt(in, 2);
+        int ax = K.axis(n, n.i("axis", -1), x.rank());
+        double eps = n.f("epsilon", 1e-5f);
+        int outer = 1;
+        for (int i = 0; i < ax; i++) outer *= x.shape[i];
+        int S = x.size() / Math.max(outer, 1);
+        Arr sFull = sc.gather(Arrays.copyOfRange(x.shape, ax, x.rank()), K.bindex(Arrays.copyOfRange(x.shape, ax, x.rank()), sc.shape));
+        Arr bFull = b == null ? null : b.gather(sFull.shape, K.bindex(sFull.shape, b.shape));
+        double[] o = new double[x.size()];
+        float[] mean = new float[outer], inv = new float[outer];
+        for (int r = 0; r < outer; r++) {
+            double[] st = normalise(x, r * S, S, eps, o, 0, 0, sFull, bFull);
+            mean[r] = (float) st[0];
+            inv[r] = (float) (1 / st[1]);
+        }
+        int[] statShape = x.shape.clone();
+        for (int i = ax; i < statShape.length; i++) statShape[i] = 1;
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype), Arr.floats(statShape, mean), Arr.floats(statShape, inv)};
+    }
+
+    /**
+     * mode 0 Softmax, 1 LogSoftmax, 2 Hardmax. Softmax: e_i = exp(x_i - max) in float64, sum ascending,
+     * round32(e_i / sum). Before opset 13 the input is coerced to 2-D at axis (default 1).
+     */
+    private static Arr[] softmax(Node n, Arr x, int mode) {
+        int r = x.rank();
+        int outer, dim, inner;
+        if (n.opset < 13) {
+            int ax = K.axis(n, n.i("axis", 1), Math.max(r, 1));
+            outer = 1;
+            for (int i = 0; i < ax; i++) outer *= x.shape[i];
+            dim = x.size() / Math.max(outer, 1);
+            inner = 1;
+        } else {
+            int ax = K.axis(n, n.i("axis", -1), r);
+            outer = 1;
+            inner = 1;
+            for (int i = 0; i < ax; i++) outer *= x.shape[i];
+            for (int i = ax + 1; i < r; i++) inner *= x.shape[i];
+            dim = x.shape[ax];
+        }
+        double[] o = new double[x.size()];
+        double[] e = new double[dim];
+        for (int a = 0; a < outer; a++) {
+            for (int b = 0; b < inner; b++) {
+                int base = a * dim * inner + b;
+                double mx = Double.NEGATIVE_INFINITY;
+                int arg = 0;
+                for (int k = 0; k < dim; k++) {
+                    double v = x.getD(base + k * inner);
+                    if (v > mx) {
+                        mx = v;
+                        arg = k;
+                    }
+                }
+                if (mode == 2) {
+                    for (int k = 0; k < dim; k++) o[base + k * inner] = k == arg ? 1 : 0;
+                    continue;
+                }
+                double sum = 0;
+                for (int k = 0; k < dim; k++) {
+                    e[k] = StrictMath.exp(x.getD(base + k * inner) - mx);
+                    sum += e[k];
+                }
+                double ls = StrictMath.log(sum);
+                for (int k = 0; k < dim; k++) {
+                    o[base + k * inner] = mode == 0 ? e[k] / sum : x.getD(base + k * inner) - mx - ls;
+                }
+            }
+        }
+        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+}

@@ -1,0 +1,33 @@
+package io.verity.engine.det;
+
+import io.verity.engine.det.Interp.Kernel;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The operator table of verity-det/1: op type (default ONNX domain) to kernel. */
+final class Ops {
+    private Ops() {}
+
+    private static final Map<String, Kernel> KERNELS = new HashMap<>();
+
+    static {
+        Elementwise.register(KERNELS);
+        Shapes.register(KERNELS);
+        Nn.register(KERNELS);
+        Reduce.register(KERNELS);
+        Resize.register(KERNELS);
+        Rnn.register(KERNELS);
+        Control.register(KERNELS);
+        Misc.register(KERNELS);
+    }
+
+    static Kernel kernel(String op) {
+        return KERNELS.get(op);
+    }
+
+    static Set<String> supported() {
+        return new TreeSet<>(KERNELS.keySet());
+    }
+}

@@ -1,0 +1,44 @@
+package io.verity.engine.det;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.verity.testing.TestPaths;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Guards the arithmetic contract of package-info at the source level: the engine's kernels never call the
+ * platform-dependent java.lang.Math transcendentals, FMA, the Vector API, or the common pool.
+ */
+@DisplayNameGeneration(ReplaceUnderscores.class)
+class DeterminismRulesTest {
+    static final Pattern FORBIDDEN = Pattern.compile(
+            "(?<!Strict)Math\\.(exp|log|log10|log1p|expm1|pow|sqrt|cbrt|hypot|sin|cos|tan|asin|acos|atan|atan2|sinh|cosh|tanh|fma)\\("
+                    + "|jdk\\.incubator\\.vector|parallelStream\\(|ForkJoinPool\\.commonPool|\\.parallel\\(\\)");
+
+    @Test
+    void engine_sources_use_only_strictmath_and_their_own_pool() throws Exception {
+        Path src = TestPaths.repoRoot().resolve("engine/src/main/java/io/verity/engine/det");
+        List<String> hits = new ArrayList<>();
+        try (Stream<Path> files = Files.list(src)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
+                List<String> lines = Files.readAllLines(f);
+                for (int i = 0; i < lines.size(); i++) {
+                    String code = lines.get(i).replaceAll("//.*", "");
+                    if (FORBIDDEN.matcher(code).find()) hits.add(f.getFileName() + ":" + (i + 1) + ": " + lines.get(i).trim());
+                }
+            }
+        }
+        assertThat(src.resolve("Dot.java")).exists();
+        assertThat(hits).as("calls that may differ between JVMs/CPUs").isEmpty();
+        assertThat(FORBIDDEN.matcher("double y = Math.exp(x);").find()).isTrue();
+        assertThat(FORBIDDEN.matcher("double y = StrictMath.exp(x);").find()).isFalse();
+    }
+}

@@ -1,0 +1,31 @@
+package io.verity.engine.det;
+
+import io.verity.engine.Inference;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.tensor.Tensor;
+import java.io.ByteArrayOutputStream;
+
+/**
+ * Child-JVM entry point of {@link CrossJvmDeterminismIT}: prints one line per real model,
+ * {@code name|keccak of output bytes|traceRoot}. Arguments: threads, then the model names to run.
+ */
+public final class DigestMain {
+    public static void main(String[] args) throws Exception {
+        System.out.print(digests(Integer.parseInt(args[0]), java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
+
+    static String digests(int threads, String[] names) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        try (DeterministicEngine e = DeterministicEngine.create(threads, true)) {
+            for (RealModels.Case c : RealModels.all(1)) {
+                if (!java.util.Arrays.asList(names).contains(c.name())) continue;
+                DeterministicModel m = e.load(c.digest(), c.file());
+                Inference out = m.run(RealModels.bind(m, c.inputs()));
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                for (Tensor t : out.outputs()) bytes.write(t.dataBytes());
+                sb.append(c.name()).append('|').append(Keccak256.hash(bytes.toByteArray())).append('|').append(out.traceRoot()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+}
