@@ -1,10 +1,11 @@
 package io.verity.cli;
 
+import java.net.ConnectException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code verity} command. Exit codes: 0 success, 1 a check failed (verification, rejected evidence),
+ * The {@code verity} command. Exit codes: 0 success, 1 a check failed or the node refused the request,
  * 2 usage error or bad input, 3 the node or chain could not be reached.
  */
 @Command(
@@ -12,15 +13,46 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "verity 0.1.0",
         description = "Verifiable AI inference: nodes, signed receipts, settlement.",
-        subcommands = {CommandLine.HelpCommand.class, ModelCommand.class, AttestCommand.class})
+        subcommands = {
+            UpCommand.class,
+            InferCommand.class,
+            VerifyCommand.class,
+            NodeCommand.class,
+            ModelCommand.class,
+            AttestCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
+    static final int CHECK_FAILED = 1;
+    static final int USAGE = 2;
+    static final int UNREACHABLE = 3;
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof TensorFiles.UsageError) {
+                cmd.getErr().println("verity: " + e.getMessage());
+                return USAGE;
+            }
+            if (e instanceof NodeClient.ProblemResponse p) {
+                cmd.getErr().println("verity: " + p.getMessage());
+                return p.status >= 500 ? UNREACHABLE : CHECK_FAILED;
+            }
+            if (e instanceof ConnectException || e instanceof java.net.http.HttpConnectTimeoutException) {
+                cmd.getErr().println("verity: " + e.getMessage());
+                return UNREACHABLE;
+            }
+            if (e instanceof IllegalArgumentException) {
+                cmd.getErr().println("verity: " + e.getMessage());
+                return USAGE;
+            }
+            throw e;
+        });
+        return cl;
     }
 
     @Override

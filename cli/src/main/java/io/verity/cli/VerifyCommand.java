@@ -1,0 +1,60 @@
+package io.verity.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.protocol.json.InvalidFieldException;
+import io.verity.protocol.receipt.ReceiptJson;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.tensor.Tensor;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {"Check a receipt offline: its EIP-712 signature, and the input/output digests when the data is given.",
+                "Exit 0 when every check passes, 1 naming the failed check, 2 for unreadable input."})
+final class VerifyCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "RECEIPT.json",
+            description = "a receipt, or a saved response {outputs, receipt} (its outputs are then checked too)")
+    Path receiptFile;
+
+    @Option(names = "--inputs", description = "the inputs sent: array of tensors or {\"inputs\": [...]}")
+    Path inputs;
+
+    @Option(names = "--outputs", description = "the outputs received: array of tensors or {\"outputs\": [...]}")
+    Path outputs;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode root = TensorFiles.readJson(receiptFile);
+        JsonNode receiptNode = root.has("receipt") ? root.get("receipt") : root;
+        SignedReceipt receipt;
+        try {
+            receipt = ReceiptJson.fromTree(receiptNode);
+        } catch (InvalidFieldException e) {
+            StringBuilder sb = new StringBuilder(receiptFile + " is not a valid receipt:");
+            e.errors().forEach(fe -> sb.append("\n  ").append(fe.pointer()).append(": ").append(fe.detail()));
+            throw new TensorFiles.UsageError(sb.toString());
+        }
+        List<Tensor> in = inputs == null ? null : TensorFiles.read(inputs, "inputs");
+        List<Tensor> out = outputs != null ? TensorFiles.read(outputs, "outputs")
+                : root.has("outputs") && root.has("receipt") ? TensorFiles.read(receiptFile, "outputs") : null;
+        List<Checks.Check> checks = Checks.run(receipt, in, out);
+        System.out.println("receipt " + receipt.id());
+        System.out.println("  node   " + receipt.receipt().node() + "   model " + receipt.receipt().modelDigest());
+        System.out.println("  engine " + receipt.receipt().engine() + "   chain " + receipt.domain().chainId());
+        for (Checks.Check c : checks) {
+            System.out.printf("  %-4s %-15s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
+        }
+        if (in == null) System.out.println("  skip inputs-digest   (give --inputs to check)");
+        if (out == null) System.out.println("  skip outputs-digest  (give --outputs to check)");
+        boolean ok = Checks.allPassed(checks);
+        if (!ok) {
+            Checks.Check failed = checks.stream().filter(c -> !c.passed()).findFirst().orElseThrow();
+            System.err.println("verity: receipt rejected: " + failed.name() + " check failed");
+        }
+        return ok ? 0 : 1;
+    }
+}

@@ -1,0 +1,100 @@
+package io.verity.node;
+
+import io.javalin.Javalin;
+import io.verity.engine.InferenceEngine;
+import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
+import io.verity.node.hub.ModelHub;
+import io.verity.node.receipts.ReceiptLog;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.receipt.Eip712Domain;
+import java.io.IOException;
+import java.net.URI;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running inference node: HTTP API on {@link #url()}, models from its hub, every answer signed and made
+ * durable in its receipt log before it leaves. Close stops the server, then the engine and the log.
+ */
+public final class InferenceNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceNode.class);
+
+    private final NodeConfig config;
+    private final NodeIdentity identity;
+    private final List<AutoCloseable> resources; // in start order; closed in reverse
+    private final Javalin server;
+    private final URI url;
+    private volatile boolean closed;
+
+    private InferenceNode(NodeConfig config, NodeIdentity identity, List<AutoCloseable> resources, Javalin server) {
+        this.config = config;
+        this.identity = identity;
+        this.resources = resources;
+        this.server = server;
+        this.url = URI.create("http://" + hostForUrl(config.host()) + ":" + server.port());
+    }
+
+    /** Starts a node with ONNX Runtime as its engine. */
+    public static InferenceNode start(NodeConfig config) throws IOException {
+        return start(config, new OnnxRuntimeEngine(OnnxRuntimeEngine.Settings.defaults().withIntraOpThreads(config.engineThreads())),
+                InstantSource.system());
+    }
+
+    /** Starts a node on the given engine, which the node then owns and closes. */
+    public static InferenceNode start(NodeConfig config, InferenceEngine engine, InstantSource clock) throws IOException {
+        List<AutoCloseable> resources = new ArrayList<>();
+        resources.add(engine);
+        try {
+            NodeIdentity identity = NodeIdentity.loadOrCreate(config.home());
+            ModelHub hub = new ModelHub(config.home().resolve("models"));
+            ReceiptLog log = ReceiptLog.open(config.home().resolve("receipts"));
+            resources.add(log);
+            Eip712Domain domain = Eip712Domain.verity(config.chainId(), config.verifyingContract());
+            NodeService service = new NodeService(config, identity, domain, hub, engine, log, clock);
+            Javalin server = NodeApi.create(config, service).start(config.host(), config.port());
+            InferenceNode node = new InferenceNode(config, identity, resources, server);
+            LOG.info("node {} serving {} model(s) at {}", identity.address(), hub.list().size(), node.url);
+            return node;
+        } catch (IOException | RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    public URI url() {
+        return url;
+    }
+
+    public EvmAddress address() {
+        return identity.address();
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        server.stop();
+        closeAll(resources);
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", resources.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+
+    private static String hostForUrl(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+}

@@ -1,0 +1,248 @@
+package io.verity.node;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.verity.node.hub.Manifest;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.InvalidFieldException;
+import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.receipt.ReceiptJson;
+import io.verity.protocol.tensor.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's HTTP API. Every error, including the server's own 404/405/413, leaves as
+ * {@code application/problem+json}; no stack trace ever reaches a client.
+ *
+ * <pre>
+ * POST /v1/infer                {model, inputs, requestId?} -> {outputs, receipt}
+ * GET  /v1/models               manifests of the models served
+ * GET  /v1/models/{digest}      one manifest;  /file: the model bytes
+ * GET  /v1/receipts/{id}        a receipt this node signed
+ * GET  /health
+ * </pre>
+ */
+final class NodeApi {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeApi.class);
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> INFER_FIELDS = Set.of("model", "inputs", "requestId");
+
+    private NodeApi() {}
+
+    static Javalin create(NodeConfig config, NodeService service) {
+        return Javalin.create(cfg -> {
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.http.maxRequestSize = config.maxBodyBytes();
+            cfg.startup.showJavalinBanner = false;
+            cfg.routes.post("/v1/infer", ctx -> infer(ctx, service));
+            cfg.routes.get("/v1/models", ctx -> models(ctx, service));
+            cfg.routes.get("/v1/models/{digest}", ctx -> manifest(ctx, service));
+            cfg.routes.get("/v1/models/{digest}/file", ctx -> modelFile(ctx, service));
+            cfg.routes.get("/v1/receipts/{id}", ctx -> receipt(ctx, service));
+            cfg.routes.get("/health", ctx -> health(ctx, service));
+            cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                send(ctx, Problem.of(Problem.Kind.INTERNAL, "unexpected error; the node logged it"));
+            });
+            cfg.routes.error(404, ctx -> {
+                if (!Problem.MEDIA_TYPE.equals(ctx.res().getContentType())) {
+                    send(ctx, Problem.of(Problem.Kind.NOT_FOUND, "no route " + ctx.method() + " " + ctx.path()));
+                }
+            });
+            cfg.routes.error(405, ctx -> send(ctx, Problem.of(Problem.Kind.METHOD_NOT_ALLOWED,
+                    ctx.method() + " is not allowed on " + ctx.path())));
+        });
+    }
+
+    private static void infer(Context ctx, NodeService service) throws IOException {
+        String type = ctx.contentType();
+        if (type != null && !type.toLowerCase().startsWith("application/json")) {
+            throw new ProblemException(Problem.Kind.UNSUPPORTED_MEDIA_TYPE,
+                    "Content-Type must be application/json, got " + type);
+        }
+        JsonNode root = parse(ctx.bodyAsBytes());
+        if (!root.isObject()) {
+            throw invalid("", "request body must be a JSON object {model, inputs, requestId?}");
+        }
+        List<Problem.FieldError> errors = new ArrayList<>();
+        root.fieldNames().forEachRemaining(f -> {
+            if (!INFER_FIELDS.contains(f)) errors.add(new Problem.FieldError("/" + f, "unknown field, expected "
+                    + "model, inputs, requestId"));
+        });
+        JsonNode model = root.get("model");
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            errors.add(new Problem.FieldError("/model", "required: a model name, name@version or 0x digest"));
+        }
+        Keccak256 requestId = null;
+        JsonNode rid = root.get("requestId");
+        if (rid != null && !rid.isNull()) {
+            try {
+                if (!rid.isTextual()) throw new IllegalArgumentException("must be a string");
+                requestId = Keccak256.parse(rid.asText());
+            } catch (IllegalArgumentException e) {
+                errors.add(new Problem.FieldError("/requestId", "must be 0x followed by 64 hex digits (bytes32): "
+                        + e.getMessage()));
+            }
+        }
+        List<Tensor> inputs = List.of();
+        JsonNode in = root.get("inputs");
+        if (in == null || !in.isArray()) {
+            errors.add(new Problem.FieldError("/inputs", "required: an array of tensors {name, dtype, shape, data}"));
+        } else {
+            try {
+                inputs = TensorJson.readList(in, "/inputs");
+            } catch (InvalidFieldException e) {
+                e.errors().forEach(fe -> errors.add(new Problem.FieldError(fe.pointer(), fe.detail())));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ProblemException(Problem.Kind.INVALID_REQUEST, errors.size() + " error(s) in the request", errors);
+        }
+        NodeService.Answer answer = service.infer(model.asText(), inputs, requestId);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("outputs");
+            for (Tensor t : answer.outputs()) TensorJson.write(g, t);
+            g.writeEndArray();
+            g.writeFieldName("receipt");
+            g.writeTree(ReceiptJson.toTree(answer.receipt()));
+            g.writeEndObject();
+        }
+        ctx.status(200).contentType("application/json").result(out.toByteArray());
+    }
+
+    private static void models(Context ctx, NodeService service) {
+        ArrayNode arr = JSON.createArrayNode();
+        for (Manifest m : service.hub().list()) arr.add(m.toJson());
+        ObjectNode body = JSON.createObjectNode();
+        body.set("models", arr);
+        json(ctx, body);
+    }
+
+    private static Manifest manifestOf(Context ctx, NodeService service) {
+        String ref = ctx.pathParam("digest");
+        Keccak256 digest;
+        try {
+            digest = Keccak256.parse(ref);
+        } catch (IllegalArgumentException e) {
+            throw new ProblemException(Problem.Kind.INVALID_REQUEST, "model path segment must be a 0x digest",
+                    List.of(new Problem.FieldError("/digest", e.getMessage())));
+        }
+        return service.hub().find(digest).orElseThrow(() ->
+                new ProblemException(Problem.Kind.UNKNOWN_MODEL, "no model " + digest + " on this node"));
+    }
+
+    private static void manifest(Context ctx, NodeService service) {
+        json(ctx, manifestOf(ctx, service).toJson());
+    }
+
+    private static void modelFile(Context ctx, NodeService service) throws IOException {
+        Manifest m = manifestOf(ctx, service);
+        Path file = service.hub().file(m.digest());
+        ctx.status(200).contentType("application/octet-stream");
+        ctx.header("Content-Length", Long.toString(Files.size(file)));
+        ctx.header("X-Verity-Model-Digest", m.digest().toHex());
+        try (InputStream in = Files.newInputStream(file)) {
+            in.transferTo(ctx.outputStream());
+        }
+    }
+
+    private static void receipt(Context ctx, NodeService service) {
+        Keccak256 id;
+        try {
+            id = Keccak256.parse(ctx.pathParam("id"));
+        } catch (IllegalArgumentException e) {
+            throw new ProblemException(Problem.Kind.INVALID_REQUEST, "receipt id must be a 0x bytes32",
+                    List.of(new Problem.FieldError("/id", e.getMessage())));
+        }
+        byte[] json = service.receipt(id).orElseThrow(() ->
+                new ProblemException(Problem.Kind.NOT_FOUND, "no receipt " + id + " on this node"));
+        ctx.status(200).contentType("application/json").result(json);
+    }
+
+    private static void health(Context ctx, NodeService service) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("status", "ok");
+        body.put("node", service.identity().address().toString());
+        body.put("engine", service.engine().id());
+        body.put("models", service.hub().list().size());
+        body.put("receipts", service.receiptCount());
+        json(ctx, body);
+    }
+
+    private static JsonNode parse(byte[] body) {
+        if (body.length == 0) throw invalid("", "request body is empty, expected a JSON object");
+        try {
+            JsonNode node = JSON.readTree(body);
+            if (node == null) throw invalid("", "request body is empty, expected a JSON object");
+            return node;
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            throw new ProblemException(Problem.Kind.MALFORMED_JSON, "malformed JSON" + where + ": "
+                    + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ProblemException invalid(String pointer, String detail) {
+        return new ProblemException(Problem.Kind.INVALID_REQUEST, detail, List.of(new Problem.FieldError(pointer, detail)));
+    }
+
+    private static Problem fromHttp(HttpResponseException e) {
+        return switch (e.getStatus()) {
+            case 413 -> Problem.of(Problem.Kind.BODY_TOO_LARGE, "request body exceeds this node's limit: " + e.getMessage());
+            case 404 -> Problem.of(Problem.Kind.NOT_FOUND, e.getMessage());
+            case 405 -> Problem.of(Problem.Kind.METHOD_NOT_ALLOWED, e.getMessage());
+            default -> new Problem("urn:verity:problem:http-" + e.getStatus(), e.getMessage(), e.getStatus(),
+                    e.getMessage(), List.of());
+        };
+    }
+
+    private static void json(Context ctx, JsonNode body) {
+        try {
+            ctx.status(200).contentType("application/json").result(JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void send(Context ctx, Problem p) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("type", p.type());
+        body.put("title", p.title());
+        body.put("status", p.status());
+        if (p.detail() != null) body.put("detail", p.detail());
+        body.put("instance", ctx.path());
+        if (!p.errors().isEmpty()) {
+            ArrayNode errs = body.putArray("errors");
+            for (Problem.FieldError fe : p.errors()) errs.addObject().put("pointer", fe.pointer()).put("detail", fe.detail());
+        }
+        try {
+            ctx.status(p.status()).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

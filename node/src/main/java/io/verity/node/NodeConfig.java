@@ -1,0 +1,73 @@
+package io.verity.node;
+
+import io.verity.protocol.EvmAddress;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Settings of one node. {@link #defaults(Path)} gives a node on 127.0.0.1 with an OS-chosen port, no chain
+ * (chain id 31337 and the zero verifying contract in the receipt domain) and a free price.
+ *
+ * @param home where the node keeps its key, models ({@code models/}) and receipt log ({@code receipts/})
+ * @param port 0 for an OS-chosen free port
+ * @param maxBodyBytes requests with a larger body get 413
+ * @param price wei charged per inference, written into every receipt
+ * @param engineThreads intra-op threads per inference in ONNX Runtime
+ * @param allowNonFinite whether float inputs may carry NaN or infinities
+ */
+public record NodeConfig(Path home, String host, int port, long maxBodyBytes, long chainId,
+        EvmAddress verifyingContract, BigInteger price, int engineThreads, boolean allowNonFinite) {
+
+    public static final long DEFAULT_MAX_BODY_BYTES = 64L << 20;
+    public static final long DEVNET_CHAIN_ID = 31337;
+
+    public NodeConfig {
+        Objects.requireNonNull(home, "home");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(verifyingContract, "verifyingContract");
+        Objects.requireNonNull(price, "price");
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
+        if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024, got " + maxBodyBytes);
+        if (chainId <= 0) throw new IllegalArgumentException("chainId must be > 0, got " + chainId);
+        if (price.signum() < 0) throw new IllegalArgumentException("price must be >= 0 wei, got " + price);
+        if (engineThreads < 1) throw new IllegalArgumentException("engineThreads must be >= 1, got " + engineThreads);
+    }
+
+    public static NodeConfig defaults(Path home) {
+        return new NodeConfig(home, "127.0.0.1", 0, DEFAULT_MAX_BODY_BYTES, DEVNET_CHAIN_ID, EvmAddress.ZERO,
+                BigInteger.ZERO, 1, false);
+    }
+
+    public NodeConfig withHome(Path h) {
+        return new NodeConfig(h, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite);
+    }
+
+    public NodeConfig withPort(int p) {
+        return new NodeConfig(home, host, p, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite);
+    }
+
+    public NodeConfig withHost(String h) {
+        return new NodeConfig(home, h, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite);
+    }
+
+    public NodeConfig withMaxBodyBytes(long n) {
+        return new NodeConfig(home, host, port, n, chainId, verifyingContract, price, engineThreads, allowNonFinite);
+    }
+
+    public NodeConfig withChain(long id, EvmAddress contract) {
+        return new NodeConfig(home, host, port, maxBodyBytes, id, contract, price, engineThreads, allowNonFinite);
+    }
+
+    public NodeConfig withPrice(BigInteger wei) {
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, wei, engineThreads, allowNonFinite);
+    }
+
+    public NodeConfig withEngineThreads(int n) {
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, n, allowNonFinite);
+    }
+
+    public NodeConfig withAllowNonFinite(boolean allow) {
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allow);
+    }
+}

@@ -1,0 +1,126 @@
+package io.verity.node;
+
+import io.verity.engine.EngineException;
+import io.verity.engine.Inference;
+import io.verity.engine.InferenceEngine;
+import io.verity.engine.LoadedModel;
+import io.verity.node.hub.HubException;
+import io.verity.node.hub.Manifest;
+import io.verity.node.hub.ModelHub;
+import io.verity.node.receipts.ReceiptLog;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.ReceiptJson;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.receipt.VerificationMode;
+import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorDigests;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One inference end to end: resolve, validate, run, digest, sign, make durable. */
+final class NodeService {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeService.class);
+
+    private final NodeConfig config;
+    private final NodeIdentity identity;
+    private final Eip712Domain domain;
+    private final ModelHub hub;
+    private final InferenceEngine engine;
+    private final ReceiptLog log;
+    private final InstantSource clock;
+    private final SecureRandom random = new SecureRandom();
+
+    NodeService(NodeConfig config, NodeIdentity identity, Eip712Domain domain, ModelHub hub, InferenceEngine engine,
+            ReceiptLog log, InstantSource clock) {
+        this.config = config;
+        this.identity = identity;
+        this.domain = domain;
+        this.hub = hub;
+        this.engine = engine;
+        this.log = log;
+        this.clock = clock;
+    }
+
+    record Answer(List<Tensor> outputs, SignedReceipt receipt) {}
+
+    Answer infer(String modelRef, List<Tensor> inputs, Keccak256 requestId) {
+        Manifest manifest;
+        try {
+            manifest = hub.show(modelRef);
+        } catch (HubException.NotFound | HubException.Ambiguous e) {
+            throw new ProblemException(Problem.of(Problem.Kind.UNKNOWN_MODEL, e.getMessage(),
+                    List.of(new Problem.FieldError("/model", e.getMessage()
+                            + "; GET /v1/models lists what this node serves"))));
+        }
+        LoadedModel model;
+        try {
+            model = engine.load(manifest.digest(), hub.file(manifest.digest()));
+        } catch (EngineException e) {
+            LOG.error("model {} cannot be loaded: {}", manifest.digest(), e.getMessage());
+            throw new ProblemException(Problem.Kind.UNAVAILABLE, "model " + manifest.digest() + " cannot be loaded by "
+                    + engine.id() + " on this node");
+        }
+        List<Problem.FieldError> errors = InputValidator.validate(model.schema(), inputs, config.allowNonFinite());
+        if (!errors.isEmpty()) {
+            throw new ProblemException(Problem.Kind.INVALID_INPUT, errors.size() + " input error(s) for model "
+                    + manifest.name() + "@" + manifest.version(), errors);
+        }
+        Inference result;
+        try {
+            result = model.run(inputs);
+        } catch (EngineException e) {
+            if (e.kind() == EngineException.Kind.INVALID_INPUT) {
+                throw new ProblemException(Problem.Kind.INVALID_INPUT, e.getMessage(),
+                        List.of(new Problem.FieldError("/inputs", e.getMessage())));
+            }
+            LOG.error("inference failed on model {}", manifest.digest(), e);
+            throw new ProblemException(Problem.Kind.INTERNAL, "the engine failed on this request; nothing was charged");
+        }
+        Keccak256 rid = requestId != null ? requestId : randomRequestId();
+        Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(),
+                TensorDigests.tensorsDigest(inputs), TensorDigests.tensorsDigest(result.outputs()), result.traceRoot(),
+                identity.address(), Keccak256.ZERO, VerificationMode.NONE, config.price(), clock.millis());
+        SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
+        try {
+            log.append(signed.id(), ReceiptJson.toBytes(signed));
+        } catch (IOException e) {
+            LOG.error("receipt log write failed", e);
+            throw new ProblemException(Problem.Kind.UNAVAILABLE,
+                    "the node could not make the receipt durable, so it withholds the answer; retry");
+        }
+        return new Answer(result.outputs(), signed);
+    }
+
+    private Keccak256 randomRequestId() {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        return Keccak256.wrap(b);
+    }
+
+    Optional<byte[]> receipt(Keccak256 id) {
+        return log.get(id);
+    }
+
+    ModelHub hub() {
+        return hub;
+    }
+
+    InferenceEngine engine() {
+        return engine;
+    }
+
+    NodeIdentity identity() {
+        return identity;
+    }
+
+    int receiptCount() {
+        return log.count();
+    }
+}

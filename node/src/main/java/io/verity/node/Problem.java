@@ -1,0 +1,53 @@
+package io.verity.node;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An RFC 9457 problem document ({@code application/problem+json}). Client mistakes carry one
+ * {@link FieldError} per bad field, with a JSON pointer into the request body.
+ */
+public record Problem(String type, String title, int status, String detail, List<FieldError> errors) {
+    public static final String MEDIA_TYPE = "application/problem+json";
+
+    public Problem {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(title, "title");
+        errors = errors == null ? List.of() : List.copyOf(errors);
+    }
+
+    /** @param pointer RFC 6901 JSON pointer into the request, e.g. {@code /inputs/0/shape/1} */
+    public record FieldError(String pointer, String detail) {}
+
+    static Problem of(Kind kind, String detail, List<FieldError> errors) {
+        return new Problem("urn:verity:problem:" + kind.slug, kind.title, kind.status, detail, errors);
+    }
+
+    static Problem of(Kind kind, String detail) {
+        return of(kind, detail, List.of());
+    }
+
+    /** The problems the node reports; the slug is stable for clients to switch on. */
+    enum Kind {
+        MALFORMED_JSON("malformed-json", "Request body is not valid JSON", 400),
+        INVALID_REQUEST("invalid-request", "Request does not match the API", 400),
+        INVALID_INPUT("invalid-input", "Inputs do not match the model's schema", 422),
+        UNKNOWN_MODEL("unknown-model", "No such model on this node", 404),
+        NOT_FOUND("not-found", "Not found", 404),
+        METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405),
+        UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
+        BODY_TOO_LARGE("body-too-large", "Request body too large", 413),
+        UNAVAILABLE("unavailable", "Node cannot serve this now", 503),
+        INTERNAL("internal", "Internal error", 500);
+
+        final String slug;
+        final String title;
+        final int status;
+
+        Kind(String slug, String title, int status) {
+            this.slug = slug;
+            this.title = title;
+            this.status = status;
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.verity.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.receipt.ReceiptJson;
+import io.verity.protocol.receipt.ReceiptVerifier;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.tensor.TensorDigests;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node's HTTP API against a real node on a free loopback port, serving the real Silero VAD model. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class NodeApiTest {
+    @TempDir Path home;
+    InferenceNode node;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void start() throws Exception {
+        NodeFixture.installVad(home);
+        node = InferenceNode.start(NodeConfig.defaults(home).withMaxBodyBytes(64 * 1024));
+    }
+
+    @AfterAll
+    void stop() {
+        node.close();
+        http.close();
+    }
+
+    NodeFixture.Response infer(String body) throws Exception {
+        return NodeFixture.post(http, node.url(), "/v1/infer", body, "application/json");
+    }
+
+    static void assertProblem(NodeFixture.Response r, int status, String slug) {
+        assertThat(r.status()).isEqualTo(status);
+        assertThat(r.contentType()).startsWith("application/problem+json");
+        assertThat(r.body().get("type").asText()).isEqualTo("urn:verity:problem:" + slug);
+        assertThat(r.body().get("status").asInt()).isEqualTo(status);
+    }
+
+    static JsonNode onlyError(NodeFixture.Response r) {
+        assertThat(r.body().get("errors")).hasSize(1);
+        return r.body().get("errors").get(0);
+    }
+
+    @Test
+    void answers_an_inference_with_outputs_and_a_receipt_that_verifies() throws Exception {
+        String rid = Keccak256.hash("req-1".getBytes()).toHex();
+        var r = infer(NodeFixture.vadRequest(rid));
+        assertThat(r.status()).isEqualTo(200);
+        SignedReceipt receipt = ReceiptJson.fromTree(r.body().get("receipt"));
+        assertThat(ReceiptVerifier.verify(receipt)).isInstanceOf(ReceiptVerifier.Verdict.Verified.class);
+        assertThat(receipt.receipt().node()).isEqualTo(node.address());
+        assertThat(receipt.receipt().requestId().toHex()).isEqualTo(rid);
+        assertThat(receipt.receipt().modelDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(NodeFixture.vadFile())));
+        var outputs = TensorJson.readList(r.body().get("outputs"), "/outputs");
+        assertThat(receipt.receipt().outputsDigest()).isEqualTo(TensorDigests.tensorsDigest(outputs));
+        var inputs = TensorJson.readList(NodeFixture.JSON.readTree(NodeFixture.vadRequest(rid)).get("inputs"), "/inputs");
+        assertThat(receipt.receipt().inputsDigest()).isEqualTo(TensorDigests.tensorsDigest(inputs));
+        float p = outputs.stream().filter(t -> t.name().equals("output")).findFirst().orElseThrow().floats()[0];
+        assertThat(p).isBetween(0f, 1f);
+
+        var stored = NodeFixture.get(http, node.url(), "/v1/receipts/" + receipt.id());
+        assertThat(stored.status()).isEqualTo(200);
+        assertThat(ReceiptJson.fromTree(stored.body()).id()).isEqualTo(receipt.id());
+    }
+
+    @Test
+    void lists_models_and_serves_a_manifest_and_the_exact_model_bytes() throws Exception {
+        var list = NodeFixture.get(http, node.url(), "/v1/models");
+        assertThat(list.status()).isEqualTo(200);
+        JsonNode m = list.body().get("models").get(0);
+        assertThat(m.get("name").asText()).isEqualTo(NodeFixture.VAD);
+        String digest = m.get("digest").asText();
+        var manifest = NodeFixture.get(http, node.url(), "/v1/models/" + digest);
+        assertThat(manifest.body().get("digest").asText()).isEqualTo(digest);
+        var file = NodeFixture.get(http, node.url(), "/v1/models/" + digest + "/file");
+        assertThat(file.status()).isEqualTo(200);
+        assertThat(Keccak256.hash(file.raw()).toHex()).isEqualTo(digest);
+    }
+
+    @Test
+    void health_names_the_node_and_engine() throws Exception {
+        var r = NodeFixture.get(http, node.url(), "/health");
+        assertThat(r.body().get("status").asText()).isEqualTo("ok");
+        assertThat(r.body().get("node").asText()).isEqualTo(node.address().toString());
+        assertThat(r.body().get("engine").asText()).startsWith("onnxruntime/");
+    }
+
+    @Test
+    void malformed_json_is_a_400_with_the_position() throws Exception {
+        var r = infer("{\"model\": \"silero-vad\", \"inputs\": [");
+        assertProblem(r, 400, "malformed-json");
+        assertThat(r.body().get("detail").asText()).contains("line 1");
+    }
+
+    @Test
+    void a_body_that_is_not_an_object_is_a_400() throws Exception {
+        assertProblem(infer("[1,2]"), 400, "invalid-request");
+    }
+
+    @Test
+    void unknown_and_missing_fields_are_named() throws Exception {
+        var r = infer("{\"modle\": \"silero-vad\", \"inputs\": []}");
+        assertProblem(r, 400, "invalid-request");
+        assertThat(r.body().get("errors").findValuesAsText("pointer")).containsExactlyInAnyOrder("/modle", "/model");
+    }
+
+    @Test
+    void an_unknown_model_is_a_404_naming_the_field() throws Exception {
+        var r = infer(NodeFixture.vadRequest(null).replace("\"silero-vad\"", "\"no-such-model\""));
+        assertProblem(r, 404, "unknown-model");
+        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/model");
+    }
+
+    @Test
+    void a_missing_input_is_a_422() throws Exception {
+        String body = NodeFixture.vadRequest(null).replaceAll(",\\{\"name\":\"sr\"[^}]*}", "");
+        var r = infer(body);
+        assertProblem(r, 422, "invalid-input");
+        assertThat(onlyError(r).get("detail").asText()).startsWith("missing input 'sr'");
+    }
+
+    @Test
+    void an_extra_input_is_a_422() throws Exception {
+        String body = NodeFixture.vadRequest(null).replace("]}", ",{\"name\":\"h\",\"dtype\":\"float32\",\"shape\":[1],\"data\":[0]}]}");
+        var r = infer(body);
+        assertProblem(r, 422, "invalid-input");
+        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/3/name");
+    }
+
+    @Test
+    void a_wrong_dtype_is_a_422() throws Exception {
+        var r = infer(NodeFixture.vadRequest(null).replace("\"dtype\":\"int64\"", "\"dtype\":\"int32\""));
+        assertProblem(r, 422, "invalid-input");
+        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/2/dtype");
+    }
+
+    @Test
+    void a_wrong_dim_is_a_422() throws Exception {
+        String body = NodeFixture.vadRequest(null).replace("\"shape\":[2,1,128],\"b64\":\"", "\"shape\":[2,1,64],\"b64\":\"")
+                .replace(java.util.Base64.getEncoder().encodeToString(new byte[2 * 128 * 4]),
+                        java.util.Base64.getEncoder().encodeToString(new byte[2 * 64 * 4]));
+        var r = infer(body);
+        assertProblem(r, 422, "invalid-input");
+        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/1/shape/2");
+    }
+
+    @Test
+    void data_that_does_not_fill_the_shape_is_a_400_naming_the_tensor() throws Exception {
+        var r = infer(NodeFixture.vadRequest(null).replace("\"shape\":[],\"data\":[16000]", "\"shape\":[],\"data\":[16000,1]"));
+        assertProblem(r, 400, "invalid-request");
+        assertThat(onlyError(r).get("pointer").asText()).startsWith("/inputs/2");
+    }
+
+    @Test
+    void nan_in_a_float_input_is_a_422() throws Exception {
+        var r = infer(NodeFixture.vadRequest(null).replaceFirst("\\[0\\.0,", "[\"NaN\","));
+        assertProblem(r, 422, "invalid-input");
+        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/0/data/0");
+    }
+
+    @Test
+    void a_bad_request_id_is_a_400() throws Exception {
+        var r = infer(NodeFixture.vadRequest("0x1234"));
+        assertProblem(r, 400, "invalid-request");
+        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/requestId");
+    }
+
+    @Test
+    void a_body_over_the_limit_is_a_413() throws Exception {
+        String big = "{\"model\":\"silero-vad\",\"inputs\":[],\"pad\":\"" + "x".repeat(100 * 1024) + "\"}";
+        assertProblem(infer(big), 413, "body-too-large");
+    }
+
+    @Test
+    void a_non_json_content_type_is_a_415() throws Exception {
+        assertProblem(NodeFixture.post(http, node.url(), "/v1/infer", "model=x", "text/plain"), 415, "unsupported-media-type");
+    }
+
+    @Test
+    void unknown_routes_and_receipts_are_404_problems() throws Exception {
+        assertProblem(NodeFixture.get(http, node.url(), "/v2/nothing"), 404, "not-found");
+        assertProblem(NodeFixture.get(http, node.url(), "/v1/receipts/" + Keccak256.ZERO), 404, "not-found");
+        assertProblem(NodeFixture.get(http, node.url(), "/v1/receipts/xyz"), 400, "invalid-request");
+    }
+}
