@@ -1,7 +1,7 @@
 package io.verity.cli;
 
 import io.verity.protocol.Keccak256;
-import io.verity.protocol.receipt.ReceiptVerifier;
+import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
@@ -20,11 +20,11 @@ final class Checks {
 
     static List<Check> run(SignedReceipt receipt, List<Tensor> inputs, List<Tensor> outputs) {
         List<Check> checks = new ArrayList<>();
-        var verdict = ReceiptVerifier.verify(receipt);
+        var verdict = receipt.verify();
         checks.add(switch (verdict) {
-            case ReceiptVerifier.Verdict.Verified v -> new Check("signature", true,
+            case ReceiptVerdict.Verified v -> new Check("signature", true,
                     "EIP-712 signature recovers the node " + v.signer());
-            case ReceiptVerifier.Verdict.Invalid inv -> new Check("signature", false, inv.check() + ": " + inv.reason());
+            case ReceiptVerdict.Invalid inv -> new Check("signature", false, inv.check() + ": " + inv.reason());
         });
         if (inputs != null) checks.add(digest("inputs-digest", receipt.receipt().inputsDigest(), inputs));
         if (outputs != null) checks.add(digest("outputs-digest", receipt.receipt().outputsDigest(), outputs));

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.protocol.json.TensorJson;
-import io.verity.protocol.receipt.ReceiptJson;
+import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
 import java.io.IOException;
@@ -62,7 +62,7 @@ final class NodeClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
                 .build();
         JsonNode resp = send(req);
-        return new Answer(TensorJson.readList(resp.get("outputs"), "/outputs"), ReceiptJson.fromTree(resp.get("receipt")), resp);
+        return new Answer(TensorJson.readList(resp.get("outputs"), "/outputs"), ReceiptJson.read(resp.get("receipt", "")), resp);
     }
 
     JsonNode get(String path) throws IOException, InterruptedException {

@@ -85,7 +85,7 @@ final class UpCommand implements Callable<Integer> {
                 Tensor.ofFloats("state", Shape.of(2, 1, 128), new float[256]),
                 Tensor.ofLongs("sr", Shape.of(), 16000));
         ArrayNode inputsJson = NodeClient.JSON.createArrayNode();
-        for (Tensor t : inputs) inputsJson.add(TensorJson.toTree(t));
+        for (Tensor t : inputs) inputsJson.add(TensorJson.write(t));
 
         out.println("\nDemo: POST " + node.url() + "/v1/infer  model=" + vad.name() + "  (512 samples of a 16 kHz voiced signal)");
         NodeClient.Answer answer = new NodeClient(node.url()).infer(vad.name(), inputsJson, null);

@@ -2,7 +2,7 @@ package io.verity.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.json.InvalidFieldException;
-import io.verity.protocol.receipt.ReceiptJson;
+import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ final class VerifyCommand implements Callable<Integer> {
         JsonNode receiptNode = root.has("receipt") ? root.get("receipt") : root;
         SignedReceipt receipt;
         try {
-            receipt = ReceiptJson.fromTree(receiptNode);
+            receipt = ReceiptJson.read(receiptNode, "");
         } catch (InvalidFieldException e) {
             StringBuilder sb = new StringBuilder(receiptFile + " is not a valid receipt:");
             e.errors().forEach(fe -> sb.append("\n  ").append(fe.pointer()).append(": ").append(fe.detail()));

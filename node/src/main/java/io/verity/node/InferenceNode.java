@@ -3,6 +3,7 @@ package io.verity.node;
 import io.javalin.Javalin;
 import io.verity.engine.InferenceEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
+import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.protocol.EvmAddress;
@@ -39,7 +40,7 @@ public final class InferenceNode implements AutoCloseable {
 
     /** Starts a node with ONNX Runtime as its engine. */
     public static InferenceNode start(NodeConfig config) throws IOException {
-        return start(config, new OnnxRuntimeEngine(OnnxRuntimeEngine.Settings.defaults().withIntraOpThreads(config.engineThreads())),
+        return start(config, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults().withIntraOpThreads(config.engineThreads())),
                 InstantSource.system());
     }
 

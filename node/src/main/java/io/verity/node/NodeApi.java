@@ -13,7 +13,7 @@ import io.verity.node.hub.Manifest;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.TensorJson;
-import io.verity.protocol.receipt.ReceiptJson;
+import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -125,7 +125,7 @@ final class NodeApi {
             for (Tensor t : answer.outputs()) TensorJson.write(g, t);
             g.writeEndArray();
             g.writeFieldName("receipt");
-            g.writeTree(ReceiptJson.toTree(answer.receipt()));
+            g.writeTree(ReceiptJson.write(answer.receipt()));
             g.writeEndObject();
         }
         ctx.status(200).contentType("application/json").result(out.toByteArray());

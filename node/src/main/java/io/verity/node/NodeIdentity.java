@@ -2,7 +2,7 @@ package io.verity.node;
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Hex;
-import io.verity.protocol.receipt.NodeKey;
+import io.verity.protocol.crypto.NodeKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -33,7 +33,7 @@ final class NodeIdentity {
         String env = System.getenv(ENV);
         if (env != null && !env.isBlank()) {
             try {
-                return new NodeIdentity(NodeKey.fromPrivateKey(Hex.decode(env.strip())));
+                return new NodeIdentity(NodeKey.fromPrivateKey(env.strip()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(ENV + " must be a 32-byte hex secp256k1 private key: " + e.getMessage());
             }
@@ -50,7 +50,7 @@ final class NodeIdentity {
         }
         String hex = Files.readString(file, StandardCharsets.US_ASCII).strip();
         try {
-            return new NodeIdentity(NodeKey.fromPrivateKey(Hex.decode(hex)));
+            return new NodeIdentity(NodeKey.fromPrivateKey(hex));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + " must hold a 32-byte hex secp256k1 private key: " + e.getMessage());
         }

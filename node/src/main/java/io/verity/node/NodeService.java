@@ -11,7 +11,7 @@ import io.verity.node.receipts.ReceiptLog;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
-import io.verity.protocol.receipt.ReceiptJson;
+import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.tensor.Tensor;
@@ -89,7 +89,7 @@ final class NodeService {
                 identity.address(), Keccak256.ZERO, VerificationMode.NONE, config.price(), clock.millis());
         SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
         try {
-            log.append(signed.id(), ReceiptJson.toBytes(signed));
+            log.append(signed.id(), NodeApi.JSON.writeValueAsBytes(ReceiptJson.write(signed)));
         } catch (IOException e) {
             LOG.error("receipt log write failed", e);
             throw new ProblemException(Problem.Kind.UNAVAILABLE,

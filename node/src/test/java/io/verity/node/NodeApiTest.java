@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.TensorJson;
-import io.verity.protocol.receipt.ReceiptJson;
-import io.verity.protocol.receipt.ReceiptVerifier;
+import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.TensorDigests;
 import java.net.http.HttpClient;
@@ -61,8 +61,8 @@ class NodeApiTest {
         String rid = Keccak256.hash("req-1".getBytes()).toHex();
         var r = infer(NodeFixture.vadRequest(rid));
         assertThat(r.status()).isEqualTo(200);
-        SignedReceipt receipt = ReceiptJson.fromTree(r.body().get("receipt"));
-        assertThat(ReceiptVerifier.verify(receipt)).isInstanceOf(ReceiptVerifier.Verdict.Verified.class);
+        SignedReceipt receipt = ReceiptJson.read(r.body(, "").get("receipt"));
+        assertThat(receipt.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(receipt.receipt().node()).isEqualTo(node.address());
         assertThat(receipt.receipt().requestId().toHex()).isEqualTo(rid);
         assertThat(receipt.receipt().modelDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(NodeFixture.vadFile())));
@@ -75,7 +75,7 @@ class NodeApiTest {
 
         var stored = NodeFixture.get(http, node.url(), "/v1/receipts/" + receipt.id());
         assertThat(stored.status()).isEqualTo(200);
-        assertThat(ReceiptJson.fromTree(stored.body()).id()).isEqualTo(receipt.id());
+        assertThat(ReceiptJson.read(stored.body(, "")).id()).isEqualTo(receipt.id());
     }
 
     @Test

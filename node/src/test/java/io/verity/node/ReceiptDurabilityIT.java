@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.Keccak256;
-import io.verity.protocol.receipt.ReceiptJson;
-import io.verity.protocol.receipt.ReceiptVerifier;
+import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.receipt.ReceiptVerdict;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -93,9 +93,9 @@ class ReceiptDurabilityIT {
             for (var e : received.entrySet()) {
                 var r = NodeFixture.get(http, restarted.url(), "/v1/receipts/" + e.getKey());
                 assertThat(r.status()).as("receipt %s after restart", e.getKey()).isEqualTo(200);
-                var stored = ReceiptJson.fromTree(r.body());
+                var stored = ReceiptJson.read(r.body(, ""));
                 assertThat(stored.id()).isEqualTo(e.getKey());
-                assertThat(ReceiptVerifier.verify(stored)).isInstanceOf(ReceiptVerifier.Verdict.Verified.class);
+                assertThat(stored.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
             }
         } finally {
             restarted.process().destroy();
