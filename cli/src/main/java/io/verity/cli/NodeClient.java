@@ -62,7 +62,7 @@ final class NodeClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
                 .build();
         JsonNode resp = send(req);
-        return new Answer(TensorJson.readList(resp.get("outputs"), "/outputs"), ReceiptJson.read(resp.get("receipt", "")), resp);
+        return new Answer(TensorJson.readList(resp.get("outputs"), "/outputs"), ReceiptJson.read(resp.get("receipt"), "/receipt"), resp);
     }
 
     JsonNode get(String path) throws IOException, InterruptedException {

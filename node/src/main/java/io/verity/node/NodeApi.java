@@ -133,7 +133,7 @@ final class NodeApi {
 
     private static void models(Context ctx, NodeService service) {
         ArrayNode arr = JSON.createArrayNode();
-        for (Manifest m : service.hub().list()) arr.add(m.toJson());
+        for (Manifest m : service.hub().list()) arr.add(tree(m));
         ObjectNode body = JSON.createObjectNode();
         body.set("models", arr);
         json(ctx, body);
@@ -153,7 +153,7 @@ final class NodeApi {
     }
 
     private static void manifest(Context ctx, NodeService service) {
-        json(ctx, manifestOf(ctx, service).toJson());
+        json(ctx, tree(manifestOf(ctx, service)));
     }
 
     private static void modelFile(Context ctx, NodeService service) throws IOException {
@@ -188,6 +188,14 @@ final class NodeApi {
         body.put("models", service.hub().list().size());
         body.put("receipts", service.receiptCount());
         json(ctx, body);
+    }
+
+    private static JsonNode tree(Manifest m) {
+        try {
+            return JSON.readTree(m.toJson());
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static JsonNode parse(byte[] body) {

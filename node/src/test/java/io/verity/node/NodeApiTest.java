@@ -61,7 +61,7 @@ class NodeApiTest {
         String rid = Keccak256.hash("req-1".getBytes()).toHex();
         var r = infer(NodeFixture.vadRequest(rid));
         assertThat(r.status()).isEqualTo(200);
-        SignedReceipt receipt = ReceiptJson.read(r.body(, "").get("receipt"));
+        SignedReceipt receipt = ReceiptJson.read(r.body().get("receipt"), "/receipt");
         assertThat(receipt.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(receipt.receipt().node()).isEqualTo(node.address());
         assertThat(receipt.receipt().requestId().toHex()).isEqualTo(rid);
@@ -75,7 +75,7 @@ class NodeApiTest {
 
         var stored = NodeFixture.get(http, node.url(), "/v1/receipts/" + receipt.id());
         assertThat(stored.status()).isEqualTo(200);
-        assertThat(ReceiptJson.read(stored.body(, "")).id()).isEqualTo(receipt.id());
+        assertThat(ReceiptJson.read(stored.body(), "").id()).isEqualTo(receipt.id());
     }
 
     @Test

@@ -93,7 +93,7 @@ class ReceiptDurabilityIT {
             for (var e : received.entrySet()) {
                 var r = NodeFixture.get(http, restarted.url(), "/v1/receipts/" + e.getKey());
                 assertThat(r.status()).as("receipt %s after restart", e.getKey()).isEqualTo(200);
-                var stored = ReceiptJson.read(r.body(, ""));
+                var stored = ReceiptJson.read(r.body(), "");
                 assertThat(stored.id()).isEqualTo(e.getKey());
                 assertThat(stored.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
             }
