@@ -50,16 +50,23 @@ final class UpCommand implements Callable<Integer> {
         }
 
         InferenceNode node = startNode(NodeConfig.defaults(dir).withPort(port));
+        out.println("\nNode " + node.address() + " serving at " + node.url());
+        boolean ok;
+        try {
+            ok = demo(out, node, dir);
+        } catch (Exception | Error e) {
+            node.close();
+            throw e;
+        }
+        if (!ok || exitAfterDemo) {
+            node.close();
+            return ok ? 0 : Main.CHECK_FAILED;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
             stopped.countDown();
         }, "verity-up-shutdown"));
-        out.println("\nNode " + node.address() + " serving at " + node.url());
-
-        boolean ok = demo(out, node, dir);
-        if (!ok) return 1;
-        if (exitAfterDemo) return 0;
         out.println("\nUp. Try:  curl " + node.url() + "/v1/models      Ctrl-C to stop.");
         stopped.await();
         return 0;

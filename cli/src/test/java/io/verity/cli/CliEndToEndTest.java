@@ -1,0 +1,92 @@
+package io.verity.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.node.InferenceNode;
+import io.verity.node.NodeConfig;
+import io.verity.node.hub.ModelHub;
+import io.verity.testing.RealModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The user's path: verity up, then verity infer and verity verify against a real node, and their exit codes. */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class CliEndToEndTest {
+    @TempDir Path dir;
+
+    static int run(String... args) {
+        return Main.commandLine().execute(args);
+    }
+
+    @Test
+    void up_serves_real_models_and_its_saved_receipt_verifies() {
+        Path home = dir.resolve("home");
+        assertThat(run("up", "--home", home.toString(), "--port", "0", "--exit")).isEqualTo(0);
+        Path response = home.resolve("demo/response.json");
+        Path inputs = home.resolve("demo/inputs.json");
+        assertThat(response).exists();
+        assertThat(run("verify", response.toString(), "--inputs", inputs.toString())).isEqualTo(0);
+        assertThat(new ModelHub(home.resolve("models")).list()).extracting(m -> m.name())
+                .contains("silero-vad", "paddleocr-cls", "paddleocr-det", "paddleocr-rec");
+    }
+
+    @Test
+    void infer_then_verify_passes_and_a_tampered_receipt_fails_with_exit_1() throws Exception {
+        Path home = dir.resolve("node");
+        var vad = RealModels.sileroVadV5();
+        new ModelHub(home.resolve("models")).add(vad.file(), "silero-vad", "5", vad.license(), vad.source());
+        try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(home))) {
+            Path inputs = dir.resolve("inputs.json");
+            ObjectNode req = NodeClient.JSON.createObjectNode();
+            var arr = req.putArray("inputs");
+            arr.addObject().put("name", "input").put("dtype", "float32").putPOJO("shape", new int[] {1, 512})
+                    .set("data", NodeClient.JSON.valueToTree(new float[512]));
+            arr.addObject().put("name", "state").put("dtype", "float32").putPOJO("shape", new int[] {2, 1, 128})
+                    .set("data", NodeClient.JSON.valueToTree(new float[256]));
+            arr.addObject().put("name", "sr").put("dtype", "int64").putPOJO("shape", new int[0])
+                    .set("data", NodeClient.JSON.valueToTree(new long[] {16000}));
+            Files.writeString(inputs, NodeClient.JSON.writeValueAsString(req));
+            Path out = dir.resolve("response.json");
+
+            assertThat(run("infer", "--node", node.url().toString(), "--model", "silero-vad", "--input", inputs.toString(),
+                    "--out", out.toString())).isEqualTo(0);
+            assertThat(run("verify", out.toString(), "--inputs", inputs.toString())).isEqualTo(0);
+
+            ObjectNode tampered = (ObjectNode) NodeClient.JSON.readTree(out.toFile());
+            ((ObjectNode) tampered.get("receipt")).put("price", "1000");
+            ((ObjectNode) tampered.get("receipt")).remove("id");
+            Path bad = dir.resolve("tampered.json");
+            Files.writeString(bad, tampered.toString());
+            assertThat(run("verify", bad.toString())).isEqualTo(Main.CHECK_FAILED);
+
+            // the wrong inputs: the receipt is fine, the data is not what was signed
+            Files.writeString(inputs, Files.readString(inputs).replace("16000", "8000"));
+            assertThat(run("verify", out.toString(), "--inputs", inputs.toString())).isEqualTo(Main.CHECK_FAILED);
+
+            // the node refuses an unknown model
+            assertThat(run("infer", "--node", node.url().toString(), "--model", "nope", "--input", inputs.toString()))
+                    .isEqualTo(Main.CHECK_FAILED);
+        }
+    }
+
+    @Test
+    void unreadable_input_is_exit_2_and_an_unreachable_node_exit_3() throws Exception {
+        assertThat(run("verify", dir.resolve("missing.json").toString())).isEqualTo(Main.USAGE);
+        Path junk = dir.resolve("junk.json");
+        Files.writeString(junk, "{not json");
+        assertThat(run("verify", junk.toString())).isEqualTo(Main.USAGE);
+        Path inputs = dir.resolve("in.json");
+        Files.writeString(inputs, "[]");
+        int port;
+        try (var s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        assertThat(run("infer", "--node", "http://127.0.0.1:" + port, "--model", "m", "--input", inputs.toString()))
+                .isEqualTo(Main.UNREACHABLE);
+    }
+}
