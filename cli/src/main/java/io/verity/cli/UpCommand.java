@@ -75,13 +75,20 @@ final class UpCommand implements Callable<Integer> {
     private static InferenceNode startNode(NodeConfig config) throws Exception {
         try {
             return InferenceNode.start(config);
-        } catch (java.net.BindException | RuntimeException e) {
-            if (config.port() == 0 || !(e instanceof java.net.BindException || e.getCause() instanceof java.net.BindException)) {
-                throw e;
-            }
+        } catch (RuntimeException e) {
+            if (config.port() == 0 || !isBindFailure(e)) throw e;
             System.out.println("port " + config.port() + " is taken; using a free one");
             return InferenceNode.start(config.withPort(0));
         }
+    }
+
+    private static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException) return true;
+            String m = t.getMessage();
+            if (m != null && (m.contains("Address already in use") || m.contains("Failed to bind"))) return true;
+        }
+        return false;
     }
 
     /** One Silero VAD inference on a synthetic 16 kHz voiced signal, sent and verified as a client would. */
