@@ -64,6 +64,7 @@ public final class NodeLoad {
         for (int i = 0; i < image.length; i++) image[i] = (float) Math.sin(i * 0.01);
 
         List<Result> results = new ArrayList<>();
+        Result floor;
         try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(home));
                 OrtEnvironment env = OrtEnvironment.getEnvironment();
                 HttpClient http = HttpClient.newHttpClient()) {
@@ -96,8 +97,13 @@ public final class NodeLoad {
                     results.add(run("node     paddleocr-cls", c, seconds, () -> post(http, node.url(), clsBody)));
                 }
             }
+            // The HTTP floor: the same client and server doing no inference, to split transport from pipeline.
+            HttpRequest health = HttpRequest.newBuilder(node.url().resolve("/health")).GET().build();
+            floor = run("node     GET /health", 1, seconds, () -> http.send(health, HttpResponse.BodyHandlers.ofByteArray()));
         }
         System.out.printf("%n%-24s %3s %12s %9s %9s%n", "target", "c", "req/s", "p50 ms", "p99 ms");
+        System.out.printf("%-24s %3d %12.1f %9.3f %9.3f%n", floor.what(), 1, floor.throughput(), floor.percentileMs(0.5),
+                floor.percentileMs(0.99));
         for (Result r : results) {
             System.out.printf("%-24s %3d %12.1f %9.3f %9.3f%n", r.what(), r.concurrency(), r.throughput(),
                     r.percentileMs(0.5), r.percentileMs(0.99));

@@ -15,6 +15,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
@@ -67,6 +68,7 @@ public final class ModelHub {
     private final Path lockKey;
     private final Clock clock;
     private final StepHook hook;
+    private volatile Listing listing;
 
     /**
      * Opens (creating if needed) the hub at {@code root} and removes staging areas that crashed adds left.
@@ -194,6 +196,48 @@ public final class ModelHub {
 
     /** Every stored model, by name, then version (newest last), then digest. */
     public List<Manifest> list() {
+        // A node resolves a model on every request: re-reading and parsing every manifest each time cost
+        // more than the inference itself. The listing is reused while neither the root (entries added or
+        // removed) nor any listed manifest (hand edits) has a new modification time: stats, not reads.
+        try {
+            Listing cached = listing;
+            FileTime rootTime = Files.getLastModifiedTime(root);
+            if (cached != null && cached.isCurrent(rootTime)) return cached.manifests();
+            List<Manifest> fresh = readAll();
+            listing = Listing.of(rootTime, root, fresh);
+            return fresh;
+        } catch (IOException e) {
+            throw io("cannot list the model hub at " + root, e);
+        }
+    }
+
+    /** A listing and the modification times it was read at. */
+    private record Listing(FileTime rootTime, List<Path> manifestFiles, List<FileTime> manifestTimes,
+            List<Manifest> manifests) {
+        static Listing of(FileTime rootTime, Path root, List<Manifest> manifests) throws IOException {
+            List<Path> files = new ArrayList<>();
+            List<FileTime> times = new ArrayList<>();
+            for (Manifest m : manifests) {
+                Path f = root.resolve(m.digest().toHex().substring(2)).resolve(MANIFEST_FILE); // = modelDir(d)/manifest
+                files.add(f);
+                times.add(Files.getLastModifiedTime(f));
+            }
+            return new Listing(rootTime, List.copyOf(files), List.copyOf(times), List.copyOf(manifests));
+        }
+
+        boolean isCurrent(FileTime now) throws IOException {
+            if (!now.equals(rootTime)) return false;
+            for (int i = 0; i < manifestFiles.size(); i++) {
+                if (!Files.exists(manifestFiles.get(i))
+                        || !Files.getLastModifiedTime(manifestFiles.get(i)).equals(manifestTimes.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private List<Manifest> readAll() {
         List<Manifest> out = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
             for (Path dir : dirs) {
