@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Settles a node's receipts: reads them from the {@link ReceiptLog} after a durable cursor, cuts a batch at
- * {@link ChainSettings#batchSize()} receipts or once the oldest waited {@link ChainSettings#batchAge()},
+ * {@link ChainSettings#batchSize()} receipts or once the oldest is {@link ChainSettings#batchAge()} old (by its
+ * signed timestamp),
  * stores it under {@code home/batches/<root>.json}, and commits its Merkle root with the URI
  * {@code <node url>/v1/batches/<root>}. At most one batch is in flight; while the chain fails the batcher
  * retries with exponential backoff (100 ms up to {@link ChainSettings#maxBackoff()}) and receipts simply
@@ -178,10 +179,12 @@ public final class Batcher implements AutoCloseable {
 
     private void post() throws IOException {
         Keccak256 root = pending.root();
-        long batchId = chain.commit(root, pending.size(), batchUrlPrefix + root.toHex());
+        String uri = batchUrlPrefix + root.toHex(); // the URL this node serves now, even for a batch cut before a restart
+        long batchId = chain.commit(root, pending.size(), uri);
         ObjectNode json = files.readBatch(root).orElseThrow(() -> new IOException("batch file for " + root + " vanished"))
                 .json();
         json.put("batchId", batchId);
+        json.put("uri", uri);
         files.writeBatch(json);
         files.writeState(new BatchFiles.State(cursor, Optional.empty()));
         index(root, batchId, pending.ids());
@@ -198,7 +201,9 @@ public final class Batcher implements AutoCloseable {
         }
         long now = clock.millis();
         if (firstSeenAt < 0) firstSeenAt = now;
-        if (entries.size() < settings.batchSize() && now - firstSeenAt < settings.batchAge().toMillis()) return false;
+        if (entries.size() < settings.batchSize() && now - createdAt(entries.getFirst()) < settings.batchAge().toMillis()) {
+            return false;
+        }
         ReceiptLog.Entry last = entries.getLast();
         long next = last.nextOffset();
         // A receipt id is settled once: skip ids already committed or repeated in this window.
@@ -221,6 +226,20 @@ public final class Batcher implements AutoCloseable {
         cursor = next;
         pending = batch;
         return true;
+    }
+
+    /**
+     * When the receipt was signed (its {@code timestamp}), so a batch's age survives restarts; when that is
+     * unreadable, when this batcher first saw it.
+     */
+    private long createdAt(ReceiptLog.Entry e) {
+        try {
+            var ts = BatchFiles.JSON.readTree(e.json()).get("timestamp");
+            if (ts != null && ts.canConvertToLong()) return ts.asLong();
+        } catch (IOException unreadable) {
+            LOG.warn("receipt {} in the log is not JSON: {}", e.id(), unreadable.getMessage());
+        }
+        return firstSeenAt;
     }
 
     private void sleep(long millis) {
