@@ -223,6 +223,7 @@ final class NodeApi {
         body.put("engine", service.engine().id());
         body.put("models", service.hub().list().size());
         body.put("receipts", service.receiptCount());
+        service.batcher().ifPresent(b -> body.put("settledReceipts", b.settledReceipts()));
         json(ctx, body);
     }
 
