@@ -153,6 +153,13 @@ class SettlementIT {
             assertThat(early.body().get("detail").asText()).isEqualTo("receipt " + receipts.getFirst().id() + " is not settled on chain yet; retry later");
             NodeFixture.Response unknown = NodeFixture.get(http, node.url(), "/v1/batches/" + Keccak256.ZERO.toHex());
             assertThat(unknown.status()).isEqualTo(404);
+            assertThat(unknown.body().get("detail").asText()).isEqualTo("no batch " + Keccak256.ZERO + " on this node");
+            NodeFixture.Response bad = NodeFixture.get(http, node.url(), "/v1/batches/0x12");
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.body().get("errors").get(0).get("pointer").asText()).isEqualTo("/root");
+            NodeFixture.Response stranger = NodeFixture.get(http, node.url(), "/v1/receipts/" + Keccak256.ZERO.toHex() + "/proof");
+            assertThat(stranger.status()).isEqualTo(404);
+            assertThat(stranger.body().get("detail").asText()).isEqualTo("no receipt " + Keccak256.ZERO + " on this node");
 
             for (int i = 0; i < 7; i++) receipts.add(infer(node)); // 10 = two full batches
             for (SignedReceipt r : receipts) {
@@ -168,6 +175,8 @@ class SettlementIT {
                 assertThat(info.node()).isEqualTo(node.address());
             }
             assertThat(chain.nodes().isStaked(node.address())).isTrue();
+            NodeFixture.Response health = NodeFixture.get(http, node.url(), "/health");
+            assertThat(health.body().get("settledReceipts").asInt()).isEqualTo(receipts.size());
             assertEachExactlyOnce(committedBatches(chain, node),
                     new HashSet<>(receipts.stream().map(SignedReceipt::id).toList()));
         }
