@@ -2,6 +2,7 @@ package io.verity.node.settle;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainAccount;
+import io.verity.chain.ContractRevertedException;
 import io.verity.chain.Deployment;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.protocol.Keccak256;
@@ -128,6 +129,10 @@ public final class Batcher implements AutoCloseable {
     private void recover() throws IOException {
         BatchFiles.State state = files.readState();
         cursor = state.cursor();
+        if (cursor > log.endOffset()) {
+            throw new IOException("settle/state.json: cursor must be at most the receipt log's end " + log.endOffset()
+                    + ", got " + cursor + "; was the receipt log replaced?");
+        }
         for (BatchFiles.Stored b : files.readAll()) {
             if (b.batchId().isPresent()) {
                 index(b.root(), b.batchId().getAsLong(), b.ids());
@@ -169,6 +174,8 @@ public final class Batcher implements AutoCloseable {
                 backoff = MIN_BACKOFF.toMillis();
             } catch (RuntimeException | IOException e) {
                 if (closed) break;
+                // A refusal such as NodeNotStaked (after a slash) may be cured by topping the stake up.
+                if (e instanceof ContractRevertedException) registered = false;
                 LOG.warn("settlement step failed, retrying in {} ms: {}", backoff, e.toString());
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());

@@ -215,6 +215,18 @@ class BatcherTest {
     }
 
     @Test
+    void refuses_to_start_when_its_cursor_is_past_the_end_of_the_receipt_log() throws Exception {
+        new BatchFiles(home).writeState(new BatchFiles.State(4096, java.util.Optional.empty()));
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Batcher.start(log, home, new FakeChain(),
+                            settings(2, Duration.ofHours(1)), URL, new Clock()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("settle/state.json: cursor must be at most the receipt log's end 0, got 4096;"
+                            + " was the receipt log replaced?");
+        }
+    }
+
+    @Test
     void rejects_settings_out_of_range_naming_the_field() {
         var s = ChainSettings.of(Path.of("d.json"));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.withBatching(0, Duration.ofSeconds(1)))
