@@ -11,6 +11,7 @@ import io.verity.chain.Devnet;
 import io.verity.chain.OnChainReceipt;
 import io.verity.chain.SettledCheck;
 import io.verity.node.settle.ChainSettings;
+import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.merkle.MerkleBatch;
@@ -18,6 +19,10 @@ import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
 import java.net.http.HttpClient;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,8 +86,12 @@ class SettlementIT {
     }
 
     static JsonNode awaitProof(InferenceNode node, Keccak256 id) {
+        return awaitProof(node.url(), id);
+    }
+
+    static JsonNode awaitProof(URI url, Keccak256 id) {
         return await().atMost(SETTLE_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-            NodeFixture.Response r = NodeFixture.get(http, node.url(), "/v1/receipts/" + id.toHex() + "/proof");
+            NodeFixture.Response r = NodeFixture.get(http, url, "/v1/receipts/" + id.toHex() + "/proof");
             return r.status() == 200 ? r.body() : null;
         }, b -> b != null);
     }
@@ -101,15 +110,19 @@ class SettlementIT {
 
     /** Every batch {@code node} committed, by id, with its receipt ids read from the batch URI. */
     static Map<Long, List<Keccak256>> committedBatches(ChainClients chain, InferenceNode node) throws Exception {
+        return committedBatches(chain, node.url(), node.address());
+    }
+
+    static Map<Long, List<Keccak256>> committedBatches(ChainClients chain, URI url, EvmAddress node) throws Exception {
         Map<Long, List<Keccak256>> out = new HashMap<>();
         for (ChainEvent e : chain.settlement().batchEvents(0)) {
             long id = e.<BigInteger>arg("batchId").longValueExact();
             BatchInfo info = chain.settlement().batch(id).orElseThrow();
-            if (!info.node().equals(node.address())) continue;
+            if (!info.node().equals(node)) continue;
             // Read from the running node: a node on port 0 had another URL before a restart.
             String path = "/v1/batches/" + info.root().toHex();
             assertThat(info.uri()).endsWith(path);
-            NodeFixture.Response r = NodeFixture.get(http, node.url(), path);
+            NodeFixture.Response r = NodeFixture.get(http, url, path);
             assertThat(r.status()).as("GET %s", path).isEqualTo(200);
             assertThat(r.body().get("batchId").asLong()).isEqualTo(id);
             List<Keccak256> ids = hashes(r.body().get("ids"));
@@ -251,6 +264,60 @@ class SettlementIT {
                 }
                 assertEachExactlyOnce(committedBatches(chain, node), ids);
             }
+        }
+    }
+
+    record Running(Process process, URI url) {}
+
+    static Running startNodeProcess(Path home, int account) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), NodeMain.class.getName(),
+                "--home", home.toString(), "--port", "0", "--deployment", deploymentFile.toString(),
+                "--batch-size", "4", "--batch-age-ms", "200")
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put(NodeIdentity.ENV, devnet.account(account).privateKeyHex());
+        Process p = pb.start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.startsWith("READY ")) return new Running(p, URI.create(line.split(" ")[1]));
+        }
+        throw new IllegalStateException("node process exited with " + p.waitFor() + " before it was ready");
+    }
+
+    static Keccak256 inferAt(URI url) throws Exception {
+        NodeFixture.Response r = NodeFixture.post(http, url, "/v1/infer", NodeFixture.vadRequest(null), "application/json");
+        assertThat(r.status()).as("infer: %s", r.body()).isEqualTo(200);
+        return Keccak256.parse(r.body().get("receipt").get("id").asText());
+    }
+
+    @Test
+    void a_node_killed_with_sigkill_while_settling_posts_every_receipt_exactly_once_after_restart(@TempDir Path home)
+            throws Exception {
+        NodeFixture.installVad(home);
+        int account = 4;
+        Set<Keccak256> ids = new HashSet<>();
+        Running first = startNodeProcess(home, account);
+        try {
+            // Keep receipts coming until some batches are on chain, so the kill lands amid settlement.
+            await().atMost(SETTLE_TIMEOUT).until(() -> {
+                ids.add(inferAt(first.url()));
+                return batchFiles(home) >= 3;
+            });
+            for (int i = 0; i < 5; i++) ids.add(inferAt(first.url()));
+        } finally {
+            first.process().destroyForcibly();
+            first.process().waitFor();
+        }
+        Running second = startNodeProcess(home, account);
+        try (ChainClients chain = ChainClients.connect(devnet.deployment(), devnet.account(0))) {
+            for (int i = 0; i < 3; i++) ids.add(inferAt(second.url()));
+            for (Keccak256 id : ids) awaitProof(second.url(), id);
+            assertEachExactlyOnce(committedBatches(chain, second.url(), devnet.account(account).address()), ids);
+            assertThat(chain.nodes().stakeOf(devnet.account(account).address())).isEqualTo(chain.nodes().minStake());
+        } finally {
+            second.process().destroy();
+            second.process().waitFor();
         }
     }
 }
