@@ -11,6 +11,7 @@ import io.verity.chain.Devnet;
 import io.verity.chain.OnChainReceipt;
 import io.verity.chain.SettledCheck;
 import io.verity.node.settle.ChainSettings;
+import io.verity.node.settle.NodeRegistration;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
@@ -31,6 +32,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -215,6 +217,8 @@ class SettlementIT {
             assertEachExactlyOnce(batches, ids);
             assertThat(chain.nodes().registeredNodes().stream().filter(node.address()::equals).count()).isEqualTo(1);
             assertThat(chain.nodes().stakeOf(node.address())).as("staked once").isEqualTo(chain.nodes().minStake());
+            // port 0 gave the restarted node a new URL; its registration follows
+            assertThat(chain.nodes().node(node.address()).orElseThrow().endpoint()).isEqualTo(node.url().toString());
         }
     }
 
@@ -264,6 +268,23 @@ class SettlementIT {
                 }
                 assertEachExactlyOnce(committedBatches(chain, node), ids);
             }
+        }
+    }
+
+    @Test
+    void registration_is_done_once_and_follows_a_moved_endpoint() {
+        int account = 5;
+        EvmAddress self = devnet.account(account).address();
+        try (ChainClients chain = ChainClients.connect(devnet.deployment(), devnet.account(account))) {
+            var nodes = chain.nodes();
+            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:1", List.of(), BigInteger.ZERO, Optional.empty()))
+                    .containsExactly(NodeRegistration.Action.REGISTERED);
+            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:1", List.of(), BigInteger.ZERO, Optional.empty()))
+                    .isEmpty();
+            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:2", List.of(), BigInteger.ZERO, Optional.empty()))
+                    .containsExactly(NodeRegistration.Action.ENDPOINT_UPDATED);
+            assertThat(nodes.node(self).orElseThrow().endpoint()).isEqualTo("http://127.0.0.1:2");
+            assertThat(nodes.stakeOf(self)).isEqualTo(nodes.minStake());
         }
     }
 

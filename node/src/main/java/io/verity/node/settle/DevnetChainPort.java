@@ -38,7 +38,7 @@ final class DevnetChainPort implements ChainPort {
 
     @Override
     public void ensureRegistered() {
-        NodeRegistration.Result r = attempt(() -> NodeRegistration.ensure(clients().nodes(), account.address(), endpoint,
+        var r = attempt(() -> NodeRegistration.ensure(clients().nodes(), account.address(), endpoint,
                 models.get(), price, stake));
         LOG.info("node {} on chain {}: {}", account.address(), deployment.chainId(), r);
     }
