@@ -1,18 +1,18 @@
 package io.verity.node;
 
 import io.javalin.Javalin;
+import io.verity.chain.ChainAccount;
+import io.verity.chain.Deployment;
 import io.verity.engine.InferenceEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
-import io.verity.node.hub.ModelHub;
-import io.verity.chain.ChainAccount;
-import io.verity.chain.Deployment;
 import io.verity.node.hub.Manifest;
+import io.verity.node.hub.ModelHub;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.node.settle.Batcher;
 import io.verity.node.settle.ChainSettings;
-import io.verity.protocol.Hex;
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Hex;
 import io.verity.protocol.receipt.Eip712Domain;
 import java.io.IOException;
 import java.net.URI;
@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running inference node: HTTP API on {@link #url()}, models from its hub, every answer signed and made
- * durable in its receipt log before it leaves. Close stops the server, then the engine and the log.
+ * durable in its receipt log before it leaves. With {@link NodeConfig#chain() chain settings} it also runs a
+ * {@link Batcher} that settles the receipts on that chain. Close stops the server, then the batcher, the log
+ * and the engine.
  */
 public final class InferenceNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceNode.class);

@@ -5,6 +5,8 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ContractRevertedException;
 import io.verity.chain.Deployment;
 import io.verity.node.receipts.ReceiptLog;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.MerkleBatch;
 import java.io.IOException;
@@ -46,6 +48,8 @@ public final class Batcher implements AutoCloseable {
     private final ChainSettings settings;
     private final String batchUrlPrefix;
     private final InstantSource clock;
+    private final long chainId;
+    private final EvmAddress settlement;
     private final Map<Keccak256, Settled> settled = new ConcurrentHashMap<>();
     private final Object wake = new Object();
     private final Thread thread;
@@ -57,9 +61,11 @@ public final class Batcher implements AutoCloseable {
     private boolean registered;
     private long firstSeenAt = -1;
 
-    Batcher(ReceiptLog log, Path home, ChainPort chain, ChainSettings settings, URI nodeUrl, InstantSource clock)
-            throws IOException {
+    Batcher(ReceiptLog log, Path home, ChainPort chain, ChainSettings settings, long chainId, EvmAddress settlement,
+            URI nodeUrl, InstantSource clock) throws IOException {
         this.log = log;
+        this.chainId = chainId;
+        this.settlement = settlement;
         this.files = new BatchFiles(home);
         this.chain = chain;
         this.settings = settings;
@@ -82,12 +88,12 @@ public final class Batcher implements AutoCloseable {
             ChainAccount account, URI nodeUrl, Supplier<List<Keccak256>> models, BigInteger price, InstantSource clock)
             throws IOException {
         ChainPort port = new DevnetChainPort(deployment, account, nodeUrl.toString(), models, price, settings.stake());
-        return start(log, home, port, settings, nodeUrl, clock);
+        return start(log, home, port, settings, deployment.chainId(), deployment.settlement(), nodeUrl, clock);
     }
 
-    static Batcher start(ReceiptLog log, Path home, ChainPort chain, ChainSettings settings, URI nodeUrl,
-            InstantSource clock) throws IOException {
-        Batcher b = new Batcher(log, home, chain, settings, nodeUrl, clock);
+    static Batcher start(ReceiptLog log, Path home, ChainPort chain, ChainSettings settings, long chainId,
+            EvmAddress settlement, URI nodeUrl, InstantSource clock) throws IOException {
+        Batcher b = new Batcher(log, home, chain, settings, chainId, settlement, nodeUrl, clock);
         b.thread.start();
         return b;
     }
@@ -216,7 +222,7 @@ public final class Batcher implements AutoCloseable {
         // A receipt id is settled once: skip ids already committed or repeated in this window.
         Map<Keccak256, byte[]> fresh = new LinkedHashMap<>();
         for (ReceiptLog.Entry e : entries) {
-            if (!settled.containsKey(e.id())) fresh.putIfAbsent(e.id(), e.json());
+            if (!settled.containsKey(e.id()) && inThisDomain(e)) fresh.putIfAbsent(e.id(), e.json());
         }
         firstSeenAt = -1;
         if (fresh.isEmpty()) {
@@ -233,6 +239,27 @@ public final class Batcher implements AutoCloseable {
         cursor = next;
         pending = batch;
         return true;
+    }
+
+    /**
+     * Whether the receipt was signed for this chain's Settlement contract. Receipts a node signed before it
+     * had a chain (chain id 31337, zero contract) or for another deployment could never verify here, so
+     * they stay in the log unsettled.
+     */
+    private boolean inThisDomain(ReceiptLog.Entry e) {
+        try {
+            JsonNode d = BatchFiles.JSON.readTree(e.json()).path("domain");
+            boolean ours = d.path("chainId").asLong(-1) == chainId
+                    && EvmAddress.parse(d.path("verifyingContract").asText("")).equals(settlement);
+            if (!ours) {
+                LOG.warn("receipt {} is signed for domain {}, not chain {} contract {}; it is not settled", e.id(), d,
+                        chainId, settlement);
+            }
+            return ours;
+        } catch (IOException | IllegalArgumentException unreadable) {
+            LOG.warn("receipt {} in the log has no readable domain, it is not settled: {}", e.id(), unreadable.getMessage());
+            return false;
+        }
     }
 
     /**

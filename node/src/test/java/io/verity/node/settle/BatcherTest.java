@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.verity.node.receipts.ReceiptLog;
+import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.MerkleBatch;
 import java.io.IOException;
@@ -82,12 +83,19 @@ class BatcherTest {
     }
 
     static final long T0 = 1_764_000_000_000L;
+    static final long CHAIN = 31337;
+    static final EvmAddress SETTLEMENT = EvmAddress.parse("0x5FbDB2315678afecb367f032d93F642f64180aa3");
+    static final String DOMAIN = ",\"domain\":{\"chainId\":" + CHAIN + ",\"verifyingContract\":\"" + SETTLEMENT + "\"}";
+
+    static Batcher start(ReceiptLog log, Path home, FakeChain chain, ChainSettings s, InstantSource clock) throws IOException {
+        return Batcher.start(log, home, chain, s, CHAIN, SETTLEMENT, URL, clock);
+    }
 
     static List<Keccak256> append(ReceiptLog log, int n, int from) throws IOException {
         List<Keccak256> ids = new ArrayList<>();
         for (int i = from; i < from + n; i++) {
             Keccak256 id = Keccak256.hash(("receipt " + i).getBytes(StandardCharsets.UTF_8));
-            log.append(id, ("{\"n\":" + i + ",\"timestamp\":" + T0 + "}").getBytes(StandardCharsets.UTF_8));
+            log.append(id, ("{\"n\":" + i + ",\"timestamp\":" + T0 + DOMAIN + "}").getBytes(StandardCharsets.UTF_8));
             ids.add(id);
         }
         return ids;
@@ -114,14 +122,14 @@ class BatcherTest {
     void cuts_full_batches_and_serves_proofs_once_committed() throws Exception {
         FakeChain chain = new FakeChain();
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
-                Batcher b = Batcher.start(log, home, chain, settings(4, Duration.ofHours(1)), URL, new Clock())) {
+                Batcher b = start(log, home, chain, settings(4, Duration.ofHours(1)), new Clock())) {
             List<Keccak256> ids = append(log, 8, 0);
             await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 8);
             assertThat(chain.commitOrder).hasSize(2);
             assertThat(chain.registrations.get()).isEqualTo(1);
             assertEachIdInOneCommittedBatch(chain, b, ids);
             String json = new String(b.batchJson(chain.commitOrder.getFirst()).orElseThrow(), StandardCharsets.UTF_8);
-            assertThat(json).contains("\"receipts\":[{\"n\":0,\"timestamp\":" + T0 + "},{\"n\":1,");
+            assertThat(json).contains("\"receipts\":[{\"n\":0,\"timestamp\":" + T0 + DOMAIN + "},{\"n\":1,");
         }
     }
 
@@ -130,7 +138,7 @@ class BatcherTest {
         FakeChain chain = new FakeChain();
         Clock clock = new Clock();
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
-                Batcher b = Batcher.start(log, home, chain, settings(100, Duration.ofMinutes(1)), URL, clock)) {
+                Batcher b = start(log, home, chain, settings(100, Duration.ofMinutes(1)), clock)) {
             List<Keccak256> ids = append(log, 3, 0);
             assertThat(b.proof(ids.getFirst())).isEmpty();
             clock.millis.addAndGet(Duration.ofMinutes(2).toMillis());
@@ -148,7 +156,7 @@ class BatcherTest {
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"))) {
             // registration succeeded earlier; the chain goes down before the first commit
             chain.failures.set(0);
-            try (Batcher b = Batcher.start(log, home, chain, settings(3, Duration.ofHours(1)), URL, new Clock())) {
+            try (Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
                 await().until(() -> chain.registrations.get() == 1);
                 chain.failures.set(Integer.MAX_VALUE);
                 ids = append(log, 3, 0);
@@ -158,7 +166,7 @@ class BatcherTest {
             }
             assertThat(chain.commitOrder).isEmpty();
             chain.failures.set(0);
-            try (Batcher b = Batcher.start(log, home, chain, settings(3, Duration.ofHours(1)), URL, new Clock())) {
+            try (Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 3);
                 assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
                 assertEachIdInOneCommittedBatch(chain, b, ids);
@@ -171,7 +179,7 @@ class BatcherTest {
         FakeChain chain = new FakeChain();
         chain.failAfterCommit.set(3);
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
-                Batcher b = Batcher.start(log, home, chain, settings(2, Duration.ofHours(1)), URL, new Clock())) {
+                Batcher b = start(log, home, chain, settings(2, Duration.ofHours(1)), new Clock())) {
             List<Keccak256> ids = append(log, 4, 0);
             await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 4);
             assertThat(chain.commitOrder).hasSize(2);
@@ -188,7 +196,7 @@ class BatcherTest {
             BatchFiles files = new BatchFiles(home);
             Keccak256 orphan = MerkleBatch.of(ids.subList(0, 2)).root();
             files.writeBatch(BatchFiles.batchJson(orphan, "x", ids.subList(0, 2), List.of("{}".getBytes(), "{}".getBytes())));
-            try (Batcher b = Batcher.start(log, home, chain, settings(3, Duration.ofHours(1)), URL, new Clock())) {
+            try (Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
                 assertThat(b.batchJson(orphan)).isEmpty();
                 await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 3);
                 assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
@@ -201,7 +209,7 @@ class BatcherTest {
     void a_receipt_id_logged_twice_is_settled_once() throws Exception {
         FakeChain chain = new FakeChain();
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
-                Batcher b = Batcher.start(log, home, chain, settings(2, Duration.ofHours(1)), URL, new Clock())) {
+                Batcher b = start(log, home, chain, settings(2, Duration.ofHours(1)), new Clock())) {
             List<Keccak256> ids = append(log, 2, 0);
             await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 2);
             append(log, 2, 0); // the same two ids again
@@ -218,11 +226,26 @@ class BatcherTest {
     void refuses_to_start_when_its_cursor_is_past_the_end_of_the_receipt_log() throws Exception {
         new BatchFiles(home).writeState(new BatchFiles.State(4096, java.util.Optional.empty()));
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"))) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Batcher.start(log, home, new FakeChain(),
-                            settings(2, Duration.ofHours(1)), URL, new Clock()))
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(log, home, new FakeChain(),
+                            settings(2, Duration.ofHours(1)), new Clock()))
                     .isInstanceOf(IOException.class)
                     .hasMessage("settle/state.json: cursor must be at most the receipt log's end 0, got 4096;"
                             + " was the receipt log replaced?");
+        }
+    }
+
+    @Test
+    void receipts_signed_for_another_domain_stay_unsettled() throws Exception {
+        FakeChain chain = new FakeChain();
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
+                Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
+            Keccak256 beforeChain = Keccak256.hash("signed with no chain".getBytes(StandardCharsets.UTF_8));
+            log.append(beforeChain, ("{\"timestamp\":" + T0 + ",\"domain\":{\"chainId\":31337,\"verifyingContract\":\""
+                    + EvmAddress.ZERO + "\"}}").getBytes(StandardCharsets.UTF_8));
+            List<Keccak256> ids = append(log, 2, 0);
+            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 2);
+            assertThat(b.proof(beforeChain)).isEmpty();
+            assertEachIdInOneCommittedBatch(chain, b, ids);
         }
     }
 
