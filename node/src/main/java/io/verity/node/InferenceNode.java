@@ -1,24 +1,33 @@
 package io.verity.node;
 
 import io.javalin.Javalin;
+import io.verity.chain.ChainAccount;
+import io.verity.chain.Deployment;
 import io.verity.engine.InferenceEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
+import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.receipts.ReceiptLog;
+import io.verity.node.settle.Batcher;
+import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Hex;
 import io.verity.protocol.receipt.Eip712Domain;
 import java.io.IOException;
 import java.net.URI;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running inference node: HTTP API on {@link #url()}, models from its hub, every answer signed and made
- * durable in its receipt log before it leaves. Close stops the server, then the engine and the log.
+ * durable in its receipt log before it leaves. With {@link NodeConfig#chain() chain settings} it also runs a
+ * {@link Batcher} that settles the receipts on that chain. Close stops the server, then the batcher, the log
+ * and the engine.
  */
 public final class InferenceNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceNode.class);
@@ -49,14 +58,35 @@ public final class InferenceNode implements AutoCloseable {
         List<AutoCloseable> resources = new ArrayList<>();
         resources.add(engine);
         try {
-            NodeIdentity identity = NodeIdentity.loadOrCreate(config.home());
+            Optional<ChainSettings> chain = config.chain();
+            Optional<Deployment> deployment = chain.map(c -> {
+                Deployment d = Deployment.read(c.deploymentFile());
+                return c.rpcUrl().map(d::withRpcUrl).orElse(d);
+            });
+            Optional<String> chainKey = chain.flatMap(ChainSettings::accountKey);
+            NodeIdentity identity = chainKey.isPresent() ? NodeIdentity.of(chainKey.get(), "chain account key")
+                    : NodeIdentity.loadOrCreate(config.home());
             ModelHub hub = new ModelHub(config.home().resolve("models"));
             ReceiptLog log = ReceiptLog.open(config.home().resolve("receipts"));
             resources.add(log);
-            Eip712Domain domain = Eip712Domain.verity(config.chainId(), config.verifyingContract());
+            // With a chain, receipts are signed in its domain so the Settlement contract can check them.
+            Eip712Domain domain = deployment.map(d -> Eip712Domain.verity(d.chainId(), d.settlement()))
+                    .orElseGet(() -> Eip712Domain.verity(config.chainId(), config.verifyingContract()));
             NodeService service = new NodeService(config, identity, domain, hub, engine, log, clock);
             Javalin server = NodeApi.create(config, service).start(config.host(), config.port());
             InferenceNode node = new InferenceNode(config, identity, resources, server);
+            if (deployment.isPresent()) {
+                try {
+                    Batcher batcher = Batcher.start(log, config.home(), chain.get(), deployment.get(),
+                            ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())), node.url,
+                            () -> hub.list().stream().map(Manifest::digest).toList(), config.price(), clock);
+                    resources.add(batcher); // closed before the log it reads
+                    service.attach(batcher);
+                } catch (IOException | RuntimeException e) {
+                    server.stop(); // the outer catch closes the engine and the log
+                    throw e;
+                }
+            }
             LOG.info("node {} serving {} model(s) at {}", identity.address(), hub.list().size(), node.url);
             return node;
         } catch (IOException | RuntimeException e) {

@@ -10,6 +10,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.verity.node.hub.Manifest;
+import io.verity.node.settle.InclusionProof;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.TensorJson;
@@ -36,6 +37,8 @@ import org.slf4j.LoggerFactory;
  * GET  /v1/models               manifests of the models served
  * GET  /v1/models/{digest}      one manifest;  /file: the model bytes
  * GET  /v1/receipts/{id}        a receipt this node signed
+ * GET  /v1/receipts/{id}/proof  {receiptId, batchRoot, batchId, proof[]} once settled on chain, else 404
+ * GET  /v1/batches/{root}       a batch this node cut: {root, batchId, uri, count, ids, receipts}
  * GET  /health
  * </pre>
  */
@@ -56,6 +59,8 @@ final class NodeApi {
             cfg.routes.get("/v1/models/{digest}", ctx -> manifest(ctx, service));
             cfg.routes.get("/v1/models/{digest}/file", ctx -> modelFile(ctx, service));
             cfg.routes.get("/v1/receipts/{id}", ctx -> receipt(ctx, service));
+            cfg.routes.get("/v1/receipts/{id}/proof", ctx -> proof(ctx, service));
+            cfg.routes.get("/v1/batches/{root}", ctx -> batch(ctx, service));
             cfg.routes.get("/health", ctx -> health(ctx, service));
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
@@ -180,6 +185,37 @@ final class NodeApi {
         ctx.status(200).contentType("application/json").result(json);
     }
 
+    private static Keccak256 bytes32Param(Context ctx, String name, String what) {
+        try {
+            return Keccak256.parse(ctx.pathParam(name));
+        } catch (IllegalArgumentException e) {
+            throw new ProblemException(Problem.Kind.INVALID_REQUEST, what + " must be a 0x bytes32",
+                    List.of(new Problem.FieldError("/" + name, e.getMessage())));
+        }
+    }
+
+    private static void proof(Context ctx, NodeService service) {
+        Keccak256 id = bytes32Param(ctx, "id", "receipt id");
+        InclusionProof p = service.batcher().flatMap(b -> b.proof(id)).orElseThrow(() ->
+                new ProblemException(Problem.Kind.NOT_FOUND, service.receipt(id).isPresent()
+                        ? "receipt " + id + " is not settled on chain yet; retry later"
+                        : "no receipt " + id + " on this node"));
+        ObjectNode body = JSON.createObjectNode();
+        body.put("receiptId", p.receiptId().toHex());
+        body.put("batchRoot", p.batchRoot().toHex());
+        body.put("batchId", p.batchId());
+        ArrayNode arr = body.putArray("proof");
+        p.proof().forEach(h -> arr.add(h.toHex()));
+        json(ctx, body);
+    }
+
+    private static void batch(Context ctx, NodeService service) {
+        Keccak256 root = bytes32Param(ctx, "root", "batch root");
+        byte[] json = service.batcher().flatMap(b -> b.batchJson(root)).orElseThrow(() ->
+                new ProblemException(Problem.Kind.NOT_FOUND, "no batch " + root + " on this node"));
+        ctx.status(200).contentType("application/json").result(json);
+    }
+
     private static void health(Context ctx, NodeService service) {
         ObjectNode body = JSON.createObjectNode();
         body.put("status", "ok");
@@ -187,6 +223,7 @@ final class NodeApi {
         body.put("engine", service.engine().id());
         body.put("models", service.hub().list().size());
         body.put("receipts", service.receiptCount());
+        service.batcher().ifPresent(b -> body.put("settledReceipts", b.settledReceipts()));
         json(ctx, body);
     }
 

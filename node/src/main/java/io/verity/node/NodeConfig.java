@@ -4,6 +4,8 @@ import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
+import io.verity.node.settle.ChainSettings;
 
 /**
  * Settings of one node. {@link #defaults(Path)} gives a node on 127.0.0.1 with an OS-chosen port, no chain
@@ -15,9 +17,12 @@ import java.util.Objects;
  * @param price wei charged per inference, written into every receipt
  * @param engineThreads intra-op threads per inference in ONNX Runtime
  * @param allowNonFinite whether float inputs may carry NaN or infinities
+ * @param chain settlement settings; when present the receipt domain comes from its deployment file
+ *     (overriding {@code chainId} and {@code verifyingContract}) and the node commits batches
  */
 public record NodeConfig(Path home, String host, int port, long maxBodyBytes, long chainId,
-        EvmAddress verifyingContract, BigInteger price, int engineThreads, boolean allowNonFinite) {
+        EvmAddress verifyingContract, BigInteger price, int engineThreads, boolean allowNonFinite,
+        Optional<ChainSettings> chain) {
 
     public static final long DEFAULT_MAX_BODY_BYTES = 64L << 20;
     public static final long DEVNET_CHAIN_ID = 31337;
@@ -27,6 +32,7 @@ public record NodeConfig(Path home, String host, int port, long maxBodyBytes, lo
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(verifyingContract, "verifyingContract");
         Objects.requireNonNull(price, "price");
+        Objects.requireNonNull(chain, "chain");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
         if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024, got " + maxBodyBytes);
         if (chainId <= 0) throw new IllegalArgumentException("chainId must be > 0, got " + chainId);
@@ -36,38 +42,43 @@ public record NodeConfig(Path home, String host, int port, long maxBodyBytes, lo
 
     public static NodeConfig defaults(Path home) {
         return new NodeConfig(home, "127.0.0.1", 0, DEFAULT_MAX_BODY_BYTES, DEVNET_CHAIN_ID, EvmAddress.ZERO,
-                BigInteger.ZERO, 1, false);
+                BigInteger.ZERO, 1, false, Optional.empty());
     }
 
     public NodeConfig withHome(Path h) {
-        return new NodeConfig(h, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite);
+        return new NodeConfig(h, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain);
     }
 
     public NodeConfig withPort(int p) {
-        return new NodeConfig(home, host, p, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite);
+        return new NodeConfig(home, host, p, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain);
     }
 
     public NodeConfig withHost(String h) {
-        return new NodeConfig(home, h, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite);
+        return new NodeConfig(home, h, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain);
     }
 
     public NodeConfig withMaxBodyBytes(long n) {
-        return new NodeConfig(home, host, port, n, chainId, verifyingContract, price, engineThreads, allowNonFinite);
+        return new NodeConfig(home, host, port, n, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain);
     }
 
     public NodeConfig withChain(long id, EvmAddress contract) {
-        return new NodeConfig(home, host, port, maxBodyBytes, id, contract, price, engineThreads, allowNonFinite);
+        return new NodeConfig(home, host, port, maxBodyBytes, id, contract, price, engineThreads, allowNonFinite, chain);
     }
 
     public NodeConfig withPrice(BigInteger wei) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, wei, engineThreads, allowNonFinite);
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain);
     }
 
     public NodeConfig withEngineThreads(int n) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, n, allowNonFinite);
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, n, allowNonFinite, chain);
     }
 
     public NodeConfig withAllowNonFinite(boolean allow) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allow);
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allow, chain);
+    }
+
+    public NodeConfig withChainSettings(ChainSettings settings) {
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads,
+                allowNonFinite, Optional.of(settings));
     }
 }

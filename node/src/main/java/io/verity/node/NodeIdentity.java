@@ -29,6 +29,15 @@ final class NodeIdentity {
         this.key = key;
     }
 
+    /** The identity of an explicit key, e.g. the chain account from the node's chain settings. */
+    static NodeIdentity of(String privateKeyHex, String what) {
+        try {
+            return new NodeIdentity(NodeKey.fromPrivateKey(privateKeyHex.strip()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " must be a 32-byte hex secp256k1 private key: " + e.getMessage());
+        }
+    }
+
     static NodeIdentity loadOrCreate(Path home) throws IOException {
         String env = System.getenv(ENV);
         if (env != null && !env.isBlank()) {

@@ -8,6 +8,7 @@ import io.verity.node.hub.HubException;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.receipts.ReceiptLog;
+import io.verity.node.settle.Batcher;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
@@ -36,6 +37,7 @@ final class NodeService {
     private final ReceiptLog log;
     private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
+    private volatile Batcher batcher; // set once settlement starts, after the server knows its URL
 
     NodeService(NodeConfig config, NodeIdentity identity, Eip712Domain domain, ModelHub hub, InferenceEngine engine,
             ReceiptLog log, InstantSource clock) {
@@ -122,5 +124,14 @@ final class NodeService {
 
     int receiptCount() {
         return log.count();
+    }
+
+    void attach(Batcher b) {
+        this.batcher = b;
+    }
+
+    /** The batcher when this node settles on a chain. */
+    Optional<Batcher> batcher() {
+        return Optional.ofNullable(batcher);
     }
 }

@@ -42,7 +42,12 @@ public final class ReceiptLog implements AutoCloseable {
     private volatile boolean closed;
 
     /** One durable record: where it starts in the file, its id and receipt JSON. */
-    public record Entry(long offset, Keccak256 id, byte[] json) {}
+    public record Entry(long offset, Keccak256 id, byte[] json) {
+        /** Where the record after this one starts (or will start): a cursor past this entry. */
+        public long nextOffset() {
+            return offset + HEADER + Keccak256.LENGTH + json.length;
+        }
+    }
 
     private record Pending(Keccak256 id, byte[] json, CompletableFuture<Long> done) {}
 

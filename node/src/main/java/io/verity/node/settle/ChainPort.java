@@ -1,0 +1,15 @@
+package io.verity.node.settle;
+
+import io.verity.protocol.Keccak256;
+
+/** The two chain operations the batcher needs; both are idempotent and throw on any failure. */
+interface ChainPort extends AutoCloseable {
+    /** Registers and stakes the node unless it already is. */
+    void ensureRegistered();
+
+    /** Makes sure the node's batch with this root is committed and returns its batch id. */
+    long commit(Keccak256 root, long count, String uri);
+
+    @Override
+    void close();
+}

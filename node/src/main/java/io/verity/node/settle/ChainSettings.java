@@ -1,0 +1,79 @@
+package io.verity.node.settle;
+
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How a node settles on a chain. A node with chain settings signs receipts in the deployment's domain
+ * (its chain id and Settlement address), registers and stakes on first start, and commits its receipts in
+ * Merkle batches.
+ *
+ * @param deploymentFile the {@code deployment.json} a devnet or deploy script wrote
+ * @param rpcUrl the JSON-RPC endpoint; empty for the one in the deployment file
+ * @param accountKey hex private key of the node's chain account, which also signs receipts (so only the
+ *     node itself can commit them); empty to use the node's own key ({@code home/node.key})
+ * @param batchSize cut a batch once this many receipts wait (default {@value #DEFAULT_BATCH_SIZE})
+ * @param batchAge cut a smaller batch once its oldest receipt waited this long (default 10 s)
+ * @param maxBackoff longest wait between retries while the chain fails (default 5 s; starts at 100 ms)
+ * @param stake wei staked at registration; empty for the registry's minimum stake
+ */
+public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Optional<String> accountKey, int batchSize,
+        Duration batchAge, Duration maxBackoff, Optional<BigInteger> stake) {
+    public static final int DEFAULT_BATCH_SIZE = 256;
+    public static final int MAX_BATCH_SIZE = 10_000;
+
+    public ChainSettings {
+        Objects.requireNonNull(deploymentFile, "deploymentFile");
+        Objects.requireNonNull(rpcUrl, "rpcUrl");
+        Objects.requireNonNull(accountKey, "accountKey");
+        Objects.requireNonNull(stake, "stake");
+        Objects.requireNonNull(batchAge, "batchAge");
+        Objects.requireNonNull(maxBackoff, "maxBackoff");
+        if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+            throw new IllegalArgumentException("batchSize must be 1.." + MAX_BATCH_SIZE + ", got " + batchSize);
+        }
+        if (batchAge.isNegative() || batchAge.isZero()) {
+            throw new IllegalArgumentException("batchAge must be positive, got " + batchAge);
+        }
+        if (maxBackoff.toMillis() < 1) throw new IllegalArgumentException("maxBackoff must be >= 1 ms, got " + maxBackoff);
+        stake.ifPresent(s -> {
+            if (s.signum() <= 0) throw new IllegalArgumentException("stake must be > 0 wei, got " + s);
+        });
+    }
+
+    /** Settings with the defaults above for a deployment file. */
+    public static ChainSettings of(Path deploymentFile) {
+        return new ChainSettings(deploymentFile, Optional.empty(), Optional.empty(), DEFAULT_BATCH_SIZE,
+                Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty());
+    }
+
+    public ChainSettings withRpcUrl(String url) {
+        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake);
+    }
+
+    public ChainSettings withAccountKey(String hex) {
+        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake);
+    }
+
+    public ChainSettings withBatching(int size, Duration age) {
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake);
+    }
+
+    public ChainSettings withMaxBackoff(Duration d) {
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake);
+    }
+
+    public ChainSettings withStake(BigInteger wei) {
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei));
+    }
+
+    @Override
+    public String toString() { // never print the key
+        return "ChainSettings[deploymentFile=" + deploymentFile + ", rpcUrl=" + rpcUrl + ", accountKey="
+                + accountKey.map(k -> "<set>").orElse("<node key>") + ", batchSize=" + batchSize + ", batchAge="
+                + batchAge + ", maxBackoff=" + maxBackoff + ", stake=" + stake + "]";
+    }
+}

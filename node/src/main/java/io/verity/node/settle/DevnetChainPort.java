@@ -1,0 +1,73 @@
+package io.verity.node.settle;
+
+import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainClients;
+import io.verity.chain.Deployment;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The batcher's chain over {@link ChainClients}, connected lazily and dropped after any failure so that an
+ * endpoint that went away and came back is reached afresh.
+ */
+final class DevnetChainPort implements ChainPort {
+    private static final Logger LOG = LoggerFactory.getLogger(DevnetChainPort.class);
+
+    private final Deployment deployment;
+    private final ChainAccount account;
+    private final String endpoint;
+    private final Supplier<List<Keccak256>> models;
+    private final BigInteger price;
+    private final Optional<BigInteger> stake;
+    private ChainClients clients; // only the batcher thread touches it
+
+    DevnetChainPort(Deployment deployment, ChainAccount account, String endpoint, Supplier<List<Keccak256>> models,
+            BigInteger price, Optional<BigInteger> stake) {
+        this.deployment = deployment;
+        this.account = account;
+        this.endpoint = endpoint;
+        this.models = models;
+        this.price = price;
+        this.stake = stake;
+    }
+
+    @Override
+    public void ensureRegistered() {
+        var r = attempt(() -> NodeRegistration.ensure(clients().nodes(), account.address(), endpoint,
+                models.get(), price, stake));
+        LOG.info("node {} on chain {}: {}", account.address(), deployment.chainId(), r);
+    }
+
+    @Override
+    public long commit(Keccak256 root, long count, String uri) {
+        return attempt(() -> clients().settlement().commitIdempotently(root, count, uri));
+    }
+
+    private <T> T attempt(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private ChainClients clients() {
+        if (clients == null) clients = ChainClients.connect(deployment, account);
+        return clients;
+    }
+
+    @Override
+    public void close() {
+        if (clients != null) {
+            ChainClients c = clients;
+            clients = null;
+            c.close();
+        }
+    }
+}

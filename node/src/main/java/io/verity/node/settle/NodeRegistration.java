@@ -1,0 +1,60 @@
+package io.verity.node.settle;
+
+import io.verity.chain.ChainException;
+import io.verity.chain.ContractRevertedException;
+import io.verity.chain.NodeInfo;
+import io.verity.chain.NodeRegistryClient;
+import io.verity.chain.TxOutcome;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Registers and stakes a node in the NodeRegistry on its first start; later starts change nothing. */
+public final class NodeRegistration {
+    private NodeRegistration() {}
+
+    /** What {@link #ensure} did; none of them when the node was registered as it should be. */
+    public enum Action { REGISTERED, TOPPED_UP, ENDPOINT_UPDATED }
+
+    /**
+     * Registers {@code self} (the registry client's account) with {@code stake} wei, or the registry's
+     * minimum when empty. For a node already registered it tops the stake up to the minimum when it fell
+     * below, and updates the registration (endpoint, models, price) when its endpoint moved.
+     *
+     * @throws ContractRevertedException when the registry refuses (e.g. a stake below its minimum)
+     * @throws ChainException when the chain is unreachable or the transaction is not mined yet (call again)
+     */
+    public static Set<Action> ensure(NodeRegistryClient nodes, EvmAddress self, String endpoint, List<Keccak256> models,
+            BigInteger price, Optional<BigInteger> stake) {
+        BigInteger min = nodes.minStake();
+        Optional<NodeInfo> existing = nodes.node(self);
+        if (existing.isEmpty()) {
+            check("register", nodes.register(endpoint, models, Keccak256.ZERO, price, stake.orElse(min)));
+            return EnumSet.of(Action.REGISTERED);
+        }
+        Set<Action> done = EnumSet.noneOf(Action.class);
+        BigInteger have = existing.get().stake();
+        if (have.compareTo(min) < 0) {
+            check("topUp", nodes.topUp(min.subtract(have)));
+            done.add(Action.TOPPED_UP);
+        }
+        if (!existing.get().endpoint().equals(endpoint)) {
+            check("update", nodes.update(endpoint, models, existing.get().attestationDigest(), price));
+            done.add(Action.ENDPOINT_UPDATED);
+        }
+        return done;
+    }
+
+    private static void check(String function, TxOutcome outcome) {
+        switch (outcome) {
+            case TxOutcome.Confirmed c -> { }
+            case TxOutcome.Reverted r -> throw new ContractRevertedException(function, r.errorName(), r.args());
+            case TxOutcome.Pending p -> throw new ChainException(function + " transaction " + p.txHash()
+                    + " is not mined yet; call again to check");
+        }
+    }
+}

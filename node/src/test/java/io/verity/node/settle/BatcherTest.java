@@ -1,0 +1,261 @@
+package io.verity.node.settle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.verity.node.receipts.ReceiptLog;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.merkle.MerkleBatch;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The batcher's crash and retry paths against an in-memory chain that behaves like
+ * {@code SettlementClient.commitIdempotently}: committing a root again returns the first batch id. Each
+ * test "crashes" by closing a batcher at a chosen step and opening a new one on the same home.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class BatcherTest {
+    static final URI URL = URI.create("http://127.0.0.1:7070");
+    @TempDir Path home;
+
+    /** Committed batches by root; {@code failures} makes the next calls throw, like an unreachable chain. */
+    static final class FakeChain implements ChainPort {
+        final Map<Keccak256, Long> committed = new ConcurrentHashMap<>();
+        final List<Keccak256> commitOrder = new CopyOnWriteArrayList<>();
+        final AtomicInteger failures = new AtomicInteger();
+        final AtomicInteger failAfterCommit = new AtomicInteger();
+        final AtomicInteger registrations = new AtomicInteger();
+
+        @Override
+        public void ensureRegistered() {
+            if (failures.get() > 0) throw new IllegalStateException("chain down");
+            registrations.incrementAndGet();
+        }
+
+        @Override
+        public long commit(Keccak256 root, long count, String uri) {
+            if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) throw new IllegalStateException("chain down");
+            assertThat(uri).isEqualTo(URL + "/v1/batches/" + root.toHex());
+            Long id = committed.computeIfAbsent(root, r -> {
+                commitOrder.add(r);
+                return (long) committed.size();
+            });
+            if (failAfterCommit.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new IllegalStateException("connection reset after the transaction was mined");
+            }
+            return id;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    static final class Clock implements InstantSource {
+        final AtomicLong millis = new AtomicLong(T0);
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis.get());
+        }
+    }
+
+    static ChainSettings settings(int size, Duration age) {
+        return ChainSettings.of(Path.of("unused.json")).withBatching(size, age).withMaxBackoff(Duration.ofMillis(20));
+    }
+
+    static final long T0 = 1_764_000_000_000L;
+    static final long CHAIN = 31337;
+    static final EvmAddress SETTLEMENT = EvmAddress.parse("0x5FbDB2315678afecb367f032d93F642f64180aa3");
+    static final String DOMAIN = ",\"domain\":{\"chainId\":" + CHAIN + ",\"verifyingContract\":\"" + SETTLEMENT + "\"}";
+
+    static Batcher start(ReceiptLog log, Path home, FakeChain chain, ChainSettings s, InstantSource clock) throws IOException {
+        return Batcher.start(log, home, chain, s, CHAIN, SETTLEMENT, URL, clock);
+    }
+
+    static List<Keccak256> append(ReceiptLog log, int n, int from) throws IOException {
+        List<Keccak256> ids = new ArrayList<>();
+        for (int i = from; i < from + n; i++) {
+            Keccak256 id = Keccak256.hash(("receipt " + i).getBytes(StandardCharsets.UTF_8));
+            log.append(id, ("{\"n\":" + i + ",\"timestamp\":" + T0 + DOMAIN + "}").getBytes(StandardCharsets.UTF_8));
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    static void assertEachIdInOneCommittedBatch(FakeChain chain, Batcher b, List<Keccak256> ids) throws IOException {
+        List<Keccak256> seen = new ArrayList<>();
+        for (Keccak256 root : chain.commitOrder) {
+            String json = new String(b.batchJson(root).orElseThrow(), StandardCharsets.UTF_8);
+            List<Keccak256> batchIds = new ArrayList<>();
+            for (var n : BatchFiles.JSON.readTree(json).get("ids")) batchIds.add(Keccak256.parse(n.asText()));
+            assertThat(MerkleBatch.of(batchIds).root()).isEqualTo(root);
+            seen.addAll(batchIds);
+        }
+        assertThat(seen).containsExactlyInAnyOrderElementsOf(ids);
+        for (Keccak256 id : ids) {
+            InclusionProof p = b.proof(id).orElseThrow();
+            assertThat(MerkleBatch.verify(p.batchRoot(), id, p.proof())).isTrue();
+            assertThat(p.batchId()).isEqualTo(chain.committed.get(p.batchRoot()));
+        }
+    }
+
+    @Test
+    void cuts_full_batches_and_serves_proofs_once_committed() throws Exception {
+        FakeChain chain = new FakeChain();
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
+                Batcher b = start(log, home, chain, settings(4, Duration.ofHours(1)), new Clock())) {
+            List<Keccak256> ids = append(log, 8, 0);
+            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 8);
+            assertThat(chain.commitOrder).hasSize(2);
+            assertThat(chain.registrations.get()).isEqualTo(1);
+            assertEachIdInOneCommittedBatch(chain, b, ids);
+            String json = new String(b.batchJson(chain.commitOrder.getFirst()).orElseThrow(), StandardCharsets.UTF_8);
+            assertThat(json).contains("\"receipts\":[{\"n\":0,\"timestamp\":" + T0 + DOMAIN + "},{\"n\":1,");
+        }
+    }
+
+    @Test
+    void cuts_a_partial_batch_only_once_its_oldest_receipt_is_old_enough() throws Exception {
+        FakeChain chain = new FakeChain();
+        Clock clock = new Clock();
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
+                Batcher b = start(log, home, chain, settings(100, Duration.ofMinutes(1)), clock)) {
+            List<Keccak256> ids = append(log, 3, 0);
+            assertThat(b.proof(ids.getFirst())).isEmpty();
+            clock.millis.addAndGet(Duration.ofMinutes(2).toMillis());
+            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 3);
+            assertThat(chain.commitOrder).hasSize(1);
+            assertEachIdInOneCommittedBatch(chain, b, ids);
+        }
+    }
+
+    @Test
+    void a_batch_cut_while_the_chain_was_down_is_posted_once_after_a_restart() throws Exception {
+        FakeChain chain = new FakeChain();
+        chain.failures.set(Integer.MAX_VALUE);
+        List<Keccak256> ids;
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"))) {
+            // registration succeeded earlier; the chain goes down before the first commit
+            chain.failures.set(0);
+            try (Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
+                await().until(() -> chain.registrations.get() == 1);
+                chain.failures.set(Integer.MAX_VALUE);
+                ids = append(log, 3, 0);
+                Path state = home.resolve("settle/state.json");
+                await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(state)
+                        && Files.readString(state).contains("\"pending\":\"0x"));
+            }
+            assertThat(chain.commitOrder).isEmpty();
+            chain.failures.set(0);
+            try (Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 3);
+                assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
+                assertEachIdInOneCommittedBatch(chain, b, ids);
+            }
+        }
+    }
+
+    @Test
+    void a_commit_whose_answer_was_lost_is_retried_without_a_second_batch() throws Exception {
+        FakeChain chain = new FakeChain();
+        chain.failAfterCommit.set(3);
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
+                Batcher b = start(log, home, chain, settings(2, Duration.ofHours(1)), new Clock())) {
+            List<Keccak256> ids = append(log, 4, 0);
+            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 4);
+            assertThat(chain.commitOrder).hasSize(2);
+            assertEachIdInOneCommittedBatch(chain, b, ids);
+        }
+    }
+
+    @Test
+    void a_batch_file_written_just_before_a_crash_is_dropped_and_its_receipts_batched_again() throws Exception {
+        FakeChain chain = new FakeChain();
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"))) {
+            List<Keccak256> ids = append(log, 3, 0);
+            // The crash came after the batch file but before state.json moved the cursor.
+            BatchFiles files = new BatchFiles(home);
+            Keccak256 orphan = MerkleBatch.of(ids.subList(0, 2)).root();
+            files.writeBatch(BatchFiles.batchJson(orphan, "x", ids.subList(0, 2), List.of("{}".getBytes(), "{}".getBytes())));
+            try (Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
+                assertThat(b.batchJson(orphan)).isEmpty();
+                await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 3);
+                assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
+                assertEachIdInOneCommittedBatch(chain, b, ids);
+            }
+        }
+    }
+
+    @Test
+    void a_receipt_id_logged_twice_is_settled_once() throws Exception {
+        FakeChain chain = new FakeChain();
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
+                Batcher b = start(log, home, chain, settings(2, Duration.ofHours(1)), new Clock())) {
+            List<Keccak256> ids = append(log, 2, 0);
+            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 2);
+            append(log, 2, 0); // the same two ids again
+            List<Keccak256> more = append(log, 2, 10);
+            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 4);
+            List<Keccak256> all = new ArrayList<>(ids);
+            all.addAll(more);
+            assertThat(chain.commitOrder).hasSize(2);
+            assertEachIdInOneCommittedBatch(chain, b, all);
+        }
+    }
+
+    @Test
+    void refuses_to_start_when_its_cursor_is_past_the_end_of_the_receipt_log() throws Exception {
+        new BatchFiles(home).writeState(new BatchFiles.State(4096, java.util.Optional.empty()));
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(log, home, new FakeChain(),
+                            settings(2, Duration.ofHours(1)), new Clock()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("settle/state.json: cursor must be at most the receipt log's end 0, got 4096;"
+                            + " was the receipt log replaced?");
+        }
+    }
+
+    @Test
+    void receipts_signed_for_another_domain_stay_unsettled() throws Exception {
+        FakeChain chain = new FakeChain();
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
+                Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
+            Keccak256 beforeChain = Keccak256.hash("signed with no chain".getBytes(StandardCharsets.UTF_8));
+            log.append(beforeChain, ("{\"timestamp\":" + T0 + ",\"domain\":{\"chainId\":31337,\"verifyingContract\":\""
+                    + EvmAddress.ZERO + "\"}}").getBytes(StandardCharsets.UTF_8));
+            List<Keccak256> ids = append(log, 2, 0);
+            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 2);
+            assertThat(b.proof(beforeChain)).isEmpty();
+            assertEachIdInOneCommittedBatch(chain, b, ids);
+        }
+    }
+
+    @Test
+    void rejects_settings_out_of_range_naming_the_field() {
+        var s = ChainSettings.of(Path.of("d.json"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.withBatching(0, Duration.ofSeconds(1)))
+                .hasMessage("batchSize must be 1..10000, got 0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.withBatching(10, Duration.ZERO))
+                .hasMessage("batchAge must be positive, got PT0S");
+        assertThat(s.withAccountKey("0x" + "11".repeat(32)).toString()).doesNotContain("1111").contains("<set>");
+    }
+}
