@@ -30,6 +30,13 @@ public record OnChainReceipt(
             + "uint8 verification,uint256 price,uint64 timestamp)";
     private static final Keccak256 TYPEHASH = Keccak256.hash(TYPE.getBytes(StandardCharsets.US_ASCII));
 
+    /** The protocol receipt in the contract's field order (the one place that mapping lives). */
+    public static OnChainReceipt of(io.verity.protocol.receipt.Receipt r) {
+        return new OnChainReceipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(),
+                r.outputsDigest(), r.traceRoot(), r.node(), r.attestationDigest(), r.verification().code(), r.price(),
+                r.timestamp());
+    }
+
     public OnChainReceipt {
         if (version < 0 || version > 0xffff) throw new IllegalArgumentException("version must be a uint16, got " + version);
         Objects.requireNonNull(requestId, "requestId");

@@ -2,7 +2,20 @@ package io.verity.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainClients;
+import io.verity.chain.Deployment;
+import io.verity.chain.Devnet;
+import io.verity.chain.SignedVoucher;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.Voucher;
 import io.verity.node.InferenceNode;
+import io.verity.node.settle.ChainSettings;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.Optional;
 import io.verity.node.NodeConfig;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
@@ -25,8 +38,11 @@ import picocli.CommandLine.Option;
  * Ctrl-C so the user can send their own requests.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Start a local node with real demo models, run one verified inference, stay up until Ctrl-C.")
+        description = "Start a local chain (anvil) and a staked node with real demo models, run one paid inference, show it settled and verified on chain, stay up until Ctrl-C.")
 final class UpCommand implements Callable<Integer> {
+    /** What the demo node charges: one microether per inference. */
+    static final BigInteger PRICE = BigInteger.TEN.pow(12);
+
     @Option(names = "--home", description = "state directory; default $VERITY_HOME or ~/.verity")
     Path home;
 
@@ -49,22 +65,42 @@ final class UpCommand implements Callable<Integer> {
             out.printf("  %-14s %-18s %s  %s%n", m.name(), m.version(), m.digest(), m.license());
         }
 
-        InferenceNode node = startNode(NodeConfig.defaults(dir).withPort(port));
-        out.println("\nNode " + node.address() + " serving at " + node.url());
+        Path chainDir = dir.resolve("devnet");
+        Devnet devnet = Devnet.builder().stateDir(chainDir.resolve("state")).deploymentFile(chainDir.resolve("deployment.json"))
+                .start();
+        Deployment d = devnet.deployment();
+        out.println("\nChain: anvil at " + devnet.rpcUrl() + " (chain id " + d.chainId() + ")");
+        out.println("  NodeRegistry " + d.nodeRegistry() + "   Settlement " + d.settlement());
+        out.println("  ModelRegistry " + d.modelRegistry() + "  Payments   " + d.payments());
+
+        ChainAccount nodeAccount = devnet.account(1);
+        ChainSettings chain = ChainSettings.of(chainDir.resolve("deployment.json"))
+                .withAccountKey(nodeAccount.privateKeyHex()).withBatching(256, Duration.ofSeconds(2));
+        InferenceNode node;
+        try {
+            node = startNode(NodeConfig.defaults(dir).withPort(port).withPrice(PRICE).withChainSettings(chain));
+        } catch (Exception | Error e) {
+            devnet.close();
+            throw e;
+        }
+        out.println("\nNode " + node.address() + " serving at " + node.url() + "  (price " + PRICE + " wei per inference)");
         boolean ok;
         try {
-            ok = demo(out, node, dir);
+            ok = demo(out, node, dir, devnet);
         } catch (Exception | Error e) {
             node.close();
+            devnet.close();
             throw e;
         }
         if (!ok || exitAfterDemo) {
             node.close();
+            devnet.close();
             return ok ? 0 : Main.CHECK_FAILED;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
+            devnet.close();
             stopped.countDown();
         }, "verity-up-shutdown"));
         out.println("\nUp. Try:  curl " + node.url() + "/v1/models      Ctrl-C to stop.");
@@ -92,7 +128,7 @@ final class UpCommand implements Callable<Integer> {
     }
 
     /** One Silero VAD inference on a synthetic 16 kHz voiced signal, sent and verified as a client would. */
-    private static boolean demo(PrintStream out, InferenceNode node, Path dir) throws Exception {
+    private static boolean demo(PrintStream out, InferenceNode node, Path dir, Devnet devnet) throws Exception {
         DemoModels.Demo vad = DemoModels.SILERO_VAD;
         List<Tensor> inputs = List.of(
                 Tensor.ofFloats("input", Shape.of(1, 512), voicedSignal(512, 16000, 42)),
@@ -126,8 +162,56 @@ final class UpCommand implements Callable<Integer> {
         ObjectNode in = NodeClient.JSON.createObjectNode();
         in.set("inputs", inputsJson);
         Files.writeString(inputsFile, NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(in));
-        out.println("  saved: check it yourself with\n    ./verity verify " + responseFile + " --inputs " + inputsFile);
-        return Checks.allPassed(checks) && nodeMatches;
+        boolean paid = pay(out, devnet, r);
+        out.println("  waiting for the node to settle its batch on chain ...");
+        JsonNode proof = awaitProof(node, r.id());
+        List<Checks.Check> onChain = OnChainCheck.run(r, devnet.deployment(), Optional.ofNullable(proof));
+        out.println("  verification on chain (Settlement.verifyReceipt and NodeRegistry):");
+        for (Checks.Check c : onChain) out.printf("    %-4s %-15s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
+        out.println("  saved: check it yourself with\n    ./verity verify " + responseFile + " --inputs " + inputsFile
+                + "\n    node tools/verify-receipt.mjs " + responseFile);
+        return Checks.allPassed(checks) && nodeMatches && paid && Checks.allPassed(onChain);
+    }
+
+    /**
+     * The client (dev account 2) keeps a deposit in Payments and signs a cumulative voucher for the receipt's
+     * price; the node redeems it. The voucher names the node, so no one else can take the money.
+     */
+    private static boolean pay(PrintStream out, Devnet devnet, io.verity.protocol.receipt.SignedReceipt r) {
+        ChainAccount client = devnet.account(2);
+        try (ChainClients asClient = ChainClients.connect(devnet.deployment(), client);
+                ChainClients asNode = ChainClients.connect(devnet.deployment(), devnet.account(1))) {
+            BigInteger already = asClient.payments().redeemed(client.address(), r.receipt().node());
+            if (asClient.payments().depositOf(client.address()).compareTo(already.add(r.receipt().price())) < 0) {
+                require(asClient.payments().deposit(PRICE.multiply(BigInteger.valueOf(1000))), "deposit");
+            }
+            SignedVoucher v = asClient.payments().sign(new Voucher(client.address(), r.receipt().node(),
+                    already.add(r.receipt().price())));
+            BigInteger before = asNode.connection().balanceOf(r.receipt().node());
+            TxOutcome redeemed = asNode.payments().redeem(v);
+            boolean ok = redeemed instanceof TxOutcome.Confirmed;
+            out.printf("  payment: client %s signed a voucher for %s wei; the node redeemed it: %s%n", client.address(),
+                    v.voucher().cumulativeAmount(), ok ? "ok (tx " + ((TxOutcome.Confirmed) redeemed).txHash() + ")" : redeemed);
+            return ok && asNode.connection().balanceOf(r.receipt().node()).compareTo(before) != 0;
+        }
+    }
+
+    private static void require(TxOutcome outcome, String what) {
+        if (!(outcome instanceof TxOutcome.Confirmed)) throw new IllegalStateException(what + " failed: " + outcome);
+    }
+
+    /** Polls the node for the receipt's inclusion proof until its batch is committed (or a minute passes). */
+    private static JsonNode awaitProof(InferenceNode node, Keccak256 id) throws InterruptedException {
+        NodeClient client = new NodeClient(node.url());
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                return client.get("/v1/receipts/" + id + "/proof");
+            } catch (java.io.IOException notYet) {
+                Thread.sleep(250);
+            }
+        }
+        return null;
     }
 
     /** A 220 Hz tone with harmonics and seeded noise: speech-like enough for the detector to score it. */

@@ -99,9 +99,7 @@ class SettlementIT {
     }
 
     static OnChainReceipt onChain(Receipt r) {
-        return new OnChainReceipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(),
-                r.outputsDigest(), r.traceRoot(), r.node(), r.attestationDigest(), r.verification().code(), r.price(),
-                r.timestamp());
+        return OnChainReceipt.of(r);
     }
 
     static List<Keccak256> hashes(JsonNode arr) {
