@@ -1,6 +1,8 @@
 package io.verity.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.chain.ChainException;
+import io.verity.chain.Deployment;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -25,6 +27,21 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--outputs", description = "the outputs received: array of tensors or {\"outputs\": [...]}")
     Path outputs;
+
+    @Option(names = "--offline", description = "skip the on-chain checks")
+    boolean offline;
+
+    @Option(names = "--deployment", description = "contract addresses and RPC (JSON); default: the one `verity up` wrote in the home")
+    Path deployment;
+
+    @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
+    String rpc;
+
+    @Option(names = "--proof", description = "inclusion proof JSON {batchId, proof}; default: asked from the node's registered endpoint")
+    Path proof;
+
+    @Option(names = "--home", description = "Verity home, for the default deployment; default $VERITY_HOME or ~/.verity")
+    Path home;
 
     @Override
     public Integer call() throws Exception {
@@ -53,6 +70,34 @@ final class VerifyCommand implements Callable<Integer> {
         }
         if (in == null) System.out.println("  skip inputs-digest   (give --inputs to check)");
         if (out == null) System.out.println("  skip outputs-digest  (give --outputs to check)");
+        if (!offline) {
+            Path file = deployment != null ? deployment : Homes.resolve(home).resolve("devnet/deployment.json");
+            if (deployment == null && !java.nio.file.Files.exists(file)) {
+                System.out.println("  skip on-chain         (no deployment at " + file + "; give --deployment, or --offline)");
+            } else {
+                Deployment d;
+                try {
+                    d = Deployment.read(file);
+                } catch (RuntimeException e) {
+                    throw new TensorFiles.UsageError("cannot read the deployment " + file + ": " + e.getMessage());
+                }
+                if (rpc != null) d = d.withRpcUrl(rpc);
+                java.util.Optional<JsonNode> given = proof == null ? java.util.Optional.empty()
+                        : java.util.Optional.of(TensorFiles.readJson(proof));
+                List<Checks.Check> onChain;
+                try {
+                    onChain = OnChainCheck.run(receipt, d, given);
+                } catch (ChainException e) {
+                    System.err.println("verity: " + e.getMessage() + " (is the chain running, e.g. under verity up? --offline skips these checks)");
+                    return Main.UNREACHABLE;
+                }
+                for (Checks.Check c : onChain) {
+                    System.out.printf("  %-4s %-15s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
+                }
+                checks = new java.util.ArrayList<>(checks);
+                checks.addAll(onChain);
+            }
+        }
         boolean ok = Checks.allPassed(checks);
         if (!ok) {
             Checks.Check failed = checks.stream().filter(c -> !c.passed()).findFirst().orElseThrow();
