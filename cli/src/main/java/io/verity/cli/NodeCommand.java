@@ -2,6 +2,7 @@ package io.verity.cli;
 
 import io.verity.node.NodeConfig;
 import io.verity.node.NodeMain;
+import io.verity.node.settle.ChainSettings;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -30,10 +31,20 @@ final class NodeCommand {
         @Option(names = "--threads", defaultValue = "1", description = "engine threads per inference (default: ${DEFAULT-VALUE})")
         int threads;
 
+        @Option(names = "--deployment", description = "settle on this chain: contract addresses and RPC (JSON, e.g. from verity up)")
+        Path deployment;
+
+        @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
+        String rpc;
+
         @Override
         public Integer call() throws Exception {
             NodeConfig config = NodeConfig.defaults(Homes.resolve(home)).withHost(host).withPort(port).withPrice(price)
                     .withEngineThreads(threads);
+            if (deployment != null) {
+                ChainSettings chain = ChainSettings.of(deployment.toAbsolutePath());
+                config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
+            }
             NodeMain.runUntilTerminated(config);
             return 0;
         }
