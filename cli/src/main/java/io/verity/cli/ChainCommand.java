@@ -1,16 +1,13 @@
 package io.verity.cli;
 
-import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
 import io.verity.chain.NodeInfo;
 import io.verity.protocol.EvmAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 @Command(name = "chain", mixinStandardHelpOptions = true, description = "Verity's contracts on an EVM chain.",
         subcommands = {ChainCommand.Status.class})
@@ -19,29 +16,19 @@ final class ChainCommand {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Show the contracts, the registered nodes with their stakes, and the committed batches.")
     static final class Status implements Callable<Integer> {
-        @Option(names = "--deployment", description = "contract addresses and RPC (JSON); default: the one `verity up` wrote")
-        Path deployment;
-
-        @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
-        String rpc;
-
-        @Option(names = "--home", description = "Verity home; default $VERITY_HOME or ~/.verity")
-        Path home;
+        @Mixin
+        ChainOptions chainOptions = new ChainOptions();
 
         @Override
         public Integer call() {
-            Path file = deployment != null ? deployment : Homes.resolve(home).resolve("devnet/deployment.json");
-            if (!Files.exists(file)) {
-                throw new TensorFiles.UsageError("no deployment at " + file + "; run verity up, or give --deployment");
-            }
-            Deployment d = Deployment.read(file);
-            if (rpc != null) d = d.withRpcUrl(rpc);
+            Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
+                    "no deployment at " + chainOptions.file() + "; run verity up, or give --deployment"));
             System.out.println("chain " + d.chainId() + " at " + d.rpcUrl());
             System.out.println("  NodeRegistry  " + d.nodeRegistry());
             System.out.println("  ModelRegistry " + d.modelRegistry());
             System.out.println("  Settlement    " + d.settlement());
             System.out.println("  Payments      " + d.payments());
-            try (ChainClients chain = ChainClients.connect(d, ChainAccount.fromPrivateKey("0x" + "11".repeat(32)))) {
+            try (ChainClients chain = ChainClients.connect(d, ChainOptions.READ_ONLY)) {
                 System.out.println("nodes (" + chain.nodes().nodeCount() + " registered, minimum stake "
                         + chain.nodes().minStake() + " wei):");
                 for (EvmAddress a : chain.nodes().registeredNodes()) {

@@ -1,7 +1,6 @@
 package io.verity.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.chain.NodeInfo;
@@ -22,9 +21,6 @@ import java.util.Optional;
 final class OnChainCheck {
     private OnChainCheck() {}
 
-    /** A read-only account: eth_call needs a from address, never a key that can spend. */
-    private static final String READ_ONLY_KEY = "0x" + "11".repeat(32);
-
     static List<Checks.Check> run(SignedReceipt receipt, Deployment deployment, Optional<JsonNode> givenProof) {
         List<Checks.Check> checks = new ArrayList<>();
         if (receipt.domain().chainId() != deployment.chainId()
@@ -34,7 +30,7 @@ final class OnChainCheck {
                     + deployment.settlement()));
             return checks;
         }
-        try (ChainClients chain = ChainClients.connect(deployment, ChainAccount.fromPrivateKey(READ_ONLY_KEY))) {
+        try (ChainClients chain = ChainClients.connect(deployment, ChainOptions.READ_ONLY)) {
             Optional<NodeInfo> info = chain.nodes().node(receipt.receipt().node());
             boolean staked = info.isPresent() && chain.nodes().isStaked(receipt.receipt().node());
             checks.add(new Checks.Check("node-staked", staked, staked

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,17 +32,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--offline", description = "skip the on-chain checks")
     boolean offline;
 
-    @Option(names = "--deployment", description = "contract addresses and RPC (JSON); default: the one `verity up` wrote in the home")
-    Path deployment;
-
-    @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
-    String rpc;
+    @Mixin
+    ChainOptions chainOptions = new ChainOptions();
 
     @Option(names = "--proof", description = "inclusion proof JSON {batchId, proof}; default: asked from the node's registered endpoint")
     Path proof;
-
-    @Option(names = "--home", description = "Verity home, for the default deployment; default $VERITY_HOME or ~/.verity")
-    Path home;
 
     @Override
     public Integer call() throws Exception {
@@ -71,17 +66,11 @@ final class VerifyCommand implements Callable<Integer> {
         if (in == null) System.out.println("  skip inputs-digest   (give --inputs to check)");
         if (out == null) System.out.println("  skip outputs-digest  (give --outputs to check)");
         if (!offline) {
-            Path file = deployment != null ? deployment : Homes.resolve(home).resolve("devnet/deployment.json");
-            if (deployment == null && !java.nio.file.Files.exists(file)) {
-                System.out.println("  skip on-chain         (no deployment at " + file + "; give --deployment, or --offline)");
+            java.util.Optional<Deployment> found = chainOptions.find();
+            if (found.isEmpty()) {
+                System.out.println("  skip on-chain         (no deployment at " + chainOptions.file() + "; give --deployment, or --offline)");
             } else {
-                Deployment d;
-                try {
-                    d = Deployment.read(file);
-                } catch (RuntimeException e) {
-                    throw new TensorFiles.UsageError("cannot read the deployment " + file + ": " + e.getMessage());
-                }
-                if (rpc != null) d = d.withRpcUrl(rpc);
+                Deployment d = found.get();
                 java.util.Optional<JsonNode> given = proof == null ? java.util.Optional.empty()
                         : java.util.Optional.of(TensorFiles.readJson(proof));
                 List<Checks.Check> onChain;

@@ -1,0 +1,40 @@
+package io.verity.cli;
+
+import io.verity.chain.ChainAccount;
+import io.verity.chain.Deployment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** Where the contracts are: a deployment file (default: the one {@code verity up} keeps in the home), optional RPC override. */
+final class ChainOptions {
+    /** Reads need a from address, never a key that can spend: this one holds nothing on any chain. */
+    static final ChainAccount READ_ONLY = ChainAccount.fromPrivateKey("0x" + "11".repeat(32));
+
+    @Option(names = "--deployment", description = "contract addresses and RPC (JSON); default: the one `verity up` wrote in the home")
+    Path deployment;
+
+    @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
+    String rpc;
+
+    @Option(names = "--home", description = "Verity home, for the default deployment; default $VERITY_HOME or ~/.verity")
+    Path home;
+
+    Path file() {
+        return deployment != null ? deployment : Homes.resolve(home).resolve("devnet/deployment.json");
+    }
+
+    /** The deployment, or empty when none was given and the home has none. */
+    Optional<Deployment> find() {
+        Path file = file();
+        if (deployment == null && !Files.exists(file)) return Optional.empty();
+        Deployment d;
+        try {
+            d = Deployment.read(file);
+        } catch (RuntimeException e) {
+            throw new TensorFiles.UsageError("cannot read the deployment " + file + ": " + e.getMessage());
+        }
+        return Optional.of(rpc == null ? d : d.withRpcUrl(rpc));
+    }
+}
