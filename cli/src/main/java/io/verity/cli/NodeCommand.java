@@ -2,7 +2,17 @@ package io.verity.cli;
 
 import io.verity.node.NodeConfig;
 import io.verity.node.NodeMain;
+import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainClients;
+import io.verity.chain.ChainException;
+import io.verity.chain.Deployment;
+import io.verity.node.hub.ModelHub;
 import io.verity.node.settle.ChainSettings;
+import io.verity.node.settle.NodeRegistration;
+import io.verity.protocol.Keccak256;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Optional;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -10,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run an inference node.",
-        subcommands = {NodeCommand.Start.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Register.class})
 final class NodeCommand {
 
     @Command(name = "start", mixinStandardHelpOptions = true,
@@ -46,6 +56,55 @@ final class NodeCommand {
                 config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
             }
             NodeMain.runUntilTerminated(config);
+            return 0;
+        }
+    }
+
+    @Command(name = "register", mixinStandardHelpOptions = true,
+            description = {"Register this node in NodeRegistry and stake (or top up to the minimum, or move its endpoint).",
+                    "The chain account is the node's key: $VERITY_NODE_KEY, else HOME/node.key. A node started with",
+                    "--deployment does this by itself; this command is for operators who want it done beforehand."})
+    static final class Register implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ChainOptions chainOptions = new ChainOptions();
+
+        @Option(names = "--endpoint", required = true, description = "the URL clients reach the node at")
+        String endpoint;
+
+        @Option(names = "--price-wei", defaultValue = "0", description = "price per inference in wei (default: ${DEFAULT-VALUE})")
+        BigInteger price;
+
+        @Option(names = "--stake-wei", description = "stake to deposit; default: the registry's minimum")
+        BigInteger stake;
+
+        @Override
+        public Integer call() throws Exception {
+            Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
+                    "no deployment at " + chainOptions.file() + "; give --deployment"));
+            Path home = Homes.resolve(chainOptions.home);
+            String key = System.getenv("VERITY_NODE_KEY");
+            if (key == null || key.isBlank()) {
+                Path file = home.resolve("node.key");
+                if (!Files.exists(file)) {
+                    throw new TensorFiles.UsageError("no node key: set VERITY_NODE_KEY or start the node once to create " + file);
+                }
+                key = Files.readString(file).strip();
+            }
+            ChainAccount account = ChainAccount.fromPrivateKey(key);
+            List<Keccak256> models = new ModelHub(home.resolve("models")).list().stream().map(m -> m.digest()).toList();
+            try (ChainClients chain = ChainClients.connect(d, account)) {
+                var done = NodeRegistration.ensure(chain.nodes(), account.address(), endpoint, models, price,
+                        Optional.ofNullable(stake));
+                System.out.println("node " + account.address() + (done.isEmpty() ? ": already registered as given" : ": " + done));
+                System.out.println("  stake " + chain.nodes().stakeOf(account.address()) + " wei, " + models.size()
+                        + " model(s), endpoint " + endpoint);
+            } catch (io.verity.chain.ContractRevertedException e) {
+                System.err.println("verity: NodeRegistry refused: " + e.getMessage());
+                return Main.CHECK_FAILED;
+            } catch (ChainException e) {
+                System.err.println("verity: " + e.getMessage());
+                return Main.UNREACHABLE;
+            }
             return 0;
         }
     }

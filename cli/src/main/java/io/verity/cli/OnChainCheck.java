@@ -58,7 +58,8 @@ final class OnChainCheck {
                     receipt.signature().toArray(), batchId, path);
             checks.add(switch (settled) {
                 case SettledCheck.Settled s -> new Checks.Check("inclusion", true, "in batch " + s.batchId()
-                        + " committed by the signer at block " + s.blockNumber() + " (" + s.committedAt() + ")");
+                        + " committed by the signer at block " + s.blockNumber() + " (" + s.committedAt()
+                        + "); Settlement accepts batches only from registered, staked nodes, so it was staked then");
                 case SettledCheck.Rejected r -> new Checks.Check("inclusion", false, "Settlement.verifyReceipt: "
                         + r.reason() + " " + r.args());
             });

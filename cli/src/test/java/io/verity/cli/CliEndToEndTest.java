@@ -92,4 +92,25 @@ class CliEndToEndTest {
         assertThat(run("infer", "--node", "http://127.0.0.1:" + port, "--model", "m", "--input", inputs.toString()))
                 .isEqualTo(Main.UNREACHABLE);
     }
+
+    @Test
+    void node_register_stakes_the_node_key_once() throws Exception {
+        try (io.verity.chain.Devnet devnet = io.verity.chain.Devnet.builder().stateDir(dir.resolve("chain"))
+                .deploymentFile(dir.resolve("deployment.json")).start()) {
+            Path home = dir.resolve("op");
+            Files.createDirectories(home);
+            var account = devnet.account(3);
+            Files.writeString(home.resolve("node.key"), account.privateKeyHex() + "\n");
+            String[] args = {"node", "register", "--home", home.toString(), "--deployment",
+                dir.resolve("deployment.json").toString(), "--endpoint", "http://127.0.0.1:7999", "--price-wei", "5"};
+            assertThat(run(args)).isEqualTo(0);
+            try (var chain = io.verity.chain.ChainClients.connect(devnet.deployment(), devnet.account(0))) {
+                assertThat(chain.nodes().isStaked(account.address())).isTrue();
+                var stake = chain.nodes().stakeOf(account.address());
+                assertThat(run(args)).isEqualTo(0); // idempotent: nothing staked twice
+                assertThat(chain.nodes().stakeOf(account.address())).isEqualTo(stake);
+                assertThat(chain.nodes().node(account.address()).orElseThrow().endpoint()).isEqualTo("http://127.0.0.1:7999");
+            }
+        }
+    }
 }

@@ -51,8 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class SettlementIT {
-    /** How long the outage test keeps anvil down (the issue asks for 60 s; 15 s keeps the suite short). */
-    static final Duration OUTAGE = Duration.ofSeconds(15);
+    /** How long the outage test keeps anvil down: a minute, as the settlement issue asks. */
+    static final Duration OUTAGE = Duration.ofSeconds(60);
     static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(90);
 
     @TempDir static Path chainDir;
