@@ -1,0 +1,158 @@
+package io.verity.gateway;
+
+import io.javalin.Javalin;
+import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainClients;
+import io.verity.chain.Deployment;
+import io.verity.chain.TxOutcome;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.receipt.Eip712Domain;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: discovery from NodeRegistry, routing, verification policies, payments and the HTTP API
+ * of docs/gateway.md. It keeps no state another gateway would need, so several can serve side by side.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /** Reads the chain without ever sending a transaction; its key is public on purpose. */
+    private static final ChainAccount READ_ONLY = ChainAccount.fromPrivateKey("0x" + "11".repeat(32));
+
+    private final GatewayConfig config;
+    private final ChainClients chain;
+    private final HttpClient http;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService background;
+    private final NodeDirectory directory;
+    private final Optional<Payer> payer;
+    private final EvidenceLog evidence;
+    private final Dispatcher dispatcher;
+    private final Javalin app;
+    private final URI url;
+
+    private Gateway(GatewayConfig config) {
+        this.config = config;
+        Deployment read = Deployment.read(config.deploymentFile());
+        Deployment d = config.rpcUrl().map(read::withRpcUrl).orElse(read);
+        Optional<ChainAccount> client = config.clientKey().map(ChainAccount::fromPrivateKey);
+        this.chain = ChainClients.connect(d, client.orElse(READ_ONLY));
+        this.background = Executors.newVirtualThreadPerTaskExecutor();
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2)).executor(background).build();
+        this.scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().daemon().name("gateway-scheduler").factory());
+        Clock clock = Clock.systemUTC();
+        this.directory = new NodeDirectory(chain.nodes(), http, Duration.ofSeconds(2), clock);
+        this.evidence = new EvidenceLog(config.home());
+        this.payer = client.map(c -> new Payer(c, d.chainId(), d.payments(), http, scheduler));
+        client.ifPresent(c -> topUp(c, config.deposit()));
+        double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
+        Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
+        NodeCaller caller = new NodeCaller(http, domain, config.requestTimeout());
+        this.dispatcher = new Dispatcher(directory, caller, config.routing(), config.tolerance(), payer, evidence,
+                client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
+                config.quarantine(), config.maxAttempts(), background, clock);
+        directory.refresh();
+        long every = config.refreshInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
+        this.app = GatewayApi.create(config, this);
+        app.start(config.host(), config.port());
+        this.url = URI.create("http://" + config.host() + ":" + app.port());
+        LOG.info("gateway at {} routing over {} node(s) from NodeRegistry {}", url, directory.all().size(), d.nodeRegistry());
+    }
+
+    /** Starts a gateway; it serves until {@link #close()}. */
+    public static Gateway start(GatewayConfig config) {
+        return new Gateway(config);
+    }
+
+    private void topUp(ChainAccount client, BigInteger target) {
+        if (target.signum() == 0) return;
+        BigInteger have = chain.payments().depositOf(client.address());
+        if (have.compareTo(target) >= 0) return;
+        TxOutcome t = chain.payments().deposit(target.subtract(have));
+        if (!(t instanceof TxOutcome.Confirmed)) {
+            throw new IllegalStateException("cannot deposit " + target.subtract(have) + " wei into Payments for client "
+                    + client.address() + ": " + t);
+        }
+    }
+
+    private void refreshQuietly() {
+        try {
+            directory.refresh();
+        } catch (RuntimeException e) {
+            LOG.warn("node refresh failed: {}", e.getMessage());
+        }
+    }
+
+    public URI url() {
+        return url;
+    }
+
+    /** The client account paying nodes, if the gateway has one. */
+    public Optional<EvmAddress> clientAccount() {
+        return payer.map(Payer::client);
+    }
+
+    /** Re-reads the registry and health-checks now, instead of waiting for the next interval. */
+    public void refreshNow() {
+        directory.refresh();
+    }
+
+    /** True once every promised voucher has been acknowledged by its node. */
+    public boolean paymentsDelivered() {
+        return payer.map(Payer::settled).orElse(true);
+    }
+
+    GatewayConfig config() {
+        return config;
+    }
+
+    Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    Collection<NodeState> nodes() {
+        return directory.all();
+    }
+
+    NodeDirectory directory() {
+        return directory;
+    }
+
+    List<EvidenceLog.Entry> evidence() {
+        return evidence.recent();
+    }
+
+    HttpClient http() {
+        return http;
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        payer.ifPresent(Payer::close); // delivers what it can; needs the scheduler
+        scheduler.shutdown();
+        background.shutdown();
+        try {
+            background.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        scheduler.shutdownNow();
+        evidence.close();
+        chain.close();
+    }
+}

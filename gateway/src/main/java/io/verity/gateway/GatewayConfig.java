@@ -1,0 +1,95 @@
+package io.verity.gateway;
+
+import io.verity.protocol.policy.Policy;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Settings of one gateway. Build with {@link #builder(Path, Path)}; every setting but the home and the
+ * deployment file has a default suited to a local network.
+ *
+ * @param home where the gateway keeps its evidence log
+ * @param deploymentFile contract addresses and RPC URL (as {@code verity up} writes them)
+ * @param rpcUrl overrides the deployment's RPC URL
+ * @param clientKey the paying client account's private key (hex); without it the gateway pays nobody and
+ *     cannot report equivocation on chain
+ * @param deposit with a client key: top the account's Payments deposit up to this many wei at start (0: leave it)
+ * @param refreshInterval how often the registry is re-read and nodes health-checked
+ * @param requestTimeout per node call
+ * @param hedgeAfter default hedge delay for single-node answers, {@link Duration#ZERO} for no hedging
+ * @param quarantine how long a node caught disagreeing is excluded from routing
+ * @param maxAttempts node calls per request before giving up (failover bound)
+ */
+public record GatewayConfig(Path home, String host, int port, Path deploymentFile, Optional<String> rpcUrl,
+        Optional<String> clientKey, BigInteger deposit, Policy defaultPolicy, Routing routing, Tolerance tolerance,
+        Duration refreshInterval, Duration requestTimeout, Duration hedgeAfter, Duration quarantine, int maxAttempts,
+        double samplingMargin, long maxBodyBytes) {
+
+    public GatewayConfig {
+        Objects.requireNonNull(home, "home");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(deploymentFile, "deploymentFile");
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
+        if (deposit.signum() < 0) throw new IllegalArgumentException("deposit must be >= 0 wei, got " + deposit);
+        if (refreshInterval.isNegative() || refreshInterval.isZero()) throw new IllegalArgumentException("refreshInterval must be > 0");
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) throw new IllegalArgumentException("requestTimeout must be > 0");
+        if (hedgeAfter.isNegative()) throw new IllegalArgumentException("hedgeAfter must be >= 0");
+        if (quarantine.isNegative()) throw new IllegalArgumentException("quarantine must be >= 0");
+        if (maxAttempts < 1) throw new IllegalArgumentException("maxAttempts must be >= 1, got " + maxAttempts);
+        if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024, got " + maxBodyBytes);
+    }
+
+    public static Builder builder(Path home, Path deploymentFile) {
+        return new Builder(home, deploymentFile);
+    }
+
+    public static final class Builder {
+        private final Path home;
+        private final Path deploymentFile;
+        private String host = "127.0.0.1";
+        private int port;
+        private Optional<String> rpcUrl = Optional.empty();
+        private Optional<String> clientKey = Optional.empty();
+        private BigInteger deposit = BigInteger.ZERO;
+        private Policy defaultPolicy = Policy.NONE;
+        private Routing routing = Routing.DEFAULT;
+        private Tolerance tolerance = Tolerance.DEFAULT;
+        private Duration refreshInterval = Duration.ofSeconds(2);
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration hedgeAfter = Duration.ZERO;
+        private Duration quarantine = Duration.ofMinutes(10);
+        private int maxAttempts = 4;
+        private double samplingMargin = 2.0;
+        private long maxBodyBytes = 64L << 20;
+
+        private Builder(Path home, Path deploymentFile) {
+            this.home = home;
+            this.deploymentFile = deploymentFile;
+        }
+
+        public Builder host(String v) { host = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder rpcUrl(String v) { rpcUrl = Optional.ofNullable(v); return this; }
+        public Builder clientKey(String v) { clientKey = Optional.ofNullable(v); return this; }
+        public Builder deposit(BigInteger v) { deposit = v; return this; }
+        public Builder defaultPolicy(Policy v) { defaultPolicy = v; return this; }
+        /** {@code latency=1,price=0.5,reputation=1} */
+        public Builder routing(String weights) { routing = Routing.parse(weights); return this; }
+        public Builder tolerance(double abs, double rel) { tolerance = new Tolerance(abs, rel); return this; }
+        public Builder refreshInterval(Duration v) { refreshInterval = v; return this; }
+        public Builder requestTimeout(Duration v) { requestTimeout = v; return this; }
+        public Builder hedgeAfter(Duration v) { hedgeAfter = v; return this; }
+        public Builder quarantine(Duration v) { quarantine = v; return this; }
+        public Builder maxAttempts(int v) { maxAttempts = v; return this; }
+        public Builder samplingMargin(double v) { samplingMargin = v; return this; }
+        public Builder maxBodyBytes(long v) { maxBodyBytes = v; return this; }
+
+        public GatewayConfig build() {
+            return new GatewayConfig(home, host, port, deploymentFile, rpcUrl, clientKey, deposit, defaultPolicy, routing,
+                    tolerance, refreshInterval, requestTimeout, hedgeAfter, quarantine, maxAttempts, samplingMargin, maxBodyBytes);
+        }
+    }
+}

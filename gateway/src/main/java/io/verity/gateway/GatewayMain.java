@@ -1,0 +1,90 @@
+package io.verity.gateway;
+
+import io.verity.protocol.policy.Policy;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs one gateway in this process until it is terminated:
+ * {@code java -cp ... io.verity.gateway.GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N]
+ * [--host H] [--client-key HEX] [--deposit-wei N] [--policy P] [--routing W] [--hedge-ms MS]
+ * [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]}. The client key may also come from
+ * {@code VERITY_CLIENT_KEY}. Prints {@code READY <url>} on stdout once it serves.
+ */
+public final class GatewayMain {
+    private GatewayMain() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        GatewayConfig config;
+        try {
+            config = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("gateway: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        runUntilTerminated(config);
+    }
+
+    static final String USAGE = "usage: GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N] [--host H]"
+            + " [--client-key HEX] [--deposit-wei N] [--policy none|redundant:k|sample:p]"
+            + " [--routing latency=1,price=0.5,reputation=1] [--hedge-ms MS] [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]";
+
+    static GatewayConfig parse(String[] args) {
+        Path home = null, deployment = null;
+        String rpc = null, key = System.getenv("VERITY_CLIENT_KEY"), host = "127.0.0.1", routing = null;
+        int port = 0;
+        BigInteger deposit = BigInteger.ZERO;
+        Policy policy = Policy.NONE;
+        Duration hedge = Duration.ZERO, quarantine = Duration.ofMinutes(10), refresh = Duration.ofSeconds(2),
+                timeout = Duration.ofSeconds(30);
+        for (int i = 0; i < args.length; i += 2) {
+            String flag = args[i];
+            if (i + 1 >= args.length) throw new IllegalArgumentException(flag + " needs a value");
+            String v = args[i + 1];
+            try {
+                switch (flag) {
+                    case "--home" -> home = Path.of(v);
+                    case "--deployment" -> deployment = Path.of(v);
+                    case "--rpc" -> rpc = v;
+                    case "--port" -> port = Integer.parseInt(v);
+                    case "--host" -> host = v;
+                    case "--client-key" -> key = v;
+                    case "--deposit-wei" -> deposit = new BigInteger(v);
+                    case "--policy" -> policy = Policy.parse(v);
+                    case "--routing" -> routing = v;
+                    case "--hedge-ms" -> hedge = Duration.ofMillis(Long.parseLong(v));
+                    case "--quarantine-s" -> quarantine = Duration.ofSeconds(Long.parseLong(v));
+                    case "--refresh-ms" -> refresh = Duration.ofMillis(Long.parseLong(v));
+                    case "--timeout-ms" -> timeout = Duration.ofMillis(Long.parseLong(v));
+                    default -> throw new IllegalArgumentException("unknown argument " + flag);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(flag + " expects a number, got '" + v + "'");
+            }
+        }
+        if (home == null) throw new IllegalArgumentException("--home is required");
+        if (deployment == null) throw new IllegalArgumentException("--deployment is required");
+        GatewayConfig.Builder b = GatewayConfig.builder(home, deployment).host(host).port(port).rpcUrl(rpc).clientKey(key)
+                .deposit(deposit).defaultPolicy(policy).hedgeAfter(hedge).quarantine(quarantine).refreshInterval(refresh)
+                .requestTimeout(timeout);
+        if (routing != null) b.routing(routing);
+        return b.build();
+    }
+
+    /** Starts the gateway, prints the READY line, and blocks until the JVM is asked to shut down. */
+    public static void runUntilTerminated(GatewayConfig config) throws InterruptedException {
+        Gateway gateway = Gateway.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            stopped.countDown();
+        }, "gateway-shutdown"));
+        System.out.println("READY " + gateway.url() + " " + gateway.clientAccount().map(Object::toString).orElse("-"));
+        System.out.flush();
+        stopped.await();
+    }
+}

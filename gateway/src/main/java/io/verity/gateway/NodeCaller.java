@@ -1,0 +1,152 @@
+package io.verity.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.InvalidFieldException;
+import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.ReceiptVerdict;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.receipt.VerificationMode;
+import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorDigests;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+
+/** Calls one node's {@code POST /v1/infer} and checks what comes back before anyone relies on it. */
+final class NodeCaller {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What one call produced: an answer that passed the checks, or why there is none. */
+    sealed interface Result {
+        Attempt attempt();
+    }
+
+    record Answered(NodeAnswer answer) implements Result {
+        @Override
+        public Attempt attempt() {
+            return answer.attempt();
+        }
+    }
+
+    /**
+     * @param clientFault the node rejected the request itself (400, 413, 415, 422): another node would too, so
+     *     the node's problem goes back to the client instead of failing over
+     */
+    record Failed(Attempt attempt, boolean clientFault, JsonNode problem) implements Result {}
+
+    /** One request as every node gets it: the model pinned by digest so all nodes run the same bytes. */
+    record Call(Keccak256 requestId, Keccak256 model, List<Tensor> inputs, Keccak256 inputsDigest, VerificationMode mode,
+            byte[] body) {
+        static Call of(Keccak256 requestId, Keccak256 model, JsonNode inputsJson, List<Tensor> inputs, VerificationMode mode) {
+            var o = JSON.createObjectNode();
+            o.put("model", model.toHex());
+            o.set("inputs", inputsJson);
+            o.put("requestId", requestId.toHex());
+            if (mode != VerificationMode.NONE) o.put("verification", mode.wireName());
+            try {
+                return new Call(requestId, model, inputs, TensorDigests.tensorsDigest(inputs), mode, JSON.writeValueAsBytes(o));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private final HttpClient http;
+    private final Eip712Domain domain;
+    private final Duration timeout;
+
+    NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout) {
+        this.http = http;
+        this.domain = domain;
+        this.timeout = timeout;
+    }
+
+    CompletableFuture<Result> infer(NodeState node, Call call) {
+        HttpRequest req = HttpRequest.newBuilder(node.url().resolve("/v1/infer"))
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(call.body()))
+                .build();
+        long start = System.nanoTime();
+        node.inflight.incrementAndGet();
+        return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, err) -> {
+            node.inflight.decrementAndGet();
+            double ms = (System.nanoTime() - start) / 1e6;
+            Result r = err != null ? failure(node, err, ms) : judge(node, call, resp, ms);
+            if (r instanceof Answered) {
+                node.recordSuccess(ms);
+            } else if (r instanceof Failed f && !f.clientFault() && !f.attempt().outcome().equals("cancelled")) {
+                node.recordFailure(f.attempt().outcome().equals("timeout") ? ms : 0);
+            }
+            return r;
+        });
+    }
+
+    private static Failed failure(NodeState node, Throwable err, double ms) {
+        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        String outcome = t instanceof HttpTimeoutException ? "timeout"
+                : t instanceof ConnectException ? "connect-error"
+                : t instanceof CancellationException ? "cancelled"
+                : "io-error";
+        return new Failed(new Attempt(node.address, node.url(), outcome, ms, NodeDirectory.rootMessage(t)), false, null);
+    }
+
+    private Result judge(NodeState node, Call call, HttpResponse<byte[]> resp, double ms) {
+        int status = resp.statusCode();
+        JsonNode body;
+        try {
+            body = JSON.readTree(resp.body());
+        } catch (IOException e) {
+            body = null;
+        }
+        if (status != 200) {
+            boolean clientFault = status == 400 || status == 413 || status == 415 || status == 422;
+            String detail = body != null && body.hasNonNull("detail") ? body.get("detail").asText() : "";
+            return new Failed(new Attempt(node.address, node.url(), "http-" + status, ms, detail), clientFault, body);
+        }
+        if (body == null || !body.path("outputs").isArray() || !body.path("receipt").isObject()) {
+            return invalid(node, ms, "response is not {outputs, receipt}");
+        }
+        List<Tensor> outputs;
+        SignedReceipt signed;
+        try {
+            outputs = TensorJson.readList(body.get("outputs"), "/outputs");
+            signed = ReceiptJson.read(body.get("receipt"), "/receipt");
+        } catch (InvalidFieldException e) {
+            return invalid(node, ms, "malformed answer: " + e.getMessage());
+        }
+        String problem = check(node, call, signed, outputs);
+        if (problem != null) return invalid(node, ms, problem);
+        Attempt ok = new Attempt(node.address, node.url(), "ok", ms, "");
+        return new Answered(new NodeAnswer(node, outputs, body.get("outputs"), signed, ok));
+    }
+
+    private static Failed invalid(NodeState node, double ms, String why) {
+        return new Failed(new Attempt(node.address, node.url(), "invalid-receipt", ms, why), false, null);
+    }
+
+    /** Null when the receipt verifies and commits to this call and these outputs, else what is wrong. */
+    private String check(NodeState node, Call call, SignedReceipt signed, List<Tensor> outputs) {
+        if (signed.verify(domain) instanceof ReceiptVerdict.Invalid bad) return "receipt does not verify: " + bad.reason();
+        Receipt r = signed.receipt();
+        if (!r.node().equals(node.address)) return "receipt signed by " + r.node() + ", not by the node called";
+        if (!r.requestId().equals(call.requestId())) return "receipt is for request " + r.requestId();
+        if (!r.modelDigest().equals(call.model())) return "receipt is for model " + r.modelDigest();
+        if (!r.inputsDigest().equals(call.inputsDigest())) return "receipt signs other inputs (" + r.inputsDigest() + ")";
+        Keccak256 out = TensorDigests.tensorsDigest(outputs);
+        if (!out.equals(r.outputsDigest())) return "outputs hash to " + out + " but the receipt signs " + r.outputsDigest();
+        return null;
+    }
+}

@@ -1,0 +1,146 @@
+package io.verity.gateway;
+
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What this gateway knows about one node: its registry entry (refreshed by discovery), its health, and the
+ * statistics routing runs on. Statistics are exponentially weighted so a node that recovers (or degrades)
+ * shows it within tens of requests; they live only in this gateway (a second gateway learns its own).
+ */
+final class NodeState {
+    /** Weight of the newest sample in the moving averages. */
+    private static final double ALPHA = 0.2;
+
+    /** One model the node serves, as its {@code /v1/models} lists it. */
+    record ServedModel(String name, String version, Keccak256 digest) {}
+
+    final EvmAddress address;
+    private volatile URI url;
+    private volatile BigInteger price = BigInteger.ZERO;
+    private volatile BigInteger stake = BigInteger.ZERO;
+    private volatile List<Keccak256> registeredModels = List.of();
+    private volatile List<ServedModel> served = List.of();
+    private volatile boolean registered;
+    private volatile boolean healthy;
+    private volatile String healthDetail = "not checked yet";
+    private volatile Instant quarantinedUntil = Instant.EPOCH;
+
+    private double latencyMs = Double.NaN;
+    private double errorRate;
+    private double reputation = 1.0;
+    final AtomicInteger inflight = new AtomicInteger();
+    final AtomicLong answers = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
+    final AtomicLong dissents = new AtomicLong();
+
+    NodeState(EvmAddress address, URI url) {
+        this.address = address;
+        this.url = url;
+    }
+
+    URI url() {
+        return url;
+    }
+
+    BigInteger price() {
+        return price;
+    }
+
+    BigInteger stake() {
+        return stake;
+    }
+
+    List<ServedModel> served() {
+        return served;
+    }
+
+    boolean registered() {
+        return registered;
+    }
+
+    boolean healthy() {
+        return healthy;
+    }
+
+    String healthDetail() {
+        return healthDetail;
+    }
+
+    Instant quarantinedUntil() {
+        return quarantinedUntil;
+    }
+
+    boolean quarantined(Instant now) {
+        return now.isBefore(quarantinedUntil);
+    }
+
+    /** Routable for {@code model}: on chain, healthy, serving it, not quarantined. */
+    boolean canServe(Keccak256 model, Instant now) {
+        if (!registered || !healthy || quarantined(now)) return false;
+        for (ServedModel m : served) if (m.digest().equals(model)) return true;
+        return false;
+    }
+
+    void updateRegistration(URI url, BigInteger price, BigInteger stake, List<Keccak256> models) {
+        this.url = url;
+        this.price = price;
+        this.stake = stake;
+        this.registeredModels = List.copyOf(models);
+        this.registered = true;
+    }
+
+    void deregister() {
+        this.registered = false;
+    }
+
+    void updateHealth(boolean healthy, String detail, Optional<List<ServedModel>> models) {
+        this.healthy = healthy;
+        this.healthDetail = detail;
+        // Serve only what the node both lists and registered on chain: a node cannot attract traffic for a model
+        // it never staked its registration on.
+        models.ifPresent(ms -> served = ms.stream().filter(m -> registeredModels.isEmpty()
+                || registeredModels.contains(m.digest())).toList());
+    }
+
+    synchronized void recordSuccess(double ms) {
+        latencyMs = Double.isNaN(latencyMs) ? ms : latencyMs + ALPHA * (ms - latencyMs);
+        errorRate = errorRate * (1 - ALPHA);
+        reputation = Math.min(1.0, reputation + 0.02);
+        answers.incrementAndGet();
+    }
+
+    synchronized void recordFailure(double ms) {
+        // A timeout also says something about latency; a refused connection does not.
+        if (ms > 0 && !Double.isNaN(latencyMs)) latencyMs = Math.max(latencyMs, latencyMs + ALPHA * (ms - latencyMs));
+        errorRate = errorRate + ALPHA * (1 - errorRate);
+        reputation = Math.max(0, reputation - 0.05);
+        failures.incrementAndGet();
+    }
+
+    /** Caught giving an answer the majority (or an audit) did not: routing stops until the quarantine ends. */
+    synchronized void recordDissent(Instant until) {
+        reputation = Math.max(0, reputation - 0.5);
+        dissents.incrementAndGet();
+        if (until.isAfter(quarantinedUntil)) quarantinedUntil = until;
+    }
+
+    synchronized double latencyMs() {
+        return latencyMs;
+    }
+
+    synchronized double errorRate() {
+        return errorRate;
+    }
+
+    synchronized double reputation() {
+        return reputation;
+    }
+}

@@ -1,0 +1,199 @@
+package io.verity.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.chain.ChainAccount;
+import io.verity.chain.SignedVoucher;
+import io.verity.chain.Voucher;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Hex;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pays nodes for answers the gateway used, on behalf of one client account, through cumulative vouchers
+ * (docs/protocol.md, "Vouchers"). A payment is promised synchronously (the response says who gets what) and
+ * delivered in the background: only the newest cumulative voucher matters, so under load many promises
+ * collapse into one signature and one POST. The channel's total is learnt from the node, never from local
+ * state, so a restarted gateway or a second gateway on the same account continues it (docs/gateway.md).
+ */
+final class Payer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Payer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration RETRY = Duration.ofSeconds(2);
+
+    /** One promise: {@code amount} more for {@code node}, bringing the channel to {@code cumulativeAmount}. */
+    record Payment(EvmAddress node, BigInteger amount, BigInteger cumulativeAmount) {}
+
+    /** A (client, node) channel. {@code acked} is what the node holds; {@code target} what we promised. */
+    private final class Channel {
+        final NodeState node;
+        BigInteger acked;
+        BigInteger target;
+        boolean sending;
+
+        Channel(NodeState node) {
+            this.node = node;
+        }
+    }
+
+    private final ChainAccount client;
+    private final long chainId;
+    private final EvmAddress payments;
+    private final HttpClient http;
+    private final ScheduledExecutorService scheduler;
+    private final Map<EvmAddress, Channel> channels = new ConcurrentHashMap<>();
+
+    Payer(ChainAccount client, long chainId, EvmAddress payments, HttpClient http, ScheduledExecutorService scheduler) {
+        this.client = client;
+        this.chainId = chainId;
+        this.payments = payments;
+        this.http = http;
+        this.scheduler = scheduler;
+    }
+
+    EvmAddress client() {
+        return client.address();
+    }
+
+    /** Promises {@code amount} to the node and schedules the voucher; first use reads the channel from the node. */
+    Payment pay(NodeState node, BigInteger amount) {
+        Channel ch = channels.computeIfAbsent(node.address, a -> new Channel(node));
+        boolean startSending;
+        BigInteger cumulative;
+        synchronized (ch) {
+            if (ch.acked == null) {
+                BigInteger held = held(node);
+                ch.acked = held;
+                ch.target = held;
+            }
+            ch.target = ch.target.add(amount);
+            cumulative = ch.target;
+            startSending = !ch.sending;
+            ch.sending = true;
+        }
+        if (startSending) scheduler.execute(() -> deliver(ch));
+        return new Payment(node.address, amount, cumulative);
+    }
+
+    /** What the node holds from this client; zero when it cannot say (the node then answers 409 and we re-base). */
+    private BigInteger held(NodeState node) {
+        try {
+            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/vouchers/" + client.address()))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (resp.statusCode() == 200) return new BigInteger(JSON.readTree(resp.body()).path("cumulativeAmount").asText("0"));
+        } catch (IOException | NumberFormatException e) {
+            LOG.debug("cannot read the voucher channel at {}: {}", node.url(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return BigInteger.ZERO;
+    }
+
+    private void deliver(Channel ch) {
+        BigInteger target;
+        synchronized (ch) {
+            target = ch.target;
+        }
+        SignedVoucher v = new Voucher(client.address(), ch.node.address, target).sign(client, chainId, payments);
+        int status;
+        JsonNode body = null;
+        try {
+            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(ch.node.url().resolve("/v1/vouchers"))
+                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(json(v)))).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            status = resp.statusCode();
+            try {
+                body = JSON.readTree(resp.body());
+            } catch (IOException notJson) {
+                body = null;
+            }
+        } catch (IOException e) {
+            status = -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        boolean again;
+        synchronized (ch) {
+            if (status == 200) {
+                ch.acked = ch.acked.max(target);
+            } else if (status == 409 && body != null && body.hasNonNull("held")) {
+                // Someone else (another gateway on this account, or our own earlier life) moved the channel:
+                // keep what we still owe on top of what the node holds.
+                BigInteger held = new BigInteger(body.get("held").asText());
+                BigInteger owed = ch.target.subtract(ch.acked);
+                ch.acked = held;
+                ch.target = held.add(owed);
+            } else {
+                LOG.warn("voucher for {} wei to node {} not delivered (HTTP {}); retrying in {}", target, ch.node.address,
+                        status < 0 ? "unreachable" : status, RETRY);
+                scheduler.schedule(() -> deliver(ch), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+            again = ch.target.compareTo(ch.acked) > 0;
+            ch.sending = again;
+        }
+        if (again) scheduler.execute(() -> deliver(ch));
+    }
+
+    private ObjectNode json(SignedVoucher v) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("client", v.voucher().client().toString());
+        o.put("node", v.voucher().node().toString());
+        o.put("cumulativeAmount", v.voucher().cumulativeAmount().toString());
+        ObjectNode d = o.putObject("domain");
+        d.put("name", "Verity");
+        d.put("version", "1");
+        d.put("chainId", chainId);
+        d.put("verifyingContract", payments.toString());
+        o.put("signature", Hex.encode(v.signature()));
+        return o;
+    }
+
+    /** What each node holds acknowledged; for tests and {@code /v1/nodes}. */
+    BigInteger acknowledged(EvmAddress node) {
+        Channel ch = channels.get(node);
+        if (ch == null) return BigInteger.ZERO;
+        synchronized (ch) {
+            return ch.acked == null ? BigInteger.ZERO : ch.acked;
+        }
+    }
+
+    /** True when every promise has been acknowledged by its node. */
+    boolean settled() {
+        for (Channel ch : channels.values()) {
+            synchronized (ch) {
+                if (ch.sending || (ch.target != null && ch.target.compareTo(ch.acked) > 0)) return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        // Vouchers still in flight are lost with the process; the node was promised them but they are not
+        // signed. Give deliveries a moment to finish.
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!settled() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

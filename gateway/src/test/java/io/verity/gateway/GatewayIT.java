@@ -1,0 +1,210 @@
+package io.verity.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.chain.Devnet;
+import io.verity.node.InferenceNode;
+import io.verity.node.NodeConfig;
+import io.verity.node.hub.ModelHub;
+import io.verity.node.settle.ChainSettings;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.ReceiptVerdict;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.testing.TestPaths;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A gateway over three real staked nodes on a real chain, driven through its HTTP API. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GatewayIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final BigInteger PRICE = BigInteger.TEN.pow(12);
+
+    @TempDir static Path dir;
+    static Devnet devnet;
+    static Path deploymentFile;
+    static final List<InferenceNode> nodes = new ArrayList<>();
+    static Gateway gateway;
+    static HttpClient http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
+        deploymentFile = dir.resolve("deployment.json");
+        devnet.deployment().write(deploymentFile);
+        for (int i = 1; i <= 3; i++) nodes.add(startNode(i, PRICE.multiply(BigInteger.valueOf(i))));
+        gateway = Gateway.start(GatewayConfig.builder(dir.resolve("gateway"), deploymentFile)
+                .clientKey(devnet.account(4).privateKeyHex()).deposit(BigInteger.TEN.pow(18))
+                .refreshInterval(Duration.ofMillis(500)).quarantine(Duration.ofMinutes(5)).build());
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    static InferenceNode startNode(int account, BigInteger price) throws Exception {
+        Path home = dir.resolve("node" + account);
+        new ModelHub(home.resolve("models")).add(TestPaths.nodeModules().resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx"),
+                "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
+        return InferenceNode.start(NodeConfig.defaults(home).withPrice(price).withChainSettings(ChainSettings.of(deploymentFile)
+                .withAccountKey(devnet.account(account).privateKeyHex()).withBatching(64, Duration.ofMillis(500))
+                .withMaxBackoff(Duration.ofMillis(500))));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gateway != null) gateway.close();
+        nodes.forEach(InferenceNode::close);
+        if (devnet != null) devnet.close();
+    }
+
+    static String vadRequest(String policy) {
+        StringBuilder samples = new StringBuilder();
+        for (int i = 0; i < 512; i++) samples.append(i > 0 ? "," : "").append((float) (0.5 * Math.sin(2 * Math.PI * 220 * i / 16000.0)));
+        return "{\"model\":\"silero-vad\"," + (policy == null ? "" : "\"policy\":\"" + policy + "\",")
+                + "\"inputs\":[{\"name\":\"input\",\"dtype\":\"float32\",\"shape\":[1,512],\"data\":[" + samples + "]},"
+                + "{\"name\":\"state\",\"dtype\":\"float32\",\"shape\":[2,1,128],\"b64\":\""
+                + java.util.Base64.getEncoder().encodeToString(new byte[2 * 128 * 4]) + "\"},"
+                + "{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}";
+    }
+
+    record Response(int status, String type, JsonNode body) {}
+
+    static Response post(String body) throws Exception {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(gateway.url().resolve("/v1/infer"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), JSON.readTree(r.body()));
+    }
+
+    static JsonNode get(String path) throws Exception {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(gateway.url().resolve(path)).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).as(path).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    static Eip712Domain domain() {
+        return Eip712Domain.verity(devnet.chainId(), devnet.deployment().settlement());
+    }
+
+    static List<SignedReceipt> receipts(JsonNode body) {
+        List<SignedReceipt> out = new ArrayList<>();
+        for (int i = 0; i < body.get("receipts").size(); i++) out.add(ReceiptJson.read(body.get("receipts").get(i), "/receipts/" + i));
+        return out;
+    }
+
+    @Test
+    @Order(1)
+    void discoversTheStakedNodesAndTheirModels() throws Exception {
+        JsonNode ns = get("/v1/nodes").get("nodes");
+        assertThat(ns).hasSize(3);
+        Set<String> expected = new HashSet<>();
+        for (InferenceNode n : nodes) expected.add(n.address().toString());
+        Set<String> seen = new HashSet<>();
+        for (JsonNode n : ns) {
+            seen.add(n.get("address").asText());
+            assertThat(n.get("healthy").asBoolean()).as("%s", n).isTrue();
+            assertThat(n.get("models").get(0).asText()).isEqualTo("silero-vad@5");
+        }
+        assertThat(seen).isEqualTo(expected);
+        JsonNode models = get("/v1/models").get("models");
+        assertThat(models).hasSize(1);
+        assertThat(models.get(0).get("nodes")).hasSize(3);
+        assertThat(get("/health").get("healthy").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    @Order(2)
+    void policyNoneAnswersWithOneVerifiedReceiptAndPaysThatNode() throws Exception {
+        Response r = post(vadRequest(null));
+        assertThat(r.status()).as("%s", r.body()).isEqualTo(200);
+        assertThat(r.body().get("policy").asText()).isEqualTo("none");
+        List<SignedReceipt> rs = receipts(r.body());
+        assertThat(rs).hasSize(1);
+        assertThat(rs.get(0).verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
+        assertThat(r.body().get("verdict").get("status").asText()).isEqualTo("single");
+        JsonNode pay = r.body().get("payments");
+        assertThat(pay).hasSize(1);
+        assertThat(pay.get(0).get("node").asText()).isEqualTo(rs.get(0).receipt().node().toString());
+        assertThat(new BigInteger(pay.get(0).get("amount").asText())).isEqualTo(rs.get(0).receipt().price());
+        assertThat(rs.get(0).receipt().requestId().toHex()).isEqualTo(r.body().get("requestId").asText());
+    }
+
+    @Test
+    @Order(3)
+    void redundantTwoReturnsTwoAgreeingReceiptsFromDistinctNodes() throws Exception {
+        Response r = post(vadRequest("redundant:2"));
+        assertThat(r.status()).as("%s", r.body()).isEqualTo(200);
+        List<SignedReceipt> rs = receipts(r.body());
+        assertThat(rs).hasSize(2);
+        assertThat(rs.get(0).receipt().node()).isNotEqualTo(rs.get(1).receipt().node());
+        assertThat(rs.get(0).receipt().outputsDigest()).isEqualTo(rs.get(1).receipt().outputsDigest());
+        assertThat(rs.get(0).receipt().requestId()).isEqualTo(rs.get(1).receipt().requestId());
+        for (SignedReceipt s : rs) assertThat(s.verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
+        JsonNode v = r.body().get("verdict");
+        assertThat(v.get("status").asText()).isEqualTo("agreed");
+        assertThat(v.get("agreeing").asInt()).isEqualTo(2);
+        assertThat(r.body().get("payments")).hasSize(2);
+    }
+
+    @Test
+    @Order(4)
+    void badRequestsAreProblemsNamingTheField() throws Exception {
+        Response bad = post(vadRequest("redundant:1"));
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.type()).startsWith("application/problem+json");
+        assertThat(bad.body().get("errors").get(0).get("pointer").asText()).isEqualTo("/policy");
+
+        Response unknown = post(vadRequest(null).replace("silero-vad", "no-such-model"));
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.body().get("detail").asText()).contains("no-such-model");
+
+        Response tooMany = post(vadRequest("redundant:4"));
+        assertThat(tooMany.status()).isEqualTo(503);
+        assertThat(tooMany.body().get("detail").asText()).contains("redundant:4").contains("3 available");
+
+        // A shape the model does not accept: the node says so and the gateway relays it instead of failing over.
+        Response shape = post(vadRequest(null).replace("\"shape\":[1,512]", "\"shape\":[2,256]"));
+        assertThat(shape.status()).as("%s", shape.body()).isBetween(400, 499);
+        assertThat(shape.body().toString()).contains("/inputs");
+
+        Response garbage = post("{not json");
+        assertThat(garbage.status()).isEqualTo(400);
+        assertThat(garbage.body().get("type").asText()).endsWith("malformed-json");
+    }
+
+    @Test
+    @Order(5)
+    void failsOverWhenANodeGoesAway() throws Exception {
+        InferenceNode victim = nodes.get(0);
+        victim.close();
+        for (int i = 0; i < 6; i++) {
+            Response r = post(vadRequest(null));
+            assertThat(r.status()).as("request %d: %s", i, r.body()).isEqualTo(200);
+            assertThat(receipts(r.body()).get(0).receipt().node()).isNotEqualTo(victim.address());
+        }
+        Response r = post(vadRequest("redundant:2"));
+        assertThat(r.status()).as("%s", r.body()).isEqualTo(200);
+        for (SignedReceipt s : receipts(r.body())) assertThat(s.receipt().node()).isNotEqualTo(victim.address());
+    }
+}
