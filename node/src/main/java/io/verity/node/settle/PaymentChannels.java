@@ -273,15 +273,18 @@ public final class PaymentChannels implements AutoCloseable {
 
     private void run() {
         long backoff = MIN_BACKOFF.toMillis();
+        long wait = interval.toMillis(); // a full interval first: a restarted node lets the chain settle too
         while (!closed) {
+            sleep(wait);
+            if (closed) break;
             try {
                 redeemDue();
                 backoff = MIN_BACKOFF.toMillis();
-                sleep(interval.toMillis());
+                wait = interval.toMillis();
             } catch (RuntimeException e) {
                 if (closed) break;
                 LOG.warn("redeeming vouchers failed, retrying in {} ms: {}", backoff, e.toString());
-                sleep(backoff);
+                wait = backoff;
                 backoff = Math.min(backoff * 2, maxBackoff.toMillis());
             }
         }
