@@ -1,6 +1,8 @@
 package io.verity.chain;
 
+import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Hex;
+import io.verity.protocol.crypto.Signature;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -24,6 +26,21 @@ public final class SignedVoucher {
 
     public byte[] signature() {
         return signature.clone();
+    }
+
+    /**
+     * The address that signed this voucher for the Payments contract {@code payments} on chain {@code chainId}.
+     * Refuses what the contract's ECDSA refuses (v not 27/28, r or s out of range, high s), so a voucher that
+     * passes here cannot revert {@code InvalidVoucherSignature} for its form.
+     *
+     * @throws IllegalArgumentException saying what is wrong with the signature
+     */
+    public EvmAddress signer(long chainId, EvmAddress payments) {
+        Signature sig = Signature.wrap(signature);
+        String problem = sig.problem();
+        if (problem != null) throw new IllegalArgumentException(problem);
+        if (!sig.isLowS()) throw new IllegalArgumentException("s must be <= n/2 (EIP-2), got 0x" + sig.s().toString(16));
+        return sig.recover(voucher.digest(chainId, payments));
     }
 
     @Override

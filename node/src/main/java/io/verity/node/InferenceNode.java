@@ -11,11 +11,13 @@ import io.verity.node.hub.ModelHub;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.node.settle.Batcher;
 import io.verity.node.settle.ChainSettings;
+import io.verity.node.settle.PaymentChannels;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Hex;
 import io.verity.protocol.receipt.Eip712Domain;
 import java.io.IOException;
 import java.net.URI;
+import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +74,7 @@ public final class InferenceNode implements AutoCloseable {
             // With a chain, receipts are signed in its domain so the Settlement contract can check them.
             Eip712Domain domain = deployment.map(d -> Eip712Domain.verity(d.chainId(), d.settlement()))
                     .orElseGet(() -> Eip712Domain.verity(config.chainId(), config.verifyingContract()));
-            NodeService service = new NodeService(config, identity, domain, hub, engine, log, clock);
+            NodeService service = new NodeService(config, identity, domain, hub, engine, log, clock, faultRandom(config));
             Javalin server = NodeApi.create(config, service).start(config.host(), config.port());
             InferenceNode node = new InferenceNode(config, identity, resources, server);
             if (deployment.isPresent()) {
@@ -82,17 +84,33 @@ public final class InferenceNode implements AutoCloseable {
                             () -> hub.list().stream().map(Manifest::digest).toList(), config.price(), clock);
                     resources.add(batcher); // closed before the log it reads
                     service.attach(batcher);
+                    PaymentChannels channels = PaymentChannels.start(config.home(), chain.get(), deployment.get(),
+                            ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())), clock);
+                    resources.add(channels);
+                    service.attach(channels);
                 } catch (IOException | RuntimeException e) {
                     server.stop(); // the outer catch closes the engine and the log
                     throw e;
                 }
             }
             LOG.info("node {} serving {} model(s) at {}", identity.address(), hub.list().size(), node.url);
+            if (config.faults().any()) {
+                LOG.warn("!!! FAULTS ON: node {} is deliberately {} (perturb={}, addedLatency={}); for fault tests only, "
+                        + "never in production !!!", identity.address(), config.faults().perturb() > 0 ? "dishonest" : "slow",
+                        config.faults().perturb(), config.faults().addedLatency());
+            }
             return node;
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;
         }
+    }
+
+    /** Seeded and logged, so a fault test that saw a particular lie can replay it. */
+    private static java.util.random.RandomGenerator faultRandom(NodeConfig config) {
+        long seed = new SecureRandom().nextLong();
+        if (config.faults().perturb() > 0) LOG.warn("fault perturbation seed {}", seed);
+        return new java.util.SplittableRandom(seed);
     }
 
     public URI url() {

@@ -10,7 +10,11 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.verity.node.hub.Manifest;
+import io.verity.chain.VoucherJson;
 import io.verity.node.settle.InclusionProof;
+import io.verity.node.settle.PaymentChannels;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.TensorJson;
@@ -33,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * {@code application/problem+json}; no stack trace ever reaches a client.
  *
  * <pre>
- * POST /v1/infer                {model, inputs, requestId?} -> {outputs, receipt}
+ * POST /v1/infer                {model, inputs, requestId?, verification?} -> {outputs, receipt}
+ * POST /v1/vouchers             a signed voucher -> {client, node, cumulativeAmount, redeemed}
+ * GET  /v1/vouchers/{client}    {client, node, cumulativeAmount (held, "0" if none), redeemed}
  * GET  /v1/models               manifests of the models served
  * GET  /v1/models/{digest}      one manifest;  /file: the model bytes
  * GET  /v1/receipts/{id}        a receipt this node signed
@@ -45,7 +51,7 @@ import org.slf4j.LoggerFactory;
 final class NodeApi {
     private static final Logger LOG = LoggerFactory.getLogger(NodeApi.class);
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> INFER_FIELDS = Set.of("model", "inputs", "requestId");
+    private static final Set<String> INFER_FIELDS = Set.of("model", "inputs", "requestId", "verification");
 
     private NodeApi() {}
 
@@ -61,6 +67,8 @@ final class NodeApi {
             cfg.routes.get("/v1/receipts/{id}", ctx -> receipt(ctx, service));
             cfg.routes.get("/v1/receipts/{id}/proof", ctx -> proof(ctx, service));
             cfg.routes.get("/v1/batches/{root}", ctx -> batch(ctx, service));
+            cfg.routes.post("/v1/vouchers", ctx -> acceptVoucher(ctx, service));
+            cfg.routes.get("/v1/vouchers/{client}", ctx -> channel(ctx, service));
             cfg.routes.get("/health", ctx -> health(ctx, service));
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
@@ -78,12 +86,16 @@ final class NodeApi {
         });
     }
 
-    private static void infer(Context ctx, NodeService service) throws IOException {
+    private static void requireJson(Context ctx) {
         String type = ctx.contentType();
         if (type != null && !type.toLowerCase().startsWith("application/json")) {
             throw new ProblemException(Problem.Kind.UNSUPPORTED_MEDIA_TYPE,
                     "Content-Type must be application/json, got " + type);
         }
+    }
+
+    private static void infer(Context ctx, NodeService service) throws IOException {
+        requireJson(ctx);
         JsonNode root = parse(ctx.bodyAsBytes());
         if (!root.isObject()) {
             throw invalid("", "request body must be a JSON object {model, inputs, requestId?}");
@@ -91,7 +103,7 @@ final class NodeApi {
         List<Problem.FieldError> errors = new ArrayList<>();
         root.fieldNames().forEachRemaining(f -> {
             if (!INFER_FIELDS.contains(f)) errors.add(new Problem.FieldError("/" + f, "unknown field, expected "
-                    + "model, inputs, requestId"));
+                    + "model, inputs, requestId, verification"));
         });
         JsonNode model = root.get("model");
         if (model == null || !model.isTextual() || model.asText().isBlank()) {
@@ -108,6 +120,17 @@ final class NodeApi {
                         + e.getMessage()));
             }
         }
+        VerificationMode verification = VerificationMode.NONE;
+        JsonNode vm = root.get("verification");
+        if (vm != null && !vm.isNull()) {
+            try {
+                if (!vm.isTextual()) throw new IllegalArgumentException("must be a string, one of none, tee, redundant, "
+                        + "sample, optimistic");
+                verification = VerificationMode.fromWireName(vm.asText());
+            } catch (IllegalArgumentException e) {
+                errors.add(new Problem.FieldError("/verification", e.getMessage()));
+            }
+        }
         List<Tensor> inputs = List.of();
         JsonNode in = root.get("inputs");
         if (in == null || !in.isArray()) {
@@ -122,7 +145,7 @@ final class NodeApi {
         if (!errors.isEmpty()) {
             throw new ProblemException(Problem.Kind.INVALID_REQUEST, errors.size() + " error(s) in the request", errors);
         }
-        NodeService.Answer answer = service.infer(model.asText(), inputs, requestId);
+        NodeService.Answer answer = service.infer(model.asText(), inputs, requestId, verification);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -134,6 +157,74 @@ final class NodeApi {
             g.writeEndObject();
         }
         ctx.status(200).contentType("application/json").result(out.toByteArray());
+    }
+
+    private static PaymentChannels channels(NodeService service) {
+        return service.channels().orElseThrow(() -> new ProblemException(Problem.Kind.NO_CHAIN,
+                "this node does not settle on a chain; it accepts no vouchers"));
+    }
+
+    private static void acceptVoucher(Context ctx, NodeService service) throws IOException {
+        PaymentChannels channels = channels(service);
+        requireJson(ctx);
+        VoucherJson.Envelope voucher;
+        try {
+            voucher = VoucherJson.read(parse(ctx.bodyAsBytes()), "");
+        } catch (InvalidFieldException e) {
+            throw new ProblemException(Problem.Kind.INVALID_REQUEST, e.errors().size() + " error(s) in the voucher",
+                    fieldErrors(e.errors()));
+        }
+        PaymentChannels.Acceptance outcome;
+        try {
+            outcome = channels.accept(voucher);
+        } catch (IOException e) {
+            LOG.error("voucher store write failed", e);
+            throw new ProblemException(Problem.Kind.UNAVAILABLE,
+                    "the node could not store the voucher durably, so it did not accept it; retry");
+        }
+        switch (outcome) {
+            case PaymentChannels.Acceptance.Accepted a -> json(ctx, tree(a.channel()));
+            case PaymentChannels.Acceptance.Invalid i -> throw new ProblemException(Problem.Kind.INVALID_REQUEST,
+                    i.errors().size() + " error(s) in the voucher", fieldErrors(i.errors()));
+            case PaymentChannels.Acceptance.NotIncreasing n -> throw new ProblemException(Problem.of(
+                    Problem.Kind.VOUCHER_NOT_INCREASING, "cumulativeAmount " + voucher.voucher().cumulativeAmount()
+                            + " does not exceed the " + n.held() + " wei this node holds for " + voucher.voucher().client()
+                            + "; send a voucher above it", List.of(new Problem.FieldError("/cumulativeAmount",
+                            "must exceed " + n.held()))).with("held", n.held().toString()));
+            case PaymentChannels.Acceptance.Underfunded u -> throw new ProblemException(Problem.Kind.INSUFFICIENT_DEPOSIT,
+                    "client " + voucher.voucher().client() + " has " + u.deposit() + " wei in escrow but the voucher "
+                            + "asks " + u.cumulative().subtract(u.redeemed()) + " wei beyond the " + u.redeemed()
+                            + " already redeemed; deposit more", List.of(new Problem.FieldError("/cumulativeAmount",
+                            "exceeds what the client's deposit can pay")));
+        }
+    }
+
+    private static void channel(Context ctx, NodeService service) {
+        PaymentChannels channels = channels(service);
+        EvmAddress client;
+        try {
+            String s = ctx.pathParam("client");
+            if (!s.matches("0x[0-9a-fA-F]{40}")) throw new IllegalArgumentException("must be 0x and 40 hex digits, got '"
+                    + s + "'");
+            client = EvmAddress.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new ProblemException(Problem.Kind.INVALID_REQUEST, "client must be an address",
+                    List.of(new Problem.FieldError("/client", e.getMessage())));
+        }
+        json(ctx, tree(channels.channel(client)));
+    }
+
+    private static ObjectNode tree(PaymentChannels.Channel c) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("client", c.client().toString());
+        body.put("node", c.node().toString());
+        body.put("cumulativeAmount", c.held().toString());
+        body.put("redeemed", c.redeemed().toString());
+        return body;
+    }
+
+    private static List<Problem.FieldError> fieldErrors(List<io.verity.protocol.json.FieldError> errors) {
+        return errors.stream().map(fe -> new Problem.FieldError(fe.pointer(), fe.detail())).toList();
     }
 
     private static void models(Context ctx, NodeService service) {
@@ -284,6 +375,7 @@ final class NodeApi {
             ArrayNode errs = body.putArray("errors");
             for (Problem.FieldError fe : p.errors()) errs.addObject().put("pointer", fe.pointer()).put("detail", fe.detail());
         }
+        p.extensions().forEach(body::put);
         try {
             ctx.status(p.status()).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {

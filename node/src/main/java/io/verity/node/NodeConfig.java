@@ -18,11 +18,13 @@ import io.verity.node.settle.ChainSettings;
  * @param engineThreads intra-op threads per inference in ONNX Runtime
  * @param allowNonFinite whether float inputs may carry NaN or infinities
  * @param chain settlement settings; when present the receipt domain comes from its deployment file
- *     (overriding {@code chainId} and {@code verifyingContract}) and the node commits batches
+ *     (overriding {@code chainId} and {@code verifyingContract}), the node commits batches and accepts
+ *     payment vouchers
+ * @param faults test-only misbehaviour ({@link Faults#NONE} by default)
  */
 public record NodeConfig(Path home, String host, int port, long maxBodyBytes, long chainId,
         EvmAddress verifyingContract, BigInteger price, int engineThreads, boolean allowNonFinite,
-        Optional<ChainSettings> chain) {
+        Optional<ChainSettings> chain, Faults faults) {
 
     public static final long DEFAULT_MAX_BODY_BYTES = 64L << 20;
     public static final long DEVNET_CHAIN_ID = 31337;
@@ -33,6 +35,7 @@ public record NodeConfig(Path home, String host, int port, long maxBodyBytes, lo
         Objects.requireNonNull(verifyingContract, "verifyingContract");
         Objects.requireNonNull(price, "price");
         Objects.requireNonNull(chain, "chain");
+        Objects.requireNonNull(faults, "faults");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
         if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024, got " + maxBodyBytes);
         if (chainId <= 0) throw new IllegalArgumentException("chainId must be > 0, got " + chainId);
@@ -42,43 +45,49 @@ public record NodeConfig(Path home, String host, int port, long maxBodyBytes, lo
 
     public static NodeConfig defaults(Path home) {
         return new NodeConfig(home, "127.0.0.1", 0, DEFAULT_MAX_BODY_BYTES, DEVNET_CHAIN_ID, EvmAddress.ZERO,
-                BigInteger.ZERO, 1, false, Optional.empty());
+                BigInteger.ZERO, 1, false, Optional.empty(), Faults.NONE);
     }
 
     public NodeConfig withHome(Path h) {
-        return new NodeConfig(h, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain);
+        return new NodeConfig(h, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults);
     }
 
     public NodeConfig withPort(int p) {
-        return new NodeConfig(home, host, p, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain);
+        return new NodeConfig(home, host, p, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults);
     }
 
     public NodeConfig withHost(String h) {
-        return new NodeConfig(home, h, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain);
+        return new NodeConfig(home, h, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults);
     }
 
     public NodeConfig withMaxBodyBytes(long n) {
-        return new NodeConfig(home, host, port, n, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain);
+        return new NodeConfig(home, host, port, n, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults);
     }
 
     public NodeConfig withChain(long id, EvmAddress contract) {
-        return new NodeConfig(home, host, port, maxBodyBytes, id, contract, price, engineThreads, allowNonFinite, chain);
+        return new NodeConfig(home, host, port, maxBodyBytes, id, contract, price, engineThreads, allowNonFinite, chain, faults);
     }
 
     public NodeConfig withPrice(BigInteger wei) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain);
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain, faults);
     }
 
     public NodeConfig withEngineThreads(int n) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, n, allowNonFinite, chain);
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, n, allowNonFinite, chain, faults);
     }
 
     public NodeConfig withAllowNonFinite(boolean allow) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allow, chain);
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allow, chain, faults);
     }
 
     public NodeConfig withChainSettings(ChainSettings settings) {
         return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, Optional.of(settings));
+                allowNonFinite, Optional.of(settings), faults);
+    }
+
+    /** Test-only: makes this node lie or dawdle, see {@link Faults}. */
+    public NodeConfig withFaults(Faults f) {
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads,
+                allowNonFinite, chain, f);
     }
 }

@@ -1,51 +1,93 @@
 package io.verity.node;
 
-import java.io.IOException;
 import io.verity.node.settle.ChainSettings;
+import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs one node in this process until it is terminated:
- * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--deployment FILE [--rpc URL]
- * [--batch-size N] [--batch-age-ms MS]]}. With {@code --deployment} the node settles its receipts on that chain
- * as its own key ({@code VERITY_NODE_KEY} or {@code home/node.key}), which must hold ether to stake. Prints
- * {@code READY <url> <address>} on stdout once it serves, so a parent process can wait for that line.
- * The {@code verity node start} command is the user-facing way to do the same.
+ * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N]
+ * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]
+ * [--fault-perturb P] [--fault-latency-ms MS]}. With {@code --deployment} the node settles its receipts on
+ * that chain as its own key ({@code VERITY_NODE_KEY} or {@code home/node.key}), which must hold ether to
+ * stake, and accepts and redeems payment vouchers. The {@code --fault-*} flags make it lie or dawdle on
+ * purpose, for fault tests only. Prints {@code READY <url> <address>} on stdout once it serves, so a parent
+ * process can wait for that line; a bad flag exits 2 with a one-line message. The {@code verity node start}
+ * command is the user-facing way to do the same.
  */
 public final class NodeMain {
+    static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--deployment FILE"
+            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]] [--fault-perturb P]"
+            + " [--fault-latency-ms MS]";
+
     private NodeMain() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
+        NodeConfig config;
+        try {
+            config = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("NodeMain: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        runUntilTerminated(config);
+    }
+
+    /** @throws IllegalArgumentException naming the flag, what it expects and what it got */
+    static NodeConfig parse(String[] args) {
         NodeConfig config = NodeConfig.defaults(Path.of(System.getProperty("user.home"), ".verity"));
         ChainSettings chain = null;
         String rpc = null;
-        int batchSize = ChainSettings.DEFAULT_BATCH_SIZE;
-        Duration batchAge = ChainSettings.of(Path.of("x")).batchAge();
-        for (int i = 0; i < args.length; i++) {
-            String v = i + 1 < args.length ? args[i + 1] : null;
-            switch (args[i]) {
-                case "--home" -> config = config.withHome(Path.of(require(args[i], v)));
-                case "--port" -> config = config.withPort(Integer.parseInt(require(args[i], v)));
-                case "--host" -> config = config.withHost(require(args[i], v));
-                case "--deployment" -> chain = ChainSettings.of(Path.of(require(args[i], v)));
-                case "--rpc" -> rpc = require(args[i], v);
-                case "--batch-size" -> batchSize = Integer.parseInt(require(args[i], v));
-                case "--batch-age-ms" -> batchAge = Duration.ofMillis(Long.parseLong(require(args[i], v)));
-                default -> {
-                    System.err.println("unknown argument " + args[i] + "; usage: NodeMain --home DIR [--port N] [--host H]"
-                            + " [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS]]");
-                    System.exit(2);
-                }
+        Integer batchSize = null;
+        Duration batchAge = null;
+        Duration redeemInterval = null;
+        Faults faults = Faults.NONE;
+        for (int i = 0; i < args.length; i += 2) {
+            String flag = args[i];
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(flag.startsWith("--") ? flag + " needs a value" : "unexpected argument " + flag);
             }
-            i++;
+            String v = args[i + 1];
+            try {
+                switch (flag) {
+                    case "--home" -> config = config.withHome(Path.of(v));
+                    case "--port" -> config = config.withPort(Integer.parseInt(v));
+                    case "--host" -> config = config.withHost(v);
+                    case "--price-wei" -> config = config.withPrice(new BigInteger(v));
+                    case "--deployment" -> chain = ChainSettings.of(Path.of(v));
+                    case "--rpc" -> rpc = v;
+                    case "--batch-size" -> batchSize = Integer.parseInt(v);
+                    case "--batch-age-ms" -> batchAge = Duration.ofMillis(Long.parseLong(v));
+                    case "--redeem-interval-ms" -> redeemInterval = Duration.ofMillis(Long.parseLong(v));
+                    case "--fault-perturb" -> faults = faults.withPerturb(Double.parseDouble(v));
+                    case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
+                    default -> throw new IllegalArgumentException("unknown argument " + flag);
+                }
+            } catch (IllegalArgumentException e) { // NumberFormatException too
+                if (e.getMessage() != null && e.getMessage().startsWith("unknown argument")) throw e;
+                throw new IllegalArgumentException(flag + ": " + (e instanceof NumberFormatException
+                        ? "expected a number, got '" + v + "'" : e.getMessage()), e);
+            }
+        }
+        if (chain == null && (rpc != null || batchSize != null || batchAge != null || redeemInterval != null)) {
+            throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms and --redeem-interval-ms need --deployment");
         }
         if (chain != null) {
-            chain = chain.withBatching(batchSize, batchAge);
+            try {
+                chain = chain.withBatching(batchSize == null ? chain.batchSize() : batchSize,
+                        batchAge == null ? chain.batchAge() : batchAge);
+                if (redeemInterval != null) chain = chain.withRedeemInterval(redeemInterval);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--batch-size/--batch-age-ms/--redeem-interval-ms: " + e.getMessage(), e);
+            }
             config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
         }
-        runUntilTerminated(config);
+        return config.withFaults(faults);
     }
 
     /** Starts the node, prints the READY line, and blocks until the JVM is asked to shut down. */
@@ -59,13 +101,5 @@ public final class NodeMain {
         System.out.println("READY " + node.url() + " " + node.address());
         System.out.flush();
         stopped.await();
-    }
-
-    private static String require(String flag, String v) {
-        if (v == null) {
-            System.err.println(flag + " needs a value");
-            System.exit(2);
-        }
-        return v;
     }
 }

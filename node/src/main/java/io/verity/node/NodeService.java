@@ -9,19 +9,23 @@ import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.node.settle.Batcher;
+import io.verity.node.settle.PaymentChannels;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
+import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,10 +41,14 @@ final class NodeService {
     private final ReceiptLog log;
     private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
+    private final RandomGenerator faultRandom;
     private volatile Batcher batcher; // set once settlement starts, after the server knows its URL
+    private volatile PaymentChannels channels;
 
+    /** @param faultRandom draws the perturbation of {@link Faults#perturb()}; unused without faults */
     NodeService(NodeConfig config, NodeIdentity identity, Eip712Domain domain, ModelHub hub, InferenceEngine engine,
-            ReceiptLog log, InstantSource clock) {
+            ReceiptLog log, InstantSource clock, RandomGenerator faultRandom) {
+        this.faultRandom = faultRandom;
         this.config = config;
         this.identity = identity;
         this.domain = domain;
@@ -52,7 +60,7 @@ final class NodeService {
 
     record Answer(List<Tensor> outputs, SignedReceipt receipt) {}
 
-    Answer infer(String modelRef, List<Tensor> inputs, Keccak256 requestId) {
+    Answer infer(String modelRef, List<Tensor> inputs, Keccak256 requestId, VerificationMode verification) {
         Manifest manifest;
         try {
             manifest = hub.show(modelRef);
@@ -86,9 +94,12 @@ final class NodeService {
             throw new ProblemException(Problem.Kind.INTERNAL, "the engine failed on this request; nothing was charged");
         }
         Keccak256 rid = requestId != null ? requestId : randomRequestId();
+        List<Tensor> outputs = result.outputs();
+        Faults faults = config.faults();
+        if (faults.perturb() > 0 && lies(faults.perturb())) outputs = perturb(outputs);
         Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(),
-                TensorDigests.tensorsDigest(inputs), TensorDigests.tensorsDigest(result.outputs()), result.traceRoot(),
-                identity.address(), Keccak256.ZERO, VerificationMode.NONE, config.price(), clock.millis());
+                TensorDigests.tensorsDigest(inputs), TensorDigests.tensorsDigest(outputs), result.traceRoot(),
+                identity.address(), Keccak256.ZERO, verification, config.price(), clock.millis());
         SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
         try {
             log.append(signed.id(), NodeApi.JSON.writeValueAsBytes(ReceiptJson.write(signed)));
@@ -97,7 +108,54 @@ final class NodeService {
             throw new ProblemException(Problem.Kind.UNAVAILABLE,
                     "the node could not make the receipt durable, so it withholds the answer; retry");
         }
-        return new Answer(result.outputs(), signed);
+        if (!faults.addedLatency().isZero()) {
+            try {
+                Thread.sleep(faults.addedLatency());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return new Answer(outputs, signed);
+    }
+
+    /**
+     * Test-only lie ({@link Faults#perturb()}): every float32/float64 value moves by a random 0.05 to 0.1 % of
+     * its magnitude (at least 1e-6), in a random direction, so the digest changes and two lies differ. float16
+     * and non-float outputs are left alone.
+     */
+    private boolean lies(double probability) {
+        synchronized (faultRandom) { // the generator is not thread-safe; only faulty nodes pay for the lock
+            return faultRandom.nextDouble() < probability;
+        }
+    }
+
+    private List<Tensor> perturb(List<Tensor> outputs) {
+        synchronized (faultRandom) {
+            return perturbLocked(outputs);
+        }
+    }
+
+    private List<Tensor> perturbLocked(List<Tensor> outputs) {
+        List<Tensor> out = new ArrayList<>(outputs.size());
+        for (Tensor t : outputs) {
+            if (t.dtype() == DType.FLOAT32) {
+                float[] v = t.floats();
+                for (int i = 0; i < v.length; i++) v[i] += (float) noise(v[i]);
+                out.add(Tensor.ofFloats(t.name(), t.shape(), v));
+            } else if (t.dtype() == DType.FLOAT64) {
+                double[] v = t.doubles();
+                for (int i = 0; i < v.length; i++) v[i] += noise(v[i]);
+                out.add(Tensor.ofDoubles(t.name(), t.shape(), v));
+            } else {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    private double noise(double x) {
+        double magnitude = Math.max(Math.abs(x) * 1e-3, 1e-6) * (0.5 + 0.5 * faultRandom.nextDouble());
+        return faultRandom.nextBoolean() ? magnitude : -magnitude;
     }
 
     private Keccak256 randomRequestId() {
@@ -128,6 +186,15 @@ final class NodeService {
 
     void attach(Batcher b) {
         this.batcher = b;
+    }
+
+    void attach(PaymentChannels c) {
+        this.channels = c;
+    }
+
+    /** The voucher channels when this node settles on a chain. */
+    Optional<PaymentChannels> channels() {
+        return Optional.ofNullable(channels);
     }
 
     /** The batcher when this node settles on a chain. */

@@ -1,19 +1,27 @@
 package io.verity.node;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * An RFC 9457 problem document ({@code application/problem+json}). Client mistakes carry one
- * {@link FieldError} per bad field, with a JSON pointer into the request body.
+ * {@link FieldError} per bad field, with a JSON pointer into the request body. {@code extensions} are RFC 9457
+ * extension members, e.g. {@code "held": "5000"} on a voucher that does not exceed what the node holds.
  */
-public record Problem(String type, String title, int status, String detail, List<FieldError> errors) {
+public record Problem(String type, String title, int status, String detail, List<FieldError> errors,
+        Map<String, String> extensions) {
     public static final String MEDIA_TYPE = "application/problem+json";
 
     public Problem {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(title, "title");
         errors = errors == null ? List.of() : List.copyOf(errors);
+        extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
+    }
+
+    public Problem(String type, String title, int status, String detail, List<FieldError> errors) {
+        this(type, title, status, detail, errors, Map.of());
     }
 
     /** @param pointer RFC 6901 JSON pointer into the request, e.g. {@code /inputs/0/shape/1} */
@@ -27,6 +35,13 @@ public record Problem(String type, String title, int status, String detail, List
         return of(kind, detail, List.of());
     }
 
+    /** This problem with one more extension member. */
+    Problem with(String member, String value) {
+        var m = new java.util.LinkedHashMap<>(extensions);
+        m.put(member, value);
+        return new Problem(type, title, status, detail, errors, m);
+    }
+
     /** The problems the node reports; the slug is stable for clients to switch on. */
     enum Kind {
         MALFORMED_JSON("malformed-json", "Request body is not valid JSON", 400),
@@ -37,6 +52,9 @@ public record Problem(String type, String title, int status, String detail, List
         METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405),
         UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
         BODY_TOO_LARGE("body-too-large", "Request body too large", 413),
+        NO_CHAIN("no-chain", "This node does not settle on a chain", 409),
+        VOUCHER_NOT_INCREASING("voucher-not-increasing", "Voucher does not exceed what the node holds", 409),
+        INSUFFICIENT_DEPOSIT("insufficient-deposit", "Client's deposit does not cover the voucher", 402),
         UNAVAILABLE("unavailable", "Node cannot serve this now", 503),
         INTERNAL("internal", "Internal error", 500);
 

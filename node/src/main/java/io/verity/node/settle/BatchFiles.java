@@ -117,7 +117,8 @@ final class BatchFiles {
         return n;
     }
 
-    private static void atomicWrite(Path target, byte[] bytes) throws IOException {
+    /** Temp file, fsync, atomic rename, fsync of the directory: a crash leaves the old or the new file. */
+    static void atomicWrite(Path target, byte[] bytes) throws IOException {
         Path dir = target.getParent();
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

@@ -19,11 +19,14 @@ import java.util.Optional;
  * @param batchAge cut a smaller batch once its oldest receipt waited this long (default 10 s)
  * @param maxBackoff longest wait between retries while the chain fails (default 5 s; starts at 100 ms)
  * @param stake wei staked at registration; empty for the registry's minimum stake
+ * @param redeemInterval how often the node redeems the payment vouchers it holds (default 2 s); shorter
+ *     means money sooner, longer means fewer redeem transactions, each paying gas
  */
 public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Optional<String> accountKey, int batchSize,
-        Duration batchAge, Duration maxBackoff, Optional<BigInteger> stake) {
+        Duration batchAge, Duration maxBackoff, Optional<BigInteger> stake, Duration redeemInterval) {
     public static final int DEFAULT_BATCH_SIZE = 256;
     public static final int MAX_BATCH_SIZE = 10_000;
+    public static final Duration DEFAULT_REDEEM_INTERVAL = Duration.ofSeconds(2);
 
     public ChainSettings {
         Objects.requireNonNull(deploymentFile, "deploymentFile");
@@ -32,6 +35,7 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
         Objects.requireNonNull(stake, "stake");
         Objects.requireNonNull(batchAge, "batchAge");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
+        Objects.requireNonNull(redeemInterval, "redeemInterval");
         if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
             throw new IllegalArgumentException("batchSize must be 1.." + MAX_BATCH_SIZE + ", got " + batchSize);
         }
@@ -39,6 +43,9 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
             throw new IllegalArgumentException("batchAge must be positive, got " + batchAge);
         }
         if (maxBackoff.toMillis() < 1) throw new IllegalArgumentException("maxBackoff must be >= 1 ms, got " + maxBackoff);
+        if (redeemInterval.toMillis() < 1) {
+            throw new IllegalArgumentException("redeemInterval must be >= 1 ms, got " + redeemInterval);
+        }
         stake.ifPresent(s -> {
             if (s.signum() <= 0) throw new IllegalArgumentException("stake must be > 0 wei, got " + s);
         });
@@ -47,33 +54,37 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
     /** Settings with the defaults above for a deployment file. */
     public static ChainSettings of(Path deploymentFile) {
         return new ChainSettings(deploymentFile, Optional.empty(), Optional.empty(), DEFAULT_BATCH_SIZE,
-                Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty());
+                Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty(), DEFAULT_REDEEM_INTERVAL);
     }
 
     public ChainSettings withRpcUrl(String url) {
-        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake);
+        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval);
     }
 
     public ChainSettings withAccountKey(String hex) {
-        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake);
+        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake, redeemInterval);
     }
 
     public ChainSettings withBatching(int size, Duration age) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake, redeemInterval);
     }
 
     public ChainSettings withMaxBackoff(Duration d) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake, redeemInterval);
     }
 
     public ChainSettings withStake(BigInteger wei) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei));
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei), redeemInterval);
+    }
+
+    public ChainSettings withRedeemInterval(Duration d) {
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, d);
     }
 
     @Override
     public String toString() { // never print the key
         return "ChainSettings[deploymentFile=" + deploymentFile + ", rpcUrl=" + rpcUrl + ", accountKey="
                 + accountKey.map(k -> "<set>").orElse("<node key>") + ", batchSize=" + batchSize + ", batchAge="
-                + batchAge + ", maxBackoff=" + maxBackoff + ", stake=" + stake + "]";
+                + batchAge + ", maxBackoff=" + maxBackoff + ", stake=" + stake + ", redeemInterval=" + redeemInterval + "]";
     }
 }

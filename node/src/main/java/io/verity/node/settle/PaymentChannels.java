@@ -1,0 +1,357 @@
+package io.verity.node.settle;
+
+import io.verity.chain.ChainAccount;
+import io.verity.chain.Deployment;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.Voucher;
+import io.verity.chain.VoucherJson;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.InvalidFieldException;
+import io.verity.protocol.receipt.Eip712Domain;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's end of its payment channels (docs/protocol.md "Vouchers", docs/gateway.md "Payments"): it
+ * checks each voucher a client sends, keeps the highest one per client durably in
+ * {@code home/vouchers/<client>.json} (temp file, fsync, atomic rename, so it survives kill -9), and redeems
+ * it on chain in the background every {@link ChainSettings#redeemInterval()} when it exceeds what the
+ * channel has redeemed. A chain outage only delays redemption: the redeemer retries with exponential backoff
+ * (100 ms up to {@link ChainSettings#maxBackoff()}) and never drops a voucher it accepted. Closing stops the
+ * redeemer; it is idempotent.
+ */
+public final class PaymentChannels implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PaymentChannels.class);
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
+
+    /**
+     * One channel as the node sees it.
+     *
+     * @param held the highest cumulative amount the node holds a voucher for (or has seen redeemed), 0 if none
+     * @param redeemed what the channel has redeemed on chain, as last read
+     */
+    public record Channel(EvmAddress client, EvmAddress node, BigInteger held, BigInteger redeemed) {}
+
+    /** What became of a voucher a client sent. */
+    public sealed interface Acceptance {
+        /** Stored durably; the redeemer will cash it. */
+        record Accepted(Channel channel) implements Acceptance {}
+
+        /** Not for this node or chain, or not signed by its client; each error names the field. */
+        record Invalid(List<FieldError> errors) implements Acceptance {
+            public Invalid {
+                errors = List.copyOf(errors);
+            }
+        }
+
+        /** A replay or an older voucher: it does not exceed {@code held}. */
+        record NotIncreasing(BigInteger held) implements Acceptance {}
+
+        /** The client's escrow cannot pay {@code cumulative - redeemed}. */
+        record Underfunded(BigInteger deposit, BigInteger redeemed, BigInteger cumulative) implements Acceptance {}
+    }
+
+    private record Funds(BigInteger deposit, BigInteger redeemed, long readAt) {}
+
+    private final Path dir;
+    private final PaymentsPort redeemPort; // redeemer thread only
+    private final PaymentsPort readPort; // request threads
+    private final EvmAddress self;
+    private final Eip712Domain domain;
+    private final Duration interval;
+    private final Duration maxBackoff;
+    private final InstantSource clock;
+    private final Map<EvmAddress, VoucherJson.Envelope> held = new ConcurrentHashMap<>();
+    private final Map<EvmAddress, BigInteger> redeemed = new ConcurrentHashMap<>(); // only grows, as on chain
+    private final Map<EvmAddress, Funds> funds = new ConcurrentHashMap<>();
+    private final Map<EvmAddress, BigInteger> warnedUnderfunded = new ConcurrentHashMap<>();
+    private final Object storeLock = new Object();
+    private final Object wake = new Object();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    PaymentChannels(Path home, PaymentsPort redeemPort, PaymentsPort readPort, EvmAddress self, Eip712Domain domain,
+            Duration interval, Duration maxBackoff, InstantSource clock) throws IOException {
+        this.dir = home.resolve("vouchers");
+        this.redeemPort = redeemPort;
+        this.readPort = readPort;
+        this.self = self;
+        this.domain = domain;
+        this.interval = interval;
+        this.maxBackoff = maxBackoff;
+        this.clock = clock;
+        Files.createDirectories(dir);
+        load();
+        this.thread = Thread.ofPlatform().daemon().name("redeemer").unstarted(this::run);
+    }
+
+    /**
+     * Starts the channels of the node with chain account {@code account} on the chain of {@code deployment}.
+     *
+     * @throws IOException when the stored vouchers under {@code home/vouchers} cannot be read
+     */
+    public static PaymentChannels start(Path home, ChainSettings settings, Deployment deployment, ChainAccount account,
+            InstantSource clock) throws IOException {
+        return start(home, new DevnetPaymentsPort(deployment, account), new DevnetPaymentsPort(deployment, account),
+                account.address(), VoucherJson.domain(deployment.chainId(), deployment.payments()),
+                settings.redeemInterval(), settings.maxBackoff(), clock);
+    }
+
+    static PaymentChannels start(Path home, PaymentsPort redeemPort, PaymentsPort readPort, EvmAddress self,
+            Eip712Domain domain, Duration interval, Duration maxBackoff, InstantSource clock) throws IOException {
+        PaymentChannels c = new PaymentChannels(home, redeemPort, readPort, self, domain, interval, maxBackoff, clock);
+        c.thread.start();
+        return c;
+    }
+
+    /** The domain vouchers must be signed under: "Verity", "1", the chain id, the Payments contract. */
+    public Eip712Domain domain() {
+        return domain;
+    }
+
+    /** This node, the payee of every voucher it accepts. */
+    public EvmAddress node() {
+        return self;
+    }
+
+    /**
+     * Checks {@code v} and, when it exceeds what the node holds for its client, stores it durably before
+     * returning {@link Acceptance.Accepted}. The deposit check ({@link Acceptance.Underfunded}) uses a cached
+     * read, refreshed before refusing; when the chain cannot be read the voucher is accepted and the redeemer
+     * finds out.
+     *
+     * @throws IOException when the voucher could not be made durable (nothing was accepted)
+     */
+    public Acceptance accept(VoucherJson.Envelope v) throws IOException {
+        Objects.requireNonNull(v, "v");
+        List<FieldError> errors = check(v);
+        if (!errors.isEmpty()) return new Acceptance.Invalid(errors);
+        Voucher voucher = v.voucher();
+        EvmAddress client = voucher.client();
+        BigInteger amount = voucher.cumulativeAmount();
+        BigInteger before = heldAmount(client);
+        if (amount.compareTo(before) <= 0) return new Acceptance.NotIncreasing(before);
+        Optional<Acceptance.Underfunded> short_ = underfunded(client, amount);
+        if (short_.isPresent()) return short_.get();
+        synchronized (storeLock) { // check and store as one step, so two racing vouchers keep the higher
+            BigInteger now = heldAmount(client);
+            if (amount.compareTo(now) <= 0) return new Acceptance.NotIncreasing(now);
+            BatchFiles.atomicWrite(file(client), BatchFiles.JSON.writeValueAsBytes(VoucherJson.write(v)));
+            held.put(client, v);
+        }
+        LOG.debug("accepted voucher of {} for {} wei", client, amount);
+        return new Acceptance.Accepted(new Channel(client, self, amount, redeemed.getOrDefault(client, BigInteger.ZERO)));
+    }
+
+    /**
+     * The channel with {@code client}, reading its redeemed amount from the chain; when the chain cannot be
+     * read, the last amount seen.
+     */
+    public Channel channel(EvmAddress client) {
+        try {
+            noteRedeemed(client, readPort.redeemed(client));
+        } catch (RuntimeException e) {
+            LOG.debug("cannot read redeemed({}) from the chain, answering the last value seen: {}", client, e.toString());
+        }
+        return new Channel(client, self, heldAmount(client), redeemed.getOrDefault(client, BigInteger.ZERO));
+    }
+
+    private List<FieldError> check(VoucherJson.Envelope v) {
+        List<FieldError> errors = new ArrayList<>();
+        Voucher voucher = v.voucher();
+        if (!voucher.node().equals(self)) {
+            errors.add(new FieldError("/node", "must be this node's address " + self + ", got " + voucher.node()));
+        }
+        Eip712Domain d = v.domain();
+        String which = " (the Payments domain of chain " + domain.chainId() + ")";
+        if (!d.name().equals(domain.name())) {
+            errors.add(new FieldError("/domain/name", "must be '" + domain.name() + "'" + which + ", got '" + d.name() + "'"));
+        }
+        if (!d.version().equals(domain.version())) {
+            errors.add(new FieldError("/domain/version", "must be '" + domain.version() + "'" + which + ", got '"
+                    + d.version() + "'"));
+        }
+        if (d.chainId() != domain.chainId()) {
+            errors.add(new FieldError("/domain/chainId", "must be " + domain.chainId() + which + ", got " + d.chainId()));
+        }
+        if (!d.verifyingContract().equals(domain.verifyingContract())) {
+            errors.add(new FieldError("/domain/verifyingContract", "must be the Payments contract "
+                    + domain.verifyingContract() + which + ", got " + d.verifyingContract()));
+        }
+        // The signature covers node and domain: judging it is only meaningful once both are ours.
+        if (errors.isEmpty()) {
+            try {
+                EvmAddress signer = v.signed().signer(domain.chainId(), domain.verifyingContract());
+                if (!signer.equals(voucher.client())) {
+                    errors.add(new FieldError("/signature", "recovers to " + signer + ", not the voucher's client "
+                            + voucher.client()));
+                }
+            } catch (IllegalArgumentException e) {
+                errors.add(new FieldError("/signature", "is not a usable signature: " + e.getMessage()));
+            }
+        }
+        return errors;
+    }
+
+    private BigInteger heldAmount(EvmAddress client) {
+        VoucherJson.Envelope v = held.get(client);
+        BigInteger stored = v == null ? BigInteger.ZERO : v.voucher().cumulativeAmount();
+        // A channel redeemed beyond what this node stores (its files were restored from a backup, say) holds
+        // at least that much: a voucher below it could never be redeemed.
+        return stored.max(redeemed.getOrDefault(client, BigInteger.ZERO));
+    }
+
+    private Optional<Acceptance.Underfunded> underfunded(EvmAddress client, BigInteger amount) {
+        try {
+            Funds f = funds.get(client);
+            if (f == null || clock.millis() - f.readAt() > interval.toMillis()) f = readFunds(client);
+            if (covers(f, amount)) return Optional.empty();
+            f = readFunds(client); // the client may have just topped up: never refuse on a stale read
+            if (covers(f, amount)) return Optional.empty();
+            return Optional.of(new Acceptance.Underfunded(f.deposit(), f.redeemed(), amount));
+        } catch (RuntimeException e) {
+            LOG.debug("cannot read the deposit of {}, accepting the voucher unchecked: {}", client, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private static boolean covers(Funds f, BigInteger amount) {
+        return f.deposit().compareTo(amount.subtract(f.redeemed())) >= 0;
+    }
+
+    private Funds readFunds(EvmAddress client) {
+        BigInteger r = readPort.redeemed(client);
+        Funds f = new Funds(readPort.deposit(client), r, clock.millis());
+        noteRedeemed(client, r);
+        funds.put(client, f);
+        return f;
+    }
+
+    private void noteRedeemed(EvmAddress client, BigInteger amount) {
+        redeemed.merge(client, amount, BigInteger::max);
+    }
+
+    private Path file(EvmAddress client) {
+        return dir.resolve(client.toString().toLowerCase(Locale.ROOT) + ".json");
+    }
+
+    private void load() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "0x*.json")) {
+            for (Path f : files) {
+                VoucherJson.Envelope v;
+                try {
+                    v = VoucherJson.read(BatchFiles.JSON.readTree(f.toFile()), "");
+                } catch (InvalidFieldException | IOException e) {
+                    throw new IOException(f + " is not a stored voucher: " + e.getMessage(), e);
+                }
+                if (!v.voucher().node().equals(self) || !v.domain().equals(domain)) {
+                    // Kept on disk: it is still money, just not on this chain or for this key.
+                    LOG.warn("{} is a voucher for node {} in {}, not this node {} in {}; not redeeming it here", f,
+                            v.voucher().node(), v.domain(), self, domain);
+                    continue;
+                }
+                held.put(v.voucher().client(), v);
+            }
+        }
+        if (!held.isEmpty()) LOG.info("holding {} voucher(s) from an earlier run", held.size());
+    }
+
+    private void run() {
+        long backoff = MIN_BACKOFF.toMillis();
+        long wait = interval.toMillis(); // a full interval first: a restarted node lets the chain settle too
+        while (!closed) {
+            sleep(wait);
+            if (closed) break;
+            try {
+                redeemDue();
+                backoff = MIN_BACKOFF.toMillis();
+                wait = interval.toMillis();
+            } catch (RuntimeException e) {
+                if (closed) break;
+                LOG.warn("redeeming vouchers failed, retrying in {} ms: {}", backoff, e.toString());
+                wait = backoff;
+                backoff = Math.min(backoff * 2, maxBackoff.toMillis());
+            }
+        }
+        redeemPort.close();
+    }
+
+    /** Redeems every held voucher that exceeds what its channel redeemed; throws on a chain failure. */
+    private void redeemDue() {
+        for (VoucherJson.Envelope v : List.copyOf(held.values())) {
+            if (closed) return;
+            EvmAddress client = v.voucher().client();
+            BigInteger amount = v.voucher().cumulativeAmount();
+            BigInteger known = redeemed.get(client);
+            if (known != null && amount.compareTo(known) <= 0) continue; // redeemed only grows: nothing to read
+            BigInteger onChain = redeemPort.redeemed(client);
+            noteRedeemed(client, onChain);
+            if (amount.compareTo(onChain) <= 0) continue;
+            TxOutcome outcome = redeemPort.redeem(v.signed());
+            switch (outcome) {
+                case TxOutcome.Confirmed c -> {
+                    noteRedeemed(client, amount);
+                    funds.remove(client); // the deposit changed
+                    warnedUnderfunded.remove(client);
+                    LOG.info("redeemed voucher of {} for {} wei (paid {} wei) in tx {}", client, amount,
+                            amount.subtract(onChain), c.txHash());
+                }
+                case TxOutcome.Reverted r when r.errorName().equals("InsufficientDeposit") -> {
+                    if (!amount.equals(warnedUnderfunded.put(client, amount))) {
+                        LOG.warn("client {} cannot cover its voucher for {} wei ({}); holding it and retrying", client,
+                                amount, r.args());
+                    }
+                }
+                // VoucherNotIncreasing: an earlier, pending redeem of ours landed; the next round reads it.
+                case TxOutcome.Reverted r when r.errorName().equals("VoucherNotIncreasing") ->
+                        LOG.info("voucher of {} for {} wei was already redeemed", client, amount);
+                case TxOutcome.Reverted r -> LOG.error("Payments refused the voucher of {} for {} wei: {}{}; holding it",
+                        client, amount, r.errorName(), r.args());
+                case TxOutcome.Pending p -> LOG.info("redeem tx {} for {} is not mined yet; checking again next round",
+                        p.txHash(), client);
+            }
+        }
+    }
+
+    private void sleep(long millis) {
+        synchronized (wake) {
+            if (closed) return;
+            try {
+                wake.wait(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                closed = true;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (wake) {
+            if (closed && !thread.isAlive()) return;
+            closed = true;
+            wake.notifyAll();
+        }
+        try {
+            thread.join(Duration.ofSeconds(40)); // a redeem in flight may wait for its receipt
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        readPort.close();
+    }
+}

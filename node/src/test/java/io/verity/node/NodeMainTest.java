@@ -1,0 +1,66 @@
+package io.verity.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class NodeMainTest {
+    @Test
+    void price_faults_and_redeem_interval_reach_the_config() {
+        NodeConfig c = NodeMain.parse(new String[] {"--home", "/tmp/h", "--price-wei", "1000000000000", "--deployment",
+                "/tmp/d.json", "--redeem-interval-ms", "250", "--fault-perturb", "0.25", "--fault-latency-ms", "40"});
+        assertThat(c.home()).isEqualTo(Path.of("/tmp/h"));
+        assertThat(c.price()).isEqualTo(new BigInteger("1000000000000"));
+        assertThat(c.chain().orElseThrow().redeemInterval()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.faults()).isEqualTo(new Faults(0.25, Duration.ofMillis(40)));
+    }
+
+    @Test
+    void defaults_have_no_faults_and_a_two_second_redeem_interval() {
+        NodeConfig c = NodeMain.parse(new String[] {"--deployment", "/tmp/d.json"});
+        assertThat(c.faults()).isEqualTo(Faults.NONE);
+        assertThat(c.faults().any()).isFalse();
+        assertThat(c.chain().orElseThrow().redeemInterval()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void bad_values_name_the_flag_and_what_arrived() {
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--fault-perturb", "1.5"}))
+                .hasMessage("--fault-perturb: perturb must be a probability in [0, 1], got 1.5");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--fault-perturb", "NaN"}))
+                .hasMessage("--fault-perturb: perturb must be a probability in [0, 1], got NaN");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--fault-latency-ms", "-1"}))
+                .hasMessage("--fault-latency-ms: addedLatency must be >= 0, got PT-0.001S");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--price-wei", "ten"}))
+                .hasMessage("--price-wei: expected a number, got 'ten'");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--price-wei", "-3"}))
+                .hasMessage("--price-wei: price must be >= 0 wei, got -3");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "d.json", "--redeem-interval-ms", "0"}))
+                .hasMessage("--batch-size/--batch-age-ms/--redeem-interval-ms: redeemInterval must be >= 1 ms, got PT0S");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--redeem-interval-ms", "100"}))
+                .hasMessage("--rpc, --batch-size, --batch-age-ms and --redeem-interval-ms need --deployment");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--port"})).hasMessage("--port needs a value");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--colour", "red"})).hasMessage("unknown argument --colour");
+    }
+
+    @Test
+    void a_bad_flag_exits_2_with_a_one_line_reason() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), NodeMain.class.getName(),
+                "--fault-perturb", "2").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(err).startsWith("NodeMain: --fault-perturb: perturb must be a probability in [0, 1], got 2.0\n")
+                .contains(NodeMain.USAGE);
+    }
+}
