@@ -1,6 +1,7 @@
 package io.verity.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -148,6 +149,17 @@ class GatewayIT {
         assertThat(pay.get(0).get("node").asText()).isEqualTo(rs.get(0).receipt().node().toString());
         assertThat(new BigInteger(pay.get(0).get("amount").asText())).isEqualTo(rs.get(0).receipt().price());
         assertThat(rs.get(0).receipt().requestId().toHex()).isEqualTo(r.body().get("requestId").asText());
+
+        // The voucher reaches the node, which holds the cumulative amount and redeems it on chain.
+        EvmAddress node = rs.get(0).receipt().node();
+        BigInteger cumulative = new BigInteger(pay.get(0).get("cumulativeAmount").asText());
+        URI nodeUrl = nodes.stream().filter(n -> n.address().equals(node)).findFirst().orElseThrow().url();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonNode held = JSON.readTree(http.send(HttpRequest.newBuilder(nodeUrl.resolve("/v1/vouchers/"
+                    + gateway.clientAccount().orElseThrow())).GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body());
+            assertThat(new BigInteger(held.get("cumulativeAmount").asText())).isEqualTo(cumulative);
+            assertThat(new BigInteger(held.get("redeemed").asText())).isEqualTo(cumulative);
+        });
     }
 
     @Test
