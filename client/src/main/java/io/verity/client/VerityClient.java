@@ -1,0 +1,251 @@
+package io.verity.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.policy.Policy;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorDigests;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * A client of one Verity node or gateway that returns only answers it has verified itself. Usage:
+ * <pre>{@code
+ * try (VerityClient verity = VerityClient.builder(URI.create("http://127.0.0.1:7070"))
+ *         .trust(Eip712Domain.verity(chainId, settlement)).build()) {
+ *     VerifiedAnswer a = verity.infer("silero-vad", inputs, Policy.NONE);
+ * }}</pre>
+ * Every {@code infer} sends a fresh random request id (or the caller's), the inputs in their exact binary form,
+ * and the policy in the {@code Verity-Policy} header (a node ignores it and answers alone, which then fails the
+ * POLICY check unless the policy was none). The answer is checked as {@link UnverifiedAnswerException.Check}
+ * lists; an answer that fails any check is thrown, never returned. Thread-safe; close it to release the HTTP
+ * client.
+ */
+public final class VerityClient implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    /** The gateway's policy header (docs/gateway.md); a node does not accept a {@code policy} body field. */
+    static final String POLICY_HEADER = "Verity-Policy";
+    private static final int MAX_BODY_SHOWN = 200;
+
+    private final URI base;
+    private final Duration timeout;
+    private final HttpClient http;
+    private final AnswerChecks checks;
+    private final SecureRandom random = new SecureRandom();
+
+    private VerityClient(Builder b) {
+        String s = b.base.toString();
+        this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+        this.timeout = b.timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(b.timeout).build();
+        this.checks = new AnswerChecks(b.trusted, b.chainId);
+    }
+
+    /** A builder for a client of the node or gateway at {@code base}, e.g. {@code http://127.0.0.1:7070}. */
+    public static Builder builder(URI base) {
+        return new Builder(base);
+    }
+
+    /** The node or gateway this client calls. */
+    public URI base() {
+        return base;
+    }
+
+    /**
+     * Runs {@code model} on {@code inputs} under {@code policy} with a fresh random request id.
+     *
+     * @throws UnverifiedAnswerException an answer came back and failed a check
+     * @throws ProblemException the server refused the request (problem+json 4xx/5xx)
+     * @throws UnreachableException no answer within the timeout
+     */
+    public VerifiedAnswer infer(String model, List<Tensor> inputs, Policy policy) {
+        byte[] id = new byte[Keccak256.LENGTH];
+        random.nextBytes(id);
+        return infer(model, inputs, policy, Keccak256.wrap(id));
+    }
+
+    /**
+     * {@link #infer(String, List, Policy)} with the caller's request id, e.g. to retry a request after an
+     * {@link UnreachableException} so the server can recognise it.
+     */
+    public VerifiedAnswer infer(String model, List<Tensor> inputs, Policy policy, Keccak256 requestId) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(inputs, "inputs");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(requestId, "requestId");
+        List<Tensor> sent = List.copyOf(inputs);
+        ObjectNode body = JSON.createObjectNode();
+        body.put("model", model);
+        ArrayNode arr = body.putArray("inputs");
+        // The compact (base64) form carries the exact element bytes, NaN payloads included, so the server
+        // hashes the very inputs the client digests below.
+        for (Tensor t : sent) arr.add(TensorJson.writeCompact(t));
+        body.put("requestId", requestId.toHex());
+        HttpRequest req;
+        try {
+            req = request("/v1/infer").header("Content-Type", "application/json").header(POLICY_HEADER, policy.wireName())
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode the request", e); // Jackson writing a tree to bytes does not fail
+        }
+        JsonNode answer = send(req);
+        return checks.verify(WireAnswer.read(answer), policy, requestId, TensorDigests.tensorsDigest(sent));
+    }
+
+    /**
+     * The inclusion proof of {@code receipt}, from this node, or from this gateway for the receipt's node
+     * ({@code GET /v1/receipts/{id}/proof?node=0x…}; a node ignores the query). Empty while the receipt is not
+     * settled on chain (404). The proof is only read here; {@code OnChainVerifier} checks it.
+     *
+     * @throws UnverifiedAnswerException RESPONSE_FORMAT when the proof is malformed or for another receipt
+     */
+    public Optional<InclusionProof> proof(SignedReceipt receipt) {
+        Keccak256 id = receipt.id();
+        HttpRequest req = request("/v1/receipts/" + id.toHex() + "/proof?node=" + receipt.receipt().node()).GET().build();
+        JsonNode body;
+        try {
+            body = send(req);
+        } catch (ProblemException e) {
+            if (e.status() == 404) return Optional.empty();
+            throw e;
+        }
+        InclusionProof proof;
+        try {
+            List<Keccak256> path = new ArrayList<>();
+            for (JsonNode h : body.path("proof")) path.add(Keccak256.parse(h.asText()));
+            if (!body.path("batchId").canConvertToLong()) throw new IllegalArgumentException("batchId must be an integer, got " + body.get("batchId"));
+            proof = new InclusionProof(Keccak256.parse(body.path("receiptId").asText()),
+                    Keccak256.parse(body.path("batchRoot").asText()), body.get("batchId").asLong(), path);
+        } catch (IllegalArgumentException e) {
+            throw new UnverifiedAnswerException(UnverifiedAnswerException.Check.RESPONSE_FORMAT, id, receipt.receipt().node(),
+                    "malformed inclusion proof: " + e.getMessage());
+        }
+        if (!proof.receiptId().equals(id)) {
+            throw new UnverifiedAnswerException(UnverifiedAnswerException.Check.INCLUSION, id, receipt.receipt().node(),
+                    "asked for the proof of " + id + ", got one for " + proof.receiptId());
+        }
+        return Optional.of(proof);
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).header("Accept", "application/json");
+    }
+
+    private JsonNode send(HttpRequest req) {
+        HttpResponse<byte[]> resp;
+        try {
+            resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (HttpTimeoutException e) {
+            throw new UnreachableException(req.uri(), "no answer from " + req.uri() + " within " + timeout, e);
+        } catch (IOException e) {
+            throw new UnreachableException(req.uri(), "cannot reach " + req.uri() + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnreachableException(req.uri(), "interrupted while waiting for " + req.uri(), e);
+        }
+        int status = resp.statusCode();
+        JsonNode body;
+        try {
+            body = JSON.readTree(resp.body());
+        } catch (IOException e) {
+            body = null;
+        }
+        if (status >= 400) throw problem(status, body, resp.body());
+        if (status != 200 || body == null) {
+            throw new UnverifiedAnswerException(UnverifiedAnswerException.Check.RESPONSE_FORMAT, req.uri() + " answered "
+                    + status + " with " + (body == null ? "a body that is not JSON: " + shown(resp.body()) : "an unexpected status"));
+        }
+        return body;
+    }
+
+    private static ProblemException problem(int status, JsonNode p, byte[] raw) {
+        if (p == null || !p.isObject()) return new ProblemException(status, null, "HTTP " + status, shown(raw), List.of());
+        List<FieldError> errors = new ArrayList<>();
+        for (JsonNode e : p.path("errors")) errors.add(new FieldError(e.path("pointer").asText(""), e.path("detail").asText("")));
+        return new ProblemException(status, p.path("type").asText(null), p.path("title").asText(null),
+                p.path("detail").asText(null), errors);
+    }
+
+    private static String shown(byte[] raw) {
+        String s = new String(raw, StandardCharsets.UTF_8);
+        return s.length() <= MAX_BODY_SHOWN ? s : s.substring(0, MAX_BODY_SHOWN) + "...";
+    }
+
+    /** Settings of a {@link VerityClient}; every one has a default. */
+    public static final class Builder {
+        private final URI base;
+        private Eip712Domain trusted;
+        private OptionalLong chainId = OptionalLong.empty();
+        private Duration timeout = Duration.ofSeconds(30);
+
+        private Builder(URI base) {
+            Objects.requireNonNull(base, "base");
+            if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme())) {
+                throw new IllegalArgumentException("base must be an http or https URL, got " + base);
+            }
+            this.base = base;
+        }
+
+        /**
+         * The domain every receipt must be signed under: Verity, the chain id and the Settlement contract the
+         * caller settles on. Default: none, so each receipt's own Verity domain is accepted (all receipts of
+         * one answer must share it), which proves who signed but not for which chain; pin at least the chain
+         * with {@link #chainId(long)}.
+         */
+        public Builder trust(Eip712Domain domain) {
+            this.trusted = Objects.requireNonNull(domain, "domain");
+            return this;
+        }
+
+        /** Without {@link #trust}: accept only receipts signed for this chain id. */
+        public Builder chainId(long id) {
+            if (id < 0) throw new IllegalArgumentException("chainId must be >= 0, got " + id);
+            this.chainId = OptionalLong.of(id);
+            return this;
+        }
+
+        /**
+         * How long to wait to connect and then for each answer. Default 30 s; a gateway running
+         * {@code redundant:k} answers only when its slowest needed node has.
+         *
+         * @throws IllegalArgumentException when not positive
+         */
+        public Builder timeout(Duration t) {
+            Objects.requireNonNull(t, "timeout");
+            if (t.isNegative() || t.isZero()) throw new IllegalArgumentException("timeout must be positive, got " + t);
+            this.timeout = t;
+            return this;
+        }
+
+        public VerityClient build() {
+            if (trusted != null && chainId.isPresent() && trusted.chainId() != chainId.getAsLong()) {
+                throw new IllegalStateException("trust(" + trusted + ") and chainId(" + chainId.getAsLong() + ") disagree");
+            }
+            return new VerityClient(this);
+        }
+    }
+}
