@@ -209,7 +209,7 @@ final class GatewayApi {
             g.writeStringField("status", v.status());
             g.writeNumberField("asked", v.asked());
             g.writeNumberField("agreeing", v.agreeing());
-            g.writeStringField("comparison", v.comparison());
+            if (!v.comparison().equals("none")) g.writeStringField("comparison", v.comparison()); // one answer: nothing compared
             g.writeArrayFieldStart("dissent");
             for (NodeAnswer d : v.dissent()) {
                 g.writeStartObject();

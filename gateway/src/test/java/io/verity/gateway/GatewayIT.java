@@ -1,6 +1,7 @@
 package io.verity.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,13 @@ import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
+import io.verity.client.UnverifiedAnswerException;
+import io.verity.client.Verdict;
+import io.verity.protocol.policy.Policy;
+import io.verity.client.VerifiedAnswer;
+import io.verity.client.VerityClient;
+import io.verity.protocol.tensor.Shape;
+import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -218,5 +226,29 @@ class GatewayIT {
         Response r = post(vadRequest("redundant:2"));
         assertThat(r.status()).as("%s", r.body()).isEqualTo(200);
         for (SignedReceipt s : receipts(r.body())) assertThat(s.receipt().node()).isNotEqualTo(victim.address());
+    }
+
+    @Test
+    @Order(6)
+    void theJavaSdkVerifiesTheGatewaysAnswersAndFailsClosed() throws Exception {
+        List<Tensor> inputs = List.of(
+                Tensor.ofFloats("input", Shape.of(1, 512), new float[512]),
+                Tensor.ofFloats("state", Shape.of(2, 1, 128), new float[256]),
+                Tensor.ofLongs("sr", Shape.of(), 16000));
+        try (VerityClient sdk = VerityClient.builder(gateway.url()).trust(domain()).build()) {
+            VerifiedAnswer none = sdk.infer("silero-vad", inputs, Policy.NONE);
+            assertThat(none.receipts()).hasSize(1);
+            VerifiedAnswer two = sdk.infer("silero-vad", inputs, new Policy.Redundant(2));
+            assertThat(two.receipts()).hasSize(2);
+            assertThat(two.payments()).hasSize(2);
+            VerifiedAnswer sampled = sdk.infer("silero-vad", inputs, new Policy.Sample(0.5));
+            assertThat(sampled.verdict().status()).isEqualTo(Verdict.Status.SAMPLED);
+        }
+        // Trusting another chain's domain, the same honest answers must be refused.
+        try (VerityClient wrongChain = VerityClient.builder(gateway.url())
+                .trust(Eip712Domain.verity(1, devnet.deployment().settlement())).build()) {
+            assertThatThrownBy(() -> wrongChain.infer("silero-vad", inputs,
+                    Policy.NONE)).isInstanceOf(UnverifiedAnswerException.class);
+        }
     }
 }
