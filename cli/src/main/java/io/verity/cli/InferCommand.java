@@ -5,14 +5,27 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import io.verity.protocol.policy.Policy;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "infer", mixinStandardHelpOptions = true,
-        description = "Run one inference on a node and print the outputs and the signed receipt.")
+        description = "Run one inference on a node, or through a gateway under a verification policy, and print the outputs and the signed receipt(s).")
 final class InferCommand implements Callable<Integer> {
-    @Option(names = "--node", required = true, description = "node URL, e.g. http://127.0.0.1:7070")
-    URI node;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--node", required = true, description = "node URL, e.g. http://127.0.0.1:7071")
+        URI node;
+
+        @Option(names = "--gateway", required = true, description = "gateway URL, e.g. http://127.0.0.1:7070")
+        URI gateway;
+    }
+
+    @Option(names = "--policy", description = "with --gateway: none, redundant:k or sample:p (default: the gateway's)")
+    String policy;
 
     @Option(names = "--model", required = true, description = "model name, name@version or 0x digest")
     String model;
@@ -24,14 +37,26 @@ final class InferCommand implements Callable<Integer> {
     @Option(names = "--request-id", description = "0x + 64 hex digits; the node picks a random one if absent")
     String requestId;
 
-    @Option(names = "--out", description = "also save the full response {outputs, receipt} to this file (for verity verify)")
+    @Option(names = "--out", description = "also save the full response ({outputs, receipt} or a gateway's {outputs, receipts, ...}) to this file, for verity verify")
     Path out;
 
     @Override
     public Integer call() throws Exception {
         JsonNode inputs = TensorFiles.tensorArray(input, TensorFiles.readJson(input), "inputs");
-        NodeClient.Answer answer = new NodeClient(node).infer(model, inputs, requestId);
-        String pretty = NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(answer.raw());
+        if (policy != null && target.gateway == null) {
+            throw new TensorFiles.UsageError("--policy needs --gateway: a node answers alone (policy none)");
+        }
+        if (policy != null) {
+            try {
+                Policy.parse(policy);
+            } catch (IllegalArgumentException e) {
+                throw new TensorFiles.UsageError("--policy: " + e.getMessage());
+            }
+        }
+        JsonNode raw = target.gateway != null
+                ? new NodeClient(target.gateway).inferRaw(model, inputs, requestId, policy)
+                : new NodeClient(target.node).infer(model, inputs, requestId).raw();
+        String pretty = NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(raw);
         if (out != null) Files.writeString(out, pretty + "\n");
         System.out.println(pretty);
         return 0;

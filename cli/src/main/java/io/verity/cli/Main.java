@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             InferCommand.class,
             VerifyCommand.class,
             NodeCommand.class,
+            GatewayCommand.class,
             ChainCommand.class,
             ModelCommand.class,
             AttestCommand.class,

@@ -53,16 +53,22 @@ final class NodeClient {
     }
 
     Answer infer(String model, JsonNode inputsArray, String requestId) throws IOException, InterruptedException {
+        JsonNode resp = inferRaw(model, inputsArray, requestId, null);
+        return new Answer(TensorJson.readList(resp.get("outputs"), "/outputs"), ReceiptJson.read(resp.get("receipt"), "/receipt"), resp);
+    }
+
+    /** The response as sent: a node's {outputs, receipt} or, with a policy, a gateway's answer (docs/gateway.md). */
+    JsonNode inferRaw(String model, JsonNode inputsArray, String requestId, String policy) throws IOException, InterruptedException {
         ObjectNode body = JSON.createObjectNode();
         body.put("model", model);
         body.set("inputs", inputsArray);
         if (requestId != null) body.put("requestId", requestId);
+        if (policy != null) body.put("policy", policy);
         HttpRequest req = HttpRequest.newBuilder(base.resolve("/v1/infer"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
                 .build();
-        JsonNode resp = send(req);
-        return new Answer(TensorJson.readList(resp.get("outputs"), "/outputs"), ReceiptJson.read(resp.get("receipt"), "/receipt"), resp);
+        return send(req);
     }
 
     JsonNode get(String path) throws IOException, InterruptedException {

@@ -9,6 +9,7 @@ import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,22 +42,49 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JsonNode root = TensorFiles.readJson(receiptFile);
-        JsonNode receiptNode = root.has("receipt") ? root.get("receipt") : root;
-        SignedReceipt receipt;
+        List<SignedReceipt> receipts = new java.util.ArrayList<>();
+        if (root.path("receipts").isArray()) { // a gateway's answer: every receipt behind it
+            for (int i = 0; i < root.get("receipts").size(); i++) receipts.add(read(root.get("receipts").get(i), "/receipts/" + i));
+            if (receipts.isEmpty()) throw new TensorFiles.UsageError(receiptFile + " has an empty receipts array");
+        } else {
+            receipts.add(read(root.has("receipt") ? root.get("receipt") : root, ""));
+        }
+        boolean isResponse = root.has("outputs") && (root.has("receipt") || root.has("receipts"));
+        List<Tensor> in = inputs == null ? null : TensorFiles.read(inputs, "inputs");
+        List<Tensor> out = outputs != null ? TensorFiles.read(outputs, "outputs")
+                : isResponse ? TensorFiles.read(receiptFile, "outputs") : null;
+        Optional<Deployment> deployment = offline ? Optional.empty() : chainOptions.find();
+        if (!offline && deployment.isEmpty()) {
+            System.out.println("on-chain checks skipped: no deployment at " + chainOptions.file() + "; give --deployment, or --offline");
+        }
+        boolean ok = true;
+        for (SignedReceipt receipt : receipts) {
+            // The outputs returned are those of receipts[0]; another receipt vouches for them only if it signed the same digest.
+            boolean sameOutputs = receipt.receipt().outputsDigest().equals(receipts.get(0).receipt().outputsDigest());
+            Integer rc = verifyOne(receipt, in, sameOutputs ? out : null, deployment);
+            if (rc == Main.UNREACHABLE) return rc;
+            ok &= rc == 0;
+        }
+        return ok ? 0 : 1;
+    }
+
+    private SignedReceipt read(JsonNode receiptNode, String pointer) {
         try {
-            receipt = ReceiptJson.read(receiptNode, "");
+            return ReceiptJson.read(receiptNode, pointer);
         } catch (InvalidFieldException e) {
             StringBuilder sb = new StringBuilder(receiptFile + " is not a valid receipt:");
             e.errors().forEach(fe -> sb.append("\n  ").append(fe.pointer()).append(": ").append(fe.detail()));
             throw new TensorFiles.UsageError(sb.toString());
         }
-        List<Tensor> in = inputs == null ? null : TensorFiles.read(inputs, "inputs");
-        List<Tensor> out = outputs != null ? TensorFiles.read(outputs, "outputs")
-                : root.has("outputs") && root.has("receipt") ? TensorFiles.read(receiptFile, "outputs") : null;
+    }
+
+    private int verifyOne(SignedReceipt receipt, List<Tensor> in, List<Tensor> out, Optional<Deployment> deployment)
+            throws java.io.IOException {
         List<Checks.Check> checks = Checks.run(receipt, in, out);
         System.out.println("receipt " + receipt.id());
         System.out.println("  node   " + receipt.receipt().node() + "   model " + receipt.receipt().modelDigest());
-        System.out.println("  engine " + receipt.receipt().engine() + "   chain " + receipt.domain().chainId());
+        System.out.println("  engine " + receipt.receipt().engine() + "   chain " + receipt.domain().chainId()
+                + "   verification " + receipt.receipt().verification().wireName());
         System.out.println("  attestation " + (receipt.receipt().attestationDigest().isZero()
                 ? "none (the signer presented no TEE evidence; trust rests on the signature and re-execution)"
                 : receipt.receipt().attestationDigest() + " (evidence not checked here: use verity attest verify)"));
@@ -65,33 +93,26 @@ final class VerifyCommand implements Callable<Integer> {
         }
         if (in == null) System.out.println("  skip inputs-digest   (give --inputs to check)");
         if (out == null) System.out.println("  skip outputs-digest  (give --outputs to check)");
-        if (!offline) {
-            java.util.Optional<Deployment> found = chainOptions.find();
-            if (found.isEmpty()) {
-                System.out.println("  skip on-chain         (no deployment at " + chainOptions.file() + "; give --deployment, or --offline)");
-            } else {
-                Deployment d = found.get();
-                java.util.Optional<JsonNode> given = proof == null ? java.util.Optional.empty()
-                        : java.util.Optional.of(TensorFiles.readJson(proof));
-                List<Checks.Check> onChain;
-                try {
-                    onChain = OnChainCheck.run(receipt, d, given);
-                } catch (ChainException e) {
-                    System.err.println("verity: " + e.getMessage() + " (is the chain running, e.g. under verity up? --offline skips these checks)");
-                    return Main.UNREACHABLE;
-                }
-                for (Checks.Check c : onChain) {
-                    System.out.printf("  %-4s %-15s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
-                }
-                checks = new java.util.ArrayList<>(checks);
-                checks.addAll(onChain);
+        if (deployment.isPresent()) {
+            Optional<JsonNode> given = proof == null ? Optional.empty() : Optional.of(TensorFiles.readJson(proof));
+            List<Checks.Check> onChain;
+            try {
+                onChain = OnChainCheck.run(receipt, deployment.get(), given);
+            } catch (ChainException e) {
+                System.err.println("verity: " + e.getMessage() + " (is the chain running, e.g. under verity up? --offline skips these checks)");
+                return Main.UNREACHABLE;
             }
+            for (Checks.Check c : onChain) {
+                System.out.printf("  %-4s %-15s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
+            }
+            checks = new java.util.ArrayList<>(checks);
+            checks.addAll(onChain);
         }
-        boolean ok = Checks.allPassed(checks);
-        if (!ok) {
+        if (!Checks.allPassed(checks)) {
             Checks.Check failed = checks.stream().filter(c -> !c.passed()).findFirst().orElseThrow();
-            System.err.println("verity: receipt rejected: " + failed.name() + " check failed");
+            System.err.println("verity: receipt " + receipt.id() + " rejected: " + failed.name() + " check failed");
+            return 1;
         }
-        return ok ? 0 : 1;
+        return 0;
     }
 }
