@@ -65,6 +65,12 @@ final class NodeClient {
         return new Answer(TensorJson.readList(resp.get("outputs"), "/outputs"), ReceiptJson.read(resp.get("receipt"), "/receipt"), resp);
     }
 
+    /** POSTs a JSON body, e.g. to a gateway, whose answers have their own shape. */
+    JsonNode post(String path, JsonNode body) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build());
+    }
+
     JsonNode get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET().build());
     }
