@@ -186,7 +186,8 @@ final class Network implements AutoCloseable {
     /** {@code port} if nothing listens on it on loopback, else 0 (the child picks a free one). */
     static int freeOr(int port) {
         if (port == 0) return 0;
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        try {
+            new ServerSocket(port, 1, InetAddress.getLoopbackAddress()).close();
             return port;
         } catch (IOException taken) {
             return 0;
