@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         description = "Verifiable AI inference: nodes, signed receipts, settlement.",
         subcommands = {
             UpCommand.class,
+            DownCommand.class,
             InferCommand.class,
             VerifyCommand.class,
             NodeCommand.class,

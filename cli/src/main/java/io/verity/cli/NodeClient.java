@@ -71,6 +71,12 @@ final class NodeClient {
         return send(req);
     }
 
+    /** POSTs a JSON body, e.g. to a gateway, whose answers have their own shape. */
+    JsonNode post(String path, JsonNode body) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build());
+    }
+
     JsonNode get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET().build());
     }

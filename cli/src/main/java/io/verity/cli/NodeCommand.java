@@ -47,12 +47,16 @@ final class NodeCommand {
         @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
         String rpc;
 
+        @Option(names = "--batch-age-ms", description = "with --deployment: commit a batch once its oldest receipt waited this long (default: 10000)")
+        Long batchAgeMs;
+
         @Override
         public Integer call() throws Exception {
             NodeConfig config = NodeConfig.defaults(Homes.resolve(home)).withHost(host).withPort(port).withPrice(price)
                     .withEngineThreads(threads);
             if (deployment != null) {
                 ChainSettings chain = ChainSettings.of(deployment.toAbsolutePath());
+                if (batchAgeMs != null) chain = chain.withBatching(chain.batchSize(), java.time.Duration.ofMillis(batchAgeMs));
                 config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
             }
             NodeMain.runUntilTerminated(config);

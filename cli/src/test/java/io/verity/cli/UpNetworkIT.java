@@ -1,0 +1,159 @@
+package io.verity.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.node.hub.ModelHub;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code verity up} as a network of real processes: anvil, three node JVMs and (once it is built) the gateway
+ * JVM, on free ports in a temp home. The gateway part is checked when {@code io.verity.gateway.GatewayMain} is
+ * on the classpath; until then the demo plays the gateway's redundant:2 itself and the nodes part is checked.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class UpNetworkIT {
+    @TempDir Path dir;
+    private final List<ProcessHandle> started = new ArrayList<>();
+
+    record Result(int code, String out) {}
+
+    /** Runs the CLI in this JVM, echoing and capturing what it prints. */
+    static Result run(String... args) {
+        PrintStream out = System.out, err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(tee(out, captured), true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(tee(err, captured), true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.commandLine().execute(args);
+            return new Result(code, captured.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private static OutputStream tee(PrintStream a, ByteArrayOutputStream b) {
+        return new OutputStream() {
+            @Override
+            public void write(int x) {
+                write(new byte[] {(byte) x}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] buf, int off, int len) {
+                synchronized (b) {
+                    b.write(buf, off, len);
+                }
+                a.write(buf, off, len);
+            }
+        };
+    }
+
+    /** Whatever a failed assertion left running is stopped, so one failure does not leak into the next test. */
+    @AfterEach
+    void stopLeftovers() {
+        for (ProcessHandle p : started) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void up_exit_runs_three_node_processes_on_a_chain_and_the_redundant_demo_passes() throws Exception {
+        Path home = dir.resolve("home");
+        Result up = run("up", "--home", home.toString(), "--port", "0", "--exit");
+        assertThat(up.code()).as(up.out()).isEqualTo(0);
+
+        // three separate node JVMs, each announced READY with its own key
+        Set<String> addresses = new HashSet<>();
+        for (int i = 1; i <= 3; i++) {
+            List<String> ready = Files.readAllLines(home.resolve("logs/node-" + i + ".log")).stream()
+                    .filter(l -> l.startsWith("READY ")).toList();
+            assertThat(ready).as("node-%d's log", i).hasSize(1);
+            addresses.add(ready.getFirst().split(" ")[2]);
+        }
+        assertThat(addresses).hasSize(3);
+        assertThat(up.out()).contains("demo: passed").contains("redundant:2").contains("agreed (2 of 2 agreed");
+        if (Network.gatewayAvailable()) {
+            assertThat(Files.readString(home.resolve("logs/gateway.log"))).contains("READY ");
+            assertThat(up.out()).contains("Demo: POST http://127.0.0.1:").contains("/v1/infer  model=silero-vad  policy=redundant:2");
+        } else {
+            assertThat(up.out()).contains("gateway: not started, io.verity.gateway.GatewayMain is not on the classpath");
+        }
+
+        // two receipts from two different nodes, each saved in a node's answer shape that `verify` reads
+        JsonNode r1 = NodeClient.JSON.readTree(home.resolve("demo/response-1.json").toFile());
+        JsonNode r2 = NodeClient.JSON.readTree(home.resolve("demo/response-2.json").toFile());
+        assertThat(r1.at("/receipt/node").asText()).isNotEqualTo(r2.at("/receipt/node").asText()).isIn(addresses);
+        assertThat(r1.at("/receipt/requestId")).isEqualTo(r2.at("/receipt/requestId"));
+        assertThat(Files.readString(home.resolve("demo/response.json"))).isEqualTo(Files.readString(home.resolve("demo/response-1.json")));
+        Path inputs = home.resolve("demo/inputs.json");
+        for (String f : List.of("response-1.json", "response-2.json")) {
+            assertThat(CliEndToEndTest.run("verify", home.resolve("demo/" + f).toString(), "--inputs", inputs.toString(),
+                    "--offline")).as(f).isEqualTo(0);
+        }
+
+        for (int i = 1; i <= 3; i++) {
+            assertThat(new ModelHub(home.resolve("nodes/n" + i + "/models")).list()).extracting(m -> m.name())
+                    .contains("silero-vad", "paddleocr-cls", "paddleocr-det", "paddleocr-rec");
+        }
+        // the chain stopped with the network: asking it is "unreachable"
+        assertThat(CliEndToEndTest.run("verify", home.resolve("demo/response.json").toString(), "--home", home.toString()))
+                .isEqualTo(Main.UNREACHABLE);
+
+        // --exit stopped everything it started and removed its record
+        assertThat(home.resolve(NetworkFile.NAME)).doesNotExist();
+        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(p -> p.info().commandLine()
+                .orElse("?")).filter(c -> c.contains("io.verity") || c.contains("anvil")).toList()).isEmpty();
+    }
+
+    @Test
+    void up_detach_then_down_leaves_no_process_behind_and_a_second_up_refuses() throws Exception {
+        Path home = dir.resolve("home");
+        Result up = run("up", "--home", home.toString(), "--port", "0", "--detach");
+        assertThat(up.code()).as(up.out()).isEqualTo(0);
+        assertThat(up.out()).contains("Network up; the demo passed").contains("node-1").contains("node-3").contains("chain");
+
+        NetworkFile nf = NetworkFile.read(home).orElseThrow();
+        assertThat(nf.state()).isEqualTo("ready");
+        List<ProcessHandle> recorded = new ArrayList<>();
+        for (NetworkFile.Proc p : nf.processes()) recorded.add(p.handle().orElseThrow(() -> new AssertionError(p + " is not alive")));
+        started.addAll(recorded);
+        List<ProcessHandle> all = new ArrayList<>(recorded);
+        recorded.getFirst().descendants().forEach(all::add); // the anvil binary under its npm launcher, too
+        assertThat(nf.components()).extracting(NetworkFile.Component::name)
+                .containsAll(List.of("chain", "node-1", "node-2", "node-3"));
+        assertThat(recorded).hasSizeGreaterThanOrEqualTo(5); // supervisor, chain, 3 nodes (+ gateway when built)
+
+        // a second up in the same home says so instead of clashing on ports
+        Result again = run("up", "--home", home.toString(), "--port", "0", "--exit");
+        assertThat(again.code()).isEqualTo(Main.CHECK_FAILED);
+        assertThat(again.out()).contains("a network is already running in " + home.toAbsolutePath())
+                .contains("supervisor pid " + nf.supervisor().pid()).contains("verity down --home");
+
+        Result down = run("down", "--home", home.toString());
+        assertThat(down.code()).as(down.out()).isEqualTo(0);
+        assertThat(down.out()).contains("down.").contains("node-2");
+        assertThat(all).allSatisfy(p -> assertThat(p.isAlive()).as("pid %d (%s)", p.pid(), p.info().command().orElse("?")).isFalse());
+        assertThat(home.resolve(NetworkFile.NAME)).doesNotExist();
+
+        Result nothing = run("down", "--home", home.toString());
+        assertThat(nothing.code()).isEqualTo(0);
+        assertThat(nothing.out()).contains("nothing running");
+    }
+}
