@@ -45,6 +45,9 @@ final class GatewayCommand {
         @Option(names = "--routing", description = "weights, e.g. latency=1,price=0.5,reputation=1")
         String routing;
 
+        @Option(names = "--tolerance", description = "[model=]abs,rel: how far floating-point answers may differ and agree (repeatable)")
+        java.util.List<String> tolerances = java.util.List.of();
+
         @Option(names = "--hedge-ms", defaultValue = "0", description = "ask a second node when the first has not answered by then; 0: never")
         long hedgeMs;
 
@@ -65,6 +68,7 @@ final class GatewayCommand {
                         .clientKey(key).deposit(deposit).defaultPolicy(Policy.parse(policy)).hedgeAfter(Duration.ofMillis(hedgeMs))
                         .quarantine(Duration.ofSeconds(quarantineS));
                 if (routing != null) b.routing(routing);
+                for (String t : tolerances) b.tolerance(t);
             } catch (IllegalArgumentException e) {
                 throw new TensorFiles.UsageError(e.getMessage());
             }

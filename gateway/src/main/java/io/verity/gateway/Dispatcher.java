@@ -32,7 +32,8 @@ final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
     /** One client request, resolved: the model pinned by digest, the call every node gets. */
-    record Request(Keccak256 requestId, Keccak256 model, Policy policy, NodeCaller.Call call, Duration hedgeAfter) {}
+    record Request(Keccak256 requestId, Keccak256 model, Policy policy, NodeCaller.Call call, Duration hedgeAfter,
+            Tolerance tolerance) {}
 
     /** What the client gets: the answer used, every receipt behind it, the verdict, payments and attempts. */
     record Outcome(NodeAnswer primary, List<NodeAnswer> supporting, Verdict verdict, List<Payer.Payment> payments,
@@ -48,7 +49,6 @@ final class Dispatcher {
     private final NodeDirectory directory;
     private final NodeCaller caller;
     private final Routing routing;
-    private final Tolerance tolerance;
     private final Optional<Payer> payer;
     private final EvidenceLog evidence;
     private final Optional<SettlementClient> settlement;
@@ -58,13 +58,12 @@ final class Dispatcher {
     private final ExecutorService background;
     private final Clock clock;
 
-    Dispatcher(NodeDirectory directory, NodeCaller caller, Routing routing, Tolerance tolerance, Optional<Payer> payer,
+    Dispatcher(NodeDirectory directory, NodeCaller caller, Routing routing, Optional<Payer> payer,
             EvidenceLog evidence, Optional<SettlementClient> settlement, Sampling sampling, Duration quarantine,
             int maxAttempts, ExecutorService background, Clock clock) {
         this.directory = directory;
         this.caller = caller;
         this.routing = routing;
-        this.tolerance = tolerance;
         this.payer = payer;
         this.evidence = evidence;
         this.settlement = settlement;
@@ -89,7 +88,7 @@ final class Dispatcher {
         List<Attempt> attempts = new ArrayList<>();
         NodeAnswer answer = firstValid(req, new HashSet<>(), attempts);
         List<Payer.Payment> paid = pay(List.of(answer));
-        Verdict v = new Verdict(status, 1, 1, comparison(List.of(answer)), List.of(), audit);
+        Verdict v = new Verdict(status, 1, 1, comparison(List.of(answer), req.tolerance()), List.of(), audit);
         return new Outcome(answer, List.of(answer), v, paid, attempts);
     }
 
@@ -184,7 +183,7 @@ final class Dispatcher {
         List<List<NodeAnswer>> groups = List.of();
         while (true) {
             if (pending == 0) {
-                groups = group(answers);
+                groups = group(answers, req.tolerance());
                 List<NodeAnswer> best = groups.isEmpty() ? List.of() : groups.get(0);
                 boolean decided = best.size() >= policy.quorum() && (groups.size() < 2 || groups.get(1).size() < best.size());
                 if (decided) break;
@@ -217,17 +216,17 @@ final class Dispatcher {
         for (NodeAnswer d : dissent) accuse(req, EvidenceLog.Kind.MINORITY, d, winners);
         List<Payer.Payment> paid = pay(winners);
         Verdict v = new Verdict(dissent.isEmpty() ? "agreed" : "majority", answers.size(), winners.size(),
-                comparison(answers), dissent, "none");
+                comparison(answers, req.tolerance()), dissent, "none");
         return new Outcome(winners.get(0), winners, v, paid, attempts);
     }
 
     /** Groups equivalent answers, largest group first (ties: the group answered first). */
-    List<List<NodeAnswer>> group(List<NodeAnswer> answers) {
+    List<List<NodeAnswer>> group(List<NodeAnswer> answers, Tolerance tolerance) {
         List<List<NodeAnswer>> groups = new ArrayList<>();
         for (NodeAnswer a : answers) {
             List<NodeAnswer> home = null;
             for (List<NodeAnswer> g : groups) {
-                if (same(g.get(0), a)) {
+                if (same(g.get(0), a, tolerance)) {
                     home = g;
                     break;
                 }
@@ -240,13 +239,13 @@ final class Dispatcher {
     }
 
     /** Bit-exact between deterministic engines (the receipts' digests), else within the model's tolerance. */
-    private boolean same(NodeAnswer a, NodeAnswer b) {
+    private static boolean same(NodeAnswer a, NodeAnswer b, Tolerance tolerance) {
         if (a.receipt().receipt().outputsDigest().equals(b.receipt().receipt().outputsDigest())) return true;
         if (a.deterministic() && b.deterministic()) return false;
         return tolerance.same(a.outputs(), b.outputs());
     }
 
-    private String comparison(List<NodeAnswer> answers) {
+    private static String comparison(List<NodeAnswer> answers, Tolerance tolerance) {
         for (NodeAnswer a : answers) if (!a.deterministic()) return answers.size() == 1 ? "none" : tolerance.describe();
         return answers.size() == 1 ? "none" : "bit-exact";
     }
@@ -275,7 +274,7 @@ final class Dispatcher {
         boolean audit = ThreadLocalRandom.current().nextDouble() < p;
         List<Payer.Payment> paid = pay(List.of(answer));
         if (audit) background.execute(() -> audit(req, answer));
-        Verdict v = new Verdict("sampled", 1, 1, comparison(List.of(answer)), List.of(), audit ? "scheduled" : "none");
+        Verdict v = new Verdict("sampled", 1, 1, comparison(List.of(answer), req.tolerance()), List.of(), audit ? "scheduled" : "none");
         return new Outcome(answer, List.of(answer), v, paid, attempts);
     }
 
@@ -284,7 +283,7 @@ final class Dispatcher {
         try {
             Set<EvmAddress> tried = new HashSet<>(Set.of(original.signer()));
             NodeAnswer check = firstValid(req, tried, new ArrayList<>());
-            if (same(original, check)) {
+            if (same(original, check, req.tolerance())) {
                 pay(List.of(check));
                 return;
             }
@@ -299,10 +298,10 @@ final class Dispatcher {
                 }
                 return;
             }
-            if (same(check, referee)) {
+            if (same(check, referee, req.tolerance())) {
                 pay(List.of(check, referee));
                 accuse(req, EvidenceLog.Kind.AUDIT_MISMATCH, original, List.of(check, referee));
-            } else if (same(original, referee)) {
+            } else if (same(original, referee, req.tolerance())) {
                 pay(List.of(referee));
                 accuse(req, EvidenceLog.Kind.AUDIT_MISMATCH, check, List.of(original, referee));
             } else {

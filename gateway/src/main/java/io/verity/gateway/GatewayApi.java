@@ -146,7 +146,8 @@ final class GatewayApi {
         Keccak256 digest = resolve(model.asText(), gateway);
         if (requestId == null) requestId = randomRequestId();
         NodeCaller.Call call = NodeCaller.Call.of(requestId, digest, in, inputs, policy.mode());
-        Dispatcher.Outcome outcome = gateway.dispatcher().run(new Dispatcher.Request(requestId, digest, policy, call, hedge));
+        Dispatcher.Outcome outcome = gateway.dispatcher().run(new Dispatcher.Request(requestId, digest, policy, call, hedge,
+                gateway.config().toleranceFor(model.asText())));
         ctx.status(200).contentType("application/json").result(write(requestId, model.asText(), policy, outcome));
     }
 

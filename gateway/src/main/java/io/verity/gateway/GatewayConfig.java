@@ -4,6 +4,8 @@ import io.verity.protocol.policy.Policy;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -22,16 +24,19 @@ import java.util.Optional;
  * @param hedgeAfter default hedge delay for single-node answers, {@link Duration#ZERO} for no hedging
  * @param quarantine how long a node caught disagreeing is excluded from routing
  * @param maxAttempts node calls per request before giving up (failover bound)
+ * @param tolerance how far floating-point engines' answers may differ and still agree
+ * @param tolerances per model name, overriding {@code tolerance}
  */
 public record GatewayConfig(Path home, String host, int port, Path deploymentFile, Optional<String> rpcUrl,
         Optional<String> clientKey, BigInteger deposit, Policy defaultPolicy, Routing routing, Tolerance tolerance,
-        Duration refreshInterval, Duration requestTimeout, Duration hedgeAfter, Duration quarantine, int maxAttempts,
-        double samplingMargin, long maxBodyBytes) {
+        Map<String, Tolerance> tolerances, Duration refreshInterval, Duration requestTimeout, Duration hedgeAfter,
+        Duration quarantine, int maxAttempts,        double samplingMargin, long maxBodyBytes) {
 
     public GatewayConfig {
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(deploymentFile, "deploymentFile");
+        tolerances = Map.copyOf(tolerances);
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
         if (deposit.signum() < 0) throw new IllegalArgumentException("deposit must be >= 0 wei, got " + deposit);
         if (refreshInterval.isNegative() || refreshInterval.isZero()) throw new IllegalArgumentException("refreshInterval must be > 0");
@@ -40,6 +45,12 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         if (quarantine.isNegative()) throw new IllegalArgumentException("quarantine must be >= 0");
         if (maxAttempts < 1) throw new IllegalArgumentException("maxAttempts must be >= 1, got " + maxAttempts);
         if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024, got " + maxBodyBytes);
+    }
+
+    /** The tolerance for a model, by its name (the part before any {@code @version}). */
+    public Tolerance toleranceFor(String model) {
+        int at = model.indexOf('@');
+        return tolerances.getOrDefault(at < 0 ? model : model.substring(0, at), tolerance);
     }
 
     public static Builder builder(Path home, Path deploymentFile) {
@@ -57,6 +68,7 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         private Policy defaultPolicy = Policy.NONE;
         private Routing routing = Routing.DEFAULT;
         private Tolerance tolerance = Tolerance.DEFAULT;
+        private final Map<String, Tolerance> tolerances = new HashMap<>();
         private Duration refreshInterval = Duration.ofSeconds(2);
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration hedgeAfter = Duration.ZERO;
@@ -76,9 +88,24 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         public Builder clientKey(String v) { clientKey = Optional.ofNullable(v); return this; }
         public Builder deposit(BigInteger v) { deposit = v; return this; }
         public Builder defaultPolicy(Policy v) { defaultPolicy = v; return this; }
+        /** {@code abs,rel} for every model, or {@code model=abs,rel} for one. */
+        public Builder tolerance(String spec) {
+            int eq = spec.indexOf('=');
+            String[] v = spec.substring(eq + 1).split(",");
+            if (v.length != 2) throw new IllegalArgumentException("tolerance: expected [model=]abs,rel, e.g. silero-vad=1e-5,1e-4, got '" + spec + "'");
+            try {
+                double abs = Double.parseDouble(v[0].strip()), rel = Double.parseDouble(v[1].strip());
+                return eq < 0 ? tolerance(abs, rel) : tolerance(spec.substring(0, eq).strip(), abs, rel);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("tolerance: abs and rel must be numbers, got '" + spec + "'");
+            }
+        }
+
         /** {@code latency=1,price=0.5,reputation=1} */
         public Builder routing(String weights) { routing = Routing.parse(weights); return this; }
         public Builder tolerance(double abs, double rel) { tolerance = new Tolerance(abs, rel); return this; }
+        /** For one model (by name): its outputs may be noisier, or must be tighter, than the default. */
+        public Builder tolerance(String model, double abs, double rel) { tolerances.put(model, new Tolerance(abs, rel)); return this; }
         public Builder refreshInterval(Duration v) { refreshInterval = v; return this; }
         public Builder requestTimeout(Duration v) { requestTimeout = v; return this; }
         public Builder hedgeAfter(Duration v) { hedgeAfter = v; return this; }
@@ -89,7 +116,7 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
 
         public GatewayConfig build() {
             return new GatewayConfig(home, host, port, deploymentFile, rpcUrl, clientKey, deposit, defaultPolicy, routing,
-                    tolerance, refreshInterval, requestTimeout, hedgeAfter, quarantine, maxAttempts, samplingMargin, maxBodyBytes);
+                    tolerance, tolerances, refreshInterval, requestTimeout, hedgeAfter, quarantine, maxAttempts, samplingMargin, maxBodyBytes);
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Runs one gateway in this process until it is terminated:
  * {@code java -cp ... io.verity.gateway.GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N]
- * [--host H] [--client-key HEX] [--deposit-wei N] [--policy P] [--routing W] [--hedge-ms MS]
+ * [--host H] [--client-key HEX] [--deposit-wei N] [--policy P] [--routing W] [--tolerance [model=]abs,rel] [--hedge-ms MS]
  * [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]}. The client key may also come from
  * {@code VERITY_CLIENT_KEY}. Prints {@code READY <url>} on stdout once it serves.
  */
@@ -31,7 +31,7 @@ public final class GatewayMain {
 
     static final String USAGE = "usage: GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N] [--host H]"
             + " [--client-key HEX] [--deposit-wei N] [--policy none|redundant:k|sample:p]"
-            + " [--routing latency=1,price=0.5,reputation=1] [--hedge-ms MS] [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]";
+            + " [--routing latency=1,price=0.5,reputation=1] [--tolerance [model=]abs,rel ...] [--hedge-ms MS] [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]";
 
     static GatewayConfig parse(String[] args) {
         Path home = null, deployment = null;
@@ -39,6 +39,7 @@ public final class GatewayMain {
         int port = 0;
         BigInteger deposit = BigInteger.ZERO;
         Policy policy = Policy.NONE;
+        java.util.List<String> tolerances = new java.util.ArrayList<>();
         Duration hedge = Duration.ZERO, quarantine = Duration.ofMinutes(10), refresh = Duration.ofSeconds(2),
                 timeout = Duration.ofSeconds(30);
         for (int i = 0; i < args.length; i += 2) {
@@ -56,6 +57,7 @@ public final class GatewayMain {
                     case "--deposit-wei" -> deposit = new BigInteger(v);
                     case "--policy" -> policy = Policy.parse(v);
                     case "--routing" -> routing = v;
+                    case "--tolerance" -> tolerances.add(v);
                     case "--hedge-ms" -> hedge = Duration.ofMillis(Long.parseLong(v));
                     case "--quarantine-s" -> quarantine = Duration.ofSeconds(Long.parseLong(v));
                     case "--refresh-ms" -> refresh = Duration.ofMillis(Long.parseLong(v));
@@ -72,6 +74,7 @@ public final class GatewayMain {
                 .deposit(deposit).defaultPolicy(policy).hedgeAfter(hedge).quarantine(quarantine).refreshInterval(refresh)
                 .requestTimeout(timeout);
         if (routing != null) b.routing(routing);
+        for (String t : tolerances) b.tolerance(t);
         return b.build();
     }
 

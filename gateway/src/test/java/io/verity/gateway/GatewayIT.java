@@ -251,4 +251,43 @@ class GatewayIT {
                     Policy.NONE)).isInstanceOf(UnverifiedAnswerException.class);
         }
     }
+
+    @Test
+    @Order(7)
+    void twoGatewaysOnOneClientAccountContinueEachOthersChannels() throws Exception {
+        // A second gateway paying from the same account: neither keeps the channel's total, the nodes do, so
+        // no voucher is replayed and every promise lands. The policy comes in the header this time.
+        java.util.Map<EvmAddress, BigInteger> paidBefore = new java.util.HashMap<>();
+        await().atMost(Duration.ofSeconds(30)).until(gateway::paymentsDelivered);
+        for (InferenceNode n : nodes.subList(1, 3)) {
+            JsonNode held = JSON.readTree(http.send(HttpRequest.newBuilder(n.url().resolve("/v1/vouchers/"
+                    + gateway.clientAccount().orElseThrow())).GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body());
+            paidBefore.put(n.address(), new BigInteger(held.get("cumulativeAmount").asText()));
+        }
+        try (Gateway second = Gateway.start(GatewayConfig.builder(dir.resolve("gateway2"), deploymentFile)
+                .clientKey(devnet.account(4).privateKeyHex()).refreshInterval(Duration.ofMillis(500)).build())) {
+            java.util.Map<EvmAddress, BigInteger> promised = new java.util.HashMap<>();
+            for (int i = 0; i < 8; i++) {
+                Gateway g = i % 2 == 0 ? gateway : second;
+                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(g.url().resolve("/v1/infer"))
+                        .header("Content-Type", "application/json").header("Verity-Policy", "redundant:2")
+                        .POST(HttpRequest.BodyPublishers.ofString(vadRequest(null))).build(), HttpResponse.BodyHandlers.ofByteArray());
+                JsonNode body = JSON.readTree(r.body());
+                assertThat(r.statusCode()).as("%s", body).isEqualTo(200);
+                assertThat(body.get("policy").asText()).isEqualTo("redundant:2");
+                for (JsonNode p : body.get("payments")) {
+                    promised.merge(EvmAddress.parse(p.get("node").asText()), new BigInteger(p.get("amount").asText()), BigInteger::add);
+                }
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> gateway.paymentsDelivered() && second.paymentsDelivered());
+            for (InferenceNode n : nodes.subList(1, 3)) {
+                JsonNode held = JSON.readTree(http.send(HttpRequest.newBuilder(n.url().resolve("/v1/vouchers/"
+                        + gateway.clientAccount().orElseThrow())).GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body());
+                BigInteger before = paidBefore.getOrDefault(n.address(), BigInteger.ZERO);
+                assertThat(new BigInteger(held.get("cumulativeAmount").asText()).subtract(before))
+                        .as("node %s holds exactly what both gateways promised it", n.address())
+                        .isEqualTo(promised.getOrDefault(n.address(), BigInteger.ZERO));
+            }
+        }
+    }
 }
