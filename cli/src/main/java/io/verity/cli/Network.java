@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,14 +38,14 @@ final class Network implements AutoCloseable {
     /** A cold JVM loading ONNX Runtime and registering on chain, three at once on two cores: generous. */
     static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     static final String GATEWAY_MAIN = "io.verity.gateway.GatewayMain";
-    /** The node child runs {@code verity node start}: NodeMain's READY protocol plus --price-wei and --batch-age-ms. */
-    static final String NODE_MAIN = "io.verity.cli.Main";
+    /** NodeMain takes every flag a network node needs (--price-wei, --deployment, --batch-age-ms) and prints READY. */
+    static final String NODE_MAIN = "io.verity.node.NodeMain";
     /** Dev account of the gateway's client, which pays the nodes (accounts 1..3 are the nodes, 0 deployed). */
     static final int CLIENT_ACCOUNT = 4;
     static final BigInteger CLIENT_DEPOSIT = UpCommand.PRICE.multiply(BigInteger.valueOf(1000));
 
     /** A node child and what it announced. */
-    record Node(int index, ChildJvm jvm, URI url, EvmAddress address, ChainAccount account, BigInteger price) {
+    record Node(int index, ChildJvm jvm, URI url, EvmAddress address, BigInteger price) {
         String name() {
             return "node-" + index;
         }
@@ -56,12 +55,11 @@ final class Network implements AutoCloseable {
     private final Devnet devnet;
     private final NetworkFile.Proc anvil;
     private final List<Node> nodes;
-    private final Optional<ChildJvm> gateway;
-    private final Optional<URI> gatewayUrl;
+    private final ChildJvm gateway;
+    private final URI gatewayUrl;
     private boolean closed;
 
-    private Network(Path home, Devnet devnet, NetworkFile.Proc anvil, List<Node> nodes, Optional<ChildJvm> gateway,
-            Optional<URI> gatewayUrl) {
+    private Network(Path home, Devnet devnet, NetworkFile.Proc anvil, List<Node> nodes, ChildJvm gateway, URI gatewayUrl) {
         this.home = home;
         this.devnet = devnet;
         this.anvil = anvil;
@@ -93,19 +91,14 @@ final class Network implements AutoCloseable {
             List<Node> nodes = startNodes(home, basePort, deploymentFile, devnet, started, out);
             ChainAccount client = devnet.account(CLIENT_ACCOUNT);
             ensureDeposit(d, client);
-            Optional<ChildJvm> gateway = Optional.empty();
-            Optional<URI> gatewayUrl = Optional.empty();
-            if (gatewayAvailable()) {
-                int port = freeOr(basePort);
-                Map<String, String> env = new HashMap<>();
-                env.put("VERITY_NODE_KEY", null); // the gateway pays as the client account, never as a node
-                ChildJvm g = ChildJvm.start("gateway", GATEWAY_MAIN, List.of("--home", home.resolve("gateway").toString(),
-                        "--port", Integer.toString(port), "--deployment", deploymentFile.toString(), "--rpc", devnet.rpcUrl(),
-                        "--client-key", client.privateKeyHex(), "--policy", "none"), env, home.resolve("logs/gateway.log"));
-                started.add(g);
-                gatewayUrl = Optional.of(g.awaitReady(READY_TIMEOUT).url());
-                gateway = Optional.of(g);
-            }
+            Map<String, String> env = new HashMap<>();
+            env.put("VERITY_NODE_KEY", null); // the gateway pays as the client account, never as a node
+            ChildJvm gateway = ChildJvm.start("gateway", GATEWAY_MAIN, List.of("--home", home.resolve("gateway").toString(),
+                    "--port", Integer.toString(freeOr(basePort)), "--deployment", deploymentFile.toString(),
+                    "--rpc", devnet.rpcUrl(), "--client-key", client.privateKeyHex(), "--policy", "none"),
+                    env, home.resolve("logs/gateway.log"));
+            started.add(gateway);
+            URI gatewayUrl = gateway.awaitReady(READY_TIMEOUT).url();
             return new Network(home, devnet, anvil, nodes, gateway, gatewayUrl);
         } catch (IOException | InterruptedException | RuntimeException e) {
             for (ChildJvm c : started.reversed()) c.stop(GRACE);
@@ -124,16 +117,6 @@ final class Network implements AutoCloseable {
         return models;
     }
 
-    /** Whether the gateway module is on the classpath (it is built in parallel; no compile dependency on it). */
-    static boolean gatewayAvailable() {
-        try {
-            Class.forName(GATEWAY_MAIN, false, Network.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
-        }
-    }
-
     private static List<Node> startNodes(Path home, int basePort, Path deploymentFile, Devnet devnet, List<ChildJvm> started,
             PrintStream out) throws IOException, InterruptedException {
         List<ChildJvm> jvms = new ArrayList<>();
@@ -142,8 +125,7 @@ final class Network implements AutoCloseable {
             // 1.0, 1.1, 1.2 microether: close enough to compete, different enough that routing by price shows
             BigInteger price = UpCommand.PRICE.multiply(BigInteger.valueOf(9 + i)).divide(BigInteger.TEN);
             int port = basePort == 0 ? 0 : freeOr(basePort + i);
-            ChildJvm jvm = ChildJvm.start("node-" + i, NODE_MAIN, List.of("node", "start",
-                    "--home", home.resolve("nodes/n" + i).toString(), "--port", Integer.toString(port),
+            ChildJvm jvm = ChildJvm.start("node-" + i, NODE_MAIN, List.of("--home", home.resolve("nodes/n" + i).toString(), "--port", Integer.toString(port),
                     "--deployment", deploymentFile.toString(), "--rpc", devnet.rpcUrl(),
                     "--price-wei", price.toString(), "--batch-age-ms", "2000"),
                     Map.of("VERITY_NODE_KEY", devnet.account(i).privateKeyHex()), home.resolve("logs/node-" + i + ".log"));
@@ -165,9 +147,8 @@ final class Network implements AutoCloseable {
                     if (e.getCause() instanceof IOException io) throw io;
                     throw new IOException(jvms.get(i).name() + " failed to start: " + e.getCause(), e.getCause());
                 }
-                ChainAccount account = devnet.account(i + 1);
-                EvmAddress address = r.address().map(EvmAddress::parse).orElse(account.address());
-                nodes.add(new Node(i + 1, jvms.get(i), r.url(), address, account, prices.get(i)));
+                EvmAddress address = r.address().map(EvmAddress::parse).orElse(devnet.account(i + 1).address());
+                nodes.add(new Node(i + 1, jvms.get(i), r.url(), address, prices.get(i)));
             }
             return nodes;
         }
@@ -206,7 +187,7 @@ final class Network implements AutoCloseable {
         return nodes;
     }
 
-    Optional<URI> gatewayUrl() {
+    URI gatewayUrl() {
         return gatewayUrl;
     }
 
@@ -222,11 +203,9 @@ final class Network implements AutoCloseable {
             cs.add(new NetworkFile.Component(n.name(), n.address().toString(), n.url().toString(),
                     NetworkFile.Proc.of(ProcessHandle.of(n.jvm().pid()).orElseThrow()), n.jvm().log().toString()));
         }
-        gateway.ifPresent(g -> cs.add(new NetworkFile.Component("gateway", client().address().toString(),
-                gatewayUrl.orElseThrow().toString(), ProcessHandle.of(g.pid()).map(NetworkFile.Proc::of).orElse(null),
-                g.log().toString())));
-        return new NetworkFile(NetworkFile.Proc.of(ProcessHandle.current()), state, demo,
-                gatewayUrl.map(URI::toString).orElse(null), cs);
+        cs.add(new NetworkFile.Component("gateway", client().address().toString(), gatewayUrl.toString(),
+                ProcessHandle.of(gateway.pid()).map(NetworkFile.Proc::of).orElse(null), gateway.log().toString()));
+        return new NetworkFile(NetworkFile.Proc.of(ProcessHandle.current()), state, demo, gatewayUrl.toString(), cs);
     }
 
     /** Gateway, then the nodes together, then anvil; prints what happened to each. */
@@ -234,7 +213,7 @@ final class Network implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        gateway.ifPresent(g -> System.out.println("  gateway  pid " + g.pid() + ": " + g.stop(GRACE)));
+        System.out.println("  gateway  pid " + gateway.pid() + ": " + gateway.stop(GRACE));
         try (ExecutorService stop = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<String>> done = new ArrayList<>();
             for (Node n : nodes) done.add(stop.submit(() -> n.jvm().stop(GRACE)));

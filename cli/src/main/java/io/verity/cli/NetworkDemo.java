@@ -3,18 +3,20 @@ package io.verity.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
-import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
-import io.verity.chain.SignedVoucher;
-import io.verity.chain.TxOutcome;
-import io.verity.chain.Voucher;
+import io.verity.client.InferenceException;
+import io.verity.client.Payment;
+import io.verity.client.UnverifiedAnswerException;
+import io.verity.client.Verdict;
+import io.verity.client.VerifiedAnswer;
+import io.verity.client.VerityClient;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.policy.Policy;
+import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
@@ -24,31 +26,24 @@ import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * The demo {@code verity up} runs on its network: one Silero VAD request with {@code policy: redundant:2},
- * answered by two nodes, whose receipts are checked offline, paid for, and, once the nodes' batches land,
- * checked on chain. Through the gateway when it is built; until then this class plays the gateway's part
- * itself (same request id to the two cheapest nodes, outputs compared, each node paid by voucher), so the
- * network can be exercised before the gateway lands.
+ * The demo {@code verity up} runs on its network: one Silero VAD request with {@code policy: redundant:2}
+ * sent to the gateway through the Java SDK, which refuses any answer it cannot verify (signatures, digests,
+ * request id, this chain's domain, quorum and agreement). Then, as a stranger would: each receipt checked
+ * offline, each paid node seen holding the gateway's voucher and redeeming it on chain, and each receipt found
+ * in a batch its node committed to Settlement.
  */
 final class NetworkDemo {
-    static final String POLICY = "redundant:2";
-
-    /** What came back for the request, in the shape of the gateway's answer (docs/gateway.md). */
-    record Outcome(List<Tensor> outputs, JsonNode outputsJson, List<SignedReceipt> receipts, List<JsonNode> receiptsJson,
-            String verdict, List<Payment> payments) {}
-
-    record Payment(EvmAddress node, BigInteger amount, String detail) {}
+    static final Policy POLICY = new Policy.Redundant(2);
+    /** The first request on cold node JVMs (ONNX Runtime sessions, JIT) is slow; the SDK's default 30 s is tight. */
+    static final Duration INFER_TIMEOUT = Duration.ofSeconds(90);
+    /** Nodes redeem every 2 s by default; a redeem transaction is mined at once on anvil. */
+    static final Duration REDEEM_TIMEOUT = Duration.ofSeconds(15);
 
     private final PrintStream out;
     private final Network network;
@@ -67,45 +62,53 @@ final class NetworkDemo {
                 Tensor.ofFloats("input", Shape.of(1, 512), UpCommand.voicedSignal(512, 16000, 42)),
                 Tensor.ofFloats("state", Shape.of(2, 1, 128), new float[256]),
                 Tensor.ofLongs("sr", Shape.of(), 16000));
-        ArrayNode inputsJson = NodeClient.JSON.createArrayNode();
-        for (Tensor t : inputs) inputsJson.add(TensorJson.write(t));
+        Deployment d = network.devnet().deployment();
+        Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
 
-        Outcome o;
-        if (network.gatewayUrl().isPresent()) {
-            URI gw = network.gatewayUrl().get();
-            out.println("\nDemo: POST " + gw + "/v1/infer  model=" + vad.name() + "  policy=" + POLICY
-                    + "  (512 samples of a 16 kHz voiced signal)");
-            o = throughGateway(gw, vad.name(), inputsJson);
-        } else {
-            out.println("\nDemo: gateway not built yet (" + Network.GATEWAY_MAIN + " is not on the classpath), so the client does"
-                    + " " + POLICY + " itself:\n  the same request to the two cheapest nodes, model=" + vad.name()
-                    + "  (512 samples of a 16 kHz voiced signal)");
-            o = direct(vad.name(), inputsJson);
+        URI gw = network.gatewayUrl();
+        out.println("\nDemo: POST " + gw + "/v1/infer  model=" + vad.name() + "  policy=" + POLICY.wireName()
+                + "  (512 samples of a 16 kHz voiced signal), through the Java SDK (VerityClient)");
+        VerifiedAnswer answer;
+        try (VerityClient sdk = VerityClient.builder(gw).trust(domain).timeout(INFER_TIMEOUT).build()) {
+            answer = sdk.infer(vad.name(), inputs, POLICY);
+        } catch (UnverifiedAnswerException e) {
+            out.println("  FAIL the SDK refused the gateway's answer: " + e.check() + ": " + e.getMessage());
+            out.println("  demo: FAILED (see the FAIL lines above)");
+            return false;
+        } catch (InferenceException e) {
+            out.println("  FAIL no answer from the gateway: " + e.getMessage());
+            out.println("  demo: FAILED (see the FAIL lines above)");
+            return false;
         }
-
-        for (Tensor t : o.outputs()) {
-            if (t.name().equals("output")) out.printf("  speech probability: %.4f%n", t.floats()[0]);
+        out.println("  SDK: answer accepted (" + answer.receipts().size() + " receipts signed under chain " + d.chainId()
+                + " / Settlement " + d.settlement() + ", request id, digests, quorum and agreement checked)");
+        out.printf("  speech probability: %.4f%n", answer.output("output").floats()[0]);
+        Verdict v = answer.verdict();
+        out.println("  verdict: " + v.status().wireName() + " (" + v.agreeing() + " of " + v.asked() + " agreed, comparison "
+                + comparison(v.comparison()) + ")");
+        boolean ok = answer.receipts().size() == 2 && v.status() == Verdict.Status.AGREED;
+        if (answer.receipts().size() != 2) {
+            out.println("  FAIL expected 2 receipts for " + POLICY.wireName() + ", got " + answer.receipts().size());
         }
-        out.println("  verdict: " + o.verdict());
-        boolean ok = o.receipts().size() == 2 && o.verdict().startsWith("agreed");
-        if (o.receipts().size() != 2) out.println("  FAIL expected 2 receipts for " + POLICY + ", got " + o.receipts().size());
 
         Path demoDir = home.resolve("demo");
         Files.createDirectories(demoDir);
         Path inputsFile = demoDir.resolve("inputs.json");
         ObjectNode in = NodeClient.JSON.createObjectNode();
-        in.set("inputs", inputsJson);
+        ArrayNode inputsJson = in.putArray("inputs");
+        for (Tensor t : inputs) inputsJson.add(TensorJson.write(t));
         Files.writeString(inputsFile, NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(in));
+        ArrayNode outputsJson = NodeClient.JSON.createArrayNode();
+        for (Tensor t : answer.outputs()) outputsJson.add(TensorJson.write(t));
         List<Path> saved = new ArrayList<>();
-        for (int i = 0; i < o.receipts().size(); i++) {
-            SignedReceipt r = o.receipts().get(i);
+        for (int i = 0; i < answer.receipts().size(); i++) {
+            SignedReceipt r = answer.receipts().get(i);
             out.println("  receipt " + (i + 1) + ": " + r.id());
             out.println("    node " + r.receipt().node() + " (" + nodeName(r.receipt().node()) + ")  engine "
                     + r.receipt().engine() + "  price " + r.receipt().price() + " wei");
             out.println("    inputs " + r.receipt().inputsDigest() + "  outputs " + r.receipt().outputsDigest());
-            List<Checks.Check> checks = Checks.run(r, inputs, o.outputs());
+            List<Checks.Check> checks = new ArrayList<>(Checks.run(r, inputs, answer.outputs()));
             boolean ours = network.nodes().stream().anyMatch(n -> n.address().equals(r.receipt().node()));
-            checks = new ArrayList<>(checks);
             checks.add(new Checks.Check("node-identity", ours, ours ? "signer is one of this network's nodes"
                     : "signer " + r.receipt().node() + " is none of this network's nodes"));
             out.println("    verification (offline, as any client can):");
@@ -113,28 +116,37 @@ final class NetworkDemo {
             ok &= Checks.allPassed(checks);
             // one file per receipt in a node's answer shape {outputs, receipt}, so `verity verify` reads it
             ObjectNode resp = NodeClient.JSON.createObjectNode();
-            resp.set("outputs", o.outputsJson());
-            resp.set("receipt", o.receiptsJson().get(i));
+            resp.set("outputs", outputsJson);
+            resp.set("receipt", ReceiptJson.write(r));
             Path file = demoDir.resolve("response-" + (i + 1) + ".json");
             Files.writeString(file, NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(resp));
             if (i == 0) Files.writeString(demoDir.resolve("response.json"), Files.readString(file));
             saved.add(file);
         }
 
-        boolean paid = !o.payments().isEmpty();
-        for (Payment p : o.payments()) out.println("  payment: " + p.amount() + " wei to " + p.node() + " (" + nodeName(p.node())
-                + ")" + (p.detail().isEmpty() ? "" : ": " + p.detail()));
-        for (SignedReceipt r : o.receipts()) {
-            boolean found = o.payments().stream().anyMatch(p -> p.node().equals(r.receipt().node())
+        EvmAddress client = network.client().address();
+        boolean paid = !answer.payments().isEmpty();
+        for (Payment p : answer.payments()) {
+            out.println("  payment: " + p.amount() + " wei to " + p.node() + " (" + nodeName(p.node()) + "): voucher from client "
+                    + client + ", cumulative " + p.cumulativeAmount());
+        }
+        for (SignedReceipt r : answer.receipts()) {
+            boolean found = answer.payments().stream().anyMatch(p -> p.node().equals(r.receipt().node())
                     && p.amount().equals(r.receipt().price()));
             if (!found) out.println("  FAIL no payment of " + r.receipt().price() + " wei to " + r.receipt().node());
             paid &= found;
         }
         ok &= paid;
 
+        out.println("  vouchers: each paid node holds the gateway's voucher and redeems it on chain (GET /v1/vouchers/" + client
+                + ", Payments.redeemed):");
+        List<Checks.Check> vouchers = new ArrayList<>();
+        for (Payment p : answer.payments()) vouchers.add(voucherRedeemed(p, client, d));
+        print(vouchers);
+        ok &= Checks.allPassed(vouchers);
+
         out.println("  waiting for the nodes to settle their batches on chain ...");
-        Deployment d = network.devnet().deployment();
-        for (SignedReceipt r : o.receipts()) {
+        for (SignedReceipt r : answer.receipts()) {
             Optional<Network.Node> signer = network.nodes().stream().filter(n -> n.address().equals(r.receipt().node())).findFirst();
             JsonNode proof = signer.isPresent() ? awaitProof(signer.get().url(), r.id()) : null;
             List<Checks.Check> onChain = OnChainCheck.run(r, d, Optional.ofNullable(proof));
@@ -143,10 +155,53 @@ final class NetworkDemo {
             ok &= Checks.allPassed(onChain);
         }
         out.println("  saved: check them yourself with");
-        for (Path f : saved) out.println("    ./verity verify " + f + " --inputs " + inputsFile);
+        for (Path f : saved) out.println("    ./verity verify " + f + " --inputs " + inputsFile + UpCommand.homeArg(home));
         out.println("    node tools/verify-receipt.mjs " + demoDir.resolve("response.json"));
         out.println(ok ? "  demo: passed" : "  demo: FAILED (see the FAIL lines above)");
         return ok;
+    }
+
+    private static String comparison(Verdict.Comparison c) {
+        return switch (c) {
+            case Verdict.Comparison.BitExact b -> "bit-exact";
+            case Verdict.Comparison.Tolerance t -> "tolerance:" + t.spec();
+        };
+    }
+
+    /**
+     * The voucher check of one payment: the node says it holds at least the gateway's cumulative amount, and
+     * within {@link #REDEEM_TIMEOUT} its redemption reaches that amount, read from the node and from the
+     * Payments contract itself (the node's word alone would not prove it was paid).
+     */
+    private Checks.Check voucherRedeemed(Payment p, EvmAddress client, Deployment d) throws InterruptedException {
+        String name = "voucher " + nodeName(p.node());
+        Optional<Network.Node> node = network.nodes().stream().filter(n -> n.address().equals(p.node())).findFirst();
+        if (node.isEmpty()) return new Checks.Check(name, false, "paid " + p.node() + " is none of this network's nodes");
+        NodeClient nc = new NodeClient(node.get().url());
+        BigInteger held = BigInteger.ZERO, redeemed = BigInteger.ZERO, onChain = BigInteger.ZERO;
+        String lastError = "";
+        long deadline = System.nanoTime() + REDEEM_TIMEOUT.toNanos();
+        try (ChainClients chain = ChainClients.connect(d, network.client())) {
+            do {
+                try {
+                    JsonNode c = nc.get("/v1/vouchers/" + client);
+                    held = new BigInteger(c.path("cumulativeAmount").asText("0"));
+                    redeemed = new BigInteger(c.path("redeemed").asText("0"));
+                    lastError = "";
+                } catch (IOException | NumberFormatException e) {
+                    lastError = "; last GET failed: " + e.getMessage();
+                }
+                onChain = chain.payments().redeemed(client, p.node());
+                if (held.compareTo(p.cumulativeAmount()) >= 0 && redeemed.compareTo(p.cumulativeAmount()) >= 0
+                        && onChain.compareTo(p.cumulativeAmount()) >= 0) {
+                    return new Checks.Check(name, true, "holds cumulative " + held + " wei, redeemed " + redeemed
+                            + " (Payments.redeemed " + onChain + ")");
+                }
+                Thread.sleep(250);
+            } while (System.nanoTime() < deadline);
+        }
+        return new Checks.Check(name, false, "after " + REDEEM_TIMEOUT.toSeconds() + " s: holds " + held + ", redeemed " + redeemed
+                + " (Payments.redeemed " + onChain + "), expected at least " + p.cumulativeAmount() + lastError);
     }
 
     private void print(List<Checks.Check> checks) {
@@ -156,103 +211,6 @@ final class NetworkDemo {
     private String nodeName(EvmAddress address) {
         return network.nodes().stream().filter(n -> n.address().equals(address)).map(Network.Node::name).findFirst()
                 .orElse("unknown");
-    }
-
-    /** The gateway's answer (docs/gateway.md): outputs, receipts[], verdict, payments[]. */
-    private Outcome throughGateway(URI gateway, String model, ArrayNode inputsJson) throws IOException, InterruptedException {
-        ObjectNode body = NodeClient.JSON.createObjectNode();
-        body.put("model", model);
-        body.set("inputs", inputsJson);
-        body.put("policy", POLICY);
-        JsonNode resp = new NodeClient(gateway).post("/v1/infer", body);
-        List<SignedReceipt> receipts = new ArrayList<>();
-        List<JsonNode> receiptsJson = new ArrayList<>();
-        JsonNode rs = resp.path("receipts");
-        for (int i = 0; i < rs.size(); i++) {
-            receipts.add(ReceiptJson.read(rs.get(i), "/receipts/" + i));
-            receiptsJson.add(rs.get(i));
-        }
-        JsonNode v = resp.path("verdict");
-        String verdict = v.path("status").asText("?") + " (" + v.path("agreeing").asText("?") + " of " + v.path("asked").asText("?")
-                + " agreed, comparison " + v.path("comparison").asText("?") + ")";
-        List<Payment> payments = new ArrayList<>();
-        for (JsonNode p : resp.path("payments")) {
-            payments.add(new Payment(EvmAddress.parse(p.path("node").asText()), new BigInteger(p.path("amount").asText("0")),
-                    "voucher from client " + network.client().address() + ", cumulative " + p.path("cumulativeAmount").asText()));
-        }
-        return new Outcome(TensorJson.readList(resp.get("outputs"), "/outputs"), resp.get("outputs"), receipts, receiptsJson,
-                verdict, payments);
-    }
-
-    /** The gateway's part, done by the client: same request id to the two cheapest nodes, answers compared, both paid. */
-    private Outcome direct(String model, ArrayNode inputsJson) throws IOException, InterruptedException {
-        List<Network.Node> cheapest = network.nodes().stream().sorted(Comparator.comparing(Network.Node::price)).limit(2).toList();
-        byte[] id = new byte[32];
-        new SecureRandom().nextBytes(id);
-        String requestId = Hex.encode(id);
-        List<NodeClient.Answer> answers = new ArrayList<>();
-        try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<NodeClient.Answer>> fs = new ArrayList<>();
-            for (Network.Node n : cheapest) fs.add(calls.submit(() -> new NodeClient(n.url()).infer(model, inputsJson, requestId)));
-            for (Future<NodeClient.Answer> f : fs) {
-                try {
-                    answers.add(f.get());
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof IOException io) throw io;
-                    throw new IOException("a node call failed: " + e.getCause(), e.getCause());
-                }
-            }
-        }
-        Keccak256 first = answers.getFirst().receipt().receipt().outputsDigest();
-        long agreeing = answers.stream().filter(a -> a.receipt().receipt().outputsDigest().equals(first)).count();
-        String verdict = (agreeing == answers.size() ? "agreed" : "disagreed") + " (" + agreeing + " of " + answers.size()
-                + " agreed, comparison bit-exact; " + cheapest.stream().map(n -> n.name() + " at " + n.price() + " wei")
-                .reduce((a, b) -> a + ", " + b).orElse("") + ")";
-        List<Payment> payments = new ArrayList<>();
-        for (int i = 0; i < answers.size(); i++) payments.add(pay(cheapest.get(i), answers.get(i).receipt()));
-        return new Outcome(answers.getFirst().outputs(), answers.getFirst().raw().get("outputs"),
-                answers.stream().map(NodeClient.Answer::receipt).toList(),
-                answers.stream().map(a -> a.raw().get("receipt")).toList(), verdict, payments);
-    }
-
-    /**
-     * The client signs a cumulative voucher for the receipt's price, naming the node so no one else can take
-     * it; nodes cannot take vouchers over HTTP yet, so the node's account (a dev key we handed it) redeems it.
-     */
-    private Payment pay(Network.Node node, SignedReceipt r) {
-        ChainAccount client = network.client();
-        Deployment d = network.devnet().deployment();
-        try (ChainClients asClient = ChainClients.connect(d, client); ChainClients asNode = ChainClients.connect(d, node.account())) {
-            BigInteger already = asClient.payments().redeemed(client.address(), r.receipt().node());
-            SignedVoucher v = asClient.payments().sign(new Voucher(client.address(), r.receipt().node(),
-                    already.add(r.receipt().price())));
-            TxOutcome redeemed = redeemRetrying(asNode, v);
-            if (redeemed instanceof TxOutcome.Confirmed c) {
-                return new Payment(r.receipt().node(), r.receipt().price(), "voucher from client " + client.address()
-                        + " for cumulative " + v.voucher().cumulativeAmount() + " wei, redeemed by the node (tx " + c.txHash() + ")");
-            }
-            return new Payment(r.receipt().node(), BigInteger.ZERO, "redeem failed: " + redeemed);
-        }
-    }
-
-    /**
-     * The node's own batcher sends from the same account, so a redeem can lose the nonce race ("nonce too
-     * low", an RPC error that is safe to retry); a revert is final and returned as it is.
-     */
-    private static TxOutcome redeemRetrying(ChainClients asNode, SignedVoucher v) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return asNode.payments().redeem(v);
-            } catch (ChainException e) {
-                if (attempt == 5) throw e;
-                try {
-                    Thread.sleep(200L * attempt);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
     }
 
     /** Polls the signer for the receipt's inclusion proof until its batch is committed (or a minute passes). */

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The main job on embedded defaults: a local network of separate processes (anvil with the contracts, three
- * staked nodes, the gateway when it is built), one {@code redundant:2} request through it, its receipts
+ * staked nodes, the gateway), one {@code redundant:2} request through it, its receipts
  * checked the way a stranger would check them, paid for, and verified on chain. Stays up until Ctrl-C
  * (SIGINT/SIGTERM), which stops gateway, nodes and chain in that order; {@code --detach} leaves it running
  * in the background for {@code verity down}.
@@ -95,12 +95,8 @@ final class UpCommand implements Callable<Integer> {
         boolean ok = false;
         try {
             network.describe("starting", "pending").write(dir);
-            out.println("\nNetwork (" + Network.NODES + " nodes" + (network.gatewayUrl().isPresent() ? " and a gateway" : "")
-                    + ", each its own process):");
+            out.println("\nNetwork (" + Network.NODES + " nodes and a gateway, each its own process):");
             network.describe("starting", "pending").printTable(out);
-            if (network.gatewayUrl().isEmpty()) {
-                out.println("  gateway: not started, " + Network.GATEWAY_MAIN + " is not on the classpath (not built yet)");
-            }
             if (!exitAfterDemo) Signals.onTermination(stopper);
             ok = new NetworkDemo(out, network, dir).run();
             if (ok && !exitAfterDemo) network.describe("ready", "passed").write(dir);
@@ -111,13 +107,30 @@ final class UpCommand implements Callable<Integer> {
             }
         }
         if (!ok || exitAfterDemo) return ok ? 0 : Main.CHECK_FAILED;
-        String entry = network.gatewayUrl().map(u -> "curl " + u + "/v1/nodes")
-                .orElse("curl " + network.nodes().getFirst().url() + "/v1/models");
-        out.println("\nUp. Try:  " + entry + "      Ctrl-C (or `verity down" + homeArg(dir) + "`) to stop.");
+        out.println("\nUp; the demo passed:");
+        network.describe("ready", "passed").printTable(out);
+        printTry(out, network.gatewayUrl().toString(), dir);
+        out.println("Ctrl-C stops it.");
         out.flush();
         stopped.await();
         out.println("Stopped.");
         return 0;
+    }
+
+    /**
+     * What to do with a running network: ask the gateway, run and verify an inference of one's own, stop it.
+     * The infer line is the demo's request; verify takes the gateway's answer with all its receipts.
+     */
+    static void printTry(PrintStream out, String gateway, Path dir) {
+        Path inputs = dir.resolve("demo/inputs.json");
+        out.println("\nTry:");
+        out.println("  curl " + gateway + "/v1/nodes");
+        out.println("  curl " + gateway + "/v1/models");
+        out.println("  ./verity infer --gateway " + gateway + " --model silero-vad --input " + inputs
+                + " --policy redundant:2 --out r.json");
+        out.println("  ./verity verify r.json --inputs " + inputs + homeArg(dir)
+                + "   # the on-chain checks pass once the nodes' batches land (~2 s)");
+        out.println("  ./verity down" + homeArg(dir));
     }
 
     /** Another {@code verity up} holds the lock: say where it runs instead of failing on a port. */
@@ -168,7 +181,7 @@ final class UpCommand implements Callable<Integer> {
                     && "ready".equals(nf.get().state())) {
                 out.println("\nNetwork up; the demo passed (details in " + log + "):");
                 nf.get().printTable(out);
-                out.println("\nStop it with:  verity down" + homeArg(dir));
+                printTry(out, nf.get().gateway(), dir);
                 return 0;
             }
             if (!p.isAlive()) {

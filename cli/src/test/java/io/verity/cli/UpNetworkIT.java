@@ -21,9 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code verity up} as a network of real processes: anvil, three node JVMs and (once it is built) the gateway
- * JVM, on free ports in a temp home. The gateway part is checked when {@code io.verity.gateway.GatewayMain} is
- * on the classpath; until then the demo plays the gateway's redundant:2 itself and the nodes part is checked.
+ * {@code verity up} as a network of real processes: anvil, three node JVMs ({@code NodeMain}) and the gateway
+ * JVM, on free ports in a temp home; the demo's redundant:2 request goes through the gateway via the SDK.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class UpNetworkIT {
@@ -88,13 +87,14 @@ class UpNetworkIT {
             addresses.add(ready.getFirst().split(" ")[2]);
         }
         assertThat(addresses).hasSize(3);
-        assertThat(up.out()).contains("demo: passed").contains("redundant:2").contains("agreed (2 of 2 agreed");
-        if (Network.gatewayAvailable()) {
-            assertThat(Files.readString(home.resolve("logs/gateway.log"))).contains("READY ");
-            assertThat(up.out()).contains("Demo: POST http://127.0.0.1:").contains("/v1/infer  model=silero-vad  policy=redundant:2");
-        } else {
-            assertThat(up.out()).contains("gateway: not started, io.verity.gateway.GatewayMain is not on the classpath");
-        }
+        assertThat(up.out()).contains("demo: passed").doesNotContain("FAIL").contains("agreed (2 of 2 agreed");
+        assertThat(Files.readString(home.resolve("logs/gateway.log"))).contains("READY ");
+        assertThat(up.out()).contains("Demo: POST http://127.0.0.1:").contains("/v1/infer  model=silero-vad  policy=redundant:2")
+                .contains("SDK: answer accepted (2 receipts");
+        // both paid nodes hold the voucher and redeemed it on chain, as the node and the Payments contract say
+        assertThat(up.out().lines().filter(l -> l.matches("\\s+ok\\s+voucher node-\\d .*holds cumulative \\d+ wei, redeemed \\d+"
+                + " \\(Payments.redeemed \\d+\\)"))).hasSize(2);
+        assertThat(up.out()).doesNotContain("Try:"); // --exit: nothing left to try
 
         // two receipts from two different nodes, each saved in a node's answer shape that `verify` reads
         JsonNode r1 = NodeClient.JSON.readTree(home.resolve("demo/response-1.json").toFile());
@@ -138,7 +138,31 @@ class UpNetworkIT {
         recorded.getFirst().descendants().forEach(all::add); // the anvil binary under its npm launcher, too
         assertThat(nf.components()).extracting(NetworkFile.Component::name)
                 .containsAll(List.of("chain", "node-1", "node-2", "node-3"));
-        assertThat(recorded).hasSizeGreaterThanOrEqualTo(5); // supervisor, chain, 3 nodes (+ gateway when built)
+        assertThat(recorded).hasSizeGreaterThanOrEqualTo(6); // supervisor, chain, 3 nodes, gateway
+        NetworkFile.Component node1 = nf.components().stream().filter(c -> c.name().equals("node-1")).findFirst().orElseThrow();
+        // ProcessHandle.Info cuts a long command line short (the class path comes first); /proc has all of it
+        String cmdline = Files.readString(Path.of("/proc/" + node1.proc().pid() + "/cmdline")).replace('\0', ' ');
+        assertThat(cmdline).contains(" " + Network.NODE_MAIN + " --home ");
+
+        // the Try block works as printed: infer through the gateway, then verify its answer with every receipt
+        String gateway = nf.gateway();
+        Path inputs = home.resolve("demo/inputs.json");
+        assertThat(up.out()).contains("Try:", "curl " + gateway + "/v1/nodes", "curl " + gateway + "/v1/models",
+                "./verity infer --gateway " + gateway + " --model silero-vad --input " + inputs + " --policy redundant:2 --out r.json",
+                "./verity verify r.json --inputs " + inputs + " --home " + home.toAbsolutePath(),
+                "./verity down --home " + home.toAbsolutePath());
+        Path r = dir.resolve("r.json");
+        assertThat(CliEndToEndTest.run("infer", "--gateway", gateway, "--model", "silero-vad", "--input", inputs.toString(),
+                "--policy", "redundant:2", "--out", r.toString())).isEqualTo(0);
+        assertThat(NodeClient.JSON.readTree(r.toFile()).path("receipts").size()).isEqualTo(2);
+        assertThat(CliEndToEndTest.run("verify", r.toString(), "--inputs", inputs.toString(), "--offline")).isEqualTo(0);
+        // on chain too, once both nodes committed their batch (batch age 2 s); a minute is ample
+        int onChain = 1;
+        for (int i = 0; i < 60 && onChain != 0; i++) {
+            onChain = CliEndToEndTest.run("verify", r.toString(), "--inputs", inputs.toString(), "--home", home.toString());
+            if (onChain != 0) Thread.sleep(1000);
+        }
+        assertThat(onChain).isEqualTo(0);
 
         // a second up in the same home says so instead of clashing on ports
         Result again = run("up", "--home", home.toString(), "--port", "0", "--exit");
