@@ -216,7 +216,7 @@ final class Dispatcher {
         for (NodeAnswer d : dissent) accuse(req, EvidenceLog.Kind.MINORITY, d, winners);
         List<Payer.Payment> paid = pay(winners);
         Verdict v = new Verdict(dissent.isEmpty() ? "agreed" : "majority", answers.size(), winners.size(),
-                comparison(answers, req.tolerance()), dissent, "none");
+                comparison(winners, req.tolerance()), dissent, "none");
         return new Outcome(winners.get(0), winners, v, paid, attempts);
     }
 
@@ -245,9 +245,12 @@ final class Dispatcher {
         return tolerance.same(a.outputs(), b.outputs());
     }
 
+    /** What the agreement rests on: identical digests (bit-exact), or the tolerance when some digests differ. */
     private static String comparison(List<NodeAnswer> answers, Tolerance tolerance) {
-        for (NodeAnswer a : answers) if (!a.deterministic()) return answers.size() == 1 ? "none" : tolerance.describe();
-        return answers.size() == 1 ? "none" : "bit-exact";
+        if (answers.size() == 1) return "none";
+        Keccak256 first = answers.get(0).receipt().receipt().outputsDigest();
+        for (NodeAnswer a : answers) if (!a.receipt().receipt().outputsDigest().equals(first)) return tolerance.describe();
+        return "bit-exact";
     }
 
     private static String sizes(List<List<NodeAnswer>> groups) {
