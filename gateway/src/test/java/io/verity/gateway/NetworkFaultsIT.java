@@ -161,6 +161,15 @@ class NetworkFaultsIT {
         }
     }
 
+    /**
+     * Stops a caught node. It re-stakes after a slash, so a gateway without this one's quarantine (the fresh
+     * one of the hedge test) would route to it again.
+     */
+    static void retire(NodeProcess n) throws InterruptedException {
+        n.process().destroyForcibly();
+        n.process().waitFor();
+    }
+
     static NodeProcess node(int account) {
         return nodes.get(account);
     }
@@ -384,6 +393,7 @@ class NetworkFaultsIT {
                 .contains("\"kind\":\"equivocation\",\"node\":\"" + byz.address());
         report.put("redundant2Slash", Map.of("burnedWei", burnedAfter.subtract(burnedBefore).toString(),
                 "slashTx", eq.get("slashTx").asText()));
+        retire(byz);
     }
 
     // ---- 3. byzantine under sample:p ------------------------------------------------------------------------
@@ -441,6 +451,7 @@ class NetworkFaultsIT {
         assertThat(chain.nodes().burned()).as("stake burned by the slash").isGreaterThan(burnedBefore);
         assertThat(Files.readString(dir.resolve("gateway").resolve("evidence.jsonl")))
                 .contains("\"kind\":\"audit-mismatch\",\"node\":\"" + byz.address());
+        retire(byz);
     }
 
     // ---- 4. slow node --------------------------------------------------------------------------------------
@@ -482,6 +493,8 @@ class NetworkFaultsIT {
                 JsonNode pay = r.body().get("payments");
                 assertThat(pay).as("only the hedge that answered is paid").hasSize(1);
                 assertThat(pay.get(0).get("node").asText()).isNotEqualTo(slow.address().toString());
+                assertThat(r.receipts().get(0).receipt().node()).as("an honest node answered the hedge")
+                        .isIn(node(H1).address(), node(H2).address(), node(H3).address());
             }
             System.out.printf("hedge: answered in %d ms by a hedge; the %d ms node's attempt: %s%n", r.ms(), SLOW_MS, slowAttempt);
             report.put("hedge", Map.of("clientMs", r.ms(), "slowAttempt", slowAttempt.get("outcome").asText()));
