@@ -81,8 +81,11 @@ final class NodeCaller {
                 .build();
         long start = System.nanoTime();
         node.inflight.incrementAndGet();
-        return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, err) -> {
-            node.inflight.decrementAndGet();
+        CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray());
+        // Released on the exchange itself: a hedge that lost is cancelled through the future returned below,
+        // which skips its handler, and the node would otherwise count as loaded forever.
+        sent.whenComplete((resp, err) -> node.inflight.decrementAndGet());
+        CompletableFuture<Result> result = sent.handle((resp, err) -> {
             double ms = (System.nanoTime() - start) / 1e6;
             Result r = err != null ? failure(node, err, ms) : judge(node, call, resp, ms);
             if (r instanceof Answered) {
@@ -92,6 +95,10 @@ final class NodeCaller {
             }
             return r;
         });
+        result.whenComplete((r, err) -> {
+            if (err instanceof CancellationException) sent.cancel(true); // abandon the exchange too
+        });
+        return result;
     }
 
     private static Failed failure(NodeState node, Throwable err, double ms) {
