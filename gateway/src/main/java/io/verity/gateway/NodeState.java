@@ -18,6 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class NodeState {
     /** Weight of the newest sample in the moving averages. */
     private static final double ALPHA = 0.2;
+    /**
+     * A latency not re-measured for this long counts as unknown again, so routing tries the node once more:
+     * without it one slow answer (a cold start, a hiccup) would keep a node from ever being chosen again.
+     */
+    static final long STALE_NANOS = java.time.Duration.ofSeconds(30).toNanos();
 
     /** One model the node serves, as its {@code /v1/models} lists it. */
     record ServedModel(String name, String version, Keccak256 digest) {}
@@ -34,6 +39,7 @@ final class NodeState {
     private volatile Instant quarantinedUntil = Instant.EPOCH;
 
     private double latencyMs = Double.NaN;
+    private long measuredAt;
     private double errorRate;
     private double reputation = 1.0;
     final AtomicInteger inflight = new AtomicInteger();
@@ -112,6 +118,7 @@ final class NodeState {
 
     synchronized void recordSuccess(double ms) {
         latencyMs = Double.isNaN(latencyMs) ? ms : latencyMs + ALPHA * (ms - latencyMs);
+        measuredAt = System.nanoTime();
         errorRate = errorRate * (1 - ALPHA);
         reputation = Math.min(1.0, reputation + 0.02);
         answers.incrementAndGet();
@@ -134,6 +141,11 @@ final class NodeState {
 
     synchronized double latencyMs() {
         return latencyMs;
+    }
+
+    /** The latency routing should assume: unknown (NaN) when never measured or not measured for a while. */
+    synchronized double routingLatencyMs(long nowNanos) {
+        return nowNanos - measuredAt > STALE_NANOS ? Double.NaN : latencyMs;
     }
 
     synchronized double errorRate() {

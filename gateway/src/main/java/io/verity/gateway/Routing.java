@@ -14,7 +14,7 @@ import java.util.Set;
  * Orders the nodes that can serve a model, best first. Each node's cost is a weighted sum of three terms
  * in [0, 1]: its latency (EWMA, scaled by the slowest candidate and inflated by requests in flight, so load
  * spreads), its price (scaled by the dearest candidate) and its distrust (1 − reputation). A node never
- * measured counts as fastest, so new nodes get tried.
+ * measured, or not measured for {@link NodeState#STALE_NANOS}, counts as fastest, so it gets tried (again).
  *
  * @param latency weight of latency
  * @param price weight of price
@@ -75,7 +75,7 @@ public record Routing(double latency, double price, double reputation) {
     }
 
     private static double effectiveLatency(NodeState n) {
-        double l = n.latencyMs();
+        double l = n.routingLatencyMs(System.nanoTime());
         return Double.isNaN(l) ? 0 : l * (1 + n.inflight.get());
     }
 }
