@@ -1,5 +1,6 @@
 package io.verity.cli;
 
+import io.verity.node.Faults;
 import io.verity.node.NodeConfig;
 import io.verity.node.NodeMain;
 import io.verity.chain.ChainAccount;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.math.BigInteger;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,13 +52,37 @@ final class NodeCommand {
         @Option(names = "--batch-age-ms", description = "with --deployment: commit a batch once its oldest receipt waited this long (default: 10000)")
         Long batchAgeMs;
 
+        @Option(names = "--redeem-interval-ms", description = "with --deployment: how often to redeem held payment vouchers (default 2000)")
+        Long redeemIntervalMs;
+
+        @Option(names = "--fault-perturb", defaultValue = "0", description = "TEST ONLY: probability in [0,1] of signing outputs with random noise added (a lying node)")
+        double faultPerturb;
+
+        @Option(names = "--fault-latency-ms", defaultValue = "0", description = "TEST ONLY: sleep this long before each inference answer")
+        long faultLatencyMs;
+
         @Override
         public Integer call() throws Exception {
             NodeConfig config = NodeConfig.defaults(Homes.resolve(home)).withHost(host).withPort(port).withPrice(price)
                     .withEngineThreads(threads);
+            try {
+                config = config.withFaults(new Faults(faultPerturb, Duration.ofMillis(faultLatencyMs)));
+            } catch (IllegalArgumentException e) {
+                throw new TensorFiles.UsageError("--fault-perturb/--fault-latency-ms: " + e.getMessage());
+            }
+            if ((redeemIntervalMs != null || batchAgeMs != null) && deployment == null) {
+                throw new TensorFiles.UsageError("--redeem-interval-ms and --batch-age-ms need --deployment");
+            }
             if (deployment != null) {
                 ChainSettings chain = ChainSettings.of(deployment.toAbsolutePath());
-                if (batchAgeMs != null) chain = chain.withBatching(chain.batchSize(), java.time.Duration.ofMillis(batchAgeMs));
+                if (batchAgeMs != null) chain = chain.withBatching(chain.batchSize(), Duration.ofMillis(batchAgeMs));
+                if (redeemIntervalMs != null) {
+                    try {
+                        chain = chain.withRedeemInterval(Duration.ofMillis(redeemIntervalMs));
+                    } catch (IllegalArgumentException e) {
+                        throw new TensorFiles.UsageError("--redeem-interval-ms: " + e.getMessage());
+                    }
+                }
                 config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
             }
             NodeMain.runUntilTerminated(config);
