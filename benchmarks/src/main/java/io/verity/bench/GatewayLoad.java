@@ -95,6 +95,7 @@ public final class GatewayLoad {
 
         List<Result> direct = new ArrayList<>(), none = new ArrayList<>(), redundant = new ArrayList<>();
         Result cpuNone, cpuSample;
+        double idleCores;
         List<InferenceNode> nodes = new ArrayList<>();
         try (Devnet devnet = Devnet.builder().start();
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
@@ -114,17 +115,25 @@ public final class GatewayLoad {
                     String nodeBody = vadBody(null);
                     AtomicInteger next = new AtomicInteger();
                     // Round-robin over the same three nodes the gateway routes to: the same capacity on both sides.
-                    Call directCall = () -> post(http, nodeUrls.get(Math.floorMod(next.getAndIncrement(), nodeUrls.size())), nodeBody);
+                    Target directCall = new Target("direct round-robin x3",
+                            () -> post(http, nodeUrls.get(Math.floorMod(next.getAndIncrement(), nodeUrls.size())), nodeBody));
+                    Target noneCall = policyCall(http, gatewayUrl, "none");
+                    Target redundantCall = policyCall(http, gatewayUrl, "redundant:2");
+                    idleCores = idleCores(2);
+                    out.printf("idle process CPU (nodes, gateway and chain clients doing background work): %.3f cores%n", idleCores);
                     for (int c : new int[] {1, 8, 64}) {
-                        direct.add(measure("direct round-robin x3", c, warmup, seconds, directCall, out));
-                        none.add(measure("gateway none", c, warmup, seconds, policyCall(http, gatewayUrl, "none"), out));
+                        List<Result> r = interleaved(c == 64 ? List.of(directCall, noneCall) : List.of(directCall, noneCall, redundantCall),
+                                c, warmup, seconds, out);
+                        direct.add(r.get(0));
+                        none.add(r.get(1));
+                        if (c != 64) redundant.add(r.get(2));
                     }
-                    for (int c : new int[] {1, 8}) {
-                        redundant.add(measure("gateway redundant:2", c, warmup, seconds, policyCall(http, gatewayUrl, "redundant:2"), out));
-                    }
-                    // Back to back at the same concurrency, so both see the same JIT state and chain activity.
-                    cpuNone = measure("gateway none (cpu)", 8, warmup, seconds, policyCall(http, gatewayUrl, "none"), out);
-                    cpuSample = measure("gateway sample:0.05", 8, warmup, seconds, policyCall(http, gatewayUrl, "sample:0.05"), out);
+                    // A pair of its own for CPU: none and sample:0.05 alternate slice by slice at c=8.
+                    Target cpuPairNone = new Target("gateway none (CPU pair)", noneCall.call());
+                    List<Result> cpu = interleaved(List.of(cpuPairNone, policyCall(http, gatewayUrl, "sample:0.05")), 8,
+                            warmup, seconds, out);
+                    cpuNone = cpu.get(0);
+                    cpuSample = cpu.get(1);
                 }
             } finally {
                 nodes.forEach(InferenceNode::close);
@@ -136,13 +145,13 @@ public final class GatewayLoad {
         all.addAll(redundant);
         all.add(cpuNone);
         all.add(cpuSample);
-        report(out, direct, none, redundant, cpuNone, cpuSample);
+        report(out, direct, none, redundant, cpuNone, cpuSample, idleCores);
         out.printf("%nload average at the end: %.2f%n", OS.getSystemLoadAverage());
         return all;
     }
 
     private static void report(PrintStream out, List<Result> direct, List<Result> none, List<Result> redundant,
-            Result cpuNone, Result cpuSample) {
+            Result cpuNone, Result cpuSample, double idleCores) {
         out.printf("%n| target | c | req/s | p50 ms | p99 ms | CPU µs/req | errors |%n|---|---:|---:|---:|---:|---:|---:|%n");
         List<Result> rows = new ArrayList<>();
         for (int i = 0; i < direct.size(); i++) {
@@ -168,14 +177,66 @@ public final class GatewayLoad {
             out.printf("| %d | %.3f | %.3f |%n", r.concurrency(), r.percentileMs(0.5) / n.percentileMs(0.5),
                     r.percentileMs(0.99) / n.percentileMs(0.99));
         }
-        out.printf("%n| c | CPU µs/req none | CPU µs/req sample:0.05 | ratio (expected ~1.05) |%n|---:|---:|---:|---:|%n");
-        out.printf("| %d | %,.0f | %,.0f | %.3f |%n", cpuNone.concurrency(), cpuNone.cpuMicrosPerRequest(),
-                cpuSample.cpuMicrosPerRequest(), cpuSample.cpuMicrosPerRequest() / cpuNone.cpuMicrosPerRequest());
+        out.printf("%n| c | CPU µs/req none | CPU µs/req sample:0.05 | ratio (expected ~1.05) | ratio, idle CPU subtracted |%n"
+                + "|---:|---:|---:|---:|---:|%n");
+        double idleNone = idleCores * 1e6 / cpuNone.throughput(), idleSample = idleCores * 1e6 / cpuSample.throughput();
+        out.printf("| %d | %,.0f | %,.0f | %.3f | %.3f |%n", cpuNone.concurrency(), cpuNone.cpuMicrosPerRequest(),
+                cpuSample.cpuMicrosPerRequest(), cpuSample.cpuMicrosPerRequest() / cpuNone.cpuMicrosPerRequest(),
+                (cpuSample.cpuMicrosPerRequest() - idleSample) / (cpuNone.cpuMicrosPerRequest() - idleNone));
     }
 
-    private static Call policyCall(HttpClient http, URI url, String policy) {
+    /** Something to put load on, by name. */
+    record Target(String name, Call call) {}
+
+    private static Target policyCall(HttpClient http, URI url, String policy) {
         String body = vadBody(policy);
-        return () -> post(http, url, body);
+        return new Target("gateway " + policy, () -> post(http, url, body));
+    }
+
+    /** Process CPU time per wall-clock second while nobody sends requests, in cores. */
+    private static double idleCores(double seconds) throws InterruptedException {
+        long cpu0 = OS.getProcessCpuTime(), t0 = System.nanoTime();
+        Thread.sleep((long) (seconds * 1000));
+        return (double) (OS.getProcessCpuTime() - cpu0) / (System.nanoTime() - t0);
+    }
+
+    /**
+     * Measures the targets at one concurrency in alternating one-second slices (ABC CBA ABC ...), so that
+     * load from other processes on a shared machine, and JIT or chain activity, falls on all of them alike.
+     */
+    static List<Result> interleaved(List<Target> targets, int concurrency, double warmupSeconds, double seconds,
+            PrintStream out) throws Exception {
+        for (Target t : targets) loop(concurrency, warmupSeconds, t.call());
+        int rounds = Math.max(1, (int) Math.round(seconds));
+        double slice = seconds / rounds;
+        int n = targets.size();
+        List<List<long[]>> lat = new ArrayList<>();
+        long[] cpu = new long[n], wall = new long[n];
+        for (int i = 0; i < n; i++) lat.add(new ArrayList<>());
+        for (int round = 0; round < rounds; round++) {
+            for (int k = 0; k < n; k++) {
+                int i = round % 2 == 0 ? k : n - 1 - k;
+                long cpu0 = OS.getProcessCpuTime(), t0 = System.nanoTime();
+                lat.get(i).addAll(loop(concurrency, slice, targets.get(i).call()));
+                wall[i] += System.nanoTime() - t0;
+                cpu[i] += OS.getProcessCpuTime() - cpu0;
+            }
+        }
+        List<Result> results = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long errors = 0;
+            List<long[]> ok = new ArrayList<>();
+            for (long[] w : lat.get(i)) {
+                // Failed calls are stored as negated latencies: counted, but kept out of throughput and percentiles.
+                errors += Arrays.stream(w).filter(x -> x < 0).count();
+                ok.add(Arrays.stream(w).filter(x -> x >= 0).toArray());
+            }
+            long[] merged = ok.stream().flatMapToLong(Arrays::stream).toArray();
+            String what = targets.get(i).name();
+            out.printf("%-24s c=%-3d %7d requests in %.1f s, %d errors%n", what, concurrency, merged.length, wall[i] / 1e9, errors);
+            results.add(new Result(what, concurrency, merged.length, errors, wall[i] / 1e9, merged, cpu[i]));
+        }
+        return results;
     }
 
     /** A Silero VAD v5 request: one 512-sample window of a 220 Hz tone, zero state, 16 kHz. */
@@ -193,27 +254,6 @@ public final class GatewayLoad {
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         return r.statusCode() == 200;
-    }
-
-    /** Warms up at the point's own concurrency (connections, JIT, EWMA latencies), then measures. */
-    static Result measure(String what, int concurrency, double warmupSeconds, double seconds, Call call, PrintStream out)
-            throws Exception {
-        loop(concurrency, warmupSeconds, call);
-        long cpu0 = OS.getProcessCpuTime();
-        long start = System.nanoTime();
-        List<long[]> perWorker = loop(concurrency, seconds, call);
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        long cpu = OS.getProcessCpuTime() - cpu0;
-        long errors = 0;
-        List<long[]> ok = new ArrayList<>();
-        for (long[] w : perWorker) {
-            // Failed calls are stored as negated latencies: counted, but kept out of throughput and percentiles.
-            errors += Arrays.stream(w).filter(x -> x < 0).count();
-            ok.add(Arrays.stream(w).filter(x -> x >= 0).toArray());
-        }
-        long[] merged = ok.stream().flatMapToLong(Arrays::stream).toArray();
-        out.printf("%-24s c=%-3d %7d requests in %.1f s, %d errors%n", what, concurrency, merged.length, elapsed, errors);
-        return new Result(what, concurrency, merged.length, errors, elapsed, merged, cpu);
     }
 
     private static List<long[]> loop(int concurrency, double seconds, Call call) throws Exception {
