@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /** Calls one node's {@code POST /v1/infer} and checks what comes back before anyone relies on it. */
 final class NodeCaller {
@@ -66,11 +68,24 @@ final class NodeCaller {
     private final HttpClient http;
     private final Eip712Domain domain;
     private final Duration timeout;
+    private final Executor checks;
 
-    NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout) {
+    /**
+     * @param checks where answers are parsed and their receipts verified (ecrecover, digests): the JDK
+     *     client would run that on the common pool, which has a single worker on a 2-core machine
+     */
+    NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks) {
         this.http = http;
         this.domain = domain;
         this.timeout = timeout;
+        // Once the gateway is closing its executor refuses work; check inline then, so no caller waits forever.
+        this.checks = task -> {
+            try {
+                checks.execute(task);
+            } catch (RejectedExecutionException closing) {
+                task.run();
+            }
+        };
     }
 
     CompletableFuture<Result> infer(NodeState node, Call call) {
@@ -81,7 +96,7 @@ final class NodeCaller {
                 .build();
         long start = System.nanoTime();
         node.inflight.incrementAndGet();
-        return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, err) -> {
+        return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handleAsync((resp, err) -> {
             node.inflight.decrementAndGet();
             double ms = (System.nanoTime() - start) / 1e6;
             Result r = err != null ? failure(node, err, ms) : judge(node, call, resp, ms);
@@ -91,7 +106,7 @@ final class NodeCaller {
                 node.recordFailure(f.attempt().outcome().equals("timeout") ? ms : 0);
             }
             return r;
-        });
+        }, checks);
     }
 
     private static Failed failure(NodeState node, Throwable err, double ms) {
