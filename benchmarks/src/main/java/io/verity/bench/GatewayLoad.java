@@ -40,7 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       this is the whole JVM: gateway, nodes and load tool).
  * </ul>
  *
- * Every point is warmed up at its own concurrency before it is measured.
+ * The JIT is warmed up on every path first, then every point at its own concurrency before it is measured;
+ * the targets compared with each other alternate in one-second slices so that other load on the machine
+ * falls on both alike.
  *
  * <pre>./verity gateway-load [seconds per point, default 10]   (results: docs/benchmarks.md, "Gateway")</pre>
  */
@@ -119,6 +121,11 @@ public final class GatewayLoad {
                             () -> post(http, nodeUrls.get(Math.floorMod(next.getAndIncrement(), nodeUrls.size())), nodeBody));
                     Target noneCall = policyCall(http, gatewayUrl, "none");
                     Target redundantCall = policyCall(http, gatewayUrl, "redundant:2");
+                    Target sampleCall = policyCall(http, gatewayUrl, "sample:0.05");
+                    // JIT first: the gateway path is more code than a node's and reached steady state only after
+                    // a minute in trial runs, which made whichever point came first look worse.
+                    double jitSeconds = Math.max(1, seconds / 2);
+                    for (Target t : List.of(directCall, noneCall, redundantCall, sampleCall)) loop(8, jitSeconds, t.call());
                     idleCores = idleCores(2);
                     out.printf("idle process CPU (nodes, gateway and chain clients doing background work): %.3f cores%n", idleCores);
                     for (int c : new int[] {1, 8, 64}) {
@@ -130,7 +137,7 @@ public final class GatewayLoad {
                     }
                     // A pair of its own for CPU: none and sample:0.05 alternate slice by slice at c=8.
                     Target cpuPairNone = new Target("gateway none (CPU pair)", noneCall.call());
-                    List<Result> cpu = interleaved(List.of(cpuPairNone, policyCall(http, gatewayUrl, "sample:0.05")), 8,
+                    List<Result> cpu = interleaved(List.of(cpuPairNone, sampleCall), 8,
                             warmup, seconds, out);
                     cpuNone = cpu.get(0);
                     cpuSample = cpu.get(1);
