@@ -60,7 +60,7 @@ public final class Gateway implements AutoCloseable {
         client.ifPresent(c -> topUp(c, config.deposit()));
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
-        NodeCaller caller = new NodeCaller(http, domain, config.requestTimeout());
+        NodeCaller caller = new NodeCaller(http, domain, config.requestTimeout(), background);
         this.dispatcher = new Dispatcher(directory, caller, config.routing(), payer, evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
                 config.quarantine(), config.maxAttempts(), background, clock);

@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /** Calls one node's {@code POST /v1/infer} and checks what comes back before anyone relies on it. */
 final class NodeCaller {
@@ -66,11 +68,24 @@ final class NodeCaller {
     private final HttpClient http;
     private final Eip712Domain domain;
     private final Duration timeout;
+    private final Executor checks;
 
-    NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout) {
+    /**
+     * @param checks where answers are parsed and their receipts verified (ecrecover, digests): the JDK
+     *     client would run that on the common pool, which has a single worker on a 2-core machine
+     */
+    NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks) {
         this.http = http;
         this.domain = domain;
         this.timeout = timeout;
+        // Once the gateway is closing its executor refuses work; check inline then, so no caller waits forever.
+        this.checks = task -> {
+            try {
+                checks.execute(task);
+            } catch (RejectedExecutionException closing) {
+                task.run();
+            }
+        };
     }
 
     CompletableFuture<Result> infer(NodeState node, Call call) {
@@ -85,7 +100,7 @@ final class NodeCaller {
         // Released on the exchange itself: a hedge that lost is cancelled through the future returned below,
         // which skips its handler, and the node would otherwise count as loaded forever.
         sent.whenComplete((resp, err) -> node.inflight.decrementAndGet());
-        CompletableFuture<Result> result = sent.handle((resp, err) -> {
+        CompletableFuture<Result> result = sent.handleAsync((resp, err) -> {
             double ms = (System.nanoTime() - start) / 1e6;
             Result r = err != null ? failure(node, err, ms) : judge(node, call, resp, ms);
             if (r instanceof Answered) {
@@ -94,7 +109,7 @@ final class NodeCaller {
                 node.recordFailure(f.attempt().outcome().equals("timeout") ? ms : 0);
             }
             return r;
-        });
+        }, checks);
         result.whenComplete((r, err) -> {
             if (err instanceof CancellationException) sent.cancel(true); // abandon the exchange too
         });
