@@ -102,15 +102,16 @@ final class Payer implements AutoCloseable {
     }
 
     private void deliver(Channel ch) {
-        BigInteger target;
+        BigInteger target, base;
         synchronized (ch) {
             target = ch.target;
+            base = ch.acked;
         }
         SignedVoucher v = new Voucher(client.address(), ch.node.address, target).sign(client, chainId, payments);
         int status;
         JsonNode body = null;
         try {
-            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(ch.node.url().resolve("/v1/vouchers"))
+            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(ch.node.url().resolve("/v1/vouchers?base=" + base))
                     .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(json(v)))).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
@@ -131,8 +132,9 @@ final class Payer implements AutoCloseable {
             if (status == 200) {
                 ch.acked = ch.acked.max(target);
             } else if (status == 409 && body != null && body.hasNonNull("held")) {
-                // Someone else (another gateway on this account, or our own earlier life) moved the channel:
-                // keep what we still owe on top of what the node holds.
+                // Someone else (another gateway on this account, or our own earlier life) moved the channel: keep
+                // what we still owe on top of what the node holds. The base makes the node refuse a voucher built
+                // on a total it no longer holds, so an increment is never swallowed by another sender's voucher.
                 BigInteger held = new BigInteger(body.get("held").asText());
                 BigInteger owed = ch.target.subtract(ch.acked);
                 ch.acked = held;

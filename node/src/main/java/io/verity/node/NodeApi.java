@@ -26,8 +26,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * POST /v1/infer                {model, inputs, requestId?, verification?} -> {outputs, receipt}
- * POST /v1/vouchers             a signed voucher -> {client, node, cumulativeAmount, redeemed}
+ * POST /v1/vouchers[?base=N]    a signed voucher -> {client, node, cumulativeAmount, redeemed}; with base, only if N is held
  * GET  /v1/vouchers/{client}    {client, node, cumulativeAmount (held, "0" if none), redeemed}
  * GET  /v1/models               manifests of the models served
  * GET  /v1/models/{digest}      one manifest;  /file: the model bytes
@@ -174,9 +176,21 @@ final class NodeApi {
             throw new ProblemException(Problem.Kind.INVALID_REQUEST, e.errors().size() + " error(s) in the voucher",
                     fieldErrors(e.errors()));
         }
+        Optional<BigInteger> base = Optional.empty();
+        String baseParam = ctx.queryParam("base");
+        if (baseParam != null) {
+            try {
+                base = Optional.of(new BigInteger(baseParam));
+                if (base.get().signum() < 0) throw new NumberFormatException();
+            } catch (NumberFormatException e) {
+                throw new ProblemException(Problem.Kind.INVALID_REQUEST, "query parameter base must be a decimal amount"
+                        + " of wei >= 0", List.of(new Problem.FieldError("query base", "expected a decimal integer >= 0, got '"
+                        + baseParam + "'")));
+            }
+        }
         PaymentChannels.Acceptance outcome;
         try {
-            outcome = channels.accept(voucher);
+            outcome = channels.accept(voucher, base);
         } catch (IOException e) {
             LOG.error("voucher store write failed", e);
             throw new ProblemException(Problem.Kind.UNAVAILABLE,
@@ -191,6 +205,10 @@ final class NodeApi {
                             + " does not exceed the " + n.held() + " wei this node holds for " + voucher.voucher().client()
                             + "; send a voucher above it", List.of(new Problem.FieldError("/cumulativeAmount",
                             "must exceed " + n.held()))).with("held", n.held().toString()));
+            case PaymentChannels.Acceptance.StaleBase sb -> throw new ProblemException(Problem.of(
+                    Problem.Kind.VOUCHER_BASE_STALE, "the voucher was built on " + sb.expected() + " wei but this node now holds "
+                            + sb.held() + " wei for " + voucher.voucher().client() + "; add your increment to the held amount",
+                    List.of(new Problem.FieldError("query base", "must equal " + sb.held()))).with("held", sb.held().toString()));
             case PaymentChannels.Acceptance.Underfunded u -> throw new ProblemException(Problem.Kind.INSUFFICIENT_DEPOSIT,
                     "client " + voucher.voucher().client() + " has " + u.deposit() + " wei in escrow but the voucher "
                             + "asks " + u.cumulative().subtract(u.redeemed()) + " wei beyond the " + u.redeemed()

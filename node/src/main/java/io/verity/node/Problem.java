@@ -54,6 +54,7 @@ public record Problem(String type, String title, int status, String detail, List
         BODY_TOO_LARGE("body-too-large", "Request body too large", 413),
         NO_CHAIN("no-chain", "This node does not settle on a chain", 409),
         VOUCHER_NOT_INCREASING("voucher-not-increasing", "Voucher does not exceed what the node holds", 409),
+        VOUCHER_BASE_STALE("voucher-base-stale", "The channel moved since the voucher's base was read", 409),
         INSUFFICIENT_DEPOSIT("insufficient-deposit", "Client's deposit does not cover the voucher", 402),
         UNAVAILABLE("unavailable", "Node cannot serve this now", 503),
         INTERNAL("internal", "Internal error", 500);

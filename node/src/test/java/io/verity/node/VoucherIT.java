@@ -189,6 +189,20 @@ class VoucherIT {
             }
             assertThat(NodeFixture.get(http, node.url(), "/v1/vouchers/" + client.address()).body()
                     .get("cumulativeAmount").asText()).isEqualTo("5000");
+
+            // Compare-and-set: a sender that built on 4000 (it missed another sender's voucher) is refused even
+            // though its voucher is higher, so the other sender's increment is not swallowed.
+            var stale = NodeFixture.post(http, node.url(), "/v1/vouchers?base=4000",
+                    voucher(client, node.address(), BigInteger.valueOf(6000)).toString(), "application/json");
+            NodeApiTest.assertProblem(stale, 409, "voucher-base-stale");
+            assertThat(stale.body().get("held").asText()).isEqualTo("5000");
+            var current = NodeFixture.post(http, node.url(), "/v1/vouchers?base=5000",
+                    voucher(client, node.address(), BigInteger.valueOf(7000)).toString(), "application/json");
+            assertThat(current.status()).as("%s", current.body()).isEqualTo(200);
+            var bad = NodeFixture.post(http, node.url(), "/v1/vouchers?base=-1",
+                    voucher(client, node.address(), BigInteger.valueOf(8000)).toString(), "application/json");
+            NodeApiTest.assertProblem(bad, 400, "invalid-request");
+            assertThat(NodeApiTest.onlyError(bad).get("pointer").asText()).isEqualTo("query base");
         }
     }
 

@@ -64,6 +64,9 @@ public final class PaymentChannels implements AutoCloseable {
 
         /** The client's escrow cannot pay {@code cumulative - redeemed}. */
         record Underfunded(BigInteger deposit, BigInteger redeemed, BigInteger cumulative) implements Acceptance {}
+
+        /** The sender built on a channel total that is no longer the one held (another sender moved it). */
+        record StaleBase(BigInteger expected, BigInteger held) implements Acceptance {}
     }
 
     private record Funds(BigInteger deposit, BigInteger redeemed, long readAt) {}
@@ -138,6 +141,16 @@ public final class PaymentChannels implements AutoCloseable {
      * @throws IOException when the voucher could not be made durable (nothing was accepted)
      */
     public Acceptance accept(VoucherJson.Envelope v) throws IOException {
+        return accept(v, Optional.empty());
+    }
+
+    /**
+     * As {@link #accept(VoucherJson.Envelope)}, but only when the node holds exactly {@code base} for the client
+     * (compare-and-set): two senders paying from one client account, such as two gateways, each build their
+     * next voucher on the total they saw, and without this the higher voucher would silently swallow the other's
+     * increment.
+     */
+    public Acceptance accept(VoucherJson.Envelope v, Optional<BigInteger> base) throws IOException {
         Objects.requireNonNull(v, "v");
         List<FieldError> errors = check(v);
         if (!errors.isEmpty()) return new Acceptance.Invalid(errors);
@@ -150,6 +163,7 @@ public final class PaymentChannels implements AutoCloseable {
         if (short_.isPresent()) return short_.get();
         synchronized (storeLock) { // check and store as one step, so two racing vouchers keep the higher
             BigInteger now = heldAmount(client);
+            if (base.isPresent() && !base.get().equals(now)) return new Acceptance.StaleBase(base.get(), now);
             if (amount.compareTo(now) <= 0) return new Acceptance.NotIncreasing(now);
             BatchFiles.atomicWrite(file(client), BatchFiles.JSON.writeValueAsBytes(VoucherJson.write(v)));
             held.put(client, v);
