@@ -78,7 +78,9 @@ class TxOutcomeIT extends DevnetTestBase {
                     Credentials.create(sender.privateKeyHex())))).send().getTransactionHash();
             Keccak256 tx = Keccak256.parse(hash);
 
-            TxOutcome r = c.outcome(tx);
+            // Pending until anvil has mined it, which under load is not always before the next request.
+            TxOutcome r = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> c.outcome(tx), o -> !(o instanceof TxOutcome.Pending));
 
             assertReverted(r, "NodeNotStaked", addr(2));
             assertThat(((TxOutcome.Reverted) r).txHash()).hasValue(tx);
