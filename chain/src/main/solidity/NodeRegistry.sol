@@ -33,6 +33,21 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
     /// Slashed value that went to no reporter; stays locked in this contract (burnt for practical purposes).
     uint256 public burned;
 
+    /// A node's latest TEE attestation: the evidence kind (ASCII, e.g. "nitro", left-aligned), keccak256 of the
+    /// evidence bytes the node serves at `evidenceUri`, and when it last (re-)attested. The evidence itself stays
+    /// off chain; verifiers fetch it, check its digest against this record and verify it (docs/attestation.md).
+    struct Attestation {
+        bytes32 kind;
+        bytes32 evidenceDigest;
+        string evidenceUri;
+        uint64 attestedAt;
+    }
+
+    mapping(address => Attestation) private attestations;
+    /// Owner-curated allowlist: kind => measurement digest (MeasurementDigest in the attestation module) => allowed.
+    mapping(bytes32 => mapping(bytes32 => bool)) public isAllowedMeasurement;
+    mapping(bytes32 => bytes32[]) private measurementList;
+
     event NodeRegistered(address indexed node, string endpoint, bytes32[] models, bytes32 attestationDigest, uint256 price, uint256 stake);
     event NodeUpdated(address indexed node, string endpoint, bytes32[] models, bytes32 attestationDigest, uint256 price);
     event StakeAdded(address indexed node, uint256 amount, uint256 stake);
@@ -42,6 +57,9 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
     event NodeExited(address indexed node, uint256 unbonding, uint64 readyAt);
     event SlasherSet(address indexed slasher, bool allowed);
     event Slashed(address indexed node, address indexed slasher, bytes32 indexed reason, uint256 amount, address beneficiary, uint256 reward);
+    event MeasurementAllowed(bytes32 indexed kind, bytes32 indexed measurement);
+    event MeasurementRemoved(bytes32 indexed kind, bytes32 indexed measurement);
+    event NodeAttested(address indexed node, bytes32 indexed kind, bytes32 evidenceDigest, string evidenceUri, uint64 attestedAt);
 
     error AlreadyRegistered(address node);
     error NotRegistered(address node);
@@ -56,6 +74,10 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
     error ZeroAddress();
     error RewardExceedsAmount(uint256 reward, uint256 amount);
     error TransferFailed(address to, uint256 amount);
+    error ZeroKind();
+    error ZeroDigest();
+    error MeasurementAlreadyAllowed(bytes32 kind, bytes32 measurement);
+    error MeasurementNotAllowed(bytes32 kind, bytes32 measurement);
 
     constructor(uint256 minStake_, uint64 unbondingDelay_, address owner_) Ownable(owner_) {
         if (minStake_ == 0) revert ZeroAmount();
@@ -238,6 +260,58 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
         for (uint256 i; i < nodeList.length; ++i) {
             if (isStaked(nodeList[i])) result[j++] = nodeList[i];
         }
+    }
+
+    // ---- TEE attestation ------------------------------------------------------------------------------------
+
+    /// Owner (governance) only: accepts `measurement` for evidence of `kind`.
+    function allowMeasurement(bytes32 kind, bytes32 measurement) external onlyOwner {
+        if (kind == bytes32(0)) revert ZeroKind();
+        if (measurement == bytes32(0)) revert ZeroDigest();
+        if (isAllowedMeasurement[kind][measurement]) revert MeasurementAlreadyAllowed(kind, measurement);
+        isAllowedMeasurement[kind][measurement] = true;
+        measurementList[kind].push(measurement);
+        emit MeasurementAllowed(kind, measurement);
+    }
+
+    /// Owner (governance) only: withdraws `measurement` for `kind`; nodes running it stop passing the `tee` policy.
+    function removeMeasurement(bytes32 kind, bytes32 measurement) external onlyOwner {
+        if (!isAllowedMeasurement[kind][measurement]) revert MeasurementNotAllowed(kind, measurement);
+        isAllowedMeasurement[kind][measurement] = false;
+        bytes32[] storage list = measurementList[kind];
+        for (uint256 i; i < list.length; ++i) {
+            if (list[i] == measurement) {
+                list[i] = list[list.length - 1];
+                list.pop();
+                break;
+            }
+        }
+        emit MeasurementRemoved(kind, measurement);
+    }
+
+    function allowedMeasurements(bytes32 kind) external view returns (bytes32[] memory) {
+        return measurementList[kind];
+    }
+
+    /// Records (or renews: calling again is re-attestation) the caller's evidence digest, kind and where the
+    /// evidence is served, stamped with the block time. Also sets the node's `attestationDigest`.
+    function attest(bytes32 kind, bytes32 evidenceDigest, string calldata evidenceUri) external onlyRegistered {
+        if (kind == bytes32(0)) revert ZeroKind();
+        if (evidenceDigest == bytes32(0)) revert ZeroDigest();
+        uint64 stamp = uint64(block.timestamp);
+        attestations[msg.sender] = Attestation(kind, evidenceDigest, evidenceUri, stamp);
+        nodes[msg.sender].attestationDigest = evidenceDigest;
+        emit NodeAttested(msg.sender, kind, evidenceDigest, evidenceUri, stamp);
+    }
+
+    /// The node's latest attestation; all zero (attestedAt 0) when it never attested.
+    function attestationOf(address node)
+        external
+        view
+        returns (bytes32 kind, bytes32 evidenceDigest, string memory evidenceUri, uint64 attestedAt)
+    {
+        Attestation storage a = attestations[node];
+        return (a.kind, a.evidenceDigest, a.evidenceUri, a.attestedAt);
     }
 
     function _send(address to, uint256 amount) private {

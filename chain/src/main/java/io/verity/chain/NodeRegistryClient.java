@@ -132,6 +132,71 @@ public final class NodeRegistryClient {
         return W3.uint(chain.call(address, W3.fn("burned", List.of(), "uint256")), 0);
     }
 
+    // ---- TEE attestation ----------------------------------------------------------------------------------
+
+    /** Owner only: accepts {@code measurement} (a MeasurementDigest) for evidence of {@code kind}. Event MeasurementAllowed. */
+    public TxOutcome allowMeasurement(String kind, Keccak256 measurement) {
+        return chain.send(address, W3.fn("allowMeasurement", kindWord(kind), W3.bytes32(measurement)), BigInteger.ZERO);
+    }
+
+    /** Owner only. Event MeasurementRemoved. */
+    public TxOutcome removeMeasurement(String kind, Keccak256 measurement) {
+        return chain.send(address, W3.fn("removeMeasurement", kindWord(kind), W3.bytes32(measurement)), BigInteger.ZERO);
+    }
+
+    /** The measurement digests the owner accepts for {@code kind}, in no particular order. */
+    @SuppressWarnings("unchecked")
+    public List<Keccak256> allowedMeasurements(String kind) {
+        return (List<Keccak256>) W3.java(chain.call(address, W3.fn("allowedMeasurements", List.of(kindWord(kind)),
+                "bytes32[]")), 0);
+    }
+
+    public boolean isAllowedMeasurement(String kind, Keccak256 measurement) {
+        return (Boolean) W3.java(chain.call(address, W3.fn("isAllowedMeasurement",
+                List.of(kindWord(kind), W3.bytes32(measurement)), "bool")), 0);
+    }
+
+    /**
+     * Records (again: re-attestation) the caller's evidence digest, kind and evidence URL, stamped with the block
+     * time; also becomes the node's {@code attestationDigest}. Event NodeAttested.
+     */
+    public TxOutcome attest(String kind, Keccak256 evidenceDigest, String evidenceUri) {
+        return chain.send(address, W3.fn("attest", kindWord(kind), W3.bytes32(evidenceDigest),
+                new Utf8String(evidenceUri)), BigInteger.ZERO);
+    }
+
+    /** The node's latest attestation, or empty when it never attested. */
+    public Optional<NodeAttestation> attestation(EvmAddress node) {
+        List<Type> r = chain.call(address, W3.fn("attestationOf", List.of(W3.address(node)), "bytes32", "bytes32",
+                "string", "uint64"));
+        java.time.Instant at = W3.seconds(r, 3);
+        if (at.getEpochSecond() == 0) return Optional.empty();
+        return Optional.of(new NodeAttestation(node, kindName((Keccak256) W3.java(r, 0)), (Keccak256) W3.java(r, 1),
+                (String) W3.java(r, 2), at));
+    }
+
+    /** An evidence kind as the contract stores it: ASCII, left-aligned in a bytes32 (like Solidity's bytes32("nitro")). */
+    static org.web3j.abi.datatypes.generated.Bytes32 kindWord(String kind) {
+        return new org.web3j.abi.datatypes.generated.Bytes32(kindBytes(kind));
+    }
+
+    static byte[] kindBytes(String kind) {
+        Objects.requireNonNull(kind, "kind");
+        byte[] ascii = kind.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (kind.isEmpty() || ascii.length > 32 || !kind.matches("[a-z0-9-]+")) {
+            throw new IllegalArgumentException("kind must be 1..32 characters of a-z, 0-9 and '-', e.g. nitro, got '"
+                    + kind + "'");
+        }
+        return java.util.Arrays.copyOf(ascii, 32);
+    }
+
+    static String kindName(Keccak256 word) {
+        byte[] b = word.toArray();
+        int n = 0;
+        while (n < b.length && b[n] != 0) n++;
+        return new String(b, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     public EvmAddress owner() {
         return (EvmAddress) W3.java(chain.call(address, W3.fn("owner", List.of(), "address")), 0);
     }

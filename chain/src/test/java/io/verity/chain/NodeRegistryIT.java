@@ -196,6 +196,60 @@ class NodeRegistryIT extends DevnetTestBase {
     }
 
     @Test
+    void the_owner_keeps_a_measurement_allowlist_per_kind_with_events_and_nobody_else_can_change_it() {
+        Keccak256 m1 = Keccak256.hash("image-v1".getBytes());
+        Keccak256 m2 = Keccak256.hash("image-v2".getBytes());
+        var allowed = registry(0).allowMeasurement("nitro", m1).confirmed().event("MeasurementAllowed");
+        assertThat(allowed.<Keccak256>arg("kind")).isEqualTo(Keccak256.wrap(NodeRegistryClient.kindBytes("nitro")));
+        assertThat(allowed.<Keccak256>arg("measurement")).isEqualTo(m1);
+        registry(0).allowMeasurement("nitro", m2).confirmed();
+        assertThat(registry(5).allowedMeasurements("nitro")).containsExactlyInAnyOrder(m1, m2);
+        assertThat(registry(5).allowedMeasurements("tdx")).isEmpty();
+        assertThat(registry(5).isAllowedMeasurement("nitro", m1)).isTrue();
+        assertThat(registry(5).isAllowedMeasurement("tdx", m1)).as("per kind").isFalse();
+
+        assertReverted(registry(0).allowMeasurement("nitro", m1), "MeasurementAlreadyAllowed");
+        assertReverted(registry(0).allowMeasurement("nitro", Keccak256.ZERO), "ZeroDigest");
+        assertReverted(registry(5).allowMeasurement("nitro", Keccak256.hash("x".getBytes())), "OwnableUnauthorizedAccount", addr(5));
+        assertReverted(registry(5).removeMeasurement("nitro", m1), "OwnableUnauthorizedAccount", addr(5));
+
+        var removed = registry(0).removeMeasurement("nitro", m1).confirmed().event("MeasurementRemoved");
+        assertThat(removed.<Keccak256>arg("measurement")).isEqualTo(m1);
+        assertThat(registry(5).allowedMeasurements("nitro")).containsExactly(m2);
+        assertThat(registry(5).isAllowedMeasurement("nitro", m1)).isFalse();
+        assertReverted(registry(0).removeMeasurement("nitro", m1), "MeasurementNotAllowed");
+        assertThatThrownBy(() -> registry(0).allowMeasurement("Nitro Enclave", m1))
+                .hasMessage("kind must be 1..32 characters of a-z, 0-9 and '-', e.g. nitro, got 'Nitro Enclave'");
+    }
+
+    @Test
+    void attest_records_kind_digest_uri_and_time_and_calling_again_re_attests_later() {
+        assertThat(registry(0).attestation(addr(1))).isEmpty();
+        Keccak256 evidence = Keccak256.hash("evidence-1".getBytes());
+        assertReverted(registry(1).attest("nitro", evidence, "http://127.0.0.1:9001/v1/attestation"), "NotRegistered", addr(1));
+        registerNode(1, ether(1)).confirmed();
+        assertReverted(registry(1).attest("nitro", Keccak256.ZERO, "u"), "ZeroDigest");
+
+        var e = registry(1).attest("nitro", evidence, "http://127.0.0.1:9001/v1/attestation").confirmed().event("NodeAttested");
+        assertThat(e.<EvmAddress>arg("node")).isEqualTo(addr(1));
+        assertThat(e.<Keccak256>arg("evidenceDigest")).isEqualTo(evidence);
+        NodeAttestation first = registry(0).attestation(addr(1)).orElseThrow();
+        assertThat(first.kind()).isEqualTo("nitro");
+        assertThat(first.evidenceDigest()).isEqualTo(evidence);
+        assertThat(first.evidenceUri()).isEqualTo("http://127.0.0.1:9001/v1/attestation");
+        assertThat(first.attestedAt()).isAfter(java.time.Instant.EPOCH);
+        assertThat(registry(0).node(addr(1)).orElseThrow().attestationDigest()).as("the node record follows").isEqualTo(evidence);
+
+        devnet.advanceTime(Duration.ofHours(1));
+        Keccak256 renewed = Keccak256.hash("evidence-2".getBytes());
+        registry(1).attest("sev-snp", renewed, "http://127.0.0.1:9001/v1/attestation").confirmed();
+        NodeAttestation second = registry(0).attestation(addr(1)).orElseThrow();
+        assertThat(second.kind()).isEqualTo("sev-snp");
+        assertThat(second.evidenceDigest()).isEqualTo(renewed);
+        assertThat(second.attestedAt()).isAfterOrEqualTo(first.attestedAt().plus(Duration.ofHours(1)));
+    }
+
+    @Test
     void the_constructor_rejects_a_zero_minimum_stake_and_a_zero_owner() {
         assertThatThrownBy(() -> Contracts.deploy(as(0), "NodeRegistry", new Uint256(0), new Uint64(0), W3.address(addr(0))))
                 .isInstanceOf(ChainException.class)
