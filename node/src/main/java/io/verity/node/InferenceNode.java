@@ -12,6 +12,7 @@ import io.verity.node.receipts.ReceiptLog;
 import io.verity.node.settle.Batcher;
 import io.verity.node.settle.ChainSettings;
 import io.verity.node.settle.PaymentChannels;
+import io.verity.node.settle.RegistryAttestation;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Hex;
 import io.verity.protocol.receipt.Eip712Domain;
@@ -81,7 +82,9 @@ public final class InferenceNode implements AutoCloseable {
                 try {
                     Batcher batcher = Batcher.start(log, config.home(), chain.get(), deployment.get(),
                             ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())), node.url,
-                            () -> hub.list().stream().map(Manifest::digest).toList(), config.price(), clock);
+                            () -> hub.list().stream().map(Manifest::digest).toList(), config.price(),
+                            config.attestation().map(e -> new RegistryAttestation(e.kind().id(), e.digest(),
+                                    node.url + "/v1/attestation")), clock);
                     resources.add(batcher); // closed before the log it reads
                     service.attach(batcher);
                     PaymentChannels channels = PaymentChannels.start(config.home(), chain.get(), deployment.get(),

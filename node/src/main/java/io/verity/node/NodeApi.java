@@ -71,7 +71,8 @@ final class NodeApi {
             cfg.routes.get("/v1/batches/{root}", ctx -> batch(ctx, service));
             cfg.routes.post("/v1/vouchers", ctx -> acceptVoucher(ctx, service));
             cfg.routes.get("/v1/vouchers/{client}", ctx -> channel(ctx, service));
-            cfg.routes.get("/health", ctx -> health(ctx, service));
+            cfg.routes.get("/health", ctx -> health(ctx, config, service));
+            cfg.routes.get("/v1/attestation", ctx -> attestation(ctx, config, service));
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
@@ -325,7 +326,29 @@ final class NodeApi {
         ctx.status(200).contentType("application/json").result(json);
     }
 
-    private static void health(Context ctx, NodeService service) {
+    /**
+     * The node's TEE evidence as given to it, base64, with its kind, digest and extras; a node without evidence
+     * answers kind "none" and the zero digest, never something that looks like evidence.
+     */
+    private static void attestation(Context ctx, NodeConfig config, NodeService service) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("node", service.identity().address().toString());
+        if (config.attestation().isEmpty()) {
+            body.put("kind", "none");
+            body.put("digest", io.verity.protocol.Keccak256.ZERO.toString());
+        } else {
+            NodeEvidence e = config.attestation().get();
+            java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+            body.put("kind", e.kind().id());
+            body.put("digest", e.digest().toString());
+            body.put("evidence", b64.encodeToString(e.evidence()));
+            var extras = body.putArray("extras");
+            for (byte[] x : e.extras()) extras.add(b64.encodeToString(x));
+        }
+        json(ctx, body);
+    }
+
+    private static void health(Context ctx, NodeConfig config, NodeService service) {
         ObjectNode body = JSON.createObjectNode();
         body.put("status", "ok");
         body.put("node", service.identity().address().toString());
@@ -333,6 +356,7 @@ final class NodeApi {
         body.put("models", service.hub().list().size());
         body.put("receipts", service.receiptCount());
         service.batcher().ifPresent(b -> body.put("settledReceipts", b.settledReceipts()));
+        body.put("attestation", config.attestation().map(e -> e.kind().id()).orElse("none"));
         json(ctx, body);
     }
 

@@ -11,7 +11,9 @@ import java.util.concurrent.CountDownLatch;
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N]
  * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]
- * [--fault-perturb P] [--fault-latency-ms MS]}. With {@code --deployment} the node settles its receipts on
+ * [--attestation FILE [--attestation-with FILE ...]] [--fault-perturb P] [--fault-latency-ms MS]}. With
+ * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
+ * every receipt and attests it in NodeRegistry; without it its attestation is "none". With {@code --deployment} the node settles its receipts on
  * that chain as its own key ({@code VERITY_NODE_KEY} or {@code home/node.key}), which must hold ether to
  * stake, and accepts and redeems payment vouchers. The {@code --fault-*} flags make it lie or dawdle on
  * purpose, for fault tests only. Prints {@code READY <url> <address>} on stdout once it serves, so a parent
@@ -20,7 +22,8 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class NodeMain {
     static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--deployment FILE"
-            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]] [--fault-perturb P]"
+            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]"
+            + " [--attestation FILE [--attestation-with FILE ...]] [--fault-perturb P]"
             + " [--fault-latency-ms MS]";
 
     private NodeMain() {}
@@ -47,6 +50,8 @@ public final class NodeMain {
         Duration batchAge = null;
         Duration redeemInterval = null;
         Faults faults = Faults.NONE;
+        Path attestation = null;
+        java.util.List<Path> attestationWith = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i += 2) {
             String flag = args[i];
             if (i + 1 >= args.length) {
@@ -64,6 +69,8 @@ public final class NodeMain {
                     case "--batch-size" -> batchSize = Integer.parseInt(v);
                     case "--batch-age-ms" -> batchAge = Duration.ofMillis(Long.parseLong(v));
                     case "--redeem-interval-ms" -> redeemInterval = Duration.ofMillis(Long.parseLong(v));
+                    case "--attestation" -> attestation = Path.of(v);
+                    case "--attestation-with" -> attestationWith.add(Path.of(v));
                     case "--fault-perturb" -> faults = faults.withPerturb(Double.parseDouble(v));
                     case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);
@@ -87,6 +94,10 @@ public final class NodeMain {
             }
             config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
         }
+        if (attestation == null && !attestationWith.isEmpty()) {
+            throw new IllegalArgumentException("--attestation-with needs --attestation");
+        }
+        if (attestation != null) config = config.withAttestation(NodeEvidence.read(attestation, attestationWith));
         return config.withFaults(faults);
     }
 

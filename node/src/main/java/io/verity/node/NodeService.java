@@ -34,6 +34,8 @@ final class NodeService {
     private static final Logger LOG = LoggerFactory.getLogger(NodeService.class);
 
     private final NodeConfig config;
+    /** keccak256 of the evidence this node serves, zero for "none": signed into every receipt. */
+    private final Keccak256 attestationDigest;
     private final NodeIdentity identity;
     private final Eip712Domain domain;
     private final ModelHub hub;
@@ -50,6 +52,7 @@ final class NodeService {
             ReceiptLog log, InstantSource clock, RandomGenerator faultRandom) {
         this.faultRandom = faultRandom;
         this.config = config;
+        this.attestationDigest = config.attestation().map(NodeEvidence::digest).orElse(Keccak256.ZERO);
         this.identity = identity;
         this.domain = domain;
         this.hub = hub;
@@ -99,7 +102,7 @@ final class NodeService {
         if (faults.perturb() > 0 && lies(faults.perturb())) outputs = perturb(outputs);
         Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(),
                 TensorDigests.tensorsDigest(inputs), TensorDigests.tensorsDigest(outputs), result.traceRoot(),
-                identity.address(), Keccak256.ZERO, verification, config.price(), clock.millis());
+                identity.address(), attestationDigest, verification, config.price(), clock.millis());
         SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
         try {
             log.append(signed.id(), NodeApi.JSON.writeValueAsBytes(ReceiptJson.write(signed)));

@@ -33,4 +33,18 @@ public final class TestPaths {
     public static Path shared() {
         return repoRoot().getParent().resolve("shared");
     }
+
+    /**
+     * The real TEE evidence (../shared/vectors/attestation, see its MANIFEST.md); from a git worktree nested
+     * deeper (e.g. /work/wt/NAME) the nearest ancestor holding shared/vectors/attestation.
+     */
+    public static Path attestationVectors() {
+        Path primary = shared().resolve("vectors/attestation");
+        if (Files.isDirectory(primary)) return primary;
+        for (Path p = repoRoot(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("shared/vectors/attestation");
+            if (Files.isDirectory(candidate)) return candidate;
+        }
+        throw new IllegalStateException(primary + " is missing (the shared attestation vectors)");
+    }
 }

@@ -87,7 +87,15 @@ public final class Batcher implements AutoCloseable {
     public static Batcher start(ReceiptLog log, Path home, ChainSettings settings, Deployment deployment,
             ChainAccount account, URI nodeUrl, Supplier<List<Keccak256>> models, BigInteger price, InstantSource clock)
             throws IOException {
-        ChainPort port = new DevnetChainPort(deployment, account, nodeUrl.toString(), models, price, settings.stake());
+        return start(log, home, settings, deployment, account, nodeUrl, models, price, Optional.empty(), clock);
+    }
+
+    /** As above; with {@code attestation} the node also attests in NodeRegistry after registering, and re-attests. */
+    public static Batcher start(ReceiptLog log, Path home, ChainSettings settings, Deployment deployment,
+            ChainAccount account, URI nodeUrl, Supplier<List<Keccak256>> models, BigInteger price,
+            Optional<RegistryAttestation> attestation, InstantSource clock) throws IOException {
+        ChainPort port = new DevnetChainPort(deployment, account, nodeUrl.toString(), models, price, settings.stake(),
+                attestation, clock);
         return start(log, home, port, settings, deployment.chainId(), deployment.settlement(), nodeUrl, clock);
     }
 
@@ -171,6 +179,7 @@ public final class Batcher implements AutoCloseable {
                     chain.ensureRegistered();
                     registered = true;
                 }
+                chain.reattestIfDue();
                 if (pending != null) {
                     post();
                 } else if (!cutIfDue()) {

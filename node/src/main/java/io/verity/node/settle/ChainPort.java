@@ -7,6 +7,9 @@ interface ChainPort extends AutoCloseable {
     /** Registers and stakes the node unless it already is. */
     void ensureRegistered();
 
+    /** Records (or renews) the node's TEE attestation in NodeRegistry when it has evidence and is due. */
+    default void reattestIfDue() {}
+
     /** Makes sure the node's batch with this root is committed and returns its batch id. */
     long commit(Keccak256 root, long count, String uri);
 

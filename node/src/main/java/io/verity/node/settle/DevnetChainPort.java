@@ -1,6 +1,11 @@
 package io.verity.node.settle;
 
 import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainException;
+import io.verity.chain.TxOutcome;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.protocol.Keccak256;
@@ -24,10 +29,15 @@ final class DevnetChainPort implements ChainPort {
     private final Supplier<List<Keccak256>> models;
     private final BigInteger price;
     private final Optional<BigInteger> stake;
+    private final Optional<RegistryAttestation> attestation;
+    private final InstantSource clock;
+    private Instant attestedAt = Instant.EPOCH;
     private ChainClients clients; // only the batcher thread touches it
 
     DevnetChainPort(Deployment deployment, ChainAccount account, String endpoint, Supplier<List<Keccak256>> models,
-            BigInteger price, Optional<BigInteger> stake) {
+            BigInteger price, Optional<BigInteger> stake, Optional<RegistryAttestation> attestation, InstantSource clock) {
+        this.attestation = attestation;
+        this.clock = clock;
         this.deployment = deployment;
         this.account = account;
         this.endpoint = endpoint;
@@ -41,6 +51,22 @@ final class DevnetChainPort implements ChainPort {
         var r = attempt(() -> NodeRegistration.ensure(clients().nodes(), account.address(), endpoint,
                 models.get(), price, stake));
         LOG.info("node {} on chain {}: {}", account.address(), deployment.chainId(), r);
+    }
+
+    /**
+     * Re-attests every {@link RegistryAttestation#REATTEST_EVERY}: gateways treat a registry record older than
+     * their maximum age as stale, so renewing it is what "fresh" means on chain.
+     */
+    @Override
+    public void reattestIfDue() {
+        if (attestation.isEmpty()) return;
+        Instant now = clock.instant();
+        if (Duration.between(attestedAt, now).compareTo(RegistryAttestation.REATTEST_EVERY) < 0) return;
+        RegistryAttestation a = attestation.get();
+        TxOutcome t = attempt(() -> clients().nodes().attest(a.kind(), a.evidenceDigest(), a.evidenceUri()));
+        if (!(t instanceof TxOutcome.Confirmed)) throw new ChainException("attest: " + t);
+        attestedAt = now;
+        LOG.info("node {} attested {} evidence {} in NodeRegistry", account.address(), a.kind(), a.evidenceDigest());
     }
 
     @Override
