@@ -24,7 +24,7 @@ final class InferCommand implements Callable<Integer> {
         URI gateway;
     }
 
-    @Option(names = "--policy", description = "with --gateway: none, redundant:k or sample:p (default: the gateway's)")
+    @Option(names = "--policy", description = "with --gateway: none, redundant:k, sample:p or tee (default: the gateway's)")
     String policy;
 
     @Option(names = "--model", required = true, description = "model name, name@version or 0x digest")

@@ -37,6 +37,7 @@ final class AnswerChecks {
             case Policy.None n -> Verdict.Status.SINGLE;
             case Policy.Redundant r -> a.verdict().status() == Verdict.Status.MAJORITY ? Verdict.Status.MAJORITY : Verdict.Status.AGREED;
             case Policy.Sample s -> Verdict.Status.SAMPLED;
+            case Policy.Tee t -> Verdict.Status.SINGLE;
         };
         if (a.verdict().status() != expected) {
             throw new UnverifiedAnswerException(Check.POLICY, "verdict.status " + a.verdict().status().wireName()
@@ -77,6 +78,13 @@ final class AnswerChecks {
             }
             case Policy.None p -> requireOne(n, asked);
             case Policy.Sample p -> requireOne(n, asked);
+            case Policy.Tee p -> {
+                requireOne(n, asked);
+                // The gateway vouches for the evidence; a signer that committed to none cannot be a TEE answer.
+                if (lead.receipt().attestationDigest().isZero()) {
+                    throw fail(Check.POLICY, lead, "policy tee but the receipt's attestationDigest is zero (no evidence)");
+                }
+            }
         }
         if (a.verdict().agreeing() != n) {
             throw new UnverifiedAnswerException(Check.QUORUM, "verdict claims " + a.verdict().agreeing()

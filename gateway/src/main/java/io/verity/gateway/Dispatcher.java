@@ -47,6 +47,7 @@ final class Dispatcher {
     record Verdict(String status, int asked, int agreeing, String comparison, List<NodeAnswer> dissent, String audit) {}
 
     private final NodeDirectory directory;
+    private final TeeGate tee;
     private final NodeCaller caller;
     private final Routing routing;
     private final Optional<Payer> payer;
@@ -58,10 +59,11 @@ final class Dispatcher {
     private final ExecutorService background;
     private final Clock clock;
 
-    Dispatcher(NodeDirectory directory, NodeCaller caller, Routing routing, Optional<Payer> payer,
+    Dispatcher(NodeDirectory directory, TeeGate tee, NodeCaller caller, Routing routing, Optional<Payer> payer,
             EvidenceLog evidence, Optional<SettlementClient> settlement, Sampling sampling, Duration quarantine,
             int maxAttempts, ExecutorService background, Clock clock) {
         this.directory = directory;
+        this.tee = tee;
         this.caller = caller;
         this.routing = routing;
         this.payer = payer;
@@ -79,6 +81,10 @@ final class Dispatcher {
             case Policy.None n -> single(req, "single", "none");
             case Policy.Sample s -> sampled(req, s);
             case Policy.Redundant r -> redundant(req, r);
+            case Policy.Tee t -> {
+                if (tee.admitted(directory.all(), clock.instant()).isEmpty()) throw tee.noneAdmitted(directory.all());
+                yield single(req, "single", "none");
+            }
         };
     }
 
@@ -99,7 +105,7 @@ final class Dispatcher {
     private NodeAnswer firstValid(Request req, Set<EvmAddress> tried, List<Attempt> attempts) throws InterruptedException {
         boolean any = false;
         while (attempts.size() < maxAttempts) {
-            List<NodeState> ranked = routing.rank(directory.all(), req.model(), tried, clock.instant());
+            List<NodeState> ranked = routing.rank(candidates(req), req.model(), tried, clock.instant());
             if (ranked.isEmpty()) break;
             any = true;
             LinkedBlockingQueue<NodeCaller.Result> done = new LinkedBlockingQueue<>();
@@ -140,6 +146,11 @@ final class Dispatcher {
         if (!any && attempts.isEmpty()) throw unknownModel(req);
         throw new ProblemException(Problem.Kind.NO_VALID_ANSWER, "no node produced a valid answer after "
                 + attempts.size() + " attempt(s)", attempts);
+    }
+
+    /** The nodes a request may use: for {@code tee} only those whose evidence passes {@link TeeGate}. */
+    private java.util.Collection<NodeState> candidates(Request req) {
+        return req.policy() instanceof Policy.Tee ? tee.admitted(directory.all(), clock.instant()) : directory.all();
     }
 
     private CompletableFuture<NodeCaller.Result> launch(NodeState n, Request req, Set<EvmAddress> tried,

@@ -40,6 +40,7 @@ public final class Gateway implements AutoCloseable {
     private final Optional<Payer> payer;
     private final EvidenceLog evidence;
     private final Dispatcher dispatcher;
+    private final TeeGate tee;
     private final Javalin app;
     private final URI url;
 
@@ -61,10 +62,11 @@ public final class Gateway implements AutoCloseable {
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
         NodeCaller caller = new NodeCaller(http, domain, config.requestTimeout(), background);
-        this.dispatcher = new Dispatcher(directory, caller, config.routing(), payer, evidence,
+        this.tee = new TeeGate(config.tee(), chain.nodes(), http, Duration.ofSeconds(2), clock);
+        this.dispatcher = new Dispatcher(directory, tee, caller, config.routing(), payer, evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
                 config.quarantine(), config.maxAttempts(), background, clock);
-        directory.refresh();
+        refreshNow();
         long every = config.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
         this.app = GatewayApi.create(config, this);
@@ -91,7 +93,7 @@ public final class Gateway implements AutoCloseable {
 
     private void refreshQuietly() {
         try {
-            directory.refresh();
+            refreshNow();
         } catch (RuntimeException e) {
             LOG.warn("node refresh failed: {}", e.getMessage());
         }
@@ -109,6 +111,11 @@ public final class Gateway implements AutoCloseable {
     /** Re-reads the registry and health-checks now, instead of waiting for the next interval. */
     public void refreshNow() {
         directory.refresh();
+        tee.refresh(directory.all()); // re-verifies every node's evidence: the tee policy's schedule
+    }
+
+    TeeGate tee() {
+        return tee;
     }
 
     /** True once every promised voucher has been acknowledged by its node. */

@@ -111,7 +111,7 @@ final class GatewayApi {
         String header = ctx.header(POLICY_HEADER);
         try {
             if (pol != null && !pol.isNull()) {
-                if (!pol.isTextual()) throw new IllegalArgumentException("must be a string: none, redundant:k or sample:p");
+                if (!pol.isTextual()) throw new IllegalArgumentException("must be a string: none, redundant:k, sample:p or tee");
                 policy = Policy.parse(pol.asText());
             } else if (header != null) {
                 policy = Policy.parse(header);
@@ -275,10 +275,32 @@ final class GatewayApi {
             o.put("answers", n.answers.get());
             o.put("failures", n.failures.get());
             o.put("dissents", n.dissents.get());
+            o.set("attestation", attestation(gateway.tee().status(n.address)));
         }
         ObjectNode body = JSON.createObjectNode();
         body.set("nodes", arr);
         ctx.json(body);
+    }
+
+    /** none | verified(kind, measurement, at) | rejected(step, reason) | unchecked, as docs/gateway.md shows. */
+    private static ObjectNode attestation(TeeGate.Status s) {
+        ObjectNode a = JSON.createObjectNode();
+        switch (s) {
+            case TeeGate.Status.Unchecked u -> a.put("status", "unchecked");
+            case TeeGate.Status.None n -> a.put("status", "none");
+            case TeeGate.Status.Verified v -> {
+                a.put("status", "verified");
+                a.put("kind", v.kind());
+                a.put("measurement", v.measurement().toString());
+                a.put("at", v.at().toString());
+            }
+            case TeeGate.Status.Rejected r -> {
+                a.put("status", "rejected");
+                a.put("step", r.step());
+                a.put("reason", r.reason());
+            }
+        }
+        return a;
     }
 
     private static void models(Context ctx, Gateway gateway) {

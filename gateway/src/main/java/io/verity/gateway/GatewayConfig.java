@@ -26,16 +26,18 @@ import java.util.Optional;
  * @param maxAttempts node calls per request before giving up (failover bound)
  * @param tolerance how far floating-point engines' answers may differ and still agree
  * @param tolerances per model name, overriding {@code tolerance}
+ * @param tee how the {@code tee} policy judges nodes' evidence ({@link TeeSettings#NONE}: it accepts none)
  */
 public record GatewayConfig(Path home, String host, int port, Path deploymentFile, Optional<String> rpcUrl,
         Optional<String> clientKey, BigInteger deposit, Policy defaultPolicy, Routing routing, Tolerance tolerance,
         Map<String, Tolerance> tolerances, Duration refreshInterval, Duration requestTimeout, Duration hedgeAfter,
-        Duration quarantine, int maxAttempts,        double samplingMargin, long maxBodyBytes) {
+        Duration quarantine, int maxAttempts,        double samplingMargin, long maxBodyBytes, TeeSettings tee) {
 
     public GatewayConfig {
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(deploymentFile, "deploymentFile");
+        Objects.requireNonNull(tee, "tee");
         tolerances = Map.copyOf(tolerances);
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
         if (deposit.signum() < 0) throw new IllegalArgumentException("deposit must be >= 0 wei, got " + deposit);
@@ -76,6 +78,7 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         private int maxAttempts = 4;
         private double samplingMargin = 2.0;
         private long maxBodyBytes = 64L << 20;
+        private TeeSettings tee = TeeSettings.NONE;
 
         private Builder(Path home, Path deploymentFile) {
             this.home = home;
@@ -113,10 +116,11 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         public Builder maxAttempts(int v) { maxAttempts = v; return this; }
         public Builder samplingMargin(double v) { samplingMargin = v; return this; }
         public Builder maxBodyBytes(long v) { maxBodyBytes = v; return this; }
+        public Builder tee(TeeSettings v) { tee = v; return this; }
 
         public GatewayConfig build() {
             return new GatewayConfig(home, host, port, deploymentFile, rpcUrl, clientKey, deposit, defaultPolicy, routing,
-                    tolerance, tolerances, refreshInterval, requestTimeout, hedgeAfter, quarantine, maxAttempts, samplingMargin, maxBodyBytes);
+                    tolerance, tolerances, refreshInterval, requestTimeout, hedgeAfter, quarantine, maxAttempts, samplingMargin, maxBodyBytes, tee);
         }
     }
 }

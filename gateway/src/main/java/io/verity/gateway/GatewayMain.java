@@ -10,7 +10,7 @@ import java.util.concurrent.CountDownLatch;
  * Runs one gateway in this process until it is terminated:
  * {@code java -cp ... io.verity.gateway.GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N]
  * [--host H] [--client-key HEX] [--deposit-wei N] [--policy P] [--routing W] [--tolerance [model=]abs,rel] [--hedge-ms MS]
- * [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]}. The client key may also come from
+ * [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS] [--tee-policy FILE] [--tee-max-age-s S]}. The client key may also come from
  * {@code VERITY_CLIENT_KEY}. Prints {@code READY <url>} on stdout once it serves.
  */
 public final class GatewayMain {
@@ -31,7 +31,8 @@ public final class GatewayMain {
 
     static final String USAGE = "usage: GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N] [--host H]"
             + " [--client-key HEX] [--deposit-wei N] [--policy none|redundant:k|sample:p]"
-            + " [--routing latency=1,price=0.5,reputation=1] [--tolerance [model=]abs,rel ...] [--hedge-ms MS] [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]";
+            + " [--routing latency=1,price=0.5,reputation=1] [--tolerance [model=]abs,rel ...] [--hedge-ms MS] [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]"
+            + " [--tee-policy FILE] [--tee-max-age-s S]";
 
     static GatewayConfig parse(String[] args) {
         Path home = null, deployment = null;
@@ -39,6 +40,8 @@ public final class GatewayMain {
         int port = 0;
         BigInteger deposit = BigInteger.ZERO;
         Policy policy = Policy.NONE;
+        TeeSettings tee = TeeSettings.NONE;
+        Duration teeMaxAge = null;
         java.util.List<String> tolerances = new java.util.ArrayList<>();
         Duration hedge = Duration.ZERO, quarantine = Duration.ofMinutes(10), refresh = Duration.ofSeconds(2),
                 timeout = Duration.ofSeconds(30);
@@ -62,6 +65,8 @@ public final class GatewayMain {
                     case "--quarantine-s" -> quarantine = Duration.ofSeconds(Long.parseLong(v));
                     case "--refresh-ms" -> refresh = Duration.ofMillis(Long.parseLong(v));
                     case "--timeout-ms" -> timeout = Duration.ofMillis(Long.parseLong(v));
+                    case "--tee-policy" -> tee = TeeSettings.fromFile(Path.of(v));
+                    case "--tee-max-age-s" -> teeMaxAge = Duration.ofSeconds(Long.parseLong(v));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);
                 }
             } catch (NumberFormatException e) {
@@ -74,6 +79,7 @@ public final class GatewayMain {
                 .deposit(deposit).defaultPolicy(policy).hedgeAfter(hedge).quarantine(quarantine).refreshInterval(refresh)
                 .requestTimeout(timeout);
         if (routing != null) b.routing(routing);
+        b.tee(teeMaxAge == null ? tee : tee.withMaxAge(teeMaxAge));
         for (String t : tolerances) b.tolerance(t);
         return b.build();
     }

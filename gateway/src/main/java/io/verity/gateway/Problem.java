@@ -38,6 +38,7 @@ record Problem(String type, String title, int status, String detail, List<FieldE
         NO_VALID_ANSWER("no-valid-answer", "No node produced a valid answer", 502),
         NO_MAJORITY("no-majority", "Nodes disagreed and no majority was reached", 502),
         NOT_ENOUGH_NODES("not-enough-nodes", "Too few nodes of distinct operators for this policy", 503),
+        NO_ATTESTED_NODE("no-attested-node", "No node passes the TEE policy", 503),
         INTERNAL("internal", "Internal error", 500);
 
         final String slug;

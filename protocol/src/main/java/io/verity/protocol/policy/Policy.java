@@ -4,7 +4,7 @@ import io.verity.protocol.receipt.VerificationMode;
 
 /**
  * How strictly a client wants one answer checked, as it names it on the wire ({@code policy} field or
- * {@code Verity-Policy} header, docs/gateway.md): {@code none}, {@code redundant:k}, {@code sample:p}.
+ * {@code Verity-Policy} header, docs/gateway.md): {@code none}, {@code redundant:k}, {@code sample:p}, {@code tee}.
  */
 public sealed interface Policy {
     /** The largest k accepted for {@code redundant:k}; more would only multiply cost. */
@@ -49,7 +49,19 @@ public sealed interface Policy {
         }
     }
 
+    /**
+     * One node answers, chosen only among nodes whose TEE evidence the gateway verified, found bound to the
+     * node's key, allowlisted in NodeRegistry and fresh (docs/attestation.md).
+     */
+    record Tee() implements Policy {
+        @Override
+        public String wireName() {
+            return "tee";
+        }
+    }
+
     Policy NONE = new None();
+    Policy TEE = new Tee();
 
     String wireName();
 
@@ -59,18 +71,20 @@ public sealed interface Policy {
             case None n -> VerificationMode.NONE;
             case Redundant r -> VerificationMode.REDUNDANT;
             case Sample s -> VerificationMode.SAMPLE;
+            case Tee t -> VerificationMode.TEE;
         };
     }
 
     /**
-     * Parses {@code none}, {@code redundant:k} or {@code sample:p}.
+     * Parses {@code none}, {@code redundant:k}, {@code sample:p} or {@code tee}.
      *
      * @throws IllegalArgumentException saying what was expected
      */
     static Policy parse(String text) {
-        if (text == null) throw new IllegalArgumentException("policy is missing; expected none, redundant:k or sample:p");
+        if (text == null) throw new IllegalArgumentException("policy is missing; expected none, redundant:k, sample:p or tee");
         String s = text.strip();
         if (s.equals("none")) return NONE;
+        if (s.equals("tee")) return TEE;
         int colon = s.indexOf(':');
         String kind = colon < 0 ? s : s.substring(0, colon);
         String arg = colon < 0 ? "" : s.substring(colon + 1);
@@ -83,7 +97,7 @@ public sealed interface Policy {
                     yield new Sample(p);
                 }
                 default -> throw new IllegalArgumentException("unknown policy '" + text
-                        + "', expected none, redundant:k (2 <= k <= " + MAX_REDUNDANCY + ") or sample:p (0 < p <= 1)");
+                        + "', expected none, redundant:k (2 <= k <= " + MAX_REDUNDANCY + "), sample:p (0 < p <= 1) or tee");
             };
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("policy '" + text + "' has a malformed number; expected "

@@ -14,6 +14,9 @@ class PolicyTest {
         assertThat(Policy.parse("sample:0.05")).isEqualTo(new Policy.Sample(0.05));
         assertThat(Policy.parse("redundant:2").wireName()).isEqualTo("redundant:2");
         assertThat(Policy.parse("sample:0.25").mode()).isEqualTo(VerificationMode.SAMPLE);
+        assertThat(Policy.parse(" tee ")).isEqualTo(Policy.TEE);
+        assertThat(Policy.TEE.wireName()).isEqualTo("tee");
+        assertThat(Policy.TEE.mode()).isEqualTo(VerificationMode.TEE);
     }
 
     @Test
@@ -30,7 +33,8 @@ class PolicyTest {
         assertThatThrownBy(() -> Policy.parse("sample:0")).hasMessageContaining("0 < p <= 1");
         assertThatThrownBy(() -> Policy.parse("sample:NaN")).hasMessageContaining("probability");
         assertThatThrownBy(() -> Policy.parse("sample:")).hasMessageContaining("probability");
-        assertThatThrownBy(() -> Policy.parse("tee")).hasMessageContaining("expected none, redundant:k");
+        assertThatThrownBy(() -> Policy.parse("tee:1")).hasMessage("unknown policy 'tee:1', expected none, redundant:k"
+                + " (2 <= k <= 16), sample:p (0 < p <= 1) or tee");
         assertThatThrownBy(() -> Policy.parse(null)).hasMessageContaining("missing");
     }
 }
