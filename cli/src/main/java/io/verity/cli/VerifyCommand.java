@@ -85,9 +85,13 @@ final class VerifyCommand implements Callable<Integer> {
         System.out.println("  node   " + receipt.receipt().node() + "   model " + receipt.receipt().modelDigest());
         System.out.println("  engine " + receipt.receipt().engine() + "   chain " + receipt.domain().chainId()
                 + "   verification " + receipt.receipt().verification().wireName());
-        System.out.println("  attestation " + (receipt.receipt().attestationDigest().isZero()
-                ? "none (the signer presented no TEE evidence; trust rests on the signature and re-execution)"
-                : receipt.receipt().attestationDigest() + " (evidence not checked here: use verity attest verify)"));
+        String attestation;
+        try {
+            attestation = SignerAttestation.describe(receipt, deployment);
+        } catch (ChainException e) {
+            attestation = receipt.receipt().attestationDigest() + " not verified: " + e.getMessage();
+        }
+        System.out.println("  attestation " + attestation);
         for (Checks.Check c : checks) {
             System.out.printf("  %-4s %-15s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
         }

@@ -124,4 +124,52 @@ class CliEndToEndTest {
             }
         }
     }
+
+    /** Captures stdout of one command. */
+    static String output(String... args) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            run(args);
+        } finally {
+            System.setOut(out);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void verify_prints_the_signers_attestation_none_offline_and_the_verdict_on_its_registered_evidence() throws Exception {
+        Path n1 = io.verity.testing.TestPaths.attestationVectors().resolve("nitro/opengradient-og-evm-2026-02-12.b64");
+        try (io.verity.chain.Devnet devnet = io.verity.chain.Devnet.builder().stateDir(dir.resolve("chain"))
+                .deploymentFile(dir.resolve("deployment.json")).start()) {
+            Path home = dir.resolve("tee-node");
+            var vad = RealModels.sileroVadV5();
+            new ModelHub(home.resolve("models")).add(vad.file(), "silero-vad", "5", vad.license(), vad.source());
+            NodeConfig config = NodeConfig.defaults(home).withChainSettings(io.verity.node.settle.ChainSettings
+                    .of(dir.resolve("deployment.json")).withAccountKey(devnet.account(2).privateKeyHex()))
+                    .withAttestation(io.verity.node.NodeEvidence.read(n1, List.of()));
+            try (InferenceNode node = InferenceNode.start(config);
+                    var chain = io.verity.chain.ChainClients.connect(devnet.deployment(), devnet.account(0))) {
+                // the node registers and attests from its batcher thread
+                for (int i = 0; i < 200 && chain.nodes().attestation(node.address()).isEmpty(); i++) Thread.sleep(100);
+                assertThat(chain.nodes().attestation(node.address())).isPresent();
+                Path inputs = dir.resolve("inputs.json");
+                Files.writeString(inputs, "{\"inputs\":[{\"name\":\"input\",\"dtype\":\"float32\",\"shape\":[1,512],\"b64\":\""
+                        + java.util.Base64.getEncoder().encodeToString(new byte[512 * 4]) + "\"},{\"name\":\"state\",\"dtype\":"
+                        + "\"float32\",\"shape\":[2,1,128],\"b64\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[256 * 4])
+                        + "\"},{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}");
+                Path out = dir.resolve("tee-response.json");
+                assertThat(run("infer", "--node", node.url().toString(), "--model", "silero-vad", "--input", inputs.toString(),
+                        "--out", out.toString())).isEqualTo(0);
+                String digest = io.verity.protocol.Keccak256.hash(Files.readAllBytes(n1)).toString();
+
+                assertThat(output("verify", out.toString(), "--offline")).contains("  attestation " + digest
+                        + " (evidence not checked offline; without --offline it is fetched and verified)\n");
+                // N1's certificates expired hours after 2026-02-12, so verified now it fails at the chain: honest.
+                assertThat(output("verify", out.toString(), "--deployment", dir.resolve("deployment.json").toString()))
+                        .contains("  attestation nitro evidence " + digest + " rejected at cert-chain: ");
+            }
+        }
+    }
 }
