@@ -48,6 +48,12 @@ final class GatewayCommand {
         @Option(names = "--tolerance", description = "[model=]abs,rel: how far floating-point answers may differ and agree (repeatable)")
         java.util.List<String> tolerances = java.util.List.of();
 
+        @Option(names = "--tee-policy", description = "attestation policy (JSON, docs/attestation.md) for the tee policy; without it tee admits no node")
+        Path teePolicy;
+
+        @Option(names = "--tee-max-age-s", description = "evidence older than this in NodeRegistry is stale (default: the gateway's)")
+        Long teeMaxAgeS;
+
         @Option(names = "--hedge-ms", defaultValue = "0", description = "ask a second node when the first has not answered by then; 0: never")
         long hedgeMs;
 
@@ -69,6 +75,10 @@ final class GatewayCommand {
                         .quarantine(Duration.ofSeconds(quarantineS));
                 if (routing != null) b.routing(routing);
                 for (String t : tolerances) b.tolerance(t);
+                if (teePolicy != null) {
+                    io.verity.gateway.TeeSettings tee = io.verity.gateway.TeeSettings.fromFile(teePolicy);
+                    b.tee(teeMaxAgeS == null ? tee : tee.withMaxAge(Duration.ofSeconds(teeMaxAgeS)));
+                }
             } catch (IllegalArgumentException e) {
                 throw new TensorFiles.UsageError(e.getMessage());
             }

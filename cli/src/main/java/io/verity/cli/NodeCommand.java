@@ -55,6 +55,12 @@ final class NodeCommand {
         @Option(names = "--redeem-interval-ms", description = "with --deployment: how often to redeem held payment vouchers (default 2000)")
         Long redeemIntervalMs;
 
+        @Option(names = "--attestation", description = "TEE evidence file this node runs under (Nitro, TDX/SGX, SEV-SNP, H100); default: none")
+        Path attestation;
+
+        @Option(names = "--attestation-with", description = "collateral for --attestation (certificates, TCB info, CRLs, RIMs); repeatable")
+        java.util.List<Path> attestationWith = java.util.List.of();
+
         @Option(names = "--fault-perturb", defaultValue = "0", description = "TEST ONLY: probability in [0,1] of signing outputs with random noise added (a lying node)")
         double faultPerturb;
 
@@ -69,6 +75,14 @@ final class NodeCommand {
                 config = config.withFaults(new Faults(faultPerturb, Duration.ofMillis(faultLatencyMs)));
             } catch (IllegalArgumentException e) {
                 throw new TensorFiles.UsageError("--fault-perturb/--fault-latency-ms: " + e.getMessage());
+            }
+            if (attestation == null && !attestationWith.isEmpty()) throw new TensorFiles.UsageError("--attestation-with needs --attestation");
+            if (attestation != null) {
+                try {
+                    config = config.withAttestation(io.verity.node.NodeEvidence.read(attestation, attestationWith));
+                } catch (IllegalArgumentException e) {
+                    throw new TensorFiles.UsageError("--attestation: " + e.getMessage());
+                }
             }
             if ((redeemIntervalMs != null || batchAgeMs != null) && deployment == null) {
                 throw new TensorFiles.UsageError("--redeem-interval-ms and --batch-age-ms need --deployment");
