@@ -472,7 +472,7 @@ final class Pages {
         }
         h.raw("<table class=\"list events\"><tr><th>block</th><th>event</th><th>node</th><th>details</th><th>tx</th></tr>\n");
         for (Store.Event e : events) {
-            String cls = e.name().contains("Slash") ? " class=\"bad\"" : "";
+            String cls = e.name().endsWith("Slashed") ? " class=\"bad\"" : "";
             h.raw("<tr><td>").text(e.blockNumber()).raw("</td><td" + cls + ">").text(e.name()).raw("</td><td>")
                     .raw(e.node().map(n -> Html.link("/nodes/" + n, short_(n.toString()))).orElse("")).raw("</td><td>").raw(Html.code(e.args()))
                     .raw("</td><td>").a("/tx/" + e.txHash(), short_(e.txHash().toHex())).raw("</td></tr>\n");
