@@ -138,4 +138,40 @@ class ExplorerBrowserIT {
             assertThat(shots.resolve(f)).isNotEmptyFile();
         }
     }
+
+    @Test
+    void node_and_gateway_serve_prometheus_metrics_and_tie_requests_by_id() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> JSON.readTree(http.send(HttpRequest.newBuilder(
+                gateway.url().resolve("/health")).build(), HttpResponse.BodyHandlers.ofString()).body()).path("healthy").asInt() == 3);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.url().resolve("/v1/infer")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(vadRequest("redundant:2"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String requestId = JSON.readTree(r.body()).get("requestId").asText();
+        assertThat(r.headers().firstValue("Verity-Request-Id")).contains(requestId);
+
+        String g = http.send(HttpRequest.newBuilder(gateway.url().resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(g).contains("# TYPE verity_gateway_http_requests_seconds histogram")
+                .containsPattern("verity_gateway_http_requests_seconds_count\\{method=\"POST\",model=\"silero-vad\",policy=\"redundant\",route=\"/v1/infer\",status=\"200\"} [1-9]")
+                .containsPattern("verity_gateway_http_requests_seconds_bucket\\{method=\"POST\",model=\"silero-vad\",policy=\"redundant\",route=\"/v1/infer\",status=\"200\",le=\"[0-9.]+\"} [1-9]")
+                .contains("verity_gateway_chain_error 0.0");
+        for (InferenceNode n : nodes) assertThat(g).contains("verity_gateway_peer_healthy{node=\"" + n.address() + "\"} 1.0");
+        assertThat(g).containsPattern("verity_gateway_peer_latency_ms\\{node=\"0x[0-9a-fA-F]{40}\"} [0-9.]+");
+
+        long served = 0;
+        for (InferenceNode n : nodes) {
+            String m = http.send(HttpRequest.newBuilder(n.url().resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(m).contains("verity_node_receipts_signed ", "verity_node_receipts_pending ", "verity_node_receipts_settled ");
+            var c = java.util.regex.Pattern.compile("verity_node_http_requests_seconds_count\\{method=\"POST\",model=\"0x[0-9a-f]{64}\",route=\"/v1/infer\","
+                    + "status=\"200\",verification=\"redundant\"} ([0-9.]+)").matcher(m);
+            if (c.find()) served += (long) Double.parseDouble(c.group(1));
+        }
+        // the gateway asks nodes by model digest, so that is the nodes' label
+        assertThat(served).as("inferences the nodes counted").isGreaterThanOrEqualTo(2);
+        // a bad request is counted without minting a label from the client's model name
+        http.send(HttpRequest.newBuilder(gateway.url().resolve("/v1/infer")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"made-up-label\",\"inputs\":[]}")).build(), HttpResponse.BodyHandlers.ofString());
+        String after = http.send(HttpRequest.newBuilder(gateway.url().resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(after).doesNotContain("made-up-label").containsPattern("route=\"/v1/infer\",status=\"4\\d\\d\"");
+    }
 }

@@ -72,6 +72,7 @@ final class NodeApi {
             cfg.routes.post("/v1/vouchers", ctx -> acceptVoucher(ctx, service));
             cfg.routes.get("/v1/vouchers/{client}", ctx -> channel(ctx, service));
             cfg.routes.get("/health", ctx -> health(ctx, service));
+            NodeMetrics.install(cfg, service);
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
