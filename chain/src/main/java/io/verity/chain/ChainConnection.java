@@ -138,6 +138,35 @@ public final class ChainConnection implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Verity events emitted by any of {@code contracts} in blocks [fromBlock, toBlock], in chain order, each
+     * with its block hash, transaction hash and log index (what an indexer needs to resume and to detect reorgs).
+     */
+    public List<ChainLog> logs(List<EvmAddress> contracts, long fromBlock, long toBlock) {
+        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(toBlock)), contracts.stream().map(EvmAddress::toString).toList());
+        EthLog logs = rpc(() -> checked(web3j.ethGetLogs(filter).send(), "eth_getLogs"));
+        List<ChainLog> out = new ArrayList<>();
+        for (EthLog.LogResult<?> r : logs.getLogs()) {
+            if (!(r.get() instanceof Log log) || log.isRemoved()) continue;
+            Abi.all().event(log).ifPresent(e -> out.add(new ChainLog(e, Keccak256.parse(log.getBlockHash()),
+                    Keccak256.parse(log.getTransactionHash()), log.getLogIndex().intValueExact())));
+        }
+        out.sort(java.util.Comparator.comparingLong(ChainLog::blockNumber).thenComparingInt(ChainLog::logIndex));
+        return out;
+    }
+
+    /** A block's identity: its number, hash and timestamp (seconds). */
+    public record Block(long number, Keccak256 hash, long timestamp) {}
+
+    /** Block {@code number}, empty when the chain has no such block (yet, or any more after a reorg). */
+    public Optional<Block> block(long number) {
+        var b = rpc(() -> checked(web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf(number)), false)
+                .send(), "eth_getBlockByNumber")).getBlock();
+        return b == null ? Optional.empty()
+                : Optional.of(new Block(number, Keccak256.parse(b.getHash()), b.getTimestamp().longValueExact()));
+    }
+
     /** Looks up a transaction sent earlier (e.g. one that was Pending); Pending again when still unmined. */
     public TxOutcome outcome(Keccak256 txHash) {
         Optional<TransactionReceipt> receipt = rpc(() ->

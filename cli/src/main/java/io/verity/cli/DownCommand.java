@@ -48,7 +48,7 @@ final class DownCommand implements Callable<Integer> {
         Map<String, ProcessHandle> targets = new LinkedHashMap<>();
         Optional<ProcessHandle> supervisor = nf.supervisor().handle();
         supervisor.ifPresent(s -> targets.put("up", s));
-        for (String order : List.of("gateway", "node", "chain")) { // reported in the order they are stopped
+        for (String order : List.of("explorer", "gateway", "node", "chain")) { // reported in the order they are stopped
             for (NetworkFile.Component c : nf.components()) {
                 if (c.name().startsWith(order) && c.proc() != null) c.proc().handle().ifPresent(h -> targets.put(c.name(), h));
             }
@@ -61,7 +61,7 @@ final class DownCommand implements Callable<Integer> {
             supervisor.get().destroy();
         } else {
             out.println("the supervisor is gone; stopping its processes directly ...");
-            for (String order : List.of("gateway", "node", "chain")) {
+            for (String order : List.of("explorer", "gateway", "node", "chain")) {
                 targets.forEach((name, h) -> {
                     if (name.startsWith(order)) h.destroy();
                 });

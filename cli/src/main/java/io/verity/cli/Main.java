@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             VerifyCommand.class,
             NodeCommand.class,
             GatewayCommand.class,
+            ExplorerCommand.class,
             ChainCommand.class,
             ModelCommand.class,
             AttestCommand.class,

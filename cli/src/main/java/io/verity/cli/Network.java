@@ -28,8 +28,9 @@ import java.util.stream.Collectors;
 
 /**
  * The supervisor of a local network: anvil with the contracts (in this process, via {@link Devnet}), three
- * nodes and a gateway, each in its own JVM with its own log under HOME/logs. Closing stops them in the reverse
- * order of starting: gateway, nodes (in parallel; SIGTERM, SIGKILL after {@link #GRACE}), then anvil.
+ * nodes, a gateway and the explorer, each in its own JVM with its own log under HOME/logs. Closing stops them
+ * in the reverse order of starting: explorer, gateway, nodes (in parallel; SIGTERM, SIGKILL after {@link #GRACE}),
+ * then anvil.
  * Closing twice is harmless.
  */
 final class Network implements AutoCloseable {
@@ -38,6 +39,9 @@ final class Network implements AutoCloseable {
     /** A cold JVM loading ONNX Runtime and registering on chain, three at once on two cores: generous. */
     static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     static final String GATEWAY_MAIN = "io.verity.gateway.GatewayMain";
+    static final String EXPLORER_MAIN = "io.verity.explorer.ExplorerMain";
+    /** The explorer's port when the gateway has the default 7070; beside it, clear of the nodes' 7071..7073. */
+    static final int EXPLORER_OFFSET = 10;
     /** NodeMain takes every flag a network node needs (--price-wei, --deployment, --batch-age-ms) and prints READY. */
     static final String NODE_MAIN = "io.verity.node.NodeMain";
     /** Dev account of the gateway's client, which pays the nodes (accounts 1..3 are the nodes, 0 deployed). */
@@ -57,15 +61,20 @@ final class Network implements AutoCloseable {
     private final List<Node> nodes;
     private final ChildJvm gateway;
     private final URI gatewayUrl;
+    private final ChildJvm explorer;
+    private final URI explorerUrl;
     private boolean closed;
 
-    private Network(Path home, Devnet devnet, NetworkFile.Proc anvil, List<Node> nodes, ChildJvm gateway, URI gatewayUrl) {
+    private Network(Path home, Devnet devnet, NetworkFile.Proc anvil, List<Node> nodes, ChildJvm gateway, URI gatewayUrl,
+            ChildJvm explorer, URI explorerUrl) {
         this.home = home;
         this.devnet = devnet;
         this.anvil = anvil;
         this.nodes = List.copyOf(nodes);
         this.gateway = gateway;
         this.gatewayUrl = gatewayUrl;
+        this.explorer = explorer;
+        this.explorerUrl = explorerUrl;
     }
 
     /**
@@ -99,7 +108,12 @@ final class Network implements AutoCloseable {
                     env, home.resolve("logs/gateway.log"));
             started.add(gateway);
             URI gatewayUrl = gateway.awaitReady(READY_TIMEOUT).url();
-            return new Network(home, devnet, anvil, nodes, gateway, gatewayUrl);
+            ChildJvm explorer = ChildJvm.start("explorer", EXPLORER_MAIN, List.of("--home", home.resolve("explorer").toString(),
+                    "--port", Integer.toString(basePort == 0 ? 0 : freeOr(basePort + EXPLORER_OFFSET)), "--deployment", deploymentFile.toString(),
+                    "--rpc", devnet.rpcUrl(), "--gateway", gatewayUrl.toString()), Map.of(), home.resolve("logs/explorer.log"));
+            started.add(explorer);
+            URI explorerUrl = explorer.awaitReady(READY_TIMEOUT).url();
+            return new Network(home, devnet, anvil, nodes, gateway, gatewayUrl, explorer, explorerUrl);
         } catch (IOException | InterruptedException | RuntimeException e) {
             for (ChildJvm c : started.reversed()) c.stop(GRACE);
             devnet.close();
@@ -191,6 +205,10 @@ final class Network implements AutoCloseable {
         return gatewayUrl;
     }
 
+    URI explorerUrl() {
+        return explorerUrl;
+    }
+
     ChainAccount client() {
         return devnet.account(CLIENT_ACCOUNT);
     }
@@ -205,14 +223,17 @@ final class Network implements AutoCloseable {
         }
         cs.add(new NetworkFile.Component("gateway", client().address().toString(), gatewayUrl.toString(),
                 ProcessHandle.of(gateway.pid()).map(NetworkFile.Proc::of).orElse(null), gateway.log().toString()));
+        cs.add(new NetworkFile.Component("explorer", null, explorerUrl.toString(),
+                ProcessHandle.of(explorer.pid()).map(NetworkFile.Proc::of).orElse(null), explorer.log().toString()));
         return new NetworkFile(NetworkFile.Proc.of(ProcessHandle.current()), state, demo, gatewayUrl.toString(), cs);
     }
 
-    /** Gateway, then the nodes together, then anvil; prints what happened to each. */
+    /** Explorer, gateway, then the nodes together, then anvil; prints what happened to each. */
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        System.out.println("  explorer pid " + explorer.pid() + ": " + explorer.stop(GRACE));
         System.out.println("  gateway  pid " + gateway.pid() + ": " + gateway.stop(GRACE));
         try (ExecutorService stop = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<String>> done = new ArrayList<>();

@@ -102,7 +102,7 @@ record NetworkFile(Proc supervisor, String state, String demo, String gateway, L
     List<Proc> processes() {
         List<Proc> all = new ArrayList<>();
         if (supervisor != null) all.add(supervisor);
-        for (String prefix : List.of("gateway", "node", "chain")) {
+        for (String prefix : List.of("explorer", "gateway", "node", "chain")) {
             for (Component c : components) if (c.name().startsWith(prefix) && c.proc() != null) all.add(c.proc());
         }
         return all;

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  * in the background for {@code verity down}.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = {"Start a local network: a chain (anvil) with the contracts, 3 staked nodes and the gateway, each its",
+        description = {"Start a local network: a chain (anvil) with the contracts, 3 staked nodes, the gateway and the explorer, each its",
                 "own process; run one paid redundant:2 inference, show it verified on chain; stay up until Ctrl-C.",
                 "Exit codes: 0 ok, 1 the demo failed or a network already runs in this home, 3 a component did not start."})
 final class UpCommand implements Callable<Integer> {
@@ -95,7 +95,7 @@ final class UpCommand implements Callable<Integer> {
         boolean ok = false;
         try {
             network.describe("starting", "pending").write(dir);
-            out.println("\nNetwork (" + Network.NODES + " nodes and a gateway, each its own process):");
+            out.println("\nNetwork (" + Network.NODES + " nodes, a gateway and the explorer, each its own process):");
             network.describe("starting", "pending").printTable(out);
             if (!exitAfterDemo) Signals.onTermination(stopper);
             ok = new NetworkDemo(out, network, dir).run();
@@ -109,7 +109,7 @@ final class UpCommand implements Callable<Integer> {
         if (!ok || exitAfterDemo) return ok ? 0 : Main.CHECK_FAILED;
         out.println("\nUp; the demo passed:");
         network.describe("ready", "passed").printTable(out);
-        printTry(out, network.gatewayUrl().toString(), dir);
+        printTry(out, network.gatewayUrl().toString(), network.explorerUrl().toString(), dir);
         out.println("Ctrl-C stops it.");
         out.flush();
         stopped.await();
@@ -121,8 +121,9 @@ final class UpCommand implements Callable<Integer> {
      * What to do with a running network: ask the gateway, run and verify an inference of one's own, stop it.
      * The infer line is the demo's request; verify takes the gateway's answer with all its receipts.
      */
-    static void printTry(PrintStream out, String gateway, Path dir) {
+    static void printTry(PrintStream out, String gateway, String explorer, Path dir) {
         Path inputs = dir.resolve("demo/inputs.json");
+        if (explorer != null) out.println("\nExplorer: " + explorer + "   (nodes, batches, receipts verified in the browser)");
         out.println("\nTry:");
         out.println("  curl " + gateway + "/v1/nodes");
         out.println("  curl " + gateway + "/v1/models");
@@ -181,7 +182,8 @@ final class UpCommand implements Callable<Integer> {
                     && "ready".equals(nf.get().state())) {
                 out.println("\nNetwork up; the demo passed (details in " + log + "):");
                 nf.get().printTable(out);
-                printTry(out, nf.get().gateway(), dir);
+                printTry(out, nf.get().gateway(), nf.get().components().stream().filter(c -> c.name().equals("explorer"))
+                        .map(NetworkFile.Component::url).findFirst().orElse(null), dir);
                 return 0;
             }
             if (!p.isAlive()) {

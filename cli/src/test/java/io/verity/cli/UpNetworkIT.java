@@ -137,8 +137,8 @@ class UpNetworkIT {
         List<ProcessHandle> all = new ArrayList<>(recorded);
         recorded.getFirst().descendants().forEach(all::add); // the anvil binary under its npm launcher, too
         assertThat(nf.components()).extracting(NetworkFile.Component::name)
-                .containsAll(List.of("chain", "node-1", "node-2", "node-3"));
-        assertThat(recorded).hasSizeGreaterThanOrEqualTo(6); // supervisor, chain, 3 nodes, gateway
+                .containsAll(List.of("chain", "node-1", "node-2", "node-3", "gateway", "explorer"));
+        assertThat(recorded).hasSizeGreaterThanOrEqualTo(7); // supervisor, chain, 3 nodes, gateway, explorer
         NetworkFile.Component node1 = nf.components().stream().filter(c -> c.name().equals("node-1")).findFirst().orElseThrow();
         // ProcessHandle.Info cuts a long command line short (the class path comes first); /proc has all of it
         String cmdline = Files.readString(Path.of("/proc/" + node1.proc().pid() + "/cmdline")).replace('\0', ' ');
@@ -163,6 +163,25 @@ class UpNetworkIT {
             if (onChain != 0) Thread.sleep(1000);
         }
         assertThat(onChain).isEqualTo(0);
+
+        // the explorer runs as its own process, is printed, and shows the live network: 3 nodes, the settled receipts
+        NetworkFile.Component explorer = nf.components().stream().filter(c -> c.name().equals("explorer")).findFirst().orElseThrow();
+        assertThat(up.out()).contains("Explorer: " + explorer.url());
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        int settled = 0;
+        for (int i = 0; i < 60 && settled < 4; i++) { // the demo's 2 receipts and the Try request's 2
+            var status = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(explorer.url() + "/api/status")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            settled = NodeClient.JSON.readTree(status.body()).path("receipts").asInt();
+            if (settled < 4) Thread.sleep(500);
+        }
+        assertThat(settled).isGreaterThanOrEqualTo(4);
+        String overview = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(explorer.url() + "/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        for (int i = 1; i <= 3; i++) {
+            String address = nf.components().stream().filter(c -> c.name().startsWith("node-")).toList().get(i - 1).address();
+            assertThat(overview).contains(address);
+        }
 
         // a second up in the same home says so instead of clashing on ports
         Result again = run("up", "--home", home.toString(), "--port", "0", "--exit");

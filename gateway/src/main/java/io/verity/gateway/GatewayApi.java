@@ -54,6 +54,7 @@ final class GatewayApi {
             cfg.routes.get("/v1/receipts/{id}/proof", ctx -> proof(ctx, gateway));
             cfg.routes.get("/v1/evidence", ctx -> evidence(ctx, gateway));
             cfg.routes.get("/health", ctx -> health(ctx, gateway));
+            GatewayMetrics.install(cfg, gateway);
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(Dispatcher.NodeRejected.class, (e, ctx) -> relay(ctx, e.failure));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
@@ -148,6 +149,7 @@ final class GatewayApi {
         NodeCaller.Call call = NodeCaller.Call.of(requestId, digest, in, inputs, policy.mode());
         Dispatcher.Outcome outcome = gateway.dispatcher().run(new Dispatcher.Request(requestId, digest, policy, call, hedge,
                 gateway.config().toleranceFor(model.asText())));
+        ctx.header(GatewayMetrics.REQUEST_ID_HEADER, requestId.toHex()); // logged with the request, as the nodes log it
         ctx.status(200).contentType("application/json").result(write(requestId, model.asText(), policy, outcome));
     }
 

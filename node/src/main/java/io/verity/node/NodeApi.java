@@ -73,6 +73,7 @@ final class NodeApi {
             cfg.routes.get("/v1/vouchers/{client}", ctx -> channel(ctx, service));
             cfg.routes.get("/health", ctx -> health(ctx, config, service));
             cfg.routes.get("/v1/attestation", ctx -> attestation(ctx, config, service));
+            NodeMetrics.install(cfg, service);
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
             cfg.routes.exception(Exception.class, (e, ctx) -> {

@@ -1,0 +1,59 @@
+package io.verity.cli;
+
+import io.verity.explorer.ExplorerConfig;
+import io.verity.explorer.ExplorerMain;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code verity explorer}: the web explorer over a deployment (docs/explorer.md). */
+@Command(name = "explorer", mixinStandardHelpOptions = true,
+        description = {"Index the network's contracts and serve the explorer: overview, nodes, batches, receipts verified in the",
+                "browser, search. Embedded H2 under --home unless --db names a PostgreSQL URL; see docs/explorer.md."})
+final class ExplorerCommand implements Callable<Integer> {
+    @Option(names = "--home", description = "index directory; default $VERITY_HOME/explorer or ~/.verity/explorer")
+    Path home;
+
+    @Option(names = "--deployment", description = "contract addresses and RPC (JSON); default: the one `verity up` wrote")
+    Path deployment;
+
+    @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
+    String rpc;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "interface to bind (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "7080", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--db", description = "JDBC URL, e.g. jdbc:postgresql://127.0.0.1/verity?user=u&password=p; default: embedded H2")
+    String db;
+
+    @Option(names = "--gateway", description = "a gateway's URL, for node latency, availability and audits (e.g. http://127.0.0.1:7070)")
+    URI gateway;
+
+    @Option(names = "--poll-ms", defaultValue = "1000", description = "how often to ask the chain for new blocks (default: ${DEFAULT-VALUE})")
+    long pollMs;
+
+    @Override
+    public Integer call() throws Exception {
+        Path base = Homes.resolve(null);
+        Path dep = deployment != null ? deployment : base.resolve("devnet/deployment.json");
+        if (!Files.isRegularFile(dep)) {
+            throw new TensorFiles.UsageError("no deployment file at " + dep + "; give --deployment (verity up writes one)");
+        }
+        ExplorerConfig config;
+        try {
+            config = ExplorerConfig.defaults(home != null ? home : base.resolve("explorer"), dep).withRpcUrl(rpc).withHost(host)
+                    .withPort(port).withJdbcUrl(db).withGateway(gateway).withPollInterval(Duration.ofMillis(pollMs));
+        } catch (IllegalArgumentException e) {
+            throw new TensorFiles.UsageError(e.getMessage());
+        }
+        ExplorerMain.runUntilTerminated(config);
+        return 0;
+    }
+}

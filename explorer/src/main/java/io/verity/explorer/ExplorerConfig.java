@@ -1,0 +1,71 @@
+package io.verity.explorer;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How an explorer runs: which deployment it indexes, where it stores the index, where it serves, and
+ * (optionally) a gateway whose live view of the nodes (latency, availability, evidence) it shows.
+ *
+ * @param home          directory of the embedded H2 database ({@code home/index.mv.db}) unless {@code jdbcUrl} is set
+ * @param deployment    the deployment JSON {@code verity up} writes
+ * @param rpcUrl        overrides the deployment's RPC URL when present
+ * @param jdbcUrl       e.g. {@code jdbc:postgresql://127.0.0.1/verity?user=u&password=p}; empty: embedded H2
+ * @param gateway       a gateway's base URL, for latency and availability; empty: chain data only
+ * @param pollInterval  how often the indexer asks the chain for new blocks
+ */
+public record ExplorerConfig(Path home, Path deployment, Optional<String> rpcUrl, String host, int port,
+                             Optional<String> jdbcUrl, Optional<URI> gateway, Duration pollInterval) {
+    public ExplorerConfig {
+        Objects.requireNonNull(home, "home");
+        Objects.requireNonNull(deployment, "deployment");
+        Objects.requireNonNull(host, "host");
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
+        if (pollInterval.isNegative() || pollInterval.isZero()) {
+            throw new IllegalArgumentException("pollInterval must be positive, got " + pollInterval);
+        }
+        jdbcUrl.ifPresent(u -> {
+            if (!u.startsWith("jdbc:h2:") && !u.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("--db must be a jdbc:h2: or jdbc:postgresql: URL, got " + Store.redact(u));
+            }
+        });
+    }
+
+    /** 127.0.0.1, a free port, embedded H2 under {@code home}, polling every 500 ms, no gateway. */
+    public static ExplorerConfig defaults(Path home, Path deployment) {
+        return new ExplorerConfig(home, deployment, Optional.empty(), "127.0.0.1", 0, Optional.empty(), Optional.empty(),
+                Duration.ofMillis(500));
+    }
+
+    public ExplorerConfig withPort(int p) {
+        return new ExplorerConfig(home, deployment, rpcUrl, host, p, jdbcUrl, gateway, pollInterval);
+    }
+
+    public ExplorerConfig withHost(String h) {
+        return new ExplorerConfig(home, deployment, rpcUrl, h, port, jdbcUrl, gateway, pollInterval);
+    }
+
+    public ExplorerConfig withRpcUrl(String rpc) {
+        return new ExplorerConfig(home, deployment, Optional.ofNullable(rpc), host, port, jdbcUrl, gateway, pollInterval);
+    }
+
+    public ExplorerConfig withJdbcUrl(String url) {
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, Optional.ofNullable(url), gateway, pollInterval);
+    }
+
+    public ExplorerConfig withGateway(URI url) {
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, Optional.ofNullable(url), pollInterval);
+    }
+
+    public ExplorerConfig withPollInterval(Duration d) {
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, gateway, d);
+    }
+
+    String effectiveJdbcUrl() {
+        // AUTO_SERVER off: one explorer owns its file; DB_CLOSE_ON_EXIT off so close() decides when.
+        return jdbcUrl.orElse("jdbc:h2:file:" + home.toAbsolutePath().resolve("index") + ";DB_CLOSE_ON_EXIT=FALSE");
+    }
+}

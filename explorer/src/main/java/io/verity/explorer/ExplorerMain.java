@@ -1,0 +1,76 @@
+package io.verity.explorer;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs an explorer until terminated: {@code java -cp ... io.verity.explorer.ExplorerMain --home DIR
+ * --deployment FILE [--rpc URL] [--host H] [--port N] [--db JDBC_URL] [--gateway URL] [--poll-ms MS]}.
+ * Prints {@code READY <url>} once it serves.
+ */
+public final class ExplorerMain {
+    private ExplorerMain() {}
+
+    static final String USAGE = "usage: ExplorerMain --home DIR --deployment FILE [--rpc URL] [--host H] [--port N]"
+            + " [--db jdbc:h2:...|jdbc:postgresql:...] [--gateway URL] [--poll-ms MS]";
+
+    public static void main(String[] args) throws InterruptedException {
+        ExplorerConfig config;
+        try {
+            config = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("explorer: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        runUntilTerminated(config);
+    }
+
+    static ExplorerConfig parse(String[] args) {
+        Path home = null, deployment = null;
+        String rpc = null, host = "127.0.0.1", db = null;
+        URI gateway = null;
+        int port = 0;
+        Duration poll = Duration.ofMillis(500);
+        for (int i = 0; i < args.length; i += 2) {
+            String flag = args[i];
+            if (i + 1 >= args.length) throw new IllegalArgumentException(flag + " needs a value");
+            String v = args[i + 1];
+            try {
+                switch (flag) {
+                    case "--home" -> home = Path.of(v);
+                    case "--deployment" -> deployment = Path.of(v);
+                    case "--rpc" -> rpc = v;
+                    case "--host" -> host = v;
+                    case "--port" -> port = Integer.parseInt(v);
+                    case "--db" -> db = v;
+                    case "--gateway" -> gateway = URI.create(v);
+                    case "--poll-ms" -> poll = Duration.ofMillis(Long.parseLong(v));
+                    default -> throw new IllegalArgumentException("unknown argument " + flag);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(flag + " expects a number, got '" + v + "'");
+            }
+        }
+        if (home == null) throw new IllegalArgumentException("--home is required");
+        if (deployment == null) throw new IllegalArgumentException("--deployment is required");
+        return ExplorerConfig.defaults(home, deployment).withRpcUrl(rpc).withHost(host).withPort(port).withJdbcUrl(db)
+                .withGateway(gateway).withPollInterval(poll);
+    }
+
+    /** Starts the explorer, prints the READY line, and blocks until the JVM is asked to shut down. */
+    public static void runUntilTerminated(ExplorerConfig config) throws InterruptedException {
+        ExplorerServer server = ExplorerServer.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "explorer-shutdown"));
+        System.out.println("READY " + server.url());
+        System.out.flush();
+        stopped.await();
+    }
+}

@@ -1,0 +1,145 @@
+package io.verity.explorer;
+
+import io.javalin.Javalin;
+import io.javalin.http.staticfiles.Location;
+import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainConnection;
+import io.verity.chain.Deployment;
+import io.verity.chain.NodeRegistryClient;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The explorer: an indexer following the contracts into a database, and web pages over it (network
+ * overview, nodes, batches, receipts verified in the browser, search). Read-only: it never sends a
+ * transaction. {@link #close()} stops the indexer, the web server and the database, in that order, once.
+ */
+public final class ExplorerServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ExplorerServer.class);
+
+    private final ExplorerConfig config;
+    private final Deployment deployment;
+    private final ChainConnection chain;
+    private final Store store;
+    private final Indexer indexer;
+    private final Thread loop;
+    private final Javalin app;
+    private volatile boolean closed;
+
+    private ExplorerServer(ExplorerConfig config, Deployment deployment, ChainConnection chain, Store store) {
+        this.config = config;
+        this.deployment = deployment;
+        this.chain = chain;
+        this.store = store;
+        this.indexer = new Indexer(chain, deployment, store);
+        Pages pages = new Pages(deployment, store, indexer, new NodeRegistryClient(chain, deployment.nodeRegistry()),
+                new GatewayView(config.gateway()));
+        this.app = Javalin.create(cfg -> {
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.startup.showJavalinBanner = false;
+            cfg.staticFiles.add(s -> {
+                s.hostedPath = "/static";
+                s.directory = "/io/verity/explorer/static";
+                s.location = Location.CLASSPATH;
+            });
+            pages.routes(cfg);
+        });
+        this.loop = Thread.ofVirtual().name("explorer-indexer").unstarted(this::run);
+    }
+
+    /**
+     * Opens the database, connects to the chain, indexes what is there already, then serves and keeps
+     * following the chain in the background.
+     *
+     * @throws io.verity.chain.ChainException when the chain does not answer
+     * @throws IllegalStateException when the database cannot be opened
+     */
+    public static ExplorerServer start(ExplorerConfig config) {
+        Deployment d = Deployment.read(config.deployment());
+        if (config.rpcUrl().isPresent()) d = d.withRpcUrl(config.rpcUrl().get());
+        // Never signs: a throwaway key only because a connection carries an account.
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        key[0] = 0x01; // keep it well below the curve order
+        ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.fromPrivateKey(HexFormat.of().formatHex(key)));
+        Store store;
+        try {
+            java.nio.file.Files.createDirectories(config.home());
+            store = Store.open(config.effectiveJdbcUrl());
+        } catch (java.io.IOException | RuntimeException e) {
+            chain.close();
+            throw e instanceof RuntimeException re ? re : new java.io.UncheckedIOException((java.io.IOException) e);
+        }
+        ExplorerServer s = new ExplorerServer(config, d, chain, store);
+        try {
+            s.indexer.catchUp();
+        } catch (RuntimeException e) {
+            s.indexer.failed(e); // the chain may be mid-restart; the loop retries and the pages show the error
+        }
+        s.app.start(config.host(), config.port());
+        s.loop.start();
+        LOG.info("explorer at {} indexing chain {} ({}), database {}", s.url(), d.chainId(), d.rpcUrl(), store.url());
+        return s;
+    }
+
+    private void run() {
+        while (!closed) {
+            try {
+                indexer.catchUp();
+            } catch (RuntimeException e) {
+                if (closed) return;
+                indexer.failed(e);
+                LOG.debug("indexing failed, retrying", e);
+            }
+            try {
+                Thread.sleep(config.pollInterval());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    public URI url() {
+        return URI.create("http://" + config.host() + ":" + app.port());
+    }
+
+    public Deployment deployment() {
+        return deployment;
+    }
+
+    /** The last block the index holds (the checkpoint minus one), empty before the first range. */
+    public OptionalLong indexedThrough() {
+        OptionalLong next = store.checkpoint();
+        return next.isEmpty() ? next : OptionalLong.of(next.getAsLong() - 1);
+    }
+
+    /** How many reorganisations the indexer has undone since it started. */
+    public long reorgs() {
+        return indexer.reorgs();
+    }
+
+    /** The last indexing error, cleared by the next successful pass. */
+    public Optional<String> lastError() {
+        return indexer.lastError();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        loop.interrupt();
+        try {
+            loop.join(java.time.Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        app.stop();
+        store.close();
+        chain.close();
+    }
+}

@@ -1,0 +1,62 @@
+package io.verity.explorer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What a gateway knows that the chain does not: each node's latency, availability and the evidence of
+ * disagreements it collected. Cached for a second so a page load makes at most one call per route; a gateway
+ * that does not answer makes the pages say so instead of failing.
+ */
+final class GatewayView {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long TTL_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private final Optional<URI> base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final java.util.Map<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Cached(long at, JsonNode body) {}
+
+    GatewayView(Optional<URI> base) {
+        this.base = base;
+    }
+
+    Optional<URI> url() {
+        return base;
+    }
+
+    /** The gateway's {@code GET path} body, or MissingNode when there is no gateway or it did not answer. */
+    JsonNode get(String path) {
+        if (base.isEmpty()) return MissingNode.getInstance();
+        Cached c = cache.get(path);
+        long now = System.nanoTime();
+        if (c != null && now - c.at < TTL_NANOS) return c.body;
+        JsonNode body;
+        try {
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(base.get().resolve(path)).timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            body = r.statusCode() == 200 ? JSON.readTree(r.body()) : MissingNode.getInstance();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            body = MissingNode.getInstance();
+        }
+        cache.put(path, new Cached(now, body));
+        return body;
+    }
+
+    /** The gateway's entry for one node in {@code /v1/nodes}, MissingNode when it has none. */
+    JsonNode node(String address) {
+        for (JsonNode n : get("/v1/nodes").path("nodes")) {
+            if (n.path("address").asText().equalsIgnoreCase(address)) return n;
+        }
+        return MissingNode.getInstance();
+    }
+}

@@ -1,0 +1,79 @@
+package io.verity.explorer;
+
+/** A tiny HTML builder that escapes every text it is given; pages are rendered on the server, no template engine. */
+final class Html {
+    private final StringBuilder sb = new StringBuilder();
+
+    static String esc(Object o) {
+        String s = String.valueOf(o);
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '&' -> out.append("&amp;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** Appends markup as is: only for literals and output of this class. */
+    Html raw(String markup) {
+        sb.append(markup);
+        return this;
+    }
+
+    Html text(Object o) {
+        sb.append(esc(o));
+        return this;
+    }
+
+    Html h1(Object o) {
+        return raw("<h1>").text(o).raw("</h1>\n");
+    }
+
+    Html h2(Object o) {
+        return raw("<h2>").text(o).raw("</h2>\n");
+    }
+
+    Html p(Object o) {
+        return raw("<p>").text(o).raw("</p>\n");
+    }
+
+    Html a(String href, Object o) {
+        return raw("<a href=\"").text(href).raw("\">").text(o).raw("</a>");
+    }
+
+    /** A definition list row: label, value (already markup). */
+    Html row(String label, String valueMarkup) {
+        return raw("<tr><th>").text(label).raw("</th><td>").raw(valueMarkup).raw("</td></tr>\n");
+    }
+
+    static String link(String href, Object text) {
+        return new Html().a(href, text).toString();
+    }
+
+    static String code(Object text) {
+        return "<code>" + esc(text) + "</code>";
+    }
+
+    @Override
+    public String toString() {
+        return sb.toString();
+    }
+
+    /** The page frame: header with search, then {@code body}. */
+    static String page(String title, String query, String body) {
+        return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + esc(title) + " · Verity explorer</title>"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                + "<link rel=\"stylesheet\" href=\"/static/explorer.css\"></head><body>\n"
+                + "<header><a class=\"brand\" href=\"/\">Verity explorer</a> <a href=\"/verify\">Verify a receipt</a>"
+                + "<form action=\"/search\" method=\"get\"><input name=\"q\" id=\"q\" size=\"50\" value=\"" + esc(query) + "\""
+                + " placeholder=\"receipt id, request id, node address, model digest, tx hash\"><button>Search</button></form></header>\n"
+                + "<main>\n" + body + "</main></body></html>\n";
+    }
+}

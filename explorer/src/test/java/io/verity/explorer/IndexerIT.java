@@ -1,0 +1,207 @@
+package io.verity.explorer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.chain.ChainClients;
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ChainLog;
+import io.verity.chain.Deployment;
+import io.verity.chain.Devnet;
+import io.verity.chain.TxOutcome;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The indexer against a real anvil: what it stores is exactly what eth_getLogs says the chain holds, after a
+ * restart (no gap, no duplicate) and after {@code evm_revert} replaced blocks it had indexed.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class IndexerIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final BigInteger ETHER = BigInteger.TEN.pow(18);
+
+    @TempDir static Path dir;
+    static Devnet devnet;
+    static Path deploymentFile;
+    static HttpClient http = HttpClient.newHttpClient();
+    ExplorerServer explorer;
+
+    @BeforeAll
+    static void chain() {
+        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
+        deploymentFile = dir.resolve("deployment.json");
+        devnet.deployment().write(deploymentFile);
+    }
+
+    @AfterAll
+    static void stopChain() {
+        if (devnet != null) devnet.close();
+    }
+
+    @AfterEach
+    void stopExplorer() {
+        if (explorer != null) explorer.close();
+    }
+
+    ExplorerServer startExplorer() {
+        explorer = ExplorerServer.start(ExplorerConfig.defaults(dir.resolve("explorer"), deploymentFile).withPollInterval(Duration.ofMillis(100)));
+        return explorer;
+    }
+
+    static ChainClients as(int account) {
+        return ChainClients.connect(devnet.deployment(), devnet.account(account));
+    }
+
+    static void confirmed(TxOutcome t) {
+        assertThat(t).isInstanceOf(TxOutcome.Confirmed.class);
+    }
+
+    /** (block, logIndex, txHash) of every Verity event on chain since deployment. */
+    static Set<String> onChain() {
+        Deployment d = devnet.deployment();
+        try (ChainConnection c = devnet.connect(0)) {
+            Set<String> out = new TreeSet<>();
+            for (ChainLog l : c.logs(List.of(d.nodeRegistry(), d.modelRegistry(), d.settlement(), d.payments()), d.deployBlock(), c.blockNumber())) {
+                out.add(l.blockNumber() + "/" + l.logIndex() + "/" + l.txHash().toHex() + "/" + l.event().name());
+            }
+            return out;
+        }
+    }
+
+    /** The same, as the explorer's API reports it; a duplicate row would make the list longer than the set. */
+    Set<String> indexed() throws Exception {
+        JsonNode events = get("/api/events?limit=10000").get("events");
+        Set<String> out = new TreeSet<>();
+        for (JsonNode e : events) out.add(e.get("block").asLong() + "/" + e.get("logIndex").asInt() + "/" + e.get("txHash").asText() + "/" + e.get("name").asText());
+        assertThat(out).as("no event stored twice").hasSize(events.size());
+        return out;
+    }
+
+    JsonNode get(String path) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(explorer.url().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    void awaitIndexMatchesChain() {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> assertThat(indexed()).isEqualTo(onChain()));
+    }
+
+    @Test
+    @Order(1)
+    void indexes_registrations_stakes_deposits_and_batches() throws Exception {
+        try (ChainClients n1 = as(1); ChainClients client = as(4)) {
+            confirmed(n1.nodes().register("http://127.0.0.1:1/", List.of(Keccak256.hash(new byte[] {1})), Keccak256.hash(new byte[0]),
+                    BigInteger.valueOf(1000), ETHER));
+            confirmed(n1.nodes().topUp(ETHER));
+            confirmed(n1.settlement().commitBatch(Keccak256.hash(new byte[] {7}), 3, "http://127.0.0.1:1/v1/batches/x"));
+            confirmed(client.payments().deposit(ETHER));
+        }
+        startExplorer();
+        awaitIndexMatchesChain();
+        List<String> names = new java.util.ArrayList<>();
+        get("/api/events?node=" + devnet.account(1).address()).get("events").forEach(e -> names.add(e.get("name").asText()));
+        assertThat(names).containsExactly("BatchCommitted", "StakeAdded", "NodeRegistered");
+        JsonNode status = get("/api/status");
+        assertThat(status.get("batches").asLong()).isEqualTo(1);
+        // The batch document cannot be fetched (nothing listens there): shown as not fetched, never invented.
+        assertThat(status.get("receipts").asLong()).isZero();
+    }
+
+    @Test
+    @Order(2)
+    void resumes_after_a_restart_without_gaps_or_duplicates() throws Exception {
+        startExplorer();
+        awaitIndexMatchesChain();
+        long before = explorer.indexedThrough().orElseThrow();
+        explorer.close();
+        try (ChainClients n1 = as(1)) {
+            for (int i = 0; i < 3; i++) confirmed(n1.nodes().topUp(ETHER));
+        }
+        startExplorer();
+        awaitIndexMatchesChain();
+        assertThat(explorer.indexedThrough().orElseThrow()).isGreaterThan(before);
+        assertThat(indexed()).hasSizeGreaterThanOrEqualTo(7);
+    }
+
+    @Test
+    @Order(3)
+    void undoes_blocks_that_a_reorg_replaced() throws Exception {
+        startExplorer();
+        awaitIndexMatchesChain();
+        String snapshot = devnet.snapshot();
+        try (ChainClients n2 = as(2)) {
+            confirmed(n2.nodes().register("http://127.0.0.1:2/", List.of(), Keccak256.hash(new byte[0]), BigInteger.ONE, ETHER));
+            confirmed(n2.nodes().topUp(ETHER));
+        }
+        awaitIndexMatchesChain();
+        Set<String> orphaned = indexed();
+        assertThat(get("/api/events?node=" + devnet.account(2).address()).get("events")).hasSize(2);
+
+        devnet.revertTo(snapshot);
+        try (ChainClients n3 = as(3)) { // a different transaction at the same height as the orphaned register
+            confirmed(n3.nodes().register("http://127.0.0.1:3/", List.of(), Keccak256.hash(new byte[0]), BigInteger.TWO, ETHER));
+        }
+        awaitIndexMatchesChain();
+        assertThat(explorer.reorgs()).isGreaterThanOrEqualTo(1);
+        assertThat(get("/api/events?node=" + devnet.account(2).address()).get("events")).as("the orphaned node's events are gone").isEmpty();
+        assertThat(get("/api/events?node=" + devnet.account(3).address()).get("events")).hasSize(1);
+        assertThat(indexed()).isNotEqualTo(orphaned);
+    }
+
+    @Test
+    @Order(4)
+    void notices_a_revert_that_only_shortened_the_chain() throws Exception {
+        startExplorer();
+        awaitIndexMatchesChain();
+        String snapshot = devnet.snapshot();
+        try (ChainClients n1 = as(1)) {
+            confirmed(n1.nodes().topUp(ETHER));
+        }
+        awaitIndexMatchesChain();
+        int withTopUp = indexed().size();
+        devnet.revertTo(snapshot);
+        awaitIndexMatchesChain();
+        assertThat(indexed()).hasSize(withTopUp - 1);
+    }
+
+    @Test
+    @Order(5)
+    void rejects_malformed_parameters_with_a_problem_naming_the_field() throws Exception {
+        startExplorer();
+        for (String[] c : new String[][] {{"/api/events?node=0x12", "node"}, {"/api/events?limit=0", "limit"},
+                {"/api/receipts/0xzz", "id"}, {"/batches/-1", "id"}, {"/search?q=hello", "q"}}) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(explorer.url().resolve(c[0])).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
+            assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+            assertThat(JSON.readTree(r.body()).at("/errors/0/pointer").asText()).as(c[0]).isEqualTo(c[1]);
+        }
+        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(explorer.url().resolve("/receipts/0x" + "ab".repeat(32))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(URI.create(explorer.url().toString()).getHost()).isEqualTo("127.0.0.1");
+    }
+}
