@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
 import io.verity.engine.InferenceEngine;
+import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.node.hub.Manifest;
@@ -88,6 +89,9 @@ public final class InferenceNode implements AutoCloseable {
                             ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())), clock);
                     resources.add(channels);
                     service.attach(channels);
+                    if (deployment.get().disputeGame() != null && engine instanceof DeterministicEngine) {
+                        resources.addAll(DisputeDuties.start(service, deployment.get(), identity));
+                    }
                 } catch (IOException | RuntimeException e) {
                     server.stop(); // the outer catch closes the engine and the log
                     throw e;
