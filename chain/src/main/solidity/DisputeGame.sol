@@ -22,6 +22,7 @@ contract DisputeGame is ReentrancyGuard {
     struct Game {
         bytes32 receiptId;
         bytes32 traceRoot;
+        bytes32 modelDigest;
         address node;
         address challenger;
         uint256 bond;
@@ -140,6 +141,7 @@ contract DisputeGame is ReentrancyGuard {
         Game storage g = games.push();
         g.receiptId = id;
         g.traceRoot = r.traceRoot;
+        g.modelDigest = r.modelDigest;
         g.node = r.node;
         g.challenger = msg.sender;
         g.bond = msg.value;
@@ -317,13 +319,14 @@ contract DisputeGame is ReentrancyGuard {
         if (chosen.length == 0) _resolve(gameId, g, State.Draw, "no eligible committee", 0);
     }
 
-    /// Up to committeeSize staked nodes other than the parties, drawn without replacement with randomness from
-    /// the previous block's hash and the game (neither party can pick the block cheaply in a one-block window).
+    /// Up to committeeSize staked nodes that advertise the receipt's model, other than the parties, drawn without
+    /// replacement with randomness from the previous block's hash and the game (neither party can pick the block
+    /// cheaply in a one-block window).
     function _choose(uint256 gameId, Game storage g) private view returns (address[] memory chosen) {
         address[] memory pool = registry.activeNodes();
         uint256 eligible;
         for (uint256 i; i < pool.length; ++i) {
-            if (pool[i] != g.node && pool[i] != g.challenger) pool[eligible++] = pool[i];
+            if (pool[i] != g.node && pool[i] != g.challenger && _serves(pool[i], g.modelDigest)) pool[eligible++] = pool[i];
         }
         uint256 k = eligible < committeeSize ? eligible : committeeSize;
         chosen = new address[](k);
@@ -333,6 +336,12 @@ contract DisputeGame is ReentrancyGuard {
             (pool[j], pool[pick]) = (pool[pick], pool[j]);
             chosen[j] = pool[j];
         }
+    }
+
+    function _serves(address node, bytes32 model) private view returns (bool) {
+        (, bytes32[] memory models,,,,,,,,) = registry.getNode(node);
+        for (uint256 i; i < models.length; ++i) if (models[i] == model) return true;
+        return false;
     }
 
     function _isMember(uint256 gameId, address who) private view returns (bool) {

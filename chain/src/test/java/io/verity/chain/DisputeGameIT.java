@@ -40,7 +40,7 @@ class DisputeGameIT extends DevnetTestBase {
     /** The node signs a verity-det/1 receipt committing to {@code trace} and settles it in a batch of one. */
     Settled settle(TestTrace trace) {
         OnChainReceipt base = receipts.receipt(addr(NODE));
-        OnChainReceipt r = new OnChainReceipt(1, base.requestId(), base.modelDigest(), "verity-det/1", base.inputsDigest(),
+        OnChainReceipt r = new OnChainReceipt(1, base.requestId(), NodeRegistryIT.MODEL, "verity-det/1", base.inputsDigest(),
                 base.outputsDigest(), trace.root, addr(NODE), Keccak256.ZERO, 0, base.price(), base.timestamp());
         byte[] sig = r.sign(devnet.account(NODE), devnet.chainId(), deployment.settlement());
         Keccak256 id = r.id(devnet.chainId(), deployment.settlement());
@@ -89,6 +89,8 @@ class DisputeGameIT extends DevnetTestBase {
         TestTrace honest = TestTrace.random(100, 1);
         TestTrace wrong = honest.divergingAt(37, 2); // the challenger's engine goes wrong at entry 37
         Settled s = settle(honest);
+        registry(8).register("http://127.0.0.1:9008", List.of(Keccak256.hash(new byte[] {8})), Keccak256.ZERO,
+                BigInteger.ONE, ether(2)).confirmed(); // staked, but for another model: not a referee here
         long id = open(s, 100);
 
         Dispute end = bisect(id, honest, wrong);
@@ -98,7 +100,7 @@ class DisputeGameIT extends DevnetTestBase {
         assertThat(end.agreedChain()).isEqualTo(honest.chain[36]);
         assertThat(end.nodeDigest()).isEqualTo(honest.digests.get(37));
         List<EvmAddress> committee = game(0).committee(id);
-        assertThat(committee).hasSize(3).doesNotContain(addr(NODE), addr(CHALLENGER))
+        assertThat(committee).hasSize(3).doesNotContain(addr(NODE), addr(CHALLENGER), addr(8))
                 .containsExactlyInAnyOrderElementsOf(POOL.stream().map(DevnetTestBase::addr).toList());
 
         BigInteger stakeBefore = registry(0).stakeOf(addr(NODE));
