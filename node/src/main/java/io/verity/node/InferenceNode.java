@@ -99,9 +99,10 @@ public final class InferenceNode implements AutoCloseable {
             }
             LOG.info("node {} serving {} model(s) at {}", identity.address(), hub.list().size(), node.url);
             if (config.faults().any()) {
-                LOG.warn("!!! FAULTS ON: node {} is deliberately {} (perturb={}, addedLatency={}); for fault tests only, "
-                        + "never in production !!!", identity.address(), config.faults().perturb() > 0 ? "dishonest" : "slow",
-                        config.faults().perturb(), config.faults().addedLatency());
+                LOG.warn("!!! FAULTS ON: node {} is deliberately {} (perturb={}, addedLatency={}, tamperWeight={}); for fault "
+                        + "tests only, never in production !!!", identity.address(),
+                        config.faults().perturb() > 0 || config.faults().tamperWeight() ? "dishonest" : "slow",
+                        config.faults().perturb(), config.faults().addedLatency(), config.faults().tamperWeight());
             }
             return node;
         } catch (IOException | RuntimeException e) {
