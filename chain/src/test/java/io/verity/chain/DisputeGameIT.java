@@ -24,6 +24,8 @@ class DisputeGameIT extends DevnetTestBase {
     static final List<Integer> POOL = List.of(3, 4, 5);
     static final BigInteger BOND = ETHER.divide(BigInteger.TEN);
     final TestReceipts receipts = new TestReceipts(5L);
+    /** Gas of the bisection moves and votes since the last reset (for the benchmark line). */
+    static long gas;
 
     record Settled(OnChainReceipt receipt, byte[] signature, long batchId, Keccak256 id) {}
 
@@ -58,9 +60,9 @@ class DisputeGameIT extends DevnetTestBase {
         while (true) {
             Dispute d = node.game(id);
             switch (d.state()) {
-                case AWAIT_NODE -> node.reveal(id, nodeTrace.open(d.next())).confirmed();
-                case AWAIT_CHALLENGER -> challenger.respond(id,
-                        challenger.pendingChain(id).equals(challengerTrace.chain[(int) d.next()])).confirmed();
+                case AWAIT_NODE -> gas += node.reveal(id, nodeTrace.open(d.next())).confirmed().gasUsed();
+                case AWAIT_CHALLENGER -> gas += challenger.respond(id,
+                        challenger.pendingChain(id).equals(challengerTrace.chain[(int) d.next()])).confirmed().gasUsed();
                 default -> {
                     return d;
                 }
@@ -74,7 +76,7 @@ class DisputeGameIT extends DevnetTestBase {
         boolean nodeRight = d.nodeDigest().equals(truth.digests.get((int) d.hi()));
         for (EvmAddress member : game(0).committee(id)) {
             boolean lie = liars-- > 0;
-            game(account(member)).vote(id, lie != nodeRight).confirmed();
+            gas += game(account(member)).vote(id, lie != nodeRight).confirmed().gasUsed();
         }
         return game(0).game(id);
     }
@@ -246,16 +248,19 @@ class DisputeGameIT extends DevnetTestBase {
             String snap = devnet.snapshot();
             TestTrace honest = TestTrace.random(1000, diverge);
             TestTrace cheat = honest.divergingAt(diverge, 99);
+            Settled settled = settle(cheat);
             long started = System.nanoTime();
-            long id = open(settle(cheat), 1000);
+            TxOutcome.Confirmed opened = game(CHALLENGER).open(settled.receipt(), settled.signature(), settled.batchId(), List.of(), 1000, BOND).confirmed();
+            long id = DisputeClient.openedGameId(opened);
+            gas = opened.gasUsed();
             Dispute end = bisect(id, cheat, honest);
             vote(id, honest, 0);
             long ms = (System.nanoTime() - started) / 1_000_000;
             assertThat(end.hi()).isEqualTo(diverge);
             assertThat(end.rounds()).isLessThanOrEqualTo(12);
             assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.CHALLENGER_WON);
-            System.out.printf("dispute over 1000 entries, first wrong entry %d: %d node reveals, %d ms on anvil%n",
-                    diverge, end.rounds(), ms);
+            System.out.printf("dispute over 1000 entries, first wrong entry %d: %d node reveals, %d ms on anvil, %d gas in all%n",
+                    diverge, end.rounds(), ms, gas);
             devnet.revertTo(snap);
         }
     }
