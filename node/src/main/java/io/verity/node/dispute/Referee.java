@@ -57,9 +57,8 @@ public final class Referee {
         List<Tensor> tensors = new ArrayList<>();
         for (TraceClient.Served s : in.inputs()) {
             TraceReveal o = s.opening().reveal();
-            TraceProof p = new TraceProof(Math.toIntExact(o.index()), Math.toIntExact(o.leafCount()), o.previous(), o.digest(), o.siblings());
             boolean agreed = slot.node() < 0 || o.index() < hi; // graph inputs are checked against inputsDigest instead
-            if (!agreed || !p.verifies(game.traceRoot()) || !ExecutionTrace.tensorDigest(s.tensor()).equals(o.digest())) {
+            if (!agreed || !opens(o, game.traceRoot()) || !ExecutionTrace.tensorDigest(s.tensor()).equals(o.digest())) {
                 return Optional.of(new Verdict(false, "served input '" + s.tensor().name() + "' does not match the node's trace"));
             }
             tensors.add(s.tensor());
@@ -86,6 +85,15 @@ public final class Referee {
         return outs.stream().filter(t -> t.name().equals(slot.name())).findFirst()
                 .map(t -> verdict(ExecutionTrace.tensorDigest(t), game.nodeDigest(), what))
                 .or(() -> Optional.of(new Verdict(false, what + " produced no such output")));
+    }
+
+    private static boolean opens(TraceReveal o, Keccak256 traceRoot) {
+        try {
+            return new TraceProof(Math.toIntExact(o.index()), Math.toIntExact(o.leafCount()), o.previous(), o.digest(), o.siblings())
+                    .verifies(traceRoot);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            return false; // a malformed opening (wrong sibling count, index out of range) proves nothing
+        }
     }
 
     private static Verdict verdict(Keccak256 recomputed, Keccak256 claimed, String what) {

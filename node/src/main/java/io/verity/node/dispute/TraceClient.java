@@ -46,24 +46,24 @@ public final class TraceClient {
     }
 
     public Optional<SignedReceipt> receipt(Keccak256 id) {
-        return get("/v1/receipts/" + id.toHex()).map(j -> ReceiptJson.read(j, ""));
+        return get("/v1/receipts/" + id.toHex(), j -> ReceiptJson.read(j, ""));
     }
 
     public Optional<Inclusion> inclusion(Keccak256 id) {
-        return get("/v1/receipts/" + id.toHex() + "/proof").map(j -> new Inclusion(j.get("batchId").asLong(), hashes(j.get("proof"))));
+        return get("/v1/receipts/" + id.toHex() + "/proof", j -> new Inclusion(j.get("batchId").asLong(), hashes(j.get("proof"))));
     }
 
     /** The trace length the node serves for the receipt. */
     public Optional<Integer> traceSize(Keccak256 id) {
-        return get("/v1/receipts/" + id.toHex() + "/trace").map(j -> j.get("n").asInt());
+        return get("/v1/receipts/" + id.toHex() + "/trace", j -> j.get("n").asInt());
     }
 
     public Optional<Opening> opening(Keccak256 id, long index) {
-        return get("/v1/receipts/" + id.toHex() + "/trace/" + index).map(TraceClient::opening);
+        return get("/v1/receipts/" + id.toHex() + "/trace/" + index, TraceClient::opening);
     }
 
     public Optional<OperatorInputs> inputs(Keccak256 id, long index) {
-        return get("/v1/receipts/" + id.toHex() + "/trace/" + index + "/inputs").map(j -> {
+        return get("/v1/receipts/" + id.toHex() + "/trace/" + index + "/inputs", j -> {
             List<Served> served = new ArrayList<>();
             for (JsonNode s : j.get("inputs")) served.add(new Served(opening(s.get("opening")), TensorJson.read(s.get("tensor"), "/tensor")));
             return new OperatorInputs(j.get("index").asInt(), j.get("name").asText(), j.get("node").asInt(),
@@ -82,12 +82,13 @@ public final class TraceClient {
         return out;
     }
 
-    private Optional<JsonNode> get(String path) {
+    /** The parsed body of a 200 answer; empty for anything else, including a body {@code parse} cannot read. */
+    private <T> Optional<T> get(String path, java.util.function.Function<JsonNode, T> parse) {
         try {
             HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).GET().build();
             HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
             if (resp.statusCode() != 200) return Optional.empty();
-            return Optional.of(JSON.readTree(resp.body()));
+            return Optional.ofNullable(parse.apply(JSON.readTree(resp.body())));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // unreachable or malformed: the node did not serve it
         } catch (InterruptedException e) {
