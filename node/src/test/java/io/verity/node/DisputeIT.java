@@ -195,4 +195,36 @@ class DisputeIT {
             assertThat(io.verity.engine.det.ExecutionTrace.tensorDigest(x.tensor())).isEqualTo(x.opening().reveal().digest());
         });
     }
+
+    @Test
+    void a_referee_re_executes_a_conv_from_the_inputs_the_node_serves_and_checks_the_nodes_digest() throws Exception {
+        InferenceNode node = nodes.get(3);
+        Settled s = inferAndSettle(node, "REFEREE");
+        DeterministicModel m = engine.load(MODEL.digest(), MODEL.file());
+        var trace = m.trace(s.inputs());
+        assertThat(trace.root()).isEqualTo(s.receipt().receipt().traceRoot());
+        List<TraceLayout.Slot> layout = TraceLayout.of(m);
+        assertThat(layout).hasSize(trace.size());
+        for (int i = 0; i < layout.size(); i++) assertThat(layout.get(i).name()).isEqualTo(trace.entries().get(i).name());
+        int conv = -1;
+        for (int i = 400; i < layout.size() && conv < 0; i++) if (layout.get(i).node() >= 0 && m.nodeOp(layout.get(i).node()).equals("Conv")) conv = i;
+
+        io.verity.node.dispute.Referee referee = new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m));
+        TraceClient served = new TraceClient(node.url());
+        var right = referee.judge(voting(s, conv, trace.entries().get(conv).digest(), trace.chain(conv - 1)), served).orElseThrow();
+        assertThat(right.nodeRight()).as(right.reason()).isTrue();
+        assertThat(right.reason()).startsWith("re-executed Conv node ");
+        var wrong = referee.judge(voting(s, conv, trace.entries().get(conv - 1).digest(), trace.chain(conv - 1)), served).orElseThrow();
+        assertThat(wrong.nodeRight()).as(wrong.reason()).isFalse();
+        var input = referee.judge(voting(s, 0, trace.entries().get(0).digest(), io.verity.protocol.Keccak256.ZERO), served).orElseThrow();
+        assertThat(input.nodeRight()).as(input.reason()).isTrue();
+        assertThat(input.reason()).contains("graph input x");
+    }
+
+    /** A game in VOTING on entry {@code hi} where the node claims {@code nodeDigest}. */
+    static Dispute voting(Settled s, int hi, io.verity.protocol.Keccak256 nodeDigest, io.verity.protocol.Keccak256 agreed) {
+        return new Dispute(0, s.receipt().id(), s.receipt().receipt().traceRoot(), s.receipt().receipt().node(),
+                devnet.account(CHALLENGER).address(), BOND, Dispute.State.VOTING, 673, hi - 1, hi, hi, java.time.Instant.now(), 9,
+                agreed, nodeDigest);
+    }
 }
