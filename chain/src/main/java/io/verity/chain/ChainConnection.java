@@ -105,6 +105,12 @@ public final class ChainConnection implements AutoCloseable {
         return rpc(() -> checked(web3j.ethBlockNumber().send(), "eth_blockNumber").getBlockNumber().longValueExact());
     }
 
+    /** The latest block's timestamp: the clock contracts see (anvil's moves with evm_increaseTime). */
+    public java.time.Instant latestBlockTime() {
+        return rpc(() -> java.time.Instant.ofEpochSecond(checked(web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false).send(),
+                "eth_getBlockByNumber").getBlock().getTimestamp().longValueExact()));
+    }
+
     public BigInteger balanceOf(EvmAddress address) {
         return rpc(() -> checked(web3j.ethGetBalance(address.toString(), DefaultBlockParameterName.LATEST).send(),
                 "eth_getBalance").getBalance());

@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** ABI and creation bytecode of one compiled contract, as the build's solc step wrote them to the classpath. */
 record ContractArtifact(String name, JsonNode abi, String bytecode) {
     static final List<String> ALL =
-            List.of("NodeRegistry", "ModelRegistry", "Settlement", "Payments");
+            List.of("NodeRegistry", "ModelRegistry", "Settlement", "Payments", "DisputeGame");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, ContractArtifact> CACHE = new ConcurrentHashMap<>();
 

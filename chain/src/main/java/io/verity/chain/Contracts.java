@@ -5,18 +5,28 @@ import java.util.Arrays;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.generated.Uint16;
+import org.web3j.abi.datatypes.generated.Uint8;
 
-/** Deploys Verity's contracts to any chain and wires them (Settlement becomes a NodeRegistry slasher). */
+/**
+ * Deploys Verity's contracts to any chain and wires them (Settlement and DisputeGame become NodeRegistry
+ * slashers).
+ */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
 public final class Contracts {
     private Contracts() {}
 
+    /** {@link #deploy(ChainConnection, DeployParams, DisputeParams)} with {@link DisputeParams#defaults()}. */
+    public static Deployment deploy(ChainConnection chain, DeployParams params) {
+        return deploy(chain, params, DisputeParams.defaults());
+    }
+
     /**
-     * Deploys NodeRegistry (owned by the connection's account), ModelRegistry, Settlement and Payments.
+     * Deploys NodeRegistry (owned by the connection's account), ModelRegistry, Settlement, Payments and
+     * DisputeGame.
      *
      * @throws ChainException when a deployment transaction fails
      */
-    public static Deployment deploy(ChainConnection chain, DeployParams params) {
+    public static Deployment deploy(ChainConnection chain, DeployParams params, DisputeParams disputes) {
         long startBlock = chain.blockNumber() + 1;
         EvmAddress registry = deploy(chain, "NodeRegistry", W3.uint256(params.minStake()),
                 W3.uint64(params.unbondingDelay().toSeconds()), W3.address(chain.account().address()));
@@ -28,7 +38,26 @@ public final class Contracts {
         if (!(wired instanceof TxOutcome.Confirmed)) {
             throw new ChainException("could not make Settlement a slasher of NodeRegistry: " + wired);
         }
-        return new Deployment(chain.chainId(), chain.rpcUrl(), registry, models, settlement, payments, startBlock);
+        Deployment d = new Deployment(chain.chainId(), chain.rpcUrl(), registry, models, settlement, payments, startBlock);
+        return d.withDisputeGame(deployDisputeGame(chain, d, disputes));
+    }
+
+    /**
+     * Deploys a DisputeGame next to an existing deployment and makes it a NodeRegistry slasher; the connection's
+     * account must own NodeRegistry.
+     *
+     * @throws ChainException when a transaction fails
+     */
+    public static EvmAddress deployDisputeGame(ChainConnection chain, Deployment d, DisputeParams p) {
+        EvmAddress game = deploy(chain, "DisputeGame", W3.address(d.nodeRegistry()), W3.address(d.settlement()),
+                W3.uint256(p.minBond()), W3.uint64(p.moveTimeout().toSeconds()), W3.uint64(p.voteTimeout().toSeconds()),
+                new Uint8(p.committeeSize()), new Uint16(p.slashBps()), new Uint16(p.committeeBps()),
+                W3.uint256(p.wrongVoteSlash()));
+        TxOutcome wired = new NodeRegistryClient(chain, d.nodeRegistry()).setSlasher(game, true);
+        if (!(wired instanceof TxOutcome.Confirmed)) {
+            throw new ChainException("could not make DisputeGame a slasher of NodeRegistry: " + wired);
+        }
+        return game;
     }
 
     /** Deploys one compiled contract by name (e.g. "IndividualSettlement") with ABI-typed constructor args. */

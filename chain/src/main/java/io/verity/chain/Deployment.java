@@ -15,10 +15,13 @@ import java.util.Objects;
  * Where Verity's contracts live on one chain. Written as JSON next to the devnet's state so nodes and the
  * CLI find it:
  * <pre>{"chainId": 31337, "rpc": "http://127.0.0.1:8545", "deployBlock": 1,
- *  "contracts": {"NodeRegistry": "0x…", "ModelRegistry": "0x…", "Settlement": "0x…", "Payments": "0x…"}}</pre>
+ *  "contracts": {"NodeRegistry": "0x…", "ModelRegistry": "0x…", "Settlement": "0x…", "Payments": "0x…",
+ *                "DisputeGame": "0x…"}}</pre>
+ *
+ * @param disputeGame null for a deployment made before DisputeGame existed (Devnet adds one when it resumes it)
  */
 public record Deployment(long chainId, String rpcUrl, EvmAddress nodeRegistry, EvmAddress modelRegistry,
-                         EvmAddress settlement, EvmAddress payments, long deployBlock) {
+                         EvmAddress settlement, EvmAddress payments, long deployBlock, EvmAddress disputeGame) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public Deployment {
@@ -30,8 +33,24 @@ public record Deployment(long chainId, String rpcUrl, EvmAddress nodeRegistry, E
         Objects.requireNonNull(payments, "payments");
     }
 
+    /** A deployment without DisputeGame. */
+    public Deployment(long chainId, String rpcUrl, EvmAddress nodeRegistry, EvmAddress modelRegistry,
+                      EvmAddress settlement, EvmAddress payments, long deployBlock) {
+        this(chainId, rpcUrl, nodeRegistry, modelRegistry, settlement, payments, deployBlock, null);
+    }
+
     public Deployment withRpcUrl(String rpc) {
-        return new Deployment(chainId, rpc, nodeRegistry, modelRegistry, settlement, payments, deployBlock);
+        return new Deployment(chainId, rpc, nodeRegistry, modelRegistry, settlement, payments, deployBlock, disputeGame);
+    }
+
+    public Deployment withDisputeGame(EvmAddress game) {
+        return new Deployment(chainId, rpcUrl, nodeRegistry, modelRegistry, settlement, payments, deployBlock, game);
+    }
+
+    /** @throws IllegalStateException when this deployment has no DisputeGame */
+    public EvmAddress requireDisputeGame() {
+        if (disputeGame == null) throw new IllegalStateException("this deployment has no DisputeGame contract");
+        return disputeGame;
     }
 
     /** Writes atomically (temp file + move), creating parent directories. */
@@ -45,6 +64,7 @@ public record Deployment(long chainId, String rpcUrl, EvmAddress nodeRegistry, E
         c.put("ModelRegistry", modelRegistry.toString());
         c.put("Settlement", settlement.toString());
         c.put("Payments", payments.toString());
+        if (disputeGame != null) c.put("DisputeGame", disputeGame.toString());
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
@@ -69,7 +89,8 @@ public record Deployment(long chainId, String rpcUrl, EvmAddress nodeRegistry, E
                 EvmAddress.parse(required(c, "NodeRegistry", file).asText()),
                 EvmAddress.parse(required(c, "ModelRegistry", file).asText()),
                 EvmAddress.parse(required(c, "Settlement", file).asText()),
-                EvmAddress.parse(required(c, "Payments", file).asText()), root.path("deployBlock").asLong(0));
+                EvmAddress.parse(required(c, "Payments", file).asText()), root.path("deployBlock").asLong(0),
+                c.hasNonNull("DisputeGame") ? EvmAddress.parse(c.get("DisputeGame").asText()) : null);
     }
 
     private static JsonNode required(JsonNode node, String field, Path file) {

@@ -194,11 +194,14 @@ public final class Devnet implements AutoCloseable {
                 Deployment d = Deployment.read(saved);
                 if (d.chainId() == chain.chainId() && chain.hasCode(d.settlement()) && chain.hasCode(d.payments())) {
                     d = d.withRpcUrl(rpcUrl());
+                    if (d.disputeGame() == null || !chain.hasCode(d.disputeGame())) { // a chain from before disputes
+                        d = d.withDisputeGame(Contracts.deployDisputeGame(chain, d, config.disputes));
+                    }
                     d.write(saved);
                     return d;
                 }
             }
-            Deployment d = Contracts.deploy(chain, config.params);
+            Deployment d = Contracts.deploy(chain, config.params, config.disputes);
             if (saved != null) d.write(saved);
             return d;
         }
@@ -323,6 +326,7 @@ public final class Devnet implements AutoCloseable {
         private Path stateDir;
         private Path deploymentFile;
         private DeployParams params = DeployParams.defaults();
+        private DisputeParams disputes = DisputeParams.defaults();
         private Duration startTimeout = Duration.ofSeconds(60);
         private int port;
         private long chainId = 31337;
@@ -349,6 +353,12 @@ public final class Devnet implements AutoCloseable {
 
         public Builder params(DeployParams params) {
             this.params = Objects.requireNonNull(params, "params");
+            return this;
+        }
+
+        /** DisputeGame settings. Default: {@link DisputeParams#defaults()}. */
+        public Builder disputeParams(DisputeParams disputes) {
+            this.disputes = Objects.requireNonNull(disputes, "disputes");
             return this;
         }
 

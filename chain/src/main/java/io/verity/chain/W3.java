@@ -58,6 +58,12 @@ final class W3 {
                 new Uint64(r.timestamp()));
     }
 
+    /** DisputeGame.Reveal(uint64 index, uint64 leafCount, bytes32 previous, bytes32 digest, bytes32[] siblings). */
+    static DynamicStruct reveal(TraceReveal p) {
+        return new DynamicStruct(uint64(p.index()), uint64(p.leafCount()), bytes32(p.previous()), bytes32(p.digest()),
+                bytes32s(p.siblings()));
+    }
+
     static DynamicBytes bytes(byte[] b) {
         return new DynamicBytes(b);
     }

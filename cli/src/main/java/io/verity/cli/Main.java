@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             ChainCommand.class,
             ModelCommand.class,
             AttestCommand.class,
+            DisputeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

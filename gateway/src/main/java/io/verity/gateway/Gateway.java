@@ -66,6 +66,7 @@ public final class Gateway implements AutoCloseable {
         this.dispatcher = new Dispatcher(directory, tee, caller, config.routing(), payer, evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
                 config.quarantine(), config.maxAttempts(), background, clock);
+        if (client.isPresent()) DisputeFeed.start(chain, evidence, http, background, scheduler); // det evidence -> disputes
         refreshNow();
         long every = config.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);

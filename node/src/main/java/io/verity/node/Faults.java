@@ -11,9 +11,12 @@ import java.util.Objects;
  *     floating-point output <em>before</em> it is digested and signed, so the node signs its wrong answer and
  *     two answers to the same request differ
  * @param addedLatency slept before each {@code /v1/infer} answer leaves; zero for none
+ * @param tamperWeight with the deterministic engine: the node computes with one weight of each model nudged by
+ *     2^-10 (a copy of the file, see {@link ModelTamper}) but signs the real model's digest, and serves its
+ *     traces from that copy: a consistent liar that a dispute bisects to the one operator whose output changed
  */
-public record Faults(double perturb, Duration addedLatency) {
-    public static final Faults NONE = new Faults(0, Duration.ZERO);
+public record Faults(double perturb, Duration addedLatency, boolean tamperWeight) {
+    public static final Faults NONE = new Faults(0, Duration.ZERO, false);
 
     public Faults {
         Objects.requireNonNull(addedLatency, "addedLatency");
@@ -25,16 +28,24 @@ public record Faults(double perturb, Duration addedLatency) {
         }
     }
 
+    public Faults(double perturb, Duration addedLatency) {
+        this(perturb, addedLatency, false);
+    }
+
     /** Whether any fault is on. */
     public boolean any() {
-        return perturb > 0 || !addedLatency.isZero();
+        return perturb > 0 || !addedLatency.isZero() || tamperWeight;
     }
 
     public Faults withPerturb(double p) {
-        return new Faults(p, addedLatency);
+        return new Faults(p, addedLatency, tamperWeight);
     }
 
     public Faults withAddedLatency(Duration d) {
-        return new Faults(perturb, d);
+        return new Faults(perturb, d, tamperWeight);
+    }
+
+    public Faults withTamperWeight(boolean on) {
+        return new Faults(perturb, addedLatency, on);
     }
 }

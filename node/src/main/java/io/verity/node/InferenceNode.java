@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
 import io.verity.engine.InferenceEngine;
+import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.node.hub.Manifest;
@@ -91,6 +92,9 @@ public final class InferenceNode implements AutoCloseable {
                             ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())), clock);
                     resources.add(channels);
                     service.attach(channels);
+                    if (deployment.get().disputeGame() != null && engine instanceof DeterministicEngine) {
+                        resources.addAll(DisputeDuties.start(service, deployment.get(), identity));
+                    }
                 } catch (IOException | RuntimeException e) {
                     server.stop(); // the outer catch closes the engine and the log
                     throw e;
@@ -98,9 +102,10 @@ public final class InferenceNode implements AutoCloseable {
             }
             LOG.info("node {} serving {} model(s) at {}", identity.address(), hub.list().size(), node.url);
             if (config.faults().any()) {
-                LOG.warn("!!! FAULTS ON: node {} is deliberately {} (perturb={}, addedLatency={}); for fault tests only, "
-                        + "never in production !!!", identity.address(), config.faults().perturb() > 0 ? "dishonest" : "slow",
-                        config.faults().perturb(), config.faults().addedLatency());
+                LOG.warn("!!! FAULTS ON: node {} is deliberately {} (perturb={}, addedLatency={}, tamperWeight={}); for fault "
+                        + "tests only, never in production !!!", identity.address(),
+                        config.faults().perturb() > 0 || config.faults().tamperWeight() ? "dishonest" : "slow",
+                        config.faults().perturb(), config.faults().addedLatency(), config.faults().tamperWeight());
             }
             return node;
         } catch (IOException | RuntimeException e) {

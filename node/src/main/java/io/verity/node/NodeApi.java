@@ -47,6 +47,7 @@ import org.slf4j.LoggerFactory;
  * GET  /v1/receipts/{id}        a receipt this node signed
  * GET  /v1/receipts/{id}/proof  {receiptId, batchRoot, batchId, proof[]} once settled on chain, else 404
  * GET  /v1/batches/{root}       a batch this node cut: {root, batchId, uri, count, ids, receipts}
+ * GET  /v1/receipts/{id}/trace[/{i}[/inputs]]  a det receipt's trace, openings and operator inputs (TraceApi)
  * GET  /health
  * </pre>
  */
@@ -69,6 +70,10 @@ final class NodeApi {
             cfg.routes.get("/v1/receipts/{id}", ctx -> receipt(ctx, service));
             cfg.routes.get("/v1/receipts/{id}/proof", ctx -> proof(ctx, service));
             cfg.routes.get("/v1/batches/{root}", ctx -> batch(ctx, service));
+            DisputeTraces traces = service.disputeTraces(); // dispute routes, see TraceApi
+            cfg.routes.get("/v1/receipts/{id}/trace", ctx -> TraceApi.summary(ctx, traces));
+            cfg.routes.get("/v1/receipts/{id}/trace/{i}", ctx -> TraceApi.entry(ctx, traces));
+            cfg.routes.get("/v1/receipts/{id}/trace/{i}/inputs", ctx -> TraceApi.inputs(ctx, traces));
             cfg.routes.post("/v1/vouchers", ctx -> acceptVoucher(ctx, service));
             cfg.routes.get("/v1/vouchers/{client}", ctx -> channel(ctx, service));
             cfg.routes.get("/health", ctx -> health(ctx, config, service));
@@ -399,7 +404,7 @@ final class NodeApi {
         };
     }
 
-    private static void json(Context ctx, JsonNode body) {
+    static void json(Context ctx, JsonNode body) {
         try {
             ctx.status(200).contentType("application/json").result(JSON.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {

@@ -41,6 +41,7 @@ final class NodeService {
     private final ModelHub hub;
     private final InferenceEngine engine;
     private final ReceiptLog log;
+    private final TraceStore traces;
     private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
     private final RandomGenerator faultRandom;
@@ -59,6 +60,7 @@ final class NodeService {
         this.engine = engine;
         this.log = log;
         this.clock = clock;
+        this.traces = new TraceStore(config.home().resolve("traces"));
     }
 
     record Answer(List<Tensor> outputs, SignedReceipt receipt) {}
@@ -74,7 +76,7 @@ final class NodeService {
         }
         LoadedModel model;
         try {
-            model = engine.load(manifest.digest(), hub.file(manifest.digest()));
+            model = load(manifest.digest());
         } catch (EngineException e) {
             LOG.error("model {} cannot be loaded: {}", manifest.digest(), e.getMessage());
             throw new ProblemException(Problem.Kind.UNAVAILABLE, "model " + manifest.digest() + " cannot be loaded by "
@@ -111,6 +113,7 @@ final class NodeService {
             throw new ProblemException(Problem.Kind.UNAVAILABLE,
                     "the node could not make the receipt durable, so it withholds the answer; retry");
         }
+        if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(signed.id(), inputs); // for disputes
         if (!faults.addedLatency().isZero()) {
             try {
                 Thread.sleep(faults.addedLatency());
@@ -159,6 +162,35 @@ final class NodeService {
     private double noise(double x) {
         double magnitude = Math.max(Math.abs(x) * 1e-3, 1e-6) * (0.5 + 0.5 * faultRandom.nextDouble());
         return faultRandom.nextBoolean() ? magnitude : -magnitude;
+    }
+
+    /**
+     * The engine's model for a digest in the hub; with {@link Faults#tamperWeight()} on a deterministic
+     * engine, the tampered copy under the real digest (so the node signs, traces and serves the lie consistently).
+     */
+    LoadedModel load(Keccak256 digest) {
+        java.nio.file.Path file = hub.file(digest);
+        if (config.faults().tamperWeight() && engine instanceof io.verity.engine.det.DeterministicEngine) {
+            try {
+                java.nio.file.Path dir = java.nio.file.Files.createDirectories(config.home().resolve("tampered"));
+                file = ModelTamper.tampered(file, dir.resolve(digest.toHex() + ".onnx"));
+            } catch (IOException e) {
+                throw new EngineException(EngineException.Kind.INVALID_MODEL, "cannot tamper with " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return engine.load(digest, file);
+    }
+
+    TraceStore traces() {
+        return traces;
+    }
+
+    private DisputeTraces disputeTraces;
+
+    /** The one trace cache the dispute routes and the responder share. */
+    synchronized DisputeTraces disputeTraces() {
+        if (disputeTraces == null) disputeTraces = new DisputeTraces(this);
+        return disputeTraces;
     }
 
     private Keccak256 randomRequestId() {

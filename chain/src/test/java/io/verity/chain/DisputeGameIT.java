@@ -1,0 +1,267 @@
+package io.verity.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
+import org.junit.jupiter.api.Test;
+
+/**
+ * DisputeGame on anvil with synthetic traces (the trace commitment restated in {@link TestTrace}): account 1
+ * is the node, account 2 the challenger, accounts 3-5 the staked nodes the committee is drawn from. The node
+ * and challenger strategies are the honest ones (reveal your trace; agree iff chain values match), so the
+ * outcome depends only on whose trace is right, who times out and how the committee votes.
+ */
+@DisplayNameGeneration(ReplaceUnderscores.class)
+class DisputeGameIT extends DevnetTestBase {
+    static final int NODE = 1, CHALLENGER = 2;
+    static final List<Integer> POOL = List.of(3, 4, 5);
+    static final BigInteger BOND = ETHER.divide(BigInteger.TEN);
+    final TestReceipts receipts = new TestReceipts(5L);
+    /** Gas of the bisection moves and votes since the last reset (for the benchmark line). */
+    static long gas;
+
+    record Settled(OnChainReceipt receipt, byte[] signature, long batchId, Keccak256 id) {}
+
+    static DisputeClient game(int account) {
+        return new DisputeClient(as(account), deployment.requireDisputeGame());
+    }
+
+    @BeforeEach
+    void stakeNodes() {
+        NodeRegistryIT.registerNode(NODE, ether(2)).confirmed();
+        for (int a : POOL) NodeRegistryIT.registerNode(a, ether(2)).confirmed();
+    }
+
+    /** The node signs a verity-det/1 receipt committing to {@code trace} and settles it in a batch of one. */
+    Settled settle(TestTrace trace) {
+        OnChainReceipt base = receipts.receipt(addr(NODE));
+        OnChainReceipt r = new OnChainReceipt(1, base.requestId(), NodeRegistryIT.MODEL, "verity-det/1", base.inputsDigest(),
+                base.outputsDigest(), trace.root, addr(NODE), Keccak256.ZERO, 0, base.price(), base.timestamp());
+        byte[] sig = r.sign(devnet.account(NODE), devnet.chainId(), deployment.settlement());
+        Keccak256 id = r.id(devnet.chainId(), deployment.settlement());
+        long batchId = SettlementClient.committedBatchId(settlement(NODE).commitBatch(TestMerkle.leaf(id), 1, "http://x/b").confirmed());
+        return new Settled(r, sig, batchId, id);
+    }
+
+    long open(Settled s, long n) {
+        return DisputeClient.openedGameId(game(CHALLENGER).open(s.receipt(), s.signature(), s.batchId(), List.of(), n, BOND).confirmed());
+    }
+
+    /** Plays the bisection to its end with honest strategies for the given traces; returns the game then. */
+    static Dispute bisect(long id, TestTrace nodeTrace, TestTrace challengerTrace) {
+        DisputeClient node = game(NODE), challenger = game(CHALLENGER);
+        while (true) {
+            Dispute d = node.game(id);
+            switch (d.state()) {
+                case AWAIT_NODE -> gas += node.reveal(id, nodeTrace.open(d.next())).confirmed().gasUsed();
+                case AWAIT_CHALLENGER -> gas += challenger.respond(id,
+                        challenger.pendingChain(id).equals(challengerTrace.chain[(int) d.next()])).confirmed().gasUsed();
+                default -> {
+                    return d;
+                }
+            }
+        }
+    }
+
+    /** Every committee member votes what re-executing entry hi gives (the truth), except {@code liars}. */
+    static Dispute vote(long id, TestTrace truth, int liars) {
+        Dispute d = game(0).game(id);
+        boolean nodeRight = d.nodeDigest().equals(truth.digests.get((int) d.hi()));
+        for (EvmAddress member : game(0).committee(id)) {
+            boolean lie = liars-- > 0;
+            gas += game(account(member)).vote(id, lie != nodeRight).confirmed().gasUsed();
+        }
+        return game(0).game(id);
+    }
+
+    static int account(EvmAddress a) {
+        for (int i = 0; i < devnet.accounts().size(); i++) if (devnet.account(i).address().equals(a)) return i;
+        throw new AssertionError(a + " is not a dev account");
+    }
+
+    @Test
+    void an_honest_node_beats_a_false_challenger_who_loses_its_bond_to_the_node_and_the_committee() {
+        TestTrace honest = TestTrace.random(100, 1);
+        TestTrace wrong = honest.divergingAt(37, 2); // the challenger's engine goes wrong at entry 37
+        Settled s = settle(honest);
+        registry(8).register("http://127.0.0.1:9008", List.of(Keccak256.hash(new byte[] {8})), Keccak256.ZERO,
+                BigInteger.ONE, ether(2)).confirmed(); // staked, but for another model: not a referee here
+        long id = open(s, 100);
+
+        Dispute end = bisect(id, honest, wrong);
+        assertThat(end.state()).isEqualTo(Dispute.State.VOTING);
+        assertThat(end.lo()).isEqualTo(36);
+        assertThat(end.hi()).isEqualTo(37);
+        assertThat(end.agreedChain()).isEqualTo(honest.chain[36]);
+        assertThat(end.nodeDigest()).isEqualTo(honest.digests.get(37));
+        List<EvmAddress> committee = game(0).committee(id);
+        assertThat(committee).hasSize(3).doesNotContain(addr(NODE), addr(CHALLENGER), addr(8))
+                .containsExactlyInAnyOrderElementsOf(POOL.stream().map(DevnetTestBase::addr).toList());
+
+        BigInteger stakeBefore = registry(0).stakeOf(addr(NODE));
+        Dispute resolved = vote(id, honest, 0);
+        assertThat(resolved.state()).isEqualTo(Dispute.State.NODE_WON);
+        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(stakeBefore);
+        BigInteger each = BOND.divide(BigInteger.TEN).divide(BigInteger.valueOf(3)); // committeeBps 10%, 3 voters
+        assertThat(game(0).claimable(addr(NODE))).isEqualTo(BOND.subtract(each.multiply(BigInteger.valueOf(3))));
+        for (EvmAddress m : committee) assertThat(game(0).claimable(m)).isEqualTo(each);
+        assertThat(game(0).claimable(addr(CHALLENGER))).isZero();
+        assertThat(game(0).convicted(s.id())).isFalse();
+
+        BigInteger before = as(NODE).balanceOf(addr(NODE));
+        var paid = game(NODE).withdraw().confirmed();
+        assertThat(paid.event("Withdrawn").<BigInteger>arg("amount")).isEqualTo(BOND.subtract(each.multiply(BigInteger.valueOf(3))));
+        assertThat(as(NODE).balanceOf(addr(NODE))).isGreaterThan(before);
+    }
+
+    @Test
+    void a_dishonest_node_is_bisected_to_its_first_wrong_operator_and_slashed_to_the_honest_challenger() {
+        TestTrace honest = TestTrace.random(100, 3);
+        TestTrace cheat = honest.divergingAt(61, 4);
+        Settled s = settle(cheat);
+        long id = open(s, 100);
+
+        Dispute end = bisect(id, cheat, honest);
+        assertThat(end.hi()).isEqualTo(61);
+        assertThat(end.lo()).isEqualTo(60);
+        assertThat(end.rounds()).isLessThanOrEqualTo(8); // ceil(log2 101) + a final reveal
+
+        Dispute resolved = vote(id, honest, 0);
+        assertThat(resolved.state()).isEqualTo(Dispute.State.CHALLENGER_WON);
+        BigInteger slashed = ether(1); // slashBps 50% of 2 ether
+        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(2).subtract(slashed));
+        BigInteger each = slashed.divide(BigInteger.TEN).divide(BigInteger.valueOf(3));
+        assertThat(game(0).claimable(addr(CHALLENGER))).isEqualTo(BOND.add(slashed).subtract(each.multiply(BigInteger.valueOf(3))));
+        assertThat(game(0).claimable(addr(NODE))).isZero();
+        assertThat(game(0).convicted(s.id())).isTrue();
+        var again = game(CHALLENGER).open(s.receipt(), s.signature(), s.batchId(), List.of(), 100, BOND);
+        assertReverted(again, "AlreadyConvicted", s.id());
+    }
+
+    @Test
+    void a_node_that_does_not_reveal_in_time_loses_and_is_slashed() {
+        TestTrace honest = TestTrace.random(50, 5);
+        long id = open(settle(honest.divergingAt(10, 6)), 50);
+        assertReverted(game(0).timeout(id), "DeadlineNotPassed");
+
+        devnet.advanceTime(Duration.ofMinutes(11));
+        var out = game(7).timeout(id).confirmed(); // anyone may call it
+        assertThat(out.event("Resolved").<String>arg("reason")).isEqualTo("node timed out");
+        assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.CHALLENGER_WON);
+        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(1));
+        assertThat(game(0).claimable(addr(CHALLENGER))).isEqualTo(BOND.add(ether(1)));
+    }
+
+    @Test
+    void a_challenger_that_does_not_answer_in_time_loses_its_bond_to_the_node() {
+        TestTrace honest = TestTrace.random(50, 7);
+        long id = open(settle(honest), 50);
+        game(NODE).reveal(id, honest.open(game(0).game(id).next())).confirmed();
+        assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.AWAIT_CHALLENGER);
+
+        devnet.advanceTime(Duration.ofMinutes(11));
+        assertReverted(game(CHALLENGER).respond(id, true), "DeadlinePassed");
+        game(0).timeout(id).confirmed();
+        assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.NODE_WON);
+        assertThat(game(0).claimable(addr(NODE))).isEqualTo(BOND);
+        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(2));
+    }
+
+    @Test
+    void a_committee_member_voting_against_the_majority_is_recorded_slashed_and_unpaid() {
+        TestTrace honest = TestTrace.random(64, 8);
+        long id = open(settle(honest.divergingAt(20, 9)), 64);
+        bisect(id, honest.divergingAt(20, 9), honest);
+        List<EvmAddress> committee = game(0).committee(id);
+
+        Dispute resolved = vote(id, honest, 1); // the first member says the cheating node is right
+        assertThat(resolved.state()).isEqualTo(Dispute.State.CHALLENGER_WON);
+        EvmAddress liar = committee.getFirst();
+        assertThat(game(0).wrongVotes(liar)).isEqualTo(1);
+        assertThat(game(0).voteOf(id, liar)).isEqualTo(1);
+        assertThat(registry(0).stakeOf(liar)).isEqualTo(ether(2).subtract(ETHER.divide(BigInteger.valueOf(100))));
+        assertThat(game(0).claimable(liar)).isZero();
+        BigInteger each = ether(1).divide(BigInteger.TEN).divide(BigInteger.TWO);
+        for (EvmAddress m : committee.subList(1, 3)) {
+            assertThat(game(0).claimable(m)).isEqualTo(each);
+            assertThat(game(0).wrongVotes(m)).isZero();
+        }
+    }
+
+    @Test
+    void a_committee_that_does_not_vote_in_time_ends_the_game_in_a_draw_and_refunds_the_bond() {
+        TestTrace honest = TestTrace.random(20, 10);
+        long id = open(settle(honest), 20);
+        bisect(id, honest, honest.divergingAt(5, 11));
+        devnet.advanceTime(Duration.ofMinutes(11));
+        game(0).timeout(id).confirmed();
+        assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.DRAW);
+        assertThat(game(0).claimable(addr(CHALLENGER))).isEqualTo(BOND);
+        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(2));
+    }
+
+    @Test
+    void reveals_must_open_the_receipts_trace_root_at_the_asked_index() {
+        TestTrace honest = TestTrace.random(30, 12);
+        long id = open(settle(honest), 30);
+        long next = game(0).game(id).next();
+        assertThat(game(0).traceRootOf(honest.open(next))).isEqualTo(honest.root);
+        assertReverted(game(NODE).reveal(id, honest.open(next + 1)), "WrongIndex");
+        TestTrace other = TestTrace.random(30, 13);
+        assertReverted(game(NODE).reveal(id, other.open(next)), "InvalidProof");
+        assertReverted(game(NODE).respond(id, true), "WrongState");
+    }
+
+    @Test
+    void a_challenger_claiming_the_wrong_trace_length_is_disproved_and_loses() {
+        TestTrace honest = TestTrace.random(30, 14);
+        long id = open(settle(honest), 40);
+        assertReverted(game(NODE).reveal(id, honest.open(game(0).game(id).next())), "InvalidProof"); // n=30 in the root
+        game(NODE).disproveLength(id, honest.open(0)).confirmed();
+        assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.NODE_WON);
+        assertThat(game(0).claimable(addr(NODE))).isEqualTo(BOND);
+    }
+
+    @Test
+    void opening_needs_a_bond_a_settled_receipt_and_no_open_game_on_it() {
+        TestTrace honest = TestTrace.random(10, 15);
+        Settled s = settle(honest);
+        assertReverted(game(CHALLENGER).open(s.receipt(), s.signature(), s.batchId(), List.of(), 10, BigInteger.ONE), "BondTooSmall");
+        byte[] forged = s.signature().clone();
+        forged[5] ^= 1;
+        assertReverted(game(CHALLENGER).open(s.receipt(), forged, s.batchId(), List.of(), 10, BOND), "InvalidSignature");
+        long id = open(s, 10);
+        assertReverted(game(3).open(s.receipt(), s.signature(), s.batchId(), List.of(), 10, BOND), "AlreadyDisputed", s.id(),
+                BigInteger.valueOf(id));
+    }
+
+    @Test
+    void a_thousand_operator_dispute_ends_within_twelve_rounds() {
+        for (int diverge : new int[] {0, 1, 500, 998, 999}) {
+            String snap = devnet.snapshot();
+            TestTrace honest = TestTrace.random(1000, diverge);
+            TestTrace cheat = honest.divergingAt(diverge, 99);
+            Settled settled = settle(cheat);
+            long started = System.nanoTime();
+            TxOutcome.Confirmed opened = game(CHALLENGER).open(settled.receipt(), settled.signature(), settled.batchId(), List.of(), 1000, BOND).confirmed();
+            long id = DisputeClient.openedGameId(opened);
+            gas = opened.gasUsed();
+            Dispute end = bisect(id, cheat, honest);
+            vote(id, honest, 0);
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            assertThat(end.hi()).isEqualTo(diverge);
+            assertThat(end.rounds()).isLessThanOrEqualTo(12);
+            assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.CHALLENGER_WON);
+            System.out.printf("dispute over 1000 entries, first wrong entry %d: %d node reveals, %d ms on anvil, %d gas in all%n",
+                    diverge, end.rounds(), ms, gas);
+            devnet.revertTo(snap);
+        }
+    }
+}

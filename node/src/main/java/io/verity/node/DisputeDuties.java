@@ -1,0 +1,37 @@
+package io.verity.node;
+
+import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainConnection;
+import io.verity.chain.Deployment;
+import io.verity.chain.DisputeClient;
+import io.verity.chain.NodeRegistryClient;
+import io.verity.engine.det.DeterministicModel;
+import io.verity.node.dispute.Referee;
+import io.verity.node.dispute.RefereeDuty;
+import io.verity.protocol.Hex;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a deterministic-engine node on a chain with DisputeGame does besides serving: answers disputes on its
+ * receipts ({@link DisputeResponder}) and sits on committees ({@link RefereeDuty}), with its own models. Both
+ * share one connection, so the node's transactions keep their nonces in order.
+ */
+final class DisputeDuties {
+    static final Duration POLL = Duration.ofMillis(250);
+
+    private DisputeDuties() {}
+
+    /** @return what to close, in start order */
+    static List<AutoCloseable> start(NodeService service, Deployment d, NodeIdentity identity) {
+        ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())));
+        DisputeResponder responder = new DisputeResponder(new DisputeClient(chain, d.disputeGame()), service.disputeTraces(),
+                identity.address(), POLL);
+        Referee referee = new Referee(digest -> service.hub().list().stream().anyMatch(m -> m.digest().equals(digest))
+                && service.load(digest) instanceof DeterministicModel m ? Optional.of(m) : Optional.empty());
+        RefereeDuty duty = RefereeDuty.start(new DisputeClient(chain, d.disputeGame()), new NodeRegistryClient(chain, d.nodeRegistry()),
+                referee, POLL, line -> {});
+        return List.of(chain, responder, duty);
+    }
+}

@@ -1,0 +1,93 @@
+package io.verity.node;
+
+import io.verity.chain.ChainException;
+import io.verity.chain.Dispute;
+import io.verity.chain.DisputeClient;
+import io.verity.chain.TraceReveal;
+import io.verity.chain.TxOutcome;
+import io.verity.engine.det.TraceProof;
+import io.verity.protocol.EvmAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's side of disputes against its own receipts: watches DisputeGame and, whenever a game on one of its
+ * receipts waits for the node, reveals the asked trace entry (recomputed from the kept inputs) with its proof.
+ * When the challenger claimed a trace length other than the one the node committed, it disproves it instead.
+ */
+final class DisputeResponder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DisputeResponder.class);
+
+    private final DisputeClient games;
+    private final DisputeTraces traces;
+    private final EvmAddress me;
+    private final TreeSet<Long> mine = new TreeSet<>();
+    private final Thread thread;
+    private long scanned;
+    private volatile boolean closed;
+
+    DisputeResponder(DisputeClient games, DisputeTraces traces, EvmAddress me, Duration poll) {
+        this.games = games;
+        this.traces = traces;
+        this.me = me;
+        this.thread = Thread.ofVirtual().name("dispute-responder").start(() -> loop(poll));
+    }
+
+    private void loop(Duration poll) {
+        while (!closed) {
+            try {
+                tick();
+            } catch (ChainException | IllegalStateException e) {
+                LOG.debug("dispute responder: {}", e.toString()); // chain down or busy: next tick
+            } catch (RuntimeException e) {
+                LOG.warn("dispute responder failed a round", e);
+            }
+            try {
+                Thread.sleep(poll);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    synchronized void tick() {
+        long count = games.gameCount();
+        for (long g = scanned; g < count; g++) if (games.game(g).node().equals(me)) mine.add(g);
+        scanned = count;
+        for (Long id : new TreeSet<>(mine)) {
+            Dispute d = games.game(id);
+            if (d.state().finished()) {
+                LOG.info("dispute {} on receipt {} ended: {}", id, d.receiptId(), d.state());
+                mine.remove(id);
+                continue;
+            }
+            if (d.state() != Dispute.State.AWAIT_NODE) continue;
+            Optional<DisputeTraces.Traced> t = traces.traced(d.receiptId());
+            if (t.isEmpty()) {
+                LOG.warn("dispute {}: no trace for receipt {}; the node will lose it", id, d.receiptId());
+                mine.remove(id);
+                continue;
+            }
+            var trace = t.get().trace();
+            TxOutcome out = trace.size() != d.n()
+                    ? games.disproveLength(id, reveal(trace.proof(0)))
+                    : games.reveal(id, reveal(trace.proof(Math.toIntExact(d.next()))));
+            LOG.info("dispute {}: {} entry {} -> {}", id, trace.size() != d.n() ? "disproved length with" : "revealed",
+                    d.next(), out instanceof TxOutcome.Confirmed ? "ok" : out);
+        }
+    }
+
+    static TraceReveal reveal(TraceProof p) {
+        return new TraceReveal(p.index(), p.leafCount(), p.previous(), p.digest(), p.siblings());
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        thread.interrupt();
+    }
+}

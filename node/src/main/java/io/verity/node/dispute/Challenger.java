@@ -1,0 +1,110 @@
+package io.verity.node.dispute;
+
+import io.verity.chain.ContractRevertedException;
+import io.verity.chain.Dispute;
+import io.verity.chain.DisputeClient;
+import io.verity.chain.OnChainReceipt;
+import io.verity.chain.TxOutcome;
+import io.verity.engine.det.DeterministicModel;
+import io.verity.engine.det.ExecutionTrace;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorDigests;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * The challenger's side of a dispute: re-runs the request with its own deterministic model, opens a game when
+ * its trace root differs from the receipt's, and answers every bisection step by comparing the node's revealed
+ * chain value with its own. It calls {@code timeout} when the node (or the committee) lets a deadline pass.
+ */
+public final class Challenger {
+    private final DisputeClient games;
+    private final DeterministicModel model;
+    private final Consumer<String> report;
+
+    /** @param report one line per move, for logs and the CLI */
+    public Challenger(DisputeClient games, DeterministicModel model, Consumer<String> report) {
+        this.games = Objects.requireNonNull(games, "games");
+        this.model = Objects.requireNonNull(model, "model");
+        this.report = Objects.requireNonNull(report, "report");
+    }
+
+    /** A challenge that was opened, with the challenger's own trace. */
+    public record Opened(long gameId, ExecutionTrace trace) {}
+
+    /**
+     * Re-runs the receipt's request and opens a game when the trace differs.
+     *
+     * @throws IllegalArgumentException when the inputs are not the receipt's, the model is not the receipt's, or
+     *     the trace root matches (nothing to dispute)
+     * @throws ContractRevertedException when the contract refuses (e.g. not settled, already disputed)
+     */
+    public Opened open(SignedReceipt signed, List<Tensor> inputs, long batchId, List<Keccak256> proof, BigInteger bond) {
+        var r = signed.receipt();
+        if (!r.modelDigest().equals(model.digest())) {
+            throw new IllegalArgumentException("receipt is for model " + r.modelDigest() + ", challenger holds " + model.digest());
+        }
+        if (!TensorDigests.tensorsDigest(inputs).equals(r.inputsDigest())) {
+            throw new IllegalArgumentException("inputs do not hash to the receipt's inputsDigest " + r.inputsDigest());
+        }
+        ExecutionTrace mine = model.trace(inputs);
+        if (mine.root().equals(r.traceRoot())) {
+            throw new IllegalArgumentException("the receipt's traceRoot " + r.traceRoot() + " is what this challenger computes: nothing to dispute");
+        }
+        TxOutcome out = games.open(OnChainReceipt.of(r), signed.signature().toArray(), batchId, proof, mine.size(), bond);
+        if (out instanceof TxOutcome.Reverted rev) throw new ContractRevertedException("open", rev.errorName(), rev.args());
+        long id = DisputeClient.openedGameId(out.confirmed());
+        report.accept("opened game " + id + " against " + r.node() + " on receipt " + signed.id() + ": trace of " + mine.size()
+                + " entries, root " + mine.root() + " != signed " + r.traceRoot() + ", bond " + bond + " wei");
+        return new Opened(id, mine);
+    }
+
+    /**
+     * Plays game {@code gameId} to its end or until {@code limit} passes, polling every {@code poll}.
+     *
+     * @return the game as it stands when play stops
+     */
+    public Dispute play(Opened game, Duration poll, Duration limit) throws InterruptedException {
+        Instant stop = Instant.now().plus(limit);
+        long id = game.gameId();
+        ExecutionTrace mine = game.trace();
+        int answered = -1;
+        while (Instant.now().isBefore(stop)) {
+            Dispute d = games.game(id);
+            if (d.state().finished()) return d;
+            if (d.state() == Dispute.State.AWAIT_CHALLENGER && d.rounds() != answered) {
+                Keccak256 theirs = games.pendingChain(id);
+                boolean agree = d.next() < mine.size() && theirs.equals(mine.chain(Math.toIntExact(d.next())));
+                games.respond(id, agree).confirmed();
+                answered = d.rounds();
+                report.accept(String.format("round %2d: node revealed chain(%d) = %s; challenger %s -> bounds (%d, %d]",
+                        d.rounds(), d.next(), shortHex(theirs), agree ? "agrees" : "disagrees",
+                        agree ? d.next() : d.lo(), agree ? d.hi() : d.next()));
+            } else if (d.state() == Dispute.State.VOTING && d.rounds() != answered) {
+                answered = d.rounds();
+                report.accept("bisection over after " + d.rounds() + " reveals: entry " + d.hi() + " ("
+                        + TraceLayout.of(model).get(Math.toIntExact(d.hi())) + ") disputed; node says " + shortHex(d.nodeDigest())
+                        + ", challenger computes " + shortHex(mine.entries().get(Math.toIntExact(d.hi())).digest())
+                        + "; committee " + games.committee(id) + " re-executes it");
+            }
+            if (!d.state().finished() && d.state() != Dispute.State.AWAIT_CHALLENGER
+                    && games.connection().latestBlockTime().isAfter(d.deadline())) {
+                games.timeout(id).confirmed();
+                report.accept("deadline passed in " + d.state() + ": called timeout");
+                continue;
+            }
+            Thread.sleep(poll.toMillis());
+        }
+        return games.game(id);
+    }
+
+    static String shortHex(Keccak256 k) {
+        return k.toHex().substring(0, 10) + "…";
+    }
+}

@@ -1,0 +1,103 @@
+package io.verity.node.dispute;
+
+import io.verity.chain.Dispute;
+import io.verity.chain.TraceReveal;
+import io.verity.engine.EngineException;
+import io.verity.engine.det.DeterministicModel;
+import io.verity.engine.det.ExecutionTrace;
+import io.verity.engine.det.TraceProof;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorDigests;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * A committee member's judgement of one game in VOTING: is the node's digest for entry {@code hi} what the
+ * operator gives on the agreed inputs? The node must serve the receipt and the operator's inputs, each opened
+ * against its traceRoot at an index below {@code hi} (so both sides agreed on it); anything missing, malformed
+ * or inconsistent counts against the node. The referee re-executes only that operator, with its own copy of
+ * the model.
+ */
+public final class Referee {
+    /** @param reason one line for logs and the CLI */
+    public record Verdict(boolean nodeRight, String reason) {}
+
+    private final Function<Keccak256, Optional<DeterministicModel>> models;
+
+    /** @param models the referee's own deterministic model for a digest, empty when it does not have it */
+    public Referee(Function<Keccak256, Optional<DeterministicModel>> models) {
+        this.models = models;
+    }
+
+    /** Empty when this referee cannot judge (it lacks the model): it abstains rather than guess. */
+    public Optional<Verdict> judge(Dispute game, TraceClient node) {
+        int hi = Math.toIntExact(game.hi());
+        Optional<SignedReceipt> receipt = node.receipt(game.receiptId());
+        if (receipt.isEmpty() || !receipt.get().id().equals(game.receiptId())
+                || !receipt.get().receipt().traceRoot().equals(game.traceRoot())) {
+            return Optional.of(new Verdict(false, "node did not serve the disputed receipt"));
+        }
+        Optional<DeterministicModel> model = models.apply(receipt.get().receipt().modelDigest());
+        if (model.isEmpty()) return Optional.empty();
+        DeterministicModel m = model.get();
+        List<TraceLayout.Slot> layout = TraceLayout.of(m);
+        if (hi >= layout.size()) return Optional.of(new Verdict(false, "entry " + hi + " does not exist in this model's trace"));
+        TraceLayout.Slot slot = layout.get(hi);
+        Optional<TraceClient.OperatorInputs> served = node.inputs(game.receiptId(), hi);
+        if (served.isEmpty()) return Optional.of(new Verdict(false, "node did not serve the inputs of entry " + hi));
+        TraceClient.OperatorInputs in = served.get();
+        if (in.index() != hi || in.node() != slot.node() || !in.name().equals(slot.name())) {
+            return Optional.of(new Verdict(false, "node mislabelled entry " + hi + " as " + in.name() + " of node " + in.node()));
+        }
+        List<Tensor> tensors = new ArrayList<>();
+        for (TraceClient.Served s : in.inputs()) {
+            TraceReveal o = s.opening().reveal();
+            boolean agreed = slot.node() < 0 || o.index() < hi; // graph inputs are checked against inputsDigest instead
+            if (!agreed || !opens(o, game.traceRoot()) || !ExecutionTrace.tensorDigest(s.tensor()).equals(o.digest())) {
+                return Optional.of(new Verdict(false, "served input '" + s.tensor().name() + "' does not match the node's trace"));
+            }
+            tensors.add(s.tensor());
+        }
+        if (slot.node() < 0) { // a graph input: it must be the request's, as the signed inputsDigest says
+            if (!TensorDigests.tensorsDigest(tensors).equals(receipt.get().receipt().inputsDigest())) {
+                return Optional.of(new Verdict(false, "served request inputs do not match the receipt's inputsDigest"));
+            }
+            return tensors.stream().filter(t -> t.name().equals(slot.name())).findFirst()
+                    .map(t -> verdict(ExecutionTrace.tensorDigest(t), game.nodeDigest(), "graph input " + slot.name()))
+                    .or(() -> Optional.of(new Verdict(false, "request input " + slot.name() + " not served")));
+        }
+        if (!new HashSet<>(m.nodeInputs(slot.node())).equals(new HashSet<>(tensors.stream().map(Tensor::name).toList()))) {
+            return Optional.of(new Verdict(false, "node served inputs " + tensors.stream().map(Tensor::name).toList()
+                    + " for node " + slot.node() + ", which reads " + m.nodeInputs(slot.node())));
+        }
+        List<Tensor> outs;
+        try {
+            outs = m.executeNode(slot.node(), tensors);
+        } catch (EngineException e) {
+            return Optional.of(new Verdict(false, "node " + slot.node() + " fails on the served inputs: " + e.getMessage()));
+        }
+        String what = m.nodeOp(slot.node()) + " node " + slot.node() + " -> " + slot.name();
+        return outs.stream().filter(t -> t.name().equals(slot.name())).findFirst()
+                .map(t -> verdict(ExecutionTrace.tensorDigest(t), game.nodeDigest(), what))
+                .or(() -> Optional.of(new Verdict(false, what + " produced no such output")));
+    }
+
+    private static boolean opens(TraceReveal o, Keccak256 traceRoot) {
+        try {
+            return new TraceProof(Math.toIntExact(o.index()), Math.toIntExact(o.leafCount()), o.previous(), o.digest(), o.siblings())
+                    .verifies(traceRoot);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            return false; // a malformed opening (wrong sibling count, index out of range) proves nothing
+        }
+    }
+
+    private static Verdict verdict(Keccak256 recomputed, Keccak256 claimed, String what) {
+        return recomputed.equals(claimed) ? new Verdict(true, "re-executed " + what + ": node's digest matches")
+                : new Verdict(false, "re-executed " + what + ": " + recomputed + " != node's " + claimed);
+    }
+}

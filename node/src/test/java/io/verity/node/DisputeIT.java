@@ -1,0 +1,230 @@
+package io.verity.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.chain.ChainConnection;
+import io.verity.chain.DeployParams;
+import io.verity.chain.Devnet;
+import io.verity.chain.Dispute;
+import io.verity.chain.DisputeClient;
+import io.verity.chain.NodeRegistryClient;
+import io.verity.engine.det.DeterministicEngine;
+import io.verity.engine.det.DeterministicModel;
+import io.verity.node.dispute.Challenger;
+import io.verity.node.dispute.TraceClient;
+import io.verity.node.dispute.TraceLayout;
+import io.verity.node.settle.ChainSettings;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.tensor.Tensor;
+import io.verity.testing.RealInputs;
+import io.verity.testing.RealModel;
+import io.verity.testing.RealModels;
+import java.math.BigInteger;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Disputes end to end on anvil with real det-engine nodes and PaddleOCR det (672 operators, 673 trace
+ * entries): each node answers bisection moves on its own receipts and sits on committees (DisputeDuties), the
+ * challenger re-runs the request with its own engine. Node 1 computes with one weight nudged
+ * ({@link Faults#tamperWeight()}); nodes 2-4 are honest.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class DisputeIT {
+    static final int CHALLENGER = 6;
+    static final BigInteger BOND = DeployParams.ETHER.divide(BigInteger.TEN);
+    static final RealModel MODEL = RealModels.paddleOcrDet();
+
+    @TempDir static Path dir;
+    static Devnet devnet;
+    static Path deploymentFile;
+    static final List<InferenceNode> nodes = new ArrayList<>();
+    static HttpClient http;
+    static DeterministicEngine engine;
+
+    @BeforeAll
+    static void start() throws Exception {
+        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
+        deploymentFile = dir.resolve("deployment.json");
+        devnet.deployment().write(deploymentFile);
+        http = HttpClient.newHttpClient();
+        for (int account = 1; account <= 4; account++) {
+            Path home = dir.resolve("n" + account);
+            new io.verity.node.hub.ModelHub(home.resolve("models")).add(MODEL.file(), MODEL.name(), MODEL.version(), MODEL.license(), MODEL.source());
+            NodeConfig c = NodeConfig.defaults(home).withChainSettings(ChainSettings.of(deploymentFile)
+                    .withAccountKey(devnet.account(account).privateKeyHex()).withBatching(1, Duration.ofMillis(100)));
+            if (account == 1) c = c.withFaults(Faults.NONE.withTamperWeight(true));
+            nodes.add(InferenceNode.start(c, DeterministicEngine.create(2, true), InstantSource.system()));
+        }
+        try (ChainConnection chain = devnet.connect(0)) {
+            NodeRegistryClient registry = new NodeRegistryClient(chain, devnet.deployment().nodeRegistry());
+            await().atMost(Duration.ofSeconds(60)).until(() -> registry.activeNodes().size() == 4);
+        }
+        engine = DeterministicEngine.create(2, true);
+    }
+
+    @AfterAll
+    static void stop() {
+        for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
+        if (engine != null) engine.close();
+        if (devnet != null) devnet.close();
+    }
+
+    record Settled(SignedReceipt receipt, List<Tensor> inputs, TraceClient.Inclusion inclusion) {}
+
+    static Settled inferAndSettle(InferenceNode node, String text) throws Exception {
+        List<Tensor> inputs = RealInputs.paddleOcrDet(text, 64, 64);
+        ObjectNode body = NodeFixture.JSON.createObjectNode().put("model", MODEL.name());
+        inputs.forEach(t -> body.withArray("inputs").add(TensorJson.writeCompact(t)));
+        NodeFixture.Response r = NodeFixture.post(http, node.url(), "/v1/infer", body.toString(), "application/json");
+        assertThat(r.status()).as("infer: %s", r.body()).isEqualTo(200);
+        SignedReceipt signed = ReceiptJson.read(r.body().get("receipt"), "/receipt");
+        assertThat(signed.receipt().engine()).isEqualTo(DeterministicEngine.ID);
+        TraceClient tc = new TraceClient(node.url());
+        TraceClient.Inclusion inc = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> tc.inclusion(signed.id()).orElse(null), i -> i != null);
+        return new Settled(signed, inputs, inc);
+    }
+
+    static DisputeClient games(ChainConnection c) {
+        return new DisputeClient(c, devnet.deployment().requireDisputeGame());
+    }
+
+    @Test
+    void a_node_computing_with_a_tampered_weight_is_bisected_to_that_operator_and_slashed() throws Exception {
+        InferenceNode cheat = nodes.get(0);
+        Settled s = inferAndSettle(cheat, "VERITY");
+        DeterministicModel honest = engine.load(MODEL.digest(), MODEL.file());
+        try (ChainConnection me = devnet.connect(CHALLENGER); ChainConnection reader = devnet.connect(0)) {
+            NodeRegistryClient registry = new NodeRegistryClient(reader, devnet.deployment().nodeRegistry());
+            BigInteger stakeBefore = registry.stakeOf(cheat.address());
+            List<String> log = new ArrayList<>();
+            Challenger challenger = new Challenger(games(me), honest, line -> {
+                log.add(line);
+                System.out.println(line);
+            });
+            long started = System.nanoTime();
+            Challenger.Opened opened = challenger.open(s.receipt(), s.inputs(), s.inclusion().batchId(), s.inclusion().proof(), BOND);
+            assertThat(opened.trace().size()).isEqualTo(673);
+            Dispute end = challenger.play(opened, Duration.ofMillis(100), Duration.ofMinutes(3));
+            long ms = (System.nanoTime() - started) / 1_000_000;
+
+            assertThat(end.state()).as("game after: %s", log).isEqualTo(Dispute.State.CHALLENGER_WON);
+            assertThat(end.rounds()).isLessThanOrEqualTo(12);
+            TraceLayout.Slot disputed = TraceLayout.of(honest).get(Math.toIntExact(end.hi()));
+            assertThat(honest.nodeOp(disputed.node())).as("the tampered weight's operator").isEqualTo("Constant");
+            List<EvmAddress> committee = games(reader).committee(opened.gameId());
+            assertThat(committee).hasSize(3).doesNotContain(cheat.address());
+            for (EvmAddress m : committee) assertThat(games(reader).voteOf(opened.gameId(), m)).as("vote of %s", m).isEqualTo(2);
+            BigInteger slashed = stakeBefore.divide(BigInteger.TWO);
+            assertThat(registry.stakeOf(cheat.address())).isEqualTo(stakeBefore.subtract(slashed));
+            assertThat(games(reader).claimable(devnet.account(CHALLENGER).address())).isGreaterThan(BOND.add(slashed).multiply(BigInteger.valueOf(8)).divide(BigInteger.TEN));
+            assertThat(games(reader).convicted(s.receipt().id())).isTrue();
+            System.out.printf("dispute on PaddleOCR det (%d trace entries, %d operators): %d node reveals, %d ms wall on anvil%n",
+                    opened.trace().size(), honest.nodeCount(), end.rounds(), ms);
+        }
+    }
+
+    @Test
+    void an_honest_node_serves_its_trace_and_a_false_challenger_loses_its_bond() throws Exception {
+        InferenceNode honestNode = nodes.get(1);
+        Settled s = inferAndSettle(honestNode, "HONEST");
+        // the false challenger computes with a tampered copy of the model (as node 1 does) under the real digest
+        Path wrong = ModelTamper.tampered(MODEL.file(), dir.resolve("challenger-tampered.onnx"));
+        try (DeterministicEngine own = DeterministicEngine.create(2, true);
+                ChainConnection me = devnet.connect(CHALLENGER + 1); ChainConnection reader = devnet.connect(0)) {
+            DeterministicModel falseModel = own.load(MODEL.digest(), wrong);
+            TraceClient served = new TraceClient(honestNode.url());
+            assertThat(served.traceSize(s.receipt().id())).contains(673);
+            TraceClient.Opening last = served.opening(s.receipt().id(), 672).orElseThrow();
+            assertThat(games(reader).traceRootOf(last.reveal())).isEqualTo(s.receipt().receipt().traceRoot());
+
+            Challenger challenger = new Challenger(games(me), falseModel, System.out::println);
+            Challenger.Opened opened = challenger.open(s.receipt(), s.inputs(), s.inclusion().batchId(), s.inclusion().proof(), BOND);
+            Dispute end = challenger.play(opened, Duration.ofMillis(100), Duration.ofMinutes(3));
+
+            assertThat(end.state()).isEqualTo(Dispute.State.NODE_WON);
+            assertThat(games(reader).claimable(honestNode.address())).isGreaterThanOrEqualTo(BOND.multiply(BigInteger.valueOf(9)).divide(BigInteger.TEN));
+            assertThat(new NodeRegistryClient(reader, devnet.deployment().nodeRegistry()).stakeOf(honestNode.address()))
+                    .isEqualTo(new NodeRegistryClient(reader, devnet.deployment().nodeRegistry()).minStake());
+        }
+    }
+
+    @Test
+    void trace_routes_refuse_bad_indices_and_unknown_receipts_with_problems_naming_the_field() throws Exception {
+        InferenceNode node = nodes.get(2);
+        Settled s = inferAndSettle(node, "ROUTES");
+        String base = "/v1/receipts/" + s.receipt().id().toHex() + "/trace/";
+        NodeFixture.Response bad = NodeFixture.get(http, node.url(), base + "673");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.body().at("/errors/0/pointer").asText()).isEqualTo("/i");
+        assertThat(bad.body().at("/errors/0/detail").asText()).isEqualTo("must be an integer in [0, 672], got 673");
+        assertThat(NodeFixture.get(http, node.url(), base + "x").status()).isEqualTo(400);
+        NodeFixture.Response unknown = NodeFixture.get(http, node.url(), "/v1/receipts/0x" + "ab".repeat(32) + "/trace");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.contentType()).startsWith("application/problem+json");
+        NodeFixture.Response badId = NodeFixture.get(http, node.url(), "/v1/receipts/0x12/trace/3");
+        assertThat(badId.status()).isEqualTo(400);
+        assertThat(badId.body().at("/errors/0/pointer").asText()).isEqualTo("/id");
+
+        // an operator's inputs are served with openings of earlier entries that verify against the receipt's root
+        TraceClient tc = new TraceClient(node.url());
+        DeterministicModel m = engine.load(MODEL.digest(), MODEL.file());
+        int convEntry = -1;
+        List<TraceLayout.Slot> layout = TraceLayout.of(m);
+        for (int i = 300; i < layout.size() && convEntry < 0; i++) if (layout.get(i).node() >= 0 && m.nodeOp(layout.get(i).node()).equals("Conv")) convEntry = i;
+        TraceClient.OperatorInputs in = tc.inputs(s.receipt().id(), convEntry).orElseThrow();
+        assertThat(in.op()).isEqualTo("Conv");
+        assertThat(in.inputs()).isNotEmpty().allSatisfy(x -> {
+            assertThat(x.opening().reveal().index()).isLessThan(in.index());
+            assertThat(io.verity.engine.det.ExecutionTrace.tensorDigest(x.tensor())).isEqualTo(x.opening().reveal().digest());
+        });
+    }
+
+    @Test
+    void a_referee_re_executes_a_conv_from_the_inputs_the_node_serves_and_checks_the_nodes_digest() throws Exception {
+        InferenceNode node = nodes.get(3);
+        Settled s = inferAndSettle(node, "REFEREE");
+        DeterministicModel m = engine.load(MODEL.digest(), MODEL.file());
+        var trace = m.trace(s.inputs());
+        assertThat(trace.root()).isEqualTo(s.receipt().receipt().traceRoot());
+        List<TraceLayout.Slot> layout = TraceLayout.of(m);
+        assertThat(layout).hasSize(trace.size());
+        for (int i = 0; i < layout.size(); i++) assertThat(layout.get(i).name()).isEqualTo(trace.entries().get(i).name());
+        int conv = -1;
+        for (int i = 400; i < layout.size() && conv < 0; i++) if (layout.get(i).node() >= 0 && m.nodeOp(layout.get(i).node()).equals("Conv")) conv = i;
+
+        io.verity.node.dispute.Referee referee = new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m));
+        TraceClient served = new TraceClient(node.url());
+        var right = referee.judge(voting(s, conv, trace.entries().get(conv).digest(), trace.chain(conv - 1)), served).orElseThrow();
+        assertThat(right.nodeRight()).as(right.reason()).isTrue();
+        assertThat(right.reason()).startsWith("re-executed Conv node ");
+        var wrong = referee.judge(voting(s, conv, trace.entries().get(conv - 1).digest(), trace.chain(conv - 1)), served).orElseThrow();
+        assertThat(wrong.nodeRight()).as(wrong.reason()).isFalse();
+        var input = referee.judge(voting(s, 0, trace.entries().get(0).digest(), io.verity.protocol.Keccak256.ZERO), served).orElseThrow();
+        assertThat(input.nodeRight()).as(input.reason()).isTrue();
+        assertThat(input.reason()).contains("graph input x");
+    }
+
+    /** A game in VOTING on entry {@code hi} where the node claims {@code nodeDigest}. */
+    static Dispute voting(Settled s, int hi, io.verity.protocol.Keccak256 nodeDigest, io.verity.protocol.Keccak256 agreed) {
+        return new Dispute(0, s.receipt().id(), s.receipt().receipt().traceRoot(), s.receipt().receipt().node(),
+                devnet.account(CHALLENGER).address(), BOND, Dispute.State.VOTING, 673, hi - 1, hi, hi, java.time.Instant.now(), 9,
+                agreed, nodeDigest);
+    }
+}
