@@ -131,6 +131,11 @@ final class Payer implements AutoCloseable {
         synchronized (ch) {
             if (status == 200) {
                 ch.acked = ch.acked.max(target);
+            } else if (status == 409 && body != null && body.hasNonNull("held")
+                    && new BigInteger(body.get("held").asText()).equals(target)) {
+                // Our own earlier send of this very voucher landed but its answer was lost (the node died after
+                // storing it, or the connection broke): it is acknowledged, not owed again.
+                ch.acked = ch.acked.max(target);
             } else if (status == 409 && body != null && body.hasNonNull("held")) {
                 // Someone else (another gateway on this account, or our own earlier life) moved the channel: keep
                 // what we still owe on top of what the node holds. The base makes the node refuse a voucher built
