@@ -156,7 +156,8 @@ final class Nn {
     }
 
     /**
-     * Conv as im2col + {@link Dot}: for each output element the sum runs over input channel (within the
+     * Conv as a product with {@link Dot}, directly on the (padded) input for stride 1, through im2col bands
+     * otherwise: for each output element the sum runs over input channel (within the
      * group), kernel row, kernel column, ascending; the bias is added after the sum; one rounding.
      */
     private static Arr[] conv(Node n, Arr[] in, Interp.Ctx c) {
@@ -175,15 +176,28 @@ final class Nn {
             depthwise(c.par(), x.f, w.f, bias == null ? null : bias.f, o, N, C, H, W, g);
             return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
         }
-        boolean direct = kh == 1 && kw == 1 && g.sh == 1 && g.sw == 1 && g.pt + g.pl + g.pb + g.pr == 0;
-        for (int b = 0; b < N; b++) {
-            for (int gi = 0; gi < G; gi++) {
-                float[] col;
-                int colOff;
-                if (direct) {
-                    col = x.f;
-                    colOff = (b * C + gi * Cg) * H * W;
-                } else {
+        if (P == 0) {
+            // nothing to compute
+        } else if (g.sh == 1 && g.sw == 1 && g.pt >= 0 && g.pl >= 0 && g.pb >= 0 && g.pr >= 0) {
+            // Stride 1: no im2col. The output is computed on the zero-padded input grid (Wp columns per row, of
+            // which the first OW are kept), where input channel ch, kernel row ky and column kx sit at a fixed
+            // offset tap[k] from the output pixel; k = (ch * kh + ky) * kw + kx is im2col's row order and the
+            // padding holds the same zeros im2col would, so every sum is the same sequence of operations.
+            int Hp = H + g.pt + g.pb, Wp = W + g.pl + g.pr;
+            int[] tap = new int[Kd];
+            for (int k = 0; k < Kd; k++) tap[k] = (k / (kh * kw)) * Hp * Wp + (k / kw % kh) * g.dh * Wp + (k % kw) * g.dw;
+            boolean padded = Hp != H || Wp != W;
+            for (int b = 0; b < N; b++) {
+                for (int gi = 0; gi < G; gi++) {
+                    int xOff = (b * C + gi * Cg) * H * W;
+                    float[] xp = padded ? pad(x.f, xOff, Cg, H, W, g) : x.f;
+                    Dot.taps(c.par(), Mg, (OH - 1) * Wp + OW, Kd, w.f, gi * Mg * Kd, Kd, xp, padded ? 0 : xOff, tap, Wp, OW,
+                            o, (b * M + gi * Mg) * P, P, bias == null ? null : bias.f, gi * Mg);
+                }
+            }
+        } else {
+            for (int b = 0; b < N; b++) {
+                for (int gi = 0; gi < G; gi++) {
                     // im2col one band of output pixels at a time, sized to stay in cache, one band per task;
                     // every output element still sums over all of k in ascending order.
                     int band = Math.max(Dot.TILE, Math.min(P, (1 << 17) / Math.max(Kd, 1) / Dot.TILE * Dot.TILE));
@@ -194,10 +208,7 @@ final class Nn {
                         Dot.matmul(Parallel.SERIAL, Mg, p1 - p0, Kd, w.f, fgi * Mg * Kd, Kd, tile, 0, p1 - p0, o, oOff + p0, P,
                                 bias == null ? null : bias.f, fgi * Mg);
                     });
-                    continue;
                 }
-                Dot.matmul(c.par(), Mg, P, Kd, w.f, gi * Mg * Kd, Kd, col, colOff, P, o, (b * M + gi * Mg) * P,
-                        bias == null ? null : bias.f, gi * Mg);
             }
         }
         int[] shape = oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW};
@@ -236,6 +247,16 @@ final class Nn {
             if (bias == null) for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) acc[ox];
             else for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) (acc[ox] + bv);
         });
+    }
+
+    /** Channels [off, off + C * H * W) of x with g's padding of zeros around each H x W plane. */
+    static float[] pad(float[] x, int off, int C, int H, int W, Geo g) {
+        int Hp = H + g.pt + g.pb, Wp = W + g.pl + g.pr;
+        float[] xp = new float[C * Hp * Wp];
+        for (int ch = 0; ch < C; ch++) {
+            for (int y = 0; y < H; y++) System.arraycopy(x, off + (ch * H + y) * W, xp, (ch * Hp + y + g.pt) * Wp + g.pl, W);
+        }
+        return xp;
     }
 
     /** The im2col rows for output pixels [p0, p1) only: (C * kh * kw) x (p1 - p0). */
