@@ -338,6 +338,33 @@ final class Nn {
             OW = sw * (W - 1) + opw + ((kw - 1) * dw + 1) - pl - pr;
         }
         float[] o = new float[N * M * OH * OW];
+        if (kh == sh && kw == sw && dh == 1 && dw == 1 && pt + pl + pb + pr == 0 && oph + opw == 0 && OH == H * sh && OW == W * sw) {
+            // Kernel = stride (the 2x upsampling of detection heads): each output pixel is reached by exactly one
+            // kernel position (ky, kx) = (oy % sh, ox % sw), so its sum runs over the input channels alone. For
+            // each (ky, kx) that is a product of w[., m, ky, kx] with the input, rounded then placed on its grid.
+            float[] wt = new float[Mg * Cg], tmp = new float[Mg * H * W];
+            for (int b = 0; b < N; b++) {
+                for (int gi = 0; gi < G; gi++) {
+                    for (int ky = 0; ky < kh; ky++) {
+                        for (int kx = 0; kx < kw; kx++) {
+                            for (int mm = 0; mm < Mg; mm++) {
+                                for (int cc = 0; cc < Cg; cc++) wt[mm * Cg + cc] = w.f[(((gi * Cg + cc) * Mg + mm) * kh + ky) * kw + kx];
+                            }
+                            Dot.matmul(c.par(), Mg, H * W, Cg, wt, 0, Cg, x.f, (b * C + gi * Cg) * H * W, H * W, tmp, 0,
+                                    bias == null ? null : bias.f, gi * Mg);
+                            for (int mm = 0; mm < Mg; mm++) {
+                                int ob = (b * M + gi * Mg + mm) * OH * OW;
+                                for (int iy = 0; iy < H; iy++) {
+                                    int orow = ob + (iy * sh + ky) * OW + kx, trow = (mm * H + iy) * W;
+                                    for (int ix = 0; ix < W; ix++) o[orow + ix * sw] = tmp[trow + ix];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
+        }
         // For each output row/column, the (kernel index, input index) pairs that reach it, ascending kernel index:
         // the channel-independent part of the gather, computed once.
         int[][] ys = taps(OH, pt, kh, dh, sh, H), xs = taps(OW, pl, kw, dw, sw, W);
