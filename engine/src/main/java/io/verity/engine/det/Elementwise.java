@@ -280,6 +280,76 @@ final class Elementwise {
     private static final int ADD = 0, SUB = 1, MUL = 2, DIV = 3, OTHER = 4;
 
     /**
+     * float32 + - * / with broadcasting, written for the JIT: axes of size 1 are dropped and neighbouring
+     * axes that both operands walk contiguously (or both repeat) are merged, so the inner loop is as long as
+     * possible and reads each operand either contiguously or as one repeated value. Each output element is
+     * still the one IEEE float32 operation on the same two inputs.
+     */
+    private static void floats(Parallel par, int code, int[] out, int[] as, int[] bs, float[] x, float[] y, float[] o) {
+        int[] d = new int[out.length], sa = new int[out.length], sb = new int[out.length];
+        int r = 0;
+        for (int ax = 0; ax < out.length; ax++) {
+            if (out[ax] == 1) continue;
+            if (r > 0 && sa[r - 1] == as[ax] * out[ax] && sb[r - 1] == bs[ax] * out[ax]) {
+                d[r - 1] *= out[ax];
+                sa[r - 1] = as[ax];
+                sb[r - 1] = bs[ax];
+                continue;
+            }
+            d[r] = out[ax];
+            sa[r] = as[ax];
+            sb[r] = bs[ax];
+            r++;
+        }
+        int len = r == 0 ? 1 : d[r - 1], aStep = r == 0 ? 0 : sa[r - 1], bStep = r == 0 ? 0 : sb[r - 1];
+        int rows = Arr.size(out) / Math.max(len, 1), chunk = 1 << 14, per = Math.max(1, (len + chunk - 1) / chunk), fr = r;
+        if (len == 0) return;
+        par.forEach(rows * per, Math.min(len, chunk), task -> {
+            int row = task / per, i0 = task % per * chunk, i1 = Math.min(len, i0 + chunk);
+            int ao = 0, bo = 0, rem = row;
+            for (int ax = fr - 2; ax >= 0; ax--) {
+                int ci = rem % d[ax];
+                rem /= d[ax];
+                ao += ci * sa[ax];
+                bo += ci * sb[ax];
+            }
+            int ob = row * len;
+            if (aStep == 1 && bStep == 1) {
+                int da = ao - ob, db = bo - ob;
+                switch (code) {
+                    case ADD -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] + y[i + db]; }
+                    case SUB -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] - y[i + db]; }
+                    case MUL -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] * y[i + db]; }
+                    default -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] / y[i + db]; }
+                }
+            } else if (aStep == 1 && bStep == 0) {
+                int da = ao - ob;
+                float v = y[bo];
+                switch (code) {
+                    case ADD -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] + v; }
+                    case SUB -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] - v; }
+                    case MUL -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] * v; }
+                    default -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] / v; }
+                }
+            } else if (aStep == 0 && bStep == 1) {
+                int db = bo - ob;
+                float v = x[ao];
+                switch (code) {
+                    case ADD -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = v + y[i + db]; }
+                    case SUB -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = v - y[i + db]; }
+                    case MUL -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = v * y[i + db]; }
+                    default -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = v / y[i + db]; }
+                }
+            } else {
+                for (int i = i0; i < i1; i++) {
+                    float p = x[ao + i * aStep], q = y[bo + i * bStep];
+                    o[ob + i] = code == ADD ? p + q : code == SUB ? p - q : code == MUL ? p * q : p / q;
+                }
+            }
+        });
+    }
+
+    /**
      * Broadcasting binary op. float32 results are f computed in float64 and rounded once; for + - * / that
      * equals the single float32 IEEE operation (double rounding is innocuous for these on float32 operands).
      */
@@ -305,7 +375,9 @@ final class Elementwise {
         if (ol != null && l == null) throw new OpException(n, "input must be float32 or float64, got " + t.wireName());
         if (ol == null && f == null) throw new OpException(n, "input must be an integer type, got " + t.wireName());
         if (of != null && b.dtype != DType.FLOAT32) throw new OpException(n, "input 1 must be float32, got " + b.dtype.wireName());
-        c.par().forEach(rows, len, row -> {
+        if (of != null && code != OTHER) {
+            floats(c.par(), code, out, as, bs, a.f, b.f, of);
+        } else c.par().forEach(rows, len, row -> {
             int ao = 0, bo = 0, rem = row;
             for (int ax = r - 2; ax >= 0; ax--) {
                 int ci = rem % out[ax];
@@ -316,13 +388,7 @@ final class Elementwise {
             int o = row * len;
             if (of != null) {
                 float[] x = a.f, y = b.f;
-                switch (code) {
-                    case ADD -> { for (int i = 0; i < len; i++) of[o + i] = x[ao + i * aStep] + y[bo + i * bStep]; }
-                    case SUB -> { for (int i = 0; i < len; i++) of[o + i] = x[ao + i * aStep] - y[bo + i * bStep]; }
-                    case MUL -> { for (int i = 0; i < len; i++) of[o + i] = x[ao + i * aStep] * y[bo + i * bStep]; }
-                    case DIV -> { for (int i = 0; i < len; i++) of[o + i] = x[ao + i * aStep] / y[bo + i * bStep]; }
-                    default -> { for (int i = 0; i < len; i++) of[o + i] = (float) f.ap(x[ao + i * aStep], y[bo + i * bStep]); }
-                }
+                for (int i = 0; i < len; i++) of[o + i] = (float) f.ap(x[ao + i * aStep], y[bo + i * bStep]);
             } else if (od != null) {
                 for (int i = 0; i < len; i++) od[o + i] = f.ap(a.d[ao + i * aStep], b.getD(bo + i * bStep));
             } else {
