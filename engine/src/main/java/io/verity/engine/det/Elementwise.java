@@ -227,12 +227,7 @@ final class Elementwise {
         if (x.f != null) {
             // float32 bounds of a float32 clip are exact, so comparing in float gives the float64 path's bits
             float lo = mn == null ? Float.NEGATIVE_INFINITY : (float) mn.getD(0), hi = mx == null ? Float.POSITIVE_INFINITY : (float) mx.getD(0);
-            float[] o = new float[x.f.length];
-            for (int i = 0; i < o.length; i++) {
-                float v = x.f[i];
-                o[i] = v < lo ? lo : v > hi ? hi : v;
-            }
-            return new Arr[] {Arr.floats(x.shape, o)};
+            return new Arr[] {Arr.floats(x.shape, clip(c.par(), x.f, lo, hi))};
         }
         if (x.isFloat()) {
             double lo = mn == null ? Double.NEGATIVE_INFINITY : mn.getD(0), hi = mx == null ? Double.POSITIVE_INFINITY : mx.getD(0);
@@ -240,6 +235,35 @@ final class Elementwise {
         }
         long lo = mn == null ? Long.MIN_VALUE : mn.getL(0), hi = mx == null ? Long.MAX_VALUE : mx.getL(0);
         return unaryApply(c.par(), x, null, v -> v < lo ? lo : Math.min(v, hi));
+    }
+
+    /**
+     * o[i] = v < lo ? lo : v > hi ? hi : v for v = x[i]. That select defeats the JIT's vectoriser (and
+     * mispredicts), so blocks without a zero or NaN, where {@code min(max(v, lo), hi)} has the same bits
+     * (no signed-zero tie, no NaN payload to keep, lo < hi), take the vectorised form; a block with one runs
+     * the select. The vectorised min of |v| finds such blocks (it is NaN or 0 exactly when one is there).
+     */
+    static float[] clip(Parallel par, float[] x, float lo, float hi) {
+        float[] o = new float[x.length];
+        int block = 1024, blocks = (x.length + block - 1) / block;
+        boolean fast = lo < hi; // also false for a NaN bound
+        par.forEach(blocks, block, bi -> {
+            int i0 = bi * block, i1 = Math.min(x.length, i0 + block);
+            if (fast) {
+                float least = Float.POSITIVE_INFINITY;
+                for (int i = i0; i < i1; i++) {
+                    float v = x[i];
+                    o[i] = Math.min(Math.max(v, lo), hi);
+                    least = Math.min(least, Math.abs(v));
+                }
+                if (least > 0) return;
+            }
+            for (int i = i0; i < i1; i++) {
+                float v = x[i];
+                o[i] = v < lo ? lo : v > hi ? hi : v;
+            }
+        });
+        return o;
     }
 
     private static void binary(Map<String, Kernel> m, String name, DD f, LL l) {

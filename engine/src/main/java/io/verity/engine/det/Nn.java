@@ -469,6 +469,15 @@ final class Nn {
         int[] shape = x.shape.clone();
         for (int i = 2; i < shape.length; i++) shape[i] = 1;
         double[] o = new double[N * C];
+        if (x.f != null && !max) {
+            float[] xf = x.f; // the hot case (squeeze-excite blocks): the same ascending float64 sum, no dispatch per element
+            for (int nc = 0; nc < N * C; nc++) {
+                double acc = 0;
+                for (int i = nc * S; i < (nc + 1) * S; i++) acc = acc + xf[i];
+                o[nc] = acc / S;
+            }
+            return new Arr[] {K.cast(Arr.doubles(shape, o), x.dtype)};
+        }
         for (int nc = 0; nc < N * C; nc++) {
             double acc = max ? Double.NEGATIVE_INFINITY : 0;
             for (int i = 0; i < S; i++) {
@@ -491,6 +500,17 @@ final class Nn {
             double sd = StrictMath.sqrt(var.getD(ch) + eps);
             mul[ch] = sd;
             add[ch] = mean.getD(ch);
+        }
+        if (x.f != null) {
+            // float32 input: the same float64 expression, rounded straight into the float32 result
+            float[] o = new float[x.size()];
+            c.par().forEach(N * C, S, nc -> {
+                int ch = nc % C;
+                double s = sc.getD(ch), bb = b.getD(ch), a = add[ch], m = mul[ch];
+                float[] xf = x.f;
+                for (int i = nc * S; i < (nc + 1) * S; i++) o[i] = (float) (((double) xf[i] - a) / m * s + bb);
+            });
+            return new Arr[] {Arr.floats(x.shape, o)};
         }
         double[] o = new double[x.size()];
         c.par().forEach(N * C, S, nc -> {
