@@ -221,13 +221,14 @@ final class Elementwise {
         Arr x = in[0];
         if (n.opset < 11) {
             double lo = n.f("min", -Float.MAX_VALUE), hi = n.f("max", Float.MAX_VALUE);
+            if (x.f != null) return new Arr[] {Arr.floats(x.shape, clip(c.par(), x.f, (float) lo, (float) hi, true))};
             return unaryApply(c.par(), x, v -> v < lo ? lo : v > hi ? hi : v, null);
         }
         Arr mn = K.opt(in, 1), mx = K.opt(in, 2);
         if (x.f != null) {
             // float32 bounds of a float32 clip are exact, so comparing in float gives the float64 path's bits
             float lo = mn == null ? Float.NEGATIVE_INFINITY : (float) mn.getD(0), hi = mx == null ? Float.POSITIVE_INFINITY : (float) mx.getD(0);
-            return new Arr[] {Arr.floats(x.shape, clip(c.par(), x.f, lo, hi))};
+            return new Arr[] {Arr.floats(x.shape, clip(c.par(), x.f, lo, hi, false))};
         }
         if (x.isFloat()) {
             double lo = mn == null ? Double.NEGATIVE_INFINITY : mn.getD(0), hi = mx == null ? Double.POSITIVE_INFINITY : mx.getD(0);
@@ -242,8 +243,10 @@ final class Elementwise {
      * mispredicts), so blocks without a zero or NaN, where {@code min(max(v, lo), hi)} has the same bits
      * (no signed-zero tie, no NaN payload to keep, lo < hi), take the vectorised form; a block with one runs
      * the select. The vectorised min of |v| finds such blocks (it is NaN or 0 exactly when one is there).
+     * {@code viaDouble}: the select passes v through float64 and back, as the float64 kernel of opset < 11
+     * always did (the same value; kept so that NaN payloads are treated exactly as before).
      */
-    static float[] clip(Parallel par, float[] x, float lo, float hi) {
+    static float[] clip(Parallel par, float[] x, float lo, float hi, boolean viaDouble) {
         float[] o = new float[x.length];
         int block = 1024, blocks = (x.length + block - 1) / block;
         boolean fast = lo < hi; // also false for a NaN bound
@@ -258,9 +261,16 @@ final class Elementwise {
                 }
                 if (least > 0) return;
             }
-            for (int i = i0; i < i1; i++) {
-                float v = x[i];
-                o[i] = v < lo ? lo : v > hi ? hi : v;
+            if (viaDouble) {
+                for (int i = i0; i < i1; i++) {
+                    double v = x[i];
+                    o[i] = (float) (v < lo ? lo : v > hi ? hi : v);
+                }
+            } else {
+                for (int i = i0; i < i1; i++) {
+                    float v = x[i];
+                    o[i] = v < lo ? lo : v > hi ? hi : v;
+                }
             }
         });
         return o;
