@@ -41,20 +41,31 @@ final class Dot {
             float[] c, int cOff, int ldc, float[] bias, int biasOff) {
         int[] tap = new int[K];
         for (int k = 0; k < K; k++) tap[k] = k * ldb;
-        taps(par, M, N, K, a, aOff, lda, b, bOff, tap, N, N, c, cOff, ldc, bias, biasOff);
+        taps(par, 1, M, N, K, a, aOff, 0, lda, b, bOff, 0, tap, N, N, c, cOff, 0, ldc, bias, biasOff);
     }
 
     /**
      * The general form. Columns are numbered {@code q = 0 .. Q-1} in rows of {@code span}; only the first
      * {@code keep} of each span are outputs (the rest are the padding columns of a convolution computed on the
      * padded grid, and are dropped): column {@code q} goes to {@code c[cOff + m * ldc + (q / span) * keep + q % span]}.
+     * {@code G} independent products (a convolution's groups) run as one parallel loop: product g uses a, b, c
+     * and bias from {@code aOff + g * aG}, {@code bOff + g * bG}, {@code cOff + g * cG} and {@code biasOff + g * M}.
      */
-    static void taps(Parallel par, int M, int Q, int K, float[] a, int aOff, int lda, float[] b, int bOff, int[] tap,
-            int span, int keep, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
-        int rowBlocks = (M + ROWS - 1) / ROWS, colTiles = (Q + TILE - 1) / TILE;
+    static void taps(Parallel par, int G, int M, int Q, int K, float[] a, int aOff, int aG, int lda, float[] b, int bOff, int bG,
+            int[] tap, int span, int keep, float[] c, int cOff, int cG, int ldc, float[] bias, int biasOff) {
+        int rowBlocks = (M + ROWS - 1) / ROWS, colTiles = (Q + TILE - 1) / TILE, per = rowBlocks * colTiles;
         // Row blocks vary fastest, so consecutive tasks on one thread reuse the same columns of b from cache.
-        par.forEach(rowBlocks * colTiles, (long) ROWS * TILE * K, task -> {
-            int rb = task % rowBlocks, ct = task / rowBlocks;
+        par.forEach(G * per, (long) ROWS * TILE * K, gt -> {
+            int g = gt / per, task = gt % per;
+            taps(M, Q, K, a, aOff + g * aG, lda, b, bOff + g * bG, tap, span, keep, c, cOff + g * cG, ldc, bias, biasOff + g * M,
+                    task % rowBlocks, task / rowBlocks);
+        });
+    }
+
+    /** Row block rb, column tile ct of one product. */
+    private static void taps(int M, int Q, int K, float[] a, int aOff, int lda, float[] b, int bOff, int[] tap, int span, int keep,
+            float[] c, int cOff, int ldc, float[] bias, int biasOff, int rb, int ct) {
+        {
             int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS);
             int q0 = ct * TILE, w = Math.min(Q, q0 + TILE) - q0;
             double[][] s = new double[m1 - m0][w];
@@ -71,7 +82,7 @@ final class Dot {
                     j += n;
                 }
             }
-        });
+        }
     }
 
     /**

@@ -172,34 +172,25 @@ final class Nn {
         Geo g = geometry(n, H, W, kh, kw, oneD, false);
         int OH = g.oh, OW = g.ow, P = OH * OW, Kd = Cg * kh * kw, Mg = M / G;
         float[] o = new float[N * M * P];
-        if (Cg == 1 && Mg == 1) {
+        if (P == 0) return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
+        if (Cg == 1 && Mg == 1 && (g.sh > 1 || g.sw > 1 || !finite(w.f))) {
+            // Strided depthwise: the row kernel is faster than splitting the input into phases. Non-finite
+            // weights: the depthwise kernel skips padding where the product path multiplies it (0 * inf = NaN).
             depthwise(c.par(), x.f, w.f, bias == null ? null : bias.f, o, N, C, H, W, g);
             return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
         }
-        if (P == 0) {
-            // nothing to compute
-        } else if (g.sh == 1 && g.sw == 1 && g.pt >= 0 && g.pl >= 0 && g.pb >= 0 && g.pr >= 0) {
-            // Stride 1: no im2col. The output is computed on the zero-padded input grid (Wp columns per row, of
-            // which the first OW are kept), where input channel ch, kernel row ky and column kx sit at a fixed
-            // offset tap[k] from the output pixel; k = (ch * kh + ky) * kw + kx is im2col's row order and the
-            // padding holds the same zeros im2col would, so every sum is the same sequence of operations.
-            int Hp = H + g.pt + g.pb, Wp = W + g.pl + g.pr;
-            int[] tap = new int[Kd];
-            for (int k = 0; k < Kd; k++) tap[k] = (k / (kh * kw)) * Hp * Wp + (k / kw % kh) * g.dh * Wp + (k % kw) * g.dw;
-            boolean padded = Hp != H || Wp != W;
+        // No im2col: the input is zero-padded and split into sh x sw phase planes (plane (py, px) holds padded
+        // rows py, py + sh, ... and columns px, px + sw, ...), so input channel ch, kernel row ky and column kx
+        // of output pixel (oy, ox) is plane ((ky*dh) % sh, (kx*dw) % sw) at row oy + ky*dh / sh, column
+        // ox + kx*dw / sw: a fixed offset tap[k] from the pixel's own position on a Wq-wide grid (whose extra
+        // columns are computed and dropped). k = (ch * kh + ky) * kw + kx is im2col's row order and the padding
+        // holds the zeros im2col held, so every output is the same sum in the same order. A depthwise weight
+        // that is finite makes a padded tap add +-0, which leaves the sum unchanged (it is never -0), so the
+        // depthwise kernel's skipped taps give the same bits too.
+        if (g.pt < 0 || g.pl < 0 || g.pb < 0 || g.pr < 0) {
+            // negative pads (cropping; outside the ONNX spec, kept working): im2col bands
             for (int b = 0; b < N; b++) {
                 for (int gi = 0; gi < G; gi++) {
-                    int xOff = (b * C + gi * Cg) * H * W;
-                    float[] xp = padded ? pad(x.f, xOff, Cg, H, W, g) : x.f;
-                    Dot.taps(c.par(), Mg, (OH - 1) * Wp + OW, Kd, w.f, gi * Mg * Kd, Kd, xp, padded ? 0 : xOff, tap, Wp, OW,
-                            o, (b * M + gi * Mg) * P, P, bias == null ? null : bias.f, gi * Mg);
-                }
-            }
-        } else {
-            for (int b = 0; b < N; b++) {
-                for (int gi = 0; gi < G; gi++) {
-                    // im2col one band of output pixels at a time, sized to stay in cache, one band per task;
-                    // every output element still sums over all of k in ascending order.
                     int band = Math.max(Dot.TILE, Math.min(P, (1 << 17) / Math.max(Kd, 1) / Dot.TILE * Dot.TILE));
                     int bands = (P + band - 1) / band, xOff = (b * C + gi * Cg) * H * W, oOff = (b * M + gi * Mg) * P, fgi = gi;
                     c.par().forEach(bands, (long) band * Kd * Mg, t -> {
@@ -210,6 +201,20 @@ final class Nn {
                     });
                 }
             }
+            return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
+        }
+        int Hp = H + g.pt + g.pb, Wp = W + g.pl + g.pr, Hq = (Hp + g.sh - 1) / g.sh, Wq = (Wp + g.sw - 1) / g.sw;
+        int plane = Hq * Wq, phases = g.sh * g.sw;
+        int[] tap = new int[Kd];
+        for (int k = 0; k < Kd; k++) {
+            int ch = k / (kh * kw), ry = k / kw % kh * g.dh, rx = k % kw * g.dw;
+            tap[k] = ((ry % g.sh * g.sw + rx % g.sw) * C + ch) * plane + ry / g.sh * Wq + rx / g.sw;
+        }
+        boolean copy = Hp != H || Wp != W || phases > 1;
+        for (int b = 0; b < N; b++) {
+            float[] xq = copy ? phases(x.f, b * C * H * W, C, H, W, g, Hq, Wq) : x.f;
+            Dot.taps(c.par(), G, Mg, (OH - 1) * Wq + OW, Kd, w.f, 0, Mg * Kd, Kd, xq, copy ? 0 : b * C * H * W, Cg * plane, tap, Wq, OW,
+                    o, b * M * P, Mg * P, P, bias == null ? null : bias.f, 0);
         }
         int[] shape = oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW};
         return new Arr[] {Arr.floats(shape, o)};
@@ -249,14 +254,31 @@ final class Nn {
         });
     }
 
-    /** Channels [off, off + C * H * W) of x with g's padding of zeros around each H x W plane. */
-    static float[] pad(float[] x, int off, int C, int H, int W, Geo g) {
-        int Hp = H + g.pt + g.pb, Wp = W + g.pl + g.pr;
-        float[] xp = new float[C * Hp * Wp];
+    /**
+     * Channels [off, off + C * H * W) of x, zero-padded by g, as sh x sw phase planes [py][px][C][Hq][Wq]:
+     * padded pixel (y, x) goes to plane (y % sh, x % sw) at (y / sh, x / sw).
+     */
+    static float[] phases(float[] x, int off, int C, int H, int W, Geo g, int Hq, int Wq) {
+        float[] xq = new float[g.sh * g.sw * C * Hq * Wq];
         for (int ch = 0; ch < C; ch++) {
-            for (int y = 0; y < H; y++) System.arraycopy(x, off + (ch * H + y) * W, xp, (ch * Hp + y + g.pt) * Wp + g.pl, W);
+            for (int y = 0; y < H; y++) {
+                int py = y + g.pt, src = off + (ch * H + y) * W;
+                if (g.sw == 1) {
+                    System.arraycopy(x, src, xq, ((py % g.sh * C + ch) * Hq + py / g.sh) * Wq + g.pl, W);
+                    continue;
+                }
+                for (int cp = 0; cp < g.sw; cp++) {
+                    int x0 = Math.floorMod(cp - g.pl, g.sw), d = (((py % g.sh * g.sw + cp) * C + ch) * Hq + py / g.sh) * Wq + (x0 + g.pl) / g.sw;
+                    for (int xx = x0; xx < W; xx += g.sw) xq[d++] = x[src + xx];
+                }
+            }
         }
-        return xp;
+        return xq;
+    }
+
+    static boolean finite(float[] v) {
+        for (float f : v) if (!Float.isFinite(f)) return false;
+        return true;
     }
 
     /** The im2col rows for output pixels [p0, p1) only: (C * kh * kw) x (p1 - p0). */
@@ -275,25 +297,6 @@ final class Nn {
                 }
             }
         }
-        return col;
-    }
-
-    static float[] im2col(Parallel par, float[] x, int off, int C, int H, int W, Geo g) {
-        int P = g.oh * g.ow;
-        float[] col = new float[C * g.kh * g.kw * P];
-        par.forEach(C * g.kh * g.kw, P, r -> {
-            int kx = r % g.kw, ky = (r / g.kw) % g.kh, ch = r / (g.kw * g.kh);
-            int base = r * P;
-            for (int oy = 0; oy < g.oh; oy++) {
-                int iy = oy * g.sh - g.pt + ky * g.dh;
-                if (iy < 0 || iy >= H) continue;
-                int xrow = off + (ch * H + iy) * W;
-                for (int ox = 0; ox < g.ow; ox++) {
-                    int ix = ox * g.sw - g.pl + kx * g.dw;
-                    if (ix >= 0 && ix < W) col[base + oy * g.ow + ox] = x[xrow + ix];
-                }
-            }
-        });
         return col;
     }
 
