@@ -21,8 +21,8 @@ package io.verity.engine.det;
 final class Dot {
     private Dot() {}
 
-    static final int TILE = 256;
-    static final int ROWS = 8;
+    static final int TILE = 512;
+    static final int ROWS = 4;
     static final int UNROLL = 4;
 
     /**
