@@ -348,39 +348,44 @@ final class Elementwise {
                 bo += ci * sb[ax];
             }
             int ob = row * len;
-            if (aStep == 1 && bStep == 1) {
-                int da = ao - ob, db = bo - ob;
-                switch (code) {
-                    case ADD -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] + y[i + db]; }
-                    case SUB -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] - y[i + db]; }
-                    case MUL -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] * y[i + db]; }
-                    default -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] / y[i + db]; }
-                }
-            } else if (aStep == 1 && bStep == 0) {
-                int da = ao - ob;
-                float v = y[bo];
-                switch (code) {
-                    case ADD -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] + v; }
-                    case SUB -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] - v; }
-                    case MUL -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] * v; }
-                    default -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = x[i + da] / v; }
-                }
-            } else if (aStep == 0 && bStep == 1) {
-                int db = bo - ob;
-                float v = x[ao];
-                switch (code) {
-                    case ADD -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = v + y[i + db]; }
-                    case SUB -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = v - y[i + db]; }
-                    case MUL -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = v * y[i + db]; }
-                    default -> { for (int i = ob + i0; i < ob + i1; i++) o[i] = v / y[i + db]; }
-                }
-            } else {
+            if (aStep == 1 && bStep == 1) same(code, x, ao - ob, y, bo - ob, o, ob + i0, ob + i1);
+            else if (aStep == 1 && bStep == 0) scalarRight(code, x, ao - ob, y[bo], o, ob + i0, ob + i1);
+            else if (aStep == 0 && bStep == 1) scalarLeft(code, x[ao], y, bo - ob, o, ob + i0, ob + i1);
+            else {
                 for (int i = i0; i < i1; i++) {
                     float p = x[ao + i * aStep], q = y[bo + i * bStep];
                     o[ob + i] = code == ADD ? p + q : code == SUB ? p - q : code == MUL ? p * q : p / q;
                 }
             }
         });
+    }
+
+    // One small method per operand layout, so each loop is compiled (and vectorised) on its own.
+    private static void same(int code, float[] x, int da, float[] y, int db, float[] o, int from, int to) {
+        switch (code) {
+            case ADD -> { for (int i = from; i < to; i++) o[i] = x[i + da] + y[i + db]; }
+            case SUB -> { for (int i = from; i < to; i++) o[i] = x[i + da] - y[i + db]; }
+            case MUL -> { for (int i = from; i < to; i++) o[i] = x[i + da] * y[i + db]; }
+            default -> { for (int i = from; i < to; i++) o[i] = x[i + da] / y[i + db]; }
+        }
+    }
+
+    private static void scalarRight(int code, float[] x, int da, float v, float[] o, int from, int to) {
+        switch (code) {
+            case ADD -> { for (int i = from; i < to; i++) o[i] = x[i + da] + v; }
+            case SUB -> { for (int i = from; i < to; i++) o[i] = x[i + da] - v; }
+            case MUL -> { for (int i = from; i < to; i++) o[i] = x[i + da] * v; }
+            default -> { for (int i = from; i < to; i++) o[i] = x[i + da] / v; }
+        }
+    }
+
+    private static void scalarLeft(int code, float v, float[] y, int db, float[] o, int from, int to) {
+        switch (code) {
+            case ADD -> { for (int i = from; i < to; i++) o[i] = v + y[i + db]; }
+            case SUB -> { for (int i = from; i < to; i++) o[i] = v - y[i + db]; }
+            case MUL -> { for (int i = from; i < to; i++) o[i] = v * y[i + db]; }
+            default -> { for (int i = from; i < to; i++) o[i] = v / y[i + db]; }
+        }
     }
 
     /**
