@@ -86,6 +86,29 @@ final class Dot {
     }
 
     /**
+     * The same sums for {@code c = (a b)^T}: a is M x K, b is K x N (row-major, dense), and element (m, n) of
+     * the product goes to {@code c[cOff + n * ldc + m]} with {@code bias[biasOff + n]} added after its sum. For
+     * a convolution with few output pixels and many channels (Silero's STFT), where a is the pixels' im2col
+     * rows and b the transposed weights, so the vectorised loop runs along the long channel axis.
+     */
+    static void matmulT(Parallel par, int M, int N, int K, float[] a, float[] b, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
+        int[] tap = new int[K];
+        for (int k = 0; k < K; k++) tap[k] = k * N;
+        int rowBlocks = (M + ROWS - 1) / ROWS, colTiles = (N + TILE - 1) / TILE;
+        par.forEach(rowBlocks * colTiles, (long) ROWS * TILE * K, task -> {
+            int rb = task % rowBlocks, ct = task / rowBlocks;
+            int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS), n0 = ct * TILE, w = Math.min(N, n0 + TILE) - n0;
+            double[][] s = new double[m1 - m0][w];
+            rows(K, a, m0 * K, K, m1 - m0, b, n0, tap, w, s);
+            for (int m = m0; m < m1; m++) {
+                double[] sm = s[m - m0];
+                if (bias == null) for (int j = 0; j < w; j++) c[cOff + (n0 + j) * ldc + m] = (float) sm[j];
+                else for (int j = 0; j < w; j++) c[cOff + (n0 + j) * ldc + m] = (float) (sm[j] + bias[biasOff + n0 + j]);
+            }
+        });
+    }
+
+    /**
      * Rows m0..m1-1 of one column tile: s[m - m0][j] = sum over k ascending of a[m][k] * b[tap[k] + j]. The k
      * loop is outside the row loop so the {@link #UNROLL} columns of b it reads stay in L1 for all the rows.
      * (Four k per pass and one row per loop is the shape HotSpot's C2 vectorises; more loads per loop, or

@@ -211,8 +211,24 @@ final class Nn {
             tap[k] = ((ry % g.sh * g.sw + rx % g.sw) * C + ch) * plane + ry / g.sh * Wq + rx / g.sw;
         }
         boolean copy = Hp != H || Wp != W || phases > 1;
+        boolean fewPixels = P < 64 && Mg >= 4 * P;
         for (int b = 0; b < N; b++) {
             float[] xq = copy ? phases(x.f, b * C * H * W, C, H, W, g, Hq, Wq) : x.f;
+            if (fewPixels) {
+                // Few output pixels, many channels: the transposed product, vectorised along the channels
+                // (the same sums: k ascending per output, bias after).
+                int xb = copy ? 0 : b * C * H * W;
+                float[] col = new float[P * Kd], wt = new float[Kd * Mg];
+                for (int gi = 0; gi < G; gi++) {
+                    for (int p = 0; p < P; p++) {
+                        int q = xb + gi * Cg * plane + p / OW * Wq + p % OW;
+                        for (int k = 0; k < Kd; k++) col[p * Kd + k] = xq[q + tap[k]];
+                    }
+                    for (int m = 0; m < Mg; m++) for (int k = 0; k < Kd; k++) wt[k * Mg + m] = w.f[(gi * Mg + m) * Kd + k];
+                    Dot.matmulT(c.par(), P, Mg, Kd, col, wt, o, (b * M + gi * Mg) * P, P, bias == null ? null : bias.f, gi * Mg);
+                }
+                continue;
+            }
             Dot.taps(c.par(), G, Mg, (OH - 1) * Wq + OW, Kd, w.f, 0, Mg * Kd, Kd, xq, copy ? 0 : b * C * H * W, Cg * plane, tap, Wq, OW,
                     o, b * M * P, Mg * P, P, bias == null ? null : bias.f, 0);
         }
