@@ -218,14 +218,13 @@ final class Nn {
                 // Few output pixels, many channels: the transposed product, vectorised along the channels
                 // (the same sums: k ascending per output, bias after).
                 int xb = copy ? 0 : b * C * H * W;
-                float[] col = new float[P * Kd], wt = new float[Kd * Mg];
+                float[] col = new float[P * Kd], wt = transposedWeights(w.f, G, Mg, Kd);
                 for (int gi = 0; gi < G; gi++) {
                     for (int p = 0; p < P; p++) {
                         int q = xb + gi * Cg * plane + p / OW * Wq + p % OW;
                         for (int k = 0; k < Kd; k++) col[p * Kd + k] = xq[q + tap[k]];
                     }
-                    for (int m = 0; m < Mg; m++) for (int k = 0; k < Kd; k++) wt[k * Mg + m] = w.f[(gi * Mg + m) * Kd + k];
-                    Dot.matmulT(c.par(), P, Mg, Kd, col, wt, o, (b * M + gi * Mg) * P, P, bias == null ? null : bias.f, gi * Mg);
+                    Dot.matmulT(c.par(), P, Mg, Kd, col, wt, gi * Kd * Mg, o, (b * M + gi * Mg) * P, P, bias == null ? null : bias.f, gi * Mg);
                 }
                 continue;
             }
@@ -290,6 +289,26 @@ final class Nn {
             }
         }
         return xq;
+    }
+
+    /**
+     * Per group, the weights as Kd x Mg (k-major). Weights are usually initializers, the same array on every
+     * run, so the copy is kept per array (weakly, by identity, with the layout it was made for: reshaped
+     * tensors share arrays); a copy is exact, so sharing it cannot change a bit.
+     */
+    private record Transposed(int G, int Mg, int Kd, float[] t) {}
+
+    private static final java.util.Map<float[], Transposed> TRANSPOSED = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    static float[] transposedWeights(float[] w, int G, int Mg, int Kd) {
+        Transposed c = TRANSPOSED.get(w);
+        if (c != null && c.G == G && c.Mg == Mg && c.Kd == Kd) return c.t;
+        float[] t = new float[w.length];
+        for (int gi = 0; gi < G; gi++) {
+            for (int m = 0; m < Mg; m++) for (int k = 0; k < Kd; k++) t[(gi * Kd + k) * Mg + m] = w[(gi * Mg + m) * Kd + k];
+        }
+        TRANSPOSED.put(w, new Transposed(G, Mg, Kd, t));
+        return t;
     }
 
     static boolean finite(float[] v) {
