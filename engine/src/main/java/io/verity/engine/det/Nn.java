@@ -156,9 +156,10 @@ final class Nn {
     }
 
     /**
-     * Conv as a product with {@link Dot}, directly on the (padded) input for stride 1, through im2col bands
-     * otherwise: for each output element the sum runs over input channel (within the
-     * group), kernel row, kernel column, ascending; the bias is added after the sum; one rounding.
+     * Conv as a product with {@link Dot} read straight from the zero-padded, stride-phase-split input (im2col
+     * only for negative pads; the row kernel for strided depthwise): for each output element the sum runs over
+     * input channel (within the group), kernel row, kernel column, ascending; the bias is added after the sum;
+     * one rounding.
      */
     private static Arr[] conv(Node n, Arr[] in, Interp.Ctx c) {
         Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
