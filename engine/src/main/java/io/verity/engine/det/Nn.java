@@ -156,8 +156,10 @@ final class Nn {
     }
 
     /**
-     * Conv as im2col + {@link Dot}: for each output element the sum runs over input channel (within the
-     * group), kernel row, kernel column, ascending; the bias is added after the sum; one rounding.
+     * Conv as a product with {@link Dot} read straight from the zero-padded, stride-phase-split input (im2col
+     * only for negative pads; the row kernel for strided depthwise): for each output element the sum runs over
+     * input channel (within the group), kernel row, kernel column, ascending; the bias is added after the sum;
+     * one rounding.
      */
     private static Arr[] conv(Node n, Arr[] in, Interp.Ctx c) {
         Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
@@ -171,21 +173,25 @@ final class Nn {
         Geo g = geometry(n, H, W, kh, kw, oneD, false);
         int OH = g.oh, OW = g.ow, P = OH * OW, Kd = Cg * kh * kw, Mg = M / G;
         float[] o = new float[N * M * P];
-        if (Cg == 1 && Mg == 1) {
+        if (P == 0) return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
+        if (Cg == 1 && Mg == 1 && (g.sh > 1 || g.sw > 1 || !finite(w.f))) {
+            // Strided depthwise: the row kernel is faster than splitting the input into phases. Non-finite
+            // weights: the depthwise kernel skips padding where the product path multiplies it (0 * inf = NaN).
             depthwise(c.par(), x.f, w.f, bias == null ? null : bias.f, o, N, C, H, W, g);
             return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
         }
-        boolean direct = kh == 1 && kw == 1 && g.sh == 1 && g.sw == 1 && g.pt + g.pl + g.pb + g.pr == 0;
-        for (int b = 0; b < N; b++) {
-            for (int gi = 0; gi < G; gi++) {
-                float[] col;
-                int colOff;
-                if (direct) {
-                    col = x.f;
-                    colOff = (b * C + gi * Cg) * H * W;
-                } else {
-                    // im2col one band of output pixels at a time, sized to stay in cache, one band per task;
-                    // every output element still sums over all of k in ascending order.
+        // No im2col: the input is zero-padded and split into sh x sw phase planes (plane (py, px) holds padded
+        // rows py, py + sh, ... and columns px, px + sw, ...), so input channel ch, kernel row ky and column kx
+        // of output pixel (oy, ox) is plane ((ky*dh) % sh, (kx*dw) % sw) at row oy + ky*dh / sh, column
+        // ox + kx*dw / sw: a fixed offset tap[k] from the pixel's own position on a Wq-wide grid (whose extra
+        // columns are computed and dropped). k = (ch * kh + ky) * kw + kx is im2col's row order and the padding
+        // holds the zeros im2col held, so every output is the same sum in the same order. A depthwise weight
+        // that is finite makes a padded tap add +-0, which leaves the sum unchanged (it is never -0), so the
+        // depthwise kernel's skipped taps give the same bits too.
+        if (g.pt < 0 || g.pl < 0 || g.pb < 0 || g.pr < 0) {
+            // negative pads (cropping; outside the ONNX spec, kept working): im2col bands
+            for (int b = 0; b < N; b++) {
+                for (int gi = 0; gi < G; gi++) {
                     int band = Math.max(Dot.TILE, Math.min(P, (1 << 17) / Math.max(Kd, 1) / Dot.TILE * Dot.TILE));
                     int bands = (P + band - 1) / band, xOff = (b * C + gi * Cg) * H * W, oOff = (b * M + gi * Mg) * P, fgi = gi;
                     c.par().forEach(bands, (long) band * Kd * Mg, t -> {
@@ -194,11 +200,37 @@ final class Nn {
                         Dot.matmul(Parallel.SERIAL, Mg, p1 - p0, Kd, w.f, fgi * Mg * Kd, Kd, tile, 0, p1 - p0, o, oOff + p0, P,
                                 bias == null ? null : bias.f, fgi * Mg);
                     });
-                    continue;
                 }
-                Dot.matmul(c.par(), Mg, P, Kd, w.f, gi * Mg * Kd, Kd, col, colOff, P, o, (b * M + gi * Mg) * P,
-                        bias == null ? null : bias.f, gi * Mg);
             }
+            return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
+        }
+        int Hp = H + g.pt + g.pb, Wp = W + g.pl + g.pr, Hq = (Hp + g.sh - 1) / g.sh, Wq = (Wp + g.sw - 1) / g.sw;
+        int plane = Hq * Wq, phases = g.sh * g.sw;
+        int[] tap = new int[Kd];
+        for (int k = 0; k < Kd; k++) {
+            int ch = k / (kh * kw), ry = k / kw % kh * g.dh, rx = k % kw * g.dw;
+            tap[k] = ((ry % g.sh * g.sw + rx % g.sw) * C + ch) * plane + ry / g.sh * Wq + rx / g.sw;
+        }
+        boolean copy = Hp != H || Wp != W || phases > 1;
+        boolean fewPixels = P < 64 && Mg >= 4 * P;
+        for (int b = 0; b < N; b++) {
+            float[] xq = copy ? phases(x.f, b * C * H * W, C, H, W, g, Hq, Wq) : x.f;
+            if (fewPixels) {
+                // Few output pixels, many channels: the transposed product, vectorised along the channels
+                // (the same sums: k ascending per output, bias after).
+                int xb = copy ? 0 : b * C * H * W;
+                float[] col = new float[P * Kd], wt = transposedWeights(w.f, G, Mg, Kd);
+                for (int gi = 0; gi < G; gi++) {
+                    for (int p = 0; p < P; p++) {
+                        int q = xb + gi * Cg * plane + p / OW * Wq + p % OW;
+                        for (int k = 0; k < Kd; k++) col[p * Kd + k] = xq[q + tap[k]];
+                    }
+                    Dot.matmulT(c.par(), P, Mg, Kd, col, wt, gi * Kd * Mg, o, (b * M + gi * Mg) * P, P, bias == null ? null : bias.f, gi * Mg);
+                }
+                continue;
+            }
+            Dot.taps(c.par(), G, Mg, (OH - 1) * Wq + OW, Kd, w.f, 0, Mg * Kd, Kd, xq, copy ? 0 : b * C * H * W, Cg * plane, tap, Wq, OW,
+                    o, b * M * P, Mg * P, P, bias == null ? null : bias.f, 0);
         }
         int[] shape = oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW};
         return new Arr[] {Arr.floats(shape, o)};
@@ -238,6 +270,53 @@ final class Nn {
         });
     }
 
+    /**
+     * Channels [off, off + C * H * W) of x, zero-padded by g, as sh x sw phase planes [py][px][C][Hq][Wq]:
+     * padded pixel (y, x) goes to plane (y % sh, x % sw) at (y / sh, x / sw).
+     */
+    static float[] phases(float[] x, int off, int C, int H, int W, Geo g, int Hq, int Wq) {
+        float[] xq = new float[g.sh * g.sw * C * Hq * Wq];
+        for (int ch = 0; ch < C; ch++) {
+            for (int y = 0; y < H; y++) {
+                int py = y + g.pt, src = off + (ch * H + y) * W;
+                if (g.sw == 1) {
+                    System.arraycopy(x, src, xq, ((py % g.sh * C + ch) * Hq + py / g.sh) * Wq + g.pl, W);
+                    continue;
+                }
+                for (int cp = 0; cp < g.sw; cp++) {
+                    int x0 = Math.floorMod(cp - g.pl, g.sw), d = (((py % g.sh * g.sw + cp) * C + ch) * Hq + py / g.sh) * Wq + (x0 + g.pl) / g.sw;
+                    for (int xx = x0; xx < W; xx += g.sw) xq[d++] = x[src + xx];
+                }
+            }
+        }
+        return xq;
+    }
+
+    /**
+     * Per group, the weights as Kd x Mg (k-major). Weights are usually initializers, the same array on every
+     * run, so the copy is kept per array (weakly, by identity, with the layout it was made for: reshaped
+     * tensors share arrays); a copy is exact, so sharing it cannot change a bit.
+     */
+    private record Transposed(int G, int Mg, int Kd, float[] t) {}
+
+    private static final java.util.Map<float[], Transposed> TRANSPOSED = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    static float[] transposedWeights(float[] w, int G, int Mg, int Kd) {
+        Transposed c = TRANSPOSED.get(w);
+        if (c != null && c.G == G && c.Mg == Mg && c.Kd == Kd) return c.t;
+        float[] t = new float[w.length];
+        for (int gi = 0; gi < G; gi++) {
+            for (int m = 0; m < Mg; m++) for (int k = 0; k < Kd; k++) t[(gi * Kd + k) * Mg + m] = w[(gi * Mg + m) * Kd + k];
+        }
+        TRANSPOSED.put(w, new Transposed(G, Mg, Kd, t));
+        return t;
+    }
+
+    static boolean finite(float[] v) {
+        for (float f : v) if (!Float.isFinite(f)) return false;
+        return true;
+    }
+
     /** The im2col rows for output pixels [p0, p1) only: (C * kh * kw) x (p1 - p0). */
     static float[] im2colBand(float[] x, int off, int C, int H, int W, Geo g, int p0, int p1) {
         int n = p1 - p0;
@@ -254,25 +333,6 @@ final class Nn {
                 }
             }
         }
-        return col;
-    }
-
-    static float[] im2col(Parallel par, float[] x, int off, int C, int H, int W, Geo g) {
-        int P = g.oh * g.ow;
-        float[] col = new float[C * g.kh * g.kw * P];
-        par.forEach(C * g.kh * g.kw, P, r -> {
-            int kx = r % g.kw, ky = (r / g.kw) % g.kh, ch = r / (g.kw * g.kh);
-            int base = r * P;
-            for (int oy = 0; oy < g.oh; oy++) {
-                int iy = oy * g.sh - g.pt + ky * g.dh;
-                if (iy < 0 || iy >= H) continue;
-                int xrow = off + (ch * H + iy) * W;
-                for (int ox = 0; ox < g.ow; ox++) {
-                    int ix = ox * g.sw - g.pl + kx * g.dw;
-                    if (ix >= 0 && ix < W) col[base + oy * g.ow + ox] = x[xrow + ix];
-                }
-            }
-        });
         return col;
     }
 
@@ -317,6 +377,33 @@ final class Nn {
             OW = sw * (W - 1) + opw + ((kw - 1) * dw + 1) - pl - pr;
         }
         float[] o = new float[N * M * OH * OW];
+        if (kh == sh && kw == sw && dh == 1 && dw == 1 && pt + pl + pb + pr == 0 && oph + opw == 0 && OH == H * sh && OW == W * sw) {
+            // Kernel = stride (the 2x upsampling of detection heads): each output pixel is reached by exactly one
+            // kernel position (ky, kx) = (oy % sh, ox % sw), so its sum runs over the input channels alone. For
+            // each (ky, kx) that is a product of w[., m, ky, kx] with the input, rounded then placed on its grid.
+            float[] wt = new float[Mg * Cg], tmp = new float[Mg * H * W];
+            for (int b = 0; b < N; b++) {
+                for (int gi = 0; gi < G; gi++) {
+                    for (int ky = 0; ky < kh; ky++) {
+                        for (int kx = 0; kx < kw; kx++) {
+                            for (int mm = 0; mm < Mg; mm++) {
+                                for (int cc = 0; cc < Cg; cc++) wt[mm * Cg + cc] = w.f[(((gi * Cg + cc) * Mg + mm) * kh + ky) * kw + kx];
+                            }
+                            Dot.matmul(c.par(), Mg, H * W, Cg, wt, 0, Cg, x.f, (b * C + gi * Cg) * H * W, H * W, tmp, 0,
+                                    bias == null ? null : bias.f, gi * Mg);
+                            for (int mm = 0; mm < Mg; mm++) {
+                                int ob = (b * M + gi * Mg + mm) * OH * OW;
+                                for (int iy = 0; iy < H; iy++) {
+                                    int orow = ob + (iy * sh + ky) * OW + kx, trow = (mm * H + iy) * W;
+                                    for (int ix = 0; ix < W; ix++) o[orow + ix * sw] = tmp[trow + ix];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
+        }
         // For each output row/column, the (kernel index, input index) pairs that reach it, ascending kernel index:
         // the channel-independent part of the gather, computed once.
         int[][] ys = taps(OH, pt, kh, dh, sh, H), xs = taps(OW, pl, kw, dw, sw, W);
@@ -372,7 +459,8 @@ final class Nn {
         }
         requireSpatial(n, x0, "input X");
         if (!x0.isFloat() && !max) throw new OpException(n, "input X must be float32 or float64, got " + x0.dtype.wireName());
-        Arr x = K.cast(x0, DType.FLOAT64);
+        // float32 input is read in place (each element widened exactly as the float64 copy held it)
+        Arr x = x0.f != null ? x0 : K.cast(x0, DType.FLOAT64);
         boolean oneD = x.rank() == 3;
         long[] ks = n.ints("kernel_shape");
         int N = x.shape[0], C = x.shape[1], H = oneD ? 1 : x.shape[2], W = x.shape[x.rank() - 1];
@@ -381,6 +469,8 @@ final class Nn {
         boolean includePad = n.i("count_include_pad", 0) != 0, colMajor = n.i("storage_order", 0) != 0;
         double[] o = new double[N * C * g.oh * g.ow];
         long[] arg = new long[o.length];
+        float[] xf = x.f;
+        double[] xd = x.d;
         c.par().forEach(N * C, (long) g.oh * g.ow * kh * kw, nc -> {
             int base = nc * H * W;
             for (int oy = 0; oy < g.oh; oy++) {
@@ -397,7 +487,7 @@ final class Nn {
                                 if (!max && includePad && iy < H + g.pb && ix < W + g.pr) cnt++;
                                 continue;
                             }
-                            double v = x.d[base + iy * W + ix];
+                            double v = xf != null ? xf[base + iy * W + ix] : xd[base + iy * W + ix];
                             if (max) {
                                 if (Double.isNaN(v) || v > acc || best < 0) {
                                     acc = v;
@@ -421,6 +511,32 @@ final class Nn {
         int[] shape = x.shape.clone();
         for (int i = 2; i < shape.length; i++) shape[i] = 1;
         double[] o = new double[N * C];
+        if (x.f != null && !max) {
+            // The hot case (squeeze-excite blocks): each channel's ascending float64 sum, four channels at a
+            // time so four independent chains of additions overlap instead of waiting on one another.
+            float[] xf = x.f;
+            int nc = 0;
+            for (; nc + 4 <= N * C; nc += 4) {
+                double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+                int b0 = nc * S, b1 = b0 + S, b2 = b1 + S, b3 = b2 + S;
+                for (int i = 0; i < S; i++) {
+                    a0 = a0 + xf[b0 + i];
+                    a1 = a1 + xf[b1 + i];
+                    a2 = a2 + xf[b2 + i];
+                    a3 = a3 + xf[b3 + i];
+                }
+                o[nc] = a0 / S;
+                o[nc + 1] = a1 / S;
+                o[nc + 2] = a2 / S;
+                o[nc + 3] = a3 / S;
+            }
+            for (; nc < N * C; nc++) {
+                double acc = 0;
+                for (int i = nc * S; i < (nc + 1) * S; i++) acc = acc + xf[i];
+                o[nc] = acc / S;
+            }
+            return new Arr[] {K.cast(Arr.doubles(shape, o), x.dtype)};
+        }
         for (int nc = 0; nc < N * C; nc++) {
             double acc = max ? Double.NEGATIVE_INFINITY : 0;
             for (int i = 0; i < S; i++) {
@@ -443,6 +559,17 @@ final class Nn {
             double sd = StrictMath.sqrt(var.getD(ch) + eps);
             mul[ch] = sd;
             add[ch] = mean.getD(ch);
+        }
+        if (x.f != null) {
+            // float32 input: the same float64 expression, rounded straight into the float32 result
+            float[] o = new float[x.size()];
+            c.par().forEach(N * C, S, nc -> {
+                int ch = nc % C;
+                double s = sc.getD(ch), bb = b.getD(ch), a = add[ch], m = mul[ch];
+                float[] xf = x.f;
+                for (int i = nc * S; i < (nc + 1) * S; i++) o[i] = (float) (((double) xf[i] - a) / m * s + bb);
+            });
+            return new Arr[] {Arr.floats(x.shape, o)};
         }
         double[] o = new double[x.size()];
         c.par().forEach(N * C, S, nc -> {

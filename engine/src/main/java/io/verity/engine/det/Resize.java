@@ -64,7 +64,9 @@ final class Resize {
             throw new OpException(n, "mode must be nearest, linear or cubic, got " + mode);
         }
         if (ct.equals("tf_crop_and_resize")) throw new OpException(n, "coordinate_transformation_mode tf_crop_and_resize is not supported");
-        Arr x = K.cast(x0, x0.isFloat() ? DType.FLOAT64 : x0.dtype);
+        boolean nearestMode = mode.equals("nearest");
+        // Only interpolation needs float64 values; nearest copies elements as they are.
+        Arr x = nearestMode ? x0 : K.cast(x0, x0.isFloat() ? DType.FLOAT64 : x0.dtype);
         int r = x.rank();
         int[] out = outGiven != null ? outGiven : new int[r];
         if (outGiven == null) for (int i = 0; i < r; i++) out[i] = (int) Math.floor(x.shape[i] * s[i]);
@@ -115,12 +117,23 @@ final class Resize {
         int[] st = Arr.strides(x.shape);
         int total = Arr.size(out);
         if (!linear && !cubic) {
-            Arr res = x.gather(out, Shapes.map(out, coord -> {
-                int p = 0;
-                for (int a = 0; a < r; a++) p += tapIdx[a][coord[a]][0] * st[a];
-                return p;
-            }));
-            return new Arr[] {K.cast(res, x0.dtype)};
+            // Nearest is a pure copy: gather straight from the input's own storage, one output row (last
+            // axis) at a time with that axis' source indices computed once.
+            int[] st0 = Arr.strides(x0.shape);
+            int len = r == 0 ? 1 : out[r - 1], rows = len == 0 ? 0 : total / len;
+            int[] last = new int[len], src = new int[total];
+            for (int o = 0; o < len; o++) last[o] = r == 0 ? 0 : tapIdx[r - 1][o][0] * st0[r - 1];
+            int[] coord = new int[Math.max(r - 1, 0)];
+            for (int row = 0; row < rows; row++) {
+                int base = 0;
+                for (int a = 0; a < r - 1; a++) base += tapIdx[a][coord[a]][0] * st0[a];
+                for (int o = 0, d = row * len; o < len; o++) src[d + o] = base + last[o];
+                for (int a = r - 2; a >= 0; a--) {
+                    if (++coord[a] < out[a]) break;
+                    coord[a] = 0;
+                }
+            }
+            return new Arr[] {x0.gather(out, src)};
         }
         int[] mv = new int[r];
         int sN = 0;

@@ -279,23 +279,23 @@ final class Shapes {
         int outer = 1, inner = 1;
         for (int i = 0; i < ax; i++) outer *= out[i];
         for (int i = ax + 1; i < r; i++) inner *= out[i];
-        // Concatenate into one flat source, then gather: keeps the storage kinds in one place.
-        Arr all = in[0].reshape(new int[] {in[0].size()});
-        int[] base = new int[in.length];
         for (int k = 1; k < in.length; k++) {
-            base[k] = all.size();
-            all = concatFlat(all, in[k]);
-        }
-        int[] src = new int[Arr.size(out)];
-        int p = 0;
-        for (int o = 0; o < outer; o++) {
-            for (int k = 0; k < in.length; k++) {
-                int chunk = in[k].shape[ax] * inner;
-                int from = base[k] + o * chunk;
-                for (int i = 0; i < chunk; i++) src[p++] = from + i;
+            if (in[k].dtype != in[0].dtype) {
+                throw new OpException(n, "inputs must have one dtype, got " + in[0].dtype.wireName() + " and " + in[k].dtype.wireName() + " (input " + k + ")");
             }
         }
-        return new Arr[] {all.gather(out, src)};
+        // Copy each input's chunk per outer index straight into place (exact copies, no index array).
+        Arr res = Arr.zeros(in[0].dtype, out);
+        Object dst = res.f != null ? res.f : res.d != null ? res.d : res.l;
+        int p = 0;
+        for (int o = 0; o < outer; o++) {
+            for (Arr a : in) {
+                int chunk = a.shape[ax] * inner;
+                System.arraycopy(a.f != null ? a.f : a.d != null ? a.d : a.l, o * chunk, dst, p, chunk);
+                p += chunk;
+            }
+        }
+        return new Arr[] {res};
     }
 
     private static Arr[] slice(Node n, Arr[] in, Interp.Ctx c) {
@@ -334,11 +334,21 @@ final class Shapes {
             step[ax] = (int) sp;
         }
         int[] xs = Arr.strides(x.shape);
-        return new Arr[] {x.gather(out, map(out, coord -> {
-            int s = 0;
-            for (int i = 0; i < r; i++) s += (st[i] + coord[i] * step[i]) * xs[i];
-            return s;
-        }))};
+        // Source index of each output element, odometer style: last axis innermost, no call per element.
+        int total = Arr.size(out), len = r == 0 ? 1 : out[r - 1], rows = len == 0 ? 0 : total / len;
+        int inStep = r == 0 ? 0 : step[r - 1] * xs[r - 1], base0 = 0;
+        for (int i = 0; i < r; i++) base0 += st[i] * xs[i];
+        int[] src = new int[total], coord = new int[Math.max(r - 1, 0)];
+        for (int row = 0, p = 0; row < rows; row++) {
+            int b = base0;
+            for (int i = 0; i < r - 1; i++) b += coord[i] * step[i] * xs[i];
+            for (int j = 0; j < len; j++) src[p++] = b + j * inStep;
+            for (int i = r - 2; i >= 0; i--) {
+                if (++coord[i] < out[i]) break;
+                coord[i] = 0;
+            }
+        }
+        return new Arr[] {x.gather(out, src)};
     }
 
     private static Arr[] gather(Node n, Arr[] in, Interp.Ctx c) {
