@@ -42,6 +42,8 @@ final class Payer implements AutoCloseable {
         BigInteger acked;
         BigInteger target;
         boolean sending;
+        /** Totals whose send ended without an answer: the node may have stored any of them, or none. */
+        final java.util.Set<BigInteger> inDoubt = new java.util.HashSet<>();
 
         Channel(NodeState node) {
             this.node = node;
@@ -121,6 +123,8 @@ final class Payer implements AutoCloseable {
             } catch (IOException notJson) {
                 body = null;
             }
+        } catch (java.net.ConnectException e) {
+            status = -2;
         } catch (IOException e) {
             status = -1;
         } catch (InterruptedException e) {
@@ -132,10 +136,11 @@ final class Payer implements AutoCloseable {
             if (status == 200) {
                 ch.acked = ch.acked.max(target);
             } else if (status == 409 && body != null && body.hasNonNull("held")
-                    && new BigInteger(body.get("held").asText()).equals(target)) {
+                    && ch.inDoubt.contains(new BigInteger(body.get("held").asText()))) {
                 // Our own earlier send of this very voucher landed but its answer was lost (the node died after
-                // storing it, or the connection broke): it is acknowledged, not owed again.
-                ch.acked = ch.acked.max(target);
+                // storing it, or the connection broke): it is acknowledged, not owed again. Only after such a
+                // lost answer: otherwise an equal total held is another sender's voucher, and we re-base.
+                ch.acked = ch.acked.max(new BigInteger(body.get("held").asText()));
             } else if (status == 409 && body != null && body.hasNonNull("held")) {
                 // Someone else (another gateway on this account, or our own earlier life) moved the channel: keep
                 // what we still owe on top of what the node holds. The base makes the node refuse a voucher built
@@ -145,11 +150,13 @@ final class Payer implements AutoCloseable {
                 ch.acked = held;
                 ch.target = held.add(owed);
             } else {
+                if (status == -1) ch.inDoubt.add(target); // refused connections (-2) delivered nothing
                 LOG.warn("voucher for {} wei to node {} not delivered (HTTP {}); retrying in {}", target, ch.node.address,
-                        status < 0 ? "unreachable" : status, RETRY);
+                        status == -2 ? "unreachable" : status == -1 ? "no answer" : status, RETRY);
                 scheduler.schedule(() -> deliver(ch), RETRY.toMillis(), TimeUnit.MILLISECONDS);
                 return;
             }
+            ch.inDoubt.clear();
             again = ch.target.compareTo(ch.acked) > 0;
             ch.sending = again;
         }
