@@ -38,10 +38,13 @@ public final class InferenceNode implements AutoCloseable {
     private final NodeIdentity identity;
     private final List<AutoCloseable> resources; // in start order; closed in reverse
     private final Javalin server;
+    private final NodeService service;
     private final URI url;
     private volatile boolean closed;
 
-    private InferenceNode(NodeConfig config, NodeIdentity identity, List<AutoCloseable> resources, Javalin server) {
+    private InferenceNode(NodeConfig config, NodeIdentity identity, List<AutoCloseable> resources, Javalin server,
+            NodeService service) {
+        this.service = service;
         this.config = config;
         this.identity = identity;
         this.resources = resources;
@@ -76,7 +79,7 @@ public final class InferenceNode implements AutoCloseable {
                     .orElseGet(() -> Eip712Domain.verity(config.chainId(), config.verifyingContract()));
             NodeService service = new NodeService(config, identity, domain, hub, engine, log, clock, faultRandom(config));
             Javalin server = NodeApi.create(config, service).start(config.host(), config.port());
-            InferenceNode node = new InferenceNode(config, identity, resources, server);
+            InferenceNode node = new InferenceNode(config, identity, resources, server, service);
             if (deployment.isPresent()) {
                 try {
                     Batcher batcher = Batcher.start(log, config.home(), chain.get(), deployment.get(),
@@ -113,6 +116,25 @@ public final class InferenceNode implements AutoCloseable {
         return new java.util.SplittableRandom(seed);
     }
 
+    /**
+     * Serves {@code engine} as model {@code name} on the OpenAI routes ({@code /v1/chat/completions},
+     * {@code /v1/completions}, {@code /v1/models}); the node closes it when it closes.
+     *
+     * @throws IllegalArgumentException when the name is not a valid model name or is taken
+     */
+    public void serveLlm(String name, io.verity.llm.LlmEngine engine) {
+        io.verity.node.hub.Manifest.checkName(name);
+        synchronized (resources) {
+            if (closed) throw new IllegalStateException("node is closed");
+            if (service.llms.putIfAbsent(name, engine) != null) {
+                throw new IllegalArgumentException("a language model named '" + name + "' is already served");
+            }
+            resources.add(engine);
+        }
+        LOG.info("node {} serving language model {} ({}) at {}/v1/chat/completions", identity.address(), name,
+                engine.modelDigest(), url);
+    }
+
     public URI url() {
         return url;
     }
@@ -128,7 +150,9 @@ public final class InferenceNode implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
-        closed = true;
+        synchronized (resources) {
+            closed = true;
+        }
         server.stop();
         closeAll(resources);
     }
