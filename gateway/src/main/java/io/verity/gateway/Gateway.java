@@ -40,6 +40,7 @@ public final class Gateway implements AutoCloseable {
     private final Optional<Payer> payer;
     private final EvidenceLog evidence;
     private final Dispatcher dispatcher;
+    private final Eip712Domain domain; // node receipts are checked against it
     private final Javalin app;
     private final URI url;
 
@@ -60,6 +61,7 @@ public final class Gateway implements AutoCloseable {
         client.ifPresent(c -> topUp(c, config.deposit()));
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
+        this.domain = domain;
         NodeCaller caller = new NodeCaller(http, domain, config.requestTimeout(), background);
         this.dispatcher = new Dispatcher(directory, caller, config.routing(), payer, evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
@@ -118,6 +120,14 @@ public final class Gateway implements AutoCloseable {
 
     GatewayConfig config() {
         return config;
+    }
+
+    Eip712Domain domain() {
+        return domain;
+    }
+
+    Optional<Payer> payer() {
+        return payer;
     }
 
     Dispatcher dispatcher() {

@@ -54,6 +54,7 @@ final class GatewayApi {
             cfg.routes.get("/v1/receipts/{id}/proof", ctx -> proof(ctx, gateway));
             cfg.routes.get("/v1/evidence", ctx -> evidence(ctx, gateway));
             cfg.routes.get("/health", ctx -> health(ctx, gateway));
+            OpenAiProxy.register(cfg, gateway); // POST /v1/chat/completions, /v1/completions to a node, checked and paid
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(Dispatcher.NodeRejected.class, (e, ctx) -> relay(ctx, e.failure));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));

@@ -43,6 +43,13 @@ public final class ChatDigests {
         return Keccak256.hash(Jcs.canonicalize(o));
     }
 
+    /** The assistant message of a chat answer, exactly as the node sends and digests it. */
+    public static ObjectNode assistantMessage(String content) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("role", "assistant").put("content", content).putNull("refusal");
+        return m;
+    }
+
     /** @param response a chat.completion or text_completion object, as the node sent it or a client saved it */
     public static Keccak256 response(JsonNode response) {
         ObjectNode o = JSON.createObjectNode();

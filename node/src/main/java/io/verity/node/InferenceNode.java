@@ -60,8 +60,19 @@ public final class InferenceNode implements AutoCloseable {
 
     /** Starts a node on the given engine, which the node then owns and closes. */
     public static InferenceNode start(NodeConfig config, InferenceEngine engine, InstantSource clock) throws IOException {
+        return start(config, engine, clock, java.util.Map.of());
+    }
+
+    /**
+     * Starts a node on the given engine that also serves {@code llms} (name to engine) on the OpenAI routes. The
+     * node owns and closes all of them. Language models given here are in the node's on-chain registration, so
+     * gateways route to them; ones added later with {@link #serveLlm} are served but not registered.
+     */
+    public static InferenceNode start(NodeConfig config, InferenceEngine engine, InstantSource clock,
+            java.util.Map<String, io.verity.llm.LlmEngine> llms) throws IOException {
         List<AutoCloseable> resources = new ArrayList<>();
         resources.add(engine);
+        resources.addAll(llms.values());
         try {
             Optional<ChainSettings> chain = config.chain();
             Optional<Deployment> deployment = chain.map(c -> {
@@ -78,13 +89,16 @@ public final class InferenceNode implements AutoCloseable {
             Eip712Domain domain = deployment.map(d -> Eip712Domain.verity(d.chainId(), d.settlement()))
                     .orElseGet(() -> Eip712Domain.verity(config.chainId(), config.verifyingContract()));
             NodeService service = new NodeService(config, identity, domain, hub, engine, log, clock, faultRandom(config));
+            llms.forEach((name, llm) -> service.llms.put(io.verity.node.hub.Manifest.checkName(name), llm));
             Javalin server = NodeApi.create(config, service).start(config.host(), config.port());
             InferenceNode node = new InferenceNode(config, identity, resources, server, service);
             if (deployment.isPresent()) {
                 try {
                     Batcher batcher = Batcher.start(log, config.home(), chain.get(), deployment.get(),
                             ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())), node.url,
-                            () -> hub.list().stream().map(Manifest::digest).toList(), config.price(), clock);
+                            () -> java.util.stream.Stream.concat(hub.list().stream().map(Manifest::digest),
+                                    service.llms.values().stream().map(io.verity.llm.LlmEngine::modelDigest)).distinct().toList(),
+                            config.price(), clock);
                     resources.add(batcher); // closed before the log it reads
                     service.attach(batcher);
                     PaymentChannels channels = PaymentChannels.start(config.home(), chain.get(), deployment.get(),

@@ -203,7 +203,7 @@ final class OpenAiApi {
         ObjectNode choice = r.putArray("choices").addObject();
         choice.put("index", 0);
         if (req.chat) {
-            choice.putObject("message").put("role", "assistant").put("content", c.text()).putNull("refusal");
+            choice.set("message", ChatDigests.assistantMessage(c.text()));
         } else {
             choice.put("text", c.text());
         }
