@@ -275,6 +275,11 @@ final class OpenAiApi {
             event(out, err);
             done(out);
             return;
+        } catch (UncheckedIOException e) {
+            // The client hung up mid-stream: it got no whole answer, so no receipt is signed and nothing is owed.
+            LOG.info("client left a {} stream of model {} after part of the answer: {}", ctx.path(), req.model,
+                    e.getCause().getMessage());
+            return;
         }
         ObjectNode last = chunk(object, id, created, req.model, engineId);
         ObjectNode choice = last.putArray("choices").addObject().put("index", 0);
