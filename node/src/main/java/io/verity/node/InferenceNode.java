@@ -90,6 +90,16 @@ public final class InferenceNode implements AutoCloseable {
                     .orElseGet(() -> Eip712Domain.verity(config.chainId(), config.verifyingContract()));
             NodeService service = new NodeService(config, identity, domain, hub, engine, log, clock, faultRandom(config));
             llms.forEach((name, llm) -> service.llms.put(io.verity.node.hub.Manifest.checkName(name), llm));
+            // GGUF models in the hub are served too, each by its own llama.cpp child process.
+            List<Manifest> newestFirst = new ArrayList<>(hub.list());
+            java.util.Collections.reverse(newestFirst); // one version per name: the newest
+            for (Manifest m : newestFirst) {
+                if (!Manifest.FORMAT_GGUF.equals(m.format()) || service.llms.containsKey(m.name())) continue;
+                io.verity.llm.LlmEngine llm = io.verity.llm.LlmEngine.start(hub.file(m.digest()), config.engineThreads(),
+                        config.home().resolve("llama.log"));
+                resources.add(llm);
+                service.llms.put(m.name(), llm);
+            }
             Javalin server = NodeApi.create(config, service).start(config.host(), config.port());
             InferenceNode node = new InferenceNode(config, identity, resources, server, service);
             if (deployment.isPresent()) {
@@ -110,7 +120,8 @@ public final class InferenceNode implements AutoCloseable {
                     throw e;
                 }
             }
-            LOG.info("node {} serving {} model(s) at {}", identity.address(), hub.list().size(), node.url);
+            LOG.info("node {} serving {} model(s), {} of them language models, at {}", identity.address(),
+                    hub.list().size() + llms.size(), service.llms.size(), node.url);
             if (config.faults().any()) {
                 LOG.warn("!!! FAULTS ON: node {} is deliberately {} (perturb={}, addedLatency={}); for fault tests only, "
                         + "never in production !!!", identity.address(), config.faults().perturb() > 0 ? "dishonest" : "slow",

@@ -69,6 +69,11 @@ final class NodeService {
                     List.of(new Problem.FieldError("/model", e.getMessage()
                             + "; GET /v1/models lists what this node serves"))));
         }
+        if (Manifest.FORMAT_GGUF.equals(manifest.format())) {
+            throw new ProblemException(Problem.of(Problem.Kind.INVALID_REQUEST, manifest.ref() + " is a language model",
+                    List.of(new Problem.FieldError("/model", manifest.ref() + " is a language model: send it to POST "
+                            + "/v1/chat/completions or /v1/completions"))));
+        }
         LoadedModel model;
         try {
             model = engine.load(manifest.digest(), hub.file(manifest.digest()));

@@ -75,6 +75,7 @@ final class OpenAiApi {
                     .put("verity_kind", "llm");
         }
         for (Manifest m : service.hub().list()) {
+            if (Manifest.FORMAT_GGUF.equals(m.format())) continue; // listed above, as the node serves it
             data.addObject().put("id", m.name()).put("object", "model").put("created", m.addedAt().getEpochSecond())
                     .put("owned_by", service.identity().address().toString()).put("verity_model_digest", m.digest().toHex())
                     .put("verity_kind", "onnx");
