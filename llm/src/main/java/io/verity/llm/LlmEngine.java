@@ -38,6 +38,7 @@ public final class LlmEngine implements AutoCloseable {
     private final Path model;
     private final Keccak256 digest;
     private final int bos; // llama.cpp prepends BOS to the prompt; encode() does not count it
+    private final Path nativeDir;
     private final Process process;
     private final BufferedWriter stdin;
     private final BufferedReader stdout;
@@ -45,7 +46,8 @@ public final class LlmEngine implements AutoCloseable {
     private long nextId;
     private volatile boolean closed;
 
-    private LlmEngine(Path model, Keccak256 digest, int bos, Process process) {
+    private LlmEngine(Path model, Keccak256 digest, int bos, Path nativeDir, Process process) {
+        this.nativeDir = nativeDir;
         this.model = model;
         this.digest = digest;
         this.bos = bos;
@@ -72,11 +74,15 @@ public final class LlmEngine implements AutoCloseable {
         }
         Keccak256 digest = digest(gguf);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        // The binding extracts its native library into this folder and deletes "old" libraries it finds there:
+        // workers sharing one folder (three nodes starting at once) break each other's library. One each.
+        Path nativeDir = Files.createTempDirectory("verity-jllama");
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-Dde.kherud.llama.tmpdir=" + nativeDir,
+                "-cp", System.getProperty("java.class.path"),
                 LlamaWorker.class.getName(), gguf.toAbsolutePath().toString(), Integer.toString(threads)));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectError(log == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.appendTo(log.toFile()));
-        LlmEngine engine = new LlmEngine(gguf, digest, meta.addsBos() ? 1 : 0, pb.start());
+        LlmEngine engine = new LlmEngine(gguf, digest, meta.addsBos() ? 1 : 0, nativeDir, pb.start());
         try {
             JsonNode first = engine.readLine();
             if (first.has("fatal")) throw new LlmException(first.get("fatal").asText());
@@ -213,6 +219,11 @@ public final class LlmEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
+        }
+        try (var files = Files.walk(nativeDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temp folder is harmless
         }
     }
 }
