@@ -302,6 +302,7 @@ final class GatewayApi {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode arr = body.putArray("models");
         byDigest.values().forEach(arr::add);
+        OpenAiProxy.addModelList(body, gateway); // + {object: "list", data: [...]}: the language models, as OpenAI clients read them
         ctx.json(body);
     }
 

@@ -55,6 +55,27 @@ final class OpenAiProxy {
         cfg.routes.post("/v1/completions", ctx -> forward(ctx, gateway, "/v1/completions"));
     }
 
+    /** OpenAI's model list: each language model a healthy node serves, once, with the nodes serving it. */
+    static void addModelList(ObjectNode body, Gateway gateway) {
+        body.put("object", "list");
+        var data = body.putArray("data");
+        java.util.Map<String, ObjectNode> byName = new java.util.TreeMap<>();
+        Instant now = Instant.now();
+        for (NodeState n : gateway.nodes()) {
+            for (NodeState.ServedModel m : n.served()) {
+                if (!m.version().equals(LLM_VERSION) || !n.canServe(m.digest(), now)) continue;
+                ObjectNode o = byName.computeIfAbsent(m.name(), name -> {
+                    ObjectNode x = JSON.createObjectNode().put("id", name).put("object", "model").put("created", 0)
+                            .put("owned_by", "verity").put("verity_model_digest", m.digest().toHex()).put("verity_kind", "llm");
+                    x.putArray("verity_nodes");
+                    return x;
+                });
+                ((com.fasterxml.jackson.databind.node.ArrayNode) o.get("verity_nodes")).add(n.address.toString());
+            }
+        }
+        byName.values().forEach(data::add);
+    }
+
     private static void forward(Context ctx, Gateway gateway, String path) throws Exception {
         byte[] bytes = ctx.bodyAsBytes();
         JsonNode body;

@@ -148,6 +148,33 @@ class GatewayOpenAiIT {
     }
 
     @Test
+    void openai_java_lists_the_language_models_the_network_serves() {
+        assertThat(openai().models().list().data()).extracting(m -> m.id()).containsExactly(MODEL);
+    }
+
+    @Test
+    void the_openai_npm_client_chats_streams_and_reads_errors_through_the_gateway() throws Exception {
+        String override = System.getenv("VERITY_OPENAI_NPM_DIR");
+        boolean installed = java.nio.file.Files.isDirectory(io.verity.testing.TestPaths.nodeModules().resolve("openai"))
+                || (override != null && java.nio.file.Files.isDirectory(Path.of(override, "node_modules", "openai")));
+        org.junit.jupiter.api.Assumptions.assumeTrue(installed, "npm package openai is not installed in tools/node: ./verity installs it");
+        Process p = new ProcessBuilder("node", io.verity.testing.TestPaths.repoRoot().resolve("tools/openai-client-check.mjs")
+                .toString(), gateway.url() + "/v1", MODEL).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String stdout = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(stdout).isZero();
+        JsonNode out = JSON.readTree(stdout.lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(out.at("/chat/content").asText()).hasSize(12);
+        assertThat(out.at("/chat/verity/verdict/status").asText()).isEqualTo("single");
+        assertThat(ReceiptJson.read(out.at("/chat/verity/receipt"), "").verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
+        assertThat(out.at("/stream/content").asText()).isEqualTo(out.at("/chat/content").asText());
+        assertThat(out.at("/stream/verity/payment/amount").asText()).isNotEqualTo("0");
+        assertThat(out.at("/json/content").asText()).startsWith("{");
+        assertThat(out.at("/error/name").asText()).isEqualTo("NotFoundError");
+        assertThat(out.at("/error/code").asText()).isEqualTo("model_not_found");
+    }
+
+    @Test
     void an_unknown_model_is_a_404_the_client_understands() {
         assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder().model("nope")
                 .addUserMessage("x").build()))
