@@ -1,5 +1,5 @@
 // Runs the official `openai` npm client, unchanged, against a Verity node or gateway: chat, streaming, JSON
-// mode and an error. Prints one JSON line with what it saw, for OpenAiNpmIT to check.
+// mode, a tool call and an error. Prints one JSON line with what it saw, for OpenAiNpmIT to check.
 //   node tools/openai-client-check.mjs BASE_URL MODEL      (BASE_URL like http://127.0.0.1:7071/v1)
 // openai comes from tools/node/node_modules, which ./verity installs; VERITY_OPENAI_NPM_DIR (a folder with
 // node_modules/openai) overrides that.
@@ -30,6 +30,13 @@ out.stream = { content, verity: last.verity, usage: last.usage };
 const json = await client.chat.completions.create({ model, messages: [{ role: "user", content: "json please" }],
   temperature: 0, max_tokens: 16, response_format: { type: "json_object" } });
 out.json = { content: json.choices[0].message.content };
+
+const tools = [{ type: "function", function: { name: "get_weather", description: "Weather in a city",
+  parameters: { type: "object", properties: { city: { type: "string", maxLength: 6 } }, required: ["city"] } } }];
+const called = await client.chat.completions.create({ model, messages: [{ role: "user", content: "Weather in Paris?" }],
+  temperature: 0, max_tokens: 200, tools, tool_choice: "required" });
+const call = called.choices[0].message.tool_calls?.[0];
+out.tools = { finish: called.choices[0].finish_reason, name: call?.function.name, arguments: call?.function.arguments };
 
 try {
   await client.chat.completions.create({ model: "no-such-model", messages });

@@ -29,23 +29,10 @@ record Transcript(String path, JsonNode request, JsonNode response, JsonNode ver
             return new Transcript(path, request, root.get("response"), verity);
         }
         if (root.path("chunks").isArray() && !root.get("chunks").isEmpty()) {
-            boolean chat = path.endsWith("/chat/completions");
-            StringBuilder content = new StringBuilder();
-            String finish = null;
             JsonNode last = null;
-            for (JsonNode chunk : root.get("chunks")) {
-                if (chunk.has("verity")) last = chunk;
-                JsonNode c = chunk.path("choices").path(0);
-                content.append(chat ? c.path("delta").path("content").asText("") : c.path("text").asText(""));
-                if (c.path("finish_reason").isTextual()) finish = c.get("finish_reason").asText();
-            }
+            for (JsonNode chunk : root.get("chunks")) if (chunk.has("verity")) last = chunk;
             if (last == null) throw new TensorFiles.UsageError(file + ": no chunk carries a verity object");
-            ObjectNode whole = JSON.createObjectNode();
-            ObjectNode choice = whole.putArray("choices").addObject().put("index", 0);
-            if (chat) choice.set("message", ChatDigests.assistantMessage(content.toString()));
-            else choice.put("text", content.toString());
-            choice.put("finish_reason", finish);
-            whole.set("usage", last.get("usage"));
+            ObjectNode whole = ChatDigests.answerFromChunks(root.get("chunks"), path.endsWith("/chat/completions"));
             return new Transcript(path, request, whole, last.get("verity"));
         }
         throw new TensorFiles.UsageError(file + ": needs /response (the answer) or /chunks (the streamed chunks)");

@@ -224,8 +224,7 @@ final class OpenAiProxy {
         resp.headers().firstValue("Verity-Request-Digest").ifPresent(v -> res.setHeader("Verity-Request-Digest", v));
         ServletOutputStream out = res.getOutputStream();
         boolean chat = path.equals("/v1/chat/completions");
-        StringBuilder content = new StringBuilder();
-        String finish = null;
+        List<JsonNode> relayed = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
                 if (!line.startsWith("data: ") || line.equals("data: [DONE]")) {
@@ -233,14 +232,10 @@ final class OpenAiProxy {
                     continue;
                 }
                 JsonNode chunk = JSON.readTree(line.substring(6));
+                relayed.add(chunk);
                 if (chunk.has("verity")) {
                     // Rebuild the whole answer the receipt signs from what was relayed.
-                    ObjectNode whole = JSON.createObjectNode();
-                    ObjectNode choice = whole.putArray("choices").addObject().put("index", 0);
-                    if (chat) choice.set("message", ChatDigests.assistantMessage(content.toString()));
-                    else choice.put("text", content.toString());
-                    choice.put("finish_reason", finish);
-                    whole.set("usage", chunk.get("usage"));
+                    ObjectNode whole = ChatDigests.answerFromChunks(relayed, chat);
                     Optional<String> bad = check(gateway, node, path, request, model, chunk, whole);
                     if (bad.isPresent()) {
                         node.recordFailure(ms(started));
@@ -254,9 +249,6 @@ final class OpenAiProxy {
                     write(out, "data: " + JSON.writeValueAsString(chunk) + "\n");
                     continue;
                 }
-                JsonNode c = chunk.path("choices").path(0);
-                content.append(chat ? c.path("delta").path("content").asText("") : c.path("text").asText(""));
-                if (c.path("finish_reason").isTextual()) finish = c.get("finish_reason").asText();
                 write(out, line + "\n");
             }
         }

@@ -170,6 +170,9 @@ class GatewayOpenAiIT {
         assertThat(out.at("/stream/content").asText()).isEqualTo(out.at("/chat/content").asText());
         assertThat(out.at("/stream/verity/payment/amount").asText()).isNotEqualTo("0");
         assertThat(out.at("/json/content").asText()).startsWith("{");
+        assertThat(out.at("/tools/finish").asText()).isEqualTo("tool_calls");
+        assertThat(out.at("/tools/name").asText()).isEqualTo("get_weather");
+        assertThat(JSON.readTree(out.at("/tools/arguments").asText()).has("city")).isTrue();
         assertThat(out.at("/error/name").asText()).isEqualTo("NotFoundError");
         assertThat(out.at("/error/code").asText()).isEqualTo("model_not_found");
     }

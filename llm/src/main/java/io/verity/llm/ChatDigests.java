@@ -50,6 +50,48 @@ public final class ChatDigests {
         return m;
     }
 
+    /**
+     * The whole answer a stream adds up to, as the node digests it: content deltas (or text) joined, tool calls
+     * from {@code delta.tool_calls} (without their stream {@code index}), the last finish reason, and the
+     * usage of the chunk that carries it.
+     */
+    public static ObjectNode answerFromChunks(Iterable<JsonNode> chunks, boolean chat) {
+        StringBuilder content = new StringBuilder();
+        ArrayNode toolCalls = JSON.createArrayNode();
+        String finish = null;
+        JsonNode usage = null;
+        for (JsonNode chunk : chunks) {
+            if (chunk.hasNonNull("usage")) usage = chunk.get("usage");
+            JsonNode c = chunk.path("choices").path(0);
+            if (chat) {
+                content.append(c.path("delta").path("content").asText(""));
+                for (JsonNode tc : c.path("delta").path("tool_calls")) {
+                    ObjectNode call = tc.deepCopy();
+                    call.remove("index");
+                    toolCalls.add(call);
+                }
+            } else {
+                content.append(c.path("text").asText(""));
+            }
+            if (c.path("finish_reason").isTextual()) finish = c.get("finish_reason").asText();
+        }
+        ObjectNode whole = JSON.createObjectNode();
+        ObjectNode choice = whole.putArray("choices").addObject().put("index", 0);
+        if (chat) choice.set("message", toolCalls.isEmpty() ? assistantMessage(content.toString()) : toolCallMessage(toolCalls));
+        else choice.put("text", content.toString());
+        choice.put("finish_reason", finish);
+        whole.set("usage", usage);
+        return whole;
+    }
+
+    /** An assistant message that calls tools instead of answering, as the node sends and digests it. */
+    public static ObjectNode toolCallMessage(ArrayNode toolCalls) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("role", "assistant").putNull("content").putNull("refusal");
+        m.set("tool_calls", toolCalls);
+        return m;
+    }
+
     /** @param response a chat.completion or text_completion object, as the node sent it or a client saved it */
     public static Keccak256 response(JsonNode response) {
         ObjectNode o = JSON.createObjectNode();

@@ -5,7 +5,7 @@ import java.util.Set;
 
 /** One chat turn as the model's chat template sees it. */
 public record ChatMessage(String role, String content) {
-    public static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
+    public static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
 
     public ChatMessage {
         Objects.requireNonNull(role, "role");

@@ -23,7 +23,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Protocol: JSON lines. Stdout first says {@code {"ready": true, ...}} (or {@code {"fatal": msg}}),
  * then answers each request line in order, one at a time. A request is
- * {@code {id, messages|prompt, maxTokens, temperature, topP, seed, stop[], grammar?, stream}}; the answer is
+ * {@code {id, messages|prompt, maxTokens, temperature, topP, seed, stop[], grammar? | jsonSchema?, stream}}; the answer is
  * zero or more {@code {id, token}} lines when {@code stream}, then {@code {id, done: {text, prompt,
  * promptTokens, completionTokens, finishReason}}} or {@code {id, error}}. llama.cpp's logs go to stderr.
  */
@@ -89,6 +89,7 @@ public final class LlamaWorker {
                 .setSeed(req.path("seed").asInt())
                 .setCachePrompt(false);
         if (req.hasNonNull("grammar")) p.setGrammar(req.get("grammar").asText());
+        if (req.hasNonNull("jsonSchema")) p.setGrammar(LlamaModel.jsonSchemaToGrammar(req.get("jsonSchema").asText()));
         ArrayNode stops = (ArrayNode) req.path("stop");
         if (stops != null && !stops.isEmpty()) {
             String[] s = new String[stops.size()];

@@ -112,28 +112,30 @@ public final class LlmEngine implements AutoCloseable {
      *
      * @param onToken called with each token's text as it is sampled (on the caller's thread); may be null
      */
-    public Completion chat(List<ChatMessage> messages, Sampling sampling, List<String> stop, String grammar,
+    public Completion chat(List<ChatMessage> messages, Sampling sampling, List<String> stop, Constraint constraint,
             Consumer<String> onToken) {
-        ObjectNode req = request(sampling, stop, grammar, onToken != null);
+        ObjectNode req = request(sampling, stop, constraint, onToken != null);
         ArrayNode arr = req.putArray("messages");
         for (ChatMessage m : messages) arr.addObject().put("role", m.role()).put("content", m.content());
         return run(req, onToken);
     }
 
     /** Plain completion of {@code prompt}, no chat template. */
-    public Completion complete(String prompt, Sampling sampling, List<String> stop, String grammar, Consumer<String> onToken) {
-        ObjectNode req = request(sampling, stop, grammar, onToken != null);
+    public Completion complete(String prompt, Sampling sampling, List<String> stop, Constraint constraint,
+            Consumer<String> onToken) {
+        ObjectNode req = request(sampling, stop, constraint, onToken != null);
         req.put("prompt", Objects.requireNonNull(prompt, "prompt"));
         return run(req, onToken);
     }
 
-    private static ObjectNode request(Sampling s, List<String> stop, String grammar, boolean stream) {
+    private static ObjectNode request(Sampling s, List<String> stop, Constraint constraint, boolean stream) {
         ObjectNode req = JSON.createObjectNode();
         req.put("maxTokens", s.maxTokens()).put("temperature", s.temperature()).put("topP", s.topP())
                 .put("seed", s.seed()).put("stream", stream);
         ArrayNode st = req.putArray("stop");
         stop.forEach(st::add);
-        if (grammar != null) req.put("grammar", grammar);
+        if (constraint != null && constraint.grammar() != null) req.put("grammar", constraint.grammar());
+        if (constraint != null && constraint.jsonSchema() != null) req.put("jsonSchema", constraint.jsonSchema());
         return req;
     }
 

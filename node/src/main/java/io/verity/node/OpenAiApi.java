@@ -11,6 +11,7 @@ import io.javalin.http.Context;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.ChatMessage;
 import io.verity.llm.Completion;
+import io.verity.llm.Constraint;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.LlmException;
 import io.verity.llm.Sampling;
@@ -134,7 +135,8 @@ final class OpenAiApi {
 
     /** One parsed request: what to run and the settings it ran with. */
     private record Request(String path, JsonNode body, String model, LlmEngine engine, List<ChatMessage> messages,
-            String prompt, Sampling sampling, List<String> stop, String grammar, boolean stream, boolean chat) {
+            String prompt, Sampling sampling, List<String> stop, Constraint constraint, OpenAiTools.Tools tools,
+            boolean stream, boolean chat) {
         ObjectNode applied() {
             ObjectNode a = JSON.createObjectNode();
             a.put("model_digest", engine.modelDigest().toHex());
@@ -148,7 +150,9 @@ final class OpenAiApi {
             a.put("max_tokens", sampling.maxTokens());
             ArrayNode s = a.putArray("stop");
             stop.forEach(s::add);
-            a.put("grammar", grammar);
+            a.put("grammar", constraint == null ? null : constraint.grammar());
+            a.put("json_schema", constraint == null ? null : constraint.jsonSchema());
+            a.put("tools", tools.mode().name().toLowerCase(java.util.Locale.ROOT));
             return a;
         }
     }
@@ -171,7 +175,7 @@ final class OpenAiApi {
             return;
         }
         Completion c = run(req, null);
-        ObjectNode response = response(req, c, id, created, engineId);
+        ObjectNode response = response(req, c, id, created, engineId, requestDigest);
         SignedReceipt receipt = sign(service, req, requestId, requestDigest, response, engineId, c);
         response.set("verity", verity(receipt, requestDigest, ChatDigests.response(response), applied));
         ctx.header("Verity-Receipt-Id", receipt.id().toHex());
@@ -185,8 +189,8 @@ final class OpenAiApi {
 
     private static Completion run(Request req, Consumer<String> onToken) {
         try {
-            return req.chat ? req.engine.chat(req.messages, req.sampling, req.stop, req.grammar, onToken)
-                    : req.engine.complete(req.prompt, req.sampling, req.stop, req.grammar, onToken);
+            return req.chat ? req.engine.chat(req.messages, req.sampling, req.stop, req.constraint, onToken)
+                    : req.engine.complete(req.prompt, req.sampling, req.stop, req.constraint, onToken);
         } catch (LlmException e) {
             LOG.error("llama.cpp failed on model {}: {}", req.model, e.getMessage());
             throw new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", "the model failed on this request; "
@@ -194,7 +198,8 @@ final class OpenAiApi {
         }
     }
 
-    private static ObjectNode response(Request req, Completion c, String id, long created, String engineId) {
+    private static ObjectNode response(Request req, Completion c, String id, long created, String engineId,
+            Keccak256 requestDigest) {
         ObjectNode r = JSON.createObjectNode();
         r.put("id", id);
         r.put("object", req.chat ? "chat.completion" : "text_completion");
@@ -204,12 +209,12 @@ final class OpenAiApi {
         ObjectNode choice = r.putArray("choices").addObject();
         choice.put("index", 0);
         if (req.chat) {
-            choice.set("message", ChatDigests.assistantMessage(c.text()));
+            choice.set("message", OpenAiTools.message(req.tools, c.text(), requestDigest));
         } else {
             choice.put("text", c.text());
         }
         choice.putNull("logprobs");
-        choice.put("finish_reason", c.finishReason());
+        choice.put("finish_reason", finishReason(req, c, requestDigest));
         r.set("usage", usage(c));
         return r;
     }
@@ -258,19 +263,21 @@ final class OpenAiApi {
             event(out, first);
         }
         Completion c;
+        Consumer<String> send = token -> {
+            ObjectNode ch = chunk(object, id, created, req.model, engineId);
+            ObjectNode choice = ch.putArray("choices").addObject().put("index", 0);
+            if (req.chat) choice.putObject("delta").put("content", token);
+            else choice.put("text", token);
+            choice.putNull("logprobs").putNull("finish_reason");
+            try {
+                event(out, ch);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // the client left; the engine finishes this request anyway
+            }
+        };
+        Holdback held = new Holdback(req.tools, send);
         try {
-            c = run(req, token -> {
-                ObjectNode ch = chunk(object, id, created, req.model, engineId);
-                ObjectNode choice = ch.putArray("choices").addObject().put("index", 0);
-                if (req.chat) choice.putObject("delta").put("content", token);
-                else choice.put("text", token);
-                choice.putNull("logprobs").putNull("finish_reason");
-                try {
-                    event(out, ch);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e); // the client left; the engine finishes this request anyway
-                }
-            });
+            c = run(req, held::accept);
         } catch (OpenAiException e) {
             ObjectNode err = errorBody(ctx.path(), e);
             event(out, err);
@@ -282,14 +289,32 @@ final class OpenAiApi {
                     e.getCause().getMessage());
             return;
         }
+        // The receipt signs the answer the chunks add up to: the same response a non-streamed request gets.
+        ObjectNode whole = response(req, c, id, created, engineId, requestDigest);
+        JsonNode message = whole.at("/choices/0/message");
+        try {
+            if (req.chat && OpenAiTools.isToolCall(message)) {
+                ObjectNode ch = chunk(object, id, created, req.model, engineId);
+                ObjectNode choice = ch.putArray("choices").addObject().put("index", 0);
+                ArrayNode calls = choice.putObject("delta").putArray("tool_calls");
+                for (int i = 0; i < message.get("tool_calls").size(); i++) {
+                    ((ObjectNode) calls.addObject().put("index", i)).setAll((ObjectNode) message.get("tool_calls").get(i));
+                }
+                choice.putNull("logprobs").putNull("finish_reason");
+                event(out, ch);
+            } else {
+                held.flush();
+            }
+        } catch (UncheckedIOException e) {
+            LOG.info("client left a {} stream of model {} before its end: {}", ctx.path(), req.model, e.getCause().getMessage());
+            return;
+        }
         ObjectNode last = chunk(object, id, created, req.model, engineId);
         ObjectNode choice = last.putArray("choices").addObject().put("index", 0);
         if (req.chat) choice.putObject("delta");
         else choice.put("text", "");
-        choice.putNull("logprobs").put("finish_reason", c.finishReason());
+        choice.putNull("logprobs").put("finish_reason", whole.at("/choices/0/finish_reason").asText());
         event(out, last);
-        // The receipt signs the answer the chunks add up to: the same response a non-streamed request gets.
-        ObjectNode whole = response(req, c, id, created, engineId);
         Keccak256 responseDigest = ChatDigests.response(whole);
         SignedReceipt receipt;
         try {
@@ -361,9 +386,10 @@ final class OpenAiApi {
                     + "' does not exist on this node; GET /v1/models lists the models it serves (" + service.llms.keySet()
                     + ")", "model", "model_not_found");
         }
-        unsupported(body, "tools", "tools are not supported by the llama.cpp backend yet");
-        unsupported(body, "tool_choice", "tool_choice is not supported by the llama.cpp backend yet");
-        unsupported(body, "functions", "functions are not supported; the llama.cpp backend has no tool calling yet");
+        unsupported(body, "functions", "functions (deprecated) are not supported; use tools");
+        unsupported(body, "function_call", "function_call (deprecated) is not supported; use tool_choice");
+        OpenAiTools.Tools tools = chat ? OpenAiTools.parse(body) : OpenAiTools.Tools.NONE;
+        if (!chat && body.hasNonNull("tools")) throw OpenAiException.invalid("tools", "tools need /v1/chat/completions");
         if (body.path("logprobs").asBoolean(false)) throw OpenAiException.invalid("logprobs", "logprobs are not supported yet");
         JsonNode n = body.get("n");
         if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.asInt() == 1)) {
@@ -409,10 +435,24 @@ final class OpenAiApi {
             throw OpenAiException.invalid(param, e.getMessage());
         }
         List<String> stop = stop(body.get("stop"));
-        String grammar = grammar(body.get("response_format"));
+        Constraint constraint = constraint(body.get("response_format"));
+        if (tools.active()) {
+            if (tools.mode() == OpenAiTools.Mode.FORCED) {
+                if (constraint != null) {
+                    throw OpenAiException.invalid("response_format", "a forced tool_choice and a JSON response_format exclude "
+                            + "each other: the answer is the tool call");
+                }
+                constraint = Constraint.jsonSchema(OpenAiTools.forcedSchema(tools));
+            }
+            List<ChatMessage> withNote = new ArrayList<>();
+            withNote.add(new ChatMessage("system", OpenAiTools.systemNote(tools)));
+            withNote.addAll(messages);
+            messages = withNote;
+        }
         JsonNode st = body.get("stream");
         if (st != null && !st.isNull() && !st.isBoolean()) throw OpenAiException.invalid("stream", "stream must be a boolean");
-        return new Request(path, body, model, engine, messages, prompt, sampling, stop, grammar, st != null && st.asBoolean(),
+        return new Request(path, body, model, engine, messages, prompt, sampling, stop, constraint, tools,
+                st != null && st.asBoolean(),
                 chat);
     }
 
@@ -439,13 +479,21 @@ final class OpenAiApi {
             if (!msg.isObject()) throw OpenAiException.invalid(at, at + " must be an object {role, content}");
             String role = msg.path("role").asText(null);
             if (role == null || !ChatMessage.ROLES.contains(role)) {
-                throw OpenAiException.invalid(at + ".role", at + ".role must be one of system, developer, user, assistant"
-                        + (role == null ? "" : ", got '" + role + "'") + ("tool".equals(role) ? " (tool messages are not "
-                        + "supported by the llama.cpp backend yet)" : ""));
+                throw OpenAiException.invalid(at + ".role", at + ".role must be one of system, developer, user, assistant, tool"
+                        + (role == null ? "" : ", got '" + role + "'"));
             }
             JsonNode content = msg.get("content");
             String text;
-            if (content != null && content.isTextual()) {
+            if ("assistant".equals(role) && msg.path("tool_calls").isArray() && !msg.get("tool_calls").isEmpty()) {
+                // An earlier call, shown to the model the way it is asked to make one.
+                StringBuilder sb = new StringBuilder(content != null && content.isTextual() ? content.asText() : "");
+                for (JsonNode tc : msg.get("tool_calls")) {
+                    String args = tc.path("function").path("arguments").asText("{}");
+                    sb.append(OpenAiTools.OPEN).append("{\"name\": ").append(JSON.valueToTree(tc.path("function").path("name")
+                            .asText()).toString()).append(", \"arguments\": ").append(args).append("}").append(OpenAiTools.CLOSE);
+                }
+                text = sb.toString();
+            } else if (content != null && content.isTextual()) {
                 text = content.asText();
             } else if (content != null && content.isArray()) {
                 StringBuilder sb = new StringBuilder();
@@ -484,18 +532,72 @@ final class OpenAiApi {
         return out;
     }
 
-    /** response_format: text, or json_object (any JSON object, constrained by a GBNF grammar). */
-    private static String grammar(JsonNode rf) {
+    /**
+     * response_format: text; json_object (any JSON object, by a GBNF grammar); json_schema (its
+     * {@code json_schema.schema}, which llama.cpp turns into a grammar).
+     */
+    private static Constraint constraint(JsonNode rf) {
         if (rf == null || rf.isNull()) return null;
         String type = rf.path("type").asText("");
         return switch (type) {
             case "text" -> null;
-            case "json_object" -> JSON_OBJECT_GRAMMAR;
-            case "json_schema" -> throw OpenAiException.invalid("response_format.type",
-                    "response_format json_schema is not supported yet; use json_object");
+            case "json_object" -> Constraint.grammar(JSON_OBJECT_GRAMMAR);
+            case "json_schema" -> {
+                JsonNode schema = rf.path("json_schema").get("schema");
+                if (schema == null || !schema.isObject()) {
+                    throw OpenAiException.invalid("response_format.json_schema.schema",
+                            "response_format.json_schema.schema must be a JSON Schema object");
+                }
+                yield Constraint.jsonSchema(schema.toString());
+            }
             default -> throw OpenAiException.invalid("response_format.type",
-                    "response_format.type must be text or json_object, got '" + type + "'");
+                    "response_format.type must be text, json_object or json_schema, got '" + type + "'");
         };
+    }
+
+    private static String finishReason(Request req, Completion c, Keccak256 requestDigest) {
+        if (req.chat && req.tools.active() && OpenAiTools.isToolCall(OpenAiTools.message(req.tools, c.text(), requestDigest))) {
+            return "tool_calls";
+        }
+        return c.finishReason();
+    }
+
+    /**
+     * Streams tokens as they come, except what may turn out to be a tool call: with forced tools everything
+     * is held (the answer is the call), with auto tools the start of the answer is held while it could still
+     * be {@code <tool_call>}, and all of it once it is. {@link #flush} sends what was held as content.
+     */
+    private static final class Holdback {
+        private final OpenAiTools.Tools tools;
+        private final Consumer<String> send;
+        private final StringBuilder held = new StringBuilder();
+        private boolean passing;
+
+        Holdback(OpenAiTools.Tools tools, Consumer<String> send) {
+            this.tools = tools;
+            this.send = send;
+            this.passing = !tools.active();
+        }
+
+        void accept(String token) {
+            if (passing) {
+                send.accept(token);
+                return;
+            }
+            held.append(token);
+            if (tools.mode() == OpenAiTools.Mode.FORCED) return;
+            String h = held.toString().stripLeading();
+            if (h.isEmpty() || OpenAiTools.OPEN.startsWith(h) || h.startsWith(OpenAiTools.OPEN)) return;
+            passing = true; // not a call: send what was held and go on streaming
+            flush();
+        }
+
+        void flush() {
+            if (held.isEmpty()) return;
+            String h = held.toString();
+            held.setLength(0);
+            send.accept(h);
+        }
     }
 
     /** llama.cpp's grammars/json.gbnf, with root an object: what OpenAI's json_object mode promises. */

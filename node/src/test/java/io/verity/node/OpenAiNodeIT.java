@@ -197,7 +197,9 @@ class OpenAiNodeIT {
                 new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}", 400, "messages[0].role", null),
                 new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":0}", 400, "max_tokens", null),
                 new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"n\":2}", 400, "n", null),
-                new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\"}]}", 400, "tools", null),
+                new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\"}]}", 400, "tools[0].function", null),
+                new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[" + WEATHER_TOOL + "],"
+                        + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"nope\"}}}", 400, "tool_choice", null),
                 new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"seed\":-1}", 400, "seed", null),
                 new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"},", 400, null, "malformed_json"),
                 new Case("{\"model\":\"tiny-llama\",\"model\":\"x\",\"messages\":[]}", 400, null, "malformed_json"));
@@ -222,6 +224,94 @@ class OpenAiNodeIT {
         assertThat(body.get("object").asText()).isEqualTo("list");
         assertThat(body.get("data").get(0).get("id").asText()).isEqualTo(MODEL);
         assertThat(body.get("data").get(0).get("object").asText()).isEqualTo("model");
+    }
+
+    static final String WEATHER_TOOL = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Weather in a city\","
+            + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"maxLength\":6}},"
+            + "\"required\":[\"city\"],\"additionalProperties\":false}}}";
+    static final String FORCED_TOOL = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}],"
+            + "\"temperature\":0,\"max_tokens\":200,\"tools\":[" + WEATHER_TOOL + "],"
+            + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}%s}";
+
+    @Test
+    void a_forced_tool_choice_answers_with_a_tool_call_whose_arguments_fit_the_schema() throws Exception {
+        String req = FORCED_TOOL.formatted("");
+        HttpResponse<String> r = post("/v1/chat/completions", req);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.at("/choices/0/finish_reason").asText()).isEqualTo("tool_calls");
+        JsonNode message = body.at("/choices/0/message");
+        assertThat(message.get("content").isNull()).isTrue();
+        JsonNode call = message.at("/tool_calls/0");
+        assertThat(call.get("type").asText()).isEqualTo("function");
+        assertThat(call.get("id").asText()).startsWith("call_");
+        assertThat(call.at("/function/name").asText()).isEqualTo("get_weather");
+        JsonNode args = JSON.readTree(call.at("/function/arguments").asText());
+        assertThat(args.fieldNames()).toIterable().containsExactly("city");
+        assertThat(args.get("city").asText().length()).isLessThanOrEqualTo(6);
+        checkVerity("/v1/chat/completions", req, body);
+
+        // streamed: one tool_calls delta, the same digests (the call id derives from the request digest)
+        String streamed = FORCED_TOOL.formatted(",\"stream\":true");
+        List<JsonNode> chunks = new ArrayList<>();
+        for (String l : post("/v1/chat/completions", streamed).body().lines().toList()) {
+            if (l.startsWith("data: {")) chunks.add(JSON.readTree(l.substring(6)));
+        }
+        assertThat(chunks).anySatisfy(ch -> assertThat(ch.at("/choices/0/delta/tool_calls/0/function/name").asText())
+                .isEqualTo("get_weather"));
+        JsonNode last = chunks.getLast();
+        assertThat(last.at("/verity/responseDigest")).isEqualTo(body.at("/verity/responseDigest"));
+        assertThat(ChatDigests.response(ChatDigests.answerFromChunks(chunks, true)).toHex())
+                .isEqualTo(body.at("/verity/responseDigest").asText());
+    }
+
+    @Test
+    void auto_tools_leave_a_plain_answer_as_content_streamed_or_not_and_tool_results_are_accepted() throws Exception {
+        String req = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
+                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"sunny\"}],"
+                + "\"temperature\":0,\"max_tokens\":10,\"tools\":[" + WEATHER_TOOL + "]%s}";
+        HttpResponse<String> r = post("/v1/chat/completions", req.formatted(""));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.at("/choices/0/message/content").asText()).hasSize(10);
+        assertThat(body.at("/choices/0/message/tool_calls").isMissingNode()).isTrue();
+        checkVerity("/v1/chat/completions", req.formatted(""), body);
+        List<JsonNode> chunks = new ArrayList<>();
+        for (String l : post("/v1/chat/completions", req.formatted(",\"stream\":true")).body().lines().toList()) {
+            if (l.startsWith("data: {")) chunks.add(JSON.readTree(l.substring(6)));
+        }
+        assertThat(chunks.getLast().at("/verity/responseDigest")).isEqualTo(body.at("/verity/responseDigest"));
+    }
+
+    @Test
+    void json_schema_response_format_constrains_the_answer() throws Exception {
+        String req = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"json\"}],\"temperature\":0,"
+                + "\"max_tokens\":100,\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"answer\","
+                + "\"schema\":{\"type\":\"object\",\"properties\":{\"ok\":{\"type\":\"boolean\"}},\"required\":[\"ok\"],"
+                + "\"additionalProperties\":false}}}}";
+        HttpResponse<String> r = post("/v1/chat/completions", req);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode answer = JSON.readTree(JSON.readTree(r.body()).at("/choices/0/message/content").asText());
+        assertThat(answer.get("ok").isBoolean()).isTrue();
+    }
+
+    @Test
+    void openai_java_makes_a_required_tool_call() {
+        com.openai.models.FunctionParameters params = com.openai.models.FunctionParameters.builder()
+                .putAdditionalProperty("type", JsonValue.from("object"))
+                .putAdditionalProperty("properties", JsonValue.from(java.util.Map.of("city",
+                        java.util.Map.of("type", "string", "maxLength", 6))))
+                .putAdditionalProperty("required", JsonValue.from(List.of("city"))).build();
+        ChatCompletion c = openai().chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("Weather in Paris?").temperature(0).maxCompletionTokens(200)
+                .addFunctionTool(com.openai.models.FunctionDefinition.builder().name("get_weather").parameters(params).build())
+                .toolChoice(com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.REQUIRED).build());
+        var call = c.choices().get(0).message().toolCalls().orElseThrow().get(0).asFunction();
+        assertThat(call.function().name()).isEqualTo("get_weather");
+        assertThat(call.function().arguments()).startsWith("{");
+        assertThat(c.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
     }
 
     // ---- the official OpenAI Java client, unchanged ----

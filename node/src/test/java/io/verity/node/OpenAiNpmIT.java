@@ -57,6 +57,9 @@ class OpenAiNpmIT {
             assertThat(out.at("/stream/usage")).isEqualTo(out.at("/chat/usage"));
 
             assertThat(out.at("/json/content").asText()).startsWith("{");
+            assertThat(out.at("/tools/finish").asText()).isEqualTo("tool_calls");
+            assertThat(out.at("/tools/name").asText()).isEqualTo("get_weather");
+            assertThat(JSON.readTree(out.at("/tools/arguments").asText()).has("city")).isTrue();
 
             assertThat(out.at("/error/thrown").asBoolean()).isTrue();
             assertThat(out.at("/error/name").asText()).isEqualTo("NotFoundError");
