@@ -121,6 +121,9 @@ final class UpCommand implements Callable<Integer> {
      * What to do with a running network: ask the gateway, run and verify an inference of one's own, stop it.
      * The infer line is the demo's request; verify takes the gateway's answer with all its receipts.
      */
+    static final String CHAT_EXAMPLE = "{\"model\":\"" + DemoModels.TINY_LLAMA + "\",\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Hi\"}],\"max_tokens\":16}";
+
     static void printTry(PrintStream out, String gateway, String explorer, Path dir) {
         Path inputs = dir.resolve("demo/inputs.json");
         if (explorer != null) out.println("\nExplorer: " + explorer + "   (nodes, batches, receipts verified in the browser)");
@@ -131,6 +134,8 @@ final class UpCommand implements Callable<Integer> {
                 + " --policy redundant:2 --out r.json");
         out.println("  ./verity verify r.json --inputs " + inputs + homeArg(dir)
                 + "   # the on-chain checks pass once the nodes' batches land (~2 s)");
+        out.println("  curl " + gateway + "/v1/chat/completions -H 'Content-Type: application/json' -d '" + CHAT_EXAMPLE
+                + "'   # any OpenAI client works too (docs/llm.md)");
         out.println("  ./verity down" + homeArg(dir));
     }
 

@@ -20,9 +20,14 @@ import picocli.CommandLine.Parameters;
         description = {"Check a receipt offline: its EIP-712 signature, and the input/output digests when the data is given.",
                 "Exit 0 when every check passes, 1 naming the failed check, 2 for unreadable input."})
 final class VerifyCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "RECEIPT.json",
+    @Parameters(index = "0", paramLabel = "RECEIPT.json", arity = "0..1",
             description = "a receipt, or a saved response {outputs, receipt} (its outputs are then checked too)")
     Path receiptFile;
+
+    @Option(names = "--transcript", paramLabel = "FILE", description = {"a saved OpenAI-style exchange "
+            + "{path?, request, response}: response is the answer with its verity object, or chunks: the SSE chunks;",
+            "the request and response digests are recomputed (RFC 8785, docs/llm.md) and must be the receipt's"})
+    Path transcript;
 
     @Option(names = "--inputs", description = "the inputs sent: array of tensors or {\"inputs\": [...]}")
     Path inputs;
@@ -41,6 +46,15 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (transcript != null) {
+            if (receiptFile != null) throw new TensorFiles.UsageError("give RECEIPT.json or --transcript, not both");
+            Transcript t = Transcript.read(transcript);
+            receiptFile = transcript;
+            SignedReceipt receipt = read(t.verity().get("receipt"), "/response/verity/receipt");
+            Optional<Deployment> deployment = offline ? Optional.empty() : chainOptions.find();
+            return verifyOne(receipt, null, null, deployment, t.checks(receipt));
+        }
+        if (receiptFile == null) throw new TensorFiles.UsageError("give RECEIPT.json to check, or --transcript FILE");
         JsonNode root = TensorFiles.readJson(receiptFile);
         List<SignedReceipt> receipts = new java.util.ArrayList<>();
         if (root.path("receipts").isArray()) { // a gateway's answer: every receipt behind it
@@ -61,7 +75,7 @@ final class VerifyCommand implements Callable<Integer> {
         for (SignedReceipt receipt : receipts) {
             // The outputs returned are those of receipts[0]; another receipt vouches for them only if it signed the same digest.
             boolean sameOutputs = receipt.receipt().outputsDigest().equals(receipts.get(0).receipt().outputsDigest());
-            Integer rc = verifyOne(receipt, in, sameOutputs ? out : null, deployment);
+            Integer rc = verifyOne(receipt, in, sameOutputs ? out : null, deployment, List.of());
             if (rc == Main.UNREACHABLE) return rc;
             ok &= rc == 0;
         }
@@ -78,9 +92,10 @@ final class VerifyCommand implements Callable<Integer> {
         }
     }
 
-    private int verifyOne(SignedReceipt receipt, List<Tensor> in, List<Tensor> out, Optional<Deployment> deployment)
-            throws java.io.IOException {
-        List<Checks.Check> checks = Checks.run(receipt, in, out);
+    private int verifyOne(SignedReceipt receipt, List<Tensor> in, List<Tensor> out, Optional<Deployment> deployment,
+            List<Checks.Check> digestChecks) throws java.io.IOException {
+        List<Checks.Check> checks = new java.util.ArrayList<>(Checks.run(receipt, in, out));
+        checks.addAll(digestChecks);
         System.out.println("receipt " + receipt.id());
         System.out.println("  node   " + receipt.receipt().node() + "   model " + receipt.receipt().modelDigest());
         System.out.println("  engine " + receipt.receipt().engine() + "   chain " + receipt.domain().chainId()
@@ -95,8 +110,8 @@ final class VerifyCommand implements Callable<Integer> {
         for (Checks.Check c : checks) {
             System.out.printf("  %-4s %-15s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
         }
-        if (in == null) System.out.println("  skip inputs-digest   (give --inputs to check)");
-        if (out == null) System.out.println("  skip outputs-digest  (give --outputs to check)");
+        if (in == null && digestChecks.isEmpty()) System.out.println("  skip inputs-digest   (give --inputs to check)");
+        if (out == null && digestChecks.isEmpty()) System.out.println("  skip outputs-digest  (give --outputs to check)");
         if (deployment.isPresent()) {
             Optional<JsonNode> given = proof == null ? Optional.empty() : Optional.of(TensorFiles.readJson(proof));
             List<Checks.Check> onChain;

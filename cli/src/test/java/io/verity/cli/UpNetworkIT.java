@@ -110,7 +110,7 @@ class UpNetworkIT {
 
         for (int i = 1; i <= 3; i++) {
             assertThat(new ModelHub(home.resolve("nodes/n" + i + "/models")).list()).extracting(m -> m.name())
-                    .contains("silero-vad", "paddleocr-cls", "paddleocr-det", "paddleocr-rec");
+                    .contains("silero-vad", "paddleocr-cls", "paddleocr-det", "paddleocr-rec", "tiny-llama");
         }
         // the chain stopped with the network: asking it is "unreachable"
         assertThat(CliEndToEndTest.run("verify", home.resolve("demo/response.json").toString(), "--home", home.toString()))
@@ -181,6 +181,20 @@ class UpNetworkIT {
         for (int i = 1; i <= 3; i++) {
             String address = nf.components().stream().filter(c -> c.name().startsWith("node-")).toList().get(i - 1).address();
             assertThat(overview).contains(address);
+        }
+
+        // the generated GGUF language model answers through the gateway, checked and paid (docs/llm.md)
+        assertThat(up.out()).contains("curl " + gateway + "/v1/chat/completions");
+        try (var chatHttp = java.net.http.HttpClient.newHttpClient()) {
+            var chat = chatHttp.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(UpCommand.CHAT_EXAMPLE)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+            JsonNode answer = NodeClient.JSON.readTree(chat.body());
+            assertThat(answer.at("/choices/0/message/content").asText()).hasSize(16);
+            assertThat(answer.at("/verity/verdict/status").asText()).isEqualTo("single");
+            assertThat(answer.at("/verity/payment/amount").asText()).isNotEqualTo("0");
         }
 
         // a second up in the same home says so instead of clashing on ports

@@ -41,6 +41,7 @@ public final class Gateway implements AutoCloseable {
     private final EvidenceLog evidence;
     private final Dispatcher dispatcher;
     private final TeeGate tee;
+    private final Eip712Domain domain; // node receipts are checked against it
     private final Javalin app;
     private final URI url;
 
@@ -61,6 +62,7 @@ public final class Gateway implements AutoCloseable {
         client.ifPresent(c -> topUp(c, config.deposit()));
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
+        this.domain = domain;
         NodeCaller caller = new NodeCaller(http, domain, config.requestTimeout(), background);
         this.tee = new TeeGate(config.tee(), chain.nodes(), http, Duration.ofSeconds(2), clock);
         this.dispatcher = new Dispatcher(directory, tee, caller, config.routing(), payer, evidence,
@@ -126,6 +128,14 @@ public final class Gateway implements AutoCloseable {
 
     GatewayConfig config() {
         return config;
+    }
+
+    Eip712Domain domain() {
+        return domain;
+    }
+
+    Optional<Payer> payer() {
+        return payer;
     }
 
     Dispatcher dispatcher() {

@@ -55,6 +55,7 @@ final class GatewayApi {
             cfg.routes.get("/v1/evidence", ctx -> evidence(ctx, gateway));
             cfg.routes.get("/health", ctx -> health(ctx, gateway));
             GatewayMetrics.install(cfg, gateway);
+            OpenAiProxy.register(cfg, gateway); // POST /v1/chat/completions, /v1/completions to a node, checked and paid
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(Dispatcher.NodeRejected.class, (e, ctx) -> relay(ctx, e.failure));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
@@ -325,6 +326,7 @@ final class GatewayApi {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode arr = body.putArray("models");
         byDigest.values().forEach(arr::add);
+        OpenAiProxy.addModelList(body, gateway); // + {object: "list", data: [...]}: the language models, as OpenAI clients read them
         ctx.json(body);
     }
 

@@ -118,6 +118,12 @@ final class NodeDirectory {
             out.add(new NodeState.ServedModel(m.path("name").asText(), m.path("version").asText(),
                     Keccak256.parse(m.path("digest").asText())));
         }
+        // Language models appear only in the OpenAI list (data[], verity_kind "llm"); version "llm" marks them.
+        for (JsonNode m : body.path("data")) {
+            if (!"llm".equals(m.path("verity_kind").asText())) continue;
+            out.add(new NodeState.ServedModel(m.path("id").asText(), OpenAiProxy.LLM_VERSION,
+                    Keccak256.parse(m.path("verity_model_digest").asText())));
+        }
         return out;
     }
 

@@ -40,10 +40,13 @@ public final class InferenceNode implements AutoCloseable {
     private final NodeIdentity identity;
     private final List<AutoCloseable> resources; // in start order; closed in reverse
     private final Javalin server;
+    private final NodeService service;
     private final URI url;
     private volatile boolean closed;
 
-    private InferenceNode(NodeConfig config, NodeIdentity identity, List<AutoCloseable> resources, Javalin server) {
+    private InferenceNode(NodeConfig config, NodeIdentity identity, List<AutoCloseable> resources, Javalin server,
+            NodeService service) {
+        this.service = service;
         this.config = config;
         this.identity = identity;
         this.resources = resources;
@@ -59,8 +62,19 @@ public final class InferenceNode implements AutoCloseable {
 
     /** Starts a node on the given engine, which the node then owns and closes. */
     public static InferenceNode start(NodeConfig config, InferenceEngine engine, InstantSource clock) throws IOException {
+        return start(config, engine, clock, java.util.Map.of());
+    }
+
+    /**
+     * Starts a node on the given engine that also serves {@code llms} (name to engine) on the OpenAI routes. The
+     * node owns and closes all of them. Language models given here are in the node's on-chain registration, so
+     * gateways route to them; ones added later with {@link #serveLlm} are served but not registered.
+     */
+    public static InferenceNode start(NodeConfig config, InferenceEngine engine, InstantSource clock,
+            java.util.Map<String, io.verity.llm.LlmEngine> llms) throws IOException {
         List<AutoCloseable> resources = new ArrayList<>();
         resources.add(engine);
+        resources.addAll(llms.values());
         try {
             Optional<ChainSettings> chain = config.chain();
             Optional<Deployment> deployment = chain.map(c -> {
@@ -77,13 +91,26 @@ public final class InferenceNode implements AutoCloseable {
             Eip712Domain domain = deployment.map(d -> Eip712Domain.verity(d.chainId(), d.settlement()))
                     .orElseGet(() -> Eip712Domain.verity(config.chainId(), config.verifyingContract()));
             NodeService service = new NodeService(config, identity, domain, hub, engine, log, clock, faultRandom(config));
+            llms.forEach((name, llm) -> service.llms.put(io.verity.node.hub.Manifest.checkName(name), llm));
+            // GGUF models in the hub are served too, each by its own llama.cpp child process.
+            List<Manifest> newestFirst = new ArrayList<>(hub.list());
+            java.util.Collections.reverse(newestFirst); // one version per name: the newest
+            for (Manifest m : newestFirst) {
+                if (!Manifest.FORMAT_GGUF.equals(m.format()) || service.llms.containsKey(m.name())) continue;
+                io.verity.llm.LlmEngine llm = io.verity.llm.LlmEngine.start(hub.file(m.digest()), config.engineThreads(),
+                        config.home().resolve("llama.log"));
+                resources.add(llm);
+                service.llms.put(m.name(), llm);
+            }
             Javalin server = NodeApi.create(config, service).start(config.host(), config.port());
-            InferenceNode node = new InferenceNode(config, identity, resources, server);
+            InferenceNode node = new InferenceNode(config, identity, resources, server, service);
             if (deployment.isPresent()) {
                 try {
                     Batcher batcher = Batcher.start(log, config.home(), chain.get(), deployment.get(),
                             ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())), node.url,
-                            () -> hub.list().stream().map(Manifest::digest).toList(), config.price(),
+                            () -> java.util.stream.Stream.concat(hub.list().stream().map(Manifest::digest),
+                                    service.llms.values().stream().map(io.verity.llm.LlmEngine::modelDigest)).distinct().toList(),
+                            config.price(),
                             config.attestation().map(e -> new RegistryAttestation(e.kind().id(), e.digest(),
                                     node.url + "/v1/attestation")), clock);
                     resources.add(batcher); // closed before the log it reads
@@ -100,7 +127,8 @@ public final class InferenceNode implements AutoCloseable {
                     throw e;
                 }
             }
-            LOG.info("node {} serving {} model(s) at {}", identity.address(), hub.list().size(), node.url);
+            LOG.info("node {} serving {} model(s), {} of them language models, at {}", identity.address(),
+                    hub.list().size() + llms.size(), service.llms.size(), node.url);
             if (config.faults().any()) {
                 LOG.warn("!!! FAULTS ON: node {} is deliberately {} (perturb={}, addedLatency={}, tamperWeight={}); for fault "
                         + "tests only, never in production !!!", identity.address(),
@@ -121,6 +149,25 @@ public final class InferenceNode implements AutoCloseable {
         return new java.util.SplittableRandom(seed);
     }
 
+    /**
+     * Serves {@code engine} as model {@code name} on the OpenAI routes ({@code /v1/chat/completions},
+     * {@code /v1/completions}, {@code /v1/models}); the node closes it when it closes.
+     *
+     * @throws IllegalArgumentException when the name is not a valid model name or is taken
+     */
+    public void serveLlm(String name, io.verity.llm.LlmEngine engine) {
+        io.verity.node.hub.Manifest.checkName(name);
+        synchronized (resources) {
+            if (closed) throw new IllegalStateException("node is closed");
+            if (service.llms.putIfAbsent(name, engine) != null) {
+                throw new IllegalArgumentException("a language model named '" + name + "' is already served");
+            }
+            resources.add(engine);
+        }
+        LOG.info("node {} serving language model {} ({}) at {}/v1/chat/completions", identity.address(), name,
+                engine.modelDigest(), url);
+    }
+
     public URI url() {
         return url;
     }
@@ -136,7 +183,9 @@ public final class InferenceNode implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
-        closed = true;
+        synchronized (resources) {
+            closed = true;
+        }
         server.stop();
         closeAll(resources);
     }

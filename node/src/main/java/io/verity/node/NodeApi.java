@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * POST /v1/infer                {model, inputs, requestId?, verification?} -> {outputs, receipt}
  * POST /v1/vouchers[?base=N]    a signed voucher -> {client, node, cumulativeAmount, redeemed}; with base, only if N is held
  * GET  /v1/vouchers/{client}    {client, node, cumulativeAmount (held, "0" if none), redeemed}
- * GET  /v1/models               manifests of the models served
+ * GET  /v1/models               manifests of the models served; also OpenAI's {object, data[]} list
+ * POST /v1/chat/completions     OpenAI-compatible, see OpenAiApi; also /v1/completions
  * GET  /v1/models/{digest}      one manifest;  /file: the model bytes
  * GET  /v1/receipts/{id}        a receipt this node signed
  * GET  /v1/receipts/{id}/proof  {receiptId, batchRoot, batchId, proof[]} once settled on chain, else 404
@@ -79,6 +80,7 @@ final class NodeApi {
             cfg.routes.get("/health", ctx -> health(ctx, config, service));
             cfg.routes.get("/v1/attestation", ctx -> attestation(ctx, config, service));
             NodeMetrics.install(cfg, service);
+            OpenAiApi.register(cfg, service); // POST /v1/chat/completions, /v1/completions
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
@@ -257,6 +259,7 @@ final class NodeApi {
         for (Manifest m : service.hub().list()) arr.add(tree(m));
         ObjectNode body = JSON.createObjectNode();
         body.set("models", arr);
+        OpenAiApi.addModelList(body, service); // + {object: "list", data: [...]}, the shape OpenAI clients read
         json(ctx, body);
     }
 

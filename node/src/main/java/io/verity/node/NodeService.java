@@ -74,6 +74,11 @@ final class NodeService {
                     List.of(new Problem.FieldError("/model", e.getMessage()
                             + "; GET /v1/models lists what this node serves"))));
         }
+        if (Manifest.FORMAT_GGUF.equals(manifest.format())) {
+            throw new ProblemException(Problem.of(Problem.Kind.INVALID_REQUEST, manifest.ref() + " is a language model",
+                    List.of(new Problem.FieldError("/model", manifest.ref() + " is a language model: send it to POST "
+                            + "/v1/chat/completions or /v1/completions"))));
+        }
         LoadedModel model;
         try {
             model = load(manifest.digest());
@@ -231,6 +236,38 @@ final class NodeService {
     Optional<PaymentChannels> channels() {
         return Optional.ofNullable(channels);
     }
+
+    /**
+     * Signs a receipt over digests the caller computed (the OpenAI routes: request and response digests) and
+     * makes it durable in the receipt log, so it settles like every other.
+     *
+     * @throws ProblemException 503 when the log cannot be written; the caller must then withhold the answer
+     */
+    SignedReceipt signAndLog(Keccak256 requestId, Keccak256 modelDigest, String engineId, Keccak256 inputsDigest,
+            Keccak256 outputsDigest, java.math.BigInteger price) {
+        Receipt receipt = new Receipt(Receipt.VERSION, requestId, modelDigest, engineId, inputsDigest, outputsDigest,
+                Keccak256.ZERO, identity.address(), Keccak256.ZERO, VerificationMode.NONE, price, clock.millis());
+        SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
+        try {
+            log.append(signed.id(), NodeApi.JSON.writeValueAsBytes(ReceiptJson.write(signed)));
+        } catch (IOException e) {
+            LOG.error("receipt log write failed", e);
+            throw new ProblemException(Problem.Kind.UNAVAILABLE,
+                    "the node could not make the receipt durable, so it withholds the answer; retry");
+        }
+        return signed;
+    }
+
+    Keccak256 newRequestId() {
+        return randomRequestId();
+    }
+
+    NodeConfig config() {
+        return config;
+    }
+
+    /** Language models served on the OpenAI routes, by name; the node closes them. */
+    final java.util.Map<String, io.verity.llm.LlmEngine> llms = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     /** The batcher when this node settles on a chain. */
     Optional<Batcher> batcher() {

@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  * @param license licence (SPDX id or free text), or null when unknown
  * @param source where the model came from (URL or free text), or null when unknown
  * @param sizeBytes file size in bytes
- * @param format always {@code onnx} for now
- * @param schema the graph's inputs and outputs
+ * @param format {@code onnx}, or {@code gguf} for a language model served on the OpenAI routes
+ * @param schema the graph's inputs and outputs (empty for gguf)
  * @param opsets operator set version per domain
  * @param producer the tool that wrote the file
  * @param addedAt when this hub stored the model
@@ -43,6 +43,8 @@ public record Manifest(
         Instant addedAt) {
 
     public static final String FORMAT_ONNX = "onnx";
+    /** A llama.cpp language model; the node serves it on /v1/chat/completions, not /v1/infer. */
+    public static final String FORMAT_GGUF = "gguf";
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
@@ -55,8 +57,9 @@ public record Manifest(
         if (license != null && license.isBlank()) license = null;
         if (source != null && source.isBlank()) source = null;
         if (sizeBytes < 0) throw new IllegalArgumentException("sizeBytes must be >= 0, got " + sizeBytes);
-        if (!FORMAT_ONNX.equals(format)) {
-            throw new IllegalArgumentException("format must be '" + FORMAT_ONNX + "', got '" + format + "'");
+        if (!FORMAT_ONNX.equals(format) && !FORMAT_GGUF.equals(format)) {
+            throw new IllegalArgumentException("format must be '" + FORMAT_ONNX + "' or '" + FORMAT_GGUF + "', got '"
+                    + format + "'");
         }
         Objects.requireNonNull(schema, "schema");
         opsets = Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(opsets, "opsets")));

@@ -5,6 +5,7 @@ import io.verity.engine.onnx.OnnxGraphInfo;
 import io.verity.engine.onnx.OnnxGraphs;
 import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.tensor.ModelSchema;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -118,7 +120,7 @@ public final class ModelHub {
      * @param source where it came from, or null
      * @throws IllegalArgumentException when name or version is malformed (see {@link Manifest})
      * @throws HubException.NotFound when {@code file} does not exist
-     * @throws HubException.InvalidModel when the file is not an ONNX model the hub can describe
+     * @throws HubException.InvalidModel when the file is neither an ONNX model the hub can describe nor GGUF
      * @throws HubException.Conflict when name@version is bound to a different digest, or these bytes are
      *     stored under another name@version
      */
@@ -139,6 +141,12 @@ public final class ModelHub {
         }
     }
 
+    private static boolean isGguf(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return java.util.Arrays.equals(in.readNBytes(4), "GGUF".getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
     /** A fresh staging area; the caller closes it (which deletes whatever was not committed). */
     Staging newStaging() {
         return withLock(() -> Staging.create(stagingRoot()));
@@ -152,16 +160,30 @@ public final class ModelHub {
             String source) {
         try {
             hook.reached(Step.COPIED);
-            OnnxGraphInfo info;
-            try {
-                info = OnnxGraphs.read(staging.modelFile());
-            } catch (EngineException e) {
-                throw new HubException.InvalidModel(e.getMessage().replace(staging.modelFile().toString(),
-                        "model " + copied.digest()), e);
+            Manifest manifest;
+            if (isGguf(staging.modelFile())) {
+                // A language model: llama.cpp reads its own metadata; the hub checks it parses as GGUF.
+                try {
+                    io.verity.llm.GgufMetadata.read(staging.modelFile());
+                } catch (IOException e) {
+                    throw new HubException.InvalidModel("model " + copied.digest() + " is not a GGUF file llama.cpp can"
+                            + " read: " + e.getMessage().replace(staging.modelFile().toString(), "the file"), e);
+                }
+                manifest = new Manifest(copied.digest(), name, version, license, source, copied.size(),
+                        Manifest.FORMAT_GGUF, new ModelSchema(List.of(), List.of()), Map.of(),
+                        new Manifest.Producer("", ""), clock.instant());
+            } else {
+                OnnxGraphInfo info;
+                try {
+                    info = OnnxGraphs.read(staging.modelFile());
+                } catch (EngineException e) {
+                    throw new HubException.InvalidModel(e.getMessage().replace(staging.modelFile().toString(),
+                            "model " + copied.digest()), e);
+                }
+                manifest = new Manifest(copied.digest(), name, version, license, source, copied.size(),
+                        Manifest.FORMAT_ONNX, info.schema(), info.opsets(),
+                        new Manifest.Producer(info.producerName(), info.producerVersion()), clock.instant());
             }
-            Manifest manifest = new Manifest(copied.digest(), name, version, license, source, copied.size(),
-                    Manifest.FORMAT_ONNX, info.schema(), info.opsets(),
-                    new Manifest.Producer(info.producerName(), info.producerVersion()), clock.instant());
             try (FileChannel out = FileChannel.open(staging.dir().resolve(MANIFEST_FILE),
                     StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 out.write(java.nio.ByteBuffer.wrap(manifest.toJson().getBytes(StandardCharsets.UTF_8)));

@@ -82,8 +82,8 @@ class ManifestTest {
                 .hasMessage("manifest field 'schema.inputs[0].dims[1]' must be a size >= 0 or a dim name, got -3");
         assertThatThrownBy(() -> Manifest.parse(json.replace("\"int64\"", "\"int16\"")))
                 .hasMessageStartingWith("unknown dtype 'int16', expected one of float32");
-        assertThatThrownBy(() -> Manifest.parse(json.replace("\"onnx\"", "\"gguf\"")))
-                .hasMessage("format must be 'onnx', got 'gguf'");
+        assertThatThrownBy(() -> Manifest.parse(json.replace("\"onnx\"", "\"safetensors\"")))
+                .hasMessage("format must be 'onnx' or 'gguf', got 'safetensors'");
         assertThatThrownBy(() -> Manifest.parse("{\"digest\": 1"))
                 .hasMessageStartingWith("manifest is not valid JSON: ");
         assertThatThrownBy(() -> Manifest.parse("[]")).hasMessage("manifest must be a JSON object");

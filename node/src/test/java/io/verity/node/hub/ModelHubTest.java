@@ -217,6 +217,24 @@ class ModelHubTest {
     }
 
     @Test
+    void stores_a_gguf_language_model_with_an_empty_schema_and_refuses_a_broken_one(@TempDir Path dir) throws IOException {
+        Path gguf = dir.resolve("tiny.gguf");
+        io.verity.llm.TinyLlama.write(gguf, 1);
+        Manifest m = hub().add(gguf, "tiny-llama", "1", "Apache-2.0", "generated");
+        assertThat(m.format()).isEqualTo(Manifest.FORMAT_GGUF);
+        assertThat(m.digest()).isEqualTo(Keccak256.hash(Files.readAllBytes(gguf)));
+        assertThat(m.schema().inputs()).isEmpty();
+        assertThat(hub().add(gguf, "tiny-llama", "1", "Apache-2.0", "generated")).isEqualTo(m);
+        assertThat(Manifest.parse(m.toJson())).isEqualTo(m);
+
+        Path broken = Files.write(dir.resolve("broken.gguf"), new byte[] {'G', 'G', 'U', 'F', 9, 0, 0, 0});
+        assertThatThrownBy(() -> hub().add(broken, "broken", "1", null, null))
+                .isInstanceOf(HubException.InvalidModel.class)
+                .hasMessageEndingWith("is not a GGUF file llama.cpp can read: the file: GGUF version 9 is not supported (2 or 3)");
+        assertThat(hub().list()).extracting(Manifest::name).containsExactly("tiny-llama");
+    }
+
+    @Test
     void refuses_malformed_names_and_versions_before_touching_the_disk() {
         assertThatThrownBy(() -> hub().add(VAD, "bad name", "1", null, null))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -1,0 +1,26 @@
+package io.verity.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Smoke run of {@code ./verity llm-load} with a few requests: every path answers, the tables print. */
+class LlmLoadIT {
+    @Test
+    void every_path_answers_and_the_report_has_its_tables() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        List<LlmLoad.Result> results = LlmLoad.run(3, 8, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertThat(results).extracting(LlmLoad.Result::what).containsExactly("llama.cpp direct (child process)",
+                "node, not streamed", "node, streamed (SSE)");
+        for (LlmLoad.Result r : results) {
+            assertThat(r.totalNanos()).hasSize(3);
+            for (long n : r.totalNanos()) assertThat(n).isPositive();
+        }
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("| path | p50 first token ms | p50 total ms | p99 total ms |")
+                .contains("| streamed - not streamed (SSE framing, one flush per token) |");
+    }
+}

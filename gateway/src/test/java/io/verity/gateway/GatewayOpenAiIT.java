@@ -1,0 +1,197 @@
+package io.verity.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.NotFoundException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import io.verity.chain.Devnet;
+import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
+import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
+import io.verity.llm.LlmEngine;
+import io.verity.llm.TinyLlama;
+import io.verity.node.InferenceNode;
+import io.verity.node.NodeConfig;
+import io.verity.node.settle.ChainSettings;
+import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.ReceiptVerdict;
+import io.verity.protocol.receipt.SignedReceipt;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway's OpenAI pass-through on a local chain: a staked node serving the tiny GGUF, the official
+ * openai-java client pointed at the gateway. The gateway checks and pays every receipt; receipts settle.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class GatewayOpenAiIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final BigInteger PRICE_PER_TOKEN = BigInteger.TEN.pow(9);
+    static final String MODEL = "tiny-llama";
+
+    @TempDir static Path dir;
+    static Devnet devnet;
+    static InferenceNode node;
+    static Gateway gateway;
+    static HttpClient http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
+        Path deploymentFile = dir.resolve("deployment.json");
+        devnet.deployment().write(deploymentFile);
+        Path gguf = dir.resolve("tiny.gguf");
+        TinyLlama.write(gguf, 1);
+        Path home = dir.resolve("node1");
+        NodeConfig config = NodeConfig.defaults(home).withPrice(PRICE_PER_TOKEN).withChainSettings(ChainSettings.of(deploymentFile)
+                .withAccountKey(devnet.account(1).privateKeyHex()).withBatching(64, Duration.ofMillis(500))
+                .withMaxBackoff(Duration.ofMillis(500)));
+        node = InferenceNode.start(config, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()), InstantSource.system(),
+                Map.of(MODEL, LlmEngine.start(gguf, 2, null)));
+        gateway = Gateway.start(GatewayConfig.builder(dir.resolve("gateway"), deploymentFile)
+                .clientKey(devnet.account(4).privateKeyHex()).deposit(BigInteger.TEN.pow(18))
+                .refreshInterval(Duration.ofMillis(500)).build());
+        http = HttpClient.newHttpClient();
+        // the node registers (with its language model) on its first contact with the chain
+        await().atMost(Duration.ofSeconds(30)).until(() -> get(gateway.url(), "/v1/models").toString().contains(MODEL));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gateway != null) gateway.close();
+        if (node != null) node.close();
+        if (devnet != null) devnet.close();
+        if (http != null) http.close();
+    }
+
+    static JsonNode get(URI base, String path) throws Exception {
+        return JSON.readTree(http.send(HttpRequest.newBuilder(base.resolve(path)).build(), HttpResponse.BodyHandlers.ofString())
+                .body());
+    }
+
+    static OpenAIClient openai() {
+        return OpenAIOkHttpClient.builder().baseUrl(gateway.url() + "/v1").apiKey("unused").maxRetries(0)
+                .timeout(Duration.ofSeconds(30)).build();
+    }
+
+    static JsonNode tree(com.openai.core.JsonValue v) {
+        return com.openai.core.ObjectMappers.jsonMapper().valueToTree(v);
+    }
+
+    static Eip712Domain domain() {
+        return Eip712Domain.verity(devnet.chainId(), devnet.deployment().settlement());
+    }
+
+    @Test
+    void openai_java_through_the_gateway_gets_a_checked_paid_receipt_that_settles() throws Exception {
+        ChatCompletion c = openai().chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("Hello").temperature(0).maxCompletionTokens(12).build());
+        assertThat(c.choices().get(0).message().content().orElseThrow()).hasSize(12);
+        JsonNode verity = tree(c._additionalProperties().get("verity"));
+        SignedReceipt receipt = ReceiptJson.read(verity.get("receipt"), "");
+        assertThat(receipt.verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
+        assertThat(receipt.receipt().node()).isEqualTo(node.address());
+        long tokens = c.usage().orElseThrow().totalTokens();
+        assertThat(receipt.receipt().price()).isEqualTo(PRICE_PER_TOKEN.multiply(BigInteger.valueOf(tokens)));
+        assertThat(verity.at("/verdict/status").asText()).isEqualTo("single");
+        assertThat(verity.at("/payment/node").asText()).isEqualTo(node.address().toString());
+        assertThat(new BigInteger(verity.at("/payment/amount").asText())).isEqualTo(receipt.receipt().price());
+        String client = gateway.clientAccount().orElseThrow().toString();
+        // the node holds the voucher, and the receipt's batch lands on chain
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(new BigInteger(get(node.url(),
+                "/v1/vouchers/" + client).get("cumulativeAmount").asText())).isGreaterThanOrEqualTo(receipt.receipt().price()));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get(node.url(), "/v1/receipts/"
+                + receipt.id().toHex() + "/proof").has("batchRoot")).isTrue());
+    }
+
+    @Test
+    void openai_java_streams_through_the_gateway_and_the_last_chunk_is_checked_and_paid() {
+        StringBuilder content = new StringBuilder();
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> s = openai().chat().completions().createStreaming(
+                ChatCompletionCreateParams.builder().model(MODEL).addUserMessage("Hello").temperature(0)
+                        .maxCompletionTokens(10).build())) {
+            s.stream().forEach(ch -> {
+                chunks.add(ch);
+                ch.choices().forEach(choice -> choice.delta().content().ifPresent(content::append));
+            });
+        }
+        assertThat(content).hasSize(10);
+        JsonNode verity = tree(chunks.getLast()._additionalProperties().get("verity"));
+        assertThat(ReceiptJson.read(verity.get("receipt"), "").verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
+        assertThat(verity.at("/verdict/status").asText()).isEqualTo("single");
+        assertThat(verity.at("/payment/amount").asText()).isNotEqualTo("0");
+    }
+
+    @Test
+    void openai_java_lists_the_language_models_the_network_serves() {
+        assertThat(openai().models().list().data()).extracting(m -> m.id()).containsExactly(MODEL);
+    }
+
+    @Test
+    void the_openai_npm_client_chats_streams_and_reads_errors_through_the_gateway() throws Exception {
+        String override = System.getenv("VERITY_OPENAI_NPM_DIR");
+        boolean installed = java.nio.file.Files.isDirectory(io.verity.testing.TestPaths.nodeModules().resolve("openai"))
+                || (override != null && java.nio.file.Files.isDirectory(Path.of(override, "node_modules", "openai")));
+        org.junit.jupiter.api.Assumptions.assumeTrue(installed, "npm package openai is not installed in tools/node: ./verity installs it");
+        Process p = new ProcessBuilder("node", io.verity.testing.TestPaths.repoRoot().resolve("tools/openai-client-check.mjs")
+                .toString(), gateway.url() + "/v1", MODEL).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String stdout = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(stdout).isZero();
+        JsonNode out = JSON.readTree(stdout.lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(out.at("/chat/content").asText()).hasSize(12);
+        assertThat(out.at("/chat/verity/verdict/status").asText()).isEqualTo("single");
+        assertThat(ReceiptJson.read(out.at("/chat/verity/receipt"), "").verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
+        assertThat(out.at("/stream/content").asText()).isEqualTo(out.at("/chat/content").asText());
+        assertThat(out.at("/stream/verity/payment/amount").asText()).isNotEqualTo("0");
+        assertThat(out.at("/json/content").asText()).startsWith("{");
+        assertThat(out.at("/tools/finish").asText()).isEqualTo("tool_calls");
+        assertThat(out.at("/tools/name").asText()).isEqualTo("get_weather");
+        assertThat(JSON.readTree(out.at("/tools/arguments").asText()).has("city")).isTrue();
+        assertThat(out.at("/error/name").asText()).isEqualTo("NotFoundError");
+        assertThat(out.at("/error/code").asText()).isEqualTo("model_not_found");
+    }
+
+    @Test
+    void an_unknown_model_is_a_404_the_client_understands() {
+        assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder().model("nope")
+                .addUserMessage("x").build()))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> {
+                    assertThat(e.code()).contains("model_not_found");
+                    assertThat(e.param()).contains("model");
+                });
+    }
+
+    @Test
+    void node_errors_are_relayed_as_they_are() {
+        assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("x").temperature(7).build()))
+                .isInstanceOfSatisfying(com.openai.errors.BadRequestException.class,
+                        e -> assertThat(e.param()).contains("temperature"));
+    }
+}

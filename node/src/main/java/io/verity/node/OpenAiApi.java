@@ -1,0 +1,613 @@
+package io.verity.node;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.verity.llm.ChatDigests;
+import io.verity.llm.ChatMessage;
+import io.verity.llm.Completion;
+import io.verity.llm.Constraint;
+import io.verity.llm.LlmEngine;
+import io.verity.llm.LlmException;
+import io.verity.llm.Sampling;
+import io.verity.node.hub.Manifest;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.receipt.SignedReceipt;
+import jakarta.servlet.ServletOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * OpenAI-compatible routes on a node, for the language models it serves ({@link InferenceNode#serveLlm}):
+ *
+ * <pre>
+ * POST /v1/chat/completions   chat.completion, or SSE chat.completion.chunk when stream
+ * POST /v1/completions        text_completion, or SSE when stream
+ * GET  /v1/models             (NodeApi's route) also carries {object: "list", data: [{id, object: "model", ...}]}
+ * </pre>
+ *
+ * <p>Every answer carries a {@code verity} object: the signed receipt ({@code inputsDigest} = request digest,
+ * {@code outputsDigest} = response digest, see {@link ChatDigests}), both digests and the sampling settings
+ * applied. Non-streamed answers also carry it in {@code Verity-*} headers; streamed ones send it in the last
+ * chunk before {@code [DONE]} (their headers leave before the answer exists, so they carry only the request
+ * digest). The receipt's price is the node's price times the tokens (prompt + completion).
+ *
+ * <p>Errors have both shapes at once: OpenAI's {@code {"error": {message, type, param, code}}}, which the
+ * OpenAI clients read, and the RFC 9457 members ({@code type}, {@code title}, {@code status}, {@code detail},
+ * {@code errors[].pointer}) the rest of the node uses.
+ */
+final class OpenAiApi {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenAiApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final SecureRandom SEEDS = new SecureRandom();
+    static final int DEFAULT_MAX_TOKENS = 256;
+    static final String CHAT = "/v1/chat/completions";
+    static final String COMPLETIONS = "/v1/completions";
+
+    private OpenAiApi() {}
+
+    static void register(JavalinConfig cfg, NodeService service) {
+        cfg.routes.post(CHAT, ctx -> serve(ctx, service, true));
+        cfg.routes.post(COMPLETIONS, ctx -> serve(ctx, service, false));
+        cfg.routes.exception(OpenAiException.class, (e, ctx) -> sendError(ctx, e));
+    }
+
+    /** Adds the OpenAI list shape to the node's {@code GET /v1/models} body: every model, LLM or not. */
+    static void addModelList(ObjectNode body, NodeService service) {
+        body.put("object", "list");
+        ArrayNode data = body.putArray("data");
+        for (var e : service.llms.entrySet()) {
+            data.addObject().put("id", e.getKey()).put("object", "model").put("created", 0).put("owned_by",
+                    service.identity().address().toString()).put("verity_model_digest", e.getValue().modelDigest().toHex())
+                    .put("verity_kind", "llm");
+        }
+        for (Manifest m : service.hub().list()) {
+            if (Manifest.FORMAT_GGUF.equals(m.format())) continue; // listed above, as the node serves it
+            data.addObject().put("id", m.name()).put("object", "model").put("created", m.addedAt().getEpochSecond())
+                    .put("owned_by", service.identity().address().toString()).put("verity_model_digest", m.digest().toHex())
+                    .put("verity_kind", "onnx");
+        }
+    }
+
+    /** A 4xx/5xx in both OpenAI and RFC 9457 shape; {@code param} is the offending field, or null. */
+    static final class OpenAiException extends RuntimeException {
+        final int status;
+        final String type;
+        final String param;
+        final String code;
+        final Problem.Kind kind;
+
+        OpenAiException(Problem.Kind kind, String type, String message, String param, String code) {
+            super(message);
+            this.kind = kind;
+            this.status = kind.status;
+            this.type = type;
+            this.param = param;
+            this.code = code;
+        }
+
+        static OpenAiException invalid(String param, String message) {
+            return new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error", message, param, null);
+        }
+    }
+
+    private static void sendError(Context ctx, OpenAiException e) {
+        ObjectNode body = errorBody(ctx.path(), e);
+        try {
+            ctx.status(e.status).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException x) {
+            throw new UncheckedIOException(x);
+        }
+    }
+
+    private static ObjectNode errorBody(String path, OpenAiException e) {
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode err = body.putObject("error");
+        err.put("message", e.getMessage());
+        err.put("type", e.type);
+        err.put("param", e.param);
+        err.put("code", e.code);
+        body.put("type", "urn:verity:problem:" + e.kind.slug);
+        body.put("title", e.kind.title);
+        body.put("status", e.status);
+        body.put("detail", e.getMessage());
+        body.put("instance", path);
+        if (e.param != null) {
+            body.putArray("errors").addObject().put("pointer", "/" + e.param.replace(".", "/").replace("[", "/")
+                    .replace("]", "")).put("detail", e.getMessage());
+        }
+        return body;
+    }
+
+    /** One parsed request: what to run and the settings it ran with. */
+    private record Request(String path, JsonNode body, String model, LlmEngine engine, List<ChatMessage> messages,
+            String prompt, Sampling sampling, List<String> stop, Constraint constraint, OpenAiTools.Tools tools,
+            boolean stream, boolean chat) {
+        ObjectNode applied() {
+            ObjectNode a = JSON.createObjectNode();
+            a.put("model_digest", engine.modelDigest().toHex());
+            a.put("engine", engine.id());
+            a.put("temperature", sampling.temperature());
+            a.put("top_p", sampling.topP());
+            a.put("top_k", 0);
+            a.put("min_p", 0);
+            a.put("repeat_penalty", 1);
+            a.put("seed", sampling.seed());
+            a.put("max_tokens", sampling.maxTokens());
+            ArrayNode s = a.putArray("stop");
+            stop.forEach(s::add);
+            a.put("grammar", constraint == null ? null : constraint.grammar());
+            a.put("json_schema", constraint == null ? null : constraint.jsonSchema());
+            a.put("tools", tools.mode().name().toLowerCase(java.util.Locale.ROOT));
+            return a;
+        }
+    }
+
+    private static void serve(Context ctx, NodeService service, boolean chat) throws IOException {
+        String type = ctx.contentType();
+        if (type != null && !type.toLowerCase().startsWith("application/json")) {
+            throw new OpenAiException(Problem.Kind.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
+                    "Content-Type must be application/json, got " + type, null, "unsupported_media_type");
+        }
+        Request req = parse(ctx.path(), ctx.bodyAsBytes(), service, chat);
+        Keccak256 requestId = requestId(ctx, service);
+        ObjectNode applied = req.applied();
+        Keccak256 requestDigest = ChatDigests.request(req.path, req.body, applied);
+        String id = (chat ? "chatcmpl-" : "cmpl-") + requestId.toHex().substring(2, 26);
+        long created = System.currentTimeMillis() / 1000;
+        String engineId = req.engine.id() + "," + req.sampling.describe();
+        if (req.stream) {
+            stream(ctx, service, req, requestId, requestDigest, applied, id, created, engineId);
+            return;
+        }
+        Completion c = run(req, null);
+        ObjectNode response = response(req, c, id, created, engineId, requestDigest);
+        SignedReceipt receipt = sign(service, req, requestId, requestDigest, response, engineId, c);
+        response.set("verity", verity(receipt, requestDigest, ChatDigests.response(response), applied));
+        ctx.header("Verity-Receipt-Id", receipt.id().toHex());
+        ctx.header("Verity-Node", receipt.receipt().node().toString());
+        ctx.header("Verity-Request-Digest", requestDigest.toHex());
+        ctx.header("Verity-Response-Digest", receipt.receipt().outputsDigest().toHex());
+        ctx.header("Verity-Receipt", java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                JSON.writeValueAsBytes(ReceiptJson.write(receipt))));
+        ctx.status(200).contentType("application/json").result(JSON.writeValueAsBytes(response));
+    }
+
+    private static Completion run(Request req, Consumer<String> onToken) {
+        try {
+            return req.chat ? req.engine.chat(req.messages, req.sampling, req.stop, req.constraint, onToken)
+                    : req.engine.complete(req.prompt, req.sampling, req.stop, req.constraint, onToken);
+        } catch (LlmException e) {
+            LOG.error("llama.cpp failed on model {}: {}", req.model, e.getMessage());
+            throw new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", "the model failed on this request; "
+                    + "nothing was charged", null, "engine_failed");
+        }
+    }
+
+    private static ObjectNode response(Request req, Completion c, String id, long created, String engineId,
+            Keccak256 requestDigest) {
+        ObjectNode r = JSON.createObjectNode();
+        r.put("id", id);
+        r.put("object", req.chat ? "chat.completion" : "text_completion");
+        r.put("created", created);
+        r.put("model", req.model);
+        r.put("system_fingerprint", engineId);
+        ObjectNode choice = r.putArray("choices").addObject();
+        choice.put("index", 0);
+        if (req.chat) {
+            choice.set("message", OpenAiTools.message(req.tools, c.text(), requestDigest));
+        } else {
+            choice.put("text", c.text());
+        }
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finishReason(req, c, requestDigest));
+        r.set("usage", usage(c));
+        return r;
+    }
+
+    private static ObjectNode usage(Completion c) {
+        return JSON.createObjectNode().put("prompt_tokens", c.promptTokens()).put("completion_tokens", c.completionTokens())
+                .put("total_tokens", c.promptTokens() + c.completionTokens());
+    }
+
+    private static SignedReceipt sign(NodeService service, Request req, Keccak256 requestId, Keccak256 requestDigest,
+            ObjectNode response, String engineId, Completion c) {
+        BigInteger price = service.config().price().multiply(BigInteger.valueOf(c.promptTokens() + c.completionTokens()));
+        try {
+            return service.signAndLog(requestId, req.engine.modelDigest(), engineId, requestDigest,
+                    ChatDigests.response(response), price);
+        } catch (ProblemException e) {
+            throw new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", e.problem().detail(), null, "unavailable");
+        }
+    }
+
+    private static ObjectNode verity(SignedReceipt receipt, Keccak256 requestDigest, Keccak256 responseDigest,
+            ObjectNode applied) {
+        ObjectNode v = JSON.createObjectNode();
+        v.set("receipt", ReceiptJson.write(receipt));
+        v.put("requestDigest", requestDigest.toHex());
+        v.put("responseDigest", responseDigest.toHex());
+        v.set("applied", applied);
+        return v;
+    }
+
+    private static void stream(Context ctx, NodeService service, Request req, Keccak256 requestId, Keccak256 requestDigest,
+            ObjectNode applied, String id, long created, String engineId) throws IOException {
+        var res = ctx.res();
+        res.setStatus(200);
+        res.setContentType("text/event-stream");
+        res.setCharacterEncoding("utf-8");
+        res.setHeader("Cache-Control", "no-cache");
+        res.setHeader("Verity-Request-Digest", requestDigest.toHex());
+        ServletOutputStream out = res.getOutputStream();
+        String object = req.chat ? "chat.completion.chunk" : "text_completion";
+        ObjectNode first = chunk(object, id, created, req.model, engineId);
+        if (req.chat) {
+            ObjectNode choice = first.putArray("choices").addObject().put("index", 0);
+            choice.putObject("delta").put("role", "assistant").put("content", "");
+            choice.putNull("logprobs").putNull("finish_reason");
+            event(out, first);
+        }
+        Completion c;
+        Consumer<String> send = token -> {
+            ObjectNode ch = chunk(object, id, created, req.model, engineId);
+            ObjectNode choice = ch.putArray("choices").addObject().put("index", 0);
+            if (req.chat) choice.putObject("delta").put("content", token);
+            else choice.put("text", token);
+            choice.putNull("logprobs").putNull("finish_reason");
+            try {
+                event(out, ch);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // the client left; the engine finishes this request anyway
+            }
+        };
+        Holdback held = new Holdback(req.tools, send);
+        try {
+            c = run(req, held::accept);
+        } catch (OpenAiException e) {
+            ObjectNode err = errorBody(ctx.path(), e);
+            event(out, err);
+            done(out);
+            return;
+        } catch (UncheckedIOException e) {
+            // The client hung up mid-stream: it got no whole answer, so no receipt is signed and nothing is owed.
+            LOG.info("client left a {} stream of model {} after part of the answer: {}", ctx.path(), req.model,
+                    e.getCause().getMessage());
+            return;
+        }
+        // The receipt signs the answer the chunks add up to: the same response a non-streamed request gets.
+        ObjectNode whole = response(req, c, id, created, engineId, requestDigest);
+        JsonNode message = whole.at("/choices/0/message");
+        try {
+            if (req.chat && OpenAiTools.isToolCall(message)) {
+                ObjectNode ch = chunk(object, id, created, req.model, engineId);
+                ObjectNode choice = ch.putArray("choices").addObject().put("index", 0);
+                ArrayNode calls = choice.putObject("delta").putArray("tool_calls");
+                for (int i = 0; i < message.get("tool_calls").size(); i++) {
+                    ((ObjectNode) calls.addObject().put("index", i)).setAll((ObjectNode) message.get("tool_calls").get(i));
+                }
+                choice.putNull("logprobs").putNull("finish_reason");
+                event(out, ch);
+            } else {
+                held.flush();
+            }
+        } catch (UncheckedIOException e) {
+            LOG.info("client left a {} stream of model {} before its end: {}", ctx.path(), req.model, e.getCause().getMessage());
+            return;
+        }
+        ObjectNode last = chunk(object, id, created, req.model, engineId);
+        ObjectNode choice = last.putArray("choices").addObject().put("index", 0);
+        if (req.chat) choice.putObject("delta");
+        else choice.put("text", "");
+        choice.putNull("logprobs").put("finish_reason", whole.at("/choices/0/finish_reason").asText());
+        event(out, last);
+        Keccak256 responseDigest = ChatDigests.response(whole);
+        SignedReceipt receipt;
+        try {
+            receipt = sign(service, req, requestId, requestDigest, whole, engineId, c);
+        } catch (OpenAiException e) {
+            event(out, errorBody(ctx.path(), e));
+            done(out);
+            return;
+        }
+        ObjectNode fin = chunk(object, id, created, req.model, engineId);
+        fin.putArray("choices");
+        fin.set("usage", usage(c));
+        fin.set("verity", verity(receipt, requestDigest, responseDigest, applied));
+        event(out, fin);
+        done(out);
+    }
+
+    private static ObjectNode chunk(String object, String id, long created, String model, String engineId) {
+        ObjectNode ch = JSON.createObjectNode();
+        ch.put("id", id).put("object", object).put("created", created).put("model", model)
+                .put("system_fingerprint", engineId);
+        return ch;
+    }
+
+    private static void event(ServletOutputStream out, JsonNode data) throws IOException {
+        out.write(("data: " + JSON.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static void done(ServletOutputStream out) throws IOException {
+        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static Keccak256 requestId(Context ctx, NodeService service) {
+        String h = ctx.header("Verity-Request-Id");
+        if (h == null || h.isBlank()) return service.newRequestId();
+        try {
+            return Keccak256.parse(h.trim());
+        } catch (IllegalArgumentException e) {
+            throw new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error",
+                    "header Verity-Request-Id must be 0x followed by 64 hex digits (bytes32): " + e.getMessage(),
+                    null, "invalid_request_id");
+        }
+    }
+
+    // ---- parsing ----
+
+    private static Request parse(String path, byte[] bytes, NodeService service, boolean chat) {
+        JsonNode body;
+        try {
+            body = bytes.length == 0 ? null : JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new OpenAiException(Problem.Kind.MALFORMED_JSON, "invalid_request_error", "request body is not valid "
+                    + "JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), null,
+                    "malformed_json");
+        }
+        if (body == null || !body.isObject()) {
+            throw OpenAiException.invalid(null, "request body must be a JSON object");
+        }
+        JsonNode m = body.get("model");
+        if (m == null || !m.isTextual() || m.asText().isBlank()) {
+            throw OpenAiException.invalid("model", "model is required: the name of a model this node serves");
+        }
+        String model = m.asText();
+        LlmEngine engine = service.llms.get(model);
+        if (engine == null) {
+            throw new OpenAiException(Problem.Kind.UNKNOWN_MODEL, "invalid_request_error", "The model '" + model
+                    + "' does not exist on this node; GET /v1/models lists the models it serves (" + service.llms.keySet()
+                    + ")", "model", "model_not_found");
+        }
+        unsupported(body, "functions", "functions (deprecated) are not supported; use tools");
+        unsupported(body, "function_call", "function_call (deprecated) is not supported; use tool_choice");
+        OpenAiTools.Tools tools = chat ? OpenAiTools.parse(body) : OpenAiTools.Tools.NONE;
+        if (!chat && body.hasNonNull("tools")) throw OpenAiException.invalid("tools", "tools need /v1/chat/completions");
+        if (body.path("logprobs").asBoolean(false)) throw OpenAiException.invalid("logprobs", "logprobs are not supported yet");
+        JsonNode n = body.get("n");
+        if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.asInt() == 1)) {
+            throw OpenAiException.invalid("n", "n must be 1 (the llama.cpp backend has one slot), got " + n);
+        }
+        List<ChatMessage> messages = null;
+        String prompt = null;
+        if (chat) {
+            messages = messages(body.get("messages"));
+        } else {
+            JsonNode p = body.get("prompt");
+            if (p == null || !p.isTextual()) throw OpenAiException.invalid("prompt", "prompt is required: a string");
+            prompt = p.asText();
+        }
+        double temperature = number(body, "temperature", 1.0);
+        double topP = number(body, "top_p", 1.0);
+        int maxTokens = DEFAULT_MAX_TOKENS;
+        for (String f : new String[] {"max_tokens", "max_completion_tokens"}) {
+            JsonNode v = body.get(f);
+            if (v == null || v.isNull()) continue;
+            if (!v.isIntegralNumber()) throw OpenAiException.invalid(f, f + " must be an integer, got " + v);
+            maxTokens = v.asInt();
+            if (maxTokens < 1 || maxTokens > Sampling.MAX_TOKENS_LIMIT || !v.canConvertToInt()) {
+                throw OpenAiException.invalid(f, f + " must be between 1 and " + Sampling.MAX_TOKENS_LIMIT + ", got " + v);
+            }
+        }
+        long seed;
+        JsonNode s = body.get("seed");
+        if (s == null || s.isNull()) {
+            // Greedy ignores the seed: record 0 so equal greedy requests have equal digests. Otherwise draw one
+            // and record it, so a re-run can reproduce the answer.
+            seed = number(body, "temperature", 1.0) == 0 ? 0 : SEEDS.nextInt(Integer.MAX_VALUE);
+        } else if (!s.isIntegralNumber() || !s.canConvertToLong() || s.asLong() < 0 || s.asLong() > Integer.MAX_VALUE) {
+            throw OpenAiException.invalid("seed", "seed must be an integer between 0 and " + Integer.MAX_VALUE + ", got " + s);
+        } else {
+            seed = s.asLong();
+        }
+        Sampling sampling;
+        try {
+            sampling = new Sampling(temperature, topP, seed, maxTokens);
+        } catch (IllegalArgumentException e) {
+            String param = e.getMessage().startsWith("temperature") ? "temperature" : "top_p";
+            throw OpenAiException.invalid(param, e.getMessage());
+        }
+        List<String> stop = stop(body.get("stop"));
+        Constraint constraint = constraint(body.get("response_format"));
+        if (tools.active()) {
+            if (tools.mode() == OpenAiTools.Mode.FORCED) {
+                if (constraint != null) {
+                    throw OpenAiException.invalid("response_format", "a forced tool_choice and a JSON response_format exclude "
+                            + "each other: the answer is the tool call");
+                }
+                constraint = Constraint.jsonSchema(OpenAiTools.forcedSchema(tools));
+            }
+            List<ChatMessage> withNote = new ArrayList<>();
+            withNote.add(new ChatMessage("system", OpenAiTools.systemNote(tools)));
+            withNote.addAll(messages);
+            messages = withNote;
+        }
+        JsonNode st = body.get("stream");
+        if (st != null && !st.isNull() && !st.isBoolean()) throw OpenAiException.invalid("stream", "stream must be a boolean");
+        return new Request(path, body, model, engine, messages, prompt, sampling, stop, constraint, tools,
+                st != null && st.asBoolean(),
+                chat);
+    }
+
+    private static void unsupported(JsonNode body, String field, String message) {
+        JsonNode v = body.get(field);
+        if (v != null && !v.isNull() && !(v.isArray() && v.isEmpty())) throw OpenAiException.invalid(field, message);
+    }
+
+    private static double number(JsonNode body, String field, double dflt) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) return dflt;
+        if (!v.isNumber()) throw OpenAiException.invalid(field, field + " must be a number, got " + v);
+        return v.asDouble();
+    }
+
+    private static List<ChatMessage> messages(JsonNode arr) {
+        if (arr == null || !arr.isArray() || arr.isEmpty()) {
+            throw OpenAiException.invalid("messages", "messages is required: a non-empty array of {role, content}");
+        }
+        List<ChatMessage> out = new ArrayList<>();
+        for (int i = 0; i < arr.size(); i++) {
+            JsonNode msg = arr.get(i);
+            String at = "messages[" + i + "]";
+            if (!msg.isObject()) throw OpenAiException.invalid(at, at + " must be an object {role, content}");
+            String role = msg.path("role").asText(null);
+            if (role == null || !ChatMessage.ROLES.contains(role)) {
+                throw OpenAiException.invalid(at + ".role", at + ".role must be one of system, developer, user, assistant, tool"
+                        + (role == null ? "" : ", got '" + role + "'"));
+            }
+            JsonNode content = msg.get("content");
+            String text;
+            if ("assistant".equals(role) && msg.path("tool_calls").isArray() && !msg.get("tool_calls").isEmpty()) {
+                // An earlier call, shown to the model the way it is asked to make one.
+                StringBuilder sb = new StringBuilder(content != null && content.isTextual() ? content.asText() : "");
+                for (JsonNode tc : msg.get("tool_calls")) {
+                    String args = tc.path("function").path("arguments").asText("{}");
+                    sb.append(OpenAiTools.OPEN).append("{\"name\": ").append(JSON.valueToTree(tc.path("function").path("name")
+                            .asText()).toString()).append(", \"arguments\": ").append(args).append("}").append(OpenAiTools.CLOSE);
+                }
+                text = sb.toString();
+            } else if (content != null && content.isTextual()) {
+                text = content.asText();
+            } else if (content != null && content.isArray()) {
+                StringBuilder sb = new StringBuilder();
+                for (int j = 0; j < content.size(); j++) {
+                    JsonNode part = content.get(j);
+                    if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+                        throw OpenAiException.invalid(at + ".content[" + j + "]", at + ".content[" + j + "] must be "
+                                + "{type: \"text\", text}; this model takes text only");
+                    }
+                    sb.append(part.get("text").asText());
+                }
+                text = sb.toString();
+            } else {
+                throw OpenAiException.invalid(at + ".content", at + ".content must be a string or an array of text parts");
+            }
+            // developer is OpenAI's newer name for system; chat templates know only system
+            out.add(new ChatMessage("developer".equals(role) ? "system" : role, text));
+        }
+        return out;
+    }
+
+    private static List<String> stop(JsonNode v) {
+        if (v == null || v.isNull()) return List.of();
+        List<String> out = new ArrayList<>();
+        if (v.isTextual()) {
+            out.add(v.asText());
+        } else if (v.isArray() && v.size() <= 4) {
+            for (JsonNode s : v) {
+                if (!s.isTextual()) throw OpenAiException.invalid("stop", "stop must be a string or up to 4 strings");
+                out.add(s.asText());
+            }
+        } else {
+            throw OpenAiException.invalid("stop", "stop must be a string or up to 4 strings");
+        }
+        if (out.stream().anyMatch(String::isEmpty)) throw OpenAiException.invalid("stop", "stop strings must not be empty");
+        return out;
+    }
+
+    /**
+     * response_format: text; json_object (any JSON object, by a GBNF grammar); json_schema (its
+     * {@code json_schema.schema}, which llama.cpp turns into a grammar).
+     */
+    private static Constraint constraint(JsonNode rf) {
+        if (rf == null || rf.isNull()) return null;
+        String type = rf.path("type").asText("");
+        return switch (type) {
+            case "text" -> null;
+            case "json_object" -> Constraint.grammar(JSON_OBJECT_GRAMMAR);
+            case "json_schema" -> {
+                JsonNode schema = rf.path("json_schema").get("schema");
+                if (schema == null || !schema.isObject()) {
+                    throw OpenAiException.invalid("response_format.json_schema.schema",
+                            "response_format.json_schema.schema must be a JSON Schema object");
+                }
+                yield Constraint.jsonSchema(schema.toString());
+            }
+            default -> throw OpenAiException.invalid("response_format.type",
+                    "response_format.type must be text, json_object or json_schema, got '" + type + "'");
+        };
+    }
+
+    private static String finishReason(Request req, Completion c, Keccak256 requestDigest) {
+        if (req.chat && req.tools.active() && OpenAiTools.isToolCall(OpenAiTools.message(req.tools, c.text(), requestDigest))) {
+            return "tool_calls";
+        }
+        return c.finishReason();
+    }
+
+    /**
+     * Streams tokens as they come, except what may turn out to be a tool call: with forced tools everything
+     * is held (the answer is the call), with auto tools the start of the answer is held while it could still
+     * be {@code <tool_call>}, and all of it once it is. {@link #flush} sends what was held as content.
+     */
+    private static final class Holdback {
+        private final OpenAiTools.Tools tools;
+        private final Consumer<String> send;
+        private final StringBuilder held = new StringBuilder();
+        private boolean passing;
+
+        Holdback(OpenAiTools.Tools tools, Consumer<String> send) {
+            this.tools = tools;
+            this.send = send;
+            this.passing = !tools.active();
+        }
+
+        void accept(String token) {
+            if (passing) {
+                send.accept(token);
+                return;
+            }
+            held.append(token);
+            if (tools.mode() == OpenAiTools.Mode.FORCED) return;
+            String h = held.toString().stripLeading();
+            if (h.isEmpty() || OpenAiTools.OPEN.startsWith(h) || h.startsWith(OpenAiTools.OPEN)) return;
+            passing = true; // not a call: send what was held and go on streaming
+            flush();
+        }
+
+        void flush() {
+            if (held.isEmpty()) return;
+            String h = held.toString();
+            held.setLength(0);
+            send.accept(h);
+        }
+    }
+
+    /** llama.cpp's grammars/json.gbnf, with root an object: what OpenAI's json_object mode promises. */
+    static final String JSON_OBJECT_GRAMMAR = """
+            root   ::= object
+            value  ::= object | array | string | number | ("true" | "false" | "null") ws
+            object ::= "{" ws ( string ":" ws value ("," ws string ":" ws value)* )? "}" ws
+            array  ::= "[" ws ( value ("," ws value)* )? "]" ws
+            string ::= "\\"" ( [^"\\\\\\x7F\\x00-\\x1F] | "\\\\" (["\\\\bfnrt] | "u" [0-9a-fA-F]{4}) )* "\\"" ws
+            number ::= ("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]+)? ([eE] [-+]? [0-9] [1-9]{0,15})? ws
+            ws     ::= | " " | "\\n" [ \\t]{0,20}
+            """;
+}
