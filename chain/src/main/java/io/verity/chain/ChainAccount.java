@@ -15,6 +15,12 @@ public final class ChainAccount {
     private final Credentials credentials;
     private final EvmAddress address;
 
+    /**
+     * For reads only: calls need a from address, never a key that can spend. Its key is public on purpose and
+     * it holds nothing on any chain.
+     */
+    public static final ChainAccount READ_ONLY = fromPrivateKey("0x" + "11".repeat(32));
+
     private ChainAccount(Credentials credentials) {
         this.credentials = credentials;
         this.address = EvmAddress.parse(credentials.getAddress());

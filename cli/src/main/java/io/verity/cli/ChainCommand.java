@@ -1,5 +1,6 @@
 package io.verity.cli;
 
+import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
@@ -28,7 +29,7 @@ final class ChainCommand {
             System.out.println("  ModelRegistry " + d.modelRegistry());
             System.out.println("  Settlement    " + d.settlement());
             System.out.println("  Payments      " + d.payments());
-            try (ChainClients chain = ChainClients.connect(d, ChainOptions.READ_ONLY)) {
+            try (ChainClients chain = ChainClients.connect(d, ChainAccount.READ_ONLY)) {
                 System.out.println("nodes (" + chain.nodes().nodeCount() + " registered, minimum stake "
                         + chain.nodes().minStake() + " wei):");
                 for (EvmAddress a : chain.nodes().registeredNodes()) {

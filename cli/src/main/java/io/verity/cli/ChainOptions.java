@@ -1,6 +1,5 @@
 package io.verity.cli;
 
-import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,9 +8,6 @@ import picocli.CommandLine.Option;
 
 /** Where the contracts are: a deployment file (default: the one {@code verity up} keeps in the home), optional RPC override. */
 final class ChainOptions {
-    /** Reads need a from address, never a key that can spend: this one holds nothing on any chain. */
-    static final ChainAccount READ_ONLY = ChainAccount.fromPrivateKey("0x" + "11".repeat(32));
-
     @Option(names = "--deployment", description = "contract addresses and RPC (JSON); default: the one `verity up` wrote in the home")
     Path deployment;
 
@@ -22,7 +18,7 @@ final class ChainOptions {
     Path home;
 
     Path file() {
-        return deployment != null ? deployment : Homes.resolve(home).resolve("devnet/deployment.json");
+        return deployment != null ? deployment : Homes.deploymentIn(Homes.resolve(home));
     }
 
     /** The deployment, or empty when none was given and the home has none. */

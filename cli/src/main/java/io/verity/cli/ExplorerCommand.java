@@ -3,7 +3,6 @@ package io.verity.cli;
 import io.verity.explorer.ExplorerConfig;
 import io.verity.explorer.ExplorerMain;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -42,10 +41,7 @@ final class ExplorerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path base = Homes.resolve(null);
-        Path dep = deployment != null ? deployment : base.resolve("devnet/deployment.json");
-        if (!Files.isRegularFile(dep)) {
-            throw new TensorFiles.UsageError("no deployment file at " + dep + "; give --deployment (verity up writes one)");
-        }
+        Path dep = Homes.existingDeployment(deployment);
         ExplorerConfig config;
         try {
             config = ExplorerConfig.defaults(home != null ? home : base.resolve("explorer"), dep).withRpcUrl(rpc).withHost(host)

@@ -4,7 +4,6 @@ import io.verity.gateway.GatewayConfig;
 import io.verity.gateway.GatewayMain;
 import io.verity.protocol.policy.Policy;
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -63,10 +62,7 @@ final class GatewayCommand {
         @Override
         public Integer call() throws Exception {
             Path base = Homes.resolve(null);
-            Path dep = deployment != null ? deployment : base.resolve("devnet/deployment.json");
-            if (!Files.isRegularFile(dep)) {
-                throw new TensorFiles.UsageError("no deployment file at " + dep + "; give --deployment (verity up writes one)");
-            }
+            Path dep = Homes.existingDeployment(deployment);
             String key = clientKey != null ? clientKey : System.getenv("VERITY_CLIENT_KEY");
             GatewayConfig.Builder b;
             try {

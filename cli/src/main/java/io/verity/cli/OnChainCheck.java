@@ -1,6 +1,7 @@
 package io.verity.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.chain.NodeInfo;
@@ -30,7 +31,7 @@ final class OnChainCheck {
                     + deployment.settlement()));
             return checks;
         }
-        try (ChainClients chain = ChainClients.connect(deployment, ChainOptions.READ_ONLY)) {
+        try (ChainClients chain = ChainClients.connect(deployment, ChainAccount.READ_ONLY)) {
             Optional<NodeInfo> info = chain.nodes().node(receipt.receipt().node());
             boolean staked = info.isPresent() && chain.nodes().isStaked(receipt.receipt().node());
             checks.add(new Checks.Check("node-staked", staked, staked

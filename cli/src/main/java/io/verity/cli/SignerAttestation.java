@@ -9,6 +9,7 @@ import io.verity.attestation.KeyBinding;
 import io.verity.attestation.MeasurementDigest;
 import io.verity.attestation.Policy;
 import io.verity.attestation.Verdict;
+import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.chain.NodeAttestation;
@@ -42,7 +43,7 @@ final class SignerAttestation {
         if (digest.isZero()) return "none (the signer presented no TEE evidence; trust rests on the signature and re-execution)";
         if (deployment.isEmpty()) return digest + " (evidence not checked offline; without --offline it is fetched and verified)";
         EvmAddress signer = receipt.receipt().node();
-        try (ChainClients chain = ChainClients.connect(deployment.get(), ChainOptions.READ_ONLY)) {
+        try (ChainClients chain = ChainClients.connect(deployment.get(), ChainAccount.READ_ONLY)) {
             Optional<NodeAttestation> onChain = chain.nodes().attestation(signer);
             if (onChain.isEmpty()) return digest + " not verified: the signer never attested in NodeRegistry";
             NodeAttestation a = onChain.get();

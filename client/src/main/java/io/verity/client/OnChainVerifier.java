@@ -30,8 +30,6 @@ import java.util.Optional;
  * }}</pre>
  */
 public final class OnChainVerifier implements AutoCloseable {
-    /** Calls need a from-address; this key never signs anything (as the CLI's read-only account). */
-    private static final ChainAccount READ_ONLY = ChainAccount.fromPrivateKey("0x" + "11".repeat(32));
     private static final Duration POLL = Duration.ofMillis(200);
 
     private final ChainClients chain;
@@ -53,7 +51,7 @@ public final class OnChainVerifier implements AutoCloseable {
      */
     public static OnChainVerifier connect(Deployment deployment, VerityClient proofs) {
         Objects.requireNonNull(proofs, "proofs");
-        return new OnChainVerifier(ChainClients.connect(deployment, READ_ONLY), proofs, Duration.ofSeconds(10));
+        return new OnChainVerifier(ChainClients.connect(deployment, ChainAccount.READ_ONLY), proofs, Duration.ofSeconds(10));
     }
 
     /**
@@ -61,7 +59,7 @@ public final class OnChainVerifier implements AutoCloseable {
      * so a stranger needs only the receipt and an RPC URL.
      */
     public static OnChainVerifier connect(Deployment deployment) {
-        return new OnChainVerifier(ChainClients.connect(deployment, READ_ONLY), null, Duration.ofSeconds(10));
+        return new OnChainVerifier(ChainClients.connect(deployment, ChainAccount.READ_ONLY), null, Duration.ofSeconds(10));
     }
 
     /**

@@ -28,8 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
-    /** Reads the chain without ever sending a transaction; its key is public on purpose. */
-    private static final ChainAccount READ_ONLY = ChainAccount.fromPrivateKey("0x" + "11".repeat(32));
 
     private final GatewayConfig config;
     private final ChainClients chain;
@@ -50,7 +48,7 @@ public final class Gateway implements AutoCloseable {
         Deployment read = Deployment.read(config.deploymentFile());
         Deployment d = config.rpcUrl().map(read::withRpcUrl).orElse(read);
         Optional<ChainAccount> client = config.clientKey().map(ChainAccount::fromPrivateKey);
-        this.chain = ChainClients.connect(d, client.orElse(READ_ONLY));
+        this.chain = ChainClients.connect(d, client.orElse(ChainAccount.READ_ONLY));
         this.background = Executors.newVirtualThreadPerTaskExecutor();
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).executor(background).build();

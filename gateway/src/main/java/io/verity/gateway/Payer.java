@@ -2,12 +2,11 @@ package io.verity.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.SignedVoucher;
 import io.verity.chain.Voucher;
+import io.verity.chain.VoucherJson;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.Hex;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.http.HttpClient;
@@ -55,6 +54,7 @@ final class Payer implements AutoCloseable {
     private final EvmAddress payments;
     private final HttpClient http;
     private final ScheduledExecutorService scheduler;
+    private final io.verity.protocol.receipt.Eip712Domain domain;
     private final Map<EvmAddress, Channel> channels = new ConcurrentHashMap<>();
 
     Payer(ChainAccount client, long chainId, EvmAddress payments, HttpClient http, ScheduledExecutorService scheduler) {
@@ -63,6 +63,7 @@ final class Payer implements AutoCloseable {
         this.payments = payments;
         this.http = http;
         this.scheduler = scheduler;
+        this.domain = VoucherJson.domain(chainId, payments);
     }
 
     EvmAddress client() {
@@ -115,7 +116,7 @@ final class Payer implements AutoCloseable {
         try {
             HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(ch.node.url().resolve("/v1/vouchers?base=" + base))
                     .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(json(v)))).build(),
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(VoucherJson.write(new VoucherJson.Envelope(v, domain))))).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             status = resp.statusCode();
             try {
@@ -161,20 +162,6 @@ final class Payer implements AutoCloseable {
             ch.sending = again;
         }
         if (again) scheduler.execute(() -> deliver(ch));
-    }
-
-    private ObjectNode json(SignedVoucher v) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("client", v.voucher().client().toString());
-        o.put("node", v.voucher().node().toString());
-        o.put("cumulativeAmount", v.voucher().cumulativeAmount().toString());
-        ObjectNode d = o.putObject("domain");
-        d.put("name", "Verity");
-        d.put("version", "1");
-        d.put("chainId", chainId);
-        d.put("verifyingContract", payments.toString());
-        o.put("signature", Hex.encode(v.signature()));
-        return o;
     }
 
     /** What each node holds acknowledged; for tests and {@code /v1/nodes}. */

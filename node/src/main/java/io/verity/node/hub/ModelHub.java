@@ -275,9 +275,10 @@ public final class ModelHub {
         return out;
     }
 
-    /** The manifest of the stored model with this digest, if any. */
+    /** The manifest of the stored model with this digest, if any; from the cached listing (gateways ask by digest). */
     public Optional<Manifest> find(Keccak256 digest) {
-        return readManifest(modelDir(digest));
+        for (Manifest m : list()) if (m.digest().equals(digest)) return Optional.of(m);
+        return Optional.empty();
     }
 
     /**

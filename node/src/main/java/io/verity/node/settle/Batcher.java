@@ -51,9 +51,7 @@ public final class Batcher implements AutoCloseable {
     private final long chainId;
     private final EvmAddress settlement;
     private final Map<Keccak256, Settled> settled = new ConcurrentHashMap<>();
-    private final Object wake = new Object();
-    private final Thread thread;
-    private volatile boolean closed;
+    private final Loop loop;
     private volatile long settledBatches;
     // batcher thread only:
     private long cursor;
@@ -72,7 +70,7 @@ public final class Batcher implements AutoCloseable {
         this.batchUrlPrefix = stripSlash(nodeUrl.toString()) + "/v1/batches/";
         this.clock = clock;
         recover();
-        this.thread = Thread.ofPlatform().daemon().name("batcher").unstarted(this::run);
+        this.loop = new Loop("batcher", this::run);
     }
 
     /**
@@ -102,7 +100,7 @@ public final class Batcher implements AutoCloseable {
     static Batcher start(ReceiptLog log, Path home, ChainPort chain, ChainSettings settings, long chainId,
             EvmAddress settlement, URI nodeUrl, InstantSource clock) throws IOException {
         Batcher b = new Batcher(log, home, chain, settings, chainId, settlement, nodeUrl, clock);
-        b.thread.start();
+        b.loop.start();
         return b;
     }
 
@@ -173,7 +171,7 @@ public final class Batcher implements AutoCloseable {
     private void run() {
         long backoff = MIN_BACKOFF.toMillis();
         long poll = Math.clamp(settings.batchAge().toMillis() / 4, 10, 250);
-        while (!closed) {
+        while (!loop.closed()) {
             try {
                 if (!registered) {
                     chain.ensureRegistered();
@@ -183,16 +181,16 @@ public final class Batcher implements AutoCloseable {
                 if (pending != null) {
                     post();
                 } else if (!cutIfDue()) {
-                    sleep(poll);
+                    loop.sleep(poll);
                     continue;
                 }
                 backoff = MIN_BACKOFF.toMillis();
             } catch (RuntimeException | IOException e) {
-                if (closed) break;
+                if (loop.closed()) break;
                 // A refusal such as NodeNotStaked (after a slash) may be cured by topping the stake up.
                 if (e instanceof ContractRevertedException) registered = false;
                 LOG.warn("settlement step failed, retrying in {} ms: {}", backoff, e.toString());
-                sleep(backoff);
+                loop.sleep(backoff);
                 backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());
             }
         }
@@ -285,30 +283,9 @@ public final class Batcher implements AutoCloseable {
         return firstSeenAt;
     }
 
-    private void sleep(long millis) {
-        synchronized (wake) {
-            if (closed) return;
-            try {
-                wake.wait(millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                closed = true;
-            }
-        }
-    }
-
     @Override
     public void close() {
-        synchronized (wake) {
-            if (closed && !thread.isAlive()) return;
-            closed = true;
-            wake.notifyAll();
-        }
-        try {
-            thread.join(Duration.ofSeconds(40)); // a send in flight may wait for its receipt
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.stop(Duration.ofSeconds(40)); // a send in flight may wait for its receipt
     }
 
     private static String stripSlash(String s) {

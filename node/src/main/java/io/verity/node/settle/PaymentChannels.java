@@ -84,9 +84,7 @@ public final class PaymentChannels implements AutoCloseable {
     private final Map<EvmAddress, Funds> funds = new ConcurrentHashMap<>();
     private final Map<EvmAddress, BigInteger> warnedUnderfunded = new ConcurrentHashMap<>();
     private final Object storeLock = new Object();
-    private final Object wake = new Object();
-    private final Thread thread;
-    private volatile boolean closed;
+    private final Loop loop;
 
     PaymentChannels(Path home, PaymentsPort redeemPort, PaymentsPort readPort, EvmAddress self, Eip712Domain domain,
             Duration interval, Duration maxBackoff, InstantSource clock) throws IOException {
@@ -100,7 +98,7 @@ public final class PaymentChannels implements AutoCloseable {
         this.clock = clock;
         Files.createDirectories(dir);
         load();
-        this.thread = Thread.ofPlatform().daemon().name("redeemer").unstarted(this::run);
+        this.loop = new Loop("redeemer", this::run);
     }
 
     /**
@@ -118,7 +116,7 @@ public final class PaymentChannels implements AutoCloseable {
     static PaymentChannels start(Path home, PaymentsPort redeemPort, PaymentsPort readPort, EvmAddress self,
             Eip712Domain domain, Duration interval, Duration maxBackoff, InstantSource clock) throws IOException {
         PaymentChannels c = new PaymentChannels(home, redeemPort, readPort, self, domain, interval, maxBackoff, clock);
-        c.thread.start();
+        c.loop.start();
         return c;
     }
 
@@ -288,15 +286,15 @@ public final class PaymentChannels implements AutoCloseable {
     private void run() {
         long backoff = MIN_BACKOFF.toMillis();
         long wait = interval.toMillis(); // a full interval first: a restarted node lets the chain settle too
-        while (!closed) {
-            sleep(wait);
-            if (closed) break;
+        while (!loop.closed()) {
+            loop.sleep(wait);
+            if (loop.closed()) break;
             try {
                 redeemDue();
                 backoff = MIN_BACKOFF.toMillis();
                 wait = interval.toMillis();
             } catch (RuntimeException e) {
-                if (closed) break;
+                if (loop.closed()) break;
                 LOG.warn("redeeming vouchers failed, retrying in {} ms: {}", backoff, e.toString());
                 wait = backoff;
                 backoff = Math.min(backoff * 2, maxBackoff.toMillis());
@@ -308,7 +306,7 @@ public final class PaymentChannels implements AutoCloseable {
     /** Redeems every held voucher that exceeds what its channel redeemed; throws on a chain failure. */
     private void redeemDue() {
         for (VoucherJson.Envelope v : List.copyOf(held.values())) {
-            if (closed) return;
+            if (loop.closed()) return;
             EvmAddress client = v.voucher().client();
             BigInteger amount = v.voucher().cumulativeAmount();
             BigInteger known = redeemed.get(client);
@@ -342,30 +340,9 @@ public final class PaymentChannels implements AutoCloseable {
         }
     }
 
-    private void sleep(long millis) {
-        synchronized (wake) {
-            if (closed) return;
-            try {
-                wake.wait(millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                closed = true;
-            }
-        }
-    }
-
     @Override
     public void close() {
-        synchronized (wake) {
-            if (closed && !thread.isAlive()) return;
-            closed = true;
-            wake.notifyAll();
-        }
-        try {
-            thread.join(Duration.ofSeconds(40)); // a redeem in flight may wait for its receipt
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.stop(Duration.ofSeconds(40)); // a redeem in flight may wait for its receipt
         readPort.close();
     }
 }
