@@ -1,23 +1,31 @@
 package io.verity.engine.det;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.File;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real models give the same output bytes and trace roots in child JVMs that execute the same code very
- * differently: the C2 JIT with auto-vectorisation, C2 without it (-XX:-UseSuperWord), C1 only, and the
- * bytecode interpreter (-Xint, on the smaller models). Every JDK >= 21 under /usr/lib/jvm is used; this
- * machine has only Temurin 25 (Java 17 cannot load release-21 classes), so the JIT modes stand in for
- * "another JVM".
+ * differently: the C2 JIT with auto-vectorisation, C2 without it (-XX:-UseSuperWord), C1 only, the bytecode
+ * interpreter (-Xint, on the smaller models), every other JDK >= 21 under /usr/lib/jvm, and older JDKs (17..20,
+ * e.g. Debian's OpenJDK 17 beside Temurin 25) running the engine's sources compiled for their release.
  */
 @DisplayNameGeneration(ReplaceUnderscores.class)
 class CrossJvmDeterminismIT {
@@ -33,6 +41,65 @@ class CrossJvmDeterminismIT {
             assertThat(child(java, List.of("-XX:-UseSuperWord"), 1, ALL)).as("%s -XX:-UseSuperWord", java).isEqualTo(here);
             assertThat(child(java, List.of("-XX:TieredStopAtLevel=1"), 3, ALL)).as("%s C1 only", java).isEqualTo(here);
             assertThat(child(java, List.of("-Xint"), 1, SMALL).lines().toList()).as("%s -Xint", java).isEqualTo(smallHere);
+        }
+    }
+
+    /**
+     * The deterministic engine's sources (only what {@link DigestMain} reaches, found through -sourcepath) are
+     * compiled with {@code --release 17} and run on each older JDK: another vendor's build, another major version,
+     * another C2. The engine keeps to Java 17 language and APIs so that this check exists.
+     */
+    @Test
+    void an_older_jdk_running_the_engine_compiled_for_its_release_reproduces_the_same_digests(@TempDir Path tmp) throws Exception {
+        List<Path> older = jdks(17, 20);
+        assumeTrue(!older.isEmpty(), "no JDK 17..20 under /usr/lib/jvm");
+        Path root = io.verity.testing.TestPaths.repoRoot();
+        Path classes = Files.createDirectories(tmp.resolve("classes"));
+        String deps = thirdPartyClassPath();
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        StringWriter log = new StringWriter();
+        String sourcePath = String.join(File.pathSeparator, root.resolve("engine/src/main/java").toString(),
+                root.resolve("protocol/src/main/java").toString(), root.resolve("testing/src/main/java").toString(),
+                root.resolve("engine/src/test/java").toString());
+        boolean ok = javac.getTask(log, null, null,
+                List.of("--release", "17", "-nowarn", "-implicit:class", "-d", classes.toString(), "-cp", deps, "-sourcepath", sourcePath),
+                null, javac.getStandardFileManager(null, null, null).getJavaFileObjects(root.resolve("engine/src/test/java/io/verity/engine/det/DigestMain.java"))).call();
+        assertThat(ok).as("the deterministic engine must compile with --release 17:%n%s", log).isTrue();
+
+        String here = DigestMain.digests(2, ALL);
+        for (Path jdk : older) {
+            String java = jdk.resolve("bin/java").toString();
+            String cp = classes + File.pathSeparator + deps;
+            assertThat(child(java, List.of(), 2, ALL, cp)).as("%s (release %d)", java, release(jdk)).isEqualTo(here);
+        }
+    }
+
+    /** The class path minus this project's own classes, which the older JDK gets compiled for its release. */
+    static String thirdPartyClassPath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(e -> !e.contains("/target/") && !Path.of(e).getFileName().toString().startsWith("verity-"))
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    static List<Path> jdks(int minRelease, int maxRelease) throws Exception {
+        List<Path> out = new ArrayList<>();
+        try (var s = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path p : s.sorted().toList()) {
+                int r = release(p);
+                if (Files.isExecutable(p.resolve("bin/java")) && r >= minRelease && r <= maxRelease
+                        && out.stream().noneMatch(q -> sameDir(q, p))) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
+    static boolean sameDir(Path a, Path b) {
+        try {
+            return a.toRealPath().equals(b.toRealPath());
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -66,11 +133,15 @@ class CrossJvmDeterminismIT {
     }
 
     static String child(String java, List<String> flags, int threads, String[] names) throws Exception {
+        return child(java, flags, threads, names, System.getProperty("java.class.path"));
+    }
+
+    static String child(String java, List<String> flags, int threads, String[] names, String classPath) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(flags);
         cmd.add("-Dverity.root=" + io.verity.testing.TestPaths.repoRoot());
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath);
         cmd.add(DigestMain.class.getName());
         cmd.add(String.valueOf(threads));
         cmd.addAll(List.of(names));
