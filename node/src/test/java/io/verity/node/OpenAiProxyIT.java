@@ -272,6 +272,21 @@ class OpenAiProxyIT {
     }
 
     @Test
+    void an_upstream_that_never_answers_is_a_504_after_the_timeout() throws Exception {
+        // A listener that accepts and says nothing: the one failure a real node will not do on request.
+        try (var silent = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
+                InferenceNode p = InferenceNode.start(NodeConfig.defaults(home.resolve("silent-proxy")).withOpenAi(OpenAiSettings.NONE
+                        .withUpstream(new OpenAiSettings.Upstream(URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/v1"),
+                                Optional.empty(), Map.of("proxied", "tiny-llama"), Duration.ofMillis(800)))))) {
+            HttpResponse<String> r = post(p.url(), "/v1/chat/completions", GREEDY.formatted("proxied", ""), null);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
+            JsonNode body = JSON.readTree(r.body());
+            assertThat(body.at("/error/code").asText()).isEqualTo("upstream_timeout");
+            assertThat(body.at("/error/message").asText()).contains("800 ms");
+        }
+    }
+
+    @Test
     void an_upstream_killed_mid_stream_ends_the_stream_with_an_error_event_and_no_receipt() throws Exception {
         Path upHome = home.resolve("killed");
         new ModelHub(upHome.resolve("models")).add(gguf, "tiny-llama", "1", "Apache-2.0", "generated");
