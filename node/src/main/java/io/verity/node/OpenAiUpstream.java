@@ -227,21 +227,23 @@ final class OpenAiUpstream implements AutoCloseable {
         boolean done = false;
         InputStream body = resp.body();
         // A stalled upstream would hold the client forever: closing its stream makes the blocked read fail.
-        long[] lastLine = {System.nanoTime()};
+        java.util.concurrent.atomic.AtomicLong lastLine = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        java.util.concurrent.atomic.AtomicBoolean stalled = new java.util.concurrent.atomic.AtomicBoolean();
         ScheduledFuture<?> guard = watchdog.scheduleWithFixedDelay(() -> {
-            if (System.nanoTime() - lastLine[0] > upstream.timeout().toNanos()) {
+            if (System.nanoTime() - lastLine.get() > upstream.timeout().toNanos()) {
+                stalled.set(true);
                 try {
                     body.close();
                 } catch (IOException e) {
                     // closing is all we want
                 }
             }
-        }, 1, 1, TimeUnit.SECONDS);
+        }, 200, 200, TimeUnit.MILLISECONDS);
         String broken = null;
         IOException clientGone = null;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
-                lastLine[0] = System.nanoTime();
+                lastLine.set(System.nanoTime());
                 if (!line.startsWith("data:")) continue; // blank separators, comments, event names
                 String data = line.substring(5).strip();
                 if (data.equals("[DONE]")) {
@@ -273,7 +275,8 @@ final class OpenAiUpstream implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            broken = "the upstream's stream broke off (" + e.getClass().getSimpleName() + ")";
+            broken = stalled.get() ? "the upstream sent nothing for " + upstream.timeout().toMillis() + " ms"
+                    : "the upstream's stream broke off (" + e.getClass().getSimpleName() + ")";
         } finally {
             guard.cancel(false);
         }

@@ -287,6 +287,36 @@ class OpenAiProxyIT {
     }
 
     @Test
+    void an_upstream_that_stalls_mid_stream_ends_the_stream_with_an_error_after_the_timeout() throws Exception {
+        // Headers and one chunk, then silence, with the connection held open.
+        try (var stalling = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
+                InferenceNode p = InferenceNode.start(NodeConfig.defaults(home.resolve("stalled-proxy")).withOpenAi(OpenAiSettings.NONE
+                        .withUpstream(new OpenAiSettings.Upstream(URI.create("http://127.0.0.1:" + stalling.getLocalPort() + "/v1"),
+                                Optional.empty(), Map.of("proxied", "tiny-llama"), Duration.ofMillis(800)))))) {
+            Thread server = Thread.ofVirtual().start(() -> {
+                try (var s = stalling.accept()) {
+                    s.getInputStream().read(new byte[8192]);
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
+                            + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\n").getBytes(StandardCharsets.UTF_8));
+                    s.getOutputStream().flush();
+                    Thread.sleep(10_000);
+                } catch (Exception e) {
+                    // the proxy hung up on us: what this test wants
+                }
+            });
+            HttpResponse<String> r = post(p.url(), "/v1/chat/completions", GREEDY.formatted("proxied", ",\"stream\":true"), null);
+            server.interrupt();
+            List<String> events = r.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+            assertThat(JSON.readTree(events.get(0)).at("/choices/0/delta/content").asText()).isEqualTo("Hi");
+            JsonNode err = JSON.readTree(events.get(1));
+            assertThat(err.at("/error/code").asText()).isEqualTo("upstream_stream_failed");
+            assertThat(err.at("/error/message").asText()).contains("sent nothing for 800 ms");
+            assertThat(events.getLast()).isEqualTo("[DONE]");
+            assertThat(events).hasSize(3);
+        }
+    }
+
+    @Test
     void an_upstream_killed_mid_stream_ends_the_stream_with_an_error_event_and_no_receipt() throws Exception {
         Path upHome = home.resolve("killed");
         new ModelHub(upHome.resolve("models")).add(gguf, "tiny-llama", "1", "Apache-2.0", "generated");
