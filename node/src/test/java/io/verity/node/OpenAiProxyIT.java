@@ -151,6 +151,21 @@ class OpenAiProxyIT {
     }
 
     @Test
+    void legacy_completions_are_proxied_too() throws Exception {
+        String req = "{\"model\":\"proxied\",\"prompt\":\"Once upon\",\"temperature\":0,\"max_tokens\":6}";
+        HttpResponse<String> r = post(proxy.url(), "/v1/completions", req, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.get("object").asText()).isEqualTo("text_completion");
+        assertThat(body.at("/choices/0/text").asText()).hasSize(6);
+        SignedReceipt receipt = ReceiptJson.read(body.at("/verity/receipt"), "");
+        assertThat(receipt.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
+        assertThat(receipt.receipt().inputsDigest()).isEqualTo(ChatDigests.request("/v1/completions", JSON.readTree(req),
+                body.at("/verity/applied")));
+        assertThat(receipt.receipt().outputsDigest()).isEqualTo(ChatDigests.response(body));
+    }
+
+    @Test
     void openai_java_streams_through_the_proxy_and_the_last_chunk_carries_the_proxys_receipt() throws Exception {
         String plain = JSON.readTree(post(upstream.url(), "/v1/chat/completions", GREEDY.formatted("tiny-llama", ""),
                 UPSTREAM_KEY).body()).at("/choices/0/message/content").asText();
@@ -260,6 +275,10 @@ class OpenAiProxyIT {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
         assertThat(JSON.readTree(r.body()).at("/error/param").asText()).isEqualTo("top_p");
         assertThat(JSON.readTree(r.body()).at("/error/code").asText()).isEqualTo("upstream_rejected");
+        // fields the node leaves to the upstream, which refuses them by name
+        HttpResponse<String> lp = post(proxy.url(), "/v1/chat/completions", GREEDY.formatted("proxied", ",\"logprobs\":true"), null);
+        assertThat(lp.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(lp.body()).at("/error/param").asText()).isEqualTo("logprobs");
         int closedPort;
         try (var socket = new java.net.ServerSocket(0)) {
             closedPort = socket.getLocalPort();
