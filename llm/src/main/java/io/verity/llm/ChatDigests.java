@@ -51,37 +51,75 @@ public final class ChatDigests {
     }
 
     /**
-     * The whole answer a stream adds up to, as the node digests it: content deltas (or text) joined, tool calls
-     * from {@code delta.tool_calls} (without their stream {@code index}), the last finish reason, and the
-     * usage of the chunk that carries it.
+     * The whole answer a stream adds up to, as the node digests it, per choice ({@code index}, so {@code n > 1}
+     * streams rebuild every choice): content deltas (or text) joined, tool calls from {@code delta.tool_calls}
+     * merged by their stream {@code index} (id, type and name from the first delta, {@code arguments} fragments
+     * joined, as OpenAI-compatible servers send them; the stream index itself is dropped), the last finish
+     * reason, and the usage of the chunk that carries it. Choices come out ordered by index.
      */
     public static ObjectNode answerFromChunks(Iterable<JsonNode> chunks, boolean chat) {
-        StringBuilder content = new StringBuilder();
-        ArrayNode toolCalls = JSON.createArrayNode();
-        String finish = null;
+        java.util.SortedMap<Integer, StringBuilder> content = new java.util.TreeMap<>();
+        java.util.Map<Integer, java.util.SortedMap<Integer, ObjectNode>> calls = new java.util.HashMap<>();
+        java.util.Map<Integer, String> finish = new java.util.HashMap<>();
         JsonNode usage = null;
         for (JsonNode chunk : chunks) {
             if (chunk.hasNonNull("usage")) usage = chunk.get("usage");
-            JsonNode c = chunk.path("choices").path(0);
-            if (chat) {
-                content.append(c.path("delta").path("content").asText(""));
-                for (JsonNode tc : c.path("delta").path("tool_calls")) {
-                    ObjectNode call = tc.deepCopy();
-                    call.remove("index");
-                    toolCalls.add(call);
+            for (JsonNode c : chunk.path("choices")) {
+                int index = c.path("index").asInt(0);
+                StringBuilder text = content.computeIfAbsent(index, i -> new StringBuilder());
+                if (chat) {
+                    text.append(c.path("delta").path("content").asText(""));
+                    for (JsonNode tc : c.path("delta").path("tool_calls")) {
+                        var byIndex = calls.computeIfAbsent(index, i -> new java.util.TreeMap<>());
+                        mergeToolCall(byIndex, tc, byIndex.size());
+                    }
+                } else {
+                    text.append(c.path("text").asText(""));
                 }
-            } else {
-                content.append(c.path("text").asText(""));
+                if (c.path("finish_reason").isTextual()) finish.put(index, c.get("finish_reason").asText());
             }
-            if (c.path("finish_reason").isTextual()) finish = c.get("finish_reason").asText();
         }
+        if (content.isEmpty()) content.put(0, new StringBuilder());
         ObjectNode whole = JSON.createObjectNode();
-        ObjectNode choice = whole.putArray("choices").addObject().put("index", 0);
-        if (chat) choice.set("message", toolCalls.isEmpty() ? assistantMessage(content.toString()) : toolCallMessage(toolCalls));
-        else choice.put("text", content.toString());
-        choice.put("finish_reason", finish);
+        ArrayNode choices = whole.putArray("choices");
+        content.forEach((index, text) -> {
+            ObjectNode choice = choices.addObject().put("index", index);
+            var byIndex = calls.get(index);
+            if (chat && byIndex != null && !byIndex.isEmpty()) {
+                ArrayNode toolCalls = JSON.createArrayNode();
+                byIndex.values().forEach(toolCalls::add);
+                choice.set("message", toolCallMessage(toolCalls));
+            } else if (chat) {
+                choice.set("message", assistantMessage(text.toString()));
+            } else {
+                choice.put("text", text.toString());
+            }
+            choice.put("finish_reason", finish.get(index));
+        });
         whole.set("usage", usage);
         return whole;
+    }
+
+    /** Adds one {@code delta.tool_calls} entry: a new call, or more of the call with the same stream index. */
+    private static void mergeToolCall(java.util.SortedMap<Integer, ObjectNode> byIndex, JsonNode delta, int next) {
+        int at = delta.path("index").asInt(next);
+        ObjectNode call = byIndex.get(at);
+        if (call == null) {
+            call = delta.deepCopy();
+            call.remove("index");
+            byIndex.put(at, call);
+            return;
+        }
+        for (String f : new String[] {"id", "type"}) {
+            if (!call.hasNonNull(f) && delta.hasNonNull(f)) call.set(f, delta.get(f));
+        }
+        JsonNode fn = delta.path("function");
+        if (fn.isObject()) {
+            ObjectNode into = call.has("function") && call.get("function").isObject() ? (ObjectNode) call.get("function")
+                    : call.putObject("function");
+            if (!into.hasNonNull("name") && fn.hasNonNull("name")) into.set("name", fn.get("name"));
+            if (fn.hasNonNull("arguments")) into.put("arguments", into.path("arguments").asText("") + fn.get("arguments").asText());
+        }
     }
 
     /** An assistant message that calls tools instead of answering, as the node sends and digests it. */

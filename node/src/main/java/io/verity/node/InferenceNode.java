@@ -102,14 +102,29 @@ public final class InferenceNode implements AutoCloseable {
                 resources.add(llm);
                 service.llms.put(m.name(), llm);
             }
+            if (config.openAi().upstream().isPresent()) {
+                OpenAiUpstream upstream = new OpenAiUpstream(config.openAi().upstream().get());
+                resources.add(upstream);
+                for (String name : upstream.models().keySet()) {
+                    if (service.llms.containsKey(name)) {
+                        throw new IllegalArgumentException("model " + name + " is both a local language model and an upstream one");
+                    }
+                }
+                service.upstream = upstream;
+                LOG.info("node {} forwards {} to the upstream at {}", identity.address(), upstream.models(),
+                        config.openAi().upstream().get().baseUrl());
+            }
             Javalin server = NodeApi.create(config, service).start(config.host(), config.port());
             InferenceNode node = new InferenceNode(config, identity, resources, server, service);
             if (deployment.isPresent()) {
                 try {
                     Batcher batcher = Batcher.start(log, config.home(), chain.get(), deployment.get(),
                             ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())), node.url,
-                            () -> java.util.stream.Stream.concat(hub.list().stream().map(Manifest::digest),
-                                    service.llms.values().stream().map(io.verity.llm.LlmEngine::modelDigest)).distinct().toList(),
+                            () -> java.util.stream.Stream.of(hub.list().stream().map(Manifest::digest),
+                                    service.llms.values().stream().map(io.verity.llm.LlmEngine::modelDigest),
+                                    service.upstream == null ? java.util.stream.Stream.<io.verity.protocol.Keccak256>empty()
+                                            : service.upstream.models().keySet().stream().map(service.upstream::modelDigest))
+                                    .flatMap(x -> x).distinct().toList(),
                             config.price(),
                             config.attestation().map(e -> new RegistryAttestation(e.kind().id(), e.digest(),
                                     node.url + "/v1/attestation")), clock);
@@ -157,6 +172,9 @@ public final class InferenceNode implements AutoCloseable {
      */
     public void serveLlm(String name, io.verity.llm.LlmEngine engine) {
         io.verity.node.hub.Manifest.checkName(name);
+        if (service.upstream != null && service.upstream.serves(name)) {
+            throw new IllegalArgumentException("'" + name + "' is a model this node forwards to its upstream");
+        }
         synchronized (resources) {
             if (closed) throw new IllegalStateException("node is closed");
             if (service.llms.putIfAbsent(name, engine) != null) {

@@ -22,10 +22,11 @@ import io.verity.node.settle.ChainSettings;
  *     payment vouchers
  * @param faults test-only misbehaviour ({@link Faults#NONE} by default)
  * @param attestation TEE evidence to serve and commit to; empty (the default) means "none": no enclave
+ * @param openAi the OpenAI routes' settings: provider proxy upstream, required API key, per-token prices
  */
 public record NodeConfig(Path home, String host, int port, long maxBodyBytes, long chainId,
         EvmAddress verifyingContract, BigInteger price, int engineThreads, boolean allowNonFinite,
-        Optional<ChainSettings> chain, Faults faults, Optional<NodeEvidence> attestation) {
+        Optional<ChainSettings> chain, Faults faults, Optional<NodeEvidence> attestation, OpenAiSettings openAi) {
 
     public static final long DEFAULT_MAX_BODY_BYTES = 64L << 20;
     public static final long DEVNET_CHAIN_ID = 31337;
@@ -38,6 +39,7 @@ public record NodeConfig(Path home, String host, int port, long maxBodyBytes, lo
         Objects.requireNonNull(chain, "chain");
         Objects.requireNonNull(faults, "faults");
         Objects.requireNonNull(attestation, "attestation");
+        Objects.requireNonNull(openAi, "openAi");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
         if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024, got " + maxBodyBytes);
         if (chainId <= 0) throw new IllegalArgumentException("chainId must be > 0, got " + chainId);
@@ -47,55 +49,60 @@ public record NodeConfig(Path home, String host, int port, long maxBodyBytes, lo
 
     public static NodeConfig defaults(Path home) {
         return new NodeConfig(home, "127.0.0.1", 0, DEFAULT_MAX_BODY_BYTES, DEVNET_CHAIN_ID, EvmAddress.ZERO,
-                BigInteger.ZERO, 1, false, Optional.empty(), Faults.NONE, Optional.empty());
+                BigInteger.ZERO, 1, false, Optional.empty(), Faults.NONE, Optional.empty(), OpenAiSettings.NONE);
     }
 
     public NodeConfig withHome(Path h) {
-        return new NodeConfig(h, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation);
+        return new NodeConfig(h, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withPort(int p) {
-        return new NodeConfig(home, host, p, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation);
+        return new NodeConfig(home, host, p, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withHost(String h) {
-        return new NodeConfig(home, h, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation);
+        return new NodeConfig(home, h, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withMaxBodyBytes(long n) {
-        return new NodeConfig(home, host, port, n, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation);
+        return new NodeConfig(home, host, port, n, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withChain(long id, EvmAddress contract) {
-        return new NodeConfig(home, host, port, maxBodyBytes, id, contract, price, engineThreads, allowNonFinite, chain, faults, attestation);
+        return new NodeConfig(home, host, port, maxBodyBytes, id, contract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withPrice(BigInteger wei) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain, faults, attestation);
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withEngineThreads(int n) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, n, allowNonFinite, chain, faults, attestation);
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, n, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withAllowNonFinite(boolean allow) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allow, chain, faults, attestation);
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allow, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withChainSettings(ChainSettings settings) {
         return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, Optional.of(settings), faults, attestation);
+                allowNonFinite, Optional.of(settings), faults, attestation, openAi);
     }
 
     /** Test-only: makes this node lie or dawdle, see {@link Faults}. */
     public NodeConfig withFaults(Faults f) {
         return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, f, attestation);
+                allowNonFinite, chain, f, attestation, openAi);
     }
 
     /** Serves this evidence at GET /v1/attestation and puts its digest into receipts and the registry. */
     public NodeConfig withAttestation(NodeEvidence evidence) {
         return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, faults, Optional.of(evidence));
+                allowNonFinite, chain, faults, Optional.of(evidence), openAi);
+    }
+
+    public NodeConfig withOpenAi(OpenAiSettings settings) {
+        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads,
+                allowNonFinite, chain, faults, attestation, settings);
     }
 }

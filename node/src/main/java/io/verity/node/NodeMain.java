@@ -11,7 +11,11 @@ import java.util.concurrent.CountDownLatch;
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N]
  * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]
- * [--attestation FILE [--attestation-with FILE ...]] [--fault-perturb P] [--fault-latency-ms MS]}. With
+ * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
+ * [--upstream-key-env NAME | --upstream-key KEY] [--upstream-timeout-ms MS]] [--api-key-env NAME]
+ * [--price-per-input-token-wei N --price-per-output-token-wei N] [--fault-perturb P] [--fault-latency-ms MS]}.
+ * With {@code --upstream-url} the node is a provider proxy for the mapped models (docs/llm.md); keys are best
+ * passed by the name of an environment variable that holds them ({@code --upstream-key} shows in {@code ps}). With
  * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
  * every receipt and attests it in NodeRegistry; without it its attestation is "none". With {@code --deployment} the node settles its receipts on
  * that chain as its own key ({@code VERITY_NODE_KEY} or {@code home/node.key}), which must hold ether to
@@ -23,8 +27,9 @@ import java.util.concurrent.CountDownLatch;
 public final class NodeMain {
     static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--deployment FILE"
             + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]"
-            + " [--attestation FILE [--attestation-with FILE ...]] [--fault-perturb P]"
-            + " [--fault-latency-ms MS]";
+            + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
+            + " [--upstream-key-env NAME | --upstream-key KEY] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
+            + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--fault-perturb P] [--fault-latency-ms MS]";
 
     private NodeMain() {}
 
@@ -43,6 +48,11 @@ public final class NodeMain {
 
     /** @throws IllegalArgumentException naming the flag, what it expects and what it got */
     static NodeConfig parse(String[] args) {
+        return parse(args, System::getenv);
+    }
+
+    /** @param env reads an environment variable (null when unset); keys come from there, never from a log */
+    static NodeConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {
         NodeConfig config = NodeConfig.defaults(Path.of(System.getProperty("user.home"), ".verity"));
         ChainSettings chain = null;
         String rpc = null;
@@ -52,6 +62,13 @@ public final class NodeMain {
         Faults faults = Faults.NONE;
         Path attestation = null;
         java.util.List<Path> attestationWith = new java.util.ArrayList<>();
+        java.net.URI upstreamUrl = null;
+        OpenAiSettings.ApiKey upstreamKey = null;
+        java.util.Map<String, String> upstreamModels = new java.util.LinkedHashMap<>();
+        Duration upstreamTimeout = OpenAiSettings.Upstream.DEFAULT_TIMEOUT;
+        BigInteger inputPrice = null;
+        BigInteger outputPrice = null;
+        OpenAiSettings openAi = OpenAiSettings.NONE;
         for (int i = 0; i < args.length; i += 2) {
             String flag = args[i];
             if (i + 1 >= args.length) {
@@ -71,6 +88,20 @@ public final class NodeMain {
                     case "--redeem-interval-ms" -> redeemInterval = Duration.ofMillis(Long.parseLong(v));
                     case "--attestation" -> attestation = Path.of(v);
                     case "--attestation-with" -> attestationWith.add(Path.of(v));
+                    case "--upstream-url" -> upstreamUrl = java.net.URI.create(v);
+                    case "--upstream-key" -> upstreamKey = new OpenAiSettings.ApiKey(v);
+                    case "--upstream-key-env" -> upstreamKey = new OpenAiSettings.ApiKey(envKey(env, v));
+                    case "--upstream-model" -> {
+                        int eq = v.indexOf('=');
+                        String local = eq < 0 ? v : v.substring(0, eq);
+                        if (upstreamModels.put(local, eq < 0 ? v : v.substring(eq + 1)) != null) {
+                            throw new IllegalArgumentException("model " + local + " is mapped twice");
+                        }
+                    }
+                    case "--upstream-timeout-ms" -> upstreamTimeout = Duration.ofMillis(Long.parseLong(v));
+                    case "--api-key-env" -> openAi = openAi.withRequiredKey(new OpenAiSettings.ApiKey(envKey(env, v)));
+                    case "--price-per-input-token-wei" -> inputPrice = new BigInteger(v);
+                    case "--price-per-output-token-wei" -> outputPrice = new BigInteger(v);
                     case "--fault-perturb" -> faults = faults.withPerturb(Double.parseDouble(v));
                     case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);
@@ -98,7 +129,36 @@ public final class NodeMain {
             throw new IllegalArgumentException("--attestation-with needs --attestation");
         }
         if (attestation != null) config = config.withAttestation(NodeEvidence.read(attestation, attestationWith));
+        if (upstreamUrl == null && (upstreamKey != null || !upstreamModels.isEmpty())) {
+            throw new IllegalArgumentException("--upstream-key(-env) and --upstream-model need --upstream-url");
+        }
+        if (upstreamUrl != null) {
+            if (upstreamModels.isEmpty()) throw new IllegalArgumentException("--upstream-url needs at least one --upstream-model");
+            try {
+                openAi = openAi.withUpstream(new OpenAiSettings.Upstream(upstreamUrl, java.util.Optional.ofNullable(upstreamKey),
+                        upstreamModels, upstreamTimeout));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--upstream-*: " + e.getMessage(), e);
+            }
+        }
+        if ((inputPrice == null) != (outputPrice == null)) {
+            throw new IllegalArgumentException("--price-per-input-token-wei and --price-per-output-token-wei go together");
+        }
+        if (inputPrice != null) {
+            try {
+                openAi = openAi.withTokenPrices(new OpenAiSettings.TokenPrices(inputPrice, outputPrice));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--price-per-*-token-wei: " + e.getMessage(), e);
+            }
+        }
+        config = config.withOpenAi(openAi);
         return config.withFaults(faults);
+    }
+
+    private static String envKey(java.util.function.UnaryOperator<String> env, String name) {
+        String key = env.apply(name);
+        if (key == null || key.isBlank()) throw new IllegalArgumentException("environment variable " + name + " is not set");
+        return key.strip();
     }
 
     /** Starts the node, prints the READY line, and blocks until the JVM is asked to shut down. */

@@ -246,7 +246,7 @@ final class NodeService {
     SignedReceipt signAndLog(Keccak256 requestId, Keccak256 modelDigest, String engineId, Keccak256 inputsDigest,
             Keccak256 outputsDigest, java.math.BigInteger price) {
         Receipt receipt = new Receipt(Receipt.VERSION, requestId, modelDigest, engineId, inputsDigest, outputsDigest,
-                Keccak256.ZERO, identity.address(), Keccak256.ZERO, VerificationMode.NONE, price, clock.millis());
+                Keccak256.ZERO, identity.address(), attestationDigest, VerificationMode.NONE, price, clock.millis());
         SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
         try {
             log.append(signed.id(), NodeApi.JSON.writeValueAsBytes(ReceiptJson.write(signed)));
@@ -268,6 +268,9 @@ final class NodeService {
 
     /** Language models served on the OpenAI routes, by name; the node closes them. */
     final java.util.Map<String, io.verity.llm.LlmEngine> llms = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    /** The provider-proxy backend when the node is configured with an upstream; set once at start. */
+    volatile OpenAiUpstream upstream;
 
     /** The batcher when this node settles on a chain. */
     Optional<Batcher> batcher() {

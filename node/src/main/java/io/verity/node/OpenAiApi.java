@@ -55,6 +55,8 @@ final class OpenAiApi {
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final SecureRandom SEEDS = new SecureRandom();
     static final int DEFAULT_MAX_TOKENS = 256;
+    /** Choices per request at most: they run one after another on the one llama.cpp slot. */
+    static final int MAX_N = 8;
     static final String CHAT = "/v1/chat/completions";
     static final String COMPLETIONS = "/v1/completions";
 
@@ -81,6 +83,7 @@ final class OpenAiApi {
                     .put("owned_by", service.identity().address().toString()).put("verity_model_digest", m.digest().toHex())
                     .put("verity_kind", "onnx");
         }
+        if (service.upstream != null) service.upstream.addModels(data, service.identity().address().toString());
     }
 
     /** A 4xx/5xx in both OpenAI and RFC 9457 shape; {@code param} is the offending field, or null. */
@@ -114,7 +117,7 @@ final class OpenAiApi {
         }
     }
 
-    private static ObjectNode errorBody(String path, OpenAiException e) {
+    static ObjectNode errorBody(String path, OpenAiException e) {
         ObjectNode body = JSON.createObjectNode();
         ObjectNode err = body.putObject("error");
         err.put("message", e.getMessage());
@@ -136,7 +139,7 @@ final class OpenAiApi {
     /** One parsed request: what to run and the settings it ran with. */
     private record Request(String path, JsonNode body, String model, LlmEngine engine, List<ChatMessage> messages,
             String prompt, Sampling sampling, List<String> stop, Constraint constraint, OpenAiTools.Tools tools,
-            boolean stream, boolean chat) {
+            boolean stream, boolean chat, int n) {
         ObjectNode applied() {
             ObjectNode a = JSON.createObjectNode();
             a.put("model_digest", engine.modelDigest().toHex());
@@ -153,6 +156,8 @@ final class OpenAiApi {
             a.put("grammar", constraint == null ? null : constraint.grammar());
             a.put("json_schema", constraint == null ? null : constraint.jsonSchema());
             a.put("tools", tools.mode().name().toLowerCase(java.util.Locale.ROOT));
+            a.put("parallel_tool_calls", tools.parallel());
+            a.put("n", n);
             return a;
         }
     }
@@ -163,7 +168,14 @@ final class OpenAiApi {
             throw new OpenAiException(Problem.Kind.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
                     "Content-Type must be application/json, got " + type, null, "unsupported_media_type");
         }
-        Request req = parse(ctx.path(), ctx.bodyAsBytes(), service, chat);
+        checkKey(ctx, service);
+        ObjectNode body = readBody(ctx.bodyAsBytes());
+        String model = model(body);
+        if (service.upstream != null && service.upstream.serves(model) && !service.llms.containsKey(model)) {
+            service.upstream.serve(ctx, service, body, model, chat, requestId(ctx, service));
+            return;
+        }
+        Request req = parse(ctx.path(), body, model, service, chat);
         Keccak256 requestId = requestId(ctx, service);
         ObjectNode applied = req.applied();
         Keccak256 requestDigest = ChatDigests.request(req.path, req.body, applied);
@@ -174,9 +186,16 @@ final class OpenAiApi {
             stream(ctx, service, req, requestId, requestDigest, applied, id, created, engineId);
             return;
         }
-        Completion c = run(req, null);
-        ObjectNode response = response(req, c, id, created, engineId, requestDigest);
-        SignedReceipt receipt = sign(service, req, requestId, requestDigest, response, engineId, c);
+        List<Completion> cs = new ArrayList<>();
+        for (int i = 0; i < req.n; i++) cs.add(run(req, i, null));
+        ObjectNode response = response(req, cs, id, created, engineId, requestDigest);
+        SignedReceipt receipt = sign(service, req, requestId, requestDigest, response, engineId, cs);
+        sendSigned(ctx, response, receipt, requestDigest, applied);
+    }
+
+    /** Sends a signed non-streamed answer: {@code verity} in the body and the {@code Verity-*} headers. */
+    static void sendSigned(Context ctx, ObjectNode response, SignedReceipt receipt, Keccak256 requestDigest,
+            ObjectNode applied) throws IOException {
         response.set("verity", verity(receipt, requestDigest, ChatDigests.response(response), applied));
         ctx.header("Verity-Receipt-Id", receipt.id().toHex());
         ctx.header("Verity-Node", receipt.receipt().node().toString());
@@ -187,10 +206,13 @@ final class OpenAiApi {
         ctx.status(200).contentType("application/json").result(JSON.writeValueAsBytes(response));
     }
 
-    private static Completion run(Request req, Consumer<String> onToken) {
+    /** Choice {@code index} runs with seed {@code (seed + index) mod 2^31}, so each choice can be re-run alone. */
+    private static Completion run(Request req, int index, Consumer<String> onToken) {
+        Sampling s = index == 0 ? req.sampling : new Sampling(req.sampling.temperature(), req.sampling.topP(),
+                (req.sampling.seed() + index) % (1L << 31), req.sampling.maxTokens());
         try {
-            return req.chat ? req.engine.chat(req.messages, req.sampling, req.stop, req.constraint, onToken)
-                    : req.engine.complete(req.prompt, req.sampling, req.stop, req.constraint, onToken);
+            return req.chat ? req.engine.chat(req.messages, s, req.stop, req.constraint, onToken)
+                    : req.engine.complete(req.prompt, s, req.stop, req.constraint, onToken);
         } catch (LlmException e) {
             LOG.error("llama.cpp failed on model {}: {}", req.model, e.getMessage());
             throw new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", "the model failed on this request; "
@@ -198,7 +220,7 @@ final class OpenAiApi {
         }
     }
 
-    private static ObjectNode response(Request req, Completion c, String id, long created, String engineId,
+    private static ObjectNode response(Request req, List<Completion> cs, String id, long created, String engineId,
             Keccak256 requestDigest) {
         ObjectNode r = JSON.createObjectNode();
         r.put("id", id);
@@ -206,36 +228,49 @@ final class OpenAiApi {
         r.put("created", created);
         r.put("model", req.model);
         r.put("system_fingerprint", engineId);
-        ObjectNode choice = r.putArray("choices").addObject();
-        choice.put("index", 0);
-        if (req.chat) {
-            choice.set("message", OpenAiTools.message(req.tools, c.text(), requestDigest));
-        } else {
-            choice.put("text", c.text());
+        ArrayNode choices = r.putArray("choices");
+        for (int i = 0; i < cs.size(); i++) {
+            ObjectNode choice = choices.addObject();
+            choice.put("index", i);
+            if (req.chat) {
+                choice.set("message", OpenAiTools.message(req.tools, cs.get(i).text(), requestDigest, i));
+            } else {
+                choice.put("text", cs.get(i).text());
+            }
+            choice.putNull("logprobs");
+            choice.put("finish_reason", finishReason(req, cs.get(i), requestDigest, i));
         }
-        choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason(req, c, requestDigest));
-        r.set("usage", usage(c));
+        r.set("usage", usage(cs));
         return r;
     }
 
-    private static ObjectNode usage(Completion c) {
-        return JSON.createObjectNode().put("prompt_tokens", c.promptTokens()).put("completion_tokens", c.completionTokens())
-                .put("total_tokens", c.promptTokens() + c.completionTokens());
+    /** The prompt is read once (as OpenAI counts n > 1); completion tokens add up over the choices. */
+    private static ObjectNode usage(List<Completion> cs) {
+        long completion = cs.stream().mapToLong(Completion::completionTokens).sum();
+        long prompt = cs.get(0).promptTokens();
+        return JSON.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
+                .put("total_tokens", prompt + completion);
     }
 
     private static SignedReceipt sign(NodeService service, Request req, Keccak256 requestId, Keccak256 requestDigest,
-            ObjectNode response, String engineId, Completion c) {
-        BigInteger price = service.config().price().multiply(BigInteger.valueOf(c.promptTokens() + c.completionTokens()));
+            ObjectNode response, String engineId, List<Completion> cs) {
+        JsonNode u = usage(cs);
+        return signReceipt(service, requestId, req.engine.modelDigest(), engineId, requestDigest, ChatDigests.response(response),
+                u.get("prompt_tokens").asLong(), u.get("completion_tokens").asLong());
+    }
+
+    /** Signs and logs a language-model receipt, priced by {@link OpenAiSettings#price}. */
+    static SignedReceipt signReceipt(NodeService service, Keccak256 requestId, Keccak256 modelDigest, String engineId,
+            Keccak256 requestDigest, Keccak256 responseDigest, long promptTokens, long completionTokens) {
+        BigInteger price = service.config().openAi().price(service.config().price(), promptTokens, completionTokens);
         try {
-            return service.signAndLog(requestId, req.engine.modelDigest(), engineId, requestDigest,
-                    ChatDigests.response(response), price);
+            return service.signAndLog(requestId, modelDigest, engineId, requestDigest, responseDigest, price);
         } catch (ProblemException e) {
             throw new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", e.problem().detail(), null, "unavailable");
         }
     }
 
-    private static ObjectNode verity(SignedReceipt receipt, Keccak256 requestDigest, Keccak256 responseDigest,
+    static ObjectNode verity(SignedReceipt receipt, Keccak256 requestDigest, Keccak256 responseDigest,
             ObjectNode applied) {
         ObjectNode v = JSON.createObjectNode();
         v.set("receipt", ReceiptJson.write(receipt));
@@ -245,6 +280,10 @@ final class OpenAiApi {
         return v;
     }
 
+    /**
+     * Streams the choices one after another (llama.cpp has one slot), each chunk naming its choice index; a
+     * choice's tool calls, if any, come as one {@code delta.tool_calls} chunk once that choice is done.
+     */
     private static void stream(Context ctx, NodeService service, Request req, Keccak256 requestId, Keccak256 requestDigest,
             ObjectNode applied, String id, long created, String engineId) throws IOException {
         var res = ctx.res();
@@ -255,70 +294,75 @@ final class OpenAiApi {
         res.setHeader("Verity-Request-Digest", requestDigest.toHex());
         ServletOutputStream out = res.getOutputStream();
         String object = req.chat ? "chat.completion.chunk" : "text_completion";
-        ObjectNode first = chunk(object, id, created, req.model, engineId);
-        if (req.chat) {
-            ObjectNode choice = first.putArray("choices").addObject().put("index", 0);
-            choice.putObject("delta").put("role", "assistant").put("content", "");
-            choice.putNull("logprobs").putNull("finish_reason");
-            event(out, first);
-        }
-        Completion c;
-        Consumer<String> send = token -> {
-            ObjectNode ch = chunk(object, id, created, req.model, engineId);
-            ObjectNode choice = ch.putArray("choices").addObject().put("index", 0);
-            if (req.chat) choice.putObject("delta").put("content", token);
-            else choice.put("text", token);
-            choice.putNull("logprobs").putNull("finish_reason");
-            try {
-                event(out, ch);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e); // the client left; the engine finishes this request anyway
+        List<Completion> cs = new ArrayList<>();
+        for (int i = 0; i < req.n; i++) {
+            int index = i;
+            if (req.chat) {
+                ObjectNode first = chunk(object, id, created, req.model, engineId);
+                ObjectNode choice = first.putArray("choices").addObject().put("index", index);
+                choice.putObject("delta").put("role", "assistant").put("content", "");
+                choice.putNull("logprobs").putNull("finish_reason");
+                if (!send(out, first, ctx, req)) return;
             }
-        };
-        Holdback held = new Holdback(req.tools, send);
-        try {
-            c = run(req, held::accept);
-        } catch (OpenAiException e) {
-            ObjectNode err = errorBody(ctx.path(), e);
-            event(out, err);
-            done(out);
-            return;
-        } catch (UncheckedIOException e) {
-            // The client hung up mid-stream: it got no whole answer, so no receipt is signed and nothing is owed.
-            LOG.info("client left a {} stream of model {} after part of the answer: {}", ctx.path(), req.model,
-                    e.getCause().getMessage());
-            return;
-        }
-        // The receipt signs the answer the chunks add up to: the same response a non-streamed request gets.
-        ObjectNode whole = response(req, c, id, created, engineId, requestDigest);
-        JsonNode message = whole.at("/choices/0/message");
-        try {
-            if (req.chat && OpenAiTools.isToolCall(message)) {
+            Consumer<String> send = token -> {
                 ObjectNode ch = chunk(object, id, created, req.model, engineId);
-                ObjectNode choice = ch.putArray("choices").addObject().put("index", 0);
+                ObjectNode choice = ch.putArray("choices").addObject().put("index", index);
+                if (req.chat) choice.putObject("delta").put("content", token);
+                else choice.put("text", token);
+                choice.putNull("logprobs").putNull("finish_reason");
+                try {
+                    event(out, ch);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e); // the client left; the engine finishes this request anyway
+                }
+            };
+            Holdback held = new Holdback(req.tools, send);
+            Completion c;
+            try {
+                c = run(req, index, held::accept);
+            } catch (OpenAiException e) {
+                event(out, errorBody(ctx.path(), e));
+                done(out);
+                return;
+            } catch (UncheckedIOException e) {
+                // The client hung up mid-stream: it got no whole answer, so no receipt is signed and nothing is owed.
+                LOG.info("client left a {} stream of model {} after part of the answer: {}", ctx.path(), req.model,
+                        e.getCause().getMessage());
+                return;
+            }
+            cs.add(c);
+            JsonNode message = req.chat ? OpenAiTools.message(req.tools, c.text(), requestDigest, index) : null;
+            ObjectNode last = chunk(object, id, created, req.model, engineId);
+            if (message != null && OpenAiTools.isToolCall(message)) {
+                ObjectNode ch = chunk(object, id, created, req.model, engineId);
+                ObjectNode choice = ch.putArray("choices").addObject().put("index", index);
                 ArrayNode calls = choice.putObject("delta").putArray("tool_calls");
-                for (int i = 0; i < message.get("tool_calls").size(); i++) {
-                    ((ObjectNode) calls.addObject().put("index", i)).setAll((ObjectNode) message.get("tool_calls").get(i));
+                for (int k = 0; k < message.get("tool_calls").size(); k++) {
+                    ((ObjectNode) calls.addObject().put("index", k)).setAll((ObjectNode) message.get("tool_calls").get(k));
                 }
                 choice.putNull("logprobs").putNull("finish_reason");
-                event(out, ch);
+                if (!send(out, ch, ctx, req)) return;
             } else {
-                held.flush();
+                try {
+                    held.flush();
+                } catch (UncheckedIOException e) {
+                    LOG.info("client left a {} stream of model {} before its end: {}", ctx.path(), req.model,
+                            e.getCause().getMessage());
+                    return;
+                }
             }
-        } catch (UncheckedIOException e) {
-            LOG.info("client left a {} stream of model {} before its end: {}", ctx.path(), req.model, e.getCause().getMessage());
-            return;
+            ObjectNode choice = last.putArray("choices").addObject().put("index", index);
+            if (req.chat) choice.putObject("delta");
+            else choice.put("text", "");
+            choice.putNull("logprobs").put("finish_reason", finishReason(req, c, requestDigest, index));
+            if (!send(out, last, ctx, req)) return;
         }
-        ObjectNode last = chunk(object, id, created, req.model, engineId);
-        ObjectNode choice = last.putArray("choices").addObject().put("index", 0);
-        if (req.chat) choice.putObject("delta");
-        else choice.put("text", "");
-        choice.putNull("logprobs").put("finish_reason", whole.at("/choices/0/finish_reason").asText());
-        event(out, last);
+        // The receipt signs the answer the chunks add up to: the same response a non-streamed request gets.
+        ObjectNode whole = response(req, cs, id, created, engineId, requestDigest);
         Keccak256 responseDigest = ChatDigests.response(whole);
         SignedReceipt receipt;
         try {
-            receipt = sign(service, req, requestId, requestDigest, whole, engineId, c);
+            receipt = sign(service, req, requestId, requestDigest, whole, engineId, cs);
         } catch (OpenAiException e) {
             event(out, errorBody(ctx.path(), e));
             done(out);
@@ -326,10 +370,21 @@ final class OpenAiApi {
         }
         ObjectNode fin = chunk(object, id, created, req.model, engineId);
         fin.putArray("choices");
-        fin.set("usage", usage(c));
+        fin.set("usage", usage(cs));
         fin.set("verity", verity(receipt, requestDigest, responseDigest, applied));
         event(out, fin);
         done(out);
+    }
+
+    /** Sends one event; false when the client has left (then nothing is signed). */
+    private static boolean send(ServletOutputStream out, JsonNode chunk, Context ctx, Request req) {
+        try {
+            event(out, chunk);
+            return true;
+        } catch (IOException e) {
+            LOG.info("client left a {} stream of model {} before its end: {}", ctx.path(), req.model, e.getMessage());
+            return false;
+        }
     }
 
     private static ObjectNode chunk(String object, String id, long created, String model, String engineId) {
@@ -339,12 +394,12 @@ final class OpenAiApi {
         return ch;
     }
 
-    private static void event(ServletOutputStream out, JsonNode data) throws IOException {
+    static void event(ServletOutputStream out, JsonNode data) throws IOException {
         out.write(("data: " + JSON.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
-    private static void done(ServletOutputStream out) throws IOException {
+    static void done(ServletOutputStream out) throws IOException {
         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
@@ -363,7 +418,20 @@ final class OpenAiApi {
 
     // ---- parsing ----
 
-    private static Request parse(String path, byte[] bytes, NodeService service, boolean chat) {
+    /** Clients must send {@code Authorization: Bearer <key>} when the node is configured with one. */
+    private static void checkKey(Context ctx, NodeService service) {
+        var key = service.config().openAi().requiredKey();
+        if (key.isEmpty()) return;
+        String auth = ctx.header("Authorization");
+        String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
+        if (!key.get().matches(presented)) {
+            throw new OpenAiException(Problem.Kind.UNAUTHORIZED, "invalid_request_error", presented == null
+                    ? "this node needs an API key: send Authorization: Bearer <key>" : "the API key is not this node's",
+                    null, "invalid_api_key");
+        }
+    }
+
+    private static ObjectNode readBody(byte[] bytes) {
         JsonNode body;
         try {
             body = bytes.length == 0 ? null : JSON.readTree(bytes);
@@ -375,25 +443,48 @@ final class OpenAiApi {
         if (body == null || !body.isObject()) {
             throw OpenAiException.invalid(null, "request body must be a JSON object");
         }
+        return (ObjectNode) body;
+    }
+
+    private static String model(JsonNode body) {
         JsonNode m = body.get("model");
         if (m == null || !m.isTextual() || m.asText().isBlank()) {
             throw OpenAiException.invalid("model", "model is required: the name of a model this node serves");
         }
-        String model = m.asText();
+        return m.asText();
+    }
+
+    private static Request parse(String path, ObjectNode body, String model, NodeService service, boolean chat) {
         LlmEngine engine = service.llms.get(model);
         if (engine == null) {
+            java.util.Set<String> served = new java.util.TreeSet<>(service.llms.keySet());
+            if (service.upstream != null) served.addAll(service.upstream.models().keySet());
             throw new OpenAiException(Problem.Kind.UNKNOWN_MODEL, "invalid_request_error", "The model '" + model
-                    + "' does not exist on this node; GET /v1/models lists the models it serves (" + service.llms.keySet()
+                    + "' does not exist on this node; GET /v1/models lists the models it serves (" + served
                     + ")", "model", "model_not_found");
         }
         unsupported(body, "functions", "functions (deprecated) are not supported; use tools");
         unsupported(body, "function_call", "function_call (deprecated) is not supported; use tool_choice");
         OpenAiTools.Tools tools = chat ? OpenAiTools.parse(body) : OpenAiTools.Tools.NONE;
         if (!chat && body.hasNonNull("tools")) throw OpenAiException.invalid("tools", "tools need /v1/chat/completions");
-        if (body.path("logprobs").asBoolean(false)) throw OpenAiException.invalid("logprobs", "logprobs are not supported yet");
-        JsonNode n = body.get("n");
-        if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.asInt() == 1)) {
-            throw OpenAiException.invalid("n", "n must be 1 (the llama.cpp backend has one slot), got " + n);
+        // de.kherud:llama 4.2.0 has setNProbs, but its native side aborts the process (a GGML_ASSERT in its JSON
+        // reader) when asked for probabilities, so token log-probabilities cannot be had from this backend.
+        JsonNode lp = body.get("logprobs");
+        JsonNode top = body.get("top_logprobs");
+        // chat: logprobs is a boolean, top_logprobs a count; completions: logprobs is a count, even 0 asks for some
+        String asked = lp != null && !lp.isNull() && !(lp.isBoolean() && !lp.asBoolean()) ? "logprobs"
+                : top != null && !top.isNull() && !(top.isIntegralNumber() && top.asInt() == 0) ? "top_logprobs" : null;
+        if (asked != null) {
+            throw OpenAiException.invalid(asked, asked + " is not supported by the llama.cpp backend: its binding (de.kherud:llama "
+                    + LlmEngine.BINDING_VERSION + ") aborts when asked for token probabilities");
+        }
+        JsonNode nv = body.get("n");
+        int n = 1;
+        if (nv != null && !nv.isNull()) {
+            if (!nv.isIntegralNumber() || !nv.canConvertToInt() || nv.asInt() < 1 || nv.asInt() > MAX_N) {
+                throw OpenAiException.invalid("n", "n must be an integer between 1 and " + MAX_N + ", got " + nv);
+            }
+            n = nv.asInt();
         }
         List<ChatMessage> messages = null;
         String prompt = null;
@@ -452,8 +543,7 @@ final class OpenAiApi {
         JsonNode st = body.get("stream");
         if (st != null && !st.isNull() && !st.isBoolean()) throw OpenAiException.invalid("stream", "stream must be a boolean");
         return new Request(path, body, model, engine, messages, prompt, sampling, stop, constraint, tools,
-                st != null && st.asBoolean(),
-                chat);
+                st != null && st.asBoolean(), chat, n);
     }
 
     private static void unsupported(JsonNode body, String field, String message) {
@@ -555,8 +645,8 @@ final class OpenAiApi {
         };
     }
 
-    private static String finishReason(Request req, Completion c, Keccak256 requestDigest) {
-        if (req.chat && req.tools.active() && OpenAiTools.isToolCall(OpenAiTools.message(req.tools, c.text(), requestDigest))) {
+    private static String finishReason(Request req, Completion c, Keccak256 requestDigest, int index) {
+        if (req.chat && req.tools.active() && OpenAiTools.isToolCall(OpenAiTools.message(req.tools, c.text(), requestDigest, index))) {
             return "tool_calls";
         }
         return c.finishReason();

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.llm.ChatDigests;
 import io.verity.protocol.Keccak256;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -19,8 +21,11 @@ import java.util.regex.Pattern;
  * {@code parameters} included), so even a model that never saw the convention calls the tool; with "auto"
  * the model chooses, and an answer that starts with {@code <tool_call>} and parses becomes a call.
  *
- * <p>One call per answer ({@code parallel_tool_calls} is effectively false). A call's id is derived from
- * the request digest, so every node that runs the same request produces the same message and digest.
+ * <p>Parallel calls: with {@code parallel_tool_calls} true (OpenAI's default) an "auto" answer of several
+ * {@code <tool_call>} blocks is several calls in one message; with false the model is told to call at most one
+ * and only the first block counts. A forced answer is one call (its grammar is one JSON object). A call's id is
+ * derived from the request digest, the choice index and the call's position, so every node that runs the same
+ * request produces the same message and digest.
  */
 final class OpenAiTools {
     static final String OPEN = "<tool_call>", CLOSE = "</tool_call>";
@@ -30,8 +35,8 @@ final class OpenAiTools {
     enum Mode { NONE, AUTO, FORCED }
 
     /** The tools of a request, by name (each its {@code function} object), and how they may be used. */
-    record Tools(Map<String, JsonNode> functions, Mode mode, String forcedName) {
-        static final Tools NONE = new Tools(Map.of(), Mode.NONE, null);
+    record Tools(Map<String, JsonNode> functions, Mode mode, String forcedName, boolean parallel) {
+        static final Tools NONE = new Tools(Map.of(), Mode.NONE, null, true);
 
         boolean active() {
             return mode != Mode.NONE;
@@ -41,6 +46,11 @@ final class OpenAiTools {
     private OpenAiTools() {}
 
     static Tools parse(JsonNode body) {
+        JsonNode p = body.get("parallel_tool_calls");
+        if (p != null && !p.isNull() && !p.isBoolean()) {
+            throw OpenAiApi.OpenAiException.invalid("parallel_tool_calls", "parallel_tool_calls must be a boolean, got " + p);
+        }
+        boolean parallel = p == null || p.isNull() || p.asBoolean();
         JsonNode tools = body.get("tools");
         JsonNode choice = body.get("tool_choice");
         if (tools == null || tools.isNull() || (tools.isArray() && tools.isEmpty())) {
@@ -72,15 +82,15 @@ final class OpenAiTools {
                 throw OpenAiApi.OpenAiException.invalid(at + ".function.name", "tool " + name + " is given twice");
             }
         }
-        if (choice == null || choice.isNull() || "auto".equals(choice.asText(null))) return new Tools(functions, Mode.AUTO, null);
-        if ("none".equals(choice.asText(null))) return new Tools(functions, Mode.NONE, null);
-        if ("required".equals(choice.asText(null))) return new Tools(functions, Mode.FORCED, null);
+        if (choice == null || choice.isNull() || "auto".equals(choice.asText(null))) return new Tools(functions, Mode.AUTO, null, parallel);
+        if ("none".equals(choice.asText(null))) return new Tools(functions, Mode.NONE, null, parallel);
+        if ("required".equals(choice.asText(null))) return new Tools(functions, Mode.FORCED, null, parallel);
         String named = choice.path("function").path("name").asText(null);
         if (choice.isObject() && "function".equals(choice.path("type").asText()) && named != null) {
             if (!functions.containsKey(named)) {
                 throw OpenAiApi.OpenAiException.invalid("tool_choice", "tool_choice names " + named + ", which is not in tools");
             }
-            return new Tools(functions, Mode.FORCED, named);
+            return new Tools(functions, Mode.FORCED, named, parallel);
         }
         throw OpenAiApi.OpenAiException.invalid("tool_choice", "tool_choice must be none, auto, required or "
                 + "{type: \"function\", function: {name}}");
@@ -92,6 +102,8 @@ final class OpenAiTools {
         tools.functions().values().forEach(list::add);
         return "You can call these tools (JSON): " + list + "\nTo call one, answer only with " + OPEN
                 + "{\"name\": <tool name>, \"arguments\": <arguments object>}" + CLOSE
+                + (tools.mode() == Mode.AUTO ? (tools.parallel() ? "\nTo call several tools at once, write one such block per call."
+                        : "\nCall at most one tool.") : "")
                 + (tools.mode() == Mode.FORCED ? "\nYou must call " + (tools.forcedName() == null ? "one of them" : tools.forcedName()) + "." : "");
     }
 
@@ -112,33 +124,46 @@ final class OpenAiTools {
     }
 
     /**
-     * The assistant message for {@code text}: a tool call when the answer is one (forced: the whole text;
-     * auto: {@code <tool_call>...</tool_call>}) naming a given tool, else the text as content.
+     * The assistant message for {@code text}, the answer of choice {@code choice}: tool calls when the answer is
+     * (forced: the whole text, one call; auto: one or more {@code <tool_call>...</tool_call>} blocks, only the
+     * first unless parallel) each naming a given tool, else the text as content.
      */
-    static ObjectNode message(Tools tools, String text, Keccak256 requestDigest) {
+    static ObjectNode message(Tools tools, String text, Keccak256 requestDigest, int choice) {
         if (!tools.active()) return ChatDigests.assistantMessage(text);
-        String json = text.strip();
+        List<String> jsons = new ArrayList<>();
         if (tools.mode() == Mode.AUTO) {
-            if (!json.startsWith(OPEN)) return ChatDigests.assistantMessage(text);
-            json = json.substring(OPEN.length());
-            int end = json.lastIndexOf(CLOSE);
-            if (end >= 0) json = json.substring(0, end);
-        }
-        JsonNode call;
-        try {
-            call = JSON.readTree(json);
-        } catch (IOException e) {
-            return ChatDigests.assistantMessage(text); // cut short (max_tokens) or not a call after all
-        }
-        if (call == null || !call.isObject() || !tools.functions().containsKey(call.path("name").asText())
-                || !call.path("arguments").isObject()) {
-            return ChatDigests.assistantMessage(text);
+            String rest = text.strip();
+            if (!rest.startsWith(OPEN)) return ChatDigests.assistantMessage(text);
+            while (rest.startsWith(OPEN)) {
+                rest = rest.substring(OPEN.length());
+                int end = rest.indexOf(CLOSE);
+                jsons.add(end < 0 ? rest : rest.substring(0, end)); // an unclosed last block: stopped at the close
+                rest = end < 0 ? "" : rest.substring(end + CLOSE.length()).strip();
+                if (!tools.parallel()) break; // only the first call counts
+            }
+            if (tools.parallel() && !rest.isEmpty()) return ChatDigests.assistantMessage(text); // calls, then prose: not a call
+        } else {
+            jsons.add(text.strip());
         }
         ArrayNode calls = JSON.createArrayNode();
-        ObjectNode c = calls.addObject();
-        c.put("id", "call_" + Keccak256.hash(requestDigest.toArray(), new byte[] {0}).toHex().substring(2, 26));
-        c.put("type", "function");
-        c.putObject("function").put("name", call.get("name").asText()).put("arguments", call.get("arguments").toString());
+        for (String json : jsons) {
+            JsonNode call;
+            try {
+                call = JSON.readTree(json);
+            } catch (IOException e) {
+                return ChatDigests.assistantMessage(text); // cut short (max_tokens) or not a call after all
+            }
+            if (call == null || !call.isObject() || !tools.functions().containsKey(call.path("name").asText())
+                    || !call.path("arguments").isObject()) {
+                return ChatDigests.assistantMessage(text);
+            }
+            byte position = (byte) calls.size();
+            ObjectNode c = calls.addObject();
+            c.put("id", "call_" + Keccak256.hash(requestDigest.toArray(), new byte[] {(byte) choice, position})
+                    .toHex().substring(2, 26));
+            c.put("type", "function");
+            c.putObject("function").put("name", call.get("name").asText()).put("arguments", call.get("arguments").toString());
+        }
         return ChatDigests.toolCallMessage(calls);
     }
 

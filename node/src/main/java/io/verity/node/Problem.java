@@ -56,6 +56,10 @@ public record Problem(String type, String title, int status, String detail, List
         VOUCHER_NOT_INCREASING("voucher-not-increasing", "Voucher does not exceed what the node holds", 409),
         VOUCHER_BASE_STALE("voucher-base-stale", "The channel moved since the voucher's base was read", 409),
         INSUFFICIENT_DEPOSIT("insufficient-deposit", "Client's deposit does not cover the voucher", 402),
+        UNAUTHORIZED("unauthorized", "Missing or wrong API key", 401),
+        RATE_LIMITED("rate-limited", "Too many requests", 429),
+        UPSTREAM_FAILED("upstream-failed", "The upstream provider failed", 502),
+        UPSTREAM_TIMEOUT("upstream-timeout", "The upstream provider did not answer in time", 504),
         UNAVAILABLE("unavailable", "Node cannot serve this now", 503),
         INTERNAL("internal", "Internal error", 500);
 

@@ -63,4 +63,47 @@ class NodeMainTest {
         assertThat(err).startsWith("NodeMain: --fault-perturb: perturb must be a probability in [0, 1], got 2.0\n")
                 .contains(NodeMain.USAGE);
     }
+
+    @Test
+    void upstream_flags_map_models_take_the_key_from_the_environment_and_never_print_it() {
+        String key = "sk-secret-0123456789";
+        NodeConfig c = NodeMain.parse(new String[] {"--upstream-url", "https://llm.example/v1/", "--upstream-model", "fast=gpt-x-mini",
+                "--upstream-model", "same", "--upstream-key-env", "UP_KEY", "--upstream-timeout-ms", "1500", "--api-key-env", "MY_KEY",
+                "--price-per-input-token-wei", "2", "--price-per-output-token-wei", "7"},
+                name -> switch (name) {
+                    case "UP_KEY" -> key;
+                    case "MY_KEY" -> "sk-clients";
+                    default -> null;
+                });
+        OpenAiSettings.Upstream u = c.openAi().upstream().orElseThrow();
+        assertThat(u.baseUrl()).hasToString("https://llm.example/v1");
+        assertThat(u.resolve("/chat/completions")).hasToString("https://llm.example/v1/chat/completions");
+        assertThat(u.models()).containsExactly(java.util.Map.entry("fast", "gpt-x-mini"), java.util.Map.entry("same", "same"));
+        assertThat(u.timeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(u.key().orElseThrow().reveal()).isEqualTo(key);
+        assertThat(c.toString()).doesNotContain(key).doesNotContain("sk-clients").contains("redacted");
+        assertThat(c.openAi().requiredKey().orElseThrow().matches("sk-clients")).isTrue();
+        assertThat(c.openAi().requiredKey().orElseThrow().matches("sk-client")).isFalse();
+        // per-token prices: 2 wei per prompt token, 7 per completion token, instead of price × all tokens
+        assertThat(c.openAi().price(BigInteger.TEN, 100, 10)).isEqualTo(BigInteger.valueOf(270));
+        assertThat(OpenAiSettings.NONE.price(BigInteger.TEN, 100, 10)).isEqualTo(BigInteger.valueOf(1100));
+    }
+
+    @Test
+    void bad_upstream_flags_name_the_flag_without_echoing_a_key() {
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-url", "http://u/v1"}, n -> null))
+                .hasMessage("--upstream-url needs at least one --upstream-model");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-model", "a"}, n -> null))
+                .hasMessage("--upstream-key(-env) and --upstream-model need --upstream-url");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-env", "NOPE"}, n -> null))
+                .hasMessage("--upstream-key-env: environment variable NOPE is not set");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-url", "ftp://u/v1", "--upstream-model", "a"}, n -> null))
+                .hasMessageStartingWith("--upstream-*: the upstream URL must be http(s)");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-url", "http://u/v1", "--upstream-model", "a",
+                "--upstream-model", "a=b"}, n -> null)).hasMessage("--upstream-model: model a is mapped twice");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key", "sk has space"}, n -> null))
+                .hasMessage("--upstream-key: an API key must be printable ASCII without spaces");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--price-per-input-token-wei", "1"}, n -> null))
+                .hasMessage("--price-per-input-token-wei and --price-per-output-token-wei go together");
+    }
 }

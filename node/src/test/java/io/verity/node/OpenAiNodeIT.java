@@ -196,7 +196,12 @@ class OpenAiNodeIT {
                 new Case("{\"model\":\"tiny-llama\",\"messages\":[]}", 400, "messages", null),
                 new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}", 400, "messages[0].role", null),
                 new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":0}", 400, "max_tokens", null),
-                new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"n\":2}", 400, "n", null),
+                new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"n\":9}", 400, "n", null),
+                new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"n\":0}", 400, "n", null),
+                new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"logprobs\":true}", 400, "logprobs", null),
+                new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"top_logprobs\":3}", 400, "top_logprobs", null),
+                new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[" + WEATHER_TOOL + "],"
+                        + "\"parallel_tool_calls\":\"yes\"}", 400, "parallel_tool_calls", null),
                 new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\"}]}", 400, "tools[0].function", null),
                 new Case("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[" + WEATHER_TOOL + "],"
                         + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"nope\"}}}", 400, "tool_choice", null),
@@ -378,6 +383,41 @@ class OpenAiNodeIT {
         assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
                 .addUserMessage("x").temperature(5).build()))
                 .isInstanceOfSatisfying(BadRequestException.class, e -> assertThat(e.param()).contains("temperature"));
+    }
+
+    @Test
+    void n_choices_run_with_consecutive_seeds_so_each_reproduces_alone_streamed_or_not() throws Exception {
+        String two = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+                + "\"temperature\":0.9,\"seed\":7,\"max_tokens\":10,\"n\":2%s}";
+        String req = two.formatted("");
+        JsonNode body = JSON.readTree(post("/v1/chat/completions", req).body());
+        assertThat(body.get("choices")).hasSize(2);
+        assertThat(body.at("/choices/1/index").asInt()).isEqualTo(1);
+        assertThat(body.at("/verity/applied/n").asInt()).isEqualTo(2);
+        for (int i = 0; i < 2; i++) {
+            JsonNode alone = JSON.readTree(post("/v1/chat/completions", req.replace("\"n\":2", "\"n\":1")
+                    .replace("\"seed\":7", "\"seed\":" + (7 + i))).body());
+            assertThat(body.at("/choices/" + i + "/message/content")).isEqualTo(alone.at("/choices/0/message/content"));
+        }
+        assertThat(body.at("/choices/0/message/content")).isNotEqualTo(body.at("/choices/1/message/content"));
+        assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(20);
+        SignedReceipt receipt = checkVerity("/v1/chat/completions", req, body);
+        assertThat(receipt.receipt().price()).isEqualTo(PRICE_PER_TOKEN.multiply(BigInteger.valueOf(
+                body.at("/usage/total_tokens").asInt())));
+        // streamed: chunks name their choice; rebuilt per index they give the same response digest
+        HttpResponse<String> r = post("/v1/chat/completions", two.formatted(",\"stream\":true"));
+        List<JsonNode> chunks = new ArrayList<>();
+        for (String l : r.body().lines().filter(l -> l.startsWith("data: {")).toList()) chunks.add(JSON.readTree(l.substring(6)));
+        assertThat(chunks).anySatisfy(ch -> assertThat(ch.at("/choices/0/index").asInt()).isEqualTo(1));
+        checkStreamMatches(chunks, body);
+    }
+
+    /** The stream's receipt chunk against the unstreamed answer of the same request. */
+    static void checkStreamMatches(List<JsonNode> chunks, JsonNode plain) {
+        JsonNode rebuilt = ChatDigests.answerFromChunks(chunks, true);
+        assertThat(rebuilt.get("choices")).hasSize(plain.get("choices").size());
+        assertThat(ChatDigests.response(rebuilt).toHex()).isEqualTo(plain.at("/verity/responseDigest").asText());
+        assertThat(chunks.getLast().at("/verity/responseDigest")).isEqualTo(plain.at("/verity/responseDigest"));
     }
 
     @Test
