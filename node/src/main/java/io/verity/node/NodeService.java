@@ -134,6 +134,12 @@ final class NodeService {
      * its magnitude (at least 1e-6), in a random direction, so the digest changes and two lies differ. float16
      * and non-float outputs are left alone.
      */
+    /** Whether this answer is to be falsified ({@link Faults#perturb()}); for answers other than tensors. */
+    boolean liesThisTime() {
+        double p = config.faults().perturb();
+        return p > 0 && lies(p);
+    }
+
     private boolean lies(double probability) {
         synchronized (faultRandom) { // the generator is not thread-safe; only faulty nodes pay for the lock
             return faultRandom.nextDouble() < probability;

@@ -174,7 +174,7 @@ final class OpenAiApi {
             stream(ctx, service, req, requestId, requestDigest, applied, id, created, engineId);
             return;
         }
-        Completion c = run(req, null);
+        Completion c = run(service, req, null);
         ObjectNode response = response(req, c, id, created, engineId, requestDigest);
         SignedReceipt receipt = sign(service, req, requestId, requestDigest, response, engineId, c);
         response.set("verity", verity(receipt, requestDigest, ChatDigests.response(response), applied));
@@ -187,10 +187,13 @@ final class OpenAiApi {
         ctx.status(200).contentType("application/json").result(JSON.writeValueAsBytes(response));
     }
 
-    private static Completion run(Request req, Consumer<String> onToken) {
+    private static Completion run(NodeService service, Request req, Consumer<String> onToken) {
+        // Test-only lie (Faults#perturb): sample at temperature 1 with a fresh seed but sign the request's settings.
+        Sampling sampling = service.liesThisTime() ? new Sampling(1, 1, SEEDS.nextInt(Integer.MAX_VALUE),
+                req.sampling.maxTokens()) : req.sampling;
         try {
-            return req.chat ? req.engine.chat(req.messages, req.sampling, req.stop, req.constraint, onToken)
-                    : req.engine.complete(req.prompt, req.sampling, req.stop, req.constraint, onToken);
+            return req.chat ? req.engine.chat(req.messages, sampling, req.stop, req.constraint, onToken)
+                    : req.engine.complete(req.prompt, sampling, req.stop, req.constraint, onToken);
         } catch (LlmException e) {
             LOG.error("llama.cpp failed on model {}: {}", req.model, e.getMessage());
             throw new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", "the model failed on this request; "
@@ -277,7 +280,7 @@ final class OpenAiApi {
         };
         Holdback held = new Holdback(req.tools, send);
         try {
-            c = run(req, held::accept);
+            c = run(service, req, held::accept);
         } catch (OpenAiException e) {
             ObjectNode err = errorBody(ctx.path(), e);
             event(out, err);
