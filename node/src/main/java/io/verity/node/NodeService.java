@@ -21,6 +21,7 @@ import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,6 +139,17 @@ final class NodeService {
     boolean liesThisTime() {
         double p = config.faults().perturb();
         return p > 0 && lies(p);
+    }
+
+    /** Sleeps {@link Faults#addedLatency()}, if any. */
+    void faultDelay() {
+        Duration d = config.faults().addedLatency();
+        if (d.isZero()) return;
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private boolean lies(double probability) {

@@ -191,6 +191,7 @@ final class OpenAiApi {
         // Test-only lie (Faults#perturb): sample at temperature 1 with a fresh seed but sign the request's settings.
         Sampling sampling = service.liesThisTime() ? new Sampling(1, 1, SEEDS.nextInt(Integer.MAX_VALUE),
                 req.sampling.maxTokens()) : req.sampling;
+        service.faultDelay(); // test-only (Faults#addedLatency): a stream then shows no token for that long
         try {
             return req.chat ? req.engine.chat(req.messages, sampling, req.stop, req.constraint, onToken)
                     : req.engine.complete(req.prompt, sampling, req.stop, req.constraint, onToken);
