@@ -462,8 +462,8 @@ final class OpenAiProxy {
                         attempts.add(new Attempt(node.address, node.url(), "io-error", LlmCaller.ms(started), why));
                         node.recordFailure(0);
                     }
-                    LOG.warn("node {}: {}", node.address, why);
                     if (!errorSent) {
+                        LOG.warn("node {}: {}", node.address, why);
                         send(JSON.writeValueAsString(errorBody(call.path(), 502, "stream-broken", "server_error", why, null,
                                 "stream_broken", attempts)));
                     }

@@ -38,6 +38,8 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -68,6 +70,9 @@ class GatewayLlmPoliciesIT {
     static InferenceNode liar;
     static InferenceNode cheap;
     static InferenceNode dear;
+    static InferenceNode slow;
+    /** The cheap node's llama.cpp child process, killed mid-answer by one test. */
+    static List<ProcessHandle> cheapLlama;
     static Gateway gateway;
     static HttpClient http;
 
@@ -79,18 +84,23 @@ class GatewayLlmPoliciesIT {
         Path gguf = dir.resolve("tiny.gguf");
         TinyLlama.write(gguf, 1);
         liar = node(deploymentFile, gguf, 1, BigInteger.TEN.pow(9), new Faults(1, Duration.ZERO));
+        Set<ProcessHandle> before = ProcessHandle.current().descendants().collect(Collectors.toSet());
         cheap = node(deploymentFile, gguf, 2, BigInteger.TWO.multiply(BigInteger.TEN.pow(9)), Faults.NONE);
+        cheapLlama = ProcessHandle.current().descendants().filter(p -> !before.contains(p)).toList();
         dear = node(deploymentFile, gguf, 3, BigInteger.valueOf(3).multiply(BigInteger.TEN.pow(9)), Faults.NONE);
+        // the dearest: asked only when every other node failed; sends no token for longer than the request timeout
+        slow = node(deploymentFile, gguf, 5, BigInteger.valueOf(4).multiply(BigInteger.TEN.pow(9)),
+                new Faults(0, Duration.ofSeconds(6)));
         // No periodic refresh: a killed node stays listed as healthy, as it would between two health checks. Routing by
         // price alone, so which node is asked first does not depend on measured latencies.
         gateway = Gateway.start(GatewayConfig.builder(dir.resolve("gateway"), deploymentFile).routing("latency=0,price=1,reputation=0")
                 .clientKey(devnet.account(4).privateKeyHex()).deposit(BigInteger.TEN.pow(18))
-                .refreshInterval(Duration.ofHours(1)).requestTimeout(Duration.ofSeconds(20)).build());
+                .refreshInterval(Duration.ofHours(1)).requestTimeout(Duration.ofSeconds(3)).build());
         http = HttpClient.newHttpClient();
         // the nodes register (with their language model) on their first contact with the chain
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
             gateway.refreshNow();
-            return get(gateway.url(), "/v1/models").at("/data/0/verity_nodes").size() == 3;
+            return get(gateway.url(), "/v1/models").at("/data/0/verity_nodes").size() == 4;
         });
     }
 
@@ -106,7 +116,7 @@ class GatewayLlmPoliciesIT {
     @AfterAll
     static void stop() {
         if (gateway != null) gateway.close();
-        for (InferenceNode n : new InferenceNode[] {liar, cheap, dear}) if (n != null) n.close();
+        for (InferenceNode n : new InferenceNode[] {liar, cheap, dear, slow}) if (n != null) n.close();
         if (devnet != null) devnet.close();
         if (http != null) http.close();
     }
@@ -235,6 +245,38 @@ class GatewayLlmPoliciesIT {
 
     @Test
     @Order(5)
+    void a_stream_that_breaks_after_its_first_token_ends_with_an_error_event_and_nothing_is_paid() throws Exception {
+        BigInteger cheapBefore = held(cheap);
+        HttpResponse<java.util.stream.Stream<String>> r = http.send(HttpRequest.newBuilder(gateway.url()
+                .resolve("/v1/chat/completions")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers
+                .ofString("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"Go on\"}],"
+                        + "\"temperature\":0,\"max_tokens\":4096,\"stream\":true}")).build(), HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).isEqualTo(200);
+        List<JsonNode> events = new ArrayList<>();
+        StringBuilder content = new StringBuilder();
+        boolean done = false;
+        for (String line : (Iterable<String>) r.body()::iterator) {
+            if (!line.startsWith("data: ")) continue;
+            if (line.equals("data: [DONE]")) {
+                done = true;
+                continue;
+            }
+            JsonNode e = JSON.readTree(line.substring(6));
+            events.add(e);
+            String token = e.at("/choices/0/delta/content").asText("");
+            if (content.isEmpty() && !token.isEmpty()) cheapLlama.forEach(ProcessHandle::destroyForcibly); // the node's model dies
+            content.append(token);
+        }
+        assertThat(done).isTrue();
+        assertThat(content.length()).isBetween(1, 4095);
+        JsonNode last = events.getLast();
+        assertThat(last.at("/error/code").asText()).as("%s", last).isEqualTo("engine_failed"); // the node's own error event
+        assertThat(events).noneMatch(e -> e.has("verity"));
+        assertThat(held(cheap)).isEqualTo(cheapBefore); // no receipt, no payment
+    }
+
+    @Test
+    @Order(6)
     void a_node_killed_before_the_first_token_is_replaced_and_the_client_streams_a_whole_answer_paid_once() throws Exception {
         BigInteger dearBefore = held(dear);
         cheap.close(); // routing still ranks it first: cheapest, unquarantined, listed healthy
@@ -263,7 +305,7 @@ class GatewayLlmPoliciesIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void a_dead_node_is_also_replaced_for_a_non_streamed_answer() {
         ChatCompletion c = openai().chat().completions().create(greedy("Hi there").build());
         JsonNode verity = tree(c._additionalProperties().get("verity"));
@@ -273,17 +315,21 @@ class GatewayLlmPoliciesIT {
     }
 
     @Test
-    @Order(7)
-    void with_every_node_down_or_quarantined_the_client_gets_a_502_listing_the_attempts() throws Exception {
+    @Order(8)
+    void a_node_that_sends_no_first_token_in_time_is_abandoned_and_with_none_left_the_client_gets_a_502_listing_the_attempts()
+            throws Exception {
         dear.close();
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.url().resolve("/v1/chat/completions"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                         "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"temperature\":0,"
                                 + "\"max_tokens\":3,\"stream\":true}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
         JsonNode body = JSON.readTree(r.body());
         assertThat(body.at("/error/code").asText()).isEqualTo("no_valid_answer");
-        assertThat(body.get("attempts")).hasSize(2);
+        List<String> outcomes = new ArrayList<>();
+        body.get("attempts").forEach(a -> outcomes.add(a.get("node").asText() + " " + a.get("outcome").asText()));
+        assertThat(outcomes).containsExactly(cheap.address() + " connect-error", dear.address() + " connect-error",
+                slow.address() + " timeout");
     }
 }
