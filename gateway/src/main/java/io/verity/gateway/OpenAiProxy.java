@@ -228,7 +228,7 @@ final class OpenAiProxy {
     }
 
     /** Greedy, or seeded: the node's default temperature is 1 and, without a seed, each node draws its own. */
-    private static boolean reproducible(JsonNode body) {
+    static boolean reproducible(JsonNode body) {
         JsonNode t = body.get("temperature");
         return (t != null && t.isNumber() && t.asDouble() == 0) || (body.hasNonNull("seed"));
     }
@@ -749,11 +749,16 @@ final class OpenAiProxy {
         verity.set("attempts", attempts(attempts));
     }
 
+    /**
+     * Pays each used answer the lower of the price it signed and its registered price per token times the
+     * tokens its signed usage counts: a node cannot charge more by signing a higher price.
+     */
     private static List<Payer.Payment> pay(Gateway gateway, List<LlmCaller.Answered> used) {
         if (gateway.payer().isEmpty()) return List.of();
         List<Payer.Payment> out = new ArrayList<>();
         for (LlmCaller.Answered a : used) {
-            BigInteger price = a.receipt().receipt().price();
+            long tokens = a.verityHolder().at("/usage/total_tokens").asLong(0);
+            BigInteger price = a.receipt().receipt().price().min(a.node().price().multiply(BigInteger.valueOf(tokens)));
             if (price.signum() > 0) out.add(gateway.payer().get().pay(a.node(), price));
         }
         return out;
