@@ -1,46 +1,100 @@
 package io.verity.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.chain.Devnet;
+import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
+import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
+import io.verity.gateway.Gateway;
+import io.verity.gateway.GatewayConfig;
 import io.verity.llm.ChatMessage;
+import io.verity.llm.Completion;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.Sampling;
 import io.verity.llm.TinyLlama;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
+import io.verity.node.settle.ChainSettings;
 import java.io.PrintStream;
+import java.math.BigInteger;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Streaming overhead of the node's OpenAI route on the tiny GGUF (greedy, 64 tokens): llama.cpp called
- * through {@link LlmEngine} directly (its child process, no HTTP) against {@code POST /v1/chat/completions}
- * non-streamed and streamed (SSE), one request at a time, interleaved, same prompt and llama.cpp process. For each: time to the first token
- * and to the whole answer (streamed: to {@code [DONE]}, after the receipt chunk).
+ * Language-model streaming through the node and the gateway, against llama.cpp called directly, in one run:
+ * the tiny GGUF, greedy, the same prompt, one request at a time, the paths interleaved and sharing one
+ * llama.cpp process (a second one's idle threads would compete for the CPU).
  *
- * <pre>./verity llm-load [requests]   (results: docs/llm.md)</pre>
+ * <ul>
+ *   <li>llama.cpp direct: {@link LlmEngine#chat} (its child process, no HTTP);
+ *   <li>the node's {@code /v1/chat/completions}, not streamed and streamed (SSE);
+ *   <li>the gateway's {@code /v1/chat/completions} (policy none) in front of that node, not streamed and
+ *       streamed: a real anvil devnet, the node staked and registered with the model, the gateway checking
+ *       every receipt and paying it with a voucher.
+ * </ul>
+ *
+ * For each: time to the first token, to the last token and to the whole answer (streamed: {@code [DONE]},
+ * after the receipt chunk), and the completion tokens. Decode rate: tokens after the first per second between
+ * the first and the last token; end to end: tokens per second of the whole request.
+ *
+ * <pre>./verity llm-load [requests [max_tokens]]   (defaults 200, 64; results: docs/benchmarks.md, docs/llm.md)</pre>
  */
 public final class LlmLoad {
-    record Result(String what, long[] totalNanos, long[] firstTokenNanos) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One path's measurements, one entry per request. */
+    record Result(String what, long[] totalNanos, long[] firstTokenNanos, long[] lastTokenNanos, int[] tokens, boolean streamed) {
         double p(long[] a, double q) {
             long[] s = a.clone();
             Arrays.sort(s);
             return s.length == 0 ? Double.NaN : s[(int) Math.min(s.length - 1, Math.floor(q * s.length))] / 1e6;
         }
+
+        /** Median tokens per second between the first and the last token; NaN when the answer came whole. */
+        double decodeRate() {
+            if (!streamed) return Double.NaN;
+            double[] r = new double[tokens.length];
+            for (int i = 0; i < r.length; i++) {
+                long span = lastTokenNanos[i] - firstTokenNanos[i];
+                r[i] = span <= 0 ? Double.NaN : (tokens[i] - 1) / (span / 1e9);
+            }
+            return median(r);
+        }
+
+        /** Median tokens per second of the whole request. */
+        double endToEndRate() {
+            double[] r = new double[tokens.length];
+            for (int i = 0; i < r.length; i++) r[i] = tokens[i] / (totalNanos[i] / 1e9);
+            return median(r);
+        }
+
+        private static double median(double[] a) {
+            double[] s = a.clone();
+            Arrays.sort(s);
+            return s.length == 0 ? Double.NaN : s[s.length / 2];
+        }
     }
 
     static final int WARMUP = 10;
+    static final String MODEL = "tiny-llama";
     static final List<ChatMessage> MESSAGES = List.of(new ChatMessage("user", "Tell me something."));
     static final String BODY = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me something.\"}],"
             + "\"temperature\":0,\"max_tokens\":%d%s}";
+    static final List<String> PATHS = List.of("llama.cpp direct (child process)", "node, not streamed", "node, streamed (SSE)",
+            "gateway, not streamed", "gateway, streamed (SSE)");
 
     public static void main(String[] args) throws Exception {
-        run(args.length > 0 ? Integer.parseInt(args[0]) : 200, 64, System.out);
+        run(args.length > 0 ? Integer.parseInt(args[0]) : 200, args.length > 1 ? Integer.parseInt(args[1]) : 64, System.out);
     }
 
     static List<Result> run(int requests, int maxTokens, PrintStream out) throws Exception {
@@ -49,79 +103,123 @@ public final class LlmLoad {
         TinyLlama.write(gguf, 1);
         List<Result> results = new ArrayList<>();
         Sampling greedy = new Sampling(0, 1, 0, maxTokens);
-        try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(home.resolve("node")));
+        try (Devnet devnet = Devnet.builder().stateDir(home.resolve("chain")).start();
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-            // One llama.cpp process for all three paths: a second one's idle threads would compete for the CPU.
+            Path deploymentFile = home.resolve("deployment.json");
+            devnet.deployment().write(deploymentFile);
+            // One llama.cpp process for every path; the node owns it (and closes it), the direct path borrows it.
             LlmEngine engine = LlmEngine.start(gguf, 2, null);
-            node.serveLlm("tiny-llama", engine);
-            HttpRequest plain = post(node, BODY.formatted(maxTokens, ""));
-            HttpRequest streamed = post(node, BODY.formatted(maxTokens, ",\"stream\":true"));
-            List<String> names = List.of("llama.cpp direct (child process)", "node, not streamed", "node, streamed (SSE)");
-            List<Call> calls = List.of(
-                    first -> engine.chat(MESSAGES, greedy, List.of(), null, t -> first.mark()),
-                    first -> {
-                        HttpResponse<String> r = http.send(plain, HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() != 200) throw new IllegalStateException(r.body());
-                        first.mark(); // the first token arrives with the whole answer
-                    },
-                    first -> {
-                        HttpResponse<java.util.stream.Stream<String>> r = http.send(streamed, HttpResponse.BodyHandlers.ofLines());
-                        Iterator<String> lines = r.body().iterator();
-                        boolean done = false;
-                        while (lines.hasNext()) {
-                            String l = lines.next();
-                            if (l.contains("\"delta\":{\"content\":\"") && !l.contains("\"role\"")) first.mark();
-                            if (l.equals("data: [DONE]")) done = true;
-                        }
-                        if (!done) throw new IllegalStateException("stream ended without [DONE]");
-                    });
-            for (int i = 0; i < WARMUP; i++) for (Call c : calls) c.run(new First());
-            long[][] total = new long[calls.size()][requests];
-            long[][] first = new long[calls.size()][requests];
-            // Interleaved, so drift in the machine's load (other builds, JIT) hits every path alike.
-            for (int i = 0; i < requests; i++) {
-                for (int k = 0; k < calls.size(); k++) {
-                    First f = new First();
-                    long t0 = System.nanoTime();
-                    calls.get(k).run(f);
-                    long t1 = System.nanoTime();
-                    total[k][i] = t1 - t0;
-                    first[k][i] = (f.at == 0 ? t1 : f.at) - t0;
+            NodeConfig config = NodeConfig.defaults(home.resolve("node")).withPrice(BigInteger.TEN.pow(9))
+                    .withChainSettings(ChainSettings.of(deploymentFile).withAccountKey(devnet.account(1).privateKeyHex()));
+            try (InferenceNode node = InferenceNode.start(config, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()),
+                    InstantSource.system(), Map.of(MODEL, engine));
+                    Gateway gateway = Gateway.start(GatewayConfig.builder(home.resolve("gateway"), deploymentFile)
+                            .clientKey(devnet.account(4).privateKeyHex()).deposit(BigInteger.TEN.pow(18)).build())) {
+                awaitRouted(gateway, http);
+                List<Call> calls = List.of(
+                        m -> {
+                            Completion c = engine.chat(MESSAGES, greedy, List.of(), null, t -> m.token());
+                            m.tokens = c.completionTokens();
+                        },
+                        m -> whole(http, post(node.url(), BODY.formatted(maxTokens, "")), m),
+                        m -> streamed(http, post(node.url(), BODY.formatted(maxTokens, ",\"stream\":true")), m),
+                        m -> whole(http, post(gateway.url(), BODY.formatted(maxTokens, "")), m),
+                        m -> streamed(http, post(gateway.url(), BODY.formatted(maxTokens, ",\"stream\":true")), m));
+                for (int i = 0; i < WARMUP; i++) for (Call c : calls) c.run(new Marks());
+                int n = calls.size();
+                long[][] total = new long[n][requests], first = new long[n][requests], last = new long[n][requests];
+                int[][] tokens = new int[n][requests];
+                // Interleaved, so drift in the machine's load (other builds, JIT) hits every path alike.
+                for (int i = 0; i < requests; i++) {
+                    for (int k = 0; k < n; k++) {
+                        Marks m = new Marks();
+                        long t0 = System.nanoTime();
+                        calls.get(k).run(m);
+                        long t1 = System.nanoTime();
+                        total[k][i] = t1 - t0;
+                        first[k][i] = (m.first == 0 ? t1 : m.first) - t0;
+                        last[k][i] = (m.last == 0 ? t1 : m.last) - t0;
+                        tokens[k][i] = m.tokens;
+                    }
+                }
+                for (int k = 0; k < n; k++) {
+                    results.add(new Result(PATHS.get(k), total[k], first[k], last[k], tokens[k], k == 0 || k == 2 || k == 4));
                 }
             }
-            for (int k = 0; k < calls.size(); k++) results.add(new Result(names.get(k), total[k], first[k]));
         }
         report(results, requests, maxTokens, out);
         return results;
     }
 
-    /** Marks the first token; later marks are ignored. */
-    static final class First {
-        long at;
+    /** The node registers the model on its first contact with the chain; the gateway routes once it sees that. */
+    private static void awaitRouted(Gateway gateway, HttpClient http) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            gateway.refreshNow();
+            String models = http.send(HttpRequest.newBuilder(gateway.url().resolve("/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            if (models.contains("\"verity_kind\":\"llm\"")) return;
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the gateway does not route to the node's language model after 60 s");
+    }
 
-        void mark() {
-            if (at == 0) at = System.nanoTime();
+    /** When the first and the last token arrived, and how many there were. */
+    static final class Marks {
+        long first;
+        long last;
+        int tokens;
+
+        void token() {
+            long now = System.nanoTime();
+            if (first == 0) first = now;
+            last = now;
         }
     }
 
     interface Call {
-        void run(First first) throws Exception;
+        void run(Marks marks) throws Exception;
     }
 
-    static HttpRequest post(InferenceNode node, String body) {
-        return HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions")).header("Content-Type", "application/json")
+    private static void whole(HttpClient http, HttpRequest req, Marks m) throws Exception {
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new IllegalStateException(r.body());
+        m.token(); // every token arrives with the whole answer
+        m.tokens = JSON.readTree(r.body()).at("/usage/completion_tokens").asInt();
+    }
+
+    private static void streamed(HttpClient http, HttpRequest req, Marks m) throws Exception {
+        HttpResponse<java.util.stream.Stream<String>> r = http.send(req, HttpResponse.BodyHandlers.ofLines());
+        if (r.statusCode() != 200) throw new IllegalStateException("HTTP " + r.statusCode());
+        Iterator<String> lines = r.body().iterator();
+        boolean done = false;
+        while (lines.hasNext()) {
+            String l = lines.next();
+            if (l.contains("\"delta\":{\"content\":\"") && !l.contains("\"role\"")) m.token();
+            if (l.startsWith("data: {") && l.contains("\"verity\"")) {
+                JsonNode last = JSON.readTree(l.substring(6));
+                if (!last.at("/verity/receipt").isObject()) throw new IllegalStateException("no receipt: " + l);
+                m.tokens = last.at("/usage/completion_tokens").asInt();
+            }
+            if (l.equals("data: [DONE]")) done = true;
+        }
+        if (!done) throw new IllegalStateException("stream ended without [DONE]");
+    }
+
+    static HttpRequest post(URI base, String body) {
+        return HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
     static void report(List<Result> results, int requests, int maxTokens, PrintStream out) {
         out.printf("%d requests each, greedy, %d tokens, one at a time%n%n", requests, maxTokens);
-        out.println("| path | p50 first token ms | p50 total ms | p99 total ms |");
-        out.println("|---|---|---|---|");
+        out.println("| path | p50 first token ms | p50 total ms | p99 total ms | decode tok/s (p50) | end-to-end tok/s (p50) |");
+        out.println("|---|---|---|---|---|---|");
         for (Result r : results) {
-            out.printf("| %s | %.2f | %.2f | %.2f |%n", r.what(), r.p(r.firstTokenNanos(), 0.5), r.p(r.totalNanos(), 0.5),
-                    r.p(r.totalNanos(), 0.99));
+            out.printf("| %s | %.2f | %.2f | %.2f | %s | %.0f |%n", r.what(), r.p(r.firstTokenNanos(), 0.5), r.p(r.totalNanos(), 0.5),
+                    r.p(r.totalNanos(), 0.99), r.streamed() ? "%.0f".formatted(r.decodeRate()) : "-", r.endToEndRate());
         }
-        Result raw = results.get(0), plain = results.get(1), sse = results.get(2);
+        Result raw = results.get(0), plain = results.get(1), sse = results.get(2), gwPlain = results.get(3), gwSse = results.get(4);
         out.println();
         out.println("| overhead | p50 ms |");
         out.println("|---|---|");
@@ -131,5 +229,21 @@ public final class LlmLoad {
                 sse.p(sse.totalNanos(), 0.5) - plain.p(plain.totalNanos(), 0.5));
         out.printf("| streamed first token - direct first token | %.2f |%n",
                 sse.p(sse.firstTokenNanos(), 0.5) - raw.p(raw.firstTokenNanos(), 0.5));
+        out.printf("| gateway streamed - node streamed, first token (a second HTTP hop, routing) | %.2f |%n",
+                gwSse.p(gwSse.firstTokenNanos(), 0.5) - sse.p(sse.firstTokenNanos(), 0.5));
+        out.printf("| gateway streamed - node streamed, total (receipt check, voucher) | %.2f |%n",
+                gwSse.p(gwSse.totalNanos(), 0.5) - sse.p(sse.totalNanos(), 0.5));
+        out.printf("| gateway not streamed - node not streamed | %.2f |%n",
+                gwPlain.p(gwPlain.totalNanos(), 0.5) - plain.p(plain.totalNanos(), 0.5));
+        out.println();
+        out.println("| gateway streamed vs llama.cpp direct | direct | gateway | ratio (goal >= 0.95) |");
+        out.println("|---|---|---|---|");
+        double ttftDirect = raw.p(raw.firstTokenNanos(), 0.5), ttftGw = gwSse.p(gwSse.firstTokenNanos(), 0.5);
+        out.printf("| time to first token, p50 ms (ratio direct/gateway) | %.2f | %.2f | %.3f |%n", ttftDirect, ttftGw,
+                ttftDirect / ttftGw);
+        out.printf("| decode tokens/s, p50 (ratio gateway/direct) | %.0f | %.0f | %.3f |%n", raw.decodeRate(), gwSse.decodeRate(),
+                gwSse.decodeRate() / raw.decodeRate());
+        out.printf("| end-to-end tokens/s, p50 (ratio gateway/direct) | %.0f | %.0f | %.3f |%n", raw.endToEndRate(),
+                gwSse.endToEndRate(), gwSse.endToEndRate() / raw.endToEndRate());
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -332,33 +333,58 @@ final class Dispatcher {
 
     // ---- consequences ------------------------------------------------------------------------------------
 
-    /**
-     * Records the evidence, quarantines the node, and asks it the same request once more: two different
-     * signed answers to one request are equivocation, which Settlement slashes on the spot.
-     */
     private void accuse(Request req, EvidenceLog.Kind kind, NodeAnswer accused, List<NodeAnswer> majority) {
-        accused.node().recordDissent(clock.instant().plus(quarantine));
-        LOG.warn("node {} disagreed with {} other node(s) on request {} ({}); quarantined for {}", accused.signer(),
-                majority.size(), req.requestId(), kind.wire, quarantine);
-        evidence.append(new EvidenceLog.Entry(clock.instant(), kind, accused.signer(), req.requestId(), req.model(),
-                req.policy().wireName(), List.of(accused.receipt()), receipts(majority), Optional.empty()));
-        if (settlement.isPresent()) background.execute(() -> probeEquivocation(req, accused, majority));
+        accuse(req.requestId(), req.model(), req.policy().wireName(), kind, accused.node(), accused.receipt(),
+                receipts(majority), () -> caller.infer(accused.node(), req.call()).join() instanceof NodeCaller.Answered a
+                        ? Optional.of(a.answer().receipt()) : Optional.empty());
     }
 
-    private void probeEquivocation(Request req, NodeAnswer accused, List<NodeAnswer> majority) {
-        NodeCaller.Result again = caller.infer(accused.node(), req.call()).join();
-        if (!(again instanceof NodeCaller.Answered a)) return;
-        SignedReceipt first = accused.receipt();
-        SignedReceipt second = a.answer().receipt();
+    /**
+     * Records the evidence, quarantines the node, and asks it the same request once more ({@code reask}, in the
+     * background, only with a chain to report to): two different signed answers to one request are
+     * equivocation, which Settlement slashes on the spot. Also used for language-model answers
+     * ({@link OpenAiProxy}), whose receipts are compared by response digest.
+     */
+    void accuse(Keccak256 requestId, Keccak256 model, String policy, EvidenceLog.Kind kind, NodeState node,
+            SignedReceipt accused, List<SignedReceipt> majority, Supplier<Optional<SignedReceipt>> reask) {
+        node.recordDissent(clock.instant().plus(quarantine));
+        LOG.warn("node {} disagreed with {} other node(s) on request {} ({}); quarantined for {}", node.address,
+                majority.size(), requestId, kind.wire, quarantine);
+        evidence.append(new EvidenceLog.Entry(clock.instant(), kind, node.address, requestId, model, policy,
+                List.of(accused), majority, Optional.empty()));
+        if (settlement.isPresent()) background.execute(() -> probeEquivocation(requestId, model, policy, accused, majority, reask));
+    }
+
+    private void probeEquivocation(Keccak256 requestId, Keccak256 model, String policy, SignedReceipt first,
+            List<SignedReceipt> majority, Supplier<Optional<SignedReceipt>> reask) {
+        Optional<SignedReceipt> again = reask.get();
+        if (again.isEmpty()) return;
+        SignedReceipt second = again.get();
         if (first.receipt().outputsDigest().equals(second.receipt().outputsDigest())) return;
         TxOutcome tx = settlement.get().reportEquivocation(OnChainReceipt.of(first.receipt()), first.signature().toArray(),
                 OnChainReceipt.of(second.receipt()), second.signature().toArray());
         String txText = tx instanceof TxOutcome.Confirmed c ? c.txHash().toString() : tx.toString();
         LOG.warn("node {} signed two different answers to request {}: reported equivocation on chain ({})",
-                accused.signer(), req.requestId(), txText);
-        evidence.append(new EvidenceLog.Entry(clock.instant(), EvidenceLog.Kind.EQUIVOCATION, accused.signer(),
-                req.requestId(), req.model(), req.policy().wireName(), List.of(first, second), receipts(majority),
-                Optional.of(txText)));
+                first.receipt().node(), requestId, txText);
+        evidence.append(new EvidenceLog.Entry(clock.instant(), EvidenceLog.Kind.EQUIVOCATION, first.receipt().node(),
+                requestId, model, policy, List.of(first, second), majority, Optional.of(txText)));
+    }
+
+    /** The audit probability for a sampled answer of {@code node} (docs/gateway.md, "Sampling probability"). */
+    double auditProbability(Policy.Sample policy, NodeState node) {
+        return sampling.probability(policy.p(), node);
+    }
+
+    /** Where audits and equivocation probes run. */
+    ExecutorService background() {
+        return background;
+    }
+
+    /** Records an unresolved disagreement (no referee could decide) against one answer. */
+    void unresolved(Keccak256 requestId, Keccak256 model, String policy, NodeState node, SignedReceipt receipt) {
+        node.recordFailure(0);
+        evidence.append(new EvidenceLog.Entry(clock.instant(), EvidenceLog.Kind.UNRESOLVED, node.address, requestId, model,
+                policy, List.of(receipt), List.of(), Optional.empty()));
     }
 
     private static List<SignedReceipt> receipts(List<NodeAnswer> answers) {

@@ -40,6 +40,7 @@ public final class Gateway implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final TeeGate tee;
     private final Eip712Domain domain; // node receipts are checked against it
+    private final LlmCaller llmCaller;
     private final Javalin app;
     private final URI url;
 
@@ -62,6 +63,7 @@ public final class Gateway implements AutoCloseable {
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
         this.domain = domain;
         NodeCaller caller = new NodeCaller(http, domain, config.requestTimeout(), background);
+        this.llmCaller = new LlmCaller(http, domain);
         this.tee = new TeeGate(config.tee(), chain.nodes(), http, Duration.ofSeconds(2), clock);
         this.dispatcher = new Dispatcher(directory, tee, caller, config.routing(), payer, evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
@@ -130,6 +132,10 @@ public final class Gateway implements AutoCloseable {
 
     Eip712Domain domain() {
         return domain;
+    }
+
+    LlmCaller llmCaller() {
+        return llmCaller;
     }
 
     Optional<Payer> payer() {

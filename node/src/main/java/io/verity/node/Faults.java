@@ -9,8 +9,10 @@ import java.util.Objects;
  *
  * @param perturb probability in [0, 1] that an answer is falsified: small random noise is added to every
  *     floating-point output <em>before</em> it is digested and signed, so the node signs its wrong answer and
- *     two answers to the same request differ
- * @param addedLatency slept before each {@code /v1/infer} answer leaves; zero for none
+ *     two answers to the same request differ; a language model's answer is sampled at temperature 1 with a
+ *     fresh seed instead of the request's settings, and signed as if it followed them
+ * @param addedLatency slept before each {@code /v1/infer} answer leaves, and before a language model starts on a
+ *     request (a stream then shows no token for that long); zero for none
  * @param tamperWeight with the deterministic engine: the node computes with one weight of each model nudged by
  *     2^-10 (a copy of the file, see {@link ModelTamper}) but signs the real model's digest, and serves its
  *     traces from that copy: a consistent liar that a dispute bisects to the one operator whose output changed

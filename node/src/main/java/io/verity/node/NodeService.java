@@ -21,6 +21,7 @@ import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -134,6 +135,23 @@ final class NodeService {
      * its magnitude (at least 1e-6), in a random direction, so the digest changes and two lies differ. float16
      * and non-float outputs are left alone.
      */
+    /** Whether this answer is to be falsified ({@link Faults#perturb()}); for answers other than tensors. */
+    boolean liesThisTime() {
+        double p = config.faults().perturb();
+        return p > 0 && lies(p);
+    }
+
+    /** Sleeps {@link Faults#addedLatency()}, if any. */
+    void faultDelay() {
+        Duration d = config.faults().addedLatency();
+        if (d.isZero()) return;
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private boolean lies(double probability) {
         synchronized (faultRandom) { // the generator is not thread-safe; only faulty nodes pay for the lock
             return faultRandom.nextDouble() < probability;

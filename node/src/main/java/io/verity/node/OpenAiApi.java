@@ -187,7 +187,7 @@ final class OpenAiApi {
             return;
         }
         List<Completion> cs = new ArrayList<>();
-        for (int i = 0; i < req.n; i++) cs.add(run(req, i, null));
+        for (int i = 0; i < req.n; i++) cs.add(run(service, req, i, null));
         ObjectNode response = response(req, cs, id, created, engineId, requestDigest);
         SignedReceipt receipt = sign(service, req, requestId, requestDigest, response, engineId, cs);
         sendSigned(ctx, response, receipt, requestDigest, applied);
@@ -207,9 +207,12 @@ final class OpenAiApi {
     }
 
     /** Choice {@code index} runs with seed {@code (seed + index) mod 2^31}, so each choice can be re-run alone. */
-    private static Completion run(Request req, int index, Consumer<String> onToken) {
+    private static Completion run(NodeService service, Request req, int index, Consumer<String> onToken) {
         Sampling s = index == 0 ? req.sampling : new Sampling(req.sampling.temperature(), req.sampling.topP(),
                 (req.sampling.seed() + index) % (1L << 31), req.sampling.maxTokens());
+        // Test-only lie (Faults#perturb): sample at temperature 1 with a fresh seed but sign the request's settings.
+        if (service.liesThisTime()) s = new Sampling(1, 1, SEEDS.nextInt(Integer.MAX_VALUE), req.sampling.maxTokens());
+        service.faultDelay(); // test-only (Faults#addedLatency): a stream then shows no token for that long
         try {
             return req.chat ? req.engine.chat(req.messages, s, req.stop, req.constraint, onToken)
                     : req.engine.complete(req.prompt, s, req.stop, req.constraint, onToken);
@@ -319,7 +322,7 @@ final class OpenAiApi {
             Holdback held = new Holdback(req.tools, send);
             Completion c;
             try {
-                c = run(req, index, held::accept);
+                c = run(service, req, index, held::accept);
             } catch (OpenAiException e) {
                 event(out, errorBody(ctx.path(), e));
                 done(out);
