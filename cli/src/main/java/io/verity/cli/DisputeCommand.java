@@ -369,8 +369,13 @@ final class DisputeCommand {
                 BigInteger stakeAfter = registry.stakeOf(cheat.address());
                 System.out.println("node 1 stake: " + ether(stakeBefore) + " ETH -> " + ether(stakeAfter) + " ETH"
                         + (registry.isStaked(cheat.address()) ? "" : " (below the minimum: no longer staked)"));
-                System.out.println("challenger can withdraw " + ether(view.claimable(me.account().address())) + " ETH (bond "
-                        + ether(games.minBond()) + " back + reward)");
+                BigInteger claimable = view.claimable(me.account().address());
+                if (claimable.signum() > 0) {
+                    // pulled now, so what a later run on the same chain reports is its own game's payout
+                    TxOutcome paid = games.withdraw();
+                    System.out.println("challenger " + (paid instanceof TxOutcome.Confirmed ? "withdrew " : "could not withdraw (" + paid + ") ")
+                            + ether(claimable) + " ETH (bond " + ether(games.minBond()) + " back + its share of the slash)");
+                }
                 System.out.printf("game %d: %s after %d rounds, node 1 slashed %s ETH, %.1f s in all%n", opened.gameId(), end.state(),
                         end.rounds(), ether(slashed), (System.nanoTime() - started) / 1e9);
                 if (a.explorer().isPresent()) {
