@@ -1,27 +1,23 @@
 package io.verity.cli;
 
 import ai.onnx.proto.OnnxMl;
-import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainException;
-import io.verity.chain.ChainLog;
-import io.verity.chain.ContractRevertedException;
-import io.verity.chain.NodeInfo;
-import io.verity.chain.TxOutcome;
-import io.verity.protocol.Keccak256;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.util.Optional;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainEvent;
+import io.verity.chain.ChainException;
+import io.verity.chain.ChainLog;
+import io.verity.chain.ContractRevertedException;
 import io.verity.chain.DeployParams;
 import io.verity.chain.Deployment;
 import io.verity.chain.Devnet;
 import io.verity.chain.Dispute;
 import io.verity.chain.DisputeClient;
+import io.verity.chain.NodeInfo;
 import io.verity.chain.NodeRegistryClient;
+import io.verity.chain.TxOutcome;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.node.Faults;
@@ -34,6 +30,7 @@ import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -42,17 +39,24 @@ import io.verity.protocol.tensor.Tensor;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -94,6 +98,7 @@ final class DisputeCommand {
         /** Metadata key that makes the demo's copy of PaddleOCR det a model of its own (see {@link #demoModel}). */
         static final String DEMO_TAG = "verity.dispute-demo";
         static final String DEMO_MODEL = "dispute-demo-det";
+        static final String LOCK = "dispute-demo.lock";
 
         @Option(names = "--home", description = "state directory of the `verity up` network to join; default $VERITY_HOME or ~/.verity")
         Path home;
@@ -154,7 +159,7 @@ final class DisputeCommand {
                         + deployment.disputeGame());
                 List<ChainAccount> referees = List.of(devnet.account(2), devnet.account(3), devnet.account(4));
                 return play(new Arena(deployment, devnet.account(1), referees, devnet.account(CHALLENGER), Optional.empty()),
-                        d, paddleDet(), modelsDir());
+                        d, paddleDet(), DemoModels.nodeModules());
             }
         }
 
@@ -199,17 +204,39 @@ final class DisputeCommand {
                 Arena arena = new Arena(deployment, accounts.get(0), accounts.subList(1, 1 + NODES - 1), accounts.get(NODES),
                         nf.components().stream().filter(c -> c.name().equals("explorer") && c.url() != null
                                 && (c.proc() == null || c.proc().alive())).map(c -> URI.create(c.url())).findFirst());
-                Optional<String> short_ = fundsShortfall(reader, arena);
-                if (short_.isPresent()) {
-                    System.err.println("verity: insufficient funds: " + short_.get());
-                    return Main.CHECK_FAILED;
+                // two demos on one network would share accounts 5..9 and the node homes: one at a time
+                try (FileChannel lockFile = FileChannel.open(h.resolve(LOCK),
+                        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                        FileLock lock = tryLock(lockFile)) {
+                    if (lock == null) {
+                        System.err.println("verity: another `verity dispute demo` is playing on the network in " + h + "; wait for it to end");
+                        return Main.CHECK_FAILED;
+                    }
+                    return joinedLocked(h, rpc, chainId, deployment, arena, reader);
                 }
-                System.out.println("joining the `verity up` network in " + h + ": chain " + rpc + " (chain " + chainId + "), DisputeGame "
-                        + deployment.disputeGame() + "; the demo's nodes and challenger are dev accounts " + FIRST_UP_DEMO_ACCOUNT
-                        + ".." + (FIRST_UP_DEMO_ACCOUNT + UP_DEMO_KEYS.size() - 1) + ", which the network does not use");
-                Path d = dir != null ? Files.createDirectories(dir) : fresh(h.resolve("dispute-demo"));
-                Path models = Files.createDirectories(d.resolve("model"));
-                return play(arena, d, demoModel(paddleDet(), models), models);
+            }
+        }
+
+        private int joinedLocked(Path h, String rpc, long chainId, Deployment deployment, Arena arena, ChainConnection reader)
+                throws Exception {
+            Optional<String> short_ = fundsShortfall(reader, arena);
+            if (short_.isPresent()) {
+                System.err.println("verity: insufficient funds: " + short_.get());
+                return Main.CHECK_FAILED;
+            }
+            System.out.println("joining the `verity up` network in " + h + ": chain " + rpc + " (chain " + chainId + "), DisputeGame "
+                    + deployment.disputeGame() + "; the demo's nodes and challenger are dev accounts " + FIRST_UP_DEMO_ACCOUNT
+                    + ".." + (FIRST_UP_DEMO_ACCOUNT + UP_DEMO_KEYS.size() - 1) + ", which the network does not use");
+            Path d = dir != null ? Files.createDirectories(dir) : fresh(h.resolve("dispute-demo"));
+            Path models = Files.createDirectories(d.resolve("model"));
+            return play(arena, d, demoModel(paddleDet(), models), models);
+        }
+
+        private static FileLock tryLock(FileChannel ch) throws IOException {
+            try {
+                return ch.tryLock();
+            } catch (OverlappingFileLockException heldByThisJvm) {
+                return null;
             }
         }
 
@@ -244,10 +271,6 @@ final class DisputeCommand {
 
         private static DemoModels.Demo paddleDet() {
             return DemoModels.ALL.stream().filter(m -> m.name().equals("paddleocr-det")).findFirst().orElseThrow();
-        }
-
-        private static Path modelsDir() {
-            return DemoModels.nodeModules();
         }
 
         /**

@@ -14,7 +14,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
@@ -68,6 +71,13 @@ class DisputeDemoIT {
             for (int i = 0; i < DisputeCommand.Demo.UP_DEMO_KEYS.size(); i++) {
                 assertThat(ChainAccount.fromPrivateKey(DisputeCommand.Demo.UP_DEMO_KEYS.get(i)).address())
                         .isEqualTo(devnet.account(DisputeCommand.Demo.FIRST_UP_DEMO_ACCOUNT + i).address());
+            }
+            // one demo at a time per network (this JVM holding the lock stands for another demo)
+            try (FileChannel ch = FileChannel.open(home.resolve(DisputeCommand.Demo.LOCK), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE); FileLock held = ch.lock()) {
+                UpNetworkIT.Result busy = UpNetworkIT.run("dispute", "demo", "--home", home.toString());
+                assertThat(busy.code()).isEqualTo(Main.CHECK_FAILED);
+                assertThat(busy.out()).contains("another `verity dispute demo` is playing on the network in " + home.toAbsolutePath());
             }
             EvmAddress poor = devnet.account(DisputeCommand.Demo.FIRST_UP_DEMO_ACCOUNT + 2).address();
             setBalance(rpc, poor, "0x2386f26fc10000"); // 0.01 ETH
