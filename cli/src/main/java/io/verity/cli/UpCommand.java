@@ -136,6 +136,7 @@ final class UpCommand implements Callable<Integer> {
                 + "   # the on-chain checks pass once the nodes' batches land (~2 s)");
         out.println("  curl " + gateway + "/v1/chat/completions -H 'Content-Type: application/json' -d '" + CHAT_EXAMPLE
                 + "'   # any OpenAI client works too (docs/llm.md)");
+        out.println("  ./verity dispute demo" + homeArg(dir) + "   # a dishonest det node challenged, bisected and slashed on this chain");
         out.println("  ./verity down" + homeArg(dir));
     }
 
