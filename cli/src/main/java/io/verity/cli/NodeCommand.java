@@ -1,6 +1,5 @@
 package io.verity.cli;
 
-import io.verity.node.Faults;
 import io.verity.node.NodeConfig;
 import io.verity.node.NodeMain;
 import io.verity.chain.ChainAccount;
@@ -8,7 +7,6 @@ import io.verity.chain.ChainClients;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
 import io.verity.node.hub.ModelHub;
-import io.verity.node.settle.ChainSettings;
 import io.verity.node.settle.NodeRegistration;
 import io.verity.protocol.Keccak256;
 import java.nio.file.Files;
@@ -16,7 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,46 +58,67 @@ final class NodeCommand {
         @Option(names = "--attestation-with", description = "collateral for --attestation (certificates, TCB info, CRLs, RIMs); repeatable")
         java.util.List<Path> attestationWith = java.util.List.of();
 
-        @Option(names = "--fault-perturb", defaultValue = "0", description = "TEST ONLY: probability in [0,1] of signing outputs with random noise added (a lying node)")
-        double faultPerturb;
+        @Option(names = "--upstream-url", description = "proxy mode: an OpenAI-compatible upstream (base URL, e.g. https://api.example.com/v1)")
+        String upstreamUrl;
 
-        @Option(names = "--fault-latency-ms", defaultValue = "0", description = "TEST ONLY: sleep this long before each inference answer")
-        long faultLatencyMs;
+        @Option(names = "--upstream-model", description = "proxy mode: LOCAL[=REMOTE], a model served here and its upstream name; repeatable")
+        java.util.List<String> upstreamModels = java.util.List.of();
+
+        @Option(names = "--upstream-key-env", description = "proxy mode: the environment variable holding the upstream's API key")
+        String upstreamKeyEnv;
+
+        @Option(names = "--upstream-timeout-ms", description = "proxy mode: give up on a silent upstream after this long (default 120000)")
+        Long upstreamTimeoutMs;
+
+        @Option(names = "--api-key-env", description = "require this environment variable's value as the bearer key on the OpenAI routes")
+        String apiKeyEnv;
+
+        @Option(names = "--price-per-input-token-wei", description = "language models: price per prompt token (with --price-per-output-token-wei)")
+        BigInteger inputTokenPrice;
+
+        @Option(names = "--price-per-output-token-wei", description = "language models: price per completion token (with --price-per-input-token-wei)")
+        BigInteger outputTokenPrice;
+
+        @Option(names = "--fault-perturb", description = "TEST ONLY: probability in [0,1] of signing outputs with random noise added (a lying node)")
+        Double faultPerturb;
+
+        @Option(names = "--fault-latency-ms", description = "TEST ONLY: sleep this long before each inference answer")
+        Long faultLatencyMs;
 
         @Override
         public Integer call() throws Exception {
-            NodeConfig config = NodeConfig.defaults(Homes.resolve(home)).withHost(host).withPort(port).withPrice(price)
-                    .withEngineThreads(threads);
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--home", Homes.resolve(home).toString(),
+                    "--host", host, "--port", String.valueOf(port), "--price-wei", price.toString(), "--threads", String.valueOf(threads)));
+            flag(args, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
+            flag(args, "--rpc", rpc);
+            flag(args, "--batch-age-ms", batchAgeMs);
+            flag(args, "--redeem-interval-ms", redeemIntervalMs);
+            flag(args, "--attestation", attestation);
+            attestationWith.forEach(f -> flag(args, "--attestation-with", f));
+            flag(args, "--upstream-url", upstreamUrl);
+            upstreamModels.forEach(m -> flag(args, "--upstream-model", m));
+            flag(args, "--upstream-key-env", upstreamKeyEnv);
+            flag(args, "--upstream-timeout-ms", upstreamTimeoutMs);
+            flag(args, "--api-key-env", apiKeyEnv);
+            flag(args, "--price-per-input-token-wei", inputTokenPrice);
+            flag(args, "--price-per-output-token-wei", outputTokenPrice);
+            flag(args, "--fault-perturb", faultPerturb);
+            flag(args, "--fault-latency-ms", faultLatencyMs);
+            NodeConfig config;
             try {
-                config = config.withFaults(new Faults(faultPerturb, Duration.ofMillis(faultLatencyMs)));
+                config = NodeMain.parse(args.toArray(String[]::new));
             } catch (IllegalArgumentException e) {
-                throw new TensorFiles.UsageError("--fault-perturb/--fault-latency-ms: " + e.getMessage());
-            }
-            if (attestation == null && !attestationWith.isEmpty()) throw new TensorFiles.UsageError("--attestation-with needs --attestation");
-            if (attestation != null) {
-                try {
-                    config = config.withAttestation(io.verity.node.NodeEvidence.read(attestation, attestationWith));
-                } catch (IllegalArgumentException e) {
-                    throw new TensorFiles.UsageError("--attestation: " + e.getMessage());
-                }
-            }
-            if ((redeemIntervalMs != null || batchAgeMs != null) && deployment == null) {
-                throw new TensorFiles.UsageError("--redeem-interval-ms and --batch-age-ms need --deployment");
-            }
-            if (deployment != null) {
-                ChainSettings chain = ChainSettings.of(deployment.toAbsolutePath());
-                if (batchAgeMs != null) chain = chain.withBatching(chain.batchSize(), Duration.ofMillis(batchAgeMs));
-                if (redeemIntervalMs != null) {
-                    try {
-                        chain = chain.withRedeemInterval(Duration.ofMillis(redeemIntervalMs));
-                    } catch (IllegalArgumentException e) {
-                        throw new TensorFiles.UsageError("--redeem-interval-ms: " + e.getMessage());
-                    }
-                }
-                config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
+                throw new TensorFiles.UsageError(e.getMessage());
             }
             NodeMain.runUntilTerminated(config);
             return 0;
+        }
+    }
+
+    private static void flag(java.util.List<String> args, String name, Object value) {
+        if (value != null) {
+            args.add(name);
+            args.add(value.toString());
         }
     }
 

@@ -125,6 +125,26 @@ class CliEndToEndTest {
         }
     }
 
+    @Test
+    void node_start_parses_through_NodeMain_so_proxy_and_token_price_flags_are_checked_by_name() {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        String home = dir.resolve("proxy").toString();
+        try {
+            assertThat(run("node", "start", "--home", home, "--port", "0", "--upstream-model", "gpt-x")).isEqualTo(2);
+            assertThat(run("node", "start", "--home", home, "--port", "0", "--price-per-input-token-wei", "3")).isEqualTo(2);
+            assertThat(run("node", "start", "--home", home, "--port", "0", "--upstream-url", "http://127.0.0.1:9/v1",
+                    "--upstream-model", "gpt-x", "--upstream-key-env", "VERITY_TEST_SURELY_UNSET_KEY")).isEqualTo(2);
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8))
+                .contains("--upstream-key(-env) and --upstream-model need --upstream-url")
+                .contains("--price-per-input-token-wei and --price-per-output-token-wei go together")
+                .contains("--upstream-key-env: environment variable VERITY_TEST_SURELY_UNSET_KEY is not set");
+    }
+
     /** Captures stdout of one command. */
     static String output(String... args) {
         PrintStream out = System.out;

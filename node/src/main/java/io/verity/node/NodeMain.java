@@ -9,7 +9,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs one node in this process until it is terminated:
- * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N]
+ * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N]
  * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key KEY] [--upstream-timeout-ms MS]] [--api-key-env NAME]
@@ -25,7 +25,7 @@ import java.util.concurrent.CountDownLatch;
  * command is the user-facing way to do the same.
  */
 public final class NodeMain {
-    static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--deployment FILE"
+    static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--deployment FILE"
             + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key KEY] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
@@ -46,8 +46,12 @@ public final class NodeMain {
         runUntilTerminated(config);
     }
 
-    /** @throws IllegalArgumentException naming the flag, what it expects and what it got */
-    static NodeConfig parse(String[] args) {
+    /**
+     * The flags above as a config; {@code verity node start} parses through here too, so the two cannot drift.
+     *
+     * @throws IllegalArgumentException naming the flag, what it expects and what it got
+     */
+    public static NodeConfig parse(String[] args) {
         return parse(args, System::getenv);
     }
 
@@ -81,6 +85,7 @@ public final class NodeMain {
                     case "--port" -> config = config.withPort(Integer.parseInt(v));
                     case "--host" -> config = config.withHost(v);
                     case "--price-wei" -> config = config.withPrice(new BigInteger(v));
+                    case "--threads" -> config = config.withEngineThreads(Integer.parseInt(v));
                     case "--deployment" -> chain = ChainSettings.of(Path.of(v));
                     case "--rpc" -> rpc = v;
                     case "--batch-size" -> batchSize = Integer.parseInt(v);
