@@ -413,7 +413,7 @@ final class DisputeCommand {
         /**
          * Registers (or re-registers, after an earlier run's exit) {@code account} with the minimum stake, the
          * node's endpoint and the demo's model, before its node starts: the node's own registration then finds it
-         * registered as it should be and sends nothing, and it would not re-activate an exited node by itself.
+         * registered as it should be and sends nothing (it follows endpoint moves, not a changed model list).
          */
         private static void stake(ChainAccount account, String rpc, Deployment d, String endpoint, Keccak256 model, BigInteger price) {
             try (ChainConnection c = ChainConnection.open(rpc, account)) {

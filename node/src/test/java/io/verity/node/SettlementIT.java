@@ -270,7 +270,7 @@ class SettlementIT {
     }
 
     @Test
-    void registration_is_done_once_and_follows_a_moved_endpoint() {
+    void registration_is_done_once_follows_a_moved_endpoint_and_comes_back_after_an_exit() {
         int account = 5;
         EvmAddress self = devnet.account(account).address();
         try (ChainClients chain = ChainClients.connect(devnet.deployment(), devnet.account(account))) {
@@ -282,6 +282,13 @@ class SettlementIT {
             assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:2", List.of(), BigInteger.ZERO, Optional.empty()))
                     .containsExactly(NodeRegistration.Action.ENDPOINT_UPDATED);
             assertThat(nodes.node(self).orElseThrow().endpoint()).isEqualTo("http://127.0.0.1:2");
+            assertThat(nodes.stakeOf(self)).isEqualTo(nodes.minStake());
+            // an operator who exited and starts the node again is registered again, with fresh stake
+            assertThat(nodes.exit()).isInstanceOf(io.verity.chain.TxOutcome.Confirmed.class);
+            assertThat(nodes.node(self).orElseThrow().active()).isFalse();
+            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:2", List.of(), BigInteger.ZERO, Optional.empty()))
+                    .containsExactly(NodeRegistration.Action.REGISTERED);
+            assertThat(nodes.node(self).orElseThrow().active()).isTrue();
             assertThat(nodes.stakeOf(self)).isEqualTo(nodes.minStake());
         }
     }

@@ -22,7 +22,8 @@ public final class NodeRegistration {
 
     /**
      * Registers {@code self} (the registry client's account) with {@code stake} wei, or the registry's
-     * minimum when empty. For a node already registered it tops the stake up to the minimum when it fell
+     * minimum when empty; so does a node that exited or was deactivated (starting it again means serving
+     * again: the registry takes fresh stake, the old one keeps unbonding). For a node already registered it tops the stake up to the minimum when it fell
      * below, and updates the registration (endpoint, models, price) when its endpoint moved.
      *
      * @throws ContractRevertedException when the registry refuses (e.g. a stake below its minimum)
@@ -32,7 +33,7 @@ public final class NodeRegistration {
             BigInteger price, Optional<BigInteger> stake) {
         BigInteger min = nodes.minStake();
         Optional<NodeInfo> existing = nodes.node(self);
-        if (existing.isEmpty()) {
+        if (existing.isEmpty() || !existing.get().active()) {
             check("register", nodes.register(endpoint, models, Keccak256.ZERO, price, stake.orElse(min)));
             return EnumSet.of(Action.REGISTERED);
         }
