@@ -207,6 +207,19 @@ class GatewayLlmPoliciesIT {
 
     @Test
     @Order(3)
+    void tee_admits_only_attested_nodes_and_with_none_here_the_client_gets_a_503_naming_each() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.url().resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Verity-Policy", "tee").POST(HttpRequest.BodyPublishers
+                        .ofString("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+                                + "\"max_tokens\":3}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        for (InferenceNode n : new InferenceNode[] {liar, cheap, dear, slow}) {
+            assertThat(r.body()).contains(n.address() + ": attestation none");
+        }
+    }
+
+    @Test
+    @Order(3)
     void redundant_needs_a_reproducible_request_and_says_which_field() {
         assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
                 .addUserMessage("Hello").maxCompletionTokens(4).putAdditionalHeader("Verity-Policy", "redundant:2").build()))
