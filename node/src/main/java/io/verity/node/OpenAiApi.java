@@ -283,19 +283,24 @@ final class OpenAiApi {
         return v;
     }
 
-    /**
-     * Streams the choices one after another (llama.cpp has one slot), each chunk naming its choice index; a
-     * choice's tool calls, if any, come as one {@code delta.tool_calls} chunk once that choice is done.
-     */
-    private static void stream(Context ctx, NodeService service, Request req, Keccak256 requestId, Keccak256 requestDigest,
-            ObjectNode applied, String id, long created, String engineId) throws IOException {
+    /** Starts a 200 SSE answer whose request digest is known before the first token. */
+    static ServletOutputStream openEventStream(Context ctx, Keccak256 requestDigest) throws IOException {
         var res = ctx.res();
         res.setStatus(200);
         res.setContentType("text/event-stream");
         res.setCharacterEncoding("utf-8");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("Verity-Request-Digest", requestDigest.toHex());
-        ServletOutputStream out = res.getOutputStream();
+        return res.getOutputStream();
+    }
+
+    /**
+     * Streams the choices one after another (llama.cpp has one slot), each chunk naming its choice index; a
+     * choice's tool calls, if any, come as one {@code delta.tool_calls} chunk once that choice is done.
+     */
+    private static void stream(Context ctx, NodeService service, Request req, Keccak256 requestId, Keccak256 requestDigest,
+            ObjectNode applied, String id, long created, String engineId) throws IOException {
+        ServletOutputStream out = openEventStream(ctx, requestDigest);
         String object = req.chat ? "chat.completion.chunk" : "text_completion";
         List<Completion> cs = new ArrayList<>();
         for (int i = 0; i < req.n; i++) {

@@ -214,13 +214,7 @@ final class OpenAiUpstream implements AutoCloseable {
 
     private void stream(Context ctx, NodeService service, HttpResponse<InputStream> resp, String model, boolean chat,
             Keccak256 requestId, Keccak256 requestDigest, ObjectNode applied, String id, long created) throws IOException {
-        var res = ctx.res();
-        res.setStatus(200);
-        res.setContentType("text/event-stream");
-        res.setCharacterEncoding("utf-8");
-        res.setHeader("Cache-Control", "no-cache");
-        res.setHeader("Verity-Request-Digest", requestDigest.toHex());
-        ServletOutputStream out = res.getOutputStream();
+        ServletOutputStream out = OpenAiApi.openEventStream(ctx, requestDigest);
         String object = chat ? "chat.completion.chunk" : "text_completion";
         List<JsonNode> relayed = new ArrayList<>();
         JsonNode usage = null;
