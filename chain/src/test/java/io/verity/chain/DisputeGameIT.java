@@ -298,6 +298,7 @@ class DisputeGameIT extends DevnetTestBase {
 
         var proven = game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), honest.open(49)).confirmed();
         ChainEvent e = proven.event("OutputsProven");
+        System.out.printf("outputs proof over a %d-entry trace: %d gas%n", honest.size(), proven.gasUsed());
         BigInteger slashed = ether(1); // slashBps 50% of 2 ether
         BigInteger reward = slashed.subtract(slashed.divide(BigInteger.TEN)); // committeeBps 10% burnt: no committee sat
         assertThat(e.<Keccak256>arg("receiptId")).isEqualTo(s.id());
@@ -386,6 +387,7 @@ class DisputeGameIT extends DevnetTestBase {
         }
         assertReverted(game(NODE).reveal(id, honest.open(0)), "WrongState");
         var drawn = game(8).draw(id).confirmed(); // anyone, once drawBlock is mined
+        System.out.printf("committee draw from 5 eligible nodes: %d gas%n", drawn.gasUsed());
         long drawnIn = as(0).blockNumber();
         assertThat(drawnIn).isGreaterThan(drawBlock);
         List<EvmAddress> committee = drawn.event("CommitteeChosen").arg("committee");
