@@ -190,7 +190,7 @@ contract DisputeGame is ReentrancyGuard {
             if (p.previous != g.agreedChain) revert InvalidProof(p.index);
             g.hiDigest = p.digest;
             g.hiKnown = true;
-            _toCommittee(gameId, g);
+            _commitDraw(gameId, g);
         } else {
             g.pendingChain = chainValue;
             g.pendingDigest = p.digest;
@@ -221,37 +221,11 @@ contract DisputeGame is ReentrancyGuard {
         if (keccak256(bytes(r.engine)) != OUTPUTS_ENGINE) revert NoOutputsEntry(r.engine);
         (bytes32 id,,) = settlement.verifyReceipt(r, sig, batchId, proof);
         if (convicted[id]) revert AlreadyConvicted(id);
-        if (last.index + 1 != last.leafCount) revert NotLastEntry(last.index, last.leafCount);
+        if (last.leafCount == 0 || last.index != last.leafCount - 1) revert NotLastEntry(last.index, last.leafCount);
         if (traceRootOf(last) != r.traceRoot) revert InvalidProof(last.index);
         if (last.digest == r.outputsDigest) revert OutputsMatch(id);
         convicted[id] = true;
         _payOutputsProof(id, r.node, last.digest, r.outputsDigest);
-    }
-
-    function _payOutputsProof(bytes32 id, address node, bytes32 lastEntry, bytes32 outputsDigest) private {
-        (,,,, uint256 stake, uint256 unbonding,,,,) = registry.getNode(node);
-        uint256 amount = (stake + unbonding) * slashBps / 10_000;
-        uint256 reward = amount * (10_000 - committeeBps) / 10_000;
-        uint256 slashed;
-        uint256 paid;
-        if (amount > 0) {
-            // the registry pays `reward` (scaled down if the node holds less) here and burns the rest
-            try registry.slash(node, amount, address(this), reward, OUTPUTS) returns (uint256 t) {
-                slashed = t;
-                paid = reward * t / amount;
-            } catch {}
-        }
-        address to = msg.sender;
-        uint256 open_ = openGame[id];
-        if (open_ != 0) {
-            // the challenger already disputing this receipt was right about it: it gets the reward and its bond
-            Game storage g = games[open_ - 1];
-            to = g.challenger;
-            claimable[to] += g.bond;
-            _resolve(open_ - 1, g, State.ChallengerWon, "outputs proof", slashed);
-        }
-        claimable[to] += paid;
-        emit OutputsProven(id, node, to, lastEntry, outputsDigest, slashed, paid);
     }
 
     /// The challenger's move: whether its own chain(mid) equals the one the node revealed.
@@ -270,7 +244,7 @@ contract DisputeGame is ReentrancyGuard {
         }
         if (g.hi == uint64(g.lo + 1) && g.hiKnown) {
             emit Responded(gameId, g.mid, agree, g.lo, g.hi, g.hi, uint64(block.timestamp));
-            _toCommittee(gameId, g);
+            _commitDraw(gameId, g);
             return;
         }
         g.mid = _next(g);
@@ -401,8 +375,31 @@ contract DisputeGame is ReentrancyGuard {
         return uint64((g.lo + int64(g.hi)) / 2);
     }
 
-    function _toCommittee(uint256 gameId, Game storage g) private {
-        _commitDraw(gameId, g);
+    /// Slashes the node of a receipt proven wrong by `proveOutputs` and credits the reward (see there).
+    function _payOutputsProof(bytes32 id, address node, bytes32 lastEntry, bytes32 outputsDigest) private {
+        (,,,, uint256 stake, uint256 unbonding,,,,) = registry.getNode(node);
+        uint256 amount = (stake + unbonding) * slashBps / 10_000;
+        uint256 reward = amount * (10_000 - committeeBps) / 10_000;
+        uint256 slashed;
+        uint256 paid;
+        if (amount > 0) {
+            // the registry pays `reward` (scaled down if the node holds less) here and burns the rest
+            try registry.slash(node, amount, address(this), reward, OUTPUTS) returns (uint256 t) {
+                slashed = t;
+                paid = reward * t / amount;
+            } catch {}
+        }
+        address to = msg.sender;
+        uint256 open_ = openGame[id];
+        if (open_ != 0) {
+            // the challenger already disputing this receipt was right about it: it gets the reward and its bond
+            Game storage g = games[open_ - 1];
+            to = g.challenger;
+            claimable[to] += g.bond;
+            _resolve(open_ - 1, g, State.ChallengerWon, "outputs proof", slashed);
+        }
+        claimable[to] += paid;
+        emit OutputsProven(id, node, to, lastEntry, outputsDigest, slashed, paid);
     }
 
     /// Commits to a block DRAW_DELAY ahead; no deadline runs while drawing (deadline 0: anyone can `draw`, and a

@@ -60,7 +60,7 @@ public final class Challenger {
      */
     public Challenge challenge(SignedReceipt signed, List<Tensor> inputs, long batchId, List<Keccak256> proof, BigInteger bond) {
         ExecutionTrace mine = rerun(signed, inputs);
-        if (!mine.root().equals(signed.receipt().traceRoot())) return new Challenge.Game(open(signed, inputs, batchId, proof, bond));
+        if (!mine.root().equals(signed.receipt().traceRoot())) return new Challenge.Game(open(signed, mine, batchId, proof, bond));
         return proveOutputs(signed, mine, batchId, proof);
     }
 
@@ -114,8 +114,11 @@ public final class Challenger {
      * @throws ContractRevertedException when the contract refuses (e.g. not settled, already disputed)
      */
     public Opened open(SignedReceipt signed, List<Tensor> inputs, long batchId, List<Keccak256> proof, BigInteger bond) {
+        return open(signed, rerun(signed, inputs), batchId, proof, bond);
+    }
+
+    private Opened open(SignedReceipt signed, ExecutionTrace mine, long batchId, List<Keccak256> proof, BigInteger bond) {
         var r = signed.receipt();
-        ExecutionTrace mine = rerun(signed, inputs);
         if (mine.root().equals(r.traceRoot())) {
             throw new IllegalArgumentException("the receipt's traceRoot " + r.traceRoot() + " is what this challenger computes: nothing to dispute");
         }
