@@ -75,7 +75,8 @@ final class DisputeFeed {
                 if (e.kind() != EvidenceLog.Kind.MINORITY && e.kind() != EvidenceLog.Kind.AUDIT_MISMATCH) continue;
                 if (e.accused().isEmpty() || e.majority().isEmpty()) continue;
                 SignedReceipt accused = e.accused().getFirst(), honest = e.majority().getFirst();
-                if (!traced(accused) || !traced(honest)) continue; // nothing a trace can decide
+                // nothing a trace can decide; and traces of two engine versions differ whatever was computed
+                if (!traced(accused) || !traced(honest) || !accused.receipt().engine().equals(honest.receipt().engine())) continue;
                 boolean sameTrace = accused.receipt().traceRoot().equals(honest.receipt().traceRoot());
                 if (sameTrace && accused.receipt().outputsDigest().equals(honest.receipt().outputsDigest())) continue;
                 if (handled.add(accused.id())) background.execute(() -> challengeQuietly(accused, honest, sameTrace));

@@ -273,6 +273,16 @@ class DisputeIT {
             assertThat(games(reader).claimable(devnet.account(CHALLENGER + 2).address())).isEqualTo(reward);
             assertThat(games(reader).convicted(s.receipt().id())).isTrue();
             assertThat(games(reader).gameCount()).as("no game was needed").isEqualTo(gamesBefore);
+
+            // a receipt of another engine id has a trace this challenger cannot reproduce: refused, not challenged
+            var r = s.receipt().receipt();
+            var key = io.verity.protocol.crypto.NodeKey.fromPrivateKey(devnet.account(9).privateKeyHex());
+            SignedReceipt older = SignedReceipt.sign(new io.verity.protocol.receipt.Receipt(r.version(), r.requestId(), r.modelDigest(),
+                    "verity-det/1", r.inputsDigest(), r.outputsDigest(), r.traceRoot(), key.address(), r.attestationDigest(),
+                    r.verification(), r.price(), r.timestamp()), s.receipt().domain(), key);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> challenger.challenge(older, s.inputs(), 0, List.of(), BOND))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("receipt was signed by verity-det/1, this challenger reproduces verity-det/2 traces only");
         }
     }
 

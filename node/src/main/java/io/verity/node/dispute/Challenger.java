@@ -6,6 +6,7 @@ import io.verity.chain.DisputeClient;
 import io.verity.chain.OnChainReceipt;
 import io.verity.chain.TraceReveal;
 import io.verity.chain.TxOutcome;
+import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.engine.det.ExecutionTrace;
 import io.verity.engine.det.TraceProof;
@@ -97,6 +98,10 @@ public final class Challenger {
 
     private ExecutionTrace rerun(SignedReceipt signed, List<Tensor> inputs) {
         var r = signed.receipt();
+        if (!r.engine().equals(DeterministicEngine.ID)) { // another trace format: every root would differ, wrongly
+            throw new IllegalArgumentException("receipt was signed by " + r.engine() + ", this challenger reproduces "
+                    + DeterministicEngine.ID + " traces only");
+        }
         if (!r.modelDigest().equals(model.digest())) {
             throw new IllegalArgumentException("receipt is for model " + r.modelDigest() + ", challenger holds " + model.digest());
         }
