@@ -15,9 +15,14 @@ import {VerityReceipt} from "./VerityReceipt.sol";
 /// with the receipt's traceRoot means disagreeing with chain(n-1), so the game starts at lo = -1, hi = n-1.
 /// The node reveals chain(mid) with a proof, the challenger agrees or disagrees, until hi = lo + 1: then every
 /// input of entry hi is agreed (they are earlier entries) and a committee re-executes that single operator.
-/// A party that misses its deadline loses; anyone may call `timeout`. Payouts are pulled with `withdraw`.
+/// The committee is drawn from a block committed to when the bisection ends (`draw`), not from one the last
+/// mover's transaction lands next to. A party that misses its deadline loses; anyone may call `timeout`.
+/// Separately, `proveOutputs` convicts at once a verity-det/2 receipt whose outputsDigest differs from the last
+/// entry of its own trace (the tensorsDigest of the graph outputs). Payouts are pulled with `withdraw`.
 contract DisputeGame is ReentrancyGuard {
-    enum State { None, AwaitNode, AwaitChallenger, Voting, NodeWon, ChallengerWon, Draw }
+    /// Drawing (appended, so earlier values keep their numbers): the bisection is over and the committee waits for
+    /// block `drawBlock` to be mined.
+    enum State { None, AwaitNode, AwaitChallenger, Voting, NodeWon, ChallengerWon, Draw, Drawing }
 
     struct Game {
         bytes32 receiptId;
@@ -38,6 +43,7 @@ contract DisputeGame is ReentrancyGuard {
         bool hiKnown;
         bytes32 pendingChain;  // chain(mid) revealed, awaiting the challenger
         bytes32 pendingDigest; // entry digest at mid, awaiting the challenger
+        uint64 drawBlock;      // Drawing: the committee is drawn from this block's hash once it is mined
     }
 
     struct Reveal {
@@ -50,6 +56,12 @@ contract DisputeGame is ReentrancyGuard {
 
     bytes32 public constant DISPUTE = keccak256("verity:slash:dispute");
     bytes32 public constant WRONG_VOTE = keccak256("verity:slash:wrong-vote");
+    bytes32 public constant OUTPUTS = keccak256("verity:slash:outputs");
+    /// Blocks between the end of the bisection and the block whose hash seeds the committee.
+    uint64 public constant DRAW_DELAY = 3;
+    /// The engine whose trace ends with the outputs entry (tensorsDigest of the graph outputs); `proveOutputs`
+    /// accepts only its receipts (a verity-det/1 trace ends with an ordinary tensor).
+    bytes32 public constant OUTPUTS_ENGINE = keccak256("verity-det/2");
 
     NodeRegistry public immutable registry;
     Settlement public immutable settlement;
@@ -81,6 +93,9 @@ contract DisputeGame is ReentrancyGuard {
     event Responded(uint256 indexed gameId, uint64 index, bool agree, int64 lo, uint64 hi, uint64 nextIndex, uint64 deadline);
     event CommitteeChosen(uint256 indexed gameId, uint64 index, bytes32 agreedChain, bytes32 nodeDigest,
         address[] committee, uint64 deadline);
+    event DrawCommitted(uint256 indexed gameId, uint64 index, uint64 drawBlock);
+    event OutputsProven(bytes32 indexed receiptId, address indexed node, address indexed paid, bytes32 lastEntry,
+        bytes32 outputsDigest, uint256 slashed, uint256 reward);
     event Voted(uint256 indexed gameId, address indexed member, bool nodeRight);
     event WrongVote(uint256 indexed gameId, address indexed member, uint256 slashed);
     event Resolved(uint256 indexed gameId, State outcome, string reason, uint256 slashed, uint32 rounds);
@@ -104,6 +119,9 @@ contract DisputeGame is ReentrancyGuard {
     error NothingToWithdraw(address to);
     error TransferFailed(address to, uint256 amount);
     error InvalidBps(uint16 value);
+    error NotLastEntry(uint64 index, uint64 leafCount);
+    error OutputsMatch(bytes32 receiptId);
+    error NoOutputsEntry(string engine);
 
     constructor(NodeRegistry registry_, Settlement settlement_, uint256 minBond_, uint64 moveTimeout_, uint64 voteTimeout_,
         uint8 committeeSize_, uint16 slashBps_, uint16 committeeBps_, uint256 wrongVoteSlash_)
@@ -172,7 +190,7 @@ contract DisputeGame is ReentrancyGuard {
             if (p.previous != g.agreedChain) revert InvalidProof(p.index);
             g.hiDigest = p.digest;
             g.hiKnown = true;
-            _toCommittee(gameId, g);
+            _commitDraw(gameId, g);
         } else {
             g.pendingChain = chainValue;
             g.pendingDigest = p.digest;
@@ -188,6 +206,26 @@ contract DisputeGame is ReentrancyGuard {
         if (p.leafCount == g.n) revert SameLength(g.n);
         if (traceRootOf(p) != g.traceRoot) revert InvalidProof(p.index);
         _challengerLoses(gameId, g, "wrong trace length");
+    }
+
+    /// A fraud proof needing no game: the receipt (settled, as for `open`) and the opening of the last entry of its
+    /// own trace, which for verity-det/2 is tensorsDigest(graph outputs), exactly an honest outputsDigest. When
+    /// they differ the node signed a self-contradiction: it is slashed `slashBps` at once, and the prover (or, when
+    /// a game on the receipt is open, that game's challenger, whose bond is returned) gets the slashed amount
+    /// minus `committeeBps`, which is burnt since no committee sat. Reverts when the opening is not entry n-1 of
+    /// the receipt's traceRoot, or when it equals outputsDigest.
+    function proveOutputs(VerityReceipt.Receipt calldata r, bytes calldata sig, uint256 batchId, bytes32[] calldata proof,
+        Reveal calldata last) external nonReentrant
+    {
+        if (r.traceRoot == bytes32(0)) revert NoTrace(bytes32(0));
+        if (keccak256(bytes(r.engine)) != OUTPUTS_ENGINE) revert NoOutputsEntry(r.engine);
+        (bytes32 id,,) = settlement.verifyReceipt(r, sig, batchId, proof);
+        if (convicted[id]) revert AlreadyConvicted(id);
+        if (last.leafCount == 0 || last.index != last.leafCount - 1) revert NotLastEntry(last.index, last.leafCount);
+        if (traceRootOf(last) != r.traceRoot) revert InvalidProof(last.index);
+        if (last.digest == r.outputsDigest) revert OutputsMatch(id);
+        convicted[id] = true;
+        _payOutputsProof(id, r.node, last.digest, r.outputsDigest);
     }
 
     /// The challenger's move: whether its own chain(mid) equals the one the node revealed.
@@ -206,7 +244,7 @@ contract DisputeGame is ReentrancyGuard {
         }
         if (g.hi == uint64(g.lo + 1) && g.hiKnown) {
             emit Responded(gameId, g.mid, agree, g.lo, g.hi, g.hi, uint64(block.timestamp));
-            _toCommittee(gameId, g);
+            _commitDraw(gameId, g);
             return;
         }
         g.mid = _next(g);
@@ -228,6 +266,28 @@ contract DisputeGame is ReentrancyGuard {
         address[] storage c = committees[gameId];
         for (uint256 i; i < c.length; ++i) if (votes[gameId][c[i]] == 0) return;
         _tally(gameId, g);
+    }
+
+    /// Draws the committee of a game in Drawing once block `drawBlock` is mined: seeded with that block's hash
+    /// (fixed when the bisection ended, so the last mover could not pick it), mixed with this block's prevrandao,
+    /// the game and the receipt. Before that block it does nothing and returns false (on a devnet that mines a
+    /// block per transaction, that is how the parties move the chain on). More than 256 blocks later the hash is
+    /// gone: it commits to a new future block and returns false. Anyone may call it.
+    function draw(uint256 gameId) external nonReentrant returns (bool drawn) {
+        Game storage g = _game(gameId);
+        if (g.state != State.Drawing) revert WrongState(gameId, g.state);
+        if (block.number <= g.drawBlock) return false;
+        if (block.number - g.drawBlock > 256) {
+            _commitDraw(gameId, g);
+            return false;
+        }
+        g.state = State.Voting;
+        g.deadline = uint64(block.timestamp) + voteTimeout;
+        address[] memory chosen = _choose(gameId, g);
+        committees[gameId] = chosen;
+        emit CommitteeChosen(gameId, g.hi, g.agreedChain, g.hiDigest, chosen, g.deadline);
+        if (chosen.length == 0) _resolve(gameId, g, State.Draw, "no eligible committee", 0);
+        return true;
     }
 
     /// After a deadline: the party that had to move loses; in voting, the votes cast decide.
@@ -302,6 +362,11 @@ contract DisputeGame is ReentrancyGuard {
         return committees[gameId];
     }
 
+    /// The block whose hash seeds the committee of a game in Drawing (or that did, once drawn).
+    function drawBlockOf(uint256 gameId) external view returns (uint64) {
+        return _game(gameId).drawBlock;
+    }
+
     // ---- internals ----
 
     function _next(Game storage g) private view returns (uint64) {
@@ -310,18 +375,45 @@ contract DisputeGame is ReentrancyGuard {
         return uint64((g.lo + int64(g.hi)) / 2);
     }
 
-    function _toCommittee(uint256 gameId, Game storage g) private {
-        g.state = State.Voting;
-        g.deadline = uint64(block.timestamp) + voteTimeout;
-        address[] memory chosen = _choose(gameId, g);
-        committees[gameId] = chosen;
-        emit CommitteeChosen(gameId, g.hi, g.agreedChain, g.hiDigest, chosen, g.deadline);
-        if (chosen.length == 0) _resolve(gameId, g, State.Draw, "no eligible committee", 0);
+    /// Slashes the node of a receipt proven wrong by `proveOutputs` and credits the reward (see there).
+    function _payOutputsProof(bytes32 id, address node, bytes32 lastEntry, bytes32 outputsDigest) private {
+        (,,,, uint256 stake, uint256 unbonding,,,,) = registry.getNode(node);
+        uint256 amount = (stake + unbonding) * slashBps / 10_000;
+        uint256 reward = amount * (10_000 - committeeBps) / 10_000;
+        uint256 slashed;
+        uint256 paid;
+        if (amount > 0) {
+            // the registry pays `reward` (scaled down if the node holds less) here and burns the rest
+            try registry.slash(node, amount, address(this), reward, OUTPUTS) returns (uint256 t) {
+                slashed = t;
+                paid = reward * t / amount;
+            } catch {}
+        }
+        address to = msg.sender;
+        uint256 open_ = openGame[id];
+        if (open_ != 0) {
+            // the challenger already disputing this receipt was right about it: it gets the reward and its bond
+            Game storage g = games[open_ - 1];
+            to = g.challenger;
+            claimable[to] += g.bond;
+            _resolve(open_ - 1, g, State.ChallengerWon, "outputs proof", slashed);
+        }
+        claimable[to] += paid;
+        emit OutputsProven(id, node, to, lastEntry, outputsDigest, slashed, paid);
+    }
+
+    /// Commits to a block DRAW_DELAY ahead; no deadline runs while drawing (deadline 0: anyone can `draw`, and a
+    /// missed 256-block window only re-commits).
+    function _commitDraw(uint256 gameId, Game storage g) private {
+        g.state = State.Drawing;
+        g.drawBlock = uint64(block.number) + DRAW_DELAY;
+        g.deadline = 0;
+        emit DrawCommitted(gameId, g.hi, g.drawBlock);
     }
 
     /// Up to committeeSize staked nodes that advertise the receipt's model, other than the parties, drawn without
-    /// replacement with randomness from the previous block's hash and the game (neither party can pick the block
-    /// cheaply in a one-block window).
+    /// replacement. Seed: the committed block's hash, which neither party could know when the bisection ended,
+    /// mixed with the drawing block's prevrandao (docs/deterministic-engine.md, "Committee", for what is left to bias).
     function _choose(uint256 gameId, Game storage g) private view returns (address[] memory chosen) {
         address[] memory pool = registry.activeNodes();
         uint256 eligible;
@@ -330,7 +422,7 @@ contract DisputeGame is ReentrancyGuard {
         }
         uint256 k = eligible < committeeSize ? eligible : committeeSize;
         chosen = new address[](k);
-        bytes32 seed = keccak256(abi.encode(blockhash(block.number - 1), gameId, g.receiptId));
+        bytes32 seed = keccak256(abi.encode(blockhash(g.drawBlock), block.prevrandao, gameId, g.receiptId));
         for (uint256 j; j < k; ++j) {
             uint256 pick = j + uint256(keccak256(abi.encode(seed, j))) % (eligible - j);
             (pool[j], pool[pick]) = (pool[pick], pool[j]);

@@ -1,4 +1,4 @@
-// Independent implementation of the verity-det/1 trace commitment with ethers v6 (see TraceProof Javadoc):
+// Independent implementation of the verity-det/2 trace commitment with ethers v6 (see TraceProof Javadoc):
 // chain(-1) = 0; chain(i) = keccak256(chain(i-1) ‖ d_i); leaf(i) = keccak256(abi.encode(uint256 i, bytes32 chain(i)));
 // tree padded with bytes32(0) to a power of two; parent = keccak256(left ‖ right);
 // root = keccak256(abi.encode(uint256 n, bytes32 treeRoot)).

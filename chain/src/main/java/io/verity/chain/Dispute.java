@@ -19,9 +19,12 @@ import java.util.Objects;
 public record Dispute(long id, Keccak256 receiptId, Keccak256 traceRoot, EvmAddress node, EvmAddress challenger,
                       BigInteger bond, State state, long n, long lo, long hi, long next, Instant deadline, int rounds,
                       Keccak256 agreedChain, Keccak256 nodeDigest) {
-    /** The contract's State enum, in its order. */
+    /**
+     * The contract's State enum, in its order. DRAWING: the bisection is over and the committee is drawn once
+     * the committed block is mined ({@link DisputeClient#draw}); its deadline is the epoch (none runs).
+     */
     public enum State {
-        NONE, AWAIT_NODE, AWAIT_CHALLENGER, VOTING, NODE_WON, CHALLENGER_WON, DRAW;
+        NONE, AWAIT_NODE, AWAIT_CHALLENGER, VOTING, NODE_WON, CHALLENGER_WON, DRAW, DRAWING;
 
         public boolean finished() {
             return this == NODE_WON || this == CHALLENGER_WON || this == DRAW;

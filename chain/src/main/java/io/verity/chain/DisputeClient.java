@@ -55,7 +55,17 @@ public final class DisputeClient {
         return chain.send(address, W3.fn("disproveLength", W3.uint256(gameId), W3.reveal(opening)), BigInteger.ZERO);
     }
 
-    /** The challenger's move. Event Responded, and CommitteeChosen when the bisection is over. */
+    /**
+     * Convicts a settled verity-det/2 receipt at once when {@code last}, an opening of the last entry of its
+     * trace (tensorsDigest of the graph outputs), differs from its outputsDigest. Event OutputsProven; reverts
+     * NotLastEntry, InvalidProof, OutputsMatch (an honest receipt), NoOutputsEntry (another engine) or AlreadyConvicted.
+     */
+    public TxOutcome proveOutputs(OnChainReceipt r, byte[] signature, long batchId, List<Keccak256> proof, TraceReveal last) {
+        return chain.send(address, W3.fn("proveOutputs", W3.receipt(r), W3.bytes(signature), W3.uint256(batchId),
+                W3.bytes32s(proof), W3.reveal(last)), BigInteger.ZERO);
+    }
+
+    /** The challenger's move. Event Responded, and DrawCommitted when the bisection is over. */
     public TxOutcome respond(long gameId, boolean agree) {
         return chain.send(address, W3.fn("respond", W3.uint256(gameId), new Bool(agree)), BigInteger.ZERO);
     }
@@ -63,6 +73,40 @@ public final class DisputeClient {
     /** A committee member's vote. Event Voted, and Resolved once every member voted. */
     public TxOutcome vote(long gameId, boolean nodeRight) {
         return chain.send(address, W3.fn("vote", W3.uint256(gameId), new Bool(nodeRight)), BigInteger.ZERO);
+    }
+
+    /**
+     * In DRAWING: draws the committee once block {@link #drawBlock} is mined (event CommitteeChosen); before
+     * that it changes nothing (but mines a block on an automining devnet), and after the 256-block window it
+     * re-commits (event DrawCommitted).
+     */
+    public TxOutcome draw(long gameId) {
+        return chain.send(address, W3.fn("draw", W3.uint256(gameId)), BigInteger.ZERO);
+    }
+
+    /** The block whose hash seeds the game's committee (0 until the bisection is over). */
+    public long drawBlock(long gameId) {
+        return W3.uint(chain.call(address, W3.fn("drawBlockOf", List.of(W3.uint256(gameId)), "uint64")), 0).longValueExact();
+    }
+
+    /**
+     * One party's driver of the DRAWING step: call {@link #step} on every poll. It draws once the committed
+     * block is past, and before that sends at most one no-op {@code draw} per block it sees, because a devnet
+     * that mines a block per transaction would otherwise never reach the committed block (on a chain with its
+     * own block time that costs a few cheap transactions per game). Not thread-safe: one per polling loop.
+     */
+    public static final class Drawer {
+        private long poked = -1;
+
+        /** @return whether it sent a transaction */
+        public boolean step(DisputeClient games, Dispute d) {
+            if (d.state() != Dispute.State.DRAWING) return false;
+            long tip = games.connection().blockNumber();
+            if (tip <= games.drawBlock(d.id()) && tip == poked) return false;
+            poked = tip;
+            games.draw(d.id());
+            return true;
+        }
     }
 
     /** After a deadline: the party to move loses, or the votes cast decide. Event Resolved. */

@@ -39,11 +39,18 @@ class DisputeGameIT extends DevnetTestBase {
         for (int a : POOL) NodeRegistryIT.registerNode(a, ether(2)).confirmed();
     }
 
-    /** The node signs a verity-det/1 receipt committing to {@code trace} and settles it in a batch of one. */
+    /**
+     * The node signs a verity-det/2 receipt committing to {@code trace}, with the outputsDigest its last entry
+     * holds (an honest receipt), and settles it in a batch of one.
+     */
     Settled settle(TestTrace trace) {
+        return settle(trace, trace.digests.getLast(), "verity-det/2");
+    }
+
+    Settled settle(TestTrace trace, Keccak256 outputsDigest, String engine) {
         OnChainReceipt base = receipts.receipt(addr(NODE));
-        OnChainReceipt r = new OnChainReceipt(1, base.requestId(), NodeRegistryIT.MODEL, "verity-det/1", base.inputsDigest(),
-                base.outputsDigest(), trace.root, addr(NODE), Keccak256.ZERO, 0, base.price(), base.timestamp());
+        OnChainReceipt r = new OnChainReceipt(1, base.requestId(), NodeRegistryIT.MODEL, engine, base.inputsDigest(),
+                outputsDigest, trace.root, addr(NODE), Keccak256.ZERO, 0, base.price(), base.timestamp());
         byte[] sig = r.sign(devnet.account(NODE), devnet.chainId(), deployment.settlement());
         Keccak256 id = r.id(devnet.chainId(), deployment.settlement());
         long batchId = SettlementClient.committedBatchId(settlement(NODE).commitBatch(TestMerkle.leaf(id), 1, "http://x/b").confirmed());
@@ -54,8 +61,24 @@ class DisputeGameIT extends DevnetTestBase {
         return DisputeClient.openedGameId(game(CHALLENGER).open(s.receipt(), s.signature(), s.batchId(), List.of(), n, BOND).confirmed());
     }
 
-    /** Plays the bisection to its end with honest strategies for the given traces; returns the game then. */
+    /**
+     * Plays the bisection to its end with honest strategies for the given traces, then lets the challenger's
+     * {@link DisputeClient.Drawer} draw the committee (its no-op draws mine the blocks up to the committed one);
+     * returns the game then.
+     */
     static Dispute bisect(long id, TestTrace nodeTrace, TestTrace challengerTrace) {
+        Dispute d = bisectOnly(id, nodeTrace, challengerTrace);
+        DisputeClient.Drawer drawer = new DisputeClient.Drawer();
+        for (int polls = 0; d.state() == Dispute.State.DRAWING; polls++) {
+            assertThat(polls).as("draws before the committee is drawn").isLessThan(10);
+            drawer.step(game(CHALLENGER), d);
+            d = game(0).game(id);
+        }
+        return d;
+    }
+
+    /** The bisection alone: returns the game in DRAWING (or finished). */
+    static Dispute bisectOnly(long id, TestTrace nodeTrace, TestTrace challengerTrace) {
         DisputeClient node = game(NODE), challenger = game(CHALLENGER);
         while (true) {
             Dispute d = node.game(id);
@@ -263,5 +286,163 @@ class DisputeGameIT extends DevnetTestBase {
                     diverge, end.rounds(), ms, gas);
             devnet.revertTo(snap);
         }
+    }
+
+    // ---- outputsDigest fraud proofs (the last trace entry is tensorsDigest of the graph outputs) ----
+
+    @Test
+    void a_node_signing_an_honest_trace_but_a_wrong_outputs_digest_is_slashed_by_the_outputs_proof_at_once() {
+        TestTrace honest = TestTrace.random(50, 20);
+        Keccak256 lie = Keccak256.hash(new byte[] {1, 2, 3});
+        Settled s = settle(honest, lie, "verity-det/2");
+
+        var proven = game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), honest.open(49)).confirmed();
+        ChainEvent e = proven.event("OutputsProven");
+        System.out.printf("outputs proof over a %d-entry trace: %d gas%n", honest.size(), proven.gasUsed());
+        BigInteger slashed = ether(1); // slashBps 50% of 2 ether
+        BigInteger reward = slashed.subtract(slashed.divide(BigInteger.TEN)); // committeeBps 10% burnt: no committee sat
+        assertThat(e.<Keccak256>arg("receiptId")).isEqualTo(s.id());
+        assertThat(e.<EvmAddress>arg("paid")).isEqualTo(addr(7));
+        assertThat(e.<Keccak256>arg("lastEntry")).isEqualTo(honest.digests.getLast());
+        assertThat(e.<Keccak256>arg("outputsDigest")).isEqualTo(lie);
+        assertThat(e.<BigInteger>arg("slashed")).isEqualTo(slashed);
+        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(2).subtract(slashed));
+        assertThat(game(0).claimable(addr(7))).isEqualTo(reward);
+        assertThat(game(0).convicted(s.id())).isTrue();
+        assertReverted(game(8).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), honest.open(49)), "AlreadyConvicted", s.id());
+        assertReverted(game(CHALLENGER).open(s.receipt(), s.signature(), s.batchId(), List.of(), 50, BOND), "AlreadyConvicted", s.id());
+    }
+
+    @Test
+    void an_outputs_proof_during_a_game_on_the_receipt_ends_it_and_pays_that_games_challenger() {
+        TestTrace honest = TestTrace.random(40, 21);
+        Settled s = settle(honest, Keccak256.hash(new byte[] {9}), "verity-det/2");
+        long id = open(s, 40);
+        game(NODE).reveal(id, honest.open(game(0).game(id).next())).confirmed();
+
+        game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), honest.open(39)).confirmed();
+        Dispute d = game(0).game(id);
+        assertThat(d.state()).isEqualTo(Dispute.State.CHALLENGER_WON);
+        assertThat(game(0).openGame(s.id())).isEmpty();
+        BigInteger reward = ether(1).subtract(ether(1).divide(BigInteger.TEN));
+        assertThat(game(0).claimable(addr(CHALLENGER))).isEqualTo(BOND.add(reward));
+        assertThat(game(0).claimable(addr(7))).isZero(); // a bystander (or the node's own sock puppet) gains nothing
+    }
+
+    @Test
+    void a_false_outputs_proof_against_an_honest_receipt_reverts_naming_why() {
+        TestTrace honest = TestTrace.random(50, 22);
+        Settled s = settle(honest);
+        assertReverted(game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), honest.open(49)), "OutputsMatch", s.id());
+        assertReverted(game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), honest.open(48)), "NotLastEntry",
+                BigInteger.valueOf(48), BigInteger.valueOf(50));
+        TestTrace other = TestTrace.random(50, 23);
+        assertReverted(game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), other.open(49)), "InvalidProof",
+                BigInteger.valueOf(49));
+        TestTrace shorter = TestTrace.random(49, 24); // a last entry of some other trace length
+        assertReverted(game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), shorter.open(48)), "InvalidProof",
+                BigInteger.valueOf(48));
+        Settled old = settle(honest, Keccak256.hash(new byte[] {4}), "verity-det/1"); // its trace ends with a plain tensor
+        assertReverted(game(7).proveOutputs(old.receipt(), old.signature(), old.batchId(), List.of(), honest.open(49)),
+                "NoOutputsEntry", "verity-det/1");
+        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(2));
+        assertThat(game(0).convicted(s.id())).isFalse();
+    }
+
+    @Test
+    void a_lying_last_entry_that_matches_the_signed_outputs_digest_is_bisected_to_and_convicted_by_the_committee() {
+        TestTrace honest = TestTrace.random(80, 25);
+        TestTrace cheat = honest.divergingAt(79, 26); // every operator right, the aggregate of the outputs made up
+        Settled s = settle(cheat); // ... and signed as outputsDigest, so no self-contradiction to prove
+        assertReverted(game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), cheat.open(79)), "OutputsMatch", s.id());
+        long id = open(s, 80);
+
+        Dispute end = bisect(id, cheat, honest);
+        assertThat(end.state()).isEqualTo(Dispute.State.VOTING);
+        assertThat(end.lo()).isEqualTo(78);
+        assertThat(end.hi()).isEqualTo(79);
+        assertThat(end.nodeDigest()).isEqualTo(cheat.digests.getLast());
+        assertThat(vote(id, honest, 0).state()).isEqualTo(Dispute.State.CHALLENGER_WON);
+        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(1));
+    }
+
+    // ---- committee randomness ----
+
+    @Test
+    void the_committee_is_drawn_from_the_block_committed_to_when_the_bisection_ended() throws Exception {
+        for (int a : List.of(6, 7)) NodeRegistryIT.registerNode(a, ether(2)).confirmed(); // 5 eligible for 3 seats
+        TestTrace honest = TestTrace.random(16, 27);
+        Settled s = settle(honest);
+        long id = open(s, 16);
+        Dispute d = bisectOnly(id, honest, honest.divergingAt(3, 28));
+        long committedAt = as(0).blockNumber();
+        assertThat(d.state()).isEqualTo(Dispute.State.DRAWING);
+        long drawBlock = game(0).drawBlock(id);
+        assertThat(drawBlock).isEqualTo(committedAt + 3);
+        assertThat(game(0).committee(id)).isEmpty();
+
+        while (as(0).blockNumber() < drawBlock) { // too early: draw changes nothing, whoever calls it
+            game(CHALLENGER).draw(id).confirmed();
+            assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.DRAWING);
+        }
+        assertReverted(game(NODE).reveal(id, honest.open(0)), "WrongState");
+        var drawn = game(8).draw(id).confirmed(); // anyone, once drawBlock is mined
+        System.out.printf("committee draw from 5 eligible nodes: %d gas%n", drawn.gasUsed());
+        long drawnIn = as(0).blockNumber();
+        assertThat(drawnIn).isGreaterThan(drawBlock);
+        List<EvmAddress> committee = drawn.event("CommitteeChosen").arg("committee");
+        assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.VOTING);
+        assertThat(committee).isEqualTo(game(0).committee(id)).hasSize(3);
+
+        // recomputed off chain: seed = keccak256(abi.encode(blockhash(drawBlock), prevrandao, gameId, receiptId))
+        Keccak256 seed = Keccak256.hash(blockField(drawBlock, "hash").toArray(), blockField(drawnIn, "mixHash").toArray(),
+                word(id), s.id().toArray());
+        List<EvmAddress> pool = new java.util.ArrayList<>(registry(0).activeNodes().stream()
+                .filter(n -> !n.equals(addr(NODE)) && !n.equals(addr(CHALLENGER))).toList());
+        assertThat(pool).hasSize(5);
+        for (int j = 0; j < 3; j++) {
+            BigInteger r = new BigInteger(1, Keccak256.hash(seed.toArray(), word(j)).toArray());
+            int pick = j + r.mod(BigInteger.valueOf(pool.size() - j)).intValueExact();
+            java.util.Collections.swap(pool, j, pick);
+        }
+        assertThat(committee).containsExactlyElementsOf(pool.subList(0, 3));
+    }
+
+    @Test
+    void a_draw_missed_for_256_blocks_commits_to_a_new_future_block() {
+        TestTrace honest = TestTrace.random(8, 29);
+        long id = open(settle(honest), 8);
+        bisectOnly(id, honest, honest.divergingAt(2, 30));
+        long first = game(0).drawBlock(id);
+        while (as(0).blockNumber() <= first + 256) devnet.mine(); // blockhash(first) is gone now
+
+        var again = game(CHALLENGER).draw(id).confirmed();
+        long now = as(0).blockNumber();
+        assertThat(again.event("DrawCommitted").<BigInteger>arg("drawBlock").longValueExact()).isEqualTo(now + 3);
+        assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.DRAWING);
+        assertThat(game(0).drawBlock(id)).isEqualTo(now + 3);
+
+        Dispute d = bisect(id, honest, honest); // only draws: the bisection is over
+        assertThat(d.state()).isEqualTo(Dispute.State.VOTING);
+        assertThat(game(0).committee(id)).hasSize(3);
+    }
+
+    /** A 32-byte field of a block as anvil reports it (hash, mixHash = the prevrandao contracts see). */
+    static Keccak256 blockField(long number, String field) {
+        try {
+            String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getBlockByNumber\",\"params\":[\"0x"
+                    + Long.toHexString(number) + "\",false]}";
+            var resp = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(devnet.rpcUrl()))
+                    .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return Keccak256.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(resp.body()).get("result").get(field).asText());
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** abi.encode of a uint256. */
+    static byte[] word(long v) {
+        return java.nio.ByteBuffer.allocate(32).putLong(24, v).array();
     }
 }

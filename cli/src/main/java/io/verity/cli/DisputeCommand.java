@@ -67,7 +67,7 @@ import picocli.CommandLine.Option;
 final class DisputeCommand {
 
     /**
-     * A dishonest verity-det/1 node challenged, bisected and slashed. On the chain of a running {@code verity up}
+     * A dishonest verity-det/2 node challenged, bisected and slashed. On the chain of a running {@code verity up}
      * network when there is one (so its explorer shows the slash), else on a fresh anvil of its own: four det
      * nodes of the demo serving PaddleOCR det, node 1 computing with one weight tampered; an honest challenger
      * re-runs node 1's answer, challenges the settled receipt, bisects, the other three (the committee)
@@ -344,7 +344,7 @@ final class DisputeCommand {
                     stake(accounts.get(i), rpc, d, "http://127.0.0.1:" + port, manifest.digest(), c.price());
                     InferenceNode n = InferenceNode.start(c, DeterministicEngine.create(2, true), InstantSource.system());
                     nodes.add(n);
-                    System.out.printf("node %d  %s  %s  verity-det/1%s%n", i + 1, n.address(), n.url(),
+                    System.out.printf("node %d  %s  %s  %s%s%n", i + 1, n.address(), n.url(), DeterministicEngine.ID,
                             i == 0 ? "  DISHONEST: one weight nudged by 2^-10" : "");
                 }
                 InferenceNode cheat = nodes.getFirst();

@@ -36,7 +36,10 @@ import org.slf4j.LoggerFactory;
  * gateway's client account challenges the accused receipt once it is settled, and plays the challenger with
  * the majority node's trace (each opening checked against the majority receipt's traceRoot by the contract's
  * own {@code traceRootOf}), so the gateway needs no engine. The committee and the nodes do the rest; a
- * dishonest node ends up slashed, not only quarantined. Runs on the gateway's scheduler and background executor.
+ * dishonest node ends up slashed, not only quarantined. When the two receipts carry the same traceRoot but
+ * different outputsDigests, the accused signed outputs its own trace contradicts: the gateway sends the
+ * contract's outputs proof (the majority node's opening of the last trace entry) and the node is slashed at
+ * once, no game. Runs on the gateway's scheduler and background executor.
  */
 final class DisputeFeed {
     private static final Logger LOG = LoggerFactory.getLogger(DisputeFeed.class);
@@ -72,9 +75,11 @@ final class DisputeFeed {
                 if (e.kind() != EvidenceLog.Kind.MINORITY && e.kind() != EvidenceLog.Kind.AUDIT_MISMATCH) continue;
                 if (e.accused().isEmpty() || e.majority().isEmpty()) continue;
                 SignedReceipt accused = e.accused().getFirst(), honest = e.majority().getFirst();
-                if (!traced(accused) || !traced(honest)
-                        || accused.receipt().traceRoot().equals(honest.receipt().traceRoot())) continue; // nothing a trace can decide
-                if (handled.add(accused.id())) background.execute(() -> challengeQuietly(accused, honest));
+                // nothing a trace can decide; and traces of two engine versions differ whatever was computed
+                if (!traced(accused) || !traced(honest) || !accused.receipt().engine().equals(honest.receipt().engine())) continue;
+                boolean sameTrace = accused.receipt().traceRoot().equals(honest.receipt().traceRoot());
+                if (sameTrace && accused.receipt().outputsDigest().equals(honest.receipt().outputsDigest())) continue;
+                if (handled.add(accused.id())) background.execute(() -> challengeQuietly(accused, honest, sameTrace));
             }
         } catch (RuntimeException ex) {
             LOG.warn("dispute feed: {}", ex.toString());
@@ -85,13 +90,38 @@ final class DisputeFeed {
         return r.receipt().engine().startsWith("verity-det/") && !r.receipt().traceRoot().equals(Keccak256.ZERO);
     }
 
-    private void challengeQuietly(SignedReceipt accused, SignedReceipt honest) {
+    private void challengeQuietly(SignedReceipt accused, SignedReceipt honest, boolean sameTrace) {
         try {
-            challenge(accused, honest);
+            if (sameTrace) proveOutputs(accused, honest);
+            else challenge(accused, honest);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.warn("dispute of receipt {} by node {} failed: {}", accused.id(), accused.receipt().node(), e.toString());
+        }
+    }
+
+    /** Same traceRoot, other outputsDigest: the last trace entry (the outputs' digest) convicts the accused outright. */
+    private void proveOutputs(SignedReceipt accused, SignedReceipt honest) throws InterruptedException {
+        URI accusedUrl = endpoint(accused.receipt().node()), honestUrl = endpoint(honest.receipt().node());
+        String id = accused.id().toHex();
+        JsonNode proof = await(() -> get(accusedUrl, "/v1/receipts/" + id + "/proof"), SETTLE_WAIT);
+        String trace = "/v1/receipts/" + honest.id().toHex() + "/trace";
+        long n = get(honestUrl, trace).orElseThrow(() -> new IllegalStateException("majority node " + honestUrl
+                + " does not serve its trace")).get("n").asLong();
+        TraceReveal last = opening(get(honestUrl, trace + "/" + (n - 1))
+                .orElseThrow(() -> new IllegalStateException("majority node stopped serving its trace")));
+        if (!games.traceRootOf(last).equals(accused.receipt().traceRoot()) || last.digest().equals(accused.receipt().outputsDigest())) {
+            LOG.warn("no outputs proof for receipt {}: the majority's last trace entry does not contradict it", id);
+            return;
+        }
+        TxOutcome out = games.proveOutputs(OnChainReceipt.of(accused.receipt()), accused.signature().toArray(),
+                proof.get("batchId").asLong(), hashes(proof.get("proof")), last);
+        if (out instanceof TxOutcome.Confirmed c) {
+            LOG.warn("proved receipt {} of node {} wrong on chain: its outputsDigest is not its own trace's last entry; slashed {} wei",
+                    id, accused.receipt().node(), c.event("OutputsProven").<java.math.BigInteger>arg("slashed"));
+        } else {
+            LOG.warn("outputs proof on receipt {} not accepted: {}", id, out);
         }
     }
 
@@ -112,6 +142,7 @@ final class DisputeFeed {
         LOG.warn("challenged receipt {} of node {} on chain (game {}), its traceRoot differs from the majority's", id,
                 accused.receipt().node(), game);
         int answered = -1;
+        DisputeClient.Drawer drawer = new DisputeClient.Drawer();
         Instant giveUp = Instant.now().plus(Duration.ofHours(1));
         while (Instant.now().isBefore(giveUp)) {
             Dispute d = games.game(game);
@@ -127,6 +158,8 @@ final class DisputeFeed {
                 }
                 games.respond(game, games.pendingChain(game).equals(o.chain())).confirmed();
                 answered = d.rounds();
+            } else if (d.state() == Dispute.State.DRAWING) {
+                drawer.step(games, d);
             } else if (d.state() != Dispute.State.AWAIT_CHALLENGER && chain.connection().latestBlockTime().isAfter(d.deadline())) {
                 games.timeout(game);
             }

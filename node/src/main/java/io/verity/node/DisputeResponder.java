@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
  * The node's side of disputes against its own receipts: watches DisputeGame and, whenever a game on one of its
  * receipts waits for the node, reveals the asked trace entry (recomputed from the kept inputs) with its proof.
  * When the challenger claimed a trace length other than the one the node committed, it disproves it instead.
+ * Once the bisection is over it also draws the committee when the committed block is mined.
  */
 final class DisputeResponder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DisputeResponder.class);
@@ -25,6 +26,7 @@ final class DisputeResponder implements AutoCloseable {
     private final DisputeTraces traces;
     private final EvmAddress me;
     private final TreeSet<Long> mine = new TreeSet<>();
+    private final DisputeClient.Drawer drawer = new DisputeClient.Drawer();
     private final Thread thread;
     private long scanned;
     private volatile boolean closed;
@@ -62,6 +64,10 @@ final class DisputeResponder implements AutoCloseable {
             if (d.state().finished()) {
                 LOG.info("dispute {} on receipt {} ended: {}", id, d.receiptId(), d.state());
                 mine.remove(id);
+                continue;
+            }
+            if (d.state() == Dispute.State.DRAWING) {
+                drawer.step(games, d); // either party may draw the committee; the node wants its game over too
                 continue;
             }
             if (d.state() != Dispute.State.AWAIT_NODE) continue;

@@ -22,7 +22,8 @@ import java.util.TreeSet;
  * GET /v1/receipts/{id}/trace             {receiptId, traceRoot, n, engine, modelDigest}
  * GET /v1/receipts/{id}/trace/{i}         opening of entry i: {index, leafCount, name, node, previous, digest, chain, siblings[]}
  * GET /v1/receipts/{id}/trace/{i}/inputs  {index, name, node, op, inputs: [{opening, tensor}]}: the tensors the operator
- *                                         producing entry i reads (for a graph input: the request's inputs), each opened
+ *                                         producing entry i reads (for a graph input: the request's inputs; for the
+ *                                         last entry, op "verity:outputs": the graph outputs), each opened
  * </pre>
  */
 final class TraceApi {
@@ -55,13 +56,14 @@ final class TraceApi {
         body.put("name", e.name());
         body.put("node", e.node());
         ArrayNode arr = body.putArray("inputs");
-        if (e.node() < 0) {
+        if (e.node() == -1) {
             body.putNull("op");
             for (int k = 0; k < t.inputs().size(); k++) arr.add(served(trace, -1, t.inputs().get(k)));
         } else {
-            body.put("op", t.model().nodeOp(e.node()));
+            body.put("op", e.isOutputs() ? TraceEntry.OUTPUTS_NAME : t.model().nodeOp(e.node()));
             List<Integer> at = new ArrayList<>();
-            for (String name : t.model().nodeInputs(e.node())) at.add(latestBefore(trace, name, i));
+            List<String> reads = e.isOutputs() ? t.model().outputsEntryInputs() : t.model().nodeInputs(e.node());
+            for (String name : reads) at.add(latestBefore(trace, name, i));
             Map<Integer, Tensor> tensors = t.model().intermediates(t.inputs(), new TreeSet<>(at));
             for (int idx : at) arr.add(served(trace, idx, tensors.get(idx)));
         }

@@ -39,10 +39,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Disputes end to end on anvil with real det-engine nodes and PaddleOCR det (672 operators, 673 trace
- * entries): each node answers bisection moves on its own receipts and sits on committees (DisputeDuties), the
- * challenger re-runs the request with its own engine. Node 1 computes with one weight nudged
- * ({@link Faults#tamperWeight()}); nodes 2-4 are honest.
+ * Disputes end to end on anvil with real det-engine nodes and PaddleOCR det (672 operators, 674 trace
+ * entries: the graph input, the operators' outputs, the outputs entry): each node answers bisection moves on
+ * its own receipts, draws committees and sits on them (DisputeDuties), the challenger re-runs the request with
+ * its own engine. Node 1 computes with one weight nudged ({@link Faults#tamperWeight()}); node 5 computes
+ * honestly but perturbs the outputs it returns and signs ({@link Faults#perturb()}: an honest traceRoot with a
+ * wrong outputsDigest); nodes 2-4 are honest.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class DisputeIT {
@@ -63,17 +65,18 @@ class DisputeIT {
         deploymentFile = dir.resolve("deployment.json");
         devnet.deployment().write(deploymentFile);
         http = HttpClient.newHttpClient();
-        for (int account = 1; account <= 4; account++) {
+        for (int account = 1; account <= 5; account++) {
             Path home = dir.resolve("n" + account);
             new io.verity.node.hub.ModelHub(home.resolve("models")).add(MODEL.file(), MODEL.name(), MODEL.version(), MODEL.license(), MODEL.source());
             NodeConfig c = NodeConfig.defaults(home).withChainSettings(ChainSettings.of(deploymentFile)
                     .withAccountKey(devnet.account(account).privateKeyHex()).withBatching(1, Duration.ofMillis(100)));
             if (account == 1) c = c.withFaults(Faults.NONE.withTamperWeight(true));
+            if (account == 5) c = c.withFaults(Faults.NONE.withPerturb(1.0));
             nodes.add(InferenceNode.start(c, DeterministicEngine.create(2, true), InstantSource.system()));
         }
         try (ChainConnection chain = devnet.connect(0)) {
             NodeRegistryClient registry = new NodeRegistryClient(chain, devnet.deployment().nodeRegistry());
-            await().atMost(Duration.ofSeconds(60)).until(() -> registry.activeNodes().size() == 4);
+            await().atMost(Duration.ofSeconds(60)).until(() -> registry.activeNodes().size() == 5);
         }
         engine = DeterministicEngine.create(2, true);
     }
@@ -120,7 +123,7 @@ class DisputeIT {
             });
             long started = System.nanoTime();
             Challenger.Opened opened = challenger.open(s.receipt(), s.inputs(), s.inclusion().batchId(), s.inclusion().proof(), BOND);
-            assertThat(opened.trace().size()).isEqualTo(673);
+            assertThat(opened.trace().size()).isEqualTo(674);
             Dispute end = challenger.play(opened, Duration.ofMillis(100), Duration.ofMinutes(3));
             long ms = (System.nanoTime() - started) / 1_000_000;
 
@@ -150,8 +153,9 @@ class DisputeIT {
                 ChainConnection me = devnet.connect(CHALLENGER + 1); ChainConnection reader = devnet.connect(0)) {
             DeterministicModel falseModel = own.load(MODEL.digest(), wrong);
             TraceClient served = new TraceClient(honestNode.url());
-            assertThat(served.traceSize(s.receipt().id())).contains(673);
-            TraceClient.Opening last = served.opening(s.receipt().id(), 672).orElseThrow();
+            assertThat(served.traceSize(s.receipt().id())).contains(674);
+            TraceClient.Opening last = served.opening(s.receipt().id(), 673).orElseThrow();
+            assertThat(last.reveal().digest()).isEqualTo(s.receipt().receipt().outputsDigest()); // an honest receipt's last entry
             assertThat(games(reader).traceRootOf(last.reveal())).isEqualTo(s.receipt().receipt().traceRoot());
 
             Challenger challenger = new Challenger(games(me), falseModel, System.out::println);
@@ -170,10 +174,10 @@ class DisputeIT {
         InferenceNode node = nodes.get(2);
         Settled s = inferAndSettle(node, "ROUTES");
         String base = "/v1/receipts/" + s.receipt().id().toHex() + "/trace/";
-        NodeFixture.Response bad = NodeFixture.get(http, node.url(), base + "673");
+        NodeFixture.Response bad = NodeFixture.get(http, node.url(), base + "674");
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.body().at("/errors/0/pointer").asText()).isEqualTo("/i");
-        assertThat(bad.body().at("/errors/0/detail").asText()).isEqualTo("must be an integer in [0, 672], got 673");
+        assertThat(bad.body().at("/errors/0/detail").asText()).isEqualTo("must be an integer in [0, 673], got 674");
         assertThat(NodeFixture.get(http, node.url(), base + "x").status()).isEqualTo(400);
         NodeFixture.Response unknown = NodeFixture.get(http, node.url(), "/v1/receipts/0x" + "ab".repeat(32) + "/trace");
         assertThat(unknown.status()).isEqualTo(404);
@@ -221,10 +225,71 @@ class DisputeIT {
         assertThat(input.reason()).contains("graph input x");
     }
 
+    @Test
+    void a_referee_of_the_last_entry_recomputes_the_outputs_digest_from_the_graph_outputs_the_node_serves() throws Exception {
+        InferenceNode node = nodes.get(3);
+        Settled s = inferAndSettle(node, "OUTPUTS");
+        DeterministicModel m = engine.load(MODEL.digest(), MODEL.file());
+        var trace = m.trace(s.inputs());
+        int last = trace.size() - 1;
+        TraceClient served = new TraceClient(node.url());
+        TraceClient.OperatorInputs in = served.inputs(s.receipt().id(), last).orElseThrow();
+        assertThat(in.op()).isEqualTo("verity:outputs");
+        assertThat(in.inputs()).extracting(x -> x.tensor().name()).containsExactlyElementsOf(m.outputsEntryInputs());
+        assertThat(in.inputs()).allSatisfy(x -> assertThat(x.opening().reveal().index()).isLessThan(last));
+
+        io.verity.node.dispute.Referee referee = new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m));
+        var right = referee.judge(voting(s, last, s.receipt().receipt().outputsDigest(), trace.chain(last - 1)), served).orElseThrow();
+        assertThat(right.nodeRight()).as(right.reason()).isTrue();
+        assertThat(right.reason()).startsWith("re-executed the outputs entry over " + m.outputsEntryInputs());
+        // a node whose last entry (and signed outputsDigest) is some other aggregate than its outputs' digest
+        var lying = referee.judge(voting(s, last, io.verity.protocol.Keccak256.hash(new byte[] {7}), trace.chain(last - 1)), served)
+                .orElseThrow();
+        assertThat(lying.nodeRight()).as(lying.reason()).isFalse();
+    }
+
+    @Test
+    void a_node_signing_an_honest_trace_but_perturbed_outputs_is_slashed_at_once_by_the_challengers_outputs_proof() throws Exception {
+        InferenceNode liar = nodes.get(4);
+        Settled s = inferAndSettle(liar, "OUTPUTS LIE");
+        DeterministicModel honest = engine.load(MODEL.digest(), MODEL.file());
+        var mine = honest.trace(s.inputs());
+        assertThat(s.receipt().receipt().traceRoot()).as("the liar's trace is honest").isEqualTo(mine.root());
+        assertThat(s.receipt().receipt().outputsDigest()).isNotEqualTo(mine.entries().getLast().digest());
+        try (ChainConnection me = devnet.connect(CHALLENGER + 2); ChainConnection reader = devnet.connect(0)) {
+            NodeRegistryClient registry = new NodeRegistryClient(reader, devnet.deployment().nodeRegistry());
+            BigInteger stakeBefore = registry.stakeOf(liar.address());
+            long gamesBefore = games(reader).gameCount();
+            Challenger challenger = new Challenger(games(me), honest, System.out::println);
+
+            Challenger.Challenge c = challenger.challenge(s.receipt(), s.inputs(), s.inclusion().batchId(), s.inclusion().proof(), BOND);
+
+            assertThat(c).isInstanceOf(Challenger.Challenge.Proven.class);
+            BigInteger slashed = stakeBefore.divide(BigInteger.TWO);
+            BigInteger reward = slashed.subtract(slashed.divide(BigInteger.TEN));
+            assertThat(((Challenger.Challenge.Proven) c).slashed()).isEqualTo(slashed);
+            assertThat(((Challenger.Challenge.Proven) c).reward()).isEqualTo(reward);
+            assertThat(registry.stakeOf(liar.address())).isEqualTo(stakeBefore.subtract(slashed));
+            assertThat(games(reader).claimable(devnet.account(CHALLENGER + 2).address())).isEqualTo(reward);
+            assertThat(games(reader).convicted(s.receipt().id())).isTrue();
+            assertThat(games(reader).gameCount()).as("no game was needed").isEqualTo(gamesBefore);
+
+            // a receipt of another engine id has a trace this challenger cannot reproduce: refused, not challenged
+            var r = s.receipt().receipt();
+            var key = io.verity.protocol.crypto.NodeKey.fromPrivateKey(devnet.account(9).privateKeyHex());
+            SignedReceipt older = SignedReceipt.sign(new io.verity.protocol.receipt.Receipt(r.version(), r.requestId(), r.modelDigest(),
+                    "verity-det/1", r.inputsDigest(), r.outputsDigest(), r.traceRoot(), key.address(), r.attestationDigest(),
+                    r.verification(), r.price(), r.timestamp()), s.receipt().domain(), key);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> challenger.challenge(older, s.inputs(), 0, List.of(), BOND))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("receipt was signed by verity-det/1, this challenger reproduces verity-det/2 traces only");
+        }
+    }
+
     /** A game in VOTING on entry {@code hi} where the node claims {@code nodeDigest}. */
     static Dispute voting(Settled s, int hi, io.verity.protocol.Keccak256 nodeDigest, io.verity.protocol.Keccak256 agreed) {
         return new Dispute(0, s.receipt().id(), s.receipt().receipt().traceRoot(), s.receipt().receipt().node(),
-                devnet.account(CHALLENGER).address(), BOND, Dispute.State.VOTING, 673, hi - 1, hi, hi, java.time.Instant.now(), 9,
+                devnet.account(CHALLENGER).address(), BOND, Dispute.State.VOTING, 674, hi - 1, hi, hi, java.time.Instant.now(), 9,
                 agreed, nodeDigest);
     }
 }

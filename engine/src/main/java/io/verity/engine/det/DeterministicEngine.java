@@ -28,8 +28,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * }</pre>
  */
 public final class DeterministicEngine implements InferenceEngine {
-    /** Engine id that goes into receipts; the thread count is not part of it because it cannot change results. */
-    public static final String ID = "verity-det/1";
+    /**
+     * Engine id that goes into receipts; the thread count is not part of it because it cannot change results.
+     * /2: the arithmetic of /1, and the trace ends with the outputs entry ({@link TraceEntry#OUTPUTS_NODE}), so
+     * /1 trace roots are not reproducible by this engine.
+     */
+    public static final String ID = "verity-det/2";
 
     private final Parallel par;
     private final boolean tracing;

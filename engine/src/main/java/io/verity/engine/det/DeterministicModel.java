@@ -9,6 +9,7 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.ModelSchema;
 import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorDigests;
 import io.verity.protocol.tensor.TensorSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,7 +66,8 @@ public final class DeterministicModel implements LoadedModel {
     }
 
     /**
-     * Runs and records the digest of the graph inputs and of every node output, in execution order.
+     * Runs and records the digest of the graph inputs and of every node output, in execution order, then the
+     * outputs entry: {@code tensorsDigest(graph outputs)} (docs/protocol.md), the receipt's outputsDigest.
      *
      * @throws EngineException INVALID_INPUT for missing, unknown or ill-shaped inputs, FAILURE otherwise
      */
@@ -83,10 +85,14 @@ public final class DeterministicModel implements LoadedModel {
                 pending.add(new Pending(name, producer.get(name), interp.par.submit(() -> Canonical.tensorDigest(name, a)))));
         List<TraceEntry> entries = new ArrayList<>(pending.size());
         for (Pending p : pending) entries.add(new TraceEntry(entries.size(), p.name(), p.node(), p.digest().join()));
+        entries.add(new TraceEntry(entries.size(), TraceEntry.OUTPUTS_NAME, TraceEntry.OUTPUTS_NODE, TensorDigests.tensorsDigest(outs)));
         return new ExecutionTrace(outs, entries);
     }
 
-    /** The tensor behind trace entry {@code index}, recomputed (the engine is deterministic, so it matches). */
+    /**
+     * The tensor behind trace entry {@code index}, recomputed (the engine is deterministic, so it matches). The
+     * last entry (the outputs entry) is a digest of several tensors, not one: ask for {@link #outputsEntryInputs}.
+     */
     public Tensor intermediate(List<Tensor> inputs, int index) {
         return intermediates(inputs, java.util.Set.of(index)).get(index);
     }
@@ -113,6 +119,43 @@ public final class DeterministicModel implements LoadedModel {
             }
         }
         return found;
+    }
+
+    /**
+     * What the trace's last entry (the outputs pseudo-operator) reads: the graph outputs that are not
+     * initializers, in schema order. A referee of that entry is given these tensors.
+     */
+    public List<String> outputsEntryInputs() {
+        List<String> out = new ArrayList<>();
+        for (String o : graph.outputs) if (!graph.initializers.containsKey(o) && !out.contains(o)) out.add(o);
+        return out;
+    }
+
+    /**
+     * Re-executes the outputs pseudo-operator, as a referee does for the trace's last entry: the tensorsDigest
+     * of {@code outputs} (matched by name to {@link #outputsEntryInputs}) plus any graph output that is an
+     * initializer, taken from the model.
+     *
+     * @throws EngineException INVALID_INPUT when a tensor is missing, unknown or given twice
+     */
+    public Keccak256 outputsEntryDigest(List<Tensor> outputs) {
+        List<String> needed = outputsEntryInputs();
+        List<Tensor> all = new ArrayList<>();
+        for (Tensor t : outputs) {
+            if (!needed.contains(t.name()) || all.stream().anyMatch(a -> a.name().equals(t.name()))) {
+                throw new EngineException(EngineException.Kind.INVALID_INPUT, "the outputs entry reads each of " + needed
+                        + " once, got '" + t.name() + "'");
+            }
+            all.add(t);
+        }
+        if (all.size() != needed.size()) {
+            throw new EngineException(EngineException.Kind.INVALID_INPUT, "the outputs entry reads " + needed + ", got "
+                    + all.stream().map(Tensor::name).toList());
+        }
+        for (String o : graph.outputs) {
+            if (graph.initializers.containsKey(o)) all.add(Convert.toTensor(o, graph.initializers.get(o)));
+        }
+        return TensorDigests.tensorsDigest(all);
     }
 
     /** Number of top-level nodes; If/Loop bodies count as part of their node. */
@@ -259,9 +302,9 @@ public final class DeterministicModel implements LoadedModel {
             return body.get();
         } catch (OpException | IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException
                 | UnsupportedOperationException e) {
-            throw new EngineException(EngineException.Kind.INVALID_INPUT, "verity-det/1 rejected the inputs: " + e.getMessage(), e);
+            throw new EngineException(EngineException.Kind.INVALID_INPUT, DeterministicEngine.ID + " rejected the inputs: " + e.getMessage(), e);
         } catch (RuntimeException | OutOfMemoryError e) {
-            throw new EngineException(EngineException.Kind.FAILURE, "verity-det/1 failed: " + e, e);
+            throw new EngineException(EngineException.Kind.FAILURE, DeterministicEngine.ID + " failed: " + e, e);
         }
     }
 }

@@ -80,7 +80,7 @@ final class Interp {
 
     Arr[] execute(Node n, Arr[] in, Scope scope) {
         Kernel k = Ops.kernel(n.op);
-        if (k == null) throw new OpException(n, "operator is not supported by verity-det/1");
+        if (k == null) throw new OpException(n, "operator is not supported by " + DeterministicEngine.ID);
         return k.run(n, in, new Ctx(this, scope));
     }
 

@@ -1,5 +1,5 @@
 /**
- * verity-det/1: a pure-Java ONNX interpreter whose results are bit-identical on every JVM, CPU and thread
+ * verity-det/2 (the arithmetic of verity-det/1; the trace also commits to the outputs): a pure-Java ONNX interpreter whose results are bit-identical on every JVM, CPU and thread
  * count, and which commits to every intermediate tensor so a wrong answer can be pinned to one operator.
  *
  * <h2>Public API</h2>
@@ -42,8 +42,9 @@
  * <h2>Execution trace</h2>
  * Entry i of a trace is the canonical tensorDigest (docs/protocol.md) of: first the graph inputs in schema
  * order, then every output of every top-level node in execution order (If/Loop bodies are part of their
- * node). The entries form a hash chain, {@code chain(i) = keccak256(chain(i-1) ‖ digest_i)}, and the trace
- * root is {@code keccak256(uint256 n ‖ merkleRoot)} over leaves {@code keccak256(uint256 i ‖ chain(i))}; see
+ * node), and last the outputs entry, {@code tensorsDigest(graph outputs)}: the receipt's outputsDigest
+ * (its referee re-executes it with {@link io.verity.engine.det.DeterministicModel#outputsEntryDigest}). The
+ * entries form a hash chain, {@code chain(i) = keccak256(chain(i-1) ‖ digest_i)}, and the trace root is {@code keccak256(uint256 n ‖ merkleRoot)} over leaves {@code keccak256(uint256 i ‖ chain(i))}; see
  * {@link io.verity.engine.det.TraceProof}. A bisection over chain values ends at the first entry two parties
  * disagree on; it is produced by one node whose inputs are all earlier (hence agreed) entries or model
  * initializers, which {@link io.verity.engine.det.DeterministicModel#executeNode} re-executes.

@@ -41,7 +41,7 @@ class DeterministicEngineTest {
 
     @Test
     void has_the_id_that_goes_into_receipts() {
-        assertThat(engine.id()).isEqualTo("verity-det/1");
+        assertThat(engine.id()).isEqualTo("verity-det/2");
     }
 
     @Test
@@ -87,7 +87,7 @@ class DeterministicEngineTest {
         var w = b.write(dir);
         assertThatThrownBy(() -> engine.load(w.digest(), w.file()))
                 .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_MODEL))
-                .hasMessageEndingWith("uses operators that verity-det/1 does not support: [StringNormalizer, TfIdfVectorizer]");
+                .hasMessageEndingWith("uses operators that verity-det/2 does not support: [StringNormalizer, TfIdfVectorizer]");
     }
 
     @Test
@@ -132,7 +132,7 @@ class DeterministicEngineTest {
         DeterministicModel m = engine.load(w.digest(), w.file());
         assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 2), 1, 2))))
                 .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_INPUT))
-                .hasMessage("verity-det/1 rejected the inputs: MatMul 'MatMul_0': inner dimensions differ: [1, 2] x [3, 2]");
+                .hasMessage("verity-det/2 rejected the inputs: MatMul 'MatMul_0': inner dimensions differ: [1, 2] x [3, 2]");
     }
 
     @Test
@@ -140,8 +140,8 @@ class DeterministicEngineTest {
         var w = gemmRelu();
         DeterministicModel m = engine.load(w.digest(), w.file());
         ExecutionTrace t = m.trace(List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3)));
-        assertThat(t.entries()).extracting(TraceEntry::name).containsExactly("x", "h", "y");
-        assertThat(t.entries()).extracting(TraceEntry::node).containsExactly(-1, 0, 1);
+        assertThat(t.entries()).extracting(TraceEntry::name).containsExactly("x", "h", "y", "verity:outputs");
+        assertThat(t.entries()).extracting(TraceEntry::node).containsExactly(-1, 0, 1, TraceEntry.OUTPUTS_NODE);
         for (int i = 0; i < t.size(); i++) assertThat(t.proof(i).verifies(t.root())).isTrue();
         TraceProof p = t.proof(1);
         assertThat(p.chain()).isEqualTo(t.chain(1));
@@ -171,6 +171,26 @@ class DeterministicEngineTest {
     }
 
     @Test
+    void the_last_entry_is_the_outputs_digest_a_receipt_signs_and_a_referee_recomputes_it() throws Exception {
+        var w = gemmRelu();
+        DeterministicModel m = engine.load(w.digest(), w.file());
+        List<Tensor> in = List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3));
+        ExecutionTrace t = m.trace(in);
+        TraceEntry last = t.entries().getLast();
+        assertThat(last.isOutputs()).isTrue();
+        assertThat(last.digest()).isEqualTo(io.verity.protocol.tensor.TensorDigests.tensorsDigest(t.outputs()))
+                .isNotEqualTo(t.entries().get(2).digest());
+        assertThat(m.outputsEntryInputs()).containsExactly("y");
+        assertThat(m.outputsEntryDigest(t.outputs())).isEqualTo(last.digest());
+        Tensor wrong = Tensor.ofFloats("y", Shape.of(1, 2), 0, 0);
+        assertThat(m.outputsEntryDigest(List.of(wrong))).isNotEqualTo(last.digest());
+        assertThatThrownBy(() -> m.outputsEntryDigest(List.of())).isInstanceOf(EngineException.class)
+                .hasMessage("the outputs entry reads [y], got []");
+        assertThatThrownBy(() -> m.outputsEntryDigest(List.of(in.get(0)))).isInstanceOf(EngineException.class)
+                .hasMessage("the outputs entry reads each of [y] once, got 'x'");
+    }
+
+    @Test
     void refuses_to_re_execute_a_node_without_its_inputs() throws Exception {
         var w = gemmRelu();
         DeterministicModel m = engine.load(w.digest(), w.file());
@@ -189,8 +209,8 @@ class DeterministicEngineTest {
     void refuses_a_proof_outside_the_trace_and_a_malformed_proof() throws Exception {
         var w = gemmRelu();
         ExecutionTrace t = engine.load(w.digest(), w.file()).trace(List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3)));
-        assertThatThrownBy(() -> t.proof(3)).isInstanceOf(IndexOutOfBoundsException.class)
-                .hasMessage("trace index must be in [0, 2], got 3");
+        assertThatThrownBy(() -> t.proof(4)).isInstanceOf(IndexOutOfBoundsException.class)
+                .hasMessage("trace index must be in [0, 3], got 4");
         assertThatThrownBy(() -> new TraceProof(0, 3, Keccak256.ZERO, Keccak256.ZERO, List.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("siblings must have 2 entries for 3 leaves, got 0");
     }

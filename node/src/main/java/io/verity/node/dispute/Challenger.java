@@ -4,9 +4,12 @@ import io.verity.chain.ContractRevertedException;
 import io.verity.chain.Dispute;
 import io.verity.chain.DisputeClient;
 import io.verity.chain.OnChainReceipt;
+import io.verity.chain.TraceReveal;
 import io.verity.chain.TxOutcome;
+import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.engine.det.ExecutionTrace;
+import io.verity.engine.det.TraceProof;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
@@ -22,6 +25,8 @@ import java.util.function.Consumer;
  * The challenger's side of a dispute: re-runs the request with its own deterministic model, opens a game when
  * its trace root differs from the receipt's, and answers every bisection step by comparing the node's revealed
  * chain value with its own. It calls {@code timeout} when the node (or the committee) lets a deadline pass.
+ * When the trace root is right but the signed outputsDigest is not the trace's last entry, no game is needed:
+ * {@link #challenge} sends the contract's outputs proof instead, which slashes the node at once.
  */
 public final class Challenger {
     private final DisputeClient games;
@@ -38,6 +43,74 @@ public final class Challenger {
     /** A challenge that was opened, with the challenger's own trace. */
     public record Opened(long gameId, ExecutionTrace trace) {}
 
+    /** What {@link #challenge} did: opened a game, or convicted the receipt with the outputs proof. */
+    public sealed interface Challenge {
+        record Game(Opened opened) implements Challenge {}
+
+        /** @param slashed wei taken from the node; {@code reward} of it is claimable by the prover (or open game's challenger) */
+        record Proven(Keccak256 receiptId, BigInteger slashed, BigInteger reward) implements Challenge {}
+    }
+
+    /**
+     * Re-runs the receipt's request and disputes it the cheapest way that works: the outputs proof when the
+     * trace root is what this challenger computes but the signed outputsDigest is not the trace's last entry,
+     * else a game (see {@link #open}).
+     *
+     * @throws IllegalArgumentException as {@link #open}, and when root and outputs are both right
+     * @throws ContractRevertedException when the contract refuses
+     */
+    public Challenge challenge(SignedReceipt signed, List<Tensor> inputs, long batchId, List<Keccak256> proof, BigInteger bond) {
+        ExecutionTrace mine = rerun(signed, inputs);
+        if (!mine.root().equals(signed.receipt().traceRoot())) return new Challenge.Game(open(signed, mine, batchId, proof, bond));
+        return proveOutputs(signed, mine, batchId, proof);
+    }
+
+    /**
+     * The outputs proof for a receipt whose traceRoot this challenger reproduces: the opening of its last entry
+     * (tensorsDigest of the graph outputs) against the signed outputsDigest.
+     *
+     * @throws IllegalArgumentException when the trace root differs (a game decides that) or the outputs match
+     * @throws ContractRevertedException when the contract refuses (e.g. not settled, already convicted)
+     */
+    public Challenge.Proven proveOutputs(SignedReceipt signed, List<Tensor> inputs, long batchId, List<Keccak256> proof) {
+        return proveOutputs(signed, rerun(signed, inputs), batchId, proof);
+    }
+
+    private Challenge.Proven proveOutputs(SignedReceipt signed, ExecutionTrace mine, long batchId, List<Keccak256> proof) {
+        var r = signed.receipt();
+        if (!mine.root().equals(r.traceRoot())) {
+            throw new IllegalArgumentException("the receipt's traceRoot " + r.traceRoot() + " differs from this challenger's "
+                    + mine.root() + ": open a game instead");
+        }
+        TraceProof last = mine.proof(mine.size() - 1);
+        if (last.digest().equals(r.outputsDigest())) {
+            throw new IllegalArgumentException("the receipt's traceRoot and outputsDigest are what this challenger computes: nothing to dispute");
+        }
+        TxOutcome out = games.proveOutputs(OnChainReceipt.of(r), signed.signature().toArray(), batchId, proof,
+                new TraceReveal(last.index(), last.leafCount(), last.previous(), last.digest(), last.siblings()));
+        if (out instanceof TxOutcome.Reverted rev) throw new ContractRevertedException("proveOutputs", rev.errorName(), rev.args());
+        var e = out.confirmed().event("OutputsProven");
+        Challenge.Proven proven = new Challenge.Proven(signed.id(), e.<BigInteger>arg("slashed"), e.<BigInteger>arg("reward"));
+        report.accept("proved receipt " + signed.id() + " of " + r.node() + " wrong: its trace's last entry " + shortHex(last.digest())
+                + " != signed outputsDigest " + shortHex(r.outputsDigest()) + "; slashed " + proven.slashed() + " wei at once, no game");
+        return proven;
+    }
+
+    private ExecutionTrace rerun(SignedReceipt signed, List<Tensor> inputs) {
+        var r = signed.receipt();
+        if (!r.engine().equals(DeterministicEngine.ID)) { // another trace format: every root would differ, wrongly
+            throw new IllegalArgumentException("receipt was signed by " + r.engine() + ", this challenger reproduces "
+                    + DeterministicEngine.ID + " traces only");
+        }
+        if (!r.modelDigest().equals(model.digest())) {
+            throw new IllegalArgumentException("receipt is for model " + r.modelDigest() + ", challenger holds " + model.digest());
+        }
+        if (!TensorDigests.tensorsDigest(inputs).equals(r.inputsDigest())) {
+            throw new IllegalArgumentException("inputs do not hash to the receipt's inputsDigest " + r.inputsDigest());
+        }
+        return model.trace(inputs);
+    }
+
     /**
      * Re-runs the receipt's request and opens a game when the trace differs.
      *
@@ -46,14 +119,11 @@ public final class Challenger {
      * @throws ContractRevertedException when the contract refuses (e.g. not settled, already disputed)
      */
     public Opened open(SignedReceipt signed, List<Tensor> inputs, long batchId, List<Keccak256> proof, BigInteger bond) {
+        return open(signed, rerun(signed, inputs), batchId, proof, bond);
+    }
+
+    private Opened open(SignedReceipt signed, ExecutionTrace mine, long batchId, List<Keccak256> proof, BigInteger bond) {
         var r = signed.receipt();
-        if (!r.modelDigest().equals(model.digest())) {
-            throw new IllegalArgumentException("receipt is for model " + r.modelDigest() + ", challenger holds " + model.digest());
-        }
-        if (!TensorDigests.tensorsDigest(inputs).equals(r.inputsDigest())) {
-            throw new IllegalArgumentException("inputs do not hash to the receipt's inputsDigest " + r.inputsDigest());
-        }
-        ExecutionTrace mine = model.trace(inputs);
         if (mine.root().equals(r.traceRoot())) {
             throw new IllegalArgumentException("the receipt's traceRoot " + r.traceRoot() + " is what this challenger computes: nothing to dispute");
         }
@@ -74,6 +144,7 @@ public final class Challenger {
         Instant stop = Instant.now().plus(limit);
         long id = game.gameId();
         ExecutionTrace mine = game.trace();
+        DisputeClient.Drawer drawer = new DisputeClient.Drawer();
         int answered = -1;
         while (Instant.now().isBefore(stop)) {
             Dispute d = games.game(id);
@@ -93,7 +164,9 @@ public final class Challenger {
                         + ", challenger computes " + shortHex(mine.entries().get(Math.toIntExact(d.hi())).digest())
                         + "; committee " + games.committee(id) + " re-executes it");
             }
-            if (!d.state().finished() && d.state() != Dispute.State.AWAIT_CHALLENGER
+            if (d.state() == Dispute.State.DRAWING) {
+                drawer.step(games, d); // the committee comes from a block committed to when the bisection ended
+            } else if (!d.state().finished() && d.state() != Dispute.State.AWAIT_CHALLENGER
                     && games.connection().latestBlockTime().isAfter(d.deadline())) {
                 games.timeout(id).confirmed();
                 report.accept("deadline passed in " + d.state() + ": called timeout");

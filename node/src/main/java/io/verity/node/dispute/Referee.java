@@ -5,6 +5,7 @@ import io.verity.chain.TraceReveal;
 import io.verity.engine.EngineException;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.engine.det.ExecutionTrace;
+import io.verity.engine.det.TraceEntry;
 import io.verity.engine.det.TraceProof;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -57,19 +58,27 @@ public final class Referee {
         List<Tensor> tensors = new ArrayList<>();
         for (TraceClient.Served s : in.inputs()) {
             TraceReveal o = s.opening().reveal();
-            boolean agreed = slot.node() < 0 || o.index() < hi; // graph inputs are checked against inputsDigest instead
+            boolean agreed = slot.node() == -1 || o.index() < hi; // graph inputs are checked against inputsDigest instead
             if (!agreed || !opens(o, game.traceRoot()) || !ExecutionTrace.tensorDigest(s.tensor()).equals(o.digest())) {
                 return Optional.of(new Verdict(false, "served input '" + s.tensor().name() + "' does not match the node's trace"));
             }
             tensors.add(s.tensor());
         }
-        if (slot.node() < 0) { // a graph input: it must be the request's, as the signed inputsDigest says
+        if (slot.node() == -1) { // a graph input: it must be the request's, as the signed inputsDigest says
             if (!TensorDigests.tensorsDigest(tensors).equals(receipt.get().receipt().inputsDigest())) {
                 return Optional.of(new Verdict(false, "served request inputs do not match the receipt's inputsDigest"));
             }
             return tensors.stream().filter(t -> t.name().equals(slot.name())).findFirst()
                     .map(t -> verdict(ExecutionTrace.tensorDigest(t), game.nodeDigest(), "graph input " + slot.name()))
                     .or(() -> Optional.of(new Verdict(false, "request input " + slot.name() + " not served")));
+        }
+        if (slot.node() == TraceEntry.OUTPUTS_NODE) { // the aggregate a receipt signs as outputsDigest
+            try {
+                return Optional.of(verdict(m.outputsEntryDigest(tensors), game.nodeDigest(), "the outputs entry over "
+                        + tensors.stream().map(Tensor::name).toList()));
+            } catch (EngineException e) {
+                return Optional.of(new Verdict(false, "node served the wrong tensors for the outputs entry: " + e.getMessage()));
+            }
         }
         if (!new HashSet<>(m.nodeInputs(slot.node())).equals(new HashSet<>(tensors.stream().map(Tensor::name).toList()))) {
             return Optional.of(new Verdict(false, "node served inputs " + tensors.stream().map(Tensor::name).toList()

@@ -1,0 +1,74 @@
+package io.verity.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ChainEvent;
+import io.verity.chain.DisputeClient;
+import io.verity.chain.NodeRegistryClient;
+import io.verity.node.Faults;
+import io.verity.node.InferenceNode;
+import io.verity.protocol.EvmAddress;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Under redundant:3 over three verity-det/2 nodes, node 1 computes honestly (so its traceRoot is the
+ * majority's) but returns and signs perturbed outputs: its outputsDigest contradicts its own trace's last
+ * entry. The gateway sends the outputs proof with the majority node's opening of that entry, and node 1 is
+ * slashed at once, with no game. (Its perturbation is random, so when the gateway asks it again it signs a
+ * second answer and is also slashed for equivocation, in either order: the test checks the proof's own event.)
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class OutputsProofFeedIT {
+    @TempDir static Path dir;
+    static DetFeedNetwork net;
+
+    @BeforeAll
+    static void start() throws Exception {
+        net = new DetFeedNetwork(dir, Faults.NONE.withPerturb(1.0));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (net != null) net.close();
+    }
+
+    @Test
+    void an_outvoted_node_with_an_honest_trace_but_wrong_outputs_is_slashed_by_the_gateways_outputs_proof() throws Exception {
+        JsonNode answer = net.inferRedundant("OUTPUTS");
+        assertThat(answer.get("receipts")).as("%s", answer).hasSize(2);
+
+        InferenceNode liar = net.nodes.getFirst();
+        try (ChainConnection c = net.devnet.connect(0)) {
+            NodeRegistryClient registry = new NodeRegistryClient(c, net.devnet.deployment().nodeRegistry());
+            DisputeClient games = new DisputeClient(c, net.devnet.deployment().requireDisputeGame());
+            BigInteger staked = registry.minStake();
+            EvmAddress client = net.devnet.account(4).address();
+            ChainEvent proven = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> games.events(0).stream().filter(e -> e.name().equals("OutputsProven")).findFirst().orElse(null),
+                            e -> e != null);
+            assertThat(proven.<EvmAddress>arg("node")).isEqualTo(liar.address());
+            assertThat(proven.<EvmAddress>arg("paid")).isEqualTo(client);
+            assertThat(games.convicted(proven.arg("receiptId"))).isTrue();
+            BigInteger slashed = proven.arg("slashed");
+            assertThat(slashed).isPositive().isLessThanOrEqualTo(staked.divide(BigInteger.TWO)); // half of what was left
+            BigInteger reward = slashed.multiply(BigInteger.valueOf(9_000)).divide(BigInteger.valueOf(10_000)); // committeeBps burnt
+            assertThat(games.claimable(client)).isEqualTo(reward).isEqualTo(proven.<BigInteger>arg("reward"));
+            assertThat(registry.stakeOf(liar.address())).isLessThanOrEqualTo(staked.subtract(slashed));
+            assertThat(games.gameCount()).as("no game was needed").isZero();
+            for (EvmAddress honest : new EvmAddress[] {net.nodes.get(1).address(), net.nodes.get(2).address()}) {
+                assertThat(registry.stakeOf(honest)).isEqualTo(staked);
+            }
+        }
+    }
+}
