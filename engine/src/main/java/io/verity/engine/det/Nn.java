@@ -467,6 +467,8 @@ final class Nn {
         int kh = oneD ? 1 : (int) ks[0], kw = (int) ks[ks.length - 1];
         Geo g = geometry(n, H, W, kh, kw, oneD, n.i("ceil_mode", 0) != 0);
         boolean includePad = n.i("count_include_pad", 0) != 0, colMajor = n.i("storage_order", 0) != 0;
+        boolean indices = n.outputs.size() > 1 && !n.outputs.get(1).isEmpty();
+        if (max && x.f != null && !indices) return new Arr[] {maxPoolFloats(c.par(), x, N, C, H, W, g, oneD)};
         double[] o = new double[N * C * g.oh * g.ow];
         long[] arg = new long[o.length];
         float[] xf = x.f;
@@ -504,6 +506,38 @@ final class Nn {
         });
         int[] shape = oneD ? new int[] {N, C, g.ow} : new int[] {N, C, g.oh, g.ow};
         return new Arr[] {K.cast(Arr.doubles(shape, o), x0.dtype), Arr.longs(DType.INT64, shape, arg)};
+    }
+
+    /**
+     * float32 MaxPool without the Indices output: the general loop's values without its float64 copy and
+     * index array. There an element replaces the running maximum when it is NaN or greater (or is the first,
+     * which changes the value only when both are -inf: none); that rule runs here per output in the same
+     * ky, kx order, one output row at a time, on float32 values (comparing float32 values in float64 is the
+     * same comparison). An output whose window holds no input stays -inf, as before.
+     */
+    private static Arr maxPoolFloats(Parallel par, Arr x, int N, int C, int H, int W, Geo g, boolean oneD) {
+        int OH = g.oh, OW = g.ow;
+        float[] xf = x.f, o = new float[N * C * OH * OW];
+        par.forEach(N * C * OH, (long) OW * g.kh * g.kw, task -> {
+            int oy = task % OH, nc = task / OH, ob = task * OW;
+            java.util.Arrays.fill(o, ob, ob + OW, Float.NEGATIVE_INFINITY);
+            for (int ky = 0; ky < g.kh; ky++) {
+                int iy = oy * g.sh - g.pt + ky * g.dh;
+                if (iy < 0 || iy >= H) continue;
+                int xrow = (nc * H + iy) * W;
+                for (int kx = 0; kx < g.kw; kx++) {
+                    int off = kx * g.dw - g.pl;
+                    // ox range where ix = ox * sw + off is inside [0, W)
+                    int lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+                    int hi = Math.min(OW, W - off <= 0 ? 0 : (W - off + g.sw - 1) / g.sw);
+                    for (int ox = lo; ox < hi; ox++) {
+                        float v = xf[xrow + ox * g.sw + off];
+                        if (v != v || v > o[ob + ox]) o[ob + ox] = v;
+                    }
+                }
+            }
+        });
+        return Arr.floats(oneD ? new int[] {N, C, OW} : new int[] {N, C, OH, OW}, o);
     }
 
     private static Arr[] global(Arr x, boolean max) {
