@@ -244,7 +244,7 @@ final class Nn {
         int kh = g.kh(), kw = g.kw(), OH = g.oh(), OW = g.ow();
         par.forEach(N * C * OH, (long) OW * kh * kw, task -> {
             int oy = task % OH, nc = task / OH, ch = nc % C;
-            double[] acc = new double[OW];
+            double[] acc = OW <= Dot.TILE ? Dot.partials(1, OW)[0] : new double[OW];
             int xb = nc * H * W, wb = ch * kh * kw;
             for (int ky = 0; ky < kh; ky++) {
                 int iy = oy * g.sh() - g.pt() + ky * g.dh();
