@@ -28,6 +28,12 @@ final class Graph {
     final Set<String> outerReads;
     /** For each node position, the values it reads for the last time (freed after it runs). */
     final List<List<String>> dying;
+    /**
+     * For each node position, whether it starts an exported HardSwish, {@code Add(x, c)}, {@code Clip},
+     * {@code Mul} with x, {@code Div}, in four consecutive positions whose first three outputs only the next
+     * of them reads: untraced runs may compute it in one pass ({@link Interp}).
+     */
+    final boolean[] hardSwish;
 
     private Graph(List<Node> nodes, Map<String, Arr> inits, List<ValueInfoProto> inputs, List<String> outputs,
             Set<String> outerReads) {
@@ -39,10 +45,27 @@ final class Graph {
         for (int i = 0; i < nodes.size(); i++) d.add(new ArrayList<>());
         last.forEach((name, i) -> d.get(i).add(name));
         this.dying = d;
+        Map<String, Integer> uses = new HashMap<>();
+        for (Node n : nodes) for (String r : reads(n)) uses.merge(r, 1, Integer::sum);
+        for (String o : outputs) uses.merge(o, 1, Integer::sum);
+        this.hardSwish = new boolean[nodes.size()];
+        for (int i = 0; i + 3 < nodes.size(); i++) hardSwish[i] = hardSwishAt(nodes.subList(i, i + 4), uses);
         this.initializers = inits;
         this.inputs = inputs;
         this.outputs = outputs;
         this.outerReads = outerReads;
+    }
+
+    private static boolean hardSwishAt(List<Node> n, Map<String, Integer> uses) {
+        Node add = n.get(0), clip = n.get(1), mul = n.get(2), div = n.get(3);
+        if (!add.op.equals("Add") || !clip.op.equals("Clip") || !mul.op.equals("Mul") || !div.op.equals("Div")) return false;
+        for (Node k : n) if (k.outputs.size() != 1 || k.outputs.get(0).isEmpty() || !k.subgraphs.isEmpty()) return false;
+        for (int k = 0; k < 3; k++) if (uses.getOrDefault(n.get(k).outputs.get(0), 0) != 1) return false;
+        String x = add.inputs.size() == 2 ? add.inputs.get(0) : "";
+        String t = clip.outputs.get(0);
+        return !x.isEmpty() && !clip.inputs.isEmpty() && clip.inputs.get(0).equals(add.outputs.get(0))
+                && mul.inputs.size() == 2 && (mul.inputs.equals(List.of(x, t)) || mul.inputs.equals(List.of(t, x)))
+                && div.inputs.size() == 2 && div.inputs.get(0).equals(mul.outputs.get(0));
     }
 
     static Graph compile(GraphProto g, Map<String, Integer> opsets) {

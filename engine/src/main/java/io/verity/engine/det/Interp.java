@@ -50,6 +50,17 @@ final class Interp {
         scope.values.putAll(g.initializers);
         for (int ni = 0; ni < g.nodes.size(); ni++) {
             Node n = g.nodes.get(ni);
+            if (sink == null && g.hardSwish[ni]) {
+                long t0 = PROFILE == null ? 0 : System.nanoTime();
+                Arr fused = hardSwish(g, ni, scope);
+                if (fused != null) {
+                    if (PROFILE != null) PROFILE.merge("HardSwish (fused)", System.nanoTime() - t0, Long::sum);
+                    scope.values.put(g.nodes.get(ni + 3).outputs.get(0), fused);
+                    for (int k = ni; k < ni + 4; k++) for (String dead : g.dying.get(k)) scope.values.remove(dead);
+                    ni += 3;
+                    continue;
+                }
+            }
             Arr[] in = new Arr[n.inputs.size()];
             for (int k = 0; k < in.length; k++) {
                 String name = n.inputs.get(k);
@@ -76,6 +87,35 @@ final class Interp {
             if (outs[k] == null) throw new IllegalStateException("graph output '" + g.outputs.get(k) + "' was never produced");
         }
         return outs;
+    }
+
+    /**
+     * Nodes ni..ni+3 ({@link Graph#hardSwish}) in one pass when their operands are what the fused kernel
+     * takes (float32 x, one-element float32 constants that do not widen the shape); null to run them one by one.
+     */
+    private Arr hardSwish(Graph g, int ni, Scope scope) {
+        Node add = g.nodes.get(ni), clip = g.nodes.get(ni + 1), mul = g.nodes.get(ni + 2), div = g.nodes.get(ni + 3);
+        Arr x = scope.get(add.inputs.get(0)), c = scope.get(add.inputs.get(1)), d = scope.get(div.inputs.get(1));
+        if (x == null || x.f == null || !scalarOf(c, x) || !scalarOf(d, x)) return null;
+        float lo, hi;
+        boolean viaDouble = clip.opset < 11;
+        if (viaDouble) { // as Elementwise.clip: attributes read as float, compared through float64
+            lo = (float) (double) clip.f("min", -Float.MAX_VALUE);
+            hi = (float) (double) clip.f("max", Float.MAX_VALUE);
+        } else {
+            Arr mn = clip.inputs.size() > 1 && !clip.inputs.get(1).isEmpty() ? scope.get(clip.inputs.get(1)) : null;
+            Arr mx = clip.inputs.size() > 2 && !clip.inputs.get(2).isEmpty() ? scope.get(clip.inputs.get(2)) : null;
+            if ((mn != null && mn.size() < 1) || (mx != null && mx.size() < 1)) return null;
+            lo = mn == null ? Float.NEGATIVE_INFINITY : (float) mn.getD(0);
+            hi = mx == null ? Float.POSITIVE_INFINITY : (float) mx.getD(0);
+        }
+        boolean xFirst = mul.inputs.get(0).equals(add.inputs.get(0));
+        return Arr.floats(x.shape, Elementwise.hardSwish(par, x.f, c.f[0], lo, hi, viaDouble, xFirst, d.f[0]));
+    }
+
+    /** A one-element float32 tensor whose broadcast against x leaves x's shape. */
+    private static boolean scalarOf(Arr c, Arr x) {
+        return c != null && c.f != null && c.f.length == 1 && c.rank() <= x.rank();
     }
 
     Arr[] execute(Node n, Arr[] in, Scope scope) {
