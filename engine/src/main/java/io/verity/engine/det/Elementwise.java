@@ -292,7 +292,11 @@ final class Elementwise {
      * the single float32 operation the separate kernels perform on the same operands.
      */
     static float[] hardSwish(Parallel par, float[] x, float c, float lo, float hi, boolean viaDouble, boolean xFirst, float d) {
-        float[] o = new float[x.length];
+        return hardSwish(par, x, new float[x.length], c, lo, hi, viaDouble, xFirst, d);
+    }
+
+    /** As above into o, which may be x itself (o[i] is written after the last read of x[i]). */
+    static float[] hardSwish(Parallel par, float[] x, float[] o, float c, float lo, float hi, boolean viaDouble, boolean xFirst, float d) {
         int block = CLIP_BLOCK, blocks = (x.length + block - 1) / block;
         par.forEach(blocks, block * 4L, bi -> {
             int i0 = bi * block, len = Math.min(x.length, i0 + block) - i0;

@@ -518,26 +518,29 @@ final class Nn {
     private static Arr maxPoolFloats(Parallel par, Arr x, int N, int C, int H, int W, Geo g, boolean oneD) {
         int OH = g.oh, OW = g.ow;
         float[] xf = x.f, o = new float[N * C * OH * OW];
-        par.forEach(N * C * OH, (long) OW * g.kh * g.kw, task -> {
-            int oy = task % OH, nc = task / OH, ob = task * OW;
-            java.util.Arrays.fill(o, ob, ob + OW, Float.NEGATIVE_INFINITY);
-            for (int ky = 0; ky < g.kh; ky++) {
-                int iy = oy * g.sh - g.pt + ky * g.dh;
-                if (iy < 0 || iy >= H) continue;
-                int xrow = (nc * H + iy) * W;
-                for (int kx = 0; kx < g.kw; kx++) {
-                    int off = kx * g.dw - g.pl;
-                    // ox range where ix = ox * sw + off is inside [0, W)
-                    int lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
-                    int hi = Math.min(OW, W - off <= 0 ? 0 : (W - off + g.sw - 1) / g.sw);
-                    for (int ox = lo; ox < hi; ox++) {
-                        float v = xf[xrow + ox * g.sw + off];
-                        if (v != v || v > o[ob + ox]) o[ob + ox] = v;
-                    }
+        par.forEach(N * C * OH, (long) OW * g.kh * g.kw, task -> maxPoolRow(xf, o, task, H, W, OH, OW, g));
+        return Arr.floats(oneD ? new int[] {N, C, OW} : new int[] {N, C, OH, OW}, o);
+    }
+
+    /** Output row {@code task} (= nc * OH + oy) of {@link #maxPoolFloats}; a method of its own so it compiles alone. */
+    private static void maxPoolRow(float[] xf, float[] o, int task, int H, int W, int OH, int OW, Geo g) {
+        int oy = task % OH, nc = task / OH, ob = task * OW;
+        java.util.Arrays.fill(o, ob, ob + OW, Float.NEGATIVE_INFINITY);
+        for (int ky = 0; ky < g.kh; ky++) {
+            int iy = oy * g.sh - g.pt + ky * g.dh;
+            if (iy < 0 || iy >= H) continue;
+            int xrow = (nc * H + iy) * W;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int off = kx * g.dw - g.pl;
+                // ox range where ix = ox * sw + off is inside [0, W)
+                int lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+                int hi = Math.min(OW, W - off <= 0 ? 0 : (W - off + g.sw - 1) / g.sw);
+                for (int ox = lo; ox < hi; ox++) {
+                    float v = xf[xrow + ox * g.sw + off];
+                    if (v != v || v > o[ob + ox]) o[ob + ox] = v;
                 }
             }
-        });
-        return Arr.floats(oneD ? new int[] {N, C, OW} : new int[] {N, C, OH, OW}, o);
+        }
     }
 
     private static Arr[] global(Arr x, boolean max) {
@@ -595,14 +598,8 @@ final class Nn {
             add[ch] = mean.getD(ch);
         }
         if (x.f != null) {
-            // float32 input: the same float64 expression, rounded straight into the float32 result
             float[] o = new float[x.size()];
-            c.par().forEach(N * C, S, nc -> {
-                int ch = nc % C;
-                double s = sc.getD(ch), bb = b.getD(ch), a = add[ch], m = mul[ch];
-                float[] xf = x.f;
-                for (int i = nc * S; i < (nc + 1) * S; i++) o[i] = (float) (((double) xf[i] - a) / m * s + bb);
-            });
+            batchNormFloats(c.par(), x, o, sc, b, mul, add, N, C, S);
             return new Arr[] {Arr.floats(x.shape, o)};
         }
         double[] o = new double[x.size()];
@@ -612,6 +609,40 @@ final class Nn {
             for (int i = 0; i < S; i++) o[nc * S + i] = (x.getD(nc * S + i) - add[ch]) / mul[ch] * s + bb;
         });
         return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+
+    /**
+     * Inference BatchNormalization of float32 x into o (o may be x itself: each element is read once, then
+     * written): the float64 expression of {@link #batchNorm} rounded straight into float32. mul and add are
+     * its per-channel sqrt(var + eps) and mean.
+     */
+    private static void batchNormFloats(Parallel par, Arr x, float[] o, Arr sc, Arr b, double[] mul, double[] add, int N, int C, int S) {
+        float[] xf = x.f;
+        par.forEach(N * C, S, nc -> {
+            int ch = nc % C;
+            double s = sc.getD(ch), bb = b.getD(ch), a = add[ch], m = mul[ch];
+            for (int i = nc * S; i < (nc + 1) * S; i++) o[i] = (float) (((double) xf[i] - a) / m * s + bb);
+        });
+    }
+
+    /**
+     * For untraced runs: node n (an inference BatchNormalization) applied to float32 x in place, when x is an
+     * array no one else holds (a Conv's fresh output that only n reads). Same bits as {@link #batchNorm}.
+     *
+     * @return false, touching nothing, when n is not that case (the caller then runs it as usual)
+     */
+    static boolean batchNormInPlace(Node n, Arr x, Arr[] in, Parallel par) {
+        if (x.f == null || x.rank() < 2 || n.i("training_mode", 0) != 0 || in.length < 5) return false;
+        int N = x.shape[0], C = x.shape[1], S = x.size() / Math.max(1, N * C);
+        for (int k = 1; k < 5; k++) if (in[k] == null || in[k].size() < C || !in[k].isFloat()) return false;
+        double eps = n.f("epsilon", 1e-5f);
+        double[] mul = new double[C], add = new double[C];
+        for (int ch = 0; ch < C; ch++) {
+            mul[ch] = StrictMath.sqrt(in[4].getD(ch) + eps);
+            add[ch] = in[3].getD(ch);
+        }
+        batchNormFloats(par, x, x.f, in[1], in[2], mul, add, N, C, S);
+        return true;
     }
 
     /**

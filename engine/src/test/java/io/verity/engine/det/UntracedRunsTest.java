@@ -42,6 +42,19 @@ class UntracedRunsTest {
     }
 
     @Test
+    void the_shortcuts_are_taken_on_the_shipped_cls_model_so_the_golden_comparison_covers_them() throws Exception {
+        var proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(RealModels.all(1).get(2).file()));
+        java.util.Map<String, Integer> opsets = new java.util.HashMap<>();
+        for (var o : proto.getOpsetImportList()) opsets.put(o.getDomain(), (int) o.getVersion());
+        Graph g = Graph.compile(proto.getGraph(), opsets);
+        List<Integer> epilogues = java.util.Arrays.stream(g.epilogue).boxed().toList();
+        assertThat(epilogues).contains(1, 2, 5);
+        int fusedHardSwish = 0;
+        for (int i = 0; i < g.nodes.size(); i++) if (g.hardSwish[i] && (i < 2 || g.epilogue[i - 2] != 5)) fusedHardSwish++;
+        assertThat(fusedHardSwish).as("HardSwish chains not behind a Conv + BatchNormalization").isPositive();
+    }
+
+    @Test
     void the_fused_hardswish_gives_the_bits_of_its_four_nodes_on_zeros_nans_infinities_and_the_clip_bounds() throws Exception {
         // Blocks of 1024: the first holds -0, +0, NaNs (two payloads), infinities and -3, 3, tiny and huge values
         // (the select path of Clip), the others only ordinary values (its min/max path).
