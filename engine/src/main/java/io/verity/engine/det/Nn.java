@@ -174,9 +174,10 @@ final class Nn {
         int OH = g.oh, OW = g.ow, P = OH * OW, Kd = Cg * kh * kw, Mg = M / G;
         float[] o = new float[N * M * P];
         if (P == 0) return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
-        if (Cg == 1 && Mg == 1 && (g.sh > 1 || g.sw > 1 || !finite(w.f))) {
-            // Strided depthwise: the row kernel is faster than splitting the input into phases. Non-finite
-            // weights: the depthwise kernel skips padding where the product path multiplies it (0 * inf = NaN).
+        if (Cg == 1 && Mg == 1 && (g.sh > 1 || g.sw > 1 || !finite(w.f) || (P <= 1024 && kw >= 4))) {
+            // Strided depthwise, and small planes with four or more taps a row (which it folds four at a time):
+            // the row kernel is faster than splitting the input into phases (a copy). Non-finite weights: the
+            // depthwise kernel skips padding where the product path multiplies it (0 * inf = NaN).
             depthwise(c.par(), x.f, w.f, bias == null ? null : bias.f, o, N, C, H, W, g);
             return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
         }
@@ -250,7 +251,30 @@ final class Nn {
                 int iy = oy * g.sh() - g.pt() + ky * g.dh();
                 if (iy < 0 || iy >= H) continue;
                 int xrow = xb + iy * W;
-                for (int kx = 0; kx < kw; kx++) {
+                int kx = 0;
+                if (g.sw() == 1) {
+                    // Four taps per pass where all four are inside the row, as one left-to-right expression
+                    // (the same four additions in kx order); an output whose window crosses the border takes
+                    // the inside taps of the four one by one, still in kx order.
+                    for (; kx + 4 <= kw; kx += 4) {
+                        int w0 = wb + ky * kw + kx, o0 = kx * g.dw() - g.pl(), d = g.dw();
+                        double v0 = w[w0], v1 = w[w0 + 1], v2 = w[w0 + 2], v3 = w[w0 + 3];
+                        // tap i is inside for ox in [max(0, -(o0 + i*d)), min(OW, W - (o0 + i*d))): the union of the
+                        // four is [lo3, hi0), all four are inside on [lo0, hi3)
+                        int lo3 = Math.max(0, -(o0 + 3 * d)), hi0 = Math.min(OW, W - o0);
+                        int lo0 = Math.max(0, -o0), hi3 = Math.min(OW, W - (o0 + 3 * d));
+                        int mid0 = lo0, mid1 = hi3;
+                        if (mid1 <= mid0) mid0 = mid1 = Math.max(lo3, hi0);
+                        for (int ox = lo3; ox < Math.min(mid0, hi0); ox++) acc[ox] = border(acc[ox], x, xrow + ox, o0, d, W, ox, w, w0);
+                        for (int ox = mid0; ox < mid1; ox++) {
+                            int r = xrow + ox + o0;
+                            acc[ox] = acc[ox] + (double) x[r] * v0 + (double) x[r + d] * v1 + (double) x[r + 2 * d] * v2
+                                    + (double) x[r + 3 * d] * v3;
+                        }
+                        for (int ox = mid1; ox < hi0; ox++) acc[ox] = border(acc[ox], x, xrow + ox, o0, d, W, ox, w, w0);
+                    }
+                }
+                for (; kx < kw; kx++) {
                     double wv = w[wb + ky * kw + kx];
                     int off = kx * g.dw() - g.pl();
                     // ox range where ix = ox * sw + off is inside [0, W)
@@ -268,6 +292,15 @@ final class Nn {
             if (bias == null) for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) acc[ox];
             else for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) (acc[ox] + bv);
         });
+    }
+
+    /** Taps kx..kx+3 of one output at column ox whose window crosses the row's border: the inside ones, in order. */
+    private static double border(double a, float[] x, int xo, int o0, int d, int W, int ox, float[] w, int w0) {
+        for (int i = 0; i < 4; i++) {
+            int ix = ox + o0 + i * d;
+            if (ix >= 0 && ix < W) a += (double) x[xo + o0 + i * d] * w[w0 + i];
+        }
+        return a;
     }
 
     /**
