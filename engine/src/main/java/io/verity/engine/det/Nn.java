@@ -174,10 +174,11 @@ final class Nn {
         int OH = g.oh, OW = g.ow, P = OH * OW, Kd = Cg * kh * kw, Mg = M / G;
         float[] o = new float[N * M * P];
         if (P == 0) return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
-        if (Cg == 1 && Mg == 1 && (g.sh > 1 || g.sw > 1 || (P <= 1024 && kw >= 4) || !finite(w.f))) {
-            // Strided depthwise, and small planes with four or more taps a row (which it folds four at a time):
-            // the row kernel is faster than splitting the input into phases (a copy). Non-finite weights: the
-            // depthwise kernel skips padding where the product path multiplies it (0 * inf = NaN).
+        if (Cg == 1 && Mg == 1 && (g.sh > 1 || g.sw > 1 || (P <= 1024 && OW >= 64 && kw >= 4) || !finite(w.f))) {
+            // Strided depthwise, and small planes of long rows (text lines: cls's 5x5 on 2-3 rows of 96) with
+            // four or more taps a row, which it folds four at a time: the row kernel is faster than splitting
+            // the input into phases (a copy). (On small square planes, det's, the product path stays faster.)
+            // Non-finite weights: the depthwise kernel skips padding where the product path multiplies it.
             depthwise(c.par(), x.f, w.f, bias == null ? null : bias.f, o, N, C, H, W, g);
             return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
         }
