@@ -26,6 +26,19 @@ final class Dot {
     static final int UNROLL = 4;
 
     /**
+     * Each thread's partial sums, reused from task to task: a fresh array per task cost more than the sums on
+     * small products (it is new memory, missing every cache). Zeroed before each use, as a new one would be.
+     */
+    private static final ThreadLocal<double[][]> PARTIALS = ThreadLocal.withInitial(() -> new double[ROWS][TILE]);
+
+    /** {@code rows} zeroed rows of at least {@code w} partial sums (w <= TILE), private to the calling thread. */
+    static double[][] partials(int rows, int w) {
+        double[][] s = PARTIALS.get();
+        for (int r = 0; r < rows; r++) java.util.Arrays.fill(s[r], 0, w, 0.0);
+        return s;
+    }
+
+    /**
      * @param a row-major M x K with row stride {@code lda}, starting at {@code aOff}
      * @param b row-major K x N with row stride {@code ldb}, starting at {@code bOff}
      * @param c receives M x N at {@code cOff}
@@ -68,7 +81,7 @@ final class Dot {
         {
             int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS);
             int q0 = ct * TILE, w = Math.min(Q, q0 + TILE) - q0;
-            double[][] s = new double[m1 - m0][w];
+            double[][] s = partials(m1 - m0, w);
             rows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, s);
             for (int m = m0; m < m1; m++) {
                 double[] sm = s[m - m0];
@@ -98,7 +111,7 @@ final class Dot {
         par.forEach(rowBlocks * colTiles, (long) ROWS * TILE * K, task -> {
             int rb = task % rowBlocks, ct = task / rowBlocks;
             int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS), n0 = ct * TILE, w = Math.min(N, n0 + TILE) - n0;
-            double[][] s = new double[m1 - m0][w];
+            double[][] s = partials(m1 - m0, w);
             rows(K, a, m0 * K, K, m1 - m0, b, bOff + n0, tap, w, s);
             for (int m = m0; m < m1; m++) {
                 double[] sm = s[m - m0];

@@ -248,30 +248,64 @@ final class Elementwise {
      */
     static float[] clip(Parallel par, float[] x, float lo, float hi, boolean viaDouble) {
         float[] o = new float[x.length];
-        int block = 1024, blocks = (x.length + block - 1) / block;
-        boolean fast = lo < hi; // also false for a NaN bound
+        int block = CLIP_BLOCK, blocks = (x.length + block - 1) / block;
         par.forEach(blocks, block, bi -> {
             int i0 = bi * block, i1 = Math.min(x.length, i0 + block);
-            if (fast) {
-                float least = Float.POSITIVE_INFINITY;
-                for (int i = i0; i < i1; i++) {
-                    float v = x[i];
-                    o[i] = Math.min(Math.max(v, lo), hi);
-                    least = Math.min(least, Math.abs(v));
-                }
-                if (least > 0) return;
+            clipBlock(x, i0, o, i0, i1 - i0, lo, hi, viaDouble);
+        });
+        return o;
+    }
+
+    static final int CLIP_BLOCK = 1024;
+
+    /** One block of {@link #clip}: o[oo + j] = clip(x[xo + j]) for j < len. */
+    static void clipBlock(float[] x, int xo, float[] o, int oo, int len, float lo, float hi, boolean viaDouble) {
+        if (lo < hi) { // also false for a NaN bound
+            float least = Float.POSITIVE_INFINITY;
+            for (int j = 0; j < len; j++) {
+                float v = x[xo + j];
+                o[oo + j] = Math.min(Math.max(v, lo), hi);
+                least = Math.min(least, Math.abs(v));
             }
-            if (viaDouble) {
-                for (int i = i0; i < i1; i++) {
-                    double v = x[i];
-                    o[i] = (float) (v < lo ? lo : v > hi ? hi : v);
-                }
-            } else {
-                for (int i = i0; i < i1; i++) {
-                    float v = x[i];
-                    o[i] = v < lo ? lo : v > hi ? hi : v;
-                }
+            if (least > 0) return;
+        }
+        if (viaDouble) {
+            for (int j = 0; j < len; j++) {
+                double v = x[xo + j];
+                o[oo + j] = (float) (v < lo ? lo : v > hi ? hi : v);
             }
+        } else {
+            for (int j = 0; j < len; j++) {
+                float v = x[xo + j];
+                o[oo + j] = v < lo ? lo : v > hi ? hi : v;
+            }
+        }
+    }
+
+    /** Two blocks of scratch per thread for {@link #hardSwish}, reused (fresh memory costs more than the work). */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][CLIP_BLOCK]);
+
+    /**
+     * The HardSwish that exporters spell {@code Div(Mul(x, Clip(Add(x, c), lo, hi)), d)} as one pass over x,
+     * for untraced runs (the trace needs the three intermediates): per block of {@link #CLIP_BLOCK}, t = x + c,
+     * then {@link #clipBlock} of t, then (x * t) / d (or (t * x) / d, in the graph's operand order), every step
+     * the single float32 operation the separate kernels perform on the same operands.
+     */
+    static float[] hardSwish(Parallel par, float[] x, float c, float lo, float hi, boolean viaDouble, boolean xFirst, float d) {
+        return hardSwish(par, x, new float[x.length], c, lo, hi, viaDouble, xFirst, d);
+    }
+
+    /** As above into o, which may be x itself (o[i] is written after the last read of x[i]). */
+    static float[] hardSwish(Parallel par, float[] x, float[] o, float c, float lo, float hi, boolean viaDouble, boolean xFirst, float d) {
+        int block = CLIP_BLOCK, blocks = (x.length + block - 1) / block;
+        par.forEach(blocks, block * 4L, bi -> {
+            int i0 = bi * block, len = Math.min(x.length, i0 + block) - i0;
+            float[][] s = SCRATCH.get();
+            float[] t = s[0], ct = s[1];
+            for (int j = 0; j < len; j++) t[j] = x[i0 + j] + c;
+            clipBlock(t, 0, ct, 0, len, lo, hi, viaDouble);
+            if (xFirst) for (int j = 0; j < len; j++) o[i0 + j] = x[i0 + j] * ct[j] / d;
+            else for (int j = 0; j < len; j++) o[i0 + j] = ct[j] * x[i0 + j] / d;
         });
         return o;
     }

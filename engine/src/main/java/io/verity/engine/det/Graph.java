@@ -28,6 +28,20 @@ final class Graph {
     final Set<String> outerReads;
     /** For each node position, the values it reads for the last time (freed after it runs). */
     final List<List<String>> dying;
+    /**
+     * For each node position, whether it starts an exported HardSwish, {@code Add(x, c)}, {@code Clip},
+     * {@code Mul} with x, {@code Div}, in four consecutive positions whose first three outputs only the next
+     * of them reads: untraced runs may compute it in one pass ({@link Interp}).
+     */
+    final boolean[] hardSwish;
+    /**
+     * For each node position, how many of the following nodes an untraced run may apply in place to this
+     * Conv's fresh output: 1 for a BatchNormalization that alone reads it, 2 with a Relu after that, 5 with an
+     * exported HardSwish ({@link #hardSwish}) whose x is the normalised value; 0 for none. The activation
+     * may come after {@link #epilogueGap} nodes without inputs (the exporter's Constants), which run first.
+     */
+    final int[] epilogue;
+    final int[] epilogueGap;
 
     private Graph(List<Node> nodes, Map<String, Arr> inits, List<ValueInfoProto> inputs, List<String> outputs,
             Set<String> outerReads) {
@@ -39,10 +53,49 @@ final class Graph {
         for (int i = 0; i < nodes.size(); i++) d.add(new ArrayList<>());
         last.forEach((name, i) -> d.get(i).add(name));
         this.dying = d;
+        Map<String, Integer> uses = new HashMap<>();
+        for (Node n : nodes) for (String r : reads(n)) uses.merge(r, 1, Integer::sum);
+        for (String o : outputs) uses.merge(o, 1, Integer::sum);
+        this.hardSwish = new boolean[nodes.size()];
+        for (int i = 0; i + 3 < nodes.size(); i++) hardSwish[i] = hardSwishAt(nodes.subList(i, i + 4), uses);
+        this.epilogue = new int[nodes.size()];
+        this.epilogueGap = new int[nodes.size()];
+        for (int i = 0; i + 1 < nodes.size(); i++) {
+            Node conv = nodes.get(i), bn = nodes.get(i + 1);
+            if (!conv.op.equals("Conv") || !bn.op.equals("BatchNormalization") || conv.outputs.size() != 1 || bn.outputs.size() != 1
+                    || bn.inputs.isEmpty() || !bn.inputs.get(0).equals(conv.outputs.get(0)) || uses.getOrDefault(conv.outputs.get(0), 0) != 1
+                    || bn.i("training_mode", 0) != 0) {
+                continue;
+            }
+            String y = bn.outputs.get(0);
+            epilogue[i] = 1;
+            int a = i + 2;
+            while (a < nodes.size() && nodes.get(a).inputs.isEmpty() && nodes.get(a).subgraphs.isEmpty()) a++;
+            Node next = a < nodes.size() ? nodes.get(a) : null;
+            if (next != null && next.op.equals("Relu") && next.inputs.equals(List.of(y)) && next.outputs.size() == 1
+                    && uses.getOrDefault(y, 0) == 1) {
+                epilogue[i] = 2;
+            } else if (next != null && hardSwish[a] && next.inputs.get(0).equals(y) && uses.getOrDefault(y, 0) == 2) {
+                epilogue[i] = 5; // y's two reads are the HardSwish's Add and Mul
+            }
+            epilogueGap[i] = epilogue[i] > 1 ? a - (i + 2) : 0;
+        }
         this.initializers = inits;
         this.inputs = inputs;
         this.outputs = outputs;
         this.outerReads = outerReads;
+    }
+
+    private static boolean hardSwishAt(List<Node> n, Map<String, Integer> uses) {
+        Node add = n.get(0), clip = n.get(1), mul = n.get(2), div = n.get(3);
+        if (!add.op.equals("Add") || !clip.op.equals("Clip") || !mul.op.equals("Mul") || !div.op.equals("Div")) return false;
+        for (Node k : n) if (k.outputs.size() != 1 || k.outputs.get(0).isEmpty() || !k.subgraphs.isEmpty()) return false;
+        for (int k = 0; k < 3; k++) if (uses.getOrDefault(n.get(k).outputs.get(0), 0) != 1) return false;
+        String x = add.inputs.size() == 2 ? add.inputs.get(0) : "";
+        String t = clip.outputs.get(0);
+        return !x.isEmpty() && !clip.inputs.isEmpty() && clip.inputs.get(0).equals(add.outputs.get(0))
+                && mul.inputs.size() == 2 && (mul.inputs.equals(List.of(x, t)) || mul.inputs.equals(List.of(t, x)))
+                && div.inputs.size() == 2 && div.inputs.get(0).equals(mul.outputs.get(0));
     }
 
     static Graph compile(GraphProto g, Map<String, Integer> opsets) {

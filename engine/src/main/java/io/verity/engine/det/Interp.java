@@ -50,6 +50,21 @@ final class Interp {
         scope.values.putAll(g.initializers);
         for (int ni = 0; ni < g.nodes.size(); ni++) {
             Node n = g.nodes.get(ni);
+            if (sink == null && g.epilogue[ni] > 0) {
+                ni += convEpilogue(g, ni, scope) - 1;
+                continue;
+            }
+            if (sink == null && g.hardSwish[ni]) {
+                long t0 = PROFILE == null ? 0 : System.nanoTime();
+                Arr fused = hardSwish(g, ni, scope, scope.get(n.inputs.get(0)), null);
+                if (fused != null) {
+                    if (PROFILE != null) PROFILE.merge("HardSwish (fused)", System.nanoTime() - t0, Long::sum);
+                    scope.values.put(g.nodes.get(ni + 3).outputs.get(0), fused);
+                    for (int k = ni; k < ni + 4; k++) for (String dead : g.dying.get(k)) scope.values.remove(dead);
+                    ni += 3;
+                    continue;
+                }
+            }
             Arr[] in = new Arr[n.inputs.size()];
             for (int k = 0; k < in.length; k++) {
                 String name = n.inputs.get(k);
@@ -76,6 +91,94 @@ final class Interp {
             if (outs[k] == null) throw new IllegalStateException("graph output '" + g.outputs.get(k) + "' was never produced");
         }
         return outs;
+    }
+
+    /**
+     * Nodes ni..ni+3 ({@link Graph#hardSwish}) in one pass when their operands are what the fused kernel
+     * takes (float32 x, one-element float32 constants that do not widen the shape); null to run them one by one.
+     */
+    private Arr hardSwish(Graph g, int ni, Scope scope, Arr x, float[] into) {
+        Node add = g.nodes.get(ni), clip = g.nodes.get(ni + 1), mul = g.nodes.get(ni + 2), div = g.nodes.get(ni + 3);
+        Arr c = scope.get(add.inputs.get(1)), d = scope.get(div.inputs.get(1));
+        if (x == null || x.f == null || !scalarOf(c, x) || !scalarOf(d, x)) return null;
+        float lo, hi;
+        boolean viaDouble = clip.opset < 11;
+        if (viaDouble) { // as Elementwise.clip: attributes read as float, compared through float64
+            lo = (float) (double) clip.f("min", -Float.MAX_VALUE);
+            hi = (float) (double) clip.f("max", Float.MAX_VALUE);
+        } else {
+            Arr mn = clip.inputs.size() > 1 && !clip.inputs.get(1).isEmpty() ? scope.get(clip.inputs.get(1)) : null;
+            Arr mx = clip.inputs.size() > 2 && !clip.inputs.get(2).isEmpty() ? scope.get(clip.inputs.get(2)) : null;
+            if ((mn != null && mn.size() < 1) || (mx != null && mx.size() < 1)) return null;
+            lo = mn == null ? Float.NEGATIVE_INFINITY : (float) mn.getD(0);
+            hi = mx == null ? Float.POSITIVE_INFINITY : (float) mx.getD(0);
+        }
+        boolean xFirst = mul.inputs.get(0).equals(add.inputs.get(0));
+        float[] o = into != null ? into : new float[x.f.length];
+        return Arr.floats(x.shape, Elementwise.hardSwish(par, x.f, o, c.f[0], lo, hi, viaDouble, xFirst, d.f[0]));
+    }
+
+    /**
+     * Conv at ni, then its {@link Graph#epilogue} (BatchNormalization, then Relu or HardSwish) applied in place
+     * to the Conv's output, an array only these nodes see, so no intermediate is allocated. Each step gives its
+     * kernel's bits; a step whose operands its in-place form does not take ends the epilogue there, and the
+     * value so far is stored under its name for the usual kernels to go on from.
+     *
+     * @return how many nodes were executed (1: the Conv alone)
+     */
+    private int convEpilogue(Graph g, int ni, Scope scope) {
+        Node conv = g.nodes.get(ni), bn = g.nodes.get(ni + 1);
+        long t0 = PROFILE == null ? 0 : System.nanoTime();
+        Arr y = execute(conv, inputs(conv, scope), scope)[0];
+        int done = 1;
+        String name = conv.outputs.get(0);
+        Arr[] bnIn = new Arr[bn.inputs.size()];
+        for (int k = 1; k < bnIn.length; k++) bnIn[k] = bn.inputs.get(k).isEmpty() ? null : scope.get(bn.inputs.get(k));
+        if (y != null && y.f != null && Nn.batchNormInPlace(bn, y, bnIn, par)) {
+            done = 2;
+            name = bn.outputs.get(0);
+            int kind = g.epilogue[ni], a = ni + 2 + g.epilogueGap[ni];
+            for (; done < a - ni; done++) { // the Constants before the activation: they read nothing
+                Node k = g.nodes.get(ni + done);
+                Arr[] out = execute(k, new Arr[0], scope);
+                for (int j = 0; j < k.outputs.size(); j++) {
+                    if (k.outputs.get(j).isEmpty()) continue;
+                    if (j >= out.length || out[j] == null) throw new OpException(k, "produced no output " + j + " '" + k.outputs.get(j) + "'");
+                    scope.values.put(k.outputs.get(j), out[j]);
+                }
+            }
+            if (kind == 2) {
+                float[] v = y.f;
+                for (int i = 0; i < v.length; i++) v[i] = Math.max(v[i], 0f); // Relu's own expression
+                done++;
+                name = g.nodes.get(a).outputs.get(0);
+            } else if (kind == 5 && hardSwish(g, a, scope, y, y.f) != null) {
+                done += 4;
+                name = g.nodes.get(a + 3).outputs.get(0);
+            }
+        }
+        if (y == null) throw new OpException(conv, "produced no output 0 '" + name + "'");
+        if (PROFILE != null) PROFILE.merge("Conv+epilogue (fused)", System.nanoTime() - t0, Long::sum);
+        scope.values.put(name, y);
+        for (int k = ni; k < ni + done; k++) for (String dead : g.dying.get(k)) scope.values.remove(dead);
+        return done;
+    }
+
+    /** Node n's input values from scope (null for omitted optional inputs). */
+    private static Arr[] inputs(Node n, Scope scope) {
+        Arr[] in = new Arr[n.inputs.size()];
+        for (int k = 0; k < in.length; k++) {
+            String name = n.inputs.get(k);
+            if (name.isEmpty()) continue;
+            in[k] = scope.get(name);
+            if (in[k] == null) throw new OpException(n, "input " + k + " '" + name + "' has no value");
+        }
+        return in;
+    }
+
+    /** A one-element float32 tensor whose broadcast against x leaves x's shape. */
+    private static boolean scalarOf(Arr c, Arr x) {
+        return c != null && c.f != null && c.f.length == 1 && c.rank() <= x.rank();
     }
 
     Arr[] execute(Node n, Arr[] in, Scope scope) {

@@ -174,9 +174,11 @@ final class Nn {
         int OH = g.oh, OW = g.ow, P = OH * OW, Kd = Cg * kh * kw, Mg = M / G;
         float[] o = new float[N * M * P];
         if (P == 0) return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
-        if (Cg == 1 && Mg == 1 && (g.sh > 1 || g.sw > 1 || !finite(w.f))) {
-            // Strided depthwise: the row kernel is faster than splitting the input into phases. Non-finite
-            // weights: the depthwise kernel skips padding where the product path multiplies it (0 * inf = NaN).
+        if (Cg == 1 && Mg == 1 && (g.sh > 1 || g.sw > 1 || (P <= 1024 && OW >= 64 && kw >= 4) || !finite(w.f))) {
+            // Strided depthwise, and small planes of long rows (text lines: cls's 5x5 on 2-3 rows of 96) with
+            // four or more taps a row, which it folds four at a time: the row kernel is faster than splitting
+            // the input into phases (a copy). (On small square planes, det's, the product path stays faster.)
+            // Non-finite weights: the depthwise kernel skips padding where the product path multiplies it.
             depthwise(c.par(), x.f, w.f, bias == null ? null : bias.f, o, N, C, H, W, g);
             return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
         }
@@ -244,13 +246,36 @@ final class Nn {
         int kh = g.kh(), kw = g.kw(), OH = g.oh(), OW = g.ow();
         par.forEach(N * C * OH, (long) OW * kh * kw, task -> {
             int oy = task % OH, nc = task / OH, ch = nc % C;
-            double[] acc = new double[OW];
+            double[] acc = OW <= Dot.TILE ? Dot.partials(1, OW)[0] : new double[OW];
             int xb = nc * H * W, wb = ch * kh * kw;
             for (int ky = 0; ky < kh; ky++) {
                 int iy = oy * g.sh() - g.pt() + ky * g.dh();
                 if (iy < 0 || iy >= H) continue;
                 int xrow = xb + iy * W;
-                for (int kx = 0; kx < kw; kx++) {
+                int kx = 0;
+                if (g.sw() == 1) {
+                    // Four taps per pass where all four are inside the row, as one left-to-right expression
+                    // (the same four additions in kx order); an output whose window crosses the border takes
+                    // the inside taps of the four one by one, still in kx order.
+                    for (; kx + 4 <= kw; kx += 4) {
+                        int w0 = wb + ky * kw + kx, o0 = kx * g.dw() - g.pl(), d = g.dw();
+                        double v0 = w[w0], v1 = w[w0 + 1], v2 = w[w0 + 2], v3 = w[w0 + 3];
+                        // tap i is inside for ox in [max(0, -(o0 + i*d)), min(OW, W - (o0 + i*d))): the union of the
+                        // four is [lo3, hi0), all four are inside on [lo0, hi3)
+                        int lo3 = Math.max(0, -(o0 + 3 * d)), hi0 = Math.min(OW, W - o0);
+                        int lo0 = Math.max(0, -o0), hi3 = Math.min(OW, W - (o0 + 3 * d));
+                        int mid0 = lo0, mid1 = hi3;
+                        if (mid1 <= mid0) mid0 = mid1 = Math.max(lo3, hi0);
+                        for (int ox = lo3; ox < Math.min(mid0, hi0); ox++) acc[ox] = border(acc[ox], x, xrow + ox, o0, d, W, ox, w, w0);
+                        for (int ox = mid0; ox < mid1; ox++) {
+                            int r = xrow + ox + o0;
+                            acc[ox] = acc[ox] + (double) x[r] * v0 + (double) x[r + d] * v1 + (double) x[r + 2 * d] * v2
+                                    + (double) x[r + 3 * d] * v3;
+                        }
+                        for (int ox = mid1; ox < hi0; ox++) acc[ox] = border(acc[ox], x, xrow + ox, o0, d, W, ox, w, w0);
+                    }
+                }
+                for (; kx < kw; kx++) {
                     double wv = w[wb + ky * kw + kx];
                     int off = kx * g.dw() - g.pl();
                     // ox range where ix = ox * sw + off is inside [0, W)
@@ -268,6 +293,15 @@ final class Nn {
             if (bias == null) for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) acc[ox];
             else for (int ox = 0; ox < OW; ox++) o[ob + ox] = (float) (acc[ox] + bv);
         });
+    }
+
+    /** Taps kx..kx+3 of one output at column ox whose window crosses the row's border: the inside ones, in order. */
+    private static double border(double a, float[] x, int xo, int o0, int d, int W, int ox, float[] w, int w0) {
+        for (int i = 0; i < 4; i++) {
+            int ix = ox + o0 + i * d;
+            if (ix >= 0 && ix < W) a += (double) x[xo + o0 + i * d] * w[w0 + i];
+        }
+        return a;
     }
 
     /**
@@ -467,6 +501,8 @@ final class Nn {
         int kh = oneD ? 1 : (int) ks[0], kw = (int) ks[ks.length - 1];
         Geo g = geometry(n, H, W, kh, kw, oneD, n.i("ceil_mode", 0) != 0);
         boolean includePad = n.i("count_include_pad", 0) != 0, colMajor = n.i("storage_order", 0) != 0;
+        boolean indices = n.outputs.size() > 1 && !n.outputs.get(1).isEmpty();
+        if (max && x.f != null && !indices) return new Arr[] {maxPoolFloats(c.par(), x, N, C, H, W, g, oneD)};
         double[] o = new double[N * C * g.oh * g.ow];
         long[] arg = new long[o.length];
         float[] xf = x.f;
@@ -504,6 +540,41 @@ final class Nn {
         });
         int[] shape = oneD ? new int[] {N, C, g.ow} : new int[] {N, C, g.oh, g.ow};
         return new Arr[] {K.cast(Arr.doubles(shape, o), x0.dtype), Arr.longs(DType.INT64, shape, arg)};
+    }
+
+    /**
+     * float32 MaxPool without the Indices output: the general loop's values without its float64 copy and
+     * index array. There an element replaces the running maximum when it is NaN or greater (or is the first,
+     * which changes the value only when both are -inf: none); that rule runs here per output in the same
+     * ky, kx order, one output row at a time, on float32 values (comparing float32 values in float64 is the
+     * same comparison). An output whose window holds no input stays -inf, as before.
+     */
+    private static Arr maxPoolFloats(Parallel par, Arr x, int N, int C, int H, int W, Geo g, boolean oneD) {
+        int OH = g.oh, OW = g.ow;
+        float[] xf = x.f, o = new float[N * C * OH * OW];
+        par.forEach(N * C * OH, (long) OW * g.kh * g.kw, task -> maxPoolRow(xf, o, task, H, W, OH, OW, g));
+        return Arr.floats(oneD ? new int[] {N, C, OW} : new int[] {N, C, OH, OW}, o);
+    }
+
+    /** Output row {@code task} (= nc * OH + oy) of {@link #maxPoolFloats}; a method of its own so it compiles alone. */
+    private static void maxPoolRow(float[] xf, float[] o, int task, int H, int W, int OH, int OW, Geo g) {
+        int oy = task % OH, nc = task / OH, ob = task * OW;
+        java.util.Arrays.fill(o, ob, ob + OW, Float.NEGATIVE_INFINITY);
+        for (int ky = 0; ky < g.kh; ky++) {
+            int iy = oy * g.sh - g.pt + ky * g.dh;
+            if (iy < 0 || iy >= H) continue;
+            int xrow = (nc * H + iy) * W;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int off = kx * g.dw - g.pl;
+                // ox range where ix = ox * sw + off is inside [0, W)
+                int lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+                int hi = Math.min(OW, W - off <= 0 ? 0 : (W - off + g.sw - 1) / g.sw);
+                for (int ox = lo; ox < hi; ox++) {
+                    float v = xf[xrow + ox * g.sw + off];
+                    if (v != v || v > o[ob + ox]) o[ob + ox] = v;
+                }
+            }
+        }
     }
 
     private static Arr[] global(Arr x, boolean max) {
@@ -561,14 +632,8 @@ final class Nn {
             add[ch] = mean.getD(ch);
         }
         if (x.f != null) {
-            // float32 input: the same float64 expression, rounded straight into the float32 result
             float[] o = new float[x.size()];
-            c.par().forEach(N * C, S, nc -> {
-                int ch = nc % C;
-                double s = sc.getD(ch), bb = b.getD(ch), a = add[ch], m = mul[ch];
-                float[] xf = x.f;
-                for (int i = nc * S; i < (nc + 1) * S; i++) o[i] = (float) (((double) xf[i] - a) / m * s + bb);
-            });
+            batchNormFloats(c.par(), x, o, sc, b, mul, add, N, C, S);
             return new Arr[] {Arr.floats(x.shape, o)};
         }
         double[] o = new double[x.size()];
@@ -578,6 +643,40 @@ final class Nn {
             for (int i = 0; i < S; i++) o[nc * S + i] = (x.getD(nc * S + i) - add[ch]) / mul[ch] * s + bb;
         });
         return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+
+    /**
+     * Inference BatchNormalization of float32 x into o (o may be x itself: each element is read once, then
+     * written): the float64 expression of {@link #batchNorm} rounded straight into float32. mul and add are
+     * its per-channel sqrt(var + eps) and mean.
+     */
+    private static void batchNormFloats(Parallel par, Arr x, float[] o, Arr sc, Arr b, double[] mul, double[] add, int N, int C, int S) {
+        float[] xf = x.f;
+        par.forEach(N * C, S, nc -> {
+            int ch = nc % C;
+            double s = sc.getD(ch), bb = b.getD(ch), a = add[ch], m = mul[ch];
+            for (int i = nc * S; i < (nc + 1) * S; i++) o[i] = (float) (((double) xf[i] - a) / m * s + bb);
+        });
+    }
+
+    /**
+     * For untraced runs: node n (an inference BatchNormalization) applied to float32 x in place, when x is an
+     * array no one else holds (a Conv's fresh output that only n reads). Same bits as {@link #batchNorm}.
+     *
+     * @return false, touching nothing, when n is not that case (the caller then runs it as usual)
+     */
+    static boolean batchNormInPlace(Node n, Arr x, Arr[] in, Parallel par) {
+        if (x.f == null || x.rank() < 2 || n.i("training_mode", 0) != 0 || in.length < 5) return false;
+        int N = x.shape[0], C = x.shape[1], S = x.size() / Math.max(1, N * C);
+        for (int k = 1; k < 5; k++) if (in[k] == null || in[k].size() < C || !in[k].isFloat()) return false;
+        double eps = n.f("epsilon", 1e-5f);
+        double[] mul = new double[C], add = new double[C];
+        for (int ch = 0; ch < C; ch++) {
+            mul[ch] = StrictMath.sqrt(in[4].getD(ch) + eps);
+            add[ch] = in[3].getD(ch);
+        }
+        batchNormFloats(par, x, x.f, in[1], in[2], mul, add, N, C, S);
+        return true;
     }
 
     /**

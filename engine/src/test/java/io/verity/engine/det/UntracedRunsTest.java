@@ -1,0 +1,104 @@
+package io.verity.engine.det;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.tensor.Shape;
+import io.verity.protocol.tensor.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Untraced runs take shortcuts the trace cannot (one pass for an exported HardSwish, whose intermediates the
+ * trace must see). {@link GoldenOutputDigestsTest} pins traced runs, so this pins the untraced ones to the same
+ * recorded output bits, and checks the fused HardSwish on the values where Clip's two code paths differ.
+ */
+@DisplayNameGeneration(ReplaceUnderscores.class)
+class UntracedRunsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shipped_models_untraced_at_test_and_benchmark_size_give_the_recorded_output_bits() throws Exception {
+        for (int scale : new int[] {1, 2}) {
+            String golden = GoldenOutputDigestsTest.resource(scale == 1 ? "/golden/det/real-model-digests.txt"
+                    : "/golden/det/real-model-digests-640.txt");
+            StringBuilder got = new StringBuilder(), want = new StringBuilder();
+            try (DeterministicEngine e = DeterministicEngine.create(1, false)) {
+                for (RealModels.Case c : RealModels.all(scale)) {
+                    DeterministicModel m = e.load(c.digest(), c.file());
+                    got.append(c.name()).append('|').append(digest(m.run(RealModels.bind(m, c.inputs())).outputs())).append('\n');
+                }
+            }
+            for (String line : golden.lines().toList()) want.append(line, 0, line.lastIndexOf('|')).append('\n');
+            assertThat(got.toString()).as("scale " + scale).isEqualTo(want.toString());
+        }
+    }
+
+    @Test
+    void the_shortcuts_are_taken_on_the_shipped_cls_model_so_the_golden_comparison_covers_them() throws Exception {
+        var proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(RealModels.all(1).get(2).file()));
+        java.util.Map<String, Integer> opsets = new java.util.HashMap<>();
+        for (var o : proto.getOpsetImportList()) opsets.put(o.getDomain(), (int) o.getVersion());
+        Graph g = Graph.compile(proto.getGraph(), opsets);
+        List<Integer> epilogues = java.util.Arrays.stream(g.epilogue).boxed().toList();
+        assertThat(epilogues).contains(1, 2, 5);
+        int fusedHardSwish = 0;
+        for (int i = 0; i < g.nodes.size(); i++) if (g.hardSwish[i] && (i < 2 || g.epilogue[i - 2] != 5)) fusedHardSwish++;
+        assertThat(fusedHardSwish).as("HardSwish chains not behind a Conv + BatchNormalization").isPositive();
+    }
+
+    @Test
+    void the_fused_hardswish_gives_the_bits_of_its_four_nodes_on_zeros_nans_infinities_and_the_clip_bounds() throws Exception {
+        // Blocks of 1024: the first holds -0, +0, NaNs (two payloads), infinities and -3, 3, tiny and huge values
+        // (the select path of Clip), the others only ordinary values (its min/max path).
+        float[] v = new float[3000];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        for (int i = 0; i < v.length; i++) v[i] = (float) ((r.nextDouble() - 0.5) * 14);
+        float[] odd = {-0f, 0f, Float.NaN, Float.intBitsToFloat(0x7fc01234), Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                -3f, 3f, Math.nextUp(-3f), Math.nextDown(3f), Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE};
+        System.arraycopy(odd, 0, v, 5, odd.length);
+        for (int opset : new int[] {6, 17}) {
+            for (boolean xFirst : new boolean[] {true, false}) {
+                OnnxBuilder b = new OnnxBuilder().input("x", 1, 3, 1000).output("y", 1)
+                        .floats("three", new long[0], 3f).floats("six", new long[] {1}, 6f);
+                b.opset = opset;
+                b.add(b.node("Add", new String[] {"x", "three"}, new String[] {"t"}));
+                if (opset < 11) {
+                    b.add(b.node("Clip", new String[] {"t"}, new String[] {"c"}).addAttribute(floatAttr("min", 0f))
+                            .addAttribute(floatAttr("max", 6f)));
+                } else {
+                    b.floats("lo", new long[0], 0f).floats("hi", new long[0], 6f);
+                    b.add(b.node("Clip", new String[] {"t", "lo", "hi"}, new String[] {"c"}));
+                }
+                b.add(b.node("Mul", xFirst ? new String[] {"x", "c"} : new String[] {"c", "x"}, new String[] {"m"}));
+                b.add(b.node("Div", new String[] {"m", "six"}, new String[] {"y"}));
+                assertThat(Graph.compile(b.model().getGraph(), java.util.Map.of("", opset)).hardSwish[0]).as("the chain is fused").isTrue();
+                var w = b.write(dir);
+                List<Tensor> in = List.of(Tensor.ofFloats("x", Shape.of(3, 1000), v));
+                try (DeterministicEngine traced = DeterministicEngine.create(1, true);
+                        DeterministicEngine untraced = DeterministicEngine.create(1, false)) {
+                    DeterministicModel fused = untraced.load(w.digest(), w.file());
+                    assertThat(fused.execute(in, null).get(0).dataBytes()).as("opset " + opset + ", x first " + xFirst)
+                            .isEqualTo(traced.load(w.digest(), w.file()).trace(in).outputs().get(0).dataBytes());
+                }
+            }
+        }
+    }
+
+    static AttributeProto floatAttr(String name, float v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(v).build();
+    }
+
+    static Keccak256 digest(List<Tensor> outs) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (Tensor t : outs) bytes.write(t.dataBytes());
+        return Keccak256.hash(bytes.toByteArray());
+    }
+}
