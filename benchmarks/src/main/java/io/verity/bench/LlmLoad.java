@@ -47,7 +47,10 @@ import java.util.Map;
  * after the receipt chunk), and the completion tokens. Decode rate: tokens after the first per second between
  * the first and the last token; end to end: tokens per second of the whole request.
  *
- * <pre>./verity llm-load [requests [max_tokens]]   (defaults 200, 64; results: docs/benchmarks.md, docs/llm.md)</pre>
+ * <pre>./verity llm-load [requests [max_tokens [tiny|gpt2-small [llama_threads]]]]   (defaults 200, 64, tiny, 2; results: docs/benchmarks.md)</pre>
+ *
+ * {@code gpt2-small} generates a GPT-2-small-shaped model ({@link TinyLlama.Size#GPT2_SMALL_SHAPED}): the
+ * per-token overhead of the node and the gateway is fixed, so the ratio depends on what a token costs.
  */
 public final class LlmLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -94,13 +97,29 @@ public final class LlmLoad {
             "gateway, not streamed", "gateway, streamed (SSE)");
 
     public static void main(String[] args) throws Exception {
-        run(args.length > 0 ? Integer.parseInt(args[0]) : 200, args.length > 1 ? Integer.parseInt(args[1]) : 64, System.out);
+        TinyLlama.Size size = TinyLlama.Size.TINY;
+        if (args.length > 2) {
+            size = switch (args[2]) {
+                case "tiny" -> TinyLlama.Size.TINY;
+                case "gpt2-small" -> TinyLlama.Size.GPT2_SMALL_SHAPED;
+                default -> throw new IllegalArgumentException("model size: expected tiny or gpt2-small, got " + args[2]);
+            };
+        }
+        int threads = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        run(args.length > 0 ? Integer.parseInt(args[0]) : 200, args.length > 1 ? Integer.parseInt(args[1]) : 64, size, threads,
+                System.out);
     }
 
     static List<Result> run(int requests, int maxTokens, PrintStream out) throws Exception {
+        return run(requests, maxTokens, TinyLlama.Size.TINY, 2, out);
+    }
+
+    /** @param threads llama.cpp's threads: on two cores, 1 leaves the node, the gateway and the load tool a core. */
+    static List<Result> run(int requests, int maxTokens, TinyLlama.Size size, int threads, PrintStream out) throws Exception {
         Path home = Files.createTempDirectory("verity-llm-load");
         Path gguf = home.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
+        TinyLlama.write(gguf, 1, size);
+        gguf.toFile().deleteOnExit(); // up to 340 MB
         List<Result> results = new ArrayList<>();
         Sampling greedy = new Sampling(0, 1, 0, maxTokens);
         try (Devnet devnet = Devnet.builder().stateDir(home.resolve("chain")).start();
@@ -108,7 +127,7 @@ public final class LlmLoad {
             Path deploymentFile = home.resolve("deployment.json");
             devnet.deployment().write(deploymentFile);
             // One llama.cpp process for every path; the node owns it (and closes it), the direct path borrows it.
-            LlmEngine engine = LlmEngine.start(gguf, 2, null);
+            LlmEngine engine = LlmEngine.start(gguf, threads, null);
             NodeConfig config = NodeConfig.defaults(home.resolve("node")).withPrice(BigInteger.TEN.pow(9))
                     .withChainSettings(ChainSettings.of(deploymentFile).withAccountKey(devnet.account(1).privateKeyHex()));
             try (InferenceNode node = InferenceNode.start(config, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()),
@@ -147,6 +166,7 @@ public final class LlmLoad {
                 }
             }
         }
+        out.printf("model %s, llama.cpp threads %d%n", size, threads);
         report(results, requests, maxTokens, out);
         return results;
     }

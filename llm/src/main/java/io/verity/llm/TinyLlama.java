@@ -29,13 +29,46 @@ public final class TinyLlama {
             + " + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
             + "{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    private final int embd = 64, heads = 4, kvHeads = 4, ff = 128, layers = 2, context = 1024;
+    /**
+     * {@code TINY} (0.3 MB, ~0.6 ms a token) is for tests; {@code GPT2_SMALL_SHAPED} (768 wide, 12 layers, ~85 M f32
+     * weights, ~340 MB) costs per token what a small real model does on a CPU, for benchmarks whose result depends
+     * on the time a token takes.
+     */
+    public enum Size {
+        TINY(64, 4, 128, 2), GPT2_SMALL_SHAPED(768, 12, 2048, 12);
 
-    private TinyLlama() {}
+        final int embd, heads, ff, layers;
+
+        Size(int embd, int heads, int ff, int layers) {
+            this.embd = embd;
+            this.heads = heads;
+            this.ff = ff;
+            this.layers = layers;
+        }
+    }
+
+    private final int embd, heads, kvHeads, ff, layers, context = 1024;
+    /** Keeps each layer's contribution as small relative to dimension 0 as in TINY (1 for TINY: the same bytes). */
+    private final float wide, deep;
+
+    private TinyLlama(Size size) {
+        embd = size.embd;
+        heads = size.heads;
+        kvHeads = size.heads;
+        ff = size.ff;
+        layers = size.layers;
+        wide = (float) Math.sqrt(64.0 / embd);
+        deep = (float) Math.sqrt(128.0 / ff);
+    }
 
     /** Writes the model for {@code seed} to {@code file}; the same seed gives the same bytes. */
     public static void write(Path file, long seed) throws IOException {
-        new TinyLlama().writer(seed).write(file);
+        write(file, seed, Size.TINY);
+    }
+
+    /** Writes a model of {@code size} for {@code seed}; the same arguments give the same bytes. */
+    public static void write(Path file, long seed, Size size) throws IOException {
+        new TinyLlama(size).writer(seed).write(file);
     }
 
     GgufWriter writer(long seed) {
@@ -85,17 +118,17 @@ public final class TinyLlama {
         for (int l = 0; l < layers; l++) {
             String p = "blk." + l + ".";
             w.addTensor(p + "attn_norm.weight", new long[] {embd}, ones(embd));
-            w.addTensor(p + "attn_q.weight", new long[] {embd, embd}, random(rnd, embd * embd, 0.2f));
-            w.addTensor(p + "attn_k.weight", new long[] {embd, headDim * kvHeads}, random(rnd, embd * headDim * kvHeads, 0.2f));
-            w.addTensor(p + "attn_v.weight", new long[] {embd, headDim * kvHeads}, random(rnd, embd * headDim * kvHeads, 0.2f));
-            w.addTensor(p + "attn_output.weight", new long[] {embd, embd}, random(rnd, embd * embd, 0.02f));
+            w.addTensor(p + "attn_q.weight", new long[] {embd, embd}, random(rnd, embd * embd, 0.2f * wide));
+            w.addTensor(p + "attn_k.weight", new long[] {embd, headDim * kvHeads}, random(rnd, embd * headDim * kvHeads, 0.2f * wide));
+            w.addTensor(p + "attn_v.weight", new long[] {embd, headDim * kvHeads}, random(rnd, embd * headDim * kvHeads, 0.2f * wide));
+            w.addTensor(p + "attn_output.weight", new long[] {embd, embd}, random(rnd, embd * embd, 0.02f * wide));
             w.addTensor(p + "ffn_norm.weight", new long[] {embd}, ones(embd));
-            w.addTensor(p + "ffn_gate.weight", new long[] {embd, ff}, random(rnd, embd * ff, 0.2f));
-            w.addTensor(p + "ffn_up.weight", new long[] {embd, ff}, random(rnd, embd * ff, 0.2f));
-            w.addTensor(p + "ffn_down.weight", new long[] {ff, embd}, random(rnd, ff * embd, 0.02f));
+            w.addTensor(p + "ffn_gate.weight", new long[] {embd, ff}, random(rnd, embd * ff, 0.2f * wide));
+            w.addTensor(p + "ffn_up.weight", new long[] {embd, ff}, random(rnd, embd * ff, 0.2f * wide));
+            w.addTensor(p + "ffn_down.weight", new long[] {ff, embd}, random(rnd, ff * embd, 0.02f * deep));
         }
         w.addTensor("output_norm.weight", new long[] {embd}, ones(embd));
-        float[] output = random(rnd, VOCAB * embd, 1f);
+        float[] output = random(rnd, VOCAB * embd, wide);
         for (int t = 0; t < VOCAB; t++) {
             int b = t - FIRST_BYTE;
             output[t * embd] = b >= 0x20 && b <= 0x7E ? 1f : -1f;
