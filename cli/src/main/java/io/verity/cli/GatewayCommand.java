@@ -2,10 +2,10 @@ package io.verity.cli;
 
 import io.verity.gateway.GatewayConfig;
 import io.verity.gateway.GatewayMain;
-import io.verity.protocol.policy.Policy;
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,26 +59,34 @@ final class GatewayCommand {
         @Option(names = "--quarantine-s", defaultValue = "600", description = "how long a node caught disagreeing is not routed to")
         long quarantineS;
 
+        @Option(names = "--refresh-ms", description = "how often to re-read NodeRegistry (default 2000)")
+        Long refreshMs;
+
+        @Option(names = "--timeout-ms", description = "give up on a node's answer after this long (default 30000)")
+        Long timeoutMs;
+
         @Override
         public Integer call() throws Exception {
-            Path base = Homes.resolve(null);
-            Path dep = Homes.existingDeployment(deployment);
-            String key = clientKey != null ? clientKey : System.getenv("VERITY_CLIENT_KEY");
-            GatewayConfig.Builder b;
+            List<String> args = new ArrayList<>(List.of(
+                    "--home", (home != null ? home : Homes.resolve(null).resolve("gateway")).toString(),
+                    "--deployment", Homes.existingDeployment(deployment).toString(),
+                    "--host", host, "--port", String.valueOf(port), "--deposit-wei", deposit.toString(), "--policy", policy,
+                    "--hedge-ms", String.valueOf(hedgeMs), "--quarantine-s", String.valueOf(quarantineS)));
+            Flags.add(args, "--rpc", rpc);
+            Flags.add(args, "--client-key", clientKey); // else GatewayMain reads VERITY_CLIENT_KEY
+            Flags.add(args, "--routing", routing);
+            tolerances.forEach(t -> Flags.add(args, "--tolerance", t));
+            Flags.add(args, "--tee-policy", teePolicy);
+            Flags.add(args, "--tee-max-age-s", teeMaxAgeS);
+            Flags.add(args, "--refresh-ms", refreshMs);
+            Flags.add(args, "--timeout-ms", timeoutMs);
+            GatewayConfig config;
             try {
-                b = GatewayConfig.builder(home != null ? home : base.resolve("gateway"), dep).host(host).port(port).rpcUrl(rpc)
-                        .clientKey(key).deposit(deposit).defaultPolicy(Policy.parse(policy)).hedgeAfter(Duration.ofMillis(hedgeMs))
-                        .quarantine(Duration.ofSeconds(quarantineS));
-                if (routing != null) b.routing(routing);
-                for (String t : tolerances) b.tolerance(t);
-                if (teePolicy != null) {
-                    io.verity.gateway.TeeSettings tee = io.verity.gateway.TeeSettings.fromFile(teePolicy);
-                    b.tee(teeMaxAgeS == null ? tee : tee.withMaxAge(Duration.ofSeconds(teeMaxAgeS)));
-                }
+                config = GatewayMain.parse(args.toArray(String[]::new));
             } catch (IllegalArgumentException e) {
                 throw new TensorFiles.UsageError(e.getMessage());
             }
-            GatewayMain.runUntilTerminated(b.build());
+            GatewayMain.runUntilTerminated(config);
             return 0;
         }
     }

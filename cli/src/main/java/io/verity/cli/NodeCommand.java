@@ -89,21 +89,21 @@ final class NodeCommand {
         public Integer call() throws Exception {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--home", Homes.resolve(home).toString(),
                     "--host", host, "--port", String.valueOf(port), "--price-wei", price.toString(), "--threads", String.valueOf(threads)));
-            flag(args, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
-            flag(args, "--rpc", rpc);
-            flag(args, "--batch-age-ms", batchAgeMs);
-            flag(args, "--redeem-interval-ms", redeemIntervalMs);
-            flag(args, "--attestation", attestation);
-            attestationWith.forEach(f -> flag(args, "--attestation-with", f));
-            flag(args, "--upstream-url", upstreamUrl);
-            upstreamModels.forEach(m -> flag(args, "--upstream-model", m));
-            flag(args, "--upstream-key-env", upstreamKeyEnv);
-            flag(args, "--upstream-timeout-ms", upstreamTimeoutMs);
-            flag(args, "--api-key-env", apiKeyEnv);
-            flag(args, "--price-per-input-token-wei", inputTokenPrice);
-            flag(args, "--price-per-output-token-wei", outputTokenPrice);
-            flag(args, "--fault-perturb", faultPerturb);
-            flag(args, "--fault-latency-ms", faultLatencyMs);
+            Flags.add(args, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
+            Flags.add(args, "--rpc", rpc);
+            Flags.add(args, "--batch-age-ms", batchAgeMs);
+            Flags.add(args, "--redeem-interval-ms", redeemIntervalMs);
+            Flags.add(args, "--attestation", attestation);
+            attestationWith.forEach(f -> Flags.add(args, "--attestation-with", f));
+            Flags.add(args, "--upstream-url", upstreamUrl);
+            upstreamModels.forEach(m -> Flags.add(args, "--upstream-model", m));
+            Flags.add(args, "--upstream-key-env", upstreamKeyEnv);
+            Flags.add(args, "--upstream-timeout-ms", upstreamTimeoutMs);
+            Flags.add(args, "--api-key-env", apiKeyEnv);
+            Flags.add(args, "--price-per-input-token-wei", inputTokenPrice);
+            Flags.add(args, "--price-per-output-token-wei", outputTokenPrice);
+            Flags.add(args, "--fault-perturb", faultPerturb);
+            Flags.add(args, "--fault-latency-ms", faultLatencyMs);
             NodeConfig config;
             try {
                 config = NodeMain.parse(args.toArray(String[]::new));
@@ -112,13 +112,6 @@ final class NodeCommand {
             }
             NodeMain.runUntilTerminated(config);
             return 0;
-        }
-    }
-
-    private static void flag(java.util.List<String> args, String name, Object value) {
-        if (value != null) {
-            args.add(name);
-            args.add(value.toString());
         }
     }
 

@@ -145,6 +145,21 @@ class CliEndToEndTest {
                 .contains("--upstream-key-env: environment variable VERITY_TEST_SURELY_UNSET_KEY is not set");
     }
 
+    @Test
+    void gateway_start_parses_through_GatewayMain_and_names_an_unreadable_tee_policy() throws Exception {
+        Path deployment = Files.writeString(dir.resolve("deployment.json"), "{}");
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(run("gateway", "start", "--home", dir.resolve("gw").toString(), "--deployment", deployment.toString(),
+                    "--port", "0", "--tee-policy", dir.resolve("missing.json").toString())).isEqualTo(2);
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--tee-policy " + dir.resolve("missing.json") + " cannot be read");
+    }
+
     /** Captures stdout of one command. */
     static String output(String... args) {
         PrintStream out = System.out;

@@ -34,7 +34,12 @@ public final class GatewayMain {
             + " [--routing latency=1,price=0.5,reputation=1] [--tolerance [model=]abs,rel ...] [--hedge-ms MS] [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]"
             + " [--tee-policy FILE] [--tee-max-age-s S]";
 
-    static GatewayConfig parse(String[] args) {
+    /**
+     * The flags above as a config; {@code verity gateway start} parses through here too, so the two cannot drift.
+     *
+     * @throws IllegalArgumentException naming the flag and what it expects
+     */
+    public static GatewayConfig parse(String[] args) {
         Path home = null, deployment = null;
         String rpc = null, key = System.getenv("VERITY_CLIENT_KEY"), host = "127.0.0.1", routing = null;
         int port = 0;
