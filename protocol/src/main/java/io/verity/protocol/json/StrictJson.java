@@ -1,0 +1,152 @@
+package io.verity.protocol.json;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The one JSON reading policy of every route of node, gateway and explorer: a request body is exactly one JSON
+ * document (RFC 8259) in well-formed UTF-8, with no duplicate member names, no unpaired surrogate escapes, and
+ * within bounds on nesting, string, number and member counts. Anything else is refused with a
+ * {@link InvalidFieldException} whose pointer names the place, never read "leniently": two readers that resolve
+ * an ambiguity differently (first or last duplicate wins, overlong UTF-8 decoded or refused) are a way to make a
+ * node sign something other than what a client, a gateway or an auditor saw.
+ */
+public final class StrictJson {
+    /** Bounds of one document; the defaults suit every route (bodies are capped separately, in bytes). */
+    public record Limits(int maxDepth, int maxStringLength, int maxNumberLength, int maxMembers) {
+        public static final Limits DEFAULT = new Limits(64, 64 << 20, 1_000, 1_000_000);
+
+        public Limits {
+            if (maxDepth < 1 || maxStringLength < 1 || maxNumberLength < 1 || maxMembers < 1) {
+                throw new IllegalArgumentException("JSON limits must be positive");
+            }
+        }
+    }
+
+    private static final StrictJson DEFAULT = new StrictJson(Limits.DEFAULT);
+
+    private final Limits limits;
+    private final ObjectMapper mapper;
+
+    public StrictJson(Limits limits) {
+        this.limits = limits;
+        this.mapper = JsonMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS, JsonReadFeature.ALLOW_LEADING_ZEROS_FOR_NUMBERS,
+                        JsonReadFeature.ALLOW_TRAILING_COMMA, JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS,
+                        JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_SINGLE_QUOTES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(limits.maxDepth())
+                .maxStringLength(limits.maxStringLength())
+                .maxNumberLength(limits.maxNumberLength())
+                .build());
+    }
+
+    /** The policy with {@link Limits#DEFAULT}. */
+    public static StrictJson standard() {
+        return DEFAULT;
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    /**
+     * Reads one document. An empty body, malformed JSON or UTF-8, trailing content, a duplicate member, an
+     * unpaired surrogate or a bound exceeded is an {@link InvalidFieldException} (pointer "" for the document, or
+     * the member's pointer where it is known).
+     */
+    public JsonNode read(byte[] body) {
+        if (body == null || body.length == 0) throw new InvalidFieldException("", "the body is empty, expected a JSON document");
+        requireUtf8(body);
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            throw new InvalidFieldException("", "malformed JSON" + where + ": " + firstLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (root == null || root.isMissingNode()) throw new InvalidFieldException("", "the body is empty, expected a JSON document");
+        int[] members = {0};
+        checkText(root, "", members);
+        return root;
+    }
+
+    /** Reads one document that must be an object. */
+    public JsonNode readObject(byte[] body) {
+        JsonNode root = read(body);
+        if (!root.isObject()) throw new InvalidFieldException("", "the body must be a JSON object, got " + Json.show(root));
+        return root;
+    }
+
+    /** Refuses bytes that are not well-formed UTF-8: overlong forms, encoded surrogates, stray continuation bytes. */
+    private static void requireUtf8(byte[] body) {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(body);
+        try {
+            d.decode(in);
+        } catch (CharacterCodingException e) {
+            throw new InvalidFieldException("", "the body is not well-formed UTF-8 (byte " + in.position() + " starts an"
+                    + " invalid sequence)");
+        }
+        if (body.length >= 3 && (body[0] & 0xff) == 0xef && (body[1] & 0xff) == 0xbb && (body[2] & 0xff) == 0xbf) {
+            throw new InvalidFieldException("", "the body starts with a byte order mark; send JSON without one (RFC 8259 8.1)");
+        }
+    }
+
+    /** Unpaired surrogates (from escapes like "\ud800") in names or strings, and the member budget. */
+    private void checkText(JsonNode node, String pointer, int[] members) {
+        if (node.isTextual()) {
+            if (!Json.isWellFormed(node.textValue())) {
+                throw new InvalidFieldException(pointer, "must be valid Unicode, got an unpaired surrogate escape");
+            }
+        } else if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (++members[0] > limits.maxMembers()) {
+                    throw new InvalidFieldException("", "the document has more than " + limits.maxMembers() + " members");
+                }
+                String child = Json.child(pointer, e.getKey());
+                if (!Json.isWellFormed(e.getKey())) {
+                    throw new InvalidFieldException(pointer, "a member name is not valid Unicode (an unpaired surrogate escape)");
+                }
+                checkText(e.getValue(), child, members);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                if (++members[0] > limits.maxMembers()) {
+                    throw new InvalidFieldException("", "the document has more than " + limits.maxMembers() + " members");
+                }
+                checkText(node.get(i), Json.child(pointer, i), members);
+            }
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "unreadable";
+        int nl = s.indexOf('\n');
+        String line = nl < 0 ? s : s.substring(0, nl);
+        return line.length() <= 200 ? line : line.substring(0, 197) + "...";
+    }
+}
