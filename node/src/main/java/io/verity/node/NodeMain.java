@@ -13,7 +13,9 @@ import java.util.concurrent.CountDownLatch;
  * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key KEY] [--upstream-timeout-ms MS]] [--api-key-env NAME]
- * [--price-per-input-token-wei N --price-per-output-token-wei N] [--fault-perturb P] [--fault-latency-ms MS]}.
+ * [--price-per-input-token-wei N --price-per-output-token-wei N] [--fault-perturb P] [--fault-latency-ms MS]}
+ * and the HTTP limits every server takes ({@link io.verity.http.HttpLimits#USAGE}, docs/security.md; without
+ * {@code --max-concurrent} a node admits {@link NodeConfig#CONCURRENT_PER_ENGINE_THREAD} inferences per engine thread).
  * With {@code --upstream-url} the node is a provider proxy for the mapped models (docs/llm.md); keys are best
  * passed by the name of an environment variable that holds them ({@code --upstream-key} shows in {@code ps}). With
  * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
@@ -29,7 +31,8 @@ public final class NodeMain {
             + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key KEY] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
-            + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--fault-perturb P] [--fault-latency-ms MS]";
+            + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--fault-perturb P] [--fault-latency-ms MS] "
+            + io.verity.http.HttpLimits.USAGE;
 
     private NodeMain() {}
 
@@ -79,6 +82,11 @@ public final class NodeMain {
                 throw new IllegalArgumentException(flag.startsWith("--") ? flag + " needs a value" : "unexpected argument " + flag);
             }
             String v = args[i + 1];
+            var limits = config.http().parseFlag(flag, v); // the HTTP limits every server shares
+            if (limits.isPresent()) {
+                config = config.withHttp(limits.get());
+                continue;
+            }
             try {
                 switch (flag) {
                     case "--home" -> config = config.withHome(Path.of(v));
