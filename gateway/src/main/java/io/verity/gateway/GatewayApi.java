@@ -420,7 +420,7 @@ final class GatewayApi {
         if (p.detail() != null) body.put("detail", p.detail());
         body.put("instance", ctx.path());
         List<Problem.FieldError> errors = p.errors();
-        if (errors.size() > FieldErrors.MAX) { // a safety net: readers cap while collecting
+        if (errors.size() > FieldErrors.MAX + 1) { // a safety net: readers cap while collecting (MAX + "N more")
             int more = errors.size() - FieldErrors.MAX;
             errors = new ArrayList<>(errors.subList(0, FieldErrors.MAX));
             errors.add(new Problem.FieldError("", more + " more errors not shown"));

@@ -40,9 +40,12 @@ public final class FieldErrors {
         return List.copyOf(out);
     }
 
-    /** Any list cut to {@link #MAX} the same way, for errors that did not pass through a collector. */
+    /**
+     * Any list cut to {@link #MAX} the same way, for errors that did not pass through a collector; a list of
+     * {@code MAX + 1} is left alone, as it may already end in a collector's "more" entry.
+     */
     public static List<FieldError> cap(List<FieldError> errors) {
-        if (errors.size() <= MAX) return errors;
+        if (errors.size() <= MAX + 1) return errors;
         FieldErrors c = new FieldErrors();
         c.addAll(errors);
         return c.toList();

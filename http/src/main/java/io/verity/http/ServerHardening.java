@@ -4,15 +4,13 @@ import io.javalin.config.JavalinConfig;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
  * Puts {@link HttpLimits} on a Javalin server: the body size Javalin checks against Content-Length, the idle
- * timeout of connections and request streams, and a minimum request data rate (Jetty's
- * {@link MinimumDataRateHandler} around the whole app, so it covers every route, including those whose handlers
- * read bodies their own way). {@code HttpConfiguration.setMinRequestDataRate} is not used: Jetty 12 does not
- * enforce it.
+ * timeout of connections and request streams, and a minimum request data rate ({@link MinimumRateHandler}
+ * around the whole app, so it covers every route, including those whose handlers read bodies their own way).
+ * {@code HttpConfiguration.setMinRequestDataRate} is not used: Jetty 12 does not enforce it.
  */
 public final class ServerHardening {
     private ServerHardening() {}
@@ -28,7 +26,7 @@ public final class ServerHardening {
         cfg.jetty.modifyServer(server -> {
             if (limits.minDataRate() > 0) {
                 // Javalin nests its servlet context inside a handler already set here.
-                server.setHandler(new MinimumDataRateHandler(limits.minDataRate(), 0));
+                server.setHandler(new MinimumRateHandler(limits.minDataRate()));
             }
             // Connectors are added after this hook runs; set their idle timeout as the server starts them.
             server.addEventListener(new LifeCycle.Listener() {
