@@ -92,18 +92,15 @@ final class GatewayApi {
         if (root == null || !root.isObject()) {
             throw invalid(List.of(new Problem.FieldError("", "request body must be a JSON object {model, inputs, requestId?, policy?}")));
         }
-        List<Problem.FieldError> errors = new ArrayList<>();
-        int[] unknown = {0}; // listed up to FieldErrors.MAX: a million unknown members get a short answer
+        FieldErrors errors = new FieldErrors(); // capped: a million unknown members get a short answer
         root.fieldNames().forEachRemaining(f -> {
-            if (!INFER_FIELDS.contains(f) && unknown[0]++ < FieldErrors.MAX) {
-                errors.add(new Problem.FieldError("/" + f.replace("~", "~0").replace("/", "~1"),
-                        "unknown field, expected model, inputs, requestId, policy"));
+            if (!INFER_FIELDS.contains(f)) {
+                errors.add("/" + f.replace("~", "~0").replace("/", "~1"), "unknown field, expected model, inputs, requestId, policy");
             }
         });
-        if (unknown[0] > FieldErrors.MAX) errors.add(new Problem.FieldError("", (unknown[0] - FieldErrors.MAX) + " more unknown fields not shown"));
         JsonNode model = root.get("model");
         if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            errors.add(new Problem.FieldError("/model", "required: a model name, name@version or 0x digest"));
+            errors.add("/model", "required: a model name, name@version or 0x digest");
         }
         Keccak256 requestId = null;
         JsonNode rid = root.get("requestId");
@@ -112,7 +109,7 @@ final class GatewayApi {
                 if (!rid.isTextual()) throw new IllegalArgumentException("must be a string");
                 requestId = Keccak256.parse(rid.asText());
             } catch (IllegalArgumentException e) {
-                errors.add(new Problem.FieldError("/requestId", "must be 0x followed by 64 hex digits (bytes32): " + e.getMessage()));
+                errors.add("/requestId", "must be 0x followed by 64 hex digits (bytes32): " + e.getMessage());
             }
         }
         Policy policy = gateway.config().defaultPolicy();
@@ -126,7 +123,7 @@ final class GatewayApi {
                 policy = Policy.parse(header);
             }
         } catch (IllegalArgumentException e) {
-            errors.add(new Problem.FieldError(pol != null ? "/policy" : "header " + POLICY_HEADER, e.getMessage()));
+            errors.add(pol != null ? "/policy" : "header " + POLICY_HEADER, e.getMessage());
         }
         Duration hedge = gateway.config().hedgeAfter();
         String hedgeHeader = ctx.header(HEDGE_HEADER);
@@ -136,19 +133,19 @@ final class GatewayApi {
                 if (ms < 0) throw new NumberFormatException();
                 hedge = Duration.ofMillis(ms);
             } catch (NumberFormatException e) {
-                errors.add(new Problem.FieldError("header " + HEDGE_HEADER, "must be milliseconds >= 0 (0: no hedging), got '"
-                        + hedgeHeader + "'"));
+                errors.add("header " + HEDGE_HEADER, "must be milliseconds >= 0 (0: no hedging), got '"
+                        + hedgeHeader + "'");
             }
         }
         List<Tensor> inputs = List.of();
         JsonNode in = root.get("inputs");
         if (in == null || !in.isArray()) {
-            errors.add(new Problem.FieldError("/inputs", "required: an array of tensors {name, dtype, shape, data}"));
+            errors.add("/inputs", "required: an array of tensors {name, dtype, shape, data}");
         } else {
             try {
                 inputs = TensorJson.readList(in, "/inputs");
             } catch (InvalidFieldException e) {
-                e.errors().forEach(fe -> errors.add(new Problem.FieldError(fe.pointer(), fe.detail())));
+                errors.addAll(e.errors());
             }
         }
         if (!errors.isEmpty()) throw invalid(errors);
@@ -159,6 +156,11 @@ final class GatewayApi {
                 gateway.config().toleranceFor(model.asText())));
         ctx.header(GatewayMetrics.REQUEST_ID_HEADER, requestId.toHex()); // logged with the request, as the nodes log it
         ctx.status(200).contentType("application/json").result(write(requestId, model.asText(), policy, outcome));
+    }
+
+    private static ProblemException invalid(FieldErrors errors) {
+        return new ProblemException(Problem.of(Problem.Kind.INVALID_REQUEST, errors.count() + " error(s) in the request",
+                errors.toList().stream().map(e -> new Problem.FieldError(e.pointer(), e.detail())).toList(), List.of()));
     }
 
     private static ProblemException invalid(List<Problem.FieldError> errors) {
