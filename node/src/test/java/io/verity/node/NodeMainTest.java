@@ -94,16 +94,36 @@ class NodeMainTest {
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-url", "http://u/v1"}, n -> null))
                 .hasMessage("--upstream-url needs at least one --upstream-model");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-model", "a"}, n -> null))
-                .hasMessage("--upstream-key(-env) and --upstream-model need --upstream-url");
+                .hasMessage("--upstream-key-env/-file and --upstream-model need --upstream-url");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-env", "NOPE"}, n -> null))
                 .hasMessage("--upstream-key-env: environment variable NOPE is not set");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-url", "ftp://u/v1", "--upstream-model", "a"}, n -> null))
                 .hasMessageStartingWith("--upstream-*: the upstream URL must be http(s)");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-url", "http://u/v1", "--upstream-model", "a",
                 "--upstream-model", "a=b"}, n -> null)).hasMessage("--upstream-model: model a is mapped twice");
-        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key", "sk has space"}, n -> null))
-                .hasMessage("--upstream-key: an API key must be printable ASCII without spaces");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key", "sk-secret"}, n -> null))
+                .hasMessage("--upstream-key: a key on a command line shows in ps; pass --upstream-key-env NAME or --upstream-key-file FILE");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-file", "/nonexistent/key"}, n -> null))
+                .hasMessageStartingWith("--upstream-key-file: cannot read /nonexistent/key");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--price-per-input-token-wei", "1"}, n -> null))
                 .hasMessage("--price-per-input-token-wei and --price-per-output-token-wei go together");
+    }
+
+    @Test
+    void http_limits_are_flags_and_concurrency_defaults_to_the_engine_threads() {
+        NodeConfig d = NodeMain.parse(new String[] {"--threads", "2"}, n -> null);
+        assertThat(d.maxConcurrentInferences()).isEqualTo(2 * NodeConfig.CONCURRENT_PER_ENGINE_THREAD);
+        assertThat(d.http()).isEqualTo(io.verity.http.HttpLimits.DEFAULT);
+        NodeConfig c = NodeMain.parse(new String[] {"--max-concurrent", "3", "--max-body-bytes", "2048", "--idle-timeout-ms", "900",
+                "--min-data-rate", "10", "--retry-after-s", "5"}, n -> null);
+        assertThat(c.maxConcurrentInferences()).isEqualTo(3);
+        assertThat(c.maxBodyBytes()).isEqualTo(2048);
+        assertThat(c.http().idleTimeout()).isEqualTo(Duration.ofMillis(900));
+        assertThat(c.http().minDataRate()).isEqualTo(10);
+        assertThat(c.http().retryAfter()).isEqualTo(Duration.ofSeconds(5));
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--idle-timeout-ms", "0"}, n -> null))
+                .hasMessage("--idle-timeout-ms: idleTimeout must be > 0, got 0 ms");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--max-concurrent", "-1"}, n -> null))
+                .hasMessage("--max-concurrent: maxConcurrent must be >= 0 (0: derived), got -1");
     }
 }
