@@ -12,13 +12,13 @@ import java.util.concurrent.CountDownLatch;
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N]
  * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
- * [--upstream-key-env NAME | --upstream-key KEY] [--upstream-timeout-ms MS]] [--api-key-env NAME]
+ * [--upstream-key-env NAME] [--upstream-timeout-ms MS]] [--api-key-env NAME]
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
  * [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N] [--llm-schema-max-nodes N]
  * [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N] [--fault-perturb P]
  * [--fault-latency-ms MS]}.
  * With {@code --upstream-url} the node is a provider proxy for the mapped models (docs/llm.md); keys are best
- * passed by the name of an environment variable that holds them ({@code --upstream-key} shows in {@code ps}). With
+ * passed by the name of an environment variable that holds them, never on the command line (it shows in {@code ps}). With
  * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
  * every receipt and attests it in NodeRegistry; without it its attestation is "none". With {@code --deployment} the node settles its receipts on
  * that chain as its own key ({@code VERITY_NODE_KEY} or {@code home/node.key}), which must hold ether to
@@ -31,7 +31,7 @@ public final class NodeMain {
     static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--deployment FILE"
             + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
-            + " [--upstream-key-env NAME | --upstream-key KEY] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
+            + " [--upstream-key-env NAME] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
             + " [--llm-restart-backoff-ms MS] [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N]"
             + " [--llm-schema-max-nodes N] [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]"
@@ -100,7 +100,9 @@ public final class NodeMain {
                     case "--attestation" -> attestation = Path.of(v);
                     case "--attestation-with" -> attestationWith.add(Path.of(v));
                     case "--upstream-url" -> upstreamUrl = java.net.URI.create(v);
-                    case "--upstream-key" -> upstreamKey = new OpenAiSettings.ApiKey(v);
+                    // A key on a command line is readable by every local user (ps, /proc/PID/cmdline).
+                    case "--upstream-key" -> throw new IllegalArgumentException("a key on the command line shows in ps; put it "
+                            + "in an environment variable and pass its name with --upstream-key-env");
                     case "--upstream-key-env" -> upstreamKey = new OpenAiSettings.ApiKey(envKey(env, v));
                     case "--upstream-model" -> {
                         int eq = v.indexOf('=');
