@@ -379,6 +379,7 @@ final class NodeApi {
         body.put("receipts", service.receiptCount());
         service.batcher().ifPresent(b -> body.put("settledReceipts", b.settledReceipts()));
         body.put("attestation", config.attestation().map(e -> e.kind().id()).orElse("none"));
+        OpenAiApi.addHealth(body, service); // each language model's engine state (llm slice, issue 13)
         json(ctx, body);
     }
 

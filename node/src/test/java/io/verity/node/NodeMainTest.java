@@ -105,6 +105,26 @@ class NodeMainTest {
                 .hasMessage("--upstream-key: a key on a command line shows in ps; pass --upstream-key-env NAME or --upstream-key-file FILE");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-file", "/nonexistent/key"}, n -> null))
                 .hasMessageStartingWith("--upstream-key-file: cannot read /nonexistent/key");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-env", "K"}, n -> "sk has space"))
+                .hasMessage("--upstream-key-env: an API key must be printable ASCII without spaces");
+    }
+
+    @Test
+    void llm_flags_set_the_worker_limits_and_schema_bounds() {
+        NodeConfig c = NodeMain.parse(new String[] {"--llm-worker-memory-mb", "2048", "--llm-restart-backoff-ms", "100",
+                "--llm-restart-backoff-max-ms", "9000", "--llm-poison-ttl-ms", "60000", "--llm-poison-capacity", "7",
+                "--llm-schema-max-nodes", "100", "--llm-schema-max-depth", "8", "--llm-schema-max-repetition", "64",
+                "--llm-schema-max-pattern", "50"}, n -> null);
+        var w = c.openAi().workers();
+        assertThat(w.memoryMb()).isEqualTo(2048);
+        assertThat(w.minBackoff()).isEqualTo(java.time.Duration.ofMillis(100));
+        assertThat(w.maxBackoff()).isEqualTo(java.time.Duration.ofMillis(9000));
+        assertThat(w.poisonTtl()).isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThat(w.poisonCapacity()).isEqualTo(7);
+        assertThat(c.openAi().schemaLimits()).isEqualTo(new io.verity.llm.SchemaGuard.Limits(100, 8, 64, 50));
+        assertThat(NodeConfig.defaults(java.nio.file.Path.of("x")).openAi().workers().memoryMb()).isEqualTo(4096);
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--llm-worker-memory-mb", "100"}, n -> null))
+                .hasMessage("--llm-worker-memory-mb: the worker memory limit must be 0 (none) or >= 512 MiB, got 100");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--price-per-input-token-wei", "1"}, n -> null))
                 .hasMessage("--price-per-input-token-wei and --price-per-output-token-wei go together");
     }
