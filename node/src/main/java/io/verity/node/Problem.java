@@ -55,6 +55,7 @@ public record Problem(String type, String title, int status, String detail, List
         NO_CHAIN("no-chain", "This node does not settle on a chain", 409),
         VOUCHER_NOT_INCREASING("voucher-not-increasing", "Voucher does not exceed what the node holds", 409),
         VOUCHER_BASE_STALE("voucher-base-stale", "The channel moved since the voucher's base was read", 409),
+        PAYMENT_REQUIRED("payment-required", "Payment required", 402),
         INSUFFICIENT_DEPOSIT("insufficient-deposit", "Client's deposit does not cover the voucher", 402),
         UNAUTHORIZED("unauthorized", "Missing or wrong API key", 401),
         RATE_LIMITED("rate-limited", "Too many requests", 429),
