@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PaymentGate {
     /** The request header naming the payer: an 0x address, the {@code client} of the payer's vouchers. */
-    public static final String HEADER = "Verity-Payer";
+    public static final String HEADER = io.verity.chain.VoucherJson.PAYER_HEADER;
     /** The default credit, in answers at the node's price ({@link ChainSettings#paymentCredit()}). */
     public static final int DEFAULT_CREDIT_ANSWERS = 100;
 
