@@ -64,6 +64,7 @@ final class GatewayApi {
             OpenAiProxy.register(cfg, gateway); // POST /v1/chat/completions, /v1/completions to a node, checked and paid
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(Dispatcher.NodeRejected.class, (e, ctx) -> relay(ctx, e.failure));
+            cfg.routes.exception(Payer.DepositShort.class, (e, ctx) -> DepositProblem.send(ctx, e));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
             cfg.routes.exception(HttpFailure.class, GatewayApi::send);
             cfg.routes.exception(Exception.class, (e, ctx) -> {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.llm.ChatDigests;
+import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
@@ -102,16 +103,21 @@ final class LlmCaller {
     private final HttpClient http;
     private final Eip712Domain domain;
 
-    LlmCaller(HttpClient http, Eip712Domain domain) {
+    private final Optional<EvmAddress> payer; // named to nodes, which serve a payer only within its credit
+
+    LlmCaller(HttpClient http, Eip712Domain domain, Optional<EvmAddress> payer) {
+        this.payer = payer;
         this.http = http;
         this.domain = domain;
     }
 
     /** Sends the call; the caller reads (and closes) the body. */
     HttpResponse<InputStream> open(NodeState node, Call call) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(node.url().resolve(call.path())).timeout(WHOLE_ANSWER_TIMEOUT)
+        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve(call.path())).timeout(WHOLE_ANSWER_TIMEOUT)
                 .header("Content-Type", "application/json").header("Verity-Request-Id", call.requestId().toHex())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(call.bytes())).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(call.bytes()));
+        payer.ifPresent(p -> b.header(io.verity.chain.VoucherJson.PAYER_HEADER, p.toString()));
+        HttpRequest req = b.build();
         return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
     }
 

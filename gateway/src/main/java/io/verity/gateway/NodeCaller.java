@@ -2,6 +2,7 @@ package io.verity.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
@@ -22,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -87,12 +89,14 @@ final class NodeCaller {
     private final Eip712Domain domain;
     private final Duration timeout;
     private final Executor checks;
+    private final Optional<EvmAddress> payer; // named to nodes, which serve a payer only within its credit
 
     /**
      * @param checks where answers are parsed and their receipts verified (ecrecover, digests): the JDK
      *     client would run that on the common pool, which has a single worker on a 2-core machine
      */
-    NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks) {
+    NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks, Optional<EvmAddress> payer) {
+        this.payer = payer;
         this.http = http;
         this.domain = domain;
         this.timeout = timeout;
@@ -107,11 +111,12 @@ final class NodeCaller {
     }
 
     CompletableFuture<Result> infer(NodeState node, Call call) {
-        HttpRequest req = HttpRequest.newBuilder(node.url().resolve("/v1/infer"))
+        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve("/v1/infer"))
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(call.body()))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(call.body()));
+        payer.ifPresent(p -> b.header(io.verity.chain.VoucherJson.PAYER_HEADER, p.toString()));
+        HttpRequest req = b.build();
         long start = System.nanoTime();
         node.inflight.incrementAndGet();
         CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray());

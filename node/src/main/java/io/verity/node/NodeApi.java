@@ -89,6 +89,7 @@ final class NodeApi {
             cfg.routes.get("/v1/vouchers/{client}", ctx -> channel(ctx, service));
             cfg.routes.get("/health", ctx -> health(ctx, config, service));
             cfg.routes.get("/v1/attestation", ctx -> attestation(ctx, config, service));
+            PaymentProblems.install(cfg, service); // payer gate on the answering routes, its 402
             NodeMetrics.install(cfg, service);
             OpenAiApi.register(cfg, service); // POST /v1/chat/completions, /v1/completions
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));

@@ -10,7 +10,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N]
- * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]
+ * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
@@ -32,7 +32,7 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class NodeMain {
     static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--deployment FILE"
-            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]"
+            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
@@ -73,6 +73,7 @@ public final class NodeMain {
         Integer batchSize = null;
         Duration batchAge = null;
         Duration redeemInterval = null;
+        BigInteger paymentCredit = null;
         Faults faults = Faults.NONE;
         Path attestation = null;
         java.util.List<Path> attestationWith = new java.util.ArrayList<>();
@@ -106,6 +107,7 @@ public final class NodeMain {
                     case "--batch-size" -> batchSize = Integer.parseInt(v);
                     case "--batch-age-ms" -> batchAge = Duration.ofMillis(Long.parseLong(v));
                     case "--redeem-interval-ms" -> redeemInterval = Duration.ofMillis(Long.parseLong(v));
+                    case "--payment-credit-wei" -> paymentCredit = new BigInteger(v);
                     case "--attestation" -> attestation = Path.of(v);
                     case "--attestation-with" -> attestationWith.add(Path.of(v));
                     case "--upstream-url" -> upstreamUrl = java.net.URI.create(v);
@@ -140,16 +142,20 @@ public final class NodeMain {
                         ? "expected a number, got '" + v + "'" : e.getMessage()), e);
             }
         }
-        if (chain == null && (rpc != null || batchSize != null || batchAge != null || redeemInterval != null)) {
-            throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms and --redeem-interval-ms need --deployment");
+        if (chain == null && (rpc != null || batchSize != null || batchAge != null || redeemInterval != null
+                || paymentCredit != null)) {
+            throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms and"
+                    + " --payment-credit-wei need --deployment");
         }
         if (chain != null) {
             try {
                 chain = chain.withBatching(batchSize == null ? chain.batchSize() : batchSize,
                         batchAge == null ? chain.batchAge() : batchAge);
                 if (redeemInterval != null) chain = chain.withRedeemInterval(redeemInterval);
+                if (paymentCredit != null) chain = chain.withPaymentCredit(paymentCredit);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--batch-size/--batch-age-ms/--redeem-interval-ms: " + e.getMessage(), e);
+                throw new IllegalArgumentException("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: "
+                        + e.getMessage(), e);
             }
             config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
         }

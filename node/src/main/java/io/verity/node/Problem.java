@@ -59,6 +59,7 @@ public record Problem(String type, String title, int status, String detail, List
         NO_CHAIN("no-chain", "This node does not settle on a chain", 409, FailureSource.NODE),
         VOUCHER_NOT_INCREASING("voucher-not-increasing", "Voucher does not exceed what the node holds", 409, FailureSource.PAYMENT),
         VOUCHER_BASE_STALE("voucher-base-stale", "The channel moved since the voucher's base was read", 409, FailureSource.PAYMENT),
+        PAYMENT_REQUIRED("payment-required", "Payment required", 402, FailureSource.PAYMENT),
         INSUFFICIENT_DEPOSIT("insufficient-deposit", "Client's deposit does not cover the voucher", 402, FailureSource.PAYMENT),
         UNAUTHORIZED("unauthorized", "Missing or wrong API key", 401, FailureSource.REQUEST),
         RATE_LIMITED("rate-limited", "Too many requests", 429, FailureSource.NODE),

@@ -30,6 +30,9 @@ class NodeMainTest {
         assertThat(c.faults()).isEqualTo(Faults.NONE);
         assertThat(c.faults().any()).isFalse();
         assertThat(c.chain().orElseThrow().redeemInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.chain().orElseThrow().paymentCredit()).isEmpty(); // 100 answers at the node's price
+        assertThat(NodeMain.parse(new String[] {"--deployment", "/tmp/d.json", "--payment-credit-wei", "5000"}).chain()
+                .orElseThrow().paymentCredit()).contains(BigInteger.valueOf(5000));
     }
 
     @Test
@@ -45,9 +48,13 @@ class NodeMainTest {
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--price-wei", "-3"}))
                 .hasMessage("--price-wei: price must be >= 0 wei, got -3");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "d.json", "--redeem-interval-ms", "0"}))
-                .hasMessage("--batch-size/--batch-age-ms/--redeem-interval-ms: redeemInterval must be >= 1 ms, got PT0S");
+                .hasMessage("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: redeemInterval must be >= 1 ms,"
+                        + " got PT0S");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "d.json", "--payment-credit-wei", "0"}))
+                .hasMessage("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: paymentCredit must be"
+                        + " > 0 wei, got 0");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--redeem-interval-ms", "100"}))
-                .hasMessage("--rpc, --batch-size, --batch-age-ms and --redeem-interval-ms need --deployment");
+                .hasMessage("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms and --payment-credit-wei need --deployment");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--port"})).hasMessage("--port needs a value");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--colour", "red"})).hasMessage("unknown argument --colour");
     }
