@@ -149,6 +149,11 @@ class GatewayHostileInputIT {
         byte[] body = vadRequest().getBytes(StandardCharsets.UTF_8);
         problem(RawHttp.exchange(gateway.url(), RawHttp.head("POST", gateway.url(), "/v1/infer", "Content-Length: " + body.length),
                 body), 415, "unsupported-media-type");
+        byte[] chat = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"
+                .getBytes(StandardCharsets.UTF_8);
+        JsonNode p = problem(RawHttp.exchange(gateway.url(), RawHttp.head("POST", gateway.url(), "/v1/chat/completions",
+                "Content-Type: text/plain", "Content-Length: " + chat.length), chat), 415, "unsupported-media-type");
+        assertThat(p.get("error").get("type").asText()).isEqualTo("invalid_request_error");
     }
 
     @Test
