@@ -272,7 +272,7 @@ final class OpenAiApi {
             case ENGINE -> {
                 LOG.error("llama.cpp failed on model {}: {}", model, e.getMessage());
                 yield new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", "the model's engine failed or is "
-                        + "restarting; nothing was charged: " + e.getMessage(), null, "engine_unavailable", FailureSource.ENGINE);
+                        + "restarting; nothing was charged: " + e.getMessage(), null, "engine_failed", FailureSource.ENGINE);
             }
         };
     }

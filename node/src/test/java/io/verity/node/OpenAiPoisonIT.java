@@ -169,7 +169,7 @@ class OpenAiPoisonIT {
             JsonNode body = JSON.readTree(r.body());
             assertThat(body.get("source").asText()).isEqualTo("engine");
             assertThat(body.get("retryable").asBoolean()).isTrue();
-            assertThat(body.at("/error/code").asText()).isEqualTo("engine_unavailable");
+            assertThat(body.at("/error/code").asText()).isEqualTo("engine_failed");
             assertThat(r.headers().firstValue("Retry-After")).contains("1");
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> "up".equals(get("/health").at("/llms/tiny-llama/state").asText()));
