@@ -22,6 +22,15 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = [];
   page.on('pageerror', e => errors.push(String(e)));
+  // A Content-Security-Policy violation (an inline script or a blocked load) is reported on the console.
+  // Other console errors (the browser's own /favicon.ico 404) are printed, not failures.
+  page.on('console', m => {
+    if (m.type() !== 'error') return;
+    const line = 'console: ' + m.text() + ' (' + (m.location().url || '?') + ')';
+    if (/Content Security Policy|CSP violation/.test(m.text())) errors.push(line); else console.log(line);
+  });
+  await page.addInitScript(() => document.addEventListener('securitypolicyviolation',
+    e => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI)));
   // Nothing may leave the machine: the pages must work offline.
   await page.route('**/*', route => {
     const u = new URL(route.request().url());
@@ -86,7 +95,12 @@ try {
   check(hits === answer.receipts.length, 'search by request id finds its ' + answer.receipts.length + ' receipts (saw ' + hits + ')');
   await page.screenshot({ path: path.join(shots, '5-search.png'), fullPage: true });
 
-  check(errors.length === 0, 'no page errors and no request left the machine ' + JSON.stringify(errors));
+  // 7. The pages are served with the strict CSP the explorer promises (and it broke nothing above).
+  const res = await page.goto(base + '/verify');
+  const csp = (await res.allHeaders())['content-security-policy'] || '';
+  check(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), 'pages carry a CSP without unsafe-inline: ' + csp);
+
+  check(errors.length === 0, 'no page errors, no CSP violation and no request left the machine ' + JSON.stringify(errors));
 } finally {
   await browser.close();
 }

@@ -88,6 +88,9 @@ final class NodeCommand {
         @Option(names = "--fault-latency-ms", description = "TEST ONLY: sleep this long before each inference answer")
         Long faultLatencyMs;
 
+        @picocli.CommandLine.Mixin
+        HttpLimitOptions httpLimits = new HttpLimitOptions();
+
         @Override
         public Integer call() throws Exception {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--home", Homes.resolve(home).toString(),
@@ -108,6 +111,7 @@ final class NodeCommand {
             Flags.add(args, "--price-per-output-token-wei", outputTokenPrice);
             Flags.add(args, "--fault-perturb", faultPerturb);
             Flags.add(args, "--fault-latency-ms", faultLatencyMs);
+            httpLimits.addTo(args);
             NodeConfig config;
             try {
                 config = NodeMain.parse(args.toArray(String[]::new));

@@ -1,6 +1,19 @@
 package io.verity.explorer;
 
-/** A tiny HTML builder that escapes every text it is given; pages are rendered on the server, no template engine. */
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A tiny HTML builder that escapes every text it is given; pages are rendered on the server, no template engine.
+ * Hrefs come in two kinds: the explorer's own paths ({@link #a}, {@link #link}: a literal path the caller
+ * builds, with chain-controlled parts passed through {@link #param}) and addresses a stranger chose (a batch
+ * URI, a node endpoint): those go through {@link #external}, which links only http(s) and shows anything else
+ * as text, so a {@code javascript:} URI committed on chain never becomes a link.
+ */
 final class Html {
     private final StringBuilder sb = new StringBuilder();
 
@@ -44,7 +57,9 @@ final class Html {
         return raw("<p>").text(o).raw("</p>\n");
     }
 
+    /** A link to one of the explorer's own pages: {@code href} must be a path ("/..."), never a URI from outside. */
     Html a(String href, Object o) {
+        if (!href.startsWith("/") || href.startsWith("//")) throw new IllegalArgumentException("not a path on this explorer: " + href);
         return raw("<a href=\"").text(href).raw("\">").text(o).raw("</a>");
     }
 
@@ -55,6 +70,33 @@ final class Html {
 
     static String link(String href, Object text) {
         return new Html().a(href, text).toString();
+    }
+
+    /** {@code uri} as a link when it is an absolute http(s) URI, else as escaped text (never an href). */
+    static String external(String uri) {
+        return httpUri(uri).map(u -> "<a href=\"" + esc(u) + "\" rel=\"noopener noreferrer nofollow\">" + esc(uri) + "</a>")
+                .orElseGet(() -> code(uri));
+    }
+
+    /**
+     * {@code raw} when it parses as an absolute URI with scheme http or https and a host; empty otherwise
+     * (javascript:, data:, relative or malformed). Strict on purpose: what a browser would "repair" (a tab
+     * inside the scheme, leading spaces) is not a URI here.
+     */
+    static Optional<String> httpUri(String raw) {
+        if (raw == null) return Optional.empty();
+        try {
+            URI u = new URI(raw);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null ? Optional.of(raw) : Optional.empty();
+        } catch (URISyntaxException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A query parameter value, percent-encoded: for chain- or gateway-supplied parts of the explorer's own hrefs. */
+    static String param(Object value) {
+        return URLEncoder.encode(String.valueOf(value), StandardCharsets.UTF_8);
     }
 
     static String code(Object text) {

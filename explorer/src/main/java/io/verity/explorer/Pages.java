@@ -48,7 +48,20 @@ final class Pages {
         this.gateway = gateway;
     }
 
+    /**
+     * Sent with every answer (a before-handler; Javalin runs it for static files and errors too). Pages hold chain-controlled text, so
+     * even if some escaping were ever missed, no inline or foreign script runs, nothing is framed, and the
+     * browser does not sniff JSON into HTML.
+     */
+    static final Map<String, String> SECURITY_HEADERS = Map.of(
+            "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self';"
+                    + " form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            "X-Content-Type-Options", "nosniff",
+            "X-Frame-Options", "DENY", // frame-ancestors for browsers that predate CSP 2
+            "Referrer-Policy", "no-referrer");
+
     void routes(JavalinConfig cfg) {
+        cfg.routes.before(ctx -> SECURITY_HEADERS.forEach(ctx::header));
         cfg.routes.get("/", this::overview);
         cfg.routes.get("/nodes/{address}", this::node);
         cfg.routes.get("/batches/{id}", this::batch);
@@ -82,7 +95,7 @@ final class Pages {
                         + " (head " + Html.esc(indexer.head()) + ")" + indexer.lastError().map(e -> " <span class=\"bad\">" + Html.esc(e) + "</span>").orElse(""))
                 .row("contracts", "NodeRegistry " + Html.code(deployment.nodeRegistry()) + "<br>Settlement " + Html.code(deployment.settlement())
                         + "<br>ModelRegistry " + Html.code(deployment.modelRegistry()) + "<br>Payments " + Html.code(deployment.payments()))
-                .row("gateway", gateway.url().map(u -> Html.link(u.toString(), u)).orElse("none configured"));
+                .row("gateway", gateway.url().map(u -> Html.external(u.toString())).orElse("none configured"));
         Map<String, Long> counts = store.eventCounts(Optional.empty());
         h.row("batches settled", Html.esc(counts.getOrDefault("BatchCommitted", 0L)))
                 .row("receipts indexed", Html.esc(store.receiptCount(Optional.empty())))
@@ -214,7 +227,7 @@ final class Pages {
             h.raw("<table class=\"list\"><tr><th>at</th><th>kind</th><th>request</th><th>policy</th></tr>");
             for (JsonNode e : evidence) {
                 h.raw("<tr><td>").text(e.path("at").asText()).raw("</td><td class=\"bad\">").text(e.path("kind").asText()).raw("</td><td>")
-                        .a("/search?q=" + e.path("requestId").asText(), e.path("requestId").asText()).raw("</td><td>").text(e.path("policy").asText()).raw("</td></tr>");
+                        .a("/search?q=" + Html.param(e.path("requestId").asText()), e.path("requestId").asText()).raw("</td><td>").text(e.path("policy").asText()).raw("</td></tr>");
             }
             h.raw("</table>\n");
         }
@@ -258,7 +271,7 @@ final class Pages {
         Html h = new Html().h1("Batch " + id);
         h.raw("<table class=\"kv\" id=\"batch\">").row("root", Html.code(b.root())).row("node", Html.link("/nodes/" + b.node(), b.node()))
                 .row("receipts", Html.esc(b.count())).row("committed in", "block " + Html.esc(b.blockNumber()) + ", tx " + Html.link("/tx/" + b.txHash(), b.txHash()))
-                .row("time", Html.esc(Instant.ofEpochSecond(b.timestamp()))).row("document", Html.link(b.uri(), b.uri()))
+                .row("time", Html.esc(Instant.ofEpochSecond(b.timestamp()))).row("document", Html.external(b.uri()))
                 .row("fetched", b.fetched() ? "<span class=\"ok\">yes, ids hash to the root</span>"
                         : "<span class=\"bad\">not yet" + (b.fetchError() == null ? "" : ": " + Html.esc(b.fetchError())) + "</span>")
                 .raw("</table>\n");
@@ -281,8 +294,7 @@ final class Pages {
         h.raw("<ol class=\"steps\" id=\"steps\"><li>running…</li></ol>\n<div id=\"verdict\"></div>\n");
         h.h2("Receipt JSON");
         h.raw("<pre id=\"receipt-json\">").text(json.toPrettyString()).raw("</pre>\n");
-        h.raw(scripts()).raw("<script>Verity.verifyInto(JSON.parse(document.getElementById('receipt-json').textContent),"
-                + " document.getElementById('steps'), document.getElementById('verdict'));</script>\n");
+        h.raw(scripts()); // verify.js finds #receipt-json and checks it
         ctx.html(Html.page("Receipt " + r.id(), "", h.toString()));
     }
 
@@ -347,14 +359,17 @@ final class Pages {
                 + " placeholder=\"{ &quot;id&quot;: &quot;0x…&quot;, … }\"></textarea><br>"
                 + "<button id=\"run\">Verify</button> <span class=\"muted\">or drop a .json file here</span></div>\n");
         h.raw("<ol class=\"steps\" id=\"steps\"></ol>\n<div id=\"verdict\"></div>\n");
-        h.raw(scripts()).raw("<script>Verity.wirePaste(document.getElementById('paste'), document.getElementById('drop'),"
-                + " document.getElementById('run'), document.getElementById('steps'), document.getElementById('verdict'));</script>\n");
+        h.raw(scripts()); // verify.js finds #paste and wires it
         ctx.html(Html.page("Verify", "", h.toString()));
     }
 
+    /**
+     * The verifier's scripts, all served files: the CSP ({@link #SECURITY_HEADERS}) runs no inline script. The
+     * chain it checks against travels as a JSON data block, which browsers never execute.
+     */
     private String scripts() {
-        return "<script src=\"/static/ethers.umd.min.js\"></script>\n<script>window.VERITY_CHAIN = " + chainJson() + ";</script>\n"
-                + "<script src=\"/static/verify.js\"></script>\n";
+        return "<script type=\"application/json\" id=\"verity-chain\">" + chainJson() + "</script>\n"
+                + "<script src=\"/static/ethers.umd.min.js\"></script>\n<script src=\"/static/verify.js\"></script>\n";
     }
 
     private String chainJson() {

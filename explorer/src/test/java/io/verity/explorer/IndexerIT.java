@@ -204,4 +204,67 @@ class IndexerIT {
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(URI.create(explorer.url().toString()).getHost()).isEqualTo("127.0.0.1");
     }
+
+    /**
+     * Issue 13, item 6: any staked address can commit a batch with a URI of its choosing, and the batch page
+     * rendered it as a link, so {@code javascript:alert(1)} ran in the visitor's browser on click. Only http(s)
+     * URIs are links now; the others are escaped text, and every answer carries a CSP that runs no inline script.
+     */
+    @Test
+    @Order(6)
+    void a_batch_uri_that_is_not_http_is_shown_as_text_never_as_a_link() throws Exception {
+        String[] uris = {"javascript:alert(1)", "JaVaScRiPt:alert(document.domain)", "https://x.example/b\" onmouseover=\"alert(1)",
+                "data:text/html,<script>alert(1)</script>", "https://node.example/v1/batches/0xab"};
+        try (ChainClients n1 = as(1)) {
+            for (int i = 0; i < uris.length; i++) confirmed(n1.settlement().commitBatch(Keccak256.hash(new byte[] {(byte) (40 + i)}), 1, uris[i]));
+        }
+        startExplorer();
+        awaitIndexMatchesChain();
+        java.util.Map<String, Long> batchOf = new java.util.HashMap<>();
+        for (JsonNode e : get("/api/events?limit=10000").get("events")) {
+            if (e.get("name").asText().equals("BatchCommitted")) batchOf.put(e.at("/args/uri").asText(), e.at("/args/batchId").asLong());
+        }
+        for (String uri : uris) {
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(explorer.url().resolve("/batches/" + batchOf.get(uri))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).as(uri).isEqualTo(200);
+            String html = page.body();
+            assertThat(html.toLowerCase(java.util.Locale.ROOT)).as(uri).doesNotContain("href=\"javascript:", "href=\"data:", "<script>alert",
+                    "\" onmouseover=\"");
+            if (uri.startsWith("https://node.")) {
+                assertThat(html).contains("<a href=\"" + uri + "\" rel=\"noopener noreferrer nofollow\">" + uri + "</a>");
+            } else {
+                assertThat(html).as("shown as escaped text").contains("<code>" + Html.esc(uri) + "</code>");
+            }
+        }
+        // the node page lists the same events: their arguments are escaped text too
+        String node = http.send(HttpRequest.newBuilder(explorer.url().resolve("/nodes/" + devnet.account(1).address())).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(node).contains("javascript:alert(1)").doesNotContain("<script>alert", "href=\"javascript:");
+    }
+
+    @Test
+    @Order(7)
+    void every_answer_carries_a_strict_content_security_policy_and_nosniff() throws Exception {
+        startExplorer();
+        for (String path : List.of("/", "/verify", "/batches/0", "/api/status", "/static/verify.js", "/static/explorer.css", "/no-such-page",
+                "/batches/-1", "/receipts/0x" + "ab".repeat(32))) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(explorer.url().resolve(path)).header("Accept", "text/html").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (path.startsWith("/static/")) assertThat(r.statusCode()).as("static files are covered too").isEqualTo(200);
+            var h = r.headers();
+            assertThat(h.firstValue("Content-Security-Policy")).as(path).hasValue(Pages.SECURITY_HEADERS.get("Content-Security-Policy"));
+            String csp = h.firstValue("Content-Security-Policy").orElseThrow();
+            assertThat(csp).contains("default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "base-uri 'none'")
+                    .doesNotContain("unsafe-inline", "unsafe-eval");
+            assertThat(h.firstValue("X-Content-Type-Options")).as(path).hasValue("nosniff");
+            assertThat(h.firstValue("X-Frame-Options")).as(path).hasValue("DENY");
+            assertThat(h.firstValue("Referrer-Policy")).as(path).hasValue("no-referrer");
+        }
+        for (String path : List.of("/", "/verify", "/batches/0")) {
+            String html = http.send(HttpRequest.newBuilder(explorer.url().resolve(path)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            // the CSP forbids inline script: a page that relied on one would be broken in the browser
+            assertThat(html).as(path).doesNotContainPattern("<script(?! src=\"/static/| type=\"application/json\")");
+        }
+    }
 }

@@ -28,6 +28,27 @@ class PagesTest {
     }
 
     @Test
+    void links_only_absolute_http_and_https_uris_and_shows_every_other_uri_as_text() {
+        assertThat(Html.external("https://node.example/v1/batches/0x1?a=1&b=2"))
+                .isEqualTo("<a href=\"https://node.example/v1/batches/0x1?a=1&amp;b=2\" rel=\"noopener noreferrer nofollow\">"
+                        + "https://node.example/v1/batches/0x1?a=1&amp;b=2</a>");
+        assertThat(Html.external("HTTP://127.0.0.1:8080/x")).startsWith("<a href=\"HTTP://127.0.0.1:8080/x\"");
+        for (String bad : List.of("javascript:alert(1)", "JAVASCRIPT:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
+                "data:text/html;base64,PHNjcmlwdD4=", "vbscript:x", "//evil.example/x", "/relative", "https:///no-host", "http://x/\"><b>", "")) {
+            assertThat(Html.external(bad)).as(bad).isEqualTo("<code>" + Html.esc(bad) + "</code>").doesNotContain("href");
+        }
+        assertThat(Html.external(null)).isEqualTo("<code>null</code>");
+    }
+
+    @Test
+    void links_to_the_explorer_s_own_pages_only_through_a() {
+        assertThat(Html.link("/search?q=" + Html.param("a b&c\"<"), "x")).isEqualTo("<a href=\"/search?q=a+b%26c%22%3C\">x</a>");
+        for (String notAPath : List.of("javascript:alert(1)", "https://x.example/", "//x.example/")) {
+            assertThatThrownBy(() -> Html.link(notAPath, "x")).as(notAPath).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void formats_wei_as_ether_and_microether() {
         assertThat(Pages.eth(BigInteger.TEN.pow(18).multiply(BigInteger.valueOf(3)))).isEqualTo("3");
         assertThat(Pages.microEth(BigInteger.valueOf(1_100_000_000_000L))).isEqualTo("1.1");

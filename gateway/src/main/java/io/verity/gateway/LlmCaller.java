@@ -11,6 +11,7 @@ import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.wire.FailureSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -82,11 +83,22 @@ final class LlmCaller {
     }
 
     /**
-     * @param clientFault the node refused the request itself (400, 413, 415, 422): every node would, so the
-     *     node's error goes back to the client instead of failing over
+     * @param clientFault the node refused the request itself (its problem says {@code "retryable": false}; from a
+     *     node that does not say, 400, 413, 415 or 422): every node would, so the node's error goes back to the
+     *     client instead of failing over
      * @param body the node's error body, relayed as is when {@code clientFault}
      */
-    record Failed(Attempt attempt, boolean clientFault, int status, byte[] body, String contentType) implements Result {}
+    record Failed(Attempt attempt, boolean clientFault, int status, byte[] body, String contentType) implements Result {
+        /** The node's engine for the model is down ({@code "source": "engine"}): another node may answer now. */
+        boolean engineDown() {
+            if (status != 503) return false;
+            try {
+                return FailureSource.ENGINE.wireName().equals(JSON.readTree(body).path(FailureSource.MEMBER).asText());
+            } catch (IOException e) {
+                return false;
+            }
+        }
+    }
 
     private final HttpClient http;
     private final Eip712Domain domain;
@@ -117,6 +129,8 @@ final class LlmCaller {
             Result r = fetchUnchecked(node, call, started);
             if (r instanceof Answered) node.recordSuccess(ms(started));
             else if (r instanceof Failed f && !f.clientFault()) node.recordFailure(f.attempt().outcome().equals("timeout") ? ms(started) : 0);
+            // Not routed this model again until a health check sees its engine up.
+            if (r instanceof Failed f && f.engineDown()) node.engineDown(call.model());
             return r;
         } finally {
             node.inflight.decrementAndGet();
@@ -228,6 +242,10 @@ final class LlmCaller {
         try {
             JsonNode b = JSON.readTree(body);
             if (b != null) detail = b.hasNonNull("detail") ? b.get("detail").asText() : b.at("/error/message").asText("");
+            // A node that says whose fault it is decides: no failover for what no node can answer.
+            if (b != null && b.path(FailureSource.RETRYABLE_MEMBER).isBoolean() && status >= 400) {
+                clientFault = !b.get(FailureSource.RETRYABLE_MEMBER).asBoolean();
+            }
         } catch (IOException notJson) {
             // the detail stays empty; the status says enough
         }

@@ -14,6 +14,7 @@ import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
+import io.verity.protocol.wire.FailureSource;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
@@ -45,10 +46,27 @@ final class NodeCaller {
     }
 
     /**
-     * @param clientFault the node rejected the request itself (400, 413, 415, 422): another node would too, so
-     *     the node's problem goes back to the client instead of failing over
+     * @param clientFault the failure is the request's (or its payer's): the node said so ({@code source} and
+     *     {@code retryable: false} in its problem), or its 4xx implies it ({@link FailureSource#ofStatus}).
+     *     Another node would refuse it too, so the node's problem goes back to the client at once instead of
+     *     carrying the request to the next node. A 5xx, 429, 404, timeout or connect error is not.
      */
     record Failed(Attempt attempt, boolean clientFault, JsonNode problem) implements Result {}
+
+    /**
+     * Who a node's non-200 answer blames: the {@code source} member of its problem, else what its status
+     * implies. A node's word can only narrow failover, never widen it: a 4xx it calls retryable (429, 404) is
+     * tried elsewhere, but a 5xx is never treated as the client's, whatever the body says, so a broken node
+     * cannot turn its own failure into the client's.
+     */
+    static FailureSource source(int status, JsonNode problem) {
+        FailureSource implied = FailureSource.ofStatus(status);
+        if (status >= 500 || problem == null) return implied;
+        return FailureSource.fromWireName(problem.path(FailureSource.MEMBER).asText(""))
+                .filter(s -> problem.path(FailureSource.RETRYABLE_MEMBER).isMissingNode()
+                        || problem.path(FailureSource.RETRYABLE_MEMBER).asBoolean(true) == s.retryElsewhere())
+                .orElse(implied);
+    }
 
     /** One request as every node gets it: the model pinned by digest so all nodes run the same bytes. */
     record Call(Keccak256 requestId, Keccak256 model, List<Tensor> inputs, Keccak256 inputsDigest, VerificationMode mode,
@@ -139,7 +157,7 @@ final class NodeCaller {
             body = null;
         }
         if (status != 200) {
-            boolean clientFault = status == 400 || status == 413 || status == 415 || status == 422;
+            boolean clientFault = !source(status, body).retryElsewhere();
             String detail = body != null && body.hasNonNull("detail") ? body.get("detail").asText() : "";
             return new Failed(new Attempt(node.address, node.url(), "http-" + status, ms, detail), clientFault, body);
         }

@@ -78,9 +78,11 @@ final class NodeService {
         try {
             manifest = hub.show(modelRef);
         } catch (HubException.NotFound | HubException.Ambiguous e) {
-            throw new ProblemException(Problem.of(Problem.Kind.UNKNOWN_MODEL, e.getMessage(),
-                    List.of(new Problem.FieldError("/model", e.getMessage()
-                            + "; GET /v1/models lists what this node serves"))));
+            // Not e.getMessage(): the hub names its directory, which is no business of a remote client.
+            String why = e instanceof HubException.Ambiguous ? e.getMessage()
+                    : "no model '" + modelRef + "' on this node";
+            throw new ProblemException(Problem.of(Problem.Kind.UNKNOWN_MODEL, why,
+                    List.of(new Problem.FieldError("/model", why + "; GET /v1/models lists what this node serves"))));
         }
         if (Manifest.FORMAT_GGUF.equals(manifest.format())) {
             throw new ProblemException(Problem.of(Problem.Kind.INVALID_REQUEST, manifest.ref() + " is a language model",

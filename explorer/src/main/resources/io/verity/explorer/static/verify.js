@@ -128,7 +128,7 @@
 
   async function verifyInto(doc, list, verdict) {
     const results = [];
-    for (const r of receiptsOf(doc)) results.push(await verifyReceipt(r, window.VERITY_CHAIN));
+    for (const r of receiptsOf(doc)) results.push(await verifyReceipt(r, chainOf()));
     render(results, list, verdict);
   }
 
@@ -154,5 +154,21 @@
     });
   }
 
+  /** The network the page is about: the JSON data block #verity-chain the explorer renders ({chainId, settlement}). */
+  let network = null;
+  function chainOf() {
+    if (!network) network = JSON.parse(document.getElementById('verity-chain').textContent);
+    return network;
+  }
+
+  // The pages carry no inline script (the explorer's Content-Security-Policy forbids it): this file starts
+  // the verifier on whichever of its elements the page has.
+  function boot() {
+    const $ = id => document.getElementById(id);
+    if ($('receipt-json')) verifyInto(JSON.parse($('receipt-json').textContent), $('steps'), $('verdict'));
+    if ($('paste')) wirePaste($('paste'), $('drop'), $('run'), $('steps'), $('verdict'));
+  }
+
   window.Verity = { verifyReceipt, verifyInto, wirePaste, leafHash, processProof };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot); else boot();
 })();
