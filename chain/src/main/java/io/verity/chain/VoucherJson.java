@@ -21,6 +21,11 @@ import java.util.Objects;
  * recovers the signer ({@link SignedVoucher#signer}). Members not in the format are ignored.
  */
 public final class VoucherJson {
+    /**
+     * The HTTP request header naming who pays for an answer: the 0x address that signs the vouchers ({@code client}).
+     * A gateway sends its client account; a node that charges serves a payer only within its credit.
+     */
+    public static final String PAYER_HEADER = "Verity-Payer";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final BigInteger UINT256_LIMIT = BigInteger.ONE.shiftLeft(256);
 

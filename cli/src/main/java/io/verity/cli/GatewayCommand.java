@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 final class GatewayCommand {
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = {"Serve the network's nodes (discovered from NodeRegistry) under verification policies; see docs/gateway.md.",
-                    "The paying client key comes from --client-key or VERITY_CLIENT_KEY; without one nobody is paid."})
+                    "The paying client key comes from VERITY_CLIENT_KEY or --client-key-file (never a flag: ps shows flags); without one nobody is paid."})
     static final class Start implements Callable<Integer> {
         @Option(names = "--home", description = "gateway state (evidence log); default $VERITY_HOME/gateway or ~/.verity/gateway")
         Path home;
@@ -32,8 +32,9 @@ final class GatewayCommand {
         @Option(names = "--port", defaultValue = "7070", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
         int port;
 
-        @Option(names = "--client-key", description = "private key (hex) of the account that pays nodes; prefer VERITY_CLIENT_KEY")
-        String clientKey;
+        @Option(names = "--client-key-file", description = "file holding the private key (hex) of the account that pays nodes;"
+                + " else VERITY_CLIENT_KEY")
+        Path clientKeyFile;
 
         @Option(names = "--deposit-wei", defaultValue = "0", description = "top the client's Payments deposit up to this at start")
         BigInteger deposit;
@@ -65,6 +66,9 @@ final class GatewayCommand {
         @Option(names = "--timeout-ms", description = "give up on a node's answer after this long (default 30000)")
         Long timeoutMs;
 
+        @picocli.CommandLine.Mixin
+        HttpLimitOptions httpLimits = new HttpLimitOptions();
+
         @Override
         public Integer call() throws Exception {
             List<String> args = new ArrayList<>(List.of(
@@ -73,13 +77,14 @@ final class GatewayCommand {
                     "--host", host, "--port", String.valueOf(port), "--deposit-wei", deposit.toString(), "--policy", policy,
                     "--hedge-ms", String.valueOf(hedgeMs), "--quarantine-s", String.valueOf(quarantineS)));
             Flags.add(args, "--rpc", rpc);
-            Flags.add(args, "--client-key", clientKey); // else GatewayMain reads VERITY_CLIENT_KEY
+            Flags.add(args, "--client-key-file", clientKeyFile); // else GatewayMain reads VERITY_CLIENT_KEY
             Flags.add(args, "--routing", routing);
             tolerances.forEach(t -> Flags.add(args, "--tolerance", t));
             Flags.add(args, "--tee-policy", teePolicy);
             Flags.add(args, "--tee-max-age-s", teeMaxAgeS);
             Flags.add(args, "--refresh-ms", refreshMs);
             Flags.add(args, "--timeout-ms", timeoutMs);
+            httpLimits.addTo(args);
             GatewayConfig config;
             try {
                 config = GatewayMain.parse(args.toArray(String[]::new));

@@ -5,6 +5,7 @@ import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.chain.Devnet;
 import io.verity.chain.TxOutcome;
+import io.verity.gateway.GatewayMain;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
 import io.verity.protocol.EvmAddress;
@@ -102,9 +103,11 @@ final class Network implements AutoCloseable {
             ensureDeposit(d, client);
             Map<String, String> env = new HashMap<>();
             env.put("VERITY_NODE_KEY", null); // the gateway pays as the client account, never as a node
+            // In the environment, not argv: a command line is readable by every user of the machine (ps).
+            env.put(GatewayMain.CLIENT_KEY_ENV, client.privateKeyHex());
             ChildJvm gateway = ChildJvm.start("gateway", GATEWAY_MAIN, List.of("--home", home.resolve("gateway").toString(),
                     "--port", Integer.toString(freeOr(basePort)), "--deployment", deploymentFile.toString(),
-                    "--rpc", devnet.rpcUrl(), "--client-key", client.privateKeyHex(), "--policy", "none"),
+                    "--rpc", devnet.rpcUrl(), "--policy", "none"),
                     env, home.resolve("logs/gateway.log"));
             started.add(gateway);
             URI gatewayUrl = gateway.awaitReady(READY_TIMEOUT).url();

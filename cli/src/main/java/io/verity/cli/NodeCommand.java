@@ -52,6 +52,9 @@ final class NodeCommand {
         @Option(names = "--redeem-interval-ms", description = "with --deployment: how often to redeem held payment vouchers (default 2000)")
         Long redeemIntervalMs;
 
+        @Option(names = "--payment-credit-wei", description = "with --deployment: how much a payer may owe beyond its vouchers before 402 (default: 100 answers at --price-wei)")
+        BigInteger paymentCreditWei;
+
         @Option(names = "--attestation", description = "TEE evidence file this node runs under (Nitro, TDX/SGX, SEV-SNP, H100); default: none")
         Path attestation;
 
@@ -85,6 +88,9 @@ final class NodeCommand {
         @Option(names = "--fault-latency-ms", description = "TEST ONLY: sleep this long before each inference answer")
         Long faultLatencyMs;
 
+        @picocli.CommandLine.Mixin
+        HttpLimitOptions httpLimits = new HttpLimitOptions();
+
         @Override
         public Integer call() throws Exception {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--home", Homes.resolve(home).toString(),
@@ -93,6 +99,7 @@ final class NodeCommand {
             Flags.add(args, "--rpc", rpc);
             Flags.add(args, "--batch-age-ms", batchAgeMs);
             Flags.add(args, "--redeem-interval-ms", redeemIntervalMs);
+            Flags.add(args, "--payment-credit-wei", paymentCreditWei);
             Flags.add(args, "--attestation", attestation);
             attestationWith.forEach(f -> Flags.add(args, "--attestation-with", f));
             Flags.add(args, "--upstream-url", upstreamUrl);
@@ -104,6 +111,7 @@ final class NodeCommand {
             Flags.add(args, "--price-per-output-token-wei", outputTokenPrice);
             Flags.add(args, "--fault-perturb", faultPerturb);
             Flags.add(args, "--fault-latency-ms", faultLatencyMs);
+            httpLimits.addTo(args);
             NodeConfig config;
             try {
                 config = NodeMain.parse(args.toArray(String[]::new));

@@ -140,7 +140,7 @@ class CliEndToEndTest {
             System.setErr(err);
         }
         assertThat(captured.toString(StandardCharsets.UTF_8))
-                .contains("--upstream-key(-env) and --upstream-model need --upstream-url")
+                .contains("--upstream-key-env/-file and --upstream-model need --upstream-url")
                 .contains("--price-per-input-token-wei and --price-per-output-token-wei go together")
                 .contains("--upstream-key-env: environment variable VERITY_TEST_SURELY_UNSET_KEY is not set");
     }

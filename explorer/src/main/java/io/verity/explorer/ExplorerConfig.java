@@ -1,5 +1,6 @@
 package io.verity.explorer;
 
+import io.verity.http.HttpLimits;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,13 +17,15 @@ import java.util.Optional;
  * @param jdbcUrl       e.g. {@code jdbc:postgresql://127.0.0.1/verity?user=u&password=p}; empty: embedded H2
  * @param gateway       a gateway's base URL, for latency and availability; empty: chain data only
  * @param pollInterval  how often the indexer asks the chain for new blocks
+ * @param http          the HTTP limits every server shares (docs/security.md, "HTTP limits")
  */
 public record ExplorerConfig(Path home, Path deployment, Optional<String> rpcUrl, String host, int port,
-                             Optional<String> jdbcUrl, Optional<URI> gateway, Duration pollInterval) {
+                             Optional<String> jdbcUrl, Optional<URI> gateway, Duration pollInterval, HttpLimits http) {
     public ExplorerConfig {
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(deployment, "deployment");
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(http, "http");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
         if (pollInterval.isNegative() || pollInterval.isZero()) {
             throw new IllegalArgumentException("pollInterval must be positive, got " + pollInterval);
@@ -37,31 +40,35 @@ public record ExplorerConfig(Path home, Path deployment, Optional<String> rpcUrl
     /** 127.0.0.1, a free port, embedded H2 under {@code home}, polling every 500 ms, no gateway. */
     public static ExplorerConfig defaults(Path home, Path deployment) {
         return new ExplorerConfig(home, deployment, Optional.empty(), "127.0.0.1", 0, Optional.empty(), Optional.empty(),
-                Duration.ofMillis(500));
+                Duration.ofMillis(500), HttpLimits.DEFAULT);
     }
 
     public ExplorerConfig withPort(int p) {
-        return new ExplorerConfig(home, deployment, rpcUrl, host, p, jdbcUrl, gateway, pollInterval);
+        return new ExplorerConfig(home, deployment, rpcUrl, host, p, jdbcUrl, gateway, pollInterval, http);
     }
 
     public ExplorerConfig withHost(String h) {
-        return new ExplorerConfig(home, deployment, rpcUrl, h, port, jdbcUrl, gateway, pollInterval);
+        return new ExplorerConfig(home, deployment, rpcUrl, h, port, jdbcUrl, gateway, pollInterval, http);
     }
 
     public ExplorerConfig withRpcUrl(String rpc) {
-        return new ExplorerConfig(home, deployment, Optional.ofNullable(rpc), host, port, jdbcUrl, gateway, pollInterval);
+        return new ExplorerConfig(home, deployment, Optional.ofNullable(rpc), host, port, jdbcUrl, gateway, pollInterval, http);
     }
 
     public ExplorerConfig withJdbcUrl(String url) {
-        return new ExplorerConfig(home, deployment, rpcUrl, host, port, Optional.ofNullable(url), gateway, pollInterval);
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, Optional.ofNullable(url), gateway, pollInterval, http);
     }
 
     public ExplorerConfig withGateway(URI url) {
-        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, Optional.ofNullable(url), pollInterval);
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, Optional.ofNullable(url), pollInterval, http);
     }
 
     public ExplorerConfig withPollInterval(Duration d) {
-        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, gateway, d);
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, gateway, d, http);
+    }
+
+    public ExplorerConfig withHttp(HttpLimits limits) {
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, gateway, pollInterval, limits);
     }
 
     String effectiveJdbcUrl() {

@@ -1,5 +1,6 @@
 package io.verity.explorer;
 
+import io.verity.http.HttpLimits;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,14 +8,15 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs an explorer until terminated: {@code java -cp ... io.verity.explorer.ExplorerMain --home DIR
- * --deployment FILE [--rpc URL] [--host H] [--port N] [--db JDBC_URL] [--gateway URL] [--poll-ms MS]}.
+ * --deployment FILE [--rpc URL] [--host H] [--port N] [--db JDBC_URL] [--gateway URL] [--poll-ms MS]} and the
+ * HTTP limits every server takes ({@link HttpLimits#USAGE}).
  * Prints {@code READY <url>} once it serves.
  */
 public final class ExplorerMain {
     private ExplorerMain() {}
 
     static final String USAGE = "usage: ExplorerMain --home DIR --deployment FILE [--rpc URL] [--host H] [--port N]"
-            + " [--db jdbc:h2:...|jdbc:postgresql:...] [--gateway URL] [--poll-ms MS]";
+            + " [--db jdbc:h2:...|jdbc:postgresql:...] [--gateway URL] [--poll-ms MS] " + HttpLimits.USAGE;
 
     public static void main(String[] args) throws InterruptedException {
         ExplorerConfig config;
@@ -35,10 +37,16 @@ public final class ExplorerMain {
         URI gateway = null;
         int port = 0;
         Duration poll = Duration.ofMillis(500);
+        HttpLimits limits = HttpLimits.DEFAULT;
         for (int i = 0; i < args.length; i += 2) {
             String flag = args[i];
             if (i + 1 >= args.length) throw new IllegalArgumentException(flag + " needs a value");
             String v = args[i + 1];
+            var l = limits.parseFlag(flag, v);
+            if (l.isPresent()) {
+                limits = l.get();
+                continue;
+            }
             try {
                 switch (flag) {
                     case "--home" -> home = Path.of(v);
@@ -58,7 +66,7 @@ public final class ExplorerMain {
         if (home == null) throw new IllegalArgumentException("--home is required");
         if (deployment == null) throw new IllegalArgumentException("--deployment is required");
         return ExplorerConfig.defaults(home, deployment).withRpcUrl(rpc).withHost(host).withPort(port).withJdbcUrl(db)
-                .withGateway(gateway).withPollInterval(poll);
+                .withGateway(gateway).withPollInterval(poll).withHttp(limits);
     }
 
     /** Starts the explorer, prints the READY line, and blocks until the JVM is asked to shut down. */

@@ -6,6 +6,7 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.Deployment;
 import io.verity.chain.NodeRegistryClient;
+import io.verity.http.ServerHardening;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -41,7 +42,7 @@ public final class ExplorerServer implements AutoCloseable {
                 new GatewayView(config.gateway()));
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
-            cfg.startup.showJavalinBanner = false;
+            ServerHardening.apply(cfg, config.http()); // body size, idle timeout, minimum data rate
             cfg.staticFiles.add(s -> {
                 s.hostedPath = "/static";
                 s.directory = "/io/verity/explorer/static";

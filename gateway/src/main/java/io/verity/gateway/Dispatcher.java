@@ -78,6 +78,28 @@ final class Dispatcher {
     }
 
     Outcome run(Request req) throws InterruptedException {
+        // A client whose deposit cannot pay the answer is told so before any node works for it (issue 13, item 5).
+        try (Payer.Hold hold = payer.isPresent() ? payer.get().hold(cost(req)) : null) {
+            return dispatch(req);
+        }
+    }
+
+    /** The most the answer may cost: the dearest node that could serve it, times the answers the policy pays for. */
+    private BigInteger cost(Request req) {
+        BigInteger dearest = BigInteger.ZERO;
+        for (NodeState n : candidates(req)) {
+            if (n.canServe(req.model(), clock.instant())) dearest = dearest.max(n.price());
+        }
+        int answers = switch (req.policy()) {
+            case Policy.Redundant r -> r.k();
+            case Policy.Sample s -> 2; // the answer and, when drawn, its audit
+            case Policy.None n -> 1;
+            case Policy.Tee t -> 1;
+        };
+        return dearest.multiply(BigInteger.valueOf(answers));
+    }
+
+    private Outcome dispatch(Request req) throws InterruptedException {
         return switch (req.policy()) {
             case Policy.None n -> single(req, "single", "none");
             case Policy.Sample s -> sampled(req, s);

@@ -57,13 +57,15 @@ public final class Gateway implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         this.directory = new NodeDirectory(chain.nodes(), http, Duration.ofSeconds(2), clock);
         this.evidence = new EvidenceLog(config.home());
-        this.payer = client.map(c -> new Payer(c, d.chainId(), d.payments(), http, scheduler));
+        this.payer = client.map(c -> new Payer(c, d.chainId(), d.payments(), http, scheduler,
+                Optional.of(chain.payments())));
         client.ifPresent(c -> topUp(c, config.deposit()));
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
         this.domain = domain;
-        NodeCaller caller = new NodeCaller(http, domain, config.requestTimeout(), background);
-        this.llmCaller = new LlmCaller(http, domain);
+        NodeCaller caller = new NodeCaller(http, domain, config.requestTimeout(), background,
+                client.map(ChainAccount::address));
+        this.llmCaller = new LlmCaller(http, domain, client.map(ChainAccount::address));
         this.tee = new TeeGate(config.tee(), chain.nodes(), http, Duration.ofSeconds(2), clock);
         this.dispatcher = new Dispatcher(directory, tee, caller, config.routing(), payer, evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),

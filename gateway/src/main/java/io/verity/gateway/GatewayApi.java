@@ -8,6 +8,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.verity.http.FieldErrors;
+import io.verity.http.HttpFailure;
+import io.verity.http.RequestBodies;
+import io.verity.http.RouteGate;
+import io.verity.http.ServerHardening;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.InvalidFieldException;
@@ -46,8 +51,9 @@ final class GatewayApi {
     static Javalin create(GatewayConfig config, Gateway gateway) {
         return Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
-            cfg.http.maxRequestSize = config.maxBodyBytes();
-            cfg.startup.showJavalinBanner = false;
+            ServerHardening.apply(cfg, config.http());
+            RouteGate.install(cfg, config.http(), config.maxConcurrentInferences(),
+                    List.of("/v1/infer", "/v1/chat/completions", "/v1/completions"));
             cfg.routes.post("/v1/infer", ctx -> infer(ctx, gateway));
             cfg.routes.get("/v1/nodes", ctx -> nodes(ctx, gateway));
             cfg.routes.get("/v1/models", ctx -> models(ctx, gateway));
@@ -58,8 +64,15 @@ final class GatewayApi {
             OpenAiProxy.register(cfg, gateway); // POST /v1/chat/completions, /v1/completions to a node, checked and paid
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(Dispatcher.NodeRejected.class, (e, ctx) -> relay(ctx, e.failure));
+            cfg.routes.exception(Payer.DepositShort.class, (e, ctx) -> DepositProblem.send(ctx, e));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
+            cfg.routes.exception(HttpFailure.class, GatewayApi::send);
             cfg.routes.exception(Exception.class, (e, ctx) -> {
+                var transport = RequestBodies.transport(e); // a bad chunk or a cut body, met by any handler: the client's
+                if (transport.isPresent()) {
+                    send(transport.get(), ctx);
+                    return;
+                }
                 LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
                 send(ctx, Problem.of(Problem.Kind.INTERNAL, "unexpected error; the gateway logged it"));
             });
@@ -76,27 +89,19 @@ final class GatewayApi {
     // ---- POST /v1/infer -----------------------------------------------------------------------------------
 
     private static void infer(Context ctx, Gateway gateway) throws Exception {
-        String type = ctx.contentType();
-        if (type != null && !type.toLowerCase().startsWith("application/json")) {
-            throw new ProblemException(Problem.Kind.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json, got " + type);
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(ctx.bodyAsBytes());
-        } catch (IOException e) {
-            throw new ProblemException(Problem.Kind.MALFORMED_JSON, "request body is not valid JSON: "
-                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-        }
+        JsonNode root = RequestBodies.json(ctx, gateway.config().maxBodyBytes()); // StrictJson, 415, 413, transport 4xx
         if (root == null || !root.isObject()) {
             throw invalid(List.of(new Problem.FieldError("", "request body must be a JSON object {model, inputs, requestId?, policy?}")));
         }
-        List<Problem.FieldError> errors = new ArrayList<>();
+        FieldErrors errors = new FieldErrors(); // capped: a million unknown members get a short answer
         root.fieldNames().forEachRemaining(f -> {
-            if (!INFER_FIELDS.contains(f)) errors.add(new Problem.FieldError("/" + f, "unknown field, expected model, inputs, requestId, policy"));
+            if (!INFER_FIELDS.contains(f)) {
+                errors.add("/" + f.replace("~", "~0").replace("/", "~1"), "unknown field, expected model, inputs, requestId, policy");
+            }
         });
         JsonNode model = root.get("model");
         if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            errors.add(new Problem.FieldError("/model", "required: a model name, name@version or 0x digest"));
+            errors.add("/model", "required: a model name, name@version or 0x digest");
         }
         Keccak256 requestId = null;
         JsonNode rid = root.get("requestId");
@@ -105,7 +110,7 @@ final class GatewayApi {
                 if (!rid.isTextual()) throw new IllegalArgumentException("must be a string");
                 requestId = Keccak256.parse(rid.asText());
             } catch (IllegalArgumentException e) {
-                errors.add(new Problem.FieldError("/requestId", "must be 0x followed by 64 hex digits (bytes32): " + e.getMessage()));
+                errors.add("/requestId", "must be 0x followed by 64 hex digits (bytes32): " + e.getMessage());
             }
         }
         Policy policy = gateway.config().defaultPolicy();
@@ -119,7 +124,7 @@ final class GatewayApi {
                 policy = Policy.parse(header);
             }
         } catch (IllegalArgumentException e) {
-            errors.add(new Problem.FieldError(pol != null ? "/policy" : "header " + POLICY_HEADER, e.getMessage()));
+            errors.add(pol != null ? "/policy" : "header " + POLICY_HEADER, e.getMessage());
         }
         Duration hedge = gateway.config().hedgeAfter();
         String hedgeHeader = ctx.header(HEDGE_HEADER);
@@ -129,19 +134,19 @@ final class GatewayApi {
                 if (ms < 0) throw new NumberFormatException();
                 hedge = Duration.ofMillis(ms);
             } catch (NumberFormatException e) {
-                errors.add(new Problem.FieldError("header " + HEDGE_HEADER, "must be milliseconds >= 0 (0: no hedging), got '"
-                        + hedgeHeader + "'"));
+                errors.add("header " + HEDGE_HEADER, "must be milliseconds >= 0 (0: no hedging), got '"
+                        + hedgeHeader + "'");
             }
         }
         List<Tensor> inputs = List.of();
         JsonNode in = root.get("inputs");
         if (in == null || !in.isArray()) {
-            errors.add(new Problem.FieldError("/inputs", "required: an array of tensors {name, dtype, shape, data}"));
+            errors.add("/inputs", "required: an array of tensors {name, dtype, shape, data}");
         } else {
             try {
                 inputs = TensorJson.readList(in, "/inputs");
             } catch (InvalidFieldException e) {
-                e.errors().forEach(fe -> errors.add(new Problem.FieldError(fe.pointer(), fe.detail())));
+                errors.addAll(e.errors());
             }
         }
         if (!errors.isEmpty()) throw invalid(errors);
@@ -152,6 +157,11 @@ final class GatewayApi {
                 gateway.config().toleranceFor(model.asText())));
         ctx.header(GatewayMetrics.REQUEST_ID_HEADER, requestId.toHex()); // logged with the request, as the nodes log it
         ctx.status(200).contentType("application/json").result(write(requestId, model.asText(), policy, outcome));
+    }
+
+    private static ProblemException invalid(FieldErrors errors) {
+        return new ProblemException(Problem.of(Problem.Kind.INVALID_REQUEST, errors.count() + " error(s) in the request",
+                errors.toList().stream().map(e -> new Problem.FieldError(e.pointer(), e.detail())).toList(), List.of()));
     }
 
     private static ProblemException invalid(List<Problem.FieldError> errors) {
@@ -398,6 +408,13 @@ final class GatewayApi {
         return new Problem("about:blank", e.getMessage(), e.getStatus(), e.getMessage(), List.of(), List.of());
     }
 
+    /** A refusal of the shared hardening, as the gateway's problem (with Retry-After on a 429). */
+    static void send(HttpFailure f, Context ctx) {
+        f.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
+        send(ctx, new Problem(f.kind().type(), f.kind().title, f.status(), f.getMessage(),
+                f.errors().stream().map(e -> new Problem.FieldError(e.pointer(), e.detail())).toList(), List.of()));
+    }
+
     static void send(Context ctx, Problem p) {
         ObjectNode body = JSON.createObjectNode();
         body.put("type", p.type());
@@ -405,9 +422,15 @@ final class GatewayApi {
         body.put("status", p.status());
         if (p.detail() != null) body.put("detail", p.detail());
         body.put("instance", ctx.path());
-        if (!p.errors().isEmpty()) {
+        List<Problem.FieldError> errors = p.errors();
+        if (errors.size() > FieldErrors.MAX + 1) { // a safety net: readers cap while collecting (MAX + "N more")
+            int more = errors.size() - FieldErrors.MAX;
+            errors = new ArrayList<>(errors.subList(0, FieldErrors.MAX));
+            errors.add(new Problem.FieldError("", more + " more errors not shown"));
+        }
+        if (!errors.isEmpty()) {
             ArrayNode errs = body.putArray("errors");
-            for (Problem.FieldError fe : p.errors()) errs.addObject().put("pointer", fe.pointer()).put("detail", fe.detail());
+            for (Problem.FieldError fe : errors) errs.addObject().put("pointer", fe.pointer()).put("detail", fe.detail());
         }
         if (!p.attempts().isEmpty()) {
             ArrayNode at = body.putArray("attempts");

@@ -1,5 +1,6 @@
 package io.verity.gateway;
 
+import io.verity.http.HttpLimits;
 import io.verity.protocol.policy.Policy;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -26,12 +27,16 @@ import java.util.Optional;
  * @param maxAttempts node calls per request before giving up (failover bound)
  * @param tolerance how far floating-point engines' answers may differ and still agree
  * @param tolerances per model name, overriding {@code tolerance}
+ * @param http the HTTP limits (docs/security.md): body size, idle timeout, minimum data rate, concurrent inferences
  * @param tee how the {@code tee} policy judges nodes' evidence ({@link TeeSettings#NONE}: it accepts none)
  */
 public record GatewayConfig(Path home, String host, int port, Path deploymentFile, Optional<String> rpcUrl,
         Optional<String> clientKey, BigInteger deposit, Policy defaultPolicy, Routing routing, Tolerance tolerance,
         Map<String, Tolerance> tolerances, Duration refreshInterval, Duration requestTimeout, Duration hedgeAfter,
-        Duration quarantine, int maxAttempts,        double samplingMargin, long maxBodyBytes, TeeSettings tee) {
+        Duration quarantine, int maxAttempts, double samplingMargin, HttpLimits http, TeeSettings tee) {
+
+    /** Inference requests the gateway runs at once without a {@code --max-concurrent}; more get 429. */
+    public static final int DEFAULT_CONCURRENT_INFERENCES = 256;
 
     public GatewayConfig {
         Objects.requireNonNull(home, "home");
@@ -46,7 +51,16 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         if (hedgeAfter.isNegative()) throw new IllegalArgumentException("hedgeAfter must be >= 0");
         if (quarantine.isNegative()) throw new IllegalArgumentException("quarantine must be >= 0");
         if (maxAttempts < 1) throw new IllegalArgumentException("maxAttempts must be >= 1, got " + maxAttempts);
-        if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024, got " + maxBodyBytes);
+        Objects.requireNonNull(http, "http");
+    }
+
+    public long maxBodyBytes() {
+        return http.maxBodyBytes();
+    }
+
+    /** Requests on the inference routes running at once; one more is refused with 429 and Retry-After. */
+    public int maxConcurrentInferences() {
+        return http.concurrentOr(DEFAULT_CONCURRENT_INFERENCES);
     }
 
     /** The tolerance for a model, by its name (the part before any {@code @version}). */
@@ -77,7 +91,7 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         private Duration quarantine = Duration.ofMinutes(10);
         private int maxAttempts = 4;
         private double samplingMargin = 2.0;
-        private long maxBodyBytes = 64L << 20;
+        private HttpLimits http = HttpLimits.DEFAULT;
         private TeeSettings tee = TeeSettings.NONE;
 
         private Builder(Path home, Path deploymentFile) {
@@ -115,12 +129,14 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         public Builder quarantine(Duration v) { quarantine = v; return this; }
         public Builder maxAttempts(int v) { maxAttempts = v; return this; }
         public Builder samplingMargin(double v) { samplingMargin = v; return this; }
-        public Builder maxBodyBytes(long v) { maxBodyBytes = v; return this; }
+        public Builder maxBodyBytes(long v) { http = http.withMaxBodyBytes(v); return this; }
+        public Builder http(HttpLimits v) { http = v; return this; }
+        public HttpLimits http() { return http; }
         public Builder tee(TeeSettings v) { tee = v; return this; }
 
         public GatewayConfig build() {
             return new GatewayConfig(home, host, port, deploymentFile, rpcUrl, clientKey, deposit, defaultPolicy, routing,
-                    tolerance, tolerances, refreshInterval, requestTimeout, hedgeAfter, quarantine, maxAttempts, samplingMargin, maxBodyBytes, tee);
+                    tolerance, tolerances, refreshInterval, requestTimeout, hedgeAfter, quarantine, maxAttempts, samplingMargin, http, tee);
         }
     }
 }

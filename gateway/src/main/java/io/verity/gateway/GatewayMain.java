@@ -1,5 +1,6 @@
 package io.verity.gateway;
 
+import io.verity.http.HttpLimits;
 import io.verity.protocol.policy.Policy;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -9,11 +10,16 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Runs one gateway in this process until it is terminated:
  * {@code java -cp ... io.verity.gateway.GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N]
- * [--host H] [--client-key HEX] [--deposit-wei N] [--policy P] [--routing W] [--tolerance [model=]abs,rel] [--hedge-ms MS]
- * [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS] [--tee-policy FILE] [--tee-max-age-s S]}. The client key may also come from
- * {@code VERITY_CLIENT_KEY}. Prints {@code READY <url>} on stdout once it serves.
+ * [--host H] [--client-key-file FILE] [--deposit-wei N] [--policy P] [--routing W] [--tolerance [model=]abs,rel] [--hedge-ms MS]
+ * [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS] [--tee-policy FILE] [--tee-max-age-s S]} and the HTTP limits
+ * every server takes ({@link io.verity.http.HttpLimits#USAGE}). The paying client's key comes from
+ * {@code VERITY_CLIENT_KEY} or a file ({@code --client-key-file}), never from a flag: a command line is visible to
+ * every user of the machine ({@code ps}, /proc/PID/cmdline). Prints {@code READY <url>} on stdout once it serves.
  */
 public final class GatewayMain {
+    /** Where the paying client's private key (hex) is read from. */
+    public static final String CLIENT_KEY_ENV = "VERITY_CLIENT_KEY";
+
     private GatewayMain() {}
 
     public static void main(String[] args) throws InterruptedException {
@@ -30,9 +36,10 @@ public final class GatewayMain {
     }
 
     static final String USAGE = "usage: GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N] [--host H]"
-            + " [--client-key HEX] [--deposit-wei N] [--policy none|redundant:k|sample:p]"
+            + " [--client-key-file FILE] [--deposit-wei N] [--policy none|redundant:k|sample:p]"
             + " [--routing latency=1,price=0.5,reputation=1] [--tolerance [model=]abs,rel ...] [--hedge-ms MS] [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]"
-            + " [--tee-policy FILE] [--tee-max-age-s S]";
+            + " [--tee-policy FILE] [--tee-max-age-s S] " + HttpLimits.USAGE
+            + " (the client key: VERITY_CLIENT_KEY or --client-key-file)";
 
     /**
      * The flags above as a config; {@code verity gateway start} parses through here too, so the two cannot drift.
@@ -40,8 +47,13 @@ public final class GatewayMain {
      * @throws IllegalArgumentException naming the flag and what it expects
      */
     public static GatewayConfig parse(String[] args) {
+        return parse(args, System::getenv);
+    }
+
+    /** @param env reads an environment variable (null when unset) */
+    static GatewayConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {
         Path home = null, deployment = null;
-        String rpc = null, key = System.getenv("VERITY_CLIENT_KEY"), host = "127.0.0.1", routing = null;
+        String rpc = null, key = env.apply(CLIENT_KEY_ENV), host = "127.0.0.1", routing = null;
         int port = 0;
         BigInteger deposit = BigInteger.ZERO;
         Policy policy = Policy.NONE;
@@ -50,10 +62,16 @@ public final class GatewayMain {
         java.util.List<String> tolerances = new java.util.ArrayList<>();
         Duration hedge = Duration.ZERO, quarantine = Duration.ofMinutes(10), refresh = Duration.ofSeconds(2),
                 timeout = Duration.ofSeconds(30);
+        HttpLimits limits = HttpLimits.DEFAULT;
         for (int i = 0; i < args.length; i += 2) {
             String flag = args[i];
             if (i + 1 >= args.length) throw new IllegalArgumentException(flag + " needs a value");
             String v = args[i + 1];
+            var l = limits.parseFlag(flag, v);
+            if (l.isPresent()) {
+                limits = l.get();
+                continue;
+            }
             try {
                 switch (flag) {
                     case "--home" -> home = Path.of(v);
@@ -61,7 +79,9 @@ public final class GatewayMain {
                     case "--rpc" -> rpc = v;
                     case "--port" -> port = Integer.parseInt(v);
                     case "--host" -> host = v;
-                    case "--client-key" -> key = v;
+                    case "--client-key" -> throw new IllegalArgumentException("--client-key is gone: a key on a command line"
+                            + " shows in ps; set " + CLIENT_KEY_ENV + " or pass --client-key-file FILE");
+                    case "--client-key-file" -> key = readKeyFile(Path.of(v));
                     case "--deposit-wei" -> deposit = new BigInteger(v);
                     case "--policy" -> policy = Policy.parse(v);
                     case "--routing" -> routing = v;
@@ -82,11 +102,22 @@ public final class GatewayMain {
         if (deployment == null) throw new IllegalArgumentException("--deployment is required");
         GatewayConfig.Builder b = GatewayConfig.builder(home, deployment).host(host).port(port).rpcUrl(rpc).clientKey(key)
                 .deposit(deposit).defaultPolicy(policy).hedgeAfter(hedge).quarantine(quarantine).refreshInterval(refresh)
-                .requestTimeout(timeout);
+                .requestTimeout(timeout).http(limits);
         if (routing != null) b.routing(routing);
         b.tee(teeMaxAge == null ? tee : tee.withMaxAge(teeMaxAge));
         for (String t : tolerances) b.tolerance(t);
         return b.build();
+    }
+
+    /** The first line of a key file, trimmed; the file should be readable by its owner only. */
+    private static String readKeyFile(Path file) {
+        try {
+            String key = java.nio.file.Files.readString(file).strip();
+            if (key.isEmpty()) throw new IllegalArgumentException("--client-key-file: " + file + " is empty");
+            return key;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--client-key-file: cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Starts the gateway, prints the READY line, and blocks until the JVM is asked to shut down. */

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.llm.ChatDigests;
+import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.wire.FailureSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,25 +83,41 @@ final class LlmCaller {
     }
 
     /**
-     * @param clientFault the node refused the request itself (400, 413, 415, 422): every node would, so the
-     *     node's error goes back to the client instead of failing over
+     * @param clientFault the node refused the request itself (its problem says {@code "retryable": false}; from a
+     *     node that does not say, 400, 413, 415 or 422): every node would, so the node's error goes back to the
+     *     client instead of failing over
      * @param body the node's error body, relayed as is when {@code clientFault}
      */
-    record Failed(Attempt attempt, boolean clientFault, int status, byte[] body, String contentType) implements Result {}
+    record Failed(Attempt attempt, boolean clientFault, int status, byte[] body, String contentType) implements Result {
+        /** The node's engine for the model is down ({@code "source": "engine"}): another node may answer now. */
+        boolean engineDown() {
+            if (status != 503) return false;
+            try {
+                return FailureSource.ENGINE.wireName().equals(JSON.readTree(body).path(FailureSource.MEMBER).asText());
+            } catch (IOException e) {
+                return false;
+            }
+        }
+    }
 
     private final HttpClient http;
     private final Eip712Domain domain;
 
-    LlmCaller(HttpClient http, Eip712Domain domain) {
+    private final Optional<EvmAddress> payer; // named to nodes, which serve a payer only within its credit
+
+    LlmCaller(HttpClient http, Eip712Domain domain, Optional<EvmAddress> payer) {
+        this.payer = payer;
         this.http = http;
         this.domain = domain;
     }
 
     /** Sends the call; the caller reads (and closes) the body. */
     HttpResponse<InputStream> open(NodeState node, Call call) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(node.url().resolve(call.path())).timeout(WHOLE_ANSWER_TIMEOUT)
+        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve(call.path())).timeout(WHOLE_ANSWER_TIMEOUT)
                 .header("Content-Type", "application/json").header("Verity-Request-Id", call.requestId().toHex())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(call.bytes())).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(call.bytes()));
+        payer.ifPresent(p -> b.header(io.verity.chain.VoucherJson.PAYER_HEADER, p.toString()));
+        HttpRequest req = b.build();
         return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
     }
 
@@ -111,6 +129,8 @@ final class LlmCaller {
             Result r = fetchUnchecked(node, call, started);
             if (r instanceof Answered) node.recordSuccess(ms(started));
             else if (r instanceof Failed f && !f.clientFault()) node.recordFailure(f.attempt().outcome().equals("timeout") ? ms(started) : 0);
+            // Not routed this model again until a health check sees its engine up.
+            if (r instanceof Failed f && f.engineDown()) node.engineDown(call.model());
             return r;
         } finally {
             node.inflight.decrementAndGet();
@@ -222,6 +242,10 @@ final class LlmCaller {
         try {
             JsonNode b = JSON.readTree(body);
             if (b != null) detail = b.hasNonNull("detail") ? b.get("detail").asText() : b.at("/error/message").asText("");
+            // A node that says whose fault it is decides: no failover for what no node can answer.
+            if (b != null && b.path(FailureSource.RETRYABLE_MEMBER).isBoolean() && status >= 400) {
+                clientFault = !b.get(FailureSource.RETRYABLE_MEMBER).asBoolean();
+            }
         } catch (IOException notJson) {
             // the detail stays empty; the status says enough
         }

@@ -2,6 +2,7 @@ package io.verity.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
@@ -13,6 +14,7 @@ import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
+import io.verity.protocol.wire.FailureSource;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
@@ -21,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -43,10 +46,27 @@ final class NodeCaller {
     }
 
     /**
-     * @param clientFault the node rejected the request itself (400, 413, 415, 422): another node would too, so
-     *     the node's problem goes back to the client instead of failing over
+     * @param clientFault the failure is the request's (or its payer's): the node said so ({@code source} and
+     *     {@code retryable: false} in its problem), or its 4xx implies it ({@link FailureSource#ofStatus}).
+     *     Another node would refuse it too, so the node's problem goes back to the client at once instead of
+     *     carrying the request to the next node. A 5xx, 429, 404, timeout or connect error is not.
      */
     record Failed(Attempt attempt, boolean clientFault, JsonNode problem) implements Result {}
+
+    /**
+     * Who a node's non-200 answer blames: the {@code source} member of its problem, else what its status
+     * implies. A node's word can only narrow failover, never widen it: a 4xx it calls retryable (429, 404) is
+     * tried elsewhere, but a 5xx is never treated as the client's, whatever the body says, so a broken node
+     * cannot turn its own failure into the client's.
+     */
+    static FailureSource source(int status, JsonNode problem) {
+        FailureSource implied = FailureSource.ofStatus(status);
+        if (status >= 500 || problem == null) return implied;
+        return FailureSource.fromWireName(problem.path(FailureSource.MEMBER).asText(""))
+                .filter(s -> problem.path(FailureSource.RETRYABLE_MEMBER).isMissingNode()
+                        || problem.path(FailureSource.RETRYABLE_MEMBER).asBoolean(true) == s.retryElsewhere())
+                .orElse(implied);
+    }
 
     /** One request as every node gets it: the model pinned by digest so all nodes run the same bytes. */
     record Call(Keccak256 requestId, Keccak256 model, List<Tensor> inputs, Keccak256 inputsDigest, VerificationMode mode,
@@ -69,12 +89,14 @@ final class NodeCaller {
     private final Eip712Domain domain;
     private final Duration timeout;
     private final Executor checks;
+    private final Optional<EvmAddress> payer; // named to nodes, which serve a payer only within its credit
 
     /**
      * @param checks where answers are parsed and their receipts verified (ecrecover, digests): the JDK
      *     client would run that on the common pool, which has a single worker on a 2-core machine
      */
-    NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks) {
+    NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks, Optional<EvmAddress> payer) {
+        this.payer = payer;
         this.http = http;
         this.domain = domain;
         this.timeout = timeout;
@@ -89,11 +111,12 @@ final class NodeCaller {
     }
 
     CompletableFuture<Result> infer(NodeState node, Call call) {
-        HttpRequest req = HttpRequest.newBuilder(node.url().resolve("/v1/infer"))
+        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve("/v1/infer"))
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(call.body()))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(call.body()));
+        payer.ifPresent(p -> b.header(io.verity.chain.VoucherJson.PAYER_HEADER, p.toString()));
+        HttpRequest req = b.build();
         long start = System.nanoTime();
         node.inflight.incrementAndGet();
         CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray());
@@ -134,7 +157,7 @@ final class NodeCaller {
             body = null;
         }
         if (status != 200) {
-            boolean clientFault = status == 400 || status == 413 || status == 415 || status == 422;
+            boolean clientFault = !source(status, body).retryElsewhere();
             String detail = body != null && body.hasNonNull("detail") ? body.get("detail").asText() : "";
             return new Failed(new Attempt(node.address, node.url(), "http-" + status, ms, detail), clientFault, body);
         }

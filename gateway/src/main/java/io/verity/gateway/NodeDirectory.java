@@ -121,6 +121,8 @@ final class NodeDirectory {
         // Language models appear only in the OpenAI list (data[], verity_kind "llm"); version "llm" marks them.
         for (JsonNode m : body.path("data")) {
             if (!"llm".equals(m.path("verity_kind").asText())) continue;
+            // A model whose engine is restarting or failed is not routed to (nodes that do not say count as up).
+            if (m.has("verity_state") && !"up".equals(m.path("verity_state").asText())) continue;
             out.add(new NodeState.ServedModel(m.path("id").asText(), OpenAiProxy.LLM_VERSION,
                     Keccak256.parse(m.path("verity_model_digest").asText())));
         }

@@ -116,6 +116,14 @@ final class NodeState {
                 || registeredModels.contains(m.digest())).toList());
     }
 
+    /**
+     * The node said its engine for {@code model} is down (a 503 of source engine): stop routing that model to it
+     * until the next health check lists the model as up again.
+     */
+    void engineDown(Keccak256 model) {
+        served = served.stream().filter(m -> !m.digest().equals(model)).toList();
+    }
+
     synchronized void recordSuccess(double ms) {
         latencyMs = Double.isNaN(latencyMs) ? ms : latencyMs + ALPHA * (ms - latencyMs);
         measuredAt = System.nanoTime();

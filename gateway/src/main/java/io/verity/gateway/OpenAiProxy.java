@@ -9,7 +9,9 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.verity.llm.ChatDigests;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.StrictJson;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.SignedReceipt;
 import jakarta.servlet.ServletOutputStream;
@@ -122,13 +124,19 @@ final class OpenAiProxy {
         }
     }
 
-    /** The node refused the request as malformed: relayed as it said it. */
+    /**
+     * The node refused the request itself (its problem says {@code "retryable": false}, or a 400/413/415/422 from a
+     * node that does not say): every node would, so it goes back to the client as the node said it, with the
+     * gateway's {@code attempts} added, and no other node is asked.
+     */
     private static final class Relay extends RuntimeException {
         final LlmCaller.Failed failure;
+        final List<Attempt> attempts;
 
-        Relay(LlmCaller.Failed failure) {
+        Relay(LlmCaller.Failed failure, List<Attempt> attempts) {
             super(failure.attempt().detail(), null, false, false);
             this.failure = failure;
+            this.attempts = List.copyOf(attempts);
         }
     }
 
@@ -138,7 +146,16 @@ final class OpenAiProxy {
         } catch (LlmProblem p) {
             error(ctx, p);
         } catch (Relay r) {
-            ctx.status(r.failure.status()).contentType(r.failure.contentType()).result(r.failure.body());
+            byte[] body = r.failure.body();
+            try {
+                if (JSON.readTree(body) instanceof ObjectNode o) {
+                    o.set("attempts", attempts(r.attempts));
+                    body = JSON.writeValueAsBytes(o);
+                }
+            } catch (IOException notJson) {
+                // relayed as it came
+            }
+            ctx.status(r.failure.status()).contentType(r.failure.contentType()).result(body);
         } catch (ProblemException e) {
             Problem p = e.problem();
             String slug = p.type().substring(p.type().lastIndexOf(':') + 1);
@@ -148,13 +165,18 @@ final class OpenAiProxy {
     }
 
     private static void route(Context ctx, Gateway gateway, String path) throws Exception {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
+            throw new LlmProblem(415, "unsupported-media-type", "Content-Type must be application/json, got "
+                    + (type == null ? "none" : type), null, "unsupported_media_type", List.of());
+        }
         JsonNode parsed;
         try {
-            parsed = JSON.readTree(ctx.bodyAsBytes());
-        } catch (IOException e) {
-            throw new LlmProblem(400, "malformed-json", "request body is not valid JSON: "
-                    + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), null, "malformed_json",
-                    List.of());
+            parsed = StrictJson.standard().read(ctx.bodyAsBytes());
+        } catch (InvalidFieldException e) {
+            String pointer = e.errors().get(0).pointer();
+            throw new LlmProblem(400, "malformed-json", "request body is not valid JSON: " + e.errors().get(0).detail(),
+                    pointer.isEmpty() ? null : pointer.substring(1).replace('/', '.'), "malformed_json", List.of());
         }
         if (!(parsed instanceof ObjectNode body) || !body.path("model").isTextual()) {
             throw LlmProblem.invalid("model", "model is required: the name of a language model");
@@ -274,7 +296,7 @@ final class OpenAiProxy {
                     return;
                 }
                 case LlmCaller.Failed f -> {
-                    if (f.clientFault()) throw new Relay(f);
+                    if (f.clientFault()) throw new Relay(f, attempts);
                     LOG.info("node {} failed on {} ({}: {}); trying the next", node.address, call.path(), f.attempt().outcome(),
                             f.attempt().detail());
                 }
@@ -320,8 +342,9 @@ final class OpenAiProxy {
                         resp.headers().firstValue("Content-Type").orElse("application/json"), started);
                 if (f.clientFault()) {
                     attempts.add(f.attempt());
-                    throw new Relay(f);
+                    throw new Relay(f, attempts);
                 }
+                if (f.engineDown()) node.engineDown(call.model());
                 return failedBeforeFirstToken(node, f, attempts);
             }
             return new StreamRelay(ctx, gateway, node, call, attempts, verdict, resp, started).run();
@@ -576,7 +599,7 @@ final class OpenAiProxy {
             switch (r) {
                 case LlmCaller.Answered a -> answers.add(a);
                 case LlmCaller.Failed f -> {
-                    if (f.clientFault()) throw new Relay(f);
+                    if (f.clientFault()) throw new Relay(f, attempts);
                 }
             }
         }
@@ -808,6 +831,9 @@ final class OpenAiProxy {
         body.putObject("error").put("message", message).put("type", type).put("param", param).put("code", code);
         body.put("type", "urn:verity:problem:" + slug).put("title", message).put("status", status).put("detail", message)
                 .put("instance", path);
+        io.verity.protocol.wire.FailureSource source = io.verity.protocol.wire.FailureSource.ofStatus(status);
+        body.put(io.verity.protocol.wire.FailureSource.MEMBER, source.wireName())
+                .put(io.verity.protocol.wire.FailureSource.RETRYABLE_MEMBER, source.retryElsewhere());
         if (param != null) body.putArray("errors").addObject().put("pointer", "/" + param.replace('.', '/')).put("detail", message);
         if (!attempts.isEmpty()) body.set("attempts", attempts(attempts));
         return body;

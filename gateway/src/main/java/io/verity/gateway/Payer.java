@@ -13,7 +13,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import io.verity.chain.PaymentsClient;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,11 +37,54 @@ final class Payer implements AutoCloseable {
     /** One promise: {@code amount} more for {@code node}, bringing the channel to {@code cumulativeAmount}. */
     record Payment(EvmAddress node, BigInteger amount, BigInteger cumulativeAmount) {}
 
+    /**
+     * The client's deposit cannot cover the next answer on top of what it was promised to nodes and they have
+     * not redeemed yet: the gateway answers 402 with these numbers instead of asking a node.
+     *
+     * @param deposit the client's escrow in Payments, as just read
+     * @param owed promised to nodes (vouchers, delivered or not) and not yet redeemed, plus answers in flight
+     * @param price what the next answer may cost: the dearest candidate's price times the answers the policy uses
+     */
+    static final class DepositShort extends RuntimeException {
+        final EvmAddress client;
+        final BigInteger deposit;
+        final BigInteger owed;
+        final BigInteger price;
+
+        DepositShort(EvmAddress client, BigInteger deposit, BigInteger owed, BigInteger price) {
+            super("client " + client + " has " + deposit + " wei in Payments, " + owed + " wei of it is owed to nodes, and"
+                    + " the next answer costs up to " + price + " wei: deposit more (Payments.deposit) to be served again",
+                    null, false, false);
+            this.client = client;
+            this.deposit = deposit;
+            this.owed = owed;
+            this.price = price;
+        }
+    }
+
+    /** What an answer in flight may cost, held against the deposit until {@link #close()}. */
+    final class Hold implements AutoCloseable {
+        private final BigInteger amount;
+        private boolean open = true;
+
+        private Hold(BigInteger amount) {
+            this.amount = amount;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (open) held.getAndUpdate(h -> h.subtract(amount));
+            open = false;
+        }
+    }
+
     /** A (client, node) channel. {@code acked} is what the node holds; {@code target} what we promised. */
     private final class Channel {
         final NodeState node;
         BigInteger acked;
         BigInteger target;
+        /** What the node redeemed on chain, as last read: only the rest of {@code target} is still owed. */
+        volatile BigInteger redeemed = BigInteger.ZERO;
         boolean sending;
         /** Totals whose send ended without an answer: the node may have stored any of them, or none. */
         final java.util.Set<BigInteger> inDoubt = new java.util.HashSet<>();
@@ -56,8 +101,16 @@ final class Payer implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final io.verity.protocol.receipt.Eip712Domain domain;
     private final Map<EvmAddress, Channel> channels = new ConcurrentHashMap<>();
+    private final Optional<PaymentsClient> chain;
+    private final java.util.concurrent.atomic.AtomicReference<BigInteger> held =
+            new java.util.concurrent.atomic.AtomicReference<>(BigInteger.ZERO);
+    private volatile BigInteger deposit; // as last read, null before the first read
+    private volatile long depositReadAt;
 
-    Payer(ChainAccount client, long chainId, EvmAddress payments, HttpClient http, ScheduledExecutorService scheduler) {
+    /** @param chain reads the client's deposit and what nodes redeemed; empty: the deposit is not checked */
+    Payer(ChainAccount client, long chainId, EvmAddress payments, HttpClient http, ScheduledExecutorService scheduler,
+            Optional<PaymentsClient> chain) {
+        this.chain = chain;
         this.client = client;
         this.chainId = chainId;
         this.payments = payments;
@@ -68,6 +121,61 @@ final class Payer implements AutoCloseable {
 
     EvmAddress client() {
         return client.address();
+    }
+
+    /**
+     * Holds {@code price} against the client's deposit for an answer about to be asked for, or refuses: the
+     * deposit must cover every promise nodes have not redeemed yet, the answers in flight, and this one. A cached
+     * read (up to {@link #DEPOSIT_CACHE} old) admits; a refusal is always made on fresh reads, so a client that
+     * topped up is served at once. When the chain cannot be read the answer is admitted: the nodes' credit still
+     * bounds what is served unpaid.
+     *
+     * @throws DepositShort when the deposit cannot cover it
+     */
+    Hold hold(BigInteger price) {
+        BigInteger total = held.accumulateAndGet(price, BigInteger::add);
+        Hold h = new Hold(price);
+        if (chain.isEmpty() || price.signum() == 0) return h;
+        try {
+            BigInteger dep = deposit;
+            if (dep == null || System.nanoTime() - depositReadAt > DEPOSIT_CACHE.toNanos()) dep = readDeposit(false);
+            if (dep.compareTo(promisedUnredeemed().add(total)) >= 0) return h;
+            dep = readDeposit(true);
+            BigInteger owed = promisedUnredeemed().add(total).subtract(price);
+            if (dep.compareTo(owed.add(price)) >= 0) return h;
+            h.close();
+            throw new DepositShort(client.address(), dep, owed, price);
+        } catch (RuntimeException e) {
+            if (e instanceof DepositShort) throw e;
+            LOG.debug("cannot read the deposit of {}, serving unchecked: {}", client.address(), e.toString());
+            return h;
+        }
+    }
+
+    private static final Duration DEPOSIT_CACHE = Duration.ofSeconds(1);
+
+    private BigInteger readDeposit(boolean withRedeemed) {
+        PaymentsClient p = chain.orElseThrow();
+        if (withRedeemed) {
+            for (Channel ch : channels.values()) ch.redeemed = p.redeemed(client.address(), ch.node.address);
+        }
+        BigInteger d = p.depositOf(client.address());
+        deposit = d;
+        depositReadAt = System.nanoTime();
+        return d;
+    }
+
+    /** What nodes were promised (delivered or not) beyond what they redeemed. */
+    private BigInteger promisedUnredeemed() {
+        BigInteger sum = BigInteger.ZERO;
+        for (Channel ch : channels.values()) {
+            BigInteger t;
+            synchronized (ch) {
+                t = ch.target;
+            }
+            if (t != null) sum = sum.add(t.subtract(ch.redeemed).max(BigInteger.ZERO));
+        }
+        return sum;
     }
 
     /** Promises {@code amount} to the node and schedules the voucher; first use reads the channel from the node. */

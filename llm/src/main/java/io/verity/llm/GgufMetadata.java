@@ -58,6 +58,12 @@ public final class GgufMetadata {
         return "llama".equals(string("tokenizer.ggml.model"));
     }
 
+    /** The context the model was trained for ({@code <architecture>.context_length}), or 0 when the file does not say. */
+    public long contextLength() {
+        Object v = values.get(string("general.architecture") + ".context_length");
+        return v instanceof Number n ? n.longValue() : 0;
+    }
+
     private static Object value(DataInputStream in, int type) throws IOException {
         return switch (type) {
             case 0 -> in.readUnsignedByte();

@@ -26,6 +26,9 @@ import java.nio.charset.StandardCharsets;
  * {@code {id, messages|prompt, maxTokens, temperature, topP, seed, stop[], grammar? | jsonSchema?, stream}}; the answer is
  * zero or more {@code {id, token}} lines when {@code stream}, then {@code {id, done: {text, prompt,
  * promptTokens, completionTokens, finishReason}}} or {@code {id, error}}. llama.cpp's logs go to stderr.
+ * An error is the request's: the worker is still alive and serves the next one. A prompt that does not fit the
+ * model's context ({@code <architecture>.context_length} in the GGUF, which is the context llama.cpp allocates)
+ * is refused before generation, as llama.cpp's server does.
  */
 public final class LlamaWorker {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,12 +44,14 @@ public final class LlamaWorker {
             return;
         }
         LlamaModel model;
+        GgufMetadata meta;
         try {
+            meta = GgufMetadata.read(java.nio.file.Path.of(args[0]));
             LlamaModel.setLogger(LogFormat.TEXT, (level, msg) -> System.err.print(msg));
             model = new LlamaModel(new ModelParameters().setModel(args[0]).setThreads(Integer.parseInt(args[1]))
                     .setThreadsBatch(Integer.parseInt(args[1])).setGpuLayers(0).setParallel(1).setCtxSize(0)
                     .disableContextShift());
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException | Error | java.io.IOException e) {
             fatal(protocol, "llama.cpp could not load " + args[0] + ": " + e.getMessage());
             return;
         }
@@ -59,7 +64,7 @@ public final class LlamaWorker {
             try {
                 JsonNode req = JSON.readTree(line);
                 id = req.path("id").asLong(-1);
-                serve(model, req, id, protocol);
+                serve(model, meta, req, id, protocol);
             } catch (Exception e) {
                 ObjectNode err = JSON.createObjectNode().put("id", id).put("error", String.valueOf(e.getMessage()));
                 protocol.println(JSON.writeValueAsString(err));
@@ -69,7 +74,7 @@ public final class LlamaWorker {
         Runtime.getRuntime().halt(0);
     }
 
-    private static void serve(LlamaModel model, JsonNode req, long id, PrintStream protocol) throws Exception {
+    private static void serve(LlamaModel model, GgufMetadata meta, JsonNode req, long id, PrintStream protocol) throws Exception {
         String prompt;
         if (req.has("messages")) {
             ObjectNode chat = JSON.createObjectNode();
@@ -79,6 +84,13 @@ public final class LlamaWorker {
             prompt = req.path("prompt").asText();
         }
         int maxTokens = req.path("maxTokens").asInt();
+        int promptTokens = model.encode(prompt).length;
+        long context = meta.contextLength();
+        int withBos = promptTokens + (meta.addsBos() ? 1 : 0);
+        if (context > 0 && withBos >= context) {
+            throw new IllegalArgumentException("the prompt is " + withBos + " tokens but the model's context is " + context
+                    + " tokens (prompt and answer must fit)");
+        }
         InferenceParameters p = new InferenceParameters(prompt)
                 .setNPredict(maxTokens)
                 .setTemperature((float) req.path("temperature").asDouble())
@@ -106,7 +118,6 @@ public final class LlamaWorker {
             text.append(out.text);
             if (stream) protocol.println(JSON.writeValueAsString(JSON.createObjectNode().put("id", id).put("token", out.text)));
         }
-        int promptTokens = model.encode(prompt).length;
         ObjectNode done = JSON.createObjectNode();
         done.put("text", text.toString())
                 .put("prompt", prompt)

@@ -16,7 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -26,6 +29,19 @@ import org.bouncycastle.jcajce.provider.digest.Keccak;
  * A GGUF model served by llama.cpp in a child JVM ({@link LlamaWorker}), so the caller's JVM can exit and a
  * native crash stays out of it. One request runs at a time (llama.cpp here has one slot); callers queue.
  *
+ * <p>Supervised: when the worker dies it is started again after a backoff that doubles from
+ * {@link Options#minBackoff} to {@link Options#maxBackoff} while restarts keep failing; meanwhile requests fail
+ * at once with {@link LlmException.Fault#ENGINE} and {@link #state()} says {@code restarting} (or {@code failed}
+ * when the last restart failed). A worker that crashes (any exit but SIGKILL or SIGTERM, which come from outside)
+ * while running a request marks that request as poison: it and any equal request (same prompt, constraint and
+ * settings, any seed) are refused with {@link LlmException.Fault#POISON} for {@link Options#poisonTtl}, so one
+ * request cannot kill worker after worker.
+ *
+ * <p>Bounded native memory: the worker runs under an address-space rlimit ({@code ulimit -v},
+ * {@link Options#memoryMb}), so a request that makes llama.cpp allocate without bound fails inside the worker
+ * instead of taking the host. The worker gets no environment but PATH, HOME, LANG and TMPDIR, so no secret of
+ * the parent's (a node key, an upstream API key) reaches it, and nothing secret is on its command line.
+ *
  * <p>{@link #id()} is the receipt's engine id prefix, {@code llama.cpp/jllama-4.2.0/cpu}; the node appends
  * the sampling settings.
  */
@@ -34,37 +50,119 @@ public final class LlmEngine implements AutoCloseable {
     public static final String BINDING_VERSION = "4.2.0";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** 128 + the signal: the exits a worker has when something outside it kills it. */
+    private static final int SIGKILLED = 137, SIGTERMED = 143;
+
+    /** What {@link #state()} reports; {@link #wireName()} is how /health and /v1/models spell it. */
+    public enum State {
+        UP, RESTARTING, FAILED, CLOSED;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * How the worker runs.
+     *
+     * @param threads CPU threads for llama.cpp, >= 1
+     * @param log where the worker's stderr (llama.cpp's log) goes; null discards it
+     * @param memoryMb the worker's address-space limit in MiB (the JVM and the model must fit: the default, 4096,
+     *     suits models up to about 2 GB); 0 for none
+     * @param minBackoff first wait before restarting a dead worker
+     * @param maxBackoff the longest wait between restart attempts
+     * @param poisonTtl how long a request a worker crashed on is refused
+     * @param poisonCapacity how many such requests are remembered (the oldest is forgotten first)
+     */
+    public record Options(int threads, Path log, long memoryMb, Duration minBackoff, Duration maxBackoff, Duration poisonTtl,
+            int poisonCapacity) {
+        public static final long DEFAULT_MEMORY_MB = 4096;
+        public static final Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(500);
+        public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(60);
+        public static final Duration DEFAULT_POISON_TTL = Duration.ofMinutes(10);
+        public static final int DEFAULT_POISON_CAPACITY = 1024;
+
+        public Options {
+            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            if (memoryMb != 0 && memoryMb < 512) {
+                throw new IllegalArgumentException("the worker memory limit must be 0 (none) or >= 512 MiB, got " + memoryMb);
+            }
+            if (minBackoff.isNegative() || minBackoff.isZero() || maxBackoff.compareTo(minBackoff) < 0) {
+                throw new IllegalArgumentException("restart backoff must be > 0 and min <= max, got " + minBackoff + ".." + maxBackoff);
+            }
+            if (poisonTtl.isNegative() || poisonCapacity < 1) {
+                throw new IllegalArgumentException("poison memory needs ttl >= 0 and capacity >= 1, got " + poisonTtl + "/" + poisonCapacity);
+            }
+        }
+
+        public static Options defaults(int threads, Path log) {
+            return new Options(threads, log, DEFAULT_MEMORY_MB, DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_POISON_TTL,
+                    DEFAULT_POISON_CAPACITY);
+        }
+
+        public Options withMemoryMb(long mb) {
+            return new Options(threads, log, mb, minBackoff, maxBackoff, poisonTtl, poisonCapacity);
+        }
+
+        public Options withBackoff(Duration min, Duration max) {
+            return new Options(threads, log, memoryMb, min, max, poisonTtl, poisonCapacity);
+        }
+
+        public Options withPoison(Duration ttl, int capacity) {
+            return new Options(threads, log, memoryMb, minBackoff, maxBackoff, ttl, capacity);
+        }
+    }
 
     private final Path model;
     private final Keccak256 digest;
     private final int bos; // llama.cpp prepends BOS to the prompt; encode() does not count it
     private final Path nativeDir;
-    private final Process process;
-    private final BufferedWriter stdin;
-    private final BufferedReader stdout;
+    private final Options options;
     private final ReentrantLock lock = new ReentrantLock();
+    private final Map<Keccak256, Long> poison = new LinkedHashMap<>(); // request key -> expiry (nanoTime); guarded by itself
+    private volatile Worker worker;
+    private volatile State state = State.UP;
+    private volatile String lastFailure = "";
     private long nextId;
+    private Duration backoff;
+    private final java.util.concurrent.atomic.AtomicLong restarts = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
-    private LlmEngine(Path model, Keccak256 digest, int bos, Path nativeDir, Process process) {
+    /** One child process and its pipes. */
+    private static final class Worker {
+        final Process process;
+        final BufferedWriter stdin;
+        final BufferedReader stdout;
+        final long startedNanos = System.nanoTime();
+        final java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Worker(Process process) {
+            this.process = process;
+            this.stdin = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+            this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        }
+    }
+
+    private LlmEngine(Path model, Keccak256 digest, int bos, Path nativeDir, Options options) {
         this.nativeDir = nativeDir;
         this.model = model;
         this.digest = digest;
         this.bos = bos;
-        this.process = process;
-        this.stdin = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
-        this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        this.options = options;
+        this.backoff = options.minBackoff();
+    }
+
+    /** {@link #start(Path, Options)} with {@link Options#defaults}. */
+    public static LlmEngine start(Path gguf, int threads, Path log) throws IOException {
+        return start(gguf, Options.defaults(threads, log));
     }
 
     /**
      * Starts the child process on {@code gguf} and waits until llama.cpp has loaded it.
      *
-     * @param threads CPU threads for llama.cpp, >= 1
-     * @param log where the child's stderr (llama.cpp's log) goes; null discards it
      * @throws LlmException when the child cannot start or llama.cpp refuses the file
      */
-    public static LlmEngine start(Path gguf, int threads, Path log) throws IOException {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    public static LlmEngine start(Path gguf, Options options) throws IOException {
         if (!Files.isRegularFile(gguf)) throw new IllegalArgumentException("no GGUF file at " + gguf);
         GgufMetadata meta;
         try {
@@ -73,25 +171,128 @@ public final class LlmEngine implements AutoCloseable {
             throw new LlmException("llama.cpp cannot load " + gguf + ": " + e.getMessage(), e);
         }
         Keccak256 digest = digest(gguf);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // The binding extracts its native library into this folder and deletes "old" libraries it finds there:
         // workers sharing one folder (three nodes starting at once) break each other's library. One each.
         Path nativeDir = Files.createTempDirectory("verity-jllama");
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-Dde.kherud.llama.tmpdir=" + nativeDir,
-                "-cp", System.getProperty("java.class.path"),
-                LlamaWorker.class.getName(), gguf.toAbsolutePath().toString(), Integer.toString(threads)));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.redirectError(log == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.appendTo(log.toFile()));
-        LlmEngine engine = new LlmEngine(gguf, digest, meta.addsBos() ? 1 : 0, nativeDir, pb.start());
+        LlmEngine engine = new LlmEngine(gguf, digest, meta.addsBos() ? 1 : 0, nativeDir, options);
         try {
-            JsonNode first = engine.readLine();
-            if (first.has("fatal")) throw new LlmException(first.get("fatal").asText());
-            if (!first.path("ready").asBoolean()) throw new LlmException("llama.cpp worker said " + first + " instead of ready");
+            engine.install(engine.launch());
             return engine;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             engine.close();
             throw e;
         }
+    }
+
+    /** Starts a worker and waits for its ready line. */
+    private Worker launch() throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // Small fixed reservations, so the address-space limit is left to llama.cpp: a default JVM reserves
+        // 1 GiB for class metadata and 240 MiB for code it never uses here.
+        List<String> jvm = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:ReservedCodeCacheSize=64m",
+                "-XX:CompressedClassSpaceSize=64m", "-XX:MaxMetaspaceSize=128m", "-XX:+UseSerialGC",
+                "-Dde.kherud.llama.tmpdir=" + nativeDir, "-cp", System.getProperty("java.class.path"),
+                LlamaWorker.class.getName(), model.toAbsolutePath().toString(), Integer.toString(options.threads())));
+        List<String> cmd = new ArrayList<>();
+        if (options.memoryMb() > 0) {
+            // ulimit applies to the shell, which exec replaces with the JVM: the limit holds from its first instruction.
+            cmd.addAll(List.of("/bin/sh", "-c", "ulimit -v \"$0\" && exec \"$@\"", Long.toString(options.memoryMb() * 1024)));
+        }
+        cmd.addAll(jvm);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Map<String, String> env = pb.environment();
+        Map<String, String> keep = new java.util.HashMap<>();
+        for (String k : List.of("PATH", "HOME", "LANG", "TMPDIR")) if (env.get(k) != null) keep.put(k, env.get(k));
+        env.clear();
+        env.putAll(keep);
+        env.put("MALLOC_ARENA_MAX", "2"); // glibc reserves 64 MiB of address space per arena and thread otherwise
+        pb.redirectError(options.log() == null ? ProcessBuilder.Redirect.DISCARD
+                : ProcessBuilder.Redirect.appendTo(options.log().toFile()));
+        Worker w = new Worker(pb.start());
+        try {
+            JsonNode first = readLine(w);
+            if (first.has("fatal")) throw new LlmException(first.get("fatal").asText());
+            if (!first.path("ready").asBoolean()) throw new LlmException("llama.cpp worker said " + first + " instead of ready");
+            return w;
+        } catch (WorkerGone e) {
+            w.process.destroyForcibly();
+            throw new LlmException("the llama.cpp worker exited before it was ready (its log says why)");
+        } catch (RuntimeException e) {
+            w.process.destroyForcibly();
+            throw e;
+        }
+    }
+
+    private void install(Worker w) {
+        worker = w;
+        state = State.UP;
+        w.process.onExit().thenRun(() -> died(w, "exited with status " + w.process.exitValue()));
+    }
+
+    /** The worker is gone: once per worker, mark the engine restarting and start the next one after the backoff. */
+    private void died(Worker w, String why) {
+        if (!w.gone.compareAndSet(false, true) || closed) return;
+        w.process.destroyForcibly(); // when it only stopped answering
+        lastFailure = "the llama.cpp worker " + why;
+        state = State.RESTARTING;
+        // A worker that ran a good while before dying starts the backoff over.
+        if (System.nanoTime() - w.startedNanos > options.maxBackoff().toNanos()) backoff = options.minBackoff();
+        Duration wait = backoff;
+        Thread.ofVirtual().name("llama-restart").start(() -> restart(wait));
+    }
+
+    private void restart(Duration wait) {
+        Duration next = wait;
+        while (!closed) {
+            try {
+                Thread.sleep(next);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (closed) return;
+            try {
+                Worker w = launch();
+                synchronized (this) {
+                    if (closed) {
+                        w.process.destroyForcibly();
+                        return;
+                    }
+                    restarts.incrementAndGet();
+                    backoff = next.multipliedBy(2).compareTo(options.maxBackoff()) > 0 ? options.maxBackoff() : next.multipliedBy(2);
+                    install(w);
+                }
+                return;
+            } catch (IOException | RuntimeException e) {
+                lastFailure = "restarting the llama.cpp worker failed: " + e.getMessage();
+                state = State.FAILED;
+                next = next.multipliedBy(2).compareTo(options.maxBackoff()) > 0 ? options.maxBackoff() : next.multipliedBy(2);
+            }
+        }
+    }
+
+    /** Whether the engine can take a request now; see the class comment. */
+    public State state() {
+        return closed ? State.CLOSED : state;
+    }
+
+    /** Why the engine is not up (the last worker death or failed restart), or "" when it never failed. */
+    public String lastFailure() {
+        return lastFailure;
+    }
+
+    /** How many times a dead worker was replaced. */
+    public long restarts() {
+        return restarts.get();
+    }
+
+    /** The current worker's process id, while there is one that is alive (for operators and tests). */
+    public java.util.OptionalLong workerPid() {
+        Worker w = worker;
+        return w != null && w.process.isAlive() ? java.util.OptionalLong.of(w.process.pid()) : java.util.OptionalLong.empty();
+    }
+
+    public Options options() {
+        return options;
     }
 
     /** keccak256 of the model file: the receipt's modelDigest. */
@@ -140,45 +341,103 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     private Completion run(ObjectNode req, Consumer<String> onToken) {
+        Keccak256 key = poisonKey(req);
         lock.lock();
         try {
             if (closed) throw new LlmException("the llama.cpp engine is closed");
+            if (poisoned(key)) {
+                throw new LlmException(LlmException.Fault.POISON, "a llama.cpp worker crashed on this request less than "
+                        + options.poisonTtl().toMinutes() + " min ago; it is refused instead of being run again");
+            }
+            Worker w = worker;
+            if (state != State.UP || w == null || w.gone.get()) {
+                throw new LlmException("the llama.cpp worker is " + state.wireName() + "; retry shortly");
+            }
             long id = nextId++;
             req.put("id", id);
             try {
-                stdin.write(JSON.writeValueAsString(req));
-                stdin.write('\n');
-                stdin.flush();
-            } catch (IOException e) {
-                throw new LlmException("the llama.cpp worker is gone: " + e.getMessage(), e);
-            }
-            while (true) {
-                JsonNode line = readLine();
-                if (line.path("id").asLong(-2) != id) continue;
-                if (line.has("token")) {
-                    if (onToken != null) onToken.accept(line.get("token").asText());
-                } else if (line.has("error")) {
-                    throw new LlmException("llama.cpp refused the request: " + line.get("error").asText());
-                } else if (line.has("done")) {
-                    JsonNode d = line.get("done");
-                    return new Completion(d.get("text").asText(), d.get("prompt").asText(), d.get("promptTokens").asInt() + bos,
-                            d.get("completionTokens").asInt(), d.get("finishReason").asText());
+                w.stdin.write(JSON.writeValueAsString(req));
+                w.stdin.write('\n');
+                w.stdin.flush();
+                while (true) {
+                    JsonNode line = readLine(w);
+                    if (line.path("id").asLong(-2) != id) continue;
+                    if (line.has("token")) {
+                        if (onToken != null) onToken.accept(line.get("token").asText());
+                    } else if (line.has("error")) {
+                        throw new LlmException(LlmException.Fault.REQUEST, "llama.cpp refused the request: "
+                                + line.get("error").asText());
+                    } else if (line.has("done")) {
+                        JsonNode d = line.get("done");
+                        return new Completion(d.get("text").asText(), d.get("prompt").asText(), d.get("promptTokens").asInt() + bos,
+                                d.get("completionTokens").asInt(), d.get("finishReason").asText());
+                    }
                 }
+            } catch (IOException | WorkerGone e) {
+                throw lost(w, key);
             }
         } finally {
             lock.unlock();
         }
     }
 
+    /** The worker died while running the request with {@code key}: whose fault was it? */
+    private LlmException lost(Worker w, Keccak256 key) {
+        int status;
+        try {
+            status = w.process.waitFor(5, TimeUnit.SECONDS) ? w.process.exitValue() : -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            status = -1;
+        }
+        died(w, status < 0 ? "stopped answering" : "exited with status " + status + " while running a request");
+        if (status == SIGKILLED || status == SIGTERMED || status < 0 || closed) {
+            return new LlmException("the llama.cpp worker was stopped (status " + status + ") while running this request; "
+                    + "it restarts");
+        }
+        synchronized (poison) {
+            poison.remove(key);
+            poison.put(key, System.nanoTime() + options.poisonTtl().toNanos());
+            while (poison.size() > options.poisonCapacity()) poison.remove(poison.keySet().iterator().next());
+        }
+        return new LlmException(LlmException.Fault.POISON, "the llama.cpp worker crashed on this request (status " + status
+                + "); it restarts, and this request is refused for " + options.poisonTtl().toMinutes() + " min");
+    }
+
+    private boolean poisoned(Keccak256 key) {
+        synchronized (poison) {
+            Long until = poison.get(key);
+            if (until == null) return false;
+            if (System.nanoTime() - until < 0) return true;
+            poison.remove(key);
+            return false;
+        }
+    }
+
+    /** What makes a request crash a worker: everything it sends but its id, seed and whether it streams. */
+    private static Keccak256 poisonKey(ObjectNode req) {
+        ObjectNode k = req.deepCopy();
+        k.remove(List.of("id", "seed", "stream"));
+        try {
+            return Keccak256.hash(JSON.writeValueAsBytes(k));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The worker's stdout ended. */
+    private static final class WorkerGone extends RuntimeException {
+        WorkerGone() {
+            super(null, null, false, false);
+        }
+    }
+
     /** The next protocol line; lines that are not JSON objects (stray native output) are skipped. */
-    private JsonNode readLine() {
+    private static JsonNode readLine(Worker w) {
         try {
             while (true) {
-                String s = stdout.readLine();
-                if (s == null) {
-                    throw new LlmException("the llama.cpp worker exited" + (process.isAlive() ? "" : " with status "
-                            + process.waitFor()));
-                }
+                String s = w.stdout.readLine();
+                if (s == null) throw new WorkerGone();
                 if (!s.startsWith("{")) continue;
                 try {
                     return JSON.readTree(s);
@@ -187,10 +446,7 @@ public final class LlmEngine implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new LlmException("reading from the llama.cpp worker failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LlmException("interrupted while waiting for the llama.cpp worker", e);
+            throw new WorkerGone();
         }
     }
 
@@ -203,24 +459,30 @@ public final class LlmEngine implements AutoCloseable {
         return Keccak256.wrap(k.digest());
     }
 
-    /** Closes the child's stdin so it exits; kills it after 5 s. Idempotent. */
+    /** Closes the worker's stdin so it exits; kills it after 5 s; stops restarting. Idempotent. */
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        try {
-            stdin.close();
-        } catch (IOException e) {
-            // already gone
+        Worker w;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            w = worker;
         }
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
+        if (w != null) {
+            try {
+                w.stdin.close();
+            } catch (IOException e) {
+                // already gone
             }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
+            try {
+                if (!w.process.waitFor(5, TimeUnit.SECONDS)) {
+                    w.process.destroyForcibly();
+                    w.process.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                w.process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
         try (var files = Files.walk(nativeDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());

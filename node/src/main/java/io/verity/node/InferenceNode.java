@@ -97,8 +97,10 @@ public final class InferenceNode implements AutoCloseable {
             java.util.Collections.reverse(newestFirst); // one version per name: the newest
             for (Manifest m : newestFirst) {
                 if (!Manifest.FORMAT_GGUF.equals(m.format()) || service.llms.containsKey(m.name())) continue;
-                io.verity.llm.LlmEngine llm = io.verity.llm.LlmEngine.start(hub.file(m.digest()), config.engineThreads(),
-                        config.home().resolve("llama.log"));
+                var w = config.openAi().workers();
+                io.verity.llm.LlmEngine llm = io.verity.llm.LlmEngine.start(hub.file(m.digest()), new io.verity.llm.LlmEngine.Options(
+                        config.engineThreads(), config.home().resolve("llama.log"), w.memoryMb(), w.minBackoff(), w.maxBackoff(),
+                        w.poisonTtl(), w.poisonCapacity()));
                 resources.add(llm);
                 service.llms.put(m.name(), llm);
             }

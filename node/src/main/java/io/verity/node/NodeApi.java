@@ -16,7 +16,13 @@ import io.verity.node.settle.PaymentChannels;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.Keccak256;
+import io.verity.http.FieldErrors;
+import io.verity.http.HttpFailure;
+import io.verity.http.RequestBodies;
+import io.verity.http.RouteGate;
+import io.verity.http.ServerHardening;
 import io.verity.protocol.json.InvalidFieldException;
+import io.verity.protocol.wire.FailureSource;
 import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.tensor.Tensor;
@@ -62,9 +68,13 @@ final class NodeApi {
     static Javalin create(NodeConfig config, NodeService service) {
         return Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
-            cfg.http.maxRequestSize = config.maxBodyBytes();
-            cfg.startup.showJavalinBanner = false;
-            cfg.routes.post("/v1/infer", ctx -> infer(ctx, service));
+            ServerHardening.apply(cfg, config.http());
+            String home = config.home().toAbsolutePath().toString();
+            cfg.routes.before(ctx -> ctx.attribute(HOME, home)); // for scrub(): several nodes may share a JVM
+            // Inference runs on a few engine threads; beyond this many at once a client is told to go elsewhere.
+            RouteGate.install(cfg, config.http(), config.maxConcurrentInferences(),
+                    List.of("/v1/infer", "/v1/chat/completions", "/v1/completions"));
+            cfg.routes.post("/v1/infer", ctx -> infer(ctx, config, service));
             cfg.routes.get("/v1/models", ctx -> models(ctx, service));
             cfg.routes.get("/v1/models/{digest}", ctx -> manifest(ctx, service));
             cfg.routes.get("/v1/models/{digest}/file", ctx -> modelFile(ctx, service));
@@ -75,15 +85,23 @@ final class NodeApi {
             cfg.routes.get("/v1/receipts/{id}/trace", ctx -> TraceApi.summary(ctx, traces));
             cfg.routes.get("/v1/receipts/{id}/trace/{i}", ctx -> TraceApi.entry(ctx, traces));
             cfg.routes.get("/v1/receipts/{id}/trace/{i}/inputs", ctx -> TraceApi.inputs(ctx, traces));
-            cfg.routes.post("/v1/vouchers", ctx -> acceptVoucher(ctx, service));
+            cfg.routes.post("/v1/vouchers", ctx -> acceptVoucher(ctx, config, service));
             cfg.routes.get("/v1/vouchers/{client}", ctx -> channel(ctx, service));
             cfg.routes.get("/health", ctx -> health(ctx, config, service));
             cfg.routes.get("/v1/attestation", ctx -> attestation(ctx, config, service));
+            PaymentProblems.install(cfg, service); // payer gate on the answering routes, its 402
             NodeMetrics.install(cfg, service);
             OpenAiApi.register(cfg, service); // POST /v1/chat/completions, /v1/completions
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
+            cfg.routes.exception(HttpFailure.class, NodeApi::send);
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
+                // A bad chunk or a body cut short, met by a handler that reads the body its own way: the client's.
+                var transport = RequestBodies.transport(e);
+                if (transport.isPresent()) {
+                    send(transport.get(), ctx);
+                    return;
+                }
                 LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
                 send(ctx, Problem.of(Problem.Kind.INTERNAL, "unexpected error; the node logged it"));
             });
@@ -97,28 +115,24 @@ final class NodeApi {
         });
     }
 
-    private static void requireJson(Context ctx) {
-        String type = ctx.contentType();
-        if (type != null && !type.toLowerCase().startsWith("application/json")) {
-            throw new ProblemException(Problem.Kind.UNSUPPORTED_MEDIA_TYPE,
-                    "Content-Type must be application/json, got " + type);
-        }
+    /** The body under the one reading policy (RequestBodies: content type, size, transport, StrictJson). */
+    private static JsonNode readJson(Context ctx, NodeConfig config) {
+        return RequestBodies.json(ctx, config.maxBodyBytes());
     }
 
-    private static void infer(Context ctx, NodeService service) throws IOException {
-        requireJson(ctx);
-        JsonNode root = parse(ctx.bodyAsBytes());
+    private static void infer(Context ctx, NodeConfig config, NodeService service) throws IOException {
+        JsonNode root = readJson(ctx, config);
         if (!root.isObject()) {
             throw invalid("", "request body must be a JSON object {model, inputs, requestId?}");
         }
-        List<Problem.FieldError> errors = new ArrayList<>();
+        FieldErrors errors = new FieldErrors(); // capped: a million unknown members get a short answer
         root.fieldNames().forEachRemaining(f -> {
-            if (!INFER_FIELDS.contains(f)) errors.add(new Problem.FieldError("/" + f, "unknown field, expected "
-                    + "model, inputs, requestId, verification"));
+            if (!INFER_FIELDS.contains(f)) errors.add("/" + f.replace("~", "~0").replace("/", "~1"), "unknown field, expected "
+                    + "model, inputs, requestId, verification");
         });
         JsonNode model = root.get("model");
         if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            errors.add(new Problem.FieldError("/model", "required: a model name, name@version or 0x digest"));
+            errors.add("/model", "required: a model name, name@version or 0x digest");
         }
         Keccak256 requestId = null;
         JsonNode rid = root.get("requestId");
@@ -127,8 +141,7 @@ final class NodeApi {
                 if (!rid.isTextual()) throw new IllegalArgumentException("must be a string");
                 requestId = Keccak256.parse(rid.asText());
             } catch (IllegalArgumentException e) {
-                errors.add(new Problem.FieldError("/requestId", "must be 0x followed by 64 hex digits (bytes32): "
-                        + e.getMessage()));
+                errors.add("/requestId", "must be 0x followed by 64 hex digits (bytes32): " + e.getMessage());
             }
         }
         VerificationMode verification = VerificationMode.NONE;
@@ -139,22 +152,23 @@ final class NodeApi {
                         + "sample, optimistic");
                 verification = VerificationMode.fromWireName(vm.asText());
             } catch (IllegalArgumentException e) {
-                errors.add(new Problem.FieldError("/verification", e.getMessage()));
+                errors.add("/verification", e.getMessage());
             }
         }
         List<Tensor> inputs = List.of();
         JsonNode in = root.get("inputs");
         if (in == null || !in.isArray()) {
-            errors.add(new Problem.FieldError("/inputs", "required: an array of tensors {name, dtype, shape, data}"));
+            errors.add("/inputs", "required: an array of tensors {name, dtype, shape, data}");
         } else {
             try {
                 inputs = TensorJson.readList(in, "/inputs");
             } catch (InvalidFieldException e) {
-                e.errors().forEach(fe -> errors.add(new Problem.FieldError(fe.pointer(), fe.detail())));
+                errors.addAll(e.errors());
             }
         }
         if (!errors.isEmpty()) {
-            throw new ProblemException(Problem.Kind.INVALID_REQUEST, errors.size() + " error(s) in the request", errors);
+            throw new ProblemException(Problem.Kind.INVALID_REQUEST, errors.count() + " error(s) in the request",
+                    fieldErrors(errors.toList()));
         }
         NodeService.Answer answer = service.infer(model.asText(), inputs, requestId, verification);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -175,12 +189,12 @@ final class NodeApi {
                 "this node does not settle on a chain; it accepts no vouchers"));
     }
 
-    private static void acceptVoucher(Context ctx, NodeService service) throws IOException {
+    private static void acceptVoucher(Context ctx, NodeConfig config, NodeService service) throws IOException {
         PaymentChannels channels = channels(service);
-        requireJson(ctx);
         VoucherJson.Envelope voucher;
+        JsonNode body = readJson(ctx, config);
         try {
-            voucher = VoucherJson.read(parse(ctx.bodyAsBytes()), "");
+            voucher = VoucherJson.read(body, "");
         } catch (InvalidFieldException e) {
             throw new ProblemException(Problem.Kind.INVALID_REQUEST, e.errors().size() + " error(s) in the voucher",
                     fieldErrors(e.errors()));
@@ -251,7 +265,7 @@ final class NodeApi {
     }
 
     private static List<Problem.FieldError> fieldErrors(List<io.verity.protocol.json.FieldError> errors) {
-        return errors.stream().map(fe -> new Problem.FieldError(fe.pointer(), fe.detail())).toList();
+        return FieldErrors.cap(errors).stream().map(fe -> new Problem.FieldError(fe.pointer(), fe.detail())).toList();
     }
 
     private static void models(Context ctx, NodeService service) {
@@ -366,6 +380,7 @@ final class NodeApi {
         body.put("receipts", service.receiptCount());
         service.batcher().ifPresent(b -> body.put("settledReceipts", b.settledReceipts()));
         body.put("attestation", config.attestation().map(e -> e.kind().id()).orElse("none"));
+        OpenAiApi.addHealth(body, service); // each language model's engine state (llm slice, issue 13)
         json(ctx, body);
     }
 
@@ -373,22 +388,6 @@ final class NodeApi {
         try {
             return JSON.readTree(m.toJson());
         } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static JsonNode parse(byte[] body) {
-        if (body.length == 0) throw invalid("", "request body is empty, expected a JSON object");
-        try {
-            JsonNode node = JSON.readTree(body);
-            if (node == null) throw invalid("", "request body is empty, expected a JSON object");
-            return node;
-        } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-            throw new ProblemException(Problem.Kind.MALFORMED_JSON, "malformed JSON" + where + ": "
-                    + e.getOriginalMessage());
-        } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
@@ -415,22 +414,50 @@ final class NodeApi {
         }
     }
 
+    /** A refusal of the shared hardening, as this node's problem (with Retry-After on a 429). */
+    static void send(HttpFailure f, Context ctx) {
+        f.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
+        send(ctx, new Problem(f.kind().type(), f.kind().title, f.status(), f.getMessage(), fieldErrors(f.errors()),
+                java.util.Map.of(FailureSource.MEMBER, f.source().wireName())));
+    }
+
     static void send(Context ctx, Problem p) {
         ObjectNode body = JSON.createObjectNode();
         body.put("type", p.type());
         body.put("title", p.title());
         body.put("status", p.status());
-        if (p.detail() != null) body.put("detail", p.detail());
+        if (p.detail() != null) body.put("detail", scrub(ctx, p.detail()));
         body.put("instance", ctx.path());
-        if (!p.errors().isEmpty()) {
-            ArrayNode errs = body.putArray("errors");
-            for (Problem.FieldError fe : p.errors()) errs.addObject().put("pointer", fe.pointer()).put("detail", fe.detail());
+        List<Problem.FieldError> errors = p.errors();
+        if (errors.size() > FieldErrors.MAX + 1) { // a safety net: readers cap while collecting (MAX + "N more")
+            int more = errors.size() - FieldErrors.MAX;
+            errors = new ArrayList<>(errors.subList(0, FieldErrors.MAX));
+            errors.add(new Problem.FieldError("", more + " more errors not shown"));
         }
-        p.extensions().forEach(body::put);
+        if (!errors.isEmpty()) {
+            ArrayNode errs = body.putArray("errors");
+            for (Problem.FieldError fe : errors) errs.addObject().put("pointer", fe.pointer()).put("detail", scrub(ctx, fe.detail()));
+        }
+        // Who caused it and whether another node may succeed: what a gateway's failover reads (FailureSource).
+        FailureSource source = FailureSource.fromWireName(p.extensions().getOrDefault(FailureSource.MEMBER, ""))
+                .orElse(FailureSource.ofStatus(p.status()));
+        p.extensions().forEach((k, v) -> {
+            if (!k.equals(FailureSource.MEMBER) && !k.equals(FailureSource.RETRYABLE_MEMBER)) body.put(k, v);
+        });
+        body.put(FailureSource.MEMBER, source.wireName());
+        body.put(FailureSource.RETRYABLE_MEMBER, source.retryElsewhere());
         try {
             ctx.status(p.status()).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** The node's own directories never reach a remote client (a hub's "no model in /home/..."). */
+    private static String scrub(Context ctx, String text) {
+        String home = ctx.attribute(HOME);
+        return home == null || home.length() < 2 || text == null ? text : text.replace(home, "<node home>");
+    }
+
+    private static final String HOME = "verity.node.home";
 }

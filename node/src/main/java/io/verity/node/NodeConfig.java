@@ -1,5 +1,6 @@
 package io.verity.node;
 
+import io.verity.http.HttpLimits;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -13,7 +14,8 @@ import io.verity.node.settle.ChainSettings;
  *
  * @param home where the node keeps its key, models ({@code models/}) and receipt log ({@code receipts/})
  * @param port 0 for an OS-chosen free port
- * @param maxBodyBytes requests with a larger body get 413
+ * @param http the HTTP limits (body size, idle timeout, minimum data rate, concurrent inferences); its
+ *     {@code maxConcurrent} of 0 means {@link #CONCURRENT_PER_ENGINE_THREAD} per engine thread
  * @param price wei charged per inference, written into every receipt
  * @param engineThreads intra-op threads per inference in ONNX Runtime
  * @param allowNonFinite whether float inputs may carry NaN or infinities
@@ -24,11 +26,16 @@ import io.verity.node.settle.ChainSettings;
  * @param attestation TEE evidence to serve and commit to; empty (the default) means "none": no enclave
  * @param openAi the OpenAI routes' settings: provider proxy upstream, required API key, per-token prices
  */
-public record NodeConfig(Path home, String host, int port, long maxBodyBytes, long chainId,
+public record NodeConfig(Path home, String host, int port, HttpLimits http, long chainId,
         EvmAddress verifyingContract, BigInteger price, int engineThreads, boolean allowNonFinite,
         Optional<ChainSettings> chain, Faults faults, Optional<NodeEvidence> attestation, OpenAiSettings openAi) {
 
-    public static final long DEFAULT_MAX_BODY_BYTES = 64L << 20;
+    public static final long DEFAULT_MAX_BODY_BYTES = HttpLimits.DEFAULT_MAX_BODY_BYTES;
+    /**
+     * Inference requests admitted at once per engine thread when no {@code --max-concurrent} is given: enough
+     * to keep the engine busy behind a gateway's load (64 clients over three nodes) without an unbounded queue.
+     */
+    public static final int CONCURRENT_PER_ENGINE_THREAD = 64;
     public static final long DEVNET_CHAIN_ID = 31337;
 
     public NodeConfig {
@@ -41,68 +48,81 @@ public record NodeConfig(Path home, String host, int port, long maxBodyBytes, lo
         Objects.requireNonNull(attestation, "attestation");
         Objects.requireNonNull(openAi, "openAi");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
-        if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024, got " + maxBodyBytes);
+        Objects.requireNonNull(http, "http");
         if (chainId <= 0) throw new IllegalArgumentException("chainId must be > 0, got " + chainId);
         if (price.signum() < 0) throw new IllegalArgumentException("price must be >= 0 wei, got " + price);
         if (engineThreads < 1) throw new IllegalArgumentException("engineThreads must be >= 1, got " + engineThreads);
     }
 
     public static NodeConfig defaults(Path home) {
-        return new NodeConfig(home, "127.0.0.1", 0, DEFAULT_MAX_BODY_BYTES, DEVNET_CHAIN_ID, EvmAddress.ZERO,
+        return new NodeConfig(home, "127.0.0.1", 0, HttpLimits.DEFAULT, DEVNET_CHAIN_ID, EvmAddress.ZERO,
                 BigInteger.ZERO, 1, false, Optional.empty(), Faults.NONE, Optional.empty(), OpenAiSettings.NONE);
     }
 
     public NodeConfig withHome(Path h) {
-        return new NodeConfig(h, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(h, host, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withPort(int p) {
-        return new NodeConfig(home, host, p, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(home, host, p, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withHost(String h) {
-        return new NodeConfig(home, h, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(home, h, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+    }
+
+    public long maxBodyBytes() {
+        return http.maxBodyBytes();
+    }
+
+    /** Inference requests admitted at once; more get 429. */
+    public int maxConcurrentInferences() {
+        return http.concurrentOr(CONCURRENT_PER_ENGINE_THREAD * engineThreads);
     }
 
     public NodeConfig withMaxBodyBytes(long n) {
-        return new NodeConfig(home, host, port, n, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return withHttp(http.withMaxBodyBytes(n));
+    }
+
+    public NodeConfig withHttp(HttpLimits limits) {
+        return new NodeConfig(home, host, port, limits, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withChain(long id, EvmAddress contract) {
-        return new NodeConfig(home, host, port, maxBodyBytes, id, contract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(home, host, port, http, id, contract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withPrice(BigInteger wei) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withEngineThreads(int n) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, n, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, n, allowNonFinite, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withAllowNonFinite(boolean allow) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads, allow, chain, faults, attestation, openAi);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads, allow, chain, faults, attestation, openAi);
     }
 
     public NodeConfig withChainSettings(ChainSettings settings) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads,
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
                 allowNonFinite, Optional.of(settings), faults, attestation, openAi);
     }
 
     /** Test-only: makes this node lie or dawdle, see {@link Faults}. */
     public NodeConfig withFaults(Faults f) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads,
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
                 allowNonFinite, chain, f, attestation, openAi);
     }
 
     /** Serves this evidence at GET /v1/attestation and puts its digest into receipts and the registry. */
     public NodeConfig withAttestation(NodeEvidence evidence) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads,
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
                 allowNonFinite, chain, faults, Optional.of(evidence), openAi);
     }
 
     public NodeConfig withOpenAi(OpenAiSettings settings) {
-        return new NodeConfig(home, host, port, maxBodyBytes, chainId, verifyingContract, price, engineThreads,
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
                 allowNonFinite, chain, faults, attestation, settings);
     }
 }

@@ -10,12 +10,18 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N]
- * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]
+ * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
- * [--upstream-key-env NAME | --upstream-key KEY] [--upstream-timeout-ms MS]] [--api-key-env NAME]
- * [--price-per-input-token-wei N --price-per-output-token-wei N] [--fault-perturb P] [--fault-latency-ms MS]}.
+ * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
+ * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
+ * [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N] [--llm-schema-max-nodes N]
+ * [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N] [--fault-perturb P]
+ * [--fault-latency-ms MS]}
+ * and the HTTP limits every server takes ({@link io.verity.http.HttpLimits#USAGE}, docs/security.md; without
+ * {@code --max-concurrent} a node admits {@link NodeConfig#CONCURRENT_PER_ENGINE_THREAD} inferences per engine thread).
  * With {@code --upstream-url} the node is a provider proxy for the mapped models (docs/llm.md); keys are best
- * passed by the name of an environment variable that holds them ({@code --upstream-key} shows in {@code ps}). With
+ * passed by the name of an environment variable that holds them, or a file; never on the command line, which
+ * every user of the machine can read ({@code ps}). With
  * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
  * every receipt and attests it in NodeRegistry; without it its attestation is "none". With {@code --deployment} the node settles its receipts on
  * that chain as its own key ({@code VERITY_NODE_KEY} or {@code home/node.key}), which must hold ether to
@@ -26,10 +32,14 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class NodeMain {
     static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--deployment FILE"
-            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS]]"
+            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
-            + " [--upstream-key-env NAME | --upstream-key KEY] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
-            + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--fault-perturb P] [--fault-latency-ms MS]";
+            + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
+            + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
+            + " [--llm-restart-backoff-ms MS] [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N]"
+            + " [--llm-schema-max-nodes N] [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]"
+            + " [--fault-perturb P] [--fault-latency-ms MS] "
+            + io.verity.http.HttpLimits.USAGE;
 
     private NodeMain() {}
 
@@ -63,6 +73,7 @@ public final class NodeMain {
         Integer batchSize = null;
         Duration batchAge = null;
         Duration redeemInterval = null;
+        BigInteger paymentCredit = null;
         Faults faults = Faults.NONE;
         Path attestation = null;
         java.util.List<Path> attestationWith = new java.util.ArrayList<>();
@@ -79,6 +90,11 @@ public final class NodeMain {
                 throw new IllegalArgumentException(flag.startsWith("--") ? flag + " needs a value" : "unexpected argument " + flag);
             }
             String v = args[i + 1];
+            var limits = config.http().parseFlag(flag, v); // the HTTP limits every server shares
+            if (limits.isPresent()) {
+                config = config.withHttp(limits.get());
+                continue;
+            }
             try {
                 switch (flag) {
                     case "--home" -> config = config.withHome(Path.of(v));
@@ -91,10 +107,14 @@ public final class NodeMain {
                     case "--batch-size" -> batchSize = Integer.parseInt(v);
                     case "--batch-age-ms" -> batchAge = Duration.ofMillis(Long.parseLong(v));
                     case "--redeem-interval-ms" -> redeemInterval = Duration.ofMillis(Long.parseLong(v));
+                    case "--payment-credit-wei" -> paymentCredit = new BigInteger(v);
                     case "--attestation" -> attestation = Path.of(v);
                     case "--attestation-with" -> attestationWith.add(Path.of(v));
                     case "--upstream-url" -> upstreamUrl = java.net.URI.create(v);
-                    case "--upstream-key" -> upstreamKey = new OpenAiSettings.ApiKey(v);
+                    // A key on a command line is readable by every local user (ps, /proc/PID/cmdline).
+                    case "--upstream-key" -> throw new IllegalArgumentException("a key on a command line shows in ps; pass"
+                            + " --upstream-key-env NAME or --upstream-key-file FILE");
+                    case "--upstream-key-file" -> upstreamKey = new OpenAiSettings.ApiKey(keyFile(Path.of(v)));
                     case "--upstream-key-env" -> upstreamKey = new OpenAiSettings.ApiKey(envKey(env, v));
                     case "--upstream-model" -> {
                         int eq = v.indexOf('=');
@@ -107,6 +127,11 @@ public final class NodeMain {
                     case "--api-key-env" -> openAi = openAi.withRequiredKey(new OpenAiSettings.ApiKey(envKey(env, v)));
                     case "--price-per-input-token-wei" -> inputPrice = new BigInteger(v);
                     case "--price-per-output-token-wei" -> outputPrice = new BigInteger(v);
+                    case "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
+                         "--llm-poison-capacity" -> openAi = openAi.withWorkers(llmWorkers(openAi.workers(), flag, Long.parseLong(v)));
+                    case "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
+                         "--llm-schema-max-pattern" -> openAi = openAi.withSchemaLimits(schemaLimits(openAi.schemaLimits(), flag,
+                            Integer.parseInt(v)));
                     case "--fault-perturb" -> faults = faults.withPerturb(Double.parseDouble(v));
                     case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);
@@ -117,16 +142,20 @@ public final class NodeMain {
                         ? "expected a number, got '" + v + "'" : e.getMessage()), e);
             }
         }
-        if (chain == null && (rpc != null || batchSize != null || batchAge != null || redeemInterval != null)) {
-            throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms and --redeem-interval-ms need --deployment");
+        if (chain == null && (rpc != null || batchSize != null || batchAge != null || redeemInterval != null
+                || paymentCredit != null)) {
+            throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms and"
+                    + " --payment-credit-wei need --deployment");
         }
         if (chain != null) {
             try {
                 chain = chain.withBatching(batchSize == null ? chain.batchSize() : batchSize,
                         batchAge == null ? chain.batchAge() : batchAge);
                 if (redeemInterval != null) chain = chain.withRedeemInterval(redeemInterval);
+                if (paymentCredit != null) chain = chain.withPaymentCredit(paymentCredit);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--batch-size/--batch-age-ms/--redeem-interval-ms: " + e.getMessage(), e);
+                throw new IllegalArgumentException("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: "
+                        + e.getMessage(), e);
             }
             config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
         }
@@ -135,7 +164,7 @@ public final class NodeMain {
         }
         if (attestation != null) config = config.withAttestation(NodeEvidence.read(attestation, attestationWith));
         if (upstreamUrl == null && (upstreamKey != null || !upstreamModels.isEmpty())) {
-            throw new IllegalArgumentException("--upstream-key(-env) and --upstream-model need --upstream-url");
+            throw new IllegalArgumentException("--upstream-key-env/-file and --upstream-model need --upstream-url");
         }
         if (upstreamUrl != null) {
             if (upstreamModels.isEmpty()) throw new IllegalArgumentException("--upstream-url needs at least one --upstream-model");
@@ -158,6 +187,38 @@ public final class NodeMain {
         }
         config = config.withOpenAi(openAi);
         return config.withFaults(faults);
+    }
+
+    private static String keyFile(Path file) {
+        try {
+            String key = java.nio.file.Files.readString(file).strip();
+            if (key.isEmpty()) throw new IllegalArgumentException(file + " is empty");
+            return key;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The --llm-worker-* / --llm-restart-* / --llm-poison-* flags (docs/security.md, "Language models"). */
+    private static io.verity.llm.LlmEngine.Options llmWorkers(io.verity.llm.LlmEngine.Options o, String flag, long v) {
+        return switch (flag) {
+            case "--llm-worker-memory-mb" -> o.withMemoryMb(v);
+            case "--llm-restart-backoff-ms" -> o.withBackoff(Duration.ofMillis(v), o.maxBackoff().compareTo(Duration.ofMillis(v)) < 0
+                    ? Duration.ofMillis(v) : o.maxBackoff());
+            case "--llm-restart-backoff-max-ms" -> o.withBackoff(o.minBackoff(), Duration.ofMillis(v));
+            case "--llm-poison-ttl-ms" -> o.withPoison(Duration.ofMillis(v), o.poisonCapacity());
+            default -> o.withPoison(o.poisonTtl(), Math.toIntExact(v));
+        };
+    }
+
+    /** The --llm-schema-* flags. */
+    private static io.verity.llm.SchemaGuard.Limits schemaLimits(io.verity.llm.SchemaGuard.Limits l, String flag, int v) {
+        return switch (flag) {
+            case "--llm-schema-max-nodes" -> new io.verity.llm.SchemaGuard.Limits(v, l.maxDepth(), l.maxRepetition(), l.maxPatternLength());
+            case "--llm-schema-max-depth" -> new io.verity.llm.SchemaGuard.Limits(l.maxNodes(), v, l.maxRepetition(), l.maxPatternLength());
+            case "--llm-schema-max-repetition" -> new io.verity.llm.SchemaGuard.Limits(l.maxNodes(), l.maxDepth(), v, l.maxPatternLength());
+            default -> new io.verity.llm.SchemaGuard.Limits(l.maxNodes(), l.maxDepth(), l.maxRepetition(), v);
+        };
     }
 
     private static String envKey(java.util.function.UnaryOperator<String> env, String name) {

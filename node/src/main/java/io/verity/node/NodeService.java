@@ -10,6 +10,8 @@ import io.verity.node.hub.ModelHub;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.node.settle.Batcher;
 import io.verity.node.settle.PaymentChannels;
+import io.verity.node.settle.PaymentGate;
+import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
@@ -19,7 +21,9 @@ import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
+import io.verity.node.settle.ChainSettings;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -48,6 +52,9 @@ final class NodeService {
     private final RandomGenerator faultRandom;
     private volatile Batcher batcher; // set once settlement starts, after the server knows its URL
     private volatile PaymentChannels channels;
+    private volatile PaymentGate gate; // with channels, when the node charges
+    /** The admitted request this thread serves (Javalin runs a request's handlers on one virtual thread). */
+    private final ThreadLocal<PaymentGate.Ticket> ticket = new ThreadLocal<>();
 
     /** @param faultRandom draws the perturbation of {@link Faults#perturb()}; unused without faults */
     NodeService(NodeConfig config, NodeIdentity identity, Eip712Domain domain, ModelHub hub, InferenceEngine engine,
@@ -71,9 +78,11 @@ final class NodeService {
         try {
             manifest = hub.show(modelRef);
         } catch (HubException.NotFound | HubException.Ambiguous e) {
-            throw new ProblemException(Problem.of(Problem.Kind.UNKNOWN_MODEL, e.getMessage(),
-                    List.of(new Problem.FieldError("/model", e.getMessage()
-                            + "; GET /v1/models lists what this node serves"))));
+            // Not e.getMessage(): the hub names its directory, which is no business of a remote client.
+            String why = e instanceof HubException.Ambiguous ? e.getMessage()
+                    : "no model '" + modelRef + "' on this node";
+            throw new ProblemException(Problem.of(Problem.Kind.UNKNOWN_MODEL, why,
+                    List.of(new Problem.FieldError("/model", why + "; GET /v1/models lists what this node serves"))));
         }
         if (Manifest.FORMAT_GGUF.equals(manifest.format())) {
             throw new ProblemException(Problem.of(Problem.Kind.INVALID_REQUEST, manifest.ref() + " is a language model",
@@ -119,6 +128,7 @@ final class NodeService {
             throw new ProblemException(Problem.Kind.UNAVAILABLE,
                     "the node could not make the receipt durable, so it withholds the answer; retry");
         }
+        charge(signed);
         if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(signed.id(), inputs); // for disputes
         if (!faults.addedLatency().isZero()) {
             try {
@@ -248,6 +258,18 @@ final class NodeService {
 
     void attach(PaymentChannels c) {
         this.channels = c;
+        BigInteger unit = config.price();
+        var tokens = config.openAi().tokenPrices();
+        if (tokens.isPresent()) unit = unit.max(tokens.get().input()).max(tokens.get().output());
+        if (unit.signum() > 0) {
+            this.gate = new PaymentGate(c, unit, config.chain().flatMap(ChainSettings::paymentCredit));
+            LOG.info("serving each payer at most {} wei beyond its vouchers", gate.credit());
+        }
+    }
+
+    /** The payment gate when this node charges and settles on a chain. */
+    Optional<PaymentGate> gate() {
+        return Optional.ofNullable(gate);
     }
 
     /** The voucher channels when this node settles on a chain. */
@@ -273,7 +295,49 @@ final class NodeService {
             throw new ProblemException(Problem.Kind.UNAVAILABLE,
                     "the node could not make the receipt durable, so it withholds the answer; retry");
         }
+        charge(signed);
         return signed;
+    }
+
+    /**
+     * Admits the request this thread is about to serve, by its {@value PaymentGate#HEADER} header, on a node that
+     * settles on a chain and charges for it; free answers (price 0) and nodes without a chain admit everyone.
+     * Pair with {@link #releasePayer()}.
+     *
+     * @param llm whether the route is a language-model one (priced per token)
+     * @throws PaymentGate.Refused when the payer may not be served (402)
+     * @throws ProblemException 400 when the header is not an address
+     */
+    void admitPayer(String header, boolean llm) {
+        PaymentGate g = gate;
+        if (g == null) return;
+        boolean charges = llm ? config.price().signum() > 0 || config.openAi().tokenPrices()
+                .filter(t -> t.input().signum() > 0 || t.output().signum() > 0).isPresent() : config.price().signum() > 0;
+        if (!charges) return;
+        Optional<EvmAddress> payer = Optional.empty();
+        if (header != null && !header.isBlank()) {
+            try {
+                payer = Optional.of(EvmAddress.parse(header.strip()));
+            } catch (IllegalArgumentException e) {
+                throw new ProblemException(Problem.Kind.INVALID_REQUEST, "header " + PaymentGate.HEADER
+                        + " must be the paying account's 0x address (40 hex digits): " + e.getMessage());
+            }
+        }
+        ticket.set(g.admit(payer));
+    }
+
+    /** Ends the request this thread served: an admitted request that signed nothing gives its reservation back. */
+    void releasePayer() {
+        PaymentGate.Ticket t = ticket.get();
+        if (t != null) {
+            ticket.remove();
+            t.close();
+        }
+    }
+
+    private void charge(SignedReceipt signed) {
+        PaymentGate.Ticket t = ticket.get();
+        if (t != null) t.charge(signed.receipt().price());
     }
 
     Keccak256 newRequestId() {

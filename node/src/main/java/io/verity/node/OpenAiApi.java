@@ -15,6 +15,10 @@ import io.verity.llm.Constraint;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.LlmException;
 import io.verity.llm.Sampling;
+import io.verity.llm.SchemaGuard;
+import io.verity.protocol.json.InvalidFieldException;
+import io.verity.protocol.json.StrictJson;
+import io.verity.protocol.wire.FailureSource;
 import io.verity.node.hub.Manifest;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
@@ -75,7 +79,7 @@ final class OpenAiApi {
         for (var e : service.llms.entrySet()) {
             data.addObject().put("id", e.getKey()).put("object", "model").put("created", 0).put("owned_by",
                     service.identity().address().toString()).put("verity_model_digest", e.getValue().modelDigest().toHex())
-                    .put("verity_kind", "llm");
+                    .put("verity_kind", "llm").put("verity_state", e.getValue().state().wireName());
         }
         for (Manifest m : service.hub().list()) {
             if (Manifest.FORMAT_GGUF.equals(m.format())) continue; // listed above, as the node serves it
@@ -86,21 +90,48 @@ final class OpenAiApi {
         if (service.upstream != null) service.upstream.addModels(data, service.identity().address().toString());
     }
 
-    /** A 4xx/5xx in both OpenAI and RFC 9457 shape; {@code param} is the offending field, or null. */
+    /**
+     * Adds each language model's engine state to {@code GET /health} ({@code llms: {name: {state, restarts}}}),
+     * and says {@code degraded} when one is not up: the node answers, but not for that model.
+     */
+    static void addHealth(ObjectNode body, NodeService service) {
+        if (service.llms.isEmpty()) return;
+        ObjectNode llms = body.putObject("llms");
+        boolean allUp = true;
+        for (var e : service.llms.entrySet()) {
+            LlmEngine.State st = e.getValue().state();
+            allUp &= st == LlmEngine.State.UP;
+            llms.putObject(e.getKey()).put("state", st.wireName()).put("restarts", e.getValue().restarts());
+        }
+        if (!allUp) body.put("status", "degraded");
+    }
+
+    /**
+     * A 4xx/5xx in both OpenAI and RFC 9457 shape; {@code param} is the offending field, or null. {@code source}
+     * says whose fault it is (problem members {@code source} and {@code retryable}), so a gateway fails over only
+     * when another node can succeed.
+     */
     static final class OpenAiException extends RuntimeException {
         final int status;
         final String type;
         final String param;
         final String code;
         final Problem.Kind kind;
+        final FailureSource source;
 
-        OpenAiException(Problem.Kind kind, String type, String message, String param, String code) {
+        OpenAiException(Problem.Kind kind, String type, String message, String param, String code, FailureSource source) {
             super(message);
             this.kind = kind;
             this.status = kind.status;
             this.type = type;
             this.param = param;
             this.code = code;
+            this.source = source;
+        }
+
+        OpenAiException(Problem.Kind kind, String type, String message, String param, String code) {
+            this(kind, type, message, param, code, kind == Problem.Kind.UPSTREAM_FAILED || kind == Problem.Kind.UPSTREAM_TIMEOUT
+                    ? FailureSource.UPSTREAM : FailureSource.ofStatus(kind.status));
         }
 
         static OpenAiException invalid(String param, String message) {
@@ -110,6 +141,7 @@ final class OpenAiApi {
 
     private static void sendError(Context ctx, OpenAiException e) {
         ObjectNode body = errorBody(ctx.path(), e);
+        if (e.source == FailureSource.ENGINE) ctx.header("Retry-After", "1"); // a worker restarts within seconds
         try {
             ctx.status(e.status).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
         } catch (JsonProcessingException x) {
@@ -129,6 +161,8 @@ final class OpenAiApi {
         body.put("status", e.status);
         body.put("detail", e.getMessage());
         body.put("instance", path);
+        body.put(FailureSource.MEMBER, e.source.wireName());
+        body.put(FailureSource.RETRYABLE_MEMBER, e.source.retryElsewhere());
         if (e.param != null) {
             body.putArray("errors").addObject().put("pointer", "/" + e.param.replace(".", "/").replace("[", "/")
                     .replace("]", "")).put("detail", e.getMessage());
@@ -164,9 +198,9 @@ final class OpenAiApi {
 
     private static void serve(Context ctx, NodeService service, boolean chat) throws IOException {
         String type = ctx.contentType();
-        if (type != null && !type.toLowerCase().startsWith("application/json")) {
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
             throw new OpenAiException(Problem.Kind.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
-                    "Content-Type must be application/json, got " + type, null, "unsupported_media_type");
+                    "Content-Type must be application/json, got " + (type == null ? "none" : type), null, "unsupported_media_type");
         }
         checkKey(ctx, service);
         ObjectNode body = readBody(ctx.bodyAsBytes());
@@ -217,10 +251,30 @@ final class OpenAiApi {
             return req.chat ? req.engine.chat(req.messages, s, req.stop, req.constraint, onToken)
                     : req.engine.complete(req.prompt, s, req.stop, req.constraint, onToken);
         } catch (LlmException e) {
-            LOG.error("llama.cpp failed on model {}: {}", req.model, e.getMessage());
-            throw new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", "the model failed on this request; "
-                    + "nothing was charged", null, "engine_failed");
+            throw engineFailure(req.model, e);
         }
+    }
+
+    /** Whose fault an engine failure is decides the status: the request's is a 400 no other node should try. */
+    static OpenAiException engineFailure(String model, LlmException e) {
+        return switch (e.fault()) {
+            case REQUEST -> {
+                LOG.info("llama.cpp refused a request for model {}: {}", model, e.getMessage());
+                yield new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error", e.getMessage(),
+                        e.getMessage().contains("context") ? "messages" : null,
+                        e.getMessage().contains("context") ? "context_length_exceeded" : "request_refused", FailureSource.REQUEST);
+            }
+            case POISON -> {
+                LOG.warn("model {}: {}", model, e.getMessage());
+                yield new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error", e.getMessage()
+                        + "; nothing was charged", null, "request_crashes_engine", FailureSource.REQUEST);
+            }
+            case ENGINE -> {
+                LOG.error("llama.cpp failed on model {}: {}", model, e.getMessage());
+                yield new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", "the model's engine failed or is "
+                        + "restarting; nothing was charged: " + e.getMessage(), null, "engine_unavailable", FailureSource.ENGINE);
+            }
+        };
     }
 
     private static ObjectNode response(Request req, List<Completion> cs, String id, long created, String engineId,
@@ -300,7 +354,9 @@ final class OpenAiApi {
      */
     private static void stream(Context ctx, NodeService service, Request req, Keccak256 requestId, Keccak256 requestDigest,
             ObjectNode applied, String id, long created, String engineId) throws IOException {
-        ServletOutputStream out = openEventStream(ctx, requestDigest);
+        // Opened on the first token: until then a failure (a refused prompt, a poisoned request, a restarting
+        // engine) is still an HTTP status a gateway can read, not an event after a 200.
+        LazyStream out = new LazyStream(ctx, requestDigest);
         String object = req.chat ? "chat.completion.chunk" : "text_completion";
         List<Completion> cs = new ArrayList<>();
         for (int i = 0; i < req.n; i++) {
@@ -310,7 +366,8 @@ final class OpenAiApi {
                 ObjectNode choice = first.putArray("choices").addObject().put("index", index);
                 choice.putObject("delta").put("role", "assistant").put("content", "");
                 choice.putNull("logprobs").putNull("finish_reason");
-                if (!send(out, first, ctx, req)) return;
+                if (index == 0) out.pending = first;
+                else if (!send(out, first, ctx, req)) return;
             }
             Consumer<String> send = token -> {
                 ObjectNode ch = chunk(object, id, created, req.model, engineId);
@@ -329,6 +386,7 @@ final class OpenAiApi {
             try {
                 c = run(service, req, index, held::accept);
             } catch (OpenAiException e) {
+                if (!out.opened()) throw e;
                 event(out, errorBody(ctx.path(), e));
                 done(out);
                 return;
@@ -384,8 +442,45 @@ final class OpenAiApi {
         done(out);
     }
 
+    /** An event stream whose 200 head is sent with its first event; {@link #pending} goes out before that event. */
+    static final class LazyStream {
+        private final Context ctx;
+        private final Keccak256 requestDigest;
+        private ServletOutputStream out;
+        ObjectNode pending;
+
+        LazyStream(Context ctx, Keccak256 requestDigest) {
+            this.ctx = ctx;
+            this.requestDigest = requestDigest;
+        }
+
+        boolean opened() {
+            return out != null;
+        }
+
+        ServletOutputStream get() throws IOException {
+            if (out == null) {
+                out = openEventStream(ctx, requestDigest);
+                if (pending != null) {
+                    ObjectNode p = pending;
+                    pending = null;
+                    event(out, p);
+                }
+            }
+            return out;
+        }
+    }
+
+    static void event(LazyStream out, JsonNode data) throws IOException {
+        event(out.get(), data);
+    }
+
+    static void done(LazyStream out) throws IOException {
+        done(out.get());
+    }
+
     /** Sends one event; false when the client has left (then nothing is signed). */
-    private static boolean send(ServletOutputStream out, JsonNode chunk, Context ctx, Request req) {
+    private static boolean send(LazyStream out, JsonNode chunk, Context ctx, Request req) {
         try {
             event(out, chunk);
             return true;
@@ -439,19 +534,39 @@ final class OpenAiApi {
         }
     }
 
-    private static ObjectNode readBody(byte[] bytes) {
+    /** The body under {@link StrictJson}: one document, valid UTF-8, no duplicate members, no lone surrogates. */
+    static ObjectNode readBody(byte[] bytes) {
         JsonNode body;
         try {
-            body = bytes.length == 0 ? null : JSON.readTree(bytes);
-        } catch (IOException e) {
-            throw new OpenAiException(Problem.Kind.MALFORMED_JSON, "invalid_request_error", "request body is not valid "
-                    + "JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), null,
-                    "malformed_json");
+            body = StrictJson.standard().read(bytes);
+        } catch (InvalidFieldException e) {
+            String pointer = e.errors().get(0).pointer();
+            throw new OpenAiException(Problem.Kind.MALFORMED_JSON, "invalid_request_error", "request body is not valid JSON: "
+                    + e.errors().get(0).detail(), pointer.isEmpty() ? null : param(pointer), "malformed_json");
         }
-        if (body == null || !body.isObject()) {
-            throw OpenAiException.invalid(null, "request body must be a JSON object");
-        }
+        if (!body.isObject()) throw OpenAiException.invalid(null, "request body must be a JSON object");
         return (ObjectNode) body;
+    }
+
+    /** A JSON pointer as OpenAI names a parameter: {@code /messages/0/content} is {@code messages[0].content}. */
+    static String param(String pointer) {
+        StringBuilder sb = new StringBuilder();
+        for (String seg : pointer.substring(1).split("/", -1)) {
+            String s = seg.replace("~1", "/").replace("~0", "~");
+            if (s.matches("\\d+")) sb.append('[').append(s).append(']');
+            else sb.append(sb.isEmpty() ? "" : ".").append(s);
+        }
+        return sb.toString();
+    }
+
+    /** Checks a schema llama.cpp will turn into a grammar, mapping a refusal to a 400 naming the field. */
+    static void checkSchema(NodeService service, JsonNode schema, String at, JsonNode refRoot) {
+        try {
+            SchemaGuard.check(schema, at, refRoot, service.config().openAi().schemaLimits());
+        } catch (InvalidFieldException e) {
+            throw new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error", e.errors().get(0).detail(),
+                    e.errors().get(0).pointer(), "unsupported_schema");
+        }
     }
 
     private static String model(JsonNode body) {
@@ -473,7 +588,8 @@ final class OpenAiApi {
         }
         unsupported(body, "functions", "functions (deprecated) are not supported; use tools");
         unsupported(body, "function_call", "function_call (deprecated) is not supported; use tool_choice");
-        OpenAiTools.Tools tools = chat ? OpenAiTools.parse(body) : OpenAiTools.Tools.NONE;
+        OpenAiTools.Tools tools = chat ? OpenAiTools.parse(body, (schema, at) -> checkSchema(service, schema, at, null))
+                : OpenAiTools.Tools.NONE;
         if (!chat && body.hasNonNull("tools")) throw OpenAiException.invalid("tools", "tools need /v1/chat/completions");
         // de.kherud:llama 4.2.0 has setNProbs, but its native side aborts the process (a GGML_ASSERT in its JSON
         // reader) when asked for probabilities, so token log-probabilities cannot be had from this backend.
@@ -534,14 +650,20 @@ final class OpenAiApi {
             throw OpenAiException.invalid(param, e.getMessage());
         }
         List<String> stop = stop(body.get("stop"));
-        Constraint constraint = constraint(body.get("response_format"));
+        Constraint constraint = constraint(service, body.get("response_format"));
         if (tools.active()) {
             if (tools.mode() == OpenAiTools.Mode.FORCED) {
                 if (constraint != null) {
                     throw OpenAiException.invalid("response_format", "a forced tool_choice and a JSON response_format exclude "
                             + "each other: the answer is the tool call");
                 }
-                constraint = Constraint.jsonSchema(OpenAiTools.forcedSchema(tools));
+                String forced = OpenAiTools.forcedSchema(tools);
+                try {
+                    checkSchema(service, JSON.readTree(forced), "tools", JSON.readTree(forced));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+                constraint = Constraint.jsonSchema(forced);
             }
             List<ChatMessage> withNote = new ArrayList<>();
             withNote.add(new ChatMessage("system", OpenAiTools.systemNote(tools)));
@@ -634,7 +756,7 @@ final class OpenAiApi {
      * response_format: text; json_object (any JSON object, by a GBNF grammar); json_schema (its
      * {@code json_schema.schema}, which llama.cpp turns into a grammar).
      */
-    private static Constraint constraint(JsonNode rf) {
+    private static Constraint constraint(NodeService service, JsonNode rf) {
         if (rf == null || rf.isNull()) return null;
         String type = rf.path("type").asText("");
         return switch (type) {
@@ -646,6 +768,7 @@ final class OpenAiApi {
                     throw OpenAiException.invalid("response_format.json_schema.schema",
                             "response_format.json_schema.schema must be a JSON Schema object");
                 }
+                checkSchema(service, schema, "response_format.json_schema.schema", schema);
                 yield Constraint.jsonSchema(schema.toString());
             }
             default -> throw OpenAiException.invalid("response_format.type",

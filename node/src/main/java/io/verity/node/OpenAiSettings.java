@@ -1,5 +1,7 @@
 package io.verity.node;
 
+import io.verity.llm.LlmEngine;
+import io.verity.llm.SchemaGuard;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -17,26 +19,41 @@ import java.util.Optional;
  * @param requiredKey when present, the OpenAI routes answer 401 unless {@code Authorization: Bearer <key>}
  * @param tokenPrices when present, a language-model receipt's price is {@code input × prompt_tokens + output ×
  *     completion_tokens}; otherwise the node's price × all tokens
+ * @param schemaLimits bounds on the JSON Schemas (response_format, tool parameters) llama.cpp turns into grammars
+ * @param workers how the node runs its llama.cpp workers: address-space limit, restart backoff, poison memory
+ *     (threads and log are the node's and are set when it starts each worker)
  */
-public record OpenAiSettings(Optional<Upstream> upstream, Optional<ApiKey> requiredKey, Optional<TokenPrices> tokenPrices) {
-    public static final OpenAiSettings NONE = new OpenAiSettings(Optional.empty(), Optional.empty(), Optional.empty());
+public record OpenAiSettings(Optional<Upstream> upstream, Optional<ApiKey> requiredKey, Optional<TokenPrices> tokenPrices,
+        SchemaGuard.Limits schemaLimits, LlmEngine.Options workers) {
+    public static final OpenAiSettings NONE = new OpenAiSettings(Optional.empty(), Optional.empty(), Optional.empty(),
+            SchemaGuard.Limits.DEFAULT, LlmEngine.Options.defaults(1, null));
 
     public OpenAiSettings {
         Objects.requireNonNull(upstream, "upstream");
         Objects.requireNonNull(requiredKey, "requiredKey");
         Objects.requireNonNull(tokenPrices, "tokenPrices");
+        Objects.requireNonNull(schemaLimits, "schemaLimits");
+        Objects.requireNonNull(workers, "workers");
     }
 
     public OpenAiSettings withUpstream(Upstream u) {
-        return new OpenAiSettings(Optional.of(u), requiredKey, tokenPrices);
+        return new OpenAiSettings(Optional.of(u), requiredKey, tokenPrices, schemaLimits, workers);
     }
 
     public OpenAiSettings withRequiredKey(ApiKey key) {
-        return new OpenAiSettings(upstream, Optional.of(key), tokenPrices);
+        return new OpenAiSettings(upstream, Optional.of(key), tokenPrices, schemaLimits, workers);
     }
 
     public OpenAiSettings withTokenPrices(TokenPrices prices) {
-        return new OpenAiSettings(upstream, requiredKey, Optional.of(prices));
+        return new OpenAiSettings(upstream, requiredKey, Optional.of(prices), schemaLimits, workers);
+    }
+
+    public OpenAiSettings withSchemaLimits(SchemaGuard.Limits limits) {
+        return new OpenAiSettings(upstream, requiredKey, tokenPrices, limits, workers);
+    }
+
+    public OpenAiSettings withWorkers(LlmEngine.Options options) {
+        return new OpenAiSettings(upstream, requiredKey, tokenPrices, schemaLimits, options);
     }
 
     /** The price of an answer: per-token prices when set, else {@code price} × all tokens. */

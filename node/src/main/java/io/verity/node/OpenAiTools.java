@@ -45,7 +45,16 @@ final class OpenAiTools {
 
     private OpenAiTools() {}
 
+    /** Checks one tool's parameter schema; throws when llama.cpp could not convert it. */
+    interface SchemaCheck {
+        void check(JsonNode schema, String at);
+    }
+
     static Tools parse(JsonNode body) {
+        return parse(body, (schema, at) -> { });
+    }
+
+    static Tools parse(JsonNode body, SchemaCheck schemas) {
         JsonNode p = body.get("parallel_tool_calls");
         if (p != null && !p.isNull() && !p.isBoolean()) {
             throw OpenAiApi.OpenAiException.invalid("parallel_tool_calls", "parallel_tool_calls must be a boolean, got " + p);
@@ -78,6 +87,8 @@ final class OpenAiTools {
             if (params != null && !params.isNull() && !params.isObject()) {
                 throw OpenAiApi.OpenAiException.invalid(at + ".function.parameters", at + ".function.parameters must be a JSON Schema object");
             }
+            // A forced call's grammar embeds the parameters under properties.arguments: "#/..." would not resolve there.
+            if (params != null && params.isObject()) schemas.check(params, at + ".function.parameters");
             if (functions.putIfAbsent(name, f) != null) {
                 throw OpenAiApi.OpenAiException.invalid(at + ".function.name", "tool " + name + " is given twice");
             }

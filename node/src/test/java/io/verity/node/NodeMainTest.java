@@ -30,6 +30,9 @@ class NodeMainTest {
         assertThat(c.faults()).isEqualTo(Faults.NONE);
         assertThat(c.faults().any()).isFalse();
         assertThat(c.chain().orElseThrow().redeemInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.chain().orElseThrow().paymentCredit()).isEmpty(); // 100 answers at the node's price
+        assertThat(NodeMain.parse(new String[] {"--deployment", "/tmp/d.json", "--payment-credit-wei", "5000"}).chain()
+                .orElseThrow().paymentCredit()).contains(BigInteger.valueOf(5000));
     }
 
     @Test
@@ -45,9 +48,13 @@ class NodeMainTest {
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--price-wei", "-3"}))
                 .hasMessage("--price-wei: price must be >= 0 wei, got -3");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "d.json", "--redeem-interval-ms", "0"}))
-                .hasMessage("--batch-size/--batch-age-ms/--redeem-interval-ms: redeemInterval must be >= 1 ms, got PT0S");
+                .hasMessage("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: redeemInterval must be >= 1 ms,"
+                        + " got PT0S");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "d.json", "--payment-credit-wei", "0"}))
+                .hasMessage("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: paymentCredit must be"
+                        + " > 0 wei, got 0");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--redeem-interval-ms", "100"}))
-                .hasMessage("--rpc, --batch-size, --batch-age-ms and --redeem-interval-ms need --deployment");
+                .hasMessage("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms and --payment-credit-wei need --deployment");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--port"})).hasMessage("--port needs a value");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--colour", "red"})).hasMessage("unknown argument --colour");
     }
@@ -94,16 +101,56 @@ class NodeMainTest {
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-url", "http://u/v1"}, n -> null))
                 .hasMessage("--upstream-url needs at least one --upstream-model");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-model", "a"}, n -> null))
-                .hasMessage("--upstream-key(-env) and --upstream-model need --upstream-url");
+                .hasMessage("--upstream-key-env/-file and --upstream-model need --upstream-url");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-env", "NOPE"}, n -> null))
                 .hasMessage("--upstream-key-env: environment variable NOPE is not set");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-url", "ftp://u/v1", "--upstream-model", "a"}, n -> null))
                 .hasMessageStartingWith("--upstream-*: the upstream URL must be http(s)");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-url", "http://u/v1", "--upstream-model", "a",
                 "--upstream-model", "a=b"}, n -> null)).hasMessage("--upstream-model: model a is mapped twice");
-        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key", "sk has space"}, n -> null))
-                .hasMessage("--upstream-key: an API key must be printable ASCII without spaces");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key", "sk-secret"}, n -> null))
+                .hasMessage("--upstream-key: a key on a command line shows in ps; pass --upstream-key-env NAME or --upstream-key-file FILE");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-file", "/nonexistent/key"}, n -> null))
+                .hasMessageStartingWith("--upstream-key-file: cannot read /nonexistent/key");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-env", "K"}, n -> "sk has space"))
+                .hasMessage("--upstream-key-env: an API key must be printable ASCII without spaces");
+    }
+
+    @Test
+    void llm_flags_set_the_worker_limits_and_schema_bounds() {
+        NodeConfig c = NodeMain.parse(new String[] {"--llm-worker-memory-mb", "2048", "--llm-restart-backoff-ms", "100",
+                "--llm-restart-backoff-max-ms", "9000", "--llm-poison-ttl-ms", "60000", "--llm-poison-capacity", "7",
+                "--llm-schema-max-nodes", "100", "--llm-schema-max-depth", "8", "--llm-schema-max-repetition", "64",
+                "--llm-schema-max-pattern", "50"}, n -> null);
+        var w = c.openAi().workers();
+        assertThat(w.memoryMb()).isEqualTo(2048);
+        assertThat(w.minBackoff()).isEqualTo(java.time.Duration.ofMillis(100));
+        assertThat(w.maxBackoff()).isEqualTo(java.time.Duration.ofMillis(9000));
+        assertThat(w.poisonTtl()).isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThat(w.poisonCapacity()).isEqualTo(7);
+        assertThat(c.openAi().schemaLimits()).isEqualTo(new io.verity.llm.SchemaGuard.Limits(100, 8, 64, 50));
+        assertThat(NodeConfig.defaults(java.nio.file.Path.of("x")).openAi().workers().memoryMb()).isEqualTo(4096);
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--llm-worker-memory-mb", "100"}, n -> null))
+                .hasMessage("--llm-worker-memory-mb: the worker memory limit must be 0 (none) or >= 512 MiB, got 100");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--price-per-input-token-wei", "1"}, n -> null))
                 .hasMessage("--price-per-input-token-wei and --price-per-output-token-wei go together");
+    }
+
+    @Test
+    void http_limits_are_flags_and_concurrency_defaults_to_the_engine_threads() {
+        NodeConfig d = NodeMain.parse(new String[] {"--threads", "2"}, n -> null);
+        assertThat(d.maxConcurrentInferences()).isEqualTo(2 * NodeConfig.CONCURRENT_PER_ENGINE_THREAD);
+        assertThat(d.http()).isEqualTo(io.verity.http.HttpLimits.DEFAULT);
+        NodeConfig c = NodeMain.parse(new String[] {"--max-concurrent", "3", "--max-body-bytes", "2048", "--idle-timeout-ms", "900",
+                "--min-data-rate", "10", "--retry-after-s", "5"}, n -> null);
+        assertThat(c.maxConcurrentInferences()).isEqualTo(3);
+        assertThat(c.maxBodyBytes()).isEqualTo(2048);
+        assertThat(c.http().idleTimeout()).isEqualTo(Duration.ofMillis(900));
+        assertThat(c.http().minDataRate()).isEqualTo(10);
+        assertThat(c.http().retryAfter()).isEqualTo(Duration.ofSeconds(5));
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--idle-timeout-ms", "0"}, n -> null))
+                .hasMessage("--idle-timeout-ms: idleTimeout must be > 0, got 0 ms");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--max-concurrent", "-1"}, n -> null))
+                .hasMessage("--max-concurrent: maxConcurrent must be >= 0 (0: derived), got -1");
     }
 }

@@ -42,6 +42,22 @@ public final class Batcher implements AutoCloseable {
 
     private record Settled(Keccak256 root, long batchId) {}
 
+    /**
+     * The durable steps of one batch, in order. A node killed after any of them restarts from what it left:
+     * {@link #recover} handles each (see package-info), and tests halt the batcher at each through
+     * {@link #start(ReceiptLog, Path, ChainPort, ChainSettings, long, EvmAddress, URI, InstantSource, java.util.function.Consumer)}.
+     */
+    enum Step {
+        /** {@code batches/<root>.json} written, cursor not moved: the batch is dropped and cut again. */
+        BATCH_WRITTEN,
+        /** state.json moved the cursor and names the batch pending: it is committed on restart. */
+        STATE_WRITTEN,
+        /** the commit is mined (or was already), the batch file does not say so yet: committing again finds it. */
+        COMMITTED,
+        /** the batch file carries its batch id, state.json still names it pending: it is indexed as settled. */
+        RECORDED
+    }
+
     private final ReceiptLog log;
     private final BatchFiles files;
     private final ChainPort chain;
@@ -52,6 +68,7 @@ public final class Batcher implements AutoCloseable {
     private final EvmAddress settlement;
     private final Map<Keccak256, Settled> settled = new ConcurrentHashMap<>();
     private final Loop loop;
+    private final java.util.function.Consumer<Step> steps; // tests halt here to leave each crash state
     private volatile long settledBatches;
     // batcher thread only:
     private long cursor;
@@ -60,7 +77,8 @@ public final class Batcher implements AutoCloseable {
     private long firstSeenAt = -1;
 
     Batcher(ReceiptLog log, Path home, ChainPort chain, ChainSettings settings, long chainId, EvmAddress settlement,
-            URI nodeUrl, InstantSource clock) throws IOException {
+            URI nodeUrl, InstantSource clock, java.util.function.Consumer<Step> steps) throws IOException {
+        this.steps = steps;
         this.log = log;
         this.chainId = chainId;
         this.settlement = settlement;
@@ -99,7 +117,14 @@ public final class Batcher implements AutoCloseable {
 
     static Batcher start(ReceiptLog log, Path home, ChainPort chain, ChainSettings settings, long chainId,
             EvmAddress settlement, URI nodeUrl, InstantSource clock) throws IOException {
-        Batcher b = new Batcher(log, home, chain, settings, chainId, settlement, nodeUrl, clock);
+        return start(log, home, chain, settings, chainId, settlement, nodeUrl, clock, step -> {});
+    }
+
+    /** As above; {@code steps} sees each {@link Step} as it becomes durable (tests throw there to "kill" the node). */
+    static Batcher start(ReceiptLog log, Path home, ChainPort chain, ChainSettings settings, long chainId,
+            EvmAddress settlement, URI nodeUrl, InstantSource clock, java.util.function.Consumer<Step> steps)
+            throws IOException {
+        Batcher b = new Batcher(log, home, chain, settings, chainId, settlement, nodeUrl, clock, steps);
         b.loop.start();
         return b;
     }
@@ -145,10 +170,11 @@ public final class Batcher implements AutoCloseable {
             throw new IOException("settle/state.json: cursor must be at most the receipt log's end " + log.endOffset()
                     + ", got " + cursor + "; was the receipt log replaced?");
         }
+        Optional<Keccak256> named = state.pending();
         for (BatchFiles.Stored b : files.readAll()) {
             if (b.batchId().isPresent()) {
                 index(b.root(), b.batchId().getAsLong(), b.ids());
-            } else if (state.pending().filter(b.root()::equals).isPresent()) {
+            } else if (named.filter(b.root()::equals).isPresent()) {
                 pending = MerkleBatch.of(b.ids());
             } else {
                 // Written, but the cursor never moved past its receipts: they will be batched again.
@@ -156,9 +182,17 @@ public final class Batcher implements AutoCloseable {
                 files.delete(b.root());
             }
         }
-        if (state.pending().isPresent() && pending == null) {
-            throw new IOException("settle/state.json names pending batch " + state.pending().get()
-                    + " but batches/ has no file for it");
+        if (named.isPresent() && pending == null) {
+            Keccak256 root = named.get();
+            if (files.readBatch(root).flatMap(b -> b.batchId().isPresent() ? Optional.of(b) : Optional.empty()).isEmpty()) {
+                throw new IOException("settle/state.json names pending batch " + root + " but " + files.batchFile(root)
+                        + " is missing; restore it from a backup, or set pending to null and the cursor to the offset"
+                        + " of its first receipt so it is cut again");
+            }
+            // Killed after the batch file recorded its commit but before state.json let go of it (Step.RECORDED):
+            // the batch is settled, finish the step the earlier run could not.
+            LOG.info("pending batch {} was committed before the last stop; clearing it", root);
+            files.writeState(new BatchFiles.State(cursor, Optional.empty()));
         }
     }
 
@@ -201,11 +235,13 @@ public final class Batcher implements AutoCloseable {
         Keccak256 root = pending.root();
         String uri = batchUrlPrefix + root.toHex(); // the URL this node serves now, even for a batch cut before a restart
         long batchId = chain.commit(root, pending.size(), uri);
+        steps.accept(Step.COMMITTED);
         ObjectNode json = files.readBatch(root).orElseThrow(() -> new IOException("batch file for " + root + " vanished"))
                 .json();
         json.put("batchId", batchId);
         json.put("uri", uri);
         files.writeBatch(json);
+        steps.accept(Step.RECORDED);
         files.writeState(new BatchFiles.State(cursor, Optional.empty()));
         index(root, batchId, pending.ids());
         LOG.info("committed batch {} ({} receipts) as batch id {}", root, pending.size(), batchId);
@@ -241,10 +277,12 @@ public final class Batcher implements AutoCloseable {
         MerkleBatch batch = MerkleBatch.of(ids);
         files.writeBatch(BatchFiles.batchJson(batch.root(), batchUrlPrefix + batch.root().toHex(), ids,
                 new ArrayList<>(fresh.values())));
+        steps.accept(Step.BATCH_WRITTEN);
         // Only now move the cursor, naming the batch as pending in the same atomic write.
         files.writeState(new BatchFiles.State(next, Optional.of(batch.root())));
         cursor = next;
         pending = batch;
+        steps.accept(Step.STATE_WRITTEN);
         return true;
     }
 

@@ -21,9 +21,13 @@ import java.util.Optional;
  * @param stake wei staked at registration; empty for the registry's minimum stake
  * @param redeemInterval how often the node redeems the payment vouchers it holds (default 2 s); shorter
  *     means money sooner, longer means fewer redeem transactions, each paying gas
+ * @param paymentCredit how many wei of answers a payer may owe beyond the vouchers the node holds before it
+ *     answers 402 ({@link PaymentGate}); empty for {@value PaymentGate#DEFAULT_CREDIT_ANSWERS} answers at the
+ *     node's price (per token for language models)
  */
 public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Optional<String> accountKey, int batchSize,
-        Duration batchAge, Duration maxBackoff, Optional<BigInteger> stake, Duration redeemInterval) {
+        Duration batchAge, Duration maxBackoff, Optional<BigInteger> stake, Duration redeemInterval,
+        Optional<BigInteger> paymentCredit) {
     public static final int DEFAULT_BATCH_SIZE = 256;
     public static final int MAX_BATCH_SIZE = 10_000;
     public static final Duration DEFAULT_REDEEM_INTERVAL = Duration.ofSeconds(2);
@@ -36,6 +40,10 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
         Objects.requireNonNull(batchAge, "batchAge");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
         Objects.requireNonNull(redeemInterval, "redeemInterval");
+        Objects.requireNonNull(paymentCredit, "paymentCredit");
+        paymentCredit.ifPresent(c -> {
+            if (c.signum() <= 0) throw new IllegalArgumentException("paymentCredit must be > 0 wei, got " + c);
+        });
         if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
             throw new IllegalArgumentException("batchSize must be 1.." + MAX_BATCH_SIZE + ", got " + batchSize);
         }
@@ -54,37 +62,42 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
     /** Settings with the defaults above for a deployment file. */
     public static ChainSettings of(Path deploymentFile) {
         return new ChainSettings(deploymentFile, Optional.empty(), Optional.empty(), DEFAULT_BATCH_SIZE,
-                Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty(), DEFAULT_REDEEM_INTERVAL);
+                Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty(), DEFAULT_REDEEM_INTERVAL, Optional.empty());
     }
 
     public ChainSettings withRpcUrl(String url) {
-        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval);
+        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit);
     }
 
     public ChainSettings withAccountKey(String hex) {
-        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake, redeemInterval);
+        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit);
     }
 
     public ChainSettings withBatching(int size, Duration age) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake, redeemInterval);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake, redeemInterval, paymentCredit);
     }
 
     public ChainSettings withMaxBackoff(Duration d) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake, redeemInterval);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake, redeemInterval, paymentCredit);
     }
 
     public ChainSettings withStake(BigInteger wei) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei), redeemInterval);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei), redeemInterval, paymentCredit);
     }
 
     public ChainSettings withRedeemInterval(Duration d) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, d);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, d, paymentCredit);
+    }
+
+    public ChainSettings withPaymentCredit(BigInteger wei) {
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
+                Optional.of(wei));
     }
 
     @Override
     public String toString() { // never print the key
         return "ChainSettings[deploymentFile=" + deploymentFile + ", rpcUrl=" + rpcUrl + ", accountKey="
                 + accountKey.map(k -> "<set>").orElse("<node key>") + ", batchSize=" + batchSize + ", batchAge="
-                + batchAge + ", maxBackoff=" + maxBackoff + ", stake=" + stake + ", redeemInterval=" + redeemInterval + "]";
+                + batchAge + ", maxBackoff=" + maxBackoff + ", stake=" + stake + ", redeemInterval=" + redeemInterval + ", paymentCredit=" + paymentCredit + "]";
     }
 }

@@ -183,6 +183,30 @@ public final class PaymentChannels implements AutoCloseable {
         return new Channel(client, self, heldAmount(client), redeemed.getOrDefault(client, BigInteger.ZERO));
     }
 
+    /** The highest cumulative amount the node holds a voucher for (or saw redeemed) from {@code client}; no chain read. */
+    public BigInteger held(EvmAddress client) {
+        return heldAmount(client);
+    }
+
+    /**
+     * Whether {@code client} has money in Payments or has paid this node before: the node extends credit only to
+     * such payers, so made-up payer addresses get none. Reads are cached for {@link ChainSettings#redeemInterval()}
+     * and refreshed before answering no; when the chain cannot be read the answer is yes (the credit still bounds
+     * what is served), so a chain outage does not stop paying clients.
+     */
+    public boolean funded(EvmAddress client) {
+        if (heldAmount(client).signum() > 0) return true;
+        try {
+            Funds f = funds.get(client);
+            if (f != null && f.deposit().signum() > 0) return true;
+            f = readFunds(client);
+            return f.deposit().signum() > 0 || f.redeemed().signum() > 0;
+        } catch (RuntimeException e) {
+            LOG.debug("cannot read the deposit of {}, treating it as funded: {}", client, e.toString());
+            return true;
+        }
+    }
+
     private List<FieldError> check(VoucherJson.Envelope v) {
         List<FieldError> errors = new ArrayList<>();
         Voucher voucher = v.voucher();

@@ -1,0 +1,231 @@
+package io.verity.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.chain.Devnet;
+import io.verity.http.HttpLimits;
+import io.verity.node.InferenceNode;
+import io.verity.node.NodeConfig;
+import io.verity.node.hub.ModelHub;
+import io.verity.node.settle.ChainSettings;
+import io.verity.testing.RawHttp;
+import io.verity.testing.TestPaths;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 13, items 3 and 7, at the gateway's {@code POST /v1/infer}: each hostile input is a 4xx problem naming
+ * the place, refused before any node sees it, with a small answer; the gateway serves a good request afterwards.
+ * A devnet with one registered node behind three gateways: default limits, one inference at a time, and a
+ * minimum data rate with a short idle timeout.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class GatewayHostileInputIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir static Path dir;
+    Devnet devnet;
+    InferenceNode node;
+    Gateway gateway;
+    Gateway gated;
+    Gateway strict;
+
+    @BeforeAll
+    void start() throws Exception {
+        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
+        Path deployment = dir.resolve("deployment.json");
+        devnet.deployment().write(deployment);
+        Path home = dir.resolve("node");
+        new ModelHub(home.resolve("models")).add(TestPaths.nodeModules().resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx"),
+                "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
+        node = InferenceNode.start(NodeConfig.defaults(home).withChainSettings(ChainSettings.of(deployment)
+                .withAccountKey(devnet.account(1).privateKeyHex())));
+        gateway = start(deployment, "g", HttpLimits.DEFAULT);
+        gated = start(deployment, "gated", HttpLimits.DEFAULT.withMaxConcurrent(1).withRetryAfter(Duration.ofSeconds(2)));
+        strict = start(deployment, "strict", HttpLimits.DEFAULT.withMinDataRate(100).withIdleTimeout(Duration.ofSeconds(2)));
+        for (Gateway g : new Gateway[] {gateway, gated, strict}) {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> post(g.url(), vadRequest(), "application/json").status() == 200);
+        }
+    }
+
+    Gateway start(Path deployment, String name, HttpLimits limits) {
+        return Gateway.start(GatewayConfig.builder(dir.resolve(name), deployment).refreshInterval(Duration.ofMillis(500))
+                .http(limits).build());
+    }
+
+    @AfterAll
+    void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {strict, gated, gateway, node, devnet}) {
+            try {
+                if (c != null) c.close();
+            } catch (Exception ignored) {
+                // the rest still stop
+            }
+        }
+    }
+
+    @AfterEach
+    void still_serves() throws Exception {
+        for (Gateway g : new Gateway[] {gateway, strict}) {
+            RawHttp.Response r = post(g.url(), vadRequest(), "application/json");
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
+        }
+    }
+
+    static String vadRequest() {
+        StringBuilder samples = new StringBuilder();
+        for (int i = 0; i < 512; i++) samples.append(i > 0 ? "," : "").append((float) (0.5 * Math.sin(2 * Math.PI * 220 * i / 16000.0)));
+        return "{\"model\":\"silero-vad\",\"inputs\":[{\"name\":\"input\",\"dtype\":\"float32\",\"shape\":[1,512],\"data\":["
+                + samples + "]},{\"name\":\"state\",\"dtype\":\"float32\",\"shape\":[2,1,128],\"b64\":\""
+                + java.util.Base64.getEncoder().encodeToString(new byte[2 * 128 * 4]) + "\"},"
+                + "{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}";
+    }
+
+    static RawHttp.Response post(URI base, String body, String contentType) throws IOException {
+        return post(base, body.getBytes(StandardCharsets.UTF_8), contentType);
+    }
+
+    static RawHttp.Response post(URI base, byte[] body, String contentType) throws IOException {
+        return RawHttp.exchange(base, RawHttp.head("POST", base, "/v1/infer", "Content-Type: " + contentType,
+                "Content-Length: " + body.length), body);
+    }
+
+    static JsonNode problem(RawHttp.Response r, int status, String slug) throws IOException {
+        assertThat(r.status()).as(r.text()).isEqualTo(status);
+        assertThat(r.headers().get("content-type")).startsWith("application/problem+json");
+        assertThat(r.body().length).as("a small answer").isLessThan(8 * 1024);
+        assertThat(r.text()).doesNotContain("\tat ", "Exception");
+        JsonNode p = JSON.readTree(r.body());
+        assertThat(p.get("type").asText()).isEqualTo("urn:verity:problem:" + slug);
+        return p;
+    }
+
+    static String pointer(JsonNode p) {
+        return p.get("errors").get(0).get("pointer").asText();
+    }
+
+    @Test
+    void trailing_garbage_and_two_documents_are_400() throws Exception {
+        assertThat(pointer(problem(post(gateway.url(), vadRequest() + " x", "application/json"), 400, "malformed-json"))).isEmpty();
+        assertThat(pointer(problem(post(gateway.url(), vadRequest() + vadRequest(), "application/json"), 400, "malformed-json"))).isEmpty();
+    }
+
+    @Test
+    void duplicate_keys_are_a_400() throws Exception {
+        JsonNode p = problem(post(gateway.url(), "{\"model\":\"silero-vad\",\"model\":\"x\"," + vadRequest().substring(1),
+                "application/json"), 400, "malformed-json");
+        assertThat(p.get("detail").asText()).contains("model");
+    }
+
+    @Test
+    void overlong_utf8_and_a_lone_surrogate_are_400() throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes("{\"model\":\"silero-vad".getBytes(StandardCharsets.UTF_8));
+        b.writeBytes(new byte[] {(byte) 0xc0, (byte) 0xaf});
+        b.writeBytes("\",\"inputs\":[]}".getBytes(StandardCharsets.UTF_8));
+        assertThat(pointer(problem(post(gateway.url(), b.toByteArray(), "application/json"), 400, "malformed-json"))).isEmpty();
+        assertThat(pointer(problem(post(gateway.url(), "{\"model\":\"\\ud800\",\"inputs\":[]}", "application/json"), 400,
+                "malformed-json"))).isEqualTo("/model");
+    }
+
+    @Test
+    void text_plain_and_no_content_type_are_415_on_infer_and_chat() throws Exception {
+        problem(post(gateway.url(), vadRequest(), "text/plain"), 415, "unsupported-media-type");
+        byte[] body = vadRequest().getBytes(StandardCharsets.UTF_8);
+        problem(RawHttp.exchange(gateway.url(), RawHttp.head("POST", gateway.url(), "/v1/infer", "Content-Length: " + body.length),
+                body), 415, "unsupported-media-type");
+    }
+
+    @Test
+    void a_malformed_chunked_body_and_a_truncated_one_are_400() throws Exception {
+        String head = RawHttp.head("POST", gateway.url(), "/v1/infer", "Content-Type: application/json", "Transfer-Encoding: chunked");
+        RawHttp.Response chunked = RawHttp.exchange(gateway.url(), head, "5\r\n{\"mod\r\nZZ\r\nel\":1}\r\n0\r\n\r\n"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(chunked.status()).as(chunked.text()).isEqualTo(400);
+        try (RawHttp c = RawHttp.connect(gateway.url(), Duration.ofSeconds(30))) {
+            c.send((RawHttp.head("POST", gateway.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 500")
+                    + "{\"model\":").getBytes(StandardCharsets.UTF_8));
+            c.shutdownOutput();
+            problem(c.readResponse(), 400, "malformed-request");
+        }
+    }
+
+    @Test
+    void a_million_unknown_keys_get_a_short_error_list() throws Exception {
+        StringBuilder b = new StringBuilder(17_000_000).append('{');
+        for (int i = 0; i < 1_000_000; i++) b.append(i == 0 ? "" : ",").append("\"unknown").append(String.format("%07d", i)).append("\":0");
+        byte[] body = b.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        assertThat(body.length).isGreaterThan(16_900_000);
+        JsonNode p = problem(post(gateway.url(), body, "application/json"), 400, "invalid-request");
+        assertThat(p.get("errors").size()).isEqualTo(21);
+        assertThat(pointer(p)).isEqualTo("/unknown0000000");
+        assertThat(p.get("errors").get(20).get("detail").asText()).startsWith("999982 more"); // + model and inputs missing
+    }
+
+    @Test
+    void deep_nesting_is_a_400() throws Exception {
+        String deep = "[".repeat(10_000) + "]".repeat(10_000);
+        JsonNode p = problem(post(gateway.url(), "{\"model\":\"silero-vad\",\"inputs\":" + deep + "}", "application/json"), 400,
+                "malformed-json");
+        assertThat(p.get("detail").asText()).containsIgnoringCase("depth");
+    }
+
+    @Test
+    void a_client_trickling_its_body_is_cut_off() throws Exception {
+        try (RawHttp c = RawHttp.connect(strict.url(), Duration.ofSeconds(30))) {
+            c.send(RawHttp.head("POST", strict.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 200")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            boolean cut = false;
+            for (int i = 0; i < 200 && !cut; i++) {
+                try {
+                    c.send(new byte[] {' '});
+                } catch (IOException closed) {
+                    cut = true;
+                    break;
+                }
+                cut = c.serverSpoke();
+                if (!cut) Thread.sleep(250); // the hostile client's pace: 4 bytes/s against a minimum of 100
+            }
+            assertThat(cut).as("the gateway cut the trickle off").isTrue();
+            problem(c.readResponse(), 408, "request-timeout");
+        }
+    }
+
+    @Test
+    void beyond_the_concurrency_limit_is_a_429_with_retry_after() throws Exception {
+        try (RawHttp holder = RawHttp.connect(gated.url(), Duration.ofSeconds(30))) {
+            holder.send((RawHttp.head("POST", gated.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 100")
+                    + "{").getBytes(StandardCharsets.UTF_8));
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> post(gated.url(), vadRequest(), "application/json").status() == 429);
+            RawHttp.Response r = post(gated.url(), vadRequest(), "application/json");
+            JsonNode p = problem(r, 429, "rate-limited");
+            assertThat(r.headers().get("retry-after")).isEqualTo("2");
+            assertThat(p.get("status").asInt()).isEqualTo(429);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> post(gated.url(), vadRequest(), "application/json").status() == 200);
+    }
+
+    @Test
+    void a_request_the_node_refuses_comes_back_at_once_as_the_clients_problem() throws Exception {
+        JsonNode p = problem(post(gateway.url(), vadRequest().replace("\"shape\":[1,512]", "\"shape\":[2,256]"), "application/json"),
+                422, "invalid-input");
+        assertThat(p.get("source").asText()).isEqualTo("request");
+        assertThat(p.get("retryable").asBoolean()).isFalse();
+        assertThat(p.get("node").asText()).isEqualTo(node.address().toString());
+    }
+}

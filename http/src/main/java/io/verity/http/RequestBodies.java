@@ -1,0 +1,108 @@
+package io.verity.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.http.Context;
+import io.verity.protocol.json.InvalidFieldException;
+import io.verity.protocol.json.StrictJson;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The one way a server reads a request body: the content type is checked, the size is bounded while reading
+ * (a chunked body announces no length), a transport failure (malformed chunking, a body cut short, a client
+ * too slow) is the client's 4xx, and JSON is read by the protocol's {@link StrictJson}.
+ *
+ * <p>A POST without a Content-Type is refused like a wrong one (415): a body's type is what a client says it
+ * is, and guessing is how a form post or a text/plain "simple request" from a browser page reaches a JSON route.
+ */
+public final class RequestBodies {
+    private RequestBodies() {}
+
+    /** @throws HttpFailure 415 unless the request says {@code application/json} (parameters such as charset allowed) */
+    public static void requireJson(Context ctx) {
+        String type = ctx.header("Content-Type");
+        String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!media.equals("application/json")) {
+            throw new HttpFailure(HttpFailure.Kind.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json, got "
+                    + (type == null ? "none" : "'" + type + "'"));
+        }
+    }
+
+    /**
+     * The whole body, at most {@code maxBytes}.
+     *
+     * @throws HttpFailure 413 over the limit, 408 when it arrived too slowly, 400 when it could not be read
+     */
+    public static byte[] bytes(Context ctx, long maxBytes) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > maxBytes) throw tooLarge(maxBytes);
+        try (InputStream in = ctx.req().getInputStream()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 8192);
+            byte[] buf = new byte[64 * 1024];
+            long total = 0;
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                total += n;
+                if (total > maxBytes) throw tooLarge(maxBytes);
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof HttpFailure f) throw f;
+            throw transport(e).orElseThrow(() -> e instanceof RuntimeException r ? r : new java.io.UncheckedIOException((IOException) e));
+        }
+    }
+
+    /**
+     * A JSON body under {@link StrictJson#standard()}: {@link #requireJson}, {@link #bytes}, then one document.
+     *
+     * @throws HttpFailure 400 {@code malformed-json} with the pointer StrictJson names, or as {@link #bytes}
+     */
+    public static JsonNode json(Context ctx, long maxBytes) {
+        requireJson(ctx);
+        byte[] body = bytes(ctx, maxBytes);
+        try {
+            return StrictJson.standard().read(body);
+        } catch (InvalidFieldException e) {
+            throw new HttpFailure(HttpFailure.Kind.MALFORMED_JSON, e.errors().getFirst().detail(), e.errors(), Optional.empty());
+        }
+    }
+
+    /**
+     * The client's failure behind an exception thrown while a request was read, if it is one: Jetty's 4xx
+     * (a bad chunk, a body over a size limit), a read that timed out or a body cut short. Empty for anything
+     * else, which stays the server's own error.
+     */
+    public static Optional<HttpFailure> transport(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpFailure f) return Optional.of(f);
+            if (t instanceof org.eclipse.jetty.http.HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+                return Optional.of(switch (h.getCode()) {
+                    case 413 -> new HttpFailure(HttpFailure.Kind.BODY_TOO_LARGE, "the request body exceeds this server's limit");
+                    case 408 -> timeout();
+                    default -> new HttpFailure(HttpFailure.Kind.MALFORMED_REQUEST, "the request could not be read: "
+                            + (h.getReason() == null ? "HTTP " + h.getCode() : h.getReason()));
+                });
+            }
+            if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.net.SocketTimeoutException) {
+                return Optional.of(timeout());
+            }
+            if (t instanceof java.io.EOFException) {
+                return Optional.of(new HttpFailure(HttpFailure.Kind.MALFORMED_REQUEST,
+                        "the request body ended before its announced length (or its last chunk)"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static HttpFailure timeout() {
+        return new HttpFailure(HttpFailure.Kind.REQUEST_TIMEOUT, "the request body arrived too slowly; send it at once");
+    }
+
+    private static HttpFailure tooLarge(long maxBytes) {
+        return new HttpFailure(HttpFailure.Kind.BODY_TOO_LARGE, "the request body exceeds this server's limit of "
+                + maxBytes + " bytes");
+    }
+}

@@ -1,0 +1,42 @@
+package io.verity.http;
+
+import io.javalin.config.JavalinConfig;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.LifeCycle;
+
+/**
+ * Puts {@link HttpLimits} on a Javalin server: the body size Javalin checks against Content-Length, the idle
+ * timeout of connections and request streams, and a minimum request data rate ({@link MinimumRateHandler}
+ * around the whole app, so it covers every route, including those whose handlers read bodies their own way).
+ * {@code HttpConfiguration.setMinRequestDataRate} is not used: Jetty 12 does not enforce it.
+ */
+public final class ServerHardening {
+    private ServerHardening() {}
+
+    public static void apply(JavalinConfig cfg, HttpLimits limits) {
+        cfg.http.maxRequestSize = limits.maxBodyBytes();
+        cfg.startup.showJavalinBanner = false;
+        long idleMs = limits.idleTimeout().toMillis();
+        cfg.jetty.modifyHttpConfiguration(http -> {
+            http.setIdleTimeout(idleMs); // a request whose body stalls
+            http.setSendServerVersion(false); // nothing about the server's software to a remote client
+        });
+        cfg.jetty.modifyServer(server -> {
+            if (limits.minDataRate() > 0) {
+                // Javalin nests its servlet context inside a handler already set here.
+                server.setHandler(new MinimumRateHandler(limits.minDataRate()));
+            }
+            // Connectors are added after this hook runs; set their idle timeout as the server starts them.
+            server.addEventListener(new LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStarting(LifeCycle event) {
+                    for (Connector c : ((Server) event).getConnectors()) {
+                        if (c instanceof AbstractConnector ac) ac.setIdleTimeout(idleMs);
+                    }
+                }
+            });
+        });
+    }
+}

@@ -1,0 +1,125 @@
+package io.verity.llm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 13, items 1 and 2: one request aborted every worker it reached and none was ever restarted; another grew a
+ * worker to all the host's memory. Here a supervised engine on the tiny GGUF: a killed worker comes back, a
+ * request that crashes one is remembered and refused, and the worker's address space is capped.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class LlmSupervisionIT {
+    static final List<ChatMessage> HELLO = List.of(new ChatMessage("user", "Hello"));
+    static final Sampling GREEDY = new Sampling(0, 1, 0, 8);
+    static Path model;
+
+    @BeforeAll
+    static void write() throws Exception {
+        model = Files.createTempDirectory("llm-supervision-it").resolve("tiny.gguf");
+        TinyLlama.write(model, 1);
+    }
+
+    @AfterAll
+    static void clean() throws Exception {
+        Files.deleteIfExists(model);
+    }
+
+    static LlmEngine.Options options(long memoryMb) {
+        // A backoff long enough that "restarting" is seen, short enough for a quick test.
+        return LlmEngine.Options.defaults(1, Path.of("target", "llm-supervision-it.log")).withMemoryMb(memoryMb)
+                .withBackoff(Duration.ofSeconds(2), Duration.ofSeconds(4));
+    }
+
+    /** SIGKILL, and wait until it is dead. */
+    static void kill(long pid) {
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.destroyForcibly();
+            p.onExit().join();
+        });
+    }
+
+    @Test
+    void a_killed_worker_fails_its_request_as_the_engines_fault_and_is_restarted() throws Exception {
+        try (LlmEngine engine = LlmEngine.start(model, options(LlmEngine.Options.DEFAULT_MEMORY_MB))) {
+            long pid = engine.workerPid().orElseThrow();
+            // killed mid-answer, on its first token: the in-flight request ends with a clear engine error
+            // (an answer as long as the context allows, so it is still running when the kill lands)
+            LlmException inflight = catchThrowableOfType(LlmException.class, () -> engine.chat(HELLO, new Sampling(0, 1, 0, 4096),
+                    List.of(), null, token -> kill(pid)));
+            assertThat(inflight.fault()).isEqualTo(LlmException.Fault.ENGINE);
+            assertThat(inflight.getMessage()).contains("status 137");
+            assertThat(engine.state()).isIn(LlmEngine.State.RESTARTING, LlmEngine.State.UP);
+            if (engine.state() == LlmEngine.State.RESTARTING) {
+                LlmException next = catchThrowableOfType(LlmException.class, () -> engine.chat(HELLO, GREEDY, List.of(), null, null));
+                assertThat(next.fault()).isEqualTo(LlmException.Fault.ENGINE);
+                assertThat(next.getMessage()).contains("restarting");
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> engine.state() == LlmEngine.State.UP);
+            assertThat(engine.workerPid().orElseThrow()).isNotEqualTo(pid);
+            assertThat(engine.restarts()).isEqualTo(1);
+            // not poison: the same request runs again once the worker is back
+            assertThat(engine.chat(HELLO, GREEDY, List.of(), null, null).completionTokens()).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void a_request_that_crashes_the_worker_is_remembered_and_refused_instead_of_killing_the_next_one() throws Exception {
+        try (LlmEngine engine = LlmEngine.start(model, options(LlmEngine.Options.DEFAULT_MEMORY_MB))) {
+            long pid = engine.workerPid().orElseThrow();
+            // What SchemaGuard keeps from a node's workers: llama.cpp's converter aborts on it.
+            Constraint nonsense = Constraint.jsonSchema("{\"type\":\"nonsense\"}");
+            LlmException crash = catchThrowableOfType(LlmException.class, () -> engine.chat(HELLO, new Sampling(0.5, 1, 1, 8),
+                    List.of(), nonsense, null));
+            assertThat(crash.fault()).as(crash.getMessage()).isEqualTo(LlmException.Fault.POISON);
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            await().atMost(Duration.ofSeconds(30)).until(() -> engine.state() == LlmEngine.State.UP);
+            long second = engine.workerPid().orElseThrow();
+            // the same request with another seed: refused without reaching the new worker
+            LlmException again = catchThrowableOfType(LlmException.class, () -> engine.chat(HELLO, new Sampling(0.5, 1, 2, 8),
+                    List.of(), nonsense, null));
+            assertThat(again.fault()).isEqualTo(LlmException.Fault.POISON);
+            assertThat(again.getMessage()).contains("refused instead of being run again");
+            assertThat(engine.workerPid().orElseThrow()).isEqualTo(second);
+            assertThat(engine.chat(HELLO, GREEDY, List.of(), null, null).completionTokens()).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void the_worker_runs_under_its_address_space_limit_and_a_runaway_allocation_fails_inside_it() throws Exception {
+        long mb = 1536;
+        try (LlmEngine engine = LlmEngine.start(model, options(mb))) {
+            long pid = engine.workerPid().orElseThrow();
+            String limits = Files.readString(Path.of("/proc/" + pid + "/limits"));
+            assertThat(limits).containsPattern("Max address space\\s+" + mb * 1024 * 1024 + "\\s+" + mb * 1024 * 1024 + "\\s+bytes");
+            assertThat(Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ')).contains(LlamaWorker.class.getName());
+            // Issue 13 item 2: two billion grammar elements. Without the cap this grew a worker to all 23 GB of a host.
+            Constraint huge = Constraint.jsonSchema("{\"type\":\"string\",\"minLength\":2000000000}");
+            // Under the cap the allocation fails at once: llama.cpp logs "error parsing grammar: std::bad_alloc" (this
+            // build then samples unconstrained, which is why a node never sends it such a schema) or the worker dies.
+            try {
+                engine.chat(HELLO, GREEDY, List.of(), huge, null);
+            } catch (LlmException e) {
+                assertThat(e.fault()).as(e.getMessage()).isIn(LlmException.Fault.POISON, LlmException.Fault.REQUEST);
+            }
+            if (engine.workerPid().orElse(-1) == pid) {
+                String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+                long peakKb = Long.parseLong(status.replaceAll("(?s).*VmPeak:\\s+(\\d+) kB.*", "$1"));
+                assertThat(peakKb).isLessThanOrEqualTo(mb * 1024);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> engine.state() == LlmEngine.State.UP);
+            assertThat(engine.chat(HELLO, GREEDY, List.of(), null, null).completionTokens()).isEqualTo(8);
+        }
+    }
+}

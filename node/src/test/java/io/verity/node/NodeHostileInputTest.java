@@ -1,0 +1,240 @@
+package io.verity.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.http.HttpLimits;
+import io.verity.testing.RawHttp;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 13, items 3 and 7: what a hostile stranger sends to a node's {@code POST /v1/infer}, over a raw socket
+ * where {@code java.net.http} would refuse to send it. Each is a 4xx problem naming the place (never a 500,
+ * never an answer larger than a few kilobytes), and the node serves a good request afterwards.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class NodeHostileInputTest {
+    @TempDir static Path home;
+    @TempDir static Path slowHome;
+    InferenceNode node;
+    /** One inference at a time, so holding one makes the next a 429. */
+    InferenceNode gated;
+    /** Small idle timeout and a minimum data rate, so a trickling client is cut off quickly. */
+    InferenceNode strict;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void start() throws Exception {
+        NodeFixture.installVad(home);
+        NodeFixture.installVad(slowHome);
+        node = InferenceNode.start(NodeConfig.defaults(home));
+        gated = InferenceNode.start(NodeConfig.defaults(home.resolve("gated")).withHttp(HttpLimits.DEFAULT.withMaxConcurrent(1)
+                .withRetryAfter(Duration.ofSeconds(3))));
+        strict = InferenceNode.start(NodeConfig.defaults(slowHome).withHttp(HttpLimits.DEFAULT.withMinDataRate(100)
+                .withIdleTimeout(Duration.ofSeconds(2))));
+    }
+
+    @AfterAll
+    void stop() {
+        node.close();
+        gated.close();
+        strict.close();
+        http.close();
+    }
+
+    /** After every hostile input the node still answers a good inference. */
+    @AfterEach
+    void still_serves() throws Exception {
+        for (InferenceNode n : new InferenceNode[] {node, strict}) {
+            var r = NodeFixture.post(http, n.url(), "/v1/infer", NodeFixture.vadRequest(null), "application/json");
+            assertThat(r.status()).as(r.body() == null ? "" : r.body().toString()).isEqualTo(200);
+        }
+    }
+
+    static RawHttp.Response postRaw(URI base, byte[] body, String contentType) throws IOException {
+        String head = RawHttp.head("POST", base, "/v1/infer", "Content-Type: " + contentType, "Content-Length: " + body.length);
+        return RawHttp.exchange(base, head, body);
+    }
+
+    static JsonNode problem(RawHttp.Response r, int status, String slug) throws IOException {
+        assertThat(r.status()).as(r.text()).isEqualTo(status);
+        assertThat(r.headers().get("content-type")).startsWith("application/problem+json");
+        assertThat(r.body().length).as("a small answer").isLessThan(8 * 1024);
+        JsonNode p = NodeFixture.JSON.readTree(r.body());
+        assertThat(p.get("type").asText()).isEqualTo("urn:verity:problem:" + slug);
+        assertThat(p.get("status").asInt()).isEqualTo(status);
+        assertThat(p.get("source").asText()).isEqualTo("request");
+        assertThat(p.get("retryable").asBoolean()).isFalse();
+        assertThat(r.text()).doesNotContain("\tat ", "Exception", home.toString());
+        return p;
+    }
+
+    static String pointer(JsonNode p) {
+        return p.get("errors").get(0).get("pointer").asText();
+    }
+
+    byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void trailing_garbage_is_a_400_for_the_whole_document() throws Exception {
+        JsonNode p = problem(postRaw(node.url(), utf8(NodeFixture.vadRequest(null) + " x"), "application/json"), 400, "malformed-json");
+        assertThat(pointer(p)).isEmpty();
+    }
+
+    @Test
+    void two_documents_are_a_400() throws Exception {
+        String one = NodeFixture.vadRequest(null);
+        JsonNode p = problem(postRaw(node.url(), utf8(one + one), "application/json"), 400, "malformed-json");
+        assertThat(pointer(p)).isEmpty();
+        assertThat(p.get("detail").asText()).containsIgnoringCase("trailing");
+    }
+
+    @Test
+    void duplicate_keys_are_a_400_naming_the_member() throws Exception {
+        String body = "{\"model\":\"silero-vad\",\"model\":\"other\"," + NodeFixture.vadRequest(null).substring(1);
+        JsonNode p = problem(postRaw(node.url(), utf8(body), "application/json"), 400, "malformed-json");
+        assertThat(p.get("detail").asText()).contains("model");
+    }
+
+    @Test
+    void overlong_utf8_is_a_400_not_a_slash() throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(utf8("{\"model\":\"silero-vad"));
+        b.writeBytes(new byte[] {(byte) 0xc0, (byte) 0xaf});
+        b.writeBytes(utf8("\",\"inputs\":[]}"));
+        JsonNode p = problem(postRaw(node.url(), b.toByteArray(), "application/json"), 400, "malformed-json");
+        assertThat(pointer(p)).isEmpty();
+        assertThat(p.get("detail").asText()).contains("UTF-8");
+    }
+
+    @Test
+    void a_lone_surrogate_is_a_400_pointing_at_the_field() throws Exception {
+        JsonNode p = problem(postRaw(node.url(), utf8("{\"model\":\"\\ud800\",\"inputs\":[]}"), "application/json"), 400,
+                "malformed-json");
+        assertThat(pointer(p)).isEqualTo("/model");
+    }
+
+    @Test
+    void text_plain_and_a_missing_content_type_are_415() throws Exception {
+        problem(postRaw(node.url(), utf8(NodeFixture.vadRequest(null)), "text/plain"), 415, "unsupported-media-type");
+        byte[] body = utf8(NodeFixture.vadRequest(null));
+        var r = RawHttp.exchange(node.url(), RawHttp.head("POST", node.url(), "/v1/infer", "Content-Length: " + body.length), body);
+        problem(r, 415, "unsupported-media-type");
+    }
+
+    @Test
+    void a_malformed_chunked_body_is_a_400_not_a_500() throws Exception {
+        String head = RawHttp.head("POST", node.url(), "/v1/infer", "Content-Type: application/json", "Transfer-Encoding: chunked");
+        var r = RawHttp.exchange(node.url(), head, utf8("5\r\n{\"mod\r\nZZ\r\nel\":1}\r\n0\r\n\r\n"));
+        assertThat(r.status()).as(r.text()).isEqualTo(400);
+        assertThat(r.text()).doesNotContain("\tat ", "Exception");
+    }
+
+    @Test
+    void a_body_shorter_than_its_content_length_is_a_400() throws Exception {
+        String head = RawHttp.head("POST", node.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 500");
+        try (RawHttp c = RawHttp.connect(node.url(), Duration.ofSeconds(30))) {
+            c.send(utf8(head + "{\"model\":\"silero-vad\""));
+            c.shutdownOutput();
+            problem(c.readResponse(), 400, "malformed-request");
+        }
+    }
+
+    @Test
+    void a_million_unknown_keys_get_a_short_error_list() throws Exception {
+        StringBuilder b = new StringBuilder(17_000_000).append('{');
+        for (int i = 0; i < 1_000_000; i++) b.append(i == 0 ? "" : ",").append("\"unknown").append(String.format("%07d", i)).append("\":0");
+        byte[] body = utf8(b.append('}').toString());
+        assertThat(body.length).isGreaterThan(16_900_000);
+        var r = postRaw(node.url(), body, "application/json");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body().length).isLessThan(8 * 1024);
+        JsonNode p = NodeFixture.JSON.readTree(r.body());
+        assertThat(p.get("type").asText()).isEqualTo("urn:verity:problem:invalid-request");
+        assertThat(p.get("errors").size()).isEqualTo(21);
+        assertThat(p.get("errors").get(0).get("pointer").asText()).isEqualTo("/unknown0000000");
+        assertThat(p.get("errors").get(20).get("detail").asText()).startsWith("999982 more"); // + model and inputs missing
+    }
+
+    @Test
+    void deep_nesting_is_a_400() throws Exception {
+        String deep = "[".repeat(10_000) + "]".repeat(10_000);
+        JsonNode p = problem(postRaw(node.url(), utf8("{\"model\":\"silero-vad\",\"inputs\":" + deep + "}"), "application/json"),
+                400, "malformed-json");
+        assertThat(p.get("detail").asText()).containsIgnoringCase("depth");
+    }
+
+    @Test
+    void a_client_trickling_its_body_is_cut_off() throws Exception {
+        String head = RawHttp.head("POST", strict.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 200");
+        try (RawHttp c = RawHttp.connect(strict.url(), Duration.ofSeconds(30))) {
+            c.send(utf8(head));
+            boolean cut = false;
+            // 4 bytes a second against a minimum of 100: the node must end it long before the 200th byte
+            for (int i = 0; i < 200 && !cut; i++) {
+                try {
+                    c.send(new byte[] {' '});
+                } catch (IOException closed) {
+                    cut = true;
+                    break;
+                }
+                cut = c.serverSpoke();
+                if (!cut) Thread.sleep(250); // the hostile client's pace, not a wait for the server
+            }
+            assertThat(cut).as("the node cut the trickle off").isTrue();
+            problem(c.readResponse(), 408, "request-timeout");
+        }
+    }
+
+    @Test
+    void beyond_the_concurrency_limit_is_a_429_with_retry_after() throws Exception {
+        NodeFixture.installVad(home.resolve("gated"));
+        String head = RawHttp.head("POST", gated.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 100");
+        try (RawHttp holder = RawHttp.connect(gated.url(), Duration.ofSeconds(30))) {
+            holder.send(utf8(head + "{")); // holds the one permit while the node waits for the rest
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> postRaw(gated.url(),
+                    utf8(NodeFixture.vadRequest(null)), "application/json").status() == 429);
+            RawHttp.Response r = postRaw(gated.url(), utf8(NodeFixture.vadRequest(null)), "application/json");
+            assertThat(r.status()).isEqualTo(429);
+            assertThat(r.headers().get("retry-after")).isEqualTo("3");
+            JsonNode p = NodeFixture.JSON.readTree(r.body());
+            assertThat(p.get("type").asText()).isEqualTo("urn:verity:problem:rate-limited");
+            assertThat(p.get("source").asText()).isEqualTo("node");
+            assertThat(p.get("retryable").asBoolean()).isTrue();
+        }
+        // the permit comes back once the holder is gone
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> postRaw(gated.url(),
+                utf8(NodeFixture.vadRequest(null)), "application/json").status() == 200);
+    }
+
+    @Test
+    void an_unknown_model_names_no_directory_of_the_node() throws Exception {
+        var r = postRaw(node.url(), utf8(NodeFixture.vadRequest(null).replace("silero-vad", "nope")), "application/json");
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.text()).doesNotContain(home.toString()).contains("no model 'nope' on this node");
+        JsonNode p = NodeFixture.JSON.readTree(r.body());
+        assertThat(p.get("source").asText()).isEqualTo("node");
+        assertThat(p.get("retryable").asBoolean()).isTrue();
+        var none = RawHttp.exchange(node.url(), RawHttp.head("GET", node.url(), "/static/../../etc/passwd"), new byte[0]);
+        assertThat(none.status()).isIn(400, 404);
+        assertThat(none.text()).doesNotContain(home.toString(), "\tat ");
+    }
+}

@@ -1,0 +1,182 @@
+package io.verity.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.llm.LlmEngine;
+import io.verity.llm.TinyLlama;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 13, items 1-3, against a real node and llama.cpp on the tiny GGUF: each poison request the issue found
+ * (and others like them) gets a 4xx naming the field, marked as the request's fault so no gateway retries it
+ * elsewhere, and the same worker then answers a normal chat; a worker killed from outside gives 503 (the
+ * engine's fault, retryable) while /health and /v1/models say it is restarting, and serves again after.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class OpenAiPoisonIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String MODEL = "tiny-llama";
+    static Path home;
+    static InferenceNode node;
+    static LlmEngine engine;
+    static HttpClient http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        home = Files.createTempDirectory("openai-poison-it");
+        Path gguf = home.resolve("tiny.gguf");
+        TinyLlama.write(gguf, 1);
+        node = InferenceNode.start(NodeConfig.defaults(home.resolve("node")));
+        // a backoff long enough that "restarting" is observable
+        engine = LlmEngine.start(gguf, LlmEngine.Options.defaults(1, Path.of("target", "openai-poison-it-llama.log"))
+                .withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6)));
+        node.serveLlm(MODEL, engine);
+        http = HttpClient.newHttpClient();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (node != null) node.close();
+        if (http != null) http.close();
+    }
+
+    static HttpResponse<String> post(String contentType, byte[] body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) b.header("Content-Type", contentType);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> post(String body) throws Exception {
+        return post("application/json", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static JsonNode get(String path) throws Exception {
+        return JSON.readTree(http.send(HttpRequest.newBuilder(node.url().resolve(path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    static final String CHAT = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":8,"
+            + "\"temperature\":0%s}";
+
+    static String schema(String s) {
+        return CHAT.formatted(",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":" + s + "}}");
+    }
+
+    static String forcedTool(String parameters) {
+        return CHAT.formatted(",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":" + parameters
+                + "}}],\"tool_choice\":\"required\"");
+    }
+
+    record Poison(String name, String contentType, byte[] body, int status, String param) {
+        Poison(String name, String body, int status, String param) {
+            this(name, "application/json", body.getBytes(StandardCharsets.UTF_8), status, param);
+        }
+    }
+
+    @Test
+    void every_poison_request_is_a_4xx_of_the_requests_fault_and_the_same_worker_answers_next() throws Exception {
+        long pid = engine.workerPid().orElseThrow();
+        String longPrompt = "x".repeat(3000); // the tiny model's context is 1024 tokens, one per byte
+        List<Poison> poisons = List.of(
+                new Poison("unknown type", schema("{\"type\":\"nonsense\"}"), 400, "response_format.json_schema.schema.type"),
+                new Poison("huge minLength", schema("{\"type\":\"string\",\"minLength\":2000000000}"), 400,
+                        "response_format.json_schema.schema.minLength"),
+                new Poison("unresolvable $ref", schema("{\"$ref\":\"#/$defs/nowhere\"}"), 400,
+                        "response_format.json_schema.schema.$ref"),
+                new Poison("recursive $ref", schema("{\"$ref\":\"#/$defs/a\",\"$defs\":{\"a\":{\"type\":\"array\",\"items\":"
+                        + "{\"$ref\":\"#/$defs/a\"}}}}"), 400, "response_format.json_schema.schema.$ref"),
+                new Poison("malformed pattern", schema("{\"type\":\"string\",\"pattern\":\"^(a$\"}"), 400,
+                        "response_format.json_schema.schema.pattern"),
+                new Poison("schema without a type", schema("{\"description\":\"x\"}"), 400, "response_format.json_schema.schema"),
+                new Poison("tool parameters", forcedTool("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"nonsense\"}}}"), 400,
+                        "tools[0].function.parameters.properties.a.type"),
+                new Poison("tool parameters $ref", forcedTool("{\"$ref\":\"#/$defs/p\",\"$defs\":{\"p\":{\"type\":\"object\"}}}"), 400,
+                        "tools[0].function.parameters.$ref"),
+                new Poison("lone surrogate", "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"\\ud800\"}]}", 400,
+                        "messages[0].content"),
+                new Poison("duplicate key", "{\"model\":\"tiny-llama\",\"model\":\"x\",\"messages\":[]}", 400, null),
+                new Poison("trailing garbage", CHAT.formatted("") + "{}", 400, null),
+                new Poison("no content type", null, CHAT.formatted("").getBytes(StandardCharsets.UTF_8), 415, null),
+                new Poison("text/plain", "text/plain", CHAT.formatted("").getBytes(StandardCharsets.UTF_8), 415, null),
+                new Poison("overlong UTF-8 bytes", "application/json", overlong(), 400, null),
+                new Poison("prompt beyond the context", CHAT.formatted("").replace("\"Hi\"", "\"" + longPrompt + "\""), 400, "messages"),
+                new Poison("prompt beyond the context, streamed", CHAT.formatted(",\"stream\":true").replace("\"Hi\"",
+                        "\"" + longPrompt + "\""), 400, "messages"));
+        for (Poison p : poisons) {
+            HttpResponse<String> r = post(p.contentType(), p.body());
+            assertThat(r.statusCode()).as(p.name() + ": " + r.body()).isEqualTo(p.status());
+            JsonNode body = JSON.readTree(r.body());
+            assertThat(body.at("/error/message").asText()).as(p.name()).isNotBlank();
+            assertThat(body.get("status").asInt()).as(p.name()).isEqualTo(p.status());
+            assertThat(body.get("source").asText()).as(p.name()).isEqualTo("request");
+            assertThat(body.get("retryable").asBoolean()).as(p.name()).isFalse();
+            if (p.param() != null) {
+                assertThat(body.at("/error/param").asText()).as(p.name() + ": " + r.body()).isEqualTo(p.param());
+                assertThat(body.at("/errors/0/pointer").asText()).as(p.name()).startsWith("/");
+            }
+            // no worker died: the same process answers a normal chat
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as(p.name()).isTrue();
+        }
+        HttpResponse<String> ok = post(CHAT.formatted(""));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(engine.workerPid().orElseThrow()).isEqualTo(pid);
+        assertThat(engine.restarts()).isZero();
+    }
+
+    /** {@code {"model":"\xc0\xaf"}}: "/" in overlong UTF-8. */
+    static byte[] overlong() {
+        byte[] head = "{\"model\":\"".getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[head.length + 4];
+        System.arraycopy(head, 0, out, 0, head.length);
+        out[head.length] = (byte) 0xc0;
+        out[head.length + 1] = (byte) 0xaf;
+        out[head.length + 2] = '"';
+        out[head.length + 3] = '}';
+        return out;
+    }
+
+    @Test
+    void a_killed_worker_answers_503_of_the_engine_while_health_and_models_say_restarting_then_serves_again() throws Exception {
+        long pid = engine.workerPid().orElseThrow();
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.destroyForcibly();
+            p.onExit().join();
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> !"up".equals(get("/health").at("/llms/tiny-llama/state").asText()));
+        JsonNode health = get("/health");
+        assertThat(health.get("status").asText()).isEqualTo("degraded");
+        assertThat(health.at("/llms/tiny-llama/state").asText()).isIn("restarting", "failed");
+        assertThat(get("/v1/models").at("/data/0/verity_state").asText()).isIn("restarting", "failed");
+        HttpResponse<String> r = post(CHAT.formatted(""));
+        if (r.statusCode() != 200) { // (unless the restart already finished)
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+            JsonNode body = JSON.readTree(r.body());
+            assertThat(body.get("source").asText()).isEqualTo("engine");
+            assertThat(body.get("retryable").asBoolean()).isTrue();
+            assertThat(body.at("/error/code").asText()).isEqualTo("engine_unavailable");
+            assertThat(r.headers().firstValue("Retry-After")).contains("1");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> "up".equals(get("/health").at("/llms/tiny-llama/state").asText()));
+        assertThat(get("/health").get("status").asText()).isEqualTo("ok");
+        assertThat(get("/v1/models").at("/data/0/verity_state").asText()).isEqualTo("up");
+        assertThat(engine.workerPid().orElseThrow()).isNotEqualTo(pid);
+        HttpResponse<String> ok = post(CHAT.formatted(""));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+    }
+}
