@@ -7,18 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Devnet;
-import io.verity.chain.OnChainReceipt;
-import io.verity.chain.SettledCheck;
+import io.verity.gateway.ChildNodes.NodeProcess;
 import io.verity.chain.TxOutcome;
-import io.verity.node.NodeMain;
-import io.verity.node.hub.ModelHub;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
-import io.verity.testing.TestPaths;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -74,15 +69,14 @@ class NetworkFaultsIT {
     static final ExecutorService starter = Executors.newVirtualThreadPerTaskExecutor();
     static CompletableFuture<Void> lateNodes;
     static final Map<String, Object> report = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
-
-    /** A node in its own JVM, as {@code NodeMain} runs it. */
-    record NodeProcess(int account, Path home, Process process, URI url, EvmAddress address, List<String> flags) {}
+    static ChildNodes children;
 
     @BeforeAll
     static void start() throws Exception {
         devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
         deploymentFile = dir.resolve("deployment.json");
         devnet.deployment().write(deploymentFile);
+        children = new ChildNodes(dir, devnet, deploymentFile, ChildNodes::sileroVad);
         chain = ChainClients.connect(devnet.deployment(), devnet.account(0));
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         startAll(List.of(H1, H2, H3), List.of(), PRICE);
@@ -124,41 +118,7 @@ class NetworkFaultsIT {
 
     /** Starts (or restarts, same home, key and port) a node JVM and waits for its READY line. */
     static NodeProcess startNode(int account, int port, BigInteger price, List<String> flags) {
-        try {
-            Path home = dir.resolve("node" + account);
-            if (!Files.exists(home.resolve("models"))) {
-                new ModelHub(home.resolve("models")).add(TestPaths.nodeModules().resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx"),
-                        "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
-            }
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), NodeMain.class.getName(),
-                    "--home", home.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
-                    "--price-wei", price.toString(), "--deployment", deploymentFile.toString(),
-                    "--batch-size", "64", "--batch-age-ms", "500", "--redeem-interval-ms", "500"));
-            cmd.addAll(flags);
-            long run = System.nanoTime();
-            Path stdout = home.resolve("stdout-" + run + ".log");
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(stdout.toFile())
-                    .redirectError(ProcessBuilder.Redirect.appendTo(home.resolve("stderr.log").toFile()));
-            pb.environment().put("VERITY_NODE_KEY", devnet.account(account).privateKeyHex());
-            Process p = pb.start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (System.nanoTime() < deadline) {
-                for (String line : Files.readAllLines(stdout, StandardCharsets.UTF_8)) {
-                    if (line.startsWith("READY ")) {
-                        String[] parts = line.split(" ");
-                        return new NodeProcess(account, home, p, URI.create(parts[1]), EvmAddress.parse(parts[2]), flags);
-                    }
-                }
-                if (!p.isAlive()) break;
-                Thread.sleep(50);
-            }
-            p.destroyForcibly();
-            throw new IllegalStateException("node " + account + " did not print READY (exit " + (p.isAlive() ? "-" : p.exitValue())
-                    + "); see " + home.resolve("stderr.log"));
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start node " + account, e);
-        }
+        return children.start(account, port, price, flags);
     }
 
     /**
@@ -324,19 +284,7 @@ class NetworkFaultsIT {
         // Every answered receipt is settled: its node serves the proof and Settlement agrees.
         for (int a : List.of(H1, H2, H3)) {
             NodeProcess n = node(a);
-            for (SignedReceipt r : byNode.get(n.address())) {
-                JsonNode proof = await().atMost(SETTLE_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-                    HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(n.url().resolve("/v1/receipts/" + r.id().toHex() + "/proof"))
-                            .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-                    return resp.statusCode() == 200 ? JSON.readTree(resp.body()) : null;
-                }, b -> b != null);
-                List<Keccak256> path = new ArrayList<>();
-                proof.get("proof").forEach(h -> path.add(Keccak256.parse(h.asText())));
-                long batchId = proof.get("batchId").asLong();
-                assertThat(chain.settlement().isIncluded(batchId, r.id(), path)).as("receipt %s in batch %d", r.id(), batchId).isTrue();
-                SettledCheck check = chain.settlement().verifyReceipt(OnChainReceipt.of(r.receipt()), r.signature().toArray(), batchId, path);
-                assertThat(check).as("on-chain check of %s", r.id()).isInstanceOf(SettledCheck.Settled.class);
-            }
+            for (SignedReceipt r : byNode.get(n.address())) ChildNodes.assertSettled(http, chain, n, r, SETTLE_TIMEOUT);
         }
         lateNodes.join();
     }

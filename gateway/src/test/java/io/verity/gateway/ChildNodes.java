@@ -1,0 +1,112 @@
+package io.verity.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.chain.ChainClients;
+import io.verity.chain.Devnet;
+import io.verity.chain.OnChainReceipt;
+import io.verity.chain.SettledCheck;
+import io.verity.node.NodeMain;
+import io.verity.node.hub.ModelHub;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.SignedReceipt;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Nodes as child JVMs, as {@code NodeMain} runs them, on one devnet, so a test can SIGKILL one: the fixture of
+ * NetworkFaultsIT and ChaosIT. Each node's home is {@code dir/node<account>}; {@code models} fills a fresh
+ * home's hub once.
+ */
+final class ChildNodes {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A node in its own JVM. */
+    record NodeProcess(int account, Path home, Process process, URI url, EvmAddress address, List<String> flags) {}
+
+    private final Path dir;
+    private final Devnet devnet;
+    private final Path deploymentFile;
+    private final Consumer<ModelHub> models;
+
+    ChildNodes(Path dir, Devnet devnet, Path deploymentFile, Consumer<ModelHub> models) {
+        this.dir = dir;
+        this.devnet = devnet;
+        this.deploymentFile = deploymentFile;
+        this.models = models;
+    }
+
+    /** Fills a hub with Silero VAD from the npm install: the model every network test serves. */
+    static void sileroVad(ModelHub hub) {
+        hub.add(io.verity.testing.TestPaths.nodeModules().resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx"),
+                "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
+    }
+
+    /** Starts (or restarts, same home, key and port; 0 = any free port) a node JVM and waits for its READY line. */
+    NodeProcess start(int account, int port, BigInteger price, List<String> flags) {
+        try {
+            Path home = dir.resolve("node" + account);
+            if (!Files.exists(home.resolve("models"))) models.accept(new ModelHub(home.resolve("models")));
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), NodeMain.class.getName(),
+                    "--home", home.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
+                    "--price-wei", price.toString(), "--deployment", deploymentFile.toString(),
+                    "--batch-size", "64", "--batch-age-ms", "500", "--redeem-interval-ms", "500"));
+            cmd.addAll(flags);
+            long run = System.nanoTime();
+            Path stdout = home.resolve("stdout-" + run + ".log");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(stdout.toFile())
+                    .redirectError(ProcessBuilder.Redirect.appendTo(home.resolve("stderr.log").toFile()));
+            pb.environment().put("VERITY_NODE_KEY", devnet.account(account).privateKeyHex());
+            Process p = pb.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (String line : Files.readAllLines(stdout, StandardCharsets.UTF_8)) {
+                    if (line.startsWith("READY ")) {
+                        String[] parts = line.split(" ");
+                        return new NodeProcess(account, home, p, URI.create(parts[1]), EvmAddress.parse(parts[2]), flags);
+                    }
+                }
+                if (!p.isAlive()) break;
+                Thread.sleep(50);
+            }
+            p.destroyForcibly();
+            throw new IllegalStateException("node " + account + " did not print READY (exit " + (p.isAlive() ? "-" : p.exitValue())
+                    + "); see " + home.resolve("stderr.log"));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start node " + account, e);
+        }
+    }
+
+    /**
+     * Waits until {@code n} serves the Merkle proof of receipt {@code r}, then checks on chain that it is
+     * included in the batch the node names and that Settlement.verifyReceipt accepts it.
+     */
+    static void assertSettled(HttpClient http, ChainClients chain, NodeProcess n, SignedReceipt r, Duration timeout) {
+        JsonNode proof = await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> {
+            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(n.url().resolve("/v1/receipts/" + r.id().toHex() + "/proof"))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            return resp.statusCode() == 200 ? JSON.readTree(resp.body()) : null;
+        }, b -> b != null);
+        List<Keccak256> path = new ArrayList<>();
+        proof.get("proof").forEach(h -> path.add(Keccak256.parse(h.asText())));
+        long batchId = proof.get("batchId").asLong();
+        assertThat(chain.settlement().isIncluded(batchId, r.id(), path)).as("receipt %s in batch %d", r.id(), batchId).isTrue();
+        SettledCheck check = chain.settlement().verifyReceipt(OnChainReceipt.of(r.receipt()), r.signature().toArray(), batchId, path);
+        assertThat(check).as("on-chain check of %s", r.id()).isInstanceOf(SettledCheck.Settled.class);
+    }
+}
