@@ -18,7 +18,7 @@ import io.verity.protocol.json.StrictJson;
  * "Fuzzing".
  */
 class VoucherJsonFuzzTest {
-    @FuzzTest(maxDuration = "8s")
+    @FuzzTest(maxDuration = "6s")
     @DictionaryEntries({"\"client\"", "\"node\"", "\"cumulativeAmount\"", "\"domain\"", "\"name\"", "\"version\"",
             "\"chainId\"", "\"verifyingContract\"", "\"signature\"", "0x", "1b", "1c",
             "115792089237316195423570985008687907853269984665640564039457584007913129639936"})

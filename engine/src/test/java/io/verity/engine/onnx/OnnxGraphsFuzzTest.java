@@ -17,7 +17,7 @@ import java.io.IOException;
  * {@code src/test/resources/io/verity/engine/onnx/OnnxGraphsFuzzTestInputs/}; docs/security.md, "Fuzzing".
  */
 class OnnxGraphsFuzzTest {
-    @FuzzTest(maxDuration = "8s")
+    @FuzzTest(maxDuration = "6s")
     void models_are_refused_as_invalid_or_yield_a_schema(byte[] file) {
         OnnxGraphInfo info;
         try {

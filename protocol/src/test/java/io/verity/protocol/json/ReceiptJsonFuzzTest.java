@@ -14,7 +14,7 @@ import io.verity.protocol.receipt.SignedReceipt;
  * {@code src/test/resources/io/verity/protocol/json/ReceiptJsonFuzzTestInputs/}; docs/security.md, "Fuzzing".
  */
 class ReceiptJsonFuzzTest {
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "6s")
     @DictionaryEntries({"\"id\"", "\"version\"", "\"requestId\"", "\"modelDigest\"", "\"engine\"", "\"inputsDigest\"",
             "\"outputsDigest\"", "\"traceRoot\"", "\"node\"", "\"attestationDigest\"", "\"verification\"", "\"price\"",
             "\"timestamp\"", "\"domain\"", "\"name\"", "\"chainId\"", "\"verifyingContract\"", "\"signature\"",

@@ -19,7 +19,7 @@ import java.util.Arrays;
 class StrictJsonFuzzTest {
     private static final ObjectMapper WRITER = new ObjectMapper();
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "6s")
     @DictionaryEntries({"\\ud800", "\\udc00", "\\u0000", "1e400", "-0", "true",
             "null", "\"a\":", "[[[[[[[["})
     void documents_are_refused_with_a_pointer_or_read_back_unchanged(byte[] body) throws Exception {

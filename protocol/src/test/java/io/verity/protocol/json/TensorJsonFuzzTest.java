@@ -17,7 +17,7 @@ import java.util.List;
  * {@code src/test/resources/io/verity/protocol/json/TensorJsonFuzzTestInputs/}; docs/security.md, "Fuzzing".
  */
 class TensorJsonFuzzTest {
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "6s")
     @DictionaryEntries({"\"name\"", "\"dtype\"", "\"shape\"", "\"data\"", "\"b64\"", "\"float32\"", "\"float64\"",
             "\"float16\"", "\"int64\"", "\"int32\"", "\"int8\"", "\"uint8\"", "\"bool\"", "\"string\"", "\"NaN\"",
             "\"Infinity\"", "\"-Infinity\"", "9223372036854775807", "1e39", "65504", "\\ud800"})
