@@ -113,9 +113,6 @@ final class LlmCaller {
 
     /** Sends the call, waiting for the response head at most {@link #WHOLE_ANSWER_TIMEOUT}; the caller reads (and closes) the body. */
     HttpResponse<InputStream> open(NodeState node, Call call) throws IOException, InterruptedException {
-<<<<<<< HEAD
-        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve(call.path())).timeout(WHOLE_ANSWER_TIMEOUT)
-=======
         return open(node, call, WHOLE_ANSWER_TIMEOUT);
     }
 
@@ -125,8 +122,7 @@ final class LlmCaller {
      * timeout.
      */
     HttpResponse<InputStream> open(NodeState node, Call call, Duration headTimeout) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(node.url().resolve(call.path())).timeout(headTimeout)
->>>>>>> llm
+        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve(call.path())).timeout(headTimeout)
                 .header("Content-Type", "application/json").header("Verity-Request-Id", call.requestId().toHex())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(call.bytes()));
         payer.ifPresent(p -> b.header(io.verity.chain.VoucherJson.PAYER_HEADER, p.toString()));
