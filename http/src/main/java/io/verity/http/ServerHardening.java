@@ -30,6 +30,7 @@ public final class ServerHardening {
             http.setSendServerVersion(false); // nothing about the server's software to a remote client
         });
         cfg.jetty.modifyServer(server -> {
+            server.setErrorHandler(new ProblemErrorHandler()); // requests refused before any route: JSON, no internals
             if (limits.minDataRate() > 0) {
                 // Javalin nests its servlet context inside a handler already set here.
                 server.setHandler(new MinimumRateHandler(limits.minDataRate()));
