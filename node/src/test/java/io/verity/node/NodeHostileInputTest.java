@@ -245,4 +245,17 @@ class NodeHostileInputTest {
         assertThat(none.status()).isIn(400, 404);
         assertThat(none.text()).doesNotContain(home.toString(), "\tat ");
     }
+
+    @Test
+    void a_request_jetty_refuses_before_any_route_shows_no_internals() throws Exception {
+        for (String raw : new String[] {"GET /%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                "POST /v1/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\nConnection: close\r\n\r\n{}",
+                "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\nConnection: close\r\n\r\n"}) {
+            var r = RawHttp.exchange(node.url(), "", raw.getBytes(StandardCharsets.ISO_8859_1));
+            assertThat(r.status()).as(r.text()).isBetween(400, 499);
+            assertThat(r.text()).doesNotContain("\tat ", "Exception", "org.eclipse", "jetty", home.toString());
+            assertThat(r.headers().get("content-type")).startsWith("application/problem+json");
+            assertThat(NodeFixture.JSON.readTree(r.body()).get("source").asText()).isEqualTo("request");
+        }
+    }
 }
