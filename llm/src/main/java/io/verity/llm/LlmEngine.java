@@ -198,6 +198,9 @@ public final class LlmEngine implements AutoCloseable {
         // 1 GiB for class metadata and 240 MiB for code it never uses here.
         List<String> jvm = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:ReservedCodeCacheSize=64m",
                 "-XX:CompressedClassSpaceSize=64m", "-XX:MaxMetaspaceSize=128m", "-XX:+UseSerialGC",
+                // a crash report goes to the temp folder, not the node's working directory; no multi-GB core files
+                "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "verity-llama-hs_err_%p.log"),
+                "-XX:-CreateCoredumpOnCrash",
                 "-Dde.kherud.llama.tmpdir=" + nativeDir, "-cp", System.getProperty("java.class.path"),
                 LlamaWorker.class.getName(), model.toAbsolutePath().toString(), Integer.toString(options.threads())));
         List<String> cmd = new ArrayList<>();
