@@ -82,6 +82,33 @@ final class NodeCommand {
         @Option(names = "--price-per-output-token-wei", description = "language models: price per completion token (with --price-per-input-token-wei)")
         BigInteger outputTokenPrice;
 
+        @Option(names = "--llm-worker-memory-mb", description = "language models: each llama.cpp worker's address-space limit in MiB, 0 for none (default 4096)")
+        Long llmWorkerMemoryMb;
+
+        @Option(names = "--llm-restart-backoff-ms", description = "language models: first wait before restarting a dead worker (default 500)")
+        Long llmRestartBackoffMs;
+
+        @Option(names = "--llm-restart-backoff-max-ms", description = "language models: longest wait between restart attempts (default 60000)")
+        Long llmRestartBackoffMaxMs;
+
+        @Option(names = "--llm-poison-ttl-ms", description = "language models: how long a request a worker crashed on is refused (default 600000)")
+        Long llmPoisonTtlMs;
+
+        @Option(names = "--llm-poison-capacity", description = "language models: how many such requests are remembered (default 1024)")
+        Long llmPoisonCapacity;
+
+        @Option(names = "--llm-schema-max-nodes", description = "language models: JSON values in a response_format or tool schema (default 4096)")
+        Integer llmSchemaMaxNodes;
+
+        @Option(names = "--llm-schema-max-depth", description = "language models: nesting of such a schema (default 32)")
+        Integer llmSchemaMaxDepth;
+
+        @Option(names = "--llm-schema-max-repetition", description = "language models: largest minLength/maxLength/minItems/maxItems and {m,n} (default 4096)")
+        Integer llmSchemaMaxRepetition;
+
+        @Option(names = "--llm-schema-max-pattern", description = "language models: characters of a schema pattern (default 1024)")
+        Integer llmSchemaMaxPattern;
+
         @Option(names = "--fault-perturb", description = "TEST ONLY: probability in [0,1] of signing outputs with random noise added (a lying node)")
         Double faultPerturb;
 
@@ -109,6 +136,15 @@ final class NodeCommand {
             Flags.add(args, "--api-key-env", apiKeyEnv);
             Flags.add(args, "--price-per-input-token-wei", inputTokenPrice);
             Flags.add(args, "--price-per-output-token-wei", outputTokenPrice);
+            Flags.add(args, "--llm-worker-memory-mb", llmWorkerMemoryMb);
+            Flags.add(args, "--llm-restart-backoff-ms", llmRestartBackoffMs);
+            Flags.add(args, "--llm-restart-backoff-max-ms", llmRestartBackoffMaxMs);
+            Flags.add(args, "--llm-poison-ttl-ms", llmPoisonTtlMs);
+            Flags.add(args, "--llm-poison-capacity", llmPoisonCapacity);
+            Flags.add(args, "--llm-schema-max-nodes", llmSchemaMaxNodes);
+            Flags.add(args, "--llm-schema-max-depth", llmSchemaMaxDepth);
+            Flags.add(args, "--llm-schema-max-repetition", llmSchemaMaxRepetition);
+            Flags.add(args, "--llm-schema-max-pattern", llmSchemaMaxPattern);
             Flags.add(args, "--fault-perturb", faultPerturb);
             Flags.add(args, "--fault-latency-ms", faultLatencyMs);
             httpLimits.addTo(args);

@@ -143,6 +143,16 @@ class UpNetworkIT {
         // ProcessHandle.Info cuts a long command line short (the class path comes first); /proc has all of it
         String cmdline = Files.readString(Path.of("/proc/" + node1.proc().pid() + "/cmdline")).replace('\0', ' ');
         assertThat(cmdline).contains(" " + Network.NODE_MAIN + " --home ");
+        // Issue 13: no secret on any command line (every user of the machine reads them): the gateway's paying
+        // client key and the nodes' keys travel in the environment. A private key is an argument of 32 bytes of
+        // hex (or a flag=value); a model digest inside a path is not one.
+        for (ProcessHandle p : all) {
+            Path proc = Path.of("/proc/" + p.pid() + "/cmdline");
+            if (!Files.exists(proc)) continue;
+            String line = " " + Files.readString(proc).replace('\0', ' ') + " ";
+            assertThat(line).as("command line of pid %d", p.pid()).doesNotContainPattern("[ =](0x)?[0-9a-fA-F]{64} ")
+                    .doesNotContain("--client-key ").doesNotContain("--upstream-key ");
+        }
 
         // the Try block works as printed: infer through the gateway, then verify its answer with every receipt
         String gateway = nf.gateway();

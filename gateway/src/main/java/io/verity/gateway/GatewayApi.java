@@ -443,10 +443,21 @@ final class GatewayApi {
                 if (!a.detail().isEmpty()) o.put("detail", a.detail());
             }
         }
+        if (isOpenAiRoute(ctx.path())) { // OpenAI clients read {error: {message, type, code}}; the rest read the problem
+            ObjectNode error = body.putObject("error");
+            error.put("message", body.path("detail").asText(p.title()));
+            error.put("type", p.status() >= 500 ? "server_error" : "invalid_request_error");
+            error.putNull("param");
+            error.put("code", p.type().substring(p.type().lastIndexOf(':') + 1));
+        }
         try {
             ctx.status(p.status()).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    private static boolean isOpenAiRoute(String path) {
+        return path.equals("/v1/chat/completions") || path.equals("/v1/completions");
     }
 }

@@ -111,9 +111,18 @@ final class LlmCaller {
         this.domain = domain;
     }
 
-    /** Sends the call; the caller reads (and closes) the body. */
+    /** Sends the call, waiting for the response head at most {@link #WHOLE_ANSWER_TIMEOUT}; the caller reads (and closes) the body. */
     HttpResponse<InputStream> open(NodeState node, Call call) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve(call.path())).timeout(WHOLE_ANSWER_TIMEOUT)
+        return open(node, call, WHOLE_ANSWER_TIMEOUT);
+    }
+
+    /**
+     * Sends the call, waiting for the response head at most {@code headTimeout}. A node sends a stream's head with
+     * its first token (until then a failure is still a status), so for a relayed stream this is the first-token
+     * timeout.
+     */
+    HttpResponse<InputStream> open(NodeState node, Call call, Duration headTimeout) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve(call.path())).timeout(headTimeout)
                 .header("Content-Type", "application/json").header("Verity-Request-Id", call.requestId().toHex())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(call.bytes()));
         payer.ifPresent(p -> b.header(io.verity.chain.VoucherJson.PAYER_HEADER, p.toString()));

@@ -327,7 +327,7 @@ final class OpenAiProxy {
         try {
             HttpResponse<InputStream> resp;
             try {
-                resp = gateway.llmCaller().open(node, call);
+                resp = gateway.llmCaller().open(node, call, gateway.config().requestTimeout());
             } catch (IOException e) {
                 return failedBeforeFirstToken(node, LlmCaller.failure(node, e, started), attempts);
             }

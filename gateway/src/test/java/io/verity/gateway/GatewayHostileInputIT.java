@@ -79,11 +79,18 @@ class GatewayHostileInputIT {
         }
     }
 
+    /**
+     * After every hostile input the gateways still answer a good inference. Awaited: the gateway, the node and
+     * this test share one JVM, and a 17 MB body's garbage can make a health check time out, taking the node out
+     * of routing until the next check.
+     */
     @AfterEach
-    void still_serves() throws Exception {
+    void still_serves() {
         for (Gateway g : new Gateway[] {gateway, strict}) {
-            RawHttp.Response r = post(g.url(), vadRequest(), "application/json");
-            assertThat(r.status()).as(r.text()).isEqualTo(200);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                RawHttp.Response r = post(g.url(), vadRequest(), "application/json");
+                assertThat(r.status()).as(r.text()).isEqualTo(200);
+            });
         }
     }
 
@@ -149,6 +156,11 @@ class GatewayHostileInputIT {
         byte[] body = vadRequest().getBytes(StandardCharsets.UTF_8);
         problem(RawHttp.exchange(gateway.url(), RawHttp.head("POST", gateway.url(), "/v1/infer", "Content-Length: " + body.length),
                 body), 415, "unsupported-media-type");
+        byte[] chat = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"
+                .getBytes(StandardCharsets.UTF_8);
+        JsonNode p = problem(RawHttp.exchange(gateway.url(), RawHttp.head("POST", gateway.url(), "/v1/chat/completions",
+                "Content-Type: text/plain", "Content-Length: " + chat.length), chat), 415, "unsupported-media-type");
+        assertThat(p.get("error").get("type").asText()).isEqualTo("invalid_request_error");
     }
 
     @Test

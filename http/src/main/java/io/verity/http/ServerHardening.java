@@ -7,7 +7,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
- * Puts {@link HttpLimits} on a Javalin server: the body size Javalin checks against Content-Length, the idle
+ * Puts {@link HttpLimits} on a Javalin server and requires {@code application/json} on every POST (415): the body size Javalin checks against Content-Length, the idle
  * timeout of connections and request streams, and a minimum request data rate ({@link MinimumRateHandler}
  * around the whole app, so it covers every route, including those whose handlers read bodies their own way).
  * {@code HttpConfiguration.setMinRequestDataRate} is not used: Jetty 12 does not enforce it.
@@ -19,6 +19,12 @@ public final class ServerHardening {
         cfg.http.maxRequestSize = limits.maxBodyBytes();
         cfg.startup.showJavalinBanner = false;
         long idleMs = limits.idleTimeout().toMillis();
+        // Every POST, on every route, including those another slice registers: JSON or 415, before any work
+        // (and before a RouteGate takes a permit: it is installed after this).
+        cfg.routes.before(ctx -> {
+            String method = ctx.method().name();
+            if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) RequestBodies.requireJson(ctx);
+        });
         cfg.jetty.modifyHttpConfiguration(http -> {
             http.setIdleTimeout(idleMs); // a request whose body stalls
             http.setSendServerVersion(false); // nothing about the server's software to a remote client

@@ -170,6 +170,13 @@ public final class LlmEngine implements AutoCloseable {
         } catch (IOException e) {
             throw new LlmException("llama.cpp cannot load " + gguf + ": " + e.getMessage(), e);
         }
+        long modelMb = Files.size(gguf) >> 20;
+        // llama.cpp maps the whole file; the JVM and llama.cpp's buffers need about another GiB.
+        if (options.memoryMb() > 0 && modelMb + 1024 > options.memoryMb()) {
+            throw new LlmException("the model (" + modelMb + " MiB) does not fit the worker's memory limit of "
+                    + options.memoryMb() + " MiB with room for the JVM and llama.cpp's buffers (1 GiB): raise the limit "
+                    + "(a node's --llm-worker-memory-mb) to at least " + (modelMb + 1024 + 1023) / 1024 * 1024);
+        }
         Keccak256 digest = digest(gguf);
         // The binding extracts its native library into this folder and deletes "old" libraries it finds there:
         // workers sharing one folder (three nodes starting at once) break each other's library. One each.

@@ -226,10 +226,11 @@ public final class SchemaGuard {
                 if (!seen.add(t)) throw bad(where + ".type[" + i + "]", "\"" + t + "\" is listed twice");
             }
         } else if (s.has("const")) {
-            // any JSON value: written into the grammar as a literal
+            literal(s.get("const"), where + ".const");
         } else if (s.has("enum")) {
             JsonNode e = s.get("enum");
             if (!e.isArray() || e.isEmpty()) throw bad(where + ".enum", "must be a non-empty array, got " + kind(e));
+            for (int i = 0; i < e.size(); i++) literal(e.get(i), where + ".enum[" + i + "]");
         } else if ((untyped || "object".equals(type.asText())) && (s.has("properties")
                 || (s.has("additionalProperties") && !s.get("additionalProperties").equals(TRUE)))) {
             object(s, where);
@@ -277,6 +278,25 @@ public final class SchemaGuard {
                         + " or format): llama.cpp cannot turn it into a grammar");
             }
             typeName(type, where + ".type");
+        }
+    }
+
+    /**
+     * A const or enum value becomes a grammar literal of its JSON text, in which the converter escapes quotes but
+     * not the backslash before them: a string holding a quote ({@code \"} in JSON) ends the literal early.
+     */
+    private void literal(JsonNode v, String where) {
+        if (v.isTextual() && v.textValue().indexOf('"') >= 0) {
+            throw bad(where, "a string with a double quote cannot be a const or enum value for llama.cpp's grammar");
+        }
+        if (v.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (e.getKey().indexOf('"') >= 0) throw bad(where, "a member name with a double quote is not supported here");
+                literal(e.getValue(), where + "." + e.getKey());
+            }
+        } else if (v.isArray()) {
+            for (int i = 0; i < v.size(); i++) literal(v.get(i), where + "[" + i + "]");
         }
     }
 
@@ -483,6 +503,9 @@ public final class SchemaGuard {
                 case '^', '$' -> throw fail("anchors are supported only at the start and the end");
                 case ']', '}' -> throw fail("unbalanced " + c);
                 default -> {
+                    // The converter splits literals byte by byte: a multi-byte character next to an operator would be
+                    // cut in two inside the grammar. Inside [...] it is copied whole.
+                    if (c > 0x7e) throw fail("non-ASCII characters are supported only inside [...]");
                     i++;
                     return false;
                 }

@@ -51,7 +51,8 @@ class SchemaGuardTest {
         "{\"type\":\"array\",\"prefixItems\":[{\"type\":\"string\"},{\"type\":\"integer\"}]}",
         "{\"type\":\"object\",\"additionalProperties\":{\"type\":\"integer\"}}",
         "{\"type\":\"object\",\"description\":\"anything\",\"title\":\"x\"}",
-        "{\"type\":\"string\",\"minLength\":4096}"})
+        "{\"type\":\"string\",\"minLength\":4096}", "{\"type\":\"string\",\"pattern\":\"^[é]+x$\"}",
+        "{\"enum\":[\"a\\\\b\",\"é\"]}"})
     void admits_schemas_the_converter_handles(String schema) {
         assertThatCode(() -> SchemaGuard.check(JSON.readTree(schema), AT)).doesNotThrowAnyException();
     }
@@ -101,6 +102,9 @@ class SchemaGuardTest {
         "{\"enum\":[]} => .enum",
         "{\"enum\":\"a\"} => .enum",
         "{\"const\":\"bell\\b\"} => .const",
+        "{\"const\":\"say \\\"hi\\\"\"} => .const",
+        "{\"enum\":[\"a\",{\"k\":[\"q\\\"\"]}]} => .enum[1].k[0]",
+        "{\"type\":\"string\",\"pattern\":\"^é+$\"} => .pattern",
         "{\"type\":\"object\",\"properties\":[]} => .properties",
         "{\"type\":\"object\",\"properties\":{\"a\":5}} => .properties.a",
         "{\"type\":\"object\",\"properties\":{\"a]\":{}}} => .properties",

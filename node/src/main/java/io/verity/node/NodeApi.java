@@ -446,6 +446,13 @@ final class NodeApi {
         });
         body.put(FailureSource.MEMBER, source.wireName());
         body.put(FailureSource.RETRYABLE_MEMBER, source.retryElsewhere());
+        if (isOpenAiRoute(ctx.path())) { // OpenAI clients read {error: {message, type, code}}; the rest read the problem
+            ObjectNode error = body.putObject("error");
+            error.put("message", body.path("detail").asText(p.title()));
+            error.put("type", p.status() >= 500 ? "server_error" : "invalid_request_error");
+            error.putNull("param");
+            error.put("code", p.type().substring(p.type().lastIndexOf(':') + 1));
+        }
         try {
             ctx.status(p.status()).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
@@ -460,4 +467,8 @@ final class NodeApi {
     }
 
     private static final String HOME = "verity.node.home";
+
+    private static boolean isOpenAiRoute(String path) {
+        return path.equals("/v1/chat/completions") || path.equals("/v1/completions");
+    }
 }

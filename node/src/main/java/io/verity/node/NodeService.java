@@ -263,7 +263,8 @@ final class NodeService {
         if (tokens.isPresent()) unit = unit.max(tokens.get().input()).max(tokens.get().output());
         if (unit.signum() > 0) {
             this.gate = new PaymentGate(c, unit, config.chain().flatMap(ChainSettings::paymentCredit));
-            LOG.info("serving each payer at most {} wei beyond its vouchers", gate.credit());
+            LOG.info("serving each payer at most {} beyond its vouchers", config.chain().flatMap(ChainSettings::paymentCredit)
+                    .map(w -> w + " wei").orElse(PaymentGate.DEFAULT_CREDIT_ANSWERS + " answers"));
         }
     }
 

@@ -164,8 +164,7 @@ final class OpenAiApi {
         body.put(FailureSource.MEMBER, e.source.wireName());
         body.put(FailureSource.RETRYABLE_MEMBER, e.source.retryElsewhere());
         if (e.param != null) {
-            body.putArray("errors").addObject().put("pointer", "/" + e.param.replace(".", "/").replace("[", "/")
-                    .replace("]", "")).put("detail", e.getMessage());
+            body.putArray("errors").addObject().put("pointer", pointer(e.param)).put("detail", e.getMessage());
         }
         return body;
     }
@@ -209,7 +208,7 @@ final class OpenAiApi {
             service.upstream.serve(ctx, service, body, model, chat, requestId(ctx, service));
             return;
         }
-        Request req = parse(ctx.path(), body, model, service, chat);
+        Request req = parse(ctx.path(), body, model, engine(service, model), service.config().openAi().schemaLimits(), chat);
         Keccak256 requestId = requestId(ctx, service);
         ObjectNode applied = req.applied();
         Keccak256 requestDigest = ChatDigests.request(req.path, req.body, applied);
@@ -272,7 +271,7 @@ final class OpenAiApi {
             case ENGINE -> {
                 LOG.error("llama.cpp failed on model {}: {}", model, e.getMessage());
                 yield new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", "the model's engine failed or is "
-                        + "restarting; nothing was charged: " + e.getMessage(), null, "engine_unavailable", FailureSource.ENGINE);
+                        + "restarting; nothing was charged: " + e.getMessage(), null, "engine_failed", FailureSource.ENGINE);
             }
         };
     }
@@ -548,6 +547,11 @@ final class OpenAiApi {
         return (ObjectNode) body;
     }
 
+    /** An OpenAI parameter name as a JSON pointer: {@code messages[0].content} is {@code /messages/0/content}. */
+    static String pointer(String param) {
+        return "/" + param.replace(".", "/").replace("[", "/").replace("]", "");
+    }
+
     /** A JSON pointer as OpenAI names a parameter: {@code /messages/0/content} is {@code messages[0].content}. */
     static String param(String pointer) {
         StringBuilder sb = new StringBuilder();
@@ -560,9 +564,9 @@ final class OpenAiApi {
     }
 
     /** Checks a schema llama.cpp will turn into a grammar, mapping a refusal to a 400 naming the field. */
-    static void checkSchema(NodeService service, JsonNode schema, String at, JsonNode refRoot) {
+    static void checkSchema(SchemaGuard.Limits limits, JsonNode schema, String at, JsonNode refRoot) {
         try {
-            SchemaGuard.check(schema, at, refRoot, service.config().openAi().schemaLimits());
+            SchemaGuard.check(schema, at, refRoot, limits);
         } catch (InvalidFieldException e) {
             throw new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error", e.errors().get(0).detail(),
                     e.errors().get(0).pointer(), "unsupported_schema");
@@ -577,7 +581,7 @@ final class OpenAiApi {
         return m.asText();
     }
 
-    private static Request parse(String path, ObjectNode body, String model, NodeService service, boolean chat) {
+    private static LlmEngine engine(NodeService service, String model) {
         LlmEngine engine = service.llms.get(model);
         if (engine == null) {
             java.util.Set<String> served = new java.util.TreeSet<>(service.llms.keySet());
@@ -586,9 +590,25 @@ final class OpenAiApi {
                     + "' does not exist on this node; GET /v1/models lists the models it serves (" + served
                     + ")", "model", "model_not_found");
         }
+        return engine;
+    }
+
+    /**
+     * Fuzzing entry ({@link OpenAiRequests#check}): parses one request body as the route does, without an engine.
+     *
+     * @throws OpenAiException for every refusal
+     */
+    static void parseOnly(byte[] bytes, boolean chat) {
+        ObjectNode body = readBody(bytes);
+        parse(chat ? CHAT : COMPLETIONS, body, model(body), null, SchemaGuard.Limits.DEFAULT, chat);
+    }
+
+    /** @param engine null only for {@link #parseOnly}: the request is checked, not run */
+    private static Request parse(String path, ObjectNode body, String model, LlmEngine engine, SchemaGuard.Limits limits,
+            boolean chat) {
         unsupported(body, "functions", "functions (deprecated) are not supported; use tools");
         unsupported(body, "function_call", "function_call (deprecated) is not supported; use tool_choice");
-        OpenAiTools.Tools tools = chat ? OpenAiTools.parse(body, (schema, at) -> checkSchema(service, schema, at, null))
+        OpenAiTools.Tools tools = chat ? OpenAiTools.parse(body, (schema, at) -> checkSchema(limits, schema, at, null))
                 : OpenAiTools.Tools.NONE;
         if (!chat && body.hasNonNull("tools")) throw OpenAiException.invalid("tools", "tools need /v1/chat/completions");
         // de.kherud:llama 4.2.0 has setNProbs, but its native side aborts the process (a GGML_ASSERT in its JSON
@@ -650,7 +670,7 @@ final class OpenAiApi {
             throw OpenAiException.invalid(param, e.getMessage());
         }
         List<String> stop = stop(body.get("stop"));
-        Constraint constraint = constraint(service, body.get("response_format"));
+        Constraint constraint = constraint(limits, body.get("response_format"));
         if (tools.active()) {
             if (tools.mode() == OpenAiTools.Mode.FORCED) {
                 if (constraint != null) {
@@ -659,7 +679,7 @@ final class OpenAiApi {
                 }
                 String forced = OpenAiTools.forcedSchema(tools);
                 try {
-                    checkSchema(service, JSON.readTree(forced), "tools", JSON.readTree(forced));
+                    checkSchema(limits, JSON.readTree(forced), "tools", JSON.readTree(forced));
                 } catch (JsonProcessingException e) {
                     throw new IllegalStateException(e);
                 }
@@ -756,7 +776,7 @@ final class OpenAiApi {
      * response_format: text; json_object (any JSON object, by a GBNF grammar); json_schema (its
      * {@code json_schema.schema}, which llama.cpp turns into a grammar).
      */
-    private static Constraint constraint(NodeService service, JsonNode rf) {
+    private static Constraint constraint(SchemaGuard.Limits limits, JsonNode rf) {
         if (rf == null || rf.isNull()) return null;
         String type = rf.path("type").asText("");
         return switch (type) {
@@ -768,7 +788,7 @@ final class OpenAiApi {
                     throw OpenAiException.invalid("response_format.json_schema.schema",
                             "response_format.json_schema.schema must be a JSON Schema object");
                 }
-                checkSchema(service, schema, "response_format.json_schema.schema", schema);
+                checkSchema(limits, schema, "response_format.json_schema.schema", schema);
                 yield Constraint.jsonSchema(schema.toString());
             }
             default -> throw OpenAiException.invalid("response_format.type",

@@ -138,6 +138,14 @@ class NodeHostileInputTest {
         byte[] body = utf8(NodeFixture.vadRequest(null));
         var r = RawHttp.exchange(node.url(), RawHttp.head("POST", node.url(), "/v1/infer", "Content-Length: " + body.length), body);
         problem(r, 415, "unsupported-media-type");
+        // every POST, also the OpenAI routes and vouchers, with OpenAI's error object where OpenAI clients read it
+        byte[] chat = utf8("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        var c = RawHttp.exchange(node.url(), RawHttp.head("POST", node.url(), "/v1/chat/completions", "Content-Type: text/plain",
+                "Content-Length: " + chat.length), chat);
+        assertThat(problem(c, 415, "unsupported-media-type").get("error").get("code").asText()).isEqualTo("unsupported-media-type");
+        var v = RawHttp.exchange(node.url(), RawHttp.head("POST", node.url(), "/v1/vouchers", "Content-Type: text/plain",
+                "Content-Length: 2"), utf8("{}"));
+        problem(v, 415, "unsupported-media-type");
     }
 
     @Test

@@ -91,7 +91,9 @@ class OpenAiPoisonIT {
 
     @Test
     void every_poison_request_is_a_4xx_of_the_requests_fault_and_the_same_worker_answers_next() throws Exception {
+        await().atMost(Duration.ofSeconds(30)).until(() -> engine.state() == LlmEngine.State.UP); // after another test's kill
         long pid = engine.workerPid().orElseThrow();
+        long restarts = engine.restarts();
         String longPrompt = "x".repeat(3000); // the tiny model's context is 1024 tokens, one per byte
         List<Poison> poisons = List.of(
                 new Poison("unknown type", schema("{\"type\":\"nonsense\"}"), 400, "response_format.json_schema.schema.type"),
@@ -136,7 +138,7 @@ class OpenAiPoisonIT {
         HttpResponse<String> ok = post(CHAT.formatted(""));
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
         assertThat(engine.workerPid().orElseThrow()).isEqualTo(pid);
-        assertThat(engine.restarts()).isZero();
+        assertThat(engine.restarts()).isEqualTo(restarts);
     }
 
     /** {@code {"model":"\xc0\xaf"}}: "/" in overlong UTF-8. */
@@ -149,6 +151,29 @@ class OpenAiPoisonIT {
         out[head.length + 2] = '"';
         out[head.length + 3] = '}';
         return out;
+    }
+
+    @Test
+    void a_worker_killed_mid_stream_ends_the_answer_with_an_engine_error_event_that_may_be_retried() throws Exception {
+        long pid = engine.workerPid().orElseThrow();
+        HttpResponse<java.util.stream.Stream<String>> r = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        CHAT.formatted(",\"stream\":true").replace("\"max_tokens\":8", "\"max_tokens\":4096"))).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode last = null;
+        for (String line : (Iterable<String>) r.body()::iterator) {
+            if (!line.startsWith("data: {")) continue;
+            JsonNode e = JSON.readTree(line.substring(6));
+            if (last == null) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // the first event: kill it
+            last = e;
+        }
+        assertThat(last.get("status").asInt()).as("%s", last).isEqualTo(503);
+        assertThat(last.get("source").asText()).isEqualTo("engine");
+        assertThat(last.get("retryable").asBoolean()).isTrue();
+        assertThat(last.at("/error/code").asText()).isEqualTo("engine_failed");
+        assertThat(last.has("verity")).isFalse(); // no receipt for a broken answer
+        await().atMost(Duration.ofSeconds(30)).until(() -> engine.state() == LlmEngine.State.UP);
     }
 
     @Test
@@ -169,7 +194,7 @@ class OpenAiPoisonIT {
             JsonNode body = JSON.readTree(r.body());
             assertThat(body.get("source").asText()).isEqualTo("engine");
             assertThat(body.get("retryable").asBoolean()).isTrue();
-            assertThat(body.at("/error/code").asText()).isEqualTo("engine_unavailable");
+            assertThat(body.at("/error/code").asText()).isEqualTo("engine_failed");
             assertThat(r.headers().firstValue("Retry-After")).contains("1");
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> "up".equals(get("/health").at("/llms/tiny-llama/state").asText()));

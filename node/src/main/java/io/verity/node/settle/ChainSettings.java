@@ -22,8 +22,8 @@ import java.util.Optional;
  * @param redeemInterval how often the node redeems the payment vouchers it holds (default 2 s); shorter
  *     means money sooner, longer means fewer redeem transactions, each paying gas
  * @param paymentCredit how many wei of answers a payer may owe beyond the vouchers the node holds before it
- *     answers 402 ({@link PaymentGate}); empty for {@value PaymentGate#DEFAULT_CREDIT_ANSWERS} answers at the
- *     node's price (per token for language models)
+ *     answers 402 ({@link PaymentGate}); empty for {@value PaymentGate#DEFAULT_CREDIT_ANSWERS} answers, each
+ *     as dear as the dearest the node has signed (at least its price)
  */
 public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Optional<String> accountKey, int batchSize,
         Duration batchAge, Duration maxBackoff, Optional<BigInteger> stake, Duration redeemInterval,

@@ -19,7 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PaymentGate {
     /** The request header naming the payer: an 0x address, the {@code client} of the payer's vouchers. */
     public static final String HEADER = io.verity.chain.VoucherJson.PAYER_HEADER;
-    /** The default credit, in answers at the node's price ({@link ChainSettings#paymentCredit()}). */
+    /**
+     * The default credit, in answers ({@link ChainSettings#paymentCredit()}): this many at the node's price, or
+     * as dear as the dearest answer it signed so far, whichever is more (a language model's answer is priced per
+     * token, so its size is known only once it is signed).
+     */
     public static final int DEFAULT_CREDIT_ANSWERS = 100;
 
     /**
@@ -87,6 +91,7 @@ public final class PaymentGate {
 
         /** Books a signed receipt's price against the payer and releases the reservation. */
         public void charge(BigInteger price) {
+            dearest.accumulateAndGet(price, BigInteger::max);
             synchronized (account) {
                 account.charged = account.charged.add(price);
                 release();
@@ -109,23 +114,26 @@ public final class PaymentGate {
 
     private final PaymentChannels channels;
     private final BigInteger unit;
-    private final BigInteger credit;
+    private final Optional<BigInteger> fixedCredit;
+    private final java.util.concurrent.atomic.AtomicReference<BigInteger> dearest;
     private final Map<EvmAddress, Account> accounts = new ConcurrentHashMap<>();
 
     /**
      * @param unit the smallest price of an answer (the node's price, or per-token price), reserved per request in
      *     flight; must be positive: a free node has no gate
-     * @param credit empty for {@value #DEFAULT_CREDIT_ANSWERS} × {@code unit}
+     * @param credit a fixed credit in wei; empty for {@value #DEFAULT_CREDIT_ANSWERS} answers
      */
     public PaymentGate(PaymentChannels channels, BigInteger unit, Optional<BigInteger> credit) {
         if (unit.signum() <= 0) throw new IllegalArgumentException("unit must be > 0 wei, got " + unit);
         this.channels = channels;
         this.unit = unit;
-        this.credit = credit.orElse(unit.multiply(BigInteger.valueOf(DEFAULT_CREDIT_ANSWERS)));
+        this.fixedCredit = credit;
+        this.dearest = new java.util.concurrent.atomic.AtomicReference<>(unit);
     }
 
+    /** The credit per payer now, in wei. */
     public BigInteger credit() {
-        return credit;
+        return fixedCredit.orElseGet(() -> dearest.get().multiply(BigInteger.valueOf(DEFAULT_CREDIT_ANSWERS)));
     }
 
     /**
@@ -135,6 +143,7 @@ public final class PaymentGate {
      * @throws Refused when the request named no payer, the payer has no funds, or owes the credit
      */
     public Ticket admit(Optional<EvmAddress> payer) {
+        BigInteger credit = credit();
         if (payer.isEmpty()) {
             throw new Refused(payer, BigInteger.ZERO, BigInteger.ZERO, credit, "this node charges " + unit
                     + " wei per answer and is paid in vouchers: name the paying account in the " + HEADER

@@ -139,6 +139,17 @@ class PaymentGateTest {
     }
 
     @Test
+    void the_default_credit_is_a_hundred_answers_as_dear_as_the_dearest_signed() {
+        PaymentGate gate = new PaymentGate(channels, PRICE, Optional.empty());
+        assertThat(gate.credit()).isEqualTo(PRICE.multiply(BigInteger.valueOf(100)));
+        BigInteger chat = PRICE.multiply(BigInteger.valueOf(108)); // a language model's answer: 108 tokens
+        for (int i = 0; i < 100; i++) serve(gate, chat);
+        assertThat(gate.credit()).isEqualTo(chat.multiply(BigInteger.valueOf(100)));
+        assertThatThrownBy(() -> gate.admit(Optional.of(CLIENT.address())))
+                .isInstanceOfSatisfying(PaymentGate.Refused.class, r -> assertThat(r.owed()).isEqualTo(r.credit()));
+    }
+
+    @Test
     void a_restarted_node_starts_a_payer_at_what_its_vouchers_cover() throws Exception {
         pay(PRICE.multiply(BigInteger.valueOf(5)));
         PaymentGate gate = new PaymentGate(channels, PRICE, Optional.of(PRICE));

@@ -75,10 +75,13 @@ public final class StrictJson {
      */
     public JsonNode read(byte[] body) {
         if (body == null || body.length == 0) throw new InvalidFieldException("", "the body is empty, expected a JSON document");
-        requireUtf8(body);
+        String text = utf8(body);
         JsonNode root;
         try {
-            root = mapper.readTree(body);
+            // From the decoded text, not the bytes: given bytes, Jackson guesses the encoding from the NULs in the
+            // first four (RFC 4627), so valid UTF-8 like "~\0\0\0" went to its UTF-32 reader and failed as an
+            // IOException (a 500), not a parse error. RFC 8259 says UTF-8 only; the text is already checked.
+            root = mapper.readTree(text);
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
@@ -99,13 +102,17 @@ public final class StrictJson {
         return root;
     }
 
-    /** Refuses bytes that are not well-formed UTF-8: overlong forms, encoded surrogates, stray continuation bytes. */
-    private static void requireUtf8(byte[] body) {
+    /**
+     * The body as text; refuses bytes that are not well-formed UTF-8: overlong forms, encoded surrogates, stray
+     * continuation bytes.
+     */
+    private static String utf8(byte[] body) {
         CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(body);
+        String text;
         try {
-            d.decode(in);
+            text = d.decode(in).toString();
         } catch (CharacterCodingException e) {
             throw new InvalidFieldException("", "the body is not well-formed UTF-8 (byte " + in.position() + " starts an"
                     + " invalid sequence)");
@@ -113,6 +120,7 @@ public final class StrictJson {
         if (body.length >= 3 && (body[0] & 0xff) == 0xef && (body[1] & 0xff) == 0xbb && (body[2] & 0xff) == 0xbf) {
             throw new InvalidFieldException("", "the body starts with a byte order mark; send JSON without one (RFC 8259 8.1)");
         }
+        return text;
     }
 
     /** Unpaired surrogates (from escapes like "\ud800") in names or strings, and the member budget. */

@@ -47,6 +47,18 @@ class StrictJsonTest {
         assertThat(refusal(new byte[] {'"', (byte) 0xff, '"'}).detail()).contains("UTF-8");
     }
 
+    /**
+     * Found by TensorJsonFuzzTest: NULs among the first four bytes made Jackson read the body as UTF-32 (or
+     * UTF-16), whose reader failed with an IOException that escaped as an UncheckedIOException (a 500).
+     */
+    @Test
+    void readsBodiesAsUtf8EvenWhenNulsLookLikeUtf32OrUtf16() {
+        assertThat(refusal(utf8("~\0\0\0\0\0\0\0:\"z\"")).detail()).contains("malformed JSON");
+        assertThat(refusal(new byte[] {'{', 0, '"', 0, 'a', 0, '"', 0, ':', 0, '1', 0, '}', 0}).detail())
+                .contains("malformed JSON");
+        assertThat(refusal(new byte[] {0, 0, 0, '1'}).detail()).contains("malformed JSON");
+    }
+
     @Test
     void refusesUnpairedSurrogateEscapesWithTheirPointer() {
         FieldError e = refusal(utf8("{\"messages\":[{\"content\":\"\\ud800\"}]}"));

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Tag("fuzz")
 @DisplayNameGeneration(ReplaceUnderscores.class)
-class FuzzTest {
+class SeededMutationFuzzingTest {
     private static final int ITERATIONS = Integer.getInteger("verity.fuzz.iterations", 17_000);
     private static final long SEED = Long.getLong("verity.fuzz.seed", 0x5eed_a77e_57L);
     private static final int[] INTERESTING = {0x00, 0xff, 0x7f, 0x80, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x40, 0x5b, 0x5f,
@@ -45,7 +45,7 @@ class FuzzTest {
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void mutated_evidence_and_extras_never_escape_as_exceptions_and_never_verify_to_other_facts() throws Exception {
-        System.out.println("FuzzTest seed=" + SEED + " iterations/target=" + ITERATIONS);
+        System.out.println("SeededMutationFuzzingTest seed=" + SEED + " iterations/target=" + ITERATIONS);
         Policy tolerant = DcapVectorsTest.TOLERANT;
         List<Target> targets = List.of(
                 new Target("nitro", Encoding.decodeText(read(N1)), List.of(), N1_AT, Policy.defaults(), -1),
@@ -95,7 +95,7 @@ class FuzzTest {
                 }
                 total++;
             }
-            System.out.println("FuzzTest " + t.name() + ": " + t.iterations() + " mutants, " + valid + " still valid (same facts), "
+            System.out.println("SeededMutationFuzzingTest " + t.name() + ": " + t.iterations() + " mutants, " + valid + " still valid (same facts), "
                     + (System.nanoTime() - started) / 1_000_000 + " ms");
         }
         assertThat(total).isGreaterThanOrEqualTo(7L * ITERATIONS + 2L * (ITERATIONS / 4));
