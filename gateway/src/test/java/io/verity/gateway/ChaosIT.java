@@ -569,8 +569,15 @@ class ChaosIT {
         Map<String, Long> byKind = new HashMap<>();
         answers.forEach(a -> byKind.merge(a.kind(), 1L, Long::sum));
         System.out.printf("chaos: %d benign answers (%s; %d after the kill), %d failed%n", answers.size(), byKind, afterKill, failures.size());
+        // when in the schedule (whole second), what and how: shows which fault the failures follow
+        Map<String, Long> failuresBySecond = new java.util.TreeMap<>();
+        for (String f : failures) {
+            String[] w = f.split(" ", 4);
+            failuresBySecond.merge(String.format(java.util.Locale.ROOT, "@%02ds %s %s", (int) Double.parseDouble(w[0].substring(1, w[0].length() - 1)),
+                    w[1], w[2]), 1L, Long::sum);
+        }
         report.put("benign", Map.of("answered", answers.size(), "byKind", byKind, "afterKill", afterKill, "failed", failures.size(),
-                "failures", failures.subList(0, Math.min(20, failures.size()))));
+                "failuresBySecond", failuresBySecond, "failures", failures.subList(0, Math.min(20, failures.size()))));
         Map<String, String> attackReport = new LinkedHashMap<>();
         for (Outcome o : refused) {
             System.out.printf("chaos: %-36s -> %d %s%n", o.what(), o.status(), o.detail().replaceAll("\\s+", " "));
@@ -578,7 +585,8 @@ class ChaosIT {
         }
         report.put("attacks", attackReport);
 
-        soft.assertThat(failures).as("failed benign requests (first 20 of %d)", failures.size()).hasSizeLessThanOrEqualTo(0);
+        soft.assertThat(failures).as("failed benign requests (%d; by second of the schedule: %s)", failures.size(), failuresBySecond)
+                .hasSizeLessThanOrEqualTo(0);
         soft.assertThat(byKind).as("benign answers of each kind").containsKeys("chat", "infer");
         soft.assertThat(afterKill).as("benign answers after the kill").isPositive();
         for (Outcome o : refused) soft.assertThat(o.clientError()).as("%s got a 4xx, got %d: %s", o.what(), o.status(), o.detail()).isTrue();
