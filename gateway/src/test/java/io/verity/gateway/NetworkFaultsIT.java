@@ -352,9 +352,11 @@ class NetworkFaultsIT {
         NodeProcess byz = startNode(BYZ_SAMPLE, 0, CHEAP, List.of("--fault-perturb", "1"));
         nodes.put(BYZ_SAMPLE, byz);
         // Warm its engine first: the gateway only re-measures a node it routes to, so one cold first answer
-        // (model load) would make it look slow and starve it of the traffic an audit needs.
+        // (model load) would make it look slow and starve it of the traffic an audit needs. On the gateway's client's
+        // account (a node serves no unnamed payer), within the node's credit.
         for (int i = 0; i < 3; i++) {
             HttpResponse<byte[]> w = http.send(HttpRequest.newBuilder(byz.url().resolve("/v1/infer"))
+                    .header(io.verity.chain.VoucherJson.PAYER_HEADER, gateway.clientAccount().orElseThrow().toString())
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(vadRequest(null)))
                     .build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(w.statusCode()).isEqualTo(200);

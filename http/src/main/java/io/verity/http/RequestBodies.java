@@ -19,7 +19,19 @@ import java.util.Optional;
  * is, and guessing is how a form post or a text/plain "simple request" from a browser page reaches a JSON route.
  */
 public final class RequestBodies {
+    /** Where {@link #bytes} leaves the body it read: the stream is consumed, so {@code ctx.bodyAsBytes()} is empty after. */
+    private static final String BODY = RequestBodies.class.getName() + ".body";
+
     private RequestBodies() {}
+
+    /**
+     * The body as read by {@link #bytes} (or {@link #json}) earlier in this request, for after-handlers such as
+     * metrics; empty when it was never read that way (then the stream is still unread and Javalin's own
+     * {@code bodyAsBytes()} works). Never reads the stream itself, so it cannot block or exceed a limit.
+     */
+    public static Optional<byte[]> alreadyRead(Context ctx) {
+        return Optional.ofNullable(ctx.attribute(BODY));
+    }
 
     /** @throws HttpFailure 415 unless the request says {@code application/json} (parameters such as charset allowed) */
     public static void requireJson(Context ctx) {
@@ -48,7 +60,9 @@ public final class RequestBodies {
                 if (total > maxBytes) throw tooLarge(maxBytes);
                 out.write(buf, 0, n);
             }
-            return out.toByteArray();
+            byte[] body = out.toByteArray();
+            ctx.attribute(BODY, body);
+            return body;
         } catch (IOException | RuntimeException e) {
             if (e instanceof HttpFailure f) throw f;
             throw transport(e).orElseThrow(() -> e instanceof RuntimeException r ? r : new java.io.UncheckedIOException((IOException) e));

@@ -89,7 +89,8 @@ final class NodeMetrics {
     /** The request's top-level string fields model, requestId and verification; tensors are skipped unread. */
     static Map<String, String> fields(Context ctx) {
         Map<String, String> out = new HashMap<>();
-        try (JsonParser p = JSON.createParser(ctx.bodyAsBytes())) {
+        // the handler read the body through RequestBodies (the stream is consumed); a body it never read is read here
+        try (JsonParser p = JSON.createParser(io.verity.http.RequestBodies.alreadyRead(ctx).orElseGet(ctx::bodyAsBytes))) {
             if (p.nextToken() != JsonToken.START_OBJECT) return out;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
