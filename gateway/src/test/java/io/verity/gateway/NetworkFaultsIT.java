@@ -428,6 +428,15 @@ class NetworkFaultsIT {
         try (Gateway fresh = Gateway.start(GatewayConfig.builder(dir.resolve("gateway2"), deploymentFile)
                 .clientKey(devnet.account(GATEWAY2).privateKeyHex()).deposit(BigInteger.TEN.pow(17))
                 .refreshInterval(Duration.ofMillis(300)).requestTimeout(Duration.ofSeconds(3)).build())) {
+            // A node checks a payer it has never seen against the chain once (is there a deposit?): let the honest
+            // nodes meet this gateway's client first, so the hedge measures answering, not that one-time read.
+            for (int h : List.of(H1, H2, H3)) {
+                HttpResponse<byte[]> w = http.send(HttpRequest.newBuilder(node(h).url().resolve("/v1/infer"))
+                        .header("Content-Type", "application/json")
+                        .header(io.verity.chain.VoucherJson.PAYER_HEADER, devnet.account(GATEWAY2).address().toString())
+                        .POST(HttpRequest.BodyPublishers.ofString(vadRequest(null))).build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(w.statusCode()).as("node %d meets the client: %s", h, new String(w.body())).isEqualTo(200);
+            }
             // A lost hedge is not measured, so the slow node stays first in this gateway and every request hedges;
             // the first one also pays the gateway's own warm-up.
             Response r = null;
