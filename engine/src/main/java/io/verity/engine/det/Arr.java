@@ -62,9 +62,16 @@ final class Arr {
     }
 
     static int size(int[] shape) {
+        for (int s : shape) if (s == 0) return 0;
+        // Stop as soon as the product leaves the int range: three large dims used to wrap the long product to
+        // a small or zero size. (A negative product is the callers' to refuse, as Reshape does.)
         long n = 1;
-        for (int s : shape) n *= s;
-        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("tensor too large: " + Arrays.toString(shape));
+        for (int s : shape) {
+            n *= s;
+            if (n > Integer.MAX_VALUE || n < Integer.MIN_VALUE) {
+                throw new IllegalArgumentException("tensor too large: " + Arrays.toString(shape));
+            }
+        }
         return (int) n;
     }
 

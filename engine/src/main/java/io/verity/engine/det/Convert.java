@@ -6,6 +6,7 @@ import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /** Conversions at the engine boundary: ONNX TensorProto and Verity Tensor to and from {@link Arr}. */
 final class Convert {
@@ -22,11 +23,28 @@ final class Convert {
             throw new UnsupportedOperationException("tensor '" + name + "' uses external data, which is not supported");
         }
         int[] shape = new int[p.getDimsCount()];
-        for (int i = 0; i < shape.length; i++) shape[i] = Math.toIntExact(p.getDims(i));
+        for (int i = 0; i < shape.length; i++) {
+            if (p.getDims(i) < 0) {
+                throw new IllegalArgumentException("tensor '" + name + "' has a negative dimension: " + p.getDimsList());
+            }
+            shape[i] = Math.toIntExact(p.getDims(i));
+        }
         int n = Arr.size(shape);
         if (!p.getRawData().isEmpty()) {
             ByteBuffer b = p.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             return fromLittleEndian(t, shape, b, name);
+        }
+        // Before allocating: the dims alone must not size an array (a few bytes of file could ask for gigabytes),
+        // and reading past the values the file carries was an IndexOutOfBoundsException.
+        int have = switch (t) {
+            case FLOAT32 -> p.getFloatDataCount();
+            case FLOAT64 -> p.getDoubleDataCount();
+            case INT64 -> p.getInt64DataCount();
+            default -> p.getInt32DataCount();
+        };
+        if (have != n) {
+            throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " needs " + n
+                    + " values, got " + have);
         }
         return switch (t) {
             case FLOAT32 -> {
