@@ -37,7 +37,7 @@ public final class ExplorerServer implements AutoCloseable {
         this.deployment = deployment;
         this.chain = chain;
         this.store = store;
-        this.indexer = new Indexer(chain, deployment, store);
+        this.indexer = new Indexer(chain, deployment, store, config.http().maxBodyBytes());
         Pages pages = new Pages(deployment, store, indexer, new NodeRegistryClient(chain, deployment.nodeRegistry()),
                 new GatewayView(config.gateway()));
         this.app = Javalin.create(cfg -> {

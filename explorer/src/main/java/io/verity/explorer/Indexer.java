@@ -1,7 +1,6 @@
 package io.verity.explorer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainLog;
 import io.verity.chain.Deployment;
@@ -10,6 +9,9 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.merkle.MerkleBatch;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.json.StrictJson;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,7 +38,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Indexer {
     private static final Logger LOG = LoggerFactory.getLogger(Indexer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Blocks per eth_getLogs call; well inside every public RPC's limits. */
     static final long RANGE = 2_000;
 
@@ -48,10 +49,23 @@ final class Indexer {
     private final AtomicLong reorgs = new AtomicLong();
     private final AtomicReference<String> lastError = new AtomicReference<>();
 
-    Indexer(ChainConnection chain, Deployment deployment, Store store) {
+    /** Longest a batch document may take to arrive, whole: a node trickling bytes must not hold the indexer. */
+    static final Duration FETCH_DEADLINE = Duration.ofSeconds(30);
+    private static final java.util.concurrent.ScheduledExecutorService CUTOFF =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "indexer-fetch-cutoff");
+                t.setDaemon(true);
+                return t;
+            });
+
+    private final long maxDocumentBytes;
+
+    /** @param maxDocumentBytes the largest batch document fetched; the URI is chain-supplied, so anyone staked picks it */
+    Indexer(ChainConnection chain, Deployment deployment, Store store, long maxDocumentBytes) {
         this.chain = chain;
         this.deployment = deployment;
         this.store = store;
+        this.maxDocumentBytes = maxDocumentBytes;
     }
 
     /**
@@ -139,10 +153,7 @@ final class Indexer {
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
             throw new IllegalArgumentException("batch uri is not http(s): " + b.uri());
         }
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() != 200) throw new IllegalStateException("HTTP " + r.statusCode() + " from " + b.uri());
-        JsonNode doc = JSON.readTree(r.body());
+        JsonNode doc = StrictJson.standard().read(download(uri));
         JsonNode arr = doc.path("receipts");
         List<SignedReceipt> receipts = new ArrayList<>();
         List<Keccak256> ids = new ArrayList<>();
@@ -157,6 +168,36 @@ final class Indexer {
             throw new IllegalStateException("batch document at " + b.uri() + " hashes to " + root + ", not the committed root " + b.root());
         }
         return receipts;
+    }
+
+    /**
+     * The document at {@code uri}, at most {@link #maxDocumentBytes} and {@link #FETCH_DEADLINE}: whoever committed
+     * the batch chose the URI, so its server may answer endlessly or slowly.
+     */
+    private byte[] download(URI uri) throws IOException, InterruptedException {
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            if (r.statusCode() != 200) throw new IllegalStateException("HTTP " + r.statusCode() + " from " + uri);
+            var cutoff = CUTOFF.schedule(() -> {
+                in.close(); // unblocks the read below
+                return null;
+            }, FETCH_DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            try {
+                byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxDocumentBytes + 1));
+                if (body.length > maxDocumentBytes) {
+                    throw new IllegalStateException("batch document at " + uri + " exceeds " + maxDocumentBytes + " bytes");
+                }
+                return body;
+            } catch (IOException e) {
+                if (cutoff.isDone()) {
+                    throw new IllegalStateException("batch document at " + uri + " did not arrive within " + FETCH_DEADLINE);
+                }
+                throw e;
+            } finally {
+                cutoff.cancel(false);
+            }
+        }
     }
 
     long head() {

@@ -267,4 +267,52 @@ class IndexerIT {
             assertThat(html).as(path).doesNotContainPattern("<script(?! src=\"/static/| type=\"application/json\")");
         }
     }
+
+    /**
+     * The batch URI is chosen by whoever committed the batch, so its server may answer without end or a byte at a
+     * time: the indexer reads at most the body limit, within a deadline, records why, and keeps indexing.
+     */
+    @Test
+    @Order(8)
+    void a_batch_document_that_never_ends_is_cut_off_at_the_size_limit() throws Exception {
+        com.sun.net.httpserver.HttpServer endless = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
+        endless.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, 0); // chunked, no length
+            byte[] chunk = new byte[64 << 10];
+            java.util.Arrays.fill(chunk, (byte) ' ');
+            try (var out = ex.getResponseBody()) {
+                for (int i = 0; i < 100_000; i++) { // 6.5 GB unless the reader stops
+                    out.write(chunk);
+                    served.addAndGet(chunk.length);
+                }
+            } catch (java.io.IOException closedByTheReader) {
+                // expected
+            }
+        });
+        endless.start();
+        try {
+            String uri = "http://127.0.0.1:" + endless.getAddress().getPort() + "/v1/batches/endless";
+            try (ChainClients n1 = as(1)) {
+                confirmed(n1.settlement().commitBatch(Keccak256.hash(new byte[] {99}), 1, uri));
+            }
+            long limit = 1 << 20;
+            explorer = ExplorerServer.start(ExplorerConfig.defaults(dir.resolve("explorer"), deploymentFile)
+                    .withPollInterval(Duration.ofMillis(100)).withHttp(io.verity.http.HttpLimits.DEFAULT.withMaxBodyBytes(limit)));
+            awaitIndexMatchesChain();
+            long id = -1;
+            for (JsonNode e : get("/api/events?limit=10000").get("events")) {
+                if (e.at("/args/uri").asText().equals(uri)) id = e.at("/args/batchId").asLong();
+            }
+            long batch = id;
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(http.send(HttpRequest.newBuilder(
+                    explorer.url().resolve("/batches/" + batch)).build(), HttpResponse.BodyHandlers.ofString()).body())
+                    .contains("exceeds " + limit + " bytes"));
+            assertThat(served.get()).as("the reader stopped near the limit").isLessThan(64L << 20);
+            assertThat(get("/api/status").toString()).as("still serving").isNotEmpty();
+        } finally {
+            endless.stop(0);
+        }
+    }
 }
