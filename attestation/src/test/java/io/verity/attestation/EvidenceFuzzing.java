@@ -53,7 +53,9 @@ final class EvidenceFuzzing {
         if (v instanceof Verdict.Rejected r) {
             // The verifiers fail closed on any exception (Checks.verify), which would hide a parser that reads
             // past its buffer or dereferences a missing field: those must be Failures that name the field.
-            for (String bug : BUGS) assertThat(r.reason()).as("rejected by a bug, not by a check").doesNotStartWith(bug);
+            for (String bug : BUGS) {
+                assertThat(r.reason()).as("rejected by a bug, not by a check").doesNotStartWith(bug);
+            }
         }
         if (v instanceof Verdict.Valid ok) {
             assertThat(ok.facts()).as("an edited or raw input verified with other facts than the real evidence")

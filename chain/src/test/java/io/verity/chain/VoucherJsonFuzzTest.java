@@ -36,7 +36,8 @@ class VoucherJsonFuzzTest {
         assertThat(again).isEqualTo(envelope);
         assertThat(VoucherJson.write(again)).isEqualTo(written);
         try {
-            EvmAddress signer = envelope.signed().signer(envelope.domain().chainId(), envelope.domain().verifyingContract());
+            EvmAddress signer = envelope.signed()
+                    .signer(envelope.domain().chainId(), envelope.domain().verifyingContract());
             assertThat(signer).isNotNull();
         } catch (IllegalArgumentException refused) {
             assertThat(refused.getMessage()).isNotBlank();

@@ -34,8 +34,11 @@ class TensorJsonFuzzTest {
         try {
             tensors = TensorJson.readList(document, "/inputs"); // as if the body were a request's "inputs"
         } catch (InvalidFieldException e) {
-            assertThat(e.errors()).isNotEmpty().allSatisfy(err -> assertThat(err.pointer())
-                    .satisfiesAnyOf(p -> assertThat(p).isEqualTo("/inputs"), p -> assertThat(p).startsWith("/inputs/")));
+            // past Errors.MAX problems the last entry only counts the rest, for the document as a whole ("")
+            assertThat(e.errors()).isNotEmpty().allSatisfy(err -> assertThat(err).satisfiesAnyOf(
+                    f -> assertThat(f.pointer()).isEqualTo("/inputs"),
+                    f -> assertThat(f.pointer()).startsWith("/inputs/"),
+                    f -> assertThat(f.pointer() + ": " + f.detail()).matches(": [0-9]+ more errors not shown")));
             return;
         }
         for (Tensor t : tensors) {
