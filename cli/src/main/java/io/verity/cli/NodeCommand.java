@@ -193,7 +193,7 @@ final class NodeCommand {
             List<Keccak256> models = new ModelHub(home.resolve("models")).list().stream().map(m -> m.digest()).toList();
             try (ChainClients chain = ChainClients.connect(d, account)) {
                 var done = NodeRegistration.ensure(chain.nodes(), account.address(), endpoint, models, price,
-                        Optional.ofNullable(stake));
+                        Optional.ofNullable(stake), true);
                 System.out.println("node " + account.address() + (done.isEmpty() ? ": already registered as given" : ": " + done));
                 System.out.println("  stake " + chain.nodes().stakeOf(account.address()) + " wei, " + models.size()
                         + " model(s), endpoint " + endpoint);

@@ -1,6 +1,7 @@
 package io.verity.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -270,23 +271,27 @@ class SettlementIT {
     }
 
     @Test
-    void registration_is_done_once_follows_a_moved_endpoint_and_comes_back_after_an_exit() {
+    void registration_is_done_once_follows_a_moved_endpoint_and_comes_back_after_an_exit_only_on_a_start() {
         int account = 5;
         EvmAddress self = devnet.account(account).address();
         try (ChainClients chain = ChainClients.connect(devnet.deployment(), devnet.account(account))) {
             var nodes = chain.nodes();
-            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:1", List.of(), BigInteger.ZERO, Optional.empty()))
+            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:1", List.of(), BigInteger.ZERO, Optional.empty(), true))
                     .containsExactly(NodeRegistration.Action.REGISTERED);
-            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:1", List.of(), BigInteger.ZERO, Optional.empty()))
+            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:1", List.of(), BigInteger.ZERO, Optional.empty(), true))
                     .isEmpty();
-            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:2", List.of(), BigInteger.ZERO, Optional.empty()))
+            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:2", List.of(), BigInteger.ZERO, Optional.empty(), true))
                     .containsExactly(NodeRegistration.Action.ENDPOINT_UPDATED);
             assertThat(nodes.node(self).orElseThrow().endpoint()).isEqualTo("http://127.0.0.1:2");
             assertThat(nodes.stakeOf(self)).isEqualTo(nodes.minStake());
             // an operator who exited and starts the node again is registered again, with fresh stake
             assertThat(nodes.exit()).isInstanceOf(io.verity.chain.TxOutcome.Confirmed.class);
             assertThat(nodes.node(self).orElseThrow().active()).isFalse();
-            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:2", List.of(), BigInteger.ZERO, Optional.empty()))
+            // a running node that finds itself exited stays out: that was its operator's choice
+            assertThatThrownBy(() -> NodeRegistration.ensure(nodes, self, "http://127.0.0.1:2", List.of(), BigInteger.ZERO,
+                    Optional.empty(), false)).hasMessageContaining("left NodeRegistry");
+            assertThat(nodes.node(self).orElseThrow().active()).isFalse();
+            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:2", List.of(), BigInteger.ZERO, Optional.empty(), true))
                     .containsExactly(NodeRegistration.Action.REGISTERED);
             assertThat(nodes.node(self).orElseThrow().active()).isTrue();
             assertThat(nodes.stakeOf(self)).isEqualTo(nodes.minStake());

@@ -74,6 +74,7 @@ public final class Batcher implements AutoCloseable {
     private long cursor;
     private MerkleBatch pending;
     private boolean registered;
+    private boolean everRegistered; // once, a refused commit only tops the stake up (NodeRegistration.ensure)
     private long firstSeenAt = -1;
 
     Batcher(ReceiptLog log, Path home, ChainPort chain, ChainSettings settings, long chainId, EvmAddress settlement,
@@ -208,8 +209,8 @@ public final class Batcher implements AutoCloseable {
         while (!loop.closed()) {
             try {
                 if (!registered) {
-                    chain.ensureRegistered();
-                    registered = true;
+                    chain.ensureRegistered(!everRegistered);
+                    registered = everRegistered = true;
                 }
                 chain.reattestIfDue();
                 if (pending != null) {

@@ -4,8 +4,11 @@ import io.verity.protocol.Keccak256;
 
 /** The two chain operations the batcher needs; both are idempotent and throw on any failure. */
 interface ChainPort extends AutoCloseable {
-    /** Registers and stakes the node unless it already is. */
-    void ensureRegistered();
+    /**
+     * Registers and stakes the node unless it already is; {@code starting} false (after a refused commit) only
+     * tops the stake up, never registers a node that left the registry (see {@link NodeRegistration#ensure}).
+     */
+    void ensureRegistered(boolean starting);
 
     /** Records (or renews) the node's TEE attestation in NodeRegistry when it has evidence and is due. */
     default void reattestIfDue() {}

@@ -47,9 +47,9 @@ final class DevnetChainPort implements ChainPort {
     }
 
     @Override
-    public void ensureRegistered() {
+    public void ensureRegistered(boolean starting) {
         var r = attempt(() -> NodeRegistration.ensure(clients().nodes(), account.address(), endpoint,
-                models.get(), price, stake));
+                models.get(), price, stake, starting));
         LOG.info("node {} on chain {}: {}", account.address(), deployment.chainId(), r);
     }
 

@@ -22,17 +22,23 @@ public final class NodeRegistration {
 
     /**
      * Registers {@code self} (the registry client's account) with {@code stake} wei, or the registry's
-     * minimum when empty; so does a node that exited or was deactivated (starting it again means serving
-     * again: the registry takes fresh stake, the old one keeps unbonding). For a node already registered it tops the stake up to the minimum when it fell
+     * minimum when empty; so does a node that exited or was deactivated when {@code starting} (starting it again
+     * means serving again: the registry takes fresh stake, the old one keeps unbonding). A running node that
+     * finds itself exited or deactivated does not register again: its operator chose that, and overriding it
+     * would bring a node back to every gateway the moment it was taken out. For a node already registered it tops the stake up to the minimum when it fell
      * below, and updates the registration (endpoint, models, price) when its endpoint moved.
      *
      * @throws ContractRevertedException when the registry refuses (e.g. a stake below its minimum)
      * @throws ChainException when the chain is unreachable or the transaction is not mined yet (call again)
      */
     public static Set<Action> ensure(NodeRegistryClient nodes, EvmAddress self, String endpoint, List<Keccak256> models,
-            BigInteger price, Optional<BigInteger> stake) {
+            BigInteger price, Optional<BigInteger> stake, boolean starting) {
         BigInteger min = nodes.minStake();
         Optional<NodeInfo> existing = nodes.node(self);
+        if (!starting && existing.isPresent() && !existing.get().active()) {
+            throw new ChainException("node " + self + " left NodeRegistry (exit or deactivation) while running; it commits"
+                    + " no batches until restarted, which registers it again");
+        }
         if (existing.isEmpty() || !existing.get().active()) {
             check("register", nodes.register(endpoint, models, Keccak256.ZERO, price, stake.orElse(min)));
             return EnumSet.of(Action.REGISTERED);

@@ -46,7 +46,7 @@ class BatcherTest {
         final AtomicInteger registrations = new AtomicInteger();
 
         @Override
-        public void ensureRegistered() {
+        public void ensureRegistered(boolean starting) {
             if (failures.get() > 0) throw new IllegalStateException("chain down");
             registrations.incrementAndGet();
         }
