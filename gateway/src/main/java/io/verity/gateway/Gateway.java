@@ -57,7 +57,7 @@ public final class Gateway implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         this.directory = new NodeDirectory(chain.nodes(), http, Duration.ofSeconds(2), clock);
         this.evidence = new EvidenceLog(config.home());
-        this.payer = client.map(c -> new Payer(c, d.chainId(), d.payments(), http, scheduler,
+        this.payer = client.map(c -> new Payer(c, d.chainId(), d.payments(), http,
                 Optional.of(chain.payments())));
         client.ifPresent(c -> topUp(c, config.deposit()));
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
@@ -167,7 +167,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
-        payer.ifPresent(Payer::close); // delivers what it can; needs the scheduler
+        payer.ifPresent(Payer::close); // delivers what it can
         scheduler.shutdown();
         background.shutdown();
         try {

@@ -17,7 +17,6 @@ import io.verity.chain.PaymentsClient;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +97,12 @@ final class Payer implements AutoCloseable {
     private final long chainId;
     private final EvmAddress payments;
     private final HttpClient http;
-    private final ScheduledExecutorService scheduler;
+    /**
+     * Deliveries run on their own virtual threads (one at a time per channel), retries wait on the JDK's timer:
+     * not on the gateway's scheduler, whose node-directory refresh hangs while the chain is frozen. Sharing it
+     * held every voucher for as long as the chain was paused, nodes served on credit until they answered 402.
+     */
+    private static final java.util.concurrent.Executor DELIVERIES = Thread.ofVirtual().name("voucher-delivery")::start;
     private final io.verity.protocol.receipt.Eip712Domain domain;
     private final Map<EvmAddress, Channel> channels = new ConcurrentHashMap<>();
     private final Optional<PaymentsClient> chain;
@@ -112,14 +116,12 @@ final class Payer implements AutoCloseable {
     private volatile long depositReadAt;
 
     /** @param chain reads the client's deposit and what nodes redeemed; empty: the deposit is not checked */
-    Payer(ChainAccount client, long chainId, EvmAddress payments, HttpClient http, ScheduledExecutorService scheduler,
-            Optional<PaymentsClient> chain) {
+    Payer(ChainAccount client, long chainId, EvmAddress payments, HttpClient http, Optional<PaymentsClient> chain) {
         this.chain = chain;
         this.client = client;
         this.chainId = chainId;
         this.payments = payments;
         this.http = http;
-        this.scheduler = scheduler;
         this.domain = VoucherJson.domain(chainId, payments);
     }
 
@@ -238,7 +240,7 @@ final class Payer implements AutoCloseable {
             startSending = !ch.sending;
             ch.sending = true;
         }
-        if (startSending) scheduler.execute(() -> deliver(ch));
+        if (startSending) DELIVERIES.execute(() -> deliver(ch));
         return new Payment(node.address, amount, cumulative);
     }
 
@@ -306,14 +308,15 @@ final class Payer implements AutoCloseable {
                 if (status == -1) ch.inDoubt.add(target); // refused connections (-2) delivered nothing
                 LOG.warn("voucher for {} wei to node {} not delivered (HTTP {}); retrying in {}", target, ch.node.address,
                         status == -2 ? "unreachable" : status == -1 ? "no answer" : status, RETRY);
-                scheduler.schedule(() -> deliver(ch), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                java.util.concurrent.CompletableFuture.delayedExecutor(RETRY.toMillis(), TimeUnit.MILLISECONDS, DELIVERIES)
+                        .execute(() -> deliver(ch));
                 return;
             }
             ch.inDoubt.clear();
             again = ch.target.compareTo(ch.acked) > 0;
             ch.sending = again;
         }
-        if (again) scheduler.execute(() -> deliver(ch));
+        if (again) DELIVERIES.execute(() -> deliver(ch));
     }
 
     /** What each node holds acknowledged; for tests and {@code /v1/nodes}. */

@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -52,7 +51,6 @@ class PayerChainTest {
     volatile CountDownLatch thaw = new CountDownLatch(0);
     HttpServer rpc;
     ChainConnection connection;
-    ScheduledExecutorService scheduler;
     Payer payer;
 
     @BeforeEach
@@ -83,16 +81,13 @@ class PayerChainTest {
         });
         rpc.start();
         connection = ChainConnection.open("http://127.0.0.1:" + rpc.getAddress().getPort(), ChainAccount.READ_ONLY);
-        scheduler = Executors.newScheduledThreadPool(1);
-        payer = new Payer(CLIENT, 31337, PAYMENTS, HttpClient.newHttpClient(), scheduler,
-                Optional.of(new PaymentsClient(connection, PAYMENTS)));
+        payer = new Payer(CLIENT, 31337, PAYMENTS, HttpClient.newHttpClient(), Optional.of(new PaymentsClient(connection, PAYMENTS)));
     }
 
     @AfterEach
     void stop() {
         thaw.countDown();
         payer.close();
-        scheduler.shutdownNow();
         connection.close();
         rpc.stop(0);
     }
