@@ -128,6 +128,11 @@ public final class Gateway implements AutoCloseable {
         return payer.map(Payer::settled).orElse(true);
     }
 
+    /** As {@link #paymentsDelivered()}, for the given nodes only (a node that is gone cannot take its voucher). */
+    public boolean paymentsDelivered(java.util.Collection<io.verity.protocol.EvmAddress> nodes) {
+        return payer.map(p -> nodes.stream().allMatch(p::settled)).orElse(true);
+    }
+
     GatewayConfig config() {
         return config;
     }

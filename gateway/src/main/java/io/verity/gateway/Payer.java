@@ -330,12 +330,16 @@ final class Payer implements AutoCloseable {
 
     /** True when every promise has been acknowledged by its node. */
     boolean settled() {
-        for (Channel ch : channels.values()) {
-            synchronized (ch) {
-                if (ch.sending || (ch.target != null && ch.target.compareTo(ch.acked) > 0)) return false;
-            }
+        return channels.keySet().stream().allMatch(this::settled);
+    }
+
+    /** True when every promise to {@code node} has been acknowledged. */
+    boolean settled(EvmAddress node) {
+        Channel ch = channels.get(node);
+        if (ch == null) return true;
+        synchronized (ch) {
+            return !ch.sending && (ch.target == null || ch.target.compareTo(ch.acked) <= 0);
         }
-        return true;
     }
 
     @Override
