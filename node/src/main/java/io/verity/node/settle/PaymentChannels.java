@@ -100,7 +100,9 @@ public final class PaymentChannels implements AutoCloseable {
     private final Map<EvmAddress, BigInteger> redeemed = new ConcurrentHashMap<>(); // only grows, as on chain
     private final Map<EvmAddress, Funds> funds = new ConcurrentHashMap<>();
     private final Map<EvmAddress, BigInteger> warnedUnderfunded = new ConcurrentHashMap<>();
-    private final Map<EvmAddress, CompletableFuture<Funds>> reading = new ConcurrentHashMap<>();
+    private record Read(CompletableFuture<Funds> result, long startedNanos) {}
+
+    private final Map<EvmAddress, Read> reading = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor reads; // one thread: the read port serialises its calls anyway
     private final Duration chainWait;
     private final Object storeLock = new Object();
@@ -318,8 +320,12 @@ public final class PaymentChannels implements AutoCloseable {
      * @throws RuntimeException when the chain fails or does not answer in time
      */
     private Funds fresh(EvmAddress client) {
+        Read pending = read(client);
+        // A read already older than the wait is one the chain is not answering: the caller before waited for it
+        // in vain, so this one does not wait at all (each voucher waiting in turn would throttle them all).
+        long left = chainWait.toNanos() - (System.nanoTime() - pending.startedNanos());
         try {
-            return read(client).get(chainWait.toMillis(), TimeUnit.MILLISECONDS);
+            return pending.result().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new IllegalStateException("the chain did not answer within " + chainWait.toMillis() + " ms");
         } catch (ExecutionException e) {
@@ -330,8 +336,8 @@ public final class PaymentChannels implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<Funds> read(EvmAddress client) {
-        CompletableFuture<Funds> f = reading.computeIfAbsent(client, c -> {
+    private Read read(EvmAddress client) {
+        Read f = reading.computeIfAbsent(client, c -> {
             CompletableFuture<Funds> r = new CompletableFuture<>();
             try {
                 reads.execute(() -> {
@@ -344,9 +350,9 @@ public final class PaymentChannels implements AutoCloseable {
             } catch (RejectedExecutionException e) { // queue full or closed
                 r.completeExceptionally(e);
             }
-            return r;
+            return new Read(r, System.nanoTime());
         });
-        f.whenComplete((r, e) -> reading.remove(client, f));
+        f.result().whenComplete((r, e) -> reading.remove(client, f));
         return f;
     }
 
@@ -422,7 +428,10 @@ public final class PaymentChannels implements AutoCloseable {
             switch (outcome) {
                 case TxOutcome.Confirmed c -> {
                     noteRedeemed(client, amount);
-                    funds.remove(client); // the deposit changed
+                    // The redeem paid amount - onChain out of the deposit: known without a read, so the next
+                    // voucher's check needs no chain (the read's age stays, so a stale one is still refreshed).
+                    funds.computeIfPresent(client, (k, f) -> new Funds(f.deposit().subtract(amount.subtract(onChain))
+                            .max(BigInteger.ZERO), amount, f.readAt()));
                     warnedUnderfunded.remove(client);
                     LOG.info("redeemed voucher of {} for {} wei (paid {} wei) in tx {}", client, amount,
                             amount.subtract(onChain), c.txHash());
