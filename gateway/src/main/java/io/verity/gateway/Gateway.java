@@ -113,11 +113,18 @@ public final class Gateway implements AutoCloseable {
         return payer.map(Payer::client);
     }
 
-    /** Re-reads the registry and health-checks now, instead of waiting for the next interval. */
+    /**
+     * Re-reads the registry and health-checks now, instead of waiting for the next interval. One refresh at a
+     * time: a periodic one that read the registry before a change must not apply its older view after this one.
+     */
     public void refreshNow() {
-        directory.refresh();
-        tee.refresh(directory.all()); // re-verifies every node's evidence: the tee policy's schedule
+        synchronized (refreshLock) {
+            directory.refresh();
+            tee.refresh(directory.all()); // re-verifies every node's evidence: the tee policy's schedule
+        }
     }
+
+    private final Object refreshLock = new Object();
 
     TeeGate tee() {
         return tee;
