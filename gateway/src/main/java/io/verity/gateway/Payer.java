@@ -98,11 +98,13 @@ final class Payer implements AutoCloseable {
     private final EvmAddress payments;
     private final HttpClient http;
     /**
-     * Deliveries run on their own virtual threads (one at a time per channel), retries wait on the JDK's timer:
-     * not on the gateway's scheduler, whose node-directory refresh hangs while the chain is frozen. Sharing it
-     * held every voucher for as long as the chain was paused, nodes served on credit until they answered 402.
+     * Deliveries run on their own threads (one at a time per channel), retries wait on the JDK's timer: not on
+     * the gateway's scheduler, whose node-directory refresh hangs while the chain is frozen. Sharing it held every
+     * voucher for as long as the chain was paused, and nodes served on credit until they answered 402. Platform
+     * threads, reused: a voucher is due at once and should not queue for a carrier behind the request load.
      */
-    private static final java.util.concurrent.Executor DELIVERIES = Thread.ofVirtual().name("voucher-delivery")::start;
+    private static final java.util.concurrent.ExecutorService DELIVERIES = java.util.concurrent.Executors.newCachedThreadPool(
+            Thread.ofPlatform().name("voucher-delivery-", 0).daemon().factory());
     private final io.verity.protocol.receipt.Eip712Domain domain;
     private final Map<EvmAddress, Channel> channels = new ConcurrentHashMap<>();
     private final Optional<PaymentsClient> chain;
