@@ -90,13 +90,17 @@ final class Dispatcher {
         for (NodeState n : candidates(req)) {
             if (n.canServe(req.model(), clock.instant())) dearest = dearest.max(n.price());
         }
-        int answers = switch (req.policy()) {
+        return dearest.multiply(BigInteger.valueOf(answersPaid(req.policy())));
+    }
+
+    /** How many answers a request under {@code policy} may pay for. */
+    static int answersPaid(Policy policy) {
+        return switch (policy) {
             case Policy.Redundant r -> r.k();
             case Policy.Sample s -> 2; // the answer and, when drawn, its audit
             case Policy.None n -> 1;
             case Policy.Tee t -> 1;
         };
-        return dearest.multiply(BigInteger.valueOf(answers));
     }
 
     private Outcome dispatch(Request req) throws InterruptedException {

@@ -57,7 +57,7 @@ public final class Gateway implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         this.directory = new NodeDirectory(chain.nodes(), http, Duration.ofSeconds(2), clock);
         this.evidence = new EvidenceLog(config.home());
-        this.payer = client.map(c -> new Payer(c, d.chainId(), d.payments(), http, scheduler,
+        this.payer = client.map(c -> new Payer(c, d.chainId(), d.payments(), http,
                 Optional.of(chain.payments())));
         client.ifPresent(c -> topUp(c, config.deposit()));
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
@@ -113,11 +113,18 @@ public final class Gateway implements AutoCloseable {
         return payer.map(Payer::client);
     }
 
-    /** Re-reads the registry and health-checks now, instead of waiting for the next interval. */
+    /**
+     * Re-reads the registry and health-checks now, instead of waiting for the next interval. One refresh at a
+     * time: a periodic one that read the registry before a change must not apply its older view after this one.
+     */
     public void refreshNow() {
-        directory.refresh();
-        tee.refresh(directory.all()); // re-verifies every node's evidence: the tee policy's schedule
+        synchronized (refreshLock) {
+            directory.refresh();
+            tee.refresh(directory.all()); // re-verifies every node's evidence: the tee policy's schedule
+        }
     }
+
+    private final Object refreshLock = new Object();
 
     TeeGate tee() {
         return tee;
@@ -126,6 +133,11 @@ public final class Gateway implements AutoCloseable {
     /** True once every promised voucher has been acknowledged by its node. */
     public boolean paymentsDelivered() {
         return payer.map(Payer::settled).orElse(true);
+    }
+
+    /** As {@link #paymentsDelivered()}, for the given nodes only (a node that is gone cannot take its voucher). */
+    public boolean paymentsDelivered(java.util.Collection<io.verity.protocol.EvmAddress> nodes) {
+        return payer.map(p -> nodes.stream().allMatch(p::settled)).orElse(true);
     }
 
     GatewayConfig config() {
@@ -167,7 +179,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
-        payer.ifPresent(Payer::close); // delivers what it can; needs the scheduler
+        payer.ifPresent(Payer::close); // delivers what it can
         scheduler.shutdown();
         background.shutdown();
         try {

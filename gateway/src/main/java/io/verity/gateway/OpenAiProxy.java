@@ -194,16 +194,40 @@ final class OpenAiProxy {
         byte[] bytes = verity == null ? ctx.bodyAsBytes() : JSON.writeValueAsBytes(body);
         LlmCaller.Call call = new LlmCaller.Call(path, body, bytes, digest, requestId, body.path("stream").asBoolean(false));
         Instant now = Instant.now();
-        switch (policy) {
-            case Policy.None n -> single(ctx, gateway, call, gateway.nodes(), a -> singleVerdict());
-            case Policy.Tee t -> {
-                List<NodeState> admitted = gateway.tee().admitted(gateway.nodes(), now);
-                if (admitted.isEmpty()) throw gateway.tee().noneAdmitted(gateway.nodes());
-                single(ctx, gateway, call, admitted, a -> singleVerdict());
+        // A client whose deposit cannot pay the answer is told so (402, Payer.DepositShort) before any node works
+        // for it; the hold lasts until the answer, streamed or not, is complete (issue 13, item 5).
+        try (Payer.Hold hold = gateway.payer().isPresent() ? gateway.payer().get().hold(cost(gateway, body, digest, policy)) : null) {
+            switch (policy) {
+                case Policy.None n -> single(ctx, gateway, call, gateway.nodes(), a -> singleVerdict());
+                case Policy.Tee t -> {
+                    List<NodeState> admitted = gateway.tee().admitted(gateway.nodes(), now);
+                    if (admitted.isEmpty()) throw gateway.tee().noneAdmitted(gateway.nodes());
+                    single(ctx, gateway, call, admitted, a -> singleVerdict());
+                }
+                case Policy.Sample s -> single(ctx, gateway, call, gateway.nodes(), a -> sampledVerdict(gateway, call, s, a));
+                case Policy.Redundant r -> redundant(ctx, gateway, call, r);
             }
-            case Policy.Sample s -> single(ctx, gateway, call, gateway.nodes(), a -> sampledVerdict(gateway, call, s, a));
-            case Policy.Redundant r -> redundant(ctx, gateway, call, r);
         }
+    }
+
+    /**
+     * The most the answer may cost as {@link #pay} pays it: the dearest node serving the model, per token, times
+     * the tokens its usage may count (the prompt, estimated at four bytes of JSON a token, plus max_tokens for each
+     * of n choices), times the answers the policy pays for. Values the node would refuse count as their default or
+     * limit: the node's 400 names them, not a 402.
+     */
+    static BigInteger cost(Gateway gateway, ObjectNode body, Keccak256 model, Policy policy) {
+        BigInteger dearest = BigInteger.ZERO;
+        Instant now = Instant.now();
+        for (NodeState n : gateway.nodes()) if (n.canServe(model, now)) dearest = dearest.max(n.price());
+        int maxTokens = io.verity.llm.Sampling.DEFAULT_MAX_TOKENS;
+        for (String f : new String[] {"max_tokens", "max_completion_tokens"}) {
+            if (body.path(f).canConvertToInt()) maxTokens = Math.clamp(body.get(f).asInt(), 1, io.verity.llm.Sampling.MAX_TOKENS_LIMIT);
+        }
+        int choices = body.path("n").canConvertToInt() ? Math.clamp(body.get("n").asInt(), 1, io.verity.llm.Sampling.MAX_CHOICES) : 1;
+        JsonNode prompt = body.has("messages") ? body.get("messages") : body.path("prompt");
+        long tokens = (long) maxTokens * choices + prompt.toString().length() / 4 + 1;
+        return dearest.multiply(BigInteger.valueOf(tokens)).multiply(BigInteger.valueOf(Dispatcher.answersPaid(policy)));
     }
 
     private static Policy policy(Context ctx, Gateway gateway, JsonNode verity) {

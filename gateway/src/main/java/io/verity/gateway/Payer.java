@@ -17,7 +17,6 @@ import io.verity.chain.PaymentsClient;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,24 +97,33 @@ final class Payer implements AutoCloseable {
     private final long chainId;
     private final EvmAddress payments;
     private final HttpClient http;
-    private final ScheduledExecutorService scheduler;
+    /**
+     * Deliveries run on their own threads (one at a time per channel), retries wait on the JDK's timer: not on
+     * the gateway's scheduler, whose node-directory refresh hangs while the chain is frozen. Sharing it held every
+     * voucher for as long as the chain was paused, and nodes served on credit until they answered 402. Platform
+     * threads, reused: a voucher is due at once and should not queue for a carrier behind the request load.
+     */
+    private static final java.util.concurrent.ExecutorService DELIVERIES = java.util.concurrent.Executors.newCachedThreadPool(
+            Thread.ofPlatform().name("voucher-delivery-", 0).daemon().factory());
     private final io.verity.protocol.receipt.Eip712Domain domain;
     private final Map<EvmAddress, Channel> channels = new ConcurrentHashMap<>();
     private final Optional<PaymentsClient> chain;
     private final java.util.concurrent.atomic.AtomicReference<BigInteger> held =
             new java.util.concurrent.atomic.AtomicReference<>(BigInteger.ZERO);
     private volatile BigInteger deposit; // as last read, null before the first read
+    // Chain reads run here, off the request path: a frozen chain hangs an RPC call until its HTTP timeout.
+    private final java.util.concurrent.ExecutorService reads = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("payer-chain-reads").daemon().factory());
+    private final Map<Boolean, java.util.concurrent.CompletableFuture<BigInteger>> reading = new ConcurrentHashMap<>();
     private volatile long depositReadAt;
 
     /** @param chain reads the client's deposit and what nodes redeemed; empty: the deposit is not checked */
-    Payer(ChainAccount client, long chainId, EvmAddress payments, HttpClient http, ScheduledExecutorService scheduler,
-            Optional<PaymentsClient> chain) {
+    Payer(ChainAccount client, long chainId, EvmAddress payments, HttpClient http, Optional<PaymentsClient> chain) {
         this.chain = chain;
         this.client = client;
         this.chainId = chainId;
         this.payments = payments;
         this.http = http;
-        this.scheduler = scheduler;
         this.domain = VoucherJson.domain(chainId, payments);
     }
 
@@ -126,9 +134,10 @@ final class Payer implements AutoCloseable {
     /**
      * Holds {@code price} against the client's deposit for an answer about to be asked for, or refuses: the
      * deposit must cover every promise nodes have not redeemed yet, the answers in flight, and this one. A cached
-     * read (up to {@link #DEPOSIT_CACHE} old) admits; a refusal is always made on fresh reads, so a client that
-     * topped up is served at once. When the chain cannot be read the answer is admitted: the nodes' credit still
-     * bounds what is served unpaid.
+     * read admits at once (one older than {@link #DEPOSIT_CACHE} is refreshed in the background); a refusal is
+     * always made on fresh reads, so a client that topped up is served at once. When the chain cannot be read
+     * within {@link #CHAIN_WAIT} the answer is admitted: the nodes' credit still bounds what is served unpaid, and
+     * a frozen chain does not hold up requests.
      *
      * @throws DepositShort when the deposit cannot cover it
      */
@@ -138,9 +147,11 @@ final class Payer implements AutoCloseable {
         if (chain.isEmpty() || price.signum() == 0) return h;
         try {
             BigInteger dep = deposit;
-            if (dep == null || System.nanoTime() - depositReadAt > DEPOSIT_CACHE.toNanos()) dep = readDeposit(false);
-            if (dep.compareTo(promisedUnredeemed().add(total)) >= 0) return h;
-            dep = readDeposit(true);
+            if (dep != null && dep.compareTo(promisedUnredeemed().add(total)) >= 0) {
+                if (System.nanoTime() - depositReadAt > DEPOSIT_CACHE.toNanos()) refresh(false);
+                return h;
+            }
+            dep = fresh();
             BigInteger owed = promisedUnredeemed().add(total).subtract(price);
             if (dep.compareTo(owed.add(price)) >= 0) return h;
             h.close();
@@ -153,6 +164,43 @@ final class Payer implements AutoCloseable {
     }
 
     private static final Duration DEPOSIT_CACHE = Duration.ofSeconds(1);
+    /** Longest a request waits for the chain before it is served unchecked. */
+    static final Duration CHAIN_WAIT = Duration.ofMillis(500);
+
+    /** The deposit and what nodes redeemed, read now (or joined, when such a read is under way), waited for at most {@link #CHAIN_WAIT}. */
+    private BigInteger fresh() {
+        try {
+            return refresh(true).get(CHAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the chain did not answer within " + CHAIN_WAIT.toMillis() + " ms");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the chain", e);
+        }
+    }
+
+    /** Starts a read on the read thread unless one of this kind is under way; it updates the cache when it ends. */
+    private java.util.concurrent.CompletableFuture<BigInteger> refresh(boolean withRedeemed) {
+        var r = reading.computeIfAbsent(withRedeemed, w -> {
+            var f = new java.util.concurrent.CompletableFuture<BigInteger>();
+            try {
+                reads.execute(() -> {
+                    try {
+                        f.complete(readDeposit(w));
+                    } catch (RuntimeException e) {
+                        f.completeExceptionally(e);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) { // closed
+                f.completeExceptionally(e);
+            }
+            return f;
+        });
+        r.whenComplete((v, e) -> reading.remove(withRedeemed, r));
+        return r;
+    }
 
     private BigInteger readDeposit(boolean withRedeemed) {
         PaymentsClient p = chain.orElseThrow();
@@ -194,7 +242,7 @@ final class Payer implements AutoCloseable {
             startSending = !ch.sending;
             ch.sending = true;
         }
-        if (startSending) scheduler.execute(() -> deliver(ch));
+        if (startSending) DELIVERIES.execute(() -> deliver(ch));
         return new Payment(node.address, amount, cumulative);
     }
 
@@ -262,14 +310,15 @@ final class Payer implements AutoCloseable {
                 if (status == -1) ch.inDoubt.add(target); // refused connections (-2) delivered nothing
                 LOG.warn("voucher for {} wei to node {} not delivered (HTTP {}); retrying in {}", target, ch.node.address,
                         status == -2 ? "unreachable" : status == -1 ? "no answer" : status, RETRY);
-                scheduler.schedule(() -> deliver(ch), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                java.util.concurrent.CompletableFuture.delayedExecutor(RETRY.toMillis(), TimeUnit.MILLISECONDS, DELIVERIES)
+                        .execute(() -> deliver(ch));
                 return;
             }
             ch.inDoubt.clear();
             again = ch.target.compareTo(ch.acked) > 0;
             ch.sending = again;
         }
-        if (again) scheduler.execute(() -> deliver(ch));
+        if (again) DELIVERIES.execute(() -> deliver(ch));
     }
 
     /** What each node holds acknowledged; for tests and {@code /v1/nodes}. */
@@ -283,16 +332,21 @@ final class Payer implements AutoCloseable {
 
     /** True when every promise has been acknowledged by its node. */
     boolean settled() {
-        for (Channel ch : channels.values()) {
-            synchronized (ch) {
-                if (ch.sending || (ch.target != null && ch.target.compareTo(ch.acked) > 0)) return false;
-            }
+        return channels.keySet().stream().allMatch(this::settled);
+    }
+
+    /** True when every promise to {@code node} has been acknowledged. */
+    boolean settled(EvmAddress node) {
+        Channel ch = channels.get(node);
+        if (ch == null) return true;
+        synchronized (ch) {
+            return !ch.sending && (ch.target == null || ch.target.compareTo(ch.acked) <= 0);
         }
-        return true;
     }
 
     @Override
     public void close() {
+        reads.shutdownNow();
         // Vouchers still in flight are lost with the process; the node was promised them but they are not
         // signed. Give deliveries a moment to finish.
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();

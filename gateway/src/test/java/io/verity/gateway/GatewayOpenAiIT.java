@@ -147,6 +147,46 @@ class GatewayOpenAiIT {
         assertThat(verity.at("/payment/amount").asText()).isNotEqualTo("0");
     }
 
+    static HttpResponse<String> postJson(URI url, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(url).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void a_deposit_too_small_for_the_next_answer_is_a_402_in_openai_shape_and_no_node_is_asked() throws Exception {
+        BigInteger deposit = PRICE_PER_TOKEN.multiply(BigInteger.valueOf(100)); // a hundred tokens
+        try (Gateway poor = Gateway.start(GatewayConfig.builder(dir.resolve("poor-gateway"), dir.resolve("deployment.json"))
+                .clientKey(devnet.account(5).privateKeyHex()).deposit(deposit).refreshInterval(Duration.ofMillis(500)).build())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(poor.url(), "/v1/models").toString().contains(MODEL));
+            URI chat = poor.url().resolve("/v1/chat/completions");
+            // an answer the deposit can pay goes through
+            HttpResponse<String> small = postJson(chat, "{\"model\":\"" + MODEL + "\",\"max_tokens\":4,\"temperature\":0,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}");
+            assertThat(small.statusCode()).as(small.body()).isEqualTo(200);
+            int receipts = get(node.url(), "/health").get("receipts").asInt();
+
+            for (var ask : Map.of(chat, "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]",
+                    poor.url().resolve("/v1/completions"), "\"prompt\":\"Hello\"").entrySet()) {
+                HttpResponse<String> r = postJson(ask.getKey(), "{\"model\":\"" + MODEL + "\",\"max_tokens\":200," + ask.getValue() + "}");
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(402);
+                assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+                JsonNode p = JSON.readTree(r.body());
+                assertThat(p.at("/error/code").asText()).isEqualTo("insufficient_deposit");
+                assertThat(p.at("/error/type").asText()).isEqualTo("insufficient_quota");
+                assertThat(p.at("/error/message").asText()).contains("deposit more");
+                assertThat(p.get("type").asText()).isEqualTo("urn:verity:problem:insufficient-deposit");
+                assertThat(p.get("source").asText()).isEqualTo("payment");
+                assertThat(p.get("retryable").asBoolean(true)).isFalse();
+                assertThat(p.get("client").asText()).isEqualTo(devnet.account(5).address().toString());
+                assertThat(new BigInteger(p.get("deposit").asText())).isEqualTo(deposit);
+                // priced as it would be paid: per token, max_tokens and the prompt
+                assertThat(new BigInteger(p.get("price").asText())).isGreaterThan(PRICE_PER_TOKEN.multiply(BigInteger.valueOf(200)));
+                assertThat(p.has("attempts")).as("no node was asked").isFalse();
+            }
+            assertThat(get(node.url(), "/health").get("receipts").asInt()).as("receipts the node signed").isEqualTo(receipts);
+        }
+    }
+
     @Test
     void openai_java_lists_the_language_models_the_network_serves() {
         assertThat(openai().models().list().data()).extracting(m -> m.id()).containsExactly(MODEL);

@@ -13,6 +13,10 @@ package io.verity.llm;
  */
 public record Sampling(double temperature, double topP, long seed, int maxTokens) {
     public static final int MAX_TOKENS_LIMIT = 4096;
+    /** max_tokens when a request gives none (the gateway prices the answer by it too). */
+    public static final int DEFAULT_MAX_TOKENS = 256;
+    /** Choices ({@code n}) per request at most: they run one after another on the one llama.cpp slot. */
+    public static final int MAX_CHOICES = 8;
 
     public Sampling {
         if (!(temperature >= 0 && temperature <= 2)) {

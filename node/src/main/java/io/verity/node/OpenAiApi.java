@@ -58,9 +58,8 @@ final class OpenAiApi {
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiApi.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final SecureRandom SEEDS = new SecureRandom();
-    static final int DEFAULT_MAX_TOKENS = 256;
-    /** Choices per request at most: they run one after another on the one llama.cpp slot. */
-    static final int MAX_N = 8;
+    static final int DEFAULT_MAX_TOKENS = Sampling.DEFAULT_MAX_TOKENS;
+    static final int MAX_N = Sampling.MAX_CHOICES;
     static final String CHAT = "/v1/chat/completions";
     static final String COMPLETIONS = "/v1/completions";
 

@@ -22,7 +22,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +41,20 @@ import org.slf4j.LoggerFactory;
  * channel has redeemed. A chain outage only delays redemption: the redeemer retries with exponential backoff
  * (100 ms up to {@link ChainSettings#maxBackoff()}) and never drops a voucher it accepted. Closing stops the
  * redeemer; it is idempotent.
+ *
+ * <p>Nothing on the request or voucher path waits for the chain longer than {@link #CHAIN_WAIT}: the deposit
+ * reads run on one background thread, a stale cached read that admits is used while a fresh one is fetched, and
+ * a read that does not come back in time counts as "the chain cannot be read" (accept unchecked, the credit
+ * bounds the loss). Without this a frozen chain held every voucher POST for as long as the RPC call hung, the
+ * gateway's vouchers stopped arriving, and paying clients ran into the credit (402) while the chain was paused.
  */
 public final class PaymentChannels implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PaymentChannels.class);
     private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
+    /** Longest a voucher or a request waits for a chain read before going on without it. */
+    static final Duration CHAIN_WAIT = Duration.ofMillis(500);
+    /** Reads waiting for the read thread beyond this are not queued: they count as the chain not answering. */
+    private static final int MAX_QUEUED_READS = 1024;
 
     /**
      * One channel as the node sees it.
@@ -83,11 +100,17 @@ public final class PaymentChannels implements AutoCloseable {
     private final Map<EvmAddress, BigInteger> redeemed = new ConcurrentHashMap<>(); // only grows, as on chain
     private final Map<EvmAddress, Funds> funds = new ConcurrentHashMap<>();
     private final Map<EvmAddress, BigInteger> warnedUnderfunded = new ConcurrentHashMap<>();
+    private record Read(CompletableFuture<Funds> result, long startedNanos) {}
+
+    private final Map<EvmAddress, Read> reading = new ConcurrentHashMap<>();
+    private final ThreadPoolExecutor reads; // one thread: the read port serialises its calls anyway
+    private final Duration chainWait;
     private final Object storeLock = new Object();
     private final Loop loop;
 
     PaymentChannels(Path home, PaymentsPort redeemPort, PaymentsPort readPort, EvmAddress self, Eip712Domain domain,
-            Duration interval, Duration maxBackoff, InstantSource clock) throws IOException {
+            Duration interval, Duration maxBackoff, InstantSource clock, Duration chainWait) throws IOException {
+        this.chainWait = chainWait;
         this.dir = home.resolve("vouchers");
         this.redeemPort = redeemPort;
         this.readPort = readPort;
@@ -98,6 +121,8 @@ public final class PaymentChannels implements AutoCloseable {
         this.clock = clock;
         Files.createDirectories(dir);
         load();
+        this.reads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(MAX_QUEUED_READS),
+                Thread.ofPlatform().name("payments-reads").daemon().factory());
         this.loop = new Loop("redeemer", this::run);
     }
 
@@ -110,12 +135,19 @@ public final class PaymentChannels implements AutoCloseable {
             InstantSource clock) throws IOException {
         return start(home, new DevnetPaymentsPort(deployment, account), new DevnetPaymentsPort(deployment, account),
                 account.address(), VoucherJson.domain(deployment.chainId(), deployment.payments()),
-                settings.redeemInterval(), settings.maxBackoff(), clock);
+                settings.redeemInterval(), settings.maxBackoff(), clock, CHAIN_WAIT);
     }
 
     static PaymentChannels start(Path home, PaymentsPort redeemPort, PaymentsPort readPort, EvmAddress self,
             Eip712Domain domain, Duration interval, Duration maxBackoff, InstantSource clock) throws IOException {
-        PaymentChannels c = new PaymentChannels(home, redeemPort, readPort, self, domain, interval, maxBackoff, clock);
+        return start(home, redeemPort, readPort, self, domain, interval, maxBackoff, clock, CHAIN_WAIT);
+    }
+
+    static PaymentChannels start(Path home, PaymentsPort redeemPort, PaymentsPort readPort, EvmAddress self,
+            Eip712Domain domain, Duration interval, Duration maxBackoff, InstantSource clock, Duration chainWait)
+            throws IOException {
+        PaymentChannels c = new PaymentChannels(home, redeemPort, readPort, self, domain, interval, maxBackoff, clock,
+                chainWait);
         c.loop.start();
         return c;
     }
@@ -133,7 +165,7 @@ public final class PaymentChannels implements AutoCloseable {
     /**
      * Checks {@code v} and, when it exceeds what the node holds for its client, stores it durably before
      * returning {@link Acceptance.Accepted}. The deposit check ({@link Acceptance.Underfunded}) uses a cached
-     * read, refreshed before refusing; when the chain cannot be read the voucher is accepted and the redeemer
+     * read, refreshed before refusing; when the chain cannot be read within {@link #CHAIN_WAIT} the voucher is accepted and the redeemer
      * finds out.
      *
      * @throws IOException when the voucher could not be made durable (nothing was accepted)
@@ -172,11 +204,11 @@ public final class PaymentChannels implements AutoCloseable {
 
     /**
      * The channel with {@code client}, reading its redeemed amount from the chain; when the chain cannot be
-     * read, the last amount seen.
+     * read (within {@link #CHAIN_WAIT}), the last amount seen.
      */
     public Channel channel(EvmAddress client) {
         try {
-            noteRedeemed(client, readPort.redeemed(client));
+            fresh(client);
         } catch (RuntimeException e) {
             LOG.debug("cannot read redeemed({}) from the chain, answering the last value seen: {}", client, e.toString());
         }
@@ -199,12 +231,17 @@ public final class PaymentChannels implements AutoCloseable {
         try {
             Funds f = funds.get(client);
             if (f != null && f.deposit().signum() > 0) return true;
-            f = readFunds(client);
+            f = fresh(client);
             return f.deposit().signum() > 0 || f.redeemed().signum() > 0;
         } catch (RuntimeException e) {
             LOG.debug("cannot read the deposit of {}, treating it as funded: {}", client, e.toString());
             return true;
         }
+    }
+
+    /** The client's deposit as last read, for tests. */
+    Optional<BigInteger> cachedDeposit(EvmAddress client) {
+        return Optional.ofNullable(funds.get(client)).map(Funds::deposit);
     }
 
     private List<FieldError> check(VoucherJson.Envelope v) {
@@ -255,9 +292,15 @@ public final class PaymentChannels implements AutoCloseable {
     private Optional<Acceptance.Underfunded> underfunded(EvmAddress client, BigInteger amount) {
         try {
             Funds f = funds.get(client);
-            if (f == null || clock.millis() - f.readAt() > interval.toMillis()) f = readFunds(client);
-            if (covers(f, amount)) return Optional.empty();
-            f = readFunds(client); // the client may have just topped up: never refuse on a stale read
+            if (f == null) {
+                f = fresh(client);
+            } else if (covers(f, amount)) {
+                // admits: answer now, and refresh a stale read in the background for the next voucher
+                if (clock.millis() - f.readAt() > interval.toMillis()) read(client);
+                return Optional.empty();
+            } else {
+                f = fresh(client); // the client may have just topped up: never refuse on a stale read
+            }
             if (covers(f, amount)) return Optional.empty();
             return Optional.of(new Acceptance.Underfunded(f.deposit(), f.redeemed(), amount));
         } catch (RuntimeException e) {
@@ -268,6 +311,49 @@ public final class PaymentChannels implements AutoCloseable {
 
     private static boolean covers(Funds f, BigInteger amount) {
         return f.deposit().compareTo(amount.subtract(f.redeemed())) >= 0;
+    }
+
+    /**
+     * A read of the client's funds started now (or joined, when one is already under way), waited for at most
+     * {@link #chainWait}; it completes in the background either way and updates the cache.
+     *
+     * @throws RuntimeException when the chain fails or does not answer in time
+     */
+    private Funds fresh(EvmAddress client) {
+        Read pending = read(client);
+        // A read already older than the wait is one the chain is not answering: the caller before waited for it
+        // in vain, so this one does not wait at all (each voucher waiting in turn would throttle them all).
+        long left = chainWait.toNanos() - (System.nanoTime() - pending.startedNanos());
+        try {
+            return pending.result().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the chain did not answer within " + chainWait.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the chain", e);
+        }
+    }
+
+    private Read read(EvmAddress client) {
+        Read f = reading.computeIfAbsent(client, c -> {
+            CompletableFuture<Funds> r = new CompletableFuture<>();
+            try {
+                reads.execute(() -> {
+                    try {
+                        r.complete(readFunds(c));
+                    } catch (RuntimeException e) {
+                        r.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) { // queue full or closed
+                r.completeExceptionally(e);
+            }
+            return new Read(r, System.nanoTime());
+        });
+        f.result().whenComplete((r, e) -> reading.remove(client, f));
+        return f;
     }
 
     private Funds readFunds(EvmAddress client) {
@@ -342,7 +428,10 @@ public final class PaymentChannels implements AutoCloseable {
             switch (outcome) {
                 case TxOutcome.Confirmed c -> {
                     noteRedeemed(client, amount);
-                    funds.remove(client); // the deposit changed
+                    // The redeem paid amount - onChain out of the deposit: known without a read, so the next
+                    // voucher's check needs no chain (the read's age stays, so a stale one is still refreshed).
+                    funds.computeIfPresent(client, (k, f) -> new Funds(f.deposit().subtract(amount.subtract(onChain))
+                            .max(BigInteger.ZERO), amount, f.readAt()));
                     warnedUnderfunded.remove(client);
                     LOG.info("redeemed voucher of {} for {} wei (paid {} wei) in tx {}", client, amount,
                             amount.subtract(onChain), c.txHash());
@@ -367,6 +456,7 @@ public final class PaymentChannels implements AutoCloseable {
     @Override
     public void close() {
         loop.stop(Duration.ofSeconds(40)); // a redeem in flight may wait for its receipt
+        reads.shutdownNow();
         readPort.close();
     }
 }
