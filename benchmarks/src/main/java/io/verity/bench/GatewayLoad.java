@@ -1,12 +1,14 @@
 package io.verity.bench;
 
 import io.verity.chain.Devnet;
+import io.verity.chain.VoucherJson;
 import io.verity.gateway.Gateway;
 import io.verity.gateway.GatewayConfig;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.settle.ChainSettings;
+import io.verity.protocol.EvmAddress;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.math.BigInteger;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -74,6 +77,9 @@ public final class GatewayLoad {
         boolean run() throws Exception;
     }
 
+    /** Credit each node gives the direct caller (10^24 wei: far more than any run asks at these prices). */
+    private static final BigInteger DIRECT_CREDIT = BigInteger.TEN.pow(24);
+
     private GatewayLoad() {}
 
     public static void main(String[] args) throws Exception {
@@ -107,8 +113,11 @@ public final class GatewayLoad {
                 for (int i = 1; i <= 3; i++) {
                     Path home = dir.resolve("node" + i);
                     new ModelHub(home.resolve("models")).add(vad, "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
+                    // The direct calls name the gateway's client as payer and send no vouchers: the baseline measures
+                    // serving, so the nodes extend that funded payer enough credit for a whole run.
                     nodes.add(InferenceNode.start(NodeConfig.defaults(home).withPrice(PRICE.multiply(BigInteger.valueOf(i)))
-                            .withChainSettings(ChainSettings.of(deploymentFile).withAccountKey(devnet.account(i).privateKeyHex()))));
+                            .withChainSettings(ChainSettings.of(deploymentFile).withAccountKey(devnet.account(i).privateKeyHex())
+                                    .withPaymentCredit(DIRECT_CREDIT))));
                 }
                 try (Gateway gateway = Gateway.start(GatewayConfig.builder(dir.resolve("gateway"), deploymentFile)
                         .clientKey(devnet.account(4).privateKeyHex()).deposit(BigInteger.TEN.pow(20)).build())) {
@@ -118,7 +127,8 @@ public final class GatewayLoad {
                     AtomicInteger next = new AtomicInteger();
                     // Round-robin over the same three nodes the gateway routes to: the same capacity on both sides.
                     Target directCall = new Target("direct round-robin x3",
-                            () -> post(http, nodeUrls.get(Math.floorMod(next.getAndIncrement(), nodeUrls.size())), nodeBody));
+                            () -> post(http, nodeUrls.get(Math.floorMod(next.getAndIncrement(), nodeUrls.size())), nodeBody,
+                                    Optional.of(devnet.account(4).address())));
                     Target noneCall = policyCall(http, gatewayUrl, "none");
                     Target redundantCall = policyCall(http, gatewayUrl, "redundant:2");
                     Target sampleCall = policyCall(http, gatewayUrl, "sample:0.05");
@@ -257,9 +267,15 @@ public final class GatewayLoad {
     }
 
     private static boolean post(HttpClient http, URI url, String body) throws Exception {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        return post(http, url, body, Optional.empty());
+    }
+
+    /** @param payer named to a node called directly (a charging node serves only a named, funded payer) */
+    private static boolean post(HttpClient http, URI url, String body, Optional<EvmAddress> payer) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        payer.ifPresent(p -> b.header(VoucherJson.PAYER_HEADER, p.toString()));
+        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         return r.statusCode() == 200;
     }
 

@@ -129,21 +129,24 @@ public final class LlmLoad {
             // One llama.cpp process for every path; the node owns it (and closes it), the direct path borrows it.
             LlmEngine engine = LlmEngine.start(gguf, threads, null);
             NodeConfig config = NodeConfig.defaults(home.resolve("node")).withPrice(BigInteger.TEN.pow(9))
-                    .withChainSettings(ChainSettings.of(deploymentFile).withAccountKey(devnet.account(1).privateKeyHex()));
+                    .withChainSettings(ChainSettings.of(deploymentFile).withAccountKey(devnet.account(1).privateKeyHex())
+                            // direct calls name the gateway's client as payer and send no vouchers: credit for a whole run
+                            .withPaymentCredit(BigInteger.TEN.pow(24)));
             try (InferenceNode node = InferenceNode.start(config, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()),
                     InstantSource.system(), Map.of(MODEL, engine));
                     Gateway gateway = Gateway.start(GatewayConfig.builder(home.resolve("gateway"), deploymentFile)
                             .clientKey(devnet.account(4).privateKeyHex()).deposit(BigInteger.TEN.pow(18)).build())) {
                 awaitRouted(gateway, http);
+                io.verity.protocol.EvmAddress payer = devnet.account(4).address();
                 List<Call> calls = List.of(
                         m -> {
                             Completion c = engine.chat(MESSAGES, greedy, List.of(), null, t -> m.token());
                             m.tokens = c.completionTokens();
                         },
-                        m -> whole(http, post(node.url(), BODY.formatted(maxTokens, "")), m),
-                        m -> streamed(http, post(node.url(), BODY.formatted(maxTokens, ",\"stream\":true")), m),
-                        m -> whole(http, post(gateway.url(), BODY.formatted(maxTokens, "")), m),
-                        m -> streamed(http, post(gateway.url(), BODY.formatted(maxTokens, ",\"stream\":true")), m));
+                        m -> whole(http, post(node.url(), BODY.formatted(maxTokens, ""), payer), m),
+                        m -> streamed(http, post(node.url(), BODY.formatted(maxTokens, ",\"stream\":true"), payer), m),
+                        m -> whole(http, post(gateway.url(), BODY.formatted(maxTokens, ""), payer), m),
+                        m -> streamed(http, post(gateway.url(), BODY.formatted(maxTokens, ",\"stream\":true"), payer), m));
                 for (int i = 0; i < WARMUP; i++) for (Call c : calls) c.run(new Marks());
                 int n = calls.size();
                 long[][] total = new long[n][requests], first = new long[n][requests], last = new long[n][requests];
@@ -226,8 +229,10 @@ public final class LlmLoad {
         if (!done) throw new IllegalStateException("stream ended without [DONE]");
     }
 
-    static HttpRequest post(URI base, String body) {
+    /** @param payer named to a node called directly (a charging node serves only a named, funded payer) */
+    static HttpRequest post(URI base, String body, io.verity.protocol.EvmAddress payer) {
         return HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).header("Content-Type", "application/json")
+                .header(io.verity.chain.VoucherJson.PAYER_HEADER, payer.toString()) // a gateway ignores it; a node needs it
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
