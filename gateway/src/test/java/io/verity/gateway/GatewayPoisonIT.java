@@ -26,12 +26,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  * stops routing that model to it until a health check sees the engine up again.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GatewayPoisonIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String MODEL = "tiny-llama";
@@ -113,8 +110,15 @@ class GatewayPoisonIT {
         return out;
     }
 
+    /** Each test starts with both engines up and routed, whatever ran before it. */
+    @BeforeEach
+    void bothEnginesUp() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> cheapLlm.state() == LlmEngine.State.UP
+                && dearLlm.state() == LlmEngine.State.UP);
+        gateway.refreshNow();
+    }
+
     @Test
-    @Order(1)
     void a_poison_request_is_the_clients_problem_after_one_attempt_and_kills_no_worker() throws Exception {
         long cheapPid = cheapLlm.workerPid().orElseThrow(), dearPid = dearLlm.workerPid().orElseThrow();
         String rf = ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":%s}}";
@@ -149,7 +153,6 @@ class GatewayPoisonIT {
     }
 
     @Test
-    @Order(2)
     void a_node_whose_engine_is_down_is_failed_over_and_not_routed_that_model_until_its_engine_is_up() throws Exception {
         long pid = cheapLlm.workerPid().orElseThrow();
         ProcessHandle.of(pid).ifPresent(p -> {
