@@ -68,6 +68,8 @@ class GatewayIT {
                 .clientKey(devnet.account(4).privateKeyHex()).deposit(BigInteger.TEN.pow(18))
                 .refreshInterval(Duration.ofMillis(500)).quarantine(Duration.ofMinutes(5)).build());
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        // nodes register from a background thread after start: wait until the gateway has found all three
+        await().atMost(Duration.ofSeconds(60)).until(() -> gateway.nodes().stream().filter(NodeState::healthy).count() == 3);
     }
 
     static InferenceNode startNode(int account, BigInteger price) throws Exception {
