@@ -1,21 +1,14 @@
 // Generates vectors.json: EIP-712 voucher digests and client signatures computed by ethers (not by Verity),
 // for VoucherGoldenTest. Run from the repository root:
-//   NODE_PATH=tools/node/node_modules node protocol/src/test/resources/golden/vouchers/generate.mjs \
+//   NODE_PATH=$PWD/tools/node/node_modules node protocol/src/test/resources/golden/vouchers/generate.mjs \
 //     > protocol/src/test/resources/golden/vouchers/vectors.json
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 
-if (!process.env.NODE_PATH) throw new Error('set NODE_PATH to tools/node/node_modules');
-const require = createRequire(join(process.env.NODE_PATH, 'noop.js'));
-const { ethers } = require('ethers');
-
-const types = {
-  Voucher: [
-    { name: 'client', type: 'address' },
-    { name: 'node', type: 'address' },
-    { name: 'cumulativeAmount', type: 'uint256' },
-  ],
-};
+if (!process.env.NODE_PATH) throw new Error('set NODE_PATH to the absolute path of tools/node/node_modules');
+const { ethers } = createRequire(process.env.NODE_PATH + '/noop.js')('ethers');
+// the Voucher type of docs/protocol.md, "Vouchers"
+const fields = [['client', 'address'], ['node', 'address'], ['cumulativeAmount', 'uint256']];
+const types = { Voucher: fields.map(([name, type]) => ({ name, type })) };
 // anvil / hardhat dev accounts 0 and 1: public test keys, never hold value with them
 const KEYS = [
   '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
