@@ -1,6 +1,5 @@
 package io.verity.gateway;
 
-import io.verity.chain.OnChainReceipt;
 import io.verity.chain.SettlementClient;
 import io.verity.chain.TxOutcome;
 import io.verity.protocol.EvmAddress;
@@ -387,8 +386,7 @@ final class Dispatcher {
         if (again.isEmpty()) return;
         SignedReceipt second = again.get();
         if (first.receipt().outputsDigest().equals(second.receipt().outputsDigest())) return;
-        TxOutcome tx = settlement.get().reportEquivocation(OnChainReceipt.of(first.receipt()), first.signature().toArray(),
-                OnChainReceipt.of(second.receipt()), second.signature().toArray());
+        TxOutcome tx = settlement.get().reportEquivocation(first, second);
         String txText = tx instanceof TxOutcome.Confirmed c ? c.txHash().toString() : tx.toString();
         LOG.warn("node {} signed two different answers to request {}: reported equivocation on chain ({})",
                 first.receipt().node(), requestId, txText);

@@ -115,7 +115,7 @@ final class NodeCaller {
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(call.body()));
-        payer.ifPresent(p -> b.header(io.verity.chain.VoucherJson.PAYER_HEADER, p.toString()));
+        payer.ifPresent(p -> b.header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, p.toString()));
         HttpRequest req = b.build();
         long start = System.nanoTime();
         node.inflight.incrementAndGet();

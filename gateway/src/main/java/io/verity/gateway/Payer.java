@@ -3,9 +3,9 @@ package io.verity.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.SignedVoucher;
-import io.verity.chain.Voucher;
-import io.verity.chain.VoucherJson;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.EvmAddress;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -266,7 +266,7 @@ final class Payer implements AutoCloseable {
             target = ch.target;
             base = ch.acked;
         }
-        SignedVoucher v = new Voucher(client.address(), ch.node.address, target).sign(client, chainId, payments);
+        SignedVoucher v = new Voucher(client.address(), ch.node.address, target).sign(client.key(), chainId, payments);
         int status;
         JsonNode body = null;
         try {

@@ -10,7 +10,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.verity.node.hub.Manifest;
-import io.verity.chain.VoucherJson;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.node.settle.InclusionProof;
 import io.verity.node.settle.PaymentChannels;
 import io.verity.protocol.EvmAddress;

@@ -1,13 +1,13 @@
-package io.verity.chain;
+package io.verity.protocol.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Hex;
-import io.verity.protocol.json.FieldError;
-import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.verity.chain;
+package io.verity.protocol.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,15 +6,13 @@ import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.json.InvalidFieldException;
-import io.verity.protocol.json.StrictJson;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the voucher JSON codec as a node meets it: the body through
  * {@link StrictJson}, then {@link VoucherJson#read}. Either a refusal with an {@link InvalidFieldException}
  * pointing into the document, or an envelope that writes and reads back to an equal envelope whose JSON is a
  * fixed point, and whose signer is recovered or refused with the documented IllegalArgumentException. Seeds and
- * past findings: {@code src/test/resources/io/verity/chain/VoucherJsonFuzzTestInputs/}; docs/security.md,
+ * past findings: {@code src/test/resources/io/verity/protocol/json/VoucherJsonFuzzTestInputs/}; docs/security.md,
  * "Fuzzing".
  */
 class VoucherJsonFuzzTest {

@@ -1,4 +1,4 @@
-package io.verity.engine.det;
+package io.verity.protocol.merkle;
 
 import io.verity.protocol.Keccak256;
 import java.nio.ByteBuffer;
@@ -7,8 +7,9 @@ import java.util.Objects;
 
 /**
  * Proof that entry {@code index} of a trace of {@code leafCount} entries has tensor digest {@code digest},
- * under a given {@link ExecutionTrace#root() traceRoot}. The commitment, written so Solidity can check it
- * with abi.encode and keccak256:
+ * under a given traceRoot ({@link TraceTree#root()}): the one opening type the engine serves, the node sends
+ * over HTTP and DisputeGame checks ({@code Reveal}). The commitment (docs/protocol.md), written so Solidity can
+ * check it with abi.encode and keccak256:
  *
  * <pre>
  * chain(-1) = bytes32(0)

@@ -1,4 +1,4 @@
-package io.verity.chain;
+package io.verity.protocol.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,8 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.json.FieldError;
-import io.verity.protocol.json.InvalidFieldException;
+import io.verity.protocol.crypto.NodeKey;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 import java.math.BigInteger;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 @DisplayNameGeneration(ReplaceUnderscores.class)
 class VoucherJsonTest {
-    static final ChainAccount CLIENT = ChainAccount.fromPrivateKey(ValueTypesTest.ANVIL_KEY_0);
+    static final NodeKey CLIENT = NodeKey.fromPrivateKey("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"); // anvil account 0
     static final EvmAddress NODE = EvmAddress.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
     static final EvmAddress PAYMENTS = EvmAddress.parse("0x5FbDB2315678afecb367f032d93F642f64180aa3");
 

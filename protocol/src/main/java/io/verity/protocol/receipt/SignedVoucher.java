@@ -1,4 +1,4 @@
-package io.verity.chain;
+package io.verity.protocol.receipt;
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Hex;
