@@ -19,6 +19,7 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.FieldErrors;
 import io.verity.http.ProblemResponses;
+import io.verity.protocol.wire.InferRequest;
 import io.verity.protocol.wire.Problem;
 import io.verity.protocol.wire.ProblemException;
 import io.verity.http.HttpFailure;
@@ -39,7 +40,6 @@ import java.nio.file.Path;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +64,6 @@ import org.slf4j.LoggerFactory;
 final class NodeApi {
     private static final Logger LOG = LoggerFactory.getLogger(NodeApi.class);
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> INFER_FIELDS = Set.of("model", "inputs", "requestId", "verification");
 
     private NodeApi() {}
 
@@ -124,55 +123,14 @@ final class NodeApi {
 
     private static void infer(Context ctx, NodeConfig config, NodeService service) throws IOException {
         JsonNode root = readJson(ctx, config);
-        if (!root.isObject()) {
-            throw invalid("", "request body must be a JSON object {model, inputs, requestId?}");
-        }
         FieldErrors errors = new FieldErrors(); // capped: a million unknown members get a short answer
-        root.fieldNames().forEachRemaining(f -> {
-            if (!INFER_FIELDS.contains(f)) errors.add("/" + f.replace("~", "~0").replace("/", "~1"), "unknown field, expected "
-                    + "model, inputs, requestId, verification");
-        });
-        JsonNode model = root.get("model");
-        if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            errors.add("/model", "required: a model name, name@version or 0x digest");
+        InferRequest req = InferRequest.read(root, InferRequest.Route.NODE, errors);
+        if (req == null) {
+            throw ProblemKind.INVALID_REQUEST.exception(root.isObject() ? errors.count() + " error(s) in the request"
+                    : InferRequest.Route.NODE.notAnObject(), errors.toList());
         }
-        Keccak256 requestId = null;
-        JsonNode rid = root.get("requestId");
-        if (rid != null && !rid.isNull()) {
-            try {
-                if (!rid.isTextual()) throw new IllegalArgumentException("must be a string");
-                requestId = Keccak256.parse(rid.asText());
-            } catch (IllegalArgumentException e) {
-                errors.add("/requestId", "must be 0x followed by 64 hex digits (bytes32): " + e.getMessage());
-            }
-        }
-        VerificationMode verification = VerificationMode.NONE;
-        JsonNode vm = root.get("verification");
-        if (vm != null && !vm.isNull()) {
-            try {
-                if (!vm.isTextual()) throw new IllegalArgumentException("must be a string, one of none, tee, redundant, "
-                        + "sample, optimistic");
-                verification = VerificationMode.fromWireName(vm.asText());
-            } catch (IllegalArgumentException e) {
-                errors.add("/verification", e.getMessage());
-            }
-        }
-        List<Tensor> inputs = List.of();
-        JsonNode in = root.get("inputs");
-        if (in == null || !in.isArray()) {
-            errors.add("/inputs", "required: an array of tensors {name, dtype, shape, data}");
-        } else {
-            try {
-                inputs = TensorJson.readList(in, "/inputs");
-            } catch (InvalidFieldException e) {
-                errors.addAll(e.errors());
-            }
-        }
-        if (!errors.isEmpty()) {
-            throw ProblemKind.INVALID_REQUEST.exception(errors.count() + " error(s) in the request",
-                    errors.toList());
-        }
-        NodeService.Answer answer = service.infer(model.asText(), inputs, requestId, verification);
+        NodeService.Answer answer = service.infer(req.model(), req.inputs(), req.requestId().orElse(null),
+                req.verification().orElse(VerificationMode.NONE));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -382,10 +340,6 @@ final class NodeApi {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static ProblemException invalid(String pointer, String detail) {
-        return ProblemKind.INVALID_REQUEST.exception(detail, List.of(new FieldError(pointer, detail)));
     }
 
     private static Problem fromHttp(HttpResponseException e) {
