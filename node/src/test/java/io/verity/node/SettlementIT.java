@@ -1,5 +1,6 @@
 package io.verity.node;
 
+import io.verity.protocol.wire.Problem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
