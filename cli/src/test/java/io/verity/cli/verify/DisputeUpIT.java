@@ -1,8 +1,12 @@
-package io.verity.cli;
+package io.verity.cli.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.cli.Homes;
+import io.verity.cli.NodeClient;
+import io.verity.cli.up.UpNetworkIT;
+import io.verity.cli.Main;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainEvent;
@@ -10,6 +14,8 @@ import io.verity.chain.DeployParams;
 import io.verity.chain.Deployment;
 import io.verity.chain.NodeInfo;
 import io.verity.chain.NodeRegistryClient;
+import io.verity.cli.CliEndToEndTest;
+import io.verity.cli.up.NetworkFile;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.net.URI;

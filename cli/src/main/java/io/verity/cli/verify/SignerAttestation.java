@@ -1,4 +1,4 @@
-package io.verity.cli;
+package io.verity.cli.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,7 +33,7 @@ import java.util.Optional;
  * the evidence the signer attested in NodeRegistry is fetched, checked against the receipt's digest and verified
  * (default policy, now, the registry's allowlist, bound to the signer's address); offline only the digest is shown.
  */
-final class SignerAttestation {
+public final class SignerAttestation {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SignerAttestation() {}

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /** One operator application: its op type, the opset it was written against, value names and attributes. */
-final class Node {
+final class Op {
     final String name;
     final String op;
     final int opset;
@@ -18,7 +18,7 @@ final class Node {
     /** A kernel's per-node constant (e.g. Constant's decoded value); written once, racy-but-idempotent. */
     volatile Object cache;
 
-    Node(NodeProto p, int opset, Map<String, Integer> opsets) {
+    Op(NodeProto p, int opset, Map<String, Integer> opsets) {
         this.name = p.getName();
         this.op = p.getOpType();
         this.opset = opset;

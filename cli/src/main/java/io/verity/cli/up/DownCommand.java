@@ -1,5 +1,7 @@
-package io.verity.cli;
+package io.verity.cli.up;
 
+import io.verity.cli.Homes;
+import io.verity.cli.Main;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "down", mixinStandardHelpOptions = true,
         description = {"Stop the local network `verity up` started in this home (gateway, nodes, chain).",
                 "Exit codes: 0 stopped or nothing was running, 1 a process could not be stopped."})
-final class DownCommand implements Callable<Integer> {
+public final class DownCommand implements Callable<Integer> {
     /** The supervisor's own stop takes up to 10 s for the gateway, 10 s for the nodes and 15 s for anvil. */
     static final Duration TIMEOUT = Duration.ofSeconds(45);
 

@@ -1,4 +1,4 @@
-package io.verity.cli;
+package io.verity.cli.up;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * order; output goes to a file rather than a pipe so a child outlives a killed supervisor without losing its
  * log (and {@code verity down} can still find and stop it).
  */
-final class ChildJvm {
+public final class ChildJvm {
     /** What a started child announced on its READY line: {@code READY <url> [address]}. */
     record Ready(URI url, Optional<String> address) {}
 

@@ -1,4 +1,4 @@
-package io.verity.cli;
+package io.verity.cli.up;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * devnet is closed and its hook removed. {@code sun.misc.Signal} is the JDK's (jdk.unsupported) way to do
  * this; where it is missing, the plain shutdown hook below still stops everything, just unordered.
  */
-final class Signals {
+public final class Signals {
     private Signals() {}
 
     /** On the first termination signal, runs {@code stop} (once) on its own thread; later signals are ignored. */

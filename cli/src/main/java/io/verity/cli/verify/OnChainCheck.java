@@ -1,4 +1,4 @@
-package io.verity.cli;
+package io.verity.cli.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.chain.ChainAccount;
@@ -7,6 +7,7 @@ import io.verity.chain.Deployment;
 import io.verity.chain.NodeInfo;
 import io.verity.chain.OnChainReceipt;
 import io.verity.chain.SettledCheck;
+import io.verity.cli.NodeClient;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.net.URI;
@@ -19,10 +20,10 @@ import java.util.Optional;
  * committed by the signer, and the inclusion proof holds (Settlement.verifyReceipt, an eth_call). The proof
  * comes from the node's endpoint as registered on chain, so a stranger needs only the receipt and an RPC.
  */
-final class OnChainCheck {
+public final class OnChainCheck {
     private OnChainCheck() {}
 
-    static List<Checks.Check> run(SignedReceipt receipt, Deployment deployment, Optional<JsonNode> givenProof) {
+    public static List<Checks.Check> run(SignedReceipt receipt, Deployment deployment, Optional<JsonNode> givenProof) {
         List<Checks.Check> checks = new ArrayList<>();
         if (receipt.domain().chainId() != deployment.chainId()
                 || !receipt.domain().verifyingContract().equals(deployment.settlement())) {

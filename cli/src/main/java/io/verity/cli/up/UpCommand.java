@@ -1,5 +1,7 @@
-package io.verity.cli;
+package io.verity.cli.up;
 
+import io.verity.cli.Homes;
+import io.verity.cli.Main;
 import io.verity.node.hub.Manifest;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Option;
         description = {"Start a local network: a chain (anvil) with the contracts, 3 staked nodes, the gateway and the explorer, each its",
                 "own process; run one paid redundant:2 inference, show it verified on chain; stay up until Ctrl-C.",
                 "Exit codes: 0 ok, 1 the demo failed or a network already runs in this home, 3 a component did not start."})
-final class UpCommand implements Callable<Integer> {
+public final class UpCommand implements Callable<Integer> {
     /** What the cheapest demo node charges: one microether per inference (the others 10% and 20% more). */
     static final BigInteger PRICE = BigInteger.TEN.pow(12);
     static final String LOCK = "up.lock";
@@ -158,7 +160,7 @@ final class UpCommand implements Callable<Integer> {
         }
     }
 
-    static String homeArg(Path dir) {
+    public static String homeArg(Path dir) {
         return dir.equals(Homes.resolve(null)) ? "" : " --home " + dir;
     }
 

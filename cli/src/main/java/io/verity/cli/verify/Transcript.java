@@ -1,8 +1,9 @@
-package io.verity.cli;
+package io.verity.cli.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.cli.TensorFiles;
 import io.verity.llm.ChatDigests;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -15,7 +16,7 @@ import java.util.List;
  * answer with its {@code verity} object, {@code chunks} the parsed {@code data:} events of a streamed one
  * (the answer is rebuilt from them as the node digests it).
  */
-record Transcript(String path, JsonNode request, JsonNode response, JsonNode verity) {
+public record Transcript(String path, JsonNode request, JsonNode response, JsonNode verity) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static Transcript read(Path file) throws java.io.IOException {

@@ -1,10 +1,13 @@
-package io.verity.cli;
+package io.verity.cli.up;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
+import io.verity.cli.NodeClient;
+import io.verity.cli.verify.Checks;
+import io.verity.cli.verify.OnChainCheck;
 import io.verity.client.InferenceException;
 import io.verity.client.Payment;
 import io.verity.client.UnverifiedAnswerException;
@@ -38,7 +41,7 @@ import java.util.Optional;
  * offline, each paid node seen holding the gateway's voucher and redeeming it on chain, and each receipt found
  * in a batch its node committed to Settlement.
  */
-final class NetworkDemo {
+public final class NetworkDemo {
     static final Policy POLICY = new Policy.Redundant(2);
     /** The first request on cold node JVMs (ONNX Runtime sessions, JIT) is slow; the SDK's default 30 s is tight. */
     static final Duration INFER_TIMEOUT = Duration.ofSeconds(90);

@@ -1,4 +1,4 @@
-package io.verity.cli;
+package io.verity.cli.verify;
 
 import io.verity.attestation.Attestations;
 import io.verity.attestation.EvidenceKind;

@@ -1,4 +1,4 @@
-package io.verity.cli;
+package io.verity.cli.up;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
@@ -34,7 +34,7 @@ import java.util.stream.Collectors;
  * then anvil.
  * Closing twice is harmless.
  */
-final class Network implements AutoCloseable {
+public final class Network implements AutoCloseable {
     static final int NODES = 3;
     static final Duration GRACE = Duration.ofSeconds(10);
     /** A cold JVM loading ONNX Runtime and registering on chain, three at once on two cores: generous. */

@@ -1,4 +1,4 @@
-package io.verity.cli;
+package io.verity.cli.verify;
 
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -13,12 +13,12 @@ import java.util.List;
  * recovers the receipt's node, and, when the data is at hand, the inputs and outputs hash to the digests the
  * node signed.
  */
-final class Checks {
-    record Check(String name, boolean passed, String detail) {}
+public final class Checks {
+    public record Check(String name, boolean passed, String detail) {}
 
     private Checks() {}
 
-    static List<Check> run(SignedReceipt receipt, List<Tensor> inputs, List<Tensor> outputs) {
+    public static List<Check> run(SignedReceipt receipt, List<Tensor> inputs, List<Tensor> outputs) {
         List<Check> checks = new ArrayList<>();
         var verdict = receipt.verify();
         checks.add(switch (verdict) {
@@ -38,7 +38,7 @@ final class Checks {
                 : new Check(name, false, "receipt says " + signed + ", the data hashes to " + actual);
     }
 
-    static boolean allPassed(List<Check> checks) {
+    public static boolean allPassed(List<Check> checks) {
         return checks.stream().allMatch(Check::passed);
     }
 }

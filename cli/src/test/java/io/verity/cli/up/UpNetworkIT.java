@@ -1,8 +1,11 @@
-package io.verity.cli;
+package io.verity.cli.up;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.cli.CliEndToEndTest;
+import io.verity.cli.Main;
+import io.verity.cli.NodeClient;
 import io.verity.node.hub.ModelHub;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -25,14 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
  * JVM, on free ports in a temp home; the demo's redundant:2 request goes through the gateway via the SDK.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class UpNetworkIT {
+public class UpNetworkIT {
     @TempDir Path dir;
     private final List<ProcessHandle> started = new ArrayList<>();
 
-    record Result(int code, String out) {}
+    public record Result(int code, String out) {}
 
     /** Runs the CLI in this JVM, echoing and capturing what it prints. */
-    static Result run(String... args) {
+    public static Result run(String... args) {
         PrintStream out = System.out, err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(tee(out, captured), true, StandardCharsets.UTF_8));

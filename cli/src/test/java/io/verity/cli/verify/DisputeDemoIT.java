@@ -1,21 +1,26 @@
-package io.verity.cli;
+package io.verity.cli.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.cli.Homes;
+import io.verity.cli.NodeClient;
+import io.verity.cli.up.UpNetworkIT;
+import io.verity.cli.Main;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.Devnet;
 import io.verity.chain.NodeRegistryClient;
+import io.verity.cli.up.NetworkFile;
 import io.verity.protocol.EvmAddress;
 import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;

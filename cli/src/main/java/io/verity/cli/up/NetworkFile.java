@@ -1,4 +1,4 @@
-package io.verity.cli;
+package io.verity.cli.up;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -24,19 +24,19 @@ import java.util.Optional;
  * @param demo {@code passed}, {@code failed} or {@code pending}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-record NetworkFile(Proc supervisor, String state, String demo, String gateway, List<Component> components) {
-    static final String NAME = "network.json";
+public record NetworkFile(Proc supervisor, String state, String demo, String gateway, List<Component> components) {
+    public static final String NAME = "network.json";
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** A process: pid and start time (ISO-8601), as {@link ProcessHandle.Info#startInstant()} reports it. */
-    record Proc(long pid, String started) {
-        static Proc of(ProcessHandle p) {
+    public record Proc(long pid, String started) {
+        public static Proc of(ProcessHandle p) {
             return new Proc(p.pid(), p.info().startInstant().map(Instant::toString).orElse(null));
         }
 
         /** The live process this record names, or empty when it is gone or its pid now belongs to another. */
-        Optional<ProcessHandle> handle() {
+        public Optional<ProcessHandle> handle() {
             return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> {
                 if (started == null) return true;
                 Optional<Instant> actual = p.info().startInstant();
@@ -45,7 +45,7 @@ record NetworkFile(Proc supervisor, String state, String demo, String gateway, L
             });
         }
 
-        boolean alive() {
+        public boolean alive() {
             return handle().isPresent();
         }
     }
@@ -58,13 +58,13 @@ record NetworkFile(Proc supervisor, String state, String demo, String gateway, L
      * @param log its log file, or null for anvil, whose output the supervisor keeps
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Component(String name, String address, String url, Proc proc, String log) {
-        Component {
+    public record Component(String name, String address, String url, Proc proc, String log) {
+        public Component {
             Objects.requireNonNull(name, "name");
         }
     }
 
-    NetworkFile {
+    public NetworkFile {
         components = List.copyOf(components);
     }
 
@@ -72,7 +72,7 @@ record NetworkFile(Proc supervisor, String state, String demo, String gateway, L
         return new NetworkFile(supervisor, newState, newDemo, gateway, components);
     }
 
-    static Optional<NetworkFile> read(Path home) {
+    public static Optional<NetworkFile> read(Path home) {
         Path file = home.resolve(NAME);
         try {
             return Files.exists(file) ? Optional.of(JSON.readValue(file.toFile(), NetworkFile.class)) : Optional.empty();
@@ -83,7 +83,7 @@ record NetworkFile(Proc supervisor, String state, String demo, String gateway, L
     }
 
     /** Written to a temp file and moved into place, so a reader never sees half of it. */
-    void write(Path home) throws IOException {
+    public void write(Path home) throws IOException {
         Files.createDirectories(home);
         Path tmp = home.resolve(NAME + ".tmp");
         Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
@@ -99,7 +99,7 @@ record NetworkFile(Proc supervisor, String state, String demo, String gateway, L
     }
 
     /** Every recorded process, supervisor first, then in the order they are stopped: gateway, nodes, chain. */
-    List<Proc> processes() {
+    public List<Proc> processes() {
         List<Proc> all = new ArrayList<>();
         if (supervisor != null) all.add(supervisor);
         for (String prefix : List.of("explorer", "gateway", "node", "chain")) {
@@ -108,7 +108,7 @@ record NetworkFile(Proc supervisor, String state, String demo, String gateway, L
         return all;
     }
 
-    boolean anyAlive() {
+    public boolean anyAlive() {
         return processes().stream().anyMatch(Proc::alive);
     }
 

@@ -1,4 +1,4 @@
-package io.verity.cli;
+package io.verity.cli.verify;
 
 import ai.onnx.proto.OnnxMl;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +18,11 @@ import io.verity.chain.DisputeClient;
 import io.verity.chain.NodeInfo;
 import io.verity.chain.NodeRegistryClient;
 import io.verity.chain.TxOutcome;
+import io.verity.cli.Homes;
+import io.verity.cli.Main;
+import io.verity.cli.up.DemoModels;
+import io.verity.cli.up.NetworkFile;
+import io.verity.cli.up.UpCommand;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.node.Faults;
@@ -64,7 +69,7 @@ import picocli.CommandLine.Option;
 @Command(name = "dispute", mixinStandardHelpOptions = true,
         description = "On-chain disputes of deterministic-engine receipts (docs/deterministic-engine.md, \"Disputes\").",
         subcommands = {DisputeCommand.Demo.class})
-final class DisputeCommand {
+public final class DisputeCommand {
 
     /**
      * A dishonest verity-det/2 node challenged, bisected and slashed. On the chain of a running {@code verity up}

@@ -1,8 +1,11 @@
-package io.verity.cli;
+package io.verity.cli.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
+import io.verity.cli.ChainOptions;
+import io.verity.cli.Main;
+import io.verity.cli.TensorFiles;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -19,7 +22,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Check a receipt offline: its EIP-712 signature, and the input/output digests when the data is given.",
                 "Exit 0 when every check passes, 1 naming the failed check, 2 for unreadable input."})
-final class VerifyCommand implements Callable<Integer> {
+public final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RECEIPT.json", arity = "0..1",
             description = "a receipt, or a saved response {outputs, receipt} (its outputs are then checked too)")
     Path receiptFile;
