@@ -1,8 +1,10 @@
 package io.verity.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.chain.fixture.LocalChain;
 import io.verity.cli.up.NetworkFile;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
@@ -13,15 +15,18 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The user's path: verity infer and verity verify against a real node, verity down, and their exit codes (up: {@link UpNetworkIT}). */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-public class CliEndToEndTest {
+public class CliEndToEndIT {
+    @RegisterExtension static final LocalChain devnet = LocalChain.perTest();
     @TempDir Path dir;
 
     public static int run(String... args) {
@@ -107,22 +112,19 @@ public class CliEndToEndTest {
 
     @Test
     void node_register_stakes_the_node_key_once() throws Exception {
-        try (io.verity.chain.Devnet devnet = io.verity.chain.Devnet.builder().stateDir(dir.resolve("chain"))
-                .deploymentFile(dir.resolve("deployment.json")).start()) {
-            Path home = dir.resolve("op");
-            Files.createDirectories(home);
-            var account = devnet.account(3);
-            Files.writeString(home.resolve("node.key"), account.privateKeyHex() + "\n");
-            String[] args = {"node", "register", "--home", home.toString(), "--deployment",
-                dir.resolve("deployment.json").toString(), "--endpoint", "http://127.0.0.1:7999", "--price-wei", "5"};
-            assertThat(run(args)).isEqualTo(0);
-            try (var chain = io.verity.chain.ChainClients.connect(devnet.deployment(), devnet.account(0))) {
-                assertThat(chain.nodes().isStaked(account.address())).isTrue();
-                var stake = chain.nodes().stakeOf(account.address());
-                assertThat(run(args)).isEqualTo(0); // idempotent: nothing staked twice
-                assertThat(chain.nodes().stakeOf(account.address())).isEqualTo(stake);
-                assertThat(chain.nodes().node(account.address()).orElseThrow().endpoint()).isEqualTo("http://127.0.0.1:7999");
-            }
+        Path home = dir.resolve("op");
+        Files.createDirectories(home);
+        var account = devnet.account(3);
+        Files.writeString(home.resolve("node.key"), account.privateKeyHex() + "\n");
+        String[] args = {"node", "register", "--home", home.toString(), "--deployment",
+            devnet.deploymentFile().toString(), "--endpoint", "http://127.0.0.1:7999", "--price-wei", "5"};
+        assertThat(run(args)).isEqualTo(0);
+        try (var chain = io.verity.chain.ChainClients.connect(devnet.deployment(), devnet.account(0))) {
+            assertThat(chain.nodes().isStaked(account.address())).isTrue();
+            var stake = chain.nodes().stakeOf(account.address());
+            assertThat(run(args)).isEqualTo(0); // idempotent: nothing staked twice
+            assertThat(chain.nodes().stakeOf(account.address())).isEqualTo(stake);
+            assertThat(chain.nodes().node(account.address()).orElseThrow().endpoint()).isEqualTo("http://127.0.0.1:7999");
         }
     }
 
@@ -177,35 +179,32 @@ public class CliEndToEndTest {
     @Test
     void verify_prints_the_signers_attestation_none_offline_and_the_verdict_on_its_registered_evidence() throws Exception {
         Path n1 = io.verity.testing.TestPaths.attestationVectors().resolve("nitro/opengradient-og-evm-2026-02-12.b64");
-        try (io.verity.chain.Devnet devnet = io.verity.chain.Devnet.builder().stateDir(dir.resolve("chain"))
-                .deploymentFile(dir.resolve("deployment.json")).start()) {
-            Path home = dir.resolve("tee-node");
-            var vad = RealModels.sileroVadV5();
-            new ModelHub(home.resolve("models")).add(vad.file(), "silero-vad", "5", vad.license(), vad.source());
-            NodeConfig config = NodeConfig.defaults(home).withChainSettings(io.verity.node.settle.ChainSettings
-                    .of(dir.resolve("deployment.json")).withAccountKey(devnet.account(2).privateKeyHex()))
-                    .withAttestation(io.verity.node.NodeEvidence.read(n1, List.of()));
-            try (InferenceNode node = InferenceNode.start(config);
-                    var chain = io.verity.chain.ChainClients.connect(devnet.deployment(), devnet.account(0))) {
-                // the node registers and attests from its batcher thread
-                for (int i = 0; i < 200 && chain.nodes().attestation(node.address()).isEmpty(); i++) Thread.sleep(100);
-                assertThat(chain.nodes().attestation(node.address())).isPresent();
-                Path inputs = dir.resolve("inputs.json");
-                Files.writeString(inputs, "{\"inputs\":[{\"name\":\"input\",\"dtype\":\"float32\",\"shape\":[1,512],\"b64\":\""
-                        + java.util.Base64.getEncoder().encodeToString(new byte[512 * 4]) + "\"},{\"name\":\"state\",\"dtype\":"
-                        + "\"float32\",\"shape\":[2,1,128],\"b64\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[256 * 4])
-                        + "\"},{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}");
-                Path out = dir.resolve("tee-response.json");
-                assertThat(run("infer", "--node", node.url().toString(), "--model", "silero-vad", "--input", inputs.toString(),
-                        "--out", out.toString())).isEqualTo(0);
-                String digest = io.verity.protocol.Keccak256.hash(Files.readAllBytes(n1)).toString();
+        Path home = dir.resolve("tee-node");
+        var vad = RealModels.sileroVadV5();
+        new ModelHub(home.resolve("models")).add(vad.file(), "silero-vad", "5", vad.license(), vad.source());
+        NodeConfig config = NodeConfig.defaults(home).withChainSettings(io.verity.node.settle.ChainSettings
+                .of(devnet.deploymentFile()).withAccountKey(devnet.account(2).privateKeyHex()))
+                .withAttestation(io.verity.node.NodeEvidence.read(n1, List.of()));
+        try (InferenceNode node = InferenceNode.start(config);
+                var chain = io.verity.chain.ChainClients.connect(devnet.deployment(), devnet.account(0))) {
+            // the node registers and attests from its batcher thread
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> chain.nodes().attestation(node.address()).isPresent());
+            Path inputs = dir.resolve("inputs.json");
+            Files.writeString(inputs, "{\"inputs\":[{\"name\":\"input\",\"dtype\":\"float32\",\"shape\":[1,512],\"b64\":\""
+                    + java.util.Base64.getEncoder().encodeToString(new byte[512 * 4]) + "\"},{\"name\":\"state\",\"dtype\":"
+                    + "\"float32\",\"shape\":[2,1,128],\"b64\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[256 * 4])
+                    + "\"},{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}");
+            Path out = dir.resolve("tee-response.json");
+            assertThat(run("infer", "--node", node.url().toString(), "--model", "silero-vad", "--input", inputs.toString(),
+                    "--out", out.toString())).isEqualTo(0);
+            String digest = io.verity.protocol.Keccak256.hash(Files.readAllBytes(n1)).toString();
 
-                assertThat(output("verify", out.toString(), "--offline")).contains("  attestation " + digest
-                        + " (evidence not checked offline; without --offline it is fetched and verified)\n");
-                // N1's certificates expired hours after 2026-02-12, so verified now it fails at the chain: honest.
-                assertThat(output("verify", out.toString(), "--deployment", dir.resolve("deployment.json").toString()))
-                        .contains("  attestation nitro evidence " + digest + " rejected at cert-chain: ");
-            }
+            assertThat(output("verify", out.toString(), "--offline")).contains("  attestation " + digest
+                    + " (evidence not checked offline; without --offline it is fetched and verified)\n");
+            // N1's certificates expired hours after 2026-02-12, so verified now it fails at the chain: honest.
+            assertThat(output("verify", out.toString(), "--deployment", devnet.deploymentFile().toString()))
+                    .contains("  attestation nitro evidence " + digest + " rejected at cert-chain: ");
         }
     }
 }
