@@ -37,7 +37,8 @@ public final class Gateway implements AutoCloseable {
     private final NodeDirectory directory;
     private final Optional<Payer> payer;
     private final EvidenceLog evidence;
-    private final Dispatcher dispatcher;
+    private final PolicyEngine engine;
+    private final NodeCaller tensorCaller;
     private final TeeGate tee;
     private final Eip712Domain domain; // node receipts are checked against it
     private final LlmCaller llmCaller;
@@ -63,13 +64,14 @@ public final class Gateway implements AutoCloseable {
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
         this.domain = domain;
-        NodeCaller caller = new NodeCaller(http, domain, config.requestTimeout(), background,
+        this.tensorCaller = new NodeCaller(http, domain, config.requestTimeout(), background,
                 client.map(ChainAccount::address));
-        this.llmCaller = new LlmCaller(http, domain, client.map(ChainAccount::address));
+        this.llmCaller = new LlmCaller(http, domain, client.map(ChainAccount::address), background);
         this.tee = new TeeGate(config.tee(), chain.nodes(), http, Duration.ofSeconds(2), clock);
-        this.dispatcher = new Dispatcher(directory, tee, caller, config.routing(), payer, evidence,
+        this.engine = new PolicyEngine(directory::all, tee, config.routing(), payer.map(p -> p), evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
-                config.quarantine(), config.maxAttempts(), background, clock);
+                config.quarantine(), config.maxAttempts(), background, clock,
+                () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         if (client.isPresent()) DisputeFeed.start(chain, evidence, http, background, scheduler); // det evidence -> disputes
         refreshNow();
         long every = config.refreshInterval().toMillis();
@@ -156,8 +158,12 @@ public final class Gateway implements AutoCloseable {
         return payer;
     }
 
-    Dispatcher dispatcher() {
-        return dispatcher;
+    PolicyEngine engine() {
+        return engine;
+    }
+
+    NodeCaller tensorCaller() {
+        return tensorCaller;
     }
 
     Collection<NodeState> nodes() {

@@ -63,7 +63,7 @@ final class GatewayApi {
             GatewayMetrics.install(cfg, gateway);
             OpenAiProxy.register(cfg, gateway); // POST /v1/chat/completions, /v1/completions to a node, checked and paid
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
-            cfg.routes.exception(Dispatcher.NodeRejected.class, (e, ctx) -> relay(ctx, e.failure));
+            cfg.routes.exception(PolicyEngine.Rejected.class, (e, ctx) -> relay(ctx, e.failure));
             cfg.routes.exception(Payer.DepositShort.class, (e, ctx) -> DepositProblem.send(ctx, e));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
             cfg.routes.exception(HttpFailure.class, GatewayApi::send);
@@ -153,8 +153,9 @@ final class GatewayApi {
         Keccak256 digest = resolve(model.asText(), gateway);
         if (requestId == null) requestId = randomRequestId();
         NodeCaller.Call call = NodeCaller.Call.of(requestId, digest, in, inputs, policy.mode());
-        Dispatcher.Outcome outcome = gateway.dispatcher().run(new Dispatcher.Request(requestId, digest, policy, call, hedge,
-                gateway.config().toleranceFor(model.asText())));
+        PolicyEngine.Outcome<NodeAnswer> outcome = gateway.engine().run(new PolicyEngine.Request<>(requestId, digest, policy,
+                call, call, hedge, 1, gateway.tensorCaller(), NodeAnswer.agreement(gateway.config().toleranceFor(model.asText())),
+                a -> 1));
         ctx.header(GatewayMetrics.REQUEST_ID_HEADER, requestId.toHex()); // logged with the request, as the nodes log it
         ctx.status(200).contentType("application/json").result(write(requestId, model.asText(), policy, outcome));
     }
@@ -206,7 +207,8 @@ final class GatewayApi {
         return Keccak256.wrap(b);
     }
 
-    private static byte[] write(Keccak256 requestId, String model, Policy policy, Dispatcher.Outcome o) throws IOException {
+    private static byte[] write(Keccak256 requestId, String model, Policy policy, PolicyEngine.Outcome<NodeAnswer> o)
+            throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -218,7 +220,7 @@ final class GatewayApi {
             g.writeArrayFieldStart("receipts");
             for (NodeAnswer a : o.supporting()) ReceiptJson.write(g, a.receipt());
             g.writeEndArray();
-            Dispatcher.Verdict v = o.verdict();
+            PolicyEngine.Verdict<NodeAnswer> v = o.verdict();
             g.writeObjectFieldStart("verdict");
             g.writeStringField("status", v.status());
             g.writeNumberField("asked", v.asked());
@@ -388,7 +390,7 @@ final class GatewayApi {
     // ---- problems ----------------------------------------------------------------------------------------
 
     /** The node's own problem, as it said it: its pointers name the client's fields. */
-    private static void relay(Context ctx, NodeCaller.Failed f) {
+    private static void relay(Context ctx, NodeResult.Failed<?> f) {
         if (f.problem() != null && f.problem().isObject()) {
             ObjectNode p = f.problem().deepCopy();
             p.put("instance", ctx.path());

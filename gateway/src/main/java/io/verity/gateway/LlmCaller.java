@@ -11,7 +11,6 @@ import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
-import io.verity.protocol.wire.FailureSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +25,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * Calls one node's OpenAI route ({@code /v1/chat/completions} or {@code /v1/completions}) and checks the
@@ -33,7 +34,7 @@ import java.util.Optional;
  * (streamed or not: redundant answers and audits are compared whole); {@link OpenAiProxy} relays single
  * streams itself, token by token, with {@link #open}, {@link #isToken} and {@link #check}.
  */
-final class LlmCaller {
+final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAnswer> {
     static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     /** A whole answer may take long on a real model; a stream's first token has the gateway's request timeout. */
     static final Duration WHOLE_ANSWER_TIMEOUT = Duration.ofMinutes(5);
@@ -62,10 +63,6 @@ final class LlmCaller {
         }
     }
 
-    sealed interface Result {
-        Attempt attempt();
-    }
-
     /**
      * An answer whose receipt passed {@link #check}.
      *
@@ -75,38 +72,41 @@ final class LlmCaller {
      *     when not streamed
      * @param requestDigestHeader the node's {@code Verity-Request-Digest} header, if it sent one
      */
-    record Answered(NodeState node, SignedReceipt receipt, ObjectNode verityHolder, List<String> events,
-            Optional<String> requestDigestHeader, Attempt attempt) implements Result {
+    record LlmAnswer(NodeState node, SignedReceipt receipt, ObjectNode verityHolder, List<String> events,
+            Optional<String> requestDigestHeader, Attempt attempt) implements Answer {
         Keccak256 responseDigest() {
             return receipt.receipt().outputsDigest();
         }
-    }
 
-    /**
-     * @param clientFault the node refused the request itself (its problem says {@code "retryable": false}; from a
-     *     node that does not say, 400, 413, 415 or 422): every node would, so the node's error goes back to the
-     *     client instead of failing over
-     * @param body the node's error body, relayed as is when {@code clientFault}
-     */
-    record Failed(Attempt attempt, boolean clientFault, int status, byte[] body, String contentType) implements Result {
-        /** The node's engine for the model is down ({@code "source": "engine"}): another node may answer now. */
-        boolean engineDown() {
-            if (status != 503) return false;
-            try {
-                return FailureSource.ENGINE.wireName().equals(JSON.readTree(body).path(FailureSource.MEMBER).asText());
-            } catch (IOException e) {
-                return false;
-            }
+        /** The tokens its signed usage counts: what its registered price is per. */
+        long tokens() {
+            return verityHolder.at("/usage/total_tokens").asLong(0);
         }
     }
+
+    /** Answers agree when their receipts sign the same response digest (message and token counts). */
+    static final Agreement<LlmAnswer> AGREEMENT = new Agreement<>() {
+        @Override
+        public boolean same(LlmAnswer a, LlmAnswer b) {
+            return a.responseDigest().equals(b.responseDigest());
+        }
+
+        @Override
+        public String comparison(List<LlmAnswer> agreeing) {
+            return agreeing.size() == 1 ? "receipt" : "response-digest";
+        }
+    };
 
     private final HttpClient http;
     private final Eip712Domain domain;
 
     private final Optional<EvmAddress> payer; // named to nodes, which serve a payer only within its credit
+    private final Executor calls;
 
-    LlmCaller(HttpClient http, Eip712Domain domain, Optional<EvmAddress> payer) {
+    /** @param calls where {@link #call} waits for a whole answer */
+    LlmCaller(HttpClient http, Eip712Domain domain, Optional<EvmAddress> payer, Executor calls) {
         this.payer = payer;
+        this.calls = calls;
         this.http = http;
         this.domain = domain;
     }
@@ -130,23 +130,38 @@ final class LlmCaller {
         return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
     }
 
+    /** {@link #fetch} in the background: how the {@link PolicyEngine} asks for whole answers. */
+    @Override
+    public CompletableFuture<NodeResult<LlmAnswer>> call(NodeState node, Call call) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return fetch(node, call);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return NodeResult.Failed.of(new Attempt(node.address, node.url(), "cancelled", 0, "interrupted"));
+            } catch (RuntimeException e) {
+                return NodeResult.Failed.of(new Attempt(node.address, node.url(), "io-error", 0, String.valueOf(e.getMessage())));
+            }
+        }, calls);
+    }
+
     /** The whole answer of one node, checked; streamed answers are read to their end. Never throws for the node's faults. */
-    Result fetch(NodeState node, Call call) throws InterruptedException {
+    NodeResult<LlmAnswer> fetch(NodeState node, Call call) throws InterruptedException {
         long started = System.nanoTime();
         node.inflight.incrementAndGet();
         try {
-            Result r = fetchUnchecked(node, call, started);
-            if (r instanceof Answered) node.recordSuccess(ms(started));
-            else if (r instanceof Failed f && !f.clientFault()) node.recordFailure(f.attempt().outcome().equals("timeout") ? ms(started) : 0);
+            NodeResult<LlmAnswer> r = fetchUnchecked(node, call, started);
+            if (r instanceof NodeResult.Answered) node.recordSuccess(ms(started));
+            else if (r instanceof NodeResult.Failed<LlmAnswer> f && !f.clientFault()) node.recordFailure(f.attempt().outcome().equals("timeout") ? ms(started) : 0);
             // Not routed this model again until a health check sees its engine up.
-            if (r instanceof Failed f && f.engineDown()) node.engineDown(call.model());
+            if (r instanceof NodeResult.Failed<LlmAnswer> f && f.engineDown()) node.engineDown(call.model());
             return r;
         } finally {
             node.inflight.decrementAndGet();
         }
     }
 
-    private Result fetchUnchecked(NodeState node, Call call, long started) throws InterruptedException {
+    private NodeResult<LlmAnswer> fetchUnchecked(NodeState node, Call call, long started) throws InterruptedException {
         HttpResponse<InputStream> resp;
         try {
             resp = open(node, call);
@@ -163,7 +178,7 @@ final class LlmCaller {
                 Optional<String> bad = check(node, call, o, o);
                 if (bad.isPresent()) return invalid(node, bad.get(), started);
                 SignedReceipt receipt = ReceiptJson.read(o.at("/verity/receipt"), "");
-                return new Answered(node, receipt, o, List.of(), digestHeader, ok(node, started));
+                return new NodeResult.Answered<>(new LlmAnswer(node, receipt, o, List.of(), digestHeader, ok(node, started)));
             }
             List<String> events = new ArrayList<>();
             List<JsonNode> chunks = new ArrayList<>();
@@ -173,7 +188,7 @@ final class LlmCaller {
                 String data = line.substring(6);
                 JsonNode chunk = JSON.readTree(data);
                 if (chunk.has("error")) {
-                    return new Failed(new Attempt(node.address, node.url(), "stream-error", ms(started),
+                    return new NodeResult.Failed<>(new Attempt(node.address, node.url(), "stream-error", ms(started),
                             chunk.at("/error/message").asText()), false, 200, data.getBytes(StandardCharsets.UTF_8), "application/json");
                 }
                 events.add(data);
@@ -182,12 +197,12 @@ final class LlmCaller {
                     ObjectNode whole = ChatDigests.answerFromChunks(chunks, call.chat());
                     Optional<String> bad = check(node, call, chunk, whole);
                     if (bad.isPresent()) return invalid(node, bad.get(), started);
-                    return new Answered(node, ReceiptJson.read(chunk.at("/verity/receipt"), ""), (ObjectNode) chunk, events,
-                            digestHeader, ok(node, started));
+                    return new NodeResult.Answered<>(new LlmAnswer(node, ReceiptJson.read(chunk.at("/verity/receipt"), ""),
+                            (ObjectNode) chunk, events, digestHeader, ok(node, started)));
                 }
             }
-            return new Failed(new Attempt(node.address, node.url(), "io-error", ms(started),
-                    "the stream ended before its receipt"), false, 200, new byte[0], "application/json");
+            return NodeResult.Failed.of(new Attempt(node.address, node.url(), "io-error", ms(started),
+                    "the stream ended before its receipt"));
         } catch (IOException e) {
             return failure(node, e, started);
         }
@@ -239,32 +254,26 @@ final class LlmCaller {
         return !delta.path("content").asText("").isEmpty() || delta.path("tool_calls").size() > 0;
     }
 
-    static Failed failure(NodeState node, Throwable t, long started) {
+    static NodeResult.Failed<LlmAnswer> failure(NodeState node, Throwable t, long started) {
         String outcome = t instanceof HttpTimeoutException ? "timeout" : t instanceof ConnectException ? "connect-error" : "io-error";
-        return new Failed(new Attempt(node.address, node.url(), outcome, ms(started), NodeDirectory.rootMessage(t)), false, 0,
-                new byte[0], "application/json");
+        return NodeResult.Failed.of(new Attempt(node.address, node.url(), outcome, ms(started), NodeDirectory.rootMessage(t)));
     }
 
-    static Failed httpFailure(NodeState node, int status, byte[] body, String contentType, long started) {
-        boolean clientFault = status == 400 || status == 413 || status == 415 || status == 422;
+    /** A non-200 answer: whose fault it is decides failover ({@link NodeResult#source}), as for tensors. */
+    static NodeResult.Failed<LlmAnswer> httpFailure(NodeState node, int status, byte[] body, String contentType, long started) {
         String detail = "";
         try {
             JsonNode b = JSON.readTree(body);
             if (b != null) detail = b.hasNonNull("detail") ? b.get("detail").asText() : b.at("/error/message").asText("");
-            // A node that says whose fault it is decides: no failover for what no node can answer.
-            if (b != null && b.path(FailureSource.RETRYABLE_MEMBER).isBoolean() && status >= 400) {
-                clientFault = !b.get(FailureSource.RETRYABLE_MEMBER).asBoolean();
-            }
         } catch (IOException notJson) {
             // the detail stays empty; the status says enough
         }
-        return new Failed(new Attempt(node.address, node.url(), "http-" + status, ms(started), detail), clientFault, status,
+        return NodeResult.Failed.ofStatus(new Attempt(node.address, node.url(), "http-" + status, ms(started), detail), status,
                 body, contentType);
     }
 
-    static Failed invalid(NodeState node, String why, long started) {
-        return new Failed(new Attempt(node.address, node.url(), "invalid-receipt", ms(started), why), false, 0, new byte[0],
-                "application/json");
+    static NodeResult.Failed<LlmAnswer> invalid(NodeState node, String why, long started) {
+        return NodeResult.Failed.of(new Attempt(node.address, node.url(), "invalid-receipt", ms(started), why));
     }
 
     static Attempt ok(NodeState node, long started) {

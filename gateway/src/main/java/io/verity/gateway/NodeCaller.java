@@ -14,7 +14,6 @@ import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
-import io.verity.protocol.wire.FailureSource;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
@@ -30,43 +29,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /** Calls one node's {@code POST /v1/infer} and checks what comes back before anyone relies on it. */
-final class NodeCaller {
+final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** What one call produced: an answer that passed the checks, or why there is none. */
-    sealed interface Result {
-        Attempt attempt();
-    }
-
-    record Answered(NodeAnswer answer) implements Result {
-        @Override
-        public Attempt attempt() {
-            return answer.attempt();
-        }
-    }
-
-    /**
-     * @param clientFault the failure is the request's (or its payer's): the node said so ({@code source} and
-     *     {@code retryable: false} in its problem), or its 4xx implies it ({@link FailureSource#ofStatus}).
-     *     Another node would refuse it too, so the node's problem goes back to the client at once instead of
-     *     carrying the request to the next node. A 5xx, 429, 404, timeout or connect error is not.
-     */
-    record Failed(Attempt attempt, boolean clientFault, JsonNode problem) implements Result {}
-
-    /**
-     * Who a node's non-200 answer blames: the {@code source} member of its problem, else what its status
-     * implies. A node's word can only narrow failover, never widen it: a 4xx it calls retryable (429, 404) is
-     * tried elsewhere, but a 5xx is never treated as the client's, whatever the body says, so a broken node
-     * cannot turn its own failure into the client's.
-     */
-    static FailureSource source(int status, JsonNode problem) {
-        FailureSource implied = FailureSource.ofStatus(status);
-        if (status >= 500 || problem == null) return implied;
-        return FailureSource.fromWireName(problem.path(FailureSource.MEMBER).asText(""))
-                .filter(s -> problem.path(FailureSource.RETRYABLE_MEMBER).isMissingNode()
-                        || problem.path(FailureSource.RETRYABLE_MEMBER).asBoolean(true) == s.retryElsewhere())
-                .orElse(implied);
-    }
 
     /** One request as every node gets it: the model pinned by digest so all nodes run the same bytes. */
     record Call(Keccak256 requestId, Keccak256 model, List<Tensor> inputs, Keccak256 inputsDigest, VerificationMode mode,
@@ -110,7 +74,8 @@ final class NodeCaller {
         };
     }
 
-    CompletableFuture<Result> infer(NodeState node, Call call) {
+    @Override
+    public CompletableFuture<NodeResult<NodeAnswer>> call(NodeState node, Call call) {
         HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve("/v1/infer"))
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
@@ -123,12 +88,12 @@ final class NodeCaller {
         // Released on the exchange itself: a hedge that lost is cancelled through the future returned below,
         // which skips its handler, and the node would otherwise count as loaded forever.
         sent.whenComplete((resp, err) -> node.inflight.decrementAndGet());
-        CompletableFuture<Result> result = sent.handleAsync((resp, err) -> {
+        CompletableFuture<NodeResult<NodeAnswer>> result = sent.handleAsync((resp, err) -> {
             double ms = (System.nanoTime() - start) / 1e6;
-            Result r = err != null ? failure(node, err, ms) : judge(node, call, resp, ms);
-            if (r instanceof Answered) {
+            NodeResult<NodeAnswer> r = err != null ? failure(node, err, ms) : judge(node, call, resp, ms);
+            if (r instanceof NodeResult.Answered) {
                 node.recordSuccess(ms);
-            } else if (r instanceof Failed f && !f.clientFault() && !f.attempt().outcome().equals("cancelled")) {
+            } else if (r instanceof NodeResult.Failed<NodeAnswer> f && !f.clientFault() && !f.attempt().outcome().equals("cancelled")) {
                 node.recordFailure(f.attempt().outcome().equals("timeout") ? ms : 0);
             }
             return r;
@@ -139,16 +104,16 @@ final class NodeCaller {
         return result;
     }
 
-    private static Failed failure(NodeState node, Throwable err, double ms) {
+    private static NodeResult<NodeAnswer> failure(NodeState node, Throwable err, double ms) {
         Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
         String outcome = t instanceof HttpTimeoutException ? "timeout"
                 : t instanceof ConnectException ? "connect-error"
                 : t instanceof CancellationException ? "cancelled"
                 : "io-error";
-        return new Failed(new Attempt(node.address, node.url(), outcome, ms, NodeDirectory.rootMessage(t)), false, null);
+        return NodeResult.Failed.of(new Attempt(node.address, node.url(), outcome, ms, NodeDirectory.rootMessage(t)));
     }
 
-    private Result judge(NodeState node, Call call, HttpResponse<byte[]> resp, double ms) {
+    private NodeResult<NodeAnswer> judge(NodeState node, Call call, HttpResponse<byte[]> resp, double ms) {
         int status = resp.statusCode();
         JsonNode body;
         try {
@@ -157,9 +122,9 @@ final class NodeCaller {
             body = null;
         }
         if (status != 200) {
-            boolean clientFault = !source(status, body).retryElsewhere();
             String detail = body != null && body.hasNonNull("detail") ? body.get("detail").asText() : "";
-            return new Failed(new Attempt(node.address, node.url(), "http-" + status, ms, detail), clientFault, body);
+            return NodeResult.Failed.ofStatus(new Attempt(node.address, node.url(), "http-" + status, ms, detail), status,
+                    resp.body(), resp.headers().firstValue("Content-Type").orElse("application/json"));
         }
         if (body == null || !body.path("outputs").isArray() || !body.path("receipt").isObject()) {
             return invalid(node, ms, "response is not {outputs, receipt}");
@@ -175,11 +140,11 @@ final class NodeCaller {
         String problem = check(node, call, signed, outputs);
         if (problem != null) return invalid(node, ms, problem);
         Attempt ok = new Attempt(node.address, node.url(), "ok", ms, "");
-        return new Answered(new NodeAnswer(node, outputs, body.get("outputs"), signed, ok));
+        return new NodeResult.Answered<>(new NodeAnswer(node, outputs, body.get("outputs"), signed, ok));
     }
 
-    private static Failed invalid(NodeState node, double ms, String why) {
-        return new Failed(new Attempt(node.address, node.url(), "invalid-receipt", ms, why), false, null);
+    private static NodeResult<NodeAnswer> invalid(NodeState node, double ms, String why) {
+        return NodeResult.Failed.of(new Attempt(node.address, node.url(), "invalid-receipt", ms, why));
     }
 
     /** Null when the receipt verifies and commits to this call and these outputs, else what is wrong. */

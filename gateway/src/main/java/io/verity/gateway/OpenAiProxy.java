@@ -20,24 +20,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -64,7 +58,9 @@ import org.slf4j.LoggerFactory;
  *       request in the background and a mismatch goes to a referee.
  * </ul>
  *
- * Redundant and sampled requests must be reproducible (temperature 0, or a seed), else 400.
+ * Redundant and sampled requests must be reproducible (temperature 0, or a seed), else 400. The policies themselves
+ * (failover, quorum, audits, payment) are the {@link PolicyEngine}'s, as for tensors; this class is the OpenAI
+ * HTTP adapter over it: parsing, the stream relay, and the answer's and errors' OpenAI shape.
  */
 final class OpenAiProxy {
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiProxy.class);
@@ -86,7 +82,7 @@ final class OpenAiProxy {
         body.put("object", "list");
         var data = body.putArray("data");
         Map<String, ObjectNode> byName = new java.util.TreeMap<>();
-        Instant now = Instant.now();
+        Instant now = gateway.directory().clock().instant();
         for (NodeState n : gateway.nodes()) {
             for (NodeState.ServedModel m : n.served()) {
                 if (!m.version().equals(LLM_VERSION) || !n.canServe(m.digest(), now)) continue;
@@ -124,28 +120,12 @@ final class OpenAiProxy {
         }
     }
 
-    /**
-     * The node refused the request itself (its problem says {@code "retryable": false}, or a 400/413/415/422 from a
-     * node that does not say): every node would, so it goes back to the client as the node said it, with the
-     * gateway's {@code attempts} added, and no other node is asked.
-     */
-    private static final class Relay extends RuntimeException {
-        final LlmCaller.Failed failure;
-        final List<Attempt> attempts;
-
-        Relay(LlmCaller.Failed failure, List<Attempt> attempts) {
-            super(failure.attempt().detail(), null, false, false);
-            this.failure = failure;
-            this.attempts = List.copyOf(attempts);
-        }
-    }
-
     private static void forward(Context ctx, Gateway gateway, String path) throws Exception {
         try {
             route(ctx, gateway, path);
         } catch (LlmProblem p) {
             error(ctx, p);
-        } catch (Relay r) {
+        } catch (PolicyEngine.Rejected r) {
             byte[] body = r.failure.body();
             try {
                 if (JSON.readTree(body) instanceof ObjectNode o) {
@@ -160,7 +140,12 @@ final class OpenAiProxy {
             Problem p = e.problem();
             String slug = p.type().substring(p.type().lastIndexOf(':') + 1);
             String param = p.errors().isEmpty() ? null : p.errors().get(0).pointer().replaceFirst("^/", "");
-            error(ctx, new LlmProblem(p.status(), slug, p.detail(), param, slug.replace('-', '_'), p.attempts()));
+            String code = slug.replace('-', '_');
+            if (slug.equals(Problem.Kind.UNKNOWN_MODEL.slug)) { // OpenAI's code and param for a model no one serves
+                code = "model_not_found";
+                param = "model";
+            }
+            error(ctx, new LlmProblem(p.status(), slug, p.detail(), param, code, p.attempts()));
         }
     }
 
@@ -193,41 +178,31 @@ final class OpenAiProxy {
         Keccak256 digest = pinned(gateway, model);
         byte[] bytes = verity == null ? ctx.bodyAsBytes() : JSON.writeValueAsBytes(body);
         LlmCaller.Call call = new LlmCaller.Call(path, body, bytes, digest, requestId, body.path("stream").asBoolean(false));
-        Instant now = Instant.now();
-        // A client whose deposit cannot pay the answer is told so (402, Payer.DepositShort) before any node works
-        // for it; the hold lasts until the answer, streamed or not, is complete (issue 13, item 5).
-        try (Payer.Hold hold = gateway.payer().isPresent() ? gateway.payer().get().hold(cost(gateway, body, digest, policy)) : null) {
-            switch (policy) {
-                case Policy.None n -> single(ctx, gateway, call, gateway.nodes(), a -> singleVerdict());
-                case Policy.Tee t -> {
-                    List<NodeState> admitted = gateway.tee().admitted(gateway.nodes(), now);
-                    if (admitted.isEmpty()) throw gateway.tee().noneAdmitted(gateway.nodes());
-                    single(ctx, gateway, call, admitted, a -> singleVerdict());
-                }
-                case Policy.Sample s -> single(ctx, gateway, call, gateway.nodes(), a -> sampledVerdict(gateway, call, s, a));
-                case Policy.Redundant r -> redundant(ctx, gateway, call, r);
-            }
+        PolicyEngine.Request<LlmCaller.Call, LlmCaller.LlmAnswer> req = new PolicyEngine.Request<>(requestId, digest, policy, call, call.unstreamed(), Duration.ZERO, tokens(body),
+                gateway.llmCaller(), LlmCaller.AGREEMENT, LlmCaller.LlmAnswer::tokens);
+        if (call.stream() && !(policy instanceof Policy.Redundant)) {
+            gateway.engine().stream(req, (node, attempts, settle) -> relay(ctx, gateway, node, call, attempts, settle));
+            return;
         }
+        PolicyEngine.Outcome<LlmCaller.LlmAnswer> outcome = gateway.engine().run(req);
+        completeVerity(outcome);
+        if (call.stream()) replay(ctx, call, outcome.primary());
+        else answer(ctx, outcome.primary());
     }
 
     /**
-     * The most the answer may cost as {@link #pay} pays it: the dearest node serving the model, per token, times
-     * the tokens its usage may count (the prompt, estimated at four bytes of JSON a token, plus max_tokens for each
-     * of n choices), times the answers the policy pays for. Values the node would refuse count as their default or
-     * limit: the node's 400 names them, not a 402.
+     * The most tokens the answer's usage may count, for the deposit hold: the prompt, estimated at four bytes of JSON
+     * a token, plus max_tokens for each of n choices. Values the node would refuse count as their default or limit:
+     * the node's 400 names them, not a 402.
      */
-    static BigInteger cost(Gateway gateway, ObjectNode body, Keccak256 model, Policy policy) {
-        BigInteger dearest = BigInteger.ZERO;
-        Instant now = Instant.now();
-        for (NodeState n : gateway.nodes()) if (n.canServe(model, now)) dearest = dearest.max(n.price());
+    static long tokens(ObjectNode body) {
         int maxTokens = io.verity.llm.Sampling.DEFAULT_MAX_TOKENS;
         for (String f : new String[] {"max_tokens", "max_completion_tokens"}) {
             if (body.path(f).canConvertToInt()) maxTokens = Math.clamp(body.get(f).asInt(), 1, io.verity.llm.Sampling.MAX_TOKENS_LIMIT);
         }
         int choices = body.path("n").canConvertToInt() ? Math.clamp(body.get("n").asInt(), 1, io.verity.llm.Sampling.MAX_CHOICES) : 1;
         JsonNode prompt = body.has("messages") ? body.get("messages") : body.path("prompt");
-        long tokens = (long) maxTokens * choices + prompt.toString().length() / 4 + 1;
-        return dearest.multiply(BigInteger.valueOf(tokens)).multiply(BigInteger.valueOf(Dispatcher.answersPaid(policy)));
+        return (long) maxTokens * choices + prompt.toString().length() / 4 + 1;
     }
 
     private static Policy policy(Context ctx, Gateway gateway, JsonNode verity) {
@@ -282,7 +257,7 @@ final class OpenAiProxy {
     /** The digest most healthy nodes serve under this name, so every node of one request runs the same bytes. */
     private static Keccak256 pinned(Gateway gateway, String model) {
         Map<Keccak256, Integer> servedBy = new LinkedHashMap<>();
-        Instant now = Instant.now();
+        Instant now = gateway.directory().clock().instant();
         for (NodeState n : gateway.nodes()) {
             for (NodeState.ServedModel m : n.served()) {
                 if (m.version().equals(LLM_VERSION) && m.name().equals(model) && n.canServe(m.digest(), now)) {
@@ -295,48 +270,7 @@ final class OpenAiProxy {
                         + "'; GET /v1/models lists what the network serves", "model", "model_not_found", List.of()));
     }
 
-    // ---- none, tee, sample: one node, failover before the first token ---------------------------------------
-
-    private static void single(Context ctx, Gateway gateway, LlmCaller.Call call, Collection<NodeState> pool,
-            Function<LlmCaller.Answered, ObjectNode> verdict) throws Exception {
-        List<Attempt> attempts = new ArrayList<>();
-        Set<io.verity.protocol.EvmAddress> tried = new HashSet<>();
-        int max = gateway.config().maxAttempts();
-        while (attempts.size() < max) {
-            List<NodeState> ranked = gateway.config().routing().rank(pool, call.model(), tried, Instant.now());
-            if (ranked.isEmpty()) break;
-            NodeState node = ranked.get(0);
-            tried.add(node.address);
-            if (call.stream()) {
-                if (relay(ctx, gateway, node, call, attempts, verdict)) return;
-                continue;
-            }
-            LlmCaller.Result r = gateway.llmCaller().fetch(node, call);
-            attempts.add(r.attempt());
-            switch (r) {
-                case LlmCaller.Answered a -> {
-                    completeVerity(gateway, a, verdict.apply(a), List.of(a), attempts);
-                    answer(ctx, a);
-                    return;
-                }
-                case LlmCaller.Failed f -> {
-                    if (f.clientFault()) throw new Relay(f, attempts);
-                    LOG.info("node {} failed on {} ({}: {}); trying the next", node.address, call.path(), f.attempt().outcome(),
-                            f.attempt().detail());
-                }
-            }
-        }
-        throw noAnswer(call, attempts);
-    }
-
-    private static LlmProblem noAnswer(LlmCaller.Call call, List<Attempt> attempts) {
-        if (attempts.isEmpty()) {
-            return new LlmProblem(404, "unknown-model", "no healthy, unquarantined node serves model " + call.model() + " now",
-                    "model", "model_not_found", List.of());
-        }
-        return new LlmProblem(502, "no-valid-answer", "no node produced a valid answer after " + attempts.size()
-                + " attempt(s); nothing was charged", null, "no_valid_answer", attempts);
-    }
+    // ---- none, tee, sample streamed: failover before the first token ----------------------------------------
 
     /**
      * Relays one node's stream. Events are held back until the first token (or the receipt) arrives, so until
@@ -345,7 +279,7 @@ final class OpenAiProxy {
      * @return true when the client got its answer (or, after its first token, an error event); false to fail over
      */
     private static boolean relay(Context ctx, Gateway gateway, NodeState node, LlmCaller.Call call, List<Attempt> attempts,
-            Function<LlmCaller.Answered, ObjectNode> verdict) throws InterruptedException {
+            Function<LlmCaller.LlmAnswer, PolicyEngine.Outcome<LlmCaller.LlmAnswer>> settle) throws InterruptedException {
         long started = System.nanoTime();
         node.inflight.incrementAndGet();
         try {
@@ -362,22 +296,22 @@ final class OpenAiProxy {
                 } catch (IOException e) {
                     err = new byte[0];
                 }
-                LlmCaller.Failed f = LlmCaller.httpFailure(node, resp.statusCode(), err,
+                NodeResult.Failed<LlmCaller.LlmAnswer> f = LlmCaller.httpFailure(node, resp.statusCode(), err,
                         resp.headers().firstValue("Content-Type").orElse("application/json"), started);
                 if (f.clientFault()) {
                     attempts.add(f.attempt());
-                    throw new Relay(f, attempts);
+                    throw new PolicyEngine.Rejected(f, attempts);
                 }
                 if (f.engineDown()) node.engineDown(call.model());
                 return failedBeforeFirstToken(node, f, attempts);
             }
-            return new StreamRelay(ctx, gateway, node, call, attempts, verdict, resp, started).run();
+            return new StreamRelay(ctx, gateway, node, call, attempts, settle, resp, started).run();
         } finally {
             node.inflight.decrementAndGet();
         }
     }
 
-    private static boolean failedBeforeFirstToken(NodeState node, LlmCaller.Failed f, List<Attempt> attempts) {
+    private static boolean failedBeforeFirstToken(NodeState node, NodeResult.Failed<?> f, List<Attempt> attempts) {
         attempts.add(f.attempt());
         node.recordFailure(f.attempt().outcome().equals("timeout") ? f.attempt().ms() : 0);
         LOG.info("node {} failed before the first token ({}: {}); trying the next", node.address, f.attempt().outcome(),
@@ -392,7 +326,7 @@ final class OpenAiProxy {
         private final NodeState node;
         private final LlmCaller.Call call;
         private final List<Attempt> attempts;
-        private final Function<LlmCaller.Answered, ObjectNode> verdict;
+        private final Function<LlmCaller.LlmAnswer, PolicyEngine.Outcome<LlmCaller.LlmAnswer>> settle;
         private final HttpResponse<InputStream> resp;
         private final long started;
         /** Set once the stream is over: the first-token watchdog then leaves it alone. */
@@ -406,13 +340,14 @@ final class OpenAiProxy {
         private int tokens;
 
         StreamRelay(Context ctx, Gateway gateway, NodeState node, LlmCaller.Call call, List<Attempt> attempts,
-                Function<LlmCaller.Answered, ObjectNode> verdict, HttpResponse<InputStream> resp, long started) {
+                Function<LlmCaller.LlmAnswer, PolicyEngine.Outcome<LlmCaller.LlmAnswer>> settle, HttpResponse<InputStream> resp,
+                long started) {
             this.ctx = ctx;
             this.gateway = gateway;
             this.node = node;
             this.call = call;
             this.attempts = attempts;
-            this.verdict = verdict;
+            this.settle = settle;
             this.resp = resp;
             this.started = started;
         }
@@ -466,9 +401,9 @@ final class OpenAiProxy {
                         Attempt ok = LlmCaller.ok(node, started);
                         attempts.add(ok);
                         node.recordSuccess(ok.ms());
-                        LlmCaller.Answered a = new LlmCaller.Answered(node, ReceiptJson.read(chunk.at("/verity/receipt"), ""),
+                        LlmCaller.LlmAnswer a = new LlmCaller.LlmAnswer(node, ReceiptJson.read(chunk.at("/verity/receipt"), ""),
                                 (ObjectNode) chunk, List.of(), resp.headers().firstValue("Verity-Request-Digest"), ok);
-                        completeVerity(gateway, a, verdict.apply(a), List.of(a), attempts);
+                        completeVerity(settle.apply(a));
                         send(JSON.writeValueAsString(chunk));
                         receiptSent = true;
                         continue;
@@ -481,7 +416,7 @@ final class OpenAiProxy {
                     else held.add(data);
                 }
             } catch (IOException e) {
-                LlmCaller.Failed f = timedOut.get()
+                NodeResult.Failed<?> f = timedOut.get()
                         ? failed(new Attempt(node.address, node.url(), "timeout", LlmCaller.ms(started),
                                 "no first token within " + timeoutMs + " ms"))
                         : LlmCaller.failure(node, e, started);
@@ -522,8 +457,8 @@ final class OpenAiProxy {
             return true;
         }
 
-        private LlmCaller.Failed failed(Attempt a) {
-            return new LlmCaller.Failed(a, false, 0, new byte[0], "application/json");
+        private NodeResult.Failed<?> failed(Attempt a) {
+            return NodeResult.Failed.of(a);
         }
 
         /** Sends the response head and the events held back so far: from now on the client sees this node's answer. */
@@ -572,85 +507,10 @@ final class OpenAiProxy {
         }
     }
 
-    // ---- redundant:k ---------------------------------------------------------------------------------------
+    // ---- redundant:k streamed ----------------------------------------------------------------------------
 
-    private static void redundant(Context ctx, Gateway gateway, LlmCaller.Call call, Policy.Redundant policy) throws Exception {
-        Routing routing = gateway.config().routing();
-        List<NodeState> ranked = routing.rank(gateway.nodes(), call.model(), Set.of(), Instant.now());
-        if (ranked.isEmpty()) throw noAnswer(call, List.of());
-        if (ranked.size() < policy.k()) {
-            throw new LlmProblem(503, "not-enough-nodes", policy.wireName() + " needs " + policy.k() + " nodes of distinct "
-                    + "operators serving " + call.model() + "; " + ranked.size() + " available now", null, "not_enough_nodes",
-                    List.of());
-        }
-        List<Attempt> attempts = new ArrayList<>();
-        List<LlmCaller.Answered> answers = new ArrayList<>();
-        Set<io.verity.protocol.EvmAddress> tried = new HashSet<>();
-        LinkedBlockingQueue<LlmCaller.Result> done = new LinkedBlockingQueue<>();
-        int pending = 0;
-        for (int i = 0; i < policy.k(); i++) {
-            launch(gateway, ranked.get(i), call, tried, done);
-            pending++;
-        }
-        List<List<LlmCaller.Answered>> groups;
-        while (true) {
-            if (pending == 0) {
-                groups = group(answers);
-                List<LlmCaller.Answered> best = groups.isEmpty() ? List.of() : groups.get(0);
-                boolean decided = best.size() >= policy.quorum() && (groups.size() < 2 || groups.get(1).size() < best.size());
-                if (decided) break;
-                // Too few answers (failures) or a split: one more node, of an operator not asked yet, breaks it.
-                List<NodeState> more = routing.rank(gateway.nodes(), call.model(), tried, Instant.now());
-                if (more.isEmpty() || attempts.size() >= gateway.config().maxAttempts() + policy.k()) {
-                    if (answers.size() < policy.quorum() && groups.size() < 2) {
-                        throw new LlmProblem(502, "no-valid-answer", "only " + answers.size() + " of " + policy.k()
-                                + " nodes produced a valid answer; nothing was charged", null, "no_valid_answer", attempts);
-                    }
-                    for (List<LlmCaller.Answered> g : groups) {
-                        for (LlmCaller.Answered a : g) {
-                            gateway.dispatcher().unresolved(call.requestId(), call.model(), policy.wireName(), a.node(), a.receipt());
-                        }
-                    }
-                    throw new LlmProblem(502, "no-majority", "answers split " + sizes(groups) + " and no further node can "
-                            + "break the tie; nothing was charged", null, "no_majority", attempts);
-                }
-                launch(gateway, more.get(0), call, tried, done);
-                pending++;
-            }
-            LlmCaller.Result r = done.take();
-            pending--;
-            attempts.add(r.attempt());
-            switch (r) {
-                case LlmCaller.Answered a -> answers.add(a);
-                case LlmCaller.Failed f -> {
-                    if (f.clientFault()) throw new Relay(f, attempts);
-                }
-            }
-        }
-        List<LlmCaller.Answered> winners = groups.get(0);
-        List<LlmCaller.Answered> dissent = new ArrayList<>();
-        for (int i = 1; i < groups.size(); i++) dissent.addAll(groups.get(i));
-        List<SignedReceipt> majority = winners.stream().map(LlmCaller.Answered::receipt).toList();
-        for (LlmCaller.Answered d : dissent) {
-            gateway.dispatcher().accuse(call.requestId(), call.model(), policy.wireName(), EvidenceLog.Kind.MINORITY, d.node(),
-                    d.receipt(), majority, () -> reask(gateway, d.node(), call.unstreamed()));
-        }
-        ObjectNode verdict = JSON.createObjectNode();
-        verdict.put("status", dissent.isEmpty() ? "agreed" : "majority").put("asked", answers.size())
-                .put("agreeing", winners.size()).put("comparison", "response-digest")
-                .put("checked", "signature, signer, request id, model, request and response digests");
-        ArrayNode ds = verdict.putArray("dissent");
-        for (LlmCaller.Answered d : dissent) {
-            ds.addObject().put("node", d.node().address.toString()).put("receiptId", d.receipt().id().toHex())
-                    .put("responseDigest", d.responseDigest().toHex());
-        }
-        LlmCaller.Answered primary = winners.get(0);
-        completeVerity(gateway, primary, verdict, winners, attempts);
-        if (!call.stream()) {
-            answer(ctx, primary);
-            return;
-        }
-        // The winner's own chunks, so the transcript verifies as if streamed from it; the last is the completed receipt chunk.
+    /** The winner's own chunks, so the transcript verifies as if streamed from it; the last is the completed receipt chunk. */
+    private static void replay(Context ctx, LlmCaller.Call call, LlmCaller.LlmAnswer primary) throws IOException {
         var res = ctx.res();
         res.setStatus(200);
         res.setContentType("text/event-stream");
@@ -666,149 +526,39 @@ final class OpenAiProxy {
         out.flush();
     }
 
-    private static void launch(Gateway gateway, NodeState node, LlmCaller.Call call, Set<io.verity.protocol.EvmAddress> tried,
-            LinkedBlockingQueue<LlmCaller.Result> done) {
-        tried.add(node.address);
-        gateway.dispatcher().background().execute(() -> {
-            try {
-                done.add(gateway.llmCaller().fetch(node, call));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                done.add(new LlmCaller.Failed(new Attempt(node.address, node.url(), "cancelled", 0, "interrupted"), false, 0,
-                        new byte[0], "application/json"));
-            } catch (RuntimeException e) {
-                done.add(new LlmCaller.Failed(new Attempt(node.address, node.url(), "io-error", 0, String.valueOf(e.getMessage())),
-                        false, 0, new byte[0], "application/json"));
-            }
-        });
-    }
-
-    /** Answers grouped by the response digest their receipts sign, largest group first (ties: answered first). */
-    private static List<List<LlmCaller.Answered>> group(List<LlmCaller.Answered> answers) {
-        Map<Keccak256, List<LlmCaller.Answered>> by = new LinkedHashMap<>();
-        for (LlmCaller.Answered a : answers) by.computeIfAbsent(a.responseDigest(), d -> new ArrayList<>()).add(a);
-        List<List<LlmCaller.Answered>> groups = new ArrayList<>(by.values());
-        groups.sort((x, y) -> Integer.compare(y.size(), x.size()));
-        return groups;
-    }
-
-    private static String sizes(List<List<LlmCaller.Answered>> groups) {
-        StringBuilder sb = new StringBuilder();
-        for (List<LlmCaller.Answered> g : groups) sb.append(sb.isEmpty() ? "" : "/").append(g.size());
-        return sb.toString();
-    }
-
-    private static Optional<SignedReceipt> reask(Gateway gateway, NodeState node, LlmCaller.Call call) {
-        try {
-            return gateway.llmCaller().fetch(node, call) instanceof LlmCaller.Answered a ? Optional.of(a.receipt()) : Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        }
-    }
-
-    // ---- sample:p --------------------------------------------------------------------------------------------
-
-    private static ObjectNode singleVerdict() {
-        return JSON.createObjectNode().put("status", "single").put("asked", 1).put("agreeing", 1).put("comparison", "receipt")
-                .put("checked", "signature, signer, request id, model, request and response digests");
-    }
-
-    /** Draws the audit and, when drawn, re-runs the request on another node in the background. */
-    private static ObjectNode sampledVerdict(Gateway gateway, LlmCaller.Call call, Policy.Sample policy, LlmCaller.Answered a) {
-        double p = gateway.dispatcher().auditProbability(policy, a.node());
-        boolean audit = ThreadLocalRandom.current().nextDouble() < p;
-        if (audit) gateway.dispatcher().background().execute(() -> audit(gateway, call.unstreamed(), policy, a));
-        return singleVerdict().put("status", "sampled").put("audit", audit ? "scheduled" : "none");
-    }
-
-    private static void audit(Gateway gateway, LlmCaller.Call call, Policy.Sample policy, LlmCaller.Answered original) {
-        try {
-            Set<io.verity.protocol.EvmAddress> tried = new HashSet<>(Set.of(original.node().address));
-            Optional<LlmCaller.Answered> check = firstValid(gateway, call, tried);
-            if (check.isEmpty()) {
-                LOG.info("audit of request {}: no other node answered", call.requestId());
-                return;
-            }
-            if (check.get().responseDigest().equals(original.responseDigest())) {
-                pay(gateway, List.of(check.get()));
-                return;
-            }
-            Optional<LlmCaller.Answered> referee = firstValid(gateway, call, tried);
-            if (referee.isEmpty()) {
-                for (LlmCaller.Answered x : List.of(original, check.get())) {
-                    gateway.dispatcher().unresolved(call.requestId(), call.model(), policy.wireName(), x.node(), x.receipt());
-                }
-                return;
-            }
-            LlmCaller.Answered c = check.get(), r = referee.get();
-            if (c.responseDigest().equals(r.responseDigest())) {
-                pay(gateway, List.of(c, r));
-                gateway.dispatcher().accuse(call.requestId(), call.model(), policy.wireName(), EvidenceLog.Kind.AUDIT_MISMATCH,
-                        original.node(), original.receipt(), List.of(c.receipt(), r.receipt()),
-                        () -> reask(gateway, original.node(), call));
-            } else if (original.responseDigest().equals(r.responseDigest())) {
-                pay(gateway, List.of(r));
-                gateway.dispatcher().accuse(call.requestId(), call.model(), policy.wireName(), EvidenceLog.Kind.AUDIT_MISMATCH,
-                        c.node(), c.receipt(), List.of(original.receipt(), r.receipt()), () -> reask(gateway, c.node(), call));
-            } else {
-                LOG.warn("audit of request {}: three nodes gave three different answers", call.requestId());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.warn("audit of request {} failed", call.requestId(), e);
-        }
-    }
-
-    private static Optional<LlmCaller.Answered> firstValid(Gateway gateway, LlmCaller.Call call,
-            Set<io.verity.protocol.EvmAddress> tried) throws InterruptedException {
-        for (int i = 0; i < gateway.config().maxAttempts(); i++) {
-            List<NodeState> ranked = gateway.config().routing().rank(gateway.nodes(), call.model(), tried, Instant.now());
-            if (ranked.isEmpty()) return Optional.empty();
-            tried.add(ranked.get(0).address);
-            if (gateway.llmCaller().fetch(ranked.get(0), call) instanceof LlmCaller.Answered a) return Optional.of(a);
-        }
-        return Optional.empty();
-    }
-
     // ---- the answer ------------------------------------------------------------------------------------------
 
     /**
-     * Pays every used answer its receipt's price and completes the primary's {@code verity} object:
-     * {@code verdict}, {@code payment} (the primary's), with several answers {@code receipts} and
-     * {@code payments}, and {@code attempts}.
+     * Completes the primary's {@code verity} object: {@code verdict}, {@code payment} (the primary's), with several
+     * answers {@code receipts} and {@code payments}, and {@code attempts}.
      */
-    private static void completeVerity(Gateway gateway, LlmCaller.Answered primary, ObjectNode verdict,
-            List<LlmCaller.Answered> used, List<Attempt> attempts) {
-        ObjectNode verity = (ObjectNode) primary.verityHolder().get("verity");
-        verity.set("verdict", verdict);
-        List<Payer.Payment> paid = pay(gateway, used);
-        Optional<Payer.Payment> own = paid.stream().filter(p -> p.node().equals(primary.node().address)).findFirst();
+    private static void completeVerity(PolicyEngine.Outcome<LlmCaller.LlmAnswer> o) {
+        ObjectNode verity = (ObjectNode) o.primary().verityHolder().get("verity");
+        verity.set("verdict", verdict(o.verdict()));
+        Optional<Payer.Payment> own = o.primaryPayment();
         if (own.isPresent()) verity.set("payment", payment(own.get()));
         else verity.putNull("payment");
-        if (used.size() > 1) {
+        if (o.supporting().size() > 1) {
             ArrayNode receipts = verity.putArray("receipts");
-            for (LlmCaller.Answered a : used) receipts.add(ReceiptJson.write(a.receipt()));
+            for (LlmCaller.LlmAnswer a : o.supporting()) receipts.add(ReceiptJson.write(a.receipt()));
             ArrayNode payments = verity.putArray("payments");
-            for (Payer.Payment p : paid) payments.add(payment(p));
+            for (Payer.Payment p : o.payments()) payments.add(payment(p));
         }
-        verity.set("attempts", attempts(attempts));
+        verity.set("attempts", attempts(o.attempts()));
     }
 
-    /**
-     * Pays each used answer the lower of the price it signed and its registered price per token times the
-     * tokens its signed usage counts: a node cannot charge more by signing a higher price.
-     */
-    private static List<Payer.Payment> pay(Gateway gateway, List<LlmCaller.Answered> used) {
-        if (gateway.payer().isEmpty()) return List.of();
-        List<Payer.Payment> out = new ArrayList<>();
-        for (LlmCaller.Answered a : used) {
-            long tokens = a.verityHolder().at("/usage/total_tokens").asLong(0);
-            BigInteger price = a.receipt().receipt().price().min(a.node().price().multiply(BigInteger.valueOf(tokens)));
-            if (price.signum() > 0) out.add(gateway.payer().get().pay(a.node(), price));
+    private static ObjectNode verdict(PolicyEngine.Verdict<LlmCaller.LlmAnswer> v) {
+        ObjectNode verdict = JSON.createObjectNode().put("status", v.status()).put("asked", v.asked()).put("agreeing", v.agreeing())
+                .put("comparison", v.comparison()).put("checked", "signature, signer, request id, model, request and response digests");
+        if (v.status().equals("sampled")) verdict.put("audit", v.audit());
+        if (v.status().equals("agreed") || v.status().equals("majority")) {
+            ArrayNode ds = verdict.putArray("dissent");
+            for (LlmCaller.LlmAnswer d : v.dissent()) {
+                ds.addObject().put("node", d.node().address.toString()).put("receiptId", d.receipt().id().toHex())
+                        .put("responseDigest", d.responseDigest().toHex());
+            }
         }
-        return out;
+        return verdict;
     }
 
     private static ObjectNode payment(Payer.Payment p) {
@@ -826,7 +576,7 @@ final class OpenAiProxy {
     }
 
     /** A non-streamed answer with the node's receipt headers, rebuilt from the receipt the gateway checked. */
-    private static void answer(Context ctx, LlmCaller.Answered a) throws IOException {
+    private static void answer(Context ctx, LlmCaller.LlmAnswer a) throws IOException {
         SignedReceipt receipt = a.receipt();
         ctx.header("Verity-Receipt-Id", receipt.id().toHex());
         ctx.header("Verity-Node", receipt.receipt().node().toString());

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * collapse into one signature and one POST. The channel's total is learnt from the node, never from local
  * state, so a restarted gateway or a second gateway on the same account continues it (docs/gateway.md).
  */
-final class Payer implements AutoCloseable {
+final class Payer implements Payments, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Payer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration RETRY = Duration.ofSeconds(2);
@@ -62,7 +62,7 @@ final class Payer implements AutoCloseable {
     }
 
     /** What an answer in flight may cost, held against the deposit until {@link #close()}. */
-    final class Hold implements AutoCloseable {
+    final class Hold implements Payments.Hold {
         private final BigInteger amount;
         private boolean open = true;
 
@@ -141,7 +141,8 @@ final class Payer implements AutoCloseable {
      *
      * @throws DepositShort when the deposit cannot cover it
      */
-    Hold hold(BigInteger price) {
+    @Override
+    public Hold hold(BigInteger price) {
         BigInteger total = held.accumulateAndGet(price, BigInteger::add);
         Hold h = new Hold(price);
         if (chain.isEmpty() || price.signum() == 0) return h;
@@ -227,7 +228,8 @@ final class Payer implements AutoCloseable {
     }
 
     /** Promises {@code amount} to the node and schedules the voucher; first use reads the channel from the node. */
-    Payment pay(NodeState node, BigInteger amount) {
+    @Override
+    public Payment pay(NodeState node, BigInteger amount) {
         Channel ch = channels.computeIfAbsent(node.address, a -> new Channel(node));
         boolean startSending;
         BigInteger cumulative;
