@@ -5,6 +5,19 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
+import io.verity.gateway.evidence.DisputeFeed;
+import io.verity.gateway.evidence.EvidenceLog;
+import io.verity.gateway.http.GatewayApi;
+import io.verity.gateway.http.Services;
+import io.verity.gateway.openai.OpenAiProxy;
+import io.verity.gateway.pay.Payer;
+import io.verity.gateway.pay.Payments;
+import io.verity.gateway.policy.PolicyEngine;
+import io.verity.gateway.policy.Sampling;
+import io.verity.gateway.routing.NodeDirectory;
+import io.verity.gateway.routing.NodeState;
+import io.verity.gateway.tee.TeeGate;
+import io.verity.gateway.tensor.NodeCaller;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.receipt.Eip712Domain;
 import java.math.BigInteger;
@@ -41,7 +54,6 @@ public final class Gateway implements AutoCloseable {
     private final NodeCaller tensorCaller;
     private final TeeGate tee;
     private final Eip712Domain domain; // node receipts are checked against it
-    private final LlmCaller llmCaller;
     private final Javalin app;
     private final URI url;
 
@@ -66,7 +78,6 @@ public final class Gateway implements AutoCloseable {
         this.domain = domain;
         this.tensorCaller = new NodeCaller(http, domain, config.requestTimeout(), background,
                 client.map(ChainAccount::address));
-        this.llmCaller = new LlmCaller(http, domain, client.map(ChainAccount::address), background);
         this.tee = new TeeGate(config.tee(), chain.nodes(), http, Duration.ofSeconds(2), clock);
         this.engine = new PolicyEngine(directory::all, tee, config.routing(), payer.map(p -> p), evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
@@ -76,7 +87,9 @@ public final class Gateway implements AutoCloseable {
         refreshNow();
         long every = config.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
-        this.app = GatewayApi.create(config, this);
+        OpenAiProxy openAi = OpenAiProxy.create(engine, directory, http, domain, client.map(ChainAccount::address), background,
+                config.defaultPolicy(), config.requestTimeout());
+        this.app = GatewayApi.create(new Services(config, directory, engine, tensorCaller, tee, evidence, http, openAi));
         app.start(config.host(), config.port());
         this.url = URI.create("http://" + config.host() + ":" + app.port());
         LOG.info("gateway at {} routing over {} node(s) from NodeRegistry {}", url, directory.all().size(), d.nodeRegistry());
@@ -148,10 +161,6 @@ public final class Gateway implements AutoCloseable {
 
     Eip712Domain domain() {
         return domain;
-    }
-
-    LlmCaller llmCaller() {
-        return llmCaller;
     }
 
     Optional<Payer> payer() {
