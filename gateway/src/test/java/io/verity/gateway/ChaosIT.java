@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.devnet.Devnet;
 import io.verity.gateway.ChildNodes.NodeProcess;
-import io.verity.llm.TinyLlama;
+import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
