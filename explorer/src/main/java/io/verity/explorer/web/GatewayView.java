@@ -1,4 +1,4 @@
-package io.verity.explorer;
+package io.verity.explorer.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,7 +15,7 @@ import java.util.Optional;
  * disagreements it collected. Cached for a second so a page load makes at most one call per route; a gateway
  * that does not answer makes the pages say so instead of failing.
  */
-final class GatewayView {
+public final class GatewayView {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long TTL_NANOS = Duration.ofSeconds(1).toNanos();
 
@@ -25,7 +25,7 @@ final class GatewayView {
 
     private record Cached(long at, JsonNode body) {}
 
-    GatewayView(Optional<URI> base) {
+    public GatewayView(Optional<URI> base) {
         this.base = base;
     }
 
