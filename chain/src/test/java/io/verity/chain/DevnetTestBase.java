@@ -2,6 +2,12 @@ package io.verity.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.chain.contracts.ModelRegistryClient;
+import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.contracts.PaymentsClient;
+import io.verity.chain.contracts.SettlementClient;
+import io.verity.chain.devnet.DeployParams;
+import io.verity.chain.fixture.LocalChain;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
@@ -12,42 +18,28 @@ import java.util.List;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.assertj.core.api.ObjectAssert;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * One real anvil per test class, with the contracts deployed once; every test runs on a snapshot that is
- * reverted afterwards, so tests do not see each other's transactions. Account 0 deployed everything.
+ * The JVM's shared anvil ({@link LocalChain}), with the contracts deployed once; every test runs on a snapshot
+ * that is reverted afterwards, so tests do not see each other's transactions. Account 0 deployed everything.
  */
 abstract class DevnetTestBase {
     static final BigInteger ETHER = DeployParams.ETHER;
-    static Devnet devnet;
+    @RegisterExtension static final LocalChain devnet = LocalChain.perTest();
     static Deployment deployment;
     private static final List<ChainConnection> connections = new ArrayList<>();
-    private String snapshot;
 
     @BeforeAll
-    static void startDevnet() {
-        devnet = Devnet.start();
+    static void findDeployment() {
         deployment = devnet.deployment();
     }
 
     @AfterAll
-    static void stopDevnet() {
+    static void closeConnections() {
         connections.forEach(ChainConnection::close);
         connections.clear();
-        if (devnet != null) devnet.close();
-    }
-
-    @BeforeEach
-    void takeSnapshot() {
-        snapshot = devnet.snapshot();
-    }
-
-    @AfterEach
-    void revertSnapshot() {
-        devnet.revertTo(snapshot);
     }
 
     static ChainConnection as(int account) {

@@ -1,15 +1,16 @@
 package io.verity.node;
 
+import io.verity.protocol.wire.Problem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.verity.chain.BatchInfo;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.BatchInfo;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.ChainEvent;
-import io.verity.chain.Devnet;
-import io.verity.chain.SettledCheck;
+import io.verity.chain.devnet.Devnet;
+import io.verity.chain.contracts.SettledCheck;
 import io.verity.node.settle.ChainSettings;
 import io.verity.node.settle.NodeRegistration;
 import io.verity.protocol.EvmAddress;
@@ -35,6 +36,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -252,12 +257,29 @@ class SettlementIT {
             load.join();
             assertThat(failures).as("inference failures").isEmpty();
             assertThat(duringOutage.get()).as("inferences answered while the chain was down").isPositive();
-            try (ChainClients chain = ChainClients.connect(devnet.deployment(), devnet.account(0))) {
+            try (ChainClients chain = ChainClients.connect(devnet.deployment(), devnet.account(0));
+                 ExecutorService verifiers = Executors.newFixedThreadPool(4)) {
+                // a minute of load leaves thousands of receipts, and checking them one by one took most of the
+                // class's time: check four at a time (each is two node requests and an eth_call, mostly I/O)
+                List<Future<?>> checks = new ArrayList<>();
                 for (Keccak256 id : ids) {
-                    JsonNode p = awaitProof(node, id);
-                    SignedReceipt r = ReceiptJson.read(NodeFixture.JSON.readTree(
-                            NodeFixture.get(http, node.url(), "/v1/receipts/" + id.toHex()).raw()), "");
-                    assertThat(chain.settlement().verifyReceipt(r, p.get("batchId").asLong(), hashes(p.get("proof")))).isInstanceOf(SettledCheck.Settled.class);
+                    checks.add(verifiers.submit(() -> {
+                        JsonNode p = awaitProof(node, id);
+                        SignedReceipt r = ReceiptJson.read(NodeFixture.JSON.readTree(
+                                NodeFixture.get(http, node.url(), "/v1/receipts/" + id.toHex()).raw()), "");
+                        assertThat(chain.settlement().verifyReceipt(r,
+                                p.get("batchId").asLong(), hashes(p.get("proof")))).as("receipt %s", id)
+                                .isInstanceOf(SettledCheck.Settled.class);
+                        return null;
+                    }));
+                }
+                for (Future<?> check : checks) {
+                    try {
+                        check.get();
+                    } catch (ExecutionException e) {
+                        if (e.getCause() instanceof Error err) throw err;
+                        throw e;
+                    }
                 }
                 assertEachExactlyOnce(committedBatches(chain, node), ids);
             }

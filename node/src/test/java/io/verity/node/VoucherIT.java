@@ -6,11 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
-import io.verity.chain.Devnet;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.protocol.receipt.Voucher;
 import io.verity.protocol.json.VoucherJson;
+import io.verity.chain.fixture.LocalChain;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,29 +47,23 @@ class VoucherIT {
     static final Duration REDEEM_TIMEOUT = Duration.ofSeconds(60);
     static final BigInteger ETHER = BigInteger.TEN.pow(18);
 
-    @TempDir static Path chainDir;
-    static Devnet devnet;
+    @RegisterExtension static final LocalChain devnet = LocalChain.perClass();
     static Path deploymentFile;
     static HttpClient http;
 
     @BeforeAll
     static void startChain() {
-        devnet = Devnet.builder().stateDir(chainDir).start();
-        deploymentFile = chainDir.resolve("node-deployment.json");
-        devnet.deployment().write(deploymentFile);
+        deploymentFile = devnet.deploymentFile();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }
 
     @AfterAll
     static void stopChain() {
         if (http != null) http.close();
-        if (devnet != null) devnet.close();
     }
 
     static InferenceNode startNode(Path home, int account) throws Exception {
-        return InferenceNode.start(NodeConfig.defaults(home).withChainSettings(ChainSettings.of(deploymentFile)
-                .withAccountKey(devnet.account(account).privateKeyHex())
-                .withMaxBackoff(Duration.ofMillis(500))
+        return StakedNodes.start(devnet, NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, account)
                 .withRedeemInterval(Duration.ofMillis(200))));
     }
 

@@ -66,7 +66,7 @@ public final class VoucherJson {
             throw new InvalidFieldException(pointer, "must be a voucher object {client, node, cumulativeAmount, domain, "
                     + "signature}, got " + Json.show(node));
         }
-        Errors errors = new Errors();
+        FieldErrors errors = new FieldErrors();
         EvmAddress client = Json.address(node, pointer, "client", errors);
         EvmAddress payee = Json.address(node, pointer, "node", errors);
         BigInteger amount = null;
