@@ -9,35 +9,35 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.verity.node.hub.Manifest;
 import io.verity.chain.VoucherJson;
-import io.verity.node.settle.InclusionProof;
-import io.verity.node.settle.PaymentChannels;
-import io.verity.protocol.EvmAddress;
-import io.verity.protocol.receipt.VerificationMode;
-import io.verity.protocol.Keccak256;
-import io.verity.protocol.json.FieldError;
-import io.verity.protocol.json.FieldErrors;
-import io.verity.http.ProblemResponses;
-import io.verity.protocol.wire.InferRequest;
-import io.verity.protocol.wire.Problem;
-import io.verity.protocol.wire.ProblemException;
 import io.verity.http.HttpFailure;
+import io.verity.http.ProblemResponses;
 import io.verity.http.RequestBodies;
 import io.verity.http.RouteGate;
 import io.verity.http.ServerHardening;
+import io.verity.node.hub.Manifest;
+import io.verity.node.settle.PaymentChannels;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.FieldErrors;
 import io.verity.protocol.json.InvalidFieldException;
-import io.verity.protocol.wire.FailureSource;
-import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.wire.FailureSource;
+import io.verity.protocol.wire.InclusionProof;
+import io.verity.protocol.wire.InferRequest;
+import io.verity.protocol.wire.Problem;
+import io.verity.protocol.wire.ProblemException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.math.BigInteger;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -283,13 +283,7 @@ final class NodeApi {
                 ProblemKind.NOT_FOUND.exception(service.receipt(id).isPresent()
                         ? "receipt " + id + " is not settled on chain yet; retry later"
                         : "no receipt " + id + " on this node"));
-        ObjectNode body = JSON.createObjectNode();
-        body.put("receiptId", p.receiptId().toHex());
-        body.put("batchRoot", p.batchRoot().toHex());
-        body.put("batchId", p.batchId());
-        ArrayNode arr = body.putArray("proof");
-        p.proof().forEach(h -> arr.add(h.toHex()));
-        json(ctx, body);
+        json(ctx, p.toJson());
     }
 
     private static void batch(Context ctx, NodeService service) {

@@ -1,8 +1,5 @@
 package io.verity.node;
 
-import io.verity.protocol.json.FieldError;
-import io.verity.protocol.wire.ProblemException;
-import io.verity.protocol.wire.Problem;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,13 +16,16 @@ import io.verity.llm.LlmEngine;
 import io.verity.llm.LlmException;
 import io.verity.llm.Sampling;
 import io.verity.llm.SchemaGuard;
-import io.verity.protocol.json.InvalidFieldException;
-import io.verity.protocol.json.StrictJson;
-import io.verity.protocol.wire.FailureSource;
 import io.verity.node.hub.Manifest;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.StrictJson;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.wire.FailureSource;
+import io.verity.protocol.wire.Problem;
+import io.verity.protocol.wire.ProblemException;
 import jakarta.servlet.ServletOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

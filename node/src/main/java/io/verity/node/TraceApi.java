@@ -1,6 +1,5 @@
 package io.verity.node;
 
-import io.verity.protocol.json.FieldError;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
@@ -8,6 +7,7 @@ import io.verity.engine.det.ExecutionTrace;
 import io.verity.engine.det.TraceEntry;
 import io.verity.engine.det.TraceProof;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.tensor.Tensor;
 import java.util.ArrayList;
