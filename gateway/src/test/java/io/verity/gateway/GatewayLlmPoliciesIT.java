@@ -17,6 +17,7 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.chain.Devnet;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
+import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.TinyLlama;
 import io.verity.node.Faults;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.verity.engine.det.ExecutionTrace;
 import io.verity.engine.det.TraceEntry;
-import io.verity.engine.det.TraceProof;
+import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.TensorJson;

@@ -3,7 +3,7 @@ package io.verity.cli.up;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.verity.cli.CliEndToEndTest;
+import io.verity.cli.CliEndToEndIT;
 import io.verity.cli.Main;
 import io.verity.node.hub.ModelHub;
 import io.verity.protocol.wire.ReadyLine;
@@ -107,7 +107,7 @@ public class UpNetworkIT {
         assertThat(Files.readString(home.resolve("demo/response.json"))).isEqualTo(Files.readString(home.resolve("demo/response-1.json")));
         Path inputs = home.resolve("demo/inputs.json");
         for (String f : List.of("response-1.json", "response-2.json")) {
-            assertThat(CliEndToEndTest.run("verify", home.resolve("demo/" + f).toString(), "--inputs", inputs.toString(),
+            assertThat(CliEndToEndIT.run("verify", home.resolve("demo/" + f).toString(), "--inputs", inputs.toString(),
                     "--offline")).as(f).isEqualTo(0);
         }
 
@@ -116,7 +116,7 @@ public class UpNetworkIT {
                     .contains("silero-vad", "paddleocr-cls", "paddleocr-det", "paddleocr-rec", "tiny-llama");
         }
         // the chain stopped with the network: asking it is "unreachable"
-        assertThat(CliEndToEndTest.run("verify", home.resolve("demo/response.json").toString(), "--home", home.toString()))
+        assertThat(CliEndToEndIT.run("verify", home.resolve("demo/response.json").toString(), "--home", home.toString()))
                 .isEqualTo(Main.UNREACHABLE);
 
         // --exit stopped everything it started and removed its record
@@ -165,14 +165,14 @@ public class UpNetworkIT {
                 "./verity verify r.json --inputs " + inputs + " --home " + home.toAbsolutePath(),
                 "./verity down --home " + home.toAbsolutePath());
         Path r = dir.resolve("r.json");
-        assertThat(CliEndToEndTest.run("infer", "--gateway", gateway, "--model", "silero-vad", "--input", inputs.toString(),
+        assertThat(CliEndToEndIT.run("infer", "--gateway", gateway, "--model", "silero-vad", "--input", inputs.toString(),
                 "--policy", "redundant:2", "--out", r.toString())).isEqualTo(0);
         assertThat(Main.JSON.readTree(r.toFile()).path("receipts").size()).isEqualTo(2);
-        assertThat(CliEndToEndTest.run("verify", r.toString(), "--inputs", inputs.toString(), "--offline")).isEqualTo(0);
+        assertThat(CliEndToEndIT.run("verify", r.toString(), "--inputs", inputs.toString(), "--offline")).isEqualTo(0);
         // on chain too, once both nodes committed their batch (batch age 2 s); a minute is ample
         int onChain = 1;
         for (int i = 0; i < 60 && onChain != 0; i++) {
-            onChain = CliEndToEndTest.run("verify", r.toString(), "--inputs", inputs.toString(), "--home", home.toString());
+            onChain = CliEndToEndIT.run("verify", r.toString(), "--inputs", inputs.toString(), "--home", home.toString());
             if (onChain != 0) Thread.sleep(1000);
         }
         assertThat(onChain).isEqualTo(0);

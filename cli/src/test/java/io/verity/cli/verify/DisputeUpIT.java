@@ -10,7 +10,7 @@ import io.verity.chain.DeployParams;
 import io.verity.chain.Deployment;
 import io.verity.chain.NodeInfo;
 import io.verity.chain.NodeRegistryClient;
-import io.verity.cli.CliEndToEndTest;
+import io.verity.cli.CliEndToEndIT;
 import io.verity.cli.Homes;
 import io.verity.cli.Main;
 import io.verity.cli.up.NetworkFile;
@@ -132,7 +132,7 @@ class DisputeUpIT {
             assertThat(routed).hasSize(3).doesNotContainAnyElementsOf(demoNodes);
         }
         Path inputs = home.resolve("demo/inputs.json");
-        assertThat(CliEndToEndTest.run("infer", "--gateway", nf.gateway(), "--model", "silero-vad", "--input", inputs.toString(),
+        assertThat(CliEndToEndIT.run("infer", "--gateway", nf.gateway(), "--model", "silero-vad", "--input", inputs.toString(),
                 "--policy", "redundant:2", "--out", dir.resolve("r.json").toString())).isZero();
 
         // again on the same chain: the exited accounts register anew; the slash now also reaches the 0.5 ETH still
