@@ -9,6 +9,8 @@ import io.javalin.http.Context;
 import io.verity.chain.Deployment;
 import io.verity.chain.NodeInfo;
 import io.verity.chain.NodeRegistryClient;
+import io.verity.chain.contracts.NodeInfo;
+import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.MerkleBatch;

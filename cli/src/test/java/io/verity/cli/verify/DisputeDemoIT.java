@@ -6,6 +6,8 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.Devnet;
 import io.verity.chain.NodeRegistryClient;
+import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.devnet.Devnet;
 import io.verity.cli.Homes;
 import io.verity.cli.Main;
 import io.verity.cli.up.NetworkFile;
