@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.verity.chain.Deployment;
-import io.verity.chain.NodeInfo;
-import io.verity.chain.NodeRegistryClient;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.protocol.EvmAddress;

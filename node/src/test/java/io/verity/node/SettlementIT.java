@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.chain.ChainEvent;
-import io.verity.chain.Devnet;
-import io.verity.chain.SettledCheck;
 import io.verity.chain.contracts.BatchInfo;
 import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.contracts.SettledCheck;

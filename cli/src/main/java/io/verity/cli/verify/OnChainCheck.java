@@ -3,8 +3,6 @@ package io.verity.cli.verify;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
-import io.verity.chain.NodeInfo;
-import io.verity.chain.SettledCheck;
 import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.chain.contracts.SettledCheck;

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
-import io.verity.chain.Devnet;
-import io.verity.chain.NodeRegistryClient;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.chain.devnet.Devnet;
 import io.verity.cli.Homes;
