@@ -1,12 +1,10 @@
 package io.verity.explorer.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.verity.client.InferenceException;
+import io.verity.client.NodeApiClient;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -16,17 +14,17 @@ import java.util.Optional;
  * that does not answer makes the pages say so instead of failing.
  */
 public final class GatewayView {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long TTL_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final Optional<URI> base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final Optional<NodeApiClient> api;
     private final java.util.Map<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
 
     private record Cached(long at, JsonNode body) {}
 
     public GatewayView(Optional<URI> base) {
         this.base = base;
+        this.api = base.map(b -> NodeApiClient.of(b, Duration.ofSeconds(2)));
     }
 
     Optional<URI> url() {
@@ -35,17 +33,14 @@ public final class GatewayView {
 
     /** The gateway's {@code GET path} body, or MissingNode when there is no gateway or it did not answer. */
     JsonNode get(String path) {
-        if (base.isEmpty()) return MissingNode.getInstance();
+        if (api.isEmpty()) return MissingNode.getInstance();
         Cached c = cache.get(path);
         long now = System.nanoTime();
         if (c != null && now - c.at < TTL_NANOS) return c.body;
         JsonNode body;
         try {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(base.get().resolve(path)).timeout(Duration.ofSeconds(2)).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            body = r.statusCode() == 200 ? JSON.readTree(r.body()) : MissingNode.getInstance();
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            body = api.get().get(path);
+        } catch (InferenceException e) { // refused, malformed or unreachable: the pages say the gateway did not answer
             body = MissingNode.getInstance();
         }
         cache.put(path, new Cached(now, body));

@@ -1,4 +1,4 @@
-package io.verity.node;
+package io.verity.node.http;
 
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.wire.FailureSource;
@@ -11,7 +11,7 @@ import java.util.List;
  * stable for clients to switch on. Every one carries its {@link FailureSource}: UNKNOWN_MODEL and NOT_FOUND are
  * the node's, as another node may serve the model.
  */
-enum ProblemKind {
+public enum ProblemKind {
     MALFORMED_JSON("malformed-json", "Request body is not valid JSON", 400, FailureSource.REQUEST),
     INVALID_REQUEST("invalid-request", "Request does not match the API", 400, FailureSource.REQUEST),
     INVALID_INPUT("invalid-input", "Inputs do not match the model's schema", 422, FailureSource.REQUEST),
@@ -32,10 +32,10 @@ enum ProblemKind {
     UNAVAILABLE("unavailable", "Node cannot serve this now", 503, FailureSource.NODE),
     INTERNAL("internal", "Internal error", 500, FailureSource.NODE);
 
-    final String slug;
-    final String title;
-    final int status;
-    final FailureSource source;
+    public final String slug;
+    public final String title;
+    public final int status;
+    public final FailureSource source;
 
     ProblemKind(String slug, String title, int status, FailureSource source) {
         this.slug = slug;
@@ -44,19 +44,19 @@ enum ProblemKind {
         this.source = source;
     }
 
-    Problem problem(String detail) {
+    public Problem problem(String detail) {
         return Problem.of(slug, title, status, detail).withSource(source);
     }
 
-    Problem problem(String detail, List<FieldError> errors) {
+    public Problem problem(String detail, List<FieldError> errors) {
         return problem(detail).withErrors(errors);
     }
 
-    ProblemException exception(String detail) {
+    public ProblemException exception(String detail) {
         return new ProblemException(problem(detail));
     }
 
-    ProblemException exception(String detail, List<FieldError> errors) {
+    public ProblemException exception(String detail, List<FieldError> errors) {
         return new ProblemException(problem(detail, errors));
     }
 }

@@ -1,4 +1,4 @@
-package io.verity.node;
+package io.verity.node.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -7,37 +7,43 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.verity.node.hub.Manifest;
-import io.verity.protocol.json.VoucherJson;
-import io.verity.node.settle.InclusionProof;
-import io.verity.node.settle.PaymentChannels;
-import io.verity.protocol.EvmAddress;
-import io.verity.protocol.receipt.VerificationMode;
-import io.verity.protocol.Keccak256;
-import io.verity.protocol.json.FieldError;
-import io.verity.protocol.json.FieldErrors;
-import io.verity.http.ProblemResponses;
-import io.verity.protocol.wire.InferRequest;
-import io.verity.protocol.wire.Problem;
-import io.verity.protocol.wire.ProblemException;
 import io.verity.http.HttpFailure;
+import io.verity.http.ProblemResponses;
 import io.verity.http.RequestBodies;
 import io.verity.http.RouteGate;
 import io.verity.http.ServerHardening;
+import io.verity.node.NodeConfig;
+import io.verity.node.NodeEvidence;
+import io.verity.node.dispute.DisputeTraces;
+import io.verity.node.hub.Manifest;
+import io.verity.node.serve.NodeService;
+import io.verity.node.serve.Refusal;
+import io.verity.node.settle.PaymentChannels;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.FieldErrors;
 import io.verity.protocol.json.InvalidFieldException;
-import io.verity.protocol.wire.FailureSource;
-import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.json.VoucherJson;
+import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.wire.FailureSource;
+import io.verity.protocol.wire.InclusionProof;
+import io.verity.protocol.wire.InferRequest;
+import io.verity.protocol.wire.Problem;
+import io.verity.protocol.wire.ProblemException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.math.BigInteger;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -61,13 +67,27 @@ import org.slf4j.LoggerFactory;
  * GET  /health
  * </pre>
  */
-final class NodeApi {
+public final class NodeApi {
     private static final Logger LOG = LoggerFactory.getLogger(NodeApi.class);
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     private NodeApi() {}
 
-    static Javalin create(NodeConfig config, NodeService service) {
+    /**
+     * Routes another feature adds to the node's API, with its parts of the shared answers (the OpenAI routes);
+     * the HTTP edge calls it without knowing the feature.
+     */
+    public interface Extension {
+        void register(JavalinConfig cfg);
+
+        /** Adds members to the {@code GET /v1/models} body. */
+        void addModels(ObjectNode body);
+
+        /** Adds members to the {@code GET /health} body. */
+        void addHealth(ObjectNode body);
+    }
+
+    public static Javalin create(NodeConfig config, NodeService service, DisputeTraces traces, Extension extension) {
         return Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
             ServerHardening.apply(cfg, config.http());
@@ -77,23 +97,24 @@ final class NodeApi {
             RouteGate.install(cfg, config.http(), config.maxConcurrentInferences(),
                     List.of("/v1/infer", "/v1/chat/completions", "/v1/completions"));
             cfg.routes.post("/v1/infer", ctx -> infer(ctx, config, service));
-            cfg.routes.get("/v1/models", ctx -> models(ctx, service));
+            cfg.routes.get("/v1/models", ctx -> models(ctx, service, extension));
             cfg.routes.get("/v1/models/{digest}", ctx -> manifest(ctx, service));
             cfg.routes.get("/v1/models/{digest}/file", ctx -> modelFile(ctx, service));
             cfg.routes.get("/v1/receipts/{id}", ctx -> receipt(ctx, service));
             cfg.routes.get("/v1/receipts/{id}/proof", ctx -> proof(ctx, service));
             cfg.routes.get("/v1/batches/{root}", ctx -> batch(ctx, service));
-            DisputeTraces traces = service.disputeTraces(); // dispute routes, see TraceApi
+            // dispute routes, see TraceApi
             cfg.routes.get("/v1/receipts/{id}/trace", ctx -> TraceApi.summary(ctx, traces));
             cfg.routes.get("/v1/receipts/{id}/trace/{i}", ctx -> TraceApi.entry(ctx, traces));
             cfg.routes.get("/v1/receipts/{id}/trace/{i}/inputs", ctx -> TraceApi.inputs(ctx, traces));
             cfg.routes.post("/v1/vouchers", ctx -> acceptVoucher(ctx, config, service));
             cfg.routes.get("/v1/vouchers/{client}", ctx -> channel(ctx, service));
-            cfg.routes.get("/health", ctx -> health(ctx, config, service));
+            cfg.routes.get("/health", ctx -> health(ctx, config, service, extension));
             cfg.routes.get("/v1/attestation", ctx -> attestation(ctx, config, service));
             PaymentProblems.install(cfg, service); // payer gate on the answering routes, its 402
             NodeMetrics.install(cfg, service);
-            OpenAiApi.register(cfg, service); // POST /v1/chat/completions, /v1/completions
+            extension.register(cfg); // POST /v1/chat/completions, /v1/completions
+            cfg.routes.exception(Refusal.class, (e, ctx) -> send(ctx, problem(e)));
             cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
             cfg.routes.exception(HttpFailure.class, NodeApi::send);
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
@@ -218,12 +239,12 @@ final class NodeApi {
         return body;
     }
 
-    private static void models(Context ctx, NodeService service) {
+    private static void models(Context ctx, NodeService service, Extension extension) {
         ArrayNode arr = JSON.createArrayNode();
         for (Manifest m : service.hub().list()) arr.add(tree(m));
         ObjectNode body = JSON.createObjectNode();
         body.set("models", arr);
-        OpenAiApi.addModelList(body, service); // + {object: "list", data: [...]}, the shape OpenAI clients read
+        extension.addModels(body); // + {object: "list", data: [...]}, the shape OpenAI clients read
         json(ctx, body);
     }
 
@@ -283,13 +304,7 @@ final class NodeApi {
                 ProblemKind.NOT_FOUND.exception(service.receipt(id).isPresent()
                         ? "receipt " + id + " is not settled on chain yet; retry later"
                         : "no receipt " + id + " on this node"));
-        ObjectNode body = JSON.createObjectNode();
-        body.put("receiptId", p.receiptId().toHex());
-        body.put("batchRoot", p.batchRoot().toHex());
-        body.put("batchId", p.batchId());
-        ArrayNode arr = body.putArray("proof");
-        p.proof().forEach(h -> arr.add(h.toHex()));
-        json(ctx, body);
+        json(ctx, p.toJson());
     }
 
     private static void batch(Context ctx, NodeService service) {
@@ -321,7 +336,7 @@ final class NodeApi {
         json(ctx, body);
     }
 
-    private static void health(Context ctx, NodeConfig config, NodeService service) {
+    private static void health(Context ctx, NodeConfig config, NodeService service, Extension extension) {
         ObjectNode body = JSON.createObjectNode();
         body.put("status", "ok");
         body.put("node", service.identity().address().toString());
@@ -330,7 +345,7 @@ final class NodeApi {
         body.put("receipts", service.receiptCount());
         service.batcher().ifPresent(b -> body.put("settledReceipts", b.settledReceipts()));
         body.put("attestation", config.attestation().map(e -> e.kind().id()).orElse("none"));
-        OpenAiApi.addHealth(body, service); // each language model's engine state (llm slice, issue 13)
+        extension.addHealth(body); // each language model's engine state (llm slice, issue 13)
         json(ctx, body);
     }
 
@@ -371,9 +386,21 @@ final class NodeApi {
      * failover reads, {@link FailureSource}): its own source, else the one its status implies. No text names the
      * node's home directory.
      */
-    static void send(Context ctx, Problem p) {
+    public static void send(Context ctx, Problem p) {
         if (p.source() == null) p = p.withSource(FailureSource.ofStatus(p.status()));
         ProblemResponses.send(ctx, scrub(ctx, p));
+    }
+
+    /** A refusal of serving as the problem the node answers; its reason decides status, slug and source. */
+    static Problem problem(Refusal e) {
+        ProblemKind kind = switch (e.reason()) {
+            case UNKNOWN_MODEL -> ProblemKind.UNKNOWN_MODEL;
+            case NOT_A_TENSOR_MODEL, BAD_PAYER -> ProblemKind.INVALID_REQUEST;
+            case MODEL_UNLOADABLE, NOT_DURABLE -> ProblemKind.UNAVAILABLE;
+            case INVALID_INPUT -> ProblemKind.INVALID_INPUT;
+            case ENGINE_FAILED -> ProblemKind.INTERNAL;
+        };
+        return kind.problem(e.getMessage(), e.errors());
     }
 
     private static Problem scrub(Context ctx, Problem p) {

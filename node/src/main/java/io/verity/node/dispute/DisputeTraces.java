@@ -1,8 +1,10 @@
-package io.verity.node;
+package io.verity.node.dispute;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.engine.LoadedModel;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.engine.det.ExecutionTrace;
+import io.verity.node.serve.NodeService;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -19,8 +21,10 @@ import java.util.Optional;
  * kept inputs (the engine is deterministic, so it matches the signed traceRoot) and cached for the few
  * receipts under dispute, since a bisection asks for the same trace about a dozen times.
  */
-final class DisputeTraces {
-    record Traced(SignedReceipt receipt, DeterministicModel model, List<Tensor> inputs, ExecutionTrace trace) {}
+public final class DisputeTraces {
+    public record Traced(SignedReceipt receipt, DeterministicModel model, List<Tensor> inputs, ExecutionTrace trace) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final NodeService service;
     private final Map<Keccak256, Traced> cache = new LinkedHashMap<>(8, 0.75f, true) {
@@ -30,12 +34,12 @@ final class DisputeTraces {
         }
     };
 
-    DisputeTraces(NodeService service) {
+    public DisputeTraces(NodeService service) {
         this.service = service;
     }
 
     /** Empty when the node never signed this receipt, or signed it without a trace (another engine). */
-    Optional<Traced> traced(Keccak256 receiptId) {
+    public Optional<Traced> traced(Keccak256 receiptId) {
         synchronized (cache) {
             Traced t = cache.get(receiptId);
             if (t != null) return Optional.of(t);
@@ -44,7 +48,7 @@ final class DisputeTraces {
         if (json.isEmpty()) return Optional.empty();
         SignedReceipt receipt;
         try {
-            receipt = ReceiptJson.read(NodeApi.JSON.readTree(json.get()), "");
+            receipt = ReceiptJson.read(JSON.readTree(json.get()), "");
         } catch (IOException e) {
             throw new UncheckedIOException("receipt log entry " + receiptId + " is not JSON", e);
         }

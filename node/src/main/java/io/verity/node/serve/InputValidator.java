@@ -1,4 +1,4 @@
-package io.verity.node;
+package io.verity.node.serve;
 
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.tensor.ModelSchema;

@@ -1,4 +1,4 @@
-package io.verity.node;
+package io.verity.node.serve;
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Hex;
@@ -19,9 +19,9 @@ import java.util.Set;
  * environment variable {@value #ENV} (hex private key) when set, else from {@code home/node.key}, which is
  * created on first start readable by the owner only.
  */
-final class NodeIdentity {
-    static final String ENV = "VERITY_NODE_KEY";
-    static final String FILE = "node.key";
+public final class NodeIdentity {
+    public static final String ENV = "VERITY_NODE_KEY";
+    public static final String FILE = "node.key";
 
     private final NodeKey key;
 
@@ -30,7 +30,7 @@ final class NodeIdentity {
     }
 
     /** The identity of an explicit key, e.g. the chain account from the node's chain settings. */
-    static NodeIdentity of(String privateKeyHex, String what) {
+    public static NodeIdentity of(String privateKeyHex, String what) {
         try {
             return new NodeIdentity(NodeKey.fromPrivateKey(privateKeyHex.strip()));
         } catch (IllegalArgumentException e) {
@@ -38,7 +38,7 @@ final class NodeIdentity {
         }
     }
 
-    static NodeIdentity loadOrCreate(Path home) throws IOException {
+    public static NodeIdentity loadOrCreate(Path home) throws IOException {
         String env = System.getenv(ENV);
         if (env != null && !env.isBlank()) {
             try {
@@ -82,11 +82,11 @@ final class NodeIdentity {
         }
     }
 
-    NodeKey key() {
+    public NodeKey key() {
         return key;
     }
 
-    EvmAddress address() {
+    public EvmAddress address() {
         return key.address();
     }
 }

@@ -1,11 +1,11 @@
-package io.verity.node;
+package io.verity.node.dispute;
 
 import io.verity.chain.ChainException;
+import io.verity.chain.TxOutcome;
 import io.verity.chain.contracts.Dispute;
 import io.verity.chain.contracts.DisputeClient;
-import io.verity.protocol.merkle.TraceProof;
-import io.verity.chain.TxOutcome;
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.merkle.TraceProof;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.TreeSet;

@@ -1,7 +1,9 @@
-package io.verity.node;
+package io.verity.node.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.verity.http.ProblemResponses;
+import io.verity.node.serve.NodeService;
 import io.verity.node.settle.PaymentGate;
 import io.verity.protocol.wire.Problem;
 import java.util.List;
@@ -14,7 +16,7 @@ import java.util.List;
  * {@code error} object on the OpenAI routes.
  */
 final class PaymentProblems {
-    private static final List<String> PAID_ROUTES = List.of("/v1/infer", OpenAiApi.CHAT, OpenAiApi.COMPLETIONS);
+    private static final List<String> PAID_ROUTES = List.of("/v1/infer", "/v1/chat/completions", "/v1/completions");
 
     private PaymentProblems() {}
 
@@ -33,7 +35,7 @@ final class PaymentProblems {
         Problem p = ProblemKind.PAYMENT_REQUIRED.problem(e.getMessage()).with("owed", e.owed().toString())
                 .with("held", e.held().toString()).with("credit", e.credit().toString())
                 .with("payer", e.payer().map(Object::toString).orElse(null));
-        if (ctx.path().equals(OpenAiApi.CHAT) || ctx.path().equals(OpenAiApi.COMPLETIONS)) {
+        if (ProblemResponses.OPENAI_ROUTES.contains(ctx.path())) {
             p = p.withOpenAiError(new Problem.OpenAiError(e.getMessage(), "insufficient_quota", null, "payment_required"));
         }
         NodeApi.send(ctx, p);

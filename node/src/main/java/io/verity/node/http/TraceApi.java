@@ -1,14 +1,15 @@
-package io.verity.node;
+package io.verity.node.http;
 
-import io.verity.protocol.json.FieldError;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.verity.engine.det.ExecutionTrace;
 import io.verity.engine.det.TraceEntry;
-import io.verity.protocol.merkle.TraceProof;
+import io.verity.node.dispute.DisputeTraces;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.verity.node;
+package io.verity.node.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.verity.llm.ChatDigests;
-import io.verity.node.OpenAiApi.OpenAiException;
+import io.verity.node.http.ProblemKind;
+import io.verity.node.openai.OpenAiApi.OpenAiException;
+import io.verity.node.serve.NodeService;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.Jcs;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -41,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * model name, as the node cannot hash weights it never sees); the request digest's {@code applied} names the
  * upstream and its model, so the digest covers where the request went as well as every field sent.
  */
-final class OpenAiUpstream implements AutoCloseable {
+public final class OpenAiUpstream implements AutoCloseable {
     static final String ENGINE = "openai-proxy/1";
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiUpstream.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,7 +53,7 @@ final class OpenAiUpstream implements AutoCloseable {
     private final HttpClient http;
     private final ScheduledExecutorService watchdog;
 
-    OpenAiUpstream(OpenAiSettings.Upstream upstream) {
+    public OpenAiUpstream(OpenAiSettings.Upstream upstream) {
         this.upstream = upstream;
         this.http = HttpClient.newBuilder().connectTimeout(upstream.timeout()).build();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -62,7 +64,7 @@ final class OpenAiUpstream implements AutoCloseable {
     }
 
     /** The local model names this node forwards, to the upstream's names. */
-    Map<String, String> models() {
+    public Map<String, String> models() {
         return upstream.models();
     }
 
@@ -71,7 +73,7 @@ final class OpenAiUpstream implements AutoCloseable {
     }
 
     /** keccak256(JCS({"kind": "verity/openai-upstream-model/v1", "url": base URL, "model": upstream model})). */
-    Keccak256 modelDigest(String local) {
+    public Keccak256 modelDigest(String local) {
         ObjectNode o = JSON.createObjectNode();
         o.put("kind", "verity/openai-upstream-model/v1");
         o.put("url", upstream.baseUrl().toString());

@@ -1,35 +1,36 @@
-package io.verity.node;
+package io.verity.node.serve;
 
-import io.verity.protocol.json.FieldError;
-import io.verity.protocol.wire.ProblemException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.engine.EngineException;
 import io.verity.engine.Inference;
 import io.verity.engine.InferenceEngine;
 import io.verity.engine.LoadedModel;
+import io.verity.node.Faults;
+import io.verity.node.NodeConfig;
+import io.verity.node.NodeEvidence;
+import io.verity.node.faults.FaultInjector;
 import io.verity.node.hub.HubException;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.node.settle.Batcher;
+import io.verity.node.settle.ChainSettings;
 import io.verity.node.settle.PaymentChannels;
 import io.verity.node.settle.PaymentGate;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
-import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
-import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
-import io.verity.node.settle.ChainSettings;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
@@ -37,8 +38,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** One inference end to end: resolve, validate, run, digest, sign, make durable. */
-final class NodeService {
+public final class NodeService {
     private static final Logger LOG = LoggerFactory.getLogger(NodeService.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final NodeConfig config;
     /** keccak256 of the evidence this node serves, zero for "none": signed into every receipt. */
@@ -51,7 +53,7 @@ final class NodeService {
     private final TraceStore traces;
     private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
-    private final RandomGenerator faultRandom;
+    private final FaultInjector faults;
     private volatile Batcher batcher; // set once settlement starts, after the server knows its URL
     private volatile PaymentChannels channels;
     private volatile PaymentGate gate; // with channels, when the node charges
@@ -59,9 +61,9 @@ final class NodeService {
     private final ThreadLocal<PaymentGate.Ticket> ticket = new ThreadLocal<>();
 
     /** @param faultRandom draws the perturbation of {@link Faults#perturb()}; unused without faults */
-    NodeService(NodeConfig config, NodeIdentity identity, Eip712Domain domain, ModelHub hub, InferenceEngine engine,
+    public NodeService(NodeConfig config, NodeIdentity identity, Eip712Domain domain, ModelHub hub, InferenceEngine engine,
             ReceiptLog log, InstantSource clock, RandomGenerator faultRandom) {
-        this.faultRandom = faultRandom;
+        this.faults = new FaultInjector(config.faults(), faultRandom, config.home().resolve("tampered"));
         this.config = config;
         this.attestationDigest = config.attestation().map(NodeEvidence::digest).orElse(Keccak256.ZERO);
         this.identity = identity;
@@ -73,9 +75,9 @@ final class NodeService {
         this.traces = new TraceStore(config.home().resolve("traces"));
     }
 
-    record Answer(List<Tensor> outputs, SignedReceipt receipt) {}
+    public record Answer(List<Tensor> outputs, SignedReceipt receipt) {}
 
-    Answer infer(String modelRef, List<Tensor> inputs, Keccak256 requestId, VerificationMode verification) {
+    public Answer infer(String modelRef, List<Tensor> inputs, Keccak256 requestId, VerificationMode verification) {
         Manifest manifest;
         try {
             manifest = hub.show(modelRef);
@@ -83,25 +85,25 @@ final class NodeService {
             // Not e.getMessage(): the hub names its directory, which is no business of a remote client.
             String why = e instanceof HubException.Ambiguous ? e.getMessage()
                     : "no model '" + modelRef + "' on this node";
-            throw new ProblemException(ProblemKind.UNKNOWN_MODEL.problem(why,
-                    List.of(new FieldError("/model", why + "; GET /v1/models lists what this node serves"))));
+            throw new Refusal(Refusal.Reason.UNKNOWN_MODEL, why,
+                    List.of(new FieldError("/model", why + "; GET /v1/models lists what this node serves")));
         }
         if (Manifest.FORMAT_GGUF.equals(manifest.format())) {
-            throw new ProblemException(ProblemKind.INVALID_REQUEST.problem(manifest.ref() + " is a language model",
+            throw new Refusal(Refusal.Reason.NOT_A_TENSOR_MODEL, manifest.ref() + " is a language model",
                     List.of(new FieldError("/model", manifest.ref() + " is a language model: send it to POST "
-                            + "/v1/chat/completions or /v1/completions"))));
+                            + "/v1/chat/completions or /v1/completions")));
         }
         LoadedModel model;
         try {
             model = load(manifest.digest());
         } catch (EngineException e) {
             LOG.error("model {} cannot be loaded: {}", manifest.digest(), e.getMessage());
-            throw ProblemKind.UNAVAILABLE.exception("model " + manifest.digest() + " cannot be loaded by "
-                    + engine.id() + " on this node");
+            throw new Refusal(Refusal.Reason.MODEL_UNLOADABLE, "model " + manifest.digest() + " cannot be loaded by "
+                    + engine.id() + " on this node", List.of());
         }
         List<FieldError> errors = InputValidator.validate(model.schema(), inputs, config.allowNonFinite());
         if (!errors.isEmpty()) {
-            throw ProblemKind.INVALID_INPUT.exception(errors.size() + " input error(s) for model "
+            throw new Refusal(Refusal.Reason.INVALID_INPUT, errors.size() + " input error(s) for model "
                     + manifest.name() + "@" + manifest.version(), errors);
         }
         Inference result;
@@ -109,122 +111,47 @@ final class NodeService {
             result = model.run(inputs);
         } catch (EngineException e) {
             if (e.kind() == EngineException.Kind.INVALID_INPUT) {
-                throw ProblemKind.INVALID_INPUT.exception(e.getMessage(),
+                throw new Refusal(Refusal.Reason.INVALID_INPUT, e.getMessage(),
                         List.of(new FieldError("/inputs", e.getMessage())));
             }
             LOG.error("inference failed on model {}", manifest.digest(), e);
-            throw ProblemKind.INTERNAL.exception("the engine failed on this request; nothing was charged");
+            throw new Refusal(Refusal.Reason.ENGINE_FAILED, "the engine failed on this request; nothing was charged", List.of());
         }
         Keccak256 rid = requestId != null ? requestId : randomRequestId();
         List<Tensor> outputs = result.outputs();
-        Faults faults = config.faults();
-        if (faults.perturb() > 0 && lies(faults.perturb())) outputs = perturb(outputs);
+        outputs = faults.falsify(outputs);
         Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(),
                 TensorDigests.tensorsDigest(inputs), TensorDigests.tensorsDigest(outputs), result.traceRoot(),
                 identity.address(), attestationDigest, verification, config.price(), clock.millis());
         SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
         try {
-            log.append(signed.id(), NodeApi.JSON.writeValueAsBytes(ReceiptJson.write(signed)));
+            log.append(signed.id(), JSON.writeValueAsBytes(ReceiptJson.write(signed)));
         } catch (IOException e) {
             LOG.error("receipt log write failed", e);
-            throw ProblemKind.UNAVAILABLE.exception("the node could not make the receipt durable, so it withholds the answer; retry");
+            throw new Refusal(Refusal.Reason.NOT_DURABLE, "the node could not make the receipt durable, so it withholds the "
+                    + "answer; retry", List.of());
         }
         charge(signed);
         if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(signed.id(), inputs); // for disputes
-        if (!faults.addedLatency().isZero()) {
-            try {
-                Thread.sleep(faults.addedLatency());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        faults.delay();
         return new Answer(outputs, signed);
     }
 
     /**
-     * Test-only lie ({@link Faults#perturb()}): every float32/float64 value moves by a random 0.05 to 0.1 % of
-     * its magnitude (at least 1e-6), in a random direction, so the digest changes and two lies differ. float16
-     * and non-float outputs are left alone.
+     * The engine's model for a digest in the hub; with {@link Faults#tamperWeight()} the tampered copy under the
+     * real digest (so the node signs, traces and serves the lie consistently).
      */
-    /** Whether this answer is to be falsified ({@link Faults#perturb()}); for answers other than tensors. */
-    boolean liesThisTime() {
-        double p = config.faults().perturb();
-        return p > 0 && lies(p);
+    public LoadedModel load(Keccak256 digest) {
+        return engine.load(digest, faults.modelFile(digest, hub.file(digest), engine));
     }
 
-    /** Sleeps {@link Faults#addedLatency()}, if any. */
-    void faultDelay() {
-        Duration d = config.faults().addedLatency();
-        if (d.isZero()) return;
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** The node's deliberate faults, for its answers other than tensors. */
+    public FaultInjector faults() {
+        return faults;
     }
 
-    private boolean lies(double probability) {
-        synchronized (faultRandom) { // the generator is not thread-safe; only faulty nodes pay for the lock
-            return faultRandom.nextDouble() < probability;
-        }
-    }
-
-    private List<Tensor> perturb(List<Tensor> outputs) {
-        synchronized (faultRandom) {
-            return perturbLocked(outputs);
-        }
-    }
-
-    private List<Tensor> perturbLocked(List<Tensor> outputs) {
-        List<Tensor> out = new ArrayList<>(outputs.size());
-        for (Tensor t : outputs) {
-            if (t.dtype() == DType.FLOAT32) {
-                float[] v = t.floats();
-                for (int i = 0; i < v.length; i++) v[i] += (float) noise(v[i]);
-                out.add(Tensor.ofFloats(t.name(), t.shape(), v));
-            } else if (t.dtype() == DType.FLOAT64) {
-                double[] v = t.doubles();
-                for (int i = 0; i < v.length; i++) v[i] += noise(v[i]);
-                out.add(Tensor.ofDoubles(t.name(), t.shape(), v));
-            } else {
-                out.add(t);
-            }
-        }
-        return out;
-    }
-
-    private double noise(double x) {
-        double magnitude = Math.max(Math.abs(x) * 1e-3, 1e-6) * (0.5 + 0.5 * faultRandom.nextDouble());
-        return faultRandom.nextBoolean() ? magnitude : -magnitude;
-    }
-
-    /**
-     * The engine's model for a digest in the hub; with {@link Faults#tamperWeight()} on a deterministic
-     * engine, the tampered copy under the real digest (so the node signs, traces and serves the lie consistently).
-     */
-    LoadedModel load(Keccak256 digest) {
-        java.nio.file.Path file = hub.file(digest);
-        if (config.faults().tamperWeight() && engine instanceof io.verity.engine.det.DeterministicEngine) {
-            try {
-                java.nio.file.Path dir = java.nio.file.Files.createDirectories(config.home().resolve("tampered"));
-                file = ModelTamper.tampered(file, dir.resolve(digest.toHex() + ".onnx"));
-            } catch (IOException e) {
-                throw new EngineException(EngineException.Kind.INVALID_MODEL, "cannot tamper with " + file + ": " + e.getMessage(), e);
-            }
-        }
-        return engine.load(digest, file);
-    }
-
-    TraceStore traces() {
+    public TraceStore traces() {
         return traces;
-    }
-
-    private DisputeTraces disputeTraces;
-
-    /** The one trace cache the dispute routes and the responder share. */
-    synchronized DisputeTraces disputeTraces() {
-        if (disputeTraces == null) disputeTraces = new DisputeTraces(this);
-        return disputeTraces;
     }
 
     private Keccak256 randomRequestId() {
@@ -233,31 +160,31 @@ final class NodeService {
         return Keccak256.wrap(b);
     }
 
-    Optional<byte[]> receipt(Keccak256 id) {
+    public Optional<byte[]> receipt(Keccak256 id) {
         return log.get(id);
     }
 
-    ModelHub hub() {
+    public ModelHub hub() {
         return hub;
     }
 
-    InferenceEngine engine() {
+    public InferenceEngine engine() {
         return engine;
     }
 
-    NodeIdentity identity() {
+    public NodeIdentity identity() {
         return identity;
     }
 
-    int receiptCount() {
+    public int receiptCount() {
         return log.count();
     }
 
-    void attach(Batcher b) {
+    public void attach(Batcher b) {
         this.batcher = b;
     }
 
-    void attach(PaymentChannels c) {
+    public void attach(PaymentChannels c) {
         this.channels = c;
         BigInteger unit = config.price();
         var tokens = config.openAi().tokenPrices();
@@ -270,12 +197,12 @@ final class NodeService {
     }
 
     /** The payment gate when this node charges and settles on a chain. */
-    Optional<PaymentGate> gate() {
+    public Optional<PaymentGate> gate() {
         return Optional.ofNullable(gate);
     }
 
     /** The voucher channels when this node settles on a chain. */
-    Optional<PaymentChannels> channels() {
+    public Optional<PaymentChannels> channels() {
         return Optional.ofNullable(channels);
     }
 
@@ -283,18 +210,19 @@ final class NodeService {
      * Signs a receipt over digests the caller computed (the OpenAI routes: request and response digests) and
      * makes it durable in the receipt log, so it settles like every other.
      *
-     * @throws ProblemException 503 when the log cannot be written; the caller must then withhold the answer
+     * @throws Refusal NOT_DURABLE when the log cannot be written; the caller must then withhold the answer
      */
-    SignedReceipt signAndLog(Keccak256 requestId, Keccak256 modelDigest, String engineId, Keccak256 inputsDigest,
+    public SignedReceipt signAndLog(Keccak256 requestId, Keccak256 modelDigest, String engineId, Keccak256 inputsDigest,
             Keccak256 outputsDigest, java.math.BigInteger price) {
         Receipt receipt = new Receipt(Receipt.VERSION, requestId, modelDigest, engineId, inputsDigest, outputsDigest,
                 Keccak256.ZERO, identity.address(), attestationDigest, VerificationMode.NONE, price, clock.millis());
         SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
         try {
-            log.append(signed.id(), NodeApi.JSON.writeValueAsBytes(ReceiptJson.write(signed)));
+            log.append(signed.id(), JSON.writeValueAsBytes(ReceiptJson.write(signed)));
         } catch (IOException e) {
             LOG.error("receipt log write failed", e);
-            throw ProblemKind.UNAVAILABLE.exception("the node could not make the receipt durable, so it withholds the answer; retry");
+            throw new Refusal(Refusal.Reason.NOT_DURABLE, "the node could not make the receipt durable, so it withholds the "
+                    + "answer; retry", List.of());
         }
         charge(signed);
         return signed;
@@ -307,9 +235,9 @@ final class NodeService {
      *
      * @param llm whether the route is a language-model one (priced per token)
      * @throws PaymentGate.Refused when the payer may not be served (402)
-     * @throws ProblemException 400 when the header is not an address
+     * @throws Refusal BAD_PAYER when the header is not an address
      */
-    void admitPayer(String header, boolean llm) {
+    public void admitPayer(String header, boolean llm) {
         PaymentGate g = gate;
         if (g == null) return;
         boolean charges = llm ? config.price().signum() > 0 || config.openAi().tokenPrices()
@@ -320,15 +248,15 @@ final class NodeService {
             try {
                 payer = Optional.of(EvmAddress.parse(header.strip()));
             } catch (IllegalArgumentException e) {
-                throw ProblemKind.INVALID_REQUEST.exception("header " + PaymentGate.HEADER
-                        + " must be the paying account's 0x address (40 hex digits): " + e.getMessage());
+                throw new Refusal(Refusal.Reason.BAD_PAYER, "header " + PaymentGate.HEADER
+                        + " must be the paying account's 0x address (40 hex digits): " + e.getMessage(), List.of());
             }
         }
         ticket.set(g.admit(payer));
     }
 
     /** Ends the request this thread served: an admitted request that signed nothing gives its reservation back. */
-    void releasePayer() {
+    public void releasePayer() {
         PaymentGate.Ticket t = ticket.get();
         if (t != null) {
             ticket.remove();
@@ -341,22 +269,16 @@ final class NodeService {
         if (t != null) t.charge(signed.receipt().price());
     }
 
-    Keccak256 newRequestId() {
+    public Keccak256 newRequestId() {
         return randomRequestId();
     }
 
-    NodeConfig config() {
+    public NodeConfig config() {
         return config;
     }
 
-    /** Language models served on the OpenAI routes, by name; the node closes them. */
-    final java.util.Map<String, io.verity.llm.LlmEngine> llms = new java.util.concurrent.ConcurrentSkipListMap<>();
-
-    /** The provider-proxy backend when the node is configured with an upstream; set once at start. */
-    volatile OpenAiUpstream upstream;
-
     /** The batcher when this node settles on a chain. */
-    Optional<Batcher> batcher() {
+    public Optional<Batcher> batcher() {
         return Optional.ofNullable(batcher);
     }
 }

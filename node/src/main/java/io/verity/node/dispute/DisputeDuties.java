@@ -1,4 +1,4 @@
-package io.verity.node;
+package io.verity.node.dispute;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
@@ -6,8 +6,8 @@ import io.verity.chain.Deployment;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.engine.det.DeterministicModel;
-import io.verity.node.dispute.Referee;
-import io.verity.node.dispute.RefereeDuty;
+import io.verity.node.serve.NodeIdentity;
+import io.verity.node.serve.NodeService;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -17,15 +17,15 @@ import java.util.Optional;
  * receipts ({@link DisputeResponder}) and sits on committees ({@link RefereeDuty}), with its own models. Both
  * share one connection, so the node's transactions keep their nonces in order.
  */
-final class DisputeDuties {
-    static final Duration POLL = Duration.ofMillis(250);
+public final class DisputeDuties {
+    public static final Duration POLL = Duration.ofMillis(250);
 
     private DisputeDuties() {}
 
     /** @return what to close, in start order */
-    static List<AutoCloseable> start(NodeService service, Deployment d, NodeIdentity identity) {
+    public static List<AutoCloseable> start(NodeService service, DisputeTraces traces, Deployment d, NodeIdentity identity) {
         ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.of(identity.key()));
-        DisputeResponder responder = new DisputeResponder(new DisputeClient(chain, d.disputeGame()), service.disputeTraces(),
+        DisputeResponder responder = new DisputeResponder(new DisputeClient(chain, d.disputeGame()), traces,
                 identity.address(), POLL);
         Referee referee = new Referee(digest -> service.hub().list().stream().anyMatch(m -> m.digest().equals(digest))
                 && service.load(digest) instanceof DeterministicModel m ? Optional.of(m) : Optional.empty());

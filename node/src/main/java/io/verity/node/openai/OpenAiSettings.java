@@ -1,4 +1,4 @@
-package io.verity.node;
+package io.verity.node.openai;
 
 import io.verity.llm.LlmEngine;
 import io.verity.llm.schema.SchemaGuard;
@@ -57,7 +57,7 @@ public record OpenAiSettings(Optional<Upstream> upstream, Optional<ApiKey> requi
     }
 
     /** The price of an answer: per-token prices when set, else {@code price} × all tokens. */
-    BigInteger price(BigInteger price, long promptTokens, long completionTokens) {
+    public BigInteger price(BigInteger price, long promptTokens, long completionTokens) {
         return tokenPrices.map(t -> t.input().multiply(BigInteger.valueOf(promptTokens))
                 .add(t.output().multiply(BigInteger.valueOf(completionTokens))))
                 .orElseGet(() -> price.multiply(BigInteger.valueOf(promptTokens + completionTokens)));
@@ -85,18 +85,18 @@ public record OpenAiSettings(Optional<Upstream> upstream, Optional<ApiKey> requi
         }
 
         /** The key itself, for the one header that carries it. */
-        String reveal() {
+        public String reveal() {
             return value;
         }
 
         /** Constant-time comparison with a presented key, so timing does not leak how much matched. */
-        boolean matches(String presented) {
+        public boolean matches(String presented) {
             return presented != null && MessageDigest.isEqual(value.getBytes(StandardCharsets.US_ASCII),
                     presented.getBytes(StandardCharsets.US_ASCII));
         }
 
         /** Removes the key from text that came from elsewhere (an upstream's error message may echo it). */
-        String scrub(String text) {
+        public String scrub(String text) {
             return text == null ? null : text.replace(value, "[redacted]");
         }
 
@@ -138,7 +138,7 @@ public record OpenAiSettings(Optional<Upstream> upstream, Optional<ApiKey> requi
         }
 
         /** {@code baseUrl + path}, path being {@code /chat/completions} or {@code /completions}. */
-        URI resolve(String path) {
+        public URI resolve(String path) {
             return URI.create(baseUrl + path);
         }
     }

@@ -1,8 +1,5 @@
-package io.verity.node;
+package io.verity.node.openai;
 
-import io.verity.protocol.json.FieldError;
-import io.verity.protocol.wire.ProblemException;
-import io.verity.protocol.wire.Problem;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,10 +19,20 @@ import io.verity.llm.schema.SchemaGuard;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.StrictJson;
 import io.verity.protocol.wire.FailureSource;
+import io.verity.node.http.NodeApi;
+import io.verity.node.http.ProblemKind;
 import io.verity.node.hub.Manifest;
+import io.verity.node.serve.NodeService;
+import io.verity.node.serve.Refusal;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.StrictJson;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.wire.FailureSource;
+import io.verity.protocol.wire.Problem;
+import io.verity.protocol.wire.ProblemException;
 import jakarta.servlet.ServletOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * OpenAI clients read, and the RFC 9457 members ({@code type}, {@code title}, {@code status}, {@code detail},
  * {@code errors[].pointer}) the rest of the node uses.
  */
-final class OpenAiApi {
+public final class OpenAiApi {
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiApi.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final SecureRandom SEEDS = new SecureRandom();
@@ -68,17 +75,37 @@ final class OpenAiApi {
 
     private OpenAiApi() {}
 
-    static void register(JavalinConfig cfg, NodeService service) {
-        cfg.routes.post(CHAT, ctx -> serve(ctx, service, true));
-        cfg.routes.post(COMPLETIONS, ctx -> serve(ctx, service, false));
+    /** The OpenAI routes and their parts of {@code GET /v1/models} and {@code GET /health}, for {@link NodeApi#create}. */
+    public static NodeApi.Extension extension(NodeService service, LanguageModels models) {
+        return new NodeApi.Extension() {
+            @Override
+            public void register(JavalinConfig cfg) {
+                OpenAiApi.register(cfg, service, models);
+            }
+
+            @Override
+            public void addModels(ObjectNode body) {
+                addModelList(body, service, models);
+            }
+
+            @Override
+            public void addHealth(ObjectNode body) {
+                OpenAiApi.addHealth(body, models);
+            }
+        };
+    }
+
+    static void register(JavalinConfig cfg, NodeService service, LanguageModels models) {
+        cfg.routes.post(CHAT, ctx -> serve(ctx, service, models, true));
+        cfg.routes.post(COMPLETIONS, ctx -> serve(ctx, service, models, false));
         cfg.routes.exception(OpenAiException.class, (e, ctx) -> sendError(ctx, e));
     }
 
     /** Adds the OpenAI list shape to the node's {@code GET /v1/models} body: every model, LLM or not. */
-    static void addModelList(ObjectNode body, NodeService service) {
+    static void addModelList(ObjectNode body, NodeService service, LanguageModels models) {
         body.put("object", "list");
         ArrayNode data = body.putArray("data");
-        for (var e : service.llms.entrySet()) {
+        for (var e : models.local().entrySet()) {
             data.addObject().put("id", e.getKey()).put("object", "model").put("created", 0).put("owned_by",
                     service.identity().address().toString()).put("verity_model_digest", e.getValue().modelDigest().toHex())
                     .put("verity_kind", "llm").put("verity_state", e.getValue().state().wireName());
@@ -89,18 +116,18 @@ final class OpenAiApi {
                     .put("owned_by", service.identity().address().toString()).put("verity_model_digest", m.digest().toHex())
                     .put("verity_kind", "onnx");
         }
-        if (service.upstream != null) service.upstream.addModels(data, service.identity().address().toString());
+        models.upstream().ifPresent(u -> u.addModels(data, service.identity().address().toString()));
     }
 
     /**
      * Adds each language model's engine state to {@code GET /health} ({@code llms: {name: {state, restarts}}}),
      * and says {@code degraded} when one is not up: the node answers, but not for that model.
      */
-    static void addHealth(ObjectNode body, NodeService service) {
-        if (service.llms.isEmpty()) return;
+    static void addHealth(ObjectNode body, LanguageModels models) {
+        if (models.local().isEmpty()) return;
         ObjectNode llms = body.putObject("llms");
         boolean allUp = true;
-        for (var e : service.llms.entrySet()) {
+        for (var e : models.local().entrySet()) {
             LlmEngine.State st = e.getValue().state();
             allUp &= st == LlmEngine.State.UP;
             llms.putObject(e.getKey()).put("state", st.wireName()).put("restarts", e.getValue().restarts());
@@ -165,7 +192,7 @@ final class OpenAiApi {
         }
     }
 
-    private static void serve(Context ctx, NodeService service, boolean chat) throws IOException {
+    private static void serve(Context ctx, NodeService service, LanguageModels models, boolean chat) throws IOException {
         String type = ctx.contentType();
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
             throw new OpenAiException(ProblemKind.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
@@ -174,11 +201,12 @@ final class OpenAiApi {
         checkKey(ctx, service);
         ObjectNode body = readBody(ctx.bodyAsBytes());
         String model = model(body);
-        if (service.upstream != null && service.upstream.serves(model) && !service.llms.containsKey(model)) {
-            service.upstream.serve(ctx, service, body, model, chat, requestId(ctx, service));
+        OpenAiUpstream upstream = models.upstream().orElse(null);
+        if (upstream != null && upstream.serves(model) && !models.local().containsKey(model)) {
+            upstream.serve(ctx, service, body, model, chat, requestId(ctx, service));
             return;
         }
-        Request req = parse(ctx.path(), body, model, engine(service, model), service.config().openAi().schemaLimits(), chat);
+        Request req = parse(ctx.path(), body, model, engine(models, model), service.config().openAi().schemaLimits(), chat);
         Keccak256 requestId = requestId(ctx, service);
         ObjectNode applied = req.applied();
         Keccak256 requestDigest = ChatDigests.request(req.path, req.body, applied);
@@ -214,8 +242,8 @@ final class OpenAiApi {
         Sampling s = index == 0 ? req.sampling : new Sampling(req.sampling.temperature(), req.sampling.topP(),
                 (req.sampling.seed() + index) % (1L << 31), req.sampling.maxTokens());
         // Test-only lie (Faults#perturb): sample at temperature 1 with a fresh seed but sign the request's settings.
-        if (service.liesThisTime()) s = new Sampling(1, 1, SEEDS.nextInt(Integer.MAX_VALUE), req.sampling.maxTokens());
-        service.faultDelay(); // test-only (Faults#addedLatency): a stream then shows no token for that long
+        if (service.faults().liesThisTime()) s = new Sampling(1, 1, SEEDS.nextInt(Integer.MAX_VALUE), req.sampling.maxTokens());
+        service.faults().delay(); // test-only (Faults#addedLatency): a stream then shows no token for that long
         try {
             return req.chat ? req.engine.chat(req.messages, s, req.stop, req.constraint, onToken)
                     : req.engine.complete(req.prompt, s, req.stop, req.constraint, onToken);
@@ -291,8 +319,8 @@ final class OpenAiApi {
         BigInteger price = service.config().openAi().price(service.config().price(), promptTokens, completionTokens);
         try {
             return service.signAndLog(requestId, modelDigest, engineId, requestDigest, responseDigest, price);
-        } catch (ProblemException e) {
-            throw new OpenAiException(ProblemKind.UNAVAILABLE, "server_error", e.problem().detail(), null, "unavailable");
+        } catch (Refusal e) { // NOT_DURABLE: the receipt could not be logged, so the answer is withheld
+            throw new OpenAiException(ProblemKind.UNAVAILABLE, "server_error", e.getMessage(), null, "unavailable");
         }
     }
 
@@ -551,11 +579,11 @@ final class OpenAiApi {
         return m.asText();
     }
 
-    private static LlmEngine engine(NodeService service, String model) {
-        LlmEngine engine = service.llms.get(model);
+    private static LlmEngine engine(LanguageModels models, String model) {
+        LlmEngine engine = models.local().get(model);
         if (engine == null) {
-            java.util.Set<String> served = new java.util.TreeSet<>(service.llms.keySet());
-            if (service.upstream != null) served.addAll(service.upstream.models().keySet());
+            java.util.Set<String> served = new java.util.TreeSet<>(models.local().keySet());
+            models.upstream().ifPresent(u -> served.addAll(u.models().keySet()));
             throw new OpenAiException(ProblemKind.UNKNOWN_MODEL, "invalid_request_error", "The model '" + model
                     + "' does not exist on this node; GET /v1/models lists the models it serves (" + served
                     + ")", "model", "model_not_found");

@@ -1,4 +1,4 @@
-package io.verity.node;
+package io.verity.node.openai;
 
 import io.verity.protocol.json.InvalidFieldException;
 

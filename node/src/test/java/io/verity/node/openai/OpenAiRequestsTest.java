@@ -1,4 +1,4 @@
-package io.verity.node;
+package io.verity.node.openai;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.verity.node;
+package io.verity.node.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,6 +1,7 @@
-package io.verity.node;
+package io.verity.node.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.TensorJson;
@@ -20,33 +21,35 @@ import org.slf4j.LoggerFactory;
  * ({@code traces/<id>.json}, tensors in compact b64 form). The receipt log keeps only digests; a dispute needs
  * the trace, which the deterministic engine recomputes from these inputs bit for bit, so nothing else is kept.
  */
-final class TraceStore {
+public final class TraceStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private static final Logger LOG = LoggerFactory.getLogger(TraceStore.class);
     private final Path dir;
 
-    TraceStore(Path dir) {
+    public TraceStore(Path dir) {
         this.dir = dir;
     }
 
     /** Best effort: a lost file only costs the node a dispute it could have answered, never the answer itself. */
-    void record(Keccak256 receiptId, List<Tensor> inputs) {
+    public void record(Keccak256 receiptId, List<Tensor> inputs) {
         try {
             Files.createDirectories(dir);
-            ArrayNode arr = NodeApi.JSON.createArrayNode();
+            ArrayNode arr = JSON.createArrayNode();
             inputs.forEach(t -> arr.add(TensorJson.writeCompact(t)));
             Path tmp = Files.createTempFile(dir, ".inputs", ".json");
-            Files.write(tmp, NodeApi.JSON.writeValueAsBytes(NodeApi.JSON.createObjectNode().set("inputs", arr)));
+            Files.write(tmp, JSON.writeValueAsBytes(JSON.createObjectNode().set("inputs", arr)));
             Files.move(tmp, file(receiptId), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             LOG.warn("could not keep the inputs of receipt {} for disputes: {}", receiptId, e.toString());
         }
     }
 
-    Optional<List<Tensor>> inputs(Keccak256 receiptId) {
+    public Optional<List<Tensor>> inputs(Keccak256 receiptId) {
         Path f = file(receiptId);
         if (!Files.exists(f)) return Optional.empty();
         try {
-            JsonNode root = NodeApi.JSON.readTree(f.toFile());
+            JsonNode root = JSON.readTree(f.toFile());
             return Optional.of(TensorJson.readList(root.get("inputs"), "/inputs"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + f, e);

@@ -1,14 +1,14 @@
-package io.verity.node;
+package io.verity.node.serve;
 
-import io.verity.protocol.json.FieldError;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.protocol.json.FieldError;
 import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.ModelSchema;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
-import io.verity.protocol.tensor.TensorSpec;
 import io.verity.protocol.tensor.TensorSpec.Dim;
+import io.verity.protocol.tensor.TensorSpec;
 import java.util.List;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;

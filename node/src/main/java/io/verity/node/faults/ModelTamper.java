@@ -1,4 +1,4 @@
-package io.verity.node;
+package io.verity.node.faults;
 
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
@@ -17,11 +17,11 @@ import java.nio.file.StandardCopyOption;
  * initializer, or a Constant node's value as Paddle2ONNX stores weights). The change is small enough that the
  * outputs look plausible and large enough that every later trace digest differs.
  */
-final class ModelTamper {
+public final class ModelTamper {
     private ModelTamper() {}
 
     /** Writes the tampered copy to {@code out} (once; reused afterwards) and returns it. */
-    static Path tampered(Path model, Path out) throws IOException {
+    public static Path tampered(Path model, Path out) throws IOException {
         if (Files.exists(out)) return out;
         ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(model));
         GraphProto g = proto.getGraph();
