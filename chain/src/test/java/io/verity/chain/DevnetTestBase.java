@@ -2,49 +2,39 @@ package io.verity.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.chain.fixture.LocalChain;
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.assertj.core.api.ObjectAssert;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * One real anvil per test class, with the contracts deployed once; every test runs on a snapshot that is
- * reverted afterwards, so tests do not see each other's transactions. Account 0 deployed everything.
+ * The JVM's shared anvil ({@link LocalChain}), with the contracts deployed once; every test runs on a snapshot
+ * that is reverted afterwards, so tests do not see each other's transactions. Account 0 deployed everything.
  */
 abstract class DevnetTestBase {
     static final BigInteger ETHER = DeployParams.ETHER;
-    static Devnet devnet;
+    @RegisterExtension static final LocalChain devnet = LocalChain.perTest();
     static Deployment deployment;
     private static final List<ChainConnection> connections = new ArrayList<>();
-    private String snapshot;
 
     @BeforeAll
-    static void startDevnet() {
-        devnet = Devnet.start();
+    static void findDeployment() {
         deployment = devnet.deployment();
     }
 
     @AfterAll
-    static void stopDevnet() {
+    static void closeConnections() {
         connections.forEach(ChainConnection::close);
         connections.clear();
-        if (devnet != null) devnet.close();
-    }
-
-    @BeforeEach
-    void takeSnapshot() {
-        snapshot = devnet.snapshot();
-    }
-
-    @AfterEach
-    void revertSnapshot() {
-        devnet.revertTo(snapshot);
     }
 
     static ChainConnection as(int account) {
@@ -55,6 +45,16 @@ abstract class DevnetTestBase {
 
     static EvmAddress addr(int account) {
         return devnet.account(account).address();
+    }
+
+    /** The EIP-712 domain receipts are signed under on this devnet (its Settlement contract). */
+    static Eip712Domain receiptDomain() {
+        return Eip712Domain.verity(devnet.chainId(), deployment.settlement());
+    }
+
+    /** {@code r} signed by devnet account {@code account}, whether or not it is {@code r.node()}. */
+    static SignedReceipt signed(int account, Receipt r) {
+        return TestReceipts.sign(r, receiptDomain(), devnet.account(account).key());
     }
 
     static NodeRegistryClient registry(int account) {

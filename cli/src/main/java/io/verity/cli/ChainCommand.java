@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 
 @Command(name = "chain", mixinStandardHelpOptions = true, description = "Verity's contracts on an EVM chain.",
         subcommands = {ChainCommand.Status.class})
-final class ChainCommand {
+public final class ChainCommand {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Show the contracts, the registered nodes with their stakes, and the committed batches.")

@@ -7,7 +7,7 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** Where the contracts are: a deployment file (default: the one {@code verity up} keeps in the home), optional RPC override. */
-final class ChainOptions {
+public final class ChainOptions {
     @Option(names = "--deployment", description = "contract addresses and RPC (JSON); default: the one `verity up` wrote in the home")
     Path deployment;
 
@@ -17,12 +17,12 @@ final class ChainOptions {
     @Option(names = "--home", description = "Verity home, for the default deployment; default $VERITY_HOME or ~/.verity")
     Path home;
 
-    Path file() {
+    public Path file() {
         return deployment != null ? deployment : Homes.deploymentIn(Homes.resolve(home));
     }
 
     /** The deployment, or empty when none was given and the home has none. */
-    Optional<Deployment> find() {
+    public Optional<Deployment> find() {
         Path file = file();
         if (deployment == null && !Files.exists(file)) return Optional.empty();
         Deployment d;

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "explorer", mixinStandardHelpOptions = true,
         description = {"Index the network's contracts and serve the explorer: overview, nodes, batches, receipts verified in the",
                 "browser, search. Embedded H2 under --home unless --db names a PostgreSQL URL; see docs/explorer.md."})
-final class ExplorerCommand implements Callable<Integer> {
+public final class ExplorerCommand implements Callable<Integer> {
     @Option(names = "--home", description = "index directory; default $VERITY_HOME/explorer or ~/.verity/explorer")
     Path home;
 

@@ -3,7 +3,7 @@ package io.verity.cli;
 import java.util.List;
 
 /** Builds the argument list of a {@code *Main.parse}, so a CLI command and its process entry point share one parser. */
-final class Flags {
+public final class Flags {
     private Flags() {}
 
     /** Adds {@code name value} when the option was given. */

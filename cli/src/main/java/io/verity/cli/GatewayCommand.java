@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "gateway", mixinStandardHelpOptions = true, description = "Run a gateway in front of the network.",
         subcommands = {GatewayCommand.Start.class})
-final class GatewayCommand {
+public final class GatewayCommand {
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = {"Serve the network's nodes (discovered from NodeRegistry) under verification policies; see docs/gateway.md.",
                     "The paying client key comes from VERITY_CLIENT_KEY or --client-key-file (never a flag: ps shows flags); without one nobody is paid."})

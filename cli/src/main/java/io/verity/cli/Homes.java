@@ -5,16 +5,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Where Verity keeps state: --home, else $VERITY_HOME, else ~/.verity. */
-final class Homes {
+public final class Homes {
     private Homes() {}
 
-    static Path resolve(Path option) {
+    public static Path resolve(Path option) {
         if (option != null) return option.toAbsolutePath();
         return ModelHub.verityHome(System.getenv("VERITY_HOME")).toAbsolutePath();
     }
 
     /** The deployment {@code verity up} keeps in a home. */
-    static Path deploymentIn(Path home) {
+    public static Path deploymentIn(Path home) {
         return home.resolve("devnet/deployment.json");
     }
 

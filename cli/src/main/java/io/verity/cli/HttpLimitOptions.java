@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
  * The HTTP limits every server takes (io.verity.http.HttpLimits, docs/security.md "HTTP limits"), as options of
  * {@code node start} and {@code gateway start}; passed on to the *Main parsers, which own defaults and checks.
  */
-final class HttpLimitOptions {
+public final class HttpLimitOptions {
     @Option(names = "--max-body-bytes", description = "larger request bodies get 413 (default 67108864)")
     Long maxBodyBytes;
 

@@ -1,18 +1,18 @@
 package io.verity.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.protocol.policy.Policy;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import io.verity.protocol.policy.Policy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "infer", mixinStandardHelpOptions = true,
         description = "Run one inference on a node, or through a gateway under a verification policy, and print the outputs and the signed receipt(s).")
-final class InferCommand implements Callable<Integer> {
+public final class InferCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
 

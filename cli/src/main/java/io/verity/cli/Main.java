@@ -1,5 +1,10 @@
 package io.verity.cli;
 
+import io.verity.cli.up.DownCommand;
+import io.verity.cli.up.UpCommand;
+import io.verity.cli.verify.AttestCommand;
+import io.verity.cli.verify.DisputeCommand;
+import io.verity.cli.verify.VerifyCommand;
 import java.net.ConnectException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,15 +33,15 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
-    static final int CHECK_FAILED = 1;
-    static final int USAGE = 2;
-    static final int UNREACHABLE = 3;
+    public static final int CHECK_FAILED = 1;
+    public static final int USAGE = 2;
+    public static final int UNREACHABLE = 3;
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof TensorFiles.UsageError) {

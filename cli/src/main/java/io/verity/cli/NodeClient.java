@@ -3,8 +3,8 @@ package io.verity.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
 import java.io.IOException;
@@ -17,8 +17,8 @@ import java.time.Duration;
 import java.util.List;
 
 /** A small blocking client of a node's HTTP API, as a user's program would call it. */
-final class NodeClient {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class NodeClient {
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     /** The node answered with a problem document (4xx/5xx). */
     static final class ProblemResponse extends IOException {
@@ -47,7 +47,7 @@ final class NodeClient {
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    NodeClient(URI base) {
+    public NodeClient(URI base) {
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
     }
@@ -77,7 +77,7 @@ final class NodeClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build());
     }
 
-    JsonNode get(String path) throws IOException, InterruptedException {
+    public JsonNode get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET().build());
     }
 

@@ -1,26 +1,26 @@
 package io.verity.cli;
 
-import io.verity.node.NodeConfig;
-import io.verity.node.NodeMain;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
+import io.verity.node.NodeConfig;
+import io.verity.node.NodeMain;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.settle.NodeRegistration;
 import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.math.BigInteger;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run an inference node.",
         subcommands = {NodeCommand.Start.class, NodeCommand.Register.class})
-final class NodeCommand {
+public final class NodeCommand {
 
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = "Serve the models in the hub over HTTP until interrupted; prints READY <url> <address>.")

@@ -14,10 +14,10 @@ import java.util.List;
  * Reads tensor lists from files a user has: a bare JSON array of tensors, or an object holding one under
  * {@code key} (a saved request has "inputs", a saved response "outputs").
  */
-final class TensorFiles {
+public final class TensorFiles {
     private TensorFiles() {}
 
-    static JsonNode readJson(Path file) throws IOException {
+    public static JsonNode readJson(Path file) throws IOException {
         try {
             return NodeClient.JSON.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
@@ -35,7 +35,7 @@ final class TensorFiles {
         return arr;
     }
 
-    static List<Tensor> read(Path file, String key) throws IOException {
+    public static List<Tensor> read(Path file, String key) throws IOException {
         JsonNode arr = tensorArray(file, readJson(file), key);
         try {
             return TensorJson.readList(arr, "/" + key);
@@ -47,8 +47,8 @@ final class TensorFiles {
     }
 
     /** A mistake in what the user gave us: printed as one message, exit code 2. */
-    static final class UsageError extends RuntimeException {
-        UsageError(String message) {
+    public static final class UsageError extends RuntimeException {
+        public UsageError(String message) {
             super(message, null, false, false);
         }
     }

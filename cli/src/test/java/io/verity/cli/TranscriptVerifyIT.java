@@ -41,16 +41,16 @@ class TranscriptVerifyIT {
             t.set("response", response);
             Path file = dir.resolve("t.json");
             Files.writeString(file, t.toString());
-            assertThat(CliEndToEndTest.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(0);
+            assertThat(CliEndToEndIT.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(0);
 
             ((ObjectNode) response.at("/choices/0/message")).put("content", "forged");
             Files.writeString(file, t.toString());
-            assertThat(CliEndToEndTest.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(Main.CHECK_FAILED);
+            assertThat(CliEndToEndIT.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(Main.CHECK_FAILED);
 
             ((ObjectNode) t.get("request")).put("seed", 6); // the answer no longer belongs to this request
             t.set("response", JSON.readTree(send(http, node, request)));
             Files.writeString(file, t.toString());
-            assertThat(CliEndToEndTest.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(Main.CHECK_FAILED);
+            assertThat(CliEndToEndIT.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(Main.CHECK_FAILED);
 
             String streamed = request.replace("{\"model\"", "{\"stream\":true,\"model\"");
             ArrayNode chunks = JSON.createArrayNode();
@@ -65,7 +65,7 @@ class TranscriptVerifyIT {
             s.set("request", JSON.readTree(streamed));
             s.set("chunks", chunks);
             Files.writeString(file, s.toString());
-            assertThat(CliEndToEndTest.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(0);
+            assertThat(CliEndToEndIT.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(0);
         }
     }
 

@@ -8,17 +8,15 @@ import io.verity.chain.ChainConnection;
 import io.verity.chain.Dispute;
 import io.verity.chain.DisputeClient;
 import io.verity.chain.NodeRegistryClient;
+import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
 import java.math.BigInteger;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The gateway's evidence feeds on-chain disputes: under redundant:3 over three verity-det/2 nodes, node 1
@@ -28,35 +26,24 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class DisputeFeedIT {
-    @TempDir static Path dir;
-    static DetFeedNetwork net;
-
-    @BeforeAll
-    static void start() throws Exception {
-        net = new DetFeedNetwork(dir, Faults.NONE.withTamperWeight(true));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (net != null) net.close();
-    }
+    @RegisterExtension static final LocalNetwork net = DetFeedNetwork.create(Faults.NONE.withTamperWeight(true));
 
     @Test
     void an_outvoted_det_node_is_challenged_bisected_and_slashed_on_chain() throws Exception {
-        JsonNode answer = net.inferRedundant("GATEWAY");
+        JsonNode answer = DetFeedNetwork.inferRedundant(net, "GATEWAY");
         assertThat(answer.get("receipts")).as("%s", answer).hasSize(2);
 
-        InferenceNode cheat = net.nodes.getFirst();
-        try (ChainConnection c = net.devnet.connect(0)) {
-            NodeRegistryClient registry = new NodeRegistryClient(c, net.devnet.deployment().nodeRegistry());
-            DisputeClient games = new DisputeClient(c, net.devnet.deployment().requireDisputeGame());
+        InferenceNode cheat = net.nodes().getFirst();
+        try (ChainConnection c = net.chain().connect(0)) {
+            NodeRegistryClient registry = new NodeRegistryClient(c, net.chain().deployment().nodeRegistry());
+            DisputeClient games = new DisputeClient(c, net.chain().deployment().requireDisputeGame());
             BigInteger staked = registry.minStake();
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                     .until(() -> registry.stakeOf(cheat.address()).compareTo(staked) < 0);
             assertThat(registry.stakeOf(cheat.address())).isEqualTo(staked.divide(BigInteger.TWO));
             Dispute game = games.game(0);
             assertThat(game.node()).isEqualTo(cheat.address());
-            assertThat(game.challenger()).isEqualTo(net.devnet.account(4).address());
+            assertThat(game.challenger()).isEqualTo(net.chain().account(4).address());
             assertThat(game.state()).isEqualTo(Dispute.State.CHALLENGER_WON);
             assertThat(game.rounds()).isLessThanOrEqualTo(12);
         }

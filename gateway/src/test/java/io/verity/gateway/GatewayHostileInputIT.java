@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.Devnet;
+import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.http.HttpLimits;
 import io.verity.node.InferenceNode;
-import io.verity.node.NodeConfig;
-import io.verity.node.hub.ModelHub;
-import io.verity.node.settle.ChainSettings;
 import io.verity.testing.RawHttp;
-import io.verity.testing.TestPaths;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -26,6 +22,7 @@ import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayHostileInputIT {
     static final ObjectMapper JSON = new ObjectMapper();
     @TempDir static Path dir;
-    Devnet devnet;
+    /** One staked node; the gateways are this class's own (three HTTP limit settings, none paying). */
+    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(1).withoutGateway().build();
     InferenceNode node;
     Gateway gateway;
     Gateway gated;
@@ -47,14 +45,8 @@ class GatewayHostileInputIT {
 
     @BeforeAll
     void start() throws Exception {
-        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
-        Path deployment = dir.resolve("deployment.json");
-        devnet.deployment().write(deployment);
-        Path home = dir.resolve("node");
-        new ModelHub(home.resolve("models")).add(TestPaths.nodeModules().resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx"),
-                "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
-        node = InferenceNode.start(NodeConfig.defaults(home).withChainSettings(ChainSettings.of(deployment)
-                .withAccountKey(devnet.account(1).privateKeyHex())));
+        node = net.node(1);
+        Path deployment = net.chain().deploymentFile();
         gateway = start(deployment, "g", HttpLimits.DEFAULT);
         gated = start(deployment, "gated", HttpLimits.DEFAULT.withMaxConcurrent(1).withRetryAfter(Duration.ofSeconds(2)));
         strict = start(deployment, "strict", HttpLimits.DEFAULT.withMinDataRate(100).withIdleTimeout(Duration.ofSeconds(2)));
@@ -70,7 +62,7 @@ class GatewayHostileInputIT {
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {strict, gated, gateway, node, devnet}) {
+        for (AutoCloseable c : new AutoCloseable[] {strict, gated, gateway}) {
             try {
                 if (c != null) c.close();
             } catch (Exception ignored) {

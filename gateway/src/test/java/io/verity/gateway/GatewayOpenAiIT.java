@@ -13,14 +13,13 @@ import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import io.verity.chain.Devnet;
+import io.verity.chain.fixture.LocalChain;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
+import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.TinyLlama;
 import io.verity.node.InferenceNode;
-import io.verity.node.NodeConfig;
-import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -41,6 +40,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -54,37 +54,32 @@ class GatewayOpenAiIT {
     static final String MODEL = "tiny-llama";
 
     @TempDir static Path dir;
-    static Devnet devnet;
+    /** One node serving a tiny llama.cpp model at PRICE_PER_TOKEN; a gateway paying from dev account 4. */
+    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(1).withoutVad().clientAccount(4)
+            .node((i, c) -> c.withPrice(PRICE_PER_TOKEN))
+            .starter((i, c) -> {
+                Path gguf = c.home().resolve("tiny.gguf");
+                TinyLlama.write(gguf, 1);
+                return InferenceNode.start(c, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()), InstantSource.system(),
+                        Map.of(MODEL, LlmEngine.start(gguf, 2, null)));
+            })
+            .gateway(g -> g.refreshInterval(Duration.ofMillis(500))).build();
+    static LocalChain devnet;
     static InferenceNode node;
     static Gateway gateway;
     static HttpClient http;
 
     @BeforeAll
     static void start() throws Exception {
-        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
-        Path deploymentFile = dir.resolve("deployment.json");
-        devnet.deployment().write(deploymentFile);
-        Path gguf = dir.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
-        Path home = dir.resolve("node1");
-        NodeConfig config = NodeConfig.defaults(home).withPrice(PRICE_PER_TOKEN).withChainSettings(ChainSettings.of(deploymentFile)
-                .withAccountKey(devnet.account(1).privateKeyHex()).withBatching(64, Duration.ofMillis(500))
-                .withMaxBackoff(Duration.ofMillis(500)));
-        node = InferenceNode.start(config, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()), InstantSource.system(),
-                Map.of(MODEL, LlmEngine.start(gguf, 2, null)));
-        gateway = Gateway.start(GatewayConfig.builder(dir.resolve("gateway"), deploymentFile)
-                .clientKey(devnet.account(4).privateKeyHex()).deposit(BigInteger.TEN.pow(18))
-                .refreshInterval(Duration.ofMillis(500)).build());
+        devnet = net.chain();
+        node = net.node(1);
+        gateway = net.gateway();
         http = HttpClient.newHttpClient();
-        // the node registers (with its language model) on its first contact with the chain
         await().atMost(Duration.ofSeconds(30)).until(() -> get(gateway.url(), "/v1/models").toString().contains(MODEL));
     }
 
     @AfterAll
     static void stop() {
-        if (gateway != null) gateway.close();
-        if (node != null) node.close();
-        if (devnet != null) devnet.close();
         if (http != null) http.close();
     }
 
@@ -155,7 +150,7 @@ class GatewayOpenAiIT {
     @Test
     void a_deposit_too_small_for_the_next_answer_is_a_402_in_openai_shape_and_no_node_is_asked() throws Exception {
         BigInteger deposit = PRICE_PER_TOKEN.multiply(BigInteger.valueOf(100)); // a hundred tokens
-        try (Gateway poor = Gateway.start(GatewayConfig.builder(dir.resolve("poor-gateway"), dir.resolve("deployment.json"))
+        try (Gateway poor = Gateway.start(GatewayConfig.builder(dir.resolve("poor-gateway"), devnet.deploymentFile())
                 .clientKey(devnet.account(5).privateKeyHex()).deposit(deposit).refreshInterval(Duration.ofMillis(500)).build())) {
             await().atMost(Duration.ofSeconds(30)).until(() -> get(poor.url(), "/v1/models").toString().contains(MODEL));
             URI chat = poor.url().resolve("/v1/chat/completions");

@@ -5,14 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.Devnet;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
+import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.TinyLlama;
 import io.verity.node.InferenceNode;
-import io.verity.node.NodeConfig;
-import io.verity.node.settle.ChainSettings;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,7 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13, item 1, through the gateway: one poison chat request, sent once, aborted the worker of every node the
@@ -44,30 +42,31 @@ class GatewayPoisonIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String MODEL = "tiny-llama";
 
-    @TempDir static Path dir;
-    static Devnet devnet;
-    static InferenceNode cheap;
-    static InferenceNode dear;
     static LlmEngine cheapLlm;
     static LlmEngine dearLlm;
+    /** Two llama.cpp nodes: node 1 cheap (its engine backs off 3 to 6 s after a failure), node 2 twice as dear. */
+    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(2).withoutVad().clientAccount(4)
+            .node((i, c) -> c.withPrice(BigInteger.valueOf(i).multiply(BigInteger.TEN.pow(9))))
+            .starter((i, c) -> {
+                Path gguf = c.home().resolve("tiny.gguf");
+                TinyLlama.write(gguf, 1);
+                LlmEngine llm = i == 1
+                        ? (cheapLlm = LlmEngine.start(gguf, LlmEngine.Options.defaults(1, null).withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6))))
+                        : (dearLlm = LlmEngine.start(gguf, 1, null));
+                return InferenceNode.start(c, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()), InstantSource.system(),
+                        Map.of(MODEL, llm));
+            })
+            .gateway(g -> g.routing("latency=0,price=1,reputation=0").refreshInterval(Duration.ofHours(1))).build();
+    static InferenceNode cheap;
+    static InferenceNode dear;
     static Gateway gateway;
     static HttpClient http;
 
     @BeforeAll
     static void start() throws Exception {
-        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
-        Path deploymentFile = dir.resolve("deployment.json");
-        devnet.deployment().write(deploymentFile);
-        Path gguf = dir.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
-        // a restart backoff long enough that the cheap node's "restarting" is seen by a health check
-        cheapLlm = LlmEngine.start(gguf, LlmEngine.Options.defaults(1, null).withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6)));
-        dearLlm = LlmEngine.start(gguf, 1, null);
-        cheap = node(deploymentFile, 1, BigInteger.TEN.pow(9), cheapLlm);
-        dear = node(deploymentFile, 2, BigInteger.TWO.multiply(BigInteger.TEN.pow(9)), dearLlm);
-        gateway = Gateway.start(GatewayConfig.builder(dir.resolve("gateway"), deploymentFile).routing("latency=0,price=1,reputation=0")
-                .clientKey(devnet.account(4).privateKeyHex()).deposit(BigInteger.TEN.pow(18))
-                .refreshInterval(Duration.ofHours(1)).build());
+        cheap = net.node(1);
+        dear = net.node(2);
+        gateway = net.gateway();
         http = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
             gateway.refreshNow();
@@ -75,19 +74,8 @@ class GatewayPoisonIT {
         });
     }
 
-    static InferenceNode node(Path deploymentFile, int account, BigInteger price, LlmEngine llm) throws Exception {
-        NodeConfig config = NodeConfig.defaults(dir.resolve("node" + account)).withPrice(price)
-                .withChainSettings(ChainSettings.of(deploymentFile).withAccountKey(devnet.account(account).privateKeyHex())
-                        .withBatching(64, Duration.ofMillis(500)).withMaxBackoff(Duration.ofMillis(500)));
-        return InferenceNode.start(config, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()), InstantSource.system(),
-                Map.of(MODEL, llm));
-    }
-
     @AfterAll
     static void stop() {
-        if (gateway != null) gateway.close();
-        for (InferenceNode n : new InferenceNode[] {cheap, dear}) if (n != null) n.close();
-        if (devnet != null) devnet.close();
         if (http != null) http.close();
     }
 

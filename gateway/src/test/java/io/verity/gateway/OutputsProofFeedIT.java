@@ -8,18 +8,16 @@ import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainEvent;
 import io.verity.chain.DisputeClient;
 import io.verity.chain.NodeRegistryClient;
+import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Under redundant:3 over three verity-det/2 nodes, node 1 computes honestly (so its traceRoot is the
@@ -30,30 +28,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class OutputsProofFeedIT {
-    @TempDir static Path dir;
-    static DetFeedNetwork net;
-
-    @BeforeAll
-    static void start() throws Exception {
-        net = new DetFeedNetwork(dir, Faults.NONE.withPerturb(1.0));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (net != null) net.close();
-    }
+    @RegisterExtension static final LocalNetwork net = DetFeedNetwork.create(Faults.NONE.withPerturb(1.0));
 
     @Test
     void an_outvoted_node_with_an_honest_trace_but_wrong_outputs_is_slashed_by_the_gateways_outputs_proof() throws Exception {
-        JsonNode answer = net.inferRedundant("OUTPUTS");
+        JsonNode answer = DetFeedNetwork.inferRedundant(net, "OUTPUTS");
         assertThat(answer.get("receipts")).as("%s", answer).hasSize(2);
 
-        InferenceNode liar = net.nodes.getFirst();
-        try (ChainConnection c = net.devnet.connect(0)) {
-            NodeRegistryClient registry = new NodeRegistryClient(c, net.devnet.deployment().nodeRegistry());
-            DisputeClient games = new DisputeClient(c, net.devnet.deployment().requireDisputeGame());
+        InferenceNode liar = net.nodes().getFirst();
+        try (ChainConnection c = net.chain().connect(0)) {
+            NodeRegistryClient registry = new NodeRegistryClient(c, net.chain().deployment().nodeRegistry());
+            DisputeClient games = new DisputeClient(c, net.chain().deployment().requireDisputeGame());
             BigInteger staked = registry.minStake();
-            EvmAddress client = net.devnet.account(4).address();
+            EvmAddress client = net.chain().account(4).address();
             ChainEvent proven = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                     .until(() -> games.events(0).stream().filter(e -> e.name().equals("OutputsProven")).findFirst().orElse(null),
                             e -> e != null);
@@ -69,7 +56,7 @@ class OutputsProofFeedIT {
             assertThat(registry.stakeOf(liar.address())).satisfiesAnyOf(
                     s -> assertThat(s).isLessThanOrEqualTo(staked.subtract(slashed)), s -> assertThat(s).isEqualTo(staked));
             assertThat(games.gameCount()).as("no game was needed").isZero();
-            for (EvmAddress honest : new EvmAddress[] {net.nodes.get(1).address(), net.nodes.get(2).address()}) {
+            for (EvmAddress honest : new EvmAddress[] {net.nodes().get(1).address(), net.nodes().get(2).address()}) {
                 assertThat(registry.stakeOf(honest)).isEqualTo(staked);
             }
         }

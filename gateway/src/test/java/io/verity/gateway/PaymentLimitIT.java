@@ -6,24 +6,20 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.Devnet;
-import io.verity.chain.VoucherJson;
+import io.verity.protocol.json.VoucherJson;
+import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.InferenceNode;
-import io.verity.node.NodeConfig;
-import io.verity.node.hub.ModelHub;
-import io.verity.node.settle.ChainSettings;
-import io.verity.testing.TestPaths;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13, item 5 ("unpaid service"), end to end on a real anvil with a real node and a real gateway: a client
@@ -38,7 +34,18 @@ class PaymentLimitIT {
     static final int PAID_FOR = 3;
     static final int CREDIT_ANSWERS = 2;
 
-    @TempDir Path dir;
+    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** One node at PRICE that answers a payer CREDIT_ANSWERS ahead of its vouchers; a gateway with a deposit for PAID_FOR. */
+    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(1).clientAccount(5)
+            .deposit(PRICE.multiply(BigInteger.valueOf(PAID_FOR)))
+            .node((i, c) -> c.withPrice(PRICE).withChainSettings(c.chain().orElseThrow().withRedeemInterval(Duration.ofMillis(200))
+                    .withPaymentCredit(PRICE.multiply(BigInteger.valueOf(CREDIT_ANSWERS)))))
+            .build();
+
+    @AfterAll
+    static void closeHttp() {
+        http.close();
+    }
 
     record Response(int status, String type, JsonNode body) {}
 
@@ -58,78 +65,64 @@ class PaymentLimitIT {
 
     @Test
     void a_deposit_for_n_answers_gets_n_then_402_and_the_node_signs_no_more_than_its_credit_beyond() throws Exception {
-        Path home = dir.resolve("node");
-        new ModelHub(home.resolve("models")).add(TestPaths.nodeModules().resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx"),
-                "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
-        try (Devnet devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
-                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            Path deploymentFile = dir.resolve("deployment.json");
-            devnet.deployment().write(deploymentFile);
-            ChainAccount client = devnet.account(5);
-            try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(home).withPrice(PRICE)
-                    .withChainSettings(ChainSettings.of(deploymentFile).withAccountKey(devnet.account(1).privateKeyHex())
-                            .withMaxBackoff(Duration.ofMillis(500)).withRedeemInterval(Duration.ofMillis(200))
-                            .withPaymentCredit(PRICE.multiply(BigInteger.valueOf(CREDIT_ANSWERS)))));
-                    Gateway gateway = Gateway.start(GatewayConfig.builder(dir.resolve("gateway"), deploymentFile)
-                            .clientKey(client.privateKeyHex()).deposit(PRICE.multiply(BigInteger.valueOf(PAID_FOR)))
-                            .refreshInterval(Duration.ofMillis(300)).build())) {
-                await().atMost(Duration.ofSeconds(30)).until(() -> gateway.nodes().stream()
-                        .anyMatch(n -> n.price().equals(PRICE) && n.healthy()));
-                URI infer = gateway.url().resolve("/v1/infer");
+        Gateway gateway = net.gateway();
+        InferenceNode node = net.node(1);
+        ChainAccount client = net.chain().account(5);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.nodes().stream()
+                .anyMatch(n -> n.price().equals(PRICE) && n.healthy()));
+        URI infer = gateway.url().resolve("/v1/infer");
 
-                for (int i = 0; i < PAID_FOR; i++) {
-                    // the node's credit (2 answers) is kept tiny on purpose: let the last voucher land first, so the
-                    // node's limit does not race the gateway's; the gateway counts promised vouchers either way
-                    await().atMost(Duration.ofSeconds(30)).until(gateway::paymentsDelivered);
-                    Response r = post(http, infer, null);
-                    assertThat(r.status()).as("paid answer %d: %s", i, r.body()).isEqualTo(200);
-                }
-                Response refused = post(http, infer, null);
-                assertThat(refused.status()).as("%s", refused.body()).isEqualTo(402);
-                assertThat(refused.type()).startsWith("application/problem+json");
-                JsonNode p = refused.body();
-                assertThat(p.get("type").asText()).isEqualTo("urn:verity:problem:insufficient-deposit");
-                assertThat(p.get("source").asText()).isEqualTo("payment");
-                assertThat(p.get("retryable").asBoolean(true)).isFalse();
-                assertThat(p.get("client").asText()).isEqualTo(client.address().toString());
-                assertThat(new BigInteger(p.get("price").asText())).isEqualTo(PRICE);
-                BigInteger deposit = new BigInteger(p.get("deposit").asText());
-                BigInteger owed = new BigInteger(p.get("owed").asText());
-                assertThat(deposit).isLessThan(owed.add(PRICE)); // what the refusal means
-                assertThat(deposit).isLessThanOrEqualTo(PRICE.multiply(BigInteger.valueOf(PAID_FOR)));
-                assertThat(p.get("detail").asText()).contains("deposit more");
-                assertThat(receipts(http, node)).isEqualTo(PAID_FOR);
-
-                // Around the gateway, in the client's name: the node's credit, then the node's own 402.
-                await().atMost(Duration.ofSeconds(30)).until(gateway::paymentsDelivered);
-                URI direct = node.url().resolve("/v1/infer");
-                for (int i = 0; i < CREDIT_ANSWERS; i++) {
-                    Response r = post(http, direct, client.address().toString());
-                    assertThat(r.status()).as("answer on credit %d: %s", i, r.body()).isEqualTo(200);
-                }
-                Response owes = post(http, direct, client.address().toString());
-                assertThat(owes.status()).as("%s", owes.body()).isEqualTo(402);
-                assertThat(owes.body().get("type").asText()).isEqualTo("urn:verity:problem:payment-required");
-                assertThat(owes.body().get("owed").asText()).isEqualTo(PRICE.multiply(BigInteger.valueOf(CREDIT_ANSWERS)).toString());
-                assertThat(owes.body().get("held").asText()).isEqualTo(PRICE.multiply(BigInteger.valueOf(PAID_FOR)).toString());
-                assertThat(owes.body().get("credit").asText()).isEqualTo(PRICE.multiply(BigInteger.valueOf(CREDIT_ANSWERS)).toString());
-                assertThat(owes.body().get("source").asText()).isEqualTo("payment");
-                assertThat(owes.body().get("retryable").asBoolean(true)).isFalse();
-
-                // Nobody named, or a made-up payer: nothing at all.
-                Response anonymous = post(http, direct, null);
-                assertThat(anonymous.status()).isEqualTo(402);
-                assertThat(anonymous.body().get("detail").asText()).contains("name the paying account in the Verity-Payer header");
-                String stranger = ChainAccount.fromPrivateKey("0x" + "77".repeat(32)).address().toString();
-                Response unfunded = post(http, direct, stranger);
-                assertThat(unfunded.status()).isEqualTo(402);
-                assertThat(unfunded.body().get("detail").asText()).contains("has no deposit in Payments");
-                Response garbage = post(http, direct, "not-an-address");
-                assertThat(garbage.status()).isEqualTo(400);
-                assertThat(garbage.body().get("detail").asText()).startsWith("header Verity-Payer must be");
-
-                assertThat(receipts(http, node)).as("receipts the node signed").isEqualTo(PAID_FOR + CREDIT_ANSWERS);
-            }
+        for (int i = 0; i < PAID_FOR; i++) {
+            // the node's credit (2 answers) is kept tiny on purpose: let the last voucher land first, so the
+            // node's limit does not race the gateway's; the gateway counts promised vouchers either way
+            await().atMost(Duration.ofSeconds(30)).until(gateway::paymentsDelivered);
+            Response r = post(http, infer, null);
+            assertThat(r.status()).as("paid answer %d: %s", i, r.body()).isEqualTo(200);
         }
+        Response refused = post(http, infer, null);
+        assertThat(refused.status()).as("%s", refused.body()).isEqualTo(402);
+        assertThat(refused.type()).startsWith("application/problem+json");
+        JsonNode p = refused.body();
+        assertThat(p.get("type").asText()).isEqualTo("urn:verity:problem:insufficient-deposit");
+        assertThat(p.get("source").asText()).isEqualTo("payment");
+        assertThat(p.get("retryable").asBoolean(true)).isFalse();
+        assertThat(p.get("client").asText()).isEqualTo(client.address().toString());
+        assertThat(new BigInteger(p.get("price").asText())).isEqualTo(PRICE);
+        BigInteger deposit = new BigInteger(p.get("deposit").asText());
+        BigInteger owed = new BigInteger(p.get("owed").asText());
+        assertThat(deposit).isLessThan(owed.add(PRICE)); // what the refusal means
+        assertThat(deposit).isLessThanOrEqualTo(PRICE.multiply(BigInteger.valueOf(PAID_FOR)));
+        assertThat(p.get("detail").asText()).contains("deposit more");
+        assertThat(receipts(http, node)).isEqualTo(PAID_FOR);
+
+        // Around the gateway, in the client's name: the node's credit, then the node's own 402.
+        await().atMost(Duration.ofSeconds(30)).until(gateway::paymentsDelivered);
+        URI direct = node.url().resolve("/v1/infer");
+        for (int i = 0; i < CREDIT_ANSWERS; i++) {
+            Response r = post(http, direct, client.address().toString());
+            assertThat(r.status()).as("answer on credit %d: %s", i, r.body()).isEqualTo(200);
+        }
+        Response owes = post(http, direct, client.address().toString());
+        assertThat(owes.status()).as("%s", owes.body()).isEqualTo(402);
+        assertThat(owes.body().get("type").asText()).isEqualTo("urn:verity:problem:payment-required");
+        assertThat(owes.body().get("owed").asText()).isEqualTo(PRICE.multiply(BigInteger.valueOf(CREDIT_ANSWERS)).toString());
+        assertThat(owes.body().get("held").asText()).isEqualTo(PRICE.multiply(BigInteger.valueOf(PAID_FOR)).toString());
+        assertThat(owes.body().get("credit").asText()).isEqualTo(PRICE.multiply(BigInteger.valueOf(CREDIT_ANSWERS)).toString());
+        assertThat(owes.body().get("source").asText()).isEqualTo("payment");
+        assertThat(owes.body().get("retryable").asBoolean(true)).isFalse();
+
+        // Nobody named, or a made-up payer: nothing at all.
+        Response anonymous = post(http, direct, null);
+        assertThat(anonymous.status()).isEqualTo(402);
+        assertThat(anonymous.body().get("detail").asText()).contains("name the paying account in the Verity-Payer header");
+        String stranger = ChainAccount.fromPrivateKey("0x" + "77".repeat(32)).address().toString();
+        Response unfunded = post(http, direct, stranger);
+        assertThat(unfunded.status()).isEqualTo(402);
+        assertThat(unfunded.body().get("detail").asText()).contains("has no deposit in Payments");
+        Response garbage = post(http, direct, "not-an-address");
+        assertThat(garbage.status()).isEqualTo(400);
+        assertThat(garbage.body().get("detail").asText()).startsWith("header Verity-Payer must be");
+
+        assertThat(receipts(http, node)).as("receipts the node signed").isEqualTo(PAID_FOR + CREDIT_ANSWERS);
     }
 }

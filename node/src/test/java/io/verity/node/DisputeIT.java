@@ -6,16 +6,16 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.DeployParams;
-import io.verity.chain.Devnet;
 import io.verity.chain.Dispute;
 import io.verity.chain.DisputeClient;
 import io.verity.chain.NodeRegistryClient;
+import io.verity.chain.fixture.LocalChain;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.node.dispute.Challenger;
 import io.verity.node.dispute.TraceClient;
 import io.verity.node.dispute.TraceLayout;
-import io.verity.node.settle.ChainSettings;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
@@ -36,6 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -53,7 +54,8 @@ class DisputeIT {
     static final RealModel MODEL = RealModels.paddleOcrDet();
 
     @TempDir static Path dir;
-    static Devnet devnet;
+
+    @RegisterExtension static final LocalChain devnet = LocalChain.perClass();
     static Path deploymentFile;
     static final List<InferenceNode> nodes = new ArrayList<>();
     static HttpClient http;
@@ -61,22 +63,16 @@ class DisputeIT {
 
     @BeforeAll
     static void start() throws Exception {
-        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
-        deploymentFile = dir.resolve("deployment.json");
-        devnet.deployment().write(deploymentFile);
+        deploymentFile = devnet.deploymentFile();
         http = HttpClient.newHttpClient();
         for (int account = 1; account <= 5; account++) {
             Path home = dir.resolve("n" + account);
             new io.verity.node.hub.ModelHub(home.resolve("models")).add(MODEL.file(), MODEL.name(), MODEL.version(), MODEL.license(), MODEL.source());
-            NodeConfig c = NodeConfig.defaults(home).withChainSettings(ChainSettings.of(deploymentFile)
-                    .withAccountKey(devnet.account(account).privateKeyHex()).withBatching(1, Duration.ofMillis(100)));
+            NodeConfig c = NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, account)
+                    .withBatching(1, Duration.ofMillis(100)));
             if (account == 1) c = c.withFaults(Faults.NONE.withTamperWeight(true));
             if (account == 5) c = c.withFaults(Faults.NONE.withPerturb(1.0));
-            nodes.add(InferenceNode.start(c, DeterministicEngine.create(2, true), InstantSource.system()));
-        }
-        try (ChainConnection chain = devnet.connect(0)) {
-            NodeRegistryClient registry = new NodeRegistryClient(chain, devnet.deployment().nodeRegistry());
-            await().atMost(Duration.ofSeconds(60)).until(() -> registry.activeNodes().size() == 5);
+            nodes.add(StakedNodes.start(devnet, c, DeterministicEngine.create(2, true), InstantSource.system()));
         }
         engine = DeterministicEngine.create(2, true);
     }
@@ -85,7 +81,6 @@ class DisputeIT {
     static void stop() {
         for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
         if (engine != null) engine.close();
-        if (devnet != null) devnet.close();
     }
 
     record Settled(SignedReceipt receipt, List<Tensor> inputs, TraceClient.Inclusion inclusion) {}

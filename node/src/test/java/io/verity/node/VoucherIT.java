@@ -7,10 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
-import io.verity.chain.Devnet;
-import io.verity.chain.SignedVoucher;
-import io.verity.chain.Voucher;
-import io.verity.chain.VoucherJson;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
+import io.verity.protocol.json.VoucherJson;
+import io.verity.chain.fixture.LocalChain;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,29 +47,23 @@ class VoucherIT {
     static final Duration REDEEM_TIMEOUT = Duration.ofSeconds(60);
     static final BigInteger ETHER = BigInteger.TEN.pow(18);
 
-    @TempDir static Path chainDir;
-    static Devnet devnet;
+    @RegisterExtension static final LocalChain devnet = LocalChain.perClass();
     static Path deploymentFile;
     static HttpClient http;
 
     @BeforeAll
     static void startChain() {
-        devnet = Devnet.builder().stateDir(chainDir).start();
-        deploymentFile = chainDir.resolve("node-deployment.json");
-        devnet.deployment().write(deploymentFile);
+        deploymentFile = devnet.deploymentFile();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }
 
     @AfterAll
     static void stopChain() {
         if (http != null) http.close();
-        if (devnet != null) devnet.close();
     }
 
     static InferenceNode startNode(Path home, int account) throws Exception {
-        return InferenceNode.start(NodeConfig.defaults(home).withChainSettings(ChainSettings.of(deploymentFile)
-                .withAccountKey(devnet.account(account).privateKeyHex())
-                .withMaxBackoff(Duration.ofMillis(500))
+        return StakedNodes.start(devnet, NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, account)
                 .withRedeemInterval(Duration.ofMillis(200))));
     }
 
@@ -84,7 +80,7 @@ class VoucherIT {
     }
 
     static ObjectNode voucher(ChainAccount client, EvmAddress node, BigInteger amount) {
-        SignedVoucher s = new Voucher(client.address(), node, amount).sign(client, devnet.chainId(),
+        SignedVoucher s = new Voucher(client.address(), node, amount).sign(client.key(), devnet.chainId(),
                 devnet.deployment().payments());
         return VoucherJson.write(new VoucherJson.Envelope(s, VoucherJson.domain(devnet.chainId(), devnet.deployment().payments())));
     }
@@ -222,18 +218,18 @@ class VoucherIT {
             Voucher v = new Voucher(client.address(), node.address(), amount);
             EvmAddress settlement = devnet.deployment().settlement();
             var wrongContract = send(node.url(), VoucherJson.write(new VoucherJson.Envelope(
-                    v.sign(client, devnet.chainId(), settlement), VoucherJson.domain(devnet.chainId(), settlement))));
+                    v.sign(client.key(), devnet.chainId(), settlement), VoucherJson.domain(devnet.chainId(), settlement))));
             NodeApiTest.assertProblem(wrongContract, 400, "invalid-request");
             assertThat(NodeApiTest.onlyError(wrongContract).get("pointer").asText()).isEqualTo("/domain/verifyingContract");
 
             EvmAddress payments = devnet.deployment().payments();
-            var wrongChain = send(node.url(), VoucherJson.write(new VoucherJson.Envelope(v.sign(client, 1, payments),
+            var wrongChain = send(node.url(), VoucherJson.write(new VoucherJson.Envelope(v.sign(client.key(), 1, payments),
                     VoucherJson.domain(1, payments))));
             assertThat(NodeApiTest.onlyError(wrongChain).get("pointer").asText()).isEqualTo("/domain/chainId");
 
             // Someone else signs a voucher drawing on this client's deposit.
             ChainAccount thief = devnet.account(8);
-            SignedVoucher forged = new SignedVoucher(v, thief.sign(v.digest(devnet.chainId(), payments)));
+            SignedVoucher forged = new SignedVoucher(v, thief.key().sign(v.digest(devnet.chainId(), payments)).toArray());
             var badSignature = send(node.url(), VoucherJson.write(new VoucherJson.Envelope(forged,
                     VoucherJson.domain(devnet.chainId(), payments))));
             NodeApiTest.assertProblem(badSignature, 400, "invalid-request");

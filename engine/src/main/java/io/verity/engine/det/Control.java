@@ -18,7 +18,7 @@ final class Control {
         m.put("Loop", Control::loop);
     }
 
-    private static Arr[] loop(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] loop(Op n, Arr[] in, Interp.Ctx c) {
         Graph body = n.graph("body");
         Arr maxTrip = K.opt(in, 0), condIn = K.opt(in, 1);
         long max = maxTrip == null ? Long.MAX_VALUE : maxTrip.getL(0);

@@ -193,7 +193,7 @@ public final class DeterministicModel implements LoadedModel {
      * @throws EngineException INVALID_INPUT when an input is missing or unknown
      */
     public List<Tensor> executeNode(int node, List<Tensor> inputs) {
-        Node n = graph.nodes.get(checkNode(node));
+        Op n = graph.nodes.get(checkNode(node));
         Interp.Scope scope = new Interp.Scope(null);
         scope.values.putAll(graph.initializers);
         List<String> needed = nodeInputs(node);

@@ -19,7 +19,7 @@ import java.util.Set;
  * the names a subgraph reads from its enclosing scopes.
  */
 final class Graph {
-    final List<Node> nodes;
+    final List<Op> nodes;
     final Map<String, Arr> initializers;
     /** Graph inputs that are not initializers, in declaration order. */
     final List<ValueInfoProto> inputs;
@@ -43,7 +43,7 @@ final class Graph {
     final int[] epilogue;
     final int[] epilogueGap;
 
-    private Graph(List<Node> nodes, Map<String, Arr> inits, List<ValueInfoProto> inputs, List<String> outputs,
+    private Graph(List<Op> nodes, Map<String, Arr> inits, List<ValueInfoProto> inputs, List<String> outputs,
             Set<String> outerReads) {
         this.nodes = nodes;
         Map<String, Integer> last = new HashMap<>();
@@ -54,14 +54,14 @@ final class Graph {
         last.forEach((name, i) -> d.get(i).add(name));
         this.dying = d;
         Map<String, Integer> uses = new HashMap<>();
-        for (Node n : nodes) for (String r : reads(n)) uses.merge(r, 1, Integer::sum);
+        for (Op n : nodes) for (String r : reads(n)) uses.merge(r, 1, Integer::sum);
         for (String o : outputs) uses.merge(o, 1, Integer::sum);
         this.hardSwish = new boolean[nodes.size()];
         for (int i = 0; i + 3 < nodes.size(); i++) hardSwish[i] = hardSwishAt(nodes.subList(i, i + 4), uses);
         this.epilogue = new int[nodes.size()];
         this.epilogueGap = new int[nodes.size()];
         for (int i = 0; i + 1 < nodes.size(); i++) {
-            Node conv = nodes.get(i), bn = nodes.get(i + 1);
+            Op conv = nodes.get(i), bn = nodes.get(i + 1);
             if (!conv.op.equals("Conv") || !bn.op.equals("BatchNormalization") || conv.outputs.size() != 1 || bn.outputs.size() != 1
                     || bn.inputs.isEmpty() || !bn.inputs.get(0).equals(conv.outputs.get(0)) || uses.getOrDefault(conv.outputs.get(0), 0) != 1
                     || bn.i("training_mode", 0) != 0) {
@@ -71,7 +71,7 @@ final class Graph {
             epilogue[i] = 1;
             int a = i + 2;
             while (a < nodes.size() && nodes.get(a).inputs.isEmpty() && nodes.get(a).subgraphs.isEmpty()) a++;
-            Node next = a < nodes.size() ? nodes.get(a) : null;
+            Op next = a < nodes.size() ? nodes.get(a) : null;
             if (next != null && next.op.equals("Relu") && next.inputs.equals(List.of(y)) && next.outputs.size() == 1
                     && uses.getOrDefault(y, 0) == 1) {
                 epilogue[i] = 2;
@@ -86,10 +86,10 @@ final class Graph {
         this.outerReads = outerReads;
     }
 
-    private static boolean hardSwishAt(List<Node> n, Map<String, Integer> uses) {
-        Node add = n.get(0), clip = n.get(1), mul = n.get(2), div = n.get(3);
+    private static boolean hardSwishAt(List<Op> n, Map<String, Integer> uses) {
+        Op add = n.get(0), clip = n.get(1), mul = n.get(2), div = n.get(3);
         if (!add.op.equals("Add") || !clip.op.equals("Clip") || !mul.op.equals("Mul") || !div.op.equals("Div")) return false;
-        for (Node k : n) if (k.outputs.size() != 1 || k.outputs.get(0).isEmpty() || !k.subgraphs.isEmpty()) return false;
+        for (Op k : n) if (k.outputs.size() != 1 || k.outputs.get(0).isEmpty() || !k.subgraphs.isEmpty()) return false;
         for (int k = 0; k < 3; k++) if (uses.getOrDefault(n.get(k).outputs.get(0), 0) != 1) return false;
         String x = add.inputs.size() == 2 ? add.inputs.get(0) : "";
         String t = clip.outputs.get(0);
@@ -103,7 +103,7 @@ final class Graph {
         for (TensorProto t : g.getInitializerList()) inits.put(t.getName(), Convert.fromProto(t));
         List<ValueInfoProto> inputs = new ArrayList<>();
         for (ValueInfoProto v : g.getInputList()) if (!inits.containsKey(v.getName())) inputs.add(v);
-        List<Node> raw = new ArrayList<>();
+        List<Op> raw = new ArrayList<>();
         for (NodeProto p : g.getNodeList()) {
             String domain = p.getDomain().isEmpty() ? "" : p.getDomain();
             if (domain.equals("ai.onnx")) domain = "";
@@ -112,14 +112,14 @@ final class Graph {
                 throw new UnsupportedOperationException("operator " + p.getOpType() + " of domain '" + p.getDomain()
                         + "' is not supported: expected the default ONNX domain");
             }
-            raw.add(new Node(p, opset, opsets));
+            raw.add(new Op(p, opset, opsets));
         }
         Set<String> defined = new HashSet<>(inits.keySet());
         for (ValueInfoProto v : g.getInputList()) defined.add(v.getName());
-        List<Node> sorted = sort(raw, defined);
+        List<Op> sorted = sort(raw, defined);
         Set<String> outer = new HashSet<>();
         Set<String> seen = new HashSet<>(defined);
-        for (Node n : sorted) {
+        for (Op n : sorted) {
             for (String in : reads(n)) if (!in.isEmpty() && !seen.contains(in)) outer.add(in);
             seen.addAll(n.outputs);
         }
@@ -129,14 +129,14 @@ final class Graph {
     }
 
     /** Explicit inputs plus whatever its subgraphs read from outside themselves. */
-    static List<String> reads(Node n) {
+    static List<String> reads(Op n) {
         if (n.subgraphs.isEmpty()) return n.inputs;
         List<String> r = new ArrayList<>(n.inputs);
         for (Graph sg : n.subgraphs.values()) r.addAll(sg.outerReads);
         return r;
     }
 
-    private static List<Node> sort(List<Node> nodes, Set<String> defined) {
+    private static List<Op> sort(List<Op> nodes, Set<String> defined) {
         Map<String, Integer> producer = new HashMap<>();
         for (int i = 0; i < nodes.size(); i++) for (String o : nodes.get(i).outputs) if (!o.isEmpty()) producer.put(o, i);
         int[] pending = new int[nodes.size()];
@@ -153,7 +153,7 @@ final class Graph {
         }
         PriorityQueue<Integer> ready = new PriorityQueue<>();
         for (int i = 0; i < nodes.size(); i++) if (pending[i] == 0) ready.add(i);
-        List<Node> out = new ArrayList<>(nodes.size());
+        List<Op> out = new ArrayList<>(nodes.size());
         while (!ready.isEmpty()) {
             int i = ready.poll();
             out.add(nodes.get(i));

@@ -49,7 +49,7 @@ final class Interp {
     Arr[] run(Graph g, Scope scope, BiConsumer<String, Arr> sink) {
         scope.values.putAll(g.initializers);
         for (int ni = 0; ni < g.nodes.size(); ni++) {
-            Node n = g.nodes.get(ni);
+            Op n = g.nodes.get(ni);
             if (sink == null && g.epilogue[ni] > 0) {
                 ni += convEpilogue(g, ni, scope) - 1;
                 continue;
@@ -98,7 +98,7 @@ final class Interp {
      * takes (float32 x, one-element float32 constants that do not widen the shape); null to run them one by one.
      */
     private Arr hardSwish(Graph g, int ni, Scope scope, Arr x, float[] into) {
-        Node add = g.nodes.get(ni), clip = g.nodes.get(ni + 1), mul = g.nodes.get(ni + 2), div = g.nodes.get(ni + 3);
+        Op add = g.nodes.get(ni), clip = g.nodes.get(ni + 1), mul = g.nodes.get(ni + 2), div = g.nodes.get(ni + 3);
         Arr c = scope.get(add.inputs.get(1)), d = scope.get(div.inputs.get(1));
         if (x == null || x.f == null || !scalarOf(c, x) || !scalarOf(d, x)) return null;
         float lo, hi;
@@ -127,7 +127,7 @@ final class Interp {
      * @return how many nodes were executed (1: the Conv alone)
      */
     private int convEpilogue(Graph g, int ni, Scope scope) {
-        Node conv = g.nodes.get(ni), bn = g.nodes.get(ni + 1);
+        Op conv = g.nodes.get(ni), bn = g.nodes.get(ni + 1);
         long t0 = PROFILE == null ? 0 : System.nanoTime();
         Arr y = execute(conv, inputs(conv, scope), scope)[0];
         int done = 1;
@@ -139,7 +139,7 @@ final class Interp {
             name = bn.outputs.get(0);
             int kind = g.epilogue[ni], a = ni + 2 + g.epilogueGap[ni];
             for (; done < a - ni; done++) { // the Constants before the activation: they read nothing
-                Node k = g.nodes.get(ni + done);
+                Op k = g.nodes.get(ni + done);
                 Arr[] out = execute(k, new Arr[0], scope);
                 for (int j = 0; j < k.outputs.size(); j++) {
                     if (k.outputs.get(j).isEmpty()) continue;
@@ -164,8 +164,8 @@ final class Interp {
         return done;
     }
 
-    /** Node n's input values from scope (null for omitted optional inputs). */
-    private static Arr[] inputs(Node n, Scope scope) {
+    /** Op n's input values from scope (null for omitted optional inputs). */
+    private static Arr[] inputs(Op n, Scope scope) {
         Arr[] in = new Arr[n.inputs.size()];
         for (int k = 0; k < in.length; k++) {
             String name = n.inputs.get(k);
@@ -181,7 +181,7 @@ final class Interp {
         return c != null && c.f != null && c.f.length == 1 && c.rank() <= x.rank();
     }
 
-    Arr[] execute(Node n, Arr[] in, Scope scope) {
+    Arr[] execute(Op n, Arr[] in, Scope scope) {
         Kernel k = Ops.kernel(n.op);
         if (k == null) throw new OpException(n, "operator is not supported by " + DeterministicEngine.ID);
         return k.run(n, in, new Ctx(this, scope));
@@ -201,6 +201,6 @@ final class Interp {
     }
 
     interface Kernel {
-        Arr[] run(Node n, Arr[] in, Ctx ctx);
+        Arr[] run(Op n, Arr[] in, Ctx ctx);
     }
 }

@@ -7,7 +7,7 @@ import java.util.Arrays;
 final class K {
     private K() {}
 
-    static int axis(Node n, long a, int rank) {
+    static int axis(Op n, long a, int rank) {
         long r = a < 0 ? a + rank : a;
         if (r < 0 || r >= Math.max(rank, 1)) throw new OpException(n, "axis must be in [" + -rank + ", " + (rank - 1) + "], got " + a);
         return (int) r;
@@ -19,7 +19,7 @@ final class K {
         return o;
     }
 
-    static Arr need(Node n, Arr[] in, int k) {
+    static Arr need(Op n, Arr[] in, int k) {
         if (k >= in.length || in[k] == null) throw new OpException(n, "input " + k + " is required");
         return in[k];
     }
@@ -28,7 +28,7 @@ final class K {
         return k < in.length ? in[k] : null;
     }
 
-    static int[] broadcast(Node n, int[] a, int[] b) {
+    static int[] broadcast(Op n, int[] a, int[] b) {
         int r = Math.max(a.length, b.length);
         int[] o = new int[r];
         for (int i = 0; i < r; i++) {
@@ -103,7 +103,7 @@ final class K {
         }
     }
 
-    static DType dtypeOf(Node n, long onnxCode) {
+    static DType dtypeOf(Op n, long onnxCode) {
         DType t = DType.fromOnnxCode((int) onnxCode);
         if (t == null || t == DType.STRING || t == DType.FLOAT16) throw new OpException(n, "data type " + onnxCode + " is not supported");
         return t;

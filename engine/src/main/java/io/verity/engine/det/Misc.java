@@ -93,7 +93,7 @@ final class Misc {
         });
     }
 
-    private static Arr[] dropout(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] dropout(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0];
         Arr training = K.opt(in, 2);
         double ratio = n.opset < 12 ? n.f("ratio", 0.5f) : K.opt(in, 1) == null ? 0.5 : in[1].getD(0);
@@ -106,7 +106,7 @@ final class Misc {
     }
 
     /** loss = -input[n][target][d...] * weight[target], reduced by mean over summed weights, sum, or none. */
-    private static Arr[] nll(Node n, Arr input, Arr target, Arr weight) {
+    private static Arr[] nll(Op n, Arr input, Arr target, Arr weight) {
         String reduction = n.s("reduction", "mean");
         boolean hasIgnore = n.has("ignore_index");
         long ignore = n.i("ignore_index", 0);
@@ -132,7 +132,7 @@ final class Misc {
         return new Arr[] {K.cast(res, input.dtype)};
     }
 
-    private static Arr[] softmaxCrossEntropy(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] softmaxCrossEntropy(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0];
         int N = x.shape[0], C = x.shape[1], D = x.size() / Math.max(1, N * C);
         double[] lp = new double[x.size()];
@@ -152,7 +152,7 @@ final class Misc {
     }
 
     /** Running sum along the axis in index order (reverse: from the end), float64 accumulator, rounded per element. */
-    private static Arr[] cumsum(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] cumsum(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0];
         int ax = K.axis(n, in[1].getL(0), x.rank());
         boolean excl = n.i("exclusive", 0) != 0, rev = n.i("reverse", 0) != 0;
@@ -186,7 +186,7 @@ final class Misc {
     }
 
     /** Stable: ties keep the lower index first, as the ONNX reference does. */
-    private static Arr[] topk(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] topk(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0];
         int k = (int) (n.opset < 10 ? n.i("k", 1) : in[1].getL(0));
         int ax = K.axis(n, n.i("axis", -1), x.rank());
@@ -219,7 +219,7 @@ final class Misc {
     }
 
     /** LRN: square sum over the channel window in ascending channel order, float64. */
-    private static Arr[] lrn(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] lrn(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0];
         double alpha = n.f("alpha", 1e-4f), beta = n.f("beta", 0.75f), bias = n.f("bias", 1f);
         int size = (int) n.i("size", 1);
@@ -238,7 +238,7 @@ final class Misc {
     }
 
     /** Updates are applied in index order, so with a reduction duplicates combine deterministically. */
-    private static Arr[] scatterElements(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] scatterElements(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], idx = in[1], upd = in[2];
         int r = x.rank();
         int ax = K.axis(n, n.i("axis", 0), r);
@@ -286,7 +286,7 @@ final class Misc {
     }
 
     /** (A - a_zero_point) x (B - b_zero_point) in exact integer arithmetic, int32 result. */
-    private static Arr[] matMulInteger(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] matMulInteger(Op n, Arr[] in, Interp.Ctx c) {
         Arr a = in[0], b = in[1];
         Arr az = K.opt(in, 2), bz = K.opt(in, 3);
         int M = a.shape[a.rank() - 2], Kd = a.shape[a.rank() - 1], N = b.shape[b.rank() - 1];
@@ -305,7 +305,7 @@ final class Misc {
     }
 
     /** ConvInteger: subtract the zero points, run the (exact, since every value is a small integer) float64 conv path. */
-    private static Arr[] convInteger(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] convInteger(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], w = in[1], xz = K.opt(in, 2), wz = K.opt(in, 3);
         float[] xf = new float[x.size()], wf = new float[w.size()];
         for (int i = 0; i < xf.length; i++) xf[i] = x.l[i] - (xz == null ? 0 : xz.l[0]);
@@ -323,7 +323,7 @@ final class Misc {
     }
 
     /** Determinant by Gaussian elimination with partial pivoting (first maximal |pivot|), float64. */
-    private static Arr[] det(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] det(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0];
         int r = x.rank(), D = x.shape[r - 1];
         int batch = x.size() / (D * D);
@@ -357,7 +357,7 @@ final class Misc {
     }
 
     /** Unique elements (or slices along axis): sorted ascending (lexicographic for slices) or in first-seen order. */
-    private static Arr[] unique(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] unique(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0];
         boolean sorted = n.i("sorted", 1) != 0;
         Arr t = n.has("axis") ? x : x.reshape(new int[] {x.size()});
@@ -413,7 +413,7 @@ final class Misc {
      * Greedy NMS per batch and class: candidates above score_threshold sorted by score descending (ties:
      * lower box index first), a box is kept when its IoU (float64) with every kept box is <= iou_threshold.
      */
-    private static Arr[] nms(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] nms(Op n, Arr[] in, Interp.Ctx c) {
         Arr boxes = in[0], scores = in[1];
         long maxOut = K.opt(in, 2) == null || in[2].size() == 0 ? 0 : in[2].getL(0);
         double iouTh = K.opt(in, 3) == null || in[3].size() == 0 ? 0 : in[3].getD(0);
@@ -464,7 +464,7 @@ final class Misc {
     }
 
     /** Per-tensor or per-axis parameter: the value of a scale/zero-point for element i of x. */
-    private static double param(Node n, Arr p, Arr x, int i, int axis) {
+    private static double param(Op n, Arr p, Arr x, int i, int axis) {
         if (p == null) return 0;
         if (p.size() == 1) return p.getD(0);
         int inner = 1;
@@ -473,7 +473,7 @@ final class Misc {
     }
 
     /** y = saturate(roundHalfEven(x / scale) + zero_point); the division in the input's precision. */
-    private static Arr[] quantize(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] quantize(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], scale = in[1], zp = K.opt(in, 2);
         if (n.has("block_size") && n.i("block_size", 0) != 0) throw new OpException(n, "block_size must be 0, got " + n.i("block_size", 0));
         DType t = zp == null ? DType.UINT8 : zp.dtype;
@@ -492,7 +492,7 @@ final class Misc {
     }
 
     /** y = (x - zero_point) * scale, in float64, rounded once to the scale's type. */
-    private static Arr[] dequantize(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] dequantize(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], scale = in[1], zp = K.opt(in, 2);
         int ax = scale.size() == 1 ? 0 : K.axis(n, n.i("axis", 1), x.rank());
         double[] o = new double[x.size()];
@@ -501,7 +501,7 @@ final class Misc {
     }
 
     /** The ONNX formula in float32: scale = (max(0, max x) - min(0, min x)) / 255, zero point rounded and saturated. */
-    private static Arr[] dynamicQuantize(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] dynamicQuantize(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0];
         double mx = 0, mn = 0;
         for (int i = 0; i < x.size(); i++) {
@@ -522,7 +522,7 @@ final class Misc {
      * order (letters in order of first appearance), the operand values multiplied in operand order in
      * float64, the products added in float64, one rounding at the end. "..." is expanded to letters.
      */
-    private static Arr[] einsum(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] einsum(Op n, Arr[] in, Interp.Ctx c) {
         String eq = n.s("equation", "").replace(" ", "");
         String[] sides = eq.split("->", -1);
         String[] terms = sides[0].split(",", -1);
@@ -603,7 +603,7 @@ final class Misc {
     }
 
     /** w[i] = a0 - a1 cos(2 pi i / N) + a2 cos(4 pi i / N), N = size (periodic) or size - 1 (symmetric). */
-    private static Arr[] window(Node n, Arr size, double[] a) {
+    private static Arr[] window(Op n, Arr size, double[] a) {
         int len = (int) size.getL(0);
         double N = n.i("periodic", 1) != 0 ? len : len - 1;
         double[] o = new double[len];
@@ -615,7 +615,7 @@ final class Misc {
         return new Arr[] {K.cast(Arr.doubles(new int[] {len}, o), K.dtypeOf(n, n.i("output_datatype", 1)))};
     }
 
-    private static Arr[] scatterNd(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] scatterNd(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], idx = in[1], upd = in[2];
         String red = n.s("reduction", "none");
         if (!red.equals("none")) return scatterNdReduce(n, x, idx, upd, red);
@@ -640,7 +640,7 @@ final class Misc {
     }
 
     /** ScatterND with a reduction: updates applied in index order, float64 for floats (rounded per update). */
-    private static Arr[] scatterNdReduce(Node n, Arr x, Arr idx, Arr upd, String red) {
+    private static Arr[] scatterNdReduce(Op n, Arr x, Arr idx, Arr upd, String red) {
         if (!java.util.List.of("add", "mul", "max", "min").contains(red)) {
             throw new OpException(n, "reduction must be one of none, add, mul, max, min, got " + red);
         }
@@ -672,7 +672,7 @@ final class Misc {
         return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
     }
 
-    private static Arr[] compress(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] compress(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], cond = in[1];
         if (!n.has("axis")) x = x.reshape(new int[] {x.size()});
         int r = x.rank();
@@ -690,7 +690,7 @@ final class Misc {
         }))};
     }
 
-    private static Arr[] reverseSequence(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] reverseSequence(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], lens = in[1];
         int ba = (int) n.i("batch_axis", 1), ta = (int) n.i("time_axis", 0);
         int[] xs = Arr.strides(x.shape);
@@ -706,7 +706,7 @@ final class Misc {
         }))};
     }
 
-    private static Arr[] gatherNd(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] gatherNd(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], idx = in[1];
         int bd = (int) n.i("batch_dims", 0);
         int q = idx.rank(), last = idx.shape[q - 1], r = x.rank();

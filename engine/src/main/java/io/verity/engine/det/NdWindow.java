@@ -13,7 +13,7 @@ final class NdWindow {
     /** Per-axis geometry: kernel, stride, dilation, pad begin, pad end, output length. */
     record Axes(int[] k, int[] s, int[] d, int[] pb, int[] pe, int[] out) {}
 
-    static Axes geometry(Node n, int[] in, int[] k, boolean ceil, boolean transpose, long[] outputPadding) {
+    static Axes geometry(Op n, int[] in, int[] k, boolean ceil, boolean transpose, long[] outputPadding) {
         int sp = in.length;
         long[] st = n.ints("strides"), dl = n.ints("dilations"), pads = n.ints("pads");
         int[] s = new int[sp], d = new int[sp], pb = new int[sp], pe = new int[sp], out = new int[sp];
@@ -47,7 +47,7 @@ final class NdWindow {
         return java.util.Arrays.copyOfRange(shape, 2, shape.length);
     }
 
-    static Arr conv(Node n, Arr x, Arr w, Arr bias, boolean transpose) {
+    static Arr conv(Op n, Arr x, Arr w, Arr bias, boolean transpose) {
         int N = x.shape[0], C = x.shape[1], G = (int) n.i("group", 1);
         int[] in = spatial(x.shape), k = spatial(w.shape);
         int M = transpose ? w.shape[1] * G : w.shape[0], Cg = C / G, Mg = M / G;
@@ -94,7 +94,7 @@ final class NdWindow {
         return Arr.floats(shape, o);
     }
 
-    static Arr pool(Node n, Arr x0, boolean max) {
+    static Arr pool(Op n, Arr x0, boolean max) {
         Arr x = K.cast(x0, DType.FLOAT64);
         int N = x.shape[0], C = x.shape[1];
         int[] in = spatial(x.shape), k = K.ints(n.ints("kernel_shape"));

@@ -29,13 +29,13 @@ final class Nn {
         m.put("Hardmax", (n, in, c) -> softmax(n, in[0], 2));
     }
 
-    static Arr floats(Node n, Arr[] in, int k) {
+    static Arr floats(Op n, Arr[] in, int k) {
         Arr a = K.need(n, in, k);
         if (a.dtype != DType.FLOAT32) throw new OpException(n, "input " + k + " must be float32, got " + a.dtype.wireName());
         return a;
     }
 
-    private static Arr[] matmul(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] matmul(Op n, Arr[] in, Interp.Ctx c) {
         Arr a = in[0], b = in[1];
         if (a.dtype != b.dtype || !a.isFloat()) {
             throw new OpException(n, "inputs must both be float32 or float64, got " + a.dtype.wireName() + " and " + b.dtype.wireName());
@@ -79,7 +79,7 @@ final class Nn {
     }
 
     /** Y = alpha * (A' B') + beta * C, evaluated as round32(alpha * sum + beta * C) in float64. */
-    private static Arr[] gemm(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] gemm(Op n, Arr[] in, Interp.Ctx c) {
         Arr a = floats(n, in, 0), b = floats(n, in, 1), cc = K.opt(in, 2);
         boolean ta = n.i("transA", 0) != 0, tb = n.i("transB", 0) != 0;
         double alpha = n.f("alpha", 1f), beta = n.f("beta", 1f);
@@ -109,7 +109,7 @@ final class Nn {
     /** Spatial geometry of a 1-D or 2-D window operator (1-D is run as 2-D with height 1). */
     record Geo(int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr, int oh, int ow) {}
 
-    static Geo geometry(Node n, int H, int W, int kh, int kw, boolean oneD, boolean ceil) {
+    static Geo geometry(Op n, int H, int W, int kh, int kw, boolean oneD, boolean ceil) {
         long[] st = n.ints("strides"), dl = n.ints("dilations"), pads = n.ints("pads");
         int sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
         if (oneD) {
@@ -149,7 +149,7 @@ final class Nn {
         return ceil ? Math.floorDiv(span + s - 1, s) : Math.floorDiv(span, s);
     }
 
-    private static void requireSpatial(Node n, Arr x, String what) {
+    private static void requireSpatial(Op n, Arr x, String what) {
         if (x.rank() != 3 && x.rank() != 4) {
             throw new OpException(n, what + " must be rank 3 (N,C,W) or 4 (N,C,H,W), got " + Arrays.toString(x.shape));
         }
@@ -161,7 +161,7 @@ final class Nn {
      * input channel (within the group), kernel row, kernel column, ascending; the bias is added after the sum;
      * one rounding.
      */
-    private static Arr[] conv(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] conv(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
         if (x.rank() >= 5) return new Arr[] {NdWindow.conv(n, x, w, bias, false)};
         requireSpatial(n, x, "input X");
@@ -374,7 +374,7 @@ final class Nn {
      * ConvTranspose by gathering: each output element sums x[c][iy][ix] * w[c][m][ky][kx] over input
      * channel c (within the group), ky, kx ascending, in float64; the bias is added last; one rounding.
      */
-    private static Arr[] convTranspose(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] convTranspose(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
         if (x.rank() >= 5) {
             if (n.has("output_shape") || n.s("auto_pad", "NOTSET").startsWith("SAME")) {
@@ -486,7 +486,7 @@ final class Nn {
     }
 
     /** MaxPool (exact) or AveragePool: window sum in float64, ky then kx ascending, divided once, rounded once. */
-    private static Arr[] pool(Node n, Arr x0, boolean max, Interp.Ctx c) {
+    private static Arr[] pool(Op n, Arr x0, boolean max, Interp.Ctx c) {
         if (x0.rank() >= 5) {
             if (n.outputs.size() > 1) throw new OpException(n, "Indices output is supported for 1-D and 2-D only");
             return new Arr[] {NdWindow.pool(n, x0, max)};
@@ -620,7 +620,7 @@ final class Nn {
     }
 
     /** Inference form: round32((x - mean) / sqrt(var + eps) * scale + B), all in float64. */
-    private static Arr[] batchNorm(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] batchNorm(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], sc = in[1], b = in[2], mean = in[3], var = in[4];
         double eps = n.f("epsilon", 1e-5f);
         if (n.i("training_mode", 0) != 0) return batchNormTraining(n, x, sc, b, mean, var, eps);
@@ -665,7 +665,7 @@ final class Nn {
      *
      * @return false, touching nothing, when n is not that case (the caller then runs it as usual)
      */
-    static boolean batchNormInPlace(Node n, Arr x, Arr[] in, Parallel par) {
+    static boolean batchNormInPlace(Op n, Arr x, Arr[] in, Parallel par) {
         if (x.f == null || x.rank() < 2 || n.i("training_mode", 0) != 0 || in.length < 5) return false;
         int N = x.shape[0], C = x.shape[1], S = x.size() / Math.max(1, N * C);
         for (int k = 1; k < 5; k++) if (in[k] == null || in[k].size() < C || !in[k].isFloat()) return false;
@@ -683,7 +683,7 @@ final class Nn {
      * Training mode: batch mean and (population) variance per channel in float64, batch then spatial index
      * ascending; outputs Y and the running statistics blended with momentum.
      */
-    private static Arr[] batchNormTraining(Node n, Arr x, Arr sc, Arr b, Arr mean, Arr var, double eps) {
+    private static Arr[] batchNormTraining(Op n, Arr x, Arr sc, Arr b, Arr mean, Arr var, double eps) {
         double momentum = n.f("momentum", 0.9f);
         int N = x.shape[0], C = x.shape[1], S = x.size() / (N * C);
         double[] mu = new double[C], v = new double[C];
@@ -713,7 +713,7 @@ final class Nn {
     }
 
     /** Mean and variance in float64, ascending index; then as batch norm. */
-    private static Arr[] instanceNorm(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] instanceNorm(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], sc = in[1], b = in[2];
         double eps = n.f("epsilon", 1e-5f);
         int N = x.shape[0], C = x.shape[1], S = x.size() / (N * C);
@@ -739,7 +739,7 @@ final class Nn {
         return new double[] {mean, sd};
     }
 
-    private static Arr[] layerNorm(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] layerNorm(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0], sc = in[1], b = K.opt(in, 2);
         int ax = K.axis(n, n.i("axis", -1), x.rank());
         double eps = n.f("epsilon", 1e-5f);
@@ -764,7 +764,7 @@ final class Nn {
      * mode 0 Softmax, 1 LogSoftmax, 2 Hardmax. Softmax: e_i = exp(x_i - max) in float64, sum ascending,
      * round32(e_i / sum). Before opset 13 the input is coerced to 2-D at axis (default 1).
      */
-    private static Arr[] softmax(Node n, Arr x, int mode) {
+    private static Arr[] softmax(Op n, Arr x, int mode) {
         int r = x.rank();
         int outer, dim, inner;
         if (n.opset < 13) {

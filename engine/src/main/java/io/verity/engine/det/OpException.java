@@ -2,7 +2,7 @@ package io.verity.engine.det;
 
 /** An operator rejected its inputs or attributes; the message names the node, the field and the expectation. */
 final class OpException extends RuntimeException {
-    OpException(Node n, String message) {
+    OpException(Op n, String message) {
         super(n.describe() + ": " + message);
     }
 }

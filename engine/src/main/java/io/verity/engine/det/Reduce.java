@@ -22,7 +22,7 @@ final class Reduce {
     }
 
     /** Moves the reduced axes last; returns the permuted tensor and the kept shape (keepdims form). */
-    private static Arr[] reduce(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] reduce(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0];
         int r = x.rank();
         boolean axesAsInput = n.opset >= 18 || (n.op.equals("ReduceSum") && n.opset >= 13);
@@ -117,7 +117,7 @@ final class Reduce {
         return new Arr[] {x.l != null ? K.cast(res, x.dtype) : K.cast(res, x.dtype)};
     }
 
-    private static Arr[] arg(Node n, Arr x, boolean max) {
+    private static Arr[] arg(Op n, Arr x, boolean max) {
         int r = x.rank();
         int ax = K.axis(n, n.i("axis", 0), r);
         boolean keep = n.i("keepdims", 1) != 0, last = n.i("select_last_index", 0) != 0;

@@ -23,7 +23,7 @@ final class Resize {
         });
     }
 
-    private static Arr[] resize(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] resize(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = in[0];
         int r = x.rank();
         if (n.has("axes")) throw new OpException(n, "attribute axes is not supported");
@@ -59,7 +59,7 @@ final class Resize {
         return run(n, x, s, out, n.s("mode", "nearest"), ct, nm);
     }
 
-    private static Arr[] run(Node n, Arr x0, double[] s, int[] outGiven, String mode, String ct, String nm) {
+    private static Arr[] run(Op n, Arr x0, double[] s, int[] outGiven, String mode, String ct, String nm) {
         if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear") && !mode.equals("cubic")) {
             throw new OpException(n, "mode must be nearest, linear or cubic, got " + mode);
         }
@@ -173,7 +173,7 @@ final class Resize {
      * GridSample (2-D): each output pixel samples X at the grid's normalised (x, y); the taps (1 nearest, 2x2
      * bilinear, 4x4 bicubic) are summed row by row in float64 and rounded once.
      */
-    private static Arr[] gridSample(Node n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] gridSample(Op n, Arr[] in, Interp.Ctx c) {
         Arr x = K.cast(in[0], DType.FLOAT64), grid = in[1];
         if (x.rank() != 4) throw new OpException(n, "input X must be rank 4 (N,C,H,W), got rank " + x.rank());
         String mode = n.s("mode", n.opset >= 20 ? "linear" : "bilinear"), pad = n.s("padding_mode", "zeros");

@@ -20,7 +20,7 @@ final class Rnn {
         m.put("RNN", (n, in, c) -> run(n, in, 1));
     }
 
-    private static DoubleUnaryOperator[] activations(Node n, int per, int dirs) {
+    private static DoubleUnaryOperator[] activations(Op n, int per, int dirs) {
         List<String> names = n.strings("activations");
         float[] al = n.floats("activation_alpha"), be = n.floats("activation_beta");
         DoubleUnaryOperator[] f = new DoubleUnaryOperator[per * dirs];
@@ -63,7 +63,7 @@ final class Rnn {
         return f;
     }
 
-    private static Arr[] run(Node n, Arr[] in, int gates) {
+    private static Arr[] run(Op n, Arr[] in, int gates) {
         Arr X = Nn.floats(n, in, 0), W = Nn.floats(n, in, 1), R = Nn.floats(n, in, 2);
         Arr B = K.opt(in, 3), lens = K.opt(in, 4), h0 = K.opt(in, 5), c0 = gates == 4 ? K.opt(in, 6) : null;
         Arr P = gates == 4 ? K.opt(in, 7) : null;

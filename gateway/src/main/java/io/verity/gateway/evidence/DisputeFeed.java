@@ -6,8 +6,7 @@ import io.verity.chain.ChainClients;
 import io.verity.chain.Dispute;
 import io.verity.chain.DisputeClient;
 import io.verity.chain.NodeInfo;
-import io.verity.chain.OnChainReceipt;
-import io.verity.chain.TraceReveal;
+import io.verity.protocol.merkle.TraceProof;
 import io.verity.chain.TxOutcome;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
@@ -109,14 +108,13 @@ public final class DisputeFeed {
         String trace = "/v1/receipts/" + honest.id().toHex() + "/trace";
         long n = get(honestUrl, trace).orElseThrow(() -> new IllegalStateException("majority node " + honestUrl
                 + " does not serve its trace")).get("n").asLong();
-        TraceReveal last = opening(get(honestUrl, trace + "/" + (n - 1))
+        TraceProof last = opening(get(honestUrl, trace + "/" + (n - 1))
                 .orElseThrow(() -> new IllegalStateException("majority node stopped serving its trace")));
         if (!games.traceRootOf(last).equals(accused.receipt().traceRoot()) || last.digest().equals(accused.receipt().outputsDigest())) {
             LOG.warn("no outputs proof for receipt {}: the majority's last trace entry does not contradict it", id);
             return;
         }
-        TxOutcome out = games.proveOutputs(OnChainReceipt.of(accused.receipt()), accused.signature().toArray(),
-                proof.get("batchId").asLong(), hashes(proof.get("proof")), last);
+        TxOutcome out = games.proveOutputs(accused, proof.get("batchId").asLong(), hashes(proof.get("proof")), last);
         if (out instanceof TxOutcome.Confirmed c) {
             LOG.warn("proved receipt {} of node {} wrong on chain: its outputsDigest is not its own trace's last entry; slashed {} wei",
                     id, accused.receipt().node(), c.event("OutputsProven").<java.math.BigInteger>arg("slashed"));
@@ -132,8 +130,7 @@ public final class DisputeFeed {
         JsonNode summary = get(honestUrl, "/v1/receipts/" + honest.id().toHex() + "/trace")
                 .orElseThrow(() -> new IllegalStateException("majority node " + honestUrl + " does not serve its trace"));
         long n = summary.get("n").asLong();
-        TxOutcome opened = games.open(OnChainReceipt.of(accused.receipt()), accused.signature().toArray(),
-                proof.get("batchId").asLong(), hashes(proof.get("proof")), n, games.minBond());
+        TxOutcome opened = games.open(accused, proof.get("batchId").asLong(), hashes(proof.get("proof")), n, games.minBond());
         if (!(opened instanceof TxOutcome.Confirmed c)) {
             LOG.warn("could not open a dispute on receipt {}: {}", id, opened);
             return;
@@ -151,7 +148,7 @@ public final class DisputeFeed {
                 return;
             }
             if (d.state() == Dispute.State.AWAIT_CHALLENGER && d.rounds() != answered) {
-                TraceReveal o = opening(get(honestUrl, "/v1/receipts/" + honest.id().toHex() + "/trace/" + d.next())
+                TraceProof o = opening(get(honestUrl, "/v1/receipts/" + honest.id().toHex() + "/trace/" + d.next())
                         .orElseThrow(() -> new IllegalStateException("majority node stopped serving its trace")));
                 if (!games.traceRootOf(o).equals(honest.receipt().traceRoot())) {
                     throw new IllegalStateException("majority node served an opening that does not match its receipt");
@@ -172,8 +169,8 @@ public final class DisputeFeed {
                 .orElseThrow(() -> new IllegalStateException("node " + node + " is not registered")).replaceAll("/+$", ""));
     }
 
-    private static TraceReveal opening(JsonNode j) {
-        return new TraceReveal(j.get("index").asLong(), j.get("leafCount").asLong(), Keccak256.parse(j.get("previous").asText()),
+    private static TraceProof opening(JsonNode j) {
+        return new TraceProof(j.get("index").asInt(), j.get("leafCount").asInt(), Keccak256.parse(j.get("previous").asText()),
                 Keccak256.parse(j.get("digest").asText()), hashes(j.get("siblings")));
     }
 

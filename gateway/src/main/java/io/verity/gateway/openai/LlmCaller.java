@@ -133,7 +133,7 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
         HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve(call.path())).timeout(headTimeout)
                 .header("Content-Type", "application/json").header("Verity-Request-Id", call.requestId().toHex())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(call.bytes()));
-        payer.ifPresent(p -> b.header(io.verity.chain.VoucherJson.PAYER_HEADER, p.toString()));
+        payer.ifPresent(p -> b.header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, p.toString()));
         HttpRequest req = b.build();
         return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
     }

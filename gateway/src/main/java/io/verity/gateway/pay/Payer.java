@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.PaymentsClient;
-import io.verity.chain.SignedVoucher;
-import io.verity.chain.Voucher;
-import io.verity.chain.VoucherJson;
 import io.verity.gateway.routing.NodeState;
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.json.VoucherJson;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.http.HttpClient;
@@ -269,7 +269,7 @@ public final class Payer implements Payments, AutoCloseable {
             target = ch.target;
             base = ch.acked;
         }
-        SignedVoucher v = new Voucher(client.address(), ch.node.address, target).sign(client, chainId, payments);
+        SignedVoucher v = new Voucher(client.address(), ch.node.address, target).sign(client.key(), chainId, payments);
         int status;
         JsonNode body = null;
         try {

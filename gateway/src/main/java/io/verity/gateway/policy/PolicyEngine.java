@@ -1,6 +1,5 @@
 package io.verity.gateway.policy;
 
-import io.verity.chain.OnChainReceipt;
 import io.verity.chain.SettlementClient;
 import io.verity.chain.TxOutcome;
 import io.verity.gateway.evidence.EvidenceLog;
@@ -470,8 +469,7 @@ public final class PolicyEngine {
             return;
         }
         if (first.receipt().outputsDigest().equals(second.receipt().outputsDigest())) return;
-        TxOutcome tx = settlement.get().reportEquivocation(OnChainReceipt.of(first.receipt()), first.signature().toArray(),
-                OnChainReceipt.of(second.receipt()), second.signature().toArray());
+        TxOutcome tx = settlement.get().reportEquivocation(first, second);
         String txText = tx instanceof TxOutcome.Confirmed c ? c.txHash().toString() : tx.toString();
         LOG.warn("node {} signed two different answers to request {}: reported equivocation on chain ({})",
                 first.receipt().node(), req.requestId(), txText);

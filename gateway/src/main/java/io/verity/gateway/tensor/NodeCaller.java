@@ -85,7 +85,7 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(call.body()));
-        payer.ifPresent(p -> b.header(io.verity.chain.VoucherJson.PAYER_HEADER, p.toString()));
+        payer.ifPresent(p -> b.header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, p.toString()));
         HttpRequest req = b.build();
         long start = System.nanoTime();
         node.inflight.incrementAndGet();

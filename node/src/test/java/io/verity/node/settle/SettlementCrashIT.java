@@ -8,11 +8,10 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainEvent;
-import io.verity.chain.Devnet;
-import io.verity.chain.OnChainReceipt;
 import io.verity.chain.SettledCheck;
 import io.verity.chain.SettlementClient;
 import io.verity.chain.TxOutcome;
+import io.verity.chain.fixture.LocalChain;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.crypto.NodeKey;
@@ -33,10 +32,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,18 +53,7 @@ class SettlementCrashIT {
     /** Where the node is killed; {@code TX_SENT} lies between {@link Batcher.Step#STATE_WRITTEN} and COMMITTED. */
     enum CrashAt { BATCH_WRITTEN, STATE_WRITTEN, TX_SENT, COMMITTED, RECORDED }
 
-    @TempDir static Path chainDir;
-    static Devnet devnet;
-
-    @BeforeAll
-    static void startChain() {
-        devnet = Devnet.builder().stateDir(chainDir).start();
-    }
-
-    @AfterAll
-    static void stopChain() {
-        if (devnet != null) devnet.close();
-    }
+    @RegisterExtension static final LocalChain devnet = LocalChain.perClass();
 
     static final class Crash extends Error {
         Crash(Batcher.Step step) {
@@ -135,8 +122,7 @@ class SettlementCrashIT {
                 for (SignedReceipt r : receipts) {
                     InclusionProof p = b.proof(r.id()).orElseThrow();
                     assertThat(p.batchRoot()).isEqualTo(root);
-                    SettledCheck check = chain.settlement().verifyReceipt(OnChainReceipt.of(r.receipt()),
-                            r.signature().toArray(), p.batchId(), p.proof());
+                    SettledCheck check = chain.settlement().verifyReceipt(r, p.batchId(), p.proof());
                     assertThat(check).as("on-chain check of %s", r.id()).isInstanceOf(SettledCheck.Settled.class);
                 }
             } finally {

@@ -1,0 +1,232 @@
+package io.verity.cli.up;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.chain.ChainClients;
+import io.verity.chain.Deployment;
+import io.verity.cli.NodeClient;
+import io.verity.cli.verify.Checks;
+import io.verity.cli.verify.OnChainCheck;
+import io.verity.client.InferenceException;
+import io.verity.client.Payment;
+import io.verity.client.UnverifiedAnswerException;
+import io.verity.client.Verdict;
+import io.verity.client.VerifiedAnswer;
+import io.verity.client.VerityClient;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.policy.Policy;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.tensor.Shape;
+import io.verity.protocol.tensor.Tensor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.math.BigInteger;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The demo {@code verity up} runs on its network: one Silero VAD request with {@code policy: redundant:2}
+ * sent to the gateway through the Java SDK, which refuses any answer it cannot verify (signatures, digests,
+ * request id, this chain's domain, quorum and agreement). Then, as a stranger would: each receipt checked
+ * offline, each paid node seen holding the gateway's voucher and redeeming it on chain, and each receipt found
+ * in a batch its node committed to Settlement.
+ */
+public final class NetworkDemo {
+    static final Policy POLICY = new Policy.Redundant(2);
+    /** The first request on cold node JVMs (ONNX Runtime sessions, JIT) is slow; the SDK's default 30 s is tight. */
+    static final Duration INFER_TIMEOUT = Duration.ofSeconds(90);
+    /** Nodes redeem every 2 s by default; a redeem transaction is mined at once on anvil. */
+    static final Duration REDEEM_TIMEOUT = Duration.ofSeconds(15);
+
+    private final PrintStream out;
+    private final Network network;
+    private final Path home;
+
+    NetworkDemo(PrintStream out, Network network, Path home) {
+        this.out = out;
+        this.network = network;
+        this.home = home;
+    }
+
+    /** Runs the demo and prints every check; true when all passed. */
+    boolean run() throws IOException, InterruptedException {
+        DemoModels.Demo vad = DemoModels.SILERO_VAD;
+        List<Tensor> inputs = List.of(
+                Tensor.ofFloats("input", Shape.of(1, 512), UpCommand.voicedSignal(512, 16000, 42)),
+                Tensor.ofFloats("state", Shape.of(2, 1, 128), new float[256]),
+                Tensor.ofLongs("sr", Shape.of(), 16000));
+        Deployment d = network.devnet().deployment();
+        Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
+
+        URI gw = network.gatewayUrl();
+        out.println("\nDemo: POST " + gw + "/v1/infer  model=" + vad.name() + "  policy=" + POLICY.wireName()
+                + "  (512 samples of a 16 kHz voiced signal), through the Java SDK (VerityClient)");
+        VerifiedAnswer answer;
+        try (VerityClient sdk = VerityClient.builder(gw).trust(domain).timeout(INFER_TIMEOUT).build()) {
+            answer = sdk.infer(vad.name(), inputs, POLICY);
+        } catch (UnverifiedAnswerException e) {
+            out.println("  FAIL the SDK refused the gateway's answer: " + e.check() + ": " + e.getMessage());
+            out.println("  demo: FAILED (see the FAIL lines above)");
+            return false;
+        } catch (InferenceException e) {
+            out.println("  FAIL no answer from the gateway: " + e.getMessage());
+            out.println("  demo: FAILED (see the FAIL lines above)");
+            return false;
+        }
+        out.println("  SDK: answer accepted (" + answer.receipts().size() + " receipts signed under chain " + d.chainId()
+                + " / Settlement " + d.settlement() + ", request id, digests, quorum and agreement checked)");
+        out.printf("  speech probability: %.4f%n", answer.output("output").floats()[0]);
+        Verdict v = answer.verdict();
+        out.println("  verdict: " + v.status().wireName() + " (" + v.agreeing() + " of " + v.asked() + " agreed, comparison "
+                + comparison(v.comparison()) + ")");
+        boolean ok = answer.receipts().size() == 2 && v.status() == Verdict.Status.AGREED;
+        if (answer.receipts().size() != 2) {
+            out.println("  FAIL expected 2 receipts for " + POLICY.wireName() + ", got " + answer.receipts().size());
+        }
+
+        Path demoDir = home.resolve("demo");
+        Files.createDirectories(demoDir);
+        Path inputsFile = demoDir.resolve("inputs.json");
+        ObjectNode in = NodeClient.JSON.createObjectNode();
+        ArrayNode inputsJson = in.putArray("inputs");
+        for (Tensor t : inputs) inputsJson.add(TensorJson.write(t));
+        Files.writeString(inputsFile, NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(in));
+        ArrayNode outputsJson = NodeClient.JSON.createArrayNode();
+        for (Tensor t : answer.outputs()) outputsJson.add(TensorJson.write(t));
+        List<Path> saved = new ArrayList<>();
+        for (int i = 0; i < answer.receipts().size(); i++) {
+            SignedReceipt r = answer.receipts().get(i);
+            out.println("  receipt " + (i + 1) + ": " + r.id());
+            out.println("    node " + r.receipt().node() + " (" + nodeName(r.receipt().node()) + ")  engine "
+                    + r.receipt().engine() + "  price " + r.receipt().price() + " wei");
+            out.println("    inputs " + r.receipt().inputsDigest() + "  outputs " + r.receipt().outputsDigest());
+            List<Checks.Check> checks = new ArrayList<>(Checks.run(r, inputs, answer.outputs()));
+            boolean ours = network.nodes().stream().anyMatch(n -> n.address().equals(r.receipt().node()));
+            checks.add(new Checks.Check("node-identity", ours, ours ? "signer is one of this network's nodes"
+                    : "signer " + r.receipt().node() + " is none of this network's nodes"));
+            out.println("    verification (offline, as any client can):");
+            print(checks);
+            ok &= Checks.allPassed(checks);
+            // one file per receipt in a node's answer shape {outputs, receipt}, so `verity verify` reads it
+            ObjectNode resp = NodeClient.JSON.createObjectNode();
+            resp.set("outputs", outputsJson);
+            resp.set("receipt", ReceiptJson.write(r));
+            Path file = demoDir.resolve("response-" + (i + 1) + ".json");
+            Files.writeString(file, NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(resp));
+            if (i == 0) Files.writeString(demoDir.resolve("response.json"), Files.readString(file));
+            saved.add(file);
+        }
+
+        EvmAddress client = network.client().address();
+        boolean paid = !answer.payments().isEmpty();
+        for (Payment p : answer.payments()) {
+            out.println("  payment: " + p.amount() + " wei to " + p.node() + " (" + nodeName(p.node()) + "): voucher from client "
+                    + client + ", cumulative " + p.cumulativeAmount());
+        }
+        for (SignedReceipt r : answer.receipts()) {
+            boolean found = answer.payments().stream().anyMatch(p -> p.node().equals(r.receipt().node())
+                    && p.amount().equals(r.receipt().price()));
+            if (!found) out.println("  FAIL no payment of " + r.receipt().price() + " wei to " + r.receipt().node());
+            paid &= found;
+        }
+        ok &= paid;
+
+        out.println("  vouchers: each paid node holds the gateway's voucher and redeems it on chain (GET /v1/vouchers/" + client
+                + ", Payments.redeemed):");
+        List<Checks.Check> vouchers = new ArrayList<>();
+        for (Payment p : answer.payments()) vouchers.add(voucherRedeemed(p, client, d));
+        print(vouchers);
+        ok &= Checks.allPassed(vouchers);
+
+        out.println("  waiting for the nodes to settle their batches on chain ...");
+        for (SignedReceipt r : answer.receipts()) {
+            Optional<Network.Node> signer = network.nodes().stream().filter(n -> n.address().equals(r.receipt().node())).findFirst();
+            JsonNode proof = signer.isPresent() ? awaitProof(signer.get().url(), r.id()) : null;
+            List<Checks.Check> onChain = OnChainCheck.run(r, d, Optional.ofNullable(proof));
+            out.println("  receipt " + r.id().toString().substring(0, 10) + "… on chain (Settlement.verifyReceipt and NodeRegistry):");
+            print(onChain);
+            ok &= Checks.allPassed(onChain);
+        }
+        out.println("  saved: check them yourself with");
+        for (Path f : saved) out.println("    ./verity verify " + f + " --inputs " + inputsFile + UpCommand.homeArg(home));
+        out.println("    node tools/verify-receipt.mjs " + demoDir.resolve("response.json"));
+        out.println(ok ? "  demo: passed" : "  demo: FAILED (see the FAIL lines above)");
+        return ok;
+    }
+
+    private static String comparison(Verdict.Comparison c) {
+        return switch (c) {
+            case Verdict.Comparison.BitExact b -> "bit-exact";
+            case Verdict.Comparison.Tolerance t -> "tolerance:" + t.spec();
+        };
+    }
+
+    /**
+     * The voucher check of one payment: the node says it holds at least the gateway's cumulative amount, and
+     * within {@link #REDEEM_TIMEOUT} its redemption reaches that amount, read from the node and from the
+     * Payments contract itself (the node's word alone would not prove it was paid).
+     */
+    private Checks.Check voucherRedeemed(Payment p, EvmAddress client, Deployment d) throws InterruptedException {
+        String name = "voucher " + nodeName(p.node());
+        Optional<Network.Node> node = network.nodes().stream().filter(n -> n.address().equals(p.node())).findFirst();
+        if (node.isEmpty()) return new Checks.Check(name, false, "paid " + p.node() + " is none of this network's nodes");
+        NodeClient nc = new NodeClient(node.get().url());
+        BigInteger held = BigInteger.ZERO, redeemed = BigInteger.ZERO, onChain = BigInteger.ZERO;
+        String lastError = "";
+        long deadline = System.nanoTime() + REDEEM_TIMEOUT.toNanos();
+        try (ChainClients chain = ChainClients.connect(d, network.client())) {
+            do {
+                try {
+                    JsonNode c = nc.get("/v1/vouchers/" + client);
+                    held = new BigInteger(c.path("cumulativeAmount").asText("0"));
+                    redeemed = new BigInteger(c.path("redeemed").asText("0"));
+                    lastError = "";
+                } catch (IOException | NumberFormatException e) {
+                    lastError = "; last GET failed: " + e.getMessage();
+                }
+                onChain = chain.payments().redeemed(client, p.node());
+                if (held.compareTo(p.cumulativeAmount()) >= 0 && redeemed.compareTo(p.cumulativeAmount()) >= 0
+                        && onChain.compareTo(p.cumulativeAmount()) >= 0) {
+                    return new Checks.Check(name, true, "holds cumulative " + held + " wei, redeemed " + redeemed
+                            + " (Payments.redeemed " + onChain + ")");
+                }
+                Thread.sleep(250);
+            } while (System.nanoTime() < deadline);
+        }
+        return new Checks.Check(name, false, "after " + REDEEM_TIMEOUT.toSeconds() + " s: holds " + held + ", redeemed " + redeemed
+                + " (Payments.redeemed " + onChain + "), expected at least " + p.cumulativeAmount() + lastError);
+    }
+
+    private void print(List<Checks.Check> checks) {
+        for (Checks.Check c : checks) out.printf("      %-4s %-15s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
+    }
+
+    private String nodeName(EvmAddress address) {
+        return network.nodes().stream().filter(n -> n.address().equals(address)).map(Network.Node::name).findFirst()
+                .orElse("unknown");
+    }
+
+    /** Polls the signer for the receipt's inclusion proof until its batch is committed (or a minute passes). */
+    private static JsonNode awaitProof(URI node, Keccak256 id) throws InterruptedException {
+        NodeClient client = new NodeClient(node);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                return client.get("/v1/receipts/" + id + "/proof");
+            } catch (IOException notYet) {
+                Thread.sleep(250);
+            }
+        }
+        return null;
+    }
+}
