@@ -83,7 +83,7 @@ public final class Gateway implements AutoCloseable {
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
                 config.quarantine(), config.maxAttempts(), background, clock,
                 () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-        if (client.isPresent()) DisputeFeed.start(chain, evidence, http, background, scheduler); // det evidence -> disputes
+        if (client.isPresent()) DisputeFeed.start(chain, evidence, http, background, clock, scheduler); // det evidence -> disputes
         refreshNow();
         long every = config.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);

@@ -166,7 +166,7 @@ public final class GatewayApi {
         String version = at < 0 ? null : ref.substring(at + 1);
         Map<Keccak256, Integer> servedBy = new LinkedHashMap<>();
         Map<Keccak256, String> versions = new LinkedHashMap<>();
-        Instant now = Instant.now();
+        Instant now = gateway.directory().clock().instant();
         for (NodeState n : gateway.directory().all()) {
             for (NodeState.ServedModel m : n.served()) {
                 if (!m.name().equals(name) || (version != null && !m.version().equals(version))) continue;
@@ -249,7 +249,7 @@ public final class GatewayApi {
     // ---- other routes ------------------------------------------------------------------------------------
 
     private static void nodes(Context ctx, Services gateway) {
-        Instant now = Instant.now();
+        Instant now = gateway.directory().clock().instant();
         ArrayNode arr = JSON.createArrayNode();
         List<NodeState> sorted = new ArrayList<>(gateway.directory().all());
         sorted.sort(Comparator.comparing(n -> n.address.toString()));
@@ -301,7 +301,7 @@ public final class GatewayApi {
     }
 
     private static void models(Context ctx, Services gateway) {
-        Instant now = Instant.now();
+        Instant now = gateway.directory().clock().instant();
         Map<Keccak256, ObjectNode> byDigest = new TreeMap<>(Comparator.comparing(Keccak256::toHex));
         for (NodeState n : gateway.directory().all()) {
             for (NodeState.ServedModel m : n.served()) {
