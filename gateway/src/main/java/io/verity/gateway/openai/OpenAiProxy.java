@@ -114,18 +114,17 @@ public final class OpenAiProxy {
     }
 
     public void register(JavalinConfig cfg) {
-        cfg.routes.post("/v1/chat/completions", ctx -> forward(ctx, this, "/v1/chat/completions"));
-        cfg.routes.post("/v1/completions", ctx -> forward(ctx, this, "/v1/completions"));
+        cfg.routes.post("/v1/chat/completions", ctx -> forward(ctx, "/v1/chat/completions"));
+        cfg.routes.post("/v1/completions", ctx -> forward(ctx, "/v1/completions"));
     }
 
     /** OpenAI's model list: each language model a healthy node serves, once, with the nodes serving it. */
     public void addModelList(ObjectNode body) {
-        OpenAiProxy proxy = this;
         body.put("object", "list");
         var data = body.putArray("data");
         Map<String, ObjectNode> byName = new java.util.TreeMap<>();
-        Instant now = proxy.clock.instant();
-        for (NodeState n : proxy.directory.all()) {
+        Instant now = clock.instant();
+        for (NodeState n : directory.all()) {
             for (NodeState.ServedModel m : n.served()) {
                 if (!m.version().equals(LLM_VERSION) || !n.canServe(m.digest(), now)) continue;
                 ObjectNode o = byName.computeIfAbsent(m.name(), name -> {
@@ -176,9 +175,9 @@ public final class OpenAiProxy {
                         param, code));
     }
 
-    private static void forward(Context ctx, OpenAiProxy proxy, String path) throws Exception {
+    private void forward(Context ctx, String path) throws Exception {
         try {
-            route(ctx, proxy, path);
+            route(ctx, path);
         } catch (PolicyEngine.Rejected r) {
             byte[] body = r.failure.body();
             try {
@@ -195,7 +194,7 @@ public final class OpenAiProxy {
         }
     }
 
-    private static void route(Context ctx, OpenAiProxy proxy, String path) throws Exception {
+    private void route(Context ctx, String path) throws Exception {
         String type = ctx.contentType();
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
             throw fail(415, "unsupported-media-type", "Content-Type must be application/json, got "
@@ -214,23 +213,23 @@ public final class OpenAiProxy {
         }
         // The gateway's own member is not forwarded: the nodes digest exactly the request they run.
         JsonNode verity = body.remove("verity");
-        Policy policy = policy(ctx, proxy, verity);
+        Policy policy = policy(ctx, verity);
         Keccak256 requestId = requestId(ctx);
         if (!(policy instanceof Policy.None || policy instanceof Policy.Tee) && !reproducible(body)) {
             throw invalid("seed", policy.wireName() + " compares the answers of several nodes token for token, so "
                     + "every node must sample alike: set temperature 0 (greedy) or a seed");
         }
         String model = body.get("model").asText();
-        Keccak256 digest = pinned(proxy, model);
+        Keccak256 digest = pinned(model);
         byte[] bytes = verity == null ? ctx.bodyAsBytes() : JSON.writeValueAsBytes(body);
         LlmCaller.Call call = new LlmCaller.Call(path, body, bytes, digest, requestId, body.path("stream").asBoolean(false));
         PolicyEngine.Request<LlmCaller.Call, LlmCaller.LlmAnswer> req = new PolicyEngine.Request<>(requestId, digest, policy, call, call.unstreamed(), Duration.ZERO, tokens(body),
-                proxy.caller, LlmCaller.AGREEMENT, LlmCaller.LlmAnswer::tokens);
+                caller, LlmCaller.AGREEMENT, LlmCaller.LlmAnswer::tokens);
         if (call.stream() && !(policy instanceof Policy.Redundant)) {
-            proxy.engine.stream(req, (node, attempts, settle) -> relay(ctx, proxy, node, call, attempts, settle));
+            engine.stream(req, (node, attempts, settle) -> relay(ctx, node, call, attempts, settle));
             return;
         }
-        PolicyEngine.Outcome<LlmCaller.LlmAnswer> outcome = proxy.engine.run(req);
+        PolicyEngine.Outcome<LlmCaller.LlmAnswer> outcome = engine.run(req);
         completeVerity(outcome);
         if (call.stream()) replay(ctx, call, outcome.primary());
         else answer(ctx, outcome.primary());
@@ -251,7 +250,7 @@ public final class OpenAiProxy {
         return (long) maxTokens * choices + prompt.toString().length() / 4 + 1;
     }
 
-    private static Policy policy(Context ctx, OpenAiProxy proxy, JsonNode verity) {
+    private Policy policy(Context ctx, JsonNode verity) {
         String header = ctx.header(PolicyEngine.POLICY_HEADER);
         if (verity != null && !verity.isNull()) {
             if (!verity.isObject()) throw invalid("verity", "verity must be an object {\"policy\": …}");
@@ -270,7 +269,7 @@ public final class OpenAiProxy {
                 }
             }
         }
-        if (header == null) return proxy.defaultPolicy;
+        if (header == null) return defaultPolicy;
         try {
             return Policy.parse(header);
         } catch (IllegalArgumentException e) {
@@ -301,10 +300,10 @@ public final class OpenAiProxy {
     }
 
     /** The digest most healthy nodes serve under this name, so every node of one request runs the same bytes. */
-    private static Keccak256 pinned(OpenAiProxy proxy, String model) {
+    private Keccak256 pinned(String model) {
         Map<Keccak256, Integer> servedBy = new LinkedHashMap<>();
-        Instant now = proxy.clock.instant();
-        for (NodeState n : proxy.directory.all()) {
+        Instant now = clock.instant();
+        for (NodeState n : directory.all()) {
             for (NodeState.ServedModel m : n.served()) {
                 if (m.version().equals(LLM_VERSION) && m.name().equals(model) && n.canServe(m.digest(), now)) {
                     servedBy.merge(m.digest(), 1, Integer::sum);
@@ -324,14 +323,14 @@ public final class OpenAiProxy {
      *
      * @return true when the client got its answer (or, after its first token, an error event); false to fail over
      */
-    private static boolean relay(Context ctx, OpenAiProxy proxy, NodeState node, LlmCaller.Call call, List<Attempt> attempts,
+    private boolean relay(Context ctx, NodeState node, LlmCaller.Call call, List<Attempt> attempts,
             Function<LlmCaller.LlmAnswer, PolicyEngine.Outcome<LlmCaller.LlmAnswer>> settle) throws InterruptedException {
         long started = System.nanoTime();
         node.inflight.incrementAndGet();
         try {
             HttpResponse<InputStream> resp;
             try {
-                resp = proxy.caller.open(node, call, proxy.requestTimeout);
+                resp = caller.open(node, call, requestTimeout);
             } catch (IOException e) {
                 return failedBeforeFirstToken(node, LlmCaller.failure(node, e, started), attempts);
             }
@@ -351,7 +350,7 @@ public final class OpenAiProxy {
                 if (f.engineDown()) node.engineDown(call.model());
                 return failedBeforeFirstToken(node, f, attempts);
             }
-            return new StreamRelay(ctx, proxy, node, call, attempts, settle, resp, started).run();
+            return new StreamRelay(ctx, this, node, call, attempts, settle, resp, started).run();
         } finally {
             node.inflight.decrementAndGet();
         }
