@@ -119,7 +119,7 @@ public class CliEndToEndIT {
         String[] args = {"node", "register", "--home", home.toString(), "--deployment",
             devnet.deploymentFile().toString(), "--endpoint", "http://127.0.0.1:7999", "--price-wei", "5"};
         assertThat(run(args)).isEqualTo(0);
-        try (var chain = io.verity.chain.ChainClients.connect(devnet.deployment(), devnet.account(0))) {
+        try (var chain = io.verity.chain.contracts.ChainClients.connect(devnet.deployment(), devnet.account(0))) {
             assertThat(chain.nodes().isStaked(account.address())).isTrue();
             var stake = chain.nodes().stakeOf(account.address());
             assertThat(run(args)).isEqualTo(0); // idempotent: nothing staked twice
@@ -186,7 +186,7 @@ public class CliEndToEndIT {
                 .of(devnet.deploymentFile()).withAccountKey(devnet.account(2).privateKeyHex()))
                 .withAttestation(io.verity.node.NodeEvidence.read(n1, List.of()));
         try (InferenceNode node = InferenceNode.start(config);
-                var chain = io.verity.chain.ChainClients.connect(devnet.deployment(), devnet.account(0))) {
+                var chain = io.verity.chain.contracts.ChainClients.connect(devnet.deployment(), devnet.account(0))) {
             // the node registers and attests from its batcher thread
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
                     .until(() -> chain.nodes().attestation(node.address()).isPresent());

@@ -1,10 +1,10 @@
 package io.verity.client;
 
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.Deployment;
-import io.verity.chain.NodeInfo;
-import io.verity.chain.SettledCheck;
+import io.verity.chain.contracts.NodeInfo;
+import io.verity.chain.contracts.SettledCheck;
 import io.verity.client.UnverifiedAnswerException.Check;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;

@@ -3,7 +3,7 @@ package io.verity.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.verity.chain.Devnet;
+import io.verity.chain.devnet.Devnet;
 import io.verity.client.UnverifiedAnswerException.Check;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;

@@ -5,7 +5,7 @@ import io.javalin.http.staticfiles.Location;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.Deployment;
-import io.verity.chain.NodeRegistryClient;
+import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.http.ServerHardening;
 import java.net.URI;
 import java.security.SecureRandom;

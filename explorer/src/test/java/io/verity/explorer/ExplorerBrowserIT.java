@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.verity.chain.Devnet;
+import io.verity.chain.devnet.Devnet;
 import io.verity.gateway.Gateway;
 import io.verity.gateway.GatewayConfig;
 import io.verity.node.InferenceNode;

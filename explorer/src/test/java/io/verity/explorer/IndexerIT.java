@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainLog;
 import io.verity.chain.Deployment;
-import io.verity.chain.Devnet;
+import io.verity.chain.devnet.Devnet;
 import io.verity.chain.TxOutcome;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;

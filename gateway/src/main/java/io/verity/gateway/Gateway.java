@@ -2,9 +2,9 @@ package io.verity.gateway;
 
 import io.javalin.Javalin;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.gateway.evidence.DisputeFeed;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.http.GatewayApi;

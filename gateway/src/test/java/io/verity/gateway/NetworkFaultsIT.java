@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.ChainClients;
-import io.verity.chain.Devnet;
+import io.verity.chain.contracts.ChainClients;
+import io.verity.chain.devnet.Devnet;
 import io.verity.chain.TxOutcome;
 import io.verity.gateway.ChildNodes.NodeProcess;
 import io.verity.gateway.http.GatewayApi;

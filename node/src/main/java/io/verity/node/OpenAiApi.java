@@ -18,7 +18,7 @@ import io.verity.llm.Constraint;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.LlmException;
 import io.verity.llm.Sampling;
-import io.verity.llm.SchemaGuard;
+import io.verity.llm.schema.SchemaGuard;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.StrictJson;
 import io.verity.protocol.wire.FailureSource;

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainConnection;
-import io.verity.chain.DeployParams;
-import io.verity.chain.Dispute;
-import io.verity.chain.DisputeClient;
-import io.verity.chain.NodeRegistryClient;
+import io.verity.chain.devnet.DeployParams;
+import io.verity.chain.contracts.Dispute;
+import io.verity.chain.contracts.DisputeClient;
+import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicModel;

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.verity.chain.BatchInfo;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.BatchInfo;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.ChainEvent;
-import io.verity.chain.Devnet;
-import io.verity.chain.SettledCheck;
+import io.verity.chain.devnet.Devnet;
+import io.verity.chain.contracts.SettledCheck;
 import io.verity.node.settle.ChainSettings;
 import io.verity.node.settle.NodeRegistration;
 import io.verity.protocol.EvmAddress;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.protocol.receipt.Voucher;
 import io.verity.protocol.json.VoucherJson;

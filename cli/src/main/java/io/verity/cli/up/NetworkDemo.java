@@ -3,7 +3,7 @@ package io.verity.cli.up;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.cli.NodeClient;
 import io.verity.cli.verify.Checks;

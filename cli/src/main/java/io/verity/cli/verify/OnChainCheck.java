@@ -2,10 +2,10 @@ package io.verity.cli.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.Deployment;
-import io.verity.chain.NodeInfo;
-import io.verity.chain.SettledCheck;
+import io.verity.chain.contracts.NodeInfo;
+import io.verity.chain.contracts.SettledCheck;
 import io.verity.cli.NodeClient;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;

@@ -2,11 +2,11 @@ package io.verity.gateway.evidence;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.ChainClients;
-import io.verity.chain.Dispute;
-import io.verity.chain.DisputeClient;
-import io.verity.chain.NodeInfo;
 import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.ChainClients;
+import io.verity.chain.contracts.Dispute;
+import io.verity.chain.contracts.DisputeClient;
+import io.verity.chain.contracts.NodeInfo;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.TraceProof;

@@ -3,7 +3,7 @@ package io.verity.gateway.pay;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.PaymentsClient;
+import io.verity.chain.contracts.PaymentsClient;
 import io.verity.gateway.routing.NodeState;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.json.VoucherJson;

@@ -1,7 +1,7 @@
 package io.verity.gateway.policy;
 
-import io.verity.chain.SettlementClient;
 import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.SettlementClient;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.pay.Payments;

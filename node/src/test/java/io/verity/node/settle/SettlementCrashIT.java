@@ -3,13 +3,13 @@ package io.verity.node.settle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.verity.chain.BatchInfo;
+import io.verity.chain.contracts.BatchInfo;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainEvent;
-import io.verity.chain.SettledCheck;
-import io.verity.chain.SettlementClient;
+import io.verity.chain.contracts.SettledCheck;
+import io.verity.chain.contracts.SettlementClient;
 import io.verity.chain.TxOutcome;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.node.receipts.ReceiptLog;

@@ -1,4 +1,4 @@
-package io.verity.chain;
+package io.verity.chain.devnet;
 
 import java.math.BigInteger;
 import java.time.Duration;

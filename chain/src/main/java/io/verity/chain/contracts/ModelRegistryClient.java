@@ -1,5 +1,9 @@
-package io.verity.chain;
+package io.verity.chain.contracts;
 
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ContractRevertedException;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.W3;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;

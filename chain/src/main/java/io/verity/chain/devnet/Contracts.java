@@ -1,5 +1,12 @@
-package io.verity.chain;
+package io.verity.chain.devnet;
 
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ChainException;
+import io.verity.chain.ContractArtifact;
+import io.verity.chain.Deployment;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.W3;
+import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.protocol.EvmAddress;
 import java.util.Arrays;
 import org.web3j.abi.FunctionEncoder;
@@ -61,7 +68,7 @@ public final class Contracts {
     }
 
     /** Deploys one compiled contract by name (e.g. "IndividualSettlement") with ABI-typed constructor args. */
-    static EvmAddress deploy(ChainConnection chain, String contract, Type<?>... args) {
+    public static EvmAddress deploy(ChainConnection chain, String contract, Type<?>... args) {
         String code = ContractArtifact.load(contract).bytecode() + FunctionEncoder.encodeConstructor(Arrays.<Type>asList(args));
         return chain.deploy(code);
     }

@@ -1,5 +1,8 @@
-package io.verity.chain;
+package io.verity.chain.contracts;
 
+import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainConnection;
+import io.verity.chain.Deployment;
 import java.util.Objects;
 
 /**

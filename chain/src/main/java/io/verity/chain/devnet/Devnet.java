@@ -1,7 +1,11 @@
-package io.verity.chain;
+package io.verity.chain.devnet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ChainException;
+import io.verity.chain.Deployment;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

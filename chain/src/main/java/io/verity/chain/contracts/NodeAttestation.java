@@ -1,4 +1,4 @@
-package io.verity.chain;
+package io.verity.chain.contracts;
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;

@@ -1,5 +1,9 @@
-package io.verity.chain;
+package io.verity.chain.contracts;
 
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ContractRevertedException;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.W3;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;
@@ -180,7 +184,7 @@ public final class NodeRegistryClient {
         return new org.web3j.abi.datatypes.generated.Bytes32(kindBytes(kind));
     }
 
-    static byte[] kindBytes(String kind) {
+    public static byte[] kindBytes(String kind) {
         Objects.requireNonNull(kind, "kind");
         byte[] ascii = kind.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         if (kind.isEmpty() || ascii.length > 32 || !kind.matches("[a-z0-9-]+")) {

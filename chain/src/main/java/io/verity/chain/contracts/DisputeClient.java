@@ -1,15 +1,19 @@
-package io.verity.chain;
+package io.verity.chain.contracts;
 
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ChainEvent;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.W3;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.merkle.TraceProof;
+import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import org.web3j.abi.datatypes.Bool;
 import org.web3j.abi.datatypes.Type;
-import io.verity.protocol.merkle.TraceProof;
-import io.verity.protocol.receipt.SignedReceipt;
 
 /**
  * Typed calls to a deployed DisputeGame, as the connection's account: a challenger opens and answers, the

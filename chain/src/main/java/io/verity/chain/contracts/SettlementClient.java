@@ -1,7 +1,15 @@
-package io.verity.chain;
+package io.verity.chain.contracts;
 
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ChainEvent;
+import io.verity.chain.ChainException;
+import io.verity.chain.ContractRevertedException;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.W3;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.List;
@@ -10,8 +18,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.Utf8String;
-import io.verity.protocol.receipt.Receipt;
-import io.verity.protocol.receipt.SignedReceipt;
 
 /** Typed calls to a deployed Settlement contract, as the connection's account. */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)

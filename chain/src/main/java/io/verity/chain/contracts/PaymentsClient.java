@@ -1,14 +1,17 @@
-package io.verity.chain;
+package io.verity.chain.contracts;
 
+import io.verity.chain.ChainConnection;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.W3;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import io.verity.protocol.receipt.SignedVoucher;
-import io.verity.protocol.receipt.Voucher;
 
 /** Typed calls to a deployed Payments contract, as the connection's account. */
 public final class PaymentsClient {
