@@ -1,7 +1,7 @@
 package io.verity.bench;
 
 import io.verity.chain.Devnet;
-import io.verity.chain.VoucherJson;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.gateway.Gateway;
 import io.verity.gateway.GatewayConfig;
 import io.verity.node.InferenceNode;

@@ -232,7 +232,7 @@ public final class LlmLoad {
     /** @param payer named to a node called directly (a charging node serves only a named, funded payer) */
     static HttpRequest post(URI base, String body, io.verity.protocol.EvmAddress payer) {
         return HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).header("Content-Type", "application/json")
-                .header(io.verity.chain.VoucherJson.PAYER_HEADER, payer.toString()) // a gateway ignores it; a node needs it
+                .header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, payer.toString()) // a gateway ignores it; a node needs it
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 

@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.State;
 /**
  * Receipt costs on one core: canonical encoding + keccak of a 1 MB float32 tensor (ops/s × 1 MB = MB/s),
  * signing a receipt (EIP-712 digest + RFC 6979 ECDSA), and verifying one (digest + ecrecover + checks; goal
- * >= 10k/s per core). Run: see docs/benchmarks.md, "Receipts (JMH)".
+ * >= 10k/s per core), and the public-key recovery inside verify. Run: see docs/benchmarks.md, "Receipts (JMH)".
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -36,6 +36,7 @@ public class ReceiptBench {
     private Receipt receipt;
     private Eip712Domain domain;
     private SignedReceipt signed;
+    private Keccak256 id;
 
     @Setup
     public void setUp() {
@@ -50,6 +51,7 @@ public class ReceiptBench {
                 BigInteger.valueOf(1_000_000_000_000L), 1_764_000_000_000L);
         signed = SignedReceipt.sign(receipt, domain, key);
         if (!signed.verify().isValid()) throw new IllegalStateException("benchmark receipt does not verify");
+        id = signed.id();
     }
 
     /** Canonical encoding streamed into keccak256; one op = 1 MiB. */
@@ -66,6 +68,15 @@ public class ReceiptBench {
     @Benchmark
     public ReceiptVerdict verify() {
         return signed.verify();
+    }
+
+    /**
+     * ecrecover alone: libsecp256k1 when it loads, BouncyCastle with {@code -Dverity.secp256k1=bouncycastle}
+     * (docs/benchmarks.md, "Public-key recovery").
+     */
+    @Benchmark
+    public EvmAddress recover() {
+        return signed.signature().recover(id);
     }
 
     private static Keccak256 random(Random r) {

@@ -16,6 +16,8 @@ public final class ReceiptCpuTime {
     private ReceiptCpuTime() {}
 
     public static void main(String[] args) {
+        System.out.println("secp256k1 recovery: " + ("bouncycastle".equals(System.getProperty("verity.secp256k1"))
+                ? "BouncyCastle (-Dverity.secp256k1=bouncycastle)" : "libsecp256k1 if it loads, else BouncyCastle"));
         ReceiptBench b = new ReceiptBench();
         b.setUp();
         for (int round = 1; round <= 3; round++) {
@@ -23,6 +25,7 @@ public final class ReceiptCpuTime {
             report("tensorDigest1MiB", 200, b::tensorDigest1MiB);
             report("sign", 5_000, b::sign);
             report("verify", 5_000, b::verify);
+            report("recover", 5_000, b::recover);
         }
     }
 

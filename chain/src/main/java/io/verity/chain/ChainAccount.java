@@ -2,18 +2,18 @@ package io.verity.chain;
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Hex;
-import io.verity.protocol.Keccak256;
+import io.verity.protocol.crypto.NodeKey;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Sign;
 
 /**
- * An externally owned account that signs transactions and EIP-712 digests. {@link #toString()} shows the
- * address only; the key never leaves this object except through {@link #privateKeyHex()}.
+ * An externally owned account: a {@link NodeKey}, which signs every EIP-712 digest (receipts, vouchers), plus
+ * web3j's credentials for the transactions it sends. {@link #toString()} shows the address only; the key
+ * never leaves this object except through {@link #key()} and {@link #privateKeyHex()}.
  */
 public final class ChainAccount {
+    private final NodeKey key;
     private final Credentials credentials;
-    private final EvmAddress address;
 
     /**
      * For reads only: calls need a from address, never a key that can spend. Its key is public on purpose and
@@ -21,14 +21,19 @@ public final class ChainAccount {
      */
     public static final ChainAccount READ_ONLY = fromPrivateKey("0x" + "11".repeat(32));
 
-    private ChainAccount(Credentials credentials) {
-        this.credentials = credentials;
-        this.address = EvmAddress.parse(credentials.getAddress());
+    private ChainAccount(NodeKey key) {
+        this.key = key;
+        this.credentials = Credentials.create(ECKeyPair.create(key.privateKeyBytes()));
+    }
+
+    /** The account of {@code key}. */
+    public static ChainAccount of(NodeKey key) {
+        return new ChainAccount(key);
     }
 
     /**
      * @param privateKeyHex 32 bytes as hex, with or without 0x
-     * @throws IllegalArgumentException when the key is not 32 bytes of hex or is zero
+     * @throws IllegalArgumentException when the key is not 32 bytes of hex, is zero or is not below the curve order
      */
     public static ChainAccount fromPrivateKey(String privateKeyHex) {
         byte[] key = Hex.decode(privateKeyHex);
@@ -38,30 +43,21 @@ public final class ChainAccount {
         boolean zero = true;
         for (byte b : key) zero &= b == 0;
         if (zero) throw new IllegalArgumentException("privateKey must not be zero");
-        return new ChainAccount(Credentials.create(ECKeyPair.create(key)));
+        return new ChainAccount(NodeKey.fromPrivateKey(key));
     }
 
     public EvmAddress address() {
-        return address;
+        return key.address();
+    }
+
+    /** The signing key: sign EIP-712 digests with it (deterministic, low s, v in {27, 28}). */
+    public NodeKey key() {
+        return key;
     }
 
     /** The key as 0x-hex, for writing a dev key file; handle with care. */
     public String privateKeyHex() {
-        return Hex.encode(Hex.decode(String.format("%064x", credentials.getEcKeyPair().getPrivateKey())));
-    }
-
-    /**
-     * Signs a 32-byte digest (no message prefix), as EIP-712 requires.
-     *
-     * @return 65 bytes {@code r ‖ s ‖ v} with low s (EIP-2) and {@code v ∈ {27, 28}}
-     */
-    public byte[] sign(Keccak256 digest) {
-        Sign.SignatureData sig = Sign.signMessage(digest.toArray(), credentials.getEcKeyPair(), false);
-        byte[] out = new byte[65];
-        System.arraycopy(sig.getR(), 0, out, 0, 32);
-        System.arraycopy(sig.getS(), 0, out, 32, 32);
-        out[64] = sig.getV()[0];
-        return out;
+        return Hex.encode(key.privateKeyBytes());
     }
 
     Credentials credentials() {
@@ -70,6 +66,6 @@ public final class ChainAccount {
 
     @Override
     public String toString() {
-        return "ChainAccount(" + address + ")";
+        return "ChainAccount(" + address() + ")";
     }
 }

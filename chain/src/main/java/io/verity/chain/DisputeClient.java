@@ -8,6 +8,8 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import org.web3j.abi.datatypes.Bool;
 import org.web3j.abi.datatypes.Type;
+import io.verity.protocol.merkle.TraceProof;
+import io.verity.protocol.receipt.SignedReceipt;
 
 /**
  * Typed calls to a deployed DisputeGame, as the connection's account: a challenger opens and answers, the
@@ -35,8 +37,8 @@ public final class DisputeClient {
      * Challenges a settled receipt whose trace has {@code n} entries, posting {@code bond} wei. The contract
      * re-checks the receipt with Settlement.verifyReceipt. Event DisputeOpened (see {@link #openedGameId}).
      */
-    public TxOutcome open(OnChainReceipt r, byte[] signature, long batchId, List<Keccak256> proof, long n, BigInteger bond) {
-        return chain.send(address, W3.fn("open", W3.receipt(r), W3.bytes(signature), W3.uint256(batchId), W3.bytes32s(proof),
+    public TxOutcome open(SignedReceipt r, long batchId, List<Keccak256> proof, long n, BigInteger bond) {
+        return chain.send(address, W3.fn("open", W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId), W3.bytes32s(proof),
                 W3.uint64(n)), bond);
     }
 
@@ -46,12 +48,12 @@ public final class DisputeClient {
     }
 
     /** The node's move: the entry the game asks for, opened against the receipt's traceRoot. Event Revealed. */
-    public TxOutcome reveal(long gameId, TraceReveal opening) {
+    public TxOutcome reveal(long gameId, TraceProof opening) {
         return chain.send(address, W3.fn("reveal", W3.uint256(gameId), W3.reveal(opening)), BigInteger.ZERO);
     }
 
     /** Ends the game against the challenger with an opening whose leaf count differs from its claimed n. */
-    public TxOutcome disproveLength(long gameId, TraceReveal opening) {
+    public TxOutcome disproveLength(long gameId, TraceProof opening) {
         return chain.send(address, W3.fn("disproveLength", W3.uint256(gameId), W3.reveal(opening)), BigInteger.ZERO);
     }
 
@@ -60,8 +62,8 @@ public final class DisputeClient {
      * trace (tensorsDigest of the graph outputs), differs from its outputsDigest. Event OutputsProven; reverts
      * NotLastEntry, InvalidProof, OutputsMatch (an honest receipt), NoOutputsEntry (another engine) or AlreadyConvicted.
      */
-    public TxOutcome proveOutputs(OnChainReceipt r, byte[] signature, long batchId, List<Keccak256> proof, TraceReveal last) {
-        return chain.send(address, W3.fn("proveOutputs", W3.receipt(r), W3.bytes(signature), W3.uint256(batchId),
+    public TxOutcome proveOutputs(SignedReceipt r, long batchId, List<Keccak256> proof, TraceProof last) {
+        return chain.send(address, W3.fn("proveOutputs", W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId),
                 W3.bytes32s(proof), W3.reveal(last)), BigInteger.ZERO);
     }
 
@@ -180,7 +182,7 @@ public final class DisputeClient {
     }
 
     /** The traceRoot an opening leads to, as the contract computes it (zero for a malformed one). */
-    public Keccak256 traceRootOf(TraceReveal opening) {
+    public Keccak256 traceRootOf(TraceProof opening) {
         return (Keccak256) W3.java(chain.call(address, W3.fn("traceRootOf", List.of(W3.reveal(opening)), "bytes32")), 0);
     }
 

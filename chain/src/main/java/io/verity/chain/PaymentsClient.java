@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 
 /** Typed calls to a deployed Payments contract, as the connection's account. */
 public final class PaymentsClient {
@@ -46,7 +48,7 @@ public final class PaymentsClient {
 
     /** Signs {@code voucher} as the connection's account (the client), for this contract and chain. */
     public SignedVoucher sign(Voucher voucher) {
-        return voucher.sign(chain.account(), chain.chainId(), address);
+        return voucher.sign(chain.account().key(), chain.chainId(), address);
     }
 
     /** The digest the contract expects a voucher's client to sign. */

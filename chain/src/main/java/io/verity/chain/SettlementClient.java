@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.Utf8String;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
 
 /** Typed calls to a deployed Settlement contract, as the connection's account. */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
@@ -64,8 +66,9 @@ public final class SettlementClient {
      * Anyone reports two receipts by the same node for the same request and model with different outputs.
      * Events EquivocationSlashed (Settlement) and Slashed (NodeRegistry).
      */
-    public TxOutcome reportEquivocation(OnChainReceipt a, byte[] sigA, OnChainReceipt b, byte[] sigB) {
-        return chain.send(address, W3.fn("reportEquivocation", W3.receipt(a), W3.bytes(sigA), W3.receipt(b), W3.bytes(sigB)),
+    public TxOutcome reportEquivocation(SignedReceipt a, SignedReceipt b) {
+        return chain.send(address, W3.fn("reportEquivocation", W3.receipt(a.receipt()), W3.signature(a), W3.receipt(b.receipt()),
+                W3.signature(b)),
                 BigInteger.ZERO);
     }
 
@@ -105,7 +108,7 @@ public final class SettlementClient {
     }
 
     /** The receipt id as the contract computes it (EIP-712 digest in this contract's domain). */
-    public Keccak256 receiptId(OnChainReceipt r) {
+    public Keccak256 receiptId(Receipt r) {
         return (Keccak256) W3.java(chain.call(address, W3.fn("receiptId", List.of(W3.receipt(r)), "bytes32")), 0);
     }
 
@@ -120,13 +123,13 @@ public final class SettlementClient {
     }
 
     /**
-     * The full on-chain check of a settled receipt: signed by {@code r.node()}, in a batch that node
+     * The full on-chain check of a settled receipt: signed by {@code r.receipt().node()}, in a batch that node
      * committed, under {@code proof}.
      */
-    public SettledCheck verifyReceipt(OnChainReceipt r, byte[] signature, long batchId, List<Keccak256> proof) {
+    public SettledCheck verifyReceipt(SignedReceipt r, long batchId, List<Keccak256> proof) {
         try {
             List<Type> out = chain.call(address, W3.fn("verifyReceipt",
-                    List.of(W3.receipt(r), W3.bytes(signature), W3.uint256(batchId), W3.bytes32s(proof)),
+                    List.of(W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId), W3.bytes32s(proof)),
                     "bytes32", "uint64", "uint64"));
             return new SettledCheck.Settled((Keccak256) W3.java(out, 0), batchId,
                     Instant.ofEpochSecond(W3.uint(out, 1).longValueExact()), W3.uint(out, 2).longValueExact());

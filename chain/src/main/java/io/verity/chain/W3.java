@@ -18,6 +18,9 @@ import org.web3j.abi.datatypes.generated.Uint16;
 import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.abi.datatypes.generated.Uint64;
 import org.web3j.abi.datatypes.generated.Uint8;
+import io.verity.protocol.merkle.TraceProof;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
 
 /** Conversions between Verity value types and web3j ABI types; the only place clients touch web3j types. */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
@@ -33,7 +36,10 @@ final class W3 {
     }
 
     static Uint256 uint256(BigInteger v) {
-        Eip712.requireUint256("value", v);
+        if (v == null) throw new IllegalArgumentException("value must not be null");
+        if (v.signum() < 0 || v.bitLength() > 256) {
+            throw new IllegalArgumentException("value must be a uint256 (0 <= x < 2^256), got " + v);
+        }
         return new Uint256(v);
     }
 
@@ -50,16 +56,21 @@ final class W3 {
         return new DynamicArray<>(Bytes32.class, ks.stream().map(W3::bytes32).toList());
     }
 
-    static DynamicStruct receipt(OnChainReceipt r) {
+    /** Settlement's Receipt struct, in the field order of {@link Receipt#EIP712_TYPE}. */
+    static DynamicStruct receipt(Receipt r) {
         return new DynamicStruct(
                 new Uint16(r.version()), bytes32(r.requestId()), bytes32(r.modelDigest()), new Utf8String(r.engine()),
                 bytes32(r.inputsDigest()), bytes32(r.outputsDigest()), bytes32(r.traceRoot()), address(r.node()),
-                bytes32(r.attestationDigest()), new Uint8(r.verification()), uint256(r.price()),
+                bytes32(r.attestationDigest()), new Uint8(r.verification().code()), uint256(r.price()),
                 new Uint64(r.timestamp()));
     }
 
+    static DynamicBytes signature(SignedReceipt r) {
+        return bytes(r.signature().toArray());
+    }
+
     /** DisputeGame.Reveal(uint64 index, uint64 leafCount, bytes32 previous, bytes32 digest, bytes32[] siblings). */
-    static DynamicStruct reveal(TraceReveal p) {
+    static DynamicStruct reveal(TraceProof p) {
         return new DynamicStruct(uint64(p.index()), uint64(p.leafCount()), bytes32(p.previous()), bytes32(p.digest()),
                 bytes32s(p.siblings()));
     }

@@ -27,6 +27,13 @@
  * holds. A node can commit only while registered, active and holding at least the minimum stake, so a
  * settled receipt's node was staked when the batch was committed.
  *
+ * <h2>One copy of every hash</h2>
+ * Receipts, vouchers and trace openings are the protocol's types ({@link io.verity.protocol.receipt.SignedReceipt},
+ * {@link io.verity.protocol.receipt.SignedVoucher}, {@link io.verity.protocol.merkle.TraceProof}); this module
+ * only ABI-encodes them for the contracts. EIP-712 digests and signatures come from the protocol module (a
+ * {@link io.verity.chain.ChainAccount} signs with its {@link io.verity.protocol.crypto.NodeKey}), so the
+ * contracts and Java cannot drift apart in two encoders.
+ *
  * <h2>Conventions</h2>
  * Amounts are wei as {@link java.math.BigInteger}; bytes32 values are {@link io.verity.protocol.Keccak256};
  * addresses are {@link io.verity.protocol.EvmAddress}; contract timestamps are seconds, receipt timestamps

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.verity.chain.fixture.LocalChain;
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +45,16 @@ abstract class DevnetTestBase {
 
     static EvmAddress addr(int account) {
         return devnet.account(account).address();
+    }
+
+    /** The EIP-712 domain receipts are signed under on this devnet (its Settlement contract). */
+    static Eip712Domain receiptDomain() {
+        return Eip712Domain.verity(devnet.chainId(), deployment.settlement());
+    }
+
+    /** {@code r} signed by devnet account {@code account}, whether or not it is {@code r.node()}. */
+    static SignedReceipt signed(int account, Receipt r) {
+        return TestReceipts.sign(r, receiptDomain(), devnet.account(account).key());
     }
 
     static NodeRegistryClient registry(int account) {

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.crypto.Signature;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.receipt.VerificationMode;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +31,11 @@ class DisputeGameIT extends DevnetTestBase {
     /** Gas of the bisection moves and votes since the last reset (for the benchmark line). */
     static long gas;
 
-    record Settled(OnChainReceipt receipt, byte[] signature, long batchId, Keccak256 id) {}
+    record Settled(SignedReceipt signed, long batchId) {
+        Keccak256 id() {
+            return signed.id();
+        }
+    }
 
     static DisputeClient game(int account) {
         return new DisputeClient(as(account), deployment.requireDisputeGame());
@@ -48,17 +56,16 @@ class DisputeGameIT extends DevnetTestBase {
     }
 
     Settled settle(TestTrace trace, Keccak256 outputsDigest, String engine) {
-        OnChainReceipt base = receipts.receipt(addr(NODE));
-        OnChainReceipt r = new OnChainReceipt(1, base.requestId(), NodeRegistryIT.MODEL, engine, base.inputsDigest(),
-                outputsDigest, trace.root, addr(NODE), Keccak256.ZERO, 0, base.price(), base.timestamp());
-        byte[] sig = r.sign(devnet.account(NODE), devnet.chainId(), deployment.settlement());
-        Keccak256 id = r.id(devnet.chainId(), deployment.settlement());
-        long batchId = SettlementClient.committedBatchId(settlement(NODE).commitBatch(TestMerkle.leaf(id), 1, "http://x/b").confirmed());
-        return new Settled(r, sig, batchId, id);
+        Receipt base = receipts.receipt(addr(NODE));
+        Receipt r = new Receipt(1, base.requestId(), NodeRegistryIT.MODEL, engine, base.inputsDigest(),
+                outputsDigest, trace.root, addr(NODE), Keccak256.ZERO, VerificationMode.NONE, base.price(), base.timestamp());
+        SignedReceipt signed = signed(NODE, r);
+        long batchId = SettlementClient.committedBatchId(settlement(NODE).commitBatch(TestMerkle.leaf(signed.id()), 1, "http://x/b").confirmed());
+        return new Settled(signed, batchId);
     }
 
     long open(Settled s, long n) {
-        return DisputeClient.openedGameId(game(CHALLENGER).open(s.receipt(), s.signature(), s.batchId(), List.of(), n, BOND).confirmed());
+        return DisputeClient.openedGameId(game(CHALLENGER).open(s.signed(), s.batchId(), List.of(), n, BOND).confirmed());
     }
 
     /**
@@ -164,7 +171,7 @@ class DisputeGameIT extends DevnetTestBase {
         assertThat(game(0).claimable(addr(CHALLENGER))).isEqualTo(BOND.add(slashed).subtract(each.multiply(BigInteger.valueOf(3))));
         assertThat(game(0).claimable(addr(NODE))).isZero();
         assertThat(game(0).convicted(s.id())).isTrue();
-        var again = game(CHALLENGER).open(s.receipt(), s.signature(), s.batchId(), List.of(), 100, BOND);
+        var again = game(CHALLENGER).open(s.signed(), s.batchId(), List.of(), 100, BOND);
         assertReverted(again, "AlreadyConvicted", s.id());
     }
 
@@ -256,12 +263,13 @@ class DisputeGameIT extends DevnetTestBase {
     void opening_needs_a_bond_a_settled_receipt_and_no_open_game_on_it() {
         TestTrace honest = TestTrace.random(10, 15);
         Settled s = settle(honest);
-        assertReverted(game(CHALLENGER).open(s.receipt(), s.signature(), s.batchId(), List.of(), 10, BigInteger.ONE), "BondTooSmall");
-        byte[] forged = s.signature().clone();
+        assertReverted(game(CHALLENGER).open(s.signed(), s.batchId(), List.of(), 10, BigInteger.ONE), "BondTooSmall");
+        byte[] forged = s.signed().signature().toArray();
         forged[5] ^= 1;
-        assertReverted(game(CHALLENGER).open(s.receipt(), forged, s.batchId(), List.of(), 10, BOND), "InvalidSignature");
+        SignedReceipt forgedReceipt = new SignedReceipt(s.signed().receipt(), s.signed().domain(), Signature.wrap(forged));
+        assertReverted(game(CHALLENGER).open(forgedReceipt, s.batchId(), List.of(), 10, BOND), "InvalidSignature");
         long id = open(s, 10);
-        assertReverted(game(3).open(s.receipt(), s.signature(), s.batchId(), List.of(), 10, BOND), "AlreadyDisputed", s.id(),
+        assertReverted(game(3).open(s.signed(), s.batchId(), List.of(), 10, BOND), "AlreadyDisputed", s.id(),
                 BigInteger.valueOf(id));
     }
 
@@ -273,7 +281,7 @@ class DisputeGameIT extends DevnetTestBase {
             TestTrace cheat = honest.divergingAt(diverge, 99);
             Settled settled = settle(cheat);
             long started = System.nanoTime();
-            TxOutcome.Confirmed opened = game(CHALLENGER).open(settled.receipt(), settled.signature(), settled.batchId(), List.of(), 1000, BOND).confirmed();
+            TxOutcome.Confirmed opened = game(CHALLENGER).open(settled.signed(), settled.batchId(), List.of(), 1000, BOND).confirmed();
             long id = DisputeClient.openedGameId(opened);
             gas = opened.gasUsed();
             Dispute end = bisect(id, cheat, honest);
@@ -296,7 +304,7 @@ class DisputeGameIT extends DevnetTestBase {
         Keccak256 lie = Keccak256.hash(new byte[] {1, 2, 3});
         Settled s = settle(honest, lie, "verity-det/2");
 
-        var proven = game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), honest.open(49)).confirmed();
+        var proven = game(7).proveOutputs(s.signed(), s.batchId(), List.of(), honest.open(49)).confirmed();
         ChainEvent e = proven.event("OutputsProven");
         System.out.printf("outputs proof over a %d-entry trace: %d gas%n", honest.size(), proven.gasUsed());
         BigInteger slashed = ether(1); // slashBps 50% of 2 ether
@@ -309,8 +317,8 @@ class DisputeGameIT extends DevnetTestBase {
         assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(2).subtract(slashed));
         assertThat(game(0).claimable(addr(7))).isEqualTo(reward);
         assertThat(game(0).convicted(s.id())).isTrue();
-        assertReverted(game(8).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), honest.open(49)), "AlreadyConvicted", s.id());
-        assertReverted(game(CHALLENGER).open(s.receipt(), s.signature(), s.batchId(), List.of(), 50, BOND), "AlreadyConvicted", s.id());
+        assertReverted(game(8).proveOutputs(s.signed(), s.batchId(), List.of(), honest.open(49)), "AlreadyConvicted", s.id());
+        assertReverted(game(CHALLENGER).open(s.signed(), s.batchId(), List.of(), 50, BOND), "AlreadyConvicted", s.id());
     }
 
     @Test
@@ -320,7 +328,7 @@ class DisputeGameIT extends DevnetTestBase {
         long id = open(s, 40);
         game(NODE).reveal(id, honest.open(game(0).game(id).next())).confirmed();
 
-        game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), honest.open(39)).confirmed();
+        game(7).proveOutputs(s.signed(), s.batchId(), List.of(), honest.open(39)).confirmed();
         Dispute d = game(0).game(id);
         assertThat(d.state()).isEqualTo(Dispute.State.CHALLENGER_WON);
         assertThat(game(0).openGame(s.id())).isEmpty();
@@ -333,17 +341,17 @@ class DisputeGameIT extends DevnetTestBase {
     void a_false_outputs_proof_against_an_honest_receipt_reverts_naming_why() {
         TestTrace honest = TestTrace.random(50, 22);
         Settled s = settle(honest);
-        assertReverted(game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), honest.open(49)), "OutputsMatch", s.id());
-        assertReverted(game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), honest.open(48)), "NotLastEntry",
+        assertReverted(game(7).proveOutputs(s.signed(), s.batchId(), List.of(), honest.open(49)), "OutputsMatch", s.id());
+        assertReverted(game(7).proveOutputs(s.signed(), s.batchId(), List.of(), honest.open(48)), "NotLastEntry",
                 BigInteger.valueOf(48), BigInteger.valueOf(50));
         TestTrace other = TestTrace.random(50, 23);
-        assertReverted(game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), other.open(49)), "InvalidProof",
+        assertReverted(game(7).proveOutputs(s.signed(), s.batchId(), List.of(), other.open(49)), "InvalidProof",
                 BigInteger.valueOf(49));
         TestTrace shorter = TestTrace.random(49, 24); // a last entry of some other trace length
-        assertReverted(game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), shorter.open(48)), "InvalidProof",
+        assertReverted(game(7).proveOutputs(s.signed(), s.batchId(), List.of(), shorter.open(48)), "InvalidProof",
                 BigInteger.valueOf(48));
         Settled old = settle(honest, Keccak256.hash(new byte[] {4}), "verity-det/1"); // its trace ends with a plain tensor
-        assertReverted(game(7).proveOutputs(old.receipt(), old.signature(), old.batchId(), List.of(), honest.open(49)),
+        assertReverted(game(7).proveOutputs(old.signed(), old.batchId(), List.of(), honest.open(49)),
                 "NoOutputsEntry", "verity-det/1");
         assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(2));
         assertThat(game(0).convicted(s.id())).isFalse();
@@ -354,7 +362,7 @@ class DisputeGameIT extends DevnetTestBase {
         TestTrace honest = TestTrace.random(80, 25);
         TestTrace cheat = honest.divergingAt(79, 26); // every operator right, the aggregate of the outputs made up
         Settled s = settle(cheat); // ... and signed as outputsDigest, so no self-contradiction to prove
-        assertReverted(game(7).proveOutputs(s.receipt(), s.signature(), s.batchId(), List.of(), cheat.open(79)), "OutputsMatch", s.id());
+        assertReverted(game(7).proveOutputs(s.signed(), s.batchId(), List.of(), cheat.open(79)), "OutputsMatch", s.id());
         long id = open(s, 80);
 
         Dispute end = bisect(id, cheat, honest);

@@ -9,6 +9,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 import io.verity.testing.TestPaths;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,14 +37,14 @@ class InteropIT extends DevnetTestBase {
     void viem_ethers_and_openzeppelin_agree_with_our_ids_roots_proofs_and_signatures(@TempDir Path dir) throws Exception {
         NodeRegistryIT.registerNode(1, ether(1)).confirmed();
         TestReceipts receipts = new TestReceipts(42);
-        List<OnChainReceipt> rs = new ArrayList<>();
+        List<Receipt> rs = new ArrayList<>();
         List<byte[]> sigs = new ArrayList<>();
         List<Keccak256> ids = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
-            OnChainReceipt r = receipts.receipt(addr(1));
-            rs.add(r);
-            sigs.add(r.sign(devnet.account(1), devnet.chainId(), deployment.settlement()));
-            ids.add(r.id(devnet.chainId(), deployment.settlement()));
+            SignedReceipt signed = signed(1, receipts.receipt(addr(1)));
+            rs.add(signed.receipt());
+            sigs.add(signed.signature().toArray());
+            ids.add(signed.id());
         }
         TestMerkle tree = new TestMerkle(ids);
         long batchId = SettlementClient.committedBatchId(settlement(1).commitBatch(tree.root(), 7, "http://n/b/0").confirmed());
@@ -54,7 +58,7 @@ class InteropIT extends DevnetTestBase {
         input.put("batchId", batchId);
         ArrayNode arr = input.putArray("receipts");
         for (int i = 0; i < rs.size(); i++) {
-            OnChainReceipt r = rs.get(i);
+            Receipt r = rs.get(i);
             ObjectNode o = arr.addObject();
             ObjectNode f = o.putObject("receipt");
             f.put("version", r.version());
@@ -66,7 +70,7 @@ class InteropIT extends DevnetTestBase {
             f.put("traceRoot", r.traceRoot().toHex());
             f.put("node", r.node().toString());
             f.put("attestationDigest", r.attestationDigest().toHex());
-            f.put("verification", r.verification());
+            f.put("verification", r.verification().code());
             f.put("price", r.price().toString());
             f.put("timestamp", Long.toString(r.timestamp()));
             o.put("signature", Hex.encode(sigs.get(i)));

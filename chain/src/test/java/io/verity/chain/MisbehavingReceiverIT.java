@@ -3,6 +3,8 @@ package io.verity.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;

@@ -3,6 +3,11 @@ package io.verity.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,24 +42,22 @@ class PaidInferenceFlowIT {
                         node.nodes().minStake()).confirmed();
                 client.payments().deposit(price.multiply(BigInteger.valueOf(100))).confirmed();
 
-                List<OnChainReceipt> receipts = new ArrayList<>();
-                List<byte[]> sigs = new ArrayList<>();
+                List<SignedReceipt> receipts = new ArrayList<>();
                 TestReceipts gen = new TestReceipts(5);
+                Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
                 for (int i = 0; i < 3; i++) {
-                    OnChainReceipt r = gen.receipt(nodeKey.address(), gen.randomBytes32(), model, gen.randomBytes32());
-                    receipts.add(r);
-                    sigs.add(r.sign(nodeKey, d.chainId(), d.settlement()));
+                    Receipt r = gen.receipt(nodeKey.address(), gen.randomBytes32(), model, gen.randomBytes32());
+                    receipts.add(SignedReceipt.sign(r, domain, nodeKey.key()));
                 }
                 SignedVoucher voucher = client.payments().sign(new Voucher(clientKey.address(), nodeKey.address(), price.multiply(BigInteger.valueOf(3))));
                 assertThat(node.payments().redeem(voucher).confirmed().event("VoucherRedeemed").<BigInteger>arg("paid"))
                         .isEqualTo(price.multiply(BigInteger.valueOf(3)));
 
-                TestMerkle tree = new TestMerkle(receipts.stream().map(r -> r.id(d.chainId(), d.settlement())).toList());
+                TestMerkle tree = new TestMerkle(receipts.stream().map(SignedReceipt::id).toList());
                 long batch = SettlementClient.committedBatchId(node.settlement().commitBatch(tree.root(), 3, "http://127.0.0.1:9001/batches/0").confirmed());
 
                 for (int i = 0; i < 3; i++) {
-                    Keccak256 id = receipts.get(i).id(d.chainId(), d.settlement());
-                    assertThat(stranger.settlement().verifyReceipt(receipts.get(i), sigs.get(i), batch, tree.proof(id)))
+                    assertThat(stranger.settlement().verifyReceipt(receipts.get(i), batch, tree.proof(receipts.get(i).id())))
                             .isInstanceOf(SettledCheck.Settled.class);
                 }
                 assertThat(stranger.nodes().activeNodes()).containsExactly(nodeKey.address());

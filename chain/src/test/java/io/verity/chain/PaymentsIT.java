@@ -3,6 +3,8 @@ package io.verity.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 import java.math.BigInteger;
 import java.time.Duration;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -122,7 +124,7 @@ class PaymentsIT extends DevnetTestBase {
     @Test
     void signing_a_voucher_for_someone_else_is_refused_in_java() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Voucher(addr(4), addr(NODE), ETHER)
-                        .sign(devnet.account(CLIENT), devnet.chainId(), deployment.payments()))
+                        .sign(devnet.account(CLIENT).key(), devnet.chainId(), deployment.payments()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("voucher client is " + addr(4) + " but the signer is " + addr(CLIENT));
     }

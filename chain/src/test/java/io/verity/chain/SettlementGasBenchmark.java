@@ -1,6 +1,8 @@
 package io.verity.chain;
 
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.Receipt;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,12 +49,12 @@ final class SettlementGasBenchmark {
             // steady state: the contract's very first batch pays 17,100 more to make the batch array non-empty
             settlement.commitBatch(receipts.randomBytes32(), 1, uri(0)).confirmed();
             for (int n : sizes) {
-                List<OnChainReceipt> batch = new ArrayList<>();
+                List<Receipt> batch = new ArrayList<>();
                 List<Keccak256> ids = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
-                    OnChainReceipt r = receipts.receipt(node.account().address());
+                    Receipt r = receipts.receipt(node.account().address());
                     batch.add(r);
-                    ids.add(r.id(devnet.chainId(), d.settlement()));
+                    ids.add(r.id(Eip712Domain.verity(devnet.chainId(), d.settlement())));
                 }
                 TestMerkle tree = new TestMerkle(ids);
                 var committed = settlement.commitBatch(tree.root(), n, uri(n)).confirmed();
@@ -61,8 +63,8 @@ final class SettlementGasBenchmark {
                         W3.bytes32(ids.getFirst()), W3.bytes32s(tree.proof(ids.getFirst()))), "bool")) - 21_000;
 
                 long individualTotal = 0;
-                for (OnChainReceipt r : batch) {
-                    byte[] sig = r.sign(node.account(), devnet.chainId(), individual);
+                for (Receipt r : batch) {
+                    byte[] sig = node.account().key().sign(r.id(Eip712Domain.verity(devnet.chainId(), individual))).toArray();
                     individualTotal += node.send(individual, W3.fn("settle", W3.receipt(r), new DynamicBytes(sig)), BigInteger.ZERO)
                             .confirmed().gasUsed();
                 }

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.crypto.Signature;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,21 +20,14 @@ import org.web3j.abi.datatypes.generated.Uint16;
 class SettlementIT extends DevnetTestBase {
     final TestReceipts receipts = new TestReceipts(20261124L);
 
-    record Signed(OnChainReceipt receipt, byte[] signature, Keccak256 id) {}
-
-    Signed signed(int account, OnChainReceipt r) {
-        byte[] sig = r.sign(devnet.account(account), devnet.chainId(), deployment.settlement());
-        return new Signed(r, sig, r.id(devnet.chainId(), deployment.settlement()));
-    }
-
-    List<Signed> batchOf(int account, int n) {
-        List<Signed> out = new ArrayList<>();
+    List<SignedReceipt> batchOf(int account, int n) {
+        List<SignedReceipt> out = new ArrayList<>();
         for (int i = 0; i < n; i++) out.add(signed(account, receipts.receipt(addr(account))));
         return out;
     }
 
-    static TestMerkle tree(List<Signed> batch) {
-        return new TestMerkle(batch.stream().map(Signed::id).toList());
+    static TestMerkle tree(List<SignedReceipt> batch) {
+        return new TestMerkle(batch.stream().map(SignedReceipt::id).toList());
     }
 
     static void stake(int account) {
@@ -41,16 +37,16 @@ class SettlementIT extends DevnetTestBase {
     @Test
     void receipt_ids_computed_in_java_match_the_contract() {
         for (int i = 0; i < 3; i++) {
-            OnChainReceipt r = receipts.receipt(addr(1));
-            assertThat(settlement(0).receiptId(r)).isEqualTo(r.id(devnet.chainId(), deployment.settlement()));
+            Receipt r = receipts.receipt(addr(1));
+            assertThat(settlement(0).receiptId(r)).isEqualTo(r.id(receiptDomain()));
         }
-        assertThat(settlement(0).domainSeparator()).isEqualTo(Eip712.domainSeparator(devnet.chainId(), deployment.settlement()));
+        assertThat(settlement(0).domainSeparator()).isEqualTo(receiptDomain().separator());
     }
 
     @Test
     void a_staked_node_commits_a_batch_and_a_receipt_in_it_verifies_on_chain() {
         stake(1);
-        List<Signed> batch = batchOf(1, 5);
+        List<SignedReceipt> batch = batchOf(1, 5);
         TestMerkle tree = tree(batch);
 
         var confirmed = settlement(1).commitBatch(tree.root(), 5, "http://127.0.0.1:9001/batches/0").confirmed();
@@ -69,9 +65,9 @@ class SettlementIT extends DevnetTestBase {
         assertThat(settlement(0).batchIdOf(addr(1), tree.root())).hasValue(id);
         assertThat(settlement(0).batchEvents(0)).extracting(ev -> ev.<Keccak256>arg("root")).containsExactly(tree.root());
 
-        for (Signed s : batch) {
+        for (SignedReceipt s : batch) {
             assertThat(settlement(0).isIncluded(id, s.id(), tree.proof(s.id()))).isTrue();
-            var check = settlement(0).verifyReceipt(s.receipt(), s.signature(), id, tree.proof(s.id()));
+            var check = settlement(0).verifyReceipt(s, id, tree.proof(s.id()));
             assertThat(check).isEqualTo(new SettledCheck.Settled(s.id(), id, info.committedAt(), info.blockNumber()));
         }
     }
@@ -107,12 +103,12 @@ class SettlementIT extends DevnetTestBase {
     void a_batch_posted_by_another_node_does_not_settle_the_signers_receipts() {
         stake(1);
         stake(2);
-        List<Signed> batch = batchOf(1, 3);
+        List<SignedReceipt> batch = batchOf(1, 3);
         TestMerkle tree = tree(batch);
         long id = SettlementClient.committedBatchId(settlement(2).commitBatch(tree.root(), 3, "u").confirmed());
-        Signed s = batch.get(1);
+        SignedReceipt s = batch.get(1);
 
-        var check = settlement(0).verifyReceipt(s.receipt(), s.signature(), id, tree.proof(s.id()));
+        var check = settlement(0).verifyReceipt(s, id, tree.proof(s.id()));
 
         assertThat(check).isEqualTo(new SettledCheck.Rejected("BatchNotPostedBySigner", List.of(BigInteger.valueOf(id), addr(2), addr(1))));
     }
@@ -120,28 +116,28 @@ class SettlementIT extends DevnetTestBase {
     @Test
     void verifyReceipt_rejects_tampered_receipts_foreign_signatures_missing_leaves_and_unknown_batches() {
         stake(1);
-        List<Signed> batch = batchOf(1, 4);
+        List<SignedReceipt> batch = batchOf(1, 4);
         TestMerkle tree = tree(batch);
         long id = SettlementClient.committedBatchId(settlement(1).commitBatch(tree.root(), 4, "u").confirmed());
-        Signed s = batch.getFirst();
+        SignedReceipt s = batch.getFirst();
         List<Keccak256> proof = tree.proof(s.id());
 
-        OnChainReceipt tampered = TestReceipts.withPrice(s.receipt(), BigInteger.ZERO);
-        var bad = settlement(0).verifyReceipt(tampered, s.signature(), id, proof);
+        Receipt tampered = TestReceipts.withPrice(s.receipt(), BigInteger.ZERO);
+        var bad = settlement(0).verifyReceipt(new SignedReceipt(tampered, s.domain(), s.signature()), id, proof);
         assertThat(bad).isInstanceOf(SettledCheck.Rejected.class);
         assertThat(((SettledCheck.Rejected) bad).reason()).isEqualTo("InvalidSignature");
         assertThat(((SettledCheck.Rejected) bad).args().get(2)).isEqualTo(addr(1));
 
-        byte[] foreign = s.receipt().sign(devnet.account(3), devnet.chainId(), deployment.settlement());
-        var forged = (SettledCheck.Rejected) settlement(0).verifyReceipt(s.receipt(), foreign, id, proof);
+        SignedReceipt foreign = signed(3, s.receipt());
+        var forged = (SettledCheck.Rejected) settlement(0).verifyReceipt(foreign, id, proof);
         assertThat(forged.args()).containsExactly(s.id(), addr(3), addr(1));
 
-        Signed outsider = signed(1, receipts.receipt(addr(1)));
-        assertThat(settlement(0).verifyReceipt(outsider.receipt(), outsider.signature(), id, proof))
+        SignedReceipt outsider = signed(1, receipts.receipt(addr(1)));
+        assertThat(settlement(0).verifyReceipt(outsider, id, proof))
                 .isEqualTo(new SettledCheck.Rejected("ReceiptNotInBatch", List.of(outsider.id(), BigInteger.valueOf(id))));
         assertThat(settlement(0).isIncluded(id, outsider.id(), proof)).isFalse();
 
-        assertThat(settlement(0).verifyReceipt(s.receipt(), s.signature(), 99, proof))
+        assertThat(settlement(0).verifyReceipt(s, 99, proof))
                 .isEqualTo(new SettledCheck.Rejected("UnknownBatch", List.of(BigInteger.valueOf(99))));
         assertThat(settlement(0).batch(99)).isEmpty();
         assertThat(settlement(0).batchIdOf(addr(1), outsider.id())).isEmpty();
@@ -152,15 +148,15 @@ class SettlementIT extends DevnetTestBase {
     @Test
     void equivocation_slashes_the_node_pays_the_reporter_and_cannot_be_replayed() {
         stake(1);
-        OnChainReceipt a = receipts.receipt(addr(1));
-        OnChainReceipt b = TestReceipts.withOutputs(a, receipts.randomBytes32());
-        Signed sa = signed(1, a);
-        Signed sb = signed(1, b);
+        Receipt a = receipts.receipt(addr(1));
+        Receipt b = TestReceipts.withOutputs(a, receipts.randomBytes32());
+        SignedReceipt sa = signed(1, a);
+        SignedReceipt sb = signed(1, b);
         ChainConnection reporter = as(5);
         BigInteger before = reporter.balanceOf(addr(5));
 
         var outcome = new SettlementClient(reporter, deployment.settlement())
-                .reportEquivocation(a, sa.signature(), b, sb.signature()).confirmed();
+                .reportEquivocation(sa, sb).confirmed();
 
         ChainEvent eq = outcome.event("EquivocationSlashed");
         assertThat(eq.<EvmAddress>arg("node")).isEqualTo(addr(1));
@@ -174,41 +170,41 @@ class SettlementIT extends DevnetTestBase {
         BigInteger gained = reporter.balanceOf(addr(5)).subtract(before);
         assertThat(gained).as("half an ether minus gas").isBetween(ETHER.divide(BigInteger.TWO).subtract(ETHER.divide(BigInteger.valueOf(100))), ETHER.divide(BigInteger.TWO));
 
-        assertReverted(settlement(6).reportEquivocation(a, sa.signature(), b, sb.signature()),
+        assertReverted(settlement(6).reportEquivocation(sa, sb),
                 "EquivocationAlreadyReported", addr(1), a.requestId(), a.modelDigest());
-        assertReverted(settlement(6).reportEquivocation(b, sb.signature(), a, sa.signature()), "EquivocationAlreadyReported");
-        Signed third = signed(1, TestReceipts.withOutputs(a, receipts.randomBytes32()));
-        assertReverted(settlement(6).reportEquivocation(a, sa.signature(), third.receipt(), third.signature()), "EquivocationAlreadyReported");
+        assertReverted(settlement(6).reportEquivocation(sb, sa), "EquivocationAlreadyReported");
+        SignedReceipt third = signed(1, TestReceipts.withOutputs(a, receipts.randomBytes32()));
+        assertReverted(settlement(6).reportEquivocation(sa, third), "EquivocationAlreadyReported");
     }
 
     @Test
     void equivocation_evidence_must_be_one_node_one_request_one_model_different_outputs_and_genuine() {
         stake(1);
         stake(2);
-        OnChainReceipt a = receipts.receipt(addr(1));
-        Signed sa = signed(1, a);
+        Receipt a = receipts.receipt(addr(1));
+        SignedReceipt sa = signed(1, a);
 
-        OnChainReceipt otherNode = TestReceipts.withOutputs(TestReceipts.withNode(a, addr(2)), receipts.randomBytes32());
-        Signed so = signed(2, otherNode);
-        assertReverted(settlement(5).reportEquivocation(a, sa.signature(), otherNode, so.signature()), "NodeMismatch", addr(1), addr(2));
+        Receipt otherNode = TestReceipts.withOutputs(TestReceipts.withNode(a, addr(2)), receipts.randomBytes32());
+        SignedReceipt so = signed(2, otherNode);
+        assertReverted(settlement(5).reportEquivocation(sa, so), "NodeMismatch", addr(1), addr(2));
 
-        OnChainReceipt sameOutputs = TestReceipts.withPrice(a, BigInteger.TEN);
-        Signed ss = signed(1, sameOutputs);
-        assertReverted(settlement(5).reportEquivocation(a, sa.signature(), sameOutputs, ss.signature()), "OutputsNotConflicting", a.outputsDigest());
+        Receipt sameOutputs = TestReceipts.withPrice(a, BigInteger.TEN);
+        SignedReceipt ss = signed(1, sameOutputs);
+        assertReverted(settlement(5).reportEquivocation(sa, ss), "OutputsNotConflicting", a.outputsDigest());
 
-        OnChainReceipt otherRequest = receipts.receipt(addr(1), receipts.randomBytes32(), a.modelDigest(), receipts.randomBytes32());
-        assertReverted(settlement(5).reportEquivocation(a, sa.signature(), otherRequest, signed(1, otherRequest).signature()),
+        Receipt otherRequest = receipts.receipt(addr(1), receipts.randomBytes32(), a.modelDigest(), receipts.randomBytes32());
+        assertReverted(settlement(5).reportEquivocation(sa, signed(1, otherRequest)),
                 "RequestMismatch", a.requestId(), otherRequest.requestId());
 
-        OnChainReceipt otherModel = receipts.receipt(addr(1), a.requestId(), receipts.randomBytes32(), receipts.randomBytes32());
-        assertReverted(settlement(5).reportEquivocation(a, sa.signature(), otherModel, signed(1, otherModel).signature()),
+        Receipt otherModel = receipts.receipt(addr(1), a.requestId(), receipts.randomBytes32(), receipts.randomBytes32());
+        assertReverted(settlement(5).reportEquivocation(sa, signed(1, otherModel)),
                 "ModelMismatch", a.modelDigest(), otherModel.modelDigest());
 
-        OnChainReceipt b = TestReceipts.withOutputs(a, receipts.randomBytes32());
-        byte[] framed = b.sign(devnet.account(5), devnet.chainId(), deployment.settlement());
-        assertReverted(settlement(5).reportEquivocation(a, sa.signature(), b, framed), "InvalidSignature",
-                b.id(devnet.chainId(), deployment.settlement()), addr(5), addr(1));
-        assertReverted(settlement(5).reportEquivocation(a, new byte[64], b, signed(1, b).signature()), "InvalidSignature");
+        Receipt b = TestReceipts.withOutputs(a, receipts.randomBytes32());
+        SignedReceipt framed = signed(5, b);
+        assertReverted(settlement(5).reportEquivocation(sa, framed), "InvalidSignature", b.id(receiptDomain()), addr(5), addr(1));
+        SignedReceipt malformed = new SignedReceipt(a, receiptDomain(), Signature.wrap(new byte[Signature.LENGTH]));
+        assertReverted(settlement(5).reportEquivocation(malformed, signed(1, b)), "InvalidSignature");
         assertThat(registry(0).stakeOf(addr(1))).isEqualTo(ether(2));
     }
 
@@ -218,13 +214,13 @@ class SettlementIT extends DevnetTestBase {
         registry(1).exit().confirmed();
         devnet.advanceTime(java.time.Duration.ofDays(2));
         registry(1).withdraw().confirmed();
-        OnChainReceipt a = receipts.receipt(addr(1));
-        OnChainReceipt b = TestReceipts.withOutputs(a, receipts.randomBytes32());
-        assertReverted(settlement(5).reportEquivocation(a, signed(1, a).signature(), b, signed(1, b).signature()), "NothingToSlash", addr(1));
+        Receipt a = receipts.receipt(addr(1));
+        Receipt b = TestReceipts.withOutputs(a, receipts.randomBytes32());
+        assertReverted(settlement(5).reportEquivocation(signed(1, a), signed(1, b)), "NothingToSlash", addr(1));
 
-        OnChainReceipt c = receipts.receipt(addr(3));
-        OnChainReceipt d = TestReceipts.withOutputs(c, receipts.randomBytes32());
-        assertReverted(settlement(5).reportEquivocation(c, signed(3, c).signature(), d, signed(3, d).signature()), "NotRegistered", addr(3));
+        Receipt c = receipts.receipt(addr(3));
+        Receipt d = TestReceipts.withOutputs(c, receipts.randomBytes32());
+        assertReverted(settlement(5).reportEquivocation(signed(3, c), signed(3, d)), "NotRegistered", addr(3));
     }
 
     @Test

@@ -2,12 +2,17 @@ package io.verity.chain;
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.crypto.NodeKey;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.receipt.VerificationMode;
 import java.math.BigInteger;
 import java.util.Random;
 
 /**
- * Builds and signs receipts for chain tests with this module's own EIP-712 code (OnChainReceipt), until
- * the protocol module's receipt signer is merged; the ids are cross-checked against the contract and ethers.
+ * Builds and signs protocol receipts for chain tests from a seed; the ids are cross-checked against the
+ * contract (ReceiptIdIT, SettlementIT) and ethers (InteropIT).
  */
 final class TestReceipts {
     private final Random random;
@@ -22,27 +27,36 @@ final class TestReceipts {
         return Keccak256.wrap(b);
     }
 
-    OnChainReceipt receipt(EvmAddress node) {
+    Receipt receipt(EvmAddress node) {
         return receipt(node, randomBytes32(), randomBytes32(), randomBytes32());
     }
 
-    OnChainReceipt receipt(EvmAddress node, Keccak256 requestId, Keccak256 modelDigest, Keccak256 outputsDigest) {
-        return new OnChainReceipt(1, requestId, modelDigest, "onnxruntime/1.29.0/cpu", randomBytes32(), outputsDigest,
-                Keccak256.ZERO, node, Keccak256.ZERO, 0, BigInteger.valueOf(1_000_000_000L), 1_764_000_000_000L + random.nextInt(1_000_000));
+    Receipt receipt(EvmAddress node, Keccak256 requestId, Keccak256 modelDigest, Keccak256 outputsDigest) {
+        return new Receipt(1, requestId, modelDigest, "onnxruntime/1.29.0/cpu", randomBytes32(), outputsDigest,
+                Keccak256.ZERO, node, Keccak256.ZERO, VerificationMode.NONE, BigInteger.valueOf(1_000_000_000L),
+                1_764_000_000_000L + random.nextInt(1_000_000));
     }
 
-    static OnChainReceipt withOutputs(OnChainReceipt r, Keccak256 outputsDigest) {
-        return new OnChainReceipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(), outputsDigest,
+    /**
+     * {@code r} signed by {@code key} under {@code domain}, whoever {@code r.node()} is: tests need signatures
+     * by the wrong key too (which {@link SignedReceipt#sign} refuses to make).
+     */
+    static SignedReceipt sign(Receipt r, Eip712Domain domain, NodeKey key) {
+        return new SignedReceipt(r, domain, key.sign(r.id(domain)));
+    }
+
+    static Receipt withOutputs(Receipt r, Keccak256 outputsDigest) {
+        return new Receipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(), outputsDigest,
                 r.traceRoot(), r.node(), r.attestationDigest(), r.verification(), r.price(), r.timestamp());
     }
 
-    static OnChainReceipt withNode(OnChainReceipt r, EvmAddress node) {
-        return new OnChainReceipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(), r.outputsDigest(),
+    static Receipt withNode(Receipt r, EvmAddress node) {
+        return new Receipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(), r.outputsDigest(),
                 r.traceRoot(), node, r.attestationDigest(), r.verification(), r.price(), r.timestamp());
     }
 
-    static OnChainReceipt withPrice(OnChainReceipt r, BigInteger price) {
-        return new OnChainReceipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(), r.outputsDigest(),
+    static Receipt withPrice(Receipt r, BigInteger price) {
+        return new Receipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(), r.outputsDigest(),
                 r.traceRoot(), r.node(), r.attestationDigest(), r.verification(), price, r.timestamp());
     }
 }

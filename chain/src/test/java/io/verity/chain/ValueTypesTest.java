@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.crypto.NodeKey;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -32,29 +33,13 @@ class ValueTypesTest {
     }
 
     @Test
-    void signatures_are_65_bytes_with_low_s_and_v_27_or_28() {
+    void an_account_signs_with_its_node_key_and_a_node_key_makes_the_same_account() {
         ChainAccount a = ChainAccount.fromPrivateKey(ANVIL_KEY_0);
-        BigInteger halfN = new BigInteger("7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0", 16);
-        for (int i = 0; i < 20; i++) {
-            byte[] sig = a.sign(Keccak256.hash(new byte[] {(byte) i}));
-            assertThat(sig).hasSize(65);
-            assertThat(new BigInteger(1, java.util.Arrays.copyOfRange(sig, 32, 64))).isLessThanOrEqualTo(halfN);
-            assertThat((int) sig[64]).isIn(27, 28);
-        }
-    }
-
-    @Test
-    void receipts_validate_their_integer_ranges() {
-        EvmAddress node = EvmAddress.ZERO;
-        Keccak256 z = Keccak256.ZERO;
-        assertThatThrownBy(() -> new OnChainReceipt(70_000, z, z, "e", z, z, z, node, z, 0, BigInteger.ZERO, 0))
-                .hasMessage("version must be a uint16, got 70000");
-        assertThatThrownBy(() -> new OnChainReceipt(1, z, z, "e", z, z, z, node, z, 256, BigInteger.ZERO, 0))
-                .hasMessage("verification must be a uint8, got 256");
-        assertThatThrownBy(() -> new OnChainReceipt(1, z, z, "e", z, z, z, node, z, 0, BigInteger.valueOf(-1), 0))
-                .hasMessage("price must be a uint256 (0 <= x < 2^256), got -1");
-        assertThatThrownBy(() -> new Voucher(node, node, BigInteger.ONE.shiftLeft(256)))
-                .hasMessageStartingWith("cumulativeAmount must be a uint256");
+        assertThat(a.key().address()).isEqualTo(a.address());
+        ChainAccount b = ChainAccount.of(NodeKey.fromPrivateKey(ANVIL_KEY_0));
+        assertThat(b.address()).isEqualTo(a.address());
+        assertThat(b.privateKeyHex()).isEqualTo(ANVIL_KEY_0);
+        assertThat(b.credentials().getAddress()).isEqualToIgnoringCase(a.address().toString()); // transactions: same key
     }
 
     @Test

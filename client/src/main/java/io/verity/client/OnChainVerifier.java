@@ -4,7 +4,6 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.chain.NodeInfo;
-import io.verity.chain.OnChainReceipt;
 import io.verity.chain.SettledCheck;
 import io.verity.client.UnverifiedAnswerException.Check;
 import io.verity.protocol.EvmAddress;
@@ -103,8 +102,7 @@ public final class OnChainVerifier implements AutoCloseable {
             throw new UnverifiedAnswerException(Check.INCLUSION, id, node, "the proof does not lead from the receipt to batch root "
                     + proof.batchRoot());
         }
-        SettledCheck check = chain.settlement().verifyReceipt(OnChainReceipt.of(receipt.receipt()),
-                receipt.signature().toArray(), proof.batchId(), proof.proof());
+        SettledCheck check = chain.settlement().verifyReceipt(receipt, proof.batchId(), proof.proof());
         return switch (check) {
             case SettledCheck.Settled s -> new Settled(id, node, s.batchId(), s.committedAt(), s.blockNumber(),
                     chain.nodes().stakeOf(node));

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.protocol.wire.Problem;
 import io.verity.protocol.Keccak256;
-import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.Eip712Domain;
@@ -183,11 +183,9 @@ public final class VerityClient implements AutoCloseable {
     }
 
     private static ProblemException problem(int status, JsonNode p, byte[] raw) {
-        if (p == null || !p.isObject()) return new ProblemException(status, null, "HTTP " + status, shown(raw), List.of());
-        List<FieldError> errors = new ArrayList<>();
-        for (JsonNode e : p.path("errors")) errors.add(new FieldError(e.path("pointer").asText(""), e.path("detail").asText("")));
-        return new ProblemException(status, p.path("type").asText(null), p.path("title").asText(null),
-                p.path("detail").asText(null), errors);
+        if (p == null || !p.isObject()) return new ProblemException(new Problem("about:blank", "HTTP " + status, status, shown(raw),
+                null, List.of(), null, null, null));
+        return new ProblemException(Problem.fromJson(status, p));
     }
 
     private static String shown(byte[] raw) {

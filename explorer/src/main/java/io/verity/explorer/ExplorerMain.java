@@ -1,5 +1,6 @@
 package io.verity.explorer;
 
+import io.verity.protocol.wire.ReadyLine;
 import io.verity.http.HttpLimits;
 import java.net.URI;
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ public final class ExplorerMain {
             server.close();
             stopped.countDown();
         }, "explorer-shutdown"));
-        System.out.println("READY " + server.url());
+        System.out.println(ReadyLine.of(server.url()));
         System.out.flush();
         stopped.await();
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.verity.chain.Deployment;
+import io.verity.protocol.wire.ProblemException;
 import io.verity.chain.NodeInfo;
 import io.verity.chain.NodeRegistryClient;
 import io.verity.protocol.EvmAddress;
@@ -73,14 +74,14 @@ final class Pages {
         cfg.routes.get("/api/events", this::eventsJson);
         cfg.routes.get("/api/receipts/{id}", this::receiptJson);
         cfg.routes.get("/api/receipts/{id}/context", this::receiptContext);
-        cfg.routes.exception(Problem.class, (e, ctx) -> e.send(ctx));
+        cfg.routes.exception(ProblemException.class, (e, ctx) -> Problems.send(ctx, e.problem()));
         cfg.routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
-            new Problem(500, "internal", "Internal error", null, "unexpected error; the explorer logged it").send(ctx);
+            Problems.send(ctx, Problems.internal());
         });
         cfg.routes.error(404, ctx -> {
             if (ctx.res().getContentType() == null || ctx.res().getContentType().startsWith("text/plain")) {
-                Problem.notFound("no page " + ctx.path()).send(ctx);
+                Problems.send(ctx, Problems.notFound("no page " + ctx.path()).problem());
             }
         });
     }
@@ -188,7 +189,7 @@ final class Pages {
             LOG.debug("registry unreadable", e);
         }
         List<Store.Event> events = store.events(Optional.of(a), 200);
-        if (live.isEmpty() && events.isEmpty()) throw Problem.notFound("no node " + a + " on this network");
+        if (live.isEmpty() && events.isEmpty()) throw Problems.notFound("no node " + a + " on this network");
         Html h = new Html().h1("Node " + a);
         h.raw("<table class=\"kv\" id=\"node\">");
         live.ifPresent(n -> h.row("endpoint", Html.esc(n.endpoint())).row("state", n.active() ? "<span class=\"ok\">active</span>" : "<span class=\"bad\">inactive</span>")
@@ -265,9 +266,9 @@ final class Pages {
             id = Long.parseLong(ctx.pathParam("id"));
             if (id < 0) throw new NumberFormatException();
         } catch (NumberFormatException e) {
-            throw Problem.badParam("id", "batch id must be a non-negative integer, got '" + ctx.pathParam("id") + "'");
+            throw Problems.badParam("id", "batch id must be a non-negative integer, got '" + ctx.pathParam("id") + "'");
         }
-        Store.Batch b = store.batch(id).orElseThrow(() -> Problem.notFound("no batch " + id + " indexed"));
+        Store.Batch b = store.batch(id).orElseThrow(() -> Problems.notFound("no batch " + id + " indexed"));
         Html h = new Html().h1("Batch " + id);
         h.raw("<table class=\"kv\" id=\"batch\">").row("root", Html.code(b.root())).row("node", Html.link("/nodes/" + b.node(), b.node()))
                 .row("receipts", Html.esc(b.count())).row("committed in", "block " + Html.esc(b.blockNumber()) + ", tx " + Html.link("/tx/" + b.txHash(), b.txHash()))
@@ -282,7 +283,7 @@ final class Pages {
 
     private void receipt(Context ctx) {
         Keccak256 id = hash(ctx.pathParam("id"), "id");
-        Store.StoredReceipt r = store.receipt(id).orElseThrow(() -> Problem.notFound("no receipt " + id + " in a settled batch"));
+        Store.StoredReceipt r = store.receipt(id).orElseThrow(() -> Problems.notFound("no receipt " + id + " in a settled batch"));
         JsonNode json = readTree(r.json());
         Html h = new Html().h1("Receipt");
         h.raw("<table class=\"kv\" id=\"receipt\">").row("id", Html.code(r.id())).row("node", Html.link("/nodes/" + r.node(), r.node()))
@@ -301,7 +302,7 @@ final class Pages {
     private void tx(Context ctx) {
         Keccak256 tx = hash(ctx.pathParam("hash"), "hash");
         List<Store.Event> events = store.eventsByTx(tx.toHex());
-        if (events.isEmpty()) throw Problem.notFound("no indexed event in transaction " + tx);
+        if (events.isEmpty()) throw Problems.notFound("no indexed event in transaction " + tx);
         Html h = new Html().h1("Transaction " + tx);
         eventTable(h, events);
         for (Store.Batch b : store.batchesByRootOrTx(tx.toHex())) h.p("").a("/batches/" + b.batchId(), "batch " + b.batchId());
@@ -313,7 +314,7 @@ final class Pages {
     private void search(Context ctx) {
         String q = Optional.ofNullable(ctx.queryParam("q")).orElse("").strip();
         Html h = new Html().h1("Search");
-        if (q.isEmpty()) throw Problem.badParam("q", "give a receipt id, request id, node address, model digest or tx hash");
+        if (q.isEmpty()) throw Problems.badParam("q", "give a receipt id, request id, node address, model digest or tx hash");
         String lower = q.toLowerCase(java.util.Locale.ROOT);
         List<String[]> hits = new ArrayList<>(); // {href, label}
         if (lower.matches("0x[0-9a-f]{40}")) {
@@ -331,7 +332,7 @@ final class Pages {
         } else if (lower.matches("\\d{1,18}")) {
             store.batch(Long.parseLong(lower)).ifPresent(b -> hits.add(new String[] {"/batches/" + b.batchId(), "batch " + b.batchId()}));
         } else {
-            throw Problem.badParam("q", "expected 0x + 40 hex digits (node address), 0x + 64 hex digits (receipt id, request id,"
+            throw Problems.badParam("q", "expected 0x + 40 hex digits (node address), 0x + 64 hex digits (receipt id, request id,"
                     + " model digest, tx hash or batch root) or a batch number, got '" + (q.length() > 80 ? q.substring(0, 80) + "…" : q) + "'");
         }
         if (hits.size() == 1 && !"html".equals(ctx.queryParam("list"))) {
@@ -403,7 +404,7 @@ final class Pages {
             } catch (NumberFormatException e) {
                 limit = -1;
             }
-            if (limit < 1 || limit > 10_000) throw Problem.badParam("limit", "must be an integer 1..10000, got '" + l + "'");
+            if (limit < 1 || limit > 10_000) throw Problems.badParam("limit", "must be an integer 1..10000, got '" + l + "'");
         }
         ArrayNode arr = JSON.createArrayNode();
         for (Store.Event e : store.events(node, limit)) {
@@ -421,7 +422,7 @@ final class Pages {
 
     private void receiptJson(Context ctx) {
         Keccak256 id = hash(ctx.pathParam("id"), "id");
-        Store.StoredReceipt r = store.receipt(id).orElseThrow(() -> Problem.notFound("no receipt " + id + " in a settled batch"));
+        Store.StoredReceipt r = store.receipt(id).orElseThrow(() -> Problems.notFound("no receipt " + id + " in a settled batch"));
         ctx.contentType("application/json").result(r.json());
     }
 
@@ -432,8 +433,8 @@ final class Pages {
      */
     private void receiptContext(Context ctx) {
         Keccak256 id = hash(ctx.pathParam("id"), "id");
-        Store.StoredReceipt r = store.receipt(id).orElseThrow(() -> Problem.notFound("receipt " + id + " is in no batch indexed so far"));
-        Store.Batch b = store.batch(r.batchId()).orElseThrow(() -> Problem.notFound("batch " + r.batchId() + " vanished (reorg)"));
+        Store.StoredReceipt r = store.receipt(id).orElseThrow(() -> Problems.notFound("receipt " + id + " is in no batch indexed so far"));
+        Store.Batch b = store.batch(r.batchId()).orElseThrow(() -> Problems.notFound("batch " + r.batchId() + " vanished (reorg)"));
         List<Keccak256> ids = store.receiptsOfBatch(b.batchId()).stream().map(Store.StoredReceipt::id).toList();
         ObjectNode o = JSON.createObjectNode();
         o.put("receiptId", id.toHex());
@@ -501,7 +502,7 @@ final class Pages {
         try {
             return EvmAddress.parse(raw);
         } catch (IllegalArgumentException e) {
-            throw Problem.badParam(param, "must be an address (0x + 40 hex digits): " + e.getMessage());
+            throw Problems.badParam(param, "must be an address (0x + 40 hex digits): " + e.getMessage());
         }
     }
 
@@ -509,7 +510,7 @@ final class Pages {
         try {
             return Keccak256.parse(raw.toLowerCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw Problem.badParam(param, "must be 0x + 64 hex digits: " + e.getMessage());
+            throw Problems.badParam(param, "must be 0x + 64 hex digits: " + e.getMessage());
         }
     }
 

@@ -5,6 +5,19 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
+import io.verity.gateway.evidence.DisputeFeed;
+import io.verity.gateway.evidence.EvidenceLog;
+import io.verity.gateway.http.GatewayApi;
+import io.verity.gateway.http.Services;
+import io.verity.gateway.openai.OpenAiProxy;
+import io.verity.gateway.pay.Payer;
+import io.verity.gateway.pay.Payments;
+import io.verity.gateway.policy.PolicyEngine;
+import io.verity.gateway.policy.Sampling;
+import io.verity.gateway.routing.NodeDirectory;
+import io.verity.gateway.routing.NodeState;
+import io.verity.gateway.tee.TeeGate;
+import io.verity.gateway.tensor.NodeCaller;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.receipt.Eip712Domain;
 import java.math.BigInteger;
@@ -37,10 +50,10 @@ public final class Gateway implements AutoCloseable {
     private final NodeDirectory directory;
     private final Optional<Payer> payer;
     private final EvidenceLog evidence;
-    private final Dispatcher dispatcher;
+    private final PolicyEngine engine;
+    private final NodeCaller tensorCaller;
     private final TeeGate tee;
     private final Eip712Domain domain; // node receipts are checked against it
-    private final LlmCaller llmCaller;
     private final Javalin app;
     private final URI url;
 
@@ -63,18 +76,20 @@ public final class Gateway implements AutoCloseable {
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
         this.domain = domain;
-        NodeCaller caller = new NodeCaller(http, domain, config.requestTimeout(), background,
+        this.tensorCaller = new NodeCaller(http, domain, config.requestTimeout(), background,
                 client.map(ChainAccount::address));
-        this.llmCaller = new LlmCaller(http, domain, client.map(ChainAccount::address));
         this.tee = new TeeGate(config.tee(), chain.nodes(), http, Duration.ofSeconds(2), clock);
-        this.dispatcher = new Dispatcher(directory, tee, caller, config.routing(), payer, evidence,
+        this.engine = new PolicyEngine(directory::all, tee, config.routing(), payer.map(p -> p), evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
-                config.quarantine(), config.maxAttempts(), background, clock);
+                config.quarantine(), config.maxAttempts(), background, clock,
+                () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         if (client.isPresent()) DisputeFeed.start(chain, evidence, http, background, scheduler); // det evidence -> disputes
         refreshNow();
         long every = config.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
-        this.app = GatewayApi.create(config, this);
+        OpenAiProxy openAi = OpenAiProxy.create(engine, directory, http, domain, client.map(ChainAccount::address), background,
+                config.defaultPolicy(), config.requestTimeout());
+        this.app = GatewayApi.create(new Services(config, directory, engine, tensorCaller, tee, evidence, http, openAi));
         app.start(config.host(), config.port());
         this.url = URI.create("http://" + config.host() + ":" + app.port());
         LOG.info("gateway at {} routing over {} node(s) from NodeRegistry {}", url, directory.all().size(), d.nodeRegistry());
@@ -148,16 +163,16 @@ public final class Gateway implements AutoCloseable {
         return domain;
     }
 
-    LlmCaller llmCaller() {
-        return llmCaller;
-    }
-
     Optional<Payer> payer() {
         return payer;
     }
 
-    Dispatcher dispatcher() {
-        return dispatcher;
+    PolicyEngine engine() {
+        return engine;
+    }
+
+    NodeCaller tensorCaller() {
+        return tensorCaller;
     }
 
     Collection<NodeState> nodes() {

@@ -1,5 +1,8 @@
 package io.verity.gateway;
 
+import io.verity.gateway.routing.Routing;
+import io.verity.gateway.tee.TeeSettings;
+import io.verity.gateway.tensor.Tolerance;
 import io.verity.http.HttpLimits;
 import io.verity.protocol.policy.Policy;
 import java.math.BigInteger;

@@ -1,5 +1,6 @@
 package io.verity.gateway;
 
+import io.verity.gateway.tee.TeeSettings;
 import io.verity.http.HttpLimits;
 import io.verity.protocol.policy.Policy;
 import java.math.BigInteger;

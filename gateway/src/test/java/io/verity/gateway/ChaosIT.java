@@ -346,7 +346,7 @@ class ChaosIT {
                 ("{\"model\":\"nobody\"," + vad.substring(1)).getBytes(StandardCharsets.UTF_8)));
         // naming a funded payer, so the node reads the body instead of refusing payment first
         String chunked = "POST /v1/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
-                + io.verity.chain.VoucherJson.PAYER_HEADER + ": " + gateway.clientAccount().orElseThrow()
+                + io.verity.protocol.json.VoucherJson.PAYER_HEADER + ": " + gateway.clientAccount().orElseThrow()
                 + "\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n";
         p.put("infer malformed chunked (gateway)", () -> raw("infer malformed chunked (gateway)", g, chunked));
         p.put("infer malformed chunked (node)", () -> raw("infer malformed chunked (node)", nodes.get(N1).url(), chunked));
@@ -609,7 +609,7 @@ class ChaosIT {
             try {
                 // on the gateway's client's account, so it counts against the same credit as everything else
                 HttpResponse<String> r = post(n.url(), "/v1/chat/completions", "application/json", CHAT.getBytes(StandardCharsets.UTF_8),
-                        REQUEST_TIMEOUT, io.verity.chain.VoucherJson.PAYER_HEADER, gateway.clientAccount().orElseThrow().toString());
+                        REQUEST_TIMEOUT, io.verity.protocol.json.VoucherJson.PAYER_HEADER, gateway.clientAccount().orElseThrow().toString());
                 soft.assertThat(r.statusCode()).as("node %d answers a chat after the chaos: %s", a, r.body()).isEqualTo(200);
                 if (r.statusCode() == 200) {
                     directlyServed.put(a, ReceiptJson.read(JSON.readTree(r.body()).at("/verity/receipt"), "").receipt().price());

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Devnet;
-import io.verity.chain.OnChainReceipt;
 import io.verity.chain.SettledCheck;
 import io.verity.node.NodeMain;
 import io.verity.node.hub.ModelHub;
@@ -109,7 +108,7 @@ final class ChildNodes {
         proof.get("proof").forEach(h -> path.add(Keccak256.parse(h.asText())));
         long batchId = proof.get("batchId").asLong();
         assertThat(chain.settlement().isIncluded(batchId, r.id(), path)).as("receipt %s in batch %d", r.id(), batchId).isTrue();
-        SettledCheck check = chain.settlement().verifyReceipt(OnChainReceipt.of(r.receipt()), r.signature().toArray(), batchId, path);
+        SettledCheck check = chain.settlement().verifyReceipt(r, batchId, path);
         assertThat(check).as("on-chain check of %s", r.id()).isInstanceOf(SettledCheck.Settled.class);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.gateway.policy.NodeResult;
 import io.verity.protocol.wire.FailureSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,30 +31,30 @@ class FailoverTaxonomyTest {
 
     @Test
     void a_node_that_names_the_request_is_not_failed_over() throws Exception {
-        assertThat(NodeCaller.source(422, problem("{\"source\":\"request\",\"retryable\":false}"))).isEqualTo(FailureSource.REQUEST);
-        assertThat(NodeCaller.source(400, null)).isEqualTo(FailureSource.REQUEST);
-        assertThat(NodeCaller.source(402, problem("{}"))).isEqualTo(FailureSource.PAYMENT);
+        assertThat(NodeResult.source(422, problem("{\"source\":\"request\",\"retryable\":false}"))).isEqualTo(FailureSource.REQUEST);
+        assertThat(NodeResult.source(400, null)).isEqualTo(FailureSource.REQUEST);
+        assertThat(NodeResult.source(402, problem("{}"))).isEqualTo(FailureSource.PAYMENT);
     }
 
     @Test
     void a_429_or_a_missing_model_means_try_another_node() throws Exception {
-        assertThat(NodeCaller.source(429, problem("{\"source\":\"node\",\"retryable\":true}")).retryElsewhere()).isTrue();
-        assertThat(NodeCaller.source(429, null).retryElsewhere()).isTrue();
-        assertThat(NodeCaller.source(404, problem("{\"source\":\"node\",\"retryable\":true}")).retryElsewhere()).isTrue();
+        assertThat(NodeResult.source(429, problem("{\"source\":\"node\",\"retryable\":true}")).retryElsewhere()).isTrue();
+        assertThat(NodeResult.source(429, null).retryElsewhere()).isTrue();
+        assertThat(NodeResult.source(404, problem("{\"source\":\"node\",\"retryable\":true}")).retryElsewhere()).isTrue();
     }
 
     @Test
     void a_node_may_call_its_own_4xx_retryable_but_never_its_5xx_the_clients() throws Exception {
-        assertThat(NodeCaller.source(400, problem("{\"source\":\"engine\",\"retryable\":true}"))).isEqualTo(FailureSource.ENGINE);
-        assertThat(NodeCaller.source(500, problem("{\"source\":\"request\",\"retryable\":false}"))).isEqualTo(FailureSource.NODE);
-        assertThat(NodeCaller.source(503, problem("{\"source\":\"request\"}")).retryElsewhere()).isTrue();
+        assertThat(NodeResult.source(400, problem("{\"source\":\"engine\",\"retryable\":true}"))).isEqualTo(FailureSource.ENGINE);
+        assertThat(NodeResult.source(500, problem("{\"source\":\"request\",\"retryable\":false}"))).isEqualTo(FailureSource.NODE);
+        assertThat(NodeResult.source(503, problem("{\"source\":\"request\"}")).retryElsewhere()).isTrue();
     }
 
     @Test
     void a_source_that_contradicts_its_retryable_flag_or_is_unknown_falls_back_to_the_status() throws Exception {
-        assertThat(NodeCaller.source(400, problem("{\"source\":\"node\",\"retryable\":false}"))).isEqualTo(FailureSource.REQUEST);
-        assertThat(NodeCaller.source(400, problem("{\"source\":\"martians\"}"))).isEqualTo(FailureSource.REQUEST);
-        assertThat(NodeCaller.source(429, problem("{\"source\":42}"))).isEqualTo(FailureSource.NODE);
+        assertThat(NodeResult.source(400, problem("{\"source\":\"node\",\"retryable\":false}"))).isEqualTo(FailureSource.REQUEST);
+        assertThat(NodeResult.source(400, problem("{\"source\":\"martians\"}"))).isEqualTo(FailureSource.REQUEST);
+        assertThat(NodeResult.source(429, problem("{\"source\":42}"))).isEqualTo(FailureSource.NODE);
     }
 
     @Test

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
+import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.LlmEngine;
 import io.verity.protocol.json.ReceiptJson;

@@ -9,6 +9,8 @@ import io.verity.chain.ChainClients;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.gateway.ChildNodes.NodeProcess;
 import io.verity.chain.TxOutcome;
+import io.verity.gateway.http.GatewayApi;
+import io.verity.gateway.routing.NodeState;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
@@ -364,7 +366,7 @@ class NetworkFaultsIT {
             // account (a node serves no unnamed payer), within the node's credit.
             for (int i = 0; i < 3; i++) {
                 HttpResponse<byte[]> w = http.send(HttpRequest.newBuilder(byz.url().resolve("/v1/infer"))
-                        .header(io.verity.chain.VoucherJson.PAYER_HEADER, gateway.clientAccount().orElseThrow().toString())
+                        .header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, gateway.clientAccount().orElseThrow().toString())
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(vadRequest(null)))
                         .build(), HttpResponse.BodyHandlers.ofByteArray());
                 assertThat(w.statusCode()).isEqualTo(200);
@@ -444,7 +446,7 @@ class NetworkFaultsIT {
             for (int h : List.of(H1, H2, H3)) {
                 HttpResponse<byte[]> w = http.send(HttpRequest.newBuilder(node(h).url().resolve("/v1/infer"))
                         .header("Content-Type", "application/json")
-                        .header(io.verity.chain.VoucherJson.PAYER_HEADER, devnet.account(GATEWAY2).address().toString())
+                        .header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, devnet.account(GATEWAY2).address().toString())
                         .POST(HttpRequest.BodyPublishers.ofString(vadRequest(null))).build(), HttpResponse.BodyHandlers.ofByteArray());
                 assertThat(w.statusCode()).as("node %d meets the client: %s", h, new String(w.body())).isEqualTo(200);
             }

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.VoucherJson;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.InferenceNode;
 import java.math.BigInteger;

@@ -1,7 +1,9 @@
 package io.verity.http;
 
 import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.FieldErrors;
 import io.verity.protocol.wire.FailureSource;
+import io.verity.protocol.wire.Problem;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -73,5 +75,10 @@ public final class HttpFailure extends RuntimeException {
 
     public Optional<Duration> retryAfter() {
         return retryAfter;
+    }
+
+    /** This refusal as a problem document, with its source. */
+    public Problem problem() {
+        return Problem.of(kind.slug, kind.title, kind.status, getMessage()).withErrors(errors).withSource(kind.source);
     }
 }

@@ -26,10 +26,7 @@ public final class ServerHardening {
             if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) RequestBodies.requireJson(ctx);
         });
         // A default rendering of the hardening's refusals; node and gateway register their own after this.
-        cfg.routes.exception(HttpFailure.class, (f, ctx) -> {
-            f.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
-            ctx.status(f.status()).contentType("application/problem+json").result(problemJson(f, ctx.path()));
-        });
+        cfg.routes.exception(HttpFailure.class, (f, ctx) -> ProblemResponses.send(ctx, f));
         cfg.jetty.modifyHttpConfiguration(http -> {
             http.setIdleTimeout(idleMs); // a request whose body stalls
             http.setSendServerVersion(false); // nothing about the server's software to a remote client
@@ -50,27 +47,5 @@ public final class ServerHardening {
                 }
             });
         });
-    }
-
-    /** An {@link HttpFailure} as RFC 9457 problem+json with {@code source} and {@code retryable}. */
-    static byte[] problemJson(HttpFailure f, String instance) {
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
-        var body = json.createObjectNode();
-        body.put("type", f.kind().type());
-        body.put("title", f.kind().title);
-        body.put("status", f.status());
-        body.put("detail", f.getMessage());
-        body.put("instance", instance);
-        if (!f.errors().isEmpty()) {
-            var errs = body.putArray("errors");
-            f.errors().forEach(e -> errs.addObject().put("pointer", e.pointer()).put("detail", e.detail()));
-        }
-        body.put("source", f.source().wireName());
-        body.put("retryable", f.source().retryElsewhere());
-        try {
-            return json.writeValueAsBytes(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -2,8 +2,8 @@
  * The HTTP hardening that node, gateway and explorer share (all Javalin 7 on Jetty 12): one set of
  * {@link io.verity.http.HttpLimits} with their flags, applied by {@link io.verity.http.ServerHardening}; one way
  * to read a request body ({@link io.verity.http.RequestBodies}: content type, size, transport errors, the
- * protocol's {@code StrictJson}); a 429 gate per route group ({@link io.verity.http.RouteGate}); and capped error
- * lists ({@link io.verity.http.FieldErrors}). Failures are {@link io.verity.http.HttpFailure}s, which each server
- * renders as its own RFC 9457 problem; the slugs match the servers' so one client reads all three.
+ * protocol's {@code StrictJson}); a 429 gate per route group ({@link io.verity.http.RouteGate}); and one writer
+ * of the protocol's RFC 9457 {@code Problem} ({@link io.verity.http.ProblemResponses}). Failures are
+ * {@link io.verity.http.HttpFailure}s, each a {@code Problem} with the servers' slugs, so one client reads all three.
  */
 package io.verity.http;

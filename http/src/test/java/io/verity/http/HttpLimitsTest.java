@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.FieldErrors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

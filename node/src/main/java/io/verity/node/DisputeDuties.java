@@ -8,7 +8,6 @@ import io.verity.chain.NodeRegistryClient;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.node.dispute.Referee;
 import io.verity.node.dispute.RefereeDuty;
-import io.verity.protocol.Hex;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +24,7 @@ final class DisputeDuties {
 
     /** @return what to close, in start order */
     static List<AutoCloseable> start(NodeService service, Deployment d, NodeIdentity identity) {
-        ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())));
+        ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.of(identity.key()));
         DisputeResponder responder = new DisputeResponder(new DisputeClient(chain, d.disputeGame()), service.disputeTraces(),
                 identity.address(), POLL);
         Referee referee = new Referee(digest -> service.hub().list().stream().anyMatch(m -> m.digest().equals(digest))

@@ -3,9 +3,8 @@ package io.verity.node;
 import io.verity.chain.ChainException;
 import io.verity.chain.Dispute;
 import io.verity.chain.DisputeClient;
-import io.verity.chain.TraceReveal;
+import io.verity.protocol.merkle.TraceProof;
 import io.verity.chain.TxOutcome;
-import io.verity.engine.det.TraceProof;
 import io.verity.protocol.EvmAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -79,15 +78,11 @@ final class DisputeResponder implements AutoCloseable {
             }
             var trace = t.get().trace();
             TxOutcome out = trace.size() != d.n()
-                    ? games.disproveLength(id, reveal(trace.proof(0)))
-                    : games.reveal(id, reveal(trace.proof(Math.toIntExact(d.next()))));
+                    ? games.disproveLength(id, trace.proof(0))
+                    : games.reveal(id, trace.proof(Math.toIntExact(d.next())));
             LOG.info("dispute {}: {} entry {} -> {}", id, trace.size() != d.n() ? "disproved length with" : "revealed",
                     d.next(), out instanceof TxOutcome.Confirmed ? "ok" : out);
         }
-    }
-
-    static TraceReveal reveal(TraceProof p) {
-        return new TraceReveal(p.index(), p.leafCount(), p.previous(), p.digest(), p.siblings());
     }
 
     @Override

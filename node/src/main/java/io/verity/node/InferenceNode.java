@@ -15,7 +15,6 @@ import io.verity.node.settle.ChainSettings;
 import io.verity.node.settle.PaymentChannels;
 import io.verity.node.settle.RegistryAttestation;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.Hex;
 import io.verity.protocol.receipt.Eip712Domain;
 import java.io.IOException;
 import java.net.URI;
@@ -121,7 +120,7 @@ public final class InferenceNode implements AutoCloseable {
             if (deployment.isPresent()) {
                 try {
                     Batcher batcher = Batcher.start(log, config.home(), chain.get(), deployment.get(),
-                            ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())), node.url,
+                            ChainAccount.of(identity.key()), node.url,
                             () -> java.util.stream.Stream.of(hub.list().stream().map(Manifest::digest),
                                     service.llms.values().stream().map(io.verity.llm.LlmEngine::modelDigest),
                                     service.upstream == null ? java.util.stream.Stream.<io.verity.protocol.Keccak256>empty()
@@ -133,7 +132,7 @@ public final class InferenceNode implements AutoCloseable {
                     resources.add(batcher); // closed before the log it reads
                     service.attach(batcher);
                     PaymentChannels channels = PaymentChannels.start(config.home(), chain.get(), deployment.get(),
-                            ChainAccount.fromPrivateKey(Hex.encode(identity.key().privateKeyBytes())), clock);
+                            ChainAccount.of(identity.key()), clock);
                     resources.add(channels);
                     service.attach(channels);
                     if (deployment.get().disputeGame() != null && engine instanceof DeterministicEngine) {

@@ -1,5 +1,6 @@
 package io.verity.node;
 
+import io.verity.protocol.json.FieldError;
 import io.verity.protocol.tensor.ModelSchema;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorSpec;
@@ -24,8 +25,8 @@ final class InputValidator {
      *     we serve expects them, and a NaN usually means a broken client)
      * @return every problem found, empty when the inputs fit the schema
      */
-    static List<Problem.FieldError> validate(ModelSchema schema, List<Tensor> inputs, boolean allowNonFinite) {
-        List<Problem.FieldError> errors = new ArrayList<>();
+    static List<FieldError> validate(ModelSchema schema, List<Tensor> inputs, boolean allowNonFinite) {
+        List<FieldError> errors = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
         // Symbolic dims (e.g. "batch") must agree across inputs, or the engine would fail mid-graph.
         Map<String, Long> symbols = new HashMap<>();
@@ -35,13 +36,13 @@ final class InputValidator {
             String at = "/inputs/" + i;
             Integer dup = seen.putIfAbsent(t.name(), i);
             if (dup != null) {
-                errors.add(new Problem.FieldError(at + "/name",
+                errors.add(new FieldError(at + "/name",
                         "duplicate input '" + t.name() + "' (also at /inputs/" + dup + ")"));
                 continue;
             }
             var spec = schema.input(t.name());
             if (spec.isEmpty()) {
-                errors.add(new Problem.FieldError(at + "/name", "unknown input '" + t.name()
+                errors.add(new FieldError(at + "/name", "unknown input '" + t.name()
                         + "', the model takes " + names(schema.inputs())));
                 continue;
             }
@@ -50,7 +51,7 @@ final class InputValidator {
         Set<String> given = new HashSet<>(seen.keySet());
         for (TensorSpec s : schema.inputs()) {
             if (!given.contains(s.name())) {
-                errors.add(new Problem.FieldError("/inputs", "missing input '" + s.name() + "' ("
+                errors.add(new FieldError("/inputs", "missing input '" + s.name() + "' ("
                         + s.dtype().wireName() + " " + describe(s) + ")"));
             }
         }
@@ -58,14 +59,14 @@ final class InputValidator {
     }
 
     private static void checkOne(TensorSpec spec, Tensor t, String at, boolean allowNonFinite,
-            Map<String, Long> symbols, Map<String, String> symbolOwner, List<Problem.FieldError> errors) {
+            Map<String, Long> symbols, Map<String, String> symbolOwner, List<FieldError> errors) {
         if (t.dtype() != spec.dtype()) {
-            errors.add(new Problem.FieldError(at + "/dtype", "input '" + t.name() + "' must be "
+            errors.add(new FieldError(at + "/dtype", "input '" + t.name() + "' must be "
                     + spec.dtype().wireName() + ", got " + t.dtype().wireName()));
             return;
         }
         if (t.shape().rank() != spec.rank()) {
-            errors.add(new Problem.FieldError(at + "/shape", "input '" + t.name() + "' must have rank "
+            errors.add(new FieldError(at + "/shape", "input '" + t.name() + "' must have rank "
                     + spec.rank() + " " + describe(spec) + ", got " + t.shape().rank() + " " + t.shape()));
             return;
         }
@@ -74,7 +75,7 @@ final class InputValidator {
             switch (spec.dims().get(d)) {
                 case TensorSpec.Dim.Fixed f -> {
                     if (f.size() != got) {
-                        errors.add(new Problem.FieldError(at + "/shape/" + d, "input '" + t.name() + "' dim " + d
+                        errors.add(new FieldError(at + "/shape/" + d, "input '" + t.name() + "' dim " + d
                                 + " must be " + f.size() + " " + describe(spec) + ", got " + got));
                     }
                 }
@@ -84,7 +85,7 @@ final class InputValidator {
                     if (bound == null) {
                         symbolOwner.put(dyn.name(), t.name());
                     } else if (bound != got) {
-                        errors.add(new Problem.FieldError(at + "/shape/" + d, "input '" + t.name() + "' dim " + d
+                        errors.add(new FieldError(at + "/shape/" + d, "input '" + t.name() + "' dim " + d
                                 + " ('" + dyn.name() + "') must equal " + bound + " as in input '"
                                 + symbolOwner.get(dyn.name()) + "', got " + got));
                     }
@@ -94,7 +95,7 @@ final class InputValidator {
         if (!allowNonFinite && t.dtype().isFloatingPoint()) {
             long bad = firstNonFinite(t);
             if (bad >= 0) {
-                errors.add(new Problem.FieldError(at + "/data/" + bad, "input '" + t.name()
+                errors.add(new FieldError(at + "/data/" + bad, "input '" + t.name()
                         + "' must hold finite numbers, element " + bad + " is NaN or infinite"));
             }
         }

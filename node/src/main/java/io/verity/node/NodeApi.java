@@ -10,13 +10,18 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.verity.node.hub.Manifest;
-import io.verity.chain.VoucherJson;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.node.settle.InclusionProof;
 import io.verity.node.settle.PaymentChannels;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.Keccak256;
-import io.verity.http.FieldErrors;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.FieldErrors;
+import io.verity.http.ProblemResponses;
+import io.verity.protocol.wire.InferRequest;
+import io.verity.protocol.wire.Problem;
+import io.verity.protocol.wire.ProblemException;
 import io.verity.http.HttpFailure;
 import io.verity.http.RequestBodies;
 import io.verity.http.RouteGate;
@@ -33,10 +38,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +64,6 @@ import org.slf4j.LoggerFactory;
 final class NodeApi {
     private static final Logger LOG = LoggerFactory.getLogger(NodeApi.class);
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> INFER_FIELDS = Set.of("model", "inputs", "requestId", "verification");
 
     private NodeApi() {}
 
@@ -103,15 +105,14 @@ final class NodeApi {
                     return;
                 }
                 LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
-                send(ctx, Problem.of(Problem.Kind.INTERNAL, "unexpected error; the node logged it"));
+                send(ctx, ProblemKind.INTERNAL.problem("unexpected error; the node logged it"));
             });
             cfg.routes.error(404, ctx -> {
                 if (!Problem.MEDIA_TYPE.equals(ctx.res().getContentType())) {
-                    send(ctx, Problem.of(Problem.Kind.NOT_FOUND, "no route " + ctx.method() + " " + ctx.path()));
+                    send(ctx, ProblemKind.NOT_FOUND.problem("no route " + ctx.method() + " " + ctx.path()));
                 }
             });
-            cfg.routes.error(405, ctx -> send(ctx, Problem.of(Problem.Kind.METHOD_NOT_ALLOWED,
-                    ctx.method() + " is not allowed on " + ctx.path())));
+            cfg.routes.error(405, ctx -> send(ctx, ProblemKind.METHOD_NOT_ALLOWED.problem(ctx.method() + " is not allowed on " + ctx.path())));
         });
     }
 
@@ -122,55 +123,14 @@ final class NodeApi {
 
     private static void infer(Context ctx, NodeConfig config, NodeService service) throws IOException {
         JsonNode root = readJson(ctx, config);
-        if (!root.isObject()) {
-            throw invalid("", "request body must be a JSON object {model, inputs, requestId?}");
-        }
         FieldErrors errors = new FieldErrors(); // capped: a million unknown members get a short answer
-        root.fieldNames().forEachRemaining(f -> {
-            if (!INFER_FIELDS.contains(f)) errors.add("/" + f.replace("~", "~0").replace("/", "~1"), "unknown field, expected "
-                    + "model, inputs, requestId, verification");
-        });
-        JsonNode model = root.get("model");
-        if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            errors.add("/model", "required: a model name, name@version or 0x digest");
+        InferRequest req = InferRequest.read(root, InferRequest.Route.NODE, errors);
+        if (req == null) {
+            throw ProblemKind.INVALID_REQUEST.exception(root.isObject() ? errors.count() + " error(s) in the request"
+                    : InferRequest.Route.NODE.notAnObject(), errors.toList());
         }
-        Keccak256 requestId = null;
-        JsonNode rid = root.get("requestId");
-        if (rid != null && !rid.isNull()) {
-            try {
-                if (!rid.isTextual()) throw new IllegalArgumentException("must be a string");
-                requestId = Keccak256.parse(rid.asText());
-            } catch (IllegalArgumentException e) {
-                errors.add("/requestId", "must be 0x followed by 64 hex digits (bytes32): " + e.getMessage());
-            }
-        }
-        VerificationMode verification = VerificationMode.NONE;
-        JsonNode vm = root.get("verification");
-        if (vm != null && !vm.isNull()) {
-            try {
-                if (!vm.isTextual()) throw new IllegalArgumentException("must be a string, one of none, tee, redundant, "
-                        + "sample, optimistic");
-                verification = VerificationMode.fromWireName(vm.asText());
-            } catch (IllegalArgumentException e) {
-                errors.add("/verification", e.getMessage());
-            }
-        }
-        List<Tensor> inputs = List.of();
-        JsonNode in = root.get("inputs");
-        if (in == null || !in.isArray()) {
-            errors.add("/inputs", "required: an array of tensors {name, dtype, shape, data}");
-        } else {
-            try {
-                inputs = TensorJson.readList(in, "/inputs");
-            } catch (InvalidFieldException e) {
-                errors.addAll(e.errors());
-            }
-        }
-        if (!errors.isEmpty()) {
-            throw new ProblemException(Problem.Kind.INVALID_REQUEST, errors.count() + " error(s) in the request",
-                    fieldErrors(errors.toList()));
-        }
-        NodeService.Answer answer = service.infer(model.asText(), inputs, requestId, verification);
+        NodeService.Answer answer = service.infer(req.model(), req.inputs(), req.requestId().orElse(null),
+                req.verification().orElse(VerificationMode.NONE));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -185,8 +145,7 @@ final class NodeApi {
     }
 
     private static PaymentChannels channels(NodeService service) {
-        return service.channels().orElseThrow(() -> new ProblemException(Problem.Kind.NO_CHAIN,
-                "this node does not settle on a chain; it accepts no vouchers"));
+        return service.channels().orElseThrow(() -> ProblemKind.NO_CHAIN.exception("this node does not settle on a chain; it accepts no vouchers"));
     }
 
     private static void acceptVoucher(Context ctx, NodeConfig config, NodeService service) throws IOException {
@@ -196,8 +155,8 @@ final class NodeApi {
         try {
             voucher = VoucherJson.read(body, "");
         } catch (InvalidFieldException e) {
-            throw new ProblemException(Problem.Kind.INVALID_REQUEST, e.errors().size() + " error(s) in the voucher",
-                    fieldErrors(e.errors()));
+            throw ProblemKind.INVALID_REQUEST.exception(e.errors().size() + " error(s) in the voucher",
+                    e.errors());
         }
         Optional<BigInteger> base = Optional.empty();
         String baseParam = ctx.queryParam("base");
@@ -206,8 +165,8 @@ final class NodeApi {
                 base = Optional.of(new BigInteger(baseParam));
                 if (base.get().signum() < 0) throw new NumberFormatException();
             } catch (NumberFormatException e) {
-                throw new ProblemException(Problem.Kind.INVALID_REQUEST, "query parameter base must be a decimal amount"
-                        + " of wei >= 0", List.of(new Problem.FieldError("query base", "expected a decimal integer >= 0, got '"
+                throw ProblemKind.INVALID_REQUEST.exception("query parameter base must be a decimal amount"
+                        + " of wei >= 0", List.of(new FieldError("query base", "expected a decimal integer >= 0, got '"
                         + baseParam + "'")));
             }
         }
@@ -216,26 +175,21 @@ final class NodeApi {
             outcome = channels.accept(voucher, base);
         } catch (IOException e) {
             LOG.error("voucher store write failed", e);
-            throw new ProblemException(Problem.Kind.UNAVAILABLE,
-                    "the node could not store the voucher durably, so it did not accept it; retry");
+            throw ProblemKind.UNAVAILABLE.exception("the node could not store the voucher durably, so it did not accept it; retry");
         }
         switch (outcome) {
             case PaymentChannels.Acceptance.Accepted a -> json(ctx, tree(a.channel()));
-            case PaymentChannels.Acceptance.Invalid i -> throw new ProblemException(Problem.Kind.INVALID_REQUEST,
-                    i.errors().size() + " error(s) in the voucher", fieldErrors(i.errors()));
-            case PaymentChannels.Acceptance.NotIncreasing n -> throw new ProblemException(Problem.of(
-                    Problem.Kind.VOUCHER_NOT_INCREASING, "cumulativeAmount " + voucher.voucher().cumulativeAmount()
+            case PaymentChannels.Acceptance.Invalid i -> throw ProblemKind.INVALID_REQUEST.exception(i.errors().size() + " error(s) in the voucher", i.errors());
+            case PaymentChannels.Acceptance.NotIncreasing n -> throw new ProblemException(ProblemKind.VOUCHER_NOT_INCREASING.problem("cumulativeAmount " + voucher.voucher().cumulativeAmount()
                             + " does not exceed the " + n.held() + " wei this node holds for " + voucher.voucher().client()
-                            + "; send a voucher above it", List.of(new Problem.FieldError("/cumulativeAmount",
+                            + "; send a voucher above it", List.of(new FieldError("/cumulativeAmount",
                             "must exceed " + n.held()))).with("held", n.held().toString()));
-            case PaymentChannels.Acceptance.StaleBase sb -> throw new ProblemException(Problem.of(
-                    Problem.Kind.VOUCHER_BASE_STALE, "the voucher was built on " + sb.expected() + " wei but this node now holds "
+            case PaymentChannels.Acceptance.StaleBase sb -> throw new ProblemException(ProblemKind.VOUCHER_BASE_STALE.problem("the voucher was built on " + sb.expected() + " wei but this node now holds "
                             + sb.held() + " wei for " + voucher.voucher().client() + "; add your increment to the held amount",
-                    List.of(new Problem.FieldError("query base", "must equal " + sb.held()))).with("held", sb.held().toString()));
-            case PaymentChannels.Acceptance.Underfunded u -> throw new ProblemException(Problem.Kind.INSUFFICIENT_DEPOSIT,
-                    "client " + voucher.voucher().client() + " has " + u.deposit() + " wei in escrow but the voucher "
+                    List.of(new FieldError("query base", "must equal " + sb.held()))).with("held", sb.held().toString()));
+            case PaymentChannels.Acceptance.Underfunded u -> throw ProblemKind.INSUFFICIENT_DEPOSIT.exception("client " + voucher.voucher().client() + " has " + u.deposit() + " wei in escrow but the voucher "
                             + "asks " + u.cumulative().subtract(u.redeemed()) + " wei beyond the " + u.redeemed()
-                            + " already redeemed; deposit more", List.of(new Problem.FieldError("/cumulativeAmount",
+                            + " already redeemed; deposit more", List.of(new FieldError("/cumulativeAmount",
                             "exceeds what the client's deposit can pay")));
         }
     }
@@ -249,8 +203,8 @@ final class NodeApi {
                     + s + "'");
             client = EvmAddress.parse(s);
         } catch (IllegalArgumentException e) {
-            throw new ProblemException(Problem.Kind.INVALID_REQUEST, "client must be an address",
-                    List.of(new Problem.FieldError("/client", e.getMessage())));
+            throw ProblemKind.INVALID_REQUEST.exception("client must be an address",
+                    List.of(new FieldError("/client", e.getMessage())));
         }
         json(ctx, tree(channels.channel(client)));
     }
@@ -262,10 +216,6 @@ final class NodeApi {
         body.put("cumulativeAmount", c.held().toString());
         body.put("redeemed", c.redeemed().toString());
         return body;
-    }
-
-    private static List<Problem.FieldError> fieldErrors(List<io.verity.protocol.json.FieldError> errors) {
-        return FieldErrors.cap(errors).stream().map(fe -> new Problem.FieldError(fe.pointer(), fe.detail())).toList();
     }
 
     private static void models(Context ctx, NodeService service) {
@@ -283,11 +233,11 @@ final class NodeApi {
         try {
             digest = Keccak256.parse(ref);
         } catch (IllegalArgumentException e) {
-            throw new ProblemException(Problem.Kind.INVALID_REQUEST, "model path segment must be a 0x digest",
-                    List.of(new Problem.FieldError("/digest", e.getMessage())));
+            throw ProblemKind.INVALID_REQUEST.exception("model path segment must be a 0x digest",
+                    List.of(new FieldError("/digest", e.getMessage())));
         }
         return service.hub().find(digest).orElseThrow(() ->
-                new ProblemException(Problem.Kind.UNKNOWN_MODEL, "no model " + digest + " on this node"));
+                ProblemKind.UNKNOWN_MODEL.exception("no model " + digest + " on this node"));
     }
 
     private static void manifest(Context ctx, NodeService service) {
@@ -310,11 +260,11 @@ final class NodeApi {
         try {
             id = Keccak256.parse(ctx.pathParam("id"));
         } catch (IllegalArgumentException e) {
-            throw new ProblemException(Problem.Kind.INVALID_REQUEST, "receipt id must be a 0x bytes32",
-                    List.of(new Problem.FieldError("/id", e.getMessage())));
+            throw ProblemKind.INVALID_REQUEST.exception("receipt id must be a 0x bytes32",
+                    List.of(new FieldError("/id", e.getMessage())));
         }
         byte[] json = service.receipt(id).orElseThrow(() ->
-                new ProblemException(Problem.Kind.NOT_FOUND, "no receipt " + id + " on this node"));
+                ProblemKind.NOT_FOUND.exception("no receipt " + id + " on this node"));
         ctx.status(200).contentType("application/json").result(json);
     }
 
@@ -322,15 +272,15 @@ final class NodeApi {
         try {
             return Keccak256.parse(ctx.pathParam(name));
         } catch (IllegalArgumentException e) {
-            throw new ProblemException(Problem.Kind.INVALID_REQUEST, what + " must be a 0x bytes32",
-                    List.of(new Problem.FieldError("/" + name, e.getMessage())));
+            throw ProblemKind.INVALID_REQUEST.exception(what + " must be a 0x bytes32",
+                    List.of(new FieldError("/" + name, e.getMessage())));
         }
     }
 
     private static void proof(Context ctx, NodeService service) {
         Keccak256 id = bytes32Param(ctx, "id", "receipt id");
         InclusionProof p = service.batcher().flatMap(b -> b.proof(id)).orElseThrow(() ->
-                new ProblemException(Problem.Kind.NOT_FOUND, service.receipt(id).isPresent()
+                ProblemKind.NOT_FOUND.exception(service.receipt(id).isPresent()
                         ? "receipt " + id + " is not settled on chain yet; retry later"
                         : "no receipt " + id + " on this node"));
         ObjectNode body = JSON.createObjectNode();
@@ -345,7 +295,7 @@ final class NodeApi {
     private static void batch(Context ctx, NodeService service) {
         Keccak256 root = bytes32Param(ctx, "root", "batch root");
         byte[] json = service.batcher().flatMap(b -> b.batchJson(root)).orElseThrow(() ->
-                new ProblemException(Problem.Kind.NOT_FOUND, "no batch " + root + " on this node"));
+                ProblemKind.NOT_FOUND.exception("no batch " + root + " on this node"));
         ctx.status(200).contentType("application/json").result(json);
     }
 
@@ -392,17 +342,13 @@ final class NodeApi {
         }
     }
 
-    private static ProblemException invalid(String pointer, String detail) {
-        return new ProblemException(Problem.Kind.INVALID_REQUEST, detail, List.of(new Problem.FieldError(pointer, detail)));
-    }
-
     private static Problem fromHttp(HttpResponseException e) {
         return switch (e.getStatus()) {
-            case 413 -> Problem.of(Problem.Kind.BODY_TOO_LARGE, "request body exceeds this node's limit: " + e.getMessage());
-            case 404 -> Problem.of(Problem.Kind.NOT_FOUND, e.getMessage());
-            case 405 -> Problem.of(Problem.Kind.METHOD_NOT_ALLOWED, e.getMessage());
+            case 413 -> ProblemKind.BODY_TOO_LARGE.problem("request body exceeds this node's limit: " + e.getMessage());
+            case 404 -> ProblemKind.NOT_FOUND.problem(e.getMessage());
+            case 405 -> ProblemKind.METHOD_NOT_ALLOWED.problem(e.getMessage());
             default -> new Problem("urn:verity:problem:http-" + e.getStatus(), e.getMessage(), e.getStatus(),
-                    e.getMessage(), List.of());
+                    e.getMessage(), null, List.of(), null, null, null);
         };
     }
 
@@ -417,47 +363,24 @@ final class NodeApi {
     /** A refusal of the shared hardening, as this node's problem (with Retry-After on a 429). */
     static void send(HttpFailure f, Context ctx) {
         f.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
-        send(ctx, new Problem(f.kind().type(), f.kind().title, f.status(), f.getMessage(), fieldErrors(f.errors()),
-                java.util.Map.of(FailureSource.MEMBER, f.source().wireName())));
+        send(ctx, f.problem());
     }
 
+    /**
+     * Every problem the node sends says who caused it and whether another node may succeed (what a gateway's
+     * failover reads, {@link FailureSource}): its own source, else the one its status implies. No text names the
+     * node's home directory.
+     */
     static void send(Context ctx, Problem p) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("type", p.type());
-        body.put("title", p.title());
-        body.put("status", p.status());
-        if (p.detail() != null) body.put("detail", scrub(ctx, p.detail()));
-        body.put("instance", ctx.path());
-        List<Problem.FieldError> errors = p.errors();
-        if (errors.size() > FieldErrors.MAX + 1) { // a safety net: readers cap while collecting (MAX + "N more")
-            int more = errors.size() - FieldErrors.MAX;
-            errors = new ArrayList<>(errors.subList(0, FieldErrors.MAX));
-            errors.add(new Problem.FieldError("", more + " more errors not shown"));
-        }
-        if (!errors.isEmpty()) {
-            ArrayNode errs = body.putArray("errors");
-            for (Problem.FieldError fe : errors) errs.addObject().put("pointer", fe.pointer()).put("detail", scrub(ctx, fe.detail()));
-        }
-        // Who caused it and whether another node may succeed: what a gateway's failover reads (FailureSource).
-        FailureSource source = FailureSource.fromWireName(p.extensions().getOrDefault(FailureSource.MEMBER, ""))
-                .orElse(FailureSource.ofStatus(p.status()));
-        p.extensions().forEach((k, v) -> {
-            if (!k.equals(FailureSource.MEMBER) && !k.equals(FailureSource.RETRYABLE_MEMBER)) body.put(k, v);
-        });
-        body.put(FailureSource.MEMBER, source.wireName());
-        body.put(FailureSource.RETRYABLE_MEMBER, source.retryElsewhere());
-        if (isOpenAiRoute(ctx.path())) { // OpenAI clients read {error: {message, type, code}}; the rest read the problem
-            ObjectNode error = body.putObject("error");
-            error.put("message", body.path("detail").asText(p.title()));
-            error.put("type", p.status() >= 500 ? "server_error" : "invalid_request_error");
-            error.putNull("param");
-            error.put("code", p.type().substring(p.type().lastIndexOf(':') + 1));
-        }
-        try {
-            ctx.status(p.status()).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        if (p.source() == null) p = p.withSource(FailureSource.ofStatus(p.status()));
+        ProblemResponses.send(ctx, scrub(ctx, p));
+    }
+
+    private static Problem scrub(Context ctx, Problem p) {
+        Problem.OpenAiError e = p.openAiError();
+        return new Problem(p.type(), p.title(), p.status(), scrub(ctx, p.detail()), p.instance(),
+                p.errors().stream().map(fe -> new FieldError(fe.pointer(), scrub(ctx, fe.detail()))).toList(), p.source(),
+                p.extensions(), e == null ? null : new Problem.OpenAiError(scrub(ctx, e.message()), e.type(), e.param(), e.code()));
     }
 
     /** The node's own directories never reach a remote client (a hub's "no model in /home/..."). */
@@ -468,7 +391,4 @@ final class NodeApi {
 
     private static final String HOME = "verity.node.home";
 
-    private static boolean isOpenAiRoute(String path) {
-        return path.equals("/v1/chat/completions") || path.equals("/v1/completions");
-    }
 }

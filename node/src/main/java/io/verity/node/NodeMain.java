@@ -1,5 +1,6 @@
 package io.verity.node;
 
+import io.verity.protocol.wire.ReadyLine;
 import io.verity.node.settle.ChainSettings;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -235,7 +236,7 @@ public final class NodeMain {
             node.close();
             stopped.countDown();
         }, "node-shutdown"));
-        System.out.println("READY " + node.url() + " " + node.address());
+        System.out.println(ReadyLine.of(node.url(), node.address()));
         System.out.flush();
         stopped.await();
     }

@@ -1,5 +1,7 @@
 package io.verity.node;
 
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.wire.ProblemException;
 import io.verity.engine.EngineException;
 import io.verity.engine.Inference;
 import io.verity.engine.InferenceEngine;
@@ -81,12 +83,12 @@ final class NodeService {
             // Not e.getMessage(): the hub names its directory, which is no business of a remote client.
             String why = e instanceof HubException.Ambiguous ? e.getMessage()
                     : "no model '" + modelRef + "' on this node";
-            throw new ProblemException(Problem.of(Problem.Kind.UNKNOWN_MODEL, why,
-                    List.of(new Problem.FieldError("/model", why + "; GET /v1/models lists what this node serves"))));
+            throw new ProblemException(ProblemKind.UNKNOWN_MODEL.problem(why,
+                    List.of(new FieldError("/model", why + "; GET /v1/models lists what this node serves"))));
         }
         if (Manifest.FORMAT_GGUF.equals(manifest.format())) {
-            throw new ProblemException(Problem.of(Problem.Kind.INVALID_REQUEST, manifest.ref() + " is a language model",
-                    List.of(new Problem.FieldError("/model", manifest.ref() + " is a language model: send it to POST "
+            throw new ProblemException(ProblemKind.INVALID_REQUEST.problem(manifest.ref() + " is a language model",
+                    List.of(new FieldError("/model", manifest.ref() + " is a language model: send it to POST "
                             + "/v1/chat/completions or /v1/completions"))));
         }
         LoadedModel model;
@@ -94,12 +96,12 @@ final class NodeService {
             model = load(manifest.digest());
         } catch (EngineException e) {
             LOG.error("model {} cannot be loaded: {}", manifest.digest(), e.getMessage());
-            throw new ProblemException(Problem.Kind.UNAVAILABLE, "model " + manifest.digest() + " cannot be loaded by "
+            throw ProblemKind.UNAVAILABLE.exception("model " + manifest.digest() + " cannot be loaded by "
                     + engine.id() + " on this node");
         }
-        List<Problem.FieldError> errors = InputValidator.validate(model.schema(), inputs, config.allowNonFinite());
+        List<FieldError> errors = InputValidator.validate(model.schema(), inputs, config.allowNonFinite());
         if (!errors.isEmpty()) {
-            throw new ProblemException(Problem.Kind.INVALID_INPUT, errors.size() + " input error(s) for model "
+            throw ProblemKind.INVALID_INPUT.exception(errors.size() + " input error(s) for model "
                     + manifest.name() + "@" + manifest.version(), errors);
         }
         Inference result;
@@ -107,11 +109,11 @@ final class NodeService {
             result = model.run(inputs);
         } catch (EngineException e) {
             if (e.kind() == EngineException.Kind.INVALID_INPUT) {
-                throw new ProblemException(Problem.Kind.INVALID_INPUT, e.getMessage(),
-                        List.of(new Problem.FieldError("/inputs", e.getMessage())));
+                throw ProblemKind.INVALID_INPUT.exception(e.getMessage(),
+                        List.of(new FieldError("/inputs", e.getMessage())));
             }
             LOG.error("inference failed on model {}", manifest.digest(), e);
-            throw new ProblemException(Problem.Kind.INTERNAL, "the engine failed on this request; nothing was charged");
+            throw ProblemKind.INTERNAL.exception("the engine failed on this request; nothing was charged");
         }
         Keccak256 rid = requestId != null ? requestId : randomRequestId();
         List<Tensor> outputs = result.outputs();
@@ -125,8 +127,7 @@ final class NodeService {
             log.append(signed.id(), NodeApi.JSON.writeValueAsBytes(ReceiptJson.write(signed)));
         } catch (IOException e) {
             LOG.error("receipt log write failed", e);
-            throw new ProblemException(Problem.Kind.UNAVAILABLE,
-                    "the node could not make the receipt durable, so it withholds the answer; retry");
+            throw ProblemKind.UNAVAILABLE.exception("the node could not make the receipt durable, so it withholds the answer; retry");
         }
         charge(signed);
         if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(signed.id(), inputs); // for disputes
@@ -293,8 +294,7 @@ final class NodeService {
             log.append(signed.id(), NodeApi.JSON.writeValueAsBytes(ReceiptJson.write(signed)));
         } catch (IOException e) {
             LOG.error("receipt log write failed", e);
-            throw new ProblemException(Problem.Kind.UNAVAILABLE,
-                    "the node could not make the receipt durable, so it withholds the answer; retry");
+            throw ProblemKind.UNAVAILABLE.exception("the node could not make the receipt durable, so it withholds the answer; retry");
         }
         charge(signed);
         return signed;
@@ -320,7 +320,7 @@ final class NodeService {
             try {
                 payer = Optional.of(EvmAddress.parse(header.strip()));
             } catch (IllegalArgumentException e) {
-                throw new ProblemException(Problem.Kind.INVALID_REQUEST, "header " + PaymentGate.HEADER
+                throw ProblemKind.INVALID_REQUEST.exception("header " + PaymentGate.HEADER
                         + " must be the paying account's 0x address (40 hex digits): " + e.getMessage());
             }
         }

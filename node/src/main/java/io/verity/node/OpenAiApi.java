@@ -1,5 +1,8 @@
 package io.verity.node;
 
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.wire.ProblemException;
+import io.verity.protocol.wire.Problem;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -110,62 +113,30 @@ final class OpenAiApi {
      * says whose fault it is (problem members {@code source} and {@code retryable}), so a gateway fails over only
      * when another node can succeed.
      */
-    static final class OpenAiException extends RuntimeException {
-        final int status;
-        final String type;
-        final String param;
-        final String code;
-        final Problem.Kind kind;
-        final FailureSource source;
-
-        OpenAiException(Problem.Kind kind, String type, String message, String param, String code, FailureSource source) {
-            super(message);
-            this.kind = kind;
-            this.status = kind.status;
-            this.type = type;
-            this.param = param;
-            this.code = code;
-            this.source = source;
+    static final class OpenAiException extends ProblemException {
+        OpenAiException(ProblemKind kind, String type, String message, String param, String code, FailureSource source) {
+            super(kind.problem(message, param == null ? List.of() : List.of(new FieldError(pointer(param), message)))
+                    .withSource(source).withOpenAiError(new Problem.OpenAiError(message, type, param, code)));
         }
 
-        OpenAiException(Problem.Kind kind, String type, String message, String param, String code) {
-            this(kind, type, message, param, code, kind == Problem.Kind.UPSTREAM_FAILED || kind == Problem.Kind.UPSTREAM_TIMEOUT
+        OpenAiException(ProblemKind kind, String type, String message, String param, String code) {
+            this(kind, type, message, param, code, kind == ProblemKind.UPSTREAM_FAILED || kind == ProblemKind.UPSTREAM_TIMEOUT
                     ? FailureSource.UPSTREAM : FailureSource.ofStatus(kind.status));
         }
 
         static OpenAiException invalid(String param, String message) {
-            return new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error", message, param, null);
+            return new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error", message, param, null);
         }
     }
 
     private static void sendError(Context ctx, OpenAiException e) {
-        ObjectNode body = errorBody(ctx.path(), e);
-        if (e.source == FailureSource.ENGINE) ctx.header("Retry-After", "1"); // a worker restarts within seconds
-        try {
-            ctx.status(e.status).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
-        } catch (JsonProcessingException x) {
-            throw new UncheckedIOException(x);
-        }
+        if (e.problem().source() == FailureSource.ENGINE) ctx.header("Retry-After", "1"); // a worker restarts within seconds
+        NodeApi.send(ctx, e.problem());
     }
 
+    /** The problem as one server-sent event of a stream already under way. */
     static ObjectNode errorBody(String path, OpenAiException e) {
-        ObjectNode body = JSON.createObjectNode();
-        ObjectNode err = body.putObject("error");
-        err.put("message", e.getMessage());
-        err.put("type", e.type);
-        err.put("param", e.param);
-        err.put("code", e.code);
-        body.put("type", "urn:verity:problem:" + e.kind.slug);
-        body.put("title", e.kind.title);
-        body.put("status", e.status);
-        body.put("detail", e.getMessage());
-        body.put("instance", path);
-        body.put(FailureSource.MEMBER, e.source.wireName());
-        body.put(FailureSource.RETRYABLE_MEMBER, e.source.retryElsewhere());
-        if (e.param != null) {
-            body.putArray("errors").addObject().put("pointer", pointer(e.param)).put("detail", e.getMessage());
-        }
-        return body;
+        return e.problem().withInstance(path).toJson(true);
     }
 
     /** One parsed request: what to run and the settings it ran with. */
@@ -197,7 +168,7 @@ final class OpenAiApi {
     private static void serve(Context ctx, NodeService service, boolean chat) throws IOException {
         String type = ctx.contentType();
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
-            throw new OpenAiException(Problem.Kind.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
+            throw new OpenAiException(ProblemKind.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
                     "Content-Type must be application/json, got " + (type == null ? "none" : type), null, "unsupported_media_type");
         }
         checkKey(ctx, service);
@@ -258,18 +229,18 @@ final class OpenAiApi {
         return switch (e.fault()) {
             case REQUEST -> {
                 LOG.info("llama.cpp refused a request for model {}: {}", model, e.getMessage());
-                yield new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error", e.getMessage(),
+                yield new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error", e.getMessage(),
                         e.getMessage().contains("context") ? "messages" : null,
                         e.getMessage().contains("context") ? "context_length_exceeded" : "request_refused", FailureSource.REQUEST);
             }
             case POISON -> {
                 LOG.warn("model {}: {}", model, e.getMessage());
-                yield new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error", e.getMessage()
+                yield new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error", e.getMessage()
                         + "; nothing was charged", null, "request_crashes_engine", FailureSource.REQUEST);
             }
             case ENGINE -> {
                 LOG.error("llama.cpp failed on model {}: {}", model, e.getMessage());
-                yield new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", "the model's engine failed or is "
+                yield new OpenAiException(ProblemKind.UNAVAILABLE, "server_error", "the model's engine failed or is "
                         + "restarting; nothing was charged: " + e.getMessage(), null, "engine_failed", FailureSource.ENGINE);
             }
         };
@@ -321,7 +292,7 @@ final class OpenAiApi {
         try {
             return service.signAndLog(requestId, modelDigest, engineId, requestDigest, responseDigest, price);
         } catch (ProblemException e) {
-            throw new OpenAiException(Problem.Kind.UNAVAILABLE, "server_error", e.problem().detail(), null, "unavailable");
+            throw new OpenAiException(ProblemKind.UNAVAILABLE, "server_error", e.problem().detail(), null, "unavailable");
         }
     }
 
@@ -511,7 +482,7 @@ final class OpenAiApi {
         try {
             return Keccak256.parse(h.trim());
         } catch (IllegalArgumentException e) {
-            throw new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error",
+            throw new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error",
                     "header Verity-Request-Id must be 0x followed by 64 hex digits (bytes32): " + e.getMessage(),
                     null, "invalid_request_id");
         }
@@ -526,7 +497,7 @@ final class OpenAiApi {
         String auth = ctx.header("Authorization");
         String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
         if (!key.get().matches(presented)) {
-            throw new OpenAiException(Problem.Kind.UNAUTHORIZED, "invalid_request_error", presented == null
+            throw new OpenAiException(ProblemKind.UNAUTHORIZED, "invalid_request_error", presented == null
                     ? "this node needs an API key: send Authorization: Bearer <key>" : "the API key is not this node's",
                     null, "invalid_api_key");
         }
@@ -539,7 +510,7 @@ final class OpenAiApi {
             body = StrictJson.standard().read(bytes);
         } catch (InvalidFieldException e) {
             String pointer = e.errors().get(0).pointer();
-            throw new OpenAiException(Problem.Kind.MALFORMED_JSON, "invalid_request_error", "request body is not valid JSON: "
+            throw new OpenAiException(ProblemKind.MALFORMED_JSON, "invalid_request_error", "request body is not valid JSON: "
                     + e.errors().get(0).detail(), pointer.isEmpty() ? null : param(pointer), "malformed_json");
         }
         if (!body.isObject()) throw OpenAiException.invalid(null, "request body must be a JSON object");
@@ -567,7 +538,7 @@ final class OpenAiApi {
         try {
             SchemaGuard.check(schema, at, refRoot, limits);
         } catch (InvalidFieldException e) {
-            throw new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error", e.errors().get(0).detail(),
+            throw new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error", e.errors().get(0).detail(),
                     e.errors().get(0).pointer(), "unsupported_schema");
         }
     }
@@ -585,7 +556,7 @@ final class OpenAiApi {
         if (engine == null) {
             java.util.Set<String> served = new java.util.TreeSet<>(service.llms.keySet());
             if (service.upstream != null) served.addAll(service.upstream.models().keySet());
-            throw new OpenAiException(Problem.Kind.UNKNOWN_MODEL, "invalid_request_error", "The model '" + model
+            throw new OpenAiException(ProblemKind.UNKNOWN_MODEL, "invalid_request_error", "The model '" + model
                     + "' does not exist on this node; GET /v1/models lists the models it serves (" + served
                     + ")", "model", "model_not_found");
         }

@@ -19,7 +19,7 @@ public final class OpenAiRequests {
         try {
             OpenAiApi.parseOnly(body, chat);
         } catch (OpenAiApi.OpenAiException e) {
-            throw new InvalidFieldException(e.param == null ? "" : OpenAiApi.pointer(e.param), e.getMessage());
+            throw new InvalidFieldException(e.problem().errors().isEmpty() ? "" : e.problem().errors().getFirst().pointer(), e.getMessage());
         }
     }
 }

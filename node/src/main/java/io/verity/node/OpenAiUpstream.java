@@ -146,7 +146,7 @@ final class OpenAiUpstream implements AutoCloseable {
         try {
             return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpTimeoutException e) {
-            throw new OpenAiException(Problem.Kind.UPSTREAM_TIMEOUT, "server_error", "the upstream did not answer within "
+            throw new OpenAiException(ProblemKind.UPSTREAM_TIMEOUT, "server_error", "the upstream did not answer within "
                     + upstream.timeout().toMillis() + " ms; nothing was charged", null, "upstream_timeout");
         } catch (IOException e) {
             LOG.warn("upstream {} for model {} unreachable: {}", upstream.baseUrl(), model, e.toString());
@@ -173,18 +173,18 @@ final class OpenAiUpstream implements AutoCloseable {
         String param = err != null && err.path("param").isTextual() ? err.get("param").asText() : null;
         String said = message == null ? "" : ": " + message;
         return switch (status) {
-            case 400, 422 -> new OpenAiException(Problem.Kind.INVALID_REQUEST, "invalid_request_error",
+            case 400, 422 -> new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error",
                     "the upstream rejected the request (" + status + ")" + said, param, "upstream_rejected");
             case 401, 403 -> failed("upstream_unauthorized", "the upstream refused this node's API key (" + status
                     + "); the node's operator must fix its upstream key");
-            case 429 -> new OpenAiException(Problem.Kind.RATE_LIMITED, "rate_limit_error", "the upstream is rate-limiting "
+            case 429 -> new OpenAiException(ProblemKind.RATE_LIMITED, "rate_limit_error", "the upstream is rate-limiting "
                     + "this node (429)" + said, null, "upstream_rate_limited");
             default -> failed("upstream_error", "the upstream answered " + status + said);
         };
     }
 
     private static OpenAiException failed(String code, String message) {
-        return new OpenAiException(Problem.Kind.UPSTREAM_FAILED, "server_error", message + "; nothing was charged", null, code);
+        return new OpenAiException(ProblemKind.UPSTREAM_FAILED, "server_error", message + "; nothing was charged", null, code);
     }
 
     /** An upstream's text made safe to show: our key removed, length bounded. */

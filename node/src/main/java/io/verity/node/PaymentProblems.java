@@ -1,12 +1,9 @@
 package io.verity.node;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.verity.node.settle.PaymentGate;
-import io.verity.protocol.wire.FailureSource;
-import java.io.UncheckedIOException;
+import io.verity.protocol.wire.Problem;
 import java.util.List;
 
 /**
@@ -33,23 +30,12 @@ final class PaymentProblems {
     }
 
     static void send(Context ctx, PaymentGate.Refused e) {
-        ObjectNode body;
+        Problem p = ProblemKind.PAYMENT_REQUIRED.problem(e.getMessage()).with("owed", e.owed().toString())
+                .with("held", e.held().toString()).with("credit", e.credit().toString())
+                .with("payer", e.payer().map(Object::toString).orElse(null));
         if (ctx.path().equals(OpenAiApi.CHAT) || ctx.path().equals(OpenAiApi.COMPLETIONS)) {
-            body = OpenAiApi.errorBody(ctx.path(), new OpenAiApi.OpenAiException(Problem.Kind.PAYMENT_REQUIRED,
-                    "insufficient_quota", e.getMessage(), null, "payment_required"));
-        } else {
-            Problem p = Problem.of(Problem.Kind.PAYMENT_REQUIRED, e.getMessage());
-            body = NodeApi.JSON.createObjectNode().put("type", p.type()).put("title", p.title()).put("status", p.status())
-                    .put("detail", p.detail()).put("instance", ctx.path());
+            p = p.withOpenAiError(new Problem.OpenAiError(e.getMessage(), "insufficient_quota", null, "payment_required"));
         }
-        body.put("owed", e.owed().toString()).put("held", e.held().toString()).put("credit", e.credit().toString());
-        body.put("payer", e.payer().map(Object::toString).orElse(null));
-        body.put(FailureSource.MEMBER, FailureSource.PAYMENT.wireName());
-        body.put(FailureSource.RETRYABLE_MEMBER, FailureSource.PAYMENT.retryElsewhere());
-        try {
-            ctx.status(402).contentType(Problem.MEDIA_TYPE).result(NodeApi.JSON.writeValueAsBytes(body));
-        } catch (JsonProcessingException x) {
-            throw new UncheckedIOException(x);
-        }
+        NodeApi.send(ctx, p);
     }
 }

@@ -1,11 +1,12 @@
 package io.verity.node;
 
+import io.verity.protocol.json.FieldError;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.verity.engine.det.ExecutionTrace;
 import io.verity.engine.det.TraceEntry;
-import io.verity.engine.det.TraceProof;
+import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.tensor.Tensor;
@@ -105,11 +106,10 @@ final class TraceApi {
         try {
             id = Keccak256.parse(ctx.pathParam("id"));
         } catch (IllegalArgumentException e) {
-            throw new ProblemException(Problem.Kind.INVALID_REQUEST, "receipt id must be a 0x bytes32",
-                    List.of(new Problem.FieldError("/id", e.getMessage())));
+            throw ProblemKind.INVALID_REQUEST.exception("receipt id must be a 0x bytes32",
+                    List.of(new FieldError("/id", e.getMessage())));
         }
-        return traces.traced(id).orElseThrow(() -> new ProblemException(Problem.Kind.NOT_FOUND,
-                "no traced receipt " + id + " on this node (unknown, or not signed with the deterministic engine)"));
+        return traces.traced(id).orElseThrow(() -> ProblemKind.NOT_FOUND.exception("no traced receipt " + id + " on this node (unknown, or not signed with the deterministic engine)"));
     }
 
     private static int index(Context ctx, ExecutionTrace trace) {
@@ -121,8 +121,8 @@ final class TraceApi {
             i = -1;
         }
         if (i < 0 || i >= trace.size()) {
-            throw new ProblemException(Problem.Kind.INVALID_REQUEST, "trace index out of range",
-                    List.of(new Problem.FieldError("/i", "must be an integer in [0, " + (trace.size() - 1) + "], got " + raw)));
+            throw ProblemKind.INVALID_REQUEST.exception("trace index out of range",
+                    List.of(new FieldError("/i", "must be an integer in [0, " + (trace.size() - 1) + "], got " + raw)));
         }
         return i;
     }

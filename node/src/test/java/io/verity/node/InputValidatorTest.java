@@ -1,5 +1,6 @@
 package io.verity.node;
 
+import io.verity.protocol.json.FieldError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.verity.protocol.tensor.DType;
@@ -40,14 +41,14 @@ class InputValidatorTest {
     @Test
     void names_a_missing_input_with_its_expected_type_and_shape() {
         assertThat(InputValidator.validate(SCHEMA, List.of(input(1, 512), SR), false))
-                .containsExactly(new Problem.FieldError("/inputs", "missing input 'state' (float32 [2, batch, 128])"));
+                .containsExactly(new FieldError("/inputs", "missing input 'state' (float32 [2, batch, 128])"));
     }
 
     @Test
     void names_an_unknown_input_and_lists_the_real_ones() {
         Tensor extra = Tensor.ofFloats("h", Shape.of(1), 0f);
         assertThat(InputValidator.validate(SCHEMA, List.of(input(1, 512), state(1), SR, extra), false))
-                .containsExactly(new Problem.FieldError("/inputs/3/name",
+                .containsExactly(new FieldError("/inputs/3/name",
                         "unknown input 'h', the model takes [input, state, sr]"));
     }
 
@@ -55,7 +56,7 @@ class InputValidatorTest {
     void rejects_a_wrong_dtype() {
         Tensor sr = Tensor.ofInts("sr", Shape.of(), 16000);
         assertThat(InputValidator.validate(SCHEMA, List.of(input(1, 512), state(1), sr), false))
-                .containsExactly(new Problem.FieldError("/inputs/2/dtype", "input 'sr' must be int64, got int32"));
+                .containsExactly(new FieldError("/inputs/2/dtype", "input 'sr' must be int64, got int32"));
     }
 
     @Test
@@ -63,14 +64,14 @@ class InputValidatorTest {
         Tensor flat = Tensor.ofFloats("input", Shape.of(512), new float[512]);
         Tensor badState = Tensor.ofFloats("state", Shape.of(2, 1, 64), new float[128]);
         assertThat(InputValidator.validate(SCHEMA, List.of(flat, badState, SR), false)).containsExactly(
-                new Problem.FieldError("/inputs/0/shape", "input 'input' must have rank 2 [batch, ?], got 1 [512]"),
-                new Problem.FieldError("/inputs/1/shape/2", "input 'state' dim 2 must be 128 [2, batch, 128], got 64"));
+                new FieldError("/inputs/0/shape", "input 'input' must have rank 2 [batch, ?], got 1 [512]"),
+                new FieldError("/inputs/1/shape/2", "input 'state' dim 2 must be 128 [2, batch, 128], got 64"));
     }
 
     @Test
     void a_named_dynamic_dim_must_agree_across_inputs() {
         assertThat(InputValidator.validate(SCHEMA, List.of(input(2, 512), state(1), SR), false))
-                .containsExactly(new Problem.FieldError("/inputs/1/shape/1",
+                .containsExactly(new FieldError("/inputs/1/shape/1",
                         "input 'state' dim 1 ('batch') must equal 2 as in input 'input', got 1"));
     }
 
@@ -80,7 +81,7 @@ class InputValidatorTest {
         data[7] = Float.NaN;
         Tensor nan = Tensor.ofFloats("input", Shape.of(1, 512), data);
         assertThat(InputValidator.validate(SCHEMA, List.of(nan, state(1), SR), false))
-                .containsExactly(new Problem.FieldError("/inputs/0/data/7",
+                .containsExactly(new FieldError("/inputs/0/data/7",
                         "input 'input' must hold finite numbers, element 7 is NaN or infinite"));
         assertThat(InputValidator.validate(SCHEMA, List.of(nan, state(1), SR), true)).isEmpty();
     }
@@ -88,7 +89,7 @@ class InputValidatorTest {
     @Test
     void rejects_a_duplicate_input() {
         assertThat(InputValidator.validate(SCHEMA, List.of(input(1, 4), state(1), SR, SR), false))
-                .containsExactly(new Problem.FieldError("/inputs/3/name", "duplicate input 'sr' (also at /inputs/2)"));
+                .containsExactly(new FieldError("/inputs/3/name", "duplicate input 'sr' (also at /inputs/2)"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.verity.node;
 
+import io.verity.protocol.wire.Problem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -9,7 +10,6 @@ import io.verity.chain.BatchInfo;
 import io.verity.chain.ChainClients;
 import io.verity.chain.ChainEvent;
 import io.verity.chain.Devnet;
-import io.verity.chain.OnChainReceipt;
 import io.verity.chain.SettledCheck;
 import io.verity.node.settle.ChainSettings;
 import io.verity.node.settle.NodeRegistration;
@@ -103,10 +103,6 @@ class SettlementIT {
         }, b -> b != null);
     }
 
-    static OnChainReceipt onChain(Receipt r) {
-        return OnChainReceipt.of(r);
-    }
-
     static List<Keccak256> hashes(JsonNode arr) {
         List<Keccak256> out = new ArrayList<>();
         arr.forEach(n -> out.add(Keccak256.parse(n.asText())));
@@ -162,7 +158,7 @@ class SettlementIT {
             // Signed in the chain's domain, so the contract computes the same id.
             assertThat(receipts.getFirst().domain().chainId()).isEqualTo(devnet.chainId());
             assertThat(receipts.getFirst().domain().verifyingContract()).isEqualTo(devnet.deployment().settlement());
-            assertThat(chain.settlement().receiptId(onChain(receipts.getFirst().receipt()))).isEqualTo(receipts.getFirst().id());
+            assertThat(chain.settlement().receiptId(receipts.getFirst().receipt())).isEqualTo(receipts.getFirst().id());
 
             // 3 of 5 receipts and an hour to go: nothing can be settled yet.
             NodeFixture.Response early = NodeFixture.get(http, node.url(), "/v1/receipts/" + receipts.getFirst().id().toHex() + "/proof");
@@ -186,7 +182,7 @@ class SettlementIT {
                 long batchId = p.get("batchId").asLong();
                 List<Keccak256> proof = hashes(p.get("proof"));
                 assertThat(MerkleBatch.verify(root, r.id(), proof)).isTrue();
-                SettledCheck check = chain.settlement().verifyReceipt(onChain(r.receipt()), r.signature().toArray(), batchId, proof);
+                SettledCheck check = chain.settlement().verifyReceipt(r, batchId, proof);
                 assertThat(check).as("on-chain check of %s", r.id()).isInstanceOf(SettledCheck.Settled.class);
                 BatchInfo info = chain.settlement().batch(batchId).orElseThrow();
                 assertThat(info.uri()).isEqualTo(node.url() + "/v1/batches/" + root.toHex());
@@ -271,7 +267,7 @@ class SettlementIT {
                         JsonNode p = awaitProof(node, id);
                         SignedReceipt r = ReceiptJson.read(NodeFixture.JSON.readTree(
                                 NodeFixture.get(http, node.url(), "/v1/receipts/" + id.toHex()).raw()), "");
-                        assertThat(chain.settlement().verifyReceipt(onChain(r.receipt()), r.signature().toArray(),
+                        assertThat(chain.settlement().verifyReceipt(r,
                                 p.get("batchId").asLong(), hashes(p.get("proof")))).as("receipt %s", id)
                                 .isInstanceOf(SettledCheck.Settled.class);
                         return null;

@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
-import io.verity.chain.SignedVoucher;
-import io.verity.chain.Voucher;
-import io.verity.chain.VoucherJson;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.node.fixture.StakedNodes;
 import io.verity.node.settle.ChainSettings;
@@ -80,7 +80,7 @@ class VoucherIT {
     }
 
     static ObjectNode voucher(ChainAccount client, EvmAddress node, BigInteger amount) {
-        SignedVoucher s = new Voucher(client.address(), node, amount).sign(client, devnet.chainId(),
+        SignedVoucher s = new Voucher(client.address(), node, amount).sign(client.key(), devnet.chainId(),
                 devnet.deployment().payments());
         return VoucherJson.write(new VoucherJson.Envelope(s, VoucherJson.domain(devnet.chainId(), devnet.deployment().payments())));
     }
@@ -218,18 +218,18 @@ class VoucherIT {
             Voucher v = new Voucher(client.address(), node.address(), amount);
             EvmAddress settlement = devnet.deployment().settlement();
             var wrongContract = send(node.url(), VoucherJson.write(new VoucherJson.Envelope(
-                    v.sign(client, devnet.chainId(), settlement), VoucherJson.domain(devnet.chainId(), settlement))));
+                    v.sign(client.key(), devnet.chainId(), settlement), VoucherJson.domain(devnet.chainId(), settlement))));
             NodeApiTest.assertProblem(wrongContract, 400, "invalid-request");
             assertThat(NodeApiTest.onlyError(wrongContract).get("pointer").asText()).isEqualTo("/domain/verifyingContract");
 
             EvmAddress payments = devnet.deployment().payments();
-            var wrongChain = send(node.url(), VoucherJson.write(new VoucherJson.Envelope(v.sign(client, 1, payments),
+            var wrongChain = send(node.url(), VoucherJson.write(new VoucherJson.Envelope(v.sign(client.key(), 1, payments),
                     VoucherJson.domain(1, payments))));
             assertThat(NodeApiTest.onlyError(wrongChain).get("pointer").asText()).isEqualTo("/domain/chainId");
 
             // Someone else signs a voucher drawing on this client's deposit.
             ChainAccount thief = devnet.account(8);
-            SignedVoucher forged = new SignedVoucher(v, thief.sign(v.digest(devnet.chainId(), payments)));
+            SignedVoucher forged = new SignedVoucher(v, thief.key().sign(v.digest(devnet.chainId(), payments)).toArray());
             var badSignature = send(node.url(), VoucherJson.write(new VoucherJson.Envelope(forged,
                     VoucherJson.domain(devnet.chainId(), payments))));
             NodeApiTest.assertProblem(badSignature, 400, "invalid-request");

@@ -1,5 +1,6 @@
 package io.verity.cli.up;
 
+import io.verity.protocol.wire.ReadyLine;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -27,9 +28,6 @@ import java.util.concurrent.TimeUnit;
  * log (and {@code verity down} can still find and stop it).
  */
 public final class ChildJvm {
-    /** What a started child announced on its READY line: {@code READY <url> [address]}. */
-    record Ready(URI url, Optional<String> address) {}
-
     /** The child exited or stayed silent; the message carries the tail of its log. */
     static final class StartFailure extends IOException {
         StartFailure(String message) {
@@ -130,7 +128,7 @@ public final class ChildJvm {
     }
 
     /** Waits for the child's {@code READY <url> [address]} line in its log. */
-    Ready awaitReady(Duration timeout) throws IOException, InterruptedException {
+    ReadyLine awaitReady(Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pos = logOffset;
         StringBuilder partial = new StringBuilder();
@@ -146,10 +144,8 @@ public final class ChildJvm {
                     while ((nl = partial.indexOf("\n")) >= 0) {
                         String line = partial.substring(0, nl).strip();
                         partial.delete(0, nl + 1);
-                        if (line.startsWith("READY ")) {
-                            String[] parts = line.split("\\s+");
-                            return new Ready(URI.create(parts[1]), parts.length > 2 ? Optional.of(parts[2]) : Optional.empty());
-                        }
+                        Optional<ReadyLine> ready = ReadyLine.parse(line);
+                        if (ready.isPresent()) return ready.get();
                     }
                 }
             }

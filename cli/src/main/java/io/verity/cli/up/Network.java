@@ -1,5 +1,6 @@
 package io.verity.cli.up;
 
+import io.verity.protocol.wire.ReadyLine;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
@@ -153,18 +154,18 @@ public final class Network implements AutoCloseable {
         out.println("\nStarting " + NODES + " nodes (separate JVMs; logs in " + home.resolve("logs") + ") ...");
         // They boot concurrently; awaiting each in turn costs no more than the slowest.
         try (ExecutorService wait = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<ChildJvm.Ready>> ready = new ArrayList<>();
+            List<Future<ReadyLine>> ready = new ArrayList<>();
             for (ChildJvm j : jvms) ready.add(wait.submit(() -> j.awaitReady(READY_TIMEOUT)));
             List<Node> nodes = new ArrayList<>();
             for (int i = 0; i < NODES; i++) {
-                ChildJvm.Ready r;
+                ReadyLine r;
                 try {
                     r = ready.get(i).get();
                 } catch (java.util.concurrent.ExecutionException e) {
                     if (e.getCause() instanceof IOException io) throw io;
                     throw new IOException(jvms.get(i).name() + " failed to start: " + e.getCause(), e.getCause());
                 }
-                EvmAddress address = r.address().map(EvmAddress::parse).orElse(devnet.account(i + 1).address());
+                EvmAddress address = r.address().orElse(devnet.account(i + 1).address());
                 nodes.add(new Node(i + 1, jvms.get(i), r.url(), address, prices.get(i)));
             }
             return nodes;

@@ -5,7 +5,6 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.chain.NodeInfo;
-import io.verity.chain.OnChainReceipt;
 import io.verity.chain.SettledCheck;
 import io.verity.cli.NodeClient;
 import io.verity.protocol.Keccak256;
@@ -56,8 +55,7 @@ public final class OnChainCheck {
             List<Keccak256> path = new ArrayList<>();
             proof.path("proof").forEach(n -> path.add(Keccak256.parse(n.asText())));
             long batchId = proof.path("batchId").asLong(-1);
-            SettledCheck settled = chain.settlement().verifyReceipt(OnChainReceipt.of(receipt.receipt()),
-                    receipt.signature().toArray(), batchId, path);
+            SettledCheck settled = chain.settlement().verifyReceipt(receipt, batchId, path);
             checks.add(switch (settled) {
                 case SettledCheck.Settled s -> new Checks.Check("inclusion", true, "in batch " + s.batchId()
                         + " committed by the signer at block " + s.blockNumber() + " (" + s.committedAt()

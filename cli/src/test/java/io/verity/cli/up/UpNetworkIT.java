@@ -3,6 +3,7 @@ package io.verity.cli.up;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.protocol.wire.ReadyLine;
 import io.verity.cli.CliEndToEndIT;
 import io.verity.cli.Main;
 import io.verity.cli.NodeClient;
@@ -84,10 +85,10 @@ public class UpNetworkIT {
         // three separate node JVMs, each announced READY with its own key
         Set<String> addresses = new HashSet<>();
         for (int i = 1; i <= 3; i++) {
-            List<String> ready = Files.readAllLines(home.resolve("logs/node-" + i + ".log")).stream()
-                    .filter(l -> l.startsWith("READY ")).toList();
+            List<ReadyLine> ready = Files.readAllLines(home.resolve("logs/node-" + i + ".log")).stream()
+                    .flatMap(l -> ReadyLine.parse(l).stream()).toList();
             assertThat(ready).as("node-%d's log", i).hasSize(1);
-            addresses.add(ready.getFirst().split(" ")[2]);
+            addresses.add(ready.getFirst().address().orElseThrow().toString());
         }
         assertThat(addresses).hasSize(3);
         assertThat(up.out()).contains("demo: passed").doesNotContain("FAIL").contains("agreed (2 of 2 agreed");

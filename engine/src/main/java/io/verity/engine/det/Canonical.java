@@ -1,16 +1,16 @@
 package io.verity.engine.det;
 
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.tensor.Shape;
+import io.verity.protocol.tensor.TensorDigests;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import org.bouncycastle.jcajce.provider.digest.Keccak;
 
 /**
- * tensorDigest per docs/protocol.md ("Canonical encoding and digests"): keccak256 of
- * u32 len(name) ‖ name ‖ u8 dtype ‖ u32 rank ‖ rank × u64 dim ‖ u64 byteLength ‖ little-endian bytes, integers
- * big-endian. Kept package-private here until the protocol module's shared TensorDigests is merged. The
- * element bytes are streamed through a small buffer instead of materialising a copy of the tensor.
+ * Feeds an interpreter array to the protocol's one tensorDigest ({@link TensorDigests#stream}): the element
+ * bytes are written little-endian through a small buffer, so no copy of the tensor is materialised. Only the
+ * array-to-bytes step lives here, because {@link Arr}'s storage (int64 and narrow ints in a long[]) is the
+ * engine's.
  */
 final class Canonical {
     private Canonical() {}
@@ -18,14 +18,9 @@ final class Canonical {
     private static final int CHUNK = 1 << 15;
 
     static Keccak256 tensorDigest(String name, Arr a) {
-        byte[] nm = name.getBytes(StandardCharsets.UTF_8);
-        long byteLength = (long) a.size() * a.dtype.byteSize();
-        ByteBuffer h = ByteBuffer.allocate(4 + nm.length + 1 + 4 + 8 * a.rank() + 8);
-        h.putInt(nm.length).put(nm).put((byte) a.dtype.code()).putInt(a.rank());
-        for (int s : a.shape) h.putLong(s);
-        h.putLong(byteLength);
-        Keccak.Digest256 d = new Keccak.Digest256();
-        d.update(h.array());
+        long[] dims = new long[a.rank()];
+        for (int i = 0; i < dims.length; i++) dims[i] = a.shape[i];
+        TensorDigests.ElementStream d = TensorDigests.stream(name, a.dtype, Shape.of(dims));
         ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         int n = a.size(), width = a.dtype.byteSize(), per = CHUNK / width;
         for (int from = 0; from < n; from += per) {
@@ -44,6 +39,6 @@ final class Canonical {
             }
             d.update(buf.array(), 0, (to - from) * width);
         }
-        return Keccak256.wrap(d.digest());
+        return d.digest();
     }
 }

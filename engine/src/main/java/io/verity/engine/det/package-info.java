@@ -6,7 +6,7 @@
  * {@link io.verity.engine.det.DeterministicEngine} (an {@link io.verity.engine.InferenceEngine}),
  * {@link io.verity.engine.det.DeterministicModel} (run, trace, intermediate tensors, single-node
  * re-execution), {@link io.verity.engine.det.ExecutionTrace}, {@link io.verity.engine.det.TraceEntry},
- * {@link io.verity.engine.det.TraceProof}. Everything else is package-private.
+ * and the trace openings of {@link io.verity.protocol.merkle.TraceProof} (protocol). Everything else is package-private.
  *
  * <h2>Arithmetic contract (what "deterministic" means here)</h2>
  * Java's float and double arithmetic is IEEE 754 with round-to-nearest-even on every platform (strictfp is
@@ -45,7 +45,7 @@
  * node), and last the outputs entry, {@code tensorsDigest(graph outputs)}: the receipt's outputsDigest
  * (its referee re-executes it with {@link io.verity.engine.det.DeterministicModel#outputsEntryDigest}). The
  * entries form a hash chain, {@code chain(i) = keccak256(chain(i-1) ‖ digest_i)}, and the trace root is {@code keccak256(uint256 n ‖ merkleRoot)} over leaves {@code keccak256(uint256 i ‖ chain(i))}; see
- * {@link io.verity.engine.det.TraceProof}. A bisection over chain values ends at the first entry two parties
+ * {@link io.verity.protocol.merkle.TraceProof}. A bisection over chain values ends at the first entry two parties
  * disagree on; it is produced by one node whose inputs are all earlier (hence agreed) entries or model
  * initializers, which {@link io.verity.engine.det.DeterministicModel#executeNode} re-executes.
  *

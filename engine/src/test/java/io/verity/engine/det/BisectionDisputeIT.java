@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.tensor.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.verity.engine.EngineException;
 import io.verity.engine.Inference;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
 import java.nio.file.Files;

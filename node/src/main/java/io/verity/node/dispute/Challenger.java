@@ -3,13 +3,11 @@ package io.verity.node.dispute;
 import io.verity.chain.ContractRevertedException;
 import io.verity.chain.Dispute;
 import io.verity.chain.DisputeClient;
-import io.verity.chain.OnChainReceipt;
-import io.verity.chain.TraceReveal;
+import io.verity.protocol.merkle.TraceProof;
 import io.verity.chain.TxOutcome;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.engine.det.ExecutionTrace;
-import io.verity.engine.det.TraceProof;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
@@ -86,8 +84,7 @@ public final class Challenger {
         if (last.digest().equals(r.outputsDigest())) {
             throw new IllegalArgumentException("the receipt's traceRoot and outputsDigest are what this challenger computes: nothing to dispute");
         }
-        TxOutcome out = games.proveOutputs(OnChainReceipt.of(r), signed.signature().toArray(), batchId, proof,
-                new TraceReveal(last.index(), last.leafCount(), last.previous(), last.digest(), last.siblings()));
+        TxOutcome out = games.proveOutputs(signed, batchId, proof, last);
         if (out instanceof TxOutcome.Reverted rev) throw new ContractRevertedException("proveOutputs", rev.errorName(), rev.args());
         var e = out.confirmed().event("OutputsProven");
         Challenge.Proven proven = new Challenge.Proven(signed.id(), e.<BigInteger>arg("slashed"), e.<BigInteger>arg("reward"));
@@ -127,7 +124,7 @@ public final class Challenger {
         if (mine.root().equals(r.traceRoot())) {
             throw new IllegalArgumentException("the receipt's traceRoot " + r.traceRoot() + " is what this challenger computes: nothing to dispute");
         }
-        TxOutcome out = games.open(OnChainReceipt.of(r), signed.signature().toArray(), batchId, proof, mine.size(), bond);
+        TxOutcome out = games.open(signed, batchId, proof, mine.size(), bond);
         if (out instanceof TxOutcome.Reverted rev) throw new ContractRevertedException("open", rev.errorName(), rev.args());
         long id = DisputeClient.openedGameId(out.confirmed());
         report.accept("opened game " + id + " against " + r.node() + " on receipt " + signed.id() + ": trace of " + mine.size()

@@ -1,12 +1,11 @@
 package io.verity.node.dispute;
 
 import io.verity.chain.Dispute;
-import io.verity.chain.TraceReveal;
+import io.verity.protocol.merkle.TraceProof;
 import io.verity.engine.EngineException;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.engine.det.ExecutionTrace;
 import io.verity.engine.det.TraceEntry;
-import io.verity.engine.det.TraceProof;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
@@ -57,7 +56,7 @@ public final class Referee {
         }
         List<Tensor> tensors = new ArrayList<>();
         for (TraceClient.Served s : in.inputs()) {
-            TraceReveal o = s.opening().reveal();
+            TraceProof o = s.opening().reveal();
             boolean agreed = slot.node() == -1 || o.index() < hi; // graph inputs are checked against inputsDigest instead
             if (!agreed || !opens(o, game.traceRoot()) || !ExecutionTrace.tensorDigest(s.tensor()).equals(o.digest())) {
                 return Optional.of(new Verdict(false, "served input '" + s.tensor().name() + "' does not match the node's trace"));
@@ -96,13 +95,8 @@ public final class Referee {
                 .or(() -> Optional.of(new Verdict(false, what + " produced no such output")));
     }
 
-    private static boolean opens(TraceReveal o, Keccak256 traceRoot) {
-        try {
-            return new TraceProof(Math.toIntExact(o.index()), Math.toIntExact(o.leafCount()), o.previous(), o.digest(), o.siblings())
-                    .verifies(traceRoot);
-        } catch (IllegalArgumentException | ArithmeticException e) {
-            return false; // a malformed opening (wrong sibling count, index out of range) proves nothing
-        }
+    private static boolean opens(TraceProof o, Keccak256 traceRoot) {
+        return o.verifies(traceRoot); // a malformed opening (wrong sibling count, index out of range) was refused when read
     }
 
     private static Verdict verdict(Keccak256 recomputed, Keccak256 claimed, String what) {

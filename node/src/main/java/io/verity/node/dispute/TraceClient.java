@@ -2,7 +2,7 @@ package io.verity.node.dispute;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.TraceReveal;
+import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
@@ -29,7 +29,7 @@ public final class TraceClient {
     private final HttpClient http;
 
     /** One opened trace entry: the opening DisputeGame checks, and the name and producing node (-1: a graph input). */
-    public record Opening(TraceReveal reveal, String name, int node) {}
+    public record Opening(TraceProof reveal, String name, int node) {}
 
     /** A served tensor with the opening of its trace entry. */
     public record Served(Opening opening, Tensor tensor) {}
@@ -72,7 +72,7 @@ public final class TraceClient {
     }
 
     private static Opening opening(JsonNode j) {
-        return new Opening(new TraceReveal(j.get("index").asLong(), j.get("leafCount").asLong(), Keccak256.parse(j.get("previous").asText()),
+        return new Opening(new TraceProof(j.get("index").asInt(), j.get("leafCount").asInt(), Keccak256.parse(j.get("previous").asText()),
                 Keccak256.parse(j.get("digest").asText()), hashes(j.get("siblings"))), j.get("name").asText(), j.get("node").asInt());
     }
 

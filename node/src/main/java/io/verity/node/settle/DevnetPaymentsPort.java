@@ -3,7 +3,7 @@ package io.verity.node.settle;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.Deployment;
-import io.verity.chain.SignedVoucher;
+import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.chain.TxOutcome;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;

@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PaymentGate {
     /** The request header naming the payer: an 0x address, the {@code client} of the payer's vouchers. */
-    public static final String HEADER = io.verity.chain.VoucherJson.PAYER_HEADER;
+    public static final String HEADER = io.verity.protocol.json.VoucherJson.PAYER_HEADER;
     /**
      * The default credit, in answers ({@link ChainSettings#paymentCredit()}): this many at the node's price, or
      * as dear as the dearest answer it signed so far, whichever is more (a language model's answer is priced per

@@ -1,6 +1,6 @@
 package io.verity.node.settle;
 
-import io.verity.chain.SignedVoucher;
+import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.chain.TxOutcome;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.verity.chain.ChainAccount;
-import io.verity.chain.SignedVoucher;
+import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.chain.TxOutcome;
-import io.verity.chain.Voucher;
-import io.verity.chain.VoucherJson;
+import io.verity.protocol.receipt.Voucher;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -101,7 +101,7 @@ class PaymentChannelsTest {
     }
 
     PaymentChannels.Acceptance send(long cumulative) throws Exception {
-        SignedVoucher v = new Voucher(CLIENT.address(), NODE.address(), BigInteger.valueOf(cumulative)).sign(CLIENT, 31337, PAYMENTS);
+        SignedVoucher v = new Voucher(CLIENT.address(), NODE.address(), BigInteger.valueOf(cumulative)).sign(CLIENT.key(), 31337, PAYMENTS);
         return channels.accept(new VoucherJson.Envelope(v, VoucherJson.domain(31337, PAYMENTS)));
     }
 

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.verity.chain.ChainAccount;
-import io.verity.chain.SignedVoucher;
+import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.chain.TxOutcome;
-import io.verity.chain.Voucher;
-import io.verity.chain.VoucherJson;
+import io.verity.protocol.receipt.Voucher;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.receipt.Eip712Domain;
 import java.math.BigInteger;
@@ -75,7 +75,7 @@ class PaymentGateTest {
     }
 
     void pay(BigInteger cumulative) throws Exception {
-        SignedVoucher v = new Voucher(CLIENT.address(), NODE.address(), cumulative).sign(CLIENT, 31337, PAYMENTS);
+        SignedVoucher v = new Voucher(CLIENT.address(), NODE.address(), cumulative).sign(CLIENT.key(), 31337, PAYMENTS);
         assertThat(channels.accept(new VoucherJson.Envelope(v, VoucherJson.domain(31337, PAYMENTS))))
                 .isInstanceOf(PaymentChannels.Acceptance.Accepted.class);
     }

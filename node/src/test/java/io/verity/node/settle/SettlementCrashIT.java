@@ -8,7 +8,6 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainClients;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainEvent;
-import io.verity.chain.OnChainReceipt;
 import io.verity.chain.SettledCheck;
 import io.verity.chain.SettlementClient;
 import io.verity.chain.TxOutcome;
@@ -123,8 +122,7 @@ class SettlementCrashIT {
                 for (SignedReceipt r : receipts) {
                     InclusionProof p = b.proof(r.id()).orElseThrow();
                     assertThat(p.batchRoot()).isEqualTo(root);
-                    SettledCheck check = chain.settlement().verifyReceipt(OnChainReceipt.of(r.receipt()),
-                            r.signature().toArray(), p.batchId(), p.proof());
+                    SettledCheck check = chain.settlement().verifyReceipt(r, p.batchId(), p.proof());
                     assertThat(check).as("on-chain check of %s", r.id()).isInstanceOf(SettledCheck.Settled.class);
                 }
             } finally {

@@ -12,7 +12,10 @@ import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 import org.bouncycastle.util.BigIntegers;
 
-/** Curve constants and the two point operations Verity needs: public key derivation and ecrecover. */
+/**
+ * Curve constants and the two point operations Verity needs: public key derivation and ecrecover. Recovery
+ * runs in libsecp256k1 when it is loaded ({@link Libsecp256k1}) and in BouncyCastle otherwise.
+ */
 final class Secp256k1 {
     // BouncyCastle's custom curve: specialised field arithmetic and the GLV endomorphism, several times
     // faster than the generic curve from ECNamedCurveTable.
@@ -34,8 +37,22 @@ final class Secp256k1 {
     }
 
     /**
-     * The public key that made (r, s) over {@code digest} with R's y parity {@code recId}. The caller has
-     * checked 1 <= r, s < n.
+     * The address whose key made {@code rs} (r ‖ s) over {@code digest} with R's y parity {@code recId}. The
+     * caller has checked 1 <= r, s < n.
+     *
+     * @throws IllegalArgumentException when no curve point has x = r, or the result is the point at infinity
+     */
+    static EvmAddress recoverAddress(Keccak256 digest, byte[] rs, int recId) {
+        byte[] key = Libsecp256k1.recover(digest, rs, recId);
+        if (key != null) return EvmAddress.fromPublicKey(key);
+        // BouncyCastle: without libsecp256k1, or to say why libsecp256k1 refused (rare, and only for bad signatures)
+        return address(recover(digest, new BigInteger(1, Arrays.copyOfRange(rs, 0, 32)),
+                new BigInteger(1, Arrays.copyOfRange(rs, 32, 64)), recId));
+    }
+
+    /**
+     * BouncyCastle's recovery: the public key that made (r, s) over {@code digest} with R's y parity
+     * {@code recId}. The caller has checked 1 <= r, s < n.
      *
      * @throws IllegalArgumentException when no curve point has x = r, or the result is the point at infinity
      */

@@ -94,7 +94,7 @@ public final class Signature {
         String problem = problem();
         if (problem != null) throw new IllegalArgumentException("cannot recover a signer: " + problem);
         try {
-            return Secp256k1.address(Secp256k1.recover(digest, r(), s(), v() - 27));
+            return Secp256k1.recoverAddress(digest, Arrays.copyOfRange(bytes, 0, 64), v() - 27);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot recover a signer: " + e.getMessage());
         }

@@ -24,7 +24,7 @@ final class Json {
         return s.length() <= 140 ? s : s.substring(0, 137) + "..."; // a full signature or uint256 still fits
     }
 
-    static JsonNode required(JsonNode obj, String pointer, String field, Errors errors) {
+    static JsonNode required(JsonNode obj, String pointer, String field, FieldErrors errors) {
         JsonNode v = obj.get(field);
         if (v == null || v.isNull()) {
             errors.add(child(pointer, field), "is required");
@@ -33,13 +33,13 @@ final class Json {
         return v;
     }
 
-    static boolean requireObject(JsonNode node, String pointer, String what, Errors errors) {
+    static boolean requireObject(JsonNode node, String pointer, String what, FieldErrors errors) {
         if (node != null && node.isObject()) return true;
         errors.add(pointer, "must be " + what + " object, got " + show(node));
         return false;
     }
 
-    static String string(JsonNode obj, String pointer, String field, Errors errors) {
+    static String string(JsonNode obj, String pointer, String field, FieldErrors errors) {
         JsonNode v = required(obj, pointer, field, errors);
         if (v == null) return null;
         if (!v.isTextual()) {
@@ -63,7 +63,7 @@ final class Json {
         return true;
     }
 
-    static String nonEmptyString(JsonNode obj, String pointer, String field, Errors errors) {
+    static String nonEmptyString(JsonNode obj, String pointer, String field, FieldErrors errors) {
         String s = string(obj, pointer, field, errors);
         if (s != null && s.isEmpty()) {
             errors.add(child(pointer, field), "must not be empty");
@@ -73,7 +73,7 @@ final class Json {
     }
 
     /** An integer within [min, max], as a long. */
-    static Long integer(JsonNode obj, String pointer, String field, long min, long max, Errors errors) {
+    static Long integer(JsonNode obj, String pointer, String field, long min, long max, FieldErrors errors) {
         JsonNode v = required(obj, pointer, field, errors);
         if (v == null) return null;
         if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
@@ -83,7 +83,7 @@ final class Json {
         return v.longValue();
     }
 
-    static Keccak256 bytes32(JsonNode obj, String pointer, String field, Errors errors) {
+    static Keccak256 bytes32(JsonNode obj, String pointer, String field, FieldErrors errors) {
         String s = string(obj, pointer, field, errors);
         if (s == null) return null;
         if (!s.matches("0x[0-9a-fA-F]{64}")) {
@@ -93,7 +93,7 @@ final class Json {
         return Keccak256.parse(s);
     }
 
-    static EvmAddress address(JsonNode obj, String pointer, String field, Errors errors) {
+    static EvmAddress address(JsonNode obj, String pointer, String field, FieldErrors errors) {
         String s = string(obj, pointer, field, errors);
         if (s == null) return null;
         if (!s.matches("0x[0-9a-fA-F]{40}")) {

@@ -36,7 +36,7 @@ public final class ReceiptJson {
      * @throws InvalidFieldException listing every malformed field, or a mismatched {@code id}
      */
     public static SignedReceipt read(JsonNode node, String pointer) {
-        Errors errors = new Errors();
+        FieldErrors errors = new FieldErrors();
         if (!Json.requireObject(node, pointer, "a receipt", errors)) errors.throwIfAny();
         String p = pointer;
         Long version = Json.integer(node, p, "version", 0, 0xffff, errors);
@@ -118,7 +118,7 @@ public final class ReceiptJson {
         return o;
     }
 
-    private static BigInteger price(JsonNode node, String p, Errors errors) {
+    private static BigInteger price(JsonNode node, String p, FieldErrors errors) {
         String s = Json.string(node, p, "price", errors);
         if (s == null) return null;
         BigInteger v = s.matches("[0-9]{1,78}") ? new BigInteger(s) : null;
@@ -129,7 +129,7 @@ public final class ReceiptJson {
         return v;
     }
 
-    private static Eip712Domain domain(JsonNode node, String p, Errors errors) {
+    private static Eip712Domain domain(JsonNode node, String p, FieldErrors errors) {
         JsonNode d = Json.required(node, p, "domain", errors);
         if (d == null) return null;
         String dp = Json.child(p, "domain");

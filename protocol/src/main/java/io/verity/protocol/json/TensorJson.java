@@ -46,7 +46,7 @@ public final class TensorJson {
      * @throws InvalidFieldException listing every problem found
      */
     public static List<Tensor> readList(JsonNode node, String pointer) {
-        Errors errors = new Errors();
+        FieldErrors errors = new FieldErrors();
         List<Tensor> out = readList(node, pointer, errors);
         errors.throwIfAny();
         return out;
@@ -59,7 +59,7 @@ public final class TensorJson {
      * @throws InvalidFieldException listing every problem found
      */
     public static Tensor read(JsonNode node, String pointer) {
-        Errors errors = new Errors();
+        FieldErrors errors = new FieldErrors();
         Tensor t = read(node, pointer, errors);
         errors.throwIfAny();
         return t;
@@ -85,7 +85,7 @@ public final class TensorJson {
         write(g, t, true);
     }
 
-    static List<Tensor> readList(JsonNode node, String pointer, Errors errors) {
+    static List<Tensor> readList(JsonNode node, String pointer, FieldErrors errors) {
         if (node == null || !node.isArray()) {
             errors.add(pointer, "must be an array of tensors, got " + Json.show(node));
             return List.of();
@@ -107,7 +107,7 @@ public final class TensorJson {
         return out;
     }
 
-    static Tensor read(JsonNode node, String p, Errors errors) {
+    static Tensor read(JsonNode node, String p, FieldErrors errors) {
         int before = errors.count();
         if (!Json.requireObject(node, p, "a tensor", errors)) return null;
         String name = Json.nonEmptyString(node, p, "name", errors);
@@ -136,7 +136,7 @@ public final class TensorJson {
                 : fromData(name, dtype, shape, data, Json.child(p, "data"), errors);
     }
 
-    private static Shape shape(JsonNode node, String p, Errors errors) {
+    private static Shape shape(JsonNode node, String p, FieldErrors errors) {
         JsonNode s = Json.required(node, p, "shape", errors);
         if (s == null) return null;
         String sp = Json.child(p, "shape");
@@ -164,7 +164,7 @@ public final class TensorJson {
         }
     }
 
-    private static Tensor fromB64(String name, DType dtype, Shape shape, JsonNode b64, String p, Errors errors) {
+    private static Tensor fromB64(String name, DType dtype, Shape shape, JsonNode b64, String p, FieldErrors errors) {
         if (dtype == DType.STRING) {
             errors.add(p, "is not allowed for string tensors, use \"data\"");
             return null;
@@ -201,7 +201,7 @@ public final class TensorJson {
         return Tensor.ofRaw(name, dtype, shape, bytes);
     }
 
-    private static Tensor fromData(String name, DType dtype, Shape shape, JsonNode data, String p, Errors errors) {
+    private static Tensor fromData(String name, DType dtype, Shape shape, JsonNode data, String p, FieldErrors errors) {
         if (!data.isArray()) {
             errors.add(p, "must be a flat array of " + dtype.wireName() + " elements, got " + Json.show(data));
             return null;

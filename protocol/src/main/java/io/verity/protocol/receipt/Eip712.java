@@ -6,12 +6,16 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
-/** EIP-712 typed-data hashing for Verity's two structs; field order and types exactly as in the type strings. */
+/**
+ * EIP-712 typed-data hashing for Verity's two structs, {@link Receipt} and {@link Voucher}: the one encoder
+ * (the chain module only ABI-encodes). Field order and types exactly as in the type strings.
+ */
 final class Eip712 {
     static final String DOMAIN_TYPE = Eip712Domain.EIP712_TYPE;
     static final String RECEIPT_TYPE = Receipt.EIP712_TYPE;
     static final Keccak256 DOMAIN_TYPEHASH = keccak(DOMAIN_TYPE);
     static final Keccak256 RECEIPT_TYPEHASH = keccak(RECEIPT_TYPE);
+    static final Keccak256 VOUCHER_TYPEHASH = keccak(Voucher.EIP712_TYPE);
 
     private Eip712() {}
 
@@ -43,8 +47,18 @@ final class Eip712 {
         return Keccak256.hash(b.array());
     }
 
-    static Keccak256 digest(Eip712Domain domain, Receipt r) {
-        return Keccak256.hash(new byte[] {0x19, 0x01}, domainSeparator(domain).toArray(), hashStruct(r).toArray());
+    static Keccak256 hashStruct(Voucher v) {
+        ByteBuffer b = ByteBuffer.allocate(4 * 32);
+        b.put(VOUCHER_TYPEHASH.toArray());
+        putAddress(b, v.client());
+        putAddress(b, v.node());
+        putUint(b, v.cumulativeAmount());
+        return Keccak256.hash(b.array());
+    }
+
+    /** {@code keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ hashStruct)}, what a signer signs. */
+    static Keccak256 digest(Eip712Domain domain, Keccak256 hashStruct) {
+        return Keccak256.hash(new byte[] {0x19, 0x01}, domainSeparator(domain).toArray(), hashStruct.toArray());
     }
 
     private static Keccak256 keccak(String s) {

@@ -69,6 +69,6 @@ public record Receipt(
 
     /** The receipt id: {@code keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ hashStruct(receipt))}. */
     public Keccak256 id(Eip712Domain domain) {
-        return Eip712.digest(domain, this);
+        return Eip712.digest(domain, hashStruct());
     }
 }

@@ -1,5 +1,8 @@
 /**
- * Receipts: what a node signs for each answer (docs/protocol.md, "Receipt (EIP-712)").
+ * The two EIP-712 structs Verity signs: receipts, what a node signs for each answer (docs/protocol.md,
+ * "Receipt (EIP-712)"), and vouchers, what a client signs to pay a node ({@link io.verity.protocol.receipt.Voucher},
+ * {@link io.verity.protocol.receipt.SignedVoucher}; "Vouchers"). The one EIP-712 encoder is here; the chain
+ * module only ABI-encodes these types.
  *
  * <p>{@link io.verity.protocol.receipt.Receipt} is the EIP-712 struct, {@link io.verity.protocol.receipt.Eip712Domain}
  * the domain, {@link io.verity.protocol.receipt.SignedReceipt} the pair with the node's signature. The receipt id is

@@ -20,7 +20,8 @@ import org.bouncycastle.crypto.digests.KeccakDigest;
  * tensorsDigest(ts) = keccak256("verity:tensors:v1" ‖ u32 n ‖ tensorDigest(t1) ‖ … ‖ tensorDigest(tn))
  * </pre>
  *
- * Integers are big-endian. Encoding streams into the hash: no tensor is ever copied whole.
+ * Integers are big-endian. Encoding streams into the hash: no tensor is ever copied whole. This is the one
+ * implementation: the deterministic interpreter feeds its own arrays through {@link #stream}.
  */
 public final class TensorDigests {
     static final byte[] TENSORS_DOMAIN = "verity:tensors:v1".getBytes(StandardCharsets.US_ASCII);
@@ -63,6 +64,51 @@ public final class TensorDigests {
         return finish(d);
     }
 
+    /**
+     * The tensorDigest of a numeric tensor whose element bytes the caller produces itself, e.g. from arrays
+     * that are not a {@link Tensor}: feed exactly {@code shape.elementCount() × dtype.byteSize()} little-endian
+     * bytes to {@link ElementStream#update}, then call {@link ElementStream#digest}. Same digest as
+     * {@link #tensorDigest} of the same tensor.
+     *
+     * @throws IllegalArgumentException for {@link DType#STRING}, whose payload is not element bytes, or a name
+     *     with no UTF-8 form
+     */
+    public static ElementStream stream(String name, DType dtype, Shape shape) {
+        if (dtype == DType.STRING) throw new IllegalArgumentException("string tensors have no element bytes to stream");
+        long byteLength = Math.multiplyExact(shape.elementCount(), (long) dtype.byteSize());
+        KeccakDigest d = new KeccakDigest(256);
+        ByteBuffer head = header(name, dtype, shape);
+        head.putLong(byteLength);
+        d.update(head.array(), 0, head.position());
+        return new ElementStream(d, byteLength);
+    }
+
+    /** One tensor's digest being fed its element bytes; see {@link #stream}. Not thread-safe, single use. */
+    public static final class ElementStream {
+        private final KeccakDigest digest;
+        private long remaining;
+
+        private ElementStream(KeccakDigest digest, long byteLength) {
+            this.digest = digest;
+            this.remaining = byteLength;
+        }
+
+        /** @throws IllegalStateException when more bytes arrive than the shape and dtype allow */
+        public void update(byte[] bytes, int offset, int length) {
+            if (length > remaining) {
+                throw new IllegalStateException("the tensor has " + remaining + " element bytes left, got " + length);
+            }
+            digest.update(bytes, offset, length);
+            remaining -= length;
+        }
+
+        /** @throws IllegalStateException when fewer bytes arrived than the shape and dtype need */
+        public Keccak256 digest() {
+            if (remaining != 0) throw new IllegalStateException("the tensor still needs " + remaining + " element bytes");
+            return finish(digest);
+        }
+    }
+
     /** Where the encoding goes: a digest in production, a byte array in tests. */
     interface Sink {
         void update(byte[] bytes, int offset, int length);
@@ -70,11 +116,7 @@ public final class TensorDigests {
 
     /** Writes the canonical encoding of {@code t} into {@code out}. */
     static void encode(Tensor t, Sink out) {
-        byte[] name = utf8(t.name(), "tensor name");
-        Shape shape = t.shape();
-        ByteBuffer head = ByteBuffer.allocate(4 + name.length + 1 + 4 + 8 * shape.rank() + 8);
-        head.putInt(name.length).put(name).put((byte) t.dtype().code()).putInt(shape.rank());
-        for (int i = 0; i < shape.rank(); i++) head.putLong(shape.dim(i));
+        ByteBuffer head = header(t.name(), t.dtype(), t.shape());
         if (t.dtype() == DType.STRING) {
             List<String> strings = t.strings();
             head.putLong(strings.size());
@@ -97,6 +139,15 @@ public final class TensorDigests {
                 out.update(chunk, 0, n);
             }
         }
+    }
+
+    /** u32 len(name) ‖ name ‖ u8 dtype ‖ u32 rank ‖ rank × u64 dim, with room for the payload's u64 length. */
+    private static ByteBuffer header(String tensorName, DType dtype, Shape shape) {
+        byte[] name = utf8(tensorName, "tensor name");
+        ByteBuffer head = ByteBuffer.allocate(4 + name.length + 1 + 4 + 8 * shape.rank() + 8);
+        head.putInt(name.length).put(name).put((byte) dtype.code()).putInt(shape.rank());
+        for (int i = 0; i < shape.rank(); i++) head.putLong(shape.dim(i));
+        return head;
     }
 
     /**

@@ -34,7 +34,7 @@ class TensorJsonFuzzTest {
         try {
             tensors = TensorJson.readList(document, "/inputs"); // as if the body were a request's "inputs"
         } catch (InvalidFieldException e) {
-            // past Errors.MAX problems the last entry only counts the rest, for the document as a whole ("")
+            // past FieldErrors.MAX problems the last entry only counts the rest, for the document as a whole ("")
             assertThat(e.errors()).isNotEmpty().allSatisfy(err -> assertThat(err).satisfiesAnyOf(
                     f -> assertThat(f.pointer()).isEqualTo("/inputs"),
                     f -> assertThat(f.pointer()).startsWith("/inputs/"),

@@ -193,7 +193,7 @@ class TensorJsonTest {
         StringBuilder many = new StringBuilder("[{'name':'x','dtype':'bool','shape':[100],'data':[");
         for (int i = 0; i < 100; i++) many.append(i == 0 ? "" : ",").append("0");
         List<FieldError> errors = errors(many.append("]}]").toString());
-        assertThat(errors).hasSize(Errors.MAX + 1);
+        assertThat(errors).hasSize(FieldErrors.MAX + 1);
         assertThat(errors.getLast()).isEqualTo(new FieldError("", "80 more errors not shown"));
     }
 

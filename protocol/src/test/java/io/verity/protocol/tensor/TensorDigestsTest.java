@@ -33,6 +33,31 @@ class TensorDigestsTest {
     }
 
     @Test
+    void a_streamed_tensor_has_the_digest_of_the_whole_tensor_whatever_the_chunks() {
+        Tensor t = Tensor.ofFloats("x", Shape.of(1, 2), 1.0f, -2.0f);
+        byte[] le = Hex.decode("0x0000803f000000c0");
+        TensorDigests.ElementStream whole = TensorDigests.stream("x", DType.FLOAT32, Shape.of(1, 2));
+        whole.update(le, 0, 8);
+        TensorDigests.ElementStream pieces = TensorDigests.stream("x", DType.FLOAT32, Shape.of(1, 2));
+        pieces.update(le, 0, 3);
+        pieces.update(le, 3, 5);
+        assertThat(whole.digest()).isEqualTo(TensorDigests.tensorDigest(t));
+        assertThat(pieces.digest()).isEqualTo(TensorDigests.tensorDigest(t));
+    }
+
+    @Test
+    void a_stream_refuses_too_many_or_too_few_element_bytes_and_string_tensors() {
+        TensorDigests.ElementStream s = TensorDigests.stream("x", DType.INT32, Shape.of(2));
+        s.update(new byte[4], 0, 4);
+        assertThatThrownBy(s::digest).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the tensor still needs 4 element bytes");
+        assertThatThrownBy(() -> s.update(new byte[5], 0, 5)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the tensor has 4 element bytes left, got 5");
+        assertThatThrownBy(() -> TensorDigests.stream("s", DType.STRING, Shape.of(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("string tensors have no element bytes to stream");
+    }
+
+    @Test
     void encodes_a_string_tensor_with_a_count_and_length_prefixed_utf8() {
         Tensor t = Tensor.ofStrings("s", Shape.of(2), List.of("ab", "é"));
         String expected = "0x" + "00000001" + "73" + "08" + "00000001" + "0000000000000002"

@@ -1,0 +1,150 @@
+package io.verity.gateway.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.verity.gateway.evidence.EvidenceLog;
+import io.verity.gateway.policy.PolicyEngine;
+import io.verity.gateway.routing.NodeState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /metrics} in Prometheus text format (Micrometer), and one structured log line per request,
+ * {@code http method=… route=… status=… ms=… model=… policy=… requestId=…}; the nodes log the same requestId.
+ *
+ * <p>Metrics: {@code verity_gateway_http_requests_seconds} (histogram per route, status, model and policy kind;
+ * model and policy read from the request only when it succeeded, so a client cannot mint label values);
+ * per node (peer health): healthy, latency, error rate, reputation, answers, failures and dissents (failed
+ * verifications); evidence recorded by kind (verification outcomes that went wrong); whether the chain is
+ * unreadable (chain errors); JVM basics. Per-node gauges are refreshed at each scrape.
+ */
+final class GatewayMetrics {
+    private static final Logger LOG = LoggerFactory.getLogger("io.verity.gateway.http");
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Services gateway;
+    private final Map<String, MultiGauge> peers = new TreeMap<>();
+    private final MultiGauge evidence;
+
+    private GatewayMetrics(Services gateway) {
+        this.gateway = gateway;
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        for (String name : List.of("healthy", "latency.ms", "error.rate", "reputation", "answers", "failures", "dissents", "quarantined")) {
+            peers.put(name, MultiGauge.builder("verity.gateway.peer." + name).register(registry));
+        }
+        evidence = MultiGauge.builder("verity.gateway.evidence").description("evidence entries recorded, by kind").register(registry);
+        Gauge.builder("verity.gateway.chain.error", gateway, g -> g.directory().chainError().isPresent() ? 1 : 0)
+                .description("1 while NodeRegistry cannot be read").register(registry);
+    }
+
+    /** Adds {@code GET /metrics} and the per-request timer and log line to a gateway's Javalin config. */
+    static void install(JavalinConfig cfg, Services gateway) {
+        GatewayMetrics m = new GatewayMetrics(gateway);
+        cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(m.scrape()));
+        cfg.requestLogger.http(m::record);
+    }
+
+    private String scrape() {
+        Instant now = Instant.now();
+        Map<String, List<MultiGauge.Row<?>>> rows = new HashMap<>();
+        for (NodeState n : gateway.directory().all()) {
+            Tags t = Tags.of("node", n.address.toString());
+            double latency = n.latencyMs();
+            rows.computeIfAbsent("healthy", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.healthy() ? 1 : 0));
+            if (!Double.isNaN(latency)) rows.computeIfAbsent("latency.ms", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, latency));
+            rows.computeIfAbsent("error.rate", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.errorRate()));
+            rows.computeIfAbsent("reputation", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.reputation()));
+            rows.computeIfAbsent("answers", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.answers.get()));
+            rows.computeIfAbsent("failures", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.failures.get()));
+            rows.computeIfAbsent("dissents", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.dissents.get()));
+            rows.computeIfAbsent("quarantined", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.quarantined(now) ? 1 : 0));
+        }
+        peers.forEach((name, g) -> g.register(rows.getOrDefault(name, List.of()), true));
+        Map<String, Long> kinds = new TreeMap<>();
+        for (EvidenceLog.Entry e : gateway.evidence().recent()) kinds.merge(e.kind().wire, 1L, Long::sum);
+        List<MultiGauge.Row<?>> er = new ArrayList<>();
+        kinds.forEach((k, v) -> er.add(MultiGauge.Row.of(Tags.of("kind", k), v)));
+        evidence.register(er, true);
+        return registry.scrape();
+    }
+
+    private void record(Context ctx, Float ms) {
+        String route = route(ctx);
+        int status = ctx.status().getCode();
+        Map<String, String> body = "POST".equals(ctx.method().name()) && route.equals("/v1/infer") ? fields(ctx) : Map.of();
+        String policy = body.getOrDefault("policy", ctx.header(PolicyEngine.POLICY_HEADER));
+        String kind = policy == null ? gateway.config().defaultPolicy().wireName() : policy;
+        kind = kind.contains(":") ? kind.substring(0, kind.indexOf(':')) : kind;
+        boolean ok = status < 300;
+        Tags tags = Tags.of("method", ctx.method().name(), "route", route, "status", Integer.toString(status),
+                "model", ok ? body.getOrDefault("model", "-") : "-", "policy", ok && route.equals("/v1/infer") ? kind : "-");
+        Timer.builder("verity.gateway.http.requests").tags(tags).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry).record((long) (ms * 1_000_000L), TimeUnit.NANOSECONDS);
+        // Reads that succeed (health checks every few hundred ms, scrapes) only at debug, so the log shows the work.
+        boolean quiet = "GET".equals(ctx.method().name()) && status < 400;
+        if (quiet ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {
+            (quiet ? LOG.atDebug() : LOG.atInfo()).log("http method={} route={} status={} ms={} model={} policy={} requestId={}", ctx.method().name(), ctx.path(), status,
+                    String.format(java.util.Locale.ROOT, "%.1f", ms), body.getOrDefault("model", "-"), policy == null ? "-" : policy,
+                    ctx.res().getHeader(REQUEST_ID_HEADER) != null ? ctx.res().getHeader(REQUEST_ID_HEADER) : body.getOrDefault("requestId", "-"));
+        }
+    }
+
+    static final String REQUEST_ID_HEADER = "Verity-Request-Id";
+
+    /** The matched route pattern ({@code /v1/receipts/{id}}), so the label set stays bounded; "unmatched" for a 404. */
+    static String route(Context ctx) {
+        try {
+            var e = ctx.endpoint();
+            return e == null ? "unmatched" : e.path;
+        } catch (RuntimeException none) {
+            return "unmatched";
+        }
+    }
+
+    /** The request's top-level string fields model, policy and requestId; tensors are skipped unread. */
+    static Map<String, String> fields(Context ctx) {
+        Map<String, String> out = new HashMap<>();
+        // the handler read the body through RequestBodies (the stream is consumed); a body it never read is read here
+        try (JsonParser p = JSON.createParser(io.verity.http.RequestBodies.alreadyRead(ctx).orElseGet(ctx::bodyAsBytes))) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return out;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if (t == JsonToken.VALUE_STRING && (name.equals("model") || name.equals("requestId") || name.equals("policy"))) {
+                    String v = p.getText();
+                    out.put(name, v.length() > 80 ? v.substring(0, 80) : v);
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (Exception malformed) {
+            // the handler already answered 400; the metric has no model then
+        }
+        return out;
+    }
+}

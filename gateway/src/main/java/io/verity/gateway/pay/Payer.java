@@ -1,0 +1,365 @@
+package io.verity.gateway.pay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.chain.ChainAccount;
+import io.verity.chain.PaymentsClient;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
+import io.verity.protocol.json.VoucherJson;
+import io.verity.gateway.routing.NodeState;
+import io.verity.protocol.EvmAddress;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pays nodes for answers the gateway used, on behalf of one client account, through cumulative vouchers
+ * (docs/protocol.md, "Vouchers"). A payment is promised synchronously (the response says who gets what) and
+ * delivered in the background: only the newest cumulative voucher matters, so under load many promises
+ * collapse into one signature and one POST. The channel's total is learnt from the node, never from local
+ * state, so a restarted gateway or a second gateway on the same account continues it (docs/gateway.md).
+ */
+public final class Payer implements Payments, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Payer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration RETRY = Duration.ofSeconds(2);
+
+    /** One promise: {@code amount} more for {@code node}, bringing the channel to {@code cumulativeAmount}. */
+    public record Payment(EvmAddress node, BigInteger amount, BigInteger cumulativeAmount) {}
+
+    /**
+     * The client's deposit cannot cover the next answer on top of what it was promised to nodes and they have
+     * not redeemed yet: the gateway answers 402 with these numbers instead of asking a node.
+     *
+     * @param deposit the client's escrow in Payments, as just read
+     * @param owed promised to nodes (vouchers, delivered or not) and not yet redeemed, plus answers in flight
+     * @param price what the next answer may cost: the dearest candidate's price times the answers the policy uses
+     */
+    public static final class DepositShort extends RuntimeException {
+        public final EvmAddress client;
+        public final BigInteger deposit;
+        public final BigInteger owed;
+        public final BigInteger price;
+
+        public DepositShort(EvmAddress client, BigInteger deposit, BigInteger owed, BigInteger price) {
+            super("client " + client + " has " + deposit + " wei in Payments, " + owed + " wei of it is owed to nodes, and"
+                    + " the next answer costs up to " + price + " wei: deposit more (Payments.deposit) to be served again",
+                    null, false, false);
+            this.client = client;
+            this.deposit = deposit;
+            this.owed = owed;
+            this.price = price;
+        }
+    }
+
+    /** What an answer in flight may cost, held against the deposit until {@link #close()}. */
+    final class Hold implements Payments.Hold {
+        private final BigInteger amount;
+        private boolean open = true;
+
+        private Hold(BigInteger amount) {
+            this.amount = amount;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (open) held.getAndUpdate(h -> h.subtract(amount));
+            open = false;
+        }
+    }
+
+    /** A (client, node) channel. {@code acked} is what the node holds; {@code target} what we promised. */
+    private final class Channel {
+        final NodeState node;
+        BigInteger acked;
+        BigInteger target;
+        /** What the node redeemed on chain, as last read: only the rest of {@code target} is still owed. */
+        volatile BigInteger redeemed = BigInteger.ZERO;
+        boolean sending;
+        /** Totals whose send ended without an answer: the node may have stored any of them, or none. */
+        final java.util.Set<BigInteger> inDoubt = new java.util.HashSet<>();
+
+        Channel(NodeState node) {
+            this.node = node;
+        }
+    }
+
+    private final ChainAccount client;
+    private final long chainId;
+    private final EvmAddress payments;
+    private final HttpClient http;
+    /**
+     * Deliveries run on their own threads (one at a time per channel), retries wait on the JDK's timer: not on
+     * the gateway's scheduler, whose node-directory refresh hangs while the chain is frozen. Sharing it held every
+     * voucher for as long as the chain was paused, and nodes served on credit until they answered 402. Platform
+     * threads, reused: a voucher is due at once and should not queue for a carrier behind the request load.
+     */
+    private static final java.util.concurrent.ExecutorService DELIVERIES = java.util.concurrent.Executors.newCachedThreadPool(
+            Thread.ofPlatform().name("voucher-delivery-", 0).daemon().factory());
+    private final io.verity.protocol.receipt.Eip712Domain domain;
+    private final Map<EvmAddress, Channel> channels = new ConcurrentHashMap<>();
+    private final Optional<PaymentsClient> chain;
+    private final java.util.concurrent.atomic.AtomicReference<BigInteger> held =
+            new java.util.concurrent.atomic.AtomicReference<>(BigInteger.ZERO);
+    private volatile BigInteger deposit; // as last read, null before the first read
+    // Chain reads run here, off the request path: a frozen chain hangs an RPC call until its HTTP timeout.
+    private final java.util.concurrent.ExecutorService reads = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("payer-chain-reads").daemon().factory());
+    private final Map<Boolean, java.util.concurrent.CompletableFuture<BigInteger>> reading = new ConcurrentHashMap<>();
+    private volatile long depositReadAt;
+
+    /** @param chain reads the client's deposit and what nodes redeemed; empty: the deposit is not checked */
+    public Payer(ChainAccount client, long chainId, EvmAddress payments, HttpClient http, Optional<PaymentsClient> chain) {
+        this.chain = chain;
+        this.client = client;
+        this.chainId = chainId;
+        this.payments = payments;
+        this.http = http;
+        this.domain = VoucherJson.domain(chainId, payments);
+    }
+
+    public EvmAddress client() {
+        return client.address();
+    }
+
+    /**
+     * Holds {@code price} against the client's deposit for an answer about to be asked for, or refuses: the
+     * deposit must cover every promise nodes have not redeemed yet, the answers in flight, and this one. A cached
+     * read admits at once (one older than {@link #DEPOSIT_CACHE} is refreshed in the background); a refusal is
+     * always made on fresh reads, so a client that topped up is served at once. When the chain cannot be read
+     * within {@link #CHAIN_WAIT} the answer is admitted: the nodes' credit still bounds what is served unpaid, and
+     * a frozen chain does not hold up requests.
+     *
+     * @throws DepositShort when the deposit cannot cover it
+     */
+    @Override
+    public Hold hold(BigInteger price) {
+        BigInteger total = held.accumulateAndGet(price, BigInteger::add);
+        Hold h = new Hold(price);
+        if (chain.isEmpty() || price.signum() == 0) return h;
+        try {
+            BigInteger dep = deposit;
+            if (dep != null && dep.compareTo(promisedUnredeemed().add(total)) >= 0) {
+                if (System.nanoTime() - depositReadAt > DEPOSIT_CACHE.toNanos()) refresh(false);
+                return h;
+            }
+            dep = fresh();
+            BigInteger owed = promisedUnredeemed().add(total).subtract(price);
+            if (dep.compareTo(owed.add(price)) >= 0) return h;
+            h.close();
+            throw new DepositShort(client.address(), dep, owed, price);
+        } catch (RuntimeException e) {
+            if (e instanceof DepositShort) throw e;
+            LOG.debug("cannot read the deposit of {}, serving unchecked: {}", client.address(), e.toString());
+            return h;
+        }
+    }
+
+    private static final Duration DEPOSIT_CACHE = Duration.ofSeconds(1);
+    /** Longest a request waits for the chain before it is served unchecked. */
+    static final Duration CHAIN_WAIT = Duration.ofMillis(500);
+
+    /** The deposit and what nodes redeemed, read now (or joined, when such a read is under way), waited for at most {@link #CHAIN_WAIT}. */
+    private BigInteger fresh() {
+        try {
+            return refresh(true).get(CHAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the chain did not answer within " + CHAIN_WAIT.toMillis() + " ms");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the chain", e);
+        }
+    }
+
+    /** Starts a read on the read thread unless one of this kind is under way; it updates the cache when it ends. */
+    private java.util.concurrent.CompletableFuture<BigInteger> refresh(boolean withRedeemed) {
+        var r = reading.computeIfAbsent(withRedeemed, w -> {
+            var f = new java.util.concurrent.CompletableFuture<BigInteger>();
+            try {
+                reads.execute(() -> {
+                    try {
+                        f.complete(readDeposit(w));
+                    } catch (RuntimeException e) {
+                        f.completeExceptionally(e);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) { // closed
+                f.completeExceptionally(e);
+            }
+            return f;
+        });
+        r.whenComplete((v, e) -> reading.remove(withRedeemed, r));
+        return r;
+    }
+
+    private BigInteger readDeposit(boolean withRedeemed) {
+        PaymentsClient p = chain.orElseThrow();
+        if (withRedeemed) {
+            for (Channel ch : channels.values()) ch.redeemed = p.redeemed(client.address(), ch.node.address);
+        }
+        BigInteger d = p.depositOf(client.address());
+        deposit = d;
+        depositReadAt = System.nanoTime();
+        return d;
+    }
+
+    /** What nodes were promised (delivered or not) beyond what they redeemed. */
+    private BigInteger promisedUnredeemed() {
+        BigInteger sum = BigInteger.ZERO;
+        for (Channel ch : channels.values()) {
+            BigInteger t;
+            synchronized (ch) {
+                t = ch.target;
+            }
+            if (t != null) sum = sum.add(t.subtract(ch.redeemed).max(BigInteger.ZERO));
+        }
+        return sum;
+    }
+
+    /** Promises {@code amount} to the node and schedules the voucher; first use reads the channel from the node. */
+    @Override
+    public Payment pay(NodeState node, BigInteger amount) {
+        Channel ch = channels.computeIfAbsent(node.address, a -> new Channel(node));
+        boolean startSending;
+        BigInteger cumulative;
+        synchronized (ch) {
+            if (ch.acked == null) {
+                BigInteger held = held(node);
+                ch.acked = held;
+                ch.target = held;
+            }
+            ch.target = ch.target.add(amount);
+            cumulative = ch.target;
+            startSending = !ch.sending;
+            ch.sending = true;
+        }
+        if (startSending) DELIVERIES.execute(() -> deliver(ch));
+        return new Payment(node.address, amount, cumulative);
+    }
+
+    /** What the node holds from this client; zero when it cannot say (the node then answers 409 and we re-base). */
+    private BigInteger held(NodeState node) {
+        try {
+            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/vouchers/" + client.address()))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (resp.statusCode() == 200) return new BigInteger(JSON.readTree(resp.body()).path("cumulativeAmount").asText("0"));
+        } catch (IOException | NumberFormatException e) {
+            LOG.debug("cannot read the voucher channel at {}: {}", node.url(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return BigInteger.ZERO;
+    }
+
+    private void deliver(Channel ch) {
+        BigInteger target, base;
+        synchronized (ch) {
+            target = ch.target;
+            base = ch.acked;
+        }
+        SignedVoucher v = new Voucher(client.address(), ch.node.address, target).sign(client.key(), chainId, payments);
+        int status;
+        JsonNode body = null;
+        try {
+            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(ch.node.url().resolve("/v1/vouchers?base=" + base))
+                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(VoucherJson.write(new VoucherJson.Envelope(v, domain))))).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            status = resp.statusCode();
+            try {
+                body = JSON.readTree(resp.body());
+            } catch (IOException notJson) {
+                body = null;
+            }
+        } catch (java.net.ConnectException e) {
+            status = -2;
+        } catch (IOException e) {
+            status = -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        boolean again;
+        synchronized (ch) {
+            if (status == 200) {
+                ch.acked = ch.acked.max(target);
+            } else if (status == 409 && body != null && body.hasNonNull("held")
+                    && ch.inDoubt.contains(new BigInteger(body.get("held").asText()))) {
+                // Our own earlier send of this very voucher landed but its answer was lost (the node died after
+                // storing it, or the connection broke): it is acknowledged, not owed again. Only after such a
+                // lost answer: otherwise an equal total held is another sender's voucher, and we re-base.
+                ch.acked = ch.acked.max(new BigInteger(body.get("held").asText()));
+            } else if (status == 409 && body != null && body.hasNonNull("held")) {
+                // Someone else (another gateway on this account, or our own earlier life) moved the channel: keep
+                // what we still owe on top of what the node holds. The base makes the node refuse a voucher built
+                // on a total it no longer holds, so an increment is never swallowed by another sender's voucher.
+                BigInteger held = new BigInteger(body.get("held").asText());
+                BigInteger owed = ch.target.subtract(ch.acked);
+                ch.acked = held;
+                ch.target = held.add(owed);
+            } else {
+                if (status == -1) ch.inDoubt.add(target); // refused connections (-2) delivered nothing
+                LOG.warn("voucher for {} wei to node {} not delivered (HTTP {}); retrying in {}", target, ch.node.address,
+                        status == -2 ? "unreachable" : status == -1 ? "no answer" : status, RETRY);
+                java.util.concurrent.CompletableFuture.delayedExecutor(RETRY.toMillis(), TimeUnit.MILLISECONDS, DELIVERIES)
+                        .execute(() -> deliver(ch));
+                return;
+            }
+            ch.inDoubt.clear();
+            again = ch.target.compareTo(ch.acked) > 0;
+            ch.sending = again;
+        }
+        if (again) DELIVERIES.execute(() -> deliver(ch));
+    }
+
+    /** What each node holds acknowledged; for tests and {@code /v1/nodes}. */
+    public BigInteger acknowledged(EvmAddress node) {
+        Channel ch = channels.get(node);
+        if (ch == null) return BigInteger.ZERO;
+        synchronized (ch) {
+            return ch.acked == null ? BigInteger.ZERO : ch.acked;
+        }
+    }
+
+    /** True when every promise has been acknowledged by its node. */
+    public boolean settled() {
+        return channels.keySet().stream().allMatch(this::settled);
+    }
+
+    /** True when every promise to {@code node} has been acknowledged. */
+    public boolean settled(EvmAddress node) {
+        Channel ch = channels.get(node);
+        if (ch == null) return true;
+        synchronized (ch) {
+            return !ch.sending && (ch.target == null || ch.target.compareTo(ch.acked) <= 0);
+        }
+    }
+
+    @Override
+    public void close() {
+        reads.shutdownNow();
+        // Vouchers still in flight are lost with the process; the node was promised them but they are not
+        // signed. Give deliveries a moment to finish.
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!settled() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
