@@ -18,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,11 +28,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class GatewayLlmAuditIT extends LlmPolicyNetwork {
     @RegisterExtension static final LocalNetwork net = network(false);
-
-    @BeforeAll
-    static void start() throws Exception {
-        attach(net, false);
-    }
 
     @BeforeEach
     void enginesUp() {

@@ -12,7 +12,6 @@ import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,11 +21,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class GatewayLlmFailoverIT extends LlmPolicyNetwork {
     @RegisterExtension static final LocalNetwork net = network(false);
-
-    @BeforeAll
-    static void start() throws Exception {
-        attach(net, false);
-    }
 
     @Test
     void a_node_killed_before_the_first_token_is_replaced_and_the_client_streams_a_whole_answer_paid_once() throws Exception {

@@ -8,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -18,11 +17,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class GatewayLlmNoAnswerIT extends LlmPolicyNetwork {
     @RegisterExtension static final LocalNetwork net = network(false);
-
-    @BeforeAll
-    static void start() throws Exception {
-        attach(net, false);
-    }
 
     @Test
     void a_node_that_sends_no_first_token_in_time_is_abandoned_and_with_none_left_the_client_gets_a_502_listing_the_attempts()

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,11 +29,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class GatewayLlmPoliciesIT extends LlmPolicyNetwork {
     @RegisterExtension static final LocalNetwork net = network(true);
-
-    @BeforeAll
-    static void start() throws Exception {
-        attach(net, true);
-    }
 
     @Test
     void redundant_2_outvotes_a_node_that_answers_differently_records_the_dissent_and_pays_only_the_majority() throws Exception {

@@ -49,7 +49,7 @@ abstract class LlmPolicyNetwork {
     static final int TOKENS = 12;
     static final BigInteger GWEI = BigInteger.TEN.pow(9);
 
-    // the class's network; set by build() and attach() (test classes run one at a time)
+    // the class's network, set when it has started (test classes run one at a time)
     static LocalChain devnet;
     static InferenceNode liar;
     static InferenceNode cheap;
@@ -88,11 +88,12 @@ abstract class LlmPolicyNetwork {
                             Map.of(MODEL, llm));
                 })
                 .gateway(g -> g.routing("latency=0,price=1,reputation=0").refreshInterval(Duration.ofHours(1))
-                        .requestTimeout(Duration.ofSeconds(3))).build();
+                        .requestTimeout(Duration.ofSeconds(3)))
+                .whenStarted(net -> attach(net, withLiar)).build();
     }
 
     /** Points the helpers at {@code net}, once the gateway lists every node with its language model. */
-    static void attach(LocalNetwork net, boolean withLiar) throws Exception {
+    private static void attach(LocalNetwork net, boolean withLiar) throws Exception {
         devnet = net.chain();
         List<InferenceNode> nodes = net.nodes();
         int at = 0;
