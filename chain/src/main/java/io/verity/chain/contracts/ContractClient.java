@@ -1,0 +1,37 @@
+package io.verity.chain.contracts;
+
+import io.verity.chain.ChainConnection;
+import io.verity.chain.TxOutcome;
+import io.verity.protocol.EvmAddress;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Objects;
+import org.web3j.abi.datatypes.Function;
+import org.web3j.abi.datatypes.Type;
+
+/** What every typed contract client holds: the connection (whose account sends) and the deployed contract's address. */
+@SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
+abstract sealed class ContractClient
+        permits DisputeClient, ModelRegistryClient, NodeRegistryClient, PaymentsClient, SettlementClient {
+    final ChainConnection chain;
+    final EvmAddress address;
+
+    ContractClient(ChainConnection chain, EvmAddress address) {
+        this.chain = Objects.requireNonNull(chain, "chain");
+        this.address = Objects.requireNonNull(address, "address");
+    }
+
+    public final EvmAddress address() {
+        return address;
+    }
+
+    /** A transaction to the contract that sends no value. */
+    final TxOutcome send(Function function) {
+        return chain.send(address, function, BigInteger.ZERO);
+    }
+
+    /** A read-only call to the contract. */
+    final List<Type> call(Function function) {
+        return chain.call(address, function);
+    }
+}
