@@ -573,22 +573,15 @@ final class Misc {
         }
         int total = Arr.size(outShape), inner = Arr.size(sumShape);
         double[] o = new double[total];
-        int[] val = new int[letters.size()], oc = new int[outShape.length], sc = new int[sumShape.length];
+        int[] outLetter = new int[outShape.length], sumLetter = new int[sumShape.length];
+        for (int a = 0; a < outLetter.length; a++) outLetter[a] = letters.indexOf(outTerm.charAt(a));
+        for (int a = 0; a < sumLetter.length; a++) sumLetter[a] = letters.indexOf(summed.get(a));
+        int[] val = new int[letters.size()];
         for (int i = 0; i < total; i++) {
-            int rem = i;
-            for (int a = outShape.length - 1; a >= 0; a--) {
-                oc[a] = rem % outShape[a];
-                rem /= outShape[a];
-                val[letters.indexOf(outTerm.charAt(a))] = oc[a];
-            }
+            spread(i, outShape, outLetter, val);
             double acc = 0;
             for (int j = 0; j < inner; j++) {
-                int r2 = j;
-                for (int a = sumShape.length - 1; a >= 0; a--) {
-                    sc[a] = r2 % sumShape[a];
-                    r2 /= sumShape[a];
-                    val[letters.indexOf(summed.get(a))] = sc[a];
-                }
+                spread(j, sumShape, sumLetter, val);
                 double prod = 1;
                 for (int t = 0; t < terms.length; t++) {
                     int off = 0;
@@ -600,6 +593,14 @@ final class Misc {
             o[i] = acc;
         }
         return new Arr[] {K.cast(Arr.doubles(outShape, o), in[0].dtype)};
+    }
+
+    /** Einsum's coordinates: row-major index i over shape, each axis's coordinate stored at its letter in val. */
+    private static void spread(int i, int[] shape, int[] letterOf, int[] val) {
+        for (int a = shape.length - 1; a >= 0; a--) {
+            val[letterOf[a]] = i % shape[a];
+            i /= shape[a];
+        }
     }
 
     /** w[i] = a0 - a1 cos(2 pi i / N) + a2 cos(4 pi i / N), N = size (periodic) or size - 1 (symmetric). */
