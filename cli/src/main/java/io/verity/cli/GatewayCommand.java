@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "gateway", mixinStandardHelpOptions = true, description = "Run a gateway in front of the network.",
@@ -20,17 +21,11 @@ public final class GatewayCommand {
         @Option(names = "--home", description = "gateway state (evidence log); default $VERITY_HOME/gateway or ~/.verity/gateway")
         Path home;
 
-        @Option(names = "--deployment", description = "contract addresses and RPC (JSON); default: the one `verity up` wrote")
-        Path deployment;
+        @Mixin
+        DeploymentOptions chain = new DeploymentOptions();
 
-        @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
-        String rpc;
-
-        @Option(names = "--host", defaultValue = "127.0.0.1", description = "interface to bind (default: ${DEFAULT-VALUE})")
-        String host;
-
-        @Option(names = "--port", defaultValue = "7070", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
-        int port;
+        @Mixin
+        ListenOptions listen = new ListenOptions(7070);
 
         @Option(names = "--client-key-file", description = "file holding the private key (hex) of the account that pays nodes;"
                 + " else VERITY_CLIENT_KEY")
@@ -66,17 +61,17 @@ public final class GatewayCommand {
         @Option(names = "--timeout-ms", description = "give up on a node's answer after this long (default 30000)")
         Long timeoutMs;
 
-        @picocli.CommandLine.Mixin
+        @Mixin
         HttpLimitOptions httpLimits = new HttpLimitOptions();
 
         @Override
         public Integer call() throws Exception {
             List<String> args = new ArrayList<>(List.of(
                     "--home", (home != null ? home : Homes.resolve(null).resolve("gateway")).toString(),
-                    "--deployment", Homes.existingDeployment(deployment).toString(),
-                    "--host", host, "--port", String.valueOf(port), "--deposit-wei", deposit.toString(), "--policy", policy,
+                    "--deployment", chain.existing().toString(), "--deposit-wei", deposit.toString(), "--policy", policy,
                     "--hedge-ms", String.valueOf(hedgeMs), "--quarantine-s", String.valueOf(quarantineS)));
-            Flags.add(args, "--rpc", rpc);
+            listen.addTo(args);
+            Flags.add(args, "--rpc", chain.rpc);
             Flags.add(args, "--client-key-file", clientKeyFile); // else GatewayMain reads VERITY_CLIENT_KEY
             Flags.add(args, "--routing", routing);
             tolerances.forEach(t -> Flags.add(args, "--tolerance", t));

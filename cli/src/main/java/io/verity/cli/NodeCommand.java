@@ -28,11 +28,8 @@ public final class NodeCommand {
         @Option(names = "--home", description = "node home (key, models, receipts); default $VERITY_HOME or ~/.verity")
         Path home;
 
-        @Option(names = "--host", defaultValue = "127.0.0.1", description = "interface to bind (default: ${DEFAULT-VALUE})")
-        String host;
-
-        @Option(names = "--port", defaultValue = "7070", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
-        int port;
+        @picocli.CommandLine.Mixin
+        ListenOptions listen = new ListenOptions(7070);
 
         @Option(names = "--price-wei", defaultValue = "0", description = "price per inference in wei (default: ${DEFAULT-VALUE})")
         BigInteger price;
@@ -121,7 +118,8 @@ public final class NodeCommand {
         @Override
         public Integer call() throws Exception {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--home", Homes.resolve(home).toString(),
-                    "--host", host, "--port", String.valueOf(port), "--price-wei", price.toString(), "--threads", String.valueOf(threads)));
+                    "--price-wei", price.toString(), "--threads", String.valueOf(threads)));
+            listen.addTo(args);
             Flags.add(args, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
             Flags.add(args, "--rpc", rpc);
             Flags.add(args, "--batch-age-ms", batchAgeMs);
