@@ -622,22 +622,27 @@ final class Misc {
         if (!red.equals("none")) return scatterNdReduce(n, x, idx, upd, red);
         int q = idx.rank(), last = idx.shape[q - 1];
         int[] xs = Arr.strides(x.shape);
-        int slice = 1;
-        for (int i = last; i < x.rank(); i++) slice *= x.shape[i];
+        int slice = Arr.size(java.util.Arrays.copyOfRange(x.shape, last, x.rank()));
         Arr all = Shapes.concatFlat(x.reshape(new int[] {x.size()}), upd.reshape(new int[] {upd.size()}));
         int[] src = new int[x.size()];
         for (int i = 0; i < src.length; i++) src[i] = i;
         int tuples = idx.size() / last;
         for (int t = 0; t < tuples; t++) {
-            int base = 0;
-            for (int j = 0; j < last; j++) {
-                long v = idx.getL(t * last + j);
-                if (v < 0) v += x.shape[j];
-                base += (int) v * xs[j];
-            }
+            int base = tupleOffset(x, xs, idx, last, t);
             for (int s2 = 0; s2 < slice; s2++) src[base + s2] = x.size() + t * slice + s2;
         }
         return new Arr[] {all.gather(x.shape, src)};
+    }
+
+    /** ScatterND: where index tuple t of idx (its last axis, negatives from the end) starts in x's flat data. */
+    private static int tupleOffset(Arr x, int[] xs, Arr idx, int last, int t) {
+        int base = 0;
+        for (int j = 0; j < last; j++) {
+            long v = idx.getL(t * last + j);
+            if (v < 0) v += x.shape[j];
+            base += (int) v * xs[j];
+        }
+        return base;
     }
 
     /** ScatterND with a reduction: updates applied in index order, float64 for floats (rounded per update). */
@@ -647,18 +652,12 @@ final class Misc {
         }
         int last = idx.shape[idx.rank() - 1];
         int[] xs = Arr.strides(x.shape);
-        int slice = 1;
-        for (int i = last; i < x.rank(); i++) slice *= x.shape[i];
+        int slice = Arr.size(java.util.Arrays.copyOfRange(x.shape, last, x.rank()));
         double[] o = new double[x.size()];
         for (int i = 0; i < o.length; i++) o[i] = x.getD(i);
         int tuples = idx.size() / last;
         for (int t = 0; t < tuples; t++) {
-            int base = 0;
-            for (int j = 0; j < last; j++) {
-                long v = idx.getL(t * last + j);
-                if (v < 0) v += x.shape[j];
-                base += (int) v * xs[j];
-            }
+            int base = tupleOffset(x, xs, idx, last, t);
             for (int s2 = 0; s2 < slice; s2++) {
                 double cur = o[base + s2], u = upd.getD(t * slice + s2);
                 double r = switch (red) {
