@@ -16,9 +16,4 @@ final class ListenOptions {
     ListenOptions(int defaultPort) {
         this.port = defaultPort;
     }
-
-    /** As the *Main parsers take them. */
-    void addTo(java.util.List<String> args) {
-        args.addAll(java.util.List.of("--host", host, "--port", String.valueOf(port)));
-    }
 }
