@@ -117,7 +117,7 @@ class ChaosIT {
         devnet.deployment().write(deploymentFile);
         Path gguf = dir.resolve("tiny.gguf");
         TinyLlama.write(gguf, 1);
-        children = new ChildNodes(dir, devnet, deploymentFile, hub -> {
+        children = new ChildNodes(dir, devnet::account, deploymentFile, hub -> {
             ChildNodes.sileroVad(hub);
             hub.add(gguf, LLM, "1", "Apache-2.0", "generated");
         });

@@ -1,7 +1,8 @@
 package io.verity.node;
 
-import io.verity.protocol.wire.ReadyLine;
+import io.verity.node.openai.OpenAiSettings;
 import io.verity.node.settle.ChainSettings;
+import io.verity.protocol.wire.ReadyLine;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
