@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.Unicode;
+import java.util.function.Function;
 
 /** Pointer-aware field readers shared by the codecs: each returns null after recording an error. */
 final class Json {
@@ -72,6 +73,21 @@ final class Json {
             return null;
         }
         return v.longValue();
+    }
+
+    /**
+     * A string field naming a value (an enum's wire name): {@code byName} maps it, and the IllegalArgumentException
+     * it throws for an unknown name (listing the known ones) becomes the field's error.
+     */
+    static <T> T named(JsonNode obj, String pointer, String field, Function<String, T> byName, FieldErrors errors) {
+        String s = string(obj, pointer, field, errors);
+        if (s == null) return null;
+        try {
+            return byName.apply(s);
+        } catch (IllegalArgumentException e) {
+            errors.add(child(pointer, field), e.getMessage());
+            return null;
+        }
     }
 
     static Keccak256 bytes32(JsonNode obj, String pointer, String field, FieldErrors errors) {

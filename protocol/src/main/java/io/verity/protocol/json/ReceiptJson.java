@@ -51,15 +51,7 @@ public final class ReceiptJson {
         Keccak256 traceRoot = Json.bytes32(node, p, "traceRoot", errors);
         EvmAddress nodeAddress = Json.address(node, p, "node", errors);
         Keccak256 attestationDigest = Json.bytes32(node, p, "attestationDigest", errors);
-        VerificationMode verification = null;
-        String mode = Json.string(node, p, "verification", errors);
-        if (mode != null) {
-            try {
-                verification = VerificationMode.fromWireName(mode);
-            } catch (IllegalArgumentException e) {
-                errors.add(Json.child(p, "verification"), e.getMessage());
-            }
-        }
+        VerificationMode verification = Json.named(node, p, "verification", VerificationMode::fromWireName, errors);
         BigInteger price = price(node, p, errors);
         Long timestamp = Json.integer(node, p, "timestamp", 0, Long.MAX_VALUE, errors);
         Eip712Domain domain = domain(node, p, errors);
