@@ -112,7 +112,7 @@ public final class Batcher implements AutoCloseable {
     public static Batcher start(ReceiptLog log, Path home, ChainSettings settings, Deployment deployment,
             ChainAccount account, URI nodeUrl, Supplier<List<Keccak256>> models, BigInteger price,
             Optional<RegistryAttestation> attestation, InstantSource clock) throws IOException {
-        ChainPort port = new DevnetChainPort(deployment, account, nodeUrl.toString(), models, price, settings.stake(),
+        ChainPort port = new RpcChainPort(deployment, account, nodeUrl.toString(), models, price, settings.stake(),
                 attestation, clock);
         return start(log, home, port, settings, deployment.chainId(), deployment.settlement(), nodeUrl, clock);
     }

@@ -1,25 +1,25 @@
-package io.verity.node.settle;
+package io.verity.node.pay;
 
 import io.verity.chain.ChainAccount;
-import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.Deployment;
-import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.receipt.SignedVoucher;
 import java.math.BigInteger;
 import java.util.function.Supplier;
 
 /**
- * {@link PaymentsPort} over {@link ChainClients}, connected lazily and dropped after any failure (as
- * {@link DevnetChainPort}), so a chain that went away and came back is reached afresh. Calls are serialised:
+ * {@link PaymentsPort} over JSON-RPC ({@link ChainClients}), connected lazily and dropped after any failure (as
+ * {@link RpcChainPort}), so a chain that went away and came back is reached afresh. Calls are serialised:
  * one instance serves one thread's worth of traffic.
  */
-final class DevnetPaymentsPort implements PaymentsPort {
+final class RpcPaymentsPort implements PaymentsPort {
     private final Deployment deployment;
     private final ChainAccount account;
     private ChainClients clients;
 
-    DevnetPaymentsPort(Deployment deployment, ChainAccount account) {
+    RpcPaymentsPort(Deployment deployment, ChainAccount account) {
         this.deployment = deployment;
         this.account = account;
     }

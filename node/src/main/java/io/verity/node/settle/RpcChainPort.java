@@ -2,14 +2,14 @@ package io.verity.node.settle;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainException;
+import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.ChainClients;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import io.verity.chain.contracts.ChainClients;
-import io.verity.chain.Deployment;
-import io.verity.protocol.Keccak256;
-import java.math.BigInteger;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -17,11 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The batcher's chain over {@link ChainClients}, connected lazily and dropped after any failure so that an
+ * The batcher's chain over JSON-RPC ({@link ChainClients}), connected lazily and dropped after any failure so that an
  * endpoint that went away and came back is reached afresh.
  */
-final class DevnetChainPort implements ChainPort {
-    private static final Logger LOG = LoggerFactory.getLogger(DevnetChainPort.class);
+final class RpcChainPort implements ChainPort {
+    private static final Logger LOG = LoggerFactory.getLogger(RpcChainPort.class);
 
     private final Deployment deployment;
     private final ChainAccount account;
@@ -34,7 +34,7 @@ final class DevnetChainPort implements ChainPort {
     private Instant attestedAt = Instant.EPOCH;
     private ChainClients clients; // only the batcher thread touches it
 
-    DevnetChainPort(Deployment deployment, ChainAccount account, String endpoint, Supplier<List<Keccak256>> models,
+    RpcChainPort(Deployment deployment, ChainAccount account, String endpoint, Supplier<List<Keccak256>> models,
             BigInteger price, Optional<BigInteger> stake, Optional<RegistryAttestation> attestation, InstantSource clock) {
         this.attestation = attestation;
         this.clock = clock;
