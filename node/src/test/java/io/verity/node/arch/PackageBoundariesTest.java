@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The node's feature packages (issue 14, move 3) and which may use which: {@code serve} answers requests and knows
  * nothing of HTTP; {@code http} is the one HTTP edge and knows the OpenAI feature only through
- * {@code NodeApi.Extension}; {@code settle}, {@code faults}, {@code hub} and {@code receipts} stand alone. The root
+ * {@code NodeApi.Extension}; {@code settle}, {@code pay}, {@code faults}, {@code hub} and {@code receipts} use none of those. The root
  * package wires them and may use all.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
@@ -45,7 +45,7 @@ class PackageBoundariesTest {
     @Test
     void only_the_http_edge_and_the_openai_routes_speak_http() {
         noClasses().that().resideInAnyPackage("io.verity.node.serve..", "io.verity.node.settle..", "io.verity.node.dispute..",
-                "io.verity.node.faults..", "io.verity.node.hub..", "io.verity.node.receipts..")
+                "io.verity.node.pay..", "io.verity.node.faults..", "io.verity.node.hub..", "io.verity.node.receipts..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.javalin..", "io.verity.http..")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("io.verity.protocol.wire.ProblemException")
                 .check(node);
@@ -58,8 +58,8 @@ class PackageBoundariesTest {
     }
 
     @Test
-    void settlement_faults_hub_and_receipts_use_no_other_feature() {
-        noClasses().that().resideInAnyPackage("io.verity.node.settle..", "io.verity.node.faults..", "io.verity.node.hub..",
+    void settlement_payments_faults_hub_and_receipts_use_no_other_feature() {
+        noClasses().that().resideInAnyPackage("io.verity.node.settle..", "io.verity.node.pay..", "io.verity.node.faults..", "io.verity.node.hub..",
                 "io.verity.node.receipts..").should().dependOnClassesThat().resideInAnyPackage("io.verity.node.serve..",
                 "io.verity.node.http..", "io.verity.node.openai..", "io.verity.node.dispute..").check(node);
     }
