@@ -213,12 +213,12 @@ public final class NodeMain {
     }
 
     /** The --llm-schema-* flags. */
-    private static io.verity.llm.SchemaGuard.Limits schemaLimits(io.verity.llm.SchemaGuard.Limits l, String flag, int v) {
+    private static io.verity.llm.schema.SchemaGuard.Limits schemaLimits(io.verity.llm.schema.SchemaGuard.Limits l, String flag, int v) {
         return switch (flag) {
-            case "--llm-schema-max-nodes" -> new io.verity.llm.SchemaGuard.Limits(v, l.maxDepth(), l.maxRepetition(), l.maxPatternLength());
-            case "--llm-schema-max-depth" -> new io.verity.llm.SchemaGuard.Limits(l.maxNodes(), v, l.maxRepetition(), l.maxPatternLength());
-            case "--llm-schema-max-repetition" -> new io.verity.llm.SchemaGuard.Limits(l.maxNodes(), l.maxDepth(), v, l.maxPatternLength());
-            default -> new io.verity.llm.SchemaGuard.Limits(l.maxNodes(), l.maxDepth(), l.maxRepetition(), v);
+            case "--llm-schema-max-nodes" -> new io.verity.llm.schema.SchemaGuard.Limits(v, l.maxDepth(), l.maxRepetition(), l.maxPatternLength());
+            case "--llm-schema-max-depth" -> new io.verity.llm.schema.SchemaGuard.Limits(l.maxNodes(), v, l.maxRepetition(), l.maxPatternLength());
+            case "--llm-schema-max-repetition" -> new io.verity.llm.schema.SchemaGuard.Limits(l.maxNodes(), l.maxDepth(), v, l.maxPatternLength());
+            default -> new io.verity.llm.schema.SchemaGuard.Limits(l.maxNodes(), l.maxDepth(), l.maxRepetition(), v);
         };
     }
 

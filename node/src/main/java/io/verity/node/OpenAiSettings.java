@@ -1,7 +1,7 @@
 package io.verity.node;
 
 import io.verity.llm.LlmEngine;
-import io.verity.llm.SchemaGuard;
+import io.verity.llm.schema.SchemaGuard;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

@@ -128,7 +128,7 @@ class NodeMainTest {
         assertThat(w.maxBackoff()).isEqualTo(java.time.Duration.ofMillis(9000));
         assertThat(w.poisonTtl()).isEqualTo(java.time.Duration.ofMinutes(1));
         assertThat(w.poisonCapacity()).isEqualTo(7);
-        assertThat(c.openAi().schemaLimits()).isEqualTo(new io.verity.llm.SchemaGuard.Limits(100, 8, 64, 50));
+        assertThat(c.openAi().schemaLimits()).isEqualTo(new io.verity.llm.schema.SchemaGuard.Limits(100, 8, 64, 50));
         assertThat(NodeConfig.defaults(java.nio.file.Path.of("x")).openAi().workers().memoryMb()).isEqualTo(4096);
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--llm-worker-memory-mb", "100"}, n -> null))
                 .hasMessage("--llm-worker-memory-mb: the worker memory limit must be 0 (none) or >= 512 MiB, got 100");

@@ -15,7 +15,7 @@ import io.verity.llm.Constraint;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.LlmException;
 import io.verity.llm.Sampling;
-import io.verity.llm.SchemaGuard;
+import io.verity.llm.schema.SchemaGuard;
 import io.verity.node.OpenAiSettings;
 import io.verity.node.http.NodeApi;
 import io.verity.node.http.ProblemKind;

@@ -1,4 +1,4 @@
-package io.verity.llm;
+package io.verity.llm.gguf;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;

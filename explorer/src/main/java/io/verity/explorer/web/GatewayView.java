@@ -1,4 +1,4 @@
-package io.verity.explorer;
+package io.verity.explorer.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -13,7 +13,7 @@ import java.util.Optional;
  * disagreements it collected. Cached for a second so a page load makes at most one call per route; a gateway
  * that does not answer makes the pages say so instead of failing.
  */
-final class GatewayView {
+public final class GatewayView {
     private static final long TTL_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final Optional<URI> base;
@@ -22,7 +22,7 @@ final class GatewayView {
 
     private record Cached(long at, JsonNode body) {}
 
-    GatewayView(Optional<URI> base) {
+    public GatewayView(Optional<URI> base) {
         this.base = base;
         this.api = base.map(b -> NodeApiClient.of(b, Duration.ofSeconds(2)));
     }

@@ -1,4 +1,4 @@
-package io.verity.explorer;
+package io.verity.explorer.index;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,7 +28,7 @@ import java.util.OptionalLong;
  * loses nor repeats an event; the (block, log index) primary key refuses a duplicate even if that failed.
  * Addresses and hashes are stored as lower-case 0x-hex so search is a plain equality.
  */
-final class Store implements AutoCloseable {
+public final class Store implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Block hashes kept for reorg detection; deeper reorgs than this are not expected on any chain we index. */
     static final int KEPT_BLOCKS = 512;
@@ -45,7 +45,7 @@ final class Store implements AutoCloseable {
      * Opens (creating tables as needed) the database at a JDBC URL: {@code jdbc:h2:file:PATH} embedded by
      * default, {@code jdbc:postgresql://host/db?user=..&password=..} when configured.
      */
-    static Store open(String jdbcUrl) {
+    public static Store open(String jdbcUrl) {
         try {
             Connection c = DriverManager.getConnection(jdbcUrl);
             Store s = new Store(jdbcUrl, c);
@@ -56,7 +56,7 @@ final class Store implements AutoCloseable {
         }
     }
 
-    static String redact(String jdbcUrl) {
+    public static String redact(String jdbcUrl) {
         return jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
@@ -206,7 +206,7 @@ final class Store implements AutoCloseable {
 
     // ---- batches and receipts -----------------------------------------------------------------------------
 
-    record Batch(long batchId, EvmAddress node, Keccak256 root, long count, String uri, long blockNumber, Keccak256 txHash,
+    public record Batch(long batchId, EvmAddress node, Keccak256 root, long count, String uri, long blockNumber, Keccak256 txHash,
                  boolean fetched, String fetchError, long timestamp) {}
 
     private static final String BATCH_COLUMNS = "b.batch_id, b.node, b.root, b.receipt_count, b.uri, b.block_number, b.tx_hash,"
@@ -221,18 +221,18 @@ final class Store implements AutoCloseable {
         return query("SELECT " + BATCH_COLUMNS + " WHERE b.fetched = FALSE ORDER BY b.batch_id LIMIT " + limit, ps -> {}, Store::batch);
     }
 
-    synchronized Optional<Batch> batch(long batchId) {
+    public synchronized Optional<Batch> batch(long batchId) {
         return query("SELECT " + BATCH_COLUMNS + " WHERE b.batch_id = ?", ps -> ps.setLong(1, batchId), Store::batch).stream().findFirst();
     }
 
-    synchronized List<Batch> batches(Optional<EvmAddress> node, int limit) {
+    public synchronized List<Batch> batches(Optional<EvmAddress> node, int limit) {
         return query("SELECT " + BATCH_COLUMNS + (node.isPresent() ? " WHERE b.node = ?" : "") + " ORDER BY b.batch_id DESC LIMIT " + limit,
                 ps -> {
                     if (node.isPresent()) ps.setString(1, key(node.get()));
                 }, Store::batch);
     }
 
-    synchronized List<Batch> batchesByRootOrTx(String hex) {
+    public synchronized List<Batch> batchesByRootOrTx(String hex) {
         return query("SELECT " + BATCH_COLUMNS + " WHERE b.root = ? OR b.tx_hash = ?", ps -> {
             ps.setString(1, hex);
             ps.setString(2, hex);
@@ -285,7 +285,7 @@ final class Store implements AutoCloseable {
         });
     }
 
-    record StoredReceipt(Keccak256 id, long batchId, EvmAddress node, Keccak256 requestId, Keccak256 modelDigest, long timestamp, String json) {}
+    public record StoredReceipt(Keccak256 id, long batchId, EvmAddress node, Keccak256 requestId, Keccak256 modelDigest, long timestamp, String json) {}
 
     private static final String RECEIPT_COLUMNS = "id, batch_id, node, request_id, model_digest, ts, json FROM ex_receipts";
 
@@ -294,16 +294,16 @@ final class Store implements AutoCloseable {
                 Keccak256.parse(rs.getString(4)), Keccak256.parse(rs.getString(5)), rs.getLong(6), rs.getString(7));
     }
 
-    synchronized Optional<StoredReceipt> receipt(Keccak256 id) {
+    public synchronized Optional<StoredReceipt> receipt(Keccak256 id) {
         return query("SELECT " + RECEIPT_COLUMNS + " WHERE id = ?", ps -> ps.setString(1, id.toHex()), Store::receipt).stream().findFirst();
     }
 
-    synchronized List<StoredReceipt> receiptsOfBatch(long batchId) {
+    public synchronized List<StoredReceipt> receiptsOfBatch(long batchId) {
         return query("SELECT " + RECEIPT_COLUMNS + " WHERE batch_id = ? ORDER BY ts, id", ps -> ps.setLong(1, batchId), Store::receipt);
     }
 
     /** Receipts whose id, request id or model digest is {@code hex}. */
-    synchronized List<StoredReceipt> receiptsMatching(String hex, int limit) {
+    public synchronized List<StoredReceipt> receiptsMatching(String hex, int limit) {
         return query("SELECT " + RECEIPT_COLUMNS + " WHERE id = ? OR request_id = ? OR model_digest = ? ORDER BY ts DESC LIMIT " + limit, ps -> {
             ps.setString(1, hex);
             ps.setString(2, hex);
@@ -311,7 +311,7 @@ final class Store implements AutoCloseable {
         }, Store::receipt);
     }
 
-    synchronized List<StoredReceipt> recentReceipts(Optional<EvmAddress> node, int limit) {
+    public synchronized List<StoredReceipt> recentReceipts(Optional<EvmAddress> node, int limit) {
         return query("SELECT " + RECEIPT_COLUMNS + (node.isPresent() ? " WHERE node = ?" : "") + " ORDER BY ts DESC LIMIT " + limit, ps -> {
             if (node.isPresent()) ps.setString(1, key(node.get()));
         }, Store::receipt);
@@ -319,7 +319,7 @@ final class Store implements AutoCloseable {
 
     // ---- events -------------------------------------------------------------------------------------------
 
-    record Event(long blockNumber, int logIndex, Keccak256 txHash, EvmAddress contract, String name, Optional<EvmAddress> node,
+    public record Event(long blockNumber, int logIndex, Keccak256 txHash, EvmAddress contract, String name, Optional<EvmAddress> node,
                  String args, long timestamp) {}
 
     private static final String EVENT_COLUMNS = "e.block_number, e.log_index, e.tx_hash, e.contract, e.name, e.node, e.args,"
@@ -331,19 +331,19 @@ final class Store implements AutoCloseable {
                 rs.getString(5), Optional.ofNullable(node).map(EvmAddress::parse), rs.getString(7), rs.getLong(8));
     }
 
-    synchronized List<Event> events(Optional<EvmAddress> node, int limit) {
+    public synchronized List<Event> events(Optional<EvmAddress> node, int limit) {
         return query("SELECT " + EVENT_COLUMNS + (node.isPresent() ? " WHERE e.node = ?" : "")
                 + " ORDER BY e.block_number DESC, e.log_index DESC LIMIT " + limit, ps -> {
             if (node.isPresent()) ps.setString(1, key(node.get()));
         }, Store::event);
     }
 
-    synchronized List<Event> eventsByTx(String txHex) {
+    public synchronized List<Event> eventsByTx(String txHex) {
         return query("SELECT " + EVENT_COLUMNS + " WHERE e.tx_hash = ? ORDER BY e.log_index", ps -> ps.setString(1, txHex), Store::event);
     }
 
     /** Every (event name → count) for one node, or the whole network. */
-    synchronized Map<String, Long> eventCounts(Optional<EvmAddress> node) {
+    public synchronized Map<String, Long> eventCounts(Optional<EvmAddress> node) {
         Map<String, Long> out = new java.util.TreeMap<>();
         query("SELECT name, COUNT(*) FROM ex_events" + (node.isPresent() ? " WHERE node = ?" : "") + " GROUP BY name", ps -> {
             if (node.isPresent()) ps.setString(1, key(node.get()));
@@ -357,14 +357,14 @@ final class Store implements AutoCloseable {
                 ps -> {}, rs -> EvmAddress.parse(rs.getString(1)));
     }
 
-    synchronized long receiptCount(Optional<EvmAddress> node) {
+    public synchronized long receiptCount(Optional<EvmAddress> node) {
         List<Long> n = query("SELECT COUNT(*) FROM ex_receipts" + (node.isPresent() ? " WHERE node = ?" : ""), ps -> {
             if (node.isPresent()) ps.setString(1, key(node.get()));
         }, rs -> rs.getLong(1));
         return n.getFirst();
     }
 
-    synchronized OptionalLong checkpoint() {
+    public synchronized OptionalLong checkpoint() {
         List<Long> n = query("SELECT next_block FROM ex_checkpoint WHERE id = 1", ps -> {}, rs -> rs.getLong(1));
         return n.isEmpty() ? OptionalLong.empty() : OptionalLong.of(n.getFirst());
     }
@@ -447,7 +447,7 @@ final class Store implements AutoCloseable {
         }
     }
 
-    String url() {
+    public String url() {
         return redact(url);
     }
 

@@ -1,4 +1,4 @@
-package io.verity.explorer;
+package io.verity.explorer.web;
 
 import io.javalin.http.Context;
 import io.verity.http.ProblemResponses;
@@ -12,7 +12,7 @@ import java.util.List;
  * naming the parameter ({@code errors[0].pointer}), or as an HTML page saying the same when a browser asked for
  * HTML.
  */
-final class Problems {
+public final class Problems {
     private Problems() {}
 
     static ProblemException badParam(String param, String detail) {

@@ -1,4 +1,4 @@
-package io.verity.explorer;
+package io.verity.explorer.index;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.chain.ChainConnection;
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * has, deletes everything above it and indexes again from there. A batch document is accepted only when its
  * ids hash to the root committed on chain, so a node cannot show the explorer receipts it did not commit.
  */
-final class Indexer {
+public final class Indexer {
     private static final Logger LOG = LoggerFactory.getLogger(Indexer.class);
     /** Blocks per eth_getLogs call; well inside every public RPC's limits. */
     static final long RANGE = 2_000;
@@ -61,7 +61,7 @@ final class Indexer {
     private final long maxDocumentBytes;
 
     /** @param maxDocumentBytes the largest batch document fetched; the URI is chain-supplied, so anyone staked picks it */
-    Indexer(ChainConnection chain, Deployment deployment, Store store, long maxDocumentBytes) {
+    public Indexer(ChainConnection chain, Deployment deployment, Store store, long maxDocumentBytes) {
         this.chain = chain;
         this.deployment = deployment;
         this.store = store;
@@ -72,7 +72,7 @@ final class Indexer {
      * Indexes until caught up with the chain's head (as it was at the start of this call), then fetches
      * pending batch documents. Returns the number of events stored.
      */
-    int catchUp() {
+    public int catchUp() {
         int stored = 0;
         long next = store.nextBlock(deployment.chainId(), deployment.settlement(), deployment.deployBlock());
         long tip = chain.blockNumber();
@@ -200,19 +200,19 @@ final class Indexer {
         }
     }
 
-    long head() {
+    public long head() {
         return head.get();
     }
 
-    long reorgs() {
+    public long reorgs() {
         return reorgs.get();
     }
 
-    Optional<String> lastError() {
+    public Optional<String> lastError() {
         return Optional.ofNullable(lastError.get());
     }
 
-    void failed(Exception e) {
+    public void failed(Exception e) {
         lastError.set(e.getMessage() == null ? e.toString() : e.getMessage());
     }
 }

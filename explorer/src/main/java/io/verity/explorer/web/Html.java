@@ -1,4 +1,4 @@
-package io.verity.explorer;
+package io.verity.explorer.web;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -14,10 +14,10 @@ import java.util.Optional;
  * URI, a node endpoint): those go through {@link #external}, which links only http(s) and shows anything else
  * as text, so a {@code javascript:} URI committed on chain never becomes a link.
  */
-final class Html {
+public final class Html {
     private final StringBuilder sb = new StringBuilder();
 
-    static String esc(Object o) {
+    public static String esc(Object o) {
         String s = String.valueOf(o);
         StringBuilder out = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {

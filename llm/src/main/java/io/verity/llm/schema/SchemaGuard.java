@@ -1,4 +1,4 @@
-package io.verity.llm;
+package io.verity.llm.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.json.InvalidFieldException;

@@ -1,8 +1,11 @@
-package io.verity.llm;
+package io.verity.llm.gguf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.verity.llm.gguf.GgufMetadata;
+import io.verity.llm.gguf.GgufWriter;
+import io.verity.llm.gguf.TinyLlama;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.verity.explorer;
+package io.verity.explorer.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +9,8 @@ import io.javalin.http.Context;
 import io.verity.chain.Deployment;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.explorer.index.Indexer;
+import io.verity.explorer.index.Store;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.MerkleBatch;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * uses. Live state (stake, price, endpoint, attestation) is read from NodeRegistry on each request; history
  * comes from the index; latency and availability from the gateway when one is configured.
  */
-final class Pages {
+public final class Pages {
     private static final Logger LOG = LoggerFactory.getLogger(Pages.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Keccak256 ZERO = Keccak256.parse("0x" + "0".repeat(64));
@@ -41,7 +43,7 @@ final class Pages {
     private final NodeRegistryClient registry;
     private final GatewayView gateway;
 
-    Pages(Deployment deployment, Store store, Indexer indexer, NodeRegistryClient registry, GatewayView gateway) {
+    public Pages(Deployment deployment, Store store, Indexer indexer, NodeRegistryClient registry, GatewayView gateway) {
         this.deployment = deployment;
         this.store = store;
         this.indexer = indexer;
@@ -54,14 +56,14 @@ final class Pages {
      * even if some escaping were ever missed, no inline or foreign script runs, nothing is framed, and the
      * browser does not sniff JSON into HTML.
      */
-    static final Map<String, String> SECURITY_HEADERS = Map.of(
+    public static final Map<String, String> SECURITY_HEADERS = Map.of(
             "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self';"
                     + " form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
             "X-Content-Type-Options", "nosniff",
             "X-Frame-Options", "DENY", // frame-ancestors for browsers that predate CSP 2
             "Referrer-Policy", "no-referrer");
 
-    void routes(JavalinConfig cfg) {
+    public void routes(JavalinConfig cfg) {
         cfg.routes.before(ctx -> SECURITY_HEADERS.forEach(ctx::header));
         cfg.routes.get("/", this::overview);
         cfg.routes.get("/nodes/{address}", this::node);
@@ -526,11 +528,11 @@ final class Pages {
         return hex.length() <= 14 ? hex : hex.substring(0, 8) + "…" + hex.substring(hex.length() - 4);
     }
 
-    static String eth(BigInteger wei) {
+    public static String eth(BigInteger wei) {
         return new BigDecimal(wei).movePointLeft(18).stripTrailingZeros().toPlainString();
     }
 
-    static String microEth(BigInteger wei) {
+    public static String microEth(BigInteger wei) {
         return new BigDecimal(wei).movePointLeft(12).stripTrailingZeros().toPlainString();
     }
 }

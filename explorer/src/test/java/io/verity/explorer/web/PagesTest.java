@@ -1,7 +1,11 @@
-package io.verity.explorer;
+package io.verity.explorer.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.verity.explorer.ExplorerConfig;
+import io.verity.explorer.index.Store;
+
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
