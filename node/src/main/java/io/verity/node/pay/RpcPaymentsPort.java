@@ -3,62 +3,42 @@ package io.verity.node.pay;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
-import io.verity.chain.contracts.ChainClients;
+import io.verity.node.settle.LazyChainClients;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.receipt.SignedVoucher;
 import java.math.BigInteger;
-import java.util.function.Supplier;
 
 /**
- * {@link PaymentsPort} over JSON-RPC ({@link ChainClients}), connected lazily and dropped after any failure (as
- * {@link RpcChainPort}), so a chain that went away and came back is reached afresh. Calls are serialised:
- * one instance serves one thread's worth of traffic.
+ * {@link PaymentsPort} over JSON-RPC ({@link LazyChainClients}: connected lazily and dropped after any failure,
+ * so a chain that went away and came back is reached afresh). Calls are serialised: one instance serves one
+ * thread's worth of traffic.
  */
 final class RpcPaymentsPort implements PaymentsPort {
-    private final Deployment deployment;
     private final ChainAccount account;
-    private ChainClients clients;
+    private final LazyChainClients chain;
 
     RpcPaymentsPort(Deployment deployment, ChainAccount account) {
-        this.deployment = deployment;
         this.account = account;
+        this.chain = new LazyChainClients(deployment, account);
     }
 
     @Override
-    public synchronized BigInteger redeemed(EvmAddress client) {
-        return attempt(() -> clients().payments().redeemed(client, account.address()));
+    public BigInteger redeemed(EvmAddress client) {
+        return chain.call(c -> c.payments().redeemed(client, account.address()));
     }
 
     @Override
-    public synchronized BigInteger deposit(EvmAddress client) {
-        return attempt(() -> clients().payments().depositOf(client));
+    public BigInteger deposit(EvmAddress client) {
+        return chain.call(c -> c.payments().depositOf(client));
     }
 
     @Override
-    public synchronized TxOutcome redeem(SignedVoucher voucher) {
-        return attempt(() -> clients().payments().redeem(voucher));
-    }
-
-    private <T> T attempt(Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
-    }
-
-    private ChainClients clients() {
-        if (clients == null) clients = ChainClients.connect(deployment, account);
-        return clients;
+    public TxOutcome redeem(SignedVoucher voucher) {
+        return chain.call(c -> c.payments().redeem(voucher));
     }
 
     @Override
-    public synchronized void close() {
-        if (clients != null) {
-            ChainClients c = clients;
-            clients = null;
-            c.close();
-        }
+    public void close() {
+        chain.close();
     }
 }
