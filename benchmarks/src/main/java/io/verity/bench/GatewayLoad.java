@@ -1,6 +1,6 @@
 package io.verity.bench;
 
-import io.verity.chain.Devnet;
+import io.verity.chain.devnet.Devnet;
 import io.verity.protocol.json.VoucherJson;
 import io.verity.gateway.Gateway;
 import io.verity.gateway.GatewayConfig;

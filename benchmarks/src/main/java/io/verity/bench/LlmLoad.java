@@ -2,7 +2,7 @@ package io.verity.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.Devnet;
+import io.verity.chain.devnet.Devnet;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.gateway.Gateway;
@@ -11,7 +11,7 @@ import io.verity.llm.ChatMessage;
 import io.verity.llm.Completion;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.Sampling;
-import io.verity.llm.TinyLlama;
+import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
 import io.verity.node.settle.ChainSettings;

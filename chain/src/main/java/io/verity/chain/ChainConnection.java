@@ -186,7 +186,7 @@ public final class ChainConnection implements AutoCloseable {
         return minedRevert(txHash, rc, tx.getFrom(), tx.getTo(), tx.getInput(), tx.getValue());
     }
 
-    List<Type> call(EvmAddress to, Function function) {
+    public List<Type> call(EvmAddress to, Function function) {
         String data = FunctionEncoder.encode(function);
         EthCall result = rpc(() -> web3j.ethCall(
                 Transaction.createEthCallTransaction(account.address().toString(), to.toString(), data),
@@ -210,12 +210,12 @@ public final class ChainConnection implements AutoCloseable {
         return estimate.getAmountUsed().longValueExact();
     }
 
-    TxOutcome send(EvmAddress to, Function function, BigInteger value) {
+    public TxOutcome send(EvmAddress to, Function function, BigInteger value) {
         return send(to.toString(), FunctionEncoder.encode(function), value);
     }
 
     /** Deploys creation code; the contract address is in the Confirmed outcome's receipt. */
-    EvmAddress deploy(String creationCode) {
+    public EvmAddress deploy(String creationCode) {
         TxOutcome outcome = send(null, creationCode, BigInteger.ZERO);
         if (!(outcome instanceof TxOutcome.Confirmed c)) {
             throw new ChainException("contract deployment did not confirm: " + outcome);

@@ -10,13 +10,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** ABI and creation bytecode of one compiled contract, as the build's solc step wrote them to the classpath. */
-record ContractArtifact(String name, JsonNode abi, String bytecode) {
+public record ContractArtifact(String name, JsonNode abi, String bytecode) {
     static final List<String> ALL =
             List.of("NodeRegistry", "ModelRegistry", "Settlement", "Payments", "DisputeGame");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, ContractArtifact> CACHE = new ConcurrentHashMap<>();
 
-    static ContractArtifact load(String name) {
+    public static ContractArtifact load(String name) {
         return CACHE.computeIfAbsent(name, ContractArtifact::read);
     }
 

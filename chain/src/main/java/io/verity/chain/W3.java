@@ -24,18 +24,18 @@ import io.verity.protocol.receipt.SignedReceipt;
 
 /** Conversions between Verity value types and web3j ABI types; the only place clients touch web3j types. */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
-final class W3 {
+public final class W3 {
     private W3() {}
 
-    static Address address(EvmAddress a) {
+    public static Address address(EvmAddress a) {
         return new Address(a.toString());
     }
 
-    static Bytes32 bytes32(Keccak256 k) {
+    public static Bytes32 bytes32(Keccak256 k) {
         return new Bytes32(k.toArray());
     }
 
-    static Uint256 uint256(BigInteger v) {
+    public static Uint256 uint256(BigInteger v) {
         if (v == null) throw new IllegalArgumentException("value must not be null");
         if (v.signum() < 0 || v.bitLength() > 256) {
             throw new IllegalArgumentException("value must be a uint256 (0 <= x < 2^256), got " + v);
@@ -43,21 +43,21 @@ final class W3 {
         return new Uint256(v);
     }
 
-    static Uint256 uint256(long v) {
+    public static Uint256 uint256(long v) {
         return uint256(BigInteger.valueOf(v));
     }
 
-    static Uint64 uint64(long v) {
+    public static Uint64 uint64(long v) {
         if (v < 0) throw new IllegalArgumentException("value must be a uint64, got " + v);
         return new Uint64(v);
     }
 
-    static DynamicArray<Bytes32> bytes32s(List<Keccak256> ks) {
+    public static DynamicArray<Bytes32> bytes32s(List<Keccak256> ks) {
         return new DynamicArray<>(Bytes32.class, ks.stream().map(W3::bytes32).toList());
     }
 
     /** Settlement's Receipt struct, in the field order of {@link Receipt#EIP712_TYPE}. */
-    static DynamicStruct receipt(Receipt r) {
+    public static DynamicStruct receipt(Receipt r) {
         return new DynamicStruct(
                 new Uint16(r.version()), bytes32(r.requestId()), bytes32(r.modelDigest()), new Utf8String(r.engine()),
                 bytes32(r.inputsDigest()), bytes32(r.outputsDigest()), bytes32(r.traceRoot()), address(r.node()),
@@ -65,23 +65,23 @@ final class W3 {
                 new Uint64(r.timestamp()));
     }
 
-    static DynamicBytes signature(SignedReceipt r) {
+    public static DynamicBytes signature(SignedReceipt r) {
         return bytes(r.signature().toArray());
     }
 
     /** DisputeGame.Reveal(uint64 index, uint64 leafCount, bytes32 previous, bytes32 digest, bytes32[] siblings). */
-    static DynamicStruct reveal(TraceProof p) {
+    public static DynamicStruct reveal(TraceProof p) {
         return new DynamicStruct(uint64(p.index()), uint64(p.leafCount()), bytes32(p.previous()), bytes32(p.digest()),
                 bytes32s(p.siblings()));
     }
 
-    static DynamicBytes bytes(byte[] b) {
+    public static DynamicBytes bytes(byte[] b) {
         return new DynamicBytes(b);
     }
 
     /** A function call with the given inputs and ABI output types ("uint256", "address[]", ...). */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static Function fn(String name, List<Type> inputs, String... outputs) {
+    public static Function fn(String name, List<Type> inputs, String... outputs) {
         List<TypeReference<?>> refs = new java.util.ArrayList<>();
         for (String o : outputs) {
             try {
@@ -93,19 +93,19 @@ final class W3 {
         return new Function(name, inputs, (List) refs);
     }
 
-    static Function fn(String name, Type... inputs) {
+    public static Function fn(String name, Type... inputs) {
         return fn(name, List.of(inputs));
     }
 
-    static Object java(List<Type> decoded, int i) {
+    public static Object java(List<Type> decoded, int i) {
         return Abi.toJava(decoded.get(i));
     }
 
-    static BigInteger uint(List<Type> decoded, int i) {
+    public static BigInteger uint(List<Type> decoded, int i) {
         return (BigInteger) java(decoded, i);
     }
 
-    static Instant seconds(List<Type> decoded, int i) {
+    public static Instant seconds(List<Type> decoded, int i) {
         return Instant.ofEpochSecond(uint(decoded, i).longValueExact());
     }
 }

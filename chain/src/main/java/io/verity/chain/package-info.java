@@ -1,13 +1,15 @@
 /**
  * EVM settlement for Verity: the contracts (compiled from {@code chain/src/main/solidity} into
- * {@code io/verity/chain/contracts/*.json} during the build), typed clients for them, and a local chain.
+ * {@code io/verity/chain/contracts/*.json} during the build), typed clients for them ({@code chain.contracts}),
+ * and their deployment and a local chain ({@code chain.devnet}). This package holds what they share: the
+ * connection that sends transactions, accounts, the deployment file, outcomes and errors.
  *
  * <h2>Entry points</h2>
  * <ul>
- *   <li>{@link io.verity.chain.Devnet}: anvil on 127.0.0.1 with the contracts deployed and dev accounts
+ *   <li>{@link io.verity.chain.devnet.Devnet}: anvil on 127.0.0.1 with the contracts deployed and dev accounts
  *       funded; {@code Devnet.builder().stateDir(dir).deploymentFile(file).start()} for {@code verity up}.</li>
- *   <li>{@link io.verity.chain.Contracts#deploy}: the same deployment on any chain ({@code --rpc --key}).</li>
- *   <li>{@link io.verity.chain.ChainClients#connect}: the four clients over one {@link io.verity.chain.ChainConnection}
+ *   <li>{@link io.verity.chain.devnet.Contracts#deploy}: the same deployment on any chain ({@code --rpc --key}).</li>
+ *   <li>{@link io.verity.chain.contracts.ChainClients#connect}: the four clients over one {@link io.verity.chain.ChainConnection}
  *       for a {@link io.verity.chain.Deployment} (read from the deployment JSON) and a {@link io.verity.chain.ChainAccount}.</li>
  * </ul>
  *
@@ -22,7 +24,7 @@
  * reverts throws {@link io.verity.chain.ContractRevertedException}; lookups of absent things return empty.
  *
  * <h2>What a settled receipt means</h2>
- * {@link io.verity.chain.SettlementClient#verifyReceipt} answers {@code Settled} only when the receipt's
+ * {@link io.verity.chain.contracts.SettlementClient#verifyReceipt} answers {@code Settled} only when the receipt's
  * signature recovers to its {@code node}, the batch was committed by that same node, and the Merkle proof
  * holds. A node can commit only while registered, active and holding at least the minimum stake, so a
  * settled receipt's node was staked when the batch was committed.

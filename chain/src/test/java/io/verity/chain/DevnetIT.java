@@ -3,6 +3,11 @@ package io.verity.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.contracts.PaymentsClient;
+import io.verity.chain.contracts.SettlementClient;
+import io.verity.chain.devnet.DeployParams;
+import io.verity.chain.devnet.Devnet;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;

@@ -2,6 +2,11 @@ package io.verity.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.chain.contracts.ModelRegistryClient;
+import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.contracts.PaymentsClient;
+import io.verity.chain.contracts.SettlementClient;
+import io.verity.chain.devnet.DeployParams;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.receipt.Eip712Domain;

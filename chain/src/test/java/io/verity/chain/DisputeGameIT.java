@@ -2,6 +2,9 @@ package io.verity.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.chain.contracts.Dispute;
+import io.verity.chain.contracts.DisputeClient;
+import io.verity.chain.contracts.SettlementClient;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.crypto.Signature;

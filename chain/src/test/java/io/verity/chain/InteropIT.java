@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.chain.contracts.SettlementClient;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;

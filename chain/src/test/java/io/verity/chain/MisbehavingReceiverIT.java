@@ -2,11 +2,12 @@ package io.verity.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.chain.devnet.Contracts;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.receipt.SignedVoucher;
-import io.verity.protocol.receipt.Voucher;
 import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.List;

@@ -3,6 +3,10 @@ package io.verity.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.verity.chain.contracts.NodeAttestation;
+import io.verity.chain.contracts.NodeInfo;
+import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.devnet.Contracts;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;

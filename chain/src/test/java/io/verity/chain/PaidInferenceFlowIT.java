@@ -2,6 +2,10 @@ package io.verity.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.chain.contracts.ChainClients;
+import io.verity.chain.contracts.SettledCheck;
+import io.verity.chain.contracts.SettlementClient;
+import io.verity.chain.devnet.Devnet;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;

@@ -2,6 +2,7 @@ package io.verity.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.chain.contracts.PaymentsClient;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.protocol.receipt.Voucher;

@@ -2,6 +2,8 @@ package io.verity.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.chain.contracts.SettledCheck;
+import io.verity.chain.contracts.SettlementClient;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.Receipt;

@@ -1,5 +1,10 @@
 package io.verity.chain;
 
+import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.contracts.SettlementClient;
+import io.verity.chain.devnet.Contracts;
+import io.verity.chain.devnet.DeployParams;
+import io.verity.chain.devnet.Devnet;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;

@@ -2,6 +2,7 @@ package io.verity.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.chain.devnet.Devnet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,6 +3,10 @@ package io.verity.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.verity.chain.contracts.BatchInfo;
+import io.verity.chain.contracts.SettledCheck;
+import io.verity.chain.contracts.SettlementClient;
+import io.verity.chain.devnet.Contracts;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.crypto.Signature;

@@ -2,6 +2,7 @@ package io.verity.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.chain.contracts.SettlementClient;
 import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;

@@ -1,10 +1,10 @@
 package io.verity.cli;
 
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
-import io.verity.chain.NodeInfo;
+import io.verity.chain.contracts.NodeInfo;
 import io.verity.protocol.EvmAddress;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package io.verity.cli;
 
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
 import io.verity.node.NodeConfig;

@@ -1,14 +1,15 @@
 package io.verity.client;
 
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.Deployment;
-import io.verity.chain.NodeInfo;
-import io.verity.chain.SettledCheck;
+import io.verity.chain.contracts.NodeInfo;
+import io.verity.chain.contracts.SettledCheck;
 import io.verity.client.UnverifiedAnswerException.Check;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.wire.InclusionProof;
 import java.math.BigInteger;
 import java.net.URI;
 import java.time.Duration;

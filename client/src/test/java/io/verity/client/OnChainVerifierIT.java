@@ -14,6 +14,7 @@ import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.wire.InclusionProof;
 import io.verity.testing.RealInputs;
 import java.nio.file.Path;
 import java.security.SecureRandom;

@@ -5,11 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.ChainClients;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainLog;
 import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.ChainClients;
+import io.verity.explorer.web.Html;
+import io.verity.explorer.web.Pages;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;

@@ -4,10 +4,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.ChainClients;
-import io.verity.chain.Devnet;
+import io.verity.chain.contracts.ChainClients;
+import io.verity.chain.devnet.Devnet;
 import io.verity.gateway.ChildNodes.NodeProcess;
-import io.verity.llm.TinyLlama;
+import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.chain.contracts.ChainClients;
+import io.verity.chain.devnet.Devnet;
+import io.verity.chain.contracts.SettledCheck;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
-import io.verity.chain.Devnet;
-import io.verity.chain.SettledCheck;
 import io.verity.node.NodeMain;
 import io.verity.node.hub.ModelHub;
 import io.verity.protocol.EvmAddress;

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.chain.ChainConnection;
-import io.verity.chain.Dispute;
-import io.verity.chain.DisputeClient;
-import io.verity.chain.NodeRegistryClient;
+import io.verity.chain.contracts.Dispute;
+import io.verity.chain.contracts.DisputeClient;
+import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;

@@ -5,7 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
+import io.verity.chain.TxOutcome;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.gateway.ChildNodes.NodeProcess;
 import io.verity.chain.TxOutcome;

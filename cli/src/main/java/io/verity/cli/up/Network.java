@@ -2,9 +2,9 @@ package io.verity.cli.up;
 
 import io.verity.protocol.wire.ReadyLine;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.Deployment;
-import io.verity.chain.Devnet;
+import io.verity.chain.devnet.Devnet;
 import io.verity.chain.TxOutcome;
 import io.verity.gateway.GatewayMain;
 import io.verity.node.hub.Manifest;

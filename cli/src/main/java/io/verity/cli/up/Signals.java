@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Ctrl-C and {@code kill} for the supervisor. A JVM shutdown hook cannot order a stop: every hook runs at
- * once, and {@link io.verity.chain.Devnet}'s own hook would kill anvil while the nodes are still committing
+ * once, and {@link io.verity.chain.devnet.Devnet}'s own hook would kill anvil while the nodes are still committing
  * their last batch. So SIGINT, SIGTERM and SIGHUP run the stop first and exit afterwards, by which time the
  * devnet is closed and its hook removed. {@code sun.misc.Signal} is the JDK's (jdk.unsupported) way to do
  * this; where it is missing, the plain shutdown hook below still stops everything, just unordered.

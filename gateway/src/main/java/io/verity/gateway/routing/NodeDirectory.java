@@ -2,8 +2,8 @@ package io.verity.gateway.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.NodeInfo;
-import io.verity.chain.NodeRegistryClient;
+import io.verity.chain.contracts.NodeInfo;
+import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.gateway.openai.OpenAiProxy;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;

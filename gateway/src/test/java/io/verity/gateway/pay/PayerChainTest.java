@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
-import io.verity.chain.PaymentsClient;
+import io.verity.chain.contracts.PaymentsClient;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.net.InetAddress;

@@ -1,8 +1,8 @@
 package io.verity.node.dispute;
 
 import io.verity.chain.ContractRevertedException;
-import io.verity.chain.Dispute;
-import io.verity.chain.DisputeClient;
+import io.verity.chain.contracts.Dispute;
+import io.verity.chain.contracts.DisputeClient;
 import io.verity.protocol.merkle.TraceProof;
 import io.verity.chain.TxOutcome;
 import io.verity.engine.det.DeterministicEngine;

@@ -1,6 +1,6 @@
 package io.verity.node.dispute;
 
-import io.verity.chain.Dispute;
+import io.verity.chain.contracts.Dispute;
 import io.verity.protocol.merkle.TraceProof;
 import io.verity.engine.EngineException;
 import io.verity.engine.det.DeterministicModel;

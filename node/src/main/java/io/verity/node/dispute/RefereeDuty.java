@@ -1,9 +1,9 @@
 package io.verity.node.dispute;
 
 import io.verity.chain.ChainException;
-import io.verity.chain.Dispute;
-import io.verity.chain.DisputeClient;
-import io.verity.chain.NodeRegistryClient;
+import io.verity.chain.contracts.Dispute;
+import io.verity.chain.contracts.DisputeClient;
+import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.chain.TxOutcome;
 import io.verity.protocol.EvmAddress;
 import java.net.URI;

@@ -6,7 +6,7 @@ import io.verity.chain.TxOutcome;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;

@@ -1,7 +1,7 @@
 package io.verity.node.settle;
 
 import io.verity.chain.ChainAccount;
-import io.verity.chain.ChainClients;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.chain.TxOutcome;

@@ -2,8 +2,8 @@ package io.verity.node.settle;
 
 import io.verity.chain.ChainException;
 import io.verity.chain.ContractRevertedException;
-import io.verity.chain.NodeInfo;
-import io.verity.chain.NodeRegistryClient;
+import io.verity.chain.contracts.NodeInfo;
+import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.chain.TxOutcome;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;

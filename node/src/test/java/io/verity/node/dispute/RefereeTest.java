@@ -2,7 +2,7 @@ package io.verity.node.dispute;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.verity.chain.Dispute;
+import io.verity.chain.contracts.Dispute;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;

@@ -3,6 +3,7 @@ package io.verity.protocol.json;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.Unicode;
 
 /** Pointer-aware field readers shared by the codecs: each returns null after recording an error. */
 final class Json {
@@ -46,21 +47,11 @@ final class Json {
             errors.add(child(pointer, field), "must be a string, got " + show(v));
             return null;
         }
-        if (!isWellFormed(v.textValue())) {
+        if (!Unicode.isWellFormed(v.textValue())) {
             errors.add(child(pointer, field), "must be valid Unicode, got an unpaired surrogate");
             return null;
         }
         return v.textValue();
-    }
-
-    /** True when {@code s} has no unpaired surrogate (JSON escapes like "\ud800" can produce one). */
-    static boolean isWellFormed(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) i++;
-            else if (Character.isSurrogate(c)) return false;
-        }
-        return true;
     }
 
     static String nonEmptyString(JsonNode obj, String pointer, String field, FieldErrors errors) {

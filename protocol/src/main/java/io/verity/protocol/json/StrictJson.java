@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.verity.protocol.Unicode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -126,7 +127,7 @@ public final class StrictJson {
     /** Unpaired surrogates (from escapes like "\ud800") in names or strings, and the member budget. */
     private void checkText(JsonNode node, String pointer, int[] members) {
         if (node.isTextual()) {
-            if (!Json.isWellFormed(node.textValue())) {
+            if (!Unicode.isWellFormed(node.textValue())) {
                 throw new InvalidFieldException(pointer, "must be valid Unicode, got an unpaired surrogate escape");
             }
         } else if (node.isObject()) {
@@ -136,7 +137,7 @@ public final class StrictJson {
                     throw new InvalidFieldException("", "the document has more than " + limits.maxMembers() + " members");
                 }
                 String child = Json.child(pointer, e.getKey());
-                if (!Json.isWellFormed(e.getKey())) {
+                if (!Unicode.isWellFormed(e.getKey())) {
                     throw new InvalidFieldException(pointer, "a member name is not valid Unicode (an unpaired surrogate escape)");
                 }
                 checkText(e.getValue(), child, members);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
+import io.verity.protocol.Unicode;
 import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
@@ -216,7 +217,7 @@ public final class TensorJson {
             for (int i = 0; i < n; i++) {
                 JsonNode e = data.get(i);
                 if (!e.isTextual()) errors.add(Json.child(p, i), "must be a string, got " + Json.show(e));
-                else if (!Json.isWellFormed(e.textValue())) {
+                else if (!Unicode.isWellFormed(e.textValue())) {
                     errors.add(Json.child(p, i), "must be valid Unicode, got an unpaired surrogate");
                 } else {
                     strings.add(e.textValue());

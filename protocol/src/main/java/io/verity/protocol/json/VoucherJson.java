@@ -9,8 +9,6 @@ import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.protocol.receipt.Voucher;
 import java.math.BigInteger;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -54,11 +52,7 @@ public final class VoucherJson {
         o.put("client", v.client().toString());
         o.put("node", v.node().toString());
         o.put("cumulativeAmount", v.cumulativeAmount().toString());
-        ObjectNode d = o.putObject("domain");
-        d.put("name", e.domain().name());
-        d.put("version", e.domain().version());
-        d.put("chainId", e.domain().chainId());
-        d.put("verifyingContract", e.domain().verifyingContract().toString());
+        o.set("domain", ReceiptJson.writeDomain(e.domain()));
         o.put("signature", Hex.encode(e.signed().signature()));
         return o;
     }
@@ -68,20 +62,20 @@ public final class VoucherJson {
      * @throws InvalidFieldException listing every malformed field
      */
     public static Envelope read(JsonNode node, String pointer) {
-        List<FieldError> errors = new ArrayList<>();
         if (node == null || !node.isObject()) {
             throw new InvalidFieldException(pointer, "must be a voucher object {client, node, cumulativeAmount, domain, "
-                    + "signature}, got " + show(node));
+                    + "signature}, got " + Json.show(node));
         }
-        EvmAddress client = address(node, pointer, "client", errors);
-        EvmAddress payee = address(node, pointer, "node", errors);
+        FieldErrors errors = new FieldErrors();
+        EvmAddress client = Json.address(node, pointer, "client", errors);
+        EvmAddress payee = Json.address(node, pointer, "node", errors);
         BigInteger amount = null;
-        String a = string(node, pointer, "cumulativeAmount", errors);
+        String a = Json.string(node, pointer, "cumulativeAmount", errors);
         if (a != null) {
             amount = a.matches("[0-9]{1,78}") ? new BigInteger(a) : null;
             if (amount == null || amount.compareTo(UINT256_LIMIT) >= 0) {
-                errors.add(new FieldError(pointer + "/cumulativeAmount", "must be a decimal string of wei, "
-                        + "0 <= amount < 2^256, got " + show(node.get("cumulativeAmount"))));
+                errors.add(pointer + "/cumulativeAmount", "must be a decimal string of wei, "
+                        + "0 <= amount < 2^256, got " + Json.show(node.get("cumulativeAmount")));
                 amount = null;
             }
         }
@@ -89,65 +83,30 @@ public final class VoucherJson {
         JsonNode d = node.get("domain");
         String dp = pointer + "/domain";
         if (d == null || !d.isObject()) {
-            errors.add(new FieldError(dp, "must be an EIP-712 domain object {name, version, chainId, verifyingContract}, got "
-                    + show(d)));
+            errors.add(dp, "must be an EIP-712 domain object {name, version, chainId, verifyingContract}, got " + Json.show(d));
         } else {
-            String name = string(d, dp, "name", errors);
-            String version = string(d, dp, "version", errors);
+            String name = Json.string(d, dp, "name", errors);
+            String version = Json.string(d, dp, "version", errors);
             JsonNode id = d.get("chainId");
             Long chainId = null;
             if (id == null || !id.isIntegralNumber() || !id.canConvertToLong() || id.longValue() < 0) {
-                errors.add(new FieldError(dp + "/chainId", "must be an integer >= 0, got " + show(id)));
+                errors.add(dp + "/chainId", "must be an integer >= 0, got " + Json.show(id));
             } else {
                 chainId = id.longValue();
             }
-            EvmAddress contract = address(d, dp, "verifyingContract", errors);
+            EvmAddress contract = Json.address(d, dp, "verifyingContract", errors);
             if (name != null && version != null && chainId != null && contract != null) {
                 domain = new Eip712Domain(name, version, chainId, contract);
             }
         }
         byte[] signature = null;
-        String sig = string(node, pointer, "signature", errors);
+        String sig = Json.string(node, pointer, "signature", errors);
         if (sig != null) {
             if (sig.matches("0x[0-9a-fA-F]{130}")) signature = Hex.decode(sig);
-            else errors.add(new FieldError(pointer + "/signature", "must be 0x and 130 hex digits (r ‖ s ‖ v), got "
-                    + show(node.get("signature"))));
+            else errors.add(pointer + "/signature", "must be 0x and 130 hex digits (r ‖ s ‖ v), got "
+                    + Json.show(node.get("signature")));
         }
-        if (!errors.isEmpty()) throw new InvalidFieldException(errors);
+        errors.throwIfAny();
         return new Envelope(new SignedVoucher(new Voucher(client, payee, amount), signature), domain);
-    }
-
-    private static String string(JsonNode obj, String pointer, String field, List<FieldError> errors) {
-        JsonNode v = obj.get(field);
-        if (v == null || v.isNull()) {
-            errors.add(new FieldError(pointer + "/" + field, "is required"));
-            return null;
-        }
-        if (!v.isTextual()) {
-            errors.add(new FieldError(pointer + "/" + field, "must be a string, got " + show(v)));
-            return null;
-        }
-        return v.textValue();
-    }
-
-    private static EvmAddress address(JsonNode obj, String pointer, String field, List<FieldError> errors) {
-        String s = string(obj, pointer, field, errors);
-        if (s == null) return null;
-        if (!s.matches("0x[0-9a-fA-F]{40}")) {
-            errors.add(new FieldError(pointer + "/" + field, "must be an address, 0x and 40 hex digits, got " + show(obj.get(field))));
-            return null;
-        }
-        try {
-            return EvmAddress.parse(s);
-        } catch (IllegalArgumentException e) {
-            errors.add(new FieldError(pointer + "/" + field, "must carry a valid EIP-55 checksum (or be all lower case), got " + s));
-            return null;
-        }
-    }
-
-    private static String show(JsonNode v) {
-        if (v == null || v.isMissingNode()) return "nothing";
-        String s = v.isTextual() ? "'" + v.textValue() + "'" : v.toString();
-        return s.length() <= 140 ? s : s.substring(0, 137) + "...";
     }
 }

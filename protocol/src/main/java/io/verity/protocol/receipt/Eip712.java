@@ -65,16 +65,6 @@ final class Eip712 {
         return Keccak256.hash(s.getBytes(StandardCharsets.UTF_8)); // well-formed: checked by the records
     }
 
-    /** True when {@code s} has no unpaired surrogate, i.e. it has a UTF-8 form (ethers refuses others). */
-    static boolean isWellFormed(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) i++;
-            else if (Character.isSurrogate(c)) return false;
-        }
-        return true;
-    }
-
     /** A non-negative integer < 2^256 as a 32-byte big-endian word. */
     private static void putUint(ByteBuffer b, BigInteger v) {
         byte[] raw = v.toByteArray(); // may carry a leading 0 sign byte

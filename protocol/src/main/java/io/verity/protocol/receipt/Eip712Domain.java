@@ -2,6 +2,7 @@ package io.verity.protocol.receipt;
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.Unicode;
 import java.util.Objects;
 
 /**
@@ -22,7 +23,7 @@ public record Eip712Domain(String name, String version, long chainId, EvmAddress
         Objects.requireNonNull(name, "domain.name");
         Objects.requireNonNull(version, "domain.version");
         Objects.requireNonNull(verifyingContract, "domain.verifyingContract");
-        if (!Eip712.isWellFormed(name) || !Eip712.isWellFormed(version)) {
+        if (!Unicode.isWellFormed(name) || !Unicode.isWellFormed(version)) {
             throw new IllegalArgumentException("domain.name and domain.version must be valid Unicode, got an unpaired surrogate");
         }
         if (chainId < 0) throw new IllegalArgumentException("domain.chainId must be >= 0, got " + chainId);

@@ -2,6 +2,7 @@ package io.verity.protocol.receipt;
 
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.Unicode;
 import java.math.BigInteger;
 import java.util.Objects;
 
@@ -48,7 +49,7 @@ public record Receipt(
         Objects.requireNonNull(modelDigest, "modelDigest");
         Objects.requireNonNull(engine, "engine");
         if (engine.isEmpty()) throw new IllegalArgumentException("engine must not be empty, expected name/version/settings");
-        if (!Eip712.isWellFormed(engine)) throw new IllegalArgumentException("engine must be valid Unicode, got an unpaired surrogate");
+        if (!Unicode.isWellFormed(engine)) throw new IllegalArgumentException("engine must be valid Unicode, got an unpaired surrogate");
         Objects.requireNonNull(inputsDigest, "inputsDigest");
         Objects.requireNonNull(outputsDigest, "outputsDigest");
         Objects.requireNonNull(traceRoot, "traceRoot");

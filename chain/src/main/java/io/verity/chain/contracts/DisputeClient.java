@@ -1,0 +1,197 @@
+package io.verity.chain.contracts;
+
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ChainEvent;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.W3;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.merkle.TraceProof;
+import io.verity.protocol.receipt.SignedReceipt;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import org.web3j.abi.datatypes.Bool;
+import org.web3j.abi.datatypes.Type;
+
+/**
+ * Typed calls to a deployed DisputeGame, as the connection's account: a challenger opens and answers, the
+ * node (or anyone holding its trace) reveals, committee members vote, anyone times a game out.
+ */
+@SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
+public final class DisputeClient {
+    private final ChainConnection chain;
+    private final EvmAddress address;
+
+    public DisputeClient(ChainConnection chain, EvmAddress address) {
+        this.chain = Objects.requireNonNull(chain, "chain");
+        this.address = Objects.requireNonNull(address, "address");
+    }
+
+    public EvmAddress address() {
+        return address;
+    }
+
+    public ChainConnection connection() {
+        return chain;
+    }
+
+    /**
+     * Challenges a settled receipt whose trace has {@code n} entries, posting {@code bond} wei. The contract
+     * re-checks the receipt with Settlement.verifyReceipt. Event DisputeOpened (see {@link #openedGameId}).
+     */
+    public TxOutcome open(SignedReceipt r, long batchId, List<Keccak256> proof, long n, BigInteger bond) {
+        return chain.send(address, W3.fn("open", W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId), W3.bytes32s(proof),
+                W3.uint64(n)), bond);
+    }
+
+    /** The id of the game a confirmed {@link #open} created. */
+    public static long openedGameId(TxOutcome.Confirmed confirmed) {
+        return confirmed.event("DisputeOpened").<BigInteger>arg("gameId").longValueExact();
+    }
+
+    /** The node's move: the entry the game asks for, opened against the receipt's traceRoot. Event Revealed. */
+    public TxOutcome reveal(long gameId, TraceProof opening) {
+        return chain.send(address, W3.fn("reveal", W3.uint256(gameId), W3.reveal(opening)), BigInteger.ZERO);
+    }
+
+    /** Ends the game against the challenger with an opening whose leaf count differs from its claimed n. */
+    public TxOutcome disproveLength(long gameId, TraceProof opening) {
+        return chain.send(address, W3.fn("disproveLength", W3.uint256(gameId), W3.reveal(opening)), BigInteger.ZERO);
+    }
+
+    /**
+     * Convicts a settled verity-det/2 receipt at once when {@code last}, an opening of the last entry of its
+     * trace (tensorsDigest of the graph outputs), differs from its outputsDigest. Event OutputsProven; reverts
+     * NotLastEntry, InvalidProof, OutputsMatch (an honest receipt), NoOutputsEntry (another engine) or AlreadyConvicted.
+     */
+    public TxOutcome proveOutputs(SignedReceipt r, long batchId, List<Keccak256> proof, TraceProof last) {
+        return chain.send(address, W3.fn("proveOutputs", W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId),
+                W3.bytes32s(proof), W3.reveal(last)), BigInteger.ZERO);
+    }
+
+    /** The challenger's move. Event Responded, and DrawCommitted when the bisection is over. */
+    public TxOutcome respond(long gameId, boolean agree) {
+        return chain.send(address, W3.fn("respond", W3.uint256(gameId), new Bool(agree)), BigInteger.ZERO);
+    }
+
+    /** A committee member's vote. Event Voted, and Resolved once every member voted. */
+    public TxOutcome vote(long gameId, boolean nodeRight) {
+        return chain.send(address, W3.fn("vote", W3.uint256(gameId), new Bool(nodeRight)), BigInteger.ZERO);
+    }
+
+    /**
+     * In DRAWING: draws the committee once block {@link #drawBlock} is mined (event CommitteeChosen); before
+     * that it changes nothing (but mines a block on an automining devnet), and after the 256-block window it
+     * re-commits (event DrawCommitted).
+     */
+    public TxOutcome draw(long gameId) {
+        return chain.send(address, W3.fn("draw", W3.uint256(gameId)), BigInteger.ZERO);
+    }
+
+    /** The block whose hash seeds the game's committee (0 until the bisection is over). */
+    public long drawBlock(long gameId) {
+        return W3.uint(chain.call(address, W3.fn("drawBlockOf", List.of(W3.uint256(gameId)), "uint64")), 0).longValueExact();
+    }
+
+    /**
+     * One party's driver of the DRAWING step: call {@link #step} on every poll. It draws once the committed
+     * block is past, and before that sends at most one no-op {@code draw} per block it sees, because a devnet
+     * that mines a block per transaction would otherwise never reach the committed block (on a chain with its
+     * own block time that costs a few cheap transactions per game). Not thread-safe: one per polling loop.
+     */
+    public static final class Drawer {
+        private long poked = -1;
+
+        /** @return whether it sent a transaction */
+        public boolean step(DisputeClient games, Dispute d) {
+            if (d.state() != Dispute.State.DRAWING) return false;
+            long tip = games.connection().blockNumber();
+            if (tip <= games.drawBlock(d.id()) && tip == poked) return false;
+            poked = tip;
+            games.draw(d.id());
+            return true;
+        }
+    }
+
+    /** After a deadline: the party to move loses, or the votes cast decide. Event Resolved. */
+    public TxOutcome timeout(long gameId) {
+        return chain.send(address, W3.fn("timeout", W3.uint256(gameId)), BigInteger.ZERO);
+    }
+
+    /** Pays out what the caller won (bond, reward, committee share). Event Withdrawn. */
+    public TxOutcome withdraw() {
+        return chain.send(address, W3.fn("withdraw"), BigInteger.ZERO);
+    }
+
+    /** @throws ContractRevertedException UnknownGame for an unknown id */
+    public Dispute game(long gameId) {
+        List<Type> p = chain.call(address, W3.fn("parties", List.of(W3.uint256(gameId)),
+                "bytes32", "bytes32", "address", "address", "uint256"));
+        List<Type> g = chain.call(address, W3.fn("progress", List.of(W3.uint256(gameId)),
+                "uint8", "uint64", "int64", "uint64", "uint64", "uint64", "uint32", "bytes32", "bytes32"));
+        return new Dispute(gameId, (Keccak256) W3.java(p, 0), (Keccak256) W3.java(p, 1), (EvmAddress) W3.java(p, 2),
+                (EvmAddress) W3.java(p, 3), W3.uint(p, 4), Dispute.State.values()[W3.uint(g, 0).intValueExact()],
+                W3.uint(g, 1).longValueExact(), W3.uint(g, 2).longValueExact(), W3.uint(g, 3).longValueExact(),
+                W3.uint(g, 4).longValueExact(), W3.seconds(g, 5), W3.uint(g, 6).intValueExact(),
+                (Keccak256) W3.java(g, 7), (Keccak256) W3.java(g, 8));
+    }
+
+    /**
+     * The node's opening the challenger must judge (state AWAIT_CHALLENGER): chain(next) is compared with the
+     * challenger's own chain value at that index.
+     *
+     * @throws ContractRevertedException WrongState in any other state
+     */
+    public Keccak256 pendingChain(long gameId) {
+        return (Keccak256) W3.java(chain.call(address, W3.fn("pending", List.of(W3.uint256(gameId)), "uint64", "bytes32", "bytes32")), 1);
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<EvmAddress> committee(long gameId) {
+        return (List<EvmAddress>) W3.java(chain.call(address, W3.fn("committee", List.of(W3.uint256(gameId)), "address[]")), 0);
+    }
+
+    public long gameCount() {
+        return W3.uint(chain.call(address, W3.fn("gameCount", List.of(), "uint256")), 0).longValueExact();
+    }
+
+    /** The open game on this receipt, if any. */
+    public OptionalLong openGame(Keccak256 receiptId) {
+        long v = W3.uint(chain.call(address, W3.fn("openGame", List.of(W3.bytes32(receiptId)), "uint256")), 0).longValueExact();
+        return v == 0 ? OptionalLong.empty() : OptionalLong.of(v - 1);
+    }
+
+    public boolean convicted(Keccak256 receiptId) {
+        return (Boolean) W3.java(chain.call(address, W3.fn("convicted", List.of(W3.bytes32(receiptId)), "bool")), 0);
+    }
+
+    /** 0 not voted, 1 node right, 2 node wrong. */
+    public int voteOf(long gameId, EvmAddress member) {
+        return W3.uint(chain.call(address, W3.fn("votes", List.of(W3.uint256(gameId), W3.address(member)), "uint8")), 0).intValueExact();
+    }
+
+    public BigInteger claimable(EvmAddress who) {
+        return W3.uint(chain.call(address, W3.fn("claimable", List.of(W3.address(who)), "uint256")), 0);
+    }
+
+    /** How many times {@code member} voted against a committee's majority. */
+    public long wrongVotes(EvmAddress member) {
+        return W3.uint(chain.call(address, W3.fn("wrongVotes", List.of(W3.address(member)), "uint256")), 0).longValueExact();
+    }
+
+    public BigInteger minBond() {
+        return W3.uint(chain.call(address, W3.fn("minBond", List.of(), "uint256")), 0);
+    }
+
+    /** The traceRoot an opening leads to, as the contract computes it (zero for a malformed one). */
+    public Keccak256 traceRootOf(TraceProof opening) {
+        return (Keccak256) W3.java(chain.call(address, W3.fn("traceRootOf", List.of(W3.reveal(opening)), "bytes32")), 0);
+    }
+
+    /** DisputeGame events (DisputeOpened, Revealed, Responded, CommitteeChosen, Voted, WrongVote, Resolved…) from a block on. */
+    public List<ChainEvent> events(long fromBlock) {
+        return chain.events(address, fromBlock);
+    }
+}

@@ -1,0 +1,69 @@
+package io.verity.chain.contracts;
+
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ContractRevertedException;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.W3;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.web3j.abi.datatypes.Type;
+import org.web3j.abi.datatypes.Utf8String;
+
+/** Typed calls to a deployed ModelRegistry, as the connection's account. */
+@SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
+public final class ModelRegistryClient {
+    private final ChainConnection chain;
+    private final EvmAddress address;
+
+    public ModelRegistryClient(ChainConnection chain, EvmAddress address) {
+        this.chain = Objects.requireNonNull(chain, "chain");
+        this.address = Objects.requireNonNull(address, "address");
+    }
+
+    public EvmAddress address() {
+        return address;
+    }
+
+    /** The caller becomes the entry's owner. Event ModelRegistered. */
+    public TxOutcome register(Keccak256 digest, String manifestUri, String name, String version) {
+        return chain.send(address, W3.fn("register", W3.bytes32(digest), new Utf8String(manifestUri),
+                new Utf8String(name), new Utf8String(version)), BigInteger.ZERO);
+    }
+
+    /** Owner only. Event ManifestUpdated. */
+    public TxOutcome updateManifest(Keccak256 digest, String manifestUri) {
+        return chain.send(address, W3.fn("updateManifest", W3.bytes32(digest), new Utf8String(manifestUri)), BigInteger.ZERO);
+    }
+
+    /** Owner only. Event ModelTransferred. */
+    public TxOutcome transfer(Keccak256 digest, EvmAddress to) {
+        return chain.send(address, W3.fn("transfer", W3.bytes32(digest), W3.address(to)), BigInteger.ZERO);
+    }
+
+    /** The model's entry, or empty when the digest is not registered. */
+    public Optional<ModelInfo> model(Keccak256 digest) {
+        List<Type> r;
+        try {
+            r = chain.call(address, W3.fn("getModel", List.of(W3.bytes32(digest)), "address", "string", "string", "string", "uint64"));
+        } catch (ContractRevertedException e) {
+            if (e.errorName().equals("UnknownModel")) return Optional.empty();
+            throw e;
+        }
+        return Optional.of(new ModelInfo(digest, (EvmAddress) W3.java(r, 0), (String) W3.java(r, 1), (String) W3.java(r, 2),
+                (String) W3.java(r, 3), Instant.ofEpochSecond(W3.uint(r, 4).longValueExact())));
+    }
+
+    public long modelCount() {
+        return W3.uint(chain.call(address, W3.fn("modelCount", List.of(), "uint256")), 0).longValueExact();
+    }
+
+    /** @throws ContractRevertedException IndexOutOfRange when {@code index >= modelCount()} */
+    public Keccak256 modelAt(long index) {
+        return (Keccak256) W3.java(chain.call(address, W3.fn("modelAt", List.of(W3.uint256(index)), "bytes32")), 0);
+    }
+}

@@ -1,0 +1,207 @@
+package io.verity.chain.contracts;
+
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ContractRevertedException;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.W3;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.web3j.abi.datatypes.Bool;
+import org.web3j.abi.datatypes.Type;
+import org.web3j.abi.datatypes.Utf8String;
+
+/** Typed calls to a deployed NodeRegistry, as the connection's account. */
+@SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
+public final class NodeRegistryClient {
+    private final ChainConnection chain;
+    private final EvmAddress address;
+
+    public NodeRegistryClient(ChainConnection chain, EvmAddress address) {
+        this.chain = Objects.requireNonNull(chain, "chain");
+        this.address = Objects.requireNonNull(address, "address");
+    }
+
+    public EvmAddress address() {
+        return address;
+    }
+
+    /** Registers the caller with {@code stake} wei (at least {@link #minStake()}). Event NodeRegistered. */
+    public TxOutcome register(String endpoint, List<Keccak256> models, Keccak256 attestationDigest, BigInteger price, BigInteger stake) {
+        return chain.send(address, W3.fn("register", new Utf8String(endpoint), W3.bytes32s(models),
+                W3.bytes32(attestationDigest), W3.uint256(price)), stake);
+    }
+
+    /** Event NodeUpdated. */
+    public TxOutcome update(String endpoint, List<Keccak256> models, Keccak256 attestationDigest, BigInteger price) {
+        return chain.send(address, W3.fn("update", new Utf8String(endpoint), W3.bytes32s(models),
+                W3.bytes32(attestationDigest), W3.uint256(price)), BigInteger.ZERO);
+    }
+
+    /** Event StakeAdded. */
+    public TxOutcome topUp(BigInteger amount) {
+        return chain.send(address, W3.fn("topUp"), amount);
+    }
+
+    /** Event UnbondRequested. */
+    public TxOutcome requestUnbond(BigInteger amount) {
+        return chain.send(address, W3.fn("requestUnbond", W3.uint256(amount)), BigInteger.ZERO);
+    }
+
+    /** Operator-initiated exit: inactive, all stake unbonding. Event NodeExited. */
+    public TxOutcome exit() {
+        return chain.send(address, W3.fn("exit"), BigInteger.ZERO);
+    }
+
+    /** Pays out the unbonded stake after the delay. Event Withdrawn. */
+    public TxOutcome withdraw() {
+        return chain.send(address, W3.fn("withdraw"), BigInteger.ZERO);
+    }
+
+    /** Event Heartbeat. */
+    public TxOutcome heartbeat() {
+        return chain.send(address, W3.fn("heartbeat"), BigInteger.ZERO);
+    }
+
+    /** Owner only: authorises a slashing contract (e.g. a dispute game). Event SlasherSet. */
+    public TxOutcome setSlasher(EvmAddress slasher, boolean allowed) {
+        return chain.send(address, W3.fn("setSlasher", W3.address(slasher), new Bool(allowed)), BigInteger.ZERO);
+    }
+
+    /** Slasher only: the hook every slashing rule calls. Event Slashed. */
+    public TxOutcome slash(EvmAddress node, BigInteger amount, EvmAddress beneficiary, BigInteger reward, Keccak256 reason) {
+        return chain.send(address, W3.fn("slash", W3.address(node), W3.uint256(amount), W3.address(beneficiary),
+                W3.uint256(reward), W3.bytes32(reason)), BigInteger.ZERO);
+    }
+
+    /** The node's record, or empty when it never registered. */
+    public Optional<NodeInfo> node(EvmAddress node) {
+        List<Type> r;
+        try {
+            r = chain.call(address, W3.fn("getNode", List.of(W3.address(node)), "string", "bytes32[]", "bytes32",
+                    "uint256", "uint256", "uint256", "uint64", "uint64", "uint64", "bool"));
+        } catch (ContractRevertedException e) {
+            if (e.errorName().equals("NotRegistered")) return Optional.empty();
+            throw e;
+        }
+        @SuppressWarnings("unchecked")
+        List<Keccak256> models = (List<Keccak256>) W3.java(r, 1);
+        return Optional.of(new NodeInfo(node, (String) W3.java(r, 0), models, (Keccak256) W3.java(r, 2),
+                W3.uint(r, 3), W3.uint(r, 4), W3.uint(r, 5), W3.seconds(r, 6), W3.seconds(r, 7), W3.seconds(r, 8),
+                (Boolean) W3.java(r, 9)));
+    }
+
+    /** Registered, active and holding at least the minimum stake. */
+    public boolean isStaked(EvmAddress node) {
+        return (Boolean) W3.java(chain.call(address, W3.fn("isStaked", List.of(W3.address(node)), "bool")), 0);
+    }
+
+    public BigInteger stakeOf(EvmAddress node) {
+        return W3.uint(chain.call(address, W3.fn("stakeOf", List.of(W3.address(node)), "uint256")), 0);
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<EvmAddress> activeNodes() {
+        return (List<EvmAddress>) W3.java(chain.call(address, W3.fn("activeNodes", List.of(), "address[]")), 0);
+    }
+
+    /** Every node that ever registered, active or not, in registration order. */
+    @SuppressWarnings("unchecked")
+    public List<EvmAddress> registeredNodes() {
+        return (List<EvmAddress>) W3.java(chain.call(address, W3.fn("registeredNodes", List.of(), "address[]")), 0);
+    }
+
+    public long nodeCount() {
+        return W3.uint(chain.call(address, W3.fn("nodeCount", List.of(), "uint256")), 0).longValueExact();
+    }
+
+    public BigInteger minStake() {
+        return W3.uint(chain.call(address, W3.fn("minStake", List.of(), "uint256")), 0);
+    }
+
+    public Duration unbondingDelay() {
+        return Duration.ofSeconds(W3.uint(chain.call(address, W3.fn("unbondingDelay", List.of(), "uint64")), 0).longValueExact());
+    }
+
+    public boolean isSlasher(EvmAddress who) {
+        return (Boolean) W3.java(chain.call(address, W3.fn("isSlasher", List.of(W3.address(who)), "bool")), 0);
+    }
+
+    /** Slashed value paid to no reporter, locked in the registry. */
+    public BigInteger burned() {
+        return W3.uint(chain.call(address, W3.fn("burned", List.of(), "uint256")), 0);
+    }
+
+    // ---- TEE attestation ----------------------------------------------------------------------------------
+
+    /** Owner only: accepts {@code measurement} (a MeasurementDigest) for evidence of {@code kind}. Event MeasurementAllowed. */
+    public TxOutcome allowMeasurement(String kind, Keccak256 measurement) {
+        return chain.send(address, W3.fn("allowMeasurement", kindWord(kind), W3.bytes32(measurement)), BigInteger.ZERO);
+    }
+
+    /** Owner only. Event MeasurementRemoved. */
+    public TxOutcome removeMeasurement(String kind, Keccak256 measurement) {
+        return chain.send(address, W3.fn("removeMeasurement", kindWord(kind), W3.bytes32(measurement)), BigInteger.ZERO);
+    }
+
+    /** The measurement digests the owner accepts for {@code kind}, in no particular order. */
+    @SuppressWarnings("unchecked")
+    public List<Keccak256> allowedMeasurements(String kind) {
+        return (List<Keccak256>) W3.java(chain.call(address, W3.fn("allowedMeasurements", List.of(kindWord(kind)),
+                "bytes32[]")), 0);
+    }
+
+    public boolean isAllowedMeasurement(String kind, Keccak256 measurement) {
+        return (Boolean) W3.java(chain.call(address, W3.fn("isAllowedMeasurement",
+                List.of(kindWord(kind), W3.bytes32(measurement)), "bool")), 0);
+    }
+
+    /**
+     * Records (again: re-attestation) the caller's evidence digest, kind and evidence URL, stamped with the block
+     * time; also becomes the node's {@code attestationDigest}. Event NodeAttested.
+     */
+    public TxOutcome attest(String kind, Keccak256 evidenceDigest, String evidenceUri) {
+        return chain.send(address, W3.fn("attest", kindWord(kind), W3.bytes32(evidenceDigest),
+                new Utf8String(evidenceUri)), BigInteger.ZERO);
+    }
+
+    /** The node's latest attestation, or empty when it never attested. */
+    public Optional<NodeAttestation> attestation(EvmAddress node) {
+        List<Type> r = chain.call(address, W3.fn("attestationOf", List.of(W3.address(node)), "bytes32", "bytes32",
+                "string", "uint64"));
+        java.time.Instant at = W3.seconds(r, 3);
+        if (at.getEpochSecond() == 0) return Optional.empty();
+        return Optional.of(new NodeAttestation(node, kindName((Keccak256) W3.java(r, 0)), (Keccak256) W3.java(r, 1),
+                (String) W3.java(r, 2), at));
+    }
+
+    /** An evidence kind as the contract stores it: ASCII, left-aligned in a bytes32 (like Solidity's bytes32("nitro")). */
+    static org.web3j.abi.datatypes.generated.Bytes32 kindWord(String kind) {
+        return new org.web3j.abi.datatypes.generated.Bytes32(kindBytes(kind));
+    }
+
+    public static byte[] kindBytes(String kind) {
+        Objects.requireNonNull(kind, "kind");
+        byte[] ascii = kind.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (kind.isEmpty() || ascii.length > 32 || !kind.matches("[a-z0-9-]+")) {
+            throw new IllegalArgumentException("kind must be 1..32 characters of a-z, 0-9 and '-', e.g. nitro, got '"
+                    + kind + "'");
+        }
+        return java.util.Arrays.copyOf(ascii, 32);
+    }
+
+    static String kindName(Keccak256 word) {
+        byte[] b = word.toArray();
+        int n = 0;
+        while (n < b.length && b[n] != 0) n++;
+        return new String(b, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    public EvmAddress owner() {
+        return (EvmAddress) W3.java(chain.call(address, W3.fn("owner", List.of(), "address")), 0);
+    }
+}

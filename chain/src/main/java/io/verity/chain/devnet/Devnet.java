@@ -1,0 +1,397 @@
+package io.verity.chain.devnet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainConnection;
+import io.verity.chain.ChainException;
+import io.verity.chain.Deployment;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A local EVM chain for tests and {@code verity up}: a real anvil process (npm {@code @foundry-rs/anvil})
+ * on 127.0.0.1, with Verity's contracts deployed and anvil's deterministic dev accounts funded.
+ *
+ * <p>With a {@linkplain Builder#stateDir state dir}, anvil keeps its chain in {@code anvil-state.json}
+ * there (dumped every second and on stop) and the deployment in {@code deployment.json}; a later start on
+ * the same dir resumes the same chain and contracts instead of deploying again. {@link #stop()} and
+ * {@link #restart()} take the chain down and bring it back on the same port, for outage tests.
+ *
+ * <p>Closing stops anvil; closing twice is harmless, and a JVM shutdown hook stops it if nobody closes.
+ */
+public final class Devnet implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("Listening on ([0-9.]+):(\\d+)");
+    private static final Pattern KEY_LINE = Pattern.compile("^\\((\\d+)\\) (0x[0-9a-fA-F]{64})\\s*$");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Builder config;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Thread shutdownHook = new Thread(this::stopQuietly, "devnet-shutdown");
+    private final Deque<String> lastOutput = new ArrayDeque<>();
+    private Process process;
+    private int port;
+    private List<ChainAccount> accounts = List.of();
+    private Deployment deployment;
+    private boolean closed;
+
+    private Devnet(Builder config) {
+        this.config = config;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A throwaway devnet with default settings. */
+    public static Devnet start() {
+        return builder().start();
+    }
+
+    public String rpcUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public long chainId() {
+        return deployment.chainId();
+    }
+
+    public Deployment deployment() {
+        return deployment;
+    }
+
+    /** anvil's funded dev accounts; account 0 deployed the contracts and owns NodeRegistry. */
+    public List<ChainAccount> accounts() {
+        return accounts;
+    }
+
+    public ChainAccount account(int index) {
+        if (index < 0 || index >= accounts.size()) {
+            throw new IllegalArgumentException("account index must be in 0.." + (accounts.size() - 1) + ", got " + index);
+        }
+        return accounts.get(index);
+    }
+
+    /** A new connection as dev account {@code index}; the caller closes it. */
+    public ChainConnection connect(int index) {
+        return ChainConnection.open(rpcUrl(), account(index));
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** Moves the chain's clock forward and mines a block (anvil's evm_increaseTime + evm_mine). */
+    public void advanceTime(Duration by) {
+        rpc("evm_increaseTime", by.toSeconds());
+        rpc("evm_mine");
+    }
+
+    /** Turns anvil's automining on (the default: one block per transaction) or off (blocks only on {@link #mine()}). */
+    public void setAutomine(boolean on) {
+        rpc("evm_setAutomine", on);
+    }
+
+    /** Mines one block now. */
+    public void mine() {
+        rpc("evm_mine");
+    }
+
+    /** Saves the chain state (anvil's evm_snapshot); returns the id for {@link #revertTo(String)}. */
+    public String snapshot() {
+        return rpc("evm_snapshot").asText();
+    }
+
+    /** Returns the chain to a snapshot (each snapshot can be reverted to once). */
+    public void revertTo(String snapshotId) {
+        if (!rpc("evm_revert", snapshotId).asBoolean()) {
+            throw new ChainException("evm_revert to snapshot " + snapshotId + " failed (unknown or already used)");
+        }
+    }
+
+    /** Stops anvil (its state is dumped when a state dir is set) but keeps the port for {@link #restart()}. */
+    public synchronized void stop() {
+        if (process == null) return;
+        Process p = process;
+        process = null;
+        p.destroy(); // SIGTERM: anvil dumps --state on the way out
+        try {
+            if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts anvil again on the same port, loading the saved state when a state dir is set. */
+    public synchronized void restart() {
+        if (closed) throw new IllegalStateException("devnet is closed");
+        if (isRunning()) return;
+        launch(port);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        stop();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook is running or ran; nothing to remove
+        }
+    }
+
+    private void stopQuietly() {
+        try {
+            stop();
+        } catch (RuntimeException ignored) {
+            // best effort during JVM shutdown
+        }
+    }
+
+    private synchronized Devnet boot() {
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        try {
+            launch(config.port);
+            deployment = deployOrResume();
+            if (config.deploymentFile != null) deployment.write(config.deploymentFile);
+            return this;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private Deployment deployOrResume() {
+        Path saved = config.stateDir == null ? null : config.stateDir.resolve("deployment.json");
+        try (ChainConnection chain = ChainConnection.open(rpcUrl(), accounts.getFirst())) {
+            if (saved != null && Files.exists(saved)) {
+                Deployment d = Deployment.read(saved);
+                if (d.chainId() == chain.chainId() && chain.hasCode(d.settlement()) && chain.hasCode(d.payments())) {
+                    d = d.withRpcUrl(rpcUrl());
+                    if (d.disputeGame() == null || !chain.hasCode(d.disputeGame())) { // a chain from before disputes
+                        d = d.withDisputeGame(Contracts.deployDisputeGame(chain, d, config.disputes));
+                    }
+                    d.write(saved);
+                    return d;
+                }
+            }
+            Deployment d = Contracts.deploy(chain, config.params, config.disputes);
+            if (saved != null) d.write(saved);
+            return d;
+        }
+    }
+
+    private void launch(int wantedPort) {
+        Path anvil = config.anvil != null ? config.anvil : NodeTools.locate().resolve(".bin/anvil");
+        if (!Files.isExecutable(anvil)) {
+            throw new IllegalStateException("anvil not found or not executable at " + anvil
+                    + "; install the npm packages (./verity test does) or set VERITY_NODE_MODULES");
+        }
+        List<String> cmd = new ArrayList<>(List.of(anvil.toString(), "--host", "127.0.0.1", "--port",
+                Integer.toString(wantedPort), "--chain-id", Long.toString(config.chainId), "--accounts", "10",
+                "--balance", "10000"));
+        if (config.stateDir != null) {
+            try {
+                Files.createDirectories(config.stateDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create devnet state dir " + config.stateDir, e);
+            }
+            cmd.addAll(List.of("--state", config.stateDir.resolve("anvil-state.json").toString(), "--state-interval", "1"));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + anvil, e);
+        }
+        CompletableFuture<Integer> listening = new CompletableFuture<>();
+        List<ChainAccount> keys = new ArrayList<>();
+        Process p = process;
+        Thread.ofVirtual().name("anvil-output").start(() -> drain(p, listening, keys));
+        try {
+            port = listening.get(config.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            stop();
+            throw new IllegalStateException("anvil did not start within " + config.startTimeout + "; its last output:\n"
+                    + String.join("\n", snapshotOutput()), e);
+        } catch (InterruptedException e) {
+            stop();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting anvil", e);
+        }
+        synchronized (keys) {
+            if (!keys.isEmpty()) accounts = List.copyOf(keys);
+        }
+        awaitRpc();
+    }
+
+    /** Reads anvil's output for the whole process life, so its pipe never fills up. */
+    private void drain(Process p, CompletableFuture<Integer> listening, List<ChainAccount> keys) {
+        boolean inKeys = false;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                synchronized (lastOutput) {
+                    lastOutput.addLast(line);
+                    if (lastOutput.size() > 40) lastOutput.removeFirst();
+                }
+                if (line.startsWith("Private Keys")) inKeys = true;
+                else if (line.startsWith("Wallet")) inKeys = false;
+                Matcher k = KEY_LINE.matcher(line.trim());
+                if (inKeys && k.matches()) {
+                    synchronized (keys) {
+                        keys.add(ChainAccount.fromPrivateKey(k.group(2)));
+                    }
+                }
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) listening.complete(Integer.parseInt(m.group(2)));
+            }
+        } catch (IOException e) {
+            // the process ended; fall through
+        }
+        listening.completeExceptionally(new IllegalStateException("anvil exited"));
+    }
+
+    private List<String> snapshotOutput() {
+        synchronized (lastOutput) {
+            return new ArrayList<>(lastOutput);
+        }
+    }
+
+    private void awaitRpc() {
+        long deadline = System.nanoTime() + config.startTimeout.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                rpc("eth_chainId");
+                return;
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for anvil", e);
+            }
+        }
+        throw new IllegalStateException("anvil on port " + port + " did not answer RPC within " + config.startTimeout, last);
+    }
+
+    private JsonNode rpc(String method, Object... params) {
+        try {
+            String body = JSON.writeValueAsString(java.util.Map.of("jsonrpc", "2.0", "id", 1, "method", method, "params", params));
+            HttpRequest req = HttpRequest.newBuilder(URI.create(rpcUrl())).header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            JsonNode resp = JSON.readTree(http.send(req, HttpResponse.BodyHandlers.ofString()).body());
+            if (resp.has("error")) throw new ChainException(method + " failed: " + resp.get("error"));
+            return resp.get("result");
+        } catch (IOException e) {
+            throw new ChainException(method + " to " + rpcUrl() + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChainException(method + " interrupted", e);
+        }
+    }
+
+    /** Devnet settings; every one has a default. */
+    public static final class Builder {
+        private Path anvil;
+        private Path stateDir;
+        private Path deploymentFile;
+        private DeployParams params = DeployParams.defaults();
+        private DisputeParams disputes = DisputeParams.defaults();
+        private Duration startTimeout = Duration.ofSeconds(60);
+        private int port;
+        private long chainId = 31337;
+
+        private Builder() {}
+
+        /** The anvil binary. Default: {@code .bin/anvil} in the project's node_modules (see {@link NodeTools}). */
+        public Builder anvil(Path anvil) {
+            this.anvil = Objects.requireNonNull(anvil, "anvil");
+            return this;
+        }
+
+        /** Keeps the chain and deployment here across restarts. Default: none, the chain is thrown away. */
+        public Builder stateDir(Path dir) {
+            this.stateDir = Objects.requireNonNull(dir, "stateDir");
+            return this;
+        }
+
+        /** Also writes the deployment JSON here, for nodes and the CLI. Default: none. */
+        public Builder deploymentFile(Path file) {
+            this.deploymentFile = Objects.requireNonNull(file, "deploymentFile");
+            return this;
+        }
+
+        public Builder params(DeployParams params) {
+            this.params = Objects.requireNonNull(params, "params");
+            return this;
+        }
+
+        /** DisputeGame settings. Default: {@link DisputeParams#defaults()}. */
+        public Builder disputeParams(DisputeParams disputes) {
+            this.disputes = Objects.requireNonNull(disputes, "disputes");
+            return this;
+        }
+
+        /** Default 60 s; a cold anvil on a busy machine takes a few seconds. */
+        public Builder startTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("startTimeout must be positive, got " + timeout);
+            }
+            this.startTimeout = timeout;
+            return this;
+        }
+
+        /** Fixed loopback port. Default 0: anvil picks a free one. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in 0..65535, got " + port);
+            this.port = port;
+            return this;
+        }
+
+        /** Default 31337, anvil's and Verity's chainless default. */
+        public Builder chainId(long chainId) {
+            if (chainId <= 0) throw new IllegalArgumentException("chainId must be > 0, got " + chainId);
+            this.chainId = chainId;
+            return this;
+        }
+
+        /** Starts anvil, waits until it answers, and deploys (or resumes) the contracts. */
+        public Devnet start() {
+            return new Devnet(this).boot();
+        }
+    }
+}
