@@ -38,8 +38,10 @@ const domain = { name: 'Verity', version: '1', chainId: input.chainId, verifying
 
 const ids = [];
 const signers = [];
-for (const r of input.receipts) {
-  const value = { ...r.receipt, price: BigInt(r.receipt.price), timestamp: BigInt(r.receipt.timestamp) };
+const MODES = ['none', 'tee', 'redundant', 'sample', 'optimistic']; // verification's uint8 by its JSON name
+for (const r of input.receipts) { // the receipt JSON of docs/protocol.md; ethers reads only the struct's fields
+  if (r.domain.verifyingContract !== input.settlement) throw new Error(`receipt signed for ${r.domain.verifyingContract}`);
+  const value = { ...r, verification: MODES.indexOf(r.verification), price: BigInt(r.price), timestamp: BigInt(r.timestamp) };
   ids.push(ethers.TypedDataEncoder.hash(domain, receiptTypes, value));
   signers.push(ethers.verifyTypedData(domain, receiptTypes, value, r.signature));
 }
