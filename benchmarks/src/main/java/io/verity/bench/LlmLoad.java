@@ -11,7 +11,7 @@ import io.verity.llm.ChatMessage;
 import io.verity.llm.Completion;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.Sampling;
-import io.verity.llm.TinyLlama;
+import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
 import io.verity.node.settle.ChainSettings;

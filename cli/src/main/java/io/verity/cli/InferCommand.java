@@ -1,10 +1,13 @@
 package io.verity.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.client.NodeApiClient;
 import io.verity.protocol.policy.Policy;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -53,10 +56,22 @@ public final class InferCommand implements Callable<Integer> {
                 throw new TensorFiles.UsageError("--policy: " + e.getMessage());
             }
         }
-        JsonNode raw = target.gateway != null
-                ? new NodeClient(target.gateway).inferRaw(model, inputs, requestId, policy)
-                : new NodeClient(target.node).infer(model, inputs, requestId).raw();
-        String pretty = NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(raw);
+        ObjectNode body = Main.JSON.createObjectNode();
+        body.put("model", model);
+        body.set("inputs", inputs); // as the user wrote them: the node or gateway judges them and names a bad field
+        if (requestId != null) body.put("requestId", requestId);
+        JsonNode raw;
+        if (target.gateway != null) {
+            if (policy != null) body.put("policy", policy);
+            try (NodeApiClient gateway = NodeApiClient.of(target.gateway)) {
+                raw = gateway.post("/v1/infer", body, Map.of()); // a gateway's answer has its own shape
+            }
+        } else {
+            try (NodeApiClient node = NodeApiClient.of(target.node)) {
+                raw = node.infer(body).raw();
+            }
+        }
+        String pretty = Main.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(raw);
         if (out != null) Files.writeString(out, pretty + "\n");
         System.out.println(pretty);
         return 0;

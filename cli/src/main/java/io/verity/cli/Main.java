@@ -1,13 +1,18 @@
 package io.verity.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.cli.up.DownCommand;
 import io.verity.cli.up.UpCommand;
 import io.verity.cli.verify.AttestCommand;
 import io.verity.cli.verify.DisputeCommand;
 import io.verity.cli.verify.VerifyCommand;
+import io.verity.client.ProblemException;
+import io.verity.client.UnreachableException;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.wire.Problem;
 import java.net.ConnectException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code verity} command. Exit codes: 0 success, 1 a check failed or the node refused the request,
@@ -33,6 +38,8 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
+    /** The one JSON mapper of the commands (reading input files, printing answers). */
+    public static final ObjectMapper JSON = new ObjectMapper();
     public static final int CHECK_FAILED = 1;
     public static final int USAGE = 2;
     public static final int UNREACHABLE = 3;
@@ -48,11 +55,12 @@ public final class Main implements Runnable {
                 cmd.getErr().println("verity: " + e.getMessage());
                 return USAGE;
             }
-            if (e instanceof NodeClient.ProblemResponse p) {
-                cmd.getErr().println("verity: " + p.getMessage());
-                return p.status >= 500 ? UNREACHABLE : CHECK_FAILED;
+            if (e instanceof ProblemException p) {
+                cmd.getErr().println("verity: " + describe(p.problem()));
+                return p.status() >= 500 ? UNREACHABLE : CHECK_FAILED;
             }
-            if (e instanceof ConnectException || e instanceof java.net.http.HttpConnectTimeoutException) {
+            if (e instanceof UnreachableException || e instanceof ConnectException
+                    || e instanceof java.net.http.HttpConnectTimeoutException) {
                 cmd.getErr().println("verity: " + e.getMessage());
                 return UNREACHABLE;
             }
@@ -63,6 +71,15 @@ public final class Main implements Runnable {
             throw e;
         });
         return cl;
+    }
+
+    /** A refusal as one line per field: what the node or gateway said, then each rejected field by pointer. */
+    static String describe(Problem p) {
+        StringBuilder sb = new StringBuilder("node answered " + p.status());
+        if (!p.title().isEmpty()) sb.append(" ").append(p.title());
+        if (p.detail() != null) sb.append(": ").append(p.detail());
+        for (FieldError e : p.errors()) sb.append("\n  ").append(e.pointer()).append(": ").append(e.detail());
+        return sb.toString();
     }
 
     @Override

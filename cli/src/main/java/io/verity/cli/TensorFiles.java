@@ -19,7 +19,7 @@ public final class TensorFiles {
 
     public static JsonNode readJson(Path file) throws IOException {
         try {
-            return NodeClient.JSON.readTree(Files.readAllBytes(file));
+            return Main.JSON.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw new UsageError("no such file: " + file);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

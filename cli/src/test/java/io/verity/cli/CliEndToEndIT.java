@@ -62,22 +62,22 @@ public class CliEndToEndIT {
         new ModelHub(home.resolve("models")).add(vad.file(), "silero-vad", "5", vad.license(), vad.source());
         try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(home))) {
             Path inputs = dir.resolve("inputs.json");
-            ObjectNode req = NodeClient.JSON.createObjectNode();
+            ObjectNode req = Main.JSON.createObjectNode();
             var arr = req.putArray("inputs");
             arr.addObject().put("name", "input").put("dtype", "float32").putPOJO("shape", new int[] {1, 512})
-                    .set("data", NodeClient.JSON.valueToTree(new float[512]));
+                    .set("data", Main.JSON.valueToTree(new float[512]));
             arr.addObject().put("name", "state").put("dtype", "float32").putPOJO("shape", new int[] {2, 1, 128})
-                    .set("data", NodeClient.JSON.valueToTree(new float[256]));
+                    .set("data", Main.JSON.valueToTree(new float[256]));
             arr.addObject().put("name", "sr").put("dtype", "int64").putPOJO("shape", new int[0])
-                    .set("data", NodeClient.JSON.valueToTree(new long[] {16000}));
-            Files.writeString(inputs, NodeClient.JSON.writeValueAsString(req));
+                    .set("data", Main.JSON.valueToTree(new long[] {16000}));
+            Files.writeString(inputs, Main.JSON.writeValueAsString(req));
             Path out = dir.resolve("response.json");
 
             assertThat(run("infer", "--node", node.url().toString(), "--model", "silero-vad", "--input", inputs.toString(),
                     "--out", out.toString())).isEqualTo(0);
             assertThat(run("verify", out.toString(), "--inputs", inputs.toString(), "--offline")).isEqualTo(0);
 
-            ObjectNode tampered = (ObjectNode) NodeClient.JSON.readTree(out.toFile());
+            ObjectNode tampered = (ObjectNode) Main.JSON.readTree(out.toFile());
             ((ObjectNode) tampered.get("receipt")).put("price", "1000");
             ((ObjectNode) tampered.get("receipt")).remove("id");
             Path bad = dir.resolve("tampered.json");

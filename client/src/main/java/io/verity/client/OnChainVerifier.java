@@ -9,6 +9,7 @@ import io.verity.client.UnverifiedAnswerException.Check;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.wire.InclusionProof;
 import java.math.BigInteger;
 import java.net.URI;
 import java.time.Duration;

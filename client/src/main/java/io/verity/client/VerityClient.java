@@ -2,27 +2,18 @@ package io.verity.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.verity.protocol.wire.Problem;
 import io.verity.protocol.Keccak256;
-import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
-import java.io.IOException;
+import io.verity.protocol.wire.InclusionProof;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -41,22 +32,16 @@ import java.util.OptionalLong;
  * client.
  */
 public final class VerityClient implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = NodeApiClient.JSON;
     /** The gateway's policy header (docs/gateway.md); a node does not accept a {@code policy} body field. */
     static final String POLICY_HEADER = "Verity-Policy";
-    private static final int MAX_BODY_SHOWN = 200;
 
-    private final URI base;
-    private final Duration timeout;
-    private final HttpClient http;
+    private final NodeApiClient api;
     private final AnswerChecks checks;
     private final SecureRandom random = new SecureRandom();
 
     private VerityClient(Builder b) {
-        String s = b.base.toString();
-        this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
-        this.timeout = b.timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(b.timeout).build();
+        this.api = NodeApiClient.of(b.base, b.timeout);
         this.checks = new AnswerChecks(b.trusted, b.chainId);
     }
 
@@ -67,7 +52,7 @@ public final class VerityClient implements AutoCloseable {
 
     /** The node or gateway this client calls. */
     public URI base() {
-        return base;
+        return api.base();
     }
 
     /**
@@ -93,21 +78,8 @@ public final class VerityClient implements AutoCloseable {
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(requestId, "requestId");
         List<Tensor> sent = List.copyOf(inputs);
-        ObjectNode body = JSON.createObjectNode();
-        body.put("model", model);
-        ArrayNode arr = body.putArray("inputs");
-        // The compact (base64) form carries the exact element bytes, NaN payloads included, so the server
-        // hashes the very inputs the client digests below.
-        for (Tensor t : sent) arr.add(TensorJson.writeCompact(t));
-        body.put("requestId", requestId.toHex());
-        HttpRequest req;
-        try {
-            req = request("/v1/infer").header("Content-Type", "application/json").header(POLICY_HEADER, policy.wireName())
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode the request", e); // Jackson writing a tree to bytes does not fail
-        }
-        JsonNode answer = send(req);
+        JsonNode answer = api.post("/v1/infer", NodeApiClient.inferBody(model, sent, Optional.of(requestId)),
+                Map.of(POLICY_HEADER, policy.wireName()));
         return checks.verify(WireAnswer.read(answer), policy, requestId, TensorDigests.tensorsDigest(sent));
     }
 
@@ -120,77 +92,17 @@ public final class VerityClient implements AutoCloseable {
      */
     public Optional<InclusionProof> proof(SignedReceipt receipt) {
         Keccak256 id = receipt.id();
-        HttpRequest req = request("/v1/receipts/" + id.toHex() + "/proof?node=" + receipt.receipt().node()).GET().build();
-        JsonNode body;
-        try {
-            body = send(req);
-        } catch (ProblemException e) {
-            if (e.status() == 404) return Optional.empty();
-            throw e;
-        }
-        InclusionProof proof;
-        try {
-            List<Keccak256> path = new ArrayList<>();
-            for (JsonNode h : body.path("proof")) path.add(Keccak256.parse(h.asText()));
-            if (!body.path("batchId").canConvertToLong()) throw new IllegalArgumentException("batchId must be an integer, got " + body.get("batchId"));
-            proof = new InclusionProof(Keccak256.parse(body.path("receiptId").asText()),
-                    Keccak256.parse(body.path("batchRoot").asText()), body.get("batchId").asLong(), path);
-        } catch (IllegalArgumentException e) {
-            throw new UnverifiedAnswerException(UnverifiedAnswerException.Check.RESPONSE_FORMAT, id, receipt.receipt().node(),
-                    "malformed inclusion proof: " + e.getMessage());
-        }
-        if (!proof.receiptId().equals(id)) {
+        Optional<InclusionProof> proof = api.proof(id, receipt.receipt().node());
+        if (proof.isPresent() && !proof.get().receiptId().equals(id)) {
             throw new UnverifiedAnswerException(UnverifiedAnswerException.Check.INCLUSION, id, receipt.receipt().node(),
-                    "asked for the proof of " + id + ", got one for " + proof.receiptId());
+                    "asked for the proof of " + id + ", got one for " + proof.get().receiptId());
         }
-        return Optional.of(proof);
+        return proof;
     }
 
     @Override
     public void close() {
-        http.close();
-    }
-
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).header("Accept", "application/json");
-    }
-
-    private JsonNode send(HttpRequest req) {
-        HttpResponse<byte[]> resp;
-        try {
-            resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (HttpTimeoutException e) {
-            throw new UnreachableException(req.uri(), "no answer from " + req.uri() + " within " + timeout, e);
-        } catch (IOException e) {
-            throw new UnreachableException(req.uri(), "cannot reach " + req.uri() + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UnreachableException(req.uri(), "interrupted while waiting for " + req.uri(), e);
-        }
-        int status = resp.statusCode();
-        JsonNode body;
-        try {
-            body = JSON.readTree(resp.body());
-        } catch (IOException e) {
-            body = null;
-        }
-        if (status >= 400) throw problem(status, body, resp.body());
-        if (status != 200 || body == null) {
-            throw new UnverifiedAnswerException(UnverifiedAnswerException.Check.RESPONSE_FORMAT, req.uri() + " answered "
-                    + status + " with " + (body == null ? "a body that is not JSON: " + shown(resp.body()) : "an unexpected status"));
-        }
-        return body;
-    }
-
-    private static ProblemException problem(int status, JsonNode p, byte[] raw) {
-        if (p == null || !p.isObject()) return new ProblemException(new Problem("about:blank", "HTTP " + status, status, shown(raw),
-                null, List.of(), null, null, null));
-        return new ProblemException(Problem.fromJson(status, p));
-    }
-
-    private static String shown(byte[] raw) {
-        String s = new String(raw, StandardCharsets.UTF_8);
-        return s.length() <= MAX_BODY_SHOWN ? s : s.substring(0, MAX_BODY_SHOWN) + "...";
+        api.close();
     }
 
     /** Settings of a {@link VerityClient}; every one has a default. */

@@ -3,17 +3,18 @@ package io.verity.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.verity.chain.devnet.Devnet;
+import io.verity.chain.fixture.LocalChain;
 import io.verity.client.UnverifiedAnswerException.Check;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
-import io.verity.node.settle.ChainSettings;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.protocol.crypto.NodeKey;
 import io.verity.protocol.merkle.MerkleBatch;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.wire.InclusionProof;
 import io.verity.testing.RealInputs;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,7 +38,7 @@ class OnChainVerifierIT {
     static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(90);
 
     @TempDir static Path dir;
-    static Devnet devnet;
+    @RegisterExtension static final LocalChain devnet = LocalChain.perClass();
     static InferenceNode node;
     static VerityClient verity;
     static SignedReceipt settledReceipt;
@@ -44,15 +46,10 @@ class OnChainVerifierIT {
 
     @BeforeAll
     static void startChainAndNode() throws Exception {
-        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
-        Path deployment = dir.resolve("deployment.json");
-        devnet.deployment().write(deployment);
         Path home = dir.resolve("node");
         Nodes.installVad(home);
-        node = InferenceNode.start(NodeConfig.defaults(home).withChainSettings(ChainSettings.of(deployment)
-                .withAccountKey(devnet.account(1).privateKeyHex())
-                .withBatching(1, Duration.ofMillis(200))
-                .withMaxBackoff(Duration.ofMillis(500))));
+        node = StakedNodes.start(devnet, NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, 1)
+                .withBatching(1, Duration.ofMillis(200))));
         verity = VerityClient.builder(node.url()).trust(domain()).build();
     }
 
@@ -60,7 +57,6 @@ class OnChainVerifierIT {
     static void stop() {
         if (verity != null) verity.close();
         if (node != null) node.close();
-        if (devnet != null) devnet.close();
     }
 
     static Eip712Domain domain() {

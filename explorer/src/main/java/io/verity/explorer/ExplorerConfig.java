@@ -1,5 +1,6 @@
 package io.verity.explorer;
 
+import io.verity.explorer.index.Store;
 import io.verity.http.HttpLimits;
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.verity.explorer;
 
-import io.verity.protocol.wire.ReadyLine;
 import io.verity.http.HttpLimits;
+import io.verity.protocol.wire.ReadyLine;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,13 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.verity.chain.devnet.Devnet;
+import io.verity.chain.fixture.LocalChain;
 import io.verity.gateway.Gateway;
-import io.verity.gateway.GatewayConfig;
+import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.InferenceNode;
-import io.verity.node.NodeConfig;
-import io.verity.node.hub.ModelHub;
-import io.verity.node.settle.ChainSettings;
 import io.verity.testing.TestPaths;
 import java.math.BigInteger;
 import java.net.http.HttpClient;
@@ -21,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,36 +41,25 @@ class ExplorerBrowserIT {
     static final BigInteger PRICE = BigInteger.TEN.pow(12);
 
     @TempDir static Path dir;
-    static Devnet devnet;
-    static final List<InferenceNode> nodes = new ArrayList<>();
+    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(3).batching(64, Duration.ofMillis(300))
+            .node((i, c) -> c.withPrice(PRICE.multiply(BigInteger.valueOf(i)))).build();
+    static LocalChain devnet;
+    static List<InferenceNode> nodes;
     static Gateway gateway;
     static ExplorerServer explorer;
 
     @BeforeAll
-    static void network() throws Exception {
-        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
-        Path deployment = dir.resolve("deployment.json");
-        devnet.deployment().write(deployment);
-        for (int i = 1; i <= 3; i++) {
-            Path home = dir.resolve("node" + i);
-            new ModelHub(home.resolve("models")).add(TestPaths.nodeModules().resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx"),
-                    "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
-            nodes.add(InferenceNode.start(NodeConfig.defaults(home).withPrice(PRICE.multiply(BigInteger.valueOf(i)))
-                    .withChainSettings(ChainSettings.of(deployment).withAccountKey(devnet.account(i).privateKeyHex())
-                            .withBatching(64, Duration.ofMillis(300)).withMaxBackoff(Duration.ofMillis(500)))));
-        }
-        gateway = Gateway.start(GatewayConfig.builder(dir.resolve("gateway"), deployment).clientKey(devnet.account(4).privateKeyHex())
-                .deposit(BigInteger.TEN.pow(18)).refreshInterval(Duration.ofMillis(300)).build());
-        explorer = ExplorerServer.start(ExplorerConfig.defaults(dir.resolve("explorer"), deployment)
+    static void explorer() {
+        devnet = net.chain();
+        nodes = net.nodes();
+        gateway = net.gateway();
+        explorer = ExplorerServer.start(ExplorerConfig.defaults(dir.resolve("explorer"), devnet.deploymentFile())
                 .withGateway(gateway.url()).withPollInterval(Duration.ofMillis(200)));
     }
 
     @AfterAll
     static void stop() {
         if (explorer != null) explorer.close();
-        if (gateway != null) gateway.close();
-        nodes.forEach(InferenceNode::close);
-        if (devnet != null) devnet.close();
     }
 
     static String vadRequest(String policy) {

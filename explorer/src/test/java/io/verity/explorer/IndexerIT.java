@@ -5,12 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainLog;
 import io.verity.chain.Deployment;
-import io.verity.chain.devnet.Devnet;
 import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.ChainClients;
+import io.verity.explorer.web.Html;
+import io.verity.explorer.web.Pages;
+import io.verity.chain.fixture.LocalChain;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;
 import java.net.URI;
@@ -22,44 +24,26 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The indexer against a real anvil: what it stores is exactly what eth_getLogs says the chain holds, after a
  * restart (no gap, no duplicate) and after {@code evm_revert} replaced blocks it had indexed.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class IndexerIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final BigInteger ETHER = BigInteger.TEN.pow(18);
 
-    @TempDir static Path dir;
-    static Devnet devnet;
-    static Path deploymentFile;
+    @RegisterExtension static final LocalChain devnet = LocalChain.perTest();
     static HttpClient http = HttpClient.newHttpClient();
+    @TempDir Path explorerHome; // each test's own index: no test reads another's
     ExplorerServer explorer;
-
-    @BeforeAll
-    static void chain() {
-        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
-        deploymentFile = dir.resolve("deployment.json");
-        devnet.deployment().write(deploymentFile);
-    }
-
-    @AfterAll
-    static void stopChain() {
-        if (devnet != null) devnet.close();
-    }
 
     @AfterEach
     void stopExplorer() {
@@ -67,7 +51,7 @@ class IndexerIT {
     }
 
     ExplorerServer startExplorer() {
-        explorer = ExplorerServer.start(ExplorerConfig.defaults(dir.resolve("explorer"), deploymentFile).withPollInterval(Duration.ofMillis(100)));
+        explorer = ExplorerServer.start(ExplorerConfig.defaults(explorerHome, devnet.deploymentFile()).withPollInterval(Duration.ofMillis(100)));
         return explorer;
     }
 
@@ -110,9 +94,8 @@ class IndexerIT {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> assertThat(indexed()).isEqualTo(onChain()));
     }
 
-    @Test
-    @Order(1)
-    void indexes_registrations_stakes_deposits_and_batches() throws Exception {
+    /** Node 1 registered, staked twice, with one batch; client 4 has deposited. Each test starts on a fresh chain. */
+    static void registerNodeOneAndFundClientFour() {
         try (ChainClients n1 = as(1); ChainClients client = as(4)) {
             confirmed(n1.nodes().register("http://127.0.0.1:1/", List.of(Keccak256.hash(new byte[] {1})), Keccak256.hash(new byte[0]),
                     BigInteger.valueOf(1000), ETHER));
@@ -120,6 +103,11 @@ class IndexerIT {
             confirmed(n1.settlement().commitBatch(Keccak256.hash(new byte[] {7}), 3, "http://127.0.0.1:1/v1/batches/x"));
             confirmed(client.payments().deposit(ETHER));
         }
+    }
+
+    @Test
+    void indexes_registrations_stakes_deposits_and_batches() throws Exception {
+        registerNodeOneAndFundClientFour();
         startExplorer();
         awaitIndexMatchesChain();
         List<String> names = new java.util.ArrayList<>();
@@ -132,8 +120,8 @@ class IndexerIT {
     }
 
     @Test
-    @Order(2)
     void resumes_after_a_restart_without_gaps_or_duplicates() throws Exception {
+        registerNodeOneAndFundClientFour();
         startExplorer();
         awaitIndexMatchesChain();
         long before = explorer.indexedThrough().orElseThrow();
@@ -148,7 +136,6 @@ class IndexerIT {
     }
 
     @Test
-    @Order(3)
     void undoes_blocks_that_a_reorg_replaced() throws Exception {
         startExplorer();
         awaitIndexMatchesChain();
@@ -173,8 +160,8 @@ class IndexerIT {
     }
 
     @Test
-    @Order(4)
     void notices_a_revert_that_only_shortened_the_chain() throws Exception {
+        registerNodeOneAndFundClientFour();
         startExplorer();
         awaitIndexMatchesChain();
         String snapshot = devnet.snapshot();
@@ -189,7 +176,6 @@ class IndexerIT {
     }
 
     @Test
-    @Order(5)
     void rejects_malformed_parameters_with_a_problem_naming_the_field() throws Exception {
         startExplorer();
         for (String[] c : new String[][] {{"/api/events?node=0x12", "node"}, {"/api/events?limit=0", "limit"},
@@ -211,8 +197,8 @@ class IndexerIT {
      * URIs are links now; the others are escaped text, and every answer carries a CSP that runs no inline script.
      */
     @Test
-    @Order(6)
     void a_batch_uri_that_is_not_http_is_shown_as_text_never_as_a_link() throws Exception {
+        registerNodeOneAndFundClientFour();
         String[] uris = {"javascript:alert(1)", "JaVaScRiPt:alert(document.domain)", "https://x.example/b\" onmouseover=\"alert(1)",
                 "data:text/html,<script>alert(1)</script>", "https://node.example/v1/batches/0xab"};
         try (ChainClients n1 = as(1)) {
@@ -244,7 +230,6 @@ class IndexerIT {
     }
 
     @Test
-    @Order(7)
     void every_answer_carries_a_strict_content_security_policy_and_nosniff() throws Exception {
         startExplorer();
         for (String path : List.of("/", "/verify", "/batches/0", "/api/status", "/static/verify.js", "/static/explorer.css", "/no-such-page",
@@ -273,7 +258,6 @@ class IndexerIT {
      * time: the indexer reads at most the body limit, within a deadline, records why, and keeps indexing.
      */
     @Test
-    @Order(8)
     void a_batch_document_that_never_ends_is_cut_off_at_the_size_limit() throws Exception {
         com.sun.net.httpserver.HttpServer endless = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
@@ -294,11 +278,12 @@ class IndexerIT {
         endless.start();
         try {
             String uri = "http://127.0.0.1:" + endless.getAddress().getPort() + "/v1/batches/endless";
+            registerNodeOneAndFundClientFour();
             try (ChainClients n1 = as(1)) {
                 confirmed(n1.settlement().commitBatch(Keccak256.hash(new byte[] {99}), 1, uri));
             }
             long limit = 1 << 20;
-            explorer = ExplorerServer.start(ExplorerConfig.defaults(dir.resolve("explorer"), deploymentFile)
+            explorer = ExplorerServer.start(ExplorerConfig.defaults(explorerHome, devnet.deploymentFile())
                     .withPollInterval(Duration.ofMillis(100)).withHttp(io.verity.http.HttpLimits.DEFAULT.withMaxBodyBytes(limit)));
             awaitIndexMatchesChain();
             long id = -1;

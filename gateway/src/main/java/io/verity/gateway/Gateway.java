@@ -2,9 +2,9 @@ package io.verity.gateway;
 
 import io.javalin.Javalin;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.gateway.evidence.DisputeFeed;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.http.GatewayApi;
@@ -42,7 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
-    private final GatewayConfig config;
     private final ChainClients chain;
     private final HttpClient http;
     private final ScheduledExecutorService scheduler;
@@ -50,15 +49,11 @@ public final class Gateway implements AutoCloseable {
     private final NodeDirectory directory;
     private final Optional<Payer> payer;
     private final EvidenceLog evidence;
-    private final PolicyEngine engine;
-    private final NodeCaller tensorCaller;
     private final TeeGate tee;
-    private final Eip712Domain domain; // node receipts are checked against it
     private final Javalin app;
     private final URI url;
 
     private Gateway(GatewayConfig config) {
-        this.config = config;
         Deployment read = Deployment.read(config.deploymentFile());
         Deployment d = config.rpcUrl().map(read::withRpcUrl).orElse(read);
         Optional<ChainAccount> client = config.clientKey().map(ChainAccount::fromPrivateKey);
@@ -74,16 +69,15 @@ public final class Gateway implements AutoCloseable {
                 Optional.of(chain.payments())));
         client.ifPresent(c -> topUp(c, config.deposit()));
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
-        Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement());
-        this.domain = domain;
-        this.tensorCaller = new NodeCaller(http, domain, config.requestTimeout(), background,
+        Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement()); // node receipts are checked against it
+        NodeCaller tensorCaller = new NodeCaller(http, domain, config.requestTimeout(), background,
                 client.map(ChainAccount::address));
         this.tee = new TeeGate(config.tee(), chain.nodes(), http, Duration.ofSeconds(2), clock);
-        this.engine = new PolicyEngine(directory::all, tee, config.routing(), payer.map(p -> p), evidence,
+        PolicyEngine engine = new PolicyEngine(directory::all, tee, config.routing(), payer.map(p -> p), evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
                 config.quarantine(), config.maxAttempts(), background, clock,
                 () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-        if (client.isPresent()) DisputeFeed.start(chain, evidence, http, background, scheduler); // det evidence -> disputes
+        if (client.isPresent()) DisputeFeed.start(chain, evidence, http, background, clock, scheduler); // det evidence -> disputes
         refreshNow();
         long every = config.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
@@ -141,9 +135,6 @@ public final class Gateway implements AutoCloseable {
 
     private final Object refreshLock = new Object();
 
-    TeeGate tee() {
-        return tee;
-    }
 
     /** True once every promised voucher has been acknowledged by its node. */
     public boolean paymentsDelivered() {
@@ -155,25 +146,10 @@ public final class Gateway implements AutoCloseable {
         return payer.map(p -> nodes.stream().allMatch(p::settled)).orElse(true);
     }
 
-    GatewayConfig config() {
-        return config;
-    }
 
-    Eip712Domain domain() {
-        return domain;
-    }
 
-    Optional<Payer> payer() {
-        return payer;
-    }
 
-    PolicyEngine engine() {
-        return engine;
-    }
 
-    NodeCaller tensorCaller() {
-        return tensorCaller;
-    }
 
     Collection<NodeState> nodes() {
         return directory.all();
@@ -187,9 +163,6 @@ public final class Gateway implements AutoCloseable {
         return evidence.recent();
     }
 
-    HttpClient http() {
-        return http;
-    }
 
     @Override
     public void close() {

@@ -3,6 +3,7 @@ package io.verity.gateway;
 import io.verity.gateway.tee.TeeSettings;
 import io.verity.http.HttpLimits;
 import io.verity.protocol.policy.Policy;
+import io.verity.protocol.wire.ReadyLine;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -129,7 +130,7 @@ public final class GatewayMain {
             gateway.close();
             stopped.countDown();
         }, "gateway-shutdown"));
-        System.out.println("READY " + gateway.url() + " " + gateway.clientAccount().map(Object::toString).orElse("-"));
+        System.out.println(gateway.clientAccount().map(a -> ReadyLine.of(gateway.url(), a)).orElseGet(() -> ReadyLine.of(gateway.url())));
         System.out.flush();
         stopped.await();
     }

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.devnet.Devnet;
 import io.verity.gateway.ChildNodes.NodeProcess;
-import io.verity.llm.TinyLlama;
+import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
@@ -117,7 +117,7 @@ class ChaosIT {
         devnet.deployment().write(deploymentFile);
         Path gguf = dir.resolve("tiny.gguf");
         TinyLlama.write(gguf, 1);
-        children = new ChildNodes(dir, devnet, deploymentFile, hub -> {
+        children = new ChildNodes(dir, devnet::account, deploymentFile, hub -> {
             ChildNodes.sileroVad(hub);
             hub.add(gguf, LLM, "1", "Apache-2.0", "generated");
         });

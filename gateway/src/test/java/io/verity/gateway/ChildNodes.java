@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.devnet.Devnet;
 import io.verity.chain.contracts.SettledCheck;
+import io.verity.chain.ChainAccount;
 import io.verity.node.NodeMain;
 import io.verity.node.hub.ModelHub;
 import io.verity.protocol.EvmAddress;
@@ -25,9 +26,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
- * Nodes as child JVMs, as {@code NodeMain} runs them, on one devnet, so a test can SIGKILL one: the fixture of
+ * Nodes as child JVMs, as {@code NodeMain} runs them, on one chain, so a test can SIGKILL one: the fixture of
  * NetworkFaultsIT and ChaosIT. Each node's home is {@code dir/node<account>}; {@code models} fills a fresh
  * home's hub once.
  */
@@ -38,13 +40,14 @@ final class ChildNodes {
     record NodeProcess(int account, Path home, Process process, URI url, EvmAddress address, List<String> flags) {}
 
     private final Path dir;
-    private final Devnet devnet;
+    private final IntFunction<ChainAccount> accounts;
     private final Path deploymentFile;
     private final Consumer<ModelHub> models;
 
-    ChildNodes(Path dir, Devnet devnet, Path deploymentFile, Consumer<ModelHub> models) {
+    /** {@code accounts}: the chain's dev accounts by index (a LocalChain's or a Devnet's {@code account}). */
+    ChildNodes(Path dir, IntFunction<ChainAccount> accounts, Path deploymentFile, Consumer<ModelHub> models) {
         this.dir = dir;
-        this.devnet = devnet;
+        this.accounts = accounts;
         this.deploymentFile = deploymentFile;
         this.models = models;
     }
@@ -70,7 +73,7 @@ final class ChildNodes {
             Path stdout = home.resolve("stdout-" + run + ".log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(stdout.toFile())
                     .redirectError(ProcessBuilder.Redirect.appendTo(home.resolve("stderr.log").toFile()));
-            pb.environment().put("VERITY_NODE_KEY", devnet.account(account).privateKeyHex());
+            pb.environment().put("VERITY_NODE_KEY", accounts.apply(account).privateKeyHex());
             Process p = pb.start();
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (System.nanoTime() < deadline) {

@@ -9,7 +9,7 @@ import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.TinyLlama;
+import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.InferenceNode;
 import java.math.BigInteger;
 import java.net.URI;

@@ -6,9 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.contracts.ChainClients;
-import io.verity.chain.devnet.Devnet;
 import io.verity.chain.TxOutcome;
+import io.verity.chain.fixture.LocalChain;
 import io.verity.gateway.ChildNodes.NodeProcess;
+import io.verity.chain.TxOutcome;
 import io.verity.gateway.http.GatewayApi;
 import io.verity.gateway.routing.NodeState;
 import io.verity.protocol.EvmAddress;
@@ -36,10 +37,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,7 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
  * network and gateway; nodes join as the scenarios need them, so each scenario sees only its own faults.
  * The requests until detection are written to {@code target/network-faults.json}.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NetworkFaultsIT {
     static final ObjectMapper JSON = new ObjectMapper();
     /** Honest nodes' price. Faulty nodes are cheaper, so routing prefers them: the worst case for the client. */
@@ -62,23 +60,20 @@ class NetworkFaultsIT {
     static final int H1 = 1, H2 = 2, H3 = 3, BYZ_REDUNDANT = 4, BYZ_SAMPLE = 5, SLOW = 6, GATEWAY2 = 7, CLIENT = 9;
 
     @TempDir static Path dir;
-    static Devnet devnet;
+    @RegisterExtension static final LocalChain devnet = LocalChain.perClass();
     static Path deploymentFile;
     static Gateway gateway;
     static HttpClient http;
     static ChainClients chain;
     static final Map<Integer, NodeProcess> nodes = Collections.synchronizedMap(new HashMap<>());
     static final ExecutorService starter = Executors.newVirtualThreadPerTaskExecutor();
-    static CompletableFuture<Void> lateNodes;
     static final Map<String, Object> report = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
     static ChildNodes children;
 
     @BeforeAll
     static void start() throws Exception {
-        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
-        deploymentFile = dir.resolve("deployment.json");
-        devnet.deployment().write(deploymentFile);
-        children = new ChildNodes(dir, devnet, deploymentFile, ChildNodes::sileroVad);
+        deploymentFile = devnet.deploymentFile();
+        children = new ChildNodes(dir, devnet::account, deploymentFile, ChildNodes::sileroVad);
         chain = ChainClients.connect(devnet.deployment(), devnet.account(0));
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         startAll(List.of(H1, H2, H3), List.of(), PRICE);
@@ -91,11 +86,9 @@ class NetworkFaultsIT {
     @AfterAll
     static void stop() {
         if (gateway != null) gateway.close();
-        if (lateNodes != null) lateNodes.cancel(true);
         nodes.values().forEach(n -> n.process().destroyForcibly());
         starter.shutdownNow();
         if (chain != null) chain.close();
-        if (devnet != null) devnet.close();
         if (!report.isEmpty()) {
             try {
                 Path out = Path.of("target", "network-faults.json");
@@ -143,6 +136,27 @@ class NetworkFaultsIT {
             assertThat(entry).as("gateway lists %s", n.address()).isNotNull();
             assertThat(entry.get("healthy").asBoolean() && entry.get("registered").asBoolean()).as("%s", entry).isTrue();
             assertThat(entry.get("models")).isNotEmpty();
+        });
+    }
+
+    /**
+     * The cheapest node, answering {@code SLOW_MS} late. Each test that needs it starts it and retires it, so
+     * no other test is routed to it.
+     */
+    static NodeProcess startSlowNode() {
+        NodeProcess slow = startNode(SLOW, 0, CHEAPEST, List.of("--fault-latency-ms", Integer.toString(SLOW_MS)));
+        nodes.put(SLOW, slow);
+        awaitRoutable(slow); // registered and healthy: a gateway started now finds it
+        return slow;
+    }
+
+    /** Kills the slow node and waits until the gateway no longer counts it healthy. */
+    static void retireSlowNode(NodeProcess slow) throws Exception {
+        retire(slow);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            gateway.refreshNow();
+            JsonNode entry = nodeEntry(slow.address());
+            assertThat(entry == null || !entry.get("healthy").asBoolean()).as("%s", entry).isTrue();
         });
     }
 
@@ -216,7 +230,6 @@ class NetworkFaultsIT {
     // ---- 1. kill -9 under load ------------------------------------------------------------------------------
 
     @Test
-    @Order(1)
     void a_node_killed_under_load_costs_no_request_and_every_answer_is_paid_once_and_settled() throws Exception {
         for (int a : List.of(H1, H2, H3)) awaitRoutable(node(a));
         List<Response> responses = Collections.synchronizedList(new ArrayList<>());
@@ -245,12 +258,6 @@ class NetworkFaultsIT {
         running.set(false);
         for (Thread c : clients) c.join();
         int afterKill = responses.size() - beforeKill;
-        // The nodes of the later scenarios boot while this one checks payments and settlement.
-        lateNodes = CompletableFuture.runAsync(() -> {
-            nodes.put(BYZ_REDUNDANT, startNode(BYZ_REDUNDANT, 0, CHEAP, List.of("--fault-perturb", "1")));
-            nodes.put(SLOW, startNode(SLOW, 0, CHEAPEST, List.of("--fault-latency-ms", Integer.toString(SLOW_MS))));
-        }, starter);
-
         assertThat(failures).as("failed client requests").isEmpty();
         assertThat(afterKill).as("requests answered after the kill").isPositive();
         Map<EvmAddress, BigInteger> paid = new HashMap<>();
@@ -288,144 +295,149 @@ class NetworkFaultsIT {
             NodeProcess n = node(a);
             for (SignedReceipt r : byNode.get(n.address())) ChildNodes.assertSettled(http, chain, n, r, SETTLE_TIMEOUT);
         }
-        lateNodes.join();
     }
 
     // ---- 2. byzantine under redundant:2 ---------------------------------------------------------------------
 
     @Test
-    @Order(2)
     void a_byzantine_node_is_outvoted_under_redundant_2_quarantined_and_slashed_for_equivocation() throws Exception {
-        NodeProcess byz = node(BYZ_REDUNDANT);
-        awaitRoutable(byz);
-        BigInteger burnedBefore = chain.nodes().burned();
-        int requests = 0, asked = 0;
-        boolean caught = false;
-        while (!caught && requests < 40) {
-            Response r = post("redundant:2");
-            requests++;
-            if (r.attempted(byz.address())) asked++;
-            assertThat(r.answeredBy(byz.address())).as("the byzantine node's receipt is never returned: %s", r.body()).isFalse();
-            assertThat(r.receipts()).hasSizeGreaterThanOrEqualTo(2);
-            for (SignedReceipt s : r.receipts()) assertThat(s.verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
-            for (JsonNode d : r.body().get("verdict").get("dissent")) caught |= d.get("node").asText().equals(byz.address().toString());
-            if (caught) assertThat(r.body().get("verdict").get("status").asText()).isEqualTo("majority");
-        }
-        assertThat(caught).as("caught within %d redundant:2 requests", requests).isTrue();
-        System.out.printf("redundant:2: byzantine node caught at request %d (it was asked in %d of them)%n", requests, asked);
-        report.put("redundant2", Map.of("requestsUntilDetection", requests, "byzantineAsked", asked));
+        NodeProcess byz = startNode(BYZ_REDUNDANT, 0, CHEAP, List.of("--fault-perturb", "1"));
+        nodes.put(BYZ_REDUNDANT, byz);
+        try {
+            awaitRoutable(byz);
+            BigInteger burnedBefore = chain.nodes().burned();
+            int requests = 0, asked = 0;
+            boolean caught = false;
+            while (!caught && requests < 40) {
+                Response r = post("redundant:2");
+                requests++;
+                if (r.attempted(byz.address())) asked++;
+                assertThat(r.answeredBy(byz.address())).as("the byzantine node's receipt is never returned: %s", r.body()).isFalse();
+                assertThat(r.receipts()).hasSizeGreaterThanOrEqualTo(2);
+                for (SignedReceipt s : r.receipts()) assertThat(s.verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
+                for (JsonNode d : r.body().get("verdict").get("dissent")) caught |= d.get("node").asText().equals(byz.address().toString());
+                if (caught) assertThat(r.body().get("verdict").get("status").asText()).isEqualTo("majority");
+            }
+            assertThat(caught).as("caught within %d redundant:2 requests", requests).isTrue();
+            System.out.printf("redundant:2: byzantine node caught at request %d (it was asked in %d of them)%n", requests, asked);
+            report.put("redundant2", Map.of("requestsUntilDetection", requests, "byzantineAsked", asked));
 
-        assertThat(nodeEntry(byz.address()).has("quarantinedUntil")).as("%s", nodeEntry(byz.address())).isTrue();
-        List<JsonNode> minority = evidence(byz.address(), "minority");
-        assertThat(minority).hasSize(1);
-        assertThat(minority.get(0).get("accused").get(0).get("node").asText()).isEqualTo(byz.address().toString());
-        assertThat(minority.get(0).get("majority")).hasSizeGreaterThanOrEqualTo(2);
-        for (int i = 0; i < 10; i++) {
-            Response r = post("redundant:2");
-            assertThat(r.attempted(byz.address())).as("quarantined node not asked: %s", r.body()).isFalse();
-            assertThat(r.body().get("verdict").get("status").asText()).isEqualTo("agreed");
+            assertThat(nodeEntry(byz.address()).has("quarantinedUntil")).as("%s", nodeEntry(byz.address())).isTrue();
+            List<JsonNode> minority = evidence(byz.address(), "minority");
+            assertThat(minority).hasSize(1);
+            assertThat(minority.get(0).get("accused").get(0).get("node").asText()).isEqualTo(byz.address().toString());
+            assertThat(minority.get(0).get("majority")).hasSizeGreaterThanOrEqualTo(2);
+            for (int i = 0; i < 10; i++) {
+                Response r = post("redundant:2");
+                assertThat(r.attempted(byz.address())).as("quarantined node not asked: %s", r.body()).isFalse();
+                assertThat(r.body().get("verdict").get("status").asText()).isEqualTo("agreed");
+            }
+            // Re-asked once, a perturbing node signs a second, different answer to the same request: equivocation,
+            // reported on chain and slashed below the minimum stake, so every gateway drops it.
+            JsonNode eq = await().atMost(Duration.ofSeconds(30)).until(() -> {
+                List<JsonNode> es = evidence(byz.address(), "equivocation");
+                return es.isEmpty() ? null : es.get(0);
+            }, e -> e != null);
+            assertThat(eq.get("slashTx").asText()).startsWith("0x");
+            assertThat(eq.get("accused")).hasSize(2);
+            // The slash burns part of the stake. The node then tops its stake back up to the minimum by itself (its
+            // next batch commit is refused as unstaked), so the lasting signals are the burn and this gateway's quarantine.
+            BigInteger burnedAfter = chain.nodes().burned();
+            assertThat(burnedAfter).as("stake burned by the slash").isGreaterThan(burnedBefore);
+            assertThat(nodeEntry(byz.address()).has("quarantinedUntil")).isTrue();
+            String log = Files.readString(dir.resolve("gateway").resolve("evidence.jsonl"));
+            assertThat(log).contains("\"kind\":\"minority\",\"node\":\"" + byz.address())
+                    .contains("\"kind\":\"equivocation\",\"node\":\"" + byz.address());
+            report.put("redundant2Slash", Map.of("burnedWei", burnedAfter.subtract(burnedBefore).toString(),
+                    "slashTx", eq.get("slashTx").asText()));
+        } finally {
+            retire(byz); // quarantined here for 10 minutes: no other test is routed to it
         }
-        // Re-asked once, a perturbing node signs a second, different answer to the same request: equivocation,
-        // reported on chain and slashed below the minimum stake, so every gateway drops it.
-        JsonNode eq = await().atMost(Duration.ofSeconds(30)).until(() -> {
-            List<JsonNode> es = evidence(byz.address(), "equivocation");
-            return es.isEmpty() ? null : es.get(0);
-        }, e -> e != null);
-        assertThat(eq.get("slashTx").asText()).startsWith("0x");
-        assertThat(eq.get("accused")).hasSize(2);
-        // The slash burns part of the stake. The node then tops its stake back up to the minimum by itself (its
-        // next batch commit is refused as unstaked), so the lasting signals are the burn and this gateway's quarantine.
-        BigInteger burnedAfter = chain.nodes().burned();
-        assertThat(burnedAfter).as("stake burned by the slash").isGreaterThan(burnedBefore);
-        assertThat(nodeEntry(byz.address()).has("quarantinedUntil")).isTrue();
-        String log = Files.readString(dir.resolve("gateway").resolve("evidence.jsonl"));
-        assertThat(log).contains("\"kind\":\"minority\",\"node\":\"" + byz.address())
-                .contains("\"kind\":\"equivocation\",\"node\":\"" + byz.address());
-        report.put("redundant2Slash", Map.of("burnedWei", burnedAfter.subtract(burnedBefore).toString(),
-                "slashTx", eq.get("slashTx").asText()));
-        retire(byz);
     }
 
     // ---- 3. byzantine under sample:p ------------------------------------------------------------------------
 
     @Test
-    @Order(3)
     void a_byzantine_node_is_caught_by_sample_audits() throws Exception {
         NodeProcess byz = startNode(BYZ_SAMPLE, 0, CHEAP, List.of("--fault-perturb", "1"));
         nodes.put(BYZ_SAMPLE, byz);
-        // Warm its engine first: the gateway only re-measures a node it routes to, so one cold first answer
-        // (model load) would make it look slow and starve it of the traffic an audit needs. On the gateway's client's
-        // account (a node serves no unnamed payer), within the node's credit.
-        for (int i = 0; i < 3; i++) {
-            HttpResponse<byte[]> w = http.send(HttpRequest.newBuilder(byz.url().resolve("/v1/infer"))
-                    .header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, gateway.clientAccount().orElseThrow().toString())
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(vadRequest(null)))
-                    .build(), HttpResponse.BodyHandlers.ofByteArray());
-            assertThat(w.statusCode()).isEqualTo(200);
-        }
-        BigInteger burnedBefore = chain.nodes().burned();
-        awaitRoutable(byz);
-        List<String> requestIds = new ArrayList<>();
-        int served = 0;
-        JsonNode caught = null;
-        while (caught == null && requestIds.size() < 80) {
-            Response r = post("sample:0.3");
-            requestIds.add(r.body().get("requestId").asText());
-            assertThat(r.body().get("verdict").get("status").asText()).isEqualTo("sampled");
-            if (r.answeredBy(byz.address())) served++;
-            List<JsonNode> es = evidence(byz.address(), "audit-mismatch");
-            if (!es.isEmpty()) caught = es.get(0);
-        }
-        System.out.printf("sample:0.3: %d requests, the byzantine node served %d%n", requestIds.size(), served);
-        if (caught == null) { // the last audit may still be running
-            caught = await().atMost(Duration.ofSeconds(10)).until(() -> {
+        try {
+            // Warm its engine first: the gateway only re-measures a node it routes to, so one cold first answer
+            // (model load) would make it look slow and starve it of the traffic an audit needs. On the gateway's client's
+            // account (a node serves no unnamed payer), within the node's credit.
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<byte[]> w = http.send(HttpRequest.newBuilder(byz.url().resolve("/v1/infer"))
+                        .header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, gateway.clientAccount().orElseThrow().toString())
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(vadRequest(null)))
+                        .build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(w.statusCode()).isEqualTo(200);
+            }
+            BigInteger burnedBefore = chain.nodes().burned();
+            awaitRoutable(byz);
+            List<String> requestIds = new ArrayList<>();
+            int served = 0;
+            JsonNode caught = null;
+            while (caught == null && requestIds.size() < 80) {
+                Response r = post("sample:0.3");
+                requestIds.add(r.body().get("requestId").asText());
+                assertThat(r.body().get("verdict").get("status").asText()).isEqualTo("sampled");
+                if (r.answeredBy(byz.address())) served++;
                 List<JsonNode> es = evidence(byz.address(), "audit-mismatch");
-                return es.isEmpty() ? null : es.get(0);
-            }, e -> e != null);
+                if (!es.isEmpty()) caught = es.get(0);
+            }
+            System.out.printf("sample:0.3: %d requests, the byzantine node served %d%n", requestIds.size(), served);
+            if (caught == null) { // the last audit may still be running
+                caught = await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    List<JsonNode> es = evidence(byz.address(), "audit-mismatch");
+                    return es.isEmpty() ? null : es.get(0);
+                }, e -> e != null);
+            }
+            int auditedAt = requestIds.indexOf(caught.get("requestId").asText()) + 1;
+            assertThat(auditedAt).as("the caught request is one of ours").isPositive();
+            System.out.printf("sample:0.3: byzantine node caught by the audit of request %d (evidence seen after %d requests;"
+                    + " it served %d of them)%n", auditedAt, requestIds.size(), served);
+            report.put("sample0.3", Map.of("requestsUntilDetection", auditedAt, "requestsUntilEvidenceSeen", requestIds.size(),
+                    "byzantineServed", served));
+            assertThat(caught.get("majority")).hasSize(2);
+            assertThat(nodeEntry(byz.address()).has("quarantinedUntil")).isTrue();
+            for (int i = 0; i < 10; i++) {
+                Response r = post("sample:0.3");
+                assertThat(r.answeredBy(byz.address())).as("quarantined node not used: %s", r.body()).isFalse();
+            }
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                List<JsonNode> es = evidence(byz.address(), "equivocation");
+                assertThat(es).isNotEmpty();
+                assertThat(es.get(0).get("slashTx").asText()).startsWith("0x");
+            });
+            assertThat(chain.nodes().burned()).as("stake burned by the slash").isGreaterThan(burnedBefore);
+            assertThat(Files.readString(dir.resolve("gateway").resolve("evidence.jsonl")))
+                    .contains("\"kind\":\"audit-mismatch\",\"node\":\"" + byz.address());
+        } finally {
+            retire(byz);
         }
-        int auditedAt = requestIds.indexOf(caught.get("requestId").asText()) + 1;
-        assertThat(auditedAt).as("the caught request is one of ours").isPositive();
-        System.out.printf("sample:0.3: byzantine node caught by the audit of request %d (evidence seen after %d requests;"
-                + " it served %d of them)%n", auditedAt, requestIds.size(), served);
-        report.put("sample0.3", Map.of("requestsUntilDetection", auditedAt, "requestsUntilEvidenceSeen", requestIds.size(),
-                "byzantineServed", served));
-        assertThat(caught.get("majority")).hasSize(2);
-        assertThat(nodeEntry(byz.address()).has("quarantinedUntil")).isTrue();
-        for (int i = 0; i < 10; i++) {
-            Response r = post("sample:0.3");
-            assertThat(r.answeredBy(byz.address())).as("quarantined node not used: %s", r.body()).isFalse();
-        }
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            List<JsonNode> es = evidence(byz.address(), "equivocation");
-            assertThat(es).isNotEmpty();
-            assertThat(es.get(0).get("slashTx").asText()).startsWith("0x");
-        });
-        assertThat(chain.nodes().burned()).as("stake burned by the slash").isGreaterThan(burnedBefore);
-        assertThat(Files.readString(dir.resolve("gateway").resolve("evidence.jsonl")))
-                .contains("\"kind\":\"audit-mismatch\",\"node\":\"" + byz.address());
-        retire(byz);
     }
 
     // ---- 4. slow node --------------------------------------------------------------------------------------
 
     @Test
-    @Order(4)
     void a_slow_node_is_routed_around() throws Exception {
-        NodeProcess slow = node(SLOW);
-        awaitRoutable(slow);
-        for (int i = 0; i < 10; i++) post(null); // warm-up: the gateway measures every node, the slow one included
-        assertThat(nodeEntry(slow.address()).get("latencyMs").asDouble()).as("measured latency").isGreaterThanOrEqualTo(SLOW_MS);
-        int n = 40, bySlow = 0;
-        for (int i = 0; i < n; i++) if (post(null).answeredBy(slow.address())) bySlow++;
-        System.out.printf("slow: the %d ms node answered %d of %d requests after warm-up%n", SLOW_MS, bySlow, n);
-        report.put("slow", Map.of("addedLatencyMs", SLOW_MS, "answered", bySlow, "of", n));
-        assertThat(bySlow).as("share of the slow node").isLessThan(n / 5);
+        NodeProcess slow = startSlowNode();
+        try {
+            for (int i = 0; i < 10; i++) post(null); // warm-up: the gateway measures every node, the slow one included
+            assertThat(nodeEntry(slow.address()).get("latencyMs").asDouble()).as("measured latency").isGreaterThanOrEqualTo(SLOW_MS);
+            int n = 40, bySlow = 0;
+            for (int i = 0; i < n; i++) if (post(null).answeredBy(slow.address())) bySlow++;
+            System.out.printf("slow: the %d ms node answered %d of %d requests after warm-up%n", SLOW_MS, bySlow, n);
+            report.put("slow", Map.of("addedLatencyMs", SLOW_MS, "answered", bySlow, "of", n));
+            assertThat(bySlow).as("share of the slow node").isLessThan(n / 5);
+        } finally {
+            retireSlowNode(slow);
+        }
     }
 
     @Test
-    @Order(5)
     void a_hedge_keeps_a_request_routed_to_a_slow_node_fast() throws Exception {
-        NodeProcess slow = node(SLOW);
+        NodeProcess slow = startSlowNode();
         // A fresh gateway has measured nobody, so it ranks by price and tries the cheapest node, the slow one, first.
         try (Gateway fresh = Gateway.start(GatewayConfig.builder(dir.resolve("gateway2"), deploymentFile)
                 .clientKey(devnet.account(GATEWAY2).privateKeyHex()).deposit(BigInteger.TEN.pow(17))
@@ -462,13 +474,14 @@ class NetworkFaultsIT {
             // The abandoned call must not count against the slow node as load forever.
             NodeState s = fresh.directory().get(slow.address()).orElseThrow();
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(s.inflight.get()).isZero());
+        } finally {
+            retireSlowNode(slow);
         }
     }
 
     // ---- 5. registration lapses ----------------------------------------------------------------------------
 
     @Test
-    @Order(6)
     void a_node_that_exits_the_registry_is_dropped() throws Exception {
         NodeProcess leaving = node(H2);
         try (ChainClients own = ChainClients.connect(devnet.deployment(), devnet.account(H2))) {
@@ -483,5 +496,10 @@ class NetworkFaultsIT {
             Response r = post(i % 2 == 0 ? null : "redundant:2");
             assertThat(r.attempted(leaving.address())).as("no request to the lapsed node: %s", r.body()).isFalse();
         }
+        // only a start registers an exited node again: restart it, so the other tests have their three honest nodes
+        retire(leaving);
+        NodeProcess back = startNode(H2, leaving.url().getPort(), PRICE, leaving.flags());
+        nodes.put(H2, back);
+        awaitRoutable(back);
     }
 }

@@ -6,14 +6,14 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainConnection;
-import io.verity.chain.devnet.Devnet;
 import io.verity.chain.contracts.NodeAttestation;
 import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.fixture.LocalChain;
+import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
 import io.verity.node.NodeEvidence;
-import io.verity.node.hub.ModelHub;
-import io.verity.node.settle.ChainSettings;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.protocol.Keccak256;
 import io.verity.testing.TestPaths;
 import java.math.BigInteger;
@@ -26,15 +26,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,7 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
  * that document binds its publisher's key, not the node's. The positive routing decision is in
  * {@link TeeGateTest} (with a stubbed binding, said so there).
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @DisplayNameGeneration(ReplaceUnderscores.class)
 class TeePolicyIT {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -59,9 +55,10 @@ class TeePolicyIT {
     static final Keccak256 N1_MEASUREMENT = Keccak256.hash(java.util.HexFormat.of().parseHex(PCR0 + PCR1 + PCR2));
 
     @TempDir static Path dir;
-    static Devnet devnet;
-    static Path deploymentFile;
-    static final List<InferenceNode> nodes = new ArrayList<>();
+    /** Two local nodes without evidence; the gateway is this class's own (a tee policy, no payments). */
+    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(2).withoutGateway().build();
+    static LocalChain devnet;
+    static List<InferenceNode> nodes;
     static Gateway gateway;
     static HttpClient http;
     static ChainConnection owner;
@@ -69,38 +66,62 @@ class TeePolicyIT {
 
     @BeforeAll
     static void start() throws Exception {
-        devnet = Devnet.builder().stateDir(dir.resolve("chain")).start();
-        deploymentFile = dir.resolve("deployment.json");
-        devnet.deployment().write(deploymentFile);
+        devnet = net.chain();
+        nodes = net.nodes();
         owner = devnet.connect(0); // deployed the contracts, so owns NodeRegistry
         registry = new NodeRegistryClient(owner, devnet.deployment().nodeRegistry());
-        for (int i = 1; i <= 2; i++) nodes.add(startNode(i, Optional.empty()));
         Path policy = Files.writeString(dir.resolve("tee-policy.json"), "{\"allowedMeasurements\": [{\"PCR0\": \"0x" + PCR0
                 + "\", \"PCR1\": \"0x" + PCR1 + "\", \"PCR2\": \"0x" + PCR2 + "\"}], \"allowDebug\": false}");
         GatewayConfig config = GatewayMain.parse(new String[] {"--home", dir.resolve("gateway").toString(), "--deployment",
-                deploymentFile.toString(), "--refresh-ms", "300", "--tee-policy", policy.toString()});
+                devnet.deploymentFile().toString(), "--refresh-ms", "300", "--tee-policy", policy.toString()});
         gateway = Gateway.start(GatewayConfig.builder(config.home(), config.deploymentFile())
                 .refreshInterval(config.refreshInterval()).tee(config.tee().withVerifyAt(N1_AT)).build());
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }
 
-    static InferenceNode startNode(int account, Optional<Path> evidence) throws Exception {
-        Path home = dir.resolve("node" + account);
-        new ModelHub(home.resolve("models")).add(TestPaths.nodeModules().resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx"),
-                "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
-        NodeConfig c = NodeConfig.defaults(home).withChainSettings(ChainSettings.of(deploymentFile)
-                .withAccountKey(devnet.account(account).privateKeyHex()).withBatching(64, Duration.ofMillis(500))
-                .withMaxBackoff(Duration.ofMillis(500)));
-        if (evidence.isPresent()) c = c.withAttestation(NodeEvidence.read(evidence.get(), List.of()));
-        return InferenceNode.start(c);
-    }
-
     @AfterAll
     static void stop() {
         if (gateway != null) gateway.close();
-        nodes.forEach(InferenceNode::close);
         if (owner != null) owner.close();
-        if (devnet != null) devnet.close();
+        if (http != null) http.close();
+    }
+
+    interface WithNitro {
+        void run(InferenceNode nitro) throws Exception;
+    }
+
+    /**
+     * Runs {@code test} with a third node (dev account 3) presenting N1, its measurement on NodeRegistry's
+     * allowlist, once the gateway has verified it up to key-binding; afterwards the node is closed and the chain
+     * reverted, so the other tests see the two local nodes only.
+     */
+    static void withNitroNode(WithNitro test) throws Exception {
+        String before = devnet.snapshot();
+        try {
+            registry.allowMeasurement("nitro", N1_MEASUREMENT).confirmed();
+            Path home = dir.resolve("nitro-" + System.nanoTime());
+            StakedNodes.installVad(home);
+            try (InferenceNode nitro = StakedNodes.start(devnet, NodeConfig.defaults(home)
+                    .withChainSettings(StakedNodes.chainSettings(devnet, 3).withBatching(64, Duration.ofMillis(500)))
+                    .withAttestation(NodeEvidence.read(N1, List.of())))) {
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                        assertThat(attestationOf(nitro).path("step").asText()).as(attestationOf(nitro).toString()).isEqualTo("key-binding"));
+                test.run(nitro);
+            }
+        } finally {
+            devnet.revertTo(before);
+        }
+    }
+
+    /** The addresses the gateway lists as registered (it keeps listing a node that left, as unregistered). */
+    static List<String> registered() throws Exception {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(gateway.url().resolve("/v1/nodes")).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        List<String> out = new ArrayList<>();
+        JSON.readTree(r.body()).get("nodes").forEach(n -> {
+            if (n.get("registered").asBoolean()) out.add(n.get("address").asText());
+        });
+        return out;
     }
 
     record Response(int status, String type, JsonNode body) {}
@@ -123,9 +144,9 @@ class TeePolicyIT {
     }
 
     @Test
-    @Order(1)
     void local_nodes_show_attestation_none_and_a_tee_request_is_a_503_naming_each() throws Exception {
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertThat(registered()).as("the two local nodes only").hasSize(2);
             for (InferenceNode n : nodes) assertThat(attestationOf(n).get("status").asText()).isEqualTo("none");
         });
         Response r = infer("tee");
@@ -140,38 +161,33 @@ class TeePolicyIT {
     }
 
     @Test
-    @Order(2)
     void a_node_with_real_nitro_evidence_verifies_up_to_the_allowlist_and_is_rejected_at_key_binding() throws Exception {
-        registry.allowMeasurement("nitro", N1_MEASUREMENT).confirmed();
-        InferenceNode nitro = startNode(3, Optional.of(N1));
-        nodes.add(nitro);
+        withNitroNode(nitro -> {
+            JsonNode a = attestationOf(nitro);
+            assertThat(a.get("status").asText()).isEqualTo("rejected");
+            assertThat(a.get("reason").asText()).isEqualTo("user_data[0..20) expected " + nitro.address().toString().toLowerCase()
+                    + " (the node's key binding), got 0x1220b735546536e78ee12beea2d384fcda35f749");
+            NodeAttestation onChain = registry.attestation(nitro.address()).orElseThrow();
+            assertThat(onChain.kind()).isEqualTo("nitro");
+            assertThat(onChain.evidenceDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(N1)));
+            assertThat(onChain.evidenceUri()).isEqualTo(nitro.url() + "/v1/attestation");
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(attestationOf(nitro).path("step").asText()).as(attestationOf(nitro).toString()).isEqualTo("key-binding"));
-        JsonNode a = attestationOf(nitro);
-        assertThat(a.get("status").asText()).isEqualTo("rejected");
-        assertThat(a.get("reason").asText()).isEqualTo("user_data[0..20) expected " + nitro.address().toString().toLowerCase()
-                + " (the node's key binding), got 0x1220b735546536e78ee12beea2d384fcda35f749");
-        NodeAttestation onChain = registry.attestation(nitro.address()).orElseThrow();
-        assertThat(onChain.kind()).isEqualTo("nitro");
-        assertThat(onChain.evidenceDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(N1)));
-        assertThat(onChain.evidenceUri()).isEqualTo(nitro.url() + "/v1/attestation");
-
-        Response r = infer("tee");
-        assertThat(r.status()).isEqualTo(503);
-        assertThat(r.body().get("errors")).hasSize(3);
-        assertThat(r.body().get("detail").asText()).contains(nitro.address() + ": attestation rejected at key-binding: ");
-        assertThat(infer("none").status()).isEqualTo(200);
+            Response r = infer("tee");
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.body().get("errors")).hasSize(3);
+            assertThat(r.body().get("detail").asText()).contains(nitro.address() + ": attestation rejected at key-binding: ");
+            assertThat(infer("none").status()).isEqualTo(200);
+        });
     }
 
     @Test
-    @Order(3)
     void withdrawing_the_measurement_from_the_registry_allowlist_rejects_the_node_there() throws Exception {
-        InferenceNode nitro = nodes.get(2);
-        registry.removeMeasurement("nitro", N1_MEASUREMENT).confirmed();
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(attestationOf(nitro).path("step").asText()).isEqualTo("measurement-allowlist"));
-        assertThat(attestationOf(nitro).get("reason").asText()).isEqualTo("measurement digest " + N1_MEASUREMENT
-                + " of this nitro evidence is not on NodeRegistry's allowlist for nitro (0 allowed)");
+        withNitroNode(nitro -> {
+            registry.removeMeasurement("nitro", N1_MEASUREMENT).confirmed();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(attestationOf(nitro).path("step").asText()).isEqualTo("measurement-allowlist"));
+            assertThat(attestationOf(nitro).get("reason").asText()).isEqualTo("measurement digest " + N1_MEASUREMENT
+                    + " of this nitro evidence is not on NodeRegistry's allowlist for nitro (0 allowed)");
+        });
     }
 }

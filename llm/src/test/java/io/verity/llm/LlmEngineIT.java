@@ -3,6 +3,7 @@ package io.verity.llm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.verity.llm.gguf.TinyLlama;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

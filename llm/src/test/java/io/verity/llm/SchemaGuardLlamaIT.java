@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.llm.gguf.TinyLlama;
+import io.verity.llm.schema.SchemaGuard;
 import io.verity.protocol.json.InvalidFieldException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,9 +7,17 @@ import io.verity.engine.InferenceEngine;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
+import io.verity.node.dispute.DisputeDuties;
+import io.verity.node.dispute.DisputeTraces;
+import io.verity.node.http.NodeApi;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
+import io.verity.node.openai.LanguageModels;
+import io.verity.node.openai.OpenAiApi;
+import io.verity.node.openai.OpenAiUpstream;
 import io.verity.node.receipts.ReceiptLog;
+import io.verity.node.serve.NodeIdentity;
+import io.verity.node.serve.NodeService;
 import io.verity.node.settle.Batcher;
 import io.verity.node.settle.ChainSettings;
 import io.verity.node.settle.PaymentChannels;
@@ -39,13 +47,13 @@ public final class InferenceNode implements AutoCloseable {
     private final NodeIdentity identity;
     private final List<AutoCloseable> resources; // in start order; closed in reverse
     private final Javalin server;
-    private final NodeService service;
+    private final LanguageModels models;
     private final URI url;
     private volatile boolean closed;
 
     private InferenceNode(NodeConfig config, NodeIdentity identity, List<AutoCloseable> resources, Javalin server,
-            NodeService service) {
-        this.service = service;
+            LanguageModels models) {
+        this.models = models;
         this.config = config;
         this.identity = identity;
         this.resources = resources;
@@ -90,42 +98,42 @@ public final class InferenceNode implements AutoCloseable {
             Eip712Domain domain = deployment.map(d -> Eip712Domain.verity(d.chainId(), d.settlement()))
                     .orElseGet(() -> Eip712Domain.verity(config.chainId(), config.verifyingContract()));
             NodeService service = new NodeService(config, identity, domain, hub, engine, log, clock, faultRandom(config));
-            llms.forEach((name, llm) -> service.llms.put(io.verity.node.hub.Manifest.checkName(name), llm));
+            LanguageModels models = new LanguageModels();
+            llms.forEach((name, llm) -> models.add(io.verity.node.hub.Manifest.checkName(name), llm));
             // GGUF models in the hub are served too, each by its own llama.cpp child process.
             List<Manifest> newestFirst = new ArrayList<>(hub.list());
             java.util.Collections.reverse(newestFirst); // one version per name: the newest
             for (Manifest m : newestFirst) {
-                if (!Manifest.FORMAT_GGUF.equals(m.format()) || service.llms.containsKey(m.name())) continue;
+                if (!Manifest.FORMAT_GGUF.equals(m.format()) || models.servesLocally(m.name())) continue;
                 var w = config.openAi().workers();
                 io.verity.llm.LlmEngine llm = io.verity.llm.LlmEngine.start(hub.file(m.digest()), new io.verity.llm.LlmEngine.Options(
                         config.engineThreads(), config.home().resolve("llama.log"), w.memoryMb(), w.minBackoff(), w.maxBackoff(),
                         w.poisonTtl(), w.poisonCapacity()));
                 resources.add(llm);
-                service.llms.put(m.name(), llm);
+                models.add(m.name(), llm);
             }
             if (config.openAi().upstream().isPresent()) {
                 OpenAiUpstream upstream = new OpenAiUpstream(config.openAi().upstream().get());
                 resources.add(upstream);
                 for (String name : upstream.models().keySet()) {
-                    if (service.llms.containsKey(name)) {
+                    if (models.servesLocally(name)) {
                         throw new IllegalArgumentException("model " + name + " is both a local language model and an upstream one");
                     }
                 }
-                service.upstream = upstream;
+                models.proxy(upstream);
                 LOG.info("node {} forwards {} to the upstream at {}", identity.address(), upstream.models(),
                         config.openAi().upstream().get().baseUrl());
             }
-            Javalin server = NodeApi.create(config, service).start(config.host(), config.port());
-            InferenceNode node = new InferenceNode(config, identity, resources, server, service);
+            DisputeTraces traces = new DisputeTraces(service); // the one trace cache the dispute routes and the responder share
+            Javalin server = NodeApi.create(config, service, traces, OpenAiApi.extension(service, models))
+                    .start(config.host(), config.port());
+            InferenceNode node = new InferenceNode(config, identity, resources, server, models);
             if (deployment.isPresent()) {
                 try {
                     Batcher batcher = Batcher.start(log, config.home(), chain.get(), deployment.get(),
                             ChainAccount.of(identity.key()), node.url,
-                            () -> java.util.stream.Stream.of(hub.list().stream().map(Manifest::digest),
-                                    service.llms.values().stream().map(io.verity.llm.LlmEngine::modelDigest),
-                                    service.upstream == null ? java.util.stream.Stream.<io.verity.protocol.Keccak256>empty()
-                                            : service.upstream.models().keySet().stream().map(service.upstream::modelDigest))
-                                    .flatMap(x -> x).distinct().toList(),
+                            () -> java.util.stream.Stream.concat(hub.list().stream().map(Manifest::digest), models.digests())
+                                    .distinct().toList(),
                             config.price(),
                             config.attestation().map(e -> new RegistryAttestation(e.kind().id(), e.digest(),
                                     node.url + "/v1/attestation")), clock);
@@ -136,7 +144,7 @@ public final class InferenceNode implements AutoCloseable {
                     resources.add(channels);
                     service.attach(channels);
                     if (deployment.get().disputeGame() != null && engine instanceof DeterministicEngine) {
-                        resources.addAll(DisputeDuties.start(service, deployment.get(), identity));
+                        resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity));
                     }
                 } catch (IOException | RuntimeException e) {
                     server.stop(); // the outer catch closes the engine and the log
@@ -144,7 +152,7 @@ public final class InferenceNode implements AutoCloseable {
                 }
             }
             LOG.info("node {} serving {} model(s), {} of them language models, at {}", identity.address(),
-                    hub.list().size() + llms.size(), service.llms.size(), node.url);
+                    hub.list().size() + llms.size(), models.localCount(), node.url);
             if (config.faults().any()) {
                 LOG.warn("!!! FAULTS ON: node {} is deliberately {} (perturb={}, addedLatency={}, tamperWeight={}); for fault "
                         + "tests only, never in production !!!", identity.address(),
@@ -173,12 +181,12 @@ public final class InferenceNode implements AutoCloseable {
      */
     public void serveLlm(String name, io.verity.llm.LlmEngine engine) {
         io.verity.node.hub.Manifest.checkName(name);
-        if (service.upstream != null && service.upstream.serves(name)) {
+        if (models.forwards(name)) {
             throw new IllegalArgumentException("'" + name + "' is a model this node forwards to its upstream");
         }
         synchronized (resources) {
             if (closed) throw new IllegalStateException("node is closed");
-            if (service.llms.putIfAbsent(name, engine) != null) {
+            if (!models.addIfAbsent(name, engine)) {
                 throw new IllegalArgumentException("a language model named '" + name + "' is already served");
             }
             resources.add(engine);

@@ -1,12 +1,13 @@
 package io.verity.node;
 
 import io.verity.http.HttpLimits;
+import io.verity.node.openai.OpenAiSettings;
+import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
-import io.verity.node.settle.ChainSettings;
 
 /**
  * Settings of one node. {@link #defaults(Path)} gives a node on 127.0.0.1 with an OS-chosen port, no chain

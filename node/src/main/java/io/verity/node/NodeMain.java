@@ -1,7 +1,8 @@
 package io.verity.node;
 
-import io.verity.protocol.wire.ReadyLine;
+import io.verity.node.openai.OpenAiSettings;
 import io.verity.node.settle.ChainSettings;
+import io.verity.protocol.wire.ReadyLine;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -213,12 +214,12 @@ public final class NodeMain {
     }
 
     /** The --llm-schema-* flags. */
-    private static io.verity.llm.SchemaGuard.Limits schemaLimits(io.verity.llm.SchemaGuard.Limits l, String flag, int v) {
+    private static io.verity.llm.schema.SchemaGuard.Limits schemaLimits(io.verity.llm.schema.SchemaGuard.Limits l, String flag, int v) {
         return switch (flag) {
-            case "--llm-schema-max-nodes" -> new io.verity.llm.SchemaGuard.Limits(v, l.maxDepth(), l.maxRepetition(), l.maxPatternLength());
-            case "--llm-schema-max-depth" -> new io.verity.llm.SchemaGuard.Limits(l.maxNodes(), v, l.maxRepetition(), l.maxPatternLength());
-            case "--llm-schema-max-repetition" -> new io.verity.llm.SchemaGuard.Limits(l.maxNodes(), l.maxDepth(), v, l.maxPatternLength());
-            default -> new io.verity.llm.SchemaGuard.Limits(l.maxNodes(), l.maxDepth(), l.maxRepetition(), v);
+            case "--llm-schema-max-nodes" -> new io.verity.llm.schema.SchemaGuard.Limits(v, l.maxDepth(), l.maxRepetition(), l.maxPatternLength());
+            case "--llm-schema-max-depth" -> new io.verity.llm.schema.SchemaGuard.Limits(l.maxNodes(), v, l.maxRepetition(), l.maxPatternLength());
+            case "--llm-schema-max-repetition" -> new io.verity.llm.schema.SchemaGuard.Limits(l.maxNodes(), l.maxDepth(), v, l.maxPatternLength());
+            default -> new io.verity.llm.schema.SchemaGuard.Limits(l.maxNodes(), l.maxDepth(), l.maxRepetition(), v);
         };
     }
 

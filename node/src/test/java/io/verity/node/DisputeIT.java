@@ -15,6 +15,7 @@ import io.verity.engine.det.DeterministicModel;
 import io.verity.node.dispute.Challenger;
 import io.verity.node.dispute.TraceClient;
 import io.verity.node.dispute.TraceLayout;
+import io.verity.node.faults.ModelTamper;
 import io.verity.node.fixture.StakedNodes;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.json.ReceiptJson;

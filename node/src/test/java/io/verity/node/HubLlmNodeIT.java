@@ -3,7 +3,7 @@ package io.verity.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.verity.llm.TinyLlama;
+import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.hub.ModelHub;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;

@@ -3,6 +3,7 @@ package io.verity.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.verity.node.openai.OpenAiSettings;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -128,7 +129,7 @@ class NodeMainTest {
         assertThat(w.maxBackoff()).isEqualTo(java.time.Duration.ofMillis(9000));
         assertThat(w.poisonTtl()).isEqualTo(java.time.Duration.ofMinutes(1));
         assertThat(w.poisonCapacity()).isEqualTo(7);
-        assertThat(c.openAi().schemaLimits()).isEqualTo(new io.verity.llm.SchemaGuard.Limits(100, 8, 64, 50));
+        assertThat(c.openAi().schemaLimits()).isEqualTo(new io.verity.llm.schema.SchemaGuard.Limits(100, 8, 64, 50));
         assertThat(NodeConfig.defaults(java.nio.file.Path.of("x")).openAi().workers().memoryMb()).isEqualTo(4096);
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--llm-worker-memory-mb", "100"}, n -> null))
                 .hasMessage("--llm-worker-memory-mb: the worker memory limit must be 0 (none) or >= 512 MiB, got 100");

@@ -1,16 +1,16 @@
 package io.verity.node;
 
-import io.verity.protocol.wire.Problem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.chain.ChainEvent;
 import io.verity.chain.contracts.BatchInfo;
 import io.verity.chain.contracts.ChainClients;
-import io.verity.chain.ChainEvent;
-import io.verity.chain.devnet.Devnet;
 import io.verity.chain.contracts.SettledCheck;
+import io.verity.chain.devnet.Devnet;
+import io.verity.node.serve.NodeIdentity;
 import io.verity.node.settle.ChainSettings;
 import io.verity.node.settle.NodeRegistration;
 import io.verity.protocol.EvmAddress;
@@ -19,11 +19,12 @@ import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.merkle.MerkleBatch;
 import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.SignedReceipt;
-import java.math.BigInteger;
-import java.net.http.HttpClient;
+import io.verity.protocol.wire.Problem;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.math.BigInteger;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.Deployment;
-import io.verity.cli.NodeClient;
+import io.verity.cli.Main;
 import io.verity.cli.verify.Checks;
 import io.verity.cli.verify.OnChainCheck;
 import io.verity.client.InferenceException;
+import io.verity.client.NodeApiClient;
 import io.verity.client.Payment;
 import io.verity.client.UnverifiedAnswerException;
 import io.verity.client.Verdict;
@@ -23,6 +24,7 @@ import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.wire.InclusionProof;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigInteger;
@@ -97,11 +99,11 @@ public final class NetworkDemo {
         Path demoDir = home.resolve("demo");
         Files.createDirectories(demoDir);
         Path inputsFile = demoDir.resolve("inputs.json");
-        ObjectNode in = NodeClient.JSON.createObjectNode();
+        ObjectNode in = Main.JSON.createObjectNode();
         ArrayNode inputsJson = in.putArray("inputs");
         for (Tensor t : inputs) inputsJson.add(TensorJson.write(t));
-        Files.writeString(inputsFile, NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(in));
-        ArrayNode outputsJson = NodeClient.JSON.createArrayNode();
+        Files.writeString(inputsFile, Main.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(in));
+        ArrayNode outputsJson = Main.JSON.createArrayNode();
         for (Tensor t : answer.outputs()) outputsJson.add(TensorJson.write(t));
         List<Path> saved = new ArrayList<>();
         for (int i = 0; i < answer.receipts().size(); i++) {
@@ -118,11 +120,11 @@ public final class NetworkDemo {
             print(checks);
             ok &= Checks.allPassed(checks);
             // one file per receipt in a node's answer shape {outputs, receipt}, so `verity verify` reads it
-            ObjectNode resp = NodeClient.JSON.createObjectNode();
+            ObjectNode resp = Main.JSON.createObjectNode();
             resp.set("outputs", outputsJson);
             resp.set("receipt", ReceiptJson.write(r));
             Path file = demoDir.resolve("response-" + (i + 1) + ".json");
-            Files.writeString(file, NodeClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(resp));
+            Files.writeString(file, Main.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(resp));
             if (i == 0) Files.writeString(demoDir.resolve("response.json"), Files.readString(file));
             saved.add(file);
         }
@@ -180,18 +182,17 @@ public final class NetworkDemo {
         String name = "voucher " + nodeName(p.node());
         Optional<Network.Node> node = network.nodes().stream().filter(n -> n.address().equals(p.node())).findFirst();
         if (node.isEmpty()) return new Checks.Check(name, false, "paid " + p.node() + " is none of this network's nodes");
-        NodeClient nc = new NodeClient(node.get().url());
         BigInteger held = BigInteger.ZERO, redeemed = BigInteger.ZERO, onChain = BigInteger.ZERO;
         String lastError = "";
         long deadline = System.nanoTime() + REDEEM_TIMEOUT.toNanos();
-        try (ChainClients chain = ChainClients.connect(d, network.client())) {
+        try (ChainClients chain = ChainClients.connect(d, network.client()); NodeApiClient nc = NodeApiClient.of(node.get().url())) {
             do {
                 try {
-                    JsonNode c = nc.get("/v1/vouchers/" + client);
-                    held = new BigInteger(c.path("cumulativeAmount").asText("0"));
-                    redeemed = new BigInteger(c.path("redeemed").asText("0"));
+                    NodeApiClient.Channel c = nc.channel(client);
+                    held = c.held();
+                    redeemed = c.redeemed();
                     lastError = "";
-                } catch (IOException | NumberFormatException e) {
+                } catch (InferenceException e) {
                     lastError = "; last GET failed: " + e.getMessage();
                 }
                 onChain = chain.payments().redeemed(client, p.node());
@@ -218,12 +219,15 @@ public final class NetworkDemo {
 
     /** Polls the signer for the receipt's inclusion proof until its batch is committed (or a minute passes). */
     private static JsonNode awaitProof(URI node, Keccak256 id) throws InterruptedException {
-        NodeClient client = new NodeClient(node);
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                return client.get("/v1/receipts/" + id + "/proof");
-            } catch (IOException notYet) {
+        try (NodeApiClient client = NodeApiClient.of(node)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                try {
+                    Optional<InclusionProof> p = client.proof(id);
+                    if (p.isPresent()) return p.get().toJson();
+                } catch (InferenceException notYet) {
+                    // a node restarting or briefly unreachable: ask again
+                }
                 Thread.sleep(250);
             }
         }

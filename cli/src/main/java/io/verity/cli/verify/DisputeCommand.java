@@ -1,9 +1,6 @@
 package io.verity.cli.verify;
 
 import ai.onnx.proto.OnnxMl;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainEvent;
@@ -23,6 +20,7 @@ import io.verity.cli.Main;
 import io.verity.cli.up.DemoModels;
 import io.verity.cli.up.NetworkFile;
 import io.verity.cli.up.UpCommand;
+import io.verity.client.NodeApiClient;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.node.Faults;
@@ -36,8 +34,6 @@ import io.verity.node.hub.ModelHub;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
-import io.verity.protocol.json.ReceiptJson;
-import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
@@ -47,9 +43,6 @@ import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -484,17 +477,9 @@ public final class DisputeCommand {
             return Tensor.ofFloats("x", Shape.of(1, 3, side, side), v);
         }
 
-        static SignedReceipt infer(URI node, String model, List<Tensor> inputs) throws IOException, InterruptedException {
-            ObjectMapper json = new ObjectMapper();
-            ObjectNode body = json.createObjectNode().put("model", model);
-            inputs.forEach(t -> body.withArray("inputs").add(TensorJson.writeCompact(t)));
-            try (HttpClient http = HttpClient.newHttpClient()) {
-                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(node + "/v1/infer"))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
-                JsonNode answer = json.readTree(r.body());
-                if (r.statusCode() != 200) throw new IllegalStateException("node refused the inference: " + answer);
-                return ReceiptJson.read(answer.get("receipt"), "/receipt");
+        static SignedReceipt infer(URI node, String model, List<Tensor> inputs) {
+            try (NodeApiClient client = NodeApiClient.of(node)) {
+                return client.infer(model, inputs, Optional.empty()).receipt();
             }
         }
 

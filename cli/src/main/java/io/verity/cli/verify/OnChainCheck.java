@@ -2,13 +2,14 @@ package io.verity.cli.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.Deployment;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.chain.contracts.SettledCheck;
-import io.verity.cli.NodeClient;
+import io.verity.client.NodeApiClient;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.wire.InclusionProof;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,13 +42,20 @@ public final class OnChainCheck {
             if (givenProof.isPresent()) {
                 proof = givenProof.get();
             } else if (info.isPresent()) {
-                try {
-                    proof = new NodeClient(URI.create(info.get().endpoint())).get("/v1/receipts/" + receipt.id() + "/proof");
+                Optional<InclusionProof> fetched;
+                try (NodeApiClient node = NodeApiClient.of(URI.create(info.get().endpoint()))) {
+                    fetched = node.proof(receipt.id());
                 } catch (Exception e) {
                     checks.add(new Checks.Check("inclusion", false, "no inclusion proof from the node at "
                             + info.get().endpoint() + ": " + e.getMessage()));
                     return checks;
                 }
+                if (fetched.isEmpty()) {
+                    checks.add(new Checks.Check("inclusion", false, "no inclusion proof from the node at "
+                            + info.get().endpoint() + ": receipt " + receipt.id() + " is not settled on chain yet"));
+                    return checks;
+                }
+                proof = fetched.get().toJson();
             } else {
                 checks.add(new Checks.Check("inclusion", false, "no proof given and the node has no registered endpoint"));
                 return checks;

@@ -3,11 +3,10 @@ package io.verity.cli.up;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.verity.protocol.wire.ReadyLine;
 import io.verity.cli.CliEndToEndIT;
 import io.verity.cli.Main;
-import io.verity.cli.NodeClient;
 import io.verity.node.hub.ModelHub;
+import io.verity.protocol.wire.ReadyLine;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -101,8 +100,8 @@ public class UpNetworkIT {
         assertThat(up.out()).doesNotContain("Try:"); // --exit: nothing left to try
 
         // two receipts from two different nodes, each saved in a node's answer shape that `verify` reads
-        JsonNode r1 = NodeClient.JSON.readTree(home.resolve("demo/response-1.json").toFile());
-        JsonNode r2 = NodeClient.JSON.readTree(home.resolve("demo/response-2.json").toFile());
+        JsonNode r1 = Main.JSON.readTree(home.resolve("demo/response-1.json").toFile());
+        JsonNode r2 = Main.JSON.readTree(home.resolve("demo/response-2.json").toFile());
         assertThat(r1.at("/receipt/node").asText()).isNotEqualTo(r2.at("/receipt/node").asText()).isIn(addresses);
         assertThat(r1.at("/receipt/requestId")).isEqualTo(r2.at("/receipt/requestId"));
         assertThat(Files.readString(home.resolve("demo/response.json"))).isEqualTo(Files.readString(home.resolve("demo/response-1.json")));
@@ -168,7 +167,7 @@ public class UpNetworkIT {
         Path r = dir.resolve("r.json");
         assertThat(CliEndToEndIT.run("infer", "--gateway", gateway, "--model", "silero-vad", "--input", inputs.toString(),
                 "--policy", "redundant:2", "--out", r.toString())).isEqualTo(0);
-        assertThat(NodeClient.JSON.readTree(r.toFile()).path("receipts").size()).isEqualTo(2);
+        assertThat(Main.JSON.readTree(r.toFile()).path("receipts").size()).isEqualTo(2);
         assertThat(CliEndToEndIT.run("verify", r.toString(), "--inputs", inputs.toString(), "--offline")).isEqualTo(0);
         // on chain too, once both nodes committed their batch (batch age 2 s); a minute is ample
         int onChain = 1;
@@ -186,7 +185,7 @@ public class UpNetworkIT {
         for (int i = 0; i < 60 && settled < 4; i++) { // the demo's 2 receipts and the Try request's 2
             var status = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(explorer.url() + "/api/status")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
-            settled = NodeClient.JSON.readTree(status.body()).path("receipts").asInt();
+            settled = Main.JSON.readTree(status.body()).path("receipts").asInt();
             if (settled < 4) Thread.sleep(500);
         }
         assertThat(settled).isGreaterThanOrEqualTo(4);
@@ -205,7 +204,7 @@ public class UpNetworkIT {
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString(UpCommand.CHAT_EXAMPLE)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
-            JsonNode answer = NodeClient.JSON.readTree(chat.body());
+            JsonNode answer = Main.JSON.readTree(chat.body());
             assertThat(answer.at("/choices/0/message/content").asText()).hasSize(16);
             assertThat(answer.at("/verity/verdict/status").asText()).isEqualTo("single");
             assertThat(answer.at("/verity/payment/amount").asText()).isNotEqualTo("0");

@@ -2,15 +2,14 @@ package io.verity.cli.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.verity.cli.Homes;
-import io.verity.cli.NodeClient;
-import io.verity.cli.up.UpNetworkIT;
-import io.verity.cli.Main;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
-import io.verity.chain.devnet.Devnet;
 import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.devnet.Devnet;
+import io.verity.cli.Homes;
+import io.verity.cli.Main;
 import io.verity.cli.up.NetworkFile;
+import io.verity.cli.up.UpNetworkIT;
 import io.verity.protocol.EvmAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -3,10 +3,6 @@ package io.verity.cli.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.verity.cli.Homes;
-import io.verity.cli.NodeClient;
-import io.verity.cli.up.UpNetworkIT;
-import io.verity.cli.Main;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainEvent;
@@ -15,7 +11,10 @@ import io.verity.chain.Deployment;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.cli.CliEndToEndIT;
+import io.verity.cli.Homes;
+import io.verity.cli.Main;
 import io.verity.cli.up.NetworkFile;
+import io.verity.cli.up.UpNetworkIT;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.net.URI;
@@ -105,7 +104,7 @@ class DisputeUpIT {
             JsonNode events = null;
             for (int i = 0; i < 60 && !hasSlash(events); i++) {
                 if (i > 0) Thread.sleep(500);
-                events = NodeClient.JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(explorer + "/api/events?node=" + cheat))
+                events = Main.JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(explorer + "/api/events?node=" + cheat))
                         .build(), HttpResponse.BodyHandlers.ofString()).body());
             }
             assertThat(hasSlash(events)).as("explorer events of %s: %s", cheat, events).isTrue();
@@ -122,7 +121,7 @@ class DisputeUpIT {
             List<String> routed = List.of();
             for (int i = 0; i < 40; i++) {
                 if (i > 0) Thread.sleep(250);
-                JsonNode listed = NodeClient.JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(nf.gateway() + "/v1/nodes")).build(),
+                JsonNode listed = Main.JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(nf.gateway() + "/v1/nodes")).build(),
                         HttpResponse.BodyHandlers.ofString()).body());
                 routed = new ArrayList<>();
                 for (JsonNode n : listed.path("nodes")) {

@@ -2,20 +2,21 @@ package io.verity.gateway.evidence;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.chain.TxOutcome;
 import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.contracts.Dispute;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeInfo;
-import io.verity.protocol.merkle.TraceProof;
-import io.verity.chain.TxOutcome;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,9 +51,11 @@ public final class DisputeFeed {
     private final EvidenceLog evidence;
     private final HttpClient http;
     private final ExecutorService background;
+    private final Clock clock;
     private final Set<Keccak256> handled = ConcurrentHashMap.newKeySet();
 
-    private DisputeFeed(ChainClients chain, EvidenceLog evidence, HttpClient http, ExecutorService background) {
+    private DisputeFeed(ChainClients chain, EvidenceLog evidence, HttpClient http, ExecutorService background, Clock clock) {
+        this.clock = clock;
         this.chain = chain;
         this.games = new DisputeClient(chain.connection(), chain.deployment().requireDisputeGame());
         this.evidence = evidence;
@@ -62,9 +65,9 @@ public final class DisputeFeed {
 
     /** Watches the evidence every second, when the deployment has a DisputeGame; the gateway's client pays the bonds. */
     public static void start(ChainClients chain, EvidenceLog evidence, HttpClient http, ExecutorService background,
-            ScheduledExecutorService scheduler) {
+            Clock clock, ScheduledExecutorService scheduler) {
         if (chain.deployment().disputeGame() == null) return;
-        DisputeFeed feed = new DisputeFeed(chain, evidence, http, background);
+        DisputeFeed feed = new DisputeFeed(chain, evidence, http, background, clock);
         scheduler.scheduleWithFixedDelay(feed::tickQuietly, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -140,8 +143,8 @@ public final class DisputeFeed {
                 accused.receipt().node(), game);
         int answered = -1;
         DisputeClient.Drawer drawer = new DisputeClient.Drawer();
-        Instant giveUp = Instant.now().plus(Duration.ofHours(1));
-        while (Instant.now().isBefore(giveUp)) {
+        Instant giveUp = clock.instant().plus(Duration.ofHours(1));
+        while (clock.instant().isBefore(giveUp)) {
             Dispute d = games.game(game);
             if (d.state().finished()) {
                 LOG.warn("dispute {} on node {} ended: {}", game, d.node(), d.state());
@@ -193,9 +196,9 @@ public final class DisputeFeed {
         }
     }
 
-    private static JsonNode await(java.util.function.Supplier<Optional<JsonNode>> get, Duration limit) throws InterruptedException {
-        Instant stop = Instant.now().plus(limit);
-        while (Instant.now().isBefore(stop)) {
+    private JsonNode await(java.util.function.Supplier<Optional<JsonNode>> get, Duration limit) throws InterruptedException {
+        Instant stop = clock.instant().plus(limit);
+        while (clock.instant().isBefore(stop)) {
             Optional<JsonNode> v = get.get();
             if (v.isPresent()) return v.get();
             Thread.sleep(250);

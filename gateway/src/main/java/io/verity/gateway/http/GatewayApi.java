@@ -10,29 +10,29 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.verity.gateway.GatewayConfig;
 import io.verity.gateway.evidence.EvidenceLog;
-import io.verity.gateway.openai.OpenAiProxy;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.policy.NodeResult;
 import io.verity.gateway.policy.PolicyEngine;
-import io.verity.gateway.problem.Problem;
-import io.verity.gateway.problem.ProblemException;
+import io.verity.gateway.problem.ProblemKind;
 import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeState;
 import io.verity.gateway.tee.TeeGate;
 import io.verity.gateway.tensor.NodeAnswer;
 import io.verity.gateway.tensor.NodeCaller;
-import io.verity.http.FieldErrors;
 import io.verity.http.HttpFailure;
+import io.verity.http.ProblemResponses;
 import io.verity.http.RequestBodies;
 import io.verity.http.RouteGate;
 import io.verity.http.ServerHardening;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
-import io.verity.protocol.json.InvalidFieldException;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.FieldErrors;
 import io.verity.protocol.json.ReceiptJson;
-import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.policy.Policy;
-import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.wire.InferRequest;
+import io.verity.protocol.wire.Problem;
+import io.verity.protocol.wire.ProblemException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpRequest;
@@ -45,7 +45,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +53,6 @@ import org.slf4j.LoggerFactory;
 public final class GatewayApi {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> INFER_FIELDS = Set.of("model", "inputs", "requestId", "policy");
     private static final SecureRandom RANDOM = new SecureRandom();
     public static final String HEDGE_HEADER = "Verity-Hedge-Ms";
 
@@ -75,26 +73,26 @@ public final class GatewayApi {
             cfg.routes.get("/health", ctx -> health(ctx, gateway));
             GatewayMetrics.install(cfg, gateway);
             gateway.openAi().register(cfg); // POST /v1/chat/completions, /v1/completions to a node, checked and paid
-            cfg.routes.exception(ProblemException.class, (e, ctx) -> send(ctx, e.problem()));
+            cfg.routes.exception(ProblemException.class, (e, ctx) -> ProblemResponses.send(ctx, e.problem()));
             cfg.routes.exception(PolicyEngine.Rejected.class, (e, ctx) -> relay(ctx, e.failure));
             cfg.routes.exception(Payer.DepositShort.class, (e, ctx) -> DepositProblem.send(ctx, e));
-            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromHttp(e)));
-            cfg.routes.exception(HttpFailure.class, GatewayApi::send);
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> ProblemResponses.send(ctx, fromHttp(e)));
+            cfg.routes.exception(HttpFailure.class, (e, ctx) -> ProblemResponses.send(ctx, e));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 var transport = RequestBodies.transport(e); // a bad chunk or a cut body, met by any handler: the client's
                 if (transport.isPresent()) {
-                    send(transport.get(), ctx);
+                    ProblemResponses.send(ctx, transport.get());
                     return;
                 }
                 LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
-                send(ctx, Problem.of(Problem.Kind.INTERNAL, "unexpected error; the gateway logged it"));
+                ProblemResponses.send(ctx, ProblemKind.INTERNAL.problem("unexpected error; the gateway logged it"));
             });
             cfg.routes.error(404, ctx -> {
                 if (!Problem.MEDIA_TYPE.equals(ctx.res().getContentType())) {
-                    send(ctx, Problem.of(Problem.Kind.NOT_FOUND, "no route " + ctx.method() + " " + ctx.path()));
+                    ProblemResponses.send(ctx, ProblemKind.NOT_FOUND.problem("no route " + ctx.method() + " " + ctx.path()));
                 }
             });
-            cfg.routes.error(405, ctx -> send(ctx, Problem.of(Problem.Kind.METHOD_NOT_ALLOWED,
+            cfg.routes.error(405, ctx -> ProblemResponses.send(ctx, ProblemKind.METHOD_NOT_ALLOWED.problem(
                     ctx.method() + " is not allowed on " + ctx.path())));
         });
     }
@@ -103,41 +101,19 @@ public final class GatewayApi {
 
     private static void infer(Context ctx, Services gateway) throws Exception {
         JsonNode root = RequestBodies.json(ctx, gateway.config().maxBodyBytes()); // StrictJson, 415, 413, transport 4xx
-        if (root == null || !root.isObject()) {
-            throw invalid(List.of(new Problem.FieldError("", "request body must be a JSON object {model, inputs, requestId?, policy?}")));
-        }
         FieldErrors errors = new FieldErrors(); // capped: a million unknown members get a short answer
-        root.fieldNames().forEachRemaining(f -> {
-            if (!INFER_FIELDS.contains(f)) {
-                errors.add("/" + f.replace("~", "~0").replace("/", "~1"), "unknown field, expected model, inputs, requestId, policy");
-            }
-        });
-        JsonNode model = root.get("model");
-        if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            errors.add("/model", "required: a model name, name@version or 0x digest");
-        }
-        Keccak256 requestId = null;
-        JsonNode rid = root.get("requestId");
-        if (rid != null && !rid.isNull()) {
-            try {
-                if (!rid.isTextual()) throw new IllegalArgumentException("must be a string");
-                requestId = Keccak256.parse(rid.asText());
-            } catch (IllegalArgumentException e) {
-                errors.add("/requestId", "must be 0x followed by 64 hex digits (bytes32): " + e.getMessage());
-            }
-        }
+        InferRequest req = InferRequest.read(root, InferRequest.Route.GATEWAY, errors); // the one /v1/infer validation
+        if (root == null || !root.isObject()) throw invalid(errors);
+        // The headers the gateway adds: the policy when the body names none, and the hedge delay.
         Policy policy = gateway.config().defaultPolicy();
-        JsonNode pol = root.get("policy");
         String header = ctx.header(PolicyEngine.POLICY_HEADER);
-        try {
-            if (pol != null && !pol.isNull()) {
-                if (!pol.isTextual()) throw new IllegalArgumentException("must be a string: none, redundant:k, sample:p or tee");
-                policy = Policy.parse(pol.asText());
-            } else if (header != null) {
+        JsonNode pol = root.get("policy");
+        if ((pol == null || pol.isNull()) && header != null) {
+            try {
                 policy = Policy.parse(header);
+            } catch (IllegalArgumentException e) {
+                errors.add("header " + PolicyEngine.POLICY_HEADER, e.getMessage());
             }
-        } catch (IllegalArgumentException e) {
-            errors.add(pol != null ? "/policy" : "header " + PolicyEngine.POLICY_HEADER, e.getMessage());
         }
         Duration hedge = gateway.config().hedgeAfter();
         String hedgeHeader = ctx.header(HEDGE_HEADER);
@@ -151,36 +127,24 @@ public final class GatewayApi {
                         + hedgeHeader + "'");
             }
         }
-        List<Tensor> inputs = List.of();
-        JsonNode in = root.get("inputs");
-        if (in == null || !in.isArray()) {
-            errors.add("/inputs", "required: an array of tensors {name, dtype, shape, data}");
-        } else {
-            try {
-                inputs = TensorJson.readList(in, "/inputs");
-            } catch (InvalidFieldException e) {
-                errors.addAll(e.errors());
-            }
-        }
-        if (!errors.isEmpty()) throw invalid(errors);
-        Keccak256 digest = resolve(model.asText(), gateway);
-        if (requestId == null) requestId = randomRequestId();
-        NodeCaller.Call call = NodeCaller.Call.of(requestId, digest, in, inputs, policy.mode());
+        if (req == null || !errors.isEmpty()) throw invalid(errors);
+        if (req.policy().isPresent()) policy = req.policy().get();
+        Keccak256 digest = resolve(req.model(), gateway);
+        Keccak256 requestId = req.requestId().orElseGet(GatewayApi::randomRequestId);
+        NodeCaller.Call call = NodeCaller.Call.of(requestId, digest, root.get("inputs"), req.inputs(), policy.mode());
         PolicyEngine.Outcome<NodeAnswer> outcome = gateway.engine().run(new PolicyEngine.Request<>(requestId, digest, policy,
-                call, call, hedge, 1, gateway.tensors(), NodeAnswer.agreement(gateway.config().toleranceFor(model.asText())),
+                call, call, hedge, 1, gateway.tensors(), NodeAnswer.agreement(gateway.config().toleranceFor(req.model())),
                 a -> 1));
         ctx.header(GatewayMetrics.REQUEST_ID_HEADER, requestId.toHex()); // logged with the request, as the nodes log it
-        ctx.status(200).contentType("application/json").result(write(requestId, model.asText(), policy, outcome));
+        ctx.status(200).contentType("application/json").result(write(requestId, req.model(), policy, outcome));
     }
 
     private static ProblemException invalid(FieldErrors errors) {
-        return new ProblemException(Problem.of(Problem.Kind.INVALID_REQUEST, errors.count() + " error(s) in the request",
-                errors.toList().stream().map(e -> new Problem.FieldError(e.pointer(), e.detail())).toList(), List.of()));
+        return ProblemKind.INVALID_REQUEST.exception(errors.count() + " error(s) in the request", errors.toList());
     }
 
-    private static ProblemException invalid(List<Problem.FieldError> errors) {
-        return new ProblemException(Problem.of(Problem.Kind.INVALID_REQUEST, errors.size() + " error(s) in the request",
-                errors, List.of()));
+    private static ProblemException invalid(String pointer, String detail) {
+        return ProblemKind.INVALID_REQUEST.exception("1 error(s) in the request", List.of(new FieldError(pointer, detail)));
     }
 
     /** A name, name@version or digest, resolved against what healthy nodes serve; the most widely served wins. */
@@ -189,7 +153,7 @@ public final class GatewayApi {
             try {
                 return Keccak256.parse(ref);
             } catch (IllegalArgumentException e) {
-                throw invalid(List.of(new Problem.FieldError("/model", "a digest must be 0x followed by 64 hex digits: " + e.getMessage())));
+                throw invalid("/model", "a digest must be 0x followed by 64 hex digits: " + e.getMessage());
             }
         }
         int at = ref.indexOf('@');
@@ -197,7 +161,7 @@ public final class GatewayApi {
         String version = at < 0 ? null : ref.substring(at + 1);
         Map<Keccak256, Integer> servedBy = new LinkedHashMap<>();
         Map<Keccak256, String> versions = new LinkedHashMap<>();
-        Instant now = Instant.now();
+        Instant now = gateway.directory().clock().instant();
         for (NodeState n : gateway.directory().all()) {
             for (NodeState.ServedModel m : n.served()) {
                 if (!m.name().equals(name) || (version != null && !m.version().equals(version))) continue;
@@ -210,7 +174,7 @@ public final class GatewayApi {
                 .max(Comparator.<Map.Entry<Keccak256, Integer>>comparingInt(Map.Entry::getValue)
                         .thenComparing(e -> versions.get(e.getKey())))
                 .map(Map.Entry::getKey)
-                .orElseThrow(() -> new ProblemException(Problem.Kind.UNKNOWN_MODEL, "no healthy node serves model '" + ref
+                .orElseThrow(() -> ProblemKind.UNKNOWN_MODEL.exception("no healthy node serves model '" + ref
                         + "'; GET /v1/models lists what the network serves"));
     }
 
@@ -280,7 +244,7 @@ public final class GatewayApi {
     // ---- other routes ------------------------------------------------------------------------------------
 
     private static void nodes(Context ctx, Services gateway) {
-        Instant now = Instant.now();
+        Instant now = gateway.directory().clock().instant();
         ArrayNode arr = JSON.createArrayNode();
         List<NodeState> sorted = new ArrayList<>(gateway.directory().all());
         sorted.sort(Comparator.comparing(n -> n.address.toString()));
@@ -332,7 +296,7 @@ public final class GatewayApi {
     }
 
     private static void models(Context ctx, Services gateway) {
-        Instant now = Instant.now();
+        Instant now = gateway.directory().clock().instant();
         Map<Keccak256, ObjectNode> byDigest = new TreeMap<>(Comparator.comparing(Keccak256::toHex));
         for (NodeState n : gateway.directory().all()) {
             for (NodeState.ServedModel m : n.served()) {
@@ -361,17 +325,16 @@ public final class GatewayApi {
         try {
             id = Keccak256.parse(ctx.pathParam("id"));
         } catch (IllegalArgumentException e) {
-            throw invalid(List.of(new Problem.FieldError("/id", "a receipt id is 0x followed by 64 hex digits")));
+            throw invalid("/id", "a receipt id is 0x followed by 64 hex digits");
         }
         String q = ctx.queryParam("node");
         try {
             if (q == null) throw new IllegalArgumentException("required");
             node = EvmAddress.parse(q);
         } catch (IllegalArgumentException e) {
-            throw invalid(List.of(new Problem.FieldError("query node", "the signer's address (0x + 40 hex digits) is required: "
-                    + e.getMessage())));
+            throw invalid("query node", "the signer's address (0x + 40 hex digits) is required: " + e.getMessage());
         }
-        NodeState n = gateway.directory().get(node).orElseThrow(() -> new ProblemException(Problem.Kind.NOT_FOUND,
+        NodeState n = gateway.directory().get(node).orElseThrow(() -> ProblemKind.NOT_FOUND.exception(
                 "this gateway does not know node " + node));
         HttpResponse<byte[]> resp = gateway.http().send(HttpRequest.newBuilder(n.url().resolve("/v1/receipts/" + id + "/proof"))
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -415,64 +378,11 @@ public final class GatewayApi {
                 // fall through to a problem of our own
             }
         }
-        send(ctx, Problem.of(Problem.Kind.INVALID_REQUEST, "the node rejected the request: " + f.attempt().detail()));
+        ProblemResponses.send(ctx, ProblemKind.INVALID_REQUEST.problem("the node rejected the request: " + f.attempt().detail()));
     }
 
     private static Problem fromHttp(HttpResponseException e) {
-        if (e.getStatus() == 413) return Problem.of(Problem.Kind.BODY_TOO_LARGE, e.getMessage());
-        return new Problem("about:blank", e.getMessage(), e.getStatus(), e.getMessage(), List.of(), List.of());
-    }
-
-    /** A refusal of the shared hardening, as the gateway's problem (with Retry-After on a 429). */
-    static void send(HttpFailure f, Context ctx) {
-        f.retryAfter().ifPresent(d -> ctx.header("Retry-After", Long.toString(Math.max(1, d.toSeconds()))));
-        send(ctx, new Problem(f.kind().type(), f.kind().title, f.status(), f.getMessage(),
-                f.errors().stream().map(e -> new Problem.FieldError(e.pointer(), e.detail())).toList(), List.of()));
-    }
-
-    static void send(Context ctx, Problem p) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("type", p.type());
-        body.put("title", p.title());
-        body.put("status", p.status());
-        if (p.detail() != null) body.put("detail", p.detail());
-        body.put("instance", ctx.path());
-        List<Problem.FieldError> errors = p.errors();
-        if (errors.size() > FieldErrors.MAX + 1) { // a safety net: readers cap while collecting (MAX + "N more")
-            int more = errors.size() - FieldErrors.MAX;
-            errors = new ArrayList<>(errors.subList(0, FieldErrors.MAX));
-            errors.add(new Problem.FieldError("", more + " more errors not shown"));
-        }
-        if (!errors.isEmpty()) {
-            ArrayNode errs = body.putArray("errors");
-            for (Problem.FieldError fe : errors) errs.addObject().put("pointer", fe.pointer()).put("detail", fe.detail());
-        }
-        if (!p.attempts().isEmpty()) {
-            ArrayNode at = body.putArray("attempts");
-            for (Attempt a : p.attempts()) {
-                ObjectNode o = at.addObject();
-                o.put("node", a.node().toString());
-                o.put("url", a.url().toString());
-                o.put("outcome", a.outcome());
-                o.put("ms", Math.round(a.ms() * 10) / 10.0);
-                if (!a.detail().isEmpty()) o.put("detail", a.detail());
-            }
-        }
-        if (isOpenAiRoute(ctx.path())) { // OpenAI clients read {error: {message, type, code}}; the rest read the problem
-            ObjectNode error = body.putObject("error");
-            error.put("message", body.path("detail").asText(p.title()));
-            error.put("type", p.status() >= 500 ? "server_error" : "invalid_request_error");
-            error.putNull("param");
-            error.put("code", p.type().substring(p.type().lastIndexOf(':') + 1));
-        }
-        try {
-            ctx.status(p.status()).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static boolean isOpenAiRoute(String path) {
-        return path.equals("/v1/chat/completions") || path.equals("/v1/completions");
+        if (e.getStatus() == 413) return ProblemKind.BODY_TOO_LARGE.problem(e.getMessage());
+        return new Problem("about:blank", e.getMessage(), e.getStatus(), e.getMessage(), null, List.of(), null, Map.of(), null);
     }
 }

@@ -70,7 +70,7 @@ final class GatewayMetrics {
     }
 
     private String scrape() {
-        Instant now = Instant.now();
+        Instant now = gateway.directory().clock().instant();
         Map<String, List<MultiGauge.Row<?>>> rows = new HashMap<>();
         for (NodeState n : gateway.directory().all()) {
             Tags t = Tags.of("node", n.address.toString());

@@ -1,6 +1,5 @@
 package io.verity.gateway.openai;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,26 +9,29 @@ import io.javalin.http.Context;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.policy.NodeResult;
 import io.verity.gateway.policy.PolicyEngine;
-import io.verity.gateway.problem.Problem;
-import io.verity.gateway.problem.ProblemException;
+import io.verity.gateway.problem.ProblemKind;
 import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeDirectory;
 import io.verity.gateway.routing.NodeState;
+import io.verity.http.ProblemResponses;
 import io.verity.llm.ChatDigests;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.StrictJson;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.wire.FailureSource;
+import io.verity.protocol.wire.Problem;
+import io.verity.protocol.wire.ProblemException;
 import jakarta.servlet.ServletOutputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -112,18 +114,17 @@ public final class OpenAiProxy {
     }
 
     public void register(JavalinConfig cfg) {
-        cfg.routes.post("/v1/chat/completions", ctx -> forward(ctx, this, "/v1/chat/completions"));
-        cfg.routes.post("/v1/completions", ctx -> forward(ctx, this, "/v1/completions"));
+        cfg.routes.post("/v1/chat/completions", ctx -> forward(ctx, "/v1/chat/completions"));
+        cfg.routes.post("/v1/completions", ctx -> forward(ctx, "/v1/completions"));
     }
 
     /** OpenAI's model list: each language model a healthy node serves, once, with the nodes serving it. */
     public void addModelList(ObjectNode body) {
-        OpenAiProxy proxy = this;
         body.put("object", "list");
         var data = body.putArray("data");
         Map<String, ObjectNode> byName = new java.util.TreeMap<>();
-        Instant now = proxy.clock.instant();
-        for (NodeState n : proxy.directory.all()) {
+        Instant now = clock.instant();
+        for (NodeState n : directory.all()) {
             for (NodeState.ServedModel m : n.served()) {
                 if (!m.version().equals(LLM_VERSION) || !n.canServe(m.digest(), now)) continue;
                 ObjectNode o = byName.computeIfAbsent(m.name(), name -> {
@@ -138,38 +139,50 @@ public final class OpenAiProxy {
         byName.values().forEach(data::add);
     }
 
-    /** An error for the client, OpenAI- and problem-shaped. */
-    private static final class LlmProblem extends RuntimeException {
-        final int status;
-        final String slug;
-        final String param;
-        final String code;
-        final List<Attempt> attempts;
-
-        LlmProblem(int status, String slug, String message, String param, String code, List<Attempt> attempts) {
-            super(message, null, false, false);
-            this.status = status;
-            this.slug = slug;
-            this.param = param;
-            this.code = code;
-            this.attempts = List.copyOf(attempts);
-        }
-
-        static LlmProblem invalid(String param, String message) {
-            return new LlmProblem(400, "invalid-request", message, param, "invalid_request", List.of());
-        }
+    /**
+     * An error for the client: an RFC 9457 problem with OpenAI's error object, as the node sends them (the title is
+     * the message), the source its status implies, and {@code attempts} behind a 502.
+     */
+    private static Problem problem(int status, String slug, String message, String param, String code, List<Attempt> attempts) {
+        return new Problem(Problem.TYPE_PREFIX + slug, message, status, message, null,
+                param == null ? List.of() : List.of(new FieldError("/" + param.replace('.', '/'), message)),
+                FailureSource.ofStatus(status),
+                attempts.isEmpty() ? Map.of() : Map.of(ProblemKind.ATTEMPTS, ProblemKind.attempts(attempts)),
+                new Problem.OpenAiError(message, status < 500 ? "invalid_request_error" : "server_error", param, code));
     }
 
-    private static void forward(Context ctx, OpenAiProxy proxy, String path) throws Exception {
+    private static ProblemException fail(int status, String slug, String message, String param, String code) {
+        return new ProblemException(problem(status, slug, message, param, code, List.of()));
+    }
+
+    private static ProblemException invalid(String param, String message) {
+        return fail(400, "invalid-request", message, param, "invalid_request");
+    }
+
+    /** The engine's problems in OpenAI's terms: OpenAI's code for a model no one serves, the slug otherwise. */
+    private static Problem openAi(Problem p) {
+        if (p.openAiError() != null) return p;
+        String param = p.errors().isEmpty() ? null : p.errors().get(0).pointer().replaceFirst("^/", "");
+        String code = p.slug().replace('-', '_');
+        String message = p.detail() != null ? p.detail() : p.title();
+        if (p.slug().equals(ProblemKind.UNKNOWN_MODEL.slug)) {
+            code = "model_not_found";
+            param = "model";
+            p = p.withErrors(List.of(new FieldError("/model", message)));
+        }
+        return p.withSource(p.source() != null ? p.source() : FailureSource.ofStatus(p.status()))
+                .withOpenAiError(new Problem.OpenAiError(message, p.status() < 500 ? "invalid_request_error" : "server_error",
+                        param, code));
+    }
+
+    private void forward(Context ctx, String path) throws Exception {
         try {
-            route(ctx, proxy, path);
-        } catch (LlmProblem p) {
-            error(ctx, p);
+            route(ctx, path);
         } catch (PolicyEngine.Rejected r) {
             byte[] body = r.failure.body();
             try {
                 if (JSON.readTree(body) instanceof ObjectNode o) {
-                    o.set("attempts", attempts(r.attempts));
+                    o.set(ProblemKind.ATTEMPTS, ProblemKind.attempts(r.attempts));
                     body = JSON.writeValueAsBytes(o);
                 }
             } catch (IOException notJson) {
@@ -177,54 +190,46 @@ public final class OpenAiProxy {
             }
             ctx.status(r.failure.status()).contentType(r.failure.contentType()).result(body);
         } catch (ProblemException e) {
-            Problem p = e.problem();
-            String slug = p.type().substring(p.type().lastIndexOf(':') + 1);
-            String param = p.errors().isEmpty() ? null : p.errors().get(0).pointer().replaceFirst("^/", "");
-            String code = slug.replace('-', '_');
-            if (slug.equals(Problem.Kind.UNKNOWN_MODEL.slug)) { // OpenAI's code and param for a model no one serves
-                code = "model_not_found";
-                param = "model";
-            }
-            error(ctx, new LlmProblem(p.status(), slug, p.detail(), param, code, p.attempts()));
+            ProblemResponses.send(ctx, openAi(e.problem()));
         }
     }
 
-    private static void route(Context ctx, OpenAiProxy proxy, String path) throws Exception {
+    private void route(Context ctx, String path) throws Exception {
         String type = ctx.contentType();
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
-            throw new LlmProblem(415, "unsupported-media-type", "Content-Type must be application/json, got "
-                    + (type == null ? "none" : type), null, "unsupported_media_type", List.of());
+            throw fail(415, "unsupported-media-type", "Content-Type must be application/json, got "
+                    + (type == null ? "none" : type), null, "unsupported_media_type");
         }
         JsonNode parsed;
         try {
             parsed = StrictJson.standard().read(ctx.bodyAsBytes());
         } catch (InvalidFieldException e) {
             String pointer = e.errors().get(0).pointer();
-            throw new LlmProblem(400, "malformed-json", "request body is not valid JSON: " + e.errors().get(0).detail(),
-                    pointer.isEmpty() ? null : pointer.substring(1).replace('/', '.'), "malformed_json", List.of());
+            throw fail(400, "malformed-json", "request body is not valid JSON: " + e.errors().get(0).detail(),
+                    pointer.isEmpty() ? null : pointer.substring(1).replace('/', '.'), "malformed_json");
         }
         if (!(parsed instanceof ObjectNode body) || !body.path("model").isTextual()) {
-            throw LlmProblem.invalid("model", "model is required: the name of a language model");
+            throw invalid("model", "model is required: the name of a language model");
         }
         // The gateway's own member is not forwarded: the nodes digest exactly the request they run.
         JsonNode verity = body.remove("verity");
-        Policy policy = policy(ctx, proxy, verity);
+        Policy policy = policy(ctx, verity);
         Keccak256 requestId = requestId(ctx);
         if (!(policy instanceof Policy.None || policy instanceof Policy.Tee) && !reproducible(body)) {
-            throw LlmProblem.invalid("seed", policy.wireName() + " compares the answers of several nodes token for token, so "
+            throw invalid("seed", policy.wireName() + " compares the answers of several nodes token for token, so "
                     + "every node must sample alike: set temperature 0 (greedy) or a seed");
         }
         String model = body.get("model").asText();
-        Keccak256 digest = pinned(proxy, model);
+        Keccak256 digest = pinned(model);
         byte[] bytes = verity == null ? ctx.bodyAsBytes() : JSON.writeValueAsBytes(body);
         LlmCaller.Call call = new LlmCaller.Call(path, body, bytes, digest, requestId, body.path("stream").asBoolean(false));
         PolicyEngine.Request<LlmCaller.Call, LlmCaller.LlmAnswer> req = new PolicyEngine.Request<>(requestId, digest, policy, call, call.unstreamed(), Duration.ZERO, tokens(body),
-                proxy.caller, LlmCaller.AGREEMENT, LlmCaller.LlmAnswer::tokens);
+                caller, LlmCaller.AGREEMENT, LlmCaller.LlmAnswer::tokens);
         if (call.stream() && !(policy instanceof Policy.Redundant)) {
-            proxy.engine.stream(req, (node, attempts, settle) -> relay(ctx, proxy, node, call, attempts, settle));
+            engine.stream(req, (node, attempts, settle) -> relay(ctx, node, call, attempts, settle));
             return;
         }
-        PolicyEngine.Outcome<LlmCaller.LlmAnswer> outcome = proxy.engine.run(req);
+        PolicyEngine.Outcome<LlmCaller.LlmAnswer> outcome = engine.run(req);
         completeVerity(outcome);
         if (call.stream()) replay(ctx, call, outcome.primary());
         else answer(ctx, outcome.primary());
@@ -245,14 +250,14 @@ public final class OpenAiProxy {
         return (long) maxTokens * choices + prompt.toString().length() / 4 + 1;
     }
 
-    private static Policy policy(Context ctx, OpenAiProxy proxy, JsonNode verity) {
+    private Policy policy(Context ctx, JsonNode verity) {
         String header = ctx.header(PolicyEngine.POLICY_HEADER);
         if (verity != null && !verity.isNull()) {
-            if (!verity.isObject()) throw LlmProblem.invalid("verity", "verity must be an object {\"policy\": …}");
+            if (!verity.isObject()) throw invalid("verity", "verity must be an object {\"policy\": …}");
             var names = verity.fieldNames();
             while (names.hasNext()) {
                 String f = names.next();
-                if (!f.equals("policy")) throw LlmProblem.invalid("verity." + f, "unknown field verity." + f + ", expected policy");
+                if (!f.equals("policy")) throw invalid("verity." + f, "unknown field verity." + f + ", expected policy");
             }
             JsonNode pol = verity.get("policy");
             if (pol != null && !pol.isNull()) {
@@ -260,16 +265,16 @@ public final class OpenAiProxy {
                     if (!pol.isTextual()) throw new IllegalArgumentException("must be a string: none, redundant:k, sample:p or tee");
                     return Policy.parse(pol.asText());
                 } catch (IllegalArgumentException e) {
-                    throw LlmProblem.invalid("verity.policy", "verity.policy: " + e.getMessage());
+                    throw invalid("verity.policy", "verity.policy: " + e.getMessage());
                 }
             }
         }
-        if (header == null) return proxy.defaultPolicy;
+        if (header == null) return defaultPolicy;
         try {
             return Policy.parse(header);
         } catch (IllegalArgumentException e) {
-            throw new LlmProblem(400, "invalid-request", "header " + PolicyEngine.POLICY_HEADER + ": " + e.getMessage(), null,
-                    "invalid_request", List.of());
+            throw fail(400, "invalid-request", "header " + PolicyEngine.POLICY_HEADER + ": " + e.getMessage(), null,
+                    "invalid_request");
         }
     }
 
@@ -283,8 +288,8 @@ public final class OpenAiProxy {
         try {
             return Keccak256.parse(rid.strip());
         } catch (IllegalArgumentException e) {
-            throw new LlmProblem(400, "invalid-request", "header " + REQUEST_ID_HEADER + " must be 0x followed by 64 hex digits "
-                    + "(bytes32), got '" + rid + "'", null, "invalid_request", List.of());
+            throw fail(400, "invalid-request", "header " + REQUEST_ID_HEADER + " must be 0x followed by 64 hex digits "
+                    + "(bytes32), got '" + rid + "'", null, "invalid_request");
         }
     }
 
@@ -295,10 +300,10 @@ public final class OpenAiProxy {
     }
 
     /** The digest most healthy nodes serve under this name, so every node of one request runs the same bytes. */
-    private static Keccak256 pinned(OpenAiProxy proxy, String model) {
+    private Keccak256 pinned(String model) {
         Map<Keccak256, Integer> servedBy = new LinkedHashMap<>();
-        Instant now = proxy.clock.instant();
-        for (NodeState n : proxy.directory.all()) {
+        Instant now = clock.instant();
+        for (NodeState n : directory.all()) {
             for (NodeState.ServedModel m : n.served()) {
                 if (m.version().equals(LLM_VERSION) && m.name().equals(model) && n.canServe(m.digest(), now)) {
                     servedBy.merge(m.digest(), 1, Integer::sum);
@@ -306,8 +311,8 @@ public final class OpenAiProxy {
             }
         }
         return servedBy.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
-                .orElseThrow(() -> new LlmProblem(404, "unknown-model", "no healthy node serves language model '" + model
-                        + "'; GET /v1/models lists what the network serves", "model", "model_not_found", List.of()));
+                .orElseThrow(() -> fail(404, "unknown-model", "no healthy node serves language model '" + model
+                        + "'; GET /v1/models lists what the network serves", "model", "model_not_found"));
     }
 
     // ---- none, tee, sample streamed: failover before the first token ----------------------------------------
@@ -318,14 +323,14 @@ public final class OpenAiProxy {
      *
      * @return true when the client got its answer (or, after its first token, an error event); false to fail over
      */
-    private static boolean relay(Context ctx, OpenAiProxy proxy, NodeState node, LlmCaller.Call call, List<Attempt> attempts,
+    private boolean relay(Context ctx, NodeState node, LlmCaller.Call call, List<Attempt> attempts,
             Function<LlmCaller.LlmAnswer, PolicyEngine.Outcome<LlmCaller.LlmAnswer>> settle) throws InterruptedException {
         long started = System.nanoTime();
         node.inflight.incrementAndGet();
         try {
             HttpResponse<InputStream> resp;
             try {
-                resp = proxy.caller.open(node, call, proxy.requestTimeout);
+                resp = caller.open(node, call, requestTimeout);
             } catch (IOException e) {
                 return failedBeforeFirstToken(node, LlmCaller.failure(node, e, started), attempts);
             }
@@ -345,7 +350,7 @@ public final class OpenAiProxy {
                 if (f.engineDown()) node.engineDown(call.model());
                 return failedBeforeFirstToken(node, f, attempts);
             }
-            return new StreamRelay(ctx, proxy, node, call, attempts, settle, resp, started).run();
+            return new StreamRelay(ctx, this, node, call, attempts, settle, resp, started).run();
         } finally {
             node.inflight.decrementAndGet();
         }
@@ -431,7 +436,7 @@ public final class OpenAiProxy {
                             if (!committed) return failedBeforeFirstToken(node, failed(a), attempts);
                             attempts.add(a);
                             node.recordFailure(0);
-                            send(JSON.writeValueAsString(errorBody(call.path(), 502, "no-valid-answer", "server_error",
+                            send(event(call.path(), problem(502, "no-valid-answer",
                                     "the node's answer failed verification: " + bad.get() + "; nothing was charged", null,
                                     "invalid_receipt", attempts)));
                             failureRecorded = errorSent = true;
@@ -486,12 +491,12 @@ public final class OpenAiProxy {
                     }
                     if (!errorSent) {
                         LOG.warn("node {}: {}", node.address, why);
-                        send(JSON.writeValueAsString(errorBody(call.path(), 502, "stream-broken", "server_error", why, null,
+                        send(event(call.path(), problem(502, "stream-broken", why, null,
                                 "stream_broken", attempts)));
                     }
                 }
                 send("[DONE]");
-            } catch (ClientGone | JsonProcessingException gone) {
+            } catch (ClientGone gone) {
                 LOG.info("client left a {} stream before its end", call.path());
             }
             return true;
@@ -584,7 +589,7 @@ public final class OpenAiProxy {
             ArrayNode payments = verity.putArray("payments");
             for (Payer.Payment p : o.payments()) payments.add(payment(p));
         }
-        verity.set("attempts", attempts(o.attempts()));
+        verity.set("attempts", ProblemKind.attempts(o.attempts()));
     }
 
     private static ObjectNode verdict(PolicyEngine.Verdict<LlmCaller.LlmAnswer> v) {
@@ -606,15 +611,6 @@ public final class OpenAiProxy {
                 .put("cumulativeAmount", p.cumulativeAmount().toString());
     }
 
-    private static ArrayNode attempts(List<Attempt> attempts) {
-        ArrayNode a = JSON.createArrayNode();
-        for (Attempt t : attempts) {
-            a.addObject().put("node", t.node().toString()).put("url", t.url().toString()).put("outcome", t.outcome())
-                    .put("ms", Math.round(t.ms() * 10) / 10.0).put("detail", t.detail());
-        }
-        return a;
-    }
-
     /** A non-streamed answer with the node's receipt headers, rebuilt from the receipt the gateway checked. */
     private static void answer(Context ctx, LlmCaller.LlmAnswer a) throws IOException {
         SignedReceipt receipt = a.receipt();
@@ -628,28 +624,8 @@ public final class OpenAiProxy {
         ctx.status(200).contentType("application/json").result(JSON.writeValueAsBytes(a.verityHolder()));
     }
 
-    private static void error(Context ctx, LlmProblem p) {
-        String type = p.status < 500 ? "invalid_request_error" : "server_error";
-        try {
-            ctx.status(p.status).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(errorBody(ctx.path(), p.status,
-                    p.slug, type, p.getMessage(), p.param, p.code, p.attempts)));
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** OpenAI's error object and an RFC 9457 problem in one body, as the node sends them; {@code attempts} behind a 502. */
-    private static ObjectNode errorBody(String path, int status, String slug, String type, String message, String param,
-            String code, List<Attempt> attempts) {
-        ObjectNode body = JSON.createObjectNode();
-        body.putObject("error").put("message", message).put("type", type).put("param", param).put("code", code);
-        body.put("type", "urn:verity:problem:" + slug).put("title", message).put("status", status).put("detail", message)
-                .put("instance", path);
-        io.verity.protocol.wire.FailureSource source = io.verity.protocol.wire.FailureSource.ofStatus(status);
-        body.put(io.verity.protocol.wire.FailureSource.MEMBER, source.wireName())
-                .put(io.verity.protocol.wire.FailureSource.RETRYABLE_MEMBER, source.retryElsewhere());
-        if (param != null) body.putArray("errors").addObject().put("pointer", "/" + param.replace('.', '/')).put("detail", message);
-        if (!attempts.isEmpty()) body.set("attempts", attempts(attempts));
-        return body;
+    /** A problem as a stream's error event, OpenAI's error object first. */
+    private static String event(String path, Problem p) {
+        return new String(p.withInstance(path).toBytes(true), StandardCharsets.UTF_8);
     }
 }

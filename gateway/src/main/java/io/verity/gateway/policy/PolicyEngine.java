@@ -1,12 +1,11 @@
 package io.verity.gateway.policy;
 
-import io.verity.chain.contracts.SettlementClient;
 import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.SettlementClient;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.pay.Payments;
-import io.verity.gateway.problem.Problem;
-import io.verity.gateway.problem.ProblemException;
+import io.verity.gateway.problem.ProblemKind;
 import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeState;
 import io.verity.gateway.routing.Routing;
@@ -15,6 +14,7 @@ import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.wire.ProblemException;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
@@ -298,10 +298,10 @@ public final class PolicyEngine {
 
     private static ProblemException noAnswer(Request<?, ?> req, List<Attempt> attempts) {
         if (attempts.isEmpty()) {
-            return new ProblemException(Problem.Kind.UNKNOWN_MODEL, "no healthy, staked, unquarantined node serves model "
+            return ProblemKind.UNKNOWN_MODEL.exception("no healthy, staked, unquarantined node serves model "
                     + req.model() + " now; GET /v1/models lists what the network serves");
         }
-        return new ProblemException(Problem.Kind.NO_VALID_ANSWER, "no node produced a valid answer after "
+        return ProblemKind.NO_VALID_ANSWER.failed("no node produced a valid answer after "
                 + attempts.size() + " attempt(s); nothing was charged", attempts);
     }
 
@@ -311,7 +311,7 @@ public final class PolicyEngine {
         List<NodeState> ranked = routing.rank(nodes.get(), req.model(), Set.of(), clock.instant());
         if (ranked.isEmpty()) throw noAnswer(req, List.of());
         if (ranked.size() < policy.k()) {
-            throw new ProblemException(Problem.Kind.NOT_ENOUGH_NODES, policy.wireName() + " needs " + policy.k()
+            throw ProblemKind.NOT_ENOUGH_NODES.exception(policy.wireName() + " needs " + policy.k()
                     + " nodes of distinct operators serving " + req.model() + "; " + ranked.size() + " available now");
         }
         List<Attempt> attempts = new ArrayList<>();
@@ -334,11 +334,11 @@ public final class PolicyEngine {
                 List<NodeState> more = routing.rank(nodes.get(), req.model(), tried, clock.instant());
                 if (more.isEmpty() || attempts.size() >= maxAttempts + policy.k()) {
                     if (answers.size() < policy.quorum() && groups.size() < 2) {
-                        throw new ProblemException(Problem.Kind.NO_VALID_ANSWER, "only " + answers.size() + " of "
+                        throw ProblemKind.NO_VALID_ANSWER.failed("only " + answers.size() + " of "
                                 + policy.k() + " nodes produced a valid answer; nothing was charged", attempts);
                     }
                     recordSplit(req, groups);
-                    throw new ProblemException(Problem.Kind.NO_MAJORITY, "answers split " + sizes(groups)
+                    throw ProblemKind.NO_MAJORITY.failed("answers split " + sizes(groups)
                             + " and no further node can break the tie; nothing was charged", attempts);
                 }
                 launch(req, req.call(), more.get(0), tried, done);

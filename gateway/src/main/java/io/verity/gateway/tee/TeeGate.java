@@ -10,12 +10,13 @@ import io.verity.attestation.MeasurementDigest;
 import io.verity.attestation.Verdict;
 import io.verity.chain.contracts.NodeAttestation;
 import io.verity.chain.contracts.NodeRegistryClient;
-import io.verity.gateway.problem.Problem;
-import io.verity.gateway.problem.ProblemException;
+import io.verity.gateway.problem.ProblemKind;
 import io.verity.gateway.routing.NodeDirectory;
 import io.verity.gateway.routing.NodeState;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.wire.ProblemException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -127,16 +128,16 @@ public final class TeeGate {
         List<NodeState> sorted = new ArrayList<>(nodes);
         sorted.removeIf(n -> !n.registered());
         sorted.sort(Comparator.comparing(n -> n.address.toString()));
-        List<Problem.FieldError> errors = new ArrayList<>();
+        List<FieldError> errors = new ArrayList<>();
         StringBuilder detail = new StringBuilder("no node passes the tee policy (verified evidence bound to its key,"
                 + " allowlisted in NodeRegistry, fresh)");
         if (sorted.isEmpty()) detail.append("; no node is registered");
         for (NodeState n : sorted) {
             String why = describe(status(n.address));
-            errors.add(new Problem.FieldError("/nodes/" + n.address, why));
+            errors.add(new FieldError("/nodes/" + n.address, why));
             detail.append("; ").append(n.address).append(": ").append(why);
         }
-        return new ProblemException(Problem.of(Problem.Kind.NO_ATTESTED_NODE, detail.toString(), errors, List.of()));
+        return ProblemKind.NO_ATTESTED_NODE.exception(detail.toString(), errors);
     }
 
     static String describe(Status s) {

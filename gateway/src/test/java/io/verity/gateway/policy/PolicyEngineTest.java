@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.pay.Payments;
-import io.verity.gateway.problem.ProblemException;
 import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeState;
 import io.verity.gateway.routing.Routing;
@@ -21,6 +20,7 @@ import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
+import io.verity.protocol.wire.ProblemException;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -171,7 +171,7 @@ class PolicyEngineTest {
                 .isInstanceOfSatisfying(ProblemException.class, e -> {
                     assertThat(e.problem().status()).isEqualTo(502);
                     assertThat(e.problem().detail()).isEqualTo("no node produced a valid answer after 3 attempt(s); nothing was charged");
-                    assertThat(e.problem().attempts()).hasSize(3);
+                    assertThat(e.problem().extensions().get("attempts")).hasSize(3);
                 });
         assertThat(payments.paid).isEmpty();
         assertThat(payments.held).isZero();

@@ -9,11 +9,12 @@ import io.verity.attestation.Facts;
 import io.verity.attestation.MeasurementDigest;
 import io.verity.attestation.Policy;
 import io.verity.attestation.Verdict;
-import io.verity.gateway.problem.Problem;
 import io.verity.gateway.routing.NodeState;
 import io.verity.gateway.routing.TestNodes;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.wire.Problem;
 import io.verity.testing.TestPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,7 +111,7 @@ class TeeGateTest {
         assertThat(p.detail()).isEqualTo("no node passes the tee policy (verified evidence bound to its key, allowlisted in"
                 + " NodeRegistry, fresh); " + a.address + ": attestation none (no TEE evidence); " + b.address
                 + ": attestation rejected at key-binding: user_data[0..20) expected x, got y");
-        assertThat(p.errors()).extracting(Problem.FieldError::pointer).containsExactly("/nodes/" + a.address, "/nodes/" + b.address);
+        assertThat(p.errors()).extracting(FieldError::pointer).containsExactly("/nodes/" + a.address, "/nodes/" + b.address);
     }
 
     @Test

@@ -164,7 +164,7 @@ public final class ModelHub {
             if (isGguf(staging.modelFile())) {
                 // A language model: llama.cpp reads its own metadata; the hub checks it parses as GGUF.
                 try {
-                    io.verity.llm.GgufMetadata.read(staging.modelFile());
+                    io.verity.llm.gguf.GgufMetadata.read(staging.modelFile());
                 } catch (IOException e) {
                     throw new HubException.InvalidModel("model " + copied.digest() + " is not a GGUF file llama.cpp can"
                             + " read: " + e.getMessage().replace(staging.modelFile().toString(), "the file"), e);

@@ -1,14 +1,15 @@
 package io.verity.node.settle;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ContractRevertedException;
 import io.verity.chain.Deployment;
 import io.verity.node.receipts.ReceiptLog;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.MerkleBatch;
+import io.verity.protocol.wire.InclusionProof;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;

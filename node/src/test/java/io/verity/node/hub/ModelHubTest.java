@@ -219,7 +219,7 @@ class ModelHubTest {
     @Test
     void stores_a_gguf_language_model_with_an_empty_schema_and_refuses_a_broken_one(@TempDir Path dir) throws IOException {
         Path gguf = dir.resolve("tiny.gguf");
-        io.verity.llm.TinyLlama.write(gguf, 1);
+        io.verity.llm.gguf.TinyLlama.write(gguf, 1);
         Manifest m = hub().add(gguf, "tiny-llama", "1", "Apache-2.0", "generated");
         assertThat(m.format()).isEqualTo(Manifest.FORMAT_GGUF);
         assertThat(m.digest()).isEqualTo(Keccak256.hash(Files.readAllBytes(gguf)));

@@ -7,6 +7,7 @@ import io.verity.node.receipts.ReceiptLog;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.MerkleBatch;
+import io.verity.protocol.wire.InclusionProof;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

@@ -1,0 +1,2 @@
+/** Following the chain: the indexer that reads contract events and batch documents into the explorer's database. */
+package io.verity.explorer.index;

@@ -1,0 +1,36 @@
+package io.verity.node.dispute;
+
+import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainConnection;
+import io.verity.chain.Deployment;
+import io.verity.chain.contracts.DisputeClient;
+import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.engine.det.DeterministicModel;
+import io.verity.node.serve.NodeIdentity;
+import io.verity.node.serve.NodeService;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a deterministic-engine node on a chain with DisputeGame does besides serving: answers disputes on its
+ * receipts ({@link DisputeResponder}) and sits on committees ({@link RefereeDuty}), with its own models. Both
+ * share one connection, so the node's transactions keep their nonces in order.
+ */
+public final class DisputeDuties {
+    public static final Duration POLL = Duration.ofMillis(250);
+
+    private DisputeDuties() {}
+
+    /** @return what to close, in start order */
+    public static List<AutoCloseable> start(NodeService service, DisputeTraces traces, Deployment d, NodeIdentity identity) {
+        ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.of(identity.key()));
+        DisputeResponder responder = new DisputeResponder(new DisputeClient(chain, d.disputeGame()), traces,
+                identity.address(), POLL);
+        Referee referee = new Referee(digest -> service.hub().list().stream().anyMatch(m -> m.digest().equals(digest))
+                && service.load(digest) instanceof DeterministicModel m ? Optional.of(m) : Optional.empty());
+        RefereeDuty duty = RefereeDuty.start(new DisputeClient(chain, d.disputeGame()), new NodeRegistryClient(chain, d.nodeRegistry()),
+                referee, POLL, line -> {});
+        return List.of(chain, responder, duty);
+    }
+}

@@ -1,0 +1,94 @@
+package io.verity.node.dispute;
+
+import io.verity.chain.ChainException;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.Dispute;
+import io.verity.chain.contracts.DisputeClient;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.merkle.TraceProof;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's side of disputes against its own receipts: watches DisputeGame and, whenever a game on one of its
+ * receipts waits for the node, reveals the asked trace entry (recomputed from the kept inputs) with its proof.
+ * When the challenger claimed a trace length other than the one the node committed, it disproves it instead.
+ * Once the bisection is over it also draws the committee when the committed block is mined.
+ */
+final class DisputeResponder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DisputeResponder.class);
+
+    private final DisputeClient games;
+    private final DisputeTraces traces;
+    private final EvmAddress me;
+    private final TreeSet<Long> mine = new TreeSet<>();
+    private final DisputeClient.Drawer drawer = new DisputeClient.Drawer();
+    private final Thread thread;
+    private long scanned;
+    private volatile boolean closed;
+
+    DisputeResponder(DisputeClient games, DisputeTraces traces, EvmAddress me, Duration poll) {
+        this.games = games;
+        this.traces = traces;
+        this.me = me;
+        this.thread = Thread.ofVirtual().name("dispute-responder").start(() -> loop(poll));
+    }
+
+    private void loop(Duration poll) {
+        while (!closed) {
+            try {
+                tick();
+            } catch (ChainException | IllegalStateException e) {
+                LOG.debug("dispute responder: {}", e.toString()); // chain down or busy: next tick
+            } catch (RuntimeException e) {
+                LOG.warn("dispute responder failed a round", e);
+            }
+            try {
+                Thread.sleep(poll);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    synchronized void tick() {
+        long count = games.gameCount();
+        for (long g = scanned; g < count; g++) if (games.game(g).node().equals(me)) mine.add(g);
+        scanned = count;
+        for (Long id : new TreeSet<>(mine)) {
+            Dispute d = games.game(id);
+            if (d.state().finished()) {
+                LOG.info("dispute {} on receipt {} ended: {}", id, d.receiptId(), d.state());
+                mine.remove(id);
+                continue;
+            }
+            if (d.state() == Dispute.State.DRAWING) {
+                drawer.step(games, d); // either party may draw the committee; the node wants its game over too
+                continue;
+            }
+            if (d.state() != Dispute.State.AWAIT_NODE) continue;
+            Optional<DisputeTraces.Traced> t = traces.traced(d.receiptId());
+            if (t.isEmpty()) {
+                LOG.warn("dispute {}: no trace for receipt {}; the node will lose it", id, d.receiptId());
+                mine.remove(id);
+                continue;
+            }
+            var trace = t.get().trace();
+            TxOutcome out = trace.size() != d.n()
+                    ? games.disproveLength(id, trace.proof(0))
+                    : games.reveal(id, trace.proof(Math.toIntExact(d.next())));
+            LOG.info("dispute {}: {} entry {} -> {}", id, trace.size() != d.n() ? "disproved length with" : "revealed",
+                    d.next(), out instanceof TxOutcome.Confirmed ? "ok" : out);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        thread.interrupt();
+    }
+}

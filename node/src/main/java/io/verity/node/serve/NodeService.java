@@ -1,0 +1,284 @@
+package io.verity.node.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.engine.EngineException;
+import io.verity.engine.Inference;
+import io.verity.engine.InferenceEngine;
+import io.verity.engine.LoadedModel;
+import io.verity.node.Faults;
+import io.verity.node.NodeConfig;
+import io.verity.node.NodeEvidence;
+import io.verity.node.faults.FaultInjector;
+import io.verity.node.hub.HubException;
+import io.verity.node.hub.Manifest;
+import io.verity.node.hub.ModelHub;
+import io.verity.node.receipts.ReceiptLog;
+import io.verity.node.settle.Batcher;
+import io.verity.node.settle.ChainSettings;
+import io.verity.node.settle.PaymentChannels;
+import io.verity.node.settle.PaymentGate;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.json.FieldError;
+import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.receipt.VerificationMode;
+import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorDigests;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One inference end to end: resolve, validate, run, digest, sign, make durable. */
+public final class NodeService {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeService.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final NodeConfig config;
+    /** keccak256 of the evidence this node serves, zero for "none": signed into every receipt. */
+    private final Keccak256 attestationDigest;
+    private final NodeIdentity identity;
+    private final Eip712Domain domain;
+    private final ModelHub hub;
+    private final InferenceEngine engine;
+    private final ReceiptLog log;
+    private final TraceStore traces;
+    private final InstantSource clock;
+    private final SecureRandom random = new SecureRandom();
+    private final FaultInjector faults;
+    private volatile Batcher batcher; // set once settlement starts, after the server knows its URL
+    private volatile PaymentChannels channels;
+    private volatile PaymentGate gate; // with channels, when the node charges
+    /** The admitted request this thread serves (Javalin runs a request's handlers on one virtual thread). */
+    private final ThreadLocal<PaymentGate.Ticket> ticket = new ThreadLocal<>();
+
+    /** @param faultRandom draws the perturbation of {@link Faults#perturb()}; unused without faults */
+    public NodeService(NodeConfig config, NodeIdentity identity, Eip712Domain domain, ModelHub hub, InferenceEngine engine,
+            ReceiptLog log, InstantSource clock, RandomGenerator faultRandom) {
+        this.faults = new FaultInjector(config.faults(), faultRandom, config.home().resolve("tampered"));
+        this.config = config;
+        this.attestationDigest = config.attestation().map(NodeEvidence::digest).orElse(Keccak256.ZERO);
+        this.identity = identity;
+        this.domain = domain;
+        this.hub = hub;
+        this.engine = engine;
+        this.log = log;
+        this.clock = clock;
+        this.traces = new TraceStore(config.home().resolve("traces"));
+    }
+
+    public record Answer(List<Tensor> outputs, SignedReceipt receipt) {}
+
+    public Answer infer(String modelRef, List<Tensor> inputs, Keccak256 requestId, VerificationMode verification) {
+        Manifest manifest;
+        try {
+            manifest = hub.show(modelRef);
+        } catch (HubException.NotFound | HubException.Ambiguous e) {
+            // Not e.getMessage(): the hub names its directory, which is no business of a remote client.
+            String why = e instanceof HubException.Ambiguous ? e.getMessage()
+                    : "no model '" + modelRef + "' on this node";
+            throw new Refusal(Refusal.Reason.UNKNOWN_MODEL, why,
+                    List.of(new FieldError("/model", why + "; GET /v1/models lists what this node serves")));
+        }
+        if (Manifest.FORMAT_GGUF.equals(manifest.format())) {
+            throw new Refusal(Refusal.Reason.NOT_A_TENSOR_MODEL, manifest.ref() + " is a language model",
+                    List.of(new FieldError("/model", manifest.ref() + " is a language model: send it to POST "
+                            + "/v1/chat/completions or /v1/completions")));
+        }
+        LoadedModel model;
+        try {
+            model = load(manifest.digest());
+        } catch (EngineException e) {
+            LOG.error("model {} cannot be loaded: {}", manifest.digest(), e.getMessage());
+            throw new Refusal(Refusal.Reason.MODEL_UNLOADABLE, "model " + manifest.digest() + " cannot be loaded by "
+                    + engine.id() + " on this node", List.of());
+        }
+        List<FieldError> errors = InputValidator.validate(model.schema(), inputs, config.allowNonFinite());
+        if (!errors.isEmpty()) {
+            throw new Refusal(Refusal.Reason.INVALID_INPUT, errors.size() + " input error(s) for model "
+                    + manifest.name() + "@" + manifest.version(), errors);
+        }
+        Inference result;
+        try {
+            result = model.run(inputs);
+        } catch (EngineException e) {
+            if (e.kind() == EngineException.Kind.INVALID_INPUT) {
+                throw new Refusal(Refusal.Reason.INVALID_INPUT, e.getMessage(),
+                        List.of(new FieldError("/inputs", e.getMessage())));
+            }
+            LOG.error("inference failed on model {}", manifest.digest(), e);
+            throw new Refusal(Refusal.Reason.ENGINE_FAILED, "the engine failed on this request; nothing was charged", List.of());
+        }
+        Keccak256 rid = requestId != null ? requestId : randomRequestId();
+        List<Tensor> outputs = result.outputs();
+        outputs = faults.falsify(outputs);
+        Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(),
+                TensorDigests.tensorsDigest(inputs), TensorDigests.tensorsDigest(outputs), result.traceRoot(),
+                identity.address(), attestationDigest, verification, config.price(), clock.millis());
+        SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
+        try {
+            log.append(signed.id(), JSON.writeValueAsBytes(ReceiptJson.write(signed)));
+        } catch (IOException e) {
+            LOG.error("receipt log write failed", e);
+            throw new Refusal(Refusal.Reason.NOT_DURABLE, "the node could not make the receipt durable, so it withholds the "
+                    + "answer; retry", List.of());
+        }
+        charge(signed);
+        if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(signed.id(), inputs); // for disputes
+        faults.delay();
+        return new Answer(outputs, signed);
+    }
+
+    /**
+     * The engine's model for a digest in the hub; with {@link Faults#tamperWeight()} the tampered copy under the
+     * real digest (so the node signs, traces and serves the lie consistently).
+     */
+    public LoadedModel load(Keccak256 digest) {
+        return engine.load(digest, faults.modelFile(digest, hub.file(digest), engine));
+    }
+
+    /** The node's deliberate faults, for its answers other than tensors. */
+    public FaultInjector faults() {
+        return faults;
+    }
+
+    public TraceStore traces() {
+        return traces;
+    }
+
+    private Keccak256 randomRequestId() {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        return Keccak256.wrap(b);
+    }
+
+    public Optional<byte[]> receipt(Keccak256 id) {
+        return log.get(id);
+    }
+
+    public ModelHub hub() {
+        return hub;
+    }
+
+    public InferenceEngine engine() {
+        return engine;
+    }
+
+    public NodeIdentity identity() {
+        return identity;
+    }
+
+    public int receiptCount() {
+        return log.count();
+    }
+
+    public void attach(Batcher b) {
+        this.batcher = b;
+    }
+
+    public void attach(PaymentChannels c) {
+        this.channels = c;
+        BigInteger unit = config.price();
+        var tokens = config.openAi().tokenPrices();
+        if (tokens.isPresent()) unit = unit.max(tokens.get().input()).max(tokens.get().output());
+        if (unit.signum() > 0) {
+            this.gate = new PaymentGate(c, unit, config.chain().flatMap(ChainSettings::paymentCredit));
+            LOG.info("serving each payer at most {} beyond its vouchers", config.chain().flatMap(ChainSettings::paymentCredit)
+                    .map(w -> w + " wei").orElse(PaymentGate.DEFAULT_CREDIT_ANSWERS + " answers"));
+        }
+    }
+
+    /** The payment gate when this node charges and settles on a chain. */
+    public Optional<PaymentGate> gate() {
+        return Optional.ofNullable(gate);
+    }
+
+    /** The voucher channels when this node settles on a chain. */
+    public Optional<PaymentChannels> channels() {
+        return Optional.ofNullable(channels);
+    }
+
+    /**
+     * Signs a receipt over digests the caller computed (the OpenAI routes: request and response digests) and
+     * makes it durable in the receipt log, so it settles like every other.
+     *
+     * @throws Refusal NOT_DURABLE when the log cannot be written; the caller must then withhold the answer
+     */
+    public SignedReceipt signAndLog(Keccak256 requestId, Keccak256 modelDigest, String engineId, Keccak256 inputsDigest,
+            Keccak256 outputsDigest, java.math.BigInteger price) {
+        Receipt receipt = new Receipt(Receipt.VERSION, requestId, modelDigest, engineId, inputsDigest, outputsDigest,
+                Keccak256.ZERO, identity.address(), attestationDigest, VerificationMode.NONE, price, clock.millis());
+        SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
+        try {
+            log.append(signed.id(), JSON.writeValueAsBytes(ReceiptJson.write(signed)));
+        } catch (IOException e) {
+            LOG.error("receipt log write failed", e);
+            throw new Refusal(Refusal.Reason.NOT_DURABLE, "the node could not make the receipt durable, so it withholds the "
+                    + "answer; retry", List.of());
+        }
+        charge(signed);
+        return signed;
+    }
+
+    /**
+     * Admits the request this thread is about to serve, by its {@value PaymentGate#HEADER} header, on a node that
+     * settles on a chain and charges for it; free answers (price 0) and nodes without a chain admit everyone.
+     * Pair with {@link #releasePayer()}.
+     *
+     * @param llm whether the route is a language-model one (priced per token)
+     * @throws PaymentGate.Refused when the payer may not be served (402)
+     * @throws Refusal BAD_PAYER when the header is not an address
+     */
+    public void admitPayer(String header, boolean llm) {
+        PaymentGate g = gate;
+        if (g == null) return;
+        boolean charges = llm ? config.price().signum() > 0 || config.openAi().tokenPrices()
+                .filter(t -> t.input().signum() > 0 || t.output().signum() > 0).isPresent() : config.price().signum() > 0;
+        if (!charges) return;
+        Optional<EvmAddress> payer = Optional.empty();
+        if (header != null && !header.isBlank()) {
+            try {
+                payer = Optional.of(EvmAddress.parse(header.strip()));
+            } catch (IllegalArgumentException e) {
+                throw new Refusal(Refusal.Reason.BAD_PAYER, "header " + PaymentGate.HEADER
+                        + " must be the paying account's 0x address (40 hex digits): " + e.getMessage(), List.of());
+            }
+        }
+        ticket.set(g.admit(payer));
+    }
+
+    /** Ends the request this thread served: an admitted request that signed nothing gives its reservation back. */
+    public void releasePayer() {
+        PaymentGate.Ticket t = ticket.get();
+        if (t != null) {
+            ticket.remove();
+            t.close();
+        }
+    }
+
+    private void charge(SignedReceipt signed) {
+        PaymentGate.Ticket t = ticket.get();
+        if (t != null) t.charge(signed.receipt().price());
+    }
+
+    public Keccak256 newRequestId() {
+        return randomRequestId();
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    /** The batcher when this node settles on a chain. */
+    public Optional<Batcher> batcher() {
+        return Optional.ofNullable(batcher);
+    }
+}
