@@ -1,6 +1,7 @@
 package io.verity.attestation;
 
 import io.verity.attestation.internal.Bin;
+import io.verity.attestation.internal.Certs;
 import io.verity.attestation.internal.Encoding;
 import io.verity.attestation.internal.Extras;
 import io.verity.attestation.internal.Failure;
@@ -66,6 +67,14 @@ public final class Attestations {
     public static Verdict verify(byte[] evidence, Optional<EvidenceKind> kind, Policy policy, List<byte[]> extras,
                                  Clock clock) {
         return verify(evidence, kind, policy, extras, clock.instant());
+    }
+
+    /**
+     * Forgets which certificate signatures were already verified, so the next verification checks every chain
+     * from scratch; for benchmarks of the cold path (the cache only ever holds signatures that verified).
+     */
+    public static void clearCaches() {
+        Certs.clearVerifiedCache();
     }
 
     /** The evidence family of raw or text-encoded bytes, judged from their structure. */

@@ -3,7 +3,6 @@ package io.verity.bench;
 import io.verity.attestation.Attestations;
 import io.verity.attestation.Policy;
 import io.verity.attestation.Verdict;
-import io.verity.attestation.internal.Certs;
 import io.verity.testing.TestPaths;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,7 +82,7 @@ public class AttestationBench {
     public static class ColdCache {
         @Setup(Level.Invocation)
         public void clear() {
-            Certs.clearVerifiedCache();
+            Attestations.clearCaches();
         }
     }
 
@@ -124,7 +123,7 @@ public class AttestationBench {
         java.util.Map<String, Runnable> ops = new java.util.LinkedHashMap<>();
         ops.put("nitro (warm)", b::nitro);
         ops.put("nitro (cold chain)", () -> {
-            Certs.clearVerifiedCache();
+            Attestations.clearCaches();
             b.nitro();
         });
         ops.put("tdx", b::tdx);

@@ -72,7 +72,7 @@ class OpenAiProxyIT {
                 .withRequiredKey(new OpenAiSettings.ApiKey(UPSTREAM_KEY))));
         upstream.serveLlm("tiny-llama", LlmEngine.start(gguf, 2, Path.of("target", "openai-proxy-it-llama.log")));
         proxy = InferenceNode.start(proxyConfig("proxy", upstream.url() + "/v1", UPSTREAM_KEY)
-                .withAttestation(NodeEvidence.read(NodeAttestationTest.N1, List.of())));
+                .withAttestation(NodeEvidence.read(NodeAttestationIT.N1, List.of())));
         wrongKey = InferenceNode.start(proxyConfig("wrong-key", upstream.url() + "/v1", WRONG_KEY));
         http = HttpClient.newHttpClient();
     }
@@ -119,7 +119,7 @@ class OpenAiProxyIT {
         assertThat(receipt.receipt().price()).isEqualTo(IN_PRICE.multiply(BigInteger.valueOf(usage.get("prompt_tokens").asLong()))
                 .add(OUT_PRICE.multiply(BigInteger.valueOf(usage.get("completion_tokens").asLong()))));
         // the proxy's evidence digest is in the receipt, as on its ONNX receipts
-        assertThat(receipt.receipt().attestationDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(NodeAttestationTest.N1)));
+        assertThat(receipt.receipt().attestationDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(NodeAttestationIT.N1)));
         return receipt;
     }
 

@@ -3,6 +3,7 @@ package io.verity.cli.verify;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.cli.Checks;
 import io.verity.cli.TensorFiles;
 import io.verity.llm.ChatDigests;
 import io.verity.protocol.Keccak256;

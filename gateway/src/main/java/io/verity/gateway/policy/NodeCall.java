@@ -7,8 +7,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Asks one node one request and checks its answer; the {@link PolicyEngine}'s only way to reach a node. The
- * HTTP callers implement it for tensors ({@link NodeCaller}) and language models ({@link LlmCaller}); unit tests
- * implement it in memory.
+ * HTTP callers implement it for tensors ({@code tensor.NodeCaller}) and language models
+ * ({@code openai.LlmCaller}); unit tests implement it in memory.
  *
  * @param <C> the request as every node gets it
  * @param <A> a checked answer

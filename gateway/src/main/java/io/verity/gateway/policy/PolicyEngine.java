@@ -24,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -115,9 +116,9 @@ public final class PolicyEngine {
      * @param background where audits and equivocation probes run
      * @param random draws in [0, 1) deciding sampled audits
      */
-    public PolicyEngine(Supplier<Collection<NodeState>> nodes, TeeGate tee, Routing routing, Optional<Payments> payer, EvidenceLog evidence,
-            Optional<SettlementClient> settlement, Sampling sampling, Duration quarantine, int maxAttempts,
-            Executor background, Clock clock, DoubleSupplier random) {
+    public PolicyEngine(Supplier<Collection<NodeState>> nodes, TeeGate tee, Routing routing, Optional<Payments> payer,
+            EvidenceLog evidence, Optional<SettlementClient> settlement, Sampling sampling, Duration quarantine,
+            int maxAttempts, Executor background, Clock clock, DoubleSupplier random) {
         this.nodes = nodes;
         this.tee = tee;
         this.routing = routing;
@@ -265,7 +266,9 @@ public final class PolicyEngine {
             switch (chosen) {
                 case NodeResult.Answered<A> a -> {
                     // A hedge that answered too but lost the race is neither used nor paid.
-                    for (NodeResult<A> r : done) if (r instanceof NodeResult.Answered<A> late) attempts.add(unused(late.answer()));
+                    for (NodeResult<A> r : done) {
+                        if (r instanceof NodeResult.Answered<A> late) attempts.add(unused(late.answer()));
+                    }
                     return a.answer();
                 }
                 case NodeResult.Failed<A> f -> {
@@ -284,7 +287,7 @@ public final class PolicyEngine {
         CompletableFuture<NodeResult<A>> f = req.caller().call(n, call);
         f.whenComplete((r, e) -> {
             if (r != null) done.add(r);
-            else if (!(e instanceof java.util.concurrent.CancellationException)) {
+            else if (!(e instanceof CancellationException)) {
                 done.add(NodeResult.Failed.of(new Attempt(n.address, n.url(), "io-error", 0, String.valueOf(e))));
             }
         });
@@ -392,7 +395,8 @@ public final class PolicyEngine {
         for (List<? extends Answer> g : groups) {
             for (Answer a : g) {
                 evidence.append(new EvidenceLog.Entry(clock.instant(), EvidenceLog.Kind.UNRESOLVED, a.signer(),
-                        req.requestId(), req.model(), req.policy().wireName(), List.of(a.receipt()), List.of(), Optional.empty()));
+                        req.requestId(), req.model(), req.policy().wireName(), List.of(a.receipt()), List.of(),
+                        Optional.empty()));
             }
         }
     }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The node's HTTP API against a real node on a free loopback port, serving the real Silero VAD model. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class NodeApiTest {
+class NodeApiIT {
     @TempDir static Path home; // static: a PER_CLASS @BeforeAll runs before instance @TempDir fields are set
     InferenceNode node;
     final HttpClient http = HttpClient.newHttpClient();

@@ -1,4 +1,4 @@
-package io.verity.cli.verify;
+package io.verity.cli;
 
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.ReceiptVerdict;

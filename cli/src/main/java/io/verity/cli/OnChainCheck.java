@@ -1,4 +1,4 @@
-package io.verity.cli.verify;
+package io.verity.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.chain.ChainAccount;
