@@ -57,6 +57,17 @@ class NodeApiIT {
     }
 
     @Test
+    void metrics_time_each_inference_by_route_and_model_and_count_the_receipts() throws Exception {
+        assertThat(infer(NodeFixture.vadRequest(Keccak256.hash("metrics".getBytes()).toHex())).status()).isEqualTo(200);
+        var r = http.send(java.net.http.HttpRequest.newBuilder(node.url().resolve("/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+        assertThat(r.body()).contains("verity_node_receipts_signed ").contains("jvm_memory_used_bytes")
+                .containsPattern("verity_node_http_requests_seconds_count\\{.*model=\"silero-vad\".*route=\"/v1/infer\".*\\} [1-9]");
+    }
+
+    @Test
     void answers_an_inference_with_outputs_and_a_receipt_that_verifies() throws Exception {
         String rid = Keccak256.hash("req-1".getBytes()).toHex();
         var r = infer(NodeFixture.vadRequest(rid));

@@ -17,7 +17,6 @@ import io.verity.llm.ChatDigests;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.hub.ModelHub;
-import io.verity.node.openai.OpenAiSettings;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
