@@ -2,7 +2,7 @@
 // {recovered: verifyTypedData(domain, types, value, signature), id: TypedDataEncoder.hash(domain, types, value)}.
 // Used by ReceiptEthersInteropTest; run with NODE_PATH=tools/node/node_modules.
 import { readFileSync } from 'node:fs';
-import { ethers, types, MODES } from './eip712-receipt.mjs';
+import { ethers, MODES, receiptTypes as types } from './verity-eip712.mjs';
 
 const out = [];
 for (const r of JSON.parse(readFileSync(0, 'utf8'))) {

@@ -3,8 +3,7 @@
 // Run from the repository root:
 //   NODE_PATH=tools/node/node_modules node protocol/src/test/resources/golden/eip712/generate.mjs \
 //     > protocol/src/test/resources/golden/eip712/vectors.json
-import { ethers, types, MODES } from '../../../js/eip712-receipt.mjs';
-
+import { ethers, MODES, receiptTypes as types } from '../../../js/verity-eip712.mjs';
 // anvil / hardhat dev accounts 0 and 1: public test keys, never hold value with them
 const KEYS = [
   '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',

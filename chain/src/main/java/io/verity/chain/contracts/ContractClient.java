@@ -9,7 +9,7 @@ import java.util.Objects;
 import org.web3j.abi.datatypes.Function;
 import org.web3j.abi.datatypes.Type;
 
-/** What every typed contract client holds: the connection (whose account sends) and the deployed contract's address. */
+/** What every typed contract client holds: the connection it sends and calls through, and the contract's address. */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
 abstract sealed class ContractClient
         permits DisputeClient, ModelRegistryClient, NodeRegistryClient, PaymentsClient, SettlementClient {
@@ -21,8 +21,14 @@ abstract sealed class ContractClient
         this.address = Objects.requireNonNull(address, "address");
     }
 
-    public final EvmAddress address() {
+    /** The contract's address. */
+    public EvmAddress address() {
         return address;
+    }
+
+    /** The connection (and so the account) this client acts through. */
+    public ChainConnection connection() {
+        return chain;
     }
 
     /** A transaction to the contract that sends no value. */

@@ -24,10 +24,6 @@ public final class DisputeClient extends ContractClient {
         super(chain, address);
     }
 
-    public ChainConnection connection() {
-        return chain;
-    }
-
     /**
      * Challenges a settled receipt whose trace has {@code n} entries, posting {@code bond} wei. The contract
      * re-checks the receipt with Settlement.verifyReceipt. Event DisputeOpened (see {@link #openedGameId}).
