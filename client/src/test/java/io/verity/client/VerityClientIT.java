@@ -108,6 +108,14 @@ class VerityClientIT {
         return g;
     }
 
+    /** The proxy answers in the gateway's shape, claiming {@code policy} and {@code status}, with node A's lone receipt. */
+    void answerAloneAs(String policy, String status) {
+        proxy.handler(req -> {
+            JsonNode a = proxy.forward(nodeA.url(), "/v1/infer", req.body());
+            return TamperingProxy.Reply.json(gatewayAnswer(policy, status, a.get("outputs"), List.of(a.get("receipt"))));
+        });
+    }
+
     static UnverifiedAnswerException refused(VerityClient client, Policy policy) {
         return catchThrowableOfType(UnverifiedAnswerException.class, () -> client.infer(Nodes.VAD, INPUTS, policy));
     }
@@ -218,10 +226,7 @@ class VerityClientIT {
 
     @Test
     void a_gateway_that_downgrades_redundant_to_none_is_refused() {
-        proxy.handler(req -> {
-            JsonNode a = proxy.forward(nodeA.url(), "/v1/infer", req.body());
-            return TamperingProxy.Reply.json(gatewayAnswer("none", "single", a.get("outputs"), List.of(a.get("receipt"))));
-        });
+        answerAloneAs("none", "single");
         UnverifiedAnswerException e = refused(viaProxy, new Policy.Redundant(2));
         assertThat(e.check()).isEqualTo(Check.POLICY);
         assertThat(e.getMessage()).isEqualTo("POLICY: asked for redundant:2, the answer was produced under none");
@@ -249,10 +254,7 @@ class VerityClientIT {
 
     @Test
     void a_redundant_answer_below_quorum_is_refused() {
-        proxy.handler(req -> {
-            JsonNode a = proxy.forward(nodeA.url(), "/v1/infer", req.body());
-            return TamperingProxy.Reply.json(gatewayAnswer("redundant:3", "majority", a.get("outputs"), List.of(a.get("receipt"))));
-        });
+        answerAloneAs("redundant:3", "majority");
         UnverifiedAnswerException e = refused(viaProxy, new Policy.Redundant(3));
         assertThat(e.check()).isEqualTo(Check.QUORUM);
         assertThat(e.getMessage()).isEqualTo("QUORUM: redundant:3 needs between 2 and 3 agreeing receipts, got 1");

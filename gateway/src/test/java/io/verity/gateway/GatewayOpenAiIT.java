@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -84,17 +83,11 @@ class GatewayOpenAiIT {
     }
 
     static JsonNode get(URI base, String path) throws Exception {
-        return JSON.readTree(http.send(HttpRequest.newBuilder(base.resolve(path)).build(), HttpResponse.BodyHandlers.ofString())
-                .body());
+        return OpenAiClients.get(http, base, path);
     }
 
     static OpenAIClient openai() {
-        return OpenAIOkHttpClient.builder().baseUrl(gateway.url() + "/v1").apiKey("unused").maxRetries(0)
-                .timeout(Duration.ofSeconds(30)).build();
-    }
-
-    static JsonNode tree(com.openai.core.JsonValue v) {
-        return com.openai.core.ObjectMappers.jsonMapper().valueToTree(v);
+        return OpenAiClients.openai(gateway, Duration.ofSeconds(30));
     }
 
     static Eip712Domain domain() {
@@ -106,7 +99,7 @@ class GatewayOpenAiIT {
         ChatCompletion c = openai().chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
                 .addUserMessage("Hello").temperature(0).maxCompletionTokens(12).build());
         assertThat(c.choices().get(0).message().content().orElseThrow()).hasSize(12);
-        JsonNode verity = tree(c._additionalProperties().get("verity"));
+        JsonNode verity = OpenAiClients.tree(c._additionalProperties().get("verity"));
         SignedReceipt receipt = ReceiptJson.read(verity.get("receipt"), "");
         assertThat(receipt.verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(receipt.receipt().node()).isEqualTo(node.address());
@@ -136,7 +129,7 @@ class GatewayOpenAiIT {
             });
         }
         assertThat(content).hasSize(10);
-        JsonNode verity = tree(chunks.getLast()._additionalProperties().get("verity"));
+        JsonNode verity = OpenAiClients.tree(chunks.getLast()._additionalProperties().get("verity"));
         assertThat(ReceiptJson.read(verity.get("receipt"), "").verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(verity.at("/verdict/status").asText()).isEqualTo("single");
         assertThat(verity.at("/payment/amount").asText()).isNotEqualTo("0");

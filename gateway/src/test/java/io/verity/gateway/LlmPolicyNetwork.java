@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.chain.fixture.LocalChain;
@@ -20,8 +19,6 @@ import io.verity.protocol.receipt.Eip712Domain;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -116,13 +113,11 @@ abstract class LlmPolicyNetwork {
     }
 
     static JsonNode get(URI base, String path) throws Exception {
-        return JSON.readTree(http.send(HttpRequest.newBuilder(base.resolve(path)).build(), HttpResponse.BodyHandlers.ofString())
-                .body());
+        return OpenAiClients.get(http, base, path);
     }
 
     static OpenAIClient openai() {
-        return OpenAIOkHttpClient.builder().baseUrl(gateway.url() + "/v1").apiKey("unused").maxRetries(0)
-                .timeout(Duration.ofSeconds(60)).build();
+        return OpenAiClients.openai(gateway, Duration.ofSeconds(60));
     }
 
     static ChatCompletionCreateParams.Builder greedy(String prompt) {
@@ -131,7 +126,7 @@ abstract class LlmPolicyNetwork {
     }
 
     static JsonNode tree(JsonValue v) {
-        return com.openai.core.ObjectMappers.jsonMapper().valueToTree(v);
+        return OpenAiClients.tree(v);
     }
 
     static Eip712Domain domain() {
