@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.http.HttpLimits;
 import io.verity.node.InferenceNode;
+import io.verity.testing.HostileBodies;
 import io.verity.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -171,9 +172,7 @@ class GatewayHostileInputIT {
 
     @Test
     void a_million_unknown_keys_get_a_short_error_list() throws Exception {
-        StringBuilder b = new StringBuilder(17_000_000).append('{');
-        for (int i = 0; i < 1_000_000; i++) b.append(i == 0 ? "" : ",").append("\"unknown").append(String.format("%07d", i)).append("\":0");
-        byte[] body = b.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        byte[] body = HostileBodies.millionUnknownKeys();
         assertThat(body.length).isGreaterThan(16_900_000);
         JsonNode p = problem(post(gateway.url(), body, "application/json"), 400, "invalid-request");
         assertThat(p.get("errors").size()).isEqualTo(21);

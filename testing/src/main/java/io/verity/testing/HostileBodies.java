@@ -1,0 +1,15 @@
+package io.verity.testing;
+
+import java.nio.charset.StandardCharsets;
+
+/** Request bodies that attack a JSON reader, shared by the node's and the gateway's hostile-input ITs. */
+public final class HostileBodies {
+    private HostileBodies() {}
+
+    /** One JSON object of a million distinct unknown members ({@code "unknown0000000":0,...}), about 17 MB. */
+    public static byte[] millionUnknownKeys() {
+        StringBuilder b = new StringBuilder(17_000_000).append('{');
+        for (int i = 0; i < 1_000_000; i++) b.append(i == 0 ? "" : ",").append("\"unknown").append(String.format("%07d", i)).append("\":0");
+        return b.append('}').toString().getBytes(StandardCharsets.UTF_8);
+    }
+}
