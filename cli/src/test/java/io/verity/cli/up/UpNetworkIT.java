@@ -69,6 +69,11 @@ public class UpNetworkIT {
     /** Whatever a failed assertion left running is stopped, so one failure does not leak into the next test. */
     @AfterEach
     void stopLeftovers() {
+        stopAll(started);
+    }
+
+    /** Kills each process and its children; the ITs that run {@code verity up} call it after each test. */
+    public static void stopAll(List<ProcessHandle> started) {
         for (ProcessHandle p : started) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();

@@ -46,10 +46,7 @@ class DisputeUpIT {
 
     @AfterEach
     void stopLeftovers() {
-        for (ProcessHandle p : started) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
+        UpNetworkIT.stopAll(started);
     }
 
     @Test
