@@ -1,12 +1,13 @@
-package io.verity.client;
+package io.verity.protocol.wire;
 
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.util.Objects;
 
 /**
- * What a gateway promised a node for this request on the client account's behalf: {@code amount} wei more,
- * raising the node's cumulative voucher to {@code cumulativeAmount} (docs/protocol.md, "Vouchers").
+ * What a gateway promised a node for one request on the client account's behalf: {@code amount} wei more,
+ * raising the node's cumulative voucher to {@code cumulativeAmount} (docs/protocol.md, "Vouchers"). On the wire
+ * both amounts are decimal strings: uint256 does not fit a JSON number.
  */
 public record Payment(EvmAddress node, BigInteger amount, BigInteger cumulativeAmount) {
     public Payment {
