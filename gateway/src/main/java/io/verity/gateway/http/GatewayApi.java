@@ -14,6 +14,7 @@ import io.verity.gateway.pay.Payer;
 import io.verity.gateway.policy.NodeResult;
 import io.verity.gateway.policy.PolicyEngine;
 import io.verity.gateway.problem.ProblemKind;
+import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeState;
 import io.verity.gateway.tee.TeeGate;
 import io.verity.gateway.tensor.NodeAnswer;
@@ -183,8 +184,7 @@ public final class GatewayApi {
 
     /** The answer as {@link GatewayAnswer} writes it; the outputs relayed as the node sent them. */
     private static byte[] write(Keccak256 requestId, String model, Policy policy, PolicyEngine.Outcome<NodeAnswer> o) {
-        List<GatewayAnswer.Attempt> attempts = o.attempts().stream()
-                .map(a -> new GatewayAnswer.Attempt(a.node(), a.url(), a.outcome(), a.ms(), a.detail())).toList();
+        List<GatewayAnswer.Attempt> attempts = o.attempts().stream().map(Attempt::toWire).toList();
         GatewayAnswer answer = new GatewayAnswer(requestId, model, policy, o.primary().outputs(),
                 o.supporting().stream().map(NodeAnswer::receipt).toList(), o.verdict().toWire(), o.payments(), attempts);
         return answer.toJson(o.primary().outputsJson());

@@ -583,13 +583,13 @@ public final class OpenAiProxy {
         ObjectNode verity = (ObjectNode) o.primary().verityHolder().get("verity");
         verity.set("verdict", verdict(o.verdict()));
         Optional<Payment> own = o.primaryPayment();
-        if (own.isPresent()) verity.set("payment", payment(own.get()));
+        if (own.isPresent()) verity.set("payment", own.get().toJson());
         else verity.putNull("payment");
         if (o.supporting().size() > 1) {
             ArrayNode receipts = verity.putArray("receipts");
             for (LlmCaller.LlmAnswer a : o.supporting()) receipts.add(ReceiptJson.write(a.receipt()));
             ArrayNode payments = verity.putArray("payments");
-            for (Payment p : o.payments()) payments.add(payment(p));
+            for (Payment p : o.payments()) payments.add(p.toJson());
         }
         verity.set("attempts", ProblemKind.attempts(o.attempts()));
     }
@@ -607,11 +607,6 @@ public final class OpenAiProxy {
             }
         }
         return verdict;
-    }
-
-    private static ObjectNode payment(Payment p) {
-        return JSON.createObjectNode().put("node", p.node().toString()).put("amount", p.amount().toString())
-                .put("cumulativeAmount", p.cumulativeAmount().toString());
     }
 
     /** A non-streamed answer with the node's receipt headers, rebuilt from the receipt the gateway checked. */

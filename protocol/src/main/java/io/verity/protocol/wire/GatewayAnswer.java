@@ -3,6 +3,8 @@ package io.verity.protocol.wire;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.InvalidFieldException;
@@ -60,14 +62,12 @@ public record GatewayAnswer(Keccak256 requestId, String model, Policy policy, Li
             Objects.requireNonNull(detail, "detail");
         }
 
-        void write(JsonGenerator g) throws IOException {
-            g.writeStartObject();
-            g.writeStringField("node", node.toString());
-            g.writeStringField("url", url.toString());
-            g.writeStringField("outcome", outcome);
-            g.writeNumberField("ms", Math.round(ms * 10) / 10.0);
-            if (!detail.isEmpty()) g.writeStringField("detail", detail);
-            g.writeEndObject();
+        /** As the answer and the gateway's problems ({@code attempts}) carry it. */
+        public ObjectNode toJson() {
+            ObjectNode o = JsonNodeFactory.instance.objectNode().put("node", node.toString()).put("url", url.toString())
+                    .put("outcome", outcome).put("ms", Math.round(ms * 10) / 10.0);
+            if (!detail.isEmpty()) o.put("detail", detail);
+            return o;
         }
     }
 
@@ -156,16 +156,10 @@ public record GatewayAnswer(Keccak256 requestId, String model, Policy policy, Li
             g.writeFieldName("verdict");
             verdict.write(g);
             g.writeArrayFieldStart("payments");
-            for (Payment p : payments) {
-                g.writeStartObject();
-                g.writeStringField("node", p.node().toString());
-                g.writeStringField("amount", p.amount().toString());
-                g.writeStringField("cumulativeAmount", p.cumulativeAmount().toString());
-                g.writeEndObject();
-            }
+            for (Payment p : payments) g.writeTree(p.toJson());
             g.writeEndArray();
             g.writeArrayFieldStart("attempts");
-            for (Attempt a : attempts) a.write(g);
+            for (Attempt a : attempts) g.writeTree(a.toJson());
             g.writeEndArray();
             g.writeEndObject();
         } catch (IOException e) {

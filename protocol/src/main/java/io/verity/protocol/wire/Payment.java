@@ -1,5 +1,7 @@
 package io.verity.protocol.wire;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.util.Objects;
@@ -18,5 +20,11 @@ public record Payment(EvmAddress node, BigInteger amount, BigInteger cumulativeA
         if (cumulativeAmount.compareTo(amount) < 0) {
             throw new IllegalArgumentException("payment cumulativeAmount must be >= amount (" + amount + "), got " + cumulativeAmount);
         }
+    }
+
+    /** {@code {node, amount, cumulativeAmount}}, the amounts as decimal strings. */
+    public ObjectNode toJson() {
+        return JsonNodeFactory.instance.objectNode().put("node", node.toString()).put("amount", amount.toString())
+                .put("cumulativeAmount", cumulativeAmount.toString());
     }
 }
