@@ -27,8 +27,8 @@ record WireAnswer(Keccak256 requestId, Policy policy, List<Tensor> outputs, List
             if (body != null && body.isObject() && !body.has("receipts")) {
                 JsonNode outputs = body.get("outputs"), receipt = body.get("receipt");
                 if (outputs == null || outputs.isNull()) throw new InvalidFieldException("/outputs", "is required");
+                List<Tensor> tensors = TensorJson.readList(outputs, "/outputs"); // the outputs first, as always
                 if (receipt == null || receipt.isNull()) throw new InvalidFieldException("/receipt", "is required");
-                List<Tensor> tensors = TensorJson.readList(outputs, "/outputs");
                 SignedReceipt r = ReceiptJson.read(receipt, "/receipt");
                 return new WireAnswer(r.receipt().requestId(), Policy.NONE, tensors, List.of(r), AnswerVerdict.single(), List.of());
             }
