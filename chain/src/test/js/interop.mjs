@@ -11,7 +11,8 @@ const [inputFile, nodeModules] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(nodeModules), 'noop.js'));
 const { createPublicClient, http, parseAbiItem } = require('viem');
 const { StandardMerkleTree } = require('@openzeppelin/merkle-tree');
-const { ethers } = require('ethers');
+process.env.NODE_PATH = nodeModules; // the protocol's EIP-712 types load ethers from there
+const { ethers, receiptTypes, voucherTypes, MODES } = await import('../../../../protocol/src/test/js/verity-eip712.mjs');
 
 const input = JSON.parse(fs.readFileSync(inputFile, 'utf8'));
 const client = createPublicClient({ transport: http(input.rpc) });
@@ -24,22 +25,13 @@ const logs = await client.getLogs({
 const batch = logs.find(l => l.args.batchId === BigInt(input.batchId));
 if (!batch) throw new Error(`no BatchCommitted event for batch ${input.batchId}`);
 
-const receiptTypes = {
-  Receipt: [
-    { name: 'version', type: 'uint16' }, { name: 'requestId', type: 'bytes32' },
-    { name: 'modelDigest', type: 'bytes32' }, { name: 'engine', type: 'string' },
-    { name: 'inputsDigest', type: 'bytes32' }, { name: 'outputsDigest', type: 'bytes32' },
-    { name: 'traceRoot', type: 'bytes32' }, { name: 'node', type: 'address' },
-    { name: 'attestationDigest', type: 'bytes32' }, { name: 'verification', type: 'uint8' },
-    { name: 'price', type: 'uint256' }, { name: 'timestamp', type: 'uint64' },
-  ],
-};
 const domain = { name: 'Verity', version: '1', chainId: input.chainId, verifyingContract: input.settlement };
 
 const ids = [];
 const signers = [];
-for (const r of input.receipts) {
-  const value = { ...r.receipt, price: BigInt(r.receipt.price), timestamp: BigInt(r.receipt.timestamp) };
+for (const r of input.receipts) { // the receipt JSON of docs/protocol.md; ethers reads only the struct's fields
+  if (r.domain.verifyingContract !== input.settlement) throw new Error(`receipt signed for ${r.domain.verifyingContract}`);
+  const value = { ...r, verification: MODES.indexOf(r.verification), price: BigInt(r.price), timestamp: BigInt(r.timestamp) };
   ids.push(ethers.TypedDataEncoder.hash(domain, receiptTypes, value));
   signers.push(ethers.verifyTypedData(domain, receiptTypes, value, r.signature));
 }
@@ -56,9 +48,6 @@ for (const id of ids) {
   }));
 }
 
-const voucherTypes = { Voucher: [
-  { name: 'client', type: 'address' }, { name: 'node', type: 'address' }, { name: 'cumulativeAmount', type: 'uint256' },
-] };
 const v = input.voucher;
 const voucherSigner = ethers.verifyTypedData(
   { name: 'Verity', version: '1', chainId: input.chainId, verifyingContract: input.payments },

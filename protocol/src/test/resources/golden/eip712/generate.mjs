@@ -3,30 +3,7 @@
 // Run from the repository root:
 //   NODE_PATH=tools/node/node_modules node protocol/src/test/resources/golden/eip712/generate.mjs \
 //     > protocol/src/test/resources/golden/eip712/vectors.json
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-
-if (!process.env.NODE_PATH) throw new Error('set NODE_PATH to tools/node/node_modules');
-const require = createRequire(join(process.env.NODE_PATH, 'noop.js'));
-const { ethers } = require('ethers');
-
-const types = {
-  Receipt: [
-    { name: 'version', type: 'uint16' },
-    { name: 'requestId', type: 'bytes32' },
-    { name: 'modelDigest', type: 'bytes32' },
-    { name: 'engine', type: 'string' },
-    { name: 'inputsDigest', type: 'bytes32' },
-    { name: 'outputsDigest', type: 'bytes32' },
-    { name: 'traceRoot', type: 'bytes32' },
-    { name: 'node', type: 'address' },
-    { name: 'attestationDigest', type: 'bytes32' },
-    { name: 'verification', type: 'uint8' },
-    { name: 'price', type: 'uint256' },
-    { name: 'timestamp', type: 'uint64' },
-  ],
-};
-const MODES = ['none', 'tee', 'redundant', 'sample', 'optimistic'];
+import { ethers, MODES, receiptTypes as types } from '../../../js/verity-eip712.mjs';
 // anvil / hardhat dev accounts 0 and 1: public test keys, never hold value with them
 const KEYS = [
   '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',

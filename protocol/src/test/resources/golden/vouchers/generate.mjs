@@ -2,13 +2,8 @@
 // for VoucherGoldenTest. Run from the repository root:
 //   NODE_PATH=$PWD/tools/node/node_modules node protocol/src/test/resources/golden/vouchers/generate.mjs \
 //     > protocol/src/test/resources/golden/vouchers/vectors.json
-import { createRequire } from 'node:module';
+import { ethers, voucherTypes as types } from '../../../js/verity-eip712.mjs';
 
-if (!process.env.NODE_PATH) throw new Error('set NODE_PATH to the absolute path of tools/node/node_modules');
-const { ethers } = createRequire(process.env.NODE_PATH + '/noop.js')('ethers');
-// the Voucher type of docs/protocol.md, "Vouchers"
-const fields = [['client', 'address'], ['node', 'address'], ['cumulativeAmount', 'uint256']];
-const types = { Voucher: fields.map(([name, type]) => ({ name, type })) };
 // anvil / hardhat dev accounts 0 and 1: public test keys, never hold value with them
 const KEYS = [
   '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',

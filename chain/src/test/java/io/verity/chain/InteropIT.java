@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.contracts.SettlementClient;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
-import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.protocol.receipt.Voucher;
@@ -38,13 +38,11 @@ class InteropIT extends DevnetTestBase {
     void viem_ethers_and_openzeppelin_agree_with_our_ids_roots_proofs_and_signatures(@TempDir Path dir) throws Exception {
         NodeRegistryIT.registerNode(1, ether(1)).confirmed();
         TestReceipts receipts = new TestReceipts(42);
-        List<Receipt> rs = new ArrayList<>();
-        List<byte[]> sigs = new ArrayList<>();
+        List<SignedReceipt> rs = new ArrayList<>();
         List<Keccak256> ids = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
             SignedReceipt signed = signed(1, receipts.receipt(addr(1)));
-            rs.add(signed.receipt());
-            sigs.add(signed.signature().toArray());
+            rs.add(signed);
             ids.add(signed.id());
         }
         TestMerkle tree = new TestMerkle(ids);
@@ -57,30 +55,10 @@ class InteropIT extends DevnetTestBase {
         input.put("settlement", deployment.settlement().toString());
         input.put("payments", deployment.payments().toString());
         input.put("batchId", batchId);
-        ArrayNode arr = input.putArray("receipts");
-        for (int i = 0; i < rs.size(); i++) {
-            Receipt r = rs.get(i);
-            ObjectNode o = arr.addObject();
-            ObjectNode f = o.putObject("receipt");
-            f.put("version", r.version());
-            f.put("requestId", r.requestId().toHex());
-            f.put("modelDigest", r.modelDigest().toHex());
-            f.put("engine", r.engine());
-            f.put("inputsDigest", r.inputsDigest().toHex());
-            f.put("outputsDigest", r.outputsDigest().toHex());
-            f.put("traceRoot", r.traceRoot().toHex());
-            f.put("node", r.node().toString());
-            f.put("attestationDigest", r.attestationDigest().toHex());
-            f.put("verification", r.verification().code());
-            f.put("price", r.price().toString());
-            f.put("timestamp", Long.toString(r.timestamp()));
-            o.put("signature", Hex.encode(sigs.get(i)));
-        }
-        ObjectNode v = input.putObject("voucher");
-        v.put("client", voucher.voucher().client().toString());
-        v.put("node", voucher.voucher().node().toString());
-        v.put("cumulativeAmount", voucher.voucher().cumulativeAmount().toString());
-        v.put("signature", Hex.encode(voucher.signature()));
+        ArrayNode arr = input.putArray("receipts"); // the wire JSON, as nodes serve receipts and clients send vouchers
+        for (SignedReceipt r : rs) arr.add(ReceiptJson.write(r));
+        input.set("voucher", VoucherJson.write(new VoucherJson.Envelope(voucher,
+                VoucherJson.domain(devnet.chainId(), deployment.payments()))));
         Path in = dir.resolve("input.json");
         JSON.writeValue(in.toFile(), input);
 

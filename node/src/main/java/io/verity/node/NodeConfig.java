@@ -1,7 +1,6 @@
 package io.verity.node;
 
 import io.verity.http.HttpLimits;
-import io.verity.node.openai.OpenAiSettings;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;

@@ -1,6 +1,5 @@
 package io.verity.node;
 
-import io.verity.node.openai.OpenAiSettings;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.wire.ReadyLine;
 import java.io.IOException;

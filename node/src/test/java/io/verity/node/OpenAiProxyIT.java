@@ -17,7 +17,6 @@ import io.verity.llm.ChatDigests;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.hub.ModelHub;
-import io.verity.node.openai.OpenAiSettings;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -72,7 +71,7 @@ class OpenAiProxyIT {
                 .withRequiredKey(new OpenAiSettings.ApiKey(UPSTREAM_KEY))));
         upstream.serveLlm("tiny-llama", LlmEngine.start(gguf, 2, Path.of("target", "openai-proxy-it-llama.log")));
         proxy = InferenceNode.start(proxyConfig("proxy", upstream.url() + "/v1", UPSTREAM_KEY)
-                .withAttestation(NodeEvidence.read(NodeAttestationTest.N1, List.of())));
+                .withAttestation(NodeEvidence.read(NodeAttestationIT.N1, List.of())));
         wrongKey = InferenceNode.start(proxyConfig("wrong-key", upstream.url() + "/v1", WRONG_KEY));
         http = HttpClient.newHttpClient();
     }
@@ -119,7 +118,7 @@ class OpenAiProxyIT {
         assertThat(receipt.receipt().price()).isEqualTo(IN_PRICE.multiply(BigInteger.valueOf(usage.get("prompt_tokens").asLong()))
                 .add(OUT_PRICE.multiply(BigInteger.valueOf(usage.get("completion_tokens").asLong()))));
         // the proxy's evidence digest is in the receipt, as on its ONNX receipts
-        assertThat(receipt.receipt().attestationDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(NodeAttestationTest.N1)));
+        assertThat(receipt.receipt().attestationDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(NodeAttestationIT.N1)));
         return receipt;
     }
 

@@ -180,9 +180,9 @@ class VoucherIT {
             assertThat(send(node.url(), voucher(client, node.address(), amount)).status()).isEqualTo(200);
             for (BigInteger stale : new BigInteger[] {amount, BigInteger.valueOf(4000)}) {
                 var r = send(node.url(), voucher(client, node.address(), stale));
-                NodeApiTest.assertProblem(r, 409, "voucher-not-increasing");
+                NodeApiIT.assertProblem(r, 409, "voucher-not-increasing");
                 assertThat(r.body().get("held").asText()).isEqualTo("5000");
-                assertThat(NodeApiTest.onlyError(r).get("pointer").asText()).isEqualTo("/cumulativeAmount");
+                assertThat(NodeApiIT.onlyError(r).get("pointer").asText()).isEqualTo("/cumulativeAmount");
             }
             assertThat(NodeFixture.get(http, node.url(), "/v1/vouchers/" + client.address()).body()
                     .get("cumulativeAmount").asText()).isEqualTo("5000");
@@ -191,15 +191,15 @@ class VoucherIT {
             // though its voucher is higher, so the other sender's increment is not swallowed.
             var stale = NodeFixture.post(http, node.url(), "/v1/vouchers?base=4000",
                     voucher(client, node.address(), BigInteger.valueOf(6000)).toString(), "application/json");
-            NodeApiTest.assertProblem(stale, 409, "voucher-base-stale");
+            NodeApiIT.assertProblem(stale, 409, "voucher-base-stale");
             assertThat(stale.body().get("held").asText()).isEqualTo("5000");
             var current = NodeFixture.post(http, node.url(), "/v1/vouchers?base=5000",
                     voucher(client, node.address(), BigInteger.valueOf(7000)).toString(), "application/json");
             assertThat(current.status()).as("%s", current.body()).isEqualTo(200);
             var bad = NodeFixture.post(http, node.url(), "/v1/vouchers?base=-1",
                     voucher(client, node.address(), BigInteger.valueOf(8000)).toString(), "application/json");
-            NodeApiTest.assertProblem(bad, 400, "invalid-request");
-            assertThat(NodeApiTest.onlyError(bad).get("pointer").asText()).isEqualTo("query base");
+            NodeApiIT.assertProblem(bad, 400, "invalid-request");
+            assertThat(NodeApiIT.onlyError(bad).get("pointer").asText()).isEqualTo("query base");
         }
     }
 
@@ -210,9 +210,9 @@ class VoucherIT {
             BigInteger amount = BigInteger.valueOf(777);
 
             var otherNode = send(node.url(), voucher(client, devnet.account(8).address(), amount));
-            NodeApiTest.assertProblem(otherNode, 400, "invalid-request");
-            assertThat(NodeApiTest.onlyError(otherNode).get("pointer").asText()).isEqualTo("/node");
-            assertThat(NodeApiTest.onlyError(otherNode).get("detail").asText())
+            NodeApiIT.assertProblem(otherNode, 400, "invalid-request");
+            assertThat(NodeApiIT.onlyError(otherNode).get("pointer").asText()).isEqualTo("/node");
+            assertThat(NodeApiIT.onlyError(otherNode).get("detail").asText())
                     .isEqualTo("must be this node's address " + node.address() + ", got " + devnet.account(8).address());
 
             // Signed for the Settlement contract: a valid signature, but never redeemable at Payments.
@@ -220,33 +220,33 @@ class VoucherIT {
             EvmAddress settlement = devnet.deployment().settlement();
             var wrongContract = send(node.url(), VoucherJson.write(new VoucherJson.Envelope(
                     v.sign(client.key(), devnet.chainId(), settlement), VoucherJson.domain(devnet.chainId(), settlement))));
-            NodeApiTest.assertProblem(wrongContract, 400, "invalid-request");
-            assertThat(NodeApiTest.onlyError(wrongContract).get("pointer").asText()).isEqualTo("/domain/verifyingContract");
+            NodeApiIT.assertProblem(wrongContract, 400, "invalid-request");
+            assertThat(NodeApiIT.onlyError(wrongContract).get("pointer").asText()).isEqualTo("/domain/verifyingContract");
 
             EvmAddress payments = devnet.deployment().payments();
             var wrongChain = send(node.url(), VoucherJson.write(new VoucherJson.Envelope(v.sign(client.key(), 1, payments),
                     VoucherJson.domain(1, payments))));
-            assertThat(NodeApiTest.onlyError(wrongChain).get("pointer").asText()).isEqualTo("/domain/chainId");
+            assertThat(NodeApiIT.onlyError(wrongChain).get("pointer").asText()).isEqualTo("/domain/chainId");
 
             // Someone else signs a voucher drawing on this client's deposit.
             ChainAccount thief = devnet.account(8);
             SignedVoucher forged = new SignedVoucher(v, thief.key().sign(v.digest(devnet.chainId(), payments)).toArray());
             var badSignature = send(node.url(), VoucherJson.write(new VoucherJson.Envelope(forged,
                     VoucherJson.domain(devnet.chainId(), payments))));
-            NodeApiTest.assertProblem(badSignature, 400, "invalid-request");
-            assertThat(NodeApiTest.onlyError(badSignature).get("pointer").asText()).isEqualTo("/signature");
-            assertThat(NodeApiTest.onlyError(badSignature).get("detail").asText())
+            NodeApiIT.assertProblem(badSignature, 400, "invalid-request");
+            assertThat(NodeApiIT.onlyError(badSignature).get("pointer").asText()).isEqualTo("/signature");
+            assertThat(NodeApiIT.onlyError(badSignature).get("detail").asText())
                     .isEqualTo("recovers to " + thief.address() + ", not the voucher's client " + client.address());
 
             ObjectNode malformed = voucher(client, node.address(), amount);
             malformed.put("cumulativeAmount", "1e18");
             var badAmount = send(node.url(), malformed);
-            NodeApiTest.assertProblem(badAmount, 400, "invalid-request");
-            assertThat(NodeApiTest.onlyError(badAmount).get("pointer").asText()).isEqualTo("/cumulativeAmount");
+            NodeApiIT.assertProblem(badAmount, 400, "invalid-request");
+            assertThat(NodeApiIT.onlyError(badAmount).get("pointer").asText()).isEqualTo("/cumulativeAmount");
 
             var badClient = NodeFixture.get(http, node.url(), "/v1/vouchers/0x1234");
-            NodeApiTest.assertProblem(badClient, 400, "invalid-request");
-            assertThat(NodeApiTest.onlyError(badClient).get("pointer").asText()).isEqualTo("/client");
+            NodeApiIT.assertProblem(badClient, 400, "invalid-request");
+            assertThat(NodeApiIT.onlyError(badClient).get("pointer").asText()).isEqualTo("/client");
 
             // None of these was stored.
             assertThat(NodeFixture.get(http, node.url(), "/v1/vouchers/" + client.address()).body()
@@ -259,8 +259,8 @@ class VoucherIT {
         ChainAccount broke = devnet.account(9); // never deposits
         try (InferenceNode node = startNode(home, 8)) {
             var r = send(node.url(), voucher(broke, node.address(), BigInteger.valueOf(1000)));
-            NodeApiTest.assertProblem(r, 402, "insufficient-deposit");
-            assertThat(NodeApiTest.onlyError(r).get("pointer").asText()).isEqualTo("/cumulativeAmount");
+            NodeApiIT.assertProblem(r, 402, "insufficient-deposit");
+            assertThat(NodeApiIT.onlyError(r).get("pointer").asText()).isEqualTo("/cumulativeAmount");
         }
     }
 

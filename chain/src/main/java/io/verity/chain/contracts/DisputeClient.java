@@ -10,7 +10,6 @@ import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
 import java.util.List;
-import java.util.Objects;
 import java.util.OptionalLong;
 import org.web3j.abi.datatypes.Bool;
 import org.web3j.abi.datatypes.Type;
@@ -20,21 +19,9 @@ import org.web3j.abi.datatypes.Type;
  * node (or anyone holding its trace) reveals, committee members vote, anyone times a game out.
  */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
-public final class DisputeClient {
-    private final ChainConnection chain;
-    private final EvmAddress address;
-
+public final class DisputeClient extends ContractClient {
     public DisputeClient(ChainConnection chain, EvmAddress address) {
-        this.chain = Objects.requireNonNull(chain, "chain");
-        this.address = Objects.requireNonNull(address, "address");
-    }
-
-    public EvmAddress address() {
-        return address;
-    }
-
-    public ChainConnection connection() {
-        return chain;
+        super(chain, address);
     }
 
     /**

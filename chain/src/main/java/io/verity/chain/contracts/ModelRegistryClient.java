@@ -9,24 +9,15 @@ import io.verity.protocol.Keccak256;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.Utf8String;
 
 /** Typed calls to a deployed ModelRegistry, as the connection's account. */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
-public final class ModelRegistryClient {
-    private final ChainConnection chain;
-    private final EvmAddress address;
-
+public final class ModelRegistryClient extends ContractClient {
     public ModelRegistryClient(ChainConnection chain, EvmAddress address) {
-        this.chain = Objects.requireNonNull(chain, "chain");
-        this.address = Objects.requireNonNull(address, "address");
-    }
-
-    public EvmAddress address() {
-        return address;
+        super(chain, address);
     }
 
     /** The caller becomes the entry's owner. Event ModelRegistered. */

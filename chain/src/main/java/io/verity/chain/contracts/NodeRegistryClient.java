@@ -17,17 +17,9 @@ import org.web3j.abi.datatypes.Utf8String;
 
 /** Typed calls to a deployed NodeRegistry, as the connection's account. */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
-public final class NodeRegistryClient {
-    private final ChainConnection chain;
-    private final EvmAddress address;
-
+public final class NodeRegistryClient extends ContractClient {
     public NodeRegistryClient(ChainConnection chain, EvmAddress address) {
-        this.chain = Objects.requireNonNull(chain, "chain");
-        this.address = Objects.requireNonNull(address, "address");
-    }
-
-    public EvmAddress address() {
-        return address;
+        super(chain, address);
     }
 
     /** Registers the caller with {@code stake} wei (at least {@link #minStake()}). Event NodeRegistered. */

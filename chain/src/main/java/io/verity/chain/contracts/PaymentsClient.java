@@ -11,20 +11,11 @@ import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 
 /** Typed calls to a deployed Payments contract, as the connection's account. */
-public final class PaymentsClient {
-    private final ChainConnection chain;
-    private final EvmAddress address;
-
+public final class PaymentsClient extends ContractClient {
     public PaymentsClient(ChainConnection chain, EvmAddress address) {
-        this.chain = Objects.requireNonNull(chain, "chain");
-        this.address = Objects.requireNonNull(address, "address");
-    }
-
-    public EvmAddress address() {
-        return address;
+        super(chain, address);
     }
 
     /** Adds {@code amount} wei to the caller's escrow. Event Deposited. */

@@ -13,7 +13,6 @@ import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.web3j.abi.datatypes.Type;
@@ -21,17 +20,9 @@ import org.web3j.abi.datatypes.Utf8String;
 
 /** Typed calls to a deployed Settlement contract, as the connection's account. */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
-public final class SettlementClient {
-    private final ChainConnection chain;
-    private final EvmAddress address;
-
+public final class SettlementClient extends ContractClient {
     public SettlementClient(ChainConnection chain, EvmAddress address) {
-        this.chain = Objects.requireNonNull(chain, "chain");
-        this.address = Objects.requireNonNull(address, "address");
-    }
-
-    public EvmAddress address() {
-        return address;
+        super(chain, address);
     }
 
     /**

@@ -111,7 +111,7 @@ public final class DisputeFeed {
         String trace = "/v1/receipts/" + honest.id().toHex() + "/trace";
         long n = get(honestUrl, trace).orElseThrow(() -> new IllegalStateException("majority node " + honestUrl
                 + " does not serve its trace")).get("n").asLong();
-        TraceProof last = opening(get(honestUrl, trace + "/" + (n - 1))
+        TraceProof last = TraceProof.fromJson(get(honestUrl, trace + "/" + (n - 1))
                 .orElseThrow(() -> new IllegalStateException("majority node stopped serving its trace")));
         if (!games.traceRootOf(last).equals(accused.receipt().traceRoot()) || last.digest().equals(accused.receipt().outputsDigest())) {
             LOG.warn("no outputs proof for receipt {}: the majority's last trace entry does not contradict it", id);
@@ -151,7 +151,7 @@ public final class DisputeFeed {
                 return;
             }
             if (d.state() == Dispute.State.AWAIT_CHALLENGER && d.rounds() != answered) {
-                TraceProof o = opening(get(honestUrl, "/v1/receipts/" + honest.id().toHex() + "/trace/" + d.next())
+                TraceProof o = TraceProof.fromJson(get(honestUrl, "/v1/receipts/" + honest.id().toHex() + "/trace/" + d.next())
                         .orElseThrow(() -> new IllegalStateException("majority node stopped serving its trace")));
                 if (!games.traceRootOf(o).equals(honest.receipt().traceRoot())) {
                     throw new IllegalStateException("majority node served an opening that does not match its receipt");
@@ -170,11 +170,6 @@ public final class DisputeFeed {
     private URI endpoint(EvmAddress node) {
         return URI.create(chain.nodes().node(node).map(NodeInfo::endpoint)
                 .orElseThrow(() -> new IllegalStateException("node " + node + " is not registered")).replaceAll("/+$", ""));
-    }
-
-    private static TraceProof opening(JsonNode j) {
-        return new TraceProof(j.get("index").asInt(), j.get("leafCount").asInt(), Keccak256.parse(j.get("previous").asText()),
-                Keccak256.parse(j.get("digest").asText()), hashes(j.get("siblings")));
     }
 
     private static List<Keccak256> hashes(JsonNode arr) {

@@ -72,8 +72,7 @@ public final class TraceClient {
     }
 
     private static Opening opening(JsonNode j) {
-        return new Opening(new TraceProof(j.get("index").asInt(), j.get("leafCount").asInt(), Keccak256.parse(j.get("previous").asText()),
-                Keccak256.parse(j.get("digest").asText()), hashes(j.get("siblings"))), j.get("name").asText(), j.get("node").asInt());
+        return new Opening(TraceProof.fromJson(j), j.get("name").asText(), j.get("node").asInt());
     }
 
     private static List<Keccak256> hashes(JsonNode arr) {

@@ -3,8 +3,8 @@ package io.verity.node.http;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.verity.http.ProblemResponses;
+import io.verity.node.pay.PaymentGate;
 import io.verity.node.serve.NodeService;
-import io.verity.node.settle.PaymentGate;
 import io.verity.protocol.wire.Problem;
 import java.util.List;
 

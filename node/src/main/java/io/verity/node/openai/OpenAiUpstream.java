@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.verity.llm.ChatDigests;
+import io.verity.node.OpenAiSettings;
 import io.verity.node.http.ProblemKind;
 import io.verity.node.openai.OpenAiApi.OpenAiException;
 import io.verity.node.serve.NodeService;

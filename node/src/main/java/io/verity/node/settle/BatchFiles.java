@@ -21,8 +21,8 @@ import java.util.OptionalLong;
  * root|null}}) and one {@code batches/<root>.json} per batch. Every write is temp file, fsync, atomic
  * rename, fsync of the directory, so a crash leaves the old or the new file, never a torn one.
  */
-final class BatchFiles {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class BatchFiles {
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     record State(long cursor, Optional<Keccak256> pending) {}
 
@@ -118,7 +118,7 @@ final class BatchFiles {
     }
 
     /** Temp file, fsync, atomic rename, fsync of the directory: a crash leaves the old or the new file. */
-    static void atomicWrite(Path target, byte[] bytes) throws IOException {
+    public static void atomicWrite(Path target, byte[] bytes) throws IOException {
         Path dir = target.getParent();
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

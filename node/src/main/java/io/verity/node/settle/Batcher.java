@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * stores it under {@code home/batches/<root>.json}, and commits its Merkle root with the URI
  * {@code <node url>/v1/batches/<root>}. At most one batch is in flight; while the chain fails the batcher
  * retries with exponential backoff (100 ms up to {@link ChainSettings#maxBackoff()}) and receipts simply
- * wait in the log. On its first successful contact it registers and stakes the node
- * ({@link NodeRegistration}). Closing stops the thread; it is idempotent.
+ * wait in the log. Before each step its {@link Registrar} makes sure the node is registered and staked.
+ * Closing stops the thread; it is idempotent.
  */
 public final class Batcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
@@ -74,8 +74,7 @@ public final class Batcher implements AutoCloseable {
     // batcher thread only:
     private long cursor;
     private MerkleBatch pending;
-    private boolean registered;
-    private boolean everRegistered; // once, a refused commit only tops the stake up (NodeRegistration.ensure)
+    private final Registrar registrar;
     private long firstSeenAt = -1;
 
     Batcher(ReceiptLog log, Path home, ChainPort chain, ChainSettings settings, long chainId, EvmAddress settlement,
@@ -86,6 +85,7 @@ public final class Batcher implements AutoCloseable {
         this.settlement = settlement;
         this.files = new BatchFiles(home);
         this.chain = chain;
+        this.registrar = new Registrar(chain);
         this.settings = settings;
         this.batchUrlPrefix = stripSlash(nodeUrl.toString()) + "/v1/batches/";
         this.clock = clock;
@@ -112,7 +112,7 @@ public final class Batcher implements AutoCloseable {
     public static Batcher start(ReceiptLog log, Path home, ChainSettings settings, Deployment deployment,
             ChainAccount account, URI nodeUrl, Supplier<List<Keccak256>> models, BigInteger price,
             Optional<RegistryAttestation> attestation, InstantSource clock) throws IOException {
-        ChainPort port = new DevnetChainPort(deployment, account, nodeUrl.toString(), models, price, settings.stake(),
+        ChainPort port = new RpcChainPort(deployment, account, nodeUrl.toString(), models, price, settings.stake(),
                 attestation, clock);
         return start(log, home, port, settings, deployment.chainId(), deployment.settlement(), nodeUrl, clock);
     }
@@ -209,11 +209,7 @@ public final class Batcher implements AutoCloseable {
         long poll = Math.clamp(settings.batchAge().toMillis() / 4, 10, 250);
         while (!loop.closed()) {
             try {
-                if (!registered) {
-                    chain.ensureRegistered(!everRegistered);
-                    registered = everRegistered = true;
-                }
-                chain.reattestIfDue();
+                registrar.ensure();
                 if (pending != null) {
                     post();
                 } else if (!cutIfDue()) {
@@ -224,7 +220,7 @@ public final class Batcher implements AutoCloseable {
             } catch (RuntimeException | IOException e) {
                 if (loop.closed()) break;
                 // A refusal such as NodeNotStaked (after a slash) may be cured by topping the stake up.
-                if (e instanceof ContractRevertedException) registered = false;
+                if (e instanceof ContractRevertedException) registrar.refused();
                 LOG.warn("settlement step failed, retrying in {} ms: {}", backoff, e.toString());
                 loop.sleep(backoff);
                 backoff = Math.min(backoff * 2, settings.maxBackoff().toMillis());

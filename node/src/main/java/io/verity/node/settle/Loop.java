@@ -6,25 +6,25 @@ import java.time.Duration;
  * The background thread of a settlement worker (the batcher, the voucher redeemer): it runs a body that
  * checks {@link #closed()} between rounds and waits with {@link #sleep}, which {@link #stop} cuts short.
  */
-final class Loop {
+public final class Loop {
     private final Object wake = new Object();
     private final Thread thread;
     private volatile boolean closed;
 
-    Loop(String name, Runnable body) {
+    public Loop(String name, Runnable body) {
         this.thread = Thread.ofPlatform().daemon().name(name).unstarted(body);
     }
 
-    void start() {
+    public void start() {
         thread.start();
     }
 
-    boolean closed() {
+    public boolean closed() {
         return closed;
     }
 
     /** Waits up to {@code millis}, or until stopped; an interrupt stops the loop. */
-    void sleep(long millis) {
+    public void sleep(long millis) {
         synchronized (wake) {
             if (closed) return;
             try {
@@ -37,7 +37,7 @@ final class Loop {
     }
 
     /** Stops the loop and waits up to {@code grace} for its round in flight to end; idempotent. */
-    void stop(Duration grace) {
+    public void stop(Duration grace) {
         synchronized (wake) {
             if (closed && !thread.isAlive()) return;
             closed = true;

@@ -3,14 +3,14 @@ package io.verity.node.settle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.verity.chain.contracts.BatchInfo;
 import io.verity.chain.ChainAccount;
-import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainEvent;
+import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.BatchInfo;
+import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.contracts.SettledCheck;
 import io.verity.chain.contracts.SettlementClient;
-import io.verity.chain.TxOutcome;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.protocol.Keccak256;
@@ -140,7 +140,7 @@ class SettlementCrashIT {
     }
 
     private static ChainPort port(ChainAccount account) {
-        return new DevnetChainPort(devnet.deployment(), account, URL.toString(), List::of, BigInteger.ONE, Optional.empty(),
+        return new RpcChainPort(devnet.deployment(), account, URL.toString(), List::of, BigInteger.ONE, Optional.empty(),
                 Optional.empty(), InstantSource.system());
     }
 }

@@ -8,7 +8,7 @@ import java.util.List;
  * gets an answer of twenty errors and "999980 more", not one a hundred times its own size. The one cap of every
  * reader (tensors, receipts, requests) and of every problem document ({@link io.verity.protocol.wire.Problem}).
  */
-public class FieldErrors { // not final only for http.FieldErrors, the gateway's name until it adopts this one
+public final class FieldErrors {
     /** Errors listed in one answer; the rest are counted in a last entry. */
     public static final int MAX = 20;
 

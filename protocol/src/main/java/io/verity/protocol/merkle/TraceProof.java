@@ -1,7 +1,9 @@
 package io.verity.protocol.merkle;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.Keccak256;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -41,6 +43,25 @@ public record TraceProof(int index, int leafCount, Keccak256 previous, Keccak256
             throw new IllegalArgumentException("siblings must have " + depth(leafCount) + " entries for " + leafCount
                     + " leaves, got " + siblings.size());
         }
+    }
+
+    /**
+     * Reads the opening members of a trace entry's JSON as nodes serve it ({@code GET
+     * /v1/receipts/{id}/trace/{i}}: {@code index, leafCount, previous, digest, siblings[]}, hashes as 0x-hex;
+     * other members such as {@code name} and {@code node} are the caller's).
+     *
+     * @throws IllegalArgumentException naming what is malformed
+     */
+    public static TraceProof fromJson(JsonNode body) {
+        for (String field : new String[] {"index", "leafCount"}) {
+            if (!body.path(field).canConvertToInt() || !body.path(field).isIntegralNumber()) {
+                throw new IllegalArgumentException(field + " must be an integer, got " + body.get(field));
+            }
+        }
+        List<Keccak256> siblings = new ArrayList<>();
+        for (JsonNode h : body.path("siblings")) siblings.add(Keccak256.parse(h.asText()));
+        return new TraceProof(body.get("index").intValue(), body.get("leafCount").intValue(),
+                Keccak256.parse(body.path("previous").asText()), Keccak256.parse(body.path("digest").asText()), siblings);
     }
 
     /** chain(index): what two parties compare during a bisection. */

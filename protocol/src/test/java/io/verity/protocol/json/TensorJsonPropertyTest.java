@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorArbitraries;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -69,28 +70,16 @@ class TensorJsonPropertyTest {
 
     @Provide
     Arbitrary<Tensor> tensors() {
-        Arbitrary<DType> dtypes = Arbitraries.of(DType.values());
-        Arbitrary<long[]> dims = Arbitraries.longs().between(0, 3).array(long[].class).ofMaxSize(3);
         Arbitrary<String> names = Arbitraries.strings().ofMinLength(1).ofMaxLength(5)
                 .filter(s -> s.chars().noneMatch(c -> Character.isSurrogate((char) c)));
-        return Combinators.combine(names, dtypes, dims, Arbitraries.longs()).as((name, dtype, d, seed) -> {
-            Shape shape = Shape.of(d);
-            Random r = new Random(seed);
-            int n = (int) shape.elementCount();
-            if (dtype == DType.STRING) {
-                List<String> strings = new ArrayList<>();
-                for (int i = 0; i < n; i++) strings.add(List.of("", "a", "ü🙂", "\"\\\n").get(r.nextInt(4)));
-                return Tensor.ofStrings(name, shape, strings);
-            }
-            byte[] bytes = new byte[n * dtype.byteSize()];
-            r.nextBytes(bytes);
-            if (dtype == DType.BOOL) for (int i = 0; i < n; i++) bytes[i] &= 1;
-            if (dtype.isFloatingPoint()) canonicaliseNaNs(dtype, bytes);
-            return Tensor.ofRaw(name, dtype, shape, bytes);
-        });
+        return TensorArbitraries.tensors(names, Arbitraries.of(DType.values()), List.of("", "a", "ü🙂", "\"\\\n"),
+                (dtype, r, bytes) -> {
+                    r.nextBytes(bytes);
+                    if (dtype == DType.BOOL) for (int i = 0; i < bytes.length; i++) bytes[i] &= 1;
+                    if (dtype.isFloatingPoint()) canonicaliseNaNs(dtype, bytes);
+                });
     }
 
-    /** The data form carries no NaN payload (docs/protocol.md), so random NaNs are made canonical. */
     static void canonicaliseNaNs(DType dtype, byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < bytes.length; i += dtype.byteSize()) {

@@ -96,23 +96,12 @@ class TensorDigestsPropertyTest {
 
     @Provide
     Arbitrary<Tensor> tensors() {
-        Arbitrary<String> names = Arbitraries.of("a", "b", "ab", "x", "é");
         Arbitrary<DType> dtypes = Arbitraries.of(DType.FLOAT32, DType.INT32, DType.UINT8, DType.INT8, DType.BOOL,
                 DType.STRING, DType.FLOAT16, DType.INT64);
-        Arbitrary<long[]> dims = Arbitraries.longs().between(0, 3).array(long[].class).ofMaxSize(3);
-        return Combinators.combine(names, dtypes, dims, Arbitraries.longs()).as((name, dtype, d, seed) -> {
-            Shape shape = Shape.of(d);
-            Random r = new Random(seed);
-            int n = (int) shape.elementCount();
-            if (dtype == DType.STRING) {
-                List<String> strings = new ArrayList<>();
-                for (int i = 0; i < n; i++) strings.add(List.of("", "a", "b", "ab").get(r.nextInt(4)));
-                return Tensor.ofStrings(name, shape, strings);
-            }
-            byte[] bytes = new byte[n * dtype.byteSize()];
-            for (int i = 0; i < bytes.length; i++) bytes[i] = (byte) (dtype == DType.BOOL ? r.nextInt(2) : r.nextInt(3));
-            return Tensor.ofRaw(name, dtype, shape, bytes);
-        });
+        return TensorArbitraries.tensors(Arbitraries.of("a", "b", "ab", "x", "é"), dtypes, List.of("", "a", "b", "ab"),
+                (dtype, r, bytes) -> {
+                    for (int i = 0; i < bytes.length; i++) bytes[i] = (byte) (dtype == DType.BOOL ? r.nextInt(2) : r.nextInt(3));
+                });
     }
 
     @Provide

@@ -2,14 +2,13 @@ package io.verity.node.settle;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainException;
+import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
+import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import io.verity.chain.contracts.ChainClients;
-import io.verity.chain.Deployment;
-import io.verity.protocol.Keccak256;
-import java.math.BigInteger;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -17,11 +16,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The batcher's chain over {@link ChainClients}, connected lazily and dropped after any failure so that an
- * endpoint that went away and came back is reached afresh.
+ * The batcher's chain over JSON-RPC ({@link LazyChainClients}: connected lazily and dropped after any failure so
+ * that an endpoint that went away and came back is reached afresh).
  */
-final class DevnetChainPort implements ChainPort {
-    private static final Logger LOG = LoggerFactory.getLogger(DevnetChainPort.class);
+final class RpcChainPort implements ChainPort {
+    private static final Logger LOG = LoggerFactory.getLogger(RpcChainPort.class);
 
     private final Deployment deployment;
     private final ChainAccount account;
@@ -32,9 +31,9 @@ final class DevnetChainPort implements ChainPort {
     private final Optional<RegistryAttestation> attestation;
     private final InstantSource clock;
     private Instant attestedAt = Instant.EPOCH;
-    private ChainClients clients; // only the batcher thread touches it
+    private final LazyChainClients chain;
 
-    DevnetChainPort(Deployment deployment, ChainAccount account, String endpoint, Supplier<List<Keccak256>> models,
+    RpcChainPort(Deployment deployment, ChainAccount account, String endpoint, Supplier<List<Keccak256>> models,
             BigInteger price, Optional<BigInteger> stake, Optional<RegistryAttestation> attestation, InstantSource clock) {
         this.attestation = attestation;
         this.clock = clock;
@@ -44,11 +43,12 @@ final class DevnetChainPort implements ChainPort {
         this.models = models;
         this.price = price;
         this.stake = stake;
+        this.chain = new LazyChainClients(deployment, account);
     }
 
     @Override
     public void ensureRegistered(boolean starting) {
-        var r = attempt(() -> NodeRegistration.ensure(clients().nodes(), account.address(), endpoint,
+        var r = chain.call(c -> NodeRegistration.ensure(c.nodes(), account.address(), endpoint,
                 models.get(), price, stake, starting));
         LOG.info("node {} on chain {}: {}", account.address(), deployment.chainId(), r);
     }
@@ -63,7 +63,7 @@ final class DevnetChainPort implements ChainPort {
         Instant now = clock.instant();
         if (Duration.between(attestedAt, now).compareTo(RegistryAttestation.REATTEST_EVERY) < 0) return;
         RegistryAttestation a = attestation.get();
-        TxOutcome t = attempt(() -> clients().nodes().attest(a.kind(), a.evidenceDigest(), a.evidenceUri()));
+        TxOutcome t = chain.call(c -> c.nodes().attest(a.kind(), a.evidenceDigest(), a.evidenceUri()));
         if (!(t instanceof TxOutcome.Confirmed)) throw new ChainException("attest: " + t);
         attestedAt = now;
         LOG.info("node {} attested {} evidence {} in NodeRegistry", account.address(), a.kind(), a.evidenceDigest());
@@ -71,29 +71,11 @@ final class DevnetChainPort implements ChainPort {
 
     @Override
     public long commit(Keccak256 root, long count, String uri) {
-        return attempt(() -> clients().settlement().commitIdempotently(root, count, uri));
-    }
-
-    private <T> T attempt(Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
-    }
-
-    private ChainClients clients() {
-        if (clients == null) clients = ChainClients.connect(deployment, account);
-        return clients;
+        return chain.call(c -> c.settlement().commitIdempotently(root, count, uri));
     }
 
     @Override
     public void close() {
-        if (clients != null) {
-            ChainClients c = clients;
-            clients = null;
-            c.close();
-        }
+        chain.close();
     }
 }

@@ -1,8 +1,8 @@
-package io.verity.node.settle;
+package io.verity.node.pay;
 
-import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.chain.TxOutcome;
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.receipt.SignedVoucher;
 import java.math.BigInteger;
 
 /** The Payments calls a node's voucher channels need; reads and sends throw on any chain failure. */

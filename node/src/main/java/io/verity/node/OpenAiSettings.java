@@ -1,4 +1,4 @@
-package io.verity.node.openai;
+package io.verity.node;
 
 import io.verity.llm.LlmEngine;
 import io.verity.llm.schema.SchemaGuard;

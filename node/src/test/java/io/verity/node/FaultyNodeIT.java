@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class FaultyNodeTest {
+class FaultyNodeIT {
     @TempDir static Path liarHome;
     @TempDir static Path honestHome;
     InferenceNode liar;
@@ -97,8 +97,8 @@ class FaultyNodeTest {
     void an_unknown_verification_mode_is_a_400_naming_the_field() throws Exception {
         var r = NodeFixture.post(http, honest.url(), "/v1/infer", withVerification(NodeFixture.vadRequest(null), "replay"),
                 "application/json");
-        NodeApiTest.assertProblem(r, 400, "invalid-request");
-        var e = NodeApiTest.onlyError(r);
+        NodeApiIT.assertProblem(r, 400, "invalid-request");
+        var e = NodeApiIT.onlyError(r);
         assertThat(e.get("pointer").asText()).isEqualTo("/verification");
         assertThat(e.get("detail").asText())
                 .isEqualTo("unknown verification mode 'replay', expected one of none, tee, redundant, sample, optimistic");
@@ -107,8 +107,8 @@ class FaultyNodeTest {
     @Test
     void a_node_without_a_chain_accepts_no_vouchers() throws Exception {
         var r = NodeFixture.post(http, honest.url(), "/v1/vouchers", "{}", "application/json");
-        NodeApiTest.assertProblem(r, 409, "no-chain");
+        NodeApiIT.assertProblem(r, 409, "no-chain");
         assertThat(r.body().get("detail").asText()).isEqualTo("this node does not settle on a chain; it accepts no vouchers");
-        NodeApiTest.assertProblem(NodeFixture.get(http, honest.url(), "/v1/vouchers/0x" + "11".repeat(20)), 409, "no-chain");
+        NodeApiIT.assertProblem(NodeFixture.get(http, honest.url(), "/v1/vouchers/0x" + "11".repeat(20)), 409, "no-chain");
     }
 }

@@ -1,15 +1,15 @@
-package io.verity.node.settle;
+package io.verity.node.pay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.verity.chain.ChainAccount;
-import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.chain.TxOutcome;
-import io.verity.protocol.receipt.Voucher;
-import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.json.VoucherJson;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class NodeHostileInputTest {
+class NodeHostileInputIT {
     @TempDir static Path home;
     @TempDir static Path slowHome;
     InferenceNode node;

@@ -1,15 +1,16 @@
-package io.verity.node.settle;
+package io.verity.node.pay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.verity.chain.ChainAccount;
-import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.chain.TxOutcome;
-import io.verity.protocol.receipt.Voucher;
-import io.verity.protocol.json.VoucherJson;
+import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.SignedVoucher;
+import io.verity.protocol.receipt.Voucher;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;

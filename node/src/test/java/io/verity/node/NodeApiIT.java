@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The node's HTTP API against a real node on a free loopback port, serving the real Silero VAD model. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class NodeApiTest {
+class NodeApiIT {
     @TempDir static Path home; // static: a PER_CLASS @BeforeAll runs before instance @TempDir fields are set
     InferenceNode node;
     final HttpClient http = HttpClient.newHttpClient();
@@ -54,6 +54,17 @@ class NodeApiTest {
     static JsonNode onlyError(NodeFixture.Response r) {
         assertThat(r.body().get("errors")).hasSize(1);
         return r.body().get("errors").get(0);
+    }
+
+    @Test
+    void metrics_time_each_inference_by_route_and_model_and_count_the_receipts() throws Exception {
+        assertThat(infer(NodeFixture.vadRequest(Keccak256.hash("metrics".getBytes()).toHex())).status()).isEqualTo(200);
+        var r = http.send(java.net.http.HttpRequest.newBuilder(node.url().resolve("/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+        assertThat(r.body()).contains("verity_node_receipts_signed ").contains("jvm_memory_used_bytes")
+                .containsPattern("verity_node_http_requests_seconds_count\\{.*model=\"silero-vad\".*route=\"/v1/infer\".*\\} [1-9]");
     }
 
     @Test

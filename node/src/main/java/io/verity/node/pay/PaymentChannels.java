@@ -1,14 +1,17 @@
-package io.verity.node.settle;
+package io.verity.node.pay;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
-import io.verity.protocol.receipt.Voucher;
-import io.verity.protocol.json.VoucherJson;
+import io.verity.node.settle.BatchFiles;
+import io.verity.node.settle.ChainSettings;
+import io.verity.node.settle.Loop;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.InvalidFieldException;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.Voucher;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.DirectoryStream;
@@ -133,7 +136,7 @@ public final class PaymentChannels implements AutoCloseable {
      */
     public static PaymentChannels start(Path home, ChainSettings settings, Deployment deployment, ChainAccount account,
             InstantSource clock) throws IOException {
-        return start(home, new DevnetPaymentsPort(deployment, account), new DevnetPaymentsPort(deployment, account),
+        return start(home, new RpcPaymentsPort(deployment, account), new RpcPaymentsPort(deployment, account),
                 account.address(), VoucherJson.domain(deployment.chainId(), deployment.payments()),
                 settings.redeemInterval(), settings.maxBackoff(), clock, CHAIN_WAIT);
     }

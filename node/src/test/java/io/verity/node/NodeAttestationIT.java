@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * byte and signs its digest; a node without evidence says "none" and signs the zero digest.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class NodeAttestationTest {
+class NodeAttestationIT {
     static final Path N1 = TestPaths.attestationVectors().resolve("nitro/opengradient-og-evm-2026-02-12.b64");
     final HttpClient http = HttpClient.newHttpClient();
 

@@ -1,5 +1,6 @@
-package io.verity.node.settle;
+package io.verity.node.pay;
 
+import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.util.Map;
