@@ -4,33 +4,31 @@ import io.verity.chain.Deployment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Where the contracts are: a deployment file (default: the one {@code verity up} keeps in the home), optional RPC override. */
 public final class ChainOptions {
-    @Option(names = "--deployment", description = "contract addresses and RPC (JSON); default: the one `verity up` wrote in the home")
-    Path deployment;
-
-    @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
-    String rpc;
+    @Mixin
+    DeploymentOptions where = new DeploymentOptions();
 
     @Option(names = "--home", description = "Verity home, for the default deployment; default $VERITY_HOME or ~/.verity")
     Path home;
 
     public Path file() {
-        return deployment != null ? deployment : Homes.deploymentIn(Homes.resolve(home));
+        return where.deployment != null ? where.deployment : Homes.deploymentIn(Homes.resolve(home));
     }
 
     /** The deployment, or empty when none was given and the home has none. */
     public Optional<Deployment> find() {
         Path file = file();
-        if (deployment == null && !Files.exists(file)) return Optional.empty();
+        if (where.deployment == null && !Files.exists(file)) return Optional.empty();
         Deployment d;
         try {
             d = Deployment.read(file);
         } catch (RuntimeException e) {
             throw new TensorFiles.UsageError("cannot read the deployment " + file + ": " + e.getMessage());
         }
-        return Optional.of(rpc == null ? d : d.withRpcUrl(rpc));
+        return Optional.of(where.rpc == null ? d : d.withRpcUrl(where.rpc));
     }
 }

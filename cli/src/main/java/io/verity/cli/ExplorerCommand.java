@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code verity explorer}: the web explorer over a deployment (docs/explorer.md). */
@@ -17,17 +18,11 @@ public final class ExplorerCommand implements Callable<Integer> {
     @Option(names = "--home", description = "index directory; default $VERITY_HOME/explorer or ~/.verity/explorer")
     Path home;
 
-    @Option(names = "--deployment", description = "contract addresses and RPC (JSON); default: the one `verity up` wrote")
-    Path deployment;
+    @Mixin
+    DeploymentOptions chain = new DeploymentOptions();
 
-    @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
-    String rpc;
-
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "interface to bind (default: ${DEFAULT-VALUE})")
-    String host;
-
-    @Option(names = "--port", defaultValue = "7080", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
-    int port;
+    @Mixin
+    ListenOptions listen = new ListenOptions(7080);
 
     @Option(names = "--db", description = "JDBC URL, e.g. jdbc:postgresql://127.0.0.1/verity?user=u&password=p; default: embedded H2")
     String db;
@@ -41,11 +36,11 @@ public final class ExplorerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path base = Homes.resolve(null);
-        Path dep = Homes.existingDeployment(deployment);
+        Path dep = chain.existing();
         ExplorerConfig config;
         try {
-            config = ExplorerConfig.defaults(home != null ? home : base.resolve("explorer"), dep).withRpcUrl(rpc).withHost(host)
-                    .withPort(port).withJdbcUrl(db).withGateway(gateway).withPollInterval(Duration.ofMillis(pollMs));
+            config = ExplorerConfig.defaults(home != null ? home : base.resolve("explorer"), dep).withRpcUrl(chain.rpc)
+                    .withHost(listen.host).withPort(listen.port).withJdbcUrl(db).withGateway(gateway).withPollInterval(Duration.ofMillis(pollMs));
         } catch (IllegalArgumentException e) {
             throw new TensorFiles.UsageError(e.getMessage());
         }

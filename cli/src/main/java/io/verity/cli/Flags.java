@@ -1,10 +1,39 @@
 package io.verity.cli;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-/** Builds the argument list of a {@code *Main.parse}, so a CLI command and its process entry point share one parser. */
-public final class Flags {
+/**
+ * Builds the argument list of a {@code *Main.parse} from a command's own options, so a CLI command and its process
+ * entry point share one parser: the command declares the flags (with help), the *Main parser owns checks and defaults.
+ */
+final class Flags {
     private Flags() {}
+
+    /**
+     * {@code --name value} for every option of {@code spec} (its mixins included) that has a value, each element of a
+     * repeatable one, and {@code --name} alone for a set boolean; the help options and {@code except} are left out.
+     */
+    static List<String> forward(CommandSpec spec, Set<String> except) {
+        List<String> args = new ArrayList<>();
+        for (OptionSpec o : spec.options()) {
+            String name = o.longestName();
+            if (o.usageHelp() || o.versionHelp() || except.contains(name)) continue;
+            Object value = o.getValue();
+            if (value instanceof Collection<?> values) {
+                values.forEach(v -> add(args, name, v));
+            } else if (value instanceof Boolean set) {
+                if (set) args.add(name);
+            } else {
+                add(args, name, value);
+            }
+        }
+        return args;
+    }
 
     /** Adds {@code name value} when the option was given. */
     static void add(List<String> args, String name, Object value) {

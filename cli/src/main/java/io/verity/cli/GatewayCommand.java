@@ -4,11 +4,14 @@ import io.verity.gateway.GatewayConfig;
 import io.verity.gateway.GatewayMain;
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "gateway", mixinStandardHelpOptions = true, description = "Run a gateway in front of the network.",
         subcommands = {GatewayCommand.Start.class})
@@ -17,24 +20,21 @@ public final class GatewayCommand {
             description = {"Serve the network's nodes (discovered from NodeRegistry) under verification policies; see docs/gateway.md.",
                     "The paying client key comes from VERITY_CLIENT_KEY or --client-key-file (never a flag: ps shows flags); without one nobody is paid."})
     static final class Start implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Option(names = "--home", description = "gateway state (evidence log); default $VERITY_HOME/gateway or ~/.verity/gateway")
         Path home;
 
-        @Option(names = "--deployment", description = "contract addresses and RPC (JSON); default: the one `verity up` wrote")
-        Path deployment;
+        @Mixin
+        DeploymentOptions chain = new DeploymentOptions();
 
-        @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
-        String rpc;
-
-        @Option(names = "--host", defaultValue = "127.0.0.1", description = "interface to bind (default: ${DEFAULT-VALUE})")
-        String host;
-
-        @Option(names = "--port", defaultValue = "7070", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
-        int port;
+        @Mixin
+        ListenOptions listen = new ListenOptions(7070);
 
         @Option(names = "--client-key-file", description = "file holding the private key (hex) of the account that pays nodes;"
                 + " else VERITY_CLIENT_KEY")
-        Path clientKeyFile;
+        Path clientKeyFile; // without it GatewayMain reads VERITY_CLIENT_KEY
 
         @Option(names = "--deposit-wei", defaultValue = "0", description = "top the client's Payments deposit up to this at start")
         BigInteger deposit;
@@ -66,25 +66,14 @@ public final class GatewayCommand {
         @Option(names = "--timeout-ms", description = "give up on a node's answer after this long (default 30000)")
         Long timeoutMs;
 
-        @picocli.CommandLine.Mixin
+        @Mixin
         HttpLimitOptions httpLimits = new HttpLimitOptions();
 
         @Override
         public Integer call() throws Exception {
-            List<String> args = new ArrayList<>(List.of(
-                    "--home", (home != null ? home : Homes.resolve(null).resolve("gateway")).toString(),
-                    "--deployment", Homes.existingDeployment(deployment).toString(),
-                    "--host", host, "--port", String.valueOf(port), "--deposit-wei", deposit.toString(), "--policy", policy,
-                    "--hedge-ms", String.valueOf(hedgeMs), "--quarantine-s", String.valueOf(quarantineS)));
-            Flags.add(args, "--rpc", rpc);
-            Flags.add(args, "--client-key-file", clientKeyFile); // else GatewayMain reads VERITY_CLIENT_KEY
-            Flags.add(args, "--routing", routing);
-            tolerances.forEach(t -> Flags.add(args, "--tolerance", t));
-            Flags.add(args, "--tee-policy", teePolicy);
-            Flags.add(args, "--tee-max-age-s", teeMaxAgeS);
-            Flags.add(args, "--refresh-ms", refreshMs);
-            Flags.add(args, "--timeout-ms", timeoutMs);
-            httpLimits.addTo(args);
+            List<String> args = Flags.forward(spec, Set.of("--home", "--deployment"));
+            args.addAll(List.of("--home", (home != null ? home : Homes.resolve(null).resolve("gateway")).toString(),
+                    "--deployment", chain.existing().toString()));
             GatewayConfig config;
             try {
                 config = GatewayMain.parse(args.toArray(String[]::new));

@@ -1,6 +1,5 @@
 package io.verity.cli;
 
-import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,12 +21,4 @@ public final class HttpLimitOptions {
 
     @Option(names = "--retry-after-s", description = "what a 429 tells the client to wait (default 1)")
     Long retryAfterS;
-
-    void addTo(List<String> args) {
-        Flags.add(args, "--max-body-bytes", maxBodyBytes);
-        Flags.add(args, "--idle-timeout-ms", idleTimeoutMs);
-        Flags.add(args, "--min-data-rate", minDataRate);
-        Flags.add(args, "--max-concurrent", maxConcurrent);
-        Flags.add(args, "--retry-after-s", retryAfterS);
-    }
 }

@@ -109,6 +109,13 @@ public final class ModelCommand implements Runnable {
         }
     }
 
+    /** A subcommand about one model of the hub, named by its one parameter. */
+    abstract static class RefCommand extends HubCommand {
+        @Parameters(index = "0", paramLabel = "REF",
+                description = "0x digest, digest prefix (>= 8 hex), name (latest version) or name@version")
+        String ref;
+    }
+
     // No mixinStandardHelpOptions here: its -V/--version would clash with the model's --version.
     @Command(name = "add", description = "Store an ONNX file in the hub.")
     static final class Add extends HubCommand {
@@ -162,11 +169,7 @@ public final class ModelCommand implements Runnable {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Print a model's manifest as JSON.")
-    static final class Show extends HubCommand {
-        @Parameters(index = "0", paramLabel = "REF",
-                description = "0x digest, digest prefix (>= 8 hex), name (latest version) or name@version")
-        String ref;
-
+    static final class Show extends RefCommand {
         @Override
         int execute(ModelHub hub) {
             out().println(hub.show(ref).toJson());
@@ -176,11 +179,7 @@ public final class ModelCommand implements Runnable {
     }
 
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a model from the hub.")
-    static final class Remove extends HubCommand {
-        @Parameters(index = "0", paramLabel = "REF",
-                description = "0x digest, digest prefix (>= 8 hex), name (latest version) or name@version")
-        String ref;
-
+    static final class Remove extends RefCommand {
         @Override
         int execute(ModelHub hub) {
             Manifest m = hub.remove(ref);

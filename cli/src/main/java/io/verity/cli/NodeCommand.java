@@ -14,9 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run an inference node.",
         subcommands = {NodeCommand.Start.class, NodeCommand.Register.class})
@@ -25,14 +28,14 @@ public final class NodeCommand {
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = "Serve the models in the hub over HTTP until interrupted; prints READY <url> <address>.")
     static final class Start implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Option(names = "--home", description = "node home (key, models, receipts); default $VERITY_HOME or ~/.verity")
         Path home;
 
-        @Option(names = "--host", defaultValue = "127.0.0.1", description = "interface to bind (default: ${DEFAULT-VALUE})")
-        String host;
-
-        @Option(names = "--port", defaultValue = "7070", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
-        int port;
+        @picocli.CommandLine.Mixin
+        ListenOptions listen = new ListenOptions(7070);
 
         @Option(names = "--price-wei", defaultValue = "0", description = "price per inference in wei (default: ${DEFAULT-VALUE})")
         BigInteger price;
@@ -120,34 +123,9 @@ public final class NodeCommand {
 
         @Override
         public Integer call() throws Exception {
-            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--home", Homes.resolve(home).toString(),
-                    "--host", host, "--port", String.valueOf(port), "--price-wei", price.toString(), "--threads", String.valueOf(threads)));
+            List<String> args = Flags.forward(spec, Set.of("--home", "--deployment"));
+            args.addAll(List.of("--home", Homes.resolve(home).toString()));
             Flags.add(args, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
-            Flags.add(args, "--rpc", rpc);
-            Flags.add(args, "--batch-age-ms", batchAgeMs);
-            Flags.add(args, "--redeem-interval-ms", redeemIntervalMs);
-            Flags.add(args, "--payment-credit-wei", paymentCreditWei);
-            Flags.add(args, "--attestation", attestation);
-            attestationWith.forEach(f -> Flags.add(args, "--attestation-with", f));
-            Flags.add(args, "--upstream-url", upstreamUrl);
-            upstreamModels.forEach(m -> Flags.add(args, "--upstream-model", m));
-            Flags.add(args, "--upstream-key-env", upstreamKeyEnv);
-            Flags.add(args, "--upstream-timeout-ms", upstreamTimeoutMs);
-            Flags.add(args, "--api-key-env", apiKeyEnv);
-            Flags.add(args, "--price-per-input-token-wei", inputTokenPrice);
-            Flags.add(args, "--price-per-output-token-wei", outputTokenPrice);
-            Flags.add(args, "--llm-worker-memory-mb", llmWorkerMemoryMb);
-            Flags.add(args, "--llm-restart-backoff-ms", llmRestartBackoffMs);
-            Flags.add(args, "--llm-restart-backoff-max-ms", llmRestartBackoffMaxMs);
-            Flags.add(args, "--llm-poison-ttl-ms", llmPoisonTtlMs);
-            Flags.add(args, "--llm-poison-capacity", llmPoisonCapacity);
-            Flags.add(args, "--llm-schema-max-nodes", llmSchemaMaxNodes);
-            Flags.add(args, "--llm-schema-max-depth", llmSchemaMaxDepth);
-            Flags.add(args, "--llm-schema-max-repetition", llmSchemaMaxRepetition);
-            Flags.add(args, "--llm-schema-max-pattern", llmSchemaMaxPattern);
-            Flags.add(args, "--fault-perturb", faultPerturb);
-            Flags.add(args, "--fault-latency-ms", faultLatencyMs);
-            httpLimits.addTo(args);
             NodeConfig config;
             try {
                 config = NodeMain.parse(args.toArray(String[]::new));

@@ -5,22 +5,16 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /** A 20-byte Ethereum account address; prints in EIP-55 checksum form. */
-public final class EvmAddress implements Comparable<EvmAddress> {
+public final class EvmAddress extends FixedBytes implements Comparable<EvmAddress> {
     public static final int LENGTH = 20;
     public static final EvmAddress ZERO = new EvmAddress(new byte[LENGTH]);
 
-    private final byte[] bytes;
-
     private EvmAddress(byte[] bytes) {
-        this.bytes = bytes;
+        super(bytes);
     }
 
     public static EvmAddress wrap(byte[] bytes) {
-        if (bytes == null || bytes.length != LENGTH) {
-            throw new IllegalArgumentException(
-                    "an address must be 20 bytes, got " + (bytes == null ? "null" : bytes.length));
-        }
-        return new EvmAddress(bytes.clone());
+        return new EvmAddress(copyOfLength(bytes, LENGTH, "an address", ""));
     }
 
     /**
@@ -28,12 +22,7 @@ public final class EvmAddress implements Comparable<EvmAddress> {
      * all-lower or all-upper input is accepted as is.
      */
     public static EvmAddress parse(String hex) {
-        byte[] b = Hex.decode(hex);
-        if (b.length != LENGTH) {
-            throw new IllegalArgumentException(
-                    "an address must be 40 hex digits, got " + b.length * 2 + ": " + Hex.abbreviate(hex));
-        }
-        EvmAddress a = new EvmAddress(b);
+        EvmAddress a = new EvmAddress(decodeHex(hex, LENGTH, "an address", ""));
         String body = hex.startsWith("0x") || hex.startsWith("0X") ? hex.substring(2) : hex;
         boolean mixed = !body.equals(body.toLowerCase()) && !body.equals(body.toUpperCase());
         if (mixed && !a.toString().substring(2).equals(body)) {
@@ -51,10 +40,6 @@ public final class EvmAddress implements Comparable<EvmAddress> {
         return new EvmAddress(Arrays.copyOfRange(h, 12, 32));
     }
 
-    public byte[] toArray() {
-        return bytes.clone();
-    }
-
     /** EIP-55 mixed-case checksum encoding. */
     @Override
     public String toString() {
@@ -70,17 +55,7 @@ public final class EvmAddress implements Comparable<EvmAddress> {
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof EvmAddress a && Arrays.equals(bytes, a.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(bytes);
-    }
-
-    @Override
     public int compareTo(EvmAddress o) {
-        return Arrays.compareUnsigned(bytes, o.bytes);
+        return compareBytes(o);
     }
 }

@@ -1,10 +1,16 @@
 package io.verity.chain.contracts;
 
 import io.verity.chain.ChainConnection;
+import io.verity.chain.TxOutcome;
 import io.verity.protocol.EvmAddress;
+import java.math.BigInteger;
+import java.util.List;
 import java.util.Objects;
+import org.web3j.abi.datatypes.Function;
+import org.web3j.abi.datatypes.Type;
 
 /** What every typed contract client holds: the connection it sends and calls through, and the contract's address. */
+@SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
 abstract sealed class ContractClient
         permits DisputeClient, ModelRegistryClient, NodeRegistryClient, PaymentsClient, SettlementClient {
     final ChainConnection chain;
@@ -23,5 +29,15 @@ abstract sealed class ContractClient
     /** The connection (and so the account) this client acts through. */
     public ChainConnection connection() {
         return chain;
+    }
+
+    /** A transaction to the contract that sends no value. */
+    final TxOutcome send(Function function) {
+        return chain.send(address, function, BigInteger.ZERO);
+    }
+
+    /** A read-only call to the contract. */
+    final List<Type> call(Function function) {
+        return chain.call(address, function);
     }
 }

@@ -40,12 +40,12 @@ public final class DisputeClient extends ContractClient {
 
     /** The node's move: the entry the game asks for, opened against the receipt's traceRoot. Event Revealed. */
     public TxOutcome reveal(long gameId, TraceProof opening) {
-        return chain.send(address, W3.fn("reveal", W3.uint256(gameId), W3.reveal(opening)), BigInteger.ZERO);
+        return send(W3.fn("reveal", W3.uint256(gameId), W3.reveal(opening)));
     }
 
     /** Ends the game against the challenger with an opening whose leaf count differs from its claimed n. */
     public TxOutcome disproveLength(long gameId, TraceProof opening) {
-        return chain.send(address, W3.fn("disproveLength", W3.uint256(gameId), W3.reveal(opening)), BigInteger.ZERO);
+        return send(W3.fn("disproveLength", W3.uint256(gameId), W3.reveal(opening)));
     }
 
     /**
@@ -54,18 +54,18 @@ public final class DisputeClient extends ContractClient {
      * NotLastEntry, InvalidProof, OutputsMatch (an honest receipt), NoOutputsEntry (another engine) or AlreadyConvicted.
      */
     public TxOutcome proveOutputs(SignedReceipt r, long batchId, List<Keccak256> proof, TraceProof last) {
-        return chain.send(address, W3.fn("proveOutputs", W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId),
-                W3.bytes32s(proof), W3.reveal(last)), BigInteger.ZERO);
+        return send(W3.fn("proveOutputs", W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId),
+                W3.bytes32s(proof), W3.reveal(last)));
     }
 
     /** The challenger's move. Event Responded, and DrawCommitted when the bisection is over. */
     public TxOutcome respond(long gameId, boolean agree) {
-        return chain.send(address, W3.fn("respond", W3.uint256(gameId), new Bool(agree)), BigInteger.ZERO);
+        return send(W3.fn("respond", W3.uint256(gameId), new Bool(agree)));
     }
 
     /** A committee member's vote. Event Voted, and Resolved once every member voted. */
     public TxOutcome vote(long gameId, boolean nodeRight) {
-        return chain.send(address, W3.fn("vote", W3.uint256(gameId), new Bool(nodeRight)), BigInteger.ZERO);
+        return send(W3.fn("vote", W3.uint256(gameId), new Bool(nodeRight)));
     }
 
     /**
@@ -74,12 +74,12 @@ public final class DisputeClient extends ContractClient {
      * re-commits (event DrawCommitted).
      */
     public TxOutcome draw(long gameId) {
-        return chain.send(address, W3.fn("draw", W3.uint256(gameId)), BigInteger.ZERO);
+        return send(W3.fn("draw", W3.uint256(gameId)));
     }
 
     /** The block whose hash seeds the game's committee (0 until the bisection is over). */
     public long drawBlock(long gameId) {
-        return W3.uint(chain.call(address, W3.fn("drawBlockOf", List.of(W3.uint256(gameId)), "uint64")), 0).longValueExact();
+        return W3.uint(call(W3.fn("drawBlockOf", List.of(W3.uint256(gameId)), "uint64")), 0).longValueExact();
     }
 
     /**
@@ -104,19 +104,19 @@ public final class DisputeClient extends ContractClient {
 
     /** After a deadline: the party to move loses, or the votes cast decide. Event Resolved. */
     public TxOutcome timeout(long gameId) {
-        return chain.send(address, W3.fn("timeout", W3.uint256(gameId)), BigInteger.ZERO);
+        return send(W3.fn("timeout", W3.uint256(gameId)));
     }
 
     /** Pays out what the caller won (bond, reward, committee share). Event Withdrawn. */
     public TxOutcome withdraw() {
-        return chain.send(address, W3.fn("withdraw"), BigInteger.ZERO);
+        return send(W3.fn("withdraw"));
     }
 
     /** @throws ContractRevertedException UnknownGame for an unknown id */
     public Dispute game(long gameId) {
-        List<Type> p = chain.call(address, W3.fn("parties", List.of(W3.uint256(gameId)),
+        List<Type> p = call(W3.fn("parties", List.of(W3.uint256(gameId)),
                 "bytes32", "bytes32", "address", "address", "uint256"));
-        List<Type> g = chain.call(address, W3.fn("progress", List.of(W3.uint256(gameId)),
+        List<Type> g = call(W3.fn("progress", List.of(W3.uint256(gameId)),
                 "uint8", "uint64", "int64", "uint64", "uint64", "uint64", "uint32", "bytes32", "bytes32"));
         return new Dispute(gameId, (Keccak256) W3.java(p, 0), (Keccak256) W3.java(p, 1), (EvmAddress) W3.java(p, 2),
                 (EvmAddress) W3.java(p, 3), W3.uint(p, 4), Dispute.State.values()[W3.uint(g, 0).intValueExact()],
@@ -132,49 +132,49 @@ public final class DisputeClient extends ContractClient {
      * @throws ContractRevertedException WrongState in any other state
      */
     public Keccak256 pendingChain(long gameId) {
-        return (Keccak256) W3.java(chain.call(address, W3.fn("pending", List.of(W3.uint256(gameId)), "uint64", "bytes32", "bytes32")), 1);
+        return (Keccak256) W3.java(call(W3.fn("pending", List.of(W3.uint256(gameId)), "uint64", "bytes32", "bytes32")), 1);
     }
 
     @SuppressWarnings("unchecked")
     public List<EvmAddress> committee(long gameId) {
-        return (List<EvmAddress>) W3.java(chain.call(address, W3.fn("committee", List.of(W3.uint256(gameId)), "address[]")), 0);
+        return (List<EvmAddress>) W3.java(call(W3.fn("committee", List.of(W3.uint256(gameId)), "address[]")), 0);
     }
 
     public long gameCount() {
-        return W3.uint(chain.call(address, W3.fn("gameCount", List.of(), "uint256")), 0).longValueExact();
+        return W3.uint(call(W3.fn("gameCount", List.of(), "uint256")), 0).longValueExact();
     }
 
     /** The open game on this receipt, if any. */
     public OptionalLong openGame(Keccak256 receiptId) {
-        long v = W3.uint(chain.call(address, W3.fn("openGame", List.of(W3.bytes32(receiptId)), "uint256")), 0).longValueExact();
+        long v = W3.uint(call(W3.fn("openGame", List.of(W3.bytes32(receiptId)), "uint256")), 0).longValueExact();
         return v == 0 ? OptionalLong.empty() : OptionalLong.of(v - 1);
     }
 
     public boolean convicted(Keccak256 receiptId) {
-        return (Boolean) W3.java(chain.call(address, W3.fn("convicted", List.of(W3.bytes32(receiptId)), "bool")), 0);
+        return (Boolean) W3.java(call(W3.fn("convicted", List.of(W3.bytes32(receiptId)), "bool")), 0);
     }
 
     /** 0 not voted, 1 node right, 2 node wrong. */
     public int voteOf(long gameId, EvmAddress member) {
-        return W3.uint(chain.call(address, W3.fn("votes", List.of(W3.uint256(gameId), W3.address(member)), "uint8")), 0).intValueExact();
+        return W3.uint(call(W3.fn("votes", List.of(W3.uint256(gameId), W3.address(member)), "uint8")), 0).intValueExact();
     }
 
     public BigInteger claimable(EvmAddress who) {
-        return W3.uint(chain.call(address, W3.fn("claimable", List.of(W3.address(who)), "uint256")), 0);
+        return W3.uint(call(W3.fn("claimable", List.of(W3.address(who)), "uint256")), 0);
     }
 
     /** How many times {@code member} voted against a committee's majority. */
     public long wrongVotes(EvmAddress member) {
-        return W3.uint(chain.call(address, W3.fn("wrongVotes", List.of(W3.address(member)), "uint256")), 0).longValueExact();
+        return W3.uint(call(W3.fn("wrongVotes", List.of(W3.address(member)), "uint256")), 0).longValueExact();
     }
 
     public BigInteger minBond() {
-        return W3.uint(chain.call(address, W3.fn("minBond", List.of(), "uint256")), 0);
+        return W3.uint(call(W3.fn("minBond", List.of(), "uint256")), 0);
     }
 
     /** The traceRoot an opening leads to, as the contract computes it (zero for a malformed one). */
     public Keccak256 traceRootOf(TraceProof opening) {
-        return (Keccak256) W3.java(chain.call(address, W3.fn("traceRootOf", List.of(W3.reveal(opening)), "bytes32")), 0);
+        return (Keccak256) W3.java(call(W3.fn("traceRootOf", List.of(W3.reveal(opening)), "bytes32")), 0);
     }
 
     /** DisputeGame events (DisputeOpened, Revealed, Responded, CommitteeChosen, Voted, WrongVote, Resolved…) from a block on. */

@@ -6,7 +6,6 @@ import io.verity.chain.TxOutcome;
 import io.verity.chain.W3;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
-import java.math.BigInteger;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -22,25 +21,25 @@ public final class ModelRegistryClient extends ContractClient {
 
     /** The caller becomes the entry's owner. Event ModelRegistered. */
     public TxOutcome register(Keccak256 digest, String manifestUri, String name, String version) {
-        return chain.send(address, W3.fn("register", W3.bytes32(digest), new Utf8String(manifestUri),
-                new Utf8String(name), new Utf8String(version)), BigInteger.ZERO);
+        return send(W3.fn("register", W3.bytes32(digest), new Utf8String(manifestUri),
+                new Utf8String(name), new Utf8String(version)));
     }
 
     /** Owner only. Event ManifestUpdated. */
     public TxOutcome updateManifest(Keccak256 digest, String manifestUri) {
-        return chain.send(address, W3.fn("updateManifest", W3.bytes32(digest), new Utf8String(manifestUri)), BigInteger.ZERO);
+        return send(W3.fn("updateManifest", W3.bytes32(digest), new Utf8String(manifestUri)));
     }
 
     /** Owner only. Event ModelTransferred. */
     public TxOutcome transfer(Keccak256 digest, EvmAddress to) {
-        return chain.send(address, W3.fn("transfer", W3.bytes32(digest), W3.address(to)), BigInteger.ZERO);
+        return send(W3.fn("transfer", W3.bytes32(digest), W3.address(to)));
     }
 
     /** The model's entry, or empty when the digest is not registered. */
     public Optional<ModelInfo> model(Keccak256 digest) {
         List<Type> r;
         try {
-            r = chain.call(address, W3.fn("getModel", List.of(W3.bytes32(digest)), "address", "string", "string", "string", "uint64"));
+            r = call(W3.fn("getModel", List.of(W3.bytes32(digest)), "address", "string", "string", "string", "uint64"));
         } catch (ContractRevertedException e) {
             if (e.errorName().equals("UnknownModel")) return Optional.empty();
             throw e;
@@ -50,11 +49,11 @@ public final class ModelRegistryClient extends ContractClient {
     }
 
     public long modelCount() {
-        return W3.uint(chain.call(address, W3.fn("modelCount", List.of(), "uint256")), 0).longValueExact();
+        return W3.uint(call(W3.fn("modelCount", List.of(), "uint256")), 0).longValueExact();
     }
 
     /** @throws ContractRevertedException IndexOutOfRange when {@code index >= modelCount()} */
     public Keccak256 modelAt(long index) {
-        return (Keccak256) W3.java(chain.call(address, W3.fn("modelAt", List.of(W3.uint256(index)), "bytes32")), 0);
+        return (Keccak256) W3.java(call(W3.fn("modelAt", List.of(W3.uint256(index)), "bytes32")), 0);
     }
 }

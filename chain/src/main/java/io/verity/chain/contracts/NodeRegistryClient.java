@@ -30,8 +30,8 @@ public final class NodeRegistryClient extends ContractClient {
 
     /** Event NodeUpdated. */
     public TxOutcome update(String endpoint, List<Keccak256> models, Keccak256 attestationDigest, BigInteger price) {
-        return chain.send(address, W3.fn("update", new Utf8String(endpoint), W3.bytes32s(models),
-                W3.bytes32(attestationDigest), W3.uint256(price)), BigInteger.ZERO);
+        return send(W3.fn("update", new Utf8String(endpoint), W3.bytes32s(models),
+                W3.bytes32(attestationDigest), W3.uint256(price)));
     }
 
     /** Event StakeAdded. */
@@ -41,40 +41,40 @@ public final class NodeRegistryClient extends ContractClient {
 
     /** Event UnbondRequested. */
     public TxOutcome requestUnbond(BigInteger amount) {
-        return chain.send(address, W3.fn("requestUnbond", W3.uint256(amount)), BigInteger.ZERO);
+        return send(W3.fn("requestUnbond", W3.uint256(amount)));
     }
 
     /** Operator-initiated exit: inactive, all stake unbonding. Event NodeExited. */
     public TxOutcome exit() {
-        return chain.send(address, W3.fn("exit"), BigInteger.ZERO);
+        return send(W3.fn("exit"));
     }
 
     /** Pays out the unbonded stake after the delay. Event Withdrawn. */
     public TxOutcome withdraw() {
-        return chain.send(address, W3.fn("withdraw"), BigInteger.ZERO);
+        return send(W3.fn("withdraw"));
     }
 
     /** Event Heartbeat. */
     public TxOutcome heartbeat() {
-        return chain.send(address, W3.fn("heartbeat"), BigInteger.ZERO);
+        return send(W3.fn("heartbeat"));
     }
 
     /** Owner only: authorises a slashing contract (e.g. a dispute game). Event SlasherSet. */
     public TxOutcome setSlasher(EvmAddress slasher, boolean allowed) {
-        return chain.send(address, W3.fn("setSlasher", W3.address(slasher), new Bool(allowed)), BigInteger.ZERO);
+        return send(W3.fn("setSlasher", W3.address(slasher), new Bool(allowed)));
     }
 
     /** Slasher only: the hook every slashing rule calls. Event Slashed. */
     public TxOutcome slash(EvmAddress node, BigInteger amount, EvmAddress beneficiary, BigInteger reward, Keccak256 reason) {
-        return chain.send(address, W3.fn("slash", W3.address(node), W3.uint256(amount), W3.address(beneficiary),
-                W3.uint256(reward), W3.bytes32(reason)), BigInteger.ZERO);
+        return send(W3.fn("slash", W3.address(node), W3.uint256(amount), W3.address(beneficiary),
+                W3.uint256(reward), W3.bytes32(reason)));
     }
 
     /** The node's record, or empty when it never registered. */
     public Optional<NodeInfo> node(EvmAddress node) {
         List<Type> r;
         try {
-            r = chain.call(address, W3.fn("getNode", List.of(W3.address(node)), "string", "bytes32[]", "bytes32",
+            r = call(W3.fn("getNode", List.of(W3.address(node)), "string", "bytes32[]", "bytes32",
                     "uint256", "uint256", "uint256", "uint64", "uint64", "uint64", "bool"));
         } catch (ContractRevertedException e) {
             if (e.errorName().equals("NotRegistered")) return Optional.empty();
@@ -89,66 +89,66 @@ public final class NodeRegistryClient extends ContractClient {
 
     /** Registered, active and holding at least the minimum stake. */
     public boolean isStaked(EvmAddress node) {
-        return (Boolean) W3.java(chain.call(address, W3.fn("isStaked", List.of(W3.address(node)), "bool")), 0);
+        return (Boolean) W3.java(call(W3.fn("isStaked", List.of(W3.address(node)), "bool")), 0);
     }
 
     public BigInteger stakeOf(EvmAddress node) {
-        return W3.uint(chain.call(address, W3.fn("stakeOf", List.of(W3.address(node)), "uint256")), 0);
+        return W3.uint(call(W3.fn("stakeOf", List.of(W3.address(node)), "uint256")), 0);
     }
 
     @SuppressWarnings("unchecked")
     public List<EvmAddress> activeNodes() {
-        return (List<EvmAddress>) W3.java(chain.call(address, W3.fn("activeNodes", List.of(), "address[]")), 0);
+        return (List<EvmAddress>) W3.java(call(W3.fn("activeNodes", List.of(), "address[]")), 0);
     }
 
     /** Every node that ever registered, active or not, in registration order. */
     @SuppressWarnings("unchecked")
     public List<EvmAddress> registeredNodes() {
-        return (List<EvmAddress>) W3.java(chain.call(address, W3.fn("registeredNodes", List.of(), "address[]")), 0);
+        return (List<EvmAddress>) W3.java(call(W3.fn("registeredNodes", List.of(), "address[]")), 0);
     }
 
     public long nodeCount() {
-        return W3.uint(chain.call(address, W3.fn("nodeCount", List.of(), "uint256")), 0).longValueExact();
+        return W3.uint(call(W3.fn("nodeCount", List.of(), "uint256")), 0).longValueExact();
     }
 
     public BigInteger minStake() {
-        return W3.uint(chain.call(address, W3.fn("minStake", List.of(), "uint256")), 0);
+        return W3.uint(call(W3.fn("minStake", List.of(), "uint256")), 0);
     }
 
     public Duration unbondingDelay() {
-        return Duration.ofSeconds(W3.uint(chain.call(address, W3.fn("unbondingDelay", List.of(), "uint64")), 0).longValueExact());
+        return Duration.ofSeconds(W3.uint(call(W3.fn("unbondingDelay", List.of(), "uint64")), 0).longValueExact());
     }
 
     public boolean isSlasher(EvmAddress who) {
-        return (Boolean) W3.java(chain.call(address, W3.fn("isSlasher", List.of(W3.address(who)), "bool")), 0);
+        return (Boolean) W3.java(call(W3.fn("isSlasher", List.of(W3.address(who)), "bool")), 0);
     }
 
     /** Slashed value paid to no reporter, locked in the registry. */
     public BigInteger burned() {
-        return W3.uint(chain.call(address, W3.fn("burned", List.of(), "uint256")), 0);
+        return W3.uint(call(W3.fn("burned", List.of(), "uint256")), 0);
     }
 
     // ---- TEE attestation ----------------------------------------------------------------------------------
 
     /** Owner only: accepts {@code measurement} (a MeasurementDigest) for evidence of {@code kind}. Event MeasurementAllowed. */
     public TxOutcome allowMeasurement(String kind, Keccak256 measurement) {
-        return chain.send(address, W3.fn("allowMeasurement", kindWord(kind), W3.bytes32(measurement)), BigInteger.ZERO);
+        return send(W3.fn("allowMeasurement", kindWord(kind), W3.bytes32(measurement)));
     }
 
     /** Owner only. Event MeasurementRemoved. */
     public TxOutcome removeMeasurement(String kind, Keccak256 measurement) {
-        return chain.send(address, W3.fn("removeMeasurement", kindWord(kind), W3.bytes32(measurement)), BigInteger.ZERO);
+        return send(W3.fn("removeMeasurement", kindWord(kind), W3.bytes32(measurement)));
     }
 
     /** The measurement digests the owner accepts for {@code kind}, in no particular order. */
     @SuppressWarnings("unchecked")
     public List<Keccak256> allowedMeasurements(String kind) {
-        return (List<Keccak256>) W3.java(chain.call(address, W3.fn("allowedMeasurements", List.of(kindWord(kind)),
+        return (List<Keccak256>) W3.java(call(W3.fn("allowedMeasurements", List.of(kindWord(kind)),
                 "bytes32[]")), 0);
     }
 
     public boolean isAllowedMeasurement(String kind, Keccak256 measurement) {
-        return (Boolean) W3.java(chain.call(address, W3.fn("isAllowedMeasurement",
+        return (Boolean) W3.java(call(W3.fn("isAllowedMeasurement",
                 List.of(kindWord(kind), W3.bytes32(measurement)), "bool")), 0);
     }
 
@@ -157,13 +157,13 @@ public final class NodeRegistryClient extends ContractClient {
      * time; also becomes the node's {@code attestationDigest}. Event NodeAttested.
      */
     public TxOutcome attest(String kind, Keccak256 evidenceDigest, String evidenceUri) {
-        return chain.send(address, W3.fn("attest", kindWord(kind), W3.bytes32(evidenceDigest),
-                new Utf8String(evidenceUri)), BigInteger.ZERO);
+        return send(W3.fn("attest", kindWord(kind), W3.bytes32(evidenceDigest),
+                new Utf8String(evidenceUri)));
     }
 
     /** The node's latest attestation, or empty when it never attested. */
     public Optional<NodeAttestation> attestation(EvmAddress node) {
-        List<Type> r = chain.call(address, W3.fn("attestationOf", List.of(W3.address(node)), "bytes32", "bytes32",
+        List<Type> r = call(W3.fn("attestationOf", List.of(W3.address(node)), "bytes32", "bytes32",
                 "string", "uint64"));
         java.time.Instant at = W3.seconds(r, 3);
         if (at.getEpochSecond() == 0) return Optional.empty();
@@ -194,6 +194,6 @@ public final class NodeRegistryClient extends ContractClient {
     }
 
     public EvmAddress owner() {
-        return (EvmAddress) W3.java(chain.call(address, W3.fn("owner", List.of(), "address")), 0);
+        return (EvmAddress) W3.java(call(W3.fn("owner", List.of(), "address")), 0);
     }
 }

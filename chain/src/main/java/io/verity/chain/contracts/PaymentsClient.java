@@ -25,19 +25,19 @@ public final class PaymentsClient extends ContractClient {
 
     /** Starts the withdrawal delay for {@code amount}. Event WithdrawalRequested. */
     public TxOutcome requestWithdrawal(BigInteger amount) {
-        return chain.send(address, W3.fn("requestWithdrawal", W3.uint256(amount)), BigInteger.ZERO);
+        return send(W3.fn("requestWithdrawal", W3.uint256(amount)));
     }
 
     /** Event Withdrawn. */
     public TxOutcome withdraw() {
-        return chain.send(address, W3.fn("withdraw"), BigInteger.ZERO);
+        return send(W3.fn("withdraw"));
     }
 
     /** The caller (the voucher's node) redeems it. Event VoucherRedeemed. */
     public TxOutcome redeem(SignedVoucher v) {
         Voucher voucher = v.voucher();
-        return chain.send(address, W3.fn("redeem", W3.address(voucher.client()), W3.address(voucher.node()),
-                W3.uint256(voucher.cumulativeAmount()), W3.bytes(v.signature())), BigInteger.ZERO);
+        return send(W3.fn("redeem", W3.address(voucher.client()), W3.address(voucher.node()),
+                W3.uint256(voucher.cumulativeAmount()), W3.bytes(v.signature())));
     }
 
     /** Signs {@code voucher} as the connection's account (the client), for this contract and chain. */
@@ -47,27 +47,27 @@ public final class PaymentsClient extends ContractClient {
 
     /** The digest the contract expects a voucher's client to sign. */
     public Keccak256 voucherDigest(Voucher v) {
-        return (Keccak256) W3.java(chain.call(address, W3.fn("voucherDigest",
+        return (Keccak256) W3.java(call(W3.fn("voucherDigest",
                 List.of(W3.address(v.client()), W3.address(v.node()), W3.uint256(v.cumulativeAmount())), "bytes32")), 0);
     }
 
     public BigInteger depositOf(EvmAddress client) {
-        return W3.uint(chain.call(address, W3.fn("deposits", List.of(W3.address(client)), "uint256")), 0);
+        return W3.uint(call(W3.fn("deposits", List.of(W3.address(client)), "uint256")), 0);
     }
 
     public BigInteger redeemed(EvmAddress client, EvmAddress node) {
-        return W3.uint(chain.call(address, W3.fn("redeemed", List.of(W3.address(client), W3.address(node)), "uint256")), 0);
+        return W3.uint(call(W3.fn("redeemed", List.of(W3.address(client), W3.address(node)), "uint256")), 0);
     }
 
     public BigInteger pendingWithdrawal(EvmAddress client) {
-        return W3.uint(chain.call(address, W3.fn("pendingWithdrawal", List.of(W3.address(client)), "uint256")), 0);
+        return W3.uint(call(W3.fn("pendingWithdrawal", List.of(W3.address(client)), "uint256")), 0);
     }
 
     public Instant withdrawalReadyAt(EvmAddress client) {
-        return Instant.ofEpochSecond(W3.uint(chain.call(address, W3.fn("withdrawalReadyAt", List.of(W3.address(client)), "uint64")), 0).longValueExact());
+        return Instant.ofEpochSecond(W3.uint(call(W3.fn("withdrawalReadyAt", List.of(W3.address(client)), "uint64")), 0).longValueExact());
     }
 
     public Duration withdrawalDelay() {
-        return Duration.ofSeconds(W3.uint(chain.call(address, W3.fn("withdrawalDelay", List.of(), "uint64")), 0).longValueExact());
+        return Duration.ofSeconds(W3.uint(call(W3.fn("withdrawalDelay", List.of(), "uint64")), 0).longValueExact());
     }
 }

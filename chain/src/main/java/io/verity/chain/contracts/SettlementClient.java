@@ -30,7 +30,7 @@ public final class SettlementClient extends ContractClient {
      * BatchCommitted event in the Confirmed outcome (see {@link #committedBatchId(TxOutcome.Confirmed)}).
      */
     public TxOutcome commitBatch(Keccak256 root, long count, String uri) {
-        return chain.send(address, W3.fn("commitBatch", W3.bytes32(root), W3.uint64(count), new Utf8String(uri)), BigInteger.ZERO);
+        return send(W3.fn("commitBatch", W3.bytes32(root), W3.uint64(count), new Utf8String(uri)));
     }
 
     /**
@@ -64,20 +64,19 @@ public final class SettlementClient extends ContractClient {
      * Events EquivocationSlashed (Settlement) and Slashed (NodeRegistry).
      */
     public TxOutcome reportEquivocation(SignedReceipt a, SignedReceipt b) {
-        return chain.send(address, W3.fn("reportEquivocation", W3.receipt(a.receipt()), W3.signature(a), W3.receipt(b.receipt()),
-                W3.signature(b)),
-                BigInteger.ZERO);
+        return send(W3.fn("reportEquivocation", W3.receipt(a.receipt()), W3.signature(a), W3.receipt(b.receipt()),
+                W3.signature(b)));
     }
 
     public long batchCount() {
-        return W3.uint(chain.call(address, W3.fn("batchCount", List.of(), "uint256")), 0).longValueExact();
+        return W3.uint(call(W3.fn("batchCount", List.of(), "uint256")), 0).longValueExact();
     }
 
     /** The batch, with its URI read from the BatchCommitted event in the block that committed it. */
     public Optional<BatchInfo> batch(long batchId) {
         List<Type> r;
         try {
-            r = chain.call(address, W3.fn("getBatch", List.of(W3.uint256(batchId)), "address", "bytes32", "uint64", "uint64", "uint64"));
+            r = call(W3.fn("getBatch", List.of(W3.uint256(batchId)), "address", "bytes32", "uint64", "uint64", "uint64"));
         } catch (ContractRevertedException e) {
             if (e.errorName().equals("UnknownBatch")) return Optional.empty();
             throw e;
@@ -96,7 +95,7 @@ public final class SettlementClient extends ContractClient {
     /** The id of the batch {@code node} committed with {@code root}, if it did. */
     public OptionalLong batchIdOf(EvmAddress node, Keccak256 root) {
         try {
-            return OptionalLong.of(W3.uint(chain.call(address, W3.fn("batchIdOf", List.of(W3.address(node), W3.bytes32(root)),
+            return OptionalLong.of(W3.uint(call(W3.fn("batchIdOf", List.of(W3.address(node), W3.bytes32(root)),
                     "uint256")), 0).longValueExact());
         } catch (ContractRevertedException e) {
             if (e.errorName().equals("UnknownBatch")) return OptionalLong.empty();
@@ -106,16 +105,16 @@ public final class SettlementClient extends ContractClient {
 
     /** The receipt id as the contract computes it (EIP-712 digest in this contract's domain). */
     public Keccak256 receiptId(Receipt r) {
-        return (Keccak256) W3.java(chain.call(address, W3.fn("receiptId", List.of(W3.receipt(r)), "bytes32")), 0);
+        return (Keccak256) W3.java(call(W3.fn("receiptId", List.of(W3.receipt(r)), "bytes32")), 0);
     }
 
     public Keccak256 domainSeparator() {
-        return (Keccak256) W3.java(chain.call(address, W3.fn("domainSeparator", List.of(), "bytes32")), 0);
+        return (Keccak256) W3.java(call(W3.fn("domainSeparator", List.of(), "bytes32")), 0);
     }
 
     /** @throws ContractRevertedException UnknownBatch for an unknown batch id */
     public boolean isIncluded(long batchId, Keccak256 receiptId, List<Keccak256> proof) {
-        return (Boolean) W3.java(chain.call(address, W3.fn("isIncluded",
+        return (Boolean) W3.java(call(W3.fn("isIncluded",
                 List.of(W3.uint256(batchId), W3.bytes32(receiptId), W3.bytes32s(proof)), "bool")), 0);
     }
 
@@ -125,7 +124,7 @@ public final class SettlementClient extends ContractClient {
      */
     public SettledCheck verifyReceipt(SignedReceipt r, long batchId, List<Keccak256> proof) {
         try {
-            List<Type> out = chain.call(address, W3.fn("verifyReceipt",
+            List<Type> out = call(W3.fn("verifyReceipt",
                     List.of(W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId), W3.bytes32s(proof)),
                     "bytes32", "uint64", "uint64"));
             return new SettledCheck.Settled((Keccak256) W3.java(out, 0), batchId,
@@ -136,11 +135,11 @@ public final class SettlementClient extends ContractClient {
     }
 
     public BigInteger slashBps() {
-        return W3.uint(chain.call(address, W3.fn("slashBps", List.of(), "uint16")), 0);
+        return W3.uint(call(W3.fn("slashBps", List.of(), "uint16")), 0);
     }
 
     public BigInteger reporterBps() {
-        return W3.uint(chain.call(address, W3.fn("reporterBps", List.of(), "uint16")), 0);
+        return W3.uint(call(W3.fn("reporterBps", List.of(), "uint16")), 0);
     }
 
     /** Batches committed from block {@code fromBlock} on, as BatchCommitted events. */

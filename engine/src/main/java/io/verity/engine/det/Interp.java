@@ -65,13 +65,7 @@ final class Interp {
                     continue;
                 }
             }
-            Arr[] in = new Arr[n.inputs.size()];
-            for (int k = 0; k < in.length; k++) {
-                String name = n.inputs.get(k);
-                if (name.isEmpty()) continue;
-                in[k] = scope.get(name);
-                if (in[k] == null) throw new OpException(n, "input " + k + " '" + name + "' has no value");
-            }
+            Arr[] in = inputs(n, scope);
             long t0 = PROFILE == null ? 0 : System.nanoTime();
             Arr[] out = execute(n, in, scope);
             if (PROFILE != null) PROFILE.merge(n.op, System.nanoTime() - t0, Long::sum);

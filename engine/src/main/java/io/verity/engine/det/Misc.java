@@ -573,22 +573,15 @@ final class Misc {
         }
         int total = Arr.size(outShape), inner = Arr.size(sumShape);
         double[] o = new double[total];
-        int[] val = new int[letters.size()], oc = new int[outShape.length], sc = new int[sumShape.length];
+        int[] outLetter = new int[outShape.length], sumLetter = new int[sumShape.length];
+        for (int a = 0; a < outLetter.length; a++) outLetter[a] = letters.indexOf(outTerm.charAt(a));
+        for (int a = 0; a < sumLetter.length; a++) sumLetter[a] = letters.indexOf(summed.get(a));
+        int[] val = new int[letters.size()];
         for (int i = 0; i < total; i++) {
-            int rem = i;
-            for (int a = outShape.length - 1; a >= 0; a--) {
-                oc[a] = rem % outShape[a];
-                rem /= outShape[a];
-                val[letters.indexOf(outTerm.charAt(a))] = oc[a];
-            }
+            spread(i, outShape, outLetter, val);
             double acc = 0;
             for (int j = 0; j < inner; j++) {
-                int r2 = j;
-                for (int a = sumShape.length - 1; a >= 0; a--) {
-                    sc[a] = r2 % sumShape[a];
-                    r2 /= sumShape[a];
-                    val[letters.indexOf(summed.get(a))] = sc[a];
-                }
+                spread(j, sumShape, sumLetter, val);
                 double prod = 1;
                 for (int t = 0; t < terms.length; t++) {
                     int off = 0;
@@ -600,6 +593,14 @@ final class Misc {
             o[i] = acc;
         }
         return new Arr[] {K.cast(Arr.doubles(outShape, o), in[0].dtype)};
+    }
+
+    /** Einsum's coordinates: row-major index i over shape, each axis's coordinate stored at its letter in val. */
+    private static void spread(int i, int[] shape, int[] letterOf, int[] val) {
+        for (int a = shape.length - 1; a >= 0; a--) {
+            val[letterOf[a]] = i % shape[a];
+            i /= shape[a];
+        }
     }
 
     /** w[i] = a0 - a1 cos(2 pi i / N) + a2 cos(4 pi i / N), N = size (periodic) or size - 1 (symmetric). */
@@ -621,22 +622,27 @@ final class Misc {
         if (!red.equals("none")) return scatterNdReduce(n, x, idx, upd, red);
         int q = idx.rank(), last = idx.shape[q - 1];
         int[] xs = Arr.strides(x.shape);
-        int slice = 1;
-        for (int i = last; i < x.rank(); i++) slice *= x.shape[i];
+        int slice = Arr.size(java.util.Arrays.copyOfRange(x.shape, last, x.rank()));
         Arr all = Shapes.concatFlat(x.reshape(new int[] {x.size()}), upd.reshape(new int[] {upd.size()}));
         int[] src = new int[x.size()];
         for (int i = 0; i < src.length; i++) src[i] = i;
         int tuples = idx.size() / last;
         for (int t = 0; t < tuples; t++) {
-            int base = 0;
-            for (int j = 0; j < last; j++) {
-                long v = idx.getL(t * last + j);
-                if (v < 0) v += x.shape[j];
-                base += (int) v * xs[j];
-            }
+            int base = tupleOffset(x, xs, idx, last, t);
             for (int s2 = 0; s2 < slice; s2++) src[base + s2] = x.size() + t * slice + s2;
         }
         return new Arr[] {all.gather(x.shape, src)};
+    }
+
+    /** ScatterND: where index tuple t of idx (its last axis, negatives from the end) starts in x's flat data. */
+    private static int tupleOffset(Arr x, int[] xs, Arr idx, int last, int t) {
+        int base = 0;
+        for (int j = 0; j < last; j++) {
+            long v = idx.getL(t * last + j);
+            if (v < 0) v += x.shape[j];
+            base += (int) v * xs[j];
+        }
+        return base;
     }
 
     /** ScatterND with a reduction: updates applied in index order, float64 for floats (rounded per update). */
@@ -646,18 +652,12 @@ final class Misc {
         }
         int last = idx.shape[idx.rank() - 1];
         int[] xs = Arr.strides(x.shape);
-        int slice = 1;
-        for (int i = last; i < x.rank(); i++) slice *= x.shape[i];
+        int slice = Arr.size(java.util.Arrays.copyOfRange(x.shape, last, x.rank()));
         double[] o = new double[x.size()];
         for (int i = 0; i < o.length; i++) o[i] = x.getD(i);
         int tuples = idx.size() / last;
         for (int t = 0; t < tuples; t++) {
-            int base = 0;
-            for (int j = 0; j < last; j++) {
-                long v = idx.getL(t * last + j);
-                if (v < 0) v += x.shape[j];
-                base += (int) v * xs[j];
-            }
+            int base = tupleOffset(x, xs, idx, last, t);
             for (int s2 = 0; s2 < slice; s2++) {
                 double cur = o[base + s2], u = upd.getD(t * slice + s2);
                 double r = switch (red) {

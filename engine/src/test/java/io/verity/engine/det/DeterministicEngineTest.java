@@ -1,5 +1,6 @@
 package io.verity.engine.det;
 
+import static io.verity.engine.EngineAssertions.assertFailsAs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -75,8 +76,7 @@ class DeterministicEngineTest {
     void rejects_a_file_that_is_not_onnx_as_an_invalid_model() throws Exception {
         Path f = dir.resolve("junk.onnx");
         Files.write(f, new byte[] {(byte) 0xff, 0x01, 0x02, 0x03});
-        assertThatThrownBy(() -> engine.load(Keccak256.hash(new byte[] {1}), f))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_MODEL))
+        assertFailsAs(EngineException.Kind.INVALID_MODEL, () -> engine.load(Keccak256.hash(new byte[] {1}), f))
                 .hasMessageContaining("junk.onnx is not an ONNX model");
     }
 
@@ -86,8 +86,7 @@ class DeterministicEngineTest {
         b.add(b.node("StringNormalizer", new String[] {"x"}, new String[] {"t"}));
         b.add(b.node("TfIdfVectorizer", new String[] {"t"}, new String[] {"y"}));
         var w = b.write(dir);
-        assertThatThrownBy(() -> engine.load(w.digest(), w.file()))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_MODEL))
+        assertFailsAs(EngineException.Kind.INVALID_MODEL, () -> engine.load(w.digest(), w.file()))
                 .hasMessageEndingWith("uses operators that verity-det/2 does not support: [StringNormalizer, TfIdfVectorizer]");
     }
 
@@ -96,8 +95,7 @@ class DeterministicEngineTest {
         OnnxBuilder b = new OnnxBuilder().input("x", 10, 2).output("y", 10);
         b.add(b.node("Relu", new String[] {"x"}, new String[] {"y"}));
         var w = b.write(dir);
-        assertThatThrownBy(() -> engine.load(w.digest(), w.file()))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_MODEL))
+        assertFailsAs(EngineException.Kind.INVALID_MODEL, () -> engine.load(w.digest(), w.file()))
                 .hasMessageEndingWith("input 'x' has ONNX data type 10 (float16), expected one of float32, float64, int64, int32, int8, uint8, bool");
     }
 
@@ -105,8 +103,7 @@ class DeterministicEngineTest {
     void rejects_a_missing_input_naming_the_expected_ones() throws Exception {
         var w = gemmRelu();
         DeterministicModel m = engine.load(w.digest(), w.file());
-        assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("z", Shape.of(1, 3), 1, 2, 3))))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_INPUT))
+        assertFailsAs(EngineException.Kind.INVALID_INPUT, () -> m.run(List.of(Tensor.ofFloats("z", Shape.of(1, 3), 1, 2, 3))))
                 .hasMessage("input 'x' is missing, expected [x]");
     }
 
@@ -114,8 +111,7 @@ class DeterministicEngineTest {
     void rejects_inputs_that_contradict_the_declared_schema_naming_field_expected_and_actual() throws Exception {
         var w = gemmRelu();
         DeterministicModel m = engine.load(w.digest(), w.file());
-        assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 2), 1, 2))))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_INPUT))
+        assertFailsAs(EngineException.Kind.INVALID_INPUT, () -> m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 2), 1, 2))))
                 .hasMessage("input 'x' dimension 1 must be 3, got 2");
         assertThatThrownBy(() -> m.run(List.of(Tensor.ofLongs("x", Shape.of(1, 3), 1, 2, 3))))
                 .hasMessage("input 'x' must be float32, got int64");
@@ -131,8 +127,7 @@ class DeterministicEngineTest {
         b.add(b.node("MatMul", new String[] {"x", "W"}, new String[] {"y"}));
         var w = b.write(dir);
         DeterministicModel m = engine.load(w.digest(), w.file());
-        assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 2), 1, 2))))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.INVALID_INPUT))
+        assertFailsAs(EngineException.Kind.INVALID_INPUT, () -> m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 2), 1, 2))))
                 .hasMessage("verity-det/2 rejected the inputs: MatMul 'MatMul_0': inner dimensions differ: [1, 2] x [3, 2]");
     }
 

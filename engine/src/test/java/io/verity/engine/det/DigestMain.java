@@ -15,10 +15,15 @@ public final class DigestMain {
     }
 
     static String digests(int threads, String[] names) throws Exception {
+        return digests(threads, 1, java.util.List.of(names)::contains);
+    }
+
+    /** {@code name|keccak256(output bytes)|traceRoot} per wanted model, inputs of {@code RealModels.all(scale)}. */
+    static String digests(int threads, int scale, java.util.function.Predicate<String> wanted) throws Exception {
         StringBuilder sb = new StringBuilder();
         try (DeterministicEngine e = DeterministicEngine.create(threads, true)) {
-            for (RealModels.Case c : RealModels.all(1)) {
-                if (!java.util.Arrays.asList(names).contains(c.name())) continue;
+            for (RealModels.Case c : RealModels.all(scale)) {
+                if (!wanted.test(c.name())) continue;
                 DeterministicModel m = e.load(c.digest(), c.file());
                 Inference out = m.run(RealModels.bind(m, c.inputs()));
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
-import io.verity.engine.Inference;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
@@ -52,17 +51,7 @@ class GoldenOutputDigestsTest {
 
     /** {@code name|keccak256(output bytes)|traceRoot} per shipped model, inputs of {@code RealModels.all(scale)}. */
     static String modelDigests(int threads, int scale) throws Exception {
-        StringBuilder sb = new StringBuilder();
-        try (DeterministicEngine e = DeterministicEngine.create(threads, true)) {
-            for (RealModels.Case c : RealModels.all(scale)) {
-                DeterministicModel m = e.load(c.digest(), c.file());
-                Inference out = m.run(RealModels.bind(m, c.inputs()));
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                for (Tensor t : out.outputs()) bytes.write(t.dataBytes());
-                sb.append(c.name()).append('|').append(Keccak256.hash(bytes.toByteArray())).append('|').append(out.traceRoot()).append('\n');
-            }
-        }
-        return sb.toString();
+        return DigestMain.digests(threads, scale, name -> true);
     }
 
     /**

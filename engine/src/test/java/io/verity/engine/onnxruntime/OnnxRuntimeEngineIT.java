@@ -1,5 +1,6 @@
 package io.verity.engine.onnxruntime;
 
+import static io.verity.engine.EngineAssertions.assertFailsAs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -119,8 +120,7 @@ class OnnxRuntimeEngineIT {
         engine.unload(d);
         engine.unload(d); // a no-op the second time
 
-        assertThatThrownBy(() -> m.run(List.of(X)))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.FAILURE))
+        assertFailsAs(Kind.FAILURE, () -> m.run(List.of(X)))
                 .hasMessage("model " + d.toHex() + " (identity.onnx): model was unloaded");
         LoadedModel again = engine.load(d, identityFile());
         assertThat(again).isNotSameAs(m);
@@ -147,8 +147,7 @@ class OnnxRuntimeEngineIT {
         Path garbage = Files.writeString(dir.resolve("garbage.onnx"), "this is not a protobuf", StandardCharsets.UTF_8);
         Keccak256 d = TinyOnnx.digest(identity);
 
-        assertThatThrownBy(() -> engine.load(d, garbage))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_MODEL))
+        assertFailsAs(Kind.INVALID_MODEL, () -> engine.load(d, garbage))
                 .hasMessageStartingWith("model " + d.toHex() + " (garbage.onnx): onnxruntime cannot load the model (ORT_");
         assertThat(engine.load(d, identityFile()).run(List.of(X)).outputs()).hasSize(1);
     }
@@ -158,8 +157,7 @@ class OnnxRuntimeEngineIT {
         Path missing = dir.resolve("missing.onnx");
         Keccak256 d = Keccak256.hash(new byte[] {1});
 
-        assertThatThrownBy(() -> engine.load(d, missing))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_MODEL))
+        assertFailsAs(Kind.INVALID_MODEL, () -> engine.load(d, missing))
                 .hasMessage("model " + d.toHex() + " (missing.onnx): no model file at " + missing);
     }
 
@@ -168,8 +166,7 @@ class OnnxRuntimeEngineIT {
         // Cast to a type code ONNX does not define (99): a valid protobuf whose graph ORT must reject.
         byte[] bad = TinyOnnx.castToCode(DType.FLOAT32, 99, 2);
 
-        assertThatThrownBy(() -> engine.load(TinyOnnx.digest(bad), TinyOnnx.write(dir, "bad.onnx", bad)))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_MODEL));
+        assertFailsAs(Kind.INVALID_MODEL, () -> engine.load(TinyOnnx.digest(bad), TinyOnnx.write(dir, "bad.onnx", bad)));
     }
 
     @Test
@@ -178,8 +175,7 @@ class OnnxRuntimeEngineIT {
         Path seq = OnnxBackendTestData.root().resolve("node/test_sequence_insert_at_back/model.onnx");
         Keccak256 d = Keccak256.hash(Files.readAllBytes(seq));
 
-        assertThatThrownBy(() -> engine.load(d, seq))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_MODEL))
+        assertFailsAs(Kind.INVALID_MODEL, () -> engine.load(d, seq))
                 .hasMessageStartingWith("model " + d.toHex() + " (model.onnx): cannot read its inputs and outputs: "
                         + "input 'sequence' must be a tensor, got SequenceInfo");
     }
@@ -189,8 +185,7 @@ class OnnxRuntimeEngineIT {
         LoadedModel m = engine.load(TinyOnnx.digest(identity), identityFile());
         String label = "model " + TinyOnnx.digest(identity).toHex() + " (identity.onnx): ";
 
-        assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("x", Shape.of(2, 4), new float[8]))))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_INPUT))
+        assertFailsAs(Kind.INVALID_INPUT, () -> m.run(List.of(Tensor.ofFloats("x", Shape.of(2, 4), new float[8]))))
                 .hasMessage(label + "input 'x' dim 1 must be 3 float32[2, 3], got shape [2, 4]");
         assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("x", Shape.of(6), new float[6]))))
                 .hasMessage(label + "input 'x' must have rank 2 float32[2, 3], got shape [6]");
@@ -220,8 +215,7 @@ class OnnxRuntimeEngineIT {
                 .hasMessage(label + "input 'x' is missing, expected float32[2, 3]");
         assertThatThrownBy(() -> m.run(List.of(X, X)))
                 .hasMessage(label + "input 'x' is given twice");
-        assertThatThrownBy(() -> m.run(List.of(X, X.withName("z"))))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_INPUT))
+        assertFailsAs(Kind.INVALID_INPUT, () -> m.run(List.of(X, X.withName("z"))))
                 .hasMessage(label + "unexpected input(s) [z], the model takes [x]");
     }
 
@@ -234,8 +228,7 @@ class OnnxRuntimeEngineIT {
         Tensor b = Tensor.ofFloats("b", Shape.of(3), 1, 2, 3);
 
         assertThat(m.run(List.of(a, a.withName("b"))).outputs().getFirst().floats()).containsExactly(2, 4);
-        assertThatThrownBy(() -> m.run(List.of(a, b)))
-                .isInstanceOfSatisfying(EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INVALID_INPUT))
+        assertFailsAs(Kind.INVALID_INPUT, () -> m.run(List.of(a, b)))
                 .hasMessageContaining("add.onnx");
     }
 

@@ -47,8 +47,7 @@ class OrtErrorsTest {
         String msg = "Non-zero status code returned while running Add node. Name:'p2o.Add.248' Status Message: "
                 + "Attempting to broadcast an axis by a dimension other than 1. 5 by 6";
 
-        assertThat(OrtErrors.atRun(LABEL, new OrtException(OrtErrorCode.ORT_FAIL, msg)).kind())
-                .isEqualTo(Kind.INVALID_INPUT);
+        assertThat(kindAtRun(OrtErrorCode.ORT_FAIL, msg)).isEqualTo(Kind.INVALID_INPUT);
     }
 
     @Test
@@ -56,9 +55,12 @@ class OrtErrorsTest {
         String msg = "Non-zero status code returned while running MatMul node. Name:'m' Status Message: "
                 + "Failed to allocate memory for requested buffer of size 1099511627776";
 
-        assertThat(OrtErrors.atRun(LABEL, new OrtException(OrtErrorCode.ORT_FAIL, msg)).kind())
-                .isEqualTo(Kind.FAILURE);
-        assertThat(OrtErrors.atRun(LABEL, new OrtException(OrtErrorCode.ORT_ENGINE_ERROR, "shape")).kind())
+        assertThat(kindAtRun(OrtErrorCode.ORT_FAIL, msg)).isEqualTo(Kind.FAILURE);
+        assertThat(kindAtRun(OrtErrorCode.ORT_ENGINE_ERROR, "shape"))
                 .as("only kernel errors are read for shape words").isEqualTo(Kind.FAILURE);
+    }
+
+    private static Kind kindAtRun(OrtErrorCode code, String message) {
+        return OrtErrors.atRun(LABEL, new OrtException(code, message)).kind();
     }
 }

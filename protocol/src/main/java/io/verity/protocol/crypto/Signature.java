@@ -1,7 +1,7 @@
 package io.verity.protocol.crypto;
 
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.Hex;
+import io.verity.protocol.FixedBytes;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;
 import java.util.Arrays;
@@ -11,31 +11,23 @@ import java.util.Arrays;
  * because a verifier must be able to hold and report on a malformed signature; {@link #problem()} says what
  * is wrong with one, and {@link #recover} refuses it.
  */
-public final class Signature {
+public final class Signature extends FixedBytes {
     public static final int LENGTH = 65;
 
-    private final byte[] bytes;
+    private static final String LAYOUT = " (r ‖ s ‖ v)";
 
     private Signature(byte[] bytes) {
-        this.bytes = bytes;
+        super(bytes);
     }
 
     /** Wraps exactly 65 bytes (copied), well-formed or not. */
     public static Signature wrap(byte[] bytes) {
-        if (bytes == null || bytes.length != LENGTH) {
-            throw new IllegalArgumentException(
-                    "a signature must be 65 bytes (r ‖ s ‖ v), got " + (bytes == null ? "null" : bytes.length));
-        }
-        return new Signature(bytes.clone());
+        return new Signature(copyOfLength(bytes, LENGTH, "a signature", LAYOUT));
     }
 
     /** Parses 0x + 130 hex digits. */
     public static Signature parse(String hex) {
-        byte[] b = Hex.decode(hex);
-        if (b.length != LENGTH) {
-            throw new IllegalArgumentException("a signature must be 130 hex digits (r ‖ s ‖ v), got " + b.length * 2);
-        }
-        return new Signature(b);
+        return new Signature(decodeHex(hex, LENGTH, "a signature", LAYOUT));
     }
 
     /**
@@ -98,28 +90,5 @@ public final class Signature {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot recover a signer: " + e.getMessage());
         }
-    }
-
-    public byte[] toArray() {
-        return bytes.clone();
-    }
-
-    public String toHex() {
-        return Hex.encode(bytes);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Signature other && Arrays.equals(bytes, other.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(bytes);
-    }
-
-    @Override
-    public String toString() {
-        return toHex();
     }
 }

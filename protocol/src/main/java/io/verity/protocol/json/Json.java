@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.Unicode;
+import io.verity.protocol.crypto.Signature;
+import java.util.function.Function;
 
 /** Pointer-aware field readers shared by the codecs: each returns null after recording an error. */
 final class Json {
@@ -74,23 +76,46 @@ final class Json {
         return v.longValue();
     }
 
-    static Keccak256 bytes32(JsonNode obj, String pointer, String field, FieldErrors errors) {
+    /**
+     * A string field naming a value (an enum's wire name): {@code byName} maps it, and the IllegalArgumentException
+     * it throws for an unknown name (listing the known ones) becomes the field's error.
+     */
+    /** A string field of exactly 0x and {@code digits} hex digits, else null and "must be {@code expected}" recorded. */
+    private static String hexDigits(JsonNode obj, String pointer, String field, int digits, String expected, FieldErrors errors) {
         String s = string(obj, pointer, field, errors);
         if (s == null) return null;
-        if (!s.matches("0x[0-9a-fA-F]{64}")) {
-            errors.add(child(pointer, field), "must be 0x and 64 hex digits, got " + show(obj.get(field)));
+        if (!s.matches("0x[0-9a-fA-F]{" + digits + "}")) {
+            errors.add(child(pointer, field), "must be " + expected + ", got " + show(obj.get(field)));
             return null;
         }
-        return Keccak256.parse(s);
+        return s;
+    }
+
+    static <T> T named(JsonNode obj, String pointer, String field, Function<String, T> byName, FieldErrors errors) {
+        String s = string(obj, pointer, field, errors);
+        if (s == null) return null;
+        try {
+            return byName.apply(s);
+        } catch (IllegalArgumentException e) {
+            errors.add(child(pointer, field), e.getMessage());
+            return null;
+        }
+    }
+
+    static Keccak256 bytes32(JsonNode obj, String pointer, String field, FieldErrors errors) {
+        String s = hexDigits(obj, pointer, field, 64, "0x and 64 hex digits", errors);
+        return s == null ? null : Keccak256.parse(s);
+    }
+
+    /** A 65-byte r ‖ s ‖ v signature, well-formed or not (verifiers report on malformed ones). */
+    static Signature signature(JsonNode obj, String pointer, String field, FieldErrors errors) {
+        String s = hexDigits(obj, pointer, field, 130, "0x and 130 hex digits (r ‖ s ‖ v)", errors);
+        return s == null ? null : Signature.parse(s);
     }
 
     static EvmAddress address(JsonNode obj, String pointer, String field, FieldErrors errors) {
-        String s = string(obj, pointer, field, errors);
+        String s = hexDigits(obj, pointer, field, 40, "an address, 0x and 40 hex digits", errors);
         if (s == null) return null;
-        if (!s.matches("0x[0-9a-fA-F]{40}")) {
-            errors.add(child(pointer, field), "must be an address, 0x and 40 hex digits, got " + show(obj.get(field)));
-            return null;
-        }
         try {
             return EvmAddress.parse(s);
         } catch (IllegalArgumentException e) {

@@ -51,24 +51,11 @@ public final class ReceiptJson {
         Keccak256 traceRoot = Json.bytes32(node, p, "traceRoot", errors);
         EvmAddress nodeAddress = Json.address(node, p, "node", errors);
         Keccak256 attestationDigest = Json.bytes32(node, p, "attestationDigest", errors);
-        VerificationMode verification = null;
-        String mode = Json.string(node, p, "verification", errors);
-        if (mode != null) {
-            try {
-                verification = VerificationMode.fromWireName(mode);
-            } catch (IllegalArgumentException e) {
-                errors.add(Json.child(p, "verification"), e.getMessage());
-            }
-        }
+        VerificationMode verification = Json.named(node, p, "verification", VerificationMode::fromWireName, errors);
         BigInteger price = price(node, p, errors);
         Long timestamp = Json.integer(node, p, "timestamp", 0, Long.MAX_VALUE, errors);
         Eip712Domain domain = domain(node, p, errors);
-        Signature signature = null;
-        String sig = Json.string(node, p, "signature", errors);
-        if (sig != null) {
-            if (sig.matches("0x[0-9a-fA-F]{130}")) signature = Signature.parse(sig);
-            else errors.add(Json.child(p, "signature"), "must be 0x and 130 hex digits (r ‖ s ‖ v), got " + Json.show(node.get("signature")));
-        }
+        Signature signature = Json.signature(node, p, "signature", errors);
         Keccak256 claimedId = node.hasNonNull("id") ? Json.bytes32(node, p, "id", errors) : null;
         errors.throwIfAny();
 

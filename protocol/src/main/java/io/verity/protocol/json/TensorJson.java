@@ -112,15 +112,7 @@ public final class TensorJson {
         int before = errors.count();
         if (!Json.requireObject(node, p, "a tensor", errors)) return null;
         String name = Json.nonEmptyString(node, p, "name", errors);
-        DType dtype = null;
-        String dtypeName = Json.string(node, p, "dtype", errors);
-        if (dtypeName != null) {
-            try {
-                dtype = DType.fromWireName(dtypeName);
-            } catch (IllegalArgumentException e) {
-                errors.add(Json.child(p, "dtype"), e.getMessage());
-            }
-        }
+        DType dtype = Json.named(node, p, "dtype", DType::fromWireName, errors);
         Shape shape = shape(node, p, errors);
         JsonNode data = node.get("data");
         JsonNode b64 = node.get("b64");

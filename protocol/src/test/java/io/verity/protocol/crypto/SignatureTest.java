@@ -21,7 +21,7 @@ class SignatureTest {
         assertThat(sig.toHex()).hasSize(132).startsWith("0x");
         assertThat(Signature.of(sig.r(), sig.s(), sig.v())).isEqualTo(sig);
         assertThatThrownBy(() -> Signature.parse("0x1234"))
-                .hasMessage("a signature must be 130 hex digits (r ‖ s ‖ v), got 4");
+                .hasMessage("a signature must be 130 hex digits (r ‖ s ‖ v), got 4: 0x1234");
     }
 
     @Test
