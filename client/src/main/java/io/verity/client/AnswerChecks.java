@@ -6,6 +6,7 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
+import io.verity.protocol.wire.AnswerVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.TensorDigests;
 import java.util.HashSet;
@@ -33,11 +34,11 @@ final class AnswerChecks {
             throw new UnverifiedAnswerException(Check.POLICY, "asked for " + asked.wireName() + ", the answer was produced under "
                     + a.policy().wireName());
         }
-        Verdict.Status expected = switch (asked) {
-            case Policy.None n -> Verdict.Status.SINGLE;
-            case Policy.Redundant r -> a.verdict().status() == Verdict.Status.MAJORITY ? Verdict.Status.MAJORITY : Verdict.Status.AGREED;
-            case Policy.Sample s -> Verdict.Status.SAMPLED;
-            case Policy.Tee t -> Verdict.Status.SINGLE;
+        AnswerVerdict.Status expected = switch (asked) {
+            case Policy.None n -> AnswerVerdict.Status.SINGLE;
+            case Policy.Redundant r -> a.verdict().status() == AnswerVerdict.Status.MAJORITY ? AnswerVerdict.Status.MAJORITY : AnswerVerdict.Status.AGREED;
+            case Policy.Sample s -> AnswerVerdict.Status.SAMPLED;
+            case Policy.Tee t -> AnswerVerdict.Status.SINGLE;
         };
         if (a.verdict().status() != expected) {
             throw new UnverifiedAnswerException(Check.POLICY, "verdict.status " + a.verdict().status().wireName()
@@ -90,7 +91,7 @@ final class AnswerChecks {
             throw new UnverifiedAnswerException(Check.QUORUM, "verdict claims " + a.verdict().agreeing()
                     + " agreeing nodes but carries " + n + " receipts");
         }
-        if (a.verdict().comparison() instanceof Verdict.Comparison.BitExact) {
+        if (a.verdict().comparison() instanceof AnswerVerdict.Comparison.BitExact) {
             for (SignedReceipt r : a.receipts()) {
                 if (!r.receipt().outputsDigest().equals(lead.receipt().outputsDigest())) {
                     throw fail(Check.AGREEMENT, r, "verdict says bit-exact but this receipt signed outputsDigest "

@@ -4,6 +4,8 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.wire.AnswerVerdict;
+import io.verity.protocol.wire.Payment;
 import java.util.List;
 import java.util.Objects;
 
@@ -16,7 +18,7 @@ import java.util.Objects;
  * @param payments what a gateway promised nodes for this answer; empty for a node's answer
  */
 public record VerifiedAnswer(Keccak256 requestId, Policy policy, List<Tensor> outputs, List<SignedReceipt> receipts,
-                             Verdict verdict, List<Payment> payments) {
+                             AnswerVerdict verdict, List<Payment> payments) {
     public VerifiedAnswer {
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(policy, "policy");

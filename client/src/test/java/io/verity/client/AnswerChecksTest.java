@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.client.UnverifiedAnswerException.Check;
+import io.verity.protocol.wire.AnswerVerdict;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.crypto.NodeKey;
 import io.verity.protocol.json.ReceiptJson;
@@ -72,7 +73,7 @@ class AnswerChecksTest {
         VerifiedAnswer a = CHECKS.verify(WireAnswer.read(gateway("redundant:3", "majority", "bit-exact", 2,
                 receipt(A, MODEL, OUTPUTS), receipt(B, MODEL, OUTPUTS))), new Policy.Redundant(3), REQUEST,
                 TensorDigests.tensorsDigest(INPUTS));
-        assertThat(a.verdict().status()).isEqualTo(Verdict.Status.MAJORITY);
+        assertThat(a.verdict().status()).isEqualTo(AnswerVerdict.Status.MAJORITY);
         assertThat(a.modelDigest()).isEqualTo(MODEL);
     }
 
@@ -94,7 +95,7 @@ class AnswerChecksTest {
         // under a tolerance the gateway vouches for closeness, which the client cannot recompute without B's outputs
         body.with("verdict").put("comparison", "tolerance:1e-3");
         assertThat(CHECKS.verify(WireAnswer.read(body), new Policy.Redundant(2), REQUEST, TensorDigests.tensorsDigest(INPUTS))
-                .verdict().comparison()).isEqualTo(new Verdict.Comparison.Tolerance("1e-3"));
+                .verdict().comparison()).isEqualTo(new AnswerVerdict.Comparison.Tolerance("1e-3"));
     }
 
     @Test

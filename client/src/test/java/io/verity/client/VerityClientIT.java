@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.client.UnverifiedAnswerException.Check;
 import io.verity.node.InferenceNode;
+import io.verity.protocol.wire.Payment;
+import io.verity.protocol.wire.AnswerVerdict;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.FieldError;
@@ -117,7 +119,7 @@ class VerityClientIT {
         try (VerityClient verity = client(nodeA.url())) {
             VerifiedAnswer a = verity.infer(Nodes.VAD, INPUTS, Policy.NONE);
             assertThat(a.policy()).isEqualTo(Policy.NONE);
-            assertThat(a.verdict()).isEqualTo(Verdict.single());
+            assertThat(a.verdict()).isEqualTo(AnswerVerdict.single());
             assertThat(a.payments()).isEmpty();
             assertThat(a.receipts()).hasSize(1);
             SignedReceipt r = a.receipts().getFirst();
@@ -153,8 +155,8 @@ class VerityClientIT {
         VerifiedAnswer a = viaProxy.infer(Nodes.VAD, INPUTS, new Policy.Redundant(2));
         assertThat(a.policy()).isEqualTo(new Policy.Redundant(2));
         assertThat(a.receipts()).extracting(r -> r.receipt().node()).containsExactly(nodeA.address(), nodeB.address());
-        assertThat(a.verdict().status()).isEqualTo(Verdict.Status.AGREED);
-        assertThat(a.verdict().comparison()).isEqualTo(Verdict.Comparison.BIT_EXACT);
+        assertThat(a.verdict().status()).isEqualTo(AnswerVerdict.Status.AGREED);
+        assertThat(a.verdict().comparison()).isEqualTo(AnswerVerdict.Comparison.BIT_EXACT);
         assertThat(a.payments()).extracting(Payment::node).containsExactly(nodeA.address(), nodeB.address());
         assertThat(a.payments().getFirst().cumulativeAmount()).isEqualTo(5000);
     }

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.client.UnverifiedAnswerException;
-import io.verity.client.Verdict;
+import io.verity.protocol.wire.AnswerVerdict;
 import io.verity.client.VerifiedAnswer;
 import io.verity.client.VerityClient;
 import io.verity.gateway.fixture.LocalNetwork;
@@ -218,7 +218,7 @@ class GatewayIT {
             assertThat(two.receipts()).hasSize(2);
             assertThat(two.payments()).hasSize(2);
             VerifiedAnswer sampled = sdk.infer("silero-vad", inputs, new Policy.Sample(0.5));
-            assertThat(sampled.verdict().status()).isEqualTo(Verdict.Status.SAMPLED);
+            assertThat(sampled.verdict().status()).isEqualTo(AnswerVerdict.Status.SAMPLED);
         }
         // Trusting another chain's domain, the same honest answers must be refused.
         try (VerityClient wrongChain = VerityClient.builder(gateway.url())

@@ -10,9 +10,9 @@ import io.verity.cli.Checks;
 import io.verity.cli.OnChainCheck;
 import io.verity.client.InferenceException;
 import io.verity.client.NodeApiClient;
-import io.verity.client.Payment;
+import io.verity.protocol.wire.Payment;
 import io.verity.client.UnverifiedAnswerException;
-import io.verity.client.Verdict;
+import io.verity.protocol.wire.AnswerVerdict;
 import io.verity.client.VerifiedAnswer;
 import io.verity.client.VerityClient;
 import io.verity.protocol.EvmAddress;
@@ -88,10 +88,10 @@ public final class NetworkDemo {
         out.println("  SDK: answer accepted (" + answer.receipts().size() + " receipts signed under chain " + d.chainId()
                 + " / Settlement " + d.settlement() + ", request id, digests, quorum and agreement checked)");
         out.printf("  speech probability: %.4f%n", answer.output("output").floats()[0]);
-        Verdict v = answer.verdict();
+        AnswerVerdict v = answer.verdict();
         out.println("  verdict: " + v.status().wireName() + " (" + v.agreeing() + " of " + v.asked() + " agreed, comparison "
-                + comparison(v.comparison()) + ")");
-        boolean ok = answer.receipts().size() == 2 && v.status() == Verdict.Status.AGREED;
+                + v.comparison().wireName() + ")");
+        boolean ok = answer.receipts().size() == 2 && v.status() == AnswerVerdict.Status.AGREED;
         if (answer.receipts().size() != 2) {
             out.println("  FAIL expected 2 receipts for " + POLICY.wireName() + ", got " + answer.receipts().size());
         }
@@ -164,13 +164,6 @@ public final class NetworkDemo {
         out.println("    node tools/verify-receipt.mjs " + demoDir.resolve("response.json"));
         out.println(ok ? "  demo: passed" : "  demo: FAILED (see the FAIL lines above)");
         return ok;
-    }
-
-    private static String comparison(Verdict.Comparison c) {
-        return switch (c) {
-            case Verdict.Comparison.BitExact b -> "bit-exact";
-            case Verdict.Comparison.Tolerance t -> "tolerance:" + t.spec();
-        };
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.verity.gateway.http;
 
-import com.fasterxml.jackson.core.JsonGenerator;
+import io.verity.protocol.wire.GatewayAnswer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -28,12 +28,10 @@ import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.FieldErrors;
-import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.wire.InferRequest;
 import io.verity.protocol.wire.Problem;
 import io.verity.protocol.wire.ProblemException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -184,61 +182,12 @@ public final class GatewayApi {
         return Keccak256.wrap(b);
     }
 
-    private static byte[] write(Keccak256 requestId, String model, Policy policy, PolicyEngine.Outcome<NodeAnswer> o)
-            throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("requestId", requestId.toHex());
-            g.writeStringField("model", model);
-            g.writeStringField("policy", policy.wireName());
-            g.writeFieldName("outputs");
-            g.writeTree(o.primary().outputsJson());
-            g.writeArrayFieldStart("receipts");
-            for (NodeAnswer a : o.supporting()) ReceiptJson.write(g, a.receipt());
-            g.writeEndArray();
-            PolicyEngine.Verdict<NodeAnswer> v = o.verdict();
-            g.writeObjectFieldStart("verdict");
-            g.writeStringField("status", v.status());
-            g.writeNumberField("asked", v.asked());
-            g.writeNumberField("agreeing", v.agreeing());
-            if (!v.comparison().equals("none")) g.writeStringField("comparison", v.comparison()); // one answer: nothing compared
-            g.writeArrayFieldStart("dissent");
-            for (NodeAnswer d : v.dissent()) {
-                g.writeStartObject();
-                g.writeStringField("node", d.signer().toString());
-                g.writeStringField("receiptId", d.receipt().id().toHex());
-                g.writeStringField("outputsDigest", d.receipt().receipt().outputsDigest().toHex());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeStringField("audit", v.audit());
-            g.writeEndObject();
-            g.writeArrayFieldStart("payments");
-            for (Payer.Payment p : o.payments()) {
-                g.writeStartObject();
-                g.writeStringField("node", p.node().toString());
-                g.writeStringField("amount", p.amount().toString());
-                g.writeStringField("cumulativeAmount", p.cumulativeAmount().toString());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeArrayFieldStart("attempts");
-            for (Attempt a : o.attempts()) writeAttempt(g, a);
-            g.writeEndArray();
-            g.writeEndObject();
-        }
-        return out.toByteArray();
-    }
-
-    private static void writeAttempt(JsonGenerator g, Attempt a) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("node", a.node().toString());
-        g.writeStringField("url", a.url().toString());
-        g.writeStringField("outcome", a.outcome());
-        g.writeNumberField("ms", Math.round(a.ms() * 10) / 10.0);
-        if (!a.detail().isEmpty()) g.writeStringField("detail", a.detail());
-        g.writeEndObject();
+    /** The answer as {@link GatewayAnswer} writes it; the outputs relayed as the node sent them. */
+    private static byte[] write(Keccak256 requestId, String model, Policy policy, PolicyEngine.Outcome<NodeAnswer> o) {
+        List<GatewayAnswer.Attempt> attempts = o.attempts().stream().map(Attempt::toWire).toList();
+        GatewayAnswer answer = new GatewayAnswer(requestId, model, policy, o.primary().outputs(),
+                o.supporting().stream().map(NodeAnswer::receipt).toList(), o.verdict().toWire(), o.payments(), attempts);
+        return answer.toJson(o.primary().outputsJson());
     }
 
     // ---- other routes ------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 package io.verity.gateway.openai;
 
+import io.verity.protocol.wire.AnswerVerdict;
+import io.verity.protocol.wire.Payment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -580,23 +582,24 @@ public final class OpenAiProxy {
     private static void completeVerity(PolicyEngine.Outcome<LlmCaller.LlmAnswer> o) {
         ObjectNode verity = (ObjectNode) o.primary().verityHolder().get("verity");
         verity.set("verdict", verdict(o.verdict()));
-        Optional<Payer.Payment> own = o.primaryPayment();
-        if (own.isPresent()) verity.set("payment", payment(own.get()));
+        Optional<Payment> own = o.primaryPayment();
+        if (own.isPresent()) verity.set("payment", own.get().toJson());
         else verity.putNull("payment");
         if (o.supporting().size() > 1) {
             ArrayNode receipts = verity.putArray("receipts");
             for (LlmCaller.LlmAnswer a : o.supporting()) receipts.add(ReceiptJson.write(a.receipt()));
             ArrayNode payments = verity.putArray("payments");
-            for (Payer.Payment p : o.payments()) payments.add(payment(p));
+            for (Payment p : o.payments()) payments.add(p.toJson());
         }
         verity.set("attempts", ProblemKind.attempts(o.attempts()));
     }
 
-    private static ObjectNode verdict(PolicyEngine.Verdict<LlmCaller.LlmAnswer> v) {
-        ObjectNode verdict = JSON.createObjectNode().put("status", v.status()).put("asked", v.asked()).put("agreeing", v.agreeing())
-                .put("comparison", v.comparison()).put("checked", "signature, signer, request id, model, request and response digests");
-        if (v.status().equals("sampled")) verdict.put("audit", v.audit());
-        if (v.status().equals("agreed") || v.status().equals("majority")) {
+    private static ObjectNode verdict(PolicyEngine.Decision<LlmCaller.LlmAnswer> v) {
+        ObjectNode verdict = JSON.createObjectNode().put("status", v.status().wireName()).put("asked", v.asked())
+                .put("agreeing", v.agreeing()).put("comparison", v.comparison())
+                .put("checked", "signature, signer, request id, model, request and response digests");
+        if (v.status() == AnswerVerdict.Status.SAMPLED) verdict.put("audit", v.audit().wireName());
+        if (v.status() == AnswerVerdict.Status.AGREED || v.status() == AnswerVerdict.Status.MAJORITY) {
             ArrayNode ds = verdict.putArray("dissent");
             for (LlmCaller.LlmAnswer d : v.dissent()) {
                 ds.addObject().put("node", d.node().address.toString()).put("receiptId", d.receipt().id().toHex())
@@ -604,11 +607,6 @@ public final class OpenAiProxy {
             }
         }
         return verdict;
-    }
-
-    private static ObjectNode payment(Payer.Payment p) {
-        return JSON.createObjectNode().put("node", p.node().toString()).put("amount", p.amount().toString())
-                .put("cumulativeAmount", p.cumulativeAmount().toString());
     }
 
     /** A non-streamed answer with the node's receipt headers, rebuilt from the receipt the gateway checked. */

@@ -1,5 +1,6 @@
 package io.verity.gateway.pay;
 
+import io.verity.protocol.wire.Payment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainAccount;
@@ -33,9 +34,6 @@ public final class Payer implements Payments, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Payer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration RETRY = Duration.ofSeconds(2);
-
-    /** One promise: {@code amount} more for {@code node}, bringing the channel to {@code cumulativeAmount}. */
-    public record Payment(EvmAddress node, BigInteger amount, BigInteger cumulativeAmount) {}
 
     /**
      * The client's deposit cannot cover the next answer on top of what it was promised to nodes and they have

@@ -1,5 +1,6 @@
 package io.verity.gateway.pay;
 
+import io.verity.protocol.wire.Payment;
 import io.verity.gateway.policy.PolicyEngine;
 import io.verity.gateway.routing.NodeState;
 import java.math.BigInteger;
@@ -14,7 +15,7 @@ public interface Payments {
     Hold hold(BigInteger price);
 
     /** Promises {@code amount} more to {@code node}. */
-    Payer.Payment pay(NodeState node, BigInteger amount);
+    Payment pay(NodeState node, BigInteger amount);
 
     /** What an answer in flight may cost, held until closed; closing twice releases once. */
     interface Hold extends AutoCloseable {

@@ -1,5 +1,7 @@
 package io.verity.gateway.policy;
 
+import io.verity.protocol.wire.AnswerVerdict;
+import io.verity.protocol.wire.Payment;
 import io.verity.chain.TxOutcome;
 import io.verity.chain.contracts.SettlementClient;
 import io.verity.gateway.evidence.EvidenceLog;
@@ -57,21 +59,33 @@ public final class PolicyEngine {
             Duration hedgeAfter, long maxUnits, NodeCall<C, A> caller, Agreement<A> agreement, Pricing<A> pricing) {}
 
     /** What the client gets: the answer used, every answer behind it, the verdict, payments and attempts. */
-    public record Outcome<A extends Answer>(A primary, List<A> supporting, Verdict<A> verdict, List<Payer.Payment> payments,
+    public record Outcome<A extends Answer>(A primary, List<A> supporting, Decision<A> verdict, List<Payment> payments,
             List<Attempt> attempts) {
         /** The payment for the primary answer, if it was paid. */
-        public Optional<Payer.Payment> primaryPayment() {
+        public Optional<Payment> primaryPayment() {
             return payments.stream().filter(p -> p.node().equals(primary.node().address)).findFirst();
         }
     }
 
     /**
-     * @param status single, agreed, majority or sampled (docs/gateway.md)
+     * How the answer was reached, with the answers themselves: what the client reads as {@link AnswerVerdict}
+     * ({@link #toWire}), or in the language-model routes' {@code verity.verdict}.
+     *
      * @param comparison what the agreement rests on ({@link Agreement#comparison})
-     * @param audit none or scheduled
      */
-    public record Verdict<A extends Answer>(String status, int asked, int agreeing, String comparison, List<A> dissent,
-            String audit) {}
+    public record Decision<A extends Answer>(AnswerVerdict.Status status, int asked, int agreeing, String comparison,
+            List<A> dissent, AnswerVerdict.Audit audit) {
+        /**
+         * The verdict of {@code POST /v1/infer}: dissent by signer, receipt and outputs digest.
+         *
+         * @throws IllegalArgumentException when {@link #comparison} is not one {@link AnswerVerdict.Comparison} names
+         */
+        public AnswerVerdict toWire() {
+            List<AnswerVerdict.Dissent> ds = dissent.stream().map(d -> new AnswerVerdict.Dissent(d.signer(),
+                    d.receipt().id(), d.receipt().receipt().outputsDigest())).toList();
+            return new AnswerVerdict(status, asked, agreeing, AnswerVerdict.Comparison.fromWireName(comparison), ds, audit);
+        }
+    }
 
     /** Relays one node's answer to the client as it comes (a stream), for {@link #stream}. */
     @FunctionalInterface
@@ -213,16 +227,17 @@ public final class PolicyEngine {
 
     /** Pays one answer and gives its verdict; under {@code sample:p} draws its audit and, drawn, schedules it. */
     private <C, A extends Answer> Outcome<A> settle(Request<C, A> req, A answer, List<Attempt> attempts) {
-        String status = "single", audit = "none";
+        AnswerVerdict.Status status = AnswerVerdict.Status.SINGLE;
+        AnswerVerdict.Audit audit = AnswerVerdict.Audit.NONE;
         if (req.policy() instanceof Policy.Sample s) {
-            status = "sampled";
+            status = AnswerVerdict.Status.SAMPLED;
             if (random.getAsDouble() < sampling.probability(s.p(), answer.node())) {
-                audit = "scheduled";
+                audit = AnswerVerdict.Audit.SCHEDULED;
                 background.execute(() -> audit(req, answer));
             }
         }
-        List<Payer.Payment> paid = pay(req, List.of(answer));
-        Verdict<A> v = new Verdict<>(status, 1, 1, req.agreement().comparison(List.of(answer)), List.of(), audit);
+        List<Payment> paid = pay(req, List.of(answer));
+        Decision<A> v = new Decision<>(status, 1, 1, req.agreement().comparison(List.of(answer)), List.of(), audit);
         return new Outcome<>(answer, List.of(answer), v, paid, List.copyOf(attempts));
     }
 
@@ -361,9 +376,9 @@ public final class PolicyEngine {
         List<A> dissent = new ArrayList<>();
         for (int i = 1; i < groups.size(); i++) dissent.addAll(groups.get(i));
         for (A d : dissent) accuse(req, EvidenceLog.Kind.MINORITY, d, winners);
-        List<Payer.Payment> paid = pay(req, winners);
-        Verdict<A> v = new Verdict<>(dissent.isEmpty() ? "agreed" : "majority", answers.size(), winners.size(),
-                req.agreement().comparison(winners), dissent, "none");
+        List<Payment> paid = pay(req, winners);
+        Decision<A> v = new Decision<>(dissent.isEmpty() ? AnswerVerdict.Status.AGREED : AnswerVerdict.Status.MAJORITY,
+                answers.size(), winners.size(), req.agreement().comparison(winners), dissent, AnswerVerdict.Audit.NONE);
         return new Outcome<>(winners.get(0), winners, v, paid, attempts);
     }
 
@@ -482,9 +497,9 @@ public final class PolicyEngine {
     }
 
     /** Pays each used answer the lower of the price it signed and its registered price times its units. */
-    private <A extends Answer> List<Payer.Payment> pay(Request<?, A> req, List<A> used) {
+    private <A extends Answer> List<Payment> pay(Request<?, A> req, List<A> used) {
         if (payer.isEmpty()) return List.of();
-        List<Payer.Payment> out = new ArrayList<>();
+        List<Payment> out = new ArrayList<>();
         for (A a : used) {
             BigInteger registered = a.node().price().multiply(BigInteger.valueOf(req.pricing().units(a)));
             BigInteger price = a.receipt().receipt().price().min(registered);

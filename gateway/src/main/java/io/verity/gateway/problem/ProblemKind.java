@@ -62,11 +62,7 @@ public enum ProblemKind {
     /** Each call as {@code {node, url, outcome, ms, detail?}}, ms to a tenth. */
     public static ArrayNode attempts(List<Attempt> attempts) {
         ArrayNode a = JsonNodeFactory.instance.arrayNode();
-        for (Attempt t : attempts) {
-            var o = a.addObject().put("node", t.node().toString()).put("url", t.url().toString()).put("outcome", t.outcome())
-                    .put("ms", Math.round(t.ms() * 10) / 10.0);
-            if (!t.detail().isEmpty()) o.put("detail", t.detail());
-        }
+        for (Attempt t : attempts) a.add(t.toWire().toJson());
         return a;
     }
 }

@@ -1,6 +1,7 @@
 package io.verity.gateway.routing;
 
 import io.verity.protocol.EvmAddress;
+import io.verity.protocol.wire.GatewayAnswer;
 import java.net.URI;
 
 /**
@@ -10,6 +11,11 @@ import java.net.URI;
  *     {@code cancelled}, {@code io-error}
  */
 public record Attempt(EvmAddress node, URI url, String outcome, double ms, String detail) {
+    /** As the client reads it, in an answer or a problem. */
+    public GatewayAnswer.Attempt toWire() {
+        return new GatewayAnswer.Attempt(node, url, outcome, ms, detail);
+    }
+
     boolean ok() {
         return outcome.equals("ok");
     }

@@ -1,5 +1,7 @@
 package io.verity.gateway.policy;
 
+import io.verity.protocol.wire.AnswerVerdict;
+import io.verity.protocol.wire.Payment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -114,7 +116,7 @@ class PolicyEngineTest {
 
         assertThat(out.primary().node()).isNotEqualTo(first);
         assertThat(out.attempts()).extracting(Attempt::outcome).containsExactly("http-503", "ok");
-        assertThat(out.verdict().status()).isEqualTo("single");
+        assertThat(out.verdict().status()).isEqualTo(AnswerVerdict.Status.SINGLE);
         assertThat(called).hasSize(2).doesNotHaveDuplicates();
     }
 
@@ -198,7 +200,7 @@ class PolicyEngineTest {
         assertThat(out.primary().node()).isNotEqualTo(slow);
         assertThat(never).isCancelled();
         assertThat(out.attempts()).extracting(Attempt::outcome).containsExactlyInAnyOrder("ok", "cancelled");
-        assertThat(payments.paid).hasSize(1).first().extracting(Payer.Payment::node).isEqualTo(out.primary().node().address);
+        assertThat(payments.paid).hasSize(1).first().extracting(Payment::node).isEqualTo(out.primary().node().address);
     }
 
     @Test
@@ -224,7 +226,7 @@ class PolicyEngineTest {
     void redundant_answers_that_agree_are_all_paid() throws Exception {
         var out = engine.run(request(new Policy.Redundant(3)));
 
-        assertThat(out.verdict().status()).isEqualTo("agreed");
+        assertThat(out.verdict().status()).isEqualTo(AnswerVerdict.Status.AGREED);
         assertThat(out.verdict().asked()).isEqualTo(3);
         assertThat(out.verdict().agreeing()).isEqualTo(3);
         assertThat(out.verdict().comparison()).isEqualTo("text");
@@ -240,10 +242,10 @@ class PolicyEngineTest {
 
         var out = engine.run(request(new Policy.Redundant(3)));
 
-        assertThat(out.verdict().status()).isEqualTo("majority");
+        assertThat(out.verdict().status()).isEqualTo(AnswerVerdict.Status.MAJORITY);
         assertThat(out.verdict().dissent()).extracting(FakeAnswer::node).containsExactly(liar);
         assertThat(out.primary().text()).isEqualTo("ok");
-        assertThat(payments.paid).extracting(Payer.Payment::node).doesNotContain(liar.address).hasSize(2);
+        assertThat(payments.paid).extracting(Payment::node).doesNotContain(liar.address).hasSize(2);
         assertThat(evidence.recent()).singleElement().satisfies(e -> {
             assertThat(e.kind()).isEqualTo(EvidenceLog.Kind.MINORITY);
             assertThat(e.node()).isEqualTo(liar.address);
@@ -265,7 +267,7 @@ class PolicyEngineTest {
 
         var out = engine.run(request(new Policy.Redundant(2)));
 
-        assertThat(out.verdict().status()).isEqualTo("majority");
+        assertThat(out.verdict().status()).isEqualTo(AnswerVerdict.Status.MAJORITY);
         assertThat(out.verdict().asked()).isEqualTo(3);
         assertThat(out.verdict().agreeing()).isEqualTo(2);
         assertThat(order.get(1).quarantined(clock.instant())).isTrue();
@@ -299,7 +301,7 @@ class PolicyEngineTest {
 
         var out = engine.run(request(new Policy.Redundant(2)));
 
-        assertThat(out.verdict().status()).isEqualTo("agreed");
+        assertThat(out.verdict().status()).isEqualTo(AnswerVerdict.Status.AGREED);
         assertThat(out.verdict().agreeing()).isEqualTo(2);
         assertThat(out.attempts()).extracting(Attempt::outcome).containsExactlyInAnyOrder("http-503", "ok", "ok");
     }
@@ -311,8 +313,8 @@ class PolicyEngineTest {
         draw = 0.99;
         var out = engine.run(request(new Policy.Sample(0.1)));
 
-        assertThat(out.verdict().status()).isEqualTo("sampled");
-        assertThat(out.verdict().audit()).isEqualTo("none");
+        assertThat(out.verdict().status()).isEqualTo(AnswerVerdict.Status.SAMPLED);
+        assertThat(out.verdict().audit()).isEqualTo(AnswerVerdict.Audit.NONE);
         assertThat(background).isEmpty();
         assertThat(called).hasSize(1);
     }
@@ -324,7 +326,7 @@ class PolicyEngineTest {
         behaviour.put(original.address, n -> answers(n, "lazy"));
 
         var out = engine.run(request(new Policy.Sample(0.1)));
-        assertThat(out.verdict().audit()).isEqualTo("scheduled");
+        assertThat(out.verdict().audit()).isEqualTo(AnswerVerdict.Audit.SCHEDULED);
         assertThat(background).hasSize(1);
         background.remove(0).run();
 
@@ -390,7 +392,7 @@ class PolicyEngineTest {
 
         engine.run(request(Policy.NONE, Duration.ZERO, 3));
 
-        assertThat(payments.paid).singleElement().extracting(Payer.Payment::amount).isEqualTo(BigInteger.valueOf(10 * 3));
+        assertThat(payments.paid).singleElement().extracting(Payment::amount).isEqualTo(BigInteger.valueOf(10 * 3));
     }
 
     @Test
@@ -465,7 +467,7 @@ class PolicyEngineTest {
         BigInteger deposit = BigInteger.TEN.pow(6);
         BigInteger held = BigInteger.ZERO;
         final List<BigInteger> holds = new CopyOnWriteArrayList<>();
-        final List<Payer.Payment> paid = new CopyOnWriteArrayList<>();
+        final List<Payment> paid = new CopyOnWriteArrayList<>();
 
         @Override
         public synchronized Hold hold(BigInteger price) {
@@ -484,8 +486,8 @@ class PolicyEngineTest {
         }
 
         @Override
-        public Payer.Payment pay(NodeState node, BigInteger amount) {
-            Payer.Payment p = new Payer.Payment(node.address, amount, amount);
+        public Payment pay(NodeState node, BigInteger amount) {
+            Payment p = new Payment(node.address, amount, amount);
             paid.add(p);
             return p;
         }

@@ -25,7 +25,7 @@ import java.util.function.Function;
  */
 public final class Referee {
     /** @param reason one line for logs and the CLI */
-    public record Verdict(boolean nodeRight, String reason) {}
+    public record Ruling(boolean nodeRight, String reason) {}
 
     private final Function<Keccak256, Optional<DeterministicModel>> models;
 
@@ -35,72 +35,72 @@ public final class Referee {
     }
 
     /** Empty when this referee cannot judge (it lacks the model): it abstains rather than guess. */
-    public Optional<Verdict> judge(Dispute game, TraceClient node) {
+    public Optional<Ruling> judge(Dispute game, TraceClient node) {
         int hi = Math.toIntExact(game.hi());
         Optional<SignedReceipt> receipt = node.receipt(game.receiptId());
         if (receipt.isEmpty() || !receipt.get().id().equals(game.receiptId())
                 || !receipt.get().receipt().traceRoot().equals(game.traceRoot())) {
-            return Optional.of(new Verdict(false, "node did not serve the disputed receipt"));
+            return Optional.of(new Ruling(false, "node did not serve the disputed receipt"));
         }
         Optional<DeterministicModel> model = models.apply(receipt.get().receipt().modelDigest());
         if (model.isEmpty()) return Optional.empty();
         DeterministicModel m = model.get();
         List<TraceLayout.Slot> layout = TraceLayout.of(m);
-        if (hi >= layout.size()) return Optional.of(new Verdict(false, "entry " + hi + " does not exist in this model's trace"));
+        if (hi >= layout.size()) return Optional.of(new Ruling(false, "entry " + hi + " does not exist in this model's trace"));
         TraceLayout.Slot slot = layout.get(hi);
         Optional<TraceClient.OperatorInputs> served = node.inputs(game.receiptId(), hi);
-        if (served.isEmpty()) return Optional.of(new Verdict(false, "node did not serve the inputs of entry " + hi));
+        if (served.isEmpty()) return Optional.of(new Ruling(false, "node did not serve the inputs of entry " + hi));
         TraceClient.OperatorInputs in = served.get();
         if (in.index() != hi || in.node() != slot.node() || !in.name().equals(slot.name())) {
-            return Optional.of(new Verdict(false, "node mislabelled entry " + hi + " as " + in.name() + " of node " + in.node()));
+            return Optional.of(new Ruling(false, "node mislabelled entry " + hi + " as " + in.name() + " of node " + in.node()));
         }
         List<Tensor> tensors = new ArrayList<>();
         for (TraceClient.Served s : in.inputs()) {
             TraceProof o = s.opening().reveal();
             boolean agreed = slot.node() == -1 || o.index() < hi; // graph inputs are checked against inputsDigest instead
             if (!agreed || !opens(o, game.traceRoot()) || !ExecutionTrace.tensorDigest(s.tensor()).equals(o.digest())) {
-                return Optional.of(new Verdict(false, "served input '" + s.tensor().name() + "' does not match the node's trace"));
+                return Optional.of(new Ruling(false, "served input '" + s.tensor().name() + "' does not match the node's trace"));
             }
             tensors.add(s.tensor());
         }
         if (slot.node() == -1) { // a graph input: it must be the request's, as the signed inputsDigest says
             if (!TensorDigests.tensorsDigest(tensors).equals(receipt.get().receipt().inputsDigest())) {
-                return Optional.of(new Verdict(false, "served request inputs do not match the receipt's inputsDigest"));
+                return Optional.of(new Ruling(false, "served request inputs do not match the receipt's inputsDigest"));
             }
             return tensors.stream().filter(t -> t.name().equals(slot.name())).findFirst()
-                    .map(t -> verdict(ExecutionTrace.tensorDigest(t), game.nodeDigest(), "graph input " + slot.name()))
-                    .or(() -> Optional.of(new Verdict(false, "request input " + slot.name() + " not served")));
+                    .map(t -> ruling(ExecutionTrace.tensorDigest(t), game.nodeDigest(), "graph input " + slot.name()))
+                    .or(() -> Optional.of(new Ruling(false, "request input " + slot.name() + " not served")));
         }
         if (slot.node() == TraceEntry.OUTPUTS_NODE) { // the aggregate a receipt signs as outputsDigest
             try {
-                return Optional.of(verdict(m.outputsEntryDigest(tensors), game.nodeDigest(), "the outputs entry over "
+                return Optional.of(ruling(m.outputsEntryDigest(tensors), game.nodeDigest(), "the outputs entry over "
                         + tensors.stream().map(Tensor::name).toList()));
             } catch (EngineException e) {
-                return Optional.of(new Verdict(false, "node served the wrong tensors for the outputs entry: " + e.getMessage()));
+                return Optional.of(new Ruling(false, "node served the wrong tensors for the outputs entry: " + e.getMessage()));
             }
         }
         if (!new HashSet<>(m.nodeInputs(slot.node())).equals(new HashSet<>(tensors.stream().map(Tensor::name).toList()))) {
-            return Optional.of(new Verdict(false, "node served inputs " + tensors.stream().map(Tensor::name).toList()
+            return Optional.of(new Ruling(false, "node served inputs " + tensors.stream().map(Tensor::name).toList()
                     + " for node " + slot.node() + ", which reads " + m.nodeInputs(slot.node())));
         }
         List<Tensor> outs;
         try {
             outs = m.executeNode(slot.node(), tensors);
         } catch (EngineException e) {
-            return Optional.of(new Verdict(false, "node " + slot.node() + " fails on the served inputs: " + e.getMessage()));
+            return Optional.of(new Ruling(false, "node " + slot.node() + " fails on the served inputs: " + e.getMessage()));
         }
         String what = m.nodeOp(slot.node()) + " node " + slot.node() + " -> " + slot.name();
         return outs.stream().filter(t -> t.name().equals(slot.name())).findFirst()
-                .map(t -> verdict(ExecutionTrace.tensorDigest(t), game.nodeDigest(), what))
-                .or(() -> Optional.of(new Verdict(false, what + " produced no such output")));
+                .map(t -> ruling(ExecutionTrace.tensorDigest(t), game.nodeDigest(), what))
+                .or(() -> Optional.of(new Ruling(false, what + " produced no such output")));
     }
 
     private static boolean opens(TraceProof o, Keccak256 traceRoot) {
         return o.verifies(traceRoot); // a malformed opening (wrong sibling count, index out of range) was refused when read
     }
 
-    private static Verdict verdict(Keccak256 recomputed, Keccak256 claimed, String what) {
-        return recomputed.equals(claimed) ? new Verdict(true, "re-executed " + what + ": node's digest matches")
-                : new Verdict(false, "re-executed " + what + ": " + recomputed + " != node's " + claimed);
+    private static Ruling ruling(Keccak256 recomputed, Keccak256 claimed, String what) {
+        return recomputed.equals(claimed) ? new Ruling(true, "re-executed " + what + ": node's digest matches")
+                : new Ruling(false, "re-executed " + what + ": " + recomputed + " != node's " + claimed);
     }
 }

@@ -80,7 +80,7 @@ public final class RefereeDuty implements AutoCloseable {
             if (d.state() != Dispute.State.VOTING || games.voteOf(id, me) != 0 || !games.committee(id).contains(me)) continue;
             Optional<String> endpoint = registry.node(d.node()).map(n -> n.endpoint());
             TraceClient node = new TraceClient(URI.create(endpoint.orElse("http://127.0.0.1:1")));
-            Optional<Referee.Verdict> v = referee.judge(d, node);
+            Optional<Referee.Ruling> v = referee.judge(d, node);
             if (v.isEmpty()) {
                 LOG.info("game {}: cannot judge (model not held), abstaining", id);
                 open.remove(id);

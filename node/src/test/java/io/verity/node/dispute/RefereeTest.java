@@ -29,7 +29,7 @@ class RefereeTest {
             port = s.getLocalPort(); // closed again: nothing listens there
         }
         Referee referee = new Referee(d -> Optional.empty());
-        Optional<Referee.Verdict> v = referee.judge(voting(), new TraceClient(URI.create("http://127.0.0.1:" + port)));
-        assertThat(v).contains(new Referee.Verdict(false, "node did not serve the disputed receipt"));
+        Optional<Referee.Ruling> v = referee.judge(voting(), new TraceClient(URI.create("http://127.0.0.1:" + port)));
+        assertThat(v).contains(new Referee.Ruling(false, "node did not serve the disputed receipt"));
     }
 }
