@@ -58,9 +58,7 @@ public final class LlmLoad {
     /** One path's measurements, one entry per request. */
     record Result(String what, long[] totalNanos, long[] firstTokenNanos, long[] lastTokenNanos, int[] tokens, boolean streamed) {
         double p(long[] a, double q) {
-            long[] s = a.clone();
-            Arrays.sort(s);
-            return s.length == 0 ? Double.NaN : s[(int) Math.min(s.length - 1, Math.floor(q * s.length))] / 1e6;
+            return Latencies.percentileMs(a, q);
         }
 
         /** Median tokens per second between the first and the last token; NaN when the answer came whole. */

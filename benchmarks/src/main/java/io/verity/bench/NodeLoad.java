@@ -38,9 +38,7 @@ public final class NodeLoad {
         }
 
         double percentileMs(double p) {
-            long[] l = latenciesNanos.clone();
-            Arrays.sort(l);
-            return l.length == 0 ? Double.NaN : l[(int) Math.min(l.length - 1, Math.floor(p * l.length))] / 1e6;
+            return Latencies.percentileMs(latenciesNanos, p);
         }
     }
 

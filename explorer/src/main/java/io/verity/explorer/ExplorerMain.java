@@ -1,11 +1,11 @@
 package io.verity.explorer;
 
 import io.verity.http.HttpLimits;
+import io.verity.http.ServerMain;
 import io.verity.protocol.wire.ReadyLine;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs an explorer until terminated: {@code java -cp ... io.verity.explorer.ExplorerMain --home DIR
@@ -20,16 +20,7 @@ public final class ExplorerMain {
             + " [--db jdbc:h2:...|jdbc:postgresql:...] [--gateway URL] [--poll-ms MS] " + HttpLimits.USAGE;
 
     public static void main(String[] args) throws InterruptedException {
-        ExplorerConfig config;
-        try {
-            config = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("explorer: " + e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
-        }
-        runUntilTerminated(config);
+        runUntilTerminated(ServerMain.parseOrExit("explorer", USAGE, args, ExplorerMain::parse));
     }
 
     static ExplorerConfig parse(String[] args) {
@@ -73,13 +64,6 @@ public final class ExplorerMain {
     /** Starts the explorer, prints the READY line, and blocks until the JVM is asked to shut down. */
     public static void runUntilTerminated(ExplorerConfig config) throws InterruptedException {
         ExplorerServer server = ExplorerServer.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "explorer-shutdown"));
-        System.out.println(ReadyLine.of(server.url()));
-        System.out.flush();
-        stopped.await();
+        ServerMain.serveUntilTerminated("explorer", server::close, ReadyLine.of(server.url()));
     }
 }

@@ -2,12 +2,12 @@ package io.verity.gateway;
 
 import io.verity.gateway.tee.TeeSettings;
 import io.verity.http.HttpLimits;
+import io.verity.http.ServerMain;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.wire.ReadyLine;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs one gateway in this process until it is terminated:
@@ -25,16 +25,7 @@ public final class GatewayMain {
     private GatewayMain() {}
 
     public static void main(String[] args) throws InterruptedException {
-        GatewayConfig config;
-        try {
-            config = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("gateway: " + e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
-        }
-        runUntilTerminated(config);
+        runUntilTerminated(ServerMain.parseOrExit("gateway", USAGE, args, GatewayMain::parse));
     }
 
     static final String USAGE = "usage: GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N] [--host H]"
@@ -125,13 +116,7 @@ public final class GatewayMain {
     /** Starts the gateway, prints the READY line, and blocks until the JVM is asked to shut down. */
     public static void runUntilTerminated(GatewayConfig config) throws InterruptedException {
         Gateway gateway = Gateway.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.close();
-            stopped.countDown();
-        }, "gateway-shutdown"));
-        System.out.println(gateway.clientAccount().map(a -> ReadyLine.of(gateway.url(), a)).orElseGet(() -> ReadyLine.of(gateway.url())));
-        System.out.flush();
-        stopped.await();
+        ServerMain.serveUntilTerminated("gateway", gateway::close,
+                gateway.clientAccount().map(a -> ReadyLine.of(gateway.url(), a)).orElseGet(() -> ReadyLine.of(gateway.url())));
     }
 }

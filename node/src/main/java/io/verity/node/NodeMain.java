@@ -1,12 +1,12 @@
 package io.verity.node;
 
+import io.verity.http.ServerMain;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.wire.ReadyLine;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs one node in this process until it is terminated:
@@ -45,16 +45,7 @@ public final class NodeMain {
     private NodeMain() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        NodeConfig config;
-        try {
-            config = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("NodeMain: " + e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
-        }
-        runUntilTerminated(config);
+        runUntilTerminated(ServerMain.parseOrExit("NodeMain", USAGE, args, NodeMain::parse));
     }
 
     /**
@@ -231,13 +222,6 @@ public final class NodeMain {
     /** Starts the node, prints the READY line, and blocks until the JVM is asked to shut down. */
     public static void runUntilTerminated(NodeConfig config) throws IOException, InterruptedException {
         InferenceNode node = InferenceNode.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
-            stopped.countDown();
-        }, "node-shutdown"));
-        System.out.println(ReadyLine.of(node.url(), node.address()));
-        System.out.flush();
-        stopped.await();
+        ServerMain.serveUntilTerminated("node", node::close, ReadyLine.of(node.url(), node.address()));
     }
 }

@@ -21,8 +21,6 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -339,16 +337,11 @@ class OpenAiProxyIT {
     void an_upstream_killed_mid_stream_ends_the_stream_with_an_error_event_and_no_receipt() throws Exception {
         Path upHome = home.resolve("killed");
         new ModelHub(upHome.resolve("models")).add(gguf, "tiny-llama", "1", "Apache-2.0", "generated");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process up = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), NodeMain.class.getName(),
-                "--home", upHome.toString(), "--port", "0").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        NodeProcess upNode = NodeProcess.start(Map.of(), "--home", upHome.toString(), "--port", "0");
+        Process up = upNode.process();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8));
-            String ready = null;
-            for (String line; ready == null && (line = out.readLine()) != null; ) if (line.startsWith("READY ")) ready = line;
-            assertThat(ready).as("upstream node process started").isNotNull();
             try (InferenceNode p = InferenceNode.start(NodeConfig.defaults(home.resolve("proxy-of-killed")).withOpenAi(
-                    OpenAiSettings.NONE.withUpstream(new OpenAiSettings.Upstream(URI.create(ready.split(" ")[1] + "/v1"),
+                    OpenAiSettings.NONE.withUpstream(new OpenAiSettings.Upstream(URI.create(upNode.url() + "/v1"),
                             Optional.empty(), Map.of("proxied", "tiny-llama"), Duration.ofSeconds(20)))))) {
                 String req = "{\"model\":\"proxied\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"temperature\":0,"
                         + "\"max_tokens\":4000,\"stream\":true}";

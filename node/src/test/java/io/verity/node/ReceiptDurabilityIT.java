@@ -6,11 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,26 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ReceiptDurabilityIT {
     @TempDir Path home;
 
-    record Running(Process process, URI url) {}
-
-    Running startNodeProcess() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), NodeMain.class.getName(),
-                "--home", home.toString(), "--port", "0")
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = out.readLine()) != null) {
-            if (line.startsWith("READY ")) return new Running(p, URI.create(line.split(" ")[1]));
-        }
-        throw new IllegalStateException("node process exited with " + p.waitFor() + " before it was ready");
+    NodeProcess startNodeProcess() throws Exception {
+        return NodeProcess.start(Map.of(), "--home", home.toString(), "--port", "0");
     }
 
     @Test
     void every_receipt_a_client_received_survives_a_kill_9() throws Exception {
         NodeFixture.installVad(home);
-        Running node = startNodeProcess();
+        NodeProcess node = startNodeProcess();
         Map<Keccak256, String> received = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
         List<Throwable> unexpected = new ArrayList<>();
@@ -88,7 +72,7 @@ class ReceiptDurabilityIT {
         assertThat(unexpected).isEmpty();
         assertThat(received).hasSizeGreaterThanOrEqualTo(300);
 
-        Running restarted = startNodeProcess();
+        NodeProcess restarted = startNodeProcess();
         try (HttpClient http = HttpClient.newHttpClient()) {
             for (var e : received.entrySet()) {
                 var r = NodeFixture.get(http, restarted.url(), "/v1/receipts/" + e.getKey());

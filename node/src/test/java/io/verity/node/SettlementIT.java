@@ -17,15 +17,11 @@ import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.merkle.MerkleBatch;
-import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.wire.Problem;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -315,22 +311,9 @@ class SettlementIT {
         }
     }
 
-    record Running(Process process, URI url) {}
-
-    static Running startNodeProcess(Path home, int account) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), NodeMain.class.getName(),
-                "--home", home.toString(), "--port", "0", "--deployment", deploymentFile.toString(),
-                "--batch-size", "4", "--batch-age-ms", "200")
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put(NodeIdentity.ENV, devnet.account(account).privateKeyHex());
-        Process p = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = out.readLine()) != null) {
-            if (line.startsWith("READY ")) return new Running(p, URI.create(line.split(" ")[1]));
-        }
-        throw new IllegalStateException("node process exited with " + p.waitFor() + " before it was ready");
+    static NodeProcess startNodeProcess(Path home, int account) throws Exception {
+        return NodeProcess.start(Map.of(NodeIdentity.ENV, devnet.account(account).privateKeyHex()), "--home", home.toString(),
+                "--port", "0", "--deployment", deploymentFile.toString(), "--batch-size", "4", "--batch-age-ms", "200");
     }
 
     static Keccak256 inferAt(URI url) throws Exception {
@@ -345,7 +328,7 @@ class SettlementIT {
         NodeFixture.installVad(home);
         int account = 4;
         Set<Keccak256> ids = new HashSet<>();
-        Running first = startNodeProcess(home, account);
+        NodeProcess first = startNodeProcess(home, account);
         try {
             // Keep receipts coming until some batches are on chain, so the kill lands amid settlement.
             await().atMost(SETTLE_TIMEOUT).until(() -> {
@@ -357,7 +340,7 @@ class SettlementIT {
             first.process().destroyForcibly();
             first.process().waitFor();
         }
-        Running second = startNodeProcess(home, account);
+        NodeProcess second = startNodeProcess(home, account);
         try (ChainClients chain = ChainClients.connect(devnet.deployment(), devnet.account(0))) {
             for (int i = 0; i < 3; i++) ids.add(inferAt(second.url()));
             for (Keccak256 id : ids) awaitProof(second.url(), id);

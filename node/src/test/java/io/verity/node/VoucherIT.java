@@ -10,24 +10,20 @@ import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.node.fixture.StakedNodes;
 import io.verity.node.serve.NodeIdentity;
-import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.SignedVoucher;
 import io.verity.protocol.receipt.Voucher;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -264,25 +260,10 @@ class VoucherIT {
         }
     }
 
-    record Running(Process process, URI url, EvmAddress address) {}
-
-    static Running startNodeProcess(Path home, int account, Duration redeemInterval) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), NodeMain.class.getName(),
-                "--home", home.toString(), "--port", "0", "--deployment", deploymentFile.toString(),
-                "--redeem-interval-ms", Long.toString(redeemInterval.toMillis()))
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put(NodeIdentity.ENV, devnet.account(account).privateKeyHex());
-        Process p = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = out.readLine()) != null) {
-            if (line.startsWith("READY ")) {
-                String[] parts = line.split(" ");
-                return new Running(p, URI.create(parts[1]), EvmAddress.parse(parts[2]));
-            }
-        }
-        throw new IllegalStateException("node process exited with " + p.waitFor() + " before it was ready");
+    static NodeProcess startNodeProcess(Path home, int account, Duration redeemInterval) throws Exception {
+        return NodeProcess.start(Map.of(NodeIdentity.ENV, devnet.account(account).privateKeyHex()), "--home", home.toString(),
+                "--port", "0", "--deployment", deploymentFile.toString(),
+                "--redeem-interval-ms", Long.toString(redeemInterval.toMillis()));
     }
 
     @Test
@@ -291,7 +272,7 @@ class VoucherIT {
         deposit(2, ETHER);
         BigInteger amount = BigInteger.valueOf(123_456_789);
         // A redeem interval far beyond the test: the first node accepts but never gets to redeem.
-        Running first = startNodeProcess(home, 1, Duration.ofMinutes(10));
+        NodeProcess first = startNodeProcess(home, 1, Duration.ofMinutes(10));
         EvmAddress nodeAddress = first.address();
         try {
             var r = send(first.url(), voucher(client, nodeAddress, amount));
@@ -302,7 +283,7 @@ class VoucherIT {
         }
         assertThat(redeemed(client.address(), nodeAddress)).isEqualTo(BigInteger.ZERO);
 
-        Running second = startNodeProcess(home, 1, Duration.ofMillis(200));
+        NodeProcess second = startNodeProcess(home, 1, Duration.ofMillis(200));
         try {
             awaitRedeemed(client.address(), nodeAddress, amount);
             var channel = NodeFixture.get(http, second.url(), "/v1/vouchers/" + client.address());

@@ -249,14 +249,7 @@ public final class NodeApi {
     }
 
     private static Manifest manifestOf(Context ctx, NodeService service) {
-        String ref = ctx.pathParam("digest");
-        Keccak256 digest;
-        try {
-            digest = Keccak256.parse(ref);
-        } catch (IllegalArgumentException e) {
-            throw ProblemKind.INVALID_REQUEST.exception("model path segment must be a 0x digest",
-                    List.of(new FieldError("/digest", e.getMessage())));
-        }
+        Keccak256 digest = bytes32Param(ctx, "digest", "model digest");
         return service.hub().find(digest).orElseThrow(() ->
                 ProblemKind.UNKNOWN_MODEL.exception("no model " + digest + " on this node"));
     }
@@ -277,19 +270,14 @@ public final class NodeApi {
     }
 
     private static void receipt(Context ctx, NodeService service) {
-        Keccak256 id;
-        try {
-            id = Keccak256.parse(ctx.pathParam("id"));
-        } catch (IllegalArgumentException e) {
-            throw ProblemKind.INVALID_REQUEST.exception("receipt id must be a 0x bytes32",
-                    List.of(new FieldError("/id", e.getMessage())));
-        }
+        Keccak256 id = bytes32Param(ctx, "id", "receipt id");
         byte[] json = service.receipt(id).orElseThrow(() ->
                 ProblemKind.NOT_FOUND.exception("no receipt " + id + " on this node"));
         ctx.status(200).contentType("application/json").result(json);
     }
 
-    private static Keccak256 bytes32Param(Context ctx, String name, String what) {
+    /** The path parameter {@code name} as a bytes32, or a 400 naming it. */
+    static Keccak256 bytes32Param(Context ctx, String name, String what) {
         try {
             return Keccak256.parse(ctx.pathParam(name));
         } catch (IllegalArgumentException e) {

@@ -103,13 +103,7 @@ final class TraceApi {
     }
 
     private static DisputeTraces.Traced traced(Context ctx, DisputeTraces traces) {
-        Keccak256 id;
-        try {
-            id = Keccak256.parse(ctx.pathParam("id"));
-        } catch (IllegalArgumentException e) {
-            throw ProblemKind.INVALID_REQUEST.exception("receipt id must be a 0x bytes32",
-                    List.of(new FieldError("/id", e.getMessage())));
-        }
+        Keccak256 id = NodeApi.bytes32Param(ctx, "id", "receipt id");
         return traces.traced(id).orElseThrow(() -> ProblemKind.NOT_FOUND.exception("no traced receipt " + id + " on this node (unknown, or not signed with the deterministic engine)"));
     }
 

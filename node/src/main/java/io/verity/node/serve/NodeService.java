@@ -123,15 +123,7 @@ public final class NodeService {
         Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(),
                 TensorDigests.tensorsDigest(inputs), TensorDigests.tensorsDigest(outputs), result.traceRoot(),
                 identity.address(), attestationDigest, verification, config.price(), clock.millis());
-        SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
-        try {
-            log.append(signed.id(), JSON.writeValueAsBytes(ReceiptJson.write(signed)));
-        } catch (IOException e) {
-            LOG.error("receipt log write failed", e);
-            throw new Refusal(Refusal.Reason.NOT_DURABLE, "the node could not make the receipt durable, so it withholds the "
-                    + "answer; retry", List.of());
-        }
-        charge(signed);
+        SignedReceipt signed = signLogAndCharge(receipt);
         if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(signed.id(), inputs); // for disputes
         faults.delay();
         return new Answer(outputs, signed);
@@ -216,6 +208,11 @@ public final class NodeService {
             Keccak256 outputsDigest, java.math.BigInteger price) {
         Receipt receipt = new Receipt(Receipt.VERSION, requestId, modelDigest, engineId, inputsDigest, outputsDigest,
                 Keccak256.ZERO, identity.address(), attestationDigest, VerificationMode.NONE, price, clock.millis());
+        return signLogAndCharge(receipt);
+    }
+
+    /** Signs, makes durable (or refuses with NOT_DURABLE, so the answer is withheld) and charges one receipt. */
+    private SignedReceipt signLogAndCharge(Receipt receipt) {
         SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
         try {
             log.append(signed.id(), JSON.writeValueAsBytes(ReceiptJson.write(signed)));
