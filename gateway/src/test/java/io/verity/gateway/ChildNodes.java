@@ -25,6 +25,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
@@ -98,6 +102,38 @@ final class ChildNodes {
      * Waits until {@code n} serves the Merkle proof of receipt {@code r}, then checks on chain that it is
      * included in the batch the node names and that Settlement.verifyReceipt accepts it.
      */
+    /**
+     * Checks {@link #assertSettled} for every receipt, eight at a time (each check is an HTTP round trip and two
+     * chain calls; a load test hands out thousands). Stops at the first receipt that is not settled and throws its
+     * failure; returns how many were checked.
+     */
+    static int assertAllSettled(HttpClient http, ChainClients chain, NodeProcess n, List<SignedReceipt> receipts,
+            Duration timeout) throws InterruptedException {
+        try (ExecutorService checks = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> pending = new ArrayList<>();
+            for (SignedReceipt r : receipts) {
+                pending.add(checks.submit(() -> {
+                    try {
+                        assertSettled(http, chain, n, r, timeout);
+                    } catch (org.awaitility.core.ConditionTimeoutException e) {
+                        throw new AssertionError("receipt " + r.id() + ": no inclusion proof from its node within " + timeout, e);
+                    }
+                }));
+            }
+            for (Future<?> f : pending) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    pending.forEach(p -> p.cancel(true));
+                    if (e.getCause() instanceof Error err) throw err;
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+            return receipts.size();
+        }
+    }
+
     static void assertSettled(HttpClient http, ChainClients chain, NodeProcess n, SignedReceipt r, Duration timeout) {
         JsonNode proof = await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> {
             HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(n.url().resolve("/v1/receipts/" + r.id().toHex() + "/proof"))

@@ -255,9 +255,9 @@ class SettlementIT {
             assertThat(failures).as("inference failures").isEmpty();
             assertThat(duringOutage.get()).as("inferences answered while the chain was down").isPositive();
             try (ChainClients chain = ChainClients.connect(devnet.deployment(), devnet.account(0));
-                 ExecutorService verifiers = Executors.newFixedThreadPool(4)) {
+                 ExecutorService verifiers = Executors.newFixedThreadPool(8)) {
                 // a minute of load leaves thousands of receipts, and checking them one by one took most of the
-                // class's time: check four at a time (each is two node requests and an eth_call, mostly I/O)
+                // class's time: check eight at a time (each is two node requests and an eth_call, mostly I/O)
                 List<Future<?>> checks = new ArrayList<>();
                 for (Keccak256 id : ids) {
                     checks.add(verifiers.submit(() -> {
