@@ -1,6 +1,5 @@
 package io.verity.engine.det;
 
-import io.verity.engine.det.Interp.Kernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,7 @@ final class Control {
         m.put("Loop", Control::loop);
     }
 
-    private static Arr[] loop(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] loop(Op n, Arr[] in, KernelContext c) {
         Graph body = n.graph("body");
         Arr maxTrip = K.opt(in, 0), condIn = K.opt(in, 1);
         long max = maxTrip == null ? Long.MAX_VALUE : maxTrip.getL(0);

@@ -1,6 +1,5 @@
 package io.verity.engine.det;
 
-import io.verity.engine.det.Interp.Kernel;
 import io.verity.protocol.tensor.DType;
 import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
@@ -217,7 +216,7 @@ final class Elementwise {
         return new Arr[] {Arr.longs(x.dtype, x.shape, ol)};
     }
 
-    private static Arr[] clip(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] clip(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0];
         if (n.opset < 11) {
             double lo = n.f("min", -Float.MAX_VALUE), hi = n.f("max", Float.MAX_VALUE);
@@ -440,7 +439,7 @@ final class Elementwise {
      * Broadcasting binary op. float32 results are f computed in float64 and rounded once; for + - * / that
      * equals the single float32 IEEE operation (double rounding is innocuous for these on float32 operands).
      */
-    static Arr binaryApply(Op n, Arr a, Arr b, DD f, LL l, Interp.Ctx c) {
+    static Arr binaryApply(Op n, Arr a, Arr b, DD f, LL l, KernelContext c) {
         int[] out = K.broadcast(n, a.shape, b.shape);
         int total = Arr.size(out);
         int r = out.length;

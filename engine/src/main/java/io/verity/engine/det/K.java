@@ -108,4 +108,11 @@ final class K {
         if (t == null || t == DType.STRING || t == DType.FLOAT16) throw new OpException(n, "data type " + onnxCode + " is not supported");
         return t;
     }
+
+    /** Input k, which must be present and float32. */
+    static Arr floats(Op n, Arr[] in, int k) {
+        Arr a = K.need(n, in, k);
+        if (a.dtype != DType.FLOAT32) throw new OpException(n, "input " + k + " must be float32, got " + a.dtype.wireName());
+        return a;
+    }
 }

@@ -1,12 +1,11 @@
 package io.verity.engine.det;
 
-import io.verity.engine.det.Interp.Kernel;
 import io.verity.protocol.tensor.DType;
 import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Linear algebra, convolution, pooling and normalisation. Sums follow {@link Dot}'s contract: float64
+ * Products and windows: MatMul, Gemm, Conv, ConvTranspose, pooling, and their integer forms. Sums follow {@link Dot}'s contract: float64
  * accumulation in a stated ascending order, one rounding to float32 at the end.
  */
 final class Nn {
@@ -21,21 +20,11 @@ final class Nn {
         m.put("AveragePool", (n, in, c) -> pool(n, in[0], false, c));
         m.put("GlobalAveragePool", (n, in, c) -> global(in[0], false));
         m.put("GlobalMaxPool", (n, in, c) -> global(in[0], true));
-        m.put("BatchNormalization", Nn::batchNorm);
-        m.put("InstanceNormalization", Nn::instanceNorm);
-        m.put("LayerNormalization", Nn::layerNorm);
-        m.put("Softmax", (n, in, c) -> softmax(n, in[0], 0));
-        m.put("LogSoftmax", (n, in, c) -> softmax(n, in[0], 1));
-        m.put("Hardmax", (n, in, c) -> softmax(n, in[0], 2));
+        m.put("MatMulInteger", Nn::matMulInteger);
+        m.put("ConvInteger", Nn::convInteger);
     }
 
-    static Arr floats(Op n, Arr[] in, int k) {
-        Arr a = K.need(n, in, k);
-        if (a.dtype != DType.FLOAT32) throw new OpException(n, "input " + k + " must be float32, got " + a.dtype.wireName());
-        return a;
-    }
-
-    private static Arr[] matmul(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] matmul(Op n, Arr[] in, KernelContext c) {
         Arr a = in[0], b = in[1];
         if (a.dtype != b.dtype || !a.isFloat()) {
             throw new OpException(n, "inputs must both be float32 or float64, got " + a.dtype.wireName() + " and " + b.dtype.wireName());
@@ -79,8 +68,8 @@ final class Nn {
     }
 
     /** Y = alpha * (A' B') + beta * C, evaluated as round32(alpha * sum + beta * C) in float64. */
-    private static Arr[] gemm(Op n, Arr[] in, Interp.Ctx c) {
-        Arr a = floats(n, in, 0), b = floats(n, in, 1), cc = K.opt(in, 2);
+    private static Arr[] gemm(Op n, Arr[] in, KernelContext c) {
+        Arr a = K.floats(n, in, 0), b = K.floats(n, in, 1), cc = K.opt(in, 2);
         boolean ta = n.i("transA", 0) != 0, tb = n.i("transB", 0) != 0;
         double alpha = n.f("alpha", 1f), beta = n.f("beta", 1f);
         Arr A = ta ? Shapes.transpose(a, new int[] {1, 0}) : a, B = tb ? Shapes.transpose(b, new int[] {1, 0}) : b;
@@ -161,8 +150,8 @@ final class Nn {
      * input channel (within the group), kernel row, kernel column, ascending; the bias is added after the sum;
      * one rounding.
      */
-    private static Arr[] conv(Op n, Arr[] in, Interp.Ctx c) {
-        Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
+    private static Arr[] conv(Op n, Arr[] in, KernelContext c) {
+        Arr x = K.floats(n, in, 0), w = K.floats(n, in, 1), bias = K.opt(in, 2);
         if (x.rank() >= 5) return new Arr[] {NdWindow.conv(n, x, w, bias, false)};
         requireSpatial(n, x, "input X");
         boolean oneD = x.rank() == 3;
@@ -374,8 +363,8 @@ final class Nn {
      * ConvTranspose by gathering: each output element sums x[c][iy][ix] * w[c][m][ky][kx] over input
      * channel c (within the group), ky, kx ascending, in float64; the bias is added last; one rounding.
      */
-    private static Arr[] convTranspose(Op n, Arr[] in, Interp.Ctx c) {
-        Arr x = floats(n, in, 0), w = floats(n, in, 1), bias = K.opt(in, 2);
+    private static Arr[] convTranspose(Op n, Arr[] in, KernelContext c) {
+        Arr x = K.floats(n, in, 0), w = K.floats(n, in, 1), bias = K.opt(in, 2);
         if (x.rank() >= 5) {
             if (n.has("output_shape") || n.s("auto_pad", "NOTSET").startsWith("SAME")) {
                 throw new OpException(n, "output_shape and SAME padding are supported for 1-D and 2-D only");
@@ -486,7 +475,7 @@ final class Nn {
     }
 
     /** MaxPool (exact) or AveragePool: window sum in float64, ky then kx ascending, divided once, rounded once. */
-    private static Arr[] pool(Op n, Arr x0, boolean max, Interp.Ctx c) {
+    private static Arr[] pool(Op n, Arr x0, boolean max, KernelContext c) {
         if (x0.rank() >= 5) {
             if (n.outputs.size() > 1) throw new OpException(n, "Indices output is supported for 1-D and 2-D only");
             return new Arr[] {NdWindow.pool(n, x0, max)};
@@ -619,197 +608,40 @@ final class Nn {
         return new Arr[] {K.cast(Arr.doubles(shape, o), x.dtype)};
     }
 
-    /** Inference form: round32((x - mean) / sqrt(var + eps) * scale + B), all in float64. */
-    private static Arr[] batchNorm(Op n, Arr[] in, Interp.Ctx c) {
-        Arr x = in[0], sc = in[1], b = in[2], mean = in[3], var = in[4];
-        double eps = n.f("epsilon", 1e-5f);
-        if (n.i("training_mode", 0) != 0) return batchNormTraining(n, x, sc, b, mean, var, eps);
-        int N = x.shape[0], C = x.rank() > 1 ? x.shape[1] : 1, S = x.size() / Math.max(1, N * C);
-        double[] mul = new double[C], add = new double[C];
-        for (int ch = 0; ch < C; ch++) {
-            double sd = StrictMath.sqrt(var.getD(ch) + eps);
-            mul[ch] = sd;
-            add[ch] = mean.getD(ch);
-        }
-        if (x.f != null) {
-            float[] o = new float[x.size()];
-            batchNormFloats(c.par(), x, o, sc, b, mul, add, N, C, S);
-            return new Arr[] {Arr.floats(x.shape, o)};
-        }
-        double[] o = new double[x.size()];
-        c.par().forEach(N * C, S, nc -> {
-            int ch = nc % C;
-            double s = sc.getD(ch), bb = b.getD(ch);
-            for (int i = 0; i < S; i++) o[nc * S + i] = (x.getD(nc * S + i) - add[ch]) / mul[ch] * s + bb;
-        });
-        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
-    }
-
-    /**
-     * Inference BatchNormalization of float32 x into o (o may be x itself: each element is read once, then
-     * written): the float64 expression of {@link #batchNorm} rounded straight into float32. mul and add are
-     * its per-channel sqrt(var + eps) and mean.
-     */
-    private static void batchNormFloats(Parallel par, Arr x, float[] o, Arr sc, Arr b, double[] mul, double[] add, int N, int C, int S) {
-        float[] xf = x.f;
-        par.forEach(N * C, S, nc -> {
-            int ch = nc % C;
-            double s = sc.getD(ch), bb = b.getD(ch), a = add[ch], m = mul[ch];
-            for (int i = nc * S; i < (nc + 1) * S; i++) o[i] = (float) (((double) xf[i] - a) / m * s + bb);
-        });
-    }
-
-    /**
-     * For untraced runs: node n (an inference BatchNormalization) applied to float32 x in place, when x is an
-     * array no one else holds (a Conv's fresh output that only n reads). Same bits as {@link #batchNorm}.
-     *
-     * @return false, touching nothing, when n is not that case (the caller then runs it as usual)
-     */
-    static boolean batchNormInPlace(Op n, Arr x, Arr[] in, Parallel par) {
-        if (x.f == null || x.rank() < 2 || n.i("training_mode", 0) != 0 || in.length < 5) return false;
-        int N = x.shape[0], C = x.shape[1], S = x.size() / Math.max(1, N * C);
-        for (int k = 1; k < 5; k++) if (in[k] == null || in[k].size() < C || !in[k].isFloat()) return false;
-        double eps = n.f("epsilon", 1e-5f);
-        double[] mul = new double[C], add = new double[C];
-        for (int ch = 0; ch < C; ch++) {
-            mul[ch] = StrictMath.sqrt(in[4].getD(ch) + eps);
-            add[ch] = in[3].getD(ch);
-        }
-        batchNormFloats(par, x, x.f, in[1], in[2], mul, add, N, C, S);
-        return true;
-    }
-
-    /**
-     * Training mode: batch mean and (population) variance per channel in float64, batch then spatial index
-     * ascending; outputs Y and the running statistics blended with momentum.
-     */
-    private static Arr[] batchNormTraining(Op n, Arr x, Arr sc, Arr b, Arr mean, Arr var, double eps) {
-        double momentum = n.f("momentum", 0.9f);
-        int N = x.shape[0], C = x.shape[1], S = x.size() / (N * C);
-        double[] mu = new double[C], v = new double[C];
-        for (int ch = 0; ch < C; ch++) {
-            double s = 0;
-            for (int bb = 0; bb < N; bb++) for (int i = 0; i < S; i++) s += x.getD((bb * C + ch) * S + i);
-            mu[ch] = s / (N * S);
-            double q = 0;
-            for (int bb = 0; bb < N; bb++) for (int i = 0; i < S; i++) {
-                double dv = x.getD((bb * C + ch) * S + i) - mu[ch];
-                q += dv * dv;
-            }
-            v[ch] = q / (N * S);
-        }
-        double[] o = new double[x.size()], rm = new double[C], rv = new double[C];
-        for (int nc = 0; nc < N * C; nc++) {
-            int ch = nc % C;
-            double sd = StrictMath.sqrt(v[ch] + eps);
-            for (int i = 0; i < S; i++) o[nc * S + i] = (x.getD(nc * S + i) - mu[ch]) / sd * sc.getD(ch) + b.getD(ch);
-        }
-        for (int ch = 0; ch < C; ch++) {
-            rm[ch] = mean.getD(ch) * momentum + mu[ch] * (1 - momentum);
-            rv[ch] = var.getD(ch) * momentum + v[ch] * (1 - momentum);
-        }
-        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype), K.cast(Arr.doubles(new int[] {C}, rm), mean.dtype),
-                K.cast(Arr.doubles(new int[] {C}, rv), var.dtype)};
-    }
-
-    /** Mean and variance in float64, ascending index; then as batch norm. */
-    private static Arr[] instanceNorm(Op n, Arr[] in, Interp.Ctx c) {
-        Arr x = in[0], sc = in[1], b = in[2];
-        double eps = n.f("epsilon", 1e-5f);
-        int N = x.shape[0], C = x.shape[1], S = x.size() / (N * C);
-        double[] o = new double[x.size()];
-        for (int nc = 0; nc < N * C; nc++) normalise(x, nc * S, S, eps, o, sc.getD(nc % C), b.getD(nc % C), null, null);
-        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
-    }
-
-    /** @return {mean, standard deviation including eps} */
-    private static double[] normalise(Arr x, int off, int S, double eps, double[] o, double s, double bb, Arr sv, Arr bv) {
-        double sum = 0;
-        for (int i = 0; i < S; i++) sum += x.getD(off + i);
-        double mean = sum / S, sq = 0;
-        for (int i = 0; i < S; i++) {
-            double d = x.getD(off + i) - mean;
-            sq += d * d;
-        }
-        double sd = StrictMath.sqrt(sq / S + eps);
-        for (int i = 0; i < S; i++) {
-            double sc = sv == null ? s : sv.getD(i), b = sv == null ? bb : bv == null ? 0 : bv.getD(i);
-            o[off + i] = (x.getD(off + i) - mean) / sd * sc + b;
-        }
-        return new double[] {mean, sd};
-    }
-
-    private static Arr[] layerNorm(Op n, Arr[] in, Interp.Ctx c) {
-        Arr x = in[0], sc = in[1], b = K.opt(in, 2);
-        int ax = K.axis(n, n.i("axis", -1), x.rank());
-        double eps = n.f("epsilon", 1e-5f);
-        int outer = 1;
-        for (int i = 0; i < ax; i++) outer *= x.shape[i];
-        int S = x.size() / Math.max(outer, 1);
-        Arr sFull = sc.gather(Arrays.copyOfRange(x.shape, ax, x.rank()), K.bindex(Arrays.copyOfRange(x.shape, ax, x.rank()), sc.shape));
-        Arr bFull = b == null ? null : b.gather(sFull.shape, K.bindex(sFull.shape, b.shape));
-        double[] o = new double[x.size()];
-        float[] mean = new float[outer], inv = new float[outer];
-        for (int r = 0; r < outer; r++) {
-            double[] st = normalise(x, r * S, S, eps, o, 0, 0, sFull, bFull);
-            mean[r] = (float) st[0];
-            inv[r] = (float) (1 / st[1]);
-        }
-        int[] statShape = x.shape.clone();
-        for (int i = ax; i < statShape.length; i++) statShape[i] = 1;
-        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype), Arr.floats(statShape, mean), Arr.floats(statShape, inv)};
-    }
-
-    /**
-     * mode 0 Softmax, 1 LogSoftmax, 2 Hardmax. Softmax: e_i = exp(x_i - max) in float64, sum ascending,
-     * round32(e_i / sum). Before opset 13 the input is coerced to 2-D at axis (default 1).
-     */
-    private static Arr[] softmax(Op n, Arr x, int mode) {
-        int r = x.rank();
-        int outer, dim, inner;
-        if (n.opset < 13) {
-            int ax = K.axis(n, n.i("axis", 1), Math.max(r, 1));
-            outer = 1;
-            for (int i = 0; i < ax; i++) outer *= x.shape[i];
-            dim = x.size() / Math.max(outer, 1);
-            inner = 1;
-        } else {
-            int ax = K.axis(n, n.i("axis", -1), r);
-            outer = 1;
-            inner = 1;
-            for (int i = 0; i < ax; i++) outer *= x.shape[i];
-            for (int i = ax + 1; i < r; i++) inner *= x.shape[i];
-            dim = x.shape[ax];
-        }
-        double[] o = new double[x.size()];
-        double[] e = new double[dim];
-        for (int a = 0; a < outer; a++) {
-            for (int b = 0; b < inner; b++) {
-                int base = a * dim * inner + b;
-                double mx = Double.NEGATIVE_INFINITY;
-                int arg = 0;
-                for (int k = 0; k < dim; k++) {
-                    double v = x.getD(base + k * inner);
-                    if (v > mx) {
-                        mx = v;
-                        arg = k;
-                    }
-                }
-                if (mode == 2) {
-                    for (int k = 0; k < dim; k++) o[base + k * inner] = k == arg ? 1 : 0;
-                    continue;
-                }
-                double sum = 0;
-                for (int k = 0; k < dim; k++) {
-                    e[k] = StrictMath.exp(x.getD(base + k * inner) - mx);
-                    sum += e[k];
-                }
-                double ls = StrictMath.log(sum);
-                for (int k = 0; k < dim; k++) {
-                    o[base + k * inner] = mode == 0 ? e[k] / sum : x.getD(base + k * inner) - mx - ls;
-                }
+    /** (A - a_zero_point) x (B - b_zero_point) in exact integer arithmetic, int32 result. */
+    private static Arr[] matMulInteger(Op n, Arr[] in, KernelContext c) {
+        Arr a = in[0], b = in[1];
+        Arr az = K.opt(in, 2), bz = K.opt(in, 3);
+        int M = a.shape[a.rank() - 2], Kd = a.shape[a.rank() - 1], N = b.shape[b.rank() - 1];
+        if (a.rank() != 2 || b.rank() != 2) throw new OpException(n, "inputs must be rank 2, got " + a.rank() + " and " + b.rank());
+        long[] o = new long[M * N];
+        for (int i = 0; i < M; i++) {
+            long za = az == null ? 0 : az.size() == 1 ? az.l[0] : az.l[i];
+            for (int j = 0; j < N; j++) {
+                long zb = bz == null ? 0 : bz.size() == 1 ? bz.l[0] : bz.l[j];
+                long acc = 0;
+                for (int k = 0; k < Kd; k++) acc += (a.l[i * Kd + k] - za) * (b.l[k * N + j] - zb);
+                o[i * N + j] = (int) acc;
             }
         }
-        return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+        return new Arr[] {Arr.longs(DType.INT32, new int[] {M, N}, o)};
+    }
+
+    /** ConvInteger: subtract the zero points, run the (exact, since every value is a small integer) float64 conv path. */
+    private static Arr[] convInteger(Op n, Arr[] in, KernelContext c) {
+        Arr x = in[0], w = in[1], xz = K.opt(in, 2), wz = K.opt(in, 3);
+        float[] xf = new float[x.size()], wf = new float[w.size()];
+        for (int i = 0; i < xf.length; i++) xf[i] = x.l[i] - (xz == null ? 0 : xz.l[0]);
+        for (int i = 0; i < wf.length; i++) wf[i] = w.l[i] - (wz == null ? 0 : wz.l[0]);
+        double mx = 0, mw = 0;
+        for (float v : xf) mx = Math.max(mx, Math.abs(v));
+        for (float v : wf) mw = Math.max(mw, Math.abs(v));
+        if ((double) (w.size() / w.shape[0]) * mx * mw >= 0x1p24) {
+            throw new OpException(n, "sums may reach 2^24, beyond what the float32 Conv path holds exactly; expected smaller kernels");
+        }
+        Arr y = conv(n, new Arr[] {Arr.floats(x.shape, xf), Arr.floats(w.shape, wf)}, c)[0];
+        long[] o = new long[y.size()];
+        for (int i = 0; i < o.length; i++) o[i] = (long) y.f[i]; // |sums| < 2^24 (checked above): exact in float32
+        return new Arr[] {Arr.longs(DType.INT32, y.shape, o)};
     }
 }

@@ -1,6 +1,5 @@
 package io.verity.engine.det;
 
-import io.verity.engine.det.Interp.Kernel;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -16,11 +15,13 @@ final class Ops {
         Elementwise.register(KERNELS);
         Shapes.register(KERNELS);
         Nn.register(KERNELS);
+        Norm.register(KERNELS);
         Reduce.register(KERNELS);
         Resize.register(KERNELS);
         Rnn.register(KERNELS);
         Control.register(KERNELS);
         Misc.register(KERNELS);
+        Indexing.register(KERNELS);
     }
 
     static Kernel kernel(String op) {

@@ -1,6 +1,5 @@
 package io.verity.engine.det;
 
-import io.verity.engine.det.Interp.Kernel;
 import io.verity.protocol.tensor.DType;
 import java.util.Arrays;
 import java.util.Map;
@@ -22,7 +21,7 @@ final class Reduce {
     }
 
     /** Moves the reduced axes last; returns the permuted tensor and the kept shape (keepdims form). */
-    private static Arr[] reduce(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] reduce(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0];
         int r = x.rank();
         boolean axesAsInput = n.opset >= 18 || (n.op.equals("ReduceSum") && n.opset >= 13);

@@ -1,6 +1,5 @@
 package io.verity.engine.det;
 
-import io.verity.engine.det.Interp.Kernel;
 import io.verity.protocol.tensor.DType;
 import java.util.Map;
 
@@ -23,7 +22,7 @@ final class Resize {
         });
     }
 
-    private static Arr[] resize(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] resize(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0];
         int r = x.rank();
         if (n.has("axes")) throw new OpException(n, "attribute axes is not supported");
@@ -173,7 +172,7 @@ final class Resize {
      * GridSample (2-D): each output pixel samples X at the grid's normalised (x, y); the taps (1 nearest, 2x2
      * bilinear, 4x4 bicubic) are summed row by row in float64 and rounded once.
      */
-    private static Arr[] gridSample(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] gridSample(Op n, Arr[] in, KernelContext c) {
         Arr x = K.cast(in[0], DType.FLOAT64), grid = in[1];
         if (x.rank() != 4) throw new OpException(n, "input X must be rank 4 (N,C,H,W), got rank " + x.rank());
         String mode = n.s("mode", n.opset >= 20 ? "linear" : "bilinear"), pad = n.s("padding_mode", "zeros");

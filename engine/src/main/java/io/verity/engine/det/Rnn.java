@@ -1,6 +1,5 @@
 package io.verity.engine.det;
 
-import io.verity.engine.det.Interp.Kernel;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
@@ -64,7 +63,7 @@ final class Rnn {
     }
 
     private static Arr[] run(Op n, Arr[] in, int gates) {
-        Arr X = Nn.floats(n, in, 0), W = Nn.floats(n, in, 1), R = Nn.floats(n, in, 2);
+        Arr X = K.floats(n, in, 0), W = K.floats(n, in, 1), R = K.floats(n, in, 2);
         Arr B = K.opt(in, 3), lens = K.opt(in, 4), h0 = K.opt(in, 5), c0 = gates == 4 ? K.opt(in, 6) : null;
         Arr P = gates == 4 ? K.opt(in, 7) : null;
         if (n.i("input_forget", 0) != 0) throw new OpException(n, "input_forget must be 0, got 1");

@@ -1,6 +1,5 @@
 package io.verity.engine.det;
 
-import io.verity.engine.det.Interp.Kernel;
 import io.verity.protocol.tensor.DType;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -214,7 +213,7 @@ final class Shapes {
         return Arr.longs(a.dtype, shape, o);
     }
 
-    private static Arr[] reshape(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] reshape(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0];
         long[] want = n.opset < 5 ? n.ints("shape") : in[1].longValues();
         boolean allowZero = n.i("allowzero", 0) != 0;
@@ -243,7 +242,7 @@ final class Shapes {
         return a == null ? null : a.longValues();
     }
 
-    private static Arr[] squeeze(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] squeeze(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0];
         long[] axes = axesOf(n, in, 1, 13);
         boolean[] drop = new boolean[x.rank()];
@@ -259,7 +258,7 @@ final class Shapes {
         return new Arr[] {x.reshape(Arrays.copyOf(out, k))};
     }
 
-    private static Arr[] unsqueeze(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] unsqueeze(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0];
         long[] axes = axesOf(n, in, 1, 13);
         int r = x.rank() + axes.length;
@@ -270,7 +269,7 @@ final class Shapes {
         return new Arr[] {x.reshape(out)};
     }
 
-    private static Arr[] concat(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] concat(Op n, Arr[] in, KernelContext c) {
         int r = in[0].rank();
         int ax = K.axis(n, n.i("axis", 0), r);
         int[] out = in[0].shape.clone();
@@ -298,7 +297,7 @@ final class Shapes {
         return new Arr[] {res};
     }
 
-    private static Arr[] slice(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] slice(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0];
         int r = x.rank();
         long[] starts, ends, axes, steps;
@@ -351,7 +350,7 @@ final class Shapes {
         return new Arr[] {x.gather(out, src)};
     }
 
-    private static Arr[] gather(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] gather(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0], idx = in[1];
         int r = x.rank();
         int ax = K.axis(n, n.i("axis", 0), r);
@@ -378,7 +377,7 @@ final class Shapes {
         return new Arr[] {x.gather(out, src)};
     }
 
-    private static Arr[] gatherElements(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] gatherElements(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0], idx = in[1];
         int r = x.rank();
         int ax = K.axis(n, n.i("axis", 0), r);
@@ -394,7 +393,7 @@ final class Shapes {
         }))};
     }
 
-    private static Arr[] constant(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] constant(Op n, Arr[] in, KernelContext c) {
         if (n.has("value")) return new Arr[] {Convert.fromProto(n.raw("value").getT())};
         if (n.has("value_float")) return new Arr[] {Arr.floats(new int[0], new float[] {n.f("value_float", 0)})};
         if (n.has("value_floats")) {
@@ -406,7 +405,7 @@ final class Shapes {
         throw new OpException(n, "expected one of the attributes value, value_float(s), value_int(s)");
     }
 
-    private static Arr[] pad(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] pad(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0];
         int r = x.rank();
         String mode = n.s("mode", "constant");
@@ -459,7 +458,7 @@ final class Shapes {
         }))};
     }
 
-    private static Arr[] split(Op n, Arr[] in, Interp.Ctx c) {
+    private static Arr[] split(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0];
         int r = x.rank();
         int ax = K.axis(n, n.i("axis", 0), r);
