@@ -1,5 +1,14 @@
 package io.verity.engine.det;
 
+import io.verity.engine.det.graph.Graph;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.KernelContext;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.ops.math.Elementwise;
+import io.verity.engine.det.ops.norm.Norm;
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Parallel;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

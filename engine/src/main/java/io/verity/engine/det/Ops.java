@@ -1,5 +1,16 @@
 package io.verity.engine.det;
 
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.ops.control.Control;
+import io.verity.engine.det.ops.math.Elementwise;
+import io.verity.engine.det.ops.math.Misc;
+import io.verity.engine.det.ops.math.Reduce;
+import io.verity.engine.det.ops.nn.Nn;
+import io.verity.engine.det.ops.norm.Norm;
+import io.verity.engine.det.ops.rnn.Rnn;
+import io.verity.engine.det.ops.shape.Indexing;
+import io.verity.engine.det.ops.shape.Resize;
+import io.verity.engine.det.ops.shape.Shapes;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.verity.engine.EngineException;
 import io.verity.engine.Inference;
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Canonical;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.tensor.Shape;

@@ -1,4 +1,4 @@
-package io.verity.engine.det;
+package io.verity.engine.det.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.verity.engine.det;
+package io.verity.engine.det.tensor;
 
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.Shape;
@@ -12,12 +12,12 @@ import java.nio.ByteOrder;
  * array-to-bytes step lives here, because {@link Arr}'s storage (int64 and narrow ints in a long[]) is the
  * engine's.
  */
-final class Canonical {
+public final class Canonical {
     private Canonical() {}
 
     private static final int CHUNK = 1 << 15;
 
-    static Keccak256 tensorDigest(String name, Arr a) {
+    public static Keccak256 tensorDigest(String name, Arr a) {
         long[] dims = new long[a.rank()];
         for (int i = 0; i < dims.length; i++) dims[i] = a.shape[i];
         TensorDigests.ElementStream d = TensorDigests.stream(name, a.dtype, Shape.of(dims));

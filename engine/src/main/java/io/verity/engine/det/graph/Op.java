@@ -1,4 +1,4 @@
-package io.verity.engine.det;
+package io.verity.engine.det.graph;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -7,16 +7,16 @@ import java.util.List;
 import java.util.Map;
 
 /** One operator application: its op type, the opset it was written against, value names and attributes. */
-final class Op {
-    final String name;
-    final String op;
-    final int opset;
-    final List<String> inputs;
-    final List<String> outputs;
+public final class Op {
+    public final String name;
+    public final String op;
+    public final int opset;
+    public final List<String> inputs;
+    public final List<String> outputs;
     private final Map<String, AttributeProto> attrs = new HashMap<>();
-    final Map<String, Graph> subgraphs = new HashMap<>();
+    public final Map<String, Graph> subgraphs = new HashMap<>();
     /** A kernel's per-node constant (e.g. Constant's decoded value); written once, racy-but-idempotent. */
-    volatile Object cache;
+    public volatile Object cache;
 
     Op(NodeProto p, int opset, Map<String, Integer> opsets) {
         this.name = p.getName();
@@ -30,31 +30,31 @@ final class Op {
         }
     }
 
-    String describe() {
+    public String describe() {
         return op + (name.isEmpty() ? "" : " '" + name + "'");
     }
 
-    boolean has(String attr) {
+    public boolean has(String attr) {
         return attrs.containsKey(attr);
     }
 
-    long i(String attr, long def) {
+    public long i(String attr, long def) {
         AttributeProto a = attrs.get(attr);
         return a == null ? def : a.getI();
     }
 
-    float f(String attr, float def) {
+    public float f(String attr, float def) {
         AttributeProto a = attrs.get(attr);
         return a == null ? def : a.getF();
     }
 
-    String s(String attr, String def) {
+    public String s(String attr, String def) {
         AttributeProto a = attrs.get(attr);
         return a == null ? def : a.getS().toStringUtf8();
     }
 
     /** @return the ints attribute, or null when absent */
-    long[] ints(String attr) {
+    public long[] ints(String attr) {
         AttributeProto a = attrs.get(attr);
         if (a == null) return null;
         long[] out = new long[a.getIntsCount()];
@@ -62,7 +62,7 @@ final class Op {
         return out;
     }
 
-    float[] floats(String attr) {
+    public float[] floats(String attr) {
         AttributeProto a = attrs.get(attr);
         if (a == null) return null;
         float[] out = new float[a.getFloatsCount()];
@@ -70,17 +70,17 @@ final class Op {
         return out;
     }
 
-    List<String> strings(String attr) {
+    public List<String> strings(String attr) {
         AttributeProto a = attrs.get(attr);
         if (a == null) return null;
         return a.getStringsList().stream().map(b -> b.toStringUtf8()).toList();
     }
 
-    AttributeProto raw(String attr) {
+    public AttributeProto raw(String attr) {
         return attrs.get(attr);
     }
 
-    Graph graph(String attr) {
+    public Graph graph(String attr) {
         Graph g = subgraphs.get(attr);
         if (g == null) throw new OpException(this, "attribute '" + attr + "' (a graph) is missing");
         return g;

@@ -1,4 +1,4 @@
-package io.verity.engine.det;
+package io.verity.engine.det.tensor;
 
 import io.verity.protocol.tensor.DType;
 import java.util.Arrays;
@@ -8,12 +8,12 @@ import java.util.Arrays;
  * float64 in {@link #d}, and every integer and bool type in {@link #l} (values already wrapped to the
  * dtype's range, bools 0/1), so data-movement operators are written once per storage kind.
  */
-final class Arr {
-    final DType dtype;
-    final int[] shape;
-    final float[] f;
-    final double[] d;
-    final long[] l;
+public final class Arr {
+    public final DType dtype;
+    public final int[] shape;
+    public final float[] f;
+    public final double[] d;
+    public final long[] l;
 
     private Arr(DType dtype, int[] shape, float[] f, double[] d, long[] l) {
         this.dtype = dtype;
@@ -23,32 +23,32 @@ final class Arr {
         this.l = l;
     }
 
-    static Arr floats(int[] shape, float[] f) {
+    public static Arr floats(int[] shape, float[] f) {
         check(shape, f.length);
         return new Arr(DType.FLOAT32, shape, f, null, null);
     }
 
-    static Arr doubles(int[] shape, double[] d) {
+    public static Arr doubles(int[] shape, double[] d) {
         check(shape, d.length);
         return new Arr(DType.FLOAT64, shape, null, d, null);
     }
 
-    static Arr longs(DType dtype, int[] shape, long[] l) {
+    public static Arr longs(DType dtype, int[] shape, long[] l) {
         if (!isIntegral(dtype)) throw new IllegalArgumentException("not an integral dtype: " + dtype);
         check(shape, l.length);
         return new Arr(dtype, shape, null, null, l);
     }
 
-    static Arr scalarLong(long v) {
+    public static Arr scalarLong(long v) {
         return longs(DType.INT64, new int[0], new long[] {v});
     }
 
-    static Arr vector(long... v) {
+    public static Arr vector(long... v) {
         return longs(DType.INT64, new int[] {v.length}, v);
     }
 
     /** A zero-filled tensor. */
-    static Arr zeros(DType dtype, int[] shape) {
+    public static Arr zeros(DType dtype, int[] shape) {
         int n = size(shape);
         return switch (dtype) {
             case FLOAT32 -> floats(shape, new float[n]);
@@ -57,11 +57,11 @@ final class Arr {
         };
     }
 
-    static boolean isIntegral(DType t) {
+    public static boolean isIntegral(DType t) {
         return t == DType.INT64 || t == DType.INT32 || t == DType.INT8 || t == DType.UINT8 || t == DType.BOOL;
     }
 
-    static int size(int[] shape) {
+    public static int size(int[] shape) {
         for (int s : shape) if (s == 0) return 0;
         // Stop as soon as the product leaves the int range: three large dims used to wrap the long product to
         // a small or zero size. (A negative product is the callers' to refuse, as Reshape does.)
@@ -82,28 +82,28 @@ final class Arr {
         }
     }
 
-    int size() {
+    public int size() {
         return f != null ? f.length : d != null ? d.length : l.length;
     }
 
-    int rank() {
+    public int rank() {
         return shape.length;
     }
 
-    boolean isFloat() {
+    public boolean isFloat() {
         return dtype == DType.FLOAT32 || dtype == DType.FLOAT64;
     }
 
     /** Element i as a double (exact for float32/float64 and for integers below 2^53). */
-    double getD(int i) {
+    public double getD(int i) {
         return f != null ? f[i] : d != null ? d[i] : (double) l[i];
     }
 
-    long getL(int i) {
+    public long getL(int i) {
         return l != null ? l[i] : f != null ? (long) f[i] : (long) d[i];
     }
 
-    long[] longValues() {
+    public long[] longValues() {
         if (l != null) return l.clone();
         long[] out = new long[size()];
         for (int i = 0; i < out.length; i++) out[i] = getL(i);
@@ -111,13 +111,13 @@ final class Arr {
     }
 
     /** The same data under another shape (no copy; arrays are never mutated after an op returns). */
-    Arr reshape(int[] newShape) {
+    public Arr reshape(int[] newShape) {
         check(newShape, size());
         return new Arr(dtype, newShape, f, d, l);
     }
 
     /** out[i] = this[src[i]]: the one primitive behind Transpose, Slice, Gather, Expand, Tile, Pad. */
-    Arr gather(int[] newShape, int[] src) {
+    public Arr gather(int[] newShape, int[] src) {
         int n = src.length;
         if (f != null) {
             float[] o = new float[n];
@@ -135,7 +135,7 @@ final class Arr {
     }
 
     /** Wraps an integer result to the range of an integral dtype, as two's complement hardware would. */
-    static long wrap(DType t, long v) {
+    public static long wrap(DType t, long v) {
         return switch (t) {
             case INT32 -> (int) v;
             case INT8 -> (byte) v;
@@ -145,7 +145,7 @@ final class Arr {
         };
     }
 
-    static int[] strides(int[] shape) {
+    public static int[] strides(int[] shape) {
         int[] s = new int[shape.length];
         int acc = 1;
         for (int i = shape.length - 1; i >= 0; i--) {

@@ -1,4 +1,4 @@
-package io.verity.engine.det;
+package io.verity.engine.det.tensor;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import io.verity.protocol.tensor.DType;
@@ -9,10 +9,10 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /** Conversions at the engine boundary: ONNX TensorProto and Verity Tensor to and from {@link Arr}. */
-final class Convert {
+public final class Convert {
     private Convert() {}
 
-    static Arr fromProto(TensorProto p) {
+    public static Arr fromProto(TensorProto p) {
         DType t = DType.fromOnnxCode(p.getDataType());
         String name = p.getName().isEmpty() ? "<unnamed>" : p.getName();
         if (t == null || t == DType.STRING || t == DType.FLOAT16) {
@@ -70,7 +70,7 @@ final class Convert {
         };
     }
 
-    static Arr fromTensor(Tensor t) {
+    public static Arr fromTensor(Tensor t) {
         long[] dims = t.shape().dims();
         int[] shape = new int[dims.length];
         for (int i = 0; i < dims.length; i++) shape[i] = Math.toIntExact(dims[i]);
@@ -116,7 +116,7 @@ final class Convert {
         }
     }
 
-    static byte[] littleEndian(Arr a) {
+    public static byte[] littleEndian(Arr a) {
         int n = a.size();
         ByteBuffer b = ByteBuffer.allocate(n * a.dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
         switch (a.dtype) {
@@ -133,7 +133,7 @@ final class Convert {
         return b.array();
     }
 
-    static Tensor toTensor(String name, Arr a) {
+    public static Tensor toTensor(String name, Arr a) {
         long[] dims = new long[a.shape.length];
         for (int i = 0; i < dims.length; i++) dims[i] = a.shape[i];
         return Tensor.ofRaw(name, a.dtype, Shape.of(dims), littleEndian(a));

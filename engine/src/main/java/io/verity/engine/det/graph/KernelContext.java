@@ -1,12 +1,14 @@
-package io.verity.engine.det;
+package io.verity.engine.det.graph;
 
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Parallel;
 import java.util.List;
 
 /**
  * What a kernel can reach of the interpreter running it: the pool and, for control flow, a way to run a body
  * graph. An interface so that the kernels never depend on the interpreter (which depends on all of them).
  */
-interface KernelContext {
+public interface KernelContext {
     Parallel par();
 
     /** Runs body in a scope nested in the node's, with names bound to values (null ones left unbound). */

@@ -1,4 +1,7 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.nn;
+
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.tensor.Parallel;
 
 /**
  * The one product kernel behind MatMul, Conv and ConvTranspose, and the heart of the engine's determinism
@@ -18,7 +21,7 @@ package io.verity.engine.det;
  * for a convolution {@code tap[k]} is the offset of input channel, kernel row and kernel column k in a
  * zero-padded input, so the convolution runs without an im2col copy (see {@link Nn}).
  */
-final class Dot {
+public final class Dot {
     private Dot() {}
 
     static final int TILE = 512;

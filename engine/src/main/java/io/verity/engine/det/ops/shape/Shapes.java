@@ -1,5 +1,12 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.shape;
 
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.KernelContext;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Convert;
 import io.verity.protocol.tensor.DType;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,10 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 /** Operators that move or create data without arithmetic: exact by construction. */
-final class Shapes {
+public final class Shapes {
     private Shapes() {}
 
-    static void register(Map<String, Kernel> m) {
+    public static void register(Map<String, Kernel> m) {
         m.put("Reshape", Shapes::reshape);
         m.put("Shape", (n, in, c) -> {
             int r = in[0].rank();
@@ -177,7 +184,7 @@ final class Shapes {
         return src;
     }
 
-    static Arr transpose(Arr x, int[] perm) {
+    public static Arr transpose(Arr x, int[] perm) {
         int r = x.rank();
         int[] out = new int[r];
         int[] st = Arr.strides(x.shape);
@@ -194,7 +201,7 @@ final class Shapes {
     }
 
     /** Both flattened, one after the other (a helper for select-style gathers). */
-    static Arr concatFlat(Arr a, Arr b) {
+    public static Arr concatFlat(Arr a, Arr b) {
         if (a.dtype != b.dtype) throw new IllegalArgumentException("dtypes differ: " + a.dtype + " and " + b.dtype);
         int n = a.size() + b.size();
         int[] shape = {n};

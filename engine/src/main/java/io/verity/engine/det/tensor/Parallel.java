@@ -1,4 +1,4 @@
-package io.verity.engine.det;
+package io.verity.engine.det.tensor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,20 +14,20 @@ import java.util.function.IntConsumer;
  * {@link #forEach} computes its outputs start to finish on one thread, so the split (and the thread count)
  * cannot change a single bit of the result.
  */
-final class Parallel implements AutoCloseable {
+public final class Parallel implements AutoCloseable {
     private static final AtomicInteger POOLS = new AtomicInteger();
     /** Runs everything on the caller: for work that is already one task of an outer split. */
-    static final Parallel SERIAL = new Parallel(1);
-    final int threads;
+    public static final Parallel SERIAL = new Parallel(1);
+    public final int threads;
     private final long minWork;
     private final ExecutorService pool;
 
-    Parallel(int threads) {
+    public Parallel(int threads) {
         this(threads, 32_768);
     }
 
     /** @param minWork below this much work a loop runs on the caller alone (tests pass 1 to split everything) */
-    Parallel(int threads, long minWork) {
+    public Parallel(int threads, long minWork) {
         this.minWork = minWork;
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
@@ -44,7 +44,7 @@ final class Parallel implements AutoCloseable {
      * Runs body(i) for i in [0, n). {@code workPerIndex} is a rough cost used only to decide whether
      * splitting is worth it.
      */
-    void forEach(int n, long workPerIndex, IntConsumer body) {
+    public void forEach(int n, long workPerIndex, IntConsumer body) {
         if (pool == null || n < 2 || (long) n * workPerIndex < minWork) {
             for (int i = 0; i < n; i++) body.accept(i);
             return;
@@ -77,7 +77,7 @@ final class Parallel implements AutoCloseable {
      * Runs an independent job on the pool (on the caller when single-threaded). Used to hash trace entries
      * while later nodes run; the caller joins in submission order, so results do not depend on timing.
      */
-    <T> java.util.concurrent.CompletableFuture<T> submit(java.util.function.Supplier<T> job) {
+    public <T> java.util.concurrent.CompletableFuture<T> submit(java.util.function.Supplier<T> job) {
         if (pool == null) return java.util.concurrent.CompletableFuture.completedFuture(job.get());
         return java.util.concurrent.CompletableFuture.supplyAsync(job, pool);
     }

@@ -1,5 +1,11 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.math;
 
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.KernelContext;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.ops.shape.Shapes;
+import io.verity.engine.det.tensor.Arr;
 import io.verity.protocol.tensor.DType;
 import java.util.Arrays;
 import java.util.Map;
@@ -8,10 +14,10 @@ import java.util.Map;
  * Reductions. The reduced elements of each output are visited in row-major order of the reduced axes;
  * sums and products accumulate in float64 (int64 for integer inputs) and are rounded once at the end.
  */
-final class Reduce {
+public final class Reduce {
     private Reduce() {}
 
-    static void register(Map<String, Kernel> m) {
+    public static void register(Map<String, Kernel> m) {
         for (String op : new String[] {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
                 "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"}) {
             m.put(op, Reduce::reduce);

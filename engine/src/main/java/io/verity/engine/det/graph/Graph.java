@@ -1,9 +1,11 @@
-package io.verity.engine.det;
+package io.verity.engine.det.graph;
 
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Convert;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,30 +20,30 @@ import java.util.Set;
  * topological, else Kahn's algorithm taking the lowest file index first), initializers decoded once, and
  * the names a subgraph reads from its enclosing scopes.
  */
-final class Graph {
-    final List<Op> nodes;
-    final Map<String, Arr> initializers;
+public final class Graph {
+    public final List<Op> nodes;
+    public final Map<String, Arr> initializers;
     /** Graph inputs that are not initializers, in declaration order. */
-    final List<ValueInfoProto> inputs;
-    final List<String> outputs;
+    public final List<ValueInfoProto> inputs;
+    public final List<String> outputs;
     /** Names read by this graph (or its subgraphs) but defined by neither: they come from an outer scope. */
     final Set<String> outerReads;
     /** For each node position, the values it reads for the last time (freed after it runs). */
-    final List<List<String>> dying;
+    public final List<List<String>> dying;
     /**
      * For each node position, whether it starts an exported HardSwish, {@code Add(x, c)}, {@code Clip},
      * {@code Mul} with x, {@code Div}, in four consecutive positions whose first three outputs only the next
-     * of them reads: untraced runs may compute it in one pass ({@link Interp}).
+     * of them reads: untraced runs may compute it in one pass (the interpreter).
      */
-    final boolean[] hardSwish;
+    public final boolean[] hardSwish;
     /**
      * For each node position, how many of the following nodes an untraced run may apply in place to this
      * Conv's fresh output: 1 for a BatchNormalization that alone reads it, 2 with a Relu after that, 5 with an
      * exported HardSwish ({@link #hardSwish}) whose x is the normalised value; 0 for none. The activation
      * may come after {@link #epilogueGap} nodes without inputs (the exporter's Constants), which run first.
      */
-    final int[] epilogue;
-    final int[] epilogueGap;
+    public final int[] epilogue;
+    public final int[] epilogueGap;
 
     private Graph(List<Op> nodes, Map<String, Arr> inits, List<ValueInfoProto> inputs, List<String> outputs,
             Set<String> outerReads) {
@@ -98,7 +100,7 @@ final class Graph {
                 && div.inputs.size() == 2 && div.inputs.get(0).equals(mul.outputs.get(0));
     }
 
-    static Graph compile(GraphProto g, Map<String, Integer> opsets) {
+    public static Graph compile(GraphProto g, Map<String, Integer> opsets) {
         Map<String, Arr> inits = new LinkedHashMap<>();
         for (TensorProto t : g.getInitializerList()) inits.put(t.getName(), Convert.fromProto(t));
         List<ValueInfoProto> inputs = new ArrayList<>();
@@ -129,7 +131,7 @@ final class Graph {
     }
 
     /** Explicit inputs plus whatever its subgraphs read from outside themselves. */
-    static List<String> reads(Op n) {
+    public static List<String> reads(Op n) {
         if (n.subgraphs.isEmpty()) return n.inputs;
         List<String> r = new ArrayList<>(n.inputs);
         for (Graph sg : n.subgraphs.values()) r.addAll(sg.outerReads);

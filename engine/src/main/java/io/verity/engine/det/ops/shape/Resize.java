@@ -1,5 +1,11 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.shape;
 
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.KernelContext;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.tensor.Arr;
 import io.verity.protocol.tensor.DType;
 import java.util.Map;
 
@@ -8,10 +14,10 @@ import java.util.Map;
  * (s = axes that actually resample) in float64, corners in binary counting order over the axes, and rounds
  * once; cubic the same over 4 taps per axis (Keys kernel). tf_crop_and_resize is not supported.
  */
-final class Resize {
+public final class Resize {
     private Resize() {}
 
-    static void register(Map<String, Kernel> m) {
+    public static void register(Map<String, Kernel> m) {
         m.put("Resize", Resize::resize);
         m.put("GridSample", Resize::gridSample);
         m.put("Upsample", (n, in, c) -> {

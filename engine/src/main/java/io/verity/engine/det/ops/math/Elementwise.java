@@ -1,5 +1,14 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.math;
 
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.KernelContext;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.ops.shape.Shapes;
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Parallel;
+import io.verity.engine.det.tensor.Special;
 import io.verity.protocol.tensor.DType;
 import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
@@ -10,7 +19,7 @@ import java.util.function.LongUnaryOperator;
  * is evaluated in float64 with StrictMath and rounded once to float32. Integer arithmetic wraps to the
  * dtype's width.
  */
-final class Elementwise {
+public final class Elementwise {
     private Elementwise() {}
 
     interface DD {
@@ -29,7 +38,7 @@ final class Elementwise {
         boolean test(long a, long b);
     }
 
-    static void register(Map<String, Kernel> m) {
+    public static void register(Map<String, Kernel> m) {
         unaryF(m, "Exp", StrictMath::exp);
         unaryF(m, "Log", StrictMath::log);
         unaryF(m, "Sqrt", StrictMath::sqrt);
@@ -295,7 +304,7 @@ final class Elementwise {
     }
 
     /** As above into o, which may be x itself (o[i] is written after the last read of x[i]). */
-    static float[] hardSwish(Parallel par, float[] x, float[] o, float c, float lo, float hi, boolean viaDouble, boolean xFirst, float d) {
+    public static float[] hardSwish(Parallel par, float[] x, float[] o, float c, float lo, float hi, boolean viaDouble, boolean xFirst, float d) {
         int block = CLIP_BLOCK, blocks = (x.length + block - 1) / block;
         par.forEach(blocks, block * 4L, bi -> {
             int i0 = bi * block, len = Math.min(x.length, i0 + block) - i0;

@@ -1,34 +1,35 @@
-package io.verity.engine.det;
+package io.verity.engine.det.graph;
 
+import io.verity.engine.det.tensor.Arr;
 import io.verity.protocol.tensor.DType;
 import java.util.Arrays;
 
 /** Small helpers shared by the kernels: axes, broadcasting, casts. */
-final class K {
+public final class K {
     private K() {}
 
-    static int axis(Op n, long a, int rank) {
+    public static int axis(Op n, long a, int rank) {
         long r = a < 0 ? a + rank : a;
         if (r < 0 || r >= Math.max(rank, 1)) throw new OpException(n, "axis must be in [" + -rank + ", " + (rank - 1) + "], got " + a);
         return (int) r;
     }
 
-    static int[] ints(long[] v) {
+    public static int[] ints(long[] v) {
         int[] o = new int[v.length];
         for (int i = 0; i < v.length; i++) o[i] = Math.toIntExact(v[i]);
         return o;
     }
 
-    static Arr need(Op n, Arr[] in, int k) {
+    public static Arr need(Op n, Arr[] in, int k) {
         if (k >= in.length || in[k] == null) throw new OpException(n, "input " + k + " is required");
         return in[k];
     }
 
-    static Arr opt(Arr[] in, int k) {
+    public static Arr opt(Arr[] in, int k) {
         return k < in.length ? in[k] : null;
     }
 
-    static int[] broadcast(Op n, int[] a, int[] b) {
+    public static int[] broadcast(Op n, int[] a, int[] b) {
         int r = Math.max(a.length, b.length);
         int[] o = new int[r];
         for (int i = 0; i < r; i++) {
@@ -43,7 +44,7 @@ final class K {
     }
 
     /** Stride of each output axis in an operand of shape {@code in} broadcast to {@code out} (0 if broadcast). */
-    static int[] bstrides(int[] out, int[] in) {
+    public static int[] bstrides(int[] out, int[] in) {
         int[] s = new int[out.length];
         int[] st = Arr.strides(in);
         int off = out.length - in.length;
@@ -52,7 +53,7 @@ final class K {
     }
 
     /** For every output element, the flat index into an operand broadcast to {@code out}. */
-    static int[] bindex(int[] out, int[] in) {
+    public static int[] bindex(int[] out, int[] in) {
         int n = Arr.size(out);
         int[] idx = new int[n];
         int[] s = bstrides(out, in);
@@ -72,7 +73,7 @@ final class K {
         return idx;
     }
 
-    static Arr cast(Arr a, DType to) {
+    public static Arr cast(Arr a, DType to) {
         if (a.dtype == to) return a;
         int n = a.size();
         switch (to) {
@@ -103,14 +104,14 @@ final class K {
         }
     }
 
-    static DType dtypeOf(Op n, long onnxCode) {
+    public static DType dtypeOf(Op n, long onnxCode) {
         DType t = DType.fromOnnxCode((int) onnxCode);
         if (t == null || t == DType.STRING || t == DType.FLOAT16) throw new OpException(n, "data type " + onnxCode + " is not supported");
         return t;
     }
 
     /** Input k, which must be present and float32. */
-    static Arr floats(Op n, Arr[] in, int k) {
+    public static Arr floats(Op n, Arr[] in, int k) {
         Arr a = K.need(n, in, k);
         if (a.dtype != DType.FLOAT32) throw new OpException(n, "input " + k + " must be float32, got " + a.dtype.wireName());
         return a;

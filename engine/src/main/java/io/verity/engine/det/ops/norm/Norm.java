@@ -1,13 +1,19 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.norm;
 
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.KernelContext;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Parallel;
 import java.util.Arrays;
 import java.util.Map;
 
 /** Normalisation (batch, instance, layer, mean-variance, local response) and the softmax family; statistics in float64. */
-final class Norm {
+public final class Norm {
     private Norm() {}
 
-    static void register(Map<String, Kernel> m) {
+    public static void register(Map<String, Kernel> m) {
         m.put("BatchNormalization", Norm::batchNorm);
         m.put("InstanceNormalization", Norm::instanceNorm);
         m.put("LayerNormalization", Norm::layerNorm);
@@ -98,7 +104,7 @@ final class Norm {
      *
      * @return false, touching nothing, when n is not that case (the caller then runs it as usual)
      */
-    static boolean batchNormInPlace(Op n, Arr x, Arr[] in, Parallel par) {
+    public static boolean batchNormInPlace(Op n, Arr x, Arr[] in, Parallel par) {
         if (x.f == null || x.rank() < 2 || n.i("training_mode", 0) != 0 || in.length < 5) return false;
         int N = x.shape[0], C = x.shape[1], S = x.size() / Math.max(1, N * C);
         for (int k = 1; k < 5; k++) if (in[k] == null || in[k].size() < C || !in[k].isFloat()) return false;

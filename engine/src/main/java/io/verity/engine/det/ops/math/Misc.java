@@ -1,14 +1,20 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.math;
 
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.KernelContext;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.tensor.Arr;
 import io.verity.protocol.tensor.DType;
 import java.util.Arrays;
 import java.util.Map;
 
 /** Losses, Dropout (inference only), CumSum, EyeLike, Shrink, Det, Einsum, the quantize family and window functions. */
-final class Misc {
+public final class Misc {
     private Misc() {}
 
-    static void register(Map<String, Kernel> m) {
+    public static void register(Map<String, Kernel> m) {
         m.put("Dropout", Misc::dropout);
         m.put("NegativeLogLikelihoodLoss", (n, in, c) -> nll(n, in[0], in[1], K.opt(in, 2)));
         m.put("SoftmaxCrossEntropyLoss", Misc::softmaxCrossEntropy);

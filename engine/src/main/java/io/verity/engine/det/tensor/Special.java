@@ -1,18 +1,18 @@
-package io.verity.engine.det;
+package io.verity.engine.det.tensor;
 
 /**
  * Functions StrictMath lacks, written in plain float64 arithmetic over StrictMath so they are as
  * reproducible as StrictMath itself. Accurate to well below float32 resolution, which is all the engine needs.
  */
-final class Special {
+public final class Special {
     private Special() {}
 
-    static double sigmoid(double x) {
+    public static double sigmoid(double x) {
         return 1.0 / (1.0 + StrictMath.exp(-x));
     }
 
     /** erf by its Maclaurin series below |x| = 3, by the continued fraction of erfc above, ±1 beyond 6. */
-    static double erf(double x) {
+    public static double erf(double x) {
         if (Double.isNaN(x)) return x;
         double ax = Math.abs(x);
         if (ax >= 6) return Math.copySign(1.0, x);

@@ -1,5 +1,13 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.nn;
 
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.KernelContext;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.ops.shape.Shapes;
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Parallel;
 import io.verity.protocol.tensor.DType;
 import java.util.Arrays;
 import java.util.Map;
@@ -8,10 +16,10 @@ import java.util.Map;
  * Products and windows: MatMul, Gemm, Conv, ConvTranspose, pooling, and their integer forms. Sums follow {@link Dot}'s contract: float64
  * accumulation in a stated ascending order, one rounding to float32 at the end.
  */
-final class Nn {
+public final class Nn {
     private Nn() {}
 
-    static void register(Map<String, Kernel> m) {
+    public static void register(Map<String, Kernel> m) {
         m.put("MatMul", Nn::matmul);
         m.put("Gemm", Nn::gemm);
         m.put("Conv", Nn::conv);

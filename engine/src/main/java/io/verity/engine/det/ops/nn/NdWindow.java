@@ -1,5 +1,8 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.nn;
 
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.tensor.Arr;
 import io.verity.protocol.tensor.DType;
 
 /**
@@ -7,7 +10,7 @@ import io.verity.protocol.tensor.DType;
  * faster kernels with the same order). Per output element: input channel ascending, then the kernel
  * positions in row-major order; float64 accumulation, bias after the sum, one rounding.
  */
-final class NdWindow {
+public final class NdWindow {
     private NdWindow() {}
 
     /** Per-axis geometry: kernel, stride, dilation, pad begin, pad end, output length. */

@@ -1,5 +1,12 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.rnn;
 
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.ops.shape.Shapes;
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Special;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
@@ -10,10 +17,10 @@ import java.util.function.DoubleUnaryOperator;
  * then Rb_g (then the peephole term); activations are applied in float64 and every stored state (gate, cell,
  * hidden) is rounded to float32.
  */
-final class Rnn {
+public final class Rnn {
     private Rnn() {}
 
-    static void register(Map<String, Kernel> m) {
+    public static void register(Map<String, Kernel> m) {
         m.put("LSTM", (n, in, c) -> run(n, in, 4));
         m.put("GRU", (n, in, c) -> run(n, in, 3));
         m.put("RNN", (n, in, c) -> run(n, in, 1));

@@ -1,14 +1,22 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.control;
 
+import io.verity.engine.det.graph.Graph;
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.KernelContext;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.ops.shape.Shapes;
+import io.verity.engine.det.tensor.Arr;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /** If and Loop: their bodies run on the same interpreter, reading the enclosing scope. */
-final class Control {
+public final class Control {
     private Control() {}
 
-    static void register(Map<String, Kernel> m) {
+    public static void register(Map<String, Kernel> m) {
         m.put("If", (n, in, c) -> {
             boolean cond = in[0].getD(0) != 0;
             Graph body = n.graph(cond ? "then_branch" : "else_branch");

@@ -1,14 +1,20 @@
-package io.verity.engine.det;
+package io.verity.engine.det.ops.shape;
 
+import io.verity.engine.det.graph.K;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.KernelContext;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.tensor.Arr;
 import io.verity.protocol.tensor.DType;
 import java.util.Arrays;
 import java.util.Map;
 
 /** Which elements: TopK, Unique, NonMaxSuppression, Compress, ReverseSequence, GatherND and the scatter family. */
-final class Indexing {
+public final class Indexing {
     private Indexing() {}
 
-    static void register(Map<String, Kernel> m) {
+    public static void register(Map<String, Kernel> m) {
         m.put("TopK", Indexing::topk);
         m.put("ScatterElements", Indexing::scatterElements);
         m.put("Scatter", Indexing::scatterElements); // the opset-9 name of ScatterElements
