@@ -56,10 +56,7 @@ public final class Op {
     /** @return the ints attribute, or null when absent */
     public long[] ints(String attr) {
         AttributeProto a = attrs.get(attr);
-        if (a == null) return null;
-        long[] out = new long[a.getIntsCount()];
-        for (int k = 0; k < out.length; k++) out[k] = a.getInts(k);
-        return out;
+        return a == null ? null : a.getIntsList().stream().mapToLong(Long::longValue).toArray();
     }
 
     public float[] floats(String attr) {
