@@ -382,13 +382,7 @@ public final class Elementwise {
         if (len == 0) return;
         par.forEach(rows * per, Math.min(len, chunk), task -> {
             int row = task / per, i0 = task % per * chunk, i1 = Math.min(len, i0 + chunk);
-            int ao = 0, bo = 0, rem = row;
-            for (int ax = fr - 2; ax >= 0; ax--) {
-                int ci = rem % d[ax];
-                rem /= d[ax];
-                ao += ci * sa[ax];
-                bo += ci * sb[ax];
-            }
+            int ao = rowOffset(row, d, sa, fr - 1), bo = rowOffset(row, d, sb, fr - 1);
             int ob = row * len;
             if (aStep == 1 && bStep == 1) same(code, x, ao - ob, y, bo - ob, o, ob + i0, ob + i1);
             else if (aStep == 1 && bStep == 0) scalarRight(code, x, ao - ob, y[bo], o, ob + i0, ob + i1);
@@ -400,6 +394,16 @@ public final class Elementwise {
                 }
             }
         });
+    }
+
+    /** Where row {@code row} of the first {@code axes} axes of {@code dims} starts in an operand with these strides. */
+    private static int rowOffset(int row, int[] dims, int[] strides, int axes) {
+        int off = 0, rem = row;
+        for (int ax = axes - 1; ax >= 0; ax--) {
+            off += rem % dims[ax] * strides[ax];
+            rem /= dims[ax];
+        }
+        return off;
     }
 
     // One small method per operator and operand layout: a method holding all four loops behind a switch
@@ -473,13 +477,7 @@ public final class Elementwise {
         if (of != null && code != OTHER) {
             floats(c.par(), code, out, as, bs, a.f, b.f, of);
         } else c.par().forEach(rows, len, row -> {
-            int ao = 0, bo = 0, rem = row;
-            for (int ax = r - 2; ax >= 0; ax--) {
-                int ci = rem % out[ax];
-                rem /= out[ax];
-                ao += ci * as[ax];
-                bo += ci * bs[ax];
-            }
+            int ao = rowOffset(row, out, as, r - 1), bo = rowOffset(row, out, bs, r - 1);
             int o = row * len;
             if (of != null) {
                 float[] x = a.f, y = b.f;
