@@ -13,8 +13,8 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Products and windows: MatMul, Gemm, Conv, ConvTranspose, pooling, and their integer forms. Sums follow {@link Dot}'s contract: float64
- * accumulation in a stated ascending order, one rounding to float32 at the end.
+ * Products and windows: MatMul, Gemm, Conv, ConvTranspose, pooling, and their integer forms. Sums follow
+ * {@link Dot}'s contract: float64 accumulation in a stated ascending order, one rounding to float32 at the end.
  */
 public final class Nn {
     private Nn() {}
