@@ -20,7 +20,7 @@ public final class K {
         return o;
     }
 
-    public static Arr need(Op n, Arr[] in, int k) {
+    static Arr need(Op n, Arr[] in, int k) {
         if (k >= in.length || in[k] == null) throw new OpException(n, "input " + k + " is required");
         return in[k];
     }

@@ -14,7 +14,7 @@ public final class Op {
     public final List<String> inputs;
     public final List<String> outputs;
     private final Map<String, AttributeProto> attrs = new HashMap<>();
-    public final Map<String, Graph> subgraphs = new HashMap<>();
+    final Map<String, Graph> subgraphs = new HashMap<>();
     /** A kernel's per-node constant (e.g. Constant's decoded value); written once, racy-but-idempotent. */
     public volatile Object cache;
 

@@ -57,7 +57,7 @@ public final class Arr {
         };
     }
 
-    public static boolean isIntegral(DType t) {
+    static boolean isIntegral(DType t) {
         return t == DType.INT64 || t == DType.INT32 || t == DType.INT8 || t == DType.UINT8 || t == DType.BOOL;
     }
 

@@ -116,7 +116,7 @@ public final class Convert {
         }
     }
 
-    public static byte[] littleEndian(Arr a) {
+    static byte[] littleEndian(Arr a) {
         int n = a.size();
         ByteBuffer b = ByteBuffer.allocate(n * a.dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
         switch (a.dtype) {

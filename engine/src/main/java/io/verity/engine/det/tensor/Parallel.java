@@ -18,7 +18,7 @@ public final class Parallel implements AutoCloseable {
     private static final AtomicInteger POOLS = new AtomicInteger();
     /** Runs everything on the caller: for work that is already one task of an outer split. */
     public static final Parallel SERIAL = new Parallel(1);
-    public final int threads;
+    final int threads;
     private final long minWork;
     private final ExecutorService pool;
 
