@@ -158,7 +158,7 @@ public final class NodeCommand {
         public Integer call() throws Exception {
             Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
                     "no deployment at " + chainOptions.file() + "; give --deployment"));
-            Path home = Homes.resolve(chainOptions.home);
+            Path home = chainOptions.home.dir();
             String key = System.getenv("VERITY_NODE_KEY");
             if (key == null || key.isBlank()) {
                 Path file = home.resolve("node.key");
