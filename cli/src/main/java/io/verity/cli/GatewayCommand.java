@@ -1,6 +1,5 @@
 package io.verity.cli;
 
-import io.verity.gateway.GatewayConfig;
 import io.verity.gateway.GatewayMain;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -67,13 +66,7 @@ public final class GatewayCommand {
         public Integer call() throws Exception {
             List<String> args = Flags.forward(spec, Set.of("--home", "--deployment"));
             args.addAll(List.of("--home", service.home().toString(), "--deployment", service.chain.existing().toString()));
-            GatewayConfig config;
-            try {
-                config = GatewayMain.parse(args.toArray(String[]::new));
-            } catch (IllegalArgumentException e) {
-                throw new TensorFiles.UsageError(e.getMessage());
-            }
-            GatewayMain.runUntilTerminated(config);
+            GatewayMain.runUntilTerminated(Flags.parse(args, GatewayMain::parse));
             return 0;
         }
     }
