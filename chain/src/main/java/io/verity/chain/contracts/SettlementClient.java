@@ -48,7 +48,7 @@ public final class SettlementClient extends ContractClient {
             case TxOutcome.Confirmed c -> committedBatchId(c);
             case TxOutcome.Reverted r when r.errorName().equals("BatchAlreadyCommitted") ->
                     ((BigInteger) r.args().get(2)).longValueExact();
-            case TxOutcome.Reverted r -> throw new ContractRevertedException("commitBatch", r.errorName(), r.args());
+            case TxOutcome.Reverted r -> throw new ContractRevertedException("commitBatch", r);
             case TxOutcome.Pending p -> throw new ChainException("commitBatch transaction " + p.txHash()
                     + " is not mined yet; call again to check");
         };

@@ -454,7 +454,7 @@ public final class DisputeCommand {
         }
 
         private static void confirm(String function, TxOutcome outcome) {
-            if (outcome instanceof TxOutcome.Reverted r) throw new ContractRevertedException(function, r.errorName(), r.args());
+            if (outcome instanceof TxOutcome.Reverted r) throw new ContractRevertedException(function, r);
             if (!(outcome instanceof TxOutcome.Confirmed)) throw new ChainException(function + " was not mined: " + outcome);
         }
 
