@@ -297,7 +297,7 @@ class VerityClientIT {
             ProblemException unknown = catchThrowableOfType(ProblemException.class,
                     () -> verity.infer("no-such-model", INPUTS, Policy.NONE));
             assertThat(unknown.status()).isEqualTo(404);
-            assertThat(unknown.title()).isEqualTo("No such model on this node");
+            assertThat(unknown.title()).isEqualTo("Unknown model");
         }
     }
 
