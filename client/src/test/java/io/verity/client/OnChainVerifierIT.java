@@ -47,7 +47,7 @@ class OnChainVerifierIT {
     @BeforeAll
     static void startChainAndNode() throws Exception {
         Path home = dir.resolve("node");
-        Nodes.installVad(home);
+        StakedNodes.installVad(home);
         node = StakedNodes.start(devnet, NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, 1)
                 .withBatching(1, Duration.ofMillis(200))));
         verity = VerityClient.builder(node.url()).trust(domain()).build();

@@ -7,7 +7,7 @@ import io.verity.engine.det.DeterministicEngine;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
-import io.verity.node.hub.ModelHub;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.protocol.json.TensorJson;
 import io.verity.testing.RealInputs;
 import io.verity.testing.RealModel;
@@ -32,7 +32,7 @@ final class DetFeedNetwork {
         return LocalNetwork.builder().nodes(3).withoutVad().batching(1, Duration.ofMillis(100))
                 .node((i, c) -> i == 1 ? c.withFaults(node1Faults) : c)
                 .starter((i, c) -> {
-                    new ModelHub(c.home().resolve("models")).add(MODEL.file(), MODEL.name(), MODEL.version(), MODEL.license(), MODEL.source());
+                    StakedNodes.install(c.home(), MODEL);
                     return InferenceNode.start(c, DeterministicEngine.create(2, true), InstantSource.system());
                 })
                 .gateway(g -> g.refreshInterval(Duration.ofMillis(500))).build();

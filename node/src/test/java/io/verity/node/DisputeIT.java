@@ -68,7 +68,7 @@ class DisputeIT {
         http = HttpClient.newHttpClient();
         for (int account = 1; account <= 5; account++) {
             Path home = dir.resolve("n" + account);
-            new io.verity.node.hub.ModelHub(home.resolve("models")).add(MODEL.file(), MODEL.name(), MODEL.version(), MODEL.license(), MODEL.source());
+            StakedNodes.install(home, MODEL);
             NodeConfig c = NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, account)
                     .withBatching(1, Duration.ofMillis(100)));
             if (account == 1) c = c.withFaults(Faults.NONE.withTamperWeight(true));

@@ -2,6 +2,7 @@ package io.verity.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.node.fixture.StakedNodes;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
@@ -35,8 +36,8 @@ class FaultyNodeIT {
 
     @BeforeAll
     void start() throws Exception {
-        NodeFixture.installVad(liarHome);
-        NodeFixture.installVad(honestHome);
+        StakedNodes.installVad(liarHome);
+        StakedNodes.installVad(honestHome);
         liar = InferenceNode.start(NodeConfig.defaults(liarHome).withFaults(Faults.NONE.withPerturb(1)));
         honest = InferenceNode.start(NodeConfig.defaults(honestHome));
     }

@@ -3,6 +3,7 @@ package io.verity.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.json.ReceiptJson;
@@ -30,7 +31,7 @@ class NodeApiIT {
 
     @BeforeAll
     void start() throws Exception {
-        NodeFixture.installVad(home);
+        StakedNodes.installVad(home);
         node = InferenceNode.start(NodeConfig.defaults(home).withMaxBodyBytes(64 * 1024));
     }
 
@@ -76,7 +77,7 @@ class NodeApiIT {
         assertThat(receipt.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(receipt.receipt().node()).isEqualTo(node.address());
         assertThat(receipt.receipt().requestId().toHex()).isEqualTo(rid);
-        assertThat(receipt.receipt().modelDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(NodeFixture.vadFile())));
+        assertThat(receipt.receipt().modelDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(StakedNodes.vadFile())));
         var outputs = TensorJson.readList(r.body().get("outputs"), "/outputs");
         assertThat(receipt.receipt().outputsDigest()).isEqualTo(TensorDigests.tensorsDigest(outputs));
         var inputs = TensorJson.readList(NodeFixture.JSON.readTree(NodeFixture.vadRequest(rid)).get("inputs"), "/inputs");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.http.HttpLimits;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.testing.HostileBodies;
 import io.verity.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
@@ -42,8 +43,8 @@ class NodeHostileInputIT {
 
     @BeforeAll
     void start() throws Exception {
-        NodeFixture.installVad(home);
-        NodeFixture.installVad(slowHome);
+        StakedNodes.installVad(home);
+        StakedNodes.installVad(slowHome);
         node = InferenceNode.start(NodeConfig.defaults(home));
         gated = InferenceNode.start(NodeConfig.defaults(home.resolve("gated")).withHttp(HttpLimits.DEFAULT.withMaxConcurrent(1)
                 .withRetryAfter(Duration.ofSeconds(3))));
@@ -213,7 +214,7 @@ class NodeHostileInputIT {
 
     @Test
     void beyond_the_concurrency_limit_is_a_429_with_retry_after() throws Exception {
-        NodeFixture.installVad(home.resolve("gated"));
+        StakedNodes.installVad(home.resolve("gated"));
         String head = RawHttp.head("POST", gated.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 100");
         try (RawHttp holder = RawHttp.connect(gated.url(), Duration.ofSeconds(30))) {
             holder.send(utf8(head + "{")); // holds the one permit while the node waits for the rest

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -39,13 +38,10 @@ class OpenAiPoisonIT {
     @BeforeAll
     static void start() throws Exception {
         home = Files.createTempDirectory("openai-poison-it");
-        Path gguf = home.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
-        node = InferenceNode.start(NodeConfig.defaults(home.resolve("node")));
         // a backoff long enough that "restarting" is observable
-        engine = LlmEngine.start(gguf, LlmEngine.Options.defaults(1, Path.of("target", "openai-poison-it-llama.log"))
-                .withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6)));
-        node.serveLlm(MODEL, engine);
+        engine = LlmEngine.start(NodeFixture.tinyLlama(home), LlmEngine.Options.defaults(1,
+                Path.of("target", "openai-poison-it-llama.log")).withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6)));
+        node = NodeFixture.startLlm(NodeConfig.defaults(home.resolve("node")), engine);
         http = HttpClient.newHttpClient();
     }
 

@@ -15,7 +15,6 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.hub.ModelHub;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
@@ -63,11 +62,10 @@ class OpenAiProxyIT {
     @BeforeAll
     static void start() throws Exception {
         home = Files.createTempDirectory("openai-proxy-it");
-        gguf = home.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
-        upstream = InferenceNode.start(NodeConfig.defaults(home.resolve("upstream")).withOpenAi(OpenAiSettings.NONE
-                .withRequiredKey(new OpenAiSettings.ApiKey(UPSTREAM_KEY))));
-        upstream.serveLlm("tiny-llama", LlmEngine.start(gguf, 2, Path.of("target", "openai-proxy-it-llama.log")));
+        gguf = NodeFixture.tinyLlama(home);
+        upstream = NodeFixture.startLlm(NodeConfig.defaults(home.resolve("upstream")).withOpenAi(OpenAiSettings.NONE
+                .withRequiredKey(new OpenAiSettings.ApiKey(UPSTREAM_KEY))),
+                LlmEngine.start(gguf, 2, Path.of("target", "openai-proxy-it-llama.log")));
         proxy = InferenceNode.start(proxyConfig("proxy", upstream.url() + "/v1", UPSTREAM_KEY)
                 .withAttestation(NodeEvidence.read(NodeAttestationIT.N1, List.of())));
         wrongKey = InferenceNode.start(proxyConfig("wrong-key", upstream.url() + "/v1", WRONG_KEY));
@@ -79,6 +77,13 @@ class OpenAiProxyIT {
                 .withUpstream(new OpenAiSettings.Upstream(URI.create(url), Optional.of(new OpenAiSettings.ApiKey(key)),
                         Map.of("proxied", "tiny-llama"), Duration.ofSeconds(20)))
                 .withTokenPrices(new OpenAiSettings.TokenPrices(IN_PRICE, OUT_PRICE)));
+    }
+
+    /** A keyless proxy to a listener on {@code upstream} that gives up on it after 800 ms. */
+    static InferenceNode proxyWithTimeout(String name, java.net.ServerSocket upstream) throws java.io.IOException {
+        return InferenceNode.start(NodeConfig.defaults(home.resolve(name)).withOpenAi(OpenAiSettings.NONE.withUpstream(
+                new OpenAiSettings.Upstream(URI.create("http://127.0.0.1:" + upstream.getLocalPort() + "/v1"),
+                        Optional.empty(), Map.of("proxied", "tiny-llama"), Duration.ofMillis(800)))));
     }
 
     @AfterAll
@@ -292,9 +297,7 @@ class OpenAiProxyIT {
     void an_upstream_that_never_answers_is_a_504_after_the_timeout() throws Exception {
         // A listener that accepts and says nothing: the one failure a real node will not do on request.
         try (var silent = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
-                InferenceNode p = InferenceNode.start(NodeConfig.defaults(home.resolve("silent-proxy")).withOpenAi(OpenAiSettings.NONE
-                        .withUpstream(new OpenAiSettings.Upstream(URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/v1"),
-                                Optional.empty(), Map.of("proxied", "tiny-llama"), Duration.ofMillis(800)))))) {
+                InferenceNode p = proxyWithTimeout("silent-proxy", silent)) {
             HttpResponse<String> r = post(p.url(), "/v1/chat/completions", GREEDY.formatted("proxied", ""), null);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
             JsonNode body = JSON.readTree(r.body());
@@ -307,9 +310,7 @@ class OpenAiProxyIT {
     void an_upstream_that_stalls_mid_stream_ends_the_stream_with_an_error_after_the_timeout() throws Exception {
         // Headers and one chunk, then silence, with the connection held open.
         try (var stalling = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
-                InferenceNode p = InferenceNode.start(NodeConfig.defaults(home.resolve("stalled-proxy")).withOpenAi(OpenAiSettings.NONE
-                        .withUpstream(new OpenAiSettings.Upstream(URI.create("http://127.0.0.1:" + stalling.getLocalPort() + "/v1"),
-                                Optional.empty(), Map.of("proxied", "tiny-llama"), Duration.ofMillis(800)))))) {
+                InferenceNode p = proxyWithTimeout("stalled-proxy", stalling)) {
             Thread server = Thread.ofVirtual().start(() -> {
                 try (var s = stalling.accept()) {
                     s.getInputStream().read(new byte[8192]);
