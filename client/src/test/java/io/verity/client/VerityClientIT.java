@@ -118,6 +118,14 @@ class VerityClientIT {
         });
     }
 
+    /** Node A's answer alone, labelled {@code policy}/{@code status}, asked under {@code asked}: refused so. */
+    void assertAloneRefused(String policy, String status, Policy asked, Check check, String message) {
+        answerAloneAs(policy, status);
+        UnverifiedAnswerException e = refused(viaProxy, asked);
+        assertThat(e.check()).isEqualTo(check);
+        assertThat(e.getMessage()).isEqualTo(message);
+    }
+
     static UnverifiedAnswerException refused(VerityClient client, Policy policy) {
         return catchThrowableOfType(UnverifiedAnswerException.class, () -> client.infer(Nodes.VAD, INPUTS, policy));
     }
@@ -228,10 +236,8 @@ class VerityClientIT {
 
     @Test
     void a_gateway_that_downgrades_redundant_to_none_is_refused() {
-        answerAloneAs("none", "single");
-        UnverifiedAnswerException e = refused(viaProxy, new Policy.Redundant(2));
-        assertThat(e.check()).isEqualTo(Check.POLICY);
-        assertThat(e.getMessage()).isEqualTo("POLICY: asked for redundant:2, the answer was produced under none");
+        assertAloneRefused("none", "single", new Policy.Redundant(2), Check.POLICY,
+                "POLICY: asked for redundant:2, the answer was produced under none");
     }
 
     @Test
@@ -256,10 +262,8 @@ class VerityClientIT {
 
     @Test
     void a_redundant_answer_below_quorum_is_refused() {
-        answerAloneAs("redundant:3", "majority");
-        UnverifiedAnswerException e = refused(viaProxy, new Policy.Redundant(3));
-        assertThat(e.check()).isEqualTo(Check.QUORUM);
-        assertThat(e.getMessage()).isEqualTo("QUORUM: redundant:3 needs between 2 and 3 agreeing receipts, got 1");
+        assertAloneRefused("redundant:3", "majority", new Policy.Redundant(3), Check.QUORUM,
+                "QUORUM: redundant:3 needs between 2 and 3 agreeing receipts, got 1");
     }
 
     @Test

@@ -7,10 +7,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
-import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
@@ -19,6 +17,7 @@ import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.LlmEngine;
 import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.InferenceNode;
+import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -31,8 +30,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,7 +96,7 @@ class GatewayOpenAiIT {
         ChatCompletion c = openai().chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
                 .addUserMessage("Hello").temperature(0).maxCompletionTokens(12).build());
         assertThat(c.choices().get(0).message().content().orElseThrow()).hasSize(12);
-        JsonNode verity = OpenAiClients.tree(c._additionalProperties().get("verity"));
+        JsonNode verity = OpenAiSdk.tree(c._additionalProperties().get("verity"));
         SignedReceipt receipt = ReceiptJson.read(verity.get("receipt"), "");
         assertThat(receipt.verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(receipt.receipt().node()).isEqualTo(node.address());
@@ -118,18 +115,10 @@ class GatewayOpenAiIT {
 
     @Test
     void openai_java_streams_through_the_gateway_and_the_last_chunk_is_checked_and_paid() {
-        StringBuilder content = new StringBuilder();
-        List<ChatCompletionChunk> chunks = new ArrayList<>();
-        try (StreamResponse<ChatCompletionChunk> s = openai().chat().completions().createStreaming(
-                ChatCompletionCreateParams.builder().model(MODEL).addUserMessage("Hello").temperature(0)
-                        .maxCompletionTokens(10).build())) {
-            s.stream().forEach(ch -> {
-                chunks.add(ch);
-                ch.choices().forEach(choice -> choice.delta().content().ifPresent(content::append));
-            });
-        }
-        assertThat(content).hasSize(10);
-        JsonNode verity = OpenAiClients.tree(chunks.getLast()._additionalProperties().get("verity"));
+        OpenAiSdk.Streamed streamed = OpenAiSdk.stream(openai(), ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("Hello").temperature(0).maxCompletionTokens(10).build());
+        assertThat(streamed.content()).hasSize(10);
+        JsonNode verity = streamed.verity();
         assertThat(ReceiptJson.read(verity.get("receipt"), "").verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(verity.at("/verdict/status").asText()).isEqualTo("single");
         assertThat(verity.at("/payment/amount").asText()).isNotEqualTo("0");

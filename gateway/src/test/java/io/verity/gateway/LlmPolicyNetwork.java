@@ -15,6 +15,7 @@ import io.verity.llm.LlmEngine;
 import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
+import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.receipt.Eip712Domain;
 import java.math.BigInteger;
 import java.net.URI;
@@ -126,7 +127,7 @@ abstract class LlmPolicyNetwork {
     }
 
     static JsonNode tree(JsonValue v) {
-        return OpenAiClients.tree(v);
+        return OpenAiSdk.tree(v);
     }
 
     static Eip712Domain domain() {

@@ -100,6 +100,14 @@ class DisputeIT {
         return new Settled(signed, inputs, inc);
     }
 
+    /** The first trace entry from {@code from} on that is a Conv operator's output. */
+    static int firstConvFrom(DeterministicModel m, List<TraceLayout.Slot> layout, int from) {
+        for (int i = from; i < layout.size(); i++) {
+            if (layout.get(i).node() >= 0 && m.nodeOp(layout.get(i).node()).equals("Conv")) return i;
+        }
+        throw new AssertionError("no Conv entry from " + from + " in " + layout.size() + " entries");
+    }
+
     static DisputeClient games(ChainConnection c) {
         return new DisputeClient(c, devnet.deployment().requireDisputeGame());
     }
@@ -185,9 +193,7 @@ class DisputeIT {
         // an operator's inputs are served with openings of earlier entries that verify against the receipt's root
         TraceClient tc = new TraceClient(node.url());
         DeterministicModel m = engine.load(MODEL.digest(), MODEL.file());
-        int convEntry = -1;
-        List<TraceLayout.Slot> layout = TraceLayout.of(m);
-        for (int i = 300; i < layout.size() && convEntry < 0; i++) if (layout.get(i).node() >= 0 && m.nodeOp(layout.get(i).node()).equals("Conv")) convEntry = i;
+        int convEntry = firstConvFrom(m, TraceLayout.of(m), 300);
         TraceClient.OperatorInputs in = tc.inputs(s.receipt().id(), convEntry).orElseThrow();
         assertThat(in.op()).isEqualTo("Conv");
         assertThat(in.inputs()).isNotEmpty().allSatisfy(x -> {
@@ -206,8 +212,7 @@ class DisputeIT {
         List<TraceLayout.Slot> layout = TraceLayout.of(m);
         assertThat(layout).hasSize(trace.size());
         for (int i = 0; i < layout.size(); i++) assertThat(layout.get(i).name()).isEqualTo(trace.entries().get(i).name());
-        int conv = -1;
-        for (int i = 400; i < layout.size() && conv < 0; i++) if (layout.get(i).node() >= 0 && m.nodeOp(layout.get(i).node()).equals("Conv")) conv = i;
+        int conv = firstConvFrom(m, layout, 400);
 
         io.verity.node.dispute.Referee referee = new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m));
         TraceClient served = new TraceClient(node.url());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.http.HttpLimits;
 import io.verity.node.fixture.StakedNodes;
 import io.verity.testing.HostileBodies;
+import io.verity.testing.HostileRequests;
 import io.verity.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -152,20 +153,14 @@ class NodeHostileInputIT {
 
     @Test
     void a_malformed_chunked_body_is_a_400_not_a_500() throws Exception {
-        String head = RawHttp.head("POST", node.url(), "/v1/infer", "Content-Type: application/json", "Transfer-Encoding: chunked");
-        var r = RawHttp.exchange(node.url(), head, utf8("5\r\n{\"mod\r\nZZ\r\nel\":1}\r\n0\r\n\r\n"));
+        var r = HostileRequests.malformedChunks(node.url(), "/v1/infer");
         assertThat(r.status()).as(r.text()).isEqualTo(400);
         assertThat(r.text()).doesNotContain("\tat ", "Exception");
     }
 
     @Test
     void a_body_shorter_than_its_content_length_is_a_400() throws Exception {
-        String head = RawHttp.head("POST", node.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 500");
-        try (RawHttp c = RawHttp.connect(node.url(), Duration.ofSeconds(30))) {
-            c.send(utf8(head + "{\"model\":\"silero-vad\""));
-            c.shutdownOutput();
-            problem(c.readResponse(), 400, "malformed-request");
-        }
+        problem(HostileRequests.truncated(node.url(), "/v1/infer", "{\"model\":\"silero-vad\""), 400, "malformed-request");
     }
 
     @Test
@@ -192,22 +187,9 @@ class NodeHostileInputIT {
 
     @Test
     void a_client_trickling_its_body_is_cut_off() throws Exception {
-        String head = RawHttp.head("POST", strict.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 200");
         try (RawHttp c = RawHttp.connect(strict.url(), Duration.ofSeconds(30))) {
-            c.send(utf8(head));
-            boolean cut = false;
             // 4 bytes a second against a minimum of 100: the node must end it long before the 200th byte
-            for (int i = 0; i < 200 && !cut; i++) {
-                try {
-                    c.send(new byte[] {' '});
-                } catch (IOException closed) {
-                    cut = true;
-                    break;
-                }
-                cut = c.serverSpoke();
-                if (!cut) Thread.sleep(250); // the hostile client's pace, not a wait for the server
-            }
-            assertThat(cut).as("the node cut the trickle off").isTrue();
+            assertThat(HostileRequests.trickle(c, strict.url(), "/v1/infer", 200)).as("the node cut the trickle off").isTrue();
             problem(c.readResponse(), 408, "request-timeout");
         }
     }

@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
-import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -16,6 +14,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.LlmEngine;
+import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -318,12 +317,7 @@ class OpenAiNodeIT {
     // ---- the official OpenAI Java client, unchanged ----
 
     static OpenAIClient openai() {
-        return OpenAIOkHttpClient.builder().baseUrl(node.url() + "/v1").apiKey("unused").maxRetries(0)
-                .timeout(Duration.ofSeconds(30)).build();
-    }
-
-    static JsonNode tree(JsonValue v) {
-        return com.openai.core.ObjectMappers.jsonMapper().valueToTree(v);
+        return OpenAiSdk.client(node.url(), Duration.ofSeconds(30));
     }
 
     @Test
@@ -334,7 +328,7 @@ class OpenAiNodeIT {
         String content = c.choices().get(0).message().content().orElseThrow();
         assertThat(content).hasSize(12);
         assertThat(c.usage().orElseThrow().completionTokens()).isEqualTo(12);
-        JsonNode verity = tree(c._additionalProperties().get("verity"));
+        JsonNode verity = OpenAiSdk.tree(c._additionalProperties().get("verity"));
         SignedReceipt receipt = ReceiptJson.read(verity.get("receipt"), "");
         assertThat(receipt.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(receipt.receipt().node()).isEqualTo(node.address());
@@ -349,20 +343,12 @@ class OpenAiNodeIT {
     @Test
     void openai_java_streaming_adds_up_and_its_last_chunk_carries_the_receipt() throws Exception {
         OpenAIClient client = openai();
-        StringBuilder content = new StringBuilder();
-        List<ChatCompletionChunk> chunks = new ArrayList<>();
-        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(
-                ChatCompletionCreateParams.builder().model(MODEL).addUserMessage("Hello").temperature(0)
-                        .maxCompletionTokens(10).build())) {
-            s.stream().forEach(ch -> {
-                chunks.add(ch);
-                ch.choices().forEach(choice -> choice.delta().content().ifPresent(content::append));
-            });
-        }
-        assertThat(content).hasSize(10);
-        ChatCompletionChunk last = chunks.getLast();
+        OpenAiSdk.Streamed streamed = OpenAiSdk.stream(client, ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("Hello").temperature(0).maxCompletionTokens(10).build());
+        assertThat(streamed.content()).hasSize(10);
+        ChatCompletionChunk last = streamed.last();
         assertThat(last.usage().orElseThrow().completionTokens()).isEqualTo(10);
-        JsonNode verity = tree(last._additionalProperties().get("verity"));
+        JsonNode verity = streamed.verity();
         assertThat(ReceiptJson.read(verity.get("receipt"), "").verify()).isInstanceOf(ReceiptVerdict.Verified.class);
     }
 

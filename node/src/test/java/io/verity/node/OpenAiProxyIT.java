@@ -6,15 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
-import com.openai.core.http.StreamResponse;
 import com.openai.errors.InternalServerException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.LlmEngine;
+import io.verity.node.fixture.OpenAiSdk;
 import io.verity.node.hub.ModelHub;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
@@ -100,8 +99,7 @@ class OpenAiProxyIT {
     }
 
     static OpenAIClient openai(InferenceNode node) {
-        return OpenAIOkHttpClient.builder().baseUrl(node.url() + "/v1").apiKey("unused").maxRetries(0)
-                .timeout(Duration.ofSeconds(30)).build();
+        return OpenAiSdk.client(node.url(), Duration.ofSeconds(30));
     }
 
     static final String GREEDY = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],"
@@ -172,24 +170,16 @@ class OpenAiProxyIT {
     void openai_java_streams_through_the_proxy_and_the_last_chunk_carries_the_proxys_receipt() throws Exception {
         String plain = JSON.readTree(post(upstream.url(), "/v1/chat/completions", GREEDY.formatted("tiny-llama", ""),
                 UPSTREAM_KEY).body()).at("/choices/0/message/content").asText();
-        List<ChatCompletionChunk> chunks = new ArrayList<>();
-        StringBuilder content = new StringBuilder();
-        try (StreamResponse<ChatCompletionChunk> s = openai(proxy).chat().completions().createStreaming(
-                ChatCompletionCreateParams.builder().model("proxied").addUserMessage("Hello").temperature(0)
-                        .maxCompletionTokens(12).build())) {
-            s.stream().forEach(ch -> {
-                chunks.add(ch);
-                ch.choices().forEach(c -> c.delta().content().ifPresent(content::append));
-            });
-        }
-        assertThat(content.toString()).isEqualTo(plain);
-        assertThat(chunks.size()).isGreaterThan(12); // passed through token by token, not buffered into one
-        ChatCompletionChunk last = chunks.getLast();
+        OpenAiSdk.Streamed streamed = OpenAiSdk.stream(openai(proxy), ChatCompletionCreateParams.builder().model("proxied")
+                .addUserMessage("Hello").temperature(0).maxCompletionTokens(12).build());
+        assertThat(streamed.content()).isEqualTo(plain);
+        assertThat(streamed.chunks().size()).isGreaterThan(12); // passed through token by token, not buffered into one
+        ChatCompletionChunk last = streamed.last();
         assertThat(last.usage().orElseThrow().completionTokens()).isEqualTo(12);
-        JsonNode verity = com.openai.core.ObjectMappers.jsonMapper().valueToTree(last._additionalProperties().get("verity"));
+        JsonNode verity = streamed.verity();
         // a stranger rebuilds the answer from the chunks and recomputes the signed digest
         List<JsonNode> raw = new ArrayList<>();
-        for (ChatCompletionChunk ch : chunks) raw.add(com.openai.core.ObjectMappers.jsonMapper().valueToTree(ch));
+        for (ChatCompletionChunk ch : streamed.chunks()) raw.add(OpenAiSdk.tree(ch));
         JsonNode whole = ChatDigests.answerFromChunks(raw, true);
         SignedReceipt receipt = ReceiptJson.read(verity.get("receipt"), "");
         assertThat(receipt.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
