@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.models.chat.completions.ChatCompletion;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.fixture.LocalNetwork;
-import io.verity.llm.LlmEngine;
+import io.verity.node.fixture.LlmNodes;
 import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -30,8 +30,7 @@ class GatewayLlmAuditIT extends LlmPolicyNetwork {
 
     @BeforeEach
     void enginesUp() {
-        await().atMost(Duration.ofSeconds(30)).until(() -> cheapLlm.state() == LlmEngine.State.UP
-                && dearLlm.state() == LlmEngine.State.UP);
+        LlmNodes.awaitUp(cheapLlm, dearLlm);
         gateway.refreshNow();
     }
 

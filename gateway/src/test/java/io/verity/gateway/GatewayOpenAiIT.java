@@ -11,12 +11,10 @@ import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.chain.fixture.LocalChain;
-import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
-import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.InferenceNode;
+import io.verity.node.fixture.LlmNodes;
 import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
@@ -29,7 +27,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,18 +44,13 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayOpenAiIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final BigInteger PRICE_PER_TOKEN = BigInteger.TEN.pow(9);
-    static final String MODEL = "tiny-llama";
+    static final String MODEL = LlmNodes.TINY_LLAMA;
 
     @TempDir static Path dir;
     /** One node serving a tiny llama.cpp model at PRICE_PER_TOKEN; a gateway paying from dev account 4. */
     @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(1).withoutVad().clientAccount(4)
             .node((i, c) -> c.withPrice(PRICE_PER_TOKEN))
-            .starter((i, c) -> {
-                Path gguf = c.home().resolve("tiny.gguf");
-                TinyLlama.write(gguf, 1);
-                return InferenceNode.start(c, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()), InstantSource.system(),
-                        Map.of(MODEL, LlmEngine.start(gguf, 2, null)));
-            })
+            .starter((i, c) -> LlmNodes.start(c, LlmEngine.start(LlmNodes.tinyLlama(c.home()), 2, null)))
             .gateway(g -> g.refreshInterval(Duration.ofMillis(500))).build();
     static LocalChain devnet;
     static InferenceNode node;

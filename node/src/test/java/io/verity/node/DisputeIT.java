@@ -108,6 +108,15 @@ class DisputeIT {
         throw new AssertionError("no Conv entry from " + from + " in " + layout.size() + " entries");
     }
 
+    /** The model as the challenger's own engine loads it. */
+    static DeterministicModel model() {
+        return engine.load(MODEL.digest(), MODEL.file());
+    }
+
+    static NodeRegistryClient registry(ChainConnection c) {
+        return new NodeRegistryClient(c, devnet.deployment().nodeRegistry());
+    }
+
     static DisputeClient games(ChainConnection c) {
         return new DisputeClient(c, devnet.deployment().requireDisputeGame());
     }
@@ -116,9 +125,9 @@ class DisputeIT {
     void a_node_computing_with_a_tampered_weight_is_bisected_to_that_operator_and_slashed() throws Exception {
         InferenceNode cheat = nodes.get(0);
         Settled s = inferAndSettle(cheat, "VERITY");
-        DeterministicModel honest = engine.load(MODEL.digest(), MODEL.file());
+        DeterministicModel honest = model();
         try (ChainConnection me = devnet.connect(CHALLENGER); ChainConnection reader = devnet.connect(0)) {
-            NodeRegistryClient registry = new NodeRegistryClient(reader, devnet.deployment().nodeRegistry());
+            NodeRegistryClient registry = registry(reader);
             BigInteger stakeBefore = registry.stakeOf(cheat.address());
             List<String> log = new ArrayList<>();
             Challenger challenger = new Challenger(games(me), honest, line -> {
@@ -168,8 +177,8 @@ class DisputeIT {
 
             assertThat(end.state()).isEqualTo(Dispute.State.NODE_WON);
             assertThat(games(reader).claimable(honestNode.address())).isGreaterThanOrEqualTo(BOND.multiply(BigInteger.valueOf(9)).divide(BigInteger.TEN));
-            assertThat(new NodeRegistryClient(reader, devnet.deployment().nodeRegistry()).stakeOf(honestNode.address()))
-                    .isEqualTo(new NodeRegistryClient(reader, devnet.deployment().nodeRegistry()).minStake());
+            assertThat(registry(reader).stakeOf(honestNode.address()))
+                    .isEqualTo(registry(reader).minStake());
         }
     }
 
@@ -192,7 +201,7 @@ class DisputeIT {
 
         // an operator's inputs are served with openings of earlier entries that verify against the receipt's root
         TraceClient tc = new TraceClient(node.url());
-        DeterministicModel m = engine.load(MODEL.digest(), MODEL.file());
+        DeterministicModel m = model();
         int convEntry = firstConvFrom(m, TraceLayout.of(m), 300);
         TraceClient.OperatorInputs in = tc.inputs(s.receipt().id(), convEntry).orElseThrow();
         assertThat(in.op()).isEqualTo("Conv");
@@ -206,7 +215,7 @@ class DisputeIT {
     void a_referee_re_executes_a_conv_from_the_inputs_the_node_serves_and_checks_the_nodes_digest() throws Exception {
         InferenceNode node = nodes.get(3);
         Settled s = inferAndSettle(node, "REFEREE");
-        DeterministicModel m = engine.load(MODEL.digest(), MODEL.file());
+        DeterministicModel m = model();
         var trace = m.trace(s.inputs());
         assertThat(trace.root()).isEqualTo(s.receipt().receipt().traceRoot());
         List<TraceLayout.Slot> layout = TraceLayout.of(m);
@@ -230,7 +239,7 @@ class DisputeIT {
     void a_referee_of_the_last_entry_recomputes_the_outputs_digest_from_the_graph_outputs_the_node_serves() throws Exception {
         InferenceNode node = nodes.get(3);
         Settled s = inferAndSettle(node, "OUTPUTS");
-        DeterministicModel m = engine.load(MODEL.digest(), MODEL.file());
+        DeterministicModel m = model();
         var trace = m.trace(s.inputs());
         int last = trace.size() - 1;
         TraceClient served = new TraceClient(node.url());
@@ -253,12 +262,12 @@ class DisputeIT {
     void a_node_signing_an_honest_trace_but_perturbed_outputs_is_slashed_at_once_by_the_challengers_outputs_proof() throws Exception {
         InferenceNode liar = nodes.get(4);
         Settled s = inferAndSettle(liar, "OUTPUTS LIE");
-        DeterministicModel honest = engine.load(MODEL.digest(), MODEL.file());
+        DeterministicModel honest = model();
         var mine = honest.trace(s.inputs());
         assertThat(s.receipt().receipt().traceRoot()).as("the liar's trace is honest").isEqualTo(mine.root());
         assertThat(s.receipt().receipt().outputsDigest()).isNotEqualTo(mine.entries().getLast().digest());
         try (ChainConnection me = devnet.connect(CHALLENGER + 2); ChainConnection reader = devnet.connect(0)) {
-            NodeRegistryClient registry = new NodeRegistryClient(reader, devnet.deployment().nodeRegistry());
+            NodeRegistryClient registry = registry(reader);
             BigInteger stakeBefore = registry.stakeOf(liar.address());
             long gamesBefore = games(reader).gameCount();
             Challenger challenger = new Challenger(games(me), honest, System.out::println);

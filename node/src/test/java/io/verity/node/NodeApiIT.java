@@ -52,6 +52,13 @@ class NodeApiIT {
         assertThat(r.body().get("status").asInt()).isEqualTo(status);
     }
 
+    /** {@code body} is refused with {@code status} and {@code slug}, naming one field: {@code pointer}. */
+    void assertRefused(String body, int status, String slug, String pointer) throws Exception {
+        var r = infer(body);
+        assertProblem(r, status, slug);
+        assertThat(onlyError(r).get("pointer").asText()).isEqualTo(pointer);
+    }
+
     static JsonNode onlyError(NodeFixture.Response r) {
         assertThat(r.body().get("errors")).hasSize(1);
         return r.body().get("errors").get(0);
@@ -133,9 +140,8 @@ class NodeApiIT {
 
     @Test
     void an_unknown_model_is_a_404_naming_the_field() throws Exception {
-        var r = infer(NodeFixture.vadRequest(null).replace("\"silero-vad\"", "\"no-such-model\""));
-        assertProblem(r, 404, "unknown-model");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/model");
+        assertRefused(NodeFixture.vadRequest(null).replace("\"silero-vad\"", "\"no-such-model\""),
+                404, "unknown-model", "/model");
     }
 
     @Test
@@ -150,16 +156,13 @@ class NodeApiIT {
     void an_extra_input_is_a_422() throws Exception {
         String valid = NodeFixture.vadRequest(null);
         String body = valid.substring(0, valid.length() - 2) + ",{\"name\":\"h\",\"dtype\":\"float32\",\"shape\":[1],\"data\":[0]}]}";
-        var r = infer(body);
-        assertProblem(r, 422, "invalid-input");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/3/name");
+        assertRefused(body, 422, "invalid-input", "/inputs/3/name");
     }
 
     @Test
     void a_wrong_dtype_is_a_422() throws Exception {
-        var r = infer(NodeFixture.vadRequest(null).replace("\"dtype\":\"int64\"", "\"dtype\":\"int32\""));
-        assertProblem(r, 422, "invalid-input");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/2/dtype");
+        assertRefused(NodeFixture.vadRequest(null).replace("\"dtype\":\"int64\"", "\"dtype\":\"int32\""),
+                422, "invalid-input", "/inputs/2/dtype");
     }
 
     @Test
@@ -167,9 +170,7 @@ class NodeApiIT {
         String body = NodeFixture.vadRequest(null).replace("\"shape\":[2,1,128],\"b64\":\"", "\"shape\":[2,1,64],\"b64\":\"")
                 .replace(java.util.Base64.getEncoder().encodeToString(new byte[2 * 128 * 4]),
                         java.util.Base64.getEncoder().encodeToString(new byte[2 * 64 * 4]));
-        var r = infer(body);
-        assertProblem(r, 422, "invalid-input");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/1/shape/2");
+        assertRefused(body, 422, "invalid-input", "/inputs/1/shape/2");
     }
 
     @Test
@@ -181,16 +182,13 @@ class NodeApiIT {
 
     @Test
     void nan_in_a_float_input_is_a_422() throws Exception {
-        var r = infer(NodeFixture.vadRequest(null).replaceFirst("\\[0\\.0,", "[\"NaN\","));
-        assertProblem(r, 422, "invalid-input");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/0/data/0");
+        assertRefused(NodeFixture.vadRequest(null).replaceFirst("\\[0\\.0,", "[\"NaN\","),
+                422, "invalid-input", "/inputs/0/data/0");
     }
 
     @Test
     void a_bad_request_id_is_a_400() throws Exception {
-        var r = infer(NodeFixture.vadRequest("0x1234"));
-        assertProblem(r, 400, "invalid-request");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/requestId");
+        assertRefused(NodeFixture.vadRequest("0x1234"), 400, "invalid-request", "/requestId");
     }
 
     @Test

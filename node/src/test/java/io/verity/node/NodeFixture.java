@@ -2,40 +2,22 @@ package io.verity.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.fixture.StakedNodes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 
 /**
- * The tiny GGUF beside a node home (Silero VAD in its hub: {@link StakedNodes#installVad}), and the HTTP calls the tests make against a
+ * A Silero VAD request (the model: {@link StakedNodes#installVad}), and the HTTP calls the tests make against a
  * running node.
  */
 final class NodeFixture {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String VAD = StakedNodes.VAD;
-    static final String TINY_LLAMA = "tiny-llama";
 
     private NodeFixture() {}
-
-    /** The tiny generated GGUF (seed 1) written into {@code dir}: the model the OpenAI-route tests serve. */
-    static Path tinyLlama(Path dir) throws IOException {
-        Path gguf = dir.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
-        return gguf;
-    }
-
-    /** A node started on {@code config} that serves {@code engine} as {@value #TINY_LLAMA}. */
-    static InferenceNode startLlm(NodeConfig config, LlmEngine engine) throws IOException {
-        InferenceNode node = InferenceNode.start(config);
-        node.serveLlm(TINY_LLAMA, engine);
-        return node;
-    }
 
     /** A valid request body for Silero VAD v5. */
     static String vadRequest(String requestId) {

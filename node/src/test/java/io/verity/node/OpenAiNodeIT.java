@@ -14,6 +14,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.LlmEngine;
+import io.verity.node.fixture.LlmNodes;
 import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
@@ -51,8 +52,8 @@ class OpenAiNodeIT {
     @BeforeAll
     static void start() throws Exception {
         home = Files.createTempDirectory("openai-node-it");
-        node = NodeFixture.startLlm(NodeConfig.defaults(home.resolve("node")).withPrice(PRICE_PER_TOKEN),
-                LlmEngine.start(NodeFixture.tinyLlama(home), 2, Path.of("target", "openai-node-it-llama.log")));
+        node = LlmNodes.start(NodeConfig.defaults(home.resolve("node")).withPrice(PRICE_PER_TOKEN),
+                LlmEngine.start(LlmNodes.tinyLlama(home), 2, Path.of("target", "openai-node-it-llama.log")));
         http = HttpClient.newHttpClient();
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.llm.LlmEngine;
+import io.verity.node.fixture.LlmNodes;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -31,8 +32,8 @@ class OpenAiNpmIT {
         boolean installed = Files.isDirectory(TestPaths.nodeModules().resolve("openai"))
                 || (override != null && Files.isDirectory(Path.of(override, "node_modules", "openai")));
         Assumptions.assumeTrue(installed, "npm package openai is not installed in tools/node: ./verity installs it");
-        try (InferenceNode node = NodeFixture.startLlm(NodeConfig.defaults(home.resolve("node")),
-                LlmEngine.start(NodeFixture.tinyLlama(home), 2, null))) {
+        try (InferenceNode node = LlmNodes.start(NodeConfig.defaults(home.resolve("node")),
+                LlmEngine.start(LlmNodes.tinyLlama(home), 2, null))) {
             Path script = TestPaths.repoRoot().resolve("tools/openai-client-check.mjs");
             Process p = new ProcessBuilder("node", script.toString(), node.url() + "/v1", "tiny-llama")
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -13,6 +13,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.LlmEngine;
+import io.verity.node.fixture.LlmNodes;
 import io.verity.node.fixture.OpenAiSdk;
 import io.verity.node.hub.ModelHub;
 import io.verity.protocol.Keccak256;
@@ -61,8 +62,8 @@ class OpenAiProxyIT {
     @BeforeAll
     static void start() throws Exception {
         home = Files.createTempDirectory("openai-proxy-it");
-        gguf = NodeFixture.tinyLlama(home);
-        upstream = NodeFixture.startLlm(NodeConfig.defaults(home.resolve("upstream")).withOpenAi(OpenAiSettings.NONE
+        gguf = LlmNodes.tinyLlama(home);
+        upstream = LlmNodes.start(NodeConfig.defaults(home.resolve("upstream")).withOpenAi(OpenAiSettings.NONE
                 .withRequiredKey(new OpenAiSettings.ApiKey(UPSTREAM_KEY))),
                 LlmEngine.start(gguf, 2, Path.of("target", "openai-proxy-it-llama.log")));
         proxy = InferenceNode.start(proxyConfig("proxy", upstream.url() + "/v1", UPSTREAM_KEY)

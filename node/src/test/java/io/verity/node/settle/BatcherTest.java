@@ -97,6 +97,13 @@ class BatcherTest {
         return start(log, home, chain, settings(batchSize, Duration.ofHours(1)), new Clock());
     }
 
+    /** {@code ids}, and only they, end up settled in one committed batch. */
+    static void assertSettledAsOneBatch(FakeChain chain, Batcher b, List<Keccak256> ids) throws IOException {
+        awaitSettled(b, ids.size());
+        assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
+        assertEachIdInOneCommittedBatch(chain, b, ids);
+    }
+
     static void awaitSettled(Batcher b, int receipts) {
         await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == receipts);
     }
@@ -177,9 +184,7 @@ class BatcherTest {
             assertThat(chain.commitOrder).isEmpty();
             chain.failures.set(0);
             try (Batcher b = startBySize(log, home, chain, 3)) {
-                awaitSettled(b, 3);
-                assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
-                assertEachIdInOneCommittedBatch(chain, b, ids);
+                assertSettledAsOneBatch(chain, b, ids);
             }
         }
     }
@@ -208,9 +213,7 @@ class BatcherTest {
             files.writeBatch(BatchFiles.batchJson(orphan, "x", ids.subList(0, 2), List.of("{}".getBytes(), "{}".getBytes())));
             try (Batcher b = startBySize(log, home, chain, 3)) {
                 assertThat(b.batchJson(orphan)).isEmpty();
-                awaitSettled(b, 3);
-                assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
-                assertEachIdInOneCommittedBatch(chain, b, ids);
+                assertSettledAsOneBatch(chain, b, ids);
             }
         }
     }
@@ -291,9 +294,7 @@ class BatcherTest {
             int committedBefore = chain.commitOrder.size();
             assertThat(committedBefore).isEqualTo(step.compareTo(Batcher.Step.COMMITTED) >= 0 ? 1 : 0);
             try (Batcher b = startBySize(log, home, chain, 3)) {
-                awaitSettled(b, 3);
-                assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
-                assertEachIdInOneCommittedBatch(chain, b, ids);
+                assertSettledAsOneBatch(chain, b, ids);
                 List<Keccak256> more = append(log, 3, 3); // and it goes on batching
                 awaitSettled(b, 6);
                 assertThat(chain.commitOrder).hasSize(2);
