@@ -65,7 +65,7 @@ class OnChainVerifierIT {
 
     static synchronized SignedReceipt settled() {
         if (settledReceipt == null) {
-            settledReceipt = verity.infer(Nodes.VAD, RealInputs.sileroVadV5(1), Policy.NONE).receipts().getFirst();
+            settledReceipt = verity.infer(StakedNodes.VAD, RealInputs.sileroVadV5(1), Policy.NONE).receipts().getFirst();
             try (OnChainVerifier chain = OnChainVerifier.connect(devnet.deployment(), verity)) {
                 chain.awaitSettled(settledReceipt, SETTLE_TIMEOUT);
             }
@@ -84,7 +84,7 @@ class OnChainVerifierIT {
 
     @Test
     void a_verified_answer_settles_and_its_node_is_staked() {
-        SignedReceipt r = verity.infer(Nodes.VAD, RealInputs.sileroVadV5(2), Policy.NONE).receipts().getFirst();
+        SignedReceipt r = verity.infer(StakedNodes.VAD, RealInputs.sileroVadV5(2), Policy.NONE).receipts().getFirst();
         try (OnChainVerifier chain = OnChainVerifier.connect(devnet.deployment(), verity)) {
             OnChainVerifier.Settled s = chain.awaitSettled(r, SETTLE_TIMEOUT);
             assertThat(s.receiptId()).isEqualTo(r.id());

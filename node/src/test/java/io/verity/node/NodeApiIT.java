@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.node.fixture.StakedNodes;
+import io.verity.node.fixture.VadNode;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.json.ReceiptJson;
@@ -12,32 +13,22 @@ import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.TensorDigests;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The node's HTTP API against a real node on a free loopback port, serving the real Silero VAD model. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class NodeApiIT {
-    @TempDir static Path home; // static: a PER_CLASS @BeforeAll runs before instance @TempDir fields are set
-    InferenceNode node;
+    @RegisterExtension static final VadNode node = VadNode.of(c -> c.withMaxBodyBytes(64 * 1024));
     final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    void start() throws Exception {
-        StakedNodes.installVad(home);
-        node = InferenceNode.start(NodeConfig.defaults(home).withMaxBodyBytes(64 * 1024));
-    }
 
     @AfterAll
     void stop() {
-        node.close();
         http.close();
     }
 

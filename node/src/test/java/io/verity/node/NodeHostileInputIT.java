@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.http.HttpLimits;
-import io.verity.node.fixture.StakedNodes;
+import io.verity.node.fixture.VadNode;
 import io.verity.testing.HostileBodies;
 import io.verity.testing.HostileRequests;
 import io.verity.testing.RawHttp;
@@ -13,17 +13,15 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13, items 3 and 7: what a hostile stranger sends to a node's {@code POST /v1/infer}, over a raw socket
@@ -33,38 +31,24 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class NodeHostileInputIT {
-    @TempDir static Path home;
-    @TempDir static Path slowHome;
-    InferenceNode node;
+    @RegisterExtension static final VadNode node = VadNode.of();
     /** One inference at a time, so holding one makes the next a 429. */
-    InferenceNode gated;
+    @RegisterExtension static final VadNode gated = VadNode.of(c -> c.withHttp(HttpLimits.DEFAULT.withMaxConcurrent(1)
+            .withRetryAfter(Duration.ofSeconds(3))));
     /** Small idle timeout and a minimum data rate, so a trickling client is cut off quickly. */
-    InferenceNode strict;
+    @RegisterExtension static final VadNode strict = VadNode.of(c -> c.withHttp(HttpLimits.DEFAULT.withMinDataRate(100)
+            .withIdleTimeout(Duration.ofSeconds(2))));
     final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    void start() throws Exception {
-        StakedNodes.installVad(home);
-        StakedNodes.installVad(slowHome);
-        node = InferenceNode.start(NodeConfig.defaults(home));
-        gated = InferenceNode.start(NodeConfig.defaults(home.resolve("gated")).withHttp(HttpLimits.DEFAULT.withMaxConcurrent(1)
-                .withRetryAfter(Duration.ofSeconds(3))));
-        strict = InferenceNode.start(NodeConfig.defaults(slowHome).withHttp(HttpLimits.DEFAULT.withMinDataRate(100)
-                .withIdleTimeout(Duration.ofSeconds(2))));
-    }
 
     @AfterAll
     void stop() {
-        node.close();
-        gated.close();
-        strict.close();
         http.close();
     }
 
     /** After every hostile input the node still answers a good inference. */
     @AfterEach
     void still_serves() throws Exception {
-        for (InferenceNode n : new InferenceNode[] {node, strict}) {
+        for (VadNode n : new VadNode[] {node, strict}) {
             var r = NodeFixture.post(http, n.url(), "/v1/infer", NodeFixture.vadRequest(null), "application/json");
             assertThat(r.status()).as(r.body() == null ? "" : r.body().toString()).isEqualTo(200);
         }
@@ -84,7 +68,7 @@ class NodeHostileInputIT {
         assertThat(p.get("status").asInt()).isEqualTo(status);
         assertThat(p.get("source").asText()).isEqualTo("request");
         assertThat(p.get("retryable").asBoolean()).isFalse();
-        assertThat(r.text()).doesNotContain("\tat ", "Exception", home.toString());
+        assertThat(r.text()).doesNotContain("\tat ", "Exception", node.home().toString());
         return p;
     }
 
@@ -196,7 +180,6 @@ class NodeHostileInputIT {
 
     @Test
     void beyond_the_concurrency_limit_is_a_429_with_retry_after() throws Exception {
-        StakedNodes.installVad(home.resolve("gated"));
         String head = RawHttp.head("POST", gated.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 100");
         try (RawHttp holder = RawHttp.connect(gated.url(), Duration.ofSeconds(30))) {
             holder.send(utf8(head + "{")); // holds the one permit while the node waits for the rest
@@ -219,13 +202,13 @@ class NodeHostileInputIT {
     void an_unknown_model_names_no_directory_of_the_node() throws Exception {
         var r = postRaw(node.url(), utf8(NodeFixture.vadRequest(null).replace("silero-vad", "nope")), "application/json");
         assertThat(r.status()).isEqualTo(404);
-        assertThat(r.text()).doesNotContain(home.toString()).contains("no model 'nope' on this node");
+        assertThat(r.text()).doesNotContain(node.home().toString()).contains("no model 'nope' on this node");
         JsonNode p = NodeFixture.JSON.readTree(r.body());
         assertThat(p.get("source").asText()).isEqualTo("node");
         assertThat(p.get("retryable").asBoolean()).isTrue();
         var none = RawHttp.exchange(node.url(), RawHttp.head("GET", node.url(), "/static/../../etc/passwd"), new byte[0]);
         assertThat(none.status()).isIn(400, 404);
-        assertThat(none.text()).doesNotContain(home.toString(), "\tat ");
+        assertThat(none.text()).doesNotContain(node.home().toString(), "\tat ");
     }
 
     @Test
@@ -235,7 +218,7 @@ class NodeHostileInputIT {
                 "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\nConnection: close\r\n\r\n"}) {
             var r = RawHttp.exchange(node.url(), "", raw.getBytes(StandardCharsets.ISO_8859_1));
             assertThat(r.status()).as(r.text()).isBetween(400, 499);
-            assertThat(r.text()).doesNotContain("\tat ", "Exception", "org.eclipse", "jetty", home.toString());
+            assertThat(r.text()).doesNotContain("\tat ", "Exception", "org.eclipse", "jetty", node.home().toString());
             assertThat(r.headers().get("content-type")).startsWith("application/problem+json");
             assertThat(NodeFixture.JSON.readTree(r.body()).get("source").asText()).isEqualTo("request");
         }
