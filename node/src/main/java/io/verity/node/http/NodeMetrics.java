@@ -2,14 +2,17 @@ package io.verity.node.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.verity.http.HttpMetrics;
+import io.verity.node.serve.InferPhases;
 import io.verity.node.serve.NodeService;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +41,11 @@ final class NodeMetrics {
                 .description("receipts signed but not yet settled: the settlement lag in receipts").register(registry);
         Gauge.builder("verity.node.batches.settled", service, s -> s.batcher().map(b -> (double) b.settledBatches()).orElse(0.0))
                 .register(registry);
+        InferPhases phases = service.phases();
+        for (InferPhases.Phase p : InferPhases.Phase.values()) {
+            FunctionTimer.builder("verity.node.infer.phase", phases, x -> x.count(p), x -> x.totalNanos(p), TimeUnit.NANOSECONDS)
+                    .tags("phase", p.label()).description("time spent in each phase of POST /v1/infer").register(registry);
+        }
     }
 
     /** Adds {@code GET /metrics} and the per-request timer and log line to a node's Javalin config. */

@@ -15,6 +15,7 @@ import io.verity.node.hub.ModelHub;
 import io.verity.node.pay.PaymentChannels;
 import io.verity.node.pay.PaymentGate;
 import io.verity.node.receipts.ReceiptLog;
+import io.verity.node.serve.InferPhases.Phase;
 import io.verity.node.settle.Batcher;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
@@ -54,6 +55,7 @@ public final class NodeService {
     private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
     private final FaultInjector faults;
+    private final InferPhases phases = new InferPhases();
     private volatile Batcher batcher; // set once settlement starts, after the server knows its URL
     private volatile PaymentChannels channels;
     private volatile PaymentGate gate; // with channels, when the node charges
@@ -78,6 +80,7 @@ public final class NodeService {
     public record Answer(List<Tensor> outputs, SignedReceipt receipt) {}
 
     public Answer infer(String modelRef, List<Tensor> inputs, Keccak256 requestId, VerificationMode verification) {
+        long t = System.nanoTime();
         Manifest manifest;
         try {
             manifest = hub.show(modelRef);
@@ -101,11 +104,13 @@ public final class NodeService {
             throw new Refusal(Refusal.Reason.MODEL_UNLOADABLE, "model " + manifest.digest() + " cannot be loaded by "
                     + engine.id() + " on this node", List.of());
         }
+        t = phases.since(Phase.RESOLVE, t);
         List<FieldError> errors = InputValidator.validate(model.schema(), inputs, config.allowNonFinite());
         if (!errors.isEmpty()) {
             throw new Refusal(Refusal.Reason.INVALID_INPUT, errors.size() + " input error(s) for model "
                     + manifest.name() + "@" + manifest.version(), errors);
         }
+        t = phases.since(Phase.VALIDATE, t);
         Inference result;
         try {
             result = model.run(inputs);
@@ -117,12 +122,15 @@ public final class NodeService {
             LOG.error("inference failed on model {}", manifest.digest(), e);
             throw new Refusal(Refusal.Reason.ENGINE_FAILED, "the engine failed on this request; nothing was charged", List.of());
         }
+        t = phases.since(Phase.RUN, t);
         Keccak256 rid = requestId != null ? requestId : randomRequestId();
         List<Tensor> outputs = result.outputs();
         outputs = faults.falsify(outputs);
-        Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(),
-                TensorDigests.tensorsDigest(inputs), TensorDigests.tensorsDigest(outputs), result.traceRoot(),
-                identity.address(), attestationDigest, verification, config.price(), clock.millis());
+        Keccak256 inputsDigest = TensorDigests.tensorsDigest(inputs);
+        Keccak256 outputsDigest = TensorDigests.tensorsDigest(outputs);
+        phases.since(Phase.DIGEST, t);
+        Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(), inputsDigest, outputsDigest,
+                result.traceRoot(), identity.address(), attestationDigest, verification, config.price(), clock.millis());
         SignedReceipt signed = signLogAndCharge(receipt);
         if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(signed.id(), inputs); // for disputes
         faults.delay();
@@ -213,9 +221,13 @@ public final class NodeService {
 
     /** Signs, makes durable (or refuses with NOT_DURABLE, so the answer is withheld) and charges one receipt. */
     private SignedReceipt signLogAndCharge(Receipt receipt) {
+        long t = System.nanoTime();
         SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
+        t = phases.since(Phase.SIGN, t);
         try {
-            log.append(signed.id(), JSON.writeValueAsBytes(ReceiptJson.write(signed)));
+            byte[] json = JSON.writeValueAsBytes(ReceiptJson.write(signed));
+            phases.since(Phase.RECEIPT_JSON, t);
+            log.append(signed.id(), json, this::logTimes);
         } catch (IOException e) {
             LOG.error("receipt log write failed", e);
             throw new Refusal(Refusal.Reason.NOT_DURABLE, "the node could not make the receipt durable, so it withholds the "
@@ -223,6 +235,17 @@ public final class NodeService {
         }
         charge(signed);
         return signed;
+    }
+
+    private void logTimes(ReceiptLog.AppendTimes times) {
+        phases.add(Phase.LOG_QUEUE, times.queueNanos());
+        phases.add(Phase.LOG_SYNC, times.syncNanos());
+        phases.add(Phase.LOG_WAKE, times.wakeNanos());
+    }
+
+    /** Where the inferences' time went, phase by phase (for /metrics and the load run). */
+    public InferPhases phases() {
+        return phases;
     }
 
     /**
