@@ -28,7 +28,6 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.FieldErrors;
 import io.verity.protocol.json.InvalidFieldException;
-import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.VerificationMode;
@@ -155,6 +154,7 @@ public final class NodeApi {
                     : InferRequest.Route.NODE.notAnObject(), errors.toList());
         }
         phases.since(InferPhases.Phase.PARSE_REQUEST, start);
+        NodeMetrics.labelFrom(ctx, root);
         NodeService.Answer answer = service.infer(req.model(), req.inputs(), req.requestId().orElse(null),
                 req.verification().orElse(VerificationMode.NONE));
         start = System.nanoTime();
@@ -165,7 +165,7 @@ public final class NodeApi {
             for (Tensor t : answer.outputs()) TensorJson.write(g, t);
             g.writeEndArray();
             g.writeFieldName("receipt");
-            g.writeTree(ReceiptJson.write(answer.receipt()));
+            g.writeRawValue(new String(answer.receiptJson(), java.nio.charset.StandardCharsets.UTF_8)); // as logged
             g.writeEndObject();
         }
         ctx.status(200).contentType("application/json").result(out.toByteArray());

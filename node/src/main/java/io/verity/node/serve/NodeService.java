@@ -34,6 +34,8 @@ import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +79,11 @@ public final class NodeService {
         this.traces = new TraceStore(config.home().resolve("traces"));
     }
 
-    public record Answer(List<Tensor> outputs, SignedReceipt receipt) {}
+    /** An answer: the outputs, and the receipt signed over them with the JSON the log holds for it. */
+    public record Answer(List<Tensor> outputs, SignedReceipt receipt, byte[] receiptJson) {}
+
+    /** Inputs at least this large are digested on another thread while the engine runs (latency at low load). */
+    private static final long PARALLEL_DIGEST_BYTES = 32 * 1024;
 
     public Answer infer(String modelRef, List<Tensor> inputs, Keccak256 requestId, VerificationMode verification) {
         long t = System.nanoTime();
@@ -110,6 +116,9 @@ public final class NodeService {
             throw new Refusal(Refusal.Reason.INVALID_INPUT, errors.size() + " input error(s) for model "
                     + manifest.name() + "@" + manifest.version(), errors);
         }
+        // The inputs' digest does not depend on the run: for a large input, take it on an idle core meanwhile.
+        CompletableFuture<Keccak256> parallelDigest = inputBytes(inputs) < PARALLEL_DIGEST_BYTES ? null
+                : CompletableFuture.supplyAsync(() -> TensorDigests.tensorsDigest(inputs), r -> Thread.ofVirtual().start(r));
         t = phases.since(Phase.VALIDATE, t);
         Inference result;
         try {
@@ -126,15 +135,31 @@ public final class NodeService {
         Keccak256 rid = requestId != null ? requestId : randomRequestId();
         List<Tensor> outputs = result.outputs();
         outputs = faults.falsify(outputs);
-        Keccak256 inputsDigest = TensorDigests.tensorsDigest(inputs);
         Keccak256 outputsDigest = TensorDigests.tensorsDigest(outputs);
+        Keccak256 inputsDigest = parallelDigest == null ? TensorDigests.tensorsDigest(inputs) : join(parallelDigest);
         phases.since(Phase.DIGEST, t);
         Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(), inputsDigest, outputsDigest,
                 result.traceRoot(), identity.address(), attestationDigest, verification, config.price(), clock.millis());
-        SignedReceipt signed = signLogAndCharge(receipt);
-        if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(signed.id(), inputs); // for disputes
+        Logged logged = signLogAndCharge(receipt);
+        if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(logged.receipt().id(), inputs); // for disputes
         faults.delay();
-        return new Answer(outputs, signed);
+        return new Answer(outputs, logged.receipt(), logged.json());
+    }
+
+    private static long inputBytes(List<Tensor> inputs) {
+        long n = 0;
+        for (Tensor t : inputs) n += t.byteSize();
+        return n;
+    }
+
+    private static Keccak256 join(CompletableFuture<Keccak256> digest) {
+        try {
+            return digest.join();
+        } catch (CompletionException e) { // as if it had run on this thread
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
     }
 
     /**
@@ -216,16 +241,20 @@ public final class NodeService {
             Keccak256 outputsDigest, java.math.BigInteger price) {
         Receipt receipt = new Receipt(Receipt.VERSION, requestId, modelDigest, engineId, inputsDigest, outputsDigest,
                 Keccak256.ZERO, identity.address(), attestationDigest, VerificationMode.NONE, price, clock.millis());
-        return signLogAndCharge(receipt);
+        return signLogAndCharge(receipt).receipt();
     }
 
+    /** A receipt made durable, with the JSON the log holds for it (the answer reuses it). */
+    private record Logged(SignedReceipt receipt, byte[] json) {}
+
     /** Signs, makes durable (or refuses with NOT_DURABLE, so the answer is withheld) and charges one receipt. */
-    private SignedReceipt signLogAndCharge(Receipt receipt) {
+    private Logged signLogAndCharge(Receipt receipt) {
         long t = System.nanoTime();
         SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
         t = phases.since(Phase.SIGN, t);
+        byte[] json;
         try {
-            byte[] json = JSON.writeValueAsBytes(ReceiptJson.write(signed));
+            json = JSON.writeValueAsBytes(ReceiptJson.write(signed));
             phases.since(Phase.RECEIPT_JSON, t);
             log.append(signed.id(), json, this::logTimes);
         } catch (IOException e) {
@@ -234,7 +263,7 @@ public final class NodeService {
                     + "answer; retry", List.of());
         }
         charge(signed);
-        return signed;
+        return new Logged(signed, json);
     }
 
     private void logTimes(ReceiptLog.AppendTimes times) {
