@@ -153,8 +153,8 @@ public final class ReceiptLog implements AutoCloseable {
                     commitQueued();
                 } finally {
                     writing.unlock();
+                    wakeNextLeader(); // also after a failure: those still queued must not wait for nobody
                 }
-                wakeNextLeader();
             } else {
                 // A leader is syncing: it completes this record if it took it, else wakes this thread to lead next.
                 LockSupport.park(this);
