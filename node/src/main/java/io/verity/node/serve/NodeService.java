@@ -9,6 +9,7 @@ import io.verity.node.Faults;
 import io.verity.node.NodeConfig;
 import io.verity.node.NodeEvidence;
 import io.verity.node.faults.FaultInjector;
+import io.verity.node.faults.FaultyEngine;
 import io.verity.node.hub.HubException;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
@@ -52,6 +53,8 @@ public final class NodeService {
     private final Eip712Domain domain;
     private final ModelHub hub;
     private final InferenceEngine engine;
+    /** What inferences run on: {@link #engine}, or it with the node's deliberate faults (fault tests). */
+    private final InferenceEngine serving;
     private final ReceiptLog log;
     private final TraceStore traces;
     private final InstantSource clock;
@@ -74,6 +77,7 @@ public final class NodeService {
         this.domain = domain;
         this.hub = hub;
         this.engine = engine;
+        this.serving = FaultyEngine.of(engine, config.faults(), faults);
         this.log = log;
         this.clock = clock;
         this.traces = new TraceStore(config.home().resolve("traces"));
@@ -104,7 +108,7 @@ public final class NodeService {
         }
         LoadedModel model;
         try {
-            model = load(manifest.digest());
+            model = serving.load(manifest.digest(), hub.file(manifest.digest()));
         } catch (EngineException e) {
             LOG.error("model {} cannot be loaded: {}", manifest.digest(), e.getMessage());
             throw new Refusal(Refusal.Reason.MODEL_UNLOADABLE, "model " + manifest.digest() + " cannot be loaded by "
@@ -134,7 +138,6 @@ public final class NodeService {
         t = phases.since(Phase.RUN, t);
         Keccak256 rid = requestId != null ? requestId : randomRequestId();
         List<Tensor> outputs = result.outputs();
-        outputs = faults.falsify(outputs);
         Keccak256 outputsDigest = TensorDigests.tensorsDigest(outputs);
         Keccak256 inputsDigest = parallelDigest == null ? TensorDigests.tensorsDigest(inputs) : join(parallelDigest);
         phases.since(Phase.DIGEST, t);
@@ -142,7 +145,6 @@ public final class NodeService {
                 result.traceRoot(), identity.address(), attestationDigest, verification, config.price(), clock.millis());
         Logged logged = signLogAndCharge(receipt);
         if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(logged.receipt().id(), inputs); // for disputes
-        faults.delay();
         return new Answer(outputs, logged.receipt(), logged.json());
     }
 
