@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,8 +87,13 @@ public final class NodeService {
     /** An answer: the outputs, and the receipt signed over them with the JSON the log holds for it. */
     public record Answer(List<Tensor> outputs, SignedReceipt receipt, byte[] receiptJson) {}
 
-    /** Inputs at least this large are digested on another thread while the engine runs (latency at low load). */
+    /**
+     * Inputs at least this large are digested on another thread while the engine runs, when fewer runs than
+     * cores are in flight: it saves latency only where a core is idle, and costs a thread start where none is.
+     */
     private static final long PARALLEL_DIGEST_BYTES = 32 * 1024;
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    private final AtomicInteger running = new AtomicInteger(); // inferences in the engine now
 
     public Answer infer(String modelRef, List<Tensor> inputs, Keccak256 requestId, VerificationMode verification) {
         long t = System.nanoTime();
@@ -121,7 +127,8 @@ public final class NodeService {
                     + manifest.name() + "@" + manifest.version(), errors);
         }
         // The inputs' digest does not depend on the run: for a large input, take it on an idle core meanwhile.
-        CompletableFuture<Keccak256> parallelDigest = inputBytes(inputs) < PARALLEL_DIGEST_BYTES ? null
+        int alsoRunning = running.getAndIncrement();
+        CompletableFuture<Keccak256> parallelDigest = inputBytes(inputs) < PARALLEL_DIGEST_BYTES || alsoRunning + 1 >= CORES ? null
                 : CompletableFuture.supplyAsync(() -> TensorDigests.tensorsDigest(inputs), r -> Thread.ofVirtual().start(r));
         t = phases.since(Phase.VALIDATE, t);
         Inference result;
@@ -134,6 +141,8 @@ public final class NodeService {
             }
             LOG.error("inference failed on model {}", manifest.digest(), e);
             throw new Refusal(Refusal.Reason.ENGINE_FAILED, "the engine failed on this request; nothing was charged", List.of());
+        } finally {
+            running.decrementAndGet();
         }
         t = phases.since(Phase.RUN, t);
         Keccak256 rid = requestId != null ? requestId : randomRequestId();
