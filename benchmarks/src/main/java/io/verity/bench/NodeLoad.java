@@ -3,6 +3,7 @@ package io.verity.bench;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
 import io.verity.node.hub.ModelHub;
@@ -12,13 +13,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,13 +37,18 @@ import java.util.concurrent.TimeUnit;
  * <pre>./verity load [seconds]   (results: docs/benchmarks.md)</pre>
  */
 public final class NodeLoad {
-    record Result(String what, int concurrency, long requests, double seconds, long[] latenciesNanos) {
+    record Result(String what, int concurrency, long requests, double seconds, long[] latenciesNanos,
+            Map<String, double[]> phases) {
         double throughput() {
             return requests / seconds;
         }
 
         double percentileMs(double p) {
             return Latencies.percentileMs(latenciesNanos, p);
+        }
+
+        double meanMs() {
+            return Arrays.stream(latenciesNanos).average().orElse(0) / 1e6;
         }
     }
 
@@ -76,12 +86,13 @@ public final class NodeLoad {
                                 OrtSession.Result r = s.run(Map.of("input", in, "state", st, "sr", sr))) {
                             r.get(0);
                         }
-                    }));
+                    }, null));
                 }
-                String vadBody = "{\"model\":\"silero-vad\",\"inputs\":[" + tensor("input", "[1,512]", floats(samples))
+                byte[] vadBody = ("{\"model\":\"silero-vad\",\"inputs\":[" + tensor("input", "[1,512]", floats(samples))
                         + "," + tensor("state", "[2,1,128]", floats(new float[256]))
-                        + ",{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}";
-                results.add(run("node     silero-vad", c, seconds, () -> post(http, node.url(), vadBody)));
+                        + ",{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}").getBytes(StandardCharsets.UTF_8);
+                results.add(run("node     silero-vad", c, seconds, () -> post(http, node.url(), vadBody),
+                        () -> phases(http, node.url())));
 
                 try (OrtSession s = session(env, cls)) {
                     String input = s.getInputNames().iterator().next();
@@ -90,14 +101,16 @@ public final class NodeLoad {
                                 OrtSession.Result r = s.run(Map.of(input, in))) {
                             r.get(0);
                         }
-                    }));
-                    String clsBody = "{\"model\":\"paddleocr-cls\",\"inputs\":[" + tensor(input, "[1,3,48,192]", floats(image)) + "]}";
-                    results.add(run("node     paddleocr-cls", c, seconds, () -> post(http, node.url(), clsBody)));
+                    }, null));
+                    byte[] clsBody = ("{\"model\":\"paddleocr-cls\",\"inputs\":[" + tensor(input, "[1,3,48,192]", floats(image)) + "]}")
+                            .getBytes(StandardCharsets.UTF_8);
+                    results.add(run("node     paddleocr-cls", c, seconds, () -> post(http, node.url(), clsBody),
+                            () -> phases(http, node.url())));
                 }
             }
             // The HTTP floor: the same client and server doing no inference, to split transport from pipeline.
             HttpRequest health = HttpRequest.newBuilder(node.url().resolve("/health")).GET().build();
-            floor = run("node     GET /health", 1, seconds, () -> http.send(health, HttpResponse.BodyHandlers.ofByteArray()));
+            floor = run("node     GET /health", 1, seconds, () -> http.send(health, HttpResponse.BodyHandlers.ofByteArray()), null);
         }
         System.out.printf("%n%-24s %3s %12s %9s %9s%n", "target", "c", "req/s", "p50 ms", "p99 ms");
         System.out.printf("%-24s %3d %12.1f %9.3f %9.3f%n", floor.what(), 1, floor.throughput(), floor.percentileMs(0.5),
@@ -112,19 +125,51 @@ public final class NodeLoad {
             System.out.printf("%-16s %3d %16.3f %16.3f%n", raw.what().substring(9), raw.concurrency(),
                     viaNode.throughput() / raw.throughput(), viaNode.percentileMs(0.5) - raw.percentileMs(0.5));
         }
+        // Where the node's time goes: mean µs per inference in each phase, the node's own handling time
+        // ("server": Javalin's request time), and the client's mean latency; the rest is transport.
+        List<Result> nodes = results.stream().filter(r -> !r.phases().isEmpty()).toList();
+        System.out.printf("%nmean µs per inference%n%-14s", "phase");
+        for (Result r : nodes) System.out.printf(" %12s", r.what().substring(9).replace("paddleocr-", "") + " c=" + r.concurrency());
+        System.out.println();
+        List<String> keys = new ArrayList<>(nodes.getFirst().phases().keySet());
+        keys.remove("server");
+        keys.add("server");
+        for (String k : keys) {
+            System.out.printf("%-14s", k);
+            for (Result r : nodes) {
+                double[] v = r.phases().getOrDefault(k, new double[2]);
+                System.out.printf(" %12.1f", v[0] == 0 ? 0 : v[1] / v[0] * 1e6);
+            }
+            System.out.println();
+        }
+        System.out.printf("%-14s", "phases sum");
+        for (Result r : nodes) {
+            double sum = 0;
+            for (var e : r.phases().entrySet()) if (!e.getKey().equals("server") && e.getValue()[0] > 0) sum += e.getValue()[1] / e.getValue()[0] * 1e6;
+            System.out.printf(" %12.1f", sum);
+        }
+        System.out.printf("%n%-14s", "client mean");
+        for (Result r : nodes) System.out.printf(" %12.1f", r.meanMs() * 1000);
+        System.out.println();
     }
 
     static OrtSession session(OrtEnvironment env, Path model) throws Exception {
-        // Same settings as the node's engine: one intra-op and one inter-op thread per inference.
+        // Same settings as the node's engine (OnnxRuntimeSettings.defaults()): one intra-op and one inter-op
+        // thread, EXTENDED graph optimization (below ORT's own default ALL, for reproducible outputs), so the
+        // comparison measures the node's own cost and not a different session configuration.
+        OnnxRuntimeSettings d = OnnxRuntimeSettings.defaults();
+        if (d.optimization() != OnnxRuntimeSettings.Optimization.EXTENDED) throw new IllegalStateException("update NodeLoad's session");
         OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-        o.setIntraOpNumThreads(1);
-        o.setInterOpNumThreads(1);
+        o.setIntraOpNumThreads(d.intraOpThreads());
+        o.setInterOpNumThreads(d.interOpThreads());
+        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
         return env.createSession(model.toString(), o);
     }
 
-    static void post(HttpClient http, URI base, String body) throws Exception {
+    static void post(HttpClient http, URI base, byte[] body) throws Exception {
+        // The body is encoded once: the client shares the cores with the node, and its cost is not the node's.
         HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(base.resolve("/v1/infer"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200) throw new IllegalStateException("node answered " + r.statusCode() + ": " + new String(r.body()));
     }
@@ -139,8 +184,54 @@ public final class NodeLoad {
         return "{\"name\":\"" + name + "\",\"dtype\":\"float32\",\"shape\":" + shape + ",\"b64\":\"" + b64 + "\"}";
     }
 
-    static Result run(String what, int concurrency, double seconds, Call call) throws Exception {
+    /**
+     * The node's per-phase time (count and total seconds per phase, {@code verity_node_infer_phase_seconds} on
+     * /metrics) and its own time per inference ({@code verity_node_http_requests_seconds} for /v1/infer, under
+     * the key "server").
+     */
+    static Map<String, double[]> phases(HttpClient http, URI base) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (String line : text.split("\n")) {
+            Matcher m = METRIC.matcher(line);
+            if (!m.matches()) continue;
+            String key;
+            if (m.group(1).equals("verity_node_infer_phase_seconds")) {
+                Matcher ph = Pattern.compile("phase=\"([a-z_]+)\"").matcher(m.group(3));
+                if (!ph.find()) continue;
+                key = ph.group(1);
+            } else if (m.group(3).contains("route=\"/v1/infer\"") && m.group(3).contains("status=\"200\"")) {
+                key = "server";
+            } else {
+                continue;
+            }
+            double[] v = out.computeIfAbsent(key, k -> new double[2]);
+            v[m.group(2).equals("count") ? 0 : 1] += Double.parseDouble(m.group(4));
+        }
+        return out;
+    }
+
+    private static final Pattern METRIC = Pattern.compile(
+            "(verity_node_infer_phase_seconds|verity_node_http_requests_seconds)_(count|sum)\\{(.*)\\} (\\S+)");
+
+    interface Snapshot {
+        Map<String, double[]> take() throws Exception;
+    }
+
+    /** Mean µs per phase between two snapshots. */
+    static Map<String, double[]> delta(Map<String, double[]> before, Map<String, double[]> after) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        after.forEach((k, v) -> {
+            double[] b = before.getOrDefault(k, new double[2]);
+            out.put(k, new double[] {v[0] - b[0], v[1] - b[1]});
+        });
+        return out;
+    }
+
+    static Result run(String what, int concurrency, double seconds, Call call, Snapshot phases) throws Exception {
         for (int i = 0; i < 200; i++) call.run(); // warm-up: JIT, session, connections
+        Map<String, double[]> phasesBefore = phases == null ? Map.of() : phases.take();
         long end = System.nanoTime() + (long) (seconds * 1e9);
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         List<Future<long[]>> workers = new ArrayList<>();
@@ -165,7 +256,8 @@ public final class NodeLoad {
         pool.shutdown();
         pool.awaitTermination(10, TimeUnit.SECONDS);
         long[] merged = all.stream().flatMapToLong(Arrays::stream).toArray();
+        Map<String, double[]> spent = phases == null ? Map.of() : delta(phasesBefore, phases.take());
         System.out.printf("%-24s c=%d  %d requests in %.1fs%n", what, concurrency, merged.length, elapsed);
-        return new Result(what, concurrency, merged.length, elapsed, merged);
+        return new Result(what, concurrency, merged.length, elapsed, merged, spent);
     }
 }

@@ -20,6 +20,7 @@ import io.verity.node.NodeEvidence;
 import io.verity.node.dispute.DisputeTraces;
 import io.verity.node.hub.Manifest;
 import io.verity.node.pay.PaymentChannels;
+import io.verity.node.serve.InferPhases;
 import io.verity.node.serve.NodeService;
 import io.verity.node.serve.Refusal;
 import io.verity.protocol.EvmAddress;
@@ -27,7 +28,6 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.FieldErrors;
 import io.verity.protocol.json.InvalidFieldException;
-import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.VerificationMode;
@@ -144,15 +144,21 @@ public final class NodeApi {
     }
 
     private static void infer(Context ctx, NodeConfig config, NodeService service) throws IOException {
+        InferPhases phases = service.phases();
+        long start = System.nanoTime();
         JsonNode root = readJson(ctx, config);
+        start = phases.since(InferPhases.Phase.READ_JSON, start);
         FieldErrors errors = new FieldErrors(); // capped: a million unknown members get a short answer
         InferRequest req = InferRequest.read(root, InferRequest.Route.NODE, errors);
         if (req == null) {
             throw ProblemKind.INVALID_REQUEST.exception(root.isObject() ? errors.count() + " error(s) in the request"
                     : InferRequest.Route.NODE.notAnObject(), errors.toList());
         }
+        phases.since(InferPhases.Phase.PARSE_REQUEST, start);
+        NodeMetrics.labelFrom(ctx, root);
         NodeService.Answer answer = service.infer(req.model(), req.inputs(), req.requestId().orElse(null),
                 req.verification().orElse(VerificationMode.NONE));
+        start = System.nanoTime();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -160,10 +166,11 @@ public final class NodeApi {
             for (Tensor t : answer.outputs()) TensorJson.write(g, t);
             g.writeEndArray();
             g.writeFieldName("receipt");
-            g.writeTree(ReceiptJson.write(answer.receipt()));
+            g.writeRawValue(new String(answer.receiptJson(), java.nio.charset.StandardCharsets.UTF_8)); // as logged
             g.writeEndObject();
         }
         ctx.status(200).contentType("application/json").result(out.toByteArray());
+        phases.since(InferPhases.Phase.ENCODE, start);
     }
 
     private static PaymentChannels channels(NodeService service) {

@@ -2,27 +2,30 @@ package io.verity.node.receipts;
 
 import io.verity.protocol.Keccak256;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 /**
  * Durable, append-only log of signed receipts. {@link #append} returns only after the record is on disk
  * (fsync), so a node that answers after appending never hands out a receipt it could forget. Appends from
- * many threads are group-committed: one writer thread writes everything queued and syncs once.
+ * many threads are group-committed without a writer thread: the first appender to find no sync running leads,
+ * writes everything queued and syncs once, and completes the records it synced; an appender that arrived
+ * during that sync leads the next. A lone appender so syncs its own record, with no thread hand-off.
  *
  * <p>File format: a sequence of records {@code u32 length ‖ u32 crc32c(payload) ‖ payload}, payload =
  * {@code 32-byte receipt id ‖ receipt JSON}. On open the log is scanned; a torn or corrupt tail (a crash
@@ -33,11 +36,15 @@ public final class ReceiptLog implements AutoCloseable {
     private static final int HEADER = 8;
     private static final int MAX_BATCH = 4096;
 
-    private final Path file;
+    private final Path path;
+    /** Appends and syncs go through it; positional reads and recovery through its {@link #channel}. */
+    private final RandomAccessFile file;
     private final FileChannel channel;
     private final Map<Keccak256, Long> offsets = new ConcurrentHashMap<>();
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final Thread writer;
+    /** Records waiting for a leader to write them; guarded by itself. */
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    /** Held by the leader: the appending thread that writes and syncs what is queued. */
+    private final ReentrantLock writing = new ReentrantLock();
     private volatile long end;
     private volatile boolean closed;
 
@@ -49,30 +56,44 @@ public final class ReceiptLog implements AutoCloseable {
         }
     }
 
-    private record Pending(Keccak256 id, byte[] json, CompletableFuture<Long> done) {}
+    /**
+     * Where one append's time went: waiting for a leader to take it (zero when the appender leads), the write
+     * and fsync of the batch that held it, and from the fsync's end until the appending thread ran again.
+     */
+    public record AppendTimes(long queueNanos, long syncNanos, long wakeNanos) {}
 
-    private static final Pending POISON = new Pending(Keccak256.ZERO, new byte[0], new CompletableFuture<>());
+    private static final class Pending {
+        final Keccak256 id;
+        final byte[] json;
+        final Thread waiter = Thread.currentThread();
+        final CompletableFuture<Long> done = new CompletableFuture<>();
+        final long enqueued = System.nanoTime();
+        volatile long taken, synced; // by the leader, read by the appender after done completes
 
-    private ReceiptLog(Path file, FileChannel channel) {
+        Pending(Keccak256 id, byte[] json) {
+            this.id = id;
+            this.json = json;
+        }
+    }
+
+    private ReceiptLog(Path path, RandomAccessFile file) {
+        this.path = path;
         this.file = file;
-        this.channel = channel;
-        this.writer = Thread.ofPlatform().name("receipt-log-writer").daemon().unstarted(this::writeLoop);
+        this.channel = file.getChannel();
     }
 
     /** Opens (creating if needed) the log in {@code dir}, recovering from a torn tail. */
     public static ReceiptLog open(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Path file = dir.resolve(FILE_NAME);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        ReceiptLog log = new ReceiptLog(file, ch);
+        Path path = dir.resolve(FILE_NAME);
+        RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw"); // creates it if needed
+        ReceiptLog log = new ReceiptLog(path, file);
         try {
             log.recover();
         } catch (IOException | RuntimeException e) {
-            ch.close();
+            file.close();
             throw e;
         }
-        log.writer.start();
         return log;
     }
 
@@ -112,42 +133,86 @@ public final class ReceiptLog implements AutoCloseable {
      * @throws IOException when the write or sync failed; the receipt must then not be handed out
      */
     public long append(Keccak256 id, byte[] receiptJson) throws IOException {
+        return append(id, receiptJson, null);
+    }
+
+    /** As {@link #append(Keccak256, byte[])}, telling {@code times} (if not null) where the wait went. */
+    public long append(Keccak256 id, byte[] receiptJson, Consumer<AppendTimes> times) throws IOException {
         Long existing = offsets.get(id);
         if (existing != null) return existing;
-        Pending p = new Pending(id, receiptJson.clone(), new CompletableFuture<>());
-        synchronized (queue) { // so no append can slip in behind close()'s poison pill and wait forever
-            if (closed) throw new IOException("receipt log " + file + " is closed");
+        Pending p = new Pending(id, receiptJson.clone());
+        synchronized (queue) { // so no append can slip in behind close()'s last commit and wait forever
+            if (closed) throw new IOException("receipt log " + path + " is closed");
             queue.add(p);
         }
+        boolean interrupted = false;
+        while (!p.done.isDone()) {
+            if (writing.tryLock()) {
+                // The leader: writes and syncs everything queued, its own record included (queued before the lock).
+                try {
+                    commitQueued();
+                } finally {
+                    writing.unlock();
+                    wakeNextLeader(); // also after a failure: those still queued must not wait for nobody
+                }
+            } else {
+                // A leader is syncing: it completes this record if it took it, else wakes this thread to lead next.
+                LockSupport.park(this);
+                if (Thread.interrupted()) {
+                    boolean withdrawn;
+                    synchronized (queue) {
+                        withdrawn = queue.remove(p);
+                    }
+                    if (withdrawn) { // never written: the caller withholds the answer
+                        wakeNextLeader();
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted while waiting for the receipt log");
+                    }
+                    interrupted = true; // a leader is writing it: wait for the outcome, then restore the flag
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
         try {
-            return p.done.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the receipt log", e);
-        } catch (ExecutionException e) {
+            long offset = p.done.join();
+            if (times != null && p.synced != 0) {
+                times.accept(new AppendTimes(p.taken - p.enqueued, p.synced - p.taken, System.nanoTime() - p.synced));
+            }
+            return offset;
+        } catch (java.util.concurrent.CompletionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
     }
 
-    private void writeLoop() {
+    /** Under {@link #writing}: takes what is queued and commits it (one write, one fsync). */
+    private void commitQueued() {
         List<Pending> batch = new ArrayList<>();
-        while (true) {
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failAll(queue, new IOException("receipt log writer interrupted"));
-                return;
-            }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            boolean stop = batch.remove(POISON);
-            if (!batch.isEmpty()) commit(batch);
-            batch.clear();
-            if (stop) {
-                failAll(queue, new IOException("receipt log " + file + " is closed"));
-                return;
+        synchronized (queue) {
+            for (Pending p; batch.size() < MAX_BATCH && (p = queue.poll()) != null; ) batch.add(p);
+        }
+        if (batch.isEmpty()) return;
+        long taken = System.nanoTime();
+        for (Pending p : batch) p.taken = taken;
+        try {
+            commit(batch);
+        } catch (RuntimeException | Error e) { // never leave an appender waiting on a record nobody will finish
+            batch.forEach(p -> p.done.completeExceptionally(new IOException("receipt log write failed", e)));
+            throw e;
+        } finally {
+            Thread self = Thread.currentThread();
+            for (Pending p : batch) {
+                if (p.waiter != self) LockSupport.unpark(p.waiter);
             }
         }
+    }
+
+    /** After a leader unlocks: the oldest record still queued has its appender lead the next commit. */
+    private void wakeNextLeader() {
+        Pending head;
+        synchronized (queue) {
+            head = queue.peek();
+        }
+        if (head != null) LockSupport.unpark(head.waiter);
     }
 
     private void commit(List<Pending> batch) {
@@ -173,13 +238,16 @@ public final class ReceiptLog implements AutoCloseable {
         }
         buf.flip();
         try {
-            while (buf.hasRemaining()) channel.write(buf);
-            channel.force(false);
+            // Through the RandomAccessFile, not the channel: an appending request thread leads the commit, and
+            // an interrupt during a FileChannel write or force would close the channel, and so the whole log.
+            file.seek(end);
+            file.write(buf.array(), 0, buf.limit());
+            file.getFD().sync();
         } catch (IOException e) {
             // Nothing was acknowledged; roll the file back so a half-written batch cannot be read later.
             try {
-                channel.truncate(end);
-                channel.position(end);
+                file.setLength(end);
+                file.seek(end);
             } catch (IOException ignored) {
                 // the next open() truncates the torn tail
             }
@@ -187,14 +255,12 @@ public final class ReceiptLog implements AutoCloseable {
             return;
         }
         end = pos;
+        long synced = System.nanoTime();
         for (int i = 0; i < fresh.size(); i++) offsets.put(fresh.get(i).id, at[i]);
-        for (Pending p : batch) p.done.complete(offsets.get(p.id));
-    }
-
-    private static void failAll(BlockingQueue<Pending> q, IOException e) {
-        List<Pending> rest = new ArrayList<>();
-        q.drainTo(rest);
-        rest.forEach(p -> p.done.completeExceptionally(e));
+        for (Pending p : batch) {
+            p.synced = synced;
+            p.done.complete(offsets.get(p.id));
+        }
     }
 
     /** The receipt JSON for an id, if the log holds it. */
@@ -244,14 +310,14 @@ public final class ReceiptLog implements AutoCloseable {
             payload.get(json);
             return new Entry(offset, Keccak256.wrap(id), json);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read receipt log " + file + " at " + offset, e);
+            throw new UncheckedIOException("cannot read receipt log " + path + " at " + offset, e);
         }
     }
 
     private void readFully(ByteBuffer dst, long pos) throws IOException {
         while (dst.hasRemaining()) {
             int n = channel.read(dst, pos + dst.position());
-            if (n < 0) throw new IOException("unexpected end of " + file);
+            if (n < 0) throw new IOException("unexpected end of " + path);
         }
     }
 
@@ -267,13 +333,18 @@ public final class ReceiptLog implements AutoCloseable {
         synchronized (queue) {
             if (closed) return;
             closed = true;
-            queue.add(POISON);
         }
+        writing.lock();
         try {
-            writer.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            while (true) {
+                synchronized (queue) {
+                    if (queue.isEmpty()) break;
+                }
+                commitQueued();
+            }
+            file.close();
+        } finally {
+            writing.unlock();
         }
-        channel.close();
     }
 }

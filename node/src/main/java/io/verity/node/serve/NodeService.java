@@ -9,12 +9,14 @@ import io.verity.node.Faults;
 import io.verity.node.NodeConfig;
 import io.verity.node.NodeEvidence;
 import io.verity.node.faults.FaultInjector;
+import io.verity.node.faults.FaultyEngine;
 import io.verity.node.hub.HubException;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.pay.PaymentChannels;
 import io.verity.node.pay.PaymentGate;
 import io.verity.node.receipts.ReceiptLog;
+import io.verity.node.serve.InferPhases.Phase;
 import io.verity.node.settle.Batcher;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
@@ -33,6 +35,9 @@ import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,11 +54,14 @@ public final class NodeService {
     private final Eip712Domain domain;
     private final ModelHub hub;
     private final InferenceEngine engine;
+    /** What inferences run on: {@link #engine}, or it with the node's deliberate faults (fault tests). */
+    private final InferenceEngine serving;
     private final ReceiptLog log;
     private final TraceStore traces;
     private final InstantSource clock;
     private final SecureRandom random = new SecureRandom();
     private final FaultInjector faults;
+    private final InferPhases phases = new InferPhases();
     private volatile Batcher batcher; // set once settlement starts, after the server knows its URL
     private volatile PaymentChannels channels;
     private volatile PaymentGate gate; // with channels, when the node charges
@@ -70,14 +78,25 @@ public final class NodeService {
         this.domain = domain;
         this.hub = hub;
         this.engine = engine;
+        this.serving = FaultyEngine.of(engine, config.faults(), faults);
         this.log = log;
         this.clock = clock;
         this.traces = new TraceStore(config.home().resolve("traces"));
     }
 
-    public record Answer(List<Tensor> outputs, SignedReceipt receipt) {}
+    /** An answer: the outputs, and the receipt signed over them with the JSON the log holds for it. */
+    public record Answer(List<Tensor> outputs, SignedReceipt receipt, byte[] receiptJson) {}
+
+    /**
+     * Inputs at least this large are digested on another thread while the engine runs, when fewer runs than
+     * cores are in flight: it saves latency only where a core is idle, and costs a thread start where none is.
+     */
+    private static final long PARALLEL_DIGEST_BYTES = 32 * 1024;
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    private final AtomicInteger running = new AtomicInteger(); // inferences in the engine now
 
     public Answer infer(String modelRef, List<Tensor> inputs, Keccak256 requestId, VerificationMode verification) {
+        long t = System.nanoTime();
         Manifest manifest;
         try {
             manifest = hub.show(modelRef);
@@ -95,17 +114,23 @@ public final class NodeService {
         }
         LoadedModel model;
         try {
-            model = load(manifest.digest());
+            model = serving.load(manifest.digest(), hub.file(manifest.digest()));
         } catch (EngineException e) {
             LOG.error("model {} cannot be loaded: {}", manifest.digest(), e.getMessage());
             throw new Refusal(Refusal.Reason.MODEL_UNLOADABLE, "model " + manifest.digest() + " cannot be loaded by "
                     + engine.id() + " on this node", List.of());
         }
+        t = phases.since(Phase.RESOLVE, t);
         List<FieldError> errors = InputValidator.validate(model.schema(), inputs, config.allowNonFinite());
         if (!errors.isEmpty()) {
             throw new Refusal(Refusal.Reason.INVALID_INPUT, errors.size() + " input error(s) for model "
                     + manifest.name() + "@" + manifest.version(), errors);
         }
+        // The inputs' digest does not depend on the run: for a large input, take it on an idle core meanwhile.
+        int alsoRunning = running.getAndIncrement();
+        CompletableFuture<Keccak256> parallelDigest = inputBytes(inputs) < PARALLEL_DIGEST_BYTES || alsoRunning + 1 >= CORES ? null
+                : CompletableFuture.supplyAsync(() -> TensorDigests.tensorsDigest(inputs), r -> Thread.ofVirtual().start(r));
+        t = phases.since(Phase.VALIDATE, t);
         Inference result;
         try {
             result = model.run(inputs);
@@ -116,17 +141,36 @@ public final class NodeService {
             }
             LOG.error("inference failed on model {}", manifest.digest(), e);
             throw new Refusal(Refusal.Reason.ENGINE_FAILED, "the engine failed on this request; nothing was charged", List.of());
+        } finally {
+            running.decrementAndGet();
         }
+        t = phases.since(Phase.RUN, t);
         Keccak256 rid = requestId != null ? requestId : randomRequestId();
         List<Tensor> outputs = result.outputs();
-        outputs = faults.falsify(outputs);
-        Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(),
-                TensorDigests.tensorsDigest(inputs), TensorDigests.tensorsDigest(outputs), result.traceRoot(),
-                identity.address(), attestationDigest, verification, config.price(), clock.millis());
-        SignedReceipt signed = signLogAndCharge(receipt);
-        if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(signed.id(), inputs); // for disputes
-        faults.delay();
-        return new Answer(outputs, signed);
+        Keccak256 outputsDigest = TensorDigests.tensorsDigest(outputs);
+        Keccak256 inputsDigest = parallelDigest == null ? TensorDigests.tensorsDigest(inputs) : join(parallelDigest);
+        phases.since(Phase.DIGEST, t);
+        Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(), inputsDigest, outputsDigest,
+                result.traceRoot(), identity.address(), attestationDigest, verification, config.price(), clock.millis());
+        Logged logged = signLogAndCharge(receipt);
+        if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(logged.receipt().id(), inputs); // for disputes
+        return new Answer(outputs, logged.receipt(), logged.json());
+    }
+
+    private static long inputBytes(List<Tensor> inputs) {
+        long n = 0;
+        for (Tensor t : inputs) n += t.byteSize();
+        return n;
+    }
+
+    private static Keccak256 join(CompletableFuture<Keccak256> digest) {
+        try {
+            return digest.join();
+        } catch (CompletionException e) { // as if it had run on this thread
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
     }
 
     /**
@@ -208,21 +252,40 @@ public final class NodeService {
             Keccak256 outputsDigest, java.math.BigInteger price) {
         Receipt receipt = new Receipt(Receipt.VERSION, requestId, modelDigest, engineId, inputsDigest, outputsDigest,
                 Keccak256.ZERO, identity.address(), attestationDigest, VerificationMode.NONE, price, clock.millis());
-        return signLogAndCharge(receipt);
+        return signLogAndCharge(receipt).receipt();
     }
 
+    /** A receipt made durable, with the JSON the log holds for it (the answer reuses it). */
+    private record Logged(SignedReceipt receipt, byte[] json) {}
+
     /** Signs, makes durable (or refuses with NOT_DURABLE, so the answer is withheld) and charges one receipt. */
-    private SignedReceipt signLogAndCharge(Receipt receipt) {
+    private Logged signLogAndCharge(Receipt receipt) {
+        long t = System.nanoTime();
         SignedReceipt signed = SignedReceipt.sign(receipt, domain, identity.key());
+        t = phases.since(Phase.SIGN, t);
+        byte[] json;
         try {
-            log.append(signed.id(), JSON.writeValueAsBytes(ReceiptJson.write(signed)));
+            json = JSON.writeValueAsBytes(ReceiptJson.write(signed));
+            phases.since(Phase.RECEIPT_JSON, t);
+            log.append(signed.id(), json, this::logTimes);
         } catch (IOException e) {
             LOG.error("receipt log write failed", e);
             throw new Refusal(Refusal.Reason.NOT_DURABLE, "the node could not make the receipt durable, so it withholds the "
                     + "answer; retry", List.of());
         }
         charge(signed);
-        return signed;
+        return new Logged(signed, json);
+    }
+
+    private void logTimes(ReceiptLog.AppendTimes times) {
+        phases.add(Phase.LOG_QUEUE, times.queueNanos());
+        phases.add(Phase.LOG_SYNC, times.syncNanos());
+        phases.add(Phase.LOG_WAKE, times.wakeNanos());
+    }
+
+    /** Where the inferences' time went, phase by phase (for /metrics and the load run). */
+    public InferPhases phases() {
+        return phases;
     }
 
     /**

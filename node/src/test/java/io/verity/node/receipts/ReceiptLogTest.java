@@ -130,4 +130,47 @@ class ReceiptLogTest {
         log.close();
         assertThatThrownBy(() -> log.append(id(1), json(1))).isInstanceOf(IOException.class).hasMessageContaining("closed");
     }
+
+    @Test
+    void an_interrupted_appender_neither_breaks_the_log_nor_loses_an_acknowledged_record() throws Exception {
+        // Appenders lead the commit themselves; an interrupt must not close the file under everyone else.
+        int n = 400;
+        try (ReceiptLog log = ReceiptLog.open(dir); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Boolean>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                futures.add(pool.submit(() -> {
+                    if (k % 3 == 0) Thread.currentThread().interrupt();
+                    try {
+                        log.append(id(k), json(k));
+                        return true;
+                    } catch (IOException interrupted) {
+                        return false; // withdrawn before it was written: not acknowledged
+                    }
+                }));
+            }
+            List<Integer> acknowledged = new ArrayList<>();
+            for (int i = 0; i < n; i++) if (futures.get(i).get()) acknowledged.add(i);
+            assertThat(acknowledged).contains(1, 2, n - 2); // the uninterrupted ones at least
+            log.append(id(n), json(n)); // and the log still takes appends
+            for (int k : acknowledged) assertThat(log.get(id(k))).contains(json(k));
+        }
+        try (ReceiptLog log = ReceiptLog.open(dir)) { // everything acknowledged is on disk
+            assertThat(log.get(id(n))).contains(json(n));
+            assertThat(log.get(id(1))).contains(json(1));
+        }
+    }
+
+    @Test
+    void append_times_account_for_the_wait() throws IOException {
+        try (ReceiptLog log = ReceiptLog.open(dir)) {
+            List<ReceiptLog.AppendTimes> seen = new ArrayList<>();
+            log.append(id(1), json(1), seen::add);
+            assertThat(seen).singleElement().satisfies(t -> {
+                assertThat(t.queueNanos()).isNotNegative();
+                assertThat(t.syncNanos()).isPositive();
+                assertThat(t.wakeNanos()).isNotNegative();
+            });
+        }
+    }
 }
