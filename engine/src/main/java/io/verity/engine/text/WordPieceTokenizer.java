@@ -166,7 +166,7 @@ public final class WordPieceTokenizer {
         if (stripAccents) {
             StringBuilder nfd = new StringBuilder(t.length());
             Normalizer.normalize(t, Normalizer.Form.NFD).codePoints()
-                    .filter(c -> Character.getType(c) != Character.NON_SPACING_MARK).forEach(nfd::appendCodePoint);
+                    .filter(c -> ReferenceUnicode.type(c) != Character.NON_SPACING_MARK).forEach(nfd::appendCodePoint);
             t = nfd.toString();
         }
         if (lowercase) {
@@ -203,18 +203,21 @@ public final class WordPieceTokenizer {
         return (c >= 0x09 && c <= 0x0D) || c == 0x85 || Character.isSpaceChar(c);
     }
 
-    /** tokenizers' is_control: the Unicode "other" categories, but tab, newline and return count as whitespace. */
+    /**
+     * tokenizers' is_control: control, format and private-use characters (and lone surrogates, which a Rust string
+     * cannot hold), but tab, newline and return count as whitespace. Unassigned code points stay: the reference
+     * keeps them (and a word holding one becomes [UNK]).
+     */
     static boolean isControl(int c) {
         if (c == '\t' || c == '\n' || c == '\r') return false;
-        int t = Character.getType(c);
-        return t == Character.CONTROL || t == Character.FORMAT || t == Character.SURROGATE
-                || t == Character.PRIVATE_USE || t == Character.UNASSIGNED;
+        int t = ReferenceUnicode.type(c);
+        return t == Character.CONTROL || t == Character.FORMAT || t == Character.SURROGATE || t == Character.PRIVATE_USE;
     }
 
     /** ASCII punctuation (which includes $+<=>^`| and ~) or any Unicode P* category. */
     static boolean isPunctuation(int c) {
         if (c < 0x80) return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
-        return switch (Character.getType(c)) {
+        return switch (ReferenceUnicode.type(c)) {
             case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
                  Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
                  Character.OTHER_PUNCTUATION -> true;
