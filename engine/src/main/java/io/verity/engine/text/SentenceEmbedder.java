@@ -45,10 +45,15 @@ public final class SentenceEmbedder {
         hiddenOutput = h;
     }
 
+    /** Cuts texts where the tokenizer's file says ({@link WordPieceTokenizer#maxLength()}). */
+    public static SentenceEmbedder of(LoadedModel model, WordPieceTokenizer tokenizer) {
+        return of(model, tokenizer, tokenizer.maxLength());
+    }
+
     /**
      * @param maxTokens the longest sequence fed to the model, {@code [CLS]} and {@code [SEP]} included; longer
-     *     texts are cut to their first {@code maxTokens - 2} word pieces (sentence-transformers' behaviour; see
-     *     {@link TextModel#maxTokens()} for each model's value)
+     *     texts are cut to their first {@code maxTokens - 2} word pieces and {@code [SEP]}, as HuggingFace's
+     *     tokenizer truncates (see {@link TextModel#maxTokens()} for each model's value)
      * @throws IllegalArgumentException when maxTokens is below 2, or the model lacks the inputs or the output
      */
     public static SentenceEmbedder of(LoadedModel model, WordPieceTokenizer tokenizer, int maxTokens) {

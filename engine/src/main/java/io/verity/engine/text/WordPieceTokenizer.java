@@ -38,6 +38,7 @@ public final class WordPieceTokenizer {
     private final int unk;
     private final int cls;
     private final int sep;
+    private final int maxLength;
 
     private WordPieceTokenizer(JsonNode root) {
         JsonNode norm = root.path("normalizer");
@@ -62,6 +63,9 @@ public final class WordPieceTokenizer {
         unk = id(model.path("unk_token").asText("[UNK]"));
         cls = id("[CLS]");
         sep = id("[SEP]");
+        // the file's own truncation; 512 (BERT's position table) when it declares none
+        maxLength = root.path("truncation").path("max_length").asInt(512);
+        if (maxLength < 2) throw new IllegalArgumentException("tokenizer.json: truncation.max_length must be at least 2, got " + maxLength);
     }
 
     /**
@@ -117,6 +121,14 @@ public final class WordPieceTokenizer {
         }
         ids.add(sep);
         return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The longest sequence the file says the model takes ({@code truncation.max_length}, {@code [CLS]} and
+     * {@code [SEP]} included), 512 when it says nothing. HuggingFace's tokenizer, and so LangChain4j, cuts there.
+     */
+    public int maxLength() {
+        return maxLength;
     }
 
     /** The id of {@code [SEP]}, which ends every sequence (kept when a caller truncates). */
