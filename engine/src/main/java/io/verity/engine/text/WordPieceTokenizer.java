@@ -74,12 +74,13 @@ public final class WordPieceTokenizer {
      */
     public static WordPieceTokenizer fromTokenizerJson(byte[] json) {
         Objects.requireNonNull(json, "json");
+        JsonNode root;
         try {
-            return new WordPieceTokenizer(StrictJson.standard().readObject(json));
+            root = StrictJson.standard().readObject(json);
         } catch (RuntimeException e) {
-            throw e instanceof IllegalArgumentException ? e
-                    : new IllegalArgumentException("not a readable tokenizer.json: " + e.getMessage(), e);
+            throw new IllegalArgumentException("not a readable tokenizer.json: " + e.getMessage(), e);
         }
+        return new WordPieceTokenizer(root);
     }
 
     private static void require(JsonNode node, String field, String expected) {
