@@ -107,13 +107,19 @@ public final class SentenceEmbedder {
     }
 
     /**
-     * Embeds token ids the caller already has (OpenAI's token-array input), adding {@code [CLS]}/{@code [SEP]}
-     * is the caller's business: they are fed as given, cut to {@code maxTokens} keeping the last id.
+     * Embeds token ids the caller already has (OpenAI's token-array input). They are fed as given, so adding
+     * {@code [CLS]} and {@code [SEP]} is the caller's business; cut to {@code maxTokens} keeping the last id.
      *
-     * @throws IllegalArgumentException when there are no ids
+     * @throws IllegalArgumentException when there are no ids, or one is outside the vocabulary (names its index)
      */
     public Embedding embedIds(int[] ids) {
         if (ids.length == 0) throw new IllegalArgumentException("input must hold at least one token");
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= tokenizer.vocabSize()) {
+                throw new IllegalArgumentException("input[" + i + "] must be a token id between 0 and "
+                        + (tokenizer.vocabSize() - 1) + ", got " + ids[i]);
+            }
+        }
         boolean truncated = ids.length > maxTokens;
         if (truncated) {
             int last = ids[ids.length - 1];

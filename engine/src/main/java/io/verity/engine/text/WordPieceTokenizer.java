@@ -39,6 +39,7 @@ public final class WordPieceTokenizer {
     private final int cls;
     private final int sep;
     private final int maxLength;
+    private final int vocabSize;
 
     private WordPieceTokenizer(JsonNode root) {
         JsonNode norm = root.path("normalizer");
@@ -63,6 +64,8 @@ public final class WordPieceTokenizer {
         unk = id(model.path("unk_token").asText("[UNK]"));
         cls = id("[CLS]");
         sep = id("[SEP]");
+        vocabSize = 1 + Math.max(vocab.values().stream().mapToInt(Integer::intValue).max().orElse(0),
+                addedIds.values().stream().mapToInt(Integer::intValue).max().orElse(0));
         // the file's own truncation; 512 (BERT's position table) when it declares none
         maxLength = root.path("truncation").path("max_length").asInt(512);
         if (maxLength < 2) throw new IllegalArgumentException("tokenizer.json: truncation.max_length must be at least 2, got " + maxLength);
@@ -130,6 +133,11 @@ public final class WordPieceTokenizer {
      */
     public int maxLength() {
         return maxLength;
+    }
+
+    /** One more than the largest token id, so valid ids are {@code 0 <= id < vocabSize()}. */
+    public int vocabSize() {
+        return vocabSize;
     }
 
     /** The id of {@code [SEP]}, which ends every sequence (kept when a caller truncates). */

@@ -42,9 +42,10 @@ class WordPieceTokenizerTest {
     }
 
     @Test
-    void reads_the_files_truncation_length() {
+    void reads_the_files_truncation_length_and_vocabulary_size() {
         assertThat(TOKENIZER.maxLength()).isEqualTo(128);
         assertThat(TOKENIZER.sepId()).isEqualTo(102);
+        assertThat(TOKENIZER.vocabSize()).isEqualTo(30522);
     }
 
     @Test
