@@ -55,7 +55,7 @@ before(async () => {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   baseURL = `http://127.0.0.1:${server.address().port}/v1`;
 });
-after(() => server.close());
+after(() => { server.closeAllConnections(); server.close(); });
 
 const client = (opts = { domain: DOMAIN }) => new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0, fetch: verifiedFetch(fetch, opts) });
 const ask = (c, stream = false) => c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'Capital of France?' }], temperature: 0, stream });
