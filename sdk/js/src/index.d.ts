@@ -38,7 +38,7 @@ export type SignedReceipt = ReceiptV1;
 export type Trust =
   | { domain: VerityDomain; chainId?: undefined; verifyingContract?: undefined }
   | { domain?: undefined; chainId: number | bigint; verifyingContract: Address }
-  | Record<string, never>;
+  | { domain?: undefined; chainId?: undefined; verifyingContract?: undefined };
 
 export type ReceiptCheck = 'FORMAT' | 'DOMAIN' | 'VERSION' | 'SIGNATURE_FORMAT' | 'LOW_S' | 'SIGNER' | 'ID';
 
