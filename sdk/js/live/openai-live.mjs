@@ -1,6 +1,6 @@
 // The TypeScript SDK against a live Verity network (run by gateway's SdkJsIT):
 //   node sdk/js/live/openai-live.mjs <gateway base URL, …/v1> <model> <chain RPC URL> <Settlement address>
-// The `openai` npm client with verifiedFetch chats and streams through the gateway; a man in the middle that
+// The `openai` npm client with verifiedFetch chats, streams and completes text through the gateway; a man in the middle that
 // changes the answer is caught; the receipt's batch proof, served by the gateway, checks against Settlement.
 // Prints one line `ok <json>` and exits 0, or exits 1 naming the failure.
 import assert from 'node:assert/strict';
@@ -25,7 +25,9 @@ for await (const chunk of await openai().chat.completions.create({ model, messag
   streamed += chunk.choices[0]?.delta?.content ?? '';
 }
 assert.equal(streamed, chat.choices[0].message.content, 'a greedy stream says what the chat said');
-assert.equal(verified.length, 2);
+const completion = await openai().completions.create({ model, prompt: 'Hello', temperature: 0, max_tokens: 8 });
+assert.ok(completion.choices[0].text.length > 0, 'the text completion has text');
+assert.equal(verified.length, 3);
 
 // A man in the middle rewrites the answer: the client must not see it.
 const tampering = async (url, init) => {

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The TypeScript SDK (sdk/js) against a live network: sdk/js/live/openai-live.mjs drives the `openai` npm
- * client through the gateway with verifiedFetch (chat, stream, a tampered answer that must be refused) and
- * checks the receipt's batch proof against Settlement with viem. Its receipts and digests come from the Java
+ * client through the gateway with verifiedFetch (chat, stream, text completion, a tampered answer that must be
+ * refused) and checks the receipt's batch proof against Settlement with viem. Its receipts and digests come from the Java
  * node, so this is where the two implementations must agree.
  */
 class SdkJsIT {
@@ -54,7 +54,8 @@ class SdkJsIT {
         linkNodeModules(sdk, nodeModules);
         Gateway gateway = net.gateway();
         try (HttpClient http = HttpClient.newHttpClient()) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> OpenAiClients.get(http, gateway.url(), "/v1/models").toString().contains(MODEL));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> OpenAiClients.get(http, gateway.url(), "/v1/models").toString().contains(MODEL));
         }
         Path out = Files.createTempFile("sdk-js-live", ".out");
         try {
@@ -67,7 +68,7 @@ class SdkJsIT {
             assertThat(exited).as("the live SDK test ended within 90 s:\n" + output).isTrue();
             assertThat(p.exitValue()).as(output).isZero();
             assertThat(output).contains("ok {").contains("\"tamperedCaughtBy\":\"OUTPUTS_DIGEST\"")
-                    .contains("\"node\":\"" + net.node(1).address() + "\"").contains("\"verifiedAnswers\":2");
+                    .contains("\"node\":\"" + net.node(1).address() + "\"").contains("\"verifiedAnswers\":3");
         } finally {
             Files.deleteIfExists(out);
         }
