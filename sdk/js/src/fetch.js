@@ -50,7 +50,8 @@ export function verifiedFetch(fetchImpl = globalThis.fetch, opts = {}) {
       answer = JSON.parse(text);
       verity = answer.verity;
     }
-    const verified = await checkAnswer({ path, sent, requestIdHeader: headers.get('verity-request-id'), answer, verity, opts });
+    const policy = sent.verity?.policy ?? headers.get('verity-policy'); // the member wins, as at the gateway
+    const verified = await checkAnswer({ path, sent, requestIdHeader: headers.get('verity-request-id'), policy, answer, verity, opts });
     opts.onVerified?.(verified);
     return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
@@ -72,7 +73,7 @@ function sseData(text) {
  * The checks of an OpenAI-style answer, in order; the first that fails throws. Everything is recomputed
  * from what the client holds: the body it sent, the request id it chose, the answer it received.
  */
-export async function checkAnswer({ path, sent, requestIdHeader, answer, verity, opts = {} }) {
+export async function checkAnswer({ path, sent, requestIdHeader, policy, answer, verity, opts = {} }) {
   if (verity == null || typeof verity !== 'object' || verity.receipt == null) {
     throw new VerityVerificationError('RECEIPT_MISSING', 'the answer carries no verity.receipt');
   }
@@ -115,5 +116,24 @@ export async function checkAnswer({ path, sent, requestIdHeader, answer, verity,
     if (signers.has(signer)) throw new VerityVerificationError('DISTINCT_SIGNERS', `node ${r.node} signed more than one receipt`, r);
     signers.add(signer);
   }
+  if (policy != null) checkPolicy(String(policy).trim(), receipts, verity.verdict);
   return { receipts, requestDigest: inputs, responseDigest: outputs, verdict: verity.verdict ?? null };
+}
+
+/** The answer is what the asked policy promises (Java's AnswerChecks): a gateway that answers redundant:2 with one node's word has not done what it was asked. */
+function checkPolicy(policy, receipts, verdict) {
+  const n = receipts.length;
+  const status = verdict?.status;
+  const redundant = /^redundant:(\d+)$/.exec(policy);
+  if (redundant) {
+    const k = Number(redundant[1]);
+    const quorum = Math.floor(k / 2) + 1;
+    if (n < quorum || n > k) throw new VerityVerificationError('POLICY', `${policy} needs between ${quorum} and ${k} agreeing receipts, got ${n}`);
+    if (status !== 'agreed' && status !== 'majority') throw new VerityVerificationError('POLICY', `verdict.status ${status} does not fit policy ${policy}`);
+    return;
+  }
+  if (n !== 1) throw new VerityVerificationError('POLICY', `${policy} is answered by one node, got ${n} receipts`);
+  if (policy === 'tee' && /^0x0{64}$/.test(receipts[0].attestationDigest)) {
+    throw new VerityVerificationError('POLICY', "policy tee but the receipt's attestationDigest is zero (no evidence)", receipts[0]);
+  }
 }

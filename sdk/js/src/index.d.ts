@@ -84,7 +84,7 @@ export function checkInclusion(
 
 export type AnswerCheck =
   | ReceiptCheck | 'REQUEST' | 'RECEIPT_MISSING' | 'REQUEST_ID' | 'INPUTS_DIGEST' | 'OUTPUTS_DIGEST'
-  | 'AGREEMENT' | 'DISTINCT_SIGNERS';
+  | 'AGREEMENT' | 'DISTINCT_SIGNERS' | 'POLICY';
 
 export class VerityVerificationError extends Error {
   readonly check: AnswerCheck;
@@ -108,6 +108,8 @@ export function checkAnswer(args: {
   path: string;
   sent: Record<string, unknown>;
   requestIdHeader?: string | null;
+  /** the policy the client asked for (Verity-Policy header or body `verity.policy`); null: not judged */
+  policy?: string | null;
   answer: Record<string, unknown>;
   verity: unknown;
   opts?: VerifiedFetchOptions;

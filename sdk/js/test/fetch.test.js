@@ -9,21 +9,22 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { verifiedFetch, requestDigest, responseDigest, RECEIPT_FORMATS, verityDomain, VerityVerificationError } from '../src/index.js';
 
 const account = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'); // anvil dev key 1
+const second = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a'); // anvil dev key 2
 const DOMAIN = verityDomain(31337, '0x5FbDB2315678afecb367f032d93F642f64180aa3');
 const APPLIED = { model_digest: '0x' + 'ab'.repeat(32), engine: 'test/1/cpu', temperature: 0, seed: 0 };
 let tamper = null; // how the next answer is spoiled, or null
 let server;
 let baseURL;
 
-async function sign(request, answer) {
+async function sign(request, answer, signer = account) {
   const format = RECEIPT_FORMATS[1];
   const receipt = {
     version: 1, requestId: '0x' + '01'.repeat(32), modelDigest: APPLIED.model_digest, engine: APPLIED.engine,
     inputsDigest: requestDigest('/v1/chat/completions', request, APPLIED), outputsDigest: responseDigest(answer),
-    traceRoot: '0x' + '00'.repeat(32), node: account.address, attestationDigest: '0x' + '00'.repeat(32),
+    traceRoot: '0x' + '00'.repeat(32), node: signer.address, attestationDigest: '0x' + '00'.repeat(32),
     verification: 'none', price: '1000', timestamp: 1764000000000, domain: DOMAIN,
   };
-  const signature = await account.signTypedData({ domain: DOMAIN, types: format.types, primaryType: format.primaryType, message: format.message(receipt) });
+  const signature = await signer.signTypedData({ domain: DOMAIN, types: format.types, primaryType: format.primaryType, message: format.message(receipt) });
   return { ...receipt, signature };
 }
 
@@ -36,7 +37,12 @@ before(async () => {
     const answer = { id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: request.model,
       choices: [{ index: 0, message, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } };
     const receipt = await sign(request, answer);
-    const verity = { receipt, applied: APPLIED, requestDigest: receipt.inputsDigest, responseDigest: receipt.outputsDigest };
+    const verity = { receipt, applied: APPLIED, requestDigest: receipt.inputsDigest, responseDigest: receipt.outputsDigest,
+      verdict: { status: 'single' } };
+    if (String(req.headers['verity-policy']).startsWith('redundant') && tamper !== 'one-word') { // two nodes agree
+      verity.receipts = [receipt, await sign(request, answer, tamper === 'same-node' ? account : second)];
+      verity.verdict = { status: 'agreed' };
+    }
     if (tamper === 'content') message.content = 'Lyon.';
     if (tamper === 'signature') receipt.price = '1';
     if (request.stream) {
@@ -106,4 +112,19 @@ test('a receipt for another request or another request id throws', async () => {
   await rejects(ask(c), 'INPUTS_DIGEST');
   const other = c.withOptions({ fetch: verifiedFetch(fetch, { domain: DOMAIN }), defaultHeaders: { 'Verity-Request-Id': '0x' + '02'.repeat(32) } });
   await rejects(ask(other), 'REQUEST_ID');
+});
+
+test('an answer must be what the asked policy promises: redundant:2 needs two receipts of distinct nodes', async () => {
+  const redundant = (c) => c.withOptions({ defaultHeaders: { 'Verity-Policy': 'redundant:2' } });
+  tamper = null;
+  const verified = [];
+  const answer = await ask(redundant(client({ domain: DOMAIN, onVerified: (a) => verified.push(a) })));
+  assert.equal(answer.choices[0].message.content, 'Paris.');
+  assert.deepEqual(verified[0].receipts.map((r) => r.node), [account.address, second.address]);
+  tamper = 'one-word';
+  await rejects(ask(redundant(client())), 'POLICY');
+  tamper = 'same-node';
+  await rejects(ask(redundant(client())), 'DISTINCT_SIGNERS');
+  tamper = null;
+  await rejects(ask(client().withOptions({ defaultHeaders: { 'Verity-Policy': 'tee' } })), 'POLICY'); // no evidence digest
 });
