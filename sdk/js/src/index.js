@@ -1,0 +1,5 @@
+// @verity/sdk: verify Verity receipts (docs/sdk-js.md).
+export { verifyReceipt, receiptId, receiptFormatProblem, verityDomain, RECEIPT_FORMATS, VERIFICATION_MODES } from './receipt.js';
+export { checkInclusion, proofHolds, leafHash } from './inclusion.js';
+export { verifiedFetch, checkAnswer, VerityVerificationError } from './fetch.js';
+export { jcs, requestDigest, responseDigest, answerFromChunks } from './digests.js';
