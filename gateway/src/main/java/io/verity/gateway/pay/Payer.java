@@ -34,6 +34,15 @@ public final class Payer implements Payments, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Payer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration RETRY = Duration.ofSeconds(2);
+    /**
+     * Vouchers are amortised within the node's credit: one to a node waits until {@link #BATCH} answers are
+     * unvouchered or {@link #SPACING} has passed since the last one, so under load one signature, one POST and one
+     * node-side ecrecover pay for many answers instead of nearly one each (a voucher followed the last one's
+     * acknowledgement at once). A quiet channel's voucher goes at once. What stays unvouchered, about
+     * {@code BATCH} answers plus those in flight, is well inside a node's default credit (100 answers).
+     */
+    static final Duration SPACING = Duration.ofMillis(50);
+    static final int BATCH = 8;
 
     /**
      * The client's deposit cannot cover the next answer on top of what it was promised to nodes and they have
@@ -84,6 +93,12 @@ public final class Payer implements Payments, AutoCloseable {
         /** What the node redeemed on chain, as last read: only the rest of {@code target} is still owed. */
         volatile BigInteger redeemed = BigInteger.ZERO;
         boolean sending;
+        /** When the last voucher to this node left ({@link System#nanoTime}); the next waits for {@link #SPACING}. */
+        long sentAt = System.nanoTime() - SPACING.toNanos();
+        /** Answers promised since the last voucher left. */
+        int unsent;
+        /** A delivery is scheduled for {@link #SPACING} and has not started; {@link #BATCH} answers start it early. */
+        boolean waiting;
         /** Totals whose send ended without an answer: the node may have stored any of them, or none. */
         final java.util.Set<BigInteger> inDoubt = new java.util.HashSet<>();
 
@@ -230,7 +245,8 @@ public final class Payer implements Payments, AutoCloseable {
     @Override
     public Payment pay(NodeState node, BigInteger amount) {
         Channel ch = channels.computeIfAbsent(node.address, a -> new Channel(node));
-        boolean startSending;
+        boolean startNow = false;
+        long wait = 0;
         BigInteger cumulative;
         synchronized (ch) {
             if (ch.acked == null) {
@@ -240,10 +256,18 @@ public final class Payer implements Payments, AutoCloseable {
             }
             ch.target = ch.target.add(amount);
             cumulative = ch.target;
-            startSending = !ch.sending;
-            ch.sending = true;
+            ch.unsent++;
+            if (!ch.sending) {
+                ch.sending = true;
+                wait = spacing(ch);
+                startNow = wait <= 0;
+            } else if (ch.waiting && ch.unsent >= BATCH) {
+                ch.waiting = false;
+                startNow = true;
+            }
         }
-        if (startSending) DELIVERIES.execute(() -> deliver(ch));
+        if (startNow) DELIVERIES.execute(() -> deliver(ch));
+        else if (wait > 0) schedule(ch, wait);
         return new Payment(node.address, amount, cumulative);
     }
 
@@ -261,11 +285,31 @@ public final class Payer implements Payments, AutoCloseable {
         return BigInteger.ZERO;
     }
 
+    /** Nanoseconds the channel's next voucher waits: none with {@link #BATCH} answers unsent; sets {@code waiting}. Holds the lock. */
+    private static long spacing(Channel ch) {
+        long wait = ch.unsent >= BATCH ? 0 : ch.sentAt + SPACING.toNanos() - System.nanoTime();
+        ch.waiting = wait > 0;
+        return wait;
+    }
+
+    /** Delivers after {@code nanos} unless {@link #pay} started the delivery earlier. */
+    private void schedule(Channel ch, long nanos) {
+        java.util.concurrent.CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, DELIVERIES).execute(() -> {
+            synchronized (ch) {
+                if (!ch.waiting) return;
+                ch.waiting = false;
+            }
+            deliver(ch);
+        });
+    }
+
     private void deliver(Channel ch) {
         BigInteger target, base;
         synchronized (ch) {
             target = ch.target;
             base = ch.acked;
+            ch.sentAt = System.nanoTime();
+            ch.unsent = 0;
         }
         SignedVoucher v = new Voucher(client.address(), ch.node.address, target).sign(client.key(), chainId, payments);
         int status;
@@ -290,6 +334,7 @@ public final class Payer implements Payments, AutoCloseable {
             return;
         }
         boolean again;
+        long wait;
         synchronized (ch) {
             if (status == 200) {
                 ch.acked = ch.acked.max(target);
@@ -318,8 +363,10 @@ public final class Payer implements Payments, AutoCloseable {
             ch.inDoubt.clear();
             again = ch.target.compareTo(ch.acked) > 0;
             ch.sending = again;
+            wait = again ? spacing(ch) : 0;
         }
-        if (again) DELIVERIES.execute(() -> deliver(ch));
+        if (again && wait <= 0) DELIVERIES.execute(() -> deliver(ch));
+        else if (again) schedule(ch, wait);
     }
 
     /** What each node holds acknowledged; for tests and {@code /v1/nodes}. */
