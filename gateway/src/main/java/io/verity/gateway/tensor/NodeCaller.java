@@ -1,7 +1,12 @@
 package io.verity.gateway.tensor;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.RawValue;
+import io.verity.client.NodeApiClient;
+import io.verity.client.UnreachableException;
 import io.verity.gateway.policy.NodeCall;
 import io.verity.gateway.policy.NodeResult;
 import io.verity.gateway.routing.Attempt;
@@ -12,6 +17,7 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -21,13 +27,16 @@ import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -57,22 +66,23 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
     private final HttpClient http;
     private final Eip712Domain domain;
     private final Duration timeout;
-    private final Executor checks;
-    private final Optional<EvmAddress> payer; // named to nodes, which serve a payer only within its credit
+    private final Executor calls;
+    private final Map<String, String> headers; // the payer named to nodes, which serve it only within its credit
+    private final Map<URI, NodeApiClient> clients = new ConcurrentHashMap<>();
 
     /**
-     * @param checks where answers are parsed and their receipts verified (ecrecover, digests): the JDK
-     *     client would run that on the common pool, which has a single worker on a 2-core machine
+     * @param calls where each call runs, blocking, with its checks (parse, ecrecover, digests): a thread per call
+     *     (virtual), so a call's answer is checked on the thread that received it, with no hand-off
      */
-    public NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks, Optional<EvmAddress> payer) {
-        this.payer = payer;
+    public NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor calls, Optional<EvmAddress> payer) {
         this.http = http;
         this.domain = domain;
         this.timeout = timeout;
-        // Once the gateway is closing its executor refuses work; check inline then, so no caller waits forever.
-        this.checks = task -> {
+        this.headers = payer.map(p -> Map.of(VoucherJson.PAYER_HEADER, p.toString())).orElse(Map.of());
+        // Once the gateway is closing its executor refuses work; call inline then, so no caller waits forever.
+        this.calls = task -> {
             try {
-                checks.execute(task);
+                calls.execute(task);
             } catch (RejectedExecutionException closing) {
                 task.run();
             }
@@ -81,36 +91,43 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
 
     @Override
     public CompletableFuture<NodeResult<NodeAnswer>> call(NodeState node, Call call) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve("/v1/infer"))
-                .timeout(timeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(call.body()));
-        payer.ifPresent(p -> b.header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, p.toString()));
-        HttpRequest req = b.build();
-        long start = System.nanoTime();
+        NodeApiClient client = clients.computeIfAbsent(node.url(), u -> NodeApiClient.of(u, timeout, http));
+        CompletableFuture<NodeResult<NodeAnswer>> result = new CompletableFuture<>();
+        AtomicReference<Thread> runner = new AtomicReference<>();
+        // Cancelling (a hedge that lost) interrupts the call, which abandons the exchange.
+        result.whenComplete((r, err) -> {
+            Thread t = runner.get();
+            if (err instanceof CancellationException && t != null) t.interrupt();
+        });
         node.inflight.incrementAndGet();
-        CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray());
-        // Released on the exchange itself: a hedge that lost is cancelled through the future returned below,
-        // which skips its handler, and the node would otherwise count as loaded forever.
-        sent.whenComplete((resp, err) -> node.inflight.decrementAndGet());
-        CompletableFuture<NodeResult<NodeAnswer>> result = sent.handleAsync((resp, err) -> {
-            double ms = (System.nanoTime() - start) / 1e6;
-            NodeResult<NodeAnswer> r = err != null ? failure(node, err, ms) : judge(node, call, resp, ms);
+        calls.execute(() -> {
+            runner.set(Thread.currentThread());
+            long start = System.nanoTime();
+            NodeResult<NodeAnswer> r;
+            try {
+                if (result.isDone()) return; // cancelled before it started
+                NodeApiClient.RawAnswer resp = client.postRaw("/v1/infer", call.body(), headers);
+                r = judge(node, call, resp, (System.nanoTime() - start) / 1e6);
+            } catch (UnreachableException e) {
+                r = failure(node, e.getCause() != null ? e.getCause() : e, (System.nanoTime() - start) / 1e6);
+            } catch (InterruptedException e) {
+                r = failure(node, new CancellationException("abandoned"), (System.nanoTime() - start) / 1e6);
+            } finally {
+                runner.set(null);
+                node.inflight.decrementAndGet();
+            }
+            double ms = r.attempt().ms();
             if (r instanceof NodeResult.Answered) {
                 node.recordSuccess(ms);
             } else if (r instanceof NodeResult.Failed<NodeAnswer> f && !f.clientFault() && !f.attempt().outcome().equals("cancelled")) {
                 node.recordFailure(f.attempt().outcome().equals("timeout") ? ms : 0);
             }
-            return r;
-        }, checks);
-        result.whenComplete((r, err) -> {
-            if (err instanceof CancellationException) sent.cancel(true); // abandon the exchange too
+            result.complete(r);
         });
         return result;
     }
 
-    private static NodeResult<NodeAnswer> failure(NodeState node, Throwable err, double ms) {
-        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+    private static NodeResult<NodeAnswer> failure(NodeState node, Throwable t, double ms) {
         String outcome = t instanceof HttpTimeoutException ? "timeout"
                 : t instanceof ConnectException ? "connect-error"
                 : t instanceof CancellationException ? "cancelled"
@@ -118,34 +135,77 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
         return NodeResult.Failed.of(new Attempt(node.address, node.url(), outcome, ms, NodeDirectory.rootMessage(t)));
     }
 
-    private NodeResult<NodeAnswer> judge(NodeState node, Call call, HttpResponse<byte[]> resp, double ms) {
-        int status = resp.statusCode();
-        JsonNode body;
-        try {
-            body = JSON.readTree(resp.body());
-        } catch (IOException e) {
-            body = null;
-        }
+    private NodeResult<NodeAnswer> judge(NodeState node, Call call, NodeApiClient.RawAnswer resp, double ms) {
+        int status = resp.status();
         if (status != 200) {
+            JsonNode body;
+            try {
+                body = JSON.readTree(resp.body());
+            } catch (IOException e) {
+                body = null;
+            }
             String detail = body != null && body.hasNonNull("detail") ? body.get("detail").asText() : "";
             return NodeResult.Failed.ofStatus(new Attempt(node.address, node.url(), "http-" + status, ms, detail), status,
-                    resp.body(), resp.headers().firstValue("Content-Type").orElse("application/json"));
+                    resp.body(), resp.contentType());
         }
-        if (body == null || !body.path("outputs").isArray() || !body.path("receipt").isObject()) {
+        Members m = Members.read(resp.body());
+        if (m == null || m.outputs == null || !m.outputs.isArray() || m.receipt == null || !m.receipt.isObject()) {
             return invalid(node, ms, "response is not {outputs, receipt}");
         }
         List<Tensor> outputs;
         SignedReceipt signed;
         try {
-            outputs = TensorJson.readList(body.get("outputs"), "/outputs");
-            signed = ReceiptJson.read(body.get("receipt"), "/receipt");
+            outputs = TensorJson.readList(m.outputs, "/outputs");
+            signed = ReceiptJson.read(m.receipt, "/receipt");
         } catch (InvalidFieldException e) {
             return invalid(node, ms, "malformed answer: " + e.getMessage());
         }
         String problem = check(node, call, signed, outputs);
         if (problem != null) return invalid(node, ms, problem);
         Attempt ok = new Attempt(node.address, node.url(), "ok", ms, "");
-        return new NodeResult.Answered<>(new NodeAnswer(node, outputs, body.get("outputs"), signed, ok));
+        return new NodeResult.Answered<>(new NodeAnswer(node, outputs, m.outputsAsSent(resp.body()), signed, ok));
+    }
+
+    /**
+     * The two members of a node's answer, read in one pass, and where the outputs sit in the body: they are relayed
+     * to the client as those bytes, not re-encoded (the node writes floats as decimals, whose formatting was the
+     * larger part of writing the gateway's answer). The last of a repeated member wins, as in a parsed tree.
+     */
+    private static final class Members {
+        JsonNode outputs;
+        JsonNode receipt;
+        int outputsStart;
+        int outputsEnd;
+
+        static Members read(byte[] body) {
+            Members m = new Members();
+            try (JsonParser p = JSON.createParser(body)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) return null;
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    JsonToken t = p.nextToken();
+                    if ("outputs".equals(name)) {
+                        m.outputsStart = (int) p.currentTokenLocation().getByteOffset();
+                        m.outputs = p.readValueAsTree();
+                        m.outputsEnd = (int) p.currentTokenLocation().getByteOffset() + 1; // past the closing token
+                    } else if ("receipt".equals(name)) {
+                        m.receipt = p.readValueAsTree();
+                    } else if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                        p.skipChildren();
+                    }
+                }
+                return p.currentToken() == JsonToken.END_OBJECT ? m : null;
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        /** The outputs exactly as the node wrote them; the parsed tree when the body's offsets are not usable. */
+        JsonNode outputsAsSent(byte[] body) {
+            if (outputsStart < 0 || outputsEnd > body.length || outputsEnd <= outputsStart) return outputs;
+            return JSON.getNodeFactory().rawValueNode(new RawValue(
+                    new String(body, outputsStart, outputsEnd - outputsStart, StandardCharsets.UTF_8)));
+        }
     }
 
     private static NodeResult<NodeAnswer> invalid(NodeState node, double ms, String why) {
