@@ -13,6 +13,7 @@ import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.wire.InclusionProof;
 import io.verity.protocol.wire.Problem;
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -162,6 +163,36 @@ public final class NodeApiClient implements AutoCloseable {
             throw unreachable(req, e);
         }
         return new RawAnswer(resp.statusCode(), resp.headers().firstValue("Content-Type").orElse("application/json"), resp.body());
+    }
+
+    /** {@code GET} of any route, the answer unread whatever its status, as {@link #postRaw}. */
+    public RawAnswer getRaw(String path) throws InterruptedException {
+        HttpRequest req = request(path).GET().build();
+        try {
+            HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            return new RawAnswer(resp.statusCode(), resp.headers().firstValue("Content-Type").orElse("application/json"), resp.body());
+        } catch (IOException e) {
+            throw unreachable(req, e);
+        }
+    }
+
+    /**
+     * POSTs {@code body} (JSON) and returns once the answer's head arrived, its body left to the caller to read as
+     * it comes (a stream of server-sent events) and to close. The timeout bounds the wait for the head only.
+     *
+     * @throws UnreachableException as {@link #postRaw}
+     */
+    public HttpResponse<InputStream> postStream(String path, byte[] body, Map<String, String> headers)
+            throws InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+                .header("Content-Type", "application/json"); // no Accept: the body says whether it streams
+        headers.forEach(b::header);
+        HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        try {
+            return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw unreachable(req, e);
+        }
     }
 
     /** {@code GET} of any route, the answer as sent. */

@@ -1,5 +1,6 @@
 package io.verity.gateway.http;
 
+import io.verity.client.NodeApiClient;
 import io.verity.protocol.wire.GatewayAnswer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,8 +34,6 @@ import io.verity.protocol.wire.InferRequest;
 import io.verity.protocol.wire.Problem;
 import io.verity.protocol.wire.ProblemException;
 import java.io.IOException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -285,10 +284,9 @@ public final class GatewayApi {
         }
         NodeState n = gateway.directory().get(node).orElseThrow(() -> ProblemKind.NOT_FOUND.exception(
                 "this gateway does not know node " + node));
-        HttpResponse<byte[]> resp = gateway.http().send(HttpRequest.newBuilder(n.url().resolve("/v1/receipts/" + id + "/proof"))
-                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        String type = resp.headers().firstValue("Content-Type").orElse("application/json");
-        ctx.status(resp.statusCode()).contentType(type).result(resp.body());
+        NodeApiClient.RawAnswer resp = NodeApiClient.of(n.url(), Duration.ofSeconds(10), gateway.http())
+                .getRaw("/v1/receipts/" + id + "/proof");
+        ctx.status(resp.status()).contentType(resp.contentType()).result(resp.body());
     }
 
     private static void evidence(Context ctx, Services gateway) {

@@ -4,6 +4,9 @@ import io.verity.protocol.wire.Payment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainAccount;
+import io.verity.client.InferenceException;
+import io.verity.client.NodeApiClient;
+import io.verity.client.UnreachableException;
 import io.verity.chain.contracts.PaymentsClient;
 import io.verity.gateway.routing.NodeState;
 import io.verity.protocol.EvmAddress;
@@ -13,8 +16,6 @@ import io.verity.protocol.receipt.Voucher;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -274,15 +275,11 @@ public final class Payer implements Payments, AutoCloseable {
     /** What the node holds from this client; zero when it cannot say (the node then answers 409 and we re-base). */
     private BigInteger held(NodeState node) {
         try {
-            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/vouchers/" + client.address()))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-            if (resp.statusCode() == 200) return new BigInteger(JSON.readTree(resp.body()).path("cumulativeAmount").asText("0"));
-        } catch (IOException | NumberFormatException e) {
+            return NodeApiClient.of(node.url(), Duration.ofSeconds(5), http).channel(client.address()).held();
+        } catch (InferenceException e) { // refused, unreachable (interrupted: flag kept) or not a channel
             LOG.debug("cannot read the voucher channel at {}: {}", node.url(), e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return BigInteger.ZERO;
         }
-        return BigInteger.ZERO;
     }
 
     /** Nanoseconds the channel's next voucher waits: none with {@link #BATCH} answers unsent; sets {@code waiting}. Holds the lock. */
@@ -315,20 +312,18 @@ public final class Payer implements Payments, AutoCloseable {
         int status;
         JsonNode body = null;
         try {
-            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(ch.node.url().resolve("/v1/vouchers?base=" + base))
-                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(VoucherJson.write(new VoucherJson.Envelope(v, domain))))).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            status = resp.statusCode();
+            NodeApiClient.RawAnswer resp = NodeApiClient.of(ch.node.url(), Duration.ofSeconds(10), http).postRaw(
+                    "/v1/vouchers?base=" + base, JSON.writeValueAsBytes(VoucherJson.write(new VoucherJson.Envelope(v, domain))), Map.of());
+            status = resp.status();
             try {
                 body = JSON.readTree(resp.body());
             } catch (IOException notJson) {
                 body = null;
             }
-        } catch (java.net.ConnectException e) {
-            status = -2;
-        } catch (IOException e) {
-            status = -1;
+        } catch (UnreachableException e) {
+            status = e.getCause() instanceof java.net.ConnectException ? -2 : -1;
+        } catch (IOException e) { // writing the voucher: Jackson writing a tree does not fail
+            throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
