@@ -98,6 +98,7 @@ public final class GatewayApi {
 
     private static void infer(Context ctx, Services gateway) throws Exception {
         JsonNode root = RequestBodies.json(ctx, gateway.config().maxBodyBytes()); // StrictJson, 415, 413, transport 4xx
+        GatewayMetrics.noteFields(ctx, root);
         FieldErrors errors = new FieldErrors(); // capped: a million unknown members get a short answer
         InferRequest req = InferRequest.read(root, InferRequest.Route.GATEWAY, errors); // the one /v1/infer validation
         if (root == null || !root.isObject()) throw invalid(errors);
