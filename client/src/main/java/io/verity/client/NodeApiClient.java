@@ -26,6 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -162,6 +165,33 @@ public final class NodeApiClient implements AutoCloseable {
         } catch (IOException e) {
             throw unreachable(req, e);
         }
+        return raw(resp);
+    }
+
+    /**
+     * {@link #postRaw} without blocking: the answer completes the future on the HTTP client's executor. Cancelling
+     * the future abandons the exchange.
+     *
+     * @return completes exceptionally with {@link UnreachableException} when no answer arrived
+     */
+    public CompletableFuture<RawAnswer> postRawAsync(String path, byte[] body, Map<String, String> headers) {
+        HttpRequest.Builder b = request(path).header("Content-Type", "application/json");
+        headers.forEach(b::header);
+        HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<RawAnswer> answer = exchange.handle((resp, err) -> {
+            if (err == null) return raw(resp);
+            Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+            if (t instanceof IOException io) throw unreachable(req, io);
+            throw t instanceof RuntimeException r ? r : new CompletionException(t);
+        });
+        answer.whenComplete((r, err) -> {
+            if (err instanceof CancellationException) exchange.cancel(true);
+        });
+        return answer;
+    }
+
+    private static RawAnswer raw(HttpResponse<byte[]> resp) {
         return new RawAnswer(resp.statusCode(), resp.headers().firstValue("Content-Type").orElse("application/json"), resp.body());
     }
 
@@ -169,8 +199,7 @@ public final class NodeApiClient implements AutoCloseable {
     public RawAnswer getRaw(String path) throws InterruptedException {
         HttpRequest req = request(path).GET().build();
         try {
-            HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-            return new RawAnswer(resp.statusCode(), resp.headers().firstValue("Content-Type").orElse("application/json"), resp.body());
+            return raw(http.send(req, HttpResponse.BodyHandlers.ofByteArray()));
         } catch (IOException e) {
             throw unreachable(req, e);
         }

@@ -36,9 +36,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -66,68 +66,62 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
     private final HttpClient http;
     private final Eip712Domain domain;
     private final Duration timeout;
-    private final Executor calls;
+    private final Executor checks;
     private final Map<String, String> headers; // the payer named to nodes, which serve it only within its credit
     private final Map<URI, NodeApiClient> clients = new ConcurrentHashMap<>();
 
     /**
-     * @param calls where each call runs, blocking, with its checks (parse, ecrecover, digests): a thread per call
-     *     (virtual), so a call's answer is checked on the thread that received it, with no hand-off
+     * @param checks where answers are parsed and their receipts verified (ecrecover, digests): the JDK
+     *     client would run that on the common pool, which has a single worker on a 2-core machine
      */
-    public NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor calls, Optional<EvmAddress> payer) {
+    public NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks, Optional<EvmAddress> payer) {
         this.http = http;
         this.domain = domain;
         this.timeout = timeout;
         this.headers = payer.map(p -> Map.of(VoucherJson.PAYER_HEADER, p.toString())).orElse(Map.of());
-        // Once the gateway is closing its executor refuses work; call inline then, so no caller waits forever.
-        this.calls = task -> {
+        // Once the gateway is closing its executor refuses work; check inline then, so no caller waits forever.
+        this.checks = task -> {
             try {
-                calls.execute(task);
+                checks.execute(task);
             } catch (RejectedExecutionException closing) {
                 task.run();
             }
         };
     }
 
+    /*
+     * Asynchronous on purpose: a blocking NodeApiClient.postRaw on a virtual thread per call cost more CPU in
+     * ./verity gateway-load (the JDK client's send() spins in CompletableFuture.get before it parks, and a
+     * thread per call) than sendAsync with the checks handed to the executor.
+     */
     @Override
     public CompletableFuture<NodeResult<NodeAnswer>> call(NodeState node, Call call) {
         NodeApiClient client = clients.computeIfAbsent(node.url(), u -> NodeApiClient.of(u, timeout, http));
-        CompletableFuture<NodeResult<NodeAnswer>> result = new CompletableFuture<>();
-        AtomicReference<Thread> runner = new AtomicReference<>();
-        // Cancelling (a hedge that lost) interrupts the call, which abandons the exchange.
-        result.whenComplete((r, err) -> {
-            Thread t = runner.get();
-            if (err instanceof CancellationException && t != null) t.interrupt();
-        });
+        long start = System.nanoTime();
         node.inflight.incrementAndGet();
-        calls.execute(() -> {
-            runner.set(Thread.currentThread());
-            long start = System.nanoTime();
-            NodeResult<NodeAnswer> r;
-            try {
-                if (result.isDone()) return; // cancelled before it started
-                NodeApiClient.RawAnswer resp = client.postRaw("/v1/infer", call.body(), headers);
-                r = judge(node, call, resp, (System.nanoTime() - start) / 1e6);
-            } catch (UnreachableException e) {
-                r = failure(node, e.getCause() != null ? e.getCause() : e, (System.nanoTime() - start) / 1e6);
-            } catch (InterruptedException e) {
-                r = failure(node, new CancellationException("abandoned"), (System.nanoTime() - start) / 1e6);
-            } finally {
-                runner.set(null);
-                node.inflight.decrementAndGet();
-            }
-            double ms = r.attempt().ms();
+        CompletableFuture<NodeApiClient.RawAnswer> sent = client.postRawAsync("/v1/infer", call.body(), headers);
+        // Released on the exchange itself: a hedge that lost is cancelled through the future returned below,
+        // which skips its handler, and the node would otherwise count as loaded forever.
+        sent.whenComplete((resp, err) -> node.inflight.decrementAndGet());
+        CompletableFuture<NodeResult<NodeAnswer>> result = sent.handleAsync((resp, err) -> {
+            double ms = (System.nanoTime() - start) / 1e6;
+            NodeResult<NodeAnswer> r = err != null ? failure(node, err, ms) : judge(node, call, resp, ms);
             if (r instanceof NodeResult.Answered) {
                 node.recordSuccess(ms);
             } else if (r instanceof NodeResult.Failed<NodeAnswer> f && !f.clientFault() && !f.attempt().outcome().equals("cancelled")) {
                 node.recordFailure(f.attempt().outcome().equals("timeout") ? ms : 0);
             }
-            result.complete(r);
+            return r;
+        }, checks);
+        result.whenComplete((r, err) -> {
+            if (err instanceof CancellationException) sent.cancel(true); // abandon the exchange too
         });
         return result;
     }
 
-    private static NodeResult<NodeAnswer> failure(NodeState node, Throwable t, double ms) {
+    private static NodeResult<NodeAnswer> failure(NodeState node, Throwable err, double ms) {
+        Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (t instanceof UnreachableException u && u.getCause() != null) t = u.getCause(); // the JDK client's own
         String outcome = t instanceof HttpTimeoutException ? "timeout"
                 : t instanceof ConnectException ? "connect-error"
                 : t instanceof CancellationException ? "cancelled"
