@@ -61,6 +61,14 @@ public final class LlmLoad {
             return Latencies.percentileMs(a, q);
         }
 
+        double p50TotalMs() {
+            return p(totalNanos, 0.5);
+        }
+
+        double p50FirstTokenMs() {
+            return p(firstTokenNanos, 0.5);
+        }
+
         /** Median tokens per second between the first and the last token; NaN when the answer came whole. */
         double decodeRate() {
             if (!streamed) return Double.NaN;
@@ -239,29 +247,25 @@ public final class LlmLoad {
         out.println("| path | p50 first token ms | p50 total ms | p99 total ms | decode tok/s (p50) | end-to-end tok/s (p50) |");
         out.println("|---|---|---|---|---|---|");
         for (Result r : results) {
-            out.printf("| %s | %.2f | %.2f | %.2f | %s | %.0f |%n", r.what(), r.p(r.firstTokenNanos(), 0.5), r.p(r.totalNanos(), 0.5),
+            out.printf("| %s | %.2f | %.2f | %.2f | %s | %.0f |%n", r.what(), r.p50FirstTokenMs(), r.p50TotalMs(),
                     r.p(r.totalNanos(), 0.99), r.streamed() ? "%.0f".formatted(r.decodeRate()) : "-", r.endToEndRate());
         }
         Result raw = results.get(0), plain = results.get(1), sse = results.get(2), gwPlain = results.get(3), gwSse = results.get(4);
         out.println();
         out.println("| overhead | p50 ms |");
         out.println("|---|---|");
-        out.printf("| node not streamed - direct (HTTP, JSON, digests, signing, receipt fsync) | %.2f |%n",
-                plain.p(plain.totalNanos(), 0.5) - raw.p(raw.totalNanos(), 0.5));
-        out.printf("| streamed - not streamed (SSE framing, one flush per token) | %.2f |%n",
-                sse.p(sse.totalNanos(), 0.5) - plain.p(plain.totalNanos(), 0.5));
-        out.printf("| streamed first token - direct first token | %.2f |%n",
-                sse.p(sse.firstTokenNanos(), 0.5) - raw.p(raw.firstTokenNanos(), 0.5));
-        out.printf("| gateway streamed - node streamed, first token (a second HTTP hop, routing) | %.2f |%n",
-                gwSse.p(gwSse.firstTokenNanos(), 0.5) - sse.p(sse.firstTokenNanos(), 0.5));
-        out.printf("| gateway streamed - node streamed, total (receipt check, voucher) | %.2f |%n",
-                gwSse.p(gwSse.totalNanos(), 0.5) - sse.p(sse.totalNanos(), 0.5));
-        out.printf("| gateway not streamed - node not streamed | %.2f |%n",
-                gwPlain.p(gwPlain.totalNanos(), 0.5) - plain.p(plain.totalNanos(), 0.5));
+        String overhead = "| %s | %.2f |%n";
+        out.printf(overhead, "node not streamed - direct (HTTP, JSON, digests, signing, receipt fsync)", plain.p50TotalMs() - raw.p50TotalMs());
+        out.printf(overhead, "streamed - not streamed (SSE framing, one flush per token)", sse.p50TotalMs() - plain.p50TotalMs());
+        out.printf(overhead, "streamed first token - direct first token", sse.p50FirstTokenMs() - raw.p50FirstTokenMs());
+        out.printf(overhead, "gateway streamed - node streamed, first token (a second HTTP hop, routing)",
+                gwSse.p50FirstTokenMs() - sse.p50FirstTokenMs());
+        out.printf(overhead, "gateway streamed - node streamed, total (receipt check, voucher)", gwSse.p50TotalMs() - sse.p50TotalMs());
+        out.printf(overhead, "gateway not streamed - node not streamed", gwPlain.p50TotalMs() - plain.p50TotalMs());
         out.println();
         out.println("| gateway streamed vs llama.cpp direct | direct | gateway | ratio (goal >= 0.95) |");
         out.println("|---|---|---|---|");
-        double ttftDirect = raw.p(raw.firstTokenNanos(), 0.5), ttftGw = gwSse.p(gwSse.firstTokenNanos(), 0.5);
+        double ttftDirect = raw.p50FirstTokenMs(), ttftGw = gwSse.p50FirstTokenMs();
         out.printf("| time to first token, p50 ms (ratio direct/gateway) | %.2f | %.2f | %.3f |%n", ttftDirect, ttftGw,
                 ttftDirect / ttftGw);
         out.printf("| decode tokens/s, p50 (ratio gateway/direct) | %.0f | %.0f | %.3f |%n", raw.decodeRate(), gwSse.decodeRate(),

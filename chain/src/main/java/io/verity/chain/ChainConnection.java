@@ -196,8 +196,7 @@ public final class ChainConnection implements AutoCloseable {
             if (revert == null && result.hasError()) {
                 throw new ChainException(function.getName() + ": RPC error " + result.getError().getMessage());
             }
-            TxOutcome.Reverted r = Abi.all().revert(revert, Optional.empty());
-            throw new ContractRevertedException(function.getName(), r.errorName(), r.args());
+            throw new ContractRevertedException(function.getName(), Abi.all().revert(revert, Optional.empty()));
         }
         return FunctionReturnDecoder.decode(result.getValue(), function.getOutputParameters());
     }

@@ -201,10 +201,7 @@ class DisputeGameIT extends DevnetTestBase {
 
         devnet.advanceTime(Duration.ofMinutes(11));
         assertReverted(game(CHALLENGER).respond(id, true), "DeadlinePassed");
-        game(0).timeout(id).confirmed();
-        assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.NODE_WON);
-        assertThat(game(0).claimable(addr(NODE))).isEqualTo(BOND);
-        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(2));
+        timesOut(id, Dispute.State.NODE_WON, NODE);
     }
 
     @Test
@@ -234,9 +231,14 @@ class DisputeGameIT extends DevnetTestBase {
         long id = open(settle(honest), 20);
         bisect(id, honest, honest.divergingAt(5, 11));
         devnet.advanceTime(Duration.ofMinutes(11));
+        timesOut(id, Dispute.State.DRAW, CHALLENGER);
+    }
+
+    /** Times game {@code id} out: it ends in {@code state}, the bond goes to {@code bondTo}, nobody is slashed. */
+    void timesOut(long id, Dispute.State state, int bondTo) {
         game(0).timeout(id).confirmed();
-        assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.DRAW);
-        assertThat(game(0).claimable(addr(CHALLENGER))).isEqualTo(BOND);
+        assertThat(game(0).game(id).state()).isEqualTo(state);
+        assertThat(game(0).claimable(addr(bondTo))).isEqualTo(BOND);
         assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(2));
     }
 

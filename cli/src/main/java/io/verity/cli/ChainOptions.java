@@ -12,11 +12,11 @@ public final class ChainOptions {
     @Mixin
     DeploymentOptions where = new DeploymentOptions();
 
-    @Option(names = "--home", description = "Verity home, for the default deployment; default $VERITY_HOME or ~/.verity")
-    Path home;
+    @Mixin
+    HomeOption home = new HomeOption(); // for the default deployment
 
     public Path file() {
-        return where.deployment != null ? where.deployment : Homes.deploymentIn(Homes.resolve(home));
+        return where.deployment != null ? where.deployment : Homes.deploymentIn(home.dir());
     }
 
     /** The deployment, or empty when none was given and the home has none. */

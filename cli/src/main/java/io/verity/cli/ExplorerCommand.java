@@ -15,14 +15,8 @@ import picocli.CommandLine.Option;
         description = {"Index the network's contracts and serve the explorer: overview, nodes, batches, receipts verified in the",
                 "browser, search. Embedded H2 under --home unless --db names a PostgreSQL URL; see docs/explorer.md."})
 public final class ExplorerCommand implements Callable<Integer> {
-    @Option(names = "--home", description = "index directory; default $VERITY_HOME/explorer or ~/.verity/explorer")
-    Path home;
-
     @Mixin
-    DeploymentOptions chain = new DeploymentOptions();
-
-    @Mixin
-    ListenOptions listen = new ListenOptions(7080);
+    ServiceOptions service = new ServiceOptions("explorer", 7080);
 
     @Option(names = "--db", description = "JDBC URL, e.g. jdbc:postgresql://127.0.0.1/verity?user=u&password=p; default: embedded H2")
     String db;
@@ -35,12 +29,11 @@ public final class ExplorerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path base = Homes.resolve(null);
-        Path dep = chain.existing();
+        Path dep = service.chain.existing();
         ExplorerConfig config;
         try {
-            config = ExplorerConfig.defaults(home != null ? home : base.resolve("explorer"), dep).withRpcUrl(chain.rpc)
-                    .withHost(listen.host).withPort(listen.port).withJdbcUrl(db).withGateway(gateway).withPollInterval(Duration.ofMillis(pollMs));
+            config = ExplorerConfig.defaults(service.home(), dep).withRpcUrl(service.chain.rpc)
+                    .withHost(service.listen.host).withPort(service.listen.port).withJdbcUrl(db).withGateway(gateway).withPollInterval(Duration.ofMillis(pollMs));
         } catch (IllegalArgumentException e) {
             throw new TensorFiles.UsageError(e.getMessage());
         }

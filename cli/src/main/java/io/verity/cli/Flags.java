@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -33,6 +34,15 @@ final class Flags {
             }
         }
         return args;
+    }
+
+    /** {@code parse} (a *Main parser) over {@code args}; what it rejects is a usage error, like picocli's own. */
+    static <C> C parse(List<String> args, Function<String[], C> parse) {
+        try {
+            return parse.apply(args.toArray(String[]::new));
+        } catch (IllegalArgumentException e) {
+            throw new TensorFiles.UsageError(e.getMessage());
+        }
     }
 
     /** Adds {@code name value} when the option was given. */

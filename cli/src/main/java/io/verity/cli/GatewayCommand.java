@@ -1,6 +1,5 @@
 package io.verity.cli;
 
-import io.verity.gateway.GatewayConfig;
 import io.verity.gateway.GatewayMain;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -23,14 +22,8 @@ public final class GatewayCommand {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--home", description = "gateway state (evidence log); default $VERITY_HOME/gateway or ~/.verity/gateway")
-        Path home;
-
         @Mixin
-        DeploymentOptions chain = new DeploymentOptions();
-
-        @Mixin
-        ListenOptions listen = new ListenOptions(7070);
+        ServiceOptions service = new ServiceOptions("gateway", 7070);
 
         @Option(names = "--client-key-file", description = "file holding the private key (hex) of the account that pays nodes;"
                 + " else VERITY_CLIENT_KEY")
@@ -72,15 +65,8 @@ public final class GatewayCommand {
         @Override
         public Integer call() throws Exception {
             List<String> args = Flags.forward(spec, Set.of("--home", "--deployment"));
-            args.addAll(List.of("--home", (home != null ? home : Homes.resolve(null).resolve("gateway")).toString(),
-                    "--deployment", chain.existing().toString()));
-            GatewayConfig config;
-            try {
-                config = GatewayMain.parse(args.toArray(String[]::new));
-            } catch (IllegalArgumentException e) {
-                throw new TensorFiles.UsageError(e.getMessage());
-            }
-            GatewayMain.runUntilTerminated(config);
+            args.addAll(List.of("--home", service.home().toString(), "--deployment", service.chain.existing().toString()));
+            GatewayMain.runUntilTerminated(Flags.parse(args, GatewayMain::parse));
             return 0;
         }
     }

@@ -75,12 +75,15 @@ public final class ModelCommand implements Runnable {
         @Mixin
         Home home;
 
+        /** The subcommand's body: prints to {@link #out()} (flushed after it returns) and gives the exit code. */
         abstract int execute(ModelHub hub);
 
         @Override
         public final Integer call() {
             try {
-                return execute(home.hub());
+                int code = execute(home.hub());
+                out().flush();
+                return code;
             } catch (HubException e) {
                 return fail(switch (e) {
                     case HubException.NotFound x -> 1;
@@ -141,7 +144,6 @@ public final class ModelCommand implements Runnable {
         int execute(ModelHub hub) {
             Manifest m = hub.add(file, name, version, license, source);
             out().println("stored " + m.ref() + " " + m.digest() + " (" + megabytes(m.sizeBytes()) + ")");
-            out().flush();
             return 0;
         }
     }
@@ -163,7 +165,6 @@ public final class ModelCommand implements Runnable {
                             megabytes(m.sizeBytes()), m.addedAt().truncatedTo(ChronoUnit.SECONDS));
                 }
             }
-            out().flush();
             return 0;
         }
     }
@@ -173,7 +174,6 @@ public final class ModelCommand implements Runnable {
         @Override
         int execute(ModelHub hub) {
             out().println(hub.show(ref).toJson());
-            out().flush();
             return 0;
         }
     }
@@ -184,7 +184,6 @@ public final class ModelCommand implements Runnable {
         int execute(ModelHub hub) {
             Manifest m = hub.remove(ref);
             out().println("removed " + m.ref() + " " + m.digest());
-            out().flush();
             return 0;
         }
     }
@@ -209,7 +208,6 @@ public final class ModelCommand implements Runnable {
             try (ModelFetcher fetcher = new ModelFetcher(hub, progress, onTerminal())) {
                 Manifest m = fetcher.fetch(uri, d);
                 out().println("fetched " + m.ref() + " " + m.digest() + " (" + megabytes(m.sizeBytes()) + ")");
-                out().flush();
                 return 0;
             }
         }

@@ -4,7 +4,6 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
-import io.verity.node.NodeConfig;
 import io.verity.node.NodeMain;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.settle.NodeRegistration;
@@ -126,13 +125,7 @@ public final class NodeCommand {
             List<String> args = Flags.forward(spec, Set.of("--home", "--deployment"));
             args.addAll(List.of("--home", Homes.resolve(home).toString()));
             Flags.add(args, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
-            NodeConfig config;
-            try {
-                config = NodeMain.parse(args.toArray(String[]::new));
-            } catch (IllegalArgumentException e) {
-                throw new TensorFiles.UsageError(e.getMessage());
-            }
-            NodeMain.runUntilTerminated(config);
+            NodeMain.runUntilTerminated(Flags.parse(args, NodeMain::parse));
             return 0;
         }
     }
@@ -158,7 +151,7 @@ public final class NodeCommand {
         public Integer call() throws Exception {
             Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
                     "no deployment at " + chainOptions.file() + "; give --deployment"));
-            Path home = Homes.resolve(chainOptions.home);
+            Path home = chainOptions.home.dir();
             String key = System.getenv("VERITY_NODE_KEY");
             if (key == null || key.isBlank()) {
                 Path file = home.resolve("node.key");

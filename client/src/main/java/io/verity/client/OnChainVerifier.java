@@ -6,6 +6,7 @@ import io.verity.chain.Deployment;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.chain.contracts.SettledCheck;
 import io.verity.client.UnverifiedAnswerException.Check;
+import io.verity.protocol.Checks;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -69,10 +70,7 @@ public final class OnChainVerifier implements AutoCloseable {
     public record Settled(Keccak256 receiptId, EvmAddress node, long batchId, Instant committedAt, long blockNumber,
                           BigInteger stake) {
         public Settled {
-            Objects.requireNonNull(receiptId, "receiptId");
-            Objects.requireNonNull(node, "node");
-            Objects.requireNonNull(committedAt, "committedAt");
-            Objects.requireNonNull(stake, "stake");
+            Checks.nonNull("receiptId", receiptId, "node", node, "committedAt", committedAt, "stake", stake);
         }
     }
 

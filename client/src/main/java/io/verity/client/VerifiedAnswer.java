@@ -1,5 +1,6 @@
 package io.verity.client;
 
+import io.verity.protocol.Checks;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -7,7 +8,6 @@ import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.wire.AnswerVerdict;
 import io.verity.protocol.wire.Payment;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * An answer whose every check passed ({@link VerityClient#infer}): {@code receipts.get(0)} signed these
@@ -20,9 +20,7 @@ import java.util.Objects;
 public record VerifiedAnswer(Keccak256 requestId, Policy policy, List<Tensor> outputs, List<SignedReceipt> receipts,
                              AnswerVerdict verdict, List<Payment> payments) {
     public VerifiedAnswer {
-        Objects.requireNonNull(requestId, "requestId");
-        Objects.requireNonNull(policy, "policy");
-        Objects.requireNonNull(verdict, "verdict");
+        Checks.nonNull("requestId", requestId, "policy", policy, "verdict", verdict);
         outputs = List.copyOf(outputs);
         receipts = List.copyOf(receipts);
         payments = List.copyOf(payments);

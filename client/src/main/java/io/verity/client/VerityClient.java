@@ -2,6 +2,7 @@ package io.verity.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.protocol.Checks;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.Eip712Domain;
@@ -73,10 +74,7 @@ public final class VerityClient implements AutoCloseable {
      * {@link UnreachableException} so the server can recognise it.
      */
     public VerifiedAnswer infer(String model, List<Tensor> inputs, Policy policy, Keccak256 requestId) {
-        Objects.requireNonNull(model, "model");
-        Objects.requireNonNull(inputs, "inputs");
-        Objects.requireNonNull(policy, "policy");
-        Objects.requireNonNull(requestId, "requestId");
+        Checks.nonNull("model", model, "inputs", inputs, "policy", policy, "requestId", requestId);
         List<Tensor> sent = List.copyOf(inputs);
         JsonNode answer = api.post("/v1/infer", NodeApiClient.inferBody(model, sent, Optional.of(requestId)),
                 Map.of(POLICY_HEADER, policy.wireName()));

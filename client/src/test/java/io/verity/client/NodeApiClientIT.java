@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.verity.node.InferenceNode;
+import io.verity.node.fixture.StakedNodes;
+import io.verity.node.fixture.VadNode;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.FieldError;
@@ -15,7 +16,6 @@ import io.verity.protocol.wire.FailureSource;
 import io.verity.testing.RealInputs;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -24,32 +24,29 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The typed client of the node API against a real node (Silero VAD v5, no chain): every route it wraps. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class NodeApiClientIT {
-    @TempDir static Path home;
-    static InferenceNode node;
+    @RegisterExtension static final VadNode node = VadNode.of();
     static NodeApiClient api;
     static final List<Tensor> INPUTS = RealInputs.sileroVadV5(3);
 
     @BeforeAll
-    static void start() throws Exception {
-        node = Nodes.startLocal(home);
+    static void connect() {
         api = NodeApiClient.of(node.url(), Duration.ofSeconds(20));
     }
 
     @AfterAll
-    static void stop() {
+    static void disconnect() {
         if (api != null) api.close();
-        if (node != null) node.close();
     }
 
     @Test
     void infers_and_fetches_the_same_receipt_back() {
         Keccak256 id = Keccak256.hash(new byte[] {1, 2, 3});
-        NodeApiClient.Answer a = api.infer(Nodes.VAD, INPUTS, Optional.of(id));
+        NodeApiClient.Answer a = api.infer(StakedNodes.VAD, INPUTS, Optional.of(id));
         assertThat(a.receipt().receipt().requestId()).isEqualTo(id);
         assertThat(a.receipt().receipt().inputsDigest()).isEqualTo(TensorDigests.tensorsDigest(INPUTS));
         assertThat(a.outputs()).isNotEmpty();
@@ -60,20 +57,20 @@ class NodeApiClientIT {
     @Test
     void an_unknown_receipt_and_an_unsettled_proof_are_empty() {
         assertThat(api.receipt(Keccak256.ZERO)).isEmpty();
-        SignedReceipt r = api.infer(Nodes.VAD, INPUTS, Optional.empty()).receipt();
+        SignedReceipt r = api.infer(StakedNodes.VAD, INPUTS, Optional.empty()).receipt();
         assertThat(api.proof(r.id())).isEmpty(); // no chain: never settled
         assertThat(api.batch(Keccak256.ZERO)).isEmpty();
     }
 
     @Test
     void reads_models_and_health() {
-        assertThat(api.models().path("models").get(0).path("name").asText()).isEqualTo(Nodes.VAD);
+        assertThat(api.models().path("models").get(0).path("name").asText()).isEqualTo(StakedNodes.VAD);
         assertThat(api.health().path("node").asText()).isEqualTo(node.address().toString());
     }
 
     @Test
     void a_refusal_carries_the_nodes_problem_with_its_field_errors_and_source() {
-        ObjectNode body = NodeApiClient.JSON.createObjectNode().put("model", Nodes.VAD).put("inputs", 7);
+        ObjectNode body = NodeApiClient.JSON.createObjectNode().put("model", StakedNodes.VAD).put("inputs", 7);
         ProblemException e = catchThrowableOfType(ProblemException.class, () -> api.infer(body));
         assertThat(e.status()).isEqualTo(400);
         assertThat(e.problem().slug()).isEqualTo("invalid-request");

@@ -47,7 +47,7 @@ class OnChainVerifierIT {
     @BeforeAll
     static void startChainAndNode() throws Exception {
         Path home = dir.resolve("node");
-        Nodes.installVad(home);
+        StakedNodes.installVad(home);
         node = StakedNodes.start(devnet, NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, 1)
                 .withBatching(1, Duration.ofMillis(200))));
         verity = VerityClient.builder(node.url()).trust(domain()).build();
@@ -65,7 +65,7 @@ class OnChainVerifierIT {
 
     static synchronized SignedReceipt settled() {
         if (settledReceipt == null) {
-            settledReceipt = verity.infer(Nodes.VAD, RealInputs.sileroVadV5(1), Policy.NONE).receipts().getFirst();
+            settledReceipt = verity.infer(StakedNodes.VAD, RealInputs.sileroVadV5(1), Policy.NONE).receipts().getFirst();
             try (OnChainVerifier chain = OnChainVerifier.connect(devnet.deployment(), verity)) {
                 chain.awaitSettled(settledReceipt, SETTLE_TIMEOUT);
             }
@@ -74,9 +74,17 @@ class OnChainVerifierIT {
         return settledReceipt;
     }
 
+    /** {@code real}'s receipt with {@code key}'s address as its node, signed by {@code key} under {@code domain}. */
+    static SignedReceipt signedBy(SignedReceipt real, NodeKey key, Eip712Domain domain) {
+        Receipt r = real.receipt();
+        return SignedReceipt.sign(new Receipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(),
+                r.outputsDigest(), r.traceRoot(), key.address(), r.attestationDigest(), r.verification(), r.price(),
+                r.timestamp()), domain, key);
+    }
+
     @Test
     void a_verified_answer_settles_and_its_node_is_staked() {
-        SignedReceipt r = verity.infer(Nodes.VAD, RealInputs.sileroVadV5(2), Policy.NONE).receipts().getFirst();
+        SignedReceipt r = verity.infer(StakedNodes.VAD, RealInputs.sileroVadV5(2), Policy.NONE).receipts().getFirst();
         try (OnChainVerifier chain = OnChainVerifier.connect(devnet.deployment(), verity)) {
             OnChainVerifier.Settled s = chain.awaitSettled(r, SETTLE_TIMEOUT);
             assertThat(s.receiptId()).isEqualTo(r.id());
@@ -101,10 +109,7 @@ class OnChainVerifierIT {
     void a_receipt_from_an_unregistered_key_is_refused() {
         SignedReceipt real = settled();
         NodeKey stranger = NodeKey.generate(new SecureRandom());
-        Receipt r = real.receipt();
-        SignedReceipt forged = SignedReceipt.sign(new Receipt(r.version(), r.requestId(), r.modelDigest(), r.engine(),
-                r.inputsDigest(), r.outputsDigest(), r.traceRoot(), stranger.address(), r.attestationDigest(),
-                r.verification(), r.price(), r.timestamp()), domain(), stranger);
+        SignedReceipt forged = signedBy(real, stranger, domain());
         assertThat(forged.verify(domain()).isValid()).as("offline the forgery is a valid signature").isTrue();
         // a batch of one: the root is the receipt's own leaf, the proof empty
         InclusionProof proof = new InclusionProof(forged.id(), MerkleBatch.leafHash(forged.id()), settledProof.batchId(), List.of());
@@ -133,10 +138,7 @@ class OnChainVerifierIT {
     void a_receipt_signed_for_another_domain_is_refused_before_any_call() {
         SignedReceipt real = settled();
         NodeKey key = NodeKey.generate(new SecureRandom());
-        Receipt r = real.receipt();
-        SignedReceipt local = SignedReceipt.sign(new Receipt(r.version(), r.requestId(), r.modelDigest(), r.engine(),
-                r.inputsDigest(), r.outputsDigest(), r.traceRoot(), key.address(), r.attestationDigest(),
-                r.verification(), r.price(), r.timestamp()), Eip712Domain.LOCAL, key);
+        SignedReceipt local = signedBy(real, key, Eip712Domain.LOCAL);
         try (OnChainVerifier chain = OnChainVerifier.connect(devnet.deployment(), verity)) {
             UnverifiedAnswerException e = catchThrowableOfType(UnverifiedAnswerException.class,
                     () -> chain.verify(local, new InclusionProof(local.id(), MerkleBatch.leafHash(local.id()), 0, List.of())));

@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.client.UnverifiedAnswerException.Check;
-import io.verity.node.InferenceNode;
+import io.verity.node.fixture.StakedNodes;
+import io.verity.node.fixture.VadNode;
 import io.verity.protocol.wire.Payment;
 import io.verity.protocol.wire.AnswerVerdict;
 import io.verity.protocol.EvmAddress;
@@ -25,18 +26,15 @@ import io.verity.protocol.tensor.TensorDigests;
 import io.verity.testing.RealInputs;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The SDK against two real nodes running Silero VAD v5: honest answers verify, in the node's shape and in the
@@ -45,25 +43,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class VerityClientIT {
-    @TempDir static Path homes;
-    static InferenceNode nodeA;
-    static InferenceNode nodeB;
+    @RegisterExtension static final VadNode nodeA = VadNode.of();
+    @RegisterExtension static final VadNode nodeB = VadNode.of();
     static final List<Tensor> INPUTS = RealInputs.sileroVadV5(7);
 
     TamperingProxy proxy;
     VerityClient viaProxy;
-
-    @BeforeAll
-    static void startNodes() throws Exception {
-        nodeA = Nodes.startLocal(homes.resolve("a"));
-        nodeB = Nodes.startLocal(homes.resolve("b"));
-    }
-
-    @AfterAll
-    static void stopNodes() {
-        if (nodeB != null) nodeB.close();
-        if (nodeA != null) nodeA.close();
-    }
 
     @BeforeEach
     void startProxy() throws Exception {
@@ -90,7 +75,7 @@ class VerityClientIT {
     static ObjectNode gatewayAnswer(String policy, String status, JsonNode outputs, List<JsonNode> receipts) {
         ObjectNode g = TamperingProxy.JSON.createObjectNode();
         g.put("requestId", receipts.getFirst().get("requestId").asText());
-        g.put("model", Nodes.VAD);
+        g.put("model", StakedNodes.VAD);
         g.put("policy", policy);
         g.set("outputs", outputs);
         ArrayNode rs = g.putArray("receipts");
@@ -118,14 +103,22 @@ class VerityClientIT {
         });
     }
 
+    /** Node A's answer alone, labelled {@code policy}/{@code status}, asked under {@code asked}: refused so. */
+    void assertAloneRefused(String policy, String status, Policy asked, Check check, String message) {
+        answerAloneAs(policy, status);
+        UnverifiedAnswerException e = refused(viaProxy, asked);
+        assertThat(e.check()).isEqualTo(check);
+        assertThat(e.getMessage()).isEqualTo(message);
+    }
+
     static UnverifiedAnswerException refused(VerityClient client, Policy policy) {
-        return catchThrowableOfType(UnverifiedAnswerException.class, () -> client.infer(Nodes.VAD, INPUTS, policy));
+        return catchThrowableOfType(UnverifiedAnswerException.class, () -> client.infer(StakedNodes.VAD, INPUTS, policy));
     }
 
     @Test
     void a_real_nodes_answer_verifies_and_carries_its_receipt() {
         try (VerityClient verity = client(nodeA.url())) {
-            VerifiedAnswer a = verity.infer(Nodes.VAD, INPUTS, Policy.NONE);
+            VerifiedAnswer a = verity.infer(StakedNodes.VAD, INPUTS, Policy.NONE);
             assertThat(a.policy()).isEqualTo(Policy.NONE);
             assertThat(a.verdict()).isEqualTo(AnswerVerdict.single());
             assertThat(a.payments()).isEmpty();
@@ -145,7 +138,7 @@ class VerityClientIT {
     void the_callers_request_id_is_sent_and_signed() {
         Keccak256 id = Keccak256.hash("the callers request".getBytes());
         try (VerityClient verity = client(nodeA.url())) {
-            VerifiedAnswer a = verity.infer(Nodes.VAD, INPUTS, Policy.NONE, id);
+            VerifiedAnswer a = verity.infer(StakedNodes.VAD, INPUTS, Policy.NONE, id);
             assertThat(a.requestId()).isEqualTo(id);
             assertThat(a.receipts().getFirst().receipt().requestId()).isEqualTo(id);
         }
@@ -160,7 +153,7 @@ class VerityClientIT {
             return TamperingProxy.Reply.json(gatewayAnswer("redundant:2", "agreed", a.get("outputs"),
                     List.of(a.get("receipt"), b.get("receipt"))));
         });
-        VerifiedAnswer a = viaProxy.infer(Nodes.VAD, INPUTS, new Policy.Redundant(2));
+        VerifiedAnswer a = viaProxy.infer(StakedNodes.VAD, INPUTS, new Policy.Redundant(2));
         assertThat(a.policy()).isEqualTo(new Policy.Redundant(2));
         assertThat(a.receipts()).extracting(r -> r.receipt().node()).containsExactly(nodeA.address(), nodeB.address());
         assertThat(a.verdict().status()).isEqualTo(AnswerVerdict.Status.AGREED);
@@ -228,10 +221,8 @@ class VerityClientIT {
 
     @Test
     void a_gateway_that_downgrades_redundant_to_none_is_refused() {
-        answerAloneAs("none", "single");
-        UnverifiedAnswerException e = refused(viaProxy, new Policy.Redundant(2));
-        assertThat(e.check()).isEqualTo(Check.POLICY);
-        assertThat(e.getMessage()).isEqualTo("POLICY: asked for redundant:2, the answer was produced under none");
+        assertAloneRefused("none", "single", new Policy.Redundant(2), Check.POLICY,
+                "POLICY: asked for redundant:2, the answer was produced under none");
     }
 
     @Test
@@ -256,10 +247,8 @@ class VerityClientIT {
 
     @Test
     void a_redundant_answer_below_quorum_is_refused() {
-        answerAloneAs("redundant:3", "majority");
-        UnverifiedAnswerException e = refused(viaProxy, new Policy.Redundant(3));
-        assertThat(e.check()).isEqualTo(Check.QUORUM);
-        assertThat(e.getMessage()).isEqualTo("QUORUM: redundant:3 needs between 2 and 3 agreeing receipts, got 1");
+        assertAloneRefused("redundant:3", "majority", new Policy.Redundant(3), Check.QUORUM,
+                "QUORUM: redundant:3 needs between 2 and 3 agreeing receipts, got 1");
     }
 
     @Test
@@ -271,7 +260,7 @@ class VerityClientIT {
             assertThat(refused(verity, Policy.NONE).check()).isEqualTo(Check.DOMAIN);
         }
         try (VerityClient verity = VerityClient.builder(nodeA.url()).chainId(Eip712Domain.LOCAL_CHAIN_ID).build()) {
-            assertThat(verity.infer(Nodes.VAD, INPUTS, Policy.NONE).receipts()).hasSize(1);
+            assertThat(verity.infer(StakedNodes.VAD, INPUTS, Policy.NONE).receipts()).hasSize(1);
         }
     }
 
@@ -288,7 +277,7 @@ class VerityClientIT {
         List<Tensor> twice = new ArrayList<>(INPUTS);
         twice.add(INPUTS.getFirst()); // a second tensor named "input"
         try (VerityClient verity = client(nodeA.url())) {
-            ProblemException e = catchThrowableOfType(ProblemException.class, () -> verity.infer(Nodes.VAD, twice, Policy.NONE));
+            ProblemException e = catchThrowableOfType(ProblemException.class, () -> verity.infer(StakedNodes.VAD, twice, Policy.NONE));
             assertThat(e.status()).isEqualTo(400);
             assertThat(e.type()).isEqualTo("urn:verity:problem:invalid-request");
             assertThat(e.errors()).extracting(FieldError::pointer).containsExactly("/inputs/3/name");
@@ -297,7 +286,7 @@ class VerityClientIT {
             ProblemException unknown = catchThrowableOfType(ProblemException.class,
                     () -> verity.infer("no-such-model", INPUTS, Policy.NONE));
             assertThat(unknown.status()).isEqualTo(404);
-            assertThat(unknown.title()).isEqualTo("No such model on this node");
+            assertThat(unknown.title()).isEqualTo("Unknown model");
         }
     }
 
@@ -309,7 +298,7 @@ class VerityClientIT {
         }
         URI dead = URI.create("http://127.0.0.1:" + port);
         try (VerityClient verity = client(dead)) {
-            assertThatThrownBy(() -> verity.infer(Nodes.VAD, INPUTS, Policy.NONE))
+            assertThatThrownBy(() -> verity.infer(StakedNodes.VAD, INPUTS, Policy.NONE))
                     .isInstanceOfSatisfying(UnreachableException.class, e -> assertThat(e.target()).isEqualTo(dead.resolve("/v1/infer")))
                     .hasMessageStartingWith("cannot reach " + dead + "/v1/infer: ");
         }
@@ -318,7 +307,7 @@ class VerityClientIT {
     @Test
     void an_honest_receipt_read_back_through_the_codec_still_verifies() {
         try (VerityClient verity = client(nodeB.url())) {
-            SignedReceipt r = verity.infer(Nodes.VAD, INPUTS, Policy.NONE).receipts().getFirst();
+            SignedReceipt r = verity.infer(StakedNodes.VAD, INPUTS, Policy.NONE).receipts().getFirst();
             assertThat(ReceiptJson.read(ReceiptJson.write(r), "")).isEqualTo(r);
         }
     }

@@ -1,10 +1,10 @@
 package io.verity.explorer;
 
 import io.verity.http.HttpLimits;
+import io.verity.http.ServerFlags;
 import io.verity.http.ServerMain;
 import io.verity.protocol.wire.ReadyLine;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -24,41 +24,25 @@ public final class ExplorerMain {
     }
 
     static ExplorerConfig parse(String[] args) {
-        Path home = null, deployment = null;
-        String rpc = null, host = "127.0.0.1", db = null;
+        String db = null;
         URI gateway = null;
-        int port = 0;
         Duration poll = Duration.ofMillis(500);
-        HttpLimits limits = HttpLimits.DEFAULT;
-        for (int i = 0; i < args.length; i += 2) {
-            String flag = args[i];
-            if (i + 1 >= args.length) throw new IllegalArgumentException(flag + " needs a value");
-            String v = args[i + 1];
-            var l = limits.parseFlag(flag, v);
-            if (l.isPresent()) {
-                limits = l.get();
-                continue;
-            }
+        ServerFlags flags = new ServerFlags(args);
+        while (flags.next()) {
+            String v = flags.value();
             try {
-                switch (flag) {
-                    case "--home" -> home = Path.of(v);
-                    case "--deployment" -> deployment = Path.of(v);
-                    case "--rpc" -> rpc = v;
-                    case "--host" -> host = v;
-                    case "--port" -> port = Integer.parseInt(v);
+                switch (flags.flag()) {
                     case "--db" -> db = v;
                     case "--gateway" -> gateway = URI.create(v);
                     case "--poll-ms" -> poll = Duration.ofMillis(Long.parseLong(v));
-                    default -> throw new IllegalArgumentException("unknown argument " + flag);
+                    default -> throw flags.unknown();
                 }
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(flag + " expects a number, got '" + v + "'");
+                throw flags.notANumber();
             }
         }
-        if (home == null) throw new IllegalArgumentException("--home is required");
-        if (deployment == null) throw new IllegalArgumentException("--deployment is required");
-        return ExplorerConfig.defaults(home, deployment).withRpcUrl(rpc).withHost(host).withPort(port).withJdbcUrl(db)
-                .withGateway(gateway).withPollInterval(poll).withHttp(limits);
+        return ExplorerConfig.defaults(flags.home(), flags.deployment()).withRpcUrl(flags.rpc()).withHost(flags.host())
+                .withPort(flags.port()).withJdbcUrl(db).withGateway(gateway).withPollInterval(poll).withHttp(flags.limits());
     }
 
     /** Starts the explorer, prints the READY line, and blocks until the JVM is asked to shut down. */

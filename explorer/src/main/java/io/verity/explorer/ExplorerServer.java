@@ -28,21 +28,17 @@ public final class ExplorerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExplorerServer.class);
 
     private final ExplorerConfig config;
-    private final Deployment deployment;
     private final ChainConnection chain;
-    private final Store store;
-    private final Indexer indexer;
+    private final Indexer indexer; // holds the deployment and the store it indexes into
     private final Thread loop;
     private final Javalin app;
     private volatile boolean closed;
 
-    private ExplorerServer(ExplorerConfig config, Deployment deployment, ChainConnection chain, Store store) {
+    private ExplorerServer(ExplorerConfig config, ChainConnection chain, Indexer indexer) {
         this.config = config;
-        this.deployment = deployment;
         this.chain = chain;
-        this.store = store;
-        this.indexer = new Indexer(chain, deployment, store, config.http().maxBodyBytes());
-        Pages pages = new Pages(deployment, store, indexer, new NodeRegistryClient(chain, deployment.nodeRegistry()),
+        this.indexer = indexer;
+        Pages pages = new Pages(indexer, new NodeRegistryClient(chain, indexer.deployment().nodeRegistry()),
                 new GatewayView(config.gateway()));
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
@@ -80,7 +76,7 @@ public final class ExplorerServer implements AutoCloseable {
             chain.close();
             throw e instanceof RuntimeException re ? re : new java.io.UncheckedIOException((java.io.IOException) e);
         }
-        ExplorerServer s = new ExplorerServer(config, d, chain, store);
+        ExplorerServer s = new ExplorerServer(config, chain, new Indexer(chain, d, store, config.http().maxBodyBytes()));
         try {
             s.indexer.catchUp();
         } catch (RuntimeException e) {
@@ -114,12 +110,12 @@ public final class ExplorerServer implements AutoCloseable {
     }
 
     public Deployment deployment() {
-        return deployment;
+        return indexer.deployment();
     }
 
     /** The last block the index holds (the checkpoint minus one), empty before the first range. */
     public OptionalLong indexedThrough() {
-        OptionalLong next = store.checkpoint();
+        OptionalLong next = indexer.store().checkpoint();
         return next.isEmpty() ? next : OptionalLong.of(next.getAsLong() - 1);
     }
 
@@ -144,7 +140,7 @@ public final class ExplorerServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         app.stop();
-        store.close();
+        indexer.store().close();
         chain.close();
     }
 }

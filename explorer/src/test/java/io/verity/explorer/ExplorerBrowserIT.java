@@ -10,6 +10,8 @@ import io.verity.chain.fixture.LocalChain;
 import io.verity.gateway.Gateway;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.InferenceNode;
+import io.verity.protocol.json.TensorJson;
+import io.verity.testing.RealInputs;
 import io.verity.testing.TestPaths;
 import java.math.BigInteger;
 import java.net.http.HttpClient;
@@ -63,12 +65,9 @@ class ExplorerBrowserIT {
     }
 
     static String vadRequest(String policy) {
-        StringBuilder samples = new StringBuilder();
-        for (int i = 0; i < 512; i++) samples.append(i > 0 ? "," : "").append((float) (0.5 * Math.sin(2 * Math.PI * 220 * i / 16000.0)));
-        return "{\"model\":\"silero-vad\",\"policy\":\"" + policy + "\",\"inputs\":[{\"name\":\"input\",\"dtype\":\"float32\",\"shape\":[1,512],\"data\":["
-                + samples + "]},{\"name\":\"state\",\"dtype\":\"float32\",\"shape\":[2,1,128],\"b64\":\""
-                + java.util.Base64.getEncoder().encodeToString(new byte[2 * 128 * 4]) + "\"},"
-                + "{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}";
+        ObjectNode body = JSON.createObjectNode().put("model", "silero-vad").put("policy", policy);
+        RealInputs.sileroVadV5(42).forEach(t -> body.withArray("inputs").add(TensorJson.write(t)));
+        return body.toString();
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.verity.gateway;
 
 import io.verity.gateway.tee.TeeSettings;
 import io.verity.http.HttpLimits;
+import io.verity.http.ServerFlags;
 import io.verity.http.ServerMain;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.wire.ReadyLine;
@@ -45,9 +46,7 @@ public final class GatewayMain {
 
     /** @param env reads an environment variable (null when unset) */
     static GatewayConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {
-        Path home = null, deployment = null;
-        String rpc = null, key = env.apply(CLIENT_KEY_ENV), host = "127.0.0.1", routing = null;
-        int port = 0;
+        String key = env.apply(CLIENT_KEY_ENV), routing = null;
         BigInteger deposit = BigInteger.ZERO;
         Policy policy = Policy.NONE;
         TeeSettings tee = TeeSettings.NONE;
@@ -55,23 +54,11 @@ public final class GatewayMain {
         java.util.List<String> tolerances = new java.util.ArrayList<>();
         Duration hedge = Duration.ZERO, quarantine = Duration.ofMinutes(10), refresh = Duration.ofSeconds(2),
                 timeout = Duration.ofSeconds(30);
-        HttpLimits limits = HttpLimits.DEFAULT;
-        for (int i = 0; i < args.length; i += 2) {
-            String flag = args[i];
-            if (i + 1 >= args.length) throw new IllegalArgumentException(flag + " needs a value");
-            String v = args[i + 1];
-            var l = limits.parseFlag(flag, v);
-            if (l.isPresent()) {
-                limits = l.get();
-                continue;
-            }
+        ServerFlags flags = new ServerFlags(args); // --home, --deployment, --rpc, --host, --port, HTTP limits
+        while (flags.next()) {
+            String v = flags.value();
             try {
-                switch (flag) {
-                    case "--home" -> home = Path.of(v);
-                    case "--deployment" -> deployment = Path.of(v);
-                    case "--rpc" -> rpc = v;
-                    case "--port" -> port = Integer.parseInt(v);
-                    case "--host" -> host = v;
+                switch (flags.flag()) {
                     case "--client-key" -> throw new IllegalArgumentException("--client-key is gone: a key on a command line"
                             + " shows in ps; set " + CLIENT_KEY_ENV + " or pass --client-key-file FILE");
                     case "--client-key-file" -> key = readKeyFile(Path.of(v));
@@ -85,17 +72,15 @@ public final class GatewayMain {
                     case "--timeout-ms" -> timeout = Duration.ofMillis(Long.parseLong(v));
                     case "--tee-policy" -> tee = TeeSettings.fromFile(Path.of(v));
                     case "--tee-max-age-s" -> teeMaxAge = Duration.ofSeconds(Long.parseLong(v));
-                    default -> throw new IllegalArgumentException("unknown argument " + flag);
+                    default -> throw flags.unknown();
                 }
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(flag + " expects a number, got '" + v + "'");
+                throw flags.notANumber();
             }
         }
-        if (home == null) throw new IllegalArgumentException("--home is required");
-        if (deployment == null) throw new IllegalArgumentException("--deployment is required");
-        GatewayConfig.Builder b = GatewayConfig.builder(home, deployment).host(host).port(port).rpcUrl(rpc).clientKey(key)
-                .deposit(deposit).defaultPolicy(policy).hedgeAfter(hedge).quarantine(quarantine).refreshInterval(refresh)
-                .requestTimeout(timeout).http(limits);
+        GatewayConfig.Builder b = GatewayConfig.builder(flags.home(), flags.deployment()).host(flags.host()).port(flags.port())
+                .rpcUrl(flags.rpc()).clientKey(key).deposit(deposit).defaultPolicy(policy).hedgeAfter(hedge).quarantine(quarantine)
+                .refreshInterval(refresh).requestTimeout(timeout).http(flags.limits());
         if (routing != null) b.routing(routing);
         b.tee(teeMaxAge == null ? tee : tee.withMaxAge(teeMaxAge));
         for (String t : tolerances) b.tolerance(t);

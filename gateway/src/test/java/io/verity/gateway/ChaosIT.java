@@ -162,15 +162,7 @@ class ChaosIT {
         seenWorkers.forEach(ProcessHandle::destroyForcibly);
         if (chain != null) chain.close();
         if (devnet != null) devnet.close();
-        if (!report.isEmpty()) {
-            try {
-                Path out = Path.of("target", "chaos.json");
-                Files.createDirectories(out.getParent());
-                Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
-            } catch (IOException e) {
-                System.err.println("cannot write target/chaos.json: " + e);
-            }
-        }
+        ChildNodes.writeReport("chaos.json", report);
     }
 
     // ---- processes ------------------------------------------------------------------------------------------

@@ -147,4 +147,16 @@ final class ChildNodes {
         SettledCheck check = chain.settlement().verifyReceipt(r, batchId, path);
         assertThat(check).as("on-chain check of %s", r.id()).isInstanceOf(SettledCheck.Settled.class);
     }
+
+    /** Writes what a fault test measured to {@code target/<file>} for docs/benchmarks.md; nothing when it measured nothing. */
+    static void writeReport(String file, java.util.Map<String, Object> report) {
+        if (report.isEmpty()) return;
+        try {
+            Path out = Path.of("target", file);
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
+        } catch (java.io.IOException e) {
+            System.err.println("cannot write target/" + file + ": " + e);
+        }
+    }
 }

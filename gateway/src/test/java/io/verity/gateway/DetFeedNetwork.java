@@ -3,11 +3,14 @@ package io.verity.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.chain.ChainConnection;
+import io.verity.chain.contracts.DisputeClient;
+import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
-import io.verity.node.hub.ModelHub;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.protocol.json.TensorJson;
 import io.verity.testing.RealInputs;
 import io.verity.testing.RealModel;
@@ -32,14 +35,28 @@ final class DetFeedNetwork {
         return LocalNetwork.builder().nodes(3).withoutVad().batching(1, Duration.ofMillis(100))
                 .node((i, c) -> i == 1 ? c.withFaults(node1Faults) : c)
                 .starter((i, c) -> {
-                    new ModelHub(c.home().resolve("models")).add(MODEL.file(), MODEL.name(), MODEL.version(), MODEL.license(), MODEL.source());
+                    StakedNodes.install(c.home(), MODEL);
                     return InferenceNode.start(c, DeterministicEngine.create(2, true), InstantSource.system());
                 })
                 .gateway(g -> g.refreshInterval(Duration.ofMillis(500))).build();
     }
 
-    /** One redundant:3 request through the gateway; returns its 200 answer. */
-    static JsonNode inferRedundant(LocalNetwork net, String text) throws Exception {
+    /** The network's NodeRegistry and DisputeGame, read as dev account 0; closing releases the connection. */
+    record Contracts(ChainConnection connection, NodeRegistryClient registry, DisputeClient games) implements AutoCloseable {
+        static Contracts of(LocalNetwork net) {
+            ChainConnection c = net.chain().connect(0);
+            return new Contracts(c, new NodeRegistryClient(c, net.chain().deployment().nodeRegistry()),
+                    new DisputeClient(c, net.chain().deployment().requireDisputeGame()));
+        }
+
+        @Override
+        public void close() {
+            connection.close();
+        }
+    }
+
+    /** One redundant:3 request through the gateway, which node 1 loses 2 to 1; returns its 200 answer. */
+    static JsonNode inferOutvotingNode1(LocalNetwork net, String text) throws Exception {
         ObjectNode body = JSON.createObjectNode().put("model", MODEL.name()).put("policy", "redundant:3");
         RealInputs.paddleOcrDet(text, 64, 64).forEach(t -> body.withArray("inputs").add(TensorJson.writeCompact(t)));
         try (HttpClient http = HttpClient.newHttpClient()) {
@@ -48,6 +65,7 @@ final class DetFeedNetwork {
                     HttpResponse.BodyHandlers.ofByteArray());
             JsonNode answer = JSON.readTree(r.body());
             if (r.statusCode() != 200) throw new AssertionError("gateway answered " + r.statusCode() + ": " + answer);
+            if (answer.get("receipts").size() != 2) throw new AssertionError("expected 2 agreeing receipts: " + answer);
             return answer;
         }
     }

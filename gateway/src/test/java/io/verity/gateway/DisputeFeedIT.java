@@ -3,11 +3,7 @@ package io.verity.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.verity.chain.ChainConnection;
 import io.verity.chain.contracts.Dispute;
-import io.verity.chain.contracts.DisputeClient;
-import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
@@ -30,18 +26,14 @@ class DisputeFeedIT {
 
     @Test
     void an_outvoted_det_node_is_challenged_bisected_and_slashed_on_chain() throws Exception {
-        JsonNode answer = DetFeedNetwork.inferRedundant(net, "GATEWAY");
-        assertThat(answer.get("receipts")).as("%s", answer).hasSize(2);
-
+        DetFeedNetwork.inferOutvotingNode1(net, "GATEWAY");
         InferenceNode cheat = net.nodes().getFirst();
-        try (ChainConnection c = net.chain().connect(0)) {
-            NodeRegistryClient registry = new NodeRegistryClient(c, net.chain().deployment().nodeRegistry());
-            DisputeClient games = new DisputeClient(c, net.chain().deployment().requireDisputeGame());
-            BigInteger staked = registry.minStake();
+        try (DetFeedNetwork.Contracts on = DetFeedNetwork.Contracts.of(net)) {
+            BigInteger staked = on.registry().minStake();
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> registry.stakeOf(cheat.address()).compareTo(staked) < 0);
-            assertThat(registry.stakeOf(cheat.address())).isEqualTo(staked.divide(BigInteger.TWO));
-            Dispute game = games.game(0);
+                    .until(() -> on.registry().stakeOf(cheat.address()).compareTo(staked) < 0);
+            assertThat(on.registry().stakeOf(cheat.address())).isEqualTo(staked.divide(BigInteger.TWO));
+            Dispute game = on.games().game(0);
             assertThat(game.node()).isEqualTo(cheat.address());
             assertThat(game.challenger()).isEqualTo(net.chain().account(4).address());
             assertThat(game.state()).isEqualTo(Dispute.State.CHALLENGER_WON);

@@ -8,6 +8,7 @@ import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.http.HttpLimits;
 import io.verity.node.InferenceNode;
 import io.verity.testing.HostileBodies;
+import io.verity.testing.HostileRequests;
 import io.verity.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -158,16 +159,9 @@ class GatewayHostileInputIT {
 
     @Test
     void a_malformed_chunked_body_and_a_truncated_one_are_400() throws Exception {
-        String head = RawHttp.head("POST", gateway.url(), "/v1/infer", "Content-Type: application/json", "Transfer-Encoding: chunked");
-        RawHttp.Response chunked = RawHttp.exchange(gateway.url(), head, "5\r\n{\"mod\r\nZZ\r\nel\":1}\r\n0\r\n\r\n"
-                .getBytes(StandardCharsets.UTF_8));
+        RawHttp.Response chunked = HostileRequests.malformedChunks(gateway.url(), "/v1/infer");
         assertThat(chunked.status()).as(chunked.text()).isEqualTo(400);
-        try (RawHttp c = RawHttp.connect(gateway.url(), Duration.ofSeconds(30))) {
-            c.send((RawHttp.head("POST", gateway.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 500")
-                    + "{\"model\":").getBytes(StandardCharsets.UTF_8));
-            c.shutdownOutput();
-            problem(c.readResponse(), 400, "malformed-request");
-        }
+        problem(HostileRequests.truncated(gateway.url(), "/v1/infer", "{\"model\":"), 400, "malformed-request");
     }
 
     @Test
@@ -191,20 +185,8 @@ class GatewayHostileInputIT {
     @Test
     void a_client_trickling_its_body_is_cut_off() throws Exception {
         try (RawHttp c = RawHttp.connect(strict.url(), Duration.ofSeconds(30))) {
-            c.send(RawHttp.head("POST", strict.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 200")
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            boolean cut = false;
-            for (int i = 0; i < 200 && !cut; i++) {
-                try {
-                    c.send(new byte[] {' '});
-                } catch (IOException closed) {
-                    cut = true;
-                    break;
-                }
-                cut = c.serverSpoke();
-                if (!cut) Thread.sleep(250); // the hostile client's pace: 4 bytes/s against a minimum of 100
-            }
-            assertThat(cut).as("the gateway cut the trickle off").isTrue();
+            // 4 bytes a second against a minimum of 100: the gateway must end it long before the 200th byte
+            assertThat(HostileRequests.trickle(c, strict.url(), "/v1/infer", 200)).as("the gateway cut the trickle off").isTrue();
             problem(c.readResponse(), 408, "request-timeout");
         }
     }

@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
-import com.openai.models.chat.completions.ChatCompletionChunk;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.fixture.LocalNetwork;
-import io.verity.llm.LlmEngine;
+import io.verity.node.fixture.LlmNodes;
+import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import java.math.BigInteger;
@@ -31,24 +30,16 @@ class GatewayLlmAuditIT extends LlmPolicyNetwork {
 
     @BeforeEach
     void enginesUp() {
-        await().atMost(Duration.ofSeconds(30)).until(() -> cheapLlm.state() == LlmEngine.State.UP
-                && dearLlm.state() == LlmEngine.State.UP);
+        LlmNodes.awaitUp(cheapLlm, dearLlm);
         gateway.refreshNow();
     }
 
     @Test
     void redundant_2_streams_the_agreed_answer_with_every_agreeing_receipt() {
-        StringBuilder content = new StringBuilder();
-        List<ChatCompletionChunk> chunks = new ArrayList<>();
-        try (StreamResponse<ChatCompletionChunk> s = openai().chat().completions().createStreaming(greedy("Hello")
-                .putAdditionalHeader("Verity-Policy", "redundant:2").build())) {
-            s.stream().forEach(ch -> {
-                chunks.add(ch);
-                ch.choices().forEach(choice -> choice.delta().content().ifPresent(content::append));
-            });
-        }
-        assertThat(content).hasSize(TOKENS);
-        JsonNode verity = tree(chunks.getLast()._additionalProperties().get("verity"));
+        OpenAiSdk.Streamed streamed = OpenAiSdk.stream(openai(),
+                greedy("Hello").putAdditionalHeader("Verity-Policy", "redundant:2").build());
+        assertThat(streamed.content()).hasSize(TOKENS);
+        JsonNode verity = streamed.verity();
         assertThat(verity.at("/verdict/status").asText()).isEqualTo("agreed"); // the liar is quarantined
         assertThat(verity.get("receipts")).hasSize(2);
         assertThat(verity.get("payments")).hasSize(2);

@@ -3,15 +3,12 @@ package io.verity.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
-import com.openai.models.chat.completions.ChatCompletionChunk;
 import io.verity.gateway.fixture.LocalNetwork;
+import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,16 +23,9 @@ class GatewayLlmFailoverIT extends LlmPolicyNetwork {
     void a_node_killed_before_the_first_token_is_replaced_and_the_client_streams_a_whole_answer_paid_once() throws Exception {
         BigInteger dearBefore = held(dear);
         cheap.close(); // routing still ranks it first: cheapest, unquarantined, listed healthy
-        StringBuilder content = new StringBuilder();
-        List<ChatCompletionChunk> chunks = new ArrayList<>();
-        try (StreamResponse<ChatCompletionChunk> s = openai().chat().completions().createStreaming(greedy("Hello").build())) {
-            s.stream().forEach(ch -> {
-                chunks.add(ch);
-                ch.choices().forEach(choice -> choice.delta().content().ifPresent(content::append));
-            });
-        }
-        assertThat(content).hasSize(TOKENS);
-        JsonNode verity = tree(chunks.getLast()._additionalProperties().get("verity"));
+        OpenAiSdk.Streamed streamed = OpenAiSdk.stream(openai(), greedy("Hello").build());
+        assertThat(streamed.content()).hasSize(TOKENS);
+        JsonNode verity = streamed.verity();
         JsonNode attempts = verity.get("attempts");
         assertThat(attempts).hasSize(2);
         assertThat(attempts.get(0).get("node").asText()).isEqualTo(cheap.address().toString());

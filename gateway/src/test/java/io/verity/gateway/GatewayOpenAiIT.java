@@ -7,18 +7,15 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
-import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.chain.fixture.LocalChain;
-import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
-import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.InferenceNode;
+import io.verity.node.fixture.LlmNodes;
+import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -30,9 +27,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,18 +44,13 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayOpenAiIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final BigInteger PRICE_PER_TOKEN = BigInteger.TEN.pow(9);
-    static final String MODEL = "tiny-llama";
+    static final String MODEL = LlmNodes.TINY_LLAMA;
 
     @TempDir static Path dir;
     /** One node serving a tiny llama.cpp model at PRICE_PER_TOKEN; a gateway paying from dev account 4. */
     @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(1).withoutVad().clientAccount(4)
             .node((i, c) -> c.withPrice(PRICE_PER_TOKEN))
-            .starter((i, c) -> {
-                Path gguf = c.home().resolve("tiny.gguf");
-                TinyLlama.write(gguf, 1);
-                return InferenceNode.start(c, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()), InstantSource.system(),
-                        Map.of(MODEL, LlmEngine.start(gguf, 2, null)));
-            })
+            .starter((i, c) -> LlmNodes.start(c, LlmEngine.start(LlmNodes.tinyLlama(c.home()), 2, null)))
             .gateway(g -> g.refreshInterval(Duration.ofMillis(500))).build();
     static LocalChain devnet;
     static InferenceNode node;
@@ -99,7 +88,7 @@ class GatewayOpenAiIT {
         ChatCompletion c = openai().chat().completions().create(ChatCompletionCreateParams.builder().model(MODEL)
                 .addUserMessage("Hello").temperature(0).maxCompletionTokens(12).build());
         assertThat(c.choices().get(0).message().content().orElseThrow()).hasSize(12);
-        JsonNode verity = OpenAiClients.tree(c._additionalProperties().get("verity"));
+        JsonNode verity = OpenAiSdk.tree(c._additionalProperties().get("verity"));
         SignedReceipt receipt = ReceiptJson.read(verity.get("receipt"), "");
         assertThat(receipt.verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(receipt.receipt().node()).isEqualTo(node.address());
@@ -118,18 +107,10 @@ class GatewayOpenAiIT {
 
     @Test
     void openai_java_streams_through_the_gateway_and_the_last_chunk_is_checked_and_paid() {
-        StringBuilder content = new StringBuilder();
-        List<ChatCompletionChunk> chunks = new ArrayList<>();
-        try (StreamResponse<ChatCompletionChunk> s = openai().chat().completions().createStreaming(
-                ChatCompletionCreateParams.builder().model(MODEL).addUserMessage("Hello").temperature(0)
-                        .maxCompletionTokens(10).build())) {
-            s.stream().forEach(ch -> {
-                chunks.add(ch);
-                ch.choices().forEach(choice -> choice.delta().content().ifPresent(content::append));
-            });
-        }
-        assertThat(content).hasSize(10);
-        JsonNode verity = OpenAiClients.tree(chunks.getLast()._additionalProperties().get("verity"));
+        OpenAiSdk.Streamed streamed = OpenAiSdk.stream(openai(), ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("Hello").temperature(0).maxCompletionTokens(10).build());
+        assertThat(streamed.content()).hasSize(10);
+        JsonNode verity = streamed.verity();
         assertThat(ReceiptJson.read(verity.get("receipt"), "").verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(verity.at("/verdict/status").asText()).isEqualTo("single");
         assertThat(verity.at("/payment/amount").asText()).isNotEqualTo("0");

@@ -5,12 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
-import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.InferenceNode;
+import io.verity.node.fixture.LlmNodes;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,10 +16,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,7 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class GatewayPoisonIT {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String MODEL = "tiny-llama";
+    static final String MODEL = LlmNodes.TINY_LLAMA;
 
     static LlmEngine cheapLlm;
     static LlmEngine dearLlm;
@@ -48,13 +44,11 @@ class GatewayPoisonIT {
     @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(2).withoutVad().clientAccount(4)
             .node((i, c) -> c.withPrice(BigInteger.valueOf(i).multiply(BigInteger.TEN.pow(9))))
             .starter((i, c) -> {
-                Path gguf = c.home().resolve("tiny.gguf");
-                TinyLlama.write(gguf, 1);
+                Path gguf = LlmNodes.tinyLlama(c.home());
                 LlmEngine llm = i == 1
                         ? (cheapLlm = LlmEngine.start(gguf, LlmEngine.Options.defaults(1, null).withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6))))
                         : (dearLlm = LlmEngine.start(gguf, 1, null));
-                return InferenceNode.start(c, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()), InstantSource.system(),
-                        Map.of(MODEL, llm));
+                return LlmNodes.start(c, llm);
             })
             .gateway(g -> g.routing("latency=0,price=1,reputation=0").refreshInterval(Duration.ofHours(1))).build();
     static InferenceNode cheap;
@@ -101,8 +95,7 @@ class GatewayPoisonIT {
     /** Each test starts with both engines up and routed, whatever ran before it. */
     @BeforeEach
     void bothEnginesUp() {
-        await().atMost(Duration.ofSeconds(30)).until(() -> cheapLlm.state() == LlmEngine.State.UP
-                && dearLlm.state() == LlmEngine.State.UP);
+        LlmNodes.awaitUp(cheapLlm, dearLlm);
         gateway.refreshNow();
     }
 

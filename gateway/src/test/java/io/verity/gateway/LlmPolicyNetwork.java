@@ -8,22 +8,19 @@ import com.openai.client.OpenAIClient;
 import com.openai.core.JsonValue;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.chain.fixture.LocalChain;
-import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
-import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
+import io.verity.node.fixture.LlmNodes;
+import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.receipt.Eip712Domain;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -42,7 +39,7 @@ import org.junit.jupiter.api.DisplayNameGenerator;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 abstract class LlmPolicyNetwork {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String MODEL = "tiny-llama";
+    static final String MODEL = LlmNodes.TINY_LLAMA;
     static final int TOKENS = 12;
     static final BigInteger GWEI = BigInteger.TEN.pow(9);
 
@@ -72,8 +69,7 @@ abstract class LlmPolicyNetwork {
                 })
                 .starter((i, c) -> {
                     int rank = i - 1 + first;
-                    Path gguf = c.home().resolve("tiny.gguf");
-                    TinyLlama.write(gguf, 1);
+                    Path gguf = LlmNodes.tinyLlama(c.home());
                     Set<ProcessHandle> before = ProcessHandle.current().descendants().collect(Collectors.toSet());
                     LlmEngine llm = LlmEngine.start(gguf, 1, null);
                     if (rank == 1) {
@@ -81,8 +77,7 @@ abstract class LlmPolicyNetwork {
                         cheapLlama = ProcessHandle.current().descendants().filter(p -> !before.contains(p)).toList();
                     }
                     if (rank == 2) dearLlm = llm;
-                    return InferenceNode.start(c, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults()), InstantSource.system(),
-                            Map.of(MODEL, llm));
+                    return LlmNodes.start(c, llm);
                 })
                 .gateway(g -> g.routing("latency=0,price=1,reputation=0").refreshInterval(Duration.ofHours(1))
                         .requestTimeout(Duration.ofSeconds(3)))
@@ -126,7 +121,7 @@ abstract class LlmPolicyNetwork {
     }
 
     static JsonNode tree(JsonValue v) {
-        return OpenAiClients.tree(v);
+        return OpenAiSdk.tree(v);
     }
 
     static Eip712Domain domain() {

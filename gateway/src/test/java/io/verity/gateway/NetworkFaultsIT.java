@@ -89,15 +89,7 @@ class NetworkFaultsIT {
         nodes.values().forEach(n -> n.process().destroyForcibly());
         starter.shutdownNow();
         if (chain != null) chain.close();
-        if (!report.isEmpty()) {
-            try {
-                Path out = Path.of("target", "network-faults.json");
-                Files.createDirectories(out.getParent());
-                Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
-            } catch (Exception e) {
-                System.err.println("cannot write target/network-faults.json: " + e);
-            }
-        }
+        ChildNodes.writeReport("network-faults.json", report);
     }
 
     // ---- node processes ------------------------------------------------------------------------------------

@@ -3,8 +3,7 @@ package io.verity.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.core.JsonValue;
+import io.verity.node.fixture.OpenAiSdk;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,12 +23,6 @@ final class OpenAiClients {
 
     /** No retries: a test must see the gateway's first answer, not the SDK's second try. */
     static OpenAIClient openai(Gateway gateway, Duration timeout) {
-        return OpenAIOkHttpClient.builder().baseUrl(gateway.url() + "/v1").apiKey("unused").maxRetries(0).timeout(timeout)
-                .build();
-    }
-
-    /** The SDK's untyped extension member (our {@code verity} object) as a Jackson tree. */
-    static JsonNode tree(JsonValue v) {
-        return com.openai.core.ObjectMappers.jsonMapper().valueToTree(v);
+        return OpenAiSdk.client(gateway.url(), timeout);
     }
 }

@@ -3,11 +3,7 @@ package io.verity.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainEvent;
-import io.verity.chain.contracts.DisputeClient;
-import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
@@ -32,32 +28,28 @@ class OutputsProofFeedIT {
 
     @Test
     void an_outvoted_node_with_an_honest_trace_but_wrong_outputs_is_slashed_by_the_gateways_outputs_proof() throws Exception {
-        JsonNode answer = DetFeedNetwork.inferRedundant(net, "OUTPUTS");
-        assertThat(answer.get("receipts")).as("%s", answer).hasSize(2);
-
+        DetFeedNetwork.inferOutvotingNode1(net, "OUTPUTS");
         InferenceNode liar = net.nodes().getFirst();
-        try (ChainConnection c = net.chain().connect(0)) {
-            NodeRegistryClient registry = new NodeRegistryClient(c, net.chain().deployment().nodeRegistry());
-            DisputeClient games = new DisputeClient(c, net.chain().deployment().requireDisputeGame());
-            BigInteger staked = registry.minStake();
+        try (DetFeedNetwork.Contracts on = DetFeedNetwork.Contracts.of(net)) {
+            BigInteger staked = on.registry().minStake();
             EvmAddress client = net.chain().account(4).address();
             ChainEvent proven = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> games.events(0).stream().filter(e -> e.name().equals("OutputsProven")).findFirst().orElse(null),
+                    .until(() -> on.games().events(0).stream().filter(e -> e.name().equals("OutputsProven")).findFirst().orElse(null),
                             e -> e != null);
             assertThat(proven.<EvmAddress>arg("node")).isEqualTo(liar.address());
             assertThat(proven.<EvmAddress>arg("paid")).isEqualTo(client);
-            assertThat(games.convicted(proven.arg("receiptId"))).isTrue();
+            assertThat(on.games().convicted(proven.arg("receiptId"))).isTrue();
             BigInteger slashed = proven.arg("slashed");
             assertThat(slashed).isPositive().isLessThanOrEqualTo(staked.divide(BigInteger.TWO)); // half of what was left
             BigInteger reward = slashed.multiply(BigInteger.valueOf(9_000)).divide(BigInteger.valueOf(10_000)); // committeeBps burnt
-            assertThat(games.claimable(client)).isEqualTo(reward).isEqualTo(proven.<BigInteger>arg("reward"));
+            assertThat(on.games().claimable(client)).isEqualTo(reward).isEqualTo(proven.<BigInteger>arg("reward"));
             // the slash took stake, unless the liar's own node has already topped itself back up to the minimum
             // (NodeRegistration does that on its next settlement step; seen in a full run)
-            assertThat(registry.stakeOf(liar.address())).satisfiesAnyOf(
+            assertThat(on.registry().stakeOf(liar.address())).satisfiesAnyOf(
                     s -> assertThat(s).isLessThanOrEqualTo(staked.subtract(slashed)), s -> assertThat(s).isEqualTo(staked));
-            assertThat(games.gameCount()).as("no game was needed").isZero();
+            assertThat(on.games().gameCount()).as("no game was needed").isZero();
             for (EvmAddress honest : new EvmAddress[] {net.nodes().get(1).address(), net.nodes().get(2).address()}) {
-                assertThat(registry.stakeOf(honest)).isEqualTo(staked);
+                assertThat(on.registry().stakeOf(honest)).isEqualTo(staked);
             }
         }
     }

@@ -1,7 +1,7 @@
 package io.verity.http;
 
-import io.verity.protocol.wire.FailureSource;
 import io.verity.protocol.wire.Problem;
+import io.verity.protocol.wire.ProblemKind;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -21,10 +21,11 @@ final class ProblemErrorHandler implements Request.Handler {
         Object attr = request.getAttribute(ErrorHandler.ERROR_STATUS);
         int status = attr instanceof Integer i ? i : response.getStatus();
         if (status < 400) status = 500;
-        Problem p = Problem.of(status < 500 ? HttpFailure.Kind.MALFORMED_REQUEST.slug : "internal", HttpStatus.getMessage(status),
-                status, status < 500 ? "the server could not read the request (HTTP " + status + " "
-                + HttpStatus.getMessage(status) + ")" : "unexpected error; the server logged it")
-                .withSource(status < 500 ? FailureSource.REQUEST : FailureSource.NODE);
+        ProblemKind kind = status < 500 ? ProblemKind.MALFORMED_REQUEST : ProblemKind.INTERNAL;
+        // the status's own words as title: the kind's status need not be the one Jetty chose
+        Problem p = Problem.of(kind.slug, HttpStatus.getMessage(status), status, status < 500
+                ? "the server could not read the request (HTTP " + status + " " + HttpStatus.getMessage(status) + ")"
+                : "unexpected error; the server logged it").withSource(kind.source);
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problem.MEDIA_TYPE);
         response.write(true, ByteBuffer.wrap(p.toBytes(false)), callback);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.StrictJson;
+import io.verity.protocol.wire.ProblemKind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +39,7 @@ public final class RequestBodies {
         String type = ctx.header("Content-Type");
         String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
         if (!media.equals("application/json")) {
-            throw new HttpFailure(HttpFailure.Kind.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json, got "
+            throw new HttpFailure(ProblemKind.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json, got "
                     + (type == null ? "none" : "'" + type + "'"));
         }
     }
@@ -80,7 +81,7 @@ public final class RequestBodies {
         try {
             return StrictJson.standard().read(body);
         } catch (InvalidFieldException e) {
-            throw new HttpFailure(HttpFailure.Kind.MALFORMED_JSON, e.errors().getFirst().detail(), e.errors(), Optional.empty());
+            throw new HttpFailure(ProblemKind.MALFORMED_JSON, e.errors().getFirst().detail(), e.errors(), Optional.empty());
         }
     }
 
@@ -94,9 +95,9 @@ public final class RequestBodies {
             if (t instanceof HttpFailure f) return Optional.of(f);
             if (t instanceof org.eclipse.jetty.http.HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
                 return Optional.of(switch (h.getCode()) {
-                    case 413 -> new HttpFailure(HttpFailure.Kind.BODY_TOO_LARGE, "the request body exceeds this server's limit");
+                    case 413 -> new HttpFailure(ProblemKind.BODY_TOO_LARGE, "the request body exceeds this server's limit");
                     case 408 -> timeout();
-                    default -> new HttpFailure(HttpFailure.Kind.MALFORMED_REQUEST, "the request could not be read: "
+                    default -> new HttpFailure(ProblemKind.MALFORMED_REQUEST, "the request could not be read: "
                             + (h.getReason() == null ? "HTTP " + h.getCode() : h.getReason()));
                 });
             }
@@ -104,7 +105,7 @@ public final class RequestBodies {
                 return Optional.of(timeout());
             }
             if (t instanceof java.io.EOFException) {
-                return Optional.of(new HttpFailure(HttpFailure.Kind.MALFORMED_REQUEST,
+                return Optional.of(new HttpFailure(ProblemKind.MALFORMED_REQUEST,
                         "the request body ended before its announced length (or its last chunk)"));
             }
         }
@@ -112,11 +113,11 @@ public final class RequestBodies {
     }
 
     private static HttpFailure timeout() {
-        return new HttpFailure(HttpFailure.Kind.REQUEST_TIMEOUT, "the request body arrived too slowly; send it at once");
+        return new HttpFailure(ProblemKind.REQUEST_TIMEOUT, "the request body arrived too slowly; send it at once");
     }
 
     private static HttpFailure tooLarge(long maxBytes) {
-        return new HttpFailure(HttpFailure.Kind.BODY_TOO_LARGE, "the request body exceeds this server's limit of "
+        return new HttpFailure(ProblemKind.BODY_TOO_LARGE, "the request body exceeds this server's limit of "
                 + maxBytes + " bytes");
     }
 }

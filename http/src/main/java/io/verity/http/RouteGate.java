@@ -2,6 +2,7 @@ package io.verity.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.verity.protocol.wire.ProblemKind;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
@@ -47,7 +48,7 @@ public final class RouteGate {
     private void enter(Context ctx) {
         if (!"POST".equals(ctx.method().name())) return; // a GET or OPTIONS is a 404/405, not work
         if (!permits.tryAcquire()) {
-            throw new HttpFailure(HttpFailure.Kind.RATE_LIMITED, "this server already runs " + size
+            throw new HttpFailure(ProblemKind.RATE_LIMITED, "this server already runs " + size
                     + " requests on this route; retry after " + limits.retryAfter().toSeconds() + " s or elsewhere",
                     List.of(), Optional.of(limits.retryAfter()));
         }

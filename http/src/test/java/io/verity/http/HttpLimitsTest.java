@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.FieldErrors;
+import io.verity.protocol.wire.ProblemKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,12 +53,12 @@ class HttpLimitsTest {
     void a_failure_carries_its_kind_source_and_capped_errors() {
         List<FieldError> many = new ArrayList<>();
         for (int i = 0; i < 100; i++) many.add(new FieldError("/k" + i, "x"));
-        HttpFailure f = new HttpFailure(HttpFailure.Kind.MALFORMED_JSON, "bad", many, java.util.Optional.empty());
+        HttpFailure f = new HttpFailure(ProblemKind.MALFORMED_JSON, "bad", many, java.util.Optional.empty());
         assertThat(f.errors()).hasSize(21);
         assertThat(f.status()).isEqualTo(400);
         assertThat(f.source().retryElsewhere()).isFalse();
         assertThat(f.getStackTrace()).isEmpty();
-        assertThat(HttpFailure.Kind.RATE_LIMITED.source.retryElsewhere()).isTrue();
-        assertThat(HttpFailure.Kind.REQUEST_TIMEOUT.type()).isEqualTo("urn:verity:problem:request-timeout");
+        assertThat(ProblemKind.RATE_LIMITED.source.retryElsewhere()).isTrue();
+        assertThat(ProblemKind.REQUEST_TIMEOUT.type()).isEqualTo("urn:verity:problem:request-timeout");
     }
 }

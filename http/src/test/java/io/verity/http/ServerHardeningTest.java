@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import io.verity.testing.HostileRequests;
 import io.verity.testing.RawHttp;
 import java.io.IOException;
 import java.net.URI;
@@ -85,24 +86,13 @@ class ServerHardeningTest {
         String head = RawHttp.head("POST", url, "/echo", "Content-Type: application/json", "Transfer-Encoding: chunked");
         String big = Integer.toHexString(5000) + "\r\n" + "[" + " ".repeat(4998) + "]\r\n0\r\n\r\n";
         problem(RawHttp.exchange(url, head, big.getBytes(StandardCharsets.UTF_8)), 413, "body-too-large");
-        assertThat(RawHttp.exchange(url, head, "2\r\n{}\r\nXY\r\n".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(400);
+        assertThat(HostileRequests.malformedChunks(url, "/echo").status()).isEqualTo(400);
     }
 
     @Test
     void a_trickling_body_is_cut_off_with_408() throws Exception {
         try (RawHttp c = RawHttp.connect(url, Duration.ofSeconds(30))) {
-            c.send(RawHttp.head("POST", url, "/echo", "Content-Type: application/json", "Content-Length: 300")
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            boolean cut = false;
-            for (int i = 0; i < 300 && !cut; i++) {
-                try {
-                    c.send(new byte[] {' '});
-                } catch (IOException closed) {
-                    break;
-                }
-                cut = c.serverSpoke();
-                if (!cut) Thread.sleep(250); // the hostile client's pace
-            }
+            HostileRequests.trickle(c, url, "/echo", 300);
             problem(c.readResponse(), 408, "request-timeout");
         }
     }

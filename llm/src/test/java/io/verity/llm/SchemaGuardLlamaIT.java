@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SchemaGuard against the real converter: seeded random schemas over the keywords llama.cpp's
@@ -104,28 +105,33 @@ class SchemaGuardLlamaIT {
         return s;
     }
 
+    @TempDir Path dir;
+
+    /** An engine on a one-layer model; llama.cpp's log (where grammar errors show) goes to {@link #log()}. */
+    LlmEngine tinyEngine() throws Exception {
+        Path model = dir.resolve("tiny.gguf");
+        TinyLlama.write(model, 1);
+        return LlmEngine.start(model, 1, log());
+    }
+
+    Path log() {
+        return dir.resolve("llama.log");
+    }
+
     /** Why the guard refuses quotes in const and enum strings: the converter's literal breaks on them. */
     @Test
     void a_const_string_with_a_quote_breaks_llama_cpps_grammar_which_then_goes_unconstrained() throws Exception {
-        Path dir = Files.createTempDirectory("schema-guard-llama-it");
-        Path model = dir.resolve("tiny.gguf");
-        TinyLlama.write(model, 1);
-        Path log = dir.resolve("llama.log");
-        try (LlmEngine engine = LlmEngine.start(model, 1, log)) {
+        try (LlmEngine engine = tinyEngine()) {
             engine.chat(List.of(new ChatMessage("user", "json")), new Sampling(0, 1, 0, 6), List.of(),
                     Constraint.jsonSchema("{\"const\":\"say \\\"hi\\\"\"}"), null);
         }
-        assertThat(Files.readString(log)).contains("error parsing grammar");
+        assertThat(Files.readString(log())).contains("error parsing grammar");
     }
 
     @Test
     void every_schema_the_guard_admits_converts_in_llama_cpp_without_a_crash() throws Exception {
-        Path dir = Files.createTempDirectory("schema-guard-llama-it");
-        Path model = dir.resolve("tiny.gguf");
-        TinyLlama.write(model, 1);
-        Path log = dir.resolve("llama.log");
         int admitted = 0, refused = 0;
-        try (LlmEngine engine = LlmEngine.start(model, 1, log)) {
+        try (LlmEngine engine = tinyEngine()) {
             for (int i = 0; i < 400 && admitted < 150; i++) {
                 JsonNode schema = root();
                 try {
@@ -146,7 +152,7 @@ class SchemaGuardLlamaIT {
             assertThat(engine.restarts()).isZero();
         }
         // This build samples unconstrained when it cannot parse a grammar: that must not have happened either.
-        assertThat(Files.readString(log)).doesNotContain("error parsing grammar");
+        assertThat(Files.readString(log())).doesNotContain("error parsing grammar");
         assertThat(admitted).isGreaterThan(50);
         assertThat(refused).isGreaterThan(20);
     }

@@ -2,10 +2,10 @@ package io.verity.node;
 
 import io.verity.http.HttpLimits;
 import io.verity.node.settle.ChainSettings;
+import io.verity.protocol.Checks;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -39,19 +39,12 @@ public record NodeConfig(Path home, String host, int port, HttpLimits http, long
     public static final long DEVNET_CHAIN_ID = 31337;
 
     public NodeConfig {
-        Objects.requireNonNull(home, "home");
-        Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(verifyingContract, "verifyingContract");
-        Objects.requireNonNull(price, "price");
-        Objects.requireNonNull(chain, "chain");
-        Objects.requireNonNull(faults, "faults");
-        Objects.requireNonNull(attestation, "attestation");
-        Objects.requireNonNull(openAi, "openAi");
-        if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
-        Objects.requireNonNull(http, "http");
+        Checks.nonNull("home", home, "host", host, "http", http, "verifyingContract", verifyingContract, "price", price,
+                "chain", chain, "faults", faults, "attestation", attestation, "openAi", openAi);
+        Checks.inRange("port", port, 0, 65535);
         if (chainId <= 0) throw new IllegalArgumentException("chainId must be > 0, got " + chainId);
         if (price.signum() < 0) throw new IllegalArgumentException("price must be >= 0 wei, got " + price);
-        if (engineThreads < 1) throw new IllegalArgumentException("engineThreads must be >= 1, got " + engineThreads);
+        Checks.atLeast("engineThreads", engineThreads, 1);
     }
 
     public static NodeConfig defaults(Path home) {

@@ -2,6 +2,7 @@ package io.verity.node;
 
 import io.verity.llm.LlmEngine;
 import io.verity.llm.schema.SchemaGuard;
+import io.verity.protocol.Checks;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -29,11 +29,8 @@ public record OpenAiSettings(Optional<Upstream> upstream, Optional<ApiKey> requi
             SchemaGuard.Limits.DEFAULT, LlmEngine.Options.defaults(1, null));
 
     public OpenAiSettings {
-        Objects.requireNonNull(upstream, "upstream");
-        Objects.requireNonNull(requiredKey, "requiredKey");
-        Objects.requireNonNull(tokenPrices, "tokenPrices");
-        Objects.requireNonNull(schemaLimits, "schemaLimits");
-        Objects.requireNonNull(workers, "workers");
+        Checks.nonNull("upstream", upstream, "requiredKey", requiredKey, "tokenPrices", tokenPrices,
+                "schemaLimits", schemaLimits, "workers", workers);
     }
 
     public OpenAiSettings withUpstream(Upstream u) {
@@ -116,9 +113,7 @@ public record OpenAiSettings(Optional<Upstream> upstream, Optional<ApiKey> requi
         public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
 
         public Upstream {
-            Objects.requireNonNull(baseUrl, "baseUrl");
-            Objects.requireNonNull(key, "key");
-            Objects.requireNonNull(timeout, "timeout");
+            Checks.nonNull("baseUrl", baseUrl, "key", key, "timeout", timeout);
             if (!"http".equals(baseUrl.getScheme()) && !"https".equals(baseUrl.getScheme()) || baseUrl.getHost() == null) {
                 throw new IllegalArgumentException("the upstream URL must be http(s)://host[:port]/path, got " + baseUrl);
             }

@@ -68,7 +68,7 @@ class DisputeIT {
         http = HttpClient.newHttpClient();
         for (int account = 1; account <= 5; account++) {
             Path home = dir.resolve("n" + account);
-            new io.verity.node.hub.ModelHub(home.resolve("models")).add(MODEL.file(), MODEL.name(), MODEL.version(), MODEL.license(), MODEL.source());
+            StakedNodes.install(home, MODEL);
             NodeConfig c = NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, account)
                     .withBatching(1, Duration.ofMillis(100)));
             if (account == 1) c = c.withFaults(Faults.NONE.withTamperWeight(true));
@@ -100,6 +100,23 @@ class DisputeIT {
         return new Settled(signed, inputs, inc);
     }
 
+    /** The first trace entry from {@code from} on that is a Conv operator's output. */
+    static int firstConvFrom(DeterministicModel m, List<TraceLayout.Slot> layout, int from) {
+        for (int i = from; i < layout.size(); i++) {
+            if (layout.get(i).node() >= 0 && m.nodeOp(layout.get(i).node()).equals("Conv")) return i;
+        }
+        throw new AssertionError("no Conv entry from " + from + " in " + layout.size() + " entries");
+    }
+
+    /** The model as the challenger's own engine loads it. */
+    static DeterministicModel model() {
+        return engine.load(MODEL.digest(), MODEL.file());
+    }
+
+    static NodeRegistryClient registry(ChainConnection c) {
+        return new NodeRegistryClient(c, devnet.deployment().nodeRegistry());
+    }
+
     static DisputeClient games(ChainConnection c) {
         return new DisputeClient(c, devnet.deployment().requireDisputeGame());
     }
@@ -108,9 +125,9 @@ class DisputeIT {
     void a_node_computing_with_a_tampered_weight_is_bisected_to_that_operator_and_slashed() throws Exception {
         InferenceNode cheat = nodes.get(0);
         Settled s = inferAndSettle(cheat, "VERITY");
-        DeterministicModel honest = engine.load(MODEL.digest(), MODEL.file());
+        DeterministicModel honest = model();
         try (ChainConnection me = devnet.connect(CHALLENGER); ChainConnection reader = devnet.connect(0)) {
-            NodeRegistryClient registry = new NodeRegistryClient(reader, devnet.deployment().nodeRegistry());
+            NodeRegistryClient registry = registry(reader);
             BigInteger stakeBefore = registry.stakeOf(cheat.address());
             List<String> log = new ArrayList<>();
             Challenger challenger = new Challenger(games(me), honest, line -> {
@@ -160,8 +177,8 @@ class DisputeIT {
 
             assertThat(end.state()).isEqualTo(Dispute.State.NODE_WON);
             assertThat(games(reader).claimable(honestNode.address())).isGreaterThanOrEqualTo(BOND.multiply(BigInteger.valueOf(9)).divide(BigInteger.TEN));
-            assertThat(new NodeRegistryClient(reader, devnet.deployment().nodeRegistry()).stakeOf(honestNode.address()))
-                    .isEqualTo(new NodeRegistryClient(reader, devnet.deployment().nodeRegistry()).minStake());
+            assertThat(registry(reader).stakeOf(honestNode.address()))
+                    .isEqualTo(registry(reader).minStake());
         }
     }
 
@@ -184,10 +201,8 @@ class DisputeIT {
 
         // an operator's inputs are served with openings of earlier entries that verify against the receipt's root
         TraceClient tc = new TraceClient(node.url());
-        DeterministicModel m = engine.load(MODEL.digest(), MODEL.file());
-        int convEntry = -1;
-        List<TraceLayout.Slot> layout = TraceLayout.of(m);
-        for (int i = 300; i < layout.size() && convEntry < 0; i++) if (layout.get(i).node() >= 0 && m.nodeOp(layout.get(i).node()).equals("Conv")) convEntry = i;
+        DeterministicModel m = model();
+        int convEntry = firstConvFrom(m, TraceLayout.of(m), 300);
         TraceClient.OperatorInputs in = tc.inputs(s.receipt().id(), convEntry).orElseThrow();
         assertThat(in.op()).isEqualTo("Conv");
         assertThat(in.inputs()).isNotEmpty().allSatisfy(x -> {
@@ -200,14 +215,13 @@ class DisputeIT {
     void a_referee_re_executes_a_conv_from_the_inputs_the_node_serves_and_checks_the_nodes_digest() throws Exception {
         InferenceNode node = nodes.get(3);
         Settled s = inferAndSettle(node, "REFEREE");
-        DeterministicModel m = engine.load(MODEL.digest(), MODEL.file());
+        DeterministicModel m = model();
         var trace = m.trace(s.inputs());
         assertThat(trace.root()).isEqualTo(s.receipt().receipt().traceRoot());
         List<TraceLayout.Slot> layout = TraceLayout.of(m);
         assertThat(layout).hasSize(trace.size());
         for (int i = 0; i < layout.size(); i++) assertThat(layout.get(i).name()).isEqualTo(trace.entries().get(i).name());
-        int conv = -1;
-        for (int i = 400; i < layout.size() && conv < 0; i++) if (layout.get(i).node() >= 0 && m.nodeOp(layout.get(i).node()).equals("Conv")) conv = i;
+        int conv = firstConvFrom(m, layout, 400);
 
         io.verity.node.dispute.Referee referee = new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m));
         TraceClient served = new TraceClient(node.url());
@@ -225,7 +239,7 @@ class DisputeIT {
     void a_referee_of_the_last_entry_recomputes_the_outputs_digest_from_the_graph_outputs_the_node_serves() throws Exception {
         InferenceNode node = nodes.get(3);
         Settled s = inferAndSettle(node, "OUTPUTS");
-        DeterministicModel m = engine.load(MODEL.digest(), MODEL.file());
+        DeterministicModel m = model();
         var trace = m.trace(s.inputs());
         int last = trace.size() - 1;
         TraceClient served = new TraceClient(node.url());
@@ -248,12 +262,12 @@ class DisputeIT {
     void a_node_signing_an_honest_trace_but_perturbed_outputs_is_slashed_at_once_by_the_challengers_outputs_proof() throws Exception {
         InferenceNode liar = nodes.get(4);
         Settled s = inferAndSettle(liar, "OUTPUTS LIE");
-        DeterministicModel honest = engine.load(MODEL.digest(), MODEL.file());
+        DeterministicModel honest = model();
         var mine = honest.trace(s.inputs());
         assertThat(s.receipt().receipt().traceRoot()).as("the liar's trace is honest").isEqualTo(mine.root());
         assertThat(s.receipt().receipt().outputsDigest()).isNotEqualTo(mine.entries().getLast().digest());
         try (ChainConnection me = devnet.connect(CHALLENGER + 2); ChainConnection reader = devnet.connect(0)) {
-            NodeRegistryClient registry = new NodeRegistryClient(reader, devnet.deployment().nodeRegistry());
+            NodeRegistryClient registry = registry(reader);
             BigInteger stakeBefore = registry.stakeOf(liar.address());
             long gamesBefore = games(reader).gameCount();
             Challenger challenger = new Challenger(games(me), honest, System.out::println);

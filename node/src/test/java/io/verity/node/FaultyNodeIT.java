@@ -2,6 +2,7 @@ package io.verity.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.verity.node.fixture.VadNode;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
@@ -10,14 +11,12 @@ import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.tensor.TensorDigests;
 import java.net.http.HttpClient;
-import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A node with {@code perturb = 1} lies on every answer but signs the lie, as a byzantine node in a fault test
@@ -27,30 +26,18 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class FaultyNodeIT {
-    @TempDir static Path liarHome;
-    @TempDir static Path honestHome;
-    InferenceNode liar;
-    InferenceNode honest;
+    @RegisterExtension static final VadNode liar = VadNode.of(c -> c.withFaults(Faults.NONE.withPerturb(1)));
+    @RegisterExtension static final VadNode honest = VadNode.of();
     final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    void start() throws Exception {
-        NodeFixture.installVad(liarHome);
-        NodeFixture.installVad(honestHome);
-        liar = InferenceNode.start(NodeConfig.defaults(liarHome).withFaults(Faults.NONE.withPerturb(1)));
-        honest = InferenceNode.start(NodeConfig.defaults(honestHome));
-    }
 
     @AfterAll
     void stop() {
-        liar.close();
-        honest.close();
         http.close();
     }
 
     record Answer(SignedReceipt receipt, Keccak256 digestOfOutputs) {}
 
-    Answer infer(InferenceNode node, String body) throws Exception {
+    Answer infer(VadNode node, String body) throws Exception {
         var r = NodeFixture.post(http, node.url(), "/v1/infer", body, "application/json");
         assertThat(r.status()).as("%s", r.body()).isEqualTo(200);
         SignedReceipt receipt = ReceiptJson.read(r.body().get("receipt"), "/receipt");

@@ -3,7 +3,7 @@ package io.verity.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.verity.llm.gguf.TinyLlama;
+import io.verity.node.fixture.LlmNodes;
 import io.verity.node.hub.ModelHub;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -21,8 +21,7 @@ class HubLlmNodeIT {
 
     @Test
     void a_gguf_in_the_hub_answers_chat_with_a_receipt_on_its_digest_and_infer_points_to_chat() throws Exception {
-        Path gguf = home.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
+        Path gguf = LlmNodes.tinyLlama(home);
         var manifest = new ModelHub(home.resolve("node/models")).add(gguf, "tiny-llama", "1", "Apache-2.0", "generated");
         try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(home.resolve("node")));
                 HttpClient http = HttpClient.newHttpClient()) {

@@ -3,6 +3,8 @@ package io.verity.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.node.fixture.StakedNodes;
+import io.verity.node.fixture.VadNode;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.json.ReceiptJson;
@@ -11,32 +13,22 @@ import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.TensorDigests;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The node's HTTP API against a real node on a free loopback port, serving the real Silero VAD model. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class NodeApiIT {
-    @TempDir static Path home; // static: a PER_CLASS @BeforeAll runs before instance @TempDir fields are set
-    InferenceNode node;
+    @RegisterExtension static final VadNode node = VadNode.of(c -> c.withMaxBodyBytes(64 * 1024));
     final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    void start() throws Exception {
-        NodeFixture.installVad(home);
-        node = InferenceNode.start(NodeConfig.defaults(home).withMaxBodyBytes(64 * 1024));
-    }
 
     @AfterAll
     void stop() {
-        node.close();
         http.close();
     }
 
@@ -49,6 +41,13 @@ class NodeApiIT {
         assertThat(r.contentType()).startsWith("application/problem+json");
         assertThat(r.body().get("type").asText()).isEqualTo("urn:verity:problem:" + slug);
         assertThat(r.body().get("status").asInt()).isEqualTo(status);
+    }
+
+    /** {@code body} is refused with {@code status} and {@code slug}, naming one field: {@code pointer}. */
+    void assertRefused(String body, int status, String slug, String pointer) throws Exception {
+        var r = infer(body);
+        assertProblem(r, status, slug);
+        assertThat(onlyError(r).get("pointer").asText()).isEqualTo(pointer);
     }
 
     static JsonNode onlyError(NodeFixture.Response r) {
@@ -76,7 +75,7 @@ class NodeApiIT {
         assertThat(receipt.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(receipt.receipt().node()).isEqualTo(node.address());
         assertThat(receipt.receipt().requestId().toHex()).isEqualTo(rid);
-        assertThat(receipt.receipt().modelDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(NodeFixture.vadFile())));
+        assertThat(receipt.receipt().modelDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(StakedNodes.vadFile())));
         var outputs = TensorJson.readList(r.body().get("outputs"), "/outputs");
         assertThat(receipt.receipt().outputsDigest()).isEqualTo(TensorDigests.tensorsDigest(outputs));
         var inputs = TensorJson.readList(NodeFixture.JSON.readTree(NodeFixture.vadRequest(rid)).get("inputs"), "/inputs");
@@ -132,9 +131,8 @@ class NodeApiIT {
 
     @Test
     void an_unknown_model_is_a_404_naming_the_field() throws Exception {
-        var r = infer(NodeFixture.vadRequest(null).replace("\"silero-vad\"", "\"no-such-model\""));
-        assertProblem(r, 404, "unknown-model");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/model");
+        assertRefused(NodeFixture.vadRequest(null).replace("\"silero-vad\"", "\"no-such-model\""),
+                404, "unknown-model", "/model");
     }
 
     @Test
@@ -149,16 +147,13 @@ class NodeApiIT {
     void an_extra_input_is_a_422() throws Exception {
         String valid = NodeFixture.vadRequest(null);
         String body = valid.substring(0, valid.length() - 2) + ",{\"name\":\"h\",\"dtype\":\"float32\",\"shape\":[1],\"data\":[0]}]}";
-        var r = infer(body);
-        assertProblem(r, 422, "invalid-input");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/3/name");
+        assertRefused(body, 422, "invalid-input", "/inputs/3/name");
     }
 
     @Test
     void a_wrong_dtype_is_a_422() throws Exception {
-        var r = infer(NodeFixture.vadRequest(null).replace("\"dtype\":\"int64\"", "\"dtype\":\"int32\""));
-        assertProblem(r, 422, "invalid-input");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/2/dtype");
+        assertRefused(NodeFixture.vadRequest(null).replace("\"dtype\":\"int64\"", "\"dtype\":\"int32\""),
+                422, "invalid-input", "/inputs/2/dtype");
     }
 
     @Test
@@ -166,9 +161,7 @@ class NodeApiIT {
         String body = NodeFixture.vadRequest(null).replace("\"shape\":[2,1,128],\"b64\":\"", "\"shape\":[2,1,64],\"b64\":\"")
                 .replace(java.util.Base64.getEncoder().encodeToString(new byte[2 * 128 * 4]),
                         java.util.Base64.getEncoder().encodeToString(new byte[2 * 64 * 4]));
-        var r = infer(body);
-        assertProblem(r, 422, "invalid-input");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/1/shape/2");
+        assertRefused(body, 422, "invalid-input", "/inputs/1/shape/2");
     }
 
     @Test
@@ -180,16 +173,13 @@ class NodeApiIT {
 
     @Test
     void nan_in_a_float_input_is_a_422() throws Exception {
-        var r = infer(NodeFixture.vadRequest(null).replaceFirst("\\[0\\.0,", "[\"NaN\","));
-        assertProblem(r, 422, "invalid-input");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/inputs/0/data/0");
+        assertRefused(NodeFixture.vadRequest(null).replaceFirst("\\[0\\.0,", "[\"NaN\","),
+                422, "invalid-input", "/inputs/0/data/0");
     }
 
     @Test
     void a_bad_request_id_is_a_400() throws Exception {
-        var r = infer(NodeFixture.vadRequest("0x1234"));
-        assertProblem(r, 400, "invalid-request");
-        assertThat(onlyError(r).get("pointer").asText()).isEqualTo("/requestId");
+        assertRefused(NodeFixture.vadRequest("0x1234"), 400, "invalid-request", "/requestId");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.verity.attestation.EvidenceKind;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -28,7 +29,7 @@ class NodeAttestationIT {
 
     @Test
     void a_node_with_evidence_serves_it_and_signs_its_digest_into_receipts(@TempDir Path home) throws Exception {
-        NodeFixture.installVad(home);
+        StakedNodes.installVad(home);
         NodeConfig config = NodeMain.parse(new String[] {"--home", home.toString(), "--port", "0", "--attestation", N1.toString()});
         Keccak256 digest = Keccak256.hash(Files.readAllBytes(N1));
         assertThat(config.attestation().orElseThrow().kind()).isEqualTo(EvidenceKind.AWS_NITRO);
@@ -50,7 +51,7 @@ class NodeAttestationIT {
 
     @Test
     void a_node_without_evidence_says_none_and_signs_the_zero_digest(@TempDir Path home) throws Exception {
-        NodeFixture.installVad(home);
+        StakedNodes.installVad(home);
         try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(home))) {
             var a = NodeFixture.get(http, node.url(), "/v1/attestation");
             assertThat(a.status()).isEqualTo(200);

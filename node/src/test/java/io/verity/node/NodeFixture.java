@@ -2,29 +2,22 @@ package io.verity.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.node.hub.ModelHub;
-import io.verity.testing.TestPaths;
+import io.verity.node.fixture.StakedNodes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 
-/** A node home with Silero VAD in its hub, and the HTTP calls the tests make against a running node. */
+/**
+ * A Silero VAD request (the model: {@link StakedNodes#installVad}), and the HTTP calls the tests make against a
+ * running node.
+ */
 final class NodeFixture {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String VAD = "silero-vad";
+    static final String VAD = StakedNodes.VAD;
 
     private NodeFixture() {}
-
-    static Path vadFile() {
-        return TestPaths.nodeModules().resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx");
-    }
-
-    static void installVad(Path home) throws IOException {
-        new ModelHub(home.resolve("models")).add(vadFile(), VAD, "5", "MIT", "npm:@ricky0123/vad-web");
-    }
 
     /** A valid request body for Silero VAD v5. */
     static String vadRequest(String requestId) {

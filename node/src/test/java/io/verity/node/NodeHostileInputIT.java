@@ -4,24 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.http.HttpLimits;
+import io.verity.node.fixture.VadNode;
 import io.verity.testing.HostileBodies;
+import io.verity.testing.HostileRequests;
 import io.verity.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13, items 3 and 7: what a hostile stranger sends to a node's {@code POST /v1/infer}, over a raw socket
@@ -31,38 +31,24 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class NodeHostileInputIT {
-    @TempDir static Path home;
-    @TempDir static Path slowHome;
-    InferenceNode node;
+    @RegisterExtension static final VadNode node = VadNode.of();
     /** One inference at a time, so holding one makes the next a 429. */
-    InferenceNode gated;
+    @RegisterExtension static final VadNode gated = VadNode.of(c -> c.withHttp(HttpLimits.DEFAULT.withMaxConcurrent(1)
+            .withRetryAfter(Duration.ofSeconds(3))));
     /** Small idle timeout and a minimum data rate, so a trickling client is cut off quickly. */
-    InferenceNode strict;
+    @RegisterExtension static final VadNode strict = VadNode.of(c -> c.withHttp(HttpLimits.DEFAULT.withMinDataRate(100)
+            .withIdleTimeout(Duration.ofSeconds(2))));
     final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    void start() throws Exception {
-        NodeFixture.installVad(home);
-        NodeFixture.installVad(slowHome);
-        node = InferenceNode.start(NodeConfig.defaults(home));
-        gated = InferenceNode.start(NodeConfig.defaults(home.resolve("gated")).withHttp(HttpLimits.DEFAULT.withMaxConcurrent(1)
-                .withRetryAfter(Duration.ofSeconds(3))));
-        strict = InferenceNode.start(NodeConfig.defaults(slowHome).withHttp(HttpLimits.DEFAULT.withMinDataRate(100)
-                .withIdleTimeout(Duration.ofSeconds(2))));
-    }
 
     @AfterAll
     void stop() {
-        node.close();
-        gated.close();
-        strict.close();
         http.close();
     }
 
     /** After every hostile input the node still answers a good inference. */
     @AfterEach
     void still_serves() throws Exception {
-        for (InferenceNode n : new InferenceNode[] {node, strict}) {
+        for (VadNode n : new VadNode[] {node, strict}) {
             var r = NodeFixture.post(http, n.url(), "/v1/infer", NodeFixture.vadRequest(null), "application/json");
             assertThat(r.status()).as(r.body() == null ? "" : r.body().toString()).isEqualTo(200);
         }
@@ -82,7 +68,7 @@ class NodeHostileInputIT {
         assertThat(p.get("status").asInt()).isEqualTo(status);
         assertThat(p.get("source").asText()).isEqualTo("request");
         assertThat(p.get("retryable").asBoolean()).isFalse();
-        assertThat(r.text()).doesNotContain("\tat ", "Exception", home.toString());
+        assertThat(r.text()).doesNotContain("\tat ", "Exception", node.home().toString());
         return p;
     }
 
@@ -151,20 +137,14 @@ class NodeHostileInputIT {
 
     @Test
     void a_malformed_chunked_body_is_a_400_not_a_500() throws Exception {
-        String head = RawHttp.head("POST", node.url(), "/v1/infer", "Content-Type: application/json", "Transfer-Encoding: chunked");
-        var r = RawHttp.exchange(node.url(), head, utf8("5\r\n{\"mod\r\nZZ\r\nel\":1}\r\n0\r\n\r\n"));
+        var r = HostileRequests.malformedChunks(node.url(), "/v1/infer");
         assertThat(r.status()).as(r.text()).isEqualTo(400);
         assertThat(r.text()).doesNotContain("\tat ", "Exception");
     }
 
     @Test
     void a_body_shorter_than_its_content_length_is_a_400() throws Exception {
-        String head = RawHttp.head("POST", node.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 500");
-        try (RawHttp c = RawHttp.connect(node.url(), Duration.ofSeconds(30))) {
-            c.send(utf8(head + "{\"model\":\"silero-vad\""));
-            c.shutdownOutput();
-            problem(c.readResponse(), 400, "malformed-request");
-        }
+        problem(HostileRequests.truncated(node.url(), "/v1/infer", "{\"model\":\"silero-vad\""), 400, "malformed-request");
     }
 
     @Test
@@ -191,29 +171,15 @@ class NodeHostileInputIT {
 
     @Test
     void a_client_trickling_its_body_is_cut_off() throws Exception {
-        String head = RawHttp.head("POST", strict.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 200");
         try (RawHttp c = RawHttp.connect(strict.url(), Duration.ofSeconds(30))) {
-            c.send(utf8(head));
-            boolean cut = false;
             // 4 bytes a second against a minimum of 100: the node must end it long before the 200th byte
-            for (int i = 0; i < 200 && !cut; i++) {
-                try {
-                    c.send(new byte[] {' '});
-                } catch (IOException closed) {
-                    cut = true;
-                    break;
-                }
-                cut = c.serverSpoke();
-                if (!cut) Thread.sleep(250); // the hostile client's pace, not a wait for the server
-            }
-            assertThat(cut).as("the node cut the trickle off").isTrue();
+            assertThat(HostileRequests.trickle(c, strict.url(), "/v1/infer", 200)).as("the node cut the trickle off").isTrue();
             problem(c.readResponse(), 408, "request-timeout");
         }
     }
 
     @Test
     void beyond_the_concurrency_limit_is_a_429_with_retry_after() throws Exception {
-        NodeFixture.installVad(home.resolve("gated"));
         String head = RawHttp.head("POST", gated.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 100");
         try (RawHttp holder = RawHttp.connect(gated.url(), Duration.ofSeconds(30))) {
             holder.send(utf8(head + "{")); // holds the one permit while the node waits for the rest
@@ -236,13 +202,13 @@ class NodeHostileInputIT {
     void an_unknown_model_names_no_directory_of_the_node() throws Exception {
         var r = postRaw(node.url(), utf8(NodeFixture.vadRequest(null).replace("silero-vad", "nope")), "application/json");
         assertThat(r.status()).isEqualTo(404);
-        assertThat(r.text()).doesNotContain(home.toString()).contains("no model 'nope' on this node");
+        assertThat(r.text()).doesNotContain(node.home().toString()).contains("no model 'nope' on this node");
         JsonNode p = NodeFixture.JSON.readTree(r.body());
         assertThat(p.get("source").asText()).isEqualTo("node");
         assertThat(p.get("retryable").asBoolean()).isTrue();
         var none = RawHttp.exchange(node.url(), RawHttp.head("GET", node.url(), "/static/../../etc/passwd"), new byte[0]);
         assertThat(none.status()).isIn(400, 404);
-        assertThat(none.text()).doesNotContain(home.toString(), "\tat ");
+        assertThat(none.text()).doesNotContain(node.home().toString(), "\tat ");
     }
 
     @Test
@@ -252,7 +218,7 @@ class NodeHostileInputIT {
                 "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\nConnection: close\r\n\r\n"}) {
             var r = RawHttp.exchange(node.url(), "", raw.getBytes(StandardCharsets.ISO_8859_1));
             assertThat(r.status()).as(r.text()).isBetween(400, 499);
-            assertThat(r.text()).doesNotContain("\tat ", "Exception", "org.eclipse", "jetty", home.toString());
+            assertThat(r.text()).doesNotContain("\tat ", "Exception", "org.eclipse", "jetty", node.home().toString());
             assertThat(r.headers().get("content-type")).startsWith("application/problem+json");
             assertThat(NodeFixture.JSON.readTree(r.body()).get("source").asText()).isEqualTo("request");
         }

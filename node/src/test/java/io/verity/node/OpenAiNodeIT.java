@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
-import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -16,7 +14,8 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
+import io.verity.node.fixture.LlmNodes;
+import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -53,10 +52,8 @@ class OpenAiNodeIT {
     @BeforeAll
     static void start() throws Exception {
         home = Files.createTempDirectory("openai-node-it");
-        Path gguf = home.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
-        node = InferenceNode.start(NodeConfig.defaults(home.resolve("node")).withPrice(PRICE_PER_TOKEN));
-        node.serveLlm(MODEL, LlmEngine.start(gguf, 2, Path.of("target", "openai-node-it-llama.log")));
+        node = LlmNodes.start(NodeConfig.defaults(home.resolve("node")).withPrice(PRICE_PER_TOKEN),
+                LlmEngine.start(LlmNodes.tinyLlama(home), 2, Path.of("target", "openai-node-it-llama.log")));
         http = HttpClient.newHttpClient();
     }
 
@@ -64,6 +61,13 @@ class OpenAiNodeIT {
     static void stop() {
         if (node != null) node.close();
         if (http != null) http.close();
+    }
+
+    /** The 200 answer to {@code body} on {@code path}, read; any other status fails with the body as the reason. */
+    static JsonNode answered(String path, String body) throws Exception {
+        HttpResponse<String> r = post(path, body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
     }
 
     static HttpResponse<String> post(String path, String body) throws Exception {
@@ -168,9 +172,7 @@ class OpenAiNodeIT {
     @Test
     void legacy_completions_answer_text_completion_with_a_receipt() throws Exception {
         String req = "{\"model\":\"tiny-llama\",\"prompt\":\"abc\",\"temperature\":0,\"max_tokens\":5}";
-        HttpResponse<String> r = post("/v1/completions", req);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        JsonNode body = JSON.readTree(r.body());
+        JsonNode body = answered("/v1/completions", req);
         assertThat(body.get("object").asText()).isEqualTo("text_completion");
         assertThat(body.at("/choices/0/text").asText()).hasSize(5);
         checkVerity("/v1/completions", req, body);
@@ -180,9 +182,7 @@ class OpenAiNodeIT {
     void json_mode_constrains_the_answer_to_a_json_object_prefix() throws Exception {
         String req = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"json please\"}],"
                 + "\"temperature\":0,\"max_tokens\":24,\"response_format\":{\"type\":\"json_object\"}}";
-        HttpResponse<String> r = post("/v1/chat/completions", req);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        JsonNode body = JSON.readTree(r.body());
+        JsonNode body = answered("/v1/chat/completions", req);
         assertThat(body.at("/choices/0/message/content").asText()).startsWith("{");
         checkVerity("/v1/chat/completions", req, body);
     }
@@ -241,9 +241,7 @@ class OpenAiNodeIT {
     @Test
     void a_forced_tool_choice_answers_with_a_tool_call_whose_arguments_fit_the_schema() throws Exception {
         String req = FORCED_TOOL.formatted("");
-        HttpResponse<String> r = post("/v1/chat/completions", req);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        JsonNode body = JSON.readTree(r.body());
+        JsonNode body = answered("/v1/chat/completions", req);
         assertThat(body.at("/choices/0/finish_reason").asText()).isEqualTo("tool_calls");
         JsonNode message = body.at("/choices/0/message");
         assertThat(message.get("content").isNull()).isTrue();
@@ -277,9 +275,7 @@ class OpenAiNodeIT {
                 + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
                 + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"sunny\"}],"
                 + "\"temperature\":0,\"max_tokens\":10,\"tools\":[" + WEATHER_TOOL + "]%s}";
-        HttpResponse<String> r = post("/v1/chat/completions", req.formatted(""));
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        JsonNode body = JSON.readTree(r.body());
+        JsonNode body = answered("/v1/chat/completions", req.formatted(""));
         assertThat(body.at("/choices/0/message/content").asText()).hasSize(10);
         assertThat(body.at("/choices/0/message/tool_calls").isMissingNode()).isTrue();
         checkVerity("/v1/chat/completions", req.formatted(""), body);
@@ -322,12 +318,7 @@ class OpenAiNodeIT {
     // ---- the official OpenAI Java client, unchanged ----
 
     static OpenAIClient openai() {
-        return OpenAIOkHttpClient.builder().baseUrl(node.url() + "/v1").apiKey("unused").maxRetries(0)
-                .timeout(Duration.ofSeconds(30)).build();
-    }
-
-    static JsonNode tree(JsonValue v) {
-        return com.openai.core.ObjectMappers.jsonMapper().valueToTree(v);
+        return OpenAiSdk.client(node.url(), Duration.ofSeconds(30));
     }
 
     @Test
@@ -338,7 +329,7 @@ class OpenAiNodeIT {
         String content = c.choices().get(0).message().content().orElseThrow();
         assertThat(content).hasSize(12);
         assertThat(c.usage().orElseThrow().completionTokens()).isEqualTo(12);
-        JsonNode verity = tree(c._additionalProperties().get("verity"));
+        JsonNode verity = OpenAiSdk.tree(c._additionalProperties().get("verity"));
         SignedReceipt receipt = ReceiptJson.read(verity.get("receipt"), "");
         assertThat(receipt.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
         assertThat(receipt.receipt().node()).isEqualTo(node.address());
@@ -353,20 +344,12 @@ class OpenAiNodeIT {
     @Test
     void openai_java_streaming_adds_up_and_its_last_chunk_carries_the_receipt() throws Exception {
         OpenAIClient client = openai();
-        StringBuilder content = new StringBuilder();
-        List<ChatCompletionChunk> chunks = new ArrayList<>();
-        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(
-                ChatCompletionCreateParams.builder().model(MODEL).addUserMessage("Hello").temperature(0)
-                        .maxCompletionTokens(10).build())) {
-            s.stream().forEach(ch -> {
-                chunks.add(ch);
-                ch.choices().forEach(choice -> choice.delta().content().ifPresent(content::append));
-            });
-        }
-        assertThat(content).hasSize(10);
-        ChatCompletionChunk last = chunks.getLast();
+        OpenAiSdk.Streamed streamed = OpenAiSdk.stream(client, ChatCompletionCreateParams.builder().model(MODEL)
+                .addUserMessage("Hello").temperature(0).maxCompletionTokens(10).build());
+        assertThat(streamed.content()).hasSize(10);
+        ChatCompletionChunk last = streamed.last();
         assertThat(last.usage().orElseThrow().completionTokens()).isEqualTo(10);
-        JsonNode verity = tree(last._additionalProperties().get("verity"));
+        JsonNode verity = streamed.verity();
         assertThat(ReceiptJson.read(verity.get("receipt"), "").verify()).isInstanceOf(ReceiptVerdict.Verified.class);
     }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
+import io.verity.node.fixture.LlmNodes;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -32,10 +32,8 @@ class OpenAiNpmIT {
         boolean installed = Files.isDirectory(TestPaths.nodeModules().resolve("openai"))
                 || (override != null && Files.isDirectory(Path.of(override, "node_modules", "openai")));
         Assumptions.assumeTrue(installed, "npm package openai is not installed in tools/node: ./verity installs it");
-        Path gguf = home.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
-        try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(home.resolve("node")))) {
-            node.serveLlm("tiny-llama", LlmEngine.start(gguf, 2, null));
+        try (InferenceNode node = LlmNodes.start(NodeConfig.defaults(home.resolve("node")),
+                LlmEngine.start(LlmNodes.tinyLlama(home), 2, null))) {
             Path script = TestPaths.repoRoot().resolve("tools/openai-client-check.mjs");
             Process p = new ProcessBuilder("node", script.toString(), node.url() + "/v1", "tiny-llama")
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
+import io.verity.node.fixture.LlmNodes;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -39,13 +39,10 @@ class OpenAiPoisonIT {
     @BeforeAll
     static void start() throws Exception {
         home = Files.createTempDirectory("openai-poison-it");
-        Path gguf = home.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
-        node = InferenceNode.start(NodeConfig.defaults(home.resolve("node")));
         // a backoff long enough that "restarting" is observable
-        engine = LlmEngine.start(gguf, LlmEngine.Options.defaults(1, Path.of("target", "openai-poison-it-llama.log"))
-                .withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6)));
-        node.serveLlm(MODEL, engine);
+        engine = LlmEngine.start(LlmNodes.tinyLlama(home), LlmEngine.Options.defaults(1,
+                Path.of("target", "openai-poison-it-llama.log")).withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6)));
+        node = LlmNodes.start(NodeConfig.defaults(home.resolve("node")), engine);
         http = HttpClient.newHttpClient();
     }
 
@@ -91,7 +88,7 @@ class OpenAiPoisonIT {
 
     @Test
     void every_poison_request_is_a_4xx_of_the_requests_fault_and_the_same_worker_answers_next() throws Exception {
-        await().atMost(Duration.ofSeconds(30)).until(() -> engine.state() == LlmEngine.State.UP); // after another test's kill
+        LlmNodes.awaitUp(engine); // after another test's kill
         long pid = engine.workerPid().orElseThrow();
         long restarts = engine.restarts();
         String longPrompt = "x".repeat(3000); // the tiny model's context is 1024 tokens, one per byte
@@ -173,7 +170,7 @@ class OpenAiPoisonIT {
         assertThat(last.get("retryable").asBoolean()).isTrue();
         assertThat(last.at("/error/code").asText()).isEqualTo("engine_failed");
         assertThat(last.has("verity")).isFalse(); // no receipt for a broken answer
-        await().atMost(Duration.ofSeconds(30)).until(() -> engine.state() == LlmEngine.State.UP);
+        LlmNodes.awaitUp(engine);
     }
 
     @Test

@@ -6,16 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
-import com.openai.core.http.StreamResponse;
 import com.openai.errors.InternalServerException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
+import io.verity.node.fixture.LlmNodes;
+import io.verity.node.fixture.OpenAiSdk;
 import io.verity.node.hub.ModelHub;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
@@ -63,11 +62,10 @@ class OpenAiProxyIT {
     @BeforeAll
     static void start() throws Exception {
         home = Files.createTempDirectory("openai-proxy-it");
-        gguf = home.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
-        upstream = InferenceNode.start(NodeConfig.defaults(home.resolve("upstream")).withOpenAi(OpenAiSettings.NONE
-                .withRequiredKey(new OpenAiSettings.ApiKey(UPSTREAM_KEY))));
-        upstream.serveLlm("tiny-llama", LlmEngine.start(gguf, 2, Path.of("target", "openai-proxy-it-llama.log")));
+        gguf = LlmNodes.tinyLlama(home);
+        upstream = LlmNodes.start(NodeConfig.defaults(home.resolve("upstream")).withOpenAi(OpenAiSettings.NONE
+                .withRequiredKey(new OpenAiSettings.ApiKey(UPSTREAM_KEY))),
+                LlmEngine.start(gguf, 2, Path.of("target", "openai-proxy-it-llama.log")));
         proxy = InferenceNode.start(proxyConfig("proxy", upstream.url() + "/v1", UPSTREAM_KEY)
                 .withAttestation(NodeEvidence.read(NodeAttestationIT.N1, List.of())));
         wrongKey = InferenceNode.start(proxyConfig("wrong-key", upstream.url() + "/v1", WRONG_KEY));
@@ -79,6 +77,13 @@ class OpenAiProxyIT {
                 .withUpstream(new OpenAiSettings.Upstream(URI.create(url), Optional.of(new OpenAiSettings.ApiKey(key)),
                         Map.of("proxied", "tiny-llama"), Duration.ofSeconds(20)))
                 .withTokenPrices(new OpenAiSettings.TokenPrices(IN_PRICE, OUT_PRICE)));
+    }
+
+    /** A keyless proxy to a listener on {@code upstream} that gives up on it after 800 ms. */
+    static InferenceNode proxyWithTimeout(String name, java.net.ServerSocket upstream) throws java.io.IOException {
+        return InferenceNode.start(NodeConfig.defaults(home.resolve(name)).withOpenAi(OpenAiSettings.NONE.withUpstream(
+                new OpenAiSettings.Upstream(URI.create("http://127.0.0.1:" + upstream.getLocalPort() + "/v1"),
+                        Optional.empty(), Map.of("proxied", "tiny-llama"), Duration.ofMillis(800)))));
     }
 
     @AfterAll
@@ -95,8 +100,7 @@ class OpenAiProxyIT {
     }
 
     static OpenAIClient openai(InferenceNode node) {
-        return OpenAIOkHttpClient.builder().baseUrl(node.url() + "/v1").apiKey("unused").maxRetries(0)
-                .timeout(Duration.ofSeconds(30)).build();
+        return OpenAiSdk.client(node.url(), Duration.ofSeconds(30));
     }
 
     static final String GREEDY = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],"
@@ -167,24 +171,16 @@ class OpenAiProxyIT {
     void openai_java_streams_through_the_proxy_and_the_last_chunk_carries_the_proxys_receipt() throws Exception {
         String plain = JSON.readTree(post(upstream.url(), "/v1/chat/completions", GREEDY.formatted("tiny-llama", ""),
                 UPSTREAM_KEY).body()).at("/choices/0/message/content").asText();
-        List<ChatCompletionChunk> chunks = new ArrayList<>();
-        StringBuilder content = new StringBuilder();
-        try (StreamResponse<ChatCompletionChunk> s = openai(proxy).chat().completions().createStreaming(
-                ChatCompletionCreateParams.builder().model("proxied").addUserMessage("Hello").temperature(0)
-                        .maxCompletionTokens(12).build())) {
-            s.stream().forEach(ch -> {
-                chunks.add(ch);
-                ch.choices().forEach(c -> c.delta().content().ifPresent(content::append));
-            });
-        }
-        assertThat(content.toString()).isEqualTo(plain);
-        assertThat(chunks.size()).isGreaterThan(12); // passed through token by token, not buffered into one
-        ChatCompletionChunk last = chunks.getLast();
+        OpenAiSdk.Streamed streamed = OpenAiSdk.stream(openai(proxy), ChatCompletionCreateParams.builder().model("proxied")
+                .addUserMessage("Hello").temperature(0).maxCompletionTokens(12).build());
+        assertThat(streamed.content()).isEqualTo(plain);
+        assertThat(streamed.chunks().size()).isGreaterThan(12); // passed through token by token, not buffered into one
+        ChatCompletionChunk last = streamed.last();
         assertThat(last.usage().orElseThrow().completionTokens()).isEqualTo(12);
-        JsonNode verity = com.openai.core.ObjectMappers.jsonMapper().valueToTree(last._additionalProperties().get("verity"));
+        JsonNode verity = streamed.verity();
         // a stranger rebuilds the answer from the chunks and recomputes the signed digest
         List<JsonNode> raw = new ArrayList<>();
-        for (ChatCompletionChunk ch : chunks) raw.add(com.openai.core.ObjectMappers.jsonMapper().valueToTree(ch));
+        for (ChatCompletionChunk ch : streamed.chunks()) raw.add(OpenAiSdk.tree(ch));
         JsonNode whole = ChatDigests.answerFromChunks(raw, true);
         SignedReceipt receipt = ReceiptJson.read(verity.get("receipt"), "");
         assertThat(receipt.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
@@ -292,9 +288,7 @@ class OpenAiProxyIT {
     void an_upstream_that_never_answers_is_a_504_after_the_timeout() throws Exception {
         // A listener that accepts and says nothing: the one failure a real node will not do on request.
         try (var silent = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
-                InferenceNode p = InferenceNode.start(NodeConfig.defaults(home.resolve("silent-proxy")).withOpenAi(OpenAiSettings.NONE
-                        .withUpstream(new OpenAiSettings.Upstream(URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/v1"),
-                                Optional.empty(), Map.of("proxied", "tiny-llama"), Duration.ofMillis(800)))))) {
+                InferenceNode p = proxyWithTimeout("silent-proxy", silent)) {
             HttpResponse<String> r = post(p.url(), "/v1/chat/completions", GREEDY.formatted("proxied", ""), null);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
             JsonNode body = JSON.readTree(r.body());
@@ -307,9 +301,7 @@ class OpenAiProxyIT {
     void an_upstream_that_stalls_mid_stream_ends_the_stream_with_an_error_after_the_timeout() throws Exception {
         // Headers and one chunk, then silence, with the connection held open.
         try (var stalling = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
-                InferenceNode p = InferenceNode.start(NodeConfig.defaults(home.resolve("stalled-proxy")).withOpenAi(OpenAiSettings.NONE
-                        .withUpstream(new OpenAiSettings.Upstream(URI.create("http://127.0.0.1:" + stalling.getLocalPort() + "/v1"),
-                                Optional.empty(), Map.of("proxied", "tiny-llama"), Duration.ofMillis(800)))))) {
+                InferenceNode p = proxyWithTimeout("stalled-proxy", stalling)) {
             Thread server = Thread.ofVirtual().start(() -> {
                 try (var s = stalling.accept()) {
                     s.getInputStream().read(new byte[8192]);

@@ -3,6 +3,7 @@ package io.verity.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -36,7 +37,7 @@ class ReceiptDurabilityIT {
 
     @Test
     void every_receipt_a_client_received_survives_a_kill_9() throws Exception {
-        NodeFixture.installVad(home);
+        StakedNodes.installVad(home);
         NodeProcess node = startNodeProcess();
         Map<Keccak256, String> received = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();

@@ -10,6 +10,7 @@ import io.verity.chain.contracts.BatchInfo;
 import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.contracts.SettledCheck;
 import io.verity.chain.devnet.Devnet;
+import io.verity.node.fixture.StakedNodes;
 import io.verity.node.serve.NodeIdentity;
 import io.verity.node.settle.ChainSettings;
 import io.verity.node.settle.NodeRegistration;
@@ -145,7 +146,7 @@ class SettlementIT {
 
     @Test
     void inference_receipts_end_up_in_committed_batches_that_verify_on_chain(@TempDir Path home) throws Exception {
-        NodeFixture.installVad(home);
+        StakedNodes.installVad(home);
         int account = 1;
         try (InferenceNode node = InferenceNode.start(config(home, account, 5, Duration.ofHours(1)));
                 ChainClients chain = ChainClients.connect(devnet.deployment(), devnet.account(0))) {
@@ -195,7 +196,7 @@ class SettlementIT {
 
     @Test
     void a_restarted_node_posts_nothing_twice_and_registers_once(@TempDir Path home) throws Exception {
-        NodeFixture.installVad(home);
+        StakedNodes.installVad(home);
         int account = 2;
         Set<Keccak256> ids = new HashSet<>();
         try (InferenceNode node = InferenceNode.start(config(home, account, 3, Duration.ofHours(1)))) {
@@ -221,7 +222,7 @@ class SettlementIT {
     @Test
     void a_chain_outage_under_load_delays_settlement_but_every_receipt_lands_in_exactly_one_batch(@TempDir Path home)
             throws Exception {
-        NodeFixture.installVad(home);
+        StakedNodes.installVad(home);
         int account = 3;
         Set<Keccak256> ids = ConcurrentHashMap.newKeySet();
         AtomicInteger duringOutage = new AtomicInteger();
@@ -325,7 +326,7 @@ class SettlementIT {
     @Test
     void a_node_killed_with_sigkill_while_settling_posts_every_receipt_exactly_once_after_restart(@TempDir Path home)
             throws Exception {
-        NodeFixture.installVad(home);
+        StakedNodes.installVad(home);
         int account = 4;
         Set<Keccak256> ids = new HashSet<>();
         NodeProcess first = startNodeProcess(home, account);

@@ -121,7 +121,7 @@ class VoucherIT {
 
     @Test
     void an_accepted_voucher_is_stored_and_redeemed_for_exactly_its_amount(@TempDir Path home) throws Exception {
-        NodeFixture.installVad(home);
+        StakedNodes.installVad(home);
         ChainAccount client = devnet.account(5);
         deposit(5, ETHER);
         try (InferenceNode node = startNode(home, 3);

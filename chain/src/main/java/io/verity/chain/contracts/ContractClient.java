@@ -1,10 +1,12 @@
 package io.verity.chain.contracts;
 
 import io.verity.chain.ChainConnection;
+import io.verity.chain.ContractRevertedException;
 import io.verity.chain.TxOutcome;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 import org.web3j.abi.datatypes.Function;
 import org.web3j.abi.datatypes.Type;
@@ -39,5 +41,15 @@ abstract sealed class ContractClient
     /** A read-only call to the contract. */
     final List<Type> call(Function function) {
         return chain.call(address, function);
+    }
+
+    /** {@link #call}, or empty when the contract reverts with {@code missing}, its error for "no such entry". */
+    final Optional<List<Type>> callUnless(String missing, Function function) {
+        try {
+            return Optional.of(call(function));
+        } catch (ContractRevertedException e) {
+            if (e.errorName().equals(missing)) return Optional.empty();
+            throw e;
+        }
     }
 }

@@ -9,7 +9,6 @@ import io.verity.protocol.Keccak256;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.Utf8String;
 
 /** Typed calls to a deployed ModelRegistry, as the connection's account. */
@@ -37,15 +36,9 @@ public final class ModelRegistryClient extends ContractClient {
 
     /** The model's entry, or empty when the digest is not registered. */
     public Optional<ModelInfo> model(Keccak256 digest) {
-        List<Type> r;
-        try {
-            r = call(W3.fn("getModel", List.of(W3.bytes32(digest)), "address", "string", "string", "string", "uint64"));
-        } catch (ContractRevertedException e) {
-            if (e.errorName().equals("UnknownModel")) return Optional.empty();
-            throw e;
-        }
-        return Optional.of(new ModelInfo(digest, (EvmAddress) W3.java(r, 0), (String) W3.java(r, 1), (String) W3.java(r, 2),
-                (String) W3.java(r, 3), Instant.ofEpochSecond(W3.uint(r, 4).longValueExact())));
+        return callUnless("UnknownModel", W3.fn("getModel", List.of(W3.bytes32(digest)), "address", "string", "string", "string", "uint64"))
+                .map(r -> new ModelInfo(digest, (EvmAddress) W3.java(r, 0), (String) W3.java(r, 1), (String) W3.java(r, 2),
+                        (String) W3.java(r, 3), Instant.ofEpochSecond(W3.uint(r, 4).longValueExact())));
     }
 
     public long modelCount() {

@@ -72,19 +72,14 @@ public final class NodeRegistryClient extends ContractClient {
 
     /** The node's record, or empty when it never registered. */
     public Optional<NodeInfo> node(EvmAddress node) {
-        List<Type> r;
-        try {
-            r = call(W3.fn("getNode", List.of(W3.address(node)), "string", "bytes32[]", "bytes32",
-                    "uint256", "uint256", "uint256", "uint64", "uint64", "uint64", "bool"));
-        } catch (ContractRevertedException e) {
-            if (e.errorName().equals("NotRegistered")) return Optional.empty();
-            throw e;
-        }
-        @SuppressWarnings("unchecked")
-        List<Keccak256> models = (List<Keccak256>) W3.java(r, 1);
-        return Optional.of(new NodeInfo(node, (String) W3.java(r, 0), models, (Keccak256) W3.java(r, 2),
-                W3.uint(r, 3), W3.uint(r, 4), W3.uint(r, 5), W3.seconds(r, 6), W3.seconds(r, 7), W3.seconds(r, 8),
-                (Boolean) W3.java(r, 9)));
+        return callUnless("NotRegistered", W3.fn("getNode", List.of(W3.address(node)), "string", "bytes32[]", "bytes32",
+                "uint256", "uint256", "uint256", "uint64", "uint64", "uint64", "bool")).map(r -> {
+                    @SuppressWarnings("unchecked")
+                    List<Keccak256> models = (List<Keccak256>) W3.java(r, 1);
+                    return new NodeInfo(node, (String) W3.java(r, 0), models, (Keccak256) W3.java(r, 2),
+                            W3.uint(r, 3), W3.uint(r, 4), W3.uint(r, 5), W3.seconds(r, 6), W3.seconds(r, 7), W3.seconds(r, 8),
+                            (Boolean) W3.java(r, 9));
+                });
     }
 
     /** Registered, active and holding at least the minimum stake. */

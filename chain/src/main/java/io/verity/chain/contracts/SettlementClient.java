@@ -48,7 +48,7 @@ public final class SettlementClient extends ContractClient {
             case TxOutcome.Confirmed c -> committedBatchId(c);
             case TxOutcome.Reverted r when r.errorName().equals("BatchAlreadyCommitted") ->
                     ((BigInteger) r.args().get(2)).longValueExact();
-            case TxOutcome.Reverted r -> throw new ContractRevertedException("commitBatch", r.errorName(), r.args());
+            case TxOutcome.Reverted r -> throw new ContractRevertedException("commitBatch", r);
             case TxOutcome.Pending p -> throw new ChainException("commitBatch transaction " + p.txHash()
                     + " is not mined yet; call again to check");
         };
@@ -74,13 +74,9 @@ public final class SettlementClient extends ContractClient {
 
     /** The batch, with its URI read from the BatchCommitted event in the block that committed it. */
     public Optional<BatchInfo> batch(long batchId) {
-        List<Type> r;
-        try {
-            r = call(W3.fn("getBatch", List.of(W3.uint256(batchId)), "address", "bytes32", "uint64", "uint64", "uint64"));
-        } catch (ContractRevertedException e) {
-            if (e.errorName().equals("UnknownBatch")) return Optional.empty();
-            throw e;
-        }
+        var found = callUnless("UnknownBatch", W3.fn("getBatch", List.of(W3.uint256(batchId)), "address", "bytes32", "uint64", "uint64", "uint64"));
+        if (found.isEmpty()) return Optional.empty();
+        List<Type> r = found.get();
         long block = W3.uint(r, 4).longValueExact();
         String uri = chain.events(address, block, block).stream()
                 .filter(e -> e.name().equals("BatchCommitted") && e.<BigInteger>arg("batchId").longValueExact() == batchId)
@@ -94,13 +90,8 @@ public final class SettlementClient extends ContractClient {
 
     /** The id of the batch {@code node} committed with {@code root}, if it did. */
     public OptionalLong batchIdOf(EvmAddress node, Keccak256 root) {
-        try {
-            return OptionalLong.of(W3.uint(call(W3.fn("batchIdOf", List.of(W3.address(node), W3.bytes32(root)),
-                    "uint256")), 0).longValueExact());
-        } catch (ContractRevertedException e) {
-            if (e.errorName().equals("UnknownBatch")) return OptionalLong.empty();
-            throw e;
-        }
+        return callUnless("UnknownBatch", W3.fn("batchIdOf", List.of(W3.address(node), W3.bytes32(root)), "uint256"))
+                .map(r -> OptionalLong.of(W3.uint(r, 0).longValueExact())).orElseGet(OptionalLong::empty);
     }
 
     /** The receipt id as the contract computes it (EIP-712 digest in this contract's domain). */

@@ -1,6 +1,6 @@
 package io.verity.cli.up;
 
-import io.verity.cli.Homes;
+import io.verity.cli.HomeOption;
 import io.verity.cli.Main;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * Stops a network {@code verity up} started (typically with --detach): SIGTERM to the supervisor, which stops
@@ -26,13 +26,13 @@ public final class DownCommand implements Callable<Integer> {
     /** The supervisor's own stop takes up to 10 s for the gateway, 10 s for the nodes and 15 s for anvil. */
     static final Duration TIMEOUT = Duration.ofSeconds(45);
 
-    @Option(names = "--home", description = "state directory; default $VERITY_HOME or ~/.verity")
-    Path home;
+    @Mixin
+    HomeOption home = new HomeOption();
 
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        Path dir = Homes.resolve(home);
+        Path dir = home.dir();
         Optional<NetworkFile> found = NetworkFile.read(dir);
         if (found.isEmpty()) {
             NetworkFile.delete(dir); // an unreadable leftover, if any

@@ -79,6 +79,11 @@ public final class Network implements AutoCloseable {
         this.explorerUrl = explorerUrl;
     }
 
+    /** The Verity home the network keeps its state in. */
+    Path home() {
+        return home;
+    }
+
     /**
      * Starts everything; on any failure stops what already runs and throws, the message naming the component
      * and ending with the tail of its log.

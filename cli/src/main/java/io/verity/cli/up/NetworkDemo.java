@@ -52,12 +52,10 @@ public final class NetworkDemo {
 
     private final PrintStream out;
     private final Network network;
-    private final Path home;
 
-    NetworkDemo(PrintStream out, Network network, Path home) {
+    NetworkDemo(PrintStream out, Network network) {
         this.out = out;
         this.network = network;
-        this.home = home;
     }
 
     /** Runs the demo and prints every check; true when all passed. */
@@ -96,7 +94,7 @@ public final class NetworkDemo {
             out.println("  FAIL expected 2 receipts for " + POLICY.wireName() + ", got " + answer.receipts().size());
         }
 
-        Path demoDir = home.resolve("demo");
+        Path demoDir = network.home().resolve("demo");
         Files.createDirectories(demoDir);
         Path inputsFile = demoDir.resolve("inputs.json");
         ObjectNode in = Main.JSON.createObjectNode();
@@ -160,7 +158,7 @@ public final class NetworkDemo {
             ok &= Checks.allPassed(onChain);
         }
         out.println("  saved: check them yourself with");
-        for (Path f : saved) out.println("    ./verity verify " + f + " --inputs " + inputsFile + UpCommand.homeArg(home));
+        for (Path f : saved) out.println("    ./verity verify " + f + " --inputs " + inputsFile + UpCommand.homeArg(network.home()));
         out.println("    node tools/verify-receipt.mjs " + demoDir.resolve("response.json"));
         out.println(ok ? "  demo: passed" : "  demo: FAILED (see the FAIL lines above)");
         return ok;

@@ -1,5 +1,6 @@
 package io.verity.cli.up;
 
+import io.verity.cli.HomeOption;
 import io.verity.cli.Homes;
 import io.verity.cli.Main;
 import io.verity.node.hub.Manifest;
@@ -19,6 +20,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,8 +41,8 @@ public final class UpCommand implements Callable<Integer> {
     /** A first detached start on a cold machine: JIT-cold JVMs, the demo and a batch to land. */
     static final Duration DETACH_TIMEOUT = Duration.ofMinutes(5);
 
-    @Option(names = "--home", description = "state directory; default $VERITY_HOME or ~/.verity")
-    Path home;
+    @Mixin
+    HomeOption home = new HomeOption();
 
     @Option(names = "--port", defaultValue = "7070",
             description = "gateway port; the nodes take the next three; a taken port, or 0, means a free one (default: ${DEFAULT-VALUE})")
@@ -55,7 +57,7 @@ public final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        Path dir = Homes.resolve(home);
+        Path dir = home.dir();
         if (port < 0 || port > 65532) throw new IllegalArgumentException("--port must be in 0..65532, got " + port);
         Files.createDirectories(dir);
         if (detach) return detach(dir, out);
@@ -100,7 +102,7 @@ public final class UpCommand implements Callable<Integer> {
             out.println("\nNetwork (" + Network.NODES + " nodes, a gateway and the explorer, each its own process):");
             network.describe("starting", "pending").printTable(out);
             if (!exitAfterDemo) Signals.onTermination(stopper);
-            ok = new NetworkDemo(out, network, dir).run();
+            ok = new NetworkDemo(out, network).run();
             if (ok && !exitAfterDemo) network.describe("ready", "passed").write(dir);
         } finally {
             if (!ok || exitAfterDemo) {

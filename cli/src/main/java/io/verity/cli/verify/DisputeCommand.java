@@ -15,6 +15,7 @@ import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.chain.TxOutcome;
+import io.verity.cli.HomeOption;
 import io.verity.cli.Homes;
 import io.verity.cli.Main;
 import io.verity.cli.up.DemoModels;
@@ -98,8 +99,8 @@ public final class DisputeCommand {
         static final String DEMO_MODEL = "dispute-demo-det";
         static final String LOCK = "dispute-demo.lock";
 
-        @Option(names = "--home", description = "state directory of the `verity up` network to join; default $VERITY_HOME or ~/.verity")
-        Path home;
+        @picocli.CommandLine.Mixin
+        HomeOption home = new HomeOption(); // the `verity up` network to join
 
         @Option(names = "--own-chain", description = "always start a local chain of its own, even when `verity up` runs")
         boolean ownChain;
@@ -135,7 +136,7 @@ public final class DisputeCommand {
             if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
                 System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"); // nodes run in this JVM: keep it readable
             }
-            Path h = Homes.resolve(home);
+            Path h = home.dir();
             Optional<NetworkFile> running = ownChain ? Optional.empty() : NetworkFile.read(h).filter(NetworkFile::anyAlive);
             if (running.isEmpty()) {
                 if (requireUp) {
@@ -453,7 +454,7 @@ public final class DisputeCommand {
         }
 
         private static void confirm(String function, TxOutcome outcome) {
-            if (outcome instanceof TxOutcome.Reverted r) throw new ContractRevertedException(function, r.errorName(), r.args());
+            if (outcome instanceof TxOutcome.Reverted r) throw new ContractRevertedException(function, r);
             if (!(outcome instanceof TxOutcome.Confirmed)) throw new ChainException(function + " was not mined: " + outcome);
         }
 

@@ -5,6 +5,8 @@ import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.verity.engine.EngineException;
 import io.verity.engine.InferenceEngine;
+import io.verity.engine.det.graph.Graph;
+import io.verity.engine.det.tensor.Parallel;
 import io.verity.protocol.Keccak256;
 import java.io.IOException;
 import java.nio.file.Files;

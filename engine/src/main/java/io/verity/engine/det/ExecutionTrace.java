@@ -1,5 +1,7 @@
 package io.verity.engine.det;
 
+import io.verity.engine.det.tensor.Canonical;
+import io.verity.engine.det.tensor.Convert;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.merkle.TraceTree;

@@ -1,5 +1,14 @@
 package io.verity.engine.det;
 
+import io.verity.engine.det.graph.Graph;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.graph.KernelContext;
+import io.verity.engine.det.graph.Op;
+import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.ops.math.Elementwise;
+import io.verity.engine.det.ops.norm.Norm;
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Parallel;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -128,7 +137,7 @@ final class Interp {
         String name = conv.outputs.get(0);
         Arr[] bnIn = new Arr[bn.inputs.size()];
         for (int k = 1; k < bnIn.length; k++) bnIn[k] = bn.inputs.get(k).isEmpty() ? null : scope.get(bn.inputs.get(k));
-        if (y != null && y.f != null && Nn.batchNormInPlace(bn, y, bnIn, par)) {
+        if (y != null && y.f != null && Norm.batchNormInPlace(bn, y, bnIn, par)) {
             done = 2;
             name = bn.outputs.get(0);
             int kind = g.epilogue[ni], a = ni + 2 + g.epilogueGap[ni];
@@ -181,20 +190,18 @@ final class Interp {
         return k.run(n, in, new Ctx(this, scope));
     }
 
-    /** What a kernel can reach: the pool and, for control flow, a way to run a body graph. */
-    record Ctx(Interp interp, Scope scope) {
-        Parallel par() {
+    /** The context of one node's kernel: this interpreter's pool and the node's scope for bodies. */
+    private record Ctx(Interp interp, Scope scope) implements KernelContext {
+        @Override
+        public Parallel par() {
             return interp.par;
         }
 
-        Arr[] runBody(Graph body, List<String> names, Arr[] values) {
+        @Override
+        public Arr[] runBody(Graph body, List<String> names, Arr[] values) {
             Scope s = new Scope(scope);
             for (int k = 0; k < names.size(); k++) if (values[k] != null) s.values.put(names.get(k), values[k]);
             return interp.run(body, s, null);
         }
-    }
-
-    interface Kernel {
-        Arr[] run(Op n, Arr[] in, Ctx ctx);
     }
 }

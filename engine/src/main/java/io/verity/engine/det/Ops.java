@@ -1,6 +1,16 @@
 package io.verity.engine.det;
 
-import io.verity.engine.det.Interp.Kernel;
+import io.verity.engine.det.graph.Kernel;
+import io.verity.engine.det.ops.control.Control;
+import io.verity.engine.det.ops.math.Elementwise;
+import io.verity.engine.det.ops.math.Misc;
+import io.verity.engine.det.ops.math.Reduce;
+import io.verity.engine.det.ops.nn.Nn;
+import io.verity.engine.det.ops.norm.Norm;
+import io.verity.engine.det.ops.rnn.Rnn;
+import io.verity.engine.det.ops.shape.Indexing;
+import io.verity.engine.det.ops.shape.Resize;
+import io.verity.engine.det.ops.shape.Shapes;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -16,11 +26,13 @@ final class Ops {
         Elementwise.register(KERNELS);
         Shapes.register(KERNELS);
         Nn.register(KERNELS);
+        Norm.register(KERNELS);
         Reduce.register(KERNELS);
         Resize.register(KERNELS);
         Rnn.register(KERNELS);
         Control.register(KERNELS);
         Misc.register(KERNELS);
+        Indexing.register(KERNELS);
     }
 
     static Kernel kernel(String op) {

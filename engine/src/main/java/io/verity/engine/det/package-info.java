@@ -6,7 +6,15 @@
  * {@link io.verity.engine.det.DeterministicEngine} (an {@link io.verity.engine.InferenceEngine}),
  * {@link io.verity.engine.det.DeterministicModel} (run, trace, intermediate tensors, single-node
  * re-execution), {@link io.verity.engine.det.ExecutionTrace}, {@link io.verity.engine.det.TraceEntry},
- * and the trace openings of {@link io.verity.protocol.merkle.TraceProof} (protocol). Everything else is package-private.
+ * and the trace openings of {@link io.verity.protocol.merkle.TraceProof} (protocol). This package also holds the
+ * interpreter and the operator table, which use everything below; nothing below uses them.
+ *
+ * <h2>Sub-packages (the implementation; their public types are for these packages only)</h2>
+ * {@code tensor}: arrays, conversion to and from the wire, the canonical digest, the pool. {@code graph}: the
+ * compiled graph, its nodes, and what a kernel is given ({@code Kernel}, {@code KernelContext}), so kernels
+ * never depend on the interpreter. {@code ops.*}: the kernels by capability ({@code math}, {@code shape},
+ * {@code nn}, {@code norm}, {@code rnn}, {@code control}). {@code PackageBoundariesTest} keeps them free of
+ * cycles and under 1,500 lines each.
  *
  * <h2>Arithmetic contract (what "deterministic" means here)</h2>
  * Java's float and double arithmetic is IEEE 754 with round-to-nearest-even on every platform (strictfp is

@@ -149,34 +149,32 @@ public final class OnnxGraphs {
 
     /** A TensorProto's name, skipping its data (which may be most of the file). */
     private static String readTensorName(CodedInputStream cin) throws IOException {
-        int limit = cin.pushLimit(cin.readRawVarint32());
-        String name = "";
-        while (!cin.isAtEnd()) {
-            int tag = cin.readTag();
-            if (tag == TENSOR_NAME) {
-                name = cin.readString();
-            } else if (!cin.skipField(tag)) {
-                throw new InvalidProtocolBufferException("unexpected end-group tag in a TensorProto");
-            }
-        }
-        cin.popLimit(limit);
-        return name;
+        return readOne(cin, TENSOR_NAME, CodedInputStream::readString, "TensorProto");
     }
 
     /** A sparse initializer is named by its values tensor. */
     private static String readSparseTensorName(CodedInputStream cin) throws IOException {
+        return readOne(cin, SPARSE_TENSOR_VALUES, OnnxGraphs::readTensorName, "SparseTensorProto");
+    }
+
+    private interface FieldReader {
+        String read(CodedInputStream cin) throws IOException;
+    }
+
+    /** One field of the length-delimited message at cin (the last if repeated, "" if absent), skipping the rest. */
+    private static String readOne(CodedInputStream cin, int field, FieldReader reader, String message) throws IOException {
         int limit = cin.pushLimit(cin.readRawVarint32());
-        String name = "";
+        String value = "";
         while (!cin.isAtEnd()) {
             int tag = cin.readTag();
-            if (tag == SPARSE_TENSOR_VALUES) {
-                name = readTensorName(cin);
+            if (tag == field) {
+                value = reader.read(cin);
             } else if (!cin.skipField(tag)) {
-                throw new InvalidProtocolBufferException("unexpected end-group tag in a SparseTensorProto");
+                throw new InvalidProtocolBufferException("unexpected end-group tag in a " + message);
             }
         }
         cin.popLimit(limit);
-        return name;
+        return value;
     }
 
     private static TensorSpec spec(String where, String role, int index, OnnxMl.ValueInfoProto vi) {

@@ -4,6 +4,8 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import io.verity.engine.EngineException;
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Convert;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.Tensor;

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.verity.engine.EngineException;
 import io.verity.engine.Inference;
+import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Canonical;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.tensor.Shape;
@@ -13,6 +15,7 @@ import io.verity.protocol.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
@@ -24,6 +27,7 @@ class DeterministicEngineTest {
     @TempDir
     Path dir;
 
+    static final List<Tensor> X = List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3));
     final DeterministicEngine engine = DeterministicEngine.create(2, true);
 
     @AfterEach
@@ -41,6 +45,12 @@ class DeterministicEngineTest {
         return b.write(dir);
     }
 
+    /** The engine's model of {@link #gemmRelu}, whose input {@link #X} gives h = [-3.75, 2.5]. */
+    DeterministicModel loadGemmRelu() throws Exception {
+        var w = gemmRelu();
+        return engine.load(w.digest(), w.file());
+    }
+
     @Test
     void has_the_id_that_goes_into_receipts() {
         assertThat(engine.id()).isEqualTo("verity-det/2");
@@ -48,9 +58,8 @@ class DeterministicEngineTest {
 
     @Test
     void runs_gemm_and_relu_to_the_values_worked_by_hand() throws Exception {
-        var w = gemmRelu();
-        DeterministicModel m = engine.load(w.digest(), w.file());
-        Inference out = m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3)));
+        DeterministicModel m = loadGemmRelu();
+        Inference out = m.run(X);
         // h = [1 + 4 - 9 + 0.25, -1 + 1 + 3 - 0.5] = [-3.75, 2.5]
         assertThat(out.outputs().get(0).floats()).containsExactly(0f, 2.5f);
         assertThat(out.outputs().get(0).name()).isEqualTo("y");
@@ -59,8 +68,7 @@ class DeterministicEngineTest {
 
     @Test
     void reports_the_declared_schema() throws Exception {
-        var w = gemmRelu();
-        DeterministicModel m = engine.load(w.digest(), w.file());
+        DeterministicModel m = loadGemmRelu();
         assertThat(m.schema().inputs()).hasSize(1);
         assertThat(m.schema().inputs().get(0).name()).isEqualTo("x");
         assertThat(m.schema().outputs().get(0).name()).isEqualTo("y");
@@ -85,32 +93,32 @@ class DeterministicEngineTest {
         OnnxBuilder b = new OnnxBuilder().input("x", 1, 2).output("y", 1);
         b.add(b.node("StringNormalizer", new String[] {"x"}, new String[] {"t"}));
         b.add(b.node("TfIdfVectorizer", new String[] {"t"}, new String[] {"y"}));
-        var w = b.write(dir);
-        assertFailsAs(EngineException.Kind.INVALID_MODEL, () -> engine.load(w.digest(), w.file()))
-                .hasMessageEndingWith("uses operators that verity-det/2 does not support: [StringNormalizer, TfIdfVectorizer]");
+        assertLoadRefused(b).hasMessageEndingWith("uses operators that verity-det/2 does not support: [StringNormalizer, TfIdfVectorizer]");
     }
 
     @Test
     void rejects_a_model_whose_inputs_have_a_type_it_does_not_carry() throws Exception {
         OnnxBuilder b = new OnnxBuilder().input("x", 10, 2).output("y", 10);
         b.add(b.node("Relu", new String[] {"x"}, new String[] {"y"}));
+        assertLoadRefused(b).hasMessageEndingWith("input 'x' has ONNX data type 10 (float16), expected one of float32, float64, int64, int32, int8, uint8, bool");
+    }
+
+    /** Writes the model b builds and asserts that loading it fails as INVALID_MODEL. */
+    private AbstractThrowableAssert<?, ? extends Throwable> assertLoadRefused(OnnxBuilder b) throws Exception {
         var w = b.write(dir);
-        assertFailsAs(EngineException.Kind.INVALID_MODEL, () -> engine.load(w.digest(), w.file()))
-                .hasMessageEndingWith("input 'x' has ONNX data type 10 (float16), expected one of float32, float64, int64, int32, int8, uint8, bool");
+        return assertFailsAs(EngineException.Kind.INVALID_MODEL, () -> engine.load(w.digest(), w.file()));
     }
 
     @Test
     void rejects_a_missing_input_naming_the_expected_ones() throws Exception {
-        var w = gemmRelu();
-        DeterministicModel m = engine.load(w.digest(), w.file());
+        DeterministicModel m = loadGemmRelu();
         assertFailsAs(EngineException.Kind.INVALID_INPUT, () -> m.run(List.of(Tensor.ofFloats("z", Shape.of(1, 3), 1, 2, 3))))
                 .hasMessage("input 'x' is missing, expected [x]");
     }
 
     @Test
     void rejects_inputs_that_contradict_the_declared_schema_naming_field_expected_and_actual() throws Exception {
-        var w = gemmRelu();
-        DeterministicModel m = engine.load(w.digest(), w.file());
+        DeterministicModel m = loadGemmRelu();
         assertFailsAs(EngineException.Kind.INVALID_INPUT, () -> m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 2), 1, 2))))
                 .hasMessage("input 'x' dimension 1 must be 3, got 2");
         assertThatThrownBy(() -> m.run(List.of(Tensor.ofLongs("x", Shape.of(1, 3), 1, 2, 3))))
@@ -133,9 +141,8 @@ class DeterministicEngineTest {
 
     @Test
     void proves_every_trace_entry_against_the_root_and_rejects_a_forged_digest() throws Exception {
-        var w = gemmRelu();
-        DeterministicModel m = engine.load(w.digest(), w.file());
-        ExecutionTrace t = m.trace(List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3)));
+        DeterministicModel m = loadGemmRelu();
+        ExecutionTrace t = m.trace(X);
         assertThat(t.entries()).extracting(TraceEntry::name).containsExactly("x", "h", "y", "verity:outputs");
         assertThat(t.entries()).extracting(TraceEntry::node).containsExactly(-1, 0, 1, TraceEntry.OUTPUTS_NODE);
         for (int i = 0; i < t.size(); i++) assertThat(t.proof(i).verifies(t.root())).isTrue();
@@ -151,14 +158,12 @@ class DeterministicEngineTest {
 
     @Test
     void re_executes_a_single_node_to_the_digest_in_the_trace() throws Exception {
-        var w = gemmRelu();
-        DeterministicModel m = engine.load(w.digest(), w.file());
-        List<Tensor> in = List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3));
-        ExecutionTrace t = m.trace(in);
-        Tensor h = m.intermediate(in, 1);
+        DeterministicModel m = loadGemmRelu();
+        ExecutionTrace t = m.trace(X);
+        Tensor h = m.intermediate(X, 1);
         assertThat(h.floats()).containsExactly(-3.75f, 2.5f);
-        assertThat(m.intermediates(in, java.util.Set.of(0, 2))).containsOnlyKeys(0, 2);
-        assertThatThrownBy(() -> m.intermediate(in, 3)).isInstanceOf(IndexOutOfBoundsException.class)
+        assertThat(m.intermediates(X, java.util.Set.of(0, 2))).containsOnlyKeys(0, 2);
+        assertThatThrownBy(() -> m.intermediate(X, 3)).isInstanceOf(IndexOutOfBoundsException.class)
                 .hasMessage("trace index must be in [0, 2], got 3");
         assertThat(m.nodeInputs(1)).containsExactly("h");
         List<Tensor> y = m.executeNode(1, List.of(h));
@@ -168,10 +173,8 @@ class DeterministicEngineTest {
 
     @Test
     void the_last_entry_is_the_outputs_digest_a_receipt_signs_and_a_referee_recomputes_it() throws Exception {
-        var w = gemmRelu();
-        DeterministicModel m = engine.load(w.digest(), w.file());
-        List<Tensor> in = List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3));
-        ExecutionTrace t = m.trace(in);
+        DeterministicModel m = loadGemmRelu();
+        ExecutionTrace t = m.trace(X);
         TraceEntry last = t.entries().getLast();
         assertThat(last.isOutputs()).isTrue();
         assertThat(last.digest()).isEqualTo(io.verity.protocol.tensor.TensorDigests.tensorsDigest(t.outputs()))
@@ -182,14 +185,13 @@ class DeterministicEngineTest {
         assertThat(m.outputsEntryDigest(List.of(wrong))).isNotEqualTo(last.digest());
         assertThatThrownBy(() -> m.outputsEntryDigest(List.of())).isInstanceOf(EngineException.class)
                 .hasMessage("the outputs entry reads [y], got []");
-        assertThatThrownBy(() -> m.outputsEntryDigest(List.of(in.get(0)))).isInstanceOf(EngineException.class)
+        assertThatThrownBy(() -> m.outputsEntryDigest(List.of(X.get(0)))).isInstanceOf(EngineException.class)
                 .hasMessage("the outputs entry reads each of [y] once, got 'x'");
     }
 
     @Test
     void refuses_to_re_execute_a_node_without_its_inputs() throws Exception {
-        var w = gemmRelu();
-        DeterministicModel m = engine.load(w.digest(), w.file());
+        DeterministicModel m = loadGemmRelu();
         assertThatThrownBy(() -> m.executeNode(1, List.of()))
                 .isInstanceOf(EngineException.class)
                 .hasMessage("node 1 (Relu) needs input 'h', which was not given");
@@ -203,8 +205,7 @@ class DeterministicEngineTest {
 
     @Test
     void refuses_a_proof_outside_the_trace_and_a_malformed_proof() throws Exception {
-        var w = gemmRelu();
-        ExecutionTrace t = engine.load(w.digest(), w.file()).trace(List.of(Tensor.ofFloats("x", Shape.of(1, 3), 1, 2, 3)));
+        ExecutionTrace t = loadGemmRelu().trace(X);
         assertThatThrownBy(() -> t.proof(4)).isInstanceOf(IndexOutOfBoundsException.class)
                 .hasMessage("trace index must be in [0, 3], got 4");
         assertThatThrownBy(() -> new TraceProof(0, 3, Keccak256.ZERO, Keccak256.ZERO, List.of()))

@@ -41,29 +41,14 @@ class EngineBenchmarkTest {
                 DeterministicModel m = e.load(c.digest(), c.file());
                 List<Tensor> in = RealModels.bind(m, c.inputs());
                 int reps = Math.max(REPS, warm(m, in));
-                double bestWall = Double.MAX_VALUE, bestCpu = Double.MAX_VALUE;
-                for (int i = 0; i < reps; i++) {
-                    long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
-                    m.run(in);
-                    bestCpu = Math.min(bestCpu, (mx.getCurrentThreadCpuTime() - c0) / 1e6);
-                    bestWall = Math.min(bestWall, (System.nanoTime() - w0) / 1e6);
-                }
+                Best plain = best(m, in, reps, mx);
+                double bestWall = plain.wall(), bestCpu = plain.cpu();
                 DeterministicModel tm = traced.load(c.digest(), c.file());
                 warm(tm, in);
-                double bestTraced = Double.MAX_VALUE;
-                for (int i = 0; i < reps; i++) {
-                    long w0 = System.nanoTime();
-                    tm.run(in);
-                    bestTraced = Math.min(bestTraced, (System.nanoTime() - w0) / 1e6);
-                }
+                double bestTraced = best(tm, in, reps, mx).wall();
                 DeterministicModel m2 = two.load(c.digest(), c.file());
                 warm(m2, in);
-                double bestTwo = Double.MAX_VALUE;
-                for (int i = 0; i < reps; i++) {
-                    long w0 = System.nanoTime();
-                    m2.run(in);
-                    bestTwo = Math.min(bestTwo, (System.nanoTime() - w0) / 1e6);
-                }
+                double bestTwo = best(m2, in, reps, mx).wall();
                 // ONNX Runtime gets as many runs as the engine had (warm-up included), best one counted.
                 double ort = RealModels.OrtWeb.run(c.file(), in, reps * 2 + 2).millis();
                 String shape = in.get(0).shape().toString();
@@ -104,6 +89,20 @@ class EngineBenchmarkTest {
         }
         Files.writeString(doc, updated);
         assertThat(rows.toString().lines()).hasSize(5);
+    }
+
+    /** The best wall and thread CPU time (ms) of reps runs, each taken on its own. */
+    record Best(double wall, double cpu) {}
+
+    static Best best(DeterministicModel m, List<Tensor> in, int reps, ThreadMXBean mx) {
+        double wall = Double.MAX_VALUE, cpu = Double.MAX_VALUE;
+        for (int i = 0; i < reps; i++) {
+            long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
+            m.run(in);
+            cpu = Math.min(cpu, (mx.getCurrentThreadCpuTime() - c0) / 1e6);
+            wall = Math.min(wall, (System.nanoTime() - w0) / 1e6);
+        }
+        return new Best(wall, cpu);
     }
 
     /** Runs the model for at least {@link #WARM_NANOS} (and twice); returns the number of runs. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
+import io.verity.engine.det.tensor.Convert;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.Tensor;
 import java.io.ByteArrayOutputStream;

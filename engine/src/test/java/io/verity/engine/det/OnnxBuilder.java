@@ -39,19 +39,22 @@ final class OnnxBuilder {
     }
 
     OnnxBuilder floats(String name, long[] dims, float... v) {
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1);
-        for (long d : dims) t.addDims(d);
+        TensorProto.Builder t = initializer(name, 1, dims);
         for (float x : v) t.addFloatData(x);
-        g.addInitializer(t);
         return this;
     }
 
     OnnxBuilder longs(String name, long[] dims, long... v) {
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(7);
-        for (long d : dims) t.addDims(d);
+        TensorProto.Builder t = initializer(name, 7, dims);
         for (long x : v) t.addInt64Data(x);
-        g.addInitializer(t);
         return this;
+    }
+
+    /** A new initializer of this ONNX data type and shape, for the caller to fill with values. */
+    private TensorProto.Builder initializer(String name, int dataType, long[] dims) {
+        TensorProto.Builder t = g.addInitializerBuilder().setName(name).setDataType(dataType);
+        for (long d : dims) t.addDims(d);
+        return t;
     }
 
     NodeProto.Builder node(String op, String[] in, String[] out) {

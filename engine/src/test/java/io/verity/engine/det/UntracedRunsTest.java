@@ -3,6 +3,7 @@ package io.verity.engine.det;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
+import io.verity.engine.det.graph.Graph;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;

@@ -14,8 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
 import org.junit.jupiter.api.Test;
@@ -30,20 +29,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 @DisplayNameGeneration(ReplaceUnderscores.class)
 class DTypeRoundTripIT {
     private static final long SEED = 20261124L;
-    private static OnnxRuntimeEngine engine;
+    @AutoClose
+    private static final OnnxRuntimeEngine engine = OnnxRuntimeEngine.create();
 
     @TempDir
     static Path dir;
-
-    @BeforeAll
-    static void start() {
-        engine = OnnxRuntimeEngine.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
-    }
 
     private static LoadedModel load(String name, byte[] model) {
         return engine.load(TinyOnnx.digest(model), TinyOnnx.write(dir, name, model));

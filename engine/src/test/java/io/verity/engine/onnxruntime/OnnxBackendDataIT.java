@@ -22,9 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
 import org.junit.jupiter.api.DynamicTest;
@@ -68,17 +67,8 @@ class OnnxBackendDataIT {
             "pytorch-operator/test_operator_(add_.*|addconstant|addmm|basic|mm|non_float_params|params|pow)",
                     "opset 6-era broadcast attributes that ORT no longer implements");
 
-    private static OnnxRuntimeEngine engine;
-
-    @BeforeAll
-    static void start() {
-        engine = OnnxRuntimeEngine.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
-    }
+    @AutoClose
+    private static final OnnxRuntimeEngine engine = OnnxRuntimeEngine.create();
 
     @TestFactory
     Stream<DynamicTest> every_backend_case_with_verity_dtypes_matches_the_onnx_reference() {

@@ -23,7 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
 import org.junit.jupiter.api.Test;
@@ -32,15 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** Engine identity, the session cache, lifecycle and error mapping, on tiny real ONNX graphs. */
 @DisplayNameGeneration(ReplaceUnderscores.class)
 class OnnxRuntimeEngineIT {
+    @AutoClose
     private final OnnxRuntimeEngine engine = OnnxRuntimeEngine.create();
 
     @TempDir
     Path dir;
-
-    @AfterEach
-    void stop() {
-        engine.close();
-    }
 
     private final byte[] identity = TinyOnnx.identity(DType.FLOAT32, 2, 3);
 

@@ -33,8 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
 import org.junit.jupiter.api.Test;
@@ -49,17 +48,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 @DisplayNameGeneration(ReplaceUnderscores.class)
 class RealModelsIT {
     private static final String TEXT = "VERITY 2026";
-    private static OnnxRuntimeEngine engine;
-
-    @BeforeAll
-    static void start() {
-        engine = OnnxRuntimeEngine.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
-    }
+    @AutoClose
+    private static final OnnxRuntimeEngine engine = OnnxRuntimeEngine.create();
 
     static Stream<RealModel> models() {
         return RealModels.all().stream();

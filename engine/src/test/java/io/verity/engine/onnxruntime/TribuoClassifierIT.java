@@ -17,7 +17,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
@@ -30,7 +30,8 @@ class TribuoClassifierIT {
     private static final long SEED = 42;
     private static final int SAMPLES = 300;
     private static TribuoClassifier classifier;
-    private static OnnxRuntimeEngine engine;
+    @AutoClose
+    private static final OnnxRuntimeEngine engine = OnnxRuntimeEngine.create();
     private static LoadedModel model;
 
     @TempDir
@@ -39,14 +40,8 @@ class TribuoClassifierIT {
     @BeforeAll
     static void train() {
         classifier = TribuoClassifier.train(SEED);
-        engine = OnnxRuntimeEngine.create();
         byte[] bytes = classifier.onnxBytes();
         model = engine.load(TinyOnnx.digest(bytes), classifier.export(dir.resolve("tribuo.onnx")));
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
     }
 
     @Test

@@ -200,6 +200,16 @@ public final class Indexer {
         }
     }
 
+    /** The contracts this indexer follows. */
+    public Deployment deployment() {
+        return deployment;
+    }
+
+    /** Where it stores what it indexed. */
+    public Store store() {
+        return store;
+    }
+
     public long head() {
         return head.get();
     }

@@ -43,10 +43,11 @@ public final class Pages {
     private final NodeRegistryClient registry;
     private final GatewayView gateway;
 
-    public Pages(Deployment deployment, Store store, Indexer indexer, NodeRegistryClient registry, GatewayView gateway) {
-        this.deployment = deployment;
-        this.store = store;
+    /** Pages over what {@code indexer} indexed: its deployment and its store. */
+    public Pages(Indexer indexer, NodeRegistryClient registry, GatewayView gateway) {
         this.indexer = indexer;
+        this.deployment = indexer.deployment();
+        this.store = indexer.store();
         this.registry = registry;
         this.gateway = gateway;
     }
@@ -457,44 +458,38 @@ public final class Pages {
     // ---- tables -------------------------------------------------------------------------------------------
 
     private static void batchTable(Html h, List<Store.Batch> batches) {
-        if (batches.isEmpty()) {
-            h.raw("<p class=\"muted\">No batches yet.</p>\n");
-            return;
-        }
-        h.raw("<table class=\"list batches\"><tr><th>batch</th><th>node</th><th>receipts</th><th>block</th><th>time</th><th>root</th></tr>\n");
-        for (Store.Batch b : batches) {
-            h.raw("<tr><td>").a("/batches/" + b.batchId(), b.batchId()).raw("</td><td>").a("/nodes/" + b.node(), short_(b.node().toString()))
-                    .raw("</td><td>").text(b.count()).raw("</td><td>").text(b.blockNumber()).raw("</td><td>").text(Instant.ofEpochSecond(b.timestamp()))
-                    .raw("</td><td>").raw(Html.code(short_(b.root().toHex()))).raw("</td></tr>\n");
-        }
-        h.raw("</table>\n");
+        listTable(h, batches, "No batches yet.",
+                "<table class=\"list batches\"><tr><th>batch</th><th>node</th><th>receipts</th><th>block</th><th>time</th><th>root</th></tr>\n",
+                b -> h.raw("<tr><td>").a("/batches/" + b.batchId(), b.batchId()).raw("</td><td>").a("/nodes/" + b.node(), short_(b.node().toString()))
+                        .raw("</td><td>").text(b.count()).raw("</td><td>").text(b.blockNumber()).raw("</td><td>").text(Instant.ofEpochSecond(b.timestamp()))
+                        .raw("</td><td>").raw(Html.code(short_(b.root().toHex()))).raw("</td></tr>\n"));
     }
 
     private static void receiptTable(Html h, List<Store.StoredReceipt> receipts) {
-        if (receipts.isEmpty()) {
-            h.raw("<p class=\"muted\">No receipts indexed yet.</p>\n");
-            return;
-        }
-        h.raw("<table class=\"list receipts\"><tr><th>receipt</th><th>request</th><th>model</th><th>time</th></tr>\n");
-        for (Store.StoredReceipt r : receipts) {
-            h.raw("<tr><td>").a("/receipts/" + r.id(), short_(r.id().toHex())).raw("</td><td>").raw(Html.code(short_(r.requestId().toHex())))
-                    .raw("</td><td>").raw(Html.code(short_(r.modelDigest().toHex()))).raw("</td><td>").text(Instant.ofEpochMilli(r.timestamp())).raw("</td></tr>\n");
-        }
-        h.raw("</table>\n");
+        listTable(h, receipts, "No receipts indexed yet.",
+                "<table class=\"list receipts\"><tr><th>receipt</th><th>request</th><th>model</th><th>time</th></tr>\n",
+                r -> h.raw("<tr><td>").a("/receipts/" + r.id(), short_(r.id().toHex())).raw("</td><td>").raw(Html.code(short_(r.requestId().toHex())))
+                        .raw("</td><td>").raw(Html.code(short_(r.modelDigest().toHex()))).raw("</td><td>").text(Instant.ofEpochMilli(r.timestamp())).raw("</td></tr>\n"));
     }
 
     private static void eventTable(Html h, List<Store.Event> events) {
-        if (events.isEmpty()) {
-            h.raw("<p class=\"muted\">No events yet.</p>\n");
+        listTable(h, events, "No events yet.",
+                "<table class=\"list events\"><tr><th>block</th><th>event</th><th>node</th><th>details</th><th>tx</th></tr>\n", e -> {
+                    String cls = e.name().endsWith("Slashed") ? " class=\"bad\"" : "";
+                    h.raw("<tr><td>").text(e.blockNumber()).raw("</td><td" + cls + ">").text(e.name()).raw("</td><td>")
+                            .raw(e.node().map(n -> Html.link("/nodes/" + n, short_(n.toString()))).orElse("")).raw("</td><td>").raw(Html.code(e.args()))
+                            .raw("</td><td>").a("/tx/" + e.txHash(), short_(e.txHash().toHex())).raw("</td></tr>\n");
+                });
+    }
+
+    /** {@code table} (its opening tag and header row), then one {@code row} per item; {@code empty} alone when there are none. */
+    private static <T> void listTable(Html h, List<T> items, String empty, String table, java.util.function.Consumer<T> row) {
+        if (items.isEmpty()) {
+            h.raw("<p class=\"muted\">" + empty + "</p>\n");
             return;
         }
-        h.raw("<table class=\"list events\"><tr><th>block</th><th>event</th><th>node</th><th>details</th><th>tx</th></tr>\n");
-        for (Store.Event e : events) {
-            String cls = e.name().endsWith("Slashed") ? " class=\"bad\"" : "";
-            h.raw("<tr><td>").text(e.blockNumber()).raw("</td><td" + cls + ">").text(e.name()).raw("</td><td>")
-                    .raw(e.node().map(n -> Html.link("/nodes/" + n, short_(n.toString()))).orElse("")).raw("</td><td>").raw(Html.code(e.args()))
-                    .raw("</td><td>").a("/tx/" + e.txHash(), short_(e.txHash().toHex())).raw("</td></tr>\n");
-        }
+        h.raw(table);
+        items.forEach(row);
         h.raw("</table>\n");
     }
 

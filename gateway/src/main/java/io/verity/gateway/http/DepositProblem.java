@@ -2,10 +2,9 @@ package io.verity.gateway.http;
 
 import io.javalin.http.Context;
 import io.verity.gateway.pay.Payer;
-import io.verity.gateway.problem.ProblemKind;
 import io.verity.http.ProblemResponses;
-import io.verity.protocol.wire.FailureSource;
 import io.verity.protocol.wire.Problem;
+import io.verity.protocol.wire.ProblemKind;
 
 /**
  * The gateway's 402 for a client whose deposit cannot pay the next answer ({@link Payer.DepositShort}):
@@ -18,8 +17,7 @@ final class DepositProblem {
     static void send(Context ctx, Payer.DepositShort e) {
         Problem p = ProblemKind.INSUFFICIENT_DEPOSIT.problem(e.getMessage()).with("client", e.client.toString())
                 .with("deposit", e.deposit.toString()).with("owed", e.owed.toString()).with("price", e.price.toString())
-                .withSource(FailureSource.PAYMENT)
-                .withOpenAiError(new Problem.OpenAiError(e.getMessage(), "insufficient_quota", null, "insufficient_deposit"));
+                .withOpenAiError(ProblemKind.INSUFFICIENT_DEPOSIT.openAiError(e.getMessage(), null));
         ProblemResponses.send(ctx, p);
     }
 }

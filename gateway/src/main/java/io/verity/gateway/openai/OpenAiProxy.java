@@ -11,7 +11,7 @@ import io.javalin.http.Context;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.policy.NodeResult;
 import io.verity.gateway.policy.PolicyEngine;
-import io.verity.gateway.problem.ProblemKind;
+import io.verity.gateway.problem.NodeAttempts;
 import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeDirectory;
 import io.verity.gateway.routing.NodeState;
@@ -29,6 +29,7 @@ import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.wire.FailureSource;
 import io.verity.protocol.wire.Problem;
 import io.verity.protocol.wire.ProblemException;
+import io.verity.protocol.wire.ProblemKind;
 import jakarta.servlet.ServletOutputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -149,7 +150,7 @@ public final class OpenAiProxy {
         return new Problem(Problem.TYPE_PREFIX + slug, message, status, message, null,
                 param == null ? List.of() : List.of(new FieldError("/" + param.replace('.', '/'), message)),
                 FailureSource.ofStatus(status),
-                attempts.isEmpty() ? Map.of() : Map.of(ProblemKind.ATTEMPTS, ProblemKind.attempts(attempts)),
+                attempts.isEmpty() ? Map.of() : Map.of(NodeAttempts.MEMBER, NodeAttempts.json(attempts)),
                 new Problem.OpenAiError(message, status < 500 ? "invalid_request_error" : "server_error", param, code));
     }
 
@@ -184,7 +185,7 @@ public final class OpenAiProxy {
             byte[] body = r.failure.body();
             try {
                 if (JSON.readTree(body) instanceof ObjectNode o) {
-                    o.set(ProblemKind.ATTEMPTS, ProblemKind.attempts(r.attempts));
+                    o.set(NodeAttempts.MEMBER, NodeAttempts.json(r.attempts));
                     body = JSON.writeValueAsBytes(o);
                 }
             } catch (IOException notJson) {
@@ -591,7 +592,7 @@ public final class OpenAiProxy {
             ArrayNode payments = verity.putArray("payments");
             for (Payment p : o.payments()) payments.add(p.toJson());
         }
-        verity.set("attempts", ProblemKind.attempts(o.attempts()));
+        verity.set("attempts", NodeAttempts.json(o.attempts()));
     }
 
     private static ObjectNode verdict(PolicyEngine.Decision<LlmCaller.LlmAnswer> v) {

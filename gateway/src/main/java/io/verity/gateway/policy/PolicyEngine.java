@@ -7,7 +7,7 @@ import io.verity.chain.contracts.SettlementClient;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.pay.Payments;
-import io.verity.gateway.problem.ProblemKind;
+import io.verity.gateway.problem.NodeAttempts;
 import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeState;
 import io.verity.gateway.routing.Routing;
@@ -17,6 +17,7 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.wire.ProblemException;
+import io.verity.protocol.wire.ProblemKind;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
@@ -319,7 +320,7 @@ public final class PolicyEngine {
             return ProblemKind.UNKNOWN_MODEL.exception("no healthy, staked, unquarantined node serves model "
                     + req.model() + " now; GET /v1/models lists what the network serves");
         }
-        return ProblemKind.NO_VALID_ANSWER.failed("no node produced a valid answer after "
+        return NodeAttempts.failed(ProblemKind.NO_VALID_ANSWER, "no node produced a valid answer after "
                 + attempts.size() + " attempt(s); nothing was charged", attempts);
     }
 
@@ -352,11 +353,11 @@ public final class PolicyEngine {
                 List<NodeState> more = routing.rank(nodes.get(), req.model(), tried, clock.instant());
                 if (more.isEmpty() || attempts.size() >= maxAttempts + policy.k()) {
                     if (answers.size() < policy.quorum() && groups.size() < 2) {
-                        throw ProblemKind.NO_VALID_ANSWER.failed("only " + answers.size() + " of "
+                        throw NodeAttempts.failed(ProblemKind.NO_VALID_ANSWER, "only " + answers.size() + " of "
                                 + policy.k() + " nodes produced a valid answer; nothing was charged", attempts);
                     }
                     recordSplit(req, groups);
-                    throw ProblemKind.NO_MAJORITY.failed("answers split " + sizes(groups)
+                    throw NodeAttempts.failed(ProblemKind.NO_MAJORITY, "answers split " + sizes(groups)
                             + " and no further node can break the tie; nothing was charged", attempts);
                 }
                 launch(req, req.call(), more.get(0), tried, done);

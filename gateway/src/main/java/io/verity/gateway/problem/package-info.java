@@ -1,5 +1,5 @@
 /**
- * The problems the gateway answers itself, as protocol {@link io.verity.protocol.wire.Problem}s with the gateway's
- * slugs ({@link io.verity.gateway.problem.ProblemKind}).
+ * What the gateway adds to the problems it answers itself (protocol {@link io.verity.protocol.wire.ProblemKind}s,
+ * the same list a node's come from): the node calls behind them ({@link io.verity.gateway.problem.NodeAttempts}).
  */
 package io.verity.gateway.problem;

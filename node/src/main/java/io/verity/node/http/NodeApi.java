@@ -37,6 +37,7 @@ import io.verity.protocol.wire.InclusionProof;
 import io.verity.protocol.wire.InferRequest;
 import io.verity.protocol.wire.Problem;
 import io.verity.protocol.wire.ProblemException;
+import io.verity.protocol.wire.ProblemKind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,6 +6,7 @@ import io.verity.http.ProblemResponses;
 import io.verity.node.pay.PaymentGate;
 import io.verity.node.serve.NodeService;
 import io.verity.protocol.wire.Problem;
+import io.verity.protocol.wire.ProblemKind;
 import java.util.List;
 
 /**
@@ -36,7 +37,7 @@ final class PaymentProblems {
                 .with("held", e.held().toString()).with("credit", e.credit().toString())
                 .with("payer", e.payer().map(Object::toString).orElse(null));
         if (ProblemResponses.OPENAI_ROUTES.contains(ctx.path())) {
-            p = p.withOpenAiError(new Problem.OpenAiError(e.getMessage(), "insufficient_quota", null, "payment_required"));
+            p = p.withOpenAiError(ProblemKind.PAYMENT_REQUIRED.openAiError(e.getMessage(), null));
         }
         NodeApi.send(ctx, p);
     }

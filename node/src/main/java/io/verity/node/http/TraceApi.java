@@ -11,6 +11,7 @@ import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.wire.ProblemKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -86,11 +86,11 @@ public abstract sealed class HubException extends RuntimeException {
         }
     }
 
-    /** The remote node could not be reached at all (connection refused, unknown host, timeout). */
-    public static final class NodeUnavailable extends HubException {
+    /** A failure while fetching from another node; {@link #node()} says which. */
+    public abstract static sealed class Remote extends HubException {
         private final URI node;
 
-        public NodeUnavailable(URI node, String message, Throwable cause) {
+        Remote(URI node, String message, Throwable cause) {
             super(message, cause);
             this.node = node;
         }
@@ -100,17 +100,17 @@ public abstract sealed class HubException extends RuntimeException {
         }
     }
 
-    /** The remote node answered, but not with a usable model (bad status, bad manifest, truncated body). */
-    public static final class FetchFailed extends HubException {
-        private final URI node;
-
-        public FetchFailed(URI node, String message, Throwable cause) {
-            super(message, cause);
-            this.node = node;
+    /** The remote node could not be reached at all (connection refused, unknown host, timeout). */
+    public static final class NodeUnavailable extends Remote {
+        public NodeUnavailable(URI node, String message, Throwable cause) {
+            super(node, message, cause);
         }
+    }
 
-        public URI node() {
-            return node;
+    /** The remote node answered, but not with a usable model (bad status, bad manifest, truncated body). */
+    public static final class FetchFailed extends Remote {
+        public FetchFailed(URI node, String message, Throwable cause) {
+            super(node, message, cause);
         }
     }
 }

@@ -1,9 +1,9 @@
 package io.verity.node.settle;
 
+import io.verity.protocol.Checks;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -33,20 +33,13 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
     public static final Duration DEFAULT_REDEEM_INTERVAL = Duration.ofSeconds(2);
 
     public ChainSettings {
-        Objects.requireNonNull(deploymentFile, "deploymentFile");
-        Objects.requireNonNull(rpcUrl, "rpcUrl");
-        Objects.requireNonNull(accountKey, "accountKey");
-        Objects.requireNonNull(stake, "stake");
-        Objects.requireNonNull(batchAge, "batchAge");
-        Objects.requireNonNull(maxBackoff, "maxBackoff");
-        Objects.requireNonNull(redeemInterval, "redeemInterval");
-        Objects.requireNonNull(paymentCredit, "paymentCredit");
+        Checks.nonNull("deploymentFile", deploymentFile, "rpcUrl", rpcUrl, "accountKey", accountKey, "stake", stake,
+                "batchAge", batchAge, "maxBackoff", maxBackoff, "redeemInterval", redeemInterval,
+                "paymentCredit", paymentCredit);
         paymentCredit.ifPresent(c -> {
             if (c.signum() <= 0) throw new IllegalArgumentException("paymentCredit must be > 0 wei, got " + c);
         });
-        if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
-            throw new IllegalArgumentException("batchSize must be 1.." + MAX_BATCH_SIZE + ", got " + batchSize);
-        }
+        Checks.inRange("batchSize", batchSize, 1, MAX_BATCH_SIZE);
         if (batchAge.isNegative() || batchAge.isZero()) {
             throw new IllegalArgumentException("batchAge must be positive, got " + batchAge);
         }

@@ -18,22 +18,20 @@ class VersionsTest {
         // The pre-release part follows the example list in semver.org section 11.
         List<String> expected = List.of("0.9", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
                 "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.2", "1.9.9", "1.10.0", "2", "10");
-        List<String> shuffled = new ArrayList<>(expected);
-        Collections.shuffle(shuffled, new Random(20261124));
-
-        shuffled.sort(Versions.ORDER);
-
-        assertThat(shuffled).isEqualTo(expected);
+        assertSortsBack(expected, 20261124);
     }
 
     @Test
     void orders_other_version_strings_naturally() {
         List<String> expected = List.of("v1", "v2", "v10", "v10a", "v10b");
+        assertSortsBack(expected, 7);
+    }
+
+    /** {@code expected}, shuffled with {@code seed} and sorted by {@link Versions#ORDER}, is itself again. */
+    private static void assertSortsBack(List<String> expected, long seed) {
         List<String> shuffled = new ArrayList<>(expected);
-        Collections.shuffle(shuffled, new Random(7));
-
+        Collections.shuffle(shuffled, new Random(seed));
         shuffled.sort(Versions.ORDER);
-
         assertThat(shuffled).isEqualTo(expected);
     }
 

@@ -92,6 +92,22 @@ class BatcherTest {
         return Batcher.start(log, home, chain, s, CHAIN, SETTLEMENT, URL, clock);
     }
 
+    /** A batcher that cuts batches by size only: its clock stands still, so no batch ever ages out. */
+    static Batcher startBySize(ReceiptLog log, Path home, FakeChain chain, int batchSize) throws IOException {
+        return start(log, home, chain, settings(batchSize, Duration.ofHours(1)), new Clock());
+    }
+
+    /** {@code ids}, and only they, end up settled in one committed batch. */
+    static void assertSettledAsOneBatch(FakeChain chain, Batcher b, List<Keccak256> ids) throws IOException {
+        awaitSettled(b, ids.size());
+        assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
+        assertEachIdInOneCommittedBatch(chain, b, ids);
+    }
+
+    static void awaitSettled(Batcher b, int receipts) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == receipts);
+    }
+
     static List<Keccak256> append(ReceiptLog log, int n, int from) throws IOException {
         List<Keccak256> ids = new ArrayList<>();
         for (int i = from; i < from + n; i++) {
@@ -123,9 +139,9 @@ class BatcherTest {
     void cuts_full_batches_and_serves_proofs_once_committed() throws Exception {
         FakeChain chain = new FakeChain();
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
-                Batcher b = start(log, home, chain, settings(4, Duration.ofHours(1)), new Clock())) {
+                Batcher b = startBySize(log, home, chain, 4)) {
             List<Keccak256> ids = append(log, 8, 0);
-            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 8);
+            awaitSettled(b, 8);
             assertThat(chain.commitOrder).hasSize(2);
             assertThat(chain.registrations.get()).isEqualTo(1);
             assertEachIdInOneCommittedBatch(chain, b, ids);
@@ -143,7 +159,7 @@ class BatcherTest {
             List<Keccak256> ids = append(log, 3, 0);
             assertThat(b.proof(ids.getFirst())).isEmpty();
             clock.millis.addAndGet(Duration.ofMinutes(2).toMillis());
-            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 3);
+            awaitSettled(b, 3);
             assertThat(chain.commitOrder).hasSize(1);
             assertEachIdInOneCommittedBatch(chain, b, ids);
         }
@@ -157,7 +173,7 @@ class BatcherTest {
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"))) {
             // registration succeeded earlier; the chain goes down before the first commit
             chain.failures.set(0);
-            try (Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
+            try (Batcher b = startBySize(log, home, chain, 3)) {
                 await().until(() -> chain.registrations.get() == 1);
                 chain.failures.set(Integer.MAX_VALUE);
                 ids = append(log, 3, 0);
@@ -167,10 +183,8 @@ class BatcherTest {
             }
             assertThat(chain.commitOrder).isEmpty();
             chain.failures.set(0);
-            try (Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
-                await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 3);
-                assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
-                assertEachIdInOneCommittedBatch(chain, b, ids);
+            try (Batcher b = startBySize(log, home, chain, 3)) {
+                assertSettledAsOneBatch(chain, b, ids);
             }
         }
     }
@@ -180,9 +194,9 @@ class BatcherTest {
         FakeChain chain = new FakeChain();
         chain.failAfterCommit.set(3);
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
-                Batcher b = start(log, home, chain, settings(2, Duration.ofHours(1)), new Clock())) {
+                Batcher b = startBySize(log, home, chain, 2)) {
             List<Keccak256> ids = append(log, 4, 0);
-            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 4);
+            awaitSettled(b, 4);
             assertThat(chain.commitOrder).hasSize(2);
             assertEachIdInOneCommittedBatch(chain, b, ids);
         }
@@ -197,11 +211,9 @@ class BatcherTest {
             BatchFiles files = new BatchFiles(home);
             Keccak256 orphan = MerkleBatch.of(ids.subList(0, 2)).root();
             files.writeBatch(BatchFiles.batchJson(orphan, "x", ids.subList(0, 2), List.of("{}".getBytes(), "{}".getBytes())));
-            try (Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
+            try (Batcher b = startBySize(log, home, chain, 3)) {
                 assertThat(b.batchJson(orphan)).isEmpty();
-                await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 3);
-                assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
-                assertEachIdInOneCommittedBatch(chain, b, ids);
+                assertSettledAsOneBatch(chain, b, ids);
             }
         }
     }
@@ -210,12 +222,12 @@ class BatcherTest {
     void a_receipt_id_logged_twice_is_settled_once() throws Exception {
         FakeChain chain = new FakeChain();
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
-                Batcher b = start(log, home, chain, settings(2, Duration.ofHours(1)), new Clock())) {
+                Batcher b = startBySize(log, home, chain, 2)) {
             List<Keccak256> ids = append(log, 2, 0);
-            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 2);
+            awaitSettled(b, 2);
             append(log, 2, 0); // the same two ids again
             List<Keccak256> more = append(log, 2, 10);
-            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 4);
+            awaitSettled(b, 4);
             List<Keccak256> all = new ArrayList<>(ids);
             all.addAll(more);
             assertThat(chain.commitOrder).hasSize(2);
@@ -239,12 +251,12 @@ class BatcherTest {
     void receipts_signed_for_another_domain_stay_unsettled() throws Exception {
         FakeChain chain = new FakeChain();
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
-                Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
+                Batcher b = startBySize(log, home, chain, 3)) {
             Keccak256 beforeChain = Keccak256.hash("signed with no chain".getBytes(StandardCharsets.UTF_8));
             log.append(beforeChain, ("{\"timestamp\":" + T0 + ",\"domain\":{\"chainId\":31337,\"verifyingContract\":\""
                     + EvmAddress.ZERO + "\"}}").getBytes(StandardCharsets.UTF_8));
             List<Keccak256> ids = append(log, 2, 0);
-            await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 2);
+            awaitSettled(b, 2);
             assertThat(b.proof(beforeChain)).isEmpty();
             assertEachIdInOneCommittedBatch(chain, b, ids);
         }
@@ -281,12 +293,10 @@ class BatcherTest {
             }
             int committedBefore = chain.commitOrder.size();
             assertThat(committedBefore).isEqualTo(step.compareTo(Batcher.Step.COMMITTED) >= 0 ? 1 : 0);
-            try (Batcher b = start(log, home, chain, settings(3, Duration.ofHours(1)), new Clock())) {
-                await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 3);
-                assertThat(chain.commitOrder).containsExactly(MerkleBatch.of(ids).root());
-                assertEachIdInOneCommittedBatch(chain, b, ids);
+            try (Batcher b = startBySize(log, home, chain, 3)) {
+                assertSettledAsOneBatch(chain, b, ids);
                 List<Keccak256> more = append(log, 3, 3); // and it goes on batching
-                await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == 6);
+                awaitSettled(b, 6);
                 assertThat(chain.commitOrder).hasSize(2);
             }
             assertThat(Files.readString(home.resolve("settle/state.json"))).contains("\"pending\":null");

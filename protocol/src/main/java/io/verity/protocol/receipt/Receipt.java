@@ -1,10 +1,10 @@
 package io.verity.protocol.receipt;
 
+import io.verity.protocol.Checks;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.Unicode;
 import java.math.BigInteger;
-import java.util.Objects;
 
 /**
  * What a node attests about one answer: the EIP-712 struct
@@ -45,18 +45,11 @@ public record Receipt(
 
     public Receipt {
         if (version < 0 || version > 0xffff) throw new IllegalArgumentException("version must be a uint16, got " + version);
-        Objects.requireNonNull(requestId, "requestId");
-        Objects.requireNonNull(modelDigest, "modelDigest");
-        Objects.requireNonNull(engine, "engine");
+        Checks.nonNull("requestId", requestId, "modelDigest", modelDigest, "engine", engine, "inputsDigest", inputsDigest,
+                "outputsDigest", outputsDigest, "traceRoot", traceRoot, "node", node, "attestationDigest", attestationDigest,
+                "verification", verification, "price", price);
         if (engine.isEmpty()) throw new IllegalArgumentException("engine must not be empty, expected name/version/settings");
         if (!Unicode.isWellFormed(engine)) throw new IllegalArgumentException("engine must be valid Unicode, got an unpaired surrogate");
-        Objects.requireNonNull(inputsDigest, "inputsDigest");
-        Objects.requireNonNull(outputsDigest, "outputsDigest");
-        Objects.requireNonNull(traceRoot, "traceRoot");
-        Objects.requireNonNull(node, "node");
-        Objects.requireNonNull(attestationDigest, "attestationDigest");
-        Objects.requireNonNull(verification, "verification");
-        Objects.requireNonNull(price, "price");
         if (price.signum() < 0 || price.bitLength() > 256) {
             throw new IllegalArgumentException("price must be a uint256 (0 <= price < 2^256), got " + price);
         }

@@ -1,27 +1,24 @@
 package io.verity.protocol.receipt;
 
+import io.verity.protocol.WireName;
+
 /** How an answer was (or will be) checked; {@link #code()} is the receipt's uint8, {@link #wireName()} its JSON. */
-public enum VerificationMode {
-    NONE(0, "none"),
-    TEE(1, "tee"),
-    REDUNDANT(2, "redundant"),
-    SAMPLE(3, "sample"),
-    OPTIMISTIC(4, "optimistic");
+public enum VerificationMode implements WireName {
+    NONE(0),
+    TEE(1),
+    REDUNDANT(2),
+    SAMPLE(3),
+    OPTIMISTIC(4);
 
+    /** Signed into every receipt: explicit, so reordering the constants cannot change a signature. */
     private final int code;
-    private final String wireName;
 
-    VerificationMode(int code, String wireName) {
+    VerificationMode(int code) {
         this.code = code;
-        this.wireName = wireName;
     }
 
     public int code() {
         return code;
-    }
-
-    public String wireName() {
-        return wireName;
     }
 
     /** @throws IllegalArgumentException listing the accepted codes */
@@ -32,8 +29,7 @@ public enum VerificationMode {
 
     /** @throws IllegalArgumentException listing the accepted names */
     public static VerificationMode fromWireName(String name) {
-        for (VerificationMode m : values()) if (m.wireName.equals(name)) return m;
-        throw new IllegalArgumentException(
-                "unknown verification mode '" + name + "', expected one of none, tee, redundant, sample, optimistic");
+        return WireName.find(VerificationMode.class, name).orElseThrow(() -> new IllegalArgumentException(
+                "unknown verification mode '" + name + "', expected one of " + WireName.list(VerificationMode.class)));
     }
 }

@@ -7,8 +7,10 @@ import static io.verity.protocol.wire.GatewayAnswer.text;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.verity.protocol.Checks;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.WireName;
 import io.verity.protocol.json.InvalidFieldException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -28,9 +30,7 @@ import java.util.function.Function;
  */
 public record AnswerVerdict(Status status, int asked, int agreeing, Comparison comparison, List<Dissent> dissent, Audit audit) {
     public AnswerVerdict {
-        Objects.requireNonNull(status, "status");
-        Objects.requireNonNull(comparison, "comparison");
-        Objects.requireNonNull(audit, "audit");
+        Checks.nonNull("status", status, "comparison", comparison, "audit", audit);
         dissent = List.copyOf(dissent);
         if (asked < 1) throw new IllegalArgumentException("verdict.asked must be >= 1, got " + asked);
         if (agreeing < 0 || agreeing > asked) {
@@ -101,52 +101,32 @@ public record AnswerVerdict(Status status, int asked, int agreeing, Comparison c
         g.writeEndObject();
     }
 
-    public enum Status {
+    public enum Status implements WireName {
         /** policy none: one node answered. */
-        SINGLE("single"),
+        SINGLE,
         /** redundant:k: every asked node agreed. */
-        AGREED("agreed"),
+        AGREED,
         /** redundant:k: a majority agreed; {@link #dissent()} lists the others. */
-        MAJORITY("majority"),
+        MAJORITY,
         /** sample:p: one node answered; {@link #audit()} says whether a re-run was drawn. */
-        SAMPLED("sampled");
-
-        private final String wireName;
-
-        Status(String wireName) {
-            this.wireName = wireName;
-        }
-
-        public String wireName() {
-            return wireName;
-        }
+        SAMPLED;
 
         /** @throws IllegalArgumentException for any other name */
         public static Status fromWireName(String s) {
-            for (Status v : values()) if (v.wireName.equals(s)) return v;
-            throw new IllegalArgumentException("must be single, agreed, majority or sampled, got '" + s + "'");
+            return WireName.find(Status.class, s).orElseThrow(() ->
+                    new IllegalArgumentException("must be single, agreed, majority or sampled, got '" + s + "'"));
         }
     }
 
-    public enum Audit {
-        NONE("none"),
+    public enum Audit implements WireName {
+        NONE,
         /** A background re-run was drawn; a mismatch becomes evidence at the gateway, not an error here. */
-        SCHEDULED("scheduled");
-
-        private final String wireName;
-
-        Audit(String wireName) {
-            this.wireName = wireName;
-        }
-
-        public String wireName() {
-            return wireName;
-        }
+        SCHEDULED;
 
         /** @throws IllegalArgumentException for any other name */
         public static Audit fromWireName(String s) {
-            for (Audit v : values()) if (v.wireName.equals(s)) return v;
-            throw new IllegalArgumentException("must be none or scheduled, got '" + s + "'");
+            return WireName.find(Audit.class, s).orElseThrow(() ->
+                    new IllegalArgumentException("must be none or scheduled, got '" + s + "'"));
         }
     }
 
@@ -197,9 +177,7 @@ public record AnswerVerdict(Status status, int asked, int agreeing, Comparison c
     /** A node whose answer lost the vote. */
     public record Dissent(EvmAddress node, Keccak256 receiptId, Keccak256 outputsDigest) {
         public Dissent {
-            Objects.requireNonNull(node, "node");
-            Objects.requireNonNull(receiptId, "receiptId");
-            Objects.requireNonNull(outputsDigest, "outputsDigest");
+            Checks.nonNull("node", node, "receiptId", receiptId, "outputsDigest", outputsDigest);
         }
     }
 }

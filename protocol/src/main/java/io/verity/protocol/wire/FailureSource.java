@@ -1,5 +1,6 @@
 package io.verity.protocol.wire;
 
+import io.verity.protocol.WireName;
 import java.util.Optional;
 
 /**
@@ -7,35 +8,29 @@ import java.util.Optional;
  * problem documents ({@link #MEMBER} and {@link #RETRYABLE_MEMBER}); a gateway fails over only on a source that
  * {@link #retryElsewhere() can be retried}, so a request that poisons one node is never carried to the next.
  */
-public enum FailureSource {
+public enum FailureSource implements WireName {
     /** The request itself (malformed, out of bounds, or known to crash an engine): every node would refuse it. */
-    REQUEST("request", false),
+    REQUEST(false),
     /** The payer: no deposit or voucher covers the answer. Another node would be owed the same. */
-    PAYMENT("payment", false),
+    PAYMENT(false),
     /** The node: overloaded, misconfigured, shutting down, or a bug. */
-    NODE("node", true),
+    NODE(true),
     /** The engine that runs the model: a worker died or is restarting. */
-    ENGINE("engine", true),
+    ENGINE(true),
     /** The provider a proxy node forwards to. */
-    UPSTREAM("upstream", true),
+    UPSTREAM(true),
     /** The chain the node settles on. */
-    CHAIN("chain", true);
+    CHAIN(true);
 
     /** The problem+json extension member naming the source. */
     public static final String MEMBER = "source";
     /** The problem+json extension member saying whether another node may succeed. */
     public static final String RETRYABLE_MEMBER = "retryable";
 
-    private final String wireName;
     private final boolean retryElsewhere;
 
-    FailureSource(String wireName, boolean retryElsewhere) {
-        this.wireName = wireName;
+    FailureSource(boolean retryElsewhere) {
         this.retryElsewhere = retryElsewhere;
-    }
-
-    public String wireName() {
-        return wireName;
     }
 
     /** Whether another node may answer the same request. */
@@ -44,8 +39,7 @@ public enum FailureSource {
     }
 
     public static Optional<FailureSource> fromWireName(String name) {
-        for (FailureSource s : values()) if (s.wireName.equals(name)) return Optional.of(s);
-        return Optional.empty();
+        return WireName.find(FailureSource.class, name);
     }
 
     /**

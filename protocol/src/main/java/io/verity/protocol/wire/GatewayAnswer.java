@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.protocol.Checks;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.InvalidFieldException;
@@ -20,7 +21,6 @@ import java.math.BigInteger;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * The gateway's {@code POST /v1/infer} answer (docs/gateway.md): written by the gateway, read by the SDK, so
@@ -36,10 +36,7 @@ public record GatewayAnswer(Keccak256 requestId, String model, Policy policy, Li
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public GatewayAnswer {
-        Objects.requireNonNull(requestId, "requestId");
-        Objects.requireNonNull(model, "model");
-        Objects.requireNonNull(policy, "policy");
-        Objects.requireNonNull(verdict, "verdict");
+        Checks.nonNull("requestId", requestId, "model", model, "policy", policy, "verdict", verdict);
         outputs = List.copyOf(outputs);
         receipts = List.copyOf(receipts);
         payments = List.copyOf(payments);
@@ -56,10 +53,7 @@ public record GatewayAnswer(Keccak256 requestId, String model, Policy policy, Li
      */
     public record Attempt(EvmAddress node, URI url, String outcome, double ms, String detail) {
         public Attempt {
-            Objects.requireNonNull(node, "node");
-            Objects.requireNonNull(url, "url");
-            Objects.requireNonNull(outcome, "outcome");
-            Objects.requireNonNull(detail, "detail");
+            Checks.nonNull("node", node, "url", url, "outcome", outcome, "detail", detail);
         }
 
         /** As the answer and the gateway's problems ({@code attempts}) carry it. */

@@ -1,7 +1,5 @@
 package io.verity.protocol.json;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,8 +40,7 @@ class JsonFuzzPropertyTest {
         try {
             TensorJson.readList(node, "/inputs");
         } catch (InvalidFieldException e) {
-            assertThat(e.errors()).isNotEmpty().allSatisfy(err -> assertThat(err.pointer()).satisfiesAnyOf(
-                    p -> assertThat(p).startsWith("/inputs"), p -> assertThat(p).isEmpty()));
+            Refusals.assertPointsUnder(e, "/inputs");
         }
     }
 
@@ -56,8 +53,7 @@ class JsonFuzzPropertyTest {
             SignedReceipt read = ReceiptJson.read(node, "/receipt");
             read.verify(); // must not throw either
         } catch (InvalidFieldException e) {
-            assertThat(e.errors()).isNotEmpty().allSatisfy(err -> assertThat(err.pointer()).satisfiesAnyOf(
-                    p -> assertThat(p).startsWith("/receipt"), p -> assertThat(p).isEmpty()));
+            Refusals.assertPointsUnder(e, "/receipt");
         }
     }
 
