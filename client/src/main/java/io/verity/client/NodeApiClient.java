@@ -177,7 +177,15 @@ public final class NodeApiClient implements AutoCloseable {
     public CompletableFuture<RawAnswer> postRawAsync(String path, byte[] body, Map<String, String> headers) {
         HttpRequest.Builder b = request(path).header("Content-Type", "application/json");
         headers.forEach(b::header);
-        HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        return rawAsync(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    /** {@link #getRaw} without blocking, as {@link #postRawAsync}: for asking many nodes at once. */
+    public CompletableFuture<RawAnswer> getRawAsync(String path) {
+        return rawAsync(request(path).GET().build());
+    }
+
+    private CompletableFuture<RawAnswer> rawAsync(HttpRequest req) {
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray());
         CompletableFuture<RawAnswer> answer = exchange.handle((resp, err) -> {
             if (err == null) return raw(resp);
