@@ -13,6 +13,7 @@ import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.wire.InclusionProof;
 import io.verity.protocol.wire.Problem;
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -47,8 +51,9 @@ public final class NodeApiClient implements AutoCloseable {
     private final URI base;
     private final Duration timeout;
     private final HttpClient http;
+    private final boolean ownsHttp;
 
-    private NodeApiClient(URI base, Duration timeout) {
+    private NodeApiClient(URI base, Duration timeout, HttpClient shared) {
         Objects.requireNonNull(base, "base");
         if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme())) {
             throw new IllegalArgumentException("base must be an http or https URL, got " + base);
@@ -58,17 +63,28 @@ public final class NodeApiClient implements AutoCloseable {
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.ownsHttp = shared == null;
+        this.http = shared != null ? shared : HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
     /** A client of the node at {@code base}, e.g. {@code http://127.0.0.1:7070}, with {@link #DEFAULT_TIMEOUT}. */
     public static NodeApiClient of(URI base) {
-        return new NodeApiClient(base, DEFAULT_TIMEOUT);
+        return new NodeApiClient(base, DEFAULT_TIMEOUT, null);
     }
 
     /** @param timeout how long to wait to connect and then for each answer; must be positive */
     public static NodeApiClient of(URI base, Duration timeout) {
-        return new NodeApiClient(base, timeout);
+        return new NodeApiClient(base, timeout, null);
+    }
+
+    /**
+     * A client on an HTTP client shared with others (a gateway's, one per process for every node: one connection
+     * pool, one selector thread); {@link #close()} leaves it open.
+     *
+     * @param timeout how long to wait for each answer; must be positive (connecting follows {@code shared})
+     */
+    public static NodeApiClient of(URI base, Duration timeout, HttpClient shared) {
+        return new NodeApiClient(base, timeout, Objects.requireNonNull(shared, "shared"));
     }
 
     public URI base() {
@@ -77,6 +93,13 @@ public final class NodeApiClient implements AutoCloseable {
 
     /** A node's answer to {@code POST /v1/infer}; {@code raw} is the body as sent, for saving and showing. */
     public record Answer(List<Tensor> outputs, SignedReceipt receipt, JsonNode raw) {}
+
+    /**
+     * An answer as it came, unread: for callers that check it and relay its bytes themselves (a gateway).
+     *
+     * @param contentType the {@code Content-Type} header, {@code application/json} when there is none
+     */
+    public record RawAnswer(int status, String contentType, byte[] body) {}
 
     /** What a node holds for one payer ({@code GET /v1/vouchers/{client}}): wei, "0" when it holds nothing. */
     public record Channel(EvmAddress client, EvmAddress node, BigInteger held, BigInteger redeemed) {}
@@ -122,6 +145,91 @@ public final class NodeApiClient implements AutoCloseable {
         HttpRequest.Builder b = request(path).header("Content-Type", "application/json");
         headers.forEach(b::header);
         return send(b.POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
+    }
+
+    /**
+     * POSTs {@code body} (JSON) with extra headers and returns the answer unread, whatever its status. Blocks the
+     * calling thread (a virtual thread costs nothing to block, and a plain {@code send} skips the hop to the
+     * common pool that the JDK client makes for {@code sendAsync}); interrupting it abandons the exchange.
+     *
+     * @throws UnreachableException when no answer arrived; its cause is the client's exception
+     *     ({@link HttpTimeoutException}, {@link java.net.ConnectException}, another {@link IOException})
+     */
+    public RawAnswer postRaw(String path, byte[] body, Map<String, String> headers) throws InterruptedException {
+        HttpRequest.Builder b = request(path).header("Content-Type", "application/json");
+        headers.forEach(b::header);
+        HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        HttpResponse<byte[]> resp;
+        try {
+            resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw unreachable(req, e);
+        }
+        return raw(resp);
+    }
+
+    /**
+     * {@link #postRaw} without blocking: the answer completes the future on the HTTP client's executor. Cancelling
+     * the future abandons the exchange.
+     *
+     * @return completes exceptionally with {@link UnreachableException} when no answer arrived
+     */
+    public CompletableFuture<RawAnswer> postRawAsync(String path, byte[] body, Map<String, String> headers) {
+        HttpRequest.Builder b = request(path).header("Content-Type", "application/json");
+        headers.forEach(b::header);
+        return rawAsync(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    /** {@link #getRaw} without blocking, as {@link #postRawAsync}: for asking many nodes at once. */
+    public CompletableFuture<RawAnswer> getRawAsync(String path) {
+        return rawAsync(request(path).GET().build());
+    }
+
+    private CompletableFuture<RawAnswer> rawAsync(HttpRequest req) {
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<RawAnswer> answer = exchange.handle((resp, err) -> {
+            if (err == null) return raw(resp);
+            Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+            if (t instanceof IOException io) throw unreachable(req, io);
+            throw t instanceof RuntimeException r ? r : new CompletionException(t);
+        });
+        answer.whenComplete((r, err) -> {
+            if (err instanceof CancellationException) exchange.cancel(true);
+        });
+        return answer;
+    }
+
+    private static RawAnswer raw(HttpResponse<byte[]> resp) {
+        return new RawAnswer(resp.statusCode(), resp.headers().firstValue("Content-Type").orElse("application/json"), resp.body());
+    }
+
+    /** {@code GET} of any route, the answer unread whatever its status, as {@link #postRaw}. */
+    public RawAnswer getRaw(String path) throws InterruptedException {
+        HttpRequest req = request(path).GET().build();
+        try {
+            return raw(http.send(req, HttpResponse.BodyHandlers.ofByteArray()));
+        } catch (IOException e) {
+            throw unreachable(req, e);
+        }
+    }
+
+    /**
+     * POSTs {@code body} (JSON) and returns once the answer's head arrived, its body left to the caller to read as
+     * it comes (a stream of server-sent events) and to close. The timeout bounds the wait for the head only.
+     *
+     * @throws UnreachableException as {@link #postRaw}
+     */
+    public HttpResponse<InputStream> postStream(String path, byte[] body, Map<String, String> headers)
+            throws InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+                .header("Content-Type", "application/json"); // no Accept: the body says whether it streams
+        headers.forEach(b::header);
+        HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        try {
+            return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw unreachable(req, e);
+        }
     }
 
     /** {@code GET} of any route, the answer as sent. */
@@ -177,7 +285,7 @@ public final class NodeApiClient implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        if (ownsHttp) http.close();
     }
 
     private Answer answer(JsonNode resp) {
@@ -211,10 +319,8 @@ public final class NodeApiClient implements AutoCloseable {
         HttpResponse<byte[]> resp;
         try {
             resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (HttpTimeoutException e) {
-            throw new UnreachableException(req.uri(), "no answer from " + req.uri() + " within " + timeout, e);
         } catch (IOException e) {
-            throw new UnreachableException(req.uri(), "cannot reach " + req.uri() + ": " + e, e);
+            throw unreachable(req, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UnreachableException(req.uri(), "interrupted while waiting for " + req.uri(), e);
@@ -232,6 +338,12 @@ public final class NodeApiClient implements AutoCloseable {
                     + status + " with " + (body == null ? "a body that is not JSON: " + shown(resp.body()) : "an unexpected status"));
         }
         return body;
+    }
+
+    private UnreachableException unreachable(HttpRequest req, IOException e) {
+        return e instanceof HttpTimeoutException
+                ? new UnreachableException(req.uri(), "no answer from " + req.uri() + " within " + timeout, e)
+                : new UnreachableException(req.uri(), "cannot reach " + req.uri() + ": " + e, e);
     }
 
     private static ProblemException problem(int status, JsonNode p, byte[] raw) {

@@ -1,5 +1,7 @@
 package io.verity.gateway.evidence;
 
+import io.verity.client.NodeApiClient;
+import io.verity.client.InferenceException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.TxOutcome;
@@ -11,11 +13,8 @@ import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.receipt.SignedReceipt;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -178,15 +177,11 @@ public final class DisputeFeed {
         return out;
     }
 
+    /** The node's JSON answer; empty when it refuses, cannot be reached or does not answer JSON (interrupted: flag kept). */
     private Optional<JsonNode> get(URI base, String path) {
         try {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return Optional.of(NodeApiClient.of(base, Duration.ofSeconds(60), http).get(path));
+        } catch (InferenceException e) {
             return Optional.empty();
         }
     }

@@ -1,5 +1,6 @@
 package io.verity.gateway.http;
 
+import io.verity.client.NodeApiClient;
 import io.verity.protocol.wire.GatewayAnswer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,8 +34,6 @@ import io.verity.protocol.wire.Problem;
 import io.verity.protocol.wire.ProblemException;
 import io.verity.protocol.wire.ProblemKind;
 import java.io.IOException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -99,6 +98,7 @@ public final class GatewayApi {
 
     private static void infer(Context ctx, Services gateway) throws Exception {
         JsonNode root = RequestBodies.json(ctx, gateway.config().maxBodyBytes()); // StrictJson, 415, 413, transport 4xx
+        GatewayMetrics.noteFields(ctx, root);
         FieldErrors errors = new FieldErrors(); // capped: a million unknown members get a short answer
         InferRequest req = InferRequest.read(root, InferRequest.Route.GATEWAY, errors); // the one /v1/infer validation
         if (root == null || !root.isObject()) throw invalid(errors);
@@ -285,10 +285,9 @@ public final class GatewayApi {
         }
         NodeState n = gateway.directory().get(node).orElseThrow(() -> ProblemKind.NOT_FOUND.exception(
                 "this gateway does not know node " + node));
-        HttpResponse<byte[]> resp = gateway.http().send(HttpRequest.newBuilder(n.url().resolve("/v1/receipts/" + id + "/proof"))
-                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        String type = resp.headers().firstValue("Content-Type").orElse("application/json");
-        ctx.status(resp.statusCode()).contentType(type).result(resp.body());
+        NodeApiClient.RawAnswer resp = NodeApiClient.of(n.url(), Duration.ofSeconds(10), gateway.http())
+                .getRaw("/v1/receipts/" + id + "/proof");
+        ctx.status(resp.status()).contentType(resp.contentType()).result(resp.body());
     }
 
     private static void evidence(Context ctx, Services gateway) {

@@ -3,6 +3,7 @@ package io.verity.gateway.http;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Gauge;
@@ -93,10 +94,12 @@ final class GatewayMetrics {
         return registry.scrape();
     }
 
+    @SuppressWarnings("unchecked") // noteFields stores a Map<String, String>
     private void record(Context ctx, Float ms) {
         String route = route(ctx);
         int status = ctx.status().getCode();
-        Map<String, String> body = "POST".equals(ctx.method().name()) && route.equals("/v1/infer") ? fields(ctx) : Map.of();
+        Map<String, String> body = !"POST".equals(ctx.method().name()) || !route.equals("/v1/infer") ? Map.of()
+                : ctx.attribute(FIELDS) instanceof Map<?, ?> read ? (Map<String, String>) read : fields(ctx);
         String policy = body.getOrDefault("policy", ctx.header(PolicyEngine.POLICY_HEADER));
         String kind = policy == null ? gateway.config().defaultPolicy().wireName() : policy;
         kind = kind.contains(":") ? kind.substring(0, kind.indexOf(':')) : kind;
@@ -124,6 +127,20 @@ final class GatewayMetrics {
         } catch (RuntimeException none) {
             return "unmatched";
         }
+    }
+
+    private static final String FIELDS = "verity.gateway.metrics.fields";
+    private static final List<String> LOGGED = List.of("model", "requestId", "policy");
+
+    /** The fields of a body the handler parsed, kept for {@link #record} so that it does not parse the body again. */
+    static void noteFields(Context ctx, JsonNode root) {
+        if (root == null || !root.isObject()) return;
+        Map<String, String> out = new HashMap<>();
+        for (String name : LOGGED) {
+            JsonNode v = root.get(name);
+            if (v != null && v.isTextual()) out.put(name, v.asText().length() > 80 ? v.asText().substring(0, 80) : v.asText());
+        }
+        ctx.attribute(FIELDS, out);
     }
 
     /** The request's top-level string fields model, policy and requestId; tensors are skipped unread. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.verity.client.NodeApiClient;
+import io.verity.client.UnreachableException;
 import io.verity.gateway.policy.Agreement;
 import io.verity.gateway.policy.Answer;
 import io.verity.gateway.policy.NodeCall;
@@ -16,6 +18,7 @@ import io.verity.llm.ChatDigests;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -25,13 +28,14 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -108,12 +112,12 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
     private final HttpClient http;
     private final Eip712Domain domain;
 
-    private final Optional<EvmAddress> payer; // named to nodes, which serve a payer only within its credit
+    private final Map<String, String> headers; // the payer named to nodes, which serve it only within its credit
     private final Executor calls;
 
     /** @param calls where {@link #call} waits for a whole answer */
     LlmCaller(HttpClient http, Eip712Domain domain, Optional<EvmAddress> payer, Executor calls) {
-        this.payer = payer;
+        this.headers = payer.map(p -> Map.of(VoucherJson.PAYER_HEADER, p.toString())).orElse(Map.of());
         this.calls = calls;
         this.http = http;
         this.domain = domain;
@@ -130,12 +134,13 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
      * timeout.
      */
     HttpResponse<InputStream> open(NodeState node, Call call, Duration headTimeout) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve(call.path())).timeout(headTimeout)
-                .header("Content-Type", "application/json").header("Verity-Request-Id", call.requestId().toHex())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(call.bytes()));
-        payer.ifPresent(p -> b.header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, p.toString()));
-        HttpRequest req = b.build();
-        return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        Map<String, String> headers = new HashMap<>(this.headers);
+        headers.put("Verity-Request-Id", call.requestId().toHex());
+        try {
+            return NodeApiClient.of(node.url(), headTimeout, http).postStream(call.path(), call.bytes(), headers);
+        } catch (UnreachableException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
     }
 
     /** {@link #fetch} in the background: how the {@link PolicyEngine} asks for whole answers. */

@@ -4,6 +4,9 @@ import io.verity.protocol.wire.Payment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainAccount;
+import io.verity.client.InferenceException;
+import io.verity.client.NodeApiClient;
+import io.verity.client.UnreachableException;
 import io.verity.chain.contracts.PaymentsClient;
 import io.verity.gateway.routing.NodeState;
 import io.verity.protocol.EvmAddress;
@@ -13,8 +16,6 @@ import io.verity.protocol.receipt.Voucher;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +35,15 @@ public final class Payer implements Payments, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Payer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration RETRY = Duration.ofSeconds(2);
+    /**
+     * Vouchers are amortised within the node's credit: one to a node waits until {@link #BATCH} answers are
+     * unvouchered or {@link #SPACING} has passed since the last one, so under load one signature, one POST and one
+     * node-side ecrecover pay for many answers instead of nearly one each (a voucher followed the last one's
+     * acknowledgement at once). A quiet channel's voucher goes at once. What stays unvouchered, about
+     * {@code BATCH} answers plus those in flight, is well inside a node's default credit (100 answers).
+     */
+    static final Duration SPACING = Duration.ofMillis(50);
+    static final int BATCH = 8;
 
     /**
      * The client's deposit cannot cover the next answer on top of what it was promised to nodes and they have
@@ -84,6 +94,12 @@ public final class Payer implements Payments, AutoCloseable {
         /** What the node redeemed on chain, as last read: only the rest of {@code target} is still owed. */
         volatile BigInteger redeemed = BigInteger.ZERO;
         boolean sending;
+        /** When the last voucher to this node left ({@link System#nanoTime}); the next waits for {@link #SPACING}. */
+        long sentAt = System.nanoTime() - SPACING.toNanos();
+        /** Answers promised since the last voucher left. */
+        int unsent;
+        /** A delivery is scheduled for {@link #SPACING} and has not started; {@link #BATCH} answers start it early. */
+        boolean waiting;
         /** Totals whose send ended without an answer: the node may have stored any of them, or none. */
         final java.util.Set<BigInteger> inDoubt = new java.util.HashSet<>();
 
@@ -230,7 +246,8 @@ public final class Payer implements Payments, AutoCloseable {
     @Override
     public Payment pay(NodeState node, BigInteger amount) {
         Channel ch = channels.computeIfAbsent(node.address, a -> new Channel(node));
-        boolean startSending;
+        boolean startNow = false;
+        long wait = 0;
         BigInteger cumulative;
         synchronized (ch) {
             if (ch.acked == null) {
@@ -240,25 +257,47 @@ public final class Payer implements Payments, AutoCloseable {
             }
             ch.target = ch.target.add(amount);
             cumulative = ch.target;
-            startSending = !ch.sending;
-            ch.sending = true;
+            ch.unsent++;
+            if (!ch.sending) {
+                ch.sending = true;
+                wait = spacing(ch);
+                startNow = wait <= 0;
+            } else if (ch.waiting && ch.unsent >= BATCH) {
+                ch.waiting = false;
+                startNow = true;
+            }
         }
-        if (startSending) DELIVERIES.execute(() -> deliver(ch));
+        if (startNow) DELIVERIES.execute(() -> deliver(ch));
+        else if (wait > 0) schedule(ch, wait);
         return new Payment(node.address, amount, cumulative);
     }
 
     /** What the node holds from this client; zero when it cannot say (the node then answers 409 and we re-base). */
     private BigInteger held(NodeState node) {
         try {
-            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/vouchers/" + client.address()))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-            if (resp.statusCode() == 200) return new BigInteger(JSON.readTree(resp.body()).path("cumulativeAmount").asText("0"));
-        } catch (IOException | NumberFormatException e) {
+            return NodeApiClient.of(node.url(), Duration.ofSeconds(5), http).channel(client.address()).held();
+        } catch (InferenceException e) { // refused, unreachable (interrupted: flag kept) or not a channel
             LOG.debug("cannot read the voucher channel at {}: {}", node.url(), e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return BigInteger.ZERO;
         }
-        return BigInteger.ZERO;
+    }
+
+    /** Nanoseconds the channel's next voucher waits: none with {@link #BATCH} answers unsent; sets {@code waiting}. Holds the lock. */
+    private static long spacing(Channel ch) {
+        long wait = ch.unsent >= BATCH ? 0 : ch.sentAt + SPACING.toNanos() - System.nanoTime();
+        ch.waiting = wait > 0;
+        return wait;
+    }
+
+    /** Delivers after {@code nanos} unless {@link #pay} started the delivery earlier. */
+    private void schedule(Channel ch, long nanos) {
+        java.util.concurrent.CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, DELIVERIES).execute(() -> {
+            synchronized (ch) {
+                if (!ch.waiting) return;
+                ch.waiting = false;
+            }
+            deliver(ch);
+        });
     }
 
     private void deliver(Channel ch) {
@@ -266,30 +305,31 @@ public final class Payer implements Payments, AutoCloseable {
         synchronized (ch) {
             target = ch.target;
             base = ch.acked;
+            ch.sentAt = System.nanoTime();
+            ch.unsent = 0;
         }
         SignedVoucher v = new Voucher(client.address(), ch.node.address, target).sign(client.key(), chainId, payments);
         int status;
         JsonNode body = null;
         try {
-            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(ch.node.url().resolve("/v1/vouchers?base=" + base))
-                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(VoucherJson.write(new VoucherJson.Envelope(v, domain))))).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            status = resp.statusCode();
+            NodeApiClient.RawAnswer resp = NodeApiClient.of(ch.node.url(), Duration.ofSeconds(10), http).postRaw(
+                    "/v1/vouchers?base=" + base, JSON.writeValueAsBytes(VoucherJson.write(new VoucherJson.Envelope(v, domain))), Map.of());
+            status = resp.status();
             try {
                 body = JSON.readTree(resp.body());
             } catch (IOException notJson) {
                 body = null;
             }
-        } catch (java.net.ConnectException e) {
-            status = -2;
-        } catch (IOException e) {
-            status = -1;
+        } catch (UnreachableException e) {
+            status = e.getCause() instanceof java.net.ConnectException ? -2 : -1;
+        } catch (IOException e) { // writing the voucher: Jackson writing a tree does not fail
+            throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         }
         boolean again;
+        long wait;
         synchronized (ch) {
             if (status == 200) {
                 ch.acked = ch.acked.max(target);
@@ -318,8 +358,10 @@ public final class Payer implements Payments, AutoCloseable {
             ch.inDoubt.clear();
             again = ch.target.compareTo(ch.acked) > 0;
             ch.sending = again;
+            wait = again ? spacing(ch) : 0;
         }
-        if (again) DELIVERIES.execute(() -> deliver(ch));
+        if (again && wait <= 0) DELIVERIES.execute(() -> deliver(ch));
+        else if (again) schedule(ch, wait);
     }
 
     /** What each node holds acknowledged; for tests and {@code /v1/nodes}. */

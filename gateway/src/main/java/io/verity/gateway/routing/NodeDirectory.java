@@ -4,13 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.client.NodeApiClient;
 import io.verity.gateway.openai.OpenAiProxy;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,12 +95,11 @@ public final class NodeDirectory {
     }
 
     private CompletableFuture<Void> check(NodeState n) {
-        HttpRequest req = HttpRequest.newBuilder(n.url().resolve("/v1/models")).timeout(healthTimeout).GET().build();
-        return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, err) -> {
+        return NodeApiClient.of(n.url(), healthTimeout, http).getRawAsync("/v1/models").handle((resp, err) -> {
             if (err != null) {
                 n.updateHealth(false, "unreachable: " + rootMessage(err), Optional.empty());
-            } else if (resp.statusCode() != 200) {
-                n.updateHealth(false, "GET /v1/models answered " + resp.statusCode(), Optional.empty());
+            } else if (resp.status() != 200) {
+                n.updateHealth(false, "GET /v1/models answered " + resp.status(), Optional.empty());
             } else {
                 try {
                     n.updateHealth(true, "ok", Optional.of(parseModels(JSON.readTree(resp.body()))));

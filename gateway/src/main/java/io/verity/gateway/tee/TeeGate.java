@@ -1,5 +1,6 @@
 package io.verity.gateway.tee;
 
+import io.verity.client.NodeApiClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.attestation.Attestations;
@@ -18,8 +19,6 @@ import io.verity.protocol.json.FieldError;
 import io.verity.protocol.wire.ProblemException;
 import io.verity.protocol.wire.ProblemKind;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -153,10 +152,9 @@ public final class TeeGate {
     private Status check(NodeState n) {
         JsonNode body;
         try {
-            HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(n.url().resolve("/v1/attestation"))
-                    .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-            if (resp.statusCode() != 200) {
-                return new Status.Rejected("fetch", "GET /v1/attestation answered " + resp.statusCode());
+            NodeApiClient.RawAnswer resp = NodeApiClient.of(n.url(), timeout, http).getRaw("/v1/attestation");
+            if (resp.status() != 200) {
+                return new Status.Rejected("fetch", "GET /v1/attestation answered " + resp.status());
             }
             body = JSON.readTree(resp.body());
         } catch (InterruptedException e) {

@@ -14,7 +14,7 @@ import java.util.List;
  * A node's answer that passed the gateway's checks: the receipt verifies under the network's domain, was
  * signed by the node called, and commits to this request, model, inputs and exactly these outputs.
  *
- * @param outputsJson the outputs as the node sent them, relayed to the client without re-encoding
+ * @param outputsJson the outputs as the node sent them (its bytes, as a raw value), relayed to the client without re-encoding
  */
 public record NodeAnswer(NodeState node, List<Tensor> outputs, JsonNode outputsJson, SignedReceipt receipt, Attempt attempt)
         implements Answer {

@@ -1,7 +1,12 @@
 package io.verity.gateway.tensor;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.RawValue;
+import io.verity.client.NodeApiClient;
+import io.verity.client.UnreachableException;
 import io.verity.gateway.policy.NodeCall;
 import io.verity.gateway.policy.NodeResult;
 import io.verity.gateway.routing.Attempt;
@@ -12,6 +17,7 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -21,15 +27,18 @@ import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -58,17 +67,18 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
     private final Eip712Domain domain;
     private final Duration timeout;
     private final Executor checks;
-    private final Optional<EvmAddress> payer; // named to nodes, which serve a payer only within its credit
+    private final Map<String, String> headers; // the payer named to nodes, which serve it only within its credit
+    private final Map<URI, NodeApiClient> clients = new ConcurrentHashMap<>();
 
     /**
      * @param checks where answers are parsed and their receipts verified (ecrecover, digests): the JDK
      *     client would run that on the common pool, which has a single worker on a 2-core machine
      */
     public NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks, Optional<EvmAddress> payer) {
-        this.payer = payer;
         this.http = http;
         this.domain = domain;
         this.timeout = timeout;
+        this.headers = payer.map(p -> Map.of(VoucherJson.PAYER_HEADER, p.toString())).orElse(Map.of());
         // Once the gateway is closing its executor refuses work; check inline then, so no caller waits forever.
         this.checks = task -> {
             try {
@@ -79,17 +89,17 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
         };
     }
 
+    /*
+     * Asynchronous on purpose: a blocking NodeApiClient.postRaw on a virtual thread per call cost more CPU in
+     * ./verity gateway-load (the JDK client's send() spins in CompletableFuture.get before it parks, and a
+     * thread per call) than sendAsync with the checks handed to the executor.
+     */
     @Override
     public CompletableFuture<NodeResult<NodeAnswer>> call(NodeState node, Call call) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve("/v1/infer"))
-                .timeout(timeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(call.body()));
-        payer.ifPresent(p -> b.header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, p.toString()));
-        HttpRequest req = b.build();
+        NodeApiClient client = clients.computeIfAbsent(node.url(), u -> NodeApiClient.of(u, timeout, http));
         long start = System.nanoTime();
         node.inflight.incrementAndGet();
-        CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<NodeApiClient.RawAnswer> sent = client.postRawAsync("/v1/infer", call.body(), headers);
         // Released on the exchange itself: a hedge that lost is cancelled through the future returned below,
         // which skips its handler, and the node would otherwise count as loaded forever.
         sent.whenComplete((resp, err) -> node.inflight.decrementAndGet());
@@ -110,7 +120,8 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
     }
 
     private static NodeResult<NodeAnswer> failure(NodeState node, Throwable err, double ms) {
-        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (t instanceof UnreachableException u && u.getCause() != null) t = u.getCause(); // the JDK client's own
         String outcome = t instanceof HttpTimeoutException ? "timeout"
                 : t instanceof ConnectException ? "connect-error"
                 : t instanceof CancellationException ? "cancelled"
@@ -118,34 +129,77 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
         return NodeResult.Failed.of(new Attempt(node.address, node.url(), outcome, ms, NodeDirectory.rootMessage(t)));
     }
 
-    private NodeResult<NodeAnswer> judge(NodeState node, Call call, HttpResponse<byte[]> resp, double ms) {
-        int status = resp.statusCode();
-        JsonNode body;
-        try {
-            body = JSON.readTree(resp.body());
-        } catch (IOException e) {
-            body = null;
-        }
+    private NodeResult<NodeAnswer> judge(NodeState node, Call call, NodeApiClient.RawAnswer resp, double ms) {
+        int status = resp.status();
         if (status != 200) {
+            JsonNode body;
+            try {
+                body = JSON.readTree(resp.body());
+            } catch (IOException e) {
+                body = null;
+            }
             String detail = body != null && body.hasNonNull("detail") ? body.get("detail").asText() : "";
             return NodeResult.Failed.ofStatus(new Attempt(node.address, node.url(), "http-" + status, ms, detail), status,
-                    resp.body(), resp.headers().firstValue("Content-Type").orElse("application/json"));
+                    resp.body(), resp.contentType());
         }
-        if (body == null || !body.path("outputs").isArray() || !body.path("receipt").isObject()) {
+        Members m = Members.read(resp.body());
+        if (m == null || m.outputs == null || !m.outputs.isArray() || m.receipt == null || !m.receipt.isObject()) {
             return invalid(node, ms, "response is not {outputs, receipt}");
         }
         List<Tensor> outputs;
         SignedReceipt signed;
         try {
-            outputs = TensorJson.readList(body.get("outputs"), "/outputs");
-            signed = ReceiptJson.read(body.get("receipt"), "/receipt");
+            outputs = TensorJson.readList(m.outputs, "/outputs");
+            signed = ReceiptJson.read(m.receipt, "/receipt");
         } catch (InvalidFieldException e) {
             return invalid(node, ms, "malformed answer: " + e.getMessage());
         }
         String problem = check(node, call, signed, outputs);
         if (problem != null) return invalid(node, ms, problem);
         Attempt ok = new Attempt(node.address, node.url(), "ok", ms, "");
-        return new NodeResult.Answered<>(new NodeAnswer(node, outputs, body.get("outputs"), signed, ok));
+        return new NodeResult.Answered<>(new NodeAnswer(node, outputs, m.outputsAsSent(resp.body()), signed, ok));
+    }
+
+    /**
+     * The two members of a node's answer, read in one pass, and where the outputs sit in the body: they are relayed
+     * to the client as those bytes, not re-encoded (the node writes floats as decimals, whose formatting was the
+     * larger part of writing the gateway's answer). The last of a repeated member wins, as in a parsed tree.
+     */
+    private static final class Members {
+        JsonNode outputs;
+        JsonNode receipt;
+        int outputsStart;
+        int outputsEnd;
+
+        static Members read(byte[] body) {
+            Members m = new Members();
+            try (JsonParser p = JSON.createParser(body)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) return null;
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    JsonToken t = p.nextToken();
+                    if ("outputs".equals(name)) {
+                        m.outputsStart = (int) p.currentTokenLocation().getByteOffset();
+                        m.outputs = p.readValueAsTree();
+                        m.outputsEnd = (int) p.currentTokenLocation().getByteOffset() + 1; // past the closing token
+                    } else if ("receipt".equals(name)) {
+                        m.receipt = p.readValueAsTree();
+                    } else if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                        p.skipChildren();
+                    }
+                }
+                return p.currentToken() == JsonToken.END_OBJECT ? m : null;
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
+        /** The outputs exactly as the node wrote them; the parsed tree when the body's offsets are not usable. */
+        JsonNode outputsAsSent(byte[] body) {
+            if (outputsStart < 0 || outputsEnd > body.length || outputsEnd <= outputsStart) return outputs;
+            return JSON.getNodeFactory().rawValueNode(new RawValue(
+                    new String(body, outputsStart, outputsEnd - outputsStart, StandardCharsets.UTF_8)));
+        }
     }
 
     private static NodeResult<NodeAnswer> invalid(NodeState node, double ms, String why) {
