@@ -26,6 +26,11 @@ import org.junit.jupiter.api.Assumptions;
 class RecoveryAgreementTest {
     @BeforeProperty
     void the_native_library_is_loaded_where_it_ships() {
+        assumeLoadedWhereItShips();
+    }
+
+    /** Aborts off linux x86_64/aarch64; fails there if libsecp256k1 did not load. */
+    static void assumeLoadedWhereItShips() {
         String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch");
         boolean ships = os.contains("linux") && (arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64"));
@@ -100,6 +105,10 @@ class RecoveryAgreementTest {
 
     @Provide
     Arbitrary<byte[]> bytes32() {
+        return anyBytes32();
+    }
+
+    static Arbitrary<byte[]> anyBytes32() {
         return Arbitraries.bytes().array(byte[].class).ofSize(32);
     }
 
@@ -111,6 +120,10 @@ class RecoveryAgreementTest {
     /** Uniform in [1, n-1], plus the edges 1, 2 and n-1. */
     @Provide
     Arbitrary<BigInteger> scalars() {
+        return anyScalar();
+    }
+
+    static Arbitrary<BigInteger> anyScalar() {
         return Arbitraries.oneOf(
                 Arbitraries.bigIntegers().between(BigInteger.ONE, Secp256k1.N.subtract(BigInteger.ONE)),
                 Arbitraries.of(BigInteger.ONE, BigInteger.TWO, Secp256k1.N.subtract(BigInteger.ONE)));
