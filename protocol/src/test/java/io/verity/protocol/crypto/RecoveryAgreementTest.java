@@ -2,12 +2,11 @@ package io.verity.protocol.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.Golden;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -55,29 +54,15 @@ class RecoveryAgreementTest {
 
     @Property(tries = 1)
     void both_recover_the_signer_of_every_golden_vector() {
-        JsonNode eip712 = Golden.load("eip712/vectors.json");
-        int checked = 0;
-        for (JsonNode v : eip712.get("receipts")) {
-            JsonNode json = v.get("json");
-            checked += agree(Keccak256.parse(json.get("id").asText()), Signature.parse(json.get("signature").asText()),
-                    EvmAddress.parse(json.get("node").asText()));
-        }
-        for (JsonNode v : eip712.get("signatures")) {
-            checked += agree(Keccak256.parse(v.get("digest").asText()), Signature.parse(v.get("signature").asText()),
-                    EvmAddress.parse(v.get("address").asText()));
-        }
-        for (JsonNode v : Golden.load("vouchers/vectors.json").get("vouchers")) {
-            checked += agree(Keccak256.parse(v.get("digest").asText()), Signature.parse(v.get("signature").asText()),
-                    EvmAddress.parse(v.get("client").asText()));
-        }
-        assertThat(checked).isGreaterThanOrEqualTo(30);
+        List<GoldenSignatures> vectors = GoldenSignatures.all();
+        for (GoldenSignatures v : vectors) agree(v.digest(), v.signature(), v.signer());
+        assertThat(vectors).hasSizeGreaterThanOrEqualTo(30);
     }
 
-    private static int agree(Keccak256 digest, Signature sig, EvmAddress signer) {
+    private static void agree(Keccak256 digest, Signature sig, EvmAddress signer) {
         assertThat(nativeRecover(digest, sig)).as("libsecp256k1 on %s", sig).isEqualTo(signer);
         assertThat(bouncyCastleRecover(digest, sig)).as("BouncyCastle on %s", sig).isEqualTo(signer);
         assertThat(sig.recover(digest)).isEqualTo(signer);
-        return 1;
     }
 
     @Property(tries = 200)
