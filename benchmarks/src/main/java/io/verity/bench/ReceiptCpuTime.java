@@ -16,7 +16,7 @@ public final class ReceiptCpuTime {
     private ReceiptCpuTime() {}
 
     public static void main(String[] args) {
-        System.out.println("secp256k1 recovery: " + ("bouncycastle".equals(System.getProperty("verity.secp256k1"))
+        System.out.println("secp256k1 k·G and recovery: " + ("bouncycastle".equals(System.getProperty("verity.secp256k1"))
                 ? "BouncyCastle (-Dverity.secp256k1=bouncycastle)" : "libsecp256k1 if it loads, else BouncyCastle"));
         ReceiptBench b = new ReceiptBench();
         b.setUp();
@@ -24,6 +24,7 @@ public final class ReceiptCpuTime {
             System.out.println("round " + round + (round < 3 ? " (warm-up)" : ""));
             report("tensorDigest1MiB", 200, b::tensorDigest1MiB);
             report("sign", 5_000, b::sign);
+            report("signDigest", 5_000, b::signDigest);
             report("verify", 5_000, b::verify);
             report("recover", 5_000, b::recover);
         }

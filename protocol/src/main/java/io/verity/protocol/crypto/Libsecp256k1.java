@@ -4,11 +4,12 @@ import io.verity.protocol.Keccak256;
 import java.util.Arrays;
 
 /**
- * Public-key recovery with libsecp256k1 (bitcoin-core's C library, through ACINQ's JNI binding
- * secp256k1-kmp), several times faster than BouncyCastle's (docs/benchmarks.md, "Public-key recovery"). The
- * native library is unpacked and loaded once; when it cannot load (another OS or CPU, no temp directory, or
- * {@code -Dverity.secp256k1=bouncycastle}) {@link #available()} is false and {@link Secp256k1} recovers with
- * BouncyCastle alone. Both give the same key for every signature: {@code RecoveryAgreementTest}.
+ * Public-key recovery and signing's k·G with libsecp256k1 (bitcoin-core's C library, through ACINQ's JNI
+ * binding secp256k1-kmp), several times faster than BouncyCastle's (docs/benchmarks.md, "Signing and
+ * public-key recovery"). The native library is unpacked and loaded once; when it cannot load (another OS or
+ * CPU, no temp directory, or {@code -Dverity.secp256k1=bouncycastle}) {@link #available()} is false and
+ * {@link Secp256k1} uses BouncyCastle alone. Both give the same key for every signature
+ * ({@code RecoveryAgreementTest}) and the same signatures ({@code SigningAgreementTest}).
  */
 final class Libsecp256k1 {
     /** System property: {@code bouncycastle} turns the native library off. */
@@ -29,6 +30,16 @@ final class Libsecp256k1 {
 
     static boolean available() {
         return NATIVE != null;
+    }
+
+    /** k·G as 0x04 ‖ x ‖ y for {@code k} (32 bytes, in [1, n-1]), or null when the native library is not loaded. */
+    static byte[] multiplyGenerator(byte[] k) {
+        if (NATIVE == null) return null;
+        try {
+            return NATIVE.pubkeyCreate(k);
+        } catch (RuntimeException e) { // k out of range: not for a k from RFC 6979; BouncyCastle then decides
+            return null;
+        }
     }
 
     /**

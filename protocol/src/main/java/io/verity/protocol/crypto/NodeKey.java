@@ -5,10 +5,11 @@ import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;
 import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.function.Function;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
 import org.bouncycastle.math.ec.ECPoint;
-import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 /**
  * A secp256k1 private key and its Ethereum address. Signatures are deterministic (RFC 6979 with
@@ -71,7 +72,7 @@ public final class NodeKey {
     /** The uncompressed public key, 64 bytes x ‖ y. */
     public byte[] publicKey() {
         byte[] enc = publicKey.getEncoded(false);
-        return java.util.Arrays.copyOfRange(enc, 1, 65);
+        return Arrays.copyOfRange(enc, 1, 65);
     }
 
     /** The 32 private key bytes, for writing a key file; handle with care. */
@@ -81,8 +82,17 @@ public final class NodeKey {
 
     /** Signs a 32-byte digest (no prefix is added): deterministic, low-s, v in {27, 28}. */
     public Signature sign(Keccak256 digest) {
-        // ECDSA written out (rather than BouncyCastle's ECDSASigner) because v needs R's y parity, which the
-        // signer does not expose; recovering it afterwards would cost two more point multiplications.
+        return sign(digest, Secp256k1::multiplyGenerator);
+    }
+
+    /**
+     * ECDSA with k·G from {@code multiplyGenerator} (0x04 ‖ x ‖ y): libsecp256k1 or BouncyCastle, which give
+     * the same bytes ({@code SigningAgreementTest}).
+     */
+    Signature sign(Keccak256 digest, Function<BigInteger, byte[]> multiplyGenerator) {
+        // ECDSA written out (rather than libsecp256k1's or BouncyCastle's signer) because v needs R's y parity,
+        // which neither signer exposes (secp256k1-kmp has no recoverable sign); recovering it afterwards would
+        // cost a second signature's worth of point arithmetic. k·G is nearly all the cost, so it runs natively.
         byte[] message = digest.toArray();
         BigInteger n = Secp256k1.N;
         BigInteger e = new BigInteger(1, message); // 256-bit digest, 256-bit n: no truncation
@@ -90,13 +100,13 @@ public final class NodeKey {
         kCalculator.init(n, privateKey, message);
         while (true) {
             BigInteger k = kCalculator.nextK();
-            ECPoint bigR = new FixedPointCombMultiplier().multiply(Secp256k1.DOMAIN.getG(), k).normalize();
-            BigInteger x = bigR.getAffineXCoord().toBigInteger();
+            byte[] bigR = multiplyGenerator.apply(k);
+            BigInteger x = new BigInteger(1, Arrays.copyOfRange(bigR, 1, 33));
             BigInteger r = x.mod(n);
             if (r.signum() == 0 || !r.equals(x)) continue; // r == 0, or x >= n (p. 2^-128): v could not say so
             BigInteger s = k.modInverse(n).multiply(e.add(privateKey.multiply(r))).mod(n);
             if (s.signum() == 0) continue;
-            int recId = bigR.getAffineYCoord().testBitZero() ? 1 : 0;
+            int recId = bigR[64] & 1;
             if (s.compareTo(Secp256k1.HALF_N) > 0) { // EIP-2 low s: (r, n - s) is the signature with -R
                 s = n.subtract(s);
                 recId ^= 1;

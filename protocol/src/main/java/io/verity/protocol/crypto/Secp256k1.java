@@ -13,8 +13,9 @@ import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 import org.bouncycastle.util.BigIntegers;
 
 /**
- * Curve constants and the two point operations Verity needs: public key derivation and ecrecover. Recovery
- * runs in libsecp256k1 when it is loaded ({@link Libsecp256k1}) and in BouncyCastle otherwise.
+ * Curve constants and the point operations Verity needs: public key derivation, k·G for signing and
+ * ecrecover. k·G and recovery run in libsecp256k1 when it is loaded ({@link Libsecp256k1}) and in
+ * BouncyCastle otherwise.
  */
 final class Secp256k1 {
     // BouncyCastle's custom curve: specialised field arithmetic and the GLV endomorphism, several times
@@ -29,6 +30,16 @@ final class Secp256k1 {
 
     static ECPoint publicPoint(BigInteger privateKey) {
         return new FixedPointCombMultiplier().multiply(DOMAIN.getG(), privateKey).normalize();
+    }
+
+    /** k·G as 0x04 ‖ x ‖ y, for k in [1, n-1]: libsecp256k1 when it is loaded, BouncyCastle otherwise. */
+    static byte[] multiplyGenerator(BigInteger k) {
+        byte[] point = Libsecp256k1.multiplyGenerator(toBytes32(k));
+        return point != null ? point : bouncyCastleMultiplyGenerator(k);
+    }
+
+    static byte[] bouncyCastleMultiplyGenerator(BigInteger k) {
+        return publicPoint(k).getEncoded(false);
     }
 
     static EvmAddress address(ECPoint publicKey) {

@@ -3,13 +3,12 @@ package io.verity.protocol.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.Golden;
 import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;
 import java.security.SecureRandom;
+import java.util.List;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -29,15 +28,13 @@ class NodeKeyTest {
 
     @Test
     void signs_byte_for_byte_like_ethers_signing_key() {
-        JsonNode vectors = Golden.load("eip712/vectors.json").get("signatures");
-        assertThat(vectors.size()).isGreaterThanOrEqualTo(10);
-        for (JsonNode v : vectors) {
-            NodeKey key = NodeKey.fromPrivateKey(v.get("privateKey").asText());
-            Keccak256 digest = Keccak256.parse(v.get("digest").asText());
-            Signature expected = Signature.parse(v.get("signature").asText());
-            assertThat(key.address()).isEqualTo(EvmAddress.parse(v.get("address").asText()));
-            assertThat(key.sign(digest)).as("signature over %s", digest).isEqualTo(expected);
-            assertThat(expected.recover(digest)).isEqualTo(key.address());
+        List<GoldenSignatures> vectors = GoldenSignatures.all(); // receipts, raw digests and vouchers
+        assertThat(vectors).hasSizeGreaterThanOrEqualTo(30);
+        for (GoldenSignatures v : vectors) {
+            NodeKey key = NodeKey.fromPrivateKey(v.privateKey());
+            assertThat(key.address()).isEqualTo(v.signer());
+            assertThat(key.sign(v.digest())).as("signature over %s", v.digest()).isEqualTo(v.signature());
+            assertThat(v.signature().recover(v.digest())).isEqualTo(key.address());
         }
     }
 
