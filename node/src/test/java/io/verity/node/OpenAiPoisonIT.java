@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.llm.LlmEngine;
 import io.verity.node.fixture.LlmNodes;
+import io.verity.testing.Processes;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -176,10 +177,7 @@ class OpenAiPoisonIT {
     @Test
     void a_killed_worker_answers_503_of_the_engine_while_health_and_models_say_restarting_then_serves_again() throws Exception {
         long pid = engine.workerPid().orElseThrow();
-        ProcessHandle.of(pid).ifPresent(p -> {
-            p.destroyForcibly();
-            p.onExit().join();
-        });
+        Processes.kill(pid);
         await().atMost(Duration.ofSeconds(10)).until(() -> !"up".equals(get("/health").at("/llms/tiny-llama/state").asText()));
         JsonNode health = get("/health");
         assertThat(health.get("status").asText()).isEqualTo("degraded");
