@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
+import io.verity.node.fixture.LlmNodes;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,11 +28,9 @@ class TranscriptVerifyIT {
 
     @Test
     void a_saved_exchange_verifies_streamed_or_not_and_a_tampered_answer_fails() throws Exception {
-        Path gguf = dir.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
-        try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(dir.resolve("node")));
+        try (InferenceNode node = LlmNodes.start(NodeConfig.defaults(dir.resolve("node")),
+                LlmEngine.start(LlmNodes.tinyLlama(dir), 1, null));
                 HttpClient http = HttpClient.newHttpClient()) {
-            node.serveLlm("tiny-llama", LlmEngine.start(gguf, 1, null));
             String request = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
                     + "\"temperature\":0.7,\"seed\":5,\"max_tokens\":8,\"response_format\":{\"type\":\"text\"}}";
             JsonNode response = JSON.readTree(send(http, node, request));
