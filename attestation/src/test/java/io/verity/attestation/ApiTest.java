@@ -1,7 +1,7 @@
 package io.verity.attestation;
 
-import static io.verity.attestation.NitroVectorsTest.valid;
 import static io.verity.attestation.Vectors.*;
+import static io.verity.attestation.Verdicts.valid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

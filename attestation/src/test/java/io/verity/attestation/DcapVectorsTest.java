@@ -1,8 +1,8 @@
 package io.verity.attestation;
 
-import static io.verity.attestation.NitroVectorsTest.rejected;
-import static io.verity.attestation.NitroVectorsTest.valid;
 import static io.verity.attestation.Vectors.*;
+import static io.verity.attestation.Verdicts.rejected;
+import static io.verity.attestation.Verdicts.valid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import static java.nio.charset.StandardCharsets.UTF_8;

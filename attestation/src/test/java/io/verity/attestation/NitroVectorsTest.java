@@ -1,6 +1,8 @@
 package io.verity.attestation;
 
 import static io.verity.attestation.Vectors.*;
+import static io.verity.attestation.Verdicts.rejected;
+import static io.verity.attestation.Verdicts.valid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.verity.attestation.internal.Certs;
@@ -16,18 +18,6 @@ import org.junit.jupiter.api.Test;
 /** Every Nitro vector of MANIFEST.md: its stated facts and its verdict, at the manifest's verification time. */
 @DisplayNameGeneration(ReplaceUnderscores.class)
 class NitroVectorsTest {
-
-    static Verdict.Valid valid(Verdict v) {
-        assertThat(v).as(v.toString()).isInstanceOf(Verdict.Valid.class);
-        return (Verdict.Valid) v;
-    }
-
-    static Verdict.Rejected rejected(Verdict v, Step step) {
-        assertThat(v).as(v.toString()).isInstanceOf(Verdict.Rejected.class);
-        Verdict.Rejected r = (Verdict.Rejected) v;
-        assertThat(r.failed()).as(r.reason()).isEqualTo(step);
-        return r;
-    }
 
     @Test
     void pinned_root_fingerprint_is_the_sha256_of_the_shared_aws_root_pem() throws Exception {

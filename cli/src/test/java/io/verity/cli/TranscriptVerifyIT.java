@@ -7,9 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.llm.LlmEngine;
-import io.verity.llm.gguf.TinyLlama;
-import io.verity.node.InferenceNode;
-import io.verity.node.NodeConfig;
+import io.verity.node.fixture.TinyLlmNode;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,24 +17,22 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** verity verify --transcript recomputes both JCS digests of a saved OpenAI-style exchange with a real node. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class TranscriptVerifyIT {
     static final ObjectMapper JSON = new ObjectMapper();
+    @RegisterExtension static final TinyLlmNode node = TinyLlmNode.of(LlmEngine.Options.defaults(1, null));
     @TempDir Path dir;
 
     @Test
     void a_saved_exchange_verifies_streamed_or_not_and_a_tampered_answer_fails() throws Exception {
-        Path gguf = dir.resolve("tiny.gguf");
-        TinyLlama.write(gguf, 1);
-        try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(dir.resolve("node")));
-                HttpClient http = HttpClient.newHttpClient()) {
-            node.serveLlm("tiny-llama", LlmEngine.start(gguf, 1, null));
+        try (HttpClient http = HttpClient.newHttpClient()) {
             String request = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
                     + "\"temperature\":0.7,\"seed\":5,\"max_tokens\":8,\"response_format\":{\"type\":\"text\"}}";
-            JsonNode response = JSON.readTree(send(http, node, request));
+            JsonNode response = JSON.readTree(send(http, node.url(), request));
             ObjectNode t = JSON.createObjectNode();
             t.set("request", JSON.readTree(request));
             t.set("response", response);
@@ -48,13 +45,13 @@ class TranscriptVerifyIT {
             assertThat(CliEndToEndIT.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(Main.CHECK_FAILED);
 
             ((ObjectNode) t.get("request")).put("seed", 6); // the answer no longer belongs to this request
-            t.set("response", JSON.readTree(send(http, node, request)));
+            t.set("response", JSON.readTree(send(http, node.url(), request)));
             Files.writeString(file, t.toString());
             assertThat(CliEndToEndIT.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(Main.CHECK_FAILED);
 
             String streamed = request.replace("{\"model\"", "{\"stream\":true,\"model\"");
             ArrayNode chunks = JSON.createArrayNode();
-            send(http, node, streamed).lines().filter(l -> l.startsWith("data: {")).forEach(l -> {
+            send(http, node.url(), streamed).lines().filter(l -> l.startsWith("data: {")).forEach(l -> {
                 try {
                     chunks.add(JSON.readTree(l.substring(6)));
                 } catch (Exception e) {
@@ -69,8 +66,8 @@ class TranscriptVerifyIT {
         }
     }
 
-    static String send(HttpClient http, InferenceNode node, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions")).header("Content-Type",
+    static String send(HttpClient http, URI node, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(node.resolve("/v1/chat/completions")).header("Content-Type",
                 "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
                 .body();
     }

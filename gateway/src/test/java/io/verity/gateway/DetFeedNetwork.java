@@ -55,8 +55,11 @@ final class DetFeedNetwork {
         }
     }
 
-    /** One redundant:3 request through the gateway, which node 1 loses 2 to 1; returns its 200 answer. */
-    static JsonNode inferOutvotingNode1(LocalNetwork net, String text) throws Exception {
+    /**
+     * One redundant:3 request through the gateway, which node 1 loses 2 to 1 (the answer must be a 200 with two
+     * agreeing receipts); returns node 1, the node the gateway then holds to account.
+     */
+    static InferenceNode inferOutvotingNode1(LocalNetwork net, String text) throws Exception {
         ObjectNode body = JSON.createObjectNode().put("model", MODEL.name()).put("policy", "redundant:3");
         RealInputs.paddleOcrDet(text, 64, 64).forEach(t -> body.withArray("inputs").add(TensorJson.writeCompact(t)));
         try (HttpClient http = HttpClient.newHttpClient()) {
@@ -66,7 +69,7 @@ final class DetFeedNetwork {
             JsonNode answer = JSON.readTree(r.body());
             if (r.statusCode() != 200) throw new AssertionError("gateway answered " + r.statusCode() + ": " + answer);
             if (answer.get("receipts").size() != 2) throw new AssertionError("expected 2 agreeing receipts: " + answer);
-            return answer;
+            return net.nodes().getFirst();
         }
     }
 }

@@ -26,8 +26,7 @@ class DisputeFeedIT {
 
     @Test
     void an_outvoted_det_node_is_challenged_bisected_and_slashed_on_chain() throws Exception {
-        DetFeedNetwork.inferOutvotingNode1(net, "GATEWAY");
-        InferenceNode cheat = net.nodes().getFirst();
+        InferenceNode cheat = DetFeedNetwork.inferOutvotingNode1(net, "GATEWAY");
         try (DetFeedNetwork.Contracts on = DetFeedNetwork.Contracts.of(net)) {
             BigInteger staked = on.registry().minStake();
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))

@@ -163,16 +163,7 @@ class GatewayOpenAiIT {
 
     @Test
     void the_openai_npm_client_chats_streams_and_reads_errors_through_the_gateway() throws Exception {
-        String override = System.getenv("VERITY_OPENAI_NPM_DIR");
-        boolean installed = java.nio.file.Files.isDirectory(io.verity.testing.TestPaths.nodeModules().resolve("openai"))
-                || (override != null && java.nio.file.Files.isDirectory(Path.of(override, "node_modules", "openai")));
-        org.junit.jupiter.api.Assumptions.assumeTrue(installed, "npm package openai is not installed in tools/node: ./verity installs it");
-        Process p = new ProcessBuilder("node", io.verity.testing.TestPaths.repoRoot().resolve("tools/openai-client-check.mjs")
-                .toString(), gateway.url() + "/v1", MODEL).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String stdout = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(stdout).isZero();
-        JsonNode out = JSON.readTree(stdout.lines().reduce((a, b) -> b).orElseThrow());
+        JsonNode out = OpenAiSdk.npmClientCheck(gateway.url(), MODEL);
         assertThat(out.at("/chat/content").asText()).hasSize(12);
         assertThat(out.at("/chat/verity/verdict/status").asText()).isEqualTo("single");
         assertThat(ReceiptJson.read(out.at("/chat/verity/receipt"), "").verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);

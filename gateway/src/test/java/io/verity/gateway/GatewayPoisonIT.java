@@ -9,6 +9,7 @@ import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.LlmEngine;
 import io.verity.node.InferenceNode;
 import io.verity.node.fixture.LlmNodes;
+import io.verity.testing.Processes;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -136,10 +137,7 @@ class GatewayPoisonIT {
     @Test
     void a_node_whose_engine_is_down_is_failed_over_and_not_routed_that_model_until_its_engine_is_up() throws Exception {
         long pid = cheapLlm.workerPid().orElseThrow();
-        ProcessHandle.of(pid).ifPresent(p -> {
-            p.destroyForcibly();
-            p.onExit().join();
-        });
+        Processes.kill(pid);
         await().atMost(Duration.ofSeconds(10)).until(() -> cheapLlm.state() != LlmEngine.State.UP);
         // the gateway has not checked health since: it asks the cheap node, gets 503 (engine), and fails over
         HttpResponse<String> first = chat(CHAT.formatted(""));

@@ -28,8 +28,7 @@ class OutputsProofFeedIT {
 
     @Test
     void an_outvoted_node_with_an_honest_trace_but_wrong_outputs_is_slashed_by_the_gateways_outputs_proof() throws Exception {
-        DetFeedNetwork.inferOutvotingNode1(net, "OUTPUTS");
-        InferenceNode liar = net.nodes().getFirst();
+        InferenceNode liar = DetFeedNetwork.inferOutvotingNode1(net, "OUTPUTS");
         try (DetFeedNetwork.Contracts on = DetFeedNetwork.Contracts.of(net)) {
             BigInteger staked = on.registry().minStake();
             EvmAddress client = net.chain().account(4).address();

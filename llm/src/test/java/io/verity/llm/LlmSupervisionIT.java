@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import io.verity.llm.gguf.TinyLlama;
+import io.verity.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,14 +44,6 @@ class LlmSupervisionIT {
                 .withBackoff(Duration.ofSeconds(2), Duration.ofSeconds(4));
     }
 
-    /** SIGKILL, and wait until it is dead. */
-    static void kill(long pid) {
-        ProcessHandle.of(pid).ifPresent(p -> {
-            p.destroyForcibly();
-            p.onExit().join();
-        });
-    }
-
     @Test
     void a_killed_worker_fails_its_request_as_the_engines_fault_and_is_restarted() throws Exception {
         try (LlmEngine engine = LlmEngine.start(model, options(LlmEngine.Options.DEFAULT_MEMORY_MB))) {
@@ -58,7 +51,7 @@ class LlmSupervisionIT {
             // killed mid-answer, on its first token: the in-flight request ends with a clear engine error
             // (an answer as long as the context allows, so it is still running when the kill lands)
             LlmException inflight = catchThrowableOfType(LlmException.class, () -> engine.chat(HELLO, new Sampling(0, 1, 0, 4096),
-                    List.of(), null, token -> kill(pid)));
+                    List.of(), null, token -> Processes.kill(pid)));
             assertThat(inflight.fault()).isEqualTo(LlmException.Fault.ENGINE);
             assertThat(inflight.getMessage()).contains("status 137");
             assertThat(engine.state()).isIn(LlmEngine.State.RESTARTING, LlmEngine.State.UP);

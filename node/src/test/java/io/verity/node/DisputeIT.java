@@ -223,14 +223,13 @@ class DisputeIT {
         for (int i = 0; i < layout.size(); i++) assertThat(layout.get(i).name()).isEqualTo(trace.entries().get(i).name());
         int conv = firstConvFrom(m, layout, 400);
 
-        io.verity.node.dispute.Referee referee = new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m));
         TraceClient served = new TraceClient(node.url());
-        var right = referee.judge(voting(s, conv, trace.entries().get(conv).digest(), trace.chain(conv - 1)), served).orElseThrow();
+        var right = judge(m, served, s, conv, trace.entries().get(conv).digest(), trace.chain(conv - 1));
         assertThat(right.nodeRight()).as(right.reason()).isTrue();
         assertThat(right.reason()).startsWith("re-executed Conv node ");
-        var wrong = referee.judge(voting(s, conv, trace.entries().get(conv - 1).digest(), trace.chain(conv - 1)), served).orElseThrow();
+        var wrong = judge(m, served, s, conv, trace.entries().get(conv - 1).digest(), trace.chain(conv - 1));
         assertThat(wrong.nodeRight()).as(wrong.reason()).isFalse();
-        var input = referee.judge(voting(s, 0, trace.entries().get(0).digest(), io.verity.protocol.Keccak256.ZERO), served).orElseThrow();
+        var input = judge(m, served, s, 0, trace.entries().get(0).digest(), io.verity.protocol.Keccak256.ZERO);
         assertThat(input.nodeRight()).as(input.reason()).isTrue();
         assertThat(input.reason()).contains("graph input x");
     }
@@ -248,13 +247,11 @@ class DisputeIT {
         assertThat(in.inputs()).extracting(x -> x.tensor().name()).containsExactlyElementsOf(m.outputsEntryInputs());
         assertThat(in.inputs()).allSatisfy(x -> assertThat(x.opening().reveal().index()).isLessThan(last));
 
-        io.verity.node.dispute.Referee referee = new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m));
-        var right = referee.judge(voting(s, last, s.receipt().receipt().outputsDigest(), trace.chain(last - 1)), served).orElseThrow();
+        var right = judge(m, served, s, last, s.receipt().receipt().outputsDigest(), trace.chain(last - 1));
         assertThat(right.nodeRight()).as(right.reason()).isTrue();
         assertThat(right.reason()).startsWith("re-executed the outputs entry over " + m.outputsEntryInputs());
         // a node whose last entry (and signed outputsDigest) is some other aggregate than its outputs' digest
-        var lying = referee.judge(voting(s, last, io.verity.protocol.Keccak256.hash(new byte[] {7}), trace.chain(last - 1)), served)
-                .orElseThrow();
+        var lying = judge(m, served, s, last, io.verity.protocol.Keccak256.hash(new byte[] {7}), trace.chain(last - 1));
         assertThat(lying.nodeRight()).as(lying.reason()).isFalse();
     }
 
@@ -294,6 +291,16 @@ class DisputeIT {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("receipt was signed by verity-det/1, this challenger reproduces verity-det/2 traces only");
         }
+    }
+
+    /**
+     * The ruling of a referee that knows only {@code m}, from what the node {@code served}, on a game in VOTING on
+     * entry {@code hi} where the node claims {@code nodeDigest} after the {@code agreed} chain.
+     */
+    static io.verity.node.dispute.Referee.Ruling judge(DeterministicModel m, TraceClient served, Settled s, int hi,
+            io.verity.protocol.Keccak256 nodeDigest, io.verity.protocol.Keccak256 agreed) {
+        return new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m)).judge(voting(s, hi, nodeDigest, agreed), served)
+                .orElseThrow();
     }
 
     /** A game in VOTING on entry {@code hi} where the node claims {@code nodeDigest}. */

@@ -16,25 +16,24 @@ import io.verity.llm.ChatDigests;
 import io.verity.llm.LlmEngine;
 import io.verity.node.fixture.LlmNodes;
 import io.verity.node.fixture.OpenAiSdk;
+import io.verity.node.fixture.TinyLlmNode;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A real node serving the generated tiny GGUF through llama.cpp, called over plain HTTP and through the
@@ -43,25 +42,11 @@ import org.junit.jupiter.api.Test;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class OpenAiNodeIT {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String MODEL = "tiny-llama";
+    static final String MODEL = LlmNodes.TINY_LLAMA;
     static final BigInteger PRICE_PER_TOKEN = BigInteger.valueOf(1000);
-    static Path home;
-    static InferenceNode node;
-    static HttpClient http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        home = Files.createTempDirectory("openai-node-it");
-        node = LlmNodes.start(NodeConfig.defaults(home.resolve("node")).withPrice(PRICE_PER_TOKEN),
-                LlmEngine.start(LlmNodes.tinyLlama(home), 2, Path.of("target", "openai-node-it-llama.log")));
-        http = HttpClient.newHttpClient();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (node != null) node.close();
-        if (http != null) http.close();
-    }
+    @RegisterExtension static final TinyLlmNode node = TinyLlmNode.of(
+            LlmEngine.Options.defaults(2, Path.of("target", "openai-node-it-llama.log")), c -> c.withPrice(PRICE_PER_TOKEN));
+    @AutoClose static final HttpClient http = HttpClient.newHttpClient();
 
     /** The 200 answer to {@code body} on {@code path}, read; any other status fails with the body as the reason. */
     static JsonNode answered(String path, String body) throws Exception {

@@ -6,64 +6,47 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.llm.LlmEngine;
 import io.verity.node.fixture.LlmNodes;
+import io.verity.node.fixture.OpenAiSdk;
+import io.verity.node.fixture.TinyLlmNode;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
-import io.verity.testing.TestPaths;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The official `openai` npm client, unchanged, against a real node serving the tiny GGUF (tools/openai-client-check.mjs). */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class OpenAiNpmIT {
     static final ObjectMapper JSON = new ObjectMapper();
-    @TempDir Path home;
+    @RegisterExtension static final TinyLlmNode node = TinyLlmNode.of(LlmEngine.Options.defaults(2, null));
 
     @Test
     void openai_npm_chats_streams_uses_json_mode_and_reads_errors_against_a_node() throws Exception {
-        String override = System.getenv("VERITY_OPENAI_NPM_DIR");
-        boolean installed = Files.isDirectory(TestPaths.nodeModules().resolve("openai"))
-                || (override != null && Files.isDirectory(Path.of(override, "node_modules", "openai")));
-        Assumptions.assumeTrue(installed, "npm package openai is not installed in tools/node: ./verity installs it");
-        try (InferenceNode node = LlmNodes.start(NodeConfig.defaults(home.resolve("node")),
-                LlmEngine.start(LlmNodes.tinyLlama(home), 2, null))) {
-            Path script = TestPaths.repoRoot().resolve("tools/openai-client-check.mjs");
-            Process p = new ProcessBuilder("node", script.toString(), node.url() + "/v1", "tiny-llama")
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as(stdout).isZero();
-            JsonNode out = JSON.readTree(stdout.lines().reduce((a, b) -> b).orElseThrow());
+        JsonNode out = OpenAiSdk.npmClientCheck(node.url(), LlmNodes.TINY_LLAMA);
 
-            assertThat(out.at("/chat/content").asText()).hasSize(12);
-            assertThat(out.at("/chat/finish").asText()).isEqualTo("length");
-            SignedReceipt chat = ReceiptJson.read(out.at("/chat/verity/receipt"), "");
-            assertThat(chat.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
-            assertThat(chat.receipt().node()).isEqualTo(node.address());
+        assertThat(out.at("/chat/content").asText()).hasSize(12);
+        assertThat(out.at("/chat/finish").asText()).isEqualTo("length");
+        SignedReceipt chat = ReceiptJson.read(out.at("/chat/verity/receipt"), "");
+        assertThat(chat.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
+        assertThat(chat.receipt().node()).isEqualTo(node.address());
 
-            assertThat(out.at("/stream/content").asText()).isEqualTo(out.at("/chat/content").asText());
-            SignedReceipt streamed = ReceiptJson.read(out.at("/stream/verity/receipt"), "");
-            assertThat(streamed.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
-            assertThat(streamed.receipt().outputsDigest()).isEqualTo(chat.receipt().outputsDigest());
-            assertThat(out.at("/stream/usage")).isEqualTo(out.at("/chat/usage"));
+        assertThat(out.at("/stream/content").asText()).isEqualTo(out.at("/chat/content").asText());
+        SignedReceipt streamed = ReceiptJson.read(out.at("/stream/verity/receipt"), "");
+        assertThat(streamed.verify()).isInstanceOf(ReceiptVerdict.Verified.class);
+        assertThat(streamed.receipt().outputsDigest()).isEqualTo(chat.receipt().outputsDigest());
+        assertThat(out.at("/stream/usage")).isEqualTo(out.at("/chat/usage"));
 
-            assertThat(out.at("/json/content").asText()).startsWith("{");
-            assertThat(out.at("/tools/finish").asText()).isEqualTo("tool_calls");
-            assertThat(out.at("/tools/name").asText()).isEqualTo("get_weather");
-            assertThat(JSON.readTree(out.at("/tools/arguments").asText()).has("city")).isTrue();
+        assertThat(out.at("/json/content").asText()).startsWith("{");
+        assertThat(out.at("/tools/finish").asText()).isEqualTo("tool_calls");
+        assertThat(out.at("/tools/name").asText()).isEqualTo("get_weather");
+        assertThat(JSON.readTree(out.at("/tools/arguments").asText()).has("city")).isTrue();
 
-            assertThat(out.at("/error/thrown").asBoolean()).isTrue();
-            assertThat(out.at("/error/name").asText()).isEqualTo("NotFoundError");
-            assertThat(out.at("/error/status").asInt()).isEqualTo(404);
-            assertThat(out.at("/error/code").asText()).isEqualTo("model_not_found");
-            assertThat(out.at("/error/param").asText()).isEqualTo("model");
-        }
+        assertThat(out.at("/error/thrown").asBoolean()).isTrue();
+        assertThat(out.at("/error/name").asText()).isEqualTo("NotFoundError");
+        assertThat(out.at("/error/status").asInt()).isEqualTo(404);
+        assertThat(out.at("/error/code").asText()).isEqualTo("model_not_found");
+        assertThat(out.at("/error/param").asText()).isEqualTo("model");
     }
 }

@@ -7,19 +7,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.llm.LlmEngine;
 import io.verity.node.fixture.LlmNodes;
+import io.verity.node.fixture.TinyLlmNode;
+import io.verity.testing.Processes;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13, items 1-3, against a real node and llama.cpp on the tiny GGUF: each poison request the issue found
@@ -30,27 +31,10 @@ import org.junit.jupiter.api.Test;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class OpenAiPoisonIT {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String MODEL = "tiny-llama";
-    static Path home;
-    static InferenceNode node;
-    static LlmEngine engine;
-    static HttpClient http;
-
-    @BeforeAll
-    static void start() throws Exception {
-        home = Files.createTempDirectory("openai-poison-it");
-        // a backoff long enough that "restarting" is observable
-        engine = LlmEngine.start(LlmNodes.tinyLlama(home), LlmEngine.Options.defaults(1,
-                Path.of("target", "openai-poison-it-llama.log")).withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6)));
-        node = LlmNodes.start(NodeConfig.defaults(home.resolve("node")), engine);
-        http = HttpClient.newHttpClient();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (node != null) node.close();
-        if (http != null) http.close();
-    }
+    // a backoff long enough that "restarting" is observable
+    @RegisterExtension static final TinyLlmNode node = TinyLlmNode.of(LlmEngine.Options.defaults(1,
+            Path.of("target", "openai-poison-it-llama.log")).withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6)));
+    @AutoClose static final HttpClient http = HttpClient.newHttpClient();
 
     static HttpResponse<String> post(String contentType, byte[] body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions"))
@@ -88,9 +72,9 @@ class OpenAiPoisonIT {
 
     @Test
     void every_poison_request_is_a_4xx_of_the_requests_fault_and_the_same_worker_answers_next() throws Exception {
-        LlmNodes.awaitUp(engine); // after another test's kill
-        long pid = engine.workerPid().orElseThrow();
-        long restarts = engine.restarts();
+        LlmNodes.awaitUp(node.engine()); // after another test's kill
+        long pid = node.engine().workerPid().orElseThrow();
+        long restarts = node.engine().restarts();
         String longPrompt = "x".repeat(3000); // the tiny model's context is 1024 tokens, one per byte
         List<Poison> poisons = List.of(
                 new Poison("unknown type", schema("{\"type\":\"nonsense\"}"), 400, "response_format.json_schema.schema.type"),
@@ -134,8 +118,8 @@ class OpenAiPoisonIT {
         }
         HttpResponse<String> ok = post(CHAT.formatted(""));
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
-        assertThat(engine.workerPid().orElseThrow()).isEqualTo(pid);
-        assertThat(engine.restarts()).isEqualTo(restarts);
+        assertThat(node.engine().workerPid().orElseThrow()).isEqualTo(pid);
+        assertThat(node.engine().restarts()).isEqualTo(restarts);
     }
 
     /** {@code {"model":"\xc0\xaf"}}: "/" in overlong UTF-8. */
@@ -152,7 +136,7 @@ class OpenAiPoisonIT {
 
     @Test
     void a_worker_killed_mid_stream_ends_the_answer_with_an_engine_error_event_that_may_be_retried() throws Exception {
-        long pid = engine.workerPid().orElseThrow();
+        long pid = node.engine().workerPid().orElseThrow();
         HttpResponse<java.util.stream.Stream<String>> r = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                         CHAT.formatted(",\"stream\":true").replace("\"max_tokens\":8", "\"max_tokens\":4096"))).build(),
@@ -170,16 +154,13 @@ class OpenAiPoisonIT {
         assertThat(last.get("retryable").asBoolean()).isTrue();
         assertThat(last.at("/error/code").asText()).isEqualTo("engine_failed");
         assertThat(last.has("verity")).isFalse(); // no receipt for a broken answer
-        LlmNodes.awaitUp(engine);
+        LlmNodes.awaitUp(node.engine());
     }
 
     @Test
     void a_killed_worker_answers_503_of_the_engine_while_health_and_models_say_restarting_then_serves_again() throws Exception {
-        long pid = engine.workerPid().orElseThrow();
-        ProcessHandle.of(pid).ifPresent(p -> {
-            p.destroyForcibly();
-            p.onExit().join();
-        });
+        long pid = node.engine().workerPid().orElseThrow();
+        Processes.kill(pid);
         await().atMost(Duration.ofSeconds(10)).until(() -> !"up".equals(get("/health").at("/llms/tiny-llama/state").asText()));
         JsonNode health = get("/health");
         assertThat(health.get("status").asText()).isEqualTo("degraded");
@@ -197,7 +178,7 @@ class OpenAiPoisonIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> "up".equals(get("/health").at("/llms/tiny-llama/state").asText()));
         assertThat(get("/health").get("status").asText()).isEqualTo("ok");
         assertThat(get("/v1/models").at("/data/0/verity_state").asText()).isEqualTo("up");
-        assertThat(engine.workerPid().orElseThrow()).isNotEqualTo(pid);
+        assertThat(node.engine().workerPid().orElseThrow()).isNotEqualTo(pid);
         HttpResponse<String> ok = post(CHAT.formatted(""));
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
     }

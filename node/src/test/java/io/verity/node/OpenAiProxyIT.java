@@ -15,6 +15,7 @@ import io.verity.llm.ChatDigests;
 import io.verity.llm.LlmEngine;
 import io.verity.node.fixture.LlmNodes;
 import io.verity.node.fixture.OpenAiSdk;
+import io.verity.node.fixture.TinyLlmNode;
 import io.verity.node.hub.ModelHub;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
@@ -36,10 +37,13 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Provider proxy mode against a real OpenAI-compatible upstream: a second Verity node serving the tiny GGUF
@@ -52,24 +56,19 @@ class OpenAiProxyIT {
     static final String UPSTREAM_KEY = "sk-upstream-0123456789abcdef";
     static final String WRONG_KEY = "sk-wrong-key-fedcba9876543210";
     static final BigInteger IN_PRICE = BigInteger.valueOf(3), OUT_PRICE = BigInteger.valueOf(5);
-    static Path home;
-    static Path gguf;
-    static InferenceNode upstream;
+    @RegisterExtension static final TinyLlmNode upstream = TinyLlmNode.of(
+            LlmEngine.Options.defaults(2, Path.of("target", "openai-proxy-it-llama.log")),
+            c -> c.withOpenAi(OpenAiSettings.NONE.withRequiredKey(new OpenAiSettings.ApiKey(UPSTREAM_KEY))));
+    @TempDir static Path home; // the proxies'
+    @AutoClose static final HttpClient http = HttpClient.newHttpClient();
     static InferenceNode proxy;
     static InferenceNode wrongKey;
-    static HttpClient http;
 
     @BeforeAll
     static void start() throws Exception {
-        home = Files.createTempDirectory("openai-proxy-it");
-        gguf = LlmNodes.tinyLlama(home);
-        upstream = LlmNodes.start(NodeConfig.defaults(home.resolve("upstream")).withOpenAi(OpenAiSettings.NONE
-                .withRequiredKey(new OpenAiSettings.ApiKey(UPSTREAM_KEY))),
-                LlmEngine.start(gguf, 2, Path.of("target", "openai-proxy-it-llama.log")));
         proxy = InferenceNode.start(proxyConfig("proxy", upstream.url() + "/v1", UPSTREAM_KEY)
                 .withAttestation(NodeEvidence.read(NodeAttestationIT.N1, List.of())));
         wrongKey = InferenceNode.start(proxyConfig("wrong-key", upstream.url() + "/v1", WRONG_KEY));
-        http = HttpClient.newHttpClient();
     }
 
     static NodeConfig proxyConfig(String name, String url, String key) {
@@ -88,8 +87,7 @@ class OpenAiProxyIT {
 
     @AfterAll
     static void stop() {
-        Stream.of(wrongKey, proxy, upstream).filter(java.util.Objects::nonNull).forEach(InferenceNode::close);
-        if (http != null) http.close();
+        Stream.of(wrongKey, proxy).filter(java.util.Objects::nonNull).forEach(InferenceNode::close);
     }
 
     static HttpResponse<String> post(URI base, String path, String body, String key) throws Exception {
@@ -328,7 +326,7 @@ class OpenAiProxyIT {
     @Test
     void an_upstream_killed_mid_stream_ends_the_stream_with_an_error_event_and_no_receipt() throws Exception {
         Path upHome = home.resolve("killed");
-        new ModelHub(upHome.resolve("models")).add(gguf, "tiny-llama", "1", "Apache-2.0", "generated");
+        new ModelHub(upHome.resolve("models")).add(upstream.gguf(), "tiny-llama", "1", "Apache-2.0", "generated");
         NodeProcess upNode = NodeProcess.start(Map.of(), "--home", upHome.toString(), "--port", "0");
         Process up = upNode.process();
         try {

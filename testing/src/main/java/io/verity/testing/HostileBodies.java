@@ -12,4 +12,10 @@ public final class HostileBodies {
         for (int i = 0; i < 1_000_000; i++) b.append(i == 0 ? "" : ",").append("\"unknown").append(String.format("%07d", i)).append("\":0");
         return b.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
+
+    /** A silero-vad request whose {@code inputs} nest arrays 10,000 deep, far past the JSON depth bound. */
+    public static byte[] deeplyNestedInputs() {
+        String deep = "[".repeat(10_000) + "]".repeat(10_000);
+        return ("{\"model\":\"silero-vad\",\"inputs\":" + deep + "}").getBytes(StandardCharsets.UTF_8);
+    }
 }

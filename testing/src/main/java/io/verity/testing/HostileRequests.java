@@ -30,12 +30,24 @@ public final class HostileRequests {
     }
 
     /**
+     * The answer to a JSON POST of {@code length} bytes whose body trickles in one space every 250 ms, on a
+     * connection of its own. The server must cut it off: an {@link AssertionError} if the whole body got in.
+     */
+    public static RawHttp.Response trickled(URI base, String path, int length) throws IOException, InterruptedException {
+        try (RawHttp c = RawHttp.connect(base, Duration.ofSeconds(30))) {
+            if (!trickle(c, base, path, length)) throw new AssertionError("the server let a trickled body of " + length
+                    + " bytes run to its end instead of cutting it off");
+            return c.readResponse();
+        }
+    }
+
+    /**
      * Sends the head of a JSON POST of {@code length} bytes on {@code c}, then its body one space every 250 ms
      * (the hostile client's pace, not a wait for the server) until the server answers or closes.
      *
      * @return whether the server cut the trickle off before the body was complete
      */
-    public static boolean trickle(RawHttp c, URI base, String path, int length) throws IOException, InterruptedException {
+    private static boolean trickle(RawHttp c, URI base, String path, int length) throws IOException, InterruptedException {
         c.send(RawHttp.head("POST", base, path, "Content-Type: application/json", "Content-Length: " + length)
                 .getBytes(StandardCharsets.ISO_8859_1));
         for (int i = 0; i < length; i++) {

@@ -1,5 +1,6 @@
 package io.verity.attestation.sevsnp;
 
+import static io.verity.attestation.Verdicts.rejected;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.verity.attestation.Policy;
@@ -107,12 +108,6 @@ class SyntheticSevSnpTest {
     static Verdict verify(byte[] report, Policy policy) {
         return SevSnpVerifier.verify(report, new Extras(List.of(vcek, ask, ark), List.of(), List.of()), policy, AT,
                 Certs.fingerprint(ark));
-    }
-
-    static Verdict.Rejected rejected(Verdict v, Step step) {
-        assertThat(v).as(v.toString()).isInstanceOf(Verdict.Rejected.class);
-        assertThat(((Verdict.Rejected) v).failed()).as(v.toString()).isEqualTo(step);
-        return (Verdict.Rejected) v;
     }
 
     @Test

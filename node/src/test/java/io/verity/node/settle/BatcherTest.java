@@ -104,6 +104,13 @@ class BatcherTest {
         assertEachIdInOneCommittedBatch(chain, b, ids);
     }
 
+    /** Every one of {@code ids} settles, in {@code batches} commits, each id in exactly one committed batch. */
+    static void assertSettledIn(FakeChain chain, Batcher b, List<Keccak256> ids, int batches) throws IOException {
+        awaitSettled(b, ids.size());
+        assertThat(chain.commitOrder).hasSize(batches);
+        assertEachIdInOneCommittedBatch(chain, b, ids);
+    }
+
     static void awaitSettled(Batcher b, int receipts) {
         await().atMost(Duration.ofSeconds(20)).until(() -> b.settledReceipts() == receipts);
     }
@@ -141,10 +148,8 @@ class BatcherTest {
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
                 Batcher b = startBySize(log, home, chain, 4)) {
             List<Keccak256> ids = append(log, 8, 0);
-            awaitSettled(b, 8);
-            assertThat(chain.commitOrder).hasSize(2);
+            assertSettledIn(chain, b, ids, 2);
             assertThat(chain.registrations.get()).isEqualTo(1);
-            assertEachIdInOneCommittedBatch(chain, b, ids);
             String json = new String(b.batchJson(chain.commitOrder.getFirst()).orElseThrow(), StandardCharsets.UTF_8);
             assertThat(json).contains("\"receipts\":[{\"n\":0,\"timestamp\":" + T0 + DOMAIN + "},{\"n\":1,");
         }
@@ -159,9 +164,7 @@ class BatcherTest {
             List<Keccak256> ids = append(log, 3, 0);
             assertThat(b.proof(ids.getFirst())).isEmpty();
             clock.millis.addAndGet(Duration.ofMinutes(2).toMillis());
-            awaitSettled(b, 3);
-            assertThat(chain.commitOrder).hasSize(1);
-            assertEachIdInOneCommittedBatch(chain, b, ids);
+            assertSettledIn(chain, b, ids, 1);
         }
     }
 
@@ -196,9 +199,7 @@ class BatcherTest {
         try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
                 Batcher b = startBySize(log, home, chain, 2)) {
             List<Keccak256> ids = append(log, 4, 0);
-            awaitSettled(b, 4);
-            assertThat(chain.commitOrder).hasSize(2);
-            assertEachIdInOneCommittedBatch(chain, b, ids);
+            assertSettledIn(chain, b, ids, 2);
         }
     }
 
@@ -227,11 +228,9 @@ class BatcherTest {
             awaitSettled(b, 2);
             append(log, 2, 0); // the same two ids again
             List<Keccak256> more = append(log, 2, 10);
-            awaitSettled(b, 4);
             List<Keccak256> all = new ArrayList<>(ids);
             all.addAll(more);
-            assertThat(chain.commitOrder).hasSize(2);
-            assertEachIdInOneCommittedBatch(chain, b, all);
+            assertSettledIn(chain, b, all, 2);
         }
     }
 

@@ -246,23 +246,14 @@ public final class TensorJson {
                 b.putFloat(f);
             }
             case FLOAT64 -> {
-                double special = special(e);
-                double d;
-                if (!Double.isNaN(special) || isNaNString(e)) d = special;
-                else if (!e.isNumber()) return "must be a float64 number or \"NaN\", \"Infinity\", \"-Infinity\"";
-                else if (e.isBigDecimal()) d = e.decimalValue().doubleValue();
-                else if (e.isBigInteger()) d = e.bigIntegerValue().doubleValue();
-                else d = e.doubleValue();
-                if (Double.isInfinite(d) && e.isNumber()) return "must be within the float64 range";
+                Double d = real(e);
+                if (d == null) return "must be a float64 number or \"NaN\", \"Infinity\", \"-Infinity\"";
+                if (d.isInfinite() && e.isNumber()) return "must be within the float64 range";
                 b.putDouble(d);
             }
             case FLOAT16 -> {
-                double special = special(e);
-                double d;
-                if (!Double.isNaN(special) || isNaNString(e)) d = special;
-                else if (!e.isNumber()) return "must be a float16 number or \"NaN\", \"Infinity\", \"-Infinity\"";
-                else if (e.isBigDecimal()) d = e.decimalValue().doubleValue();
-                else d = e.doubleValue();
+                Double d = real(e);
+                if (d == null) return "must be a float16 number or \"NaN\", \"Infinity\", \"-Infinity\"";
                 short h = Half.fromDouble(d);
                 if ((h & 0x7fff) == 0x7c00 && e.isNumber()) return "must be within the float16 range (|x| <= 65504)";
                 b.putShort(h);
@@ -294,6 +285,20 @@ public final class TensorJson {
             case STRING -> throw new IllegalStateException("strings are read elsewhere");
         }
         return null;
+    }
+
+    /**
+     * A float64 or float16 element as a double: a JSON number (a big decimal or integer rounded once, to the
+     * nearest double) or "NaN", "Infinity", "-Infinity"; null for anything else. (float32 rounds straight to
+     * float instead, to avoid rounding twice.)
+     */
+    private static Double real(JsonNode e) {
+        double special = special(e);
+        if (!Double.isNaN(special) || isNaNString(e)) return special;
+        if (!e.isNumber()) return null;
+        if (e.isBigDecimal()) return e.decimalValue().doubleValue();
+        if (e.isBigInteger()) return e.bigIntegerValue().doubleValue();
+        return e.doubleValue();
     }
 
     /** NaN for a non-special element, else the value of "Infinity" / "-Infinity" (and NaN for "NaN"). */
