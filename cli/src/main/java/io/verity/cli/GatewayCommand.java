@@ -59,6 +59,13 @@ public final class GatewayCommand {
         @Option(names = "--timeout-ms", description = "give up on a node's answer after this long (default 30000)")
         Long timeoutMs;
 
+        @Option(names = "--voucher-batch", description = "a node's next voucher waits for this many answers at most;"
+                + " 1: one after every answer (default 8; keep it well under the nodes' credit)")
+        Integer voucherBatch;
+
+        @Option(names = "--voucher-spacing-ms", description = "or for this long since the node's last voucher (default 50)")
+        Long voucherSpacingMs;
+
         @Mixin
         HttpLimitOptions httpLimits = new HttpLimitOptions();
 

@@ -66,7 +66,7 @@ public final class Gateway implements AutoCloseable {
         this.directory = new NodeDirectory(chain.nodes(), http, Duration.ofSeconds(2), clock);
         this.evidence = new EvidenceLog(config.home());
         this.payer = client.map(c -> new Payer(c, d.chainId(), d.payments(), http,
-                Optional.of(chain.payments())));
+                Optional.of(chain.payments()), config.vouchers()));
         client.ifPresent(c -> topUp(c, config.deposit()));
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement()); // node receipts are checked against it

@@ -1,5 +1,6 @@
 package io.verity.gateway;
 
+import io.verity.gateway.pay.Payer;
 import io.verity.gateway.routing.Routing;
 import io.verity.gateway.tee.TeeSettings;
 import io.verity.gateway.tensor.Tolerance;
@@ -32,11 +33,12 @@ import java.util.Optional;
  * @param tolerances per model name, overriding {@code tolerance}
  * @param http the HTTP limits (docs/security.md): body size, idle timeout, minimum data rate, concurrent inferences
  * @param tee how the {@code tee} policy judges nodes' evidence ({@link TeeSettings#NONE}: it accepts none)
+ * @param vouchers how many answers, or how long, a node's next voucher may wait for (docs/security.md)
  */
 public record GatewayConfig(Path home, String host, int port, Path deploymentFile, Optional<String> rpcUrl,
         Optional<String> clientKey, BigInteger deposit, Policy defaultPolicy, Routing routing, Tolerance tolerance,
         Map<String, Tolerance> tolerances, Duration refreshInterval, Duration requestTimeout, Duration hedgeAfter,
-        Duration quarantine, int maxAttempts, double samplingMargin, HttpLimits http, TeeSettings tee) {
+        Duration quarantine, int maxAttempts, double samplingMargin, HttpLimits http, TeeSettings tee, Payer.Pacing vouchers) {
 
     /** Inference requests the gateway runs at once without a {@code --max-concurrent}; more get 429. */
     public static final int DEFAULT_CONCURRENT_INFERENCES = 256;
@@ -46,6 +48,7 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(deploymentFile, "deploymentFile");
         Objects.requireNonNull(tee, "tee");
+        Objects.requireNonNull(vouchers, "vouchers");
         tolerances = Map.copyOf(tolerances);
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
         if (deposit.signum() < 0) throw new IllegalArgumentException("deposit must be >= 0 wei, got " + deposit);
@@ -96,6 +99,7 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         private double samplingMargin = 2.0;
         private HttpLimits http = HttpLimits.DEFAULT;
         private TeeSettings tee = TeeSettings.NONE;
+        private Payer.Pacing vouchers = Payer.Pacing.DEFAULT;
 
         private Builder(Path home, Path deploymentFile) {
             this.home = home;
@@ -136,10 +140,11 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         public Builder http(HttpLimits v) { http = v; return this; }
         public HttpLimits http() { return http; }
         public Builder tee(TeeSettings v) { tee = v; return this; }
+        public Builder vouchers(Payer.Pacing v) { vouchers = v; return this; }
 
         public GatewayConfig build() {
             return new GatewayConfig(home, host, port, deploymentFile, rpcUrl, clientKey, deposit, defaultPolicy, routing,
-                    tolerance, tolerances, refreshInterval, requestTimeout, hedgeAfter, quarantine, maxAttempts, samplingMargin, http, tee);
+                    tolerance, tolerances, refreshInterval, requestTimeout, hedgeAfter, quarantine, maxAttempts, samplingMargin, http, tee, vouchers);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.verity.gateway;
 
+import io.verity.gateway.pay.Payer;
 import io.verity.gateway.tee.TeeSettings;
 import io.verity.http.HttpLimits;
 import io.verity.http.ServerFlags;
@@ -32,6 +33,7 @@ public final class GatewayMain {
     static final String USAGE = "usage: GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N] [--host H]"
             + " [--client-key-file FILE] [--deposit-wei N] [--policy none|redundant:k|sample:p]"
             + " [--routing latency=1,price=0.5,reputation=1] [--tolerance [model=]abs,rel ...] [--hedge-ms MS] [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]"
+            + " [--voucher-batch N] [--voucher-spacing-ms MS]"
             + " [--tee-policy FILE] [--tee-max-age-s S] " + HttpLimits.USAGE
             + " (the client key: VERITY_CLIENT_KEY or --client-key-file)";
 
@@ -54,6 +56,8 @@ public final class GatewayMain {
         java.util.List<String> tolerances = new java.util.ArrayList<>();
         Duration hedge = Duration.ZERO, quarantine = Duration.ofMinutes(10), refresh = Duration.ofSeconds(2),
                 timeout = Duration.ofSeconds(30);
+        int voucherBatch = Payer.Pacing.DEFAULT.batch();
+        Duration voucherSpacing = Payer.Pacing.DEFAULT.spacing();
         ServerFlags flags = new ServerFlags(args); // --home, --deployment, --rpc, --host, --port, HTTP limits
         while (flags.next()) {
             String v = flags.value();
@@ -72,6 +76,8 @@ public final class GatewayMain {
                     case "--timeout-ms" -> timeout = Duration.ofMillis(Long.parseLong(v));
                     case "--tee-policy" -> tee = TeeSettings.fromFile(Path.of(v));
                     case "--tee-max-age-s" -> teeMaxAge = Duration.ofSeconds(Long.parseLong(v));
+                    case "--voucher-batch" -> voucherBatch = Integer.parseInt(v);
+                    case "--voucher-spacing-ms" -> voucherSpacing = Duration.ofMillis(Long.parseLong(v));
                     default -> throw flags.unknown();
                 }
             } catch (NumberFormatException e) {
@@ -80,7 +86,8 @@ public final class GatewayMain {
         }
         GatewayConfig.Builder b = GatewayConfig.builder(flags.home(), flags.deployment()).host(flags.host()).port(flags.port())
                 .rpcUrl(flags.rpc()).clientKey(key).deposit(deposit).defaultPolicy(policy).hedgeAfter(hedge).quarantine(quarantine)
-                .refreshInterval(refresh).requestTimeout(timeout).http(flags.limits());
+                .refreshInterval(refresh).requestTimeout(timeout).http(flags.limits())
+                .vouchers(new Payer.Pacing(voucherBatch, voucherSpacing));
         if (routing != null) b.routing(routing);
         b.tee(teeMaxAge == null ? tee : tee.withMaxAge(teeMaxAge));
         for (String t : tolerances) b.tolerance(t);

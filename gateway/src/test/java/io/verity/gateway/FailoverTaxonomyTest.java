@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.gateway.pay.Payer;
 import io.verity.gateway.policy.NodeResult;
 import io.verity.protocol.wire.FailureSource;
 import java.nio.file.Files;
@@ -87,5 +88,18 @@ class FailoverTaxonomyTest {
                 n -> null)).hasMessage("--max-body-bytes: maxBodyBytes must be >= 1024, got 10");
         assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--home", "/tmp/g", "--deployment", "d", "--min-data-rate", "fast"},
                 n -> null)).hasMessage("--min-data-rate: expected a number, got 'fast'");
+    }
+
+    @Test
+    void voucher_pacing_is_a_flag_with_defaults() {
+        GatewayConfig d = GatewayMain.parse(new String[] {"--home", "/tmp/g", "--deployment", "d"}, n -> null);
+        assertThat(d.vouchers()).isEqualTo(Payer.Pacing.DEFAULT);
+        GatewayConfig c = GatewayMain.parse(new String[] {"--home", "/tmp/g", "--deployment", "d", "--voucher-batch", "1",
+                "--voucher-spacing-ms", "0"}, n -> null);
+        assertThat(c.vouchers()).isEqualTo(new Payer.Pacing(1, Duration.ZERO));
+        assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--home", "/tmp/g", "--deployment", "d", "--voucher-batch", "0"},
+                n -> null)).hasMessage("--voucher-batch: must be at least 1 answer, got 0");
+        assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--home", "/tmp/g", "--deployment", "d", "--voucher-spacing-ms",
+                "soon"}, n -> null)).hasMessage("--voucher-spacing-ms expects a number, got 'soon'");
     }
 }

@@ -36,14 +36,20 @@ public final class Payer implements Payments, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration RETRY = Duration.ofSeconds(2);
     /**
-     * Vouchers are amortised within the node's credit: one to a node waits until {@link #BATCH} answers are
-     * unvouchered or {@link #SPACING} has passed since the last one, so under load one signature, one POST and one
-     * node-side ecrecover pay for many answers instead of nearly one each (a voucher followed the last one's
-     * acknowledgement at once). A quiet channel's voucher goes at once. What stays unvouchered, about
-     * {@code BATCH} answers plus those in flight, is well inside a node's default credit (100 answers).
+     * How vouchers are amortised within a node's credit: one to a node waits until {@code batch} answers are
+     * unvouchered or {@code spacing} has passed since the last one, so under load one signature, one POST and one
+     * node-side ecrecover pay for many answers instead of nearly one each. A quiet channel's voucher goes at once.
+     * What stays unvouchered, about {@code batch} answers plus those in flight, must stay inside the nodes' credit
+     * (100 answers by default), or they answer 402; {@code batch} 1 sends a voucher after every answer.
      */
-    static final Duration SPACING = Duration.ofMillis(50);
-    static final int BATCH = 8;
+    public record Pacing(int batch, Duration spacing) {
+        public static final Pacing DEFAULT = new Pacing(8, Duration.ofMillis(50));
+
+        public Pacing {
+            if (batch < 1) throw new IllegalArgumentException("--voucher-batch: must be at least 1 answer, got " + batch);
+            if (spacing.isNegative()) throw new IllegalArgumentException("--voucher-spacing-ms: must be >= 0, got " + spacing.toMillis());
+        }
+    }
 
     /**
      * The client's deposit cannot cover the next answer on top of what it was promised to nodes and they have
@@ -94,11 +100,11 @@ public final class Payer implements Payments, AutoCloseable {
         /** What the node redeemed on chain, as last read: only the rest of {@code target} is still owed. */
         volatile BigInteger redeemed = BigInteger.ZERO;
         boolean sending;
-        /** When the last voucher to this node left ({@link System#nanoTime}); the next waits for {@link #SPACING}. */
-        long sentAt = System.nanoTime() - SPACING.toNanos();
+        /** When the last voucher to this node left ({@link System#nanoTime}); the next waits for the pacing's spacing. */
+        long sentAt = System.nanoTime() - pacing.spacing().toNanos();
         /** Answers promised since the last voucher left. */
         int unsent;
-        /** A delivery is scheduled for {@link #SPACING} and has not started; {@link #BATCH} answers start it early. */
+        /** A delivery is scheduled after the spacing and has not started; the pacing's batch of answers starts it early. */
         boolean waiting;
         /** Totals whose send ended without an answer: the node may have stored any of them, or none. */
         final java.util.Set<BigInteger> inDoubt = new java.util.HashSet<>();
@@ -109,6 +115,7 @@ public final class Payer implements Payments, AutoCloseable {
     }
 
     private final ChainAccount client;
+    private final Pacing pacing;
     private final long chainId;
     private final EvmAddress payments;
     private final HttpClient http;
@@ -134,6 +141,13 @@ public final class Payer implements Payments, AutoCloseable {
 
     /** @param chain reads the client's deposit and what nodes redeemed; empty: the deposit is not checked */
     public Payer(ChainAccount client, long chainId, EvmAddress payments, HttpClient http, Optional<PaymentsClient> chain) {
+        this(client, chainId, payments, http, chain, Pacing.DEFAULT);
+    }
+
+    /** @param pacing how many answers, or how long, a node's next voucher may wait for */
+    public Payer(ChainAccount client, long chainId, EvmAddress payments, HttpClient http, Optional<PaymentsClient> chain,
+                 Pacing pacing) {
+        this.pacing = java.util.Objects.requireNonNull(pacing, "pacing");
         this.chain = chain;
         this.client = client;
         this.chainId = chainId;
@@ -262,7 +276,7 @@ public final class Payer implements Payments, AutoCloseable {
                 ch.sending = true;
                 wait = spacing(ch);
                 startNow = wait <= 0;
-            } else if (ch.waiting && ch.unsent >= BATCH) {
+            } else if (ch.waiting && ch.unsent >= pacing.batch()) {
                 ch.waiting = false;
                 startNow = true;
             }
@@ -282,9 +296,9 @@ public final class Payer implements Payments, AutoCloseable {
         }
     }
 
-    /** Nanoseconds the channel's next voucher waits: none with {@link #BATCH} answers unsent; sets {@code waiting}. Holds the lock. */
-    private static long spacing(Channel ch) {
-        long wait = ch.unsent >= BATCH ? 0 : ch.sentAt + SPACING.toNanos() - System.nanoTime();
+    /** Nanoseconds the channel's next voucher waits: none with a batch of answers unsent; sets {@code waiting}. Holds the lock. */
+    private long spacing(Channel ch) {
+        long wait = ch.unsent >= pacing.batch() ? 0 : ch.sentAt + pacing.spacing().toNanos() - System.nanoTime();
         ch.waiting = wait > 0;
         return wait;
     }
