@@ -47,6 +47,12 @@ public final class NodeApiClient implements AutoCloseable {
     /** Default of {@link #of(URI)}: a gateway running {@code redundant:k} answers when its slowest needed node has. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private static final int MAX_BODY_SHOWN = 200;
+    /**
+     * The largest answer read into memory (docs/security.md): four times a node's default largest request, so any
+     * honest answer fits; a node announcing or sending more fails the call as unreachable instead of the caller's
+     * heap filling up.
+     */
+    public static final long MAX_ANSWER_BYTES = 256L << 20;
 
     private final URI base;
     private final Duration timeout;
@@ -161,7 +167,7 @@ public final class NodeApiClient implements AutoCloseable {
         HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         HttpResponse<byte[]> resp;
         try {
-            resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            resp = http.send(req, BoundedBody.handler(MAX_ANSWER_BYTES));
         } catch (IOException e) {
             throw unreachable(req, e);
         }
@@ -186,7 +192,7 @@ public final class NodeApiClient implements AutoCloseable {
     }
 
     private CompletableFuture<RawAnswer> rawAsync(HttpRequest req) {
-        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(req, BoundedBody.handler(MAX_ANSWER_BYTES));
         CompletableFuture<RawAnswer> answer = exchange.handle((resp, err) -> {
             if (err == null) return raw(resp);
             Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
@@ -207,7 +213,7 @@ public final class NodeApiClient implements AutoCloseable {
     public RawAnswer getRaw(String path) throws InterruptedException {
         HttpRequest req = request(path).GET().build();
         try {
-            return raw(http.send(req, HttpResponse.BodyHandlers.ofByteArray()));
+            return raw(http.send(req, BoundedBody.handler(MAX_ANSWER_BYTES)));
         } catch (IOException e) {
             throw unreachable(req, e);
         }
@@ -318,7 +324,7 @@ public final class NodeApiClient implements AutoCloseable {
     JsonNode send(HttpRequest req) {
         HttpResponse<byte[]> resp;
         try {
-            resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            resp = http.send(req, BoundedBody.handler(MAX_ANSWER_BYTES));
         } catch (IOException e) {
             throw unreachable(req, e);
         } catch (InterruptedException e) {
