@@ -232,7 +232,7 @@ public final class NodeApiClient implements AutoCloseable {
         headers.forEach(b::header);
         HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         try {
-            return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            return http.send(req, BoundedBody.streamHandler(MAX_ANSWER_BYTES));
         } catch (IOException e) {
             throw unreachable(req, e);
         }

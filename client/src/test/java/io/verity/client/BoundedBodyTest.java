@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -77,6 +78,20 @@ class BoundedBodyTest {
     void an_announced_length_past_the_bound_fails_before_any_byte_is_read() {
         assertThatThrownBy(() -> HTTP.send(get("/huge"), BoundedBody.handler(64 * 1024)))
                 .isInstanceOf(IOException.class).hasMessageContaining("announced 1099511627776 bytes");
+    }
+
+    @Test
+    void a_stream_is_read_as_it_comes_up_to_the_bound() throws Exception {
+        try (InputStream in = HTTP.send(get("/small"), BoundedBody.streamHandler(11)).body()) { // exactly the bound
+            assertThat(new String(in.readAllBytes())).isEqualTo("{\"ok\":true}");
+        }
+        try (InputStream in = HTTP.send(get("/endless"), BoundedBody.streamHandler(64 * 1024)).body()) {
+            assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class)
+                    .hasMessageContaining("over 65536 bytes (sent more)");
+        }
+        try (InputStream in = HTTP.send(get("/huge"), BoundedBody.streamHandler(64 * 1024)).body()) {
+            assertThatThrownBy(in::read).isInstanceOf(IOException.class).hasMessageContaining("announced 1099511627776 bytes");
+        }
     }
 
     @Test
