@@ -74,6 +74,13 @@ class OpenAiNodeIT {
         assertThat(verity.get("requestDigest").asText()).isEqualTo(requestDigest.toHex());
         assertThat(receipt.receipt().outputsDigest()).isEqualTo(ChatDigests.response(response));
         assertThat(receipt.receipt().engine()).startsWith("llama.cpp/jllama-4.2.0/cpu,");
+        // receipt v2: the model asked for is the one that ran here, with the usage the answer reports
+        assertThat(receipt.receipt().version()).isEqualTo(2);
+        assertThat(receipt.receipt().v2().requestedModel()).isEqualTo(JSON.readTree(request).get("model").asText());
+        assertThat(receipt.receipt().v2().servedModel()).isEqualTo(receipt.receipt().v2().requestedModel());
+        assertThat(receipt.receipt().v2().provider()).isEmpty();
+        assertThat(receipt.receipt().v2().promptTokens()).isEqualTo(response.at("/usage/prompt_tokens").asLong());
+        assertThat(receipt.receipt().v2().completionTokens()).isEqualTo(response.at("/usage/completion_tokens").asLong());
         return receipt;
     }
 
