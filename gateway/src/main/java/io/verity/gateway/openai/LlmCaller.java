@@ -19,6 +19,7 @@ import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.VoucherJson;
+import io.verity.protocol.receipt.AskedModel;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -55,8 +56,14 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
      * One language-model request as every node gets it: the same body and requestId, the model pinned by digest.
      *
      * @param body the client's body without the gateway's {@code verity} member (what the node digests)
+     * @param asked the model the client asked for, which a v2 receipt must say served it
      */
-    record Call(String path, JsonNode body, byte[] bytes, Keccak256 model, Keccak256 requestId, boolean stream) {
+    record Call(String path, JsonNode body, byte[] bytes, Keccak256 model, Keccak256 requestId, boolean stream, AskedModel asked) {
+        /** Asked by the body's {@code model}, no substitution allowed. */
+        Call(String path, JsonNode body, byte[] bytes, Keccak256 model, Keccak256 requestId, boolean stream) {
+            this(path, body, bytes, model, requestId, stream, AskedModel.named(body.path("model").asText()));
+        }
+
         boolean chat() {
             return path.equals("/v1/chat/completions");
         }
@@ -68,7 +75,7 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
             b.remove("stream");
             b.remove("stream_options");
             try {
-                return new Call(path, b, JSON.writeValueAsBytes(b), model, requestId, false);
+                return new Call(path, b, JSON.writeValueAsBytes(b), model, requestId, false, asked);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -190,6 +197,8 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
                 if (!(answer instanceof ObjectNode o)) return invalid(node, "the answer is not a JSON object", started);
                 Optional<String> bad = check(node, call, o, o);
                 if (bad.isPresent()) return invalid(node, bad.get(), started);
+                Optional<String> swapped = substitution(call, o);
+                if (swapped.isPresent()) return substituted(node, swapped.get(), started);
                 SignedReceipt receipt = ReceiptJson.read(o.at("/verity/receipt"), "");
                 return new NodeResult.Answered<>(new LlmAnswer(node, receipt, o, List.of(), digestHeader, ok(node, started)));
             }
@@ -210,6 +219,8 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
                     ObjectNode whole = ChatDigests.answerFromChunks(chunks, call.chat());
                     Optional<String> bad = check(node, call, chunk, whole);
                     if (bad.isPresent()) return invalid(node, bad.get(), started);
+                    Optional<String> swapped = substitution(call, chunk);
+                    if (swapped.isPresent()) return substituted(node, swapped.get(), started);
                     return new NodeResult.Answered<>(new LlmAnswer(node, ReceiptJson.read(chunk.at("/verity/receipt"), ""),
                             (ObjectNode) chunk, events, digestHeader, ok(node, started)));
                 }
@@ -257,6 +268,19 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
             return Optional.of("outputsDigest " + receipt.receipt().outputsDigest() + " is not the answer's digest " + responseDigest);
         }
         return Optional.empty();
+    }
+
+    /**
+     * A receipt that {@link #check} accepted, against the model the client asked for: a v2 receipt whose served
+     * model is not the requested one (unless the request allowed it), or not the pinned digest.
+     */
+    static Optional<String> substitution(Call call, JsonNode verityHolder) {
+        return call.asked().problem(ReceiptJson.read(verityHolder.at("/verity/receipt"), "").receipt());
+    }
+
+    /** A node that served another model than asked: as wrong as a bad receipt, so the next node is tried. */
+    static NodeResult.Failed<LlmAnswer> substituted(NodeState node, String why, long started) {
+        return NodeResult.Failed.of(new Attempt(node.address, node.url(), Attempt.SUBSTITUTION, ms(started), why));
     }
 
     /** A chunk that carries part of the answer (text or a tool call), as opposed to the role, finish or receipt chunks. */

@@ -114,6 +114,23 @@ class ReceiptV2Test {
                 .hasMessageContaining("/receipt/promptTokens: must be an integer between 0 and 9007199254740991, got -1");
     }
 
+    @Test
+    void an_asked_model_names_the_substitution_the_pin_and_a_false_requested_model() {
+        Receipt base = SampleReceipts.random(new Random(5), KEY.address());
+        Receipt honest = base.withV2(ReceiptV2.served("gpt-4o-mini", "gpt-4o-mini-2024-07-18", "https://api.openai.com/v1", 3, 4));
+        Receipt swapped = base.withV2(ReceiptV2.served("gpt-4o-mini", "gpt-3.5-turbo", "https://api.openai.com/v1", 3, 4));
+        assertThat(AskedModel.named("gpt-4o-mini").problem(honest)).isEmpty();
+        assertThat(AskedModel.named("gpt-4o-mini").problem(swapped)).contains("model substitution: asked for 'gpt-4o-mini', "
+                + "served by 'gpt-3.5-turbo' at https://api.openai.com/v1; set verity.allow_substitution to accept another model");
+        assertThat(new AskedModel("gpt-4o-mini", java.util.Optional.empty(), true).problem(swapped)).isEmpty();
+        assertThat(AskedModel.named("gpt-4o").problem(honest))
+                .contains("the receipt says the request asked for 'gpt-4o-mini', it asked for 'gpt-4o'");
+        Keccak256 other = Keccak256.hash(new byte[] {9});
+        assertThat(new AskedModel("gpt-4o-mini", java.util.Optional.of(other), true).problem(honest))
+                .contains("model digest " + base.modelDigest() + " is not the pinned " + other);
+        assertThat(new AskedModel("x", java.util.Optional.of(base.modelDigest()), false).problem(base)).isEmpty(); // v1: the pin only
+    }
+
     static ReceiptV2 served(String requested, String served) {
         return ReceiptV2.served(requested, served, "", 0, 0);
     }
