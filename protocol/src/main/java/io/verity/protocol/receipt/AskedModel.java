@@ -18,6 +18,25 @@ public record AskedModel(String name, Optional<Keccak256> pinnedDigest, boolean 
         Objects.requireNonNull(pinnedDigest, "pinnedDigest");
     }
 
+    /**
+     * What an OpenAI-style request body asks: its {@code model}, {@code verity.model_digest} and
+     * {@code verity.allow_substitution} (docs/llm.md).
+     *
+     * @throws IllegalArgumentException naming the member that is not of its form
+     */
+    public static AskedModel ofRequest(com.fasterxml.jackson.databind.JsonNode body) {
+        var model = body.path("model");
+        if (!model.isTextual()) throw new IllegalArgumentException("model must be a string, got " + model);
+        var v = body.path("verity");
+        var pin = v.path("model_digest");
+        var allow = v.path("allow_substitution");
+        if (!allow.isMissingNode() && !allow.isNull() && !allow.isBoolean()) {
+            throw new IllegalArgumentException("verity.allow_substitution must be true or false, got " + allow);
+        }
+        return new AskedModel(model.asText(), pin.isTextual() ? Optional.of(Keccak256.parse(pin.asText())) : Optional.empty(),
+                allow.asBoolean(false));
+    }
+
     /** Asked by name, no pin, no substitution allowed. */
     public static AskedModel named(String name) {
         return new AskedModel(name, Optional.empty(), false);
