@@ -37,10 +37,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 16, silent model substitution: a staked provider-proxy node whose operator maps {@code gpt-4o-mini} to the
- * upstream's {@code tiny-llama} (and {@code tiny-llama} to itself, honestly). Its v2 receipts say what was asked
- * and what the upstream reports served; the gateway refuses the substituted answer unless the request allows it,
- * and the Java SDK's {@link ChatAnswerCheck} reports it. A request can also pin the model digest.
+ * Issue 16, silent model substitution: two staked provider-proxy nodes whose operators map {@code gpt-4o-mini} to
+ * the upstream's {@code tiny-llama} (and {@code tiny-llama} to itself, honestly). Their v2 receipts say what was
+ * asked and what the upstream reports served; the gateway refuses a substituted answer and tries the other node
+ * (whose receipt then names the refused one as the receipt it follows), unless the request allows it; the Java
+ * SDK's {@link ChatAnswerCheck} reports it. A request can also pin the model digest.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class GatewaySubstitutionIT {
@@ -53,18 +54,20 @@ class GatewaySubstitutionIT {
     @RegisterExtension static final TinyLlmNode upstream = TinyLlmNode.of(
             LlmEngine.Options.defaults(2, Path.of("target", "gateway-substitution-it-llama.log")));
     @Order(2)
-    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(1).withoutVad().clientAccount(4)
+    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(2).withoutVad().clientAccount(4)
             .node((i, c) -> c.withPrice(BigInteger.TEN.pow(9)).withOpenAi(OpenAiSettings.NONE.withUpstream(
                     new OpenAiSettings.Upstream(URI.create(upstream.url() + "/v1"), Optional.empty(),
                             Map.of(HONEST, HONEST, SWAPPED, HONEST), Duration.ofSeconds(20)))))
             .gateway(g -> g.refreshInterval(Duration.ofMillis(500))).build();
     static InferenceNode proxy;
+    static InferenceNode other;
     static Gateway gateway;
     static HttpClient http;
 
     @BeforeAll
     static void start() {
         proxy = net.node(1);
+        other = net.node(2);
         gateway = net.gateway();
         http = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -107,20 +110,35 @@ class GatewaySubstitutionIT {
         assertThat(answer.at("/verity/verdict/checked").asText()).endsWith("served model");
     }
 
+    static int receipts() throws Exception {
+        return OpenAiClients.get(http, proxy.url(), "/health").get("receipts").asInt()
+                + OpenAiClients.get(http, other.url(), "/health").get("receipts").asInt();
+    }
+
     @Test
-    void a_proxy_serving_another_upstream_model_is_refused_by_the_gateway_with_the_substitution_named() throws Exception {
-        int before = OpenAiClients.get(http, proxy.url(), "/health").get("receipts").asInt();
+    void a_proxy_serving_another_upstream_model_is_refused_by_the_gateway_which_tries_the_next_and_names_it() throws Exception {
+        int before = receipts();
         HttpResponse<String> r = chat(SWAPPED, null);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
         JsonNode problem = JSON.readTree(r.body());
-        JsonNode attempt = problem.get("attempts").get(0);
-        assertThat(attempt.get("outcome").asText()).isEqualTo("model-substitution");
-        assertThat(attempt.get("detail").asText()).isEqualTo("model substitution: asked for 'gpt-4o-mini', served by "
-                + "'tiny-llama' at " + upstream.url() + "/v1; set verity.allow_substitution to accept another model");
+        JsonNode attempts = problem.get("attempts");
+        assertThat(attempts).hasSize(2);
+        String[] ids = new String[2];
+        for (int i = 0; i < 2; i++) {
+            assertThat(attempts.get(i).get("outcome").asText()).isEqualTo("model-substitution");
+            assertThat(attempts.get(i).get("detail").asText()).matches("model substitution: asked for 'gpt-4o-mini', served by "
+                    + "'tiny-llama' at \\Q" + upstream.url() + "/v1\\E; set verity.allow_substitution to accept another model "
+                    + "\\(receipt (0x[0-9a-f]{64})\\)");
+            ids[i] = attempts.get(i).get("detail").asText().replaceAll(".*\\(receipt (0x[0-9a-f]{64})\\)$", "$1");
+        }
         assertThat(problem.at("/error/message").asText()).isEqualTo("no node served the model asked for ("
-                + attempt.get("detail").asText() + "); nothing was charged");
-        // the node did sign (it said what happened); the gateway paid nothing for it
-        assertThat(OpenAiClients.get(http, proxy.url(), "/health").get("receipts").asInt()).isEqualTo(before + 1);
+                + attempts.get(0).get("detail").asText() + "); nothing was charged");
+        // the nodes did sign (they said what happened); the gateway paid nothing; the second receipt follows the first
+        assertThat(receipts()).isEqualTo(before + 2);
+        URI second = attempts.get(1).get("node").asText().equals(proxy.address().toString()) ? proxy.url() : other.url();
+        JsonNode followed = JSON.readTree(http.send(HttpRequest.newBuilder(second.resolve("/v1/receipts/" + ids[1])).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(ReceiptJson.read(followed, "").receipt().v2().prevReceipt().toHex()).isEqualTo(ids[0]);
     }
 
     @Test

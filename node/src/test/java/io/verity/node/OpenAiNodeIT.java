@@ -85,6 +85,24 @@ class OpenAiNodeIT {
     }
 
     @Test
+    void the_verity_prev_receipt_header_is_the_receipt_v2_follows_and_must_be_a_receipt_id() throws Exception {
+        String prev = "0x" + "5a".repeat(32);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Verity-Prev-Receipt", prev)
+                .POST(HttpRequest.BodyPublishers.ofString(GREEDY.formatted(""))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        SignedReceipt receipt = checkVerity("/v1/chat/completions", GREEDY.formatted(""), JSON.readTree(r.body()));
+        assertThat(receipt.receipt().v2().prevReceipt().toHex()).isEqualTo(prev);
+        assertThat(checkVerity("/v1/chat/completions", GREEDY.formatted(""), answered("/v1/chat/completions",
+                GREEDY.formatted(""))).receipt().v2().prevReceipt()).isEqualTo(Keccak256.ZERO);
+        HttpResponse<String> bad = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Verity-Prev-Receipt", "0x12")
+                .POST(HttpRequest.BodyPublishers.ofString(GREEDY.formatted(""))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(bad.body()).at("/error/code").asText()).isEqualTo("invalid_prev_receipt");
+    }
+
+    @Test
     void chat_completion_answers_in_openai_shape_with_a_receipt_that_verifies_and_is_logged() throws Exception {
         String req = GREEDY.formatted("");
         HttpResponse<String> r = post("/v1/chat/completions", req);

@@ -488,7 +488,7 @@ public final class OpenAiProxy {
                         Optional<String> bad = proxy.caller.check(node, call, chunk, whole);
                         String outcome = "invalid-receipt";
                         if (bad.isEmpty()) {
-                            bad = LlmCaller.substitution(call, chunk);
+                            bad = LlmCaller.substitution(call, LlmCaller.accepted(call, chunk));
                             outcome = Attempt.SUBSTITUTION;
                         }
                         if (bad.isPresent()) {

@@ -71,8 +71,6 @@ public final class OpenAiApi {
     static final int MAX_N = Sampling.MAX_CHOICES;
     static final String CHAT = "/v1/chat/completions";
     static final String COMPLETIONS = "/v1/completions";
-    /** The request header naming the receipt an answer follows (receipt v2's prevReceipt). */
-    public static final String PREV_RECEIPT_HEADER = "Verity-Prev-Receipt";
 
     private OpenAiApi() {}
 
@@ -526,16 +524,16 @@ public final class OpenAiApi {
     }
 
     /**
-     * The receipt this answer follows, from the {@value #PREV_RECEIPT_HEADER} header a gateway sends when it asks
+     * The receipt this answer follows, from the {@value ReceiptV2#PREV_RECEIPT_HEADER} header a gateway sends when it asks
      * this node after another one for the same request; zero when none.
      */
     static Keccak256 prevReceipt(Context ctx) {
-        String h = ctx.header(PREV_RECEIPT_HEADER);
+        String h = ctx.header(ReceiptV2.PREV_RECEIPT_HEADER);
         if (h == null || h.isBlank()) return Keccak256.ZERO;
         try {
             return Keccak256.parse(h.strip());
         } catch (IllegalArgumentException e) {
-            throw new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error", "header " + PREV_RECEIPT_HEADER
+            throw new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error", "header " + ReceiptV2.PREV_RECEIPT_HEADER
                     + " must be 0x followed by 64 hex digits (a receipt id): " + e.getMessage(), null, "invalid_prev_receipt");
         }
     }

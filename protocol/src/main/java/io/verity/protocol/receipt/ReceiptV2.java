@@ -36,6 +36,12 @@ public record ReceiptV2(
         Keccak256 prevReceipt,
         Keccak256 attachmentsDigest) {
 
+    /**
+     * The request header naming the receipt an answer follows, which the node signs as {@link #prevReceipt}: a
+     * gateway sends it when it asks a node after another one signed for the same request.
+     */
+    public static final String PREV_RECEIPT_HEADER = "Verity-Prev-Receipt";
+
     /** The receipt format number of a v2 receipt, its {@link Receipt#version()}. */
     public static final int VERSION = 2;
 
