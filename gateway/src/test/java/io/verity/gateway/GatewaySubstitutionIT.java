@@ -159,6 +159,14 @@ class GatewaySubstitutionIT {
     }
 
     @Test
+    void the_typescript_sdk_refuses_a_substituted_answer_straight_from_a_proxy_node_unless_allowed() throws Exception {
+        String out = SdkJsIT.runLive("substitution-live.mjs", proxy.url() + "/v1", SWAPPED, String.valueOf(net.chain().chainId()),
+                net.chain().deployment().settlement().toString(), gateway.clientAccount().orElseThrow().toString());
+        assertThat(out).contains("\"caughtBy\":\"SUBSTITUTION\"").contains("served by 'tiny-llama'")
+                .contains("\"servedModel\":\"tiny-llama\"");
+    }
+
+    @Test
     void a_request_can_pin_the_model_digest_and_a_digest_no_node_serves_is_a_404_naming_the_field() throws Exception {
         JsonNode listed = OpenAiClients.get(http, proxy.url(), "/v1/models");
         String digest = null;
