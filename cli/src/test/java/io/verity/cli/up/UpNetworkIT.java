@@ -213,6 +213,12 @@ public class UpNetworkIT {
             assertThat(answer.at("/choices/0/message/content").asText()).hasSize(16);
             assertThat(answer.at("/verity/verdict/status").asText()).isEqualTo("single");
             assertThat(answer.at("/verity/payment/amount").asText()).isNotEqualTo("0");
+            // receipt v2 (docs/receipts.md): the model asked for, the one that served, the usage
+            JsonNode receipt = answer.at("/verity/receipt");
+            assertThat(receipt.get("version").asInt()).isEqualTo(2);
+            assertThat(receipt.get("requestedModel").asText()).isEqualTo(Main.JSON.readTree(UpCommand.CHAT_EXAMPLE).get("model").asText());
+            assertThat(receipt.get("servedModel").asText()).isEqualTo(receipt.get("requestedModel").asText());
+            assertThat(receipt.get("completionTokens").asLong()).isEqualTo(answer.at("/usage/completion_tokens").asLong());
         }
 
         // a second up in the same home says so instead of clashing on ports
