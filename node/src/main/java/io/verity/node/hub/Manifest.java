@@ -1,11 +1,13 @@
 package io.verity.node.hub;
 
+import io.verity.engine.EngineKind;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.ModelSchema;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -28,6 +30,11 @@ import java.util.regex.Pattern;
  * @param opsets operator set version per domain
  * @param producer the tool that wrote the file
  * @param addedAt when this hub stored the model
+ * @param engine the engine this node serves the model with; empty (the default, and every manifest written before
+ *     the field existed) means the node's own {@code --engine}. Like addedAt it is this node's choice, not the
+ *     model's, so it stays out of {@link #manifestDigest()}: two nodes serving one model on different engines still
+ *     agree on its manifest digest, every older manifest keeps its digest, and what ran an answer is signed into
+ *     its receipt (the engine id) anyway.
  */
 public record Manifest(
         Keccak256 digest,
@@ -40,7 +47,8 @@ public record Manifest(
         ModelSchema schema,
         Map<String, Long> opsets,
         Producer producer,
-        Instant addedAt) {
+        Instant addedAt,
+        Optional<EngineKind> engine) {
 
     public static final String FORMAT_ONNX = "onnx";
     /** A llama.cpp language model; the node serves it on /v1/chat/completions, not /v1/infer. */
@@ -65,6 +73,26 @@ public record Manifest(
         opsets = Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(opsets, "opsets")));
         Objects.requireNonNull(producer, "producer");
         Objects.requireNonNull(addedAt, "addedAt");
+        Objects.requireNonNull(engine, "engine");
+        if (engine.isPresent() && !FORMAT_ONNX.equals(format)) {
+            throw new IllegalArgumentException("engine applies to ONNX models only; " + name + "@" + version + " is " + format);
+        }
+    }
+
+    /** A manifest without an engine of its own: the node's default runs it. */
+    public Manifest(Keccak256 digest, String name, String version, String license, String source, long sizeBytes,
+            String format, ModelSchema schema, Map<String, Long> opsets, Producer producer, Instant addedAt) {
+        this(digest, name, version, license, source, sizeBytes, format, schema, opsets, producer, addedAt, Optional.empty());
+    }
+
+    /** This manifest with {@code kind} as its engine (empty: the node's default). */
+    public Manifest withEngine(Optional<EngineKind> kind) {
+        return new Manifest(digest, name, version, license, source, sizeBytes, format, schema, opsets, producer, addedAt, kind);
+    }
+
+    /** The engine that runs this model on a node whose default is {@code nodeDefault}. */
+    public EngineKind engineOr(EngineKind nodeDefault) {
+        return engine.orElse(nodeDefault);
     }
 
     /** The program that wrote the model file; both parts are "" when the file does not say. */
@@ -85,7 +113,7 @@ public record Manifest(
         return Keccak256.hash(canonicalJson());
     }
 
-    /** Every field but addedAt, as JSON with sorted keys and no whitespace, UTF-8. */
+    /** Every field but addedAt and engine, as JSON with sorted keys and no whitespace, UTF-8. */
     public byte[] canonicalJson() {
         return ManifestJson.canonical(this);
     }
