@@ -179,7 +179,7 @@ public final class InferenceNode implements AutoCloseable {
     private static void checkDeterministicModels(ModelHub hub, NodeService service) {
         for (Manifest m : hub.list()) {
             if (!Manifest.FORMAT_ONNX.equals(m.format())
-                    || m.engineOr(service.engines().defaultKind()) != io.verity.engine.EngineKind.DET) continue;
+                    || service.engines().kindFor(m) != io.verity.engine.EngineKind.DET) continue;
             try {
                 service.load(m.digest());
             } catch (io.verity.engine.EngineException e) {

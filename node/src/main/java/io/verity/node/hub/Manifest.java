@@ -30,11 +30,9 @@ import java.util.regex.Pattern;
  * @param opsets operator set version per domain
  * @param producer the tool that wrote the file
  * @param addedAt when this hub stored the model
- * @param engine the engine this node serves the model with; empty (the default, and every manifest written before
- *     the field existed) means the node's own {@code --engine}. Like addedAt it is this node's choice, not the
- *     model's, so it stays out of {@link #manifestDigest()}: two nodes serving one model on different engines still
- *     agree on its manifest digest, every older manifest keeps its digest, and what ran an answer is signed into
- *     its receipt (the engine id) anyway.
+ * @param engine the engine to serve it with; empty (also in older manifests) means the node's {@code --engine}. Like
+ *     addedAt, this node's choice and not the model's, so not in the manifest digest: nodes serving one model on
+ *     different engines agree on it, older manifests keep theirs, and each receipt names its engine anyway.
  */
 public record Manifest(
         Keccak256 digest,
@@ -74,9 +72,8 @@ public record Manifest(
         Objects.requireNonNull(producer, "producer");
         Objects.requireNonNull(addedAt, "addedAt");
         Objects.requireNonNull(engine, "engine");
-        if (engine.isPresent() && !FORMAT_ONNX.equals(format)) {
-            throw new IllegalArgumentException("engine applies to ONNX models only; " + name + "@" + version + " is " + format);
-        }
+        if (engine.isPresent() && !FORMAT_ONNX.equals(format)) throw new IllegalArgumentException("engine applies to ONNX"
+                + " models only; " + name + "@" + version + " is " + format);
     }
 
     /** A manifest without an engine of its own: the node's default runs it. */
@@ -88,11 +85,6 @@ public record Manifest(
     /** This manifest with {@code kind} as its engine (empty: the node's default). */
     public Manifest withEngine(Optional<EngineKind> kind) {
         return new Manifest(digest, name, version, license, source, sizeBytes, format, schema, opsets, producer, addedAt, kind);
-    }
-
-    /** The engine that runs this model on a node whose default is {@code nodeDefault}. */
-    public EngineKind engineOr(EngineKind nodeDefault) {
-        return engine.orElse(nodeDefault);
     }
 
     /** The program that wrote the model file; both parts are "" when the file does not say. */

@@ -62,10 +62,8 @@ final class ManifestJson {
         ObjectNode producer = o.putObject("producer");
         producer.put("name", m.producer().name());
         producer.put("version", m.producer().version());
-        if (withLocalFields) { // local bookkeeping, outside the canonical form (see Manifest#engine)
-            o.put("addedAt", m.addedAt().toString());
-            m.engine().ifPresent(e -> o.put("engine", e.cliName()));
-        }
+        if (withLocalFields) o.put("addedAt", m.addedAt().toString()); // local, not canonical: see Manifest#engine
+        if (withLocalFields && m.engine().isPresent()) o.put("engine", m.engine().get().cliName());
         return o;
     }
 
@@ -145,10 +143,8 @@ final class ManifestJson {
 
     /** Absent or null: the node's default engine. */
     private static java.util.Optional<io.verity.engine.EngineKind> engine(JsonNode root) {
-        String name = optionalText(root, "engine");
-        if (name == null) return java.util.Optional.empty();
         try {
-            return java.util.Optional.of(io.verity.engine.EngineKind.parse(name));
+            return java.util.Optional.ofNullable(optionalText(root, "engine")).map(io.verity.engine.EngineKind::parse);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("manifest field 'engine': " + e.getMessage(), e);
         }

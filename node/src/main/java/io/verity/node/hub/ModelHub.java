@@ -130,15 +130,7 @@ public final class ModelHub {
         return add(file, name, version, license, source, Optional.empty());
     }
 
-    /**
-     * As {@link #add(Path, String, String, String, String)}, served by {@code engine} rather than the node's default.
-     * A model the deterministic engine cannot run is refused here, naming what it lacks, rather than at its first
-     * request.
-     *
-     * @throws HubException.InvalidModel also when {@code engine} is {@link EngineKind#DET} and the model uses an
-     *     operator or data type it does not support
-     * @throws HubException.Conflict also when the model is stored with another engine
-     */
+    /** As above, on {@code engine} (empty: the node's); one DET cannot run is InvalidModel here, not at its first request. */
     public Manifest add(Path file, String name, String version, String license, String source, Optional<EngineKind> engine) {
         Manifest.checkName(name);
         Manifest.checkVersion(version);
@@ -172,11 +164,6 @@ public final class ModelHub {
      * Idempotent and conflict-checked as {@link #add}.
      */
     Manifest commit(Staging staging, Staging.Copied copied, String name, String version, String license,
-            String source) {
-        return commit(staging, copied, name, version, license, source, Optional.empty());
-    }
-
-    private Manifest commit(Staging staging, Staging.Copied copied, String name, String version, String license,
             String source, Optional<EngineKind> engine) {
         try {
             hook.reached(Step.COPIED);
@@ -218,13 +205,9 @@ public final class ModelHub {
                 if (existing.isPresent()) {
                     Manifest m = existing.get();
                     if (m.name().equals(name) && m.version().equals(version) && m.engine().equals(engine)) return m;
-                    if (m.name().equals(name) && m.version().equals(version)) {
-                        throw new HubException.Conflict(m.digest(), "model " + m.digest() + " is already in the hub as "
-                                + m.ref() + " on engine " + m.engine().map(EngineKind::cliName).orElse("(node default)")
-                                + "; remove it before adding it on " + engine.map(EngineKind::cliName).orElse("the node default"));
-                    }
                     throw new HubException.Conflict(m.digest(), "model " + m.digest() + " is already in the hub as "
-                            + m.ref() + "; remove it before adding it as " + name + "@" + version);
+                            + m.ref() + engineNote(m.engine()) + "; remove it before adding it as " + name + "@" + version
+                            + engineNote(engine));
                 }
                 for (Manifest other : list()) {
                     if (other.name().equals(name) && other.version().equals(version)) {
@@ -243,6 +226,9 @@ public final class ModelHub {
         }
     }
 
+    private static String engineNote(Optional<EngineKind> engine) {
+        return engine.map(e -> " on engine " + e.cliName()).orElse(""); // none: the node's default
+    }
     /** Loads the model into a throwaway deterministic engine: what a node on it would do at the first request. */
     private static void checkDeterministic(Keccak256 digest, Path file) {
         try (DeterministicEngine det = DeterministicEngine.create(1, false)) {

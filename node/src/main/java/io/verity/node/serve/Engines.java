@@ -57,7 +57,12 @@ public final class Engines implements AutoCloseable {
 
     /** The engine that runs {@code model}: the one its manifest names, else the default. */
     public InferenceEngine forModel(Manifest model) {
-        return get(model.engineOr(defaultKind));
+        return get(kindFor(model));
+    }
+
+    /** The kind of engine that runs {@code model}: the one its manifest names, else the default. */
+    public EngineKind kindFor(Manifest model) {
+        return model.engine().orElse(defaultKind);
     }
 
     /** The engine of {@code kind}, created on first use. */

@@ -194,7 +194,7 @@ public final class NodeService {
     private final java.util.Map<Keccak256, Boolean> servable = new java.util.concurrent.ConcurrentHashMap<>();
 
     private boolean servable(Manifest m) {
-        if (!Manifest.FORMAT_ONNX.equals(m.format()) || m.engineOr(engines.defaultKind()) != io.verity.engine.EngineKind.DET) {
+        if (!Manifest.FORMAT_ONNX.equals(m.format()) || engines.kindFor(m) != io.verity.engine.EngineKind.DET) {
             return true;
         }
         return servable.computeIfAbsent(m.digest(), d -> {
