@@ -63,7 +63,7 @@ final class ManifestJson {
         producer.put("name", m.producer().name());
         producer.put("version", m.producer().version());
         if (withLocalFields) o.put("addedAt", m.addedAt().toString()); // local, not canonical: see Manifest#engine
-        if (withLocalFields && m.engine().isPresent()) o.put("engine", m.engine().get().cliName());
+        if (withLocalFields && m.engine().isPresent()) o.put("engine", m.engine().get().wireName());
         return o;
     }
 

@@ -227,7 +227,7 @@ public final class ModelHub {
     }
 
     private static String engineNote(Optional<EngineKind> engine) {
-        return engine.map(e -> " on engine " + e.cliName()).orElse(""); // none: the node's default
+        return engine.map(e -> " on engine " + e.wireName()).orElse(""); // none: the node's default
     }
     /** Loads the model into a throwaway deterministic engine: what a node on it would do at the first request. */
     private static void checkDeterministic(Keccak256 digest, Path file) {
