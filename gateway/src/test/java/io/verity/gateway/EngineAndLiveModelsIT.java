@@ -35,11 +35,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code --engine det} (parsed by {@link NodeMain#parse}, the parser the command forwards to) answer a
  * {@code redundant:2} request bit for bit alike. A model added to a running node's hub (as {@code verity model add
  * --home NODE_HOME} does, here with {@code --engine onnxruntime}) is registered on chain and routed by the gateway
- * within its refresh; once removed, the registration drops it and the gateway stops routing it.
+ * within its refresh, while one the node's det engine cannot run stays out of the registration; once removed, the
+ * registration drops it and the gateway stops routing it.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class EngineAndLiveModelsIT {
     static final RealModel ADDED = RealModels.paddleOcrCls();
+    static final java.nio.file.Path STFT = java.nio.file.Path.of("/usr/share/libonnx-testdata/data/node/test_stft/model.onnx");
     static final Duration ROUTED_WITHIN = Duration.ofSeconds(30); // batcher step + one mined update + one refresh
 
     @RegisterExtension
@@ -76,6 +78,9 @@ class EngineAndLiveModelsIT {
     void a_model_added_to_a_running_node_is_registered_and_routed_and_stops_being_routed_once_removed() throws Exception {
         InferenceNode node = net.node(1);
         ModelHub hub = new ModelHub(node.config().home().resolve("models"));
+        // first, one the node's det engine cannot run (STFT): it must stay out of the registration the next add causes
+        Optional<Manifest> unrunnable = java.nio.file.Files.isRegularFile(STFT)
+                ? Optional.of(hub.add(STFT, "stft", "1", null, null)) : Optional.empty();
         Manifest added = hub.add(ADDED.file(), ADDED.name(), ADDED.version(), ADDED.license(), ADDED.source(),
                 Optional.of(EngineKind.ONNXRUNTIME));
         try (ChainConnection c = net.chain().connect(0)) {
@@ -84,6 +89,7 @@ class EngineAndLiveModelsIT {
             await("the gateway routes " + ADDED.name()).atMost(ROUTED_WITHIN).pollInterval(Duration.ofMillis(200))
                     .until(() -> clsRequest().status() == 200);
             assertThat(registry.node(node.address()).orElseThrow().models()).contains(added.digest());
+            unrunnable.ifPresent(m -> assertThat(registry.node(node.address()).orElseThrow().models()).doesNotContain(m.digest()));
             GatewayIT.Response r = clsRequest();
             SignedReceipt receipt = GatewayIT.receipts(r.body()).getFirst();
             assertThat(receipt.receipt().node()).isEqualTo(node.address());
@@ -91,6 +97,7 @@ class EngineAndLiveModelsIT {
             assertThat(receipt.receipt().engine()).as("the manifest's engine, not the node's det").startsWith("onnxruntime/");
 
             hub.remove(added.ref());
+            unrunnable.ifPresent(m -> hub.remove(m.ref()));
             await("NodeRegistry drops " + ADDED.name()).atMost(ROUTED_WITHIN).pollInterval(Duration.ofMillis(200))
                     .until(() -> !registry.node(node.address()).orElseThrow().models().contains(added.digest()));
             await("the gateway stops routing " + ADDED.name()).atMost(ROUTED_WITHIN).pollInterval(Duration.ofMillis(200))

@@ -48,7 +48,13 @@ public final class NodeMain {
     private NodeMain() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        runUntilTerminated(ServerMain.parseOrExit("NodeMain", USAGE, args, NodeMain::parse));
+        NodeConfig config = ServerMain.parseOrExit("NodeMain", USAGE, args, NodeMain::parse);
+        try {
+            runUntilTerminated(config);
+        } catch (IllegalArgumentException e) { // a hub the configured engine cannot serve: one line, as for a bad flag
+            System.err.println("NodeMain: " + e.getMessage());
+            System.exit(2);
+        }
     }
 
     /**
