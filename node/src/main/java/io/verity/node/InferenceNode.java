@@ -74,8 +74,8 @@ public final class InferenceNode implements AutoCloseable {
 
     /**
      * Starts a node on the given engine that also serves {@code llms} (name to engine) on the OpenAI routes. The
-     * node owns and closes all of them. Language models given here are in the node's on-chain registration, so
-     * gateways route to them; ones added later with {@link #serveLlm} are served but not registered.
+     * node owns and closes all of them. Language models given here, or added later with {@link #serveLlm}, are in the
+     * node's on-chain registration (updated at its next settlement step), so gateways route to them.
      */
     public static InferenceNode start(NodeConfig config, InferenceEngine engine, InstantSource clock,
             java.util.Map<String, io.verity.llm.LlmEngine> llms) throws IOException {
