@@ -22,9 +22,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The indexer against a real anvil: what it stores is exactly what eth_getLogs says the chain holds, after a
- * restart (no gap, no duplicate) and after {@code evm_revert} replaced blocks it had indexed.
+ * restart (no gap, no duplicate) and after {@code evm_revert} replaced blocks it had indexed. On embedded H2
+ * here; {@link PostgresIndexerIT} runs the same tests on a real PostgreSQL server.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class IndexerIT {
@@ -44,6 +47,22 @@ class IndexerIT {
     static HttpClient http = HttpClient.newHttpClient();
     @TempDir Path explorerHome; // each test's own index: no test reads another's
     ExplorerServer explorer;
+    Optional<String> jdbcUrl; // this test's database; empty: embedded H2 under explorerHome
+
+    /** A fresh database for one test (kept across the test's restarts); empty for the default, embedded H2. */
+    Optional<String> newDatabase() {
+        return Optional.empty();
+    }
+
+    @BeforeEach
+    void chooseDatabase() {
+        jdbcUrl = newDatabase();
+    }
+
+    /** The explorer's config for this test: its home, the devnet, its database. */
+    ExplorerConfig config() {
+        return ExplorerConfig.defaults(explorerHome, devnet.deploymentFile()).withJdbcUrl(jdbcUrl.orElse(null));
+    }
 
     @AfterEach
     void stopExplorer() {
@@ -51,7 +70,7 @@ class IndexerIT {
     }
 
     ExplorerServer startExplorer() {
-        explorer = ExplorerServer.start(ExplorerConfig.defaults(explorerHome, devnet.deploymentFile()).withPollInterval(Duration.ofMillis(100)));
+        explorer = ExplorerServer.start(config().withPollInterval(Duration.ofMillis(100)));
         return explorer;
     }
 
@@ -283,7 +302,7 @@ class IndexerIT {
                 confirmed(n1.settlement().commitBatch(Keccak256.hash(new byte[] {99}), 1, uri));
             }
             long limit = 1 << 20;
-            explorer = ExplorerServer.start(ExplorerConfig.defaults(explorerHome, devnet.deploymentFile())
+            explorer = ExplorerServer.start(config()
                     .withPollInterval(Duration.ofMillis(100)).withHttp(io.verity.http.HttpLimits.DEFAULT.withMaxBodyBytes(limit)));
             awaitIndexMatchesChain();
             long id = -1;
