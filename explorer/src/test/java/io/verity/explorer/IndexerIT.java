@@ -87,7 +87,9 @@ class IndexerIT {
         Deployment d = devnet.deployment();
         try (ChainConnection c = devnet.connect(0)) {
             Set<String> out = new TreeSet<>();
-            for (ChainLog l : c.logs(List.of(d.nodeRegistry(), d.modelRegistry(), d.settlement(), d.payments()), d.deployBlock(), c.blockNumber())) {
+            List<io.verity.protocol.EvmAddress> contracts = new java.util.ArrayList<>(List.of(d.nodeRegistry(), d.modelRegistry(), d.settlement(), d.payments()));
+            if (d.disputeGame() != null) contracts.add(d.disputeGame());
+            for (ChainLog l : c.logs(contracts, d.deployBlock(), c.blockNumber())) {
                 out.add(l.blockNumber() + "/" + l.logIndex() + "/" + l.txHash().toHex() + "/" + l.event().name());
             }
             return out;
