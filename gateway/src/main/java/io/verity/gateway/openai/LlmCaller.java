@@ -15,7 +15,9 @@ import io.verity.gateway.policy.PolicyEngine;
 import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeDirectory;
 import io.verity.gateway.routing.NodeState;
+import io.verity.gateway.tensor.Tolerance;
 import io.verity.llm.ChatDigests;
+import io.verity.llm.EmbeddingDigests;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
@@ -40,7 +42,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * Calls one node's OpenAI route ({@code /v1/chat/completions} or {@code /v1/completions}) and checks the
+ * Calls one node's OpenAI route ({@code /v1/chat/completions}, {@code /v1/completions} or {@code /v1/embeddings}) and checks the
  * answer's receipt as a stranger would before anyone relies on it. {@link #fetch} waits for the whole answer
  * (streamed or not: redundant answers and audits are compared whole); {@link OpenAiProxy} relays single
  * streams itself, token by token, with {@link #open}, {@link #isToken} and {@link #check}.
@@ -107,6 +109,11 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
             return agreeing.size() == 1 ? "receipt" : "response-digest";
         }
     };
+
+    /** Embeddings agree bit for bit between deterministic nodes, else within the model's tolerance. */
+    static Agreement<LlmAnswer> embeddingAgreement(Tolerance tolerance) {
+        return tolerance.agreement(LlmAnswer::receipt, a -> EmbeddingDigests.outputs(a.verityHolder()));
+    }
 
     private final HttpClient http;
     private final Eip712Domain domain;
@@ -251,7 +258,13 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
         if (!receipt.receipt().inputsDigest().equals(requestDigest)) {
             return Optional.of("inputsDigest " + receipt.receipt().inputsDigest() + " is not the request's digest " + requestDigest);
         }
-        Keccak256 responseDigest = ChatDigests.response(answer);
+        Keccak256 responseDigest;
+        try {
+            responseDigest = call.path().equals(EmbeddingDigests.PATH) ? EmbeddingDigests.response(answer)
+                    : ChatDigests.response(answer);
+        } catch (IllegalArgumentException e) {
+            return Optional.of("malformed answer: " + e.getMessage());
+        }
         if (!receipt.receipt().outputsDigest().equals(responseDigest)) {
             return Optional.of("outputsDigest " + receipt.receipt().outputsDigest() + " is not the answer's digest " + responseDigest);
         }

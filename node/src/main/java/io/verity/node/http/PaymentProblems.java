@@ -18,7 +18,8 @@ import java.util.List;
  * {@code error} object on the OpenAI routes.
  */
 final class PaymentProblems {
-    private static final List<String> PAID_ROUTES = List.of("/v1/infer", "/v1/chat/completions", "/v1/completions");
+    private static final List<String> PAID_ROUTES = List.of("/v1/infer", "/v1/chat/completions", "/v1/completions",
+            "/v1/embeddings");
 
     private PaymentProblems() {}
 
