@@ -115,6 +115,12 @@ public final class NodeCommand {
         @Option(names = "--llm-schema-max-pattern", description = "language models: characters of a schema pattern (default 1024)")
         Integer llmSchemaMaxPattern;
 
+        @Option(names = "--embedding-max-inputs", description = "embeddings: inputs in one request (default 256)")
+        Integer embeddingMaxInputs;
+
+        @Option(names = "--embedding-max-input-tokens", description = "embeddings: token ids in one token-array input (default 512)")
+        Integer embeddingMaxInputTokens;
+
         @Option(names = "--fault-perturb", description = "TEST ONLY: probability in [0,1] of signing outputs with random noise added (a lying node)")
         Double faultPerturb;
 

@@ -9,6 +9,8 @@ import io.verity.node.dispute.DisputeTraces;
 import io.verity.node.http.NodeApi;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
+import io.verity.node.embed.EmbeddingModels;
+import io.verity.node.embed.EmbeddingsApi;
 import io.verity.node.openai.LanguageModels;
 import io.verity.node.openai.OpenAiApi;
 import io.verity.node.openai.OpenAiUpstream;
@@ -127,7 +129,8 @@ public final class InferenceNode implements AutoCloseable {
                         config.openAi().upstream().get().baseUrl());
             }
             DisputeTraces traces = new DisputeTraces(service); // the one trace cache the dispute routes and the responder share
-            Javalin server = NodeApi.create(config, service, traces, OpenAiApi.extension(service, models))
+            Javalin server = NodeApi.create(config, service, traces,
+                    OpenAiApi.extension(service, models).and(EmbeddingsApi.extension(service, EmbeddingModels.fromHub(hub))))
                     .start(config.host(), config.port());
             InferenceNode node = new InferenceNode(config, identity, resources, server, models);
             if (deployment.isPresent()) {

@@ -16,7 +16,8 @@ import java.time.Duration;
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
  * [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N] [--llm-schema-max-nodes N]
- * [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N] [--fault-perturb P]
+ * [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]
+ * [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--fault-perturb P]
  * [--fault-latency-ms MS]}
  * and the HTTP limits every server takes ({@link io.verity.http.HttpLimits#USAGE}, docs/security.md; without
  * {@code --max-concurrent} a node admits {@link NodeConfig#CONCURRENT_PER_ENGINE_THREAD} inferences per engine thread).
@@ -42,7 +43,7 @@ public final class NodeMain {
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
             + " [--llm-restart-backoff-ms MS] [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N]"
             + " [--llm-schema-max-nodes N] [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]"
-            + " [--fault-perturb P] [--fault-latency-ms MS] "
+            + " [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--fault-perturb P] [--fault-latency-ms MS] "
             + io.verity.http.HttpLimits.USAGE;
 
     private NodeMain() {}
@@ -134,6 +135,10 @@ public final class NodeMain {
                     case "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
                          "--llm-schema-max-pattern" -> openAi = openAi.withSchemaLimits(schemaLimits(openAi.schemaLimits(), flag,
                             Integer.parseInt(v)));
+                    case "--embedding-max-inputs" -> openAi = openAi.withEmbeddingLimits(new OpenAiSettings.EmbeddingLimits(
+                            Integer.parseInt(v), openAi.embeddingLimits().maxInputTokens()));
+                    case "--embedding-max-input-tokens" -> openAi = openAi.withEmbeddingLimits(new OpenAiSettings.EmbeddingLimits(
+                            openAi.embeddingLimits().maxInputs(), Integer.parseInt(v)));
                     case "--fault-perturb" -> faults = faults.withPerturb(Double.parseDouble(v));
                     case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);

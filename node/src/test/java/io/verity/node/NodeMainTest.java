@@ -125,6 +125,16 @@ class NodeMainTest {
     }
 
     @Test
+    void embedding_flags_bound_a_request_and_are_checked() {
+        NodeConfig c = NodeMain.parse(new String[] {"--embedding-max-inputs", "8", "--embedding-max-input-tokens", "128"}, n -> null);
+        assertThat(c.openAi().embeddingLimits()).isEqualTo(new OpenAiSettings.EmbeddingLimits(8, 128));
+        assertThat(NodeConfig.defaults(java.nio.file.Path.of("x")).openAi().embeddingLimits())
+                .isEqualTo(new OpenAiSettings.EmbeddingLimits(256, 512));
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--embedding-max-inputs", "0"}, n -> null))
+                .hasMessageStartingWith("--embedding-max-inputs: maxInputs");
+    }
+
+    @Test
     void llm_flags_set_the_worker_limits_and_schema_bounds() {
         NodeConfig c = NodeMain.parse(new String[] {"--llm-worker-memory-mb", "2048", "--llm-restart-backoff-ms", "100",
                 "--llm-restart-backoff-max-ms", "9000", "--llm-poison-ttl-ms", "60000", "--llm-poison-capacity", "7",

@@ -3,13 +3,17 @@ package io.verity.engine.text;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.JarURLConnection;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.zip.ZipFile;
 
 /**
@@ -68,6 +72,17 @@ public enum TextModel {
         return "Apache-2.0";
     }
 
+    /** The artifact's version: the version a hub stores the model under. */
+    public String artifactVersion() {
+        return maven.substring(maven.lastIndexOf(':') + 1);
+    }
+
+    /** Where the model comes from, as a hub's {@code source}: the Maven artifact and the upstream model. */
+    public String provenance() {
+        return "maven:" + maven + " (upstream https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2, as ONNX by "
+                + "https://huggingface.co/Xenova/all-MiniLM-L6-v2)";
+    }
+
     /** The ONNX graph in the jar. */
     public Pinned onnx() {
         return onnx;
@@ -85,6 +100,49 @@ public enum TextModel {
     /** The longest sequence the model is fed, {@code [CLS]} and {@code [SEP]} included. */
     public int maxTokens() {
         return maxTokens;
+    }
+
+    /** The model clients ask for by {@code name}, if Verity knows it. */
+    public static Optional<TextModel> named(String name) {
+        return Arrays.stream(values()).filter(m -> m.modelName.equals(name)).findFirst();
+    }
+
+    /**
+     * The artifact's jar on this JVM's class path (the node depends on it at runtime, so a build from a fresh clone
+     * has it from Maven Central), if it is there.
+     */
+    public Optional<Path> jarOnClassPath() {
+        var url = TextModel.class.getClassLoader().getResource(onnx.entry());
+        if (url == null || !"jar".equals(url.getProtocol())) return Optional.empty();
+        try {
+            return Optional.of(Path.of(((JarURLConnection) url.openConnection()).getJarFileURL().toURI()));
+        } catch (IOException | URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the jar of " + maven + " from " + url, e);
+        }
+    }
+
+    /**
+     * The tokenizer in the artifact's jar, its sha256 checked.
+     *
+     * @throws IllegalArgumentException when the jar lacks it or its sha256 differs
+     * @throws UncheckedIOException when the jar cannot be read
+     */
+    public WordPieceTokenizer tokenizer(Path jar) {
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            var e = zip.getEntry(tokenizer.entry());
+            if (e == null) throw new IllegalArgumentException(jar + " has no entry " + tokenizer.entry() + " (expected " + maven + ")");
+            byte[] json;
+            try (InputStream in = zip.getInputStream(e)) {
+                json = in.readAllBytes();
+            }
+            String got = HexFormat.of().formatHex(sha256().digest(json));
+            if (!got.equals(tokenizer.sha256())) {
+                throw new IllegalArgumentException(tokenizer.entry() + " in " + jar + " has sha256 " + got + ", expected " + tokenizer.sha256());
+            }
+            return WordPieceTokenizer.fromTokenizerJson(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the tokenizer of " + modelName + " from " + jar + ": " + e.getMessage(), e);
+        }
     }
 
     /** Where {@link #extract} put the model and its tokenizer. */

@@ -14,6 +14,7 @@ import io.verity.node.hub.HubException;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.pay.PaymentChannels;
+import io.verity.node.pay.PayerProofs;
 import io.verity.node.pay.PaymentGate;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.node.serve.InferPhases.Phase;
@@ -63,6 +64,7 @@ public final class NodeService {
     private volatile Batcher batcher; // set once settlement starts, after the server knows its URL
     private volatile PaymentChannels channels;
     private volatile PaymentGate gate; // with channels, when the node charges
+    private final PayerProofs proofs; // a payer named must be proven: else anyone could spend a gateway's credit
     /** The admitted request this thread serves (Javalin runs a request's handlers on one virtual thread). */
     private final ThreadLocal<PaymentGate.Ticket> ticket = new ThreadLocal<>();
 
@@ -79,6 +81,7 @@ public final class NodeService {
         this.log = log;
         this.clock = clock;
         this.traces = new TraceStore(config.home().resolve("traces"));
+        this.proofs = new PayerProofs(identity.address());
     }
 
     /** An answer: the outputs, and the receipt signed over them with the JSON the log holds for it. */
@@ -327,9 +330,10 @@ public final class NodeService {
      *
      * @param llm whether the route is a language-model one (priced per token)
      * @throws PaymentGate.Refused when the payer may not be served (402)
+     * @param proof the {@value io.verity.protocol.receipt.PayerAuth#HEADER} header: the payer's signature for this request
      * @throws Refusal BAD_PAYER when the header is not an address
      */
-    public void admitPayer(String header, boolean llm) {
+    public void admitPayer(String header, String proof, boolean llm) {
         PaymentGate g = gate;
         if (g == null) return;
         boolean charges = llm ? config.price().signum() > 0 || config.openAi().tokenPrices()
@@ -344,6 +348,7 @@ public final class NodeService {
                         + " must be the paying account's 0x address (40 hex digits): " + e.getMessage(), List.of());
             }
         }
+        if (payer.isPresent()) proofs.accept(payer.get(), Optional.ofNullable(proof), clock.millis());
         ticket.set(g.admit(payer));
     }
 
