@@ -164,11 +164,12 @@ public final class ModelCommand implements Runnable {
             } else {
                 int nameWidth = Math.max(4, models.stream().mapToInt(m -> m.name().length()).max().orElse(0));
                 int versionWidth = Math.max(7, models.stream().mapToInt(m -> m.version().length()).max().orElse(0));
-                String row = "%-" + nameWidth + "s  %-" + versionWidth + "s  %-18s  %9s  %s%n";
-                out().printf(Locale.ROOT, row, "NAME", "VERSION", "DIGEST", "SIZE", "ADDED");
+                String row = "%-" + nameWidth + "s  %-" + versionWidth + "s  %-18s  %9s  %-20s  %s%n";
+                out().printf(Locale.ROOT, row, "NAME", "VERSION", "DIGEST", "SIZE", "ADDED", "ENGINE");
                 for (Manifest m : models) {
                     out().printf(Locale.ROOT, row, m.name(), m.version(), m.digest().toHex().substring(0, 18),
-                            megabytes(m.sizeBytes()), m.addedAt().truncatedTo(ChronoUnit.SECONDS));
+                            megabytes(m.sizeBytes()), m.addedAt().truncatedTo(ChronoUnit.SECONDS),
+                            m.engine().map(io.verity.engine.EngineKind::wireName).orElse("(node's)"));
                 }
             }
             return 0;

@@ -82,6 +82,7 @@ class ModelCommandTest {
         assertThat(det.exit()).as(det.err()).isZero();
         assertThat(det.out()).isEqualTo("stored silero-vad@4.0 " + VAD_DIGEST + " (1.7 MB) on engine det" + System.lineSeparator());
         assertThat(verity("model", "show", "silero-vad").out()).contains("\"engine\" : \"det\"");
+        assertThat(verity("model", "list").out().lines().toList().get(1)).endsWith("  det");
 
         Run badEngine = verity("model", "add", VAD.toString(), "--name", "vad", "--version", "1", "--engine", "gpu");
         assertThat(badEngine.exit()).isEqualTo(2);
