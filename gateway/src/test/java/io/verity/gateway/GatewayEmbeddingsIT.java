@@ -64,13 +64,15 @@ class GatewayEmbeddingsIT {
             .gateway(g -> g.refreshInterval(Duration.ofMillis(500))).build();
     static Gateway gateway;
     static HttpClient http;
-    static AllMiniLmL6V2EmbeddingModel reference;
+    /** LangChain4j's own in-process all-MiniLM-L6-v2, loaded once for every class that compares with it. */
+    private static final class Reference {
+        static final AllMiniLmL6V2EmbeddingModel MODEL = new AllMiniLmL6V2EmbeddingModel();
+    }
 
     @BeforeAll
     static void start() throws Exception {
         gateway = net.gateway();
         http = HttpClient.newHttpClient();
-        reference = new AllMiniLmL6V2EmbeddingModel();
         await().atMost(Duration.ofSeconds(30)).until(() -> OpenAiClients.get(http, gateway.url(), "/v1/models").toString()
                 .contains("\"verity_kind\":\"embedding\""));
     }
@@ -80,12 +82,20 @@ class GatewayEmbeddingsIT {
         if (http != null) http.close();
     }
 
+    static SignedReceipt checked(JsonNode answer) {
+        return checked(answer, net);
+    }
+
     static Eip712Domain domain() {
+        return domain(net);
+    }
+
+    static Eip712Domain domain(LocalNetwork net) {
         return Eip712Domain.verity(net.chain().chainId(), net.chain().deployment().settlement());
     }
 
     static float[] reference(String text) {
-        return reference.embed(text).content().vector();
+        return Reference.MODEL.embed(text).content().vector();
     }
 
     static double cosine(float[] a, float[] b) {
@@ -99,11 +109,11 @@ class GatewayEmbeddingsIT {
     }
 
     /** The gateway's checks, redone by the client: signature in this chain's domain, a node of the network, the vectors. */
-    static SignedReceipt checked(JsonNode answer) {
+    static SignedReceipt checked(JsonNode answer, LocalNetwork net) {
         JsonNode verity = answer.get("verity");
         SignedReceipt receipt = ReceiptJson.read(verity.get("receipt"), "/verity/receipt");
-        assertThat(receipt.verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
-        assertThat(List.of(net.node(1).address(), net.node(2).address())).contains(receipt.receipt().node());
+        assertThat(receipt.verify(domain(net))).isInstanceOf(ReceiptVerdict.Verified.class);
+        assertThat(net.nodes().stream().map(InferenceNode::address).toList()).contains(receipt.receipt().node());
         assertThat(receipt.receipt().outputsDigest()).isEqualTo(EmbeddingDigests.response(answer));
         long tokens = answer.at("/usage/total_tokens").asLong();
         assertThat(receipt.receipt().price()).isEqualTo(PRICE_PER_TOKEN.multiply(BigInteger.valueOf(tokens)));
@@ -202,6 +212,10 @@ class GatewayEmbeddingsIT {
     }
 
     static JsonNode post(String body, String policy) throws Exception {
+        return post(http, gateway, body, policy);
+    }
+
+    static JsonNode post(HttpClient http, Gateway gateway, String body, String policy) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.url().resolve("/v1/embeddings"))
                 .header("Content-Type", "application/json").header("Verity-Policy", policy)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
