@@ -14,7 +14,11 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2Embedding
 import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.EmbeddingDigests;
+import dev.langchain4j.model.embedding.onnx.e5smallv2q.E5SmallV2QuantizedEmbeddingModel;
+import io.verity.engine.text.TextModel;
 import io.verity.node.InferenceNode;
+import io.verity.node.embed.EmbeddingModels;
+import io.verity.node.hub.ModelHub;
 import io.verity.node.fixture.EmbeddingNode;
 import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.json.ReceiptJson;
@@ -59,6 +63,7 @@ class GatewayEmbeddingsIT {
             .node((i, c) -> c.withPrice(PRICE_PER_TOKEN))
             .starter((i, c) -> {
                 EmbeddingNode.install(c.home());
+                EmbeddingModels.install(new ModelHub(c.home().resolve("models")), TextModel.E5_SMALL_V2_Q);
                 return InferenceNode.start(c);
             })
             .gateway(g -> g.refreshInterval(Duration.ofMillis(500))).build();
@@ -275,6 +280,24 @@ class GatewayEmbeddingsIT {
                         "{\"model\":\"tiny-llama\",\"input\":\"x\"}")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(unknown.body()).at("/error/code").asText()).isEqualTo("model_not_found");
+    }
+
+    @Test
+    void a_second_bundled_model_e5_small_v2_q_matches_its_reference_too() throws Exception {
+        Recording recording = new Recording();
+        OpenAiEmbeddingModel client = OpenAiEmbeddingModel.builder().baseUrl(gateway.url() + "/v1").apiKey("unused")
+                .modelName(TextModel.E5_SMALL_V2_Q.modelName()).httpClientBuilder(recording).maxRetries(0)
+                .timeout(Duration.ofSeconds(30)).build();
+        List<String> texts = List.of("query: how are receipts signed?", "passage: Every answer carries a signed receipt.");
+        List<Embedding> got = client.embedAll(texts.stream().map(TextSegment::from).toList()).content();
+        var e5 = new E5SmallV2QuantizedEmbeddingModel();
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(cosine(got.get(i).vector(), e5.embed(texts.get(i)).content().vector())).as(texts.get(i))
+                    .isGreaterThanOrEqualTo(COSINE);
+        }
+        SignedReceipt receipt = checked(JSON.readTree(recording.answers.get(0).body()));
+        JsonNode manifest = OpenAiClients.get(http, net.node(1).url(), "/v1/models/" + receipt.receipt().modelDigest().toHex());
+        assertThat(manifest.toString()).contains("\"MIT\"").contains("intfloat/e5-small-v2");
     }
 
     @Test
