@@ -253,6 +253,13 @@ public final class NetworkDemo {
         }
         if (checks.size() < 3) checks.add(new Checks.Check("receipts", false, "expected 2 receipts, got " + (checks.size() - 1)));
         print(checks);
+        // the exchange as `verity verify --transcript` reads it: the request as sent, the answer with its verity object
+        Path saved = network.home().resolve("demo/embeddings.json");
+        ObjectNode transcript = Main.JSON.createObjectNode().put("path", EmbeddingDigests.PATH);
+        transcript.set("request", body);
+        transcript.set("response", answer);
+        Main.JSON.writerWithDefaultPrettyPrinter().writeValue(saved.toFile(), transcript);
+        out.println("  saved: ./verity verify --transcript " + saved + " --offline");
         return Checks.allPassed(checks);
     }
 
