@@ -191,6 +191,10 @@ class GatewayEmbeddingsIT {
         assertThat(verity.at("/payment/node").asText()).isEqualTo(receipt.receipt().node().toString());
         assertThat(new BigInteger(verity.at("/payment/amount").asText())).isEqualTo(receipt.receipt().price());
         assertThat(recording.answers.get(0).headers().get("Verity-Receipt-Id")).containsExactly(receipt.id().toHex());
+        // like every receipt, it settles: the signer commits it in a batch on chain
+        InferenceNode signer = net.nodes().stream().filter(n -> n.address().equals(receipt.receipt().node())).findFirst().orElseThrow();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(OpenAiClients.get(http, signer.url(),
+                "/v1/receipts/" + receipt.id().toHex() + "/proof").has("batchRoot")).isTrue());
     }
 
     @Test
