@@ -140,10 +140,16 @@ public final class ModelCommand implements Runnable {
         @Option(names = "--source", paramLabel = "URL", description = "where the model comes from")
         String source;
 
+        @Option(names = "--engine", paramLabel = "det|onnxruntime", description = "serve this model on this engine"
+                + " instead of the node's --engine; det refuses a model it cannot run, naming what it lacks")
+        String engine;
+
         @Override
         int execute(ModelHub hub) {
-            Manifest m = hub.add(file, name, version, license, source);
-            out().println("stored " + m.ref() + " " + m.digest() + " (" + megabytes(m.sizeBytes()) + ")");
+            Manifest m = hub.add(file, name, version, license, source,
+                    java.util.Optional.ofNullable(engine).map(io.verity.engine.EngineKind::parse));
+            out().println("stored " + m.ref() + " " + m.digest() + " (" + megabytes(m.sizeBytes()) + ")"
+                    + m.engine().map(e -> " on engine " + e).orElse(""));
             return 0;
         }
     }
