@@ -8,6 +8,7 @@ import io.verity.cli.TensorFiles;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.EmbeddingDigests;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.AskedModel;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,7 +44,10 @@ public record Transcript(String path, JsonNode request, JsonNode response, JsonN
     }
 
     List<Checks.Check> checks(SignedReceipt receipt) {
-        Keccak256 req = ChatDigests.request(path, request, verity.get("applied"));
+        // The gateway's own verity member (policy, pin) is not forwarded, so the node digests the body without it.
+        ObjectNode forwarded = request.deepCopy();
+        forwarded.remove("verity");
+        Keccak256 req = ChatDigests.request(path, forwarded, verity.get("applied"));
         boolean embeddings = path.equals(EmbeddingDigests.PATH);
         Keccak256 resp;
         try {
@@ -51,7 +55,17 @@ public record Transcript(String path, JsonNode request, JsonNode response, JsonN
         } catch (IllegalArgumentException e) {
             return List.of(new Checks.Check("response-digest", false, "the answer is malformed: " + e.getMessage()));
         }
+        java.util.Optional<String> swapped;
+        try {
+            swapped = AskedModel.ofRequest(request).problem(receipt.receipt());
+        } catch (IllegalArgumentException e) {
+            swapped = java.util.Optional.of("the request's " + e.getMessage());
+        }
         return List.of(
+                new Checks.Check("served-model", swapped.isEmpty(), swapped.orElse(receipt.receipt().isV2()
+                        ? "asked for '" + receipt.receipt().v2().requestedModel() + "', served by '"
+                                + receipt.receipt().v2().servedModel() + "'"
+                        : "a v1 receipt names no served model (only a pinned digest is checked)")),
                 new Checks.Check("request-digest", req.equals(receipt.receipt().inputsDigest()),
                         "JCS digest of the request and verity.applied: " + req
                                 + (req.equals(receipt.receipt().inputsDigest()) ? "" : " but the receipt signed " + receipt.receipt().inputsDigest())),

@@ -26,6 +26,7 @@ import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.StrictJson;
 import io.verity.protocol.policy.Policy;
+import io.verity.protocol.receipt.AskedModel;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.wire.FailureSource;
@@ -230,17 +231,19 @@ public final class OpenAiProxy {
         // The gateway's own member is not forwarded: the nodes digest exactly the request they run.
         JsonNode verity = body.remove("verity");
         Policy policy = policy(ctx, verity);
+        String model = body.get("model").asText();
+        AskedModel asked = asked(ctx, verity, model);
         Keccak256 requestId = requestId(ctx);
         boolean embeddings = path.equals(EmbeddingDigests.PATH); // deterministic: every policy applies as is
         if (!embeddings && !(policy instanceof Policy.None || policy instanceof Policy.Tee) && !reproducible(body)) {
             throw invalid("seed", policy.wireName() + " compares the answers of several nodes token for token, so "
                     + "every node must sample alike: set temperature 0 (greedy) or a seed");
         }
-        String model = body.get("model").asText();
-        Keccak256 digest = pinned(model, embeddings);
+        Keccak256 digest = asked.pinnedDigest().isPresent() ? requireServed(model, asked.pinnedDigest().get(), embeddings)
+                : pinned(model, embeddings);
         byte[] bytes = verity == null ? ctx.bodyAsBytes() : JSON.writeValueAsBytes(body);
         LlmCaller.Call call = new LlmCaller.Call(path, body, bytes, digest, requestId,
-                !embeddings && body.path("stream").asBoolean(false));
+                !embeddings && body.path("stream").asBoolean(false), asked);
         PolicyEngine.Request<LlmCaller.Call, LlmCaller.LlmAnswer> req = new PolicyEngine.Request<>(requestId, digest, policy, call,
                 call.unstreamed(), Duration.ZERO, embeddings ? embeddingTokens(body) : tokens(body), caller,
                 embeddings ? LlmCaller.embeddingAgreement(tolerances.apply(model)) : LlmCaller.AGREEMENT, LlmCaller.LlmAnswer::tokens);
@@ -294,7 +297,9 @@ public final class OpenAiProxy {
             var names = verity.fieldNames();
             while (names.hasNext()) {
                 String f = names.next();
-                if (!f.equals("policy")) throw invalid("verity." + f, "unknown field verity." + f + ", expected policy");
+                if (!VERITY_MEMBERS.contains(f)) {
+                    throw invalid("verity." + f, "unknown field verity." + f + ", expected one of " + String.join(", ", VERITY_MEMBERS));
+                }
             }
             JsonNode pol = verity.get("policy");
             if (pol != null && !pol.isNull()) {
@@ -313,6 +318,43 @@ public final class OpenAiProxy {
             throw fail(400, "invalid-request", "header " + PolicyEngine.POLICY_HEADER + ": " + e.getMessage(), null,
                     "invalid_request");
         }
+    }
+
+    /** The members of a request's {@code verity} object (docs/llm.md). */
+    static final List<String> VERITY_MEMBERS = List.of("policy", "model_digest", "allow_substitution");
+    /** Headers with the same meaning as {@code verity.model_digest} and {@code verity.allow_substitution}; the member wins. */
+    public static final String MODEL_DIGEST_HEADER = "Verity-Model-Digest";
+    public static final String ALLOW_SUBSTITUTION_HEADER = "Verity-Allow-Substitution";
+
+    /** What the request accepts as its model: by name, pinned to a digest, substitution allowed or not. */
+    private static AskedModel asked(Context ctx, JsonNode verity, String model) {
+        JsonNode v = verity != null && verity.isObject() ? verity : JSON.createObjectNode();
+        Optional<Keccak256> pin = Optional.empty();
+        JsonNode d = v.get("model_digest");
+        String pinText = d != null && !d.isNull() ? (d.isTextual() ? d.asText() : d.toString()) : ctx.header(MODEL_DIGEST_HEADER);
+        String pinWhere = d != null && !d.isNull() ? "verity.model_digest" : "header " + MODEL_DIGEST_HEADER;
+        if (pinText != null) {
+            try {
+                pin = Optional.of(Keccak256.parse(pinText.strip()));
+            } catch (IllegalArgumentException e) {
+                throw invalid(d != null && !d.isNull() ? "verity.model_digest" : null, pinWhere
+                        + " must be a model digest, 0x followed by 64 hex digits, got '" + pinText + "'");
+            }
+        }
+        JsonNode a = v.get("allow_substitution");
+        boolean allow;
+        if (a != null && !a.isNull()) {
+            if (!a.isBoolean()) throw invalid("verity.allow_substitution", "verity.allow_substitution must be true or false, got " + a);
+            allow = a.asBoolean();
+        } else {
+            String h = ctx.header(ALLOW_SUBSTITUTION_HEADER);
+            if (h != null && !h.strip().equals("true") && !h.strip().equals("false")) {
+                throw fail(400, "invalid-request", "header " + ALLOW_SUBSTITUTION_HEADER + " must be true or false, got '" + h + "'",
+                        null, "invalid_request");
+            }
+            allow = h != null && h.strip().equals("true");
+        }
+        return new AskedModel(model, pin, allow);
     }
 
     private static Keccak256 requestId(Context ctx) {
@@ -338,6 +380,21 @@ public final class OpenAiProxy {
 
     /** The digest most healthy nodes serve under this name, so every node of one request runs the same bytes. */
     private Keccak256 pinned(String model, boolean embeddings) {
+        return servedBy(model, embeddings).entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                .orElseThrow(() -> fail(404, "unknown-model", "no healthy node serves " + (embeddings ? "embedding" : "language")
+                        + " model '" + model + "'; GET /v1/models lists what the network serves", "model", "model_not_found"));
+    }
+
+    /** The digest a request pinned, when a healthy node serves it under this name. */
+    private Keccak256 requireServed(String model, Keccak256 digest, boolean embeddings) {
+        if (servedBy(model, embeddings).containsKey(digest)) return digest;
+        throw fail(404, "unknown-model", "no healthy node serves " + (embeddings ? "embedding" : "language") + " model '" + model
+                + "' with the pinned digest " + digest + "; GET /v1/models lists each model's verity_model_digest",
+                "verity.model_digest", "model_not_found");
+    }
+
+    /** How many healthy nodes serve each digest under this name. */
+    private Map<Keccak256, Integer> servedBy(String model, boolean embeddings) {
         Map<Keccak256, Integer> servedBy = new LinkedHashMap<>();
         Instant now = clock.instant();
         String kind = embeddings ? EMBEDDING_VERSION : LLM_VERSION;
@@ -348,10 +405,7 @@ public final class OpenAiProxy {
                 }
             }
         }
-        return servedBy.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
-                .orElseThrow(() -> fail(404, "unknown-model", "no healthy node serves " + (embeddings ? "embedding" : "language")
-                        + " model '" + model
-                        + "'; GET /v1/models lists what the network serves", "model", "model_not_found"));
+        return servedBy;
     }
 
     // ---- none, tee, sample streamed: failover before the first token ----------------------------------------
@@ -469,15 +523,20 @@ public final class OpenAiProxy {
                     if (chunk.has("verity")) {
                         ObjectNode whole = ChatDigests.answerFromChunks(chunks, call.chat());
                         Optional<String> bad = proxy.caller.check(node, call, chunk, whole);
+                        String outcome = "invalid-receipt";
+                        if (bad.isEmpty()) {
+                            bad = LlmCaller.substitution(call, LlmCaller.accepted(call, chunk));
+                            outcome = Attempt.SUBSTITUTION;
+                        }
                         if (bad.isPresent()) {
-                            Attempt a = new Attempt(node.address, node.url(), "invalid-receipt", LlmCaller.ms(started), bad.get());
+                            Attempt a = new Attempt(node.address, node.url(), outcome, LlmCaller.ms(started), bad.get());
                             LOG.warn("node {} streamed {} with a receipt that fails: {}", node.address, call.path(), bad.get());
                             if (!committed) return failedBeforeFirstToken(node, failed(a), attempts);
                             attempts.add(a);
                             node.recordFailure(0);
-                            send(event(call.path(), problem(502, "no-valid-answer",
+                            send(event(call.path(), problem(502, outcome.equals(Attempt.SUBSTITUTION) ? outcome : "no-valid-answer",
                                     "the node's answer failed verification: " + bad.get() + "; nothing was charged", null,
-                                    "invalid_receipt", attempts)));
+                                    outcome.replace('-', '_'), attempts)));
                             failureRecorded = errorSent = true;
                             continue;
                         }
@@ -634,7 +693,7 @@ public final class OpenAiProxy {
     private static ObjectNode verdict(PolicyEngine.Decision<LlmCaller.LlmAnswer> v) {
         ObjectNode verdict = JSON.createObjectNode().put("status", v.status().wireName()).put("asked", v.asked())
                 .put("agreeing", v.agreeing()).put("comparison", v.comparison())
-                .put("checked", "signature, signer, request id, model, request and response digests");
+                .put("checked", "signature, signer, request id, model, request and response digests, served model");
         if (v.status() == AnswerVerdict.Status.SAMPLED) verdict.put("audit", v.audit().wireName());
         if (v.status() == AnswerVerdict.Status.AGREED || v.status() == AnswerVerdict.Status.MAJORITY) {
             ArrayNode ds = verdict.putArray("dissent");

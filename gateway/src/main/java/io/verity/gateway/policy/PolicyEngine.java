@@ -320,6 +320,10 @@ public final class PolicyEngine {
             return ProblemKind.UNKNOWN_MODEL.exception("no healthy, staked, unquarantined node serves model "
                     + req.model() + " now; GET /v1/models lists what the network serves");
         }
+        if (attempts.stream().allMatch(a -> a.outcome().equals(Attempt.SUBSTITUTION))) {
+            return NodeAttempts.failed(ProblemKind.NO_VALID_ANSWER, "no node served the model asked for ("
+                    + attempts.getFirst().detail() + "); nothing was charged", attempts);
+        }
         return NodeAttempts.failed(ProblemKind.NO_VALID_ANSWER, "no node produced a valid answer after "
                 + attempts.size() + " attempt(s); nothing was charged", attempts);
     }

@@ -16,6 +16,7 @@ import io.verity.node.http.NodeApi;
 import io.verity.node.openai.OpenAiApi;
 import io.verity.node.serve.NodeService;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.ReceiptV2;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.TensorDigests;
 import io.verity.protocol.wire.FailureSource;
@@ -131,8 +132,9 @@ public final class EmbeddingsApi {
         response.put("model", req.served.model().modelName());
         response.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
         Keccak256 responseDigest = TensorDigests.tensorsDigest(EmbeddingDigests.outputs(vectors, tokens));
+        String name = req.served.model().modelName(); // a local model serves as asked: requested and served are one name
         SignedReceipt receipt = OpenAiApi.signReceipt(service, requestId, modelDigest, engineId, requestDigest, responseDigest,
-                tokens, 0);
+                ReceiptV2.served(name, name, "", tokens, 0).withPrevReceipt(OpenAiApi.prevReceipt(ctx)));
         OpenAiApi.sendSigned(ctx, response, receipt, requestDigest, applied);
     }
 

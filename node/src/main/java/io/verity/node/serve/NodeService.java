@@ -26,6 +26,7 @@ import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.ReceiptV2;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.tensor.Tensor;
@@ -285,9 +286,29 @@ public final class NodeService {
      */
     public SignedReceipt signAndLog(Keccak256 requestId, Keccak256 modelDigest, String engineId, Keccak256 inputsDigest,
             Keccak256 outputsDigest, java.math.BigInteger price) {
+        return signAndLog(requestId, modelDigest, engineId, inputsDigest, outputsDigest, price, null);
+    }
+
+    /**
+     * {@link #signAndLog(Keccak256, Keccak256, String, Keccak256, Keccak256, java.math.BigInteger)} as a format-2
+     * receipt carrying {@code served}, with the payment filled in here: the payer this request was admitted for
+     * and what its vouchers held by this node cover now.
+     *
+     * @param served the v2 fields, or null for a v1 receipt
+     */
+    public SignedReceipt signAndLog(Keccak256 requestId, Keccak256 modelDigest, String engineId, Keccak256 inputsDigest,
+            Keccak256 outputsDigest, java.math.BigInteger price, ReceiptV2 served) {
         Receipt receipt = new Receipt(Receipt.VERSION, requestId, modelDigest, engineId, inputsDigest, outputsDigest,
                 Keccak256.ZERO, identity.address(), attestationDigest, VerificationMode.NONE, price, clock.millis());
+        if (served != null) receipt = receipt.withV2(withPayment(served));
         return signLogAndCharge(receipt).receipt();
+    }
+
+    private ReceiptV2 withPayment(ReceiptV2 served) {
+        PaymentGate.Ticket t = ticket.get();
+        PaymentChannels c = channels;
+        if (t == null || c == null) return served;
+        return served.withPayment(t.payer(), c.held(t.payer())); // no chain read on the answer path
     }
 
     /** A receipt made durable, with the JSON the log holds for it (the answer reuses it). */
