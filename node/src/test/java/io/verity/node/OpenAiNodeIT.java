@@ -85,6 +85,15 @@ class OpenAiNodeIT {
     }
 
     @Test
+    void a_verity_member_sent_straight_to_the_node_is_not_digested_as_at_the_gateway() throws Exception {
+        String withMember = GREEDY.formatted(",\"verity\":{\"allow_substitution\":true}");
+        JsonNode response = answered("/v1/chat/completions", withMember);
+        SignedReceipt receipt = ReceiptJson.read(response.at("/verity/receipt"), "");
+        assertThat(receipt.receipt().inputsDigest()).isEqualTo(ChatDigests.request("/v1/chat/completions",
+                JSON.readTree(GREEDY.formatted("")), response.at("/verity/applied")));
+    }
+
+    @Test
     void the_verity_prev_receipt_header_is_the_receipt_v2_follows_and_must_be_a_receipt_id() throws Exception {
         String prev = "0x" + "5a".repeat(32);
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions"))

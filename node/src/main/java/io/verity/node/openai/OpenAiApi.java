@@ -229,7 +229,11 @@ public final class OpenAiApi {
                     "Content-Type must be application/json, got " + (type == null ? "none" : type), null, "unsupported_media_type");
         }
         checkKey(ctx, service);
-        return readBody(ctx.bodyAsBytes());
+        ObjectNode body = readBody(ctx.bodyAsBytes());
+        // The gateway's own member (policy, pinned digest, substitution), which a client may also send straight to
+        // a node: not the model's, so, as at the gateway, neither digested nor forwarded to an upstream.
+        body.remove("verity");
+        return body;
     }
 
     /** A 400 in both OpenAI and RFC 9457 shape naming {@code param} (OpenAI's name, e.g. {@code input[2]}). */
