@@ -230,9 +230,7 @@ public final class OpenAiApi {
         }
         checkKey(ctx, service);
         ObjectNode body = readBody(ctx.bodyAsBytes());
-        // The gateway's own member (policy, pinned digest, substitution), which a client may also send straight to
-        // a node: not the model's, so, as at the gateway, neither digested nor forwarded to an upstream.
-        body.remove("verity");
+        body.remove("verity"); // the gateway's member: as there, neither digested nor forwarded to an upstream
         return body;
     }
 
@@ -329,20 +327,15 @@ public final class OpenAiApi {
                 .put("total_tokens", prompt + completion);
     }
 
-    /** A local model served as asked: the node runs the model it names, so requested and served are one name. */
     private static SignedReceipt sign(NodeService service, Request req, Keccak256 requestId, Keccak256 prev,
             Keccak256 requestDigest, ObjectNode response, String engineId, List<Completion> cs) {
         JsonNode u = usage(cs);
-        ReceiptV2 served = ReceiptV2.served(req.model, req.model, "", u.get("prompt_tokens").asLong(),
-                u.get("completion_tokens").asLong()).withPrevReceipt(prev);
-        return signReceipt(service, requestId, req.engine.modelDigest(), engineId, requestDigest, ChatDigests.response(response),
-                served);
+        long in = u.get("prompt_tokens").asLong(), out = u.get("completion_tokens").asLong();
+        ReceiptV2 served = ReceiptV2.served(req.model, req.model, "", in, out).withPrevReceipt(prev); // local: asked = served
+        return signReceipt(service, requestId, req.engine.modelDigest(), engineId, requestDigest, ChatDigests.response(response), served);
     }
 
-    /**
-     * Signs and logs a language-model or embedding receipt in format 2 (the node adds the payment), priced by
-     * {@link OpenAiSettings#price} for {@code served}'s token counts.
-     */
+    /** Signs and logs a v2 LLM or embedding receipt (the node adds the payment), priced by {@link OpenAiSettings#price}. */
     public static SignedReceipt signReceipt(NodeService service, Keccak256 requestId, Keccak256 modelDigest, String engineId,
             Keccak256 requestDigest, Keccak256 responseDigest, ReceiptV2 served) {
         BigInteger price = service.config().openAi().price(service.config().price(), served.promptTokens(),
@@ -536,29 +529,23 @@ public final class OpenAiApi {
 
     /** The gateway's {@code Verity-Request-Id}, so every node of one request signs the same id; else a fresh one. */
     public static Keccak256 requestId(Context ctx, NodeService service) {
-        String h = ctx.header("Verity-Request-Id");
-        if (h == null || h.isBlank()) return service.newRequestId();
-        try {
-            return Keccak256.parse(h.trim());
-        } catch (IllegalArgumentException e) {
-            throw new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error",
-                    "header Verity-Request-Id must be 0x followed by 64 hex digits (bytes32): " + e.getMessage(),
-                    null, "invalid_request_id");
-        }
+        return bytes32Header(ctx, "Verity-Request-Id", "bytes32", "invalid_request_id", service.newRequestId());
     }
 
-    /**
-     * The receipt this answer follows, from the {@value ReceiptV2#PREV_RECEIPT_HEADER} header a gateway sends when it asks
-     * this node after another one for the same request; zero when none.
-     */
+    /** The receipt a v2 receipt follows ({@value ReceiptV2#PREV_RECEIPT_HEADER}, sent by a gateway on failover); else zero. */
     public static Keccak256 prevReceipt(Context ctx) {
-        String h = ctx.header(ReceiptV2.PREV_RECEIPT_HEADER);
-        if (h == null || h.isBlank()) return Keccak256.ZERO;
+        return bytes32Header(ctx, ReceiptV2.PREV_RECEIPT_HEADER, "a receipt id", "invalid_prev_receipt", Keccak256.ZERO);
+    }
+
+    /** A bytes32 header, or {@code absent}; a malformed one is a 400 with OpenAI error code {@code code}. */
+    private static Keccak256 bytes32Header(Context ctx, String name, String what, String code, Keccak256 absent) {
+        String h = ctx.header(name);
+        if (h == null || h.isBlank()) return absent;
         try {
             return Keccak256.parse(h.strip());
         } catch (IllegalArgumentException e) {
-            throw new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error", "header " + ReceiptV2.PREV_RECEIPT_HEADER
-                    + " must be 0x followed by 64 hex digits (a receipt id): " + e.getMessage(), null, "invalid_prev_receipt");
+            throw new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error", "header " + name
+                    + " must be 0x followed by 64 hex digits (" + what + "): " + e.getMessage(), null, code);
         }
     }
 

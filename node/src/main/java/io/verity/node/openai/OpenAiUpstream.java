@@ -211,11 +211,7 @@ public final class OpenAiUpstream implements AutoCloseable {
         return usage;
     }
 
-    /**
-     * Signs a v2 receipt naming the model the client asked for, the one the upstream says answered (its
-     * {@code model}; "" when it named none) and the upstream as provider, so a verifier sees a substitution
-     * even though the answer the client gets carries the local name.
-     */
+    /** A v2 receipt naming the model asked for and the one the upstream says answered (the client sees the local name). */
     private SignedReceipt sign(NodeService service, Keccak256 requestId, Keccak256 prev, String model, String reported,
             Keccak256 requestDigest, ObjectNode response, ObjectNode usage) {
         ReceiptV2 served = ReceiptV2.served(model, reported, upstream.baseUrl().toString(),
@@ -226,8 +222,8 @@ public final class OpenAiUpstream implements AutoCloseable {
 
     /** The model id the upstream reported in an answer or chunk, "" when it named none (or not as a string). */
     private static String reportedModel(JsonNode answer) {
-        JsonNode m = answer.get("model");
-        return m != null && m.isTextual() && Unicode.isWellFormed(m.textValue()) ? m.textValue() : "";
+        String m = answer.path("model").isTextual() ? answer.get("model").textValue() : "";
+        return Unicode.isWellFormed(m) ? m : "";
     }
 
     private void stream(Context ctx, NodeService service, HttpResponse<InputStream> resp, String model, boolean chat,
