@@ -163,6 +163,10 @@ public final class Gateway implements AutoCloseable {
         return directory;
     }
 
+    ModelRules rules() {
+        return rules;
+    }
+
     List<EvidenceLog.Entry> evidence() {
         return evidence.recent();
     }

@@ -10,6 +10,7 @@ import io.verity.chain.contracts.ModelRegistryClient;
 import io.verity.gateway.GatewayIT.Response;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.gateway.routing.NodeState;
+import io.verity.gateway.tensor.Tolerance;
 import io.verity.node.Faults;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -39,11 +40,15 @@ class ComparisonRuleIT {
     void the_models_on_chain_rule_decides_whether_noisy_answers_agree() throws Exception {
         Keccak256 vad = net.gateway().nodes().stream().flatMap(n -> n.served().stream())
                 .filter(m -> m.name().equals("silero-vad")).map(NodeState.ServedModel::digest).findFirst().orElseThrow();
+        assertThat(net.gateway().rules().toleranceFor("silero-vad", vad)).as("no rule on chain: the configured one")
+                .isEqualTo(Tolerance.DEFAULT);
         try (ChainConnection owner = net.chain().connect(0)) {
             ModelRegistryClient models = new ModelRegistryClient(owner, net.chain().deployment().modelRegistry());
             models.register(vad, "http://hub/silero-vad.json", "silero-vad", "5", ComparisonRule.Tolerance.of(0.01, 0.01))
                     .confirmed();
             net.gateway().refreshNow();
+            assertThat(net.gateway().rules().toleranceFor("silero-vad")).as("by name, as the OpenAI routes ask")
+                    .isEqualTo(new Tolerance(0.01, 0.01));
             Response loose = GatewayIT.post(http, net.gateway(), vadRequest("redundant:2"));
             assertThat(loose.status()).as("%s", loose.body()).isEqualTo(200);
             List<SignedReceipt> rs = receipts(loose.body());
@@ -54,6 +59,7 @@ class ComparisonRuleIT {
 
             models.setRule(vad, ComparisonRule.BIT_EXACT).confirmed();
             net.gateway().refreshNow();
+            assertThat(net.gateway().rules().toleranceFor("silero-vad@5", vad)).isEqualTo(Tolerance.BIT_EXACT);
             Response exact = GatewayIT.post(http, net.gateway(), vadRequest("redundant:2"));
             assertThat(exact.status()).as("%s", exact.body()).isEqualTo(502);
             assertThat(exact.body().get("type").asText()).endsWith("no-majority");
