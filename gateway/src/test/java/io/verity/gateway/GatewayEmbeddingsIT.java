@@ -14,7 +14,11 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2Embedding
 import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.EmbeddingDigests;
+import dev.langchain4j.model.embedding.onnx.e5smallv2q.E5SmallV2QuantizedEmbeddingModel;
+import io.verity.engine.text.TextModel;
 import io.verity.node.InferenceNode;
+import io.verity.node.embed.EmbeddingModels;
+import io.verity.node.hub.ModelHub;
 import io.verity.node.fixture.EmbeddingNode;
 import io.verity.node.fixture.OpenAiSdk;
 import io.verity.protocol.json.ReceiptJson;
@@ -59,18 +63,21 @@ class GatewayEmbeddingsIT {
             .node((i, c) -> c.withPrice(PRICE_PER_TOKEN))
             .starter((i, c) -> {
                 EmbeddingNode.install(c.home());
+                EmbeddingModels.install(new ModelHub(c.home().resolve("models")), TextModel.E5_SMALL_V2_Q);
                 return InferenceNode.start(c);
             })
             .gateway(g -> g.refreshInterval(Duration.ofMillis(500))).build();
     static Gateway gateway;
     static HttpClient http;
-    static AllMiniLmL6V2EmbeddingModel reference;
+    /** LangChain4j's own in-process all-MiniLM-L6-v2, loaded once for every class that compares with it. */
+    private static final class Reference {
+        static final AllMiniLmL6V2EmbeddingModel MODEL = new AllMiniLmL6V2EmbeddingModel();
+    }
 
     @BeforeAll
     static void start() throws Exception {
         gateway = net.gateway();
         http = HttpClient.newHttpClient();
-        reference = new AllMiniLmL6V2EmbeddingModel();
         await().atMost(Duration.ofSeconds(30)).until(() -> OpenAiClients.get(http, gateway.url(), "/v1/models").toString()
                 .contains("\"verity_kind\":\"embedding\""));
     }
@@ -80,12 +87,20 @@ class GatewayEmbeddingsIT {
         if (http != null) http.close();
     }
 
+    static SignedReceipt checked(JsonNode answer) {
+        return checked(answer, net);
+    }
+
     static Eip712Domain domain() {
+        return domain(net);
+    }
+
+    static Eip712Domain domain(LocalNetwork net) {
         return Eip712Domain.verity(net.chain().chainId(), net.chain().deployment().settlement());
     }
 
     static float[] reference(String text) {
-        return reference.embed(text).content().vector();
+        return Reference.MODEL.embed(text).content().vector();
     }
 
     static double cosine(float[] a, float[] b) {
@@ -99,11 +114,11 @@ class GatewayEmbeddingsIT {
     }
 
     /** The gateway's checks, redone by the client: signature in this chain's domain, a node of the network, the vectors. */
-    static SignedReceipt checked(JsonNode answer) {
+    static SignedReceipt checked(JsonNode answer, LocalNetwork net) {
         JsonNode verity = answer.get("verity");
         SignedReceipt receipt = ReceiptJson.read(verity.get("receipt"), "/verity/receipt");
-        assertThat(receipt.verify(domain())).isInstanceOf(ReceiptVerdict.Verified.class);
-        assertThat(List.of(net.node(1).address(), net.node(2).address())).contains(receipt.receipt().node());
+        assertThat(receipt.verify(domain(net))).isInstanceOf(ReceiptVerdict.Verified.class);
+        assertThat(net.nodes().stream().map(InferenceNode::address).toList()).contains(receipt.receipt().node());
         assertThat(receipt.receipt().outputsDigest()).isEqualTo(EmbeddingDigests.response(answer));
         long tokens = answer.at("/usage/total_tokens").asLong();
         assertThat(receipt.receipt().price()).isEqualTo(PRICE_PER_TOKEN.multiply(BigInteger.valueOf(tokens)));
@@ -176,6 +191,10 @@ class GatewayEmbeddingsIT {
         assertThat(verity.at("/payment/node").asText()).isEqualTo(receipt.receipt().node().toString());
         assertThat(new BigInteger(verity.at("/payment/amount").asText())).isEqualTo(receipt.receipt().price());
         assertThat(recording.answers.get(0).headers().get("Verity-Receipt-Id")).containsExactly(receipt.id().toHex());
+        // like every receipt, it settles: the signer commits it in a batch on chain
+        InferenceNode signer = net.nodes().stream().filter(n -> n.address().equals(receipt.receipt().node())).findFirst().orElseThrow();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(OpenAiClients.get(http, signer.url(),
+                "/v1/receipts/" + receipt.id().toHex() + "/proof").has("batchRoot")).isTrue());
     }
 
     @Test
@@ -202,6 +221,10 @@ class GatewayEmbeddingsIT {
     }
 
     static JsonNode post(String body, String policy) throws Exception {
+        return post(http, gateway, body, policy);
+    }
+
+    static JsonNode post(HttpClient http, Gateway gateway, String body, String policy) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway.url().resolve("/v1/embeddings"))
                 .header("Content-Type", "application/json").header("Verity-Policy", policy)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -261,6 +284,24 @@ class GatewayEmbeddingsIT {
                         "{\"model\":\"tiny-llama\",\"input\":\"x\"}")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(unknown.body()).at("/error/code").asText()).isEqualTo("model_not_found");
+    }
+
+    @Test
+    void a_second_bundled_model_e5_small_v2_q_matches_its_reference_too() throws Exception {
+        Recording recording = new Recording();
+        OpenAiEmbeddingModel client = OpenAiEmbeddingModel.builder().baseUrl(gateway.url() + "/v1").apiKey("unused")
+                .modelName(TextModel.E5_SMALL_V2_Q.modelName()).httpClientBuilder(recording).maxRetries(0)
+                .timeout(Duration.ofSeconds(30)).build();
+        List<String> texts = List.of("query: how are receipts signed?", "passage: Every answer carries a signed receipt.");
+        List<Embedding> got = client.embedAll(texts.stream().map(TextSegment::from).toList()).content();
+        var e5 = new E5SmallV2QuantizedEmbeddingModel();
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(cosine(got.get(i).vector(), e5.embed(texts.get(i)).content().vector())).as(texts.get(i))
+                    .isGreaterThanOrEqualTo(COSINE);
+        }
+        SignedReceipt receipt = checked(JSON.readTree(recording.answers.get(0).body()));
+        JsonNode manifest = OpenAiClients.get(http, net.node(1).url(), "/v1/models/" + receipt.receipt().modelDigest().toHex());
+        assertThat(manifest.toString()).contains("\"MIT\"").contains("intfloat/e5-small-v2");
     }
 
     @Test

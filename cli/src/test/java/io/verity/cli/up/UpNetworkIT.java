@@ -98,7 +98,18 @@ public class UpNetworkIT {
         assertThat(up.out()).contains("demo: passed").doesNotContain("FAIL").contains("agreed (2 of 2 agreed");
         assertThat(Files.readString(home.resolve("logs/gateway.log"))).contains("READY ");
         assertThat(up.out()).contains("Demo: POST http://127.0.0.1:").contains("/v1/infer  model=silero-vad  policy=redundant:2")
-                .contains("SDK: answer accepted (2 receipts");
+                .contains("SDK: answer accepted (2 receipts")
+                // issue 17: one OpenAI embeddings call, its two receipts checked against the vectors
+                .contains("/v1/embeddings  model=all-MiniLM-L6-v2  policy=redundant:2").contains("3 vectors of 384 dimensions");
+        assertThat(up.out().lines().filter(l -> l.matches("\\s+ok\\s+receipt node-\\d .*= the vectors' digest"))).hasSize(2);
+        assertThat(CliEndToEndIT.run("verify", "--transcript", home.resolve("demo/embeddings.json").toString(), "--offline"))
+                .as("the saved embeddings exchange verifies").isEqualTo(0);
+        JsonNode exchange = Main.JSON.readTree(home.resolve("demo/embeddings.json").toFile());
+        var first = (com.fasterxml.jackson.databind.node.ArrayNode) exchange.at("/response/data/0/embedding");
+        first.set(0, first.get(0).asDouble() + 1e-3); // one coordinate nudged: the signed outputs digest no longer holds
+        Path tampered = dir.resolve("tampered-embeddings.json");
+        Main.JSON.writeValue(tampered.toFile(), exchange);
+        assertThat(CliEndToEndIT.run("verify", "--transcript", tampered.toString(), "--offline")).isEqualTo(Main.CHECK_FAILED);
         // both paid nodes hold the voucher and redeemed it on chain, as the node and the Payments contract say
         assertThat(up.out().lines().filter(l -> l.matches("\\s+ok\\s+voucher node-\\d .*holds cumulative \\d+ wei, redeemed \\d+"
                 + " \\(Payments.redeemed \\d+\\)"))).hasSize(2);
@@ -120,7 +131,7 @@ public class UpNetworkIT {
 
         for (int i = 1; i <= 3; i++) {
             assertThat(new ModelHub(home.resolve("nodes/n" + i + "/models")).list()).extracting(m -> m.name())
-                    .contains("silero-vad", "paddleocr-cls", "paddleocr-det", "paddleocr-rec", "tiny-llama");
+                    .contains("silero-vad", "paddleocr-cls", "paddleocr-det", "paddleocr-rec", "tiny-llama", "all-MiniLM-L6-v2");
         }
         // the chain stopped with the network: asking it is "unreachable"
         assertThat(CliEndToEndIT.run("verify", home.resolve("demo/response.json").toString(), "--home", home.toString()))

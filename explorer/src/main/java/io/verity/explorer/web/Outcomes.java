@@ -54,6 +54,7 @@ final class Outcomes {
     static final class Tally {
         long receipts, batches, auditsFailed, disagreements, opened, won, lost, drawn, outputsProven, equivocations, slashes;
         BigInteger slashedWei = BigInteger.ZERO;
+        Long auditsRun; // a node's, as its gateway counts them; null when no gateway told (and for models)
         String name; // a model's name@version from ModelRegistered, else as the gateway routes it; null when neither knows
 
         ObjectNode json(boolean node, boolean gatewaySeen) {
@@ -61,7 +62,7 @@ final class Outcomes {
             if (!node) o.put("name", name);
             o.put("receipts", receipts);
             if (node) o.put("batches", batches);
-            o.putNull("auditsRun");
+            if (auditsRun != null) o.put("auditsRun", auditsRun); else o.putNull("auditsRun");
             if (gatewaySeen) o.put("auditsFailed", auditsFailed).put("disagreements", disagreements);
             else o.putNull("auditsFailed").putNull("disagreements");
             ObjectNode d = o.putObject("disputes");
@@ -88,7 +89,8 @@ final class Outcomes {
         ObjectNode notes() {
             ObjectNode n = JSON.createObjectNode();
             n.put("receipts", "receipts in batches committed on chain whose documents the explorer fetched and checked against the root");
-            n.put("auditsRun", NOT_RECORDED + ": the gateway does not publish how many audits it ran");
+            n.put("auditsRun", (gatewaySeen ? "per node: the sampled audits of its answers gateway " + gatewayUrl.orElse("")
+                    + " ran since it started (its /v1/nodes)" : "unknown: no gateway told") + "; per model " + NOT_RECORDED);
             String g = gatewaySeen ? "from the evidence gateway " + gatewayUrl.orElse("") + " published (its newest 1000 entries since it started)"
                     : gatewayUrl.isPresent() ? "unknown: gateway " + gatewayUrl.get() + " did not answer" : "unknown: no gateway configured (--gateway)";
             n.put("auditsFailed", g + "; kind audit-mismatch");
@@ -173,7 +175,12 @@ final class Outcomes {
                 if (kind.equals("audit-mismatch")) t.auditsFailed++;
             }
         }
-        Map<String, String> routed = gateway.modelNames(); // names for models never registered in ModelRegistry (a devnet's)
+        if (seen) {
+            for (JsonNode n : gateway.get("/v1/nodes").path("nodes")) {
+                if (n.path("audits").canConvertToLong()) node.apply(n.path("address").asText()).auditsRun = n.path("audits").asLong();
+            }
+        }
+                Map<String, String> routed = gateway.modelNames(); // names for models never registered in ModelRegistry (a devnet's)
         models.forEach((d, t) -> {
             if (t.name == null) t.name = routed.get(d);
         });
@@ -236,7 +243,8 @@ final class Outcomes {
 
     private static Html row(Html h, Tally t, boolean gatewaySeen) {
         String unknown = "<td class=\"muted\" title=\"see the notes\">" + Html.esc(NOT_RECORDED) + "</td>";
-        h.raw("<td>").text(t.receipts).raw("</td>").raw(unknown);
+        h.raw("<td>").text(t.receipts).raw("</td>");
+        if (t.auditsRun != null) h.raw("<td>").text(t.auditsRun).raw("</td>"); else h.raw(unknown);
         if (gatewaySeen) {
             h.raw("<td" + (t.auditsFailed > 0 ? " class=\"bad\"" : "") + ">").text(t.auditsFailed).raw("</td><td>").text(t.disagreements).raw("</td>");
         } else {

@@ -35,7 +35,7 @@ public final class EmbeddingModels {
 
     private final Map<String, Served> byName;
 
-    private EmbeddingModels(Map<String, Served> byName) {
+    EmbeddingModels(Map<String, Served> byName) {
         this.byName = Map.copyOf(byName);
     }
 
