@@ -38,7 +38,8 @@ public final class GatewayCommand {
         @Option(names = "--routing", description = "weights, e.g. latency=1,price=0.5,reputation=1")
         String routing;
 
-        @Option(names = "--tolerance", description = "[model=]abs,rel: how far floating-point answers may differ and agree (repeatable)")
+        @Option(names = "--tolerance", description = "[model=]abs,rel: how far floating-point answers may differ and agree (repeatable);"
+                + " a model's rule in ModelRegistry (verity model rule) takes precedence")
         java.util.List<String> tolerances = java.util.List.of();
 
         @Option(names = "--tee-policy", description = "attestation policy (JSON, docs/attestation.md) for the tee policy; without it tee admits no node")
