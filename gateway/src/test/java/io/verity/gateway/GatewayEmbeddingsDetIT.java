@@ -6,12 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.EmbeddingDigests;
+import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
 import io.verity.node.fixture.EmbeddingNode;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.SignedReceipt;
+import java.math.BigInteger;
 import java.net.http.HttpClient;
+import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AutoClose;
@@ -22,31 +26,50 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 17's "done when": nodes on the deterministic engine serve all-MiniLM-L6-v2 embeddings bit-exactly under
- * {@code redundant:2}: the two receipts sign one outputs digest, the gateway's comparison says so, and the vectors
- * still match LangChain4j's in-process model (cosine >= 0.9999).
+ * {@code redundant:2}. Node 1, the cheapest and so asked first, lies (test-only {@link Faults#perturb()}: it signs
+ * vectors moved by 0.05-0.1 %): its answer splits the first quorum, the third node breaks the tie, the liar is
+ * recorded and quarantined; the next request gets two honest answers that agree bit for bit and match
+ * LangChain4j's in-process model (cosine >= 0.9999).
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class GatewayEmbeddingsDetIT {
-    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(2).withoutVad().clientAccount(4)
-            .node((i, c) -> c.withPrice(GatewayEmbeddingsIT.PRICE_PER_TOKEN))
+    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(3).withoutVad().clientAccount(4)
+            .node((i, c) -> {
+                c = c.withPrice(GatewayEmbeddingsIT.PRICE_PER_TOKEN.multiply(BigInteger.valueOf(i)));
+                return i == 1 ? c.withFaults(new Faults(1, Duration.ZERO)) : c;
+            })
             .starter((i, c) -> {
                 EmbeddingNode.install(c.home());
                 return InferenceNode.start(c, DeterministicEngine.create(2, false), InstantSource.system());
             }).build();
     @AutoClose static final HttpClient http = HttpClient.newHttpClient();
 
+    static JsonNode redundant(List<String> texts) throws Exception {
+        return GatewayEmbeddingsIT.post(http, net.gateway(), "{\"model\":\"" + GatewayEmbeddingsIT.MODEL + "\",\"input\":[\""
+                + String.join("\",\"", texts) + "\"]}", "redundant:2");
+    }
+
     @Test
-    void two_deterministic_nodes_agree_bit_for_bit_under_redundant_2() throws Exception {
+    void a_lying_node_is_outvoted_then_two_deterministic_nodes_agree_bit_for_bit() throws Exception {
+        JsonNode first = redundant(List.of("Outvote the liar"));
+        JsonNode verdict = first.at("/verity/verdict");
+        assertThat(verdict.get("status").asText()).as("%s", verdict).isEqualTo("majority");
+        assertThat(verdict.get("asked").asInt()).isEqualTo(3);
+        assertThat(verdict.at("/dissent/0/node").asText()).isEqualTo(net.node(1).address().toString());
+        assertThat(verdict.get("comparison").asText()).isEqualTo("bit-exact"); // the two honest answers
+        GatewayEmbeddingsIT.checked(first, net);
+        assertThat(net.gateway().evidence()).anyMatch(e -> e.node().equals(net.node(1).address()));
+
         List<String> texts = List.of("Hello world", "Crème brûlée à la café: naïve façade.");
-        JsonNode answer = GatewayEmbeddingsIT.post(http, net.gateway(), "{\"model\":\"" + GatewayEmbeddingsIT.MODEL
-                + "\",\"input\":[\"" + String.join("\",\"", texts) + "\"]}", "redundant:2");
+        JsonNode answer = redundant(texts);
         GatewayEmbeddingsIT.checked(answer, net);
         JsonNode verity = answer.get("verity");
         assertThat(verity.at("/verdict/status").asText()).as("%s", verity.get("verdict")).isEqualTo("agreed");
         assertThat(verity.at("/verdict/comparison").asText()).isEqualTo("bit-exact");
-        List<SignedReceipt> receipts = new java.util.ArrayList<>();
+        List<SignedReceipt> receipts = new ArrayList<>();
         verity.get("receipts").forEach(r -> receipts.add(ReceiptJson.read(r, "")));
-        assertThat(receipts).hasSize(2).allSatisfy(r -> assertThat(r.receipt().engine()).startsWith("verity-det/"));
+        assertThat(receipts).hasSize(2).allSatisfy(r -> assertThat(r.receipt().engine()).startsWith("verity-det/"))
+                .noneMatch(r -> r.receipt().node().equals(net.node(1).address()));
         assertThat(receipts.get(0).receipt().outputsDigest()).isEqualTo(receipts.get(1).receipt().outputsDigest())
                 .isEqualTo(EmbeddingDigests.response(answer));
         float[] v = EmbeddingDigests.outputs(answer).get(0).floats();

@@ -17,6 +17,7 @@ import io.verity.node.openai.OpenAiApi;
 import io.verity.node.serve.NodeService;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
 import io.verity.protocol.wire.FailureSource;
 import io.verity.protocol.wire.ProblemKind;
@@ -110,6 +111,11 @@ public final class EmbeddingsApi {
             vectors[i] = e.vector();
             tokens += e.tokens();
         }
+        // Test-only lie (Faults#perturb): the node signs and sends vectors moved off what it computed.
+        List<Tensor> outputs = service.faults().falsify(EmbeddingDigests.outputs(vectors, tokens));
+        float[] signed = outputs.get(0).floats();
+        int dim = signed.length / vectors.length;
+        for (int i = 0; i < vectors.length; i++) vectors[i] = java.util.Arrays.copyOfRange(signed, i * dim, (i + 1) * dim);
         String engineId = service.engine().id();
         ObjectNode applied = JSON.createObjectNode().put("model_digest", modelDigest.toHex()).put("engine", engineId)
                 .put("dimensions", req.served.model().dimensions()).put("max_tokens", req.served.model().maxTokens())
@@ -129,7 +135,7 @@ public final class EmbeddingsApi {
         }
         response.put("model", req.served.model().modelName());
         response.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
-        Keccak256 responseDigest = TensorDigests.tensorsDigest(EmbeddingDigests.outputs(vectors, tokens));
+        Keccak256 responseDigest = TensorDigests.tensorsDigest(outputs);
         SignedReceipt receipt = OpenAiApi.signReceipt(service, requestId, modelDigest, engineId, requestDigest, responseDigest,
                 tokens, 0);
         OpenAiApi.sendSigned(ctx, response, receipt, requestDigest, applied);
