@@ -23,6 +23,7 @@ import io.verity.protocol.wire.FailureSource;
 import io.verity.protocol.wire.ProblemKind;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -115,7 +116,7 @@ public final class EmbeddingsApi {
         List<Tensor> outputs = service.faults().falsify(EmbeddingDigests.outputs(vectors, tokens));
         float[] signed = outputs.get(0).floats();
         int dim = signed.length / vectors.length;
-        for (int i = 0; i < vectors.length; i++) vectors[i] = java.util.Arrays.copyOfRange(signed, i * dim, (i + 1) * dim);
+        for (int i = 0; i < vectors.length; i++) vectors[i] = Arrays.copyOfRange(signed, i * dim, (i + 1) * dim);
         String engineId = service.engine().id();
         ObjectNode applied = JSON.createObjectNode().put("model_digest", modelDigest.toHex()).put("engine", engineId)
                 .put("dimensions", req.served.model().dimensions()).put("max_tokens", req.served.model().maxTokens())
