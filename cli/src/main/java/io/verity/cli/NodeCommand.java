@@ -42,6 +42,10 @@ public final class NodeCommand {
         @Option(names = "--threads", defaultValue = "1", description = "engine threads per inference (default: ${DEFAULT-VALUE})")
         int threads;
 
+        @Option(names = "--engine", paramLabel = "det|onnxruntime", description = "engine for models whose manifest names"
+                + " none: onnxruntime (default) or det, the deterministic engine (bit-exact answers, disputable on chain)")
+        String engine;
+
         @Option(names = "--deployment", description = "settle on this chain: contract addresses and RPC (JSON, e.g. from verity up)")
         Path deployment;
 

@@ -10,7 +10,7 @@ import java.time.Duration;
 
 /**
  * Runs one node in this process until it is terminated:
- * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N]
+ * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]
  * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
@@ -24,6 +24,8 @@ import java.time.Duration;
  * With {@code --upstream-url} the node is a provider proxy for the mapped models (docs/llm.md); keys are best
  * passed by the name of an environment variable that holds them, or a file; never on the command line, which
  * every user of the machine can read ({@code ps}). With
+ * {@code --engine} picks the engine for every model whose manifest names none (default onnxruntime; {@code det} is the
+ * deterministic interpreter, whose answers agree bit for bit and can be disputed on chain). With
  * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
  * every receipt and attests it in NodeRegistry; without it its attestation is "none". With {@code --deployment} the node settles its receipts on
  * that chain as its own key ({@code VERITY_NODE_KEY} or {@code home/node.key}), which must hold ether to
@@ -33,7 +35,8 @@ import java.time.Duration;
  * command is the user-facing way to do the same.
  */
 public final class NodeMain {
-    static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--deployment FILE"
+    static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
+            + " [--deployment FILE"
             + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
@@ -46,7 +49,13 @@ public final class NodeMain {
     private NodeMain() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        runUntilTerminated(ServerMain.parseOrExit("NodeMain", USAGE, args, NodeMain::parse));
+        NodeConfig config = ServerMain.parseOrExit("NodeMain", USAGE, args, NodeMain::parse);
+        try {
+            runUntilTerminated(config);
+        } catch (IllegalArgumentException e) { // a hub the configured engine cannot serve: one line, as for a bad flag
+            System.err.println("NodeMain: " + e.getMessage());
+            System.exit(2);
+        }
     }
 
     /**
@@ -95,6 +104,7 @@ public final class NodeMain {
                     case "--host" -> config = config.withHost(v);
                     case "--price-wei" -> config = config.withPrice(new BigInteger(v));
                     case "--threads" -> config = config.withEngineThreads(Integer.parseInt(v));
+                    case "--engine" -> config = config.withEngine(io.verity.engine.EngineKind.parse(v));
                     case "--deployment" -> chain = ChainSettings.of(Path.of(v));
                     case "--rpc" -> rpc = v;
                     case "--batch-size" -> batchSize = Integer.parseInt(v);

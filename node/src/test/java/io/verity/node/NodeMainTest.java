@@ -36,6 +36,14 @@ class NodeMainTest {
     }
 
     @Test
+    void engine_defaults_to_onnxruntime_and_takes_det() {
+        assertThat(NodeMain.parse(new String[] {"--home", "/tmp/h"}).engine()).isEqualTo(io.verity.engine.EngineKind.ONNXRUNTIME);
+        assertThat(NodeMain.parse(new String[] {"--engine", "det"}).engine()).isEqualTo(io.verity.engine.EngineKind.DET);
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--engine", "tensorrt"}))
+                .hasMessage("--engine: engine must be one of det, onnxruntime, got 'tensorrt'");
+    }
+
+    @Test
     void bad_values_name_the_flag_and_what_arrived() {
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--fault-perturb", "1.5"}))
                 .hasMessage("--fault-perturb: perturb must be a probability in [0, 1], got 1.5");

@@ -205,6 +205,23 @@ public class UpNetworkIT {
             if (settled < 4) Thread.sleep(500);
         }
         assertThat(settled).isGreaterThanOrEqualTo(4);
+
+        // one-step verification: nothing but the id (the registered nodes are asked for it), or its explorer page
+        String id = Main.JSON.readTree(r.toFile()).path("receipts").get(0).path("id").asText();
+        Result byId = run("verify", id, "--home", home.toString());
+        assertThat(byId.code()).as(byId.out()).isEqualTo(0);
+        assertThat(byId.out()).contains("found at the node at http://").containsPattern("ok +node-staked")
+                .containsPattern("ok +inclusion +in batch");
+        Result byPage = run("verify", explorer.url() + "/receipts/" + id, "--home", home.toString());
+        for (int i = 0; i < 60 && byPage.code() != 0; i++) { // until the explorer indexed that batch
+            Thread.sleep(500);
+            byPage = run("verify", explorer.url() + "/receipts/" + id, "--home", home.toString());
+        }
+        assertThat(byPage.code()).as(byPage.out()).isEqualTo(0);
+        assertThat(byPage.out()).contains("found at the explorer at " + explorer.url());
+        Result unknown = run("verify", "0x" + "ab".repeat(32), "--home", home.toString());
+        assertThat(unknown.code()).isEqualTo(Main.CHECK_FAILED);
+        assertThat(unknown.out()).contains("none of the 3 registered nodes has receipt 0x" + "ab".repeat(32));
         String overview = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(explorer.url() + "/")).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         for (int i = 1; i <= 3; i++) {

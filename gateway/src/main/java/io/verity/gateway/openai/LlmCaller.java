@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.client.NodeApiClient;
 import io.verity.client.UnreachableException;
+import io.verity.gateway.pay.PayerHeaders;
 import io.verity.gateway.policy.Agreement;
 import io.verity.gateway.policy.Answer;
 import io.verity.gateway.policy.NodeCall;
@@ -17,10 +18,8 @@ import io.verity.gateway.routing.NodeState;
 import io.verity.gateway.tensor.Tolerance;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.EmbeddingDigests;
-import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
-import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -119,12 +118,12 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
     private final HttpClient http;
     private final Eip712Domain domain;
 
-    private final Map<String, String> headers; // the payer named to nodes, which serve it only within its credit
+    private final PayerHeaders payer; // named and proven to nodes, which serve it only within its credit
     private final Executor calls;
 
     /** @param calls where {@link #call} waits for a whole answer */
-    LlmCaller(HttpClient http, Eip712Domain domain, Optional<EvmAddress> payer, Executor calls) {
-        this.headers = payer.map(p -> Map.of(VoucherJson.PAYER_HEADER, p.toString())).orElse(Map.of());
+    LlmCaller(HttpClient http, Eip712Domain domain, PayerHeaders payer, Executor calls) {
+        this.payer = payer;
         this.calls = calls;
         this.http = http;
         this.domain = domain;
@@ -141,7 +140,7 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
      * timeout.
      */
     HttpResponse<InputStream> open(NodeState node, Call call, Duration headTimeout) throws IOException, InterruptedException {
-        Map<String, String> headers = new HashMap<>(this.headers);
+        Map<String, String> headers = new HashMap<>(payer.to(node.address));
         headers.put("Verity-Request-Id", call.requestId().toHex());
         try {
             return NodeApiClient.of(node.url(), headTimeout, http).postStream(call.path(), call.bytes(), headers);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.verity.gateway.pay.Payer;
+import io.verity.gateway.pay.PayerHeaders;
 import io.verity.gateway.policy.NodeResult;
 import io.verity.gateway.policy.PolicyEngine;
 import io.verity.gateway.problem.NodeAttempts;
@@ -19,7 +20,6 @@ import io.verity.http.ProblemResponses;
 import io.verity.gateway.tensor.Tolerance;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.EmbeddingDigests;
-import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.InvalidFieldException;
@@ -114,13 +114,13 @@ public final class OpenAiProxy {
     }
 
     /**
-     * @param payer named to nodes, which serve a payer only within its credit
+     * @param payer named and proven to nodes, which serve a payer only within its credit
      * @param calls where whole answers are awaited
      * @param requestTimeout how long a stream's first token may take
      * @param tolerances how far two nodes' embeddings of a model may differ and still agree (by model name)
      */
     public static OpenAiProxy create(PolicyEngine engine, NodeDirectory directory, HttpClient http, Eip712Domain domain,
-            Optional<EvmAddress> payer, Executor calls, Policy defaultPolicy, Duration requestTimeout,
+            PayerHeaders payer, Executor calls, Policy defaultPolicy, Duration requestTimeout,
             Function<String, Tolerance> tolerances) {
         return new OpenAiProxy(engine, new LlmCaller(http, domain, payer, calls), directory, defaultPolicy, requestTimeout,
                 tolerances, directory.clock());

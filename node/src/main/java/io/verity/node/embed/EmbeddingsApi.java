@@ -94,7 +94,8 @@ public final class EmbeddingsApi {
         } catch (EngineException | IllegalArgumentException e) {
             LOG.error("embedding model {} cannot be loaded: {}", req.served.manifest().ref(), e.getMessage());
             throw OpenAiApi.error(ProblemKind.UNAVAILABLE, "server_error", "model " + req.served.manifest().ref()
-                    + " cannot be loaded by " + service.engine().id() + " on this node", null, "model_unloadable", FailureSource.NODE);
+                    + " cannot be loaded by " + service.engines().forModel(req.served.manifest()).id() + " on this node", null,
+                    "model_unloadable", FailureSource.NODE);
         }
         float[][] vectors = new float[req.inputs.size()][];
         long tokens = 0;
@@ -117,7 +118,7 @@ public final class EmbeddingsApi {
         float[] signed = outputs.get(0).floats();
         int dim = signed.length / vectors.length;
         for (int i = 0; i < vectors.length; i++) vectors[i] = Arrays.copyOfRange(signed, i * dim, (i + 1) * dim);
-        String engineId = service.engine().id();
+        String engineId = service.engines().forModel(req.served.manifest()).id(); // the manifest's engine, else the node's
         ObjectNode applied = JSON.createObjectNode().put("model_digest", modelDigest.toHex()).put("engine", engineId)
                 .put("dimensions", req.served.model().dimensions()).put("max_tokens", req.served.model().maxTokens())
                 .put("encoding_format", req.base64 ? "base64" : "float");
