@@ -39,7 +39,14 @@
  * <h2>Conventions</h2>
  * Amounts are wei as {@link java.math.BigInteger}; bytes32 values are {@link io.verity.protocol.Keccak256};
  * addresses are {@link io.verity.protocol.EvmAddress}; contract timestamps are seconds, receipt timestamps
- * milliseconds. Arguments are never null. A {@code ChainConnection} sends one transaction at a time (so
- * nonces stay ordered) and may be shared between threads; the clients hold no other state.
+ * milliseconds. Arguments are never null. A {@code ChainConnection} may be shared between threads; the clients
+ * hold no other state.
+ *
+ * <h2>Sending</h2>
+ * Every connection of one account to one endpoint sends through that account's one
+ * {@link io.verity.chain.TransactionSender} in the process, which keeps the nonce (so a node's batcher, voucher
+ * redeemer and dispute duties never collide), pays EIP-1559 fees within the {@link io.verity.chain.TxPolicy}'s
+ * caps, replaces a transaction that stays unmined with raised fees, and answers Confirmed only after the policy's
+ * confirmations.
  */
 package io.verity.chain;
