@@ -44,7 +44,7 @@
  *
  * <h2>Sending</h2>
  * Every connection of one account to one endpoint sends through that account's one
- * {@link io.verity.chain.TransactionSender} in the process, which keeps the nonce (so a node's batcher, voucher
+ * {@code TransactionSender} in the process, which keeps the nonce (so a node's batcher, voucher
  * redeemer and dispute duties never collide), pays EIP-1559 fees within the {@link io.verity.chain.TxPolicy}'s
  * caps, replaces a transaction that stays unmined with raised fees, and answers Confirmed only after the policy's
  * confirmations.
