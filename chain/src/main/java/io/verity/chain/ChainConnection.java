@@ -130,9 +130,14 @@ public final class ChainConnection implements AutoCloseable {
 
     /** True when a contract is deployed at {@code address}. */
     public boolean hasCode(EvmAddress address) {
+        return code(address).length() > 2;
+    }
+
+    /** The runtime code at {@code address} as 0x-hex; "0x" when there is none. */
+    public String code(EvmAddress address) {
         String code = rpc(() -> checked(web3j.ethGetCode(address.toString(), DefaultBlockParameterName.LATEST).send(),
                 "eth_getCode").getCode());
-        return code != null && code.length() > 2;
+        return code == null ? "0x" : code;
     }
 
     /** Verity events emitted by {@code contract} in blocks [fromBlock, latest]. */
