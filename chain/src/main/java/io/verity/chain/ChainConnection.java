@@ -295,23 +295,29 @@ public final class ChainConnection implements AutoCloseable {
         return m.find() ? m.group() : null;
     }
 
-    private static <R extends Response<?>> R checked(R response, String method) {
+    /** {@code response}, or a ChainException naming {@code method} when it carries an RPC error. */
+    static <R extends Response<?>> R checked(R response, String method) {
         if (response.hasError()) {
             throw new ChainException(method + " failed: " + response.getError().getMessage());
         }
         return response;
     }
 
-    private interface Rpc<T> {
+    /** One JSON-RPC exchange; a transport failure becomes a ChainException naming the endpoint. */
+    interface Rpc<T> {
         T get() throws IOException;
     }
 
-    private <T> T rpc(Rpc<T> call) {
+    static <T> T rpc(String rpcUrl, Rpc<T> call) {
         try {
             return call.get();
         } catch (IOException e) {
             throw new ChainException("chain at " + rpcUrl + " unreachable: " + e.getMessage(), e);
         }
+    }
+
+    private <T> T rpc(Rpc<T> call) {
+        return rpc(rpcUrl, call);
     }
 
     @Override

@@ -152,7 +152,7 @@ final class TransactionSender {
     }
 
     private BigInteger nonce() {
-        BigInteger pending = rpc(() -> checked(web3j.ethGetTransactionCount(account.address().toString(),
+        BigInteger pending = rpc(() -> ChainConnection.checked(web3j.ethGetTransactionCount(account.address().toString(),
                 DefaultBlockParameterName.PENDING).send(), "eth_getTransactionCount").getTransactionCount());
         int c = nextNonce == null ? 0 : pending.compareTo(nextNonce);
         if (nextNonce == null || c > 0 || (c < 0 && inFlight == 0)) nextNonce = pending;
@@ -260,20 +260,7 @@ final class TransactionSender {
         }
     }
 
-    private static <R extends Response<?>> R checked(R response, String method) {
-        if (response.hasError()) throw new ChainException(method + " failed: " + response.getError().getMessage());
-        return response;
-    }
-
-    private interface Rpc<T> {
-        T get() throws IOException;
-    }
-
-    private <T> T rpc(Rpc<T> call) {
-        try {
-            return call.get();
-        } catch (IOException e) {
-            throw new ChainException("chain at " + key.rpcUrl() + " unreachable: " + e.getMessage(), e);
-        }
+    private <T> T rpc(ChainConnection.Rpc<T> call) {
+        return ChainConnection.rpc(key.rpcUrl(), call);
     }
 }

@@ -8,7 +8,9 @@
  * <ul>
  *   <li>{@link io.verity.chain.devnet.Devnet}: anvil on 127.0.0.1 with the contracts deployed and dev accounts
  *       funded; {@code Devnet.builder().stateDir(dir).deploymentFile(file).start()} for {@code verity up}.</li>
- *   <li>{@link io.verity.chain.devnet.Contracts#deploy}: the same deployment on any chain ({@code --rpc --key}).</li>
+ *   <li>{@link io.verity.chain.devnet.Contracts#deploy}: the same deployment on any chain, with the owner handed to
+ *       an address of its own; {@link io.verity.chain.devnet.DeploymentCheck} checks one (both behind
+ *       {@code verity chain deploy}, docs/chain.md).</li>
  *   <li>{@link io.verity.chain.contracts.ChainClients#connect}: the four clients over one {@link io.verity.chain.ChainConnection}
  *       for a {@link io.verity.chain.Deployment} (read from the deployment JSON) and a {@link io.verity.chain.ChainAccount}.</li>
  * </ul>
