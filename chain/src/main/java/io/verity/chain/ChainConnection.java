@@ -26,7 +26,6 @@ import org.web3j.protocol.core.methods.response.EthCall;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
-import org.web3j.protocol.http.HttpService;
 
 /**
  * One account on one EVM JSON-RPC endpoint: sends transactions, makes read-only calls and reads Verity events.
@@ -85,7 +84,7 @@ public final class ChainConnection implements AutoCloseable {
         Objects.requireNonNull(rpcUrl, "rpcUrl");
         Objects.requireNonNull(account, "account");
         Objects.requireNonNull(policy, "policy");
-        Web3j web3j = Web3j.build(new HttpService(rpcUrl));
+        Web3j web3j = Web3j.build(RpcEndpoints.of(rpcUrl));
         try {
             long chainId = checked(web3j.ethChainId().send(), "eth_chainId").getChainId().longValueExact();
             return new ChainConnection(rpcUrl, web3j, account, chainId, policy);

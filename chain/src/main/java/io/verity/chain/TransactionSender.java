@@ -23,7 +23,6 @@ import org.web3j.protocol.core.methods.response.EthEstimateGas;
 import org.web3j.protocol.core.methods.response.EthGetTransactionReceipt;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
-import org.web3j.protocol.http.HttpService;
 
 /**
  * The one sender of an account's transactions to one endpoint in this process. Every {@link ChainConnection} for
@@ -59,7 +58,7 @@ final class TransactionSender {
 
     private TransactionSender(Key key, long chainId, ChainAccount account) {
         this.key = key;
-        this.web3j = Web3j.build(new HttpService(key.rpcUrl()));
+        this.web3j = Web3j.build(RpcEndpoints.of(key.rpcUrl()));
         this.chainId = chainId;
         this.account = account;
     }

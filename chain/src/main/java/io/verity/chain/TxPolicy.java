@@ -58,6 +58,33 @@ public record TxPolicy(Duration receiptTimeout, int confirmations, Duration repl
         return new TxPolicy(receiptTimeout, confirmations, replaceAfter, maxFeePerGas, priorityFee);
     }
 
+    /** The flags {@link #parseFlag} reads, for usage texts. */
+    public static final String FLAGS = "[--tx-confirmations N] [--tx-max-fee-wei N] [--tx-priority-fee-wei N]"
+            + " [--tx-replace-after-ms MS] [--tx-receipt-timeout-ms MS]";
+
+    /**
+     * This policy with one flag applied, or empty when {@code flag} is not one of the transaction flags every
+     * process that sends transactions shares ({@link #FLAGS}).
+     *
+     * @throws IllegalArgumentException naming the flag, what it expects and what it got
+     */
+    public java.util.Optional<TxPolicy> parseFlag(String flag, String value) {
+        try {
+            return java.util.Optional.ofNullable(switch (flag) {
+                case "--tx-confirmations" -> withConfirmations(Integer.parseInt(value));
+                case "--tx-max-fee-wei" -> withFeeCaps(new BigInteger(value), priorityFeeCap);
+                case "--tx-priority-fee-wei" -> withFeeCaps(maxFeePerGasCap, new BigInteger(value));
+                case "--tx-replace-after-ms" -> withReplaceAfter(Duration.ofMillis(Long.parseLong(value)));
+                case "--tx-receipt-timeout-ms" -> withReceiptTimeout(Duration.ofMillis(Long.parseLong(value)));
+                default -> null;
+            });
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + ": expected a number, got '" + value + "'", e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void positive(Duration d, String name) {
         Objects.requireNonNull(d, name);
         if (d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive, got " + d);
