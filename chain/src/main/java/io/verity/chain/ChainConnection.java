@@ -209,10 +209,23 @@ public final class ChainConnection implements AutoCloseable {
     }
 
     public List<Type> call(EvmAddress to, Function function) {
+        return call(to, function, DefaultBlockParameterName.LATEST);
+    }
+
+    /**
+     * {@link #call} on the state of the newest block that has the policy's confirmations (the latest block when that
+     * is 1), so what it reads a shallow reorganisation cannot take back.
+     */
+    public List<Type> callConfirmed(EvmAddress to, Function function) {
+        if (policy.confirmations() == 1) return call(to, function);
+        long block = Math.max(0, blockNumber() - policy.confirmations() + 1);
+        return call(to, function, DefaultBlockParameter.valueOf(BigInteger.valueOf(block)));
+    }
+
+    private List<Type> call(EvmAddress to, Function function, DefaultBlockParameter block) {
         String data = FunctionEncoder.encode(function);
         EthCall result = rpc(() -> web3j.ethCall(
-                Transaction.createEthCallTransaction(account.address().toString(), to.toString(), data),
-                DefaultBlockParameterName.LATEST).send());
+                Transaction.createEthCallTransaction(account.address().toString(), to.toString(), data), block).send());
         if (result.hasError() || result.isReverted()) {
             String revert = revertData(result.getError(), result.getRevertReason());
             if (revert == null && result.hasError()) {

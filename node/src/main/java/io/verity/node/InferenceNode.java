@@ -144,7 +144,7 @@ public final class InferenceNode implements AutoCloseable {
                     resources.add(channels);
                     service.attach(channels);
                     if (deployment.get().disputeGame() != null && engine instanceof DeterministicEngine) {
-                        resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity));
+                        resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity, chain.get().tx()));
                     }
                 } catch (IOException | RuntimeException e) {
                     server.stop(); // the outer catch closes the engine and the log
