@@ -4,15 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.verity.chain.contracts.ModelRegistryClient;
 import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.contracts.SettledCheck;
+import io.verity.chain.contracts.SettlementClient;
 import io.verity.chain.devnet.Contracts;
 import io.verity.chain.devnet.DeployParams;
 import io.verity.chain.devnet.DeploymentCheck;
 import io.verity.chain.devnet.DisputeParams;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.SignedReceipt;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -86,6 +92,26 @@ abstract class DeployContract {
         assertThat(wrongCode.problems()).contains(
                 "Settlement " + deployment.payments() + ": code differs from this build's (another version, or another contract)",
                 "Payments " + deployment.settlement() + ": code differs from this build's (another version, or another contract)");
+    }
+
+    @Test
+    void a_node_stakes_commits_a_batch_and_its_receipts_verify_on_the_new_deployment() {
+        try (ChainConnection node = ChainConnection.open(rpcUrl(), account(3), policy())) {
+            new NodeRegistryClient(node, deployment.nodeRegistry()).register("http://127.0.0.1:9003",
+                    List.of(NodeRegistryIT.MODEL), NodeRegistryIT.ATTESTATION, NodeRegistryIT.PRICE, PARAMS.minStake()).confirmed();
+            Eip712Domain domain = Eip712Domain.verity(deployment.chainId(), deployment.settlement());
+            TestReceipts receipts = new TestReceipts(20261207L);
+            List<SignedReceipt> batch = new ArrayList<>();
+            for (int i = 0; i < 3; i++) batch.add(TestReceipts.sign(receipts.receipt(account(3).address()), domain, account(3).key()));
+            TestMerkle tree = new TestMerkle(batch.stream().map(SignedReceipt::id).toList());
+            SettlementClient settlement = new SettlementClient(node, deployment.settlement());
+
+            long id = settlement.commitIdempotently(tree.root(), batch.size(), "http://127.0.0.1:9003/batches/0");
+
+            for (SignedReceipt r : batch) {
+                assertThat(settlement.verifyReceipt(r, id, tree.proof(r.id()))).isInstanceOf(SettledCheck.Settled.class);
+            }
+        }
     }
 
     @Test

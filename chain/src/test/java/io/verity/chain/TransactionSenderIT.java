@@ -89,13 +89,9 @@ class TransactionSenderIT extends DevnetTestBase {
 
     @Test
     void a_transaction_priced_below_the_base_fee_is_replaced_with_raised_fees_and_lands() throws Exception {
-        devnet.setAutomine(false);
-        TxPolicy patient = TxPolicy.defaults().withReceiptTimeout(Duration.ofSeconds(30)).withReplaceAfter(Duration.ofMillis(300));
-        try (ChainConnection c = ChainConnection.open(devnet.rpcUrl(), devnet.account(2), patient);
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<TxOutcome> sent = pool.submit(() -> new ModelRegistryClient(c, deployment.modelRegistry())
-                    .register(digest("stuck"), "u", "m", "1"));
-            Transaction first = await().atMost(Duration.ofSeconds(10)).until(() -> pooled(devnet.account(2)), t -> t != null);
+        try (Unmined u = Unmined.send(2, "stuck")) {
+            Future<TxOutcome> sent = u.sent();
+            Transaction first = u.first();
             // the next blocks' base fee jumps over the transaction's max fee: it cannot be mined as sent
             raw("anvil_setNextBlockBaseFeePerGas", "0x" + first.getMaxFeePerGas().multiply(BigInteger.TEN).toString(16));
             devnet.mine();
@@ -113,13 +109,9 @@ class TransactionSenderIT extends DevnetTestBase {
 
     @Test
     void a_transaction_dropped_from_the_pool_is_sent_again_with_the_same_nonce() throws Exception {
-        devnet.setAutomine(false);
-        TxPolicy patient = TxPolicy.defaults().withReceiptTimeout(Duration.ofSeconds(30)).withReplaceAfter(Duration.ofMillis(300));
-        try (ChainConnection c = ChainConnection.open(devnet.rpcUrl(), devnet.account(3), patient);
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<TxOutcome> sent = pool.submit(() -> new ModelRegistryClient(c, deployment.modelRegistry())
-                    .register(digest("dropped"), "u", "m", "1"));
-            Transaction first = await().atMost(Duration.ofSeconds(10)).until(() -> pooled(devnet.account(3)), t -> t != null);
+        try (Unmined u = Unmined.send(3, "dropped")) {
+            Future<TxOutcome> sent = u.sent();
+            Transaction first = u.first();
             raw("anvil_dropTransaction", first.getHash());
             Transaction again = await().atMost(Duration.ofSeconds(10)).until(() -> pooled(devnet.account(3)), t -> t != null);
             devnet.mine();
@@ -157,6 +149,30 @@ class TransactionSenderIT extends DevnetTestBase {
             assertThat(c.outcome(hash)).isInstanceOf(TxOutcome.Pending.class);
             devnet.mine();
             assertThat(c.outcome(hash).confirmed().txHash()).isEqualTo(hash);
+        }
+    }
+
+    /** Replaced after 300 ms unmined. */
+    private static final TxPolicy PATIENT = TxPolicy.defaults().withReceiptTimeout(Duration.ofSeconds(30))
+            .withReplaceAfter(Duration.ofMillis(300));
+
+    /** A registration sent with automine off by {@code account}, replaced after 300 ms; {@code first} as it entered the pool. */
+    private record Unmined(ChainConnection connection, ExecutorService pool, Future<TxOutcome> sent, Transaction first)
+            implements AutoCloseable {
+        static Unmined send(int account, String model) {
+            devnet.setAutomine(false);
+            ChainConnection c = ChainConnection.open(devnet.rpcUrl(), devnet.account(account), PATIENT);
+            ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+            Future<TxOutcome> sent = pool.submit(() -> new ModelRegistryClient(c, deployment.modelRegistry())
+                    .register(digest(model), "u", "m", "1"));
+            Transaction first = await().atMost(Duration.ofSeconds(10)).until(() -> pooled(devnet.account(account)), t -> t != null);
+            return new Unmined(c, pool, sent, first);
+        }
+
+        @Override
+        public void close() {
+            pool.close();
+            connection.close();
         }
     }
 
