@@ -1,5 +1,6 @@
 package io.verity.chain;
 
+import io.verity.chain.rpc.TxPolicy;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.verity.chain;
 
+import io.verity.chain.rpc.RpcEndpoints;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;

@@ -47,7 +47,7 @@
  * <h2>Sending</h2>
  * Every connection of one account to one endpoint sends through that account's one
  * {@code TransactionSender} in the process, which keeps the nonce (so a node's batcher, voucher
- * redeemer and dispute duties never collide), pays EIP-1559 fees within the {@link io.verity.chain.TxPolicy}'s
+ * redeemer and dispute duties never collide), pays EIP-1559 fees within the {@link io.verity.chain.rpc.TxPolicy}'s
  * caps, replaces a transaction that stays unmined with raised fees, and answers Confirmed only after the policy's
  * confirmations.
  */

@@ -1,5 +1,6 @@
 package io.verity.chain;
 
+import io.verity.chain.rpc.TxPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

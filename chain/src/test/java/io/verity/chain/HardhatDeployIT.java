@@ -1,5 +1,6 @@
 package io.verity.chain;
 
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.fixture.HardhatNode;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,6 @@
 package io.verity.chain;
 
+import io.verity.chain.rpc.TxPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.verity.chain.fixture.HardhatNode;

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
 import org.junit.jupiter.api.Test;
 
-/** Several RPC URLs for one chain ({@link RpcEndpoints}): a dead endpoint is skipped for reads and transactions. */
+/** Several RPC URLs for one chain ({@link io.verity.chain.rpc.RpcEndpoints}): a dead endpoint is skipped for reads and transactions. */
 @DisplayNameGeneration(ReplaceUnderscores.class)
 class RpcFailoverIT extends DevnetTestBase {
 

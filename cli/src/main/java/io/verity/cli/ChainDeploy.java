@@ -5,7 +5,7 @@ import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
 import io.verity.chain.Keystores;
-import io.verity.chain.TxPolicy;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.devnet.Contracts;
 import io.verity.chain.devnet.DeployParams;
 import io.verity.chain.devnet.DeploymentCheck;

@@ -4,7 +4,7 @@ import java.math.BigInteger;
 import picocli.CommandLine.Option;
 
 /**
- * How a process's transactions are priced, replaced and confirmed (io.verity.chain.TxPolicy, docs/chain.md), as
+ * How a process's transactions are priced, replaced and confirmed (io.verity.chain.rpc.TxPolicy, docs/chain.md), as
  * options of {@code node start}; passed on to the *Main parsers, which own defaults and checks.
  */
 public final class TxOptions {

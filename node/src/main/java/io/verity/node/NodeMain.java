@@ -1,6 +1,6 @@
 package io.verity.node;
 
-import io.verity.chain.TxPolicy;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.http.ServerMain;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.wire.ReadyLine;

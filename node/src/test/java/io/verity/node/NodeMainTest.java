@@ -40,12 +40,12 @@ class NodeMainTest {
         NodeConfig c = NodeMain.parse(new String[] {"--tx-confirmations", "3", "--deployment", "/tmp/d.json",
                 "--tx-max-fee-wei", "100000000000", "--tx-replace-after-ms", "5000", "--rpc", "http://a:8545,http://b:8545"});
         var chain = c.chain().orElseThrow();
-        assertThat(chain.tx()).isEqualTo(io.verity.chain.TxPolicy.defaults().withConfirmations(3)
-                .withFeeCaps(new BigInteger("100000000000"), io.verity.chain.TxPolicy.defaults().priorityFeeCap())
+        assertThat(chain.tx()).isEqualTo(io.verity.chain.rpc.TxPolicy.defaults().withConfirmations(3)
+                .withFeeCaps(new BigInteger("100000000000"), io.verity.chain.rpc.TxPolicy.defaults().priorityFeeCap())
                 .withReplaceAfter(Duration.ofSeconds(5)));
         assertThat(chain.rpcUrl()).contains("http://a:8545,http://b:8545");
         assertThat(NodeMain.parse(new String[] {"--deployment", "/tmp/d.json"}).chain().orElseThrow().tx())
-                .isEqualTo(io.verity.chain.TxPolicy.defaults());
+                .isEqualTo(io.verity.chain.rpc.TxPolicy.defaults());
     }
 
     @Test

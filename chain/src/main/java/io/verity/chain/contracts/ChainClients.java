@@ -3,7 +3,7 @@ package io.verity.chain.contracts;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.Deployment;
-import io.verity.chain.TxPolicy;
+import io.verity.chain.rpc.TxPolicy;
 import java.util.Objects;
 
 /**

@@ -37,7 +37,7 @@ public final class SettlementClient extends ContractClient {
      * Makes sure the caller's batch with this root is on chain, whatever happened to earlier attempts, and
      * returns its id: the existing batch when this node already committed {@code root}, else a new one.
      * Safe to call again after any failure, so a node can retry it until it returns. Returns only once the batch
-     * has the connection's {@link io.verity.chain.TxPolicy#confirmations()}: a batch a reorganisation took back
+     * has the connection's {@link io.verity.chain.rpc.TxPolicy#confirmations()}: a batch a reorganisation took back
      * before that is committed again (its transaction is sent again until it is that deep).
      *
      * @throws ChainException when the chain is unreachable or the transaction is still pending or not yet deep

@@ -3,7 +3,7 @@ package io.verity.node.dispute;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.Deployment;
-import io.verity.chain.TxPolicy;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.engine.det.DeterministicModel;

@@ -2,7 +2,7 @@ package io.verity.node.pay;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
-import io.verity.chain.TxPolicy;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.TxOutcome;
 import io.verity.node.settle.LazyChainClients;
 import io.verity.protocol.EvmAddress;

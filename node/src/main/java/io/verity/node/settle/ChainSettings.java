@@ -1,6 +1,6 @@
 package io.verity.node.settle;
 
-import io.verity.chain.TxPolicy;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.protocol.Checks;
 import java.math.BigInteger;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.verity.node.settle;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
-import io.verity.chain.TxPolicy;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.contracts.ChainClients;
 import java.util.function.Function;
 

@@ -3,7 +3,7 @@ package io.verity.node.settle;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
-import io.verity.chain.TxPolicy;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.TxOutcome;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;

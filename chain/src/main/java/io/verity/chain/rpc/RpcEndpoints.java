@@ -1,4 +1,4 @@
-package io.verity.chain;
+package io.verity.chain.rpc;
 
 import io.reactivex.Flowable;
 import java.io.IOException;
@@ -21,7 +21,7 @@ import org.web3j.protocol.websocket.events.Notification;
  * outage does not stop a node. An endpoint's RPC error is an answer, not a failure: it is not retried elsewhere.
  * Sending the same signed transaction to two endpoints is harmless (it has one hash).
  */
-final class RpcEndpoints implements Web3jService {
+public final class RpcEndpoints implements Web3jService {
     private final List<String> urls;
     private final List<HttpService> services;
     private volatile int current;
@@ -36,7 +36,7 @@ final class RpcEndpoints implements Web3jService {
      *
      * @throws IllegalArgumentException when the list has an empty entry
      */
-    static Web3jService of(String rpcUrl) {
+    public static Web3jService of(String rpcUrl) {
         List<String> urls = Arrays.stream(rpcUrl.split(",", -1)).map(String::strip).toList();
         if (urls.stream().anyMatch(String::isEmpty)) {
             throw new IllegalArgumentException("rpc URL list has an empty entry: '" + rpcUrl + "'");

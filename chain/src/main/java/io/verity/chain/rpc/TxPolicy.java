@@ -1,14 +1,14 @@
-package io.verity.chain;
+package io.verity.chain.rpc;
 
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How a {@link ChainConnection} prices, replaces and waits for its transactions.
+ * How a {@link io.verity.chain.ChainConnection} prices, replaces and waits for its transactions.
  *
  * @param receiptTimeout  how long a send waits for its transaction to reach {@code confirmations} before answering
- *                        {@link TxOutcome.Pending} (the transaction may still be mined: ask again with its hash)
+ *                        {@link io.verity.chain.TxOutcome.Pending} (the transaction may still be mined: ask again with its hash)
  * @param confirmations   blocks that must contain or follow a transaction's block before its outcome is final
  *                        (1: mined); a reorganisation shallower than this cannot undo a Confirmed outcome
  * @param replaceAfter    how long a transaction may stay unmined before it is sent again with the same nonce and
