@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.cli.Checks;
 import io.verity.cli.TensorFiles;
 import io.verity.llm.ChatDigests;
+import io.verity.llm.EmbeddingDigests;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.nio.file.Path;
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * A saved OpenAI-style exchange, {@code {path?, request, response | chunks}}, for {@code verity verify
- * --transcript}: {@code path} defaults to {@code /v1/chat/completions}; {@code response} is a non-streamed
+ * --transcript}: {@code path} defaults to {@code /v1/chat/completions} ({@code /v1/embeddings} too, whose answer is
+ * digested as tensors, see {@link EmbeddingDigests}); {@code response} is a non-streamed
  * answer with its {@code verity} object, {@code chunks} the parsed {@code data:} events of a streamed one
  * (the answer is rebuilt from them as the node digests it).
  */
@@ -42,13 +44,19 @@ public record Transcript(String path, JsonNode request, JsonNode response, JsonN
 
     List<Checks.Check> checks(SignedReceipt receipt) {
         Keccak256 req = ChatDigests.request(path, request, verity.get("applied"));
-        Keccak256 resp = ChatDigests.response(response);
+        boolean embeddings = path.equals(EmbeddingDigests.PATH);
+        Keccak256 resp;
+        try {
+            resp = embeddings ? EmbeddingDigests.response(response) : ChatDigests.response(response);
+        } catch (IllegalArgumentException e) {
+            return List.of(new Checks.Check("response-digest", false, "the answer is malformed: " + e.getMessage()));
+        }
         return List.of(
                 new Checks.Check("request-digest", req.equals(receipt.receipt().inputsDigest()),
                         "JCS digest of the request and verity.applied: " + req
                                 + (req.equals(receipt.receipt().inputsDigest()) ? "" : " but the receipt signed " + receipt.receipt().inputsDigest())),
                 new Checks.Check("response-digest", resp.equals(receipt.receipt().outputsDigest()),
-                        "JCS digest of the answer (message, finish reason, usage): " + resp
+                        (embeddings ? "tensor digest of the vectors and usage: " : "JCS digest of the answer (message, finish reason, usage): ") + resp
                                 + (resp.equals(receipt.receipt().outputsDigest()) ? "" : " but the receipt signed " + receipt.receipt().outputsDigest())));
     }
 }

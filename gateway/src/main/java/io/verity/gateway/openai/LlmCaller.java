@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.client.NodeApiClient;
 import io.verity.client.UnreachableException;
+import io.verity.gateway.pay.PayerHeaders;
 import io.verity.gateway.policy.Agreement;
 import io.verity.gateway.policy.Answer;
 import io.verity.gateway.policy.NodeCall;
@@ -14,11 +15,11 @@ import io.verity.gateway.policy.PolicyEngine;
 import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeDirectory;
 import io.verity.gateway.routing.NodeState;
+import io.verity.gateway.tensor.Tolerance;
 import io.verity.llm.ChatDigests;
-import io.verity.protocol.EvmAddress;
+import io.verity.llm.EmbeddingDigests;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
-import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
@@ -41,7 +42,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * Calls one node's OpenAI route ({@code /v1/chat/completions} or {@code /v1/completions}) and checks the
+ * Calls one node's OpenAI route ({@code /v1/chat/completions}, {@code /v1/completions} or {@code /v1/embeddings}) and checks the
  * answer's receipt as a stranger would before anyone relies on it. {@link #fetch} waits for the whole answer
  * (streamed or not: redundant answers and audits are compared whole); {@link OpenAiProxy} relays single
  * streams itself, token by token, with {@link #open}, {@link #isToken} and {@link #check}.
@@ -109,15 +110,20 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
         }
     };
 
+    /** Embeddings agree bit for bit between deterministic nodes, else within the model's tolerance. */
+    static Agreement<LlmAnswer> embeddingAgreement(Tolerance tolerance) {
+        return tolerance.agreement(LlmAnswer::receipt, a -> EmbeddingDigests.outputs(a.verityHolder()));
+    }
+
     private final HttpClient http;
     private final Eip712Domain domain;
 
-    private final Map<String, String> headers; // the payer named to nodes, which serve it only within its credit
+    private final PayerHeaders payer; // named and proven to nodes, which serve it only within its credit
     private final Executor calls;
 
     /** @param calls where {@link #call} waits for a whole answer */
-    LlmCaller(HttpClient http, Eip712Domain domain, Optional<EvmAddress> payer, Executor calls) {
-        this.headers = payer.map(p -> Map.of(VoucherJson.PAYER_HEADER, p.toString())).orElse(Map.of());
+    LlmCaller(HttpClient http, Eip712Domain domain, PayerHeaders payer, Executor calls) {
+        this.payer = payer;
         this.calls = calls;
         this.http = http;
         this.domain = domain;
@@ -134,7 +140,7 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
      * timeout.
      */
     HttpResponse<InputStream> open(NodeState node, Call call, Duration headTimeout) throws IOException, InterruptedException {
-        Map<String, String> headers = new HashMap<>(this.headers);
+        Map<String, String> headers = new HashMap<>(payer.to(node.address));
         headers.put("Verity-Request-Id", call.requestId().toHex());
         try {
             return NodeApiClient.of(node.url(), headTimeout, http).postStream(call.path(), call.bytes(), headers);
@@ -252,7 +258,13 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
         if (!receipt.receipt().inputsDigest().equals(requestDigest)) {
             return Optional.of("inputsDigest " + receipt.receipt().inputsDigest() + " is not the request's digest " + requestDigest);
         }
-        Keccak256 responseDigest = ChatDigests.response(answer);
+        Keccak256 responseDigest;
+        try {
+            responseDigest = call.path().equals(EmbeddingDigests.PATH) ? EmbeddingDigests.response(answer)
+                    : ChatDigests.response(answer);
+        } catch (IllegalArgumentException e) {
+            return Optional.of("malformed answer: " + e.getMessage());
+        }
         if (!receipt.receipt().outputsDigest().equals(responseDigest)) {
             return Optional.of("outputsDigest " + receipt.receipt().outputsDigest() + " is not the answer's digest " + responseDigest);
         }

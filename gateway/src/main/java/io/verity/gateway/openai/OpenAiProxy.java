@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.verity.gateway.pay.Payer;
+import io.verity.gateway.pay.PayerHeaders;
 import io.verity.gateway.policy.NodeResult;
 import io.verity.gateway.policy.PolicyEngine;
 import io.verity.gateway.problem.NodeAttempts;
@@ -16,8 +17,9 @@ import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeDirectory;
 import io.verity.gateway.routing.NodeState;
 import io.verity.http.ProblemResponses;
+import io.verity.gateway.tensor.Tolerance;
 import io.verity.llm.ChatDigests;
-import io.verity.protocol.EvmAddress;
+import io.verity.llm.EmbeddingDigests;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.InvalidFieldException;
@@ -57,7 +59,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OpenAI-compatible routes, {@code POST /v1/chat/completions} and {@code /v1/completions}, under the
+ * The OpenAI-compatible routes, {@code POST /v1/chat/completions}, {@code /v1/completions} and
+ * {@code /v1/embeddings} (never streamed; compared under {@code redundant:k} and audits bit for bit between
+ * deterministic nodes, else within the model's tolerance, see {@link EmbeddingDigests}), under the
  * gateway's policies (docs/llm.md, "Gateway"). Every answer's receipt is checked as for {@code /v1/infer}
  * (signature in this chain's domain, signer is the node asked, requestId, model digest, and both digests
  * recomputed from the request and the answer, see {@link ChatDigests}) before the gateway pays for it and adds
@@ -86,6 +90,8 @@ public final class OpenAiProxy {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** {@link NodeState.ServedModel#version()} of the language models a node lists. */
     public static final String LLM_VERSION = "llm";
+    /** {@link NodeState.ServedModel#version()} of the embedding models a node lists. */
+    public static final String EMBEDDING_VERSION = "embedding";
     static final String REQUEST_ID_HEADER = "Verity-Request-Id";
 
     private final PolicyEngine engine;
@@ -93,35 +99,40 @@ public final class OpenAiProxy {
     private final NodeDirectory directory;
     private final Policy defaultPolicy;
     private final Duration requestTimeout;
+    private final Function<String, Tolerance> tolerances;
     private final Clock clock;
 
     private OpenAiProxy(PolicyEngine engine, LlmCaller caller, NodeDirectory directory, Policy defaultPolicy,
-            Duration requestTimeout, Clock clock) {
+            Duration requestTimeout, Function<String, Tolerance> tolerances, Clock clock) {
         this.engine = engine;
         this.caller = caller;
         this.directory = directory;
         this.defaultPolicy = defaultPolicy;
         this.requestTimeout = requestTimeout;
+        this.tolerances = tolerances;
         this.clock = clock;
     }
 
     /**
-     * @param payer named to nodes, which serve a payer only within its credit
+     * @param payer named and proven to nodes, which serve a payer only within its credit
      * @param calls where whole answers are awaited
      * @param requestTimeout how long a stream's first token may take
+     * @param tolerances how far two nodes' embeddings of a model may differ and still agree (by model name)
      */
     public static OpenAiProxy create(PolicyEngine engine, NodeDirectory directory, HttpClient http, Eip712Domain domain,
-            Optional<EvmAddress> payer, Executor calls, Policy defaultPolicy, Duration requestTimeout) {
+            PayerHeaders payer, Executor calls, Policy defaultPolicy, Duration requestTimeout,
+            Function<String, Tolerance> tolerances) {
         return new OpenAiProxy(engine, new LlmCaller(http, domain, payer, calls), directory, defaultPolicy, requestTimeout,
-                directory.clock());
+                tolerances, directory.clock());
     }
 
     public void register(JavalinConfig cfg) {
         cfg.routes.post("/v1/chat/completions", ctx -> forward(ctx, "/v1/chat/completions"));
         cfg.routes.post("/v1/completions", ctx -> forward(ctx, "/v1/completions"));
+        cfg.routes.post(EmbeddingDigests.PATH, ctx -> forward(ctx, EmbeddingDigests.PATH));
     }
 
-    /** OpenAI's model list: each language model a healthy node serves, once, with the nodes serving it. */
+    /** OpenAI's model list: each language or embedding model a healthy node serves, once, with the nodes serving it. */
     public void addModelList(ObjectNode body) {
         body.put("object", "list");
         var data = body.putArray("data");
@@ -129,10 +140,12 @@ public final class OpenAiProxy {
         Instant now = clock.instant();
         for (NodeState n : directory.all()) {
             for (NodeState.ServedModel m : n.served()) {
-                if (!m.version().equals(LLM_VERSION) || !n.canServe(m.digest(), now)) continue;
+                boolean llm = m.version().equals(LLM_VERSION);
+                if (!(llm || m.version().equals(EMBEDDING_VERSION)) || !n.canServe(m.digest(), now)) continue;
                 ObjectNode o = byName.computeIfAbsent(m.name(), name -> {
                     ObjectNode x = JSON.createObjectNode().put("id", name).put("object", "model").put("created", 0)
-                            .put("owned_by", "verity").put("verity_model_digest", m.digest().toHex()).put("verity_kind", "llm");
+                            .put("owned_by", "verity").put("verity_model_digest", m.digest().toHex())
+                            .put("verity_kind", llm ? "llm" : "embedding");
                     x.putArray("verity_nodes");
                     return x;
                 });
@@ -218,16 +231,19 @@ public final class OpenAiProxy {
         JsonNode verity = body.remove("verity");
         Policy policy = policy(ctx, verity);
         Keccak256 requestId = requestId(ctx);
-        if (!(policy instanceof Policy.None || policy instanceof Policy.Tee) && !reproducible(body)) {
+        boolean embeddings = path.equals(EmbeddingDigests.PATH); // deterministic: every policy applies as is
+        if (!embeddings && !(policy instanceof Policy.None || policy instanceof Policy.Tee) && !reproducible(body)) {
             throw invalid("seed", policy.wireName() + " compares the answers of several nodes token for token, so "
                     + "every node must sample alike: set temperature 0 (greedy) or a seed");
         }
         String model = body.get("model").asText();
-        Keccak256 digest = pinned(model);
+        Keccak256 digest = pinned(model, embeddings);
         byte[] bytes = verity == null ? ctx.bodyAsBytes() : JSON.writeValueAsBytes(body);
-        LlmCaller.Call call = new LlmCaller.Call(path, body, bytes, digest, requestId, body.path("stream").asBoolean(false));
-        PolicyEngine.Request<LlmCaller.Call, LlmCaller.LlmAnswer> req = new PolicyEngine.Request<>(requestId, digest, policy, call, call.unstreamed(), Duration.ZERO, tokens(body),
-                caller, LlmCaller.AGREEMENT, LlmCaller.LlmAnswer::tokens);
+        LlmCaller.Call call = new LlmCaller.Call(path, body, bytes, digest, requestId,
+                !embeddings && body.path("stream").asBoolean(false));
+        PolicyEngine.Request<LlmCaller.Call, LlmCaller.LlmAnswer> req = new PolicyEngine.Request<>(requestId, digest, policy, call,
+                call.unstreamed(), Duration.ZERO, embeddings ? embeddingTokens(body) : tokens(body), caller,
+                embeddings ? LlmCaller.embeddingAgreement(tolerances.apply(model)) : LlmCaller.AGREEMENT, LlmCaller.LlmAnswer::tokens);
         if (call.stream() && !(policy instanceof Policy.Redundant)) {
             engine.stream(req, (node, attempts, settle) -> relay(ctx, node, call, attempts, settle));
             return;
@@ -251,6 +267,24 @@ public final class OpenAiProxy {
         int choices = body.path("n").canConvertToInt() ? Math.clamp(body.get("n").asInt(), 1, io.verity.llm.Sampling.MAX_CHOICES) : 1;
         JsonNode prompt = body.has("messages") ? body.get("messages") : body.path("prompt");
         return (long) maxTokens * choices + prompt.toString().length() / 4 + 1;
+    }
+
+    /**
+     * The most tokens an embeddings answer's usage may count, for the deposit hold: each input at most its length
+     * plus [CLS] and [SEP] (a word piece covers at least one character, a token id is one token), and never more
+     * than the models' 512 positions; inputs past OpenAI's 2048 count as none: the node's 400 names them.
+     */
+    static long embeddingTokens(ObjectNode body) {
+        JsonNode in = body.path("input");
+        if (in.isTextual()) return Math.min(512, in.asText().length() + 2L);
+        if (!in.isArray() || in.isEmpty()) return 1;
+        if (in.get(0).isNumber()) return Math.min(512, in.size());
+        long n = 0;
+        for (int i = 0; i < Math.min(in.size(), 2048); i++) {
+            JsonNode x = in.get(i);
+            n += Math.min(512, x.isTextual() ? x.asText().length() + 2L : x.size());
+        }
+        return Math.max(1, n);
     }
 
     private Policy policy(Context ctx, JsonNode verity) {
@@ -303,18 +337,20 @@ public final class OpenAiProxy {
     }
 
     /** The digest most healthy nodes serve under this name, so every node of one request runs the same bytes. */
-    private Keccak256 pinned(String model) {
+    private Keccak256 pinned(String model, boolean embeddings) {
         Map<Keccak256, Integer> servedBy = new LinkedHashMap<>();
         Instant now = clock.instant();
+        String kind = embeddings ? EMBEDDING_VERSION : LLM_VERSION;
         for (NodeState n : directory.all()) {
             for (NodeState.ServedModel m : n.served()) {
-                if (m.version().equals(LLM_VERSION) && m.name().equals(model) && n.canServe(m.digest(), now)) {
+                if (m.version().equals(kind) && m.name().equals(model) && n.canServe(m.digest(), now)) {
                     servedBy.merge(m.digest(), 1, Integer::sum);
                 }
             }
         }
         return servedBy.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
-                .orElseThrow(() -> fail(404, "unknown-model", "no healthy node serves language model '" + model
+                .orElseThrow(() -> fail(404, "unknown-model", "no healthy node serves " + (embeddings ? "embedding" : "language")
+                        + " model '" + model
                         + "'; GET /v1/models lists what the network serves", "model", "model_not_found"));
     }
 

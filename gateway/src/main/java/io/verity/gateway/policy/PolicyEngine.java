@@ -425,6 +425,7 @@ public final class PolicyEngine {
             Set<EvmAddress> tried = new HashSet<>(Set.of(original.node().address));
             Agreement<A> agree = req.agreement();
             A check = firstValid(req, req.recall(), nodes.get(), tried, new ArrayList<>());
+            original.node().audits.incrementAndGet();
             if (agree.same(original, check)) {
                 pay(req, List.of(check));
                 return;

@@ -191,13 +191,7 @@ public final class OpenAiApi {
     }
 
     private static void serve(Context ctx, NodeService service, LanguageModels models, boolean chat) throws IOException {
-        String type = ctx.contentType();
-        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
-            throw new OpenAiException(ProblemKind.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
-                    "Content-Type must be application/json, got " + (type == null ? "none" : type), null, "unsupported_media_type");
-        }
-        checkKey(ctx, service);
-        ObjectNode body = readBody(ctx.bodyAsBytes());
+        ObjectNode body = admit(ctx, service);
         String model = model(body);
         OpenAiUpstream upstream = models.upstream().orElse(null);
         if (upstream != null && upstream.serves(model) && !models.local().containsKey(model)) {
@@ -222,10 +216,35 @@ public final class OpenAiApi {
         sendSigned(ctx, response, receipt, requestDigest, applied);
     }
 
+    /**
+     * The start of every OpenAI route (here and {@code /v1/embeddings}): a JSON content type, the node's API key
+     * when it has one, and the body under {@link StrictJson}.
+     */
+    public static ObjectNode admit(Context ctx, NodeService service) {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
+            throw new OpenAiException(ProblemKind.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
+                    "Content-Type must be application/json, got " + (type == null ? "none" : type), null, "unsupported_media_type");
+        }
+        checkKey(ctx, service);
+        return readBody(ctx.bodyAsBytes());
+    }
+
+    /** A 400 in both OpenAI and RFC 9457 shape naming {@code param} (OpenAI's name, e.g. {@code input[2]}). */
+    public static ProblemException invalid(String param, String message) {
+        return OpenAiException.invalid(param, message);
+    }
+
+    /** Any other refusal in both shapes; {@code source} says whether another node could succeed. */
+    public static ProblemException error(ProblemKind kind, String type, String message, String param, String code,
+            FailureSource source) {
+        return new OpenAiException(kind, type, message, param, code, source);
+    }
+
     /** Sends a signed non-streamed answer: {@code verity} in the body and the {@code Verity-*} headers. */
-    static void sendSigned(Context ctx, ObjectNode response, SignedReceipt receipt, Keccak256 requestDigest,
+    public static void sendSigned(Context ctx, ObjectNode response, SignedReceipt receipt, Keccak256 requestDigest,
             ObjectNode applied) throws IOException {
-        response.set("verity", verity(receipt, requestDigest, ChatDigests.response(response), applied));
+        response.set("verity", verity(receipt, requestDigest, receipt.receipt().outputsDigest(), applied));
         ctx.header("Verity-Receipt-Id", receipt.id().toHex());
         ctx.header("Verity-Node", receipt.receipt().node().toString());
         ctx.header("Verity-Request-Digest", requestDigest.toHex());
@@ -312,7 +331,7 @@ public final class OpenAiApi {
     }
 
     /** Signs and logs a language-model receipt, priced by {@link OpenAiSettings#price}. */
-    static SignedReceipt signReceipt(NodeService service, Keccak256 requestId, Keccak256 modelDigest, String engineId,
+    public static SignedReceipt signReceipt(NodeService service, Keccak256 requestId, Keccak256 modelDigest, String engineId,
             Keccak256 requestDigest, Keccak256 responseDigest, long promptTokens, long completionTokens) {
         BigInteger price = service.config().openAi().price(service.config().price(), promptTokens, completionTokens);
         try {
@@ -502,7 +521,8 @@ public final class OpenAiApi {
         out.flush();
     }
 
-    private static Keccak256 requestId(Context ctx, NodeService service) {
+    /** The gateway's {@code Verity-Request-Id}, so every node of one request signs the same id; else a fresh one. */
+    public static Keccak256 requestId(Context ctx, NodeService service) {
         String h = ctx.header("Verity-Request-Id");
         if (h == null || h.isBlank()) return service.newRequestId();
         try {
