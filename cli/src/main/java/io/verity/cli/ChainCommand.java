@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "chain", mixinStandardHelpOptions = true, description = "Verity's contracts on an EVM chain.",
-        subcommands = {ChainCommand.Status.class})
+        subcommands = {ChainCommand.Status.class, ChainDeploy.class})
 public final class ChainCommand {
 
     @Command(name = "status", mixinStandardHelpOptions = true,

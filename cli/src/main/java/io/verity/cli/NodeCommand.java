@@ -130,6 +130,9 @@ public final class NodeCommand {
         @picocli.CommandLine.Mixin
         HttpLimitOptions httpLimits = new HttpLimitOptions();
 
+        @picocli.CommandLine.Mixin
+        TxOptions tx = new TxOptions();
+
         @Override
         public Integer call() throws Exception {
             List<String> args = Flags.forward(spec, Set.of("--home", "--deployment"));

@@ -151,7 +151,7 @@ public final class InferenceNode implements AutoCloseable {
                     resources.add(channels);
                     service.attach(channels);
                     if (deployment.get().disputeGame() != null && servesDeterministically(hub, engines)) {
-                        resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity));
+                        resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity, chain.get().tx()));
                     }
                 } catch (IOException | RuntimeException e) {
                     server.stop(); // the outer catch closes the engine and the log

@@ -1,5 +1,6 @@
 package io.verity.node;
 
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.http.ServerMain;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.wire.ReadyLine;
@@ -11,7 +12,8 @@ import java.time.Duration;
 /**
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]
- * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]
+ * [--deployment FILE [--rpc URL[,URL...]] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]
+ * [the transaction flags {@link TxPolicy#FLAGS}]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
@@ -37,7 +39,8 @@ import java.time.Duration;
 public final class NodeMain {
     static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
             + " [--deployment FILE"
-            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]"
+            + " [--rpc URL[,URL...]] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
+            + " " + TxPolicy.FLAGS + "]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
@@ -76,6 +79,8 @@ public final class NodeMain {
         Duration batchAge = null;
         Duration redeemInterval = null;
         BigInteger paymentCredit = null;
+        TxPolicy tx = TxPolicy.defaults();
+        boolean txSet = false;
         Faults faults = Faults.NONE;
         Path attestation = null;
         java.util.List<Path> attestationWith = new java.util.ArrayList<>();
@@ -95,6 +100,12 @@ public final class NodeMain {
             var limits = config.http().parseFlag(flag, v); // the HTTP limits every server shares
             if (limits.isPresent()) {
                 config = config.withHttp(limits.get());
+                continue;
+            }
+            var txFlag = tx.parseFlag(flag, v); // the transaction flags every sending process shares
+            if (txFlag.isPresent()) {
+                tx = txFlag.get();
+                txSet = true;
                 continue;
             }
             try {
@@ -150,9 +161,9 @@ public final class NodeMain {
             }
         }
         if (chain == null && (rpc != null || batchSize != null || batchAge != null || redeemInterval != null
-                || paymentCredit != null)) {
-            throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms and"
-                    + " --payment-credit-wei need --deployment");
+                || paymentCredit != null || txSet)) {
+            throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms,"
+                    + " --payment-credit-wei and --tx-* need --deployment");
         }
         if (chain != null) {
             try {
@@ -164,6 +175,7 @@ public final class NodeMain {
                 throw new IllegalArgumentException("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: "
                         + e.getMessage(), e);
             }
+            chain = chain.withTxPolicy(tx);
             config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
         }
         if (attestation == null && !attestationWith.isEmpty()) {

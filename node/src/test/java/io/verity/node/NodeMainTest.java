@@ -36,6 +36,19 @@ class NodeMainTest {
     }
 
     @Test
+    void transaction_flags_reach_the_chain_settings_so_a_batch_settles_only_after_its_confirmations() {
+        NodeConfig c = NodeMain.parse(new String[] {"--tx-confirmations", "3", "--deployment", "/tmp/d.json",
+                "--tx-max-fee-wei", "100000000000", "--tx-replace-after-ms", "5000", "--rpc", "http://a:8545,http://b:8545"});
+        var chain = c.chain().orElseThrow();
+        assertThat(chain.tx()).isEqualTo(io.verity.chain.rpc.TxPolicy.defaults().withConfirmations(3)
+                .withFeeCaps(new BigInteger("100000000000"), io.verity.chain.rpc.TxPolicy.defaults().priorityFeeCap())
+                .withReplaceAfter(Duration.ofSeconds(5)));
+        assertThat(chain.rpcUrl()).contains("http://a:8545,http://b:8545");
+        assertThat(NodeMain.parse(new String[] {"--deployment", "/tmp/d.json"}).chain().orElseThrow().tx())
+                .isEqualTo(io.verity.chain.rpc.TxPolicy.defaults());
+    }
+
+    @Test
     void engine_defaults_to_onnxruntime_and_takes_det() {
         assertThat(NodeMain.parse(new String[] {"--home", "/tmp/h"}).engine()).isEqualTo(io.verity.engine.EngineKind.ONNXRUNTIME);
         assertThat(NodeMain.parse(new String[] {"--engine", "det"}).engine()).isEqualTo(io.verity.engine.EngineKind.DET);
@@ -62,7 +75,11 @@ class NodeMainTest {
                 .hasMessage("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: paymentCredit must be"
                         + " > 0 wei, got 0");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--redeem-interval-ms", "100"}))
-                .hasMessage("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms and --payment-credit-wei need --deployment");
+                .hasMessage("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms, --payment-credit-wei and --tx-* need --deployment");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--tx-confirmations", "3"}))
+                .hasMessage("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms, --payment-credit-wei and --tx-* need --deployment");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "d.json", "--tx-confirmations", "0"}))
+                .hasMessage("--tx-confirmations: confirmations must be in 1..1000, got 0");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--port"})).hasMessage("--port needs a value");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--colour", "red"})).hasMessage("unknown argument --colour");
     }

@@ -50,6 +50,24 @@ public final class Contracts {
     }
 
     /**
+     * {@link #deploy(ChainConnection, DeployParams, DisputeParams)}, then hands NodeRegistry (the only contract with
+     * an owner) to {@code owner}, e.g. a multisig; the deployer keeps no rights afterwards. The deployer owns it
+     * first because wiring the slashers needs the owner.
+     *
+     * @throws ChainException when a transaction fails
+     */
+    public static Deployment deploy(ChainConnection chain, DeployParams params, DisputeParams disputes, EvmAddress owner) {
+        Deployment d = deploy(chain, params, disputes);
+        if (!owner.equals(chain.account().address())) {
+            TxOutcome handed = chain.send(d.nodeRegistry(), W3.fn("transferOwnership", W3.address(owner)), java.math.BigInteger.ZERO);
+            if (!(handed instanceof TxOutcome.Confirmed)) {
+                throw new ChainException("could not hand NodeRegistry to its owner " + owner + ": " + handed);
+            }
+        }
+        return d;
+    }
+
+    /**
      * Deploys a DisputeGame next to an existing deployment and makes it a NodeRegistry slasher; the connection's
      * account must own NodeRegistry.
      *

@@ -1,5 +1,6 @@
 package io.verity.node.settle;
 
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.protocol.Checks;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -24,10 +25,12 @@ import java.util.Optional;
  * @param paymentCredit how many wei of answers a payer may owe beyond the vouchers the node holds before it
  *     answers 402 ({@link PaymentGate}); empty for {@value PaymentGate#DEFAULT_CREDIT_ANSWERS} answers, each
  *     as dear as the dearest the node has signed (at least its price)
+ * @param tx how the node's transactions are priced, replaced and confirmed (a batch counts as settled only after
+ *     {@link TxPolicy#confirmations()}); default {@link TxPolicy#defaults()}, flags {@link TxPolicy#FLAGS}
  */
 public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Optional<String> accountKey, int batchSize,
         Duration batchAge, Duration maxBackoff, Optional<BigInteger> stake, Duration redeemInterval,
-        Optional<BigInteger> paymentCredit) {
+        Optional<BigInteger> paymentCredit, TxPolicy tx) {
     public static final int DEFAULT_BATCH_SIZE = 256;
     public static final int MAX_BATCH_SIZE = 10_000;
     public static final Duration DEFAULT_REDEEM_INTERVAL = Duration.ofSeconds(2);
@@ -35,7 +38,7 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
     public ChainSettings {
         Checks.nonNull("deploymentFile", deploymentFile, "rpcUrl", rpcUrl, "accountKey", accountKey, "stake", stake,
                 "batchAge", batchAge, "maxBackoff", maxBackoff, "redeemInterval", redeemInterval,
-                "paymentCredit", paymentCredit);
+                "paymentCredit", paymentCredit, "tx", tx);
         paymentCredit.ifPresent(c -> {
             if (c.signum() <= 0) throw new IllegalArgumentException("paymentCredit must be > 0 wei, got " + c);
         });
@@ -55,42 +58,49 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
     /** Settings with the defaults above for a deployment file. */
     public static ChainSettings of(Path deploymentFile) {
         return new ChainSettings(deploymentFile, Optional.empty(), Optional.empty(), DEFAULT_BATCH_SIZE,
-                Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty(), DEFAULT_REDEEM_INTERVAL, Optional.empty());
+                Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty(), DEFAULT_REDEEM_INTERVAL, Optional.empty(),
+                TxPolicy.defaults());
     }
 
     public ChainSettings withRpcUrl(String url) {
-        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit);
+        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx);
     }
 
     public ChainSettings withAccountKey(String hex) {
-        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit);
+        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx);
     }
 
     public ChainSettings withBatching(int size, Duration age) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake, redeemInterval, paymentCredit);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake, redeemInterval, paymentCredit, tx);
     }
 
     public ChainSettings withMaxBackoff(Duration d) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake, redeemInterval, paymentCredit);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake, redeemInterval, paymentCredit, tx);
     }
 
     public ChainSettings withStake(BigInteger wei) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei), redeemInterval, paymentCredit);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei), redeemInterval, paymentCredit, tx);
     }
 
     public ChainSettings withRedeemInterval(Duration d) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, d, paymentCredit);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, d, paymentCredit, tx);
     }
 
     public ChainSettings withPaymentCredit(BigInteger wei) {
         return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
-                Optional.of(wei));
+                Optional.of(wei), tx);
+    }
+
+    public ChainSettings withTxPolicy(TxPolicy policy) {
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
+                paymentCredit, policy);
     }
 
     @Override
     public String toString() { // never print the key
         return "ChainSettings[deploymentFile=" + deploymentFile + ", rpcUrl=" + rpcUrl + ", accountKey="
                 + accountKey.map(k -> "<set>").orElse("<node key>") + ", batchSize=" + batchSize + ", batchAge="
-                + batchAge + ", maxBackoff=" + maxBackoff + ", stake=" + stake + ", redeemInterval=" + redeemInterval + ", paymentCredit=" + paymentCredit + "]";
+                + batchAge + ", maxBackoff=" + maxBackoff + ", stake=" + stake + ", redeemInterval=" + redeemInterval + ", paymentCredit=" + paymentCredit
+                + ", tx=" + tx + "]";
     }
 }
