@@ -1,5 +1,6 @@
 package io.verity.node;
 
+import io.verity.chain.keys.KeyStoreFlags;
 import io.verity.http.ServerMain;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.wire.ReadyLine;
@@ -11,8 +12,8 @@ import java.time.Duration;
 /**
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N]
- * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]
- * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
+ * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]
+ * [--keystore FILE (--password-file FILE | --password-env NAME)]] [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
  * [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N] [--llm-schema-max-nodes N]
@@ -25,15 +26,17 @@ import java.time.Duration;
  * every user of the machine can read ({@code ps}). With
  * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
  * every receipt and attests it in NodeRegistry; without it its attestation is "none". With {@code --deployment} the node settles its receipts on
- * that chain as its own key ({@code VERITY_NODE_KEY} or {@code home/node.key}), which must hold ether to
- * stake, and accepts and redeems payment vouchers. The {@code --fault-*} flags make it lie or dawdle on
+ * that chain as its own key ({@code --keystore}, an encrypted keystore; else {@code VERITY_NODE_KEY} or
+ * {@code home/node.key}), which must hold ether for gas (and, for a node that is its own operator, to stake), and
+ * accepts and redeems payment vouchers. The {@code --fault-*} flags make it lie or dawdle on
  * purpose, for fault tests only. Prints {@code READY <url> <address>} on stdout once it serves, so a parent
  * process can wait for that line; a bad flag exits 2 with a one-line message. The {@code verity node start}
  * command is the user-facing way to do the same.
  */
 public final class NodeMain {
     static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--deployment FILE"
-            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]"
+            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
+            + " [--keystore FILE (--password-file FILE | --password-env NAME)]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
@@ -76,6 +79,7 @@ public final class NodeMain {
         BigInteger inputPrice = null;
         BigInteger outputPrice = null;
         OpenAiSettings openAi = OpenAiSettings.NONE;
+        KeyStoreFlags keystore = new KeyStoreFlags("--keystore");
         for (int i = 0; i < args.length; i += 2) {
             String flag = args[i];
             if (i + 1 >= args.length) {
@@ -87,6 +91,7 @@ public final class NodeMain {
                 config = config.withHttp(limits.get());
                 continue;
             }
+            if (keystore.accept(flag, v)) continue;
             try {
                 switch (flag) {
                     case "--home" -> config = config.withHome(Path.of(v));
@@ -149,7 +154,12 @@ public final class NodeMain {
                 throw new IllegalArgumentException("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: "
                         + e.getMessage(), e);
             }
+            var account = keystore.account(env);
+            if (account.isPresent()) chain = chain.withAccountKey(account.get().privateKeyHex());
             config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
+        } else if (keystore.account(env).isPresent()) {
+            throw new IllegalArgumentException("--keystore needs --deployment (without a chain the node signs with"
+                    + " VERITY_NODE_KEY or HOME/node.key)");
         }
         if (attestation == null && !attestationWith.isEmpty()) {
             throw new IllegalArgumentException("--attestation-with needs --attestation");
