@@ -29,6 +29,7 @@ import picocli.CommandLine;
             InferCommand.class,
             VerifyCommand.class,
             NodeCommand.class,
+            KeysCommand.class,
             GatewayCommand.class,
             ExplorerCommand.class,
             ChainCommand.class,

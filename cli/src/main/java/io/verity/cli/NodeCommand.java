@@ -7,9 +7,10 @@ import io.verity.chain.Deployment;
 import io.verity.node.NodeMain;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.settle.NodeRegistration;
+import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.crypto.Signature;
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run an inference node.",
-        subcommands = {NodeCommand.Start.class, NodeCommand.Register.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Register.class, NodeCommand.RotateKey.class, NodeCommand.RevokeKey.class})
 public final class NodeCommand {
 
     @Command(name = "start", mixinStandardHelpOptions = true,
@@ -120,6 +121,9 @@ public final class NodeCommand {
         @picocli.CommandLine.Mixin
         HttpLimitOptions httpLimits = new HttpLimitOptions();
 
+        @picocli.CommandLine.Mixin
+        NodeKeyOptions key = new NodeKeyOptions(); // --keystore with its password, forwarded to NodeMain
+
         @Override
         public Integer call() throws Exception {
             List<String> args = Flags.forward(spec, Set.of("--home", "--deployment"));
@@ -131,12 +135,17 @@ public final class NodeCommand {
     }
 
     @Command(name = "register", mixinStandardHelpOptions = true,
-            description = {"Register this node in NodeRegistry and stake (or top up to the minimum, or move its endpoint).",
-                    "The chain account is the node's key: $VERITY_NODE_KEY, else HOME/node.key. A node started with",
-                    "--deployment does this by itself; this command is for operators who want it done beforehand."})
+            description = {"Register a node in NodeRegistry and stake (or top up to the minimum, or move its endpoint).",
+                    "Without --operator-keystore the node is its own operator: its key (--keystore, else $VERITY_NODE_KEY,",
+                    "else HOME/node.key) stakes, as a node started with --deployment does by itself.",
+                    "With --operator-keystore the operator's (cold) key registers the node key --node and stakes behind it;",
+                    "--consent is the node key's signature from verity keys consent (run where the node key is)."})
     static final class Register implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         ChainOptions chainOptions = new ChainOptions();
+
+        @picocli.CommandLine.Mixin
+        NodeKeyOptions nodeKey = new NodeKeyOptions();
 
         @Option(names = "--endpoint", required = true, description = "the URL clients reach the node at")
         String endpoint;
@@ -147,35 +156,138 @@ public final class NodeCommand {
         @Option(names = "--stake-wei", description = "stake to deposit; default: the registry's minimum")
         BigInteger stake;
 
+        @Option(names = "--operator-keystore", paramLabel = "FILE", description = "the operator's keystore (its password:"
+                + " --password-file or --password-env); the node key is then --node")
+        Path operatorKeystore;
+
+        @Option(names = "--node", paramLabel = "ADDRESS", description = "with --operator-keystore: the node key's address")
+        String node;
+
+        @Option(names = "--consent", paramLabel = "HEX", description = "with --operator-keystore: the node key's consent"
+                + " (verity keys consent); not needed to re-register a key this operator already operates")
+        String consent;
+
         @Override
         public Integer call() throws Exception {
             Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
                     "no deployment at " + chainOptions.file() + "; give --deployment"));
             Path home = chainOptions.home.dir();
-            String key = System.getenv("VERITY_NODE_KEY");
-            if (key == null || key.isBlank()) {
-                Path file = home.resolve("node.key");
-                if (!Files.exists(file)) {
-                    throw new TensorFiles.UsageError("no node key: set VERITY_NODE_KEY or start the node once to create " + file);
-                }
-                key = Files.readString(file).strip();
-            }
-            ChainAccount account = ChainAccount.fromPrivateKey(key);
             List<Keccak256> models = new ModelHub(home.resolve("models")).list().stream().map(m -> m.digest()).toList();
-            try (ChainClients chain = ChainClients.connect(d, account)) {
-                var done = NodeRegistration.ensure(chain.nodes(), account.address(), endpoint, models, price,
-                        Optional.ofNullable(stake), true);
-                System.out.println("node " + account.address() + (done.isEmpty() ? ": already registered as given" : ": " + done));
-                System.out.println("  stake " + chain.nodes().stakeOf(account.address()) + " wei, " + models.size()
-                        + " model(s), endpoint " + endpoint);
-            } catch (io.verity.chain.ContractRevertedException e) {
-                System.err.println("verity: NodeRegistry refused: " + e.getMessage());
-                return Main.CHECK_FAILED;
-            } catch (ChainException e) {
-                System.err.println("verity: " + e.getMessage());
-                return Main.UNREACHABLE;
+            if (operatorKeystore == null) {
+                if (node != null || consent != null) throw new TensorFiles.UsageError("--node and --consent need --operator-keystore");
+                ChainAccount account = nodeKey.account(home);
+                return chain(d, account, chain -> {
+                    var done = NodeRegistration.ensure(chain.nodes(), account.address(), endpoint, models, price,
+                            Optional.ofNullable(stake), true);
+                    System.out.println("node " + account.address() + (done.isEmpty() ? ": already registered as given" : ": " + done));
+                    System.out.println("  stake " + chain.nodes().stakeOf(account.address()) + " wei, " + models.size()
+                            + " model(s), endpoint " + endpoint);
+                });
             }
+            if (nodeKey.keystore != null) {
+                throw new TensorFiles.UsageError("with --operator-keystore the node key stays where it is: name it with --node"
+                        + " ADDRESS and --consent (verity keys consent)");
+            }
+            if (node == null) throw new TensorFiles.UsageError("--operator-keystore needs --node ADDRESS");
+            ChainAccount operator = OperatorKeys.open(operatorKeystore, nodeKey.password);
+            EvmAddress nodeAddress = EvmAddress.parse(node);
+            return chain(d, operator, chain -> {
+                var nodes = chain.nodes();
+                BigInteger min = nodes.minStake();
+                var existing = nodes.node(nodeAddress);
+                boolean ours = nodes.operatorOf(nodeAddress).filter(operator.address()::equals).isPresent();
+                if (existing.isEmpty() || !existing.get().active()) {
+                    if (!ours && consent == null) {
+                        throw new TensorFiles.UsageError("--consent is needed to register a new node key (verity keys consent"
+                                + " --operator " + operator.address() + " where the node key is)");
+                    }
+                    Signature sig = consent == null ? Signature.wrap(new byte[Signature.LENGTH]) : Signature.parse(consent);
+                    NodeRegistration.check("registerNode", nodes.registerNode(nodeAddress, sig, endpoint, models, Keccak256.ZERO,
+                            price, stake != null ? stake : existing.isPresent() && nodes.stakeOf(nodeAddress).compareTo(min) >= 0
+                                    ? BigInteger.ZERO : min));
+                    System.out.println("node " + nodeAddress + ": REGISTERED by operator " + operator.address());
+                } else if (existing.get().stake().compareTo(min) < 0) {
+                    NodeRegistration.check("topUp", nodes.topUp(min.subtract(existing.get().stake())));
+                    System.out.println("node " + nodeAddress + ": TOPPED_UP by operator " + operator.address());
+                } else {
+                    System.out.println("node " + nodeAddress + ": already registered and staked");
+                }
+                System.out.println("  stake " + nodes.stakeOf(nodeAddress) + " wei (operator " + operator.address() + ")");
+            });
+        }
+    }
+
+    @Command(name = "rotate-key", mixinStandardHelpOptions = true,
+            description = {"As the operator, replace the node key with --new-node: the registration and the stake move to the",
+                    "new key, the old key's batches are refused from then on. Start the node with the new key right after."})
+    static final class RotateKey implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ChainOptions chainOptions = new ChainOptions();
+
+        @picocli.CommandLine.Mixin
+        PasswordOptions password = new PasswordOptions();
+
+        @Option(names = "--operator-keystore", required = true, paramLabel = "FILE", description = "the operator's keystore")
+        Path operatorKeystore;
+
+        @Option(names = "--new-node", required = true, paramLabel = "ADDRESS", description = "the new node key's address")
+        String newNode;
+
+        @Option(names = "--consent", required = true, paramLabel = "HEX", description = "the new node key's consent (verity keys consent)")
+        String consent;
+
+        @Override
+        public Integer call() {
+            Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
+                    "no deployment at " + chainOptions.file() + "; give --deployment"));
+            ChainAccount operator = OperatorKeys.open(operatorKeystore, password);
+            return chain(d, operator, chain -> {
+                var old = chain.nodes().nodeOf(operator.address());
+                NodeRegistration.check("rotateNodeKey", chain.nodes().rotateNodeKey(EvmAddress.parse(newNode), Signature.parse(consent)));
+                System.out.println("operator " + operator.address() + ": node key " + old.map(Object::toString).orElse("?")
+                        + " -> " + EvmAddress.parse(newNode));
+            });
+        }
+    }
+
+    @Command(name = "revoke-key", mixinStandardHelpOptions = true,
+            description = {"As the operator, revoke the node key (e.g. when it leaked): its batches are refused from then on;",
+                    "the stake stays the operator's, to back a new key (verity node register --operator-keystore) or to unbond."})
+    static final class RevokeKey implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ChainOptions chainOptions = new ChainOptions();
+
+        @picocli.CommandLine.Mixin
+        PasswordOptions password = new PasswordOptions();
+
+        @Option(names = "--operator-keystore", required = true, paramLabel = "FILE", description = "the operator's keystore")
+        Path operatorKeystore;
+
+        @Override
+        public Integer call() {
+            Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
+                    "no deployment at " + chainOptions.file() + "; give --deployment"));
+            ChainAccount operator = OperatorKeys.open(operatorKeystore, password);
+            return chain(d, operator, chain -> {
+                var old = chain.nodes().nodeOf(operator.address());
+                NodeRegistration.check("revokeNodeKey", chain.nodes().revokeNodeKey());
+                System.out.println("operator " + operator.address() + ": node key " + old.map(Object::toString).orElse("?")
+                        + " revoked; stake " + chain.nodes().stakeOf(old.orElse(EvmAddress.ZERO)) + " wei stays");
+            });
+        }
+    }
+
+    /** Runs {@code action} on the deployment as {@code account}, mapping a refusal to exit 1 and an unreachable chain to 3. */
+    static int chain(Deployment d, ChainAccount account, java.util.function.Consumer<ChainClients> action) {
+        try (ChainClients chain = ChainClients.connect(d, account)) {
+            action.accept(chain);
             return 0;
+        } catch (io.verity.chain.ContractRevertedException e) {
+            System.err.println("verity: NodeRegistry refused: " + e.getMessage());
+            return Main.CHECK_FAILED;
+        } catch (ChainException e) {
+            System.err.println("verity: " + e.getMessage());
+            return Main.UNREACHABLE;
         }
     }
 }

@@ -71,7 +71,13 @@ public final class NodeRegistration {
         return done;
     }
 
-    private static void check(String function, TxOutcome outcome) {
+    /**
+     * Nothing when {@code outcome} is confirmed.
+     *
+     * @throws ContractRevertedException when it reverted, with the contract's error
+     * @throws ChainException when it is not mined yet
+     */
+    public static void check(String function, TxOutcome outcome) {
         switch (outcome) {
             case TxOutcome.Confirmed c -> { }
             case TxOutcome.Reverted r -> throw new ContractRevertedException(function, r.errorName(), r.args());
