@@ -126,8 +126,7 @@ public final class KeysCommand {
 
         @Override
         public Integer call() {
-            Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
-                    "no deployment at " + chainOptions.file() + "; give --deployment"));
+            Deployment d = chainOptions.required();
             ChainAccount node = nodeKey.account(chainOptions.home.dir());
             try (ChainClients chain = ChainClients.connect(d, ChainAccount.READ_ONLY)) {
                 System.out.println(chain.nodes().consentFor(EvmAddress.parse(operator), node.key()).toHex());

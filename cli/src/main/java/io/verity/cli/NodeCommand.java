@@ -169,8 +169,7 @@ public final class NodeCommand {
 
         @Override
         public Integer call() throws Exception {
-            Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
-                    "no deployment at " + chainOptions.file() + "; give --deployment"));
+            Deployment d = chainOptions.required();
             Path home = chainOptions.home.dir();
             List<Keccak256> models = new ModelHub(home.resolve("models")).list().stream().map(m -> m.digest()).toList();
             if (operatorKeystore == null) {
@@ -189,7 +188,7 @@ public final class NodeCommand {
                         + " ADDRESS and --consent (verity keys consent)");
             }
             if (node == null) throw new TensorFiles.UsageError("--operator-keystore needs --node ADDRESS");
-            ChainAccount operator = OperatorKeys.open(operatorKeystore, nodeKey.password);
+            ChainAccount operator = OperatorOptions.open(operatorKeystore, nodeKey.password);
             EvmAddress nodeAddress = EvmAddress.parse(node);
             return chain(d, operator, chain -> {
                 var nodes = chain.nodes();
@@ -222,13 +221,7 @@ public final class NodeCommand {
                     "new key, the old key's batches are refused from then on. Start the node with the new key right after."})
     static final class RotateKey implements Callable<Integer> {
         @picocli.CommandLine.Mixin
-        ChainOptions chainOptions = new ChainOptions();
-
-        @picocli.CommandLine.Mixin
-        PasswordOptions password = new PasswordOptions();
-
-        @Option(names = "--operator-keystore", required = true, paramLabel = "FILE", description = "the operator's keystore")
-        Path operatorKeystore;
+        OperatorOptions operatorOptions = new OperatorOptions();
 
         @Option(names = "--new-node", required = true, paramLabel = "ADDRESS", description = "the new node key's address")
         String newNode;
@@ -238,10 +231,8 @@ public final class NodeCommand {
 
         @Override
         public Integer call() {
-            Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
-                    "no deployment at " + chainOptions.file() + "; give --deployment"));
-            ChainAccount operator = OperatorKeys.open(operatorKeystore, password);
-            return chain(d, operator, chain -> {
+            ChainAccount operator = operatorOptions.operator();
+            return chain(operatorOptions.deployment(), operator, chain -> {
                 var old = chain.nodes().nodeOf(operator.address());
                 NodeRegistration.check("rotateNodeKey", chain.nodes().rotateNodeKey(EvmAddress.parse(newNode), Signature.parse(consent)));
                 System.out.println("operator " + operator.address() + ": node key " + old.map(Object::toString).orElse("?")
@@ -255,20 +246,12 @@ public final class NodeCommand {
                     "the stake stays the operator's, to back a new key (verity node register --operator-keystore) or to unbond."})
     static final class RevokeKey implements Callable<Integer> {
         @picocli.CommandLine.Mixin
-        ChainOptions chainOptions = new ChainOptions();
-
-        @picocli.CommandLine.Mixin
-        PasswordOptions password = new PasswordOptions();
-
-        @Option(names = "--operator-keystore", required = true, paramLabel = "FILE", description = "the operator's keystore")
-        Path operatorKeystore;
+        OperatorOptions operatorOptions = new OperatorOptions();
 
         @Override
         public Integer call() {
-            Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
-                    "no deployment at " + chainOptions.file() + "; give --deployment"));
-            ChainAccount operator = OperatorKeys.open(operatorKeystore, password);
-            return chain(d, operator, chain -> {
+            ChainAccount operator = operatorOptions.operator();
+            return chain(operatorOptions.deployment(), operator, chain -> {
                 var old = chain.nodes().nodeOf(operator.address());
                 NodeRegistration.check("revokeNodeKey", chain.nodes().revokeNodeKey());
                 System.out.println("operator " + operator.address() + ": node key " + old.map(Object::toString).orElse("?")

@@ -1,0 +1,40 @@
+package io.verity.cli;
+
+import io.verity.chain.ChainAccount;
+import io.verity.chain.Deployment;
+import io.verity.chain.keys.KeyStoreFile;
+import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The operator's (cold) key and the deployment, for the {@code verity node} commands that manage a node key:
+ * {@code --operator-keystore FILE} with {@code --password-file} or {@code --password-env}.
+ */
+final class OperatorOptions {
+    @Mixin
+    ChainOptions chainOptions = new ChainOptions();
+
+    @Mixin
+    PasswordOptions password = new PasswordOptions();
+
+    @Option(names = "--operator-keystore", required = true, paramLabel = "FILE", description = "the operator's keystore")
+    Path keystore;
+
+    Deployment deployment() {
+        return chainOptions.required();
+    }
+
+    ChainAccount operator() {
+        return open(keystore, password);
+    }
+
+    /** The operator account in {@code keystore}; always from a keystore, never a plain key file. */
+    static ChainAccount open(Path keystore, PasswordOptions password) {
+        try {
+            return KeyStoreFile.read(keystore, password.password("--operator-keystore"));
+        } catch (IllegalArgumentException e) {
+            throw new TensorFiles.UsageError("--operator-keystore: " + e.getMessage());
+        }
+    }
+}
