@@ -192,4 +192,23 @@ class NodeKeysIT extends DevnetTestBase {
         assertReverted(payments(2).redeem(payments(CLIENT).sign(new Voucher(addr(CLIENT), addr(NODE), ether(4)))),
                 "NotVoucherNode", addr(2), addr(NODE));
     }
+
+    @Test
+    void equivocation_by_an_operated_key_slashes_its_operator_and_a_reporting_node_keys_reward_goes_to_its_operator() {
+        registerNode(OPERATOR, NODE, ether(2)).confirmed();
+        registry(2).registerNode(addr(NEW_NODE), consent(2, NEW_NODE), "http://127.0.0.1:9004", List.of(MODEL), Keccak256.ZERO,
+                PRICE, ether(1)).confirmed();
+        TestReceipts receipts = new TestReceipts(20261207L);
+        io.verity.protocol.receipt.Receipt a = receipts.receipt(addr(NODE));
+        var sa = signed(NODE, a);
+        var sb = signed(NODE, TestReceipts.withOutputs(a, receipts.randomBytes32()));
+        BigInteger reporterOperator = as(0).balanceOf(addr(2));
+
+        var outcome = settlement(NEW_NODE).reportEquivocation(sa, sb).confirmed();
+
+        assertThat(outcome.event("EquivocationSlashed").<EvmAddress>arg("reporter")).isEqualTo(addr(NEW_NODE));
+        assertThat(outcome.event("Slashed").<EvmAddress>arg("beneficiary")).isEqualTo(addr(2));
+        assertThat(registry(0).stakeOf(addr(NODE))).as("half of the operator's 2 ether").isEqualTo(ether(1));
+        assertThat(as(0).balanceOf(addr(2)).subtract(reporterOperator)).isEqualTo(ETHER.divide(BigInteger.TWO));
+    }
 }
