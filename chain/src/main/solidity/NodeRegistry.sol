@@ -176,7 +176,8 @@ contract NodeRegistry is Ownable, ReentrancyGuard, EIP712 {
             n.operator = operator;
             n.registeredAt = uint64(block.timestamp);
             nodeList.push(node);
-            emit NodeKeyAuthorized(operator, node);
+            // a node that is its own operator authorises nobody: its events stay as before the split
+            if (operator != node) emit NodeKeyAuthorized(operator, node);
         }
         o.known = true;
         o.node = node;
