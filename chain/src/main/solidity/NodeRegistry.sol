@@ -313,6 +313,12 @@ contract NodeRegistry is Ownable, ReentrancyGuard, EIP712 {
         return operators[operator].node;
     }
 
+    /// What `operator` has staked, what is unbonding and when that is withdrawable (all zero for an unknown address).
+    function operatorStake(address operator) external view returns (uint256 stake, uint256 unbonding, uint64 unbondingReadyAt) {
+        Operator storage o = operators[operator];
+        return (o.stake, o.unbonding, o.unbondingReadyAt);
+    }
+
     /// True when `node` was replaced or revoked by its operator; such a key never serves again.
     function isRevoked(address node) external view returns (bool) {
         return nodes[node].revoked;

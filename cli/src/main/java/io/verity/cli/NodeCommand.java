@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run an inference node.",
-        subcommands = {NodeCommand.Start.class, NodeCommand.Register.class, NodeCommand.RotateKey.class, NodeCommand.RevokeKey.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Register.class, NodeCommand.RotateKey.class, NodeCommand.RevokeKey.class,
+                NodeCommand.Unbond.class, NodeCommand.Withdraw.class})
 public final class NodeCommand {
 
     @Command(name = "start", mixinStandardHelpOptions = true,
@@ -201,9 +202,10 @@ public final class NodeCommand {
                                 + " --operator " + operator.address() + " where the node key is)");
                     }
                     Signature sig = consent == null ? Signature.wrap(new byte[Signature.LENGTH]) : Signature.parse(consent);
+                    // by default only what the operator's stake lacks: after a revocation the kept stake backs the new key
+                    BigInteger deposit = stake != null ? stake : min.subtract(nodes.operatorStake(operator.address())).max(BigInteger.ZERO);
                     NodeRegistration.check("registerNode", nodes.registerNode(nodeAddress, sig, endpoint, models, Keccak256.ZERO,
-                            price, stake != null ? stake : existing.isPresent() && nodes.stakeOf(nodeAddress).compareTo(min) >= 0
-                                    ? BigInteger.ZERO : min));
+                            price, deposit));
                     System.out.println("node " + nodeAddress + ": REGISTERED by operator " + operator.address());
                 } else if (existing.get().stake().compareTo(min) < 0) {
                     NodeRegistration.check("topUp", nodes.topUp(min.subtract(existing.get().stake())));
@@ -256,6 +258,55 @@ public final class NodeCommand {
                 NodeRegistration.check("revokeNodeKey", chain.nodes().revokeNodeKey());
                 System.out.println("operator " + operator.address() + ": node key " + old.map(Object::toString).orElse("?")
                         + " revoked; stake " + chain.nodes().stakeOf(old.orElse(EvmAddress.ZERO)) + " wei stays");
+            });
+        }
+    }
+
+    @Command(name = "unbond", mixinStandardHelpOptions = true,
+            description = {"As the operator, start unbonding stake: --wei N of it, or --exit for all of it (the node goes inactive).",
+                    "It stays slashable until withdrawn after the registry's unbonding delay (verity node withdraw)."})
+    static final class Unbond implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        OperatorOptions operatorOptions = new OperatorOptions();
+
+        @picocli.CommandLine.ArgGroup(multiplicity = "1")
+        How how;
+
+        static final class How {
+            @Option(names = "--wei", required = true, description = "how much stake to unbond")
+            BigInteger wei;
+
+            @Option(names = "--exit", required = true, description = "unbond all of it and take the node out of service")
+            boolean exit;
+        }
+
+        @Override
+        public Integer call() {
+            ChainAccount operator = operatorOptions.operator();
+            return chain(operatorOptions.deployment(), operator, chain -> {
+                NodeRegistration.check(how.exit ? "exit" : "requestUnbond",
+                        how.exit ? chain.nodes().exit() : chain.nodes().requestUnbond(how.wei));
+                System.out.println("operator " + operator.address() + ": unbonding; stake left "
+                        + chain.nodes().operatorStake(operator.address()) + " wei, withdrawable after "
+                        + chain.nodes().unbondingDelay().toSeconds() + " s");
+            });
+        }
+    }
+
+    @Command(name = "withdraw", mixinStandardHelpOptions = true,
+            description = "As the operator, withdraw the unbonded stake to the operator's account once the delay has passed.")
+    static final class Withdraw implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        OperatorOptions operatorOptions = new OperatorOptions();
+
+        @Override
+        public Integer call() {
+            ChainAccount operator = operatorOptions.operator();
+            return chain(operatorOptions.deployment(), operator, chain -> {
+                var done = chain.nodes().withdraw();
+                NodeRegistration.check("withdraw", done);
+                System.out.println("operator " + operator.address() + ": withdrew "
+                        + done.confirmed().event("Withdrawn").<BigInteger>arg("amount") + " wei");
             });
         }
     }

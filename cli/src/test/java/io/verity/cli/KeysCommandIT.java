@@ -8,6 +8,7 @@ import io.verity.chain.fixture.LocalChain;
 import io.verity.chain.keys.KeyStoreFile;
 import io.verity.protocol.EvmAddress;
 import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -119,11 +120,29 @@ class KeysCommandIT {
             assertThat(chain.nodes().nodeOf(op)).isEmpty();
             assertThat(chain.nodes().isStaked(devnet.account(7).address())).isFalse();
 
-            // the stake stayed the operator's: revoking again is refused by the registry, exit 1
+            // revoking again is refused by the registry, exit 1
             Run twice = run("node", "revoke-key", "--deployment", deployment, "--operator-keystore", operator.toString(),
                     "--password-file", pw);
             assertThat(twice.exit()).isEqualTo(1);
             assertThat(twice.err()).contains("NoNodeKey");
+            assertThat(run("chain", "status", "--deployment", deployment).out())
+                    .contains(devnet.account(6).address() + "  stake ").contains("revoked  operator " + op);
+
+            // the stake stayed the operator's: it unbonds and withdraws it to itself
+            BigInteger stake = chain.nodes().operatorStake(op);
+            assertThat(stake).isPositive();
+            Run unbond = run("node", "unbond", "--deployment", deployment, "--operator-keystore", operator.toString(),
+                    "--password-file", pw, "--wei", stake.toString());
+            assertThat(unbond.exit()).as(unbond.err()).isEqualTo(0);
+            Run early = run("node", "withdraw", "--deployment", deployment, "--operator-keystore", operator.toString(),
+                    "--password-file", pw);
+            assertThat(early.exit()).isEqualTo(1);
+            assertThat(early.err()).contains("UnbondingNotReady");
+            devnet.advanceTime(chain.nodes().unbondingDelay().plusSeconds(1));
+            Run withdrawn = run("node", "withdraw", "--deployment", deployment, "--operator-keystore", operator.toString(),
+                    "--password-file", pw);
+            assertThat(withdrawn.exit()).as(withdrawn.err()).isEqualTo(0);
+            assertThat(withdrawn.out()).contains("withdrew " + stake + " wei");
         }
         assertThat(KeyStoreFile.address(operator)).isEqualTo(op);
     }

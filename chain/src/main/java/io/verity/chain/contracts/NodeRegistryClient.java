@@ -79,6 +79,11 @@ public final class NodeRegistryClient extends ContractClient {
         return a.equals(EvmAddress.ZERO) ? Optional.empty() : Optional.of(a);
     }
 
+    /** What {@code operator} has staked (not unbonding); zero for an address that never staked. */
+    public BigInteger operatorStake(EvmAddress operator) {
+        return W3.uint(call(W3.fn("operatorStake", List.of(W3.address(operator)), "uint256", "uint256", "uint64")), 0);
+    }
+
     /** True when the key was replaced or revoked by its operator; it never serves again. */
     public boolean isRevoked(EvmAddress node) {
         return (Boolean) W3.java(call(W3.fn("isRevoked", List.of(W3.address(node)), "bool")), 0);
