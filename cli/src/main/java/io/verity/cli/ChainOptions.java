@@ -36,4 +36,9 @@ public final class ChainOptions {
     public Deployment required() {
         return find().orElseThrow(() -> new TensorFiles.UsageError("no deployment at " + file() + "; give --deployment"));
     }
+
+    /** The home directory (for the node key and models), absolute. */
+    public Path homeDir() {
+        return home.dir();
+    }
 }

@@ -34,7 +34,7 @@ public final class GatewayCommand {
         Path clientKeystore;
 
         @picocli.CommandLine.Mixin
-        PasswordOptions password = new PasswordOptions();
+        io.verity.cli.keys.PasswordOptions password = new io.verity.cli.keys.PasswordOptions();
 
         @Option(names = "--deposit-wei", defaultValue = "0", description = "top the client's Payments deposit up to this at start")
         BigInteger deposit;

@@ -1,4 +1,6 @@
-package io.verity.cli;
+package io.verity.cli.keys;
+
+import io.verity.cli.TensorFiles;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.keys.KeyStoreFile;
@@ -20,7 +22,18 @@ public final class NodeKeyOptions {
     @Mixin
     PasswordOptions password = new PasswordOptions();
 
-    ChainAccount account(Path home) {
+    /** True when {@code --keystore} was given. */
+    public boolean keystoreGiven() {
+        return keystore != null;
+    }
+
+    /** The password options, which an operator's keystore shares on commands that take one. */
+    public PasswordOptions password() {
+        return password;
+    }
+
+    /** The node key (see the class comment). */
+    public ChainAccount account(Path home) {
         if (keystore != null) {
             try {
                 return KeyStoreFile.read(keystore, password.password("--keystore"));

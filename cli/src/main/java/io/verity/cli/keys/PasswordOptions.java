@@ -1,4 +1,6 @@
-package io.verity.cli;
+package io.verity.cli.keys;
+
+import io.verity.cli.TensorFiles;
 
 import io.verity.chain.keys.KeyStoreFile;
 import io.verity.chain.keys.KeyStoreFlags;
@@ -15,12 +17,12 @@ public final class PasswordOptions {
     @Option(names = KeyStoreFlags.PASSWORD_ENV, paramLabel = "NAME", description = "the keystore password: this environment variable")
     String passwordEnv;
 
-    boolean given() {
+    public boolean given() {
         return passwordFile != null || passwordEnv != null;
     }
 
     /** @throws TensorFiles.UsageError unless exactly one source was given, or when it cannot be read */
-    KeyStoreFile.Password password(String forWhat) {
+    public KeyStoreFile.Password password(String forWhat) {
         if ((passwordFile == null) == (passwordEnv == null)) {
             throw new TensorFiles.UsageError(forWhat + " needs exactly one of --password-file FILE or --password-env NAME");
         }

@@ -1,4 +1,8 @@
-package io.verity.cli;
+package io.verity.cli.keys;
+
+import io.verity.cli.TensorFiles;
+import io.verity.cli.Main;
+import io.verity.cli.ChainOptions;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainException;
@@ -127,7 +131,7 @@ public final class KeysCommand {
         @Override
         public Integer call() {
             Deployment d = chainOptions.required();
-            ChainAccount node = nodeKey.account(chainOptions.home.dir());
+            ChainAccount node = nodeKey.account(chainOptions.homeDir());
             try (ChainClients chain = ChainClients.connect(d, ChainAccount.READ_ONLY)) {
                 System.out.println(chain.nodes().consentFor(EvmAddress.parse(operator), node.key()).toHex());
                 System.err.println("node " + node.address() + " consents to operator " + EvmAddress.parse(operator)

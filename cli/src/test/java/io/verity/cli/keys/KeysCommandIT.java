@@ -1,4 +1,6 @@
-package io.verity.cli;
+package io.verity.cli.keys;
+
+import io.verity.cli.Main;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

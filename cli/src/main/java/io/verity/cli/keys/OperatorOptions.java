@@ -1,4 +1,7 @@
-package io.verity.cli;
+package io.verity.cli.keys;
+
+import io.verity.cli.TensorFiles;
+import io.verity.cli.ChainOptions;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
@@ -11,7 +14,7 @@ import picocli.CommandLine.Option;
  * The operator's (cold) key and the deployment, for the {@code verity node} commands that manage a node key:
  * {@code --operator-keystore FILE} with {@code --password-file} or {@code --password-env}.
  */
-final class OperatorOptions {
+public final class OperatorOptions {
     @Mixin
     ChainOptions chainOptions = new ChainOptions();
 
@@ -30,7 +33,7 @@ final class OperatorOptions {
     }
 
     /** The operator account in {@code keystore}; always from a keystore, never a plain key file. */
-    static ChainAccount open(Path keystore, PasswordOptions password) {
+    public static ChainAccount open(Path keystore, PasswordOptions password) {
         try {
             return KeyStoreFile.read(keystore, password.password("--operator-keystore"));
         } catch (IllegalArgumentException e) {
