@@ -32,8 +32,7 @@ public final class OperatorCommands {
 
         @Override
         public Integer call() {
-            ChainAccount operator = operatorOptions.operator();
-            return onChain(operatorOptions.deployment(), operator, chain -> {
+            return operatorOptions.run((operator, chain) -> {
                 var old = chain.nodes().nodeOf(operator.address());
                 NodeRegistration.check("rotateNodeKey", chain.nodes().rotateNodeKey(EvmAddress.parse(newNode), Signature.parse(consent)));
                 System.out.println("operator " + operator.address() + ": node key " + old.map(Object::toString).orElse("?")
@@ -51,8 +50,7 @@ public final class OperatorCommands {
 
         @Override
         public Integer call() {
-            ChainAccount operator = operatorOptions.operator();
-            return onChain(operatorOptions.deployment(), operator, chain -> {
+            return operatorOptions.run((operator, chain) -> {
                 var old = chain.nodes().nodeOf(operator.address());
                 NodeRegistration.check("revokeNodeKey", chain.nodes().revokeNodeKey());
                 System.out.println("operator " + operator.address() + ": node key " + old.map(Object::toString).orElse("?")
@@ -81,8 +79,7 @@ public final class OperatorCommands {
 
         @Override
         public Integer call() {
-            ChainAccount operator = operatorOptions.operator();
-            return onChain(operatorOptions.deployment(), operator, chain -> {
+            return operatorOptions.run((operator, chain) -> {
                 NodeRegistration.check(how.exit ? "exit" : "requestUnbond",
                         how.exit ? chain.nodes().exit() : chain.nodes().requestUnbond(how.wei));
                 System.out.println("operator " + operator.address() + ": unbonding; stake left "
@@ -100,8 +97,7 @@ public final class OperatorCommands {
 
         @Override
         public Integer call() {
-            ChainAccount operator = operatorOptions.operator();
-            return onChain(operatorOptions.deployment(), operator, chain -> {
+            return operatorOptions.run((operator, chain) -> {
                 var done = chain.nodes().withdraw();
                 NodeRegistration.check("withdraw", done);
                 System.out.println("operator " + operator.address() + ": withdrew "

@@ -24,12 +24,11 @@ public final class OperatorOptions {
     @Option(names = "--operator-keystore", required = true, paramLabel = "FILE", description = "the operator's keystore")
     Path keystore;
 
-    Deployment deployment() {
-        return chainOptions.required();
-    }
-
-    ChainAccount operator() {
-        return open(keystore, password);
+    /** {@code action} as the operator on the deployment; the exit code of {@link OperatorCommands#onChain}. */
+    int run(java.util.function.BiConsumer<ChainAccount, io.verity.chain.contracts.ChainClients> action) {
+        Deployment d = chainOptions.required();
+        ChainAccount operator = open(keystore, password);
+        return OperatorCommands.onChain(d, operator, chain -> action.accept(operator, chain));
     }
 
     /** The operator account in {@code keystore}; always from a keystore, never a plain key file. */
