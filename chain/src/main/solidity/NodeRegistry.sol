@@ -28,12 +28,13 @@ contract NodeRegistry is Ownable, ReentrancyGuard, EIP712 {
         bytes32[] models;
         bytes32 attestationDigest;
         uint256 price;
+        // one slot: isStaked (on every commit) reads active and operator together
         address operator;
-        uint64 registeredAt;
         uint64 lastSeen;
         bool registered;
         bool active;
         bool revoked;
+        uint64 registeredAt;
     }
 
     /// An operator's stake and the one node key it backs now (zero when it revoked the key).
