@@ -34,7 +34,7 @@ public final class KeyStoreFile {
     private KeyStoreFile() {}
 
     /**
-     * How hard the password is stretched. {@link #STANDARD} (scrypt n=2^18, p=1, as geth; about a second and 256 MiB
+     * How hard the password is stretched. {@link #STANDARD} (scrypt n=2^18, r=8, p=1, as geth; seconds and 256 MiB
      * to open) is for real keys; {@link #LIGHT} (n=2^12, p=6) only for tests and throwaway dev keys.
      */
     public enum Scrypt { STANDARD, LIGHT }

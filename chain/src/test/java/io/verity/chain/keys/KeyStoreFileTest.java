@@ -58,6 +58,15 @@ class KeyStoreFileTest {
                 .hasMessageContaining("wrong password");
     }
 
+    /** What {@code verity keys new} writes for users: geth's standard cost (a second or two and 256 MiB to open). */
+    @Test
+    void a_standard_keystore_uses_geths_scrypt_cost_and_opens() throws Exception {
+        Path file = dir.resolve("standard.json");
+        KeyStoreFile.write(file, ACCOUNT, PASSWORD, KeyStoreFile.Scrypt.STANDARD);
+        assertThat(Files.readString(file)).contains("\"n\":262144").contains("\"r\":8").contains("\"p\":1");
+        assertThat(KeyStoreFile.read(file, PASSWORD).address()).isEqualTo(ACCOUNT.address());
+    }
+
     @Test
     void an_existing_file_is_never_overwritten() throws Exception {
         Path file = dir.resolve("k.json");
