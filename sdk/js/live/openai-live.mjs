@@ -19,6 +19,11 @@ const messages = [{ role: 'user', content: 'Hello' }];
 const chat = await openai().chat.completions.create({ model, messages, temperature: 0, max_tokens: 8 });
 assert.ok(chat.choices[0].message.content.length > 0, 'the chat has content');
 const receipt = chat.verity.receipt;
+// receipt v2, signed by the Java node and verified above by this SDK: what was asked, what served, the usage
+assert.equal(receipt.version, 2, 'the node signs receipt v2');
+assert.equal(receipt.requestedModel, model);
+assert.equal(receipt.servedModel, model);
+assert.equal(receipt.completionTokens, chat.usage.completion_tokens);
 
 let streamed = '';
 for await (const chunk of await openai().chat.completions.create({ model, messages, temperature: 0, max_tokens: 8, stream: true })) {

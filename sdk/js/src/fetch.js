@@ -1,7 +1,7 @@
 // A drop-in fetch for OpenAI clients that fails closed: an answer from a Verity gateway or node is handed to
 // the client only when it carries receipts that verify and sign exactly this request and this answer
 // (docs/llm.md: the `verity` object; the digests are ChatDigests').
-import { verifyReceipt } from './receipt.js';
+import { verifyReceipt, substitutionProblem } from './receipt.js';
 import { requestDigest, responseDigest, answerFromChunks } from './digests.js';
 
 /** Thrown (by the fetch, so OpenAI clients wrap it as the `cause` of their connection error) when an answer does not verify. */
@@ -51,9 +51,23 @@ export function verifiedFetch(fetchImpl = globalThis.fetch, opts = {}) {
       verity = answer.verity;
     }
     const policy = sent.verity?.policy ?? headers.get('verity-policy'); // the member wins, as at the gateway
-    const verified = await checkAnswer({ path, sent, requestIdHeader: headers.get('verity-request-id'), policy, answer, verity, opts });
+    const asked = askedModel(sent, headers);
+    const verified = await checkAnswer({ path, sent, requestIdHeader: headers.get('verity-request-id'), policy, answer, verity, opts, asked });
     opts.onVerified?.(verified);
     return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
+
+/**
+ * The model the request asked for: its `model`, pinned by `verity.model_digest` (or the Verity-Model-Digest
+ * header), a substitution allowed by `verity.allow_substitution` (or Verity-Allow-Substitution: true).
+ */
+export function askedModel(sent, headers = new Headers()) {
+  const v = sent.verity ?? {};
+  return {
+    model: sent.model,
+    modelDigest: v.model_digest ?? headers.get('verity-model-digest'),
+    allowSubstitution: v.allow_substitution ?? headers.get('verity-allow-substitution') === 'true',
   };
 }
 
@@ -73,7 +87,7 @@ function sseData(text) {
  * The checks of an OpenAI-style answer, in order; the first that fails throws. Everything is recomputed
  * from what the client holds: the body it sent, the request id it chose, the answer it received.
  */
-export async function checkAnswer({ path, sent, requestIdHeader, policy, answer, verity, opts = {} }) {
+export async function checkAnswer({ path, sent, requestIdHeader, policy, answer, verity, opts = {}, asked = askedModel(sent) }) {
   if (verity == null || typeof verity !== 'object' || verity.receipt == null) {
     throw new VerityVerificationError('RECEIPT_MISSING', 'the answer carries no verity.receipt');
   }
@@ -112,6 +126,8 @@ export async function checkAnswer({ path, sent, requestIdHeader, policy, answer,
     if (r.modelDigest !== lead.modelDigest || r.requestId !== lead.requestId) {
       throw new VerityVerificationError('AGREEMENT', 'receipts of one answer name different models or requests', r);
     }
+    const swapped = substitutionProblem(r, asked);
+    if (swapped) throw new VerityVerificationError('SUBSTITUTION', swapped, r);
     const signer = r.node.toLowerCase();
     if (signers.has(signer)) throw new VerityVerificationError('DISTINCT_SIGNERS', `node ${r.node} signed more than one receipt`, r);
     signers.add(signer);

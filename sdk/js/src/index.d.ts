@@ -31,8 +31,41 @@ export interface ReceiptV1 {
   signature: Hex;
 }
 
+/**
+ * Receipt format 2 (docs/receipts.md): the v1 fields plus the model asked for and the one that served, the
+ * provider, token usage, the payment, the receipt it follows and an attachments digest.
+ */
+export interface ReceiptV2 extends Omit<ReceiptV1, 'version'> {
+  version: 2;
+  requestedModel: string;
+  servedModel: string;
+  /** the upstream's base URL for a provider proxy, "" when the node ran the model */
+  provider: string;
+  promptTokens: number;
+  completionTokens: number;
+  payer: Address;
+  /** wei, decimal string */
+  cumulativeAmount: string;
+  prevReceipt: Hex;
+  attachmentsDigest: Hex;
+}
+
 /** Every receipt format this SDK verifies; later formats join this union. */
-export type SignedReceipt = ReceiptV1;
+export type SignedReceipt = ReceiptV1 | ReceiptV2;
+
+/** The model a request asked for: by name, optionally pinned to a digest, a substitution allowed or not. */
+export interface AskedModel {
+  model: string;
+  modelDigest?: Hex | string | null;
+  allowSubstitution?: boolean;
+}
+
+/** Whether `served` is `requested` or a dated snapshot of it (gpt-4o-mini → gpt-4o-mini-2024-07-18). */
+export function servedAsRequested(requested: string, served: string): boolean;
+/** What in a receipt contradicts the asked model (substitution, wrong requested model, pin), or null. */
+export function substitutionProblem(receipt: SignedReceipt, asked: AskedModel): string | null;
+/** The asked model of an OpenAI request body (verity.model_digest, verity.allow_substitution) and its headers. */
+export function askedModel(sent: Record<string, unknown>, headers?: Headers): AskedModel;
 
 /** Where trust comes from: the exact domain, or the chain and Settlement contract it is made of. */
 export type Trust =
@@ -84,7 +117,7 @@ export function checkInclusion(
 
 export type AnswerCheck =
   | ReceiptCheck | 'REQUEST' | 'RECEIPT_MISSING' | 'REQUEST_ID' | 'INPUTS_DIGEST' | 'OUTPUTS_DIGEST'
-  | 'AGREEMENT' | 'DISTINCT_SIGNERS' | 'POLICY';
+  | 'AGREEMENT' | 'DISTINCT_SIGNERS' | 'POLICY' | 'SUBSTITUTION';
 
 export class VerityVerificationError extends Error {
   readonly check: AnswerCheck;
@@ -113,6 +146,8 @@ export function checkAnswer(args: {
   answer: Record<string, unknown>;
   verity: unknown;
   opts?: VerifiedFetchOptions;
+  /** the model asked for; by default askedModel(sent) */
+  asked?: AskedModel;
 }): Promise<VerifiedAnswer>;
 
 export function jcs(value: unknown): string;

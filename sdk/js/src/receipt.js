@@ -1,6 +1,6 @@
 // Receipt verification (docs/protocol.md): the EIP-712 hash exactly as io.verity.protocol.receipt.Eip712
 // computes it, the signer recovered with viem, and a verdict naming the first check that failed.
-import { hashTypedData, recoverAddress, getAddress } from 'viem';
+import { hashTypedData, recoverAddress, getAddress, keccak256, stringToBytes } from 'viem';
 
 /** verification's uint8, indexed by its JSON name (io.verity.protocol.receipt.VerificationMode). */
 export const VERIFICATION_MODES = Object.freeze(['none', 'tee', 'redundant', 'sample', 'optimistic']);
@@ -17,24 +17,72 @@ const struct = (fields) => fields.map(([name, type]) => ({ name, type }));
  * type and a `message` builder). Each entry: the EIP-712 `types`, its `primaryType`, and `message(json)`
  * turning the checked receipt JSON into the typed-data message.
  */
+const RECEIPT_V1 = struct([
+  ['version', 'uint16'], ['requestId', 'bytes32'], ['modelDigest', 'bytes32'], ['engine', 'string'],
+  ['inputsDigest', 'bytes32'], ['outputsDigest', 'bytes32'], ['traceRoot', 'bytes32'], ['node', 'address'],
+  ['attestationDigest', 'bytes32'], ['verification', 'uint8'], ['price', 'uint256'], ['timestamp', 'uint64'],
+]);
+const messageV1 = (r) => ({
+  version: r.version, requestId: r.requestId, modelDigest: r.modelDigest, engine: r.engine,
+  inputsDigest: r.inputsDigest, outputsDigest: r.outputsDigest, traceRoot: r.traceRoot, node: r.node,
+  attestationDigest: r.attestationDigest, verification: VERIFICATION_MODES.indexOf(r.verification),
+  price: BigInt(r.price), timestamp: BigInt(r.timestamp),
+});
+/** A v2 receipt signs its model names and provider as keccak256 of their UTF-8 (docs/receipts.md). */
+const text = (s) => keccak256(stringToBytes(s));
+
 export const RECEIPT_FORMATS = Object.freeze({
-  1: Object.freeze({
-    primaryType: 'Receipt',
+  1: Object.freeze({ primaryType: 'Receipt', types: { Receipt: RECEIPT_V1 }, message: messageV1 }),
+  // Receipt v2 nests the v1 struct and adds what was asked and served, usage, payment, predecessor, attachments.
+  2: Object.freeze({
+    primaryType: 'ReceiptV2',
     types: {
-      Receipt: struct([
-        ['version', 'uint16'], ['requestId', 'bytes32'], ['modelDigest', 'bytes32'], ['engine', 'string'],
-        ['inputsDigest', 'bytes32'], ['outputsDigest', 'bytes32'], ['traceRoot', 'bytes32'], ['node', 'address'],
-        ['attestationDigest', 'bytes32'], ['verification', 'uint8'], ['price', 'uint256'], ['timestamp', 'uint64'],
+      ReceiptV2: struct([
+        ['receipt', 'Receipt'], ['requestedModel', 'bytes32'], ['servedModel', 'bytes32'], ['provider', 'bytes32'],
+        ['promptTokens', 'uint64'], ['completionTokens', 'uint64'], ['payer', 'address'], ['cumulativeAmount', 'uint256'],
+        ['prevReceipt', 'bytes32'], ['attachmentsDigest', 'bytes32'],
       ]),
+      Receipt: RECEIPT_V1,
     },
     message: (r) => ({
-      version: r.version, requestId: r.requestId, modelDigest: r.modelDigest, engine: r.engine,
-      inputsDigest: r.inputsDigest, outputsDigest: r.outputsDigest, traceRoot: r.traceRoot, node: r.node,
-      attestationDigest: r.attestationDigest, verification: VERIFICATION_MODES.indexOf(r.verification),
-      price: BigInt(r.price), timestamp: BigInt(r.timestamp),
+      receipt: messageV1(r), requestedModel: text(r.requestedModel), servedModel: text(r.servedModel),
+      provider: text(r.provider), promptTokens: BigInt(r.promptTokens), completionTokens: BigInt(r.completionTokens),
+      payer: r.payer, cumulativeAmount: BigInt(r.cumulativeAmount), prevReceipt: r.prevReceipt,
+      attachmentsDigest: r.attachmentsDigest,
     }),
   }),
 });
+
+/** A dated snapshot suffix providers append to an alias: -2024-07-18, -20240718, -0613 (Java's ReceiptV2). */
+const SNAPSHOT = /^-(\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$/;
+
+/** Whether `served` is the model `requested` names: the same id, or a dated snapshot of it. */
+export function servedAsRequested(requested, served) {
+  if (served === requested) return true;
+  return requested !== '' && served.startsWith(requested) && SNAPSHOT.test(served.slice(requested.length));
+}
+
+/**
+ * What in a verified receipt contradicts the request (Java's AskedModel), or null: a model digest other than the
+ * pinned one; for a v2 receipt, a requested model other than the one asked, or (unless allowed) a served model
+ * that is not the requested one or a dated snapshot of it. A v1 receipt names no models: only the pin is checked.
+ *
+ * @param {{model: string, modelDigest?: string|null, allowSubstitution?: boolean}} asked
+ */
+export function substitutionProblem(receipt, { model, modelDigest = null, allowSubstitution = false }) {
+  if (modelDigest != null && receipt.modelDigest.toLowerCase() !== String(modelDigest).toLowerCase()) {
+    return `model digest ${receipt.modelDigest} is not the pinned ${modelDigest}`;
+  }
+  if (receipt.version !== 2) return null;
+  if (receipt.requestedModel !== model) {
+    return `the receipt says the request asked for '${receipt.requestedModel}', it asked for '${model}'`;
+  }
+  if (!allowSubstitution && !servedAsRequested(receipt.requestedModel, receipt.servedModel)) {
+    return `model substitution: asked for '${model}', served by '${receipt.servedModel}'`
+        + (receipt.provider === '' ? '' : ` at ${receipt.provider}`) + '; set verity.allow_substitution to accept another model';
+  }
+  return null;
+}
 
 /** Verity's EIP-712 domain on a chain, verified by its Settlement contract. */
 export function verityDomain(chainId, verifyingContract) {
@@ -123,7 +171,7 @@ function addressProblem(a) {
   return null;
 }
 
-/** What is malformed in the receipt JSON, or null: the form ReceiptJson.read accepts (v1 fields). */
+/** What is malformed in the receipt JSON, or null: the form ReceiptJson.read accepts (v1 fields, and v2's for version 2). */
 export function receiptFormatProblem(r) {
   if (r === null || typeof r !== 'object' || Array.isArray(r)) return 'receipt must be a JSON object';
   const problems = [];
@@ -142,6 +190,20 @@ export function receiptFormatProblem(r) {
   need('timestamp', Number.isSafeInteger(r.timestamp) && r.timestamp >= 0 ? null : `must be an integer >= 0 (ms), got ${JSON.stringify(r.timestamp)}`);
   need('signature', typeof r.signature === 'string' && /^0x[0-9a-fA-F]{130}$/.test(r.signature) ? null
       : `must be 0x + 130 hex digits (r, s, v), got ${JSON.stringify(r.signature)}`);
+  if (r.version === 2) {
+    for (const f of ['requestedModel', 'servedModel', 'provider']) {
+      need(f, typeof r[f] === 'string' && r[f].isWellFormed() ? null : `must be a string of valid Unicode, got ${JSON.stringify(r[f])}`);
+    }
+    for (const f of ['promptTokens', 'completionTokens']) {
+      need(f, Number.isSafeInteger(r[f]) && r[f] >= 0 ? null : `must be an integer between 0 and 2^53 - 1, got ${JSON.stringify(r[f])}`);
+    }
+    need('payer', addressProblem(r.payer));
+    need('cumulativeAmount', typeof r.cumulativeAmount === 'string' && /^[0-9]{1,78}$/.test(r.cumulativeAmount)
+        && BigInt(r.cumulativeAmount) < UINT256_LIMIT ? null : `must be a decimal string of wei < 2^256, got ${JSON.stringify(r.cumulativeAmount)}`);
+    for (const f of ['prevReceipt', 'attachmentsDigest']) {
+      need(f, typeof r[f] === 'string' && BYTES32.test(r[f]) ? null : `must be 0x + 64 hex digits, got ${JSON.stringify(r[f])}`);
+    }
+  }
   if (r.id != null) need('id', typeof r.id === 'string' && BYTES32.test(r.id) ? null : `must be 0x + 64 hex digits, got ${JSON.stringify(r.id)}`);
   const d = r.domain;
   if (d === null || typeof d !== 'object' || Array.isArray(d)) {

@@ -16,13 +16,21 @@ let tamper = null; // how the next answer is spoiled, or null
 let server;
 let baseURL;
 
+/** Receipt v2 for `tamper` 'v2' (served as asked) and 'swapped' (the upstream served another model). */
+const v2 = (request) => tamper === 'v2' || tamper === 'swapped' ? {
+  version: 2, requestedModel: request.model, servedModel: tamper === 'swapped' ? 'gpt-3.5-turbo' : `${request.model}-2024-07-18`,
+  provider: 'https://api.example.com/v1', promptTokens: 5, completionTokens: 2, payer: second.address,
+  cumulativeAmount: '7000', prevReceipt: '0x' + '00'.repeat(32), attachmentsDigest: '0x' + '00'.repeat(32),
+} : {};
+
 async function sign(request, answer, signer = account) {
-  const format = RECEIPT_FORMATS[1];
+  const extra = v2(request);
+  const format = RECEIPT_FORMATS[extra.version ?? 1];
   const receipt = {
     version: 1, requestId: '0x' + '01'.repeat(32), modelDigest: APPLIED.model_digest, engine: APPLIED.engine,
     inputsDigest: requestDigest('/v1/chat/completions', request, APPLIED), outputsDigest: responseDigest(answer),
     traceRoot: '0x' + '00'.repeat(32), node: signer.address, attestationDigest: '0x' + '00'.repeat(32),
-    verification: 'none', price: '1000', timestamp: 1764000000000, domain: DOMAIN,
+    verification: 'none', price: '1000', timestamp: 1764000000000, domain: DOMAIN, ...extra,
   };
   const signature = await signer.signTypedData({ domain: DOMAIN, types: format.types, primaryType: format.primaryType, message: format.message(receipt) });
   return { ...receipt, signature };
@@ -127,4 +135,22 @@ test('an answer must be what the asked policy promises: redundant:2 needs two re
   await rejects(ask(redundant(client())), 'DISTINCT_SIGNERS');
   tamper = null;
   await rejects(ask(client().withOptions({ defaultHeaders: { 'Verity-Policy': 'tee' } })), 'POLICY'); // no evidence digest
+});
+
+test('a v2 receipt served as asked (a dated snapshot) verifies; a substituted model throws SUBSTITUTION unless allowed', async () => {
+  tamper = 'v2';
+  const verified = [];
+  const answer = await ask(client({ domain: DOMAIN, onVerified: (a) => verified.push(a) }));
+  assert.equal(answer.choices[0].message.content, 'Paris.');
+  assert.equal(verified[0].receipts[0].version, 2);
+  assert.equal(verified[0].receipts[0].servedModel, 'm-2024-07-18');
+  tamper = 'swapped';
+  for (const stream of [false, true]) await rejects(ask(client(), stream), 'SUBSTITUTION');
+  const allowing = await client().chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'Capital of France?' }],
+    temperature: 0, verity: { allow_substitution: true } });
+  assert.equal(allowing.verity.receipt.servedModel, 'gpt-3.5-turbo');
+  await ask(client().withOptions({ defaultHeaders: { 'Verity-Allow-Substitution': 'true' } })); // the header says the same
+  tamper = 'v2';
+  await rejects(ask(client().withOptions({ defaultHeaders: { 'Verity-Model-Digest': '0x' + 'cd'.repeat(32) } })), 'SUBSTITUTION');
+  tamper = null;
 });

@@ -93,6 +93,9 @@ test('malformed receipts fail FORMAT naming the field; unknown versions fail VER
     assert.match(v.reason, reason);
   }
   assert.equal((await verifyReceipt({ ...json, node: json.node.toLowerCase() })).ok, true);
-  assert.equal((await verifyReceipt({ ...json, version: 2 })).check, 'VERSION');
+  assert.equal((await verifyReceipt({ ...json, version: 3 })).check, 'VERSION');
+  const v2WithoutItsFields = await verifyReceipt({ ...json, version: 2 });
+  assert.equal(v2WithoutItsFields.check, 'FORMAT');
+  assert.match(v2WithoutItsFields.reason, /\/requestedModel must be a string/);
   assert.equal((await verifyReceipt({ ...json, domain: { ...json.domain, name: 'Other' } })).check, 'DOMAIN');
 });

@@ -149,10 +149,27 @@ contract DisputeGame is ReentrancyGuard {
         payable
         returns (uint256 gameId)
     {
+        _canOpen(r, n);
+        (bytes32 id,,) = settlement.verifyReceipt(r, sig, batchId, proof);
+        return _open(r, id, n);
+    }
+
+    /// open for a format-2 receipt (Settlement.verifyReceiptV2 must pass); the game is on its v1 fields.
+    function openV2(VerityReceipt.ReceiptV2 calldata r, bytes calldata sig, uint256 batchId, bytes32[] calldata proof,
+        uint64 n) external payable returns (uint256 gameId)
+    {
+        _canOpen(r.receipt, n);
+        (bytes32 id,,) = settlement.verifyReceiptV2(r, sig, batchId, proof);
+        return _open(r.receipt, id, n);
+    }
+
+    function _canOpen(VerityReceipt.Receipt calldata r, uint64 n) private view {
         if (msg.value < minBond) revert BondTooSmall(msg.value, minBond);
         if (r.traceRoot == bytes32(0)) revert NoTrace(bytes32(0));
         if (n == 0) revert EmptyTrace();
-        (bytes32 id,,) = settlement.verifyReceipt(r, sig, batchId, proof);
+    }
+
+    function _open(VerityReceipt.Receipt calldata r, bytes32 id, uint64 n) private returns (uint256 gameId) {
         if (convicted[id]) revert AlreadyConvicted(id);
         if (openGame[id] != 0) revert AlreadyDisputed(id, openGame[id] - 1);
         gameId = games.length;
@@ -217,9 +234,26 @@ contract DisputeGame is ReentrancyGuard {
     function proveOutputs(VerityReceipt.Receipt calldata r, bytes calldata sig, uint256 batchId, bytes32[] calldata proof,
         Reveal calldata last) external nonReentrant
     {
+        _canProveOutputs(r);
+        (bytes32 id,,) = settlement.verifyReceipt(r, sig, batchId, proof);
+        _proveOutputs(r, id, last);
+    }
+
+    /// proveOutputs for a format-2 receipt (Settlement.verifyReceiptV2 must pass).
+    function proveOutputsV2(VerityReceipt.ReceiptV2 calldata r, bytes calldata sig, uint256 batchId,
+        bytes32[] calldata proof, Reveal calldata last) external nonReentrant
+    {
+        _canProveOutputs(r.receipt);
+        (bytes32 id,,) = settlement.verifyReceiptV2(r, sig, batchId, proof);
+        _proveOutputs(r.receipt, id, last);
+    }
+
+    function _canProveOutputs(VerityReceipt.Receipt calldata r) private pure {
         if (r.traceRoot == bytes32(0)) revert NoTrace(bytes32(0));
         if (keccak256(bytes(r.engine)) != OUTPUTS_ENGINE) revert NoOutputsEntry(r.engine);
-        (bytes32 id,,) = settlement.verifyReceipt(r, sig, batchId, proof);
+    }
+
+    function _proveOutputs(VerityReceipt.Receipt calldata r, bytes32 id, Reveal calldata last) private {
         if (convicted[id]) revert AlreadyConvicted(id);
         if (last.leafCount == 0 || last.index != last.leafCount - 1) revert NotLastEntry(last.index, last.leafCount);
         if (traceRootOf(last) != r.traceRoot) revert InvalidProof(last.index);

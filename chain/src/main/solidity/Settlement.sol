@@ -106,6 +106,11 @@ contract Settlement is EIP712, ReentrancyGuard {
         return _hashTypedDataV4(VerityReceipt.hashStruct(r));
     }
 
+    /// The id of a format-2 receipt: the EIP-712 digest of its ReceiptV2 struct. Batches hold v1 and v2 ids alike.
+    function receiptIdV2(VerityReceipt.ReceiptV2 calldata r) public view returns (bytes32) {
+        return _hashTypedDataV4(VerityReceipt.hashStructV2(r));
+    }
+
     /// The StandardMerkleTree leaf of a receipt id: keccak256(bytes.concat(keccak256(abi.encode(id)))).
     function leafOf(bytes32 id) public pure returns (bytes32) {
         return keccak256(bytes.concat(keccak256(abi.encode(id))));
@@ -126,11 +131,32 @@ contract Settlement is EIP712, ReentrancyGuard {
         view
         returns (bytes32 id, uint64 timestamp, uint64 blockNumber)
     {
-        id = _signedId(r, signature);
+        id = receiptId(r);
+        _requireSigner(id, signature, r.node);
+        (timestamp, blockNumber) = _settled(id, r.node, batchId, proof);
+    }
+
+    /// verifyReceipt for a format-2 receipt (its signer is r.receipt.node).
+    function verifyReceiptV2(VerityReceipt.ReceiptV2 calldata r, bytes calldata signature, uint256 batchId, bytes32[] calldata proof)
+        external
+        view
+        returns (bytes32 id, uint64 timestamp, uint64 blockNumber)
+    {
+        id = receiptIdV2(r);
+        _requireSigner(id, signature, r.receipt.node);
+        (timestamp, blockNumber) = _settled(id, r.receipt.node, batchId, proof);
+    }
+
+    /// The batch was committed by `node` and holds `id` under `proof`; its commit time and block.
+    function _settled(bytes32 id, address node, uint256 batchId, bytes32[] calldata proof)
+        private
+        view
+        returns (uint64 timestamp, uint64 blockNumber)
+    {
         Batch storage b = _batch(batchId);
-        if (b.node != r.node) revert BatchNotPostedBySigner(batchId, b.node, r.node);
+        if (b.node != node) revert BatchNotPostedBySigner(batchId, b.node, node);
         if (!MerkleProof.verifyCalldata(proof, b.root, leafOf(id))) revert ReceiptNotInBatch(id, batchId);
-        return (id, b.timestamp, b.blockNumber);
+        return (b.timestamp, b.blockNumber);
     }
 
     /// Anyone may submit two receipts the same node signed for the same request and model with different
@@ -142,18 +168,47 @@ contract Settlement is EIP712, ReentrancyGuard {
         VerityReceipt.Receipt calldata b,
         bytes calldata sigB
     ) external nonReentrant returns (uint256 slashed) {
+        _checkConflict(a, b);
+        bytes32 idA = receiptId(a);
+        _requireSigner(idA, sigA, a.node);
+        bytes32 idB = receiptId(b);
+        _requireSigner(idB, sigB, b.node);
+        return _slashEquivocation(a, idA, idB);
+    }
+
+    /// reportEquivocation for two format-2 receipts.
+    function reportEquivocationV2(
+        VerityReceipt.ReceiptV2 calldata a,
+        bytes calldata sigA,
+        VerityReceipt.ReceiptV2 calldata b,
+        bytes calldata sigB
+    ) external nonReentrant returns (uint256 slashed) {
+        _checkConflict(a.receipt, b.receipt);
+        bytes32 idA = receiptIdV2(a);
+        _requireSigner(idA, sigA, a.receipt.node);
+        bytes32 idB = receiptIdV2(b);
+        _requireSigner(idB, sigB, b.receipt.node);
+        return _slashEquivocation(a.receipt, idA, idB);
+    }
+
+    /// Same node, request and model, different outputs, not reported before.
+    function _checkConflict(VerityReceipt.Receipt calldata a, VerityReceipt.Receipt calldata b) private view {
         if (a.node != b.node) revert NodeMismatch(a.node, b.node);
         if (a.requestId != b.requestId) revert RequestMismatch(a.requestId, b.requestId);
         if (a.modelDigest != b.modelDigest) revert ModelMismatch(a.modelDigest, b.modelDigest);
         if (a.outputsDigest == b.outputsDigest) revert OutputsNotConflicting(a.outputsDigest);
-        bytes32 key = keccak256(abi.encode(a.node, a.requestId, a.modelDigest));
-        if (equivocationReported[key]) revert EquivocationAlreadyReported(a.node, a.requestId, a.modelDigest);
-        bytes32 idA = _signedId(a, sigA);
-        bytes32 idB = _signedId(b, sigB);
+        if (equivocationReported[_equivocationKey(a)]) revert EquivocationAlreadyReported(a.node, a.requestId, a.modelDigest);
+    }
+
+    function _equivocationKey(VerityReceipt.Receipt calldata a) private pure returns (bytes32) {
+        return keccak256(abi.encode(a.node, a.requestId, a.modelDigest));
+    }
+
+    function _slashEquivocation(VerityReceipt.Receipt calldata a, bytes32 idA, bytes32 idB) private returns (uint256 slashed) {
         (,,,, uint256 stake, uint256 unbonding,,,,) = registry.getNode(a.node);
         uint256 amount = (stake + unbonding) * slashBps / 10_000;
         if (amount == 0) revert NothingToSlash(a.node);
-        equivocationReported[key] = true;
+        equivocationReported[_equivocationKey(a)] = true;
         // a reporting node key's reward goes to its operator, like its vouchers
         slashed = registry.slash(a.node, amount, registry.payeeOf(msg.sender), amount * reporterBps / 10_000, EQUIVOCATION);
         emit EquivocationSlashed(a.node, a.requestId, a.modelDigest, idA, idB, msg.sender, slashed);
@@ -163,10 +218,9 @@ contract Settlement is EIP712, ReentrancyGuard {
         return _domainSeparatorV4();
     }
 
-    function _signedId(VerityReceipt.Receipt calldata r, bytes calldata signature) private view returns (bytes32 id) {
-        id = receiptId(r);
+    function _requireSigner(bytes32 id, bytes calldata signature, address node) private pure {
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(id, signature);
-        if (err != ECDSA.RecoverError.NoError || recovered != r.node) revert InvalidSignature(id, recovered, r.node);
+        if (err != ECDSA.RecoverError.NoError || recovered != node) revert InvalidSignature(id, recovered, node);
     }
 
     function _batch(uint256 batchId) private view returns (Batch storage) {

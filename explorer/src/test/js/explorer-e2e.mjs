@@ -100,6 +100,14 @@ try {
   const csp = (await res.allHeaders())['content-security-policy'] || '';
   check(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), 'pages carry a CSP without unsafe-inline: ' + csp);
 
+  // 8. The public record of outcomes, from the header link: every node has a row; what no source records says so.
+  await page.goto(base + '/');
+  await page.click('header a[href="/outcomes"]');
+  await page.waitForSelector('#outcome-nodes');
+  check(await page.locator('#outcome-nodes tr').count() === rows + 1, 'outcomes list every node');
+  check((await page.locator('#outcome-nodes').innerText()).includes('not recorded yet'), 'outcomes say what is not recorded yet');
+  await page.screenshot({ path: path.join(shots, '6-outcomes.png'), fullPage: true });
+
   check(errors.length === 0, 'no page errors, no CSP violation and no request left the machine ' + JSON.stringify(errors));
 } finally {
   await browser.close();

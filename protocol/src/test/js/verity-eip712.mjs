@@ -14,6 +14,15 @@ export const receiptTypes = {
     ['attestationDigest', 'bytes32'], ['verification', 'uint8'], ['price', 'uint256'], ['timestamp', 'uint64'],
   ]),
 };
+/** Receipt format 2 (docs/receipts.md): nests Receipt; model names and provider signed as keccak256 of their UTF-8. */
+export const receiptV2Types = {
+  ReceiptV2: struct([
+    ['receipt', 'Receipt'], ['requestedModel', 'bytes32'], ['servedModel', 'bytes32'], ['provider', 'bytes32'],
+    ['promptTokens', 'uint64'], ['completionTokens', 'uint64'], ['payer', 'address'], ['cumulativeAmount', 'uint256'],
+    ['prevReceipt', 'bytes32'], ['attachmentsDigest', 'bytes32'],
+  ]),
+  Receipt: receiptTypes.Receipt,
+};
 export const voucherTypes = {
   Voucher: struct([['client', 'address'], ['node', 'address'], ['cumulativeAmount', 'uint256']]),
 };

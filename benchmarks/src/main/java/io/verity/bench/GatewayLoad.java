@@ -1,9 +1,9 @@
 package io.verity.bench;
 
 import io.verity.chain.devnet.Devnet;
-import io.verity.protocol.json.VoucherJson;
 import io.verity.gateway.Gateway;
 import io.verity.gateway.GatewayConfig;
+import io.verity.gateway.pay.PayerHeaders;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
 import io.verity.node.hub.ModelHub;
@@ -19,9 +19,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -120,13 +122,17 @@ public final class GatewayLoad {
                 try (Gateway gateway = Gateway.start(GatewayConfig.builder(dir.resolve("gateway"), deploymentFile)
                         .clientKey(devnet.account(4).privateKeyHex()).deposit(BigInteger.TEN.pow(20)).build())) {
                     List<URI> nodeUrls = nodes.stream().map(n -> n.url().resolve("/v1/infer")).toList();
+                    List<EvmAddress> nodeAddresses = nodes.stream().map(InferenceNode::address).toList();
                     URI gatewayUrl = gateway.url().resolve("/v1/infer");
                     String nodeBody = vadBody(null);
                     AtomicInteger next = new AtomicInteger();
                     // Round-robin over the same three nodes the gateway routes to: the same capacity on both sides.
                     Target directCall = new Target("direct round-robin x3",
-                            () -> post(http, nodeUrls.get(Math.floorMod(next.getAndIncrement(), nodeUrls.size())), nodeBody,
-                                    Optional.of(devnet.account(4).address())));
+                            () -> {
+                                int n = Math.floorMod(next.getAndIncrement(), nodeUrls.size());
+                                return post(http, nodeUrls.get(n), nodeBody, Optional.of(
+                                        PayerHeaders.of(Optional.of(devnet.account(4).key()), InstantSource.system()).to(nodeAddresses.get(n))));
+                            });
                     Target noneCall = policyCall(http, gatewayUrl, "none");
                     Target redundantCall = policyCall(http, gatewayUrl, "redundant:2");
                     Target sampleCall = policyCall(http, gatewayUrl, "sample:0.05");
@@ -268,11 +274,14 @@ public final class GatewayLoad {
         return post(http, url, body, Optional.empty());
     }
 
-    /** @param payer named to a node called directly (a charging node serves only a named, funded payer) */
-    private static boolean post(HttpClient http, URI url, String body, Optional<EvmAddress> payer) throws Exception {
+    /**
+     * @param payer named and proven to a node called directly (a charging node serves only a named, funded payer),
+     *     signed per request as the gateway does, so both sides pay for that signature
+     */
+    private static boolean post(HttpClient http, URI url, String body, Optional<Map<String, String>> payer) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
-        payer.ifPresent(p -> b.header(VoucherJson.PAYER_HEADER, p.toString()));
+        payer.ifPresent(h -> h.forEach(b::header));
         HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         return r.statusCode() == 200;
     }

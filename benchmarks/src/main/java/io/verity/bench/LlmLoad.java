@@ -143,16 +143,18 @@ public final class LlmLoad {
                     Gateway gateway = Gateway.start(GatewayConfig.builder(home.resolve("gateway"), deploymentFile)
                             .clientKey(devnet.account(4).privateKeyHex()).deposit(BigInteger.TEN.pow(18)).build())) {
                 awaitRouted(gateway, http);
-                io.verity.protocol.EvmAddress payer = devnet.account(4).address();
+                io.verity.gateway.pay.PayerHeaders payer = io.verity.gateway.pay.PayerHeaders.of(
+                        java.util.Optional.of(devnet.account(4).key()), InstantSource.system());
+                io.verity.protocol.EvmAddress to = node.address();
                 List<Call> calls = List.of(
                         m -> {
                             Completion c = engine.chat(MESSAGES, greedy, List.of(), null, t -> m.token());
                             m.tokens = c.completionTokens();
                         },
-                        m -> whole(http, post(node.url(), BODY.formatted(maxTokens, ""), payer), m),
-                        m -> streamed(http, post(node.url(), BODY.formatted(maxTokens, ",\"stream\":true"), payer), m),
-                        m -> whole(http, post(gateway.url(), BODY.formatted(maxTokens, ""), payer), m),
-                        m -> streamed(http, post(gateway.url(), BODY.formatted(maxTokens, ",\"stream\":true"), payer), m));
+                        m -> whole(http, post(node.url(), BODY.formatted(maxTokens, ""), payer, to), m),
+                        m -> streamed(http, post(node.url(), BODY.formatted(maxTokens, ",\"stream\":true"), payer, to), m),
+                        m -> whole(http, post(gateway.url(), BODY.formatted(maxTokens, ""), payer, to), m),
+                        m -> streamed(http, post(gateway.url(), BODY.formatted(maxTokens, ",\"stream\":true"), payer, to), m));
                 for (int i = 0; i < WARMUP; i++) for (Call c : calls) c.run(new Marks());
                 int n = calls.size();
                 long[][] total = new long[n][requests], first = new long[n][requests], last = new long[n][requests];
@@ -235,11 +237,14 @@ public final class LlmLoad {
         if (!done) throw new IllegalStateException("stream ended without [DONE]");
     }
 
-    /** @param payer named to a node called directly (a charging node serves only a named, funded payer) */
-    static HttpRequest post(URI base, String body, io.verity.protocol.EvmAddress payer) {
-        return HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).header("Content-Type", "application/json")
-                .header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, payer.toString()) // a gateway ignores it; a node needs it
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    /**
+     * @param payer named and proven to {@code node} when called directly (a charging node serves only a named,
+     *     funded payer; a gateway ignores the headers)
+     */
+    static HttpRequest post(URI base, String body, io.verity.gateway.pay.PayerHeaders payer, io.verity.protocol.EvmAddress node) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).header("Content-Type", "application/json");
+        payer.to(node).forEach(b::header);
+        return b.POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
     static void report(List<Result> results, int requests, int maxTokens, PrintStream out) {

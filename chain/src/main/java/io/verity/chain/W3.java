@@ -56,13 +56,32 @@ public final class W3 {
         return new DynamicArray<>(Bytes32.class, ks.stream().map(W3::bytes32).toList());
     }
 
-    /** Settlement's Receipt struct, in the field order of {@link Receipt#EIP712_TYPE}. */
+    /**
+     * Settlement's Receipt struct, in the field order of {@link Receipt#EIP712_TYPE}; for a format-2 receipt its
+     * ReceiptV2 struct ({@link io.verity.protocol.receipt.ReceiptV2#EIP712_TYPE}), which the contracts take in the
+     * functions {@link #forVersion} names.
+     */
     public static DynamicStruct receipt(Receipt r) {
-        return new DynamicStruct(
+        DynamicStruct v1 = new DynamicStruct(
                 new Uint16(r.version()), bytes32(r.requestId()), bytes32(r.modelDigest()), new Utf8String(r.engine()),
                 bytes32(r.inputsDigest()), bytes32(r.outputsDigest()), bytes32(r.traceRoot()), address(r.node()),
                 bytes32(r.attestationDigest()), new Uint8(r.verification().code()), uint256(r.price()),
                 new Uint64(r.timestamp()));
+        if (!r.isV2()) return v1;
+        var x = r.v2();
+        return new DynamicStruct(v1, bytes32(text(x.requestedModel())), bytes32(text(x.servedModel())),
+                bytes32(text(x.provider())), uint64(x.promptTokens()), uint64(x.completionTokens()), address(x.payer()),
+                uint256(x.cumulativeAmount()), bytes32(x.prevReceipt()), bytes32(x.attachmentsDigest()));
+    }
+
+    /** The contract function taking {@code r}: {@code name} for a v1 receipt, {@code nameV2} for a format-2 one. */
+    public static String forVersion(String name, Receipt r) {
+        return r.isV2() ? name + "V2" : name;
+    }
+
+    /** A string as a v2 receipt signs it: keccak256 of its UTF-8. */
+    private static Keccak256 text(String s) {
+        return Keccak256.hash(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public static DynamicBytes signature(SignedReceipt r) {

@@ -59,9 +59,16 @@ class DisputeGameIT extends DevnetTestBase {
     }
 
     Settled settle(TestTrace trace, Keccak256 outputsDigest, String engine) {
+        return settle(receipt(trace, outputsDigest, engine));
+    }
+
+    Receipt receipt(TestTrace trace, Keccak256 outputsDigest, String engine) {
         Receipt base = receipts.receipt(addr(NODE));
-        Receipt r = new Receipt(1, base.requestId(), NodeRegistryIT.MODEL, engine, base.inputsDigest(),
+        return new Receipt(1, base.requestId(), NodeRegistryIT.MODEL, engine, base.inputsDigest(),
                 outputsDigest, trace.root, addr(NODE), Keccak256.ZERO, VerificationMode.NONE, base.price(), base.timestamp());
+    }
+
+    Settled settle(Receipt r) {
         SignedReceipt signed = signed(NODE, r);
         long batchId = SettlementClient.committedBatchId(settlement(NODE).commitBatch(TestMerkle.leaf(signed.id()), 1, "http://x/b").confirmed());
         return new Settled(signed, batchId);
@@ -324,6 +331,17 @@ class DisputeGameIT extends DevnetTestBase {
         assertThat(game(0).convicted(s.id())).isTrue();
         assertReverted(game(8).proveOutputs(s.signed(), s.batchId(), List.of(), honest.open(49)), "AlreadyConvicted", s.id());
         assertReverted(game(CHALLENGER).open(s.signed(), s.batchId(), List.of(), 50, BOND), "AlreadyConvicted", s.id());
+    }
+
+    @Test
+    void a_v2_receipt_is_disputed_and_proven_wrong_on_its_v1_fields_like_any_other() {
+        TestTrace honest = TestTrace.random(50, 20);
+        Settled s = settle(receipt(honest, Keccak256.hash(new byte[] {4}), "verity-det/2").withV2(receipts.v2()));
+        long id = open(s, 50);
+        assertThat(game(0).game(id).receiptId()).isEqualTo(s.id()); // openV2: the game is on the v2 id
+        var proven = game(7).proveOutputs(s.signed(), s.batchId(), List.of(), honest.open(49)).confirmed();
+        assertThat(proven.event("OutputsProven").<Keccak256>arg("receiptId")).isEqualTo(s.id());
+        assertThat(game(0).convicted(s.id())).isTrue();
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.verity.chain.contracts.SettlementClient;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.ReceiptV2;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
 import java.math.BigInteger;
@@ -21,8 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The protocol's EIP-712 receipt id against the Settlement contract's, over edge values (extreme integers,
- * one-character, non-ASCII and long engine strings, every verification mode) and seeded random receipts, and
- * signature recovery on chain.
+ * one-character, non-ASCII and long engine strings, every verification mode) and seeded random receipts, v1 and
+ * v2, and signature recovery on chain.
  */
 @DisplayNameGeneration(ReplaceUnderscores.class)
 class ReceiptIdIT extends DevnetTestBase {
@@ -43,6 +44,12 @@ class ReceiptIdIT extends DevnetTestBase {
                 new Receipt(1, t.randomBytes32(), t.randomBytes32(), "moteur/1.0/cpu-ümlaut-日本語-🚀", t.randomBytes32(),
                         t.randomBytes32(), t.randomBytes32(), node, t.randomBytes32(), VerificationMode.fromCode(4), BigInteger.ONE,
                         1_764_000_000_000L)));
+        // receipt v2 (docs/receipts.md): the contract's ReceiptV2 hash, at the edges and with non-ASCII names
+        Receipt plain = out.get(2);
+        out.add(plain.withV2(new ReceiptV2("", "", "", 0, 0, EvmAddress.ZERO, BigInteger.ZERO, Keccak256.ZERO, Keccak256.ZERO)));
+        out.add(out.get(1).withV2(new ReceiptV2("modèle-🚀", "x".repeat(500), "https://api.example.com/v1",
+                ReceiptV2.MAX_TOKENS, ReceiptV2.MAX_TOKENS, node, UINT256_MAX, ones, ones)));
+        for (int i = 0; i < 4; i++) out.add(plain.withV2(t.v2()));
         for (int i = 0; i < 20; i++) {
             out.add(new Receipt(random.nextInt(0x10000), t.randomBytes32(), t.randomBytes32(), "engine/" + random.nextInt(),
                     t.randomBytes32(), t.randomBytes32(), t.randomBytes32(), node, t.randomBytes32(), modes[random.nextInt(modes.length)],

@@ -11,6 +11,7 @@ import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.crypto.Signature;
 import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.ReceiptV2;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -179,6 +180,40 @@ class SettlementIT extends DevnetTestBase {
         assertReverted(settlement(6).reportEquivocation(sb, sa), "EquivocationAlreadyReported");
         SignedReceipt third = signed(1, TestReceipts.withOutputs(a, receipts.randomBytes32()));
         assertReverted(settlement(6).reportEquivocation(sa, third), "EquivocationAlreadyReported");
+    }
+
+    @Test
+    void two_v2_receipts_of_one_request_with_different_outputs_are_equivocation_too() {
+        stake(1);
+        Receipt a = receipts.receipt(addr(1)).withV2(receipts.v2());
+        SignedReceipt sa = signed(1, a);
+        SignedReceipt sb = signed(1, TestReceipts.withOutputs(a, receipts.randomBytes32()));
+        ChainEvent eq = settlement(5).reportEquivocation(sa, sb).confirmed().event("EquivocationSlashed");
+        assertThat(eq.<Keccak256>arg("receiptIdA")).isEqualTo(sa.id());
+        assertThat(eq.<Keccak256>arg("receiptIdB")).isEqualTo(sb.id());
+        assertReverted(settlement(6).reportEquivocation(sb, sa), "EquivocationAlreadyReported");
+        assertThatThrownBy(() -> settlement(6).reportEquivocation(sa, signed(1, receipts.receipt(addr(1)))))
+                .hasMessage("both receipts must have one format (v1 or v2), got versions 2 and 1");
+    }
+
+    @Test
+    void a_batch_may_hold_v1_and_v2_receipts_and_each_verifies_on_chain() {
+        stake(1);
+        SignedReceipt v1 = signed(1, receipts.receipt(addr(1)));
+        SignedReceipt v2 = signed(1, receipts.receipt(addr(1)).withV2(receipts.v2()));
+        TestMerkle tree = tree(List.of(v1, v2));
+        long id = SettlementClient.committedBatchId(settlement(1).commitBatch(tree.root(), 2, "u").confirmed());
+        for (SignedReceipt s : List.of(v1, v2)) {
+            assertThat(settlement(0).verifyReceipt(s, id, tree.proof(s.id()))).isInstanceOfSatisfying(SettledCheck.Settled.class,
+                    settled -> assertThat(settled.receiptId()).isEqualTo(s.id()));
+        }
+        // a v2 receipt whose served model is changed after signing no longer verifies
+        Receipt r = v2.receipt();
+        var changed = new ReceiptV2(r.v2().requestedModel(), "gpt-3.5-turbo", r.v2().provider(), r.v2().promptTokens(),
+                r.v2().completionTokens(), r.v2().payer(), r.v2().cumulativeAmount(), r.v2().prevReceipt(), r.v2().attachmentsDigest());
+        var check = settlement(0).verifyReceipt(new SignedReceipt(r.withV2(changed), v2.domain(), v2.signature()), id,
+                tree.proof(v2.id()));
+        assertThat(check).isInstanceOfSatisfying(SettledCheck.Rejected.class, rej -> assertThat(rej.reason()).isEqualTo("InvalidSignature"));
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.crypto.NodeKey;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.ReceiptV2;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
 import java.math.BigInteger;
@@ -37,6 +38,15 @@ final class TestReceipts {
                 1_764_000_000_000L + random.nextInt(1_000_000));
     }
 
+    /** {@code r} as a format-2 receipt with seeded v2 fields (a proxy's answer, paid). */
+    ReceiptV2 v2() {
+        byte[] payer = new byte[20];
+        random.nextBytes(payer);
+        return new ReceiptV2("gpt-4o-mini", "gpt-4o-mini-2024-07-18", "https://api.openai.com/v1", random.nextInt(4096),
+                random.nextInt(4096), EvmAddress.wrap(payer), BigInteger.valueOf(random.nextLong() & Long.MAX_VALUE),
+                randomBytes32(), Keccak256.ZERO);
+    }
+
     /**
      * {@code r} signed by {@code key} under {@code domain}, whoever {@code r.node()} is: tests need signatures
      * by the wrong key too (which {@link SignedReceipt#sign} refuses to make).
@@ -47,16 +57,16 @@ final class TestReceipts {
 
     static Receipt withOutputs(Receipt r, Keccak256 outputsDigest) {
         return new Receipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(), outputsDigest,
-                r.traceRoot(), r.node(), r.attestationDigest(), r.verification(), r.price(), r.timestamp());
+                r.traceRoot(), r.node(), r.attestationDigest(), r.verification(), r.price(), r.timestamp(), r.v2());
     }
 
     static Receipt withNode(Receipt r, EvmAddress node) {
         return new Receipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(), r.outputsDigest(),
-                r.traceRoot(), node, r.attestationDigest(), r.verification(), r.price(), r.timestamp());
+                r.traceRoot(), node, r.attestationDigest(), r.verification(), r.price(), r.timestamp(), r.v2());
     }
 
     static Receipt withPrice(Receipt r, BigInteger price) {
         return new Receipt(r.version(), r.requestId(), r.modelDigest(), r.engine(), r.inputsDigest(), r.outputsDigest(),
-                r.traceRoot(), r.node(), r.attestationDigest(), r.verification(), price, r.timestamp());
+                r.traceRoot(), r.node(), r.attestationDigest(), r.verification(), price, r.timestamp(), r.v2());
     }
 }

@@ -140,10 +140,16 @@ public final class ModelCommand implements Runnable {
         @Option(names = "--source", paramLabel = "URL", description = "where the model comes from")
         String source;
 
+        @Option(names = "--engine", paramLabel = "det|onnxruntime", description = "serve this model on this engine"
+                + " instead of the node's --engine; det refuses a model it cannot run, naming what it lacks")
+        String engine;
+
         @Override
         int execute(ModelHub hub) {
-            Manifest m = hub.add(file, name, version, license, source);
-            out().println("stored " + m.ref() + " " + m.digest() + " (" + megabytes(m.sizeBytes()) + ")");
+            Manifest m = hub.add(file, name, version, license, source,
+                    java.util.Optional.ofNullable(engine).map(io.verity.engine.EngineKind::parse));
+            out().println("stored " + m.ref() + " " + m.digest() + " (" + megabytes(m.sizeBytes()) + ")"
+                    + m.engine().map(e -> " on engine " + e).orElse(""));
             return 0;
         }
     }
@@ -158,11 +164,12 @@ public final class ModelCommand implements Runnable {
             } else {
                 int nameWidth = Math.max(4, models.stream().mapToInt(m -> m.name().length()).max().orElse(0));
                 int versionWidth = Math.max(7, models.stream().mapToInt(m -> m.version().length()).max().orElse(0));
-                String row = "%-" + nameWidth + "s  %-" + versionWidth + "s  %-18s  %9s  %s%n";
-                out().printf(Locale.ROOT, row, "NAME", "VERSION", "DIGEST", "SIZE", "ADDED");
+                String row = "%-" + nameWidth + "s  %-" + versionWidth + "s  %-18s  %9s  %-20s  %s%n";
+                out().printf(Locale.ROOT, row, "NAME", "VERSION", "DIGEST", "SIZE", "ADDED", "ENGINE");
                 for (Manifest m : models) {
                     out().printf(Locale.ROOT, row, m.name(), m.version(), m.digest().toHex().substring(0, 18),
-                            megabytes(m.sizeBytes()), m.addedAt().truncatedTo(ChronoUnit.SECONDS));
+                            megabytes(m.sizeBytes()), m.addedAt().truncatedTo(ChronoUnit.SECONDS),
+                            m.engine().map(io.verity.engine.EngineKind::wireName).orElse("(node's)"));
                 }
             }
             return 0;

@@ -47,6 +47,10 @@ public final class NodeCommand {
         @Option(names = "--threads", defaultValue = "1", description = "engine threads per inference (default: ${DEFAULT-VALUE})")
         int threads;
 
+        @Option(names = "--engine", paramLabel = "det|onnxruntime", description = "engine for models whose manifest names"
+                + " none: onnxruntime (default) or det, the deterministic engine (bit-exact answers, disputable on chain)")
+        String engine;
+
         @Option(names = "--deployment", description = "settle on this chain: contract addresses and RPC (JSON, e.g. from verity up)")
         Path deployment;
 
@@ -115,6 +119,12 @@ public final class NodeCommand {
 
         @Option(names = "--llm-schema-max-pattern", description = "language models: characters of a schema pattern (default 1024)")
         Integer llmSchemaMaxPattern;
+
+        @Option(names = "--embedding-max-inputs", description = "embeddings: inputs in one request (default 256)")
+        Integer embeddingMaxInputs;
+
+        @Option(names = "--embedding-max-input-tokens", description = "embeddings: token ids in one token-array input (default 512)")
+        Integer embeddingMaxInputTokens;
 
         @Option(names = "--fault-perturb", description = "TEST ONLY: probability in [0,1] of signing outputs with random noise added (a lying node)")
         Double faultPerturb;

@@ -137,6 +137,7 @@ public class CliEndToEndIT {
         try {
             assertThat(run("node", "start", "--home", home, "--port", "0", "--upstream-model", "gpt-x")).isEqualTo(2);
             assertThat(run("node", "start", "--home", home, "--port", "0", "--price-per-input-token-wei", "3")).isEqualTo(2);
+            assertThat(run("node", "start", "--home", home, "--port", "0", "--engine", "gpu")).isEqualTo(2);
             assertThat(run("node", "start", "--home", home, "--port", "0", "--upstream-url", "http://127.0.0.1:9/v1",
                     "--upstream-model", "gpt-x", "--upstream-key-env", "VERITY_TEST_SURELY_UNSET_KEY")).isEqualTo(2);
         } finally {
@@ -145,6 +146,7 @@ public class CliEndToEndIT {
         assertThat(captured.toString(StandardCharsets.UTF_8))
                 .contains("--upstream-key-env/-file and --upstream-model need --upstream-url")
                 .contains("--price-per-input-token-wei and --price-per-output-token-wei go together")
+                .contains("--engine: engine must be one of det, onnxruntime, got 'gpu'")
                 .contains("--upstream-key-env: environment variable VERITY_TEST_SURELY_UNSET_KEY is not set");
     }
 

@@ -77,6 +77,26 @@ class ModelCommandTest {
     }
 
     @Test
+    void add_with_an_engine_keeps_it_in_the_manifest_and_det_refuses_a_model_it_cannot_run_naming_the_operator() {
+        Run det = verity("model", "add", VAD.toString(), "--name", "silero-vad", "--version", "4.0", "--engine", "det");
+        assertThat(det.exit()).as(det.err()).isZero();
+        assertThat(det.out()).isEqualTo("stored silero-vad@4.0 " + VAD_DIGEST + " (1.7 MB) on engine det" + System.lineSeparator());
+        assertThat(verity("model", "show", "silero-vad").out()).contains("\"engine\" : \"det\"");
+        assertThat(verity("model", "list").out().lines().toList().get(1)).endsWith("  det");
+
+        Run badEngine = verity("model", "add", VAD.toString(), "--name", "vad", "--version", "1", "--engine", "gpu");
+        assertThat(badEngine.exit()).isEqualTo(2);
+        assertThat(badEngine.err()).isEqualTo("verity model add: engine must be one of det, onnxruntime, got 'gpu'"
+                + System.lineSeparator());
+
+        Path stft = Path.of("/usr/share/libonnx-testdata/data/node/test_stft/model.onnx");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(stft), "Debian libonnx-testdata is not installed");
+        Run unsupported = verity("model", "add", stft.toString(), "--name", "stft", "--version", "1", "--engine", "det");
+        assertThat(unsupported.exit()).isEqualTo(2);
+        assertThat(unsupported.err()).contains("cannot run on the deterministic engine").contains("[STFT]").hasLineCount(1);
+    }
+
+    @Test
     void an_unknown_reference_exits_1_with_one_line_on_stderr() {
         Run show = verity("model", "show", "whisper");
 

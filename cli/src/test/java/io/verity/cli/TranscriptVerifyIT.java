@@ -40,6 +40,12 @@ class TranscriptVerifyIT {
             Files.writeString(file, t.toString());
             assertThat(CliEndToEndIT.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(0);
 
+            // receipt v2: a request that pinned another model digest is not what this receipt served
+            ((ObjectNode) t.get("request")).putObject("verity").put("model_digest", "0x" + "ab".repeat(32));
+            Files.writeString(file, t.toString());
+            assertThat(CliEndToEndIT.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(Main.CHECK_FAILED);
+            ((ObjectNode) t.get("request")).remove("verity");
+
             ((ObjectNode) response.at("/choices/0/message")).put("content", "forged");
             Files.writeString(file, t.toString());
             assertThat(CliEndToEndIT.run("verify", "--transcript", file.toString(), "--offline")).isEqualTo(Main.CHECK_FAILED);

@@ -27,6 +27,11 @@ public final class UnverifiedAnswerException extends InferenceException {
         INPUTS_DIGEST,
         /** All receipts name one model. */
         MODEL_DIGEST,
+        /**
+         * The model served is the one asked for (receipt v2: requested and served model, unless the request
+         * allowed a substitution) and, when the request pinned one, the pinned model digest.
+         */
+        SUBSTITUTION,
         /** receipts[0].outputsDigest is the digest of the returned outputs. */
         OUTPUTS_DIGEST,
         /** No node signed twice: k receipts are k independent answers only from k signers. */

@@ -22,9 +22,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The indexer against a real anvil: what it stores is exactly what eth_getLogs says the chain holds, after a
- * restart (no gap, no duplicate) and after {@code evm_revert} replaced blocks it had indexed.
+ * restart (no gap, no duplicate) and after {@code evm_revert} replaced blocks it had indexed. On embedded H2
+ * here; {@link PostgresIndexerIT} runs the same tests on a real PostgreSQL server.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class IndexerIT {
@@ -44,6 +47,22 @@ class IndexerIT {
     static HttpClient http = HttpClient.newHttpClient();
     @TempDir Path explorerHome; // each test's own index: no test reads another's
     ExplorerServer explorer;
+    Optional<String> jdbcUrl; // this test's database; empty: embedded H2 under explorerHome
+
+    /** A fresh database for one test (kept across the test's restarts); empty for the default, embedded H2. */
+    Optional<String> newDatabase() {
+        return Optional.empty();
+    }
+
+    @BeforeEach
+    void chooseDatabase() {
+        jdbcUrl = newDatabase();
+    }
+
+    /** The explorer's config for this test: its home, the devnet, its database. */
+    ExplorerConfig config() {
+        return ExplorerConfig.defaults(explorerHome, devnet.deploymentFile()).withJdbcUrl(jdbcUrl.orElse(null));
+    }
 
     @AfterEach
     void stopExplorer() {
@@ -51,7 +70,7 @@ class IndexerIT {
     }
 
     ExplorerServer startExplorer() {
-        explorer = ExplorerServer.start(ExplorerConfig.defaults(explorerHome, devnet.deploymentFile()).withPollInterval(Duration.ofMillis(100)));
+        explorer = ExplorerServer.start(config().withPollInterval(Duration.ofMillis(100)));
         return explorer;
     }
 
@@ -68,7 +87,9 @@ class IndexerIT {
         Deployment d = devnet.deployment();
         try (ChainConnection c = devnet.connect(0)) {
             Set<String> out = new TreeSet<>();
-            for (ChainLog l : c.logs(List.of(d.nodeRegistry(), d.modelRegistry(), d.settlement(), d.payments()), d.deployBlock(), c.blockNumber())) {
+            List<io.verity.protocol.EvmAddress> contracts = new java.util.ArrayList<>(List.of(d.nodeRegistry(), d.modelRegistry(), d.settlement(), d.payments()));
+            if (d.disputeGame() != null) contracts.add(d.disputeGame());
+            for (ChainLog l : c.logs(contracts, d.deployBlock(), c.blockNumber())) {
                 out.add(l.blockNumber() + "/" + l.logIndex() + "/" + l.txHash().toHex() + "/" + l.event().name());
             }
             return out;
@@ -173,6 +194,65 @@ class IndexerIT {
         devnet.revertTo(snapshot);
         awaitIndexMatchesChain();
         assertThat(indexed()).hasSize(withTopUp - 1);
+    }
+
+    /**
+     * Issue 16's record of outcomes for a dispute game: node 1 settles a traced receipt (its batch document served
+     * here), account 5 challenges it, the node never moves and loses on timeout, slashed. The outcomes count the
+     * game opened and lost and the slash, for the node and for the receipt's model; with no gateway configured
+     * what only a gateway knows is null, not zero.
+     */
+    @Test
+    void counts_a_dispute_game_the_node_lost_for_the_node_and_the_model() throws Exception {
+        Keccak256 model = Keccak256.hash(new byte[] {1});
+        try (ChainClients n1 = as(1)) {
+            confirmed(n1.nodes().register("http://127.0.0.1:1/", List.of(model), Keccak256.ZERO, BigInteger.valueOf(1000), ETHER.multiply(BigInteger.TWO)));
+        }
+        io.verity.protocol.receipt.Receipt r = new io.verity.protocol.receipt.Receipt(1, Keccak256.hash(new byte[] {2}), model, "verity-det/2",
+                Keccak256.hash(new byte[] {3}), Keccak256.hash(new byte[] {4}), Keccak256.hash(new byte[] {5}), devnet.account(1).address(),
+                Keccak256.ZERO, io.verity.protocol.receipt.VerificationMode.NONE, BigInteger.valueOf(1000), 1_764_000_000_000L);
+        io.verity.protocol.receipt.SignedReceipt signed = io.verity.protocol.receipt.SignedReceipt.sign(r,
+                io.verity.protocol.receipt.Eip712Domain.verity(devnet.chainId(), devnet.deployment().settlement()), devnet.account(1).key());
+        com.sun.net.httpserver.HttpServer documents = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] document = JSON.createObjectNode().set("receipts", JSON.createArrayNode().add(io.verity.protocol.json.ReceiptJson.write(signed)))
+                .toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        documents.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, document.length);
+            try (var out = ex.getResponseBody()) {
+                out.write(document);
+            }
+        });
+        documents.start();
+        try {
+            long batchId;
+            try (ChainClients n1 = as(1)) {
+                batchId = io.verity.chain.contracts.SettlementClient.committedBatchId(n1.settlement().commitBatch(
+                        io.verity.protocol.merkle.MerkleBatch.of(List.of(signed.id())).root(), 1,
+                        "http://127.0.0.1:" + documents.getAddress().getPort() + "/v1/batches/0").confirmed());
+            }
+            try (ChainConnection c = devnet.connect(5)) {
+                var games = new io.verity.chain.contracts.DisputeClient(c, devnet.deployment().requireDisputeGame());
+                long game = io.verity.chain.contracts.DisputeClient.openedGameId(games.open(signed, batchId, List.of(), 50, ETHER.divide(BigInteger.TEN)).confirmed());
+                devnet.advanceTime(Duration.ofMinutes(11)); // past the node's move deadline (DisputeParams.defaults: 10 min)
+                confirmed(games.timeout(game));
+            }
+            startExplorer();
+            awaitIndexMatchesChain();
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(get("/api/outcomes/nodes/" + devnet.account(1).address())
+                    .get("receipts").asLong()).as("the batch document was fetched").isEqualTo(1));
+            for (String path : List.of("/api/outcomes/nodes/" + devnet.account(1).address(), "/api/outcomes/models/" + model.toHex())) {
+                JsonNode o = get(path);
+                assertThat(o.get("disputes").toString()).as(path).isEqualTo("{\"opened\":1,\"won\":0,\"lost\":1,\"drawn\":0,\"pending\":0}");
+                assertThat(o.get("slashes").asLong()).as(path).isEqualTo(1);
+                assertThat(o.get("auditsFailed").isNull()).as(path + ": no gateway, so unknown").isTrue();
+                assertThat(o.at("/notes/auditsFailed").asText()).contains("no gateway configured");
+            }
+            assertThat(new BigInteger(get("/api/outcomes/nodes/" + devnet.account(1).address()).get("slashedWei").asText())).isPositive();
+            assertThat(get("/api/outcomes").get("nodes")).as("the challenger is no node: only node 1 is listed").hasSize(1);
+        } finally {
+            documents.stop(0);
+        }
     }
 
     @Test
@@ -283,7 +363,7 @@ class IndexerIT {
                 confirmed(n1.settlement().commitBatch(Keccak256.hash(new byte[] {99}), 1, uri));
             }
             long limit = 1 << 20;
-            explorer = ExplorerServer.start(ExplorerConfig.defaults(explorerHome, devnet.deploymentFile())
+            explorer = ExplorerServer.start(config()
                     .withPollInterval(Duration.ofMillis(100)).withHttp(io.verity.http.HttpLimits.DEFAULT.withMaxBodyBytes(limit)));
             awaitIndexMatchesChain();
             long id = -1;

@@ -11,6 +11,7 @@ import io.verity.gateway.http.GatewayApi;
 import io.verity.gateway.http.Services;
 import io.verity.gateway.openai.OpenAiProxy;
 import io.verity.gateway.pay.Payer;
+import io.verity.gateway.pay.PayerHeaders;
 import io.verity.gateway.pay.Payments;
 import io.verity.gateway.policy.PolicyEngine;
 import io.verity.gateway.policy.Sampling;
@@ -70,8 +71,8 @@ public final class Gateway implements AutoCloseable {
         client.ifPresent(c -> topUp(c, config.deposit()));
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement()); // node receipts are checked against it
-        NodeCaller tensorCaller = new NodeCaller(http, domain, config.requestTimeout(), background,
-                client.map(ChainAccount::address));
+        PayerHeaders payerHeaders = PayerHeaders.of(client.map(ChainAccount::key), clock);
+        NodeCaller tensorCaller = new NodeCaller(http, domain, config.requestTimeout(), background, payerHeaders);
         this.tee = new TeeGate(config.tee(), chain.nodes(), http, Duration.ofSeconds(2), clock);
         PolicyEngine engine = new PolicyEngine(directory::all, tee, config.routing(), payer.map(p -> p), evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
@@ -81,8 +82,8 @@ public final class Gateway implements AutoCloseable {
         refreshNow();
         long every = config.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
-        OpenAiProxy openAi = OpenAiProxy.create(engine, directory, http, domain, client.map(ChainAccount::address), background,
-                config.defaultPolicy(), config.requestTimeout());
+        OpenAiProxy openAi = OpenAiProxy.create(engine, directory, http, domain, payerHeaders, background,
+                config.defaultPolicy(), config.requestTimeout(), config::toleranceFor);
         this.app = GatewayApi.create(new Services(config, directory, engine, tensorCaller, tee, evidence, http, openAi));
         app.start(config.host(), config.port());
         this.url = URI.create("http://" + config.host() + ":" + app.port());

@@ -11,6 +11,7 @@ import io.verity.llm.gguf.TinyLlama;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.receipt.PayerAuth;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -280,6 +281,11 @@ class ChaosIT {
         return chat(",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":" + schema + "}}", "\"Hi\"");
     }
 
+    /** What the gateway sends a node with each request on its client's account: the account's signature. */
+    static String payerProof(io.verity.protocol.EvmAddress node) {
+        return PayerAuth.sign(devnet.account(CLIENT).key(), node, System.currentTimeMillis()).header();
+    }
+
     static HttpResponse<String> post(URI base, String path, String contentType, byte[] body, Duration timeout, String... headers)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).header("Content-Type", contentType)
@@ -338,7 +344,8 @@ class ChaosIT {
                 ("{\"model\":\"nobody\"," + vad.substring(1)).getBytes(StandardCharsets.UTF_8)));
         // naming a funded payer, so the node reads the body instead of refusing payment first
         String chunked = "POST /v1/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
-                + io.verity.protocol.json.VoucherJson.PAYER_HEADER + ": " + gateway.clientAccount().orElseThrow()
+                + io.verity.protocol.json.VoucherJson.PAYER_HEADER + ": " + gateway.clientAccount().orElseThrow() + "\r\n"
+                + PayerAuth.HEADER + ": " + payerProof(nodes.get(N1).address())
                 + "\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n";
         p.put("infer malformed chunked (gateway)", () -> raw("infer malformed chunked (gateway)", g, chunked));
         p.put("infer malformed chunked (node)", () -> raw("infer malformed chunked (node)", nodes.get(N1).url(), chunked));
@@ -601,7 +608,8 @@ class ChaosIT {
             try {
                 // on the gateway's client's account, so it counts against the same credit as everything else
                 HttpResponse<String> r = post(n.url(), "/v1/chat/completions", "application/json", CHAT.getBytes(StandardCharsets.UTF_8),
-                        REQUEST_TIMEOUT, io.verity.protocol.json.VoucherJson.PAYER_HEADER, gateway.clientAccount().orElseThrow().toString());
+                        REQUEST_TIMEOUT, io.verity.protocol.json.VoucherJson.PAYER_HEADER, gateway.clientAccount().orElseThrow().toString(),
+                        PayerAuth.HEADER, payerProof(n.address()));
                 soft.assertThat(r.statusCode()).as("node %d answers a chat after the chaos: %s", a, r.body()).isEqualTo(200);
                 if (r.statusCode() == 200) {
                     directlyServed.put(a, ReceiptJson.read(JSON.readTree(r.body()).at("/verity/receipt"), "").receipt().price());

@@ -15,6 +15,7 @@ import io.verity.gateway.routing.NodeState;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.PayerAuth;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
@@ -360,6 +361,7 @@ class NetworkFaultsIT {
             for (int i = 0; i < 3; i++) {
                 HttpResponse<byte[]> w = http.send(HttpRequest.newBuilder(byz.url().resolve("/v1/infer"))
                         .header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, gateway.clientAccount().orElseThrow().toString())
+                        .header(PayerAuth.HEADER, PayerAuth.sign(devnet.account(CLIENT).key(), byz.address(), System.currentTimeMillis()).header())
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(vadRequest(null)))
                         .build(), HttpResponse.BodyHandlers.ofByteArray());
                 assertThat(w.statusCode()).isEqualTo(200);
@@ -440,6 +442,7 @@ class NetworkFaultsIT {
                 HttpResponse<byte[]> w = http.send(HttpRequest.newBuilder(node(h).url().resolve("/v1/infer"))
                         .header("Content-Type", "application/json")
                         .header(io.verity.protocol.json.VoucherJson.PAYER_HEADER, devnet.account(GATEWAY2).address().toString())
+                        .header(PayerAuth.HEADER, PayerAuth.sign(devnet.account(GATEWAY2).key(), node(h).address(), System.currentTimeMillis()).header())
                         .POST(HttpRequest.BodyPublishers.ofString(vadRequest(null))).build(), HttpResponse.BodyHandlers.ofByteArray());
                 assertThat(w.statusCode()).as("node %d meets the client: %s", h, new String(w.body())).isEqualTo(200);
             }

@@ -9,6 +9,7 @@ import io.verity.chain.ChainAccount;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.InferenceNode;
 import io.verity.protocol.json.VoucherJson;
+import io.verity.protocol.receipt.PayerAuth;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,9 +51,15 @@ class PaymentLimitIT {
     record Response(int status, String type, JsonNode body) {}
 
     static Response post(HttpClient http, URI url, String payer) throws Exception {
+        return post(http, url, payer, null);
+    }
+
+    /** With the payer's proof ({@link PayerAuth}) when {@code proof} is given: what a gateway sends a node. */
+    static Response post(HttpClient http, URI url, String payer, String proof) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(url).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(GatewayIT.vadRequest(null)));
         if (payer != null) b.header(VoucherJson.PAYER_HEADER, payer);
+        if (proof != null) b.header(PayerAuth.HEADER, proof);
         HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), JSON.readTree(r.body()));
     }
@@ -95,14 +102,35 @@ class PaymentLimitIT {
         assertThat(p.get("detail").asText()).contains("deposit more");
         assertThat(receipts(http, node)).isEqualTo(PAID_FOR);
 
-        // Around the gateway, in the client's name: the node's credit, then the node's own 402.
+        // Around the gateway, naming the client's account without its key: nothing, however the proof is faked.
         await().atMost(Duration.ofSeconds(30)).until(gateway::paymentsDelivered);
         URI direct = node.url().resolve("/v1/infer");
+        String payer = client.address().toString();
+        Response unproven = post(http, direct, payer);
+        assertThat(unproven.status()).as("%s", unproven.body()).isEqualTo(402);
+        assertThat(unproven.body().get("detail").asText()).contains("must prove it comes from that account", PayerAuth.HEADER);
+        ChainAccount stranger = ChainAccount.fromPrivateKey("0x" + "77".repeat(32));
+        Response forged = post(http, direct, payer, PayerAuth.sign(stranger.key(), node.address(), System.currentTimeMillis()).header());
+        assertThat(forged.status()).isEqualTo(402);
+        assertThat(forged.body().get("detail").asText()).contains("is not signed by payer " + payer);
+        Response stale = post(http, direct, payer, PayerAuth.sign(client.key(), node.address(), System.currentTimeMillis() - 600_000).header());
+        assertThat(stale.status()).isEqualTo(402);
+        assertThat(stale.body().get("detail").asText()).contains("ms ago");
+        Response elsewhere = post(http, direct, payer, PayerAuth.sign(client.key(), stranger.address(), System.currentTimeMillis()).header());
+        assertThat(elsewhere.status()).as("a proof made for another node").isEqualTo(402);
+        assertThat(receipts(http, node)).isEqualTo(PAID_FOR);
+
+        // With the client's key: the node's credit, then the node's own 402; a proof serves once.
+        String used = null;
         for (int i = 0; i < CREDIT_ANSWERS; i++) {
-            Response r = post(http, direct, client.address().toString());
+            used = PayerAuth.sign(client.key(), node.address(), System.currentTimeMillis()).header();
+            Response r = post(http, direct, payer, used);
             assertThat(r.status()).as("answer on credit %d: %s", i, r.body()).isEqualTo(200);
         }
-        Response owes = post(http, direct, client.address().toString());
+        Response replayed = post(http, direct, payer, used);
+        assertThat(replayed.status()).isEqualTo(402);
+        assertThat(replayed.body().get("detail").asText()).contains("already used");
+        Response owes = post(http, direct, payer, PayerAuth.sign(client.key(), node.address(), System.currentTimeMillis()).header());
         assertThat(owes.status()).as("%s", owes.body()).isEqualTo(402);
         assertThat(owes.body().get("type").asText()).isEqualTo("urn:verity:problem:payment-required");
         assertThat(owes.body().get("owed").asText()).isEqualTo(PRICE.multiply(BigInteger.valueOf(CREDIT_ANSWERS)).toString());
@@ -115,8 +143,8 @@ class PaymentLimitIT {
         Response anonymous = post(http, direct, null);
         assertThat(anonymous.status()).isEqualTo(402);
         assertThat(anonymous.body().get("detail").asText()).contains("name the paying account in the Verity-Payer header");
-        String stranger = ChainAccount.fromPrivateKey("0x" + "77".repeat(32)).address().toString();
-        Response unfunded = post(http, direct, stranger);
+        Response unfunded = post(http, direct, stranger.address().toString(),
+                PayerAuth.sign(stranger.key(), node.address(), System.currentTimeMillis()).header());
         assertThat(unfunded.status()).isEqualTo(402);
         assertThat(unfunded.body().get("detail").asText()).contains("has no deposit in Payments");
         Response garbage = post(http, direct, "not-an-address");

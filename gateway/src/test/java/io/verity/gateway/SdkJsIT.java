@@ -18,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -47,28 +49,38 @@ class SdkJsIT {
 
     @Test
     void the_typescript_sdk_verifies_live_answers_refuses_a_tampered_one_and_checks_inclusion_on_chain() throws Exception {
-        Path nodeModules = TestPaths.nodeModules();
-        Assumptions.assumeTrue(Files.isDirectory(nodeModules.resolve("openai")) && Files.isDirectory(nodeModules.resolve("viem")),
-                "npm packages openai and viem are not installed in tools/node: ./verity installs them");
-        Path sdk = TestPaths.repoRoot().resolve("sdk/js");
-        linkNodeModules(sdk, nodeModules);
         Gateway gateway = net.gateway();
         try (HttpClient http = HttpClient.newHttpClient()) {
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> OpenAiClients.get(http, gateway.url(), "/v1/models").toString().contains(MODEL));
         }
+        String output = runLive("openai-live.mjs", gateway.url() + "/v1", MODEL, net.chain().rpcUrl(),
+                net.chain().deployment().settlement().toString());
+        assertThat(output).contains("ok {").contains("\"tamperedCaughtBy\":\"OUTPUTS_DIGEST\"")
+                .contains("\"node\":\"" + net.node(1).address() + "\"").contains("\"verifiedAnswers\":3");
+    }
+
+    /**
+     * Runs {@code sdk/js/live/<script>} with {@code args} (the npm packages linked in, or the test skipped when
+     * they are not installed); returns its output once it exited 0 within 90 s.
+     */
+    static String runLive(String script, String... args) throws Exception {
+        Path nodeModules = TestPaths.nodeModules();
+        Assumptions.assumeTrue(Files.isDirectory(nodeModules.resolve("openai")) && Files.isDirectory(nodeModules.resolve("viem")),
+                "npm packages openai and viem are not installed in tools/node: ./verity installs them");
+        Path sdk = TestPaths.repoRoot().resolve("sdk/js");
+        linkNodeModules(sdk, nodeModules);
         Path out = Files.createTempFile("sdk-js-live", ".out");
         try {
-            Process p = new ProcessBuilder("node", sdk.resolve("live/openai-live.mjs").toString(), gateway.url() + "/v1", MODEL,
-                    net.chain().rpcUrl(), net.chain().deployment().settlement().toString())
-                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            List<String> command = new ArrayList<>(List.of("node", sdk.resolve("live").resolve(script).toString()));
+            command.addAll(List.of(args));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
             boolean exited = p.waitFor(90, TimeUnit.SECONDS);
             if (!exited) p.destroyForcibly();
             String output = Files.readString(out, StandardCharsets.UTF_8);
             assertThat(exited).as("the live SDK test ended within 90 s:\n" + output).isTrue();
             assertThat(p.exitValue()).as(output).isZero();
-            assertThat(output).contains("ok {").contains("\"tamperedCaughtBy\":\"OUTPUTS_DIGEST\"")
-                    .contains("\"node\":\"" + net.node(1).address() + "\"").contains("\"verifiedAnswers\":3");
+            return output;
         } finally {
             Files.deleteIfExists(out);
         }

@@ -10,7 +10,7 @@ import java.util.Set;
  */
 public final class ProblemResponses {
     /** Routes whose clients are OpenAI SDKs: their problems also carry OpenAI's {@code error} object. */
-    public static final Set<String> OPENAI_ROUTES = Set.of("/v1/chat/completions", "/v1/completions");
+    public static final Set<String> OPENAI_ROUTES = Set.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings");
 
     private ProblemResponses() {}
 

@@ -4,20 +4,20 @@ import io.javalin.Javalin;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
 import io.verity.engine.InferenceEngine;
-import io.verity.engine.det.DeterministicEngine;
-import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
-import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.node.dispute.DisputeDuties;
 import io.verity.node.dispute.DisputeTraces;
 import io.verity.node.http.NodeApi;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
+import io.verity.node.embed.EmbeddingModels;
+import io.verity.node.embed.EmbeddingsApi;
 import io.verity.node.openai.LanguageModels;
 import io.verity.node.openai.OpenAiApi;
 import io.verity.node.openai.OpenAiUpstream;
 import io.verity.node.pay.PaymentChannels;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.node.serve.NodeIdentity;
+import io.verity.node.serve.Engines;
 import io.verity.node.serve.NodeService;
 import io.verity.node.settle.Batcher;
 import io.verity.node.settle.ChainSettings;
@@ -61,26 +61,29 @@ public final class InferenceNode implements AutoCloseable {
         this.url = URI.create("http://" + hostForUrl(config.host()) + ":" + server.port());
     }
 
-    /** Starts a node with ONNX Runtime as its engine. */
+    /** Starts a node on the engine its config names ({@link NodeConfig#engine()}, ONNX Runtime by default). */
     public static InferenceNode start(NodeConfig config) throws IOException {
-        return start(config, OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults().withIntraOpThreads(config.engineThreads())),
-                InstantSource.system());
+        return start(config, Engines.create(config.engine(), config.engineThreads()), InstantSource.system());
     }
 
-    /** Starts a node on the given engine, which the node then owns and closes. */
+    /**
+     * Starts a node on the given engine, which the node then owns and closes; it is the default for models whose
+     * manifest names no engine (whatever {@link NodeConfig#engine()} says), the other kind is created on demand.
+     */
     public static InferenceNode start(NodeConfig config, InferenceEngine engine, InstantSource clock) throws IOException {
         return start(config, engine, clock, java.util.Map.of());
     }
 
     /**
      * Starts a node on the given engine that also serves {@code llms} (name to engine) on the OpenAI routes. The
-     * node owns and closes all of them. Language models given here are in the node's on-chain registration, so
-     * gateways route to them; ones added later with {@link #serveLlm} are served but not registered.
+     * node owns and closes all of them. Language models given here, or added later with {@link #serveLlm}, are in the
+     * node's on-chain registration (updated at its next settlement step), so gateways route to them.
      */
     public static InferenceNode start(NodeConfig config, InferenceEngine engine, InstantSource clock,
             java.util.Map<String, io.verity.llm.LlmEngine> llms) throws IOException {
         List<AutoCloseable> resources = new ArrayList<>();
-        resources.add(engine);
+        Engines engines = new Engines(engine, kind -> Engines.create(kind, config.engineThreads()));
+        resources.add(engines);
         resources.addAll(llms.values());
         try {
             Optional<ChainSettings> chain = config.chain();
@@ -97,7 +100,8 @@ public final class InferenceNode implements AutoCloseable {
             // With a chain, receipts are signed in its domain so the Settlement contract can check them.
             Eip712Domain domain = deployment.map(d -> Eip712Domain.verity(d.chainId(), d.settlement()))
                     .orElseGet(() -> Eip712Domain.verity(config.chainId(), config.verifyingContract()));
-            NodeService service = new NodeService(config, identity, domain, hub, engine, log, clock, faultRandom(config));
+            NodeService service = new NodeService(config, identity, domain, hub, engines, log, clock, faultRandom(config));
+            checkDeterministicModels(hub, service);
             LanguageModels models = new LanguageModels();
             llms.forEach((name, llm) -> models.add(io.verity.node.hub.Manifest.checkName(name), llm));
             // GGUF models in the hub are served too, each by its own llama.cpp child process.
@@ -125,14 +129,17 @@ public final class InferenceNode implements AutoCloseable {
                         config.openAi().upstream().get().baseUrl());
             }
             DisputeTraces traces = new DisputeTraces(service); // the one trace cache the dispute routes and the responder share
-            Javalin server = NodeApi.create(config, service, traces, OpenAiApi.extension(service, models))
+            Javalin server = NodeApi.create(config, service, traces,
+                    OpenAiApi.extension(service, models).and(EmbeddingsApi.extension(service, EmbeddingModels.fromHub(hub))))
                     .start(config.host(), config.port());
             InferenceNode node = new InferenceNode(config, identity, resources, server, models);
             if (deployment.isPresent()) {
                 try {
                     Batcher batcher = Batcher.start(log, config.home(), chain.get(), deployment.get(),
                             ChainAccount.of(identity.key()), node.url,
-                            () -> java.util.stream.Stream.concat(hub.list().stream().map(Manifest::digest), models.digests())
+                            // read again before every settlement step: a model added to or removed from the hub
+                            // while the node runs updates its registration (gateways route by it)
+                            () -> java.util.stream.Stream.concat(service.servableModels(), models.digests())
                                     .distinct().toList(),
                             config.price(),
                             config.attestation().map(e -> new RegistryAttestation(e.kind().id(), e.digest(),
@@ -143,7 +150,7 @@ public final class InferenceNode implements AutoCloseable {
                             ChainAccount.of(identity.key()), clock);
                     resources.add(channels);
                     service.attach(channels);
-                    if (deployment.get().disputeGame() != null && engine instanceof DeterministicEngine) {
+                    if (deployment.get().disputeGame() != null && servesDeterministically(hub, engines)) {
                         resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity));
                     }
                 } catch (IOException | RuntimeException e) {
@@ -164,6 +171,32 @@ public final class InferenceNode implements AutoCloseable {
             closeAll(resources);
             throw e;
         }
+    }
+
+    /**
+     * Loads every ONNX model the deterministic engine is to run, so that one it cannot run (an operator it lacks)
+     * stops the start with a message naming it, instead of failing its first request.
+     *
+     * @throws IllegalArgumentException naming the model and what the engine lacks
+     */
+    private static void checkDeterministicModels(ModelHub hub, NodeService service) {
+        for (Manifest m : hub.list()) {
+            if (!Manifest.FORMAT_ONNX.equals(m.format())
+                    || service.engines().kindFor(m) != io.verity.engine.EngineKind.DET) continue;
+            try {
+                service.load(m.digest());
+            } catch (io.verity.engine.EngineException e) {
+                throw new IllegalArgumentException("model " + m.ref() + " (" + m.digest() + ") cannot run on the"
+                        + " deterministic engine: " + e.getMessage() + "; remove it (verity model rm) or add it again with"
+                        + " --engine onnxruntime", e);
+            }
+        }
+    }
+
+    /** Whether any model runs on the deterministic engine, whose receipts can be disputed (so the node must answer). */
+    private static boolean servesDeterministically(ModelHub hub, Engines engines) {
+        return engines.defaultKind() == io.verity.engine.EngineKind.DET
+                || hub.list().stream().anyMatch(m -> m.engine().orElse(null) == io.verity.engine.EngineKind.DET);
     }
 
     /** Seeded and logged, so a fault test that saw a particular lie can replay it. */

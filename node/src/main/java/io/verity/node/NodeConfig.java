@@ -1,5 +1,6 @@
 package io.verity.node;
 
+import io.verity.engine.EngineKind;
 import io.verity.http.HttpLimits;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.Checks;
@@ -25,10 +26,12 @@ import java.util.Optional;
  * @param faults test-only misbehaviour ({@link Faults#NONE} by default)
  * @param attestation TEE evidence to serve and commit to; empty (the default) means "none": no enclave
  * @param openAi the OpenAI routes' settings: provider proxy upstream, required API key, per-token prices
+ * @param engine the engine for models whose manifest names none ({@code --engine}); ONNX Runtime by default
  */
 public record NodeConfig(Path home, String host, int port, HttpLimits http, long chainId,
         EvmAddress verifyingContract, BigInteger price, int engineThreads, boolean allowNonFinite,
-        Optional<ChainSettings> chain, Faults faults, Optional<NodeEvidence> attestation, OpenAiSettings openAi) {
+        Optional<ChainSettings> chain, Faults faults, Optional<NodeEvidence> attestation, OpenAiSettings openAi,
+        EngineKind engine) {
 
     public static final long DEFAULT_MAX_BODY_BYTES = HttpLimits.DEFAULT_MAX_BODY_BYTES;
     /**
@@ -40,7 +43,7 @@ public record NodeConfig(Path home, String host, int port, HttpLimits http, long
 
     public NodeConfig {
         Checks.nonNull("home", home, "host", host, "http", http, "verifyingContract", verifyingContract, "price", price,
-                "chain", chain, "faults", faults, "attestation", attestation, "openAi", openAi);
+                "chain", chain, "faults", faults, "attestation", attestation, "openAi", openAi, "engine", engine);
         Checks.inRange("port", port, 0, 65535);
         if (chainId <= 0) throw new IllegalArgumentException("chainId must be > 0, got " + chainId);
         if (price.signum() < 0) throw new IllegalArgumentException("price must be >= 0 wei, got " + price);
@@ -49,19 +52,19 @@ public record NodeConfig(Path home, String host, int port, HttpLimits http, long
 
     public static NodeConfig defaults(Path home) {
         return new NodeConfig(home, "127.0.0.1", 0, HttpLimits.DEFAULT, DEVNET_CHAIN_ID, EvmAddress.ZERO,
-                BigInteger.ZERO, 1, false, Optional.empty(), Faults.NONE, Optional.empty(), OpenAiSettings.NONE);
+                BigInteger.ZERO, 1, false, Optional.empty(), Faults.NONE, Optional.empty(), OpenAiSettings.NONE, EngineKind.ONNXRUNTIME);
     }
 
     public NodeConfig withHome(Path h) {
-        return new NodeConfig(h, host, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(h, host, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
     }
 
     public NodeConfig withPort(int p) {
-        return new NodeConfig(home, host, p, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(home, host, p, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
     }
 
     public NodeConfig withHost(String h) {
-        return new NodeConfig(home, h, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(home, h, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
     }
 
     public long maxBodyBytes() {
@@ -78,44 +81,50 @@ public record NodeConfig(Path home, String host, int port, HttpLimits http, long
     }
 
     public NodeConfig withHttp(HttpLimits limits) {
-        return new NodeConfig(home, host, port, limits, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(home, host, port, limits, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
     }
 
     public NodeConfig withChain(long id, EvmAddress contract) {
-        return new NodeConfig(home, host, port, http, id, contract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(home, host, port, http, id, contract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
     }
 
     public NodeConfig withPrice(BigInteger wei) {
-        return new NodeConfig(home, host, port, http, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
     }
 
     public NodeConfig withEngineThreads(int n) {
-        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, n, allowNonFinite, chain, faults, attestation, openAi);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, n, allowNonFinite, chain, faults, attestation, openAi, engine);
     }
 
     public NodeConfig withAllowNonFinite(boolean allow) {
-        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads, allow, chain, faults, attestation, openAi);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads, allow, chain, faults, attestation, openAi, engine);
     }
 
     public NodeConfig withChainSettings(ChainSettings settings) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, Optional.of(settings), faults, attestation, openAi);
+                allowNonFinite, Optional.of(settings), faults, attestation, openAi, engine);
     }
 
     /** Test-only: makes this node lie or dawdle, see {@link Faults}. */
     public NodeConfig withFaults(Faults f) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, f, attestation, openAi);
+                allowNonFinite, chain, f, attestation, openAi, engine);
     }
 
     /** Serves this evidence at GET /v1/attestation and puts its digest into receipts and the registry. */
     public NodeConfig withAttestation(NodeEvidence evidence) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, faults, Optional.of(evidence), openAi);
+                allowNonFinite, chain, faults, Optional.of(evidence), openAi, engine);
     }
 
     public NodeConfig withOpenAi(OpenAiSettings settings) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, faults, attestation, settings);
+                allowNonFinite, chain, faults, attestation, settings, engine);
+    }
+
+    /** Serves every model whose manifest names no engine of its own on {@code kind}. */
+    public NodeConfig withEngine(EngineKind kind) {
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
+                allowNonFinite, chain, faults, attestation, openAi, kind);
     }
 }

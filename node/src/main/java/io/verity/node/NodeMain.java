@@ -11,19 +11,22 @@ import java.time.Duration;
 
 /**
  * Runs one node in this process until it is terminated:
- * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N]
+ * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]
  * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]
  * [--keystore FILE (--password-file FILE | --password-env NAME)]] [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
  * [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N] [--llm-schema-max-nodes N]
- * [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N] [--fault-perturb P]
+ * [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]
+ * [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--fault-perturb P]
  * [--fault-latency-ms MS]}
  * and the HTTP limits every server takes ({@link io.verity.http.HttpLimits#USAGE}, docs/security.md; without
  * {@code --max-concurrent} a node admits {@link NodeConfig#CONCURRENT_PER_ENGINE_THREAD} inferences per engine thread).
  * With {@code --upstream-url} the node is a provider proxy for the mapped models (docs/llm.md); keys are best
  * passed by the name of an environment variable that holds them, or a file; never on the command line, which
  * every user of the machine can read ({@code ps}). With
+ * {@code --engine} picks the engine for every model whose manifest names none (default onnxruntime; {@code det} is the
+ * deterministic interpreter, whose answers agree bit for bit and can be disputed on chain). With
  * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
  * every receipt and attests it in NodeRegistry; without it its attestation is "none". With {@code --deployment} the node settles its receipts on
  * that chain as its own key ({@code --keystore}, an encrypted keystore; else {@code VERITY_NODE_KEY} or
@@ -34,7 +37,8 @@ import java.time.Duration;
  * command is the user-facing way to do the same.
  */
 public final class NodeMain {
-    static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--deployment FILE"
+    static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
+            + " [--deployment FILE"
             + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
             + " [--keystore FILE (--password-file FILE | --password-env NAME)]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
@@ -42,13 +46,19 @@ public final class NodeMain {
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
             + " [--llm-restart-backoff-ms MS] [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N]"
             + " [--llm-schema-max-nodes N] [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]"
-            + " [--fault-perturb P] [--fault-latency-ms MS] "
+            + " [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--fault-perturb P] [--fault-latency-ms MS] "
             + io.verity.http.HttpLimits.USAGE;
 
     private NodeMain() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        runUntilTerminated(ServerMain.parseOrExit("NodeMain", USAGE, args, NodeMain::parse));
+        NodeConfig config = ServerMain.parseOrExit("NodeMain", USAGE, args, NodeMain::parse);
+        try {
+            runUntilTerminated(config);
+        } catch (IllegalArgumentException e) { // a hub the configured engine cannot serve: one line, as for a bad flag
+            System.err.println("NodeMain: " + e.getMessage());
+            System.exit(2);
+        }
     }
 
     /**
@@ -99,6 +109,7 @@ public final class NodeMain {
                     case "--host" -> config = config.withHost(v);
                     case "--price-wei" -> config = config.withPrice(new BigInteger(v));
                     case "--threads" -> config = config.withEngineThreads(Integer.parseInt(v));
+                    case "--engine" -> config = config.withEngine(io.verity.engine.EngineKind.parse(v));
                     case "--deployment" -> chain = ChainSettings.of(Path.of(v));
                     case "--rpc" -> rpc = v;
                     case "--batch-size" -> batchSize = Integer.parseInt(v);
@@ -129,6 +140,10 @@ public final class NodeMain {
                     case "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
                          "--llm-schema-max-pattern" -> openAi = openAi.withSchemaLimits(schemaLimits(openAi.schemaLimits(), flag,
                             Integer.parseInt(v)));
+                    case "--embedding-max-inputs" -> openAi = openAi.withEmbeddingLimits(new OpenAiSettings.EmbeddingLimits(
+                            Integer.parseInt(v), openAi.embeddingLimits().maxInputTokens()));
+                    case "--embedding-max-input-tokens" -> openAi = openAi.withEmbeddingLimits(new OpenAiSettings.EmbeddingLimits(
+                            openAi.embeddingLimits().maxInputs(), Integer.parseInt(v)));
                     case "--fault-perturb" -> faults = faults.withPerturb(Double.parseDouble(v));
                     case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);

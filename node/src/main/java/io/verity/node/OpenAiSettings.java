@@ -22,35 +22,58 @@ import java.util.Optional;
  * @param schemaLimits bounds on the JSON Schemas (response_format, tool parameters) llama.cpp turns into grammars
  * @param workers how the node runs its llama.cpp workers: address-space limit, restart backoff, poison memory
  *     (threads and log are the node's and are set when it starts each worker)
+ * @param embeddingLimits bounds on one {@code POST /v1/embeddings} request
  */
 public record OpenAiSettings(Optional<Upstream> upstream, Optional<ApiKey> requiredKey, Optional<TokenPrices> tokenPrices,
-        SchemaGuard.Limits schemaLimits, LlmEngine.Options workers) {
+        SchemaGuard.Limits schemaLimits, LlmEngine.Options workers, EmbeddingLimits embeddingLimits) {
     public static final OpenAiSettings NONE = new OpenAiSettings(Optional.empty(), Optional.empty(), Optional.empty(),
-            SchemaGuard.Limits.DEFAULT, LlmEngine.Options.defaults(1, null));
+            SchemaGuard.Limits.DEFAULT, LlmEngine.Options.defaults(1, null), EmbeddingLimits.DEFAULT);
 
     public OpenAiSettings {
         Checks.nonNull("upstream", upstream, "requiredKey", requiredKey, "tokenPrices", tokenPrices,
-                "schemaLimits", schemaLimits, "workers", workers);
+                "schemaLimits", schemaLimits, "workers", workers, "embeddingLimits", embeddingLimits);
+    }
+
+    /**
+     * Bounds on one embeddings request (docs/security.md): each input runs the model once, so their number bounds
+     * the work; a token-array input longer than {@code maxInputTokens} is refused (texts are cut at the model's
+     * length, as the reference tokenizer cuts them).
+     *
+     * @param maxInputs most inputs in one request ({@code --embedding-max-inputs}, default 256)
+     * @param maxInputTokens most token ids in one token-array input ({@code --embedding-max-input-tokens}, default
+     *     512: the bundled models' position table)
+     */
+    public record EmbeddingLimits(int maxInputs, int maxInputTokens) {
+        public static final EmbeddingLimits DEFAULT = new EmbeddingLimits(256, 512);
+
+        public EmbeddingLimits {
+            Checks.inRange("maxInputs", maxInputs, 1, 1_000_000);
+            Checks.inRange("maxInputTokens", maxInputTokens, 2, 1_000_000);
+        }
+    }
+
+    public OpenAiSettings withEmbeddingLimits(EmbeddingLimits limits) {
+        return new OpenAiSettings(upstream, requiredKey, tokenPrices, schemaLimits, workers, limits);
     }
 
     public OpenAiSettings withUpstream(Upstream u) {
-        return new OpenAiSettings(Optional.of(u), requiredKey, tokenPrices, schemaLimits, workers);
+        return new OpenAiSettings(Optional.of(u), requiredKey, tokenPrices, schemaLimits, workers, embeddingLimits);
     }
 
     public OpenAiSettings withRequiredKey(ApiKey key) {
-        return new OpenAiSettings(upstream, Optional.of(key), tokenPrices, schemaLimits, workers);
+        return new OpenAiSettings(upstream, Optional.of(key), tokenPrices, schemaLimits, workers, embeddingLimits);
     }
 
     public OpenAiSettings withTokenPrices(TokenPrices prices) {
-        return new OpenAiSettings(upstream, requiredKey, Optional.of(prices), schemaLimits, workers);
+        return new OpenAiSettings(upstream, requiredKey, Optional.of(prices), schemaLimits, workers, embeddingLimits);
     }
 
     public OpenAiSettings withSchemaLimits(SchemaGuard.Limits limits) {
-        return new OpenAiSettings(upstream, requiredKey, tokenPrices, limits, workers);
+        return new OpenAiSettings(upstream, requiredKey, tokenPrices, limits, workers, embeddingLimits);
     }
 
     public OpenAiSettings withWorkers(LlmEngine.Options options) {
-        return new OpenAiSettings(upstream, requiredKey, tokenPrices, schemaLimits, options);
+        return new OpenAiSettings(upstream, requiredKey, tokenPrices, schemaLimits, options, embeddingLimits);
     }
 
     /** The price of an answer: per-token prices when set, else {@code price} × all tokens. */

@@ -56,6 +56,14 @@ class NodeMainTest {
     }
 
     @Test
+    void engine_defaults_to_onnxruntime_and_takes_det() {
+        assertThat(NodeMain.parse(new String[] {"--home", "/tmp/h"}).engine()).isEqualTo(io.verity.engine.EngineKind.ONNXRUNTIME);
+        assertThat(NodeMain.parse(new String[] {"--engine", "det"}).engine()).isEqualTo(io.verity.engine.EngineKind.DET);
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--engine", "tensorrt"}))
+                .hasMessage("--engine: engine must be one of det, onnxruntime, got 'tensorrt'");
+    }
+
+    @Test
     void bad_values_name_the_flag_and_what_arrived() {
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--fault-perturb", "1.5"}))
                 .hasMessage("--fault-perturb: perturb must be a probability in [0, 1], got 1.5");
@@ -134,6 +142,16 @@ class NodeMainTest {
                 .hasMessageStartingWith("--upstream-key-file: cannot read /nonexistent/key");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-env", "K"}, n -> "sk has space"))
                 .hasMessage("--upstream-key-env: an API key must be printable ASCII without spaces");
+    }
+
+    @Test
+    void embedding_flags_bound_a_request_and_are_checked() {
+        NodeConfig c = NodeMain.parse(new String[] {"--embedding-max-inputs", "8", "--embedding-max-input-tokens", "128"}, n -> null);
+        assertThat(c.openAi().embeddingLimits()).isEqualTo(new OpenAiSettings.EmbeddingLimits(8, 128));
+        assertThat(NodeConfig.defaults(java.nio.file.Path.of("x")).openAi().embeddingLimits())
+                .isEqualTo(new OpenAiSettings.EmbeddingLimits(256, 512));
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--embedding-max-inputs", "0"}, n -> null))
+                .hasMessageStartingWith("--embedding-max-inputs: maxInputs");
     }
 
     @Test

@@ -74,7 +74,32 @@ class OpenAiNodeIT {
         assertThat(verity.get("requestDigest").asText()).isEqualTo(requestDigest.toHex());
         assertThat(receipt.receipt().outputsDigest()).isEqualTo(ChatDigests.response(response));
         assertThat(receipt.receipt().engine()).startsWith("llama.cpp/jllama-4.2.0/cpu,");
+        // receipt v2: the model asked for is the one that ran here, with the usage the answer reports
+        assertThat(receipt.receipt().version()).isEqualTo(2);
+        assertThat(receipt.receipt().v2().requestedModel()).isEqualTo(JSON.readTree(request).get("model").asText());
+        assertThat(receipt.receipt().v2().servedModel()).isEqualTo(receipt.receipt().v2().requestedModel());
+        assertThat(receipt.receipt().v2().provider()).isEmpty();
+        assertThat(receipt.receipt().v2().promptTokens()).isEqualTo(response.at("/usage/prompt_tokens").asLong());
+        assertThat(receipt.receipt().v2().completionTokens()).isEqualTo(response.at("/usage/completion_tokens").asLong());
         return receipt;
+    }
+
+    @Test
+    void the_verity_prev_receipt_header_is_the_receipt_v2_follows_and_must_be_a_receipt_id() throws Exception {
+        String prev = "0x" + "5a".repeat(32);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Verity-Prev-Receipt", prev)
+                .POST(HttpRequest.BodyPublishers.ofString(GREEDY.formatted(""))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        SignedReceipt receipt = checkVerity("/v1/chat/completions", GREEDY.formatted(""), JSON.readTree(r.body()));
+        assertThat(receipt.receipt().v2().prevReceipt().toHex()).isEqualTo(prev);
+        assertThat(checkVerity("/v1/chat/completions", GREEDY.formatted(""), answered("/v1/chat/completions",
+                GREEDY.formatted(""))).receipt().v2().prevReceipt()).isEqualTo(Keccak256.ZERO);
+        HttpResponse<String> bad = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Verity-Prev-Receipt", "0x12")
+                .POST(HttpRequest.BodyPublishers.ofString(GREEDY.formatted(""))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(bad.body()).at("/error/code").asText()).isEqualTo("invalid_prev_receipt");
     }
 
     @Test

@@ -119,6 +119,12 @@ class OpenAiProxyIT {
                 .add(OUT_PRICE.multiply(BigInteger.valueOf(usage.get("completion_tokens").asLong()))));
         // the proxy's evidence digest is in the receipt, as on its ONNX receipts
         assertThat(receipt.receipt().attestationDigest()).isEqualTo(Keccak256.hash(Files.readAllBytes(NodeAttestationIT.N1)));
+        // receipt v2: asked for the proxy's name, served by the upstream's model as the upstream reported it
+        assertThat(receipt.receipt().v2().requestedModel()).isEqualTo("proxied");
+        assertThat(receipt.receipt().v2().servedModel()).isEqualTo("tiny-llama");
+        assertThat(receipt.receipt().v2().provider()).isEqualTo(upstream.url() + "/v1");
+        assertThat(receipt.receipt().v2().servedAsRequested()).isFalse(); // an alias is a substitution unless allowed
+        assertThat(receipt.receipt().v2().promptTokens()).isEqualTo(usage.get("prompt_tokens").asLong());
         return receipt;
     }
 

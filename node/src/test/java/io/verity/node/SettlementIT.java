@@ -297,6 +297,13 @@ class SettlementIT {
             assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:2", List.of(), BigInteger.ZERO, Optional.empty(), true))
                     .containsExactly(NodeRegistration.Action.ENDPOINT_UPDATED);
             assertThat(nodes.node(self).orElseThrow().endpoint()).isEqualTo("http://127.0.0.1:2");
+            // a model added to (or removed from) the hub of a running node reaches its registration (issue 15)
+            Keccak256 added = Keccak256.hash("a model".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:2", List.of(added), BigInteger.ZERO, Optional.empty(), false))
+                    .containsExactly(NodeRegistration.Action.MODELS_UPDATED);
+            assertThat(nodes.node(self).orElseThrow().models()).containsExactly(added);
+            assertThat(NodeRegistration.ensure(nodes, self, "http://127.0.0.1:2", List.of(), BigInteger.ZERO, Optional.empty(), false))
+                    .containsExactly(NodeRegistration.Action.MODELS_UPDATED);
             assertThat(nodes.stakeOf(self)).isEqualTo(nodes.minStake());
             // an operator who exited and starts the node again is registered again, with fresh stake
             assertThat(nodes.exit()).isInstanceOf(io.verity.chain.TxOutcome.Confirmed.class);

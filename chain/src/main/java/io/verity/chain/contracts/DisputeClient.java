@@ -29,7 +29,7 @@ public final class DisputeClient extends ContractClient {
      * re-checks the receipt with Settlement.verifyReceipt. Event DisputeOpened (see {@link #openedGameId}).
      */
     public TxOutcome open(SignedReceipt r, long batchId, List<Keccak256> proof, long n, BigInteger bond) {
-        return chain.send(address, W3.fn("open", W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId), W3.bytes32s(proof),
+        return chain.send(address, W3.fn(W3.forVersion("open", r.receipt()), W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId), W3.bytes32s(proof),
                 W3.uint64(n)), bond);
     }
 
@@ -54,7 +54,7 @@ public final class DisputeClient extends ContractClient {
      * NotLastEntry, InvalidProof, OutputsMatch (an honest receipt), NoOutputsEntry (another engine) or AlreadyConvicted.
      */
     public TxOutcome proveOutputs(SignedReceipt r, long batchId, List<Keccak256> proof, TraceProof last) {
-        return send(W3.fn("proveOutputs", W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId),
+        return send(W3.fn(W3.forVersion("proveOutputs", r.receipt()), W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId),
                 W3.bytes32s(proof), W3.reveal(last)));
     }
 

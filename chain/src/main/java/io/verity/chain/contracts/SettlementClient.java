@@ -64,7 +64,11 @@ public final class SettlementClient extends ContractClient {
      * Events EquivocationSlashed (Settlement) and Slashed (NodeRegistry).
      */
     public TxOutcome reportEquivocation(SignedReceipt a, SignedReceipt b) {
-        return send(W3.fn("reportEquivocation", W3.receipt(a.receipt()), W3.signature(a), W3.receipt(b.receipt()),
+        if (a.receipt().isV2() != b.receipt().isV2()) {
+            throw new IllegalArgumentException("both receipts must have one format (v1 or v2), got versions "
+                    + a.receipt().version() + " and " + b.receipt().version());
+        }
+        return send(W3.fn(W3.forVersion("reportEquivocation", a.receipt()), W3.receipt(a.receipt()), W3.signature(a), W3.receipt(b.receipt()),
                 W3.signature(b)));
     }
 
@@ -96,7 +100,7 @@ public final class SettlementClient extends ContractClient {
 
     /** The receipt id as the contract computes it (EIP-712 digest in this contract's domain). */
     public Keccak256 receiptId(Receipt r) {
-        return (Keccak256) W3.java(call(W3.fn("receiptId", List.of(W3.receipt(r)), "bytes32")), 0);
+        return (Keccak256) W3.java(call(W3.fn(W3.forVersion("receiptId", r), List.of(W3.receipt(r)), "bytes32")), 0);
     }
 
     public Keccak256 domainSeparator() {
@@ -115,7 +119,7 @@ public final class SettlementClient extends ContractClient {
      */
     public SettledCheck verifyReceipt(SignedReceipt r, long batchId, List<Keccak256> proof) {
         try {
-            List<Type> out = call(W3.fn("verifyReceipt",
+            List<Type> out = call(W3.fn(W3.forVersion("verifyReceipt", r.receipt()),
                     List.of(W3.receipt(r.receipt()), W3.signature(r), W3.uint256(batchId), W3.bytes32s(proof)),
                     "bytes32", "uint64", "uint64"));
             return new SettledCheck.Settled((Keccak256) W3.java(out, 0), batchId,

@@ -1,7 +1,9 @@
 package io.verity.cli.up;
 
 import io.verity.cli.TensorFiles;
+import io.verity.engine.text.TextModel;
 import io.verity.llm.gguf.TinyLlama;
+import io.verity.node.embed.EmbeddingModels;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
 import java.io.IOException;
@@ -12,7 +14,8 @@ import java.util.List;
 
 /**
  * The real pretrained models {@code verity up} serves, taken from the npm packages the launcher installs in
- * tools/node (nothing is downloaded at run time), and a generated tiny GGUF language model. Provenance and
+ * tools/node (nothing is downloaded at run time), a generated tiny GGUF language model, and the embedding model
+ * all-MiniLM-L6-v2 from its Maven Central jar. Provenance and
  * licence go into each manifest.
  */
 public final class DemoModels {
@@ -67,6 +70,8 @@ public final class DemoModels {
         } finally {
             Files.deleteIfExists(gguf);
         }
+        // The embedding model comes from its Maven Central jar, a runtime dependency of the node (and so of this CLI).
+        out.add(EmbeddingModels.install(hub, TextModel.ALL_MINILM_L6_V2));
         return out;
     }
 }

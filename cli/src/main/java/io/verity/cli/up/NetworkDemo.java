@@ -8,6 +8,8 @@ import io.verity.chain.Deployment;
 import io.verity.cli.Main;
 import io.verity.cli.Checks;
 import io.verity.cli.OnChainCheck;
+import io.verity.engine.text.TextModel;
+import io.verity.llm.EmbeddingDigests;
 import io.verity.client.InferenceException;
 import io.verity.client.NodeApiClient;
 import io.verity.protocol.wire.Payment;
@@ -29,6 +31,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigInteger;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +46,8 @@ import java.util.Optional;
  * sent to the gateway through the Java SDK, which refuses any answer it cannot verify (signatures, digests,
  * request id, this chain's domain, quorum and agreement). Then, as a stranger would: each receipt checked
  * offline, each paid node seen holding the gateway's voucher and redeeming it on chain, and each receipt found
- * in a batch its node committed to Settlement.
+ * in a batch its node committed to Settlement. Last, one OpenAI embeddings call (all-MiniLM-L6-v2, the same
+ * policy) whose receipts are checked against the vectors.
  */
 public final class NetworkDemo {
     static final Policy POLICY = new Policy.Redundant(2);
@@ -160,6 +166,7 @@ public final class NetworkDemo {
         out.println("  saved: check them yourself with");
         for (Path f : saved) out.println("    ./verity verify " + f + " --inputs " + inputsFile + UpCommand.homeArg(network.home()));
         out.println("    node tools/verify-receipt.mjs " + demoDir.resolve("response.json"));
+        ok &= embeddings(gw, domain);
         out.println(ok ? "  demo: passed" : "  demo: FAILED (see the FAIL lines above)");
         return ok;
     }
@@ -197,6 +204,70 @@ public final class NetworkDemo {
         }
         return new Checks.Check(name, false, "after " + REDEEM_TIMEOUT.toSeconds() + " s: holds " + held + ", redeemed " + redeemed
                 + " (Payments.redeemed " + onChain + "), expected at least " + p.cumulativeAmount() + lastError);
+    }
+
+    /** The sentences the embeddings demo compares: two alike, one not. */
+    static final List<String> SENTENCES = List.of("Every answer carries a signed receipt.",
+            "Each response comes with a signature.", "The cat sat on the mat.");
+
+    /**
+     * One OpenAI embeddings call through the gateway ({@code redundant:2}): each receipt checked offline (signature in
+     * this chain's domain, signer one of this network's nodes, outputs digest recomputed from the vectors).
+     */
+    private boolean embeddings(URI gw, Eip712Domain domain) throws IOException, InterruptedException {
+        String model = TextModel.ALL_MINILM_L6_V2.modelName();
+        out.println("\nDemo: POST " + gw + "/v1/embeddings  model=" + model + "  policy=" + POLICY.wireName()
+                + "  (" + SENTENCES.size() + " sentences; any OpenAI client works, docs/llm.md)");
+        ObjectNode body = Main.JSON.createObjectNode().put("model", model);
+        SENTENCES.forEach(body.putArray("input")::add);
+        HttpResponse<String> r;
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            r = http.send(HttpRequest.newBuilder(gw.resolve(EmbeddingDigests.PATH)).timeout(INFER_TIMEOUT)
+                    .header("Content-Type", "application/json").header("Verity-Policy", POLICY.wireName())
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        }
+        if (r.statusCode() != 200) {
+            out.println("  FAIL the gateway answered " + r.statusCode() + ": " + r.body());
+            return false;
+        }
+        JsonNode answer = Main.JSON.readTree(r.body());
+        JsonNode verity = answer.path("verity");
+        float[] v = EmbeddingDigests.outputs(answer).get(0).floats();
+        int dim = v.length / SENTENCES.size();
+        out.printf("  %d vectors of %d dimensions; cosine(1, 2) = %.3f, cosine(1, 3) = %.3f%n", SENTENCES.size(), dim,
+                dot(v, 0, 1, dim), dot(v, 0, 2, dim));
+        out.println("  verdict: " + verity.at("/verdict/status").asText() + " (" + verity.at("/verdict/agreeing").asInt() + " of "
+                + verity.at("/verdict/asked").asInt() + " agreed, comparison " + verity.at("/verdict/comparison").asText() + ")");
+        List<Checks.Check> checks = new ArrayList<>();
+        checks.add(new Checks.Check("verdict", verity.at("/verdict/status").asText().equals("agreed"),
+                verity.at("/verdict/status").asText()));
+        Keccak256 outputs = EmbeddingDigests.response(answer);
+        for (JsonNode rj : verity.path("receipts")) {
+            SignedReceipt receipt = ReceiptJson.read(rj, "");
+            boolean signed = receipt.verify(domain) instanceof io.verity.protocol.receipt.ReceiptVerdict.Verified;
+            boolean ours = network.nodes().stream().anyMatch(n -> n.address().equals(receipt.receipt().node()));
+            checks.add(new Checks.Check("receipt " + nodeName(receipt.receipt().node()), signed && ours
+                    && receipt.receipt().outputsDigest().equals(outputs), "signature " + (signed ? "ok" : "INVALID") + ", outputs "
+                    + receipt.receipt().outputsDigest() + (receipt.receipt().outputsDigest().equals(outputs) ? " = " : " != ")
+                    + "the vectors' digest"));
+        }
+        if (checks.size() < 3) checks.add(new Checks.Check("receipts", false, "expected 2 receipts, got " + (checks.size() - 1)));
+        print(checks);
+        // the exchange as `verity verify --transcript` reads it: the request as sent, the answer with its verity object
+        Path saved = network.home().resolve("demo/embeddings.json");
+        ObjectNode transcript = Main.JSON.createObjectNode().put("path", EmbeddingDigests.PATH);
+        transcript.set("request", body);
+        transcript.set("response", answer);
+        Main.JSON.writerWithDefaultPrettyPrinter().writeValue(saved.toFile(), transcript);
+        out.println("  saved: ./verity verify --transcript " + saved + " --offline");
+        return Checks.allPassed(checks);
+    }
+
+    /** The dot product of two of the unit vectors in {@code v}: their cosine. */
+    private static double dot(float[] v, int a, int b, int dim) {
+        double d = 0;
+        for (int i = 0; i < dim; i++) d += (double) v[a * dim + i] * v[b * dim + i];
+        return d;
     }
 
     private void print(List<Checks.Check> checks) {

@@ -128,6 +128,9 @@ public final class UpCommand implements Callable<Integer> {
     static final String CHAT_EXAMPLE = "{\"model\":\"" + DemoModels.TINY_LLAMA + "\",\"messages\":[{\"role\":\"user\","
             + "\"content\":\"Hi\"}],\"max_tokens\":16}";
 
+    static final String EMBEDDINGS_EXAMPLE = "{\"model\":\"" + io.verity.engine.text.TextModel.ALL_MINILM_L6_V2.modelName()
+            + "\",\"input\":\"Hi\"}";
+
     static void printTry(PrintStream out, String gateway, String explorer, Path dir) {
         Path inputs = dir.resolve("demo/inputs.json");
         if (explorer != null) out.println("\nExplorer: " + explorer + "   (nodes, batches, receipts verified in the browser)");
@@ -140,6 +143,7 @@ public final class UpCommand implements Callable<Integer> {
                 + "   # the on-chain checks pass once the nodes' batches land (~2 s)");
         out.println("  curl " + gateway + "/v1/chat/completions -H 'Content-Type: application/json' -d '" + CHAT_EXAMPLE
                 + "'   # any OpenAI client works too (docs/llm.md)");
+        out.println("  curl " + gateway + "/v1/embeddings -H 'Content-Type: application/json' -d '" + EMBEDDINGS_EXAMPLE + "'");
         out.println("  ./verity dispute demo" + homeArg(dir) + "   # a dishonest det node challenged, bisected and slashed on this chain");
         out.println("  ./verity down" + homeArg(dir));
     }

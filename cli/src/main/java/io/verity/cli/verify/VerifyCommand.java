@@ -22,12 +22,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Check a receipt offline: its EIP-712 signature, and the input/output digests when the data is given.",
+        description = {"Check a receipt: its EIP-712 signature, the input/output digests when the data is given, and on chain"
+                + " its signer's stake, its batch's inclusion and the signer's attestation.",
+                "Give a receipt file, or just its id (0x…: fetched from the nodes registered on chain) or its explorer"
+                + " page (http://…/receipts/0x…).",
                 "Exit 0 when every check passes, 1 naming the failed check, 2 for unreadable input."})
 public final class VerifyCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "RECEIPT.json", arity = "0..1",
-            description = "a receipt, or a saved response {outputs, receipt} (its outputs are then checked too)")
-    Path receiptFile;
+    @Parameters(index = "0", paramLabel = "RECEIPT", arity = "0..1",
+            description = "a receipt file, or a saved response {outputs, receipt} (its outputs are then checked too);"
+                    + " or a receipt id 0x…, or an explorer URL …/receipts/0x…")
+    String receiptArg;
+
+    private Path receiptFile;
 
     @Option(names = "--transcript", paramLabel = "FILE", description = {"a saved OpenAI-style exchange "
             + "{path?, request, response}: response is the answer with its verity object, or chunks: the SSE chunks;",
@@ -51,6 +57,12 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Optional<ReceiptLookup.Target> byId = receiptArg == null ? Optional.empty() : ReceiptLookup.parse(receiptArg);
+        if (byId.isPresent() && !java.nio.file.Files.exists(Path.of(receiptArg))) {
+            if (transcript != null) throw new TensorFiles.UsageError("give a receipt id or --transcript, not both");
+            return verifyById(byId.get());
+        }
+        receiptFile = receiptArg == null ? null : Path.of(receiptArg);
         if (transcript != null) {
             if (receiptFile != null) throw new TensorFiles.UsageError("give RECEIPT.json or --transcript, not both");
             Transcript t = Transcript.read(transcript);
@@ -85,6 +97,31 @@ public final class VerifyCommand implements Callable<Integer> {
             ok &= rc == 0;
         }
         return ok ? 0 : 1;
+    }
+
+    /** {@code verity verify 0x<id>}: the receipt from the network, then every check, on chain included. */
+    private int verifyById(ReceiptLookup.Target target) throws java.io.IOException {
+        if (offline) throw new TensorFiles.UsageError("a receipt id is looked up on the network; --offline needs a receipt file");
+        Optional<Deployment> deployment = chainOptions.find();
+        if (deployment.isEmpty()) {
+            throw new TensorFiles.UsageError("no deployment at " + chainOptions.file() + " to find receipt " + target.id()
+                    + " on; give --deployment or --home of a network (verity up)");
+        }
+        Optional<ReceiptLookup.Found> found;
+        try {
+            found = ReceiptLookup.find(target, deployment);
+        } catch (ChainException e) {
+            System.err.println("verity: " + e.getMessage() + " (is the chain running, e.g. under verity up?)");
+            return Main.UNREACHABLE;
+        }
+        if (found.isEmpty()) {
+            System.err.println("verity: receipt " + target.id() + " not found");
+            return Main.CHECK_FAILED;
+        }
+        System.out.println("found at " + found.get().source());
+        List<Tensor> in = inputs == null ? null : TensorFiles.read(inputs, "inputs");
+        List<Tensor> out = outputs == null ? null : TensorFiles.read(outputs, "outputs");
+        return verifyOne(found.get().receipt(), in, out, deployment, List.of());
     }
 
     private SignedReceipt read(JsonNode receiptNode, String pointer) {

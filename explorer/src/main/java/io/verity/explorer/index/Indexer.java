@@ -27,8 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the four contracts' events into the {@link Store}, one block range per transaction, and fetches the
- * receipts of every committed batch from the URI the node committed with.
+ * Follows the contracts' events (NodeRegistry, ModelRegistry, Settlement, Payments and DisputeGame) into the
+ * {@link Store}, one block range per transaction, and fetches the receipts of every committed batch from the
+ * URI the node committed with.
  *
  * <p>Reorgs: the store keeps the hash of every block it took events from and of the last block of each
  * range. Before each step the newest recorded hash is compared with the chain's; when they differ (or the
@@ -130,8 +131,12 @@ public final class Indexer {
         return chain.block(recorded.number()).map(b -> b.hash().equals(recorded.hash())).orElse(false);
     }
 
+    /** The contracts followed; DisputeGame when the deployment has one (disputes opened and their outcomes). */
     private List<EvmAddress> contracts() {
-        return List.of(deployment.nodeRegistry(), deployment.modelRegistry(), deployment.settlement(), deployment.payments());
+        List<EvmAddress> out = new ArrayList<>(List.of(deployment.nodeRegistry(), deployment.modelRegistry(), deployment.settlement(),
+                deployment.payments()));
+        if (deployment.disputeGame() != null) out.add(deployment.disputeGame());
+        return out;
     }
 
     /** Fetches the receipts of batches not fetched yet; a node that is down is asked again next time. */

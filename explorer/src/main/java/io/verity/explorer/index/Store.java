@@ -30,6 +30,11 @@ import java.util.OptionalLong;
  */
 public final class Store implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The index's layout and coverage. 2: DisputeGame's events are indexed too, so an index an older explorer
+     * wrote (without them) is emptied and built again from the deployment block.
+     */
+    static final int SCHEMA_VERSION = 2;
     /** Block hashes kept for reorg detection; deeper reorgs than this are not expected on any chain we index. */
     static final int KEPT_BLOCKS = 512;
 
@@ -79,7 +84,20 @@ public final class Store implements AutoCloseable {
             st.execute("CREATE INDEX IF NOT EXISTS ex_receipts_request ON ex_receipts (request_id)");
             st.execute("CREATE INDEX IF NOT EXISTS ex_receipts_model ON ex_receipts (model_digest)");
             st.execute("CREATE INDEX IF NOT EXISTS ex_receipts_batch ON ex_receipts (batch_id)");
+            st.execute("CREATE INDEX IF NOT EXISTS ex_events_name ON ex_events (name)");
+            st.execute("CREATE TABLE IF NOT EXISTS ex_schema (version INT NOT NULL)");
         }
+        List<Integer> version = query("SELECT version FROM ex_schema", ps -> {}, rs -> rs.getInt(1));
+        if (version.size() == 1 && version.getFirst() == SCHEMA_VERSION) return;
+        tx(() -> {
+            try (Statement st = db.createStatement()) {
+                for (String t : List.of("ex_schema", "ex_checkpoint", "ex_blocks", "ex_events", "ex_batches", "ex_receipts")) {
+                    st.executeUpdate("DELETE FROM " + t);
+                }
+                st.executeUpdate("INSERT INTO ex_schema (version) VALUES (" + SCHEMA_VERSION + ")");
+            }
+            return null;
+        });
     }
 
     // ---- checkpoint ---------------------------------------------------------------------------------------
@@ -351,8 +369,33 @@ public final class Store implements AutoCloseable {
         return out;
     }
 
+    /** (node → how many of its events are called {@code name}), e.g. its BatchCommitted or Slashed count. */
+    public synchronized Map<EvmAddress, Long> countsByNode(String name) {
+        Map<EvmAddress, Long> out = new java.util.LinkedHashMap<>();
+        query("SELECT node, COUNT(*) FROM ex_events WHERE name = ? AND node IS NOT NULL GROUP BY node", ps -> ps.setString(1, name),
+                rs -> out.put(EvmAddress.parse(rs.getString(1)), rs.getLong(2)));
+        return out;
+    }
+
+    /** Events called one of {@code names}, oldest first: the few kinds whose arguments a tally reads (disputes, slashes). */
+    public synchronized List<Event> eventsNamed(List<String> names) {
+        if (names.isEmpty()) return List.of();
+        String marks = String.join(", ", java.util.Collections.nCopies(names.size(), "?"));
+        return query("SELECT " + EVENT_COLUMNS + " WHERE e.name IN (" + marks + ") ORDER BY e.block_number, e.log_index", ps -> {
+            for (int i = 0; i < names.size(); i++) ps.setString(i + 1, names.get(i));
+        }, Store::event);
+    }
+
+    /** How many settled receipts one node signed for one model. */
+    public record ReceiptTally(EvmAddress node, Keccak256 model, long receipts) {}
+
+    public synchronized List<ReceiptTally> receiptTallies() {
+        return query("SELECT node, model_digest, COUNT(*) FROM ex_receipts GROUP BY node, model_digest", ps -> {},
+                rs -> new ReceiptTally(EvmAddress.parse(rs.getString(1)), Keccak256.parse(rs.getString(2)), rs.getLong(3)));
+    }
+
     /** Every node address that appears in an event, for the overview when the registry is unreachable. */
-    synchronized List<EvmAddress> knownNodes() {
+    public synchronized List<EvmAddress> knownNodes() {
         return query("SELECT DISTINCT node FROM ex_events WHERE node IS NOT NULL AND name IN ('NodeRegistered', 'BatchCommitted')",
                 ps -> {}, rs -> EvmAddress.parse(rs.getString(1)));
     }

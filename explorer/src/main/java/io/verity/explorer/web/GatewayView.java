@@ -47,6 +47,15 @@ public final class GatewayView {
         return body;
     }
 
+    /** (lower-case digest → name@version) of the models the gateway routes; empty without a gateway view. */
+    java.util.Map<String, String> modelNames() {
+        java.util.Map<String, String> names = new java.util.LinkedHashMap<>();
+        for (JsonNode m : get("/v1/models").path("models")) {
+            names.put(m.path("digest").asText().toLowerCase(java.util.Locale.ROOT), m.path("name").asText() + "@" + m.path("version").asText());
+        }
+        return names;
+    }
+
     /** The gateway's entry for one node in {@code /v1/nodes}, MissingNode when it has none. */
     JsonNode node(String address) {
         for (JsonNode n : get("/v1/nodes").path("nodes")) {

@@ -113,7 +113,7 @@ public final class Html {
         return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + esc(title) + " · Verity explorer</title>"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                 + "<link rel=\"stylesheet\" href=\"/static/explorer.css\"></head><body>\n"
-                + "<header><a class=\"brand\" href=\"/\">Verity explorer</a> <a href=\"/verify\">Verify a receipt</a>"
+                + "<header><a class=\"brand\" href=\"/\">Verity explorer</a> <a href=\"/verify\">Verify a receipt</a> <a href=\"/outcomes\">Outcomes</a>"
                 + "<form action=\"/search\" method=\"get\"><input name=\"q\" id=\"q\" size=\"50\" value=\"" + esc(query) + "\""
                 + " placeholder=\"receipt id, request id, node address, model digest, tx hash\"><button>Search</button></form></header>\n"
                 + "<main>\n" + body + "</main></body></html>\n";

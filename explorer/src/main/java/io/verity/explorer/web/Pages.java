@@ -19,7 +19,6 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,6 +76,7 @@ public final class Pages {
         cfg.routes.get("/api/events", this::eventsJson);
         cfg.routes.get("/api/receipts/{id}", this::receiptJson);
         cfg.routes.get("/api/receipts/{id}/context", this::receiptContext);
+        new Outcomes(store, gateway).routes(cfg);
         cfg.routes.exception(ProblemException.class, (e, ctx) -> Problems.send(ctx, e.problem()));
         cfg.routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
@@ -104,7 +104,8 @@ public final class Pages {
         h.row("batches settled", Html.esc(counts.getOrDefault("BatchCommitted", 0L)))
                 .row("receipts indexed", Html.esc(store.receiptCount(Optional.empty())))
                 .row("vouchers redeemed", Html.esc(counts.getOrDefault("VoucherRedeemed", 0L)))
-                .row("disputes / slashes", Html.esc(counts.getOrDefault("EquivocationSlashed", 0L) + " / " + counts.getOrDefault("Slashed", 0L)))
+                .row("disputes / slashes", Html.esc(counts.getOrDefault("EquivocationSlashed", 0L) + counts.getOrDefault("DisputeOpened", 0L)
+                        + " / " + counts.getOrDefault("Slashed", 0L)) + " (" + Html.link("/outcomes", "outcomes per node and model") + ")")
                 .raw("</table>\n");
 
         h.h2("Nodes");
@@ -129,7 +130,7 @@ public final class Pages {
         h.raw("<table class=\"list\" id=\"models\"><tr><th>model</th><th>digest</th><th>nodes</th></tr>\n");
         Map<String, List<NodeInfo>> byDigest = new TreeMap<>();
         for (NodeInfo n : nodes) for (Keccak256 m : n.models()) byDigest.computeIfAbsent(m.toHex(), k -> new ArrayList<>()).add(n);
-        Map<String, String> names = modelNames();
+        Map<String, String> names = gateway.modelNames();
         byDigest.forEach((digest, ns) -> h.raw("<tr><td>").text(names.getOrDefault(digest, "?")).raw("</td><td>")
                 .a("/search?q=" + digest, digest).raw("</td><td>").text(ns.size()).raw("</td></tr>\n"));
         h.raw("</table>\n");
@@ -150,14 +151,6 @@ public final class Pages {
             LOG.debug("registry unreadable", e);
         }
         return out;
-    }
-
-    private Map<String, String> modelNames() {
-        Map<String, String> names = new LinkedHashMap<>();
-        for (JsonNode m : gateway.get("/v1/models").path("models")) {
-            names.put(m.path("digest").asText().toLowerCase(java.util.Locale.ROOT), m.path("name").asText() + "@" + m.path("version").asText());
-        }
-        return names;
     }
 
     private static String models(NodeInfo n, JsonNode g) {
@@ -213,7 +206,8 @@ public final class Pages {
                 .row("audits passed", Html.esc(g.isMissingNode() ? "-" : Long.toString(Math.max(0, answers - dissents))))
                 .row("audits failed", "<span class=\"" + (dissents > 0 ? "bad" : "ok") + "\">" + Html.esc(g.isMissingNode() ? "-" : Long.toString(dissents)) + "</span>")
                 .row("evidence at the gateway", Html.esc(evidence.size()))
-                .row("disputes (equivocation)", Html.esc(c.getOrDefault("EquivocationSlashed", 0L)))
+                .row("disputes opened (games) / equivocations proven", Html.esc(c.getOrDefault("DisputeOpened", 0L) + " / "
+                        + c.getOrDefault("EquivocationSlashed", 0L)) + " (" + Html.link("/outcomes", "all outcomes") + ")")
                 .row("slashes", Html.esc(c.getOrDefault("Slashed", 0L)))
                 .row("batches / receipts settled", Html.esc(c.getOrDefault("BatchCommitted", 0L) + " / " + store.receiptCount(Optional.of(a))))
                 .row("vouchers redeemed", Html.esc(c.getOrDefault("VoucherRedeemed", 0L)))
@@ -495,7 +489,7 @@ public final class Pages {
 
     // ---- parameters and formatting ------------------------------------------------------------------------
 
-    private static EvmAddress address(String raw, String param) {
+    static EvmAddress address(String raw, String param) {
         try {
             return EvmAddress.parse(raw);
         } catch (IllegalArgumentException e) {
@@ -503,7 +497,7 @@ public final class Pages {
         }
     }
 
-    private static Keccak256 hash(String raw, String param) {
+    static Keccak256 hash(String raw, String param) {
         try {
             return Keccak256.parse(raw.toLowerCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
@@ -511,7 +505,7 @@ public final class Pages {
         }
     }
 
-    private static JsonNode readTree(String json) {
+    static JsonNode readTree(String json) {
         try {
             return JSON.readTree(json);
         } catch (java.io.IOException e) {

@@ -11,6 +11,14 @@
     { name: 'engine', type: 'string' }, { name: 'inputsDigest', type: 'bytes32' }, { name: 'outputsDigest', type: 'bytes32' },
     { name: 'traceRoot', type: 'bytes32' }, { name: 'node', type: 'address' }, { name: 'attestationDigest', type: 'bytes32' },
     { name: 'verification', type: 'uint8' }, { name: 'price', type: 'uint256' }, { name: 'timestamp', type: 'uint64' } ] };
+  // Receipt v2 (docs/receipts.md) nests Receipt; its model names and provider are signed as keccak256 of their UTF-8.
+  const TYPES_V2 = { Receipt: TYPES.Receipt, ReceiptV2: [
+    { name: 'receipt', type: 'Receipt' }, { name: 'requestedModel', type: 'bytes32' }, { name: 'servedModel', type: 'bytes32' },
+    { name: 'provider', type: 'bytes32' }, { name: 'promptTokens', type: 'uint64' }, { name: 'completionTokens', type: 'uint64' },
+    { name: 'payer', type: 'address' }, { name: 'cumulativeAmount', type: 'uint256' }, { name: 'prevReceipt', type: 'bytes32' },
+    { name: 'attachmentsDigest', type: 'bytes32' } ] };
+  const V2_FIELDS = ['requestedModel', 'servedModel', 'provider', 'promptTokens', 'completionTokens', 'payer',
+    'cumulativeAmount', 'prevReceipt', 'attachmentsDigest'];
   const MODES = ['none', 'tee', 'redundant', 'sample', 'optimistic'];
   const ZERO = '0x' + '0'.repeat(64);
   const SECP256K1_N = BigInt('0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141');
@@ -25,10 +33,17 @@
   function typedValue(r) {
     const mode = MODES.indexOf(r.verification);
     if (mode < 0) throw new Error('verification must be one of ' + MODES.join(', ') + ', got ' + JSON.stringify(r.verification));
-    return { version: r.version, requestId: r.requestId, modelDigest: r.modelDigest, engine: r.engine,
+    const v1 = { version: r.version, requestId: r.requestId, modelDigest: r.modelDigest, engine: r.engine,
       inputsDigest: r.inputsDigest, outputsDigest: r.outputsDigest, traceRoot: r.traceRoot, node: r.node,
       attestationDigest: r.attestationDigest, verification: mode, price: BigInt(r.price), timestamp: BigInt(r.timestamp) };
+    if (r.version !== 2) return v1;
+    const text = s => E.keccak256(E.toUtf8Bytes(s));
+    return { receipt: v1, requestedModel: text(r.requestedModel), servedModel: text(r.servedModel), provider: text(r.provider),
+      promptTokens: BigInt(r.promptTokens), completionTokens: BigInt(r.completionTokens), payer: r.payer,
+      cumulativeAmount: BigInt(r.cumulativeAmount), prevReceipt: r.prevReceipt, attachmentsDigest: r.attachmentsDigest };
   }
+
+  function typesOf(r) { return r.version === 2 ? TYPES_V2 : TYPES; }
 
   function leafHash(id) { return E.keccak256(E.keccak256(id)); }
 
@@ -52,16 +67,19 @@
         'attestationDigest', 'verification', 'price', 'timestamp', 'domain', 'signature']) {
         if (r[f] === undefined || r[f] === null) throw new Error('missing field /' + f);
       }
-      if (r.version !== 1) throw new Error('/version must be 1, got ' + r.version);
+      if (r.version !== 1 && r.version !== 2) throw new Error('/version must be 1 or 2, got ' + r.version);
+      if (r.version === 2) for (const f of V2_FIELDS) if (r[f] === undefined || r[f] === null) throw new Error('missing field /' + f);
       value = typedValue(r);
       domain = { name: r.domain.name, version: r.domain.version, chainId: r.domain.chainId, verifyingContract: r.domain.verifyingContract };
-      add('format', true, 'receipt version 1, verification ' + r.verification);
+      add('format', true, 'receipt version ' + r.version + ', verification ' + r.verification + (r.version === 2
+        ? ', asked for ' + JSON.stringify(r.requestedModel) + ', served by ' + JSON.stringify(r.servedModel)
+          + (r.provider ? ' at ' + r.provider : '') + ', ' + r.promptTokens + ' + ' + r.completionTokens + ' tokens' : ''));
     } catch (e) {
       add('format', false, e.message);
       return steps;
     }
     try {
-      id = E.TypedDataEncoder.hash(domain, TYPES, value);
+      id = E.TypedDataEncoder.hash(domain, typesOf(r), value);
       if (r.id && r.id.toLowerCase() !== id.toLowerCase()) add('digest', false, 'the fields hash to ' + id + ', not to the id ' + r.id + ': a signed field was changed');
       else add('digest', true, 'EIP-712 digest (receipt id) ' + id);
     } catch (e) {
@@ -71,7 +89,7 @@
     try {
       const sig = E.Signature.from(r.signature);
       if (BigInt(sig.s) * 2n > SECP256K1_N) throw new Error('high s (EIP-2) is refused');
-      const signer = E.verifyTypedData(domain, TYPES, value, r.signature);
+      const signer = E.verifyTypedData(domain, typesOf(r), value, r.signature);
       if (signer.toLowerCase() === String(r.node).toLowerCase()) add('signature', true, 'recovers the node ' + signer);
       else add('signature', false, 'recovers ' + signer + ', not the node ' + r.node);
     } catch (e) {

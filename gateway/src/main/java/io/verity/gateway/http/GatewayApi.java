@@ -216,6 +216,7 @@ public final class GatewayApi {
             o.put("answers", n.answers.get());
             o.put("failures", n.failures.get());
             o.put("dissents", n.dissents.get());
+            o.put("audits", n.audits.get());
             o.set("attestation", attestation(gateway.tee().status(n.address)));
         }
         ObjectNode body = JSON.createObjectNode();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.client.NodeApiClient;
 import io.verity.client.UnreachableException;
+import io.verity.gateway.pay.PayerHeaders;
 import io.verity.gateway.policy.Agreement;
 import io.verity.gateway.policy.Answer;
 import io.verity.gateway.policy.NodeCall;
@@ -14,12 +15,14 @@ import io.verity.gateway.policy.PolicyEngine;
 import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeDirectory;
 import io.verity.gateway.routing.NodeState;
+import io.verity.gateway.tensor.Tolerance;
 import io.verity.llm.ChatDigests;
-import io.verity.protocol.EvmAddress;
+import io.verity.llm.EmbeddingDigests;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
-import io.verity.protocol.json.VoucherJson;
+import io.verity.protocol.receipt.AskedModel;
 import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.ReceiptV2;
 import io.verity.protocol.receipt.ReceiptVerdict;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.io.BufferedReader;
@@ -39,9 +42,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Calls one node's OpenAI route ({@code /v1/chat/completions} or {@code /v1/completions}) and checks the
+ * Calls one node's OpenAI route ({@code /v1/chat/completions}, {@code /v1/completions} or {@code /v1/embeddings}) and checks the
  * answer's receipt as a stranger would before anyone relies on it. {@link #fetch} waits for the whole answer
  * (streamed or not: redundant answers and audits are compared whole); {@link OpenAiProxy} relays single
  * streams itself, token by token, with {@link #open}, {@link #isToken} and {@link #check}.
@@ -55,8 +59,22 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
      * One language-model request as every node gets it: the same body and requestId, the model pinned by digest.
      *
      * @param body the client's body without the gateway's {@code verity} member (what the node digests)
+     * @param asked the model the client asked for, which a v2 receipt must say served it
+     * @param lastReceipt the id of the last valid receipt a node signed for this request (then refused, e.g. for a
+     *     substitution, or another node's of the same request), sent to the next node as
+     *     {@code Verity-Prev-Receipt} so its v2 receipt names the one it follows
      */
-    record Call(String path, JsonNode body, byte[] bytes, Keccak256 model, Keccak256 requestId, boolean stream) {
+    record Call(String path, JsonNode body, byte[] bytes, Keccak256 model, Keccak256 requestId, boolean stream, AskedModel asked,
+            AtomicReference<Keccak256> lastReceipt) {
+        /** Asked by the body's {@code model}, no substitution allowed. */
+        Call(String path, JsonNode body, byte[] bytes, Keccak256 model, Keccak256 requestId, boolean stream) {
+            this(path, body, bytes, model, requestId, stream, AskedModel.named(body.path("model").asText()));
+        }
+
+        Call(String path, JsonNode body, byte[] bytes, Keccak256 model, Keccak256 requestId, boolean stream, AskedModel asked) {
+            this(path, body, bytes, model, requestId, stream, asked, new AtomicReference<>());
+        }
+
         boolean chat() {
             return path.equals("/v1/chat/completions");
         }
@@ -68,7 +86,7 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
             b.remove("stream");
             b.remove("stream_options");
             try {
-                return new Call(path, b, JSON.writeValueAsBytes(b), model, requestId, false);
+                return new Call(path, b, JSON.writeValueAsBytes(b), model, requestId, false, asked, lastReceipt);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -109,15 +127,20 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
         }
     };
 
+    /** Embeddings agree bit for bit between deterministic nodes, else within the model's tolerance. */
+    static Agreement<LlmAnswer> embeddingAgreement(Tolerance tolerance) {
+        return tolerance.agreement(LlmAnswer::receipt, a -> EmbeddingDigests.outputs(a.verityHolder()));
+    }
+
     private final HttpClient http;
     private final Eip712Domain domain;
 
-    private final Map<String, String> headers; // the payer named to nodes, which serve it only within its credit
+    private final PayerHeaders payer; // named and proven to nodes, which serve it only within its credit
     private final Executor calls;
 
     /** @param calls where {@link #call} waits for a whole answer */
-    LlmCaller(HttpClient http, Eip712Domain domain, Optional<EvmAddress> payer, Executor calls) {
-        this.headers = payer.map(p -> Map.of(VoucherJson.PAYER_HEADER, p.toString())).orElse(Map.of());
+    LlmCaller(HttpClient http, Eip712Domain domain, PayerHeaders payer, Executor calls) {
+        this.payer = payer;
         this.calls = calls;
         this.http = http;
         this.domain = domain;
@@ -134,8 +157,10 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
      * timeout.
      */
     HttpResponse<InputStream> open(NodeState node, Call call, Duration headTimeout) throws IOException, InterruptedException {
-        Map<String, String> headers = new HashMap<>(this.headers);
+        Map<String, String> headers = new HashMap<>(payer.to(node.address));
         headers.put("Verity-Request-Id", call.requestId().toHex());
+        Keccak256 prev = call.lastReceipt().get();
+        if (prev != null) headers.put(ReceiptV2.PREV_RECEIPT_HEADER, prev.toHex());
         try {
             return NodeApiClient.of(node.url(), headTimeout, http).postStream(call.path(), call.bytes(), headers);
         } catch (UnreachableException e) {
@@ -190,7 +215,9 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
                 if (!(answer instanceof ObjectNode o)) return invalid(node, "the answer is not a JSON object", started);
                 Optional<String> bad = check(node, call, o, o);
                 if (bad.isPresent()) return invalid(node, bad.get(), started);
-                SignedReceipt receipt = ReceiptJson.read(o.at("/verity/receipt"), "");
+                SignedReceipt receipt = accepted(call, o);
+                Optional<String> swapped = substitution(call, receipt);
+                if (swapped.isPresent()) return substituted(node, swapped.get(), started);
                 return new NodeResult.Answered<>(new LlmAnswer(node, receipt, o, List.of(), digestHeader, ok(node, started)));
             }
             List<String> events = new ArrayList<>();
@@ -210,7 +237,10 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
                     ObjectNode whole = ChatDigests.answerFromChunks(chunks, call.chat());
                     Optional<String> bad = check(node, call, chunk, whole);
                     if (bad.isPresent()) return invalid(node, bad.get(), started);
-                    return new NodeResult.Answered<>(new LlmAnswer(node, ReceiptJson.read(chunk.at("/verity/receipt"), ""),
+                    SignedReceipt receipt = accepted(call, chunk);
+                    Optional<String> swapped = substitution(call, receipt);
+                    if (swapped.isPresent()) return substituted(node, swapped.get(), started);
+                    return new NodeResult.Answered<>(new LlmAnswer(node, receipt,
                             (ObjectNode) chunk, events, digestHeader, ok(node, started)));
                 }
             }
@@ -252,11 +282,40 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
         if (!receipt.receipt().inputsDigest().equals(requestDigest)) {
             return Optional.of("inputsDigest " + receipt.receipt().inputsDigest() + " is not the request's digest " + requestDigest);
         }
-        Keccak256 responseDigest = ChatDigests.response(answer);
+        Keccak256 responseDigest;
+        try {
+            responseDigest = call.path().equals(EmbeddingDigests.PATH) ? EmbeddingDigests.response(answer)
+                    : ChatDigests.response(answer);
+        } catch (IllegalArgumentException e) {
+            return Optional.of("malformed answer: " + e.getMessage());
+        }
         if (!receipt.receipt().outputsDigest().equals(responseDigest)) {
             return Optional.of("outputsDigest " + receipt.receipt().outputsDigest() + " is not the answer's digest " + responseDigest);
         }
         return Optional.empty();
+    }
+
+    /**
+     * A receipt that {@link #check} accepted, against the model the client asked for: a v2 receipt whose served
+     * model is not the requested one (unless the request allowed it), or not the pinned digest.
+     */
+    static Optional<String> substitution(Call call, SignedReceipt r) {
+        return call.asked().problem(r.receipt()).map(p -> p + " (receipt " + r.id() + ")");
+    }
+
+    /**
+     * The receipt of an answer that {@link #check} accepted: recorded as the request's last (the next node asked
+     * names it as the receipt its answer follows), then judged by {@link #substitution}.
+     */
+    static SignedReceipt accepted(Call call, JsonNode verityHolder) {
+        SignedReceipt r = ReceiptJson.read(verityHolder.at("/verity/receipt"), "");
+        call.lastReceipt().set(r.id());
+        return r;
+    }
+
+    /** A node that served another model than asked: as wrong as a bad receipt, so the next node is tried. */
+    static NodeResult.Failed<LlmAnswer> substituted(NodeState node, String why, long started) {
+        return NodeResult.Failed.of(new Attempt(node.address, node.url(), Attempt.SUBSTITUTION, ms(started), why));
     }
 
     /** A chunk that carries part of the answer (text or a tool call), as opposed to the role, finish or receipt chunks. */

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.verity.gateway.pay.Payer;
+import io.verity.gateway.pay.PayerHeaders;
 import io.verity.gateway.policy.NodeResult;
 import io.verity.gateway.policy.PolicyEngine;
 import io.verity.gateway.problem.NodeAttempts;
@@ -16,14 +17,16 @@ import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeDirectory;
 import io.verity.gateway.routing.NodeState;
 import io.verity.http.ProblemResponses;
+import io.verity.gateway.tensor.Tolerance;
 import io.verity.llm.ChatDigests;
-import io.verity.protocol.EvmAddress;
+import io.verity.llm.EmbeddingDigests;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.StrictJson;
 import io.verity.protocol.policy.Policy;
+import io.verity.protocol.receipt.AskedModel;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.wire.FailureSource;
@@ -57,7 +60,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OpenAI-compatible routes, {@code POST /v1/chat/completions} and {@code /v1/completions}, under the
+ * The OpenAI-compatible routes, {@code POST /v1/chat/completions}, {@code /v1/completions} and
+ * {@code /v1/embeddings} (never streamed; compared under {@code redundant:k} and audits bit for bit between
+ * deterministic nodes, else within the model's tolerance, see {@link EmbeddingDigests}), under the
  * gateway's policies (docs/llm.md, "Gateway"). Every answer's receipt is checked as for {@code /v1/infer}
  * (signature in this chain's domain, signer is the node asked, requestId, model digest, and both digests
  * recomputed from the request and the answer, see {@link ChatDigests}) before the gateway pays for it and adds
@@ -86,6 +91,8 @@ public final class OpenAiProxy {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** {@link NodeState.ServedModel#version()} of the language models a node lists. */
     public static final String LLM_VERSION = "llm";
+    /** {@link NodeState.ServedModel#version()} of the embedding models a node lists. */
+    public static final String EMBEDDING_VERSION = "embedding";
     static final String REQUEST_ID_HEADER = "Verity-Request-Id";
 
     private final PolicyEngine engine;
@@ -93,35 +100,40 @@ public final class OpenAiProxy {
     private final NodeDirectory directory;
     private final Policy defaultPolicy;
     private final Duration requestTimeout;
+    private final Function<String, Tolerance> tolerances;
     private final Clock clock;
 
     private OpenAiProxy(PolicyEngine engine, LlmCaller caller, NodeDirectory directory, Policy defaultPolicy,
-            Duration requestTimeout, Clock clock) {
+            Duration requestTimeout, Function<String, Tolerance> tolerances, Clock clock) {
         this.engine = engine;
         this.caller = caller;
         this.directory = directory;
         this.defaultPolicy = defaultPolicy;
         this.requestTimeout = requestTimeout;
+        this.tolerances = tolerances;
         this.clock = clock;
     }
 
     /**
-     * @param payer named to nodes, which serve a payer only within its credit
+     * @param payer named and proven to nodes, which serve a payer only within its credit
      * @param calls where whole answers are awaited
      * @param requestTimeout how long a stream's first token may take
+     * @param tolerances how far two nodes' embeddings of a model may differ and still agree (by model name)
      */
     public static OpenAiProxy create(PolicyEngine engine, NodeDirectory directory, HttpClient http, Eip712Domain domain,
-            Optional<EvmAddress> payer, Executor calls, Policy defaultPolicy, Duration requestTimeout) {
+            PayerHeaders payer, Executor calls, Policy defaultPolicy, Duration requestTimeout,
+            Function<String, Tolerance> tolerances) {
         return new OpenAiProxy(engine, new LlmCaller(http, domain, payer, calls), directory, defaultPolicy, requestTimeout,
-                directory.clock());
+                tolerances, directory.clock());
     }
 
     public void register(JavalinConfig cfg) {
         cfg.routes.post("/v1/chat/completions", ctx -> forward(ctx, "/v1/chat/completions"));
         cfg.routes.post("/v1/completions", ctx -> forward(ctx, "/v1/completions"));
+        cfg.routes.post(EmbeddingDigests.PATH, ctx -> forward(ctx, EmbeddingDigests.PATH));
     }
 
-    /** OpenAI's model list: each language model a healthy node serves, once, with the nodes serving it. */
+    /** OpenAI's model list: each language or embedding model a healthy node serves, once, with the nodes serving it. */
     public void addModelList(ObjectNode body) {
         body.put("object", "list");
         var data = body.putArray("data");
@@ -129,10 +141,12 @@ public final class OpenAiProxy {
         Instant now = clock.instant();
         for (NodeState n : directory.all()) {
             for (NodeState.ServedModel m : n.served()) {
-                if (!m.version().equals(LLM_VERSION) || !n.canServe(m.digest(), now)) continue;
+                boolean llm = m.version().equals(LLM_VERSION);
+                if (!(llm || m.version().equals(EMBEDDING_VERSION)) || !n.canServe(m.digest(), now)) continue;
                 ObjectNode o = byName.computeIfAbsent(m.name(), name -> {
                     ObjectNode x = JSON.createObjectNode().put("id", name).put("object", "model").put("created", 0)
-                            .put("owned_by", "verity").put("verity_model_digest", m.digest().toHex()).put("verity_kind", "llm");
+                            .put("owned_by", "verity").put("verity_model_digest", m.digest().toHex())
+                            .put("verity_kind", llm ? "llm" : "embedding");
                     x.putArray("verity_nodes");
                     return x;
                 });
@@ -217,17 +231,22 @@ public final class OpenAiProxy {
         // The gateway's own member is not forwarded: the nodes digest exactly the request they run.
         JsonNode verity = body.remove("verity");
         Policy policy = policy(ctx, verity);
+        String model = body.get("model").asText();
+        AskedModel asked = asked(ctx, verity, model);
         Keccak256 requestId = requestId(ctx);
-        if (!(policy instanceof Policy.None || policy instanceof Policy.Tee) && !reproducible(body)) {
+        boolean embeddings = path.equals(EmbeddingDigests.PATH); // deterministic: every policy applies as is
+        if (!embeddings && !(policy instanceof Policy.None || policy instanceof Policy.Tee) && !reproducible(body)) {
             throw invalid("seed", policy.wireName() + " compares the answers of several nodes token for token, so "
                     + "every node must sample alike: set temperature 0 (greedy) or a seed");
         }
-        String model = body.get("model").asText();
-        Keccak256 digest = pinned(model);
+        Keccak256 digest = asked.pinnedDigest().isPresent() ? requireServed(model, asked.pinnedDigest().get(), embeddings)
+                : pinned(model, embeddings);
         byte[] bytes = verity == null ? ctx.bodyAsBytes() : JSON.writeValueAsBytes(body);
-        LlmCaller.Call call = new LlmCaller.Call(path, body, bytes, digest, requestId, body.path("stream").asBoolean(false));
-        PolicyEngine.Request<LlmCaller.Call, LlmCaller.LlmAnswer> req = new PolicyEngine.Request<>(requestId, digest, policy, call, call.unstreamed(), Duration.ZERO, tokens(body),
-                caller, LlmCaller.AGREEMENT, LlmCaller.LlmAnswer::tokens);
+        LlmCaller.Call call = new LlmCaller.Call(path, body, bytes, digest, requestId,
+                !embeddings && body.path("stream").asBoolean(false), asked);
+        PolicyEngine.Request<LlmCaller.Call, LlmCaller.LlmAnswer> req = new PolicyEngine.Request<>(requestId, digest, policy, call,
+                call.unstreamed(), Duration.ZERO, embeddings ? embeddingTokens(body) : tokens(body), caller,
+                embeddings ? LlmCaller.embeddingAgreement(tolerances.apply(model)) : LlmCaller.AGREEMENT, LlmCaller.LlmAnswer::tokens);
         if (call.stream() && !(policy instanceof Policy.Redundant)) {
             engine.stream(req, (node, attempts, settle) -> relay(ctx, node, call, attempts, settle));
             return;
@@ -253,6 +272,24 @@ public final class OpenAiProxy {
         return (long) maxTokens * choices + prompt.toString().length() / 4 + 1;
     }
 
+    /**
+     * The most tokens an embeddings answer's usage may count, for the deposit hold: each input at most its length
+     * plus [CLS] and [SEP] (a word piece covers at least one character, a token id is one token), and never more
+     * than the models' 512 positions; inputs past OpenAI's 2048 count as none: the node's 400 names them.
+     */
+    static long embeddingTokens(ObjectNode body) {
+        JsonNode in = body.path("input");
+        if (in.isTextual()) return Math.min(512, in.asText().length() + 2L);
+        if (!in.isArray() || in.isEmpty()) return 1;
+        if (in.get(0).isNumber()) return Math.min(512, in.size());
+        long n = 0;
+        for (int i = 0; i < Math.min(in.size(), 2048); i++) {
+            JsonNode x = in.get(i);
+            n += Math.min(512, x.isTextual() ? x.asText().length() + 2L : x.size());
+        }
+        return Math.max(1, n);
+    }
+
     private Policy policy(Context ctx, JsonNode verity) {
         String header = ctx.header(PolicyEngine.POLICY_HEADER);
         if (verity != null && !verity.isNull()) {
@@ -260,7 +297,9 @@ public final class OpenAiProxy {
             var names = verity.fieldNames();
             while (names.hasNext()) {
                 String f = names.next();
-                if (!f.equals("policy")) throw invalid("verity." + f, "unknown field verity." + f + ", expected policy");
+                if (!VERITY_MEMBERS.contains(f)) {
+                    throw invalid("verity." + f, "unknown field verity." + f + ", expected one of " + String.join(", ", VERITY_MEMBERS));
+                }
             }
             JsonNode pol = verity.get("policy");
             if (pol != null && !pol.isNull()) {
@@ -279,6 +318,43 @@ public final class OpenAiProxy {
             throw fail(400, "invalid-request", "header " + PolicyEngine.POLICY_HEADER + ": " + e.getMessage(), null,
                     "invalid_request");
         }
+    }
+
+    /** The members of a request's {@code verity} object (docs/llm.md). */
+    static final List<String> VERITY_MEMBERS = List.of("policy", "model_digest", "allow_substitution");
+    /** Headers with the same meaning as {@code verity.model_digest} and {@code verity.allow_substitution}; the member wins. */
+    public static final String MODEL_DIGEST_HEADER = "Verity-Model-Digest";
+    public static final String ALLOW_SUBSTITUTION_HEADER = "Verity-Allow-Substitution";
+
+    /** What the request accepts as its model: by name, pinned to a digest, substitution allowed or not. */
+    private static AskedModel asked(Context ctx, JsonNode verity, String model) {
+        JsonNode v = verity != null && verity.isObject() ? verity : JSON.createObjectNode();
+        Optional<Keccak256> pin = Optional.empty();
+        JsonNode d = v.get("model_digest");
+        String pinText = d != null && !d.isNull() ? (d.isTextual() ? d.asText() : d.toString()) : ctx.header(MODEL_DIGEST_HEADER);
+        String pinWhere = d != null && !d.isNull() ? "verity.model_digest" : "header " + MODEL_DIGEST_HEADER;
+        if (pinText != null) {
+            try {
+                pin = Optional.of(Keccak256.parse(pinText.strip()));
+            } catch (IllegalArgumentException e) {
+                throw invalid(d != null && !d.isNull() ? "verity.model_digest" : null, pinWhere
+                        + " must be a model digest, 0x followed by 64 hex digits, got '" + pinText + "'");
+            }
+        }
+        JsonNode a = v.get("allow_substitution");
+        boolean allow;
+        if (a != null && !a.isNull()) {
+            if (!a.isBoolean()) throw invalid("verity.allow_substitution", "verity.allow_substitution must be true or false, got " + a);
+            allow = a.asBoolean();
+        } else {
+            String h = ctx.header(ALLOW_SUBSTITUTION_HEADER);
+            if (h != null && !h.strip().equals("true") && !h.strip().equals("false")) {
+                throw fail(400, "invalid-request", "header " + ALLOW_SUBSTITUTION_HEADER + " must be true or false, got '" + h + "'",
+                        null, "invalid_request");
+            }
+            allow = h != null && h.strip().equals("true");
+        }
+        return new AskedModel(model, pin, allow);
     }
 
     private static Keccak256 requestId(Context ctx) {
@@ -303,19 +379,33 @@ public final class OpenAiProxy {
     }
 
     /** The digest most healthy nodes serve under this name, so every node of one request runs the same bytes. */
-    private Keccak256 pinned(String model) {
+    private Keccak256 pinned(String model, boolean embeddings) {
+        return servedBy(model, embeddings).entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                .orElseThrow(() -> fail(404, "unknown-model", "no healthy node serves " + (embeddings ? "embedding" : "language")
+                        + " model '" + model + "'; GET /v1/models lists what the network serves", "model", "model_not_found"));
+    }
+
+    /** The digest a request pinned, when a healthy node serves it under this name. */
+    private Keccak256 requireServed(String model, Keccak256 digest, boolean embeddings) {
+        if (servedBy(model, embeddings).containsKey(digest)) return digest;
+        throw fail(404, "unknown-model", "no healthy node serves " + (embeddings ? "embedding" : "language") + " model '" + model
+                + "' with the pinned digest " + digest + "; GET /v1/models lists each model's verity_model_digest",
+                "verity.model_digest", "model_not_found");
+    }
+
+    /** How many healthy nodes serve each digest under this name. */
+    private Map<Keccak256, Integer> servedBy(String model, boolean embeddings) {
         Map<Keccak256, Integer> servedBy = new LinkedHashMap<>();
         Instant now = clock.instant();
+        String kind = embeddings ? EMBEDDING_VERSION : LLM_VERSION;
         for (NodeState n : directory.all()) {
             for (NodeState.ServedModel m : n.served()) {
-                if (m.version().equals(LLM_VERSION) && m.name().equals(model) && n.canServe(m.digest(), now)) {
+                if (m.version().equals(kind) && m.name().equals(model) && n.canServe(m.digest(), now)) {
                     servedBy.merge(m.digest(), 1, Integer::sum);
                 }
             }
         }
-        return servedBy.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
-                .orElseThrow(() -> fail(404, "unknown-model", "no healthy node serves language model '" + model
-                        + "'; GET /v1/models lists what the network serves", "model", "model_not_found"));
+        return servedBy;
     }
 
     // ---- none, tee, sample streamed: failover before the first token ----------------------------------------
@@ -433,15 +523,20 @@ public final class OpenAiProxy {
                     if (chunk.has("verity")) {
                         ObjectNode whole = ChatDigests.answerFromChunks(chunks, call.chat());
                         Optional<String> bad = proxy.caller.check(node, call, chunk, whole);
+                        String outcome = "invalid-receipt";
+                        if (bad.isEmpty()) {
+                            bad = LlmCaller.substitution(call, LlmCaller.accepted(call, chunk));
+                            outcome = Attempt.SUBSTITUTION;
+                        }
                         if (bad.isPresent()) {
-                            Attempt a = new Attempt(node.address, node.url(), "invalid-receipt", LlmCaller.ms(started), bad.get());
+                            Attempt a = new Attempt(node.address, node.url(), outcome, LlmCaller.ms(started), bad.get());
                             LOG.warn("node {} streamed {} with a receipt that fails: {}", node.address, call.path(), bad.get());
                             if (!committed) return failedBeforeFirstToken(node, failed(a), attempts);
                             attempts.add(a);
                             node.recordFailure(0);
-                            send(event(call.path(), problem(502, "no-valid-answer",
+                            send(event(call.path(), problem(502, outcome.equals(Attempt.SUBSTITUTION) ? outcome : "no-valid-answer",
                                     "the node's answer failed verification: " + bad.get() + "; nothing was charged", null,
-                                    "invalid_receipt", attempts)));
+                                    outcome.replace('-', '_'), attempts)));
                             failureRecorded = errorSent = true;
                             continue;
                         }
@@ -598,7 +693,7 @@ public final class OpenAiProxy {
     private static ObjectNode verdict(PolicyEngine.Decision<LlmCaller.LlmAnswer> v) {
         ObjectNode verdict = JSON.createObjectNode().put("status", v.status().wireName()).put("asked", v.asked())
                 .put("agreeing", v.agreeing()).put("comparison", v.comparison())
-                .put("checked", "signature, signer, request id, model, request and response digests");
+                .put("checked", "signature, signer, request id, model, request and response digests, served model");
         if (v.status() == AnswerVerdict.Status.SAMPLED) verdict.put("audit", v.audit().wireName());
         if (v.status() == AnswerVerdict.Status.AGREED || v.status() == AnswerVerdict.Status.MAJORITY) {
             ArrayNode ds = verdict.putArray("dissent");

@@ -320,6 +320,10 @@ public final class PolicyEngine {
             return ProblemKind.UNKNOWN_MODEL.exception("no healthy, staked, unquarantined node serves model "
                     + req.model() + " now; GET /v1/models lists what the network serves");
         }
+        if (attempts.stream().allMatch(a -> a.outcome().equals(Attempt.SUBSTITUTION))) {
+            return NodeAttempts.failed(ProblemKind.NO_VALID_ANSWER, "no node served the model asked for ("
+                    + attempts.getFirst().detail() + "); nothing was charged", attempts);
+        }
         return NodeAttempts.failed(ProblemKind.NO_VALID_ANSWER, "no node produced a valid answer after "
                 + attempts.size() + " attempt(s); nothing was charged", attempts);
     }
@@ -425,6 +429,7 @@ public final class PolicyEngine {
             Set<EvmAddress> tried = new HashSet<>(Set.of(original.node().address));
             Agreement<A> agree = req.agreement();
             A check = firstValid(req, req.recall(), nodes.get(), tried, new ArrayList<>());
+            original.node().audits.incrementAndGet();
             if (agree.same(original, check)) {
                 pay(req, List.of(check));
                 return;

@@ -117,12 +117,15 @@ public final class NodeDirectory {
             out.add(new NodeState.ServedModel(m.path("name").asText(), m.path("version").asText(),
                     Keccak256.parse(m.path("digest").asText())));
         }
-        // Language models appear only in the OpenAI list (data[], verity_kind "llm"); version "llm" marks them.
+        // Language and embedding models are marked in the OpenAI list (data[], verity_kind "llm" or "embedding");
+        // versions "llm" and "embedding" mark them here, as the OpenAI routes find them by name and kind.
         for (JsonNode m : body.path("data")) {
-            if (!"llm".equals(m.path("verity_kind").asText())) continue;
+            String kind = m.path("verity_kind").asText();
+            if (!"llm".equals(kind) && !"embedding".equals(kind)) continue;
             // A model whose engine is restarting or failed is not routed to (nodes that do not say count as up).
             if (m.has("verity_state") && !"up".equals(m.path("verity_state").asText())) continue;
-            out.add(new NodeState.ServedModel(m.path("id").asText(), OpenAiProxy.LLM_VERSION,
+            out.add(new NodeState.ServedModel(m.path("id").asText(), "llm".equals(kind) ? OpenAiProxy.LLM_VERSION
+                    : OpenAiProxy.EMBEDDING_VERSION,
                     Keccak256.parse(m.path("verity_model_digest").asText())));
         }
         return out;

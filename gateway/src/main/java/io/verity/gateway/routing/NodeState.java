@@ -46,6 +46,8 @@ public final class NodeState {
     public final AtomicLong answers = new AtomicLong();
     public final AtomicLong failures = new AtomicLong();
     public final AtomicLong dissents = new AtomicLong();
+    /** Sampled audits of this node's answers that ran (another node answered the same request), caught or not. */
+    public final AtomicLong audits = new AtomicLong();
 
     NodeState(EvmAddress address, URI url) {
         this.address = address;

@@ -7,17 +7,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.RawValue;
 import io.verity.client.NodeApiClient;
 import io.verity.client.UnreachableException;
+import io.verity.gateway.pay.PayerHeaders;
 import io.verity.gateway.policy.NodeCall;
 import io.verity.gateway.policy.NodeResult;
 import io.verity.gateway.routing.Attempt;
 import io.verity.gateway.routing.NodeDirectory;
 import io.verity.gateway.routing.NodeState;
-import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
-import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.ReceiptVerdict;
@@ -34,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -67,18 +65,18 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
     private final Eip712Domain domain;
     private final Duration timeout;
     private final Executor checks;
-    private final Map<String, String> headers; // the payer named to nodes, which serve it only within its credit
+    private final PayerHeaders payer; // named and proven to nodes, which serve it only within its credit
     private final Map<URI, NodeApiClient> clients = new ConcurrentHashMap<>();
 
     /**
      * @param checks where answers are parsed and their receipts verified (ecrecover, digests): the JDK
      *     client would run that on the common pool, which has a single worker on a 2-core machine
      */
-    public NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks, Optional<EvmAddress> payer) {
+    public NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks, PayerHeaders payer) {
         this.http = http;
         this.domain = domain;
         this.timeout = timeout;
-        this.headers = payer.map(p -> Map.of(VoucherJson.PAYER_HEADER, p.toString())).orElse(Map.of());
+        this.payer = payer;
         // Once the gateway is closing its executor refuses work; check inline then, so no caller waits forever.
         this.checks = task -> {
             try {
@@ -99,7 +97,7 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
         NodeApiClient client = clients.computeIfAbsent(node.url(), u -> NodeApiClient.of(u, timeout, http));
         long start = System.nanoTime();
         node.inflight.incrementAndGet();
-        CompletableFuture<NodeApiClient.RawAnswer> sent = client.postRawAsync("/v1/infer", call.body(), headers);
+        CompletableFuture<NodeApiClient.RawAnswer> sent = client.postRawAsync("/v1/infer", call.body(), payer.to(node.address));
         // Released on the exchange itself: a hedge that lost is cancelled through the future returned below,
         // which skips its handler, and the node would otherwise count as loaded forever.
         sent.whenComplete((resp, err) -> node.inflight.decrementAndGet());

@@ -1,8 +1,13 @@
 package io.verity.gateway.tensor;
 
+import io.verity.gateway.policy.Agreement;
+import io.verity.gateway.policy.Answer;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.Tensor;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * When two floating-point engines' answers count as the same: every tensor has the same name, type and
@@ -14,6 +19,42 @@ public record Tolerance(double abs, double rel) {
 
     public Tolerance {
         if (!(abs >= 0 && rel >= 0)) throw new IllegalArgumentException("tolerance must be >= 0, got abs=" + abs + " rel=" + rel);
+    }
+
+    /**
+     * How two answers carrying tensors agree: bit-exact between deterministic engines (their receipts' outputs
+     * digests), else within this tolerance. For any kind of answer: {@code /v1/infer}'s tensors, embeddings.
+     *
+     * @param receipt the answer's checked receipt
+     * @param outputs the tensors its outputs digest commits to
+     */
+    public <A extends Answer> Agreement<A> agreement(Function<A, SignedReceipt> receipt, Function<A, List<Tensor>> outputs) {
+        Tolerance tolerance = this;
+        return new Agreement<>() {
+            @Override
+            public boolean same(A a, A b) {
+                if (digest(a).equals(digest(b))) return true;
+                if (deterministic(a) && deterministic(b)) return false;
+                return tolerance.same(outputs.apply(a), outputs.apply(b));
+            }
+
+            /** Identical digests (bit-exact), or the tolerance when some digests differ; none for one answer. */
+            @Override
+            public String comparison(List<A> answers) {
+                if (answers.size() == 1) return "none";
+                Keccak256 first = digest(answers.get(0));
+                for (A a : answers) if (!digest(a).equals(first)) return tolerance.describe();
+                return "bit-exact";
+            }
+
+            private Keccak256 digest(A a) {
+                return receipt.apply(a).receipt().outputsDigest();
+            }
+
+            private boolean deterministic(A a) {
+                return receipt.apply(a).receipt().engine().startsWith("verity-det/");
+            }
+        };
     }
 
     String describe() {

@@ -31,6 +31,19 @@ class LlmPartsTest {
     }
 
     @Test
+    void an_embeddings_deposit_hold_counts_each_input_at_most_its_length_and_the_models_512_positions() throws Exception {
+        assertThat(OpenAiProxy.embeddingTokens((com.fasterxml.jackson.databind.node.ObjectNode) json("{\"input\":\"hello\"}")))
+                .isEqualTo(7);
+        assertThat(OpenAiProxy.embeddingTokens((com.fasterxml.jackson.databind.node.ObjectNode) json("{\"input\":[\"ab\",[1,2,3]]}")))
+                .isEqualTo(4 + 3);
+        assertThat(OpenAiProxy.embeddingTokens((com.fasterxml.jackson.databind.node.ObjectNode) json("{\"input\":[101,7,102]}")))
+                .isEqualTo(3);
+        assertThat(OpenAiProxy.embeddingTokens((com.fasterxml.jackson.databind.node.ObjectNode) json("{\"input\":\""
+                + "x".repeat(5000) + "\"}"))).isEqualTo(512);
+        assertThat(OpenAiProxy.embeddingTokens((com.fasterxml.jackson.databind.node.ObjectNode) json("{\"input\":{}}"))).isEqualTo(1);
+    }
+
+    @Test
     void only_greedy_or_seeded_requests_can_be_compared_across_nodes() throws Exception {
         assertThat(OpenAiProxy.reproducible(json("{\"temperature\":0}"))).isTrue();
         assertThat(OpenAiProxy.reproducible(json("{\"temperature\":0.0}"))).isTrue();

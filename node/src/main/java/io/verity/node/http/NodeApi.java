@@ -60,6 +60,7 @@ import org.slf4j.LoggerFactory;
  * GET  /v1/vouchers/{client}    {client, node, cumulativeAmount (held, "0" if none), redeemed}
  * GET  /v1/models               manifests of the models served; also OpenAI's {object, data[]} list
  * POST /v1/chat/completions     OpenAI-compatible, see OpenAiApi; also /v1/completions
+ * POST /v1/embeddings           OpenAI-compatible, see EmbeddingsApi
  * GET  /v1/models/{digest}      one manifest;  /file: the model bytes
  * GET  /v1/receipts/{id}        a receipt this node signed
  * GET  /v1/receipts/{id}/proof  {receiptId, batchRoot, batchId, proof[]} once settled on chain, else 404
@@ -86,6 +87,30 @@ public final class NodeApi {
 
         /** Adds members to the {@code GET /health} body. */
         void addHealth(ObjectNode body);
+
+        /** This extension, then {@code next}: routes of both, and each adds to the bodies in that order. */
+        default Extension and(Extension next) {
+            Extension first = this;
+            return new Extension() {
+                @Override
+                public void register(JavalinConfig cfg) {
+                    first.register(cfg);
+                    next.register(cfg);
+                }
+
+                @Override
+                public void addModels(ObjectNode body) {
+                    first.addModels(body);
+                    next.addModels(body);
+                }
+
+                @Override
+                public void addHealth(ObjectNode body) {
+                    first.addHealth(body);
+                    next.addHealth(body);
+                }
+            };
+        }
     }
 
     public static Javalin create(NodeConfig config, NodeService service, DisputeTraces traces, Extension extension) {
@@ -96,7 +121,7 @@ public final class NodeApi {
             cfg.routes.before(ctx -> ctx.attribute(HOME, home)); // for scrub(): several nodes may share a JVM
             // Inference runs on a few engine threads; beyond this many at once a client is told to go elsewhere.
             RouteGate.install(cfg, config.http(), config.maxConcurrentInferences(),
-                    List.of("/v1/infer", "/v1/chat/completions", "/v1/completions"));
+                    List.of("/v1/infer", "/v1/chat/completions", "/v1/completions", "/v1/embeddings"));
             cfg.routes.post("/v1/infer", ctx -> infer(ctx, config, service));
             cfg.routes.get("/v1/models", ctx -> models(ctx, service, extension));
             cfg.routes.get("/v1/models/{digest}", ctx -> manifest(ctx, service));

@@ -1,11 +1,13 @@
 package io.verity.node.hub;
 
+import io.verity.engine.EngineKind;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.ModelSchema;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -28,6 +30,9 @@ import java.util.regex.Pattern;
  * @param opsets operator set version per domain
  * @param producer the tool that wrote the file
  * @param addedAt when this hub stored the model
+ * @param engine the engine to serve it with; empty (also in older manifests) means the node's {@code --engine}. Like
+ *     addedAt, this node's choice and not the model's, so not in the manifest digest: nodes serving one model on
+ *     different engines agree on it, older manifests keep theirs, and each receipt names its engine anyway.
  */
 public record Manifest(
         Keccak256 digest,
@@ -40,7 +45,8 @@ public record Manifest(
         ModelSchema schema,
         Map<String, Long> opsets,
         Producer producer,
-        Instant addedAt) {
+        Instant addedAt,
+        Optional<EngineKind> engine) {
 
     public static final String FORMAT_ONNX = "onnx";
     /** A llama.cpp language model; the node serves it on /v1/chat/completions, not /v1/infer. */
@@ -65,6 +71,20 @@ public record Manifest(
         opsets = Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(opsets, "opsets")));
         Objects.requireNonNull(producer, "producer");
         Objects.requireNonNull(addedAt, "addedAt");
+        Objects.requireNonNull(engine, "engine");
+        if (engine.isPresent() && !FORMAT_ONNX.equals(format)) throw new IllegalArgumentException("engine applies to ONNX"
+                + " models only; " + name + "@" + version + " is " + format);
+    }
+
+    /** A manifest without an engine of its own: the node's default runs it. */
+    public Manifest(Keccak256 digest, String name, String version, String license, String source, long sizeBytes,
+            String format, ModelSchema schema, Map<String, Long> opsets, Producer producer, Instant addedAt) {
+        this(digest, name, version, license, source, sizeBytes, format, schema, opsets, producer, addedAt, Optional.empty());
+    }
+
+    /** This manifest with {@code kind} as its engine (empty: the node's default). */
+    public Manifest withEngine(Optional<EngineKind> kind) {
+        return new Manifest(digest, name, version, license, source, sizeBytes, format, schema, opsets, producer, addedAt, kind);
     }
 
     /** The program that wrote the model file; both parts are "" when the file does not say. */
@@ -85,7 +105,7 @@ public record Manifest(
         return Keccak256.hash(canonicalJson());
     }
 
-    /** Every field but addedAt, as JSON with sorted keys and no whitespace, UTF-8. */
+    /** Every field but addedAt and engine, as JSON with sorted keys and no whitespace, UTF-8. */
     public byte[] canonicalJson() {
         return ManifestJson.canonical(this);
     }

@@ -45,7 +45,7 @@ final class ManifestJson {
         }
     }
 
-    static ObjectNode tree(Manifest m, boolean withAddedAt) {
+    static ObjectNode tree(Manifest m, boolean withLocalFields) {
         ObjectNode o = F.objectNode();
         o.put("digest", m.digest().toHex());
         o.put("name", m.name());
@@ -62,7 +62,8 @@ final class ManifestJson {
         ObjectNode producer = o.putObject("producer");
         producer.put("name", m.producer().name());
         producer.put("version", m.producer().version());
-        if (withAddedAt) o.put("addedAt", m.addedAt().toString());
+        if (withLocalFields) o.put("addedAt", m.addedAt().toString()); // local, not canonical: see Manifest#engine
+        if (withLocalFields && m.engine().isPresent()) o.put("engine", m.engine().get().wireName());
         return o;
     }
 
@@ -137,7 +138,16 @@ final class ManifestJson {
         }
         return new Manifest(digest, text(root, "name"), text(root, "version"), optionalText(root, "license"),
                 optionalText(root, "source"), size.longValue(), text(root, "format"), schema, opsets, producer,
-                addedAt);
+                addedAt, engine(root));
+    }
+
+    /** Absent or null: the node's default engine. */
+    private static java.util.Optional<io.verity.engine.EngineKind> engine(JsonNode root) {
+        try {
+            return java.util.Optional.ofNullable(optionalText(root, "engine")).map(io.verity.engine.EngineKind::parse);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("manifest field 'engine': " + e.getMessage(), e);
+        }
     }
 
     private static List<TensorSpec> specs(JsonNode schema, String field) {

@@ -134,7 +134,8 @@ public final class ModelFetcher implements AutoCloseable {
             if (!copied.digest().equals(digest)) {
                 throw new HubException.DigestMismatch(digest, copied.digest(), base);
             }
-            return hub.commit(staging, copied, remote.name(), remote.version(), remote.license(), remote.source());
+            return hub.commit(staging, copied, remote.name(), remote.version(), remote.license(), remote.source(),
+                    java.util.Optional.empty()); // the remote's engine was its choice
         } catch (IOException e) {
             throw new HubException.FetchFailed(node, "download of " + digest + " from " + base + " failed: " + e, e);
         }

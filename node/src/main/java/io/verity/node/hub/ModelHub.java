@@ -1,6 +1,8 @@
 package io.verity.node.hub;
 
 import io.verity.engine.EngineException;
+import io.verity.engine.EngineKind;
+import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.onnx.OnnxGraphInfo;
 import io.verity.engine.onnx.OnnxGraphs;
 import io.verity.protocol.Hex;
@@ -125,6 +127,11 @@ public final class ModelHub {
      *     stored under another name@version
      */
     public Manifest add(Path file, String name, String version, String license, String source) {
+        return add(file, name, version, license, source, Optional.empty());
+    }
+
+    /** As above, on {@code engine} (empty: the node's); one DET cannot run is InvalidModel here, not at its first request. */
+    public Manifest add(Path file, String name, String version, String license, String source, Optional<EngineKind> engine) {
         Manifest.checkName(name);
         Manifest.checkVersion(version);
         if (!Files.isRegularFile(file)) {
@@ -137,7 +144,7 @@ public final class ModelHub {
             } catch (IOException e) {
                 throw io("cannot copy " + file + " into the hub", e);
             }
-            return commit(staging, copied, name, version, license, source);
+            return commit(staging, copied, name, version, license, source, engine);
         }
     }
 
@@ -157,10 +164,10 @@ public final class ModelHub {
      * Idempotent and conflict-checked as {@link #add}.
      */
     Manifest commit(Staging staging, Staging.Copied copied, String name, String version, String license,
-            String source) {
+            String source, Optional<EngineKind> engine) {
         try {
             hook.reached(Step.COPIED);
-            Manifest manifest;
+            Manifest described;
             if (isGguf(staging.modelFile())) {
                 // A language model: llama.cpp reads its own metadata; the hub checks it parses as GGUF.
                 try {
@@ -169,7 +176,7 @@ public final class ModelHub {
                     throw new HubException.InvalidModel("model " + copied.digest() + " is not a GGUF file llama.cpp can"
                             + " read: " + e.getMessage().replace(staging.modelFile().toString(), "the file"), e);
                 }
-                manifest = new Manifest(copied.digest(), name, version, license, source, copied.size(),
+                described = new Manifest(copied.digest(), name, version, license, source, copied.size(),
                         Manifest.FORMAT_GGUF, new ModelSchema(List.of(), List.of()), Map.of(),
                         new Manifest.Producer("", ""), clock.instant());
             } else {
@@ -180,10 +187,12 @@ public final class ModelHub {
                     throw new HubException.InvalidModel(e.getMessage().replace(staging.modelFile().toString(),
                             "model " + copied.digest()), e);
                 }
-                manifest = new Manifest(copied.digest(), name, version, license, source, copied.size(),
+                described = new Manifest(copied.digest(), name, version, license, source, copied.size(),
                         Manifest.FORMAT_ONNX, info.schema(), info.opsets(),
                         new Manifest.Producer(info.producerName(), info.producerVersion()), clock.instant());
+                if (engine.orElse(null) == EngineKind.DET) checkDeterministic(copied.digest(), staging.modelFile());
             }
+            Manifest manifest = described.withEngine(engine); // a language model refuses one
             try (FileChannel out = FileChannel.open(staging.dir().resolve(MANIFEST_FILE),
                     StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 out.write(java.nio.ByteBuffer.wrap(manifest.toJson().getBytes(StandardCharsets.UTF_8)));
@@ -195,9 +204,10 @@ public final class ModelHub {
                 Optional<Manifest> existing = find(copied.digest());
                 if (existing.isPresent()) {
                     Manifest m = existing.get();
-                    if (m.name().equals(name) && m.version().equals(version)) return m;
+                    if (m.name().equals(name) && m.version().equals(version) && m.engine().equals(engine)) return m;
                     throw new HubException.Conflict(m.digest(), "model " + m.digest() + " is already in the hub as "
-                            + m.ref() + "; remove it before adding it as " + name + "@" + version);
+                            + m.ref() + engineNote(m.engine()) + "; remove it before adding it as " + name + "@" + version
+                            + engineNote(engine));
                 }
                 for (Manifest other : list()) {
                     if (other.name().equals(name) && other.version().equals(version)) {
@@ -213,6 +223,20 @@ public final class ModelHub {
             });
         } catch (IOException e) {
             throw io("cannot store model " + copied.digest() + " in " + root, e);
+        }
+    }
+
+    private static String engineNote(Optional<EngineKind> engine) {
+        return engine.map(e -> " on engine " + e.wireName()).orElse(""); // none: the node's default
+    }
+    /** Loads the model into a throwaway deterministic engine: what a node on it would do at the first request. */
+    private static void checkDeterministic(Keccak256 digest, Path file) {
+        try (DeterministicEngine det = DeterministicEngine.create(1, false)) {
+            det.load(digest, file);
+        } catch (EngineException e) {
+            throw new HubException.InvalidModel("model " + digest + " cannot run on the deterministic engine ("
+                    + DeterministicEngine.ID + "): " + e.getMessage().replace(file.toString(), "the file")
+                    .replace(file.getFileName().toString(), "the file") + "; add it with --engine onnxruntime", e);
         }
     }
 

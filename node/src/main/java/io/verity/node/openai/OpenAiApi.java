@@ -26,6 +26,7 @@ import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.InvalidFieldException;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.StrictJson;
+import io.verity.protocol.receipt.ReceiptV2;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.wire.FailureSource;
 import io.verity.protocol.wire.Problem;
@@ -191,41 +192,61 @@ public final class OpenAiApi {
     }
 
     private static void serve(Context ctx, NodeService service, LanguageModels models, boolean chat) throws IOException {
-        String type = ctx.contentType();
-        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
-            throw new OpenAiException(ProblemKind.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
-                    "Content-Type must be application/json, got " + (type == null ? "none" : type), null, "unsupported_media_type");
-        }
-        checkKey(ctx, service);
-        ObjectNode body = readBody(ctx.bodyAsBytes());
+        ObjectNode body = admit(ctx, service);
         String model = model(body);
         OpenAiUpstream upstream = models.upstream().orElse(null);
         if (upstream != null && upstream.serves(model) && !models.local().containsKey(model)) {
-            upstream.serve(ctx, service, body, model, chat, requestId(ctx, service));
+            upstream.serve(ctx, service, body, model, chat, requestId(ctx, service), prevReceipt(ctx));
             return;
         }
         Request req = parse(ctx.path(), body, model, engine(models, model), service.config().openAi().schemaLimits(), chat);
         Keccak256 requestId = requestId(ctx, service);
+        Keccak256 prev = prevReceipt(ctx);
         ObjectNode applied = req.applied();
         Keccak256 requestDigest = ChatDigests.request(req.path, req.body, applied);
         String id = (chat ? "chatcmpl-" : "cmpl-") + requestId.toHex().substring(2, 26);
         long created = System.currentTimeMillis() / 1000;
         String engineId = req.engine.id() + "," + req.sampling.describe();
         if (req.stream) {
-            stream(ctx, service, req, requestId, requestDigest, applied, id, created, engineId);
+            stream(ctx, service, req, requestId, prev, requestDigest, applied, id, created, engineId);
             return;
         }
         List<Completion> cs = new ArrayList<>();
         for (int i = 0; i < req.n; i++) cs.add(run(service, req, i, null));
         ObjectNode response = response(req, cs, id, created, engineId, requestDigest);
-        SignedReceipt receipt = sign(service, req, requestId, requestDigest, response, engineId, cs);
+        SignedReceipt receipt = sign(service, req, requestId, prev, requestDigest, response, engineId, cs);
         sendSigned(ctx, response, receipt, requestDigest, applied);
     }
 
+    /**
+     * The start of every OpenAI route (here and {@code /v1/embeddings}): a JSON content type, the node's API key
+     * when it has one, and the body under {@link StrictJson}.
+     */
+    public static ObjectNode admit(Context ctx, NodeService service) {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
+            throw new OpenAiException(ProblemKind.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
+                    "Content-Type must be application/json, got " + (type == null ? "none" : type), null, "unsupported_media_type");
+        }
+        checkKey(ctx, service);
+        return readBody(ctx.bodyAsBytes());
+    }
+
+    /** A 400 in both OpenAI and RFC 9457 shape naming {@code param} (OpenAI's name, e.g. {@code input[2]}). */
+    public static ProblemException invalid(String param, String message) {
+        return OpenAiException.invalid(param, message);
+    }
+
+    /** Any other refusal in both shapes; {@code source} says whether another node could succeed. */
+    public static ProblemException error(ProblemKind kind, String type, String message, String param, String code,
+            FailureSource source) {
+        return new OpenAiException(kind, type, message, param, code, source);
+    }
+
     /** Sends a signed non-streamed answer: {@code verity} in the body and the {@code Verity-*} headers. */
-    static void sendSigned(Context ctx, ObjectNode response, SignedReceipt receipt, Keccak256 requestDigest,
+    public static void sendSigned(Context ctx, ObjectNode response, SignedReceipt receipt, Keccak256 requestDigest,
             ObjectNode applied) throws IOException {
-        response.set("verity", verity(receipt, requestDigest, ChatDigests.response(response), applied));
+        response.set("verity", verity(receipt, requestDigest, receipt.receipt().outputsDigest(), applied));
         ctx.header("Verity-Receipt-Id", receipt.id().toHex());
         ctx.header("Verity-Node", receipt.receipt().node().toString());
         ctx.header("Verity-Request-Digest", requestDigest.toHex());
@@ -304,19 +325,26 @@ public final class OpenAiApi {
                 .put("total_tokens", prompt + completion);
     }
 
-    private static SignedReceipt sign(NodeService service, Request req, Keccak256 requestId, Keccak256 requestDigest,
-            ObjectNode response, String engineId, List<Completion> cs) {
+    /** A local model served as asked: the node runs the model it names, so requested and served are one name. */
+    private static SignedReceipt sign(NodeService service, Request req, Keccak256 requestId, Keccak256 prev,
+            Keccak256 requestDigest, ObjectNode response, String engineId, List<Completion> cs) {
         JsonNode u = usage(cs);
+        ReceiptV2 served = ReceiptV2.served(req.model, req.model, "", u.get("prompt_tokens").asLong(),
+                u.get("completion_tokens").asLong()).withPrevReceipt(prev);
         return signReceipt(service, requestId, req.engine.modelDigest(), engineId, requestDigest, ChatDigests.response(response),
-                u.get("prompt_tokens").asLong(), u.get("completion_tokens").asLong());
+                served);
     }
 
-    /** Signs and logs a language-model receipt, priced by {@link OpenAiSettings#price}. */
-    static SignedReceipt signReceipt(NodeService service, Keccak256 requestId, Keccak256 modelDigest, String engineId,
-            Keccak256 requestDigest, Keccak256 responseDigest, long promptTokens, long completionTokens) {
-        BigInteger price = service.config().openAi().price(service.config().price(), promptTokens, completionTokens);
+    /**
+     * Signs and logs a language-model or embedding receipt in format 2 (the node adds the payment), priced by
+     * {@link OpenAiSettings#price} for {@code served}'s token counts.
+     */
+    public static SignedReceipt signReceipt(NodeService service, Keccak256 requestId, Keccak256 modelDigest, String engineId,
+            Keccak256 requestDigest, Keccak256 responseDigest, ReceiptV2 served) {
+        BigInteger price = service.config().openAi().price(service.config().price(), served.promptTokens(),
+                served.completionTokens());
         try {
-            return service.signAndLog(requestId, modelDigest, engineId, requestDigest, responseDigest, price);
+            return service.signAndLog(requestId, modelDigest, engineId, requestDigest, responseDigest, price, served);
         } catch (Refusal e) { // NOT_DURABLE: the receipt could not be logged, so the answer is withheld
             throw new OpenAiException(ProblemKind.UNAVAILABLE, "server_error", e.getMessage(), null, "unavailable");
         }
@@ -347,8 +375,8 @@ public final class OpenAiApi {
      * Streams the choices one after another (llama.cpp has one slot), each chunk naming its choice index; a
      * choice's tool calls, if any, come as one {@code delta.tool_calls} chunk once that choice is done.
      */
-    private static void stream(Context ctx, NodeService service, Request req, Keccak256 requestId, Keccak256 requestDigest,
-            ObjectNode applied, String id, long created, String engineId) throws IOException {
+    private static void stream(Context ctx, NodeService service, Request req, Keccak256 requestId, Keccak256 prev,
+            Keccak256 requestDigest, ObjectNode applied, String id, long created, String engineId) throws IOException {
         // Opened on the first token: until then a failure (a refused prompt, a poisoned request, a restarting
         // engine) is still an HTTP status a gateway can read, not an event after a 200.
         LazyStream out = new LazyStream(ctx, requestDigest);
@@ -423,7 +451,7 @@ public final class OpenAiApi {
         Keccak256 responseDigest = ChatDigests.response(whole);
         SignedReceipt receipt;
         try {
-            receipt = sign(service, req, requestId, requestDigest, whole, engineId, cs);
+            receipt = sign(service, req, requestId, prev, requestDigest, whole, engineId, cs);
         } catch (OpenAiException e) {
             event(out, errorBody(ctx.path(), e));
             done(out);
@@ -502,7 +530,8 @@ public final class OpenAiApi {
         out.flush();
     }
 
-    private static Keccak256 requestId(Context ctx, NodeService service) {
+    /** The gateway's {@code Verity-Request-Id}, so every node of one request signs the same id; else a fresh one. */
+    public static Keccak256 requestId(Context ctx, NodeService service) {
         String h = ctx.header("Verity-Request-Id");
         if (h == null || h.isBlank()) return service.newRequestId();
         try {
@@ -511,6 +540,21 @@ public final class OpenAiApi {
             throw new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error",
                     "header Verity-Request-Id must be 0x followed by 64 hex digits (bytes32): " + e.getMessage(),
                     null, "invalid_request_id");
+        }
+    }
+
+    /**
+     * The receipt this answer follows, from the {@value ReceiptV2#PREV_RECEIPT_HEADER} header a gateway sends when it asks
+     * this node after another one for the same request; zero when none.
+     */
+    public static Keccak256 prevReceipt(Context ctx) {
+        String h = ctx.header(ReceiptV2.PREV_RECEIPT_HEADER);
+        if (h == null || h.isBlank()) return Keccak256.ZERO;
+        try {
+            return Keccak256.parse(h.strip());
+        } catch (IllegalArgumentException e) {
+            throw new OpenAiException(ProblemKind.INVALID_REQUEST, "invalid_request_error", "header " + ReceiptV2.PREV_RECEIPT_HEADER
+                    + " must be 0x followed by 64 hex digits (a receipt id): " + e.getMessage(), null, "invalid_prev_receipt");
         }
     }
 

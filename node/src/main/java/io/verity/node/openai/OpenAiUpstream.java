@@ -11,6 +11,8 @@ import io.verity.node.openai.OpenAiApi.OpenAiException;
 import io.verity.node.serve.NodeService;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.Jcs;
+import io.verity.protocol.Unicode;
+import io.verity.protocol.receipt.ReceiptV2;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.wire.ProblemKind;
 import jakarta.servlet.ServletOutputStream;
@@ -92,8 +94,8 @@ public final class OpenAiUpstream implements AutoCloseable {
     }
 
     /** Forwards one request; {@code body} is the client's, already checked to be an object naming a served model. */
-    void serve(Context ctx, NodeService service, ObjectNode body, String model, boolean chat, Keccak256 requestId)
-            throws IOException {
+    void serve(Context ctx, NodeService service, ObjectNode body, String model, boolean chat, Keccak256 requestId,
+            Keccak256 prev) throws IOException {
         JsonNode st = body.get("stream");
         if (st != null && !st.isNull() && !st.isBoolean()) throw OpenAiException.invalid("stream", "stream must be a boolean");
         boolean stream = st != null && st.asBoolean();
@@ -120,7 +122,7 @@ public final class OpenAiUpstream implements AutoCloseable {
             throw statusError(resp.statusCode(), err);
         }
         if (stream) {
-            stream(ctx, service, resp, model, chat, requestId, requestDigest, applied, id, created);
+            stream(ctx, service, resp, model, chat, requestId, prev, requestDigest, applied, id, created);
             return;
         }
         JsonNode answer;
@@ -141,7 +143,7 @@ public final class OpenAiUpstream implements AutoCloseable {
         response.put("system_fingerprint", ENGINE);
         response.set("choices", answer.get("choices").deepCopy());
         response.set("usage", usage);
-        SignedReceipt receipt = sign(service, requestId, model, requestDigest, response, usage);
+        SignedReceipt receipt = sign(service, requestId, prev, model, reportedModel(answer), requestDigest, response, usage);
         OpenAiApi.sendSigned(ctx, response, receipt, requestDigest, applied);
     }
 
@@ -209,18 +211,33 @@ public final class OpenAiUpstream implements AutoCloseable {
         return usage;
     }
 
-    private SignedReceipt sign(NodeService service, Keccak256 requestId, String model, Keccak256 requestDigest,
-            ObjectNode response, ObjectNode usage) {
+    /**
+     * Signs a v2 receipt naming the model the client asked for, the one the upstream says answered (its
+     * {@code model}; "" when it named none) and the upstream as provider, so a verifier sees a substitution
+     * even though the answer the client gets carries the local name.
+     */
+    private SignedReceipt sign(NodeService service, Keccak256 requestId, Keccak256 prev, String model, String reported,
+            Keccak256 requestDigest, ObjectNode response, ObjectNode usage) {
+        ReceiptV2 served = ReceiptV2.served(model, reported, upstream.baseUrl().toString(),
+                usage.get("prompt_tokens").asLong(), usage.get("completion_tokens").asLong()).withPrevReceipt(prev);
         return OpenAiApi.signReceipt(service, requestId, modelDigest(model), ENGINE, requestDigest, ChatDigests.response(response),
-                usage.get("prompt_tokens").asLong(), usage.get("completion_tokens").asLong());
+                served);
+    }
+
+    /** The model id the upstream reported in an answer or chunk, "" when it named none (or not as a string). */
+    private static String reportedModel(JsonNode answer) {
+        JsonNode m = answer.get("model");
+        return m != null && m.isTextual() && Unicode.isWellFormed(m.textValue()) ? m.textValue() : "";
     }
 
     private void stream(Context ctx, NodeService service, HttpResponse<InputStream> resp, String model, boolean chat,
-            Keccak256 requestId, Keccak256 requestDigest, ObjectNode applied, String id, long created) throws IOException {
+            Keccak256 requestId, Keccak256 prev, Keccak256 requestDigest, ObjectNode applied, String id, long created)
+            throws IOException {
         ServletOutputStream out = OpenAiApi.openEventStream(ctx, requestDigest);
         String object = chat ? "chat.completion.chunk" : "text_completion";
         List<JsonNode> relayed = new ArrayList<>();
         JsonNode usage = null;
+        String reported = "";
         boolean done = false;
         InputStream body = resp.body();
         // A stalled upstream would hold the client forever: closing its stream makes the blocked read fail.
@@ -259,6 +276,7 @@ public final class OpenAiUpstream implements AutoCloseable {
                     break;
                 }
                 if (chunk.hasNonNull("usage")) usage = chunk.get("usage");
+                if (reported.isEmpty()) reported = reportedModel(chunk);
                 if (!chunk.path("choices").isArray() || chunk.get("choices").isEmpty()) continue; // usage-only, or its own receipt
                 ObjectNode ch = JSON.createObjectNode();
                 ch.put("id", id).put("object", object).put("created", created).put("model", model).put("system_fingerprint", ENGINE);
@@ -301,7 +319,7 @@ public final class OpenAiUpstream implements AutoCloseable {
         }
         SignedReceipt receipt;
         try {
-            receipt = sign(service, requestId, model, requestDigest, whole, counts);
+            receipt = sign(service, requestId, prev, model, reported, requestDigest, whole, counts);
         } catch (OpenAiException e) {
             OpenAiApi.event(out, OpenAiApi.errorBody(ctx.path(), e));
             OpenAiApi.done(out);

@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Payment enforced on a node that charges and settles on a chain (docs/security.md, "Payment and settlement"):
  * a payer, named by the {@value #HEADER} header (a gateway sends its client account, the one its vouchers are
- * signed by), is served while what it owes beyond the vouchers the node holds, plus one answer's price for each
+ * signed by) and proven by a {@link io.verity.protocol.receipt.PayerAuth} signature ({@link PayerProofs}), is served while what it owes beyond the vouchers the node holds, plus one answer's price for each
  * of its requests in flight, stays below the credit. Past it the node refuses with {@link Refused} (402) before
  * running anything. Owed is counted from the receipts the node signed for the payer since it started; a payer
  * first seen (or seen again after a restart) starts at what its vouchers cover, so a restart forgives at most one
@@ -47,6 +47,11 @@ public final class PaymentGate {
             this.owed = owed;
             this.held = held;
             this.credit = credit;
+        }
+
+        /** The request named a payer without proving it comes from it ({@link PayerProofs}). */
+        static Refused unproven(EvmAddress payer, String detail) {
+            return new Refused(Optional.of(payer), BigInteger.ZERO, BigInteger.ZERO, BigInteger.ZERO, detail);
         }
 
         public Optional<EvmAddress> payer() {

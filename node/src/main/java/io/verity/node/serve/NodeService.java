@@ -14,6 +14,7 @@ import io.verity.node.hub.HubException;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.pay.PaymentChannels;
+import io.verity.node.pay.PayerProofs;
 import io.verity.node.pay.PaymentGate;
 import io.verity.node.receipts.ReceiptLog;
 import io.verity.node.serve.InferPhases.Phase;
@@ -25,6 +26,7 @@ import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.ReceiptV2;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.tensor.Tensor;
@@ -53,9 +55,7 @@ public final class NodeService {
     private final NodeIdentity identity;
     private final Eip712Domain domain;
     private final ModelHub hub;
-    private final InferenceEngine engine;
-    /** What inferences run on: {@link #engine}, or it with the node's deliberate faults (fault tests). */
-    private final InferenceEngine serving;
+    private final Engines engines;
     private final ReceiptLog log;
     private final TraceStore traces;
     private final InstantSource clock;
@@ -65,11 +65,12 @@ public final class NodeService {
     private volatile Batcher batcher; // set once settlement starts, after the server knows its URL
     private volatile PaymentChannels channels;
     private volatile PaymentGate gate; // with channels, when the node charges
+    private final PayerProofs proofs; // a payer named must be proven: else anyone could spend a gateway's credit
     /** The admitted request this thread serves (Javalin runs a request's handlers on one virtual thread). */
     private final ThreadLocal<PaymentGate.Ticket> ticket = new ThreadLocal<>();
 
     /** @param faultRandom draws the perturbation of {@link Faults#perturb()}; unused without faults */
-    public NodeService(NodeConfig config, NodeIdentity identity, Eip712Domain domain, ModelHub hub, InferenceEngine engine,
+    public NodeService(NodeConfig config, NodeIdentity identity, Eip712Domain domain, ModelHub hub, Engines engines,
             ReceiptLog log, InstantSource clock, RandomGenerator faultRandom) {
         this.faults = new FaultInjector(config.faults(), faultRandom, config.home().resolve("tampered"));
         this.config = config;
@@ -77,11 +78,11 @@ public final class NodeService {
         this.identity = identity;
         this.domain = domain;
         this.hub = hub;
-        this.engine = engine;
-        this.serving = FaultyEngine.of(engine, config.faults(), faults);
+        this.engines = engines;
         this.log = log;
         this.clock = clock;
         this.traces = new TraceStore(config.home().resolve("traces"));
+        this.proofs = new PayerProofs(identity.address());
     }
 
     /** An answer: the outputs, and the receipt signed over them with the JSON the log holds for it. */
@@ -112,9 +113,11 @@ public final class NodeService {
                     List.of(new FieldError("/model", manifest.ref() + " is a language model: send it to POST "
                             + "/v1/chat/completions or /v1/completions")));
         }
+        InferenceEngine engine = engines.forModel(manifest);
         LoadedModel model;
         try {
-            model = serving.load(manifest.digest(), hub.file(manifest.digest()));
+            // what inferences run on: the engine, or it with the node's deliberate faults (fault tests)
+            model = FaultyEngine.of(engine, config.faults(), faults).load(manifest.digest(), hub.file(manifest.digest()));
         } catch (EngineException e) {
             LOG.error("model {} cannot be loaded: {}", manifest.digest(), e.getMessage());
             throw new Refusal(Refusal.Reason.MODEL_UNLOADABLE, "model " + manifest.digest() + " cannot be loaded by "
@@ -178,7 +181,35 @@ public final class NodeService {
      * real digest (so the node signs, traces and serves the lie consistently).
      */
     public LoadedModel load(Keccak256 digest) {
+        InferenceEngine engine = hub.find(digest).map(engines::forModel).orElseGet(engines::defaultEngine);
         return engine.load(digest, faults.modelFile(digest, hub.file(digest), engine));
+    }
+
+    /**
+     * Digests of the hub's models this node can serve, for its on-chain registration: a model the deterministic
+     * engine is to run is loaded (once per digest) first, and one it cannot run (an operator it lacks) is left out
+     * with the reason logged, so no gateway routes to a model whose every request would fail. Models for ONNX
+     * Runtime are not loaded here; it loads them at their first request, as before.
+     */
+    public java.util.stream.Stream<Keccak256> servableModels() {
+        return hub.list().stream().filter(this::servable).map(Manifest::digest);
+    }
+
+    private final java.util.Map<Keccak256, Boolean> servable = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private boolean servable(Manifest m) {
+        if (!Manifest.FORMAT_ONNX.equals(m.format()) || engines.kindFor(m) != io.verity.engine.EngineKind.DET) {
+            return true;
+        }
+        return servable.computeIfAbsent(m.digest(), d -> {
+            try {
+                load(d);
+                return true;
+            } catch (EngineException e) {
+                LOG.error("model {} ({}) is not served: {}", m.ref(), d, e.getMessage());
+                return false;
+            }
+        });
     }
 
     /** The node's deliberate faults, for its answers other than tensors. */
@@ -204,8 +235,13 @@ public final class NodeService {
         return hub;
     }
 
+    /** The node's default engine. */
     public InferenceEngine engine() {
-        return engine;
+        return engines.defaultEngine();
+    }
+
+    public Engines engines() {
+        return engines;
     }
 
     public NodeIdentity identity() {
@@ -250,9 +286,29 @@ public final class NodeService {
      */
     public SignedReceipt signAndLog(Keccak256 requestId, Keccak256 modelDigest, String engineId, Keccak256 inputsDigest,
             Keccak256 outputsDigest, java.math.BigInteger price) {
+        return signAndLog(requestId, modelDigest, engineId, inputsDigest, outputsDigest, price, null);
+    }
+
+    /**
+     * {@link #signAndLog(Keccak256, Keccak256, String, Keccak256, Keccak256, java.math.BigInteger)} as a format-2
+     * receipt carrying {@code served}, with the payment filled in here: the payer this request was admitted for
+     * and what its vouchers held by this node cover now.
+     *
+     * @param served the v2 fields, or null for a v1 receipt
+     */
+    public SignedReceipt signAndLog(Keccak256 requestId, Keccak256 modelDigest, String engineId, Keccak256 inputsDigest,
+            Keccak256 outputsDigest, java.math.BigInteger price, ReceiptV2 served) {
         Receipt receipt = new Receipt(Receipt.VERSION, requestId, modelDigest, engineId, inputsDigest, outputsDigest,
                 Keccak256.ZERO, identity.address(), attestationDigest, VerificationMode.NONE, price, clock.millis());
+        if (served != null) receipt = receipt.withV2(withPayment(served));
         return signLogAndCharge(receipt).receipt();
+    }
+
+    private ReceiptV2 withPayment(ReceiptV2 served) {
+        PaymentGate.Ticket t = ticket.get();
+        PaymentChannels c = channels;
+        if (t == null || c == null) return served;
+        return served.withPayment(t.payer(), c.held(t.payer())); // no chain read on the answer path
     }
 
     /** A receipt made durable, with the JSON the log holds for it (the answer reuses it). */
@@ -295,9 +351,10 @@ public final class NodeService {
      *
      * @param llm whether the route is a language-model one (priced per token)
      * @throws PaymentGate.Refused when the payer may not be served (402)
+     * @param proof the {@value io.verity.protocol.receipt.PayerAuth#HEADER} header: the payer's signature for this request
      * @throws Refusal BAD_PAYER when the header is not an address
      */
-    public void admitPayer(String header, boolean llm) {
+    public void admitPayer(String header, String proof, boolean llm) {
         PaymentGate g = gate;
         if (g == null) return;
         boolean charges = llm ? config.price().signum() > 0 || config.openAi().tokenPrices()
@@ -312,6 +369,7 @@ public final class NodeService {
                         + " must be the paying account's 0x address (40 hex digits): " + e.getMessage(), List.of());
             }
         }
+        if (payer.isPresent()) proofs.accept(payer.get(), Optional.ofNullable(proof), clock.millis());
         ticket.set(g.admit(payer));
     }
 

@@ -10,6 +10,14 @@ interface ChainPort extends AutoCloseable {
      */
     void ensureRegistered(boolean starting);
 
+    /**
+     * Whether the models the node serves differ from those it last registered: a model was added to or removed
+     * from its hub while it runs, so its registration needs {@link #ensureRegistered} again.
+     */
+    default boolean modelsChanged() {
+        return false;
+    }
+
     /** Records (or renews) the node's TEE attestation in NodeRegistry when it has evidence and is due. */
     default void reattestIfDue() {}
 

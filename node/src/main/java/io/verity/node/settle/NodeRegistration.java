@@ -18,7 +18,7 @@ public final class NodeRegistration {
     private NodeRegistration() {}
 
     /** What {@link #ensure} did; none of them when the node was registered as it should be. */
-    public enum Action { REGISTERED, TOPPED_UP, ENDPOINT_UPDATED }
+    public enum Action { REGISTERED, TOPPED_UP, ENDPOINT_UPDATED, MODELS_UPDATED }
 
     /**
      * Registers {@code self} (the registry client's account) with {@code stake} wei, or the registry's
@@ -26,7 +26,8 @@ public final class NodeRegistration {
      * means serving again: the registry takes fresh stake, the old one keeps unbonding). A running node that
      * finds itself exited or deactivated does not register again: its operator chose that, and overriding it
      * would bring a node back to every gateway the moment it was taken out. For a node already registered it tops the stake up to the minimum when it fell
-     * below, and updates the registration (endpoint, models, price) when its endpoint moved.
+     * below, and updates the registration (endpoint, models, price) when its endpoint moved or its models changed
+     * (gateways route a model only to nodes that registered it).
      *
      * <p>A node key an operator registered ({@code registerNode}) stakes nothing itself: registering it again and
      * topping up are the operator's ({@code verity node register --operator-keystore}), so then this throws a
@@ -64,9 +65,12 @@ public final class NodeRegistration {
             check("topUp", nodes.topUp(min.subtract(have)));
             done.add(Action.TOPPED_UP);
         }
-        if (!existing.get().endpoint().equals(endpoint)) {
+        boolean moved = !existing.get().endpoint().equals(endpoint);
+        boolean modelsChanged = !Set.copyOf(existing.get().models()).equals(Set.copyOf(models)); // order carries no meaning
+        if (moved || modelsChanged) {
             check("update", nodes.update(endpoint, models, existing.get().attestationDigest(), price));
-            done.add(Action.ENDPOINT_UPDATED);
+            if (moved) done.add(Action.ENDPOINT_UPDATED);
+            if (modelsChanged) done.add(Action.MODELS_UPDATED);
         }
         return done;
     }

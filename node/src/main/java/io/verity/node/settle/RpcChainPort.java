@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ final class RpcChainPort implements ChainPort {
     private final Optional<RegistryAttestation> attestation;
     private final InstantSource clock;
     private Instant attestedAt = Instant.EPOCH;
+    private Set<Keccak256> registeredModels = Set.of(); // as of the last successful ensureRegistered
     private final LazyChainClients chain;
 
     RpcChainPort(Deployment deployment, ChainAccount account, String endpoint, Supplier<List<Keccak256>> models,
@@ -48,9 +50,17 @@ final class RpcChainPort implements ChainPort {
 
     @Override
     public void ensureRegistered(boolean starting) {
+        List<Keccak256> now = models.get();
         var r = chain.call(c -> NodeRegistration.ensure(c.nodes(), account.address(), endpoint,
-                models.get(), price, stake, starting));
-        LOG.info("node {} on chain {}: {}", account.address(), deployment.chainId(), r);
+                now, price, stake, starting));
+        registeredModels = Set.copyOf(now);
+        LOG.info("node {} on chain {}: {} ({} model(s))", account.address(), deployment.chainId(), r, now.size());
+    }
+
+    /** Cheap enough for every settlement step: the hub's listing is cached, and its result compared as a set. */
+    @Override
+    public boolean modelsChanged() {
+        return !Set.copyOf(models.get()).equals(registeredModels);
     }
 
     /**

@@ -53,6 +53,20 @@ class ManifestTest {
     }
 
     @Test
+    void an_engine_is_kept_in_the_stored_json_but_left_out_of_the_manifest_digest() {
+        Manifest plain = sample(Instant.EPOCH);
+        Manifest det = plain.withEngine(java.util.Optional.of(io.verity.engine.EngineKind.DET));
+
+        assertThat(det.manifestDigest()).isEqualTo(plain.manifestDigest());
+        assertThat(det.toJson()).contains("\"engine\" : \"det\"");
+        assertThat(Manifest.parse(det.toJson())).isEqualTo(det);
+        assertThat(plain.toJson()).doesNotContain("engine"); // a manifest written before the field reads the same
+        assertThat(Manifest.parse(plain.toJson()).engine()).isEmpty();
+        assertThatThrownBy(() -> Manifest.parse(plain.toJson().replace("\"addedAt\"", "\"engine\" : \"gpu\", \"addedAt\"")))
+                .hasMessage("manifest field 'engine': engine must be one of det, onnxruntime, got 'gpu'");
+    }
+
+    @Test
     void added_at_does_not_change_the_manifest_digest_but_a_label_does() {
         Manifest a = sample(Instant.EPOCH);
         Manifest b = sample(Instant.parse("2030-01-01T00:00:00Z"));

@@ -353,4 +353,29 @@ class ModelHubTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    @Test
+    void a_model_added_for_the_deterministic_engine_must_run_on_it_and_the_refusal_names_the_operator() {
+        Path stft = testdata("node/test_stft");
+
+        assertThatThrownBy(() -> hub().add(stft, "stft", "1", null, null, java.util.Optional.of(io.verity.engine.EngineKind.DET)))
+                .isInstanceOf(HubException.InvalidModel.class)
+                .hasMessageContaining("cannot run on the deterministic engine (verity-det/")
+                .hasMessageContaining("does not support: [STFT]")
+                .hasMessageEndingWith("; add it with --engine onnxruntime");
+        assertThat(hub().list()).isEmpty();
+        assertThat(hub().add(stft, "stft", "1", null, null, java.util.Optional.of(io.verity.engine.EngineKind.ONNXRUNTIME)).engine())
+                .contains(io.verity.engine.EngineKind.ONNXRUNTIME);
+    }
+
+    @Test
+    void the_engine_is_stored_with_the_model_and_adding_it_again_on_another_engine_is_a_conflict() {
+        Manifest m = hub().add(VAD, "silero-vad", "4.0", "MIT", null, java.util.Optional.of(io.verity.engine.EngineKind.DET));
+
+        assertThat(hub().show("silero-vad").engine()).contains(io.verity.engine.EngineKind.DET);
+        assertThat(hub().add(VAD, "silero-vad", "4.0", "MIT", null, java.util.Optional.of(io.verity.engine.EngineKind.DET)))
+                .isEqualTo(m);
+        assertThatThrownBy(() -> hub().add(VAD, "silero-vad", "4.0", "MIT", null))
+                .isInstanceOf(HubException.Conflict.class).hasMessageContaining("as silero-vad@4.0 on engine det; remove it before adding it as silero-vad@4.0");
+    }
 }

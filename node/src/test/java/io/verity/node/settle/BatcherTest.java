@@ -45,11 +45,18 @@ class BatcherTest {
         final AtomicInteger failures = new AtomicInteger();
         final AtomicInteger failAfterCommit = new AtomicInteger();
         final AtomicInteger registrations = new AtomicInteger();
+        final java.util.concurrent.atomic.AtomicBoolean modelsChanged = new java.util.concurrent.atomic.AtomicBoolean();
 
         @Override
         public void ensureRegistered(boolean starting) {
             if (failures.get() > 0) throw new IllegalStateException("chain down");
             registrations.incrementAndGet();
+            modelsChanged.set(false);
+        }
+
+        @Override
+        public boolean modelsChanged() {
+            return modelsChanged.get();
         }
 
         @Override
@@ -152,6 +159,18 @@ class BatcherTest {
             assertThat(chain.registrations.get()).isEqualTo(1);
             String json = new String(b.batchJson(chain.commitOrder.getFirst()).orElseThrow(), StandardCharsets.UTF_8);
             assertThat(json).contains("\"receipts\":[{\"n\":0,\"timestamp\":" + T0 + DOMAIN + "},{\"n\":1,");
+        }
+    }
+
+    /** Issue 15: a model added to or removed from a running node's hub reaches its registration, without receipts. */
+    @Test
+    void registers_again_when_the_served_models_change() throws Exception {
+        FakeChain chain = new FakeChain();
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"));
+                Batcher b = startBySize(log, home, chain, 4)) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> chain.registrations.get() == 1);
+            chain.modelsChanged.set(true);
+            await().atMost(Duration.ofSeconds(20)).until(() -> chain.registrations.get() == 2 && !chain.modelsChanged.get());
         }
     }
 

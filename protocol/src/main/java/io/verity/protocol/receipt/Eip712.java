@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * EIP-712 typed-data hashing for Verity's two structs, {@link Receipt} and {@link Voucher}: the one encoder
+ * EIP-712 typed-data hashing for Verity's structs, {@link Receipt} (v1, and v2 nesting it) and {@link Voucher}: the one encoder
  * (the chain module only ABI-encodes). Field order and types exactly as in the type strings.
  */
 final class Eip712 {
@@ -15,6 +15,7 @@ final class Eip712 {
     static final String RECEIPT_TYPE = Receipt.EIP712_TYPE;
     static final Keccak256 DOMAIN_TYPEHASH = keccak(DOMAIN_TYPE);
     static final Keccak256 RECEIPT_TYPEHASH = keccak(RECEIPT_TYPE);
+    static final Keccak256 RECEIPT_V2_TYPEHASH = keccak(ReceiptV2.EIP712_TYPE);
     static final Keccak256 VOUCHER_TYPEHASH = keccak(Voucher.EIP712_TYPE);
 
     private Eip712() {}
@@ -29,6 +30,7 @@ final class Eip712 {
         return Keccak256.hash(b.array());
     }
 
+    /** hashStruct of the v1 Receipt struct (for a v2 receipt: of its nested v1 fields). */
     static Keccak256 hashStruct(Receipt r) {
         ByteBuffer b = ByteBuffer.allocate(13 * 32);
         b.put(RECEIPT_TYPEHASH.toArray());
@@ -44,6 +46,24 @@ final class Eip712 {
         putUint(b, BigInteger.valueOf(r.verification().code()));
         putUint(b, r.price());
         putUint(b, BigInteger.valueOf(r.timestamp()));
+        return Keccak256.hash(b.array());
+    }
+
+    /** hashStruct of the ReceiptV2 struct: its typehash, the nested Receipt's hashStruct, then the added fields. */
+    static Keccak256 hashStructV2(Receipt r) {
+        ReceiptV2 x = r.v2();
+        ByteBuffer b = ByteBuffer.allocate(11 * 32);
+        b.put(RECEIPT_V2_TYPEHASH.toArray());
+        b.put(hashStruct(r).toArray());
+        b.put(keccak(x.requestedModel()).toArray());
+        b.put(keccak(x.servedModel()).toArray());
+        b.put(keccak(x.provider()).toArray());
+        putUint(b, BigInteger.valueOf(x.promptTokens()));
+        putUint(b, BigInteger.valueOf(x.completionTokens()));
+        putAddress(b, x.payer());
+        putUint(b, x.cumulativeAmount());
+        b.put(x.prevReceipt().toArray());
+        b.put(x.attachmentsDigest().toArray());
         return Keccak256.hash(b.array());
     }
 

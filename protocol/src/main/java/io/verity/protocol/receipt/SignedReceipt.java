@@ -49,15 +49,15 @@ public record SignedReceipt(Receipt receipt, Eip712Domain domain, Signature sign
     }
 
     /**
-     * Checks, in order: receipt version is {@link Receipt#VERSION}; the signature is well-formed; s is low;
+     * Checks, in order: receipt version is {@link Receipt#VERSION} or {@link ReceiptV2#VERSION}; the signature is well-formed; s is low;
      * the recovered signer is {@code receipt.node}. It does not judge the domain: use
      * {@link #verify(Eip712Domain)} when only one chain and contract count. Nothing is cached: each call recomputes the id and
      * recovers the key.
      */
     public ReceiptVerdict verify() {
-        if (receipt.version() != Receipt.VERSION) {
-            return new ReceiptVerdict.Invalid(ReceiptVerdict.Check.VERSION,
-                    "receipt version must be " + Receipt.VERSION + ", got " + receipt.version());
+        if (receipt.version() != Receipt.VERSION && receipt.version() != ReceiptV2.VERSION) {
+            return new ReceiptVerdict.Invalid(ReceiptVerdict.Check.VERSION, "receipt version must be " + Receipt.VERSION
+                    + " or " + ReceiptV2.VERSION + ", got " + receipt.version());
         }
         String problem = signature.problem();
         if (problem != null) return new ReceiptVerdict.Invalid(ReceiptVerdict.Check.SIGNATURE_FORMAT, problem);

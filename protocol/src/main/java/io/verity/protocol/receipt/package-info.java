@@ -5,7 +5,9 @@
  * module only ABI-encodes these types.
  *
  * <p>{@link io.verity.protocol.receipt.Receipt} is the EIP-712 struct, {@link io.verity.protocol.receipt.Eip712Domain}
- * the domain, {@link io.verity.protocol.receipt.SignedReceipt} the pair with the node's signature. The receipt id is
+ * the domain, {@link io.verity.protocol.receipt.SignedReceipt} the pair with the node's signature. A format-2
+ * receipt carries {@link io.verity.protocol.receipt.ReceiptV2} (requested and served model, usage, payment,
+ * predecessor, attachments) and is signed as the EIP-712 struct ReceiptV2, which nests the v1 struct; both verify. The receipt id is
  * the EIP-712 digest, so {@code ethers.TypedDataEncoder.hash} and {@code ethers.verifyTypedData} agree with this
  * package (checked against golden vectors and live by the interop tests). Verification returns a sealed
  * {@link io.verity.protocol.receipt.ReceiptVerdict}; it throws only for programming errors.

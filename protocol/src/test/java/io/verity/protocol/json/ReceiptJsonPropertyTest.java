@@ -28,7 +28,8 @@ class ReceiptJsonPropertyTest {
         byte[] contract = new byte[20];
         r.nextBytes(contract);
         Eip712Domain domain = Eip712Domain.verity(r.nextLong() & Long.MAX_VALUE, EvmAddress.wrap(contract));
-        SignedReceipt signed = SignedReceipt.sign(SampleReceiptsAccess.random(r, key.address()), domain, key);
+        SignedReceipt signed = SignedReceipt.sign(r.nextBoolean() ? SampleReceiptsAccess.random(r, key.address())
+                : SampleReceiptsAccess.randomV2(r, key.address()), domain, key);
         String text = MAPPER.writeValueAsString(ReceiptJson.write(signed));
         SignedReceipt read = ReceiptJson.read(MAPPER.readTree(text), "");
         assertThat(read).isEqualTo(signed);

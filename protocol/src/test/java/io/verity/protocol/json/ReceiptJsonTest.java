@@ -83,7 +83,7 @@ class ReceiptJsonTest {
     @Test
     void names_every_malformed_field() {
         ObjectNode json = written();
-        json.put("version", 2);
+        json.put("version", 3);
         json.put("requestId", "0x1234");
         json.put("engine", "");
         json.remove("outputsDigest");
@@ -94,7 +94,7 @@ class ReceiptJsonTest {
         ((ObjectNode) json.get("domain")).put("chainId", "31337");
         json.put("signature", "0x00");
         assertThat(errors(json)).containsExactly(
-                new FieldError("/receipt/version", "must be 1, got 2"),
+                new FieldError("/receipt/version", "must be 1 or 2, got 3"),
                 new FieldError("/receipt/requestId", "must be 0x and 64 hex digits, got '0x1234'"),
                 new FieldError("/receipt/engine", "must not be empty"),
                 new FieldError("/receipt/outputsDigest", "is required"),

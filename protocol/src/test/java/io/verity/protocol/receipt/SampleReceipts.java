@@ -26,6 +26,21 @@ public final class SampleReceipts {
                 1_764_000_000_000L + r.nextInt(1_000_000_000));
     }
 
+    private static final List<String> MODELS = List.of("gpt-4o-mini", "gpt-4o-mini-2024-07-18", "tiny-llama", "",
+            "modèle/🙂", "qwen2.5:0.5b");
+
+    /** A seeded v2 receipt: the fields of {@link #random} plus varied models, usage, payment and links. */
+    public static Receipt randomV2(Random r, EvmAddress node) {
+        byte[] payer = new byte[20];
+        r.nextBytes(payer);
+        ReceiptV2 v2 = new ReceiptV2(MODELS.get(r.nextInt(MODELS.size())), MODELS.get(r.nextInt(MODELS.size())),
+                r.nextBoolean() ? "" : "https://api.example.com/v1", r.nextInt(100_000), r.nextLong() & ReceiptV2.MAX_TOKENS,
+                r.nextBoolean() ? EvmAddress.ZERO : EvmAddress.wrap(payer),
+                r.nextBoolean() ? BigInteger.ZERO : new BigInteger(256, r),
+                r.nextBoolean() ? Keccak256.ZERO : bytes32(r), r.nextBoolean() ? Keccak256.ZERO : bytes32(r));
+        return random(r, node).withV2(v2);
+    }
+
     public static Keccak256 bytes32(Random r) {
         byte[] b = new byte[32];
         r.nextBytes(b);

@@ -10,4 +10,8 @@ public final class SampleReceiptsAccess {
     public static Receipt random(Random r, EvmAddress node) {
         return SampleReceipts.random(r, node);
     }
+
+    public static Receipt randomV2(Random r, EvmAddress node) {
+        return SampleReceipts.randomV2(r, node);
+    }
 }

@@ -100,11 +100,11 @@ class SignedReceiptTest {
 
     @Test
     void a_receipt_of_an_unknown_version_is_refused_before_the_signature_is_checked() {
-        Receipt v2 = new Receipt(2, receipt.requestId(), receipt.modelDigest(), receipt.engine(), receipt.inputsDigest(),
+        Receipt v3 = new Receipt(3, receipt.requestId(), receipt.modelDigest(), receipt.engine(), receipt.inputsDigest(),
                 receipt.outputsDigest(), receipt.traceRoot(), receipt.node(), receipt.attestationDigest(),
                 receipt.verification(), receipt.price(), receipt.timestamp());
-        assertThat(SignedReceipt.sign(v2, DOMAIN, KEY).verify()).isEqualTo(
-                new ReceiptVerdict.Invalid(ReceiptVerdict.Check.VERSION, "receipt version must be 1, got 2"));
+        assertThat(SignedReceipt.sign(v3, DOMAIN, KEY).verify()).isEqualTo(
+                new ReceiptVerdict.Invalid(ReceiptVerdict.Check.VERSION, "receipt version must be 1 or 2, got 3"));
     }
 
     @Test
