@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 public final class GatewayCommand {
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = {"Serve the network's nodes (discovered from NodeRegistry) under verification policies; see docs/gateway.md.",
-                    "The paying client key comes from VERITY_CLIENT_KEY or --client-key-file (never a flag: ps shows flags); without one nobody is paid."})
+                    "The paying client key comes from --client-keystore, VERITY_CLIENT_KEY or --client-key-file (never a flag: ps shows flags); without one nobody is paid."})
     static final class Start implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -28,6 +28,13 @@ public final class GatewayCommand {
         @Option(names = "--client-key-file", description = "file holding the private key (hex) of the account that pays nodes;"
                 + " else VERITY_CLIENT_KEY")
         Path clientKeyFile; // without it GatewayMain reads VERITY_CLIENT_KEY
+
+        @Option(names = "--client-keystore", paramLabel = "FILE", description = "the paying account's encrypted keystore"
+                + " (its password: --password-file or --password-env); instead of --client-key-file")
+        Path clientKeystore;
+
+        @picocli.CommandLine.Mixin
+        io.verity.cli.keys.PasswordOptions password = new io.verity.cli.keys.PasswordOptions();
 
         @Option(names = "--deposit-wei", defaultValue = "0", description = "top the client's Payments deposit up to this at start")
         BigInteger deposit;

@@ -1,6 +1,7 @@
 package io.verity.node;
 
 import io.verity.chain.rpc.TxPolicy;
+import io.verity.chain.keys.KeyStoreFlags;
 import io.verity.http.ServerMain;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.wire.ReadyLine;
@@ -13,7 +14,7 @@ import java.time.Duration;
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]
  * [--deployment FILE [--rpc URL[,URL...]] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]
- * [the transaction flags {@link TxPolicy#FLAGS}]]
+ * [the transaction flags {@link TxPolicy#FLAGS}] [--keystore FILE (--password-file FILE | --password-env NAME)]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
@@ -30,8 +31,9 @@ import java.time.Duration;
  * deterministic interpreter, whose answers agree bit for bit and can be disputed on chain). With
  * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
  * every receipt and attests it in NodeRegistry; without it its attestation is "none". With {@code --deployment} the node settles its receipts on
- * that chain as its own key ({@code VERITY_NODE_KEY} or {@code home/node.key}), which must hold ether to
- * stake, and accepts and redeems payment vouchers. The {@code --fault-*} flags make it lie or dawdle on
+ * that chain as its own key ({@code --keystore}, an encrypted keystore; else {@code VERITY_NODE_KEY} or
+ * {@code home/node.key}), which must hold ether for gas (and, for a node that is its own operator, to stake), and
+ * accepts and redeems payment vouchers. The {@code --fault-*} flags make it lie or dawdle on
  * purpose, for fault tests only. Prints {@code READY <url> <address>} on stdout once it serves, so a parent
  * process can wait for that line; a bad flag exits 2 with a one-line message. The {@code verity node start}
  * command is the user-facing way to do the same.
@@ -40,7 +42,7 @@ public final class NodeMain {
     static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
             + " [--deployment FILE"
             + " [--rpc URL[,URL...]] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
-            + " " + TxPolicy.FLAGS + "]"
+            + " " + TxPolicy.FLAGS + " [--keystore FILE (--password-file FILE | --password-env NAME)]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
@@ -91,6 +93,7 @@ public final class NodeMain {
         BigInteger inputPrice = null;
         BigInteger outputPrice = null;
         OpenAiSettings openAi = OpenAiSettings.NONE;
+        KeyStoreFlags keystore = new KeyStoreFlags("--keystore");
         for (int i = 0; i < args.length; i += 2) {
             String flag = args[i];
             if (i + 1 >= args.length) {
@@ -108,6 +111,7 @@ public final class NodeMain {
                 txSet = true;
                 continue;
             }
+            if (keystore.accept(flag, v)) continue;
             try {
                 switch (flag) {
                     case "--home" -> config = config.withHome(Path.of(v));
@@ -176,7 +180,12 @@ public final class NodeMain {
                         + e.getMessage(), e);
             }
             chain = chain.withTxPolicy(tx);
+            var account = keystore.account(env);
+            if (account.isPresent()) chain = chain.withAccountKey(account.get().privateKeyHex());
             config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
+        } else if (keystore.account(env).isPresent()) {
+            throw new IllegalArgumentException("--keystore needs --deployment (without a chain the node signs with"
+                    + " VERITY_NODE_KEY or HOME/node.key)");
         }
         if (attestation == null && !attestationWith.isEmpty()) {
             throw new IllegalArgumentException("--attestation-with needs --attestation");

@@ -3,6 +3,8 @@ package io.verity.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.verity.chain.ChainAccount;
+import io.verity.chain.keys.KeyStoreFile;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class NodeMainTest {
@@ -46,6 +49,23 @@ class NodeMainTest {
         assertThat(chain.rpcUrl()).contains("http://a:8545,http://b:8545");
         assertThat(NodeMain.parse(new String[] {"--deployment", "/tmp/d.json"}).chain().orElseThrow().tx())
                 .isEqualTo(io.verity.chain.rpc.TxPolicy.defaults());
+    }
+
+    @Test
+    void the_chain_key_comes_from_an_encrypted_keystore_with_its_password_from_the_environment(@TempDir Path dir) {
+        ChainAccount account = ChainAccount.fromPrivateKey("0x" + "07".repeat(32));
+        Path file = dir.resolve("node.json");
+        KeyStoreFile.write(file, account, KeyStoreFile.Password.fromEnv("PW", n -> "pw"), KeyStoreFile.Scrypt.LIGHT);
+
+        NodeConfig c = NodeMain.parse(new String[] {"--deployment", "/tmp/d.json", "--keystore", file.toString(),
+                "--password-env", "NODE_PW"}, n -> n.equals("NODE_PW") ? "pw" : null);
+
+        assertThat(c.chain().orElseThrow().accountKey()).contains(account.privateKeyHex());
+        assertThat(c.chain().orElseThrow().toString()).doesNotContain("0707");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--keystore", file.toString(), "--password-env", "NODE_PW"},
+                n -> "pw")).hasMessageStartingWith("--keystore needs --deployment");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "/tmp/d.json", "--keystore", file.toString(),
+                "--password-env", "NODE_PW"}, n -> "wrong")).hasMessageStartingWith("--keystore: cannot open " + file);
     }
 
     @Test

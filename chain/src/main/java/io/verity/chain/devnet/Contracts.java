@@ -40,7 +40,8 @@ public final class Contracts {
         EvmAddress models = deploy(chain, "ModelRegistry");
         EvmAddress settlement = deploy(chain, "Settlement", W3.address(registry), new Uint16(params.slashBps()),
                 new Uint16(params.reporterBps()));
-        EvmAddress payments = deploy(chain, "Payments", W3.uint64(params.withdrawalDelay().toSeconds()));
+        EvmAddress payments = deploy(chain, "Payments", W3.uint64(params.withdrawalDelay().toSeconds()),
+                W3.address(registry)); // pays each voucher to the node key's operator
         TxOutcome wired = new NodeRegistryClient(chain, registry).setSlasher(settlement, true);
         if (!(wired instanceof TxOutcome.Confirmed)) {
             throw new ChainException("could not make Settlement a slasher of NodeRegistry: " + wired);

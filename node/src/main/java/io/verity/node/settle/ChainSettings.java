@@ -15,7 +15,9 @@ import java.util.Optional;
  * @param deploymentFile the {@code deployment.json} a devnet or deploy script wrote
  * @param rpcUrl the JSON-RPC endpoint; empty for the one in the deployment file
  * @param accountKey hex private key of the node's chain account, which also signs receipts (so only the
- *     node itself can commit them); empty to use the node's own key ({@code home/node.key})
+ *     node itself can commit them): decrypted from {@code --keystore}, or given by a test; empty to use the node's
+ *     own key ({@code VERITY_NODE_KEY} or {@code home/node.key}). It is the node (hot) key; its operator may be
+ *     another account (docs/keys.md)
  * @param batchSize cut a batch once this many receipts wait (default {@value #DEFAULT_BATCH_SIZE})
  * @param batchAge cut a smaller batch once its oldest receipt waited this long (default 10 s)
  * @param maxBackoff longest wait between retries while the chain fails (default 5 s; starts at 100 ms)
