@@ -1,5 +1,6 @@
 package io.verity.node;
 
+import io.verity.http.FlagSources;
 import io.verity.http.ServerMain;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.wire.ReadyLine;
@@ -11,7 +12,7 @@ import java.time.Duration;
 /**
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]
- * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]
+ * [--deployment FILE [--rpc URL] [--public-url URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
@@ -35,9 +36,9 @@ import java.time.Duration;
  * command is the user-facing way to do the same.
  */
 public final class NodeMain {
-    static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
+    static final String USAGE = "usage: NodeMain [--config FILE] --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
             + " [--deployment FILE"
-            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]"
+            + " [--rpc URL] [--public-url URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
@@ -67,8 +68,22 @@ public final class NodeMain {
         return parse(args, System::getenv);
     }
 
+    /**
+     * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
+     * {@code verity node start} resolves its own defaults through here.
+     */
+    public static final FlagSources FLAGS = FlagSources.server(java.util.List.of("--price-wei", "--threads", "--engine",
+            "--batch-size", "--batch-age-ms", "--redeem-interval-ms", "--payment-credit-wei", "--public-url", "--attestation",
+            "--attestation-with", "--upstream-url", "--upstream-key-file", "--upstream-key-env", "--upstream-model",
+            "--upstream-timeout-ms", "--api-key-env", "--price-per-input-token-wei", "--price-per-output-token-wei",
+            "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
+            "--llm-poison-capacity", "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
+            "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--fault-perturb",
+            "--fault-latency-ms"), java.util.List.of("--attestation-with", "--upstream-model"));
+
     /** @param env reads an environment variable (null when unset); keys come from there, never from a log */
     static NodeConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {
+        args = FLAGS.resolve(args, env); // --config FILE and VERITY_<FLAG> below the command line
         NodeConfig config = NodeConfig.defaults(Path.of(System.getProperty("user.home"), ".verity"));
         ChainSettings chain = null;
         String rpc = null;
@@ -76,6 +91,7 @@ public final class NodeMain {
         Duration batchAge = null;
         Duration redeemInterval = null;
         BigInteger paymentCredit = null;
+        java.net.URI publicUrl = null;
         Faults faults = Faults.NONE;
         Path attestation = null;
         java.util.List<Path> attestationWith = new java.util.ArrayList<>();
@@ -111,6 +127,7 @@ public final class NodeMain {
                     case "--batch-age-ms" -> batchAge = Duration.ofMillis(Long.parseLong(v));
                     case "--redeem-interval-ms" -> redeemInterval = Duration.ofMillis(Long.parseLong(v));
                     case "--payment-credit-wei" -> paymentCredit = new BigInteger(v);
+                    case "--public-url" -> publicUrl = new java.net.URI(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
                     case "--attestation" -> attestation = Path.of(v);
                     case "--attestation-with" -> attestationWith.add(Path.of(v));
                     case "--upstream-url" -> upstreamUrl = java.net.URI.create(v);
@@ -143,6 +160,8 @@ public final class NodeMain {
                     case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);
                 }
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException(flag + ": not a URL: " + e.getMessage(), e);
             } catch (IllegalArgumentException e) { // NumberFormatException too
                 if (e.getMessage() != null && e.getMessage().startsWith("unknown argument")) throw e;
                 throw new IllegalArgumentException(flag + ": " + (e instanceof NumberFormatException
@@ -154,6 +173,9 @@ public final class NodeMain {
             throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms and"
                     + " --payment-credit-wei need --deployment");
         }
+        if (chain == null && publicUrl != null) { // it is announced in NodeRegistry, and only there
+            throw new IllegalArgumentException("--public-url needs --deployment");
+        }
         if (chain != null) {
             try {
                 chain = chain.withBatching(batchSize == null ? chain.batchSize() : batchSize,
@@ -163,6 +185,11 @@ public final class NodeMain {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: "
                         + e.getMessage(), e);
+            }
+            try {
+                if (publicUrl != null) chain = chain.withPublicUrl(publicUrl);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--public-url: " + e.getMessage(), e);
             }
             config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
         }
