@@ -1,10 +1,10 @@
 package io.verity.cli;
 
+import io.verity.http.FlagSources;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
-import io.verity.http.FlagSources;
 import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
