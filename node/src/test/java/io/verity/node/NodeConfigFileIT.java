@@ -52,4 +52,16 @@ class NodeConfigFileIT {
             node.process().waitFor();
         }
     }
+
+    @Test
+    void a_bad_config_file_line_stops_the_process_with_exit_2_and_one_line_naming_it(@TempDir Path dir) throws Exception {
+        Path config = java.nio.file.Files.writeString(dir.resolve("node.conf"), "home = " + dir + "\nprize-wei = 5\n");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), NodeMain.class.getName(), "--config", config.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String stderr = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isEqualTo(2);
+        assertThat(stderr.lines().findFirst()).contains("NodeMain: " + config + ":2: prize-wei: unknown key (not a flag of this command)");
+        assertThat(stderr).doesNotContain("Exception");
+    }
 }
