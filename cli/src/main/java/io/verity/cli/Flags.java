@@ -57,7 +57,9 @@ final class Flags {
      */
     static <C> C parse(List<String> typed, List<String> defaults, FlagSources sources, Function<String[], C> parse) {
         try {
-            return parse.apply(sources.resolve(typed.toArray(String[]::new), System::getenv, defaults));
+            List<String> resolved = new ArrayList<>(List.of(sources.resolve(typed.toArray(String[]::new), System::getenv, defaults)));
+            resolved.addAll(List.of(FlagSources.CONFIG_FLAG, "")); // resolved: the Main must not read $VERITY_CONFIG again
+            return parse.apply(resolved.toArray(String[]::new));
         } catch (IllegalArgumentException e) {
             throw new TensorFiles.UsageError(e.getMessage());
         }

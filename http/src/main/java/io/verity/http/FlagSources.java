@@ -99,7 +99,8 @@ public final class FlagSources {
             if (i + 1 < args.length) command.add(args[i + 1]);
         }
         if (config == null) config = blankToNull(env.apply(CONFIG_ENV));
-        Map<String, List<String>> file = config == null ? Map.of() : read(Path.of(config));
+        // --config '' means none, not even $VERITY_CONFIG: what a caller passes on an already resolved list
+        Map<String, List<String>> file = config == null || config.isEmpty() ? Map.of() : read(Path.of(config));
         Map<String, List<String>> fallback = pairs(defaults);
         List<String> out = new ArrayList<>();
         for (String flag : flags) {

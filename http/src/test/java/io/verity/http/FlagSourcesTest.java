@@ -59,6 +59,7 @@ class FlagSourcesTest {
         Path file = config("port = 9\n");
         Map<String, String> env = Map.of("VERITY_CONFIG", file.toString(), "VERITY_HOME", "/somewhere");
         assertThat(SOURCES.resolve(new String[0], env::get)).containsExactly("--port", "9");
+        assertThat(SOURCES.resolve(new String[] {"--config", ""}, env::get)).isEmpty(); // '': none, not even VERITY_CONFIG
         assertThat(FlagSources.envName("--price-wei")).isEqualTo("VERITY_PRICE_WEI");
     }
 
