@@ -79,10 +79,16 @@ public final class GatewayCommand {
 
         @Override
         public Integer call() throws Exception {
-            List<String> args = Flags.forward(spec, Set.of("--home", "--deployment"));
-            args.addAll(List.of("--home", service.home().toString(), "--deployment", service.chain.existing().toString()));
-            GatewayMain.runUntilTerminated(Flags.parse(args, GatewayMain::parse));
+            GatewayMain.runUntilTerminated(config());
             return 0;
+        }
+
+        /** The options through GatewayMain's parser: typed ones first, then environment and --config, then defaults. */
+        io.verity.gateway.GatewayConfig config() {
+            List<String> typed = Flags.typed(spec, Set.of("--home", "--deployment"));
+            List<String> defaults = Flags.defaults(spec, Set.of("--home", "--deployment"));
+            service.addHomeAndDeployment(typed, defaults);
+            return Flags.parse(typed, defaults, GatewayMain.FLAGS, GatewayMain::parse);
         }
     }
 }

@@ -57,6 +57,14 @@ public final class NodeCommand {
         @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
         String rpc;
 
+        @Option(names = "--config", paramLabel = "FILE", description = "a config file of key = value lines, one per flag"
+                + " (docs/operators.md); flags and VERITY_<FLAG> variables override it (default: $VERITY_CONFIG)")
+        Path config;
+
+        @Option(names = "--public-url", description = "with --deployment: the URL announced in NodeRegistry (default: the"
+                + " bound address), e.g. https://node.example.com behind a reverse proxy")
+        String publicUrl;
+
         @Option(names = "--batch-age-ms", description = "with --deployment: commit a batch once its oldest receipt waited this long (default: 10000)")
         Long batchAgeMs;
 
@@ -143,11 +151,17 @@ public final class NodeCommand {
 
         @Override
         public Integer call() throws Exception {
-            List<String> args = Flags.forward(spec, Set.of("--home", "--deployment"));
-            args.addAll(List.of("--home", Homes.resolve(home).toString()));
-            Flags.add(args, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
-            NodeMain.runUntilTerminated(Flags.parse(args, NodeMain::parse));
+            NodeMain.runUntilTerminated(config());
             return 0;
+        }
+
+        /** The options through NodeMain's parser: typed ones first, then environment and --config, then defaults. */
+        io.verity.node.NodeConfig config() {
+            List<String> typed = Flags.typed(spec, Set.of("--home", "--deployment"));
+            List<String> defaults = Flags.defaults(spec, Set.of("--home", "--deployment"));
+            Flags.add(home == null ? defaults : typed, "--home", Homes.resolve(home));
+            Flags.add(typed, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
+            return Flags.parse(typed, defaults, NodeMain.FLAGS, NodeMain::parse);
         }
     }
 

@@ -3,6 +3,7 @@ package io.verity.gateway;
 import io.verity.chain.keys.KeyStoreFlags;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.tee.TeeSettings;
+import io.verity.http.FlagSources;
 import io.verity.http.HttpLimits;
 import io.verity.http.ServerFlags;
 import io.verity.http.ServerMain;
@@ -32,7 +33,7 @@ public final class GatewayMain {
         runUntilTerminated(ServerMain.parseOrExit("gateway", USAGE, args, GatewayMain::parse));
     }
 
-    static final String USAGE = "usage: GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N] [--host H]"
+    static final String USAGE = "usage: GatewayMain [--config FILE] --home DIR --deployment FILE [--rpc URL] [--port N] [--host H]"
             + " [--client-key-file FILE | --client-keystore FILE (--password-file FILE | --password-env NAME)] [--deposit-wei N] [--policy none|redundant:k|sample:p]"
             + " [--routing latency=1,price=0.5,reputation=1] [--tolerance [model=]abs,rel ...] [--hedge-ms MS] [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]"
             + " [--voucher-batch N] [--voucher-spacing-ms MS]"
@@ -48,8 +49,18 @@ public final class GatewayMain {
         return parse(args, System::getenv);
     }
 
+    /**
+     * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
+     * {@code verity gateway start} resolves its own defaults through here.
+     */
+    public static final FlagSources FLAGS = FlagSources.server(java.util.List.of("--client-key-file", "--deposit-wei",
+            "--policy", "--routing", "--tolerance", "--hedge-ms", "--quarantine-s", "--refresh-ms", "--timeout-ms",
+            "--tee-policy", "--tee-max-age-s", "--voucher-batch", "--voucher-spacing-ms", "--client-keystore",
+            KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV), java.util.List.of("--tolerance"));
+
     /** @param env reads an environment variable (null when unset) */
     static GatewayConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {
+        args = FLAGS.resolve(args, env); // --config FILE and VERITY_<FLAG> below the command line
         String key = env.apply(CLIENT_KEY_ENV), routing = null;
         BigInteger deposit = BigInteger.ZERO;
         Policy policy = Policy.NONE;

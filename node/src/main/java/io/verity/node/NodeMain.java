@@ -2,6 +2,7 @@ package io.verity.node;
 
 import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.keys.KeyStoreFlags;
+import io.verity.http.FlagSources;
 import io.verity.http.ServerMain;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.wire.ReadyLine;
@@ -13,7 +14,7 @@ import java.time.Duration;
 /**
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]
- * [--deployment FILE [--rpc URL[,URL...]] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]
+ * [--deployment FILE [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]
  * [the transaction flags {@link TxPolicy#FLAGS}] [--keystore FILE (--password-file FILE | --password-env NAME)]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
@@ -39,9 +40,9 @@ import java.time.Duration;
  * command is the user-facing way to do the same.
  */
 public final class NodeMain {
-    static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
+    static final String USAGE = "usage: NodeMain [--config FILE] --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
             + " [--deployment FILE"
-            + " [--rpc URL[,URL...]] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
+            + " [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
             + " " + TxPolicy.FLAGS + " [--keystore FILE (--password-file FILE | --password-env NAME)]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
@@ -72,8 +73,24 @@ public final class NodeMain {
         return parse(args, System::getenv);
     }
 
+    /**
+     * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
+     * {@code verity node start} resolves its own defaults through here.
+     */
+    public static final FlagSources FLAGS = FlagSources.server(java.util.List.of("--price-wei", "--threads", "--engine",
+            "--batch-size", "--batch-age-ms", "--redeem-interval-ms", "--payment-credit-wei", "--public-url", "--attestation",
+            "--attestation-with", "--upstream-url", "--upstream-key-file", "--upstream-key-env", "--upstream-model",
+            "--upstream-timeout-ms", "--api-key-env", "--price-per-input-token-wei", "--price-per-output-token-wei",
+            "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
+            "--llm-poison-capacity", "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
+            "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--fault-perturb",
+            "--fault-latency-ms", "--tx-confirmations", "--tx-max-fee-wei", "--tx-priority-fee-wei", "--tx-replace-after-ms",
+            "--tx-receipt-timeout-ms", "--keystore", KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV),
+            java.util.List.of("--attestation-with", "--upstream-model"));
+
     /** @param env reads an environment variable (null when unset); keys come from there, never from a log */
     static NodeConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {
+        args = FLAGS.resolve(args, env); // --config FILE and VERITY_<FLAG> below the command line
         NodeConfig config = NodeConfig.defaults(Path.of(System.getProperty("user.home"), ".verity"));
         ChainSettings chain = null;
         String rpc = null;
@@ -83,6 +100,7 @@ public final class NodeMain {
         BigInteger paymentCredit = null;
         TxPolicy tx = TxPolicy.defaults();
         boolean txSet = false;
+        java.net.URI publicUrl = null;
         Faults faults = Faults.NONE;
         Path attestation = null;
         java.util.List<Path> attestationWith = new java.util.ArrayList<>();
@@ -126,6 +144,7 @@ public final class NodeMain {
                     case "--batch-age-ms" -> batchAge = Duration.ofMillis(Long.parseLong(v));
                     case "--redeem-interval-ms" -> redeemInterval = Duration.ofMillis(Long.parseLong(v));
                     case "--payment-credit-wei" -> paymentCredit = new BigInteger(v);
+                    case "--public-url" -> publicUrl = new java.net.URI(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
                     case "--attestation" -> attestation = Path.of(v);
                     case "--attestation-with" -> attestationWith.add(Path.of(v));
                     case "--upstream-url" -> upstreamUrl = java.net.URI.create(v);
@@ -158,6 +177,8 @@ public final class NodeMain {
                     case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);
                 }
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException(flag + ": not a URL: " + e.getMessage(), e);
             } catch (IllegalArgumentException e) { // NumberFormatException too
                 if (e.getMessage() != null && e.getMessage().startsWith("unknown argument")) throw e;
                 throw new IllegalArgumentException(flag + ": " + (e instanceof NumberFormatException
@@ -168,6 +189,9 @@ public final class NodeMain {
                 || paymentCredit != null || txSet)) {
             throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms,"
                     + " --payment-credit-wei and --tx-* need --deployment");
+        }
+        if (chain == null && publicUrl != null) { // it is announced in NodeRegistry, and only there
+            throw new IllegalArgumentException("--public-url needs --deployment");
         }
         if (chain != null) {
             try {
@@ -182,6 +206,11 @@ public final class NodeMain {
             chain = chain.withTxPolicy(tx);
             var account = keystore.account(env);
             if (account.isPresent()) chain = chain.withAccountKey(account.get().privateKeyHex());
+            try {
+                if (publicUrl != null) chain = chain.withPublicUrl(publicUrl);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--public-url: " + e.getMessage(), e);
+            }
             config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
         } else if (keystore.account(env).isPresent()) {
             throw new IllegalArgumentException("--keystore needs --deployment (without a chain the node signs with"

@@ -157,7 +157,8 @@ class NodeMainTest {
                 .hasMessage("--upstream-key: a key on a command line shows in ps; pass --upstream-key-env NAME or --upstream-key-file FILE");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-file", "/nonexistent/key"}, n -> null))
                 .hasMessageStartingWith("--upstream-key-file: cannot read /nonexistent/key");
-        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-env", "K"}, n -> "sk has space"))
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-env", "K"},
+                n -> n.equals("K") ? "sk has space" : null))
                 .hasMessage("--upstream-key-env: an API key must be printable ASCII without spaces");
     }
 
@@ -207,5 +208,53 @@ class NodeMainTest {
                 .hasMessage("--idle-timeout-ms: idleTimeout must be > 0, got 0 ms");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--max-concurrent", "-1"}, n -> null))
                 .hasMessage("--max-concurrent: maxConcurrent must be >= 0 (0: derived), got -1");
+    }
+
+    @Test
+    void a_config_file_yields_the_config_of_the_same_flags_and_flags_and_environment_override_it(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String[] flags = {"--home", dir.toString(), "--port", "7071", "--host", "0.0.0.0", "--price-wei", "5",
+                "--deployment", "/tmp/d.json", "--rpc", "http://rpc.example:8545", "--public-url", "https://node.example.com",
+                "--batch-size", "9", "--upstream-url", "http://u.example/v1", "--upstream-model", "a", "--upstream-model", "b=c",
+                "--max-concurrent", "3", "--engine", "det"};
+        Path config = io.verity.testing.ConfigFiles.write(dir.resolve("node.conf"), flags);
+        NodeConfig fromFile = NodeMain.parse(new String[] {"--config", config.toString()}, n -> null);
+        assertThat(fromFile).isEqualTo(NodeMain.parse(flags, n -> null));
+        NodeConfig overridden = NodeMain.parse(new String[] {"--config", config.toString(), "--port", "8000"},
+                java.util.Map.of("VERITY_PRICE_WEI", "6", "VERITY_PORT", "9000")::get);
+        assertThat(overridden.port()).isEqualTo(8000);
+        assertThat(overridden.price()).isEqualTo(BigInteger.valueOf(6));
+        assertThat(overridden.host()).isEqualTo("0.0.0.0");
+        java.nio.file.Files.writeString(config, "price-wei = 1\nprice = 2\n");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--config", config.toString()}, n -> null))
+                .hasMessage(config + ":2: price: unknown key (not a flag of this command)");
+    }
+
+    @Test
+    void public_url_is_announced_instead_of_the_bound_address_and_checked() {
+        String[] chain = {"--deployment", "/tmp/d.json", "--public-url"};
+        NodeConfig c = NodeMain.parse(concat(chain, "https://node.example.com:8443/verity/"), n -> null);
+        assertThat(c.chain().orElseThrow().publicUrl()).contains(java.net.URI.create("https://node.example.com:8443/verity"));
+        assertThat(NodeMain.parse(new String[] {"--deployment", "/tmp/d.json"}, n -> null).chain().orElseThrow().publicUrl()).isEmpty();
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--public-url", "https://n.example"}, n -> null))
+                .hasMessage("--public-url needs --deployment");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "ftp://n.example"), n -> null))
+                .hasMessageStartingWith("--public-url: public URL must be an absolute http:// or https:// URL");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "node.example.com:7070"), n -> null))
+                .hasMessageStartingWith("--public-url: public URL must be an absolute http:// or https:// URL");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "https://user:hunter2@n.example"), n -> null))
+                .hasMessage("--public-url: public URL must not carry user info").hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "https://n.example/?a=1"), n -> null))
+                .hasMessageStartingWith("--public-url: public URL must have no query or fragment");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "https://n.example/#x"), n -> null))
+                .hasMessageStartingWith("--public-url: public URL must have no query or fragment");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "http://bad host/"), n -> null))
+                .hasMessageStartingWith("--public-url: not a URL");
+    }
+
+    private static String[] concat(String[] a, String last) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + 1);
+        out[a.length] = last;
+        return out;
     }
 }

@@ -3,6 +3,7 @@ package io.verity.node.settle;
 import io.verity.chain.rpc.TxPolicy;
 import io.verity.protocol.Checks;
 import java.math.BigInteger;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -29,10 +30,13 @@ import java.util.Optional;
  *     as dear as the dearest the node has signed (at least its price)
  * @param tx how the node's transactions are priced, replaced and confirmed (a batch counts as settled only after
  *     {@link TxPolicy#confirmations()}); default {@link TxPolicy#defaults()}, flags {@link TxPolicy#FLAGS}
+ * @param publicUrl the base URL announced in NodeRegistry and in batch URIs ({@code --public-url}), for a node
+ *     reached through another address than the one it binds (another host, a reverse proxy); empty for the
+ *     bound address
  */
 public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Optional<String> accountKey, int batchSize,
         Duration batchAge, Duration maxBackoff, Optional<BigInteger> stake, Duration redeemInterval,
-        Optional<BigInteger> paymentCredit, TxPolicy tx) {
+        Optional<BigInteger> paymentCredit, TxPolicy tx, Optional<URI> publicUrl) {
     public static final int DEFAULT_BATCH_SIZE = 256;
     public static final int MAX_BATCH_SIZE = 10_000;
     public static final Duration DEFAULT_REDEEM_INTERVAL = Duration.ofSeconds(2);
@@ -40,7 +44,8 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
     public ChainSettings {
         Checks.nonNull("deploymentFile", deploymentFile, "rpcUrl", rpcUrl, "accountKey", accountKey, "stake", stake,
                 "batchAge", batchAge, "maxBackoff", maxBackoff, "redeemInterval", redeemInterval,
-                "paymentCredit", paymentCredit, "tx", tx);
+                "paymentCredit", paymentCredit, "tx", tx, "publicUrl", publicUrl);
+        publicUrl.ifPresent(ChainSettings::checkPublicUrl);
         paymentCredit.ifPresent(c -> {
             if (c.signum() <= 0) throw new IllegalArgumentException("paymentCredit must be > 0 wei, got " + c);
         });
@@ -61,41 +66,60 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
     public static ChainSettings of(Path deploymentFile) {
         return new ChainSettings(deploymentFile, Optional.empty(), Optional.empty(), DEFAULT_BATCH_SIZE,
                 Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty(), DEFAULT_REDEEM_INTERVAL, Optional.empty(),
-                TxPolicy.defaults());
+                TxPolicy.defaults(), Optional.empty());
     }
 
     public ChainSettings withRpcUrl(String url) {
-        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx);
+        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withAccountKey(String hex) {
-        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx);
+        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withBatching(int size, Duration age) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake, redeemInterval, paymentCredit, tx);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withMaxBackoff(Duration d) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake, redeemInterval, paymentCredit, tx);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withStake(BigInteger wei) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei), redeemInterval, paymentCredit, tx);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei), redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withRedeemInterval(Duration d) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, d, paymentCredit, tx);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, d, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withPaymentCredit(BigInteger wei) {
         return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
-                Optional.of(wei), tx);
+                Optional.of(wei), tx, publicUrl);
     }
 
     public ChainSettings withTxPolicy(TxPolicy policy) {
         return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
-                paymentCredit, policy);
+                paymentCredit, policy, publicUrl);
+    }
+
+    /** Announces {@code url} instead of the bound address. */
+    public ChainSettings withPublicUrl(URI url) {
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
+                paymentCredit, tx, Optional.of(url));
+    }
+
+    /** What clients and gateways can use as a base URL: absolute http(s), a host, nothing they would mangle or leak. */
+    private static void checkPublicUrl(URI url) {
+        String scheme = url.getScheme();
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            throw new IllegalArgumentException("public URL must be an absolute http:// or https:// URL, got '" + url + "'");
+        }
+        if (url.getHost() == null) throw new IllegalArgumentException("public URL needs a host, got '" + url + "'");
+        if (url.getRawUserInfo() != null) throw new IllegalArgumentException("public URL must not carry user info");
+        if (url.getRawQuery() != null || url.getRawFragment() != null) {
+            throw new IllegalArgumentException("public URL must have no query or fragment, got '" + url + "'");
+        }
     }
 
     @Override
@@ -103,6 +127,6 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
         return "ChainSettings[deploymentFile=" + deploymentFile + ", rpcUrl=" + rpcUrl + ", accountKey="
                 + accountKey.map(k -> "<set>").orElse("<node key>") + ", batchSize=" + batchSize + ", batchAge="
                 + batchAge + ", maxBackoff=" + maxBackoff + ", stake=" + stake + ", redeemInterval=" + redeemInterval + ", paymentCredit=" + paymentCredit
-                + ", tx=" + tx + "]";
+                + ", tx=" + tx + ", publicUrl=" + publicUrl + "]";
     }
 }
