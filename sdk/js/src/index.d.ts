@@ -154,3 +154,12 @@ export function jcs(value: unknown): string;
 export function requestDigest(path: string, body: Record<string, unknown>, applied: unknown): Hex;
 export function responseDigest(response: Record<string, unknown>): Hex;
 export function answerFromChunks(chunks: readonly Record<string, unknown>[], chat: boolean): Record<string, unknown>;
+
+/** keccak256("verity-payer-auth/1" ‖ payer ‖ node ‖ issued-at (uint64 ms) ‖ nonce): what a payer signs per request. */
+export function payerAuthDigest(payer: Address, node: Address, issuedAtMs: number | bigint, nonce: Uint8Array | Hex): Hex;
+/** The Verity-Payer-Auth header for one request of `account` to the node at `node`: single use. */
+export function payerAuth(account: { address: Address; signMessage(args: { message: { raw: Hex } }): Promise<Hex> },
+  node: Address, issuedAtMs?: number): Promise<string>;
+/** A fetch that names `account` as payer to one node and signs each request for it (wrap it in verifiedFetch). */
+export function payingFetch(fetchImpl: typeof fetch | undefined, opts: {
+  account: { address: Address; signMessage(args: { message: { raw: Hex } }): Promise<Hex> }; node: Address }): typeof fetch;

@@ -4,3 +4,4 @@ export { verifyReceipt, receiptId, receiptFormatProblem, verityDomain, RECEIPT_F
 export { checkInclusion, proofHolds, leafHash } from './inclusion.js';
 export { verifiedFetch, checkAnswer, askedModel, VerityVerificationError } from './fetch.js';
 export { jcs, requestDigest, responseDigest, answerFromChunks } from './digests.js';
+export { payerAuth, payerAuthDigest, payingFetch } from './payer.js';

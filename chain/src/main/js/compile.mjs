@@ -1,6 +1,6 @@
 // Compiles chain/src/main/solidity/*.sol with solc-js (standard JSON, optimizer on) and writes one
-// <Contract>.json per deployable contract ({contractName, abi, bytecode, deployedBytecode, compiler}) for the
-// Java clients. Run by Maven (exec-maven-plugin, generate-resources):
+// <Contract>.json per deployable contract ({contractName, abi, bytecode, deployedBytecode, immutableReferences,
+// compiler}) for the Java clients. Run by Maven (exec-maven-plugin, generate-resources):
 //   node compile.mjs <solidity dir> <output dir> <node_modules dir> [extra import dir ...]
 // Exits non-zero with solc's messages on any compile error. Skips work when outputs are newer than sources.
 import fs from 'node:fs';
@@ -30,7 +30,7 @@ const input = {
   settings: {
     optimizer: { enabled: true, runs: 200 },
     evmVersion: 'cancun',
-    outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+    outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'evm.deployedBytecode.immutableReferences'] } },
   },
 };
 
@@ -62,6 +62,8 @@ for (const file of sources) {
       abi: c.abi,
       bytecode: '0x' + c.evm.bytecode.object,
       deployedBytecode: '0x' + c.evm.deployedBytecode.object,
+      // byte ranges of deployedBytecode the constructor fills in (zero here): masked when comparing on-chain code
+      immutableReferences: Object.values(c.evm.deployedBytecode.immutableReferences ?? {}).flat(),
     };
     fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(artifact, null, 1) + '\n');
     written++;

@@ -334,13 +334,15 @@ contract DisputeGame is ReentrancyGuard {
         else revert WrongState(gameId, g.state);
     }
 
+    /// Pays out the caller's claimable balance; what a node key earned goes to its operator (NodeRegistry.payeeOf).
     function withdraw() external nonReentrant {
         uint256 amount = claimable[msg.sender];
         if (amount == 0) revert NothingToWithdraw(msg.sender);
         claimable[msg.sender] = 0;
+        address to = registry.payeeOf(msg.sender);
         emit Withdrawn(msg.sender, amount);
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert TransferFailed(msg.sender, amount);
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed(to, amount);
     }
 
     /// The traceRoot an opening leads to (docs/deterministic-engine.md, "Trace commitment").

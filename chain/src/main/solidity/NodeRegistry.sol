@@ -3,31 +3,56 @@ pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 
 /// @title Verity node registry: who serves which models, at what price, backed by how much stake.
 /// @notice A node stakes native currency (at least `minStake`) when it registers. Stake leaves only through
 /// unbonding: `requestUnbond` (or `exit`) moves stake aside and `withdraw` pays it out after `unbondingDelay`.
 /// Unbonding stake can still be slashed until it is withdrawn. Slashing is done by contracts the owner
 /// authorises as slashers (Settlement for equivocation today; a dispute game later).
-contract NodeRegistry is Ownable, ReentrancyGuard {
+///
+/// Keys: a node's (hot) key signs receipts and sends the node's own transactions (commits, heartbeats,
+/// updates, attestations); its operator's (cold) key owns the stake behind it: stakes, tops up, unbonds,
+/// withdraws, and is paid the node's vouchers (Payments asks `payeeOf`). A node that registers itself with
+/// `register` is its own operator (one key for both, as before). An operator registers another key with
+/// `registerNode`, passing the node key's EIP-712 consent (NodeKeyConsent(operator, node) in this contract's
+/// domain, so it names this registry and chain and cannot be replayed elsewhere). An operator backs one node key
+/// at a time; it can rotate it (`rotateNodeKey`: the service record and the stake move to the new key) or revoke
+/// it (`revokeNodeKey`). A key belongs to one operator for good and, once replaced or revoked, never serves
+/// again; slashing for anything it signed still reaches its operator's stake.
+contract NodeRegistry is Ownable, ReentrancyGuard, EIP712 {
+    /// One node key's service record; its stake lives with its operator.
     struct Node {
         string endpoint;
         bytes32[] models;
         bytes32 attestationDigest;
         uint256 price;
-        uint256 stake;
-        uint256 unbonding;
-        uint64 unbondingReadyAt;
-        uint64 registeredAt;
+        // one slot: isStaked (on every commit) reads active and operator together
+        address operator;
         uint64 lastSeen;
         bool registered;
         bool active;
+        bool revoked;
+        uint64 registeredAt;
     }
+
+    /// An operator's stake and the one node key it backs now (zero when it revoked the key).
+    struct Operator {
+        uint256 stake;
+        uint256 unbonding;
+        uint64 unbondingReadyAt;
+        address node;
+        bool known;
+    }
+
+    bytes32 public constant NODE_KEY_CONSENT_TYPEHASH = keccak256("NodeKeyConsent(address operator,address node)");
 
     uint256 public immutable minStake;
     uint64 public immutable unbondingDelay;
 
     mapping(address => Node) private nodes;
+    mapping(address => Operator) private operators;
     address[] private nodeList;
     mapping(address => bool) public isSlasher;
     /// Slashed value that went to no reporter; stays locked in this contract (burnt for practical purposes).
@@ -57,6 +82,9 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
     event NodeExited(address indexed node, uint256 unbonding, uint64 readyAt);
     event SlasherSet(address indexed slasher, bool allowed);
     event Slashed(address indexed node, address indexed slasher, bytes32 indexed reason, uint256 amount, address beneficiary, uint256 reward);
+    event NodeKeyAuthorized(address indexed operator, address indexed node);
+    event NodeKeyRotated(address indexed operator, address indexed oldNode, address indexed newNode);
+    event NodeKeyRevoked(address indexed operator, address indexed node);
     event MeasurementAllowed(bytes32 indexed kind, bytes32 indexed measurement);
     event MeasurementRemoved(bytes32 indexed kind, bytes32 indexed measurement);
     event NodeAttested(address indexed node, bytes32 indexed kind, bytes32 evidenceDigest, string evidenceUri, uint64 attestedAt);
@@ -78,8 +106,13 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
     error ZeroDigest();
     error MeasurementAlreadyAllowed(bytes32 kind, bytes32 measurement);
     error MeasurementNotAllowed(bytes32 kind, bytes32 measurement);
+    error NotOperator(address caller, address operator);
+    error KeyRevoked(address node);
+    error OperatorHasNode(address operator, address node);
+    error NoNodeKey(address operator);
+    error InvalidConsent(address recovered, address node);
 
-    constructor(uint256 minStake_, uint64 unbondingDelay_, address owner_) Ownable(owner_) {
+    constructor(uint256 minStake_, uint64 unbondingDelay_, address owner_) Ownable(owner_) EIP712("Verity", "1") {
         if (minStake_ == 0) revert ZeroAmount();
         minStake = minStake_;
         unbondingDelay = unbondingDelay_;
@@ -90,36 +123,79 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
         _;
     }
 
-    /// Registers the caller as a node with `msg.value` added to its stake. A node that exited registers
-    /// again the same way (its unbonding balance stays unbonding).
+    /// Node-key calls on the service record; a replaced or revoked key may no longer change it.
+    modifier onlyServingKey() {
+        if (!nodes[msg.sender].registered) revert NotRegistered(msg.sender);
+        if (nodes[msg.sender].revoked) revert KeyRevoked(msg.sender);
+        _;
+    }
+
+    /// Registers the caller as a node that is its own operator, with `msg.value` added to its stake. A node
+    /// that exited registers again the same way (its unbonding balance stays unbonding).
     function register(string calldata endpoint, bytes32[] calldata models, bytes32 attestationDigest, uint256 price)
         external
         payable
     {
-        Node storage n = nodes[msg.sender];
-        if (n.active) revert AlreadyRegistered(msg.sender);
+        _register(msg.sender, msg.sender, endpoint, models, attestationDigest, price);
+    }
+
+    /// The caller, as operator, registers `node` (another key) and adds `msg.value` to its own stake behind it.
+    /// `consent` is the node key's signature over `consentDigest(msg.sender, node)`; it is not needed again to
+    /// re-register a key the caller already operates (after an exit).
+    function registerNode(
+        address node,
+        bytes calldata consent,
+        string calldata endpoint,
+        bytes32[] calldata models,
+        bytes32 attestationDigest,
+        uint256 price
+    ) external payable {
+        if (node == address(0)) revert ZeroAddress();
+        if (node != msg.sender && nodes[node].operator != msg.sender) _checkConsent(msg.sender, node, consent);
+        _register(msg.sender, node, endpoint, models, attestationDigest, price);
+    }
+
+    function _register(
+        address operator,
+        address node,
+        string calldata endpoint,
+        bytes32[] calldata models,
+        bytes32 attestationDigest,
+        uint256 price
+    ) private {
+        Node storage n = nodes[node];
+        if (n.revoked) revert KeyRevoked(node);
+        if (n.registered && n.operator != operator) revert NotOperator(operator, n.operator);
+        if (n.active) revert AlreadyRegistered(node);
         if (bytes(endpoint).length == 0) revert EmptyEndpoint();
-        uint256 stake = n.stake + msg.value;
+        Operator storage o = operators[operator];
+        if (o.node != address(0) && o.node != node) revert OperatorHasNode(operator, o.node);
+        uint256 stake = o.stake + msg.value;
         if (stake < minStake) revert StakeBelowMinimum(stake, minStake);
         if (!n.registered) {
             n.registered = true;
+            n.operator = operator;
             n.registeredAt = uint64(block.timestamp);
-            nodeList.push(msg.sender);
+            nodeList.push(node);
+            // a node that is its own operator authorises nobody: its events stay as before the split
+            if (operator != node) emit NodeKeyAuthorized(operator, node);
         }
+        o.known = true;
+        o.node = node;
+        o.stake = stake;
         n.endpoint = endpoint;
         n.models = models;
         n.attestationDigest = attestationDigest;
         n.price = price;
-        n.stake = stake;
         n.lastSeen = uint64(block.timestamp);
         n.active = true;
-        emit NodeRegistered(msg.sender, endpoint, models, attestationDigest, price, stake);
+        emit NodeRegistered(node, endpoint, models, attestationDigest, price, stake);
     }
 
     /// Changes the caller's advertised service (endpoint, models, attestation, price).
     function update(string calldata endpoint, bytes32[] calldata models, bytes32 attestationDigest, uint256 price)
         external
-        onlyRegistered
+        onlyServingKey
     {
         if (bytes(endpoint).length == 0) revert EmptyEndpoint();
         Node storage n = nodes[msg.sender];
@@ -130,44 +206,143 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
         emit NodeUpdated(msg.sender, endpoint, models, attestationDigest, price);
     }
 
-    function topUp() external payable onlyRegistered {
+    /// Operator only: adds `msg.value` to the stake behind its node. Event StakeAdded names the node key.
+    function topUp() external payable {
+        Operator storage o = _operator(msg.sender);
         if (msg.value == 0) revert ZeroAmount();
-        Node storage n = nodes[msg.sender];
-        n.stake += msg.value;
-        emit StakeAdded(msg.sender, msg.value, n.stake);
+        o.stake += msg.value;
+        emit StakeAdded(_nodeOf(msg.sender, o), msg.value, o.stake);
     }
 
-    /// Moves `amount` of stake to unbonding; the whole unbonding balance becomes withdrawable
+    /// Operator only: moves `amount` of stake to unbonding; the whole unbonding balance becomes withdrawable
     /// `unbondingDelay` seconds after the latest request.
-    function requestUnbond(uint256 amount) external onlyRegistered {
+    function requestUnbond(uint256 amount) external {
+        Operator storage o = _operator(msg.sender);
         if (amount == 0) revert ZeroAmount();
-        Node storage n = nodes[msg.sender];
-        if (amount > n.stake) revert InsufficientStake(amount, n.stake);
-        n.stake -= amount;
-        n.unbonding += amount;
-        n.unbondingReadyAt = uint64(block.timestamp) + unbondingDelay;
-        emit UnbondRequested(msg.sender, amount, n.unbonding, n.unbondingReadyAt);
+        if (amount > o.stake) revert InsufficientStake(amount, o.stake);
+        o.stake -= amount;
+        o.unbonding += amount;
+        o.unbondingReadyAt = uint64(block.timestamp) + unbondingDelay;
+        emit UnbondRequested(_nodeOf(msg.sender, o), amount, o.unbonding, o.unbondingReadyAt);
     }
 
-    /// Operator-initiated exit: the node stops being active and all its stake starts unbonding.
-    function exit() external onlyRegistered {
-        Node storage n = nodes[msg.sender];
-        if (!n.active) revert NodeNotActive(msg.sender);
-        n.active = false;
-        n.unbonding += n.stake;
-        n.stake = 0;
-        n.unbondingReadyAt = uint64(block.timestamp) + unbondingDelay;
-        emit NodeExited(msg.sender, n.unbonding, n.unbondingReadyAt);
+    /// Operator only: the node stops being active and all the stake starts unbonding.
+    function exit() external {
+        Operator storage o = _operator(msg.sender);
+        address node = o.node;
+        if (node == address(0) || !nodes[node].active) revert NodeNotActive(node == address(0) ? msg.sender : node);
+        nodes[node].active = false;
+        o.unbonding += o.stake;
+        o.stake = 0;
+        o.unbondingReadyAt = uint64(block.timestamp) + unbondingDelay;
+        emit NodeExited(node, o.unbonding, o.unbondingReadyAt);
     }
 
-    function withdraw() external nonReentrant onlyRegistered {
-        Node storage n = nodes[msg.sender];
-        uint256 amount = n.unbonding;
+    /// Operator only: pays the unbonded stake to the operator after the delay. Event Withdrawn names the operator.
+    function withdraw() external nonReentrant {
+        Operator storage o = _operator(msg.sender);
+        uint256 amount = o.unbonding;
         if (amount == 0) revert NothingToWithdraw(msg.sender);
-        if (block.timestamp < n.unbondingReadyAt) revert UnbondingNotReady(n.unbondingReadyAt, uint64(block.timestamp));
-        n.unbonding = 0;
+        if (block.timestamp < o.unbondingReadyAt) revert UnbondingNotReady(o.unbondingReadyAt, uint64(block.timestamp));
+        o.unbonding = 0;
         emit Withdrawn(msg.sender, amount);
         _send(msg.sender, amount);
+    }
+
+    // ---- node keys ------------------------------------------------------------------------------------------
+
+    /// The EIP-712 digest a node key signs to consent to being operated by `operator` in this registry.
+    function consentDigest(address operator, address node) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(NODE_KEY_CONSENT_TYPEHASH, operator, node)));
+    }
+
+    /// Operator only: replaces its node key with `newNode` (a key never registered, with its consent). The new
+    /// key takes over the endpoint, models, price and active state, without the old key's attestation (the new
+    /// key attests afresh); the old key is revoked: its batches are refused from now on, while the stake still
+    /// answers for what it signed before.
+    function rotateNodeKey(address newNode, bytes calldata consent) external {
+        Operator storage o = _operator(msg.sender);
+        address old = o.node;
+        if (old == address(0)) revert NoNodeKey(msg.sender);
+        if (newNode == address(0)) revert ZeroAddress();
+        if (nodes[newNode].registered) revert AlreadyRegistered(newNode);
+        _checkConsent(msg.sender, newNode, consent);
+        Node storage from = nodes[old];
+        Node storage to = nodes[newNode];
+        to.endpoint = from.endpoint;
+        to.models = from.models;
+        to.price = from.price;
+        to.operator = msg.sender;
+        to.registered = true;
+        to.registeredAt = uint64(block.timestamp);
+        to.lastSeen = uint64(block.timestamp);
+        to.active = from.active;
+        from.active = false;
+        from.revoked = true;
+        o.node = newNode;
+        nodeList.push(newNode);
+        emit NodeKeyAuthorized(msg.sender, newNode);
+        emit NodeKeyRotated(msg.sender, old, newNode);
+        emit NodeRegistered(newNode, to.endpoint, to.models, bytes32(0), to.price, o.stake);
+    }
+
+    /// Operator only: revokes its node key (e.g. when it leaked). The key's batches are refused from now on; the
+    /// stake stays staked, the operator's, until it unbonds it or registers a new key with `registerNode`.
+    function revokeNodeKey() external {
+        Operator storage o = _operator(msg.sender);
+        address node = o.node;
+        if (node == address(0)) revert NoNodeKey(msg.sender);
+        nodes[node].active = false;
+        nodes[node].revoked = true;
+        o.node = address(0);
+        emit NodeKeyRevoked(msg.sender, node);
+    }
+
+    /// The operator that authorised `node` (the node itself when it registered with `register`); zero when unknown.
+    function operatorOf(address node) external view returns (address) {
+        return nodes[node].operator;
+    }
+
+    /// Who is paid for `node`'s work (its vouchers): its operator, or `node` itself when it is unknown here.
+    function payeeOf(address node) external view returns (address) {
+        address operator = nodes[node].operator;
+        return operator == address(0) ? node : operator;
+    }
+
+    /// The node key `operator` backs now; zero when none.
+    function nodeOf(address operator) external view returns (address) {
+        return operators[operator].node;
+    }
+
+    /// What `operator` has staked, what is unbonding and when that is withdrawable (all zero for an unknown address).
+    function operatorStake(address operator) external view returns (uint256 stake, uint256 unbonding, uint64 unbondingReadyAt) {
+        Operator storage o = operators[operator];
+        return (o.stake, o.unbonding, o.unbondingReadyAt);
+    }
+
+    /// True when `node` was replaced or revoked by its operator; such a key never serves again.
+    function isRevoked(address node) external view returns (bool) {
+        return nodes[node].revoked;
+    }
+
+    function _checkConsent(address operator, address node, bytes calldata consent) private view {
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(consentDigest(operator, node), consent);
+        if (err != ECDSA.RecoverError.NoError || recovered != node) revert InvalidConsent(recovered, node);
+    }
+
+    /// The caller's operator record; a bare node key gets NotOperator, an unknown address NotRegistered.
+    function _operator(address caller) private view returns (Operator storage o) {
+        o = operators[caller];
+        if (!o.known) {
+            Node storage n = nodes[caller];
+            if (n.registered) revert NotOperator(caller, n.operator);
+            revert NotRegistered(caller);
+        }
+    }
+
+    /// The node key events name for an operator's stake: its current key, else the operator itself.
+    function _nodeOf(address operator, Operator storage o) private view returns (address) {
+        return o.node == address(0) ? operator : o.node;
     }
 
     function heartbeat() external onlyRegistered {
@@ -195,12 +370,14 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
         if (!n.registered) revert NotRegistered(node);
         if (amount == 0) revert ZeroAmount();
         if (reward > amount) revert RewardExceedsAmount(reward, amount);
-        uint256 fromStake = amount <= n.stake ? amount : n.stake;
-        uint256 fromUnbonding = amount - fromStake <= n.unbonding ? amount - fromStake : n.unbonding;
+        // the stake behind a key is its operator's, also for a key since replaced or revoked
+        Operator storage o = operators[n.operator];
+        uint256 fromStake = amount <= o.stake ? amount : o.stake;
+        uint256 fromUnbonding = amount - fromStake <= o.unbonding ? amount - fromStake : o.unbonding;
         taken = fromStake + fromUnbonding;
         if (taken == 0) revert InsufficientStake(amount, 0);
-        n.stake -= fromStake;
-        n.unbonding -= fromUnbonding;
+        o.stake -= fromStake;
+        o.unbonding -= fromUnbonding;
         // the reward shrinks in proportion when the node holds less than asked for
         uint256 paid = reward * taken / amount;
         burned += taken - paid;
@@ -208,10 +385,11 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
         if (paid > 0) _send(beneficiary, paid);
     }
 
-    /// True when the node is registered, active and holds at least `minStake`.
+    /// True when the node key is registered, active (so neither replaced nor revoked) and its operator holds at
+    /// least `minStake` behind it.
     function isStaked(address node) public view returns (bool) {
         Node storage n = nodes[node];
-        return n.active && n.stake >= minStake;
+        return n.active && operators[n.operator].stake >= minStake;
     }
 
     function getNode(address node)
@@ -232,12 +410,14 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
     {
         Node storage n = nodes[node];
         if (!n.registered) revert NotRegistered(node);
-        return (n.endpoint, n.models, n.attestationDigest, n.price, n.stake, n.unbonding, n.unbondingReadyAt,
+        Operator storage o = operators[n.operator];
+        return (n.endpoint, n.models, n.attestationDigest, n.price, o.stake, o.unbonding, o.unbondingReadyAt,
             n.registeredAt, n.lastSeen, n.active);
     }
 
+    /// The stake (not unbonding) behind the node key: its operator's.
     function stakeOf(address node) external view returns (uint256) {
-        return nodes[node].stake;
+        return operators[nodes[node].operator].stake;
     }
 
     function nodeCount() external view returns (uint256) {
@@ -295,7 +475,7 @@ contract NodeRegistry is Ownable, ReentrancyGuard {
 
     /// Records (or renews: calling again is re-attestation) the caller's evidence digest, kind and where the
     /// evidence is served, stamped with the block time. Also sets the node's `attestationDigest`.
-    function attest(bytes32 kind, bytes32 evidenceDigest, string calldata evidenceUri) external onlyRegistered {
+    function attest(bytes32 kind, bytes32 evidenceDigest, string calldata evidenceUri) external onlyServingKey {
         if (kind == bytes32(0)) revert ZeroKind();
         if (evidenceDigest == bytes32(0)) revert ZeroDigest();
         uint64 stamp = uint64(block.timestamp);

@@ -5,16 +5,25 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
+/// Who is paid for a node's work: NodeRegistry answers with the node key's operator.
+interface IPayees {
+    function payeeOf(address node) external view returns (address);
+}
+
 /// @title Verity payments: client escrow and cumulative vouchers per (client, node) channel.
 /// @notice A client deposits once and signs, per node, vouchers for the total it owes that node so far
 /// (docs/protocol.md, "Vouchers"). The node redeems the latest voucher and is paid the difference to what it
 /// already redeemed. Amounts only grow, so an old or repeated voucher pays nothing and is rejected. Clients
 /// withdraw unspent escrow after `withdrawalDelay`, which gives nodes time to redeem what they hold.
+/// A redeemed voucher pays the node key's operator (`payees.payeeOf(node)`, the node itself when it operates
+/// itself), so a hot node key never holds the earnings; the node key or its operator may redeem.
 contract Payments is EIP712, ReentrancyGuard {
     bytes32 public constant VOUCHER_TYPEHASH =
         keccak256("Voucher(address client,address node,uint256 cumulativeAmount)");
 
     uint64 public immutable withdrawalDelay;
+    /// NodeRegistry; zero pays every voucher to its node.
+    IPayees public immutable payees;
 
     mapping(address => uint256) public deposits;
     mapping(address => uint256) public pendingWithdrawal;
@@ -37,8 +46,9 @@ contract Payments is EIP712, ReentrancyGuard {
     error InsufficientDeposit(uint256 owed, uint256 deposit);
     error TransferFailed(address to, uint256 amount);
 
-    constructor(uint64 withdrawalDelay_) EIP712("Verity", "1") {
+    constructor(uint64 withdrawalDelay_, IPayees payees_) EIP712("Verity", "1") {
         withdrawalDelay = withdrawalDelay_;
+        payees = payees_;
     }
 
     function deposit() external payable {
@@ -72,15 +82,16 @@ contract Payments is EIP712, ReentrancyGuard {
         if (amount > 0) _send(msg.sender, amount);
     }
 
-    /// The caller, which must be the voucher's node, redeems the client-signed voucher
-    /// Voucher(client, node, cumulativeAmount) and is paid what it adds to the channel.
+    /// The caller, which must be the voucher's node or its operator, redeems the client-signed voucher
+    /// Voucher(client, node, cumulativeAmount); the node's operator is paid what it adds to the channel.
     /// @return paid cumulativeAmount minus what this channel had redeemed before
     function redeem(address client, address node, uint256 cumulativeAmount, bytes calldata signature)
         external
         nonReentrant
         returns (uint256 paid)
     {
-        if (msg.sender != node) revert NotVoucherNode(msg.sender, node);
+        address payee = address(payees) == address(0) ? node : payees.payeeOf(node);
+        if (msg.sender != node && msg.sender != payee) revert NotVoucherNode(msg.sender, node);
         bytes32 digest = voucherDigest(client, node, cumulativeAmount);
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err != ECDSA.RecoverError.NoError || recovered != client) revert InvalidVoucherSignature(recovered, client);
@@ -92,7 +103,7 @@ contract Payments is EIP712, ReentrancyGuard {
         redeemed[client][node] = cumulativeAmount;
         deposits[client] = balance - paid;
         emit VoucherRedeemed(client, node, cumulativeAmount, paid);
-        _send(node, paid);
+        _send(payee, paid);
     }
 
     /// The EIP-712 digest a client signs for Voucher(client, node, cumulativeAmount).

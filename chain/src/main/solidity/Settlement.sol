@@ -160,7 +160,8 @@ contract Settlement is EIP712, ReentrancyGuard {
     }
 
     /// Anyone may submit two receipts the same node signed for the same request and model with different
-    /// outputs. The node loses `slashBps` of its stake; the caller receives `reporterBps` of that.
+    /// outputs. The node's operator loses `slashBps` of its stake; the caller (a node key's operator, for a node
+    /// key) receives `reporterBps` of that.
     function reportEquivocation(
         VerityReceipt.Receipt calldata a,
         bytes calldata sigA,
@@ -208,7 +209,8 @@ contract Settlement is EIP712, ReentrancyGuard {
         uint256 amount = (stake + unbonding) * slashBps / 10_000;
         if (amount == 0) revert NothingToSlash(a.node);
         equivocationReported[_equivocationKey(a)] = true;
-        slashed = registry.slash(a.node, amount, msg.sender, amount * reporterBps / 10_000, EQUIVOCATION);
+        // a reporting node key's reward goes to its operator, like its vouchers
+        slashed = registry.slash(a.node, amount, registry.payeeOf(msg.sender), amount * reporterBps / 10_000, EQUIVOCATION);
         emit EquivocationSlashed(a.node, a.requestId, a.modelDigest, idA, idB, msg.sender, slashed);
     }
 

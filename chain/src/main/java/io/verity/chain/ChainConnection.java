@@ -1,7 +1,8 @@
 package io.verity.chain;
 
+import io.verity.chain.rpc.RpcEndpoints;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.protocol.EvmAddress;
-import io.verity.protocol.Hex;
 import io.verity.protocol.Keccak256;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -12,12 +13,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.web3j.protocol.core.methods.response.EthEstimateGas;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.FunctionReturnDecoder;
 import org.web3j.abi.datatypes.Function;
 import org.web3j.abi.datatypes.Type;
-import org.web3j.crypto.RawTransaction;
-import org.web3j.crypto.TransactionEncoder;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
@@ -25,68 +25,81 @@ import org.web3j.protocol.core.Response;
 import org.web3j.protocol.core.methods.request.EthFilter;
 import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthCall;
-import org.web3j.protocol.core.methods.response.EthEstimateGas;
-import org.web3j.protocol.core.methods.response.EthGetTransactionReceipt;
 import org.web3j.protocol.core.methods.response.EthLog;
-import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
-import org.web3j.protocol.http.HttpService;
 
 /**
- * One account on one EVM JSON-RPC endpoint: sends transactions (one at a time, so nonces stay in order),
- * makes read-only calls and reads Verity events. Works with any endpoint; nothing here assumes anvil.
+ * One account on one EVM JSON-RPC endpoint: sends transactions, makes read-only calls and reads Verity events.
+ * Works with any endpoint; nothing here assumes anvil.
  *
- * <p>Every transaction is simulated first ({@code eth_estimateGas}); a contract rejection comes back as
- * {@link TxOutcome.Reverted} without spending gas. Transport and RPC failures throw {@link ChainException}.
+ * <p>Transactions go through the account's one {@link TransactionSender} in this process, shared by every
+ * connection of the same account to the same endpoint: it keeps the nonce, prices with EIP-1559 fees (legacy
+ * only on a chain without a base fee), replaces a stuck transaction with raised fees and waits for the
+ * {@link TxPolicy}'s confirmations. Every transaction is simulated first ({@code eth_estimateGas}); a contract
+ * rejection comes back as {@link TxOutcome.Reverted} without spending gas. Transport and RPC failures throw
+ * {@link ChainException}.
  */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
 public final class ChainConnection implements AutoCloseable {
     /** How long {@link #open(String, ChainAccount)} waits for a receipt before answering Pending. */
-    public static final Duration DEFAULT_RECEIPT_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration POLL = Duration.ofMillis(25);
+    public static final Duration DEFAULT_RECEIPT_TIMEOUT = TxPolicy.defaults().receiptTimeout();
     private static final Pattern HEX_DATA = Pattern.compile("0x[0-9a-fA-F]{8,}");
 
     private final String rpcUrl;
     private final Web3j web3j;
     private final ChainAccount account;
     private final long chainId;
-    private final Duration receiptTimeout;
+    private final TxPolicy policy;
+    private final TransactionSender sender;
     private volatile boolean closed;
 
-    private ChainConnection(String rpcUrl, Web3j web3j, ChainAccount account, long chainId, Duration receiptTimeout) {
+    private ChainConnection(String rpcUrl, Web3j web3j, ChainAccount account, long chainId, TxPolicy policy) {
         this.rpcUrl = rpcUrl;
         this.web3j = web3j;
         this.account = account;
         this.chainId = chainId;
-        this.receiptTimeout = receiptTimeout;
+        this.policy = policy;
+        this.sender = TransactionSender.acquire(rpcUrl, chainId, account);
     }
 
+    /** {@link #open(String, ChainAccount, TxPolicy)} with {@link TxPolicy#defaults()}. */
     public static ChainConnection open(String rpcUrl, ChainAccount account) {
-        return open(rpcUrl, account, DEFAULT_RECEIPT_TIMEOUT);
+        return open(rpcUrl, account, TxPolicy.defaults());
+    }
+
+    /**
+     * {@link #open(String, ChainAccount, TxPolicy)} with {@link TxPolicy#defaults()} but this receipt timeout.
+     *
+     * @param receiptTimeout how long a transaction may stay unmined before its outcome is Pending
+     */
+    public static ChainConnection open(String rpcUrl, ChainAccount account, Duration receiptTimeout) {
+        return open(rpcUrl, account, TxPolicy.defaults().withReceiptTimeout(receiptTimeout));
     }
 
     /**
      * Connects and reads the chain id.
      *
-     * @param receiptTimeout how long a transaction may stay unmined before its outcome is Pending
      * @throws ChainException when the endpoint does not answer eth_chainId
      */
-    public static ChainConnection open(String rpcUrl, ChainAccount account, Duration receiptTimeout) {
+    public static ChainConnection open(String rpcUrl, ChainAccount account, TxPolicy policy) {
         Objects.requireNonNull(rpcUrl, "rpcUrl");
         Objects.requireNonNull(account, "account");
-        if (receiptTimeout.isNegative() || receiptTimeout.isZero()) {
-            throw new IllegalArgumentException("receiptTimeout must be positive, got " + receiptTimeout);
-        }
-        Web3j web3j = Web3j.build(new HttpService(rpcUrl));
+        Objects.requireNonNull(policy, "policy");
+        Web3j web3j = Web3j.build(RpcEndpoints.of(rpcUrl));
         try {
             long chainId = checked(web3j.ethChainId().send(), "eth_chainId").getChainId().longValueExact();
-            return new ChainConnection(rpcUrl, web3j, account, chainId, receiptTimeout);
+            return new ChainConnection(rpcUrl, web3j, account, chainId, policy);
         } catch (IOException | RuntimeException e) {
             web3j.shutdown();
             if (e instanceof ChainException ce) throw ce;
             throw new ChainException("cannot reach the chain at " + rpcUrl + ": " + e.getMessage(), e);
         }
+    }
+
+    /** How this connection prices, replaces and waits for transactions. */
+    public TxPolicy policy() {
+        return policy;
     }
 
     public String rpcUrl() {
@@ -118,9 +131,14 @@ public final class ChainConnection implements AutoCloseable {
 
     /** True when a contract is deployed at {@code address}. */
     public boolean hasCode(EvmAddress address) {
+        return code(address).length() > 2;
+    }
+
+    /** The runtime code at {@code address} as 0x-hex; "0x" when there is none. */
+    public String code(EvmAddress address) {
         String code = rpc(() -> checked(web3j.ethGetCode(address.toString(), DefaultBlockParameterName.LATEST).send(),
                 "eth_getCode").getCode());
-        return code != null && code.length() > 2;
+        return code == null ? "0x" : code;
     }
 
     /** Verity events emitted by {@code contract} in blocks [fromBlock, latest]. */
@@ -173,11 +191,17 @@ public final class ChainConnection implements AutoCloseable {
                 : Optional.of(new Block(number, Keccak256.parse(b.getHash()), b.getTimestamp().longValueExact()));
     }
 
-    /** Looks up a transaction sent earlier (e.g. one that was Pending); Pending again when still unmined. */
+    /**
+     * Looks up a transaction sent earlier (e.g. one that was Pending); Pending again when still unmined or mined
+     * with fewer than the policy's confirmations.
+     */
     public TxOutcome outcome(Keccak256 txHash) {
         Optional<TransactionReceipt> receipt = rpc(() ->
                 checked(web3j.ethGetTransactionReceipt(txHash.toHex()).send(), "eth_getTransactionReceipt").getTransactionReceipt());
         if (receipt.isEmpty()) return new TxOutcome.Pending(txHash);
+        if (blockNumber() - receipt.get().getBlockNumber().longValueExact() + 1 < policy.confirmations()) {
+            return new TxOutcome.Pending(txHash);
+        }
         TransactionReceipt rc = receipt.get();
         if ("0x1".equals(rc.getStatus())) return outcome(rc);
         org.web3j.protocol.core.methods.response.Transaction tx = rpc(() -> checked(
@@ -187,10 +211,23 @@ public final class ChainConnection implements AutoCloseable {
     }
 
     public List<Type> call(EvmAddress to, Function function) {
+        return call(to, function, DefaultBlockParameterName.LATEST);
+    }
+
+    /**
+     * {@link #call} on the state of the newest block that has the policy's confirmations (the latest block when that
+     * is 1), so what it reads a shallow reorganisation cannot take back.
+     */
+    public List<Type> callConfirmed(EvmAddress to, Function function) {
+        if (policy.confirmations() == 1) return call(to, function);
+        long block = Math.max(0, blockNumber() - policy.confirmations() + 1);
+        return call(to, function, DefaultBlockParameter.valueOf(BigInteger.valueOf(block)));
+    }
+
+    private List<Type> call(EvmAddress to, Function function, DefaultBlockParameter block) {
         String data = FunctionEncoder.encode(function);
         EthCall result = rpc(() -> web3j.ethCall(
-                Transaction.createEthCallTransaction(account.address().toString(), to.toString(), data),
-                DefaultBlockParameterName.LATEST).send());
+                Transaction.createEthCallTransaction(account.address().toString(), to.toString(), data), block).send());
         if (result.hasError() || result.isReverted()) {
             String revert = revertData(result.getError(), result.getRevertReason());
             if (revert == null && result.hasError()) {
@@ -220,62 +257,26 @@ public final class ChainConnection implements AutoCloseable {
             throw new ChainException("contract deployment did not confirm: " + outcome);
         }
         TransactionReceipt receipt = rpc(() -> checked(web3j.ethGetTransactionReceipt(c.txHash().toHex()).send(),
-                "eth_getTransactionReceipt").getTransactionReceipt().orElseThrow());
+                "eth_getTransactionReceipt").getTransactionReceipt()).orElseThrow(() -> new ChainException(
+                "the receipt of deployment " + c.txHash() + " vanished (a reorganisation?)"));
         return EvmAddress.parse(receipt.getContractAddress());
     }
 
-    private synchronized TxOutcome send(String to, String data, BigInteger value) {
+    private TxOutcome send(String to, String data, BigInteger value) {
         if (closed) throw new IllegalStateException("connection to " + rpcUrl + " is closed");
-        String from = account.address().toString();
-        EthEstimateGas estimate = rpc(() -> web3j.ethEstimateGas(
-                new Transaction(from, null, null, null, to, value, data)).send());
-        if (estimate.hasError()) {
-            String revert = revertData(estimate.getError(), null);
-            if (revert == null && !estimate.getError().getMessage().contains("revert")) {
-                throw new ChainException("eth_estimateGas failed: " + estimate.getError().getMessage());
+        return switch (sender.submit(to, data, value, policy)) {
+            case TransactionSender.Submission.Rejected r -> {
+                String revert = revertData(r.error(), null);
+                if (revert == null && !r.error().getMessage().contains("revert")) {
+                    throw new ChainException("eth_estimateGas failed: " + r.error().getMessage());
+                }
+                yield Abi.all().revert(revert, Optional.empty());
             }
-            return Abi.all().revert(revert, Optional.empty());
-        }
-        BigInteger gasLimit = estimate.getAmountUsed().multiply(BigInteger.valueOf(6)).divide(BigInteger.valueOf(5))
-                .add(BigInteger.valueOf(10_000));
-        BigInteger nonce = rpc(() -> checked(web3j.ethGetTransactionCount(from, DefaultBlockParameterName.PENDING).send(),
-                "eth_getTransactionCount").getTransactionCount());
-        BigInteger gasPrice = rpc(() -> checked(web3j.ethGasPrice().send(), "eth_gasPrice").getGasPrice());
-        RawTransaction raw = to == null
-                ? RawTransaction.createContractTransaction(nonce, gasPrice, gasLimit, value, data)
-                : RawTransaction.createTransaction(nonce, gasPrice, gasLimit, to, value, data);
-        String signed = Hex.encode(TransactionEncoder.signMessage(raw, chainId, account.credentials()));
-        EthSendTransaction sent = rpc(() -> web3j.ethSendRawTransaction(signed).send());
-        if (sent.hasError()) {
-            throw new ChainException("eth_sendRawTransaction failed: " + sent.getError().getMessage());
-        }
-        Keccak256 txHash = Keccak256.parse(sent.getTransactionHash());
-        return awaitReceipt(txHash, to, data, value);
-    }
-
-    private TxOutcome awaitReceipt(Keccak256 txHash, String to, String data, BigInteger value) {
-        long deadline = System.nanoTime() + receiptTimeout.toNanos();
-        while (true) {
-            Optional<TransactionReceipt> receipt;
-            try {
-                EthGetTransactionReceipt r = web3j.ethGetTransactionReceipt(txHash.toHex()).send();
-                receipt = r.hasError() ? Optional.empty() : r.getTransactionReceipt();
-            } catch (IOException e) {
-                receipt = Optional.empty(); // the transaction is out; the chain may come back
-            }
-            if (receipt.isPresent()) {
-                TransactionReceipt rc = receipt.get();
-                if ("0x1".equals(rc.getStatus())) return outcome(rc);
-                return minedRevert(txHash, rc, account.address().toString(), to, data, value);
-            }
-            if (System.nanoTime() > deadline) return new TxOutcome.Pending(txHash);
-            try {
-                Thread.sleep(POLL);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new TxOutcome.Pending(txHash);
-            }
-        }
+            case TransactionSender.Submission.Unmined u -> new TxOutcome.Pending(u.txHash());
+            case TransactionSender.Submission.Landed l -> "0x1".equals(l.receipt().getStatus()) ? outcome(l.receipt())
+                    : minedRevert(Keccak256.parse(l.receipt().getTransactionHash()), l.receipt(),
+                    account.address().toString(), to, data, value);
+        };
     }
 
     private TxOutcome outcome(TransactionReceipt rc) {
@@ -308,18 +309,20 @@ public final class ChainConnection implements AutoCloseable {
         return m.find() ? m.group() : null;
     }
 
-    private static <R extends Response<?>> R checked(R response, String method) {
+    /** {@code response}, or a ChainException naming {@code method} when it carries an RPC error. */
+    static <R extends Response<?>> R checked(R response, String method) {
         if (response.hasError()) {
             throw new ChainException(method + " failed: " + response.getError().getMessage());
         }
         return response;
     }
 
-    private interface Rpc<T> {
+    /** One JSON-RPC exchange; a transport failure becomes a ChainException naming the endpoint. */
+    interface Rpc<T> {
         T get() throws IOException;
     }
 
-    private <T> T rpc(Rpc<T> call) {
+    static <T> T rpc(String rpcUrl, Rpc<T> call) {
         try {
             return call.get();
         } catch (IOException e) {
@@ -327,10 +330,15 @@ public final class ChainConnection implements AutoCloseable {
         }
     }
 
+    private <T> T rpc(Rpc<T> call) {
+        return rpc(rpcUrl, call);
+    }
+
     @Override
     public void close() {
         if (closed) return;
         closed = true;
+        sender.release();
         web3j.shutdown();
     }
 }

@@ -8,7 +8,9 @@
  * <ul>
  *   <li>{@link io.verity.chain.devnet.Devnet}: anvil on 127.0.0.1 with the contracts deployed and dev accounts
  *       funded; {@code Devnet.builder().stateDir(dir).deploymentFile(file).start()} for {@code verity up}.</li>
- *   <li>{@link io.verity.chain.devnet.Contracts#deploy}: the same deployment on any chain ({@code --rpc --key}).</li>
+ *   <li>{@link io.verity.chain.devnet.Contracts#deploy}: the same deployment on any chain, with the owner handed to
+ *       an address of its own; {@link io.verity.chain.devnet.DeploymentCheck} checks one (both behind
+ *       {@code verity chain deploy}, docs/chain.md).</li>
  *   <li>{@link io.verity.chain.contracts.ChainClients#connect}: the four clients over one {@link io.verity.chain.ChainConnection}
  *       for a {@link io.verity.chain.Deployment} (read from the deployment JSON) and a {@link io.verity.chain.ChainAccount}.</li>
  * </ul>
@@ -39,7 +41,14 @@
  * <h2>Conventions</h2>
  * Amounts are wei as {@link java.math.BigInteger}; bytes32 values are {@link io.verity.protocol.Keccak256};
  * addresses are {@link io.verity.protocol.EvmAddress}; contract timestamps are seconds, receipt timestamps
- * milliseconds. Arguments are never null. A {@code ChainConnection} sends one transaction at a time (so
- * nonces stay ordered) and may be shared between threads; the clients hold no other state.
+ * milliseconds. Arguments are never null. A {@code ChainConnection} may be shared between threads; the clients
+ * hold no other state.
+ *
+ * <h2>Sending</h2>
+ * Every connection of one account to one endpoint sends through that account's one
+ * {@code TransactionSender} in the process, which keeps the nonce (so a node's batcher, voucher
+ * redeemer and dispute duties never collide), pays EIP-1559 fees within the {@link io.verity.chain.rpc.TxPolicy}'s
+ * caps, replaces a transaction that stays unmined with raised fees, and answers Confirmed only after the policy's
+ * confirmations.
  */
 package io.verity.chain;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "chain", mixinStandardHelpOptions = true, description = "Verity's contracts on an EVM chain.",
-        subcommands = {ChainCommand.Status.class})
+        subcommands = {ChainCommand.Status.class, ChainDeploy.class})
 public final class ChainCommand {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
@@ -34,8 +34,9 @@ public final class ChainCommand {
                         + chain.nodes().minStake() + " wei):");
                 for (EvmAddress a : chain.nodes().registeredNodes()) {
                     NodeInfo n = chain.nodes().node(a).orElseThrow();
-                    System.out.printf("  %s  stake %s wei  price %s wei  %s  %s%n", a, n.stake(), n.price(), n.endpoint(),
-                            chain.nodes().isStaked(a) ? "staked" : "not staked");
+                    String operator = chain.nodes().operatorOf(a).filter(o -> !o.equals(a)).map(o -> "  operator " + o).orElse("");
+                    System.out.printf("  %s  stake %s wei  price %s wei  %s  %s%s%n", a, n.stake(), n.price(), n.endpoint(),
+                            chain.nodes().isRevoked(a) ? "revoked" : chain.nodes().isStaked(a) ? "staked" : "not staked", operator);
                 }
                 System.out.println("batches committed: " + chain.settlement().batchCount());
             } catch (ChainException e) {

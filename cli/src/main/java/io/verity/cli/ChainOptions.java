@@ -31,4 +31,14 @@ public final class ChainOptions {
         }
         return Optional.of(where.rpc == null ? d : d.withRpcUrl(where.rpc));
     }
+
+    /** The deployment; a usage error naming the file when there is none. */
+    public Deployment required() {
+        return find().orElseThrow(() -> new TensorFiles.UsageError("no deployment at " + file() + "; give --deployment"));
+    }
+
+    /** The home directory (for the node key and models), absolute. */
+    public Path homeDir() {
+        return home.dir();
+    }
 }

@@ -3,18 +3,23 @@ package io.verity.cli;
 import io.verity.explorer.ExplorerConfig;
 import io.verity.explorer.ExplorerMain;
 import java.net.URI;
-import java.nio.file.Path;
-import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code verity explorer}: the web explorer over a deployment (docs/explorer.md). */
 @Command(name = "explorer", mixinStandardHelpOptions = true,
         description = {"Index the network's contracts and serve the explorer: overview, nodes, batches, receipts verified in the",
                 "browser, search. Embedded H2 under --home unless --db names a PostgreSQL URL; see docs/explorer.md."})
 public final class ExplorerCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     ServiceOptions service = new ServiceOptions("explorer", 7080);
 
@@ -27,17 +32,20 @@ public final class ExplorerCommand implements Callable<Integer> {
     @Option(names = "--poll-ms", defaultValue = "1000", description = "how often to ask the chain for new blocks (default: ${DEFAULT-VALUE})")
     long pollMs;
 
+    @Mixin
+    HttpLimitOptions httpLimits = new HttpLimitOptions();
+
     @Override
     public Integer call() throws Exception {
-        Path dep = service.chain.existing();
-        ExplorerConfig config;
-        try {
-            config = ExplorerConfig.defaults(service.home(), dep).withRpcUrl(service.chain.rpc)
-                    .withHost(service.listen.host).withPort(service.listen.port).withJdbcUrl(db).withGateway(gateway).withPollInterval(Duration.ofMillis(pollMs));
-        } catch (IllegalArgumentException e) {
-            throw new TensorFiles.UsageError(e.getMessage());
-        }
-        ExplorerMain.runUntilTerminated(config);
+        ExplorerMain.runUntilTerminated(config());
         return 0;
+    }
+
+    /** The options through ExplorerMain's parser: typed ones first, then environment and --config, then defaults. */
+    ExplorerConfig config() {
+        List<String> typed = Flags.typed(spec, Set.of("--home", "--deployment"));
+        List<String> defaults = Flags.defaults(spec, Set.of("--home", "--deployment"));
+        service.addHomeAndDeployment(typed, defaults);
+        return Flags.parse(typed, defaults, ExplorerMain.FLAGS, ExplorerMain::parse);
     }
 }

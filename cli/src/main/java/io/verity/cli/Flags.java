@@ -1,5 +1,6 @@
 package io.verity.cli;
 
+import io.verity.http.FlagSources;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -16,14 +17,28 @@ final class Flags {
     private Flags() {}
 
     /**
-     * {@code --name value} for every option of {@code spec} (its mixins included) that has a value, each element of a
-     * repeatable one, and {@code --name} alone for a set boolean; the help options and {@code except} are left out.
+     * {@code --name value} for every option of {@code spec} (its mixins included) typed on the command line, each
+     * element of a repeatable one, and {@code --name} alone for a set boolean; the help options and {@code except}
+     * are left out.
      */
-    static List<String> forward(CommandSpec spec, Set<String> except) {
+    static List<String> typed(CommandSpec spec, Set<String> except) {
+        return forward(spec, except, true);
+    }
+
+    /**
+     * The same for the options not typed that have a default: they go below a config file and the environment
+     * ({@link #parse(List, List, FlagSources, Function)}), so a command's defaults never override them.
+     */
+    static List<String> defaults(CommandSpec spec, Set<String> except) {
+        return forward(spec, except, false);
+    }
+
+    private static List<String> forward(CommandSpec spec, Set<String> except, boolean typed) {
         List<String> args = new ArrayList<>();
+        var parsed = spec.commandLine().getParseResult();
         for (OptionSpec o : spec.options()) {
             String name = o.longestName();
-            if (o.usageHelp() || o.versionHelp() || except.contains(name)) continue;
+            if (o.usageHelp() || o.versionHelp() || except.contains(name) || parsed.hasMatchedOption(o) != typed) continue;
             Object value = o.getValue();
             if (value instanceof Collection<?> values) {
                 values.forEach(v -> add(args, name, v));
@@ -36,10 +51,15 @@ final class Flags {
         return args;
     }
 
-    /** {@code parse} (a *Main parser) over {@code args}; what it rejects is a usage error, like picocli's own. */
-    static <C> C parse(List<String> args, Function<String[], C> parse) {
+    /**
+     * {@code parse} (a *Main parser) over the {@code typed} flags, then the environment and {@code --config} file
+     * ({@code sources}), then the command's {@code defaults}; what it rejects is a usage error, like picocli's own.
+     */
+    static <C> C parse(List<String> typed, List<String> defaults, FlagSources sources, Function<String[], C> parse) {
         try {
-            return parse.apply(args.toArray(String[]::new));
+            List<String> resolved = new ArrayList<>(List.of(sources.resolve(typed.toArray(String[]::new), System::getenv, defaults)));
+            resolved.addAll(List.of(FlagSources.CONFIG_FLAG, "")); // resolved: the Main must not read $VERITY_CONFIG again
+            return parse.apply(resolved.toArray(String[]::new));
         } catch (IllegalArgumentException e) {
             throw new TensorFiles.UsageError(e.getMessage());
         }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 public final class GatewayCommand {
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = {"Serve the network's nodes (discovered from NodeRegistry) under verification policies; see docs/gateway.md.",
-                    "The paying client key comes from VERITY_CLIENT_KEY or --client-key-file (never a flag: ps shows flags); without one nobody is paid."})
+                    "The paying client key comes from --client-keystore, VERITY_CLIENT_KEY or --client-key-file (never a flag: ps shows flags); without one nobody is paid."})
     static final class Start implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -29,6 +29,13 @@ public final class GatewayCommand {
                 + " else VERITY_CLIENT_KEY")
         Path clientKeyFile; // without it GatewayMain reads VERITY_CLIENT_KEY
 
+        @Option(names = "--client-keystore", paramLabel = "FILE", description = "the paying account's encrypted keystore"
+                + " (its password: --password-file or --password-env); instead of --client-key-file")
+        Path clientKeystore;
+
+        @picocli.CommandLine.Mixin
+        io.verity.cli.keys.PasswordOptions password = new io.verity.cli.keys.PasswordOptions();
+
         @Option(names = "--deposit-wei", defaultValue = "0", description = "top the client's Payments deposit up to this at start")
         BigInteger deposit;
 
@@ -38,7 +45,8 @@ public final class GatewayCommand {
         @Option(names = "--routing", description = "weights, e.g. latency=1,price=0.5,reputation=1")
         String routing;
 
-        @Option(names = "--tolerance", description = "[model=]abs,rel: how far floating-point answers may differ and agree (repeatable)")
+        @Option(names = "--tolerance", description = "[model=]abs,rel: how far floating-point answers may differ and agree (repeatable);"
+                + " a model's rule in ModelRegistry (verity model rule) takes precedence")
         java.util.List<String> tolerances = java.util.List.of();
 
         @Option(names = "--tee-policy", description = "attestation policy (JSON, docs/attestation.md) for the tee policy; without it tee admits no node")
@@ -71,10 +79,16 @@ public final class GatewayCommand {
 
         @Override
         public Integer call() throws Exception {
-            List<String> args = Flags.forward(spec, Set.of("--home", "--deployment"));
-            args.addAll(List.of("--home", service.home().toString(), "--deployment", service.chain.existing().toString()));
-            GatewayMain.runUntilTerminated(Flags.parse(args, GatewayMain::parse));
+            GatewayMain.runUntilTerminated(config());
             return 0;
+        }
+
+        /** The options through GatewayMain's parser: typed ones first, then environment and --config, then defaults. */
+        io.verity.gateway.GatewayConfig config() {
+            List<String> typed = Flags.typed(spec, Set.of("--home", "--deployment"));
+            List<String> defaults = Flags.defaults(spec, Set.of("--home", "--deployment"));
+            service.addHomeAndDeployment(typed, defaults);
+            return Flags.parse(typed, defaults, GatewayMain.FLAGS, GatewayMain::parse);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.verity.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.cli.keys.KeysCommand;
 import io.verity.cli.up.DownCommand;
 import io.verity.cli.up.UpCommand;
 import io.verity.cli.verify.AttestCommand;
@@ -29,6 +30,7 @@ import picocli.CommandLine;
             InferCommand.class,
             VerifyCommand.class,
             NodeCommand.class,
+            KeysCommand.class,
             GatewayCommand.class,
             ExplorerCommand.class,
             ChainCommand.class,

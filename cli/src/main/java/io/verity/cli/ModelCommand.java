@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
             ModelCommand.ListModels.class,
             ModelCommand.Show.class,
             ModelCommand.Remove.class,
-            ModelCommand.Fetch.class
+            ModelCommand.Fetch.class,
+            ModelRuleCommand.class
         })
 public final class ModelCommand implements Runnable {
     @Spec

@@ -4,12 +4,16 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
+import io.verity.cli.keys.NodeKeyOptions;
+import io.verity.cli.keys.OperatorCommands;
+import io.verity.cli.keys.OperatorOptions;
 import io.verity.node.NodeMain;
 import io.verity.node.hub.ModelHub;
 import io.verity.node.settle.NodeRegistration;
+import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.crypto.Signature;
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -21,7 +25,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run an inference node.",
-        subcommands = {NodeCommand.Start.class, NodeCommand.Register.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Register.class, OperatorCommands.RotateKey.class,
+                OperatorCommands.RevokeKey.class, OperatorCommands.Unbond.class, OperatorCommands.Withdraw.class})
 public final class NodeCommand {
 
     @Command(name = "start", mixinStandardHelpOptions = true,
@@ -51,6 +56,14 @@ public final class NodeCommand {
 
         @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
         String rpc;
+
+        @Option(names = "--config", paramLabel = "FILE", description = "a config file of key = value lines, one per flag"
+                + " (docs/operators.md); flags and VERITY_<FLAG> variables override it (default: $VERITY_CONFIG)")
+        Path config;
+
+        @Option(names = "--public-url", description = "with --deployment: the URL announced in NodeRegistry (default: the"
+                + " bound address), e.g. https://node.example.com behind a reverse proxy")
+        String publicUrl;
 
         @Option(names = "--batch-age-ms", description = "with --deployment: commit a batch once its oldest receipt waited this long (default: 10000)")
         Long batchAgeMs;
@@ -130,23 +143,40 @@ public final class NodeCommand {
         @picocli.CommandLine.Mixin
         HttpLimitOptions httpLimits = new HttpLimitOptions();
 
+        @picocli.CommandLine.Mixin
+        TxOptions tx = new TxOptions();
+
+        @picocli.CommandLine.Mixin
+        NodeKeyOptions key = new NodeKeyOptions(); // --keystore with its password, forwarded to NodeMain
+
         @Override
         public Integer call() throws Exception {
-            List<String> args = Flags.forward(spec, Set.of("--home", "--deployment"));
-            args.addAll(List.of("--home", Homes.resolve(home).toString()));
-            Flags.add(args, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
-            NodeMain.runUntilTerminated(Flags.parse(args, NodeMain::parse));
+            NodeMain.runUntilTerminated(config());
             return 0;
+        }
+
+        /** The options through NodeMain's parser: typed ones first, then environment and --config, then defaults. */
+        io.verity.node.NodeConfig config() {
+            List<String> typed = Flags.typed(spec, Set.of("--home", "--deployment"));
+            List<String> defaults = Flags.defaults(spec, Set.of("--home", "--deployment"));
+            Flags.add(home == null ? defaults : typed, "--home", Homes.resolve(home));
+            Flags.add(typed, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
+            return Flags.parse(typed, defaults, NodeMain.FLAGS, NodeMain::parse);
         }
     }
 
     @Command(name = "register", mixinStandardHelpOptions = true,
-            description = {"Register this node in NodeRegistry and stake (or top up to the minimum, or move its endpoint).",
-                    "The chain account is the node's key: $VERITY_NODE_KEY, else HOME/node.key. A node started with",
-                    "--deployment does this by itself; this command is for operators who want it done beforehand."})
+            description = {"Register a node in NodeRegistry and stake (or top up to the minimum, or move its endpoint).",
+                    "Without --operator-keystore the node is its own operator: its key (--keystore, else $VERITY_NODE_KEY,",
+                    "else HOME/node.key) stakes, as a node started with --deployment does by itself.",
+                    "With --operator-keystore the operator's (cold) key registers the node key --node and stakes behind it;",
+                    "--consent is the node key's signature from verity keys consent (run where the node key is)."})
     static final class Register implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         ChainOptions chainOptions = new ChainOptions();
+
+        @picocli.CommandLine.Mixin
+        NodeKeyOptions nodeKey = new NodeKeyOptions();
 
         @Option(names = "--endpoint", required = true, description = "the URL clients reach the node at")
         String endpoint;
@@ -157,35 +187,64 @@ public final class NodeCommand {
         @Option(names = "--stake-wei", description = "stake to deposit; default: the registry's minimum")
         BigInteger stake;
 
+        @Option(names = "--operator-keystore", paramLabel = "FILE", description = "the operator's keystore (its password:"
+                + " --password-file or --password-env); the node key is then --node")
+        Path operatorKeystore;
+
+        @Option(names = "--node", paramLabel = "ADDRESS", description = "with --operator-keystore: the node key's address")
+        String node;
+
+        @Option(names = "--consent", paramLabel = "HEX", description = "with --operator-keystore: the node key's consent"
+                + " (verity keys consent); not needed to re-register a key this operator already operates")
+        String consent;
+
         @Override
         public Integer call() throws Exception {
-            Deployment d = chainOptions.find().orElseThrow(() -> new TensorFiles.UsageError(
-                    "no deployment at " + chainOptions.file() + "; give --deployment"));
+            Deployment d = chainOptions.required();
             Path home = chainOptions.home.dir();
-            String key = System.getenv("VERITY_NODE_KEY");
-            if (key == null || key.isBlank()) {
-                Path file = home.resolve("node.key");
-                if (!Files.exists(file)) {
-                    throw new TensorFiles.UsageError("no node key: set VERITY_NODE_KEY or start the node once to create " + file);
-                }
-                key = Files.readString(file).strip();
-            }
-            ChainAccount account = ChainAccount.fromPrivateKey(key);
             List<Keccak256> models = new ModelHub(home.resolve("models")).list().stream().map(m -> m.digest()).toList();
-            try (ChainClients chain = ChainClients.connect(d, account)) {
-                var done = NodeRegistration.ensure(chain.nodes(), account.address(), endpoint, models, price,
-                        Optional.ofNullable(stake), true);
-                System.out.println("node " + account.address() + (done.isEmpty() ? ": already registered as given" : ": " + done));
-                System.out.println("  stake " + chain.nodes().stakeOf(account.address()) + " wei, " + models.size()
-                        + " model(s), endpoint " + endpoint);
-            } catch (io.verity.chain.ContractRevertedException e) {
-                System.err.println("verity: NodeRegistry refused: " + e.getMessage());
-                return Main.CHECK_FAILED;
-            } catch (ChainException e) {
-                System.err.println("verity: " + e.getMessage());
-                return Main.UNREACHABLE;
+            if (operatorKeystore == null) {
+                if (node != null || consent != null) throw new TensorFiles.UsageError("--node and --consent need --operator-keystore");
+                ChainAccount account = nodeKey.account(home);
+                return OperatorCommands.onChain(d, account, chain -> {
+                    var done = NodeRegistration.ensure(chain.nodes(), account.address(), endpoint, models, price,
+                            Optional.ofNullable(stake), true);
+                    System.out.println("node " + account.address() + (done.isEmpty() ? ": already registered as given" : ": " + done));
+                    System.out.println("  stake " + chain.nodes().stakeOf(account.address()) + " wei, " + models.size()
+                            + " model(s), endpoint " + endpoint);
+                });
             }
-            return 0;
+            if (nodeKey.keystoreGiven()) {
+                throw new TensorFiles.UsageError("with --operator-keystore the node key stays where it is: name it with --node"
+                        + " ADDRESS and --consent (verity keys consent)");
+            }
+            if (node == null) throw new TensorFiles.UsageError("--operator-keystore needs --node ADDRESS");
+            ChainAccount operator = OperatorOptions.open(operatorKeystore, nodeKey.password());
+            EvmAddress nodeAddress = EvmAddress.parse(node);
+            return OperatorCommands.onChain(d, operator, chain -> {
+                var nodes = chain.nodes();
+                BigInteger min = nodes.minStake();
+                var existing = nodes.node(nodeAddress);
+                boolean ours = nodes.operatorOf(nodeAddress).filter(operator.address()::equals).isPresent();
+                if (existing.isEmpty() || !existing.get().active()) {
+                    if (!ours && consent == null) {
+                        throw new TensorFiles.UsageError("--consent is needed to register a new node key (verity keys consent"
+                                + " --operator " + operator.address() + " where the node key is)");
+                    }
+                    Signature sig = consent == null ? Signature.wrap(new byte[Signature.LENGTH]) : Signature.parse(consent);
+                    // by default only what the operator's stake lacks: after a revocation the kept stake backs the new key
+                    BigInteger deposit = stake != null ? stake : min.subtract(nodes.operatorStake(operator.address())).max(BigInteger.ZERO);
+                    NodeRegistration.check("registerNode", nodes.registerNode(nodeAddress, sig, endpoint, models, Keccak256.ZERO,
+                            price, deposit));
+                    System.out.println("node " + nodeAddress + ": REGISTERED by operator " + operator.address());
+                } else if (existing.get().stake().compareTo(min) < 0) {
+                    NodeRegistration.check("topUp", nodes.topUp(min.subtract(existing.get().stake())));
+                    System.out.println("node " + nodeAddress + ": TOPPED_UP by operator " + operator.address());
+                } else {
+                    System.out.println("node " + nodeAddress + ": already registered and staked");
+                }
+                System.out.println("  stake " + nodes.stakeOf(nodeAddress) + " wei (operator " + operator.address() + ")");
+            });
         }
     }
 }

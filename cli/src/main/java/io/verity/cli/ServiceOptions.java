@@ -16,6 +16,10 @@ final class ServiceOptions {
     @Mixin
     DeploymentOptions chain = new DeploymentOptions();
 
+    @Option(names = "--config", paramLabel = "FILE", description = "a config file of key = value lines, one per flag"
+            + " (docs/operators.md); flags and VERITY_<FLAG> variables override it (default: $VERITY_CONFIG)")
+    Path config;
+
     @Mixin
     ListenOptions listen;
 
@@ -24,6 +28,19 @@ final class ServiceOptions {
     ServiceOptions(String service, int defaultPort) {
         this.service = service;
         this.listen = new ListenOptions(defaultPort);
+    }
+
+    /**
+     * Adds {@code --home} and {@code --deployment}: typed when given (a deployment must exist), else the defaults
+     * below a config file: the service's directory in the Verity home and the deployment {@code verity up} wrote, if any.
+     */
+    void addHomeAndDeployment(java.util.List<String> typed, java.util.List<String> defaults) {
+        Flags.add(home != null ? typed : defaults, "--home", home());
+        if (chain.deployment != null) {
+            Flags.add(typed, "--deployment", chain.existing().toAbsolutePath());
+        } else if (java.nio.file.Files.isRegularFile(Homes.deploymentIn(Homes.resolve(null)))) {
+            Flags.add(defaults, "--deployment", Homes.deploymentIn(Homes.resolve(null)));
+        }
     }
 
     /** {@code --home}, else the service's directory in the default Verity home. */

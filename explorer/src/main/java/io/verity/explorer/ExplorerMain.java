@@ -1,5 +1,6 @@
 package io.verity.explorer;
 
+import io.verity.http.FlagSources;
 import io.verity.http.HttpLimits;
 import io.verity.http.ServerFlags;
 import io.verity.http.ServerMain;
@@ -16,14 +17,32 @@ import java.time.Duration;
 public final class ExplorerMain {
     private ExplorerMain() {}
 
-    static final String USAGE = "usage: ExplorerMain --home DIR --deployment FILE [--rpc URL] [--host H] [--port N]"
+    static final String USAGE = "usage: ExplorerMain [--config FILE] --home DIR --deployment FILE [--rpc URL] [--host H] [--port N]"
             + " [--db jdbc:h2:...|jdbc:postgresql:...] [--gateway URL] [--poll-ms MS] " + HttpLimits.USAGE;
 
     public static void main(String[] args) throws InterruptedException {
         runUntilTerminated(ServerMain.parseOrExit("explorer", USAGE, args, ExplorerMain::parse));
     }
 
-    static ExplorerConfig parse(String[] args) {
+    /**
+     * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
+     * {@code verity explorer} resolves its own defaults through here.
+     */
+    public static final FlagSources FLAGS = FlagSources.server(java.util.List.of("--db", "--gateway", "--poll-ms"),
+            java.util.List.of());
+
+    /**
+     * The flags above as a config; {@code verity explorer} parses through here too, so the two cannot drift.
+     *
+     * @throws IllegalArgumentException naming the flag (or config file line) and what it expects
+     */
+    public static ExplorerConfig parse(String[] args) {
+        return parse(args, System::getenv);
+    }
+
+    /** @param env reads an environment variable (null when unset) */
+    static ExplorerConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {
+        args = FLAGS.resolve(args, env); // --config FILE and VERITY_<FLAG> below the command line
         String db = null;
         URI gateway = null;
         Duration poll = Duration.ofMillis(500);

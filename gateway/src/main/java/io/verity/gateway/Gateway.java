@@ -48,6 +48,7 @@ public final class Gateway implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService background;
     private final NodeDirectory directory;
+    private final ModelRules rules;
     private final Optional<Payer> payer;
     private final EvidenceLog evidence;
     private final TeeGate tee;
@@ -65,6 +66,7 @@ public final class Gateway implements AutoCloseable {
         this.scheduler = Executors.newScheduledThreadPool(1, Thread.ofPlatform().daemon().name("gateway-scheduler").factory());
         Clock clock = Clock.systemUTC();
         this.directory = new NodeDirectory(chain.nodes(), http, Duration.ofSeconds(2), clock);
+        this.rules = new ModelRules(chain.models(), config::toleranceFor);
         this.evidence = new EvidenceLog(config.home());
         this.payer = client.map(c -> new Payer(c, d.chainId(), d.payments(), http,
                 Optional.of(chain.payments()), config.vouchers()));
@@ -83,8 +85,8 @@ public final class Gateway implements AutoCloseable {
         long every = config.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
         OpenAiProxy openAi = OpenAiProxy.create(engine, directory, http, domain, payerHeaders, background,
-                config.defaultPolicy(), config.requestTimeout(), config::toleranceFor);
-        this.app = GatewayApi.create(new Services(config, directory, engine, tensorCaller, tee, evidence, http, openAi));
+                config.defaultPolicy(), config.requestTimeout(), rules::toleranceFor);
+        this.app = GatewayApi.create(new Services(config, directory, engine, tensorCaller, tee, evidence, http, openAi, rules));
         app.start(config.host(), config.port());
         this.url = URI.create("http://" + config.host() + ":" + app.port());
         LOG.info("gateway at {} routing over {} node(s) from NodeRegistry {}", url, directory.all().size(), d.nodeRegistry());
@@ -130,6 +132,7 @@ public final class Gateway implements AutoCloseable {
     public void refreshNow() {
         synchronized (refreshLock) {
             directory.refresh();
+            rules.refresh(directory.all()); // the on-chain comparison rules of the models the nodes serve
             tee.refresh(directory.all()); // re-verifies every node's evidence: the tee policy's schedule
         }
     }
@@ -158,6 +161,10 @@ public final class Gateway implements AutoCloseable {
 
     NodeDirectory directory() {
         return directory;
+    }
+
+    ModelRules rules() {
+        return rules;
     }
 
     List<EvidenceLog.Entry> evidence() {

@@ -1,7 +1,9 @@
 package io.verity.gateway;
 
+import io.verity.chain.keys.KeyStoreFlags;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.tee.TeeSettings;
+import io.verity.http.FlagSources;
 import io.verity.http.HttpLimits;
 import io.verity.http.ServerFlags;
 import io.verity.http.ServerMain;
@@ -14,10 +16,11 @@ import java.time.Duration;
 /**
  * Runs one gateway in this process until it is terminated:
  * {@code java -cp ... io.verity.gateway.GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N]
- * [--host H] [--client-key-file FILE] [--deposit-wei N] [--policy P] [--routing W] [--tolerance [model=]abs,rel] [--hedge-ms MS]
+ * [--host H] [--client-key-file FILE | --client-keystore FILE (--password-file FILE | --password-env NAME)] [--deposit-wei N] [--policy P] [--routing W] [--tolerance [model=]abs,rel] [--hedge-ms MS]
  * [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS] [--tee-policy FILE] [--tee-max-age-s S]} and the HTTP limits
  * every server takes ({@link io.verity.http.HttpLimits#USAGE}). The paying client's key comes from
- * {@code VERITY_CLIENT_KEY} or a file ({@code --client-key-file}), never from a flag: a command line is visible to
+ * an encrypted keystore ({@code --client-keystore}), {@code VERITY_CLIENT_KEY} or a file ({@code --client-key-file}),
+ * never from a flag: a command line is visible to
  * every user of the machine ({@code ps}, /proc/PID/cmdline). Prints {@code READY <url>} on stdout once it serves.
  */
 public final class GatewayMain {
@@ -30,12 +33,12 @@ public final class GatewayMain {
         runUntilTerminated(ServerMain.parseOrExit("gateway", USAGE, args, GatewayMain::parse));
     }
 
-    static final String USAGE = "usage: GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N] [--host H]"
-            + " [--client-key-file FILE] [--deposit-wei N] [--policy none|redundant:k|sample:p]"
+    static final String USAGE = "usage: GatewayMain [--config FILE] --home DIR --deployment FILE [--rpc URL] [--port N] [--host H]"
+            + " [--client-key-file FILE | --client-keystore FILE (--password-file FILE | --password-env NAME)] [--deposit-wei N] [--policy none|redundant:k|sample:p]"
             + " [--routing latency=1,price=0.5,reputation=1] [--tolerance [model=]abs,rel ...] [--hedge-ms MS] [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]"
             + " [--voucher-batch N] [--voucher-spacing-ms MS]"
             + " [--tee-policy FILE] [--tee-max-age-s S] " + HttpLimits.USAGE
-            + " (the client key: VERITY_CLIENT_KEY or --client-key-file)";
+            + " (the client key: --client-keystore, VERITY_CLIENT_KEY or --client-key-file)";
 
     /**
      * The flags above as a config; {@code verity gateway start} parses through here too, so the two cannot drift.
@@ -46,8 +49,18 @@ public final class GatewayMain {
         return parse(args, System::getenv);
     }
 
+    /**
+     * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
+     * {@code verity gateway start} resolves its own defaults through here.
+     */
+    public static final FlagSources FLAGS = FlagSources.server(java.util.List.of("--client-key-file", "--deposit-wei",
+            "--policy", "--routing", "--tolerance", "--hedge-ms", "--quarantine-s", "--refresh-ms", "--timeout-ms",
+            "--tee-policy", "--tee-max-age-s", "--voucher-batch", "--voucher-spacing-ms", "--client-keystore",
+            KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV), java.util.List.of("--tolerance"));
+
     /** @param env reads an environment variable (null when unset) */
     static GatewayConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {
+        args = FLAGS.resolve(args, env); // --config FILE and VERITY_<FLAG> below the command line
         String key = env.apply(CLIENT_KEY_ENV), routing = null;
         BigInteger deposit = BigInteger.ZERO;
         Policy policy = Policy.NONE;
@@ -59,13 +72,19 @@ public final class GatewayMain {
         int voucherBatch = Payer.Pacing.DEFAULT.batch();
         Duration voucherSpacing = Payer.Pacing.DEFAULT.spacing();
         ServerFlags flags = new ServerFlags(args); // --home, --deployment, --rpc, --host, --port, HTTP limits
+        KeyStoreFlags keystore = new KeyStoreFlags("--client-keystore");
+        boolean keyFile = false;
         while (flags.next()) {
             String v = flags.value();
+            if (keystore.accept(flags.flag(), v)) continue;
             try {
                 switch (flags.flag()) {
                     case "--client-key" -> throw new IllegalArgumentException("--client-key is gone: a key on a command line"
                             + " shows in ps; set " + CLIENT_KEY_ENV + " or pass --client-key-file FILE");
-                    case "--client-key-file" -> key = readKeyFile(Path.of(v));
+                    case "--client-key-file" -> {
+                        key = readKeyFile(Path.of(v));
+                        keyFile = true;
+                    }
                     case "--deposit-wei" -> deposit = new BigInteger(v);
                     case "--policy" -> policy = Policy.parse(v);
                     case "--routing" -> routing = v;
@@ -83,6 +102,11 @@ public final class GatewayMain {
             } catch (NumberFormatException e) {
                 throw flags.notANumber();
             }
+        }
+        var fromKeystore = keystore.account(env);
+        if (fromKeystore.isPresent()) {
+            if (keyFile) throw new IllegalArgumentException("--client-keystore and --client-key-file: give one of them");
+            key = fromKeystore.get().privateKeyHex(); // before VERITY_CLIENT_KEY: the flag is the more explicit
         }
         GatewayConfig.Builder b = GatewayConfig.builder(flags.home(), flags.deployment()).host(flags.host()).port(flags.port())
                 .rpcUrl(flags.rpc()).clientKey(key).deposit(deposit).defaultPolicy(policy).hedgeAfter(hedge).quarantine(quarantine)

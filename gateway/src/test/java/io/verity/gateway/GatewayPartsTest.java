@@ -33,4 +33,30 @@ class GatewayPartsTest {
         assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--home", "/tmp/g", "--deployment", "d", "--tolerance", "x"}))
                 .hasMessageContaining("[model=]abs,rel");
     }
+
+    @Test
+    void the_paying_key_comes_from_an_encrypted_keystore(@org.junit.jupiter.api.io.TempDir Path dir) {
+        io.verity.chain.ChainAccount payer = io.verity.chain.ChainAccount.fromPrivateKey("0x" + "09".repeat(32));
+        Path file = dir.resolve("client.json");
+        io.verity.chain.keys.KeyStoreFile.write(file, payer, io.verity.chain.keys.KeyStoreFile.Password.fromEnv("P", n -> "pw"),
+                io.verity.chain.keys.KeyStoreFile.Scrypt.LIGHT);
+        String[] args = {"--home", "/tmp/g", "--deployment", "d", "--client-keystore", file.toString(), "--password-env", "GW_PW"};
+
+        GatewayConfig c = GatewayMain.parse(args, n -> n.equals("GW_PW") ? "pw" : null);
+
+        assertThat(c.clientKey()).contains(payer.privateKeyHex());
+        Path keyFile = dir.resolve("hex");
+        assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--home", "/tmp/g", "--deployment", "d", "--client-keystore",
+                file.toString(), "--password-env", "GW_PW", "--client-key-file", write(keyFile)}, n -> "pw"))
+                .hasMessage("--client-keystore and --client-key-file: give one of them");
+    }
+
+    private static String write(Path file) {
+        try {
+            java.nio.file.Files.writeString(file, "0x" + "0a".repeat(32));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return file.toString();
+    }
 }

@@ -160,8 +160,10 @@ class GatewaySubstitutionIT {
 
     @Test
     void the_typescript_sdk_refuses_a_substituted_answer_straight_from_a_proxy_node_unless_allowed() throws Exception {
-        String out = SdkJsIT.runLive("substitution-live.mjs", proxy.url() + "/v1", SWAPPED, String.valueOf(net.chain().chainId()),
-                net.chain().deployment().settlement().toString(), gateway.clientAccount().orElseThrow().toString());
+        // straight to the node on the gateway's client account, each request signed with its key (Verity-Payer-Auth)
+        String out = SdkJsIT.runLive(java.util.Map.of("VERITY_PAYER_KEY", net.chain().account(4).privateKeyHex()),
+                "substitution-live.mjs", proxy.url() + "/v1", SWAPPED, String.valueOf(net.chain().chainId()),
+                net.chain().deployment().settlement().toString(), proxy.address().toString());
         assertThat(out).contains("\"caughtBy\":\"SUBSTITUTION\"").contains("served by 'tiny-llama'")
                 .contains("\"servedModel\":\"tiny-llama\"");
     }

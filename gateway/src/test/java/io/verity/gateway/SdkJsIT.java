@@ -65,6 +65,11 @@ class SdkJsIT {
      * they are not installed); returns its output once it exited 0 within 90 s.
      */
     static String runLive(String script, String... args) throws Exception {
+        return runLive(java.util.Map.of(), script, args);
+    }
+
+    /** @param env added to the script's environment (secrets go there, never on its command line) */
+    static String runLive(java.util.Map<String, String> env, String script, String... args) throws Exception {
         Path nodeModules = TestPaths.nodeModules();
         Assumptions.assumeTrue(Files.isDirectory(nodeModules.resolve("openai")) && Files.isDirectory(nodeModules.resolve("viem")),
                 "npm packages openai and viem are not installed in tools/node: ./verity installs them");
@@ -74,7 +79,9 @@ class SdkJsIT {
         try {
             List<String> command = new ArrayList<>(List.of("node", sdk.resolve("live").resolve(script).toString()));
             command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
             boolean exited = p.waitFor(90, TimeUnit.SECONDS);
             if (!exited) p.destroyForcibly();
             String output = Files.readString(out, StandardCharsets.UTF_8);

@@ -24,6 +24,10 @@ public record HttpLimits(long maxBodyBytes, Duration idleTimeout, long minDataRa
     public static final String USAGE = "[--max-body-bytes N] [--idle-timeout-ms MS] [--min-data-rate BYTES_PER_S]"
             + " [--max-concurrent N] [--retry-after-s S]";
 
+    /** The flags of {@link #USAGE}, each taking one value. */
+    public static final java.util.List<String> FLAGS = java.util.List.of("--max-body-bytes", "--idle-timeout-ms", "--min-data-rate",
+            "--max-concurrent", "--retry-after-s");
+
     public HttpLimits {
         if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024, got " + maxBodyBytes);
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {

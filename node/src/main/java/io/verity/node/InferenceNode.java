@@ -134,16 +134,18 @@ public final class InferenceNode implements AutoCloseable {
                     .start(config.host(), config.port());
             InferenceNode node = new InferenceNode(config, identity, resources, server, models);
             if (deployment.isPresent()) {
+                // announced on chain: --public-url when the node is reached through another address than it binds
+                URI announced = chain.get().publicUrl().orElse(node.url);
                 try {
                     Batcher batcher = Batcher.start(log, config.home(), chain.get(), deployment.get(),
-                            ChainAccount.of(identity.key()), node.url,
+                            ChainAccount.of(identity.key()), announced,
                             // read again before every settlement step: a model added to or removed from the hub
                             // while the node runs updates its registration (gateways route by it)
                             () -> java.util.stream.Stream.concat(service.servableModels(), models.digests())
                                     .distinct().toList(),
                             config.price(),
                             config.attestation().map(e -> new RegistryAttestation(e.kind().id(), e.digest(),
-                                    node.url + "/v1/attestation")), clock);
+                                    announced + "/v1/attestation")), clock);
                     resources.add(batcher); // closed before the log it reads
                     service.attach(batcher);
                     PaymentChannels channels = PaymentChannels.start(config.home(), chain.get(), deployment.get(),
@@ -151,7 +153,7 @@ public final class InferenceNode implements AutoCloseable {
                     resources.add(channels);
                     service.attach(channels);
                     if (deployment.get().disputeGame() != null && servesDeterministically(hub, engines)) {
-                        resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity));
+                        resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity, chain.get().tx()));
                     }
                 } catch (IOException | RuntimeException e) {
                     server.stop(); // the outer catch closes the engine and the log

@@ -1,5 +1,8 @@
 package io.verity.node;
 
+import io.verity.chain.rpc.TxPolicy;
+import io.verity.chain.keys.KeyStoreFlags;
+import io.verity.http.FlagSources;
 import io.verity.http.ServerMain;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.wire.ReadyLine;
@@ -11,7 +14,8 @@ import java.time.Duration;
 /**
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]
- * [--deployment FILE [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]
+ * [--deployment FILE [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]
+ * [the transaction flags {@link TxPolicy#FLAGS}] [--keystore FILE (--password-file FILE | --password-env NAME)]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
@@ -28,16 +32,18 @@ import java.time.Duration;
  * deterministic interpreter, whose answers agree bit for bit and can be disputed on chain). With
  * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
  * every receipt and attests it in NodeRegistry; without it its attestation is "none". With {@code --deployment} the node settles its receipts on
- * that chain as its own key ({@code VERITY_NODE_KEY} or {@code home/node.key}), which must hold ether to
- * stake, and accepts and redeems payment vouchers. The {@code --fault-*} flags make it lie or dawdle on
+ * that chain as its own key ({@code --keystore}, an encrypted keystore; else {@code VERITY_NODE_KEY} or
+ * {@code home/node.key}), which must hold ether for gas (and, for a node that is its own operator, to stake), and
+ * accepts and redeems payment vouchers. The {@code --fault-*} flags make it lie or dawdle on
  * purpose, for fault tests only. Prints {@code READY <url> <address>} on stdout once it serves, so a parent
  * process can wait for that line; a bad flag exits 2 with a one-line message. The {@code verity node start}
  * command is the user-facing way to do the same.
  */
 public final class NodeMain {
-    static final String USAGE = "usage: NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
+    static final String USAGE = "usage: NodeMain [--config FILE] --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
             + " [--deployment FILE"
-            + " [--rpc URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]]"
+            + " [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
+            + " " + TxPolicy.FLAGS + " [--keystore FILE (--password-file FILE | --password-env NAME)]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
@@ -67,8 +73,24 @@ public final class NodeMain {
         return parse(args, System::getenv);
     }
 
+    /**
+     * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
+     * {@code verity node start} resolves its own defaults through here.
+     */
+    public static final FlagSources FLAGS = FlagSources.server(java.util.List.of("--price-wei", "--threads", "--engine",
+            "--batch-size", "--batch-age-ms", "--redeem-interval-ms", "--payment-credit-wei", "--public-url", "--attestation",
+            "--attestation-with", "--upstream-url", "--upstream-key-file", "--upstream-key-env", "--upstream-model",
+            "--upstream-timeout-ms", "--api-key-env", "--price-per-input-token-wei", "--price-per-output-token-wei",
+            "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
+            "--llm-poison-capacity", "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
+            "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--fault-perturb",
+            "--fault-latency-ms", "--tx-confirmations", "--tx-max-fee-wei", "--tx-priority-fee-wei", "--tx-replace-after-ms",
+            "--tx-receipt-timeout-ms", "--keystore", KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV),
+            java.util.List.of("--attestation-with", "--upstream-model"));
+
     /** @param env reads an environment variable (null when unset); keys come from there, never from a log */
     static NodeConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {
+        args = FLAGS.resolve(args, env); // --config FILE and VERITY_<FLAG> below the command line
         NodeConfig config = NodeConfig.defaults(Path.of(System.getProperty("user.home"), ".verity"));
         ChainSettings chain = null;
         String rpc = null;
@@ -76,6 +98,9 @@ public final class NodeMain {
         Duration batchAge = null;
         Duration redeemInterval = null;
         BigInteger paymentCredit = null;
+        TxPolicy tx = TxPolicy.defaults();
+        boolean txSet = false;
+        java.net.URI publicUrl = null;
         Faults faults = Faults.NONE;
         Path attestation = null;
         java.util.List<Path> attestationWith = new java.util.ArrayList<>();
@@ -86,6 +111,7 @@ public final class NodeMain {
         BigInteger inputPrice = null;
         BigInteger outputPrice = null;
         OpenAiSettings openAi = OpenAiSettings.NONE;
+        KeyStoreFlags keystore = new KeyStoreFlags("--keystore");
         for (int i = 0; i < args.length; i += 2) {
             String flag = args[i];
             if (i + 1 >= args.length) {
@@ -97,6 +123,13 @@ public final class NodeMain {
                 config = config.withHttp(limits.get());
                 continue;
             }
+            var txFlag = tx.parseFlag(flag, v); // the transaction flags every sending process shares
+            if (txFlag.isPresent()) {
+                tx = txFlag.get();
+                txSet = true;
+                continue;
+            }
+            if (keystore.accept(flag, v)) continue;
             try {
                 switch (flag) {
                     case "--home" -> config = config.withHome(Path.of(v));
@@ -111,6 +144,7 @@ public final class NodeMain {
                     case "--batch-age-ms" -> batchAge = Duration.ofMillis(Long.parseLong(v));
                     case "--redeem-interval-ms" -> redeemInterval = Duration.ofMillis(Long.parseLong(v));
                     case "--payment-credit-wei" -> paymentCredit = new BigInteger(v);
+                    case "--public-url" -> publicUrl = new java.net.URI(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
                     case "--attestation" -> attestation = Path.of(v);
                     case "--attestation-with" -> attestationWith.add(Path.of(v));
                     case "--upstream-url" -> upstreamUrl = java.net.URI.create(v);
@@ -143,6 +177,8 @@ public final class NodeMain {
                     case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);
                 }
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException(flag + ": not a URL: " + e.getMessage(), e);
             } catch (IllegalArgumentException e) { // NumberFormatException too
                 if (e.getMessage() != null && e.getMessage().startsWith("unknown argument")) throw e;
                 throw new IllegalArgumentException(flag + ": " + (e instanceof NumberFormatException
@@ -150,9 +186,12 @@ public final class NodeMain {
             }
         }
         if (chain == null && (rpc != null || batchSize != null || batchAge != null || redeemInterval != null
-                || paymentCredit != null)) {
-            throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms and"
-                    + " --payment-credit-wei need --deployment");
+                || paymentCredit != null || txSet)) {
+            throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms,"
+                    + " --payment-credit-wei and --tx-* need --deployment");
+        }
+        if (chain == null && publicUrl != null) { // it is announced in NodeRegistry, and only there
+            throw new IllegalArgumentException("--public-url needs --deployment");
         }
         if (chain != null) {
             try {
@@ -164,7 +203,18 @@ public final class NodeMain {
                 throw new IllegalArgumentException("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: "
                         + e.getMessage(), e);
             }
+            chain = chain.withTxPolicy(tx);
+            var account = keystore.account(env);
+            if (account.isPresent()) chain = chain.withAccountKey(account.get().privateKeyHex());
+            try {
+                if (publicUrl != null) chain = chain.withPublicUrl(publicUrl);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--public-url: " + e.getMessage(), e);
+            }
             config = config.withChainSettings(rpc == null ? chain : chain.withRpcUrl(rpc));
+        } else if (keystore.account(env).isPresent()) {
+            throw new IllegalArgumentException("--keystore needs --deployment (without a chain the node signs with"
+                    + " VERITY_NODE_KEY or HOME/node.key)");
         }
         if (attestation == null && !attestationWith.isEmpty()) {
             throw new IllegalArgumentException("--attestation-with needs --attestation");

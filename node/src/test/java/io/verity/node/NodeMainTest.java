@@ -3,6 +3,8 @@ package io.verity.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.verity.chain.ChainAccount;
+import io.verity.chain.keys.KeyStoreFile;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class NodeMainTest {
@@ -33,6 +36,36 @@ class NodeMainTest {
         assertThat(c.chain().orElseThrow().paymentCredit()).isEmpty(); // 100 answers at the node's price
         assertThat(NodeMain.parse(new String[] {"--deployment", "/tmp/d.json", "--payment-credit-wei", "5000"}).chain()
                 .orElseThrow().paymentCredit()).contains(BigInteger.valueOf(5000));
+    }
+
+    @Test
+    void transaction_flags_reach_the_chain_settings_so_a_batch_settles_only_after_its_confirmations() {
+        NodeConfig c = NodeMain.parse(new String[] {"--tx-confirmations", "3", "--deployment", "/tmp/d.json",
+                "--tx-max-fee-wei", "100000000000", "--tx-replace-after-ms", "5000", "--rpc", "http://a:8545,http://b:8545"});
+        var chain = c.chain().orElseThrow();
+        assertThat(chain.tx()).isEqualTo(io.verity.chain.rpc.TxPolicy.defaults().withConfirmations(3)
+                .withFeeCaps(new BigInteger("100000000000"), io.verity.chain.rpc.TxPolicy.defaults().priorityFeeCap())
+                .withReplaceAfter(Duration.ofSeconds(5)));
+        assertThat(chain.rpcUrl()).contains("http://a:8545,http://b:8545");
+        assertThat(NodeMain.parse(new String[] {"--deployment", "/tmp/d.json"}).chain().orElseThrow().tx())
+                .isEqualTo(io.verity.chain.rpc.TxPolicy.defaults());
+    }
+
+    @Test
+    void the_chain_key_comes_from_an_encrypted_keystore_with_its_password_from_the_environment(@TempDir Path dir) {
+        ChainAccount account = ChainAccount.fromPrivateKey("0x" + "07".repeat(32));
+        Path file = dir.resolve("node.json");
+        KeyStoreFile.write(file, account, KeyStoreFile.Password.fromEnv("PW", n -> "pw"), KeyStoreFile.Scrypt.LIGHT);
+
+        NodeConfig c = NodeMain.parse(new String[] {"--deployment", "/tmp/d.json", "--keystore", file.toString(),
+                "--password-env", "NODE_PW"}, n -> n.equals("NODE_PW") ? "pw" : null);
+
+        assertThat(c.chain().orElseThrow().accountKey()).contains(account.privateKeyHex());
+        assertThat(c.chain().orElseThrow().toString()).doesNotContain("0707");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--keystore", file.toString(), "--password-env", "NODE_PW"},
+                n -> "pw")).hasMessageStartingWith("--keystore needs --deployment");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "/tmp/d.json", "--keystore", file.toString(),
+                "--password-env", "NODE_PW"}, n -> "wrong")).hasMessageStartingWith("--keystore: cannot open " + file);
     }
 
     @Test
@@ -62,7 +95,11 @@ class NodeMainTest {
                 .hasMessage("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: paymentCredit must be"
                         + " > 0 wei, got 0");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--redeem-interval-ms", "100"}))
-                .hasMessage("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms and --payment-credit-wei need --deployment");
+                .hasMessage("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms, --payment-credit-wei and --tx-* need --deployment");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--tx-confirmations", "3"}))
+                .hasMessage("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms, --payment-credit-wei and --tx-* need --deployment");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "d.json", "--tx-confirmations", "0"}))
+                .hasMessage("--tx-confirmations: confirmations must be in 1..1000, got 0");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--port"})).hasMessage("--port needs a value");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--colour", "red"})).hasMessage("unknown argument --colour");
     }
@@ -120,7 +157,8 @@ class NodeMainTest {
                 .hasMessage("--upstream-key: a key on a command line shows in ps; pass --upstream-key-env NAME or --upstream-key-file FILE");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-file", "/nonexistent/key"}, n -> null))
                 .hasMessageStartingWith("--upstream-key-file: cannot read /nonexistent/key");
-        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-env", "K"}, n -> "sk has space"))
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--upstream-key-env", "K"},
+                n -> n.equals("K") ? "sk has space" : null))
                 .hasMessage("--upstream-key-env: an API key must be printable ASCII without spaces");
     }
 
@@ -170,5 +208,53 @@ class NodeMainTest {
                 .hasMessage("--idle-timeout-ms: idleTimeout must be > 0, got 0 ms");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--max-concurrent", "-1"}, n -> null))
                 .hasMessage("--max-concurrent: maxConcurrent must be >= 0 (0: derived), got -1");
+    }
+
+    @Test
+    void a_config_file_yields_the_config_of_the_same_flags_and_flags_and_environment_override_it(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String[] flags = {"--home", dir.toString(), "--port", "7071", "--host", "0.0.0.0", "--price-wei", "5",
+                "--deployment", "/tmp/d.json", "--rpc", "http://rpc.example:8545", "--public-url", "https://node.example.com",
+                "--batch-size", "9", "--upstream-url", "http://u.example/v1", "--upstream-model", "a", "--upstream-model", "b=c",
+                "--max-concurrent", "3", "--engine", "det"};
+        Path config = io.verity.testing.ConfigFiles.write(dir.resolve("node.conf"), flags);
+        NodeConfig fromFile = NodeMain.parse(new String[] {"--config", config.toString()}, n -> null);
+        assertThat(fromFile).isEqualTo(NodeMain.parse(flags, n -> null));
+        NodeConfig overridden = NodeMain.parse(new String[] {"--config", config.toString(), "--port", "8000"},
+                java.util.Map.of("VERITY_PRICE_WEI", "6", "VERITY_PORT", "9000")::get);
+        assertThat(overridden.port()).isEqualTo(8000);
+        assertThat(overridden.price()).isEqualTo(BigInteger.valueOf(6));
+        assertThat(overridden.host()).isEqualTo("0.0.0.0");
+        java.nio.file.Files.writeString(config, "price-wei = 1\nprice = 2\n");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--config", config.toString()}, n -> null))
+                .hasMessage(config + ":2: price: unknown key (not a flag of this command)");
+    }
+
+    @Test
+    void public_url_is_announced_instead_of_the_bound_address_and_checked() {
+        String[] chain = {"--deployment", "/tmp/d.json", "--public-url"};
+        NodeConfig c = NodeMain.parse(concat(chain, "https://node.example.com:8443/verity/"), n -> null);
+        assertThat(c.chain().orElseThrow().publicUrl()).contains(java.net.URI.create("https://node.example.com:8443/verity"));
+        assertThat(NodeMain.parse(new String[] {"--deployment", "/tmp/d.json"}, n -> null).chain().orElseThrow().publicUrl()).isEmpty();
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--public-url", "https://n.example"}, n -> null))
+                .hasMessage("--public-url needs --deployment");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "ftp://n.example"), n -> null))
+                .hasMessageStartingWith("--public-url: public URL must be an absolute http:// or https:// URL");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "node.example.com:7070"), n -> null))
+                .hasMessageStartingWith("--public-url: public URL must be an absolute http:// or https:// URL");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "https://user:hunter2@n.example"), n -> null))
+                .hasMessage("--public-url: public URL must not carry user info").hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "https://n.example/?a=1"), n -> null))
+                .hasMessageStartingWith("--public-url: public URL must have no query or fragment");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "https://n.example/#x"), n -> null))
+                .hasMessageStartingWith("--public-url: public URL must have no query or fragment");
+        assertThatThrownBy(() -> NodeMain.parse(concat(chain, "http://bad host/"), n -> null))
+                .hasMessageStartingWith("--public-url: not a URL");
+    }
+
+    private static String[] concat(String[] a, String last) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + 1);
+        out[a.length] = last;
+        return out;
     }
 }

@@ -3,6 +3,7 @@ package io.verity.chain.contracts;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.Deployment;
+import io.verity.chain.rpc.TxPolicy;
 import java.util.Objects;
 
 /**
@@ -37,8 +38,13 @@ public final class ChainClients implements AutoCloseable {
      * @throws IllegalStateException when the endpoint's chain id differs from the deployment's
      */
     public static ChainClients connect(Deployment deployment, ChainAccount account) {
+        return connect(deployment, account, TxPolicy.defaults());
+    }
+
+    /** {@link #connect(Deployment, ChainAccount)}, sending transactions under {@code policy}. */
+    public static ChainClients connect(Deployment deployment, ChainAccount account, TxPolicy policy) {
         Objects.requireNonNull(deployment, "deployment");
-        ChainConnection c = ChainConnection.open(deployment.rpcUrl(), account);
+        ChainConnection c = ChainConnection.open(deployment.rpcUrl(), account, policy);
         if (c.chainId() != deployment.chainId()) {
             c.close();
             throw new IllegalStateException("chain at " + deployment.rpcUrl() + " has chainId " + c.chainId()

@@ -45,8 +45,13 @@ abstract sealed class ContractClient
 
     /** {@link #call}, or empty when the contract reverts with {@code missing}, its error for "no such entry". */
     final Optional<List<Type>> callUnless(String missing, Function function) {
+        return callUnless(missing, function, false);
+    }
+
+    /** As above; {@code confirmed}: on the state with the policy's confirmations ({@link ChainConnection#callConfirmed}). */
+    final Optional<List<Type>> callUnless(String missing, Function function, boolean confirmed) {
         try {
-            return Optional.of(call(function));
+            return Optional.of(confirmed ? chain.callConfirmed(address, function) : call(function));
         } catch (ContractRevertedException e) {
             if (e.errorName().equals(missing)) return Optional.empty();
             throw e;

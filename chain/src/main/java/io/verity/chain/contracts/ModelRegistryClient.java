@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.web3j.abi.datatypes.Utf8String;
+import org.web3j.abi.datatypes.generated.Uint8;
 
 /** Typed calls to a deployed ModelRegistry, as the connection's account. */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
@@ -22,6 +23,26 @@ public final class ModelRegistryClient extends ContractClient {
     public TxOutcome register(Keccak256 digest, String manifestUri, String name, String version) {
         return send(W3.fn("register", W3.bytes32(digest), new Utf8String(manifestUri),
                 new Utf8String(name), new Utf8String(version)));
+    }
+
+    /** {@link #register} with the model's comparison rule, in one transaction. Events ModelRegistered, RuleSet. */
+    public TxOutcome register(Keccak256 digest, String manifestUri, String name, String version, ComparisonRule rule) {
+        return send(W3.fn("registerWithRule", W3.bytes32(digest), new Utf8String(manifestUri),
+                new Utf8String(name), new Utf8String(version), new Uint8(rule.kind()), W3.uint64(rule.absPpb()),
+                W3.uint64(rule.relPpb())));
+    }
+
+    /** Owner only. Event RuleSet. */
+    public TxOutcome setRule(Keccak256 digest, ComparisonRule rule) {
+        return send(W3.fn("setRule", W3.bytes32(digest), new Uint8(rule.kind()), W3.uint64(rule.absPpb()),
+                W3.uint64(rule.relPpb())));
+    }
+
+    /** The model's comparison rule ({@link ComparisonRule.None} if its owner set none), or empty when not registered. */
+    public Optional<ComparisonRule> rule(Keccak256 digest) {
+        return callUnless("UnknownModel", W3.fn("ruleOf", List.of(W3.bytes32(digest)), "uint8", "uint64", "uint64"))
+                .map(r -> ComparisonRule.of(W3.uint(r, 0).intValueExact(), W3.uint(r, 1).longValueExact(),
+                        W3.uint(r, 2).longValueExact()));
     }
 
     /** Owner only. Event ManifestUpdated. */

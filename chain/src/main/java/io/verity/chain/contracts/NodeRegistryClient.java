@@ -6,6 +6,8 @@ import io.verity.chain.TxOutcome;
 import io.verity.chain.W3;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.protocol.crypto.NodeKey;
+import io.verity.protocol.crypto.Signature;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.List;
@@ -22,34 +24,93 @@ public final class NodeRegistryClient extends ContractClient {
         super(chain, address);
     }
 
-    /** Registers the caller with {@code stake} wei (at least {@link #minStake()}). Event NodeRegistered. */
+    /** Registers the caller as a node that is its own operator, with {@code stake} wei (at least {@link #minStake()}). Event NodeRegistered. */
     public TxOutcome register(String endpoint, List<Keccak256> models, Keccak256 attestationDigest, BigInteger price, BigInteger stake) {
         return chain.send(address, W3.fn("register", new Utf8String(endpoint), W3.bytes32s(models),
                 W3.bytes32(attestationDigest), W3.uint256(price)), stake);
     }
 
-    /** Event NodeUpdated. */
+    /**
+     * As operator (this client's account), registers {@code node}, another key, and stakes {@code stake} wei behind
+     * it. {@code consent} is the node key's signature ({@link #consentFor}); any value for a key this operator
+     * already operates (re-registering after an exit). Events NodeKeyAuthorized (first time) and NodeRegistered.
+     */
+    public TxOutcome registerNode(EvmAddress node, Signature consent, String endpoint, List<Keccak256> models,
+            Keccak256 attestationDigest, BigInteger price, BigInteger stake) {
+        return chain.send(address, W3.fn("registerNode", W3.address(node), W3.bytes(consent.toArray()),
+                new Utf8String(endpoint), W3.bytes32s(models), W3.bytes32(attestationDigest), W3.uint256(price)), stake);
+    }
+
+    /**
+     * The node key's consent to be operated by {@code operator} in this registry (EIP-712 NodeKeyConsent in the
+     * registry's domain: chain id and registry address, so it is good nowhere else). Needs the node key, so the
+     * operator signs it where both keys are, e.g. {@code verity node register --node-keystore}.
+     */
+    public Signature consentFor(EvmAddress operator, NodeKey node) {
+        return node.sign(consentDigest(operator, node.address()));
+    }
+
+    public Keccak256 consentDigest(EvmAddress operator, EvmAddress node) {
+        return (Keccak256) W3.java(call(W3.fn("consentDigest", List.of(W3.address(operator), W3.address(node)), "bytes32")), 0);
+    }
+
+    /**
+     * Operator only: replaces its node key with {@code newNode} (never registered before; {@code consent} from it).
+     * The old key is revoked. Events NodeKeyAuthorized, NodeKeyRotated, NodeRegistered.
+     */
+    public TxOutcome rotateNodeKey(EvmAddress newNode, Signature consent) {
+        return send(W3.fn("rotateNodeKey", W3.address(newNode), W3.bytes(consent.toArray())));
+    }
+
+    /** Operator only: revokes its node key; the stake stays. Event NodeKeyRevoked. */
+    public TxOutcome revokeNodeKey() {
+        return send(W3.fn("revokeNodeKey"));
+    }
+
+    /** The operator that authorised {@code node} (itself for a self-operated node), empty when unknown. */
+    public Optional<EvmAddress> operatorOf(EvmAddress node) {
+        EvmAddress a = (EvmAddress) W3.java(call(W3.fn("operatorOf", List.of(W3.address(node)), "address")), 0);
+        return a.equals(EvmAddress.ZERO) ? Optional.empty() : Optional.of(a);
+    }
+
+    /** The node key {@code operator} backs now, empty when none (never registered one, or revoked it). */
+    public Optional<EvmAddress> nodeOf(EvmAddress operator) {
+        EvmAddress a = (EvmAddress) W3.java(call(W3.fn("nodeOf", List.of(W3.address(operator)), "address")), 0);
+        return a.equals(EvmAddress.ZERO) ? Optional.empty() : Optional.of(a);
+    }
+
+    /** What {@code operator} has staked (not unbonding); zero for an address that never staked. */
+    public BigInteger operatorStake(EvmAddress operator) {
+        return W3.uint(call(W3.fn("operatorStake", List.of(W3.address(operator)), "uint256", "uint256", "uint64")), 0);
+    }
+
+    /** True when the key was replaced or revoked by its operator; it never serves again. */
+    public boolean isRevoked(EvmAddress node) {
+        return (Boolean) W3.java(call(W3.fn("isRevoked", List.of(W3.address(node)), "bool")), 0);
+    }
+
+    /** Node key only. Event NodeUpdated. */
     public TxOutcome update(String endpoint, List<Keccak256> models, Keccak256 attestationDigest, BigInteger price) {
         return send(W3.fn("update", new Utf8String(endpoint), W3.bytes32s(models),
                 W3.bytes32(attestationDigest), W3.uint256(price)));
     }
 
-    /** Event StakeAdded. */
+    /** Operator only (a self-operated node is its own operator). Event StakeAdded. */
     public TxOutcome topUp(BigInteger amount) {
         return chain.send(address, W3.fn("topUp"), amount);
     }
 
-    /** Event UnbondRequested. */
+    /** Operator only. Event UnbondRequested. */
     public TxOutcome requestUnbond(BigInteger amount) {
         return send(W3.fn("requestUnbond", W3.uint256(amount)));
     }
 
-    /** Operator-initiated exit: inactive, all stake unbonding. Event NodeExited. */
+    /** Operator only: the node goes inactive, all stake unbonding. Event NodeExited. */
     public TxOutcome exit() {
         return send(W3.fn("exit"));
     }
 
-    /** Pays out the unbonded stake after the delay. Event Withdrawn. */
+    /** Operator only: pays the unbonded stake to the operator after the delay. Event Withdrawn. */
     public TxOutcome withdraw() {
         return send(W3.fn("withdraw"));
     }

@@ -36,18 +36,24 @@ public final class SettlementClient extends ContractClient {
     /**
      * Makes sure the caller's batch with this root is on chain, whatever happened to earlier attempts, and
      * returns its id: the existing batch when this node already committed {@code root}, else a new one.
-     * Safe to call again after any failure, so a node can retry it until it returns.
+     * Safe to call again after any failure, so a node can retry it until it returns. Returns only once the batch
+     * has the connection's {@link io.verity.chain.rpc.TxPolicy#confirmations()}: a batch a reorganisation took back
+     * before that is committed again (its transaction is sent again until it is that deep).
      *
-     * @throws ChainException when the chain is unreachable or the transaction is still pending (retry later)
+     * @throws ChainException when the chain is unreachable or the transaction is still pending or not yet deep
+     *     enough (retry later)
      * @throws ContractRevertedException when the contract refuses the batch (e.g. NodeNotStaked, ZeroRoot)
      */
     public long commitIdempotently(Keccak256 root, long count, String uri) {
-        OptionalLong existing = batchIdOf(chain.account().address(), root);
+        OptionalLong existing = batchIdOf(chain.account().address(), root, true);
         if (existing.isPresent()) return existing.getAsLong();
         return switch (commitBatch(root, count, uri)) {
             case TxOutcome.Confirmed c -> committedBatchId(c);
-            case TxOutcome.Reverted r when r.errorName().equals("BatchAlreadyCommitted") ->
+            // committed already; with more than one confirmation required, only once the commit is that deep
+            case TxOutcome.Reverted r when r.errorName().equals("BatchAlreadyCommitted") && chain.policy().confirmations() == 1 ->
                     ((BigInteger) r.args().get(2)).longValueExact();
+            case TxOutcome.Reverted r when r.errorName().equals("BatchAlreadyCommitted") -> throw new ChainException("batch "
+                    + root + " is committed but not yet " + chain.policy().confirmations() + " blocks deep; call again to check");
             case TxOutcome.Reverted r -> throw new ContractRevertedException("commitBatch", r);
             case TxOutcome.Pending p -> throw new ChainException("commitBatch transaction " + p.txHash()
                     + " is not mined yet; call again to check");
@@ -94,7 +100,11 @@ public final class SettlementClient extends ContractClient {
 
     /** The id of the batch {@code node} committed with {@code root}, if it did. */
     public OptionalLong batchIdOf(EvmAddress node, Keccak256 root) {
-        return callUnless("UnknownBatch", W3.fn("batchIdOf", List.of(W3.address(node), W3.bytes32(root)), "uint256"))
+        return batchIdOf(node, root, false);
+    }
+
+    private OptionalLong batchIdOf(EvmAddress node, Keccak256 root, boolean confirmed) {
+        return callUnless("UnknownBatch", W3.fn("batchIdOf", List.of(W3.address(node), W3.bytes32(root)), "uint256"), confirmed)
                 .map(r -> OptionalLong.of(W3.uint(r, 0).longValueExact())).orElseGet(OptionalLong::empty);
     }
 

@@ -40,13 +40,32 @@ public final class Contracts {
         EvmAddress models = deploy(chain, "ModelRegistry");
         EvmAddress settlement = deploy(chain, "Settlement", W3.address(registry), new Uint16(params.slashBps()),
                 new Uint16(params.reporterBps()));
-        EvmAddress payments = deploy(chain, "Payments", W3.uint64(params.withdrawalDelay().toSeconds()));
+        EvmAddress payments = deploy(chain, "Payments", W3.uint64(params.withdrawalDelay().toSeconds()),
+                W3.address(registry)); // pays each voucher to the node key's operator
         TxOutcome wired = new NodeRegistryClient(chain, registry).setSlasher(settlement, true);
         if (!(wired instanceof TxOutcome.Confirmed)) {
             throw new ChainException("could not make Settlement a slasher of NodeRegistry: " + wired);
         }
         Deployment d = new Deployment(chain.chainId(), chain.rpcUrl(), registry, models, settlement, payments, startBlock);
         return d.withDisputeGame(deployDisputeGame(chain, d, disputes));
+    }
+
+    /**
+     * {@link #deploy(ChainConnection, DeployParams, DisputeParams)}, then hands NodeRegistry (the only contract with
+     * an owner) to {@code owner}, e.g. a multisig; the deployer keeps no rights afterwards. The deployer owns it
+     * first because wiring the slashers needs the owner.
+     *
+     * @throws ChainException when a transaction fails
+     */
+    public static Deployment deploy(ChainConnection chain, DeployParams params, DisputeParams disputes, EvmAddress owner) {
+        Deployment d = deploy(chain, params, disputes);
+        if (!owner.equals(chain.account().address())) {
+            TxOutcome handed = chain.send(d.nodeRegistry(), W3.fn("transferOwnership", W3.address(owner)), java.math.BigInteger.ZERO);
+            if (!(handed instanceof TxOutcome.Confirmed)) {
+                throw new ChainException("could not hand NodeRegistry to its owner " + owner + ": " + handed);
+            }
+        }
+        return d;
     }
 
     /**

@@ -3,6 +3,8 @@ package io.verity.cli.up;
 import io.verity.protocol.wire.ReadyLine;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.contracts.ChainClients;
+import io.verity.chain.contracts.ComparisonRule;
+import io.verity.gateway.tensor.Tolerance;
 import io.verity.chain.Deployment;
 import io.verity.chain.devnet.Devnet;
 import io.verity.chain.TxOutcome;
@@ -174,6 +176,24 @@ public final class Network implements AutoCloseable {
                 nodes.add(new Node(i + 1, jvms.get(i), r.url(), address, prices.get(i)));
             }
             return nodes;
+        }
+    }
+
+    /**
+     * Registers the demo models in ModelRegistry as the deployer, each with its comparison rule (docs/gateway.md,
+     * "Comparison rules"): the ONNX models, served by ONNX Runtime, with the gateway's default tolerance, the
+     * sampled language model with None. Models an earlier up registered are left as they are.
+     */
+    void registerModels(List<Manifest> models, PrintStream out) {
+        try (ChainClients owner = ChainClients.connect(devnet.deployment(), devnet.account(0))) {
+            for (Manifest m : models) {
+                if (owner.models().model(m.digest()).isPresent()) continue;
+                ComparisonRule rule = m.name().equals(DemoModels.TINY_LLAMA) ? ComparisonRule.NONE : Tolerance.DEFAULT.toRule();
+                TxOutcome t = owner.models().register(m.digest(), nodes.get(0).url() + "/v1/models/" + m.digest().toHex(),
+                        m.name(), m.version(), rule);
+                if (!(t instanceof TxOutcome.Confirmed)) throw new IllegalStateException("registering " + m.name() + " failed: " + t);
+                out.printf("  %-14s registered in ModelRegistry, comparison rule %s%n", m.name(), rule.describe());
+            }
         }
     }
 

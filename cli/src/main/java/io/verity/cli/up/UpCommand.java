@@ -90,6 +90,12 @@ public final class UpCommand implements Callable<Integer> {
             System.err.println("verity: " + e.getMessage());
             return Main.UNREACHABLE;
         }
+        try {
+            network.registerModels(models, out);
+        } catch (RuntimeException e) {
+            network.close();
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread stopper = new Thread(() -> {
             out.println("\nStopping:");

@@ -104,8 +104,10 @@ final class ReceiptLookup {
             List<CompletableFuture<Optional<Found>>> asks = endpoints.stream()
                     .map(e -> CompletableFuture.supplyAsync(() -> fromNode(id, e), pool)).toList();
             CompletableFuture<Found> first = new CompletableFuture<>();
-            asks.forEach(f -> f.thenAccept(o -> o.ifPresent(first::complete)));
-            CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).whenComplete((v, t) -> first.complete(null));
+            // "none" only after every answer was looked at: allOf over the asks themselves could run its callback
+            // before the callback that hands over the one answer that found it
+            List<CompletableFuture<Void>> seen = asks.stream().map(f -> f.thenAccept(o -> o.ifPresent(first::complete))).toList();
+            CompletableFuture.allOf(seen.toArray(CompletableFuture[]::new)).whenComplete((v, t) -> first.complete(null));
             Found found = first.get(PER_NODE.toSeconds() * 2, TimeUnit.SECONDS);
             pool.shutdownNow(); // the answer is in: stop asking the slow ones
             if (found == null) {

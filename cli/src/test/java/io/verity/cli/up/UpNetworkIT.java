@@ -114,6 +114,8 @@ public class UpNetworkIT {
         assertThat(up.out().lines().filter(l -> l.matches("\\s+ok\\s+voucher node-\\d .*holds cumulative \\d+ wei, redeemed \\d+"
                 + " \\(Payments.redeemed \\d+\\)"))).hasSize(2);
         assertThat(up.out()).doesNotContain("Try:"); // --exit: nothing left to try
+        assertThat(up.out()).contains("silero-vad     registered in ModelRegistry, comparison rule tolerance:abs=1.0E-5,rel=1.0E-4")
+                .contains("tiny-llama     registered in ModelRegistry, comparison rule none");
 
         // two receipts from two different nodes, each saved in a node's answer shape that `verify` reads
         JsonNode r1 = Main.JSON.readTree(home.resolve("demo/response-1.json").toFile());

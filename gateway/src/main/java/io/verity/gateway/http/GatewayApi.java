@@ -131,7 +131,7 @@ public final class GatewayApi {
         Keccak256 requestId = req.requestId().orElseGet(GatewayApi::randomRequestId);
         NodeCaller.Call call = NodeCaller.Call.of(requestId, digest, root.get("inputs"), req.inputs(), policy.mode());
         PolicyEngine.Outcome<NodeAnswer> outcome = gateway.engine().run(new PolicyEngine.Request<>(requestId, digest, policy,
-                call, call, hedge, 1, gateway.tensors(), NodeAnswer.agreement(gateway.config().toleranceFor(req.model())),
+                call, call, hedge, 1, gateway.tensors(), NodeAnswer.agreement(gateway.rules().toleranceFor(req.model(), digest)),
                 a -> 1));
         ctx.header(GatewayMetrics.REQUEST_ID_HEADER, requestId.toHex()); // logged with the request, as the nodes log it
         ctx.status(200).contentType("application/json").result(write(requestId, req.model(), policy, outcome));

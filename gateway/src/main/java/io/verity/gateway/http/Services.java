@@ -1,6 +1,7 @@
 package io.verity.gateway.http;
 
 import io.verity.gateway.GatewayConfig;
+import io.verity.gateway.ModelRules;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.openai.OpenAiProxy;
 import io.verity.gateway.policy.PolicyEngine;
@@ -11,4 +12,5 @@ import java.net.http.HttpClient;
 
 /** What the HTTP API serves from: the running gateway's parts, wired by {@link io.verity.gateway.Gateway}. */
 public record Services(GatewayConfig config, NodeDirectory directory, PolicyEngine engine, NodeCaller tensors, TeeGate tee,
-        EvidenceLog evidence, HttpClient http, OpenAiProxy openAi) {}
+        EvidenceLog evidence, HttpClient http, OpenAiProxy openAi,
+        ModelRules rules) {}

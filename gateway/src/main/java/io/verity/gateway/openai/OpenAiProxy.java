@@ -226,7 +226,7 @@ public final class OpenAiProxy {
                     pointer.isEmpty() ? null : pointer.substring(1).replace('/', '.'), "malformed_json");
         }
         if (!(parsed instanceof ObjectNode body) || !body.path("model").isTextual()) {
-            throw invalid("model", "model is required: the name of a language model");
+            throw invalid("model", "model is required: the name of a language or embedding model");
         }
         // The gateway's own member is not forwarded: the nodes digest exactly the request they run.
         JsonNode verity = body.remove("verity");

@@ -1,5 +1,6 @@
 package io.verity.gateway.tensor;
 
+import io.verity.chain.contracts.ComparisonRule;
 import io.verity.gateway.policy.Agreement;
 import io.verity.gateway.policy.Answer;
 import io.verity.protocol.Keccak256;
@@ -7,18 +8,44 @@ import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.Tensor;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * When two floating-point engines' answers count as the same: every tensor has the same name, type and
  * shape, non-float tensors are equal, and float elements satisfy {@code |a − b| <= abs + rel·|b|} (NaN
- * only matches NaN). Deterministic engines are compared by outputs digest alone, bit for bit.
+ * only matches NaN). Deterministic engines are compared by outputs digest alone, bit for bit, and so is every
+ * engine under {@link #BIT_EXACT} (abs = rel = 0). A model's on-chain {@link ComparisonRule} converts to and
+ * from this exactly ({@link #of(ComparisonRule)}, {@link #toRule()}).
  */
 public record Tolerance(double abs, double rel) {
     public static final Tolerance DEFAULT = new Tolerance(1e-5, 1e-4);
+    /** Zero tolerance: answers agree only with equal outputs digests (signed zeros and NaN payloads included). */
+    public static final Tolerance BIT_EXACT = new Tolerance(0, 0);
 
     public Tolerance {
         if (!(abs >= 0 && rel >= 0)) throw new IllegalArgumentException("tolerance must be >= 0, got abs=" + abs + " rel=" + rel);
+    }
+
+    /**
+     * The tolerance a gateway compares with under a model's on-chain rule; empty for {@link ComparisonRule.None},
+     * which says no comparison is sound (the gateway then keeps its configured tolerance).
+     */
+    public static Optional<Tolerance> of(ComparisonRule rule) {
+        return switch (rule) {
+            case ComparisonRule.BitExact b -> Optional.of(BIT_EXACT);
+            case ComparisonRule.Tolerance t -> Optional.of(new Tolerance(t.abs(), t.rel()));
+            case ComparisonRule.None n -> Optional.empty();
+        };
+    }
+
+    /**
+     * This tolerance as an on-chain rule, exactly.
+     *
+     * @throws IllegalArgumentException when abs or rel is not a multiple of 1e-9 up to 1e6
+     */
+    public ComparisonRule.Tolerance toRule() {
+        return ComparisonRule.Tolerance.of(abs, rel);
     }
 
     /**
@@ -34,7 +61,7 @@ public record Tolerance(double abs, double rel) {
             @Override
             public boolean same(A a, A b) {
                 if (digest(a).equals(digest(b))) return true;
-                if (deterministic(a) && deterministic(b)) return false;
+                if (tolerance.equals(BIT_EXACT) || deterministic(a) && deterministic(b)) return false;
                 return tolerance.same(outputs.apply(a), outputs.apply(b));
             }
 

@@ -3,6 +3,7 @@ package io.verity.node.dispute;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.Deployment;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.engine.det.DeterministicModel;
@@ -23,8 +24,9 @@ public final class DisputeDuties {
     private DisputeDuties() {}
 
     /** @return what to close, in start order */
-    public static List<AutoCloseable> start(NodeService service, DisputeTraces traces, Deployment d, NodeIdentity identity) {
-        ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.of(identity.key()));
+    public static List<AutoCloseable> start(NodeService service, DisputeTraces traces, Deployment d, NodeIdentity identity,
+                                            TxPolicy policy) {
+        ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.of(identity.key()), policy);
         DisputeResponder responder = new DisputeResponder(new DisputeClient(chain, d.disputeGame()), traces,
                 identity.address(), POLL);
         Referee referee = new Referee(digest -> service.hub().list().stream().anyMatch(m -> m.digest().equals(digest))

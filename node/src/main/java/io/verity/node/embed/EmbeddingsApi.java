@@ -18,11 +18,13 @@ import io.verity.node.serve.NodeService;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.ReceiptV2;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
 import io.verity.protocol.wire.FailureSource;
 import io.verity.protocol.wire.ProblemKind;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -112,6 +114,11 @@ public final class EmbeddingsApi {
             vectors[i] = e.vector();
             tokens += e.tokens();
         }
+        // Test-only lie (Faults#perturb): the node signs and sends vectors moved off what it computed.
+        List<Tensor> outputs = service.faults().falsify(EmbeddingDigests.outputs(vectors, tokens));
+        float[] signed = outputs.get(0).floats();
+        int dim = signed.length / vectors.length;
+        for (int i = 0; i < vectors.length; i++) vectors[i] = Arrays.copyOfRange(signed, i * dim, (i + 1) * dim);
         String engineId = service.engines().forModel(req.served.manifest()).id(); // the manifest's engine, else the node's
         ObjectNode applied = JSON.createObjectNode().put("model_digest", modelDigest.toHex()).put("engine", engineId)
                 .put("dimensions", req.served.model().dimensions()).put("max_tokens", req.served.model().maxTokens())
@@ -131,7 +138,7 @@ public final class EmbeddingsApi {
         }
         response.put("model", req.served.model().modelName());
         response.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
-        Keccak256 responseDigest = TensorDigests.tensorsDigest(EmbeddingDigests.outputs(vectors, tokens));
+        Keccak256 responseDigest = TensorDigests.tensorsDigest(outputs);
         String name = req.served.model().modelName(); // a local model serves as asked: requested and served are one name
         SignedReceipt receipt = OpenAiApi.signReceipt(service, requestId, modelDigest, engineId, requestDigest, responseDigest,
                 ReceiptV2.served(name, name, "", tokens, 0).withPrevReceipt(OpenAiApi.prevReceipt(ctx)));

@@ -136,7 +136,7 @@ public final class PaymentChannels implements AutoCloseable {
      */
     public static PaymentChannels start(Path home, ChainSettings settings, Deployment deployment, ChainAccount account,
             InstantSource clock) throws IOException {
-        return start(home, new RpcPaymentsPort(deployment, account), new RpcPaymentsPort(deployment, account),
+        return start(home, new RpcPaymentsPort(deployment, account, settings.tx()), new RpcPaymentsPort(deployment, account, settings.tx()),
                 account.address(), VoucherJson.domain(deployment.chainId(), deployment.payments()),
                 settings.redeemInterval(), settings.maxBackoff(), clock, CHAIN_WAIT);
     }

@@ -2,6 +2,7 @@ package io.verity.node.pay;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.TxOutcome;
 import io.verity.node.settle.LazyChainClients;
 import io.verity.protocol.EvmAddress;
@@ -17,9 +18,9 @@ final class RpcPaymentsPort implements PaymentsPort {
     private final ChainAccount account;
     private final LazyChainClients chain;
 
-    RpcPaymentsPort(Deployment deployment, ChainAccount account) {
+    RpcPaymentsPort(Deployment deployment, ChainAccount account, TxPolicy policy) {
         this.account = account;
-        this.chain = new LazyChainClients(deployment, account);
+        this.chain = new LazyChainClients(deployment, account, policy);
     }
 
     @Override

@@ -113,7 +113,7 @@ public final class Batcher implements AutoCloseable {
             ChainAccount account, URI nodeUrl, Supplier<List<Keccak256>> models, BigInteger price,
             Optional<RegistryAttestation> attestation, InstantSource clock) throws IOException {
         ChainPort port = new RpcChainPort(deployment, account, nodeUrl.toString(), models, price, settings.stake(),
-                attestation, clock);
+                attestation, clock, settings.tx());
         return start(log, home, port, settings, deployment.chainId(), deployment.settlement(), nodeUrl, clock);
     }
 

@@ -1,7 +1,9 @@
 package io.verity.node.settle;
 
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.protocol.Checks;
 import java.math.BigInteger;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -14,7 +16,9 @@ import java.util.Optional;
  * @param deploymentFile the {@code deployment.json} a devnet or deploy script wrote
  * @param rpcUrl the JSON-RPC endpoint; empty for the one in the deployment file
  * @param accountKey hex private key of the node's chain account, which also signs receipts (so only the
- *     node itself can commit them); empty to use the node's own key ({@code home/node.key})
+ *     node itself can commit them): decrypted from {@code --keystore}, or given by a test; empty to use the node's
+ *     own key ({@code VERITY_NODE_KEY} or {@code home/node.key}). It is the node (hot) key; its operator may be
+ *     another account (docs/keys.md)
  * @param batchSize cut a batch once this many receipts wait (default {@value #DEFAULT_BATCH_SIZE})
  * @param batchAge cut a smaller batch once its oldest receipt waited this long (default 10 s)
  * @param maxBackoff longest wait between retries while the chain fails (default 5 s; starts at 100 ms)
@@ -24,10 +28,15 @@ import java.util.Optional;
  * @param paymentCredit how many wei of answers a payer may owe beyond the vouchers the node holds before it
  *     answers 402 ({@link PaymentGate}); empty for {@value PaymentGate#DEFAULT_CREDIT_ANSWERS} answers, each
  *     as dear as the dearest the node has signed (at least its price)
+ * @param tx how the node's transactions are priced, replaced and confirmed (a batch counts as settled only after
+ *     {@link TxPolicy#confirmations()}); default {@link TxPolicy#defaults()}, flags {@link TxPolicy#FLAGS}
+ * @param publicUrl the base URL announced in NodeRegistry and in batch URIs ({@code --public-url}), for a node
+ *     reached through another address than the one it binds (another host, a reverse proxy); empty for the
+ *     bound address
  */
 public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Optional<String> accountKey, int batchSize,
         Duration batchAge, Duration maxBackoff, Optional<BigInteger> stake, Duration redeemInterval,
-        Optional<BigInteger> paymentCredit) {
+        Optional<BigInteger> paymentCredit, TxPolicy tx, Optional<URI> publicUrl) {
     public static final int DEFAULT_BATCH_SIZE = 256;
     public static final int MAX_BATCH_SIZE = 10_000;
     public static final Duration DEFAULT_REDEEM_INTERVAL = Duration.ofSeconds(2);
@@ -35,7 +44,8 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
     public ChainSettings {
         Checks.nonNull("deploymentFile", deploymentFile, "rpcUrl", rpcUrl, "accountKey", accountKey, "stake", stake,
                 "batchAge", batchAge, "maxBackoff", maxBackoff, "redeemInterval", redeemInterval,
-                "paymentCredit", paymentCredit);
+                "paymentCredit", paymentCredit, "tx", tx, "publicUrl", publicUrl);
+        publicUrl.ifPresent(ChainSettings::checkPublicUrl);
         paymentCredit.ifPresent(c -> {
             if (c.signum() <= 0) throw new IllegalArgumentException("paymentCredit must be > 0 wei, got " + c);
         });
@@ -55,42 +65,68 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
     /** Settings with the defaults above for a deployment file. */
     public static ChainSettings of(Path deploymentFile) {
         return new ChainSettings(deploymentFile, Optional.empty(), Optional.empty(), DEFAULT_BATCH_SIZE,
-                Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty(), DEFAULT_REDEEM_INTERVAL, Optional.empty());
+                Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty(), DEFAULT_REDEEM_INTERVAL, Optional.empty(),
+                TxPolicy.defaults(), Optional.empty());
     }
 
     public ChainSettings withRpcUrl(String url) {
-        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit);
+        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withAccountKey(String hex) {
-        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit);
+        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withBatching(int size, Duration age) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake, redeemInterval, paymentCredit);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withMaxBackoff(Duration d) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake, redeemInterval, paymentCredit);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withStake(BigInteger wei) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei), redeemInterval, paymentCredit);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei), redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withRedeemInterval(Duration d) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, d, paymentCredit);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, d, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withPaymentCredit(BigInteger wei) {
         return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
-                Optional.of(wei));
+                Optional.of(wei), tx, publicUrl);
+    }
+
+    public ChainSettings withTxPolicy(TxPolicy policy) {
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
+                paymentCredit, policy, publicUrl);
+    }
+
+    /** Announces {@code url} instead of the bound address. */
+    public ChainSettings withPublicUrl(URI url) {
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
+                paymentCredit, tx, Optional.of(url));
+    }
+
+    /** What clients and gateways can use as a base URL: absolute http(s), a host, nothing they would mangle or leak. */
+    private static void checkPublicUrl(URI url) {
+        String scheme = url.getScheme();
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            throw new IllegalArgumentException("public URL must be an absolute http:// or https:// URL, got '" + url + "'");
+        }
+        if (url.getHost() == null) throw new IllegalArgumentException("public URL needs a host, got '" + url + "'");
+        if (url.getRawUserInfo() != null) throw new IllegalArgumentException("public URL must not carry user info");
+        if (url.getRawQuery() != null || url.getRawFragment() != null) {
+            throw new IllegalArgumentException("public URL must have no query or fragment, got '" + url + "'");
+        }
     }
 
     @Override
     public String toString() { // never print the key
         return "ChainSettings[deploymentFile=" + deploymentFile + ", rpcUrl=" + rpcUrl + ", accountKey="
                 + accountKey.map(k -> "<set>").orElse("<node key>") + ", batchSize=" + batchSize + ", batchAge="
-                + batchAge + ", maxBackoff=" + maxBackoff + ", stake=" + stake + ", redeemInterval=" + redeemInterval + ", paymentCredit=" + paymentCredit + "]";
+                + batchAge + ", maxBackoff=" + maxBackoff + ", stake=" + stake + ", redeemInterval=" + redeemInterval + ", paymentCredit=" + paymentCredit
+                + ", tx=" + tx + ", publicUrl=" + publicUrl + "]";
     }
 }

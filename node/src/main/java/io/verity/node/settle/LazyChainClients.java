@@ -2,6 +2,7 @@ package io.verity.node.settle;
 
 import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.contracts.ChainClients;
 import java.util.function.Function;
 
@@ -12,17 +13,19 @@ import java.util.function.Function;
 public final class LazyChainClients implements AutoCloseable {
     private final Deployment deployment;
     private final ChainAccount account;
+    private final TxPolicy policy;
     private ChainClients clients;
 
-    public LazyChainClients(Deployment deployment, ChainAccount account) {
+    public LazyChainClients(Deployment deployment, ChainAccount account, TxPolicy policy) {
         this.deployment = deployment;
         this.account = account;
+        this.policy = policy;
     }
 
     /** {@code call} on the connected clients; a failure closes them and is rethrown. */
     public synchronized <T> T call(Function<ChainClients, T> call) {
         try {
-            if (clients == null) clients = ChainClients.connect(deployment, account);
+            if (clients == null) clients = ChainClients.connect(deployment, account, policy);
             return call.apply(clients);
         } catch (RuntimeException e) {
             close();

@@ -29,6 +29,10 @@ public final class NodeRegistration {
      * below, and updates the registration (endpoint, models, price) when its endpoint moved or its models changed
      * (gateways route a model only to nodes that registered it).
      *
+     * <p>A node key an operator registered ({@code registerNode}) stakes nothing itself: registering it again and
+     * topping up are the operator's ({@code verity node register --operator-keystore}), so then this throws a
+     * ChainException saying so; a key its operator replaced or revoked is told to stop.
+     *
      * @throws ContractRevertedException when the registry refuses (e.g. a stake below its minimum)
      * @throws ChainException when the chain is unreachable or the transaction is not mined yet (call again)
      */
@@ -36,6 +40,17 @@ public final class NodeRegistration {
             BigInteger price, Optional<BigInteger> stake, boolean starting) {
         BigInteger min = nodes.minStake();
         Optional<NodeInfo> existing = nodes.node(self);
+        Optional<EvmAddress> operator = existing.isPresent() ? nodes.operatorOf(self) : Optional.empty();
+        boolean operated = operator.isPresent() && !operator.get().equals(self);
+        if (existing.isPresent() && nodes.isRevoked(self)) {
+            throw new ChainException("node key " + self + " was replaced or revoked by its operator " + operator.orElse(self)
+                    + "; it commits no more batches (start the node with the key that replaced it)");
+        }
+        if (operated && (!existing.get().active() || existing.get().stake().compareTo(min) < 0)) {
+            throw new ChainException("node " + self + " is " + (existing.get().active() ? "staked below the minimum " + min + " wei"
+                    : "not active") + " in NodeRegistry; its operator " + operator.get() + " registers and stakes it"
+                    + " (verity node register --operator-keystore)");
+        }
         if (!starting && existing.isPresent() && !existing.get().active()) {
             throw new ChainException("node " + self + " left NodeRegistry (exit or deactivation) while running; it commits"
                     + " no batches until restarted, which registers it again");
@@ -60,7 +75,13 @@ public final class NodeRegistration {
         return done;
     }
 
-    private static void check(String function, TxOutcome outcome) {
+    /**
+     * Nothing when {@code outcome} is confirmed.
+     *
+     * @throws ContractRevertedException when it reverted, with the contract's error
+     * @throws ChainException when it is not mined yet
+     */
+    public static void check(String function, TxOutcome outcome) {
         switch (outcome) {
             case TxOutcome.Confirmed c -> { }
             case TxOutcome.Reverted r -> throw new ContractRevertedException(function, r.errorName(), r.args());

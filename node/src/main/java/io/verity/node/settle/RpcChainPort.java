@@ -3,6 +3,7 @@ package io.verity.node.settle;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.TxOutcome;
 import io.verity.protocol.Keccak256;
 import java.math.BigInteger;
@@ -37,6 +38,12 @@ final class RpcChainPort implements ChainPort {
 
     RpcChainPort(Deployment deployment, ChainAccount account, String endpoint, Supplier<List<Keccak256>> models,
             BigInteger price, Optional<BigInteger> stake, Optional<RegistryAttestation> attestation, InstantSource clock) {
+        this(deployment, account, endpoint, models, price, stake, attestation, clock, TxPolicy.defaults());
+    }
+
+    RpcChainPort(Deployment deployment, ChainAccount account, String endpoint, Supplier<List<Keccak256>> models,
+            BigInteger price, Optional<BigInteger> stake, Optional<RegistryAttestation> attestation, InstantSource clock,
+            TxPolicy policy) {
         this.attestation = attestation;
         this.clock = clock;
         this.deployment = deployment;
@@ -45,7 +52,7 @@ final class RpcChainPort implements ChainPort {
         this.models = models;
         this.price = price;
         this.stake = stake;
-        this.chain = new LazyChainClients(deployment, account);
+        this.chain = new LazyChainClients(deployment, account, policy);
     }
 
     @Override
