@@ -141,7 +141,7 @@ class ExplorerBrowserIT {
                 .containsPattern("verity_gateway_http_requests_seconds_bucket\\{method=\"POST\",model=\"silero-vad\",policy=\"redundant\",route=\"/v1/infer\",status=\"200\",le=\"[0-9.]+\"} [1-9]")
                 .contains("verity_gateway_chain_error 0.0");
         for (InferenceNode n : nodes) assertThat(g).contains("verity_gateway_peer_healthy{node=\"" + n.address() + "\"} 1.0");
-        assertThat(g).containsPattern("verity_gateway_peer_latency_ms\\{node=\"0x[0-9a-fA-F]{40}\"} [0-9.]+");
+        assertThat(g).containsPattern("verity_gateway_peer_latency_seconds\\{node=\"0x[0-9a-fA-F]{40}\"} [0-9.]+");
 
         long served = 0;
         for (InferenceNode n : nodes) {

@@ -229,6 +229,19 @@ class GatewayIT {
     }
 
     @Test
+    void everyMetricsPagePassesPromtool() throws Exception {
+        // after traffic, so counters, histograms and per-node series exist
+        assertThat(post(vadRequest("redundant:2")).status()).isEqualTo(200);
+        for (URI base : List.of(gateway.url(), net.node(1).url())) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("# TYPE");
+            assertThat(io.verity.testing.Promtool.check(r.body())).as("promtool check metrics of %s/metrics", base).isEmpty();
+        }
+    }
+
+    @Test
     void twoGatewaysOnOneClientAccountContinueEachOthersChannels() throws Exception {
         // A second gateway paying from the same account: neither keeps the channel's total, the nodes do, so
         // no voucher is replayed and every promise lands. The policy comes in the header this time.

@@ -47,7 +47,7 @@ class GatewayPartsTest {
         assertThat(c.clientKey()).contains(payer.privateKeyHex());
         Path keyFile = dir.resolve("hex");
         assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--home", "/tmp/g", "--deployment", "d", "--client-keystore",
-                file.toString(), "--password-env", "GW_PW", "--client-key-file", write(keyFile)}, n -> "pw"))
+                file.toString(), "--password-env", "GW_PW", "--client-key-file", write(keyFile)}, n -> n.equals("GW_PW") ? "pw" : null))
                 .hasMessage("--client-keystore and --client-key-file: give one of them");
     }
 

@@ -36,6 +36,10 @@ public final class HttpMetrics {
     /** A Prometheus registry with JVM memory, threads, processor and uptime bound. */
     public static PrometheusMeterRegistry registry() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Micrometer's process_cpu_time_ns_total and system_cpu_count break Prometheus's naming rules (promtool: no
+        // abbreviated units, no _count suffix on a gauge); process_cpu_usage and the JVM series say the same
+        registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(
+                id -> id.getName().equals("process.cpu.time") || id.getName().equals("system.cpu.count")));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -50,7 +54,8 @@ public final class HttpMetrics {
 
     /** Records one request of {@code ms} in timer {@code name} (a histogram from 1 ms to {@code max}). */
     public static void time(MeterRegistry registry, String name, Tags tags, Duration max, float ms) {
-        Timer.builder(name).tags(tags).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(max)
+        Timer.builder(name).description("HTTP requests served, by route and status").tags(tags).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(max)
                 .register(registry).record((long) (ms * 1_000_000L), TimeUnit.NANOSECONDS);
     }
 

@@ -9,12 +9,6 @@ import io.javalin.http.Context;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.policy.PolicyEngine;
@@ -26,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,19 +37,29 @@ final class GatewayMetrics {
     private static final Logger LOG = LoggerFactory.getLogger("io.verity.gateway.http");
     private static final JsonFactory JSON = new JsonFactory();
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry = io.verity.http.HttpMetrics.registry();
     private final Services gateway;
     private final Map<String, MultiGauge> peers = new TreeMap<>();
     private final MultiGauge evidence;
 
+    /** Per-node series, refreshed at each scrape: name (Micrometer's dots) to help text. */
+    private static final Map<String, String> PEER_SERIES = new java.util.LinkedHashMap<>();
+
+    static {
+        PEER_SERIES.put("healthy", "1 while the node's health checks pass");
+        PEER_SERIES.put("latency.seconds", "the node's answer latency as the gateway measures it (moving average)");
+        PEER_SERIES.put("error.rate", "the node's recent share of failed attempts (moving average)");
+        PEER_SERIES.put("reputation", "the node's reputation in [0, 1], used in routing");
+        PEER_SERIES.put("answers", "answers of the node the gateway used since it started");
+        PEER_SERIES.put("failures", "failed attempts at the node since the gateway started");
+        PEER_SERIES.put("dissents", "answers of the node that failed verification (minority, audit) since the gateway started");
+        PEER_SERIES.put("quarantined", "1 while the node is quarantined after a dissent");
+    }
+
     private GatewayMetrics(Services gateway) {
         this.gateway = gateway;
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        for (String name : List.of("healthy", "latency.ms", "error.rate", "reputation", "answers", "failures", "dissents", "quarantined")) {
-            peers.put(name, MultiGauge.builder("verity.gateway.peer." + name).register(registry));
+        for (Map.Entry<String, String> p : PEER_SERIES.entrySet()) {
+            peers.put(p.getKey(), MultiGauge.builder("verity.gateway.peer." + p.getKey()).description(p.getValue()).register(registry));
         }
         evidence = MultiGauge.builder("verity.gateway.evidence").description("evidence entries recorded, by kind").register(registry);
         Gauge.builder("verity.gateway.chain.error", gateway, g -> g.directory().chainError().isPresent() ? 1 : 0)
@@ -77,7 +80,7 @@ final class GatewayMetrics {
             Tags t = Tags.of("node", n.address.toString());
             double latency = n.latencyMs();
             rows.computeIfAbsent("healthy", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.healthy() ? 1 : 0));
-            if (!Double.isNaN(latency)) rows.computeIfAbsent("latency.ms", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, latency));
+            if (!Double.isNaN(latency)) rows.computeIfAbsent("latency.seconds", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, latency / 1000));
             rows.computeIfAbsent("error.rate", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.errorRate()));
             rows.computeIfAbsent("reputation", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.reputation()));
             rows.computeIfAbsent("answers", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.answers.get()));
@@ -106,8 +109,7 @@ final class GatewayMetrics {
         boolean ok = status < 300;
         Tags tags = Tags.of("method", ctx.method().name(), "route", route, "status", Integer.toString(status),
                 "model", ok ? body.getOrDefault("model", "-") : "-", "policy", ok && route.equals("/v1/infer") ? kind : "-");
-        Timer.builder("verity.gateway.http.requests").tags(tags).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-                .register(registry).record((long) (ms * 1_000_000L), TimeUnit.NANOSECONDS);
+        io.verity.http.HttpMetrics.time(registry, "verity.gateway.http.requests", tags, Duration.ofSeconds(60), ms);
         // Reads that succeed (health checks every few hundred ms, scrapes) only at debug, so the log shows the work.
         boolean quiet = "GET".equals(ctx.method().name()) && status < 400;
         if (quiet ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {

@@ -42,7 +42,7 @@ final class NodeMetrics {
                 s -> s.batcher().map(b -> (double) Math.max(0, s.receiptCount() - b.settledReceipts())).orElse(0.0))
                 .description("receipts signed but not yet settled: the settlement lag in receipts").register(registry);
         Gauge.builder("verity.node.batches.settled", service, s -> s.batcher().map(b -> (double) b.settledBatches()).orElse(0.0))
-                .register(registry);
+                .description("batches of receipts committed on chain").register(registry);
         InferPhases phases = service.phases();
         for (InferPhases.Phase p : InferPhases.Phase.values()) {
             FunctionTimer.builder("verity.node.infer.phase", phases, x -> x.count(p), x -> x.totalNanos(p), TimeUnit.NANOSECONDS)
