@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.verity.chain.Deployment;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.protocol.Hex;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,25 +24,6 @@ class ChainDeployIT {
     @RegisterExtension static final LocalChain chain = LocalChain.perClass();
     @TempDir Path dir;
 
-    /** Exit code, stdout and stderr of one command. */
-    record Run(int exit, String out, String err) {}
-
-    static Run run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int exit = Main.commandLine().execute(args);
-            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
     /** An encrypted JSON keystore of {@code privateKey}, password "correct horse" in a file next to it. */
     private Path keystore(byte[] privateKey) throws Exception {
         Path ks = Files.createDirectories(dir.resolve("keys-" + System.nanoTime()));
@@ -61,26 +39,30 @@ class ChainDeployIT {
         return args;
     }
 
+    static CliRun run(String... args) {
+        return CliRun.of(args);
+    }
+
     @Test
     void deploys_with_a_keystore_and_a_second_run_checks_instead_of_deploying_again() throws Exception {
         Path ks = keystore(Hex.decode(chain.account(3).privateKeyHex()));
         Path file = dir.resolve("deployment.json");
         String owner = chain.account(9).address().toString();
 
-        Run first = run(deploy(ks, file, "--owner", owner).toArray(String[]::new));
+        CliRun first = run(deploy(ks, file, "--owner", owner).toArray(String[]::new));
         assertThat(first.exit()).as(first.err()).isEqualTo(0);
         assertThat(first.out()).contains("deploying to chain " + chain.chainId(), "wrote " + file, "the deployment is sound");
         Deployment d = Deployment.read(file);
         assertThat(d.chainId()).isEqualTo(chain.chainId());
         assertThat(d.rpcUrl()).isEqualTo(chain.rpcUrl());
 
-        Run again = run(deploy(ks, file, "--owner", owner).toArray(String[]::new));
+        CliRun again = run(deploy(ks, file, "--owner", owner).toArray(String[]::new));
         assertThat(again.exit()).as(again.err()).isEqualTo(0);
         assertThat(again.out()).startsWith("checking the deployment in " + file).doesNotContain("deploying")
                 .contains("  ok       NodeRegistry.owner = " + chain.account(9).address(), "the deployment is sound");
         assertThat(Deployment.read(file)).isEqualTo(d);
 
-        Run otherSettings = run(deploy(ks, file, "--owner", owner, "--min-stake", "5").toArray(String[]::new));
+        CliRun otherSettings = run(deploy(ks, file, "--owner", owner, "--min-stake", "5").toArray(String[]::new));
         assertThat(otherSettings.exit()).isEqualTo(Main.CHECK_FAILED);
         assertThat(otherSettings.out()).contains("  PROBLEM  NodeRegistry.minStake is 1000000000000000000, expected 5",
                 "1 problem(s) found");
@@ -90,19 +72,19 @@ class ChainDeployIT {
     void the_key_comes_from_exactly_one_place_and_never_the_command_line() throws Exception {
         Path ks = keystore(Hex.decode(chain.account(3).privateKeyHex()));
         String file = dir.resolve("d.json").toString();
-        Run none = run("chain", "deploy", "--rpc", chain.rpcUrl(), "--deployment", file);
+        CliRun none = run("chain", "deploy", "--rpc", chain.rpcUrl(), "--deployment", file);
         assertThat(none.exit()).isEqualTo(Main.USAGE);
         assertThat(none.err()).contains("give the deployer's key with exactly one of --keystore FILE or --key-env NAME");
 
-        Run noPassword = run("chain", "deploy", "--rpc", chain.rpcUrl(), "--deployment", file, "--keystore", ks.toString());
+        CliRun noPassword = run("chain", "deploy", "--rpc", chain.rpcUrl(), "--deployment", file, "--keystore", ks.toString());
         assertThat(noPassword.err()).contains("give the keystore's password with exactly one of --password-file FILE or --password-env NAME");
 
-        Run unsetEnv = run("chain", "deploy", "--rpc", chain.rpcUrl(), "--deployment", file, "--key-env", "VERITY_TEST_SURELY_UNSET_KEY");
+        CliRun unsetEnv = run("chain", "deploy", "--rpc", chain.rpcUrl(), "--deployment", file, "--key-env", "VERITY_TEST_SURELY_UNSET_KEY");
         assertThat(unsetEnv.exit()).isEqualTo(Main.USAGE);
         assertThat(unsetEnv.err()).contains("--key-env: environment variable VERITY_TEST_SURELY_UNSET_KEY is not set");
 
         Files.writeString(ks.resolveSibling("password"), "wrong\n");
-        Run wrongPassword = run(deploy(ks, dir.resolve("d.json")).toArray(String[]::new));
+        CliRun wrongPassword = run(deploy(ks, dir.resolve("d.json")).toArray(String[]::new));
         assertThat(wrongPassword.exit()).isEqualTo(Main.USAGE);
         assertThat(wrongPassword.err()).contains("cannot open keystore " + ks + ": wrong password?");
         assertThat(dir.resolve("d.json")).doesNotExist();
@@ -113,18 +95,18 @@ class ChainDeployIT {
         ECKeyPair fresh = Keys.createEcKeyPair();
         Path poor = keystore(Hex.decode(String.format("%064x", fresh.getPrivateKey())));
         Path file = dir.resolve("d.json");
-        Run unfunded = run(deploy(poor, file).toArray(String[]::new));
+        CliRun unfunded = run(deploy(poor, file).toArray(String[]::new));
         assertThat(unfunded.exit()).isEqualTo(Main.CHECK_FAILED);
         assertThat(unfunded.err()).contains("has no funds on chain " + chain.chainId());
 
         Path rich = keystore(Hex.decode(chain.account(3).privateKeyHex()));
-        Run otherChain = run(deploy(rich, file, "--chain-id", "1").toArray(String[]::new));
+        CliRun otherChain = run(deploy(rich, file, "--chain-id", "1").toArray(String[]::new));
         assertThat(otherChain.exit()).isEqualTo(Main.CHECK_FAILED);
         assertThat(otherChain.err()).contains(chain.rpcUrl() + " is chain " + chain.chainId() + ", not the --chain-id 1 asked for");
 
         List<String> args = deploy(rich, file);
         args.set(args.indexOf("--rpc") + 1, "http://127.0.0.1:9");
-        Run down = run(args.toArray(String[]::new));
+        CliRun down = run(args.toArray(String[]::new));
         assertThat(down.exit()).isEqualTo(Main.UNREACHABLE);
         assertThat(down.err()).contains("cannot reach the chain at http://127.0.0.1:9");
         assertThat(file).doesNotExist();

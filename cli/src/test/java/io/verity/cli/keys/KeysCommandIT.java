@@ -1,5 +1,6 @@
 package io.verity.cli.keys;
 
+import io.verity.cli.CliRun;
 import io.verity.cli.Main;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,10 +10,7 @@ import io.verity.chain.contracts.ChainClients;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.chain.keys.KeyStoreFile;
 import io.verity.protocol.EvmAddress;
-import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -30,22 +28,6 @@ class KeysCommandIT {
     @RegisterExtension static final LocalChain devnet = LocalChain.perTest();
     @TempDir Path dir;
 
-    record Run(int exit, String out, String err) {}
-
-    static Run run(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int exit = Main.commandLine().execute(args);
-            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
     Path password() throws Exception {
         return Files.writeString(dir.resolve("pw"), "s3cret\n");
     }
@@ -54,17 +36,21 @@ class KeysCommandIT {
     Path imported(int i) throws Exception {
         Path hex = Files.writeString(dir.resolve("key-" + i), devnet.account(i).privateKeyHex() + "\n");
         Path file = dir.resolve("account-" + i + ".json");
-        Run r = run("keys", "import", "--keystore", file.toString(), "--password-file", password().toString(),
+        CliRun r = run("keys", "import", "--keystore", file.toString(), "--password-file", password().toString(),
                 "--private-key-file", hex.toString(), "--scrypt", "LIGHT");
         assertThat(r.exit()).as(r.err()).isEqualTo(0);
         assertThat(r.out().strip()).isEqualTo(devnet.account(i).address().toString());
         return file;
     }
 
+    static CliRun run(String... args) {
+        return CliRun.of(args);
+    }
+
     @Test
     void keys_new_show_and_import_keep_the_key_encrypted_and_print_only_the_address() throws Exception {
         Path file = dir.resolve("new.json");
-        Run created = run("keys", "new", "--keystore", file.toString(), "--password-file", password().toString(), "--scrypt", "LIGHT");
+        CliRun created = run("keys", "new", "--keystore", file.toString(), "--password-file", password().toString(), "--scrypt", "LIGHT");
         assertThat(created.exit()).as(created.err()).isEqualTo(0);
         EvmAddress address = EvmAddress.parse(created.out().strip());
 
@@ -72,18 +58,18 @@ class KeysCommandIT {
         assertThat(run("keys", "show", "--keystore", file.toString(), "--password-file", password().toString()).out().strip())
                 .isEqualTo(address.toString());
         Path wrong = Files.writeString(dir.resolve("wrong"), "nope");
-        Run refused = run("keys", "show", "--keystore", file.toString(), "--password-file", wrong.toString());
+        CliRun refused = run("keys", "show", "--keystore", file.toString(), "--password-file", wrong.toString());
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("wrong password");
 
         Path imported = imported(3);
         String hex = devnet.account(3).privateKeyHex().substring(2);
         assertThat(Files.readString(imported)).doesNotContain(hex);
-        Run again = run("keys", "import", "--keystore", imported.toString(), "--password-file", password().toString(),
+        CliRun again = run("keys", "import", "--keystore", imported.toString(), "--password-file", password().toString(),
                 "--private-key-file", dir.resolve("key-3").toString());
         assertThat(again.exit()).isEqualTo(2);
         assertThat(again.err()).contains("already exists; a keystore is never overwritten");
-        Run noPassword = run("keys", "new", "--keystore", dir.resolve("x.json").toString());
+        CliRun noPassword = run("keys", "new", "--keystore", dir.resolve("x.json").toString());
         assertThat(noPassword.exit()).isEqualTo(2);
         assertThat(noPassword.err()).contains("needs exactly one of --password-file FILE or --password-env NAME");
     }
@@ -95,10 +81,10 @@ class KeysCommandIT {
         EvmAddress op = devnet.account(5).address();
         String pw = password().toString();
 
-        Run consent = run("keys", "consent", "--deployment", deployment, "--keystore", node.toString(), "--password-file", pw,
+        CliRun consent = run("keys", "consent", "--deployment", deployment, "--keystore", node.toString(), "--password-file", pw,
                 "--operator", op.toString());
         assertThat(consent.exit()).as(consent.err()).isEqualTo(0);
-        Run registered = run("node", "register", "--deployment", deployment, "--home", dir.resolve("home").toString(),
+        CliRun registered = run("node", "register", "--deployment", deployment, "--home", dir.resolve("home").toString(),
                 "--operator-keystore", operator.toString(), "--password-file", pw, "--node", devnet.account(6).address().toString(),
                 "--consent", consent.out().strip(), "--endpoint", "http://127.0.0.1:7071");
         assertThat(registered.exit()).as(registered.err()).isEqualTo(0);
@@ -110,20 +96,20 @@ class KeysCommandIT {
 
             String nextConsent = run("keys", "consent", "--deployment", deployment, "--keystore", next.toString(),
                     "--password-file", pw, "--operator", op.toString()).out().strip();
-            Run rotated = run("node", "rotate-key", "--deployment", deployment, "--operator-keystore", operator.toString(),
+            CliRun rotated = run("node", "rotate-key", "--deployment", deployment, "--operator-keystore", operator.toString(),
                     "--password-file", pw, "--new-node", devnet.account(7).address().toString(), "--consent", nextConsent);
             assertThat(rotated.exit()).as(rotated.err()).isEqualTo(0);
             assertThat(chain.nodes().nodeOf(op)).contains(devnet.account(7).address());
             assertThat(chain.nodes().isStaked(devnet.account(6).address())).isFalse();
 
-            Run revoked = run("node", "revoke-key", "--deployment", deployment, "--operator-keystore", operator.toString(),
+            CliRun revoked = run("node", "revoke-key", "--deployment", deployment, "--operator-keystore", operator.toString(),
                     "--password-file", pw);
             assertThat(revoked.exit()).as(revoked.err()).isEqualTo(0);
             assertThat(chain.nodes().nodeOf(op)).isEmpty();
             assertThat(chain.nodes().isStaked(devnet.account(7).address())).isFalse();
 
             // revoking again is refused by the registry, exit 1
-            Run twice = run("node", "revoke-key", "--deployment", deployment, "--operator-keystore", operator.toString(),
+            CliRun twice = run("node", "revoke-key", "--deployment", deployment, "--operator-keystore", operator.toString(),
                     "--password-file", pw);
             assertThat(twice.exit()).isEqualTo(1);
             assertThat(twice.err()).contains("NoNodeKey");
@@ -133,15 +119,15 @@ class KeysCommandIT {
             // the stake stayed the operator's: it unbonds and withdraws it to itself
             BigInteger stake = chain.nodes().operatorStake(op);
             assertThat(stake).isPositive();
-            Run unbond = run("node", "unbond", "--deployment", deployment, "--operator-keystore", operator.toString(),
+            CliRun unbond = run("node", "unbond", "--deployment", deployment, "--operator-keystore", operator.toString(),
                     "--password-file", pw, "--wei", stake.toString());
             assertThat(unbond.exit()).as(unbond.err()).isEqualTo(0);
-            Run early = run("node", "withdraw", "--deployment", deployment, "--operator-keystore", operator.toString(),
+            CliRun early = run("node", "withdraw", "--deployment", deployment, "--operator-keystore", operator.toString(),
                     "--password-file", pw);
             assertThat(early.exit()).isEqualTo(1);
             assertThat(early.err()).contains("UnbondingNotReady");
             devnet.advanceTime(chain.nodes().unbondingDelay().plusSeconds(1));
-            Run withdrawn = run("node", "withdraw", "--deployment", deployment, "--operator-keystore", operator.toString(),
+            CliRun withdrawn = run("node", "withdraw", "--deployment", deployment, "--operator-keystore", operator.toString(),
                     "--password-file", pw);
             assertThat(withdrawn.exit()).as(withdrawn.err()).isEqualTo(0);
             assertThat(withdrawn.out()).contains("withdrew " + stake + " wei");
