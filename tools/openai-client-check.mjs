@@ -1,17 +1,11 @@
 // Runs the official `openai` npm client, unchanged, against a Verity node or gateway: chat, streaming, JSON
 // mode, a tool call and an error. Prints one JSON line with what it saw, for OpenAiNpmIT to check.
 //   node tools/openai-client-check.mjs BASE_URL MODEL      (BASE_URL like http://127.0.0.1:7071/v1)
-// openai comes from tools/node/node_modules, which ./verity installs; VERITY_OPENAI_NPM_DIR (a folder with
-// node_modules/openai) overrides that.
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-const base = process.env.VERITY_OPENAI_NPM_DIR
-  ? pathToFileURL(process.env.VERITY_OPENAI_NPM_DIR + "/package.json")
-  : new URL("./node/package.json", import.meta.url); // tools/node/node_modules
-const OpenAI = createRequire(base)("openai").default;
+// openai comes from tools/node/node_modules, or VERITY_OPENAI_NPM_DIR (tools/openai-npm.mjs).
+import { verityClient } from "./openai-npm.mjs";
 
 const [baseURL, model] = process.argv.slice(2);
-const client = new OpenAI({ baseURL, apiKey: "unused", maxRetries: 0, timeout: 30_000 });
+const client = verityClient(baseURL);
 const messages = [{ role: "system", content: "be brief" }, { role: "user", content: "Hello" }];
 const out = {};
 
