@@ -37,6 +37,9 @@ final class Outcomes {
 
     private final Store store;
     private final GatewayView gateway;
+    /** The last record and when it was computed: any request rate costs at most one computation a second. */
+    private OutcomeRecord last;
+    private long lastAt;
 
     Outcomes(Store store, GatewayView gateway) {
         this.store = store;
@@ -45,7 +48,7 @@ final class Outcomes {
 
     void routes(JavalinConfig cfg) {
         cfg.routes.get("/outcomes", this::page);
-        cfg.routes.get("/api/outcomes", ctx -> ctx.json(compute().json()));
+        cfg.routes.get("/api/outcomes", ctx -> ctx.json(record().json()));
         cfg.routes.get("/api/outcomes/nodes/{address}", this::nodeJson);
         cfg.routes.get("/api/outcomes/models/{digest}", this::modelJson);
     }
@@ -102,6 +105,21 @@ final class Outcomes {
             return n;
         }
     }
+
+    /**
+     * The record, recomputed at most once a second: computing it scans the index's events and receipts, so
+     * without this a client repeating requests would make the explorer repeat that scan as fast as it asks.
+     */
+    synchronized OutcomeRecord record() {
+        long now = System.nanoTime();
+        if (last == null || now - lastAt >= RECOMPUTE_NANOS) {
+            last = compute();
+            lastAt = now;
+        }
+        return last;
+    }
+
+    private static final long RECOMPUTE_NANOS = java.time.Duration.ofSeconds(1).toNanos();
 
     OutcomeRecord compute() {
         Map<String, Tally> nodes = new TreeMap<>(), models = new TreeMap<>();
@@ -197,7 +215,7 @@ final class Outcomes {
 
     private void nodeJson(Context ctx) {
         EvmAddress a = Pages.address(ctx.pathParam("address"), "address");
-        OutcomeRecord r = compute();
+        OutcomeRecord r = record();
         Tally t = r.nodes().get(a.toString().toLowerCase(Locale.ROOT));
         if (t == null) throw Problems.notFound("no outcomes for node " + a + ": it appears in no event and no evidence");
         ObjectNode o = t.json(true, r.gatewaySeen()).put("address", a.toString());
@@ -207,7 +225,7 @@ final class Outcomes {
 
     private void modelJson(Context ctx) {
         Keccak256 d = Pages.hash(ctx.pathParam("digest"), "digest");
-        OutcomeRecord r = compute();
+        OutcomeRecord r = record();
         Tally t = r.models().get(d.toHex());
         if (t == null) throw Problems.notFound("no outcomes for model " + d + ": no registration, receipt or evidence names it");
         ObjectNode o = t.json(false, r.gatewaySeen()).put("digest", d.toHex());
@@ -216,7 +234,7 @@ final class Outcomes {
     }
 
     private void page(Context ctx) {
-        OutcomeRecord r = compute();
+        OutcomeRecord r = record();
         Html h = new Html().h1("Outcomes");
         h.p("What happened to each node and model: receipts settled, what the gateway caught, disputes and slashes on chain."
                 + " \"" + NOT_RECORDED + "\" marks a count no source records; a dash, one the gateway did not tell (none is configured, or it did"
