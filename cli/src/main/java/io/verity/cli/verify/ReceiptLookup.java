@@ -100,9 +100,10 @@ final class ReceiptLookup {
                 System.err.println("verity: the registry lists " + nodes.size() + " nodes; asking the first " + MAX_NODES);
             }
         }
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<CompletableFuture<Optional<Found>>> asks = endpoints.stream()
-                    .map(e -> CompletableFuture.supplyAsync(() -> fromNode(id, e), pool)).toList();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+                HttpClient http = HttpClient.newBuilder().connectTimeout(PER_NODE).executor(pool).build()) {
+            List<CompletableFuture<Optional<Found>>> asks = endpoints.stream() // one client for all: not one per node
+                    .map(e -> CompletableFuture.supplyAsync(() -> fromNode(id, e, http), pool)).toList();
             CompletableFuture<Found> first = new CompletableFuture<>();
             // "none" only after every answer was looked at: allOf over the asks themselves could run its callback
             // before the callback that hands over the one answer that found it
@@ -125,9 +126,10 @@ final class ReceiptLookup {
         }
     }
 
-    private static Optional<Found> fromNode(Keccak256 id, String endpoint) {
-        try (NodeApiClient node = NodeApiClient.of(URI.create(endpoint), PER_NODE)) {
-            return node.receipt(id).filter(r -> r.id().equals(id)).map(r -> new Found(r, "the node at " + endpoint));
+    private static Optional<Found> fromNode(Keccak256 id, String endpoint, HttpClient http) {
+        try {
+            return NodeApiClient.of(URI.create(endpoint), PER_NODE, http).receipt(id).filter(r -> r.id().equals(id))
+                    .map(r -> new Found(r, "the node at " + endpoint));
         } catch (RuntimeException e) { // unreachable, malformed: another node may have it
             return Optional.empty();
         }
