@@ -72,7 +72,7 @@ class SeparateHostsIT {
     static final BigInteger PRICE = BigInteger.TEN.pow(12);
     static final Duration START = Duration.ofSeconds(90);
     /** Answers in each phase of the load (before, during and after the cut), so each phase carries real traffic. */
-    static final int PER_PHASE = 15;
+    static final int PER_PHASE = 10;
 
     @TempDir static Path dir;
     static NetNamespaces net;
@@ -81,8 +81,16 @@ class SeparateHostsIT {
     static Started gateway, explorer;
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    static long t0;
+
+    /** Seconds since the class started, for the phase timings printed on stdout. */
+    static String at() {
+        return String.format(java.util.Locale.ROOT, "%.1fs", (System.nanoTime() - t0) / 1e9);
+    }
+
     @BeforeAll
     static void start() throws Exception {
+        t0 = System.nanoTime();
         var why = NetNamespaces.unavailable();
         Assumptions.assumeTrue(why.isEmpty(), () -> "separate hosts need network namespaces: " + why.orElse(""));
         net = NetNamespaces.create();
@@ -94,6 +102,7 @@ class SeparateHostsIT {
         Path deployment = dir.resolve("deployment.json"); // names the chain at its host's address
         chain = Devnet.builder().host(chainHost.address()).port(CHAIN_PORT).commandPrefix(chainHost.exec())
                 .deploymentFile(deployment).start();
+        System.out.println("separate hosts: chain deployed at " + at());
         try (ExecutorService starting = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> started = new ArrayList<>();
             for (int i = 1; i <= NODES; i++) {
@@ -118,6 +127,7 @@ class SeparateHostsIT {
             }));
             for (Future<?> f : started) f.get();
         }
+        System.out.println("separate hosts: nodes, gateway and explorer ready at " + at());
     }
 
     static Started startNode(Host h, ChainAccount key, Path deployment) throws Exception {
@@ -173,6 +183,7 @@ class SeparateHostsIT {
                     return true;
                 });
 
+        System.out.println("separate hosts: nodes staked and routed at " + at());
         Eip712Domain domain = Eip712Domain.verity(chain.chainId(), chain.deployment().settlement());
         List<Answer> answers = Collections.synchronizedList(new ArrayList<>());
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -206,12 +217,14 @@ class SeparateHostsIT {
             Host victimHost = hostOf.get(victim);
 
             phase.set("cut");
+            System.out.println("separate hosts: cut " + victimHost.name() + " at " + at());
             net.cut(victimHost);
             await("the gateway sees " + victimHost.name() + " unreachable, and the others answer").atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(200))
                     .until(() -> !gatewayLists(victim, true) && count(answers, "cut") >= PER_PHASE);
 
             phase.set("restored");
+            System.out.println("separate hosts: restored " + victimHost.name() + " at " + at());
             net.restore(victimHost);
             await("the gateway routes to " + victimHost.name() + " again").atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(200))
@@ -221,8 +234,8 @@ class SeparateHostsIT {
             for (Thread t : clients) t.join(Duration.ofSeconds(40));
         }
 
-        System.out.printf("separate hosts: %d answers (before %d, during the cut %d, after %d), %d failed%n", answers.size(),
-                count(answers, "before"), count(answers, "cut"), count(answers, "restored"), failures.size());
+        System.out.printf("separate hosts: %d answers (before %d, during the cut %d, after %d), %d failed; load ended at %s%n",
+                answers.size(), count(answers, "before"), count(answers, "cut"), count(answers, "restored"), failures.size(), at());
         assertThat(failures).as("failed client requests").isEmpty();
 
         // Every receipt settles: its proof from its node's registered URL, checked against Settlement on the chain's host.
@@ -235,6 +248,7 @@ class SeparateHostsIT {
                 assertThat(settled.get(i).get().node()).as("receipt %s", receipts.get(i).id()).isEqualTo(receipts.get(i).receipt().node());
             }
         }
+        System.out.println("separate hosts: " + receipts.size() + " receipts settled at " + at());
         // ...and the explorer, which fetched every batch's receipts from its node's announced URL, has indexed them all.
         Set<Keccak256> unindexed = ConcurrentHashMap.newKeySet();
         receipts.forEach(r -> unindexed.add(r.id()));
@@ -242,6 +256,7 @@ class SeparateHostsIT {
             for (Keccak256 id : new HashSet<>(unindexed)) if (explorerHas(id)) unindexed.remove(id);
             return unindexed.isEmpty();
         });
+        System.out.println("separate hosts: all indexed by the explorer at " + at());
     }
 
     static long count(List<Answer> answers, String phase) {

@@ -71,6 +71,16 @@ public final class NetNamespaces implements AutoCloseable {
             return URI.create("http://" + address + ":" + port);
         }
 
+        /** Runs {@code command} on this host to its end; its exit code (-1 when killed after {@code timeout}). */
+        public int run(Duration timeout, String... command) throws IOException, InterruptedException {
+            List<String> cmd = new ArrayList<>(exec());
+            cmd.addAll(List.of(command));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) return p.exitValue();
+            p.destroyForcibly().waitFor();
+            return -1;
+        }
+
         /**
          * Starts {@code command} in this host's namespace with this process's environment changed by {@code env},
          * its stdout and stderr appended to {@code log}, and returns once it printed its READY line
@@ -124,7 +134,8 @@ public final class NetNamespaces implements AutoCloseable {
                         || flag.startsWith("-Xmx")) continue;
                 cmd.add(flag);
             }
-            cmd.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), mainClass));
+            // C1 only: a test's short-lived services spend more CPU on C2 compiling than it would save them
+            cmd.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), mainClass));
             cmd.addAll(args);
             return start(cmd, env, log, timeout);
         }
@@ -227,9 +238,15 @@ public final class NetNamespaces implements AutoCloseable {
         ip("-n", switchNs, "link", "set", host.switchPort(), "down");
     }
 
-    /** Plugs {@code host} back in. */
-    public void restore(Host host) {
+    /**
+     * Plugs {@code host} back in. The ARP entries that failed while it was cut are flushed (its own, and the
+     * others' for its address): a failed entry would answer "host unreachable" for a while after the cable is back.
+     */
+    public synchronized void restore(Host host) {
         ip("-n", switchNs, "link", "set", host.switchPort(), "up");
+        ip("-n", host.namespace(), "neigh", "flush", "dev", "eth0");
+        ip("neigh", "flush", "to", host.address(), "dev", rootVeth);
+        for (Host other : hosts) if (!other.equals(host)) ip("-n", other.namespace(), "neigh", "flush", "to", host.address(), "dev", "eth0");
     }
 
     @Override
