@@ -48,7 +48,7 @@ public final class NetNamespaces implements AutoCloseable {
     private static final Path IP = Path.of("/usr/sbin/ip").toFile().canExecute() ? Path.of("/usr/sbin/ip") : Path.of("/bin/ip");
     /** Subnets 10.231.0.0/24 .. 10.231.255.0/24; one per instance, chosen free in the root namespace under a lock. */
     private static final String RANGE = "10.231.";
-    private static final Path LOCK = Path.of(System.getProperty("java.io.tmpdir"), "verity-netns.lock");
+    private static final Path LOCK = Path.of("/tmp/verity-netns.lock");
     private static final Set<String> OWN = new HashSet<>();
     private static int instances;
 
@@ -57,7 +57,7 @@ public final class NetNamespaces implements AutoCloseable {
     private final String switchNs;
     private final String rootVeth;
     private final List<Host> hosts = new ArrayList<>();
-    private final Thread shutdownHook = new Thread(this::closeQuietly, "netns-teardown");
+    private final Thread shutdownHook = new Thread(this::teardown, "netns-teardown");
     private boolean closed;
 
     /** A host: its namespace, its address on the bridge, and its port on the switch. */
@@ -250,25 +250,22 @@ public final class NetNamespaces implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook tears down
+        }
+        teardown();
+    }
+
+    /** Deletes every namespace of this instance; {@link #remove} never throws, so a hook can run it too. */
+    private synchronized void teardown() {
         if (closed) return;
         closed = true;
         List<String> all = new ArrayList<>(hosts.stream().map(Host::namespace).toList());
         all.add(switchNs); // last: deleting it removes the root's veth with it
         for (String ns : all) remove(ns);
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is what runs this
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            close();
-        } catch (RuntimeException e) {
-            System.err.println("netns teardown: " + e.getMessage());
-        }
     }
 
     /** Kills what runs in namespace {@code ns} (a namespace outlives its deletion while a process holds it), then deletes it. */
