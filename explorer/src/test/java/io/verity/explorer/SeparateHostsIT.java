@@ -191,6 +191,7 @@ class SeparateHostsIT {
         AtomicReference<String> phase = new AtomicReference<>("before");
         AtomicLong seed = new AtomicLong();
         List<Thread> clients = new ArrayList<>();
+        EvmAddress victim;
         for (int c = 0; c < CLIENTS; c++) {
             clients.add(Thread.ofVirtual().name("client-" + c).start(() -> {
                 try (VerityClient sdk = VerityClient.builder(gateway.ready().url()).trust(domain).timeout(Duration.ofSeconds(30)).build()) {
@@ -213,7 +214,7 @@ class SeparateHostsIT {
             synchronized (answers) {
                 answers.forEach(a -> a.receipts().forEach(r -> load.merge(r.receipt().node(), 1, Integer::sum)));
             }
-            EvmAddress victim = Collections.max(load.entrySet(), Map.Entry.comparingByValue()).getKey();
+            victim = Collections.max(load.entrySet(), Map.Entry.comparingByValue()).getKey();
             Host victimHost = hostOf.get(victim);
 
             phase.set("cut");
@@ -237,6 +238,12 @@ class SeparateHostsIT {
         System.out.printf("separate hosts: %d answers (before %d, during the cut %d, after %d), %d failed; load ended at %s%n",
                 answers.size(), count(answers, "before"), count(answers, "cut"), count(answers, "restored"), failures.size(), at());
         assertThat(failures).as("failed client requests").isEmpty();
+        // how many requests the cut caught on their way to the victim, which the gateway then sent to another node
+        long failedOver;
+        try (var lines = Files.lines(dir.resolve("gateway/out.log"))) {
+            failedOver = lines.filter(l -> l.contains("node " + victim) && l.contains("trying the next")).count();
+        }
+        System.out.println("separate hosts: " + failedOver + " requests failed over from the cut node");
 
         // Every receipt settles: its proof from its node's registered URL, checked against Settlement on the chain's host.
         List<SignedReceipt> receipts = answers.stream().flatMap(a -> a.receipts().stream()).toList();
