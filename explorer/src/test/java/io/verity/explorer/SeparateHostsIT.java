@@ -108,7 +108,11 @@ class SeparateHostsIT {
             for (int i = 1; i <= NODES; i++) {
                 Host h = nodeHosts.get(i - 1);
                 ChainAccount key = chain.account(i);
-                started.add(starting.submit(() -> nodes.put(h, startNode(h, key, deployment))));
+                started.add(starting.submit(() -> {
+                    nodes.put(h, startNode(h, key, deployment));
+                    System.out.println("separate hosts: " + h.name() + " ready at " + at());
+                    return null;
+                }));
             }
             started.add(starting.submit((Callable<Void>) () -> {
                 Path home = Files.createDirectories(dir.resolve("gateway"));
@@ -116,6 +120,7 @@ class SeparateHostsIT {
                         deployment.toString(), "--host", gatewayHost.address(), "--port", Integer.toString(GATEWAY_PORT),
                         "--deposit-wei", BigInteger.TEN.pow(18).toString(), "--refresh-ms", "300", "--timeout-ms", "3000"),
                         Map.of("VERITY_CLIENT_KEY", chain.account(CLIENT_ACCOUNT).privateKeyHex()), home.resolve("out.log"), START);
+                System.out.println("separate hosts: gateway ready at " + at());
                 return null;
             }));
             started.add(starting.submit((Callable<Void>) () -> {
@@ -123,6 +128,7 @@ class SeparateHostsIT {
                 explorer = explorerHost.startJava(ExplorerMain.class.getName(), List.of("--home", home.toString(), "--deployment",
                         deployment.toString(), "--host", explorerHost.address(), "--port", Integer.toString(EXPLORER_PORT),
                         "--gateway", gatewayHost.url(GATEWAY_PORT).toString(), "--poll-ms", "300"), Map.of(), home.resolve("out.log"), START);
+                System.out.println("separate hosts: explorer ready at " + at());
                 return null;
             }));
             for (Future<?> f : started) f.get();
