@@ -79,6 +79,7 @@ class SeparateHostsIT {
     static Devnet chain;
     static final Map<Host, Started> nodes = new ConcurrentHashMap<>();
     static Started gateway, explorer;
+    static final Map<EvmAddress, Host> hostOf = new ConcurrentHashMap<>();
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     static long t0;
@@ -172,7 +173,6 @@ class SeparateHostsIT {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void a_node_cut_off_under_load_costs_no_request_and_every_receipt_settles_after_its_link_is_back() throws Exception {
         // Nodes are known only by what they announced: NodeRegistry holds their namespace URLs, the gateway routes to those.
-        Map<EvmAddress, Host> hostOf = new HashMap<>();
         nodes.forEach((h, s) -> hostOf.put(s.ready().address().orElseThrow(), h));
         try (ChainClients reader = ChainClients.connect(chain.deployment(), ChainAccount.READ_ONLY)) {
             await("every node registered at its announced URL").atMost(START).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
@@ -278,11 +278,15 @@ class SeparateHostsIT {
         }
     }
 
-    /** Whether the gateway's {@code GET /v1/nodes} lists {@code node} registered at its host's URL and healthy ({@code healthy}). */
+    /**
+     * Whether the gateway's {@code GET /v1/nodes} lists {@code node} registered, at its host's URL (the one it
+     * announced, the only one it has), and healthy ({@code healthy}).
+     */
     static boolean gatewayLists(EvmAddress node, boolean healthy) throws Exception {
         JsonNode body = get(gateway.ready().url().resolve("/v1/nodes"));
         for (JsonNode n : body.get("nodes")) {
             if (!n.get("address").asText().equalsIgnoreCase(node.toString())) continue;
+            assertThat(n.get("url").asText()).as("the gateway's URL of %s", node).isEqualTo(hostOf.get(node).url(NODE_PORT).toString());
             return n.get("registered").asBoolean() && n.get("healthy").asBoolean() == healthy;
         }
         return false;
