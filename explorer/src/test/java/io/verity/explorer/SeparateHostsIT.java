@@ -19,6 +19,7 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.policy.Policy;
 import io.verity.protocol.receipt.Eip712Domain;
 import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.testing.ConfigFiles;
 import io.verity.testing.NetNamespaces;
 import io.verity.testing.NetNamespaces.Host;
 import io.verity.testing.NetNamespaces.Started;
@@ -38,7 +39,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,7 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Verity across hosts (issue 15): the chain, three nodes, the gateway and the explorer each on a host of its own
  * ({@link NetNamespaces}: a network namespace with one address on a private bridge), started as their mains run
- * as services. Nodes bind their host's address and announce it ({@code --public-url}); the gateway and the
+ * as services (a config file each, keys in the environment). Nodes bind their host's address and announce it ({@code --public-url}); the gateway and the
  * explorer know only the deployment file, so they find the nodes through NodeRegistry, and the client (this JVM,
  * one more host on the bridge) checks settlement as a stranger would, asking each node at its registered URL.
  * Under load the busiest node's link is cut (its switch port down: packets lost, nothing refused) and restored:
@@ -108,42 +108,40 @@ class SeparateHostsIT {
             List<Future<?>> started = new ArrayList<>();
             for (int i = 1; i <= NODES; i++) {
                 Host h = nodeHosts.get(i - 1);
-                ChainAccount key = chain.account(i);
+                String key = chain.account(i).privateKeyHex();
                 started.add(starting.submit(() -> {
-                    nodes.put(h, startNode(h, key, deployment));
-                    System.out.println("separate hosts: " + h.name() + " ready at " + at());
+                    StakedNodes.installVad(Files.createDirectories(dir.resolve(h.name())));
+                    nodes.put(h, service(h, NodeMain.class, Map.of("VERITY_NODE_KEY", key), "--host", h.address(),
+                            "--port", Integer.toString(NODE_PORT), "--public-url", h.url(NODE_PORT).toString(),
+                            "--deployment", deployment.toString(), "--price-wei", PRICE.toString(), "--batch-size", "64",
+                            "--batch-age-ms", "500", "--redeem-interval-ms", "500"));
                     return null;
                 }));
             }
-            started.add(starting.submit((Callable<Void>) () -> {
-                Path home = Files.createDirectories(dir.resolve("gateway"));
-                gateway = gatewayHost.startJava(GatewayMain.class.getName(), List.of("--home", home.toString(), "--deployment",
-                        deployment.toString(), "--host", gatewayHost.address(), "--port", Integer.toString(GATEWAY_PORT),
-                        "--deposit-wei", BigInteger.TEN.pow(18).toString(), "--refresh-ms", "300", "--timeout-ms", "3000"),
-                        Map.of("VERITY_CLIENT_KEY", chain.account(CLIENT_ACCOUNT).privateKeyHex()), home.resolve("out.log"), START);
-                System.out.println("separate hosts: gateway ready at " + at());
-                return null;
-            }));
-            started.add(starting.submit((Callable<Void>) () -> {
-                Path home = Files.createDirectories(dir.resolve("explorer"));
-                explorer = explorerHost.startJava(ExplorerMain.class.getName(), List.of("--home", home.toString(), "--deployment",
-                        deployment.toString(), "--host", explorerHost.address(), "--port", Integer.toString(EXPLORER_PORT),
-                        "--gateway", gatewayHost.url(GATEWAY_PORT).toString(), "--poll-ms", "300"), Map.of(), home.resolve("out.log"), START);
-                System.out.println("separate hosts: explorer ready at " + at());
-                return null;
-            }));
+            String clientKey = chain.account(CLIENT_ACCOUNT).privateKeyHex();
+            started.add(starting.submit(() -> gateway = service(gatewayHost, GatewayMain.class, Map.of("VERITY_CLIENT_KEY", clientKey),
+                    "--deployment", deployment.toString(), "--host", gatewayHost.address(), "--port", Integer.toString(GATEWAY_PORT),
+                    "--deposit-wei", BigInteger.TEN.pow(18).toString(), "--refresh-ms", "300", "--timeout-ms", "3000")));
+            started.add(starting.submit(() -> explorer = service(explorerHost, ExplorerMain.class, Map.of(),
+                    "--deployment", deployment.toString(), "--host", explorerHost.address(), "--port", Integer.toString(EXPLORER_PORT),
+                    "--gateway", gatewayHost.url(GATEWAY_PORT).toString(), "--poll-ms", "300")));
             for (Future<?> f : started) f.get();
         }
         System.out.println("separate hosts: nodes, gateway and explorer ready at " + at());
     }
 
-    static Started startNode(Host h, ChainAccount key, Path deployment) throws Exception {
-        Path home = Files.createDirectories(dir.resolve(h.name()));
-        StakedNodes.installVad(home);
-        return h.startJava(NodeMain.class.getName(), List.of("--home", home.toString(), "--host", h.address(),
-                "--port", Integer.toString(NODE_PORT), "--public-url", h.url(NODE_PORT).toString(), "--deployment", deployment.toString(),
-                "--price-wei", PRICE.toString(), "--batch-size", "64", "--batch-age-ms", "500", "--redeem-interval-ms", "500"),
-                Map.of("VERITY_NODE_KEY", key.privateKeyHex()), home.resolve("out.log"), START);
+    /**
+     * Starts {@code main} on {@code host} as a service runs: every setting in its config file
+     * ({@code <home>/service.conf}, docs/operators.md), secrets only in the environment.
+     */
+    static Started service(Host host, Class<?> main, Map<String, String> env, String... flags) throws Exception {
+        Path home = Files.createDirectories(dir.resolve(host.name()));
+        List<String> settings = new ArrayList<>(List.of("--home", home.toString()));
+        settings.addAll(List.of(flags));
+        Path conf = ConfigFiles.write(home.resolve("service.conf"), settings.toArray(String[]::new));
+        Started s = host.startJava(main.getName(), List.of("--config", conf.toString()), env, home.resolve("out.log"), START);
+        System.out.println("separate hosts: " + host.name() + " ready at " + at());
+        return s;
     }
 
     @AfterAll
