@@ -57,12 +57,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Verity across hosts (issue 15): the chain, three nodes, the gateway and the explorer each on a host of its own
  * ({@link NetNamespaces}: a network namespace with one address on a private bridge), started as their mains run
- * as services (a config file each, keys in the environment). Nodes bind their host's address and announce it ({@code --public-url}); the gateway and the
- * explorer know only the deployment file, so they find the nodes through NodeRegistry, and the client (this JVM,
- * one more host on the bridge) checks settlement as a stranger would, asking each node at its registered URL.
- * Under load the busiest node's link is cut (its switch port down: packets lost, nothing refused) and restored:
- * no client request fails, and every receipt a client got settles on chain and reaches the explorer's index.
- * Skipped, saying why, where namespaces cannot be made (not root, no iproute2).
+ * as services (a config file each, keys in the environment). Nodes bind their host's address and announce it
+ * ({@code --public-url}); the gateway and the explorer know only the deployment file, so they find the nodes
+ * through NodeRegistry, and the client (this JVM, one more host on the bridge) checks settlement as a stranger
+ * would, asking each node at its registered URL. Under load the busiest node's link is cut (its switch port
+ * down: packets lost, nothing refused) and restored: no client request fails, and every receipt a client got
+ * settles on chain and reaches the explorer's index. Skipped, saying why, where namespaces cannot be made (not
+ * root, no iproute2).
  */
 class SeparateHostsIT {
     static final ObjectMapper JSON = new ObjectMapper();
