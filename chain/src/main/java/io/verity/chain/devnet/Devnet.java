@@ -220,6 +220,7 @@ public final class Devnet implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(anvil.toString(), "--host", "127.0.0.1", "--port",
                 Integer.toString(wantedPort), "--chain-id", Long.toString(config.chainId), "--accounts", "10",
                 "--balance", "10000"));
+        if (config.blockTime != null) cmd.addAll(List.of("--block-time", Long.toString(config.blockTime.toSeconds())));
         if (config.stateDir != null) {
             try {
                 Files.createDirectories(config.stateDir);
@@ -334,8 +335,21 @@ public final class Devnet implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(60);
         private int port;
         private long chainId = 31337;
+        private Duration blockTime;
 
         private Builder() {}
+
+        /**
+         * Mines a block every {@code interval} (whole seconds, anvil's {@code --block-time}), as a real chain does,
+         * instead of one block per transaction. Default: automine. Deploying then takes a block per transaction.
+         */
+        public Builder blockTime(Duration interval) {
+            if (interval.toSeconds() < 1 || interval.toMillis() % 1000 != 0) {
+                throw new IllegalArgumentException("blockTime must be a whole number of seconds >= 1, got " + interval);
+            }
+            this.blockTime = interval;
+            return this;
+        }
 
         /** The anvil binary. Default: {@code .bin/anvil} in the project's node_modules (see {@link NodeTools}). */
         public Builder anvil(Path anvil) {
