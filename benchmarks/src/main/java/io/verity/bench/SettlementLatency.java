@@ -46,14 +46,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>A real anvil mining a block every {@code block seconds} (interval mining, not one block per transaction),
  * {@code nodes} staked nodes started in-process with the node's default batching ({@link ChainSettings#of}) and
  * one gateway paying them with vouchers; Silero VAD requests with policy {@code none} in a closed loop at
- * {@code concurrency}. The load tool notes when each answer arrives; a watcher polls the chain every 20 ms for
+ * {@code concurrency}, sustained from a warm-up through the measured window until every receipt answered in the
+ * window is provable. The load tool notes when each answer in the window arrives; a watcher polls the chain every 20 ms for
  * Settlement's {@code BatchCommitted} events, and when a batch's block has its confirmations it fetches the
- * batch's receipt ids from the node that committed it: from that moment each of them is provable. After the
- * measured window it waits until every measured receipt is provable, then stops the nodes and commits a batch of
+ * batch's receipt ids from the node that committed it: from that moment each of them is provable. Then it
+ * stops the nodes and commits a batch of
  * one receipt as node 1, with a URI of the same length, for the gas of settling a receipt alone.
  *
  * <pre>java -cp 'benchmarks/target/lib/*:benchmarks/target/verity-benchmarks.jar' -Dverity.root=$PWD \
- *     io.verity.bench.SettlementLatency [seconds, 20] [concurrency, 8] [nodes, 2] [block seconds, 1]</pre>
+ *     io.verity.bench.SettlementLatency [seconds, 20] [concurrency, 8] [nodes, 2] [block seconds, 1]
+ *     [batch size, batch min, batch age ms: the node defaults]</pre>
  * Results: docs/benchmarks.md, "Verification latency".
  */
 public final class SettlementLatency {
@@ -69,19 +71,26 @@ public final class SettlementLatency {
         int nodes = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int blockSeconds = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         if (nodes < 1 || nodes > 8) throw new IllegalArgumentException("nodes must be in 1..8, got " + nodes);
+        ChainSettings batching = ChainSettings.of(Path.of("deployment.json"));
+        if (args.length > 4) { // another batching than the node's defaults, for comparison
+            batching = batching.withBatching(Integer.parseInt(args[4]), Duration.ofMillis(Long.parseLong(args[6])))
+                    .withBatchMin(Integer.parseInt(args[5]));
+        }
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        run(seconds, concurrency, nodes, Duration.ofSeconds(blockSeconds), System.out);
+        run(seconds, concurrency, nodes, Duration.ofSeconds(blockSeconds), batching, System.out);
     }
 
     /** A committed batch as the watcher saw it. */
     record Batch(Keccak256 root, EvmAddress node, long count, long block, long gasUsed, List<Keccak256> ids) {}
 
-    static void run(double seconds, int concurrency, int nodeCount, Duration blockTime, PrintStream out) throws Exception {
+    /** @param batching the nodes' batch size, minimum and age (the rest of it is ignored) */
+    static void run(double seconds, int concurrency, int nodeCount, Duration blockTime, ChainSettings batching,
+            PrintStream out) throws Exception {
         Path dir = Files.createTempDirectory("verity-settlement-latency");
         Path vad = Path.of(System.getProperty("verity.root", ".")).resolve("tools/node/node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx");
-        ChainSettings defaults = ChainSettings.of(dir.resolve("deployment.json"));
+        ChainSettings defaults = batching;
         int confirmations = defaults.tx().confirmations();
         out.printf("settlement latency: %.0f s at concurrency %d, %d node(s), a block every %d s; node batching: size %d,"
                 + " min %d, age %d ms, %d confirmation(s)%n", seconds, concurrency, nodeCount, blockTime.toSeconds(),
@@ -102,7 +111,8 @@ public final class SettlementLatency {
                     Path home = dir.resolve("node" + i);
                     new ModelHub(home.resolve("models")).add(vad, "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
                     InferenceNode n = InferenceNode.start(NodeConfig.defaults(home).withPrice(PRICE).withChainSettings(
-                            ChainSettings.of(deploymentFile).withAccountKey(devnet.account(i).privateKeyHex())));
+                            ChainSettings.of(deploymentFile).withAccountKey(devnet.account(i).privateKeyHex())
+                                    .withBatching(batching.batchSize(), batching.batchAge()).withBatchMin(batching.batchMin())));
                     nodes.add(n);
                     byAddress.put(n.address(), NodeApiClient.of(n.url()));
                 }
@@ -115,14 +125,33 @@ public final class SettlementLatency {
                             devnet.deployment().settlement(), confirmations, byAddress, provableAt, batches, stop));
                     URI infer = gateway.url().resolve("/v1/infer");
                     String body = GatewayLoad.vadBody("none");
-                    load(http, infer, body, concurrency, Math.min(5, seconds / 4), null); // JIT; its receipts are not measured
-                    long t0 = System.nanoTime();
-                    long[] counts = load(http, infer, body, concurrency, seconds, answeredAt);
-                    elapsed = (System.nanoTime() - t0) / 1e9;
-                    answers = counts[0];
-                    errors = counts[1];
-                    long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
-                    while (!provableAt.keySet().containsAll(answeredAt.keySet()) && System.nanoTime() < deadline) Thread.sleep(100);
+                    // One sustained load: a warm-up (JIT; its receipts are not measured), the measured window, and
+                    // load on until every measured receipt is provable, so the last ones are batched as under load
+                    // rather than left to age out alone.
+                    Window window = new Window();
+                    AtomicBoolean loadStop = new AtomicBoolean();
+                    try (ExecutorService pool = Executors.newFixedThreadPool(concurrency)) {
+                        List<Future<long[]>> workers = new ArrayList<>();
+                        for (int w = 0; w < concurrency; w++) {
+                            workers.add(pool.submit(() -> worker(http, infer, body, window, answeredAt, loadStop)));
+                        }
+                        Thread.sleep((long) (Math.min(5, seconds / 4) * 1000));
+                        window.open();
+                        Thread.sleep((long) (seconds * 1000));
+                        window.close();
+                        long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
+                        while (!provableAt.keySet().containsAll(answeredAt.keySet()) && System.nanoTime() < deadline) Thread.sleep(100);
+                        loadStop.set(true);
+                        long[] sum = new long[2];
+                        for (Future<long[]> f : workers) {
+                            long[] c = f.get();
+                            sum[0] += c[0];
+                            sum[1] += c[1];
+                        }
+                        answers = sum[0];
+                        errors = sum[1];
+                        elapsed = window.seconds();
+                    }
                     stop.set(true);
                     watcher.join();
                 }
@@ -148,44 +177,54 @@ public final class SettlementLatency {
         throw new IllegalStateException("the gateway did not list " + nodes + " healthy nodes within 120 s");
     }
 
-    /**
-     * A closed loop of {@code concurrency} workers for {@code seconds}; with {@code answeredAt}, notes when each
-     * answer's receipt arrived. Returns {answers, errors}.
-     */
-    private static long[] load(HttpClient http, URI url, String body, int concurrency, double seconds,
-            Map<Keccak256, Long> answeredAt) throws Exception {
-        long end = System.nanoTime() + (long) (seconds * 1e9);
-        try (ExecutorService pool = Executors.newFixedThreadPool(concurrency)) {
-            List<Future<long[]>> workers = new ArrayList<>();
-            for (int w = 0; w < concurrency; w++) {
-                workers.add(pool.submit(() -> {
-                    long ok = 0, failed = 0;
-                    while (System.nanoTime() < end) {
-                        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
-                                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                                HttpResponse.BodyHandlers.ofByteArray());
-                        long at = System.nanoTime();
-                        if (r.statusCode() != 200) {
-                            failed++;
-                            continue;
-                        }
-                        ok++;
-                        if (answeredAt != null) {
-                            JsonNode receipt = JSON.readTree(r.body()).get("receipts").get(0);
-                            answeredAt.put(ReceiptJson.read(receipt, "/receipts/0").id(), at);
-                        }
-                    }
-                    return new long[] {ok, failed};
-                }));
-            }
-            long[] sum = new long[2];
-            for (Future<long[]> f : workers) {
-                long[] c = f.get();
-                sum[0] += c[0];
-                sum[1] += c[1];
-            }
-            return sum;
+    /** The measured part of the run, in System.nanoTime(). */
+    static final class Window {
+        private volatile long start = Long.MAX_VALUE, end = Long.MAX_VALUE;
+
+        void open() {
+            start = System.nanoTime();
         }
+
+        void close() {
+            end = System.nanoTime();
+        }
+
+        boolean contains(long t) {
+            return t >= start && t < end;
+        }
+
+        double seconds() {
+            return (end - start) / 1e9;
+        }
+    }
+
+    /**
+     * One closed-loop worker until {@code stop}; notes when each answer inside the window arrived, by its receipt
+     * id. Returns {answers, errors} inside the window.
+     */
+    private static long[] worker(HttpClient http, URI url, String body, Window window, Map<Keccak256, Long> answeredAt,
+            AtomicBoolean stop) throws Exception {
+        long ok = 0, failed = 0;
+        while (!stop.get()) {
+            HttpResponse<byte[]> r;
+            try {
+                r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+            } catch (java.io.IOException e) {
+                r = null; // a refused or reset connection is an error of the run, not its end
+            }
+            long at = System.nanoTime();
+            if (!window.contains(at)) continue;
+            if (r == null || r.statusCode() != 200) {
+                failed++;
+                continue;
+            }
+            ok++;
+            JsonNode receipt = JSON.readTree(r.body()).get("receipts").get(0);
+            answeredAt.put(ReceiptJson.read(receipt, "/receipts/0").id(), at);
+        }
+        return new long[] {ok, failed};
     }
 
     /**
