@@ -86,7 +86,7 @@ public final class SettlementLatency {
     record Batch(Keccak256 root, EvmAddress node, long count, long block, long gasUsed, List<Keccak256> ids) {}
 
     /** @param batching the nodes' batch size, minimum and age (the rest of it is ignored) */
-    static void run(double seconds, int concurrency, int nodeCount, Duration blockTime, ChainSettings batching,
+    static Result run(double seconds, int concurrency, int nodeCount, Duration blockTime, ChainSettings batching,
             PrintStream out) throws Exception {
         Path dir = Files.createTempDirectory("verity-settlement-latency");
         Path vad = Path.of(System.getProperty("verity.root", ".")).resolve("tools/node/node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx");
@@ -160,7 +160,7 @@ public final class SettlementLatency {
                 byAddress.values().forEach(NodeApiClient::close);
             }
             long alone = commitAlone(devnet, nodes.getFirst().url());
-            report(out, answeredAt, provableAt, batches, answers, errors, elapsed, alone);
+            return report(out, answeredAt, provableAt, batches, answers, errors, elapsed, alone);
         }
     }
 
@@ -278,7 +278,14 @@ public final class SettlementLatency {
         }
     }
 
-    private static void report(PrintStream out, Map<Keccak256, Long> answeredAt, Map<Keccak256, Long> provableAt,
+    /**
+     * What a run measured: answers and errors in the window, measured receipts never seen provable, the batches
+     * holding measured receipts, and gas per settled receipt and of one receipt alone.
+     */
+    record Result(long answers, long errors, long unprovable, long[] latenciesNanos, int batches, double gasPerReceipt,
+            long gasAlone) {}
+
+    private static Result report(PrintStream out, Map<Keccak256, Long> answeredAt, Map<Keccak256, Long> provableAt,
             List<Batch> batches, long answers, long errors, double elapsed, long alone) {
         long[] latencies = answeredAt.entrySet().stream().filter(e -> provableAt.containsKey(e.getKey()))
                 .mapToLong(e -> provableAt.get(e.getKey()) - e.getValue()).toArray();
@@ -302,5 +309,6 @@ public final class SettlementLatency {
                 + " gas of one receipt alone | cost ratio (goal <= 0.01) |%n|---:|---:|---:|---:|---:|---:|%n");
         out.printf("| %d | %.1f | %,.0f | %,.0f | %,d | %.4f |%n", measured.size(), receiptsPerBatch, gasPerBatch, perReceipt,
                 alone, perReceipt / alone);
+        return new Result(answers, errors, unsettled, latencies, measured.size(), perReceipt, alone);
     }
 }
