@@ -30,6 +30,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -232,12 +233,23 @@ class GatewayIT {
     void everyMetricsPagePassesPromtool() throws Exception {
         // after traffic, so counters, histograms and per-node series exist
         assertThat(post(vadRequest("redundant:2")).status()).isEqualTo(200);
+        StringBuilder pages = new StringBuilder();
         for (URI base : List.of(gateway.url(), net.node(1).url())) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).contains("# TYPE");
             assertThat(io.verity.testing.Promtool.check(r.body())).as("promtool check metrics of %s/metrics", base).isEmpty();
+            pages.append(r.body());
+        }
+        // every series the operator's alerts name is one these pages export (docs/alerts.yml, docs/operate.md)
+        String rules = Files.readString(io.verity.testing.TestPaths.repoRoot().resolve("docs/alerts.yml"));
+        var names = java.util.regex.Pattern.compile("verity_[a-z0-9_]+").matcher(rules).results()
+                .map(java.util.regex.MatchResult::group).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+        assertThat(names).contains("verity_gateway_peer_stake_wei", "verity_gateway_min_stake_wei",
+                "verity_node_payment_unpaid_wei", "verity_node_receipts_pending");
+        for (String name : names) {
+            assertThat(pages).as("docs/alerts.yml names %s", name).containsPattern("(?m)^" + name + "[{ ]");
         }
     }
 
