@@ -39,8 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
  * dist} ({@code tools/dist/dist.sh}, from the jars this build packaged; the first build in a clean clone links the
  * runtime, later ones reuse it), unpacked in a temp dir and run with an emptied environment whose PATH holds only
  * the three tools the launcher calls, so no java, mvn, npm or anvil can be found. It deploys the contracts from the
- * jars' artifacts, makes an operator keystore, and starts a node from a config file that registers, stakes and
- * serves a receipt that verifies.
+ * jars' artifacts, makes keystores, starts a node from a config file that registers at its public URL, stakes and
+ * serves a receipt that verifies, and a gateway from a config file that routes to it.
+ *
+ * <p>Building the archive here rather than in the launcher keeps {@code ./verity test} one Maven run: the first build in
+ * a clean clone runs jdeps over the ~160 jars and jlink (a minute or two); later builds reuse both (the jdeps results
+ * and the runtime are cached in {@code cli/target/dist}) and only repack the jars.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class DistIT {
@@ -99,15 +103,20 @@ class DistIT {
         Path home = dir.resolve("node-home");
         var vad = RealModels.sileroVadV5();
         new ModelHub(home.resolve("models")).add(vad.file(), "silero-vad", "5", vad.license(), vad.source());
-        String publicUrl = "https://node1.example.test";
+        int port;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String publicUrl = "http://localhost:" + port; // announced: another name than the address it binds
         Path conf = Files.writeString(dir.resolve("node.conf"), String.join("\n",
-                "# as docs/operate.md writes it", "home = " + home, "host = 127.0.0.1", "port = 0",
+                "# as docs/operate.md writes it", "home = " + home, "host = 127.0.0.1", "port = " + port,
                 "deployment = " + deployment, "public-url = " + publicUrl, "keystore = " + keystore,
                 "password-file = " + pw, "price-wei = 0", "engine = onnxruntime", "batch-age-ms = 200", ""));
 
         Process p = start(List.of("node", "start", "--config", conf.toString()), dir.resolve("node.log"));
+        Process gw = null;
         try {
-            URI url = ready(p);
+            URI url = ready(p, "node.log");
             HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url.resolve("/v1/infer"))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                             "{\"model\":\"silero-vad\",\"inputs\":" + sileroInputs() + "}")).build(),
@@ -124,9 +133,25 @@ class DistIT {
                 assertThat(registered.endpoint()).isEqualTo(publicUrl); // announced, not the loopback it binds
                 assertThat(registered.stake()).isGreaterThanOrEqualTo(clients.nodes().minStake());
             }
+
+            // a gateway from the archive (its own config file, the --tx-* keys included) finds the node at its
+            // announced URL in NodeRegistry and routes to it
+            Path gwConf = Files.writeString(dir.resolve("gateway.conf"), String.join("\n", "home = " + dir.resolve("gw-home"),
+                    "host = 127.0.0.1", "port = 0", "deployment = " + deployment, "refresh-ms = 500", "tx-confirmations = 2", ""));
+            gw = start(List.of("gateway", "start", "--config", gwConf.toString()), dir.resolve("gateway.log"));
+            URI gateway = ready(gw, "gateway.log");
+            var http = HttpClient.newHttpClient();
+            HttpRequest viaGateway = HttpRequest.newBuilder(gateway.resolve("/v1/infer")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"silero-vad\",\"inputs\":" + sileroInputs() + "}")).build();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                    .until(() -> http.send(viaGateway, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+            assertThat(http.send(viaGateway, HttpResponse.BodyHandlers.ofString()).body().toLowerCase())
+                    .contains(node.toString().toLowerCase());
         } finally {
-            p.destroy(); // SIGTERM: the node's shutdown hook closes it
-            if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly();
+            for (Process proc : gw == null ? List.of(p) : List.of(gw, p)) {
+                proc.destroy(); // SIGTERM: the shutdown hook closes it
+                if (!proc.waitFor(20, TimeUnit.SECONDS)) proc.destroyForcibly();
+            }
         }
     }
 
@@ -154,7 +179,7 @@ class DistIT {
     }
 
     /** The URL of the READY line the process prints once it serves. */
-    private static URI ready(Process p) throws Exception {
+    private static URI ready(Process p, String log) throws Exception {
         var reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<URI> url = CompletableFuture.supplyAsync(() -> {
             try {
@@ -162,8 +187,8 @@ class DistIT {
                     var ready = ReadyLine.parse(line);
                     if (ready.isPresent()) return ready.get().url();
                 }
-                throw new IllegalStateException("the node exited before READY, exit " + p.waitFor() + "; see "
-                        + dir.resolve("node.log") + ":\n" + Files.readString(dir.resolve("node.log")));
+                throw new IllegalStateException("the process exited before READY, exit " + p.waitFor() + "; see "
+                        + dir.resolve(log) + ":\n" + Files.readString(dir.resolve(log)));
             } catch (IOException | InterruptedException e) {
                 throw new IllegalStateException(e);
             }
