@@ -61,6 +61,11 @@ class DistIT {
                 Map.of("JAVA_HOME", System.getProperty("java.home"), "PATH", System.getenv("PATH")), root, 600);
         Path archive = Path.of(out.strip().lines().reduce((a, b) -> b).orElseThrow());
         assertThat(archive.getFileName().toString()).matches("verity-.*-linux-.*\\.tar\\.gz");
+        // nothing changed: the same archive, not rewritten
+        var built = Files.getLastModifiedTime(archive);
+        assertThat(run(List.of(root.resolve("tools/dist/dist.sh").toString(), root.resolve("cli/target/dist").toString()),
+                Map.of("JAVA_HOME", System.getProperty("java.home"), "PATH", System.getenv("PATH")), root, 60)).isEqualTo(out);
+        assertThat(Files.getLastModifiedTime(archive)).isEqualTo(built);
         Path opt = Files.createDirectories(dir.resolve("opt"));
         run(List.of("tar", "-xzf", archive.toString(), "-C", opt.toString()), Map.of("PATH", System.getenv("PATH")), opt, 120);
         try (var entries = Files.list(opt)) {

@@ -251,6 +251,19 @@ class GatewayIT {
         for (String name : names) {
             assertThat(pages).as("docs/alerts.yml names %s", name).containsPattern("(?m)^" + name + "[{ ]");
         }
+        // the stake alert's two sides: NodeRegistry's minimum, and each node's stake (the fixture stakes the minimum)
+        try (var chain = io.verity.chain.contracts.ChainClients.connect(devnet.deployment(), io.verity.chain.ChainAccount.READ_ONLY)) {
+            double min = chain.nodes().minStake().doubleValue();
+            assertThat(sample(pages, "verity_gateway_min_stake_wei ")).isEqualTo(min);
+            assertThat(sample(pages, "verity_gateway_peer_stake_wei{node=\"" + net.node(1).address() + "\"} "))
+                    .isEqualTo(chain.nodes().stakeOf(net.node(1).address()).doubleValue()).isGreaterThanOrEqualTo(min);
+        }
+    }
+
+    /** The value of the one sample whose line starts with {@code prefix} (name and labels) in a /metrics page. */
+    private static double sample(CharSequence page, String prefix) {
+        return page.toString().lines().filter(l -> l.startsWith(prefix)).map(l -> Double.parseDouble(l.substring(prefix.length())))
+                .findFirst().orElseThrow(() -> new AssertionError("no sample " + prefix + " in\n" + page));
     }
 
     @Test
