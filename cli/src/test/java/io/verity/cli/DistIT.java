@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * runtime, later ones reuse it), unpacked in a temp dir and run with an emptied environment whose PATH holds only
  * the three tools the launcher calls, so no java, mvn, npm or anvil can be found. It deploys the contracts from the
  * jars' artifacts, makes keystores, starts a node from a config file that registers at its public URL, stakes and
- * serves a receipt that verifies, and a gateway from a config file that routes to it.
+ * serves a receipt that verifies, a gateway from a config file that routes to it, and an explorer that shows it.
  *
  * <p>Building the archive here rather than in the launcher keeps {@code ./verity test} one Maven run: the first build in
  * a clean clone runs jdeps over the ~160 jars and jlink (a minute or two); later builds reuse both (the jdeps results
@@ -120,6 +120,7 @@ class DistIT {
 
         Process p = start(List.of("node", "start", "--config", conf.toString()), dir.resolve("node.log"));
         Process gw = null;
+        Process explorer = null;
         try {
             URI url = ready(p, "node.log");
             HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url.resolve("/v1/infer"))
@@ -152,8 +153,18 @@ class DistIT {
                     .until(() -> http.send(viaGateway, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
             assertThat(http.send(viaGateway, HttpResponse.BodyHandlers.ofString()).body().toLowerCase())
                     .contains(node.toString().toLowerCase());
+
+            // the explorer from the archive indexes the registration into its embedded database and shows it
+            Path exConf = Files.writeString(dir.resolve("explorer.conf"), String.join("\n", "home = " + dir.resolve("ex-home"),
+                    "host = 127.0.0.1", "port = 0", "deployment = " + deployment, "poll-ms = 200", ""));
+            explorer = start(List.of("explorer", "--config", exConf.toString()), dir.resolve("explorer.log"));
+            HttpRequest nodePage = HttpRequest.newBuilder(ready(explorer, "explorer.log").resolve("/nodes/" + node)).build();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> {
+                var page = http.send(nodePage, HttpResponse.BodyHandlers.ofString());
+                return page.statusCode() == 200 && page.body().contains(publicUrl);
+            });
         } finally {
-            for (Process proc : gw == null ? List.of(p) : List.of(gw, p)) {
+            for (Process proc : java.util.stream.Stream.of(explorer, gw, p).filter(java.util.Objects::nonNull).toList()) {
                 proc.destroy(); // SIGTERM: the shutdown hook closes it
                 if (!proc.waitFor(20, TimeUnit.SECONDS)) proc.destroyForcibly();
             }
