@@ -13,6 +13,9 @@ final class BillText {
 
     static final List<String> ANSWER_COLUMNS = List.of("time", "receipt", "node", "requested model", "served model", "prompt tokens",
             "completion tokens", "price (wei)", "voucher (wei)");
+    /** The table's answer columns: one model column (asked, and what served when it differs), tokens in/out. */
+    static final List<String> ANSWER_TABLE_COLUMNS = List.of("time", "receipt", "node", "model", "tokens in/out", "price (wei)",
+            "voucher (wei)");
     static final List<String> NODE_COLUMNS = List.of("node", "receipts", "receipts sum (wei)", "charged in range (wei)",
             "latest voucher (wei)", "redeemed on chain (wei)", "unredeemed (wei)", "reconciled");
 
@@ -21,7 +24,13 @@ final class BillText {
         out.println("receipts: the explorer at " + explorer + ", each verified here; vouchers: the nodes; redeemed: Payments "
                 + deployment.payments() + " on chain " + deployment.chainId());
         out.println();
-        print(out, ANSWER_COLUMNS, answers(bill));
+        List<List<String>> rows = new ArrayList<>();
+        for (PayerBill.Line l : bill.lines()) {
+            String asked = shortHash(l.v2().requestedModel()), served = shortHash(l.v2().servedModel());
+            rows.add(List.of(l.at().toString(), l.id().toHex(), l.node().toString(), asked.equals(served) ? asked : asked + " -> " + served,
+                    l.v2().promptTokens() + "/" + l.v2().completionTokens(), l.price().toString(), l.voucher().toString()));
+        }
+        print(out, ANSWER_TABLE_COLUMNS, rows);
         out.println(bill.lines().size() + " answer(s), " + bill.chargedInRange() + " wei");
         out.println();
         print(out, NODE_COLUMNS, nodes(bill));
@@ -35,6 +44,11 @@ final class BillText {
         csvRows(out, ANSWER_COLUMNS, answers(bill));
         out.print("\r\n");
         csvRows(out, NODE_COLUMNS, nodes(bill));
+    }
+
+    /** A model named by its 32-byte digest (the gateway asks tensor nodes by digest), shortened for the table. */
+    static String shortHash(String model) {
+        return model.matches("0x[0-9a-fA-F]{64}") ? model.substring(0, 10) + "…" + model.substring(62) : model;
     }
 
     private static List<List<String>> answers(PayerBill bill) {

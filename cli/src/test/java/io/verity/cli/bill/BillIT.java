@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.contracts.ChainClients;
 import io.verity.cli.CliRun;
@@ -20,9 +21,11 @@ import io.verity.node.fixture.LlmNodes;
 import io.verity.node.fixture.TinyLlmNode;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.json.ReceiptJson;
+import io.verity.protocol.json.TensorJson;
 import io.verity.protocol.json.VoucherJson;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.Voucher;
+import io.verity.testing.RealInputs;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,8 +49,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 16, bills you can reconcile: a demo client pays through the gateway for several chats on two staked
- * provider-proxy nodes, the nodes settle the receipts and redeem the vouchers, and {@code verity bill} (run as a
+ * Issue 16, bills you can reconcile: a demo client pays through the gateway for several chats and a Silero VAD
+ * inference on two staked provider-proxy nodes, the nodes settle the receipts and redeem the vouchers, and {@code verity bill} (run as a
  * user runs it, through the cli's Main) lists every answer and reconciles each node to the wei, as the explorer's
  * {@code /api/payers/{address}} does; a voucher no receipt backs makes it fail. A second gateway paying from
  * another account asks for a model the nodes' upstream does not serve: it catches the substitution, which the
@@ -66,7 +69,7 @@ class BillIT {
     @RegisterExtension static final TinyLlmNode upstream = TinyLlmNode.of(
             LlmEngine.Options.defaults(2, Path.of("target", "bill-it-llama.log")));
     @Order(2)
-    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(2).withoutVad().clientAccount(4)
+    @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(2).clientAccount(4)
             .node((i, c) -> c.withPrice(BigInteger.TEN.pow(9)).withOpenAi(OpenAiSettings.NONE.withUpstream(
                     new OpenAiSettings.Upstream(URI.create(upstream.url() + "/v1"), Optional.empty(),
                             Map.of(HONEST, HONEST, SWAPPED, HONEST), Duration.ofSeconds(20)))))
@@ -110,6 +113,21 @@ class BillIT {
             paid.merge(receipt.receipt().node(), receipt.receipt().price(), BigInteger::add);
             ids.add(receipt.id().toHex());
         }
+        // a tensor inference is paid too: /v1/infer signs format 2 when it is paid, so it is on the bill
+        ObjectNode vad = JSON.createObjectNode().put("model", "silero-vad");
+        RealInputs.sileroVadV5(42).forEach(t -> vad.withArray("inputs").add(TensorJson.write(t)));
+        HttpResponse<String> inferred = http.send(HttpRequest.newBuilder(net.gateway().url().resolve("/v1/infer"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(vad.toString())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(inferred.statusCode()).as(inferred.body()).isEqualTo(200);
+        SignedReceipt tensor = ReceiptJson.read(JSON.readTree(inferred.body()).at("/receipts/0"), "");
+        assertThat(tensor.receipt().version()).isEqualTo(2);
+        assertThat(tensor.receipt().v2().payer()).isEqualTo(payer);
+        // the gateway asks nodes by digest, so that is the model asked for (and served: the hub ran exactly that)
+        assertThat(tensor.receipt().v2().requestedModel()).isEqualTo(tensor.receipt().modelDigest().toHex());
+        assertThat(tensor.receipt().v2().servedAsRequested()).isTrue();
+        paid.merge(tensor.receipt().node(), tensor.receipt().price(), BigInteger::add);
+        ids.add(tensor.id().toHex());
         // the nodes redeem the gateway's vouchers on chain, and settle the receipts in batches the explorer indexes
         try (ChainClients chain = ChainClients.connect(net.chain().deployment(), ChainAccount.READ_ONLY)) {
             await("vouchers redeemed on chain").atMost(Duration.ofSeconds(30)).untilAsserted(() -> paid.forEach((node, wei) ->
@@ -133,15 +151,15 @@ class BillIT {
         // each answer names the voucher total that pays for it: a node's last answer's is its whole channel
         for (JsonNode a : b.get("answersInRange")) {
             assertThat(new BigInteger(a.get("voucher").asText())).isLessThanOrEqualTo(paid.get(EvmAddress.parse(a.get("node").asText())));
-            assertThat(a.get("requestedModel").asText()).isEqualTo(HONEST);
-            assertThat(a.get("completionTokens").asLong()).isPositive();
+            if (a.get("requestedModel").asText().equals(HONEST)) assertThat(a.get("completionTokens").asLong()).isPositive();
+            else assertThat(a.get("requestedModel").asText()).isEqualTo(a.get("modelDigest").asText());
         }
 
         CliRun table = bill(payer);
         assertThat(table.exit()).as(table.err()).isZero();
-        assertThat(table.out()).contains("RECONCILED", CHATS + " answer(s)").contains(ids);
+        assertThat(table.out()).contains("RECONCILED", (CHATS + 1) + " answer(s)").contains(ids);
         CliRun csv = bill(payer, "--format", "csv");
-        assertThat(csv.out().split("\r\n")).hasSize(1 + CHATS + 1 + 1 + paid.size())
+        assertThat(csv.out().split("\r\n")).hasSize(1 + CHATS + 1 + 1 + 1 + paid.size())
                 .startsWith("time,receipt,node,requested model,served model,prompt tokens,completion tokens,price (wei),voucher (wei)");
         CliRun none = bill(payer, "--from", "2020-01-01", "--to", "2020-01-02", "--format", "json");
         assertThat(none.exit()).as("the range only chooses what is listed; the channel still reconciles").isZero();

@@ -29,6 +29,7 @@ public record TimeRange(Instant from, Instant to) {
      * @throws IllegalArgumentException naming the flag or parameter that is malformed, or both when from is after to
      */
     public static TimeRange parse(String from, String to, String fromDefault, Instant now, String fromName, String toName) {
+        now = now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS); // receipts carry milliseconds
         Instant f = instant(from == null ? fromDefault : from, now, fromName);
         Instant t = to == null ? now : instant(to, now, toName);
         if (f.isAfter(t)) throw new BadTime(fromName, fromName + " " + f + " is after " + toName + " " + t);
