@@ -172,8 +172,10 @@ public record PayerBill(EvmAddress payer, Instant from, Instant to, List<Line> l
                 lines.add(new Line(r, t.sum));
             }
         }
+        // A node with neither receipts nor a redemption is on the bill only when it says it holds a voucher: one that did
+        // not answer (down, or gone from the network) has nothing on record for this payer.
         vouchers.forEach((n, v) -> {
-            if (v.isEmpty() || v.get().signum() > 0) totals.computeIfAbsent(key(n), k -> new NodeTotals(n));
+            if (v.isPresent() && v.get().signum() > 0) totals.computeIfAbsent(key(n), k -> new NodeTotals(n));
         });
         redeemed.forEach((n, v) -> {
             if (v.signum() > 0) totals.computeIfAbsent(key(n), k -> new NodeTotals(n));

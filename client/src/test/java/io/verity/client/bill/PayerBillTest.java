@@ -74,6 +74,8 @@ class PayerBillTest {
     void a_node_holding_a_voucher_without_any_receipt_is_on_the_bill() {
         PayerBill b = PayerBill.of(PAYER, new TimeRange(T0, T0), List.of(), channel(Optional.of(BigInteger.TEN), 0));
         assertThat(b.nodes()).singleElement().satisfies(n -> assertThat(n.ok()).isFalse());
+        // one that did not answer and has nothing on record for the payer is not
+        assertThat(PayerBill.of(PAYER, new TimeRange(T0, T0), List.of(), channel(Optional.empty(), 0)).nodes()).isEmpty();
     }
 
     @Test
