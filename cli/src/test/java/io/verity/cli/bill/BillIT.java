@@ -172,6 +172,10 @@ class BillIT {
         String page = http.send(HttpRequest.newBuilder(explorer.url().resolve("/payers/" + payer)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(page).contains("id=\"payer-nodes\"", "RECONCILED", ids.getFirst());
+        HttpResponse<String> found = http.send(HttpRequest.newBuilder(explorer.url().resolve("/search?q=" + payer)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(found.statusCode()).isEqualTo(302);
+        assertThat(found.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/payers/" + payer));
     }
 
     @Test

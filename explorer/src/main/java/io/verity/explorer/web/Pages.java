@@ -323,6 +323,7 @@ public final class Pages {
             if (!store.events(Optional.of(a), 1).isEmpty() || liveNodes().stream().anyMatch(n -> n.address().equals(a))) {
                 hits.add(new String[] {"/nodes/" + a, "node " + a});
             }
+            if (!store.payerReceipts(a, 1).isEmpty()) hits.add(new String[] {"/payers/" + a, "payer " + a + " (its bill)"});
         } else if (lower.matches("0x[0-9a-f]{64}")) {
             for (Store.StoredReceipt r : store.receiptsMatching(lower, 50)) {
                 String why = r.id().toHex().equals(lower) ? "receipt" : r.requestId().toHex().equals(lower) ? "receipt for request" : "receipt of model";
