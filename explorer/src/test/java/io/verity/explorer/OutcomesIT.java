@@ -107,9 +107,9 @@ class OutcomesIT {
             assertThat(n.get("auditsRun").asLong()).isGreaterThanOrEqualTo(n.get("auditsFailed").asLong()).isPositive();
         });
         JsonNode liarRecord = get("/api/outcomes/nodes/" + liar);
-        // no source counts these: null, and the notes say why, rather than a zero that reads as "none happened"
-        assertThat(liarRecord.get("substitutionsCaught").isNull()).isTrue();
-        assertThat(liarRecord.at("/notes/substitutionsCaught").asText()).startsWith("not recorded yet");
+        // the gateway told: none of its evidence is a substitution (the liar served the model asked for, wrongly)
+        assertThat(liarRecord.get("substitutionsCaught").asLong()).isZero();
+        assertThat(liarRecord.at("/notes/substitutionsCaught").asText()).startsWith("from the evidence gateway");
         assertThat(liarRecord.at("/disputes/opened").asLong()).as("no dispute game was played here").isZero();
 
         JsonNode honestRecord = get("/api/outcomes/nodes/" + honest);

@@ -85,7 +85,7 @@ public final class Gateway implements AutoCloseable {
         long every = config.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
         OpenAiProxy openAi = OpenAiProxy.create(engine, directory, http, domain, payerHeaders, background,
-                config.defaultPolicy(), config.requestTimeout(), rules::toleranceFor);
+                config.defaultPolicy(), config.requestTimeout(), rules::toleranceFor, evidence);
         this.app = GatewayApi.create(new Services(config, directory, engine, tensorCaller, tee, evidence, http, openAi, rules));
         app.start(config.host(), config.port());
         this.url = URI.create("http://" + config.host() + ":" + app.port());
