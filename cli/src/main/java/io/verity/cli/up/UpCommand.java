@@ -119,7 +119,7 @@ public final class UpCommand implements Callable<Integer> {
         if (!ok || exitAfterDemo) return ok ? 0 : Main.CHECK_FAILED;
         out.println("\nUp; the demo passed:");
         network.describe("ready", "passed").printTable(out);
-        printTry(out, network.gatewayUrl().toString(), network.explorerUrl().toString(), dir);
+        printTry(out, network.gatewayUrl().toString(), network.explorerUrl().toString(), network.client().address().toString(), dir);
         out.println("Ctrl-C stops it.");
         out.flush();
         stopped.await();
@@ -137,7 +137,12 @@ public final class UpCommand implements Callable<Integer> {
     static final String EMBEDDINGS_EXAMPLE = "{\"model\":\"" + io.verity.engine.text.TextModel.ALL_MINILM_L6_V2.modelName()
             + "\",\"input\":\"Hi\"}";
 
-    static void printTry(PrintStream out, String gateway, String explorer, Path dir) {
+    private static java.util.Optional<NetworkFile.Component> component(NetworkFile network, String name) {
+        return network.components().stream().filter(c -> c.name().equals(name)).findFirst();
+    }
+
+    /** {@code payer}: the gateway's client account, which pays the nodes (null if unknown: no bill line). */
+    static void printTry(PrintStream out, String gateway, String explorer, String payer, Path dir) {
         Path inputs = dir.resolve("demo/inputs.json");
         if (explorer != null) out.println("\nExplorer: " + explorer + "   (nodes, batches, receipts verified in the browser)");
         out.println("\nTry:");
@@ -150,6 +155,8 @@ public final class UpCommand implements Callable<Integer> {
         out.println("  curl " + gateway + "/v1/chat/completions -H 'Content-Type: application/json' -d '" + CHAT_EXAMPLE
                 + "'   # any OpenAI client works too (docs/llm.md)");
         out.println("  curl " + gateway + "/v1/embeddings -H 'Content-Type: application/json' -d '" + EMBEDDINGS_EXAMPLE + "'");
+        if (payer != null) out.println("  ./verity bill --payer " + payer + homeArg(dir)
+                + "   # what the demo client paid, each answer and its receipt, reconciled to the wei with the chain");
         out.println("  ./verity dispute demo" + homeArg(dir) + "   # a dishonest det node challenged, bisected and slashed on this chain");
         out.println("  ./verity down" + homeArg(dir));
     }
@@ -202,8 +209,8 @@ public final class UpCommand implements Callable<Integer> {
                     && "ready".equals(nf.get().state())) {
                 out.println("\nNetwork up; the demo passed (details in " + log + "):");
                 nf.get().printTable(out);
-                printTry(out, nf.get().gateway(), nf.get().components().stream().filter(c -> c.name().equals("explorer"))
-                        .map(NetworkFile.Component::url).findFirst().orElse(null), dir);
+                printTry(out, nf.get().gateway(), component(nf.get(), "explorer").map(NetworkFile.Component::url).orElse(null),
+                        component(nf.get(), "gateway").map(NetworkFile.Component::address).orElse(null), dir);
                 return 0;
             }
             if (!p.isAlive()) {

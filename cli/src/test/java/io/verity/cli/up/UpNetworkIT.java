@@ -252,6 +252,19 @@ public class UpNetworkIT {
             assertThat(receipt.get("requestedModel").asText()).isEqualTo(Main.JSON.readTree(UpCommand.CHAT_EXAMPLE).get("model").asText());
             assertThat(receipt.get("servedModel").asText()).isEqualTo(receipt.get("requestedModel").asText());
             assertThat(receipt.get("completionTokens").asLong()).isEqualTo(answer.at("/usage/completion_tokens").asLong());
+
+            // the Try block's bill: the demo client's paid answers, this chat among them, reconciled to the wei with
+            // the vouchers and the chain once the explorer has indexed the chat's batch
+            String payer = nf.components().stream().filter(c -> c.name().equals("gateway")).findFirst().orElseThrow().address();
+            assertThat(up.out()).contains("./verity bill --payer " + payer + " --home " + home.toAbsolutePath());
+            String chatId = receipt.get("id").asText();
+            Result bill = run("bill", "--payer", payer, "--home", home.toString());
+            for (int i = 0; i < 60 && (bill.code() != 0 || !bill.out().contains(chatId)); i++) {
+                Thread.sleep(1000);
+                bill = run("bill", "--payer", payer, "--home", home.toString());
+            }
+            assertThat(bill.code()).as(bill.out()).isEqualTo(0);
+            assertThat(bill.out()).contains(chatId, id).doesNotContain("MISMATCH");
         }
 
         // a second up in the same home says so instead of clashing on ports
