@@ -7,6 +7,7 @@ import {NodeRegistry} from "./NodeRegistry.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {Settlement} from "./Settlement.sol";
 import {VerityReceipt} from "./VerityReceipt.sol";
+import {Committees} from "./Committees.sol";
 
 /// @title Verity committee disputes: a bonded challenge against any settled receipt whose model has a comparison
 /// rule (ModelRegistry.ruleOf: BitExact or Tolerance), judged by a committee of staked nodes serving the model.
@@ -217,7 +218,7 @@ contract CommitteeDisputes is Ownable, ReentrancyGuard {
     function commitVote(uint256 disputeId, bytes32 commitment) external {
         Dispute storage d = _voting(disputeId);
         if (block.number > d.commitDeadline) revert TooLate(d.commitDeadline, uint64(block.number));
-        if (!_isMember(disputeId, msg.sender)) revert NotInCommittee(msg.sender);
+        if (!Committees.isMember(committees[disputeId], msg.sender)) revert NotInCommittee(msg.sender);
         if (commitments[disputeId][msg.sender] != 0) revert AlreadyCommitted(msg.sender);
         commitments[disputeId][msg.sender] = commitment;
         d.committed++;
@@ -323,33 +324,9 @@ contract CommitteeDisputes is Ownable, ReentrancyGuard {
 
     // ---- internals ----
 
-    /// Up to committeeSize active staked nodes advertising the model, other than the parties, without replacement.
-    function _choose(uint256 disputeId, Dispute storage d) private view returns (address[] memory chosen) {
-        address[] memory pool = registry.activeNodes();
-        uint256 eligible;
-        for (uint256 i; i < pool.length; ++i) {
-            if (pool[i] != d.node && pool[i] != d.challenger && _serves(pool[i], d.modelDigest)) pool[eligible++] = pool[i];
-        }
-        uint256 k = eligible < d.params.committeeSize ? eligible : d.params.committeeSize;
-        chosen = new address[](k);
+    function _choose(uint256 disputeId, Dispute storage d) private view returns (address[] memory) {
         bytes32 seed = keccak256(abi.encode(blockhash(d.drawBlock), disputeId, d.receiptId));
-        for (uint256 j; j < k; ++j) {
-            uint256 pick = j + uint256(keccak256(abi.encode(seed, j))) % (eligible - j);
-            (pool[j], pool[pick]) = (pool[pick], pool[j]);
-            chosen[j] = pool[j];
-        }
-    }
-
-    function _serves(address node, bytes32 model) private view returns (bool) {
-        (, bytes32[] memory served,,,,,,,,) = registry.getNode(node);
-        for (uint256 i; i < served.length; ++i) if (served[i] == model) return true;
-        return false;
-    }
-
-    function _isMember(uint256 disputeId, address who) private view returns (bool) {
-        address[] storage c = committees[disputeId];
-        for (uint256 i; i < c.length; ++i) if (c[i] == who) return true;
-        return false;
+        return Committees.choose(registry, d.node, d.challenger, d.modelDigest, d.params.committeeSize, seed);
     }
 
     function _slashNode(Dispute storage d) private returns (uint256 slashed) {

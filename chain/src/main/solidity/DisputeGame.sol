@@ -5,6 +5,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {NodeRegistry} from "./NodeRegistry.sol";
 import {Settlement} from "./Settlement.sol";
 import {VerityReceipt} from "./VerityReceipt.sol";
+import {Committees} from "./Committees.sol";
 
 /// @title Verity dispute game: a bonded challenge against a settled verity-det/1 receipt, decided by bisection
 /// over the execution trace and a committee vote on the one operator both sides end up disputing.
@@ -293,7 +294,7 @@ contract DisputeGame is ReentrancyGuard {
         Game storage g = _game(gameId);
         if (g.state != State.Voting) revert WrongState(gameId, g.state);
         _beforeDeadline(g);
-        if (!_isMember(gameId, msg.sender)) revert NotInCommittee(msg.sender);
+        if (!Committees.isMember(committees[gameId], msg.sender)) revert NotInCommittee(msg.sender);
         if (votes[gameId][msg.sender] != 0) revert AlreadyVoted(msg.sender);
         votes[gameId][msg.sender] = nodeRight ? 1 : 2;
         emit Voted(gameId, msg.sender, nodeRight);
@@ -450,32 +451,9 @@ contract DisputeGame is ReentrancyGuard {
     /// Up to committeeSize staked nodes that advertise the receipt's model, other than the parties, drawn without
     /// replacement. Seed: the committed block's hash, which neither party could know when the bisection ended,
     /// mixed with the drawing block's prevrandao (docs/deterministic-engine.md, "Committee", for what is left to bias).
-    function _choose(uint256 gameId, Game storage g) private view returns (address[] memory chosen) {
-        address[] memory pool = registry.activeNodes();
-        uint256 eligible;
-        for (uint256 i; i < pool.length; ++i) {
-            if (pool[i] != g.node && pool[i] != g.challenger && _serves(pool[i], g.modelDigest)) pool[eligible++] = pool[i];
-        }
-        uint256 k = eligible < committeeSize ? eligible : committeeSize;
-        chosen = new address[](k);
+    function _choose(uint256 gameId, Game storage g) private view returns (address[] memory) {
         bytes32 seed = keccak256(abi.encode(blockhash(g.drawBlock), block.prevrandao, gameId, g.receiptId));
-        for (uint256 j; j < k; ++j) {
-            uint256 pick = j + uint256(keccak256(abi.encode(seed, j))) % (eligible - j);
-            (pool[j], pool[pick]) = (pool[pick], pool[j]);
-            chosen[j] = pool[j];
-        }
-    }
-
-    function _serves(address node, bytes32 model) private view returns (bool) {
-        (, bytes32[] memory models,,,,,,,,) = registry.getNode(node);
-        for (uint256 i; i < models.length; ++i) if (models[i] == model) return true;
-        return false;
-    }
-
-    function _isMember(uint256 gameId, address who) private view returns (bool) {
-        address[] storage c = committees[gameId];
-        for (uint256 i; i < c.length; ++i) if (c[i] == who) return true;
-        return false;
+        return Committees.choose(registry, g.node, g.challenger, g.modelDigest, committeeSize, seed);
     }
 
     function _tally(uint256 gameId, Game storage g) private {
