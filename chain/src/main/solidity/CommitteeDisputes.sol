@@ -2,12 +2,11 @@
 pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {NodeRegistry} from "./NodeRegistry.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {Settlement} from "./Settlement.sol";
 import {VerityReceipt} from "./VerityReceipt.sol";
-import {Committees} from "./Committees.sol";
+import {Committees, CommitteePayouts} from "./Committees.sol";
 
 /// @title Verity committee disputes: a bonded challenge against any settled receipt whose model has a comparison
 /// rule (ModelRegistry.ruleOf: BitExact or Tolerance), judged by a committee of staked nodes serving the model.
@@ -32,7 +31,7 @@ import {Committees} from "./Committees.sol";
 ///     (its operator) less the majority's share. A tie or no revealed vote voids it: the bond goes back. Every
 ///     member who did not reveal, or revealed against the majority, is slashed `memberPenalty` (burnt).
 /// Payouts are pulled with `withdraw`. Parameters are the owner's; each dispute keeps those it was opened with.
-contract CommitteeDisputes is Ownable, ReentrancyGuard {
+contract CommitteeDisputes is Ownable, CommitteePayouts {
     enum State { None, Drawing, Voting, NodeWon, ChallengerWon, Void }
 
     struct Params {
@@ -85,7 +84,6 @@ contract CommitteeDisputes is Ownable, ReentrancyGuard {
     /// receipt id => open dispute id + 1
     mapping(bytes32 => uint256) public openDispute;
     mapping(bytes32 => bool) public convicted;
-    mapping(address => uint256) public claimable;
 
     event ParamsSet(uint256 minBond, uint256 memberPenalty, uint64 drawDelay, uint64 commitBlocks, uint64 revealBlocks,
         uint16 slashBps, uint16 committeeBps, uint8 committeeSize);
@@ -97,7 +95,6 @@ contract CommitteeDisputes is Ownable, ReentrancyGuard {
     event VoteRevealed(uint256 indexed disputeId, address indexed member, bool agrees);
     event MemberPenalized(uint256 indexed disputeId, address indexed member, bool revealed, uint256 slashed);
     event Resolved(uint256 indexed disputeId, State outcome, uint256 agree, uint256 disagree, uint256 slashed);
-    event Withdrawn(address indexed to, uint256 amount);
 
     error BondTooSmall(uint256 given, uint256 minimum);
     error NotComparable(bytes32 modelDigest);
@@ -114,8 +111,6 @@ contract CommitteeDisputes is Ownable, ReentrancyGuard {
     error NoCommitment(address member);
     error AlreadyRevealed(address member);
     error CommitmentMismatch(address member);
-    error NothingToWithdraw(address to);
-    error TransferFailed(address to, uint256 amount);
     error InvalidParams();
 
     constructor(NodeRegistry registry_, ModelRegistry models_, Settlement settlement_, Params memory params_, address owner_)
@@ -274,17 +269,6 @@ contract CommitteeDisputes is Ownable, ReentrancyGuard {
         }
     }
 
-    /// Pays out the caller's claimable balance; a node key's goes to its operator (NodeRegistry.payeeOf).
-    function withdraw() external nonReentrant {
-        uint256 amount = claimable[msg.sender];
-        if (amount == 0) revert NothingToWithdraw(msg.sender);
-        claimable[msg.sender] = 0;
-        address to = registry.payeeOf(msg.sender);
-        emit Withdrawn(msg.sender, amount);
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert TransferFailed(to, amount);
-    }
-
     // ---- views ----
 
     function commitmentOf(uint256 disputeId, address member, bool agrees, bytes32 salt) public pure returns (bytes32) {
@@ -350,14 +334,6 @@ contract CommitteeDisputes is Ownable, ReentrancyGuard {
         emit MemberPenalized(disputeId, member, revealed, taken);
     }
 
-    /// Credits the majority `bps` of `pot` in equal parts; returns what they got (no dust lost).
-    function _share(address[] memory winners, uint256 pot, uint16 bps) private returns (uint256 total) {
-        if (winners.length == 0) return 0;
-        uint256 each = pot * bps / 10_000 / winners.length;
-        for (uint256 i; i < winners.length; ++i) claimable[winners[i]] += each;
-        return each * winners.length;
-    }
-
     function _finish(uint256 disputeId, Dispute storage d, State outcome, uint256 agree, uint256 disagree, uint256 slashed)
         private
     {
@@ -375,5 +351,9 @@ contract CommitteeDisputes is Ownable, ReentrancyGuard {
     function _dispute(uint256 disputeId) private view returns (Dispute storage) {
         if (disputeId >= disputes.length) revert UnknownDispute(disputeId);
         return disputes[disputeId];
+    }
+
+    function _registry() internal view override returns (NodeRegistry) {
+        return registry;
     }
 }

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {NodeRegistry} from "./NodeRegistry.sol";
 import {Settlement} from "./Settlement.sol";
 import {VerityReceipt} from "./VerityReceipt.sol";
-import {Committees} from "./Committees.sol";
+import {Committees, CommitteePayouts} from "./Committees.sol";
 
 /// @title Verity dispute game: a bonded challenge against a settled verity-det/1 receipt, decided by bisection
 /// over the execution trace and a committee vote on the one operator both sides end up disputing.
@@ -20,7 +19,7 @@ import {Committees} from "./Committees.sol";
 /// mover's transaction lands next to. A party that misses its deadline loses; anyone may call `timeout`.
 /// Separately, `proveOutputs` convicts at once a verity-det/2 receipt whose outputsDigest differs from the last
 /// entry of its own trace (the tensorsDigest of the graph outputs). Payouts are pulled with `withdraw`.
-contract DisputeGame is ReentrancyGuard {
+contract DisputeGame is CommitteePayouts {
     /// Drawing (appended, so earlier values keep their numbers): the bisection is over and the committee waits for
     /// block `drawBlock` to be mined.
     enum State { None, AwaitNode, AwaitChallenger, Voting, NodeWon, ChallengerWon, Draw, Drawing }
@@ -85,7 +84,6 @@ contract DisputeGame is ReentrancyGuard {
     mapping(bytes32 => uint256) public openGame;
     /// receipt id => the node was convicted on it (no second slash for the same receipt)
     mapping(bytes32 => bool) public convicted;
-    mapping(address => uint256) public claimable;
     mapping(address => uint256) public wrongVotes;
 
     event DisputeOpened(uint256 indexed gameId, bytes32 indexed receiptId, address indexed node, address challenger,
@@ -100,7 +98,6 @@ contract DisputeGame is ReentrancyGuard {
     event Voted(uint256 indexed gameId, address indexed member, bool nodeRight);
     event WrongVote(uint256 indexed gameId, address indexed member, uint256 slashed);
     event Resolved(uint256 indexed gameId, State outcome, string reason, uint256 slashed, uint32 rounds);
-    event Withdrawn(address indexed to, uint256 amount);
 
     error BondTooSmall(uint256 given, uint256 minimum);
     error NoTrace(bytes32 receiptId);
@@ -117,8 +114,6 @@ contract DisputeGame is ReentrancyGuard {
     error DeadlinePassed(uint64 deadline, uint64 nowTime);
     error NotInCommittee(address caller);
     error AlreadyVoted(address member);
-    error NothingToWithdraw(address to);
-    error TransferFailed(address to, uint256 amount);
     error InvalidBps(uint16 value);
     error NotLastEntry(uint64 index, uint64 leafCount);
     error OutputsMatch(bytes32 receiptId);
@@ -335,17 +330,6 @@ contract DisputeGame is ReentrancyGuard {
         else revert WrongState(gameId, g.state);
     }
 
-    /// Pays out the caller's claimable balance; what a node key earned goes to its operator (NodeRegistry.payeeOf).
-    function withdraw() external nonReentrant {
-        uint256 amount = claimable[msg.sender];
-        if (amount == 0) revert NothingToWithdraw(msg.sender);
-        claimable[msg.sender] = 0;
-        address to = registry.payeeOf(msg.sender);
-        emit Withdrawn(msg.sender, amount);
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert TransferFailed(to, amount);
-    }
-
     /// The traceRoot an opening leads to (docs/deterministic-engine.md, "Trace commitment").
     function traceRootOf(Reveal calldata p) public pure returns (bytes32) {
         if (p.index >= p.leafCount) return bytes32(0);
@@ -503,7 +487,7 @@ contract DisputeGame is ReentrancyGuard {
                 slashed = t;
             } catch {}
         }
-        uint256 toCommittee = _share(winners, slashed);
+        uint256 toCommittee = _share(winners, slashed, committeeBps);
         claimable[g.challenger] += g.bond + slashed - toCommittee;
         convicted[g.receiptId] = true;
         _resolve(gameId, g, State.ChallengerWon, reason, slashed);
@@ -514,16 +498,8 @@ contract DisputeGame is ReentrancyGuard {
     }
 
     function _challengerLoses(uint256 gameId, Game storage g, string memory reason, address[] memory winners) private {
-        claimable[g.node] += g.bond - _share(winners, g.bond);
+        claimable[g.node] += g.bond - _share(winners, g.bond, committeeBps);
         _resolve(gameId, g, State.NodeWon, reason, 0);
-    }
-
-    /// Credits the majority voters committeeBps of `pot` in equal parts; returns what they got (no dust lost).
-    function _share(address[] memory winners, uint256 pot) private returns (uint256 total) {
-        if (winners.length == 0) return 0;
-        uint256 each = pot * committeeBps / 10_000 / winners.length;
-        for (uint256 i; i < winners.length; ++i) claimable[winners[i]] += each;
-        return each * winners.length;
     }
 
     function _resolve(uint256 gameId, Game storage g, State outcome, string memory reason, uint256 slashed) private {
@@ -540,5 +516,9 @@ contract DisputeGame is ReentrancyGuard {
     function _game(uint256 gameId) private view returns (Game storage) {
         if (gameId >= games.length) revert UnknownGame(gameId);
         return games[gameId];
+    }
+
+    function _registry() internal view override returns (NodeRegistry) {
+        return registry;
     }
 }
