@@ -130,11 +130,16 @@ class CommitteeDisputeIT {
                 .until(() -> tc.inclusion(accusedAnswer.receipt().id()).orElse(null), i -> i != null);
         try (ChainConnection me = devnet.connect(CHALLENGER)) {
             CommitteeClient disputes = new CommitteeClient(me, devnet.deployment().requireCommitteeDisputes());
+            long started = System.nanoTime();
+            long opened = me.blockNumber();
             long id = CommitteeClient.openedId(disputes.open(accusedAnswer.receipt(), inc.batchId(), inc.proof(), mine,
                     serve(shown), PARAMS.minBond()).confirmed());
             devnet.mine(PARAMS.drawDelay() + 1); // past the seed block: draw needs its hash
-            return await("dispute " + id + " resolved by the committee").atMost(RESOLUTION).pollInterval(Duration.ofMillis(200))
-                    .until(() -> disputes.dispute(id), d -> d.state().finished());
+            CommitteeDispute end = await("dispute " + id + " resolved by the committee").atMost(RESOLUTION)
+                    .pollInterval(Duration.ofMillis(200)).until(() -> disputes.dispute(id), d -> d.state().finished());
+            System.out.printf("committee dispute %d: %s in %d ms and %d blocks from open to resolution%n", id, end.state(),
+                    (System.nanoTime() - started) / 1_000_000, me.blockNumber() - opened);
+            return end;
         }
     }
 
