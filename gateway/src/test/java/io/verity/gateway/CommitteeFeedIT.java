@@ -45,7 +45,8 @@ class CommitteeFeedIT {
                     .withFaults(Faults.NONE.withPerturb(1.0))
                     // stake enough to stay active after Settlement slashes its equivocation, so it keeps settling
                     .withChainSettings(c.chain().orElseThrow().withStake(DeployParams.ETHER.multiply(BigInteger.valueOf(4)))))
-.build();
+            // by price alone: the liar is the cheapest, so every request goes to it first (the client's worst case)
+            .gateway(g -> g.routing("latency=0,price=1,reputation=0")).build();
     static final HttpClient http = HttpClient.newHttpClient();
 
     static JsonNode send(java.net.URI uri, String body) throws Exception {

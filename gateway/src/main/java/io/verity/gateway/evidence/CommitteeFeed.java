@@ -23,7 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,11 +47,21 @@ public final class CommitteeFeed {
     private static final Logger LOG = LoggerFactory.getLogger(CommitteeFeed.class);
     /** Answers whose tensors are kept for a dispute: evidence usually follows its answer within a second. */
     static final int ARCHIVED = 256;
-    /** Evidence documents served, newest kept. */
+    /** And at most this many bytes of tensors in all (the oldest go first), so large requests cannot fill the heap. */
+    static final long ARCHIVED_BYTES = 64L << 20;
+    /** Evidence documents served, newest kept, and at most this many bytes of them. */
     static final int PUBLISHED = 1024;
+    static final long PUBLISHED_BYTES = 256L << 20;
     private static final Duration SETTLE_WAIT = Duration.ofMinutes(5);
 
-    private record Archived(List<Tensor> inputs, List<Tensor> outputs) {}
+    private record Archived(List<Tensor> inputs, List<Tensor> outputs) {
+        long bytes() {
+            long n = 0;
+            for (Tensor t : inputs) n += t.byteSize();
+            for (Tensor t : outputs) n += t.byteSize();
+            return n;
+        }
+    }
 
     private final ChainClients chain;
     private final CommitteeClient disputes;
@@ -62,8 +71,8 @@ public final class CommitteeFeed {
     private final Clock clock;
     private final Supplier<URI> self;
     private final Set<Keccak256> handled = ConcurrentHashMap.newKeySet();
-    private final Map<Keccak256, Archived> archive = lru(ARCHIVED);
-    private final Map<Keccak256, byte[]> published = lru(PUBLISHED);
+    private final Bounded<Archived> archive = new Bounded<>(ARCHIVED, ARCHIVED_BYTES, Archived::bytes);
+    private final Bounded<byte[]> published = new Bounded<>(PUBLISHED, PUBLISHED_BYTES, b -> b.length);
 
     private CommitteeFeed(ChainClients chain, EvidenceLog evidence, HttpClient http, ExecutorService background, Clock clock,
                           Supplier<URI> self) {
@@ -92,16 +101,12 @@ public final class CommitteeFeed {
 
     /** Keeps an answer's tensors for a while, in case it is accused. */
     public void archive(SignedReceipt receipt, List<Tensor> inputs, List<Tensor> outputs) {
-        synchronized (archive) {
-            archive.put(receipt.id(), new Archived(inputs, outputs));
-        }
+        archive.put(receipt.id(), new Archived(inputs, outputs));
     }
 
     /** The evidence document of a dispute this gateway opened on receipt {@code id}. */
     public Optional<byte[]> evidence(Keccak256 id) {
-        synchronized (published) {
-            return Optional.ofNullable(published.get(id));
-        }
+        return published.get(id);
     }
 
     private void tickQuietly() {
@@ -111,12 +116,9 @@ public final class CommitteeFeed {
                 if (e.accused().isEmpty() || e.majority().isEmpty()) continue;
                 SignedReceipt accused = e.accused().getFirst(), majority = e.majority().getFirst();
                 if (accused.receipt().engine().startsWith("verity-det/")) continue; // DisputeFeed's
-                Archived tensors;
-                synchronized (archive) {
-                    tensors = archive.get(accused.id());
-                }
-                if (tensors == null || !handled.add(accused.id())) continue;
-                background.execute(() -> disputeQuietly(accused, majority, tensors));
+                Optional<Archived> tensors = archive.get(accused.id());
+                if (tensors.isEmpty() || !handled.add(accused.id())) continue;
+                background.execute(() -> disputeQuietly(accused, majority, tensors.get()));
             }
         } catch (RuntimeException ex) {
             LOG.warn("committee feed: {}", ex.toString());
@@ -146,9 +148,7 @@ public final class CommitteeFeed {
         URI node = URI.create(chain.nodes().node(r.node()).map(NodeInfo::endpoint)
                 .orElseThrow(() -> new IllegalStateException("node " + r.node() + " is not registered")).replaceAll("/+$", ""));
         JsonNode proof = awaitProof(node, accused.id());
-        synchronized (published) {
-            published.put(accused.id(), shown.write().toString().getBytes(StandardCharsets.UTF_8));
-        }
+        published.put(accused.id(), shown.write().toString().getBytes(StandardCharsets.UTF_8));
         URI at = URI.create(self.get().toString().replaceAll("/+$", "") + "/v1/disputes/" + accused.id().toHex() + "/evidence");
         List<Keccak256> siblings = new ArrayList<>();
         proof.get("proof").forEach(h -> siblings.add(Keccak256.parse(h.asText())));
@@ -200,12 +200,35 @@ public final class CommitteeFeed {
         throw new IllegalStateException("no inclusion proof for " + id + " within " + SETTLE_WAIT.toMinutes() + " min");
     }
 
-    private static <K, V> Map<K, V> lru(int max) {
-        return new LinkedHashMap<>(16, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
-                return size() > max;
+    /** The newest entries by receipt id, at most {@code max} of them and {@code maxBytes} in all (the oldest go first). */
+    private static final class Bounded<V> {
+        private final int max;
+        private final long maxBytes;
+        private final java.util.function.ToLongFunction<V> size;
+        private final LinkedHashMap<Keccak256, V> entries = new LinkedHashMap<>();
+        private long bytes;
+
+        Bounded(int max, long maxBytes, java.util.function.ToLongFunction<V> size) {
+            this.max = max;
+            this.maxBytes = maxBytes;
+            this.size = size;
+        }
+
+        synchronized void put(Keccak256 id, V v) {
+            if (size.applyAsLong(v) > maxBytes) return;
+            V old = entries.remove(id);
+            if (old != null) bytes -= size.applyAsLong(old);
+            entries.put(id, v);
+            bytes += size.applyAsLong(v);
+            var oldest = entries.values().iterator();
+            while (entries.size() > max || bytes > maxBytes) {
+                bytes -= size.applyAsLong(oldest.next());
+                oldest.remove();
             }
-        };
+        }
+
+        synchronized Optional<V> get(Keccak256 id) {
+            return Optional.ofNullable(entries.get(id));
+        }
     }
 }

@@ -21,6 +21,8 @@ import java.util.Optional;
  */
 public final class DisputeDuties {
     public static final Duration POLL = Duration.ofMillis(250);
+    /** Every node with a chain polls CommitteeDisputes; its deadlines are 100 blocks, so half a second is plenty. */
+    static final Duration COMMITTEE_POLL = Duration.ofMillis(500);
 
     private DisputeDuties() {}
 
@@ -46,7 +48,7 @@ public final class DisputeDuties {
         ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.of(identity.key()), policy);
         CommitteeJudge judge = new CommitteeJudge(service::rerun, service.config().maxBodyBytes());
         CommitteeDuty duty = CommitteeDuty.start(new CommitteeClient(chain, d.committeeDisputes()), judge,
-                digest -> service.hub().find(digest).isPresent(), POLL, line -> {});
+                digest -> service.hub().find(digest).isPresent(), COMMITTEE_POLL, line -> {});
         return List.of(chain, duty);
     }
 }
