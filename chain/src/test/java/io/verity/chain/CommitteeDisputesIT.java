@@ -191,4 +191,29 @@ class CommitteeDisputesIT extends DevnetTestBase {
         assertReverted(committee(CHALLENGER).open(t.signed(), t.batchId(), List.of(), receipts.randomBytes32(),
                 java.net.URI.create("http://x/in"), BOND.subtract(BigInteger.ONE)), "BondTooSmall", BOND.subtract(BigInteger.ONE), BOND);
     }
+
+    @Test
+    void only_the_owner_sets_parameters_which_apply_to_disputes_opened_afterwards() {
+        long before = openAndDraw();
+        CommitteeParams next = new CommitteeParams(BOND.multiply(BigInteger.TWO), PARAMS.memberPenalty(), 1, 5, 5, 2_000, 0, 2);
+        assertReverted(committee(CHALLENGER).setParams(next.struct()), "OwnableUnauthorizedAccount", addr(CHALLENGER));
+        var emptyCommittee = new org.web3j.abi.datatypes.StaticStruct(W3.uint256(BOND), W3.uint256(BigInteger.ZERO), W3.uint64(1),
+                W3.uint64(1), W3.uint64(1), new org.web3j.abi.datatypes.generated.Uint16(5_000),
+                new org.web3j.abi.datatypes.generated.Uint16(0), new org.web3j.abi.datatypes.generated.Uint8(0));
+        assertReverted(committee(0).setParams(emptyCommittee), "InvalidParams");
+        committee(0).setParams(next.struct()).confirmed();
+        assertThat(committee(0).minBond()).isEqualTo(next.minBond());
+        assertThat(committee(0).dispute(before).revealDeadline() - committee(0).dispute(before).commitDeadline())
+                .as("the open dispute keeps its reveal window").isEqualTo(PARAMS.revealBlocks());
+        Settled s = settle(NodeRegistryIT.MODEL);
+        assertReverted(committee(CHALLENGER).open(s.signed(), s.batchId(), List.of(), receipts.randomBytes32(),
+                java.net.URI.create("http://x/in"), BOND), "BondTooSmall", BOND, next.minBond());
+        long after = CommitteeClient.openedId(committee(CHALLENGER).open(s.signed(), s.batchId(), List.of(), receipts.randomBytes32(),
+                java.net.URI.create("http://x/in"), next.minBond()).confirmed());
+        devnet.mine(2);
+        committee(0).draw(after).confirmed();
+        assertThat(committee(0).committee(after)).hasSize(2);
+        CommitteeDispute d = committee(0).dispute(after);
+        assertThat(d.revealDeadline() - d.commitDeadline()).isEqualTo(5);
+    }
 }
