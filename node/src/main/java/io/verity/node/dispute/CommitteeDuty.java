@@ -92,17 +92,22 @@ public final class CommitteeDuty implements AutoCloseable {
         long id = d.id();
         boolean committed = !disputes.commitment(id, me).isZero();
         if (!committed && tip <= d.commitDeadline()) {
-            Optional<CommitteeJudge.Ruling> ruling = judge.judge(d);
-            if (ruling.isEmpty()) {
-                LOG.info("dispute {}: cannot judge (model not held), not voting", id);
-                open.remove(id);
-                return;
+            Sealed vote = sealed.get(id);
+            String why = "sent again";
+            if (vote == null) { // judged once: a commit still pending is sent again with the same salt, never re-sealed
+                Optional<CommitteeJudge.Ruling> ruling = judge.judge(d);
+                if (ruling.isEmpty()) {
+                    LOG.info("dispute {}: cannot judge (model not held), not voting", id);
+                    open.remove(id);
+                    return;
+                }
+                vote = new Sealed(ruling.get().agrees(), salt());
+                sealed.put(id, vote);
+                why = ruling.get().reason();
             }
-            Sealed vote = new Sealed(ruling.get().agrees(), salt());
             TxOutcome out = disputes.commitVote(id, CommitteeClient.commitmentOf(id, me, vote.agrees(), vote.salt()));
-            if (out instanceof TxOutcome.Confirmed) sealed.put(id, vote);
             say("committee member " + me + " commits on dispute " + id + ": " + (vote.agrees() ? "agrees" : "disagrees")
-                    + " (" + ruling.get().reason() + ")" + (out instanceof TxOutcome.Confirmed ? "" : ": " + out));
+                    + " (" + why + ")" + (out instanceof TxOutcome.Confirmed ? "" : ": " + out));
             return;
         }
         Sealed vote = sealed.get(id);
