@@ -18,10 +18,12 @@ import {Committees, CommitteePayouts} from "./Committees.sol";
 ///     copied into the dispute, so its owner cannot change the rule under a running dispute.
 ///  2. `draw` (anyone), after block `drawBlock` = open's block + drawDelay: the committee, `committeeSize` active
 ///     staked nodes advertising the model (neither party), is drawn from blockhash(drawBlock). Nobody knows that
-///     hash when the dispute is opened. What a block producer can bias: the producer of drawBlock may withhold its
-///     block (forfeiting its reward) for another hash, i.e. re-roll the committee once per block it gives up; it
-///     cannot choose the committee, and nobody else influences it (the caller of `draw` only picks the moment,
-///     not the seed). After 256 blocks the hash is gone; `draw` then commits to a new future block.
+///     hash when the dispute is opened, so neither party can aim for a committee by timing `open`. What a block
+///     producer can bias: the producer of drawBlock sets its contents and so can grind its hash (reorder
+///     transactions, vary extra data) and pick among as many committees as it can hash in its slot, or withhold the
+///     block; a producer colluding with a party can therefore steer the draw. Nobody else can (the caller of `draw`
+///     only picks the moment, not the seed). Where that matters, a beacon (RANDAO of a later slot, a VRF) should
+///     replace the block hash. After 256 blocks the hash is gone; `draw` then commits to a new future block.
 ///  3. `commitVote` until commitDeadline: keccak256(abi.encode(disputeId, member, agrees, salt)), where agrees
 ///     says the accused answer agrees with the member's own re-run under the rule.
 ///  4. `revealVote` until revealDeadline (opens when every member committed, or after commitDeadline).
