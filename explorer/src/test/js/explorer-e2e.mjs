@@ -105,7 +105,7 @@ try {
   await page.click('header a[href="/outcomes"]');
   await page.waitForSelector('#outcome-nodes');
   check(await page.locator('#outcome-nodes tr').count() === rows + 1, 'outcomes list every node');
-  check((await page.locator('#outcome-nodes').innerText()).includes('not recorded yet'), 'outcomes say what is not recorded yet');
+  check((await page.locator('#outcome-models').innerText()).includes('not recorded yet'), 'outcomes say what is not recorded yet');
   await page.screenshot({ path: path.join(shots, '6-outcomes.png'), fullPage: true });
 
   check(errors.length === 0, 'no page errors, no CSP violation and no request left the machine ' + JSON.stringify(errors));

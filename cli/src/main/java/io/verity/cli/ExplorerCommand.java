@@ -32,6 +32,14 @@ public final class ExplorerCommand implements Callable<Integer> {
     @Option(names = "--poll-ms", defaultValue = "1000", description = "how often to ask the chain for new blocks (default: ${DEFAULT-VALUE})")
     long pollMs;
 
+    @Option(names = "--payer-max-receipts", defaultValue = "10000", description = "the most receipts of one payer /payers/{address}"
+            + " reconciles; more: a 422 (default: ${DEFAULT-VALUE})")
+    int payerMaxReceipts;
+
+    @Option(names = "--payer-max-nodes", defaultValue = "256", description = "the most nodes /payers/{address} asks for the payer's"
+            + " vouchers (default: ${DEFAULT-VALUE})")
+    int payerMaxNodes;
+
     @Mixin
     HttpLimitOptions httpLimits = new HttpLimitOptions();
 

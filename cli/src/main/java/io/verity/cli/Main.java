@@ -1,6 +1,7 @@
 package io.verity.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.verity.cli.bill.BillCommand;
 import io.verity.cli.keys.KeysCommand;
 import io.verity.cli.up.DownCommand;
 import io.verity.cli.up.UpCommand;
@@ -37,6 +38,7 @@ import picocli.CommandLine;
             ModelCommand.class,
             AttestCommand.class,
             DisputeCommand.class,
+            BillCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,6 +1,7 @@
 package io.verity.explorer;
 
 import io.verity.explorer.index.Store;
+import io.verity.explorer.web.PayerLimits;
 import io.verity.http.HttpLimits;
 import java.net.URI;
 import java.nio.file.Path;
@@ -19,14 +20,17 @@ import java.util.Optional;
  * @param gateway       a gateway's base URL, for latency and availability; empty: chain data only
  * @param pollInterval  how often the indexer asks the chain for new blocks
  * @param http          the HTTP limits every server shares (docs/security.md, "HTTP limits")
+ * @param payers        bounds of the per-payer bills (docs/security.md, "Explorer per payer")
  */
 public record ExplorerConfig(Path home, Path deployment, Optional<String> rpcUrl, String host, int port,
-                             Optional<String> jdbcUrl, Optional<URI> gateway, Duration pollInterval, HttpLimits http) {
+                             Optional<String> jdbcUrl, Optional<URI> gateway, Duration pollInterval, HttpLimits http,
+                             PayerLimits payers) {
     public ExplorerConfig {
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(deployment, "deployment");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(http, "http");
+        Objects.requireNonNull(payers, "payers");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
         if (pollInterval.isNegative() || pollInterval.isZero()) {
             throw new IllegalArgumentException("pollInterval must be positive, got " + pollInterval);
@@ -41,35 +45,39 @@ public record ExplorerConfig(Path home, Path deployment, Optional<String> rpcUrl
     /** 127.0.0.1, a free port, embedded H2 under {@code home}, polling every 500 ms, no gateway. */
     public static ExplorerConfig defaults(Path home, Path deployment) {
         return new ExplorerConfig(home, deployment, Optional.empty(), "127.0.0.1", 0, Optional.empty(), Optional.empty(),
-                Duration.ofMillis(500), HttpLimits.DEFAULT);
+                Duration.ofMillis(500), HttpLimits.DEFAULT, PayerLimits.DEFAULT);
     }
 
     public ExplorerConfig withPort(int p) {
-        return new ExplorerConfig(home, deployment, rpcUrl, host, p, jdbcUrl, gateway, pollInterval, http);
+        return new ExplorerConfig(home, deployment, rpcUrl, host, p, jdbcUrl, gateway, pollInterval, http, payers);
     }
 
     public ExplorerConfig withHost(String h) {
-        return new ExplorerConfig(home, deployment, rpcUrl, h, port, jdbcUrl, gateway, pollInterval, http);
+        return new ExplorerConfig(home, deployment, rpcUrl, h, port, jdbcUrl, gateway, pollInterval, http, payers);
     }
 
     public ExplorerConfig withRpcUrl(String rpc) {
-        return new ExplorerConfig(home, deployment, Optional.ofNullable(rpc), host, port, jdbcUrl, gateway, pollInterval, http);
+        return new ExplorerConfig(home, deployment, Optional.ofNullable(rpc), host, port, jdbcUrl, gateway, pollInterval, http, payers);
     }
 
     public ExplorerConfig withJdbcUrl(String url) {
-        return new ExplorerConfig(home, deployment, rpcUrl, host, port, Optional.ofNullable(url), gateway, pollInterval, http);
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, Optional.ofNullable(url), gateway, pollInterval, http, payers);
     }
 
     public ExplorerConfig withGateway(URI url) {
-        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, Optional.ofNullable(url), pollInterval, http);
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, Optional.ofNullable(url), pollInterval, http, payers);
     }
 
     public ExplorerConfig withPollInterval(Duration d) {
-        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, gateway, d, http);
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, gateway, d, http, payers);
     }
 
     public ExplorerConfig withHttp(HttpLimits limits) {
-        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, gateway, pollInterval, limits);
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, gateway, pollInterval, limits, payers);
+    }
+
+    public ExplorerConfig withPayers(PayerLimits limits) {
+        return new ExplorerConfig(home, deployment, rpcUrl, host, port, jdbcUrl, gateway, pollInterval, http, limits);
     }
 
     String effectiveJdbcUrl() {

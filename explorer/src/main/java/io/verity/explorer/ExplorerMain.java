@@ -1,5 +1,6 @@
 package io.verity.explorer;
 
+import io.verity.explorer.web.PayerLimits;
 import io.verity.http.FlagSources;
 import io.verity.http.HttpLimits;
 import io.verity.http.ServerFlags;
@@ -10,7 +11,8 @@ import java.time.Duration;
 
 /**
  * Runs an explorer until terminated: {@code java -cp ... io.verity.explorer.ExplorerMain --home DIR
- * --deployment FILE [--rpc URL] [--host H] [--port N] [--db JDBC_URL] [--gateway URL] [--poll-ms MS]} and the
+ * --deployment FILE [--rpc URL] [--host H] [--port N] [--db JDBC_URL] [--gateway URL] [--poll-ms MS]
+ * [--payer-max-receipts N] [--payer-max-nodes N]} and the
  * HTTP limits every server takes ({@link HttpLimits#USAGE}).
  * Prints {@code READY <url>} once it serves.
  */
@@ -18,7 +20,8 @@ public final class ExplorerMain {
     private ExplorerMain() {}
 
     static final String USAGE = "usage: ExplorerMain [--config FILE] --home DIR --deployment FILE [--rpc URL] [--host H] [--port N]"
-            + " [--db jdbc:h2:...|jdbc:postgresql:...] [--gateway URL] [--poll-ms MS] " + HttpLimits.USAGE;
+            + " [--db jdbc:h2:...|jdbc:postgresql:...] [--gateway URL] [--poll-ms MS] [--payer-max-receipts N] [--payer-max-nodes N] "
+            + HttpLimits.USAGE;
 
     public static void main(String[] args) throws InterruptedException {
         runUntilTerminated(ServerMain.parseOrExit("explorer", USAGE, args, ExplorerMain::parse));
@@ -28,7 +31,8 @@ public final class ExplorerMain {
      * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
      * {@code verity explorer} resolves its own defaults through here.
      */
-    public static final FlagSources FLAGS = FlagSources.server(java.util.List.of("--db", "--gateway", "--poll-ms"),
+    public static final FlagSources FLAGS = FlagSources.server(java.util.List.of("--db", "--gateway", "--poll-ms",
+            "--payer-max-receipts", "--payer-max-nodes"),
             java.util.List.of());
 
     /**
@@ -46,6 +50,7 @@ public final class ExplorerMain {
         String db = null;
         URI gateway = null;
         Duration poll = Duration.ofMillis(500);
+        int payerReceipts = PayerLimits.DEFAULT.maxReceipts(), payerNodes = PayerLimits.DEFAULT.maxNodes();
         ServerFlags flags = new ServerFlags(args);
         while (flags.next()) {
             String v = flags.value();
@@ -54,6 +59,8 @@ public final class ExplorerMain {
                     case "--db" -> db = v;
                     case "--gateway" -> gateway = URI.create(v);
                     case "--poll-ms" -> poll = Duration.ofMillis(Long.parseLong(v));
+                    case "--payer-max-receipts" -> payerReceipts = Integer.parseInt(v);
+                    case "--payer-max-nodes" -> payerNodes = Integer.parseInt(v);
                     default -> throw flags.unknown();
                 }
             } catch (NumberFormatException e) {
@@ -61,7 +68,8 @@ public final class ExplorerMain {
             }
         }
         return ExplorerConfig.defaults(flags.home(), flags.deployment()).withRpcUrl(flags.rpc()).withHost(flags.host())
-                .withPort(flags.port()).withJdbcUrl(db).withGateway(gateway).withPollInterval(poll).withHttp(flags.limits());
+                .withPort(flags.port()).withJdbcUrl(db).withGateway(gateway).withPollInterval(poll).withHttp(flags.limits())
+                .withPayers(new PayerLimits(payerReceipts, payerNodes));
     }
 
     /** Starts the explorer, prints the READY line, and blocks until the JVM is asked to shut down. */

@@ -6,6 +6,7 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.Deployment;
 import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.contracts.PaymentsClient;
 import io.verity.explorer.index.Indexer;
 import io.verity.explorer.index.Store;
 import io.verity.explorer.web.GatewayView;
@@ -39,7 +40,7 @@ public final class ExplorerServer implements AutoCloseable {
         this.chain = chain;
         this.indexer = indexer;
         Pages pages = new Pages(indexer, new NodeRegistryClient(chain, indexer.deployment().nodeRegistry()),
-                new GatewayView(config.gateway()));
+                new GatewayView(config.gateway()), new PaymentsClient(chain, indexer.deployment().payments()), config.payers());
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
             ServerHardening.apply(cfg, config.http()); // body size, idle timeout, minimum data rate

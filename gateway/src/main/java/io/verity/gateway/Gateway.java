@@ -60,7 +60,7 @@ public final class Gateway implements AutoCloseable {
         Deployment read = Deployment.read(config.deploymentFile());
         Deployment d = config.rpcUrl().map(read::withRpcUrl).orElse(read);
         Optional<ChainAccount> client = config.clientKey().map(ChainAccount::fromPrivateKey);
-        this.chain = ChainClients.connect(d, client.orElse(ChainAccount.READ_ONLY));
+        this.chain = ChainClients.connect(d, client.orElse(ChainAccount.READ_ONLY), config.tx());
         this.background = Executors.newVirtualThreadPerTaskExecutor();
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).executor(background).build();
@@ -90,7 +90,7 @@ public final class Gateway implements AutoCloseable {
         long every = config.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
         OpenAiProxy openAi = OpenAiProxy.create(engine, directory, http, domain, payerHeaders, background,
-                config.defaultPolicy(), config.requestTimeout(), rules::toleranceFor);
+                config.defaultPolicy(), config.requestTimeout(), rules::toleranceFor, evidence);
         this.app = GatewayApi.create(new Services(config, directory, engine, tensorCaller, tee, evidence, http, openAi, rules,
                 committee));
         app.start(config.host(), config.port());

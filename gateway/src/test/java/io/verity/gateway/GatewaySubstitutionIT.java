@@ -139,6 +139,15 @@ class GatewaySubstitutionIT {
         JsonNode followed = JSON.readTree(http.send(HttpRequest.newBuilder(second.resolve("/v1/receipts/" + ids[1])).build(),
                 HttpResponse.BodyHandlers.ofString()).body());
         assertThat(ReceiptJson.read(followed, "").receipt().v2().prevReceipt().toHex()).isEqualTo(ids[0]);
+        // each refused answer is evidence of kind substitution, with the receipt that says what served
+        JsonNode evidence = OpenAiClients.get(http, gateway.url(), "/v1/evidence").get("evidence");
+        for (String id : ids) {
+            assertThat(evidence).as("evidence %s", evidence).anySatisfy(e -> {
+                assertThat(e.get("kind").asText()).isEqualTo("substitution");
+                assertThat(e.at("/accused/0/id").asText()).isEqualTo(id);
+                assertThat(e.get("majority")).isEmpty();
+            });
+        }
     }
 
     @Test

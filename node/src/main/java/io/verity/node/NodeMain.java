@@ -14,7 +14,7 @@ import java.time.Duration;
 /**
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]
- * [--deployment FILE [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]
+ * [--deployment FILE [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-min N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]
  * [the transaction flags {@link TxPolicy#FLAGS}] [--keystore FILE (--password-file FILE | --password-env NAME)]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
@@ -42,7 +42,7 @@ import java.time.Duration;
 public final class NodeMain {
     static final String USAGE = "usage: NodeMain [--config FILE] --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
             + " [--deployment FILE"
-            + " [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
+            + " [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-min N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
             + " " + TxPolicy.FLAGS + " [--keystore FILE (--password-file FILE | --password-env NAME)]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
@@ -77,16 +77,15 @@ public final class NodeMain {
      * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
      * {@code verity node start} resolves its own defaults through here.
      */
-    public static final FlagSources FLAGS = FlagSources.server(java.util.List.of("--price-wei", "--threads", "--engine",
-            "--batch-size", "--batch-age-ms", "--redeem-interval-ms", "--payment-credit-wei", "--public-url", "--attestation",
+    public static final FlagSources FLAGS = FlagSources.server(java.util.stream.Stream.concat(java.util.stream.Stream.of("--price-wei", "--threads", "--engine",
+            "--batch-size", "--batch-min", "--batch-age-ms", "--redeem-interval-ms", "--payment-credit-wei", "--public-url", "--attestation",
             "--attestation-with", "--upstream-url", "--upstream-key-file", "--upstream-key-env", "--upstream-model",
             "--upstream-timeout-ms", "--api-key-env", "--price-per-input-token-wei", "--price-per-output-token-wei",
             "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
             "--llm-poison-capacity", "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
             "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--fault-perturb",
-            "--fault-latency-ms", "--tx-confirmations", "--tx-max-fee-wei", "--tx-priority-fee-wei", "--tx-replace-after-ms",
-            "--tx-receipt-timeout-ms", "--keystore", KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV),
-            java.util.List.of("--attestation-with", "--upstream-model"));
+            "--fault-latency-ms", "--keystore", KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV),
+            TxPolicy.FLAG_NAMES.stream()).toList(), java.util.List.of("--attestation-with", "--upstream-model"));
 
     /** @param env reads an environment variable (null when unset); keys come from there, never from a log */
     static NodeConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {
@@ -95,6 +94,7 @@ public final class NodeMain {
         ChainSettings chain = null;
         String rpc = null;
         Integer batchSize = null;
+        Integer batchMin = null;
         Duration batchAge = null;
         Duration redeemInterval = null;
         BigInteger paymentCredit = null;
@@ -141,6 +141,7 @@ public final class NodeMain {
                     case "--deployment" -> chain = ChainSettings.of(Path.of(v));
                     case "--rpc" -> rpc = v;
                     case "--batch-size" -> batchSize = Integer.parseInt(v);
+                    case "--batch-min" -> batchMin = Integer.parseInt(v);
                     case "--batch-age-ms" -> batchAge = Duration.ofMillis(Long.parseLong(v));
                     case "--redeem-interval-ms" -> redeemInterval = Duration.ofMillis(Long.parseLong(v));
                     case "--payment-credit-wei" -> paymentCredit = new BigInteger(v);
@@ -185,9 +186,9 @@ public final class NodeMain {
                         ? "expected a number, got '" + v + "'" : e.getMessage()), e);
             }
         }
-        if (chain == null && (rpc != null || batchSize != null || batchAge != null || redeemInterval != null
+        if (chain == null && (rpc != null || batchSize != null || batchMin != null || batchAge != null || redeemInterval != null
                 || paymentCredit != null || txSet)) {
-            throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms,"
+            throw new IllegalArgumentException("--rpc, --batch-size, --batch-min, --batch-age-ms, --redeem-interval-ms,"
                     + " --payment-credit-wei and --tx-* need --deployment");
         }
         if (chain == null && publicUrl != null) { // it is announced in NodeRegistry, and only there
@@ -197,10 +198,11 @@ public final class NodeMain {
             try {
                 chain = chain.withBatching(batchSize == null ? chain.batchSize() : batchSize,
                         batchAge == null ? chain.batchAge() : batchAge);
+                if (batchMin != null) chain = chain.withBatchMin(batchMin);
                 if (redeemInterval != null) chain = chain.withRedeemInterval(redeemInterval);
                 if (paymentCredit != null) chain = chain.withPaymentCredit(paymentCredit);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: "
+                throw new IllegalArgumentException("--batch-size/--batch-min/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: "
                         + e.getMessage(), e);
             }
             chain = chain.withTxPolicy(tx);

@@ -57,6 +57,8 @@ class SettlementIT {
     /** How long the outage test keeps anvil down: a minute, as the settlement issue asks. */
     static final Duration OUTAGE = Duration.ofSeconds(60);
     static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(90);
+    /** How many of the outage test's receipts are each proved against the chain (all are checked by batch root). */
+    static final int VERIFIED_ON_CHAIN = 200;
 
     @TempDir static Path chainDir;
     static Devnet devnet;
@@ -257,10 +259,15 @@ class SettlementIT {
             assertThat(duringOutage.get()).as("inferences answered while the chain was down").isPositive();
             try (ChainClients chain = ChainClients.connect(devnet.deployment(), devnet.account(0));
                  ExecutorService verifiers = Executors.newFixedThreadPool(8)) {
-                // a minute of load leaves thousands of receipts, and checking them one by one took most of the
-                // class's time: check eight at a time (each is two node requests and an eth_call, mostly I/O)
+                // A minute of load leaves thousands of receipts. Every one of them is in a batch whose root is on
+                // chain (assertEachExactlyOnce below recomputes each root from the served ids), so the full
+                // proof-and-eth_call path is checked on a seeded random sample, eight at a time: checking all of
+                // them took most of the class's time.
+                List<Keccak256> sample = new ArrayList<>(ids);
+                java.util.Collections.shuffle(sample, new java.util.Random(ids.size()));
+                sample = sample.subList(0, Math.min(VERIFIED_ON_CHAIN, sample.size()));
                 List<Future<?>> checks = new ArrayList<>();
-                for (Keccak256 id : ids) {
+                for (Keccak256 id : sample) {
                     checks.add(verifiers.submit(() -> {
                         JsonNode p = awaitProof(node, id);
                         SignedReceipt r = ReceiptJson.read(NodeFixture.JSON.readTree(

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 
 /**
  * A local EVM chain for tests and {@code verity up}: a real anvil process (npm {@code @foundry-rs/anvil})
- * on 127.0.0.1, with Verity's contracts deployed and anvil's deterministic dev accounts funded.
+ * on 127.0.0.1 (or {@linkplain Builder#host another address}), with Verity's contracts deployed and anvil's deterministic dev accounts funded.
  *
  * <p>With a {@linkplain Builder#stateDir state dir}, anvil keeps its chain in {@code anvil-state.json}
  * there (dumped every second and on stop) and the deployment in {@code deployment.json}; a later start on
@@ -70,7 +70,7 @@ public final class Devnet implements AutoCloseable {
     }
 
     public String rpcUrl() {
-        return "http://127.0.0.1:" + port;
+        return "http://" + config.host + ":" + port;
     }
 
     public int port() {
@@ -226,9 +226,11 @@ public final class Devnet implements AutoCloseable {
             throw new IllegalStateException("anvil not found or not executable at " + anvil
                     + "; install the npm packages (./verity test does) or set VERITY_NODE_MODULES");
         }
-        List<String> cmd = new ArrayList<>(List.of(anvil.toString(), "--host", "127.0.0.1", "--port",
+        List<String> cmd = new ArrayList<>(config.commandPrefix);
+        cmd.addAll(List.of(anvil.toString(), "--host", config.host, "--port",
                 Integer.toString(wantedPort), "--chain-id", Long.toString(config.chainId), "--accounts", "10",
                 "--balance", "10000"));
+        if (config.blockTime != null) cmd.addAll(List.of("--block-time", Long.toString(config.blockTime.toSeconds())));
         if (config.stateDir != null) {
             try {
                 Files.createDirectories(config.stateDir);
@@ -343,8 +345,38 @@ public final class Devnet implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(60);
         private int port;
         private long chainId = 31337;
+        private String host = "127.0.0.1";
+        private List<String> commandPrefix = List.of();
+        private Duration blockTime;
 
         private Builder() {}
+
+        /** The address anvil binds and {@link #rpcUrl()} names. Default 127.0.0.1. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /**
+         * A command anvil's is appended to, e.g. {@code ip netns exec NAME} to run the chain in a network
+         * namespace of its own (a test's separate host). Default: none.
+         */
+        public Builder commandPrefix(List<String> prefix) {
+            this.commandPrefix = List.copyOf(prefix);
+            return this;
+        }
+
+        /**
+         * Mines a block every {@code interval} (whole seconds, anvil's {@code --block-time}), as a real chain does,
+         * instead of one block per transaction. Default: automine. Deploying then takes a block per transaction.
+         */
+        public Builder blockTime(Duration interval) {
+            if (interval.toSeconds() < 1 || interval.toMillis() % 1000 != 0) {
+                throw new IllegalArgumentException("blockTime must be a whole number of seconds >= 1, got " + interval);
+            }
+            this.blockTime = interval;
+            return this;
+        }
 
         /** The anvil binary. Default: {@code .bin/anvil} in the project's node_modules (see {@link NodeTools}). */
         public Builder anvil(Path anvil) {

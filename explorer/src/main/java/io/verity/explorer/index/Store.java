@@ -32,9 +32,10 @@ public final class Store implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
      * The index's layout and coverage. 2: DisputeGame's events are indexed too, so an index an older explorer
-     * wrote (without them) is emptied and built again from the deployment block.
+     * wrote (without them) is emptied and built again from the deployment block. 3: receipts carry their payer
+     * (format 2), so an older index is rebuilt to find every payer's receipts.
      */
-    static final int SCHEMA_VERSION = 2;
+    static final int SCHEMA_VERSION = 3;
     /** Block hashes kept for reorg detection; deeper reorgs than this are not expected on any chain we index. */
     static final int KEPT_BLOCKS = 512;
 
@@ -78,7 +79,9 @@ public final class Store implements AutoCloseable {
                     + " tx_hash VARCHAR(66) NOT NULL, fetched BOOLEAN NOT NULL, fetch_error TEXT)");
             st.execute("CREATE TABLE IF NOT EXISTS ex_receipts (id VARCHAR(66) PRIMARY KEY, batch_id BIGINT NOT NULL,"
                     + " node VARCHAR(42) NOT NULL, request_id VARCHAR(66) NOT NULL, model_digest VARCHAR(66) NOT NULL,"
-                    + " ts BIGINT NOT NULL, json TEXT NOT NULL)");
+                    + " ts BIGINT NOT NULL, json TEXT NOT NULL, payer VARCHAR(42))");
+            st.execute("ALTER TABLE ex_receipts ADD COLUMN IF NOT EXISTS payer VARCHAR(42)"); // an index older than version 3
+            st.execute("CREATE INDEX IF NOT EXISTS ex_receipts_payer ON ex_receipts (payer)");
             st.execute("CREATE INDEX IF NOT EXISTS ex_events_node ON ex_events (node)");
             st.execute("CREATE INDEX IF NOT EXISTS ex_events_tx ON ex_events (tx_hash)");
             st.execute("CREATE INDEX IF NOT EXISTS ex_receipts_request ON ex_receipts (request_id)");
@@ -268,8 +271,8 @@ public final class Store implements AutoCloseable {
                 }
             }
             try (PreparedStatement del = db.prepareStatement("DELETE FROM ex_receipts WHERE id = ?");
-                 PreparedStatement ins = db.prepareStatement("INSERT INTO ex_receipts (id, batch_id, node, request_id, model_digest, ts, json)"
-                         + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                 PreparedStatement ins = db.prepareStatement("INSERT INTO ex_receipts (id, batch_id, node, request_id, model_digest, ts, json,"
+                         + " payer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
                 for (SignedReceipt r : receipts) {
                     del.setString(1, r.id().toHex());
                     del.executeUpdate();
@@ -280,6 +283,8 @@ public final class Store implements AutoCloseable {
                     ins.setString(5, r.receipt().modelDigest().toHex());
                     ins.setLong(6, r.receipt().timestamp());
                     ins.setString(7, JSON.writeValueAsString(ReceiptJson.write(r)));
+                    boolean paid = r.receipt().isV2() && !r.receipt().v2().payer().equals(EvmAddress.ZERO);
+                    ins.setString(8, paid ? key(r.receipt().v2().payer()) : null);
                     ins.executeUpdate();
                 }
             }
@@ -327,6 +332,15 @@ public final class Store implements AutoCloseable {
             ps.setString(2, hex);
             ps.setString(3, hex);
         }, Store::receipt);
+    }
+
+    /**
+     * The receipts (format 2) naming {@code payer}, oldest first, at most {@code limit}: a caller asks for one more
+     * than it accepts to learn that there are more.
+     */
+    public synchronized List<StoredReceipt> payerReceipts(EvmAddress payer, int limit) {
+        return query("SELECT " + RECEIPT_COLUMNS + " WHERE payer = ? ORDER BY ts, id LIMIT " + limit, ps -> ps.setString(1, key(payer)),
+                Store::receipt);
     }
 
     public synchronized List<StoredReceipt> recentReceipts(Optional<EvmAddress> node, int limit) {

@@ -24,12 +24,14 @@ import java.util.function.Function;
  * Slashed, EquivocationSlashed, DisputeOpened, Resolved, OutputsProven); what only a gateway sees (its
  * evidence: outvoted answers, failed audits) from the configured gateway's {@code /v1/evidence}. A count for
  * which no source exists is {@code null} with the reason in {@code notes}, never a zero that reads as "none
- * happened": the gateway does not publish how many audits it ran, and receipts do not yet name the model a
- * client asked for, so substitutions cannot be counted.
+ * happened": the gateway does not publish how many audits it ran per model. Substitutions caught are the
+ * gateway's evidence of kind {@code substitution} (a v2 receipt naming another served model than asked).
  */
 final class Outcomes {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String NOT_RECORDED = "not recorded yet";
+    /** The gateway's evidence kind for a substitution it caught. */
+    static final String SUBSTITUTION = "substitution";
     /** DisputeGame.State values in Resolved.outcome. */
     private static final int NODE_WON = 4, CHALLENGER_WON = 5, DRAW = 6;
     private static final List<String> EVENTS = List.of("ModelRegistered", "Slashed", "EquivocationSlashed", "DisputeOpened", "Resolved",
@@ -55,7 +57,7 @@ final class Outcomes {
 
     /** One node's or one model's counts; mutable while the record is computed. */
     static final class Tally {
-        long receipts, batches, auditsFailed, disagreements, opened, won, lost, drawn, outputsProven, equivocations, slashes;
+        long receipts, batches, auditsFailed, disagreements, substitutions, opened, won, lost, drawn, outputsProven, equivocations, slashes;
         BigInteger slashedWei = BigInteger.ZERO;
         Long auditsRun; // a node's, as its gateway counts them; null when no gateway told (and for models)
         String name; // a model's name@version from ModelRegistered, else as the gateway routes it; null when neither knows
@@ -72,7 +74,7 @@ final class Outcomes {
             d.put("opened", opened).put("won", won).put("lost", lost).put("drawn", drawn).put("pending", opened - won - lost - drawn);
             o.put("outputsProven", outputsProven).put("equivocationsProven", equivocations).put("slashes", slashes);
             if (node) o.put("slashedWei", slashedWei.toString());
-            o.putNull("substitutionsCaught");
+            if (gatewaySeen) o.put("substitutionsCaught", substitutions); else o.putNull("substitutionsCaught");
             return o;
         }
     }
@@ -101,7 +103,9 @@ final class Outcomes {
             n.put("disputes", "DisputeGame games on chain (DisputeOpened, Resolved); per model only for receipts the explorer indexed");
             n.put("outputsProven", "convicted at once by an outputs proof, without a game (OutputsProven)");
             n.put("slashes", "per node: NodeRegistry Slashed events, any cause; per model: equivocations, lost games and outputs proofs on its receipts");
-            n.put("substitutionsCaught", NOT_RECORDED + ": receipts do not name the model the client asked for");
+            n.put("substitutionsCaught", (gatewaySeen ? "from the evidence gateway " + gatewayUrl.orElse("") + " published"
+                    : "unknown: no gateway told") + "; kind substitution: a v2 receipt naming another served model than the client"
+                    + " asked for, refused by the gateway and not paid");
             return n;
         }
     }
@@ -191,6 +195,10 @@ final class Outcomes {
             if (!e.path("node").asText().isEmpty()) who.add(node.apply(e.path("node").asText()));
             if (!e.path("model").asText().isEmpty()) who.add(model.apply(e.path("model").asText()));
             for (Tally t : who) {
+                if (kind.equals(SUBSTITUTION)) { // one node's answer refused, not a disagreement between nodes
+                    t.substitutions++;
+                    continue;
+                }
                 t.disagreements++;
                 if (kind.equals("audit-mismatch")) t.auditsFailed++;
             }
@@ -272,6 +280,7 @@ final class Outcomes {
         }
         h.raw("<td>").text(t.opened + " / " + t.won + " / " + t.lost + " / " + t.drawn).raw("</td><td>").text(t.outputsProven)
                 .raw("</td><td>").text(t.equivocations).raw("</td><td" + (t.slashes > 0 ? " class=\"bad\"" : "") + ">").text(t.slashes).raw("</td>");
-        return h.raw(unknown);
+        if (!gatewaySeen) return h.raw("<td class=\"muted\">-</td>");
+        return h.raw("<td" + (t.substitutions > 0 ? " class=\"bad\"" : "") + ">").text(t.substitutions).raw("</td>");
     }
 }

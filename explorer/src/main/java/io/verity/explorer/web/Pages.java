@@ -9,6 +9,7 @@ import io.javalin.http.Context;
 import io.verity.chain.Deployment;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.contracts.PaymentsClient;
 import io.verity.explorer.index.Indexer;
 import io.verity.explorer.index.Store;
 import io.verity.protocol.EvmAddress;
@@ -41,10 +42,12 @@ public final class Pages {
     private final Indexer indexer;
     private final NodeRegistryClient registry;
     private final GatewayView gateway;
+    private final Payers payers;
 
     /** Pages over what {@code indexer} indexed: its deployment and its store. */
-    public Pages(Indexer indexer, NodeRegistryClient registry, GatewayView gateway) {
+    public Pages(Indexer indexer, NodeRegistryClient registry, GatewayView gateway, PaymentsClient payments, PayerLimits payerLimits) {
         this.indexer = indexer;
+        this.payers = new Payers(indexer.store(), registry, payments, payerLimits);
         this.deployment = indexer.deployment();
         this.store = indexer.store();
         this.registry = registry;
@@ -77,6 +80,7 @@ public final class Pages {
         cfg.routes.get("/api/receipts/{id}", this::receiptJson);
         cfg.routes.get("/api/receipts/{id}/context", this::receiptContext);
         new Outcomes(store, gateway).routes(cfg);
+        payers.routes(cfg);
         cfg.routes.exception(ProblemException.class, (e, ctx) -> Problems.send(ctx, e.problem()));
         cfg.routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
@@ -319,6 +323,7 @@ public final class Pages {
             if (!store.events(Optional.of(a), 1).isEmpty() || liveNodes().stream().anyMatch(n -> n.address().equals(a))) {
                 hits.add(new String[] {"/nodes/" + a, "node " + a});
             }
+            if (!store.payerReceipts(a, 1).isEmpty()) hits.add(new String[] {"/payers/" + a, "payer " + a + " (its bill)"});
         } else if (lower.matches("0x[0-9a-f]{64}")) {
             for (Store.StoredReceipt r : store.receiptsMatching(lower, 50)) {
                 String why = r.id().toHex().equals(lower) ? "receipt" : r.requestId().toHex().equals(lower) ? "receipt for request" : "receipt of model";

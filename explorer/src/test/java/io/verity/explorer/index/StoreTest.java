@@ -40,4 +40,23 @@ class StoreTest {
             assertThat(s.nextBlock(31337, SETTLEMENT, 5)).isEqualTo(5);
         }
     }
+
+    /** An index from before receipts carried their payer (schema 2, no payer column) gains it and is built again. */
+    @Test
+    void an_index_from_before_payers_were_stored_gains_the_column_and_is_built_again(@TempDir Path home) throws Exception {
+        String url = "jdbc:h2:file:" + home.resolve("index") + ";DB_CLOSE_ON_EXIT=FALSE";
+        try (Store s = Store.open(url)) {
+            s.nextBlock(31337, SETTLEMENT, 5);
+            s.apply(List.of(), List.of(), 99);
+        }
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("DROP INDEX ex_receipts_payer");
+            st.execute("ALTER TABLE ex_receipts DROP COLUMN payer");
+            st.execute("UPDATE ex_schema SET version = 2");
+        }
+        try (Store s = Store.open(url)) {
+            assertThat(s.checkpoint()).as("older schema: emptied").isEmpty();
+            assertThat(s.payerReceipts(SETTLEMENT, 10)).isEmpty();
+        }
+    }
 }

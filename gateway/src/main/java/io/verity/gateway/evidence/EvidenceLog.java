@@ -40,7 +40,12 @@ public final class EvidenceLog implements AutoCloseable {
         /** A sampled re-run disagreed and no third node could referee. */
         UNRESOLVED("unresolved"),
         /** Two receipts from the same node, same request and model, different outputs: the chain can judge this. */
-        EQUIVOCATION("equivocation");
+        EQUIVOCATION("equivocation"),
+        /**
+         * A v2 receipt says another model served than the client asked for (and the request did not allow it):
+         * the gateway refused the answer and paid nothing. Not a disagreement between nodes: nothing to dispute.
+         */
+        SUBSTITUTION("substitution");
 
         public final String wire;
 
@@ -51,7 +56,7 @@ public final class EvidenceLog implements AutoCloseable {
 
     /**
      * @param accused receipts signed by the accused node
-     * @param majority receipts of the answer that prevailed (empty for unresolved)
+     * @param majority receipts of the answer that prevailed (empty for unresolved and substitution)
      * @param slashTx the Settlement.reportEquivocation transaction, when one was sent
      */
     public record Entry(Instant at, Kind kind, EvmAddress node, Keccak256 requestId, Keccak256 model, String policy,

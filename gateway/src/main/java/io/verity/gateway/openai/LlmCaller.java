@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.client.NodeApiClient;
 import io.verity.client.UnreachableException;
+import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.pay.PayerHeaders;
 import io.verity.gateway.policy.Agreement;
 import io.verity.gateway.policy.Answer;
@@ -63,16 +64,18 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
      * @param lastReceipt the id of the last valid receipt a node signed for this request (then refused, e.g. for a
      *     substitution, or another node's of the same request), sent to the next node as
      *     {@code Verity-Prev-Receipt} so its v2 receipt names the one it follows
+     * @param policy the request's policy (wire name), which evidence of a substitution names
      */
     record Call(String path, JsonNode body, byte[] bytes, Keccak256 model, Keccak256 requestId, boolean stream, AskedModel asked,
-            AtomicReference<Keccak256> lastReceipt) {
+            AtomicReference<Keccak256> lastReceipt, String policy) {
         /** Asked by the body's {@code model}, no substitution allowed. */
         Call(String path, JsonNode body, byte[] bytes, Keccak256 model, Keccak256 requestId, boolean stream) {
-            this(path, body, bytes, model, requestId, stream, AskedModel.named(body.path("model").asText()));
+            this(path, body, bytes, model, requestId, stream, AskedModel.named(body.path("model").asText()), "none");
         }
 
-        Call(String path, JsonNode body, byte[] bytes, Keccak256 model, Keccak256 requestId, boolean stream, AskedModel asked) {
-            this(path, body, bytes, model, requestId, stream, asked, new AtomicReference<>());
+        Call(String path, JsonNode body, byte[] bytes, Keccak256 model, Keccak256 requestId, boolean stream, AskedModel asked,
+                String policy) {
+            this(path, body, bytes, model, requestId, stream, asked, new AtomicReference<>(), policy);
         }
 
         boolean chat() {
@@ -86,7 +89,7 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
             b.remove("stream");
             b.remove("stream_options");
             try {
-                return new Call(path, b, JSON.writeValueAsBytes(b), model, requestId, false, asked, lastReceipt);
+                return new Call(path, b, JSON.writeValueAsBytes(b), model, requestId, false, asked, lastReceipt, policy);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -137,9 +140,13 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
 
     private final PayerHeaders payer; // named and proven to nodes, which serve it only within its credit
     private final Executor calls;
+    private final EvidenceLog evidence; // substitutions caught, for /v1/evidence and the explorer's outcomes
+    private final java.time.Clock clock;
 
     /** @param calls where {@link #call} waits for a whole answer */
-    LlmCaller(HttpClient http, Eip712Domain domain, PayerHeaders payer, Executor calls) {
+    LlmCaller(HttpClient http, Eip712Domain domain, PayerHeaders payer, Executor calls, EvidenceLog evidence, java.time.Clock clock) {
+        this.evidence = evidence;
+        this.clock = clock;
         this.payer = payer;
         this.calls = calls;
         this.http = http;
@@ -217,7 +224,7 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
                 if (bad.isPresent()) return invalid(node, bad.get(), started);
                 SignedReceipt receipt = accepted(call, o);
                 Optional<String> swapped = substitution(call, receipt);
-                if (swapped.isPresent()) return substituted(node, swapped.get(), started);
+                if (swapped.isPresent()) return substituted(node, call, receipt, swapped.get(), started);
                 return new NodeResult.Answered<>(new LlmAnswer(node, receipt, o, List.of(), digestHeader, ok(node, started)));
             }
             List<String> events = new ArrayList<>();
@@ -239,7 +246,7 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
                     if (bad.isPresent()) return invalid(node, bad.get(), started);
                     SignedReceipt receipt = accepted(call, chunk);
                     Optional<String> swapped = substitution(call, receipt);
-                    if (swapped.isPresent()) return substituted(node, swapped.get(), started);
+                    if (swapped.isPresent()) return substituted(node, call, receipt, swapped.get(), started);
                     return new NodeResult.Answered<>(new LlmAnswer(node, receipt,
                             (ObjectNode) chunk, events, digestHeader, ok(node, started)));
                 }
@@ -313,9 +320,19 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
         return r;
     }
 
-    /** A node that served another model than asked: as wrong as a bad receipt, so the next node is tried. */
-    static NodeResult.Failed<LlmAnswer> substituted(NodeState node, String why, long started) {
+    /**
+     * A node that served another model than asked: as wrong as a bad receipt, so the next node is tried; its
+     * receipt is kept as evidence of the substitution.
+     */
+    NodeResult.Failed<LlmAnswer> substituted(NodeState node, Call call, SignedReceipt receipt, String why, long started) {
+        caught(node, call, receipt);
         return NodeResult.Failed.of(new Attempt(node.address, node.url(), Attempt.SUBSTITUTION, ms(started), why));
+    }
+
+    /** Records a substitution the gateway caught: the node, the request and the receipt that says what served. */
+    void caught(NodeState node, Call call, SignedReceipt receipt) {
+        evidence.append(new EvidenceLog.Entry(clock.instant(), EvidenceLog.Kind.SUBSTITUTION, node.address, call.requestId(),
+                call.model(), call.policy(), List.of(receipt), List.of(), Optional.empty()));
     }
 
     /** A chunk that carries part of the answer (text or a tool call), as opposed to the role, finish or receipt chunks. */

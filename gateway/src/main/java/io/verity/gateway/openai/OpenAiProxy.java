@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.pay.PayerHeaders;
 import io.verity.gateway.policy.NodeResult;
@@ -122,8 +123,8 @@ public final class OpenAiProxy {
      */
     public static OpenAiProxy create(PolicyEngine engine, NodeDirectory directory, HttpClient http, Eip712Domain domain,
             PayerHeaders payer, Executor calls, Policy defaultPolicy, Duration requestTimeout,
-            Function<String, Tolerance> tolerances) {
-        return new OpenAiProxy(engine, new LlmCaller(http, domain, payer, calls), directory, defaultPolicy, requestTimeout,
+            Function<String, Tolerance> tolerances, EvidenceLog evidence) {
+        return new OpenAiProxy(engine, new LlmCaller(http, domain, payer, calls, evidence, directory.clock()), directory, defaultPolicy, requestTimeout,
                 tolerances, directory.clock());
     }
 
@@ -243,7 +244,7 @@ public final class OpenAiProxy {
                 : pinned(model, embeddings);
         byte[] bytes = verity == null ? ctx.bodyAsBytes() : JSON.writeValueAsBytes(body);
         LlmCaller.Call call = new LlmCaller.Call(path, body, bytes, digest, requestId,
-                !embeddings && body.path("stream").asBoolean(false), asked);
+                !embeddings && body.path("stream").asBoolean(false), asked, policy.wireName());
         PolicyEngine.Request<LlmCaller.Call, LlmCaller.LlmAnswer> req = new PolicyEngine.Request<>(requestId, digest, policy, call,
                 call.unstreamed(), Duration.ZERO, embeddings ? embeddingTokens(body) : tokens(body), caller,
                 embeddings ? LlmCaller.embeddingAgreement(tolerances.apply(model)) : LlmCaller.AGREEMENT, LlmCaller.LlmAnswer::tokens);
@@ -525,8 +526,10 @@ public final class OpenAiProxy {
                         Optional<String> bad = proxy.caller.check(node, call, chunk, whole);
                         String outcome = "invalid-receipt";
                         if (bad.isEmpty()) {
-                            bad = LlmCaller.substitution(call, LlmCaller.accepted(call, chunk));
+                            SignedReceipt receipt = LlmCaller.accepted(call, chunk);
+                            bad = LlmCaller.substitution(call, receipt);
                             outcome = Attempt.SUBSTITUTION;
+                            if (bad.isPresent()) proxy.caller.caught(node, call, receipt);
                         }
                         if (bad.isPresent()) {
                             Attempt a = new Attempt(node.address, node.url(), outcome, LlmCaller.ms(started), bad.get());

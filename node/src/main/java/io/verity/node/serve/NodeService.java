@@ -155,6 +155,12 @@ public final class NodeService {
         phases.since(Phase.DIGEST, t);
         Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(), inputsDigest, outputsDigest,
                 result.traceRoot(), identity.address(), attestationDigest, verification, config.price(), clock.millis());
+        if (ticket.get() != null && channels != null) {
+            // Paid: format 2, so the receipt names the payer and the voucher total it belongs to and a payer's bill can be
+            // reconciled (docs/receipts.md). The hub ran what the request's ref names (modelDigest says which): served as
+            // asked. Unpaid answers stay format 1, as every verifier has always read them.
+            receipt = receipt.withV2(withPayment(ReceiptV2.served(modelRef, modelRef, "", 0, 0)));
+        }
         Logged logged = signLogAndCharge(receipt);
         if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(logged.receipt().id(), inputs); // for disputes
         return new Answer(outputs, logged.receipt(), logged.json());
