@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {NodeRegistry} from "./NodeRegistry.sol";
 import {Settlement} from "./Settlement.sol";
 import {VerityReceipt} from "./VerityReceipt.sol";
+import {Committees, CommitteePayouts} from "./Committees.sol";
 
 /// @title Verity dispute game: a bonded challenge against a settled verity-det/1 receipt, decided by bisection
 /// over the execution trace and a committee vote on the one operator both sides end up disputing.
@@ -19,7 +19,7 @@ import {VerityReceipt} from "./VerityReceipt.sol";
 /// mover's transaction lands next to. A party that misses its deadline loses; anyone may call `timeout`.
 /// Separately, `proveOutputs` convicts at once a verity-det/2 receipt whose outputsDigest differs from the last
 /// entry of its own trace (the tensorsDigest of the graph outputs). Payouts are pulled with `withdraw`.
-contract DisputeGame is ReentrancyGuard {
+contract DisputeGame is CommitteePayouts {
     /// Drawing (appended, so earlier values keep their numbers): the bisection is over and the committee waits for
     /// block `drawBlock` to be mined.
     enum State { None, AwaitNode, AwaitChallenger, Voting, NodeWon, ChallengerWon, Draw, Drawing }
@@ -84,7 +84,6 @@ contract DisputeGame is ReentrancyGuard {
     mapping(bytes32 => uint256) public openGame;
     /// receipt id => the node was convicted on it (no second slash for the same receipt)
     mapping(bytes32 => bool) public convicted;
-    mapping(address => uint256) public claimable;
     mapping(address => uint256) public wrongVotes;
 
     event DisputeOpened(uint256 indexed gameId, bytes32 indexed receiptId, address indexed node, address challenger,
@@ -99,7 +98,6 @@ contract DisputeGame is ReentrancyGuard {
     event Voted(uint256 indexed gameId, address indexed member, bool nodeRight);
     event WrongVote(uint256 indexed gameId, address indexed member, uint256 slashed);
     event Resolved(uint256 indexed gameId, State outcome, string reason, uint256 slashed, uint32 rounds);
-    event Withdrawn(address indexed to, uint256 amount);
 
     error BondTooSmall(uint256 given, uint256 minimum);
     error NoTrace(bytes32 receiptId);
@@ -116,8 +114,6 @@ contract DisputeGame is ReentrancyGuard {
     error DeadlinePassed(uint64 deadline, uint64 nowTime);
     error NotInCommittee(address caller);
     error AlreadyVoted(address member);
-    error NothingToWithdraw(address to);
-    error TransferFailed(address to, uint256 amount);
     error InvalidBps(uint16 value);
     error NotLastEntry(uint64 index, uint64 leafCount);
     error OutputsMatch(bytes32 receiptId);
@@ -293,7 +289,7 @@ contract DisputeGame is ReentrancyGuard {
         Game storage g = _game(gameId);
         if (g.state != State.Voting) revert WrongState(gameId, g.state);
         _beforeDeadline(g);
-        if (!_isMember(gameId, msg.sender)) revert NotInCommittee(msg.sender);
+        if (!Committees.isMember(committees[gameId], msg.sender)) revert NotInCommittee(msg.sender);
         if (votes[gameId][msg.sender] != 0) revert AlreadyVoted(msg.sender);
         votes[gameId][msg.sender] = nodeRight ? 1 : 2;
         emit Voted(gameId, msg.sender, nodeRight);
@@ -332,17 +328,6 @@ contract DisputeGame is ReentrancyGuard {
         else if (g.state == State.AwaitChallenger) _challengerLoses(gameId, g, "challenger timed out");
         else if (g.state == State.Voting) _tally(gameId, g);
         else revert WrongState(gameId, g.state);
-    }
-
-    /// Pays out the caller's claimable balance; what a node key earned goes to its operator (NodeRegistry.payeeOf).
-    function withdraw() external nonReentrant {
-        uint256 amount = claimable[msg.sender];
-        if (amount == 0) revert NothingToWithdraw(msg.sender);
-        claimable[msg.sender] = 0;
-        address to = registry.payeeOf(msg.sender);
-        emit Withdrawn(msg.sender, amount);
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert TransferFailed(to, amount);
     }
 
     /// The traceRoot an opening leads to (docs/deterministic-engine.md, "Trace commitment").
@@ -450,32 +435,9 @@ contract DisputeGame is ReentrancyGuard {
     /// Up to committeeSize staked nodes that advertise the receipt's model, other than the parties, drawn without
     /// replacement. Seed: the committed block's hash, which neither party could know when the bisection ended,
     /// mixed with the drawing block's prevrandao (docs/deterministic-engine.md, "Committee", for what is left to bias).
-    function _choose(uint256 gameId, Game storage g) private view returns (address[] memory chosen) {
-        address[] memory pool = registry.activeNodes();
-        uint256 eligible;
-        for (uint256 i; i < pool.length; ++i) {
-            if (pool[i] != g.node && pool[i] != g.challenger && _serves(pool[i], g.modelDigest)) pool[eligible++] = pool[i];
-        }
-        uint256 k = eligible < committeeSize ? eligible : committeeSize;
-        chosen = new address[](k);
+    function _choose(uint256 gameId, Game storage g) private view returns (address[] memory) {
         bytes32 seed = keccak256(abi.encode(blockhash(g.drawBlock), block.prevrandao, gameId, g.receiptId));
-        for (uint256 j; j < k; ++j) {
-            uint256 pick = j + uint256(keccak256(abi.encode(seed, j))) % (eligible - j);
-            (pool[j], pool[pick]) = (pool[pick], pool[j]);
-            chosen[j] = pool[j];
-        }
-    }
-
-    function _serves(address node, bytes32 model) private view returns (bool) {
-        (, bytes32[] memory models,,,,,,,,) = registry.getNode(node);
-        for (uint256 i; i < models.length; ++i) if (models[i] == model) return true;
-        return false;
-    }
-
-    function _isMember(uint256 gameId, address who) private view returns (bool) {
-        address[] storage c = committees[gameId];
-        for (uint256 i; i < c.length; ++i) if (c[i] == who) return true;
-        return false;
+        return Committees.choose(registry, g.node, g.challenger, g.modelDigest, committeeSize, seed);
     }
 
     function _tally(uint256 gameId, Game storage g) private {
@@ -525,7 +487,7 @@ contract DisputeGame is ReentrancyGuard {
                 slashed = t;
             } catch {}
         }
-        uint256 toCommittee = _share(winners, slashed);
+        uint256 toCommittee = _share(winners, slashed, committeeBps);
         claimable[g.challenger] += g.bond + slashed - toCommittee;
         convicted[g.receiptId] = true;
         _resolve(gameId, g, State.ChallengerWon, reason, slashed);
@@ -536,16 +498,8 @@ contract DisputeGame is ReentrancyGuard {
     }
 
     function _challengerLoses(uint256 gameId, Game storage g, string memory reason, address[] memory winners) private {
-        claimable[g.node] += g.bond - _share(winners, g.bond);
+        claimable[g.node] += g.bond - _share(winners, g.bond, committeeBps);
         _resolve(gameId, g, State.NodeWon, reason, 0);
-    }
-
-    /// Credits the majority voters committeeBps of `pot` in equal parts; returns what they got (no dust lost).
-    function _share(address[] memory winners, uint256 pot) private returns (uint256 total) {
-        if (winners.length == 0) return 0;
-        uint256 each = pot * committeeBps / 10_000 / winners.length;
-        for (uint256 i; i < winners.length; ++i) claimable[winners[i]] += each;
-        return each * winners.length;
     }
 
     function _resolve(uint256 gameId, Game storage g, State outcome, string memory reason, uint256 slashed) private {
@@ -562,5 +516,9 @@ contract DisputeGame is ReentrancyGuard {
     function _game(uint256 gameId) private view returns (Game storage) {
         if (gameId >= games.length) revert UnknownGame(gameId);
         return games[gameId];
+    }
+
+    function _registry() internal view override returns (NodeRegistry) {
+        return registry;
     }
 }

@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public record ContractArtifact(String name, JsonNode abi, String bytecode, String deployedBytecode, List<int[]> immutables) {
     static final List<String> ALL =
-            List.of("NodeRegistry", "ModelRegistry", "Settlement", "Payments", "DisputeGame");
+            List.of("NodeRegistry", "ModelRegistry", "Settlement", "Payments", "DisputeGame", "CommitteeDisputes");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, ContractArtifact> CACHE = new ConcurrentHashMap<>();
 

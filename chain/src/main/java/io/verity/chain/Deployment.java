@@ -16,12 +16,14 @@ import java.util.Objects;
  * CLI find it:
  * <pre>{"chainId": 31337, "rpc": "http://127.0.0.1:8545", "deployBlock": 1,
  *  "contracts": {"NodeRegistry": "0x…", "ModelRegistry": "0x…", "Settlement": "0x…", "Payments": "0x…",
- *                "DisputeGame": "0x…"}}</pre>
+ *                "DisputeGame": "0x…", "CommitteeDisputes": "0x…"}}</pre>
  *
- * @param disputeGame null for a deployment made before DisputeGame existed (Devnet adds one when it resumes it)
+ * @param disputeGame       null for a deployment made before DisputeGame existed (Devnet adds one when it resumes it)
+ * @param committeeDisputes null for a deployment made before CommitteeDisputes existed (likewise)
  */
 public record Deployment(long chainId, String rpcUrl, EvmAddress nodeRegistry, EvmAddress modelRegistry,
-                         EvmAddress settlement, EvmAddress payments, long deployBlock, EvmAddress disputeGame) {
+                         EvmAddress settlement, EvmAddress payments, long deployBlock, EvmAddress disputeGame,
+                         EvmAddress committeeDisputes) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public Deployment {
@@ -33,18 +35,37 @@ public record Deployment(long chainId, String rpcUrl, EvmAddress nodeRegistry, E
         Objects.requireNonNull(payments, "payments");
     }
 
+    /** A deployment without CommitteeDisputes. */
+    public Deployment(long chainId, String rpcUrl, EvmAddress nodeRegistry, EvmAddress modelRegistry,
+                      EvmAddress settlement, EvmAddress payments, long deployBlock, EvmAddress disputeGame) {
+        this(chainId, rpcUrl, nodeRegistry, modelRegistry, settlement, payments, deployBlock, disputeGame, null);
+    }
+
     /** A deployment without DisputeGame. */
     public Deployment(long chainId, String rpcUrl, EvmAddress nodeRegistry, EvmAddress modelRegistry,
                       EvmAddress settlement, EvmAddress payments, long deployBlock) {
-        this(chainId, rpcUrl, nodeRegistry, modelRegistry, settlement, payments, deployBlock, null);
+        this(chainId, rpcUrl, nodeRegistry, modelRegistry, settlement, payments, deployBlock, null, null);
     }
 
     public Deployment withRpcUrl(String rpc) {
-        return new Deployment(chainId, rpc, nodeRegistry, modelRegistry, settlement, payments, deployBlock, disputeGame);
+        return new Deployment(chainId, rpc, nodeRegistry, modelRegistry, settlement, payments, deployBlock, disputeGame,
+                committeeDisputes);
     }
 
     public Deployment withDisputeGame(EvmAddress game) {
-        return new Deployment(chainId, rpcUrl, nodeRegistry, modelRegistry, settlement, payments, deployBlock, game);
+        return new Deployment(chainId, rpcUrl, nodeRegistry, modelRegistry, settlement, payments, deployBlock, game,
+                committeeDisputes);
+    }
+
+    public Deployment withCommitteeDisputes(EvmAddress committee) {
+        return new Deployment(chainId, rpcUrl, nodeRegistry, modelRegistry, settlement, payments, deployBlock, disputeGame,
+                committee);
+    }
+
+    /** @throws IllegalStateException when this deployment has no CommitteeDisputes */
+    public EvmAddress requireCommitteeDisputes() {
+        if (committeeDisputes == null) throw new IllegalStateException("this deployment has no CommitteeDisputes contract");
+        return committeeDisputes;
     }
 
     /** @throws IllegalStateException when this deployment has no DisputeGame */
@@ -65,6 +86,7 @@ public record Deployment(long chainId, String rpcUrl, EvmAddress nodeRegistry, E
         c.put("Settlement", settlement.toString());
         c.put("Payments", payments.toString());
         if (disputeGame != null) c.put("DisputeGame", disputeGame.toString());
+        if (committeeDisputes != null) c.put("CommitteeDisputes", committeeDisputes.toString());
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
@@ -90,7 +112,8 @@ public record Deployment(long chainId, String rpcUrl, EvmAddress nodeRegistry, E
                 EvmAddress.parse(required(c, "ModelRegistry", file).asText()),
                 EvmAddress.parse(required(c, "Settlement", file).asText()),
                 EvmAddress.parse(required(c, "Payments", file).asText()), root.path("deployBlock").asLong(0),
-                c.hasNonNull("DisputeGame") ? EvmAddress.parse(c.get("DisputeGame").asText()) : null);
+                c.hasNonNull("DisputeGame") ? EvmAddress.parse(c.get("DisputeGame").asText()) : null,
+                c.hasNonNull("CommitteeDisputes") ? EvmAddress.parse(c.get("CommitteeDisputes").asText()) : null);
     }
 
     private static JsonNode required(JsonNode node, String field, Path file) {

@@ -70,9 +70,10 @@ abstract class DeployContract {
     void the_check_finds_this_builds_code_at_every_address_and_the_given_owner_and_settings() {
         DeploymentCheck check = DeploymentCheck.of(deployer, deployment, owner(), PARAMS, DISPUTES);
         assertThat(check.problems()).isEmpty();
-        assertThat(check.found()).filteredOn(f -> f.endsWith("code is this build's")).hasSize(5);
+        assertThat(check.found()).filteredOn(f -> f.endsWith("code is this build's")).hasSize(6);
         assertThat(check.found()).contains("NodeRegistry.owner = " + owner(), "NodeRegistry.minStake = " + PARAMS.minStake(),
-                "Payments.withdrawalDelay = 43200", "NodeRegistry.isSlasher(" + deployment.disputeGame() + ") = true");
+                "Payments.withdrawalDelay = 43200", "NodeRegistry.isSlasher(" + deployment.disputeGame() + ") = true",
+                "NodeRegistry.isSlasher(" + deployment.committeeDisputes() + ") = true", "CommitteeDisputes.owner = " + owner());
         assertThat(new NodeRegistryClient(deployer, deployment.nodeRegistry()).owner()).isEqualTo(owner());
     }
 
@@ -83,11 +84,12 @@ abstract class DeployContract {
         DeploymentCheck wrongSettings = DeploymentCheck.of(deployer, deployment, account(1).address(), other, DISPUTES);
         assertThat(wrongSettings.problems()).containsExactly(
                 "NodeRegistry.owner is " + owner() + ", expected " + account(1).address(),
-                "NodeRegistry.minStake is " + PARAMS.minStake() + ", expected " + other.minStake());
+                "NodeRegistry.minStake is " + PARAMS.minStake() + ", expected " + other.minStake(),
+                "CommitteeDisputes.owner is " + owner() + ", expected " + account(1).address());
 
         Deployment swapped = new Deployment(deployment.chainId(), deployment.rpcUrl(), deployment.nodeRegistry(),
                 deployment.modelRegistry(), deployment.payments(), deployment.settlement(), deployment.deployBlock(),
-                deployment.disputeGame());
+                deployment.disputeGame(), deployment.committeeDisputes());
         DeploymentCheck wrongCode = DeploymentCheck.of(deployer, swapped, owner(), PARAMS, DISPUTES);
         assertThat(wrongCode.ok()).isFalse();
         assertThat(wrongCode.problems()).contains(

@@ -110,6 +110,7 @@ final class ChainDeploy implements Callable<Integer> {
             out.println("  Settlement    " + d.settlement());
             out.println("  Payments      " + d.payments());
             out.println("  DisputeGame   " + d.disputeGame());
+            out.println("  CommitteeDisputes " + d.committeeDisputes());
             out.println("wrote " + file);
             return report(DeploymentCheck.of(chain, d, ownerAddress, params, disputes), out);
         } catch (ChainException e) {

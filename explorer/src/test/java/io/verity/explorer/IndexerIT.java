@@ -89,6 +89,7 @@ class IndexerIT {
             Set<String> out = new TreeSet<>();
             List<io.verity.protocol.EvmAddress> contracts = new java.util.ArrayList<>(List.of(d.nodeRegistry(), d.modelRegistry(), d.settlement(), d.payments()));
             if (d.disputeGame() != null) contracts.add(d.disputeGame());
+            if (d.committeeDisputes() != null) contracts.add(d.committeeDisputes());
             for (ChainLog l : c.logs(contracts, d.deployBlock(), c.blockNumber())) {
                 out.add(l.blockNumber() + "/" + l.logIndex() + "/" + l.txHash().toHex() + "/" + l.event().name());
             }
@@ -199,8 +200,8 @@ class IndexerIT {
     /**
      * Issue 16's record of outcomes for a dispute game: node 1 settles a traced receipt (its batch document served
      * here), account 5 challenges it, the node never moves and loses on timeout, slashed. The outcomes count the
-     * game opened and lost and the slash, for the node and for the receipt's model; with no gateway configured
-     * what only a gateway knows is null, not zero.
+     * game opened and lost and the slash, for the node and for the receipt's model (not the committee dispute also
+     * opened on it); with no gateway configured what only a gateway knows is null, not zero.
      */
     @Test
     void counts_a_dispute_game_the_node_lost_for_the_node_and_the_model() throws Exception {
@@ -236,6 +237,13 @@ class IndexerIT {
                 long game = io.verity.chain.contracts.DisputeClient.openedGameId(games.open(signed, batchId, List.of(), 50, ETHER.divide(BigInteger.TEN)).confirmed());
                 devnet.advanceTime(Duration.ofMinutes(11)); // past the node's move deadline (DisputeParams.defaults: 10 min)
                 confirmed(games.timeout(game));
+            }
+            // the same receipt before a committee too (issue 18): indexed, but no DisputeGame game for the outcomes
+            try (ChainClients owner = as(0); ChainConnection c = devnet.connect(6)) {
+                confirmed(owner.models().register(model, "http://x/m", "m", "1", io.verity.chain.contracts.ComparisonRule.BIT_EXACT));
+                var committee = new io.verity.chain.contracts.CommitteeClient(c, devnet.deployment().requireCommitteeDisputes());
+                confirmed(committee.open(signed, batchId, List.of(), Keccak256.hash(new byte[] {6}), java.net.URI.create("http://x/e"),
+                        ETHER.divide(BigInteger.TEN)));
             }
             startExplorer();
             awaitIndexMatchesChain();

@@ -189,9 +189,10 @@ class OutcomesIT {
         Deployment d = net.chain().deployment();
         try (ChainConnection c = net.chain().connect(0)) {
             Set<String> out = new TreeSet<>();
-            for (ChainLog l : c.logs(List.of(d.nodeRegistry(), d.modelRegistry(), d.settlement(), d.payments(), d.requireDisputeGame()),
+            for (ChainLog l : c.logs(List.of(d.nodeRegistry(), d.modelRegistry(), d.settlement(), d.payments(), d.requireDisputeGame(),
+                    d.requireCommitteeDisputes()),
                     d.deployBlock(), c.blockNumber())) {
-                Object node = l.event().args().get("node");
+                Object node = l.event().args().getOrDefault("node", l.event().args().get("member"));
                 out.add(l.blockNumber() + "/" + l.logIndex() + "/" + l.txHash().toHex() + "/" + l.event().name() + "/"
                         + (node == null ? "" : node.toString().toLowerCase()));
             }

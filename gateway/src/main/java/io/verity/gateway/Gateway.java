@@ -5,6 +5,7 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
 import io.verity.chain.contracts.ChainClients;
+import io.verity.gateway.evidence.CommitteeFeed;
 import io.verity.gateway.evidence.DisputeFeed;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.http.GatewayApi;
@@ -81,12 +82,17 @@ public final class Gateway implements AutoCloseable {
                 config.quarantine(), config.maxAttempts(), background, clock,
                 () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         if (client.isPresent()) DisputeFeed.start(chain, evidence, http, background, clock, scheduler); // det evidence -> disputes
+        // other engines' evidence -> committee disputes; members fetch the evidence from this gateway's URL
+        Optional<CommitteeFeed> committee = client.isEmpty() ? Optional.empty()
+                : CommitteeFeed.start(chain, evidence, http, background, clock, scheduler, this::url);
+        committee.ifPresent(f -> tensorCaller.onAnswer((inputs, a) -> f.archive(a.receipt(), inputs, a.outputs())));
         refreshNow();
         long every = config.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
         OpenAiProxy openAi = OpenAiProxy.create(engine, directory, http, domain, payerHeaders, background,
                 config.defaultPolicy(), config.requestTimeout(), rules::toleranceFor, evidence);
-        this.app = GatewayApi.create(new Services(config, directory, engine, tensorCaller, tee, evidence, http, openAi, rules));
+        this.app = GatewayApi.create(new Services(config, directory, engine, tensorCaller, tee, evidence, http, openAi, rules,
+                committee));
         app.start(config.host(), config.port());
         this.url = URI.create("http://" + config.host() + ":" + app.port());
         LOG.info("gateway at {} routing over {} node(s) from NodeRegistry {}", url, directory.all().size(), d.nodeRegistry());

@@ -155,6 +155,9 @@ public final class InferenceNode implements AutoCloseable {
                     if (deployment.get().disputeGame() != null && servesDeterministically(hub, engines)) {
                         resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity, chain.get().tx()));
                     }
+                    if (deployment.get().committeeDisputes() != null) {
+                        resources.addAll(DisputeDuties.startCommittee(service, deployment.get(), identity, chain.get().tx()));
+                    }
                 } catch (IOException | RuntimeException e) {
                     server.stop(); // the outer catch closes the engine and the log
                     throw e;

@@ -1,6 +1,10 @@
 package io.verity.chain.contracts;
 
+import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorComparison;
+import io.verity.protocol.tensor.TensorDigests;
 import java.math.BigDecimal;
+import java.util.List;
 
 /**
  * How two answers of a model count as the same, as ModelRegistry records it with the model (docs/protocol.md,
@@ -108,6 +112,20 @@ public sealed interface ComparisonRule {
     /** The relative tolerance on chain, parts per 1e9; zero for the other kinds. */
     default long relPpb() {
         return 0;
+    }
+
+    /**
+     * Whether {@code answer} agrees with {@code reference} (a committee member's own re-run) under this rule: equal
+     * tensors digests for {@link BitExact}, {@link TensorComparison#within} for {@link Tolerance}.
+     *
+     * @throws IllegalStateException under {@link None}, which compares nothing
+     */
+    default boolean agrees(List<Tensor> answer, List<Tensor> reference) {
+        return switch (this) {
+            case BitExact b -> TensorDigests.tensorsDigest(answer).equals(TensorDigests.tensorsDigest(reference));
+            case Tolerance t -> TensorComparison.within(answer, reference, t.abs(), t.rel());
+            case None n -> throw new IllegalStateException("rule None compares no answers");
+        };
     }
 
     /** As the CLI and docs write it: {@code bit-exact}, {@code tolerance:abs=1.0E-5,rel=1.0E-4}, {@code none}. */

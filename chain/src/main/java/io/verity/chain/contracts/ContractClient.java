@@ -14,7 +14,7 @@ import org.web3j.abi.datatypes.Type;
 /** What every typed contract client holds: the connection it sends and calls through, and the contract's address. */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
 abstract sealed class ContractClient
-        permits DisputeClient, ModelRegistryClient, NodeRegistryClient, PaymentsClient, SettlementClient {
+        permits CommitteeClient, DisputeClient, ModelRegistryClient, NodeRegistryClient, PaymentsClient, SettlementClient {
     final ChainConnection chain;
     final EvmAddress address;
 

@@ -15,8 +15,8 @@ import org.web3j.abi.datatypes.generated.Uint16;
 import org.web3j.abi.datatypes.generated.Uint8;
 
 /**
- * Deploys Verity's contracts to any chain and wires them (Settlement and DisputeGame become NodeRegistry
- * slashers).
+ * Deploys Verity's contracts to any chain and wires them (Settlement, DisputeGame and CommitteeDisputes become
+ * NodeRegistry slashers).
  */
 @SuppressWarnings("rawtypes") // web3j's ABI API traffics in raw Type (List<Type>)
 public final class Contracts {
@@ -28,8 +28,8 @@ public final class Contracts {
     }
 
     /**
-     * Deploys NodeRegistry (owned by the connection's account), ModelRegistry, Settlement, Payments and
-     * DisputeGame.
+     * Deploys NodeRegistry (owned by the connection's account), ModelRegistry, Settlement, Payments,
+     * DisputeGame and CommitteeDisputes (with {@link CommitteeParams#defaults()}; its owner changes them).
      *
      * @throws ChainException when a deployment transaction fails
      */
@@ -47,12 +47,13 @@ public final class Contracts {
             throw new ChainException("could not make Settlement a slasher of NodeRegistry: " + wired);
         }
         Deployment d = new Deployment(chain.chainId(), chain.rpcUrl(), registry, models, settlement, payments, startBlock);
-        return d.withDisputeGame(deployDisputeGame(chain, d, disputes));
+        d = d.withDisputeGame(deployDisputeGame(chain, d, disputes));
+        return d.withCommitteeDisputes(deployCommitteeDisputes(chain, d, CommitteeParams.defaults()));
     }
 
     /**
-     * {@link #deploy(ChainConnection, DeployParams, DisputeParams)}, then hands NodeRegistry (the only contract with
-     * an owner) to {@code owner}, e.g. a multisig; the deployer keeps no rights afterwards. The deployer owns it
+     * {@link #deploy(ChainConnection, DeployParams, DisputeParams)}, then hands NodeRegistry and CommitteeDisputes (the
+     * contracts with an owner) to {@code owner}, e.g. a multisig; the deployer keeps no rights afterwards. The deployer owns it
      * first because wiring the slashers needs the owner.
      *
      * @throws ChainException when a transaction fails
@@ -63,6 +64,10 @@ public final class Contracts {
             TxOutcome handed = chain.send(d.nodeRegistry(), W3.fn("transferOwnership", W3.address(owner)), java.math.BigInteger.ZERO);
             if (!(handed instanceof TxOutcome.Confirmed)) {
                 throw new ChainException("could not hand NodeRegistry to its owner " + owner + ": " + handed);
+            }
+            handed = chain.send(d.committeeDisputes(), W3.fn("transferOwnership", W3.address(owner)), java.math.BigInteger.ZERO);
+            if (!(handed instanceof TxOutcome.Confirmed)) {
+                throw new ChainException("could not hand CommitteeDisputes to its owner " + owner + ": " + handed);
             }
         }
         return d;
@@ -84,6 +89,22 @@ public final class Contracts {
             throw new ChainException("could not make DisputeGame a slasher of NodeRegistry: " + wired);
         }
         return game;
+    }
+
+    /**
+     * Deploys CommitteeDisputes (owned by the connection's account) next to an existing deployment and makes it a
+     * NodeRegistry slasher; the connection's account must own NodeRegistry.
+     *
+     * @throws ChainException when a transaction fails
+     */
+    public static EvmAddress deployCommitteeDisputes(ChainConnection chain, Deployment d, CommitteeParams p) {
+        EvmAddress committee = deploy(chain, "CommitteeDisputes", W3.address(d.nodeRegistry()), W3.address(d.modelRegistry()),
+                W3.address(d.settlement()), p.struct(), W3.address(chain.account().address()));
+        TxOutcome wired = new NodeRegistryClient(chain, d.nodeRegistry()).setSlasher(committee, true);
+        if (!(wired instanceof TxOutcome.Confirmed)) {
+            throw new ChainException("could not make CommitteeDisputes a slasher of NodeRegistry: " + wired);
+        }
+        return committee;
     }
 
     /** Deploys one compiled contract by name (e.g. "IndividualSettlement") with ABI-typed constructor args. */

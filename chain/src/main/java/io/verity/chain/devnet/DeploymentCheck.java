@@ -45,6 +45,9 @@ public record DeploymentCheck(List<String> found, List<String> problems) {
             c.expect(d.nodeRegistry(), "NodeRegistry", "unbondingDelay", "uint64", seconds(params.unbondingDelay()));
             c.expect(d.nodeRegistry(), "NodeRegistry", "isSlasher", "bool", true, W3.address(d.settlement()));
             if (d.disputeGame() != null) c.expect(d.nodeRegistry(), "NodeRegistry", "isSlasher", "bool", true, W3.address(d.disputeGame()));
+            if (d.committeeDisputes() != null) {
+                c.expect(d.nodeRegistry(), "NodeRegistry", "isSlasher", "bool", true, W3.address(d.committeeDisputes()));
+            }
         }
         c.code("ModelRegistry", d.modelRegistry());
         if (c.code("Settlement", d.settlement())) {
@@ -68,6 +71,16 @@ public record DeploymentCheck(List<String> found, List<String> problems) {
             c.expect(g, "DisputeGame", "slashBps", "uint16", BigInteger.valueOf(disputes.slashBps()));
             c.expect(g, "DisputeGame", "committeeBps", "uint16", BigInteger.valueOf(disputes.committeeBps()));
             c.expect(g, "DisputeGame", "wrongVoteSlash", "uint256", disputes.wrongVoteSlash());
+        }
+        if (d.committeeDisputes() == null) {
+            c.problem("CommitteeDisputes: the deployment file names none");
+        } else if (c.code("CommitteeDisputes", d.committeeDisputes())) {
+            // its parameters are the owner's to change (setParams), so only the wiring is checked
+            EvmAddress k = d.committeeDisputes();
+            c.expect(k, "CommitteeDisputes", "owner", "address", owner);
+            c.expect(k, "CommitteeDisputes", "registry", "address", d.nodeRegistry());
+            c.expect(k, "CommitteeDisputes", "models", "address", d.modelRegistry());
+            c.expect(k, "CommitteeDisputes", "settlement", "address", d.settlement());
         }
         return c.result();
     }

@@ -122,6 +122,12 @@ public final class Devnet implements AutoCloseable {
         rpc("evm_mine");
     }
 
+    /** Mines {@code blocks} blocks at once (anvil_mine), to pass deadlines counted in blocks without waiting. */
+    public void mine(long blocks) {
+        if (blocks < 1) throw new IllegalArgumentException("blocks must be >= 1, got " + blocks);
+        rpc("anvil_mine", "0x" + Long.toHexString(blocks));
+    }
+
     /** Saves the chain state (anvil's evm_snapshot); returns the id for {@link #revertTo(String)}. */
     public String snapshot() {
         return rpc("evm_snapshot").asText();
@@ -200,6 +206,9 @@ public final class Devnet implements AutoCloseable {
                     d = d.withRpcUrl(rpcUrl());
                     if (d.disputeGame() == null || !chain.hasCode(d.disputeGame())) { // a chain from before disputes
                         d = d.withDisputeGame(Contracts.deployDisputeGame(chain, d, config.disputes));
+                    }
+                    if (d.committeeDisputes() == null || !chain.hasCode(d.committeeDisputes())) {
+                        d = d.withCommitteeDisputes(Contracts.deployCommitteeDisputes(chain, d, CommitteeParams.defaults()));
                     }
                     d.write(saved);
                     return d;

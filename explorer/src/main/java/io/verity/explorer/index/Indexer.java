@@ -131,11 +131,15 @@ public final class Indexer {
         return chain.block(recorded.number()).map(b -> b.hash().equals(recorded.hash())).orElse(false);
     }
 
-    /** The contracts followed; DisputeGame when the deployment has one (disputes opened and their outcomes). */
+    /**
+     * The contracts followed; DisputeGame and CommitteeDisputes when the deployment has them (disputes opened, the
+     * committees drawn, their votes and outcomes).
+     */
     private List<EvmAddress> contracts() {
         List<EvmAddress> out = new ArrayList<>(List.of(deployment.nodeRegistry(), deployment.modelRegistry(), deployment.settlement(),
                 deployment.payments()));
         if (deployment.disputeGame() != null) out.add(deployment.disputeGame());
+        if (deployment.committeeDisputes() != null) out.add(deployment.committeeDisputes());
         return out;
     }
 

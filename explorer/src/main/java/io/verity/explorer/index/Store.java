@@ -428,9 +428,12 @@ public final class Store implements AutoCloseable {
 
     // ---- plumbing -----------------------------------------------------------------------------------------
 
-    /** The node an event is about: who registered, staked, committed, was slashed or got paid. */
+    /**
+     * The node an event is about: who registered, staked, committed, was slashed or got paid, or the committee member
+     * who voted or was penalised.
+     */
     static Optional<String> subject(ChainLog l) {
-        Object node = l.event().args().get("node");
+        Object node = l.event().args().getOrDefault("node", l.event().args().get("member"));
         if (node instanceof EvmAddress a) return Optional.of(key(a));
         return Optional.empty();
     }

@@ -140,6 +140,8 @@ final class Outcomes {
         Map<String, String> gameNode = new HashMap<>();
         for (Store.Event e : store.eventsNamed(EVENTS)) {
             JsonNode args = Pages.readTree(e.args());
+            // CommitteeDisputes' DisputeOpened and Resolved (disputeId, its own State numbers) are not DisputeGame's
+            if ((e.name().equals("DisputeOpened") || e.name().equals("Resolved")) && !args.has("gameId")) continue;
             switch (e.name()) {
                 case "ModelRegistered" -> model.apply(args.path("digest").asText()).name = args.path("name").asText() + "@" + args.path("version").asText();
                 case "Slashed" -> {

@@ -67,6 +67,7 @@ public final class GatewayApi {
             cfg.routes.get("/v1/models", ctx -> models(ctx, gateway));
             cfg.routes.get("/v1/receipts/{id}/proof", ctx -> proof(ctx, gateway));
             cfg.routes.get("/v1/evidence", ctx -> evidence(ctx, gateway));
+            cfg.routes.get("/v1/disputes/{id}/evidence", ctx -> disputeEvidence(ctx, gateway));
             cfg.routes.get("/health", ctx -> health(ctx, gateway));
             GatewayMetrics.install(cfg, gateway);
             gateway.openAi().register(cfg); // POST /v1/chat/completions, /v1/completions to a node, checked and paid
@@ -296,6 +297,19 @@ public final class GatewayApi {
         ArrayNode arr = body.putArray("evidence");
         for (EvidenceLog.Entry e : gateway.evidence().recent()) arr.add(EvidenceLog.json(e));
         ctx.json(body);
+    }
+
+    /** What a committee member re-runs: the inputs and accused outputs of a receipt this gateway disputed. */
+    private static void disputeEvidence(Context ctx, Services gateway) {
+        Keccak256 id;
+        try {
+            id = Keccak256.parse(ctx.pathParam("id"));
+        } catch (IllegalArgumentException e) {
+            throw invalid("/id", "a receipt id is 0x followed by 64 hex digits");
+        }
+        byte[] doc = gateway.committee().flatMap(f -> f.evidence(id)).orElseThrow(() -> ProblemKind.NOT_FOUND.exception(
+                "this gateway disputed no receipt " + id));
+        ctx.contentType("application/json").result(doc);
     }
 
     private static void health(Context ctx, Services gateway) {

@@ -92,6 +92,13 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
      * ./verity gateway-load (the JDK client's send() spins in CompletableFuture.get before it parks, and a
      * thread per call) than sendAsync with the checks handed to the executor.
      */
+    /** Also hands every checked answer, with the request's inputs, to {@code sink} (the committee feed's archive). */
+    public void onAnswer(java.util.function.BiConsumer<List<Tensor>, NodeAnswer> sink) {
+        this.onAnswer = java.util.Objects.requireNonNull(sink, "sink");
+    }
+
+    private volatile java.util.function.BiConsumer<List<Tensor>, NodeAnswer> onAnswer = (inputs, answer) -> {};
+
     @Override
     public CompletableFuture<NodeResult<NodeAnswer>> call(NodeState node, Call call) {
         NodeApiClient client = clients.computeIfAbsent(node.url(), u -> NodeApiClient.of(u, timeout, http));
@@ -155,7 +162,9 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
         String problem = check(node, call, signed, outputs);
         if (problem != null) return invalid(node, ms, problem);
         Attempt ok = new Attempt(node.address, node.url(), "ok", ms, "");
-        return new NodeResult.Answered<>(new NodeAnswer(node, outputs, m.outputsAsSent(resp.body()), signed, ok));
+        NodeAnswer answer = new NodeAnswer(node, outputs, m.outputsAsSent(resp.body()), signed, ok);
+        onAnswer.accept(call.inputs(), answer);
+        return new NodeResult.Answered<>(answer);
     }
 
     /**

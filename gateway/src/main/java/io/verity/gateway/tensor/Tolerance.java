@@ -5,16 +5,15 @@ import io.verity.gateway.policy.Agreement;
 import io.verity.gateway.policy.Answer;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
-import io.verity.protocol.tensor.DType;
 import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorComparison;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * When two floating-point engines' answers count as the same: every tensor has the same name, type and
- * shape, non-float tensors are equal, and float elements satisfy {@code |a − b| <= abs + rel·|b|} (NaN
- * only matches NaN). Deterministic engines are compared by outputs digest alone, bit for bit, and so is every
+ * When two floating-point engines' answers count as the same: within this tolerance as {@link TensorComparison}
+ * defines it (shared with committee members judging disputes). Deterministic engines are compared by outputs digest alone, bit for bit, and so is every
  * engine under {@link #BIT_EXACT} (abs = rel = 0). A model's on-chain {@link ComparisonRule} converts to and
  * from this exactly ({@link #of(ComparisonRule)}, {@link #toRule()}).
  */
@@ -89,29 +88,6 @@ public record Tolerance(double abs, double rel) {
     }
 
     boolean same(List<Tensor> a, List<Tensor> b) {
-        if (a.size() != b.size()) return false;
-        for (int i = 0; i < a.size(); i++) if (!same(a.get(i), b.get(i))) return false;
-        return true;
-    }
-
-    private boolean same(Tensor a, Tensor b) {
-        if (!a.name().equals(b.name()) || a.dtype() != b.dtype() || !a.shape().equals(b.shape())) return false;
-        if (a.dtype() == DType.FLOAT32) {
-            float[] x = a.floats(), y = b.floats();
-            for (int i = 0; i < x.length; i++) if (!close(x[i], y[i])) return false;
-            return true;
-        }
-        if (a.dtype() == DType.FLOAT64) {
-            double[] x = a.doubles(), y = b.doubles();
-            for (int i = 0; i < x.length; i++) if (!close(x[i], y[i])) return false;
-            return true;
-        }
-        return a.equals(b);
-    }
-
-    private boolean close(double x, double y) {
-        if (Double.isNaN(x) || Double.isNaN(y)) return Double.isNaN(x) && Double.isNaN(y);
-        if (x == y) return true;
-        return Math.abs(x - y) <= abs + rel * Math.abs(y);
+        return TensorComparison.within(a, b, abs, rel);
     }
 }

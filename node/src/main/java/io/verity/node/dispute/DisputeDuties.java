@@ -4,6 +4,7 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.Deployment;
 import io.verity.chain.rpc.TxPolicy;
+import io.verity.chain.contracts.CommitteeClient;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.engine.det.DeterministicModel;
@@ -20,6 +21,8 @@ import java.util.Optional;
  */
 public final class DisputeDuties {
     public static final Duration POLL = Duration.ofMillis(250);
+    /** Every node with a chain polls CommitteeDisputes; its deadlines are 100 blocks, so half a second is plenty. */
+    static final Duration COMMITTEE_POLL = Duration.ofMillis(500);
 
     private DisputeDuties() {}
 
@@ -34,5 +37,18 @@ public final class DisputeDuties {
         RefereeDuty duty = RefereeDuty.start(new DisputeClient(chain, d.disputeGame()), new NodeRegistryClient(chain, d.nodeRegistry()),
                 referee, POLL, line -> {});
         return List.of(chain, responder, duty);
+    }
+
+    /**
+     * The CommitteeDisputes duty of any node (every engine): sits on committees for the models its hub holds.
+     *
+     * @return what to close, in start order
+     */
+    public static List<AutoCloseable> startCommittee(NodeService service, Deployment d, NodeIdentity identity, TxPolicy policy) {
+        ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.of(identity.key()), policy);
+        CommitteeJudge judge = new CommitteeJudge(service::rerun, service.config().maxBodyBytes());
+        CommitteeDuty duty = CommitteeDuty.start(new CommitteeClient(chain, d.committeeDisputes()), judge,
+                digest -> service.hub().find(digest).isPresent(), COMMITTEE_POLL, line -> {});
+        return List.of(chain, duty);
     }
 }

@@ -1,6 +1,5 @@
 package io.verity.node.dispute;
 
-import io.verity.chain.ChainException;
 import io.verity.chain.TxOutcome;
 import io.verity.chain.contracts.Dispute;
 import io.verity.chain.contracts.DisputeClient;
@@ -26,33 +25,16 @@ final class DisputeResponder implements AutoCloseable {
     private final EvmAddress me;
     private final TreeSet<Long> mine = new TreeSet<>();
     private final DisputeClient.Drawer drawer = new DisputeClient.Drawer();
-    private final Thread thread;
+    private final PollLoop loop;
     private long scanned;
-    private volatile boolean closed;
 
     DisputeResponder(DisputeClient games, DisputeTraces traces, EvmAddress me, Duration poll) {
         this.games = games;
         this.traces = traces;
         this.me = me;
-        this.thread = Thread.ofVirtual().name("dispute-responder").start(() -> loop(poll));
+        this.loop = new PollLoop("dispute-responder", poll, this::tick);
     }
 
-    private void loop(Duration poll) {
-        while (!closed) {
-            try {
-                tick();
-            } catch (ChainException | IllegalStateException e) {
-                LOG.debug("dispute responder: {}", e.toString()); // chain down or busy: next tick
-            } catch (RuntimeException e) {
-                LOG.warn("dispute responder failed a round", e);
-            }
-            try {
-                Thread.sleep(poll);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
 
     synchronized void tick() {
         long count = games.gameCount();
@@ -87,8 +69,6 @@ final class DisputeResponder implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        thread.interrupt();
+        loop.close();
     }
 }

@@ -1,6 +1,5 @@
 package io.verity.node.dispute;
 
-import io.verity.chain.ChainException;
 import io.verity.chain.contracts.Dispute;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
@@ -28,42 +27,23 @@ public final class RefereeDuty implements AutoCloseable {
     private final EvmAddress me;
     private final Consumer<String> report;
     private final TreeSet<Long> open = new TreeSet<>();
-    private final Thread thread;
+    private PollLoop loop;
     private long scanned;
-    private volatile boolean closed;
 
-    private RefereeDuty(DisputeClient games, NodeRegistryClient registry, Referee referee, Duration poll, Consumer<String> report) {
+    private RefereeDuty(DisputeClient games, NodeRegistryClient registry, Referee referee, Consumer<String> report) {
         this.games = games;
         this.registry = registry;
         this.referee = referee;
         this.me = games.connection().account().address();
         this.report = report;
-        this.thread = Thread.ofVirtual().name("referee-duty").unstarted(() -> loop(poll));
     }
 
     /** Starts watching as the account of {@code games}' connection; {@code report} gets one line per vote. */
     public static RefereeDuty start(DisputeClient games, NodeRegistryClient registry, Referee referee, Duration poll,
             Consumer<String> report) {
-        RefereeDuty d = new RefereeDuty(games, registry, referee, poll, report);
-        d.thread.start();
+        RefereeDuty d = new RefereeDuty(games, registry, referee, report);
+        d.loop = new PollLoop("referee-duty", poll, d::tick);
         return d;
-    }
-
-    private void loop(Duration poll) {
-        while (!closed) {
-            try {
-                tick();
-            } catch (ChainException | IllegalStateException e) {
-                LOG.debug("referee duty: {}", e.toString()); // the chain is down or busy: try again next tick
-            } catch (RuntimeException e) {
-                LOG.warn("referee duty failed a round", e);
-            }
-            try {
-                Thread.sleep(poll);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
     }
 
     /** One pass over the games: picks up new ones, votes where due. */
@@ -96,8 +76,6 @@ public final class RefereeDuty implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        thread.interrupt();
+        if (loop != null) loop.close();
     }
 }

@@ -192,6 +192,26 @@ public final class NodeService {
     }
 
     /**
+     * Runs hub model {@code digest} on {@code inputs} as for a request, signing and logging nothing: the reference a
+     * committee member compares an accused answer with (node.dispute.CommitteeJudge). Empty when the hub does not
+     * hold the model.
+     *
+     * @throws Refusal INVALID_INPUT when the inputs do not fit the model, ENGINE_FAILED when the engine fails
+     */
+    public Optional<List<Tensor>> rerun(Keccak256 digest, List<Tensor> inputs) {
+        if (hub.find(digest).isEmpty()) return Optional.empty();
+        LoadedModel model = load(digest);
+        List<FieldError> errors = InputValidator.validate(model.schema(), inputs, config.allowNonFinite());
+        if (!errors.isEmpty()) throw new Refusal(Refusal.Reason.INVALID_INPUT, errors.size() + " input error(s)", errors);
+        try {
+            return Optional.of(model.run(inputs).outputs());
+        } catch (EngineException e) {
+            throw new Refusal(e.kind() == EngineException.Kind.INVALID_INPUT ? Refusal.Reason.INVALID_INPUT
+                    : Refusal.Reason.ENGINE_FAILED, e.getMessage(), List.of());
+        }
+    }
+
+    /**
      * Digests of the hub's models this node can serve, for its on-chain registration: a model the deterministic
      * engine is to run is loaded (once per digest) first, and one it cannot run (an operator it lacks) is left out
      * with the reason logged, so no gateway routes to a model whose every request would fail. Models for ONNX

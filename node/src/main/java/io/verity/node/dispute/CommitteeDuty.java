@@ -1,0 +1,142 @@
+package io.verity.node.dispute;
+
+import io.verity.chain.TxOutcome;
+import io.verity.chain.contracts.CommitteeClient;
+import io.verity.chain.contracts.CommitteeDispute;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A staked node's CommitteeDisputes duty, for every engine: draws the committee of disputes on models it serves once
+ * the seed block is mined, and when drawn judges ({@link CommitteeJudge}), commits its sealed vote, reveals it once
+ * revealing opens, and resolves the dispute once every member revealed or the reveal deadline passed. Polls every
+ * {@code poll}; closing stops it. The salts of sealed votes live in memory only: a node restarted between commit
+ * and reveal cannot reveal and pays the member penalty (the deadlines are long enough to restart once).
+ */
+public final class CommitteeDuty implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CommitteeDuty.class);
+
+    private record Sealed(boolean agrees, Keccak256 salt) {}
+
+    private final CommitteeClient disputes;
+    private final CommitteeJudge judge;
+    private final Predicate<Keccak256> serves;
+    private final EvmAddress me;
+    private final Consumer<String> report;
+    private final SecureRandom random = new SecureRandom();
+    private final TreeSet<Long> open = new TreeSet<>();
+    private final Map<Long, Sealed> sealed = new HashMap<>();
+    private PollLoop loop;
+    private long scanned;
+
+    private CommitteeDuty(CommitteeClient disputes, CommitteeJudge judge, Predicate<Keccak256> serves, Consumer<String> report) {
+        this.disputes = disputes;
+        this.judge = judge;
+        this.serves = serves;
+        this.me = disputes.connection().account().address();
+        this.report = report;
+    }
+
+    /**
+     * Starts watching as the account of {@code disputes}' connection.
+     *
+     * @param serves whether this node serves a model (by digest): it draws only disputes on those
+     * @param report one line per vote, for logs and tests
+     */
+    public static CommitteeDuty start(CommitteeClient disputes, CommitteeJudge judge, Predicate<Keccak256> serves, Duration poll,
+                                      Consumer<String> report) {
+        CommitteeDuty d = new CommitteeDuty(disputes, judge, serves, report);
+        d.loop = new PollLoop("committee-duty", poll, d::tick);
+        return d;
+    }
+
+
+    /** One pass over the open disputes. */
+    synchronized void tick() {
+        long count = disputes.disputeCount();
+        for (long id = scanned; id < count; id++) open.add(id);
+        scanned = count;
+        for (Long id : new TreeSet<>(open)) {
+            CommitteeDispute d = disputes.dispute(id);
+            if (d.state().finished()) {
+                open.remove(id);
+                sealed.remove(id);
+                continue;
+            }
+            long tip = disputes.connection().blockNumber();
+            if (d.state() == CommitteeDispute.State.DRAWING) {
+                if (tip > d.drawBlock() && serves.test(d.modelDigest())) disputes.draw(id);
+                continue;
+            }
+            List<EvmAddress> committee = disputes.committee(id);
+            if (!committee.contains(me)) {
+                open.remove(id); // not ours: the members draw, vote and resolve
+                continue;
+            }
+            step(d, committee, tip);
+        }
+    }
+
+    private void step(CommitteeDispute d, List<EvmAddress> committee, long tip) {
+        long id = d.id();
+        boolean committed = !disputes.commitment(id, me).isZero();
+        if (!committed && tip <= d.commitDeadline()) {
+            Sealed vote = sealed.get(id);
+            String why = "sent again";
+            if (vote == null) { // judged once: a commit still pending is sent again with the same salt, never re-sealed
+                Optional<CommitteeJudge.Ruling> ruling = judge.judge(d);
+                if (ruling.isEmpty()) {
+                    LOG.info("dispute {}: cannot judge (model not held), not voting", id);
+                    open.remove(id);
+                    return;
+                }
+                vote = new Sealed(ruling.get().agrees(), salt());
+                sealed.put(id, vote);
+                why = ruling.get().reason();
+            }
+            TxOutcome out = disputes.commitVote(id, CommitteeClient.commitmentOf(id, me, vote.agrees(), vote.salt()));
+            say("committee member " + me + " commits on dispute " + id + ": " + (vote.agrees() ? "agrees" : "disagrees")
+                    + " (" + why + ")" + (out instanceof TxOutcome.Confirmed ? "" : ": " + out));
+            return;
+        }
+        Sealed vote = sealed.get(id);
+        if (committed && vote != null && disputes.voteOf(id, me) == 0 && tip <= d.revealDeadline() && disputes.revealOpen(id)) {
+            TxOutcome out = disputes.revealVote(id, vote.agrees(), vote.salt());
+            say("committee member " + me + " reveals on dispute " + id + (out instanceof TxOutcome.Confirmed ? "" : ": " + out));
+            return;
+        }
+        if (d.revealed() == committee.size() || tip > d.revealDeadline()) {
+            TxOutcome out = disputes.resolve(id);
+            if (out instanceof TxOutcome.Confirmed) {
+                say("committee member " + me + " resolved dispute " + id + ": " + disputes.dispute(id).state());
+            }
+        }
+    }
+
+    private Keccak256 salt() {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        return Keccak256.wrap(b);
+    }
+
+    private void say(String line) {
+        LOG.info(line);
+        report.accept(line);
+    }
+
+    @Override
+    public void close() {
+        if (loop != null) loop.close();
+    }
+}

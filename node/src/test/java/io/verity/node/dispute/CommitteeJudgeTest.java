@@ -1,0 +1,121 @@
+package io.verity.node.dispute;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.verity.chain.contracts.CommitteeDispute;
+import io.verity.chain.contracts.ComparisonRule;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.tensor.Shape;
+import io.verity.protocol.tensor.Tensor;
+import io.verity.protocol.tensor.TensorDigests;
+import io.verity.protocol.wire.DisputeEvidence;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A committee member's judgement without a chain: the evidence comes from a loopback server, the member's own
+ * re-run is a fixed answer. Only evidence that hashes to the receipt's digests, re-run and found outside the rule,
+ * convicts; everything else counts for the node.
+ */
+@DisplayNameGeneration(ReplaceUnderscores.class)
+class CommitteeJudgeTest {
+    static final ComparisonRule RULE = ComparisonRule.Tolerance.of(1e-6, 1e-5);
+    static final Keccak256 MODEL = Keccak256.hash(new byte[] {1});
+    static final List<Tensor> INPUTS = List.of(Tensor.ofFloats("input", Shape.of(1, 3), 0.1f, 0.2f, 0.3f));
+    static final List<Tensor> TRUTH = List.of(Tensor.ofFloats("output", Shape.of(1, 2), 0.5f, 0.25f));
+    static final List<Tensor> CLOSE = List.of(Tensor.ofFloats("output", Shape.of(1, 2), 0.5000001f, 0.25f));
+    static final List<Tensor> LIE = List.of(Tensor.ofFloats("output", Shape.of(1, 2), 0.5005f, 0.25f));
+    static final Map<String, byte[]> served = new ConcurrentHashMap<>();
+    static HttpServer server;
+
+    @BeforeAll
+    static void serve() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", x -> {
+            byte[] body = served.get(x.getRequestURI().getPath());
+            x.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
+            if (body != null) x.getResponseBody().write(body);
+            x.close();
+        });
+        server.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop(0);
+    }
+
+    static URI at(String path, DisputeEvidence e) {
+        served.put(path, e.write().toString().getBytes(StandardCharsets.UTF_8));
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    }
+
+    /** A dispute on a receipt of {@code inputs} answered with {@code outputs}, evidence at {@code uri}. */
+    static CommitteeDispute dispute(List<Tensor> inputs, List<Tensor> outputs, URI uri) {
+        return new CommitteeDispute(0, Keccak256.hash(new byte[] {2}), MODEL, TensorDigests.tensorsDigest(inputs),
+                TensorDigests.tensorsDigest(outputs), Keccak256.hash(new byte[] {3}), EvmAddress.ZERO, EvmAddress.ZERO,
+                BigInteger.ONE, uri, CommitteeDispute.State.VOTING, RULE, 1, 2, 3, 0, 0);
+    }
+
+    static final CommitteeJudge judge = new CommitteeJudge((model, inputs) -> model.equals(MODEL) && inputs.equals(INPUTS)
+            ? Optional.of(TRUTH) : Optional.empty(), 1 << 20);
+
+    @Test
+    void an_answer_outside_the_rule_on_the_receipts_own_inputs_is_judged_wrong() {
+        var r = judge.judge(dispute(INPUTS, LIE, at("/lie", new DisputeEvidence(INPUTS, LIE)))).orElseThrow();
+        assertThat(r.agrees()).as(r.reason()).isFalse();
+        assertThat(r.reason()).endsWith("disagree under tolerance:abs=1.0E-6,rel=1.0E-5");
+    }
+
+    @Test
+    void an_answer_within_the_rule_is_judged_right() {
+        var r = judge.judge(dispute(INPUTS, CLOSE, at("/close", new DisputeEvidence(INPUTS, CLOSE)))).orElseThrow();
+        assertThat(r.agrees()).as(r.reason()).isTrue();
+    }
+
+    @Test
+    void evidence_whose_inputs_are_not_the_receipts_cannot_convict() {
+        List<Tensor> other = List.of(Tensor.ofFloats("input", Shape.of(1, 3), 0.1f, 0.2f, 0.4f));
+        var r = judge.judge(dispute(INPUTS, LIE, at("/other", new DisputeEvidence(other, LIE)))).orElseThrow();
+        assertThat(r.agrees()).isTrue();
+        assertThat(r.reason()).startsWith("evidence is not the receipt's: inputs hash to ");
+    }
+
+    @Test
+    void evidence_whose_outputs_are_not_the_accused_ones_cannot_convict() {
+        var r = judge.judge(dispute(INPUTS, LIE, at("/truth", new DisputeEvidence(INPUTS, TRUTH)))).orElseThrow();
+        assertThat(r.agrees()).isTrue();
+        assertThat(r.reason()).contains("outputs hash to ");
+    }
+
+    @Test
+    void missing_or_unfetchable_evidence_cannot_convict() {
+        URI missing = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/none");
+        assertThat(judge.judge(dispute(INPUTS, LIE, missing)).orElseThrow().reason()).contains("HTTP 404");
+        assertThat(judge.judge(dispute(INPUTS, LIE, URI.create("file:///etc/passwd"))).orElseThrow())
+                .satisfies(r -> assertThat(r.agrees()).isTrue()).satisfies(r -> assertThat(r.reason()).contains("not an http(s) URI"));
+        CommitteeJudge tiny = new CommitteeJudge((m, i) -> Optional.of(TRUTH), 10);
+        assertThat(tiny.judge(dispute(INPUTS, LIE, at("/big", new DisputeEvidence(INPUTS, LIE)))).orElseThrow().reason())
+                .contains("larger than 10 bytes");
+    }
+
+    @Test
+    void a_member_without_the_model_does_not_judge() {
+        CommitteeJudge without = new CommitteeJudge((m, i) -> Optional.empty(), 1 << 20);
+        assertThat(without.judge(dispute(INPUTS, LIE, at("/lie2", new DisputeEvidence(INPUTS, LIE))))).isEmpty();
+    }
+}
