@@ -89,7 +89,6 @@ public final class SettlementLatency {
     static Result run(double seconds, int concurrency, int nodeCount, Duration blockTime, ChainSettings batching,
             PrintStream out) throws Exception {
         Path dir = Files.createTempDirectory("verity-settlement-latency");
-        Path vad = Path.of(System.getProperty("verity.root", ".")).resolve("tools/node/node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx");
         ChainSettings defaults = batching;
         int confirmations = defaults.tx().confirmations();
         out.printf("settlement latency: %.0f s at concurrency %d, %d node(s), a block every %d s; node batching: size %d,"
@@ -108,11 +107,9 @@ public final class SettlementLatency {
             Map<EvmAddress, NodeApiClient> byAddress = new HashMap<>();
             try {
                 for (int i = 1; i <= nodeCount; i++) {
-                    Path home = dir.resolve("node" + i);
-                    new ModelHub(home.resolve("models")).add(vad, "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
-                    InferenceNode n = InferenceNode.start(NodeConfig.defaults(home).withPrice(PRICE).withChainSettings(
-                            ChainSettings.of(deploymentFile).withAccountKey(devnet.account(i).privateKeyHex())
-                                    .withBatching(batching.batchSize(), batching.batchAge()).withBatchMin(batching.batchMin())));
+                    InferenceNode n = startVadNode(dir.resolve("node" + i), deploymentFile, devnet, i, c -> c.withPrice(PRICE)
+                            .withChainSettings(c.chain().orElseThrow().withBatching(batching.batchSize(), batching.batchAge())
+                                    .withBatchMin(batching.batchMin())));
                     nodes.add(n);
                     byAddress.put(n.address(), NodeApiClient.of(n.url()));
                 }
@@ -164,8 +161,24 @@ public final class SettlementLatency {
         }
     }
 
+    /** The Silero VAD model file of the npm tools. */
+    static Path vadFile() {
+        return Path.of(System.getProperty("verity.root", ".")).resolve("tools/node/node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx");
+    }
+
+    /**
+     * Starts a node in {@code home} serving Silero VAD, staked as dev account {@code account} on {@code devnet}
+     * (deployment at {@code deploymentFile}), with {@code setup} applied to its defaults.
+     */
+    static InferenceNode startVadNode(Path home, Path deploymentFile, Devnet devnet, int account,
+            java.util.function.UnaryOperator<NodeConfig> setup) throws java.io.IOException {
+        new ModelHub(home.resolve("models")).add(vadFile(), "silero-vad", "5", "MIT", "npm:@ricky0123/vad-web");
+        return InferenceNode.start(setup.apply(NodeConfig.defaults(home).withChainSettings(
+                ChainSettings.of(deploymentFile).withAccountKey(devnet.account(account).privateKeyHex()))));
+    }
+
     /** Waits until the gateway lists every node healthy. */
-    private static void awaitHealthy(HttpClient http, Gateway gateway, int nodes) throws Exception {
+    static void awaitHealthy(HttpClient http, Gateway gateway, int nodes) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (System.nanoTime() < deadline) {
             gateway.refreshNow();
