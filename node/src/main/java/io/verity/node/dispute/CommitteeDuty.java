@@ -5,11 +5,10 @@ import io.verity.chain.contracts.CommitteeClient;
 import io.verity.chain.contracts.CommitteeDispute;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -21,13 +20,11 @@ import org.slf4j.LoggerFactory;
  * A staked node's CommitteeDisputes duty, for every engine: draws the committee of disputes on models it serves once
  * the seed block is mined, and when drawn judges ({@link CommitteeJudge}), commits its sealed vote, reveals it once
  * revealing opens, and resolves the dispute once every member revealed or the reveal deadline passed. Polls every
- * {@code poll}; closing stops it. The salts of sealed votes live in memory only: a node restarted between commit
- * and reveal cannot reveal and pays the member penalty (the deadlines are long enough to restart once).
+ * {@code poll}; closing stops it. Sealed votes (choice and salt) are kept in a file ({@link SealedVotes}) before
+ * their commitment is sent, so a node restarted between commit and reveal still reveals.
  */
 public final class CommitteeDuty implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CommitteeDuty.class);
-
-    private record Sealed(boolean agrees, Keccak256 salt) {}
 
     private final CommitteeClient disputes;
     private final CommitteeJudge judge;
@@ -36,12 +33,14 @@ public final class CommitteeDuty implements AutoCloseable {
     private final Consumer<String> report;
     private final SecureRandom random = new SecureRandom();
     private final TreeSet<Long> open = new TreeSet<>();
-    private final Map<Long, Sealed> sealed = new HashMap<>();
+    private final SealedVotes sealed;
     private PollLoop loop;
     private long scanned;
 
-    private CommitteeDuty(CommitteeClient disputes, CommitteeJudge judge, Predicate<Keccak256> serves, Consumer<String> report) {
+    private CommitteeDuty(CommitteeClient disputes, CommitteeJudge judge, Predicate<Keccak256> serves, SealedVotes sealed,
+                          Consumer<String> report) {
         this.disputes = disputes;
+        this.sealed = sealed;
         this.judge = judge;
         this.serves = serves;
         this.me = disputes.connection().account().address();
@@ -52,11 +51,12 @@ public final class CommitteeDuty implements AutoCloseable {
      * Starts watching as the account of {@code disputes}' connection.
      *
      * @param serves whether this node serves a model (by digest): it draws only disputes on those
+     * @param votes  the file keeping this member's sealed votes across restarts (in the node's home)
      * @param report one line per vote, for logs and tests
      */
-    public static CommitteeDuty start(CommitteeClient disputes, CommitteeJudge judge, Predicate<Keccak256> serves, Duration poll,
-                                      Consumer<String> report) {
-        CommitteeDuty d = new CommitteeDuty(disputes, judge, serves, report);
+    public static CommitteeDuty start(CommitteeClient disputes, CommitteeJudge judge, Predicate<Keccak256> serves, Path votes,
+                                      Duration poll, Consumer<String> report) {
+        CommitteeDuty d = new CommitteeDuty(disputes, judge, serves, SealedVotes.at(votes), report);
         d.loop = new PollLoop("committee-duty", poll, d::tick);
         return d;
     }
@@ -92,7 +92,7 @@ public final class CommitteeDuty implements AutoCloseable {
         long id = d.id();
         boolean committed = !disputes.commitment(id, me).isZero();
         if (!committed && tip <= d.commitDeadline()) {
-            Sealed vote = sealed.get(id);
+            SealedVotes.Sealed vote = sealed.get(id);
             String why = "sent again";
             if (vote == null) { // judged once: a commit still pending is sent again with the same salt, never re-sealed
                 Optional<CommitteeJudge.Ruling> ruling = judge.judge(d);
@@ -101,7 +101,7 @@ public final class CommitteeDuty implements AutoCloseable {
                     open.remove(id);
                     return;
                 }
-                vote = new Sealed(ruling.get().agrees(), salt());
+                vote = new SealedVotes.Sealed(ruling.get().agrees(), salt());
                 sealed.put(id, vote);
                 why = ruling.get().reason();
             }
@@ -110,7 +110,7 @@ public final class CommitteeDuty implements AutoCloseable {
                     + " (" + why + ")" + (out instanceof TxOutcome.Confirmed ? "" : ": " + out));
             return;
         }
-        Sealed vote = sealed.get(id);
+        SealedVotes.Sealed vote = sealed.get(id);
         if (committed && vote != null && disputes.voteOf(id, me) == 0 && tip <= d.revealDeadline() && disputes.revealOpen(id)) {
             TxOutcome out = disputes.revealVote(id, vote.agrees(), vote.salt());
             say("committee member " + me + " reveals on dispute " + id + (out instanceof TxOutcome.Confirmed ? "" : ": " + out));

@@ -23,6 +23,8 @@ public final class DisputeDuties {
     public static final Duration POLL = Duration.ofMillis(250);
     /** Every node with a chain polls CommitteeDisputes; its deadlines are 100 blocks, so half a second is plenty. */
     static final Duration COMMITTEE_POLL = Duration.ofMillis(500);
+    /** A committee member's sealed votes, in the node's home: a restart between commit and reveal can still reveal. */
+    static final String VOTES_FILE = "committee-votes.json";
 
     private DisputeDuties() {}
 
@@ -48,7 +50,8 @@ public final class DisputeDuties {
         ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.of(identity.key()), policy);
         CommitteeJudge judge = new CommitteeJudge(service::rerun, service.config().maxBodyBytes());
         CommitteeDuty duty = CommitteeDuty.start(new CommitteeClient(chain, d.committeeDisputes()), judge,
-                digest -> service.hub().find(digest).isPresent(), COMMITTEE_POLL, line -> {});
+                digest -> service.hub().find(digest).isPresent(), service.config().home().resolve(VOTES_FILE), COMMITTEE_POLL,
+                line -> {});
         return List.of(chain, duty);
     }
 }
