@@ -169,48 +169,38 @@ public final class CommitteeResolution {
 
     /** Polls CommitteeDisputes' events up to the head every 50 ms; notes when each is first seen. */
     private static void watch(ChainConnection chain, CommitteeClient disputes, Map<Long, Timeline> seen, AtomicBoolean stop) {
-        long from = chain.blockNumber();
-        while (!stop.get()) {
-            try {
-                long head = chain.blockNumber();
-                long now = System.nanoTime();
-                if (head >= from) {
-                    for (ChainEvent e : disputes.events(from)) {
-                        if (e.blockNumber() > head || !e.args().containsKey("disputeId")) continue;
-                        long id = ((BigInteger) e.arg("disputeId")).longValueExact();
-                        Timeline t = seen.computeIfAbsent(id, Timeline::new);
-                        switch (e.name()) {
-                            case "DisputeOpened" -> {
-                                t.openBlock = e.blockNumber();
-                                t.openAt = now;
-                            }
-                            case "CommitteeDrawn" -> {
-                                t.committee = ((List<?>) e.arg("committee")).size();
-                                t.drawBlock = e.blockNumber();
-                                t.drawAt = now;
-                            }
-                            case "VoteRevealed" -> {
-                                t.reveals++;
-                                t.revealBlock = e.blockNumber();
-                                t.revealAt = now;
-                            }
-                            case "Resolved" -> {
-                                t.resolveBlock = e.blockNumber();
-                                t.resolveAt = now;
-                            }
-                            default -> { }
-                        }
+        long[] from = {chain.blockNumber()};
+        Polling.until(stop, 50, () -> {
+            long head = chain.blockNumber();
+            long now = System.nanoTime();
+            if (head < from[0]) return;
+            for (ChainEvent e : disputes.events(from[0])) {
+                if (e.blockNumber() > head || !e.args().containsKey("disputeId")) continue;
+                Timeline t = seen.computeIfAbsent(((BigInteger) e.arg("disputeId")).longValueExact(), Timeline::new);
+                switch (e.name()) {
+                    case "DisputeOpened" -> {
+                        t.openBlock = e.blockNumber();
+                        t.openAt = now;
                     }
-                    from = head + 1;
+                    case "CommitteeDrawn" -> {
+                        t.committee = ((List<?>) e.arg("committee")).size();
+                        t.drawBlock = e.blockNumber();
+                        t.drawAt = now;
+                    }
+                    case "VoteRevealed" -> {
+                        t.reveals++;
+                        t.revealBlock = e.blockNumber();
+                        t.revealAt = now;
+                    }
+                    case "Resolved" -> {
+                        t.resolveBlock = e.blockNumber();
+                        t.resolveAt = now;
+                    }
+                    default -> { }
                 }
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                System.err.println("watcher: " + e); // a failed poll is retried on the next round
             }
-        }
+            from[0] = head + 1;
+        });
     }
 
     private static double seconds(long nanos) {

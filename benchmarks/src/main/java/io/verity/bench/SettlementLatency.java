@@ -246,38 +246,30 @@ public final class SettlementLatency {
      */
     private static void watch(ChainConnection chain, EvmAddress address, int confirmations,
             Map<EvmAddress, NodeApiClient> nodes, Map<Keccak256, Long> provableAt, List<Batch> batches, AtomicBoolean stop) {
-        long next = chain.blockNumber() + 1;
+        long[] next = {chain.blockNumber() + 1};
         List<ChainLog> waiting = new ArrayList<>();
-        while (!stop.get()) {
-            try {
-                long head = chain.blockNumber();
-                long seenAt = System.nanoTime();
-                if (head >= next) {
-                    chain.logs(List.of(address), next, head).stream()
-                            .filter(l -> l.event().name().equals("BatchCommitted")).forEach(waiting::add);
-                    next = head + 1;
-                }
-                for (var it = waiting.iterator(); it.hasNext(); ) {
-                    ChainLog l = it.next();
-                    if (l.blockNumber() + confirmations - 1 > head) continue;
-                    it.remove();
-                    Keccak256 root = l.event().arg("root");
-                    EvmAddress node = l.event().arg("node");
-                    JsonNode batch = nodes.get(node).batch(root).orElseThrow(() -> new IllegalStateException("no batch " + root));
-                    List<Keccak256> ids = new ArrayList<>();
-                    for (JsonNode id : batch.get("ids")) ids.add(Keccak256.parse(id.asText()));
-                    ids.forEach(id -> provableAt.putIfAbsent(id, seenAt));
-                    long gas = chain.outcome(l.txHash()) instanceof TxOutcome.Confirmed c ? c.gasUsed() : -1;
-                    batches.add(new Batch(root, node, ((BigInteger) l.event().arg("count")).longValueExact(), l.blockNumber(), gas, ids));
-                }
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                System.err.println("watcher: " + e); // a failed poll is retried on the next round
+        Polling.until(stop, 20, () -> {
+            long head = chain.blockNumber();
+            long seenAt = System.nanoTime();
+            if (head >= next[0]) {
+                chain.logs(List.of(address), next[0], head).stream()
+                        .filter(l -> l.event().name().equals("BatchCommitted")).forEach(waiting::add);
+                next[0] = head + 1;
             }
-        }
+            for (var it = waiting.iterator(); it.hasNext(); ) {
+                ChainLog l = it.next();
+                if (l.blockNumber() + confirmations - 1 > head) continue;
+                it.remove();
+                Keccak256 root = l.event().arg("root");
+                EvmAddress node = l.event().arg("node");
+                JsonNode batch = nodes.get(node).batch(root).orElseThrow(() -> new IllegalStateException("no batch " + root));
+                List<Keccak256> ids = new ArrayList<>();
+                for (JsonNode id : batch.get("ids")) ids.add(Keccak256.parse(id.asText()));
+                ids.forEach(id -> provableAt.putIfAbsent(id, seenAt));
+                long gas = chain.outcome(l.txHash()) instanceof TxOutcome.Confirmed c ? c.gasUsed() : -1;
+                batches.add(new Batch(root, node, ((BigInteger) l.event().arg("count")).longValueExact(), l.blockNumber(), gas, ids));
+            }
+        });
     }
 
     /** Gas of committing one receipt alone: node 1 (stopped, still staked) commits a batch of one with a like URI. */
