@@ -164,6 +164,11 @@ class CommitteeDisputeIT {
             List<EvmAddress> committee = disputes.committee(end.id());
             assertThat(committee).hasSize(3).doesNotContain(liar.address());
             for (EvmAddress m : committee) assertThat(disputes.voteOf(end.id(), m)).as("vote of %s", m).isEqualTo(2);
+            for (int i = 0; i < nodes.size(); i++) { // each member sealed its vote in its home before committing it
+                if (committee.contains(nodes.get(i).address())) {
+                    assertThat(dir.resolve("n" + (i + 1)).resolve("committee-votes.json")).as("votes file of member %d", i + 1).exists();
+                }
+            }
             BigInteger slashed = before.multiply(BigInteger.valueOf(PARAMS.slashBps())).divide(BigInteger.valueOf(10_000));
             assertThat(registry(reader).stakeOf(liar.address())).isEqualTo(before.subtract(slashed));
             assertThat(disputes.convicted(end.receiptId())).isTrue();
