@@ -11,6 +11,21 @@ public final class Special {
         return 1.0 / (1.0 + StrictMath.exp(-x));
     }
 
+    /**
+     * From this float32 magnitude on, {@code (float) erf(x)} is +-1 exactly (checked for every float32 up to 6,
+     * where {@link #erf} itself returns +-1, by {@code SpecialTest}).
+     */
+    public static final float ERF_IS_ONE = 3.919206f;
+
+    /**
+     * {@link #erf} for a float32 x whose result is rounded to float32: the same float32, without the continued
+     * fraction and exp for |x| >= {@link #ERF_IS_ONE} (GELU's large pre-activations, a third of a transformer's
+     * Erf time).
+     */
+    public static double erfForFloat(double x) {
+        return Math.abs(x) >= ERF_IS_ONE ? Math.copySign(1.0, x) : erf(x);
+    }
+
     /** erf by its Maclaurin series below |x| = 3, by the continued fraction of erfc above, ±1 beyond 6. */
     public static double erf(double x) {
         if (Double.isNaN(x)) return x;
