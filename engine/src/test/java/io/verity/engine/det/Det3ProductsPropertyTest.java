@@ -70,6 +70,14 @@ class Det3ProductsPropertyTest {
         assertThat(run(g, List.of(Tensor.ofFloats("x", Shape.of(1, c, h, w), x)))).containsExactly(want);
     }
 
+    /** Few output pixels and many channels (Silero's STFT): the transposed product, lanes along the channels. */
+    @Property(tries = 15)
+    void conv_with_few_pixels_and_many_channels_equals_the_reference(@ForAll @IntRange(min = 1, max = 4) int cg,
+            @ForAll @IntRange(min = 17, max = 70) int mg, @ForAll @IntRange(min = 1, max = 9) int w, @ForAll @IntRange(min = 1, max = 3) int kw,
+            @ForAll boolean bias, @ForAll long seed) throws Exception {
+        conv_equals_the_reference(1, cg, mg, 1, w, 1, kw, 1, 0, 1, bias, false, seed);
+    }
+
     @Property(tries = 20)
     void gemm_equals_the_reference(@ForAll @IntRange(min = 1, max = 9) int m, @ForAll @IntRange(min = 1, max = 70) int k,
             @ForAll @IntRange(min = 1, max = 70) int n, @ForAll long seed) throws Exception {

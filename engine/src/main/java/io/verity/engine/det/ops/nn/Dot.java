@@ -161,13 +161,24 @@ public final class Dot {
      * a convolution with few output pixels and many channels (Silero's STFT), where a is the pixels' im2col
      * rows and b the transposed weights, so the vectorised loop runs along the long channel axis.
      */
-    static void matmulT(Parallel par, int M, int N, int K, float[] a, float[] b, int bOff, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
+    static void matmulT(boolean fma, Parallel par, int M, int N, int K, float[] a, float[] b, int bOff, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
         int[] tap = new int[K];
         for (int k = 0; k < K; k++) tap[k] = k * N;
         int rowBlocks = (M + ROWS - 1) / ROWS, colTiles = (N + TILE - 1) / TILE;
         par.forEach(rowBlocks * colTiles, (long) ROWS * TILE * K, task -> {
             int rb = task % rowBlocks, ct = task / rowBlocks;
             int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS), n0 = ct * TILE, w = Math.min(N, n0 + TILE) - n0;
+            if (fma) { // verity-det/3: fma(x, w, s) is fma(w, x, s), so the transposed product has the same chains
+                float[][] s = FMA_PARTIALS.get();
+                if (VECTORS) Lanes.fmaRows(K, a, m0 * K, K, m1 - m0, b, bOff + n0, tap, w, s);
+                else fmaRows(K, a, m0 * K, K, m1 - m0, b, bOff + n0, tap, w, s);
+                for (int m = m0; m < m1; m++) {
+                    float[] sm = s[m - m0];
+                    if (bias == null) for (int j = 0; j < w; j++) c[cOff + (n0 + j) * ldc + m] = sm[j];
+                    else for (int j = 0; j < w; j++) c[cOff + (n0 + j) * ldc + m] = sm[j] + bias[biasOff + n0 + j];
+                }
+                return;
+            }
             double[][] s = partials(m1 - m0, w);
             rows(K, a, m0 * K, K, m1 - m0, b, bOff + n0, tap, w, s);
             for (int m = m0; m < m1; m++) {

@@ -2,7 +2,6 @@ package io.verity.engine.det.ops.nn;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,11 +28,31 @@ final class Lanes {
         for (; r + 4 <= rows; r += 4) {
             int ar = a0 + r * lda, j = 0;
             for (; j + 2 * L <= w; j += 2 * L) four2(K, a, ar, lda, b, bo + j, tap, s, r, j, L);
-            for (; j < w; j += L) four1(K, a, ar, lda, b, bo + j, tap, s, r, j, F.indexInRange(j, w));
+            for (; j + L <= w; j += L) four1(K, a, ar, lda, b, bo + j, tap, s, r, j);
+            tail(K, a, ar, lda, 4, b, bo, tap, s, r, j, w);
         }
-        for (; r < rows; r++) {
-            int ar = a0 + r * lda;
-            for (int j = 0; j < w; j += L) one(K, a, ar, b, bo + j, tap, s[r], j, F.indexInRange(j, w));
+        if (r == rows) return;
+        int ar = a0 + r * lda, j = 0;
+        for (; j + L <= w; j += L) {
+            for (int i = r; i < rows; i++) one(K, a, ar + (i - r) * lda, b, bo + j, tap, s[i], j);
+        }
+        tail(K, a, ar, lda, rows - r, b, bo, tap, s, r, j, w);
+    }
+
+    /**
+     * Columns j0..w-1 of rows r..r+n-1 in scalar fmas (k outside, so each sum still takes its k in order). Masked
+     * vectors would do, but a masked load that reaches past the array's end leaves the JIT's fast path.
+     */
+    private static void tail(int K, float[] a, int ar, int lda, int n, float[] b, int bo, int[] tap, float[][] s, int r, int j0, int w) {
+        if (j0 >= w) return;
+        for (int i = 0; i < n; i++) java.util.Arrays.fill(s[r + i], j0, w, 0f);
+        for (int k = 0; k < K; k++) {
+            int bk = bo + tap[k];
+            for (int i = 0; i < n; i++) {
+                float x = a[ar + i * lda + k];
+                float[] si = s[r + i];
+                for (int j = j0; j < w; j++) si[j] = Math.fma(x, b[bk + j], si[j]);
+            }
         }
     }
 
@@ -65,25 +84,25 @@ final class Lanes {
         c31.intoArray(s[r + 3], j + L);
     }
 
-    private static void four1(int K, float[] a, int ar, int lda, float[] b, int bo, int[] tap, float[][] s, int r, int j, VectorMask<Float> m) {
+    private static void four1(int K, float[] a, int ar, int lda, float[] b, int bo, int[] tap, float[][] s, int r, int j) {
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
         for (int k = 0; k < K; k++) {
-            FloatVector bv = FloatVector.fromArray(F, b, bo + tap[k], m);
+            FloatVector bv = FloatVector.fromArray(F, b, bo + tap[k]);
             c0 = FloatVector.broadcast(F, a[ar + k]).fma(bv, c0);
             c1 = FloatVector.broadcast(F, a[ar + lda + k]).fma(bv, c1);
             c2 = FloatVector.broadcast(F, a[ar + 2 * lda + k]).fma(bv, c2);
             c3 = FloatVector.broadcast(F, a[ar + 3 * lda + k]).fma(bv, c3);
         }
-        c0.intoArray(s[r], j, m);
-        c1.intoArray(s[r + 1], j, m);
-        c2.intoArray(s[r + 2], j, m);
-        c3.intoArray(s[r + 3], j, m);
+        c0.intoArray(s[r], j);
+        c1.intoArray(s[r + 1], j);
+        c2.intoArray(s[r + 2], j);
+        c3.intoArray(s[r + 3], j);
     }
 
-    private static void one(int K, float[] a, int ar, float[] b, int bo, int[] tap, float[] s, int j, VectorMask<Float> m) {
+    private static void one(int K, float[] a, int ar, float[] b, int bo, int[] tap, float[] s, int j) {
         FloatVector c = FloatVector.zero(F);
-        for (int k = 0; k < K; k++) c = FloatVector.broadcast(F, a[ar + k]).fma(FloatVector.fromArray(F, b, bo + tap[k], m), c);
-        c.intoArray(s, j, m);
+        for (int k = 0; k < K; k++) c = FloatVector.broadcast(F, a[ar + k]).fma(FloatVector.fromArray(F, b, bo + tap[k]), c);
+        c.intoArray(s, j);
     }
 
     /**
@@ -93,22 +112,27 @@ final class Lanes {
     static void intRows(int K, int[] x, int x0, int rows, int[] y, int bo, int N, int w, int[][] s) {
         int L = I.length();
         for (int r = 0; r < rows; r += 4) {
-            int n = Math.min(4, rows - r);
-            for (int j = 0; j < w; j += L) {
-                VectorMask<Integer> m = I.indexInRange(j, w);
+            int n = Math.min(4, rows - r), xr = x0 + r * K, j = 0;
+            for (; j + L <= w; j += L) {
                 IntVector c0 = IntVector.zero(I), c1 = c0, c2 = c0, c3 = c0;
-                int xr = x0 + r * K;
                 for (int k = 0; k < K; k++) {
-                    IntVector bv = IntVector.fromArray(I, y, bo + k * N + j, m);
+                    IntVector bv = IntVector.fromArray(I, y, bo + k * N + j);
                     c0 = bv.mul(x[xr + k]).add(c0);
                     if (n > 1) c1 = bv.mul(x[xr + K + k]).add(c1);
                     if (n > 2) c2 = bv.mul(x[xr + 2 * K + k]).add(c2);
                     if (n > 3) c3 = bv.mul(x[xr + 3 * K + k]).add(c3);
                 }
-                c0.intoArray(s[r], j, m);
-                if (n > 1) c1.intoArray(s[r + 1], j, m);
-                if (n > 2) c2.intoArray(s[r + 2], j, m);
-                if (n > 3) c3.intoArray(s[r + 3], j, m);
+                c0.intoArray(s[r], j);
+                if (n > 1) c1.intoArray(s[r + 1], j);
+                if (n > 2) c2.intoArray(s[r + 2], j);
+                if (n > 3) c3.intoArray(s[r + 3], j);
+            }
+            for (int i = 0; i < n; i++) { // the last columns, scalar (exact: the order is free)
+                for (int jj = j; jj < w; jj++) {
+                    int sum = 0;
+                    for (int k = 0; k < K; k++) sum += x[xr + i * K + k] * y[bo + k * N + jj];
+                    s[r + i][jj] = sum;
+                }
             }
         }
     }

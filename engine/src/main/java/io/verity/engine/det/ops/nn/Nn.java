@@ -233,7 +233,7 @@ public final class Nn {
             tap[k] = ((ry % g.sh * g.sw + rx % g.sw) * C + ch) * plane + ry / g.sh * Wq + rx / g.sw;
         }
         boolean copy = Hp != H || Wp != W || phases > 1;
-        boolean fewPixels = !fma && P < 64 && Mg >= 4 * P;
+        boolean fewPixels = P < 64 && Mg >= 4 * P;
         for (int b = 0; b < N; b++) {
             float[] xq = copy ? phases(x.f, b * C * H * W, C, H, W, g, Hq, Wq) : x.f;
             if (fewPixels) {
@@ -246,7 +246,7 @@ public final class Nn {
                         int q = xb + gi * Cg * plane + p / OW * Wq + p % OW;
                         for (int k = 0; k < Kd; k++) col[p * Kd + k] = xq[q + tap[k]];
                     }
-                    Dot.matmulT(c.par(), P, Mg, Kd, col, wt, gi * Kd * Mg, o, (b * M + gi * Mg) * P, P, bias == null ? null : bias.f, gi * Mg);
+                    Dot.matmulT(fma, c.par(), P, Mg, Kd, col, wt, gi * Kd * Mg, o, (b * M + gi * Mg) * P, P, bias == null ? null : bias.f, gi * Mg);
                 }
                 continue;
             }
