@@ -23,7 +23,41 @@ public final class Special {
      * Erf time).
      */
     public static double erfForFloat(double x) {
-        return Math.abs(x) >= ERF_IS_ONE ? Math.copySign(1.0, x) : erf(x);
+        double ax = Math.abs(x);
+        if (ax >= ERF_IS_ONE) return Math.copySign(1.0, x);
+        if (!(ax >= STEPS_FROM)) return erf(x); // and NaN
+        int i = java.util.Arrays.binarySearch(STEP_BITS, Float.floatToRawIntBits((float) ax));
+        return Math.copySign(STEP_VALUE[i >= 0 ? i : -i - 2], x);
+    }
+
+    /**
+     * On [3, {@link #ERF_IS_ONE}) erf goes through the continued fraction and exp, yet rounds to only a few hundred
+     * float32 values: the float32 where each value starts ({@code STEP_BITS}, float bits) and the value, found by
+     * bisection at class load (rounded erf is nondecreasing there; {@code SpecialTest} checks every float32).
+     */
+    private static final float STEPS_FROM = 3f;
+    private static final int[] STEP_BITS;
+    private static final float[] STEP_VALUE;
+
+    static {
+        int lo = Float.floatToRawIntBits(STEPS_FROM), end = Float.floatToRawIntBits(ERF_IS_ONE);
+        int[] bits = new int[1024];
+        float[] value = new float[1024];
+        int n = 0;
+        for (int at = lo; at < end; ) {
+            float v = (float) erf(Float.intBitsToFloat(at));
+            bits[n] = at;
+            value[n++] = v;
+            int a = at, b = end; // (float) erf is v at a; find the first bits in (a, end) where it exceeds v
+            while (b - a > 1) {
+                int mid = (a + b) >>> 1;
+                if ((float) erf(Float.intBitsToFloat(mid)) > v) b = mid;
+                else a = mid;
+            }
+            at = b;
+        }
+        STEP_BITS = java.util.Arrays.copyOf(bits, n);
+        STEP_VALUE = java.util.Arrays.copyOf(value, n);
     }
 
     /** erf by its Maclaurin series below |x| = 3, by the continued fraction of erfc above, ±1 beyond 6. */
