@@ -9,7 +9,8 @@ public enum Arithmetic {
     DET2("verity-det/2"),
     /**
      * As DET2 except MatMul, Gemm, Conv and kernel-equals-stride ConvTranspose: float32 sums, one {@code Math.fma}
-     * per k in ascending k from +0, the bias added after in one float32 addition.
+     * per k in ascending k from +0, the bias added after in one float32 addition; and Erf on float32 by fixed
+     * polynomials ({@code Special.erf3}).
      */
     DET3("verity-det/3");
 

@@ -27,4 +27,22 @@ class SpecialTest {
         assertThat(Special.erfForFloat(Double.NaN)).isNaN();
         assertThat(Special.erfForFloat(0.5)).isEqualTo(Special.erf(0.5));
     }
+
+    @Test
+    void verity_det_3s_erf_is_within_one_float32_step_of_erf_and_mostly_equal() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        int equal = 0, n = 2_000_000;
+        for (int i = 0; i < n; i++) {
+            float x = i % 4 == 0 ? (float) (r.nextDouble() * 8 - 4) : (float) ((r.nextDouble() * 2 - 1) * StrictMath.pow(2, r.nextInt(-40, 3)));
+            float want = (float) Special.erf(x), got = (float) Special.erf3(x);
+            if (Math.abs(got - want) > Math.ulp(want)) throw new AssertionError("erf3(" + x + ") = " + got + ", erf = " + want);
+            if (got == want) equal++;
+        }
+        assertThat(equal).isGreaterThan(n * 999 / 1000);
+        assertThat(Special.erf3(-0.0)).isEqualTo(-0.0);
+        assertThat(Special.erf3(Double.NaN)).isNaN();
+        assertThat(Special.erf3(Double.POSITIVE_INFINITY)).isEqualTo(1.0);
+        assertThat(Special.erf3(-5)).isEqualTo(-1.0);
+        assertThat((float) Special.erf3(1e-40)).isEqualTo((float) Special.erf(1e-40));
+    }
 }
