@@ -30,7 +30,7 @@
  *       ({@code Math.fma}) is used under verity-det/2.</li>
  *   <li><b>verity-det/3</b> (opt-in, {@code DeterministicEngine.create(threads, tracing, ID_V3)}) changes rule 1 for
  *       float32 MatMul, Gemm, Conv and kernel-equals-stride ConvTranspose only: each output is
- *       {@code s = +0f; for k ascending: s = Math.fma(a_k, b_k, s)} in float32 (one rounding per k; Conv's k is
+ *       {@code s = +0f; for k ascending: s = fma(a_k, b_k, s)} ({@code Math.fma}) in float32 (one rounding per k; Conv's k is
  *       (input channel, kernel row, kernel column) with the zero padding as operands, im2col's order), then
  *       {@code s + bias} as one float32 addition (Gemm: {@code round32(alpha * s + beta * C)} in float64). The
  *       Vector API kernels put different outputs in different lanes and never combine lanes, so the vector width

@@ -652,16 +652,24 @@ public final class Nn {
         int[] ai = p.ai, bi = p.bi;
         // Operands minus their zero points, as int: 8-bit values, so each term is below 2^16 in magnitude and a
         // sum of Kd terms below 2^31 while Kd < 2^15; then int arithmetic (which the JIT vectorises) is exact.
-        int[] x = new int[a.size()], y = quantizedWeights(b, bz, N);
+        Quantized qw = quantizedWeights(b, bz, N);
+        int[] x = new int[a.size()], y = qw.values;
         for (int i = 0; i < x.length; i++) {
             int row = i / Kd % M;
             x[i] = (int) (a.l[i] - (az == null ? 0 : az.size() == 1 ? az.l[0] : az.l[row]));
         }
         long bound = 0;
         for (int v : x) bound = Math.max(bound, Math.abs((long) v));
-        long by = 0;
-        for (int v : y) by = Math.max(by, Math.abs((long) v));
+        long by = qw.max;
         if (bound * by * Kd >= Integer.MAX_VALUE) return new Arr[] {Arr.longs(DType.INT32, p.out, wide(p, x, y))};
+        // Faster still: float32 FMA lanes over chunks of k short enough that every partial sum stays below 2^24,
+        // where float32 holds integers exactly, so each chunk's sum is the exact integer; chunks add up in int.
+        int chunk = (int) Math.min(Kd, bound * by == 0 ? Kd : ((1L << 24) - 1) / (bound * by));
+        boolean viaFloat = Dot.VECTORS && chunk >= 16;
+        float[] xf = viaFloat ? new float[x.length] : null, yf = viaFloat ? qw.floats() : null;
+        if (viaFloat) for (int i = 0; i < x.length; i++) xf[i] = x[i];
+        int[] tap = new int[chunk];
+        for (int k = 0; k < chunk; k++) tap[k] = k * N;
         long[] o = new long[ai.length * M * N];
         int rowBlocks = (M + 3) / 4, colTiles = (N + 511) / 512, per = rowBlocks * colTiles;
         // As Dot: a task owns 4 rows x 512 columns whose sums stay in L1 while four rows of b stream past.
@@ -670,8 +678,16 @@ public final class Nn {
             int m0 = rb * 4, rows = Math.min(M, m0 + 4) - m0, n0 = ct * 512, w = Math.min(N, n0 + 512) - n0;
             int xo = ai[q] * M * Kd + m0 * Kd, bo = bi[q] * Kd * N + n0;
             int[][] sum = new int[rows][w];
-            if (Dot.VECTORS) {
+            if (viaFloat) {
+                float[][] f = new float[4][512];
+                for (int k0 = 0; k0 < Kd; k0 += chunk) {
+                    Lanes.fmaRows(Math.min(chunk, Kd - k0), xf, xo + k0, Kd, rows, yf, bo + k0 * N, tap, w, f);
+                    for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) sum[r][j] += (int) f[r][j];
+                }
+            } else if (Dot.VECTORS) {
                 Lanes.intRows(Kd, x, xo, rows, y, bo, N, w, sum);
+            }
+            if (Dot.VECTORS) {
                 for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) o[(q * M + m0 + r) * N + n0 + j] = sum[r][j];
                 return;
             }
@@ -717,17 +733,44 @@ public final class Nn {
     }
 
     /** A quantized weight (usually an initializer) minus its zero point, as int; cached per weight array. */
-    private static int[] quantizedWeights(Arr b, Arr bz, int N) {
+    private static Quantized quantizedWeights(Arr b, Arr bz, int N) {
         long[] zp = bz == null ? null : bz.l;
         Quantized have = QUANTIZED.get(b.l);
-        if (have != null && have.zeroPoint == zp) return have.values;
+        if (have != null && have.zeroPoint == zp) return have;
         int[] y = minus(b.l, bz, N);
-        QUANTIZED.put(b.l, new Quantized(zp, y));
-        return y;
+        long max = 0;
+        for (int v : y) max = Math.max(max, Math.abs((long) v));
+        Quantized q = new Quantized(zp, y, max);
+        QUANTIZED.put(b.l, q);
+        return q;
     }
 
-    /** b minus the zero point array zeroPoint (compared by identity: both are usually initializers). */
-    private record Quantized(long[] zeroPoint, int[] values) {}
+    /**
+     * b minus the zero point array zeroPoint (compared by identity: both are usually initializers), the largest
+     * magnitude, and (made on first use) the same values as float32, exact since they are 8-bit.
+     */
+    private static final class Quantized {
+        final long[] zeroPoint;
+        final int[] values;
+        final long max;
+        private volatile float[] floats;
+
+        Quantized(long[] zeroPoint, int[] values, long max) {
+            this.zeroPoint = zeroPoint;
+            this.values = values;
+            this.max = max;
+        }
+
+        float[] floats() {
+            float[] f = floats;
+            if (f == null) {
+                f = new float[values.length];
+                for (int i = 0; i < f.length; i++) f[i] = values[i];
+                floats = f;
+            }
+            return f;
+        }
+    }
 
     private static int[] minus(long[] l, Arr bz, int N) {
         int[] y = new int[l.length];
