@@ -81,59 +81,40 @@ public final class Dot {
         // Row blocks vary fastest, so consecutive tasks on one thread reuse the same columns of b from cache.
         par.forEach(G * per, (long) ROWS * TILE * K, gt -> {
             int g = gt / per, task = gt % per;
-            if (fma) {
-                fmaTaps(M, Q, K, a, aOff + g * aG, lda, b, bOff + g * bG, tap, span, keep, c, cOff + g * cG, ldc, bias, biasOff + g * M,
-                        task % rowBlocks, task / rowBlocks);
-                return;
-            }
-            taps(M, Q, K, a, aOff + g * aG, lda, b, bOff + g * bG, tap, span, keep, c, cOff + g * cG, ldc, bias, biasOff + g * M,
+            taps(fma, M, Q, K, a, aOff + g * aG, lda, b, bOff + g * bG, tap, span, keep, c, cOff + g * cG, ldc, bias, biasOff + g * M,
                     task % rowBlocks, task / rowBlocks);
         });
     }
 
-    /** Row block rb, column tile ct of one product. */
-    private static void taps(int M, int Q, int K, float[] a, int aOff, int lda, float[] b, int bOff, int[] tap, int span, int keep,
-            float[] c, int cOff, int ldc, float[] bias, int biasOff, int rb, int ct) {
-        {
-            int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS);
-            int q0 = ct * TILE, w = Math.min(Q, q0 + TILE) - q0;
-            double[][] s = partials(m1 - m0, w);
-            rows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, s);
-            for (int m = m0; m < m1; m++) {
-                double[] sm = s[m - m0];
-                double bv = bias == null ? 0 : bias[biasOff + m];
-                int base = cOff + m * ldc;
-                for (int j = 0; j < w; ) {
-                    int q = q0 + j, col = q % span, n = Math.min(w - j, span - col);
-                    int len = Math.max(0, Math.min(n, keep - col)), co = base + (q / span) * keep + col;
-                    if (bias == null) for (int i = 0; i < len; i++) c[co + i] = (float) sm[j + i];
-                    else for (int i = 0; i < len; i++) c[co + i] = (float) (sm[j + i] + bv);
-                    j += n;
-                }
-            }
-        }
-    }
-
     /**
-     * verity-det/3: row block rb, column tile ct with float32 sums, {@code s = fma(a[m][k], b[k][q], s)} for k
-     * ascending from s = +0, then {@code s + bias} (one float32 addition) when there is a bias.
+     * Row block rb, column tile ct of one product: /2's float64 sums, or with {@code fma} verity-det/3's float32
+     * sums, {@code s = fma(a[m][k], b[k][q], s)} for k ascending from s = +0, then {@code s + bias} (one float32
+     * addition) when there is a bias.
      */
-    private static void fmaTaps(int M, int Q, int K, float[] a, int aOff, int lda, float[] b, int bOff, int[] tap, int span, int keep,
-            float[] c, int cOff, int ldc, float[] bias, int biasOff, int rb, int ct) {
+    private static void taps(boolean fma, int M, int Q, int K, float[] a, int aOff, int lda, float[] b, int bOff, int[] tap, int span,
+            int keep, float[] c, int cOff, int ldc, float[] bias, int biasOff, int rb, int ct) {
         int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS);
         int q0 = ct * TILE, w = Math.min(Q, q0 + TILE) - q0;
-        float[][] s = FMA_PARTIALS.get();
-        if (VECTORS) Lanes.fmaRows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, s);
-        else fmaRows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, s);
+        double[][] s = fma ? null : partials(m1 - m0, w);
+        float[][] f = fma ? FMA_PARTIALS.get() : null;
+        if (!fma) rows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, s);
+        else if (VECTORS) Lanes.fmaRows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, f);
+        else fmaRows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, f);
         for (int m = m0; m < m1; m++) {
-            float[] sm = s[m - m0];
-            float bv = bias == null ? 0 : bias[biasOff + m];
             int base = cOff + m * ldc;
             for (int j = 0; j < w; ) {
                 int q = q0 + j, col = q % span, n = Math.min(w - j, span - col);
                 int len = Math.max(0, Math.min(n, keep - col)), co = base + (q / span) * keep + col;
-                if (bias == null) System.arraycopy(sm, j, c, co, len);
-                else for (int i = 0; i < len; i++) c[co + i] = sm[j + i] + bv;
+                if (fma) {
+                    float[] sm = f[m - m0];
+                    if (bias == null) System.arraycopy(sm, j, c, co, len);
+                    else for (int i = 0; i < len; i++) c[co + i] = sm[j + i] + bias[biasOff + m];
+                } else {
+                    double[] sm = s[m - m0];
+                    double bv = bias == null ? 0 : bias[biasOff + m];
+                    if (bias == null) for (int i = 0; i < len; i++) c[co + i] = (float) sm[j + i];
+                    else for (int i = 0; i < len; i++) c[co + i] = (float) (sm[j + i] + bv);
+                }
                 j += n;
             }
         }
