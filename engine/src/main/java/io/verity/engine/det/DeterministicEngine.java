@@ -5,6 +5,7 @@ import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.verity.engine.EngineException;
 import io.verity.engine.InferenceEngine;
+import io.verity.engine.det.graph.Arithmetic;
 import io.verity.engine.det.graph.Graph;
 import io.verity.engine.det.tensor.Parallel;
 import io.verity.protocol.Keccak256;
@@ -36,15 +37,23 @@ public final class DeterministicEngine implements InferenceEngine {
      * /1 trace roots are not reproducible by this engine.
      */
     public static final String ID = "verity-det/2";
+    /**
+     * The faster contract: as /2 except that MatMul, Gemm, Conv and kernel-equals-stride ConvTranspose sum in
+     * float32 with one exactly-rounded fused multiply-add per term in ascending order (package-info). Opt-in
+     * ({@link #create(int, boolean, String)}) until nodes sign it; /2 stays what {@link #create()} computes.
+     */
+    public static final String ID_V3 = "verity-det/3";
 
     private final Parallel par;
     private final boolean tracing;
+    private final Arithmetic arithmetic;
     private final Map<Keccak256, DeterministicModel> models = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private DeterministicEngine(Parallel par, boolean tracing) {
+    private DeterministicEngine(Parallel par, boolean tracing, Arithmetic arithmetic) {
         this.par = par;
         this.tracing = tracing;
+        this.arithmetic = arithmetic;
     }
 
     /** Uses every available processor and records execution traces. */
@@ -59,12 +68,29 @@ public final class DeterministicEngine implements InferenceEngine {
      * @throws IllegalArgumentException when threads is below 1
      */
     public static DeterministicEngine create(int threads, boolean tracing) {
-        return new DeterministicEngine(new Parallel(threads), tracing);
+        return create(threads, tracing, ID);
+    }
+
+    /**
+     * @param engineId {@link #ID} or {@link #ID_V3}: the contract computed, and the id receipts carry
+     * @throws IllegalArgumentException when threads is below 1 or the id is neither
+     */
+    public static DeterministicEngine create(int threads, boolean tracing, String engineId) {
+        return new DeterministicEngine(new Parallel(threads), tracing, arithmetic(engineId));
+    }
+
+    private static Arithmetic arithmetic(String engineId) {
+        for (Arithmetic a : Arithmetic.values()) if (a.id().equals(engineId)) return a;
+        throw new IllegalArgumentException("unknown deterministic engine id '" + engineId + "', expected " + ID + " or " + ID_V3);
     }
 
     /** For tests: split every loop however small, to exercise the parallel paths. */
     static DeterministicEngine splittingEverything(int threads) {
-        return new DeterministicEngine(new Parallel(threads, 1), true);
+        return splittingEverything(threads, ID);
+    }
+
+    static DeterministicEngine splittingEverything(int threads, String engineId) {
+        return new DeterministicEngine(new Parallel(threads, 1), true, arithmetic(engineId));
     }
 
     /** The operator types (default ONNX domain) this engine implements. */
@@ -74,7 +100,7 @@ public final class DeterministicEngine implements InferenceEngine {
 
     @Override
     public String id() {
-        return ID;
+        return arithmetic.id();
     }
 
     /**
@@ -116,7 +142,7 @@ public final class DeterministicEngine implements InferenceEngine {
         for (var v : proto.getGraph().getOutputList()) checkType(file, "output", v);
         try {
             Graph g = Graph.compile(proto.getGraph(), opsets);
-            return new DeterministicModel(digest, g, proto.getGraph().getOutputList(), new Interp(par), tracing);
+            return new DeterministicModel(digest, g, proto.getGraph().getOutputList(), new Interp(par, arithmetic), tracing);
         } catch (RuntimeException e) {
             throw new EngineException(EngineException.Kind.INVALID_MODEL, file.getFileName() + " cannot be loaded by "
                     + ID + ": " + e.getMessage(), e);

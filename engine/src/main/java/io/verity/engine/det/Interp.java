@@ -17,6 +17,7 @@ import java.util.function.BiConsumer;
 /** Runs a compiled graph node by node in its fixed order; kernels may use {@link #par} inside a node. */
 final class Interp {
     final Parallel par;
+    final io.verity.engine.det.graph.Arithmetic arithmetic;
     private static final boolean DEBUG = Boolean.getBoolean("verity.det.debug");
     /** -Dverity.det.profile=true: wall time per op type, printed by {@link #printProfile} (a tuning aid). */
     static final java.util.concurrent.ConcurrentHashMap<String, Long> PROFILE =
@@ -29,8 +30,9 @@ final class Interp {
         PROFILE.clear();
     }
 
-    Interp(Parallel par) {
+    Interp(Parallel par, io.verity.engine.det.graph.Arithmetic arithmetic) {
         this.par = par;
+        this.arithmetic = arithmetic;
     }
 
     /** Values visible to a graph: its own, then the enclosing graph's (for If/Loop/Scan bodies). */
@@ -186,7 +188,7 @@ final class Interp {
 
     Arr[] execute(Op n, Arr[] in, Scope scope) {
         Kernel k = Ops.kernel(n.op);
-        if (k == null) throw new OpException(n, "operator is not supported by " + DeterministicEngine.ID);
+        if (k == null) throw new OpException(n, "operator is not supported by " + arithmetic.id());
         return k.run(n, in, new Ctx(this, scope));
     }
 
@@ -195,6 +197,11 @@ final class Interp {
         @Override
         public Parallel par() {
             return interp.par;
+        }
+
+        @Override
+        public io.verity.engine.det.graph.Arithmetic arithmetic() {
+            return interp.arithmetic;
         }
 
         @Override

@@ -27,7 +27,16 @@
  *       added in a float64 accumulator that starts at 0, in ascending order of the reduced index (Conv:
  *       input channel, kernel row, kernel column; reductions: row-major order of the reduced axes), the bias
  *       (if any) is added after the sum, and the result is rounded once to float32. No FMA
- *       ({@code Math.fma}) is used anywhere.</li>
+ *       ({@code Math.fma}) is used under verity-det/2.</li>
+ *   <li><b>verity-det/3</b> (opt-in, {@code DeterministicEngine.create(threads, tracing, ID_V3)}) changes rule 1 for
+ *       float32 MatMul, Gemm, Conv and kernel-equals-stride ConvTranspose only: each output is
+ *       {@code s = +0f; for k ascending: s = fma(a_k, b_k, s)} ({@code Math.fma}) in float32 (one rounding per k; Conv's k is
+ *       (input channel, kernel row, kernel column) with the zero padding as operands, im2col's order), then
+ *       {@code s + bias} as one float32 addition (Gemm: {@code round32(alpha * s + beta * C)} in float64). The
+ *       Vector API kernels put different outputs in different lanes and never combine lanes, so the vector width
+ *       (or its absence: scalar loops when the incubator module is not loaded) cannot change a bit. The Erf
+ *       operator on float32 is {@code Special.erf3} (fixed polynomials, Horner in float64). Every other rule is
+ *       verity-det/2's.</li>
  *   <li><b>float32 +, -, *, /</b> in elementwise operators are single IEEE float32 operations (computing them
  *       in float64 and rounding gives the same bits, so it does not matter which way a kernel writes it).</li>
  *   <li><b>Every other float function</b> (exp, log, tanh, sqrt, pow, sin, erf, sigmoid, softplus, gelu,
@@ -41,7 +50,7 @@
  *       exact copies.</li>
  *   <li><b>Parallelism</b> happens only across independent output elements (rows/tiles of a product, output
  *       channels, rows of a broadcast), on the engine's own bounded pool; every output element is computed
- *       start to finish by one thread in the order above. The Vector API is not used, so the hardware's
+ *       start to finish by one thread in the order above. Under /2 the Vector API is not used, so the hardware's
  *       vector width cannot matter; the JIT may vectorise only what Java semantics make order-preserving.</li>
  *   <li><b>Node order</b>: the graph's file order when it is topological (ONNX requires it), otherwise Kahn's
  *       algorithm choosing the lowest file index first.</li>

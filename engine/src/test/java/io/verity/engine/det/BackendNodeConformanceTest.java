@@ -38,6 +38,19 @@ class BackendNodeConformanceTest {
                 .as("numeric failures").isEmpty();
     }
 
+    /** verity-det/3's float32 FMA products and polynomial Erf stay within the suite's tolerances on the same tests. */
+    @Test
+    void verity_det_3_passes_the_same_backend_node_tests() throws Exception {
+        assumeTrue(Files.isDirectory(BackendSuite.ROOT), "libonnx-testdata is not installed (./verity test installs it)");
+        List<BackendSuite.Result> rs;
+        try (DeterministicEngine e = DeterministicEngine.create(2, false, DeterministicEngine.ID_V3)) {
+            rs = BackendSuite.runAll(e);
+        }
+        assertThat(rs.stream().filter(r -> r.status() == BackendSuite.Status.PASS).count()).isGreaterThanOrEqualTo(MIN_PASSING);
+        assertThat(rs.stream().filter(r -> r.status() == BackendSuite.Status.FAIL).map(BackendSuite.Result::test))
+                .as("numeric failures").isEmpty();
+    }
+
     static String report(List<BackendSuite.Result> rs) {
         int[] tot = new int[BackendSuite.Status.values().length];
         for (BackendSuite.Result r : rs) tot[r.status().ordinal()]++;

@@ -45,6 +45,36 @@ class CrossJvmDeterminismIT {
     }
 
     /**
+     * verity-det/3's Vector API kernels: the same bits at every SIMD width the JVM can be told to use (SSE only,
+     * AVX, AVX2, AVX-512), without hardware FMA (Math.fma's exact software path, BigDecimal, so on the VADs only; SSE
+     * has no FMA either), with C1 only, in the interpreter (VAD, on the scalar loops: interpreting vector code is
+     * slow) and without the incubator module (the scalar loops).
+     */
+    @Test
+    void verity_det_3_gives_the_same_digests_at_every_vector_width_and_without_fma_or_vectors() throws Exception {
+        String id = "-Dverity.det.id=" + DeterministicEngine.ID_V3, vectors = "--add-modules=jdk.incubator.vector";
+        String[] vads = {"Silero VAD legacy", "Silero VAD v5"};
+        String here = DigestMain.digests(DeterministicEngine.ID_V3, 2, 1, List.of(ALL)::contains);
+        assertThat(here).isNotEqualTo(DigestMain.digests(2, ALL)); // another contract: other bits
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        assertThat(child(java, List.of(vectors, id, "-XX:UseAVX=0"), 2, vads)).as("-XX:UseAVX=0").isEqualTo(only(here, vads));
+        for (int avx = 1; avx <= 3; avx++) {
+            assertThat(child(java, List.of(vectors, id, "-XX:UseAVX=" + avx), 2, SMALL)).as("-XX:UseAVX=%d", avx).isEqualTo(only(here, SMALL));
+        }
+        assertThat(child(java, List.of(vectors, id, "-XX:-UseFMA"), 2, vads)).as("-XX:-UseFMA").isEqualTo(only(here, vads));
+        assertThat(child(java, List.of(vectors, id, "-XX:TieredStopAtLevel=1"), 2, ALL)).as("C1 only").isEqualTo(here);
+        assertThat(child(java, List.of(id), 2, ALL)).as("without the Vector API module").isEqualTo(here);
+        assertThat(child(java, List.of(id, "-Xint"), 1, new String[] {"Silero VAD v5"})).as("-Xint (scalar loops)")
+                .isEqualTo(only(here, new String[] {"Silero VAD v5"}));
+    }
+
+    /** The lines of digests for the named models. */
+    static String only(String digests, String[] names) {
+        return digests.lines().filter(l -> List.of(names).contains(l.substring(0, l.indexOf('|')))).map(l -> l + "\n")
+                .collect(Collectors.joining());
+    }
+
+    /**
      * The deterministic engine's sources (only what {@link DigestMain} reaches, found through -sourcepath) are
      * compiled with {@code --release 17} and run on each older JDK: another vendor's build, another major version,
      * another C2. The engine keeps to Java 17 language and APIs so that this check exists.
@@ -62,15 +92,17 @@ class CrossJvmDeterminismIT {
                 root.resolve("protocol/src/main/java").toString(), root.resolve("testing/src/main/java").toString(),
                 root.resolve("engine/src/test/java").toString());
         boolean ok = javac.getTask(log, null, null,
-                List.of("--release", "17", "-nowarn", "-implicit:class", "-d", classes.toString(), "-cp", deps, "-sourcepath", sourcePath),
+                List.of("--release", "17", "--add-modules", "jdk.incubator.vector", "-nowarn", "-implicit:class", "-d", classes.toString(), "-cp", deps, "-sourcepath", sourcePath),
                 null, javac.getStandardFileManager(null, null, null).getJavaFileObjects(root.resolve("engine/src/test/java/io/verity/engine/det/DigestMain.java"))).call();
         assertThat(ok).as("the deterministic engine must compile with --release 17:%n%s", log).isTrue();
 
-        String here = DigestMain.digests(2, ALL);
+        String here = DigestMain.digests(2, ALL), here3 = DigestMain.digests(DeterministicEngine.ID_V3, 2, 1, List.of(ALL)::contains);
         for (Path jdk : older) {
             String java = jdk.resolve("bin/java").toString();
             String cp = classes + File.pathSeparator + deps;
             assertThat(child(java, List.of(), 2, ALL, cp)).as("%s (release %d)", java, release(jdk)).isEqualTo(here);
+            assertThat(child(java, List.of("--add-modules=jdk.incubator.vector", "-Dverity.det.id=" + DeterministicEngine.ID_V3), 2, ALL, cp))
+                    .as("%s (release %d) verity-det/3", java, release(jdk)).isEqualTo(here3);
         }
     }
 

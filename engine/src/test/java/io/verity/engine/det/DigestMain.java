@@ -7,21 +7,27 @@ import java.io.ByteArrayOutputStream;
 
 /**
  * Child-JVM entry point of {@link CrossJvmDeterminismIT}: prints one line per real model,
- * {@code name|keccak of output bytes|traceRoot}. Arguments: threads, then the model names to run.
+ * {@code name|keccak of output bytes|traceRoot}. Arguments: threads, then the model names to run; the engine id is
+ * {@code -Dverity.det.id} (default {@link DeterministicEngine#ID}).
  */
 public final class DigestMain {
     public static void main(String[] args) throws Exception {
-        System.out.print(digests(Integer.parseInt(args[0]), java.util.Arrays.copyOfRange(args, 1, args.length)));
+        String id = System.getProperty("verity.det.id", DeterministicEngine.ID);
+        System.out.print(digests(id, Integer.parseInt(args[0]), 1, java.util.List.of(java.util.Arrays.copyOfRange(args, 1, args.length))::contains));
     }
 
     static String digests(int threads, String[] names) throws Exception {
         return digests(threads, 1, java.util.List.of(names)::contains);
     }
 
-    /** {@code name|keccak256(output bytes)|traceRoot} per wanted model, inputs of {@code RealModels.all(scale)}. */
     static String digests(int threads, int scale, java.util.function.Predicate<String> wanted) throws Exception {
+        return digests(DeterministicEngine.ID, threads, scale, wanted);
+    }
+
+    /** {@code name|keccak256(output bytes)|traceRoot} per wanted model, inputs of {@code RealModels.all(scale)}. */
+    static String digests(String id, int threads, int scale, java.util.function.Predicate<String> wanted) throws Exception {
         StringBuilder sb = new StringBuilder();
-        try (DeterministicEngine e = DeterministicEngine.create(threads, true)) {
+        try (DeterministicEngine e = DeterministicEngine.create(threads, true, id)) {
             for (RealModels.Case c : RealModels.all(scale)) {
                 if (!wanted.test(c.name())) continue;
                 DeterministicModel m = e.load(c.digest(), c.file());

@@ -35,6 +35,12 @@ class GoldenOutputDigestsTest {
         assertThat(modelDigests(1, 2)).isEqualTo(resource("/golden/det/real-model-digests-640.txt"));
     }
 
+    /** verity-det/3's bits (recorded 2026-12-07 when the contract was introduced): a kernel change may not move them. */
+    @Test
+    void verity_det_3_reproduces_its_recorded_bits() throws Exception {
+        assertThat(DigestMain.digests(DeterministicEngine.ID_V3, 1, 1, name -> true)).isEqualTo(resource("/golden/det/real-model-digests-v3.txt"));
+    }
+
     @Test
     void every_backend_suite_test_reproduces_its_recorded_output_bytes() throws Exception {
         assumeTrue(Files.isDirectory(BackendSuite.ROOT), "libonnx-testdata is not installed (./verity test installs it)");

@@ -27,12 +27,29 @@ class MatMulIntegerTest {
 
     @Test
     void a_rank_3_input_times_a_matrix_gives_numpys_matmul_of_the_shifted_operands() throws Exception {
-        int B = 2, M = 3, K = 5, N = 4;
-        Random r = new Random(SEED);
+        check(2, 3, 5, 4, 131, 7, false);
+    }
+
+    /**
+     * Long sums (the float32 lanes run k in chunks whose partial sums stay below 2^24), a column count past one
+     * 512-wide tile and not a multiple of the vector width, extreme operands (all 255 against zero points 0).
+     */
+    @Test
+    void long_sums_wide_rows_and_extreme_operands_stay_exact() throws Exception {
+        check(1, 37, 1500, 530, 0, 0, false);
+        check(2, 5, 777, 33, 128, 3, false);
+        check(1, 6, 1500, 40, 0, 0, true);
+    }
+
+    private void check(int B, int M, int K, int N, int za, int zb, boolean extreme) throws Exception {
+        Random r = new Random(SEED + K);
         byte[] a = new byte[B * M * K], w = new byte[K * N];
         r.nextBytes(a);
         r.nextBytes(w);
-        int za = 131, zb = 7;
+        if (extreme) {
+            java.util.Arrays.fill(a, (byte) 255);
+            java.util.Arrays.fill(w, (byte) 255);
+        }
         OnnxBuilder g = new OnnxBuilder().input("a", 2, B, M, K).input("w", 2, K, N).input("za", 2).input("zb", 2).output("y", 6);
         g.add(g.node("MatMulInteger", new String[] {"a", "w", "za", "zb"}, new String[] {"y"}));
         var model = g.write(dir);

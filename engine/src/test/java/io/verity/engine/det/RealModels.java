@@ -65,6 +65,30 @@ final class RealModels {
         return c;
     }
 
+    /**
+     * The bundled embedding models (langchain4j jars on the test class path, extracted into dir) at 16 and 128
+     * tokens: [CLS], seeded word-piece ids, [SEP].
+     */
+    static List<Case> embeddings(Path dir) {
+        List<Case> c = new ArrayList<>();
+        for (io.verity.engine.text.TextModel t : List.of(io.verity.engine.text.TextModel.ALL_MINILM_L6_V2,
+                io.verity.engine.text.TextModel.ALL_MINILM_L6_V2_Q)) {
+            Path jar = t.jarOnClassPath().orElseThrow(() -> new IllegalStateException(t.mavenCoordinates() + " is not on the class path"));
+            Path onnx = t.extract(jar, dir).onnx();
+            for (int len : new int[] {16, 128}) {
+                long[] ids = new long[len], mask = new long[len], types = new long[len];
+                SplittableRandom r = new SplittableRandom(len);
+                for (int i = 0; i < len; i++) {
+                    ids[i] = i == 0 ? 101 : i == len - 1 ? 102 : 1000 + r.nextInt(28000);
+                    mask[i] = 1;
+                }
+                c.add(new Case(t.modelName() + " (" + len + " tokens)", onnx, List.of(Tensor.ofLongs("input_ids", Shape.of(1, len), ids),
+                        Tensor.ofLongs("attention_mask", Shape.of(1, len), mask), Tensor.ofLongs("token_type_ids", Shape.of(1, len), types))));
+            }
+        }
+        return c;
+    }
+
     /** Renames the inputs to the graph's input names, in schema order (the models name them x, input, sr...). */
     static List<Tensor> bind(DeterministicModel m, List<Tensor> given) {
         List<Tensor> out = new ArrayList<>();

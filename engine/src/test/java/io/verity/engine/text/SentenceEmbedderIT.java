@@ -136,6 +136,27 @@ class SentenceEmbedderIT {
         }
     }
 
+    /** verity-det/3 (float32 FMA products, polynomial Erf): still ORT's vectors, and the same bits on 1 and 2 threads. */
+    @Test
+    void under_verity_det_3_both_variants_match_ort_and_are_bit_identical_across_threads() {
+        BundledMiniLm q = BundledMiniLm.extract(TextModel.ALL_MINILM_L6_V2_Q, dir);
+        var quantizedOnOrt = SentenceEmbedder.of(ort.load(q.digest(), q.onnx()), q.tokenizer());
+        try (var one = DeterministicEngine.create(1, false, DeterministicEngine.ID_V3);
+                var two = DeterministicEngine.create(2, true, DeterministicEngine.ID_V3)) {
+            for (BundledMiniLm m : List.of(bundle, q)) {
+                var det1 = SentenceEmbedder.of(one.load(m.digest(), m.onnx()), m.tokenizer());
+                var det2 = SentenceEmbedder.of(two.load(m.digest(), m.onnx()), m.tokenizer());
+                var reference = m == q ? quantizedOnOrt : onOrt;
+                for (String t : List.of(TEXTS.get(0), TEXTS.get(3), TEXTS.get(6))) {
+                    float[] a = det1.embed(t).vector();
+                    assertThat(bits(det2.embed(t).vector())).as("2 threads, %s, %s", m.model(), t).isEqualTo(bits(a));
+                    assertThat(cosine(a, reference.embed(t).vector())).as("cosine det/3 vs ORT, %s, %s", m.model(), t)
+                            .isGreaterThanOrEqualTo(COSINE);
+                }
+            }
+        }
+    }
+
     static double best(Runnable r, int runs) {
         long best = Long.MAX_VALUE;
         for (int i = 0; i < runs; i++) {

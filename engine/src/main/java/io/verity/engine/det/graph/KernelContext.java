@@ -11,6 +11,9 @@ import java.util.List;
 public interface KernelContext {
     Parallel par();
 
+    /** The contract the node's products follow. */
+    Arithmetic arithmetic();
+
     /** Runs body in a scope nested in the node's, with names bound to values (null ones left unbound). */
     Arr[] runBody(Graph body, List<String> names, Arr[] values);
 }

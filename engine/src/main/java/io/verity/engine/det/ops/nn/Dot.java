@@ -33,6 +33,14 @@ public final class Dot {
      * small products (it is new memory, missing every cache). Zeroed before each use, as a new one would be.
      */
     private static final ThreadLocal<double[][]> PARTIALS = ThreadLocal.withInitial(() -> new double[ROWS][TILE]);
+    /** The same for verity-det/3's float32 sums. */
+    private static final ThreadLocal<float[][]> FMA_PARTIALS = ThreadLocal.withInitial(() -> new float[ROWS][TILE]);
+
+    /**
+     * Whether the JVM was started with {@code --add-modules jdk.incubator.vector}: then {@link Lanes} computes the
+     * verity-det/3 products (and MatMulInteger), else the scalar loops here do, with the same bits.
+     */
+    static final boolean VECTORS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
     /** {@code rows} zeroed rows of at least {@code w} partial sums (w <= TILE), private to the calling thread. */
     static double[][] partials(int rows, int w) {
@@ -47,17 +55,17 @@ public final class Dot {
      * @param c receives M x N at {@code cOff}
      * @param bias per-row bias added after the sum (null for none); {@code biasOff} indexes it
      */
-    static void matmul(Parallel par, int M, int N, int K, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    static void matmul(boolean fma, Parallel par, int M, int N, int K, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
             float[] c, int cOff, float[] bias, int biasOff) {
-        matmul(par, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, N, bias, biasOff);
+        matmul(fma, par, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, N, bias, biasOff);
     }
 
     /** As above with an explicit row stride {@code ldc} for c (to write a column tile of a wider matrix). */
-    static void matmul(Parallel par, int M, int N, int K, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    static void matmul(boolean fma, Parallel par, int M, int N, int K, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
             float[] c, int cOff, int ldc, float[] bias, int biasOff) {
         int[] tap = new int[K];
         for (int k = 0; k < K; k++) tap[k] = k * ldb;
-        taps(par, 1, M, N, K, a, aOff, 0, lda, b, bOff, 0, tap, N, N, c, cOff, 0, ldc, bias, biasOff);
+        taps(fma, par, 1, M, N, K, a, aOff, 0, lda, b, bOff, 0, tap, N, N, c, cOff, 0, ldc, bias, biasOff);
     }
 
     /**
@@ -67,36 +75,63 @@ public final class Dot {
      * {@code G} independent products (a convolution's groups) run as one parallel loop: product g uses a, b, c
      * and bias from {@code aOff + g * aG}, {@code bOff + g * bG}, {@code cOff + g * cG} and {@code biasOff + g * M}.
      */
-    static void taps(Parallel par, int G, int M, int Q, int K, float[] a, int aOff, int aG, int lda, float[] b, int bOff, int bG,
+    static void taps(boolean fma, Parallel par, int G, int M, int Q, int K, float[] a, int aOff, int aG, int lda, float[] b, int bOff, int bG,
             int[] tap, int span, int keep, float[] c, int cOff, int cG, int ldc, float[] bias, int biasOff) {
         int rowBlocks = (M + ROWS - 1) / ROWS, colTiles = (Q + TILE - 1) / TILE, per = rowBlocks * colTiles;
         // Row blocks vary fastest, so consecutive tasks on one thread reuse the same columns of b from cache.
         par.forEach(G * per, (long) ROWS * TILE * K, gt -> {
             int g = gt / per, task = gt % per;
-            taps(M, Q, K, a, aOff + g * aG, lda, b, bOff + g * bG, tap, span, keep, c, cOff + g * cG, ldc, bias, biasOff + g * M,
+            taps(fma, M, Q, K, a, aOff + g * aG, lda, b, bOff + g * bG, tap, span, keep, c, cOff + g * cG, ldc, bias, biasOff + g * M,
                     task % rowBlocks, task / rowBlocks);
         });
     }
 
-    /** Row block rb, column tile ct of one product. */
-    private static void taps(int M, int Q, int K, float[] a, int aOff, int lda, float[] b, int bOff, int[] tap, int span, int keep,
-            float[] c, int cOff, int ldc, float[] bias, int biasOff, int rb, int ct) {
-        {
-            int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS);
-            int q0 = ct * TILE, w = Math.min(Q, q0 + TILE) - q0;
-            double[][] s = partials(m1 - m0, w);
-            rows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, s);
-            for (int m = m0; m < m1; m++) {
-                double[] sm = s[m - m0];
-                double bv = bias == null ? 0 : bias[biasOff + m];
-                int base = cOff + m * ldc;
-                for (int j = 0; j < w; ) {
-                    int q = q0 + j, col = q % span, n = Math.min(w - j, span - col);
-                    int len = Math.max(0, Math.min(n, keep - col)), co = base + (q / span) * keep + col;
+    /**
+     * Row block rb, column tile ct of one product: /2's float64 sums, or with {@code fma} verity-det/3's float32
+     * sums, {@code s = fma(a[m][k], b[k][q], s)} for k ascending from s = +0, then {@code s + bias} (one float32
+     * addition) when there is a bias.
+     */
+    private static void taps(boolean fma, int M, int Q, int K, float[] a, int aOff, int lda, float[] b, int bOff, int[] tap, int span,
+            int keep, float[] c, int cOff, int ldc, float[] bias, int biasOff, int rb, int ct) {
+        int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS);
+        int q0 = ct * TILE, w = Math.min(Q, q0 + TILE) - q0;
+        double[][] s = fma ? null : partials(m1 - m0, w);
+        float[][] f = fma ? FMA_PARTIALS.get() : null;
+        if (!fma) rows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, s);
+        else if (VECTORS) Lanes.fmaRows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, f);
+        else fmaRows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, f);
+        for (int m = m0; m < m1; m++) {
+            int base = cOff + m * ldc;
+            for (int j = 0; j < w; ) {
+                int q = q0 + j, col = q % span, n = Math.min(w - j, span - col);
+                int len = Math.max(0, Math.min(n, keep - col)), co = base + (q / span) * keep + col;
+                if (fma) {
+                    float[] sm = f[m - m0];
+                    if (bias == null) System.arraycopy(sm, j, c, co, len);
+                    else for (int i = 0; i < len; i++) c[co + i] = sm[j + i] + bias[biasOff + m];
+                } else {
+                    double[] sm = s[m - m0];
+                    double bv = bias == null ? 0 : bias[biasOff + m];
                     if (bias == null) for (int i = 0; i < len; i++) c[co + i] = (float) sm[j + i];
                     else for (int i = 0; i < len; i++) c[co + i] = (float) (sm[j + i] + bv);
-                    j += n;
                 }
+                j += n;
+            }
+        }
+    }
+
+    /**
+     * {@link Lanes#fmaRows} without the Vector API: the k loop outside, so every s[r][j] still takes its fmas in
+     * ascending k, and each element's chain is the same whichever order the elements are visited in.
+     */
+    static void fmaRows(int K, float[] a, int a0, int lda, int rows, float[] b, int bo, int[] tap, int w, float[][] s) {
+        for (int r = 0; r < rows; r++) java.util.Arrays.fill(s[r], 0, w, 0f);
+        for (int k = 0; k < K; k++) {
+            int bk = bo + tap[k];
+            for (int r = 0; r < rows; r++) {
+                float x = a[a0 + r * lda + k];
+                float[] sr = s[r];
+                for (int j = 0; j < w; j++) sr[j] = Math.fma(x, b[bk + j], sr[j]);
             }
         }
     }
@@ -107,13 +142,24 @@ public final class Dot {
      * a convolution with few output pixels and many channels (Silero's STFT), where a is the pixels' im2col
      * rows and b the transposed weights, so the vectorised loop runs along the long channel axis.
      */
-    static void matmulT(Parallel par, int M, int N, int K, float[] a, float[] b, int bOff, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
+    static void matmulT(boolean fma, Parallel par, int M, int N, int K, float[] a, float[] b, int bOff, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
         int[] tap = new int[K];
         for (int k = 0; k < K; k++) tap[k] = k * N;
         int rowBlocks = (M + ROWS - 1) / ROWS, colTiles = (N + TILE - 1) / TILE;
         par.forEach(rowBlocks * colTiles, (long) ROWS * TILE * K, task -> {
             int rb = task % rowBlocks, ct = task / rowBlocks;
             int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS), n0 = ct * TILE, w = Math.min(N, n0 + TILE) - n0;
+            if (fma) { // verity-det/3: fma(x, w, s) is fma(w, x, s), so the transposed product has the same chains
+                float[][] s = FMA_PARTIALS.get();
+                if (VECTORS) Lanes.fmaRows(K, a, m0 * K, K, m1 - m0, b, bOff + n0, tap, w, s);
+                else fmaRows(K, a, m0 * K, K, m1 - m0, b, bOff + n0, tap, w, s);
+                for (int m = m0; m < m1; m++) {
+                    float[] sm = s[m - m0];
+                    if (bias == null) for (int j = 0; j < w; j++) c[cOff + (n0 + j) * ldc + m] = sm[j];
+                    else for (int j = 0; j < w; j++) c[cOff + (n0 + j) * ldc + m] = sm[j] + bias[biasOff + n0 + j];
+                }
+                return;
+            }
             double[][] s = partials(m1 - m0, w);
             rows(K, a, m0 * K, K, m1 - m0, b, bOff + n0, tap, w, s);
             for (int m = m0; m < m1; m++) {

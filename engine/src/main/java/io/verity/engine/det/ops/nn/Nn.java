@@ -32,6 +32,11 @@ public final class Nn {
         m.put("ConvInteger", Nn::convInteger);
     }
 
+    /** Whether the products follow verity-det/3 (float32 fma sums) rather than /2 (float64 sums). */
+    private static boolean fma(KernelContext c) {
+        return c.arithmetic() == io.verity.engine.det.graph.Arithmetic.DET3;
+    }
+
     private static Arr[] matmul(Op n, Arr[] in, KernelContext c) {
         Arr a = in[0], b = in[1];
         if (a.dtype != b.dtype || !a.isFloat()) {
@@ -49,7 +54,7 @@ public final class Nn {
         if (a.f != null) {
             float[] o = new float[nb * M * N];
             for (int q = 0; q < nb; q++) {
-                Dot.matmul(c.par(), M, N, Kd, a.f, ai[q] * M * Kd, Kd, b.f, bi[q] * Kd * N, N, o, q * M * N, null, 0);
+                Dot.matmul(fma(c), c.par(), M, N, Kd, a.f, ai[q] * M * Kd, Kd, b.f, bi[q] * Kd * N, N, o, q * M * N, null, 0);
             }
             res = Arr.floats(out, o);
         } else {
@@ -94,14 +99,20 @@ public final class Nn {
         int M = A.shape[0], Kd = A.shape[1], N = B.shape[1];
         if (B.shape[0] != Kd) throw new OpException(n, "inner dimensions differ: A' is " + Arrays.toString(A.shape) + ", B' is " + Arrays.toString(B.shape));
         double[] sum = new double[M * N];
-        c.par().forEach(M, (long) N * Kd, i -> {
-            double[] acc = new double[N];
-            for (int k = 0; k < Kd; k++) {
-                double x = A.f[i * Kd + k];
-                for (int j = 0; j < N; j++) acc[j] += x * B.f[k * N + j];
-            }
-            System.arraycopy(acc, 0, sum, i * N, N);
-        });
+        if (fma(c)) {
+            float[] s = new float[M * N];
+            Dot.matmul(true, c.par(), M, N, Kd, A.f, 0, Kd, B.f, 0, N, s, 0, null, 0);
+            for (int i = 0; i < s.length; i++) sum[i] = s[i];
+        } else {
+            c.par().forEach(M, (long) N * Kd, i -> {
+                double[] acc = new double[N];
+                for (int k = 0; k < Kd; k++) {
+                    double x = A.f[i * Kd + k];
+                    for (int j = 0; j < N; j++) acc[j] += x * B.f[k * N + j];
+                }
+                System.arraycopy(acc, 0, sum, i * N, N);
+            });
+        }
         float[] o = new float[M * N];
         int[] out = {M, N};
         int[] ci = cc == null ? null : K.bindex(out, cc.shape);
@@ -181,7 +192,8 @@ public final class Nn {
         int OH = g.oh, OW = g.ow, P = OH * OW, Kd = Cg * kh * kw, Mg = M / G;
         float[] o = new float[N * M * P];
         if (P == 0) return new Arr[] {Arr.floats(oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW}, o)};
-        if (Cg == 1 && Mg == 1 && (g.sh > 1 || g.sw > 1 || (P <= 1024 && OW >= 64 && kw >= 4) || !finite(w.f))) {
+        boolean fma = fma(c);
+        if (!fma && Cg == 1 && Mg == 1 && (g.sh > 1 || g.sw > 1 || (P <= 1024 && OW >= 64 && kw >= 4) || !finite(w.f))) {
             // Strided depthwise, and small planes of long rows (text lines: cls's 5x5 on 2-3 rows of 96) with
             // four or more taps a row, which it folds four at a time: the row kernel is faster than splitting
             // the input into phases (a copy). (On small square planes, det's, the product path stays faster.)
@@ -206,7 +218,7 @@ public final class Nn {
                     c.par().forEach(bands, (long) band * Kd * Mg, t -> {
                         int p0 = t * band, p1 = Math.min(P, p0 + band);
                         float[] tile = im2colBand(x.f, xOff, Cg, H, W, g, p0, p1);
-                        Dot.matmul(Parallel.SERIAL, Mg, p1 - p0, Kd, w.f, fgi * Mg * Kd, Kd, tile, 0, p1 - p0, o, oOff + p0, P,
+                        Dot.matmul(fma, Parallel.SERIAL, Mg, p1 - p0, Kd, w.f, fgi * Mg * Kd, Kd, tile, 0, p1 - p0, o, oOff + p0, P,
                                 bias == null ? null : bias.f, fgi * Mg);
                     });
                 }
@@ -234,11 +246,11 @@ public final class Nn {
                         int q = xb + gi * Cg * plane + p / OW * Wq + p % OW;
                         for (int k = 0; k < Kd; k++) col[p * Kd + k] = xq[q + tap[k]];
                     }
-                    Dot.matmulT(c.par(), P, Mg, Kd, col, wt, gi * Kd * Mg, o, (b * M + gi * Mg) * P, P, bias == null ? null : bias.f, gi * Mg);
+                    Dot.matmulT(fma, c.par(), P, Mg, Kd, col, wt, gi * Kd * Mg, o, (b * M + gi * Mg) * P, P, bias == null ? null : bias.f, gi * Mg);
                 }
                 continue;
             }
-            Dot.taps(c.par(), G, Mg, (OH - 1) * Wq + OW, Kd, w.f, 0, Mg * Kd, Kd, xq, copy ? 0 : b * C * H * W, Cg * plane, tap, Wq, OW,
+            Dot.taps(fma, c.par(), G, Mg, (OH - 1) * Wq + OW, Kd, w.f, 0, Mg * Kd, Kd, xq, copy ? 0 : b * C * H * W, Cg * plane, tap, Wq, OW,
                     o, b * M * P, Mg * P, P, bias == null ? null : bias.f, 0);
         }
         int[] shape = oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW};
@@ -430,7 +442,7 @@ public final class Nn {
                             for (int mm = 0; mm < Mg; mm++) {
                                 for (int cc = 0; cc < Cg; cc++) wt[mm * Cg + cc] = w.f[(((gi * Cg + cc) * Mg + mm) * kh + ky) * kw + kx];
                             }
-                            Dot.matmul(c.par(), Mg, H * W, Cg, wt, 0, Cg, x.f, (b * C + gi * Cg) * H * W, H * W, tmp, 0,
+                            Dot.matmul(fma(c), c.par(), Mg, H * W, Cg, wt, 0, Cg, x.f, (b * C + gi * Cg) * H * W, H * W, tmp, 0,
                                     bias == null ? null : bias.f, gi * Mg);
                             for (int mm = 0; mm < Mg; mm++) {
                                 int ob = (b * M + gi * Mg + mm) * OH * OW;
@@ -638,26 +650,135 @@ public final class Nn {
         Batched p = Batched.of(n, a.shape, b.shape);
         int M = p.M, Kd = p.Kd, N = p.N;
         int[] ai = p.ai, bi = p.bi;
+        // Operands minus their zero points, as int: 8-bit values, so each term is below 2^16 in magnitude and a
+        // sum of Kd terms below 2^31 while Kd < 2^15; then int arithmetic (which the JIT vectorises) is exact.
+        Quantized qw = quantizedWeights(b, bz, N);
+        int[] x = new int[a.size()], y = qw.values;
+        for (int i = 0; i < x.length; i++) {
+            int row = i / Kd % M;
+            x[i] = (int) (a.l[i] - (az == null ? 0 : az.size() == 1 ? az.l[0] : az.l[row]));
+        }
+        long bound = 0;
+        for (int v : x) bound = Math.max(bound, Math.abs((long) v));
+        long by = qw.max;
+        if (bound * by * Kd >= Integer.MAX_VALUE) return new Arr[] {Arr.longs(DType.INT32, p.out, wide(p, x, y))};
+        // Faster still: float32 FMA lanes over chunks of k short enough that every partial sum stays below 2^24,
+        // where float32 holds integers exactly, so each chunk's sum is the exact integer; chunks add up in int.
+        int chunk = (int) Math.min(Kd, bound * by == 0 ? Kd : ((1L << 24) - 1) / (bound * by));
+        boolean viaFloat = Dot.VECTORS && chunk >= 16;
+        float[] xf = viaFloat ? new float[x.length] : null, yf = viaFloat ? qw.floats() : null;
+        if (viaFloat) for (int i = 0; i < x.length; i++) xf[i] = x[i];
+        int[] tap = new int[chunk];
+        for (int k = 0; k < chunk; k++) tap[k] = k * N;
         long[] o = new long[ai.length * M * N];
+        int rowBlocks = (M + 3) / 4, colTiles = (N + 511) / 512, per = rowBlocks * colTiles;
+        // As Dot: a task owns 4 rows x 512 columns whose sums stay in L1 while four rows of b stream past.
+        c.par().forEach(ai.length * per, 4L * 512 * Kd, t -> {
+            int q = t / per, rb = t % per % rowBlocks, ct = t % per / rowBlocks;
+            int m0 = rb * 4, rows = Math.min(M, m0 + 4) - m0, n0 = ct * 512, w = Math.min(N, n0 + 512) - n0;
+            int xo = ai[q] * M * Kd + m0 * Kd, bo = bi[q] * Kd * N + n0;
+            int[][] sum = new int[rows][w];
+            if (viaFloat) {
+                float[][] f = new float[4][512];
+                for (int k0 = 0; k0 < Kd; k0 += chunk) {
+                    Lanes.fmaRows(Math.min(chunk, Kd - k0), xf, xo + k0, Kd, rows, yf, bo + k0 * N, tap, w, f);
+                    for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) sum[r][j] += (int) f[r][j];
+                }
+            } else if (Dot.VECTORS) {
+                Lanes.intRows(Kd, x, xo, rows, y, bo, N, w, sum);
+            }
+            if (Dot.VECTORS) {
+                for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) o[(q * M + m0 + r) * N + n0 + j] = sum[r][j];
+                return;
+            }
+            int k = 0;
+            for (; k + 4 <= Kd; k += 4) {
+                int b0 = bo + k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
+                for (int r = 0; r < rows; r++) {
+                    int xr = xo + r * Kd + k, x0 = x[xr], x1 = x[xr + 1], x2 = x[xr + 2], x3 = x[xr + 3];
+                    int[] sr = sum[r];
+                    for (int j = 0; j < w; j++) sr[j] += x0 * y[b0 + j] + x1 * y[b1 + j] + x2 * y[b2 + j] + x3 * y[b3 + j];
+                }
+            }
+            for (; k < Kd; k++) {
+                int bk = bo + k * N;
+                for (int r = 0; r < rows; r++) {
+                    int xk = x[xo + r * Kd + k];
+                    int[] sr = sum[r];
+                    for (int j = 0; j < w; j++) sr[j] += xk * y[bk + j];
+                }
+            }
+            for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) o[(q * M + m0 + r) * N + n0 + j] = sum[r][j];
+        });
+        return new Arr[] {Arr.longs(DType.INT32, p.out, o)};
+    }
+
+    /** Sums that may exceed int32 (not from 8-bit operands): in 64 bits, wrapped to int32 at the end. */
+    private static long[] wide(Batched p, int[] x, int[] y) {
+        int M = p.M, Kd = p.Kd, N = p.N;
+        long[] o = new long[p.ai.length * M * N];
         long[] row = new long[N];
-        long[] zb = new long[N];
-        for (int j = 0; j < N; j++) zb[j] = bz == null ? 0 : bz.size() == 1 ? bz.l[0] : bz.l[j];
-        for (int q = 0; q < ai.length; q++) {
-            int ao = ai[q] * M * Kd, bo = bi[q] * Kd * N;
+        for (int q = 0; q < p.ai.length; q++) {
+            int ao = p.ai[q] * M * Kd, bo = p.bi[q] * Kd * N;
             for (int i = 0; i < M; i++) {
-                long za = az == null ? 0 : az.size() == 1 ? az.l[0] : az.l[i];
                 Arrays.fill(row, 0);
                 for (int k = 0; k < Kd; k++) {
-                    long x = a.l[ao + i * Kd + k] - za;
-                    if (x == 0) continue;
-                    int bk = bo + k * N;
-                    for (int j = 0; j < N; j++) row[j] += x * (b.l[bk + j] - zb[j]);
+                    long xk = x[ao + i * Kd + k];
+                    for (int j = 0; j < N; j++) row[j] += xk * y[bo + k * N + j];
                 }
                 for (int j = 0; j < N; j++) o[(q * M + i) * N + j] = (int) row[j];
             }
         }
-        return new Arr[] {Arr.longs(DType.INT32, p.out, o)};
+        return o;
     }
+
+    /** A quantized weight (usually an initializer) minus its zero point, as int; cached per weight array. */
+    private static Quantized quantizedWeights(Arr b, Arr bz, int N) {
+        long[] zp = bz == null ? null : bz.l;
+        Quantized have = QUANTIZED.get(b.l);
+        if (have != null && have.zeroPoint == zp) return have;
+        int[] y = minus(b.l, bz, N);
+        long max = 0;
+        for (int v : y) max = Math.max(max, Math.abs((long) v));
+        Quantized q = new Quantized(zp, y, max);
+        QUANTIZED.put(b.l, q);
+        return q;
+    }
+
+    /**
+     * b minus the zero point array zeroPoint (compared by identity: both are usually initializers), the largest
+     * magnitude, and (made on first use) the same values as float32, exact since they are 8-bit.
+     */
+    private static final class Quantized {
+        final long[] zeroPoint;
+        final int[] values;
+        final long max;
+        private volatile float[] floats;
+
+        Quantized(long[] zeroPoint, int[] values, long max) {
+            this.zeroPoint = zeroPoint;
+            this.values = values;
+            this.max = max;
+        }
+
+        float[] floats() {
+            float[] f = floats;
+            if (f == null) {
+                f = new float[values.length];
+                for (int i = 0; i < f.length; i++) f[i] = values[i];
+                floats = f;
+            }
+            return f;
+        }
+    }
+
+    private static int[] minus(long[] l, Arr bz, int N) {
+        int[] y = new int[l.length];
+        for (int i = 0; i < y.length; i++) y[i] = (int) (l[i] - (bz == null ? 0 : bz.size() == 1 ? bz.l[0] : bz.l[i % N]));
+        return y;
+    }
+
+    private static final java.util.Map<long[], Quantized> QUANTIZED = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** ConvInteger: subtract the zero points, run the (exact, since every value is a small integer) float64 conv path. */
     private static Arr[] convInteger(Op n, Arr[] in, KernelContext c) {

@@ -193,6 +193,21 @@ public final class Shapes {
             out[i] = x.shape[perm[i]];
             pst[i] = st[perm[i]];
         }
+        if (x.f != null && r > 0 && out[r - 1] > 0) { // float32 (attention heads): a strided copy per output row
+            int n = Arr.size(out), last = out[r - 1], ls = pst[r - 1];
+            float[] o = new float[n];
+            int[] c = new int[r];
+            for (int i = 0; i < n; i += last) {
+                int base = 0;
+                for (int ax = 0; ax < r - 1; ax++) base += c[ax] * pst[ax];
+                for (int j = 0; j < last; j++) o[i + j] = x.f[base + j * ls];
+                for (int ax = r - 2; ax >= 0; ax--) {
+                    if (++c[ax] < out[ax]) break;
+                    c[ax] = 0;
+                }
+            }
+            return Arr.floats(out, o);
+        }
         return x.gather(out, map(out, coord -> {
             int s = 0;
             for (int i = 0; i < r; i++) s += coord[i] * pst[i];

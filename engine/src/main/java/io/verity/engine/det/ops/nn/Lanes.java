@@ -1,0 +1,139 @@
+package io.verity.engine.det.ops.nn;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API kernels of {@link Dot}, loaded only when the JVM runs with
+ * {@code --add-modules jdk.incubator.vector} ({@link Dot#VECTORS}); otherwise Dot's scalar loops compute the
+ * same bits. Every lane is a different output column and each lane's sum runs over k in ascending order, one
+ * {@code Math.fma} (or exact int multiply-add) per k: no value ever moves between lanes, so the CPU's vector width
+ * (4, 8 or 16 floats) decides only how many outputs are computed at once, never a bit.
+ *
+ * <p>Register blocking: four rows by two vectors of columns keep eight accumulators in registers for the whole k
+ * loop; each k loads two vectors of b and broadcasts four values of a (2 loads for 8 FMAs).
+ */
+final class Lanes {
+    private Lanes() {}
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+
+    /**
+     * s[r][j] = fma-chain over k = 0..K-1 of a[a0 + r*lda + k] * b[bo + tap[k] + j], from +0, for r < rows, j < w.
+     */
+    static void fmaRows(int K, float[] a, int a0, int lda, int rows, float[] b, int bo, int[] tap, int w, float[][] s) {
+        int L = F.length(), r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int ar = a0 + r * lda, j = 0;
+            for (; j + 2 * L <= w; j += 2 * L) four2(K, a, ar, lda, b, bo + j, tap, s, r, j, L);
+            for (; j + L <= w; j += L) four1(K, a, ar, lda, b, bo + j, tap, s, r, j);
+            tail(K, a, ar, lda, 4, b, bo, tap, s, r, j, w);
+        }
+        if (r == rows) return;
+        int ar = a0 + r * lda, j = 0;
+        for (; j + L <= w; j += L) {
+            for (int i = r; i < rows; i++) one(K, a, ar + (i - r) * lda, b, bo + j, tap, s[i], j);
+        }
+        tail(K, a, ar, lda, rows - r, b, bo, tap, s, r, j, w);
+    }
+
+    /**
+     * Columns j0..w-1 of rows r..r+n-1 in scalar fmas (k outside, so each sum still takes its k in order). Masked
+     * vectors would do, but a masked load that reaches past the array's end leaves the JIT's fast path.
+     */
+    private static void tail(int K, float[] a, int ar, int lda, int n, float[] b, int bo, int[] tap, float[][] s, int r, int j0, int w) {
+        if (j0 >= w) return;
+        for (int i = 0; i < n; i++) java.util.Arrays.fill(s[r + i], j0, w, 0f);
+        for (int k = 0; k < K; k++) {
+            int bk = bo + tap[k];
+            for (int i = 0; i < n; i++) {
+                float x = a[ar + i * lda + k];
+                float[] si = s[r + i];
+                for (int j = j0; j < w; j++) si[j] = Math.fma(x, b[bk + j], si[j]);
+            }
+        }
+    }
+
+    private static void four2(int K, float[] a, int ar, int lda, float[] b, int bo, int[] tap, float[][] s, int r, int j, int L) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int k = 0; k < K; k++) {
+            int bk = bo + tap[k];
+            FloatVector b0 = FloatVector.fromArray(F, b, bk), b1 = FloatVector.fromArray(F, b, bk + L);
+            FloatVector x = FloatVector.broadcast(F, a[ar + k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[ar + lda + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[ar + 2 * lda + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[ar + 3 * lda + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(s[r], j);
+        c01.intoArray(s[r], j + L);
+        c10.intoArray(s[r + 1], j);
+        c11.intoArray(s[r + 1], j + L);
+        c20.intoArray(s[r + 2], j);
+        c21.intoArray(s[r + 2], j + L);
+        c30.intoArray(s[r + 3], j);
+        c31.intoArray(s[r + 3], j + L);
+    }
+
+    private static void four1(int K, float[] a, int ar, int lda, float[] b, int bo, int[] tap, float[][] s, int r, int j) {
+        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
+        for (int k = 0; k < K; k++) {
+            FloatVector bv = FloatVector.fromArray(F, b, bo + tap[k]);
+            c0 = FloatVector.broadcast(F, a[ar + k]).fma(bv, c0);
+            c1 = FloatVector.broadcast(F, a[ar + lda + k]).fma(bv, c1);
+            c2 = FloatVector.broadcast(F, a[ar + 2 * lda + k]).fma(bv, c2);
+            c3 = FloatVector.broadcast(F, a[ar + 3 * lda + k]).fma(bv, c3);
+        }
+        c0.intoArray(s[r], j);
+        c1.intoArray(s[r + 1], j);
+        c2.intoArray(s[r + 2], j);
+        c3.intoArray(s[r + 3], j);
+    }
+
+    private static void one(int K, float[] a, int ar, float[] b, int bo, int[] tap, float[] s, int j) {
+        FloatVector c = FloatVector.zero(F);
+        for (int k = 0; k < K; k++) c = FloatVector.broadcast(F, a[ar + k]).fma(FloatVector.fromArray(F, b, bo + tap[k]), c);
+        c.intoArray(s, j);
+    }
+
+    /**
+     * s[r][j] = sum over k of x[x0 + r*K + k] * y[bo + k*N + j] in int arithmetic (exact while the caller's bound
+     * holds, so any order gives the same result), for r < rows, j < w.
+     */
+    static void intRows(int K, int[] x, int x0, int rows, int[] y, int bo, int N, int w, int[][] s) {
+        int L = I.length();
+        for (int r = 0; r < rows; r += 4) {
+            int n = Math.min(4, rows - r), xr = x0 + r * K, j = 0;
+            for (; j + L <= w; j += L) {
+                IntVector c0 = IntVector.zero(I), c1 = c0, c2 = c0, c3 = c0;
+                for (int k = 0; k < K; k++) {
+                    IntVector bv = IntVector.fromArray(I, y, bo + k * N + j);
+                    c0 = bv.mul(x[xr + k]).add(c0);
+                    if (n > 1) c1 = bv.mul(x[xr + K + k]).add(c1);
+                    if (n > 2) c2 = bv.mul(x[xr + 2 * K + k]).add(c2);
+                    if (n > 3) c3 = bv.mul(x[xr + 3 * K + k]).add(c3);
+                }
+                c0.intoArray(s[r], j);
+                if (n > 1) c1.intoArray(s[r + 1], j);
+                if (n > 2) c2.intoArray(s[r + 2], j);
+                if (n > 3) c3.intoArray(s[r + 3], j);
+            }
+            for (int i = 0; i < n; i++) { // the last columns, scalar (exact: the order is free)
+                for (int jj = j; jj < w; jj++) {
+                    int sum = 0;
+                    for (int k = 0; k < K; k++) sum += x[xr + i * K + k] * y[bo + k * N + jj];
+                    s[r + i][jj] = sum;
+                }
+            }
+        }
+    }
+}
