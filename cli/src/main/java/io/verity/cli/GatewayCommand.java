@@ -77,6 +77,9 @@ public final class GatewayCommand {
         @Mixin
         HttpLimitOptions httpLimits = new HttpLimitOptions();
 
+        @Mixin
+        TxOptions tx = new TxOptions(); // the client's deposit, equivocation reports and disputes
+
         @Override
         public Integer call() throws Exception {
             GatewayMain.runUntilTerminated(config());

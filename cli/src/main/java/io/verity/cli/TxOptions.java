@@ -5,10 +5,10 @@ import picocli.CommandLine.Option;
 
 /**
  * How a process's transactions are priced, replaced and confirmed (io.verity.chain.rpc.TxPolicy, docs/chain.md), as
- * options of {@code node start}; passed on to the *Main parsers, which own defaults and checks.
+ * options of {@code node start} and {@code gateway start}; passed on to the *Main parsers, which own defaults and checks.
  */
 public final class TxOptions {
-    @Option(names = "--tx-confirmations", description = "with --deployment: blocks a transaction (a batch commit) needs on top before it counts (default 1)")
+    @Option(names = "--tx-confirmations", description = "with --deployment: blocks a transaction needs on top before it counts (default 1)")
     Integer confirmations;
 
     @Option(names = "--tx-max-fee-wei", description = "with --deployment: most wei per gas a transaction offers (default 500 gwei)")

@@ -59,7 +59,7 @@ public final class Gateway implements AutoCloseable {
         Deployment read = Deployment.read(config.deploymentFile());
         Deployment d = config.rpcUrl().map(read::withRpcUrl).orElse(read);
         Optional<ChainAccount> client = config.clientKey().map(ChainAccount::fromPrivateKey);
-        this.chain = ChainClients.connect(d, client.orElse(ChainAccount.READ_ONLY));
+        this.chain = ChainClients.connect(d, client.orElse(ChainAccount.READ_ONLY), config.tx());
         this.background = Executors.newVirtualThreadPerTaskExecutor();
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).executor(background).build();

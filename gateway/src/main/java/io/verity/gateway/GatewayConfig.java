@@ -1,5 +1,6 @@
 package io.verity.gateway;
 
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.routing.Routing;
 import io.verity.gateway.tee.TeeSettings;
@@ -34,11 +35,14 @@ import java.util.Optional;
  * @param http the HTTP limits (docs/security.md): body size, idle timeout, minimum data rate, concurrent inferences
  * @param tee how the {@code tee} policy judges nodes' evidence ({@link TeeSettings#NONE}: it accepts none)
  * @param vouchers how many answers, or how long, a node's next voucher may wait for (docs/security.md)
+ * @param tx how the client account's transactions (deposit, equivocation reports, disputes) are priced, replaced
+ *     and confirmed: the node's {@code --tx-*} flags ({@link TxPolicy#FLAGS}, docs/chain.md)
  */
 public record GatewayConfig(Path home, String host, int port, Path deploymentFile, Optional<String> rpcUrl,
         Optional<String> clientKey, BigInteger deposit, Policy defaultPolicy, Routing routing, Tolerance tolerance,
         Map<String, Tolerance> tolerances, Duration refreshInterval, Duration requestTimeout, Duration hedgeAfter,
-        Duration quarantine, int maxAttempts, double samplingMargin, HttpLimits http, TeeSettings tee, Payer.Pacing vouchers) {
+        Duration quarantine, int maxAttempts, double samplingMargin, HttpLimits http, TeeSettings tee, Payer.Pacing vouchers,
+        TxPolicy tx) {
 
     /** Inference requests the gateway runs at once without a {@code --max-concurrent}; more get 429. */
     public static final int DEFAULT_CONCURRENT_INFERENCES = 256;
@@ -49,6 +53,7 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         Objects.requireNonNull(deploymentFile, "deploymentFile");
         Objects.requireNonNull(tee, "tee");
         Objects.requireNonNull(vouchers, "vouchers");
+        Objects.requireNonNull(tx, "tx");
         tolerances = Map.copyOf(tolerances);
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
         if (deposit.signum() < 0) throw new IllegalArgumentException("deposit must be >= 0 wei, got " + deposit);
@@ -100,6 +105,7 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         private HttpLimits http = HttpLimits.DEFAULT;
         private TeeSettings tee = TeeSettings.NONE;
         private Payer.Pacing vouchers = Payer.Pacing.DEFAULT;
+        private TxPolicy tx = TxPolicy.defaults();
 
         private Builder(Path home, Path deploymentFile) {
             this.home = home;
@@ -141,10 +147,11 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
         public HttpLimits http() { return http; }
         public Builder tee(TeeSettings v) { tee = v; return this; }
         public Builder vouchers(Payer.Pacing v) { vouchers = v; return this; }
+        public Builder tx(TxPolicy v) { tx = v; return this; }
 
         public GatewayConfig build() {
             return new GatewayConfig(home, host, port, deploymentFile, rpcUrl, clientKey, deposit, defaultPolicy, routing,
-                    tolerance, tolerances, refreshInterval, requestTimeout, hedgeAfter, quarantine, maxAttempts, samplingMargin, http, tee, vouchers);
+                    tolerance, tolerances, refreshInterval, requestTimeout, hedgeAfter, quarantine, maxAttempts, samplingMargin, http, tee, vouchers, tx);
         }
     }
 }

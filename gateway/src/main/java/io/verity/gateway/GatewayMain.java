@@ -1,6 +1,7 @@
 package io.verity.gateway;
 
 import io.verity.chain.keys.KeyStoreFlags;
+import io.verity.chain.rpc.TxPolicy;
 import io.verity.gateway.pay.Payer;
 import io.verity.gateway.tee.TeeSettings;
 import io.verity.http.FlagSources;
@@ -17,7 +18,8 @@ import java.time.Duration;
  * Runs one gateway in this process until it is terminated:
  * {@code java -cp ... io.verity.gateway.GatewayMain --home DIR --deployment FILE [--rpc URL] [--port N]
  * [--host H] [--client-key-file FILE | --client-keystore FILE (--password-file FILE | --password-env NAME)] [--deposit-wei N] [--policy P] [--routing W] [--tolerance [model=]abs,rel] [--hedge-ms MS]
- * [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS] [--tee-policy FILE] [--tee-max-age-s S]} and the HTTP limits
+ * [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS] [--tee-policy FILE] [--tee-max-age-s S]}, the transaction
+ * flags the node takes too ({@link TxPolicy#FLAGS}: the client's deposit, equivocation reports and disputes) and the HTTP limits
  * every server takes ({@link io.verity.http.HttpLimits#USAGE}). The paying client's key comes from
  * an encrypted keystore ({@code --client-keystore}), {@code VERITY_CLIENT_KEY} or a file ({@code --client-key-file}),
  * never from a flag: a command line is visible to
@@ -37,7 +39,7 @@ public final class GatewayMain {
             + " [--client-key-file FILE | --client-keystore FILE (--password-file FILE | --password-env NAME)] [--deposit-wei N] [--policy none|redundant:k|sample:p]"
             + " [--routing latency=1,price=0.5,reputation=1] [--tolerance [model=]abs,rel ...] [--hedge-ms MS] [--quarantine-s S] [--refresh-ms MS] [--timeout-ms MS]"
             + " [--voucher-batch N] [--voucher-spacing-ms MS]"
-            + " [--tee-policy FILE] [--tee-max-age-s S] " + HttpLimits.USAGE
+            + " [--tee-policy FILE] [--tee-max-age-s S] " + TxPolicy.FLAGS + " " + HttpLimits.USAGE
             + " (the client key: --client-keystore, VERITY_CLIENT_KEY or --client-key-file)";
 
     /**
@@ -53,10 +55,11 @@ public final class GatewayMain {
      * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
      * {@code verity gateway start} resolves its own defaults through here.
      */
-    public static final FlagSources FLAGS = FlagSources.server(java.util.List.of("--client-key-file", "--deposit-wei",
-            "--policy", "--routing", "--tolerance", "--hedge-ms", "--quarantine-s", "--refresh-ms", "--timeout-ms",
-            "--tee-policy", "--tee-max-age-s", "--voucher-batch", "--voucher-spacing-ms", "--client-keystore",
-            KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV), java.util.List.of("--tolerance"));
+    public static final FlagSources FLAGS = FlagSources.server(java.util.stream.Stream.concat(java.util.stream.Stream.of(
+            "--client-key-file", "--deposit-wei", "--policy", "--routing", "--tolerance", "--hedge-ms", "--quarantine-s",
+            "--refresh-ms", "--timeout-ms", "--tee-policy", "--tee-max-age-s", "--voucher-batch", "--voucher-spacing-ms",
+            "--client-keystore", KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV), TxPolicy.FLAG_NAMES.stream()).toList(),
+            java.util.List.of("--tolerance"));
 
     /** @param env reads an environment variable (null when unset) */
     static GatewayConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {
@@ -71,12 +74,18 @@ public final class GatewayMain {
                 timeout = Duration.ofSeconds(30);
         int voucherBatch = Payer.Pacing.DEFAULT.batch();
         Duration voucherSpacing = Payer.Pacing.DEFAULT.spacing();
+        TxPolicy tx = TxPolicy.defaults();
         ServerFlags flags = new ServerFlags(args); // --home, --deployment, --rpc, --host, --port, HTTP limits
         KeyStoreFlags keystore = new KeyStoreFlags("--client-keystore");
         boolean keyFile = false;
         while (flags.next()) {
             String v = flags.value();
             if (keystore.accept(flags.flag(), v)) continue;
+            var txFlag = tx.parseFlag(flags.flag(), v); // the transaction flags every sending process shares
+            if (txFlag.isPresent()) {
+                tx = txFlag.get();
+                continue;
+            }
             try {
                 switch (flags.flag()) {
                     case "--client-key" -> throw new IllegalArgumentException("--client-key is gone: a key on a command line"
@@ -111,7 +120,7 @@ public final class GatewayMain {
         GatewayConfig.Builder b = GatewayConfig.builder(flags.home(), flags.deployment()).host(flags.host()).port(flags.port())
                 .rpcUrl(flags.rpc()).clientKey(key).deposit(deposit).defaultPolicy(policy).hedgeAfter(hedge).quarantine(quarantine)
                 .refreshInterval(refresh).requestTimeout(timeout).http(flags.limits())
-                .vouchers(new Payer.Pacing(voucherBatch, voucherSpacing));
+                .vouchers(new Payer.Pacing(voucherBatch, voucherSpacing)).tx(tx);
         if (routing != null) b.routing(routing);
         b.tee(teeMaxAge == null ? tee : tee.withMaxAge(teeMaxAge));
         for (String t : tolerances) b.tolerance(t);

@@ -30,6 +30,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -232,13 +233,37 @@ class GatewayIT {
     void everyMetricsPagePassesPromtool() throws Exception {
         // after traffic, so counters, histograms and per-node series exist
         assertThat(post(vadRequest("redundant:2")).status()).isEqualTo(200);
+        StringBuilder pages = new StringBuilder();
         for (URI base : List.of(gateway.url(), net.node(1).url())) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).contains("# TYPE");
             assertThat(io.verity.testing.Promtool.check(r.body())).as("promtool check metrics of %s/metrics", base).isEmpty();
+            pages.append(r.body());
         }
+        // every series the operator's alerts name is one these pages export (docs/alerts.yml, docs/operate.md)
+        String rules = Files.readString(io.verity.testing.TestPaths.repoRoot().resolve("docs/alerts.yml"));
+        var names = java.util.regex.Pattern.compile("verity_[a-z0-9_]+").matcher(rules).results()
+                .map(java.util.regex.MatchResult::group).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+        assertThat(names).contains("verity_gateway_peer_stake_wei", "verity_gateway_min_stake_wei",
+                "verity_node_payment_unpaid_wei", "verity_node_receipts_pending");
+        for (String name : names) {
+            assertThat(pages).as("docs/alerts.yml names %s", name).containsPattern("(?m)^" + name + "[{ ]");
+        }
+        // the stake alert's two sides: NodeRegistry's minimum, and each node's stake (the fixture stakes the minimum)
+        try (var chain = io.verity.chain.contracts.ChainClients.connect(devnet.deployment(), io.verity.chain.ChainAccount.READ_ONLY)) {
+            double min = chain.nodes().minStake().doubleValue();
+            assertThat(sample(pages, "verity_gateway_min_stake_wei ")).isEqualTo(min);
+            assertThat(sample(pages, "verity_gateway_peer_stake_wei{node=\"" + net.node(1).address() + "\"} "))
+                    .isEqualTo(chain.nodes().stakeOf(net.node(1).address()).doubleValue()).isGreaterThanOrEqualTo(min);
+        }
+    }
+
+    /** The value of the one sample whose line starts with {@code prefix} (name and labels) in a /metrics page. */
+    private static double sample(CharSequence page, String prefix) {
+        return page.toString().lines().filter(l -> l.startsWith(prefix)).map(l -> Double.parseDouble(l.substring(prefix.length())))
+                .findFirst().orElseThrow(() -> new AssertionError("no sample " + prefix + " in\n" + page));
     }
 
     @Test

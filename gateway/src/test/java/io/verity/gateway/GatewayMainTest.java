@@ -39,4 +39,22 @@ class GatewayMainTest {
                 .hasMessageStartingWith(config + ":2: client-key: a config file never holds a key")
                 .hasMessageNotContaining("ac0974");
     }
+
+    @Test
+    void the_tx_flags_are_the_nodes_parser_from_the_command_line_the_environment_or_the_file(@TempDir Path dir) throws Exception {
+        String[] base = {"--home", dir.toString(), "--deployment", "/tmp/d.json"};
+        assertThat(GatewayMain.parse(base, n -> null).tx()).isEqualTo(io.verity.chain.rpc.TxPolicy.defaults());
+        var expected = io.verity.chain.rpc.TxPolicy.defaults().withConfirmations(3).withFeeCaps(new java.math.BigInteger(
+                "100000000000"), new java.math.BigInteger("2000000000")).withReplaceAfter(java.time.Duration.ofSeconds(60))
+                .withReceiptTimeout(java.time.Duration.ofSeconds(90));
+        String[] flags = {"--home", dir.toString(), "--deployment", "/tmp/d.json", "--tx-confirmations", "3",
+            "--tx-max-fee-wei", "100000000000", "--tx-priority-fee-wei", "2000000000", "--tx-replace-after-ms", "60000",
+            "--tx-receipt-timeout-ms", "90000"};
+        assertThat(GatewayMain.parse(flags, n -> null).tx()).isEqualTo(expected);
+        Path config = ConfigFiles.write(dir.resolve("gateway.conf"), flags);
+        assertThat(GatewayMain.parse(new String[] {"--config", config.toString()}, n -> null).tx()).isEqualTo(expected);
+        assertThat(GatewayMain.parse(base, Map.of("VERITY_TX_CONFIRMATIONS", "5")::get).tx().confirmations()).isEqualTo(5);
+        assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--home", dir.toString(), "--deployment", "/tmp/d.json",
+            "--tx-max-fee-wei", "lots"}, n -> null)).hasMessage("--tx-max-fee-wei: expected a number, got 'lots'");
+    }
 }

@@ -77,16 +77,15 @@ public final class NodeMain {
      * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
      * {@code verity node start} resolves its own defaults through here.
      */
-    public static final FlagSources FLAGS = FlagSources.server(java.util.List.of("--price-wei", "--threads", "--engine",
+    public static final FlagSources FLAGS = FlagSources.server(java.util.stream.Stream.concat(java.util.stream.Stream.of("--price-wei", "--threads", "--engine",
             "--batch-size", "--batch-age-ms", "--redeem-interval-ms", "--payment-credit-wei", "--public-url", "--attestation",
             "--attestation-with", "--upstream-url", "--upstream-key-file", "--upstream-key-env", "--upstream-model",
             "--upstream-timeout-ms", "--api-key-env", "--price-per-input-token-wei", "--price-per-output-token-wei",
             "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
             "--llm-poison-capacity", "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
             "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--fault-perturb",
-            "--fault-latency-ms", "--tx-confirmations", "--tx-max-fee-wei", "--tx-priority-fee-wei", "--tx-replace-after-ms",
-            "--tx-receipt-timeout-ms", "--keystore", KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV),
-            java.util.List.of("--attestation-with", "--upstream-model"));
+            "--fault-latency-ms", "--keystore", KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV),
+            TxPolicy.FLAG_NAMES.stream()).toList(), java.util.List.of("--attestation-with", "--upstream-model"));
 
     /** @param env reads an environment variable (null when unset); keys come from there, never from a log */
     static NodeConfig parse(String[] args, java.util.function.UnaryOperator<String> env) {

@@ -58,6 +58,10 @@ public record TxPolicy(Duration receiptTimeout, int confirmations, Duration repl
         return new TxPolicy(receiptTimeout, confirmations, replaceAfter, maxFeePerGas, priorityFee);
     }
 
+    /** The flags {@link #parseFlag} reads, for the config-file and environment keys of every process that sends. */
+    public static final java.util.List<String> FLAG_NAMES = java.util.List.of("--tx-confirmations", "--tx-max-fee-wei",
+            "--tx-priority-fee-wei", "--tx-replace-after-ms", "--tx-receipt-timeout-ms");
+
     /** The flags {@link #parseFlag} reads, for usage texts. */
     public static final String FLAGS = "[--tx-confirmations N] [--tx-max-fee-wei N] [--tx-priority-fee-wei N]"
             + " [--tx-replace-after-ms MS] [--tx-receipt-timeout-ms MS]";

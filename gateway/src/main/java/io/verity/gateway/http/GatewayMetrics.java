@@ -14,6 +14,7 @@ import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.policy.PolicyEngine;
 import io.verity.gateway.routing.NodeState;
 import java.time.Duration;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,6 +55,7 @@ final class GatewayMetrics {
         PEER_SERIES.put("failures", "failed attempts at the node since the gateway started");
         PEER_SERIES.put("dissents", "answers of the node that failed verification (minority, audit) since the gateway started");
         PEER_SERIES.put("quarantined", "1 while the node is quarantined after a dissent");
+        PEER_SERIES.put("stake.wei", "the node key's stake in NodeRegistry, in wei (below the minimum it is not routed to)");
     }
 
     private GatewayMetrics(Services gateway) {
@@ -64,6 +66,8 @@ final class GatewayMetrics {
         evidence = MultiGauge.builder("verity.gateway.evidence").description("evidence entries recorded, by kind").register(registry);
         Gauge.builder("verity.gateway.chain.error", gateway, g -> g.directory().chainError().isPresent() ? 1 : 0)
                 .description("1 while NodeRegistry cannot be read").register(registry);
+        Gauge.builder("verity.gateway.min.stake.wei", gateway, g -> g.directory().minStake().map(BigInteger::doubleValue)
+                .orElse(Double.NaN)).description("NodeRegistry's minimum stake, in wei").register(registry);
     }
 
     /** Adds {@code GET /metrics} and the per-request timer and log line to a gateway's Javalin config. */
@@ -87,6 +91,7 @@ final class GatewayMetrics {
             rows.computeIfAbsent("failures", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.failures.get()));
             rows.computeIfAbsent("dissents", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.dissents.get()));
             rows.computeIfAbsent("quarantined", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.quarantined(now) ? 1 : 0));
+            rows.computeIfAbsent("stake.wei", k -> new ArrayList<>()).add(MultiGauge.Row.of(t, n.stake().doubleValue()));
         }
         peers.forEach((name, g) -> g.register(rows.getOrDefault(name, List.of()), true));
         Map<String, Long> kinds = new TreeMap<>();

@@ -8,6 +8,7 @@ import io.verity.client.NodeApiClient;
 import io.verity.gateway.openai.OpenAiProxy;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -60,9 +61,17 @@ public final class NodeDirectory {
         return Optional.ofNullable(chainError);
     }
 
+    /** NodeRegistry's minimum stake, once read (it is fixed at deployment); for the stake alert (docs/alerts.yml). */
+    public Optional<BigInteger> minStake() {
+        return Optional.ofNullable(minStake);
+    }
+
+    private volatile BigInteger minStake;
+
     /** Re-reads the registry, then health-checks every registered node in parallel. */
     public void refresh() {
         try {
+            if (minStake == null) minStake = registry.minStake();
             Set<EvmAddress> active = new HashSet<>();
             for (EvmAddress a : registry.activeNodes()) {
                 Optional<NodeInfo> info = registry.node(a);

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Metrics: {@code verity_node_http_requests_seconds} (histogram; route, status, and for inferences the model
  * and verification mode, read from the request only when it succeeded, so a client cannot mint label values),
- * receipts signed, settled and pending (signed, not yet in a committed batch), settled batches, JVM basics.
+ * receipts signed, settled and pending (signed, not yet in a committed batch), settled batches, unpaid credit and
+ * unredeemed vouchers in wei (docs/alerts.yml), JVM basics.
  */
 final class NodeMetrics {
     private static final Logger LOG = LoggerFactory.getLogger("io.verity.node.http");
@@ -43,6 +44,11 @@ final class NodeMetrics {
                 .description("receipts signed but not yet settled: the settlement lag in receipts").register(registry);
         Gauge.builder("verity.node.batches.settled", service, s -> s.batcher().map(b -> (double) b.settledBatches()).orElse(0.0))
                 .description("batches of receipts committed on chain").register(registry);
+        Gauge.builder("verity.node.payment.unpaid.wei", service, s -> s.gate().map(g -> g.unpaid().doubleValue()).orElse(0.0))
+                .description("what payers owe for answers served on credit beyond the vouchers held, in wei").register(registry);
+        Gauge.builder("verity.node.vouchers.unredeemed.wei", service,
+                s -> s.channels().map(c -> c.unredeemed().doubleValue()).orElse(0.0))
+                .description("vouchers held but not yet redeemed on chain, in wei").register(registry);
         InferPhases phases = service.phases();
         for (InferPhases.Phase p : InferPhases.Phase.values()) {
             FunctionTimer.builder("verity.node.infer.phase", phases, x -> x.count(p), x -> x.totalNanos(p), TimeUnit.NANOSECONDS)

@@ -218,6 +218,18 @@ public final class PaymentChannels implements AutoCloseable {
         return new Channel(client, self, heldAmount(client), redeemed.getOrDefault(client, BigInteger.ZERO));
     }
 
+    /**
+     * Vouchers held but not yet redeemed on chain, in wei, summed over clients (as last read; no chain read): earned,
+     * not yet paid out. It grows when redemption stalls (the node key out of gas, the chain unreachable).
+     */
+    public BigInteger unredeemed() {
+        BigInteger sum = BigInteger.ZERO;
+        for (EvmAddress client : held.keySet()) {
+            sum = sum.add(heldAmount(client).subtract(redeemed.getOrDefault(client, BigInteger.ZERO)).max(BigInteger.ZERO));
+        }
+        return sum;
+    }
+
     /** The highest cumulative amount the node holds a voucher for (or saw redeemed) from {@code client}; no chain read. */
     public BigInteger held(EvmAddress client) {
         return heldAmount(client);

@@ -137,6 +137,21 @@ public final class PaymentGate {
         this.dearest = new java.util.concurrent.atomic.AtomicReference<>(unit);
     }
 
+    /**
+     * What payers owe for answers served on credit, beyond the vouchers this node holds, in wei (summed over
+     * payers): the node's exposure if every payer walked away now. The unpaid-credit alert reads it.
+     */
+    public BigInteger unpaid() {
+        BigInteger sum = BigInteger.ZERO;
+        for (Map.Entry<EvmAddress, Account> e : accounts.entrySet()) {
+            BigInteger held = channels.held(e.getKey());
+            synchronized (e.getValue()) {
+                sum = sum.add(e.getValue().charged.subtract(held).max(BigInteger.ZERO));
+            }
+        }
+        return sum;
+    }
+
     /** The credit per payer now, in wei. */
     public BigInteger credit() {
         return fixedCredit.orElseGet(() -> dearest.get().multiply(BigInteger.valueOf(DEFAULT_CREDIT_ANSWERS)));

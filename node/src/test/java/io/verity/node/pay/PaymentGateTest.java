@@ -110,6 +110,21 @@ class PaymentGateTest {
     }
 
     @Test
+    void unpaid_is_what_answers_cost_beyond_the_vouchers_and_unredeemed_what_the_vouchers_hold_beyond_the_chain()
+            throws Exception {
+        PaymentGate gate = new PaymentGate(channels, PRICE, Optional.empty());
+        assertThat(gate.unpaid()).isZero();
+        for (int i = 0; i < 3; i++) serve(gate, PRICE);
+        assertThat(gate.unpaid()).isEqualTo(PRICE.multiply(BigInteger.valueOf(3)));
+        assertThat(channels.unredeemed()).isZero();
+        pay(PRICE.multiply(BigInteger.TWO)); // the metrics of docs/alerts.yml: unpaid credit, unredeemed vouchers
+        assertThat(gate.unpaid()).isEqualTo(PRICE);
+        assertThat(channels.unredeemed()).isEqualTo(PRICE.multiply(BigInteger.TWO));
+        pay(PRICE.multiply(BigInteger.valueOf(5))); // paid ahead: owes nothing, never less than nothing
+        assertThat(gate.unpaid()).isZero();
+    }
+
+    @Test
     void requests_in_flight_count_against_the_credit_and_a_request_that_signed_nothing_gives_it_back() {
         PaymentGate gate = new PaymentGate(channels, PRICE, Optional.of(PRICE.multiply(BigInteger.TWO)));
         PaymentGate.Ticket a = gate.admit(Optional.of(CLIENT.address()));

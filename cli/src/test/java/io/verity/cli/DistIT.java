@@ -1,0 +1,242 @@
+package io.verity.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.verity.chain.ChainAccount;
+import io.verity.chain.Deployment;
+import io.verity.chain.contracts.ChainClients;
+import io.verity.chain.fixture.LocalChain;
+import io.verity.node.hub.ModelHub;
+import io.verity.protocol.EvmAddress;
+import io.verity.protocol.wire.ReadyLine;
+import io.verity.testing.RealModels;
+import io.verity.testing.TestPaths;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The distribution archive as an operator uses it (docs/operate.md): built by the same script as {@code ./verity
+ * dist} ({@code tools/dist/dist.sh}, from the jars this build packaged; the first build in a clean clone links the
+ * runtime, later ones reuse it), unpacked in a temp dir and run with an emptied environment whose PATH holds only
+ * the three tools the launcher calls, so no java, mvn, npm or anvil can be found. It deploys the contracts from the
+ * jars' artifacts, makes keystores, starts a node from a config file that registers at its public URL, stakes and
+ * serves a receipt that verifies, and a gateway from a config file that routes to it.
+ *
+ * <p>Building the archive here rather than in the launcher keeps {@code ./verity test} one Maven run: the first build in
+ * a clean clone runs jdeps over the ~160 jars and jlink (a minute or two); later builds reuse both (the jdeps results
+ * and the runtime are cached in {@code cli/target/dist}) and only repack the jars.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class DistIT {
+    @RegisterExtension static final LocalChain chain = LocalChain.perClass();
+    @TempDir static Path dir;
+    private static Path verity;
+    private static Path tools;
+
+    @BeforeAll
+    static void build_and_unpack() throws Exception {
+        Path root = TestPaths.repoRoot();
+        // the JDK running this test links the runtime; its java.home is a full JDK under surefire/failsafe
+        String out = run(List.of(root.resolve("tools/dist/dist.sh").toString(), root.resolve("cli/target/dist").toString()),
+                Map.of("JAVA_HOME", System.getProperty("java.home"), "PATH", System.getenv("PATH")), root, 600);
+        Path archive = Path.of(out.strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(archive.getFileName().toString()).matches("verity-.*-linux-.*\\.tar\\.gz");
+        // nothing changed: the same archive, not rewritten
+        var built = Files.getLastModifiedTime(archive);
+        assertThat(run(List.of(root.resolve("tools/dist/dist.sh").toString(), root.resolve("cli/target/dist").toString()),
+                Map.of("JAVA_HOME", System.getProperty("java.home"), "PATH", System.getenv("PATH")), root, 60)).isEqualTo(out);
+        assertThat(Files.getLastModifiedTime(archive)).isEqualTo(built);
+        Path opt = Files.createDirectories(dir.resolve("opt"));
+        run(List.of("tar", "-xzf", archive.toString(), "-C", opt.toString()), Map.of("PATH", System.getenv("PATH")), opt, 120);
+        try (var entries = Files.list(opt)) {
+            verity = entries.findFirst().orElseThrow().resolve("bin/verity");
+        }
+        // The launcher's only commands beyond the shell's builtins; nothing else is on PATH.
+        tools = Files.createDirectories(dir.resolve("path"));
+        for (String tool : List.of("readlink", "dirname", "sed")) {
+            Files.copy(Path.of("/usr/bin", tool), tools.resolve(tool), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+    }
+
+    @Test
+    void keys_new_writes_a_keystore_from_the_archive_alone() throws Exception {
+        Path pw = Files.writeString(dir.resolve("keys.pw"), "correct horse\n");
+        String address = archive(List.of("keys", "new", "--keystore", dir.resolve("op.json").toString(), "--password-file",
+                pw.toString()), Map.of());
+        assertThat(EvmAddress.parse(address.strip())).isNotNull();
+        assertThat(archive(List.of("keys", "show", "--keystore", dir.resolve("op.json").toString(), "--password-file",
+                pw.toString()), Map.of())).contains(address.strip());
+    }
+
+    @Test
+    void a_node_from_the_archive_with_a_config_file_registers_on_a_chain_it_deployed_and_serves_a_verified_receipt()
+            throws Exception {
+        // chain deploy: the contract artifacts come from the jars (no solc, no tools/node)
+        Path deployment = Files.createDirectories(dir.resolve("network")).resolve("deployment.json");
+        archive(List.of("chain", "deploy", "--rpc", chain.rpcUrl(), "--key-env", "DEPLOYER_KEY", "--deployment",
+                deployment.toString()), Map.of("DEPLOYER_KEY", chain.account(9).privateKeyHex()));
+        Deployment d = Deployment.read(deployment);
+        assertThat(d.nodeRegistry()).isNotEqualTo(chain.deployment().nodeRegistry());
+
+        // the node's key: a new keystore, funded for its stake and gas
+        Path pw = Files.writeString(dir.resolve("node.pw"), "node password\n");
+        Path keystore = dir.resolve("node.json");
+        EvmAddress node = EvmAddress.parse(archive(List.of("keys", "new", "--keystore", keystore.toString(),
+                "--password-file", pw.toString()), Map.of()).strip());
+        fund(node, "0x56bc75e2d63100000"); // 100 ether
+
+        Path home = dir.resolve("node-home");
+        var vad = RealModels.sileroVadV5();
+        new ModelHub(home.resolve("models")).add(vad.file(), "silero-vad", "5", vad.license(), vad.source());
+        int port;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String publicUrl = "http://localhost:" + port; // announced: another name than the address it binds
+        Path conf = Files.writeString(dir.resolve("node.conf"), String.join("\n",
+                "# as docs/operate.md writes it", "home = " + home, "host = 127.0.0.1", "port = " + port,
+                "deployment = " + deployment, "public-url = " + publicUrl, "keystore = " + keystore,
+                "password-file = " + pw, "price-wei = 0", "engine = onnxruntime", "batch-age-ms = 200", ""));
+
+        Process p = start(List.of("node", "start", "--config", conf.toString()), dir.resolve("node.log"));
+        Process gw = null;
+        try {
+            URI url = ready(p, "node.log");
+            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url.resolve("/v1/infer"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\"silero-vad\",\"inputs\":" + sileroInputs() + "}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            Path response = Files.writeString(dir.resolve("response.json"), answer.body());
+            assertThat(Main.commandLine().execute("verify", response.toString(), "--offline")).isEqualTo(0);
+            assertThat(answer.body().toLowerCase()).contains(node.toString().toLowerCase()); // signed by the keystore's key
+
+            try (var clients = ChainClients.connect(d, ChainAccount.READ_ONLY)) {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> clients.nodes().node(node).filter(n -> n.active()).isPresent());
+                var registered = clients.nodes().node(node).orElseThrow();
+                assertThat(registered.endpoint()).isEqualTo(publicUrl); // announced, not the loopback it binds
+                assertThat(registered.stake()).isGreaterThanOrEqualTo(clients.nodes().minStake());
+            }
+
+            // a gateway from the archive (its own config file, the --tx-* keys included) finds the node at its
+            // announced URL in NodeRegistry and routes to it
+            Path gwConf = Files.writeString(dir.resolve("gateway.conf"), String.join("\n", "home = " + dir.resolve("gw-home"),
+                    "host = 127.0.0.1", "port = 0", "deployment = " + deployment, "refresh-ms = 500", "tx-confirmations = 2", ""));
+            gw = start(List.of("gateway", "start", "--config", gwConf.toString()), dir.resolve("gateway.log"));
+            URI gateway = ready(gw, "gateway.log");
+            var http = HttpClient.newHttpClient();
+            HttpRequest viaGateway = HttpRequest.newBuilder(gateway.resolve("/v1/infer")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"silero-vad\",\"inputs\":" + sileroInputs() + "}")).build();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                    .until(() -> http.send(viaGateway, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+            assertThat(http.send(viaGateway, HttpResponse.BodyHandlers.ofString()).body().toLowerCase())
+                    .contains(node.toString().toLowerCase());
+        } finally {
+            for (Process proc : gw == null ? List.of(p) : List.of(gw, p)) {
+                proc.destroy(); // SIGTERM: the shutdown hook closes it
+                if (!proc.waitFor(20, TimeUnit.SECONDS)) proc.destroyForcibly();
+            }
+        }
+    }
+
+    /** The archive's launcher with an emptied environment: PATH, HOME and {@code env} only. */
+    private static String archive(List<String> args, Map<String, String> env) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(verity.toString()));
+        cmd.addAll(args);
+        return run(cmd, withBareEnv(env), dir, 180);
+    }
+
+    private static Map<String, String> withBareEnv(Map<String, String> env) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("PATH", tools.toString());
+        all.put("HOME", dir.toString());
+        return all;
+    }
+
+    private static Process start(List<String> args, Path log) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(verity.toString()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(log.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(withBareEnv(Map.of()));
+        return pb.start();
+    }
+
+    /** The URL of the READY line the process prints once it serves. */
+    private static URI ready(Process p, String log) throws Exception {
+        var reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<URI> url = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String line; (line = reader.readLine()) != null; ) {
+                    var ready = ReadyLine.parse(line);
+                    if (ready.isPresent()) return ready.get().url();
+                }
+                throw new IllegalStateException("the process exited before READY, exit " + p.waitFor() + "; see "
+                        + dir.resolve(log) + ":\n" + Files.readString(dir.resolve(log)));
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return url.get(90, TimeUnit.SECONDS);
+    }
+
+    /** Runs a command with exactly {@code env}; returns its stdout, or fails with its output. */
+    private static String run(List<String> cmd, Map<String, String> env, Path cwd, int timeoutSeconds) throws Exception {
+        Path err = Files.createTempFile(dir, "stderr", ".txt");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectError(err.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(cmd + " did not end within " + timeoutSeconds + " s");
+        }
+        assertThat(p.exitValue()).as("%s\nstdout: %s\nstderr: %s", cmd, out.get(), Files.readString(err)).isZero();
+        return out.get();
+    }
+
+    /** anvil's own way to fund an account, through its JSON-RPC. */
+    private static void fund(EvmAddress account, String weiHex) throws Exception {
+        var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(chain.rpcUrl()))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"anvil_setBalance\",\"params\":[\"" + account + "\",\""
+                                + weiHex + "\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.body()).doesNotContain("error");
+    }
+
+    /** Silero VAD v5's inputs: one 512-sample frame of silence, its state and the sample rate. */
+    private static String sileroInputs() {
+        return "[{\"name\":\"input\",\"dtype\":\"float32\",\"shape\":[1,512],\"b64\":\""
+                + java.util.Base64.getEncoder().encodeToString(new byte[512 * 4]) + "\"},{\"name\":\"state\",\"dtype\":"
+                + "\"float32\",\"shape\":[2,1,128],\"b64\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[256 * 4])
+                + "\"},{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]";
+    }
+}
