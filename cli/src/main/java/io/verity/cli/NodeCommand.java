@@ -68,6 +68,10 @@ public final class NodeCommand {
         @Option(names = "--batch-age-ms", description = "with --deployment: commit a batch once its oldest receipt waited this long (default: 10000)")
         Long batchAgeMs;
 
+        @Option(names = "--batch-min", description = "with --deployment: commit every waiting receipt (up to --batch-size) as soon as"
+                + " this many wait, without waiting for --batch-age-ms (default: 128; docs/benchmarks.md, \"Verification latency\")")
+        Integer batchMin;
+
         @Option(names = "--redeem-interval-ms", description = "with --deployment: how often to redeem held payment vouchers (default 2000)")
         Long redeemIntervalMs;
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
+import io.verity.chain.fixture.LocalChain;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.node.Faults;
@@ -32,7 +33,12 @@ final class DetFeedNetwork {
     private DetFeedNetwork() {}
 
     static LocalNetwork create(Faults node1Faults) {
-        return LocalNetwork.builder().nodes(3).withoutVad().batching(1, Duration.ofMillis(100))
+        return create(node1Faults, LocalChain.perClass());
+    }
+
+    /** As above, on {@code chain} (e.g. one of the class's own, mining a block a second). */
+    static LocalNetwork create(Faults node1Faults, LocalChain chain) {
+        return LocalNetwork.builder().chain(chain).nodes(3).withoutVad().batching(1, Duration.ofMillis(100))
                 .node((i, c) -> i == 1 ? c.withFaults(node1Faults) : c)
                 .starter((i, c) -> {
                     StakedNodes.install(c.home(), MODEL);
@@ -60,6 +66,12 @@ final class DetFeedNetwork {
      * agreeing receipts); returns node 1, the node the gateway then holds to account.
      */
     static InferenceNode inferOutvotingNode1(LocalNetwork net, String text) throws Exception {
+        inferRedundant3(net, text);
+        return net.nodes().getFirst();
+    }
+
+    /** The redundant:3 request of {@link #inferOutvotingNode1}: the gateway's answer, with two agreeing receipts. */
+    static JsonNode inferRedundant3(LocalNetwork net, String text) throws Exception {
         ObjectNode body = JSON.createObjectNode().put("model", MODEL.name()).put("policy", "redundant:3");
         RealInputs.paddleOcrDet(text, 64, 64).forEach(t -> body.withArray("inputs").add(TensorJson.writeCompact(t)));
         try (HttpClient http = HttpClient.newHttpClient()) {
@@ -69,7 +81,7 @@ final class DetFeedNetwork {
             JsonNode answer = JSON.readTree(r.body());
             if (r.statusCode() != 200) throw new AssertionError("gateway answered " + r.statusCode() + ": " + answer);
             if (answer.get("receipts").size() != 2) throw new AssertionError("expected 2 agreeing receipts: " + answer);
-            return net.nodes().getFirst();
+            return answer;
         }
     }
 }

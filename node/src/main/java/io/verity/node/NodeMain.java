@@ -14,7 +14,7 @@ import java.time.Duration;
 /**
  * Runs one node in this process until it is terminated:
  * {@code java -cp ... io.verity.node.NodeMain --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]
- * [--deployment FILE [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]
+ * [--deployment FILE [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-min N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]
  * [the transaction flags {@link TxPolicy#FLAGS}] [--keystore FILE (--password-file FILE | --password-env NAME)]]
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
@@ -42,7 +42,7 @@ import java.time.Duration;
 public final class NodeMain {
     static final String USAGE = "usage: NodeMain [--config FILE] --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
             + " [--deployment FILE"
-            + " [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
+            + " [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-min N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
             + " " + TxPolicy.FLAGS + " [--keystore FILE (--password-file FILE | --password-env NAME)]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
@@ -78,7 +78,7 @@ public final class NodeMain {
      * {@code verity node start} resolves its own defaults through here.
      */
     public static final FlagSources FLAGS = FlagSources.server(java.util.stream.Stream.concat(java.util.stream.Stream.of("--price-wei", "--threads", "--engine",
-            "--batch-size", "--batch-age-ms", "--redeem-interval-ms", "--payment-credit-wei", "--public-url", "--attestation",
+            "--batch-size", "--batch-min", "--batch-age-ms", "--redeem-interval-ms", "--payment-credit-wei", "--public-url", "--attestation",
             "--attestation-with", "--upstream-url", "--upstream-key-file", "--upstream-key-env", "--upstream-model",
             "--upstream-timeout-ms", "--api-key-env", "--price-per-input-token-wei", "--price-per-output-token-wei",
             "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
@@ -94,6 +94,7 @@ public final class NodeMain {
         ChainSettings chain = null;
         String rpc = null;
         Integer batchSize = null;
+        Integer batchMin = null;
         Duration batchAge = null;
         Duration redeemInterval = null;
         BigInteger paymentCredit = null;
@@ -140,6 +141,7 @@ public final class NodeMain {
                     case "--deployment" -> chain = ChainSettings.of(Path.of(v));
                     case "--rpc" -> rpc = v;
                     case "--batch-size" -> batchSize = Integer.parseInt(v);
+                    case "--batch-min" -> batchMin = Integer.parseInt(v);
                     case "--batch-age-ms" -> batchAge = Duration.ofMillis(Long.parseLong(v));
                     case "--redeem-interval-ms" -> redeemInterval = Duration.ofMillis(Long.parseLong(v));
                     case "--payment-credit-wei" -> paymentCredit = new BigInteger(v);
@@ -184,9 +186,9 @@ public final class NodeMain {
                         ? "expected a number, got '" + v + "'" : e.getMessage()), e);
             }
         }
-        if (chain == null && (rpc != null || batchSize != null || batchAge != null || redeemInterval != null
+        if (chain == null && (rpc != null || batchSize != null || batchMin != null || batchAge != null || redeemInterval != null
                 || paymentCredit != null || txSet)) {
-            throw new IllegalArgumentException("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms,"
+            throw new IllegalArgumentException("--rpc, --batch-size, --batch-min, --batch-age-ms, --redeem-interval-ms,"
                     + " --payment-credit-wei and --tx-* need --deployment");
         }
         if (chain == null && publicUrl != null) { // it is announced in NodeRegistry, and only there
@@ -196,10 +198,11 @@ public final class NodeMain {
             try {
                 chain = chain.withBatching(batchSize == null ? chain.batchSize() : batchSize,
                         batchAge == null ? chain.batchAge() : batchAge);
+                if (batchMin != null) chain = chain.withBatchMin(batchMin);
                 if (redeemInterval != null) chain = chain.withRedeemInterval(redeemInterval);
                 if (paymentCredit != null) chain = chain.withPaymentCredit(paymentCredit);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: "
+                throw new IllegalArgumentException("--batch-size/--batch-min/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: "
                         + e.getMessage(), e);
             }
             chain = chain.withTxPolicy(tx);

@@ -89,15 +89,15 @@ class NodeMainTest {
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--price-wei", "-3"}))
                 .hasMessage("--price-wei: price must be >= 0 wei, got -3");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "d.json", "--redeem-interval-ms", "0"}))
-                .hasMessage("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: redeemInterval must be >= 1 ms,"
+                .hasMessage("--batch-size/--batch-min/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: redeemInterval must be >= 1 ms,"
                         + " got PT0S");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "d.json", "--payment-credit-wei", "0"}))
-                .hasMessage("--batch-size/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: paymentCredit must be"
+                .hasMessage("--batch-size/--batch-min/--batch-age-ms/--redeem-interval-ms/--payment-credit-wei: paymentCredit must be"
                         + " > 0 wei, got 0");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--redeem-interval-ms", "100"}))
-                .hasMessage("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms, --payment-credit-wei and --tx-* need --deployment");
+                .hasMessage("--rpc, --batch-size, --batch-min, --batch-age-ms, --redeem-interval-ms, --payment-credit-wei and --tx-* need --deployment");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--tx-confirmations", "3"}))
-                .hasMessage("--rpc, --batch-size, --batch-age-ms, --redeem-interval-ms, --payment-credit-wei and --tx-* need --deployment");
+                .hasMessage("--rpc, --batch-size, --batch-min, --batch-age-ms, --redeem-interval-ms, --payment-credit-wei and --tx-* need --deployment");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--deployment", "d.json", "--tx-confirmations", "0"}))
                 .hasMessage("--tx-confirmations: confirmations must be in 1..1000, got 0");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--port"})).hasMessage("--port needs a value");
@@ -215,11 +215,12 @@ class NodeMainTest {
             @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         String[] flags = {"--home", dir.toString(), "--port", "7071", "--host", "0.0.0.0", "--price-wei", "5",
                 "--deployment", "/tmp/d.json", "--rpc", "http://rpc.example:8545", "--public-url", "https://node.example.com",
-                "--batch-size", "9", "--upstream-url", "http://u.example/v1", "--upstream-model", "a", "--upstream-model", "b=c",
+                "--batch-size", "9", "--batch-min", "4", "--upstream-url", "http://u.example/v1", "--upstream-model", "a", "--upstream-model", "b=c",
                 "--max-concurrent", "3", "--engine", "det"};
         Path config = io.verity.testing.ConfigFiles.write(dir.resolve("node.conf"), flags);
         NodeConfig fromFile = NodeMain.parse(new String[] {"--config", config.toString()}, n -> null);
         assertThat(fromFile).isEqualTo(NodeMain.parse(flags, n -> null));
+        assertThat(fromFile.chain().orElseThrow().batchMin()).isEqualTo(4);
         NodeConfig overridden = NodeMain.parse(new String[] {"--config", config.toString(), "--port", "8000"},
                 java.util.Map.of("VERITY_PRICE_WEI", "6", "VERITY_PORT", "9000")::get);
         assertThat(overridden.port()).isEqualTo(8000);

@@ -221,6 +221,7 @@ public final class Devnet implements AutoCloseable {
         cmd.addAll(List.of(anvil.toString(), "--host", config.host, "--port",
                 Integer.toString(wantedPort), "--chain-id", Long.toString(config.chainId), "--accounts", "10",
                 "--balance", "10000"));
+        if (config.blockTime != null) cmd.addAll(List.of("--block-time", Long.toString(config.blockTime.toSeconds())));
         if (config.stateDir != null) {
             try {
                 Files.createDirectories(config.stateDir);
@@ -337,6 +338,7 @@ public final class Devnet implements AutoCloseable {
         private long chainId = 31337;
         private String host = "127.0.0.1";
         private List<String> commandPrefix = List.of();
+        private Duration blockTime;
 
         private Builder() {}
 
@@ -352,6 +354,18 @@ public final class Devnet implements AutoCloseable {
          */
         public Builder commandPrefix(List<String> prefix) {
             this.commandPrefix = List.copyOf(prefix);
+            return this;
+        }
+
+        /**
+         * Mines a block every {@code interval} (whole seconds, anvil's {@code --block-time}), as a real chain does,
+         * instead of one block per transaction. Default: automine. Deploying then takes a block per transaction.
+         */
+        public Builder blockTime(Duration interval) {
+            if (interval.toSeconds() < 1 || interval.toMillis() % 1000 != 0) {
+                throw new IllegalArgumentException("blockTime must be a whole number of seconds >= 1, got " + interval);
+            }
+            this.blockTime = interval;
             return this;
         }
 

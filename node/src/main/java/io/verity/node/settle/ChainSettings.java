@@ -19,8 +19,13 @@ import java.util.Optional;
  *     node itself can commit them): decrypted from {@code --keystore}, or given by a test; empty to use the node's
  *     own key ({@code VERITY_NODE_KEY} or {@code home/node.key}). It is the node (hot) key; its operator may be
  *     another account (docs/keys.md)
- * @param batchSize cut a batch once this many receipts wait (default {@value #DEFAULT_BATCH_SIZE})
- * @param batchAge cut a smaller batch once its oldest receipt waited this long (default 10 s)
+ * @param batchSize the most receipts in one batch; a full batch is cut at once (default {@value #DEFAULT_BATCH_SIZE})
+ * @param batchMin cut a batch of every receipt waiting (up to {@code batchSize}) as soon as at least this many
+ *     wait and no batch is in flight (default {@value #DEFAULT_BATCH_MIN}): enough receipts to share one commit's
+ *     gas at most 1/100 each, so under load a batch goes with every block without waiting for {@code batchAge};
+ *     at or above {@code batchSize} it changes nothing (docs/benchmarks.md, "Verification latency")
+ * @param batchAge cut a smaller batch once its oldest receipt waited this long (default 10 s): what bounds a
+ *     receipt's wait, and the number of commits, when the node is quiet
  * @param maxBackoff longest wait between retries while the chain fails (default 5 s; starts at 100 ms)
  * @param stake wei staked at registration; empty for the registry's minimum stake
  * @param redeemInterval how often the node redeems the payment vouchers it holds (default 2 s); shorter
@@ -35,9 +40,10 @@ import java.util.Optional;
  *     bound address
  */
 public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Optional<String> accountKey, int batchSize,
-        Duration batchAge, Duration maxBackoff, Optional<BigInteger> stake, Duration redeemInterval,
+        int batchMin, Duration batchAge, Duration maxBackoff, Optional<BigInteger> stake, Duration redeemInterval,
         Optional<BigInteger> paymentCredit, TxPolicy tx, Optional<URI> publicUrl) {
-    public static final int DEFAULT_BATCH_SIZE = 256;
+    public static final int DEFAULT_BATCH_SIZE = 1024;
+    public static final int DEFAULT_BATCH_MIN = 128;
     public static final int MAX_BATCH_SIZE = 10_000;
     public static final Duration DEFAULT_REDEEM_INTERVAL = Duration.ofSeconds(2);
 
@@ -50,6 +56,7 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
             if (c.signum() <= 0) throw new IllegalArgumentException("paymentCredit must be > 0 wei, got " + c);
         });
         Checks.inRange("batchSize", batchSize, 1, MAX_BATCH_SIZE);
+        Checks.inRange("batchMin", batchMin, 1, MAX_BATCH_SIZE);
         if (batchAge.isNegative() || batchAge.isZero()) {
             throw new IllegalArgumentException("batchAge must be positive, got " + batchAge);
         }
@@ -65,47 +72,52 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
     /** Settings with the defaults above for a deployment file. */
     public static ChainSettings of(Path deploymentFile) {
         return new ChainSettings(deploymentFile, Optional.empty(), Optional.empty(), DEFAULT_BATCH_SIZE,
-                Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty(), DEFAULT_REDEEM_INTERVAL, Optional.empty(),
+                DEFAULT_BATCH_MIN, Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty(), DEFAULT_REDEEM_INTERVAL, Optional.empty(),
                 TxPolicy.defaults(), Optional.empty());
     }
 
     public ChainSettings withRpcUrl(String url) {
-        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
+        return new ChainSettings(deploymentFile, Optional.of(url), accountKey, batchSize, batchMin, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withAccountKey(String hex) {
-        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
+        return new ChainSettings(deploymentFile, rpcUrl, Optional.of(hex), batchSize, batchMin, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withBatching(int size, Duration age) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, age, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, size, batchMin, age, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
+    }
+
+    /** See {@code batchMin} above. */
+    public ChainSettings withBatchMin(int min) {
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, min, batchAge, maxBackoff, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withMaxBackoff(Duration d) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, d, stake, redeemInterval, paymentCredit, tx, publicUrl);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchMin, batchAge, d, stake, redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withStake(BigInteger wei) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, Optional.of(wei), redeemInterval, paymentCredit, tx, publicUrl);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchMin, batchAge, maxBackoff, Optional.of(wei), redeemInterval, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withRedeemInterval(Duration d) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, d, paymentCredit, tx, publicUrl);
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchMin, batchAge, maxBackoff, stake, d, paymentCredit, tx, publicUrl);
     }
 
     public ChainSettings withPaymentCredit(BigInteger wei) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchMin, batchAge, maxBackoff, stake, redeemInterval,
                 Optional.of(wei), tx, publicUrl);
     }
 
     public ChainSettings withTxPolicy(TxPolicy policy) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchMin, batchAge, maxBackoff, stake, redeemInterval,
                 paymentCredit, policy, publicUrl);
     }
 
     /** Announces {@code url} instead of the bound address. */
     public ChainSettings withPublicUrl(URI url) {
-        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchAge, maxBackoff, stake, redeemInterval,
+        return new ChainSettings(deploymentFile, rpcUrl, accountKey, batchSize, batchMin, batchAge, maxBackoff, stake, redeemInterval,
                 paymentCredit, tx, Optional.of(url));
     }
 
@@ -125,7 +137,7 @@ public record ChainSettings(Path deploymentFile, Optional<String> rpcUrl, Option
     @Override
     public String toString() { // never print the key
         return "ChainSettings[deploymentFile=" + deploymentFile + ", rpcUrl=" + rpcUrl + ", accountKey="
-                + accountKey.map(k -> "<set>").orElse("<node key>") + ", batchSize=" + batchSize + ", batchAge="
+                + accountKey.map(k -> "<set>").orElse("<node key>") + ", batchSize=" + batchSize + ", batchMin=" + batchMin + ", batchAge="
                 + batchAge + ", maxBackoff=" + maxBackoff + ", stake=" + stake + ", redeemInterval=" + redeemInterval + ", paymentCredit=" + paymentCredit
                 + ", tx=" + tx + ", publicUrl=" + publicUrl + "]";
     }

@@ -187,6 +187,25 @@ class BatcherTest {
         }
     }
 
+    /**
+     * Issue 15: once {@code batchMin} receipts wait, every waiting receipt (up to batchSize) goes in one batch at once,
+     * without waiting for batchAge; fewer stay until more come. The clock stands still, so no batch ages out.
+     */
+    @Test
+    void cuts_every_waiting_receipt_once_batch_min_wait_and_leaves_fewer_waiting() throws Exception {
+        FakeChain chain = new FakeChain();
+        try (ReceiptLog log = ReceiptLog.open(home.resolve("receipts"))) {
+            List<Keccak256> ids = new ArrayList<>(append(log, 5, 0));
+            try (Batcher b = start(log, home, chain, settings(10, Duration.ofHours(1)).withBatchMin(3), new Clock())) {
+                assertSettledAsOneBatch(chain, b, ids);
+                ids.addAll(append(log, 2, 5)); // two wait: under batchMin, they stay
+                ids.addAll(append(log, 1, 7)); // a third: the three go together
+                assertSettledIn(chain, b, ids, 2);
+                assertThat(b.batchJson(chain.commitOrder.getLast()).orElseThrow()).asString().contains("\"n\":5,", "\"n\":7,");
+            }
+        }
+    }
+
     @Test
     void a_batch_cut_while_the_chain_was_down_is_posted_once_after_a_restart() throws Exception {
         FakeChain chain = new FakeChain();
@@ -339,6 +358,8 @@ class BatcherTest {
         var s = ChainSettings.of(Path.of("d.json"));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.withBatching(0, Duration.ofSeconds(1)))
                 .hasMessage("batchSize must be 1..10000, got 0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.withBatchMin(0))
+                .hasMessage("batchMin must be 1..10000, got 0");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.withBatching(10, Duration.ZERO))
                 .hasMessage("batchAge must be positive, got PT0S");
         assertThat(s.withAccountKey("0x" + "11".repeat(32)).toString()).doesNotContain("1111").contains("<set>");
