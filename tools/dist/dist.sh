@@ -53,8 +53,10 @@ ours=("$CLI/verity-cli.jar" "$CLI"/lib/verity-*.jar)
 theirs=(); for j in "$CLI"/lib/*.jar; do case "$(basename "$j")" in verity-*) ;; *) theirs+=("$j") ;; esac; done
 # Added by name, as jdeps cannot see them: they are services found at run time, not classes linked against.
 #  jdk.crypto.ec: elliptic-curve TLS key exchange (an https RPC endpoint) on JDK 21, where EC is not yet in java.base;
+#  jdk.zipfs: the jar: file system Jetty 12 mounts to serve a directory of classpath resources (the explorer's static
+#  files; without it the explorer does not start, DistIT);
 #  jdk.localedata is left out on purpose (messages and numbers are formatted in the root locale).
-extra=jdk.crypto.ec
+extra=jdk.crypto.ec,jdk.zipfs
 modules="$( { jdeps_cached "theirs $(cd "$CLI/lib" && ls | grep -v '^verity-')" "${theirs[@]}"
               jdeps_cached "ours $(cat "${ours[@]}" | sha256sum)" "${ours[@]}"
               echo "$extra"; } | tr ',' '\n' | sort -u | paste -sd, -)"

@@ -17,7 +17,7 @@ public final class TxOptions {
     @Option(names = "--tx-priority-fee-wei", description = "with --deployment: most wei per gas of priority fee (default 5 gwei)")
     BigInteger priorityFeeWei;
 
-    @Option(names = "--tx-replace-after-ms", description = "with --deployment: resend an unmined transaction with fees +12.5% after this long (default 30000)")
+    @Option(names = "--tx-replace-after-ms", description = "with --deployment: resend an unmined transaction with fees +12.5%% after this long (default 30000)")
     Long replaceAfterMs;
 
     @Option(names = "--tx-receipt-timeout-ms", description = "with --deployment: how long a send waits for its confirmations (default 30000)")

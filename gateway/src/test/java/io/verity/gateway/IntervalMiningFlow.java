@@ -9,6 +9,9 @@ import io.verity.chain.ChainEvent;
 import io.verity.chain.contracts.PaymentsClient;
 import io.verity.chain.contracts.SettledCheck;
 import io.verity.chain.contracts.SettlementClient;
+import io.verity.chain.devnet.DeployParams;
+import io.verity.chain.devnet.DeploymentCheck;
+import io.verity.chain.devnet.DisputeParams;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.client.NodeApiClient;
 import io.verity.gateway.fixture.LocalNetwork;
@@ -55,6 +58,10 @@ abstract class IntervalMiningFlow {
             long latest = c.blockNumber();
             assertThat(c.block(latest).orElseThrow().timestamp() - c.block(latest - 3).orElseThrow().timestamp())
                     .as("blocks are mined a second apart, not per transaction").isGreaterThanOrEqualTo(3);
+            // deployed at that rhythm: this build's code and settings at every address; the nodes registered and staked
+            assertThat(DeploymentCheck.of(c, net.chain().deployment(), net.chain().account(0).address(), DeployParams.defaults(),
+                    DisputeParams.defaults()).problems()).isEmpty();
+            for (InferenceNode n : net.nodes()) assertThat(on.registry().isStaked(n.address())).as("%s staked", n.address()).isTrue();
             SettlementClient settlement = new SettlementClient(c, net.chain().deployment().settlement());
             for (int i = 0; i < answer.get("receipts").size(); i++) {
                 SignedReceipt r = ReceiptJson.read(answer.get("receipts").get(i), "/receipts/" + i);
