@@ -72,12 +72,14 @@ class OperatorJourneyIT {
     static NetNamespaces net;
     static HardhatNode chain;
     static final List<Started> services = Collections.synchronizedList(new ArrayList<>());
+    static final long t0 = System.nanoTime();
 
     @BeforeAll
     static void archive_and_hosts() throws Exception {
         var why = NetNamespaces.unavailable();
         Assumptions.assumeTrue(why.isEmpty(), () -> "the operator's journey runs on hosts of its own: " + why.orElse(""));
         verity = DistArchive.unpack(DistArchive.build(), Files.createDirectories(dir.resolve("opt")));
+        phase("archive built and unpacked");
         password = Files.writeString(dir.resolve("keys.pw"), "a long passphrase\n");
         net = NetNamespaces.create();
     }
@@ -99,12 +101,14 @@ class OperatorJourneyIT {
         Host chainHost = net.host("chain"), gatewayHost = net.host("gateway");
         List<Host> nodeHosts = List.of(net.host("node1"), net.host("node2"));
         chain = HardhatNode.start(Duration.ofSeconds(1), chainHost.address(), CHAIN_PORT, chainHost.exec());
+        phase("hardhat started");
 
         // A network of our own (operate.md 3, chain.md): the deployer's key from the environment.
         Path deployment = dir.resolve("deployment.json");
         verity(Map.of("DEPLOYER_KEY", chain.accounts().getFirst().privateKeyHex()), "chain", "deploy", "--rpc", chain.rpcUrl(),
                 "--key-env", "DEPLOYER_KEY", "--chain-id", "31337", "--deployment", deployment.toString());
         Deployment d = Deployment.read(deployment);
+        phase("contracts deployed");
 
         // Keys (operate.md 2): an operator and a node key per node (NodeRegistry: one node per operator), and the
         // gateway's paying account.
@@ -112,8 +116,10 @@ class OperatorJourneyIT {
         try (ExecutorService making = Executors.newVirtualThreadPerTaskExecutor()) {
             Map<String, Future<String>> made = new HashMap<>();
             for (String who : List.of("node1op", "node1", "node2op", "node2", "client")) {
+                // --scrypt LIGHT (hidden, for throwaway keys): the standard cost, paid again at every unlock, would be
+                // most of this test's time on a shared machine; the keystore format is the same
                 made.put(who, making.submit(() -> verity(Map.of(), "keys", "new", "--keystore", keystore(who).toString(),
-                        "--password-file", password.toString())));
+                        "--password-file", password.toString(), "--scrypt", "LIGHT")));
             }
             for (var e : made.entrySet()) keys.put(e.getKey(), EvmAddress.parse(e.getValue().get().strip()));
         }
@@ -137,6 +143,7 @@ class OperatorJourneyIT {
             }
             for (Future<String> f : registered) f.get();
         }
+        phase("keys made, nodes registered and staked");
 
         // Models, config files and start (operate.md 6); the gateway pays from its keystore (operators.md).
         Started gateway;
@@ -150,7 +157,7 @@ class OperatorJourneyIT {
                     return service(h, "node", "--home", home.toString(), "--host", h.address(), "--port", Integer.toString(NODE_PORT),
                             "--deployment", deployment.toString(), "--public-url", h.url(NODE_PORT).toString(),
                             "--keystore", keystore(h.name()).toString(), "--password-file", password.toString(),
-                            "--price-wei", PRICE.toString(), "--engine", "onnxruntime", "--batch-age-ms", "1000",
+                            "--price-wei", PRICE.toString(), "--batch-age-ms", "1000",
                             "--redeem-interval-ms", "1000");
                 }));
             }
@@ -161,10 +168,12 @@ class OperatorJourneyIT {
             for (Future<?> f : started) f.get();
             gateway = gw.get();
         }
+        phase("nodes and gateway ready");
 
         // Routed (operate.md 7): the gateway lists both nodes, healthy, at the URLs they announced.
         await("the gateway routes to both nodes at their announced URLs").atMost(START).pollInterval(Duration.ofMillis(250))
                 .until(() -> nodeHosts.stream().allMatch(h -> routed(gateway, keys.get(h.name()), h.url(NODE_PORT))));
+        phase("both nodes routed");
 
         // Paid, verified inferences: redundant:2, so each answer carries a receipt of each node, checked by the SDK.
         List<SignedReceipt> receipts = new ArrayList<>();
@@ -177,6 +186,7 @@ class OperatorJourneyIT {
                 receipts.addAll(answer.receipts());
             }
         }
+        phase(ANSWERS + " answers verified");
 
         // Every receipt settles on the Hardhat chain, as a stranger checks it: its proof from the node's registered
         // URL, checked against Settlement.
@@ -185,6 +195,7 @@ class OperatorJourneyIT {
                 assertThat(stranger.awaitSettled(r, SETTLE).node()).as("receipt %s", r.id()).isEqualTo(r.receipt().node());
             }
         }
+        phase(receipts.size() + " receipts settled");
         // ...and each node redeemed the vouchers the gateway paid it with: at least its price for every answer.
         try (ChainClients reader = ChainClients.connect(d, ChainAccount.READ_ONLY)) {
             for (Host h : nodeHosts) {
@@ -193,6 +204,12 @@ class OperatorJourneyIT {
                         .until(() -> reader.payments().redeemed(keys.get("client"), keys.get(h.name())).compareTo(earned) >= 0);
             }
         }
+        phase("vouchers redeemed");
+    }
+
+    /** When each step was done (startup is most of the test's time). */
+    static void phase(String done) {
+        System.out.printf(java.util.Locale.ROOT, "operator journey: %s at %.1fs%n", done, (System.nanoTime() - t0) / 1e9);
     }
 
     static Path keystore(String who) {
