@@ -196,9 +196,11 @@ class OperatorJourneyIT {
             }
         }
         phase(receipts.size() + " receipts settled");
-        // ...and each node redeemed the vouchers the gateway paid it with: at least its price for every answer.
+        // ...and each node, staked by its operator, redeemed the vouchers the gateway paid it with: at least its price
+        // for every answer.
         try (ChainClients reader = ChainClients.connect(d, ChainAccount.READ_ONLY)) {
             for (Host h : nodeHosts) {
+                assertThat(reader.nodes().isStaked(keys.get(h.name()))).as("%s staked", h.name()).isTrue();
                 BigInteger earned = PRICE.multiply(BigInteger.valueOf(ANSWERS));
                 await("the vouchers of " + h.name() + " redeemed").atMost(SETTLE).pollInterval(Duration.ofMillis(500))
                         .until(() -> reader.payments().redeemed(keys.get("client"), keys.get(h.name())).compareTo(earned) >= 0);
