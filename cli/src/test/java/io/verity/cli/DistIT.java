@@ -11,7 +11,6 @@ import io.verity.node.hub.ModelHub;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.wire.ReadyLine;
 import io.verity.testing.RealModels;
-import io.verity.testing.TestPaths;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -55,22 +54,13 @@ class DistIT {
 
     @BeforeAll
     static void build_and_unpack() throws Exception {
-        Path root = TestPaths.repoRoot();
-        // the JDK running this test links the runtime; its java.home is a full JDK under surefire/failsafe
-        String out = run(List.of(root.resolve("tools/dist/dist.sh").toString(), root.resolve("cli/target/dist").toString()),
-                Map.of("JAVA_HOME", System.getProperty("java.home"), "PATH", System.getenv("PATH")), root, 600);
-        Path archive = Path.of(out.strip().lines().reduce((a, b) -> b).orElseThrow());
+        Path archive = DistArchive.build();
         assertThat(archive.getFileName().toString()).matches("verity-.*-linux-.*\\.tar\\.gz");
         // nothing changed: the same archive, not rewritten
         var built = Files.getLastModifiedTime(archive);
-        assertThat(run(List.of(root.resolve("tools/dist/dist.sh").toString(), root.resolve("cli/target/dist").toString()),
-                Map.of("JAVA_HOME", System.getProperty("java.home"), "PATH", System.getenv("PATH")), root, 60)).isEqualTo(out);
+        assertThat(DistArchive.build()).isEqualTo(archive);
         assertThat(Files.getLastModifiedTime(archive)).isEqualTo(built);
-        Path opt = Files.createDirectories(dir.resolve("opt"));
-        run(List.of("tar", "-xzf", archive.toString(), "-C", opt.toString()), Map.of("PATH", System.getenv("PATH")), opt, 120);
-        try (var entries = Files.list(opt)) {
-            verity = entries.findFirst().orElseThrow().resolve("bin/verity");
-        }
+        verity = DistArchive.unpack(archive, Files.createDirectories(dir.resolve("opt")));
         // The launcher's only commands beyond the shell's builtins; nothing else is on PATH.
         tools = Files.createDirectories(dir.resolve("path"));
         for (String tool : List.of("readlink", "dirname", "sed")) {
@@ -103,7 +93,7 @@ class DistIT {
         Path keystore = dir.resolve("node.json");
         EvmAddress node = EvmAddress.parse(archive(List.of("keys", "new", "--keystore", keystore.toString(),
                 "--password-file", pw.toString()), Map.of()).strip());
-        fund(node, "0x56bc75e2d63100000"); // 100 ether
+        DistArchive.fund(chain.rpcUrl(), java.math.BigInteger.TEN.pow(20), node); // 100 ether
 
         Path home = dir.resolve("node-home");
         var vad = RealModels.sileroVadV5();
@@ -186,7 +176,7 @@ class DistIT {
     private static String archive(List<String> args, Map<String, String> env) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of(verity.toString()));
         cmd.addAll(args);
-        return run(cmd, withBareEnv(env), dir, 180);
+        return DistArchive.run(cmd, withBareEnv(env), dir, 180);
     }
 
     private static Map<String, String> withBareEnv(Map<String, String> env) {
@@ -221,37 +211,6 @@ class DistIT {
             }
         });
         return url.get(90, TimeUnit.SECONDS);
-    }
-
-    /** Runs a command with exactly {@code env}; returns its stdout, or fails with its output. */
-    private static String run(List<String> cmd, Map<String, String> env, Path cwd, int timeoutSeconds) throws Exception {
-        Path err = Files.createTempFile(dir, "stderr", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectError(err.toFile());
-        pb.environment().clear();
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(cmd + " did not end within " + timeoutSeconds + " s");
-        }
-        assertThat(p.exitValue()).as("%s\nstdout: %s\nstderr: %s", cmd, out.get(), Files.readString(err)).isZero();
-        return out.get();
-    }
-
-    /** anvil's own way to fund an account, through its JSON-RPC. */
-    private static void fund(EvmAddress account, String weiHex) throws Exception {
-        var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(chain.rpcUrl()))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"anvil_setBalance\",\"params\":[\"" + account + "\",\""
-                                + weiHex + "\"]}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.body()).doesNotContain("error");
     }
 
     /** Silero VAD v5's inputs: one 512-sample frame of silence, its state and the sample rate. */
