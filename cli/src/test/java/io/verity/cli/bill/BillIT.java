@@ -42,10 +42,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -57,7 +55,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * explorer's outcomes count, and that payer's bill shows receipts it never paid for.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BillIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String HONEST = LlmNodes.TINY_LLAMA;
@@ -102,9 +99,9 @@ class BillIT {
         if (http != null) http.close();
     }
 
+    /** One test, as its steps build on each other: a voucher no receipt backs would spoil the reconciliation. */
     @Test
-    @Order(1)
-    void verity_bill_lists_every_paid_chat_and_reconciles_each_node_to_the_wei_once_the_vouchers_are_redeemed() throws Exception {
+    void verity_bill_lists_every_paid_chat_reconciles_each_node_to_the_wei_and_fails_on_a_voucher_no_receipt_backs() throws Exception {
         for (int i = 0; i < CHATS; i++) {
             HttpResponse<String> r = chat(net.gateway().url(), HONEST, "Hello " + i);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -176,10 +173,29 @@ class BillIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(found.statusCode()).isEqualTo(302);
         assertThat(found.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/payers/" + payer));
+
+        // then a voucher no receipt backs is a mismatch and verity bill fails naming it
+        InferenceNode node = net.node(1);
+        BigInteger held = paid.getOrDefault(node.address(), BigInteger.ZERO);
+        // the payer's key signs 1000 wei more than its receipts from node 1 add up to, as a gateway overcharging it would
+        var v = new Voucher(payer, node.address(), held.add(BigInteger.valueOf(1000)))
+                .sign(net.chain().account(4).key(), net.chain().chainId(), net.chain().deployment().payments());
+        HttpResponse<String> sent = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/vouchers"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(
+                        VoucherJson.write(new VoucherJson.Envelope(v, VoucherJson.domain(net.chain().chainId(),
+                                net.chain().deployment().payments())))))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
+        CliRun failed = bill(payer);
+        assertThat(failed.exit()).as(failed.out()).isEqualTo(1);
+        assertThat(failed.out()).contains("MISMATCH");
+        assertThat(failed.err()).contains("MISMATCH: the payer's latest voucher to node " + node.address(),
+                "1000 wei paid that no receipt backs");
+        JsonNode mismatch = await().atMost(Duration.ofSeconds(5)).until(() -> get(explorer.url(), "/api/payers/" + payer),
+                a -> !a.get("ok").asBoolean());
+        assertThat(mismatch.toString()).contains("1000 wei paid that no receipt backs");
     }
 
     @Test
-    @Order(2)
     void bad_input_is_refused_naming_the_flag_or_parameter() throws Exception {
         CliRun badPayer = bill(null, "--payer", "0x1234");
         assertThat(badPayer.exit()).isEqualTo(2);
@@ -205,30 +221,6 @@ class BillIT {
     }
 
     @Test
-    @Order(3)
-    void a_voucher_no_receipt_backs_is_a_mismatch_and_verity_bill_fails_naming_it() throws Exception {
-        InferenceNode node = net.node(1);
-        BigInteger held = paid.getOrDefault(node.address(), BigInteger.ZERO);
-        // the payer's key signs 1000 wei more than its receipts from node 1 add up to, as a gateway overcharging it would
-        var v = new Voucher(payer, node.address(), held.add(BigInteger.valueOf(1000)))
-                .sign(net.chain().account(4).key(), net.chain().chainId(), net.chain().deployment().payments());
-        HttpResponse<String> sent = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/vouchers"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(
-                        VoucherJson.write(new VoucherJson.Envelope(v, VoucherJson.domain(net.chain().chainId(),
-                                net.chain().deployment().payments())))))).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
-        CliRun r = bill(payer);
-        assertThat(r.exit()).as(r.out()).isEqualTo(1);
-        assertThat(r.out()).contains("MISMATCH");
-        assertThat(r.err()).contains("MISMATCH: the payer's latest voucher to node " + node.address(),
-                "1000 wei paid that no receipt backs");
-        JsonNode api = await().atMost(Duration.ofSeconds(5)).until(() -> get(explorer.url(), "/api/payers/" + payer),
-                a -> !a.get("ok").asBoolean());
-        assertThat(api.toString()).contains("1000 wei paid that no receipt backs");
-    }
-
-    @Test
-    @Order(4)
     void a_caught_substitution_is_counted_in_the_outcomes_and_its_unpaid_receipts_show_in_that_payers_bill() throws Exception {
         HttpResponse<String> r = chat(substituting.url(), SWAPPED, "Hello");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(502); // both nodes served tiny-llama for gpt-4o-mini
