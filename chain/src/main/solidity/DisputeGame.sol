@@ -59,9 +59,10 @@ contract DisputeGame is CommitteePayouts {
     bytes32 public constant OUTPUTS = keccak256("verity:slash:outputs");
     /// Blocks between the end of the bisection and the block whose hash seeds the committee.
     uint64 public constant DRAW_DELAY = 3;
-    /// The engine whose trace ends with the outputs entry (tensorsDigest of the graph outputs); `proveOutputs`
-    /// accepts only its receipts (a verity-det/1 trace ends with an ordinary tensor).
+    /// The engines whose trace ends with the outputs entry (tensorsDigest of the graph outputs): verity-det/2 and
+    /// /3 (one trace format); `proveOutputs` accepts only their receipts (a verity-det/1 trace ends with an ordinary tensor).
     bytes32 public constant OUTPUTS_ENGINE = keccak256("verity-det/2");
+    bytes32 private constant OUTPUTS_ENGINE_V3 = keccak256("verity-det/3");
 
     NodeRegistry public immutable registry;
     Settlement public immutable settlement;
@@ -246,7 +247,8 @@ contract DisputeGame is CommitteePayouts {
 
     function _canProveOutputs(VerityReceipt.Receipt calldata r) private pure {
         if (r.traceRoot == bytes32(0)) revert NoTrace(bytes32(0));
-        if (keccak256(bytes(r.engine)) != OUTPUTS_ENGINE) revert NoOutputsEntry(r.engine);
+        bytes32 engine = keccak256(bytes(r.engine));
+        if (engine != OUTPUTS_ENGINE && engine != OUTPUTS_ENGINE_V3) revert NoOutputsEntry(r.engine);
     }
 
     function _proveOutputs(VerityReceipt.Receipt calldata r, bytes32 id, Reveal calldata last) private {

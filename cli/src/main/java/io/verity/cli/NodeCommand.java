@@ -51,6 +51,10 @@ public final class NodeCommand {
                 + " none: onnxruntime (default) or det, the deterministic engine (bit-exact answers, disputable on chain)")
         String engine;
 
+        @Option(names = "--det-contract", paramLabel = "2|3", description = "the deterministic engine's arithmetic contract,"
+                + " signed into its receipts: 3 (verity-det/3, default) or 2 (verity-det/2); receipts of either stay disputable")
+        String detContract;
+
         @Option(names = "--deployment", description = "settle on this chain: contract addresses and RPC (JSON, e.g. from verity up)")
         Path deployment;
 

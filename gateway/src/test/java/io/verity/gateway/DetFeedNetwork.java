@@ -42,7 +42,7 @@ final class DetFeedNetwork {
                 .node((i, c) -> i == 1 ? c.withFaults(node1Faults) : c)
                 .starter((i, c) -> {
                     StakedNodes.install(c.home(), MODEL);
-                    return InferenceNode.start(c, DeterministicEngine.create(2, true), InstantSource.system());
+                    return InferenceNode.start(c, DeterministicEngine.create(2, true, c.detContract()), InstantSource.system()); // the default, verity-det/3
                 })
                 .gateway(g -> g.refreshInterval(Duration.ofMillis(500))).build();
     }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The gateway's evidence feeds on-chain disputes: under redundant:3 over three verity-det/2 nodes, node 1
+ * The gateway's evidence feeds on-chain disputes: under redundant:3 over three verity-det/3 nodes, node 1
  * (computing with a tampered weight) is outvoted; the gateway challenges its settled receipt with the
  * majority node's trace, the other two nodes draw and sit on the committee, and node 1 is slashed, not only
  * quarantined.

@@ -11,6 +11,7 @@ import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.chain.fixture.LocalChain;
 import io.verity.engine.det.DeterministicEngine;
+import io.verity.engine.det.DeterministicEngines;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.node.dispute.Challenger;
 import io.verity.node.dispute.TraceClient;
@@ -44,9 +45,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Disputes end to end on anvil with real det-engine nodes and PaddleOCR det (672 operators, 674 trace
  * entries: the graph input, the operators' outputs, the outputs entry): each node answers bisection moves on
  * its own receipts, draws committees and sits on them (DisputeDuties), the challenger re-runs the request with
- * its own engine. Node 1 computes with one weight nudged ({@link Faults#tamperWeight()}); node 5 computes
- * honestly but perturbs the outputs it returns and signs ({@link Faults#perturb()}: an honest traceRoot with a
- * wrong outputsDigest); nodes 2-4 are honest.
+ * its own engine. Node 1 computes with one weight nudged ({@link Faults#tamperWeight()}) and is forced to sign
+ * verity-det/2 ({@code --det-contract 2}), so its receipts are disputed, and refereed by the other nodes, under
+ * /2 while they sign the default, /3; node 5 computes honestly but perturbs the outputs it returns and signs
+ * ({@link Faults#perturb()}: an honest traceRoot with a wrong outputsDigest); nodes 2-4 are honest.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class DisputeIT {
@@ -60,7 +62,8 @@ class DisputeIT {
     static Path deploymentFile;
     static final List<InferenceNode> nodes = new ArrayList<>();
     static HttpClient http;
-    static DeterministicEngine engine;
+    /** The challenger's engines: the contract of each receipt it re-runs is the receipt's. */
+    static DeterministicEngines engines;
 
     @BeforeAll
     static void start() throws Exception {
@@ -71,17 +74,17 @@ class DisputeIT {
             StakedNodes.install(home, MODEL);
             NodeConfig c = NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, account)
                     .withBatching(1, Duration.ofMillis(100)));
-            if (account == 1) c = c.withFaults(Faults.NONE.withTamperWeight(true));
+            if (account == 1) c = c.withFaults(Faults.NONE.withTamperWeight(true)).withDetContract(DeterministicEngine.ID);
             if (account == 5) c = c.withFaults(Faults.NONE.withPerturb(1.0));
-            nodes.add(StakedNodes.start(devnet, c, DeterministicEngine.create(2, true), InstantSource.system()));
+            nodes.add(StakedNodes.start(devnet, c, DeterministicEngine.create(2, true, c.detContract()), InstantSource.system()));
         }
-        engine = DeterministicEngine.create(2, true);
+        engines = DeterministicEngines.create(2, true);
     }
 
     @AfterAll
     static void stop() {
         for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
-        if (engine != null) engine.close();
+        if (engines != null) engines.close();
     }
 
     record Settled(SignedReceipt receipt, List<Tensor> inputs, TraceClient.Inclusion inclusion) {}
@@ -93,7 +96,8 @@ class DisputeIT {
         NodeFixture.Response r = NodeFixture.post(http, node.url(), "/v1/infer", body.toString(), "application/json");
         assertThat(r.status()).as("infer: %s", r.body()).isEqualTo(200);
         SignedReceipt signed = ReceiptJson.read(r.body().get("receipt"), "/receipt");
-        assertThat(signed.receipt().engine()).isEqualTo(DeterministicEngine.ID);
+        // node 1 was forced to /2; every other node signs the default contract
+        assertThat(signed.receipt().engine()).isEqualTo(node == nodes.getFirst() ? DeterministicEngine.ID : DeterministicEngine.ID_V3);
         TraceClient tc = new TraceClient(node.url());
         TraceClient.Inclusion inc = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                 .until(() -> tc.inclusion(signed.id()).orElse(null), i -> i != null);
@@ -108,9 +112,9 @@ class DisputeIT {
         throw new AssertionError("no Conv entry from " + from + " in " + layout.size() + " entries");
     }
 
-    /** The model as the challenger's own engine loads it. */
-    static DeterministicModel model() {
-        return engine.load(MODEL.digest(), MODEL.file());
+    /** The model as the challenger's own engine loads it, under the contract {@code receipt} names. */
+    static DeterministicModel model(SignedReceipt receipt) {
+        return engines.require(receipt.receipt().engine()).load(MODEL.digest(), MODEL.file());
     }
 
     static NodeRegistryClient registry(ChainConnection c) {
@@ -122,10 +126,12 @@ class DisputeIT {
     }
 
     @Test
-    void a_node_computing_with_a_tampered_weight_is_bisected_to_that_operator_and_slashed() throws Exception {
+    void a_det2_node_computing_with_a_tampered_weight_is_bisected_to_that_operator_and_slashed_by_det3_referees() throws Exception {
         InferenceNode cheat = nodes.get(0);
         Settled s = inferAndSettle(cheat, "VERITY");
-        DeterministicModel honest = model();
+        assertThat(s.receipt().receipt().engine()).isEqualTo(DeterministicEngine.ID);
+        DeterministicModel honest = model(s.receipt());
+        assertThat(honest.engineId()).isEqualTo(DeterministicEngine.ID);
         try (ChainConnection me = devnet.connect(CHALLENGER); ChainConnection reader = devnet.connect(0)) {
             NodeRegistryClient registry = registry(reader);
             BigInteger stakeBefore = registry.stakeOf(cheat.address());
@@ -145,7 +151,7 @@ class DisputeIT {
             TraceLayout.Slot disputed = TraceLayout.of(honest).get(Math.toIntExact(end.hi()));
             assertThat(honest.nodeOp(disputed.node())).as("the tampered weight's operator").isEqualTo("Constant");
             List<EvmAddress> committee = games(reader).committee(opened.gameId());
-            assertThat(committee).hasSize(3).doesNotContain(cheat.address());
+            assertThat(committee).hasSize(3).doesNotContain(cheat.address()); // verity-det/3 nodes, judging under /2
             for (EvmAddress m : committee) assertThat(games(reader).voteOf(opened.gameId(), m)).as("vote of %s", m).isEqualTo(2);
             BigInteger slashed = stakeBefore.divide(BigInteger.TWO);
             assertThat(registry.stakeOf(cheat.address())).isEqualTo(stakeBefore.subtract(slashed));
@@ -162,7 +168,7 @@ class DisputeIT {
         Settled s = inferAndSettle(honestNode, "HONEST");
         // the false challenger computes with a tampered copy of the model (as node 1 does) under the real digest
         Path wrong = ModelTamper.tampered(MODEL.file(), dir.resolve("challenger-tampered.onnx"));
-        try (DeterministicEngine own = DeterministicEngine.create(2, true);
+        try (DeterministicEngine own = DeterministicEngine.create(2, true, s.receipt().receipt().engine());
                 ChainConnection me = devnet.connect(CHALLENGER + 1); ChainConnection reader = devnet.connect(0)) {
             DeterministicModel falseModel = own.load(MODEL.digest(), wrong);
             TraceClient served = new TraceClient(honestNode.url());
@@ -201,7 +207,7 @@ class DisputeIT {
 
         // an operator's inputs are served with openings of earlier entries that verify against the receipt's root
         TraceClient tc = new TraceClient(node.url());
-        DeterministicModel m = model();
+        DeterministicModel m = model(s.receipt());
         int convEntry = firstConvFrom(m, TraceLayout.of(m), 300);
         TraceClient.OperatorInputs in = tc.inputs(s.receipt().id(), convEntry).orElseThrow();
         assertThat(in.op()).isEqualTo("Conv");
@@ -215,7 +221,7 @@ class DisputeIT {
     void a_referee_re_executes_a_conv_from_the_inputs_the_node_serves_and_checks_the_nodes_digest() throws Exception {
         InferenceNode node = nodes.get(3);
         Settled s = inferAndSettle(node, "REFEREE");
-        DeterministicModel m = model();
+        DeterministicModel m = model(s.receipt());
         var trace = m.trace(s.inputs());
         assertThat(trace.root()).isEqualTo(s.receipt().receipt().traceRoot());
         List<TraceLayout.Slot> layout = TraceLayout.of(m);
@@ -238,7 +244,7 @@ class DisputeIT {
     void a_referee_of_the_last_entry_recomputes_the_outputs_digest_from_the_graph_outputs_the_node_serves() throws Exception {
         InferenceNode node = nodes.get(3);
         Settled s = inferAndSettle(node, "OUTPUTS");
-        DeterministicModel m = model();
+        DeterministicModel m = model(s.receipt());
         var trace = m.trace(s.inputs());
         int last = trace.size() - 1;
         TraceClient served = new TraceClient(node.url());
@@ -259,7 +265,7 @@ class DisputeIT {
     void a_node_signing_an_honest_trace_but_perturbed_outputs_is_slashed_at_once_by_the_challengers_outputs_proof() throws Exception {
         InferenceNode liar = nodes.get(4);
         Settled s = inferAndSettle(liar, "OUTPUTS LIE");
-        DeterministicModel honest = model();
+        DeterministicModel honest = model(s.receipt());
         var mine = honest.trace(s.inputs());
         assertThat(s.receipt().receipt().traceRoot()).as("the liar's trace is honest").isEqualTo(mine.root());
         assertThat(s.receipt().receipt().outputsDigest()).isNotEqualTo(mine.entries().getLast().digest());
@@ -289,7 +295,10 @@ class DisputeIT {
                     r.verification(), r.price(), r.timestamp()), s.receipt().domain(), key);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> challenger.challenge(older, s.inputs(), 0, List.of(), BOND))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("receipt was signed by verity-det/1, this challenger reproduces verity-det/2 traces only");
+                    .hasMessageStartingWith("receipt was signed by verity-det/1, this challenger reproduces verity-det/3 traces only");
+            assertThat(engines.forContract("verity-det/1")).as("an id no engine computes: refused, not guessed").isEmpty();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> engines.require("verity-det/1"))
+                    .hasMessage("receipt engine 'verity-det/1' is no deterministic contract this version computes (verity-det/2, verity-det/3)");
         }
     }
 
@@ -299,8 +308,9 @@ class DisputeIT {
      */
     static io.verity.node.dispute.Referee.Ruling judge(DeterministicModel m, TraceClient served, Settled s, int hi,
             io.verity.protocol.Keccak256 nodeDigest, io.verity.protocol.Keccak256 agreed) {
-        return new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m)).judge(voting(s, hi, nodeDigest, agreed), served)
-                .orElseThrow();
+        // the referee is asked for the receipt's own contract, and abstains on any other
+        return new io.verity.node.dispute.Referee((d, engine) -> engine.equals(m.engineId()) ? java.util.Optional.of(m)
+                : java.util.Optional.empty()).judge(voting(s, hi, nodeDigest, agreed), served).orElseThrow();
     }
 
     /** A game in VOTING on entry {@code hi} where the node claims {@code nodeDigest}. */

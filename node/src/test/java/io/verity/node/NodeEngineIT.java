@@ -48,7 +48,7 @@ class NodeEngineIT {
             NodeFixture.Response r = NodeFixture.post(http, node.url(), "/v1/infer", NodeFixture.vadRequest(null), "application/json");
 
             assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
-            assertThat(r.body().at("/receipt/engine").asText()).isEqualTo(DeterministicEngine.ID);
+            assertThat(r.body().at("/receipt/engine").asText()).isEqualTo(DeterministicEngine.ID_V3); // the node default contract
             assertThat(r.body().at("/receipt/traceRoot").asText()).isNotEqualTo(io.verity.protocol.Keccak256.ZERO.toHex());
             NodeFixture.Response listed = NodeFixture.get(http, node.url(), "/v1/models");
             assertThat(listed.body().at("/models/0/engine").asText()).isEqualTo("det");

@@ -23,6 +23,7 @@ import io.verity.cli.up.NetworkFile;
 import io.verity.cli.up.UpCommand;
 import io.verity.client.NodeApiClient;
 import io.verity.engine.det.DeterministicEngine;
+import io.verity.engine.det.DeterministicEngines;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
@@ -325,7 +326,7 @@ public final class DisputeCommand {
             List<InferenceNode> nodes = new ArrayList<>();
             long started = System.nanoTime();
             String rpc = d.rpcUrl();
-            try (DeterministicEngine engine = DeterministicEngine.create(Math.min(4, Runtime.getRuntime().availableProcessors()), true);
+            try (DeterministicEngines engines = DeterministicEngines.create(Math.min(4, Runtime.getRuntime().availableProcessors()), true);
                     ChainConnection reader = ChainConnection.open(rpc, ChainAccount.READ_ONLY);
                     ChainConnection me = ChainConnection.open(rpc, a.challenger());
                     AutoCloseable leave = () -> leave(nodes, a, rpc, d)) {
@@ -341,9 +342,9 @@ public final class DisputeCommand {
                             .withAccountKey(accounts.get(i).privateKeyHex()).withBatching(1, Duration.ofMillis(100)));
                     if (i == 0) c = c.withFaults(Faults.NONE.withTamperWeight(true));
                     stake(accounts.get(i), rpc, d, "http://127.0.0.1:" + port, manifest.digest(), c.price());
-                    InferenceNode n = InferenceNode.start(c, DeterministicEngine.create(2, true), InstantSource.system());
+                    InferenceNode n = InferenceNode.start(c, DeterministicEngine.create(2, true, c.detContract()), InstantSource.system());
                     nodes.add(n);
-                    System.out.printf("node %d  %s  %s  %s%s%n", i + 1, n.address(), n.url(), DeterministicEngine.ID,
+                    System.out.printf("node %d  %s  %s  %s%s%n", i + 1, n.address(), n.url(), c.detContract(),
                             i == 0 ? "  DISHONEST: one weight nudged by 2^-10" : "");
                 }
                 InferenceNode cheat = nodes.getFirst();
@@ -362,7 +363,8 @@ public final class DisputeCommand {
                 System.out.println("settled in batch " + inc.batchId() + " on chain");
 
                 DisputeClient games = new DisputeClient(me, d.requireDisputeGame());
-                DeterministicModel honest = engine.load(manifest.digest(), modelFile);
+                // re-run under the contract the receipt names (refused, naming it, when this version computes no such contract)
+                DeterministicModel honest = engines.require(receipt.receipt().engine()).load(manifest.digest(), modelFile);
                 Challenger challenger = new Challenger(games, honest, line -> System.out.println("  " + line));
                 System.out.println("challenger " + me.account().address() + " re-runs the request with its own engine:");
                 long from = reader.blockNumber();

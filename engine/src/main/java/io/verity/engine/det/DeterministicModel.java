@@ -303,14 +303,19 @@ public final class DeterministicModel implements LoadedModel {
         }
     }
 
-    private static <T> T guard(java.util.function.Supplier<T> body) {
+    /** The contract this model computes ({@link DeterministicEngine#ID} or {@link DeterministicEngine#ID_V3}): the engine id its receipts carry. */
+    public String engineId() {
+        return interp.arithmetic.id();
+    }
+
+    private <T> T guard(java.util.function.Supplier<T> body) {
         try {
             return body.get();
         } catch (OpException | IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException
                 | UnsupportedOperationException e) {
-            throw new EngineException(EngineException.Kind.INVALID_INPUT, DeterministicEngine.ID + " rejected the inputs: " + e.getMessage(), e);
+            throw new EngineException(EngineException.Kind.INVALID_INPUT, engineId() + " rejected the inputs: " + e.getMessage(), e);
         } catch (RuntimeException | OutOfMemoryError e) {
-            throw new EngineException(EngineException.Kind.FAILURE, DeterministicEngine.ID + " failed: " + e, e);
+            throw new EngineException(EngineException.Kind.FAILURE, engineId() + " failed: " + e, e);
         }
     }
 }

@@ -71,7 +71,7 @@ class EngineBenchmarkTest {
                 + "loads it. Each configuration is warmed up for at least " + WARM_NANOS / 1_000_000_000L + " s of CPU time, then the best of "
                 + REPS + " runs counts. Times are the\n"
                 + "calling thread's CPU time (ms; the machine is shared, so wall time mostly measures the neighbours; `det/3 wall` is\n"
-                + "given for comparison). `det/2` is verity-det/2 untraced (the receipts nodes sign today), `det/3` the opt-in\n"
+                + "given for comparison). `det/2` is verity-det/2 untraced (`--det-contract 2`), `det/3` what nodes sign,\n"
                 + "verity-det/3 (float32 FMA products on Vector API lanes, docs/deterministic-engine.md) untraced, `det/3+trace` with\n"
                 + "the execution trace (a disputable receipt). `ORT-web` is onnxruntime-web 1.30 (WebAssembly, one thread) under\n"
                 + "Node.js, the earlier baseline, kept as a second reference (shipped models only; its wall time, so inflated on a loaded\n"

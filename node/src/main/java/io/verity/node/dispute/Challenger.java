@@ -5,7 +5,6 @@ import io.verity.chain.contracts.Dispute;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.protocol.merkle.TraceProof;
 import io.verity.chain.TxOutcome;
-import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.engine.det.ExecutionTrace;
 import io.verity.protocol.Keccak256;
@@ -95,9 +94,9 @@ public final class Challenger {
 
     private ExecutionTrace rerun(SignedReceipt signed, List<Tensor> inputs) {
         var r = signed.receipt();
-        if (!r.engine().equals(DeterministicEngine.ID)) { // another trace format: every root would differ, wrongly
+        if (!r.engine().equals(model.engineId())) { // another contract or trace format: every root would differ, wrongly
             throw new IllegalArgumentException("receipt was signed by " + r.engine() + ", this challenger reproduces "
-                    + DeterministicEngine.ID + " traces only");
+                    + model.engineId() + " traces only (DeterministicEngines picks the model's contract by the receipt's engine)");
         }
         if (!r.modelDigest().equals(model.digest())) {
             throw new IllegalArgumentException("receipt is for model " + r.modelDigest() + ", challenger holds " + model.digest());

@@ -192,6 +192,20 @@ public final class NodeService {
     }
 
     /**
+     * The hub's model {@code digest} under deterministic contract {@code engineId} (a receipt's {@code engine}), to
+     * re-execute or judge that receipt: the serving det engine's model when it computes that contract, else the
+     * same file under the receipt's contract ({@link Engines#deterministic}), tampered as {@link #load} is. Empty
+     * when the hub does not hold it for the det engine, or no deterministic engine computes {@code engineId}.
+     */
+    public Optional<io.verity.engine.det.DeterministicModel> deterministic(Keccak256 digest, String engineId) {
+        Optional<Manifest> m = hub.find(digest);
+        if (m.isEmpty() || !Manifest.FORMAT_ONNX.equals(m.get().format()) || engines.kindFor(m.get()) != io.verity.engine.EngineKind.DET) {
+            return Optional.empty();
+        }
+        return engines.deterministic(engineId).map(e -> e.load(digest, faults.modelFile(digest, hub.file(digest), e)));
+    }
+
+    /**
      * Runs hub model {@code digest} on {@code inputs} as for a request, signing and logging nothing: the reference a
      * committee member compares an accused answer with (node.dispute.CommitteeJudge). Empty when the hub does not
      * hold the model.
