@@ -10,6 +10,7 @@ import io.verity.chain.contracts.Dispute;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.chain.fixture.LocalChain;
+import io.verity.engine.EngineKind;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.node.dispute.Challenger;
@@ -17,9 +18,11 @@ import io.verity.node.dispute.TraceClient;
 import io.verity.node.dispute.TraceLayout;
 import io.verity.node.faults.ModelTamper;
 import io.verity.node.fixture.StakedNodes;
+import io.verity.node.serve.Engines;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.testing.RealInputs;
@@ -46,7 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  * its own receipts, draws committees and sits on them (DisputeDuties), the challenger re-runs the request with
  * its own engine. Node 1 computes with one weight nudged ({@link Faults#tamperWeight()}); node 5 computes
  * honestly but perturbs the outputs it returns and signs ({@link Faults#perturb()}: an honest traceRoot with a
- * wrong outputsDigest); nodes 2-4 are honest.
+ * wrong outputsDigest); nodes 2-4 are honest. Nodes 1-4 run det as a node does by default
+ * ({@link Engines#create}: untraced, receipts signing {@code Receipt.TRACE_ON_CHALLENGE}), so their games start with
+ * the node committing the root it recomputes; node 5 runs it traced (eager receipts, a signed root to contradict).
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class DisputeIT {
@@ -73,7 +78,8 @@ class DisputeIT {
                     .withBatching(1, Duration.ofMillis(100)));
             if (account == 1) c = c.withFaults(Faults.NONE.withTamperWeight(true));
             if (account == 5) c = c.withFaults(Faults.NONE.withPerturb(1.0));
-            nodes.add(StakedNodes.start(devnet, c, DeterministicEngine.create(2, true), InstantSource.system()));
+            var det = account == 5 ? DeterministicEngine.create(2, true) : Engines.create(EngineKind.DET, 2);
+            nodes.add(StakedNodes.start(devnet, c, det, InstantSource.system()));
         }
         engine = DeterministicEngine.create(2, true);
     }
@@ -125,6 +131,7 @@ class DisputeIT {
     void a_node_computing_with_a_tampered_weight_is_bisected_to_that_operator_and_slashed() throws Exception {
         InferenceNode cheat = nodes.get(0);
         Settled s = inferAndSettle(cheat, "VERITY");
+        assertThat(s.receipt().receipt().traceRoot()).isEqualTo(Receipt.TRACE_ON_CHALLENGE); // served untraced
         DeterministicModel honest = model();
         try (ChainConnection me = devnet.connect(CHALLENGER); ChainConnection reader = devnet.connect(0)) {
             NodeRegistryClient registry = registry(reader);
@@ -141,6 +148,9 @@ class DisputeIT {
             long ms = (System.nanoTime() - started) / 1_000_000;
 
             assertThat(end.state()).as("game after: %s", log).isEqualTo(Dispute.State.CHALLENGER_WON);
+            assertThat(log).anyMatch(l -> l.startsWith("node committed its trace: root ") && l.contains(", 674 entries"));
+            assertThat(end.traceRoot()).as("the root the node committed: its tampered run's")
+                    .isNotEqualTo(opened.trace().root()).isNotEqualTo(Receipt.TRACE_ON_CHALLENGE);
             assertThat(end.rounds()).isLessThanOrEqualTo(12);
             TraceLayout.Slot disputed = TraceLayout.of(honest).get(Math.toIntExact(end.hi()));
             assertThat(honest.nodeOp(disputed.node())).as("the tampered weight's operator").isEqualTo("Constant");
@@ -169,13 +179,16 @@ class DisputeIT {
             assertThat(served.traceSize(s.receipt().id())).contains(674);
             TraceClient.Opening last = served.opening(s.receipt().id(), 673).orElseThrow();
             assertThat(last.reveal().digest()).isEqualTo(s.receipt().receipt().outputsDigest()); // an honest receipt's last entry
-            assertThat(games(reader).traceRootOf(last.reveal())).isEqualTo(s.receipt().receipt().traceRoot());
+            // served untraced, recomputed on demand from the kept inputs: bit for bit the trace another engine computes
+            assertThat(s.receipt().receipt().traceRoot()).isEqualTo(Receipt.TRACE_ON_CHALLENGE);
+            assertThat(games(reader).traceRootOf(last.reveal())).isEqualTo(model().trace(s.inputs()).root());
 
             Challenger challenger = new Challenger(games(me), falseModel, System.out::println);
             Challenger.Opened opened = challenger.open(s.receipt(), s.inputs(), s.inclusion().batchId(), s.inclusion().proof(), BOND);
             Dispute end = challenger.play(opened, Duration.ofMillis(100), Duration.ofMinutes(3));
 
             assertThat(end.state()).isEqualTo(Dispute.State.NODE_WON);
+            assertThat(end.traceRoot()).as("the root the node committed when challenged").isEqualTo(model().trace(s.inputs()).root());
             assertThat(games(reader).claimable(honestNode.address())).isGreaterThanOrEqualTo(BOND.multiply(BigInteger.valueOf(9)).divide(BigInteger.TEN));
             assertThat(registry(reader).stakeOf(honestNode.address()))
                     .isEqualTo(registry(reader).minStake());
@@ -217,19 +230,19 @@ class DisputeIT {
         Settled s = inferAndSettle(node, "REFEREE");
         DeterministicModel m = model();
         var trace = m.trace(s.inputs());
-        assertThat(trace.root()).isEqualTo(s.receipt().receipt().traceRoot());
+        assertThat(s.receipt().receipt().traceOnChallenge()).isTrue(); // the game's root is the one the node commits: trace.root()
         List<TraceLayout.Slot> layout = TraceLayout.of(m);
         assertThat(layout).hasSize(trace.size());
         for (int i = 0; i < layout.size(); i++) assertThat(layout.get(i).name()).isEqualTo(trace.entries().get(i).name());
         int conv = firstConvFrom(m, layout, 400);
 
         TraceClient served = new TraceClient(node.url());
-        var right = judge(m, served, s, conv, trace.entries().get(conv).digest(), trace.chain(conv - 1));
+        var right = judge(m, served, s, trace.root(), conv, trace.entries().get(conv).digest(), trace.chain(conv - 1));
         assertThat(right.nodeRight()).as(right.reason()).isTrue();
         assertThat(right.reason()).startsWith("re-executed Conv node ");
-        var wrong = judge(m, served, s, conv, trace.entries().get(conv - 1).digest(), trace.chain(conv - 1));
+        var wrong = judge(m, served, s, trace.root(), conv, trace.entries().get(conv - 1).digest(), trace.chain(conv - 1));
         assertThat(wrong.nodeRight()).as(wrong.reason()).isFalse();
-        var input = judge(m, served, s, 0, trace.entries().get(0).digest(), io.verity.protocol.Keccak256.ZERO);
+        var input = judge(m, served, s, trace.root(), 0, trace.entries().get(0).digest(), io.verity.protocol.Keccak256.ZERO);
         assertThat(input.nodeRight()).as(input.reason()).isTrue();
         assertThat(input.reason()).contains("graph input x");
     }
@@ -247,11 +260,11 @@ class DisputeIT {
         assertThat(in.inputs()).extracting(x -> x.tensor().name()).containsExactlyElementsOf(m.outputsEntryInputs());
         assertThat(in.inputs()).allSatisfy(x -> assertThat(x.opening().reveal().index()).isLessThan(last));
 
-        var right = judge(m, served, s, last, s.receipt().receipt().outputsDigest(), trace.chain(last - 1));
+        var right = judge(m, served, s, trace.root(), last, s.receipt().receipt().outputsDigest(), trace.chain(last - 1));
         assertThat(right.nodeRight()).as(right.reason()).isTrue();
         assertThat(right.reason()).startsWith("re-executed the outputs entry over " + m.outputsEntryInputs());
         // a node whose last entry (and signed outputsDigest) is some other aggregate than its outputs' digest
-        var lying = judge(m, served, s, last, io.verity.protocol.Keccak256.hash(new byte[] {7}), trace.chain(last - 1));
+        var lying = judge(m, served, s, trace.root(), last, io.verity.protocol.Keccak256.hash(new byte[] {7}), trace.chain(last - 1));
         assertThat(lying.nodeRight()).as(lying.reason()).isFalse();
     }
 
@@ -297,15 +310,16 @@ class DisputeIT {
      * The ruling of a referee that knows only {@code m}, from what the node {@code served}, on a game in VOTING on
      * entry {@code hi} where the node claims {@code nodeDigest} after the {@code agreed} chain.
      */
-    static io.verity.node.dispute.Referee.Ruling judge(DeterministicModel m, TraceClient served, Settled s, int hi,
-            io.verity.protocol.Keccak256 nodeDigest, io.verity.protocol.Keccak256 agreed) {
-        return new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m)).judge(voting(s, hi, nodeDigest, agreed), served)
+    static io.verity.node.dispute.Referee.Ruling judge(DeterministicModel m, TraceClient served, Settled s, io.verity.protocol.Keccak256 root,
+            int hi, io.verity.protocol.Keccak256 nodeDigest, io.verity.protocol.Keccak256 agreed) {
+        return new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m)).judge(voting(s, root, hi, nodeDigest, agreed), served)
                 .orElseThrow();
     }
 
-    /** A game in VOTING on entry {@code hi} where the node claims {@code nodeDigest}. */
-    static Dispute voting(Settled s, int hi, io.verity.protocol.Keccak256 nodeDigest, io.verity.protocol.Keccak256 agreed) {
-        return new Dispute(0, s.receipt().id(), s.receipt().receipt().traceRoot(), s.receipt().receipt().node(),
+    /** A game in VOTING on entry {@code hi} of the trace with {@code root}, where the node claims {@code nodeDigest}. */
+    static Dispute voting(Settled s, io.verity.protocol.Keccak256 root, int hi, io.verity.protocol.Keccak256 nodeDigest,
+            io.verity.protocol.Keccak256 agreed) {
+        return new Dispute(0, s.receipt().id(), root, s.receipt().receipt().node(),
                 devnet.account(CHALLENGER).address(), BOND, Dispute.State.VOTING, 674, hi - 1, hi, hi, java.time.Instant.now(), 9,
                 agreed, nodeDigest);
     }
