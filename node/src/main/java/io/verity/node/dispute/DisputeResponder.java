@@ -63,6 +63,13 @@ final class DisputeResponder implements AutoCloseable {
             var trace = t.get().trace();
             if (d.state() == Dispute.State.AWAIT_TRACE) {
                 TxOutcome out = games.commitTrace(id, trace.proof(trace.size() - 1));
+                if (out instanceof TxOutcome.Reverted r && r.errorName().equals("TraceNotOutputs")) {
+                    // the signed outputs are not what the model computes (a fault): no root can be committed
+                    LOG.warn("dispute {}: the trace of receipt {} does not end with its signed outputsDigest; the node will lose it",
+                            id, d.receiptId());
+                    mine.remove(id);
+                    continue;
+                }
                 LOG.info("dispute {}: committed trace root {} ({} entries) -> {}", id, trace.root(), trace.size(),
                         out instanceof TxOutcome.Confirmed ? "ok" : out);
                 continue;
