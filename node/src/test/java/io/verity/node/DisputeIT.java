@@ -306,6 +306,35 @@ class DisputeIT {
         }
     }
 
+    @Test
+    void a_node_signing_perturbed_outputs_on_an_on_challenge_receipt_cannot_commit_a_root_and_loses_when_the_window_passes()
+            throws Exception {
+        // a sixth node, on its own account, so its slash changes no committee of the other tests (it ends below the minimum stake)
+        Path home = dir.resolve("n9");
+        StakedNodes.install(home, MODEL);
+        NodeConfig c = NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, 9)
+                .withBatching(1, Duration.ofMillis(100))).withFaults(Faults.NONE.withPerturb(1.0));
+        try (InferenceNode liar = StakedNodes.start(devnet, c, Engines.create(EngineKind.DET, 2), InstantSource.system());
+                ChainConnection me = devnet.connect(CHALLENGER); ChainConnection reader = devnet.connect(0)) {
+            Settled s = inferAndSettle(liar, "NO ROOT");
+            assertThat(s.receipt().receipt().traceOnChallenge()).isTrue();
+            BigInteger stakeBefore = registry(reader).stakeOf(liar.address());
+            List<String> log = new ArrayList<>();
+            Challenger challenger = new Challenger(games(me), model(), log::add);
+            var game = challenger.challenge(s.receipt(), s.inputs(), s.inclusion().batchId(), s.inclusion().proof(), BOND);
+            long id = ((Challenger.Challenge.Game) game).opened().gameId();
+            assertThat(games(reader).game(id).state()).isEqualTo(Dispute.State.AWAIT_TRACE);
+            // its recomputed trace ends with the outputs it computed, not the perturbed ones it signed: commitTrace refuses it
+            devnet.mine(games(reader).commitBlock(id) - reader.blockNumber() + 1);
+            Dispute end = challenger.play(((Challenger.Challenge.Game) game).opened(), Duration.ofMillis(100), Duration.ofMinutes(1));
+
+            assertThat(end.state()).as("game after: %s", log).isEqualTo(Dispute.State.CHALLENGER_WON);
+            assertThat(end.traceRoot()).as("no root was ever committed").isEqualTo(io.verity.protocol.Keccak256.ZERO);
+            assertThat(log).contains("deadline passed in AWAIT_TRACE: called timeout");
+            assertThat(registry(reader).stakeOf(liar.address())).isEqualTo(stakeBefore.subtract(stakeBefore.divide(BigInteger.TWO)));
+        }
+    }
+
     /**
      * The ruling of a referee that knows only {@code m}, from what the node {@code served}, on a game in VOTING on
      * entry {@code hi} where the node claims {@code nodeDigest} after the {@code agreed} chain.
