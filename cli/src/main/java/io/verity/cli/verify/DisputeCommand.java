@@ -22,6 +22,7 @@ import io.verity.cli.up.DemoModels;
 import io.verity.cli.up.NetworkFile;
 import io.verity.cli.up.UpCommand;
 import io.verity.client.NodeApiClient;
+import io.verity.engine.EngineKind;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicEngines;
 import io.verity.engine.det.DeterministicModel;
@@ -33,6 +34,7 @@ import io.verity.node.dispute.TraceClient;
 import io.verity.node.dispute.TraceLayout;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
+import io.verity.node.serve.Engines;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
@@ -342,7 +344,8 @@ public final class DisputeCommand {
                             .withAccountKey(accounts.get(i).privateKeyHex()).withBatching(1, Duration.ofMillis(100)));
                     if (i == 0) c = c.withFaults(Faults.NONE.withTamperWeight(true));
                     stake(accounts.get(i), rpc, d, "http://127.0.0.1:" + port, manifest.digest(), c.price());
-                    InferenceNode n = InferenceNode.start(c, DeterministicEngine.create(2, true, c.detContract()), InstantSource.system());
+                    // as a det node serves by default: verity-det/3, untraced, the trace committed only when challenged
+                    InferenceNode n = InferenceNode.start(c, Engines.create(EngineKind.DET, 2, c.detContract()), InstantSource.system());
                     nodes.add(n);
                     System.out.printf("node %d  %s  %s  %s%s%n", i + 1, n.address(), n.url(), c.detContract(),
                             i == 0 ? "  DISHONEST: one weight nudged by 2^-10" : "");
@@ -356,7 +359,8 @@ public final class DisputeCommand {
                 List<Tensor> inputs = List.of(image(size));
                 SignedReceipt receipt = infer(cheat.url(), manifest.name(), inputs);
                 System.out.println("node 1 answered " + manifest.name() + " on a " + size + "x" + size + " image; receipt " + receipt.id()
-                        + ", traceRoot " + receipt.receipt().traceRoot());
+                        + (receipt.receipt().traceOnChallenge() ? ", trace committed on challenge (served untraced)"
+                        : ", traceRoot " + receipt.receipt().traceRoot()));
                 TraceClient served = new TraceClient(cheat.url());
                 TraceClient.Inclusion inc = awaitValue(Duration.ofSeconds(60), () -> served.inclusion(receipt.id()).orElse(null),
                         "the receipt's batch on chain");

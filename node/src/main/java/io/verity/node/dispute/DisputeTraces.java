@@ -17,7 +17,8 @@ import java.util.Optional;
 
 /**
  * The execution trace behind a receipt this node signed with the deterministic engine, recomputed from the
- * kept inputs (the engine is deterministic, so it matches the signed traceRoot) and cached for the few
+ * kept inputs (the engine is deterministic, so it matches the signed traceRoot, or is the root the node commits when
+ * an on-challenge receipt is disputed) and cached for the few
  * receipts under dispute, since a bisection asks for the same trace about a dozen times.
  */
 public final class DisputeTraces {

@@ -19,9 +19,9 @@ import java.util.function.BiFunction;
 /**
  * A committee member's judgement of one game in VOTING: is the node's digest for entry {@code hi} what the
  * operator gives on the agreed inputs? The node must serve the receipt and the operator's inputs, each opened
- * against its traceRoot at an index below {@code hi} (so both sides agreed on it); anything missing, malformed
- * or inconsistent counts against the node. The referee re-executes only that operator, with its own copy of
- * the model.
+ * against the game's traceRoot (the signed one, or the one the node committed on challenge) at an index below
+ * {@code hi} (so both sides agreed on it); anything missing, malformed or inconsistent counts against the node.
+ * The referee re-executes only that operator, with its own copy of the model.
  */
 public final class Referee {
     /** @param reason one line for logs and the CLI */
@@ -45,7 +45,7 @@ public final class Referee {
         int hi = Math.toIntExact(game.hi());
         Optional<SignedReceipt> receipt = node.receipt(game.receiptId());
         if (receipt.isEmpty() || !receipt.get().id().equals(game.receiptId())
-                || !receipt.get().receipt().traceRoot().equals(game.traceRoot())) {
+                || !(receipt.get().receipt().traceRoot().equals(game.traceRoot()) || receipt.get().receipt().traceOnChallenge())) {
             return Optional.of(new Ruling(false, "node did not serve the disputed receipt"));
         }
         // the operator is re-executed under the receipt's own contract: a det/3 referee judges det/2 receipts as /2

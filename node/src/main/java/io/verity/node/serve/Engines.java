@@ -1,6 +1,7 @@
 package io.verity.node.serve;
 
 import io.verity.engine.EngineKind;
+import io.verity.engine.Inference;
 import io.verity.engine.InferenceEngine;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicEngines;
@@ -8,6 +9,8 @@ import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.node.NodeConfig;
 import io.verity.node.hub.Manifest;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.Receipt;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -42,10 +45,14 @@ public final class Engines implements AutoCloseable {
         engines.put(defaultKind, defaultEngine);
     }
 
-    /** A new engine of {@code kind}; det computes {@code detContract} and records traces, since its answers are meant to be disputable. */
+    /**
+     * A new engine of {@code kind}; det computes {@code detContract} and runs untraced: its receipts sign
+     * {@code Receipt.TRACE_ON_CHALLENGE} and the node recomputes the trace only when one is challenged
+     * ({@link #signedTraceRoot}), so a disputable answer costs an untraced run.
+     */
     public static InferenceEngine create(EngineKind kind, int threads, String detContract) {
         return switch (kind) {
-            case DET -> DeterministicEngine.create(threads, true, detContract);
+            case DET -> DeterministicEngine.create(threads, false, detContract);
             case ONNXRUNTIME -> OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults().withIntraOpThreads(threads));
         };
     }
@@ -66,6 +73,16 @@ public final class Engines implements AutoCloseable {
     /** What kind an engine a caller built is: the deterministic interpreter or, for any other, ONNX Runtime's place. */
     public static EngineKind kindOf(InferenceEngine engine) {
         return engine instanceof DeterministicEngine ? EngineKind.DET : EngineKind.ONNXRUNTIME;
+    }
+
+    /**
+     * The traceRoot a receipt of {@code engine}'s run signs: the run's own root when the engine traced it (eager),
+     * {@link Receipt#TRACE_ON_CHALLENGE} for an untraced deterministic run (the node commits the trace if challenged,
+     * docs/deterministic-engine.md, "Trace on challenge"), zero for an engine that cannot replay (not disputable).
+     */
+    public static Keccak256 signedTraceRoot(InferenceEngine engine, Inference run) {
+        if (!run.traceRoot().equals(Keccak256.ZERO) || kindOf(engine) != EngineKind.DET) return run.traceRoot();
+        return Receipt.TRACE_ON_CHALLENGE;
     }
 
     public EngineKind defaultKind() {

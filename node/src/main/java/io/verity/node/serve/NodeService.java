@@ -153,8 +153,9 @@ public final class NodeService {
         Keccak256 outputsDigest = TensorDigests.tensorsDigest(outputs);
         Keccak256 inputsDigest = parallelDigest == null ? TensorDigests.tensorsDigest(inputs) : join(parallelDigest);
         phases.since(Phase.DIGEST, t);
+        Keccak256 traceRoot = Engines.signedTraceRoot(engine, result);
         Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(), inputsDigest, outputsDigest,
-                result.traceRoot(), identity.address(), attestationDigest, verification, config.price(), clock.millis());
+                traceRoot, identity.address(), attestationDigest, verification, config.price(), clock.millis());
         if (ticket.get() != null && channels != null) {
             // Paid: format 2, so the receipt names the payer and the voucher total it belongs to and a payer's bill can be
             // reconciled (docs/receipts.md). The hub ran what the request's ref names (modelDigest says which): served as
@@ -162,7 +163,7 @@ public final class NodeService {
             receipt = receipt.withV2(withPayment(ReceiptV2.served(modelRef, modelRef, "", 0, 0)));
         }
         Logged logged = signLogAndCharge(receipt);
-        if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(logged.receipt().id(), inputs); // for disputes
+        if (!traceRoot.equals(Keccak256.ZERO)) traces.record(logged.receipt().id(), inputs); // for disputes (eager or on challenge)
         return new Answer(outputs, logged.receipt(), logged.json());
     }
 
