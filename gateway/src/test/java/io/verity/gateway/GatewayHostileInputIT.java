@@ -3,11 +3,10 @@ package io.verity.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.http.HttpLimits;
 import io.verity.node.InferenceNode;
-import io.verity.testing.HostileBodies;
+import io.verity.testing.HostileInferContract;
 import io.verity.testing.HostileRequests;
 import io.verity.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
@@ -35,8 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class GatewayHostileInputIT {
-    static final ObjectMapper JSON = new ObjectMapper();
+class GatewayHostileInputIT implements HostileInferContract {
     @TempDir static Path dir;
     /** One staked node; the gateways are this class's own (three HTTP limit settings, none paying). */
     @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(1).withoutGateway().build();
@@ -102,22 +100,26 @@ class GatewayHostileInputIT {
     }
 
     static RawHttp.Response post(URI base, byte[] body, String contentType) throws IOException {
-        return RawHttp.exchange(base, RawHttp.head("POST", base, "/v1/infer", "Content-Type: " + contentType,
-                "Content-Length: " + body.length), body);
+        return HostileInferContract.postInfer(base, body, contentType);
     }
 
-    static JsonNode problem(RawHttp.Response r, int status, String slug) throws IOException {
-        assertThat(r.status()).as(r.text()).isEqualTo(status);
-        assertThat(r.headers().get("content-type")).startsWith("application/problem+json");
-        assertThat(r.body().length).as("a small answer").isLessThan(8 * 1024);
-        assertThat(r.text()).doesNotContain("\tat ", "Exception");
-        JsonNode p = JSON.readTree(r.body());
-        assertThat(p.get("type").asText()).isEqualTo("urn:verity:problem:" + slug);
-        return p;
+    @Override
+    public URI server() {
+        return gateway.url();
+    }
+
+    @Override
+    public URI strictServer() {
+        return strict.url();
+    }
+
+    @Override
+    public JsonNode problem(RawHttp.Response r, int status, String slug) throws IOException {
+        return HostileInferContract.problemOf(r, status, slug);
     }
 
     static String pointer(JsonNode p) {
-        return p.get("errors").get(0).get("pointer").asText();
+        return HostileInferContract.pointer(p);
     }
 
     @Test
@@ -162,28 +164,6 @@ class GatewayHostileInputIT {
         RawHttp.Response chunked = HostileRequests.malformedChunks(gateway.url(), "/v1/infer");
         assertThat(chunked.status()).as(chunked.text()).isEqualTo(400);
         problem(HostileRequests.truncated(gateway.url(), "/v1/infer", "{\"model\":"), 400, "malformed-request");
-    }
-
-    @Test
-    void a_million_unknown_keys_get_a_short_error_list() throws Exception {
-        byte[] body = HostileBodies.millionUnknownKeys();
-        assertThat(body.length).isGreaterThan(16_900_000);
-        JsonNode p = problem(post(gateway.url(), body, "application/json"), 400, "invalid-request");
-        assertThat(p.get("errors").size()).isEqualTo(21);
-        assertThat(pointer(p)).isEqualTo("/unknown0000000");
-        assertThat(p.get("errors").get(20).get("detail").asText()).startsWith("999982 more"); // + model and inputs missing
-    }
-
-    @Test
-    void deep_nesting_is_a_400() throws Exception {
-        JsonNode p = problem(post(gateway.url(), HostileBodies.deeplyNestedInputs(), "application/json"), 400, "malformed-json");
-        assertThat(p.get("detail").asText()).containsIgnoringCase("depth");
-    }
-
-    @Test
-    void a_client_trickling_its_body_is_cut_off() throws Exception {
-        // 4 bytes a second against a minimum of 100: the gateway must end it long before the 200th byte
-        problem(HostileRequests.trickled(strict.url(), "/v1/infer", 200), 408, "request-timeout");
     }
 
     @Test
