@@ -17,7 +17,6 @@ import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -161,11 +160,10 @@ public final class NodeCommand {
 
         /** The options through NodeMain's parser: typed ones first, then environment and --config, then defaults. */
         io.verity.node.NodeConfig config() {
-            List<String> typed = Flags.typed(spec, Set.of("--home", "--deployment"));
-            List<String> defaults = Flags.defaults(spec, Set.of("--home", "--deployment"));
-            Flags.add(home == null ? defaults : typed, "--home", Homes.resolve(home));
-            Flags.add(typed, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
-            return Flags.parse(typed, defaults, NodeMain.FLAGS, NodeMain::parse);
+            return Flags.throughMain(spec, (typed, defaults) -> {
+                Flags.add(home == null ? defaults : typed, "--home", Homes.resolve(home));
+                Flags.add(typed, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
+            }, NodeMain.FLAGS, NodeMain::parse);
         }
     }
 
