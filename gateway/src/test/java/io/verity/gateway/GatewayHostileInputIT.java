@@ -1,5 +1,7 @@
 package io.verity.gateway;
 
+import static io.verity.testing.HostileInferContract.pointer;
+import static io.verity.testing.HostileInferContract.postInfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,8 +12,6 @@ import io.verity.testing.HostileInferContract;
 import io.verity.testing.HostileRequests;
 import io.verity.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +51,7 @@ class GatewayHostileInputIT implements HostileInferContract {
         gated = start(deployment, "gated", HttpLimits.DEFAULT.withMaxConcurrent(1).withRetryAfter(Duration.ofSeconds(2)));
         strict = start(deployment, "strict", HttpLimits.DEFAULT.withMinDataRate(100).withIdleTimeout(Duration.ofSeconds(2)));
         for (Gateway g : new Gateway[] {gateway, gated, strict}) {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> post(g.url(), vadRequest(), "application/json").status() == 200);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> postInfer(g.url(), vadRequest(), "application/json").status() == 200);
         }
     }
 
@@ -80,7 +80,7 @@ class GatewayHostileInputIT implements HostileInferContract {
     void still_serves() {
         for (Gateway g : new Gateway[] {gateway, strict}) {
             Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                RawHttp.Response r = post(g.url(), vadRequest(), "application/json");
+                RawHttp.Response r = postInfer(g.url(), vadRequest(), "application/json");
                 assertThat(r.status()).as(r.text()).isEqualTo(200);
             });
         }
@@ -95,42 +95,20 @@ class GatewayHostileInputIT implements HostileInferContract {
                 + "{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}";
     }
 
-    static RawHttp.Response post(URI base, String body, String contentType) throws IOException {
-        return post(base, body.getBytes(StandardCharsets.UTF_8), contentType);
-    }
-
-    static RawHttp.Response post(URI base, byte[] body, String contentType) throws IOException {
-        return HostileInferContract.postInfer(base, body, contentType);
-    }
-
     @Override
-    public URI server() {
-        return gateway.url();
-    }
-
-    @Override
-    public URI strictServer() {
-        return strict.url();
-    }
-
-    @Override
-    public JsonNode problem(RawHttp.Response r, int status, String slug) throws IOException {
-        return HostileInferContract.problemOf(r, status, slug);
-    }
-
-    static String pointer(JsonNode p) {
-        return HostileInferContract.pointer(p);
+    public Servers servers() {
+        return new Servers(gateway.url(), strict.url());
     }
 
     @Test
     void trailing_garbage_and_two_documents_are_400() throws Exception {
-        assertThat(pointer(problem(post(gateway.url(), vadRequest() + " x", "application/json"), 400, "malformed-json"))).isEmpty();
-        assertThat(pointer(problem(post(gateway.url(), vadRequest() + vadRequest(), "application/json"), 400, "malformed-json"))).isEmpty();
+        assertThat(pointer(problem(postInfer(gateway.url(), vadRequest() + " x", "application/json"), 400, "malformed-json"))).isEmpty();
+        assertThat(pointer(problem(postInfer(gateway.url(), vadRequest() + vadRequest(), "application/json"), 400, "malformed-json"))).isEmpty();
     }
 
     @Test
     void duplicate_keys_are_a_400() throws Exception {
-        JsonNode p = problem(post(gateway.url(), "{\"model\":\"silero-vad\",\"model\":\"x\"," + vadRequest().substring(1),
+        JsonNode p = problem(postInfer(gateway.url(), "{\"model\":\"silero-vad\",\"model\":\"x\"," + vadRequest().substring(1),
                 "application/json"), 400, "malformed-json");
         assertThat(p.get("detail").asText()).contains("model");
     }
@@ -141,14 +119,14 @@ class GatewayHostileInputIT implements HostileInferContract {
         b.writeBytes("{\"model\":\"silero-vad".getBytes(StandardCharsets.UTF_8));
         b.writeBytes(new byte[] {(byte) 0xc0, (byte) 0xaf});
         b.writeBytes("\",\"inputs\":[]}".getBytes(StandardCharsets.UTF_8));
-        assertThat(pointer(problem(post(gateway.url(), b.toByteArray(), "application/json"), 400, "malformed-json"))).isEmpty();
-        assertThat(pointer(problem(post(gateway.url(), "{\"model\":\"\\ud800\",\"inputs\":[]}", "application/json"), 400,
+        assertThat(pointer(problem(postInfer(gateway.url(), b.toByteArray(), "application/json"), 400, "malformed-json"))).isEmpty();
+        assertThat(pointer(problem(postInfer(gateway.url(), "{\"model\":\"\\ud800\",\"inputs\":[]}", "application/json"), 400,
                 "malformed-json"))).isEqualTo("/model");
     }
 
     @Test
     void text_plain_and_no_content_type_are_415_on_infer_and_chat() throws Exception {
-        problem(post(gateway.url(), vadRequest(), "text/plain"), 415, "unsupported-media-type");
+        problem(postInfer(gateway.url(), vadRequest(), "text/plain"), 415, "unsupported-media-type");
         byte[] body = vadRequest().getBytes(StandardCharsets.UTF_8);
         problem(RawHttp.exchange(gateway.url(), RawHttp.head("POST", gateway.url(), "/v1/infer", "Content-Length: " + body.length),
                 body), 415, "unsupported-media-type");
@@ -171,18 +149,18 @@ class GatewayHostileInputIT implements HostileInferContract {
         try (RawHttp holder = RawHttp.connect(gated.url(), Duration.ofSeconds(30))) {
             holder.send((RawHttp.head("POST", gated.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 100")
                     + "{").getBytes(StandardCharsets.UTF_8));
-            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> post(gated.url(), vadRequest(), "application/json").status() == 429);
-            RawHttp.Response r = post(gated.url(), vadRequest(), "application/json");
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> postInfer(gated.url(), vadRequest(), "application/json").status() == 429);
+            RawHttp.Response r = postInfer(gated.url(), vadRequest(), "application/json");
             JsonNode p = problem(r, 429, "rate-limited");
             assertThat(r.headers().get("retry-after")).isEqualTo("2");
             assertThat(p.get("status").asInt()).isEqualTo(429);
         }
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> post(gated.url(), vadRequest(), "application/json").status() == 200);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> postInfer(gated.url(), vadRequest(), "application/json").status() == 200);
     }
 
     @Test
     void a_request_the_node_refuses_comes_back_at_once_as_the_clients_problem() throws Exception {
-        JsonNode p = problem(post(gateway.url(), vadRequest().replace("\"shape\":[1,512]", "\"shape\":[2,256]"), "application/json"),
+        JsonNode p = problem(postInfer(gateway.url(), vadRequest().replace("\"shape\":[1,512]", "\"shape\":[2,256]"), "application/json"),
                 422, "invalid-input");
         assertThat(p.get("source").asText()).isEqualTo("request");
         assertThat(p.get("retryable").asBoolean()).isFalse();

@@ -1,5 +1,7 @@
 package io.verity.node;
 
+import static io.verity.testing.HostileInferContract.pointer;
+import static io.verity.testing.HostileInferContract.postInfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +12,6 @@ import io.verity.testing.HostileRequests;
 import io.verity.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -55,17 +56,8 @@ class NodeHostileInputIT implements HostileInferContract {
     }
 
     @Override
-    public URI server() {
-        return node.url();
-    }
-
-    @Override
-    public URI strictServer() {
-        return strict.url();
-    }
-
-    static RawHttp.Response postRaw(URI base, byte[] body, String contentType) throws IOException {
-        return HostileInferContract.postInfer(base, body, contentType);
+    public Servers servers() {
+        return new Servers(node.url(), strict.url());
     }
 
     /** Every server's problem, plus the node's own members: status, source "request", not retryable, no home path. */
@@ -79,24 +71,20 @@ class NodeHostileInputIT implements HostileInferContract {
         return p;
     }
 
-    static String pointer(JsonNode p) {
-        return HostileInferContract.pointer(p);
-    }
-
     byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
     void trailing_garbage_is_a_400_for_the_whole_document() throws Exception {
-        JsonNode p = problem(postRaw(node.url(), utf8(NodeFixture.vadRequest(null) + " x"), "application/json"), 400, "malformed-json");
+        JsonNode p = problem(postInfer(node.url(), utf8(NodeFixture.vadRequest(null) + " x"), "application/json"), 400, "malformed-json");
         assertThat(pointer(p)).isEmpty();
     }
 
     @Test
     void two_documents_are_a_400() throws Exception {
         String one = NodeFixture.vadRequest(null);
-        JsonNode p = problem(postRaw(node.url(), utf8(one + one), "application/json"), 400, "malformed-json");
+        JsonNode p = problem(postInfer(node.url(), utf8(one + one), "application/json"), 400, "malformed-json");
         assertThat(pointer(p)).isEmpty();
         assertThat(p.get("detail").asText()).containsIgnoringCase("trailing");
     }
@@ -104,7 +92,7 @@ class NodeHostileInputIT implements HostileInferContract {
     @Test
     void duplicate_keys_are_a_400_naming_the_member() throws Exception {
         String body = "{\"model\":\"silero-vad\",\"model\":\"other\"," + NodeFixture.vadRequest(null).substring(1);
-        JsonNode p = problem(postRaw(node.url(), utf8(body), "application/json"), 400, "malformed-json");
+        JsonNode p = problem(postInfer(node.url(), utf8(body), "application/json"), 400, "malformed-json");
         assertThat(p.get("detail").asText()).contains("model");
     }
 
@@ -114,21 +102,21 @@ class NodeHostileInputIT implements HostileInferContract {
         b.writeBytes(utf8("{\"model\":\"silero-vad"));
         b.writeBytes(new byte[] {(byte) 0xc0, (byte) 0xaf});
         b.writeBytes(utf8("\",\"inputs\":[]}"));
-        JsonNode p = problem(postRaw(node.url(), b.toByteArray(), "application/json"), 400, "malformed-json");
+        JsonNode p = problem(postInfer(node.url(), b.toByteArray(), "application/json"), 400, "malformed-json");
         assertThat(pointer(p)).isEmpty();
         assertThat(p.get("detail").asText()).contains("UTF-8");
     }
 
     @Test
     void a_lone_surrogate_is_a_400_pointing_at_the_field() throws Exception {
-        JsonNode p = problem(postRaw(node.url(), utf8("{\"model\":\"\\ud800\",\"inputs\":[]}"), "application/json"), 400,
+        JsonNode p = problem(postInfer(node.url(), utf8("{\"model\":\"\\ud800\",\"inputs\":[]}"), "application/json"), 400,
                 "malformed-json");
         assertThat(pointer(p)).isEqualTo("/model");
     }
 
     @Test
     void text_plain_and_a_missing_content_type_are_415() throws Exception {
-        problem(postRaw(node.url(), utf8(NodeFixture.vadRequest(null)), "text/plain"), 415, "unsupported-media-type");
+        problem(postInfer(node.url(), utf8(NodeFixture.vadRequest(null)), "text/plain"), 415, "unsupported-media-type");
         byte[] body = utf8(NodeFixture.vadRequest(null));
         var r = RawHttp.exchange(node.url(), RawHttp.head("POST", node.url(), "/v1/infer", "Content-Length: " + body.length), body);
         problem(r, 415, "unsupported-media-type");
@@ -159,9 +147,9 @@ class NodeHostileInputIT implements HostileInferContract {
         String head = RawHttp.head("POST", gated.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 100");
         try (RawHttp holder = RawHttp.connect(gated.url(), Duration.ofSeconds(30))) {
             holder.send(utf8(head + "{")); // holds the one permit while the node waits for the rest
-            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> postRaw(gated.url(),
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> postInfer(gated.url(),
                     utf8(NodeFixture.vadRequest(null)), "application/json").status() == 429);
-            RawHttp.Response r = postRaw(gated.url(), utf8(NodeFixture.vadRequest(null)), "application/json");
+            RawHttp.Response r = postInfer(gated.url(), utf8(NodeFixture.vadRequest(null)), "application/json");
             assertThat(r.status()).isEqualTo(429);
             assertThat(r.headers().get("retry-after")).isEqualTo("3");
             JsonNode p = NodeFixture.JSON.readTree(r.body());
@@ -170,13 +158,13 @@ class NodeHostileInputIT implements HostileInferContract {
             assertThat(p.get("retryable").asBoolean()).isTrue();
         }
         // the permit comes back once the holder is gone
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> postRaw(gated.url(),
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> postInfer(gated.url(),
                 utf8(NodeFixture.vadRequest(null)), "application/json").status() == 200);
     }
 
     @Test
     void an_unknown_model_names_no_directory_of_the_node() throws Exception {
-        var r = postRaw(node.url(), utf8(NodeFixture.vadRequest(null).replace("silero-vad", "nope")), "application/json");
+        var r = postInfer(node.url(), utf8(NodeFixture.vadRequest(null).replace("silero-vad", "nope")), "application/json");
         assertThat(r.status()).isEqualTo(404);
         assertThat(r.text()).doesNotContain(node.home().toString()).contains("no model 'nope' on this node");
         JsonNode p = NodeFixture.JSON.readTree(r.body());

@@ -16,23 +16,29 @@ import org.junit.jupiter.api.Test;
  * problem naming the place.
  */
 public interface HostileInferContract {
-    /** The server under default limits. */
-    URI server();
+    /**
+     * The servers under test.
+     *
+     * @param server under default limits
+     * @param strict with a minimum data rate of 100 bytes/s and a short idle timeout
+     */
+    record Servers(URI server, URI strict) {}
 
-    /** A server with a minimum data rate of 100 bytes/s and a short idle timeout. */
-    URI strictServer();
+    Servers servers();
 
     /**
      * The answer {@code r} is the problem {@code slug} with {@code status}: what every server's problem shows
-     * ({@link #problemOf}), plus what this server adds.
+     * ({@link #problemOf}); a server that adds members checks them too.
      */
-    JsonNode problem(RawHttp.Response r, int status, String slug) throws IOException;
+    default JsonNode problem(RawHttp.Response r, int status, String slug) throws IOException {
+        return problemOf(r, status, slug);
+    }
 
     @Test
     default void a_million_unknown_keys_get_a_short_error_list() throws Exception {
         byte[] body = HostileBodies.millionUnknownKeys();
         assertTrue(body.length > 16_900_000, "the body is " + body.length + " bytes");
-        JsonNode p = problem(postInfer(server(), body, "application/json"), 400, "invalid-request");
+        JsonNode p = problem(postInfer(servers().server(), body, "application/json"), 400, "invalid-request");
         assertEquals(21, p.get("errors").size());
         assertEquals("/unknown0000000", pointer(p));
         // 20 named, then the count of the rest: 999,980 more keys, and model and inputs missing
@@ -41,14 +47,14 @@ public interface HostileInferContract {
 
     @Test
     default void deep_nesting_is_a_400() throws Exception {
-        JsonNode p = problem(postInfer(server(), HostileBodies.deeplyNestedInputs(), "application/json"), 400, "malformed-json");
+        JsonNode p = problem(postInfer(servers().server(), HostileBodies.deeplyNestedInputs(), "application/json"), 400, "malformed-json");
         assertTrue(p.get("detail").asText().toLowerCase(java.util.Locale.ROOT).contains("depth"), p.toString());
     }
 
     @Test
     default void a_client_trickling_its_body_is_cut_off() throws Exception {
         // 4 bytes a second against a minimum of 100: the server must end it long before the 200th byte
-        problem(HostileRequests.trickled(strictServer(), "/v1/infer", 200), 408, "request-timeout");
+        problem(HostileRequests.trickled(servers().strict(), "/v1/infer", 200), 408, "request-timeout");
     }
 
     /** {@code body} as a {@code POST /v1/infer} of {@code contentType}, over a raw socket. */
