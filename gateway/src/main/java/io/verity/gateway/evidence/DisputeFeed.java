@@ -75,10 +75,8 @@ public final class DisputeFeed {
 
     private void tickQuietly() {
         try {
-            for (EvidenceLog.Entry e : evidence.recent()) {
-                if (e.kind() != EvidenceLog.Kind.MINORITY && e.kind() != EvidenceLog.Kind.AUDIT_MISMATCH) continue;
-                if (e.accused().isEmpty() || e.majority().isEmpty()) continue;
-                SignedReceipt accused = e.accused().getFirst(), honest = e.majority().getFirst();
+            for (EvidenceLog.Disagreement d : evidence.recentDisagreements()) {
+                SignedReceipt accused = d.accused(), honest = d.majority();
                 // nothing a trace can decide; and traces of two engine versions differ whatever was computed
                 if (!traced(accused) || !traced(honest) || !accused.receipt().engine().equals(honest.receipt().engine())) continue;
                 boolean onChallenge = accused.receipt().traceOnChallenge() || honest.receipt().traceOnChallenge();
