@@ -40,6 +40,16 @@ final class RawHttpClient implements AutoCloseable {
     }
 
     private Answer exchange(String method, String path, byte[] body) throws IOException {
+        boolean reused = socket != null;
+        try {
+            return send(method, path, body);
+        } catch (EOFException | java.net.SocketException e) {
+            if (!reused) throw e;
+            return send(method, path, body); // the server closed the idle keep-alive connection: once more, anew
+        }
+    }
+
+    private Answer send(String method, String path, byte[] body) throws IOException {
         if (socket == null) open();
         String head = method + " " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort() + "\r\n"
                 + (body == null ? "" : "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n") + "\r\n";
