@@ -3,10 +3,14 @@ package io.verity.bench;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import io.verity.engine.LoadedModel;
+import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
 import io.verity.node.InferenceNode;
 import io.verity.node.NodeConfig;
 import io.verity.node.hub.ModelHub;
+import io.verity.protocol.tensor.Shape;
+import io.verity.protocol.tensor.Tensor;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,12 +37,15 @@ import java.util.concurrent.TimeUnit;
  * Load run: a Verity node over HTTP (parse, validate, run, digest, sign, fsync'd receipt log) against raw ONNX
  * Runtime called in-process on the same model with the same session settings, in the same run, at
  * concurrency 1 and 2. Closed loop: each worker sends its next request when the previous answer arrives.
+ * Besides raw ORT, each model has the node's engine in-process ({@code engine}: raw ORT plus the Tensor
+ * conversions), the node through the JDK HttpClient ({@code node}) and through one blocking socket per worker
+ * ({@code node/raw}, {@link RawHttpClient}): the gap between the last two is the client's cost, not the node's.
  *
  * <pre>./verity load [seconds]   (results: docs/benchmarks.md)</pre>
  */
 public final class NodeLoad {
     record Result(String what, int concurrency, long requests, double seconds, long[] latenciesNanos,
-            Map<String, double[]> phases) {
+            Map<String, double[]> phases, double cpuMicrosPerRequest, double switchesPerRequest) {
         double throughput() {
             return requests / seconds;
         }
@@ -78,9 +85,18 @@ public final class NodeLoad {
 
         List<Result> results = new ArrayList<>();
         Result floor;
+        Result rawFloor;
+        List<RawHttpClient> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(home));
                 OrtEnvironment env = OrtEnvironment.getEnvironment();
+                OnnxRuntimeEngine engine = OnnxRuntimeEngine.create();
                 HttpClient http = HttpClient.newHttpClient()) {
+            // One raw-socket client per worker thread (and one for the warm-up on this thread).
+            ThreadLocal<RawHttpClient> raw = ThreadLocal.withInitial(() -> {
+                RawHttpClient c = new RawHttpClient(node.url());
+                sockets.add(c);
+                return c;
+            });
             for (int c : new int[] {1, 2}) {
                 // Silero VAD: a small recurrent model, where per-request overhead shows most.
                 try (OrtSession s = session(env, vad)) {
@@ -93,10 +109,17 @@ public final class NodeLoad {
                         }
                     }, null));
                 }
+                // The node's engine in-process (Tensor in, Tensor out): ORT plus the engine's own conversions.
+                LoadedModel vadModel = engine.load(hub.show("silero-vad").digest(), vad);
+                List<Tensor> vadInputs = List.of(Tensor.ofFloats("input", Shape.of(1, 512), samples),
+                        Tensor.ofFloats("state", Shape.of(2, 1, 128), new float[256]), Tensor.ofLongs("sr", Shape.of(), 16000));
+                results.add(run("engine   silero-vad", c, seconds, () -> vadModel.run(vadInputs), null));
                 byte[] vadBody = ("{\"model\":\"silero-vad\",\"inputs\":[" + tensor("input", "[1,512]", floats(samples))
                         + "," + tensor("state", "[2,1,128]", floats(new float[256]))
                         + ",{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}").getBytes(StandardCharsets.UTF_8);
                 results.add(run("node     silero-vad", c, seconds, () -> post(http, node.url(), vadBody),
+                        () -> phases(http, node.url())));
+                results.add(run("node/raw silero-vad", c, seconds, () -> post(raw.get(), vadBody),
                         () -> phases(http, node.url())));
 
                 try (OrtSession s = session(env, cls)) {
@@ -107,28 +130,42 @@ public final class NodeLoad {
                             r.get(0);
                         }
                     }, null));
+                    LoadedModel clsModel = engine.load(hub.show("paddleocr-cls").digest(), cls);
+                    List<Tensor> clsInputs = List.of(Tensor.ofFloats(input, Shape.of(1, 3, 48, 192), image));
+                    results.add(run("engine   paddleocr-cls", c, seconds, () -> clsModel.run(clsInputs), null));
                     byte[] clsBody = ("{\"model\":\"paddleocr-cls\",\"inputs\":[" + tensor(input, "[1,3,48,192]", floats(image)) + "]}")
                             .getBytes(StandardCharsets.UTF_8);
                     results.add(run("node     paddleocr-cls", c, seconds, () -> post(http, node.url(), clsBody),
                             () -> phases(http, node.url())));
+                    results.add(run("node/raw paddleocr-cls", c, seconds, () -> post(raw.get(), clsBody),
+                            () -> phases(http, node.url())));
                 }
             }
-            // The HTTP floor: the same client and server doing no inference, to split transport from pipeline.
+            // The HTTP floor: the same clients and server doing no inference, to split transport from pipeline.
             HttpRequest health = HttpRequest.newBuilder(node.url().resolve("/health")).GET().build();
             floor = run("node     GET /health", 1, seconds, () -> http.send(health, HttpResponse.BodyHandlers.ofByteArray()), null);
+            rawFloor = run("node/raw GET /health", 1, seconds, () -> raw.get().get("/health"), null);
+        } finally {
+            for (RawHttpClient c : sockets) c.close();
         }
-        System.out.printf("%n%-24s %3s %12s %9s %9s%n", "target", "c", "req/s", "p50 ms", "p99 ms");
-        System.out.printf("%-24s %3d %12.1f %9.3f %9.3f%n", floor.what(), 1, floor.throughput(), floor.percentileMs(0.5),
-                floor.percentileMs(0.99));
+        // cpu µs/req: the whole JVM's CPU (client and node) per request; ctxsw/req: its threads' context switches.
+        System.out.printf("%n%-24s %3s %10s %9s %9s %9s %12s %10s%n", "target", "c", "req/s", "p50 ms", "mean ms", "p99 ms",
+                "cpu µs/req", "ctxsw/req");
+        List<Result> all = new ArrayList<>(List.of(floor, rawFloor));
+        all.addAll(results);
+        for (Result r : all) {
+            System.out.printf("%-24s %3d %10.1f %9.3f %9.3f %9.3f %12.1f %10.2f%n", r.what(), r.concurrency(), r.throughput(),
+                    r.percentileMs(0.5), r.meanMs(), r.percentileMs(0.99), r.cpuMicrosPerRequest(), r.switchesPerRequest());
+        }
+        // Each row against raw ORT on the same model and concurrency: "node" through the JDK HttpClient (the
+        // figure recorded since 2026-11-24), "node/raw" through one blocking socket per worker, "engine" in-process.
+        System.out.printf("%n%-16s %3s %-9s %16s %16s%n", "model", "c", "via", "throughput ratio", "p50 added (ms)");
         for (Result r : results) {
-            System.out.printf("%-24s %3d %12.1f %9.3f %9.3f%n", r.what(), r.concurrency(), r.throughput(),
-                    r.percentileMs(0.5), r.percentileMs(0.99));
-        }
-        System.out.printf("%n%-16s %3s %16s %16s%n", "model", "c", "throughput ratio", "p50 added (ms)");
-        for (int i = 0; i + 1 < results.size(); i += 2) {
-            Result raw = results.get(i), viaNode = results.get(i + 1);
-            System.out.printf("%-16s %3d %16.3f %16.3f%n", raw.what().substring(9), raw.concurrency(),
-                    viaNode.throughput() / raw.throughput(), viaNode.percentileMs(0.5) - raw.percentileMs(0.5));
+            if (r.what().startsWith("raw ORT")) continue;
+            Result base = results.stream().filter(b -> b.what().startsWith("raw ORT")
+                    && b.what().substring(9).equals(r.what().substring(9)) && b.concurrency() == r.concurrency()).findFirst().orElseThrow();
+            System.out.printf("%-16s %3d %-9s %16.3f %16.3f%n", r.what().substring(9), r.concurrency(), r.what().substring(0, 8).strip(),
+                    r.throughput() / base.throughput(), r.percentileMs(0.5) - base.percentileMs(0.5));
         }
         // Where the node's time goes: mean µs per inference in each phase, the node's own handling time
         // ("server": Javalin's request time), and the client's mean latency; the rest is transport.
@@ -169,6 +206,11 @@ public final class NodeLoad {
         o.setInterOpNumThreads(d.interOpThreads());
         o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
         return env.createSession(model.toString(), o);
+    }
+
+    static void post(RawHttpClient raw, byte[] body) throws Exception {
+        RawHttpClient.Answer r = raw.post("/v1/infer", body);
+        if (r.status() != 200) throw new IllegalStateException("node answered " + r.status() + ": " + new String(r.body()));
     }
 
     static void post(HttpClient http, URI base, byte[] body) throws Exception {
@@ -234,9 +276,47 @@ public final class NodeLoad {
         return out;
     }
 
+    /**
+     * CPU time of this whole JVM (client, node and raw ORT alike): per request it does not grow with the other
+     * processes' load the way latency does, so it compares rows of runs on a busy machine.
+     */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /**
+     * Context switches of this JVM's live threads (Linux /proc; 0 elsewhere): each is a thread that blocked or
+     * was preempted, i.e. a hand-off whose wake-up costs latency on a busy machine.
+     */
+    static long contextSwitches() {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    for (String line : Files.readAllLines(t.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+                        }
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return sum;
+    }
+
     static Result run(String what, int concurrency, double seconds, Call call, Snapshot phases) throws Exception {
-        for (int i = 0; i < 200; i++) call.run(); // warm-up: JIT, session, connections
+        // Warm-up: session, connections and the JIT. At least 2 s, not only 200 calls: on 2 cores C2 was still
+        // compiling the node's code (~30% of the process's CPU, perf) 2,000 requests in, charging it to the row.
+        long warm = System.nanoTime() + 2_000_000_000L;
+        for (int i = 0; i < 200 || System.nanoTime() < warm; i++) call.run();
         Map<String, double[]> phasesBefore = phases == null ? Map.of() : phases.take();
+        long cpuBefore = processCpuNanos();
+        long switchesBefore = contextSwitches();
         long end = System.nanoTime() + (long) (seconds * 1e9);
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         List<Future<long[]>> workers = new ArrayList<>();
@@ -258,11 +338,14 @@ public final class NodeLoad {
         List<long[]> all = new ArrayList<>();
         for (Future<long[]> f : workers) all.add(f.get());
         double elapsed = (System.nanoTime() - start) / 1e9;
+        long cpu = processCpuNanos() - cpuBefore;
+        long switches = contextSwitches() - switchesBefore;
         pool.shutdown();
         pool.awaitTermination(10, TimeUnit.SECONDS);
         long[] merged = all.stream().flatMapToLong(Arrays::stream).toArray();
         Map<String, double[]> spent = phases == null ? Map.of() : delta(phasesBefore, phases.take());
         System.out.printf("%-24s c=%d  %d requests in %.1fs%n", what, concurrency, merged.length, elapsed);
-        return new Result(what, concurrency, merged.length, elapsed, merged, spent);
+        return new Result(what, concurrency, merged.length, elapsed, merged, spent, cpu / 1e3 / merged.length,
+                (double) switches / merged.length);
     }
 }

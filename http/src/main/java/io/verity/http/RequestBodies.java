@@ -53,6 +53,14 @@ public final class RequestBodies {
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBytes) throw tooLarge(maxBytes);
         try (InputStream in = ctx.req().getInputStream()) {
+            if (declared >= 0 && declared < Integer.MAX_VALUE - 8) { // Jetty ends the stream there: read into one array
+                byte[] body = new byte[(int) declared];
+                for (int off = 0, n; off < body.length; off += n) {
+                    if ((n = in.read(body, off, body.length - off)) < 0) throw new java.io.EOFException("body cut short");
+                }
+                ctx.attribute(BODY, body);
+                return body;
+            }
             ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 8192);
             byte[] buf = new byte[64 * 1024];
             long total = 0;

@@ -11,7 +11,10 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.verity.protocol.Unicode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
@@ -76,13 +79,16 @@ public final class StrictJson {
      */
     public JsonNode read(byte[] body) {
         if (body == null || body.length == 0) throw new InvalidFieldException("", "the body is empty, expected a JSON document");
-        String text = utf8(body);
+        // Most bodies (b64 tensors, ids, numbers) are plain ASCII: then they are well-formed UTF-8 without a
+        // decoding pass, Jackson may read the bytes themselves, and without a backslash no string can hold an
+        // escaped surrogate. A 150 KB tensor body costs a third of the CPU this way (docs/benchmarks.md).
+        int ascii = asciiScan(body);
         JsonNode root;
         try {
-            // From the decoded text, not the bytes: given bytes, Jackson guesses the encoding from the NULs in the
-            // first four (RFC 4627), so valid UTF-8 like "~\0\0\0" went to its UTF-32 reader and failed as an
-            // IOException (a 500), not a parse error. RFC 8259 says UTF-8 only; the text is already checked.
-            root = mapper.readTree(text);
+            // Given bytes, Jackson guesses the encoding from the NULs in the first four (RFC 4627), so valid
+            // UTF-8 like "~\0\0\0" would go to its UTF-32 reader and fail as an IOException (a 500), not a parse
+            // error. RFC 8259 says UTF-8 only: such bodies, and every non-ASCII one, are read from checked text.
+            root = ascii != NOT_ASCII && !nulInFirstFour(body) ? mapper.readTree(body) : mapper.readTree(utf8(body));
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
@@ -92,8 +98,34 @@ public final class StrictJson {
         }
         if (root == null || root.isMissingNode()) throw new InvalidFieldException("", "the body is empty, expected a JSON document");
         int[] members = {0};
-        checkText(root, "", members);
+        checkText(root, "", members, ascii != ASCII_NO_BACKSLASH);
         return root;
+    }
+
+    private static final int NOT_ASCII = 0, ASCII = 1, ASCII_NO_BACKSLASH = 2;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L, ONES = 0x0101010101010101L;
+
+    /** Whether every byte is ASCII and whether one is a backslash, eight bytes at a time. */
+    private static int asciiScan(byte[] b) {
+        long backslashes = 0;
+        int i = 0;
+        for (; i + 8 <= b.length; i += 8) {
+            long w = (long) LONGS.get(b, i);
+            if ((w & HIGH_BITS) != 0) return NOT_ASCII;
+            long x = w ^ (ONES * '\\'); // a zero byte where w has a backslash
+            backslashes |= (x - ONES) & ~x & HIGH_BITS;
+        }
+        for (; i < b.length; i++) {
+            if (b[i] < 0) return NOT_ASCII;
+            if (b[i] == '\\') backslashes = 1;
+        }
+        return backslashes == 0 ? ASCII_NO_BACKSLASH : ASCII;
+    }
+
+    private static boolean nulInFirstFour(byte[] b) {
+        for (int i = 0; i < Math.min(4, b.length); i++) if (b[i] == 0) return true;
+        return false;
     }
 
     /** Reads one document that must be an object. */
@@ -124,10 +156,13 @@ public final class StrictJson {
         return text;
     }
 
-    /** Unpaired surrogates (from escapes like "\ud800") in names or strings, and the member budget. */
-    private void checkText(JsonNode node, String pointer, int[] members) {
+    /**
+     * Unpaired surrogates (from escapes like "\ud800") in names or strings, and the member budget. Without a
+     * backslash in an ASCII body there is no escape, so no surrogate: {@code surrogatesPossible} is false.
+     */
+    private void checkText(JsonNode node, String pointer, int[] members, boolean surrogatesPossible) {
         if (node.isTextual()) {
-            if (!Unicode.isWellFormed(node.textValue())) {
+            if (surrogatesPossible && !Unicode.isWellFormed(node.textValue())) {
                 throw new InvalidFieldException(pointer, "must be valid Unicode, got an unpaired surrogate escape");
             }
         } else if (node.isObject()) {
@@ -137,17 +172,17 @@ public final class StrictJson {
                     throw new InvalidFieldException("", "the document has more than " + limits.maxMembers() + " members");
                 }
                 String child = Json.child(pointer, e.getKey());
-                if (!Unicode.isWellFormed(e.getKey())) {
+                if (surrogatesPossible && !Unicode.isWellFormed(e.getKey())) {
                     throw new InvalidFieldException(pointer, "a member name is not valid Unicode (an unpaired surrogate escape)");
                 }
-                checkText(e.getValue(), child, members);
+                checkText(e.getValue(), child, members, surrogatesPossible);
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
                 if (++members[0] > limits.maxMembers()) {
                     throw new InvalidFieldException("", "the document has more than " + limits.maxMembers() + " members");
                 }
-                checkText(node.get(i), Json.child(pointer, i), members);
+                checkText(node.get(i), Json.child(pointer, i), members, surrogatesPossible);
             }
         }
     }

@@ -68,6 +68,17 @@ class StrictJsonTest {
     }
 
     @Test
+    void findsTheEscapeOfAnAsciiBodyAtEveryOffsetOfTheWordScan() {
+        // ASCII bodies are scanned eight bytes at a time for a backslash; only one found turns the check on.
+        for (int pad = 0; pad < 17; pad++) {
+            String p = "x".repeat(pad);
+            assertThat(refusal(utf8("{\"" + p + "\":\"\\udc00\"}")).pointer()).isEqualTo("/" + p);
+            assertThat(refusal(utf8("{\"" + p + "\\ud800\":1}")).detail()).contains("member name");
+            assertThat(JSON.read(utf8("{\"" + p + "\":\"a\\\\b\"}")).get(p).textValue()).isEqualTo("a\\b");
+        }
+    }
+
+    @Test
     void boundsNestingAndMembers() {
         String deep = "[".repeat(65) + "]".repeat(65);
         assertThat(refusal(utf8(deep)).detail()).contains("nesting depth");
