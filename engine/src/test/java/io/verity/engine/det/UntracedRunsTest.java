@@ -109,6 +109,58 @@ class UntracedRunsTest {
         }
     }
 
+    /**
+     * A Conv's pointwise tail (PaddleOCR v4's shape: scale, Constants, shift, HardSwish, then Sub, Relu, Div) folded
+     * into one pass gives the nodes' bits under both contracts, on zeros, NaNs and infinities; with a per-channel
+     * operand at step {@code wide} (3: the HardSwish, 6: the last) only the steps before it are folded, and the rest run as usual.
+     */
+    @Test
+    void a_conv_pointwise_tail_folded_in_place_gives_the_bits_of_its_nodes() throws Exception {
+        float[] x = new float[2 * 9 * 9];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        for (int i = 0; i < x.length; i++) x[i] = i % 81 < 30 ? 0f : (float) ((r.nextDouble() - 0.5) * 8);
+        x[60] = Float.NaN;
+        x[100] = Float.POSITIVE_INFINITY;
+        x[140] = -0f;
+        float[] w = new float[3 * 2 * 3 * 3];
+        for (int i = 0; i < w.length; i++) w[i] = (float) ((r.nextDouble() - 0.5) * 2);
+        for (int wide = 0; wide <= 6; wide += 3) {
+            OnnxBuilder b = new OnnxBuilder().input("x", 1, 1, 2, 9, 9).output("y", 1)
+                    .floats("w", new long[] {3, 2, 3, 3}, w).floats("bias", new long[] {3}, 0f, 0.5f, -1f)
+                    .floats("s", new long[] {1}, 1.7f).floats("three", new long[0], 3f).floats("six", new long[0], 6f)
+                    .floats("k", new long[] {1}, 0.3f).floats("perChannel", new long[] {1, 3, 1, 1}, 2f, 3f, 0.5f);
+            b.add(b.node("Conv", new String[] {"x", "w", "bias"}, new String[] {"c"}).addAttribute(OnnxBuilder.intsAttr("pads", 1, 1, 1, 1)));
+            b.add(b.node("Mul", new String[] {"s", "c"}, new String[] {"m"}));
+            b.add(constant(b, "shift", -0.75f));
+            b.add(b.node("Add", new String[] {"m", "shift"}, new String[] {"a"}));
+            b.add(constant(b, "lo", 0f)).add(b.node("Add", new String[] {"a", "three"}, new String[] {"t"})).add(constant(b, "hi", 6f));
+            b.add(b.node("Clip", new String[] {"t", "lo", "hi"}, new String[] {"ct"}));
+            b.add(b.node("Mul", new String[] {"ct", "a"}, new String[] {"xt"}));
+            b.add(b.node("Div", new String[] {"xt", wide == 3 ? "perChannel" : "six"}, new String[] {"h"}));
+            b.add(b.node("Sub", new String[] {"k", "h"}, new String[] {"d"}));
+            b.add(b.node("Relu", new String[] {"d"}, new String[] {"e"}));
+            b.add(b.node("Div", new String[] {"e", wide == 6 ? "perChannel" : "k"}, new String[] {"y"}));
+            Graph g = Graph.compile(b.model().getGraph(), java.util.Map.of("", 17));
+            assertThat(g.pointwise[0]).as("the tail's steps").hasSize(6);
+            var file = b.write(dir);
+            List<Tensor> in = List.of(Tensor.ofFloats("x", Shape.of(1, 2, 9, 9), x));
+            for (String id : new String[] {DeterministicEngine.ID, DeterministicEngine.ID_V3}) {
+                try (DeterministicEngine traced = DeterministicEngine.create(1, true, id);
+                        DeterministicEngine untraced = DeterministicEngine.create(1, false, id)) {
+                    byte[] fused = untraced.load(file.digest(), file.file()).execute(in, null).get(0).dataBytes();
+                    assertThat(fused).as(id + (wide == 0 ? ", every step folded" : ", per-channel operand at step " + wide))
+                            .isEqualTo(traced.load(file.digest(), file.file()).trace(in).outputs().get(0).dataBytes());
+                }
+            }
+        }
+    }
+
+    private static ai.onnx.proto.OnnxMl.NodeProto.Builder constant(OnnxBuilder b, String name, float v) {
+        var t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setDataType(1).addFloatData(v);
+        return b.node("Constant", new String[0], new String[] {name})
+                .addAttribute(AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(t));
+    }
+
     static AttributeProto floatAttr(String name, float v) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(v).build();
     }
