@@ -72,6 +72,19 @@ class UntracedRunsTest {
     }
 
     @Test
+    void the_conv_pointwise_tails_are_folded_on_the_shipped_det_and_rec_models_so_the_golden_comparison_covers_them() throws Exception {
+        for (RealModels.Case c : RealModels.all(1).subList(0, 2)) {
+            var proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(c.file()));
+            java.util.Map<String, Integer> opsets = new java.util.HashMap<>();
+            for (var o : proto.getOpsetImportList()) opsets.put(o.getDomain(), (int) o.getVersion());
+            Graph g = Graph.compile(proto.getGraph(), opsets);
+            long withHardSwish = java.util.Arrays.stream(g.pointwise).filter(java.util.Objects::nonNull)
+                    .filter(st -> java.util.Arrays.stream(st).anyMatch(x -> x.kind() == io.verity.engine.det.graph.Pointwise.Kind.HARD_SWISH)).count();
+            assertThat(withHardSwish).as(c.name() + ": Convs whose folded tail holds a HardSwish").isGreaterThan(10);
+        }
+    }
+
+    @Test
     void the_fused_hardswish_gives_the_bits_of_its_four_nodes_on_zeros_nans_infinities_and_the_clip_bounds() throws Exception {
         // Blocks of 1024: the first holds -0, +0, NaNs (two payloads), infinities and -3, 3, tiny and huge values
         // (the select path of Clip), the others only ordinary values (its min/max path).
