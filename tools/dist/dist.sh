@@ -55,8 +55,9 @@ theirs=(); for j in "$CLI"/lib/*.jar; do case "$(basename "$j")" in verity-*) ;;
 #  jdk.crypto.ec: elliptic-curve TLS key exchange (an https RPC endpoint) on JDK 21, where EC is not yet in java.base;
 #  jdk.zipfs: the jar: file system Jetty 12 mounts to serve a directory of classpath resources (the explorer's static
 #  files; without it the explorer does not start, DistIT);
+#  jdk.incubator.vector: verity-det/3's kernels (the launcher adds it; jdeps may not list an incubator module);
 #  jdk.localedata is left out on purpose (messages and numbers are formatted in the root locale).
-extra=jdk.crypto.ec,jdk.zipfs
+extra=jdk.crypto.ec,jdk.zipfs,jdk.incubator.vector
 modules="$( { jdeps_cached "theirs $(cd "$CLI/lib" && ls | grep -v '^verity-')" "${theirs[@]}"
               jdeps_cached "ours $(cat "${ours[@]}" | sha256sum)" "${ours[@]}"
               echo "$extra"; } | tr ',' '\n' | sort -u | paste -sd, -)"

@@ -101,6 +101,8 @@ export interface ReceiptFormat {
 
 export const RECEIPT_FORMATS: Readonly<Record<number, ReceiptFormat>>;
 export const VERIFICATION_MODES: readonly VerificationMode[];
+/** traceRoot of a receipt whose node commits its trace only when challenged (disputable without a signed root). */
+export const TRACE_ON_CHALLENGE: Hex;
 
 export function verityDomain(chainId: number | bigint, verifyingContract: Address): VerityDomain;
 export function verifyReceipt(receipt: unknown, trust?: Trust): Promise<ReceiptVerdict>;

@@ -1,4 +1,5 @@
 // @verity/sdk: verify Verity receipts (docs/sdk-js.md).
+export { TRACE_ON_CHALLENGE } from './receipt.js';
 export { verifyReceipt, receiptId, receiptFormatProblem, verityDomain, RECEIPT_FORMATS, VERIFICATION_MODES, servedAsRequested,
   substitutionProblem } from './receipt.js';
 export { checkInclusion, proofHolds, leafHash } from './inclusion.js';

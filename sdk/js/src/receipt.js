@@ -2,6 +2,13 @@
 // computes it, the signer recovered with viem, and a verdict naming the first check that failed.
 import { hashTypedData, recoverAddress, getAddress, keccak256, stringToBytes } from 'viem';
 
+/**
+ * The traceRoot of a receipt whose node commits to its execution trace on chain only when the receipt is challenged
+ * (protocol's Receipt.TRACE_ON_CHALLENGE, DisputeGame's TRACE_ON_CHALLENGE; docs/deterministic-engine.md, "Trace on
+ * challenge"): such a receipt is disputable although it signs no root. Zero means not disputable by trace.
+ */
+export const TRACE_ON_CHALLENGE = keccak256(stringToBytes('verity:trace-on-challenge'));
+
 /** verification's uint8, indexed by its JSON name (io.verity.protocol.receipt.VerificationMode). */
 export const VERIFICATION_MODES = Object.freeze(['none', 'tee', 'redundant', 'sample', 'optimistic']);
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { verifyReceipt, receiptId, verityDomain } from '../src/index.js';
+import { verifyReceipt, receiptId, verityDomain, TRACE_ON_CHALLENGE } from '../src/index.js';
 
 const golden = (name) => JSON.parse(readFileSync(new URL(`../../../protocol/src/test/resources/golden/${name}/vectors.json`, import.meta.url)));
 const { receipts } = golden('eip712');
@@ -98,4 +98,9 @@ test('malformed receipts fail FORMAT naming the field; unknown versions fail VER
   assert.equal(v2WithoutItsFields.check, 'FORMAT');
   assert.match(v2WithoutItsFields.reason, /\/requestedModel must be a string/);
   assert.equal((await verifyReceipt({ ...json, domain: { ...json.domain, name: 'Other' } })).check, 'DOMAIN');
+});
+
+test('the trace-on-challenge marker is the constant protocol and DisputeGame define', () => {
+  // Receipt.TRACE_ON_CHALLENGE (SignedReceiptTest pins the same literal)
+  assert.equal(TRACE_ON_CHALLENGE, '0x53182d485513dbf7331a2439d9d1e18d06cbd020562c944600c6f0fe843b06a0');
 });

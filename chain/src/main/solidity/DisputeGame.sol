@@ -19,16 +19,21 @@ import {Committees, CommitteePayouts} from "./Committees.sol";
 /// mover's transaction lands next to. A party that misses its deadline loses; anyone may call `timeout`.
 /// Separately, `proveOutputs` convicts at once a verity-det/2 receipt whose outputsDigest differs from the last
 /// entry of its own trace (the tensorsDigest of the graph outputs). Payouts are pulled with `withdraw`.
+/// A receipt whose traceRoot is TRACE_ON_CHALLENGE signs no root: `open` waits for the node's `commitTrace`, whose last
+/// entry must be the signed outputsDigest, and the bisection runs against that root (docs/deterministic-engine.md,
+/// "Trace on challenge").
 contract DisputeGame is CommitteePayouts {
     /// Drawing (appended, so earlier values keep their numbers): the bisection is over and the committee waits for
     /// block `drawBlock` to be mined.
-    enum State { None, AwaitNode, AwaitChallenger, Voting, NodeWon, ChallengerWon, Draw, Drawing }
+    /// AwaitTrace (appended too): an on-challenge receipt's game waits for the node's `commitTrace`.
+    enum State { None, AwaitNode, AwaitChallenger, Voting, NodeWon, ChallengerWon, Draw, Drawing, AwaitTrace }
 
     struct Game {
         bytes32 receiptId;
         bytes32 traceRoot;
         bytes32 modelDigest;
         address node;
+        uint64 commitBlock;    // AwaitTrace: the last block in which the node may commit its trace (packs with node)
         address challenger;
         uint256 bond;
         uint64 n;          // trace entries, as the challenger claims them (checked by every reveal)
@@ -44,6 +49,7 @@ contract DisputeGame is CommitteePayouts {
         bytes32 pendingChain;  // chain(mid) revealed, awaiting the challenger
         bytes32 pendingDigest; // entry digest at mid, awaiting the challenger
         uint64 drawBlock;      // Drawing: the committee is drawn from this block's hash once it is mined
+        bytes32 outputsDigest; // AwaitTrace: the signed outputsDigest the committed trace must end with
     }
 
     struct Reveal {
@@ -59,9 +65,15 @@ contract DisputeGame is CommitteePayouts {
     bytes32 public constant OUTPUTS = keccak256("verity:slash:outputs");
     /// Blocks between the end of the bisection and the block whose hash seeds the committee.
     uint64 public constant DRAW_DELAY = 3;
-    /// The engine whose trace ends with the outputs entry (tensorsDigest of the graph outputs); `proveOutputs`
-    /// accepts only its receipts (a verity-det/1 trace ends with an ordinary tensor).
+    /// The engines whose trace ends with the outputs entry (tensorsDigest of the graph outputs): verity-det/2 and
+    /// /3 (one trace format); `proveOutputs` accepts only their receipts (a verity-det/1 trace ends with an ordinary tensor).
     bytes32 public constant OUTPUTS_ENGINE = keccak256("verity-det/2");
+    bytes32 private constant OUTPUTS_ENGINE_V3 = keccak256("verity-det/3");
+    /// The traceRoot of a receipt whose node commits to its trace only when challenged (protocol's
+    /// Receipt.TRACE_ON_CHALLENGE): no real trace has this root, so it cannot be opened, only replaced by `commitTrace`.
+    bytes32 public constant TRACE_ON_CHALLENGE = keccak256("verity:trace-on-challenge");
+    /// Blocks the node of an on-challenge receipt has, from `open`, to commit its trace (it recomputes it first).
+    uint64 public constant COMMIT_BLOCKS = 100;
 
     NodeRegistry public immutable registry;
     Settlement public immutable settlement;
@@ -88,6 +100,7 @@ contract DisputeGame is CommitteePayouts {
 
     event DisputeOpened(uint256 indexed gameId, bytes32 indexed receiptId, address indexed node, address challenger,
         uint256 bond, uint64 n, uint64 deadline);
+    event TraceCommitted(uint256 indexed gameId, bytes32 traceRoot, uint64 n, uint64 deadline);
     event Revealed(uint256 indexed gameId, uint64 index, bytes32 chainValue, bytes32 digest, uint32 round, uint64 deadline);
     event Responded(uint256 indexed gameId, uint64 index, bool agree, int64 lo, uint64 hi, uint64 nextIndex, uint64 deadline);
     event CommitteeChosen(uint256 indexed gameId, uint64 index, bytes32 agreedChain, bytes32 nodeDigest,
@@ -118,6 +131,9 @@ contract DisputeGame is CommitteePayouts {
     error NotLastEntry(uint64 index, uint64 leafCount);
     error OutputsMatch(bytes32 receiptId);
     error NoOutputsEntry(string engine);
+    error NotNode(address caller);
+    error TraceNotOutputs(bytes32 lastEntry, bytes32 outputsDigest);
+    error CommitWindowOpen(uint64 commitBlock, uint64 blockNumber);
 
     constructor(NodeRegistry registry_, Settlement settlement_, uint256 minBond_, uint64 moveTimeout_, uint64 voteTimeout_,
         uint8 committeeSize_, uint16 slashBps_, uint16 committeeBps_, uint256 wrongVoteSlash_)
@@ -139,7 +155,8 @@ contract DisputeGame is CommitteePayouts {
     receive() external payable {}
 
     /// Challenges a settled receipt (Settlement.verifyReceipt must pass) whose trace has `n` entries, with a
-    /// bond of at least `minBond`. The node moves first: it reveals chain(mid).
+    /// bond of at least `minBond`. The node moves first: it reveals chain(mid), or, on an on-challenge receipt,
+    /// commits its trace (then `n` is the committed trace's length, whatever the challenger passed).
     function open(VerityReceipt.Receipt calldata r, bytes calldata sig, uint256 batchId, bytes32[] calldata proof, uint64 n)
         external
         payable
@@ -171,7 +188,6 @@ contract DisputeGame is CommitteePayouts {
         gameId = games.length;
         Game storage g = games.push();
         g.receiptId = id;
-        g.traceRoot = r.traceRoot;
         g.modelDigest = r.modelDigest;
         g.node = r.node;
         g.challenger = msg.sender;
@@ -179,11 +195,41 @@ contract DisputeGame is CommitteePayouts {
         g.n = n;
         g.lo = -1;
         g.hi = n - 1;
-        g.state = State.AwaitNode;
-        g.mid = _next(g);
-        g.deadline = uint64(block.timestamp) + moveTimeout;
+        if (r.traceRoot == TRACE_ON_CHALLENGE) {
+            // no root signed: the node commits one (deadline in blocks, no time deadline meanwhile)
+            g.state = State.AwaitTrace;
+            g.commitBlock = uint64(block.number) + COMMIT_BLOCKS;
+            g.outputsDigest = r.outputsDigest;
+        } else {
+            g.traceRoot = r.traceRoot;
+            g.state = State.AwaitNode;
+            g.mid = _next(g);
+            g.deadline = uint64(block.timestamp) + moveTimeout;
+        }
         openGame[id] = gameId + 1;
         emit DisputeOpened(gameId, id, r.node, msg.sender, msg.value, n, g.deadline);
+    }
+
+    /// The node's first move on an on-challenge receipt: the opening of the last entry of the trace it recomputed.
+    /// Its root becomes the game's traceRoot and its leaf count the game's n; its digest must be the signed
+    /// outputsDigest (the check `proveOutputs` makes on an eager receipt). Only the node may send it: a root
+    /// posted by anyone else would bind the node to nothing. Then the bisection runs as for an eager receipt.
+    function commitTrace(uint256 gameId, Reveal calldata last) external {
+        Game storage g = _game(gameId);
+        if (g.state != State.AwaitTrace) revert WrongState(gameId, g.state);
+        if (msg.sender != g.node) revert NotNode(msg.sender);
+        if (block.number > g.commitBlock) revert DeadlinePassed(g.commitBlock, uint64(block.number));
+        if (last.leafCount == 0 || last.index != last.leafCount - 1) revert NotLastEntry(last.index, last.leafCount);
+        bytes32 root = traceRootOf(last);
+        if (root == bytes32(0)) revert InvalidProof(last.index);
+        if (last.digest != g.outputsDigest) revert TraceNotOutputs(last.digest, g.outputsDigest);
+        g.traceRoot = root;
+        g.n = last.leafCount;
+        g.hi = last.leafCount - 1;
+        g.mid = _next(g);
+        g.state = State.AwaitNode;
+        g.deadline = uint64(block.timestamp) + moveTimeout;
+        emit TraceCommitted(gameId, root, last.leafCount, g.deadline);
     }
 
     /// The node's move: entry `mid` with its proof against the receipt's traceRoot. Anyone may submit it (the
@@ -245,8 +291,10 @@ contract DisputeGame is CommitteePayouts {
     }
 
     function _canProveOutputs(VerityReceipt.Receipt calldata r) private pure {
-        if (r.traceRoot == bytes32(0)) revert NoTrace(bytes32(0));
-        if (keccak256(bytes(r.engine)) != OUTPUTS_ENGINE) revert NoOutputsEntry(r.engine);
+        // an on-challenge receipt signs no root to contradict; commitTrace makes this check instead
+        if (r.traceRoot == bytes32(0) || r.traceRoot == TRACE_ON_CHALLENGE) revert NoTrace(r.traceRoot);
+        bytes32 engine = keccak256(bytes(r.engine));
+        if (engine != OUTPUTS_ENGINE && engine != OUTPUTS_ENGINE_V3) revert NoOutputsEntry(r.engine);
     }
 
     function _proveOutputs(VerityReceipt.Receipt calldata r, bytes32 id, Reveal calldata last) private {
@@ -320,9 +368,15 @@ contract DisputeGame is CommitteePayouts {
         return true;
     }
 
-    /// After a deadline: the party that had to move loses; in voting, the votes cast decide.
+    /// After a deadline: the party that had to move loses; in voting, the votes cast decide. A node that did not
+    /// commit its trace within COMMIT_BLOCKS loses as for a missed reveal.
     function timeout(uint256 gameId) external nonReentrant {
         Game storage g = _game(gameId);
+        if (g.state == State.AwaitTrace) {
+            if (block.number <= g.commitBlock) revert CommitWindowOpen(g.commitBlock, uint64(block.number));
+            _nodeLoses(gameId, g, "node did not commit its trace", new address[](0));
+            return;
+        }
         if (block.timestamp <= g.deadline) revert DeadlineNotPassed(g.deadline, uint64(block.timestamp));
         if (g.state == State.AwaitNode) _nodeLoses(gameId, g, "node timed out", new address[](0));
         else if (g.state == State.AwaitChallenger) _challengerLoses(gameId, g, "challenger timed out");
@@ -381,6 +435,11 @@ contract DisputeGame is CommitteePayouts {
 
     function committee(uint256 gameId) external view returns (address[] memory) {
         return committees[gameId];
+    }
+
+    /// AwaitTrace: the last block in which the node may commit its trace (0 for an eager receipt's game).
+    function commitBlockOf(uint256 gameId) external view returns (uint64) {
+        return _game(gameId).commitBlock;
     }
 
     /// The block whose hash seeds the committee of a game in Drawing (or that did, once drawn).

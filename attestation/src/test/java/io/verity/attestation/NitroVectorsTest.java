@@ -35,14 +35,11 @@ class NitroVectorsTest {
                 .containsEntry("digest", "SHA384");
         assertThat(f.timestamp()).contains(Instant.ofEpochMilli(1770918962724L));
         assertThat(f.measurements()).hasSize(16);
-        assertThat(f.measurement("PCR0")).contains(Bytes.ofHex(
-                "9baef83909784e4d2cb84466c02931bb8125e948b62029029e80bfa1698bfd7069408e4ab20d1c99c859e8f774cce0ff"));
-        assertThat(f.measurement("PCR1")).contains(Bytes.ofHex(
-                "4b4d5b3661b3efc12920900c80e126e4ce783c522de6c02a2a5bf7af3a2b9327b86776f188e4be1c1c404a129dbda493"));
-        assertThat(f.measurement("PCR2")).contains(Bytes.ofHex(
-                "769925c8ae0c5c2d1aa86de149213b1c5dec642557bf0c426c6581f0e562a042d1c7d2578443515d103f74ce55337666"));
-        assertThat(f.measurement("PCR4")).contains(Bytes.ofHex(
-                "eb85f08a56f45ba20730ca9f061557e0d8361000b03348bb7afb1af949bcd6af7a7bb863e93e8a89326ff79bb021074b"));
+        assertMeasurements(f, Map.of(
+                "PCR0", "9baef83909784e4d2cb84466c02931bb8125e948b62029029e80bfa1698bfd7069408e4ab20d1c99c859e8f774cce0ff",
+                "PCR1", "4b4d5b3661b3efc12920900c80e126e4ce783c522de6c02a2a5bf7af3a2b9327b86776f188e4be1c1c404a129dbda493",
+                "PCR2", "769925c8ae0c5c2d1aa86de149213b1c5dec642557bf0c426c6581f0e562a042d1c7d2578443515d103f74ce55337666",
+                "PCR4", "eb85f08a56f45ba20730ca9f061557e0d8361000b03348bb7afb1af949bcd6af7a7bb863e93e8a89326ff79bb021074b"));
         assertThat(nonZeroPcrs(f)).containsExactly("PCR0", "PCR1", "PCR2", "PCR4");
         assertThat(f.publicKey()).contains(Bytes.ofHex("64756d6d79"));
         assertThat(f.userData()).contains(Bytes.ofHex("1220b735546536e78ee12beea2d384fcda35f7491446c6858f79fa7ad5e4ae89b49f"

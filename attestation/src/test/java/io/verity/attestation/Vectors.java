@@ -1,5 +1,7 @@
 package io.verity.attestation;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.verity.testing.TestPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The real evidence in ../shared/vectors/attestation (read in place, never copied), see its MANIFEST.md. */
@@ -69,6 +72,11 @@ public final class Vectors {
         byte[][] ex = new byte[extras.length][];
         for (int i = 0; i < extras.length; i++) ex[i] = read(extras[i]);
         return verify(read(file), Policy.defaults(), at, ex);
+    }
+
+    /** Each measurement {@code expected} names (name to hex) is in {@code f} with that value, as MANIFEST.md states it. */
+    static void assertMeasurements(Facts f, Map<String, String> expected) {
+        expected.forEach((name, hex) -> assertThat(f.measurement(name)).as(name).contains(Bytes.ofHex(hex)));
     }
 
     static byte[] snpExtras(int i) {

@@ -188,7 +188,10 @@ class DisputeGameIT extends DevnetTestBase {
     @Test
     void a_node_that_does_not_reveal_in_time_loses_and_is_slashed() {
         TestTrace honest = TestTrace.random(50, 5);
-        long id = open(settle(honest.divergingAt(10, 6)), 50);
+        Settled s = settle(honest.divergingAt(10, 6));
+        var opened = game(CHALLENGER).open(s.signed(), s.batchId(), List.of(), 50, BOND);
+        long id = DisputeClient.openedGameId(opened.confirmed());
+        System.out.printf("open on an eager receipt: %d gas%n", opened.confirmed().gasUsed());
         assertReverted(game(0).timeout(id), "DeadlineNotPassed");
 
         devnet.advanceTime(Duration.ofMinutes(11));
@@ -395,6 +398,92 @@ class DisputeGameIT extends DevnetTestBase {
         assertThat(end.nodeDigest()).isEqualTo(cheat.digests.getLast());
         assertThat(vote(id, honest, 0).state()).isEqualTo(Dispute.State.CHALLENGER_WON);
         assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(1));
+    }
+
+    // ---- trace on challenge (the receipt signs Receipt.TRACE_ON_CHALLENGE; the node commits a root when challenged) ----
+
+    /** The node signs an on-challenge receipt over {@code outputsDigest} and settles it. */
+    Settled settleOnChallenge(Keccak256 outputsDigest) {
+        Receipt base = receipts.receipt(addr(NODE));
+        return settle(new Receipt(1, base.requestId(), NodeRegistryIT.MODEL, "verity-det/2", base.inputsDigest(), outputsDigest,
+                Receipt.TRACE_ON_CHALLENGE, addr(NODE), Keccak256.ZERO, VerificationMode.NONE, base.price(), base.timestamp()));
+    }
+
+    @Test
+    void the_trace_on_challenge_marker_is_one_constant_in_protocol_and_solidity() {
+        assertThat(game(0).traceOnChallenge()).isEqualTo(Receipt.TRACE_ON_CHALLENGE)
+                .isEqualTo(Keccak256.hash("verity:trace-on-challenge".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void a_node_lying_about_its_outputs_commits_a_root_when_challenged_and_is_bisected_and_convicted() {
+        TestTrace honest = TestTrace.random(100, 30);
+        TestTrace cheat = honest.divergingAt(61, 31);
+        Settled s = settleOnChallenge(cheat.digests.getLast()); // signs only model, inputs and (wrong) outputs
+        assertReverted(game(7).proveOutputs(s.signed(), s.batchId(), List.of(), cheat.open(99)), "NoTrace", Receipt.TRACE_ON_CHALLENGE);
+        long id = open(s, 100);
+        Dispute waiting = game(0).game(id);
+        assertThat(waiting.state()).isEqualTo(Dispute.State.AWAIT_TRACE);
+        assertThat(waiting.traceRoot()).isEqualTo(Keccak256.ZERO);
+        assertThat(game(0).timeoutDue(waiting)).isFalse();
+        assertReverted(game(NODE).reveal(id, cheat.open(waiting.next())), "WrongState");
+        assertReverted(game(CHALLENGER).commitTrace(id, honest.open(99)), "NotNode", addr(CHALLENGER)); // only the node binds itself
+        assertReverted(game(NODE).commitTrace(id, cheat.open(98)), "NotLastEntry", BigInteger.valueOf(98), BigInteger.valueOf(100));
+        assertReverted(game(NODE).commitTrace(id, honest.open(99)), "TraceNotOutputs", honest.digests.getLast(), cheat.digests.getLast());
+
+        var committed = game(NODE).commitTrace(id, cheat.open(99)).confirmed();
+        System.out.printf("commitTrace over a %d-entry trace: %d gas%n", cheat.size(), committed.gasUsed());
+        assertThat(committed.event("TraceCommitted").<Keccak256>arg("traceRoot")).isEqualTo(cheat.root);
+        Dispute d = game(0).game(id);
+        assertThat(d.state()).isEqualTo(Dispute.State.AWAIT_NODE);
+        assertThat(d.traceRoot()).isEqualTo(cheat.root);
+        assertReverted(game(NODE).commitTrace(id, cheat.open(99)), "WrongState"); // fixed once
+
+        Dispute end = bisect(id, cheat, honest);
+        assertThat(end.lo()).isEqualTo(60);
+        assertThat(end.hi()).isEqualTo(61);
+        assertThat(vote(id, honest, 0).state()).isEqualTo(Dispute.State.CHALLENGER_WON);
+        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(1));
+        assertThat(game(0).convicted(s.id())).isTrue();
+    }
+
+    @Test
+    void an_honest_node_commits_its_recomputed_root_and_a_false_challenger_loses_whatever_length_it_claimed() {
+        TestTrace honest = TestTrace.random(100, 32);
+        Settled s = settleOnChallenge(honest.digests.getLast());
+        long id = open(s, 7); // the length comes from the committed root, not from the challenger
+        game(NODE).commitTrace(id, honest.open(99)).confirmed();
+        Dispute d = game(0).game(id);
+        assertThat(d.n()).isEqualTo(100);
+        assertThat(d.hi()).isEqualTo(99);
+
+        Dispute end = bisect(id, honest, honest.divergingAt(37, 33));
+        assertThat(end.hi()).isEqualTo(37);
+        assertThat(end.nodeDigest()).isEqualTo(honest.digests.get(37));
+        assertThat(vote(id, honest, 0).state()).isEqualTo(Dispute.State.NODE_WON);
+        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(2));
+        assertThat(game(0).claimable(addr(CHALLENGER))).isZero();
+    }
+
+    @Test
+    void a_node_that_does_not_commit_its_trace_within_the_commit_blocks_loses_as_for_a_missed_reveal() {
+        TestTrace honest = TestTrace.random(40, 34);
+        Settled s = settleOnChallenge(honest.divergingAt(10, 35).digests.getLast());
+        var opened = game(CHALLENGER).open(s.signed(), s.batchId(), List.of(), 40, BOND).confirmed();
+        long id = DisputeClient.openedGameId(opened);
+        System.out.printf("open on an on-challenge receipt: %d gas%n", opened.gasUsed());
+        assertReverted(game(0).timeout(id), "CommitWindowOpen");
+        long deadline = game(0).commitBlock(id);
+        assertThat(deadline).isEqualTo(opened.blockNumber() + 100); // COMMIT_BLOCKS
+
+        devnet.mine(deadline - as(0).blockNumber() + 1);
+        assertThat(game(0).timeoutDue(game(0).game(id))).isTrue();
+        assertReverted(game(NODE).commitTrace(id, honest.divergingAt(10, 35).open(39)), "DeadlinePassed");
+        var out = game(7).timeout(id).confirmed(); // anyone may call it
+        assertThat(out.event("Resolved").<String>arg("reason")).isEqualTo("node did not commit its trace");
+        assertThat(game(0).game(id).state()).isEqualTo(Dispute.State.CHALLENGER_WON);
+        assertThat(registry(0).stakeOf(addr(NODE))).isEqualTo(ether(1));
+        assertThat(game(0).claimable(addr(CHALLENGER))).isEqualTo(BOND.add(ether(1)));
     }
 
     // ---- committee randomness ----

@@ -4,18 +4,16 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
-import io.verity.chain.Keystores;
+import io.verity.chain.keys.KeyStoreFile;
 import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.devnet.Contracts;
 import io.verity.chain.devnet.DeployParams;
 import io.verity.chain.devnet.DeploymentCheck;
 import io.verity.chain.devnet.DisputeParams;
+import io.verity.cli.keys.PasswordOptions;
 import io.verity.protocol.EvmAddress;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,11 +40,8 @@ final class ChainDeploy implements Callable<Integer> {
     @Option(names = "--keystore", paramLabel = "FILE", description = "the deployer's key as an Ethereum JSON keystore")
     Path keystore;
 
-    @Option(names = "--password-file", paramLabel = "FILE", description = "the keystore's password (first line)")
-    Path passwordFile;
-
-    @Option(names = "--password-env", paramLabel = "NAME", description = "environment variable holding the keystore's password")
-    String passwordEnv;
+    @Mixin
+    PasswordOptions password = new PasswordOptions(); // --keystore's, as for every other keystore the CLI opens
 
     @Option(names = "--key-env", paramLabel = "NAME", description = "environment variable holding the deployer's private key (hex)")
     String keyEnv;
@@ -139,25 +134,16 @@ final class ChainDeploy implements Callable<Integer> {
             throw new TensorFiles.UsageError("give the deployer's key with exactly one of --keystore FILE or --key-env NAME");
         }
         if (keyEnv != null) {
-            if (passwordFile != null || passwordEnv != null) {
+            if (password.given()) {
                 throw new TensorFiles.UsageError("--password-file and --password-env go with --keystore, not --key-env");
             }
             return ChainAccount.fromPrivateKey(env(keyEnv, "--key-env"));
         }
-        if ((passwordFile == null) == (passwordEnv == null)) {
-            throw new TensorFiles.UsageError("give the keystore's password with exactly one of --password-file FILE or --password-env NAME");
+        try {
+            return KeyStoreFile.read(keystore, password.password("--keystore"));
+        } catch (IllegalArgumentException e) {
+            throw new TensorFiles.UsageError("--keystore: " + e.getMessage());
         }
-        String password;
-        if (passwordEnv != null) {
-            password = env(passwordEnv, "--password-env");
-        } else {
-            try {
-                password = Files.readString(passwordFile, StandardCharsets.UTF_8).lines().findFirst().orElse("");
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read --password-file " + passwordFile, e);
-            }
-        }
-        return Keystores.load(keystore, password);
     }
 
     private static String env(String name, String flag) {

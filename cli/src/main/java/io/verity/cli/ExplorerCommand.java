@@ -3,8 +3,6 @@ package io.verity.cli;
 import io.verity.explorer.ExplorerConfig;
 import io.verity.explorer.ExplorerMain;
 import java.net.URI;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,9 +49,6 @@ public final class ExplorerCommand implements Callable<Integer> {
 
     /** The options through ExplorerMain's parser: typed ones first, then environment and --config, then defaults. */
     ExplorerConfig config() {
-        List<String> typed = Flags.typed(spec, Set.of("--home", "--deployment"));
-        List<String> defaults = Flags.defaults(spec, Set.of("--home", "--deployment"));
-        service.addHomeAndDeployment(typed, defaults);
-        return Flags.parse(typed, defaults, ExplorerMain.FLAGS, ExplorerMain::parse);
+        return Flags.throughMain(spec, service::addHomeAndDeployment, ExplorerMain.FLAGS, ExplorerMain::parse);
     }
 }

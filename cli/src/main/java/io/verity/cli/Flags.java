@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -15,6 +16,19 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 final class Flags {
     private Flags() {}
+
+    /**
+     * A server command's options through its *Main parser ({@link #parse}); {@code --home} and {@code --deployment}
+     * are left to {@code homeAndDeployment}, which adds them (typed, or defaults) resolved against the Verity home.
+     */
+    static <C> C throughMain(CommandSpec spec, BiConsumer<List<String>, List<String>> homeAndDeployment, FlagSources sources,
+            Function<String[], C> parse) {
+        Set<String> resolvedHere = Set.of("--home", "--deployment");
+        List<String> typed = typed(spec, resolvedHere);
+        List<String> defaults = defaults(spec, resolvedHere);
+        homeAndDeployment.accept(typed, defaults);
+        return parse(typed, defaults, sources, parse);
+    }
 
     /**
      * {@code --name value} for every option of {@code spec} (its mixins included) typed on the command line, each

@@ -3,8 +3,6 @@ package io.verity.cli;
 import io.verity.gateway.GatewayMain;
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -88,10 +86,7 @@ public final class GatewayCommand {
 
         /** The options through GatewayMain's parser: typed ones first, then environment and --config, then defaults. */
         io.verity.gateway.GatewayConfig config() {
-            List<String> typed = Flags.typed(spec, Set.of("--home", "--deployment"));
-            List<String> defaults = Flags.defaults(spec, Set.of("--home", "--deployment"));
-            service.addHomeAndDeployment(typed, defaults);
-            return Flags.parse(typed, defaults, GatewayMain.FLAGS, GatewayMain::parse);
+            return Flags.throughMain(spec, service::addHomeAndDeployment, GatewayMain.FLAGS, GatewayMain::parse);
         }
     }
 }

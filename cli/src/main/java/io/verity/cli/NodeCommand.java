@@ -17,7 +17,6 @@ import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,8 +40,8 @@ public final class NodeCommand {
         @picocli.CommandLine.Mixin
         ListenOptions listen = new ListenOptions(7070);
 
-        @Option(names = "--price-wei", defaultValue = "0", description = "price per inference in wei (default: ${DEFAULT-VALUE})")
-        BigInteger price;
+        @picocli.CommandLine.Mixin
+        PriceOption price = new PriceOption();
 
         @Option(names = "--threads", defaultValue = "1", description = "engine threads per inference (default: ${DEFAULT-VALUE})")
         int threads;
@@ -51,15 +50,18 @@ public final class NodeCommand {
                 + " none: onnxruntime (default) or det, the deterministic engine (bit-exact answers, disputable on chain)")
         String engine;
 
+        @Option(names = "--det-contract", paramLabel = "2|3", description = "the deterministic engine's arithmetic contract,"
+                + " signed into its receipts: 3 (verity-det/3, default) or 2 (verity-det/2); receipts of either stay disputable")
+        String detContract;
+
         @Option(names = "--deployment", description = "settle on this chain: contract addresses and RPC (JSON, e.g. from verity up)")
         Path deployment;
 
         @Option(names = "--rpc", description = "EVM JSON-RPC URL, overriding the deployment's")
         String rpc;
 
-        @Option(names = "--config", paramLabel = "FILE", description = "a config file of key = value lines, one per flag"
-                + " (docs/operators.md); flags and VERITY_<FLAG> variables override it (default: $VERITY_CONFIG)")
-        Path config;
+        @picocli.CommandLine.Mixin
+        ConfigFileOption configFile = new ConfigFileOption();
 
         @Option(names = "--public-url", description = "with --deployment: the URL announced in NodeRegistry (default: the"
                 + " bound address), e.g. https://node.example.com behind a reverse proxy")
@@ -161,11 +163,10 @@ public final class NodeCommand {
 
         /** The options through NodeMain's parser: typed ones first, then environment and --config, then defaults. */
         io.verity.node.NodeConfig config() {
-            List<String> typed = Flags.typed(spec, Set.of("--home", "--deployment"));
-            List<String> defaults = Flags.defaults(spec, Set.of("--home", "--deployment"));
-            Flags.add(home == null ? defaults : typed, "--home", Homes.resolve(home));
-            Flags.add(typed, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
-            return Flags.parse(typed, defaults, NodeMain.FLAGS, NodeMain::parse);
+            return Flags.throughMain(spec, (typed, defaults) -> {
+                Flags.add(home == null ? defaults : typed, "--home", Homes.resolve(home));
+                Flags.add(typed, "--deployment", deployment == null ? null : deployment.toAbsolutePath());
+            }, NodeMain.FLAGS, NodeMain::parse);
         }
     }
 
@@ -185,8 +186,8 @@ public final class NodeCommand {
         @Option(names = "--endpoint", required = true, description = "the URL clients reach the node at")
         String endpoint;
 
-        @Option(names = "--price-wei", defaultValue = "0", description = "price per inference in wei (default: ${DEFAULT-VALUE})")
-        BigInteger price;
+        @picocli.CommandLine.Mixin
+        PriceOption price = new PriceOption();
 
         @Option(names = "--stake-wei", description = "stake to deposit; default: the registry's minimum")
         BigInteger stake;
@@ -211,7 +212,7 @@ public final class NodeCommand {
                 if (node != null || consent != null) throw new TensorFiles.UsageError("--node and --consent need --operator-keystore");
                 ChainAccount account = nodeKey.account(home);
                 return OperatorCommands.onChain(d, account, chain -> {
-                    var done = NodeRegistration.ensure(chain.nodes(), account.address(), endpoint, models, price,
+                    var done = NodeRegistration.ensure(chain.nodes(), account.address(), endpoint, models, price.wei,
                             Optional.ofNullable(stake), true);
                     System.out.println("node " + account.address() + (done.isEmpty() ? ": already registered as given" : ": " + done));
                     System.out.println("  stake " + chain.nodes().stakeOf(account.address()) + " wei, " + models.size()
@@ -239,7 +240,7 @@ public final class NodeCommand {
                     // by default only what the operator's stake lacks: after a revocation the kept stake backs the new key
                     BigInteger deposit = stake != null ? stake : min.subtract(nodes.operatorStake(operator.address())).max(BigInteger.ZERO);
                     NodeRegistration.check("registerNode", nodes.registerNode(nodeAddress, sig, endpoint, models, Keccak256.ZERO,
-                            price, deposit));
+                            price.wei, deposit));
                     System.out.println("node " + nodeAddress + ": REGISTERED by operator " + operator.address());
                 } else if (existing.get().stake().compareTo(min) < 0) {
                     NodeRegistration.check("topUp", nodes.topUp(min.subtract(existing.get().stake())));

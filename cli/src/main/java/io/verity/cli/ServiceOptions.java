@@ -16,9 +16,8 @@ final class ServiceOptions {
     @Mixin
     DeploymentOptions chain = new DeploymentOptions();
 
-    @Option(names = "--config", paramLabel = "FILE", description = "a config file of key = value lines, one per flag"
-            + " (docs/operators.md); flags and VERITY_<FLAG> variables override it (default: $VERITY_CONFIG)")
-    Path config;
+    @Mixin
+    ConfigFileOption configFile = new ConfigFileOption();
 
     @Mixin
     ListenOptions listen;

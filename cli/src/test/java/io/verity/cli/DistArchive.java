@@ -11,9 +11,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,13 +30,21 @@ import java.util.concurrent.TimeUnit;
 final class DistArchive {
     private DistArchive() {}
 
-    /** Builds the archive (only what changed since the last build; nothing when nothing did); its path. */
+    /**
+     * Builds the archive (only what changed since the last build; nothing when nothing did); its path. Under a file
+     * lock, since the ITs that need it may run in two forked JVMs at once and the script writes one output folder.
+     */
     static Path build() throws Exception {
         Path root = TestPaths.repoRoot();
-        // the JDK running this test links the runtime; its java.home is a full JDK under surefire/failsafe
-        String out = run(List.of(root.resolve("tools/dist/dist.sh").toString(), root.resolve("cli/target/dist").toString()),
-                Map.of("JAVA_HOME", System.getProperty("java.home"), "PATH", System.getenv("PATH")), root, 600);
-        return Path.of(out.strip().lines().reduce((a, b) -> b).orElseThrow());
+        Path out = root.resolve("cli/target/dist");
+        Files.createDirectories(out);
+        try (FileChannel lockFile = FileChannel.open(out.resolveSibling("dist.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = lockFile.lock()) {
+            // the JDK running this test links the runtime; its java.home is a full JDK under surefire/failsafe
+            String printed = run(List.of(root.resolve("tools/dist/dist.sh").toString(), out.toString()),
+                    Map.of("JAVA_HOME", System.getProperty("java.home"), "PATH", System.getenv("PATH")), root, 600);
+            return Path.of(printed.strip().lines().reduce((a, b) -> b).orElseThrow());
+        }
     }
 
     /** Unpacks {@code archive} into {@code dir} (as {@code tar -xzf ... -C /opt}); the launcher, {@code bin/verity}. */

@@ -24,7 +24,9 @@ import java.time.InstantSource;
 
 /**
  * Three det-engine nodes serving PaddleOCR det (node 1 with {@code node1Faults}, nodes 2-3 honest) on the shared
- * chain and a gateway paying as dev account 4, all healthy: the setting of the gateway's dispute-feed tests.
+ * chain and a gateway paying as dev account 4, all healthy: the setting of the gateway's dispute-feed tests. The
+ * nodes run det traced (eager receipts, a signed traceRoot), or with {@link #onChallenge} as a det node does by
+ * default (untraced, receipts signing {@code Receipt.TRACE_ON_CHALLENGE}).
  */
 final class DetFeedNetwork {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -36,13 +38,23 @@ final class DetFeedNetwork {
         return create(node1Faults, LocalChain.perClass());
     }
 
+    /** As {@link #create(Faults)} with nodes that commit to their traces only when challenged. */
+    static LocalNetwork onChallenge(Faults node1Faults) {
+        return create(node1Faults, LocalChain.perClass(), false);
+    }
+
     /** As above, on {@code chain} (e.g. one of the class's own, mining a block a second). */
     static LocalNetwork create(Faults node1Faults, LocalChain chain) {
+        return create(node1Faults, chain, true);
+    }
+
+    private static LocalNetwork create(Faults node1Faults, LocalChain chain, boolean traced) {
         return LocalNetwork.builder().chain(chain).nodes(3).withoutVad().batching(1, Duration.ofMillis(100))
                 .node((i, c) -> i == 1 ? c.withFaults(node1Faults) : c)
                 .starter((i, c) -> {
                     StakedNodes.install(c.home(), MODEL);
-                    return InferenceNode.start(c, DeterministicEngine.create(2, true), InstantSource.system());
+                    // the default contract, verity-det/3; untraced unless the test wants eager receipts
+                    return InferenceNode.start(c, DeterministicEngine.create(2, traced, c.detContract()), InstantSource.system());
                 })
                 .gateway(g -> g.refreshInterval(Duration.ofMillis(500))).build();
     }

@@ -77,7 +77,7 @@ class EngineAndLiveModelsIT {
         assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
         List<SignedReceipt> receipts = GatewayIT.receipts(r.body());
         assertThat(receipts).hasSize(2);
-        assertThat(receipts).allSatisfy(s -> assertThat(s.receipt().engine()).isEqualTo(DeterministicEngine.ID));
+        assertThat(receipts).allSatisfy(s -> assertThat(s.receipt().engine()).isEqualTo(DeterministicEngine.ID_V3));
         assertThat(receipts.get(0).receipt().node()).isNotEqualTo(receipts.get(1).receipt().node());
         assertThat(receipts.get(0).receipt().outputsDigest()).isEqualTo(receipts.get(1).receipt().outputsDigest());
     }
@@ -95,7 +95,7 @@ class EngineAndLiveModelsIT {
         assertThat(verity.at("/verdict/status").asText()).as("%s", verity.get("verdict")).isEqualTo("agreed");
         assertThat(verity.at("/verdict/comparison").asText()).isEqualTo("bit-exact");
         assertThat(verity.get("receipts")).hasSize(2).allSatisfy(
-                j -> assertThat(ReceiptJson.read(j, "").receipt().engine()).isEqualTo(DeterministicEngine.ID));
+                j -> assertThat(ReceiptJson.read(j, "").receipt().engine()).isEqualTo(DeterministicEngine.ID_V3));
     }
 
     @Test

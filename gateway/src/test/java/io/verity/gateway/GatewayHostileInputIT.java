@@ -1,18 +1,17 @@
 package io.verity.gateway;
 
+import static io.verity.testing.HostileInferContract.pointer;
+import static io.verity.testing.HostileInferContract.postInfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.http.HttpLimits;
 import io.verity.node.InferenceNode;
-import io.verity.testing.HostileBodies;
+import io.verity.testing.HostileInferContract;
 import io.verity.testing.HostileRequests;
 import io.verity.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,8 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class GatewayHostileInputIT {
-    static final ObjectMapper JSON = new ObjectMapper();
+class GatewayHostileInputIT implements HostileInferContract {
     @TempDir static Path dir;
     /** One staked node; the gateways are this class's own (three HTTP limit settings, none paying). */
     @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(1).withoutGateway().build();
@@ -53,7 +51,7 @@ class GatewayHostileInputIT {
         gated = start(deployment, "gated", HttpLimits.DEFAULT.withMaxConcurrent(1).withRetryAfter(Duration.ofSeconds(2)));
         strict = start(deployment, "strict", HttpLimits.DEFAULT.withMinDataRate(100).withIdleTimeout(Duration.ofSeconds(2)));
         for (Gateway g : new Gateway[] {gateway, gated, strict}) {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> post(g.url(), vadRequest(), "application/json").status() == 200);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> postInfer(g.url(), vadRequest(), "application/json").status() == 200);
         }
     }
 
@@ -82,7 +80,7 @@ class GatewayHostileInputIT {
     void still_serves() {
         for (Gateway g : new Gateway[] {gateway, strict}) {
             Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                RawHttp.Response r = post(g.url(), vadRequest(), "application/json");
+                RawHttp.Response r = postInfer(g.url(), vadRequest(), "application/json");
                 assertThat(r.status()).as(r.text()).isEqualTo(200);
             });
         }
@@ -97,38 +95,20 @@ class GatewayHostileInputIT {
                 + "{\"name\":\"sr\",\"dtype\":\"int64\",\"shape\":[],\"data\":[16000]}]}";
     }
 
-    static RawHttp.Response post(URI base, String body, String contentType) throws IOException {
-        return post(base, body.getBytes(StandardCharsets.UTF_8), contentType);
-    }
-
-    static RawHttp.Response post(URI base, byte[] body, String contentType) throws IOException {
-        return RawHttp.exchange(base, RawHttp.head("POST", base, "/v1/infer", "Content-Type: " + contentType,
-                "Content-Length: " + body.length), body);
-    }
-
-    static JsonNode problem(RawHttp.Response r, int status, String slug) throws IOException {
-        assertThat(r.status()).as(r.text()).isEqualTo(status);
-        assertThat(r.headers().get("content-type")).startsWith("application/problem+json");
-        assertThat(r.body().length).as("a small answer").isLessThan(8 * 1024);
-        assertThat(r.text()).doesNotContain("\tat ", "Exception");
-        JsonNode p = JSON.readTree(r.body());
-        assertThat(p.get("type").asText()).isEqualTo("urn:verity:problem:" + slug);
-        return p;
-    }
-
-    static String pointer(JsonNode p) {
-        return p.get("errors").get(0).get("pointer").asText();
+    @Override
+    public Servers servers() {
+        return new Servers(gateway.url(), strict.url());
     }
 
     @Test
     void trailing_garbage_and_two_documents_are_400() throws Exception {
-        assertThat(pointer(problem(post(gateway.url(), vadRequest() + " x", "application/json"), 400, "malformed-json"))).isEmpty();
-        assertThat(pointer(problem(post(gateway.url(), vadRequest() + vadRequest(), "application/json"), 400, "malformed-json"))).isEmpty();
+        assertThat(pointer(problem(postInfer(gateway.url(), vadRequest() + " x", "application/json"), 400, "malformed-json"))).isEmpty();
+        assertThat(pointer(problem(postInfer(gateway.url(), vadRequest() + vadRequest(), "application/json"), 400, "malformed-json"))).isEmpty();
     }
 
     @Test
     void duplicate_keys_are_a_400() throws Exception {
-        JsonNode p = problem(post(gateway.url(), "{\"model\":\"silero-vad\",\"model\":\"x\"," + vadRequest().substring(1),
+        JsonNode p = problem(postInfer(gateway.url(), "{\"model\":\"silero-vad\",\"model\":\"x\"," + vadRequest().substring(1),
                 "application/json"), 400, "malformed-json");
         assertThat(p.get("detail").asText()).contains("model");
     }
@@ -139,14 +119,14 @@ class GatewayHostileInputIT {
         b.writeBytes("{\"model\":\"silero-vad".getBytes(StandardCharsets.UTF_8));
         b.writeBytes(new byte[] {(byte) 0xc0, (byte) 0xaf});
         b.writeBytes("\",\"inputs\":[]}".getBytes(StandardCharsets.UTF_8));
-        assertThat(pointer(problem(post(gateway.url(), b.toByteArray(), "application/json"), 400, "malformed-json"))).isEmpty();
-        assertThat(pointer(problem(post(gateway.url(), "{\"model\":\"\\ud800\",\"inputs\":[]}", "application/json"), 400,
+        assertThat(pointer(problem(postInfer(gateway.url(), b.toByteArray(), "application/json"), 400, "malformed-json"))).isEmpty();
+        assertThat(pointer(problem(postInfer(gateway.url(), "{\"model\":\"\\ud800\",\"inputs\":[]}", "application/json"), 400,
                 "malformed-json"))).isEqualTo("/model");
     }
 
     @Test
     void text_plain_and_no_content_type_are_415_on_infer_and_chat() throws Exception {
-        problem(post(gateway.url(), vadRequest(), "text/plain"), 415, "unsupported-media-type");
+        problem(postInfer(gateway.url(), vadRequest(), "text/plain"), 415, "unsupported-media-type");
         byte[] body = vadRequest().getBytes(StandardCharsets.UTF_8);
         problem(RawHttp.exchange(gateway.url(), RawHttp.head("POST", gateway.url(), "/v1/infer", "Content-Length: " + body.length),
                 body), 415, "unsupported-media-type");
@@ -165,44 +145,22 @@ class GatewayHostileInputIT {
     }
 
     @Test
-    void a_million_unknown_keys_get_a_short_error_list() throws Exception {
-        byte[] body = HostileBodies.millionUnknownKeys();
-        assertThat(body.length).isGreaterThan(16_900_000);
-        JsonNode p = problem(post(gateway.url(), body, "application/json"), 400, "invalid-request");
-        assertThat(p.get("errors").size()).isEqualTo(21);
-        assertThat(pointer(p)).isEqualTo("/unknown0000000");
-        assertThat(p.get("errors").get(20).get("detail").asText()).startsWith("999982 more"); // + model and inputs missing
-    }
-
-    @Test
-    void deep_nesting_is_a_400() throws Exception {
-        JsonNode p = problem(post(gateway.url(), HostileBodies.deeplyNestedInputs(), "application/json"), 400, "malformed-json");
-        assertThat(p.get("detail").asText()).containsIgnoringCase("depth");
-    }
-
-    @Test
-    void a_client_trickling_its_body_is_cut_off() throws Exception {
-        // 4 bytes a second against a minimum of 100: the gateway must end it long before the 200th byte
-        problem(HostileRequests.trickled(strict.url(), "/v1/infer", 200), 408, "request-timeout");
-    }
-
-    @Test
     void beyond_the_concurrency_limit_is_a_429_with_retry_after() throws Exception {
         try (RawHttp holder = RawHttp.connect(gated.url(), Duration.ofSeconds(30))) {
             holder.send((RawHttp.head("POST", gated.url(), "/v1/infer", "Content-Type: application/json", "Content-Length: 100")
                     + "{").getBytes(StandardCharsets.UTF_8));
-            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> post(gated.url(), vadRequest(), "application/json").status() == 429);
-            RawHttp.Response r = post(gated.url(), vadRequest(), "application/json");
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> postInfer(gated.url(), vadRequest(), "application/json").status() == 429);
+            RawHttp.Response r = postInfer(gated.url(), vadRequest(), "application/json");
             JsonNode p = problem(r, 429, "rate-limited");
             assertThat(r.headers().get("retry-after")).isEqualTo("2");
             assertThat(p.get("status").asInt()).isEqualTo(429);
         }
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> post(gated.url(), vadRequest(), "application/json").status() == 200);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> postInfer(gated.url(), vadRequest(), "application/json").status() == 200);
     }
 
     @Test
     void a_request_the_node_refuses_comes_back_at_once_as_the_clients_problem() throws Exception {
-        JsonNode p = problem(post(gateway.url(), vadRequest().replace("\"shape\":[1,512]", "\"shape\":[2,256]"), "application/json"),
+        JsonNode p = problem(postInfer(gateway.url(), vadRequest().replace("\"shape\":[1,512]", "\"shape\":[2,256]"), "application/json"),
                 422, "invalid-input");
         assertThat(p.get("source").asText()).isEqualTo("request");
         assertThat(p.get("retryable").asBoolean()).isFalse();

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * Issue 15: the whole life of a paid, verified inference on a chain that mines a block a second instead of one per
  * transaction, written once and run on two EVM implementations ({@link AnvilIntervalMiningIT}, anvil
  * {@code --block-time 1}; {@link HardhatIntervalMiningIT}, a Hardhat node with interval mining). The fixture deploys
- * the contracts and registers and stakes three verity-det/2 nodes at that rhythm (node 1 signs perturbed outputs);
+ * the contracts and registers and stakes three verity-det/3 nodes at that rhythm (node 1 signs perturbed outputs);
  * the test sends a paid redundant:3 request through the gateway and follows it to the end: both agreeing receipts
  * committed in batches and provable on chain, the vouchers redeemed, and node 1 slashed by the gateway's outputs
  * proof (the dispute that needs no game, so it fits in a few blocks).

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Under redundant:3 over three verity-det/2 nodes, node 1 computes honestly (so its traceRoot is the
+ * Under redundant:3 over three verity-det/3 nodes, node 1 computes honestly (so its traceRoot is the
  * majority's) but returns and signs perturbed outputs: its outputsDigest contradicts its own trace's last
  * entry. The gateway sends the outputs proof with the majority node's opening of that entry, and node 1 is
  * slashed at once, with no game. (Its perturbation is random, so when the gateway asks it again it signs a

@@ -1,6 +1,7 @@
 package io.verity.node;
 
 import io.verity.engine.EngineKind;
+import io.verity.engine.det.DeterministicEngine;
 import io.verity.http.HttpLimits;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.Checks;
@@ -27,11 +28,13 @@ import java.util.Optional;
  * @param attestation TEE evidence to serve and commit to; empty (the default) means "none": no enclave
  * @param openAi the OpenAI routes' settings: provider proxy upstream, required API key, per-token prices
  * @param engine the engine for models whose manifest names none ({@code --engine}); ONNX Runtime by default
+ * @param detContract the contract the deterministic engine computes and signs ({@code --det-contract}):
+ *     {@link DeterministicEngine#ID_V3} by default; receipts of any contract the engine knows stay disputable
  */
 public record NodeConfig(Path home, String host, int port, HttpLimits http, long chainId,
         EvmAddress verifyingContract, BigInteger price, int engineThreads, boolean allowNonFinite,
         Optional<ChainSettings> chain, Faults faults, Optional<NodeEvidence> attestation, OpenAiSettings openAi,
-        EngineKind engine) {
+        EngineKind engine, String detContract) {
 
     public static final long DEFAULT_MAX_BODY_BYTES = HttpLimits.DEFAULT_MAX_BODY_BYTES;
     /**
@@ -43,28 +46,34 @@ public record NodeConfig(Path home, String host, int port, HttpLimits http, long
 
     public NodeConfig {
         Checks.nonNull("home", home, "host", host, "http", http, "verifyingContract", verifyingContract, "price", price,
-                "chain", chain, "faults", faults, "attestation", attestation, "openAi", openAi, "engine", engine);
+                "chain", chain, "faults", faults, "attestation", attestation, "openAi", openAi, "engine", engine,
+                "detContract", detContract);
         Checks.inRange("port", port, 0, 65535);
         if (chainId <= 0) throw new IllegalArgumentException("chainId must be > 0, got " + chainId);
         if (price.signum() < 0) throw new IllegalArgumentException("price must be >= 0 wei, got " + price);
         Checks.atLeast("engineThreads", engineThreads, 1);
+        if (!DeterministicEngine.computes(detContract)) {
+            throw new IllegalArgumentException("detContract must be " + DeterministicEngine.ID + " or " + DeterministicEngine.ID_V3
+                    + ", got '" + detContract + "'");
+        }
     }
 
     public static NodeConfig defaults(Path home) {
         return new NodeConfig(home, "127.0.0.1", 0, HttpLimits.DEFAULT, DEVNET_CHAIN_ID, EvmAddress.ZERO,
-                BigInteger.ZERO, 1, false, Optional.empty(), Faults.NONE, Optional.empty(), OpenAiSettings.NONE, EngineKind.ONNXRUNTIME);
+                BigInteger.ZERO, 1, false, Optional.empty(), Faults.NONE, Optional.empty(), OpenAiSettings.NONE, EngineKind.ONNXRUNTIME,
+                DeterministicEngine.ID_V3);
     }
 
     public NodeConfig withHome(Path h) {
-        return new NodeConfig(h, host, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
+        return new NodeConfig(h, host, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
     }
 
     public NodeConfig withPort(int p) {
-        return new NodeConfig(home, host, p, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
+        return new NodeConfig(home, host, p, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
     }
 
     public NodeConfig withHost(String h) {
-        return new NodeConfig(home, h, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
+        return new NodeConfig(home, h, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
     }
 
     public long maxBodyBytes() {
@@ -81,50 +90,56 @@ public record NodeConfig(Path home, String host, int port, HttpLimits http, long
     }
 
     public NodeConfig withHttp(HttpLimits limits) {
-        return new NodeConfig(home, host, port, limits, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
+        return new NodeConfig(home, host, port, limits, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
     }
 
     public NodeConfig withChain(long id, EvmAddress contract) {
-        return new NodeConfig(home, host, port, http, id, contract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
+        return new NodeConfig(home, host, port, http, id, contract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
     }
 
     public NodeConfig withPrice(BigInteger wei) {
-        return new NodeConfig(home, host, port, http, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
     }
 
     public NodeConfig withEngineThreads(int n) {
-        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, n, allowNonFinite, chain, faults, attestation, openAi, engine);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, n, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
     }
 
     public NodeConfig withAllowNonFinite(boolean allow) {
-        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads, allow, chain, faults, attestation, openAi, engine);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads, allow, chain, faults, attestation, openAi, engine, detContract);
     }
 
     public NodeConfig withChainSettings(ChainSettings settings) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, Optional.of(settings), faults, attestation, openAi, engine);
+                allowNonFinite, Optional.of(settings), faults, attestation, openAi, engine, detContract);
     }
 
     /** Test-only: makes this node lie or dawdle, see {@link Faults}. */
     public NodeConfig withFaults(Faults f) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, f, attestation, openAi, engine);
+                allowNonFinite, chain, f, attestation, openAi, engine, detContract);
     }
 
     /** Serves this evidence at GET /v1/attestation and puts its digest into receipts and the registry. */
     public NodeConfig withAttestation(NodeEvidence evidence) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, faults, Optional.of(evidence), openAi, engine);
+                allowNonFinite, chain, faults, Optional.of(evidence), openAi, engine, detContract);
     }
 
     public NodeConfig withOpenAi(OpenAiSettings settings) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, faults, attestation, settings, engine);
+                allowNonFinite, chain, faults, attestation, settings, engine, detContract);
     }
 
     /** Serves every model whose manifest names no engine of its own on {@code kind}. */
     public NodeConfig withEngine(EngineKind kind) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, faults, attestation, openAi, kind);
+                allowNonFinite, chain, faults, attestation, openAi, kind, detContract);
+    }
+
+    /** The deterministic contract this node's det engine computes and signs (see {@link DeterministicEngine#parseContract}). */
+    public NodeConfig withDetContract(String engineId) {
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
+                allowNonFinite, chain, faults, attestation, openAi, engine, engineId);
     }
 }

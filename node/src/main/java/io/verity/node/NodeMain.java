@@ -29,7 +29,8 @@ import java.time.Duration;
  * passed by the name of an environment variable that holds them, or a file; never on the command line, which
  * every user of the machine can read ({@code ps}). With
  * {@code --engine} picks the engine for every model whose manifest names none (default onnxruntime; {@code det} is the
- * deterministic interpreter, whose answers agree bit for bit and can be disputed on chain). With
+ * deterministic interpreter, whose answers agree bit for bit and can be disputed on chain; it signs verity-det/3,
+ * or verity-det/2 with {@code --det-contract 2}). With
  * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
  * every receipt and attests it in NodeRegistry; without it its attestation is "none". With {@code --deployment} the node settles its receipts on
  * that chain as its own key ({@code --keystore}, an encrypted keystore; else {@code VERITY_NODE_KEY} or
@@ -41,7 +42,7 @@ import java.time.Duration;
  */
 public final class NodeMain {
     static final String USAGE = "usage: NodeMain [--config FILE] --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
-            + " [--deployment FILE"
+            + " [--det-contract 2|3] [--deployment FILE"
             + " [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-min N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
             + " " + TxPolicy.FLAGS + " [--keystore FILE (--password-file FILE | --password-env NAME)]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
@@ -77,7 +78,7 @@ public final class NodeMain {
      * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
      * {@code verity node start} resolves its own defaults through here.
      */
-    public static final FlagSources FLAGS = FlagSources.server(java.util.stream.Stream.concat(java.util.stream.Stream.of("--price-wei", "--threads", "--engine",
+    public static final FlagSources FLAGS = FlagSources.server(java.util.stream.Stream.concat(java.util.stream.Stream.of("--price-wei", "--threads", "--engine", "--det-contract",
             "--batch-size", "--batch-min", "--batch-age-ms", "--redeem-interval-ms", "--payment-credit-wei", "--public-url", "--attestation",
             "--attestation-with", "--upstream-url", "--upstream-key-file", "--upstream-key-env", "--upstream-model",
             "--upstream-timeout-ms", "--api-key-env", "--price-per-input-token-wei", "--price-per-output-token-wei",
@@ -138,6 +139,7 @@ public final class NodeMain {
                     case "--price-wei" -> config = config.withPrice(new BigInteger(v));
                     case "--threads" -> config = config.withEngineThreads(Integer.parseInt(v));
                     case "--engine" -> config = config.withEngine(io.verity.engine.EngineKind.parse(v));
+                    case "--det-contract" -> config = config.withDetContract(io.verity.engine.det.DeterministicEngine.parseContract(v));
                     case "--deployment" -> chain = ChainSettings.of(Path.of(v));
                     case "--rpc" -> rpc = v;
                     case "--batch-size" -> batchSize = Integer.parseInt(v);

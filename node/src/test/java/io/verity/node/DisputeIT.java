@@ -10,16 +10,20 @@ import io.verity.chain.contracts.Dispute;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.chain.fixture.LocalChain;
+import io.verity.engine.EngineKind;
 import io.verity.engine.det.DeterministicEngine;
+import io.verity.engine.det.DeterministicEngines;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.node.dispute.Challenger;
 import io.verity.node.dispute.TraceClient;
 import io.verity.node.dispute.TraceLayout;
 import io.verity.node.faults.ModelTamper;
 import io.verity.node.fixture.StakedNodes;
+import io.verity.node.serve.Engines;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.TensorJson;
+import io.verity.protocol.receipt.Receipt;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.testing.RealInputs;
@@ -44,9 +48,13 @@ import org.junit.jupiter.api.io.TempDir;
  * Disputes end to end on anvil with real det-engine nodes and PaddleOCR det (672 operators, 674 trace
  * entries: the graph input, the operators' outputs, the outputs entry): each node answers bisection moves on
  * its own receipts, draws committees and sits on them (DisputeDuties), the challenger re-runs the request with
- * its own engine. Node 1 computes with one weight nudged ({@link Faults#tamperWeight()}); node 5 computes
- * honestly but perturbs the outputs it returns and signs ({@link Faults#perturb()}: an honest traceRoot with a
- * wrong outputsDigest); nodes 2-4 are honest.
+ * its own engine. Node 1 computes with one weight nudged ({@link Faults#tamperWeight()}) and is forced to sign
+ * verity-det/2 ({@code --det-contract 2}), so its receipts are disputed, and refereed by the other nodes, under
+ * /2 while they sign the default, /3; node 5 computes honestly but perturbs the outputs it returns and signs
+ * ({@link Faults#perturb()}: an honest traceRoot with a wrong outputsDigest); nodes 2-4 are honest. Nodes 1-4 run
+ * det as a node does by default ({@link Engines#create}: untraced, receipts signing
+ * {@code Receipt.TRACE_ON_CHALLENGE}), so their games start with the node committing the root it recomputes; node 5
+ * runs it traced (eager receipts, a signed root to contradict).
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class DisputeIT {
@@ -60,7 +68,8 @@ class DisputeIT {
     static Path deploymentFile;
     static final List<InferenceNode> nodes = new ArrayList<>();
     static HttpClient http;
-    static DeterministicEngine engine;
+    /** The challenger's engines: the contract of each receipt it re-runs is the receipt's. */
+    static DeterministicEngines engines;
 
     @BeforeAll
     static void start() throws Exception {
@@ -71,17 +80,18 @@ class DisputeIT {
             StakedNodes.install(home, MODEL);
             NodeConfig c = NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, account)
                     .withBatching(1, Duration.ofMillis(100)));
-            if (account == 1) c = c.withFaults(Faults.NONE.withTamperWeight(true));
+            if (account == 1) c = c.withFaults(Faults.NONE.withTamperWeight(true)).withDetContract(DeterministicEngine.ID);
             if (account == 5) c = c.withFaults(Faults.NONE.withPerturb(1.0));
-            nodes.add(StakedNodes.start(devnet, c, DeterministicEngine.create(2, true), InstantSource.system()));
+            var det = account == 5 ? DeterministicEngine.create(2, true, c.detContract()) : Engines.create(EngineKind.DET, 2, c.detContract());
+            nodes.add(StakedNodes.start(devnet, c, det, InstantSource.system()));
         }
-        engine = DeterministicEngine.create(2, true);
+        engines = DeterministicEngines.create(2, true);
     }
 
     @AfterAll
     static void stop() {
         for (int i = nodes.size() - 1; i >= 0; i--) nodes.get(i).close();
-        if (engine != null) engine.close();
+        if (engines != null) engines.close();
     }
 
     record Settled(SignedReceipt receipt, List<Tensor> inputs, TraceClient.Inclusion inclusion) {}
@@ -93,7 +103,8 @@ class DisputeIT {
         NodeFixture.Response r = NodeFixture.post(http, node.url(), "/v1/infer", body.toString(), "application/json");
         assertThat(r.status()).as("infer: %s", r.body()).isEqualTo(200);
         SignedReceipt signed = ReceiptJson.read(r.body().get("receipt"), "/receipt");
-        assertThat(signed.receipt().engine()).isEqualTo(DeterministicEngine.ID);
+        // node 1 was forced to /2; every other node signs the default contract
+        assertThat(signed.receipt().engine()).isEqualTo(node == nodes.getFirst() ? DeterministicEngine.ID : DeterministicEngine.ID_V3);
         TraceClient tc = new TraceClient(node.url());
         TraceClient.Inclusion inc = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                 .until(() -> tc.inclusion(signed.id()).orElse(null), i -> i != null);
@@ -108,9 +119,9 @@ class DisputeIT {
         throw new AssertionError("no Conv entry from " + from + " in " + layout.size() + " entries");
     }
 
-    /** The model as the challenger's own engine loads it. */
-    static DeterministicModel model() {
-        return engine.load(MODEL.digest(), MODEL.file());
+    /** The model as the challenger's own engine loads it, under the contract {@code receipt} names. */
+    static DeterministicModel model(SignedReceipt receipt) {
+        return engines.require(receipt.receipt().engine()).load(MODEL.digest(), MODEL.file());
     }
 
     static NodeRegistryClient registry(ChainConnection c) {
@@ -122,10 +133,13 @@ class DisputeIT {
     }
 
     @Test
-    void a_node_computing_with_a_tampered_weight_is_bisected_to_that_operator_and_slashed() throws Exception {
+    void a_det2_node_computing_with_a_tampered_weight_is_bisected_to_that_operator_and_slashed_by_det3_referees() throws Exception {
         InferenceNode cheat = nodes.get(0);
         Settled s = inferAndSettle(cheat, "VERITY");
-        DeterministicModel honest = model();
+        assertThat(s.receipt().receipt().engine()).isEqualTo(DeterministicEngine.ID);
+        assertThat(s.receipt().receipt().traceRoot()).isEqualTo(Receipt.TRACE_ON_CHALLENGE); // served untraced
+        DeterministicModel honest = model(s.receipt());
+        assertThat(honest.engineId()).isEqualTo(DeterministicEngine.ID);
         try (ChainConnection me = devnet.connect(CHALLENGER); ChainConnection reader = devnet.connect(0)) {
             NodeRegistryClient registry = registry(reader);
             BigInteger stakeBefore = registry.stakeOf(cheat.address());
@@ -141,11 +155,14 @@ class DisputeIT {
             long ms = (System.nanoTime() - started) / 1_000_000;
 
             assertThat(end.state()).as("game after: %s", log).isEqualTo(Dispute.State.CHALLENGER_WON);
+            assertThat(log).anyMatch(l -> l.startsWith("node committed its trace: root ") && l.contains(", 674 entries"));
+            assertThat(end.traceRoot()).as("the root the node committed: its tampered run's")
+                    .isNotEqualTo(opened.trace().root()).isNotEqualTo(Receipt.TRACE_ON_CHALLENGE);
             assertThat(end.rounds()).isLessThanOrEqualTo(12);
             TraceLayout.Slot disputed = TraceLayout.of(honest).get(Math.toIntExact(end.hi()));
             assertThat(honest.nodeOp(disputed.node())).as("the tampered weight's operator").isEqualTo("Constant");
             List<EvmAddress> committee = games(reader).committee(opened.gameId());
-            assertThat(committee).hasSize(3).doesNotContain(cheat.address());
+            assertThat(committee).hasSize(3).doesNotContain(cheat.address()); // verity-det/3 nodes, judging under /2
             for (EvmAddress m : committee) assertThat(games(reader).voteOf(opened.gameId(), m)).as("vote of %s", m).isEqualTo(2);
             BigInteger slashed = stakeBefore.divide(BigInteger.TWO);
             assertThat(registry.stakeOf(cheat.address())).isEqualTo(stakeBefore.subtract(slashed));
@@ -162,20 +179,23 @@ class DisputeIT {
         Settled s = inferAndSettle(honestNode, "HONEST");
         // the false challenger computes with a tampered copy of the model (as node 1 does) under the real digest
         Path wrong = ModelTamper.tampered(MODEL.file(), dir.resolve("challenger-tampered.onnx"));
-        try (DeterministicEngine own = DeterministicEngine.create(2, true);
+        try (DeterministicEngine own = DeterministicEngine.create(2, true, s.receipt().receipt().engine());
                 ChainConnection me = devnet.connect(CHALLENGER + 1); ChainConnection reader = devnet.connect(0)) {
             DeterministicModel falseModel = own.load(MODEL.digest(), wrong);
             TraceClient served = new TraceClient(honestNode.url());
             assertThat(served.traceSize(s.receipt().id())).contains(674);
             TraceClient.Opening last = served.opening(s.receipt().id(), 673).orElseThrow();
             assertThat(last.reveal().digest()).isEqualTo(s.receipt().receipt().outputsDigest()); // an honest receipt's last entry
-            assertThat(games(reader).traceRootOf(last.reveal())).isEqualTo(s.receipt().receipt().traceRoot());
+            // served untraced, recomputed on demand from the kept inputs: bit for bit the trace another engine computes
+            assertThat(s.receipt().receipt().traceRoot()).isEqualTo(Receipt.TRACE_ON_CHALLENGE);
+            assertThat(games(reader).traceRootOf(last.reveal())).isEqualTo(model(s.receipt()).trace(s.inputs()).root());
 
             Challenger challenger = new Challenger(games(me), falseModel, System.out::println);
             Challenger.Opened opened = challenger.open(s.receipt(), s.inputs(), s.inclusion().batchId(), s.inclusion().proof(), BOND);
             Dispute end = challenger.play(opened, Duration.ofMillis(100), Duration.ofMinutes(3));
 
             assertThat(end.state()).isEqualTo(Dispute.State.NODE_WON);
+            assertThat(end.traceRoot()).as("the root the node committed when challenged").isEqualTo(model(s.receipt()).trace(s.inputs()).root());
             assertThat(games(reader).claimable(honestNode.address())).isGreaterThanOrEqualTo(BOND.multiply(BigInteger.valueOf(9)).divide(BigInteger.TEN));
             assertThat(registry(reader).stakeOf(honestNode.address()))
                     .isEqualTo(registry(reader).minStake());
@@ -201,7 +221,7 @@ class DisputeIT {
 
         // an operator's inputs are served with openings of earlier entries that verify against the receipt's root
         TraceClient tc = new TraceClient(node.url());
-        DeterministicModel m = model();
+        DeterministicModel m = model(s.receipt());
         int convEntry = firstConvFrom(m, TraceLayout.of(m), 300);
         TraceClient.OperatorInputs in = tc.inputs(s.receipt().id(), convEntry).orElseThrow();
         assertThat(in.op()).isEqualTo("Conv");
@@ -215,21 +235,21 @@ class DisputeIT {
     void a_referee_re_executes_a_conv_from_the_inputs_the_node_serves_and_checks_the_nodes_digest() throws Exception {
         InferenceNode node = nodes.get(3);
         Settled s = inferAndSettle(node, "REFEREE");
-        DeterministicModel m = model();
+        DeterministicModel m = model(s.receipt());
         var trace = m.trace(s.inputs());
-        assertThat(trace.root()).isEqualTo(s.receipt().receipt().traceRoot());
+        assertThat(s.receipt().receipt().traceOnChallenge()).isTrue(); // the game's root is the one the node commits: trace.root()
         List<TraceLayout.Slot> layout = TraceLayout.of(m);
         assertThat(layout).hasSize(trace.size());
         for (int i = 0; i < layout.size(); i++) assertThat(layout.get(i).name()).isEqualTo(trace.entries().get(i).name());
         int conv = firstConvFrom(m, layout, 400);
 
         TraceClient served = new TraceClient(node.url());
-        var right = judge(m, served, s, conv, trace.entries().get(conv).digest(), trace.chain(conv - 1));
+        var right = judge(m, served, s, trace.root(), conv, trace.entries().get(conv).digest(), trace.chain(conv - 1));
         assertThat(right.nodeRight()).as(right.reason()).isTrue();
         assertThat(right.reason()).startsWith("re-executed Conv node ");
-        var wrong = judge(m, served, s, conv, trace.entries().get(conv - 1).digest(), trace.chain(conv - 1));
+        var wrong = judge(m, served, s, trace.root(), conv, trace.entries().get(conv - 1).digest(), trace.chain(conv - 1));
         assertThat(wrong.nodeRight()).as(wrong.reason()).isFalse();
-        var input = judge(m, served, s, 0, trace.entries().get(0).digest(), io.verity.protocol.Keccak256.ZERO);
+        var input = judge(m, served, s, trace.root(), 0, trace.entries().get(0).digest(), io.verity.protocol.Keccak256.ZERO);
         assertThat(input.nodeRight()).as(input.reason()).isTrue();
         assertThat(input.reason()).contains("graph input x");
     }
@@ -238,7 +258,7 @@ class DisputeIT {
     void a_referee_of_the_last_entry_recomputes_the_outputs_digest_from_the_graph_outputs_the_node_serves() throws Exception {
         InferenceNode node = nodes.get(3);
         Settled s = inferAndSettle(node, "OUTPUTS");
-        DeterministicModel m = model();
+        DeterministicModel m = model(s.receipt());
         var trace = m.trace(s.inputs());
         int last = trace.size() - 1;
         TraceClient served = new TraceClient(node.url());
@@ -247,11 +267,11 @@ class DisputeIT {
         assertThat(in.inputs()).extracting(x -> x.tensor().name()).containsExactlyElementsOf(m.outputsEntryInputs());
         assertThat(in.inputs()).allSatisfy(x -> assertThat(x.opening().reveal().index()).isLessThan(last));
 
-        var right = judge(m, served, s, last, s.receipt().receipt().outputsDigest(), trace.chain(last - 1));
+        var right = judge(m, served, s, trace.root(), last, s.receipt().receipt().outputsDigest(), trace.chain(last - 1));
         assertThat(right.nodeRight()).as(right.reason()).isTrue();
         assertThat(right.reason()).startsWith("re-executed the outputs entry over " + m.outputsEntryInputs());
         // a node whose last entry (and signed outputsDigest) is some other aggregate than its outputs' digest
-        var lying = judge(m, served, s, last, io.verity.protocol.Keccak256.hash(new byte[] {7}), trace.chain(last - 1));
+        var lying = judge(m, served, s, trace.root(), last, io.verity.protocol.Keccak256.hash(new byte[] {7}), trace.chain(last - 1));
         assertThat(lying.nodeRight()).as(lying.reason()).isFalse();
     }
 
@@ -259,7 +279,7 @@ class DisputeIT {
     void a_node_signing_an_honest_trace_but_perturbed_outputs_is_slashed_at_once_by_the_challengers_outputs_proof() throws Exception {
         InferenceNode liar = nodes.get(4);
         Settled s = inferAndSettle(liar, "OUTPUTS LIE");
-        DeterministicModel honest = model();
+        DeterministicModel honest = model(s.receipt());
         var mine = honest.trace(s.inputs());
         assertThat(s.receipt().receipt().traceRoot()).as("the liar's trace is honest").isEqualTo(mine.root());
         assertThat(s.receipt().receipt().outputsDigest()).isNotEqualTo(mine.entries().getLast().digest());
@@ -289,7 +309,39 @@ class DisputeIT {
                     r.verification(), r.price(), r.timestamp()), s.receipt().domain(), key);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> challenger.challenge(older, s.inputs(), 0, List.of(), BOND))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("receipt was signed by verity-det/1, this challenger reproduces verity-det/2 traces only");
+                    .hasMessageStartingWith("receipt was signed by verity-det/1, this challenger reproduces verity-det/3 traces only");
+            assertThat(engines.forContract("verity-det/1")).as("an id no engine computes: refused, not guessed").isEmpty();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> engines.require("verity-det/1"))
+                    .hasMessage("receipt engine 'verity-det/1' is no deterministic contract this version computes (verity-det/2, verity-det/3)");
+        }
+    }
+
+    @Test
+    void a_node_signing_perturbed_outputs_on_an_on_challenge_receipt_cannot_commit_a_root_and_loses_when_the_window_passes()
+            throws Exception {
+        // a sixth node, on its own account, so its slash changes no committee of the other tests (it ends below the minimum stake)
+        Path home = dir.resolve("n9");
+        StakedNodes.install(home, MODEL);
+        NodeConfig c = NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, 9)
+                .withBatching(1, Duration.ofMillis(100))).withFaults(Faults.NONE.withPerturb(1.0));
+        try (InferenceNode liar = StakedNodes.start(devnet, c, Engines.create(EngineKind.DET, 2, c.detContract()), InstantSource.system());
+                ChainConnection me = devnet.connect(CHALLENGER); ChainConnection reader = devnet.connect(0)) {
+            Settled s = inferAndSettle(liar, "NO ROOT");
+            assertThat(s.receipt().receipt().traceOnChallenge()).isTrue();
+            BigInteger stakeBefore = registry(reader).stakeOf(liar.address());
+            List<String> log = new ArrayList<>();
+            Challenger challenger = new Challenger(games(me), model(s.receipt()), log::add);
+            var game = challenger.challenge(s.receipt(), s.inputs(), s.inclusion().batchId(), s.inclusion().proof(), BOND);
+            long id = ((Challenger.Challenge.Game) game).opened().gameId();
+            assertThat(games(reader).game(id).state()).isEqualTo(Dispute.State.AWAIT_TRACE);
+            // its recomputed trace ends with the outputs it computed, not the perturbed ones it signed: commitTrace refuses it
+            devnet.mine(games(reader).commitBlock(id) - reader.blockNumber() + 1);
+            Dispute end = challenger.play(((Challenger.Challenge.Game) game).opened(), Duration.ofMillis(100), Duration.ofMinutes(1));
+
+            assertThat(end.state()).as("game after: %s", log).isEqualTo(Dispute.State.CHALLENGER_WON);
+            assertThat(end.traceRoot()).as("no root was ever committed").isEqualTo(io.verity.protocol.Keccak256.ZERO);
+            assertThat(log).contains("deadline passed in AWAIT_TRACE: called timeout");
+            assertThat(registry(reader).stakeOf(liar.address())).isEqualTo(stakeBefore.subtract(stakeBefore.divide(BigInteger.TWO)));
         }
     }
 
@@ -297,15 +349,17 @@ class DisputeIT {
      * The ruling of a referee that knows only {@code m}, from what the node {@code served}, on a game in VOTING on
      * entry {@code hi} where the node claims {@code nodeDigest} after the {@code agreed} chain.
      */
-    static io.verity.node.dispute.Referee.Ruling judge(DeterministicModel m, TraceClient served, Settled s, int hi,
-            io.verity.protocol.Keccak256 nodeDigest, io.verity.protocol.Keccak256 agreed) {
-        return new io.verity.node.dispute.Referee(d -> java.util.Optional.of(m)).judge(voting(s, hi, nodeDigest, agreed), served)
-                .orElseThrow();
+    static io.verity.node.dispute.Referee.Ruling judge(DeterministicModel m, TraceClient served, Settled s, io.verity.protocol.Keccak256 root,
+            int hi, io.verity.protocol.Keccak256 nodeDigest, io.verity.protocol.Keccak256 agreed) {
+        // the referee is asked for the receipt's own contract, and abstains on any other
+        return new io.verity.node.dispute.Referee((d, engine) -> engine.equals(m.engineId()) ? java.util.Optional.of(m)
+                : java.util.Optional.empty()).judge(voting(s, root, hi, nodeDigest, agreed), served).orElseThrow();
     }
 
-    /** A game in VOTING on entry {@code hi} where the node claims {@code nodeDigest}. */
-    static Dispute voting(Settled s, int hi, io.verity.protocol.Keccak256 nodeDigest, io.verity.protocol.Keccak256 agreed) {
-        return new Dispute(0, s.receipt().id(), s.receipt().receipt().traceRoot(), s.receipt().receipt().node(),
+    /** A game in VOTING on entry {@code hi} of the trace with {@code root}, where the node claims {@code nodeDigest}. */
+    static Dispute voting(Settled s, io.verity.protocol.Keccak256 root, int hi, io.verity.protocol.Keccak256 nodeDigest,
+            io.verity.protocol.Keccak256 agreed) {
+        return new Dispute(0, s.receipt().id(), root, s.receipt().receipt().node(),
                 devnet.account(CHALLENGER).address(), BOND, Dispute.State.VOTING, 674, hi - 1, hi, hi, java.time.Instant.now(), 9,
                 agreed, nodeDigest);
     }

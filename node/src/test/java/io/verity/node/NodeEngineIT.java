@@ -48,8 +48,9 @@ class NodeEngineIT {
             NodeFixture.Response r = NodeFixture.post(http, node.url(), "/v1/infer", NodeFixture.vadRequest(null), "application/json");
 
             assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
-            assertThat(r.body().at("/receipt/engine").asText()).isEqualTo(DeterministicEngine.ID);
-            assertThat(r.body().at("/receipt/traceRoot").asText()).isNotEqualTo(io.verity.protocol.Keccak256.ZERO.toHex());
+            assertThat(r.body().at("/receipt/engine").asText()).isEqualTo(DeterministicEngine.ID_V3); // the node default contract
+            // disputable at an untraced run's cost: the node commits to the trace only if the receipt is challenged
+            assertThat(r.body().at("/receipt/traceRoot").asText()).isEqualTo(io.verity.protocol.receipt.Receipt.TRACE_ON_CHALLENGE.toHex());
             NodeFixture.Response listed = NodeFixture.get(http, node.url(), "/v1/models");
             assertThat(listed.body().at("/models/0/engine").asText()).isEqualTo("det");
         }

@@ -77,6 +77,15 @@ class NodeMainTest {
     }
 
     @Test
+    void det_contract_defaults_to_verity_det_3_and_takes_2() {
+        assertThat(NodeMain.parse(new String[] {"--home", "/tmp/h"}).detContract()).isEqualTo("verity-det/3");
+        assertThat(NodeMain.parse(new String[] {"--det-contract", "2"}).detContract()).isEqualTo("verity-det/2");
+        assertThat(NodeMain.parse(new String[] {"--det-contract", "verity-det/3"}).detContract()).isEqualTo("verity-det/3");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--det-contract", "1"}))
+                .hasMessage("--det-contract: deterministic contract must be 2 or 3 (verity-det/2, verity-det/3), got '1'");
+    }
+
+    @Test
     void bad_values_name_the_flag_and_what_arrived() {
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--fault-perturb", "1.5"}))
                 .hasMessage("--fault-perturb: perturb must be a probability in [0, 1], got 1.5");

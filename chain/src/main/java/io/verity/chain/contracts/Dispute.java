@@ -22,9 +22,11 @@ public record Dispute(long id, Keccak256 receiptId, Keccak256 traceRoot, EvmAddr
     /**
      * The contract's State enum, in its order. DRAWING: the bisection is over and the committee is drawn once
      * the committed block is mined ({@link DisputeClient#draw}); its deadline is the epoch (none runs).
+     * AWAIT_TRACE: an on-challenge receipt's game waits for the node's {@link DisputeClient#commitTrace}, until block
+     * {@link DisputeClient#commitBlock} (its deadline is the epoch and its traceRoot zero until then).
      */
     public enum State {
-        NONE, AWAIT_NODE, AWAIT_CHALLENGER, VOTING, NODE_WON, CHALLENGER_WON, DRAW, DRAWING;
+        NONE, AWAIT_NODE, AWAIT_CHALLENGER, VOTING, NODE_WON, CHALLENGER_WON, DRAW, DRAWING, AWAIT_TRACE;
 
         public boolean finished() {
             return this == NODE_WON || this == CHALLENGER_WON || this == DRAW;

@@ -38,6 +38,33 @@ public final class DisputeClient extends ContractClient {
         return confirmed.event("DisputeOpened").<BigInteger>arg("gameId").longValueExact();
     }
 
+    /**
+     * The node's first move on an on-challenge receipt (state AWAIT_TRACE), sent as the node: the opening of the
+     * last entry of the trace it recomputed, whose digest must be the signed outputsDigest; its root and length
+     * become the game's. Event TraceCommitted; reverts NotNode, NotLastEntry, InvalidProof, TraceNotOutputs or
+     * DeadlinePassed (after {@link #commitBlock}).
+     */
+    public TxOutcome commitTrace(long gameId, TraceProof last) {
+        return send(W3.fn("commitTrace", W3.uint256(gameId), W3.reveal(last)));
+    }
+
+    /** The last block in which the node of an on-challenge receipt may commit its trace (0 for an eager receipt). */
+    public long commitBlock(long gameId) {
+        return W3.uint(call(W3.fn("commitBlockOf", List.of(W3.uint256(gameId)), "uint64")), 0).longValueExact();
+    }
+
+    /**
+     * Whether {@link #timeout} would end game {@code d} now: AWAIT_TRACE after its commit block, a bisection move or
+     * the vote after its deadline (the chain's clock); never while drawing or once finished.
+     */
+    public boolean timeoutDue(Dispute d) {
+        return switch (d.state()) {
+            case AWAIT_TRACE -> connection().blockNumber() > commitBlock(d.id());
+            case AWAIT_NODE, AWAIT_CHALLENGER, VOTING -> connection().latestBlockTime().isAfter(d.deadline());
+            default -> false;
+        };
+    }
+
     /** The node's move: the entry the game asks for, opened against the receipt's traceRoot. Event Revealed. */
     public TxOutcome reveal(long gameId, TraceProof opening) {
         return send(W3.fn("reveal", W3.uint256(gameId), W3.reveal(opening)));
@@ -170,6 +197,11 @@ public final class DisputeClient extends ContractClient {
 
     public BigInteger minBond() {
         return W3.uint(call(W3.fn("minBond", List.of(), "uint256")), 0);
+    }
+
+    /** The traceRoot marker of on-challenge receipts this deployment knows (protocol's {@code Receipt.TRACE_ON_CHALLENGE}). */
+    public Keccak256 traceOnChallenge() {
+        return (Keccak256) W3.java(call(W3.fn("TRACE_ON_CHALLENGE", List.of(), "bytes32")), 0);
     }
 
     /** The traceRoot an opening leads to, as the contract computes it (zero for a malformed one). */

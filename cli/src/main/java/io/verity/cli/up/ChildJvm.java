@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.lang.module.ModuleFinder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +74,8 @@ public final class ChildJvm {
         return new ChildJvm(name, pb.start(), log, offset);
     }
 
+    private static final String VECTOR = "jdk.incubator.vector";
+
     /**
      * {@code java [this JVM's flags] -cp [this classpath]}: the launcher's flags (native access for ONNX
      * Runtime, Unsafe for protobuf, VERITY_JAVA_OPTS) carry over. Agents are left out: a debugger agent
@@ -86,6 +89,11 @@ public final class ChildJvm {
         for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (flag.startsWith("-javaagent") || flag.startsWith("-agentlib") || flag.startsWith("-agentpath")) continue;
             cmd.add(flag);
+        }
+        // det nodes sign verity-det/3, fastest on the Vector API: given even when this JVM was started without it
+        // (same bits either way); its one-line warning goes to the log, where READY is matched by whole lines
+        if (ModuleLayer.boot().findModule(VECTOR).isEmpty() && ModuleFinder.ofSystem().find(VECTOR).isPresent()) {
+            cmd.add("--add-modules=" + VECTOR);
         }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

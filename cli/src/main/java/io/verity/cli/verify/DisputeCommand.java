@@ -22,7 +22,9 @@ import io.verity.cli.up.DemoModels;
 import io.verity.cli.up.NetworkFile;
 import io.verity.cli.up.UpCommand;
 import io.verity.client.NodeApiClient;
+import io.verity.engine.EngineKind;
 import io.verity.engine.det.DeterministicEngine;
+import io.verity.engine.det.DeterministicEngines;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
@@ -32,6 +34,7 @@ import io.verity.node.dispute.TraceClient;
 import io.verity.node.dispute.TraceLayout;
 import io.verity.node.hub.Manifest;
 import io.verity.node.hub.ModelHub;
+import io.verity.node.serve.Engines;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
@@ -325,7 +328,7 @@ public final class DisputeCommand {
             List<InferenceNode> nodes = new ArrayList<>();
             long started = System.nanoTime();
             String rpc = d.rpcUrl();
-            try (DeterministicEngine engine = DeterministicEngine.create(Math.min(4, Runtime.getRuntime().availableProcessors()), true);
+            try (DeterministicEngines engines = DeterministicEngines.create(Math.min(4, Runtime.getRuntime().availableProcessors()), true);
                     ChainConnection reader = ChainConnection.open(rpc, ChainAccount.READ_ONLY);
                     ChainConnection me = ChainConnection.open(rpc, a.challenger());
                     AutoCloseable leave = () -> leave(nodes, a, rpc, d)) {
@@ -341,9 +344,10 @@ public final class DisputeCommand {
                             .withAccountKey(accounts.get(i).privateKeyHex()).withBatching(1, Duration.ofMillis(100)));
                     if (i == 0) c = c.withFaults(Faults.NONE.withTamperWeight(true));
                     stake(accounts.get(i), rpc, d, "http://127.0.0.1:" + port, manifest.digest(), c.price());
-                    InferenceNode n = InferenceNode.start(c, DeterministicEngine.create(2, true), InstantSource.system());
+                    // as a det node serves by default: verity-det/3, untraced, the trace committed only when challenged
+                    InferenceNode n = InferenceNode.start(c, Engines.create(EngineKind.DET, 2, c.detContract()), InstantSource.system());
                     nodes.add(n);
-                    System.out.printf("node %d  %s  %s  %s%s%n", i + 1, n.address(), n.url(), DeterministicEngine.ID,
+                    System.out.printf("node %d  %s  %s  %s%s%n", i + 1, n.address(), n.url(), c.detContract(),
                             i == 0 ? "  DISHONEST: one weight nudged by 2^-10" : "");
                 }
                 InferenceNode cheat = nodes.getFirst();
@@ -355,14 +359,16 @@ public final class DisputeCommand {
                 List<Tensor> inputs = List.of(image(size));
                 SignedReceipt receipt = infer(cheat.url(), manifest.name(), inputs);
                 System.out.println("node 1 answered " + manifest.name() + " on a " + size + "x" + size + " image; receipt " + receipt.id()
-                        + ", traceRoot " + receipt.receipt().traceRoot());
+                        + (receipt.receipt().traceOnChallenge() ? ", trace committed on challenge (served untraced)"
+                        : ", traceRoot " + receipt.receipt().traceRoot()));
                 TraceClient served = new TraceClient(cheat.url());
                 TraceClient.Inclusion inc = awaitValue(Duration.ofSeconds(60), () -> served.inclusion(receipt.id()).orElse(null),
                         "the receipt's batch on chain");
                 System.out.println("settled in batch " + inc.batchId() + " on chain");
 
                 DisputeClient games = new DisputeClient(me, d.requireDisputeGame());
-                DeterministicModel honest = engine.load(manifest.digest(), modelFile);
+                // re-run under the contract the receipt names (refused, naming it, when this version computes no such contract)
+                DeterministicModel honest = engines.require(receipt.receipt().engine()).load(manifest.digest(), modelFile);
                 Challenger challenger = new Challenger(games, honest, line -> System.out.println("  " + line));
                 System.out.println("challenger " + me.account().address() + " re-runs the request with its own engine:");
                 long from = reader.blockNumber();

@@ -51,6 +51,7 @@ class DisputeDemoIT {
         System.out.print(text);
         assertThat(code).as(text).isZero();
         assertThat(text).contains("round  1: node revealed chain(")
+                .containsPattern("node 1 .* verity-det/3  DISHONEST") // nodes sign the default contract; the challenger re-runs it
                 .containsPattern("disputed entry \\d+: Constant output")
                 .contains("resolved: committee: node wrong, slashed 0.5 ETH")
                 .contains("node 1 stake: 1 ETH -> 0.5 ETH")

@@ -65,6 +65,8 @@ class DisputeUpIT {
         assertThat(demo.code()).as(demo.out()).isZero();
         assertThat(demo.out()).contains("joining the `verity up` network in " + home.toAbsolutePath() + ": chain " + rpc)
                 .contains("dev accounts 5..9").contains("serving " + DisputeCommand.Demo.DEMO_MODEL)
+                .contains("trace committed on challenge (served untraced)")
+                .containsPattern("node committed its trace: root 0x[0-9a-f]+…, \\d+ entries, the last one its signed outputsDigest")
                 .containsPattern("disputed entry \\d+: Constant output")
                 .contains("resolved: committee: node wrong, slashed 0.5 ETH")
                 .contains("node 1 stake: 1 ETH -> 0.5 ETH")

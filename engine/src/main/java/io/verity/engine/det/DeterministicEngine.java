@@ -39,8 +39,9 @@ public final class DeterministicEngine implements InferenceEngine {
     public static final String ID = "verity-det/2";
     /**
      * The faster contract: as /2 except that MatMul, Gemm, Conv and kernel-equals-stride ConvTranspose sum in
-     * float32 with one exactly-rounded fused multiply-add per term in ascending order (package-info). Opt-in
-     * ({@link #create(int, boolean, String)}) until nodes sign it; /2 stays what {@link #create()} computes.
+     * float32 with one exactly-rounded fused multiply-add per term in ascending order (package-info). What nodes
+     * sign by default ({@link #create(int, boolean, String)}); /2 stays what {@link #create()} computes, so /2
+     * receipts stay reproducible.
      */
     public static final String ID_V3 = "verity-det/3";
 
@@ -79,9 +80,40 @@ public final class DeterministicEngine implements InferenceEngine {
         return new DeterministicEngine(new Parallel(threads), tracing, arithmetic(engineId));
     }
 
-    private static Arithmetic arithmetic(String engineId) {
+    /**
+     * Whether {@code engineId} (a receipt's {@code engine}) is a contract this engine computes: exactly the ids
+     * {@link #create(int, boolean, String)} accepts. Re-executing or judging a receipt asks this first, so an id of
+     * another engine or of a newer contract is refused by name rather than recomputed with the wrong arithmetic.
+     */
+    public static boolean computes(String engineId) {
+        return find(engineId) != null;
+    }
+
+    /**
+     * The contract an operator names: {@code 2}, {@code 3} or the full id ({@code verity-det/3}).
+     *
+     * @return the engine id ({@link #ID} or {@link #ID_V3})
+     * @throws IllegalArgumentException naming what is accepted and what arrived
+     */
+    public static String parseContract(String value) {
+        String v = value == null ? "" : value.strip();
+        Arithmetic a = find(v.startsWith("verity-det/") ? v : "verity-det/" + v);
+        if (a == null) {
+            throw new IllegalArgumentException("deterministic contract must be 2 or 3 (" + ID + ", " + ID_V3 + "), got "
+                    + (value == null ? "null" : "'" + value + "'"));
+        }
+        return a.id();
+    }
+
+    private static Arithmetic find(String engineId) {
         for (Arithmetic a : Arithmetic.values()) if (a.id().equals(engineId)) return a;
-        throw new IllegalArgumentException("unknown deterministic engine id '" + engineId + "', expected " + ID + " or " + ID_V3);
+        return null;
+    }
+
+    private static Arithmetic arithmetic(String engineId) {
+        Arithmetic a = find(engineId);
+        if (a == null) throw new IllegalArgumentException("unknown deterministic engine id '" + engineId + "', expected " + ID + " or " + ID_V3);
+        return a;
     }
 
     /** For tests: split every loop however small, to exercise the parallel paths. */
@@ -136,7 +168,7 @@ public final class DeterministicEngine implements InferenceEngine {
         collectUnsupported(proto.getGraph(), unsupported);
         if (!unsupported.isEmpty()) {
             throw new EngineException(EngineException.Kind.INVALID_MODEL, file.getFileName() + " uses operators that "
-                    + ID + " does not support: " + unsupported);
+                    + arithmetic.id() + " does not support: " + unsupported);
         }
         for (var v : proto.getGraph().getInputList()) checkType(file, "input", v);
         for (var v : proto.getGraph().getOutputList()) checkType(file, "output", v);
@@ -145,7 +177,7 @@ public final class DeterministicEngine implements InferenceEngine {
             return new DeterministicModel(digest, g, proto.getGraph().getOutputList(), new Interp(par, arithmetic), tracing);
         } catch (RuntimeException e) {
             throw new EngineException(EngineException.Kind.INVALID_MODEL, file.getFileName() + " cannot be loaded by "
-                    + ID + ": " + e.getMessage(), e);
+                    + arithmetic.id() + ": " + e.getMessage(), e);
         }
     }
 

@@ -5,6 +5,7 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.verity.engine.EngineException;
 import io.verity.engine.Inference;
 import io.verity.engine.LoadedModel;
+import io.verity.engine.ModelInputs;
 import io.verity.engine.det.graph.Graph;
 import io.verity.engine.det.graph.Op;
 import io.verity.engine.det.graph.OpException;
@@ -250,49 +251,9 @@ public final class DeterministicModel implements LoadedModel {
         return res;
     }
 
-    /** Binds inputs by name to the graph inputs (order of the list does not matter). */
+    /** The inputs, checked against the schema, as arrays in the graph's input order (the schema's). */
     private Arr[] bind(List<Tensor> inputs) {
-        Map<String, Tensor> byName = new HashMap<>();
-        for (Tensor t : inputs) {
-            if (byName.put(t.name(), t) != null) {
-                throw new EngineException(EngineException.Kind.INVALID_INPUT, "input '" + t.name() + "' is given twice");
-            }
-        }
-        Arr[] out = new Arr[graph.inputs.size()];
-        for (int k = 0; k < out.length; k++) {
-            String name = graph.inputs.get(k).getName();
-            Tensor t = byName.remove(name);
-            if (t == null) {
-                throw new EngineException(EngineException.Kind.INVALID_INPUT, "input '" + name + "' is missing, expected "
-                        + graph.inputs.stream().map(ValueInfoProto::getName).toList());
-            }
-            checkAgainstSchema(schema.inputs().get(k), t);
-            out[k] = toArr(t);
-        }
-        if (!byName.isEmpty()) {
-            throw new EngineException(EngineException.Kind.INVALID_INPUT, "unknown inputs " + byName.keySet().stream().sorted().toList()
-                    + ", expected " + graph.inputs.stream().map(ValueInfoProto::getName).toList());
-        }
-        return out;
-    }
-
-    /** dtype, rank and fixed dimensions as the graph declares them; dynamic dimensions accept any size. */
-    private static void checkAgainstSchema(TensorSpec spec, Tensor t) {
-        if (t.dtype() != spec.dtype()) {
-            throw new EngineException(EngineException.Kind.INVALID_INPUT, "input '" + spec.name() + "' must be "
-                    + spec.dtype().wireName() + ", got " + t.dtype().wireName());
-        }
-        if (spec.dims().isEmpty() && t.shape().rank() > 0) return; // some exporters omit the shape entirely
-        if (t.shape().rank() != spec.rank()) {
-            throw new EngineException(EngineException.Kind.INVALID_INPUT, "input '" + spec.name() + "' must have rank "
-                    + spec.rank() + ", got shape " + t.shape());
-        }
-        for (int i = 0; i < spec.rank(); i++) {
-            if (spec.dims().get(i) instanceof TensorSpec.Dim.Fixed f && f.size() != t.shape().dim(i)) {
-                throw new EngineException(EngineException.Kind.INVALID_INPUT, "input '" + spec.name() + "' dimension " + i
-                        + " must be " + f.size() + ", got " + t.shape().dim(i));
-            }
-        }
+        return ModelInputs.inSchemaOrder(schema, inputs, "").stream().map(DeterministicModel::toArr).toArray(Arr[]::new);
     }
 
     private static Arr toArr(Tensor t) {
@@ -303,14 +264,19 @@ public final class DeterministicModel implements LoadedModel {
         }
     }
 
-    private static <T> T guard(java.util.function.Supplier<T> body) {
+    /** The contract this model computes ({@link DeterministicEngine#ID} or {@link DeterministicEngine#ID_V3}): the engine id its receipts carry. */
+    public String engineId() {
+        return interp.arithmetic.id();
+    }
+
+    private <T> T guard(java.util.function.Supplier<T> body) {
         try {
             return body.get();
         } catch (OpException | IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException
                 | UnsupportedOperationException e) {
-            throw new EngineException(EngineException.Kind.INVALID_INPUT, DeterministicEngine.ID + " rejected the inputs: " + e.getMessage(), e);
+            throw new EngineException(EngineException.Kind.INVALID_INPUT, engineId() + " rejected the inputs: " + e.getMessage(), e);
         } catch (RuntimeException | OutOfMemoryError e) {
-            throw new EngineException(EngineException.Kind.FAILURE, DeterministicEngine.ID + " failed: " + e, e);
+            throw new EngineException(EngineException.Kind.FAILURE, engineId() + " failed: " + e, e);
         }
     }
 }

@@ -9,13 +9,12 @@ import io.verity.engine.EngineException;
 import io.verity.engine.EngineException.Kind;
 import io.verity.engine.Inference;
 import io.verity.engine.LoadedModel;
+import io.verity.engine.ModelInputs;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.ModelSchema;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorSpec;
-import io.verity.protocol.tensor.TensorSpec.Dim;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -82,7 +81,7 @@ final class OrtModel implements LoadedModel {
         lock.readLock().lock();
         try {
             if (closed) throw new EngineException(Kind.FAILURE, label + ": model was unloaded");
-            checkInputs(inputs);
+            ModelInputs.inSchemaOrder(schema, inputs, label);
             return Inference.untraced(execute(inputs));
         } finally {
             lock.readLock().unlock();
@@ -123,62 +122,6 @@ final class OrtModel implements LoadedModel {
         } finally {
             for (OnnxTensor t : feeds.values()) t.close();
         }
-    }
-
-    /**
-     * Rejects inputs that ORT would reject with a vaguer message (or, for a wrong fixed dim inside a graph,
-     * a runtime error that cannot be told apart from an engine fault).
-     */
-    private void checkInputs(List<Tensor> inputs) {
-        Map<String, Tensor> byName = new HashMap<>();
-        for (Tensor t : inputs) {
-            if (byName.put(t.name(), t) != null) {
-                throw invalid("input '" + t.name() + "' is given twice");
-            }
-        }
-        for (TensorSpec spec : schema.inputs()) {
-            Tensor t = byName.remove(spec.name());
-            if (t == null) throw invalid("input '" + spec.name() + "' is missing, expected " + describe(spec));
-            if (t.dtype() != spec.dtype()) {
-                throw invalid("input '" + spec.name() + "' must be " + spec.dtype().wireName() + ", got "
-                        + t.dtype().wireName());
-            }
-            // ORT reports an input declared without a shape (any rank allowed) as rank 0, exactly like a scalar,
-            // and enforces neither; so a declared rank 0 is not checked here (callers check against schema()).
-            if (spec.rank() != 0 && t.shape().rank() != spec.rank()) {
-                throw invalid("input '" + spec.name() + "' must have rank " + spec.rank() + " " + describe(spec)
-                        + ", got shape " + t.shape());
-            }
-            for (int i = 0; i < spec.rank(); i++) {
-                if (spec.dims().get(i) instanceof Dim.Fixed f && f.size() != t.shape().dim(i)) {
-                    throw invalid("input '" + spec.name() + "' dim " + i + " must be " + f.size() + " "
-                            + describe(spec) + ", got shape " + t.shape());
-                }
-            }
-        }
-        if (!byName.isEmpty()) {
-            throw invalid("unexpected input(s) " + byName.keySet() + ", the model takes " + inputNames());
-        }
-    }
-
-    private List<String> inputNames() {
-        return schema.inputs().stream().map(TensorSpec::name).toList();
-    }
-
-    private static String describe(TensorSpec spec) {
-        StringBuilder s = new StringBuilder(spec.dtype().wireName()).append('[');
-        for (int i = 0; i < spec.rank(); i++) {
-            if (i > 0) s.append(", ");
-            switch (spec.dims().get(i)) {
-                case Dim.Fixed f -> s.append(f.size());
-                case Dim.Dynamic d -> s.append(d.name().isEmpty() ? "?" : d.name());
-            }
-        }
-        return s.append(']').toString();
-    }
-
-    private EngineException invalid(String what) {
-        return new EngineException(Kind.INVALID_INPUT, label + ": " + what);
     }
 
     @Override

@@ -113,18 +113,18 @@ class DeterministicEngineTest {
     void rejects_a_missing_input_naming_the_expected_ones() throws Exception {
         DeterministicModel m = loadGemmRelu();
         assertFailsAs(EngineException.Kind.INVALID_INPUT, () -> m.run(List.of(Tensor.ofFloats("z", Shape.of(1, 3), 1, 2, 3))))
-                .hasMessage("input 'x' is missing, expected [x]");
+                .hasMessage("input 'x' is missing, expected float32[1, 3]");
     }
 
     @Test
     void rejects_inputs_that_contradict_the_declared_schema_naming_field_expected_and_actual() throws Exception {
         DeterministicModel m = loadGemmRelu();
         assertFailsAs(EngineException.Kind.INVALID_INPUT, () -> m.run(List.of(Tensor.ofFloats("x", Shape.of(1, 2), 1, 2))))
-                .hasMessage("input 'x' dimension 1 must be 3, got 2");
+                .hasMessage("input 'x' dim 1 must be 3 float32[1, 3], got shape [1, 2]");
         assertThatThrownBy(() -> m.run(List.of(Tensor.ofLongs("x", Shape.of(1, 3), 1, 2, 3))))
                 .hasMessage("input 'x' must be float32, got int64");
         assertThatThrownBy(() -> m.run(List.of(Tensor.ofFloats("x", Shape.of(3), 1, 2, 3))))
-                .hasMessage("input 'x' must have rank 2, got shape [3]");
+                .hasMessage("input 'x' must have rank 2 float32[1, 3], got shape [3]");
     }
 
     @Test

@@ -111,10 +111,8 @@ public final class CommitteeFeed {
 
     private void tickQuietly() {
         try {
-            for (EvidenceLog.Entry e : evidence.recent()) {
-                if (e.kind() != EvidenceLog.Kind.MINORITY && e.kind() != EvidenceLog.Kind.AUDIT_MISMATCH) continue;
-                if (e.accused().isEmpty() || e.majority().isEmpty()) continue;
-                SignedReceipt accused = e.accused().getFirst(), majority = e.majority().getFirst();
+            for (EvidenceLog.Disagreement d : evidence.recentDisagreements()) {
+                SignedReceipt accused = d.accused(), majority = d.majority();
                 if (accused.receipt().engine().startsWith("verity-det/")) continue; // DisputeFeed's
                 Optional<Archived> tensors = archive.get(accused.id());
                 if (tensors.isEmpty() || !handled.add(accused.id())) continue;

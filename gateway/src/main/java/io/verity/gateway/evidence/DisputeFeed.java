@@ -38,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * dishonest node ends up slashed, not only quarantined. When the two receipts carry the same traceRoot but
  * different outputsDigests, the accused signed outputs its own trace contradicts: the gateway sends the
  * contract's outputs proof (the majority node's opening of the last trace entry) and the node is slashed at
- * once, no game. Runs on the gateway's scheduler and background executor.
+ * once, no game. On-challenge receipts ({@code Receipt.TRACE_ON_CHALLENGE}, either side) sign no root: they are
+ * challenged when their outputsDigests differ, the accused node commits its root in the game, and the majority's
+ * trace is checked against the root the majority node serves, whose last entry must be its signed outputsDigest.
+ * Runs on the gateway's scheduler and background executor.
  */
 public final class DisputeFeed {
     private static final Logger LOG = LoggerFactory.getLogger(DisputeFeed.class);
@@ -72,14 +75,14 @@ public final class DisputeFeed {
 
     private void tickQuietly() {
         try {
-            for (EvidenceLog.Entry e : evidence.recent()) {
-                if (e.kind() != EvidenceLog.Kind.MINORITY && e.kind() != EvidenceLog.Kind.AUDIT_MISMATCH) continue;
-                if (e.accused().isEmpty() || e.majority().isEmpty()) continue;
-                SignedReceipt accused = e.accused().getFirst(), honest = e.majority().getFirst();
+            for (EvidenceLog.Disagreement d : evidence.recentDisagreements()) {
+                SignedReceipt accused = d.accused(), honest = d.majority();
                 // nothing a trace can decide; and traces of two engine versions differ whatever was computed
                 if (!traced(accused) || !traced(honest) || !accused.receipt().engine().equals(honest.receipt().engine())) continue;
-                boolean sameTrace = accused.receipt().traceRoot().equals(honest.receipt().traceRoot());
-                if (sameTrace && accused.receipt().outputsDigest().equals(honest.receipt().outputsDigest())) continue;
+                boolean onChallenge = accused.receipt().traceOnChallenge() || honest.receipt().traceOnChallenge();
+                boolean sameTrace = !onChallenge && accused.receipt().traceRoot().equals(honest.receipt().traceRoot());
+                boolean sameOutputs = accused.receipt().outputsDigest().equals(honest.receipt().outputsDigest());
+                if (sameOutputs && (sameTrace || onChallenge)) continue; // on challenge, only the outputs are signed
                 if (handled.add(accused.id())) background.execute(() -> challengeQuietly(accused, honest, sameTrace));
             }
         } catch (RuntimeException ex) {
@@ -132,13 +135,14 @@ public final class DisputeFeed {
         JsonNode summary = get(honestUrl, "/v1/receipts/" + honest.id().toHex() + "/trace")
                 .orElseThrow(() -> new IllegalStateException("majority node " + honestUrl + " does not serve its trace"));
         long n = summary.get("n").asLong();
+        Keccak256 honestRoot = honest.receipt().traceOnChallenge() ? committedRoot(honestUrl, honest, summary) : honest.receipt().traceRoot();
         TxOutcome opened = games.open(accused, proof.get("batchId").asLong(), hashes(proof.get("proof")), n, games.minBond());
         if (!(opened instanceof TxOutcome.Confirmed c)) {
             LOG.warn("could not open a dispute on receipt {}: {}", id, opened);
             return;
         }
         long game = DisputeClient.openedGameId(c);
-        LOG.warn("challenged receipt {} of node {} on chain (game {}), its traceRoot differs from the majority's", id,
+        LOG.warn("challenged receipt {} of node {} on chain (game {}), its answer differs from the majority's", id,
                 accused.receipt().node(), game);
         int answered = -1;
         DisputeClient.Drawer drawer = new DisputeClient.Drawer();
@@ -152,18 +156,33 @@ public final class DisputeFeed {
             if (d.state() == Dispute.State.AWAIT_CHALLENGER && d.rounds() != answered) {
                 TraceProof o = TraceProof.fromJson(get(honestUrl, "/v1/receipts/" + honest.id().toHex() + "/trace/" + d.next())
                         .orElseThrow(() -> new IllegalStateException("majority node stopped serving its trace")));
-                if (!games.traceRootOf(o).equals(honest.receipt().traceRoot())) {
+                if (!games.traceRootOf(o).equals(honestRoot)) {
                     throw new IllegalStateException("majority node served an opening that does not match its receipt");
                 }
                 games.respond(game, games.pendingChain(game).equals(o.chain())).confirmed();
                 answered = d.rounds();
             } else if (d.state() == Dispute.State.DRAWING) {
                 drawer.step(games, d);
-            } else if (d.state() != Dispute.State.AWAIT_CHALLENGER && chain.connection().latestBlockTime().isAfter(d.deadline())) {
+            } else if (d.state() != Dispute.State.AWAIT_CHALLENGER && games.timeoutDue(d)) {
                 games.timeout(game);
             }
             Thread.sleep(250);
         }
+    }
+
+    /**
+     * The root the majority node serves for its on-challenge receipt, bound to what it signed: the opening of its
+     * last entry must lead to that root and be the signed outputsDigest (what commitTrace would demand of it).
+     */
+    private Keccak256 committedRoot(URI honestUrl, SignedReceipt honest, JsonNode summary) {
+        Keccak256 root = Keccak256.parse(summary.get("traceRoot").asText());
+        long n = summary.get("n").asLong();
+        TraceProof last = TraceProof.fromJson(get(honestUrl, "/v1/receipts/" + honest.id().toHex() + "/trace/" + (n - 1))
+                .orElseThrow(() -> new IllegalStateException("majority node stopped serving its trace")));
+        if (last.index() != n - 1 || !games.traceRootOf(last).equals(root) || !last.digest().equals(honest.receipt().outputsDigest())) {
+            throw new IllegalStateException("majority node " + honestUrl + " serves a trace that does not end with its signed outputsDigest");
+        }
+        return root;
     }
 
     private URI endpoint(EvmAddress node) {

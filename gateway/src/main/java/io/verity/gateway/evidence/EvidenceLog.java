@@ -92,6 +92,23 @@ public final class EvidenceLog implements AutoCloseable {
         return new ArrayList<>(recent);
     }
 
+    /** A recorded disagreement: the first accused receipt and the first of the majority it disagreed with. */
+    public record Disagreement(SignedReceipt accused, SignedReceipt majority) {}
+
+    /**
+     * The recent minority and audit-mismatch entries that name both an accused and a majority receipt: what a
+     * dispute (a trace bisection or a committee's) can be opened on.
+     */
+    public List<Disagreement> recentDisagreements() {
+        List<Disagreement> found = new ArrayList<>();
+        for (Entry e : recent()) {
+            if (e.kind() != Kind.MINORITY && e.kind() != Kind.AUDIT_MISMATCH) continue;
+            if (e.accused().isEmpty() || e.majority().isEmpty()) continue;
+            found.add(new Disagreement(e.accused().getFirst(), e.majority().getFirst()));
+        }
+        return found;
+    }
+
     public static ObjectNode json(Entry e) {
         ObjectNode o = JSON.createObjectNode();
         o.put("at", e.at().toString());

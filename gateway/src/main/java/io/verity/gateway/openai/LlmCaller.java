@@ -118,17 +118,7 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
     }
 
     /** Answers agree when their receipts sign the same response digest (message and token counts). */
-    static final Agreement<LlmAnswer> AGREEMENT = new Agreement<>() {
-        @Override
-        public boolean same(LlmAnswer a, LlmAnswer b) {
-            return a.responseDigest().equals(b.responseDigest());
-        }
-
-        @Override
-        public String comparison(List<LlmAnswer> agreeing) {
-            return agreeing.size() == 1 ? "receipt" : "response-digest";
-        }
-    };
+    static final Agreement<LlmAnswer> AGREEMENT = Agreement.byKey(LlmAnswer::responseDigest, "receipt", "response-digest");
 
     /** Embeddings agree bit for bit between deterministic nodes, else within the model's tolerance. */
     static Agreement<LlmAnswer> embeddingAgreement(Tolerance tolerance) {

@@ -69,17 +69,7 @@ class PolicyEngineTest {
         called.add(node.address);
         return behaviour.getOrDefault(node.address, n -> answers(n, "ok")).apply(node);
     };
-    static final Agreement<FakeAnswer> SAME_TEXT = new Agreement<>() {
-        @Override
-        public boolean same(FakeAnswer a, FakeAnswer b) {
-            return a.text().equals(b.text());
-        }
-
-        @Override
-        public String comparison(List<FakeAnswer> agreeing) {
-            return agreeing.size() == 1 ? "none" : "text";
-        }
-    };
+    static final Agreement<FakeAnswer> SAME_TEXT = Agreement.byKey(FakeAnswer::text, "none", "text");
 
     final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     final List<NodeState> nodes = new ArrayList<>();

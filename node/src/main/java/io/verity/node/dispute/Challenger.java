@@ -5,7 +5,6 @@ import io.verity.chain.contracts.Dispute;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.protocol.merkle.TraceProof;
 import io.verity.chain.TxOutcome;
-import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.engine.det.ExecutionTrace;
 import io.verity.protocol.Keccak256;
@@ -24,7 +23,9 @@ import java.util.function.Consumer;
  * its trace root differs from the receipt's, and answers every bisection step by comparing the node's revealed
  * chain value with its own. It calls {@code timeout} when the node (or the committee) lets a deadline pass.
  * When the trace root is right but the signed outputsDigest is not the trace's last entry, no game is needed:
- * {@link #challenge} sends the contract's outputs proof instead, which slashes the node at once.
+ * {@link #challenge} sends the contract's outputs proof instead, which slashes the node at once. An on-challenge
+ * receipt ({@code Receipt.TRACE_ON_CHALLENGE}) signs no root: it is disputed when its outputsDigest is not this
+ * challenger's, and the game bisects against the root the node commits when challenged.
  */
 public final class Challenger {
     private final DisputeClient games;
@@ -52,14 +53,16 @@ public final class Challenger {
     /**
      * Re-runs the receipt's request and disputes it the cheapest way that works: the outputs proof when the
      * trace root is what this challenger computes but the signed outputsDigest is not the trace's last entry,
-     * else a game (see {@link #open}).
+     * else a game (see {@link #open}); an on-challenge receipt always by a game.
      *
      * @throws IllegalArgumentException as {@link #open}, and when root and outputs are both right
      * @throws ContractRevertedException when the contract refuses
      */
     public Challenge challenge(SignedReceipt signed, List<Tensor> inputs, long batchId, List<Keccak256> proof, BigInteger bond) {
         ExecutionTrace mine = rerun(signed, inputs);
-        if (!mine.root().equals(signed.receipt().traceRoot())) return new Challenge.Game(open(signed, mine, batchId, proof, bond));
+        if (signed.receipt().traceOnChallenge() || !mine.root().equals(signed.receipt().traceRoot())) {
+            return new Challenge.Game(open(signed, mine, batchId, proof, bond));
+        }
         return proveOutputs(signed, mine, batchId, proof);
     }
 
@@ -95,9 +98,9 @@ public final class Challenger {
 
     private ExecutionTrace rerun(SignedReceipt signed, List<Tensor> inputs) {
         var r = signed.receipt();
-        if (!r.engine().equals(DeterministicEngine.ID)) { // another trace format: every root would differ, wrongly
+        if (!r.engine().equals(model.engineId())) { // another contract or trace format: every root would differ, wrongly
             throw new IllegalArgumentException("receipt was signed by " + r.engine() + ", this challenger reproduces "
-                    + DeterministicEngine.ID + " traces only");
+                    + model.engineId() + " traces only (DeterministicEngines picks the model's contract by the receipt's engine)");
         }
         if (!r.modelDigest().equals(model.digest())) {
             throw new IllegalArgumentException("receipt is for model " + r.modelDigest() + ", challenger holds " + model.digest());
@@ -112,7 +115,7 @@ public final class Challenger {
      * Re-runs the receipt's request and opens a game when the trace differs.
      *
      * @throws IllegalArgumentException when the inputs are not the receipt's, the model is not the receipt's, or
-     *     the trace root matches (nothing to dispute)
+     *     the trace root matches (on an on-challenge receipt: the outputsDigest matches): nothing to dispute
      * @throws ContractRevertedException when the contract refuses (e.g. not settled, already disputed)
      */
     public Opened open(SignedReceipt signed, List<Tensor> inputs, long batchId, List<Keccak256> proof, BigInteger bond) {
@@ -121,6 +124,9 @@ public final class Challenger {
 
     private Opened open(SignedReceipt signed, ExecutionTrace mine, long batchId, List<Keccak256> proof, BigInteger bond) {
         var r = signed.receipt();
+        if (r.traceOnChallenge() && mine.entries().getLast().digest().equals(r.outputsDigest())) {
+            throw new IllegalArgumentException("the receipt's outputsDigest " + r.outputsDigest() + " is what this challenger computes: nothing to dispute");
+        }
         if (mine.root().equals(r.traceRoot())) {
             throw new IllegalArgumentException("the receipt's traceRoot " + r.traceRoot() + " is what this challenger computes: nothing to dispute");
         }
@@ -128,7 +134,9 @@ public final class Challenger {
         if (out instanceof TxOutcome.Reverted rev) throw new ContractRevertedException("open", rev.errorName(), rev.args());
         long id = DisputeClient.openedGameId(out.confirmed());
         report.accept("opened game " + id + " against " + r.node() + " on receipt " + signed.id() + ": trace of " + mine.size()
-                + " entries, root " + mine.root() + " != signed " + r.traceRoot() + ", bond " + bond + " wei");
+                + " entries, " + (r.traceOnChallenge() ? "outputs " + shortHex(mine.entries().getLast().digest()) + " != signed "
+                + shortHex(r.outputsDigest()) + " (trace committed on challenge)" : "root " + mine.root() + " != signed " + r.traceRoot())
+                + ", bond " + bond + " wei");
         return new Opened(id, mine);
     }
 
@@ -143,9 +151,17 @@ public final class Challenger {
         ExecutionTrace mine = game.trace();
         DisputeClient.Drawer drawer = new DisputeClient.Drawer();
         int answered = -1;
+        boolean awaitingTrace = false;
         while (Instant.now().isBefore(stop)) {
             Dispute d = games.game(id);
             if (d.state().finished()) return d;
+            if (d.state() == Dispute.State.AWAIT_TRACE) {
+                awaitingTrace = true; // an on-challenge receipt: the node commits a root first
+            } else if (awaitingTrace) {
+                awaitingTrace = false;
+                report.accept("node committed its trace: root " + shortHex(d.traceRoot()) + ", " + d.n()
+                        + " entries, the last one its signed outputsDigest" + (d.traceRoot().equals(mine.root()) ? " (the challenger's root)" : ""));
+            }
             if (d.state() == Dispute.State.AWAIT_CHALLENGER && d.rounds() != answered) {
                 Keccak256 theirs = games.pendingChain(id);
                 boolean agree = d.next() < mine.size() && theirs.equals(mine.chain(Math.toIntExact(d.next())));
@@ -156,15 +172,16 @@ public final class Challenger {
                         agree ? d.next() : d.lo(), agree ? d.hi() : d.next()));
             } else if (d.state() == Dispute.State.VOTING && d.rounds() != answered) {
                 answered = d.rounds();
+                boolean exists = d.hi() < mine.size(); // a root committed on challenge may be longer than the model's trace
                 report.accept("bisection over after " + d.rounds() + " reveals: entry " + d.hi() + " ("
-                        + TraceLayout.of(model).get(Math.toIntExact(d.hi())) + ") disputed; node says " + shortHex(d.nodeDigest())
-                        + ", challenger computes " + shortHex(mine.entries().get(Math.toIntExact(d.hi())).digest())
+                        + (exists ? TraceLayout.of(model).get(Math.toIntExact(d.hi())) : "beyond the model's trace") + ") disputed; node says "
+                        + shortHex(d.nodeDigest()) + ", challenger computes "
+                        + (exists ? shortHex(mine.entries().get(Math.toIntExact(d.hi())).digest()) : "nothing")
                         + "; committee " + games.committee(id) + " re-executes it");
             }
             if (d.state() == Dispute.State.DRAWING) {
                 drawer.step(games, d); // the committee comes from a block committed to when the bisection ended
-            } else if (!d.state().finished() && d.state() != Dispute.State.AWAIT_CHALLENGER
-                    && games.connection().latestBlockTime().isAfter(d.deadline())) {
+            } else if (d.state() != Dispute.State.AWAIT_CHALLENGER && games.timeoutDue(d)) {
                 games.timeout(id).confirmed();
                 report.accept("deadline passed in " + d.state() + ": called timeout");
                 continue;

@@ -7,12 +7,10 @@ import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.contracts.CommitteeClient;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
-import io.verity.engine.det.DeterministicModel;
 import io.verity.node.serve.NodeIdentity;
 import io.verity.node.serve.NodeService;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * What a deterministic-engine node on a chain with DisputeGame does besides serving: answers disputes on its
@@ -34,8 +32,7 @@ public final class DisputeDuties {
         ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.of(identity.key()), policy);
         DisputeResponder responder = new DisputeResponder(new DisputeClient(chain, d.disputeGame()), traces,
                 identity.address(), POLL);
-        Referee referee = new Referee(digest -> service.hub().list().stream().anyMatch(m -> m.digest().equals(digest))
-                && service.load(digest) instanceof DeterministicModel m ? Optional.of(m) : Optional.empty());
+        Referee referee = new Referee(service::deterministic);
         RefereeDuty duty = RefereeDuty.start(new DisputeClient(chain, d.disputeGame()), new NodeRegistryClient(chain, d.nodeRegistry()),
                 referee, POLL, line -> {});
         return List.of(chain, responder, duty);

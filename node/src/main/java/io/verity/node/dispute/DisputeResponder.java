@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The node's side of disputes against its own receipts: watches DisputeGame and, whenever a game on one of its
  * receipts waits for the node, reveals the asked trace entry (recomputed from the kept inputs) with its proof.
- * When the challenger claimed a trace length other than the one the node committed, it disproves it instead.
+ * When the challenger claimed a trace length other than the one the node committed, it disproves it instead. On an
+ * on-challenge receipt it first commits the trace it recomputed (the opening of its last entry, which is the
+ * signed outputsDigest), as the node: only the node's own key can bind it to a root.
  * Once the bisection is over it also draws the committee when the committed block is mined.
  */
 final class DisputeResponder implements AutoCloseable {
@@ -51,7 +53,7 @@ final class DisputeResponder implements AutoCloseable {
                 drawer.step(games, d); // either party may draw the committee; the node wants its game over too
                 continue;
             }
-            if (d.state() != Dispute.State.AWAIT_NODE) continue;
+            if (d.state() != Dispute.State.AWAIT_NODE && d.state() != Dispute.State.AWAIT_TRACE) continue;
             Optional<DisputeTraces.Traced> t = traces.traced(d.receiptId());
             if (t.isEmpty()) {
                 LOG.warn("dispute {}: no trace for receipt {}; the node will lose it", id, d.receiptId());
@@ -59,6 +61,19 @@ final class DisputeResponder implements AutoCloseable {
                 continue;
             }
             var trace = t.get().trace();
+            if (d.state() == Dispute.State.AWAIT_TRACE) {
+                TxOutcome out = games.commitTrace(id, trace.proof(trace.size() - 1));
+                if (out instanceof TxOutcome.Reverted r && r.errorName().equals("TraceNotOutputs")) {
+                    // the signed outputs are not what the model computes (a fault): no root can be committed
+                    LOG.warn("dispute {}: the trace of receipt {} does not end with its signed outputsDigest; the node will lose it",
+                            id, d.receiptId());
+                    mine.remove(id);
+                    continue;
+                }
+                LOG.info("dispute {}: committed trace root {} ({} entries) -> {}", id, trace.root(), trace.size(),
+                        out instanceof TxOutcome.Confirmed ? "ok" : out);
+                continue;
+            }
             TxOutcome out = trace.size() != d.n()
                     ? games.disproveLength(id, trace.proof(0))
                     : games.reveal(id, trace.proof(Math.toIntExact(d.next())));

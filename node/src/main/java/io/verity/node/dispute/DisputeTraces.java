@@ -1,7 +1,6 @@
 package io.verity.node.dispute;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.verity.engine.LoadedModel;
 import io.verity.engine.det.DeterministicModel;
 import io.verity.engine.det.ExecutionTrace;
 import io.verity.node.serve.NodeService;
@@ -18,7 +17,8 @@ import java.util.Optional;
 
 /**
  * The execution trace behind a receipt this node signed with the deterministic engine, recomputed from the
- * kept inputs (the engine is deterministic, so it matches the signed traceRoot) and cached for the few
+ * kept inputs (the engine is deterministic, so it matches the signed traceRoot, or is the root the node commits when
+ * an on-challenge receipt is disputed) and cached for the few
  * receipts under dispute, since a bisection asks for the same trace about a dozen times.
  */
 public final class DisputeTraces {
@@ -38,7 +38,10 @@ public final class DisputeTraces {
         this.service = service;
     }
 
-    /** Empty when the node never signed this receipt, or signed it without a trace (another engine). */
+    /**
+     * Empty when the node never signed this receipt, signed it without a trace (another engine), or under a
+     * contract this version does not compute.
+     */
     public Optional<Traced> traced(Keccak256 receiptId) {
         synchronized (cache) {
             Traced t = cache.get(receiptId);
@@ -55,8 +58,10 @@ public final class DisputeTraces {
         if (receipt.receipt().traceRoot().equals(Keccak256.ZERO)) return Optional.empty();
         Optional<List<Tensor>> inputs = service.traces().inputs(receiptId);
         if (inputs.isEmpty()) return Optional.empty();
-        LoadedModel m = service.load(receipt.receipt().modelDigest());
-        if (!(m instanceof DeterministicModel model)) return Optional.empty();
+        // recomputed under the contract the receipt names, which need not be the one this node signs today
+        Optional<DeterministicModel> m = service.deterministic(receipt.receipt().modelDigest(), receipt.receipt().engine());
+        if (m.isEmpty()) return Optional.empty();
+        DeterministicModel model = m.get();
         Traced t = new Traced(receipt, model, inputs.get(), model.trace(inputs.get()));
         synchronized (cache) {
             cache.put(receiptId, t);

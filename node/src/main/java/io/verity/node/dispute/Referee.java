@@ -14,35 +14,42 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * A committee member's judgement of one game in VOTING: is the node's digest for entry {@code hi} what the
  * operator gives on the agreed inputs? The node must serve the receipt and the operator's inputs, each opened
- * against its traceRoot at an index below {@code hi} (so both sides agreed on it); anything missing, malformed
- * or inconsistent counts against the node. The referee re-executes only that operator, with its own copy of
- * the model.
+ * against the game's traceRoot (the signed one, or the one the node committed on challenge) at an index below
+ * {@code hi} (so both sides agreed on it); anything missing, malformed or inconsistent counts against the node.
+ * The referee re-executes only that operator, with its own copy of the model.
  */
 public final class Referee {
     /** @param reason one line for logs and the CLI */
     public record Ruling(boolean nodeRight, String reason) {}
 
-    private final Function<Keccak256, Optional<DeterministicModel>> models;
+    private final BiFunction<Keccak256, String, Optional<DeterministicModel>> models;
 
-    /** @param models the referee's own deterministic model for a digest, empty when it does not have it */
-    public Referee(Function<Keccak256, Optional<DeterministicModel>> models) {
+    /**
+     * @param models the referee's own deterministic model for a digest under the contract a receipt names (its
+     *     engine id), empty when it does not have the model or does not compute that contract
+     */
+    public Referee(BiFunction<Keccak256, String, Optional<DeterministicModel>> models) {
         this.models = models;
     }
 
-    /** Empty when this referee cannot judge (it lacks the model): it abstains rather than guess. */
+    /**
+     * Empty when this referee cannot judge (it lacks the model, or the receipt names a contract it does not
+     * compute): it abstains rather than guess.
+     */
     public Optional<Ruling> judge(Dispute game, TraceClient node) {
         int hi = Math.toIntExact(game.hi());
         Optional<SignedReceipt> receipt = node.receipt(game.receiptId());
         if (receipt.isEmpty() || !receipt.get().id().equals(game.receiptId())
-                || !receipt.get().receipt().traceRoot().equals(game.traceRoot())) {
+                || !(receipt.get().receipt().traceRoot().equals(game.traceRoot()) || receipt.get().receipt().traceOnChallenge())) {
             return Optional.of(new Ruling(false, "node did not serve the disputed receipt"));
         }
-        Optional<DeterministicModel> model = models.apply(receipt.get().receipt().modelDigest());
+        // the operator is re-executed under the receipt's own contract: a det/3 referee judges det/2 receipts as /2
+        Optional<DeterministicModel> model = models.apply(receipt.get().receipt().modelDigest(), receipt.get().receipt().engine());
         if (model.isEmpty()) return Optional.empty();
         DeterministicModel m = model.get();
         List<TraceLayout.Slot> layout = TraceLayout.of(m);

@@ -231,11 +231,11 @@ public final class ModelHub {
     }
     /** Loads the model into a throwaway deterministic engine: what a node on it would do at the first request. */
     private static void checkDeterministic(Keccak256 digest, Path file) {
-        try (DeterministicEngine det = DeterministicEngine.create(1, false)) {
+        try (DeterministicEngine det = DeterministicEngine.create(1, false, DeterministicEngine.ID_V3)) { // what det nodes run
             det.load(digest, file);
         } catch (EngineException e) {
             throw new HubException.InvalidModel("model " + digest + " cannot run on the deterministic engine ("
-                    + DeterministicEngine.ID + "): " + e.getMessage().replace(file.toString(), "the file")
+                    + DeterministicEngine.ID_V3 + "): " + e.getMessage().replace(file.toString(), "the file")
                     .replace(file.getFileName().toString(), "the file") + "; add it with --engine onnxruntime", e);
         }
     }

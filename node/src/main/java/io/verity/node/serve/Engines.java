@@ -1,50 +1,88 @@
 package io.verity.node.serve;
 
 import io.verity.engine.EngineKind;
+import io.verity.engine.Inference;
 import io.verity.engine.InferenceEngine;
 import io.verity.engine.det.DeterministicEngine;
+import io.verity.engine.det.DeterministicEngines;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
 import io.verity.engine.onnxruntime.OnnxRuntimeSettings;
+import io.verity.node.NodeConfig;
 import io.verity.node.hub.Manifest;
+import io.verity.protocol.Keccak256;
+import io.verity.protocol.receipt.Receipt;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
+import java.util.Optional;
 
 /**
  * The engines one node serves with: its default ({@code --engine}), and the other kind, created when a model's
- * manifest first names it, so a node that never needs a second engine never pays for one. Closing closes them all.
- * Thread-safe.
+ * manifest first names it, so a node that never needs a second engine never pays for one; and, for re-executing
+ * receipts signed under another deterministic contract ({@link #deterministic}), one det engine per such contract,
+ * made on first use. Closing closes them all. Thread-safe.
  */
 public final class Engines implements AutoCloseable {
     private final EngineKind defaultKind;
-    private final Function<EngineKind, InferenceEngine> create;
+    private final int threads;
+    private final String detContract;
     private final Map<EngineKind, InferenceEngine> engines = new EnumMap<>(EngineKind.class); // guarded by this
+    private final DeterministicEngines otherContracts;
     private boolean closed;
 
     /**
      * @param defaultEngine the engine for models whose manifest names none; owned from here on
-     * @param create makes an engine of another kind on first use (e.g. {@link #create(EngineKind, int)})
+     * @param threads the threads of every engine made here ({@link #create})
+     * @param detContract the contract of a det engine made here to serve ({@link NodeConfig#detContract()})
      */
-    public Engines(InferenceEngine defaultEngine, Function<EngineKind, InferenceEngine> create) {
+    public Engines(InferenceEngine defaultEngine, int threads, String detContract) {
         this.defaultKind = kindOf(defaultEngine);
-        this.create = Objects.requireNonNull(create, "create");
+        this.threads = threads;
+        this.detContract = Objects.requireNonNull(detContract, "detContract");
+        this.otherContracts = DeterministicEngines.create(threads, true);
         engines.put(defaultKind, defaultEngine);
     }
 
-    /** A new engine of {@code kind}; det records traces, since its answers are meant to be disputable. */
-    public static InferenceEngine create(EngineKind kind, int threads) {
+    /**
+     * A new engine of {@code kind}; det computes {@code detContract} and runs untraced: its receipts sign
+     * {@code Receipt.TRACE_ON_CHALLENGE} and the node recomputes the trace only when one is challenged
+     * ({@link #signedTraceRoot}), so a disputable answer costs an untraced run.
+     */
+    public static InferenceEngine create(EngineKind kind, int threads, String detContract) {
         return switch (kind) {
-            case DET -> DeterministicEngine.create(threads, true);
+            case DET -> DeterministicEngine.create(threads, false, detContract);
             case ONNXRUNTIME -> OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults().withIntraOpThreads(threads));
         };
+    }
+
+    /**
+     * The deterministic engine computing contract {@code engineId} (a receipt's {@code engine}), to re-execute or
+     * judge that receipt: the node's own det engine when it computes that contract, else one made on first use.
+     * Empty for an id no deterministic engine of this version computes (ONNX Runtime's, or a newer contract).
+     */
+    public synchronized Optional<DeterministicEngine> deterministic(String engineId) {
+        if (closed) throw new IllegalStateException("engines are closed");
+        // the serving det engine when it is (or would be made as) this contract, so its loaded models are shared
+        InferenceEngine own = engineId.equals(detContract) ? get(EngineKind.DET) : engines.get(EngineKind.DET);
+        if (own instanceof DeterministicEngine d && d.id().equals(engineId)) return Optional.of(d);
+        return otherContracts.forContract(engineId);
     }
 
     /** What kind an engine a caller built is: the deterministic interpreter or, for any other, ONNX Runtime's place. */
     public static EngineKind kindOf(InferenceEngine engine) {
         return engine instanceof DeterministicEngine ? EngineKind.DET : EngineKind.ONNXRUNTIME;
+    }
+
+    /**
+     * The traceRoot a receipt of {@code engine}'s run signs: the run's own root when the engine traced it (eager),
+     * {@link Receipt#TRACE_ON_CHALLENGE} for an untraced deterministic run (the node commits the trace if challenged,
+     * docs/deterministic-engine.md, "Trace on challenge"), zero for an engine that cannot replay (not disputable).
+     */
+    public static Keccak256 signedTraceRoot(InferenceEngine engine, Inference run) {
+        if (!run.traceRoot().equals(Keccak256.ZERO) || kindOf(engine) != EngineKind.DET) return run.traceRoot();
+        return Receipt.TRACE_ON_CHALLENGE;
     }
 
     public EngineKind defaultKind() {
@@ -68,21 +106,22 @@ public final class Engines implements AutoCloseable {
     /** The engine of {@code kind}, created on first use. */
     public synchronized InferenceEngine get(EngineKind kind) {
         if (closed) throw new IllegalStateException("engines are closed");
-        return engines.computeIfAbsent(kind, create);
+        return engines.computeIfAbsent(kind, k -> create(k, threads, detContract));
     }
 
     @Override
     public void close() {
-        List<InferenceEngine> all;
+        List<Runnable> all = new ArrayList<>();
         synchronized (this) {
             if (closed) return;
             closed = true;
-            all = new ArrayList<>(engines.values());
+            engines.values().forEach(e -> all.add(e::close));
         }
+        all.add(otherContracts::close);
         RuntimeException failed = null;
-        for (InferenceEngine e : all) {
+        for (Runnable close : all) {
             try {
-                e.close();
+                close.run();
             } catch (RuntimeException x) {
                 if (failed == null) failed = x; else failed.addSuppressed(x);
             }

@@ -153,8 +153,9 @@ public final class NodeService {
         Keccak256 outputsDigest = TensorDigests.tensorsDigest(outputs);
         Keccak256 inputsDigest = parallelDigest == null ? TensorDigests.tensorsDigest(inputs) : join(parallelDigest);
         phases.since(Phase.DIGEST, t);
+        Keccak256 traceRoot = Engines.signedTraceRoot(engine, result);
         Receipt receipt = new Receipt(Receipt.VERSION, rid, manifest.digest(), engine.id(), inputsDigest, outputsDigest,
-                result.traceRoot(), identity.address(), attestationDigest, verification, config.price(), clock.millis());
+                traceRoot, identity.address(), attestationDigest, verification, config.price(), clock.millis());
         if (ticket.get() != null && channels != null) {
             // Paid: format 2, so the receipt names the payer and the voucher total it belongs to and a payer's bill can be
             // reconciled (docs/receipts.md). The hub ran what the request's ref names (modelDigest says which): served as
@@ -162,7 +163,7 @@ public final class NodeService {
             receipt = receipt.withV2(withPayment(ReceiptV2.served(modelRef, modelRef, "", 0, 0)));
         }
         Logged logged = signLogAndCharge(receipt);
-        if (!result.traceRoot().equals(Keccak256.ZERO)) traces.record(logged.receipt().id(), inputs); // for disputes
+        if (!traceRoot.equals(Keccak256.ZERO)) traces.record(logged.receipt().id(), inputs); // for disputes (eager or on challenge)
         return new Answer(outputs, logged.receipt(), logged.json());
     }
 
@@ -189,6 +190,20 @@ public final class NodeService {
     public LoadedModel load(Keccak256 digest) {
         InferenceEngine engine = hub.find(digest).map(engines::forModel).orElseGet(engines::defaultEngine);
         return engine.load(digest, faults.modelFile(digest, hub.file(digest), engine));
+    }
+
+    /**
+     * The hub's model {@code digest} under deterministic contract {@code engineId} (a receipt's {@code engine}), to
+     * re-execute or judge that receipt: the serving det engine's model when it computes that contract, else the
+     * same file under the receipt's contract ({@link Engines#deterministic}), tampered as {@link #load} is. Empty
+     * when the hub does not hold it for the det engine, or no deterministic engine computes {@code engineId}.
+     */
+    public Optional<io.verity.engine.det.DeterministicModel> deterministic(Keccak256 digest, String engineId) {
+        Optional<Manifest> m = hub.find(digest);
+        if (m.isEmpty() || !Manifest.FORMAT_ONNX.equals(m.get().format()) || engines.kindFor(m.get()) != io.verity.engine.EngineKind.DET) {
+            return Optional.empty();
+        }
+        return engines.deterministic(engineId).map(e -> e.load(digest, faults.modelFile(digest, hub.file(digest), e)));
     }
 
     /**

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The inputs of every receipt signed with a tracing engine, one JSON file per receipt id
+ * The inputs of every disputable receipt (a trace root or the on-challenge marker signed), one JSON file per receipt id
  * ({@code traces/<id>.json}, tensors in compact b64 form). The receipt log keeps only digests; a dispute needs
  * the trace, which the deterministic engine recomputes from these inputs bit for bit, so nothing else is kept.
  */

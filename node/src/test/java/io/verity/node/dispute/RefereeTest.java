@@ -28,7 +28,7 @@ class RefereeTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort(); // closed again: nothing listens there
         }
-        Referee referee = new Referee(d -> Optional.empty());
+        Referee referee = new Referee((d, engine) -> Optional.empty());
         Optional<Referee.Ruling> v = referee.judge(voting(), new TraceClient(URI.create("http://127.0.0.1:" + port)));
         assertThat(v).contains(new Referee.Ruling(false, "node did not serve the disputed receipt"));
     }

@@ -18,7 +18,8 @@ import java.math.BigInteger;
  * @param version receipt format: {@link #VERSION} (v1) or {@link ReceiptV2#VERSION} (exactly when {@code v2} is
  *     present)
  * @param engine engine id {@code name/version/settings}, non-empty
- * @param traceRoot Merkle root of the execution trace, {@link Keccak256#ZERO} when the engine keeps none
+ * @param traceRoot Merkle root of the execution trace, {@link Keccak256#ZERO} when the engine keeps none, or
+ *     {@link #TRACE_ON_CHALLENGE} when the node commits to it only if the receipt is challenged
  * @param node the signer's address
  * @param attestationDigest keccak256 of the TEE evidence, {@link Keccak256#ZERO} for none
  * @param price wei, 0 <= price < 2^256
@@ -44,6 +45,15 @@ public record Receipt(
     public static final String EIP712_TYPE = "Receipt(uint16 version,bytes32 requestId,bytes32 modelDigest,string engine,"
             + "bytes32 inputsDigest,bytes32 outputsDigest,bytes32 traceRoot,address node,bytes32 attestationDigest,"
             + "uint8 verification,uint256 price,uint64 timestamp)";
+
+    /**
+     * The traceRoot of a receipt whose trace the node commits on chain only when challenged
+     * ({@code keccak256("verity:trace-on-challenge")}, DisputeGame's {@code TRACE_ON_CHALLENGE}): a constant in the
+     * existing field, so receipt formats, ids and signatures stay as they are (docs/deterministic-engine.md,
+     * "Trace on challenge").
+     */
+    public static final Keccak256 TRACE_ON_CHALLENGE =
+            Keccak256.hash("verity:trace-on-challenge".getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
     /** Receipt format 1, the one without {@link #v2()}; {@link ReceiptV2#VERSION} is the other this code verifies. */
     public static final int VERSION = 1;
@@ -78,6 +88,11 @@ public record Receipt(
         java.util.Objects.requireNonNull(v2, "v2");
         return new Receipt(ReceiptV2.VERSION, requestId, modelDigest, engine, inputsDigest, outputsDigest, traceRoot,
                 node, attestationDigest, verification, price, timestamp, v2);
+    }
+
+    /** Whether the node commits to this receipt's trace only when it is challenged ({@link #TRACE_ON_CHALLENGE}). */
+    public boolean traceOnChallenge() {
+        return traceRoot.equals(TRACE_ON_CHALLENGE);
     }
 
     /** Whether this is a format-2 receipt. */

@@ -32,6 +32,18 @@ class SignedReceiptTest {
     }
 
     @Test
+    void the_trace_on_challenge_marker_is_an_ordinary_trace_root_to_every_verifier() {
+        assertThat(Receipt.TRACE_ON_CHALLENGE).isEqualTo(Keccak256.hash("verity:trace-on-challenge".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isEqualTo(Keccak256.parse("0x53182d485513dbf7331a2439d9d1e18d06cbd020562c944600c6f0fe843b06a0")); // sdk/js pins it too
+        Receipt onChallenge = with(receipt, 5, Receipt.TRACE_ON_CHALLENGE);
+        SignedReceipt s = SignedReceipt.sign(onChallenge, DOMAIN, KEY);
+        assertThat(s.verify()).isEqualTo(new ReceiptVerdict.Verified(KEY.address(), s.id()));
+        assertThat(onChallenge.traceOnChallenge()).isTrue();
+        assertThat(receipt.traceOnChallenge()).isFalse();
+        assertThat(with(onChallenge, 5, Keccak256.ZERO).traceOnChallenge()).as("zero: not disputable").isFalse();
+    }
+
+    @Test
     void changing_any_signed_field_breaks_the_signature() {
         List<UnaryOperator<Receipt>> edits = List.of(
                 r -> with(r, 0, SampleReceipts.bytes32(random)),
