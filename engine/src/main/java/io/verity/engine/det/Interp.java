@@ -5,6 +5,8 @@ import io.verity.engine.det.graph.Kernel;
 import io.verity.engine.det.graph.KernelContext;
 import io.verity.engine.det.graph.Op;
 import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.graph.Pointwise;
+import io.verity.engine.det.ops.math.Chain;
 import io.verity.engine.det.ops.math.Elementwise;
 import io.verity.engine.det.ops.norm.Norm;
 import io.verity.engine.det.tensor.Arr;
@@ -65,6 +67,10 @@ final class Interp {
                 ni += convEpilogue(g, ni, scope) - 1;
                 continue;
             }
+            if (sink == null && g.pointwise[ni] != null) {
+                ni += convPointwise(g, ni, scope) - 1;
+                continue;
+            }
             if (sink == null && g.hardSwish[ni]) {
                 long t0 = PROFILE == null ? 0 : System.nanoTime();
                 Arr fused = hardSwish(g, ni, scope, scope.get(n.inputs.get(0)), null);
@@ -103,7 +109,15 @@ final class Interp {
      * takes (float32 x, one-element float32 constants that do not widen the shape); null to run them one by one.
      */
     private Arr hardSwish(Graph g, int ni, Scope scope, Arr x, float[] into) {
-        Op add = g.nodes.get(ni), clip = g.nodes.get(ni + 1), mul = g.nodes.get(ni + 2), div = g.nodes.get(ni + 3);
+        Op add = g.nodes.get(ni), mul = g.nodes.get(ni + 2);
+        Chain.Step h = hardSwishStep(add, g.nodes.get(ni + 1), g.nodes.get(ni + 3), mul.inputs.get(0).equals(add.inputs.get(0)), scope, x);
+        if (h == null) return null;
+        float[] o = into != null ? into : new float[x.f.length];
+        return Arr.floats(x.shape, Elementwise.hardSwish(par, x.f, o, h.s(), h.lo(), h.hi(), h.viaDouble(), h.valueLeft(), h.d()));
+    }
+
+    /** The operands of an exported HardSwish on x as a {@link Chain} step, or null when the fused kernels do not take them. */
+    private static Chain.Step hardSwishStep(Op add, Op clip, Op div, boolean xFirst, Scope scope, Arr x) {
         Arr c = scope.get(add.inputs.get(1)), d = scope.get(div.inputs.get(1));
         if (x == null || x.f == null || !scalarOf(c, x) || !scalarOf(d, x)) return null;
         float lo, hi;
@@ -118,9 +132,58 @@ final class Interp {
             lo = mn == null ? Float.NEGATIVE_INFINITY : (float) mn.getD(0);
             hi = mx == null ? Float.POSITIVE_INFINITY : (float) mx.getD(0);
         }
-        boolean xFirst = mul.inputs.get(0).equals(add.inputs.get(0));
-        float[] o = into != null ? into : new float[x.f.length];
-        return Arr.floats(x.shape, Elementwise.hardSwish(par, x.f, o, c.f[0], lo, hi, viaDouble, xFirst, d.f[0]));
+        return new Chain.Step(Pointwise.Kind.HARD_SWISH, c.f[0], xFirst, lo, hi, viaDouble, d.f[0]);
+    }
+
+    /**
+     * Conv at ni and the longest prefix of its {@link Graph#pointwise} steps whose operands {@link Chain} takes
+     * (one-element float32 values that do not widen the shape), applied in place to the Conv's output, an array
+     * no other node sees. The run's input-less nodes execute first (they read nothing); those after the prefix
+     * execute again in the usual loop, to the same values.
+     *
+     * @return how many node positions were consumed (1: the Conv alone)
+     */
+    private int convPointwise(Graph g, int ni, Scope scope) {
+        Pointwise.Step[] steps = g.pointwise[ni];
+        long t0 = PROFILE == null ? 0 : System.nanoTime();
+        for (int p = ni + 1; p <= steps[steps.length - 1].last(); p++) {
+            Op k = g.nodes.get(p);
+            if (k.inputs.isEmpty()) store(k, execute(k, new Arr[0], scope), scope);
+        }
+        Op conv = g.nodes.get(ni);
+        Arr y = execute(conv, inputs(conv, scope), scope)[0];
+        if (y == null) throw new OpException(conv, "produced no output 0 '" + conv.outputs.get(0) + "'");
+        java.util.List<Chain.Step> fused = new java.util.ArrayList<>();
+        int end = ni;
+        for (Pointwise.Step st : steps) {
+            Op k = g.nodes.get(st.at());
+            Chain.Step c;
+            if (y.f == null) break;
+            if (st.kind() == Pointwise.Kind.RELU) c = new Chain.Step(Pointwise.Kind.RELU, 0, true, 0, 0, false, 1);
+            else if (st.kind() == Pointwise.Kind.HARD_SWISH) {
+                c = hardSwishStep(k, g.nodes.get(Pointwise.next(g.nodes, st.at() + 1)), g.nodes.get(st.last()), st.valueLeft(), scope, y);
+            } else {
+                Arr s = scope.get(k.inputs.get(st.valueLeft() ? 1 : 0));
+                c = scalarOf(s, y) ? Chain.Step.binary(st.kind(), s.f[0], st.valueLeft()) : null;
+            }
+            if (c == null) break;
+            fused.add(c);
+            end = st.last();
+        }
+        if (!fused.isEmpty()) Chain.apply(par, y.f, fused.toArray(new Chain.Step[0]));
+        if (PROFILE != null) PROFILE.merge("Conv+pointwise (fused)", System.nanoTime() - t0, Long::sum);
+        scope.values.put(g.nodes.get(end).outputs.get(0), y);
+        for (int k = ni; k <= end; k++) for (String dead : g.dying.get(k)) scope.values.remove(dead);
+        return end - ni + 1;
+    }
+
+    /** A node's outputs into scope. */
+    private static void store(Op k, Arr[] out, Scope scope) {
+        for (int j = 0; j < k.outputs.size(); j++) {
+            if (k.outputs.get(j).isEmpty()) continue;
+            if (j >= out.length || out[j] == null) throw new OpException(k, "produced no output " + j + " '" + k.outputs.get(j) + "'");
+            scope.values.put(k.outputs.get(j), out[j]);
+        }
     }
 
     /**
@@ -145,12 +208,7 @@ final class Interp {
             int kind = g.epilogue[ni], a = ni + 2 + g.epilogueGap[ni];
             for (; done < a - ni; done++) { // the Constants before the activation: they read nothing
                 Op k = g.nodes.get(ni + done);
-                Arr[] out = execute(k, new Arr[0], scope);
-                for (int j = 0; j < k.outputs.size(); j++) {
-                    if (k.outputs.get(j).isEmpty()) continue;
-                    if (j >= out.length || out[j] == null) throw new OpException(k, "produced no output " + j + " '" + k.outputs.get(j) + "'");
-                    scope.values.put(k.outputs.get(j), out[j]);
-                }
+                store(k, execute(k, new Arr[0], scope), scope);
             }
             if (kind == 2) {
                 float[] v = y.f;

@@ -42,6 +42,22 @@ class UntracedRunsTest {
         }
     }
 
+    /** The same for verity-det/3, whose recorded bits (scale 1) come from traced runs. */
+    @Test
+    void shipped_models_untraced_under_verity_det_3_give_its_recorded_output_bits() throws Exception {
+        StringBuilder got = new StringBuilder(), want = new StringBuilder();
+        try (DeterministicEngine e = DeterministicEngine.create(1, false, DeterministicEngine.ID_V3)) {
+            for (RealModels.Case c : RealModels.all(1)) {
+                DeterministicModel m = e.load(c.digest(), c.file());
+                got.append(c.name()).append('|').append(digest(m.run(RealModels.bind(m, c.inputs())).outputs())).append('\n');
+            }
+        }
+        for (String line : GoldenOutputDigestsTest.resource("/golden/det/real-model-digests-v3.txt").lines().toList()) {
+            want.append(line, 0, line.lastIndexOf('|')).append('\n');
+        }
+        assertThat(got.toString()).isEqualTo(want.toString());
+    }
+
     @Test
     void the_shortcuts_are_taken_on_the_shipped_cls_model_so_the_golden_comparison_covers_them() throws Exception {
         var proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(RealModels.all(1).get(2).file()));
@@ -53,6 +69,19 @@ class UntracedRunsTest {
         int fusedHardSwish = 0;
         for (int i = 0; i < g.nodes.size(); i++) if (g.hardSwish[i] && (i < 2 || g.epilogue[i - 2] != 5)) fusedHardSwish++;
         assertThat(fusedHardSwish).as("HardSwish chains not behind a Conv + BatchNormalization").isPositive();
+    }
+
+    @Test
+    void the_conv_pointwise_tails_are_folded_on_the_shipped_det_and_rec_models_so_the_golden_comparison_covers_them() throws Exception {
+        for (RealModels.Case c : RealModels.all(1).subList(0, 2)) {
+            var proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(c.file()));
+            java.util.Map<String, Integer> opsets = new java.util.HashMap<>();
+            for (var o : proto.getOpsetImportList()) opsets.put(o.getDomain(), (int) o.getVersion());
+            Graph g = Graph.compile(proto.getGraph(), opsets);
+            long withHardSwish = java.util.Arrays.stream(g.pointwise).filter(java.util.Objects::nonNull)
+                    .filter(st -> java.util.Arrays.stream(st).anyMatch(x -> x.kind() == io.verity.engine.det.graph.Pointwise.Kind.HARD_SWISH)).count();
+            assertThat(withHardSwish).as(c.name() + ": Convs whose folded tail holds a HardSwish").isGreaterThan(10);
+        }
     }
 
     @Test
@@ -91,6 +120,58 @@ class UntracedRunsTest {
                 }
             }
         }
+    }
+
+    /**
+     * A Conv's pointwise tail (PaddleOCR v4's shape: scale, Constants, shift, HardSwish, then Sub, Relu, Div) folded
+     * into one pass gives the nodes' bits under both contracts, on zeros, NaNs and infinities; with a per-channel
+     * operand at step {@code wide} (3: the HardSwish, 6: the last) only the steps before it are folded, and the rest run as usual.
+     */
+    @Test
+    void a_conv_pointwise_tail_folded_in_place_gives_the_bits_of_its_nodes() throws Exception {
+        float[] x = new float[2 * 9 * 9];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        for (int i = 0; i < x.length; i++) x[i] = i % 81 < 30 ? 0f : (float) ((r.nextDouble() - 0.5) * 8);
+        x[60] = Float.NaN;
+        x[100] = Float.POSITIVE_INFINITY;
+        x[140] = -0f;
+        float[] w = new float[3 * 2 * 3 * 3];
+        for (int i = 0; i < w.length; i++) w[i] = (float) ((r.nextDouble() - 0.5) * 2);
+        for (int wide = 0; wide <= 6; wide += 3) {
+            OnnxBuilder b = new OnnxBuilder().input("x", 1, 1, 2, 9, 9).output("y", 1)
+                    .floats("w", new long[] {3, 2, 3, 3}, w).floats("bias", new long[] {3}, 0f, 0.5f, -1f)
+                    .floats("s", new long[] {1}, 1.7f).floats("three", new long[0], 3f).floats("six", new long[0], 6f)
+                    .floats("k", new long[] {1}, 0.3f).floats("perChannel", new long[] {1, 3, 1, 1}, 2f, 3f, 0.5f);
+            b.add(b.node("Conv", new String[] {"x", "w", "bias"}, new String[] {"c"}).addAttribute(OnnxBuilder.intsAttr("pads", 1, 1, 1, 1)));
+            b.add(b.node("Mul", new String[] {"s", "c"}, new String[] {"m"}));
+            b.add(constant(b, "shift", -0.75f));
+            b.add(b.node("Add", new String[] {"m", "shift"}, new String[] {"a"}));
+            b.add(constant(b, "lo", 0f)).add(b.node("Add", new String[] {"a", "three"}, new String[] {"t"})).add(constant(b, "hi", 6f));
+            b.add(b.node("Clip", new String[] {"t", "lo", "hi"}, new String[] {"ct"}));
+            b.add(b.node("Mul", new String[] {"ct", "a"}, new String[] {"xt"}));
+            b.add(b.node("Div", new String[] {"xt", wide == 3 ? "perChannel" : "six"}, new String[] {"h"}));
+            b.add(b.node("Sub", new String[] {"k", "h"}, new String[] {"d"}));
+            b.add(b.node("Relu", new String[] {"d"}, new String[] {"e"}));
+            b.add(b.node("Div", new String[] {"e", wide == 6 ? "perChannel" : "k"}, new String[] {"y"}));
+            Graph g = Graph.compile(b.model().getGraph(), java.util.Map.of("", 17));
+            assertThat(g.pointwise[0]).as("the tail's steps").hasSize(6);
+            var file = b.write(dir);
+            List<Tensor> in = List.of(Tensor.ofFloats("x", Shape.of(1, 2, 9, 9), x));
+            for (String id : new String[] {DeterministicEngine.ID, DeterministicEngine.ID_V3}) {
+                try (DeterministicEngine traced = DeterministicEngine.create(1, true, id);
+                        DeterministicEngine untraced = DeterministicEngine.create(1, false, id)) {
+                    byte[] fused = untraced.load(file.digest(), file.file()).execute(in, null).get(0).dataBytes();
+                    assertThat(fused).as(id + (wide == 0 ? ", every step folded" : ", per-channel operand at step " + wide))
+                            .isEqualTo(traced.load(file.digest(), file.file()).trace(in).outputs().get(0).dataBytes());
+                }
+            }
+        }
+    }
+
+    private static ai.onnx.proto.OnnxMl.NodeProto.Builder constant(OnnxBuilder b, String name, float v) {
+        var t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setDataType(1).addFloatData(v);
+        return b.node("Constant", new String[0], new String[] {name})
+                .addAttribute(AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(t));
     }
 
     static AttributeProto floatAttr(String name, float v) {

@@ -44,6 +44,8 @@ public final class Graph {
      */
     public final int[] epilogue;
     public final int[] epilogueGap;
+    /** For each node position, the {@link Pointwise} steps an untraced run may fold into this Conv; null for none. */
+    public final Pointwise.Step[][] pointwise;
 
     private Graph(List<Op> nodes, Map<String, Arr> inits, List<ValueInfoProto> inputs, List<String> outputs,
             Set<String> outerReads) {
@@ -82,6 +84,8 @@ public final class Graph {
             }
             epilogueGap[i] = epilogue[i] > 1 ? a - (i + 2) : 0;
         }
+        this.pointwise = new Pointwise.Step[nodes.size()][];
+        for (int i = 0; i < nodes.size(); i++) if (epilogue[i] == 0) pointwise[i] = Pointwise.after(nodes, i, uses);
         this.initializers = inits;
         this.inputs = inputs;
         this.outputs = outputs;
