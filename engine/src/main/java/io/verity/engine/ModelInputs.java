@@ -63,10 +63,10 @@ public final class ModelInputs {
         StringBuilder s = new StringBuilder(spec.dtype().wireName()).append('[');
         for (int i = 0; i < spec.rank(); i++) {
             if (i > 0) s.append(", ");
-            switch (spec.dims().get(i)) {
-                case Dim.Fixed f -> s.append(f.size());
-                case Dim.Dynamic d -> s.append(d.name().isEmpty() ? "?" : d.name());
-            }
+            // no pattern switch: the engine keeps to Java 17 (CrossJvmDeterminismIT compiles it with --release 17)
+            Dim dim = spec.dims().get(i);
+            if (dim instanceof Dim.Fixed f) s.append(f.size());
+            else if (dim instanceof Dim.Dynamic d) s.append(d.name().isEmpty() ? "?" : d.name());
         }
         return s.append(']').toString();
     }
