@@ -106,6 +106,50 @@ public final class Special {
             {0x1.3fe6871d5d01cp-21, -0x1.bd6ae1950c0bep-20, 0x1.d25c64d8df19cp-19, -0x1.888385a064df7p-18, 0x1.0d8c35bad4b31p-17, -0x1.2eb292a7b5c82p-17, 0x1.137172181077fp-17, -0x1.8e1fc4118b714p-18, 0x1.b95fa39b39e30p-19, -0x1.617a9cedde0a9p-20, 0x1.6ce1aa3fd7bdep-22, 0x1.fffffe92ced93p-1}
     };
 
+    /**
+     * verity-det/3's exp (Softmax, LogSoftmax, Sigmoid, Tanh and the recurrent gates), in float64 with plain
+     * {@code *}, {@code +} and {@code -} (no FMA, no StrictMath call), so every JVM computes the same bits:
+     * {@code k = rint(x * 32/ln2)}, {@code r = (x - k * L1) - k * L2} (L1 + L2 = ln2/32, L1 with trailing zero bits
+     * so {@code k * L1} is exact), {@code exp(x) = 2^(k >> 5) * (T[k & 31] * p(r))} with T[j] = 2^(j/32) (StrictMath,
+     * computed once) and p the degree-5 Taylor polynomial of e^r by Horner's rule; |r| <= ln2/64, so the
+     * truncation is below 3e-15 relative. Below -745.2 it is +0, above 709.782712893384 +inf. About a third of
+     * StrictMath.exp's time. {@code SpecialTest} bounds its distance from StrictMath.exp on a dense float32 sweep.
+     */
+    public static double exp3(double x) {
+        if (!(x > -745.2)) return x != x ? x : 0.0;
+        if (x > 709.782712893384) return Double.POSITIVE_INFINITY; // where StrictMath.exp overflows
+        double k = Math.rint(x * EXP3_INV);
+        double r = (x - k * EXP3_L1) - k * EXP3_L2;
+        double p = 1 + r * (1 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120)))));
+        int ki = (int) k;
+        return Math.scalb(EXP3_T[ki & 31] * p, ki >> 5);
+    }
+
+    /** verity-det/3's logistic sigmoid: {@code 1 / (1 + exp3(-x))}. */
+    public static double sigmoid3(double x) {
+        return 1.0 / (1.0 + exp3(-x));
+    }
+
+    /**
+     * verity-det/3's tanh: {@code x - x^3/3} for |x| < 2^-10 (relative error below 1e-13), else
+     * {@code sign(x) * (1 - 2 / (exp3(2|x|) + 1))}; NaN stays NaN.
+     */
+    public static double tanh3(double x) {
+        double ax = Math.abs(x);
+        if (ax < 0x1p-10) return x - x * x * x / 3;
+        if (!(ax < 20)) return x != x ? x : Math.copySign(1.0, x);
+        return Math.copySign(1 - 2 / (exp3(2 * ax) + 1), x);
+    }
+
+    private static final double EXP3_INV = 0x1.71547652b82fep0 * 32; // 32 / ln2
+    private static final double EXP3_L1 = 0x1.62e42fee00000p-6; // ln2 / 32, high bits
+    private static final double EXP3_L2 = 0x1.a39ef35793c76p-38; // ln2 / 32 - EXP3_L1
+    private static final double[] EXP3_T = new double[32];
+
+    static {
+        for (int j = 0; j < 32; j++) EXP3_T[j] = StrictMath.pow(2, j / 32.0);
+    }
+
     /** erf by its Maclaurin series below |x| = 3, by the continued fraction of erfc above, ±1 beyond 6. */
     public static double erf(double x) {
         if (Double.isNaN(x)) return x;

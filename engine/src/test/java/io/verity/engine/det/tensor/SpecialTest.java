@@ -45,4 +45,49 @@ class SpecialTest {
         assertThat(Special.erf3(-5)).isEqualTo(-1.0);
         assertThat((float) Special.erf3(1e-40)).isEqualTo((float) Special.erf(1e-40));
     }
+
+    /**
+     * verity-det/3's exp, sigmoid and tanh against StrictMath's on a dense float32 sweep: every 61st float32 of each
+     * sign (about 70 million arguments, every binade), as float64 within a stated relative bound, and rounded to
+     * float32 within one float32 step (equal on nearly all).
+     */
+    @Test
+    void verity_det_3s_exp_sigmoid_and_tanh_stay_within_a_stated_bound_of_strict_math_on_a_dense_float32_sweep() {
+        long checked = 0, equal = 0;
+        double worstExp = 0, worstSig = 0, worstTanh = 0;
+        for (int bits = 0; bits < 0x7f800000; bits += 61) {
+            float ax = Float.intBitsToFloat(bits);
+            for (float x : new float[] {ax, -ax}) {
+                double e = StrictMath.exp(x), e3 = Special.exp3(x);
+                if (e >= Double.MIN_NORMAL && !Double.isInfinite(e)) worstExp = Math.max(worstExp, Math.abs(e3 - e) / e);
+                else if (e3 != e && !(e < Double.MIN_NORMAL && Math.abs(e3 - e) <= 0x1p-1070)) throw new AssertionError("exp3(" + x + ") = " + e3 + ", exp = " + e);
+                double s = Special.sigmoid(x), s3 = Special.sigmoid3(x);
+                if (s >= Double.MIN_NORMAL) worstSig = Math.max(worstSig, Math.abs(s3 - s) / s);
+                double t = StrictMath.tanh(x), t3 = Special.tanh3(x);
+                if (t != 0) worstTanh = Math.max(worstTanh, Math.abs(t3 - t) / Math.abs(t));
+                else if (t3 != t) throw new AssertionError("tanh3(" + x + ") = " + t3);
+                for (double[] p : new double[][] {{e, e3}, {s, s3}, {t, t3}}) {
+                    float want = (float) p[0], got = (float) p[1];
+                    if (want != got && Math.abs(got - want) > Math.ulp(want)) throw new AssertionError("at " + x + ": " + got + " vs " + want);
+                    if (want == got) equal++;
+                    checked++;
+                }
+            }
+        }
+        assertThat(checked).isGreaterThan(200_000_000L);
+        assertThat(worstExp).isLessThan(4e-15);
+        assertThat(worstSig).isLessThan(4e-15);
+        assertThat(worstTanh).isLessThan(4e-13);
+        assertThat((double) equal / checked).isGreaterThan(0.9999);
+        assertThat(Special.exp3(0)).isEqualTo(1.0);
+        assertThat(Special.exp3(Double.NEGATIVE_INFINITY)).isEqualTo(0.0);
+        assertThat(Special.exp3(Double.POSITIVE_INFINITY)).isInfinite();
+        assertThat(Special.exp3(Double.NaN)).isNaN();
+        assertThat(Special.tanh3(Double.NaN)).isNaN();
+        assertThat(Special.sigmoid3(Double.NaN)).isNaN();
+        assertThat(Special.tanh3(Double.NEGATIVE_INFINITY)).isEqualTo(-1.0);
+        assertThat(Special.sigmoid3(Double.NEGATIVE_INFINITY)).isEqualTo(0.0);
+        System.out.printf("exp3/sigmoid3/tanh3: worst relative %.3g / %.3g / %.3g, float32 equal %.6f of %d%n", worstExp, worstSig, worstTanh,
+                (double) equal / checked, checked);
+    }
 }

@@ -21,12 +21,17 @@ public final class Rnn {
     private Rnn() {}
 
     public static void register(Map<String, Kernel> m) {
-        m.put("LSTM", (n, in, c) -> run(n, in, 4));
-        m.put("GRU", (n, in, c) -> run(n, in, 3));
-        m.put("RNN", (n, in, c) -> run(n, in, 1));
+        m.put("LSTM", (n, in, c) -> run(n, in, 4, det3(c)));
+        m.put("GRU", (n, in, c) -> run(n, in, 3, det3(c)));
+        m.put("RNN", (n, in, c) -> run(n, in, 1, det3(c)));
     }
 
-    private static DoubleUnaryOperator[] activations(Op n, int per, int dirs) {
+    /** Under verity-det/3 Sigmoid and Tanh (the default gates) are {@link Special#sigmoid3} and {@link Special#tanh3}. */
+    private static boolean det3(io.verity.engine.det.graph.KernelContext c) {
+        return c.arithmetic() == io.verity.engine.det.graph.Arithmetic.DET3;
+    }
+
+    private static DoubleUnaryOperator[] activations(Op n, int per, int dirs, boolean det3) {
         List<String> names = n.strings("activations");
         float[] al = n.floats("activation_alpha"), be = n.floats("activation_beta");
         DoubleUnaryOperator[] f = new DoubleUnaryOperator[per * dirs];
@@ -34,8 +39,8 @@ public final class Rnn {
         for (int i = 0; i < f.length; i++) {
             String name = names == null || names.isEmpty() ? (per == 1 ? "Tanh" : i % per == 0 ? "Sigmoid" : "Tanh") : names.get(i);
             switch (name) {
-                case "Sigmoid" -> f[i] = Special::sigmoid;
-                case "Tanh" -> f[i] = StrictMath::tanh;
+                case "Sigmoid" -> f[i] = det3 ? Special::sigmoid3 : Special::sigmoid;
+                case "Tanh" -> f[i] = det3 ? Special::tanh3 : StrictMath::tanh;
                 case "Relu" -> f[i] = x -> Math.max(0, x);
                 case "Softsign" -> f[i] = x -> x / (1 + Math.abs(x));
                 case "Softplus" -> f[i] = x -> StrictMath.log1p(StrictMath.exp(x));
@@ -69,7 +74,7 @@ public final class Rnn {
         return f;
     }
 
-    private static Arr[] run(Op n, Arr[] in, int gates) {
+    private static Arr[] run(Op n, Arr[] in, int gates, boolean det3) {
         Arr X = K.floats(n, in, 0), W = K.floats(n, in, 1), R = K.floats(n, in, 2);
         Arr B = K.opt(in, 3), lens = K.opt(in, 4), h0 = K.opt(in, 5), c0 = gates == 4 ? K.opt(in, 6) : null;
         Arr P = gates == 4 ? K.opt(in, 7) : null;
@@ -86,7 +91,7 @@ public final class Rnn {
         double clip = n.has("clip") ? n.f("clip", 0) : Double.POSITIVE_INFINITY;
         boolean lbr = n.i("linear_before_reset", 0) != 0;
         int per = gates == 4 ? 3 : gates == 3 ? 2 : 1;
-        DoubleUnaryOperator[] act = activations(n, per, dirs);
+        DoubleUnaryOperator[] act = activations(n, per, dirs, det3);
         float[] Y = new float[T * dirs * Bn * H], Yh = new float[dirs * Bn * H], Yc = new float[dirs * Bn * H];
         int G = gates * H;
         for (int d = 0; d < dirs; d++) {
