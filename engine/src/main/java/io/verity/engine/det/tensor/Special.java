@@ -68,26 +68,23 @@ public final class Special {
      * (mpmath), fit error below 3e-18, far below float32's resolution; about 15 ns instead of the series' hundreds.
      */
     public static double erf3(double x) {
-        if (Double.isNaN(x)) return x;
+        // Written without early returns and with one 12-term loop over a flat table (q padded with leading zeros:
+        // Horner's first steps then give +0, +0 + q0 = q0, the same bits as starting at q0), so the JIT unrolls it and
+        // the data-dependent branches become selects: about twice as fast, the same value.
         double ax = Math.abs(x);
-        if (ax >= ERF_IS_ONE) return Math.copySign(1.0, x);
-        double r;
-        if (ax < 0.25) {
-            double u = ax * ax, s = ERF3[0][0];
-            for (int k = 1; k < ERF3[0].length; k++) s = s * u + ERF3[0][k];
-            r = ax * s;
-        } else {
-            int i = (int) (ax * 4);
-            double[] p = ERF3[i];
-            double t = ax - (i * 0.25 + 0.125), s = p[0];
-            for (int k = 1; k < p.length; k++) s = s * t + p[k];
-            r = s;
-        }
-        return Math.copySign(r, x);
+        int i = Math.min((int) (ax * 4), 15), o = 12 * i; // row 0 (ax < 0.25): q in x^2; NaN -> 0, huge -> 15
+        boolean small = i == 0;
+        double t = small ? ax * ax : ax - (i * 0.25 + 0.125), s = ERF3_FLAT[o];
+        for (int k = 1; k < 12; k++) s = s * t + ERF3_FLAT[o + k];
+        double r = ax >= ERF_IS_ONE ? 1.0 : small ? ax * s : s;
+        return x != x ? x : Math.copySign(r, x);
     }
 
+    /** {@link #ERF3} as one array of 16 rows of 12: row 0 is q with four leading zeros. */
+    private static final double[] ERF3_FLAT = new double[16 * 12];
+
     /** Row 0: q, highest power first; row i (1..15): p_i, highest power first. */
-    private static final double[][] ERF3 = {
+    static final double[][] ERF3 = {
             {-0x1.e736c732456a2p-17, 0x1.f97724147f5c4p-14, -0x1.c02d69b1f611ap-11, 0x1.565bccc8d8b41p-8, -0x1.b82ce31241ee4p-6, 0x1.ce2f21a0429acp-4, -0x1.812746b0379e6p-2, 0x1.20dd750429b6dp+0},
             {0x1.e2d97b635be81p-14, -0x1.0584ed76f37aap-9, 0x1.043177cc35844p-13, 0x1.7098aae6a21aap-7, -0x1.65c10c783c90dp-8, -0x1.9a7944be66245p-5, 0x1.7488b8a80e647p-5, 0x1.5529abccc0e07p-3, -0x1.e106c51d1efc4p-3, -0x1.78749a434fda0p-2, 0x1.f5f0cdaf15313p-1, 0x1.9dd0d2b721f39p-2},
             {0x1.61097834adbfdp-11, -0x1.80141b1a9e8f8p-11, -0x1.dc3889d810d90p-9, 0x1.b62eba164eaf3p-8, 0x1.c7cd9ab14a5eep-7, -0x1.52b2666914c7bp-5, -0x1.c1242dff5208fp-6, 0x1.6963c8a394a22p-3, -0x1.c8105021684b6p-5, -0x1.e8a3c39181e6dp-2, 0x1.86e9694134b9ep-1, 0x1.3f196dcd0f135p-1},
@@ -121,8 +118,9 @@ public final class Special {
         double k = Math.rint(x * EXP3_INV);
         double r = (x - k * EXP3_L1) - k * EXP3_L2;
         double p = 1 + r * (1 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120)))));
-        int ki = (int) k;
-        return Math.scalb(EXP3_T[ki & 31] * p, ki >> 5);
+        int ki = (int) k, m = ki >> 5;
+        double v = EXP3_T[ki & 31] * p; // in [0.98, 2.03): times 2^m is exact (as scalb) while the result is normal
+        return m >= -1021 && m <= 1022 ? v * Double.longBitsToDouble((long) (m + 1023) << 52) : Math.scalb(v, m);
     }
 
     /** verity-det/3's logistic sigmoid: {@code 1 / (1 + exp3(-x))}. */
@@ -141,13 +139,17 @@ public final class Special {
         return Math.copySign(1 - 2 / (exp3(2 * ax) + 1), x);
     }
 
-    private static final double EXP3_INV = 0x1.71547652b82fep0 * 32; // 32 / ln2
-    private static final double EXP3_L1 = 0x1.62e42fee00000p-6; // ln2 / 32, high bits
-    private static final double EXP3_L2 = 0x1.a39ef35793c76p-38; // ln2 / 32 - EXP3_L1
-    private static final double[] EXP3_T = new double[32];
+    static final double EXP3_INV = 0x1.71547652b82fep0 * 32; // 32 / ln2
+    static final double EXP3_L1 = 0x1.62e42fee00000p-6; // ln2 / 32, high bits
+    static final double EXP3_L2 = 0x1.a39ef35793c76p-38; // ln2 / 32 - EXP3_L1
+    static final double[] EXP3_T = new double[32];
 
     static {
         for (int j = 0; j < 32; j++) EXP3_T[j] = StrictMath.pow(2, j / 32.0);
+    }
+
+    static {
+        for (int i = 0; i < 16; i++) System.arraycopy(ERF3[i], 0, ERF3_FLAT, 12 * i + 12 - ERF3[i].length, ERF3[i].length);
     }
 
     /** erf by its Maclaurin series below |x| = 3, by the continued fraction of erfc above, ±1 beyond 6. */

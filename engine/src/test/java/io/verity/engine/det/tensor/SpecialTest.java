@@ -90,4 +90,56 @@ class SpecialTest {
         System.out.printf("exp3/sigmoid3/tanh3: worst relative %.3g / %.3g / %.3g, float32 equal %.6f of %d%n", worstExp, worstSig, worstTanh,
                 (double) equal / checked, checked);
     }
+
+    /** The contract's erf3, written as docs/deterministic-engine.md states it (branches, one loop per row). */
+    static double erf3AsStated(double x) {
+        if (Double.isNaN(x)) return x;
+        double ax = Math.abs(x);
+        if (ax >= Special.ERF_IS_ONE) return Math.copySign(1.0, x);
+        double r;
+        if (ax < 0.25) {
+            double u = ax * ax, s = Special.ERF3[0][0];
+            for (int k = 1; k < Special.ERF3[0].length; k++) s = s * u + Special.ERF3[0][k];
+            r = ax * s;
+        } else {
+            int i = (int) (ax * 4);
+            double[] p = Special.ERF3[i];
+            double t = ax - (i * 0.25 + 0.125), s = p[0];
+            for (int k = 1; k < p.length; k++) s = s * t + p[k];
+            r = s;
+        }
+        return Math.copySign(r, x);
+    }
+
+    /** The contract's exp3 as stated (scaled by Math.scalb). */
+    static double exp3AsStated(double x) {
+        if (!(x > -745.2)) return x != x ? x : 0.0;
+        if (x > 709.782712893384) return Double.POSITIVE_INFINITY;
+        double k = Math.rint(x * Special.EXP3_INV);
+        double r = (x - k * Special.EXP3_L1) - k * Special.EXP3_L2;
+        double p = 1 + r * (1 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120)))));
+        int ki = (int) k;
+        return Math.scalb(Special.EXP3_T[ki & 31] * p, ki >> 5);
+    }
+
+    @Test
+    void the_fast_forms_of_erf3_and_exp3_give_the_bits_of_the_stated_definitions_on_every_float32_of_every_257th_bit_pattern() {
+        long n = 0;
+        for (long bits = 0; bits <= 0xffffffffL; bits += 257) {
+            float x = Float.intBitsToFloat((int) bits);
+            if (Double.doubleToRawLongBits(Special.erf3(x)) != Double.doubleToRawLongBits(erf3AsStated(x))) throw new AssertionError("erf3 at " + x);
+            if (Double.doubleToRawLongBits(Special.exp3(x)) != Double.doubleToRawLongBits(exp3AsStated(x))) throw new AssertionError("exp3 at " + x);
+            n++;
+        }
+        for (double x : new double[] {0.0, -0.0, 0.25, Math.nextDown(0.25), Special.ERF_IS_ONE, Math.nextDown((double) Special.ERF_IS_ONE), -745.2,
+                Math.nextUp(-745.2), 709.782712893384, -708.4, -707.7, 707.7, 708.4, Double.MIN_VALUE, Double.NaN, Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY, 1e300, -1e300}) {
+            assertThat(Double.doubleToRawLongBits(Special.erf3(x))).as("erf3(%s)", x).isEqualTo(Double.doubleToRawLongBits(erf3AsStated(x)));
+            assertThat(Double.doubleToRawLongBits(Special.exp3(x))).as("exp3(%s)", x).isEqualTo(Double.doubleToRawLongBits(exp3AsStated(x)));
+        }
+        for (double x = -746; x < 710; x += 0.0137) { // subnormal and boundary results included, as float64 arguments
+            assertThat(Double.doubleToRawLongBits(Special.exp3(x))).as("exp3(%s)", x).isEqualTo(Double.doubleToRawLongBits(exp3AsStated(x)));
+        }
+        assertThat(n).isGreaterThan(16_000_000L);
+    }
 }

@@ -654,9 +654,11 @@ public final class Nn {
         // sum of Kd terms below 2^31 while Kd < 2^15; then int arithmetic (which the JIT vectorises) is exact.
         Quantized qw = quantizedWeights(b, bz, N);
         int[] x = new int[a.size()], y = qw.values;
-        for (int i = 0; i < x.length; i++) {
-            int row = i / Kd % M;
-            x[i] = (int) (a.l[i] - (az == null ? 0 : az.size() == 1 ? az.l[0] : az.l[row]));
+        if (az == null || az.size() == 1) { // one zero point (or none): no row index per element
+            long z = az == null ? 0 : az.l[0];
+            for (int i = 0; i < x.length; i++) x[i] = (int) (a.l[i] - z);
+        } else {
+            for (int i = 0; i < x.length; i++) x[i] = (int) (a.l[i] - az.l[i / Kd % M]);
         }
         long bound = 0;
         for (int v : x) bound = Math.max(bound, Math.abs((long) v));

@@ -188,16 +188,44 @@ public final class Norm {
         int S = x.size() / Math.max(outer, 1);
         Arr sFull = sc.gather(Arrays.copyOfRange(x.shape, ax, x.rank()), K.bindex(Arrays.copyOfRange(x.shape, ax, x.rank()), sc.shape));
         Arr bFull = b == null ? null : b.gather(sFull.shape, K.bindex(sFull.shape, b.shape));
-        double[] o = new double[x.size()];
         float[] mean = new float[outer], inv = new float[outer];
+        int[] statShape = x.shape.clone();
+        for (int i = ax; i < statShape.length; i++) statShape[i] = 1;
+        if (x.f != null && sFull.f != null && (bFull == null || bFull.f != null)) {
+            float[] o = layerNormFloats(x.f, outer, S, eps, sFull.f, bFull == null ? null : bFull.f, mean, inv);
+            return new Arr[] {Arr.floats(x.shape, o), Arr.floats(statShape, mean), Arr.floats(statShape, inv)};
+        }
+        double[] o = new double[x.size()];
         for (int r = 0; r < outer; r++) {
             double[] st = normalise(x, r * S, S, eps, o, 0, 0, sFull, bFull);
             mean[r] = (float) st[0];
             inv[r] = (float) (1 / st[1]);
         }
-        int[] statShape = x.shape.clone();
-        for (int i = ax; i < statShape.length; i++) statShape[i] = 1;
         return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype), Arr.floats(statShape, mean), Arr.floats(statShape, inv)};
+    }
+
+    /**
+     * {@link #layerNorm} on float32 with float32 scale and bias: {@link #normalise}'s operations (a missing bias
+     * still adds +0.0, which turns -0 into +0) rounded straight to float32, without the float64 output array.
+     */
+    private static float[] layerNormFloats(float[] x, int outer, int S, double eps, float[] sc, float[] bias, float[] mean, float[] inv) {
+        float[] o = new float[x.length];
+        for (int r = 0; r < outer; r++) {
+            int off = r * S;
+            double sum = 0;
+            for (int i = 0; i < S; i++) sum += x[off + i];
+            double mu = sum / S, sq = 0;
+            for (int i = 0; i < S; i++) {
+                double d = x[off + i] - mu;
+                sq += d * d;
+            }
+            double sd = StrictMath.sqrt(sq / S + eps);
+            if (bias == null) for (int i = 0; i < S; i++) o[off + i] = (float) ((x[off + i] - mu) / sd * sc[i] + 0.0);
+            else for (int i = 0; i < S; i++) o[off + i] = (float) ((x[off + i] - mu) / sd * sc[i] + bias[i]);
+            mean[r] = (float) mu;
+            inv[r] = (float) (1 / sd);
+        }
+        return o;
     }
 
     private static boolean det3(KernelContext c) {
