@@ -69,8 +69,8 @@ public final class Dot {
         else taps(fma, par, 1, M, N, K, a, aOff, 0, lda, b, bOff, 0, tap, N, N, c, cOff, 0, ldc, bias, biasOff);
     }
 
-    /** Rows per task of {@link #dense}: enough for {@link Lanes}' 8-row kernel, few enough to split 16 tokens. */
-    static final int DENSE_ROWS = 16;
+    /** Rows per task of {@link #dense}: four of {@link Lanes}' 8-row groups share each strip of b from L1. */
+    static final int DENSE_ROWS = 32;
     private static final ThreadLocal<float[][]> DENSE_PARTIALS = ThreadLocal.withInitial(() -> new float[DENSE_ROWS][TILE]);
 
     /**

@@ -26,12 +26,11 @@ final class Lanes {
     static void fmaRows(int K, float[] a, int a0, int lda, int rows, float[] b, int bo, int[] tap, int w, float[][] s) {
         int L = F.length(), r = 0;
         if (L >= 16) { // AVX-512's 32 registers: 8 rows x 2 vectors, 16 fmas per 2 loads of b (the product's bottleneck)
-            int j8 = w - w % (2 * L);
-            for (; r + 8 <= rows; r += 8) {
-                for (int j = 0; j < j8; j += 2 * L) eight2(K, a, a0 + r * lda, lda, b, bo + j, tap, s, r, j, L);
-                four(K, a, a0 + r * lda, lda, b, bo, tap, s, r, j8, w, L);
-                four(K, a, a0 + (r + 4) * lda, lda, b, bo, tap, s, r + 4, j8, w, L);
-            }
+            int j8 = w - w % (2 * L), r8 = rows - rows % 8;
+            // Columns outside, rows inside: a strip of b (K x 2 vectors) serves every 8-row group while it is in L1,
+            // instead of the whole of b streaming from L3 once per group (few rows: the weights are the traffic).
+            for (int j = 0; j < j8; j += 2 * L) for (int g = 0; g < r8; g += 8) eight2(K, a, a0 + g * lda, lda, b, bo + j, tap, s, g, j, L);
+            for (; r < r8; r += 4) four(K, a, a0 + r * lda, lda, b, bo, tap, s, r, j8, w, L);
         }
         for (; r + 4 <= rows; r += 4) four(K, a, a0 + r * lda, lda, b, bo, tap, s, r, 0, w, L);
         if (r == rows) return;
