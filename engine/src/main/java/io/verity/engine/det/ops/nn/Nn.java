@@ -654,9 +654,11 @@ public final class Nn {
         // sum of Kd terms below 2^31 while Kd < 2^15; then int arithmetic (which the JIT vectorises) is exact.
         Quantized qw = quantizedWeights(b, bz, N);
         int[] x = new int[a.size()], y = qw.values;
-        for (int i = 0; i < x.length; i++) {
-            int row = i / Kd % M;
-            x[i] = (int) (a.l[i] - (az == null ? 0 : az.size() == 1 ? az.l[0] : az.l[row]));
+        if (az == null || az.size() == 1) { // one zero point (or none): no row index per element
+            long z = az == null ? 0 : az.l[0];
+            for (int i = 0; i < x.length; i++) x[i] = (int) (a.l[i] - z);
+        } else {
+            for (int i = 0; i < x.length; i++) x[i] = (int) (a.l[i] - az.l[i / Kd % M]);
         }
         long bound = 0;
         for (int v : x) bound = Math.max(bound, Math.abs((long) v));
@@ -671,15 +673,16 @@ public final class Nn {
         int[] tap = new int[chunk];
         for (int k = 0; k < chunk; k++) tap[k] = k * N;
         long[] o = new long[ai.length * M * N];
-        int rowBlocks = (M + 3) / 4, colTiles = (N + 511) / 512, per = rowBlocks * colTiles;
-        // As Dot: a task owns 4 rows x 512 columns whose sums stay in L1 while four rows of b stream past.
-        c.par().forEach(ai.length * per, 4L * 512 * Kd, t -> {
+        // As Dot: a task owns R rows x 512 columns whose sums stay in L1 while rows of b stream past (16 on the
+        // float lanes, whose widest kernel takes 8 rows at a time).
+        int R = viaFloat ? Dot.DENSE_ROWS : 4, rowBlocks = (M + R - 1) / R, colTiles = (N + 511) / 512, per = rowBlocks * colTiles;
+        c.par().forEach(ai.length * per, (long) R * 512 * Kd, t -> {
             int q = t / per, rb = t % per % rowBlocks, ct = t % per / rowBlocks;
-            int m0 = rb * 4, rows = Math.min(M, m0 + 4) - m0, n0 = ct * 512, w = Math.min(N, n0 + 512) - n0;
+            int m0 = rb * R, rows = Math.min(M, m0 + R) - m0, n0 = ct * 512, w = Math.min(N, n0 + 512) - n0;
             int xo = ai[q] * M * Kd + m0 * Kd, bo = bi[q] * Kd * N + n0;
             int[][] sum = new int[rows][w];
             if (viaFloat) {
-                float[][] f = new float[4][512];
+                float[][] f = new float[R][512];
                 for (int k0 = 0; k0 < Kd; k0 += chunk) {
                     Lanes.fmaRows(Math.min(chunk, Kd - k0), xf, xo + k0, Kd, rows, yf, bo + k0 * N, tap, w, f);
                     for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) sum[r][j] += (int) f[r][j];

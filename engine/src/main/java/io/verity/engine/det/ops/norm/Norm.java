@@ -6,6 +6,7 @@ import io.verity.engine.det.graph.KernelContext;
 import io.verity.engine.det.graph.Op;
 import io.verity.engine.det.tensor.Arr;
 import io.verity.engine.det.tensor.Parallel;
+import io.verity.engine.det.tensor.Special;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -17,9 +18,9 @@ public final class Norm {
         m.put("BatchNormalization", Norm::batchNorm);
         m.put("InstanceNormalization", Norm::instanceNorm);
         m.put("LayerNormalization", Norm::layerNorm);
-        m.put("Softmax", (n, in, c) -> softmax(n, in[0], 0));
-        m.put("LogSoftmax", (n, in, c) -> softmax(n, in[0], 1));
-        m.put("Hardmax", (n, in, c) -> softmax(n, in[0], 2));
+        m.put("Softmax", (n, in, c) -> softmax(n, in[0], 0, det3(c)));
+        m.put("LogSoftmax", (n, in, c) -> softmax(n, in[0], 1, det3(c)));
+        m.put("Hardmax", (n, in, c) -> softmax(n, in[0], 2, false));
         m.put("LRN", Norm::lrn);
         m.put("MeanVarianceNormalization", (n, in, c) -> {
             Arr x = in[0];
@@ -187,23 +188,56 @@ public final class Norm {
         int S = x.size() / Math.max(outer, 1);
         Arr sFull = sc.gather(Arrays.copyOfRange(x.shape, ax, x.rank()), K.bindex(Arrays.copyOfRange(x.shape, ax, x.rank()), sc.shape));
         Arr bFull = b == null ? null : b.gather(sFull.shape, K.bindex(sFull.shape, b.shape));
-        double[] o = new double[x.size()];
         float[] mean = new float[outer], inv = new float[outer];
+        int[] statShape = x.shape.clone();
+        for (int i = ax; i < statShape.length; i++) statShape[i] = 1;
+        if (x.f != null && sFull.f != null && (bFull == null || bFull.f != null)) {
+            float[] o = layerNormFloats(x.f, outer, S, eps, sFull.f, bFull == null ? null : bFull.f, mean, inv);
+            return new Arr[] {Arr.floats(x.shape, o), Arr.floats(statShape, mean), Arr.floats(statShape, inv)};
+        }
+        double[] o = new double[x.size()];
         for (int r = 0; r < outer; r++) {
             double[] st = normalise(x, r * S, S, eps, o, 0, 0, sFull, bFull);
             mean[r] = (float) st[0];
             inv[r] = (float) (1 / st[1]);
         }
-        int[] statShape = x.shape.clone();
-        for (int i = ax; i < statShape.length; i++) statShape[i] = 1;
         return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype), Arr.floats(statShape, mean), Arr.floats(statShape, inv)};
     }
 
     /**
-     * mode 0 Softmax, 1 LogSoftmax, 2 Hardmax. Softmax: e_i = exp(x_i - max) in float64, sum ascending,
-     * round32(e_i / sum). Before opset 13 the input is coerced to 2-D at axis (default 1).
+     * {@link #layerNorm} on float32 with float32 scale and bias: {@link #normalise}'s operations (a missing bias
+     * still adds +0.0, which turns -0 into +0) rounded straight to float32, without the float64 output array.
      */
-    private static Arr[] softmax(Op n, Arr x, int mode) {
+    private static float[] layerNormFloats(float[] x, int outer, int S, double eps, float[] sc, float[] bias, float[] mean, float[] inv) {
+        float[] o = new float[x.length];
+        for (int r = 0; r < outer; r++) {
+            int off = r * S;
+            double sum = 0;
+            for (int i = 0; i < S; i++) sum += x[off + i];
+            double mu = sum / S, sq = 0;
+            for (int i = 0; i < S; i++) {
+                double d = x[off + i] - mu;
+                sq += d * d;
+            }
+            double sd = StrictMath.sqrt(sq / S + eps);
+            if (bias == null) for (int i = 0; i < S; i++) o[off + i] = (float) ((x[off + i] - mu) / sd * sc[i] + 0.0);
+            else for (int i = 0; i < S; i++) o[off + i] = (float) ((x[off + i] - mu) / sd * sc[i] + bias[i]);
+            mean[r] = (float) mu;
+            inv[r] = (float) (1 / sd);
+        }
+        return o;
+    }
+
+    private static boolean det3(KernelContext c) {
+        return c.arithmetic() == io.verity.engine.det.graph.Arithmetic.DET3;
+    }
+
+    /**
+     * mode 0 Softmax, 1 LogSoftmax, 2 Hardmax. Softmax: e_i = exp(x_i - max) in float64, sum ascending,
+     * round32(e_i / sum); LogSoftmax: x_i - max - log(sum). exp is StrictMath's, under verity-det/3
+     * {@link Special#exp3}. Before opset 13 the input is coerced to 2-D at axis (default 1).
+     */
+    private static Arr[] softmax(Op n, Arr x, int mode, boolean det3) {
         int r = x.rank();
         int outer, dim, inner;
         if (n.opset < 13) {
@@ -220,6 +254,7 @@ public final class Norm {
             for (int i = ax + 1; i < r; i++) inner *= x.shape[i];
             dim = x.shape[ax];
         }
+        if (x.f != null && mode != 2) return new Arr[] {Arr.floats(x.shape, softmaxFloats(x.f, outer, dim, inner, mode == 1, det3))};
         double[] o = new double[x.size()];
         double[] e = new double[dim];
         for (int a = 0; a < outer; a++) {
@@ -250,6 +285,32 @@ public final class Norm {
             }
         }
         return new Arr[] {K.cast(Arr.doubles(x.shape, o), x.dtype)};
+    }
+
+    /**
+     * {@link #softmax} on float32, rounding straight to float32 (the float64 array and the cast were a third of its
+     * time); Softmax skips the log it does not use. The same operations, so the same bits.
+     */
+    private static float[] softmaxFloats(float[] x, int outer, int dim, int inner, boolean log, boolean det3) {
+        float[] o = new float[x.length];
+        double[] e = new double[dim];
+        for (int a = 0; a < outer; a++) {
+            for (int b = 0; b < inner; b++) {
+                int base = a * dim * inner + b;
+                double mx = Double.NEGATIVE_INFINITY;
+                for (int k = 0, i = base; k < dim; k++, i += inner) if (x[i] > mx) mx = x[i];
+                double sum = 0;
+                if (det3) for (int k = 0, i = base; k < dim; k++, i += inner) sum += e[k] = Special.exp3(x[i] - mx);
+                else for (int k = 0, i = base; k < dim; k++, i += inner) sum += e[k] = StrictMath.exp(x[i] - mx);
+                if (log) {
+                    double ls = StrictMath.log(sum);
+                    for (int k = 0, i = base; k < dim; k++, i += inner) o[i] = (float) (x[i] - mx - ls);
+                } else {
+                    for (int k = 0, i = base; k < dim; k++, i += inner) o[i] = (float) (e[k] / sum);
+                }
+            }
+        }
+        return o;
     }
 
     /** LRN: square sum over the channel window in ascending channel order, float64. */

@@ -21,12 +21,17 @@ public final class Rnn {
     private Rnn() {}
 
     public static void register(Map<String, Kernel> m) {
-        m.put("LSTM", (n, in, c) -> run(n, in, 4));
-        m.put("GRU", (n, in, c) -> run(n, in, 3));
-        m.put("RNN", (n, in, c) -> run(n, in, 1));
+        m.put("LSTM", (n, in, c) -> run(n, in, 4, det3(c)));
+        m.put("GRU", (n, in, c) -> run(n, in, 3, det3(c)));
+        m.put("RNN", (n, in, c) -> run(n, in, 1, det3(c)));
     }
 
-    private static DoubleUnaryOperator[] activations(Op n, int per, int dirs) {
+    /** Under verity-det/3 Sigmoid and Tanh (the default gates) are {@link Special#sigmoid3} and {@link Special#tanh3}. */
+    private static boolean det3(io.verity.engine.det.graph.KernelContext c) {
+        return c.arithmetic() == io.verity.engine.det.graph.Arithmetic.DET3;
+    }
+
+    private static DoubleUnaryOperator[] activations(Op n, int per, int dirs, boolean det3) {
         List<String> names = n.strings("activations");
         float[] al = n.floats("activation_alpha"), be = n.floats("activation_beta");
         DoubleUnaryOperator[] f = new DoubleUnaryOperator[per * dirs];
@@ -34,8 +39,8 @@ public final class Rnn {
         for (int i = 0; i < f.length; i++) {
             String name = names == null || names.isEmpty() ? (per == 1 ? "Tanh" : i % per == 0 ? "Sigmoid" : "Tanh") : names.get(i);
             switch (name) {
-                case "Sigmoid" -> f[i] = Special::sigmoid;
-                case "Tanh" -> f[i] = StrictMath::tanh;
+                case "Sigmoid" -> f[i] = det3 ? Special::sigmoid3 : Special::sigmoid;
+                case "Tanh" -> f[i] = det3 ? Special::tanh3 : StrictMath::tanh;
                 case "Relu" -> f[i] = x -> Math.max(0, x);
                 case "Softsign" -> f[i] = x -> x / (1 + Math.abs(x));
                 case "Softplus" -> f[i] = x -> StrictMath.log1p(StrictMath.exp(x));
@@ -69,7 +74,7 @@ public final class Rnn {
         return f;
     }
 
-    private static Arr[] run(Op n, Arr[] in, int gates) {
+    private static Arr[] run(Op n, Arr[] in, int gates, boolean det3) {
         Arr X = K.floats(n, in, 0), W = K.floats(n, in, 1), R = K.floats(n, in, 2);
         Arr B = K.opt(in, 3), lens = K.opt(in, 4), h0 = K.opt(in, 5), c0 = gates == 4 ? K.opt(in, 6) : null;
         Arr P = gates == 4 ? K.opt(in, 7) : null;
@@ -86,7 +91,7 @@ public final class Rnn {
         double clip = n.has("clip") ? n.f("clip", 0) : Double.POSITIVE_INFINITY;
         boolean lbr = n.i("linear_before_reset", 0) != 0;
         int per = gates == 4 ? 3 : gates == 3 ? 2 : 1;
-        DoubleUnaryOperator[] act = activations(n, per, dirs);
+        DoubleUnaryOperator[] act = activations(n, per, dirs, det3);
         float[] Y = new float[T * dirs * Bn * H], Yh = new float[dirs * Bn * H], Yc = new float[dirs * Bn * H];
         int G = gates * H;
         for (int d = 0; d < dirs; d++) {
@@ -125,9 +130,7 @@ public final class Rnn {
                             hn[j] = (float) ((1 - (double) z[j]) * ht + (double) z[j] * h[j]);
                         }
                     } else {
-                        for (int row = 0; row < G; row++) {
-                            pre[row] = (float) clipd(preact(X.f, xo, I, W.f, (d * G + row) * I, h, R.f, (d * G + row) * H, H, B, d, G, row), clip);
-                        }
+                        preacts(X.f, xo, I, W.f, h, R.f, H, B, d, G, clip, pre);
                         if (gates == 1) {
                             for (int j = 0; j < H; j++) hn[j] = (float) f.applyAsDouble(pre[j]);
                         } else {
@@ -159,6 +162,42 @@ public final class Rnn {
             yc = Shapes.transpose(yc, new int[] {1, 0, 2});
         }
         return gates == 4 ? new Arr[] {y, yh, yc} : new Arr[] {y, yh};
+    }
+
+    /**
+     * pre[row] = round32(clip({@link #preact})) for every row of direction d, four rows at a time: each row keeps its
+     * own accumulator and order, but four independent chains of additions overlap (one chain waits on each add).
+     */
+    private static void preacts(float[] x, int xo, int I, float[] w, float[] h, float[] r, int H, Arr B, int d, int G, double clip, float[] pre) {
+        int row = 0;
+        for (; row + 4 <= G; row += 4) {
+            int w0 = (d * G + row) * I, r0 = (d * G + row) * H;
+            double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            for (int k = 0; k < I; k++) {
+                double v = x[xo + k];
+                a0 += v * w[w0 + k];
+                a1 += v * w[w0 + I + k];
+                a2 += v * w[w0 + 2 * I + k];
+                a3 += v * w[w0 + 3 * I + k];
+            }
+            for (int k = 0; k < H; k++) {
+                double v = h[k];
+                a0 += v * r[r0 + k];
+                a1 += v * r[r0 + H + k];
+                a2 += v * r[r0 + 2 * H + k];
+                a3 += v * r[r0 + 3 * H + k];
+            }
+            double[] acc = {a0, a1, a2, a3};
+            for (int i = 0; i < 4; i++) {
+                double v = acc[i];
+                if (B != null) {
+                    v += B.f[d * 2 * G + row + i];
+                    v += B.f[d * 2 * G + G + row + i];
+                }
+                pre[row + i] = (float) clipd(v, clip);
+            }
+        }
+        for (; row < G; row++) pre[row] = (float) clipd(preact(x, xo, I, w, (d * G + row) * I, h, r, (d * G + row) * H, H, B, d, G, row), clip);
     }
 
     private static double preact(float[] x, int xo, int I, float[] w, int wo, float[] h, float[] r, int ro, int H, Arr B, int d,
