@@ -4,6 +4,7 @@ import io.verity.engine.det.graph.Kernel;
 import io.verity.engine.det.ops.control.Control;
 import io.verity.engine.det.ops.math.Elementwise;
 import io.verity.engine.det.ops.math.Misc;
+import io.verity.engine.det.ops.math.QLinear;
 import io.verity.engine.det.ops.math.Reduce;
 import io.verity.engine.det.ops.nn.Nn;
 import io.verity.engine.det.ops.norm.Norm;
@@ -33,6 +34,7 @@ final class Ops {
         Control.register(KERNELS);
         Misc.register(KERNELS);
         Indexing.register(KERNELS);
+        QLinear.register(KERNELS); // composes MatMulInteger and ConvInteger, registered above
     }
 
     static Kernel kernel(String op) {
