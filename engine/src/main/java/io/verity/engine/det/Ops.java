@@ -2,6 +2,7 @@ package io.verity.engine.det;
 
 import io.verity.engine.det.graph.Kernel;
 import io.verity.engine.det.ops.control.Control;
+import io.verity.engine.det.ops.control.Scan;
 import io.verity.engine.det.ops.math.Elementwise;
 import io.verity.engine.det.ops.math.Misc;
 import io.verity.engine.det.ops.math.QLinear;
@@ -12,6 +13,7 @@ import io.verity.engine.det.ops.rnn.Rnn;
 import io.verity.engine.det.ops.shape.Indexing;
 import io.verity.engine.det.ops.shape.Resize;
 import io.verity.engine.det.ops.shape.Shapes;
+import io.verity.engine.det.ops.shape.Unpool;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -34,7 +36,9 @@ final class Ops {
         Control.register(KERNELS);
         Misc.register(KERNELS);
         Indexing.register(KERNELS);
-        QLinear.register(KERNELS); // composes MatMulInteger and ConvInteger, registered above
+        QLinear.register(KERNELS);
+        Unpool.register(KERNELS);
+        Scan.register(KERNELS); // composes MatMulInteger and ConvInteger, registered above
     }
 
     static Kernel kernel(String op) {
