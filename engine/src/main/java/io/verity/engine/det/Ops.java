@@ -4,6 +4,7 @@ import io.verity.engine.det.graph.Kernel;
 import io.verity.engine.det.ops.control.Control;
 import io.verity.engine.det.ops.control.Scan;
 import io.verity.engine.det.ops.math.Elementwise;
+import io.verity.engine.det.ops.math.Fourier;
 import io.verity.engine.det.ops.math.Misc;
 import io.verity.engine.det.ops.math.QLinear;
 import io.verity.engine.det.ops.math.Reduce;
@@ -38,7 +39,8 @@ final class Ops {
         Indexing.register(KERNELS);
         QLinear.register(KERNELS);
         Unpool.register(KERNELS);
-        Scan.register(KERNELS); // composes MatMulInteger and ConvInteger, registered above
+        Scan.register(KERNELS);
+        Fourier.register(KERNELS); // composes MatMulInteger and ConvInteger, registered above
     }
 
     static Kernel kernel(String op) {
