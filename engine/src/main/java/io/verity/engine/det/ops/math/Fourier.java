@@ -20,6 +20,36 @@ public final class Fourier {
     public static void register(Map<String, Kernel> m) {
         m.put("DFT", Fourier::dft);
         m.put("STFT", Fourier::stft);
+        m.put("MelWeightMatrix", Fourier::melWeights);
+    }
+
+    /**
+     * MelWeightMatrix (opset 17), as the ONNX reference computes it: num_mel_bins + 2 points in mel from the
+     * lower edge, (upper - lower) / (num_mel_bins + 2) apart (mel = 2595 log10(1 + hz / 700), StrictMath in
+     * float64), mapped back to hertz and to spectrogram bins {@code floor((dft_length + 1) * hz / sample_rate)},
+     * then triangles of exact ratios of small integers; [dft_length / 2 + 1, num_mel_bins] of output_datatype.
+     */
+    private static Arr[] melWeights(Op n, Arr[] in, KernelContext c) {
+        int mels = Math.toIntExact(in[0].getL(0)), dft = Math.toIntExact(in[1].getL(0));
+        double rate = in[2].getD(0), lo = in[3].getD(0), hi = in[4].getD(0);
+        if (mels < 1 || dft < 1 || !(rate > 0)) throw new OpException(n, "num_mel_bins, dft_length and sample_rate must be positive");
+        int spec = dft / 2 + 1;
+        double loMel = 2595 * StrictMath.log10(1 + lo / 700), hiMel = 2595 * StrictMath.log10(1 + hi / 700);
+        double step = (hiMel - loMel) / (mels + 2); // the reference's step: the span over num_mel_bins + 2, not + 1
+        int[] bin = new int[mels + 2];
+        for (int i = 0; i < bin.length; i++) {
+            double hz = 700 * (StrictMath.pow(10, (i * step + loMel) / 2595) - 1);
+            bin[i] = (int) StrictMath.floor((dft + 1) * hz / rate);
+        }
+        double[] o = new double[spec * mels];
+        for (int i = 0; i < mels; i++) {
+            int left = bin[i], center = bin[i + 1], right = bin[i + 2];
+            if (left < 0 || right >= spec + 1 || center >= spec) throw new OpException(n, "mel bins fall outside the spectrogram's " + spec + " bins");
+            if (center == left) o[center * mels + i] = 1;
+            else for (int j = left; j <= center; j++) o[j * mels + i] = (double) (j - left) / (center - left);
+            for (int j = center; j < right; j++) o[j * mels + i] = (double) (right - j) / (right - center);
+        }
+        return new Arr[] {K.cast(Arr.doubles(new int[] {spec, mels}, o), K.dtypeOf(n, n.i("output_datatype", 1)))};
     }
 
     /**
