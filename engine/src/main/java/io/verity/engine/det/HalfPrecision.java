@@ -30,7 +30,9 @@ final class HalfPrecision {
         Arr[] out = k.run(n, wide, c);
         // An operator that names its output type (EyeLike's dtype, the Random*Like family) gets the type it asked for.
         if (n.has("dtype") || n.has("to")) return out;
-        for (int i = 0; i < out.length; i++) if (out[i] != null && out[i].dtype == DType.FLOAT32) out[i] = Half.narrow(out[i]);
+        // LayerNormalization's Mean and InvStdDev are of its stash type (float32), not of X's
+        int typed = n.op.equals("LayerNormalization") ? Math.min(1, out.length) : out.length;
+        for (int i = 0; i < typed; i++) if (out[i] != null && out[i].dtype == DType.FLOAT32) out[i] = Half.narrow(out[i]);
         return out;
     }
 

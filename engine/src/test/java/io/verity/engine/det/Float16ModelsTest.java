@@ -62,6 +62,21 @@ class Float16ModelsTest {
     }
 
     @Test
+    void layer_normalization_of_float16_gives_float16_y_and_float32_statistics() throws Exception {
+        OnnxBuilder b = new OnnxBuilder().input("x", 10, 2).output("y", 10).output("mean", 1).output("inv", 1);
+        var s = b.g.addInitializerBuilder().setName("s").setDataType(10).addDims(2);
+        s.addInt32Data(0x3c00).addInt32Data(0x3c00); // scale 1, 1
+        b.add(b.node("LayerNormalization", new String[] {"x", "s"}, new String[] {"y", "mean", "inv"}));
+        var w = b.write(dir);
+        try (DeterministicEngine e = DeterministicEngine.create(1, false)) {
+            var out = e.load(w.digest(), w.file()).run(List.of(halves("x", 0x3c00, 0x4200))).outputs(); // x = [1, 3]
+            assertThat(out.get(0)).isEqualTo(halves("y", 0xbc00, 0x3c00)); // +-1 / sqrt(1 + 1e-5) rounds to +-1 in float16
+            assertThat(out.get(1).floats()).containsExactly(2f); // the mean, float32
+            assertThat(out.get(2).dtype()).isEqualTo(DType.FLOAT32);
+        }
+    }
+
+    @Test
     void casts_float64_to_float16_in_one_rounding() throws Exception {
         OnnxBuilder b = new OnnxBuilder().input("d", 11, 2).output("h", 10);
         b.add(b.node("Cast", new String[] {"d"}, new String[] {"h"}).addAttribute(OnnxBuilder.intAttr("to", 10)));
