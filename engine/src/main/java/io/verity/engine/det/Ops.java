@@ -13,6 +13,7 @@ import io.verity.engine.det.ops.norm.Norm;
 import io.verity.engine.det.ops.rnn.Rnn;
 import io.verity.engine.det.ops.shape.Indexing;
 import io.verity.engine.det.ops.shape.Resize;
+import io.verity.engine.det.ops.shape.RoiAlign;
 import io.verity.engine.det.ops.shape.Shapes;
 import io.verity.engine.det.ops.shape.Unpool;
 import java.util.HashMap;
@@ -40,7 +41,8 @@ final class Ops {
         QLinear.register(KERNELS);
         Unpool.register(KERNELS);
         Scan.register(KERNELS);
-        Fourier.register(KERNELS); // composes MatMulInteger and ConvInteger, registered above
+        Fourier.register(KERNELS);
+        RoiAlign.register(KERNELS); // composes MatMulInteger and ConvInteger, registered above
     }
 
     static Kernel kernel(String op) {
