@@ -184,10 +184,10 @@ public final class DeterministicEngine implements InferenceEngine {
     private static void checkType(Path file, String what, ai.onnx.proto.OnnxMl.ValueInfoProto v) {
         int code = v.getType().hasTensorType() ? v.getType().getTensorType().getElemType() : -1;
         var t = io.verity.protocol.tensor.DType.fromOnnxCode(code);
-        if (t == null || t == io.verity.protocol.tensor.DType.STRING || t == io.verity.protocol.tensor.DType.FLOAT16) {
+        if (t == null || t == io.verity.protocol.tensor.DType.STRING) {
             throw new EngineException(EngineException.Kind.INVALID_MODEL, file.getFileName() + ": " + what + " '" + v.getName()
                     + "' has ONNX data type " + code + " (" + (code < 0 ? "not a tensor" : t == null ? "unknown" : t.wireName())
-                    + "), expected one of float32, float64, int64, int32, int8, uint8, bool");
+                    + "), expected one of float32, float64, float16, int64, int32, int8, uint8, bool");
         }
     }
 

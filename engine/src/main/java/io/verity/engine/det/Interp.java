@@ -247,7 +247,7 @@ final class Interp {
     Arr[] execute(Op n, Arr[] in, Scope scope) {
         Kernel k = Ops.kernel(n.op);
         if (k == null) throw new OpException(n, "operator is not supported by " + arithmetic.id());
-        return k.run(n, in, new Ctx(this, scope));
+        return HalfPrecision.run(k, n, in, new Ctx(this, scope));
     }
 
     /** The context of one node's kernel: this interpreter's pool and the node's scope for bodies. */

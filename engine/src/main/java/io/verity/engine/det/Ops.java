@@ -2,15 +2,20 @@ package io.verity.engine.det;
 
 import io.verity.engine.det.graph.Kernel;
 import io.verity.engine.det.ops.control.Control;
+import io.verity.engine.det.ops.control.Scan;
 import io.verity.engine.det.ops.math.Elementwise;
+import io.verity.engine.det.ops.math.Fourier;
 import io.verity.engine.det.ops.math.Misc;
+import io.verity.engine.det.ops.math.QLinear;
 import io.verity.engine.det.ops.math.Reduce;
 import io.verity.engine.det.ops.nn.Nn;
 import io.verity.engine.det.ops.norm.Norm;
 import io.verity.engine.det.ops.rnn.Rnn;
 import io.verity.engine.det.ops.shape.Indexing;
 import io.verity.engine.det.ops.shape.Resize;
+import io.verity.engine.det.ops.shape.RoiAlign;
 import io.verity.engine.det.ops.shape.Shapes;
+import io.verity.engine.det.ops.shape.Unpool;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +38,11 @@ final class Ops {
         Control.register(KERNELS);
         Misc.register(KERNELS);
         Indexing.register(KERNELS);
+        QLinear.register(KERNELS);
+        Unpool.register(KERNELS);
+        Scan.register(KERNELS);
+        Fourier.register(KERNELS);
+        RoiAlign.register(KERNELS); // composes MatMulInteger and ConvInteger, registered above
     }
 
     static Kernel kernel(String op) {

@@ -56,6 +56,14 @@
  *       vector width cannot matter; the JIT may vectorise only what Java semantics make order-preserving.</li>
  *   <li><b>Node order</b>: the graph's file order when it is topological (ONNX requires it), otherwise Kahn's
  *       algorithm choosing the lowest file index first.</li>
+ *   <li><b>float16</b> tensors hold their 16 bits. A node with a float16 input (other than Cast, CastLike,
+ *       Identity, If, Loop, Scan) runs its float32 kernel on the inputs widened exactly to float32, and each
+ *       float32 output (LayerNormalization: Y only; its statistics stay float32) is rounded once to float16,
+ *       nearest, ties to even ({@code protocol.tensor.Float16});
+ *       a cast to float16 rounds the source value once (float64 directly, never through float32).
+ *       QLinearMatMul/QLinearConv: the exact integer sum {@code acc} of MatMulInteger/ConvInteger (plus the
+ *       int32 bias), then {@code rint((double) acc * m + zeroPoint)} with {@code m = round32(round32(sa * sb) / sy)},
+ *       saturated to the output type.</li>
  * </ol>
  *
  * <h2>Execution trace</h2>

@@ -66,7 +66,7 @@ class BackendNodeConformanceTest {
         sb.append("| status | tests |\n|---|---|\n");
         for (BackendSuite.Status s : BackendSuite.Status.values()) sb.append("| ").append(s).append(" | ").append(tot[s.ordinal()]).append(" |\n");
         sb.append("\nUNSUPPORTED_OP: the model uses an operator ").append(DeterministicEngine.ID).append(" does not implement (load fails with INVALID_MODEL\n")
-                .append("naming it). UNSUPPORTED_TYPE: float16/bfloat16/string/sequence/optional tensors. ERROR: a supported operator\n")
+                .append("naming it). UNSUPPORTED_TYPE: bfloat16, int16, unsigned (but uint8), string, sequence and optional values. ERROR: a supported operator\n")
                 .append("rejected an attribute or mode it does not implement (e.g. cubic Resize, 3-D pooling, training mode).\n")
                 .append("Single-node tests are filed under their operator; multi-node tests (the `_expanded` function bodies and\n")
                 .append("most pytorch-converted/simple models) under `(multi-node)`.\n\n");

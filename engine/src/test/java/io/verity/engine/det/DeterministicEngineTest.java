@@ -98,9 +98,9 @@ class DeterministicEngineTest {
 
     @Test
     void rejects_a_model_whose_inputs_have_a_type_it_does_not_carry() throws Exception {
-        OnnxBuilder b = new OnnxBuilder().input("x", 10, 2).output("y", 10);
+        OnnxBuilder b = new OnnxBuilder().input("x", 16, 2).output("y", 16);
         b.add(b.node("Relu", new String[] {"x"}, new String[] {"y"}));
-        assertLoadRefused(b).hasMessageEndingWith("input 'x' has ONNX data type 10 (float16), expected one of float32, float64, int64, int32, int8, uint8, bool");
+        assertLoadRefused(b).hasMessageEndingWith("input 'x' has ONNX data type 16 (unknown), expected one of float32, float64, float16, int64, int32, int8, uint8, bool");
     }
 
     /** Writes the model b builds and asserts that loading it fails as INVALID_MODEL. */

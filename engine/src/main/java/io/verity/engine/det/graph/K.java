@@ -1,6 +1,7 @@
 package io.verity.engine.det.graph;
 
 import io.verity.engine.det.tensor.Arr;
+import io.verity.engine.det.tensor.Half;
 import io.verity.protocol.tensor.DType;
 import java.util.Arrays;
 
@@ -75,6 +76,8 @@ public final class K {
 
     public static Arr cast(Arr a, DType to) {
         if (a.dtype == to) return a;
+        if (to == DType.FLOAT16) return Half.narrow(a); // one rounding from the source value, float64 included
+        if (a.dtype == DType.FLOAT16) return cast(Half.widen(a), to); // exact, then as from float32
         int n = a.size();
         switch (to) {
             case FLOAT32: {
@@ -106,7 +109,7 @@ public final class K {
 
     public static DType dtypeOf(Op n, long onnxCode) {
         DType t = DType.fromOnnxCode((int) onnxCode);
-        if (t == null || t == DType.STRING || t == DType.FLOAT16) throw new OpException(n, "data type " + onnxCode + " is not supported");
+        if (t == null || t == DType.STRING) throw new OpException(n, "data type " + onnxCode + " is not supported");
         return t;
     }
 

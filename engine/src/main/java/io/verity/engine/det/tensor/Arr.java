@@ -1,6 +1,7 @@
 package io.verity.engine.det.tensor;
 
 import io.verity.protocol.tensor.DType;
+import io.verity.protocol.tensor.Float16;
 import java.util.Arrays;
 
 /**
@@ -39,6 +40,12 @@ public final class Arr {
         return new Arr(dtype, shape, null, null, l);
     }
 
+    /** float16 tensor from its elements' bits (see {@link Half}). */
+    public static Arr halves(int[] shape, long[] bits) {
+        check(shape, bits.length);
+        return new Arr(DType.FLOAT16, shape, null, null, bits);
+    }
+
     public static Arr scalarLong(long v) {
         return longs(DType.INT64, new int[0], new long[] {v});
     }
@@ -53,6 +60,7 @@ public final class Arr {
         return switch (dtype) {
             case FLOAT32 -> floats(shape, new float[n]);
             case FLOAT64 -> doubles(shape, new double[n]);
+            case FLOAT16 -> halves(shape, new long[n]);
             default -> longs(dtype, shape, new long[n]);
         };
     }
@@ -94,9 +102,9 @@ public final class Arr {
         return dtype == DType.FLOAT32 || dtype == DType.FLOAT64;
     }
 
-    /** Element i as a double (exact for float32/float64 and for integers below 2^53). */
+    /** Element i as a double (exact for float32/float64/float16 and for integers below 2^53). */
     public double getD(int i) {
-        return f != null ? f[i] : d != null ? d[i] : (double) l[i];
+        return f != null ? f[i] : d != null ? d[i] : dtype == DType.FLOAT16 ? Float16.toFloat((int) l[i]) : (double) l[i];
     }
 
     public long getL(int i) {

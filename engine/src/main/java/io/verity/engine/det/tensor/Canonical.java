@@ -33,6 +33,9 @@ public final class Canonical {
                 case INT32 -> {
                     for (int i = from; i < to; i++) buf.putInt((int) a.l[i]);
                 }
+                case FLOAT16 -> {
+                    for (int i = from; i < to; i++) buf.putShort((short) a.l[i]);
+                }
                 default -> {
                     for (int i = from; i < to; i++) buf.put((byte) a.l[i]);
                 }

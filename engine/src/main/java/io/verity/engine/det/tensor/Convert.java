@@ -15,9 +15,9 @@ public final class Convert {
     public static Arr fromProto(TensorProto p) {
         DType t = DType.fromOnnxCode(p.getDataType());
         String name = p.getName().isEmpty() ? "<unnamed>" : p.getName();
-        if (t == null || t == DType.STRING || t == DType.FLOAT16) {
+        if (t == null || t == DType.STRING) {
             throw new UnsupportedOperationException("tensor '" + name + "' has ONNX data type " + p.getDataType()
-                    + ", expected one of float32, float64, int64, int32, int8, uint8, bool");
+                    + ", expected one of float32, float64, float16, int64, int32, int8, uint8, bool");
         }
         if (p.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
             throw new UnsupportedOperationException("tensor '" + name + "' uses external data, which is not supported");
@@ -62,6 +62,11 @@ public final class Convert {
                 for (int i = 0; i < n; i++) l[i] = p.getInt64Data(i);
                 yield Arr.longs(t, shape, l);
             }
+            case FLOAT16 -> { // float16 bits are carried in int32_data, one element each
+                long[] l = new long[n];
+                for (int i = 0; i < n; i++) l[i] = p.getInt32Data(i) & 0xFFFF;
+                yield Arr.halves(shape, l);
+            }
             default -> { // int32, int8, uint8, bool are carried in int32_data
                 long[] l = new long[n];
                 for (int i = 0; i < n; i++) l[i] = Arr.wrap(t, p.getInt32Data(i));
@@ -74,9 +79,9 @@ public final class Convert {
         long[] dims = t.shape().dims();
         int[] shape = new int[dims.length];
         for (int i = 0; i < dims.length; i++) shape[i] = Math.toIntExact(dims[i]);
-        if (t.dtype() == DType.STRING || t.dtype() == DType.FLOAT16) {
+        if (t.dtype() == DType.STRING) {
             throw new UnsupportedOperationException("input '" + t.name() + "' is " + t.dtype().wireName()
-                    + ", expected one of float32, float64, int64, int32, int8, uint8, bool");
+                    + ", expected one of float32, float64, float16, int64, int32, int8, uint8, bool");
         }
         return fromLittleEndian(t.dtype(), shape, t.data(), t.name());
     }
@@ -103,6 +108,11 @@ public final class Convert {
                 b.asLongBuffer().get(l);
                 return Arr.longs(t, shape, l);
             }
+            case FLOAT16: {
+                long[] l = new long[n];
+                for (int i = 0; i < n; i++) l[i] = b.getShort() & 0xFFFF;
+                return Arr.halves(shape, l);
+            }
             case INT32: {
                 long[] l = new long[n];
                 for (int i = 0; i < n; i++) l[i] = b.getInt();
@@ -125,6 +135,9 @@ public final class Convert {
             case INT64 -> b.asLongBuffer().put(a.l);
             case INT32 -> {
                 for (long v : a.l) b.putInt((int) v);
+            }
+            case FLOAT16 -> {
+                for (long v : a.l) b.putShort((short) v);
             }
             default -> {
                 for (long v : a.l) b.put((byte) v);
