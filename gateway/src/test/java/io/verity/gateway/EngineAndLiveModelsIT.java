@@ -46,7 +46,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class EngineAndLiveModelsIT {
     static final RealModel ADDED = RealModels.paddleOcrCls();
-    static final java.nio.file.Path STFT = java.nio.file.Path.of("/usr/share/libonnx-testdata/data/node/test_stft/model.onnx");
+    static final java.nio.file.Path BERNOULLI = java.nio.file.Path.of("/usr/share/libonnx-testdata/data/node/test_bernoulli/model.onnx");
     static final Duration ROUTED_WITHIN = Duration.ofSeconds(30); // batcher step + one mined update + one refresh
 
     @RegisterExtension
@@ -105,9 +105,9 @@ class EngineAndLiveModelsIT {
         try (ChainConnection c = net.chain().connect(0)) {
             NodeRegistryClient registry = new NodeRegistryClient(c, net.chain().deployment().nodeRegistry());
             List<Keccak256> before = registry.node(node.address()).orElseThrow().models();
-            // first, one the node's det engine cannot run (STFT): it must stay out of the registration the next add causes
-            Optional<Manifest> unrunnable = java.nio.file.Files.isRegularFile(STFT)
-                    ? Optional.of(hub.add(STFT, "stft", "1", null, null)) : Optional.empty();
+            // first, one the node's det engine cannot run (Bernoulli: random, so never deterministic): it must stay out of the registration the next add causes
+            Optional<Manifest> unrunnable = java.nio.file.Files.isRegularFile(BERNOULLI)
+                    ? Optional.of(hub.add(BERNOULLI, "bernoulli", "1", null, null)) : Optional.empty();
             Manifest added = hub.add(ADDED.file(), ADDED.name(), ADDED.version(), ADDED.license(), ADDED.source(),
                     Optional.of(EngineKind.ONNXRUNTIME));
 

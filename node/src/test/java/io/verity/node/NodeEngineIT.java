@@ -20,21 +20,21 @@ import org.junit.jupiter.api.io.TempDir;
 /** Issue 17: the engine a node serves each model with, chosen by {@code --engine} and by the model's manifest. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class NodeEngineIT {
-    static final Path STFT = Path.of("/usr/share/libonnx-testdata/data/node/test_stft/model.onnx");
+    static final Path BERNOULLI = Path.of("/usr/share/libonnx-testdata/data/node/test_bernoulli/model.onnx");
 
     @TempDir Path home;
 
     @Test
     void a_model_the_deterministic_engine_cannot_run_stops_a_det_node_at_start_naming_the_operator() {
-        assumeTrue(Files.isRegularFile(STFT), "Debian libonnx-testdata is not installed");
-        new ModelHub(home.resolve("models")).add(STFT, "stft", "1", null, null); // no engine of its own: the node's
+        assumeTrue(Files.isRegularFile(BERNOULLI), "Debian libonnx-testdata is not installed");
+        new ModelHub(home.resolve("models")).add(BERNOULLI, "bernoulli", "1", null, null); // no engine of its own: the node's
         NodeConfig config = NodeMain.parse(new String[] {"--home", home.toString(), "--engine", "det"});
 
         assertThatThrownBy(() -> InferenceNode.start(config).close())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("model stft@1 (0x")
+                .hasMessageStartingWith("model bernoulli@1 (0x")
                 .hasMessageContaining("cannot run on the deterministic engine: ")
-                .hasMessageContaining("does not support: [STFT]")
+                .hasMessageContaining("does not support: [Bernoulli]")
                 .hasMessageEndingWith("; remove it (verity model rm) or add it again with --engine onnxruntime");
     }
 
