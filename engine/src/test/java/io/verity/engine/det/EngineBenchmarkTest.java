@@ -43,12 +43,16 @@ class EngineBenchmarkTest {
         List<RealModels.Case> cases = new ArrayList<>(RealModels.all(2));
         int shipped = cases.size();
         cases.addAll(RealModels.embeddings(dir));
+        // -Dverity.bench.only=a,b keeps the cases whose name contains one of them, prints the rows and leaves the docs alone
+        String only = System.getProperty("verity.bench.only", "");
+        List<String> wanted = only.isBlank() ? List.of() : List.of(only.split(","));
         try (DeterministicEngine det2 = DeterministicEngine.create(1, false);
                 DeterministicEngine det3 = DeterministicEngine.create(1, false, DeterministicEngine.ID_V3);
                 DeterministicEngine traced3 = DeterministicEngine.create(1, true, DeterministicEngine.ID_V3);
                 OnnxRuntimeEngine ort = OnnxRuntimeEngine.create()) {
             for (int i = 0; i < cases.size(); i++) {
                 RealModels.Case c = cases.get(i);
+                if (!wanted.isEmpty() && wanted.stream().noneMatch(c.name()::contains)) continue;
                 var digest = c.digest();
                 DeterministicModel m2 = det2.load(digest, c.file());
                 List<Tensor> in = RealModels.bind(m2, c.inputs());
@@ -84,6 +88,11 @@ class EngineBenchmarkTest {
                 + rows + "\n"
                 + "Goal (det/3 single thread within " + GOAL + "x of native ONNX Runtime single thread) met for: "
                 + (met.isEmpty() ? "none" : String.join(", ", met)) + "; not met for: " + (missed.isEmpty() ? "none" : String.join(", ", missed)) + ".\n\n";
+        if (!wanted.isEmpty()) {
+            System.out.print(rows);
+            assertThat(rows.toString()).isNotEmpty();
+            return;
+        }
         Path doc = TestPaths.repoRoot().resolve("docs/benchmarks.md");
         String old = Files.readString(doc);
         String title = "## Deterministic engine vs native ONNX Runtime";
