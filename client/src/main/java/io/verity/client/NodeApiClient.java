@@ -58,8 +58,9 @@ public final class NodeApiClient implements AutoCloseable {
     private final Duration timeout;
     private final HttpClient http;
     private final boolean ownsHttp;
+    private final NodeConnections connections; // null: whole-body exchanges on the JDK client too
 
-    private NodeApiClient(URI base, Duration timeout, HttpClient shared) {
+    private NodeApiClient(URI base, Duration timeout, HttpClient shared, NodeConnections connections) {
         Objects.requireNonNull(base, "base");
         if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme())) {
             throw new IllegalArgumentException("base must be an http or https URL, got " + base);
@@ -71,16 +72,17 @@ public final class NodeApiClient implements AutoCloseable {
         this.timeout = timeout;
         this.ownsHttp = shared == null;
         this.http = shared != null ? shared : HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.connections = connections;
     }
 
     /** A client of the node at {@code base}, e.g. {@code http://127.0.0.1:7070}, with {@link #DEFAULT_TIMEOUT}. */
     public static NodeApiClient of(URI base) {
-        return new NodeApiClient(base, DEFAULT_TIMEOUT, null);
+        return new NodeApiClient(base, DEFAULT_TIMEOUT, null, null);
     }
 
     /** @param timeout how long to wait to connect and then for each answer; must be positive */
     public static NodeApiClient of(URI base, Duration timeout) {
-        return new NodeApiClient(base, timeout, null);
+        return new NodeApiClient(base, timeout, null, null);
     }
 
     /**
@@ -90,7 +92,16 @@ public final class NodeApiClient implements AutoCloseable {
      * @param timeout how long to wait for each answer; must be positive (connecting follows {@code shared})
      */
     public static NodeApiClient of(URI base, Duration timeout, HttpClient shared) {
-        return new NodeApiClient(base, timeout, Objects.requireNonNull(shared, "shared"));
+        return new NodeApiClient(base, timeout, Objects.requireNonNull(shared, "shared"), null);
+    }
+
+    /**
+     * {@link #of(URI, Duration, HttpClient)} whose whole-body exchanges (every method but {@link #postStream}) go over
+     * {@code connections}: for a process that calls nodes on every request it serves. {@link #close()} leaves both open.
+     */
+    public static NodeApiClient of(URI base, Duration timeout, HttpClient shared, NodeConnections connections) {
+        return new NodeApiClient(base, timeout, Objects.requireNonNull(shared, "shared"),
+                Objects.requireNonNull(connections, "connections"));
     }
 
     public URI base() {
@@ -148,9 +159,7 @@ public final class NodeApiClient implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode the request", e); // Jackson writing a tree does not fail
         }
-        HttpRequest.Builder b = request(path).header("Content-Type", "application/json");
-        headers.forEach(b::header);
-        return send(b.POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
+        return send(path, bytes, headers);
     }
 
     /**
@@ -162,6 +171,7 @@ public final class NodeApiClient implements AutoCloseable {
      *     ({@link HttpTimeoutException}, {@link java.net.ConnectException}, another {@link IOException})
      */
     public RawAnswer postRaw(String path, byte[] body, Map<String, String> headers) throws InterruptedException {
+        if (connections != null) return await(postRawAsync(path, body, headers));
         HttpRequest.Builder b = request(path).header("Content-Type", "application/json");
         headers.forEach(b::header);
         HttpRequest req = b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
@@ -181,6 +191,8 @@ public final class NodeApiClient implements AutoCloseable {
      * @return completes exceptionally with {@link UnreachableException} when no answer arrived
      */
     public CompletableFuture<RawAnswer> postRawAsync(String path, byte[] body, Map<String, String> headers) {
+        Objects.requireNonNull(body, "body");
+        if (connections != null) return connections.exchange(URI.create(base + path), body, headers, timeout, MAX_ANSWER_BYTES);
         HttpRequest.Builder b = request(path).header("Content-Type", "application/json");
         headers.forEach(b::header);
         return rawAsync(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
@@ -188,6 +200,7 @@ public final class NodeApiClient implements AutoCloseable {
 
     /** {@link #getRaw} without blocking, as {@link #postRawAsync}: for asking many nodes at once. */
     public CompletableFuture<RawAnswer> getRawAsync(String path) {
+        if (connections != null) return connections.exchange(URI.create(base + path), null, Map.of(), timeout, MAX_ANSWER_BYTES);
         return rawAsync(request(path).GET().build());
     }
 
@@ -205,12 +218,25 @@ public final class NodeApiClient implements AutoCloseable {
         return answer;
     }
 
+    /** The answer of an exchange on {@link #connections}, waited for; interrupting the wait abandons the exchange. */
+    private static RawAnswer await(CompletableFuture<RawAnswer> exchange) throws InterruptedException {
+        try {
+            return exchange.get();
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            throw e;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
     private static RawAnswer raw(HttpResponse<byte[]> resp) {
         return new RawAnswer(resp.statusCode(), resp.headers().firstValue("Content-Type").orElse("application/json"), resp.body());
     }
 
     /** {@code GET} of any route, the answer unread whatever its status, as {@link #postRaw}. */
     public RawAnswer getRaw(String path) throws InterruptedException {
+        if (connections != null) return await(getRawAsync(path));
         HttpRequest req = request(path).GET().build();
         try {
             return raw(http.send(req, BoundedBody.handler(MAX_ANSWER_BYTES)));
@@ -240,7 +266,7 @@ public final class NodeApiClient implements AutoCloseable {
 
     /** {@code GET} of any route, the answer as sent. */
     public JsonNode get(String path) {
-        return send(request(path).GET().build());
+        return send(path, null, Map.of());
     }
 
     /** {@code GET /v1/receipts/{id}}: a receipt this node signed, empty when it has none of that id (404). */
@@ -321,17 +347,21 @@ public final class NodeApiClient implements AutoCloseable {
         return HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).header("Accept", "application/json");
     }
 
-    JsonNode send(HttpRequest req) {
-        HttpResponse<byte[]> resp;
+    /** A JSON route's answer (a GET when {@code body} is null): the body of a 200, else its problem thrown. */
+    private JsonNode send(String path, byte[] body, Map<String, String> headers) {
+        RawAnswer resp;
+        URI uri = URI.create(base + path);
         try {
-            resp = http.send(req, BoundedBody.handler(MAX_ANSWER_BYTES));
-        } catch (IOException e) {
-            throw unreachable(req, e);
+            resp = body == null ? getRaw(path) : postRaw(path, body, headers);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new UnreachableException(req.uri(), "interrupted while waiting for " + req.uri(), e);
+            throw new UnreachableException(uri, "interrupted while waiting for " + uri, e);
         }
-        int status = resp.statusCode();
+        return json(uri, resp);
+    }
+
+    private static JsonNode json(URI uri, RawAnswer resp) {
+        int status = resp.status();
         JsonNode body;
         try {
             body = JSON.readTree(resp.body());
@@ -340,7 +370,7 @@ public final class NodeApiClient implements AutoCloseable {
         }
         if (status >= 400) throw problem(status, body, resp.body());
         if (status != 200 || body == null) {
-            throw new UnverifiedAnswerException(UnverifiedAnswerException.Check.RESPONSE_FORMAT, req.uri() + " answered "
+            throw new UnverifiedAnswerException(UnverifiedAnswerException.Check.RESPONSE_FORMAT, uri + " answered "
                     + status + " with " + (body == null ? "a body that is not JSON: " + shown(resp.body()) : "an unexpected status"));
         }
         return body;

@@ -5,6 +5,7 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
 import io.verity.chain.contracts.ChainClients;
+import io.verity.client.NodeConnections;
 import io.verity.gateway.evidence.CommitteeFeed;
 import io.verity.gateway.evidence.DisputeFeed;
 import io.verity.gateway.evidence.EvidenceLog;
@@ -46,6 +47,7 @@ public final class Gateway implements AutoCloseable {
 
     private final ChainClients chain;
     private final HttpClient http;
+    private final NodeConnections connections; // the calls to nodes on every request: leaner than the JDK client
     private final ScheduledExecutorService scheduler;
     private final ExecutorService background;
     private final NodeDirectory directory;
@@ -75,7 +77,8 @@ public final class Gateway implements AutoCloseable {
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement()); // node receipts are checked against it
         PayerHeaders payerHeaders = PayerHeaders.of(client.map(ChainAccount::key), clock);
-        NodeCaller tensorCaller = new NodeCaller(http, domain, config.requestTimeout(), background, payerHeaders);
+        this.connections = NodeConnections.start(Duration.ofSeconds(2));
+        NodeCaller tensorCaller = new NodeCaller(http, connections, domain, config.requestTimeout(), background, payerHeaders);
         this.tee = new TeeGate(config.tee(), chain.nodes(), http, Duration.ofSeconds(2), clock);
         PolicyEngine engine = new PolicyEngine(directory::all, tee, config.routing(), payer.map(p -> p), evidence,
                 client.map(c -> chain.settlement()), new Sampling(Math.max(slashFraction, 1e-4), config.samplingMargin()),
@@ -190,6 +193,7 @@ public final class Gateway implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         scheduler.shutdownNow();
+        connections.close();
         evidence.close();
         chain.close();
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.RawValue;
 import io.verity.client.NodeApiClient;
+import io.verity.client.NodeConnections;
 import io.verity.client.UnreachableException;
 import io.verity.gateway.pay.PayerHeaders;
 import io.verity.gateway.policy.NodeCall;
@@ -62,6 +63,7 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
     }
 
     private final HttpClient http;
+    private final NodeConnections connections;
     private final Eip712Domain domain;
     private final Duration timeout;
     private final Executor checks;
@@ -72,8 +74,10 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
      * @param checks where answers are parsed and their receipts verified (ecrecover, digests): the JDK
      *     client would run that on the common pool, which has a single worker on a 2-core machine
      */
-    public NodeCaller(HttpClient http, Eip712Domain domain, Duration timeout, Executor checks, PayerHeaders payer) {
+    public NodeCaller(HttpClient http, NodeConnections connections, Eip712Domain domain, Duration timeout, Executor checks,
+            PayerHeaders payer) {
         this.http = http;
+        this.connections = connections;
         this.domain = domain;
         this.timeout = timeout;
         this.payer = payer;
@@ -101,7 +105,7 @@ public final class NodeCaller implements NodeCall<NodeCaller.Call, NodeAnswer> {
 
     @Override
     public CompletableFuture<NodeResult<NodeAnswer>> call(NodeState node, Call call) {
-        NodeApiClient client = clients.computeIfAbsent(node.url(), u -> NodeApiClient.of(u, timeout, http));
+        NodeApiClient client = clients.computeIfAbsent(node.url(), u -> NodeApiClient.of(u, timeout, http, connections));
         long start = System.nanoTime();
         node.inflight.incrementAndGet();
         CompletableFuture<NodeApiClient.RawAnswer> sent = client.postRawAsync("/v1/infer", call.body(), payer.to(node.address));
