@@ -84,14 +84,24 @@ final class Json {
     private static String hexDigits(JsonNode obj, String pointer, String field, int digits, String expected, FieldErrors errors) {
         String s = string(obj, pointer, field, errors);
         if (s == null) return null;
-        if (!s.matches("0x[0-9a-fA-F]{" + digits + "}")) {
+        if (!isHex(s, digits)) {
             errors.add(child(pointer, field), "must be " + expected + ", got " + show(obj.get(field)));
             return null;
         }
         return s;
     }
 
-    static <T> T named(JsonNode obj, String pointer, String field, Function<String, T> byName, FieldErrors errors) {
+    /** 0x and exactly {@code digits} hex digits; a loop, not a regex compiled per call (every receipt has eight). */
+    private static boolean isHex(String s, int digits) {
+        if (s.length() != digits + 2 || s.charAt(0) != '0' || s.charAt(1) != 'x') return false;
+        for (int i = 2; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+        }
+        return true;
+    }
+
+        static <T> T named(JsonNode obj, String pointer, String field, Function<String, T> byName, FieldErrors errors) {
         String s = string(obj, pointer, field, errors);
         if (s == null) return null;
         try {
