@@ -15,6 +15,7 @@ import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -47,6 +48,7 @@ public final class NodeConnections implements AutoCloseable {
         jetty.setConnectTimeout(connectTimeout.toMillis());
         jetty.setFollowRedirects(false); // as the JDK client: a node's redirect is its answer
         jetty.setUserAgentField(null);
+        jetty.setHttpCookieStore(new HttpCookieStore.Empty()); // as the JDK client: no cookies, and no lookup per request
         // The gateway bounds its own concurrency (RouteGate); the pool must not queue below it.
         jetty.setMaxConnectionsPerDestination(1024);
         jetty.setMaxRequestsQueuedPerDestination(16_384);
