@@ -46,7 +46,7 @@ public final class NodeClientCpu {
         }).start("127.0.0.1", 0);
         URI base = URI.create("http://127.0.0.1:" + server.port());
         ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor();
-        try (NodeConnections connections = NodeConnections.start(Duration.ofSeconds(2));
+        try (NodeConnections connections = NodeConnections.start(Duration.ofSeconds(2), 64);
                 HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(virtual).build()) {
             NodeApiClient viaJdk = NodeApiClient.of(base, Duration.ofSeconds(10), jdk); // as the gateway built it before
             NodeApiClient viaJetty = NodeApiClient.of(base, Duration.ofSeconds(10), jdk, connections);

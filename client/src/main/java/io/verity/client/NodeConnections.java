@@ -38,8 +38,11 @@ public final class NodeConnections implements AutoCloseable {
      * Starts the connections' selector and worker threads.
      *
      * @param connectTimeout how long to wait for a connection to a node
+     * @param maxPerNode the most connections open to one node at once; exchanges beyond it wait, up to 16 times as
+     *     many, and then fail as unreachable (the JDK client had no bound: the caller's own concurrency bounds this)
      */
-    public static NodeConnections start(Duration connectTimeout) {
+    public static NodeConnections start(Duration connectTimeout, int maxPerNode) {
+        if (maxPerNode < 1) throw new IllegalArgumentException("maxPerNode must be >= 1, got " + maxPerNode);
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("node-connections");
         threads.setDaemon(true);
@@ -49,9 +52,8 @@ public final class NodeConnections implements AutoCloseable {
         jetty.setFollowRedirects(false); // as the JDK client: a node's redirect is its answer
         jetty.setUserAgentField(null);
         jetty.setHttpCookieStore(new HttpCookieStore.Empty()); // as the JDK client: no cookies, and no lookup per request
-        // The gateway bounds its own concurrency (RouteGate); the pool must not queue below it.
-        jetty.setMaxConnectionsPerDestination(1024);
-        jetty.setMaxRequestsQueuedPerDestination(16_384);
+        jetty.setMaxConnectionsPerDestination(maxPerNode);
+        jetty.setMaxRequestsQueuedPerDestination((int) Math.min(Integer.MAX_VALUE, 16L * maxPerNode));
         try {
             jetty.start();
         } catch (Exception e) {

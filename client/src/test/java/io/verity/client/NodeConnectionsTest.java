@@ -71,7 +71,7 @@ class NodeConnectionsTest {
         });
         server.start();
         base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-        connections = NodeConnections.start(Duration.ofSeconds(2));
+        connections = NodeConnections.start(Duration.ofSeconds(2), 64);
     }
 
     private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {

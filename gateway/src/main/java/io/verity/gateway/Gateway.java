@@ -77,7 +77,9 @@ public final class Gateway implements AutoCloseable {
         double slashFraction = chain.settlement().slashBps().doubleValue() / 10_000;
         Eip712Domain domain = Eip712Domain.verity(d.chainId(), d.settlement()); // node receipts are checked against it
         PayerHeaders payerHeaders = PayerHeaders.of(client.map(ChainAccount::key), clock);
-        this.connections = NodeConnections.start(Duration.ofSeconds(2));
+        // Each admitted inference calls a node once, or k times, plus hedges and audits: room for four per inference.
+        this.connections = NodeConnections.start(Duration.ofSeconds(2),
+                (int) Math.min(Integer.MAX_VALUE, 4L * Math.max(16, config.maxConcurrentInferences())));
         NodeCaller tensorCaller = new NodeCaller(http, connections, domain, config.requestTimeout(), background, payerHeaders);
         this.tee = new TeeGate(config.tee(), chain.nodes(), http, Duration.ofSeconds(2), clock);
         PolicyEngine engine = new PolicyEngine(directory::all, tee, config.routing(), payer.map(p -> p), evidence,
