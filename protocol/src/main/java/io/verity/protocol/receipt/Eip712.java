@@ -21,6 +21,19 @@ final class Eip712 {
     private Eip712() {}
 
     static Keccak256 domainSeparator(Eip712Domain d) {
+        Separator last = lastSeparator;
+        if (last != null && last.domain.equals(d)) return last.hash;
+        Keccak256 hash = separatorOf(d);
+        lastSeparator = new Separator(d, hash);
+        return hash;
+    }
+
+    /** The last domain's separator: a process signs and checks under one domain, and every receipt id needs it. */
+    private record Separator(Eip712Domain domain, Keccak256 hash) {}
+
+    private static volatile Separator lastSeparator;
+
+    private static Keccak256 separatorOf(Eip712Domain d) {
         ByteBuffer b = ByteBuffer.allocate(5 * 32);
         b.put(DOMAIN_TYPEHASH.toArray());
         b.put(keccak(d.name()).toArray());

@@ -10,11 +10,33 @@ import java.util.Objects;
  * A receipt, the domain it was signed under and the node's signature. Holding one says nothing about its
  * validity: call {@link #verify()}.
  */
-public record SignedReceipt(Receipt receipt, Eip712Domain domain, Signature signature) {
-    public SignedReceipt {
-        Objects.requireNonNull(receipt, "receipt");
-        Objects.requireNonNull(domain, "domain");
-        Objects.requireNonNull(signature, "signature");
+public final class SignedReceipt {
+    private final Receipt receipt;
+    private final Eip712Domain domain;
+    private final Signature signature;
+    /*
+     * The id, computed once: a gateway needs it to check the claimed id, to verify, to archive and to write the
+     * answer, and each computation is seven Keccak permutations. A class rather than a record for this field only;
+     * it is a function of the two immutable members above, so a race computes it twice at worst.
+     */
+    private Keccak256 id;
+
+    public SignedReceipt(Receipt receipt, Eip712Domain domain, Signature signature) {
+        this.receipt = Objects.requireNonNull(receipt, "receipt");
+        this.domain = Objects.requireNonNull(domain, "domain");
+        this.signature = Objects.requireNonNull(signature, "signature");
+    }
+
+    public Receipt receipt() {
+        return receipt;
+    }
+
+    public Eip712Domain domain() {
+        return domain;
+    }
+
+    public Signature signature() {
+        return signature;
     }
 
     /**
@@ -30,9 +52,11 @@ public record SignedReceipt(Receipt receipt, Eip712Domain domain, Signature sign
         return new SignedReceipt(receipt, domain, key.sign(receipt.id(domain)));
     }
 
-    /** The receipt id, the EIP-712 digest the signature covers (recomputed on each call). */
+    /** The receipt id, the EIP-712 digest the signature covers. */
     public Keccak256 id() {
-        return receipt.id(domain);
+        Keccak256 known = id;
+        if (known == null) id = known = receipt.id(domain);
+        return known;
     }
 
     /**
@@ -51,8 +75,8 @@ public record SignedReceipt(Receipt receipt, Eip712Domain domain, Signature sign
     /**
      * Checks, in order: receipt version is {@link Receipt#VERSION} or {@link ReceiptV2#VERSION}; the signature is well-formed; s is low;
      * the recovered signer is {@code receipt.node}. It does not judge the domain: use
-     * {@link #verify(Eip712Domain)} when only one chain and contract count. Nothing is cached: each call recomputes the id and
-     * recovers the key.
+     * {@link #verify(Eip712Domain)} when only one chain and contract count. The key is recovered on each call (the id,
+     * a function of the receipt and domain, is computed once).
      */
     public ReceiptVerdict verify() {
         if (receipt.version() != Receipt.VERSION && receipt.version() != ReceiptV2.VERSION) {
@@ -77,5 +101,21 @@ public record SignedReceipt(Receipt receipt, Eip712Domain domain, Signature sign
                     "signature recovers to " + signer + ", expected receipt.node " + receipt.node());
         }
         return new ReceiptVerdict.Verified(signer, id);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SignedReceipt other && receipt.equals(other.receipt) && domain.equals(other.domain)
+                && signature.equals(other.signature);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(receipt, domain, signature);
+    }
+
+    @Override
+    public String toString() {
+        return "SignedReceipt[receipt=" + receipt + ", domain=" + domain + ", signature=" + signature + "]";
     }
 }
