@@ -49,7 +49,10 @@ public final class SignedReceipt {
             throw new IllegalArgumentException(
                     "receipt.node must be the signing key's address " + key.address() + ", got " + receipt.node());
         }
-        return new SignedReceipt(receipt, domain, key.sign(receipt.id(domain)));
+        Keccak256 id = receipt.id(domain);
+        SignedReceipt signed = new SignedReceipt(receipt, domain, key.sign(id));
+        signed.id = id; // a node writes it into the answer next
+        return signed;
     }
 
     /** The receipt id, the EIP-712 digest the signature covers. */
