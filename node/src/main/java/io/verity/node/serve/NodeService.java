@@ -66,7 +66,7 @@ public final class NodeService {
     private volatile PaymentChannels channels;
     private volatile PaymentGate gate; // with channels, when the node charges
     private final PayerProofs proofs; // a payer named must be proven: else anyone could spend a gateway's credit
-    /** The admitted request this thread serves (Javalin runs a request's handlers on one virtual thread). */
+    /** The admitted request this thread serves (Javalin runs a request's handlers on one pooled thread). */
     private final ThreadLocal<PaymentGate.Ticket> ticket = new ThreadLocal<>();
 
     /** @param faultRandom draws the perturbation of {@link Faults#perturb()}; unused without faults */
