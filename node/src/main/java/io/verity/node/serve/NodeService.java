@@ -396,6 +396,7 @@ public final class NodeService {
      * @throws Refusal BAD_PAYER when the header is not an address
      */
     public void admitPayer(String header, String proof, boolean llm) {
+        releasePayer(); // request threads are pooled: a ticket a failed request left must not pay for this one
         PaymentGate g = gate;
         if (g == null) return;
         boolean charges = llm ? config.price().signum() > 0 || config.openAi().tokenPrices()
