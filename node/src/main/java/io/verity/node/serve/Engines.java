@@ -92,6 +92,9 @@ public final class Engines implements AutoCloseable {
         ScheduledFuture<?> timer = watchdog.schedule(() -> stopQuietly(stop), maxRun.toNanos(), TimeUnit.NANOSECONDS);
         try {
             return model.run(inputs, stop);
+        } catch (EngineException e) {
+            if (e.kind() == EngineException.Kind.STOPPED) LOG.warn("a run of model {} was stopped at the limit of {} ms", model.digest(), maxRun.toMillis());
+            throw e;
         } finally {
             timer.cancel(false);
         }
