@@ -140,6 +140,9 @@ public final class NodeCommand {
         @Option(names = "--embedding-max-input-tokens", description = "embeddings: token ids in one token-array input (default 512)")
         Integer embeddingMaxInputTokens;
 
+        @Option(names = "--max-run-ms", description = "stop an inference that runs longer, answering 422 run-too-long (default 20000, 0: no limit)")
+        Long maxRunMs;
+
         @Option(names = "--fault-perturb", description = "TEST ONLY: probability in [0,1] of signing outputs with random noise added (a lying node)")
         Double faultPerturb;
 

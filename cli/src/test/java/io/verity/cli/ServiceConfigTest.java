@@ -40,6 +40,9 @@ class ServiceConfigTest {
         assertThat(c.price()).isEqualTo(BigInteger.valueOf(3)); // typed beats the file
         assertThat(c.chain().orElseThrow().batchSize()).isEqualTo(7); // a flag the command has no option for
         assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString()).config().port()).isEqualTo(7070);
+        assertThat(c.maxRun()).isEqualTo(io.verity.node.NodeConfig.DEFAULT_MAX_RUN);
+        assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--max-run-ms", "750").config().maxRun())
+                .isEqualTo(Duration.ofMillis(750));
     }
 
     @Test

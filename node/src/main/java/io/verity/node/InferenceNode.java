@@ -82,7 +82,7 @@ public final class InferenceNode implements AutoCloseable {
     public static InferenceNode start(NodeConfig config, InferenceEngine engine, InstantSource clock,
             java.util.Map<String, io.verity.llm.LlmEngine> llms) throws IOException {
         List<AutoCloseable> resources = new ArrayList<>();
-        Engines engines = new Engines(engine, config.engineThreads(), config.detContract());
+        Engines engines = new Engines(engine, config.engineThreads(), config.detContract(), config.maxRun());
         resources.add(engines);
         resources.addAll(llms.values());
         try {

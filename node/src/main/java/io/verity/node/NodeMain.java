@@ -21,10 +21,11 @@ import java.time.Duration;
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
  * [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N] [--llm-schema-max-nodes N]
  * [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]
- * [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--fault-perturb P]
+ * [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--max-run-ms MS] [--fault-perturb P]
  * [--fault-latency-ms MS]}
  * and the HTTP limits every server takes ({@link io.verity.http.HttpLimits#USAGE}, docs/security.md; without
  * {@code --max-concurrent} a node admits {@link NodeConfig#CONCURRENT_PER_ENGINE_THREAD} inferences per engine thread).
+ * {@code --max-run-ms} stops an inference that runs longer (default {@link NodeConfig#DEFAULT_MAX_RUN}, 0: no limit).
  * With {@code --upstream-url} the node is a provider proxy for the mapped models (docs/llm.md); keys are best
  * passed by the name of an environment variable that holds them, or a file; never on the command line, which
  * every user of the machine can read ({@code ps}). With
@@ -50,7 +51,7 @@ public final class NodeMain {
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
             + " [--llm-restart-backoff-ms MS] [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N]"
             + " [--llm-schema-max-nodes N] [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]"
-            + " [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--fault-perturb P] [--fault-latency-ms MS] "
+            + " [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--max-run-ms MS] [--fault-perturb P] [--fault-latency-ms MS] "
             + io.verity.http.HttpLimits.USAGE;
 
     private NodeMain() {}
@@ -84,7 +85,7 @@ public final class NodeMain {
             "--upstream-timeout-ms", "--api-key-env", "--price-per-input-token-wei", "--price-per-output-token-wei",
             "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
             "--llm-poison-capacity", "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
-            "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--fault-perturb",
+            "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--max-run-ms", "--fault-perturb",
             "--fault-latency-ms", "--keystore", KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV),
             TxPolicy.FLAG_NAMES.stream()).toList(), java.util.List.of("--attestation-with", "--upstream-model"));
 
@@ -176,6 +177,7 @@ public final class NodeMain {
                             Integer.parseInt(v), openAi.embeddingLimits().maxInputTokens()));
                     case "--embedding-max-input-tokens" -> openAi = openAi.withEmbeddingLimits(new OpenAiSettings.EmbeddingLimits(
                             openAi.embeddingLimits().maxInputs(), Integer.parseInt(v)));
+                    case "--max-run-ms" -> config = config.withMaxRun(Duration.ofMillis(nonNegative(Long.parseLong(v))));
                     case "--fault-perturb" -> faults = faults.withPerturb(Double.parseDouble(v));
                     case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);
@@ -248,6 +250,12 @@ public final class NodeMain {
         }
         config = config.withOpenAi(openAi);
         return config.withFaults(faults);
+    }
+
+    /** A limit in ms where 0 turns it off. */
+    private static long nonNegative(long ms) {
+        if (ms < 0) throw new IllegalArgumentException("expected milliseconds >= 0 (0: no limit), got " + ms);
+        return ms;
     }
 
     private static String keyFile(Path file) {

@@ -182,6 +182,21 @@ class NodeMainTest {
     }
 
     @Test
+    void max_run_ms_limits_a_run_defaults_to_20_s_turns_off_with_0_and_is_checked(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        assertThat(NodeMain.parse(new String[0], n -> null).maxRun()).isEqualTo(Duration.ofSeconds(20)).isEqualTo(NodeConfig.DEFAULT_MAX_RUN);
+        assertThat(NodeMain.parse(new String[] {"--max-run-ms", "1500"}, n -> null).maxRun()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(NodeMain.parse(new String[] {"--max-run-ms", "0"}, n -> null).maxRun()).isZero();
+        Path config = io.verity.testing.ConfigFiles.write(dir.resolve("node.conf"), "--max-run-ms", "250");
+        assertThat(NodeMain.parse(new String[] {"--config", config.toString()}, n -> null).maxRun()).isEqualTo(Duration.ofMillis(250));
+        assertThat(NodeMain.parse(new String[0], java.util.Map.of("VERITY_MAX_RUN_MS", "99")::get).maxRun()).isEqualTo(Duration.ofMillis(99));
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--max-run-ms", "-1"}, n -> null))
+                .hasMessage("--max-run-ms: expected milliseconds >= 0 (0: no limit), got -1");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--max-run-ms", "5s"}, n -> null))
+                .hasMessage("--max-run-ms: expected a number, got '5s'");
+    }
+
+    @Test
     void llm_flags_set_the_worker_limits_and_schema_bounds() {
         NodeConfig c = NodeMain.parse(new String[] {"--llm-worker-memory-mb", "2048", "--llm-restart-backoff-ms", "100",
                 "--llm-restart-backoff-max-ms", "9000", "--llm-poison-ttl-ms", "60000", "--llm-poison-capacity", "7",

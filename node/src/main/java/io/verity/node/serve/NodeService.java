@@ -136,8 +136,9 @@ public final class NodeService {
         t = phases.since(Phase.VALIDATE, t);
         Inference result;
         try {
-            result = model.run(inputs);
+            result = engines.run(model, inputs); // stopped at --max-run-ms
         } catch (EngineException e) {
+            if (e.kind() == EngineException.Kind.STOPPED) throw Refusal.runTooLong(engines.maxRun());
             if (e.kind() == EngineException.Kind.INVALID_INPUT) {
                 throw new Refusal(Refusal.Reason.INVALID_INPUT, e.getMessage(),
                         List.of(new FieldError("/inputs", e.getMessage())));
