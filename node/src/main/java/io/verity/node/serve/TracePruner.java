@@ -30,10 +30,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class TracePruner implements AutoCloseable {
     /** Chain time past a window's end before its files go: a reorg of that much could still land a late open. */
-    static final Duration MARGIN = Duration.ofMinutes(15);
+    public static final Duration MARGIN = Duration.ofMinutes(15);
     /** Receipts looked at per round: bounds the disk and RPC work of one round. */
     static final int BUDGET = 256;
-    private static final Duration IDLE = Duration.ofSeconds(30);
+    /** Between rounds when nothing is due: one eth_call (the latest block) per round. */
+    private static final Duration IDLE = Duration.ofSeconds(5);
+    /** After a failure (chain unreachable, or a DisputeGame deployed before the window existed). */
+    private static final Duration RETRY = Duration.ofMinutes(1);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(TracePruner.class);
 
@@ -154,9 +157,9 @@ public final class TracePruner implements AutoCloseable {
                 loop.sleep(deleted >= BUDGET ? 10 : IDLE.toMillis());
             } catch (IOException | RuntimeException e) {
                 if (loop.closed()) break;
-                LOG.warn("pruning kept inputs failed, nothing deleted since; retrying in {}: {}", IDLE, e.toString());
+                LOG.warn("pruning kept inputs failed, nothing deleted since; retrying in {}: {}", RETRY, e.toString());
                 current = null; // read the batch again
-                loop.sleep(IDLE.toMillis());
+                loop.sleep(RETRY.toMillis());
             }
         }
     }

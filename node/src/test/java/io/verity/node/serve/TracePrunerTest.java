@@ -92,14 +92,19 @@ class TracePrunerTest {
         return ids;
     }
 
+    /** {@code count} receipts with kept inputs, committed as batch {@code batchId} at {@code at}. */
+    List<Keccak256> batch(TraceStore store, long batchId, Instant at, int from, int count) {
+        List<Keccak256> ids = kept(store, from, count);
+        chain.commit(batchId, at, ids);
+        return ids;
+    }
+
     @Test
     void deletes_only_inputs_whose_window_closed_and_holds_a_disputed_one_until_its_game_ends() throws IOException {
         TraceStore store = store();
-        List<Keccak256> old = kept(store, 0, 3);
-        List<Keccak256> young = kept(store, 10, 2);
+        List<Keccak256> old = batch(store, 4, T0, 0, 3);
+        List<Keccak256> young = batch(store, 9, T0.plus(Duration.ofHours(6)), 10, 2);
         List<Keccak256> unsettled = kept(store, 20, 1); // in no batch yet
-        chain.commit(4, T0, old);
-        chain.commit(9, T0.plus(Duration.ofHours(6)), young);
         chain.openGames.add(old.get(1));
         TracePruner pruner = new TracePruner(store, chain, chain);
 
@@ -123,10 +128,8 @@ class TracePrunerTest {
     @Test
     void a_restart_resumes_from_its_cursor_and_remembers_held_receipts() throws IOException {
         TraceStore store = store();
-        List<Keccak256> a = kept(store, 0, 2);
-        List<Keccak256> b = kept(store, 10, 2);
-        chain.commit(1, T0, a);
-        chain.commit(2, T0.plus(Duration.ofDays(3)), b);
+        List<Keccak256> a = batch(store, 1, T0, 0, 2);
+        List<Keccak256> b = batch(store, 2, T0.plus(Duration.ofDays(3)), 10, 2);
         chain.openGames.add(a.get(0));
         chain.now = T0.plus(Duration.ofDays(2));
         assertThat(new TracePruner(store, chain, chain).round()).isEqualTo(1);
@@ -141,10 +144,8 @@ class TracePrunerTest {
     @Test
     void a_failure_halfway_deletes_nothing_still_needed_and_the_next_round_finishes() throws IOException {
         TraceStore store = store();
-        List<Keccak256> due = kept(store, 0, 5);
-        List<Keccak256> young = kept(store, 10, 2);
-        chain.commit(1, T0, due);
-        chain.commit(2, T0.plus(Duration.ofDays(2)), young);
+        List<Keccak256> due = batch(store, 1, T0, 0, 5);
+        List<Keccak256> young = batch(store, 2, T0.plus(Duration.ofDays(2)), 10, 2);
         chain.now = T0.plus(Duration.ofDays(2));
         chain.failOpenAfter = 2;
         TracePruner pruner = new TracePruner(store, chain, chain);
@@ -163,8 +164,7 @@ class TracePrunerTest {
     @Test
     void one_round_looks_at_no_more_than_its_budget() throws IOException {
         TraceStore store = store();
-        List<Keccak256> due = kept(store, 0, TracePruner.BUDGET + 5);
-        chain.commit(1, T0, due);
+        List<Keccak256> due = batch(store, 1, T0, 0, TracePruner.BUDGET + 5);
         chain.now = T0.plus(Duration.ofDays(2));
         TracePruner pruner = new TracePruner(store, chain, chain);
 
