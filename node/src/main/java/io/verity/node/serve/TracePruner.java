@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class TracePruner implements AutoCloseable {
     /** Chain time past a window's end before its files go: a reorg of that much could still land a late open. */
     public static final Duration MARGIN = Duration.ofMinutes(15);
-    /** Receipts looked at per round: bounds the disk and RPC work of one round. */
+    /** Receipts and batches looked at per round: bounds the disk and RPC work of one round. */
     static final int BUDGET = 256;
     /** Between rounds when nothing is due: one eth_call (the latest block) per round. */
     private static final Duration IDLE = Duration.ofSeconds(5);
@@ -79,6 +79,7 @@ public final class TracePruner implements AutoCloseable {
     private Batch current;
     private Instant currentCloses;
     private int position;
+    private boolean busy; // the last round used its whole budget: more may be due at once
 
     TracePruner(TraceStore store, Batches batches, Disputes disputes) throws IOException {
         this.store = store;
@@ -97,7 +98,8 @@ public final class TracePruner implements AutoCloseable {
     }
 
     /**
-     * One bounded round: looks at up to {@link #BUDGET} receipts that have a file (held ones first).
+     * One bounded round: looks at up to {@link #BUDGET} receipts and batches (held receipts first; a batch costs one
+     * for its commit time).
      *
      * @return how many files it deleted
      */
@@ -123,14 +125,15 @@ public final class TracePruner implements AutoCloseable {
                 current = next.get();
                 position = 0;
                 currentCloses = disputes.settledAt(current.batchId()).plus(window).plus(MARGIN);
+                looked++;
             }
             if (now == null) now = disputes.now();
             if (!now.isAfter(currentCloses)) break; // later batches were committed later: none is due either
             List<Keccak256> ids = current.receiptIds();
             while (position < ids.size() && looked < BUDGET) {
                 Keccak256 id = ids.get(position++);
-                if (!store.has(id)) continue; // not disputable (no trace), or deleted before a restart
                 looked++;
+                if (!store.has(id)) continue; // not disputable (no trace), or deleted before a restart
                 if (disputes.open(id)) {
                     held.add(id);
                 } else {
@@ -145,6 +148,7 @@ public final class TracePruner implements AutoCloseable {
             }
         }
         if (changed) writeState();
+        busy = looked >= BUDGET;
         return deleted;
     }
 
@@ -153,8 +157,8 @@ public final class TracePruner implements AutoCloseable {
             try {
                 int deleted = round();
                 if (deleted > 0) LOG.info("deleted the kept inputs of {} receipt(s) past their dispute window", deleted);
-                // a full round means more is due: go on at once (after a pause that lets a close in)
-                loop.sleep(deleted >= BUDGET ? 10 : IDLE.toMillis());
+                // a full round means more may be due: go on at once (after a pause that lets a close in)
+                loop.sleep(busy ? 10 : IDLE.toMillis());
             } catch (IOException | RuntimeException e) {
                 if (loop.closed()) break;
                 LOG.warn("pruning kept inputs failed, nothing deleted since; retrying in {}: {}", RETRY, e.toString());
