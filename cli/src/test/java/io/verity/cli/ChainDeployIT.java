@@ -84,6 +84,10 @@ class ChainDeployIT {
         assertThat(unsetEnv.exit()).isEqualTo(Main.USAGE);
         assertThat(unsetEnv.err()).contains("--key-env: environment variable VERITY_TEST_SURELY_UNSET_KEY is not set");
 
+        CliRun noWindow = run("chain", "deploy", "--rpc", chain.rpcUrl(), "--deployment", file, "--dispute-window", "0");
+        assertThat(noWindow.exit()).isEqualTo(Main.USAGE);
+        assertThat(noWindow.err()).contains("--dispute-window must be at least 1 second, got 0");
+
         Files.writeString(ks.resolveSibling("password"), "wrong\n");
         CliRun wrongPassword = run(deploy(ks, dir.resolve("d.json")).toArray(String[]::new));
         assertThat(wrongPassword.exit()).isEqualTo(Main.USAGE);
