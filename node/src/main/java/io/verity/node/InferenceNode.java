@@ -152,6 +152,9 @@ public final class InferenceNode implements AutoCloseable {
                             ChainAccount.of(identity.key()), clock);
                     resources.add(channels);
                     service.attach(channels);
+                    if (deployment.get().disputeGame() != null) { // kept inputs past their dispute window go
+                        resources.addAll(TracePruning.start(service.traces(), batcher, deployment.get(), identity, chain.get().tx()));
+                    }
                     if (deployment.get().disputeGame() != null && servesDeterministically(hub, engines)) {
                         resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity, chain.get().tx()));
                     }
