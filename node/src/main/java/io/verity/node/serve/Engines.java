@@ -28,6 +28,7 @@ public final class Engines implements AutoCloseable {
     private final EngineKind defaultKind;
     private final int threads;
     private final String detContract;
+    private final DetTrace detTrace;
     private final Map<EngineKind, InferenceEngine> engines = new EnumMap<>(EngineKind.class); // guarded by this
     private final DeterministicEngines otherContracts;
     private boolean closed;
@@ -36,11 +37,13 @@ public final class Engines implements AutoCloseable {
      * @param defaultEngine the engine for models whose manifest names none; owned from here on
      * @param threads the threads of every engine made here ({@link #create})
      * @param detContract the contract of a det engine made here to serve ({@link NodeConfig#detContract()})
+     * @param detTrace whether a det engine made here to serve traces every run ({@link NodeConfig#detTrace()})
      */
-    public Engines(InferenceEngine defaultEngine, int threads, String detContract) {
+    public Engines(InferenceEngine defaultEngine, int threads, String detContract, DetTrace detTrace) {
         this.defaultKind = kindOf(defaultEngine);
         this.threads = threads;
         this.detContract = Objects.requireNonNull(detContract, "detContract");
+        this.detTrace = Objects.requireNonNull(detTrace, "detTrace");
         this.otherContracts = DeterministicEngines.create(threads, true);
         engines.put(defaultKind, defaultEngine);
     }
@@ -51,8 +54,13 @@ public final class Engines implements AutoCloseable {
      * ({@link #signedTraceRoot}), so a disputable answer costs an untraced run.
      */
     public static InferenceEngine create(EngineKind kind, int threads, String detContract) {
+        return create(kind, threads, detContract, DetTrace.ON_CHALLENGE);
+    }
+
+    /** As {@link #create(EngineKind, int, String)}; with {@link DetTrace#EAGER} det traces every run and signs its root. */
+    public static InferenceEngine create(EngineKind kind, int threads, String detContract, DetTrace detTrace) {
         return switch (kind) {
-            case DET -> DeterministicEngine.create(threads, false, detContract);
+            case DET -> DeterministicEngine.create(threads, detTrace == DetTrace.EAGER, detContract);
             case ONNXRUNTIME -> OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults().withIntraOpThreads(threads));
         };
     }
@@ -106,7 +114,7 @@ public final class Engines implements AutoCloseable {
     /** The engine of {@code kind}, created on first use. */
     public synchronized InferenceEngine get(EngineKind kind) {
         if (closed) throw new IllegalStateException("engines are closed");
-        return engines.computeIfAbsent(kind, k -> create(k, threads, detContract));
+        return engines.computeIfAbsent(kind, k -> create(k, threads, detContract, detTrace));
     }
 
     @Override
