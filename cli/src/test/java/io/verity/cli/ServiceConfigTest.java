@@ -46,6 +46,19 @@ class ServiceConfigTest {
     }
 
     @Test
+    void node_start_takes_det_trace_typed_or_from_the_config_file_and_refuses_it_without_the_det_engine() throws Exception {
+        assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--engine", "det", "--det-trace", "eager")
+                .config().detTrace()).isEqualTo(io.verity.node.serve.DetTrace.EAGER);
+        Path config = ConfigFiles.write(dir.resolve("det.conf"), "--engine", "det", "--det-trace", "eager");
+        assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--config", config.toString())
+                .config().detTrace()).isEqualTo(io.verity.node.serve.DetTrace.EAGER);
+        assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString()).config().detTrace())
+                .isEqualTo(io.verity.node.serve.DetTrace.ON_CHALLENGE);
+        assertThatThrownBy(() -> parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--det-trace", "eager")
+                .config()).isInstanceOf(TensorFiles.UsageError.class).hasMessageContaining("--det-trace: only the deterministic engine");
+    }
+
+    @Test
     void gateway_and_explorer_start_read_it_too_and_bad_lines_are_usage_errors() throws Exception {
         Path deployment = Files.writeString(dir.resolve("d.json"), "{}");
         Path gw = ConfigFiles.write(dir.resolve("gw.conf"), "--home", dir.toString(), "--deployment", deployment.toString(),

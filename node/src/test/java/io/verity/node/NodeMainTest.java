@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import io.verity.node.serve.DetTrace;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,19 @@ class NodeMainTest {
         assertThat(NodeMain.parse(new String[] {"--det-contract", "verity-det/3"}).detContract()).isEqualTo("verity-det/3");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--det-contract", "1"}))
                 .hasMessage("--det-contract: deterministic contract must be 2 or 3 (verity-det/2, verity-det/3), got '1'");
+    }
+
+    @Test
+    void det_trace_defaults_to_on_challenge_takes_eager_and_is_refused_without_the_det_engine() {
+        assertThat(NodeMain.parse(new String[] {"--home", "/tmp/h"}).detTrace()).isEqualTo(DetTrace.ON_CHALLENGE);
+        assertThat(NodeMain.parse(new String[] {"--det-trace", "eager", "--engine", "det"}).detTrace()).isEqualTo(DetTrace.EAGER);
+        assertThat(NodeMain.parse(new String[] {"--engine", "det", "--det-trace", "on-challenge"}).detTrace()).isEqualTo(DetTrace.ON_CHALLENGE);
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--engine", "det", "--det-trace", "lazy"}))
+                .hasMessage("--det-trace: det trace must be on-challenge or eager, got 'lazy'");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--det-trace", "eager"}))
+                .hasMessage("--det-trace: only the deterministic engine keeps a trace; add --engine det");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--engine", "onnxruntime", "--det-trace", "on-challenge"}))
+                .hasMessageStartingWith("--det-trace: only the deterministic engine");
     }
 
     @Test

@@ -40,6 +40,7 @@ public final class Engines implements AutoCloseable {
     private final EngineKind defaultKind;
     private final int threads;
     private final String detContract;
+    private final DetTrace detTrace;
     private final Map<EngineKind, InferenceEngine> engines = new EnumMap<>(EngineKind.class); // guarded by this
     private final DeterministicEngines otherContracts;
     private final Duration maxRun;
@@ -49,19 +50,21 @@ public final class Engines implements AutoCloseable {
 
     /** Engines whose runs are not limited in time. */
     public Engines(InferenceEngine defaultEngine, int threads, String detContract) {
-        this(defaultEngine, threads, detContract, Duration.ZERO);
+        this(defaultEngine, threads, detContract, DetTrace.ON_CHALLENGE, Duration.ZERO);
     }
 
     /**
      * @param defaultEngine the engine for models whose manifest names none; owned from here on
      * @param threads the threads of every engine made here ({@link #create})
      * @param detContract the contract of a det engine made here to serve ({@link NodeConfig#detContract()})
+     * @param detTrace whether a det engine made here to serve traces every run ({@link NodeConfig#detTrace()})
      * @param maxRun how long one {@link #run} may take before it is stopped ({@link NodeConfig#maxRun()}); zero: no limit
      */
-    public Engines(InferenceEngine defaultEngine, int threads, String detContract, Duration maxRun) {
+    public Engines(InferenceEngine defaultEngine, int threads, String detContract, DetTrace detTrace, Duration maxRun) {
         this.defaultKind = kindOf(defaultEngine);
         this.threads = threads;
         this.detContract = Objects.requireNonNull(detContract, "detContract");
+        this.detTrace = Objects.requireNonNull(detTrace, "detTrace");
         this.maxRun = Objects.requireNonNull(maxRun, "maxRun");
         if (maxRun.isNegative()) throw new IllegalArgumentException("maxRun must be >= 0, got " + maxRun);
         this.watchdog = maxRun.isZero() ? null : watchdog();
@@ -114,8 +117,13 @@ public final class Engines implements AutoCloseable {
      * ({@link #signedTraceRoot}), so a disputable answer costs an untraced run.
      */
     public static InferenceEngine create(EngineKind kind, int threads, String detContract) {
+        return create(kind, threads, detContract, DetTrace.ON_CHALLENGE);
+    }
+
+    /** As {@link #create(EngineKind, int, String)}; with {@link DetTrace#EAGER} det traces every run and signs its root. */
+    public static InferenceEngine create(EngineKind kind, int threads, String detContract, DetTrace detTrace) {
         return switch (kind) {
-            case DET -> DeterministicEngine.create(threads, false, detContract);
+            case DET -> DeterministicEngine.create(threads, detTrace == DetTrace.EAGER, detContract);
             case ONNXRUNTIME -> OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults().withIntraOpThreads(threads));
         };
     }
@@ -169,7 +177,7 @@ public final class Engines implements AutoCloseable {
     /** The engine of {@code kind}, created on first use. */
     public synchronized InferenceEngine get(EngineKind kind) {
         if (closed) throw new IllegalStateException("engines are closed");
-        return engines.computeIfAbsent(kind, k -> create(k, threads, detContract));
+        return engines.computeIfAbsent(kind, k -> create(k, threads, detContract, detTrace));
     }
 
     @Override
