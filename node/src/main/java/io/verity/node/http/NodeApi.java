@@ -442,6 +442,7 @@ public final class NodeApi {
             case MODEL_UNLOADABLE, NOT_DURABLE -> ProblemKind.UNAVAILABLE;
             case INVALID_INPUT -> ProblemKind.INVALID_INPUT;
             case ENGINE_FAILED -> ProblemKind.INTERNAL;
+            case RUN_TOO_LONG -> ProblemKind.RUN_TOO_LONG;
         };
         return kind.problem(e.getMessage(), e.errors());
     }
