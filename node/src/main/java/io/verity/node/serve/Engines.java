@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -44,8 +44,10 @@ public final class Engines implements AutoCloseable {
     private final Map<EngineKind, InferenceEngine> engines = new EnumMap<>(EngineKind.class); // guarded by this
     private final DeterministicEngines otherContracts;
     private final Duration maxRun;
-    /** Throws the stop of a run at {@link #maxRun}; null without a limit. */
+    /** Throws the stop of the runs past {@link #maxRun}; null without a limit. */
     private final ScheduledThreadPoolExecutor watchdog;
+    /** The runs under way and their deadlines ({@link System#nanoTime}). */
+    private final Map<RunStop, Long> running = new ConcurrentHashMap<>();
     private boolean closed;
 
     /** Engines whose runs are not limited in time. */
@@ -72,10 +74,23 @@ public final class Engines implements AutoCloseable {
         engines.put(defaultKind, defaultEngine);
     }
 
-    private static ScheduledThreadPoolExecutor watchdog() {
+    /**
+     * Ticks at a fixed rate (a tenth of the limit, at most 100 ms) and stops the runs past their deadline. A timer per
+     * run would wake this thread on every answer (one more context switch per request); the tick costs ten or so
+     * wake-ups a second whatever the load, and stops a run at most one tick late.
+     */
+    private ScheduledThreadPoolExecutor watchdog() {
         ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("run-watchdog").factory());
-        w.setRemoveOnCancelPolicy(true); // a run that ends in time leaves nothing queued for the rest of the limit
+        long tick = Math.max(1, Math.min(100, maxRun.toMillis() / 10));
+        w.scheduleAtFixedRate(this::stopLateRuns, tick, tick, TimeUnit.MILLISECONDS);
         return w;
+    }
+
+    private void stopLateRuns() {
+        long now = System.nanoTime();
+        running.forEach((stop, deadline) -> {
+            if (now - deadline >= 0 && running.remove(stop, deadline)) stopQuietly(stop);
+        });
     }
 
     /** How long one run may take; zero for no limit. */
@@ -92,14 +107,14 @@ public final class Engines implements AutoCloseable {
     public Inference run(LoadedModel model, List<Tensor> inputs) {
         if (watchdog == null) return model.run(inputs);
         RunStop stop = new RunStop();
-        ScheduledFuture<?> timer = watchdog.schedule(() -> stopQuietly(stop), maxRun.toNanos(), TimeUnit.NANOSECONDS);
+        running.put(stop, System.nanoTime() + maxRun.toNanos());
         try {
             return model.run(inputs, stop);
         } catch (EngineException e) {
             if (e.kind() == EngineException.Kind.STOPPED) LOG.warn("a run of model {} was stopped at the limit of {} ms", model.digest(), maxRun.toMillis());
             throw e;
         } finally {
-            timer.cancel(false);
+            running.remove(stop);
         }
     }
 
