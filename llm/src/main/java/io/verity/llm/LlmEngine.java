@@ -163,6 +163,8 @@ public final class LlmEngine implements AutoCloseable {
         volatile boolean stalled;
         /** When the worker last wrote a protocol line (nanoTime); what the watchdog watches. */
         volatile long lastLineNanos = System.nanoTime();
+        /** While the caller's token callback runs (a slow client), lines wait in the pipe: not the worker's silence. */
+        volatile boolean callerBusy;
 
         Worker(Process process) {
             this.process = process;
@@ -407,7 +409,15 @@ public final class LlmEngine implements AutoCloseable {
                     if (line.path("id").asLong(-2) != id) continue;
                     w.lastLineNanos = System.nanoTime();
                     if (line.has("token")) {
-                        if (onToken != null) onToken.accept(line.get("token").asText());
+                        if (onToken != null) {
+                            w.callerBusy = true;
+                            try {
+                                onToken.accept(line.get("token").asText());
+                            } finally {
+                                w.callerBusy = false;
+                                w.lastLineNanos = System.nanoTime();
+                            }
+                        }
                     } else if (line.has("error")) {
                         throw new LlmException(LlmException.Fault.REQUEST, "llama.cpp refused the request: "
                                 + line.get("error").asText());
@@ -438,12 +448,13 @@ public final class LlmEngine implements AutoCloseable {
             try {
                 while (true) {
                     long quiet = System.nanoTime() - w.lastLineNanos;
-                    if (quiet >= limit) break;
-                    Thread.sleep(Duration.ofNanos(limit - quiet));
+                    if (quiet >= limit && !w.callerBusy) break;
+                    Thread.sleep(Duration.ofNanos(quiet >= limit ? limit : limit - quiet));
                 }
             } catch (InterruptedException e) {
                 return; // the request ended in time
             }
+            if (Thread.currentThread().isInterrupted()) return; // it ended just now
             w.stalled = true;
             kill(w); // its stdout ends: the request's read fails and takes the crash path (lost)
         });
