@@ -127,6 +127,9 @@ public final class NodeCommand {
         @Option(names = "--llm-poison-capacity", description = "language models: how many such requests are remembered (default 1024)")
         Long llmPoisonCapacity;
 
+        @Option(names = "--llm-stall-ms", description = "language models: kill a worker that writes nothing for this long while it runs a request, 0 for no limit (default 120000)")
+        Long llmStallMs;
+
         @Option(names = "--llm-schema-max-nodes", description = "language models: JSON values in a response_format or tool schema (default 4096)")
         Integer llmSchemaMaxNodes;
 

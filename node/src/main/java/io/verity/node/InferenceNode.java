@@ -112,7 +112,7 @@ public final class InferenceNode implements AutoCloseable {
                 var w = config.openAi().workers();
                 io.verity.llm.LlmEngine llm = io.verity.llm.LlmEngine.start(hub.file(m.digest()), new io.verity.llm.LlmEngine.Options(
                         config.engineThreads(), config.home().resolve("llama.log"), w.memoryMb(), w.minBackoff(), w.maxBackoff(),
-                        w.poisonTtl(), w.poisonCapacity()));
+                        w.poisonTtl(), w.poisonCapacity(), w.stallLimit()));
                 resources.add(llm);
                 models.add(m.name(), llm);
             }

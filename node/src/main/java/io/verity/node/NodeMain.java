@@ -19,7 +19,7 @@ import java.time.Duration;
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
- * [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N] [--llm-schema-max-nodes N]
+ * [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N] [--llm-stall-ms MS] [--llm-schema-max-nodes N]
  * [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]
  * [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--max-run-ms MS] [--fault-perturb P]
  * [--fault-latency-ms MS]}
@@ -51,6 +51,7 @@ public final class NodeMain {
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
             + " [--llm-restart-backoff-ms MS] [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N]"
+            + " [--llm-stall-ms MS]"
             + " [--llm-schema-max-nodes N] [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]"
             + " [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--max-run-ms MS] [--fault-perturb P] [--fault-latency-ms MS] "
             + io.verity.http.HttpLimits.USAGE;
@@ -85,7 +86,7 @@ public final class NodeMain {
             "--attestation-with", "--upstream-url", "--upstream-key-file", "--upstream-key-env", "--upstream-model",
             "--upstream-timeout-ms", "--api-key-env", "--price-per-input-token-wei", "--price-per-output-token-wei",
             "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
-            "--llm-poison-capacity", "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
+            "--llm-poison-capacity", "--llm-stall-ms", "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
             "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--max-run-ms", "--fault-perturb",
             "--fault-latency-ms", "--keystore", KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV),
             TxPolicy.FLAG_NAMES.stream()).toList(), java.util.List.of("--attestation-with", "--upstream-model"));
@@ -175,7 +176,7 @@ public final class NodeMain {
                     case "--price-per-input-token-wei" -> inputPrice = new BigInteger(v);
                     case "--price-per-output-token-wei" -> outputPrice = new BigInteger(v);
                     case "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
-                         "--llm-poison-capacity" -> openAi = openAi.withWorkers(llmWorkers(openAi.workers(), flag, Long.parseLong(v)));
+                         "--llm-poison-capacity", "--llm-stall-ms" -> openAi = openAi.withWorkers(llmWorkers(openAi.workers(), flag, Long.parseLong(v)));
                     case "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
                          "--llm-schema-max-pattern" -> openAi = openAi.withSchemaLimits(schemaLimits(openAi.schemaLimits(), flag,
                             Integer.parseInt(v)));
@@ -277,7 +278,7 @@ public final class NodeMain {
         }
     }
 
-    /** The --llm-worker-* / --llm-restart-* / --llm-poison-* flags (docs/security.md, "Language models"). */
+    /** The --llm-worker-* / --llm-restart-* / --llm-poison-* / --llm-stall-ms flags (docs/security.md, "Language models"). */
     private static io.verity.llm.LlmEngine.Options llmWorkers(io.verity.llm.LlmEngine.Options o, String flag, long v) {
         return switch (flag) {
             case "--llm-worker-memory-mb" -> o.withMemoryMb(v);
@@ -285,6 +286,7 @@ public final class NodeMain {
                     ? Duration.ofMillis(v) : o.maxBackoff());
             case "--llm-restart-backoff-max-ms" -> o.withBackoff(o.minBackoff(), Duration.ofMillis(v));
             case "--llm-poison-ttl-ms" -> o.withPoison(Duration.ofMillis(v), o.poisonCapacity());
+            case "--llm-stall-ms" -> o.withStallLimit(Duration.ofMillis(v));
             default -> o.withPoison(o.poisonTtl(), Math.toIntExact(v));
         };
     }

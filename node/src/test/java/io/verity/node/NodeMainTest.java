@@ -231,6 +231,28 @@ class NodeMainTest {
     }
 
     @Test
+    void llm_stall_ms_sets_the_worker_watchdog_from_flag_config_or_environment(@TempDir Path dir) throws Exception {
+        assertThat(NodeMain.parse(new String[0], n -> null).openAi().workers().stallLimit())
+                .isEqualTo(io.verity.llm.LlmEngine.Options.DEFAULT_STALL_LIMIT).isEqualTo(Duration.ofMinutes(2));
+        assertThat(NodeMain.parse(new String[] {"--llm-stall-ms", "1500"}, n -> null).openAi().workers().stallLimit())
+                .isEqualTo(Duration.ofMillis(1500));
+        assertThat(NodeMain.parse(new String[] {"--llm-stall-ms", "0"}, n -> null).openAi().workers().stallLimit()).isZero();
+        Path config = io.verity.testing.ConfigFiles.write(dir.resolve("node.conf"), "--llm-stall-ms", "30000");
+        assertThat(NodeMain.parse(new String[] {"--config", config.toString()}, n -> null).openAi().workers().stallLimit())
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(NodeMain.parse(new String[0], java.util.Map.of("VERITY_LLM_STALL_MS", "7000")::get).openAi().workers()
+                .stallLimit()).isEqualTo(Duration.ofSeconds(7));
+        // other worker flags keep it, it keeps them
+        var w = NodeMain.parse(new String[] {"--llm-stall-ms", "9000", "--llm-poison-capacity", "3"}, n -> null).openAi().workers();
+        assertThat(w.stallLimit()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(w.poisonCapacity()).isEqualTo(3);
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--llm-stall-ms", "-1"}, n -> null))
+                .hasMessage("--llm-stall-ms: the stall limit must be >= 0 (0: none), got -1 ms");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--llm-stall-ms", "2m"}, n -> null))
+                .hasMessage("--llm-stall-ms: expected a number, got '2m'");
+    }
+
+    @Test
     void http_limits_are_flags_and_concurrency_defaults_to_the_engine_threads() {
         NodeConfig d = NodeMain.parse(new String[] {"--threads", "2"}, n -> null);
         assertThat(d.maxConcurrentInferences()).isEqualTo(2 * NodeConfig.CONCURRENT_PER_ENGINE_THREAD);
