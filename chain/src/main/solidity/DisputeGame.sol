@@ -22,6 +22,8 @@ import {Committees, CommitteePayouts} from "./Committees.sol";
 /// A receipt whose traceRoot is TRACE_ON_CHALLENGE signs no root: `open` waits for the node's `commitTrace`, whose last
 /// entry must be the signed outputsDigest, and the bisection runs against that root (docs/deterministic-engine.md,
 /// "Trace on challenge").
+/// A receipt can be opened only within `disputeWindow` seconds of its batch's commit (Settlement records the time):
+/// after that its node may delete the inputs it kept to answer a dispute (docs/deterministic-engine.md, "Dispute window").
 contract DisputeGame is CommitteePayouts {
     /// Drawing (appended, so earlier values keep their numbers): the bisection is over and the committee waits for
     /// block `drawBlock` to be mined.
@@ -87,6 +89,9 @@ contract DisputeGame is CommitteePayouts {
     uint16 public immutable committeeBps;
     /// Slashed from a committee member that voted against the majority (0: only recorded).
     uint256 public immutable wrongVoteSlash;
+    /// Seconds after a receipt's batch commit during which `open` accepts it; `proveOutputs` (a self-contained proof
+    /// that needs nothing from the node) has no window.
+    uint64 public immutable disputeWindow;
 
     Game[] private games;
     mapping(uint256 => address[]) private committees;
@@ -134,11 +139,14 @@ contract DisputeGame is CommitteePayouts {
     error NotNode(address caller);
     error TraceNotOutputs(bytes32 lastEntry, bytes32 outputsDigest);
     error CommitWindowOpen(uint64 commitBlock, uint64 blockNumber);
+    error DisputeWindowClosed(bytes32 receiptId, uint64 closedAt, uint64 nowTime);
+    error InvalidWindow(uint64 value);
 
     constructor(NodeRegistry registry_, Settlement settlement_, uint256 minBond_, uint64 moveTimeout_, uint64 voteTimeout_,
-        uint8 committeeSize_, uint16 slashBps_, uint16 committeeBps_, uint256 wrongVoteSlash_)
+        uint8 committeeSize_, uint16 slashBps_, uint16 committeeBps_, uint256 wrongVoteSlash_, uint64 disputeWindow_)
     {
         if (slashBps_ == 0 || slashBps_ > 10_000) revert InvalidBps(slashBps_);
+        if (disputeWindow_ == 0) revert InvalidWindow(disputeWindow_);
         if (committeeBps_ > 10_000) revert InvalidBps(committeeBps_);
         registry = registry_;
         settlement = settlement_;
@@ -149,13 +157,14 @@ contract DisputeGame is CommitteePayouts {
         slashBps = slashBps_;
         committeeBps = committeeBps_;
         wrongVoteSlash = wrongVoteSlash_;
+        disputeWindow = disputeWindow_;
     }
 
     /// Slashed stake arrives here from NodeRegistry before it is split.
     receive() external payable {}
 
-    /// Challenges a settled receipt (Settlement.verifyReceipt must pass) whose trace has `n` entries, with a
-    /// bond of at least `minBond`. The node moves first: it reveals chain(mid), or, on an on-challenge receipt,
+    /// Challenges a settled receipt (Settlement.verifyReceipt must pass, at most `disputeWindow` seconds after its
+    /// batch was committed) whose trace has `n` entries, with a bond of at least `minBond`. The node moves first: it reveals chain(mid), or, on an on-challenge receipt,
     /// commits its trace (then `n` is the committed trace's length, whatever the challenger passed).
     function open(VerityReceipt.Receipt calldata r, bytes calldata sig, uint256 batchId, bytes32[] calldata proof, uint64 n)
         external
@@ -163,8 +172,8 @@ contract DisputeGame is CommitteePayouts {
         returns (uint256 gameId)
     {
         _canOpen(r, n);
-        (bytes32 id,,) = settlement.verifyReceipt(r, sig, batchId, proof);
-        return _open(r, id, n);
+        (bytes32 id, uint64 settledAt,) = settlement.verifyReceipt(r, sig, batchId, proof);
+        return _open(r, id, settledAt, n);
     }
 
     /// open for a format-2 receipt (Settlement.verifyReceiptV2 must pass); the game is on its v1 fields.
@@ -172,8 +181,8 @@ contract DisputeGame is CommitteePayouts {
         uint64 n) external payable returns (uint256 gameId)
     {
         _canOpen(r.receipt, n);
-        (bytes32 id,,) = settlement.verifyReceiptV2(r, sig, batchId, proof);
-        return _open(r.receipt, id, n);
+        (bytes32 id, uint64 settledAt,) = settlement.verifyReceiptV2(r, sig, batchId, proof);
+        return _open(r.receipt, id, settledAt, n);
     }
 
     function _canOpen(VerityReceipt.Receipt calldata r, uint64 n) private view {
@@ -182,8 +191,11 @@ contract DisputeGame is CommitteePayouts {
         if (n == 0) revert EmptyTrace();
     }
 
-    function _open(VerityReceipt.Receipt calldata r, bytes32 id, uint64 n) private returns (uint256 gameId) {
+    function _open(VerityReceipt.Receipt calldata r, bytes32 id, uint64 settledAt, uint64 n) private returns (uint256 gameId) {
         if (convicted[id]) revert AlreadyConvicted(id);
+        // inclusive, as the move deadlines; summed in 256 bits so a huge window means "always" (no overflow)
+        uint256 closedAt = uint256(settledAt) + disputeWindow;
+        if (block.timestamp > closedAt) revert DisputeWindowClosed(id, uint64(closedAt), uint64(block.timestamp));
         if (openGame[id] != 0) revert AlreadyDisputed(id, openGame[id] - 1);
         gameId = games.length;
         Game storage g = games.push();

@@ -41,11 +41,12 @@ import java.util.concurrent.TimeUnit;
  * conversions), the node through the JDK HttpClient ({@code node}) and through one blocking socket per worker
  * ({@code node/raw}, {@link RawHttpClient}): the gap between the last two is the client's cost, not the node's.
  *
- * <pre>./verity load [seconds]   (results: docs/benchmarks.md)</pre>
+ * <pre>./verity load [seconds]   (results: docs/benchmarks.md)
+ * VERITY_JAVA_OPTS=-Dverity.load.rows=node/raw,GET ./verity load 4   (only the rows named)</pre>
  */
 public final class NodeLoad {
     record Result(String what, int concurrency, long requests, double seconds, long[] latenciesNanos,
-            Map<String, double[]> phases, double cpuMicrosPerRequest, double switchesPerRequest) {
+            Map<String, double[]> phases, double cpuMicrosPerRequest, double switchesPerRequest, double preemptionsPerRequest) {
         double throughput() {
             return requests / seconds;
         }
@@ -148,14 +149,19 @@ public final class NodeLoad {
         } finally {
             for (RawHttpClient c : sockets) c.close();
         }
-        // cpu µs/req: the whole JVM's CPU (client and node) per request; ctxsw/req: its threads' context switches.
-        System.out.printf("%n%-24s %3s %10s %9s %9s %9s %12s %10s%n", "target", "c", "req/s", "p50 ms", "mean ms", "p99 ms",
-                "cpu µs/req", "ctxsw/req");
-        List<Result> all = new ArrayList<>(List.of(floor, rawFloor));
+        // cpu µs/req: the whole JVM's CPU (client and node) per request.
+        // ctxsw/req: threads that blocked, per request (hand-offs); preempt/req: threads preempted (the machine's load)
+        System.out.printf("%n%-24s %3s %10s %9s %9s %9s %12s %10s %12s%n", "target", "c", "req/s", "p50 ms", "mean ms", "p99 ms",
+                "cpu µs/req", "ctxsw/req", "preempt/req");
+        results.removeIf(java.util.Objects::isNull);
+        List<Result> all = new ArrayList<>();
+        if (floor != null) all.add(floor);
+        if (rawFloor != null) all.add(rawFloor);
         all.addAll(results);
         for (Result r : all) {
-            System.out.printf("%-24s %3d %10.1f %9.3f %9.3f %9.3f %12.1f %10.2f%n", r.what(), r.concurrency(), r.throughput(),
-                    r.percentileMs(0.5), r.meanMs(), r.percentileMs(0.99), r.cpuMicrosPerRequest(), r.switchesPerRequest());
+            System.out.printf("%-24s %3d %10.1f %9.3f %9.3f %9.3f %12.1f %10.2f %12.2f%n", r.what(), r.concurrency(), r.throughput(),
+                    r.percentileMs(0.5), r.meanMs(), r.percentileMs(0.99), r.cpuMicrosPerRequest(), r.switchesPerRequest(),
+                    r.preemptionsPerRequest());
         }
         // Each row against raw ORT on the same model and concurrency: "node" through the JDK HttpClient (the
         // figure recorded since 2026-11-24), "node/raw" through one blocking socket per worker, "engine" in-process.
@@ -163,13 +169,15 @@ public final class NodeLoad {
         for (Result r : results) {
             if (r.what().startsWith("raw ORT")) continue;
             Result base = results.stream().filter(b -> b.what().startsWith("raw ORT")
-                    && b.what().substring(9).equals(r.what().substring(9)) && b.concurrency() == r.concurrency()).findFirst().orElseThrow();
+                    && b.what().substring(9).equals(r.what().substring(9)) && b.concurrency() == r.concurrency()).findFirst().orElse(null);
+            if (base == null) continue;
             System.out.printf("%-16s %3d %-9s %16.3f %16.3f%n", r.what().substring(9), r.concurrency(), r.what().substring(0, 8).strip(),
                     r.throughput() / base.throughput(), r.percentileMs(0.5) - base.percentileMs(0.5));
         }
         // Where the node's time goes: mean µs per inference in each phase, the node's own handling time
         // ("server": Javalin's request time), and the client's mean latency; the rest is transport.
         List<Result> nodes = results.stream().filter(r -> !r.phases().isEmpty()).toList();
+        if (nodes.isEmpty()) return;
         System.out.printf("%nmean µs per inference%n%-14s", "phase");
         for (Result r : nodes) System.out.printf(" %12s", r.what().substring(9).replace("paddleocr-", "") + " c=" + r.concurrency());
         System.out.println();
@@ -286,17 +294,25 @@ public final class NodeLoad {
     }
 
     /**
-     * Context switches of this JVM's live threads (Linux /proc; 0 elsewhere): each is a thread that blocked or
-     * was preempted, i.e. a hand-off whose wake-up costs latency on a busy machine.
+     * Context switches of this JVM's live threads (Linux /proc; empty elsewhere) by thread group (the thread's
+     * name with its numbers as {@code #}) when the thread blocked (a hand-off whose wake-up costs latency on a busy
+     * machine), under {@link #PREEMPTED} for all threads when one was preempted (which grows with the other
+     * processes' load); the groups say whose (the client's workers, Jetty's threads, the carriers of virtual
+     * threads, the JIT, GC).
      */
-    static long contextSwitches() {
-        long sum = 0;
+    static final String PREEMPTED = "(preempted, all threads)";
+
+    static Map<String, Long> contextSwitches() {
+        Map<String, Long> byGroup = new java.util.TreeMap<>();
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path t : tasks.toList()) {
                 try {
+                    String group = Files.readString(t.resolve("comm")).strip().replaceAll("[0-9]+", "#");
                     for (String line : Files.readAllLines(t.resolve("status"))) {
-                        if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
-                            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+                        // voluntary: the thread blocked (a hand-off); nonvoluntary: it was preempted (the machine's load)
+                        boolean voluntary = line.startsWith("voluntary_ctxt_switches:");
+                        if (voluntary || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            byGroup.merge(voluntary ? group : PREEMPTED, Long.parseLong(line.substring(line.indexOf(':') + 1).strip()), Long::sum);
                         }
                     }
                 } catch (java.io.IOException | RuntimeException e) {
@@ -304,19 +320,38 @@ public final class NodeLoad {
                 }
             }
         } catch (java.io.IOException e) {
-            return 0;
+            return Map.of();
         }
-        return sum;
+        return byGroup;
     }
 
+    /** Context switches per request by thread group between two snapshots, the largest first. */
+    static Map<String, Double> switchesPerRequest(Map<String, Long> before, Map<String, Long> after, long requests) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), (double) (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / requests))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    /** {@code -Dverity.load.rows=node/raw,raw ORT}: only rows whose name contains one of these (all by default). */
+    static boolean wanted(String what) {
+        String rows = System.getProperty("verity.load.rows");
+        return rows == null || Arrays.stream(rows.split(",")).anyMatch(r -> what.contains(r.strip()));
+    }
+
+    /** One row, or null when {@link #wanted} leaves it out. */
     static Result run(String what, int concurrency, double seconds, Call call, Snapshot phases) throws Exception {
+        if (!wanted(what)) return null;
         // Warm-up: session, connections and the JIT. At least 2 s, not only 200 calls: on 2 cores C2 was still
         // compiling the node's code (~30% of the process's CPU, perf) 2,000 requests in, charging it to the row.
         long warm = System.nanoTime() + 2_000_000_000L;
         for (int i = 0; i < 200 || System.nanoTime() < warm; i++) call.run();
         Map<String, double[]> phasesBefore = phases == null ? Map.of() : phases.take();
         long cpuBefore = processCpuNanos();
-        long switchesBefore = contextSwitches();
+        Map<String, Long> switchesBefore = contextSwitches();
         long end = System.nanoTime() + (long) (seconds * 1e9);
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         List<Future<long[]>> workers = new ArrayList<>();
@@ -339,13 +374,17 @@ public final class NodeLoad {
         for (Future<long[]> f : workers) all.add(f.get());
         double elapsed = (System.nanoTime() - start) / 1e9;
         long cpu = processCpuNanos() - cpuBefore;
-        long switches = contextSwitches() - switchesBefore;
+        Map<String, Long> switchesAfter = contextSwitches();
         pool.shutdown();
         pool.awaitTermination(10, TimeUnit.SECONDS);
         long[] merged = all.stream().flatMapToLong(Arrays::stream).toArray();
         Map<String, double[]> spent = phases == null ? Map.of() : delta(phasesBefore, phases.take());
-        System.out.printf("%-24s c=%d  %d requests in %.1fs%n", what, concurrency, merged.length, elapsed);
+        Map<String, Double> switches = switchesPerRequest(switchesBefore, switchesAfter, merged.length);
+        System.out.printf("%-24s c=%d  %d requests in %.1fs; context switches per request by thread: %s%n", what, concurrency,
+                merged.length, elapsed, switches.entrySet().stream().filter(e -> e.getValue() >= 0.05).map(e -> String.format("%s %.2f", e.getKey(), e.getValue()))
+                        .collect(java.util.stream.Collectors.joining(", ")));
         return new Result(what, concurrency, merged.length, elapsed, merged, spent, cpu / 1e3 / merged.length,
-                (double) switches / merged.length);
+                switches.entrySet().stream().filter(e -> !e.getKey().equals(PREEMPTED)).mapToDouble(Map.Entry::getValue).sum(),
+                switches.getOrDefault(PREEMPTED, 0.0));
     }
 }

@@ -39,7 +39,7 @@ import org.web3j.protocol.http.HttpService;
 abstract class DeployContract {
     static final DeployParams PARAMS = new DeployParams(DeployParams.ETHER.multiply(BigInteger.TWO), Duration.ofHours(6), 4_000,
             2_500, Duration.ofHours(12));
-    static final DisputeParams DISPUTES = DisputeParams.defaults();
+    static final DisputeParams DISPUTES = DisputeParams.defaults().withDisputeWindow(Duration.ofHours(2));
 
     private ChainConnection deployer;
     private Deployment deployment;
@@ -72,7 +72,7 @@ abstract class DeployContract {
         assertThat(check.problems()).isEmpty();
         assertThat(check.found()).filteredOn(f -> f.endsWith("code is this build's")).hasSize(6);
         assertThat(check.found()).contains("NodeRegistry.owner = " + owner(), "NodeRegistry.minStake = " + PARAMS.minStake(),
-                "Payments.withdrawalDelay = 43200", "NodeRegistry.isSlasher(" + deployment.disputeGame() + ") = true",
+                "Payments.withdrawalDelay = 43200", "DisputeGame.disputeWindow = 7200", "NodeRegistry.isSlasher(" + deployment.disputeGame() + ") = true",
                 "NodeRegistry.isSlasher(" + deployment.committeeDisputes() + ") = true", "CommitteeDisputes.owner = " + owner());
         assertThat(new NodeRegistryClient(deployer, deployment.nodeRegistry()).owner()).isEqualTo(owner());
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.verity.chain.contracts.Dispute;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.SettlementClient;
+import io.verity.chain.devnet.DisputeParams;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.crypto.Signature;
@@ -13,6 +14,7 @@ import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.receipt.VerificationMode;
 import java.math.BigInteger;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -183,6 +185,27 @@ class DisputeGameIT extends DevnetTestBase {
         assertThat(game(0).convicted(s.id())).isTrue();
         var again = game(CHALLENGER).open(s.signed(), s.batchId(), List.of(), 100, BOND);
         assertReverted(again, "AlreadyConvicted", s.id());
+    }
+
+    @Test
+    void a_receipt_can_be_opened_within_the_dispute_window_after_its_batch_commit_and_not_after() {
+        Duration window = game(0).disputeWindow();
+        assertThat(window).isEqualTo(DisputeParams.DEFAULT_DISPUTE_WINDOW);
+        Settled early = settle(TestTrace.random(20, 41));
+        Settled late = settle(TestTrace.random(20, 42));
+        Instant lateSettled = settlement(0).batch(late.batchId()).orElseThrow().committedAt();
+
+        devnet.advanceTime(window.minusMinutes(1)); // a minute before the first batch's window closes
+        assertConfirmed(game(CHALLENGER).open(early.signed(), early.batchId(), List.of(), 20, BOND));
+
+        devnet.advanceTime(Duration.ofMinutes(2)); // past both windows (the batches are seconds apart)
+        var refused = game(CHALLENGER).open(late.signed(), late.batchId(), List.of(), 20, BOND);
+        assertReverted(refused, "DisputeWindowClosed");
+        List<Object> args = ((TxOutcome.Reverted) refused).args();
+        assertThat(args.get(0)).isEqualTo(late.id());
+        assertThat(args.get(1)).isEqualTo(BigInteger.valueOf(lateSettled.plus(window).getEpochSecond()));
+        assertThat((BigInteger) args.get(2)).isGreaterThan((BigInteger) args.get(1));
+        assertThat(game(0).openGame(late.id())).isEmpty();
     }
 
     @Test

@@ -69,12 +69,16 @@ final class ChainDeploy implements Callable<Integer> {
     @Option(names = "--withdrawal-delay", paramLabel = "SECONDS", description = "how long a client's withdrawal waits (default 1 day)")
     Long withdrawalDelay;
 
+    @Option(names = "--dispute-window", paramLabel = "SECONDS",
+            description = "how long after its batch commit a receipt can be disputed (DisputeGame); nodes keep its inputs that long (default 1 day)")
+    Long disputeWindow;
+
     @Override
     public Integer call() {
         String rpc = chainOptions.where.rpc;
         if (rpc == null) throw new TensorFiles.UsageError("give --rpc URL, the chain's JSON-RPC endpoint");
         DeployParams params = params();
-        DisputeParams disputes = DisputeParams.defaults();
+        DisputeParams disputes = disputes();
         ChainAccount deployer = deployer();
         EvmAddress ownerAddress = owner == null ? deployer.address() : EvmAddress.parse(owner);
         Path file = chainOptions.file();
@@ -104,7 +108,7 @@ final class ChainDeploy implements Callable<Integer> {
             out.println("  ModelRegistry " + d.modelRegistry());
             out.println("  Settlement    " + d.settlement());
             out.println("  Payments      " + d.payments());
-            out.println("  DisputeGame   " + d.disputeGame());
+            out.println("  DisputeGame   " + d.disputeGame() + " (dispute window " + disputes.disputeWindow().toSeconds() + " s)");
             out.println("  CommitteeDisputes " + d.committeeDisputes());
             out.println("wrote " + file);
             return report(DeploymentCheck.of(chain, d, ownerAddress, params, disputes), out);
@@ -119,6 +123,12 @@ final class ChainDeploy implements Callable<Integer> {
         check.problems().forEach(p -> out.println("  PROBLEM  " + p));
         out.println(check.ok() ? "the deployment is sound" : check.problems().size() + " problem(s) found");
         return check.ok() ? 0 : Main.CHECK_FAILED;
+    }
+
+    private DisputeParams disputes() {
+        if (disputeWindow == null) return DisputeParams.defaults();
+        if (disputeWindow < 1) throw new TensorFiles.UsageError("--dispute-window must be at least 1 second, got " + disputeWindow);
+        return DisputeParams.defaults().withDisputeWindow(Duration.ofSeconds(disputeWindow));
     }
 
     private DeployParams params() {

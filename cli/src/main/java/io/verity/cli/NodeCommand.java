@@ -54,6 +54,11 @@ public final class NodeCommand {
                 + " signed into its receipts: 3 (verity-det/3, default) or 2 (verity-det/2); receipts of either stay disputable")
         String detContract;
 
+        @Option(names = "--det-trace", paramLabel = "on-challenge|eager", description = "with --engine det: when to commit to"
+                + " an answer's execution trace: on-challenge (default: untraced runs, the trace recomputed if disputed) or eager"
+                + " (every run traced, ~10x slower, its root signed in the receipt)")
+        String detTrace;
+
         @Option(names = "--deployment", description = "settle on this chain: contract addresses and RPC (JSON, e.g. from verity up)")
         Path deployment;
 
@@ -122,6 +127,9 @@ public final class NodeCommand {
         @Option(names = "--llm-poison-capacity", description = "language models: how many such requests are remembered (default 1024)")
         Long llmPoisonCapacity;
 
+        @Option(names = "--llm-stall-ms", description = "language models: kill a worker that writes nothing for this long while it runs a request, 0 for no limit (default 120000)")
+        Long llmStallMs;
+
         @Option(names = "--llm-schema-max-nodes", description = "language models: JSON values in a response_format or tool schema (default 4096)")
         Integer llmSchemaMaxNodes;
 
@@ -139,6 +147,9 @@ public final class NodeCommand {
 
         @Option(names = "--embedding-max-input-tokens", description = "embeddings: token ids in one token-array input (default 512)")
         Integer embeddingMaxInputTokens;
+
+        @Option(names = "--max-run-ms", description = "stop an inference that runs longer, answering 422 run-too-long (default 20000, 0: no limit)")
+        Long maxRunMs;
 
         @Option(names = "--fault-perturb", description = "TEST ONLY: probability in [0,1] of signing outputs with random noise added (a lying node)")
         Double faultPerturb;

@@ -49,14 +49,15 @@ class ChainDeployIT {
         Path file = dir.resolve("deployment.json");
         String owner = chain.account(9).address().toString();
 
-        CliRun first = run(deploy(ks, file, "--owner", owner).toArray(String[]::new));
+        CliRun first = run(deploy(ks, file, "--owner", owner, "--dispute-window", "3600").toArray(String[]::new));
         assertThat(first.exit()).as(first.err()).isEqualTo(0);
-        assertThat(first.out()).contains("deploying to chain " + chain.chainId(), "wrote " + file, "the deployment is sound");
+        assertThat(first.out()).contains("deploying to chain " + chain.chainId(), "wrote " + file, "the deployment is sound",
+                "(dispute window 3600 s)", "  ok       DisputeGame.disputeWindow = 3600");
         Deployment d = Deployment.read(file);
         assertThat(d.chainId()).isEqualTo(chain.chainId());
         assertThat(d.rpcUrl()).isEqualTo(chain.rpcUrl());
 
-        CliRun again = run(deploy(ks, file, "--owner", owner).toArray(String[]::new));
+        CliRun again = run(deploy(ks, file, "--owner", owner, "--dispute-window", "3600").toArray(String[]::new));
         assertThat(again.exit()).as(again.err()).isEqualTo(0);
         assertThat(again.out()).startsWith("checking the deployment in " + file).doesNotContain("deploying")
                 .contains("  ok       NodeRegistry.owner = " + chain.account(9).address(), "the deployment is sound");
@@ -65,7 +66,7 @@ class ChainDeployIT {
         CliRun otherSettings = run(deploy(ks, file, "--owner", owner, "--min-stake", "5").toArray(String[]::new));
         assertThat(otherSettings.exit()).isEqualTo(Main.CHECK_FAILED);
         assertThat(otherSettings.out()).contains("  PROBLEM  NodeRegistry.minStake is 1000000000000000000, expected 5",
-                "1 problem(s) found");
+                "  PROBLEM  DisputeGame.disputeWindow is 3600, expected 86400", "2 problem(s) found");
     }
 
     @Test
@@ -82,6 +83,10 @@ class ChainDeployIT {
         CliRun unsetEnv = run("chain", "deploy", "--rpc", chain.rpcUrl(), "--deployment", file, "--key-env", "VERITY_TEST_SURELY_UNSET_KEY");
         assertThat(unsetEnv.exit()).isEqualTo(Main.USAGE);
         assertThat(unsetEnv.err()).contains("--key-env: environment variable VERITY_TEST_SURELY_UNSET_KEY is not set");
+
+        CliRun noWindow = run("chain", "deploy", "--rpc", chain.rpcUrl(), "--deployment", file, "--dispute-window", "0");
+        assertThat(noWindow.exit()).isEqualTo(Main.USAGE);
+        assertThat(noWindow.err()).contains("--dispute-window must be at least 1 second, got 0");
 
         Files.writeString(ks.resolveSibling("password"), "wrong\n");
         CliRun wrongPassword = run(deploy(ks, dir.resolve("d.json")).toArray(String[]::new));

@@ -40,6 +40,24 @@ class ServiceConfigTest {
         assertThat(c.price()).isEqualTo(BigInteger.valueOf(3)); // typed beats the file
         assertThat(c.chain().orElseThrow().batchSize()).isEqualTo(7); // a flag the command has no option for
         assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString()).config().port()).isEqualTo(7070);
+        assertThat(c.maxRun()).isEqualTo(io.verity.node.NodeConfig.DEFAULT_MAX_RUN);
+        assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--max-run-ms", "750").config().maxRun())
+                .isEqualTo(Duration.ofMillis(750));
+        assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--llm-stall-ms", "750").config()
+                .openAi().workers().stallLimit()).isEqualTo(Duration.ofMillis(750));
+    }
+
+    @Test
+    void node_start_takes_det_trace_typed_or_from_the_config_file_and_refuses_it_without_the_det_engine() throws Exception {
+        assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--engine", "det", "--det-trace", "eager")
+                .config().detTrace()).isEqualTo(io.verity.node.serve.DetTrace.EAGER);
+        Path config = ConfigFiles.write(dir.resolve("det.conf"), "--engine", "det", "--det-trace", "eager");
+        assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--config", config.toString())
+                .config().detTrace()).isEqualTo(io.verity.node.serve.DetTrace.EAGER);
+        assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString()).config().detTrace())
+                .isEqualTo(io.verity.node.serve.DetTrace.ON_CHALLENGE);
+        assertThatThrownBy(() -> parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--det-trace", "eager")
+                .config()).isInstanceOf(TensorFiles.UsageError.class).hasMessageContaining("--det-trace: only the deterministic engine");
     }
 
     @Test

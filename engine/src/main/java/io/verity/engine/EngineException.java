@@ -8,7 +8,9 @@ public final class EngineException extends RuntimeException {
         /** The inputs are acceptable to the schema but the engine rejects them (e.g. incompatible dims). */
         INVALID_INPUT,
         /** The engine failed on valid inputs: a bug or a resource problem, not the caller's mistake. */
-        FAILURE
+        FAILURE,
+        /** The run was stopped by its {@link io.verity.engine.RunStop} (a node's time limit) before it ended. */
+        STOPPED
     }
 
     private final Kind kind;

@@ -18,5 +18,15 @@ public interface LoadedModel {
      * @return every declared output, in schema order
      * @throws EngineException of kind INVALID_INPUT when the engine rejects the inputs, FAILURE otherwise
      */
-    Inference run(List<Tensor> inputs);
+    default Inference run(List<Tensor> inputs) {
+        return run(inputs, RunStop.NEVER);
+    }
+
+    /**
+     * {@link #run(List)}, ended early when {@code stop} is thrown from another thread.
+     *
+     * @throws EngineException of kind STOPPED when it was, INVALID_INPUT when the engine rejects the inputs,
+     *     FAILURE otherwise
+     */
+    Inference run(List<Tensor> inputs, RunStop stop);
 }

@@ -5,6 +5,7 @@ import io.javalin.http.staticfiles.Location;
 import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.Deployment;
+import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.chain.contracts.PaymentsClient;
 import io.verity.explorer.index.Indexer;
@@ -40,7 +41,8 @@ public final class ExplorerServer implements AutoCloseable {
         this.chain = chain;
         this.indexer = indexer;
         Pages pages = new Pages(indexer, new NodeRegistryClient(chain, indexer.deployment().nodeRegistry()),
-                new GatewayView(config.gateway()), new PaymentsClient(chain, indexer.deployment().payments()), config.payers());
+                new GatewayView(config.gateway()), new PaymentsClient(chain, indexer.deployment().payments()), config.payers(),
+                Optional.ofNullable(indexer.deployment().disputeGame()).map(g -> new DisputeClient(chain, g)));
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
             ServerHardening.apply(cfg, config.http()); // body size, idle timeout, minimum data rate

@@ -106,6 +106,12 @@ class IndexerIT {
         return out;
     }
 
+    String page(String path) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(explorer.url().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+        return r.body();
+    }
+
     JsonNode get(String path) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(explorer.url().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
@@ -214,9 +220,17 @@ class IndexerIT {
                 Keccak256.ZERO, io.verity.protocol.receipt.VerificationMode.NONE, BigInteger.valueOf(1000), 1_764_000_000_000L);
         io.verity.protocol.receipt.SignedReceipt signed = io.verity.protocol.receipt.SignedReceipt.sign(r,
                 io.verity.protocol.receipt.Eip712Domain.verity(devnet.chainId(), devnet.deployment().settlement()), devnet.account(1).key());
+        // a second answer of the same node, served untraced: its game waits for the node's trace, which never comes here
+        io.verity.protocol.receipt.SignedReceipt onChallenge = io.verity.protocol.receipt.SignedReceipt.sign(new io.verity.protocol.receipt.Receipt(1,
+                Keccak256.hash(new byte[] {12}), model, "verity-det/3", Keccak256.hash(new byte[] {3}), Keccak256.hash(new byte[] {4}),
+                io.verity.protocol.receipt.Receipt.TRACE_ON_CHALLENGE, devnet.account(1).address(), Keccak256.ZERO,
+                io.verity.protocol.receipt.VerificationMode.NONE, BigInteger.valueOf(1000), 1_764_000_000_000L),
+                io.verity.protocol.receipt.Eip712Domain.verity(devnet.chainId(), devnet.deployment().settlement()), devnet.account(1).key());
+        io.verity.protocol.merkle.MerkleBatch batch = io.verity.protocol.merkle.MerkleBatch.of(List.of(signed.id(), onChallenge.id()));
         com.sun.net.httpserver.HttpServer documents = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-        byte[] document = JSON.createObjectNode().set("receipts", JSON.createArrayNode().add(io.verity.protocol.json.ReceiptJson.write(signed)))
+        byte[] document = JSON.createObjectNode().set("receipts", JSON.createArrayNode().add(io.verity.protocol.json.ReceiptJson.write(signed))
+                .add(io.verity.protocol.json.ReceiptJson.write(onChallenge)))
                 .toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         documents.createContext("/", ex -> {
             ex.sendResponseHeaders(200, document.length);
@@ -229,35 +243,44 @@ class IndexerIT {
             long batchId;
             try (ChainClients n1 = as(1)) {
                 batchId = io.verity.chain.contracts.SettlementClient.committedBatchId(n1.settlement().commitBatch(
-                        io.verity.protocol.merkle.MerkleBatch.of(List.of(signed.id())).root(), 1,
+                        batch.root(), 2,
                         "http://127.0.0.1:" + documents.getAddress().getPort() + "/v1/batches/0").confirmed());
             }
             try (ChainConnection c = devnet.connect(5)) {
                 var games = new io.verity.chain.contracts.DisputeClient(c, devnet.deployment().requireDisputeGame());
-                long game = io.verity.chain.contracts.DisputeClient.openedGameId(games.open(signed, batchId, List.of(), 50, ETHER.divide(BigInteger.TEN)).confirmed());
+                long game = io.verity.chain.contracts.DisputeClient.openedGameId(games.open(signed, batchId, batch.proof(signed.id()), 50,
+                        ETHER.divide(BigInteger.TEN)).confirmed());
                 devnet.advanceTime(Duration.ofMinutes(11)); // past the node's move deadline (DisputeParams.defaults: 10 min)
                 confirmed(games.timeout(game));
+                confirmed(games.open(onChallenge, batchId, batch.proof(onChallenge.id()), 50, ETHER.divide(BigInteger.TEN)));
             }
             // the same receipt before a committee too (issue 18): indexed, but no DisputeGame game for the outcomes
             try (ChainClients owner = as(0); ChainConnection c = devnet.connect(6)) {
                 confirmed(owner.models().register(model, "http://x/m", "m", "1", io.verity.chain.contracts.ComparisonRule.BIT_EXACT));
                 var committee = new io.verity.chain.contracts.CommitteeClient(c, devnet.deployment().requireCommitteeDisputes());
-                confirmed(committee.open(signed, batchId, List.of(), Keccak256.hash(new byte[] {6}), java.net.URI.create("http://x/e"),
+                confirmed(committee.open(signed, batchId, batch.proof(signed.id()), Keccak256.hash(new byte[] {6}), java.net.URI.create("http://x/e"),
                         ETHER.divide(BigInteger.TEN)));
             }
             startExplorer();
             awaitIndexMatchesChain();
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(get("/api/outcomes/nodes/" + devnet.account(1).address())
-                    .get("receipts").asLong()).as("the batch document was fetched").isEqualTo(1));
+                    .get("receipts").asLong()).as("the batch document was fetched").isEqualTo(2));
             for (String path : List.of("/api/outcomes/nodes/" + devnet.account(1).address(), "/api/outcomes/models/" + model.toHex())) {
                 JsonNode o = get(path);
-                assertThat(o.get("disputes").toString()).as(path).isEqualTo("{\"opened\":1,\"won\":0,\"lost\":1,\"drawn\":0,\"pending\":0}");
+                assertThat(o.get("disputes").toString()).as(path).isEqualTo("{\"opened\":2,\"won\":0,\"lost\":1,\"drawn\":0,\"pending\":1}");
                 assertThat(o.get("slashes").asLong()).as(path).isEqualTo(1);
                 assertThat(o.get("auditsFailed").isNull()).as(path + ": no gateway, so unknown").isTrue();
                 assertThat(o.at("/notes/auditsFailed").asText()).contains("no gateway configured");
             }
             assertThat(new BigInteger(get("/api/outcomes/nodes/" + devnet.account(1).address()).get("slashedWei").asText())).isPositive();
             assertThat(get("/api/outcomes").get("nodes")).as("the challenger is no node: only node 1 is listed").hasSize(1);
+            // the receipt pages say what each trace root is and where each game stands, in words
+            String lost = page("/receipts/" + signed.id());
+            assertThat(lost).contains(r.traceRoot().toHex() + "</code> <span class=\"muted\">(signed up front)")
+                    .contains("<th>dispute</th><td><span class=\"bad\">convicted</span>");
+            String waiting = page("/receipts/" + onChallenge.id());
+            assertThat(waiting).contains("<th>trace root</th><td>committed when challenged").containsPattern(
+                    "<th>dispute</th><td>game \\d+: waiting for the node&#39;s trace, \\d+ blocks left");
         } finally {
             documents.stop(0);
         }

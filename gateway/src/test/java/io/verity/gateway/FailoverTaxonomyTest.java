@@ -38,6 +38,16 @@ class FailoverTaxonomyTest {
     }
 
     @Test
+    void a_run_a_node_stopped_at_its_time_limit_is_the_requests_and_is_not_carried_to_the_next_node() {
+        // as the node writes it: its inputs make the run as long on any node, so failing over would burn each in turn
+        var problem = io.verity.protocol.wire.ProblemKind.RUN_TOO_LONG.problem("the model ran longer than this node's limit of"
+                + " 20000 ms (--max-run-ms) and was stopped").toJson(false);
+        assertThat(problem.get("status").asInt()).isEqualTo(422);
+        assertThat(NodeResult.source(422, problem)).isEqualTo(FailureSource.REQUEST);
+        assertThat(NodeResult.source(422, problem).retryElsewhere()).isFalse();
+    }
+
+    @Test
     void a_429_or_a_missing_model_means_try_another_node() throws Exception {
         assertThat(NodeResult.source(429, problem("{\"source\":\"node\",\"retryable\":true}")).retryElsewhere()).isTrue();
         assertThat(NodeResult.source(429, null).retryElsewhere()).isTrue();

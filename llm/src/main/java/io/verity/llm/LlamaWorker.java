@@ -24,8 +24,9 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Protocol: JSON lines. Stdout first says {@code {"ready": true, ...}} (or {@code {"fatal": msg}}),
  * then answers each request line in order, one at a time. A request is
- * {@code {id, messages|prompt, maxTokens, temperature, topP, seed, stop[], grammar? | jsonSchema?, stream}}; the answer is
- * zero or more {@code {id, token}} lines when {@code stream}, then {@code {id, done: {text, prompt,
+ * {@code {id, messages|prompt, maxTokens, temperature, topP, seed, stop[], grammar? | jsonSchema?}}; the answer is
+ * one {@code {id, token}} line per sampled token (also the parent's sign of progress: a worker silent for too long
+ * is killed as hung), then {@code {id, done: {text, prompt,
  * promptTokens, completionTokens, finishReason}}} or {@code {id, error}}. llama.cpp's logs go to stderr.
  * An error is the request's: the worker is still alive and serves the next one. A prompt that does not fit the
  * model's context ({@code <architecture>.context_length} in the GGUF, which is the context llama.cpp allocates)
@@ -33,6 +34,12 @@ import java.nio.charset.StandardCharsets;
  */
 public final class LlamaWorker {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Test-only system property: a prompt containing its value makes the worker hang after its first token, as a
+     * native deadlock would. {@link LlmEngine} passes it on only when its own JVM has it, which only tests set;
+     * no request can.
+     */
+    static final String STALL_ON = "verity.llm.test.stallOn";
 
     private LlamaWorker() {}
 
@@ -109,7 +116,8 @@ public final class LlamaWorker {
             for (int i = 0; i < s.length; i++) s[i] = stops.get(i).asText();
             p.setStopStrings(s);
         }
-        boolean stream = req.path("stream").asBoolean();
+        String stallOn = System.getProperty(STALL_ON);
+        boolean hang = stallOn != null && !stallOn.isEmpty() && prompt.contains(stallOn);
         StringBuilder text = new StringBuilder();
         int tokens = 0;
         for (LlamaOutput out : model.generate(p)) {
@@ -117,7 +125,8 @@ public final class LlamaWorker {
             if (out.text.isEmpty()) continue;
             tokens++;
             text.append(out.text);
-            if (stream) protocol.println(JSON.writeValueAsString(JSON.createObjectNode().put("id", id).put("token", out.text)));
+            protocol.println(JSON.writeValueAsString(JSON.createObjectNode().put("id", id).put("token", out.text)));
+            if (hang) Thread.sleep(Long.MAX_VALUE);
         }
         ObjectNode done = JSON.createObjectNode();
         done.put("text", text.toString())

@@ -38,6 +38,13 @@ import org.bouncycastle.jcajce.provider.digest.Keccak;
  * settings, any seed) are refused with {@link LlmException.Fault#POISON} for {@link Options#poisonTtl}, so one
  * request cannot kill worker after worker.
  *
+ * <p>Watched: a worker that hangs (a native deadlock, a sampling livelock, a grammar that never completes a token)
+ * stays alive, so the crash path alone would never see it and every later request would queue behind it. While a
+ * request is in flight the worker must write a line (it writes one per sampled token) at least every
+ * {@link Options#stallLimit}; when it does not, it is killed with its descendants and treated as if it had
+ * crashed on that request: the request fails as {@link LlmException.Fault#POISON} and is remembered, the worker
+ * restarts, and requests queued behind it fail at once with {@link LlmException.Fault#ENGINE} while it does.
+ *
  * <p>Bounded native memory: the worker runs under an address-space rlimit ({@code ulimit -v},
  * {@link Options#memoryMb}), so a request that makes llama.cpp allocate without bound fails inside the worker
  * instead of taking the host. The worker gets no environment but PATH, HOME, LANG and TMPDIR, so no secret of
@@ -74,14 +81,23 @@ public final class LlmEngine implements AutoCloseable {
      * @param maxBackoff the longest wait between restart attempts
      * @param poisonTtl how long a request a worker crashed on is refused
      * @param poisonCapacity how many such requests are remembered (the oldest is forgotten first)
+     * @param stallLimit the longest a worker running a request may write nothing before it is killed as hung;
+     *     {@link Duration#ZERO} for no limit
      */
     public record Options(int threads, Path log, long memoryMb, Duration minBackoff, Duration maxBackoff, Duration poisonTtl,
-            int poisonCapacity) {
+            int poisonCapacity, Duration stallLimit) {
         public static final long DEFAULT_MEMORY_MB = 4096;
         public static final Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(500);
         public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(60);
         public static final Duration DEFAULT_POISON_TTL = Duration.ofMinutes(10);
         public static final int DEFAULT_POISON_CAPACITY = 1024;
+        /**
+         * The first line of an answer comes only after llama.cpp has read the whole prompt, the slowest step on a
+         * CPU: measured on one thread of a busy 2-core host, a full 1024-token context takes 0.4 s on the tiny test
+         * model and 19.5 s on {@code TinyLlama.Size.GPT2_SMALL_SHAPED} (85 M weights). Six times that, so a slow
+         * host or a somewhat larger model is not mistaken for a hung worker; larger models or contexts raise it.
+         */
+        public static final Duration DEFAULT_STALL_LIMIT = Duration.ofSeconds(120);
 
         public Options {
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -94,23 +110,30 @@ public final class LlmEngine implements AutoCloseable {
             if (poisonTtl.isNegative() || poisonCapacity < 1) {
                 throw new IllegalArgumentException("poison memory needs ttl >= 0 and capacity >= 1, got " + poisonTtl + "/" + poisonCapacity);
             }
+            if (stallLimit.isNegative()) {
+                throw new IllegalArgumentException("the stall limit must be >= 0 (0: none), got " + stallLimit.toMillis() + " ms");
+            }
         }
 
         public static Options defaults(int threads, Path log) {
             return new Options(threads, log, DEFAULT_MEMORY_MB, DEFAULT_MIN_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_POISON_TTL,
-                    DEFAULT_POISON_CAPACITY);
+                    DEFAULT_POISON_CAPACITY, DEFAULT_STALL_LIMIT);
         }
 
         public Options withMemoryMb(long mb) {
-            return new Options(threads, log, mb, minBackoff, maxBackoff, poisonTtl, poisonCapacity);
+            return new Options(threads, log, mb, minBackoff, maxBackoff, poisonTtl, poisonCapacity, stallLimit);
         }
 
         public Options withBackoff(Duration min, Duration max) {
-            return new Options(threads, log, memoryMb, min, max, poisonTtl, poisonCapacity);
+            return new Options(threads, log, memoryMb, min, max, poisonTtl, poisonCapacity, stallLimit);
         }
 
         public Options withPoison(Duration ttl, int capacity) {
-            return new Options(threads, log, memoryMb, minBackoff, maxBackoff, ttl, capacity);
+            return new Options(threads, log, memoryMb, minBackoff, maxBackoff, ttl, capacity, stallLimit);
+        }
+
+        public Options withStallLimit(Duration limit) {
+            return new Options(threads, log, memoryMb, minBackoff, maxBackoff, poisonTtl, poisonCapacity, limit);
         }
     }
 
@@ -136,6 +159,12 @@ public final class LlmEngine implements AutoCloseable {
         final BufferedReader stdout;
         final long startedNanos = System.nanoTime();
         final java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        /** Set by the watchdog before it kills the worker, so the request's failure says it hung. */
+        volatile boolean stalled;
+        /** When the worker last wrote a protocol line (nanoTime); what the watchdog watches. */
+        volatile long lastLineNanos = System.nanoTime();
+        /** While the caller's token callback runs (a slow client), lines wait in the pipe: not the worker's silence. */
+        volatile boolean callerBusy;
 
         Worker(Process process) {
             this.process = process;
@@ -202,8 +231,11 @@ public final class LlmEngine implements AutoCloseable {
                 // a crash report goes to the temp folder, not the node's working directory; no multi-GB core files
                 "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "verity-llama-hs_err_%p.log"),
                 "-XX:-CreateCoredumpOnCrash",
-                "-Dde.kherud.llama.tmpdir=" + nativeDir, "-cp", System.getProperty("java.class.path"),
-                LlamaWorker.class.getName(), model.toAbsolutePath().toString(), Integer.toString(options.threads())));
+                "-Dde.kherud.llama.tmpdir=" + nativeDir, "-cp", System.getProperty("java.class.path")));
+        // Test-only: a worker that hangs on a marked prompt (LlamaWorker.STALL_ON). Set only by tests, in this JVM.
+        String stallOn = System.getProperty(LlamaWorker.STALL_ON);
+        if (stallOn != null) jvm.add(jvm.size() - 2, "-D" + LlamaWorker.STALL_ON + "=" + stallOn);
+        jvm.addAll(List.of(LlamaWorker.class.getName(), model.toAbsolutePath().toString(), Integer.toString(options.threads())));
         List<String> cmd = new ArrayList<>();
         if (options.memoryMb() > 0) {
             // ulimit applies to the shell, which exec replaces with the JVM: the limit holds from its first instruction.
@@ -226,10 +258,10 @@ public final class LlmEngine implements AutoCloseable {
             if (!first.path("ready").asBoolean()) throw new LlmException("llama.cpp worker said " + first + " instead of ready");
             return w;
         } catch (WorkerGone e) {
-            w.process.destroyForcibly();
+            kill(w);
             throw new LlmException("the llama.cpp worker exited before it was ready (its log says why)");
         } catch (RuntimeException e) {
-            w.process.destroyForcibly();
+            kill(w);
             throw e;
         }
     }
@@ -243,8 +275,8 @@ public final class LlmEngine implements AutoCloseable {
     /** The worker is gone: once per worker, mark the engine restarting and start the next one after the backoff. */
     private void died(Worker w, String why) {
         if (!w.gone.compareAndSet(false, true) || closed) return;
-        w.process.destroyForcibly(); // when it only stopped answering
-        lastFailure = "the llama.cpp worker " + why;
+        kill(w); // when it only stopped answering
+        lastFailure = "the llama.cpp worker " + (w.stalled ? "hung: " + stalled() : why);
         state = State.RESTARTING;
         // A worker that ran a good while before dying starts the backoff over.
         if (System.nanoTime() - w.startedNanos > options.maxBackoff().toNanos()) backoff = options.minBackoff();
@@ -265,7 +297,7 @@ public final class LlmEngine implements AutoCloseable {
                 Worker w = launch();
                 synchronized (this) {
                     if (closed) {
-                        w.process.destroyForcibly();
+                        kill(w);
                         return;
                     }
                     restarts.incrementAndGet();
@@ -326,7 +358,7 @@ public final class LlmEngine implements AutoCloseable {
      */
     public Completion chat(List<ChatMessage> messages, Sampling sampling, List<String> stop, Constraint constraint,
             Consumer<String> onToken) {
-        ObjectNode req = request(sampling, stop, constraint, onToken != null);
+        ObjectNode req = request(sampling, stop, constraint);
         ArrayNode arr = req.putArray("messages");
         for (ChatMessage m : messages) arr.addObject().put("role", m.role()).put("content", m.content());
         return run(req, onToken);
@@ -335,15 +367,15 @@ public final class LlmEngine implements AutoCloseable {
     /** Plain completion of {@code prompt}, no chat template. */
     public Completion complete(String prompt, Sampling sampling, List<String> stop, Constraint constraint,
             Consumer<String> onToken) {
-        ObjectNode req = request(sampling, stop, constraint, onToken != null);
+        ObjectNode req = request(sampling, stop, constraint);
         req.put("prompt", Objects.requireNonNull(prompt, "prompt"));
         return run(req, onToken);
     }
 
-    private static ObjectNode request(Sampling s, List<String> stop, Constraint constraint, boolean stream) {
+    private static ObjectNode request(Sampling s, List<String> stop, Constraint constraint) {
         ObjectNode req = JSON.createObjectNode();
         req.put("maxTokens", s.maxTokens()).put("temperature", s.temperature()).put("topP", s.topP())
-                .put("seed", s.seed()).put("stream", stream);
+                .put("seed", s.seed()); // no "stream": the worker writes every token, the watchdog's sign of progress
         ArrayNode st = req.putArray("stop");
         stop.forEach(st::add);
         if (constraint != null && constraint.grammar() != null) req.put("grammar", constraint.grammar());
@@ -366,6 +398,8 @@ public final class LlmEngine implements AutoCloseable {
             }
             long id = nextId++;
             req.put("id", id);
+            w.lastLineNanos = System.nanoTime();
+            Thread watchdog = watch(w); // from before the write: a worker that no longer reads blocks it too
             try {
                 w.stdin.write(JSON.writeValueAsString(req));
                 w.stdin.write('\n');
@@ -373,8 +407,17 @@ public final class LlmEngine implements AutoCloseable {
                 while (true) {
                     JsonNode line = readLine(w);
                     if (line.path("id").asLong(-2) != id) continue;
+                    w.lastLineNanos = System.nanoTime();
                     if (line.has("token")) {
-                        if (onToken != null) onToken.accept(line.get("token").asText());
+                        if (onToken != null) {
+                            w.callerBusy = true;
+                            try {
+                                onToken.accept(line.get("token").asText());
+                            } finally {
+                                w.callerBusy = false;
+                                w.lastLineNanos = System.nanoTime();
+                            }
+                        }
                     } else if (line.has("error")) {
                         throw new LlmException(LlmException.Fault.REQUEST, "llama.cpp refused the request: "
                                 + line.get("error").asText());
@@ -386,10 +429,45 @@ public final class LlmEngine implements AutoCloseable {
                 }
             } catch (IOException | WorkerGone e) {
                 throw lost(w, key);
+            } finally {
+                if (watchdog != null) watchdog.interrupt();
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Kills {@code w} when its last line is older than the stall limit, until interrupted (the request ended).
+     * Null when there is no limit.
+     */
+    private Thread watch(Worker w) {
+        long limit = options.stallLimit().toNanos();
+        if (limit == 0) return null;
+        return Thread.ofVirtual().name("llama-watchdog").start(() -> {
+            try {
+                while (true) {
+                    long quiet = System.nanoTime() - w.lastLineNanos;
+                    if (quiet >= limit && !w.callerBusy) break;
+                    Thread.sleep(Duration.ofNanos(quiet >= limit ? limit : limit - quiet));
+                }
+            } catch (InterruptedException e) {
+                return; // the request ended in time
+            }
+            if (Thread.currentThread().isInterrupted()) return; // it ended just now
+            w.stalled = true;
+            kill(w); // its stdout ends: the request's read fails and takes the crash path (lost)
+        });
+    }
+
+    private String stalled() {
+        return "it wrote nothing for " + options.stallLimit().toMillis() + " ms while running a request and was killed";
+    }
+
+    /** Kills the worker and anything it started (the shell's exec leaves none today; a native helper might). */
+    private static void kill(Worker w) {
+        w.process.descendants().forEach(ProcessHandle::destroyForcibly);
+        w.process.destroyForcibly();
     }
 
     /** The worker died while running the request with {@code key}: whose fault was it? */
@@ -402,17 +480,26 @@ public final class LlmEngine implements AutoCloseable {
             status = -1;
         }
         died(w, status < 0 ? "stopped answering" : "exited with status " + status + " while running a request");
-        if (status == SIGKILLED || status == SIGTERMED || status < 0 || closed) {
+        if (closed || !w.stalled && (status == SIGKILLED || status == SIGTERMED || status < 0)) {
             return new LlmException("the llama.cpp worker was stopped (status " + status + ") while running this request; "
                     + "it restarts");
         }
+        // A worker hung on this request is treated as one that crashed on it: another worker would hang the same way.
+        remember(key);
+        if (w.stalled) {
+            return new LlmException(LlmException.Fault.POISON, "the llama.cpp worker hung on this request (" + stalled()
+                    + "); it restarts, and this request is refused for " + options.poisonTtl().toMinutes() + " min");
+        }
+        return new LlmException(LlmException.Fault.POISON, "the llama.cpp worker crashed on this request (status " + status
+                + "); it restarts, and this request is refused for " + options.poisonTtl().toMinutes() + " min");
+    }
+
+    private void remember(Keccak256 key) {
         synchronized (poison) {
             poison.remove(key);
             poison.put(key, System.nanoTime() + options.poisonTtl().toNanos());
             while (poison.size() > options.poisonCapacity()) poison.remove(poison.keySet().iterator().next());
         }
-        return new LlmException(LlmException.Fault.POISON, "the llama.cpp worker crashed on this request (status " + status
-                + "); it restarts, and this request is refused for " + options.poisonTtl().toMinutes() + " min");
     }
 
     private boolean poisoned(Keccak256 key) {
@@ -425,10 +512,10 @@ public final class LlmEngine implements AutoCloseable {
         }
     }
 
-    /** What makes a request crash a worker: everything it sends but its id, seed and whether it streams. */
+    /** What makes a request crash or hang a worker: everything it sends but its id and seed. */
     private static Keccak256 poisonKey(ObjectNode req) {
         ObjectNode k = req.deepCopy();
-        k.remove(List.of("id", "seed", "stream"));
+        k.remove(List.of("id", "seed"));
         try {
             return Keccak256.hash(JSON.writeValueAsBytes(k));
         } catch (IOException e) {

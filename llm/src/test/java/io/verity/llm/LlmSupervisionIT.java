@@ -91,6 +91,74 @@ class LlmSupervisionIT {
     }
 
     @Test
+    void a_worker_that_hangs_on_a_request_is_killed_within_the_stall_limit_and_the_request_is_refused_after() throws Exception {
+        // The worker hangs (after its first token) on prompts with this marker; the property only reaches workers
+        // started while it is set, and no prompt here but the one below contains it.
+        String marker = "stall-" + System.nanoTime();
+        System.setProperty(LlamaWorker.STALL_ON, marker);
+        LlmEngine.Options options = options(LlmEngine.Options.DEFAULT_MEMORY_MB).withStallLimit(Duration.ofMillis(1500));
+        try (LlmEngine engine = LlmEngine.start(model, options)) {
+            long pid = engine.workerPid().orElseThrow();
+            List<ChatMessage> hang = List.of(new ChatMessage("user", marker));
+            java.util.List<String> tokens = new java.util.concurrent.CopyOnWriteArrayList<>();
+            // a request queued behind the hung one: it runs on the new worker or fails clearly, never waits forever
+            var queued = new java.util.concurrent.CompletableFuture<Object>();
+            LlmException stalled = catchThrowableOfType(LlmException.class, () -> engine.chat(hang, new Sampling(0, 1, 0, 64),
+                    List.of(), null, token -> {
+                        tokens.add(token);
+                        Thread.ofVirtual().start(() -> {
+                            try {
+                                queued.complete(engine.chat(HELLO, GREEDY, List.of(), null, null));
+                            } catch (LlmException e) {
+                                queued.complete(e);
+                            }
+                        });
+                    }));
+            assertThat(tokens).hasSize(1); // it made progress, then none
+            assertThat(stalled.fault()).as(stalled.getMessage()).isEqualTo(LlmException.Fault.POISON);
+            assertThat(stalled.getMessage()).contains("hung on this request", "wrote nothing for 1500 ms");
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            Object next = queued.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            if (next instanceof LlmException e) {
+                assertThat(e.fault()).isEqualTo(LlmException.Fault.ENGINE);
+                assertThat(e.getMessage()).contains("restarting");
+            } else {
+                assertThat(((Completion) next).completionTokens()).isEqualTo(8);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> engine.state() == LlmEngine.State.UP);
+            assertThat(engine.lastFailure()).contains("hung");
+            long second = engine.workerPid().orElseThrow();
+            assertThat(second).isNotEqualTo(pid);
+            // the same request (another seed) is refused without reaching the new worker; a normal one is served
+            LlmException again = catchThrowableOfType(LlmException.class, () -> engine.chat(hang, new Sampling(0, 1, 7, 64),
+                    List.of(), null, null));
+            assertThat(again.fault()).isEqualTo(LlmException.Fault.POISON);
+            assertThat(engine.workerPid().orElseThrow()).isEqualTo(second);
+            assertThat(engine.chat(HELLO, GREEDY, List.of(), null, null).completionTokens()).isEqualTo(8);
+        } finally {
+            System.clearProperty(LlamaWorker.STALL_ON);
+        }
+    }
+
+    @Test
+    void a_slow_caller_is_not_a_stalled_worker() throws Exception {
+        try (LlmEngine engine = LlmEngine.start(model, options(LlmEngine.Options.DEFAULT_MEMORY_MB).withStallLimit(Duration.ofSeconds(1)))) {
+            long pid = engine.workerPid().orElseThrow();
+            // a client that takes 3 s over its first token (a slow reader): the worker's lines wait in the pipe meanwhile
+            boolean[] first = {true};
+            Completion c = engine.chat(HELLO, new Sampling(0, 1, 0, 32), List.of(), null, token -> {
+                if (first[0]) java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(3).toNanos());
+                first[0] = false;
+            });
+            assertThat(c.completionTokens()).isEqualTo(32);
+            // not streamed: the worker still writes a line per token, so a long answer is progress too
+            assertThat(engine.chat(HELLO, new Sampling(0, 1, 0, 600), List.of(), null, null).completionTokens()).isPositive();
+            assertThat(engine.workerPid().orElseThrow()).isEqualTo(pid);
+            assertThat(engine.restarts()).isZero();
+        }
+    }
+
+    @Test
     void the_worker_runs_under_its_address_space_limit_and_a_runaway_allocation_fails_inside_it() throws Exception {
         long mb = 1536;
         try (LlmEngine engine = LlmEngine.start(model, options(mb))) {

@@ -63,7 +63,7 @@ public final class InferenceNode implements AutoCloseable {
 
     /** Starts a node on the engine its config names ({@link NodeConfig#engine()}, ONNX Runtime by default). */
     public static InferenceNode start(NodeConfig config) throws IOException {
-        return start(config, Engines.create(config.engine(), config.engineThreads(), config.detContract()), InstantSource.system());
+        return start(config, Engines.create(config.engine(), config.engineThreads(), config.detContract(), config.detTrace()), InstantSource.system());
     }
 
     /**
@@ -82,7 +82,7 @@ public final class InferenceNode implements AutoCloseable {
     public static InferenceNode start(NodeConfig config, InferenceEngine engine, InstantSource clock,
             java.util.Map<String, io.verity.llm.LlmEngine> llms) throws IOException {
         List<AutoCloseable> resources = new ArrayList<>();
-        Engines engines = new Engines(engine, config.engineThreads(), config.detContract());
+        Engines engines = new Engines(engine, config.engineThreads(), config.detContract(), config.detTrace(), config.maxRun());
         resources.add(engines);
         resources.addAll(llms.values());
         try {
@@ -112,7 +112,7 @@ public final class InferenceNode implements AutoCloseable {
                 var w = config.openAi().workers();
                 io.verity.llm.LlmEngine llm = io.verity.llm.LlmEngine.start(hub.file(m.digest()), new io.verity.llm.LlmEngine.Options(
                         config.engineThreads(), config.home().resolve("llama.log"), w.memoryMb(), w.minBackoff(), w.maxBackoff(),
-                        w.poisonTtl(), w.poisonCapacity()));
+                        w.poisonTtl(), w.poisonCapacity(), w.stallLimit()));
                 resources.add(llm);
                 models.add(m.name(), llm);
             }
@@ -152,6 +152,9 @@ public final class InferenceNode implements AutoCloseable {
                             ChainAccount.of(identity.key()), clock);
                     resources.add(channels);
                     service.attach(channels);
+                    if (deployment.get().disputeGame() != null) { // kept inputs past their dispute window go
+                        resources.addAll(TracePruning.start(service.traces(), batcher, deployment.get(), identity, chain.get().tx()));
+                    }
                     if (deployment.get().disputeGame() != null && servesDeterministically(hub, engines)) {
                         resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity, chain.get().tx()));
                     }

@@ -3,11 +3,13 @@ package io.verity.node;
 import io.verity.engine.EngineKind;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.http.HttpLimits;
+import io.verity.node.serve.DetTrace;
 import io.verity.node.settle.ChainSettings;
 import io.verity.protocol.Checks;
 import io.verity.protocol.EvmAddress;
 import java.math.BigInteger;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -30,11 +32,14 @@ import java.util.Optional;
  * @param engine the engine for models whose manifest names none ({@code --engine}); ONNX Runtime by default
  * @param detContract the contract the deterministic engine computes and signs ({@code --det-contract}):
  *     {@link DeterministicEngine#ID_V3} by default; receipts of any contract the engine knows stay disputable
+ * @param detTrace when the det engine commits to its trace ({@code --det-trace}): when challenged (default) or eagerly
+ * @param maxRun how long one inference may run before the node stops it and answers 422 {@code run-too-long}
+ *     ({@code --max-run-ms}); zero for no limit
  */
 public record NodeConfig(Path home, String host, int port, HttpLimits http, long chainId,
         EvmAddress verifyingContract, BigInteger price, int engineThreads, boolean allowNonFinite,
         Optional<ChainSettings> chain, Faults faults, Optional<NodeEvidence> attestation, OpenAiSettings openAi,
-        EngineKind engine, String detContract) {
+        EngineKind engine, String detContract, DetTrace detTrace, Duration maxRun) {
 
     public static final long DEFAULT_MAX_BODY_BYTES = HttpLimits.DEFAULT_MAX_BODY_BYTES;
     /**
@@ -43,11 +48,18 @@ public record NodeConfig(Path home, String host, int port, HttpLimits http, long
      */
     public static final int CONCURRENT_PER_ENGINE_THREAD = 64;
     public static final long DEVNET_CHAIN_ID = 31337;
+    /**
+     * How long one inference may run by default: 100 times the slowest model of the benchmarks (a few hundred ms
+     * on the det engine), and below a gateway's default request timeout (30 s), so the node's 422 reaches the
+     * gateway before it gives up on the node and carries the request to the next.
+     */
+    public static final Duration DEFAULT_MAX_RUN = Duration.ofSeconds(20);
 
     public NodeConfig {
         Checks.nonNull("home", home, "host", host, "http", http, "verifyingContract", verifyingContract, "price", price,
                 "chain", chain, "faults", faults, "attestation", attestation, "openAi", openAi, "engine", engine,
-                "detContract", detContract);
+                "detContract", detContract, "detTrace", detTrace, "maxRun", maxRun);
+        if (maxRun.isNegative()) throw new IllegalArgumentException("maxRun must be >= 0 (0: no limit), got " + maxRun);
         Checks.inRange("port", port, 0, 65535);
         if (chainId <= 0) throw new IllegalArgumentException("chainId must be > 0, got " + chainId);
         if (price.signum() < 0) throw new IllegalArgumentException("price must be >= 0 wei, got " + price);
@@ -61,19 +73,19 @@ public record NodeConfig(Path home, String host, int port, HttpLimits http, long
     public static NodeConfig defaults(Path home) {
         return new NodeConfig(home, "127.0.0.1", 0, HttpLimits.DEFAULT, DEVNET_CHAIN_ID, EvmAddress.ZERO,
                 BigInteger.ZERO, 1, false, Optional.empty(), Faults.NONE, Optional.empty(), OpenAiSettings.NONE, EngineKind.ONNXRUNTIME,
-                DeterministicEngine.ID_V3);
+                DeterministicEngine.ID_V3, DetTrace.ON_CHALLENGE, DEFAULT_MAX_RUN);
     }
 
     public NodeConfig withHome(Path h) {
-        return new NodeConfig(h, host, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
+        return new NodeConfig(h, host, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract, detTrace, maxRun);
     }
 
     public NodeConfig withPort(int p) {
-        return new NodeConfig(home, host, p, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
+        return new NodeConfig(home, host, p, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract, detTrace, maxRun);
     }
 
     public NodeConfig withHost(String h) {
-        return new NodeConfig(home, h, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
+        return new NodeConfig(home, h, port, http, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract, detTrace, maxRun);
     }
 
     public long maxBodyBytes() {
@@ -90,56 +102,68 @@ public record NodeConfig(Path home, String host, int port, HttpLimits http, long
     }
 
     public NodeConfig withHttp(HttpLimits limits) {
-        return new NodeConfig(home, host, port, limits, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
+        return new NodeConfig(home, host, port, limits, chainId, verifyingContract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract, detTrace, maxRun);
     }
 
     public NodeConfig withChain(long id, EvmAddress contract) {
-        return new NodeConfig(home, host, port, http, id, contract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
+        return new NodeConfig(home, host, port, http, id, contract, price, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract, detTrace, maxRun);
     }
 
     public NodeConfig withPrice(BigInteger wei) {
-        return new NodeConfig(home, host, port, http, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, wei, engineThreads, allowNonFinite, chain, faults, attestation, openAi, engine, detContract, detTrace, maxRun);
     }
 
     public NodeConfig withEngineThreads(int n) {
-        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, n, allowNonFinite, chain, faults, attestation, openAi, engine, detContract);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, n, allowNonFinite, chain, faults, attestation, openAi, engine, detContract, detTrace, maxRun);
     }
 
     public NodeConfig withAllowNonFinite(boolean allow) {
-        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads, allow, chain, faults, attestation, openAi, engine, detContract);
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads, allow, chain, faults, attestation, openAi, engine, detContract, detTrace, maxRun);
     }
 
     public NodeConfig withChainSettings(ChainSettings settings) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, Optional.of(settings), faults, attestation, openAi, engine, detContract);
+                allowNonFinite, Optional.of(settings), faults, attestation, openAi, engine, detContract, detTrace, maxRun);
     }
 
     /** Test-only: makes this node lie or dawdle, see {@link Faults}. */
     public NodeConfig withFaults(Faults f) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, f, attestation, openAi, engine, detContract);
+                allowNonFinite, chain, f, attestation, openAi, engine, detContract, detTrace, maxRun);
     }
 
     /** Serves this evidence at GET /v1/attestation and puts its digest into receipts and the registry. */
     public NodeConfig withAttestation(NodeEvidence evidence) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, faults, Optional.of(evidence), openAi, engine, detContract);
+                allowNonFinite, chain, faults, Optional.of(evidence), openAi, engine, detContract, detTrace, maxRun);
     }
 
     public NodeConfig withOpenAi(OpenAiSettings settings) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, faults, attestation, settings, engine, detContract);
+                allowNonFinite, chain, faults, attestation, settings, engine, detContract, detTrace, maxRun);
     }
 
     /** Serves every model whose manifest names no engine of its own on {@code kind}. */
     public NodeConfig withEngine(EngineKind kind) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, faults, attestation, openAi, kind, detContract);
+                allowNonFinite, chain, faults, attestation, openAi, kind, detContract, detTrace, maxRun);
     }
 
     /** The deterministic contract this node's det engine computes and signs (see {@link DeterministicEngine#parseContract}). */
     public NodeConfig withDetContract(String engineId) {
         return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
-                allowNonFinite, chain, faults, attestation, openAi, engine, engineId);
+                allowNonFinite, chain, faults, attestation, openAi, engine, engineId, detTrace, maxRun);
+    }
+
+    /** How long one inference may run before it is stopped; zero for no limit. */
+    public NodeConfig withMaxRun(Duration limit) {
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
+                allowNonFinite, chain, faults, attestation, openAi, engine, detContract, detTrace, limit);
+    }
+
+    /** When the det engine commits to its trace: {@link DetTrace#EAGER} traces every run and signs its root. */
+    public NodeConfig withDetTrace(DetTrace trace) {
+        return new NodeConfig(home, host, port, http, chainId, verifyingContract, price, engineThreads,
+                allowNonFinite, chain, faults, attestation, openAi, engine, detContract, trace, maxRun);
     }
 }

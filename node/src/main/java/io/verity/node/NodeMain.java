@@ -19,18 +19,20 @@ import java.time.Duration;
  * [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ...
  * [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
- * [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N] [--llm-schema-max-nodes N]
+ * [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N] [--llm-stall-ms MS] [--llm-schema-max-nodes N]
  * [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]
- * [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--fault-perturb P]
+ * [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--max-run-ms MS] [--fault-perturb P]
  * [--fault-latency-ms MS]}
  * and the HTTP limits every server takes ({@link io.verity.http.HttpLimits#USAGE}, docs/security.md; without
  * {@code --max-concurrent} a node admits {@link NodeConfig#CONCURRENT_PER_ENGINE_THREAD} inferences per engine thread).
+ * {@code --max-run-ms} stops an inference that runs longer (default {@link NodeConfig#DEFAULT_MAX_RUN}, 0: no limit).
  * With {@code --upstream-url} the node is a provider proxy for the mapped models (docs/llm.md); keys are best
  * passed by the name of an environment variable that holds them, or a file; never on the command line, which
  * every user of the machine can read ({@code ps}). With
  * {@code --engine} picks the engine for every model whose manifest names none (default onnxruntime; {@code det} is the
  * deterministic interpreter, whose answers agree bit for bit and can be disputed on chain; it signs verity-det/3,
- * or verity-det/2 with {@code --det-contract 2}). With
+ * or verity-det/2 with {@code --det-contract 2}; it commits to an answer's trace when challenged, or, with
+ * {@code --det-trace eager}, traces every run and signs its root up front). With
  * {@code --attestation} the node serves that TEE evidence at {@code GET /v1/attestation}, signs its digest into
  * every receipt and attests it in NodeRegistry; without it its attestation is "none". With {@code --deployment} the node settles its receipts on
  * that chain as its own key ({@code --keystore}, an encrypted keystore; else {@code VERITY_NODE_KEY} or
@@ -42,15 +44,16 @@ import java.time.Duration;
  */
 public final class NodeMain {
     static final String USAGE = "usage: NodeMain [--config FILE] --home DIR [--port N] [--host H] [--price-wei N] [--threads N] [--engine det|onnxruntime]"
-            + " [--det-contract 2|3] [--deployment FILE"
+            + " [--det-contract 2|3] [--det-trace on-challenge|eager] [--deployment FILE"
             + " [--rpc URL[,URL...]] [--public-url URL] [--batch-size N] [--batch-min N] [--batch-age-ms MS] [--redeem-interval-ms MS] [--payment-credit-wei N]"
             + " " + TxPolicy.FLAGS + " [--keystore FILE (--password-file FILE | --password-env NAME)]]"
             + " [--attestation FILE [--attestation-with FILE ...]] [--upstream-url URL --upstream-model LOCAL[=REMOTE] ..."
             + " [--upstream-key-env NAME | --upstream-key-file FILE] [--upstream-timeout-ms MS]] [--api-key-env NAME]"
             + " [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB]"
             + " [--llm-restart-backoff-ms MS] [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N]"
+            + " [--llm-stall-ms MS]"
             + " [--llm-schema-max-nodes N] [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]"
-            + " [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--fault-perturb P] [--fault-latency-ms MS] "
+            + " [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--max-run-ms MS] [--fault-perturb P] [--fault-latency-ms MS] "
             + io.verity.http.HttpLimits.USAGE;
 
     private NodeMain() {}
@@ -78,13 +81,13 @@ public final class NodeMain {
      * Every flag above, which {@code --config FILE} and {@code VERITY_<FLAG>} may set too ({@link FlagSources}):
      * {@code verity node start} resolves its own defaults through here.
      */
-    public static final FlagSources FLAGS = FlagSources.server(java.util.stream.Stream.concat(java.util.stream.Stream.of("--price-wei", "--threads", "--engine", "--det-contract",
+    public static final FlagSources FLAGS = FlagSources.server(java.util.stream.Stream.concat(java.util.stream.Stream.of("--price-wei", "--threads", "--engine", "--det-contract", "--det-trace",
             "--batch-size", "--batch-min", "--batch-age-ms", "--redeem-interval-ms", "--payment-credit-wei", "--public-url", "--attestation",
             "--attestation-with", "--upstream-url", "--upstream-key-file", "--upstream-key-env", "--upstream-model",
             "--upstream-timeout-ms", "--api-key-env", "--price-per-input-token-wei", "--price-per-output-token-wei",
             "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
-            "--llm-poison-capacity", "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
-            "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--fault-perturb",
+            "--llm-poison-capacity", "--llm-stall-ms", "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
+            "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--max-run-ms", "--fault-perturb",
             "--fault-latency-ms", "--keystore", KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV),
             TxPolicy.FLAG_NAMES.stream()).toList(), java.util.List.of("--attestation-with", "--upstream-model"));
 
@@ -113,6 +116,7 @@ public final class NodeMain {
         BigInteger outputPrice = null;
         OpenAiSettings openAi = OpenAiSettings.NONE;
         KeyStoreFlags keystore = new KeyStoreFlags("--keystore");
+        boolean detTraceSet = false;
         for (int i = 0; i < args.length; i += 2) {
             String flag = args[i];
             if (i + 1 >= args.length) {
@@ -140,6 +144,10 @@ public final class NodeMain {
                     case "--threads" -> config = config.withEngineThreads(Integer.parseInt(v));
                     case "--engine" -> config = config.withEngine(io.verity.engine.EngineKind.parse(v));
                     case "--det-contract" -> config = config.withDetContract(io.verity.engine.det.DeterministicEngine.parseContract(v));
+                    case "--det-trace" -> {
+                        config = config.withDetTrace(io.verity.node.serve.DetTrace.parse(v));
+                        detTraceSet = true;
+                    }
                     case "--deployment" -> chain = ChainSettings.of(Path.of(v));
                     case "--rpc" -> rpc = v;
                     case "--batch-size" -> batchSize = Integer.parseInt(v);
@@ -168,7 +176,7 @@ public final class NodeMain {
                     case "--price-per-input-token-wei" -> inputPrice = new BigInteger(v);
                     case "--price-per-output-token-wei" -> outputPrice = new BigInteger(v);
                     case "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
-                         "--llm-poison-capacity" -> openAi = openAi.withWorkers(llmWorkers(openAi.workers(), flag, Long.parseLong(v)));
+                         "--llm-poison-capacity", "--llm-stall-ms" -> openAi = openAi.withWorkers(llmWorkers(openAi.workers(), flag, Long.parseLong(v)));
                     case "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
                          "--llm-schema-max-pattern" -> openAi = openAi.withSchemaLimits(schemaLimits(openAi.schemaLimits(), flag,
                             Integer.parseInt(v)));
@@ -176,6 +184,7 @@ public final class NodeMain {
                             Integer.parseInt(v), openAi.embeddingLimits().maxInputTokens()));
                     case "--embedding-max-input-tokens" -> openAi = openAi.withEmbeddingLimits(new OpenAiSettings.EmbeddingLimits(
                             openAi.embeddingLimits().maxInputs(), Integer.parseInt(v)));
+                    case "--max-run-ms" -> config = config.withMaxRun(Duration.ofMillis(nonNegative(Long.parseLong(v))));
                     case "--fault-perturb" -> faults = faults.withPerturb(Double.parseDouble(v));
                     case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);
@@ -187,6 +196,9 @@ public final class NodeMain {
                 throw new IllegalArgumentException(flag + ": " + (e instanceof NumberFormatException
                         ? "expected a number, got '" + v + "'" : e.getMessage()), e);
             }
+        }
+        if (detTraceSet && config.engine() != io.verity.engine.EngineKind.DET) { // ONNX Runtime keeps no trace to commit to
+            throw new IllegalArgumentException("--det-trace: only the deterministic engine keeps a trace; add --engine det");
         }
         if (chain == null && (rpc != null || batchSize != null || batchMin != null || batchAge != null || redeemInterval != null
                 || paymentCredit != null || txSet)) {
@@ -250,6 +262,12 @@ public final class NodeMain {
         return config.withFaults(faults);
     }
 
+    /** A limit in ms where 0 turns it off. */
+    private static long nonNegative(long ms) {
+        if (ms < 0) throw new IllegalArgumentException("expected milliseconds >= 0 (0: no limit), got " + ms);
+        return ms;
+    }
+
     private static String keyFile(Path file) {
         try {
             String key = java.nio.file.Files.readString(file).strip();
@@ -260,7 +278,7 @@ public final class NodeMain {
         }
     }
 
-    /** The --llm-worker-* / --llm-restart-* / --llm-poison-* flags (docs/security.md, "Language models"). */
+    /** The --llm-worker-* / --llm-restart-* / --llm-poison-* / --llm-stall-ms flags (docs/security.md, "Language models"). */
     private static io.verity.llm.LlmEngine.Options llmWorkers(io.verity.llm.LlmEngine.Options o, String flag, long v) {
         return switch (flag) {
             case "--llm-worker-memory-mb" -> o.withMemoryMb(v);
@@ -268,6 +286,7 @@ public final class NodeMain {
                     ? Duration.ofMillis(v) : o.maxBackoff());
             case "--llm-restart-backoff-max-ms" -> o.withBackoff(o.minBackoff(), Duration.ofMillis(v));
             case "--llm-poison-ttl-ms" -> o.withPoison(Duration.ofMillis(v), o.poisonCapacity());
+            case "--llm-stall-ms" -> o.withStallLimit(Duration.ofMillis(v));
             default -> o.withPoison(o.poisonTtl(), Math.toIntExact(v));
         };
     }

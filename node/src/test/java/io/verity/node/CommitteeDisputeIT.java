@@ -13,8 +13,11 @@ import io.verity.chain.contracts.ModelRegistryClient;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.chain.devnet.CommitteeParams;
 import io.verity.chain.fixture.LocalChain;
+import io.verity.engine.EngineKind;
+import io.verity.engine.det.DeterministicEngine;
 import io.verity.node.dispute.TraceClient;
 import io.verity.node.fixture.StakedNodes;
+import io.verity.node.hub.ModelHub;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
@@ -23,6 +26,8 @@ import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.wire.DisputeEvidence;
 import io.verity.testing.RealInputs;
+import io.verity.testing.RealModel;
+import io.verity.testing.RealModels;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,6 +39,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -82,6 +88,10 @@ class CommitteeDisputeIT {
         for (int account = 1; account <= 5; account++) {
             Path home = dir.resolve("n" + account);
             StakedNodes.installVad(home);
+            // the legacy VAD, judged bit-exact: node 2 serves it with the det engine (verity-det/3), the others with ONNX Runtime
+            RealModel legacy = RealModels.sileroVadLegacy();
+            new ModelHub(home.resolve("models")).add(legacy.file(), legacy.name(), legacy.version(), legacy.license(), legacy.source(),
+                    account == 2 ? Optional.of(EngineKind.DET) : Optional.empty());
             NodeConfig c = NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, account)
                     .withBatching(1, Duration.ofMillis(100)));
             if (account == 1 || account == 5) c = c.withFaults(Faults.NONE.withPerturb(1.0));
@@ -91,6 +101,8 @@ class CommitteeDisputeIT {
         try (ChainConnection owner = devnet.connect(0)) {
             new ModelRegistryClient(owner, devnet.deployment().modelRegistry())
                     .register(a.receipt().receipt().modelDigest(), "npm:@ricky0123/vad-web", "silero-vad", "5", RULE).confirmed();
+            new ModelRegistryClient(owner, devnet.deployment().modelRegistry()).register(RealModels.sileroVadLegacy().digest(),
+                    "npm:@ricky0123/vad-web", "silero-vad-legacy", "4", ComparisonRule.BIT_EXACT).confirmed();
         }
     }
 
@@ -103,8 +115,11 @@ class CommitteeDisputeIT {
     record Answer(List<Tensor> inputs, List<Tensor> outputs, SignedReceipt receipt) {}
 
     static Answer infer(InferenceNode node, long seed) throws Exception {
-        List<Tensor> inputs = RealInputs.sileroVadV5(seed);
-        ObjectNode body = NodeFixture.JSON.createObjectNode().put("model", StakedNodes.VAD);
+        return infer(node, StakedNodes.VAD, RealInputs.sileroVadV5(seed));
+    }
+
+    static Answer infer(InferenceNode node, String model, List<Tensor> inputs) throws Exception {
+        ObjectNode body = NodeFixture.JSON.createObjectNode().put("model", model);
         inputs.forEach(t -> body.withArray("inputs").add(TensorJson.writeCompact(t)));
         NodeFixture.Response r = NodeFixture.post(http, node.url(), "/v1/infer", body.toString(), "application/json");
         assertThat(r.status()).as("infer: %s", r.body()).isEqualTo(200);
@@ -210,6 +225,34 @@ class CommitteeDisputeIT {
 
             assertThat(end.state()).isEqualTo(CommitteeDispute.State.NODE_WON);
             assertThat(registry(reader).stakeOf(liar.address())).isEqualTo(before);
+            CommitteeClient disputes = new CommitteeClient(reader, devnet.deployment().requireCommitteeDisputes());
+            for (EvmAddress m : disputes.committee(end.id())) assertThat(disputes.voteOf(end.id(), m)).as("vote of %s", m).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A committee member re-runs a det receipt under the contract the receipt names, read from the accused node, not
+     * with the engine it serves the model with: node 2's honest verity-det/3 answer, under a bit-exact rule, is judged
+     * right by members that serve the model with ONNX Runtime, whose own bits differ.
+     */
+    @Test
+    void an_honest_det_answer_is_judged_under_its_receipts_contract_by_members_that_serve_the_model_with_onnxruntime() throws Exception {
+        InferenceNode det = nodes.get(1);
+        String legacy = RealModels.sileroVadLegacy().name();
+        Answer answer = infer(det, legacy, RealInputs.sileroVadLegacy(21));
+        Answer ort = infer(nodes.get(2), legacy, RealInputs.sileroVadLegacy(21));
+        assertThat(answer.receipt().receipt().engine()).isEqualTo(DeterministicEngine.ID_V3);
+        assertThat(ort.receipt().receipt().engine()).isNotEqualTo(DeterministicEngine.ID_V3);
+        assertThat(ort.receipt().receipt().outputsDigest()).as("ONNX Runtime's bits are not the contract's: a member re-running"
+                + " with it would convict").isNotEqualTo(answer.receipt().receipt().outputsDigest());
+        try (ChainConnection reader = devnet.connect(0)) {
+            BigInteger before = registry(reader).stakeOf(det.address());
+
+            CommitteeDispute end = dispute(det, answer, ort.receipt().receipt().outputsDigest(),
+                    new DisputeEvidence(answer.inputs(), answer.outputs()));
+
+            assertThat(end.state()).isEqualTo(CommitteeDispute.State.NODE_WON);
+            assertThat(registry(reader).stakeOf(det.address())).isEqualTo(before);
             CommitteeClient disputes = new CommitteeClient(reader, devnet.deployment().requireCommitteeDisputes());
             for (EvmAddress m : disputes.committee(end.id())) assertThat(disputes.voteOf(end.id(), m)).as("vote of %s", m).isEqualTo(1);
         }

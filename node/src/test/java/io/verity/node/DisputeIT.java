@@ -19,6 +19,7 @@ import io.verity.node.dispute.TraceClient;
 import io.verity.node.dispute.TraceLayout;
 import io.verity.node.faults.ModelTamper;
 import io.verity.node.fixture.StakedNodes;
+import io.verity.node.serve.DetTrace;
 import io.verity.node.serve.Engines;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.json.ReceiptJson;
@@ -54,7 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link Faults#perturb()}: an honest traceRoot with a wrong outputsDigest); nodes 2-4 are honest. Nodes 1-4 run
  * det as a node does by default ({@link Engines#create}: untraced, receipts signing
  * {@code Receipt.TRACE_ON_CHALLENGE}), so their games start with the node committing the root it recomputes; node 5
- * runs it traced (eager receipts, a signed root to contradict).
+ * runs it traced ({@code --det-trace eager}: eager receipts, a signed root to contradict).
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class DisputeIT {
@@ -81,8 +82,8 @@ class DisputeIT {
             NodeConfig c = NodeConfig.defaults(home).withChainSettings(StakedNodes.chainSettings(devnet, account)
                     .withBatching(1, Duration.ofMillis(100)));
             if (account == 1) c = c.withFaults(Faults.NONE.withTamperWeight(true)).withDetContract(DeterministicEngine.ID);
-            if (account == 5) c = c.withFaults(Faults.NONE.withPerturb(1.0));
-            var det = account == 5 ? DeterministicEngine.create(2, true, c.detContract()) : Engines.create(EngineKind.DET, 2, c.detContract());
+            if (account == 5) c = c.withFaults(Faults.NONE.withPerturb(1.0)).withEngine(EngineKind.DET).withDetTrace(DetTrace.EAGER);
+            var det = Engines.create(EngineKind.DET, 2, c.detContract(), c.detTrace()); // as --engine det [--det-trace eager] makes it
             nodes.add(StakedNodes.start(devnet, c, det, InstantSource.system()));
         }
         engines = DeterministicEngines.create(2, true);
@@ -282,6 +283,10 @@ class DisputeIT {
         DeterministicModel honest = model(s.receipt());
         var mine = honest.trace(s.inputs());
         assertThat(s.receipt().receipt().traceRoot()).as("the liar's trace is honest").isEqualTo(mine.root());
+        // --det-trace eager: the signed root is the trace the node serves, no commit needed
+        TraceClient served = new TraceClient(liar.url());
+        assertThat(served.traceSize(s.receipt().id())).contains(mine.entries().size());
+        assertThat(served.opening(s.receipt().id(), 5).orElseThrow().reveal().verifies(mine.root())).isTrue();
         assertThat(s.receipt().receipt().outputsDigest()).isNotEqualTo(mine.entries().getLast().digest());
         try (ChainConnection me = devnet.connect(CHALLENGER + 2); ChainConnection reader = devnet.connect(0)) {
             NodeRegistryClient registry = registry(reader);

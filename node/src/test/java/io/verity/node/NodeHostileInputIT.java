@@ -156,6 +156,9 @@ class NodeHostileInputIT implements HostileInferContract {
             assertThat(p.get("type").asText()).isEqualTo("urn:verity:problem:rate-limited");
             assertThat(p.get("source").asText()).isEqualTo("node");
             assertThat(p.get("retryable").asBoolean()).isTrue();
+            // the request threads are bounded (NodeApi.requestThreads), with room beyond the inference permits
+            var health = NodeFixture.get(http, gated.url(), "/health");
+            assertThat(health.status()).isEqualTo(200);
         }
         // the permit comes back once the holder is gone
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> postInfer(gated.url(),

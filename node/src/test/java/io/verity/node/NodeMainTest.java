@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import io.verity.node.serve.DetTrace;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,19 @@ class NodeMainTest {
         assertThat(NodeMain.parse(new String[] {"--det-contract", "verity-det/3"}).detContract()).isEqualTo("verity-det/3");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--det-contract", "1"}))
                 .hasMessage("--det-contract: deterministic contract must be 2 or 3 (verity-det/2, verity-det/3), got '1'");
+    }
+
+    @Test
+    void det_trace_defaults_to_on_challenge_takes_eager_and_is_refused_without_the_det_engine() {
+        assertThat(NodeMain.parse(new String[] {"--home", "/tmp/h"}).detTrace()).isEqualTo(DetTrace.ON_CHALLENGE);
+        assertThat(NodeMain.parse(new String[] {"--det-trace", "eager", "--engine", "det"}).detTrace()).isEqualTo(DetTrace.EAGER);
+        assertThat(NodeMain.parse(new String[] {"--engine", "det", "--det-trace", "on-challenge"}).detTrace()).isEqualTo(DetTrace.ON_CHALLENGE);
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--engine", "det", "--det-trace", "lazy"}))
+                .hasMessage("--det-trace: det trace must be on-challenge or eager, got 'lazy'");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--det-trace", "eager"}))
+                .hasMessage("--det-trace: only the deterministic engine keeps a trace; add --engine det");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--engine", "onnxruntime", "--det-trace", "on-challenge"}))
+                .hasMessageStartingWith("--det-trace: only the deterministic engine");
     }
 
     @Test
@@ -182,6 +196,21 @@ class NodeMainTest {
     }
 
     @Test
+    void max_run_ms_limits_a_run_defaults_to_20_s_turns_off_with_0_and_is_checked(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        assertThat(NodeMain.parse(new String[0], n -> null).maxRun()).isEqualTo(Duration.ofSeconds(20)).isEqualTo(NodeConfig.DEFAULT_MAX_RUN);
+        assertThat(NodeMain.parse(new String[] {"--max-run-ms", "1500"}, n -> null).maxRun()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(NodeMain.parse(new String[] {"--max-run-ms", "0"}, n -> null).maxRun()).isZero();
+        Path config = io.verity.testing.ConfigFiles.write(dir.resolve("node.conf"), "--max-run-ms", "250");
+        assertThat(NodeMain.parse(new String[] {"--config", config.toString()}, n -> null).maxRun()).isEqualTo(Duration.ofMillis(250));
+        assertThat(NodeMain.parse(new String[0], java.util.Map.of("VERITY_MAX_RUN_MS", "99")::get).maxRun()).isEqualTo(Duration.ofMillis(99));
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--max-run-ms", "-1"}, n -> null))
+                .hasMessage("--max-run-ms: expected milliseconds >= 0 (0: no limit), got -1");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--max-run-ms", "5s"}, n -> null))
+                .hasMessage("--max-run-ms: expected a number, got '5s'");
+    }
+
+    @Test
     void llm_flags_set_the_worker_limits_and_schema_bounds() {
         NodeConfig c = NodeMain.parse(new String[] {"--llm-worker-memory-mb", "2048", "--llm-restart-backoff-ms", "100",
                 "--llm-restart-backoff-max-ms", "9000", "--llm-poison-ttl-ms", "60000", "--llm-poison-capacity", "7",
@@ -199,6 +228,28 @@ class NodeMainTest {
                 .hasMessage("--llm-worker-memory-mb: the worker memory limit must be 0 (none) or >= 512 MiB, got 100");
         assertThatThrownBy(() -> NodeMain.parse(new String[] {"--price-per-input-token-wei", "1"}, n -> null))
                 .hasMessage("--price-per-input-token-wei and --price-per-output-token-wei go together");
+    }
+
+    @Test
+    void llm_stall_ms_sets_the_worker_watchdog_from_flag_config_or_environment(@TempDir Path dir) throws Exception {
+        assertThat(NodeMain.parse(new String[0], n -> null).openAi().workers().stallLimit())
+                .isEqualTo(io.verity.llm.LlmEngine.Options.DEFAULT_STALL_LIMIT).isEqualTo(Duration.ofMinutes(2));
+        assertThat(NodeMain.parse(new String[] {"--llm-stall-ms", "1500"}, n -> null).openAi().workers().stallLimit())
+                .isEqualTo(Duration.ofMillis(1500));
+        assertThat(NodeMain.parse(new String[] {"--llm-stall-ms", "0"}, n -> null).openAi().workers().stallLimit()).isZero();
+        Path config = io.verity.testing.ConfigFiles.write(dir.resolve("node.conf"), "--llm-stall-ms", "30000");
+        assertThat(NodeMain.parse(new String[] {"--config", config.toString()}, n -> null).openAi().workers().stallLimit())
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(NodeMain.parse(new String[0], java.util.Map.of("VERITY_LLM_STALL_MS", "7000")::get).openAi().workers()
+                .stallLimit()).isEqualTo(Duration.ofSeconds(7));
+        // other worker flags keep it, it keeps them
+        var w = NodeMain.parse(new String[] {"--llm-stall-ms", "9000", "--llm-poison-capacity", "3"}, n -> null).openAi().workers();
+        assertThat(w.stallLimit()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(w.poisonCapacity()).isEqualTo(3);
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--llm-stall-ms", "-1"}, n -> null))
+                .hasMessage("--llm-stall-ms: the stall limit must be >= 0 (0: none), got -1 ms");
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--llm-stall-ms", "2m"}, n -> null))
+                .hasMessage("--llm-stall-ms: expected a number, got '2m'");
     }
 
     @Test

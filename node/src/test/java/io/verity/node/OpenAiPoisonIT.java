@@ -26,14 +26,23 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Issue 13, items 1-3, against a real node and llama.cpp on the tiny GGUF: each poison request the issue found
  * (and others like them) gets a 4xx naming the field, marked as the request's fault so no gateway retries it
  * elsewhere, and the same worker then answers a normal chat; a worker killed from outside gives 503 (the
- * engine's fault, retryable) while /health and /v1/models say it is restarting, and serves again after.
+ * engine's fault, retryable) while /health and /v1/models say it is restarting, and serves again after; a worker
+ * that hangs on a request is killed after the stall limit and that request is answered like one that crashed it.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class OpenAiPoisonIT {
     static final ObjectMapper JSON = new ObjectMapper();
-    // a backoff long enough that "restarting" is observable
+    /** Workers hang after the first token of a prompt with this (test-only hook, LlamaWorker.STALL_ON). */
+    static final String HANG = "verity-openai-poison-it-hang";
+
+    static {
+        System.setProperty("verity.llm.test.stallOn", HANG); // before the node starts its worker
+    }
+
+    // a backoff long enough that "restarting" is observable; a short stall limit
     @RegisterExtension static final TinyLlmNode node = TinyLlmNode.of(LlmEngine.Options.defaults(1,
-            Path.of("target", "openai-poison-it-llama.log")).withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6)));
+            Path.of("target", "openai-poison-it-llama.log")).withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6))
+            .withStallLimit(Duration.ofSeconds(2)));
     @AutoClose static final HttpClient http = HttpClient.newHttpClient();
 
     static HttpResponse<String> post(String contentType, byte[] body) throws Exception {
@@ -155,6 +164,39 @@ class OpenAiPoisonIT {
         assertThat(last.at("/error/code").asText()).isEqualTo("engine_failed");
         assertThat(last.has("verity")).isFalse(); // no receipt for a broken answer
         LlmNodes.awaitUp(node.engine());
+    }
+
+    @Test
+    void a_worker_that_hangs_mid_stream_is_killed_and_the_request_is_the_requests_fault_then_refused_at_once() throws Exception {
+        LlmNodes.awaitUp(node.engine()); // after another test's kill
+        long pid = node.engine().workerPid().orElseThrow();
+        String hang = CHAT.formatted(",\"stream\":true").replace("\"Hi\"", "\"" + HANG + "\"");
+        HttpResponse<java.util.stream.Stream<String>> r = http.send(HttpRequest.newBuilder(node.url().resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(hang)).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode last = null;
+        for (String line : (Iterable<String>) r.body()::iterator) {
+            if (line.startsWith("data: {")) last = JSON.readTree(line.substring(6));
+        }
+        // the answer ends (no hang) with the request's fault: a gateway carries it to no other node
+        assertThat(last.get("status").asInt()).as("%s", last).isEqualTo(400);
+        assertThat(last.get("source").asText()).isEqualTo("request");
+        assertThat(last.get("retryable").asBoolean()).isFalse();
+        assertThat(last.at("/error/code").asText()).isEqualTo("request_crashes_engine");
+        assertThat(last.at("/error/message").asText()).contains("hung on this request");
+        assertThat(last.has("verity")).isFalse();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        LlmNodes.awaitUp(node.engine());
+        long second = node.engine().workerPid().orElseThrow();
+        assertThat(second).isNotEqualTo(pid);
+        // the same request again: refused at once, the new worker untouched
+        HttpResponse<String> again = post(CHAT.formatted("").replace("\"Hi\"", "\"" + HANG + "\""));
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(400);
+        assertThat(JSON.readTree(again.body()).at("/error/code").asText()).isEqualTo("request_crashes_engine");
+        HttpResponse<String> ok = post(CHAT.formatted(""));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(node.engine().workerPid().orElseThrow()).isEqualTo(second);
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.verity.protocol.Keccak256;
 import io.verity.protocol.merkle.TraceProof;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import org.web3j.abi.datatypes.Bool;
@@ -193,6 +194,14 @@ public final class DisputeClient extends ContractClient {
     /** How many times {@code member} voted against a committee's majority. */
     public long wrongVotes(EvmAddress member) {
         return W3.uint(call(W3.fn("wrongVotes", List.of(W3.address(member)), "uint256")), 0).longValueExact();
+    }
+
+    /**
+     * How long after its batch commit a receipt can be opened (DisputeGame.disputeWindow); a node keeps the inputs of
+     * its disputable receipts that long.
+     */
+    public Duration disputeWindow() {
+        return Duration.ofSeconds(W3.uint(call(W3.fn("disputeWindow", List.of(), "uint64")), 0).longValueExact());
     }
 
     public BigInteger minBond() {

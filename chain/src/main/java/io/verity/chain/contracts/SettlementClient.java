@@ -82,6 +82,12 @@ public final class SettlementClient extends ContractClient {
         return W3.uint(call(W3.fn("batchCount", List.of(), "uint256")), 0).longValueExact();
     }
 
+    /** When batch {@code batchId} was committed (Settlement's record: the time DisputeGame's window runs from); one call. */
+    public Optional<Instant> committedAt(long batchId) {
+        return callUnless("UnknownBatch", W3.fn("getBatch", List.of(W3.uint256(batchId)), "address", "bytes32", "uint64", "uint64", "uint64"))
+                .map(r -> W3.seconds(r, 3));
+    }
+
     /** The batch, with its URI read from the BatchCommitted event in the block that committed it. */
     public Optional<BatchInfo> batch(long batchId) {
         var found = callUnless("UnknownBatch", W3.fn("getBatch", List.of(W3.uint256(batchId)), "address", "bytes32", "uint64", "uint64", "uint64"));

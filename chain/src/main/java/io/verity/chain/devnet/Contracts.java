@@ -83,7 +83,7 @@ public final class Contracts {
         EvmAddress game = deploy(chain, "DisputeGame", W3.address(d.nodeRegistry()), W3.address(d.settlement()),
                 W3.uint256(p.minBond()), W3.uint64(p.moveTimeout().toSeconds()), W3.uint64(p.voteTimeout().toSeconds()),
                 new Uint8(p.committeeSize()), new Uint16(p.slashBps()), new Uint16(p.committeeBps()),
-                W3.uint256(p.wrongVoteSlash()));
+                W3.uint256(p.wrongVoteSlash()), W3.uint64(p.disputeWindow().toSeconds()));
         TxOutcome wired = new NodeRegistryClient(chain, d.nodeRegistry()).setSlasher(game, true);
         if (!(wired instanceof TxOutcome.Confirmed)) {
             throw new ChainException("could not make DisputeGame a slasher of NodeRegistry: " + wired);

@@ -71,6 +71,7 @@ public record DeploymentCheck(List<String> found, List<String> problems) {
             c.expect(g, "DisputeGame", "slashBps", "uint16", BigInteger.valueOf(disputes.slashBps()));
             c.expect(g, "DisputeGame", "committeeBps", "uint16", BigInteger.valueOf(disputes.committeeBps()));
             c.expect(g, "DisputeGame", "wrongVoteSlash", "uint256", disputes.wrongVoteSlash());
+            c.expect(g, "DisputeGame", "disputeWindow", "uint64", seconds(disputes.disputeWindow()));
         }
         if (d.committeeDisputes() == null) {
             c.problem("CommitteeDisputes: the deployment file names none");

@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param slashBps       share of a convicted node's stake (stake + unbonding) slashed, 1..10000 basis points
  * @param committeeBps   share of the pot (slashed stake or lost bond) paid to the committee's majority, 0..10000
  * @param wrongVoteSlash wei slashed from a committee member that voted against the majority (0: only recorded)
+ * @param disputeWindow  how long after its batch commit a receipt can be disputed; its node keeps the inputs that long
  */
 public record DisputeParams(BigInteger minBond, Duration moveTimeout, Duration voteTimeout, int committeeSize,
-                            int slashBps, int committeeBps, BigInteger wrongVoteSlash) {
+                            int slashBps, int committeeBps, BigInteger wrongVoteSlash, Duration disputeWindow) {
     public DisputeParams {
         Objects.requireNonNull(minBond, "minBond");
         if (minBond.signum() < 0) throw new IllegalArgumentException("minBond must be >= 0 wei, got " + minBond);
@@ -35,14 +36,27 @@ public record DisputeParams(BigInteger minBond, Duration moveTimeout, Duration v
         }
         Objects.requireNonNull(wrongVoteSlash, "wrongVoteSlash");
         if (wrongVoteSlash.signum() < 0) throw new IllegalArgumentException("wrongVoteSlash must be >= 0 wei, got " + wrongVoteSlash);
+        if (disputeWindow.toSeconds() < 1) {
+            throw new IllegalArgumentException("disputeWindow must be at least 1 second, got " + disputeWindow);
+        }
     }
 
     /**
+     * The dispute window's default: one day, the default unbonding delay (docs/deterministic-engine.md, "Dispute window").
+     */
+    public static final Duration DEFAULT_DISPUTE_WINDOW = Duration.ofDays(1);
+
+    /**
      * Devnet defaults: 0.1 ether bond, 10 minutes per move and for the vote, a committee of 3, half the node's
-     * stake slashed, 10% of the pot to the majority, 0.01 ether for a wrong vote.
+     * stake slashed, 10% of the pot to the majority, 0.01 ether for a wrong vote, a one-day dispute window.
      */
     public static DisputeParams defaults() {
         return new DisputeParams(DeployParams.ETHER.divide(BigInteger.TEN), Duration.ofMinutes(10), Duration.ofMinutes(10), 3,
-                5_000, 1_000, DeployParams.ETHER.divide(BigInteger.valueOf(100)));
+                5_000, 1_000, DeployParams.ETHER.divide(BigInteger.valueOf(100)), DEFAULT_DISPUTE_WINDOW);
+    }
+
+    /** These settings with another dispute window. */
+    public DisputeParams withDisputeWindow(Duration window) {
+        return new DisputeParams(minBond, moveTimeout, voteTimeout, committeeSize, slashBps, committeeBps, wrongVoteSlash, window);
     }
 }

@@ -6,6 +6,7 @@ import io.verity.engine.EngineException;
 import io.verity.engine.Inference;
 import io.verity.engine.LoadedModel;
 import io.verity.engine.ModelInputs;
+import io.verity.engine.RunStop;
 import io.verity.engine.det.graph.Graph;
 import io.verity.engine.det.graph.Op;
 import io.verity.engine.det.graph.OpException;
@@ -66,9 +67,9 @@ public final class DeterministicModel implements LoadedModel {
 
     /** Outputs in schema order, and the trace root when the engine traces ({@link Keccak256#ZERO} otherwise). */
     @Override
-    public Inference run(List<Tensor> inputs) {
-        if (!tracing) return Inference.untraced(execute(inputs, null));
-        ExecutionTrace t = trace(inputs);
+    public Inference run(List<Tensor> inputs, RunStop stop) {
+        if (!tracing) return Inference.untraced(run(bind(inputs), null, stop));
+        ExecutionTrace t = trace(inputs, stop);
         return new Inference(t.outputs(), t.root());
     }
 
@@ -79,6 +80,10 @@ public final class DeterministicModel implements LoadedModel {
      * @throws EngineException INVALID_INPUT for missing, unknown or ill-shaped inputs, FAILURE otherwise
      */
     public ExecutionTrace trace(List<Tensor> inputs) {
+        return trace(inputs, RunStop.NEVER);
+    }
+
+    private ExecutionTrace trace(List<Tensor> inputs, RunStop stop) {
         record Pending(String name, int node, java.util.concurrent.CompletableFuture<Keccak256> digest) {}
         List<Pending> pending = new ArrayList<>();
         Map<String, Integer> producer = producers();
@@ -89,7 +94,7 @@ public final class DeterministicModel implements LoadedModel {
             pending.add(new Pending(name, -1, interp.par.submit(() -> Canonical.tensorDigest(name, a))));
         }
         List<Tensor> outs = run(ins, (name, a) ->
-                pending.add(new Pending(name, producer.get(name), interp.par.submit(() -> Canonical.tensorDigest(name, a)))));
+                pending.add(new Pending(name, producer.get(name), interp.par.submit(() -> Canonical.tensorDigest(name, a)))), stop);
         List<TraceEntry> entries = new ArrayList<>(pending.size());
         for (Pending p : pending) entries.add(new TraceEntry(entries.size(), p.name(), p.node(), p.digest().join()));
         entries.add(new TraceEntry(entries.size(), TraceEntry.OUTPUTS_NAME, TraceEntry.OUTPUTS_NODE, TensorDigests.tensorsDigest(outs)));
@@ -118,7 +123,7 @@ public final class DeterministicModel implements LoadedModel {
             run(ins, (name, a) -> {
                 if (indices.contains(at[0])) found.put(at[0], Convert.toTensor(name, a));
                 at[0]++;
-            });
+            }, RunStop.NEVER);
         }
         for (int i : indices) {
             if (!found.containsKey(i)) {
@@ -239,11 +244,11 @@ public final class DeterministicModel implements LoadedModel {
     }
 
     List<Tensor> execute(List<Tensor> inputs, java.util.function.BiConsumer<String, Arr> sink) {
-        return run(bind(inputs), sink);
+        return run(bind(inputs), sink, RunStop.NEVER);
     }
 
-    private List<Tensor> run(Arr[] ins, java.util.function.BiConsumer<String, Arr> sink) {
-        Interp.Scope scope = new Interp.Scope(null);
+    private List<Tensor> run(Arr[] ins, java.util.function.BiConsumer<String, Arr> sink, RunStop stop) {
+        Interp.Scope scope = new Interp.Scope(null, stop);
         for (int k = 0; k < ins.length; k++) scope.values.put(graph.inputs.get(k).getName(), ins[k]);
         Arr[] outs = guard(() -> interp.run(graph, scope, sink));
         List<Tensor> res = new ArrayList<>(outs.length);
@@ -272,6 +277,8 @@ public final class DeterministicModel implements LoadedModel {
     private <T> T guard(java.util.function.Supplier<T> body) {
         try {
             return body.get();
+        } catch (EngineException e) { // stopped: already says what happened
+            throw e;
         } catch (OpException | IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException
                 | UnsupportedOperationException e) {
             throw new EngineException(EngineException.Kind.INVALID_INPUT, engineId() + " rejected the inputs: " + e.getMessage(), e);

@@ -41,9 +41,16 @@ final class Interp {
     static final class Scope {
         final Map<String, Arr> values = new HashMap<>();
         final Scope parent;
+        /** The run's stop switch, checked before each node: a run can be stopped between any two. */
+        final io.verity.engine.RunStop stop;
 
         Scope(Scope parent) {
+            this(parent, parent == null ? io.verity.engine.RunStop.NEVER : parent.stop);
+        }
+
+        Scope(Scope parent, io.verity.engine.RunStop stop) {
             this.parent = parent;
+            this.stop = stop;
         }
 
         Arr get(String name) {
@@ -62,6 +69,7 @@ final class Interp {
     Arr[] run(Graph g, Scope scope, BiConsumer<String, Arr> sink) {
         scope.values.putAll(g.initializers);
         for (int ni = 0; ni < g.nodes.size(); ni++) {
+            scope.stop.check();
             Op n = g.nodes.get(ni);
             if (sink == null && g.epilogue[ni] > 0) {
                 ni += convEpilogue(g, ni, scope) - 1;
@@ -263,7 +271,13 @@ final class Interp {
         }
 
         @Override
+        public void checkStopped() {
+            scope.stop.check();
+        }
+
+        @Override
         public Arr[] runBody(Graph body, List<String> names, Arr[] values) {
+            scope.stop.check(); // a body of no nodes is an iteration too
             Scope s = new Scope(scope);
             for (int k = 0; k < names.size(); k++) if (values[k] != null) s.values.put(names.get(k), values[k]);
             return interp.run(body, s, null);

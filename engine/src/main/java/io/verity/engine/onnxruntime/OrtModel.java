@@ -10,6 +10,7 @@ import io.verity.engine.EngineException.Kind;
 import io.verity.engine.Inference;
 import io.verity.engine.LoadedModel;
 import io.verity.engine.ModelInputs;
+import io.verity.engine.RunStop;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.ModelSchema;
 import io.verity.protocol.tensor.Tensor;
@@ -77,18 +78,36 @@ final class OrtModel implements LoadedModel {
     }
 
     @Override
-    public Inference run(List<Tensor> inputs) {
+    public Inference run(List<Tensor> inputs, RunStop stop) {
         lock.readLock().lock();
         try {
             if (closed) throw new EngineException(Kind.FAILURE, label + ": model was unloaded");
             ModelInputs.inSchemaOrder(schema, inputs, label);
-            return Inference.untraced(execute(inputs));
+            if (stop == RunStop.NEVER) return Inference.untraced(execute(inputs, null));
+            // ORT reads its terminate flag between nodes (a Loop's body too) and ends the run with an error
+            try (OrtSession.RunOptions options = new OrtSession.RunOptions();
+                    RunStop.Registration watch = stop.whileRunning(() -> terminate(options))) {
+                return Inference.untraced(execute(inputs, options));
+            } catch (EngineException e) {
+                throw stop.stopped() ? RunStop.stoppedException() : e;
+            } catch (OrtException e) {
+                throw new EngineException(Kind.FAILURE, label + ": cannot make onnxruntime's run options", e);
+            }
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    private List<Tensor> execute(List<Tensor> inputs) {
+    private void terminate(OrtSession.RunOptions options) {
+        try {
+            options.setTerminate(true);
+        } catch (OrtException e) { // the run goes on to its end: it is then answered, only late
+            throw new EngineException(Kind.FAILURE, label + ": cannot stop the run", e);
+        }
+    }
+
+    /** @param options null for ORT's defaults */
+    private List<Tensor> execute(List<Tensor> inputs, OrtSession.RunOptions options) {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         try {
             for (Tensor t : inputs) {
@@ -99,7 +118,7 @@ final class OrtModel implements LoadedModel {
                             + "' to onnxruntime: " + e.getMessage(), e);
                 }
             }
-            try (OrtSession.Result result = session.run(feeds, outputNames)) {
+            try (OrtSession.Result result = options == null ? session.run(feeds, outputNames) : session.run(feeds, outputNames, options)) {
                 List<Tensor> outputs = new ArrayList<>(outputNames.size());
                 for (String name : outputNames) {
                     OnnxValue v = result.get(name).orElseThrow(() -> new EngineException(Kind.FAILURE,

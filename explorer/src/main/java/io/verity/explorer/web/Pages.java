@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.verity.chain.Deployment;
+import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.chain.contracts.PaymentsClient;
@@ -43,9 +44,12 @@ public final class Pages {
     private final NodeRegistryClient registry;
     private final GatewayView gateway;
     private final Payers payers;
+    private final DisputeView disputes;
 
     /** Pages over what {@code indexer} indexed: its deployment and its store. */
-    public Pages(Indexer indexer, NodeRegistryClient registry, GatewayView gateway, PaymentsClient payments, PayerLimits payerLimits) {
+    public Pages(Indexer indexer, NodeRegistryClient registry, GatewayView gateway, PaymentsClient payments, PayerLimits payerLimits,
+                 Optional<DisputeClient> games) {
+        this.disputes = new DisputeView(games);
         this.indexer = indexer;
         this.payers = new Payers(indexer.store(), registry, payments, payerLimits);
         this.deployment = indexer.deployment();
@@ -291,13 +295,25 @@ public final class Pages {
                 .row("request", Html.link("/search?q=" + r.requestId(), r.requestId())).row("model", Html.link("/search?q=" + r.modelDigest(), r.modelDigest()))
                 .row("engine", Html.esc(json.path("engine").asText())).row("verification", Html.esc(json.path("verification").asText()))
                 .row("price", Html.esc(json.path("price").asText() + " wei")).row("time", Html.esc(Instant.ofEpochMilli(r.timestamp())))
-                .row("batch", Html.link("/batches/" + r.batchId(), r.batchId())).raw("</table>\n");
+                .row("trace root", traceRootCell(json))
+                .row("batch", Html.link("/batches/" + r.batchId(), r.batchId()));
+        disputes.of(r.id()).ifPresent(d -> h.row("dispute", d));
+        h.raw("</table>\n");
         h.h2("Verification (runs in your browser)");
         h.raw("<ol class=\"steps\" id=\"steps\"><li>running…</li></ol>\n<div id=\"verdict\"></div>\n");
         h.h2("Receipt JSON");
         h.raw("<pre id=\"receipt-json\">").text(json.toPrettyString()).raw("</pre>\n");
         h.raw(scripts()); // verify.js finds #receipt-json and checks it
         ctx.html(Html.page("Receipt " + r.id(), "", h.toString()));
+    }
+
+    /** The stored receipt's traceRoot in words; the JSON below shows it as signed. */
+    private static String traceRootCell(JsonNode receipt) {
+        try {
+            return DisputeView.traceRoot(Keccak256.parse(receipt.path("traceRoot").asText()));
+        } catch (IllegalArgumentException e) { // the index holds only receipts that parsed; kept readable regardless
+            return Html.code(receipt.path("traceRoot").asText());
+        }
     }
 
     private void tx(Context ctx) {

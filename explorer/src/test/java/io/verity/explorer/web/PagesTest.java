@@ -71,6 +71,20 @@ class PagesTest {
     }
 
     @Test
+    void says_what_a_trace_root_is_the_on_challenge_marker_in_words_and_how_long_a_node_has_to_commit_its_trace() {
+        assertThat(DisputeView.traceRoot(io.verity.protocol.receipt.Receipt.TRACE_ON_CHALLENGE)).startsWith("committed when challenged")
+                .doesNotContain(io.verity.protocol.receipt.Receipt.TRACE_ON_CHALLENGE.toHex());
+        assertThat(DisputeView.traceRoot(Keccak256.ZERO)).startsWith("none");
+        Keccak256 root = Keccak256.hash(new byte[] {7});
+        assertThat(DisputeView.traceRoot(root)).startsWith("<code>" + root.toHex() + "</code>").contains("signed up front");
+        var awaitTrace = io.verity.chain.contracts.Dispute.State.AWAIT_TRACE;
+        assertThat(DisputeView.state(awaitTrace, 140, 40)).isEqualTo("waiting for the node's trace, 100 blocks left");
+        assertThat(DisputeView.state(awaitTrace, 140, 139)).isEqualTo("waiting for the node's trace, 1 block left");
+        assertThat(DisputeView.state(awaitTrace, 140, 140)).startsWith("the node did not commit its trace in time");
+        assertThat(DisputeView.state(io.verity.chain.contracts.Dispute.State.CHALLENGER_WON, 0, 9)).isEqualTo("the node was convicted");
+    }
+
+    @Test
     void refuses_a_database_url_that_is_neither_h2_nor_postgresql_and_hides_passwords() {
         assertThatThrownBy(() -> ExplorerConfig.defaults(Path.of("h"), Path.of("d")).withJdbcUrl("jdbc:mysql://x/db?password=secret"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("jdbc:h2: or jdbc:postgresql:")

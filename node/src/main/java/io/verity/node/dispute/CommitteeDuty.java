@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -95,15 +94,18 @@ public final class CommitteeDuty implements AutoCloseable {
             SealedVotes.Sealed vote = sealed.get(id);
             String why = "sent again";
             if (vote == null) { // judged once: a commit still pending is sent again with the same salt, never re-sealed
-                Optional<CommitteeJudge.Ruling> ruling = judge.judge(d);
-                if (ruling.isEmpty()) {
-                    LOG.info("dispute {}: cannot judge (model not held), not voting", id);
-                    open.remove(id);
-                    return;
+                CommitteeJudge.Ruling ruling;
+                switch (judge.judge(d)) {
+                    case CommitteeJudge.Abstention a -> {
+                        say("committee member " + me + " abstains on dispute " + id + ": " + a.reason());
+                        open.remove(id);
+                        return;
+                    }
+                    case CommitteeJudge.Ruling r -> ruling = r;
                 }
-                vote = new SealedVotes.Sealed(ruling.get().agrees(), salt());
+                vote = new SealedVotes.Sealed(ruling.agrees(), salt());
                 sealed.put(id, vote);
-                why = ruling.get().reason();
+                why = ruling.reason();
             }
             TxOutcome out = disputes.commitVote(id, CommitteeClient.commitmentOf(id, me, vote.agrees(), vote.salt()));
             say("committee member " + me + " commits on dispute " + id + ": " + (vote.agrees() ? "agrees" : "disagrees")

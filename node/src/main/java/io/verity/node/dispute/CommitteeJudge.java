@@ -5,6 +5,7 @@ import io.verity.chain.contracts.ComparisonRule;
 import io.verity.node.serve.Refusal;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.StrictJson;
+import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.wire.DisputeEvidence;
 import java.io.IOException;
@@ -16,7 +17,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * A committee member's judgement of a CommitteeDisputes dispute: fetches the evidence the challenger serves at the
@@ -25,50 +26,85 @@ import java.util.function.BiFunction;
  * with its own under the rule on chain. Whatever keeps it from judging the accused answer on the receipt's own
  * inputs (no evidence, evidence of another request, inputs the model refuses) counts for the node: a member never
  * votes to convict on anything but a re-run of the signed request.
+ *
+ * <p>The re-run is under the engine the accused receipt names (the chain keeps only its id, so the receipt comes
+ * from the accused node, used only when it hashes to that id): a deterministic contract's receipt is recomputed
+ * under that contract, whatever engine the member serves the model with, and one naming a contract the member
+ * does not compute is not judged (the member abstains, saying which). A node that does not serve its receipt is
+ * judged with the member's own engine, as before receipts were read.
  */
 public final class CommitteeJudge {
+    /** What a member makes of a dispute: a vote, or no vote. */
+    public sealed interface Judgement permits Ruling, Abstention {
+        String reason();
+    }
+
     /** @param agrees the accused answer agrees with the member's re-run (the node is right); reason: one line for logs */
-    public record Ruling(boolean agrees, String reason) {}
+    public record Ruling(boolean agrees, String reason) implements Judgement {}
+
+    /** The member cannot judge (it lacks the model, or cannot run the receipt's engine) and does not vote. */
+    public record Abstention(String reason) implements Judgement {}
+
+    /** How a member re-runs a model. */
+    @FunctionalInterface
+    public interface Rerun {
+        /**
+         * This member's outputs of model {@code model} on {@code inputs}, under {@code engine} (the accused receipt's
+         * engine id, empty when it is unknown); empty when the member lacks the model.
+         *
+         * @throws Refusal INVALID_INPUT when the model refuses the inputs, MODEL_UNLOADABLE when the member cannot run
+         *     that engine
+         */
+        Optional<List<Tensor>> run(Keccak256 model, Optional<String> engine, List<Tensor> inputs);
+    }
 
     static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
 
-    private final BiFunction<Keccak256, List<Tensor>, Optional<List<Tensor>>> rerun;
+    private final Rerun rerun;
+    private final Function<CommitteeDispute, Optional<SignedReceipt>> receipts;
     private final long maxEvidenceBytes;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(FETCH_TIMEOUT).build();
 
     /**
-     * @param rerun            this node's own outputs of a model (by digest) on inputs, empty when it lacks the model
+     * @param rerun            this node's own outputs of a model on inputs
+     * @param receipts         the accused receipt as its node serves it (empty when it does not); checked against the
+     *                         dispute's receipt id here
      * @param maxEvidenceBytes the largest evidence document read (the node's --max-body-bytes): a larger one counts as
      *                         no evidence
      */
-    public CommitteeJudge(BiFunction<Keccak256, List<Tensor>, Optional<List<Tensor>>> rerun, long maxEvidenceBytes) {
+    public CommitteeJudge(Rerun rerun, Function<CommitteeDispute, Optional<SignedReceipt>> receipts, long maxEvidenceBytes) {
         this.rerun = rerun;
+        this.receipts = receipts;
         this.maxEvidenceBytes = maxEvidenceBytes;
     }
 
-    /** Empty when this member cannot judge (it lacks the model): it then does not vote. */
-    public Optional<Ruling> judge(CommitteeDispute d) {
-        if (d.rule() instanceof ComparisonRule.None) return Optional.of(new Ruling(true, "the model has no comparison rule"));
+    public Judgement judge(CommitteeDispute d) {
+        if (d.rule() instanceof ComparisonRule.None) return new Ruling(true, "the model has no comparison rule");
         DisputeEvidence evidence;
         try {
             evidence = fetch(d.inputsUri());
         } catch (IOException | IllegalArgumentException e) { // InvalidFieldException: malformed evidence
-            return Optional.of(new Ruling(true, "no usable evidence at " + d.inputsUri() + " (" + e.getMessage() + "): not convicting"));
+            return new Ruling(true, "no usable evidence at " + d.inputsUri() + " (" + e.getMessage() + "): not convicting");
         }
         Optional<String> mismatch = evidence.mismatch(d.inputsDigest(), d.outputsDigest());
         if (mismatch.isPresent()) {
-            return Optional.of(new Ruling(true, "evidence is not the receipt's: " + mismatch.get() + "; not convicting"));
+            return new Ruling(true, "evidence is not the receipt's: " + mismatch.get() + "; not convicting");
         }
+        // only the receipt the dispute names: another one of the node's could name another engine
+        Optional<String> engine = receipts.apply(d).filter(r -> r.id().equals(d.receiptId())).map(r -> r.receipt().engine());
+        String under = engine.map(e -> " under the receipt's engine " + e).orElse(" with this member's engine (the node did not"
+                + " serve its receipt)");
         Optional<List<Tensor>> mine;
         try {
-            mine = rerun.apply(d.modelDigest(), evidence.inputs());
+            mine = rerun.run(d.modelDigest(), engine, evidence.inputs());
         } catch (Refusal e) {
-            return Optional.of(new Ruling(true, "the model refuses the receipt's inputs (" + e.getMessage() + "): not convicting"));
+            if (e.reason() == Refusal.Reason.MODEL_UNLOADABLE) return new Abstention("cannot re-run " + d.modelDigest() + ": " + e.getMessage());
+            return new Ruling(true, "the model refuses the receipt's inputs (" + e.getMessage() + "): not convicting");
         }
-        if (mine.isEmpty()) return Optional.empty();
+        if (mine.isEmpty()) return new Abstention("model " + d.modelDigest() + " not held");
         boolean agrees = d.rule().agrees(evidence.outputs(), mine.get());
-        return Optional.of(new Ruling(agrees, "re-ran " + d.modelDigest() + ": the accused outputs " + (agrees ? "agree" : "disagree")
-                + " under " + d.rule().describe()));
+        return new Ruling(agrees, "re-ran " + d.modelDigest() + under + ": the accused outputs " + (agrees ? "agree" : "disagree")
+                + " under " + d.rule().describe());
     }
 
     private DisputeEvidence fetch(URI uri) throws IOException {

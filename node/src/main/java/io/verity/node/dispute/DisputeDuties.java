@@ -5,12 +5,16 @@ import io.verity.chain.ChainConnection;
 import io.verity.chain.Deployment;
 import io.verity.chain.rpc.TxPolicy;
 import io.verity.chain.contracts.CommitteeClient;
+import io.verity.chain.contracts.CommitteeDispute;
 import io.verity.chain.contracts.DisputeClient;
 import io.verity.chain.contracts.NodeRegistryClient;
 import io.verity.node.serve.NodeIdentity;
 import io.verity.node.serve.NodeService;
+import io.verity.protocol.receipt.SignedReceipt;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What a deterministic-engine node on a chain with DisputeGame does besides serving: answers disputes on its
@@ -45,10 +49,22 @@ public final class DisputeDuties {
      */
     public static List<AutoCloseable> startCommittee(NodeService service, Deployment d, NodeIdentity identity, TxPolicy policy) {
         ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.of(identity.key()), policy);
-        CommitteeJudge judge = new CommitteeJudge(service::rerun, service.config().maxBodyBytes());
+        NodeRegistryClient registry = new NodeRegistryClient(chain, d.nodeRegistry());
+        CommitteeJudge judge = new CommitteeJudge((model, engine, inputs) -> engine.isPresent()
+                ? service.rerun(model, engine.get(), inputs) : service.rerun(model, inputs), dispute -> accusedReceipt(registry, dispute),
+                service.config().maxBodyBytes());
         CommitteeDuty duty = CommitteeDuty.start(new CommitteeClient(chain, d.committeeDisputes()), judge,
                 digest -> service.hub().find(digest).isPresent(), service.config().home().resolve(VOTES_FILE), COMMITTEE_POLL,
                 line -> {});
         return List.of(chain, duty);
+    }
+
+    /** The disputed receipt as the accused node serves it at its registered endpoint; empty when it does not. */
+    static Optional<SignedReceipt> accusedReceipt(NodeRegistryClient registry, CommitteeDispute dispute) {
+        try {
+            return registry.node(dispute.node()).flatMap(n -> new TraceClient(URI.create(n.endpoint())).receipt(dispute.receiptId()));
+        } catch (RuntimeException e) { // an unreadable registry or a malformed endpoint: judged without it
+            return Optional.empty();
+        }
     }
 }

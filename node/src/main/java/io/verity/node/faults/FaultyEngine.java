@@ -3,6 +3,7 @@ package io.verity.node.faults;
 import io.verity.engine.Inference;
 import io.verity.engine.InferenceEngine;
 import io.verity.engine.LoadedModel;
+import io.verity.engine.RunStop;
 import io.verity.node.Faults;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.tensor.ModelSchema;
@@ -50,8 +51,8 @@ public final class FaultyEngine implements InferenceEngine {
             }
 
             @Override
-            public Inference run(List<Tensor> inputs) {
-                Inference honest = model.run(inputs);
+            public Inference run(List<Tensor> inputs, RunStop stop) {
+                Inference honest = model.run(inputs, stop);
                 faults.delay();
                 return new Inference(faults.falsify(honest.outputs()), honest.traceRoot());
             }

@@ -47,6 +47,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,7 +116,8 @@ public final class NodeApi {
 
     public static Javalin create(NodeConfig config, NodeService service, DisputeTraces traces, Extension extension) {
         return Javalin.create(cfg -> {
-            cfg.concurrency.useVirtualThreads = true;
+            cfg.concurrency.useVirtualThreads = false;
+            cfg.jetty.threadPool = requestThreads(config.maxConcurrentInferences());
             ServerHardening.apply(cfg, config.http());
             String home = config.home().toAbsolutePath().toString();
             cfg.routes.before(ctx -> ctx.attribute(HOME, home)); // for scrub(): several nodes may share a JVM
@@ -161,6 +163,26 @@ public final class NodeApi {
             });
             cfg.routes.error(405, ctx -> send(ctx, ProblemKind.METHOD_NOT_ALLOWED.problem(ctx.method() + " is not allowed on " + ctx.path())));
         });
+    }
+
+    /** Threads for the other routes while every inference permit is taken: health, receipts, models, vouchers. */
+    static final int OTHER_ROUTE_THREADS = 64;
+    /** Jetty's own: its acceptor, selectors (one per two cores, at most four) and a few reserved threads. */
+    static final int JETTY_THREADS = 16;
+
+    /**
+     * Platform threads in a bounded pool rather than a virtual thread per request. With pooled threads Jetty runs
+     * a request on the thread whose selector read it and lets a reserved thread go on selecting; a virtual thread
+     * is one more hand-off per request (to a carrier, and back to the selector), each a wait for a core on a busy
+     * machine: ~1-2 ms of a POST's latency and 1-4 context switches on 2 cores (docs/benchmarks.md). The bound
+     * costs nothing: the inference routes are already gated at {@code maxConcurrentInferences} (429 beyond it),
+     * so the pool holds those, room for the other routes, and Jetty's own threads; threads start on demand and
+     * idle ones end after a minute.
+     */
+    static QueuedThreadPool requestThreads(int maxConcurrentInferences) {
+        QueuedThreadPool pool = new QueuedThreadPool(maxConcurrentInferences + OTHER_ROUTE_THREADS + JETTY_THREADS, 8, 60_000);
+        pool.setName("node-http");
+        return pool;
     }
 
     /** The body under the one reading policy (RequestBodies: content type, size, transport, StrictJson). */
@@ -420,6 +442,7 @@ public final class NodeApi {
             case MODEL_UNLOADABLE, NOT_DURABLE -> ProblemKind.UNAVAILABLE;
             case INVALID_INPUT -> ProblemKind.INVALID_INPUT;
             case ENGINE_FAILED -> ProblemKind.INTERNAL;
+            case RUN_TOO_LONG -> ProblemKind.RUN_TOO_LONG;
         };
         return kind.problem(e.getMessage(), e.errors());
     }

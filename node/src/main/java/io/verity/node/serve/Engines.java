@@ -1,8 +1,11 @@
 package io.verity.node.serve;
 
+import io.verity.engine.EngineException;
 import io.verity.engine.EngineKind;
 import io.verity.engine.Inference;
 import io.verity.engine.InferenceEngine;
+import io.verity.engine.LoadedModel;
+import io.verity.engine.RunStop;
 import io.verity.engine.det.DeterministicEngine;
 import io.verity.engine.det.DeterministicEngines;
 import io.verity.engine.onnxruntime.OnnxRuntimeEngine;
@@ -11,38 +14,116 @@ import io.verity.node.NodeConfig;
 import io.verity.node.hub.Manifest;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.tensor.Tensor;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engines one node serves with: its default ({@code --engine}), and the other kind, created when a model's
  * manifest first names it, so a node that never needs a second engine never pays for one; and, for re-executing
  * receipts signed under another deterministic contract ({@link #deterministic}), one det engine per such contract,
- * made on first use. Closing closes them all. Thread-safe.
+ * made on first use. Closing closes them all. Runs served through {@link #run} are stopped at the node's time
+ * limit. Thread-safe.
  */
 public final class Engines implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
     private final EngineKind defaultKind;
     private final int threads;
     private final String detContract;
+    private final DetTrace detTrace;
     private final Map<EngineKind, InferenceEngine> engines = new EnumMap<>(EngineKind.class); // guarded by this
     private final DeterministicEngines otherContracts;
+    private final Duration maxRun;
+    /** Throws the stop of the runs past {@link #maxRun}; null without a limit. */
+    private final ScheduledThreadPoolExecutor watchdog;
+    /** The runs under way and their deadlines ({@link System#nanoTime}). */
+    private final Map<RunStop, Long> running = new ConcurrentHashMap<>();
     private boolean closed;
+
+    /** Engines whose runs are not limited in time. */
+    public Engines(InferenceEngine defaultEngine, int threads, String detContract) {
+        this(defaultEngine, threads, detContract, DetTrace.ON_CHALLENGE, Duration.ZERO);
+    }
 
     /**
      * @param defaultEngine the engine for models whose manifest names none; owned from here on
      * @param threads the threads of every engine made here ({@link #create})
      * @param detContract the contract of a det engine made here to serve ({@link NodeConfig#detContract()})
+     * @param detTrace whether a det engine made here to serve traces every run ({@link NodeConfig#detTrace()})
+     * @param maxRun how long one {@link #run} may take before it is stopped ({@link NodeConfig#maxRun()}); zero: no limit
      */
-    public Engines(InferenceEngine defaultEngine, int threads, String detContract) {
+    public Engines(InferenceEngine defaultEngine, int threads, String detContract, DetTrace detTrace, Duration maxRun) {
         this.defaultKind = kindOf(defaultEngine);
         this.threads = threads;
         this.detContract = Objects.requireNonNull(detContract, "detContract");
+        this.detTrace = Objects.requireNonNull(detTrace, "detTrace");
+        this.maxRun = Objects.requireNonNull(maxRun, "maxRun");
+        if (maxRun.isNegative()) throw new IllegalArgumentException("maxRun must be >= 0, got " + maxRun);
+        this.watchdog = maxRun.isZero() ? null : watchdog();
         this.otherContracts = DeterministicEngines.create(threads, true);
         engines.put(defaultKind, defaultEngine);
+    }
+
+    /**
+     * Ticks at a fixed rate (a tenth of the limit, at most 100 ms) and stops the runs past their deadline. A timer per
+     * run would wake this thread on every answer (one more context switch per request); the tick costs ten or so
+     * wake-ups a second whatever the load, and stops a run at most one tick late.
+     */
+    private ScheduledThreadPoolExecutor watchdog() {
+        ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("run-watchdog").factory());
+        long tick = Math.max(1, Math.min(100, maxRun.toMillis() / 10));
+        w.scheduleAtFixedRate(this::stopLateRuns, tick, tick, TimeUnit.MILLISECONDS);
+        return w;
+    }
+
+    private void stopLateRuns() {
+        long now = System.nanoTime();
+        running.forEach((stop, deadline) -> {
+            if (now - deadline >= 0 && running.remove(stop, deadline)) stopQuietly(stop);
+        });
+    }
+
+    /** How long one run may take; zero for no limit. */
+    public Duration maxRun() {
+        return maxRun;
+    }
+
+    /**
+     * Runs {@code model} on {@code inputs}, stopped when it takes longer than {@link #maxRun()}: a model with a
+     * dynamic input can be made to run for minutes by one request, and stopping frees the thread it held.
+     *
+     * @throws EngineException STOPPED when it was stopped, as {@link LoadedModel#run(List, RunStop)} otherwise
+     */
+    public Inference run(LoadedModel model, List<Tensor> inputs) {
+        if (watchdog == null) return model.run(inputs);
+        RunStop stop = new RunStop();
+        running.put(stop, System.nanoTime() + maxRun.toNanos());
+        try {
+            return model.run(inputs, stop);
+        } catch (EngineException e) {
+            if (e.kind() == EngineException.Kind.STOPPED) LOG.warn("a run of model {} was stopped at the limit of {} ms", model.digest(), maxRun.toMillis());
+            throw e;
+        } finally {
+            running.remove(stop);
+        }
+    }
+
+    private static void stopQuietly(RunStop stop) {
+        try {
+            stop.stop();
+        } catch (RuntimeException e) { // the run then goes on to its end, and is answered late: log, keep the watchdog
+            LOG.error("cannot stop a run that went past its limit", e);
+        }
     }
 
     /**
@@ -51,8 +132,13 @@ public final class Engines implements AutoCloseable {
      * ({@link #signedTraceRoot}), so a disputable answer costs an untraced run.
      */
     public static InferenceEngine create(EngineKind kind, int threads, String detContract) {
+        return create(kind, threads, detContract, DetTrace.ON_CHALLENGE);
+    }
+
+    /** As {@link #create(EngineKind, int, String)}; with {@link DetTrace#EAGER} det traces every run and signs its root. */
+    public static InferenceEngine create(EngineKind kind, int threads, String detContract, DetTrace detTrace) {
         return switch (kind) {
-            case DET -> DeterministicEngine.create(threads, false, detContract);
+            case DET -> DeterministicEngine.create(threads, detTrace == DetTrace.EAGER, detContract);
             case ONNXRUNTIME -> OnnxRuntimeEngine.create(OnnxRuntimeSettings.defaults().withIntraOpThreads(threads));
         };
     }
@@ -106,7 +192,7 @@ public final class Engines implements AutoCloseable {
     /** The engine of {@code kind}, created on first use. */
     public synchronized InferenceEngine get(EngineKind kind) {
         if (closed) throw new IllegalStateException("engines are closed");
-        return engines.computeIfAbsent(kind, k -> create(k, threads, detContract));
+        return engines.computeIfAbsent(kind, k -> create(k, threads, detContract, detTrace));
     }
 
     @Override
@@ -118,6 +204,7 @@ public final class Engines implements AutoCloseable {
             engines.values().forEach(e -> all.add(e::close));
         }
         all.add(otherContracts::close);
+        if (watchdog != null) all.add(watchdog::shutdownNow);
         RuntimeException failed = null;
         for (Runnable close : all) {
             try {

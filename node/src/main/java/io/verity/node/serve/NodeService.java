@@ -66,7 +66,7 @@ public final class NodeService {
     private volatile PaymentChannels channels;
     private volatile PaymentGate gate; // with channels, when the node charges
     private final PayerProofs proofs; // a payer named must be proven: else anyone could spend a gateway's credit
-    /** The admitted request this thread serves (Javalin runs a request's handlers on one virtual thread). */
+    /** The admitted request this thread serves (Javalin runs a request's handlers on one pooled thread). */
     private final ThreadLocal<PaymentGate.Ticket> ticket = new ThreadLocal<>();
 
     /** @param faultRandom draws the perturbation of {@link Faults#perturb()}; unused without faults */
@@ -136,8 +136,9 @@ public final class NodeService {
         t = phases.since(Phase.VALIDATE, t);
         Inference result;
         try {
-            result = model.run(inputs);
+            result = engines.run(model, inputs); // stopped at --max-run-ms
         } catch (EngineException e) {
+            if (e.kind() == EngineException.Kind.STOPPED) throw Refusal.runTooLong(engines.maxRun());
             if (e.kind() == EngineException.Kind.INVALID_INPUT) {
                 throw new Refusal(Refusal.Reason.INVALID_INPUT, e.getMessage(),
                         List.of(new FieldError("/inputs", e.getMessage())));
@@ -203,6 +204,11 @@ public final class NodeService {
         if (m.isEmpty() || !Manifest.FORMAT_ONNX.equals(m.get().format()) || engines.kindFor(m.get()) != io.verity.engine.EngineKind.DET) {
             return Optional.empty();
         }
+        return detModel(digest, engineId);
+    }
+
+    /** The hub's file {@code digest} under deterministic contract {@code engineId}, tampered as {@link #load} is. */
+    private Optional<io.verity.engine.det.DeterministicModel> detModel(Keccak256 digest, String engineId) {
         return engines.deterministic(engineId).map(e -> e.load(digest, faults.modelFile(digest, hub.file(digest), e)));
     }
 
@@ -215,11 +221,38 @@ public final class NodeService {
      */
     public Optional<List<Tensor>> rerun(Keccak256 digest, List<Tensor> inputs) {
         if (hub.find(digest).isEmpty()) return Optional.empty();
-        LoadedModel model = load(digest);
+        return Optional.of(runUnsigned(load(digest), inputs));
+    }
+
+    /**
+     * As {@link #rerun(Keccak256, List)}, as engine {@code engineId} (an accused receipt's) computes it: under that
+     * deterministic contract when it names one, whichever engine this node serves the model with (the contracts are
+     * exact, so every member computes the receipt's own bits), else with the engine this node serves it with.
+     *
+     * @throws Refusal MODEL_UNLOADABLE naming {@code engineId} when it is a deterministic contract this version does
+     *     not compute, or the model cannot be loaded under it; else as {@link #rerun(Keccak256, List)}
+     */
+    public Optional<List<Tensor>> rerun(Keccak256 digest, String engineId, List<Tensor> inputs) {
+        if (!engineId.startsWith(DET_ENGINES)) return rerun(digest, inputs);
+        if (hub.find(digest).isEmpty()) return Optional.empty();
+        Optional<io.verity.engine.det.DeterministicModel> model;
+        try {
+            model = detModel(digest, engineId);
+        } catch (EngineException e) {
+            throw new Refusal(Refusal.Reason.MODEL_UNLOADABLE, engineId + " cannot load the model: " + e.getMessage(), List.of());
+        }
+        return Optional.of(runUnsigned(model.orElseThrow(() -> new Refusal(Refusal.Reason.MODEL_UNLOADABLE,
+                engineId + " is no deterministic contract this node computes", List.of())), inputs));
+    }
+
+    /** Every deterministic engine's id starts so ({@code verity-det/2}, {@code verity-det/3}). */
+    private static final String DET_ENGINES = "verity-det/";
+
+    private List<Tensor> runUnsigned(LoadedModel model, List<Tensor> inputs) {
         List<FieldError> errors = InputValidator.validate(model.schema(), inputs, config.allowNonFinite());
         if (!errors.isEmpty()) throw new Refusal(Refusal.Reason.INVALID_INPUT, errors.size() + " input error(s)", errors);
         try {
-            return Optional.of(model.run(inputs).outputs());
+            return model.run(inputs).outputs();
         } catch (EngineException e) {
             throw new Refusal(e.kind() == EngineException.Kind.INVALID_INPUT ? Refusal.Reason.INVALID_INPUT
                     : Refusal.Reason.ENGINE_FAILED, e.getMessage(), List.of());
@@ -396,6 +429,7 @@ public final class NodeService {
      * @throws Refusal BAD_PAYER when the header is not an address
      */
     public void admitPayer(String header, String proof, boolean llm) {
+        releasePayer(); // request threads are pooled: a ticket a failed request left must not pay for this one
         PaymentGate g = gate;
         if (g == null) return;
         boolean charges = llm ? config.price().signum() > 0 || config.openAi().tokenPrices()

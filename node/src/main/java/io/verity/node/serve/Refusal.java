@@ -22,7 +22,9 @@ public final class Refusal extends RuntimeException {
         /** The receipt log could not be written, so the answer is withheld. */
         NOT_DURABLE,
         /** The payer header is not an address. */
-        BAD_PAYER
+        BAD_PAYER,
+        /** The run took longer than the node's limit and was stopped; nothing was signed or charged. */
+        RUN_TOO_LONG
     }
 
     private final Reason reason;
@@ -32,6 +34,12 @@ public final class Refusal extends RuntimeException {
         super(detail, null, false, false); // a refusal, not a bug: no stack trace
         this.reason = reason;
         this.errors = List.copyOf(errors);
+    }
+
+    /** A run stopped at the node's limit ({@code --max-run-ms}): the request's inputs made it that long. */
+    static Refusal runTooLong(java.time.Duration limit) {
+        return new Refusal(Reason.RUN_TOO_LONG, "the model ran longer than this node's limit of " + limit.toMillis()
+                + " ms (--max-run-ms) and was stopped; nothing was charged. Send smaller inputs", List.of());
     }
 
     public Reason reason() {

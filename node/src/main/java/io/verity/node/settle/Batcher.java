@@ -21,8 +21,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +70,7 @@ public final class Batcher implements AutoCloseable {
     private final long chainId;
     private final EvmAddress settlement;
     private final Map<Keccak256, Settled> settled = new ConcurrentHashMap<>();
+    private final NavigableMap<Long, Keccak256> rootsById = new ConcurrentSkipListMap<>(); // committed batches, for pruning
     private final Loop loop;
     private final java.util.function.Consumer<Step> steps; // tests halt here to leave each crash state
     private volatile long settledBatches;
@@ -154,6 +157,22 @@ public final class Batcher implements AutoCloseable {
         }
     }
 
+    /**
+     * The committed batch of this node with the smallest id above {@code batchId}: its id and receipt ids (in the order
+     * of its batch file). Ids grow with commit time, since the batcher commits one batch at a time.
+     */
+    public Optional<Map.Entry<Long, List<Keccak256>>> committedAfter(long batchId) {
+        Map.Entry<Long, Keccak256> e = rootsById.higherEntry(batchId);
+        if (e == null) return Optional.empty();
+        try {
+            BatchFiles.Stored stored = files.readBatch(e.getValue()).orElseThrow(() ->
+                    new IllegalStateException("batch file for settled root " + e.getValue() + " is missing"));
+            return Optional.of(Map.entry(e.getKey(), stored.ids()));
+        } catch (IOException io) {
+            throw new UncheckedIOException("cannot read batch " + e.getValue(), io);
+        }
+    }
+
     /** How many receipts are in committed batches. */
     public int settledReceipts() {
         return settled.size();
@@ -201,6 +220,7 @@ public final class Batcher implements AutoCloseable {
     private void index(Keccak256 root, long batchId, List<Keccak256> ids) {
         Settled s = new Settled(root, batchId);
         for (Keccak256 id : ids) settled.put(id, s);
+        rootsById.put(batchId, root);
         settledBatches++;
     }
 

@@ -7,6 +7,11 @@ import io.verity.chain.contracts.CommitteeDispute;
 import io.verity.chain.contracts.ComparisonRule;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
+import io.verity.node.serve.Refusal;
+import io.verity.protocol.receipt.Eip712Domain;
+import io.verity.protocol.receipt.Receipt;
+import io.verity.protocol.receipt.SignedReceipt;
+import io.verity.protocol.receipt.VerificationMode;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
@@ -71,33 +76,39 @@ class CommitteeJudgeTest {
                 BigInteger.ONE, uri, CommitteeDispute.State.VOTING, RULE, 1, 2, 3, 0, 0);
     }
 
-    static final CommitteeJudge judge = new CommitteeJudge((model, inputs) -> model.equals(MODEL) && inputs.equals(INPUTS)
-            ? Optional.of(TRUTH) : Optional.empty(), 1 << 20);
+    /** A member whose re-run of MODEL on INPUTS is TRUTH under any engine, and which is served no receipt. */
+    static final CommitteeJudge judge = new CommitteeJudge((model, engine, inputs) -> model.equals(MODEL) && inputs.equals(INPUTS)
+            ? Optional.of(TRUTH) : Optional.empty(), d -> Optional.empty(), 1 << 20);
+
+    static CommitteeJudge.Ruling ruling(CommitteeJudge j, CommitteeDispute d) {
+        return (CommitteeJudge.Ruling) j.judge(d);
+    }
 
     @Test
     void an_answer_outside_the_rule_on_the_receipts_own_inputs_is_judged_wrong() {
-        var r = judge.judge(dispute(INPUTS, LIE, at("/lie", new DisputeEvidence(INPUTS, LIE)))).orElseThrow();
+        var r = ruling(judge, dispute(INPUTS, LIE, at("/lie", new DisputeEvidence(INPUTS, LIE))));
         assertThat(r.agrees()).as(r.reason()).isFalse();
-        assertThat(r.reason()).endsWith("disagree under tolerance:abs=1.0E-6,rel=1.0E-5");
+        assertThat(r.reason()).endsWith("with this member's engine (the node did not serve its receipt): the accused outputs"
+                + " disagree under tolerance:abs=1.0E-6,rel=1.0E-5");
     }
 
     @Test
     void an_answer_within_the_rule_is_judged_right() {
-        var r = judge.judge(dispute(INPUTS, CLOSE, at("/close", new DisputeEvidence(INPUTS, CLOSE)))).orElseThrow();
+        var r = ruling(judge, dispute(INPUTS, CLOSE, at("/close", new DisputeEvidence(INPUTS, CLOSE))));
         assertThat(r.agrees()).as(r.reason()).isTrue();
     }
 
     @Test
     void evidence_whose_inputs_are_not_the_receipts_cannot_convict() {
         List<Tensor> other = List.of(Tensor.ofFloats("input", Shape.of(1, 3), 0.1f, 0.2f, 0.4f));
-        var r = judge.judge(dispute(INPUTS, LIE, at("/other", new DisputeEvidence(other, LIE)))).orElseThrow();
+        var r = ruling(judge, dispute(INPUTS, LIE, at("/other", new DisputeEvidence(other, LIE))));
         assertThat(r.agrees()).isTrue();
         assertThat(r.reason()).startsWith("evidence is not the receipt's: inputs hash to ");
     }
 
     @Test
     void evidence_whose_outputs_are_not_the_accused_ones_cannot_convict() {
-        var r = judge.judge(dispute(INPUTS, LIE, at("/truth", new DisputeEvidence(INPUTS, TRUTH)))).orElseThrow();
+        var r = ruling(judge, dispute(INPUTS, LIE, at("/truth", new DisputeEvidence(INPUTS, TRUTH))));
         assertThat(r.agrees()).isTrue();
         assertThat(r.reason()).contains("outputs hash to ");
     }
@@ -105,17 +116,65 @@ class CommitteeJudgeTest {
     @Test
     void missing_or_unfetchable_evidence_cannot_convict() {
         URI missing = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/none");
-        assertThat(judge.judge(dispute(INPUTS, LIE, missing)).orElseThrow().reason()).contains("HTTP 404");
-        assertThat(judge.judge(dispute(INPUTS, LIE, URI.create("file:///etc/passwd"))).orElseThrow())
+        assertThat(ruling(judge, dispute(INPUTS, LIE, missing)).reason()).contains("HTTP 404");
+        assertThat(ruling(judge, dispute(INPUTS, LIE, URI.create("file:///etc/passwd"))))
                 .satisfies(r -> assertThat(r.agrees()).isTrue()).satisfies(r -> assertThat(r.reason()).contains("not an http(s) URI"));
-        CommitteeJudge tiny = new CommitteeJudge((m, i) -> Optional.of(TRUTH), 10);
-        assertThat(tiny.judge(dispute(INPUTS, LIE, at("/big", new DisputeEvidence(INPUTS, LIE)))).orElseThrow().reason())
+        CommitteeJudge tiny = new CommitteeJudge((m, e, i) -> Optional.of(TRUTH), d -> Optional.empty(), 10);
+        assertThat(ruling(tiny, dispute(INPUTS, LIE, at("/big", new DisputeEvidence(INPUTS, LIE)))).reason())
                 .contains("larger than 10 bytes");
     }
 
     @Test
     void a_member_without_the_model_does_not_judge() {
-        CommitteeJudge without = new CommitteeJudge((m, i) -> Optional.empty(), 1 << 20);
-        assertThat(without.judge(dispute(INPUTS, LIE, at("/lie2", new DisputeEvidence(INPUTS, LIE))))).isEmpty();
+        CommitteeJudge without = new CommitteeJudge((m, e, i) -> Optional.empty(), d -> Optional.empty(), 1 << 20);
+        assertThat(without.judge(dispute(INPUTS, LIE, at("/lie2", new DisputeEvidence(INPUTS, LIE)))))
+                .isEqualTo(new CommitteeJudge.Abstention("model " + MODEL + " not held"));
+    }
+
+    /** The accused receipt of {@code d}, signed by a node key, naming {@code engine}. */
+    static SignedReceipt receiptOf(CommitteeDispute d, String engine) {
+        var key = io.verity.protocol.crypto.NodeKey.fromPrivateKey("0x" + "07".repeat(32));
+        return SignedReceipt.sign(new Receipt(1, Keccak256.hash(new byte[] {9}), MODEL, engine, d.inputsDigest(), d.outputsDigest(),
+                Receipt.TRACE_ON_CHALLENGE, key.address(), Keccak256.ZERO, VerificationMode.NONE, BigInteger.ZERO, 1_764_000_000_000L),
+                Eip712Domain.verity(31337, EvmAddress.ZERO), key);
+    }
+
+    /** {@code d} with the receipt id of {@code r}, as the contract records it. */
+    static CommitteeDispute naming(CommitteeDispute d, SignedReceipt r) {
+        return new CommitteeDispute(d.id(), r.id(), d.modelDigest(), d.inputsDigest(), d.outputsDigest(), d.challengerOutputs(), d.node(),
+                d.challenger(), d.bond(), d.inputsUri(), d.state(), d.rule(), d.drawBlock(), d.commitDeadline(), d.revealDeadline(),
+                d.committed(), d.revealed());
+    }
+
+    @Test
+    void a_member_re_runs_under_the_engine_the_disputed_receipt_names_and_abstains_by_name_on_one_it_cannot_run() {
+        CommitteeDispute base = dispute(INPUTS, LIE, at("/det", new DisputeEvidence(INPUTS, LIE)));
+        SignedReceipt det2 = receiptOf(base, "verity-det/2");
+        List<Optional<String>> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CommitteeJudge member = new CommitteeJudge((m, engine, i) -> {
+            asked.add(engine);
+            if (engine.equals(Optional.of("verity-det/9"))) {
+                throw new Refusal(Refusal.Reason.MODEL_UNLOADABLE, "verity-det/9 is no deterministic contract this node computes", List.of());
+            }
+            return Optional.of(TRUTH);
+        }, d -> Optional.of(d.receiptId().equals(det2.id()) ? det2 : receiptOf(base, "verity-det/9")), 1 << 20);
+
+        var r = ruling(member, naming(base, det2));
+        assertThat(r.agrees()).isFalse();
+        assertThat(r.reason()).contains("under the receipt's engine verity-det/2");
+        assertThat(asked).containsExactly(Optional.of("verity-det/2"));
+
+        SignedReceipt det9 = receiptOf(base, "verity-det/9");
+        assertThat(member.judge(naming(base, det9))).isEqualTo(new CommitteeJudge.Abstention("cannot re-run " + MODEL
+                + ": verity-det/9 is no deterministic contract this node computes"));
+
+        // a receipt the node serves under the disputed id but that hashes to another one is not the receipt: not used
+        asked.clear();
+        CommitteeJudge fooled = new CommitteeJudge((m, engine, i) -> {
+            asked.add(engine);
+            return Optional.of(TRUTH);
+        }, d -> Optional.of(det9), 1 << 20);
+        assertThat(ruling(fooled, naming(base, det2)).reason()).contains("the node did not serve its receipt");
+        assertThat(asked).containsExactly(Optional.empty());
     }
 }

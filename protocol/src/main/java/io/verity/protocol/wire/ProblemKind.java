@@ -16,6 +16,8 @@ public enum ProblemKind {
     MALFORMED_REQUEST("malformed-request", "The request could not be read", 400, FailureSource.REQUEST),
     INVALID_REQUEST("invalid-request", "Request does not match the API", 400, FailureSource.REQUEST),
     INVALID_INPUT("invalid-input", "Inputs do not match the model's schema", 422, FailureSource.REQUEST),
+    /** The run took longer than the node allows and was stopped: its inputs made it so, on any node. */
+    RUN_TOO_LONG("run-too-long", "The model ran longer than this node allows", 422, FailureSource.REQUEST),
     UNKNOWN_MODEL("unknown-model", "Unknown model", 404, FailureSource.NODE),
     NOT_FOUND("not-found", "Not found", 404, FailureSource.NODE),
     METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405, FailureSource.REQUEST),

@@ -14,6 +14,12 @@ public interface KernelContext {
     /** The contract the node's products follow. */
     Arithmetic arithmetic();
 
+    /**
+     * Ends the run when it was stopped ({@link io.verity.engine.RunStop}): a kernel whose work on one node can be
+     * long (DFT, STFT) calls it now and then, so a stop does not wait for the node to end.
+     */
+    void checkStopped();
+
     /** Runs body in a scope nested in the node's, with names bound to values (null ones left unbound). */
     Arr[] runBody(Graph body, List<String> names, Arr[] values);
 }

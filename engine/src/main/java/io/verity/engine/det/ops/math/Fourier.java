@@ -70,6 +70,7 @@ public final class Fourier {
         double[][] tw = twiddles(L, -1);
         double[] o = new double[batch * frames * bins * 2];
         for (int b = 0; b < batch; b++) for (int f = 0; f < frames; f++) for (int k = 0; k < bins; k++) {
+            c.checkStopped(); // quadratic in the frame: a long one must not outlive a stop
             double re = 0, im = 0;
             for (int j = 0; j < L; j++) {
                 int at = (b * len + f * step + j) * comp;
@@ -122,6 +123,7 @@ public final class Fourier {
         double[] o = new double[outer * outLen * inner * 2];
         int take = Math.min(len, L);
         for (int b = 0; b < outer; b++) for (int i = 0; i < inner; i++) for (int k = 0; k < outLen; k++) {
+            c.checkStopped(); // quadratic in the signal: a long one must not outlive a stop
             double re = 0, im = 0;
             for (int j = 0; j < take; j++) {
                 int at = ((b * len + j) * inner + i) * comp;
