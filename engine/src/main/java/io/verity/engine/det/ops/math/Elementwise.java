@@ -285,8 +285,15 @@ public final class Elementwise {
 
     static final int CLIP_BLOCK = 1024;
 
+    /** Whether the JVM has {@code jdk.incubator.vector}: then {@link ClipLanes} computes the float32 select. */
+    static final boolean VECTORS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
     /** One block of {@link #clip}: o[oo + j] = clip(x[xo + j]) for j < len. */
     static void clipBlock(float[] x, int xo, float[] o, int oo, int len, float lo, float hi, boolean viaDouble) {
+        if (VECTORS) {
+            ClipLanes.clip(x, xo, o, oo, len, lo, hi, viaDouble);
+            return;
+        }
         if (lo < hi) { // also false for a NaN bound
             float least = Float.POSITIVE_INFINITY;
             for (int j = 0; j < len; j++) {
