@@ -34,15 +34,40 @@ final class ClipLanes {
         scalar(x, xo + j, o, oo + j, len - j, lo, hi, viaDouble);
     }
 
-    private static void scalar(float[] x, int xo, float[] o, int oo, int len, float lo, float hi, boolean viaDouble) {
-        for (int j = 0; j < len; j++) {
-            if (viaDouble) {
-                double v = x[xo + j];
-                o[oo + j] = (float) (v < lo ? lo : v > hi ? hi : v);
-            } else {
-                float v = x[xo + j];
-                o[oo + j] = v < lo ? lo : v > hi ? hi : v;
+    /**
+     * The exporters' HardSwish, {@code (x * clip(x + c)) / d} (or {@code (clip(x + c) * x) / d}), for i in
+     * [i0, i0 + len) into o (which may be x): each step the one float32 operation of its node, lane by lane, as
+     * {@link Elementwise#hardSwish}'s passes compute it.
+     */
+    static void hardSwish(float[] x, int i0, float[] o, int len, float c, float lo, float hi, boolean viaDouble, boolean xFirst, float d) {
+        int j = 0;
+        for (int end = F.loopBound(len); j < end; j += F.length()) {
+            FloatVector xv = FloatVector.fromArray(F, x, i0 + j), t = xv.add(c);
+            if (viaDouble && t.test(VectorOperators.IS_NAN).anyTrue()) {
+                hardSwishScalar(x, i0 + j, o, F.length(), c, lo, hi, true, xFirst, d);
+                continue;
             }
+            FloatVector ct = t.blend(hi, t.compare(VectorOperators.GT, hi)).blend(lo, t.compare(VectorOperators.LT, lo));
+            (xFirst ? xv.mul(ct) : ct.mul(xv)).div(d).intoArray(o, i0 + j);
         }
+        hardSwishScalar(x, i0 + j, o, len - j, c, lo, hi, viaDouble, xFirst, d);
+    }
+
+    private static void hardSwishScalar(float[] x, int i0, float[] o, int len, float c, float lo, float hi, boolean viaDouble, boolean xFirst,
+            float d) {
+        for (int j = i0; j < i0 + len; j++) {
+            float v = x[j], ct = select(v + c, lo, hi, viaDouble);
+            o[j] = xFirst ? v * ct / d : ct * v / d;
+        }
+    }
+
+    private static void scalar(float[] x, int xo, float[] o, int oo, int len, float lo, float hi, boolean viaDouble) {
+        for (int j = 0; j < len; j++) o[oo + j] = select(x[xo + j], lo, hi, viaDouble);
+    }
+
+    private static float select(float v, float lo, float hi, boolean viaDouble) {
+        if (!viaDouble) return v < lo ? lo : v > hi ? hi : v;
+        double u = v;
+        return (float) (u < lo ? lo : u > hi ? hi : u);
     }
 }

@@ -334,6 +334,10 @@ public final class Elementwise {
         int block = CLIP_BLOCK, blocks = (x.length + block - 1) / block;
         par.forEach(blocks, block * 4L, bi -> {
             int i0 = bi * block, len = Math.min(x.length, i0 + block) - i0;
+            if (VECTORS) {
+                ClipLanes.hardSwish(x, i0, o, len, c, lo, hi, viaDouble, xFirst, d);
+                return;
+            }
             float[][] s = SCRATCH.get();
             float[] t = s[0], ct = s[1];
             for (int j = 0; j < len; j++) t[j] = x[i0 + j] + c;
