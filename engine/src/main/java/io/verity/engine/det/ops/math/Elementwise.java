@@ -137,6 +137,9 @@ public final class Elementwise {
         });
         m.put("Pow", (n, in, c) -> {
             Arr e = in[1].dtype == in[0].dtype ? in[1] : K.cast(in[1], in[0].isFloat() ? in[0].dtype : DType.INT64);
+            if (in[0].f != null && e.f != null && e.f.length == 1 && e.f[0] == 2f && e.rank() <= in[0].rank()) {
+                return new Arr[] {Arr.floats(in[0].shape, square(c.par(), in[0].f))};
+            }
             if (in[0].isFloat()) return new Arr[] {binaryApply(n, in[0], e, StrictMath::pow, null, c)};
             return new Arr[] {binaryApply(n, in[0], e, null, (a, b) -> (long) StrictMath.pow(a, b), c)};
         });
@@ -189,6 +192,22 @@ public final class Elementwise {
             for (int i = 0; i < src.length; i++) src[i] = in[0].l[ci[i]] != 0 ? xi[i] : in[1].size() + yi[i];
             return new Arr[] {xy.gather(out, src)};
         });
+    }
+
+    /**
+     * float32 Pow by a one-element 2 (STFT magnitudes): StrictMath.pow(x, 2) is x * x in float64 (fdlibm's y == 2 case,
+     * after its NaN case), exact for a float32 x, so rounding it to float32 gives the float32 product x * x. A NaN
+     * takes pow itself.
+     */
+    static float[] square(Parallel par, float[] x) {
+        float[] o = new float[x.length];
+        int block = 4096;
+        par.forEach((x.length + block - 1) / block, block, bi -> {
+            int lo = bi * block, hi = Math.min(x.length, lo + block);
+            for (int i = lo; i < hi; i++) o[i] = x[i] * x[i];
+            for (int i = lo; i < hi; i++) if (Float.isNaN(x[i])) o[i] = (float) StrictMath.pow(x[i], 2.0);
+        });
+        return o;
     }
 
     private static Arr[] pred(Arr x, java.util.function.DoublePredicate p) {
