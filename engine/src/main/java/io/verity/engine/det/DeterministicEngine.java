@@ -174,7 +174,7 @@ public final class DeterministicEngine implements InferenceEngine {
         for (var v : proto.getGraph().getOutputList()) checkType(file, "output", v);
         try {
             Graph g = Graph.compile(proto.getGraph(), opsets);
-            return new DeterministicModel(digest, g, proto.getGraph().getOutputList(), new Interp(par, arithmetic), tracing);
+            return new DeterministicModel(digest, g, proto.getGraph().getOutputList(), new Interp(par, arithmetic, g), tracing);
         } catch (RuntimeException e) {
             throw new EngineException(EngineException.Kind.INVALID_MODEL, file.getFileName() + " cannot be loaded by "
                     + arithmetic.id() + ": " + e.getMessage(), e);

@@ -32,9 +32,14 @@ final class Interp {
         PROFILE.clear();
     }
 
-    Interp(Parallel par, io.verity.engine.det.graph.Arithmetic arithmetic) {
+    /** Per graph of the model (bodies included): what {@link Folding} computed at load. */
+    private final Map<Graph, Folding.Folded> folded;
+
+    /** An interpreter for the model whose top-level graph is root; folds its constants now. */
+    Interp(Parallel par, io.verity.engine.det.graph.Arithmetic arithmetic, Graph root) {
         this.par = par;
         this.arithmetic = arithmetic;
+        this.folded = Folding.of(root, this);
     }
 
     /** Values visible to a graph: its own, then the enclosing graph's (for If/Loop/Scan bodies). */
@@ -67,10 +72,16 @@ final class Interp {
      * @return the graph outputs in declaration order
      */
     Arr[] run(Graph g, Scope scope, BiConsumer<String, Arr> sink) {
-        scope.values.putAll(g.initializers);
+        // a traced run executes every node; others start from the values folded at load and skip their nodes
+        Folding.Folded f = sink == null ? folded.get(g) : null;
+        scope.values.putAll(f == null ? g.initializers : f.start());
         for (int ni = 0; ni < g.nodes.size(); ni++) {
             scope.stop.check();
             Op n = g.nodes.get(ni);
+            if (f != null && f.skip()[ni]) {
+                for (String dead : g.dying.get(ni)) scope.values.remove(dead);
+                continue;
+            }
             if (sink == null && g.epilogue[ni] > 0) {
                 ni += convEpilogue(g, ni, scope) - 1;
                 continue;

@@ -168,6 +168,47 @@ class UntracedRunsTest {
         }
     }
 
+    /**
+     * Nodes that read only constants (a Slice and a Mul of an initializer, and the same inside an If's branch, reading
+     * the outer graph's Constant) are folded at load: untraced runs give the traced run's bits, and the trace still
+     * has an entry for every top-level node.
+     */
+    @Test
+    void nodes_of_constants_folded_at_load_give_the_same_bits_and_the_trace_keeps_every_node() throws Exception {
+        OnnxBuilder b = new OnnxBuilder().input("x", 1, 1, 4).input("cond", 9).output("y", 1)
+                .floats("w", new long[] {2, 4}, 0.1f, -0.2f, 0.3f, Float.NaN, 1.5f, -0f, 2.5f, 3e-39f).longs("st", new long[] {1}, 1)
+                .longs("en", new long[] {1}, 2).longs("ax", new long[] {1}, 0).floats("k", new long[0], 1.7f);
+        b.add(constant(b, "c", 0.25f));
+        b.add(b.node("Slice", new String[] {"w", "st", "en", "ax"}, new String[] {"s"}));
+        b.add(b.node("Mul", new String[] {"s", "k"}, new String[] {"ks"}));
+        var branch = ai.onnx.proto.OnnxMl.GraphProto.newBuilder().setName("then").addOutput(OnnxBuilder.value("bo", 1))
+                .addNode(b.node("Mul", new String[] {"c", "k"}, new String[] {"ck"})).addNode(b.node("Add", new String[] {"x", "ck"}, new String[] {"bo"}));
+        var other = ai.onnx.proto.OnnxMl.GraphProto.newBuilder().setName("else").addOutput(OnnxBuilder.value("eo", 1))
+                .addNode(b.node("Identity", new String[] {"x"}, new String[] {"eo"}));
+        b.add(b.node("If", new String[] {"cond"}, new String[] {"i"})
+                .addAttribute(AttributeProto.newBuilder().setName("then_branch").setType(AttributeProto.AttributeType.GRAPH).setG(branch))
+                .addAttribute(AttributeProto.newBuilder().setName("else_branch").setType(AttributeProto.AttributeType.GRAPH).setG(other)));
+        b.add(b.node("Add", new String[] {"i", "ks"}, new String[] {"y"}));
+        Graph g = Graph.compile(b.model().getGraph(), java.util.Map.of("", 17));
+        var folded = Folding.of(g, new Interp(io.verity.engine.det.tensor.Parallel.SERIAL, io.verity.engine.det.graph.Arithmetic.DET3, g));
+        assertThat(folded.get(g).skip()).as("Constant, Slice, Mul folded; If, Add run").containsExactly(true, true, true, false, false);
+        Graph then = g.nodes.get(3).graph("then_branch");
+        assertThat(folded.get(then).skip()).as("the branch's Mul of outer constants").containsExactly(true, false);
+        var file = b.write(dir);
+        List<Tensor> in = List.of(Tensor.ofFloats("x", Shape.of(1, 4), new float[] {1f, -2f, 0.5f, 4f}),
+                Tensor.ofRaw("cond", io.verity.protocol.tensor.DType.BOOL, Shape.of(), new byte[] {1}));
+        for (String id : new String[] {DeterministicEngine.ID, DeterministicEngine.ID_V3}) {
+            try (DeterministicEngine traced = DeterministicEngine.create(1, true, id);
+                    DeterministicEngine untraced = DeterministicEngine.create(1, false, id)) {
+                DeterministicModel t = traced.load(file.digest(), file.file());
+                ExecutionTrace trace = t.trace(in);
+                assertThat(untraced.load(file.digest(), file.file()).execute(in, null).get(0).dataBytes()).as(id)
+                        .isEqualTo(trace.outputs().get(0).dataBytes());
+                assertThat(trace.entries()).as("inputs, every node's output, the outputs entry").hasSize(2 + t.nodeCount() + 1);
+            }
+        }
+    }
+
     private static ai.onnx.proto.OnnxMl.NodeProto.Builder constant(OnnxBuilder b, String name, float v) {
         var t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setDataType(1).addFloatData(v);
         return b.node("Constant", new String[0], new String[] {name})

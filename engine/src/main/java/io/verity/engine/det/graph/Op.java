@@ -77,6 +77,11 @@ public final class Op {
         return attrs.get(attr);
     }
 
+    /** The graphs in this node's attributes (If's branches, Loop's and Scan's body); empty for most nodes. */
+    public java.util.Collection<Graph> bodies() {
+        return subgraphs.values();
+    }
+
     public Graph graph(String attr) {
         Graph g = subgraphs.get(attr);
         if (g == null) throw new OpException(this, "attribute '" + attr + "' (a graph) is missing");

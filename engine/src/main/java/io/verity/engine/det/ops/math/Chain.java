@@ -45,6 +45,10 @@ public final class Chain {
             case DIV -> { if (st.valueLeft) divRight(v, i0, i1, s); else divLeft(v, i0, i1, s); }
             case RELU -> relu(v, i0, i1);
             case HARD_SWISH -> {
+                if (Elementwise.VECTORS) {
+                    ClipLanes.hardSwish(v, i0, v, len, s, st.lo, st.hi, st.viaDouble, st.valueLeft, st.d);
+                    return;
+                }
                 float[][] sc = SCRATCH.get();
                 float[] t = sc[0], ct = sc[1];
                 for (int j = 0; j < len; j++) t[j] = v[i0 + j] + s;

@@ -137,6 +137,9 @@ public final class Elementwise {
         });
         m.put("Pow", (n, in, c) -> {
             Arr e = in[1].dtype == in[0].dtype ? in[1] : K.cast(in[1], in[0].isFloat() ? in[0].dtype : DType.INT64);
+            if (in[0].f != null && e.f != null && e.f.length == 1 && e.f[0] == 2f && e.rank() <= in[0].rank()) {
+                return new Arr[] {Arr.floats(in[0].shape, square(c.par(), in[0].f))};
+            }
             if (in[0].isFloat()) return new Arr[] {binaryApply(n, in[0], e, StrictMath::pow, null, c)};
             return new Arr[] {binaryApply(n, in[0], e, null, (a, b) -> (long) StrictMath.pow(a, b), c)};
         });
@@ -189,6 +192,22 @@ public final class Elementwise {
             for (int i = 0; i < src.length; i++) src[i] = in[0].l[ci[i]] != 0 ? xi[i] : in[1].size() + yi[i];
             return new Arr[] {xy.gather(out, src)};
         });
+    }
+
+    /**
+     * float32 Pow by a one-element 2 (STFT magnitudes): StrictMath.pow(x, 2) is x * x in float64 (fdlibm's y == 2 case,
+     * after its NaN case), exact for a float32 x, so rounding it to float32 gives the float32 product x * x. A NaN
+     * takes pow itself.
+     */
+    static float[] square(Parallel par, float[] x) {
+        float[] o = new float[x.length];
+        int block = 4096;
+        par.forEach((x.length + block - 1) / block, block, bi -> {
+            int lo = bi * block, hi = Math.min(x.length, lo + block);
+            for (int i = lo; i < hi; i++) o[i] = x[i] * x[i];
+            for (int i = lo; i < hi; i++) if (Float.isNaN(x[i])) o[i] = (float) StrictMath.pow(x[i], 2.0);
+        });
+        return o;
     }
 
     private static Arr[] pred(Arr x, java.util.function.DoublePredicate p) {
@@ -285,8 +304,15 @@ public final class Elementwise {
 
     static final int CLIP_BLOCK = 1024;
 
+    /** Whether the JVM has {@code jdk.incubator.vector}: then {@link ClipLanes} computes the float32 select. */
+    static final boolean VECTORS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
     /** One block of {@link #clip}: o[oo + j] = clip(x[xo + j]) for j < len. */
     static void clipBlock(float[] x, int xo, float[] o, int oo, int len, float lo, float hi, boolean viaDouble) {
+        if (VECTORS) {
+            ClipLanes.clip(x, xo, o, oo, len, lo, hi, viaDouble);
+            return;
+        }
         if (lo < hi) { // also false for a NaN bound
             float least = Float.POSITIVE_INFINITY;
             for (int j = 0; j < len; j++) {
@@ -327,6 +353,10 @@ public final class Elementwise {
         int block = CLIP_BLOCK, blocks = (x.length + block - 1) / block;
         par.forEach(blocks, block * 4L, bi -> {
             int i0 = bi * block, len = Math.min(x.length, i0 + block) - i0;
+            if (VECTORS) {
+                ClipLanes.hardSwish(x, i0, o, len, c, lo, hi, viaDouble, xFirst, d);
+                return;
+            }
             float[][] s = SCRATCH.get();
             float[] t = s[0], ct = s[1];
             for (int j = 0; j < len; j++) t[j] = x[i0 + j] + c;

@@ -104,6 +104,9 @@ final class Lanes {
      * vectors would do, but a masked load that reaches past the array's end leaves the JIT's fast path.
      */
     private static void tail(int K, float[] a, int ar, int lda, int n, float[] b, int bo, int[] tap, float[][] s, int r, int j0, int w) {
+        int narrow = j0; // columns too few for a preferred vector go on narrower ones first
+        for (int i = 0; i < n; i += 4) narrow = NarrowLanes.columns(K, a, ar + i * lda, lda, Math.min(4, n - i), b, bo, tap, s, r + i, j0, w);
+        j0 = narrow;
         if (j0 >= w) return;
         for (int i = 0; i < n; i++) java.util.Arrays.fill(s[r + i], j0, w, 0f);
         for (int k = 0; k < K; k++) {

@@ -94,6 +94,8 @@ public final class Rnn {
         DoubleUnaryOperator[] act = activations(n, per, dirs, det3);
         float[] Y = new float[T * dirs * Bn * H], Yh = new float[dirs * Bn * H], Yc = new float[dirs * Bn * H];
         int G = gates * H;
+        Layout kMajor = gates == 3 ? null : layout(n, W, R, dirs, G, I, H);
+        double[] sums = new double[G];
         for (int d = 0; d < dirs; d++) {
             boolean reverse = dir.equals("reverse") || d == 1;
             DoubleUnaryOperator f = act[d * per], g = per > 1 ? act[d * per + 1] : null, hh = per > 2 ? act[d * per + 2] : null;
@@ -130,7 +132,7 @@ public final class Rnn {
                             hn[j] = (float) ((1 - (double) z[j]) * ht + (double) z[j] * h[j]);
                         }
                     } else {
-                        preacts(X.f, xo, I, W.f, h, R.f, H, B, d, G, clip, pre);
+                        preacts(X.f, xo, I, kMajor, h, H, B, d, G, clip, sums, pre);
                         if (gates == 1) {
                             for (int j = 0; j < H; j++) hn[j] = (float) f.applyAsDouble(pre[j]);
                         } else {
@@ -165,39 +167,49 @@ public final class Rnn {
     }
 
     /**
-     * pre[row] = round32(clip({@link #preact})) for every row of direction d, four rows at a time: each row keeps its
-     * own accumulator and order, but four independent chains of additions overlap (one chain waits on each add).
+     * pre[row] = round32(clip({@link #preact})) for every row of direction d. Each row's sum is the same sequence
+     * of float64 additions (x's terms, then h's, in ascending k; a float32 product is exact in float64), but the
+     * loops run k outside and rows inside over the weights laid out k-major ({@link Layout}), so the rows' sums
+     * advance side by side in the JIT's vector lanes instead of one dependent chain at a time.
      */
-    private static void preacts(float[] x, int xo, int I, float[] w, float[] h, float[] r, int H, Arr B, int d, int G, double clip, float[] pre) {
-        int row = 0;
-        for (; row + 4 <= G; row += 4) {
-            int w0 = (d * G + row) * I, r0 = (d * G + row) * H;
-            double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-            for (int k = 0; k < I; k++) {
-                double v = x[xo + k];
-                a0 += v * w[w0 + k];
-                a1 += v * w[w0 + I + k];
-                a2 += v * w[w0 + 2 * I + k];
-                a3 += v * w[w0 + 3 * I + k];
+    private static void preacts(float[] x, int xo, int I, Layout t, float[] h, int H, Arr B, int d, int G, double clip, double[] acc, float[] pre) {
+        java.util.Arrays.fill(acc, 0.0);
+        float[] wt = t.w, rt = t.r;
+        for (int k = 0; k < I; k++) axpy(x[xo + k], wt, (d * I + k) * G, acc, G);
+        for (int k = 0; k < H; k++) axpy(h[k], rt, (d * H + k) * G, acc, G);
+        for (int row = 0; row < G; row++) {
+            double v = acc[row];
+            if (B != null) {
+                v += B.f[d * 2 * G + row];
+                v += B.f[d * 2 * G + G + row];
             }
-            for (int k = 0; k < H; k++) {
-                double v = h[k];
-                a0 += v * r[r0 + k];
-                a1 += v * r[r0 + H + k];
-                a2 += v * r[r0 + 2 * H + k];
-                a3 += v * r[r0 + 3 * H + k];
-            }
-            double[] acc = {a0, a1, a2, a3};
-            for (int i = 0; i < 4; i++) {
-                double v = acc[i];
-                if (B != null) {
-                    v += B.f[d * 2 * G + row + i];
-                    v += B.f[d * 2 * G + G + row + i];
-                }
-                pre[row + i] = (float) clipd(v, clip);
-            }
+            pre[row] = (float) clipd(v, clip);
         }
-        for (; row < G; row++) pre[row] = (float) clipd(preact(x, xo, I, w, (d * G + row) * I, h, r, (d * G + row) * H, H, B, d, G, row), clip);
+    }
+
+    /** acc[j] += v * w[wo + j] for j < n (the product exact, one rounding per addition). */
+    private static void axpy(double v, float[] w, int wo, double[] acc, int n) {
+        for (int j = 0; j < n; j++) acc[j] += v * w[wo + j];
+    }
+
+    /** W [dirs][G][I] and R [dirs][G][H] transposed to [dirs][I][G] and [dirs][H][G], for {@link #preacts}. */
+    private record Layout(float[] wSrc, float[] rSrc, float[] w, float[] r) {}
+
+    /**
+     * The k-major weights of W and R: kept on the node for the next run while the node gets the same weight arrays
+     * (initializers and values folded at load do), computed afresh when they change.
+     */
+    private static Layout layout(Op n, Arr W, Arr R, int dirs, int G, int I, int H) {
+        if (n.cache instanceof Layout l && l.wSrc == W.f && l.rSrc == R.f) return l;
+        Layout made = new Layout(W.f, R.f, kMajor(W.f, dirs, G, I), kMajor(R.f, dirs, G, H));
+        n.cache = made;
+        return made;
+    }
+
+    private static float[] kMajor(float[] w, int dirs, int G, int K) {
+        float[] t = new float[dirs * G * K];
+        for (int d = 0; d < dirs; d++) for (int row = 0; row < G; row++) for (int k = 0; k < K; k++) t[(d * K + k) * G + row] = w[(d * G + row) * K + k];
+        return t;
     }
 
     private static double preact(float[] x, int xo, int I, float[] w, int wo, float[] h, float[] r, int ro, int H, Arr B, int d,
