@@ -165,6 +165,118 @@ final class Lanes {
         c.intoArray(s, j);
     }
 
+    /** Rows and columns of one {@link #exactBlock}: 8 x 3 vectors with AVX-512's 32 registers, else 4 x 2. */
+    static final int EXACT_ROWS = F.length() >= 16 ? 8 : 4, EXACT_COLS = (F.length() >= 16 ? 3 : 2) * F.length();
+
+    /**
+     * MatMulInteger's product on float lanes: f[r + i][j + c] = sum over k0 <= k < k1 of x[xr + i*ldx + k] * y[yo + k*N + c]
+     * for i < {@link #EXACT_ROWS}, c < {@link #EXACT_COLS}. Every operand is an integer and the caller keeps every
+     * partial sum below 2^24 in magnitude, so each fma is exact and so is the sum, in any order: unlike the
+     * verity-det/3 float kernels above, the blocking here is free to change. Dense rows (no tap table) keep every
+     * index linear in k, so the JIT drops the bounds checks from the loop; 24 accumulators keep both FMA ports busy.
+     */
+    static void exactBlock(int k0, int k1, float[] x, int xr, int ldx, float[] y, int yo, int N, float[][] f, int r, int j) {
+        if (EXACT_ROWS == 4) {
+            exactFour(k0, k1, x, xr, ldx, y, yo, N, f, r, j);
+            return;
+        }
+        int L = F.length();
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
+        FloatVector c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
+        int x1 = xr + ldx, x2 = x1 + ldx, x3 = x2 + ldx, x4 = x3 + ldx, x5 = x4 + ldx, x6 = x5 + ldx, x7 = x6 + ldx;
+        for (int k = k0; k < k1; k++) {
+            int yk = yo + k * N;
+            FloatVector b0 = FloatVector.fromArray(F, y, yk), b1 = FloatVector.fromArray(F, y, yk + L), b2 = FloatVector.fromArray(F, y, yk + 2 * L);
+            FloatVector v = FloatVector.broadcast(F, x[xr + k]);
+            c00 = v.fma(b0, c00);
+            c01 = v.fma(b1, c01);
+            c02 = v.fma(b2, c02);
+            v = FloatVector.broadcast(F, x[x1 + k]);
+            c10 = v.fma(b0, c10);
+            c11 = v.fma(b1, c11);
+            c12 = v.fma(b2, c12);
+            v = FloatVector.broadcast(F, x[x2 + k]);
+            c20 = v.fma(b0, c20);
+            c21 = v.fma(b1, c21);
+            c22 = v.fma(b2, c22);
+            v = FloatVector.broadcast(F, x[x3 + k]);
+            c30 = v.fma(b0, c30);
+            c31 = v.fma(b1, c31);
+            c32 = v.fma(b2, c32);
+            v = FloatVector.broadcast(F, x[x4 + k]);
+            c40 = v.fma(b0, c40);
+            c41 = v.fma(b1, c41);
+            c42 = v.fma(b2, c42);
+            v = FloatVector.broadcast(F, x[x5 + k]);
+            c50 = v.fma(b0, c50);
+            c51 = v.fma(b1, c51);
+            c52 = v.fma(b2, c52);
+            v = FloatVector.broadcast(F, x[x6 + k]);
+            c60 = v.fma(b0, c60);
+            c61 = v.fma(b1, c61);
+            c62 = v.fma(b2, c62);
+            v = FloatVector.broadcast(F, x[x7 + k]);
+            c70 = v.fma(b0, c70);
+            c71 = v.fma(b1, c71);
+            c72 = v.fma(b2, c72);
+        }
+        c00.intoArray(f[r], j);
+        c01.intoArray(f[r], j + L);
+        c02.intoArray(f[r], j + 2 * L);
+        c10.intoArray(f[r + 1], j);
+        c11.intoArray(f[r + 1], j + L);
+        c12.intoArray(f[r + 1], j + 2 * L);
+        c20.intoArray(f[r + 2], j);
+        c21.intoArray(f[r + 2], j + L);
+        c22.intoArray(f[r + 2], j + 2 * L);
+        c30.intoArray(f[r + 3], j);
+        c31.intoArray(f[r + 3], j + L);
+        c32.intoArray(f[r + 3], j + 2 * L);
+        c40.intoArray(f[r + 4], j);
+        c41.intoArray(f[r + 4], j + L);
+        c42.intoArray(f[r + 4], j + 2 * L);
+        c50.intoArray(f[r + 5], j);
+        c51.intoArray(f[r + 5], j + L);
+        c52.intoArray(f[r + 5], j + 2 * L);
+        c60.intoArray(f[r + 6], j);
+        c61.intoArray(f[r + 6], j + L);
+        c62.intoArray(f[r + 6], j + 2 * L);
+        c70.intoArray(f[r + 7], j);
+        c71.intoArray(f[r + 7], j + L);
+        c72.intoArray(f[r + 7], j + 2 * L);
+    }
+
+    /** {@link #exactBlock} with 4 rows x 2 vectors, for narrower vectors (16 registers). */
+    private static void exactFour(int k0, int k1, float[] x, int xr, int ldx, float[] y, int yo, int N, float[][] f, int r, int j) {
+        int L = F.length();
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int k = k0; k < k1; k++) {
+            int yk = yo + k * N;
+            FloatVector b0 = FloatVector.fromArray(F, y, yk), b1 = FloatVector.fromArray(F, y, yk + L);
+            FloatVector v = FloatVector.broadcast(F, x[xr + k]);
+            c00 = v.fma(b0, c00);
+            c01 = v.fma(b1, c01);
+            v = FloatVector.broadcast(F, x[xr + ldx + k]);
+            c10 = v.fma(b0, c10);
+            c11 = v.fma(b1, c11);
+            v = FloatVector.broadcast(F, x[xr + 2 * ldx + k]);
+            c20 = v.fma(b0, c20);
+            c21 = v.fma(b1, c21);
+            v = FloatVector.broadcast(F, x[xr + 3 * ldx + k]);
+            c30 = v.fma(b0, c30);
+            c31 = v.fma(b1, c31);
+        }
+        c00.intoArray(f[r], j);
+        c01.intoArray(f[r], j + L);
+        c10.intoArray(f[r + 1], j);
+        c11.intoArray(f[r + 1], j + L);
+        c20.intoArray(f[r + 2], j);
+        c21.intoArray(f[r + 2], j + L);
+        c30.intoArray(f[r + 3], j);
+        c31.intoArray(f[r + 3], j + L);
+    }
+
     /**
      * s[r][j] = sum over k of x[x0 + r*K + k] * y[bo + k*N + j] in int arithmetic (exact while the caller's bound
      * holds, so any order gives the same result), for r < rows, j < w.
