@@ -1,14 +1,13 @@
 package io.verity.engine.det.ops.nn;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API kernels of {@link Dot}, loaded only when the JVM runs with
  * {@code --add-modules jdk.incubator.vector} ({@link Dot#VECTORS}); otherwise Dot's scalar loops compute the
  * same bits. Every lane is a different output column and each lane's sum runs over k in ascending order, one
- * {@code Math.fma} (or exact int multiply-add) per k: no value ever moves between lanes, so the CPU's vector width
+ * {@code Math.fma} (exact, on MatMulInteger's integers) per k: no value ever moves between lanes, so the CPU's vector width
  * (4, 8 or 16 floats) decides only how many outputs are computed at once, never a bit.
  *
  * <p>Register blocking: four rows by two vectors of columns keep eight accumulators in registers for the whole k
@@ -18,7 +17,6 @@ final class Lanes {
     private Lanes() {}
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
 
     /**
      * s[r][j] = fma-chain over k = 0..K-1 of a[a0 + r*lda + k] * b[bo + tap[k] + j], from +0, for r < rows, j < w.
@@ -275,37 +273,5 @@ final class Lanes {
         c21.intoArray(f[r + 2], j + L);
         c30.intoArray(f[r + 3], j);
         c31.intoArray(f[r + 3], j + L);
-    }
-
-    /**
-     * s[r][j] = sum over k of x[x0 + r*K + k] * y[bo + k*N + j] in int arithmetic (exact while the caller's bound
-     * holds, so any order gives the same result), for r < rows, j < w.
-     */
-    static void intRows(int K, int[] x, int x0, int rows, int[] y, int bo, int N, int w, int[][] s) {
-        int L = I.length();
-        for (int r = 0; r < rows; r += 4) {
-            int n = Math.min(4, rows - r), xr = x0 + r * K, j = 0;
-            for (; j + L <= w; j += L) {
-                IntVector c0 = IntVector.zero(I), c1 = c0, c2 = c0, c3 = c0;
-                for (int k = 0; k < K; k++) {
-                    IntVector bv = IntVector.fromArray(I, y, bo + k * N + j);
-                    c0 = bv.mul(x[xr + k]).add(c0);
-                    if (n > 1) c1 = bv.mul(x[xr + K + k]).add(c1);
-                    if (n > 2) c2 = bv.mul(x[xr + 2 * K + k]).add(c2);
-                    if (n > 3) c3 = bv.mul(x[xr + 3 * K + k]).add(c3);
-                }
-                c0.intoArray(s[r], j);
-                if (n > 1) c1.intoArray(s[r + 1], j);
-                if (n > 2) c2.intoArray(s[r + 2], j);
-                if (n > 3) c3.intoArray(s[r + 3], j);
-            }
-            for (int i = 0; i < n; i++) { // the last columns, scalar (exact: the order is free)
-                for (int jj = j; jj < w; jj++) {
-                    int sum = 0;
-                    for (int k = 0; k < K; k++) sum += x[xr + i * K + k] * y[bo + k * N + jj];
-                    s[r + i][jj] = sum;
-                }
-            }
-        }
     }
 }

@@ -673,7 +673,6 @@ public final class Nn {
         int EC = viaFloat ? Lanes.EXACT_COLS : 1, NS = N / EC; // Lanes loads only with the incubator module
         float[] xf = viaFloat ? new float[x.length] : null, yp = viaFloat ? qw.packed(Kd, N, EC) : null;
         if (viaFloat) for (int i = 0; i < x.length; i++) xf[i] = x[i];
-        int kStep = Math.min(chunk, 128); // a strip of y (kStep x EXACT_COLS floats, contiguous) stays in L1 for every row block
         long[] o = new long[ai.length * M * N];
         // A task owns R rows x T columns whose sums stay in cache while rows of b stream past.
         int R = viaFloat ? 128 : 4, T = viaFloat ? 384 : 512;
@@ -682,33 +681,39 @@ public final class Nn {
             int q = t / per, rb = t % per % rowBlocks, ct = t % per / rowBlocks;
             int m0 = rb * R, rows = Math.min(M, m0 + R) - m0, n0 = ct * T, w = Math.min(N, n0 + T) - n0;
             int xo = ai[q] * M * Kd + m0 * Kd, bo = bi[q] * Kd * N + n0;
-            int[][] sum = new int[rows][w];
             if (viaFloat) {
+                // Straight into o: each chunk's float sums are exact integers, and so is every running total (its
+                // magnitude is at most the full sum's, below 2^31 as checked above).
                 int r8 = rows - rows % Lanes.EXACT_ROWS, j8 = w - w % EC;
                 float[][] f = new float[r8][j8];
-                for (int k0 = 0; k0 < Kd; k0 += kStep) {
-                    int k1 = Math.min(Kd, k0 + kStep);
+                for (int k0 = 0; k0 < Kd; k0 += chunk) {
+                    int k1 = Math.min(Kd, k0 + chunk);
                     for (int j = 0; j < j8; j += EC) {
                         int yo = (bi[q] * NS + (n0 + j) / EC) * Kd * EC;
                         for (int r = 0; r < r8; r += Lanes.EXACT_ROWS) Lanes.exactBlock(k0, k1, xf, xo + r * Kd, Kd, yp, yo, EC, f, r, j);
                     }
-                    for (int r = 0; r < r8; r++) for (int j = 0; j < j8; j++) sum[r][j] += (int) f[r][j];
-                }
-                // The edges in int arithmetic: exact, so they need not follow the blocks' order.
-                for (int r = 0; r < rows; r++) {
-                    int[] sr = sum[r];
-                    for (int k = 0, j0 = r < r8 ? j8 : 0; k < Kd && j0 < w; k++) {
-                        int xk = x[xo + r * Kd + k], yk = bo + k * N;
-                        for (int j = j0; j < w; j++) sr[j] += xk * y[yk + j];
+                    for (int r = 0; r < r8; r++) {
+                        float[] fr = f[r];
+                        int ob = (q * M + m0 + r) * N + n0;
+                        if (k0 == 0) for (int j = 0; j < j8; j++) o[ob + j] = (long) fr[j];
+                        else for (int j = 0; j < j8; j++) o[ob + j] += (long) fr[j];
                     }
                 }
-            } else if (Dot.VECTORS) {
-                Lanes.intRows(Kd, x, xo, rows, y, bo, N, w, sum);
-            }
-            if (Dot.VECTORS) {
-                for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) o[(q * M + m0 + r) * N + n0 + j] = sum[r][j];
+                // The edges in int arithmetic: exact, so they need not follow the blocks' order.
+                int[] acc = new int[w];
+                for (int r = 0; r < rows; r++) {
+                    int j0 = r < r8 ? j8 : 0, ob = (q * M + m0 + r) * N + n0;
+                    if (j0 >= w) continue;
+                    Arrays.fill(acc, j0, w, 0);
+                    for (int k = 0; k < Kd; k++) {
+                        int xk = x[xo + r * Kd + k], yk = bo + k * N;
+                        for (int j = j0; j < w; j++) acc[j] += xk * y[yk + j];
+                    }
+                    for (int j = j0; j < w; j++) o[ob + j] = acc[j];
+                }
                 return;
             }
+            int[][] sum = new int[rows][w]; // operands wider than 8 bits: int32 loops, which the JIT vectorises
             int k = 0;
             for (; k + 4 <= Kd; k += 4) {
                 int b0 = bo + k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
