@@ -174,8 +174,10 @@ final class Lanes {
      * index linear in k, so the JIT drops the bounds checks from the loop; 24 accumulators keep both FMA ports busy.
      */
     static void exactBlock(int k0, int k1, float[] x, int xr, int ldx, float[] y, int yo, int N, float[][] f, int r, int j) {
-        if (EXACT_ROWS == 4) {
-            exactFour(k0, k1, x, xr, ldx, y, yo, N, f, r, j);
+        if (EXACT_ROWS == 4) { // narrower vectors: /3's 4 x 2 block over the same rows (its fma chains are exact here too)
+            int[] tap = new int[k1 - k0];
+            for (int k = 0; k < tap.length; k++) tap[k] = k * N;
+            four2(tap.length, x, xr + k0, ldx, y, yo + k0 * N, tap, f, r, j, F.length());
             return;
         }
         int L = F.length();
@@ -245,33 +247,4 @@ final class Lanes {
         c72.intoArray(f[r + 7], j + 2 * L);
     }
 
-    /** {@link #exactBlock} with 4 rows x 2 vectors, for narrower vectors (16 registers). */
-    private static void exactFour(int k0, int k1, float[] x, int xr, int ldx, float[] y, int yo, int N, float[][] f, int r, int j) {
-        int L = F.length();
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int k = k0; k < k1; k++) {
-            int yk = yo + k * N;
-            FloatVector b0 = FloatVector.fromArray(F, y, yk), b1 = FloatVector.fromArray(F, y, yk + L);
-            FloatVector v = FloatVector.broadcast(F, x[xr + k]);
-            c00 = v.fma(b0, c00);
-            c01 = v.fma(b1, c01);
-            v = FloatVector.broadcast(F, x[xr + ldx + k]);
-            c10 = v.fma(b0, c10);
-            c11 = v.fma(b1, c11);
-            v = FloatVector.broadcast(F, x[xr + 2 * ldx + k]);
-            c20 = v.fma(b0, c20);
-            c21 = v.fma(b1, c21);
-            v = FloatVector.broadcast(F, x[xr + 3 * ldx + k]);
-            c30 = v.fma(b0, c30);
-            c31 = v.fma(b1, c31);
-        }
-        c00.intoArray(f[r], j);
-        c01.intoArray(f[r], j + L);
-        c10.intoArray(f[r + 1], j);
-        c11.intoArray(f[r + 1], j + L);
-        c20.intoArray(f[r + 2], j);
-        c21.intoArray(f[r + 2], j + L);
-        c30.intoArray(f[r + 3], j);
-        c31.intoArray(f[r + 3], j + L);
-    }
 }
