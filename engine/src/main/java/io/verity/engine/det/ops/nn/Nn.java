@@ -681,57 +681,34 @@ public final class Nn {
             int q = t / per, rb = t % per % rowBlocks, ct = t % per / rowBlocks;
             int m0 = rb * R, rows = Math.min(M, m0 + R) - m0, n0 = ct * T, w = Math.min(N, n0 + T) - n0;
             int xo = ai[q] * M * Kd + m0 * Kd, bo = bi[q] * Kd * N + n0;
-            if (viaFloat) {
-                // Straight into o: each chunk's float sums are exact integers, and so is every running total (its
-                // magnitude is at most the full sum's, below 2^31 as checked above).
-                int r8 = rows - rows % Lanes.EXACT_ROWS, j8 = w - w % EC;
-                float[][] f = new float[r8][j8];
-                for (int k0 = 0; k0 < Kd; k0 += chunk) {
-                    int k1 = Math.min(Kd, k0 + chunk);
-                    for (int j = 0; j < j8; j += EC) {
-                        int yo = (bi[q] * NS + (n0 + j) / EC) * Kd * EC;
-                        for (int r = 0; r < r8; r += Lanes.EXACT_ROWS) Lanes.exactBlock(k0, k1, xf, xo + r * Kd, Kd, yp, yo, EC, f, r, j);
-                    }
-                    for (int r = 0; r < r8; r++) {
-                        float[] fr = f[r];
-                        int ob = (q * M + m0 + r) * N + n0;
-                        if (k0 == 0) for (int j = 0; j < j8; j++) o[ob + j] = (long) fr[j];
-                        else for (int j = 0; j < j8; j++) o[ob + j] += (long) fr[j];
-                    }
+            // Straight into o: each chunk's float sums are exact integers, and so is every running total (its magnitude
+            // is at most the full sum's, below 2^31 as checked above).
+            int r8 = viaFloat ? rows - rows % Lanes.EXACT_ROWS : 0, j8 = viaFloat ? w - w % EC : 0;
+            float[][] f = new float[r8][j8];
+            for (int k0 = 0; k0 < Kd && r8 > 0 && j8 > 0; k0 += chunk) {
+                int k1 = Math.min(Kd, k0 + chunk);
+                for (int j = 0; j < j8; j += EC) {
+                    int yo = (bi[q] * NS + (n0 + j) / EC) * Kd * EC;
+                    for (int r = 0; r < r8; r += Lanes.EXACT_ROWS) Lanes.exactBlock(k0, k1, xf, xo + r * Kd, Kd, yp, yo, EC, f, r, j);
                 }
-                // The edges in int arithmetic: exact, so they need not follow the blocks' order.
-                int[] acc = new int[w];
-                for (int r = 0; r < rows; r++) {
-                    int j0 = r < r8 ? j8 : 0, ob = (q * M + m0 + r) * N + n0;
-                    if (j0 >= w) continue;
-                    Arrays.fill(acc, j0, w, 0);
-                    for (int k = 0; k < Kd; k++) {
-                        int xk = x[xo + r * Kd + k], yk = bo + k * N;
-                        for (int j = j0; j < w; j++) acc[j] += xk * y[yk + j];
-                    }
-                    for (int j = j0; j < w; j++) o[ob + j] = acc[j];
-                }
-                return;
-            }
-            int[][] sum = new int[rows][w]; // operands wider than 8 bits: int32 loops, which the JIT vectorises
-            int k = 0;
-            for (; k + 4 <= Kd; k += 4) {
-                int b0 = bo + k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
-                for (int r = 0; r < rows; r++) {
-                    int xr = xo + r * Kd + k, x0 = x[xr], x1 = x[xr + 1], x2 = x[xr + 2], x3 = x[xr + 3];
-                    int[] sr = sum[r];
-                    for (int j = 0; j < w; j++) sr[j] += x0 * y[b0 + j] + x1 * y[b1 + j] + x2 * y[b2 + j] + x3 * y[b3 + j];
+                for (int r = 0; r < r8; r++) {
+                    int ob = (q * M + m0 + r) * N + n0;
+                    for (int j = 0; j < j8; j++) o[ob + j] = (k0 == 0 ? 0 : o[ob + j]) + (long) f[r][j];
                 }
             }
-            for (; k < Kd; k++) {
-                int bk = bo + k * N;
-                for (int r = 0; r < rows; r++) {
-                    int xk = x[xo + r * Kd + k];
-                    int[] sr = sum[r];
-                    for (int j = 0; j < w; j++) sr[j] += xk * y[bk + j];
+            // The rest (all of it without the lanes, or for operands wider than 8 bits) in int32 loops, which the JIT
+            // vectorises: exact, so they need not follow the blocks' order.
+            int[] acc = new int[w];
+            for (int r = 0; r < rows; r++) {
+                int j0 = r < r8 ? j8 : 0, ob = (q * M + m0 + r) * N + n0;
+                if (j0 >= w) continue;
+                Arrays.fill(acc, j0, w, 0);
+                for (int k = 0; k < Kd; k++) {
+                    int xk = x[xo + r * Kd + k], yk = bo + k * N;
+                    for (int j = j0; j < w; j++) acc[j] += xk * y[yk + j];
                 }
+                for (int j = j0; j < w; j++) o[ob + j] = acc[j];
             }
-            for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) o[(q * M + m0 + r) * N + n0 + j] = sum[r][j];
         });
         return new Arr[] {Arr.longs(DType.INT32, p.out, o)};
     }
