@@ -220,10 +220,15 @@ public final class Misc {
         double mx = 0, mn = 0;
         float[] xf = x.f; // float32 input (the quantized transformers' activations): the same operations without getD
         if (xf != null) {
+            // In float32, which the JIT turns into a vector reduction (max and min of a set do not depend on the
+            // order: NaN wins either way and +0 > -0), where the float64 chain ran one element at a time.
+            float fx = 0, fn = 0;
             for (float v : xf) {
-                mx = Math.max(mx, v);
-                mn = Math.min(mn, v);
+                fx = Math.max(fx, v);
+                fn = Math.min(fn, v);
             }
+            mx = fx;
+            mn = fn;
         } else {
             for (int i = 0; i < x.size(); i++) {
                 mx = Math.max(mx, x.getD(i));

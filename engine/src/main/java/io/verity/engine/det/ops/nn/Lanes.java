@@ -1,14 +1,13 @@
 package io.verity.engine.det.ops.nn;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API kernels of {@link Dot}, loaded only when the JVM runs with
  * {@code --add-modules jdk.incubator.vector} ({@link Dot#VECTORS}); otherwise Dot's scalar loops compute the
  * same bits. Every lane is a different output column and each lane's sum runs over k in ascending order, one
- * {@code Math.fma} (or exact int multiply-add) per k: no value ever moves between lanes, so the CPU's vector width
+ * {@code Math.fma} (exact, on MatMulInteger's integers) per k: no value ever moves between lanes, so the CPU's vector width
  * (4, 8 or 16 floats) decides only how many outputs are computed at once, never a bit.
  *
  * <p>Register blocking: four rows by two vectors of columns keep eight accumulators in registers for the whole k
@@ -18,7 +17,6 @@ final class Lanes {
     private Lanes() {}
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
 
     /**
      * s[r][j] = fma-chain over k = 0..K-1 of a[a0 + r*lda + k] * b[bo + tap[k] + j], from +0, for r < rows, j < w.
@@ -168,35 +166,88 @@ final class Lanes {
         c.intoArray(s, j);
     }
 
+    /** Rows and columns of one {@link #exactBlock}: 8 x 3 vectors with AVX-512's 32 registers, else 4 x 2. */
+    static final int EXACT_ROWS = F.length() >= 16 ? 8 : 4, EXACT_COLS = (F.length() >= 16 ? 3 : 2) * F.length();
+
     /**
-     * s[r][j] = sum over k of x[x0 + r*K + k] * y[bo + k*N + j] in int arithmetic (exact while the caller's bound
-     * holds, so any order gives the same result), for r < rows, j < w.
+     * MatMulInteger's product on float lanes: f[r + i][j + c] = sum over k0 <= k < k1 of x[xr + i*ldx + k] * y[yo + k*N + c]
+     * for i < {@link #EXACT_ROWS}, c < {@link #EXACT_COLS}. Every operand is an integer and the caller keeps every
+     * partial sum below 2^24 in magnitude, so each fma is exact and so is the sum, in any order: unlike the
+     * verity-det/3 float kernels above, the blocking here is free to change. Dense rows (no tap table) keep every
+     * index linear in k, so the JIT drops the bounds checks from the loop; 24 accumulators keep both FMA ports busy.
      */
-    static void intRows(int K, int[] x, int x0, int rows, int[] y, int bo, int N, int w, int[][] s) {
-        int L = I.length();
-        for (int r = 0; r < rows; r += 4) {
-            int n = Math.min(4, rows - r), xr = x0 + r * K, j = 0;
-            for (; j + L <= w; j += L) {
-                IntVector c0 = IntVector.zero(I), c1 = c0, c2 = c0, c3 = c0;
-                for (int k = 0; k < K; k++) {
-                    IntVector bv = IntVector.fromArray(I, y, bo + k * N + j);
-                    c0 = bv.mul(x[xr + k]).add(c0);
-                    if (n > 1) c1 = bv.mul(x[xr + K + k]).add(c1);
-                    if (n > 2) c2 = bv.mul(x[xr + 2 * K + k]).add(c2);
-                    if (n > 3) c3 = bv.mul(x[xr + 3 * K + k]).add(c3);
-                }
-                c0.intoArray(s[r], j);
-                if (n > 1) c1.intoArray(s[r + 1], j);
-                if (n > 2) c2.intoArray(s[r + 2], j);
-                if (n > 3) c3.intoArray(s[r + 3], j);
-            }
-            for (int i = 0; i < n; i++) { // the last columns, scalar (exact: the order is free)
-                for (int jj = j; jj < w; jj++) {
-                    int sum = 0;
-                    for (int k = 0; k < K; k++) sum += x[xr + i * K + k] * y[bo + k * N + jj];
-                    s[r + i][jj] = sum;
-                }
-            }
+    static void exactBlock(int k0, int k1, float[] x, int xr, int ldx, float[] y, int yo, int N, float[][] f, int r, int j) {
+        if (EXACT_ROWS == 4) { // narrower vectors: /3's 4 x 2 block over the same rows (its fma chains are exact here too)
+            int[] tap = new int[k1 - k0];
+            for (int k = 0; k < tap.length; k++) tap[k] = k * N;
+            four2(tap.length, x, xr + k0, ldx, y, yo + k0 * N, tap, f, r, j, F.length());
+            return;
         }
+        int L = F.length();
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
+        FloatVector c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
+        int x1 = xr + ldx, x2 = x1 + ldx, x3 = x2 + ldx, x4 = x3 + ldx, x5 = x4 + ldx, x6 = x5 + ldx, x7 = x6 + ldx;
+        for (int k = k0; k < k1; k++) {
+            int yk = yo + k * N;
+            FloatVector b0 = FloatVector.fromArray(F, y, yk), b1 = FloatVector.fromArray(F, y, yk + L), b2 = FloatVector.fromArray(F, y, yk + 2 * L);
+            FloatVector v = FloatVector.broadcast(F, x[xr + k]);
+            c00 = v.fma(b0, c00);
+            c01 = v.fma(b1, c01);
+            c02 = v.fma(b2, c02);
+            v = FloatVector.broadcast(F, x[x1 + k]);
+            c10 = v.fma(b0, c10);
+            c11 = v.fma(b1, c11);
+            c12 = v.fma(b2, c12);
+            v = FloatVector.broadcast(F, x[x2 + k]);
+            c20 = v.fma(b0, c20);
+            c21 = v.fma(b1, c21);
+            c22 = v.fma(b2, c22);
+            v = FloatVector.broadcast(F, x[x3 + k]);
+            c30 = v.fma(b0, c30);
+            c31 = v.fma(b1, c31);
+            c32 = v.fma(b2, c32);
+            v = FloatVector.broadcast(F, x[x4 + k]);
+            c40 = v.fma(b0, c40);
+            c41 = v.fma(b1, c41);
+            c42 = v.fma(b2, c42);
+            v = FloatVector.broadcast(F, x[x5 + k]);
+            c50 = v.fma(b0, c50);
+            c51 = v.fma(b1, c51);
+            c52 = v.fma(b2, c52);
+            v = FloatVector.broadcast(F, x[x6 + k]);
+            c60 = v.fma(b0, c60);
+            c61 = v.fma(b1, c61);
+            c62 = v.fma(b2, c62);
+            v = FloatVector.broadcast(F, x[x7 + k]);
+            c70 = v.fma(b0, c70);
+            c71 = v.fma(b1, c71);
+            c72 = v.fma(b2, c72);
+        }
+        c00.intoArray(f[r], j);
+        c01.intoArray(f[r], j + L);
+        c02.intoArray(f[r], j + 2 * L);
+        c10.intoArray(f[r + 1], j);
+        c11.intoArray(f[r + 1], j + L);
+        c12.intoArray(f[r + 1], j + 2 * L);
+        c20.intoArray(f[r + 2], j);
+        c21.intoArray(f[r + 2], j + L);
+        c22.intoArray(f[r + 2], j + 2 * L);
+        c30.intoArray(f[r + 3], j);
+        c31.intoArray(f[r + 3], j + L);
+        c32.intoArray(f[r + 3], j + 2 * L);
+        c40.intoArray(f[r + 4], j);
+        c41.intoArray(f[r + 4], j + L);
+        c42.intoArray(f[r + 4], j + 2 * L);
+        c50.intoArray(f[r + 5], j);
+        c51.intoArray(f[r + 5], j + L);
+        c52.intoArray(f[r + 5], j + 2 * L);
+        c60.intoArray(f[r + 6], j);
+        c61.intoArray(f[r + 6], j + L);
+        c62.intoArray(f[r + 6], j + 2 * L);
+        c70.intoArray(f[r + 7], j);
+        c71.intoArray(f[r + 7], j + L);
+        c72.intoArray(f[r + 7], j + 2 * L);
     }
+
 }

@@ -666,52 +666,49 @@ public final class Nn {
         if (bound * by * Kd >= Integer.MAX_VALUE) return new Arr[] {Arr.longs(DType.INT32, p.out, wide(p, x, y))};
         // Faster still: float32 FMA lanes over chunks of k short enough that every partial sum stays below 2^24,
         // where float32 holds integers exactly, so each chunk's sum is the exact integer; chunks add up in int.
+        // (Exact integer lanes do no better here: 16-bit products widened by shifts reach the same peak as float
+        // fma, and C2's pmaddwd pattern wants both operands loaded from arrays, which leaves it memory-bound.)
         int chunk = (int) Math.min(Kd, bound * by == 0 ? Kd : ((1L << 24) - 1) / (bound * by));
         boolean viaFloat = Dot.VECTORS && chunk >= 16;
-        float[] xf = viaFloat ? new float[x.length] : null, yf = viaFloat ? qw.floats() : null;
+        int EC = viaFloat ? Lanes.EXACT_COLS : 1, NS = N / EC; // Lanes loads only with the incubator module
+        float[] xf = viaFloat ? new float[x.length] : null, yp = viaFloat ? qw.packed(Kd, N, EC) : null;
         if (viaFloat) for (int i = 0; i < x.length; i++) xf[i] = x[i];
-        int[] tap = new int[chunk];
-        for (int k = 0; k < chunk; k++) tap[k] = k * N;
         long[] o = new long[ai.length * M * N];
-        // As Dot: a task owns R rows x 512 columns whose sums stay in L1 while rows of b stream past (16 on the
-        // float lanes, whose widest kernel takes 8 rows at a time).
-        int R = viaFloat ? Dot.DENSE_ROWS : 4, rowBlocks = (M + R - 1) / R, colTiles = (N + 511) / 512, per = rowBlocks * colTiles;
-        c.par().forEach(ai.length * per, (long) R * 512 * Kd, t -> {
+        // A task owns R rows x T columns whose sums stay in cache while rows of b stream past.
+        int R = viaFloat ? 128 : 4, T = viaFloat ? 384 : 512;
+        int rowBlocks = (M + R - 1) / R, colTiles = (N + T - 1) / T, per = rowBlocks * colTiles;
+        c.par().forEach(ai.length * per, (long) R * T * Kd, t -> {
             int q = t / per, rb = t % per % rowBlocks, ct = t % per / rowBlocks;
-            int m0 = rb * R, rows = Math.min(M, m0 + R) - m0, n0 = ct * 512, w = Math.min(N, n0 + 512) - n0;
+            int m0 = rb * R, rows = Math.min(M, m0 + R) - m0, n0 = ct * T, w = Math.min(N, n0 + T) - n0;
             int xo = ai[q] * M * Kd + m0 * Kd, bo = bi[q] * Kd * N + n0;
-            int[][] sum = new int[rows][w];
-            if (viaFloat) {
-                float[][] f = new float[R][512];
-                for (int k0 = 0; k0 < Kd; k0 += chunk) {
-                    Lanes.fmaRows(Math.min(chunk, Kd - k0), xf, xo + k0, Kd, rows, yf, bo + k0 * N, tap, w, f);
-                    for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) sum[r][j] += (int) f[r][j];
+            // Straight into o: each chunk's float sums are exact integers, and so is every running total (its magnitude
+            // is at most the full sum's, below 2^31 as checked above).
+            int r8 = viaFloat ? rows - rows % Lanes.EXACT_ROWS : 0, j8 = viaFloat ? w - w % EC : 0;
+            float[][] f = new float[r8][j8];
+            for (int k0 = 0; k0 < Kd && r8 > 0 && j8 > 0; k0 += chunk) {
+                int k1 = Math.min(Kd, k0 + chunk);
+                for (int j = 0; j < j8; j += EC) {
+                    int yo = (bi[q] * NS + (n0 + j) / EC) * Kd * EC;
+                    for (int r = 0; r < r8; r += Lanes.EXACT_ROWS) Lanes.exactBlock(k0, k1, xf, xo + r * Kd, Kd, yp, yo, EC, f, r, j);
                 }
-            } else if (Dot.VECTORS) {
-                Lanes.intRows(Kd, x, xo, rows, y, bo, N, w, sum);
-            }
-            if (Dot.VECTORS) {
-                for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) o[(q * M + m0 + r) * N + n0 + j] = sum[r][j];
-                return;
-            }
-            int k = 0;
-            for (; k + 4 <= Kd; k += 4) {
-                int b0 = bo + k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
-                for (int r = 0; r < rows; r++) {
-                    int xr = xo + r * Kd + k, x0 = x[xr], x1 = x[xr + 1], x2 = x[xr + 2], x3 = x[xr + 3];
-                    int[] sr = sum[r];
-                    for (int j = 0; j < w; j++) sr[j] += x0 * y[b0 + j] + x1 * y[b1 + j] + x2 * y[b2 + j] + x3 * y[b3 + j];
+                for (int r = 0; r < r8; r++) {
+                    int ob = (q * M + m0 + r) * N + n0;
+                    for (int j = 0; j < j8; j++) o[ob + j] = (k0 == 0 ? 0 : o[ob + j]) + (long) f[r][j];
                 }
             }
-            for (; k < Kd; k++) {
-                int bk = bo + k * N;
-                for (int r = 0; r < rows; r++) {
-                    int xk = x[xo + r * Kd + k];
-                    int[] sr = sum[r];
-                    for (int j = 0; j < w; j++) sr[j] += xk * y[bk + j];
+            // The rest (all of it without the lanes, or for operands wider than 8 bits) in int32 loops, which the JIT
+            // vectorises: exact, so they need not follow the blocks' order.
+            int[] acc = new int[w];
+            for (int r = 0; r < rows; r++) {
+                int j0 = r < r8 ? j8 : 0, ob = (q * M + m0 + r) * N + n0;
+                if (j0 >= w) continue;
+                Arrays.fill(acc, j0, w, 0);
+                for (int k = 0; k < Kd; k++) {
+                    int xk = x[xo + r * Kd + k], yk = bo + k * N;
+                    for (int j = j0; j < w; j++) acc[j] += xk * y[yk + j];
                 }
+                for (int j = j0; j < w; j++) o[ob + j] = acc[j];
             }
-            for (int r = 0; r < rows; r++) for (int j = 0; j < w; j++) o[(q * M + m0 + r) * N + n0 + j] = sum[r][j];
         });
         return new Arr[] {Arr.longs(DType.INT32, p.out, o)};
     }
@@ -750,13 +747,13 @@ public final class Nn {
 
     /**
      * b minus the zero point array zeroPoint (compared by identity: both are usually initializers), the largest
-     * magnitude, and (made on first use) the same values as float32, exact since they are 8-bit.
+     * magnitude, and (made on first use) the same values as float32 in column strips for the lanes, exact since they are 8-bit.
      */
     private static final class Quantized {
         final long[] zeroPoint;
         final int[] values;
         final long max;
-        private volatile float[] floats;
+        private volatile float[] packed;
 
         Quantized(long[] zeroPoint, int[] values, long max) {
             this.zeroPoint = zeroPoint;
@@ -764,12 +761,21 @@ public final class Nn {
             this.max = max;
         }
 
-        float[] floats() {
-            float[] f = floats;
+        /**
+         * The values as float32 (exact: they are small integers) in strips of {@code ec} columns, each strip's K rows
+         * contiguous, so that a strip stays in L1 (rows of b a power-of-two stride apart fall into few cache sets):
+         * element (g, k, js * ec + c) of the [G, K, N] weight at ((g * (N / ec) + js) * K + k) * ec + c. Columns past
+         * the last whole strip are left out (the caller computes them in int).
+         */
+        float[] packed(int K, int N, int ec) {
+            float[] f = packed;
             if (f == null) {
-                f = new float[values.length];
-                for (int i = 0; i < f.length; i++) f[i] = values[i];
-                floats = f;
+                int G = values.length / (K * N), NS = N / ec;
+                f = new float[G * NS * K * ec];
+                for (int g = 0; g < G; g++) for (int js = 0; js < NS; js++) for (int k = 0; k < K; k++) for (int c = 0; c < ec; c++) {
+                    f[((g * NS + js) * K + k) * ec + c] = values[(g * K + k) * N + js * ec + c];
+                }
+                packed = f;
             }
             return f;
         }

@@ -43,20 +43,23 @@ class LanesTest {
         }
     }
 
+    /** MatMulInteger's block: 8-bit operands, k ranges that keep sums below 2^24, so the exact integer sums. */
     @Test
-    void int_rows_equal_exact_integer_sums() {
+    void exact_blocks_equal_exact_integer_sums() {
         SplittableRandom r = new SplittableRandom(5);
+        int R = Lanes.EXACT_ROWS, C = Lanes.EXACT_COLS;
         for (int trial = 0; trial < 200; trial++) {
-            int rows = 1 + r.nextInt(9), w = 1 + r.nextInt(100), K = 1 + r.nextInt(50), N = w + r.nextInt(4);
-            int[] x = new int[rows * K], y = new int[K * N];
+            int K = 1 + r.nextInt(250), ldx = K + r.nextInt(3), k0 = r.nextInt(K), k1 = k0 + 1 + r.nextInt(K - k0);
+            int ldy = C + r.nextInt(2) * C, xr = r.nextInt(3), yo = r.nextInt(5), j = r.nextInt(2) * C;
+            float[] x = new float[xr + R * ldx], y = new float[yo + K * ldy + C];
             for (int i = 0; i < x.length; i++) x[i] = r.nextInt(-255, 256);
-            for (int i = 0; i < y.length; i++) y[i] = r.nextInt(-255, 256);
-            int[][] s = new int[rows][w];
-            Lanes.intRows(K, x, 0, rows, y, 0, N, w, s);
-            for (int i = 0; i < rows; i++) for (int j = 0; j < w; j++) {
+            for (int i = 0; i < y.length; i++) y[i] = r.nextInt(-128, 129);
+            float[][] f = new float[R][2 * C];
+            Lanes.exactBlock(k0, k1, x, xr, ldx, y, yo, ldy, f, 0, j);
+            for (int i = 0; i < R; i++) for (int c = 0; c < C; c++) {
                 long want = 0;
-                for (int k = 0; k < K; k++) want += (long) x[i * K + k] * y[k * N + j];
-                assertThat(s[i][j]).isEqualTo((int) want);
+                for (int k = k0; k < k1; k++) want += (long) x[xr + i * ldx + k] * (long) y[yo + k * ldy + c];
+                assertThat((long) f[i][j + c]).as("row %d col %d K=%d", i, c, K).isEqualTo(want);
             }
         }
     }
