@@ -8,6 +8,7 @@ import io.verity.engine.det.graph.OpException;
 import io.verity.engine.det.ops.shape.Shapes;
 import io.verity.engine.det.tensor.Arr;
 import io.verity.engine.det.tensor.Parallel;
+import io.verity.engine.det.tensor.QuantizedWeights;
 import io.verity.protocol.tensor.DType;
 import java.util.Arrays;
 import java.util.Map;
@@ -652,8 +653,8 @@ public final class Nn {
         int[] ai = p.ai, bi = p.bi;
         // Operands minus their zero points, as int: 8-bit values, so each term is below 2^16 in magnitude and a
         // sum of Kd terms below 2^31 while Kd < 2^15; then int arithmetic (which the JIT vectorises) is exact.
-        Quantized qw = quantizedWeights(b, bz, N);
-        int[] x = new int[a.size()], y = qw.values;
+        QuantizedWeights qw = QuantizedWeights.of(b, bz, N);
+        int[] x = new int[a.size()], y = qw.values();
         if (az == null || az.size() == 1) { // one zero point (or none): no row index per element
             long z = az == null ? 0 : az.l[0];
             for (int i = 0; i < x.length; i++) x[i] = (int) (a.l[i] - z);
@@ -662,7 +663,7 @@ public final class Nn {
         }
         long bound = 0;
         for (int v : x) bound = Math.max(bound, Math.abs((long) v));
-        long by = qw.max;
+        long by = qw.max();
         if (bound * by * Kd >= Integer.MAX_VALUE) return new Arr[] {Arr.longs(DType.INT32, p.out, wide(p, x, y))};
         // Faster still: float32 FMA lanes over chunks of k short enough that every partial sum stays below 2^24,
         // where float32 holds integers exactly, so each chunk's sum is the exact integer; chunks add up in int.
@@ -731,63 +732,6 @@ public final class Nn {
         }
         return o;
     }
-
-    /** A quantized weight (usually an initializer) minus its zero point, as int; cached per weight array. */
-    private static Quantized quantizedWeights(Arr b, Arr bz, int N) {
-        long[] zp = bz == null ? null : bz.l;
-        Quantized have = QUANTIZED.get(b.l);
-        if (have != null && have.zeroPoint == zp) return have;
-        int[] y = minus(b.l, bz, N);
-        long max = 0;
-        for (int v : y) max = Math.max(max, Math.abs((long) v));
-        Quantized q = new Quantized(zp, y, max);
-        QUANTIZED.put(b.l, q);
-        return q;
-    }
-
-    /**
-     * b minus the zero point array zeroPoint (compared by identity: both are usually initializers), the largest
-     * magnitude, and (made on first use) the same values as float32 in column strips for the lanes, exact since they are 8-bit.
-     */
-    private static final class Quantized {
-        final long[] zeroPoint;
-        final int[] values;
-        final long max;
-        private volatile float[] packed;
-
-        Quantized(long[] zeroPoint, int[] values, long max) {
-            this.zeroPoint = zeroPoint;
-            this.values = values;
-            this.max = max;
-        }
-
-        /**
-         * The values as float32 (exact: they are small integers) in strips of {@code ec} columns, each strip's K rows
-         * contiguous, so that a strip stays in L1 (rows of b a power-of-two stride apart fall into few cache sets):
-         * element (g, k, js * ec + c) of the [G, K, N] weight at ((g * (N / ec) + js) * K + k) * ec + c. Columns past
-         * the last whole strip are left out (the caller computes them in int).
-         */
-        float[] packed(int K, int N, int ec) {
-            float[] f = packed;
-            if (f == null) {
-                int G = values.length / (K * N), NS = N / ec;
-                f = new float[G * NS * K * ec];
-                for (int g = 0; g < G; g++) for (int js = 0; js < NS; js++) for (int k = 0; k < K; k++) for (int c = 0; c < ec; c++) {
-                    f[((g * NS + js) * K + k) * ec + c] = values[(g * K + k) * N + js * ec + c];
-                }
-                packed = f;
-            }
-            return f;
-        }
-    }
-
-    private static int[] minus(long[] l, Arr bz, int N) {
-        int[] y = new int[l.length];
-        for (int i = 0; i < y.length; i++) y[i] = (int) (l[i] - (bz == null ? 0 : bz.size() == 1 ? bz.l[0] : bz.l[i % N]));
-        return y;
-    }
-
-    private static final java.util.Map<long[], Quantized> QUANTIZED = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** ConvInteger: subtract the zero points, run the (exact, since every value is a small integer) float64 conv path. */
     private static Arr[] convInteger(Op n, Arr[] in, KernelContext c) {
