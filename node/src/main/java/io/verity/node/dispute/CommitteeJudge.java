@@ -99,6 +99,8 @@ public final class CommitteeJudge {
             mine = rerun.run(d.modelDigest(), engine, evidence.inputs());
         } catch (Refusal e) {
             if (e.reason() == Refusal.Reason.MODEL_UNLOADABLE) return new Abstention("cannot re-run " + d.modelDigest() + ": " + e.getMessage());
+            // evidence whose run outlasts this member's limit tells nothing either way: neither convict nor clear
+            if (e.reason() == Refusal.Reason.RUN_TOO_LONG) return new Abstention("re-running " + d.modelDigest() + " was stopped: " + e.getMessage());
             return new Ruling(true, "the model refuses the receipt's inputs (" + e.getMessage() + "): not convicting");
         }
         if (mine.isEmpty()) return new Abstention("model " + d.modelDigest() + " not held");

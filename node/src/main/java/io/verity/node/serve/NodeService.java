@@ -217,7 +217,8 @@ public final class NodeService {
      * committee member compares an accused answer with (node.dispute.CommitteeJudge). Empty when the hub does not
      * hold the model.
      *
-     * @throws Refusal INVALID_INPUT when the inputs do not fit the model, ENGINE_FAILED when the engine fails
+     * @throws Refusal INVALID_INPUT when the inputs do not fit the model, ENGINE_FAILED when the engine fails,
+     *     RUN_TOO_LONG when the run was stopped at {@code --max-run-ms}
      */
     public Optional<List<Tensor>> rerun(Keccak256 digest, List<Tensor> inputs) {
         if (hub.find(digest).isEmpty()) return Optional.empty();
@@ -252,8 +253,9 @@ public final class NodeService {
         List<FieldError> errors = InputValidator.validate(model.schema(), inputs, config.allowNonFinite());
         if (!errors.isEmpty()) throw new Refusal(Refusal.Reason.INVALID_INPUT, errors.size() + " input error(s)", errors);
         try {
-            return model.run(inputs).outputs();
+            return engines.run(model, inputs).outputs(); // evidence comes from anyone: the same --max-run-ms as a request
         } catch (EngineException e) {
+            if (e.kind() == EngineException.Kind.STOPPED) throw Refusal.runTooLong(engines.maxRun());
             throw new Refusal(e.kind() == EngineException.Kind.INVALID_INPUT ? Refusal.Reason.INVALID_INPUT
                     : Refusal.Reason.ENGINE_FAILED, e.getMessage(), List.of());
         }

@@ -131,6 +131,15 @@ class CommitteeJudgeTest {
                 .isEqualTo(new CommitteeJudge.Abstention("model " + MODEL + " not held"));
     }
 
+    @Test
+    void a_member_whose_re_run_is_stopped_at_its_run_limit_abstains() {
+        CommitteeJudge slow = new CommitteeJudge((m, e, i) -> {
+            throw new Refusal(Refusal.Reason.RUN_TOO_LONG, "the model ran longer than this node's limit of 5 ms (--max-run-ms)", List.of());
+        }, d -> Optional.empty(), 1 << 20);
+        assertThat(slow.judge(dispute(INPUTS, LIE, at("/slow", new DisputeEvidence(INPUTS, LIE)))))
+                .isEqualTo(new CommitteeJudge.Abstention("re-running " + MODEL + " was stopped: the model ran longer than this node's limit of 5 ms (--max-run-ms)"));
+    }
+
     /** The accused receipt of {@code d}, signed by a node key, naming {@code engine}. */
     static SignedReceipt receiptOf(CommitteeDispute d, String engine) {
         var key = io.verity.protocol.crypto.NodeKey.fromPrivateKey("0x" + "07".repeat(32));
