@@ -171,12 +171,17 @@ public final class PolicyEngine {
             Collection<NodeState> pool = candidates(req);
             List<Attempt> attempts = new ArrayList<>();
             Set<EvmAddress> tried = new HashSet<>();
-            while (attempts.size() < maxAttempts) {
+            while (attempts.size() < maxAttempts && timeouts(attempts) < STREAM_TIMEOUTS) {
                 List<NodeState> ranked = routing.rank(pool, req.model(), tried, clock.instant());
                 if (ranked.isEmpty()) break;
                 NodeState node = ranked.get(0);
                 tried.add(node.address);
                 if (relay.relay(node, attempts, a -> settle(req, a, attempts))) return;
+            }
+            if (timeouts(attempts) >= STREAM_TIMEOUTS) {
+                throw NodeAttempts.failed(ProblemKind.NO_VALID_ANSWER, STREAM_TIMEOUTS + " nodes sent no first token within the"
+                        + " gateway's request timeout; the request is not tried on more (one that hangs an engine would hang"
+                        + " each node it reaches); nothing was charged", attempts);
             }
             throw noAnswer(req, attempts);
         }
@@ -313,6 +318,17 @@ public final class PolicyEngine {
     private static Attempt unused(Answer a) {
         Attempt at = a.attempt();
         return new Attempt(at.node(), at.url(), "unused", at.ms(), "answered after another node; not paid");
+    }
+
+    /**
+     * First-token timeouts after which a stream is not tried on another node. A node kills a worker that hangs only
+     * after its stall limit (--llm-stall-ms, 120 s), longer than the gateway's first-token timeout, so the node cannot
+     * refuse such a request by name in time: two silent nodes already say the request, not a node, is the likely cause.
+     */
+    static final int STREAM_TIMEOUTS = 2;
+
+    private static long timeouts(List<Attempt> attempts) {
+        return attempts.stream().filter(a -> a.outcome().equals("timeout")).count();
     }
 
     private static ProblemException noAnswer(Request<?, ?> req, List<Attempt> attempts) {

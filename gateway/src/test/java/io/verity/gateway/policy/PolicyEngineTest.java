@@ -409,6 +409,18 @@ class PolicyEngineTest {
         assertThat(payments.held).isZero();
     }
 
+    @Test
+    void a_stream_no_node_starts_in_time_is_not_carried_past_two_nodes() {
+        List<EvmAddress> relayed = new ArrayList<>();
+        assertThatThrownBy(() -> engine.stream(request(Policy.NONE), (node, attempts, settle) -> {
+            relayed.add(node.address);
+            attempts.add(new Attempt(node.address, node.url(), "timeout", 30_000, "no first token"));
+            return false;
+        })).isInstanceOf(ProblemException.class).hasMessageContaining("2 nodes sent no first token");
+        assertThat(relayed).hasSize(PolicyEngine.STREAM_TIMEOUTS); // 3 attempts and 4 nodes were allowed
+        assertThat(payments.held).isZero();
+    }
+
     // ---- the fake network ----------------------------------------------------------------------------------
 
     NodeState rankedFirst() {
