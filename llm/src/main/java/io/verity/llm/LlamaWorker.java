@@ -40,6 +40,10 @@ public final class LlamaWorker {
      * no request can.
      */
     static final String STALL_ON = "verity.llm.test.stallOn";
+    /** Test-only system property: {@code true} makes the worker hang before it loads its model (passed on likewise). */
+    static final String STALL_ON_LOAD = "verity.llm.test.stallOnLoad";
+    /** The prefix of the test-only properties {@link LlmEngine} passes on to its workers. */
+    static final String TEST_HOOKS = "verity.llm.test.";
 
     private LlamaWorker() {}
 
@@ -51,6 +55,7 @@ public final class LlamaWorker {
             fatal(protocol, "usage: LlamaWorker MODEL.gguf THREADS");
             return;
         }
+        if (Boolean.getBoolean(STALL_ON_LOAD)) Thread.sleep(Long.MAX_VALUE);
         LlamaModel model;
         GgufMetadata meta;
         try {

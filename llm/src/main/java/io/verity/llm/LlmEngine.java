@@ -232,9 +232,10 @@ public final class LlmEngine implements AutoCloseable {
                 "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "verity-llama-hs_err_%p.log"),
                 "-XX:-CreateCoredumpOnCrash",
                 "-Dde.kherud.llama.tmpdir=" + nativeDir, "-cp", System.getProperty("java.class.path")));
-        // Test-only: a worker that hangs on a marked prompt (LlamaWorker.STALL_ON). Set only by tests, in this JVM.
-        String stallOn = System.getProperty(LlamaWorker.STALL_ON);
-        if (stallOn != null) jvm.add(jvm.size() - 2, "-D" + LlamaWorker.STALL_ON + "=" + stallOn);
+        // Test-only: a worker that hangs on a marked prompt or while loading (LlamaWorker.TEST_HOOKS). Set only by tests, in this JVM.
+        for (String k : System.getProperties().stringPropertyNames()) {
+            if (k.startsWith(LlamaWorker.TEST_HOOKS)) jvm.add(jvm.size() - 2, "-D" + k + "=" + System.getProperty(k));
+        }
         jvm.addAll(List.of(LlamaWorker.class.getName(), model.toAbsolutePath().toString(), Integer.toString(options.threads())));
         List<String> cmd = new ArrayList<>();
         if (options.memoryMb() > 0) {
@@ -252,6 +253,7 @@ public final class LlmEngine implements AutoCloseable {
         pb.redirectError(options.log() == null ? ProcessBuilder.Redirect.DISCARD
                 : ProcessBuilder.Redirect.appendTo(options.log().toFile()));
         Worker w = new Worker(pb.start());
+        Thread watchdog = watch(w); // loading is held to the stall limit too: a worker stuck before its ready line
         try {
             JsonNode first = readLine(w);
             if (first.has("fatal")) throw new LlmException(first.get("fatal").asText());
@@ -259,10 +261,16 @@ public final class LlmEngine implements AutoCloseable {
             return w;
         } catch (WorkerGone e) {
             kill(w);
+            if (w.stalled) {
+                throw new LlmException("the llama.cpp worker wrote nothing for " + options.stallLimit().toMillis()
+                        + " ms while loading the model (--llm-stall-ms) and was killed (its log says where it stopped)");
+            }
             throw new LlmException("the llama.cpp worker exited before it was ready (its log says why)");
         } catch (RuntimeException e) {
             kill(w);
             throw e;
+        } finally {
+            if (watchdog != null) watchdog.interrupt();
         }
     }
 
@@ -438,7 +446,8 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     /**
-     * Kills {@code w} when its last line is older than the stall limit, until interrupted (the request ended).
+     * Kills {@code w} when its last line is older than the stall limit, until interrupted (the request ended, or the
+     * worker said it is ready).
      * Null when there is no limit.
      */
     private Thread watch(Worker w) {

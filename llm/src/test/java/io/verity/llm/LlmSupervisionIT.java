@@ -91,6 +91,21 @@ class LlmSupervisionIT {
     }
 
     @Test
+    void a_worker_that_hangs_while_loading_is_killed_within_the_stall_limit_and_the_start_fails_saying_so() {
+        System.setProperty(LlamaWorker.STALL_ON_LOAD, "true");
+        try {
+            LlmException e = catchThrowableOfType(LlmException.class, () -> LlmEngine.start(model,
+                    options(LlmEngine.Options.DEFAULT_MEMORY_MB).withStallLimit(Duration.ofMillis(1500))).close());
+            assertThat(e).as("the start must fail, not hang or succeed").isNotNull();
+            assertThat(e.getMessage()).contains("wrote nothing for 1500 ms while loading the model", "--llm-stall-ms");
+            await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.current().descendants()
+                    .noneMatch(p -> p.isAlive() && p.info().commandLine().orElse("").contains(LlamaWorker.class.getName())));
+        } finally {
+            System.clearProperty(LlamaWorker.STALL_ON_LOAD);
+        }
+    }
+
+    @Test
     void a_worker_that_hangs_on_a_request_is_killed_within_the_stall_limit_and_the_request_is_refused_after() throws Exception {
         // The worker hangs (after its first token) on prompts with this marker; the property only reaches workers
         // started while it is set, and no prompt here but the one below contains it.
