@@ -253,7 +253,9 @@ public final class LlmEngine implements AutoCloseable {
         pb.redirectError(options.log() == null ? ProcessBuilder.Redirect.DISCARD
                 : ProcessBuilder.Redirect.appendTo(options.log().toFile()));
         Worker w = new Worker(pb.start());
-        Thread watchdog = watch(w); // loading is held to the stall limit too: a worker stuck before its ready line
+        // Loading is held to the stall limit too (at least LOAD_FLOOR: a JVM and a model starting on a busy machine
+        // take seconds, and a limit tuned for silence between tokens must not kill every restart).
+        Thread watchdog = watch(w, options.stallLimit().isZero() ? Duration.ZERO : max(options.stallLimit(), LOAD_FLOOR));
         try {
             JsonNode first = readLine(w);
             if (first.has("fatal")) throw new LlmException(first.get("fatal").asText());
@@ -262,8 +264,9 @@ public final class LlmEngine implements AutoCloseable {
         } catch (WorkerGone e) {
             kill(w);
             if (w.stalled) {
-                throw new LlmException("the llama.cpp worker wrote nothing for " + options.stallLimit().toMillis()
-                        + " ms while loading the model (--llm-stall-ms) and was killed (its log says where it stopped)");
+                throw new LlmException("the llama.cpp worker wrote nothing for " + max(options.stallLimit(), LOAD_FLOOR).toMillis()
+                        + " ms while loading the model (--llm-stall-ms, at least " + LOAD_FLOOR.toSeconds()
+                        + " s while loading) and was killed (its log says where it stopped)");
             }
             throw new LlmException("the llama.cpp worker exited before it was ready (its log says why)");
         } catch (RuntimeException e) {
@@ -402,7 +405,9 @@ public final class LlmEngine implements AutoCloseable {
             }
             Worker w = worker;
             if (state != State.UP || w == null || w.gone.get()) {
-                throw new LlmException("the llama.cpp worker is " + state.wireName() + "; retry shortly");
+                // a worker just killed (gone) may not have been marked RESTARTING yet: it is, as far as callers go
+                State said = state == State.UP ? State.RESTARTING : state;
+                throw new LlmException("the llama.cpp worker is " + said.wireName() + "; retry shortly");
             }
             long id = nextId++;
             req.put("id", id);
@@ -451,7 +456,18 @@ public final class LlmEngine implements AutoCloseable {
      * Null when there is no limit.
      */
     private Thread watch(Worker w) {
-        long limit = options.stallLimit().toNanos();
+        return watch(w, options.stallLimit());
+    }
+
+    /** The least time a worker may take to load before it counts as hung. */
+    static final Duration LOAD_FLOOR = Duration.ofSeconds(10);
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private Thread watch(Worker w, Duration stallLimit) {
+        long limit = stallLimit.toNanos();
         if (limit == 0) return null;
         return Thread.ofVirtual().name("llama-watchdog").start(() -> {
             try {
