@@ -83,6 +83,11 @@ public final class Special {
     /** {@link #ERF3} as one array of 16 rows of 12: row 0 is q with four leading zeros. */
     private static final double[] ERF3_FLAT = new double[16 * 12];
 
+    /** A copy of {@link #erf3}'s table: 16 rows of 12 coefficients, highest power first (for a lane-wise erf3). */
+    public static double[] erf3Table() {
+        return ERF3_FLAT.clone();
+    }
+
     /** Row 0: q, highest power first; row i (1..15): p_i, highest power first. */
     static final double[][] ERF3 = {
             {-0x1.e736c732456a2p-17, 0x1.f97724147f5c4p-14, -0x1.c02d69b1f611ap-11, 0x1.565bccc8d8b41p-8, -0x1.b82ce31241ee4p-6, 0x1.ce2f21a0429acp-4, -0x1.812746b0379e6p-2, 0x1.20dd750429b6dp+0},
