@@ -144,9 +144,14 @@ public final class Special {
         return Math.copySign(1 - 2 / (exp3(2 * ax) + 1), x);
     }
 
-    static final double EXP3_INV = 0x1.71547652b82fep0 * 32; // 32 / ln2
-    static final double EXP3_L1 = 0x1.62e42fee00000p-6; // ln2 / 32, high bits
-    static final double EXP3_L2 = 0x1.a39ef35793c76p-38; // ln2 / 32 - EXP3_L1
+    public static final double EXP3_INV = 0x1.71547652b82fep0 * 32; // 32 / ln2
+    public static final double EXP3_L1 = 0x1.62e42fee00000p-6; // ln2 / 32, high bits
+    public static final double EXP3_L2 = 0x1.a39ef35793c76p-38; // ln2 / 32 - EXP3_L1
+
+    /** A copy of {@link #exp3}'s table T[j] = 2^(j/32) (for a lane-wise exp3). */
+    public static double[] exp3Table() {
+        return EXP3_T.clone();
+    }
     static final double[] EXP3_T = new double[32];
 
     static {
