@@ -83,6 +83,11 @@ public final class Special {
     /** {@link #ERF3} as one array of 16 rows of 12: row 0 is q with four leading zeros. */
     private static final double[] ERF3_FLAT = new double[16 * 12];
 
+    /** A copy of {@link #erf3}'s table: 16 rows of 12 coefficients, highest power first (for a lane-wise erf3). */
+    public static double[] erf3Table() {
+        return ERF3_FLAT.clone();
+    }
+
     /** Row 0: q, highest power first; row i (1..15): p_i, highest power first. */
     static final double[][] ERF3 = {
             {-0x1.e736c732456a2p-17, 0x1.f97724147f5c4p-14, -0x1.c02d69b1f611ap-11, 0x1.565bccc8d8b41p-8, -0x1.b82ce31241ee4p-6, 0x1.ce2f21a0429acp-4, -0x1.812746b0379e6p-2, 0x1.20dd750429b6dp+0},
@@ -139,9 +144,14 @@ public final class Special {
         return Math.copySign(1 - 2 / (exp3(2 * ax) + 1), x);
     }
 
-    static final double EXP3_INV = 0x1.71547652b82fep0 * 32; // 32 / ln2
-    static final double EXP3_L1 = 0x1.62e42fee00000p-6; // ln2 / 32, high bits
-    static final double EXP3_L2 = 0x1.a39ef35793c76p-38; // ln2 / 32 - EXP3_L1
+    public static final double EXP3_INV = 0x1.71547652b82fep0 * 32; // 32 / ln2
+    public static final double EXP3_L1 = 0x1.62e42fee00000p-6; // ln2 / 32, high bits
+    public static final double EXP3_L2 = 0x1.a39ef35793c76p-38; // ln2 / 32 - EXP3_L1
+
+    /** A copy of {@link #exp3}'s table T[j] = 2^(j/32) (for a lane-wise exp3). */
+    public static double[] exp3Table() {
+        return EXP3_T.clone();
+    }
     static final double[] EXP3_T = new double[32];
 
     static {

@@ -60,7 +60,9 @@ public final class Elementwise {
             if (det3 && in[0].f != null) { // a loop of its own: the polynomial inlines (a third of the time was the call)
                 float[] x = in[0].f, o = new float[x.length];
                 c.par().forEach((x.length + 4095) / 4096, 4096L * 20, bi -> {
-                    for (int i = bi * 4096, end = Math.min(x.length, i + 4096); i < end; i++) o[i] = (float) Special.erf3(x[i]);
+                    int from = bi * 4096, end = Math.min(x.length, from + 4096);
+                    if (VECTORS) ErfLanes.erf(x, o, from, end);
+                    else for (int i = from; i < end; i++) o[i] = (float) Special.erf3(x[i]);
                 });
                 return new Arr[] {Arr.floats(in[0].shape, o)};
             }

@@ -300,7 +300,10 @@ public final class Norm {
                 double mx = Double.NEGATIVE_INFINITY;
                 for (int k = 0, i = base; k < dim; k++, i += inner) if (x[i] > mx) mx = x[i];
                 double sum = 0;
-                if (det3) for (int k = 0, i = base; k < dim; k++, i += inner) sum += e[k] = Special.exp3(x[i] - mx);
+                if (det3 && inner == 1 && ExpLanes.VECTORS) { // the same exps, then the same sum in the same order
+                    ExpLanes.exp(x, base, mx, e, dim);
+                    for (int k = 0; k < dim; k++) sum += e[k];
+                } else if (det3) for (int k = 0, i = base; k < dim; k++, i += inner) sum += e[k] = Special.exp3(x[i] - mx);
                 else for (int k = 0, i = base; k < dim; k++, i += inner) sum += e[k] = StrictMath.exp(x[i] - mx);
                 if (log) {
                     double ls = StrictMath.log(sum);
