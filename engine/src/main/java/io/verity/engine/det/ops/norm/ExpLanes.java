@@ -14,12 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * does the scalar's plain multiplies, adds and subtracts in its order (no FMA; T[k & 31] by a gather), so every
  * element gets the scalar's bits ({@code ExpLanesTest}). Lanes stay on exp3's main path: a vector with an argument
  * outside [-707, 708] (where 2^m may leave the normal range, or the result is 0, +inf or NaN) takes the scalar form.
- * Loaded only when the JVM has {@code jdk.incubator.vector} ({@link #VECTORS}).
+ * Loaded only when the JVM has {@code jdk.incubator.vector} ({@link Norm#VECTORS}).
  */
 final class ExpLanes {
     private ExpLanes() {}
-
-    static final boolean VECTORS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     /** float32 and int species with as many lanes as {@link #D}. */
