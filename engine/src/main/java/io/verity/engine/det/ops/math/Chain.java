@@ -1,5 +1,6 @@
 package io.verity.engine.det.ops.math;
 
+import io.verity.engine.det.tensor.VectorModule;
 import io.verity.engine.det.graph.Pointwise.Kind;
 import io.verity.engine.det.tensor.Parallel;
 
@@ -45,7 +46,7 @@ public final class Chain {
             case DIV -> { if (st.valueLeft) divRight(v, i0, i1, s); else divLeft(v, i0, i1, s); }
             case RELU -> relu(v, i0, i1);
             case HARD_SWISH -> {
-                if (Elementwise.VECTORS) {
+                if (VectorModule.PRESENT) {
                     ClipLanes.hardSwish(v, i0, v, len, s, st.lo, st.hi, st.viaDouble, st.valueLeft, st.d);
                     return;
                 }

@@ -1,5 +1,6 @@
 package io.verity.engine.det.ops.math;
 
+import io.verity.engine.det.tensor.VectorModule;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -7,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Float32 Clip's select, {@code v < lo ? lo : v > hi ? hi : v}, on Vector API lanes: two compares and two blends
  * per vector are that select lane by lane (a NaN or a -0 passes through as it is), so every element gets the scalar
- * select's bits. Loaded only when the JVM has {@code jdk.incubator.vector} ({@link Elementwise#VECTORS}). The JIT
+ * select's bits. Loaded only when the JVM has {@code jdk.incubator.vector} ({@link VectorModule#PRESENT}). The JIT
  * does not vectorise the scalar select, and the min/max form the scalar path tries first needs a reduction that
  * it compiled to scalar code in some JVMs and not in others (PaddleOCR cls's HardSwish: 3.5 or 4.9 ms).
  */

@@ -1,5 +1,6 @@
 package io.verity.engine.det.ops.math;
 
+import io.verity.engine.det.tensor.VectorModule;
 import io.verity.engine.det.graph.K;
 import io.verity.engine.det.graph.Kernel;
 import io.verity.engine.det.graph.KernelContext;
@@ -61,7 +62,7 @@ public final class Elementwise {
                 float[] x = in[0].f, o = new float[x.length];
                 c.par().forEach((x.length + 4095) / 4096, 4096L * 20, bi -> {
                     int from = bi * 4096, end = Math.min(x.length, from + 4096);
-                    if (VECTORS) ErfLanes.erf(x, o, from, end);
+                    if (VectorModule.PRESENT) ErfLanes.erf(x, o, from, end);
                     else for (int i = from; i < end; i++) o[i] = (float) Special.erf3(x[i]);
                 });
                 return new Arr[] {Arr.floats(in[0].shape, o)};
@@ -306,12 +307,10 @@ public final class Elementwise {
 
     static final int CLIP_BLOCK = 1024;
 
-    /** Whether the JVM has {@code jdk.incubator.vector}: then {@link ClipLanes} computes the float32 select. */
-    static final boolean VECTORS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
     /** One block of {@link #clip}: o[oo + j] = clip(x[xo + j]) for j < len. */
     static void clipBlock(float[] x, int xo, float[] o, int oo, int len, float lo, float hi, boolean viaDouble) {
-        if (VECTORS) {
+        if (VectorModule.PRESENT) {
             ClipLanes.clip(x, xo, o, oo, len, lo, hi, viaDouble);
             return;
         }
@@ -355,7 +354,7 @@ public final class Elementwise {
         int block = CLIP_BLOCK, blocks = (x.length + block - 1) / block;
         par.forEach(blocks, block * 4L, bi -> {
             int i0 = bi * block, len = Math.min(x.length, i0 + block) - i0;
-            if (VECTORS) {
+            if (VectorModule.PRESENT) {
                 ClipLanes.hardSwish(x, i0, o, len, c, lo, hi, viaDouble, xFirst, d);
                 return;
             }

@@ -1,5 +1,6 @@
 package io.verity.engine.det.ops.math;
 
+import io.verity.engine.det.tensor.VectorModule;
 import io.verity.engine.det.tensor.Special;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -14,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * verity-det/3's Erf on float32 ({@link Special#erf3}, rounded to float32) on Vector API lanes: each lane does the
  * scalar's operations in its order (plain multiply then add, no FMA; the row's coefficients by a gather at the
  * row's index), and the scalar's selects become blends, so every element gets the scalar's bits ({@code
- * ErfLanesTest}). Loaded only when the JVM has {@code jdk.incubator.vector} ({@link Elementwise#VECTORS}). GELU's
+ * ErfLanesTest}). Loaded only when the JVM has {@code jdk.incubator.vector} ({@link VectorModule#PRESENT}). GELU's
  * Erf was the largest elementwise cost in a transformer; the JIT does not vectorise the scalar form (a table row per
  * element).
  */

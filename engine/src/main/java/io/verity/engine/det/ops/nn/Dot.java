@@ -1,5 +1,6 @@
 package io.verity.engine.det.ops.nn;
 
+import io.verity.engine.det.tensor.VectorModule;
 import io.verity.engine.det.graph.K;
 import io.verity.engine.det.tensor.Parallel;
 
@@ -36,11 +37,6 @@ public final class Dot {
     /** The same for verity-det/3's float32 sums. */
     private static final ThreadLocal<float[][]> FMA_PARTIALS = ThreadLocal.withInitial(() -> new float[ROWS][TILE]);
 
-    /**
-     * Whether the JVM was started with {@code --add-modules jdk.incubator.vector}: then {@link Lanes} computes the
-     * verity-det/3 products (and MatMulInteger), else the scalar loops here do, with the same bits.
-     */
-    static final boolean VECTORS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
     /** {@code rows} zeroed rows of at least {@code w} partial sums (w <= TILE), private to the calling thread. */
     static double[][] partials(int rows, int w) {
@@ -65,7 +61,7 @@ public final class Dot {
             float[] c, int cOff, int ldc, float[] bias, int biasOff) {
         int[] tap = new int[K];
         for (int k = 0; k < K; k++) tap[k] = k * ldb;
-        if (fma && VECTORS) dense(par, M, N, K, a, aOff, lda, b, bOff, tap, c, cOff, ldc, bias, biasOff);
+        if (fma && VectorModule.PRESENT) dense(par, M, N, K, a, aOff, lda, b, bOff, tap, c, cOff, ldc, bias, biasOff);
         else taps(fma, par, 1, M, N, K, a, aOff, 0, lda, b, bOff, 0, tap, N, N, c, cOff, 0, ldc, bias, biasOff);
     }
 
@@ -124,7 +120,7 @@ public final class Dot {
         double[][] s = fma ? null : partials(m1 - m0, w);
         float[][] f = fma ? FMA_PARTIALS.get() : null;
         if (!fma) rows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, s);
-        else if (VECTORS) Lanes.fmaRows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, f);
+        else if (VectorModule.PRESENT) Lanes.fmaRows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, f);
         else fmaRows(K, a, aOff + m0 * lda, lda, m1 - m0, b, bOff + q0, tap, w, f);
         for (int m = m0; m < m1; m++) {
             int base = cOff + m * ldc;
@@ -177,7 +173,7 @@ public final class Dot {
             int m0 = rb * ROWS, m1 = Math.min(M, m0 + ROWS), n0 = ct * TILE, w = Math.min(N, n0 + TILE) - n0;
             if (fma) { // verity-det/3: fma(x, w, s) is fma(w, x, s), so the transposed product has the same chains
                 float[][] s = FMA_PARTIALS.get();
-                if (VECTORS) Lanes.fmaRows(K, a, m0 * K, K, m1 - m0, b, bOff + n0, tap, w, s);
+                if (VectorModule.PRESENT) Lanes.fmaRows(K, a, m0 * K, K, m1 - m0, b, bOff + n0, tap, w, s);
                 else fmaRows(K, a, m0 * K, K, m1 - m0, b, bOff + n0, tap, w, s);
                 for (int m = m0; m < m1; m++) {
                     float[] sm = s[m - m0];

@@ -1,11 +1,12 @@
 package io.verity.engine.det.ops.nn;
 
+import io.verity.engine.det.tensor.VectorModule;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API kernels of {@link Dot}, loaded only when the JVM runs with
- * {@code --add-modules jdk.incubator.vector} ({@link Dot#VECTORS}); otherwise Dot's scalar loops compute the
+ * {@code --add-modules jdk.incubator.vector} ({@link VectorModule#PRESENT}); otherwise Dot's scalar loops compute the
  * same bits. Every lane is a different output column and each lane's sum runs over k in ascending order, one
  * {@code Math.fma} (exact, on MatMulInteger's integers) per k: no value ever moves between lanes, so the CPU's vector width
  * (4, 8 or 16 floats) decides only how many outputs are computed at once, never a bit.

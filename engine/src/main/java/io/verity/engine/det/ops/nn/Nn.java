@@ -1,5 +1,6 @@
 package io.verity.engine.det.ops.nn;
 
+import io.verity.engine.det.tensor.VectorModule;
 import io.verity.engine.det.graph.K;
 import io.verity.engine.det.graph.Kernel;
 import io.verity.engine.det.graph.KernelContext;
@@ -670,7 +671,7 @@ public final class Nn {
         // (Exact integer lanes do no better here: 16-bit products widened by shifts reach the same peak as float
         // fma, and C2's pmaddwd pattern wants both operands loaded from arrays, which leaves it memory-bound.)
         int chunk = (int) Math.min(Kd, bound * by == 0 ? Kd : ((1L << 24) - 1) / (bound * by));
-        boolean viaFloat = Dot.VECTORS && chunk >= 16;
+        boolean viaFloat = VectorModule.PRESENT && chunk >= 16;
         int EC = viaFloat ? Lanes.EXACT_COLS : 1, NS = N / EC; // Lanes loads only with the incubator module
         float[] xf = viaFloat ? new float[x.length] : null, yp = viaFloat ? qw.packed(Kd, N, EC) : null;
         if (viaFloat) for (int i = 0; i < x.length; i++) xf[i] = x[i];

@@ -1,5 +1,6 @@
 package io.verity.engine.det.ops.norm;
 
+import io.verity.engine.det.tensor.VectorModule;
 import io.verity.engine.det.tensor.Special;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -14,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * does the scalar's plain multiplies, adds and subtracts in its order (no FMA; T[k & 31] by a gather), so every
  * element gets the scalar's bits ({@code ExpLanesTest}). Lanes stay on exp3's main path: a vector with an argument
  * outside [-707, 708] (where 2^m may leave the normal range, or the result is 0, +inf or NaN) takes the scalar form.
- * Loaded only when the JVM has {@code jdk.incubator.vector} ({@link Norm#VECTORS}).
+ * Loaded only when the JVM has {@code jdk.incubator.vector} ({@link VectorModule#PRESENT}).
  */
 final class ExpLanes {
     private ExpLanes() {}

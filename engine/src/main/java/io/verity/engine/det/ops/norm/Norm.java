@@ -1,5 +1,6 @@
 package io.verity.engine.det.ops.norm;
 
+import io.verity.engine.det.tensor.VectorModule;
 import io.verity.engine.det.graph.K;
 import io.verity.engine.det.graph.Kernel;
 import io.verity.engine.det.graph.KernelContext;
@@ -291,9 +292,6 @@ public final class Norm {
      * {@link #softmax} on float32, rounding straight to float32 (the float64 array and the cast were a third of its
      * time); Softmax skips the log it does not use. The same operations, so the same bits.
      */
-    /** Whether the JVM has {@code jdk.incubator.vector}: then {@link ExpLanes} (not loaded otherwise) computes exp3. */
-    static final boolean VECTORS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-
     private static float[] softmaxFloats(float[] x, int outer, int dim, int inner, boolean log, boolean det3) {
         float[] o = new float[x.length];
         double[] e = new double[dim];
@@ -303,7 +301,7 @@ public final class Norm {
                 double mx = Double.NEGATIVE_INFINITY;
                 for (int k = 0, i = base; k < dim; k++, i += inner) if (x[i] > mx) mx = x[i];
                 double sum = 0;
-                if (det3 && inner == 1 && VECTORS) { // the same exps, then the same sum in the same order
+                if (det3 && inner == 1 && VectorModule.PRESENT) { // the same exps, then the same sum in the same order
                     ExpLanes.exp(x, base, mx, e, dim);
                     for (int k = 0; k < dim; k++) sum += e[k];
                 } else if (det3) for (int k = 0, i = base; k < dim; k++, i += inner) sum += e[k] = Special.exp3(x[i] - mx);
