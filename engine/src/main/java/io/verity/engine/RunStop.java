@@ -5,7 +5,8 @@ package io.verity.engine;
  * run with {@link EngineException.Kind#STOPPED}, freeing the thread the run held. The deterministic interpreter
  * {@link #check checks} it between nodes, at each iteration of a Loop or Scan and inside kernels that can be long
  * on one node (DFT, STFT); ONNX Runtime gets it as its terminate flag ({@link #whileRunning}), which it reads
- * between nodes. One per run; checking is a volatile read.
+ * between nodes. One per run, or one for runs made one after another under a shared limit (the hook is per run);
+ * checking is a volatile read.
  */
 public final class RunStop {
     /** For runs nobody stops: {@link #stop} on it fails, and it keeps no hook. */

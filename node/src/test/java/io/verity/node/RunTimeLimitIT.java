@@ -12,6 +12,7 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.verity.engine.EngineKind;
+import io.verity.node.fixture.EmbeddingNode;
 import io.verity.node.hub.ModelHub;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
@@ -35,7 +37,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Issue 13, "one request must not exhaust a node": a model whose run time the request sets (a Loop's trip count, a
  * DFT's signal length) is stopped at {@code --max-run-ms} on either engine; the client gets 422 {@code run-too-long}
  * naming the flag and the limit, of source {@code request} and not retryable (so a gateway does not carry it to the
- * next node); nothing is signed, and the node serves the next request.
+ * next node); nothing is signed, and the node serves the next request. An embeddings request's inputs share one limit.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class RunTimeLimitIT {
@@ -76,6 +78,33 @@ class RunTimeLimitIT {
         }
     }
 
+    /**
+     * An embeddings request runs one model run per input: the limit holds for the request as a whole, or 256 inputs
+     * would each get the limit. The answer is OpenAI's error object inside the problem.
+     */
+    @Test
+    void an_embeddings_request_of_many_long_inputs_is_stopped_at_the_limit_as_a_whole() throws Exception {
+        EmbeddingNode.install(home);
+        try (InferenceNode node = InferenceNode.start(NodeConfig.defaults(home).withMaxRun(LIMIT));
+                HttpClient http = HttpClient.newHttpClient()) {
+            // 100 inputs cut at the model's 256 tokens: tens of ms each under ORT, seconds in all
+            String text = "\"" + "verifiable inference ".repeat(200) + "\"";
+            String many = "{\"model\":\"" + EmbeddingNode.MODEL.modelName() + "\",\"input\":["
+                    + String.join(",", Collections.nCopies(100, text)) + "]}";
+            NodeFixture.Response stopped = post(http, node.url(), "/v1/embeddings", many);
+            assertStoppedAtTheLimit(stopped);
+            assertThat(stopped.body().at("/error/code").asText()).isEqualTo("run_too_long");
+            assertThat(stopped.body().at("/error/param").asText()).isEqualTo("input");
+            assertThat(receipts(http, node.url())).as("no receipt for a stopped request").isZero();
+
+            NodeFixture.Response next = post(http, node.url(), "/v1/embeddings",
+                    "{\"model\":\"" + EmbeddingNode.MODEL.modelName() + "\",\"input\":\"hello\"}");
+            assertThat(next.status()).as(next.body().toString()).isEqualTo(200);
+            assertThat(next.body().at("/data/0/embedding")).hasSize(EmbeddingNode.MODEL.dimensions());
+            assertThat(receipts(http, node.url())).isEqualTo(1);
+        }
+    }
+
     private static void assertStoppedAtTheLimit(NodeFixture.Response r) {
         assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(422);
         assertThat(r.contentType()).startsWith("application/problem+json");
@@ -91,8 +120,12 @@ class RunTimeLimitIT {
     }
 
     private static NodeFixture.Response infer(HttpClient http, URI node, String body) throws Exception {
+        return post(http, node, "/v1/infer", body);
+    }
+
+    private static NodeFixture.Response post(HttpClient http, URI node, String path, String body) throws Exception {
         // bounded: without the stop, these runs take minutes (the spin: for ever)
-        HttpRequest req = HttpRequest.newBuilder(node.resolve("/v1/infer")).timeout(Duration.ofSeconds(60))
+        HttpRequest req = HttpRequest.newBuilder(node.resolve(path)).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
         HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
         String type = r.headers().firstValue("Content-Type").orElse("");

@@ -2,6 +2,7 @@ package io.verity.engine.text;
 
 import io.verity.engine.EngineException;
 import io.verity.engine.LoadedModel;
+import io.verity.engine.RunStop;
 import io.verity.protocol.tensor.Shape;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorSpec;
@@ -101,9 +102,14 @@ public final class SentenceEmbedder {
      * @throws EngineException from the engine
      */
     public Embedding embed(String text) {
+        return embed(text, RunStop.NEVER);
+    }
+
+    /** As {@link #embed(String)}, the model's run stopped by {@code stop}. */
+    public Embedding embed(String text, RunStop stop) {
         Objects.requireNonNull(text, "text");
         if (text.isEmpty()) throw new IllegalArgumentException("input must not be an empty string");
-        return embedIds(tokenizer.encode(text));
+        return embedIds(tokenizer.encode(text), stop);
     }
 
     /**
@@ -113,6 +119,16 @@ public final class SentenceEmbedder {
      * @throws IllegalArgumentException when there are no ids, or one is outside the vocabulary (names its index)
      */
     public Embedding embedIds(int[] ids) {
+        return embedIds(ids, RunStop.NEVER);
+    }
+
+    /**
+     * As {@link #embedIds(int[])}, the model's run stopped by {@code stop}.
+     *
+     * @throws EngineException STOPPED when {@code stop} was thrown
+     */
+    public Embedding embedIds(int[] ids, RunStop stop) {
+        Objects.requireNonNull(stop, "stop");
         if (ids.length == 0) throw new IllegalArgumentException("input must hold at least one token");
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= tokenizer.vocabSize()) {
@@ -143,7 +159,7 @@ public final class SentenceEmbedder {
                 default -> throw new IllegalArgumentException("model input " + s.name() + " is not one a BERT encoder takes");
             });
         }
-        Tensor hidden = model.run(inputs).outputs().get(hiddenOutput);
+        Tensor hidden = model.run(inputs, stop).outputs().get(hiddenOutput);
         return new Embedding(poolAndNormalise(hidden, n), n, truncated);
     }
 

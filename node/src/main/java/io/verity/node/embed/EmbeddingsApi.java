@@ -8,6 +8,7 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.verity.engine.EngineException;
 import io.verity.engine.LoadedModel;
+import io.verity.engine.RunStop;
 import io.verity.engine.text.SentenceEmbedder;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.EmbeddingDigests;
@@ -23,6 +24,7 @@ import io.verity.protocol.tensor.TensorDigests;
 import io.verity.protocol.wire.FailureSource;
 import io.verity.protocol.wire.ProblemKind;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -98,22 +100,10 @@ public final class EmbeddingsApi {
                     + " cannot be loaded by " + service.engines().forModel(req.served.manifest()).id() + " on this node", null,
                     "model_unloadable", FailureSource.NODE);
         }
-        float[][] vectors = new float[req.inputs.size()][];
-        long tokens = 0;
-        for (int i = 0; i < vectors.length; i++) {
-            Input in = req.inputs.get(i);
-            SentenceEmbedder.Embedding e;
-            try {
-                e = in.text != null ? embedder.embed(in.text) : embedder.embedIds(in.ids);
-            } catch (EngineException ex) {
-                if (ex.kind() == EngineException.Kind.INVALID_INPUT) throw OpenAiApi.invalid(param(req, i), ex.getMessage());
-                LOG.error("embedding failed on model {}", req.served.manifest().ref(), ex);
-                throw OpenAiApi.error(ProblemKind.UNAVAILABLE, "server_error", "the engine failed on this request; nothing "
-                        + "was charged", null, "engine_failed", FailureSource.ENGINE);
-            }
-            vectors[i] = e.vector();
-            tokens += e.tokens();
-        }
+        // one limit for the whole request: 256 inputs of 512 tokens must not get --max-run-ms each
+        Embedded embedded = service.engines().limited(stop -> embedAll(req, embedder, stop, service.engines().maxRun()));
+        float[][] vectors = embedded.vectors;
+        long tokens = embedded.tokens;
         // Test-only lie (Faults#perturb): the node signs and sends vectors moved off what it computed.
         List<Tensor> outputs = service.faults().falsify(EmbeddingDigests.outputs(vectors, tokens));
         float[] signed = outputs.get(0).floats();
@@ -143,6 +133,36 @@ public final class EmbeddingsApi {
         SignedReceipt receipt = OpenAiApi.signReceipt(service, requestId, modelDigest, engineId, requestDigest, responseDigest,
                 ReceiptV2.served(name, name, "", tokens, 0).withPrevReceipt(OpenAiApi.prevReceipt(ctx)));
         OpenAiApi.sendSigned(ctx, response, receipt, requestDigest, applied);
+    }
+
+    private record Embedded(float[][] vectors, long tokens) {}
+
+    private static Embedded embedAll(Request req, SentenceEmbedder embedder, RunStop stop, Duration maxRun) {
+        float[][] vectors = new float[req.inputs.size()][];
+        long tokens = 0;
+        for (int i = 0; i < vectors.length; i++) {
+            Input in = req.inputs.get(i);
+            SentenceEmbedder.Embedding e;
+            try {
+                e = in.text != null ? embedder.embed(in.text, stop) : embedder.embedIds(in.ids, stop);
+            } catch (EngineException ex) {
+                if (ex.kind() == EngineException.Kind.INVALID_INPUT) throw OpenAiApi.invalid(param(req, i), ex.getMessage());
+                if (ex.kind() == EngineException.Kind.STOPPED) {
+                    LOG.warn("an embeddings request on model {} was stopped at the limit of {} ms (input {} of {})",
+                            req.served.manifest().ref(), maxRun.toMillis(), i, vectors.length);
+                    throw OpenAiApi.error(ProblemKind.RUN_TOO_LONG, "invalid_request_error", "the request's inputs ran "
+                            + "longer than this node's limit of " + maxRun.toMillis() + " ms (--max-run-ms) and were "
+                            + "stopped; nothing was charged. Send fewer or shorter inputs", "input", "run_too_long",
+                            FailureSource.REQUEST);
+                }
+                LOG.error("embedding failed on model {}", req.served.manifest().ref(), ex);
+                throw OpenAiApi.error(ProblemKind.UNAVAILABLE, "server_error", "the engine failed on this request; nothing "
+                        + "was charged", null, "engine_failed", FailureSource.ENGINE);
+            }
+            vectors[i] = e.vector();
+            tokens += e.tokens();
+        }
+        return new Embedded(vectors, tokens);
     }
 
     private static String param(Request req, int i) {

@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,14 +106,27 @@ public final class Engines implements AutoCloseable {
      * @throws EngineException STOPPED when it was stopped, as {@link LoadedModel#run(List, RunStop)} otherwise
      */
     public Inference run(LoadedModel model, List<Tensor> inputs) {
-        if (watchdog == null) return model.run(inputs);
-        RunStop stop = new RunStop();
-        running.put(stop, System.nanoTime() + maxRun.toNanos());
         try {
-            return model.run(inputs, stop);
+            return limited(stop -> model.run(inputs, stop));
         } catch (EngineException e) {
             if (e.kind() == EngineException.Kind.STOPPED) LOG.warn("a run of model {} was stopped at the limit of {} ms", model.digest(), maxRun.toMillis());
             throw e;
+        }
+    }
+
+    /**
+     * Runs {@code work} under one stop that is thrown {@link #maxRun()} from now: the runs it makes one after
+     * another share the limit, so a request of many inputs (an embeddings request) cannot take the limit once per
+     * input. Gets {@link RunStop#NEVER} without a limit.
+     *
+     * @throws EngineException STOPPED from the run under way when the limit passed
+     */
+    public <T> T limited(Function<RunStop, T> work) {
+        if (watchdog == null) return work.apply(RunStop.NEVER);
+        RunStop stop = new RunStop();
+        running.put(stop, System.nanoTime() + maxRun.toNanos());
+        try {
+            return work.apply(stop);
         } finally {
             running.remove(stop);
         }
