@@ -24,9 +24,7 @@ import org.junit.jupiter.api.Test;
  * the committee of 3 is drawn from. Deadlines are blocks, so the tests mine through them.
  */
 @DisplayNameGeneration(ReplaceUnderscores.class)
-class CommitteeDisputesIT extends DevnetTestBase {
-    static final int NODE = 1, CHALLENGER = 2;
-    static final List<Integer> POOL = List.of(3, 4, 5);
+class CommitteeDisputesIT extends DisputeTestBase {
     static final CommitteeParams PARAMS = CommitteeParams.defaults();
     static final BigInteger BOND = PARAMS.minBond();
     static final ComparisonRule RULE = ComparisonRule.Tolerance.of(1e-5, 1e-4);
@@ -39,9 +37,7 @@ class CommitteeDisputesIT extends DevnetTestBase {
     }
 
     @BeforeEach
-    void stakeNodesAndRegisterTheModel() {
-        NodeRegistryIT.registerNode(NODE, ether(2)).confirmed();
-        for (int a : POOL) NodeRegistryIT.registerNode(a, ether(2)).confirmed();
+    void registerTheModel() {
         models(0).register(NodeRegistryIT.MODEL, "http://x/manifest", "tiny", "1", RULE).confirmed();
     }
 

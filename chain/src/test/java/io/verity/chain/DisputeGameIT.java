@@ -16,7 +16,6 @@ import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
 import org.junit.jupiter.api.Test;
@@ -28,9 +27,7 @@ import org.junit.jupiter.api.Test;
  * outcome depends only on whose trace is right, who times out and how the committee votes.
  */
 @DisplayNameGeneration(ReplaceUnderscores.class)
-class DisputeGameIT extends DevnetTestBase {
-    static final int NODE = 1, CHALLENGER = 2;
-    static final List<Integer> POOL = List.of(3, 4, 5);
+class DisputeGameIT extends DisputeTestBase {
     static final BigInteger BOND = ETHER.divide(BigInteger.TEN);
     final TestReceipts receipts = new TestReceipts(5L);
     /** Gas of the bisection moves and votes since the last reset (for the benchmark line). */
@@ -44,12 +41,6 @@ class DisputeGameIT extends DevnetTestBase {
 
     static DisputeClient game(int account) {
         return new DisputeClient(as(account), deployment.requireDisputeGame());
-    }
-
-    @BeforeEach
-    void stakeNodes() {
-        NodeRegistryIT.registerNode(NODE, ether(2)).confirmed();
-        for (int a : POOL) NodeRegistryIT.registerNode(a, ether(2)).confirmed();
     }
 
     /**

@@ -1,14 +1,12 @@
 package io.verity.cli;
 
+import io.verity.gateway.GatewayConfig;
 import io.verity.gateway.GatewayMain;
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "gateway", mixinStandardHelpOptions = true, description = "Run a gateway in front of the network.",
         subcommands = {GatewayCommand.Start.class})
@@ -16,12 +14,10 @@ public final class GatewayCommand {
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = {"Serve the network's nodes (discovered from NodeRegistry) under verification policies; see docs/gateway.md.",
                     "The paying client key comes from --client-keystore, VERITY_CLIENT_KEY or --client-key-file (never a flag: ps shows flags); without one nobody is paid."})
-    static final class Start implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ServiceOptions service = new ServiceOptions("gateway", 7070);
+    static final class Start extends ServiceCommand<GatewayConfig> {
+        Start() {
+            super("gateway", 7070, GatewayMain.FLAGS, GatewayMain::parse);
+        }
 
         @Option(names = "--client-key-file", description = "file holding the private key (hex) of the account that pays nodes;"
                 + " else VERITY_CLIENT_KEY")
@@ -73,20 +69,11 @@ public final class GatewayCommand {
         Long voucherSpacingMs;
 
         @Mixin
-        HttpLimitOptions httpLimits = new HttpLimitOptions();
-
-        @Mixin
         TxOptions tx = new TxOptions(); // the client's deposit, equivocation reports and disputes
 
         @Override
-        public Integer call() throws Exception {
-            GatewayMain.runUntilTerminated(config());
-            return 0;
-        }
-
-        /** The options through GatewayMain's parser: typed ones first, then environment and --config, then defaults. */
-        io.verity.gateway.GatewayConfig config() {
-            return Flags.throughMain(spec, service::addHomeAndDeployment, GatewayMain.FLAGS, GatewayMain::parse);
+        void run(GatewayConfig config) throws InterruptedException {
+            GatewayMain.runUntilTerminated(config);
         }
     }
 }

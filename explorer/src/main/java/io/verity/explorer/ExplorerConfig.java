@@ -3,10 +3,10 @@ package io.verity.explorer;
 import io.verity.explorer.index.Store;
 import io.verity.explorer.web.PayerLimits;
 import io.verity.http.HttpLimits;
+import io.verity.protocol.Checks;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -26,12 +26,8 @@ public record ExplorerConfig(Path home, Path deployment, Optional<String> rpcUrl
                              Optional<String> jdbcUrl, Optional<URI> gateway, Duration pollInterval, HttpLimits http,
                              PayerLimits payers) {
     public ExplorerConfig {
-        Objects.requireNonNull(home, "home");
-        Objects.requireNonNull(deployment, "deployment");
-        Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(http, "http");
-        Objects.requireNonNull(payers, "payers");
-        if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
+        Checks.nonNull("home", home, "deployment", deployment, "host", host, "http", http, "payers", payers);
+        Checks.inRange("port", port, 0, 65535);
         if (pollInterval.isNegative() || pollInterval.isZero()) {
             throw new IllegalArgumentException("pollInterval must be positive, got " + pollInterval);
         }

@@ -6,13 +6,13 @@ import io.verity.gateway.routing.Routing;
 import io.verity.gateway.tee.TeeSettings;
 import io.verity.gateway.tensor.Tolerance;
 import io.verity.http.HttpLimits;
+import io.verity.protocol.Checks;
 import io.verity.protocol.policy.Policy;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -48,21 +48,16 @@ public record GatewayConfig(Path home, String host, int port, Path deploymentFil
     public static final int DEFAULT_CONCURRENT_INFERENCES = 256;
 
     public GatewayConfig {
-        Objects.requireNonNull(home, "home");
-        Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(deploymentFile, "deploymentFile");
-        Objects.requireNonNull(tee, "tee");
-        Objects.requireNonNull(vouchers, "vouchers");
-        Objects.requireNonNull(tx, "tx");
+        Checks.nonNull("home", home, "host", host, "deploymentFile", deploymentFile, "tee", tee, "vouchers", vouchers, "tx", tx,
+                "http", http);
         tolerances = Map.copyOf(tolerances);
-        if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
+        Checks.inRange("port", port, 0, 65535);
         if (deposit.signum() < 0) throw new IllegalArgumentException("deposit must be >= 0 wei, got " + deposit);
         if (refreshInterval.isNegative() || refreshInterval.isZero()) throw new IllegalArgumentException("refreshInterval must be > 0");
         if (requestTimeout.isNegative() || requestTimeout.isZero()) throw new IllegalArgumentException("requestTimeout must be > 0");
         if (hedgeAfter.isNegative()) throw new IllegalArgumentException("hedgeAfter must be >= 0");
         if (quarantine.isNegative()) throw new IllegalArgumentException("quarantine must be >= 0");
         if (maxAttempts < 1) throw new IllegalArgumentException("maxAttempts must be >= 1, got " + maxAttempts);
-        Objects.requireNonNull(http, "http");
     }
 
     public long maxBodyBytes() {

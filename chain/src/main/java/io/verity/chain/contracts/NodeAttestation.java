@@ -1,9 +1,9 @@
 package io.verity.chain.contracts;
 
+import io.verity.protocol.Checks;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import java.time.Instant;
-import java.util.Objects;
 
 /**
  * A node's latest TEE attestation as NodeRegistry records it ({@code attest}); the evidence itself is served
@@ -15,10 +15,7 @@ import java.util.Objects;
 public record NodeAttestation(EvmAddress node, String kind, Keccak256 evidenceDigest, String evidenceUri,
         Instant attestedAt) {
     public NodeAttestation {
-        Objects.requireNonNull(node, "node");
-        Objects.requireNonNull(kind, "kind");
-        Objects.requireNonNull(evidenceDigest, "evidenceDigest");
-        Objects.requireNonNull(evidenceUri, "evidenceUri");
-        Objects.requireNonNull(attestedAt, "attestedAt");
+        Checks.nonNull("node", node, "kind", kind, "evidenceDigest", evidenceDigest, "evidenceUri", evidenceUri,
+                "attestedAt", attestedAt);
     }
 }

@@ -6,24 +6,18 @@ import io.verity.chain.ChainAccount;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.ChainException;
 import io.verity.chain.Deployment;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -49,7 +43,6 @@ public final class Devnet implements AutoCloseable {
     private final Builder config;
     private final HttpClient http = HttpClient.newHttpClient();
     private final Thread shutdownHook = new Thread(this::stopQuietly, "devnet-shutdown");
-    private final Deque<String> lastOutput = new ArrayDeque<>();
     private Process process;
     private int port;
     private List<ChainAccount> accounts = List.of();
@@ -239,63 +232,36 @@ public final class Devnet implements AutoCloseable {
             }
             cmd.addAll(List.of("--state", config.stateDir.resolve("anvil-state.json").toString(), "--state-interval", "1"));
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        AnvilBanner banner = new AnvilBanner();
+        ChainProcess anvilProcess = ChainProcess.start(new ProcessBuilder(cmd), anvil, banner);
+        process = anvilProcess.process();
         try {
-            process = pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + anvil, e);
-        }
-        CompletableFuture<Integer> listening = new CompletableFuture<>();
-        List<ChainAccount> keys = new ArrayList<>();
-        Process p = process;
-        Thread.ofVirtual().name("anvil-output").start(() -> drain(p, listening, keys));
-        try {
-            port = listening.get(config.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            port = banner.ready().get(config.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
             stop();
             throw new IllegalStateException("anvil did not start within " + config.startTimeout + "; its last output:\n"
-                    + String.join("\n", snapshotOutput()), e);
+                    + String.join("\n", anvilProcess.lastOutput()), e);
         } catch (InterruptedException e) {
             stop();
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting anvil", e);
         }
-        synchronized (keys) {
-            if (!keys.isEmpty()) accounts = List.copyOf(keys);
-        }
+        if (!banner.keys().isEmpty()) accounts = banner.keys();
         awaitRpc();
     }
 
-    /** Reads anvil's output for the whole process life, so its pipe never fills up. */
-    private void drain(Process p, CompletableFuture<Integer> listening, List<ChainAccount> keys) {
-        boolean inKeys = false;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                synchronized (lastOutput) {
-                    lastOutput.addLast(line);
-                    if (lastOutput.size() > 40) lastOutput.removeFirst();
-                }
-                if (line.startsWith("Private Keys")) inKeys = true;
-                else if (line.startsWith("Wallet")) inKeys = false;
-                Matcher k = KEY_LINE.matcher(line.trim());
-                if (inKeys && k.matches()) {
-                    synchronized (keys) {
-                        keys.add(ChainAccount.fromPrivateKey(k.group(2)));
-                    }
-                }
-                Matcher m = LISTENING.matcher(line);
-                if (m.find()) listening.complete(Integer.parseInt(m.group(2)));
-            }
-        } catch (IOException e) {
-            // the process ended; fall through
-        }
-        listening.completeExceptionally(new IllegalStateException("anvil exited"));
-    }
+    /** Reads anvil's banner: the funded keys listed under "Private Keys", then the port it listens on. */
+    private static final class AnvilBanner extends ChainProcess.Banner<Integer> {
+        private boolean inKeys;
 
-    private List<String> snapshotOutput() {
-        synchronized (lastOutput) {
-            return new ArrayList<>(lastOutput);
+        @Override
+        public void accept(String line) {
+            if (line.startsWith("Private Keys")) inKeys = true;
+            else if (line.startsWith("Wallet")) inKeys = false;
+            Matcher k = KEY_LINE.matcher(line.trim());
+            if (inKeys && k.matches()) key(k.group(2));
+            Matcher m = LISTENING.matcher(line);
+            if (m.find()) ready(Integer.parseInt(m.group(2)));
         }
     }
 

@@ -4,6 +4,7 @@ import io.verity.protocol.wire.Payment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainReads;
 import io.verity.client.InferenceException;
 import io.verity.client.NodeApiClient;
 import io.verity.client.UnreachableException;
@@ -133,10 +134,8 @@ public final class Payer implements Payments, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicReference<BigInteger> held =
             new java.util.concurrent.atomic.AtomicReference<>(BigInteger.ZERO);
     private volatile BigInteger deposit; // as last read, null before the first read
-    // Chain reads run here, off the request path: a frozen chain hangs an RPC call until its HTTP timeout.
-    private final java.util.concurrent.ExecutorService reads = java.util.concurrent.Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().name("payer-chain-reads").daemon().factory());
-    private final Map<Boolean, java.util.concurrent.CompletableFuture<BigInteger>> reading = new ConcurrentHashMap<>();
+    // Chain reads run here, off the request path; keyed by withRedeemed, so at most two queue.
+    private final ChainReads<Boolean, BigInteger> reads = new ChainReads<>("payer-chain-reads", 2);
     private volatile long depositReadAt;
 
     /** @param chain reads the client's deposit and what nodes redeemed; empty: the deposit is not checked */
@@ -178,7 +177,7 @@ public final class Payer implements Payments, AutoCloseable {
         try {
             BigInteger dep = deposit;
             if (dep != null && dep.compareTo(promisedUnredeemed().add(total)) >= 0) {
-                if (System.nanoTime() - depositReadAt > DEPOSIT_CACHE.toNanos()) refresh(false);
+                if (System.nanoTime() - depositReadAt > DEPOSIT_CACHE.toNanos()) reads.start(false, this::readDeposit);
                 return h;
             }
             dep = fresh();
@@ -199,39 +198,10 @@ public final class Payer implements Payments, AutoCloseable {
 
     /** The deposit and what nodes redeemed, read now (or joined, when such a read is under way), waited for at most {@link #CHAIN_WAIT}. */
     private BigInteger fresh() {
-        try {
-            return refresh(true).get(CHAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("the chain did not answer within " + CHAIN_WAIT.toMillis() + " ms");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for the chain", e);
-        }
+        return reads.start(true, this::readDeposit).await(CHAIN_WAIT);
     }
 
-    /** Starts a read on the read thread unless one of this kind is under way; it updates the cache when it ends. */
-    private java.util.concurrent.CompletableFuture<BigInteger> refresh(boolean withRedeemed) {
-        var r = reading.computeIfAbsent(withRedeemed, w -> {
-            var f = new java.util.concurrent.CompletableFuture<BigInteger>();
-            try {
-                reads.execute(() -> {
-                    try {
-                        f.complete(readDeposit(w));
-                    } catch (RuntimeException e) {
-                        f.completeExceptionally(e);
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) { // closed
-                f.completeExceptionally(e);
-            }
-            return f;
-        });
-        r.whenComplete((v, e) -> reading.remove(withRedeemed, r));
-        return r;
-    }
-
+    /** Reads the deposit, and with {@code withRedeemed} what each node redeemed; updates the cache. */
     private BigInteger readDeposit(boolean withRedeemed) {
         PaymentsClient p = chain.orElseThrow();
         if (withRedeemed) {
@@ -403,7 +373,7 @@ public final class Payer implements Payments, AutoCloseable {
 
     @Override
     public void close() {
-        reads.shutdownNow();
+        reads.close();
         // Vouchers still in flight are lost with the process; the node was promised them but they are not
         // signed. Give deliveries a moment to finish.
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -31,10 +30,9 @@ public final class CommitteeDuty implements AutoCloseable {
     private final EvmAddress me;
     private final Consumer<String> report;
     private final SecureRandom random = new SecureRandom();
-    private final TreeSet<Long> open = new TreeSet<>();
+    private final OpenIds open = new OpenIds();
     private final SealedVotes sealed;
     private PollLoop loop;
-    private long scanned;
 
     private CommitteeDuty(CommitteeClient disputes, CommitteeJudge judge, Predicate<Keccak256> serves, SealedVotes sealed,
                           Consumer<String> report) {
@@ -63,13 +61,10 @@ public final class CommitteeDuty implements AutoCloseable {
 
     /** One pass over the open disputes. */
     synchronized void tick() {
-        long count = disputes.disputeCount();
-        for (long id = scanned; id < count; id++) open.add(id);
-        scanned = count;
-        for (Long id : new TreeSet<>(open)) {
+        for (long id : open.update(disputes.disputeCount())) {
             CommitteeDispute d = disputes.dispute(id);
             if (d.state().finished()) {
-                open.remove(id);
+                open.drop(id);
                 sealed.remove(id);
                 continue;
             }
@@ -80,7 +75,7 @@ public final class CommitteeDuty implements AutoCloseable {
             }
             List<EvmAddress> committee = disputes.committee(id);
             if (!committee.contains(me)) {
-                open.remove(id); // not ours: the members draw, vote and resolve
+                open.drop(id); // not ours: the members draw, vote and resolve
                 continue;
             }
             step(d, committee, tip);
@@ -98,7 +93,7 @@ public final class CommitteeDuty implements AutoCloseable {
                 switch (judge.judge(d)) {
                     case CommitteeJudge.Abstention a -> {
                         say("committee member " + me + " abstains on dispute " + id + ": " + a.reason());
-                        open.remove(id);
+                        open.drop(id);
                         return;
                     }
                     case CommitteeJudge.Ruling r -> ruling = r;

@@ -8,7 +8,6 @@ import io.verity.protocol.EvmAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,9 +25,8 @@ public final class RefereeDuty implements AutoCloseable {
     private final Referee referee;
     private final EvmAddress me;
     private final Consumer<String> report;
-    private final TreeSet<Long> open = new TreeSet<>();
+    private final OpenIds open = new OpenIds();
     private PollLoop loop;
-    private long scanned;
 
     private RefereeDuty(DisputeClient games, NodeRegistryClient registry, Referee referee, Consumer<String> report) {
         this.games = games;
@@ -48,13 +46,10 @@ public final class RefereeDuty implements AutoCloseable {
 
     /** One pass over the games: picks up new ones, votes where due. */
     public synchronized void tick() {
-        long count = games.gameCount();
-        for (long g = scanned; g < count; g++) open.add(g);
-        scanned = count;
-        for (Long id : new TreeSet<>(open)) {
+        for (long id : open.update(games.gameCount())) {
             Dispute d = games.game(id);
             if (d.state().finished()) {
-                open.remove(id);
+                open.drop(id);
                 continue;
             }
             if (d.state() != Dispute.State.VOTING || games.voteOf(id, me) != 0 || !games.committee(id).contains(me)) continue;
@@ -63,7 +58,7 @@ public final class RefereeDuty implements AutoCloseable {
             Optional<Referee.Ruling> v = referee.judge(d, node);
             if (v.isEmpty()) {
                 LOG.info("game {}: cannot judge (model not held), abstaining", id);
-                open.remove(id);
+                open.drop(id);
                 continue;
             }
             TxOutcome out = games.vote(id, v.get().nodeRight());

@@ -1,6 +1,7 @@
 package io.verity.node.pay;
 
 import io.verity.chain.ChainAccount;
+import io.verity.chain.ChainReads;
 import io.verity.chain.Deployment;
 import io.verity.chain.TxOutcome;
 import io.verity.node.settle.BatchFiles;
@@ -25,14 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,10 +97,7 @@ public final class PaymentChannels implements AutoCloseable {
     private final Map<EvmAddress, BigInteger> redeemed = new ConcurrentHashMap<>(); // only grows, as on chain
     private final Map<EvmAddress, Funds> funds = new ConcurrentHashMap<>();
     private final Map<EvmAddress, BigInteger> warnedUnderfunded = new ConcurrentHashMap<>();
-    private record Read(CompletableFuture<Funds> result, long startedNanos) {}
-
-    private final Map<EvmAddress, Read> reading = new ConcurrentHashMap<>();
-    private final ThreadPoolExecutor reads; // one thread: the read port serialises its calls anyway
+    private final ChainReads<EvmAddress, Funds> reads;
     private final Duration chainWait;
     private final Object storeLock = new Object();
     private final Loop loop;
@@ -124,8 +115,7 @@ public final class PaymentChannels implements AutoCloseable {
         this.clock = clock;
         Files.createDirectories(dir);
         load();
-        this.reads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(MAX_QUEUED_READS),
-                Thread.ofPlatform().name("payments-reads").daemon().factory());
+        this.reads = new ChainReads<>("payments-reads", MAX_QUEUED_READS);
         this.loop = new Loop("redeemer", this::run);
     }
 
@@ -311,7 +301,7 @@ public final class PaymentChannels implements AutoCloseable {
                 f = fresh(client);
             } else if (covers(f, amount)) {
                 // admits: answer now, and refresh a stale read in the background for the next voucher
-                if (clock.millis() - f.readAt() > interval.toMillis()) read(client);
+                if (clock.millis() - f.readAt() > interval.toMillis()) reads.start(client, this::readFunds);
                 return Optional.empty();
             } else {
                 f = fresh(client); // the client may have just topped up: never refuse on a stale read
@@ -335,40 +325,9 @@ public final class PaymentChannels implements AutoCloseable {
      * @throws RuntimeException when the chain fails or does not answer in time
      */
     private Funds fresh(EvmAddress client) {
-        Read pending = read(client);
         // A read already older than the wait is one the chain is not answering: the caller before waited for it
         // in vain, so this one does not wait at all (each voucher waiting in turn would throttle them all).
-        long left = chainWait.toNanos() - (System.nanoTime() - pending.startedNanos());
-        try {
-            return pending.result().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("the chain did not answer within " + chainWait.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for the chain", e);
-        }
-    }
-
-    private Read read(EvmAddress client) {
-        Read f = reading.computeIfAbsent(client, c -> {
-            CompletableFuture<Funds> r = new CompletableFuture<>();
-            try {
-                reads.execute(() -> {
-                    try {
-                        r.complete(readFunds(c));
-                    } catch (RuntimeException e) {
-                        r.completeExceptionally(e);
-                    }
-                });
-            } catch (RejectedExecutionException e) { // queue full or closed
-                r.completeExceptionally(e);
-            }
-            return new Read(r, System.nanoTime());
-        });
-        f.result().whenComplete((r, e) -> reading.remove(client, f));
-        return f;
+        return reads.start(client, this::readFunds).awaitWithin(chainWait);
     }
 
     private Funds readFunds(EvmAddress client) {
@@ -471,7 +430,7 @@ public final class PaymentChannels implements AutoCloseable {
     @Override
     public void close() {
         loop.stop(Duration.ofSeconds(40)); // a redeem in flight may wait for its receipt
-        reads.shutdownNow();
+        reads.close();
         readPort.close();
     }
 }
