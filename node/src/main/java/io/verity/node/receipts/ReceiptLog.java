@@ -51,7 +51,9 @@ public final class ReceiptLog implements AutoCloseable {
      * receipts, so one append in thousands pays for a size change. 0: no reserve, every append grows the file.
      */
     public static final long DEFAULT_PREALLOCATE_BYTES = 4L << 20;
-    private static final int ZEROS = 1 << 20;
+    /** Read at most this much at a time when checking the tail; write zeros in pieces of at most a default chunk. */
+    private static final int SCAN = 1 << 20;
+    private static final int ZEROS = (int) DEFAULT_PREALLOCATE_BYTES; // one synced write per default chunk
 
     private final Path path;
     /**
@@ -168,7 +170,7 @@ public final class ReceiptLog implements AutoCloseable {
 
     /** Whether the file holds only zero bytes in {@code [from, to)}. */
     private boolean zeroFrom(long from, long to) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(ZEROS, Math.max(0, to - from)));
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(SCAN, Math.max(0, to - from)));
         for (long pos = from; pos < to; pos += buf.limit()) {
             buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
             readFully(buf, pos);
