@@ -210,6 +210,30 @@ class ReceiptLogTest {
     }
 
     @Test
+    void a_file_cut_mid_record_keeps_the_records_before_and_is_reserved_again() throws IOException {
+        long end1, end2;
+        try (ReceiptLog log = ReceiptLog.open(dir, SMALL)) {
+            log.append(id(1), json(1));
+            end1 = log.endOffset();
+            log.append(id(2), json(2));
+            end2 = log.endOffset();
+        }
+        try (FileChannel ch = FileChannel.open(file(), StandardOpenOption.WRITE)) {
+            ch.truncate(end2 - 3); // the file ends inside record 2
+        }
+        try (ReceiptLog log = ReceiptLog.open(dir, SMALL)) {
+            assertThat(log.endOffset()).isEqualTo(end1);
+            assertThat(log.get(id(2))).isEmpty();
+            assertThat(Files.size(file())).isGreaterThanOrEqualTo(end1 + SMALL / 2); // written ahead again
+            assertZeroFrom(end1);
+            log.append(id(2), json(2)); // the id was never acknowledged: it may be appended again
+        }
+        try (ReceiptLog log = ReceiptLog.open(dir, SMALL)) {
+            assertThat(log.readFrom(0, 10)).extracting(ReceiptLog.Entry::id).containsExactly(id(1), id(2));
+        }
+    }
+
+    @Test
     void a_negative_reserve_is_refused() {
         assertThatThrownBy(() -> ReceiptLog.open(dir, -1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("preallocateBytes must be >= 0, got -1");
