@@ -151,6 +151,9 @@ public final class NodeCommand {
         @Option(names = "--max-run-ms", description = "stop an inference that runs longer, answering 422 run-too-long (default 20000, 0: no limit)")
         Long maxRunMs;
 
+        @Option(names = "--receipt-log-reserve-mb", description = "MiB the receipt log writes ahead as zeros, so an answer's sync flushes no file size (default 4, 0: grow with every append)")
+        Long receiptLogReserveMb;
+
         @Option(names = "--fault-perturb", description = "TEST ONLY: probability in [0,1] of signing outputs with random noise added (a lying node)")
         Double faultPerturb;
 

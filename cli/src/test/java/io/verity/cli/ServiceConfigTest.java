@@ -43,6 +43,8 @@ class ServiceConfigTest {
         assertThat(c.maxRun()).isEqualTo(io.verity.node.NodeConfig.DEFAULT_MAX_RUN);
         assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--max-run-ms", "750").config().maxRun())
                 .isEqualTo(Duration.ofMillis(750));
+        assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--receipt-log-reserve-mb", "0").config()
+                .receiptLogReserve()).isZero();
         assertThat(parsed(NodeCommand.Start.class, "node", "start", "--home", dir.toString(), "--llm-stall-ms", "750").config()
                 .openAi().workers().stallLimit()).isEqualTo(Duration.ofMillis(750));
     }

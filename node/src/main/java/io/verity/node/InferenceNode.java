@@ -95,7 +95,7 @@ public final class InferenceNode implements AutoCloseable {
             NodeIdentity identity = chainKey.isPresent() ? NodeIdentity.of(chainKey.get(), "chain account key")
                     : NodeIdentity.loadOrCreate(config.home());
             ModelHub hub = new ModelHub(config.home().resolve("models"));
-            ReceiptLog log = ReceiptLog.open(config.home().resolve("receipts"));
+            ReceiptLog log = ReceiptLog.open(config.home().resolve("receipts"), config.receiptLogReserve());
             resources.add(log);
             // With a chain, receipts are signed in its domain so the Settlement contract can check them.
             Eip712Domain domain = deployment.map(d -> Eip712Domain.verity(d.chainId(), d.settlement()))

@@ -21,11 +21,13 @@ import java.time.Duration;
  * [--price-per-input-token-wei N --price-per-output-token-wei N] [--llm-worker-memory-mb MB] [--llm-restart-backoff-ms MS]
  * [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N] [--llm-stall-ms MS] [--llm-schema-max-nodes N]
  * [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]
- * [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--max-run-ms MS] [--fault-perturb P]
- * [--fault-latency-ms MS]}
+ * [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--max-run-ms MS] [--receipt-log-reserve-mb MB]
+ * [--fault-perturb P] [--fault-latency-ms MS]}
  * and the HTTP limits every server takes ({@link io.verity.http.HttpLimits#USAGE}, docs/security.md; without
  * {@code --max-concurrent} a node admits {@link NodeConfig#CONCURRENT_PER_ENGINE_THREAD} inferences per engine thread).
  * {@code --max-run-ms} stops an inference that runs longer (default {@link NodeConfig#DEFAULT_MAX_RUN}, 0: no limit).
+ * {@code --receipt-log-reserve-mb} is how much the receipt log writes ahead as zeros, so that an answer's sync
+ * flushes its record and no file size (default 4, 0: grow the file with every append).
  * With {@code --upstream-url} the node is a provider proxy for the mapped models (docs/llm.md); keys are best
  * passed by the name of an environment variable that holds them, or a file; never on the command line, which
  * every user of the machine can read ({@code ps}). With
@@ -53,7 +55,7 @@ public final class NodeMain {
             + " [--llm-restart-backoff-ms MS] [--llm-restart-backoff-max-ms MS] [--llm-poison-ttl-ms MS] [--llm-poison-capacity N]"
             + " [--llm-stall-ms MS]"
             + " [--llm-schema-max-nodes N] [--llm-schema-max-depth N] [--llm-schema-max-repetition N] [--llm-schema-max-pattern N]"
-            + " [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--max-run-ms MS] [--fault-perturb P] [--fault-latency-ms MS] "
+            + " [--embedding-max-inputs N] [--embedding-max-input-tokens N] [--max-run-ms MS] [--receipt-log-reserve-mb MB] [--fault-perturb P] [--fault-latency-ms MS] "
             + io.verity.http.HttpLimits.USAGE;
 
     private NodeMain() {}
@@ -87,7 +89,7 @@ public final class NodeMain {
             "--upstream-timeout-ms", "--api-key-env", "--price-per-input-token-wei", "--price-per-output-token-wei",
             "--llm-worker-memory-mb", "--llm-restart-backoff-ms", "--llm-restart-backoff-max-ms", "--llm-poison-ttl-ms",
             "--llm-poison-capacity", "--llm-stall-ms", "--llm-schema-max-nodes", "--llm-schema-max-depth", "--llm-schema-max-repetition",
-            "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--max-run-ms", "--fault-perturb",
+            "--llm-schema-max-pattern", "--embedding-max-inputs", "--embedding-max-input-tokens", "--max-run-ms", "--receipt-log-reserve-mb", "--fault-perturb",
             "--fault-latency-ms", "--keystore", KeyStoreFlags.PASSWORD_FILE, KeyStoreFlags.PASSWORD_ENV),
             TxPolicy.FLAG_NAMES.stream()).toList(), java.util.List.of("--attestation-with", "--upstream-model"));
 
@@ -185,6 +187,7 @@ public final class NodeMain {
                     case "--embedding-max-input-tokens" -> openAi = openAi.withEmbeddingLimits(new OpenAiSettings.EmbeddingLimits(
                             openAi.embeddingLimits().maxInputs(), Integer.parseInt(v)));
                     case "--max-run-ms" -> config = config.withMaxRun(Duration.ofMillis(nonNegative(Long.parseLong(v))));
+                    case "--receipt-log-reserve-mb" -> config = config.withReceiptLogReserve(mebibytes(Long.parseLong(v)));
                     case "--fault-perturb" -> faults = faults.withPerturb(Double.parseDouble(v));
                     case "--fault-latency-ms" -> faults = faults.withAddedLatency(Duration.ofMillis(Long.parseLong(v)));
                     default -> throw new IllegalArgumentException("unknown argument " + flag);
@@ -263,6 +266,11 @@ public final class NodeMain {
     }
 
     /** A limit in ms where 0 turns it off. */
+    private static long mebibytes(long mb) {
+        if (mb < 0 || mb > 1024) throw new IllegalArgumentException("expected MiB between 0 and 1024 (0: no reserve), got " + mb);
+        return mb << 20;
+    }
+
     private static long nonNegative(long ms) {
         if (ms < 0) throw new IllegalArgumentException("expected milliseconds >= 0 (0: no limit), got " + ms);
         return ms;

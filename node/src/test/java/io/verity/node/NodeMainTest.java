@@ -211,6 +211,16 @@ class NodeMainTest {
     }
 
     @Test
+    void receipt_log_reserve_mb_defaults_to_4_mib_turns_off_with_0_and_is_checked() {
+        assertThat(NodeMain.parse(new String[0], n -> null).receiptLogReserve()).isEqualTo(4L << 20)
+                .isEqualTo(io.verity.node.receipts.ReceiptLog.DEFAULT_PREALLOCATE_BYTES);
+        assertThat(NodeMain.parse(new String[] {"--receipt-log-reserve-mb", "16"}, n -> null).receiptLogReserve()).isEqualTo(16L << 20);
+        assertThat(NodeMain.parse(new String[] {"--receipt-log-reserve-mb", "0"}, n -> null).receiptLogReserve()).isZero();
+        assertThatThrownBy(() -> NodeMain.parse(new String[] {"--receipt-log-reserve-mb", "-1"}, n -> null))
+                .hasMessage("--receipt-log-reserve-mb: expected MiB between 0 and 1024 (0: no reserve), got -1");
+    }
+
+    @Test
     void llm_flags_set_the_worker_limits_and_schema_bounds() {
         NodeConfig c = NodeMain.parse(new String[] {"--llm-worker-memory-mb", "2048", "--llm-restart-backoff-ms", "100",
                 "--llm-restart-backoff-max-ms", "9000", "--llm-poison-ttl-ms", "60000", "--llm-poison-capacity", "7",

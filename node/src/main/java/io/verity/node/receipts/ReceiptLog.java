@@ -21,25 +21,50 @@ import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 /**
- * Durable, append-only log of signed receipts. {@link #append} returns only after the record is on disk
- * (fsync), so a node that answers after appending never hands out a receipt it could forget. Appends from
- * many threads are group-committed without a writer thread: the first appender to find no sync running leads,
- * writes everything queued and syncs once, and completes the records it synced; an appender that arrived
- * during that sync leads the next. A lone appender so syncs its own record, with no thread hand-off.
+ * Durable, append-only log of signed receipts. {@link #append} returns only after the record is on disk, so a
+ * node that answers after appending never hands out a receipt it could forget. Appends from many threads are
+ * group-committed without a writer thread: the first appender to find no sync running leads, writes everything
+ * queued and syncs once, and completes the records it synced; an appender that arrived during that sync leads the
+ * next. A lone appender so syncs its own record, with no thread hand-off.
  *
  * <p>File format: a sequence of records {@code u32 length ‖ u32 crc32c(payload) ‖ payload}, payload =
- * {@code 32-byte receipt id ‖ receipt JSON}. On open the log is scanned; a torn or corrupt tail (a crash
- * mid-write, never acknowledged) is truncated, everything before it is kept.
+ * {@code 32-byte receipt id ‖ receipt JSON}, followed by a tail of zero bytes the log has reserved ahead of its
+ * appends ({@link #DEFAULT_PREALLOCATE_BYTES} at a time). The log ends at the first record that does not check: a
+ * zero length (the reserved tail), a length past the file, or a checksum that does not match (a torn write).
+ * A log written before the tail existed is the same records without one, so it opens as is.
+ *
+ * <p>Why the tail: a record written past the file's end changes its size, and syncing a size is a journal commit
+ * on top of the data's flush. Appends into blocks already written (zeros, not a sparse hole or {@code fallocate}d
+ * extent, which the file system would still have to mark written) change no metadata, so the sync the file is
+ * opened with ({@code O_DSYNC}, i.e. fdatasync after each write) flushes only the record. Only a write that
+ * needs a new chunk commits a size, once per chunk.
+ *
+ * <p>On open the log is scanned; whatever follows the last good record was never acknowledged (a crash
+ * mid-write) and is zeroed, so a later, shorter record cannot end where an old one begins and bring it back.
  */
 public final class ReceiptLog implements AutoCloseable {
     static final String FILE_NAME = "receipts.log";
     private static final int HEADER = 8;
     private static final int MAX_BATCH = 4096;
+    /**
+     * Bytes the log reserves (writes as zeros) ahead of its appends, a chunk at a time: 4 MiB, about 3,500
+     * receipts, so one append in thousands pays for a size change. 0: no reserve, every append grows the file.
+     */
+    public static final long DEFAULT_PREALLOCATE_BYTES = 4L << 20;
+    /** Read at most this much at a time when checking the tail; write zeros in pieces of at most a default chunk. */
+    private static final int SCAN = 1 << 20;
+    private static final int ZEROS = (int) DEFAULT_PREALLOCATE_BYTES; // one synced write per default chunk
 
     private final Path path;
-    /** Appends and syncs go through it; positional reads and recovery through its {@link #channel}. */
+    /**
+     * Opened {@code "rwd"} (O_DSYNC): each write returns once its data is on disk, so one write is one fdatasync.
+     * Appends go through it; positional reads and recovery through its {@link #channel}.
+     */
     private final RandomAccessFile file;
     private final FileChannel channel;
+    private final long preallocate;
+    /** The file's size: the records and the zero tail reserved after them; changed by the leader only. */
+    private long allocated;
     private final Map<Keccak256, Long> offsets = new ConcurrentHashMap<>();
     /** Records waiting for a leader to write them; guarded by itself. */
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -76,18 +101,31 @@ public final class ReceiptLog implements AutoCloseable {
         }
     }
 
-    private ReceiptLog(Path path, RandomAccessFile file) {
+    private ReceiptLog(Path path, RandomAccessFile file, long preallocate) {
         this.path = path;
         this.file = file;
         this.channel = file.getChannel();
+        this.preallocate = preallocate;
     }
 
-    /** Opens (creating if needed) the log in {@code dir}, recovering from a torn tail. */
+    /** Opens (creating if needed) the log in {@code dir} with the default reserve, recovering from a torn tail. */
     public static ReceiptLog open(Path dir) throws IOException {
+        return open(dir, DEFAULT_PREALLOCATE_BYTES);
+    }
+
+    /**
+     * Opens (creating if needed) the log in {@code dir}, recovering from a torn tail.
+     *
+     * @param preallocateBytes how much the log reserves ahead of its appends at a time (see the class comment);
+     *     0 to grow the file with every append, which makes every sync commit the file's size too
+     * @throws IllegalArgumentException when {@code preallocateBytes} is negative
+     */
+    public static ReceiptLog open(Path dir, long preallocateBytes) throws IOException {
+        if (preallocateBytes < 0) throw new IllegalArgumentException("preallocateBytes must be >= 0, got " + preallocateBytes);
         Files.createDirectories(dir);
         Path path = dir.resolve(FILE_NAME);
-        RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw"); // creates it if needed
-        ReceiptLog log = new ReceiptLog(path, file);
+        RandomAccessFile file = new RandomAccessFile(path.toFile(), "rwd"); // creates it if needed
+        ReceiptLog log = new ReceiptLog(path, file, preallocateBytes);
         try {
             log.recover();
         } catch (IOException | RuntimeException e) {
@@ -116,13 +154,43 @@ public final class ReceiptLog implements AutoCloseable {
             offsets.put(Keccak256.wrap(id), pos);
             pos += HEADER + len;
         }
-        if (pos < size) {
-            // Only a record that was never acknowledged can be torn: append() returns after fsync.
+        // Only a record that was never acknowledged can be torn: append() returns after the sync.
+        if (preallocate == 0 && pos < size) {
             channel.truncate(pos);
+            channel.force(true);
+            size = pos;
+        } else if (!zeroFrom(pos, size)) {
+            writeZeros(pos, size);
             channel.force(true);
         }
         end = pos;
-        channel.position(pos);
+        allocated = size;
+        if (preallocate > 0 && allocated - end < preallocate / 2) reserve(end); // so the next answers pay no size change
+    }
+
+    /** Whether the file holds only zero bytes in {@code [from, to)}. */
+    private boolean zeroFrom(long from, long to) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(SCAN, Math.max(0, to - from)));
+        for (long pos = from; pos < to; pos += buf.limit()) {
+            buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
+            readFully(buf, pos);
+            for (int i = 0; i < buf.limit(); i++) if (buf.get(i) != 0) return false;
+        }
+        return true;
+    }
+
+    /** Writes zeros over {@code [from, to)} through {@link #file} (each write synced, see there). */
+    private void writeZeros(long from, long to) throws IOException {
+        byte[] zeros = new byte[(int) Math.min(ZEROS, Math.max(0, to - from))];
+        file.seek(from);
+        for (long pos = from; pos < to; pos += zeros.length) file.write(zeros, 0, (int) Math.min(zeros.length, to - pos));
+    }
+
+    /** Under {@link #writing} (or in open): makes the file a chunk longer than {@code needed} bytes. */
+    private void reserve(long needed) throws IOException {
+        long target = Math.max(needed, allocated) + preallocate;
+        writeZeros(allocated, target);
+        allocated = target;
     }
 
     /**
@@ -240,21 +308,33 @@ public final class ReceiptLog implements AutoCloseable {
         try {
             // Through the RandomAccessFile, not the channel: an appending request thread leads the commit, and
             // an interrupt during a FileChannel write or force would close the channel, and so the whole log.
+            // The file is O_DSYNC: the write returns once the batch is on disk, and, into the reserved tail, it
+            // flushes the data only (no size change to commit).
+            if (preallocate > 0 && pos > allocated) reserve(pos);
             file.seek(end);
             file.write(buf.array(), 0, buf.limit());
-            file.getFD().sync();
         } catch (IOException e) {
-            // Nothing was acknowledged; roll the file back so a half-written batch cannot be read later.
+            // Nothing was acknowledged; undo the batch so a half-written one cannot be read later.
             try {
-                file.setLength(end);
-                file.seek(end);
+                if (preallocate == 0) {
+                    file.setLength(end);
+                } else {
+                    writeZeros(end, Math.min(pos, allocated));
+                }
             } catch (IOException ignored) {
-                // the next open() truncates the torn tail
+                // the next open() zeroes (or truncates) what follows the last good record
+            } finally {
+                try {
+                    allocated = file.length();
+                } catch (IOException ignored) {
+                    // keep the last known size; a failed reserve is retried on the next batch
+                }
             }
             batch.forEach(p -> p.done.completeExceptionally(e));
             return;
         }
         end = pos;
+        allocated = Math.max(allocated, pos);
         long synced = System.nanoTime();
         for (int i = 0; i < fresh.size(); i++) offsets.put(fresh.get(i).id, at[i]);
         for (Pending p : batch) {
