@@ -10,6 +10,7 @@ import io.verity.chain.contracts.ComparisonRule;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.client.InferenceException;
 import io.verity.client.NodeApiClient;
+import io.verity.llm.EmbeddingDisputeEvidence;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * Turns the gateway's evidence into CommitteeDisputes for every engine but the deterministic one (whose receipts
  * {@link DisputeFeed} takes to the DisputeGame): for a minority or audit-mismatch entry, once the accused receipt is
  * settled and when its model has a comparison rule, the gateway's client account opens a dispute with the
- * majority's outputs digest as its own answer and serves the evidence (the request's inputs and the accused outputs)
- * at {@code GET /v1/disputes/{receiptId}/evidence}. It keeps the tensors of its last {@value #ARCHIVED} answers for
+ * majority's outputs digest as its own answer and serves the evidence (the request's inputs and the accused outputs;
+ * for an embeddings answer, of any engine, its JSON request and {@code applied} settings and the accused vectors:
+ * {@link EmbeddingDisputeEvidence}) at {@code GET /v1/disputes/{receiptId}/evidence}. It keeps the tensors of its last {@value #ARCHIVED} answers for
  * that, and pokes {@code draw} once per block until the committee is drawn (an automining devnet mines only on
  * transactions); the committee's nodes do the rest. Publishing makes the client's inputs readable by anyone who
  * asks for that receipt: the price of taking a lie on chain.
@@ -54,12 +56,54 @@ public final class CommitteeFeed {
     static final long PUBLISHED_BYTES = 256L << 20;
     private static final Duration SETTLE_WAIT = Duration.ofMinutes(5);
 
-    private record Archived(List<Tensor> inputs, List<Tensor> outputs) {
-        long bytes() {
+    /** An answer's evidence, in the form its route's receipts need. */
+    private sealed interface Archived {
+        long bytes();
+
+        Optional<String> mismatch(Keccak256 inputsDigest, Keccak256 outputsDigest);
+
+        JsonNode write();
+    }
+
+    /** A tensor answer's ({@code /v1/infer}): its inputs and outputs. */
+    private record Tensors(DisputeEvidence evidence) implements Archived {
+        @Override
+        public long bytes() {
             long n = 0;
-            for (Tensor t : inputs) n += t.byteSize();
-            for (Tensor t : outputs) n += t.byteSize();
+            for (Tensor t : evidence.inputs()) n += t.byteSize();
+            for (Tensor t : evidence.outputs()) n += t.byteSize();
             return n;
+        }
+
+        @Override
+        public Optional<String> mismatch(Keccak256 inputsDigest, Keccak256 outputsDigest) {
+            return evidence.mismatch(inputsDigest, outputsDigest);
+        }
+
+        @Override
+        public JsonNode write() {
+            return evidence.write();
+        }
+    }
+
+    /**
+     * An embeddings answer's: the request and {@code applied} its inputsDigest covers, and its vectors. A deterministic
+     * node's too: the route keeps no trace for the DisputeGame, and a committee re-runs it under the receipt's contract.
+     */
+    private record Embeddings(EmbeddingDisputeEvidence evidence) implements Archived {
+        @Override
+        public long bytes() {
+            return evidence.bytes();
+        }
+
+        @Override
+        public Optional<String> mismatch(Keccak256 inputsDigest, Keccak256 outputsDigest) {
+            return evidence.mismatch(inputsDigest, outputsDigest);
+        }
+
+        @Override
+        public JsonNode write() {
+            return evidence.write();
         }
     }
 
@@ -101,7 +145,12 @@ public final class CommitteeFeed {
 
     /** Keeps an answer's tensors for a while, in case it is accused. */
     public void archive(SignedReceipt receipt, List<Tensor> inputs, List<Tensor> outputs) {
-        archive.put(receipt.id(), new Archived(inputs, outputs));
+        archive.put(receipt.id(), new Tensors(new DisputeEvidence(inputs, outputs)));
+    }
+
+    /** Keeps an embeddings answer's request, settings and vectors for a while (within the same bounds), in case it is accused. */
+    public void archive(SignedReceipt receipt, EmbeddingDisputeEvidence evidence) {
+        archive.put(receipt.id(), new Embeddings(evidence));
     }
 
     /** The evidence document of a dispute this gateway opened on receipt {@code id}. */
@@ -113,8 +162,9 @@ public final class CommitteeFeed {
         try {
             for (EvidenceLog.Disagreement d : evidence.recentDisagreements()) {
                 SignedReceipt accused = d.accused(), majority = d.majority();
-                if (accused.receipt().engine().startsWith("verity-det/")) continue; // DisputeFeed's
                 Optional<Archived> tensors = archive.get(accused.id());
+                // a det tensor answer is DisputeFeed's (its trace game); a det embeddings answer has no trace: here
+                if (accused.receipt().engine().startsWith("verity-det/") && !(tensors.orElse(null) instanceof Embeddings)) continue;
                 if (tensors.isEmpty() || !handled.add(accused.id())) continue;
                 background.execute(() -> disputeQuietly(accused, majority, tensors.get()));
             }
@@ -141,8 +191,8 @@ public final class CommitteeFeed {
                     r.modelDigest());
             return;
         }
-        DisputeEvidence shown = new DisputeEvidence(tensors.inputs(), tensors.outputs());
-        if (shown.mismatch(r.inputsDigest(), r.outputsDigest()).isPresent()) return; // not this receipt's tensors
+        Archived shown = tensors;
+        if (shown.mismatch(r.inputsDigest(), r.outputsDigest()).isPresent()) return; // not this receipt's evidence
         URI node = URI.create(chain.nodes().node(r.node()).map(NodeInfo::endpoint)
                 .orElseThrow(() -> new IllegalStateException("node " + r.node() + " is not registered")).replaceAll("/+$", ""));
         JsonNode proof = awaitProof(node, accused.id());

@@ -128,6 +128,12 @@ public final class OpenAiProxy {
                 tolerances, directory.clock());
     }
 
+    /** Gets every checked embeddings answer as its committee-dispute evidence (the gateway's CommitteeFeed archive). */
+    public void onEmbeddings(java.util.function.BiConsumer<io.verity.protocol.receipt.SignedReceipt,
+            io.verity.llm.EmbeddingDisputeEvidence> sink) {
+        caller.onEmbeddings(sink);
+    }
+
     public void register(JavalinConfig cfg) {
         cfg.routes.post("/v1/chat/completions", ctx -> forward(ctx, "/v1/chat/completions"));
         cfg.routes.post("/v1/completions", ctx -> forward(ctx, "/v1/completions"));
