@@ -4,40 +4,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
 import io.verity.chain.ChainConnection;
 import io.verity.chain.contracts.CommitteeClient;
 import io.verity.chain.contracts.CommitteeDispute;
 import io.verity.chain.contracts.ComparisonRule;
 import io.verity.chain.contracts.ModelRegistryClient;
 import io.verity.chain.contracts.NodeRegistryClient;
-import io.verity.chain.devnet.CommitteeParams;
 import io.verity.chain.devnet.DeployParams;
+import io.verity.engine.det.DeterministicEngine;
 import io.verity.gateway.evidence.EvidenceLog;
 import io.verity.gateway.fixture.LocalNetwork;
 import io.verity.llm.EmbeddingDigests;
 import io.verity.llm.EmbeddingDisputeEvidence;
 import io.verity.node.Faults;
 import io.verity.node.InferenceNode;
-import io.verity.node.dispute.TraceClient;
+import io.verity.node.NodeMain;
 import io.verity.node.fixture.EmbeddingNode;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
-import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.json.StrictJson;
 import io.verity.protocol.receipt.SignedReceipt;
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -49,19 +42,20 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Committee disputes on embeddings (issue 17): four ONNX Runtime nodes serve all-MiniLM-L6-v2, whose rule on chain
- * is a tolerance; node 1, the cheapest and so asked first, signs vectors moved by 0.05-0.1 % ({@link Faults#perturb()}).
- * Under {@code redundant:2} it is outvoted; the gateway disputes its receipt before a committee of the three others,
- * serving the embeddings evidence (request, applied settings, accused vectors) itself, and the members re-embed the
- * request and convict. Then an honest node's receipt, disputed with its true evidence, is cleared. The liar is
- * caught first: once outvoted it is quarantined.
+ * Committee disputes on embeddings (issue 17): four nodes serve all-MiniLM-L6-v2, whose rule on chain is
+ * {@code bit-exact}, nodes 1-3 with ONNX Runtime and node 4 with the deterministic engine; node 1, the cheapest and so
+ * asked first, signs vectors moved by 0.05-0.1 % ({@link Faults#perturb()}). Under {@code redundant:2} it is
+ * outvoted; the gateway disputes its receipt before a committee of the three others, serving the embeddings evidence
+ * (request, applied settings, accused vectors) itself, and the members re-embed the request and convict. Then the
+ * det node's honest answer, outvoted by ONNX Runtime's bits, is disputed by the gateway too and cleared by members
+ * that serve the model with ONNX Runtime: they re-embed under the receipt's contract. The liar is caught first: once
+ * outvoted it is quarantined, so the second request reaches the det node.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EmbeddingsCommitteeDisputeIT {
     static final int LIAR = 1;
-    static final int CHALLENGER = 6; // nodes are accounts 1-4, the gateway's client 5
-    static final CommitteeParams PARAMS = CommitteeParams.defaults();
+    static final int DET = 4; // serves with the deterministic engine (verity-det/3), the others with ONNX Runtime
     static final Duration RESOLUTION = Duration.ofSeconds(60);
 
     @RegisterExtension static final LocalNetwork net = LocalNetwork.builder().nodes(4).withoutVad().batching(1, Duration.ofMillis(100))
@@ -73,12 +67,12 @@ class EmbeddingsCommitteeDisputeIT {
             })
             .starter((i, c) -> {
                 EmbeddingNode.install(c.home());
-                return InferenceNode.start(c);
+                if (i != DET) return InferenceNode.start(c);
+                return InferenceNode.start(NodeMain.parse(new String[] {"--home", c.home().toString(), "--host", "127.0.0.1",
+                        "--port", "0", "--engine", "det"}).withPrice(c.price()).withChainSettings(c.chain().orElseThrow()));
             })
             .gateway(g -> g.routing("latency=0,price=1,reputation=0")).build();
     @AutoClose static final HttpClient http = HttpClient.newHttpClient();
-    static HttpServer evidenceServer;
-    static volatile byte[] served;
 
     /** The model's rule, as its owner (the deployer) sets it before any answer: without one no committee can judge. */
     @BeforeAll
@@ -90,22 +84,9 @@ class EmbeddingsCommitteeDisputeIT {
         assertThat(model).as("the nodes list %s", GatewayEmbeddingsIT.MODEL).isNotNull();
         try (ChainConnection owner = net.chain().connect(0)) {
             new ModelRegistryClient(owner, net.chain().deployment().modelRegistry()).register(model, "maven:"
-                    + EmbeddingNode.MODEL.mavenCoordinates(), GatewayEmbeddingsIT.MODEL, "1", ComparisonRule.Tolerance.of(1e-6, 1e-4))
+                    + EmbeddingNode.MODEL.mavenCoordinates(), GatewayEmbeddingsIT.MODEL, "1", ComparisonRule.BIT_EXACT)
                     .confirmed();
         }
-        evidenceServer = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        evidenceServer.createContext("/evidence", x -> {
-            byte[] body = served;
-            x.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
-            if (body != null) x.getResponseBody().write(body);
-            x.close();
-        });
-        evidenceServer.start();
-    }
-
-    @AfterAll
-    static void stopEvidence() {
-        if (evidenceServer != null) evidenceServer.stop(0);
     }
 
     static JsonNode get(URI uri) throws Exception {
@@ -160,35 +141,38 @@ class EmbeddingsCommitteeDisputeIT {
         }
     }
 
+    /**
+     * Misconfigured on purpose: a bit-exact rule for a model served by two engines. Under {@code redundant:3} the det
+     * node's honest answer is outvoted by two ONNX Runtime answers, and the gateway disputes it; the committee (ONNX
+     * Runtime nodes, the liar among them, honest as a member) re-embeds under the receipt's contract and clears it.
+     */
     @Test
     @Order(2)
-    void an_honest_nodes_embeddings_receipt_disputed_with_its_true_evidence_is_cleared() throws Exception {
-        JsonNode answer = redundant("Leave the honest alone");
-        List<SignedReceipt> agreeing = new java.util.ArrayList<>();
-        answer.at("/verity/receipts").forEach(r -> agreeing.add(ReceiptJson.read(r, "")));
-        SignedReceipt receipt = agreeing.stream().filter(r -> !r.receipt().node().equals(net.node(LIAR).address()))
-                .findFirst().orElseThrow();
-        ObjectNode request = (ObjectNode) StrictJson.standard().read(("{\"model\":\"" + GatewayEmbeddingsIT.MODEL
-                + "\",\"input\":\"Leave the honest alone\"}").getBytes(StandardCharsets.UTF_8));
-        EmbeddingDisputeEvidence truth = new EmbeddingDisputeEvidence(request, (ObjectNode) answer.at("/verity/applied"),
-                EmbeddingDigests.outputs(answer));
-        assertThat(truth.mismatch(receipt.receipt().inputsDigest(), receipt.receipt().outputsDigest())).isEmpty();
-        served = truth.write().toString().getBytes(StandardCharsets.UTF_8);
-        InferenceNode honest = net.nodes().stream().filter(n -> n.address().equals(receipt.receipt().node())).findFirst().orElseThrow();
-        TraceClient tc = new TraceClient(honest.url());
-        TraceClient.Inclusion inc = await("receipt settled").atMost(RESOLUTION).pollInterval(Duration.ofMillis(100))
-                .until(() -> tc.inclusion(receipt.id()).orElse(null), i -> i != null);
-        try (ChainConnection me = net.chain().connect(CHALLENGER)) {
-            BigInteger before = registry(me).stakeOf(honest.address());
-            CommitteeClient disputes = new CommitteeClient(me, net.chain().deployment().requireCommitteeDisputes());
-            URI at = URI.create("http://127.0.0.1:" + evidenceServer.getAddress().getPort() + "/evidence");
-            disputes.open(receipt, inc.batchId(), inc.proof(), Keccak256.hash(new byte[] {17}), at, PARAMS.minBond()).confirmed();
-            net.chain().mine(PARAMS.drawDelay() + 1); // past the seed block: draw needs its hash
+    void an_honest_det_nodes_outvoted_receipt_is_cleared_by_members_that_re_embed_under_its_contract() throws Exception {
+        EvmAddress det = net.node(DET).address();
+        try (ChainConnection reader = net.chain().connect(0)) {
+            BigInteger before = registry(reader).stakeOf(det);
 
-            CommitteeDispute end = resolved(disputes, receipt.id());
+            JsonNode answer = GatewayEmbeddingsIT.post(http, net.gateway(), "{\"model\":\"" + GatewayEmbeddingsIT.MODEL
+                    + "\",\"input\":\"Leave the honest alone\"}", "redundant:3");
+            assertThat(answer.at("/verity/verdict/dissent/0/node").asText()).as("%s", answer.at("/verity/verdict"))
+                    .isEqualTo(det.toString());
+            EvidenceLog.Entry outvoted = net.gateway().evidence().stream()
+                    .filter(e -> e.kind() == EvidenceLog.Kind.MINORITY && e.node().equals(det)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no minority evidence against the det node"));
+            SignedReceipt accused = outvoted.accused().getFirst();
+            assertThat(accused.receipt().engine()).isEqualTo(DeterministicEngine.ID_V3);
+            assertThat(outvoted.majority().getFirst().receipt().outputsDigest()).as("ONNX Runtime's bits are not the "
+                    + "contract's: a member re-running with it would convict").isNotEqualTo(accused.receipt().outputsDigest());
+
+            CommitteeClient disputes = new CommitteeClient(reader, net.chain().deployment().requireCommitteeDisputes());
+            CommitteeDispute end = resolved(disputes, accused.id());
             assertThat(end.state()).isEqualTo(CommitteeDispute.State.NODE_WON);
-            assertThat(registry(me).stakeOf(honest.address())).isEqualTo(before);
-            assertThat(disputes.convicted(receipt.id())).isFalse();
+            assertThat(EmbeddingDisputeEvidence.read(get(end.inputsUri())).request().get("input").asText())
+                    .isEqualTo("Leave the honest alone");
+            for (EvmAddress m : disputes.committee(end.id())) assertThat(disputes.voteOf(end.id(), m)).as("vote of %s", m).isEqualTo(1);
+            assertThat(registry(reader).stakeOf(det)).isEqualTo(before);
+            assertThat(disputes.convicted(accused.id())).isFalse();
         }
     }
 }
