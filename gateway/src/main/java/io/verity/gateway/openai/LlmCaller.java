@@ -41,10 +41,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 
 /**
  * Calls one node's OpenAI route ({@code /v1/chat/completions}, {@code /v1/completions} or {@code /v1/embeddings}) and checks the
@@ -144,11 +146,11 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
         this.domain = domain;
     }
 
-    private volatile java.util.function.BiConsumer<SignedReceipt, EmbeddingDisputeEvidence> onEmbeddings = (receipt, evidence) -> {};
+    private volatile BiConsumer<SignedReceipt, EmbeddingDisputeEvidence> onEmbeddings = (receipt, evidence) -> {};
 
     /** Gets every checked embeddings answer as its dispute evidence (for the committee feed's archive). */
-    void onEmbeddings(java.util.function.BiConsumer<SignedReceipt, EmbeddingDisputeEvidence> sink) {
-        this.onEmbeddings = java.util.Objects.requireNonNull(sink, "sink");
+    void onEmbeddings(BiConsumer<SignedReceipt, EmbeddingDisputeEvidence> sink) {
+        this.onEmbeddings = Objects.requireNonNull(sink, "sink");
     }
 
     /** Sends the call, waiting for the response head at most {@link #WHOLE_ANSWER_TIMEOUT}; the caller reads (and closes) the body. */
