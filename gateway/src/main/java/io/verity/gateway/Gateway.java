@@ -96,6 +96,7 @@ public final class Gateway implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, every, every, TimeUnit.MILLISECONDS);
         OpenAiProxy openAi = OpenAiProxy.create(engine, directory, http, domain, payerHeaders, background,
                 config.defaultPolicy(), config.requestTimeout(), rules::toleranceFor, evidence);
+        committee.ifPresent(f -> openAi.onEmbeddings(f::archive));
         this.app = GatewayApi.create(new Services(config, directory, engine, tensorCaller, tee, evidence, http, openAi, rules,
                 committee));
         app.start(config.host(), config.port());

@@ -129,8 +129,9 @@ public final class InferenceNode implements AutoCloseable {
                         config.openAi().upstream().get().baseUrl());
             }
             DisputeTraces traces = new DisputeTraces(service); // the one trace cache the dispute routes and the responder share
+            EmbeddingModels embeddings = EmbeddingModels.fromHub(hub); // the route's models are the ones a member re-embeds
             Javalin server = NodeApi.create(config, service, traces,
-                    OpenAiApi.extension(service, models).and(EmbeddingsApi.extension(service, EmbeddingModels.fromHub(hub))))
+                    OpenAiApi.extension(service, models).and(EmbeddingsApi.extension(service, embeddings)))
                     .start(config.host(), config.port());
             InferenceNode node = new InferenceNode(config, identity, resources, server, models);
             if (deployment.isPresent()) {
@@ -159,7 +160,9 @@ public final class InferenceNode implements AutoCloseable {
                         resources.addAll(DisputeDuties.start(service, traces, deployment.get(), identity, chain.get().tx()));
                     }
                     if (deployment.get().committeeDisputes() != null) {
-                        resources.addAll(DisputeDuties.startCommittee(service, deployment.get(), identity, chain.get().tx()));
+                        resources.addAll(DisputeDuties.startCommittee(service, (model, receiptEngine, request) ->
+                                EmbeddingsApi.rerun(service, embeddings, model, receiptEngine, request), deployment.get(), identity,
+                                chain.get().tx()));
                     }
                 } catch (IOException | RuntimeException e) {
                     server.stop(); // the outer catch closes the engine and the log

@@ -10,6 +10,7 @@ import io.verity.chain.contracts.ComparisonRule;
 import io.verity.chain.contracts.NodeInfo;
 import io.verity.client.InferenceException;
 import io.verity.client.NodeApiClient;
+import io.verity.llm.EmbeddingDisputeEvidence;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
@@ -29,18 +30,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the gateway's evidence into CommitteeDisputes for every engine but the deterministic one (whose receipts
- * {@link DisputeFeed} takes to the DisputeGame): for a minority or audit-mismatch entry, once the accused receipt is
+ * Turns the gateway's evidence into CommitteeDisputes for every engine but the deterministic one (whose tensor
+ * receipts {@link DisputeFeed} takes to the DisputeGame): for a minority or audit-mismatch entry, once the accused receipt is
  * settled and when its model has a comparison rule, the gateway's client account opens a dispute with the
- * majority's outputs digest as its own answer and serves the evidence (the request's inputs and the accused outputs)
- * at {@code GET /v1/disputes/{receiptId}/evidence}. It keeps the tensors of its last {@value #ARCHIVED} answers for
- * that, and pokes {@code draw} once per block until the committee is drawn (an automining devnet mines only on
- * transactions); the committee's nodes do the rest. Publishing makes the client's inputs readable by anyone who
+ * majority's outputs digest as its own answer and serves the evidence (the request's inputs and the accused outputs;
+ * for an embeddings answer, of any engine, its JSON request and {@code applied} settings and the accused vectors:
+ * {@link EmbeddingDisputeEvidence}) at {@code GET /v1/disputes/{receiptId}/evidence}. It keeps the evidence of its
+ * last {@value #ARCHIVED} answers for that, and pokes {@code draw} once per block until the committee is drawn (an
+ * automining devnet mines only on transactions); the committee's nodes do the rest. Publishing makes the client's inputs readable by anyone who
  * asks for that receipt: the price of taking a lie on chain.
  */
 public final class CommitteeFeed {
@@ -54,12 +57,24 @@ public final class CommitteeFeed {
     static final long PUBLISHED_BYTES = 256L << 20;
     private static final Duration SETTLE_WAIT = Duration.ofMinutes(5);
 
-    private record Archived(List<Tensor> inputs, List<Tensor> outputs) {
-        long bytes() {
+    /**
+     * An answer's evidence, in the form its route's receipts need: tensors for {@code /v1/infer}; for an embeddings
+     * answer its request, {@code applied} and vectors, of a deterministic node's too (the route keeps no trace for the
+     * DisputeGame, and a committee re-runs it under the receipt's contract).
+     *
+     * @param mismatch why it is not the evidence of a receipt with these inputs and outputs digests, or empty
+     */
+    private record Archived(long bytes, boolean embeddings, BiFunction<Keccak256, Keccak256, Optional<String>> mismatch,
+            Supplier<JsonNode> document) {
+        static Archived of(DisputeEvidence e) {
             long n = 0;
-            for (Tensor t : inputs) n += t.byteSize();
-            for (Tensor t : outputs) n += t.byteSize();
-            return n;
+            for (Tensor t : e.inputs()) n += t.byteSize();
+            for (Tensor t : e.outputs()) n += t.byteSize();
+            return new Archived(n, false, e::mismatch, e::write);
+        }
+
+        static Archived of(EmbeddingDisputeEvidence e) {
+            return new Archived(e.bytes(), true, e::mismatch, e::write);
         }
     }
 
@@ -101,7 +116,12 @@ public final class CommitteeFeed {
 
     /** Keeps an answer's tensors for a while, in case it is accused. */
     public void archive(SignedReceipt receipt, List<Tensor> inputs, List<Tensor> outputs) {
-        archive.put(receipt.id(), new Archived(inputs, outputs));
+        archive.put(receipt.id(), Archived.of(new DisputeEvidence(inputs, outputs)));
+    }
+
+    /** Keeps an embeddings answer's request, settings and vectors for a while (within the same bounds), in case it is accused. */
+    public void archive(SignedReceipt receipt, EmbeddingDisputeEvidence evidence) {
+        archive.put(receipt.id(), Archived.of(evidence));
     }
 
     /** The evidence document of a dispute this gateway opened on receipt {@code id}. */
@@ -113,8 +133,9 @@ public final class CommitteeFeed {
         try {
             for (EvidenceLog.Disagreement d : evidence.recentDisagreements()) {
                 SignedReceipt accused = d.accused(), majority = d.majority();
-                if (accused.receipt().engine().startsWith("verity-det/")) continue; // DisputeFeed's
                 Optional<Archived> tensors = archive.get(accused.id());
+                // a det tensor answer is DisputeFeed's (its trace game); a det embeddings answer has no trace: here
+                if (accused.receipt().engine().startsWith("verity-det/") && !tensors.map(Archived::embeddings).orElse(false)) continue;
                 if (tensors.isEmpty() || !handled.add(accused.id())) continue;
                 background.execute(() -> disputeQuietly(accused, majority, tensors.get()));
             }
@@ -141,12 +162,11 @@ public final class CommitteeFeed {
                     r.modelDigest());
             return;
         }
-        DisputeEvidence shown = new DisputeEvidence(tensors.inputs(), tensors.outputs());
-        if (shown.mismatch(r.inputsDigest(), r.outputsDigest()).isPresent()) return; // not this receipt's tensors
+        if (tensors.mismatch().apply(r.inputsDigest(), r.outputsDigest()).isPresent()) return; // not this receipt's evidence
         URI node = URI.create(chain.nodes().node(r.node()).map(NodeInfo::endpoint)
                 .orElseThrow(() -> new IllegalStateException("node " + r.node() + " is not registered")).replaceAll("/+$", ""));
         JsonNode proof = awaitProof(node, accused.id());
-        published.put(accused.id(), shown.write().toString().getBytes(StandardCharsets.UTF_8));
+        published.put(accused.id(), tensors.document().get().toString().getBytes(StandardCharsets.UTF_8));
         URI at = URI.create(self.get().toString().replaceAll("/+$", "") + "/v1/disputes/" + accused.id().toHex() + "/evidence");
         List<Keccak256> siblings = new ArrayList<>();
         proof.get("proof").forEach(h -> siblings.add(Keccak256.parse(h.asText())));

@@ -19,6 +19,7 @@ import io.verity.gateway.routing.NodeState;
 import io.verity.gateway.tensor.Tolerance;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.EmbeddingDigests;
+import io.verity.llm.EmbeddingDisputeEvidence;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.ReceiptJson;
 import io.verity.protocol.receipt.AskedModel;
@@ -40,10 +41,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 
 /**
  * Calls one node's OpenAI route ({@code /v1/chat/completions}, {@code /v1/completions} or {@code /v1/embeddings}) and checks the
@@ -143,6 +146,13 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
         this.domain = domain;
     }
 
+    private volatile BiConsumer<SignedReceipt, EmbeddingDisputeEvidence> onEmbeddings = (receipt, evidence) -> {};
+
+    /** Gets every checked embeddings answer as its dispute evidence (for the committee feed's archive). */
+    void onEmbeddings(BiConsumer<SignedReceipt, EmbeddingDisputeEvidence> sink) {
+        this.onEmbeddings = Objects.requireNonNull(sink, "sink");
+    }
+
     /** Sends the call, waiting for the response head at most {@link #WHOLE_ANSWER_TIMEOUT}; the caller reads (and closes) the body. */
     HttpResponse<InputStream> open(NodeState node, Call call) throws IOException, InterruptedException {
         return open(node, call, WHOLE_ANSWER_TIMEOUT);
@@ -215,6 +225,11 @@ public final class LlmCaller implements NodeCall<LlmCaller.Call, LlmCaller.LlmAn
                 SignedReceipt receipt = accepted(call, o);
                 Optional<String> swapped = substitution(call, receipt);
                 if (swapped.isPresent()) return substituted(node, call, receipt, swapped.get(), started);
+                // check read the outputs; a node whose applied is no object cannot be shown to a committee
+                if (call.path().equals(EmbeddingDigests.PATH) && call.body() instanceof ObjectNode request
+                        && o.at("/verity/applied") instanceof ObjectNode applied) {
+                    onEmbeddings.accept(receipt, new EmbeddingDisputeEvidence(request, applied, EmbeddingDigests.outputs(o)));
+                }
                 return new NodeResult.Answered<>(new LlmAnswer(node, receipt, o, List.of(), digestHeader, ok(node, started)));
             }
             List<String> events = new ArrayList<>();

@@ -21,6 +21,7 @@ import io.verity.http.ProblemResponses;
 import io.verity.gateway.tensor.Tolerance;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.EmbeddingDigests;
+import io.verity.llm.EmbeddingDisputeEvidence;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.FieldError;
 import io.verity.protocol.json.InvalidFieldException;
@@ -56,6 +57,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,6 +128,11 @@ public final class OpenAiProxy {
             Function<String, Tolerance> tolerances, EvidenceLog evidence) {
         return new OpenAiProxy(engine, new LlmCaller(http, domain, payer, calls, evidence, directory.clock()), directory, defaultPolicy, requestTimeout,
                 tolerances, directory.clock());
+    }
+
+    /** Gets every checked embeddings answer as its committee-dispute evidence (the gateway's CommitteeFeed archive). */
+    public void onEmbeddings(BiConsumer<SignedReceipt, EmbeddingDisputeEvidence> sink) {
+        caller.onEmbeddings(sink);
     }
 
     public void register(JavalinConfig cfg) {

@@ -1,7 +1,10 @@
 package io.verity.node.dispute;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.contracts.CommitteeDispute;
 import io.verity.chain.contracts.ComparisonRule;
+import io.verity.llm.EmbeddingDisputeEvidence;
 import io.verity.node.serve.Refusal;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.json.StrictJson;
@@ -32,6 +35,10 @@ import java.util.function.Function;
  * under that contract, whatever engine the member serves the model with, and one naming a contract the member
  * does not compute is not judged (the member abstains, saying which). A node that does not serve its receipt is
  * judged with the member's own engine, as before receipts were read.
+ *
+ * <p>An embeddings receipt's evidence is in the second form, {@link EmbeddingDisputeEvidence} (the JSON request and
+ * the node's {@code applied} settings, which its inputsDigest covers): the member re-embeds that request as its own
+ * {@code /v1/embeddings} route would ({@link EmbeddingRerun}) and compares the answer tensors under the same rule.
  */
 public final class CommitteeJudge {
     /** What a member makes of a dispute: a vote, or no vote. */
@@ -58,9 +65,31 @@ public final class CommitteeJudge {
         Optional<List<Tensor>> run(Keccak256 model, Optional<String> engine, List<Tensor> inputs);
     }
 
+    /** How a member re-embeds an embeddings request ({@code POST /v1/embeddings}) as its route does. */
+    @FunctionalInterface
+    public interface EmbeddingRerun {
+        /**
+         * This member's answer tensors (embeddings, usage) of model {@code model} to embeddings request {@code request},
+         * under {@code engine} as {@link Rerun#run}; empty when the member does not serve the model on that route.
+         *
+         * @throws Refusal as {@link Rerun#run}
+         */
+        Optional<List<Tensor>> run(Keccak256 model, Optional<String> engine, ObjectNode request);
+
+        /** A member that serves no embeddings. */
+        EmbeddingRerun NONE = (model, engine, request) -> Optional.empty();
+    }
+
+    /**
+     * Evidence that matched the receipt, in either form: the accused outputs, and this member's re-run of the same
+     * request under an engine.
+     */
+    private record Shown(List<Tensor> accused, Function<Optional<String>, Optional<List<Tensor>>> rerun) {}
+
     static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
 
     private final Rerun rerun;
+    private final EmbeddingRerun embeddings;
     private final Function<CommitteeDispute, Optional<SignedReceipt>> receipts;
     private final long maxEvidenceBytes;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(FETCH_TIMEOUT).build();
@@ -73,22 +102,38 @@ public final class CommitteeJudge {
      *                         no evidence
      */
     public CommitteeJudge(Rerun rerun, Function<CommitteeDispute, Optional<SignedReceipt>> receipts, long maxEvidenceBytes) {
+        this(rerun, EmbeddingRerun.NONE, receipts, maxEvidenceBytes);
+    }
+
+    /** @param embeddings this node's own answer to an embeddings request, for evidence in that form */
+    public CommitteeJudge(Rerun rerun, EmbeddingRerun embeddings, Function<CommitteeDispute, Optional<SignedReceipt>> receipts,
+            long maxEvidenceBytes) {
         this.rerun = rerun;
+        this.embeddings = embeddings;
         this.receipts = receipts;
         this.maxEvidenceBytes = maxEvidenceBytes;
     }
 
     public Judgement judge(CommitteeDispute d) {
         if (d.rule() instanceof ComparisonRule.None) return new Ruling(true, "the model has no comparison rule");
-        DisputeEvidence evidence;
+        Shown evidence;
         try {
-            evidence = fetch(d.inputsUri());
+            JsonNode doc = fetch(d.inputsUri());
+            Optional<String> mismatch;
+            if (EmbeddingDisputeEvidence.isOne(doc)) { // an embeddings receipt: its request, not tensors
+                EmbeddingDisputeEvidence e = EmbeddingDisputeEvidence.read(doc);
+                mismatch = e.mismatch(d.inputsDigest(), d.outputsDigest());
+                evidence = new Shown(e.outputs(), engine -> embeddings.run(d.modelDigest(), engine, e.request()));
+            } else {
+                DisputeEvidence e = DisputeEvidence.read(doc);
+                mismatch = e.mismatch(d.inputsDigest(), d.outputsDigest());
+                evidence = new Shown(e.outputs(), engine -> rerun.run(d.modelDigest(), engine, e.inputs()));
+            }
+            if (mismatch.isPresent()) {
+                return new Ruling(true, "evidence is not the receipt's: " + mismatch.get() + "; not convicting");
+            }
         } catch (IOException | IllegalArgumentException e) { // InvalidFieldException: malformed evidence
             return new Ruling(true, "no usable evidence at " + d.inputsUri() + " (" + e.getMessage() + "): not convicting");
-        }
-        Optional<String> mismatch = evidence.mismatch(d.inputsDigest(), d.outputsDigest());
-        if (mismatch.isPresent()) {
-            return new Ruling(true, "evidence is not the receipt's: " + mismatch.get() + "; not convicting");
         }
         // only the receipt the dispute names: another one of the node's could name another engine
         Optional<String> engine = receipts.apply(d).filter(r -> r.id().equals(d.receiptId())).map(r -> r.receipt().engine());
@@ -96,7 +141,7 @@ public final class CommitteeJudge {
                 + " serve its receipt)");
         Optional<List<Tensor>> mine;
         try {
-            mine = rerun.run(d.modelDigest(), engine, evidence.inputs());
+            mine = evidence.rerun().apply(engine);
         } catch (Refusal e) {
             if (e.reason() == Refusal.Reason.MODEL_UNLOADABLE) return new Abstention("cannot re-run " + d.modelDigest() + ": " + e.getMessage());
             // evidence whose run outlasts this member's limit tells nothing either way: neither convict nor clear
@@ -104,12 +149,13 @@ public final class CommitteeJudge {
             return new Ruling(true, "the model refuses the receipt's inputs (" + e.getMessage() + "): not convicting");
         }
         if (mine.isEmpty()) return new Abstention("model " + d.modelDigest() + " not held");
-        boolean agrees = d.rule().agrees(evidence.outputs(), mine.get());
+        boolean agrees = d.rule().agrees(evidence.accused(), mine.get());
         return new Ruling(agrees, "re-ran " + d.modelDigest() + under + ": the accused outputs " + (agrees ? "agree" : "disagree")
                 + " under " + d.rule().describe());
     }
 
-    private DisputeEvidence fetch(URI uri) throws IOException {
+    /** The evidence document at {@code uri}, read strictly (either form). */
+    private JsonNode fetch(URI uri) throws IOException {
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
             throw new IllegalArgumentException("not an http(s) URI");
         }
@@ -125,7 +171,7 @@ public final class CommitteeJudge {
             if (resp.statusCode() != 200) throw new IOException("HTTP " + resp.statusCode());
             byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxEvidenceBytes + 1));
             if (body.length > maxEvidenceBytes) throw new IOException("larger than " + maxEvidenceBytes + " bytes");
-            return DisputeEvidence.read(StrictJson.standard().read(body));
+            return StrictJson.standard().read(body);
         }
     }
 }

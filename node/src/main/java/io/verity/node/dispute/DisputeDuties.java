@@ -45,14 +45,16 @@ public final class DisputeDuties {
     /**
      * The CommitteeDisputes duty of any node (every engine): sits on committees for the models its hub holds.
      *
+     * @param embeddings how this node re-embeds an accused embeddings request (its {@code /v1/embeddings} route's way)
      * @return what to close, in start order
      */
-    public static List<AutoCloseable> startCommittee(NodeService service, Deployment d, NodeIdentity identity, TxPolicy policy) {
+    public static List<AutoCloseable> startCommittee(NodeService service, CommitteeJudge.EmbeddingRerun embeddings, Deployment d,
+            NodeIdentity identity, TxPolicy policy) {
         ChainConnection chain = ChainConnection.open(d.rpcUrl(), ChainAccount.of(identity.key()), policy);
         NodeRegistryClient registry = new NodeRegistryClient(chain, d.nodeRegistry());
         CommitteeJudge judge = new CommitteeJudge((model, engine, inputs) -> engine.isPresent()
-                ? service.rerun(model, engine.get(), inputs) : service.rerun(model, inputs), dispute -> accusedReceipt(registry, dispute),
-                service.config().maxBodyBytes());
+                ? service.rerun(model, engine.get(), inputs) : service.rerun(model, inputs), embeddings,
+                dispute -> accusedReceipt(registry, dispute), service.config().maxBodyBytes());
         CommitteeDuty duty = CommitteeDuty.start(new CommitteeClient(chain, d.committeeDisputes()), judge,
                 digest -> service.hub().find(digest).isPresent(), service.config().home().resolve(VOTES_FILE), COMMITTEE_POLL,
                 line -> {});

@@ -8,7 +8,6 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.verity.engine.EngineException;
 import io.verity.engine.LoadedModel;
-import io.verity.engine.RunStop;
 import io.verity.engine.text.SentenceEmbedder;
 import io.verity.llm.ChatDigests;
 import io.verity.llm.EmbeddingDigests;
@@ -16,18 +15,21 @@ import io.verity.node.OpenAiSettings;
 import io.verity.node.http.NodeApi;
 import io.verity.node.openai.OpenAiApi;
 import io.verity.node.serve.NodeService;
+import io.verity.node.serve.Refusal;
 import io.verity.protocol.Keccak256;
 import io.verity.protocol.receipt.ReceiptV2;
 import io.verity.protocol.receipt.SignedReceipt;
 import io.verity.protocol.tensor.Tensor;
 import io.verity.protocol.tensor.TensorDigests;
 import io.verity.protocol.wire.FailureSource;
+import io.verity.protocol.wire.ProblemException;
 import io.verity.protocol.wire.ProblemKind;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,8 +102,12 @@ public final class EmbeddingsApi {
                     + " cannot be loaded by " + service.engines().forModel(req.served.manifest()).id() + " on this node", null,
                     "model_unloadable", FailureSource.NODE);
         }
-        // one limit for the whole request: 256 inputs of 512 tokens must not get --max-run-ms each
-        Embedded embedded = service.engines().limited(stop -> embedAll(req, embedder, stop, service.engines().maxRun()));
+        Embedded embedded;
+        try {
+            embedded = compute(service, req, embedder);
+        } catch (InputFailed f) {
+            throw refusal(req, f, service.engines().maxRun());
+        }
         float[][] vectors = embedded.vectors;
         long tokens = embedded.tokens;
         // Test-only lie (Faults#perturb): the node signs and sends vectors moved off what it computed.
@@ -135,34 +141,101 @@ public final class EmbeddingsApi {
         OpenAiApi.sendSigned(ctx, response, receipt, requestDigest, applied);
     }
 
+    /** The vectors of a request's inputs, {@code vectors[i]} input {@code i}'s, and the tokens they took. */
     private record Embedded(float[][] vectors, long tokens) {}
 
-    private static Embedded embedAll(Request req, SentenceEmbedder embedder, RunStop stop, Duration maxRun) {
-        float[][] vectors = new float[req.inputs.size()][];
-        long tokens = 0;
-        for (int i = 0; i < vectors.length; i++) {
-            Input in = req.inputs.get(i);
-            SentenceEmbedder.Embedding e;
-            try {
-                e = in.text != null ? embedder.embed(in.text, stop) : embedder.embedIds(in.ids, stop);
-            } catch (EngineException ex) {
-                if (ex.kind() == EngineException.Kind.INVALID_INPUT) throw OpenAiApi.invalid(param(req, i), ex.getMessage());
-                if (ex.kind() == EngineException.Kind.STOPPED) {
-                    LOG.warn("an embeddings request on model {} was stopped at the limit of {} ms (input {} of {})",
-                            req.served.manifest().ref(), maxRun.toMillis(), i, vectors.length);
-                    throw OpenAiApi.error(ProblemKind.RUN_TOO_LONG, "invalid_request_error", "the request's inputs ran "
-                            + "longer than this node's limit of " + maxRun.toMillis() + " ms (--max-run-ms) and were "
-                            + "stopped; nothing was charged. Send fewer or shorter inputs", "input", "run_too_long",
-                            FailureSource.REQUEST);
-                }
-                LOG.error("embedding failed on model {}", req.served.manifest().ref(), ex);
-                throw OpenAiApi.error(ProblemKind.UNAVAILABLE, "server_error", "the engine failed on this request; nothing "
-                        + "was charged", null, "engine_failed", FailureSource.ENGINE);
-            }
-            vectors[i] = e.vector();
-            tokens += e.tokens();
+    /** Input {@code index} of a request, which the engine refused, stopped at the limit, or failed on. */
+    private static final class InputFailed extends RuntimeException {
+        final int index;
+        final EngineException failure;
+
+        InputFailed(int index, EngineException failure) {
+            super(failure.getMessage(), failure, false, false);
+            this.index = index;
+            this.failure = failure;
         }
-        return new Embedded(vectors, tokens);
+    }
+
+    /**
+     * The route's compute step, which a committee member's {@link #rerun} shares: each input alone, all of them
+     * under one --max-run-ms stop (256 inputs of 512 tokens must not get the limit each).
+     *
+     * @throws InputFailed naming the input the engine failed on
+     */
+    private static Embedded compute(NodeService service, Request req, SentenceEmbedder embedder) {
+        return service.engines().limited(stop -> {
+            float[][] vectors = new float[req.inputs.size()][];
+            long tokens = 0;
+            for (int i = 0; i < vectors.length; i++) {
+                Input in = req.inputs.get(i);
+                SentenceEmbedder.Embedding e;
+                try {
+                    e = in.text != null ? embedder.embed(in.text, stop) : embedder.embedIds(in.ids, stop);
+                } catch (EngineException ex) {
+                    throw new InputFailed(i, ex);
+                }
+                vectors[i] = e.vector();
+                tokens += e.tokens();
+            }
+            return new Embedded(vectors, tokens);
+        });
+    }
+
+    /** The route's answer to an input the engine failed on, with OpenAI's error naming it. */
+    private static RuntimeException refusal(Request req, InputFailed f, Duration maxRun) {
+        int i = f.index;
+        EngineException ex = f.failure;
+        if (ex.kind() == EngineException.Kind.INVALID_INPUT) return OpenAiApi.invalid(param(req, i), ex.getMessage());
+        if (ex.kind() == EngineException.Kind.STOPPED) {
+            LOG.warn("an embeddings request on model {} was stopped at the limit of {} ms (input {} of {})",
+                    req.served.manifest().ref(), maxRun.toMillis(), i, req.inputs.size());
+            return OpenAiApi.error(ProblemKind.RUN_TOO_LONG, "invalid_request_error", "the request's inputs ran "
+                    + "longer than this node's limit of " + maxRun.toMillis() + " ms (--max-run-ms) and were "
+                    + "stopped; nothing was charged. Send fewer or shorter inputs", "input", "run_too_long",
+                    FailureSource.REQUEST);
+        }
+        LOG.error("embedding failed on model {}", req.served.manifest().ref(), ex);
+        return OpenAiApi.error(ProblemKind.UNAVAILABLE, "server_error", "the engine failed on this request; nothing "
+                + "was charged", null, "engine_failed", FailureSource.ENGINE);
+    }
+
+    /**
+     * A committee member's re-run of an accused embeddings answer (the evidence's {@code request}): parsed and
+     * embedded as the route does ({@link #compute}, the same --max-run-ms), on hub model {@code digest} as the
+     * receipt's engine computes it ({@link NodeService#loadAs}; this node's own engine when it is unknown). Nothing
+     * is signed or logged. Empty when this node does not serve {@code digest} under the request's model name here.
+     *
+     * @throws Refusal INVALID_INPUT when the route would refuse the request or the model its inputs, RUN_TOO_LONG
+     *     when the limit stopped it, ENGINE_FAILED, or MODEL_UNLOADABLE when the model cannot be loaded as asked
+     */
+    public static Optional<List<Tensor>> rerun(NodeService service, EmbeddingModels models, Keccak256 digest,
+            Optional<String> engine, ObjectNode request) {
+        Optional<EmbeddingModels.Served> served = models.get(request.path("model").asText());
+        if (served.isEmpty() || !served.get().manifest().digest().equals(digest)) return Optional.empty();
+        Request req;
+        try {
+            req = parse(request, models, service.config().openAi().embeddingLimits());
+        } catch (ProblemException e) {
+            throw new Refusal(Refusal.Reason.INVALID_INPUT, "the embeddings route refuses the request: " + e.getMessage(), List.of());
+        }
+        SentenceEmbedder embedder;
+        try {
+            LoadedModel loaded = engine.isPresent() ? service.loadAs(digest, engine.get()) : service.load(digest);
+            embedder = SentenceEmbedder.of(loaded, req.served.tokenizer(), req.served.model().maxTokens());
+        } catch (EngineException | IllegalArgumentException e) {
+            throw new Refusal(Refusal.Reason.MODEL_UNLOADABLE, "model " + digest + " cannot be loaded: " + e.getMessage(), List.of());
+        }
+        Embedded embedded;
+        try {
+            embedded = compute(service, req, embedder);
+        } catch (InputFailed f) {
+            throw switch (f.failure.kind()) {
+                case INVALID_INPUT -> new Refusal(Refusal.Reason.INVALID_INPUT, param(req, f.index) + ": " + f.getMessage(), List.of());
+                case STOPPED -> Refusal.runTooLong(service.engines().maxRun());
+                default -> new Refusal(Refusal.Reason.ENGINE_FAILED, f.getMessage(), List.of());
+            };
+        }
+        return Optional.of(EmbeddingDigests.outputs(embedded.vectors, embedded.tokens));
     }
 
     private static String param(Request req, int i) {

@@ -234,16 +234,27 @@ public final class NodeService {
      *     not compute, or the model cannot be loaded under it; else as {@link #rerun(Keccak256, List)}
      */
     public Optional<List<Tensor>> rerun(Keccak256 digest, String engineId, List<Tensor> inputs) {
-        if (!engineId.startsWith(DET_ENGINES)) return rerun(digest, inputs);
         if (hub.find(digest).isEmpty()) return Optional.empty();
+        return Optional.of(runUnsigned(loadAs(digest, engineId), inputs));
+    }
+
+    /**
+     * The hub's model {@code digest} as engine {@code engineId} (an accused receipt's) computes it: under that
+     * deterministic contract when it names one, else with the engine this node serves it with ({@link #load}).
+     *
+     * @throws Refusal MODEL_UNLOADABLE naming {@code engineId} when it is a deterministic contract this version does
+     *     not compute, or the model cannot be loaded under it
+     */
+    public LoadedModel loadAs(Keccak256 digest, String engineId) {
+        if (!engineId.startsWith(DET_ENGINES)) return load(digest);
         Optional<io.verity.engine.det.DeterministicModel> model;
         try {
             model = detModel(digest, engineId);
         } catch (EngineException e) {
             throw new Refusal(Refusal.Reason.MODEL_UNLOADABLE, engineId + " cannot load the model: " + e.getMessage(), List.of());
         }
-        return Optional.of(runUnsigned(model.orElseThrow(() -> new Refusal(Refusal.Reason.MODEL_UNLOADABLE,
-                engineId + " is no deterministic contract this node computes", List.of())), inputs));
+        return model.orElseThrow(() -> new Refusal(Refusal.Reason.MODEL_UNLOADABLE,
+                engineId + " is no deterministic contract this node computes", List.of()));
     }
 
     /** Every deterministic engine's id starts so ({@code verity-det/2}, {@code verity-det/3}). */

@@ -37,7 +37,7 @@ public final class Refusal extends RuntimeException {
     }
 
     /** A run stopped at the node's limit ({@code --max-run-ms}): the request's inputs made it that long. */
-    static Refusal runTooLong(java.time.Duration limit) {
+    public static Refusal runTooLong(java.time.Duration limit) {
         return new Refusal(Reason.RUN_TOO_LONG, "the model ran longer than this node's limit of " + limit.toMillis()
                 + " ms (--max-run-ms) and was stopped; nothing was charged. Send smaller inputs", List.of());
     }

@@ -3,8 +3,12 @@ package io.verity.node.dispute;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.verity.chain.contracts.CommitteeDispute;
 import io.verity.chain.contracts.ComparisonRule;
+import io.verity.llm.ChatDigests;
+import io.verity.llm.EmbeddingDigests;
+import io.verity.llm.EmbeddingDisputeEvidence;
 import io.verity.protocol.EvmAddress;
 import io.verity.protocol.Keccak256;
 import io.verity.node.serve.Refusal;
@@ -185,5 +189,60 @@ class CommitteeJudgeTest {
         }, d -> Optional.of(det9), 1 << 20);
         assertThat(ruling(fooled, naming(base, det2)).reason()).contains("the node did not serve its receipt");
         assertThat(asked).containsExactly(Optional.empty());
+    }
+
+    /** An embeddings request, the settings its node applied, and answers to it: the truth, one in the rule, a lie. */
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    static final ObjectNode REQUEST = JSON.createObjectNode().put("model", "all-MiniLM-L6-v2").put("input", "Judge me");
+    static final ObjectNode APPLIED = JSON.createObjectNode().put("engine", "onnxruntime/1.22").put("max_tokens", 256);
+    static final List<Tensor> VECTORS = EmbeddingDigests.outputs(new float[][] {{0.5f, 0.25f}}, 4);
+    static final List<Tensor> VECTORS_LIE = EmbeddingDigests.outputs(new float[][] {{0.5005f, 0.25f}}, 4);
+
+    /** A dispute on an embeddings receipt of REQUEST answered with {@code outputs}, evidence at {@code uri}. */
+    static CommitteeDispute embeddingsDispute(List<Tensor> outputs, URI uri) {
+        return new CommitteeDispute(0, Keccak256.hash(new byte[] {4}), MODEL, ChatDigests.request(EmbeddingDigests.PATH, REQUEST,
+                APPLIED), TensorDigests.tensorsDigest(outputs), Keccak256.hash(new byte[] {3}), EvmAddress.ZERO, EvmAddress.ZERO,
+                BigInteger.ONE, uri, CommitteeDispute.State.VOTING, RULE, 1, 2, 3, 0, 0);
+    }
+
+    static URI at(String path, EmbeddingDisputeEvidence e) {
+        served.put(path, e.write().toString().getBytes(StandardCharsets.UTF_8));
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    }
+
+    /** A member that embeds REQUEST as VECTORS, and serves no tensor model. */
+    static final CommitteeJudge embedder = new CommitteeJudge((m, e, i) -> Optional.empty(),
+            (model, engine, request) -> model.equals(MODEL) && request.equals(REQUEST) ? Optional.of(VECTORS) : Optional.empty(),
+            d -> Optional.empty(), 1 << 20);
+
+    @Test
+    void an_embeddings_answer_is_judged_by_re_embedding_its_request_lies_convicted_honest_answers_cleared() {
+        var lie = ruling(embedder, embeddingsDispute(VECTORS_LIE, at("/e-lie", new EmbeddingDisputeEvidence(REQUEST, APPLIED, VECTORS_LIE))));
+        assertThat(lie.agrees()).as(lie.reason()).isFalse();
+        var honest = ruling(embedder, embeddingsDispute(VECTORS, at("/e-truth", new EmbeddingDisputeEvidence(REQUEST, APPLIED, VECTORS))));
+        assertThat(honest.agrees()).as(honest.reason()).isTrue();
+        assertThat(honest.reason()).contains("the accused outputs agree");
+    }
+
+    @Test
+    void embeddings_evidence_of_another_request_or_settings_cannot_convict_nor_can_tensor_evidence_of_it() {
+        ObjectNode other = REQUEST.deepCopy().put("input", "Judge someone else");
+        var r = ruling(embedder, embeddingsDispute(VECTORS_LIE, at("/e-other", new EmbeddingDisputeEvidence(other, APPLIED, VECTORS_LIE))));
+        assertThat(r.agrees()).isTrue();
+        assertThat(r.reason()).startsWith("evidence is not the receipt's: request and applied hash to ");
+        ObjectNode applied = APPLIED.deepCopy().put("max_tokens", 8);
+        assertThat(ruling(embedder, embeddingsDispute(VECTORS_LIE, at("/e-applied", new EmbeddingDisputeEvidence(REQUEST, applied,
+                VECTORS_LIE)))).agrees()).isTrue();
+        assertThat(ruling(embedder, embeddingsDispute(VECTORS_LIE, at("/e-tensors", new DisputeEvidence(INPUTS, VECTORS_LIE)))).agrees())
+                .isTrue();
+        served.put("/e-bad", "{\"request\":{},\"applied\":{},\"outputs\":[],\"extra\":1}".getBytes(StandardCharsets.UTF_8));
+        URI bad = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/e-bad");
+        assertThat(ruling(embedder, embeddingsDispute(VECTORS_LIE, bad)).reason()).contains("/extra");
+    }
+
+    @Test
+    void a_member_that_does_not_serve_the_embedding_model_abstains() {
+        assertThat(judge.judge(embeddingsDispute(VECTORS_LIE, at("/e-none", new EmbeddingDisputeEvidence(REQUEST, APPLIED, VECTORS_LIE)))))
+                .isEqualTo(new CommitteeJudge.Abstention("model " + MODEL + " not held"));
     }
 }
