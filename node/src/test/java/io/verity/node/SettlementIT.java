@@ -217,7 +217,10 @@ class SettlementIT {
         AtomicBoolean down = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
         List<Throwable> failures = new ArrayList<>();
-        try (InferenceNode node = InferenceNode.start(config(home, account, 8, Duration.ofMillis(300)))) {
+        // Batches of up to 32: the minute's thousands of receipts drain after the outage one commit at a time (one batch
+        // in flight), and at 8 a batch that was some 350 commits, most of this test's time beyond the outage. Batches
+        // are still cut both ways: by age (300 ms) under the load, by size while the backlog drains.
+        try (InferenceNode node = InferenceNode.start(config(home, account, 32, Duration.ofMillis(300)))) {
             Thread load = Thread.ofVirtual().start(() -> {
                 try {
                     while (!stop.get()) {
