@@ -652,10 +652,11 @@ class ChaosIT {
         }
 
         // Nothing unpaid beyond the credit: what each surviving node signed, less the chat sent to it directly
-        // above, against the vouchers it holds. Read from its receipt log once it has stopped.
+        // above, against the vouchers it holds. Read from its receipt log once it has stopped. Both are asked to stop
+        // at once, so their shutdowns overlap instead of adding up.
+        for (int a : List.of(N1, N2)) nodes.get(a).process().destroy(); // SIGTERM: the node closes its log
         for (int a : List.of(N1, N2)) {
             NodeProcess n = nodes.get(a);
-            n.process().destroy(); // SIGTERM: the node closes its log
             if (!n.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) n.process().destroyForcibly().waitFor();
             BigInteger signed = BigInteger.ZERO;
             Set<Keccak256> logged = new HashSet<>();

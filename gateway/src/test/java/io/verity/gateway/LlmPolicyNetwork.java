@@ -21,8 +21,6 @@ import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
@@ -70,11 +68,12 @@ abstract class LlmPolicyNetwork {
                 .starter((i, c) -> {
                     int rank = i - 1 + first;
                     Path gguf = LlmNodes.tinyLlama(c.home());
-                    Set<ProcessHandle> before = ProcessHandle.current().descendants().collect(Collectors.toSet());
                     LlmEngine llm = LlmEngine.start(gguf, 1, null);
                     if (rank == 1) {
                         cheapLlm = llm;
-                        cheapLlama = ProcessHandle.current().descendants().filter(p -> !before.contains(p)).toList();
+                        // its worker and what that started (the nodes start at once: not every new process is its)
+                        ProcessHandle worker = ProcessHandle.of(llm.workerPid().orElseThrow()).orElseThrow();
+                        cheapLlama = java.util.stream.Stream.concat(java.util.stream.Stream.of(worker), worker.descendants()).toList();
                     }
                     if (rank == 2) dearLlm = llm;
                     return LlmNodes.start(c, llm);

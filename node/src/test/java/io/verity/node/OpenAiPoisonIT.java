@@ -39,9 +39,10 @@ class OpenAiPoisonIT {
         System.setProperty("verity.llm.test.stallOn", HANG); // before the node starts its worker
     }
 
-    // a backoff long enough that "restarting" is observable; a short stall limit
+    // a backoff long enough that "restarting" is observable (ten of Awaitility's 100 ms polls), short enough that
+    // the class's three worker deaths do not wait 3 + 6 + 6 s; a short stall limit
     @RegisterExtension static final TinyLlmNode node = TinyLlmNode.of(LlmEngine.Options.defaults(1,
-            Path.of("target", "openai-poison-it-llama.log")).withBackoff(Duration.ofSeconds(3), Duration.ofSeconds(6))
+            Path.of("target", "openai-poison-it-llama.log")).withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(2))
             .withStallLimit(Duration.ofSeconds(2)));
     @AutoClose static final HttpClient http = HttpClient.newHttpClient();
 
