@@ -187,12 +187,16 @@ class DistIT {
         return all;
     }
 
+    /**
+     * A service of the archive, with the bare environment and the launcher's VERITY_JAVA_OPTS set to C1 alone, as
+     * {@link OperatorJourneyIT}'s: a service that lives seconds spends more CPU on C2 than it saves.
+     */
     private static Process start(List<String> args, Path log) throws IOException {
         List<String> cmd = new java.util.ArrayList<>(List.of(verity.toString()));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(log.toFile());
         pb.environment().clear();
-        pb.environment().putAll(withBareEnv(Map.of()));
+        pb.environment().putAll(withBareEnv(Map.of("VERITY_JAVA_OPTS", OperatorJourneyIT.JAVA_OPTS)));
         return pb.start();
     }
 
