@@ -93,7 +93,8 @@ public final class GatewayLoad {
 
     /** Runs every point with {@code seconds} of measurement each and prints the tables; returns the points. */
     public static List<Result> run(double seconds, PrintStream out) throws Exception {
-        double warmup = Math.min(2, Math.max(0.5, seconds / 5));
+        // Warm-up, JIT and idle phases as for any run of 0.5 s a point or more; shorter (smoke) runs shorten them too
+        double warmup = Math.min(2, Math.max(Math.min(0.5, seconds), seconds / 5));
         Path dir = Files.createTempDirectory("verity-gateway-load");
         Path nodeModules = Path.of(System.getProperty("verity.root", ".")).resolve("tools/node/node_modules");
         Path vad = nodeModules.resolve("@ricky0123/vad-web/dist/silero_vad_v5.onnx");
@@ -138,9 +139,9 @@ public final class GatewayLoad {
                     Target sampleCall = policyCall(http, gatewayUrl, "sample:0.05");
                     // JIT first: the gateway path is more code than a node's and reached steady state only after
                     // a minute in trial runs, which made whichever point came first look worse.
-                    double jitSeconds = Math.max(1, seconds / 2);
+                    double jitSeconds = Math.max(Math.min(1, 2 * seconds), seconds / 2);
                     for (Target t : List.of(directCall, noneCall, redundantCall, sampleCall)) loop(8, jitSeconds, t.call());
-                    idleCores = idleCores(2);
+                    idleCores = idleCores(Math.min(2, 4 * seconds));
                     out.printf("idle process CPU (nodes, gateway and chain clients doing background work): %.3f cores%n", idleCores);
                     for (int c : new int[] {1, 8, 64}) {
                         List<Result> r = interleaved(c == 64 ? List.of(directCall, noneCall) : List.of(directCall, noneCall, redundantCall),

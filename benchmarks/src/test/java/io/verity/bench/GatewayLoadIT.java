@@ -8,12 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Smoke run of {@code ./verity gateway-load} at half a second per point: every point answers, the tables print. */
+/**
+ * Smoke run of {@code ./verity gateway-load} at a fifth of a second per point (its warm-ups shortened alike): every
+ * point answers, the tables print. It checks that the tool works, not its numbers.
+ */
 class GatewayLoadIT {
     @Test
     void every_point_gets_answers_without_errors_and_the_report_has_its_tables() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        List<GatewayLoad.Result> results = GatewayLoad.run(0.5, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        List<GatewayLoad.Result> results = GatewayLoad.run(0.2, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String report = bytes.toString(StandardCharsets.UTF_8);
 
         assertThat(results).extracting(r -> r.what() + " c=" + r.concurrency()).containsExactly(

@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 15's "done when", as an operator does it with docs/operate.md: {@code verity chain deploy} onto a Hardhat node
- * mining a block a second on a host of its own, then two nodes and a gateway, each on its own host and started from
+ * interval mining ({@link #BLOCK}) on a host of its own, then two nodes and a gateway, each on its own host and started from
  * the {@code ./verity dist} archive ({@link DistArchive}) with a config file, serve paid inferences that the Java SDK
  * verifies and that settle. Every step is the archive's command the page gives: keystores for the operator, the
  * node keys and the gateway's paying account ({@code keys new}), the node keys' consent ({@code keys consent}), the
@@ -64,6 +64,11 @@ class OperatorJourneyIT {
     static final int CHAIN_PORT = 8545, NODE_PORT = 7070, GATEWAY_PORT = 7070, ANSWERS = 4;
     static final BigInteger PRICE = BigInteger.TEN.pow(12);
     static final Duration START = Duration.ofSeconds(90), SETTLE = Duration.ofSeconds(60);
+    /**
+     * A block every quarter second: every transaction still waits for the next block, as on a real chain, but the
+     * deployment's and registrations' transactions, sent one after another, no longer wait up to a second each.
+     */
+    static final Duration BLOCK = Duration.ofMillis(250);
     /** C1 only, as {@code Host.startJava}: short-lived test services spend more CPU on C2 than it saves them. */
     static final String JAVA_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
 
@@ -100,7 +105,7 @@ class OperatorJourneyIT {
             throws Exception {
         Host chainHost = net.host("chain"), gatewayHost = net.host("gateway");
         List<Host> nodeHosts = List.of(net.host("node1"), net.host("node2"));
-        chain = HardhatNode.start(Duration.ofSeconds(1), chainHost.address(), CHAIN_PORT, chainHost.exec());
+        chain = HardhatNode.start(BLOCK, chainHost.address(), CHAIN_PORT, chainHost.exec());
         phase("hardhat started");
 
         // A network of our own (operate.md 3, chain.md): the deployer's key from the environment.

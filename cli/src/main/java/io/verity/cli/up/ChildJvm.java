@@ -75,10 +75,15 @@ public final class ChildJvm {
     }
 
     private static final String VECTOR = "jdk.incubator.vector";
+    /**
+     * JVM flags for the children only, split on whitespace and put after this JVM's own: a test that runs {@code up}
+     * in its own JVM gives its short-lived children C1 alone ({@code -XX:TieredStopAtLevel=1}) without slowing itself.
+     */
+    static final String CHILD_OPTS_ENV = "VERITY_CHILD_JAVA_OPTS";
 
     /**
-     * {@code java [this JVM's flags] -cp [this classpath]}: the launcher's flags (native access for ONNX
-     * Runtime, Unsafe for protobuf, VERITY_JAVA_OPTS) carry over. Agents are left out: a debugger agent
+     * {@code java [this JVM's flags] [VERITY_CHILD_JAVA_OPTS] -cp [this classpath]}: the launcher's flags (native
+     * access for ONNX Runtime, Unsafe for protobuf, VERITY_JAVA_OPTS) carry over. Agents are left out: a debugger agent
      * would clash on its port and a coverage agent would overwrite our own report.
      */
     static List<String> javaCommand() {
@@ -95,6 +100,8 @@ public final class ChildJvm {
         if (ModuleLayer.boot().findModule(VECTOR).isEmpty() && ModuleFinder.ofSystem().find(VECTOR).isPresent()) {
             cmd.add("--add-modules=" + VECTOR);
         }
+        String childOpts = System.getenv(CHILD_OPTS_ENV);
+        if (childOpts != null && !childOpts.isBlank()) cmd.addAll(List.of(childOpts.strip().split("\\s+")));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         return cmd;

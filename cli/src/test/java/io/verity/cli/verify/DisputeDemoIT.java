@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code verity dispute demo}: a dishonest det node is challenged, bisected and slashed on its own local chain; and
- * what it says when the {@code verity up} network it would join cannot host it (DisputeUpIT plays it on one).
+ * what it says when the {@code verity up} network it would join cannot host it (UpDetachIT plays it on one).
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class DisputeDemoIT {

@@ -26,37 +26,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.DisplayNameGeneration;
-import org.junit.jupiter.api.DisplayNameGenerator;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README flow of issue 5: {@code verity up --detach}, then {@code verity dispute demo}, which joins that
- * network's chain, gets its dishonest node slashed there, shows it in the network's explorer, and leaves the
- * network as it found it (its nodes off the registry, the gateway still answering), twice in a row.
+ * The README flow of issue 5 on a running {@code verity up --detach} network: {@code verity dispute demo} joins that
+ * network's chain, gets its dishonest node slashed there, shows it in the network's explorer, and leaves the network
+ * as it found it (its nodes off the registry, the gateway still answering), twice in a row; once the network is down,
+ * {@code --up} says so. {@code UpDetachIT} plays it on the network it started: one network for both flows rather than a
+ * second {@code verity up} (five JVMs and a chain) for this one.
  */
-@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class DisputeUpIT {
+public final class DisputeOnUpNetwork {
     static final BigInteger HALF_ETHER = DeployParams.ETHER.divide(BigInteger.TWO);
 
-    @TempDir Path dir;
-    private final List<ProcessHandle> started = new ArrayList<>();
+    private DisputeOnUpNetwork() {}
 
-    @AfterEach
-    void stopLeftovers() {
-        UpNetworkIT.stopAll(started);
-    }
-
-    @Test
-    void the_demo_joins_a_running_up_network_slashes_its_dishonest_node_on_that_chain_and_leaves_it() throws Exception {
-        Path home = dir.resolve("home");
-        UpNetworkIT.Result up = UpNetworkIT.run("up", "--home", home.toString(), "--port", "0", "--detach");
-        assertThat(up.code()).as(up.out()).isZero();
-        assertThat(up.out()).contains("./verity dispute demo --home " + home.toAbsolutePath()); // in the Try block
-        NetworkFile nf = NetworkFile.read(home).orElseThrow();
-        for (NetworkFile.Proc p : nf.processes()) p.handle().ifPresent(started::add);
+    /** On the network running in {@code home} ({@code nf} its network.json); {@code dir}: a scratch directory. */
+    public static void joinsSlashesAndLeaves(Path home, NetworkFile nf, Path dir) throws Exception {
         String rpc = component(nf, "chain").url();
         String explorer = component(nf, "explorer").url();
         Deployment d = Deployment.read(Homes.deploymentIn(home)).withRpcUrl(rpc);
@@ -101,8 +85,8 @@ class DisputeUpIT {
         // the network's explorer lists the slash for that node (it indexes NodeRegistry's Slashed event)
         try (HttpClient http = HttpClient.newHttpClient()) {
             JsonNode events = null;
-            for (int i = 0; i < 60 && !hasSlash(events); i++) {
-                if (i > 0) Thread.sleep(500);
+            for (int i = 0; i < 120 && !hasSlash(events); i++) {
+                if (i > 0) Thread.sleep(250);
                 events = Main.JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(explorer + "/api/events?node=" + cheat))
                         .build(), HttpResponse.BodyHandlers.ofString()).body());
             }
@@ -132,7 +116,7 @@ class DisputeUpIT {
         }
         Path inputs = home.resolve("demo/inputs.json");
         assertThat(CliEndToEndIT.run("infer", "--gateway", nf.gateway(), "--model", "silero-vad", "--input", inputs.toString(),
-                "--policy", "redundant:2", "--out", dir.resolve("r.json").toString())).isZero();
+                "--policy", "redundant:2", "--out", dir.resolve("after-dispute.json").toString())).isZero();
 
         // again on the same chain: the exited accounts register anew; the slash now also reaches the 0.5 ETH still
         // unbonding from the first run (slashBps of stake + unbonding), so 0.75 of the fresh 1 ETH goes
@@ -142,11 +126,10 @@ class DisputeUpIT {
         assertThat(game.find()).as(again.out()).isTrue();
         assertThat(Long.parseLong(game.group(1))).isPositive();
         assertThat(again.out()).contains("node 1 stake: 1 ETH -> 0.25 ETH");
+    }
 
-        UpNetworkIT.Result down = UpNetworkIT.run("down", "--home", home.toString());
-        assertThat(down.code()).as(down.out()).isZero();
-
-        // nothing runs now: --up says so, naming the command that starts one
+    /** Once the network in {@code home} is down: {@code --up} says nothing runs, naming the command that starts one. */
+    public static void refusedOnceTheNetworkIsDown(Path home) {
         UpNetworkIT.Result none = UpNetworkIT.run("dispute", "demo", "--home", home.toString(), "--up");
         assertThat(none.code()).isEqualTo(Main.UNREACHABLE);
         assertThat(none.out()).contains("no `verity up` network is running in " + home.toAbsolutePath()).contains("./verity up --detach");
