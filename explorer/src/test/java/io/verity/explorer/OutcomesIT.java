@@ -102,6 +102,11 @@ class OutcomesIT {
             assertThat(n.get("slashes").asLong()).isEqualTo(slashedOnChain);
             assertThat(new BigInteger(n.get("slashedWei").asText())).isPositive();
             assertThat(get("/api/outcomes/nodes/" + honest).get("receipts").asLong()).as("the honest node's receipts settled and were fetched").isPositive();
+            // the restart below compares with this record, so it must be complete: every receipt the liar signed is in a
+            // batch on chain, and the explorer fetched them all (its record is recomputed at most once a second)
+            long committed = committedOnChain(liar);
+            assertThat(committed).as("the liar's receipts committed on chain").isEqualTo(signed(LIAR));
+            assertThat(n.get("receipts").asLong()).as("the liar's receipts fetched").isEqualTo(committed);
             // audits run come from the gateway's /v1/nodes, read at another moment than the evidence the failures
             // come from, so the two agree only once both are read after the last audit: at least every failed one ran
             assertThat(n.get("auditsRun").asLong()).isGreaterThanOrEqualTo(n.get("auditsFailed").asLong()).isPositive();
@@ -182,6 +187,25 @@ class OutcomesIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
+    }
+
+    /** The receipts in the batches {@code node} committed on chain (its BatchCommitted events' counts). */
+    static long committedOnChain(EvmAddress node) {
+        Deployment d = net.chain().deployment();
+        try (ChainConnection c = net.chain().connect(0)) {
+            long n = 0;
+            for (ChainLog l : c.logs(List.of(d.settlement()), d.deployBlock(), c.blockNumber())) {
+                if (l.event().name().equals("BatchCommitted") && node.equals(l.event().arg("node"))) {
+                    n += ((BigInteger) l.event().arg("count")).longValueExact();
+                }
+            }
+            return n;
+        }
+    }
+
+    /** The receipts node {@code i} signed, from its /health. */
+    static long signed(int i) throws Exception {
+        return getJson(net.node(i).url(), "/health").get("receipts").asLong();
     }
 
     /** block/logIndex/tx/name/node of every Verity event on chain since deployment. */
