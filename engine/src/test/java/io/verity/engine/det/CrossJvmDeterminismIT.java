@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -19,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import io.verity.protocol.Keccak256;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator.ReplaceUnderscores;
 import javax.tools.JavaCompiler;
@@ -45,6 +48,19 @@ class CrossJvmDeterminismIT {
      */
     static final String RECORDED = resource("/golden/det/real-model-digests.txt");
     static final String RECORDED_V3 = resource("/golden/det/real-model-digests-v3.txt");
+
+    /** The model files' digests, hashed once here and handed to every child. */
+    static final Map<String, Keccak256> MODEL_DIGESTS = modelDigests();
+
+    static Map<String, Keccak256> modelDigests() {
+        Map<String, Keccak256> out = new HashMap<>();
+        try {
+            for (RealModels.Case c : RealModels.all(1)) out.put(c.name(), c.digest());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return Map.copyOf(out);
+    }
 
     static String resource(String name) {
         try {
@@ -231,7 +247,7 @@ class CrossJvmDeterminismIT {
         cmd.add(classPath);
         cmd.add(DigestMain.class.getName());
         cmd.add(String.valueOf(threads));
-        cmd.addAll(List.of(names));
+        for (String name : names) cmd.add(name + "=" + MODEL_DIGESTS.get(name));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
