@@ -6,15 +6,17 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 
 /**
- * {@link DeployContract} on a Hardhat node, the second EVM implementation, mining a block every second (not per
- * transaction, as a real chain does) and with every transaction waiting for two confirmations.
+ * {@link DeployContract} on a Hardhat node, the second EVM implementation, mining a block every half second (on a
+ * clock, not per transaction, as a real chain does) and with every transaction waiting for two confirmations. The
+ * interval's length changes nothing the test checks, only how long each of its transactions waits for its two
+ * blocks (it was one second).
  */
 class HardhatDeployIT extends DeployContract {
     private static HardhatNode hardhat;
 
     /** Started on first use: the base class's @BeforeAll (the deployment) runs before this class's own. */
     private static synchronized HardhatNode hardhat() {
-        if (hardhat == null) hardhat = HardhatNode.start(Duration.ofSeconds(1));
+        if (hardhat == null) hardhat = HardhatNode.start(Duration.ofMillis(500));
         return hardhat;
     }
 

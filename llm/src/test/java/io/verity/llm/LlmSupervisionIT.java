@@ -39,9 +39,10 @@ class LlmSupervisionIT {
     }
 
     static LlmEngine.Options options(long memoryMb) {
-        // A backoff long enough that "restarting" is seen, short enough for a quick test.
+        // A backoff long enough that "restarting" is seen (the state lasts the backoff plus the new worker's start),
+        // short enough that the four restarts here do not wait seconds each (it was 2 to 4 s).
         return LlmEngine.Options.defaults(1, Path.of("target", "llm-supervision-it.log")).withMemoryMb(memoryMb)
-                .withBackoff(Duration.ofSeconds(2), Duration.ofSeconds(4));
+                .withBackoff(Duration.ofMillis(500), Duration.ofSeconds(1));
     }
 
     @Test
