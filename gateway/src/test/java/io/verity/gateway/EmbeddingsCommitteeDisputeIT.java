@@ -35,10 +35,7 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -48,11 +45,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * outvoted; the gateway disputes its receipt before a committee of the three others, serving the embeddings evidence
  * (request, applied settings, accused vectors) itself, and the members re-embed the request and convict. Then the
  * det node's honest answer, outvoted by ONNX Runtime's bits, is disputed by the gateway too and cleared by members
- * that serve the model with ONNX Runtime: they re-embed under the receipt's contract. The liar is caught first: once
- * outvoted it is quarantined, so the second request reaches the det node.
+ * that serve the model with ONNX Runtime: they re-embed under the receipt's contract. The liar is outvoted before
+ * either test ({@link #ruleThenTheLiarOutvoted}): once outvoted it is quarantined, so the tests run in any order.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EmbeddingsCommitteeDisputeIT {
     static final int LIAR = 1;
     static final int DET = 4; // serves with the deterministic engine (verity-det/3), the others with ONNX Runtime
@@ -74,8 +70,24 @@ class EmbeddingsCommitteeDisputeIT {
             .gateway(g -> g.routing("latency=0,price=1,reputation=0")).build();
     @AutoClose static final HttpClient http = HttpClient.newHttpClient();
 
-    /** The model's rule, as its owner (the deployer) sets it before any answer: without one no committee can judge. */
+    /** The liar's stake before it was outvoted, and the answer that outvoted it. */
+    static BigInteger liarStakeBefore;
+    static JsonNode outvoting;
+
+    /**
+     * Before either test: the model's rule, then the liar outvoted. Once outvoted it is quarantined, so the second
+     * test's request reaches the det node whichever test runs first.
+     */
     @BeforeAll
+    static void ruleThenTheLiarOutvoted() throws Exception {
+        registerRule();
+        try (ChainConnection reader = net.chain().connect(0)) {
+            liarStakeBefore = registry(reader).stakeOf(net.node(LIAR).address());
+        }
+        outvoting = redundant("Take the liar to a committee");
+    }
+
+    /** The model's rule, as its owner (the deployer) sets it before any answer: without one no committee can judge. */
     static void registerRule() throws Exception {
         Keccak256 model = null;
         for (JsonNode m : get(net.node(2).url().resolve("/v1/models")).get("data")) {
@@ -111,13 +123,11 @@ class EmbeddingsCommitteeDisputeIT {
     }
 
     @Test
-    @Order(1)
     void an_outvoted_embeddings_liar_is_disputed_by_the_gateway_and_convicted_by_members_that_re_embed_the_request() throws Exception {
         EvmAddress liar = net.node(LIAR).address();
         try (ChainConnection reader = net.chain().connect(0)) {
-            BigInteger before = registry(reader).stakeOf(liar);
-
-            JsonNode answer = redundant("Take the liar to a committee");
+            BigInteger before = liarStakeBefore;
+            JsonNode answer = outvoting;
             assertThat(answer.at("/verity/verdict/status").asText()).as("%s", answer.at("/verity/verdict")).isEqualTo("majority");
             SignedReceipt accused = net.gateway().evidence().stream()
                     .filter(e -> e.kind() == EvidenceLog.Kind.MINORITY && e.node().equals(liar)).findFirst()
@@ -147,7 +157,6 @@ class EmbeddingsCommitteeDisputeIT {
      * Runtime nodes, the liar among them, honest as a member) re-embeds under the receipt's contract and clears it.
      */
     @Test
-    @Order(2)
     void an_honest_det_nodes_outvoted_receipt_is_cleared_by_members_that_re_embed_under_its_contract() throws Exception {
         EvmAddress det = net.node(DET).address();
         try (ChainConnection reader = net.chain().connect(0)) {
