@@ -6,6 +6,8 @@ import io.verity.engine.det.graph.Kernel;
 import io.verity.engine.det.graph.KernelContext;
 import io.verity.engine.det.graph.Op;
 import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.ops.gemm.Dot;
+import io.verity.engine.det.ops.gemm.Lanes;
 import io.verity.engine.det.ops.shape.Shapes;
 import io.verity.engine.det.tensor.Arr;
 import io.verity.engine.det.tensor.Parallel;
