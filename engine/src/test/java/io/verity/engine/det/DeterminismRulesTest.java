@@ -30,7 +30,7 @@ class DeterminismRulesTest {
      * and Softmax's exp3 (the same, T by a gather: ExpLanesTest). Naming the module to check that it is
      * present is not a use (the pattern wants a class of it).
      */
-    static final java.util.Set<String> FMA_KERNELS = java.util.Set.of("ops/gemm/Dot.java", "ops/gemm/Lanes.java", "ops/gemm/NarrowLanes.java",
+    static final java.util.Set<String> FMA_KERNELS = java.util.Set.of("ops/gemm/Dot.java", "ops/gemm/Lanes.java", "ops/gemm/NarrowLanes.java", "ops/gemm/PackedLanes.java",
             "ops/math/ClipLanes.java", "ops/math/ErfLanes.java",
             "ops/norm/ExpLanes.java");
     static final Pattern FMA_OR_VECTOR = Pattern.compile("Math\\.fma\\(|jdk\\.incubator\\.vector");

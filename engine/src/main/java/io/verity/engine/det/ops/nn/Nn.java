@@ -8,6 +8,7 @@ import io.verity.engine.det.graph.Op;
 import io.verity.engine.det.graph.OpException;
 import io.verity.engine.det.ops.gemm.Dot;
 import io.verity.engine.det.ops.gemm.Lanes;
+import io.verity.engine.det.ops.gemm.Packed;
 import io.verity.engine.det.ops.shape.Shapes;
 import io.verity.engine.det.tensor.Arr;
 import io.verity.engine.det.tensor.Parallel;
@@ -57,8 +58,11 @@ public final class Nn {
         Arr res;
         if (a.f != null) {
             float[] o = new float[nb * M * N];
+            float[] packed = fma(c) && N >= Packed.COLS && Packed.available() ? Packed.of(n, b.f, M, Kd, N) : null;
             for (int q = 0; q < nb; q++) {
-                Dot.matmul(fma(c), c.par(), M, N, Kd, a.f, ai[q] * M * Kd, Kd, b.f, bi[q] * Kd * N, N, o, q * M * N, null, 0);
+                if (packed != null) {
+                    Packed.matmul(c.par(), M, N, Kd, a.f, ai[q] * M * Kd, Kd, b.f, bi[q] * Kd * N, N, packed, Packed.batch(bi[q], Kd, N), o, q * M * N, N);
+                } else Dot.matmul(fma(c), c.par(), M, N, Kd, a.f, ai[q] * M * Kd, Kd, b.f, bi[q] * Kd * N, N, o, q * M * N, null, 0);
             }
             res = Arr.floats(out, o);
         } else {
