@@ -74,4 +74,14 @@ public final class Packed {
         int whole = NS * COLS;
         if (whole < N) Dot.matmul(true, par, M, N - whole, K, a, aOff, lda, b, bOff + whole, ldb, c, cOff + whole, ldc, null, 0);
     }
+
+    /**
+     * MatMulInteger's product on the same kernels: f[fo + r * ldf + c] = the sum over k0 <= k < k1 of
+     * x[xo + r * ldx + k] * (column c of the strip at p[po..]) for r < rows, c < {@link #COLS}. The caller keeps every
+     * partial sum an integer below 2^24 in magnitude, so each fma is exact and so is the sum, in any order (as in
+     * {@link Lanes#exactBlock}).
+     */
+    public static void exact(int k0, int k1, int rows, float[] x, int xo, int ldx, float[] p, int po, float[] f, int fo, int ldf) {
+        PackedLanes.rows(k1 - k0, rows, x, xo + k0, ldx, p, po + k0 * COLS, f, fo, ldf);
+    }
 }
