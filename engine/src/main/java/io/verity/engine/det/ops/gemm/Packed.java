@@ -45,7 +45,7 @@ public final class Packed {
     }
 
     /** Element (g, k, js * COLS + j) of b's [G, K, N] at ((g * (N / COLS) + js) * K + k) * COLS + j; tail columns left out. */
-    static float[] pack(float[] b, int K, int N) {
+    public static float[] pack(float[] b, int K, int N) {
         int G = K * N == 0 ? 0 : b.length / (K * N), NS = N / COLS;
         float[] p = new float[G * NS * K * COLS];
         for (int g = 0; g < G; g++) for (int js = 0; js < NS; js++) for (int k = 0; k < K; k++) {
