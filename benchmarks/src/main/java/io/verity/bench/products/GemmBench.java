@@ -1,4 +1,4 @@
-package io.verity.bench;
+package io.verity.bench.products;
 
 import io.verity.engine.det.ops.gemm.Dot;
 import io.verity.engine.det.ops.gemm.Packed;
@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Run: {@code ./verity bench GemmBench}, or in thread CPU time (robust on a shared machine; the numbers in
  * docs/benchmarks.md, "Products on packed weights"): {@code java --add-modules jdk.incubator.vector -cp
- * 'benchmarks/target/lib/*:benchmarks/target/verity-benchmarks.jar' io.verity.bench.GemmBench}.
+ * 'benchmarks/target/lib/*:benchmarks/target/verity-benchmarks.jar' io.verity.bench.products.GemmBench}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
