@@ -25,20 +25,13 @@ final class PackedLanes {
 
     /**
      * Rows of a from ar (stride lda) times the strip at p[po..], into c from co (stride ldc), six rows at a time, the
-     * rest by four, two and one. (The stores stay in each kernel: a helper taking the vectors as arguments, when the
-     * JIT did not inline it, boxed them and ran the product 2x slower.)
+     * rest by two (8 chains, enough to cover both FMA ports' latency) and one. The stores stay in each kernel: a
+     * helper taking the vectors as arguments, when the JIT did not inline it, boxed them and ran the product 2x slower.
      */
     static void rows(int K, int rows, float[] a, int ar, int lda, float[] p, int po, float[] c, int co, int ldc) {
         int r = 0;
         for (; r + 6 <= rows; r += 6) six(K, a, ar + r * lda, lda, p, po, c, co + r * ldc, ldc);
-        if (r + 4 <= rows) {
-            four(K, a, ar + r * lda, lda, p, po, c, co + r * ldc, ldc);
-            r += 4;
-        }
-        if (r + 2 <= rows) {
-            two(K, a, ar + r * lda, lda, p, po, c, co + r * ldc, ldc);
-            r += 2;
-        }
+        for (; r + 2 <= rows; r += 2) two(K, a, ar + r * lda, lda, p, po, c, co + r * ldc, ldc);
         if (r < rows) one(K, a, ar + r * lda, p, po, c, co + r * ldc);
     }
 
@@ -106,53 +99,6 @@ final class PackedLanes {
         c51.intoArray(c, co + 5 * ldc + L);
         c52.intoArray(c, co + 5 * ldc + 2 * L);
         c53.intoArray(c, co + 5 * ldc + 3 * L);
-    }
-
-    private static void four(int K, float[] a, int ar, int lda, float[] p, int po, float[] c, int co, int ldc) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-        int a1 = ar + lda, a2 = a1 + lda, a3 = a2 + lda;
-        for (int k = 0; k < K; k++) {
-            int bk = po + k * Packed.COLS;
-            FloatVector b0 = FloatVector.fromArray(F, p, bk), b1 = FloatVector.fromArray(F, p, bk + L);
-            FloatVector b2 = FloatVector.fromArray(F, p, bk + 2 * L), b3 = FloatVector.fromArray(F, p, bk + 3 * L);
-            FloatVector x = FloatVector.broadcast(F, a[ar + k]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            c02 = x.fma(b2, c02);
-            c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(F, a[a1 + k]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            c12 = x.fma(b2, c12);
-            c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(F, a[a2 + k]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            c22 = x.fma(b2, c22);
-            c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(F, a[a3 + k]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            c32 = x.fma(b2, c32);
-            c33 = x.fma(b3, c33);
-        }
-        c00.intoArray(c, co);
-        c01.intoArray(c, co + L);
-        c02.intoArray(c, co + 2 * L);
-        c03.intoArray(c, co + 3 * L);
-        c10.intoArray(c, co + ldc);
-        c11.intoArray(c, co + ldc + L);
-        c12.intoArray(c, co + ldc + 2 * L);
-        c13.intoArray(c, co + ldc + 3 * L);
-        c20.intoArray(c, co + 2 * ldc);
-        c21.intoArray(c, co + 2 * ldc + L);
-        c22.intoArray(c, co + 2 * ldc + 2 * L);
-        c23.intoArray(c, co + 2 * ldc + 3 * L);
-        c30.intoArray(c, co + 3 * ldc);
-        c31.intoArray(c, co + 3 * ldc + L);
-        c32.intoArray(c, co + 3 * ldc + 2 * L);
-        c33.intoArray(c, co + 3 * ldc + 3 * L);
     }
 
     private static void two(int K, float[] a, int ar, int lda, float[] p, int po, float[] c, int co, int ldc) {
