@@ -30,7 +30,7 @@ class DeterminismRulesTest {
      * and Softmax's exp3 (the same, T by a gather: ExpLanesTest). Naming the module to check that it is
      * present is not a use (the pattern wants a class of it).
      */
-    static final java.util.Set<String> FMA_KERNELS = java.util.Set.of("ops/nn/Dot.java", "ops/nn/Lanes.java", "ops/nn/NarrowLanes.java",
+    static final java.util.Set<String> FMA_KERNELS = java.util.Set.of("ops/gemm/Dot.java", "ops/gemm/Lanes.java", "ops/gemm/NarrowLanes.java", "ops/gemm/PackedLanes.java",
             "ops/math/ClipLanes.java", "ops/math/ErfLanes.java",
             "ops/norm/ExpLanes.java");
     static final Pattern FMA_OR_VECTOR = Pattern.compile("Math\\.fma\\(|jdk\\.incubator\\.vector");
@@ -49,7 +49,7 @@ class DeterminismRulesTest {
                 }
             }
         }
-        assertThat(src.resolve("ops/nn/Dot.java")).exists(); // the walk reaches the kernels' sub-packages
+        assertThat(src.resolve("ops/gemm/Dot.java")).exists(); // the walk reaches the kernels' sub-packages
         assertThat(hits).as("calls that may differ between JVMs/CPUs").isEmpty();
         assertThat(FORBIDDEN.matcher("double y = Math.exp(x);").find()).isTrue();
         assertThat(FORBIDDEN.matcher("double y = StrictMath.exp(x);").find()).isFalse();

@@ -6,6 +6,9 @@ import io.verity.engine.det.graph.Kernel;
 import io.verity.engine.det.graph.KernelContext;
 import io.verity.engine.det.graph.Op;
 import io.verity.engine.det.graph.OpException;
+import io.verity.engine.det.ops.gemm.Dot;
+import io.verity.engine.det.ops.gemm.Lanes;
+import io.verity.engine.det.ops.gemm.Packed;
 import io.verity.engine.det.ops.shape.Shapes;
 import io.verity.engine.det.tensor.Arr;
 import io.verity.engine.det.tensor.Parallel;
@@ -55,8 +58,11 @@ public final class Nn {
         Arr res;
         if (a.f != null) {
             float[] o = new float[nb * M * N];
+            float[] packed = fma(c) && N >= Packed.COLS && Packed.available() ? Packed.of(n, b.f, M, Kd, N) : null;
             for (int q = 0; q < nb; q++) {
-                Dot.matmul(fma(c), c.par(), M, N, Kd, a.f, ai[q] * M * Kd, Kd, b.f, bi[q] * Kd * N, N, o, q * M * N, null, 0);
+                if (packed != null) {
+                    Packed.matmul(c.par(), M, N, Kd, a.f, ai[q] * M * Kd, Kd, b.f, bi[q] * Kd * N, N, packed, Packed.batch(bi[q], Kd, N), o, q * M * N, N);
+                } else Dot.matmul(fma(c), c.par(), M, N, Kd, a.f, ai[q] * M * Kd, Kd, b.f, bi[q] * Kd * N, N, o, q * M * N, null, 0);
             }
             res = Arr.floats(out, o);
         } else {
@@ -671,8 +677,8 @@ public final class Nn {
         // (Exact integer lanes do no better here: 16-bit products widened by shifts reach the same peak as float
         // fma, and C2's pmaddwd pattern wants both operands loaded from arrays, which leaves it memory-bound.)
         int chunk = (int) Math.min(Kd, bound * by == 0 ? Kd : ((1L << 24) - 1) / (bound * by));
-        boolean viaFloat = VectorModule.PRESENT && chunk >= 16;
-        int EC = viaFloat ? Lanes.EXACT_COLS : 1, NS = N / EC; // Lanes loads only with the incubator module
+        boolean viaFloat = VectorModule.PRESENT && chunk >= 16, wide = viaFloat && Packed.available(); // wide: Packed's 6 x 4 block
+        int EC = wide ? Packed.COLS : viaFloat ? Lanes.EXACT_COLS : 1, NS = N / EC; // Lanes loads only with the incubator module
         float[] xf = viaFloat ? new float[x.length] : null, yp = viaFloat ? qw.packed(Kd, N, EC) : null;
         if (viaFloat) for (int i = 0; i < x.length; i++) xf[i] = x[i];
         long[] o = new long[ai.length * M * N];
@@ -685,17 +691,20 @@ public final class Nn {
             int xo = ai[q] * M * Kd + m0 * Kd, bo = bi[q] * Kd * N + n0;
             // Straight into o: each chunk's float sums are exact integers, and so is every running total (its magnitude
             // is at most the full sum's, below 2^31 as checked above).
-            int r8 = viaFloat ? rows - rows % Lanes.EXACT_ROWS : 0, j8 = viaFloat ? w - w % EC : 0;
-            float[][] f = new float[r8][j8];
+            int r8 = wide ? rows : viaFloat ? rows - rows % Lanes.EXACT_ROWS : 0, j8 = viaFloat ? w - w % EC : 0;
+            float[][] f = wide ? null : new float[r8][j8];
+            float[] ff = wide ? new float[r8 * j8] : null;
             for (int k0 = 0; k0 < Kd && r8 > 0 && j8 > 0; k0 += chunk) {
                 int k1 = Math.min(Kd, k0 + chunk);
                 for (int j = 0; j < j8; j += EC) {
                     int yo = (bi[q] * NS + (n0 + j) / EC) * Kd * EC;
-                    for (int r = 0; r < r8; r += Lanes.EXACT_ROWS) Lanes.exactBlock(k0, k1, xf, xo + r * Kd, Kd, yp, yo, EC, f, r, j);
+                    if (wide) Packed.exact(k0, k1, r8, xf, xo, Kd, yp, yo, ff, j, j8);
+                    else for (int r = 0; r < r8; r += Lanes.EXACT_ROWS) Lanes.exactBlock(k0, k1, xf, xo + r * Kd, Kd, yp, yo, EC, f, r, j);
                 }
                 for (int r = 0; r < r8; r++) {
-                    int ob = (q * M + m0 + r) * N + n0;
-                    for (int j = 0; j < j8; j++) o[ob + j] = (k0 == 0 ? 0 : o[ob + j]) + (long) f[r][j];
+                    int ob = (q * M + m0 + r) * N + n0, fo = wide ? r * j8 : 0;
+                    float[] fr = wide ? ff : f[r];
+                    for (int j = 0; j < j8; j++) o[ob + j] = (k0 == 0 ? 0 : o[ob + j]) + (long) fr[fo + j];
                 }
             }
             // The rest (all of it without the lanes, or for operands wider than 8 bits) in int32 loops, which the JIT

@@ -1,4 +1,4 @@
-package io.verity.engine.det.ops.nn;
+package io.verity.engine.det.ops.gemm;
 
 import io.verity.engine.det.tensor.VectorModule;
 import io.verity.engine.det.graph.K;
@@ -20,12 +20,12 @@ import io.verity.engine.det.tensor.Parallel;
  *
  * <p>Column k of {@code b} is read at {@code bOff + tap[k] + column}: for a matrix {@code tap[k] = k * ldb};
  * for a convolution {@code tap[k]} is the offset of input channel, kernel row and kernel column k in a
- * zero-padded input, so the convolution runs without an im2col copy (see {@link Nn}).
+ * zero-padded input, so the convolution runs without an im2col copy (see {@code det.ops.nn.Nn}).
  */
 public final class Dot {
     private Dot() {}
 
-    static final int TILE = 512;
+    public static final int TILE = 512;
     static final int ROWS = 4;
     static final int UNROLL = 4;
 
@@ -39,7 +39,7 @@ public final class Dot {
 
 
     /** {@code rows} zeroed rows of at least {@code w} partial sums (w <= TILE), private to the calling thread. */
-    static double[][] partials(int rows, int w) {
+    public static double[][] partials(int rows, int w) {
         double[][] s = PARTIALS.get();
         for (int r = 0; r < rows; r++) java.util.Arrays.fill(s[r], 0, w, 0.0);
         return s;
@@ -51,13 +51,13 @@ public final class Dot {
      * @param c receives M x N at {@code cOff}
      * @param bias per-row bias added after the sum (null for none); {@code biasOff} indexes it
      */
-    static void matmul(boolean fma, Parallel par, int M, int N, int K, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    public static void matmul(boolean fma, Parallel par, int M, int N, int K, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
             float[] c, int cOff, float[] bias, int biasOff) {
         matmul(fma, par, M, N, K, a, aOff, lda, b, bOff, ldb, c, cOff, N, bias, biasOff);
     }
 
     /** As above with an explicit row stride {@code ldc} for c (to write a column tile of a wider matrix). */
-    static void matmul(boolean fma, Parallel par, int M, int N, int K, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    public static void matmul(boolean fma, Parallel par, int M, int N, int K, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
             float[] c, int cOff, int ldc, float[] bias, int biasOff) {
         int[] tap = new int[K];
         for (int k = 0; k < K; k++) tap[k] = k * ldb;
@@ -97,7 +97,7 @@ public final class Dot {
      * {@code G} independent products (a convolution's groups) run as one parallel loop: product g uses a, b, c
      * and bias from {@code aOff + g * aG}, {@code bOff + g * bG}, {@code cOff + g * cG} and {@code biasOff + g * M}.
      */
-    static void taps(boolean fma, Parallel par, int G, int M, int Q, int K, float[] a, int aOff, int aG, int lda, float[] b, int bOff, int bG,
+    public static void taps(boolean fma, Parallel par, int G, int M, int Q, int K, float[] a, int aOff, int aG, int lda, float[] b, int bOff, int bG,
             int[] tap, int span, int keep, float[] c, int cOff, int cG, int ldc, float[] bias, int biasOff) {
         int rowBlocks = (M + ROWS - 1) / ROWS, colTiles = (Q + TILE - 1) / TILE, per = rowBlocks * colTiles;
         // Row blocks vary fastest, so consecutive tasks on one thread reuse the same columns of b from cache.
@@ -164,7 +164,7 @@ public final class Dot {
      * a convolution with few output pixels and many channels (Silero's STFT), where a is the pixels' im2col
      * rows and b the transposed weights, so the vectorised loop runs along the long channel axis.
      */
-    static void matmulT(boolean fma, Parallel par, int M, int N, int K, float[] a, float[] b, int bOff, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
+    public static void matmulT(boolean fma, Parallel par, int M, int N, int K, float[] a, float[] b, int bOff, float[] c, int cOff, int ldc, float[] bias, int biasOff) {
         int[] tap = new int[K];
         for (int k = 0; k < K; k++) tap[k] = k * N;
         int rowBlocks = (M + ROWS - 1) / ROWS, colTiles = (N + TILE - 1) / TILE;
@@ -220,7 +220,7 @@ public final class Dot {
     }
 
     /** The same contract for float64 operands (accumulation and result in float64). */
-    static void matmul(int M, int N, int K, double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
+    public static void matmul(int M, int N, int K, double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
         for (int m = 0; m < M; m++) {
             for (int n = 0; n < N; n++) {
                 double s = 0;

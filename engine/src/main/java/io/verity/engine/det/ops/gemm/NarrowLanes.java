@@ -1,4 +1,4 @@
-package io.verity.engine.det.ops.nn;
+package io.verity.engine.det.ops.gemm;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;

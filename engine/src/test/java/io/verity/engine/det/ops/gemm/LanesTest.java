@@ -1,4 +1,4 @@
-package io.verity.engine.det.ops.nn;
+package io.verity.engine.det.ops.gemm;
 
 import io.verity.engine.det.tensor.VectorModule;
 import static org.assertj.core.api.Assertions.assertThat;

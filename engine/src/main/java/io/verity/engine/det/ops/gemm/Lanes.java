@@ -1,4 +1,4 @@
-package io.verity.engine.det.ops.nn;
+package io.verity.engine.det.ops.gemm;
 
 import io.verity.engine.det.tensor.VectorModule;
 import jdk.incubator.vector.FloatVector;
@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Register blocking: four rows by two vectors of columns keep eight accumulators in registers for the whole k
  * loop; each k loads two vectors of b and broadcasts four values of a (2 loads for 8 FMAs).
  */
-final class Lanes {
+public final class Lanes {
     private Lanes() {}
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -168,7 +168,7 @@ final class Lanes {
     }
 
     /** Rows and columns of one {@link #exactBlock}: 8 x 3 vectors with AVX-512's 32 registers, else 4 x 2. */
-    static final int EXACT_ROWS = F.length() >= 16 ? 8 : 4, EXACT_COLS = (F.length() >= 16 ? 3 : 2) * F.length();
+    public static final int EXACT_ROWS = F.length() >= 16 ? 8 : 4, EXACT_COLS = (F.length() >= 16 ? 3 : 2) * F.length();
 
     /**
      * MatMulInteger's product on float lanes: f[r + i][j + c] = sum over k0 <= k < k1 of x[xr + i*ldx + k] * y[yo + k*N + c]
@@ -177,7 +177,7 @@ final class Lanes {
      * verity-det/3 float kernels above, the blocking here is free to change. Dense rows (no tap table) keep every
      * index linear in k, so the JIT drops the bounds checks from the loop; 24 accumulators keep both FMA ports busy.
      */
-    static void exactBlock(int k0, int k1, float[] x, int xr, int ldx, float[] y, int yo, int N, float[][] f, int r, int j) {
+    public static void exactBlock(int k0, int k1, float[] x, int xr, int ldx, float[] y, int yo, int N, float[][] f, int r, int j) {
         if (EXACT_ROWS == 4) { // narrower vectors: /3's 4 x 2 block over the same rows (its fma chains are exact here too)
             int[] tap = new int[k1 - k0];
             for (int k = 0; k < tap.length; k++) tap[k] = k * N;
