@@ -32,7 +32,7 @@ class DeterminismRulesTest {
      */
     static final java.util.Set<String> FMA_KERNELS = java.util.Set.of("ops/nn/Dot.java", "ops/nn/Lanes.java", "ops/nn/NarrowLanes.java",
             "ops/math/ClipLanes.java", "ops/math/ErfLanes.java",
-            "ops/norm/ExpLanes.java");
+            "ops/norm/ExpLanes.java", "ops/pool/MaxPoolLanes.java");
     static final Pattern FMA_OR_VECTOR = Pattern.compile("Math\\.fma\\(|jdk\\.incubator\\.vector");
 
     @Test
