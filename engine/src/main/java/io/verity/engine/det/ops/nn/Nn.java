@@ -253,10 +253,11 @@ public final class Nn {
                     }
                     Dot.matmulT(fma, c.par(), P, Mg, Kd, col, wt, gi * Kd * Mg, o, (b * M + gi * Mg) * P, P, bias == null ? null : bias.f, gi * Mg);
                 }
-                continue;
+            } else {
+                Dot.taps(fma, c.par(), G, Mg, (OH - 1) * Wq + OW, Kd, w.f, 0, Mg * Kd, Kd, xq, copy ? 0 : b * C * H * W, Cg * plane, tap, Wq, OW,
+                        o, b * M * P, Mg * P, P, bias == null ? null : bias.f, 0);
             }
-            Dot.taps(fma, c.par(), G, Mg, (OH - 1) * Wq + OW, Kd, w.f, 0, Mg * Kd, Kd, xq, copy ? 0 : b * C * H * W, Cg * plane, tap, Wq, OW,
-                    o, b * M * P, Mg * P, P, bias == null ? null : bias.f, 0);
+            if (copy) release(xq);
         }
         int[] shape = oneD ? new int[] {N, M, OW} : new int[] {N, M, OH, OW};
         return new Arr[] {Arr.floats(shape, o)};
@@ -328,25 +329,36 @@ public final class Nn {
         return a;
     }
 
-    /**
-     * The calling thread's padded input, reused by every Conv it runs: a fresh array per Conv zeroed memory that
-     * was not in cache (~12% of PaddleOCR cls's run). The kernels never read past the planes' length.
-     */
-    private static final ThreadLocal<float[]> PADDED = new ThreadLocal<>();
-    private static final int PADDED_MAX = 1 << 18;
+    /** Padded inputs of finished Convs for the next (a fresh array zeroed uncached memory: ~12% of PaddleOCR cls's
+     * run); at most 4 of at most 1 MB, whatever the number of threads. Kernels never read past the planes' length. */
+    private static final java.util.concurrent.ConcurrentLinkedDeque<float[]> PADDED = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private static final int PADDED_MAX = 1 << 18, PADDED_KEPT = 4;
+
+    private static void release(float[] xq) { // a buffer of phases whose Conv is done with it
+        if (xq.length <= PADDED_MAX && PADDED.size() < PADDED_KEPT) PADDED.offerFirst(xq);
+    }
 
     /**
      * Channels [off, off + C * H * W) of x, zero-padded by g, as sh x sw phase planes [py][px][C][Hq][Wq]:
-     * padded pixel (y, x) goes to plane (y % sh, x % sw) at (y / sh, x / sw). Up to {@link #PADDED_MAX} elements
-     * it is the calling thread's buffer, zeroed here, which the caller must be done with before its next Conv.
-     */
+     * padded pixel (y, x) goes to plane (y % sh, x % sw) at (y / sh, x / sw). It may be a kept buffer (every element
+     * written here), which the caller hands back with {@link #release} when no kernel reads it any more. */
     static float[] phases(float[] x, int off, int C, int H, int W, Geo g, int Hq, int Wq) {
         int len = g.sh * g.sw * C * Hq * Wq;
-        float[] xq = len <= PADDED_MAX ? PADDED.get() : null;
-        if (xq == null || xq.length < len) {
-            xq = new float[len];
-            if (len <= PADDED_MAX) PADDED.set(xq);
-        } else java.util.Arrays.fill(xq, 0, len, 0f);
+        float[] xq = len <= PADDED_MAX ? PADDED.pollFirst() : null;
+        if (xq == null || xq.length < len) xq = new float[len];
+        else if (g.sh > 1 || g.sw > 1) java.util.Arrays.fill(xq, 0, len, 0f);
+        else { // stride 1, one plane per channel: its rows written once each, border zeros and copied pixels
+            for (int ch = 0, q = 0; ch < C; ch++, q += Hq * Wq) {
+                java.util.Arrays.fill(xq, q, q + g.pt * Wq, 0f);
+                for (int y = 0, r = q + g.pt * Wq; y < H; y++, r += Wq) {
+                    java.util.Arrays.fill(xq, r, r + g.pl, 0f);
+                    System.arraycopy(x, off + (ch * H + y) * W, xq, r + g.pl, W);
+                    java.util.Arrays.fill(xq, r + g.pl + W, r + Wq, 0f);
+                }
+                java.util.Arrays.fill(xq, q + (g.pt + H) * Wq, q + Hq * Wq, 0f);
+            }
+            return xq;
+        }
         for (int ch = 0; ch < C; ch++) {
             for (int y = 0; y < H; y++) {
                 int py = y + g.pt, src = off + (ch * H + y) * W;
