@@ -28,8 +28,8 @@ public final class Nn {
         m.put("ConvTranspose", Nn::convTranspose);
         m.put("MaxPool", (n, in, c) -> pool(n, in[0], true, c));
         m.put("AveragePool", (n, in, c) -> pool(n, in[0], false, c));
-        m.put("GlobalAveragePool", (n, in, c) -> global(in[0], false));
-        m.put("GlobalMaxPool", (n, in, c) -> global(in[0], true));
+        m.put("GlobalAveragePool", (n, in, c) -> io.verity.engine.det.ops.pool.GlobalPool.global(in[0], false));
+        m.put("GlobalMaxPool", (n, in, c) -> io.verity.engine.det.ops.pool.GlobalPool.global(in[0], true));
         m.put("MatMulInteger", Nn::matMulInteger);
         m.put("ConvInteger", Nn::convInteger);
     }
@@ -628,48 +628,6 @@ public final class Nn {
                 }
             }
         }
-    }
-
-    private static Arr[] global(Arr x, boolean max) {
-        int N = x.shape[0], C = x.shape[1], S = x.size() / Math.max(1, N * C);
-        int[] shape = x.shape.clone();
-        for (int i = 2; i < shape.length; i++) shape[i] = 1;
-        double[] o = new double[N * C];
-        if (x.f != null && !max) {
-            // The hot case (squeeze-excite blocks): each channel's ascending float64 sum, four channels at a
-            // time so four independent chains of additions overlap instead of waiting on one another.
-            float[] xf = x.f;
-            int nc = 0;
-            for (; nc + 4 <= N * C; nc += 4) {
-                double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-                int b0 = nc * S, b1 = b0 + S, b2 = b1 + S, b3 = b2 + S;
-                for (int i = 0; i < S; i++) {
-                    a0 = a0 + xf[b0 + i];
-                    a1 = a1 + xf[b1 + i];
-                    a2 = a2 + xf[b2 + i];
-                    a3 = a3 + xf[b3 + i];
-                }
-                o[nc] = a0 / S;
-                o[nc + 1] = a1 / S;
-                o[nc + 2] = a2 / S;
-                o[nc + 3] = a3 / S;
-            }
-            for (; nc < N * C; nc++) {
-                double acc = 0;
-                for (int i = nc * S; i < (nc + 1) * S; i++) acc = acc + xf[i];
-                o[nc] = acc / S;
-            }
-            return new Arr[] {K.cast(Arr.doubles(shape, o), x.dtype)};
-        }
-        for (int nc = 0; nc < N * C; nc++) {
-            double acc = max ? Double.NEGATIVE_INFINITY : 0;
-            for (int i = 0; i < S; i++) {
-                double v = x.getD(nc * S + i);
-                acc = max ? (v > acc || Double.isNaN(v) ? v : acc) : acc + v;
-            }
-            o[nc] = max ? acc : acc / S;
-        }
-        return new Arr[] {K.cast(Arr.doubles(shape, o), x.dtype)};
     }
 
     /**
