@@ -25,14 +25,14 @@ class DeterminismRulesTest {
                     + "|jdk\\.incubator\\.vector\\.|parallelStream\\(|ForkJoinPool\\.commonPool|\\.parallel\\(\\)");
     /**
      * Where verity-det/3 may use FMA and the Vector API, and nothing else forbidden: its product kernels (one output per
-     * lane), Clip's float32 select (compares and blends, exact lane by lane) and Erf's erf3 (each lane the scalar's
+     * lane), Clip's and MaxPool's float32 selects (compares and blends, exact lane by lane) and Erf's erf3 (each lane the scalar's
      * plain multiplies and adds in its order, no FMA, its table row by a gather: ErfLanesTest checks the bits),
      * and Softmax's exp3 (the same, T by a gather: ExpLanesTest). Naming the module to check that it is
      * present is not a use (the pattern wants a class of it).
      */
     static final java.util.Set<String> FMA_KERNELS = java.util.Set.of("ops/gemm/Dot.java", "ops/gemm/Lanes.java", "ops/gemm/NarrowLanes.java", "ops/gemm/PackedLanes.java",
             "ops/math/ClipLanes.java", "ops/math/ErfLanes.java",
-            "ops/norm/ExpLanes.java");
+            "ops/norm/ExpLanes.java", "ops/pool/MaxPoolLanes.java");
     static final Pattern FMA_OR_VECTOR = Pattern.compile("Math\\.fma\\(|jdk\\.incubator\\.vector");
 
     @Test

@@ -359,17 +359,22 @@ public final class Shapes {
         int total = Arr.size(out), len = r == 0 ? 1 : out[r - 1], rows = len == 0 ? 0 : total / len;
         int inStep = r == 0 ? 0 : step[r - 1] * xs[r - 1], base0 = 0;
         for (int i = 0; i < r; i++) base0 += st[i] * xs[i];
-        int[] src = new int[total], coord = new int[Math.max(r - 1, 0)];
+        // float32 rows that are contiguous in x are copied as they are, without the index array (Silero VAD's
+        // real and imaginary halves of its STFT)
+        boolean rowCopy = x.f != null && inStep == 1;
+        float[] copied = rowCopy ? new float[total] : null;
+        int[] src = rowCopy ? null : new int[total], coord = new int[Math.max(r - 1, 0)];
         for (int row = 0, p = 0; row < rows; row++) {
             int b = base0;
             for (int i = 0; i < r - 1; i++) b += coord[i] * step[i] * xs[i];
-            for (int j = 0; j < len; j++) src[p++] = b + j * inStep;
+            if (rowCopy) System.arraycopy(x.f, b, copied, row * len, len);
+            else for (int j = 0; j < len; j++) src[p++] = b + j * inStep;
             for (int i = r - 2; i >= 0; i--) {
                 if (++coord[i] < out[i]) break;
                 coord[i] = 0;
             }
         }
-        return new Arr[] {x.gather(out, src)};
+        return new Arr[] {rowCopy ? Arr.floats(out, copied) : x.gather(out, src)};
     }
 
     private static Arr[] gather(Op n, Arr[] in, KernelContext c) {
@@ -454,8 +459,7 @@ public final class Shapes {
         for (int i = 0; i < r; i++) out[i] = x.shape[i] + before[i] + after[i];
         int[] xs = Arr.strides(x.shape);
         int outside = x.size();
-        Arr all = concatFlat(x.reshape(new int[] {x.size()}), value);
-        return new Arr[] {all.gather(out, map(out, coord -> {
+        CoordFn source = coord -> {
             int s = 0;
             for (int i = 0; i < r; i++) {
                 int v = coord[i] - before[i], d = x.shape[i];
@@ -477,7 +481,26 @@ public final class Shapes {
                 s += v * xs[i];
             }
             return s;
-        }))};
+        };
+        boolean lastAxisOnly = x.f != null && value.f != null && r >= 1 && x.size() > 0;
+        for (int i = 0; i < r - 1 && lastAxisOnly; i++) lastAxisOnly = before[i] == 0 && after[i] == 0;
+        if (lastAxisOnly) {
+            // every row is padded alike (Silero VAD's reflect padding of its audio): the sources of one row, then
+            // each row's elements copied from them (value where there is none)
+            int w = x.shape[r - 1], ow = out[r - 1], rows = x.size() / w;
+            int[] col = new int[ow], coord = new int[r];
+            for (int j = 0; j < ow; j++) {
+                coord[r - 1] = j;
+                col[j] = source.at(coord);
+            }
+            float[] o = new float[rows * ow];
+            float fill = value.f[0];
+            for (int row = 0; row < rows; row++) {
+                for (int j = 0; j < ow; j++) o[row * ow + j] = col[j] == outside ? fill : x.f[row * w + col[j]];
+            }
+            return new Arr[] {Arr.floats(out, o)};
+        }
+        return new Arr[] {concatFlat(x.reshape(new int[] {x.size()}), value).gather(out, map(out, source))};
     }
 
     private static Arr[] split(Op n, Arr[] in, KernelContext c) {
